@@ -1,0 +1,365 @@
+"""The DCGAN: a ``keras.Model`` with its own ``train_step``, resumable checkpoints and callbacks.
+
+Follows the TensorFlow DCGAN tutorial (binary cross-entropy on logits, Adam(1e-4) for each
+network, one update of both per batch). Resuming is exact: the noise of step ``s`` is
+``stateless_normal(seed=[seed, s])``, the shuffle of epoch ``e`` is seeded by ``(seed, e)``,
+and the generator, discriminator, both optimizers (including their step counters), the epoch
+counter and the per-batch loss history are checkpointed together.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import time
+from pathlib import Path
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from digitgan import config
+from digitgan.models import build_discriminator, build_generator
+from digitgan.utils import atomic_write_text, save_weights
+
+_bce = keras.losses.BinaryCrossentropy(from_logits=True)
+
+
+def discriminator_loss(real_logits, fake_logits):
+    """Real images should score 1, generated ones 0."""
+    return _bce(tf.ones_like(real_logits), real_logits) + _bce(tf.zeros_like(fake_logits), fake_logits)
+
+
+def generator_loss(fake_logits):
+    """The generator wins when its images score 1."""
+    return _bce(tf.ones_like(fake_logits), fake_logits)
+
+
+def fixed_noise(n: int = 9, noise_dim: int = config.NOISE_DIM, seed: int = config.SEED) -> tf.Tensor:
+    """The one noise batch whose samples are drawn every epoch (the report's 3x3 grid)."""
+    return tf.random.stateless_normal([n, noise_dim], seed=[seed, -1])
+
+
+class DCGAN(keras.Model):
+    """Generator and discriminator trained adversarially by ``fit()``."""
+
+    def __init__(self, generator, discriminator, noise_dim=config.NOISE_DIM, seed=config.SEED, **kwargs):
+        super().__init__(**kwargs)
+        self.generator = generator
+        self.discriminator = discriminator
+        self.noise_dim = noise_dim
+        self.seed = seed
+        self.g_loss_tracker = keras.metrics.Mean(name="g_loss")
+        self.d_loss_tracker = keras.metrics.Mean(name="d_loss")
+        # The last batch's losses, read by LossHistory after every batch.
+        self.last_g_loss = tf.Variable(0.0, trainable=False)
+        self.last_d_loss = tf.Variable(0.0, trainable=False)
+
+    def compile(self, g_optimizer, d_optimizer, **kwargs):
+        super().compile(**kwargs)
+        self.g_optimizer = g_optimizer
+        self.d_optimizer = d_optimizer
+        # Keras 3 creates optimizer state lazily: build it now so a checkpoint can restore into it.
+        g_optimizer.build(self.generator.trainable_variables)
+        d_optimizer.build(self.discriminator.trainable_variables)
+
+    @property
+    def metrics(self):
+        return [self.g_loss_tracker, self.d_loss_tracker]
+
+    def call(self, noise, training=False):
+        return self.generator(noise, training=training)
+
+    def train_step(self, real_images):
+        batch = tf.shape(real_images)[0]
+        step = tf.cast(self.g_optimizer.iterations, tf.int32)
+        noise = tf.random.stateless_normal([batch, self.noise_dim], seed=tf.stack([self.seed, step]))
+        with tf.GradientTape() as g_tape, tf.GradientTape() as d_tape:
+            fake_images = self.generator(noise, training=True)
+            real_logits = self.discriminator(real_images, training=True)
+            fake_logits = self.discriminator(fake_images, training=True)
+            g_loss = generator_loss(fake_logits)
+            d_loss = discriminator_loss(real_logits, fake_logits)
+        g_vars, d_vars = self.generator.trainable_variables, self.discriminator.trainable_variables
+        self.g_optimizer.apply_gradients(zip(g_tape.gradient(g_loss, g_vars), g_vars, strict=True))
+        self.d_optimizer.apply_gradients(zip(d_tape.gradient(d_loss, d_vars), d_vars, strict=True))
+        self.last_g_loss.assign(g_loss)
+        self.last_d_loss.assign(d_loss)
+        self.g_loss_tracker.update_state(g_loss)
+        self.d_loss_tracker.update_state(d_loss)
+        return {"d_loss": self.d_loss_tracker.result(), "g_loss": self.g_loss_tracker.result()}
+
+
+def build_dcgan(
+    noise_dim=config.NOISE_DIM, learning_rate=config.GAN_LEARNING_RATE, seed=config.SEED, jit_compile=True
+) -> DCGAN:
+    """A compiled DCGAN with fresh SPEC networks and Adam(learning_rate) for each."""
+    gan = DCGAN(build_generator(noise_dim), build_discriminator(), noise_dim=noise_dim, seed=seed, name="dcgan")
+    gan.compile(
+        g_optimizer=keras.optimizers.Adam(learning_rate),
+        d_optimizer=keras.optimizers.Adam(learning_rate),
+        jit_compile=jit_compile,
+    )
+    return gan
+
+
+def epoch_batches(x: np.ndarray, batch_size: int, first_epoch: int, last_epoch: int, seed: int = config.SEED):
+    """Batches for epochs ``first_epoch .. last_epoch - 1``, each epoch shuffled by ``(seed, epoch)``.
+
+    The order of epoch ``e`` does not depend on where training started, so a resumed run
+    sees exactly the batches an uninterrupted run would have seen.
+    """
+    images = tf.constant(x)
+    n = len(x)
+
+    def one_epoch(epoch):
+        order = tf.random.experimental.stateless_shuffle(tf.range(n), seed=tf.stack([tf.cast(seed, tf.int64), epoch]))
+        return tf.data.Dataset.from_tensor_slices(order).batch(batch_size, drop_remainder=True)
+
+    return (
+        tf.data.Dataset.range(first_epoch, last_epoch)
+        .flat_map(one_epoch)
+        .map(lambda idx: tf.gather(images, idx))
+        .prefetch(tf.data.AUTOTUNE)
+    )
+
+
+class LossHistory(keras.callbacks.Callback):
+    """Appends both losses after every batch to ``history`` (lists ``g_loss`` and ``d_loss``)."""
+
+    def __init__(self, history: dict):
+        super().__init__()
+        self.history = history
+
+    def on_train_batch_end(self, batch, logs=None):
+        self.history["g_loss"].append(float(self.model.last_g_loss.numpy()))
+        self.history["d_loss"].append(float(self.model.last_d_loss.numpy()))
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._start = time.perf_counter()
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.history["epoch_seconds"].append(time.perf_counter() - self._start)
+
+
+class SampleGrid(keras.callbacks.Callback):
+    """Saves the 3x3 grid of the fixed noise batch after every epoch (``dcgan_epochs/epoch_NNN.png``)."""
+
+    def __init__(self, frames_dir: Path, noise: tf.Tensor):
+        super().__init__()
+        self.frames_dir = Path(frames_dir)
+        self.noise = noise
+
+    def on_epoch_end(self, epoch, logs=None):
+        from digitgan.plots import save_sample_frame
+
+        images = self.model.generator(self.noise, training=False).numpy()
+        save_sample_frame(images, self.frames_dir / f"epoch_{epoch + 1:03d}.png", title=f"epoch {epoch + 1}")
+
+
+class QualityTracker(keras.callbacks.Callback):
+    """Every ``every`` epochs, scores ``n`` generated digits with the judge classifier."""
+
+    def __init__(self, history: dict, judge, every: int = 10, n: int = 2000, final_epoch: int | None = None):
+        super().__init__()
+        self.history, self.judge, self.every, self.n, self.final_epoch = history, judge, every, n, final_epoch
+
+    def on_epoch_end(self, epoch, logs=None):
+        from digitgan.quality import generate, judge_scores
+
+        if (epoch + 1) % self.every and epoch + 1 != self.final_epoch:
+            return
+        scores = judge_scores(self.judge, generate(self.model.generator, self.n, seed=epoch + 1))
+        self.history["scores"][str(epoch + 1)] = {"classifier_score": scores["classifier_score"]}
+        print(f"epoch {epoch + 1}: classifier score {scores['classifier_score']:.3f} on {self.n} samples")
+
+
+class GanCheckpoint:
+    """The DCGAN's complete training state in ``directory`` (``tf.train.Checkpoint`` + loss history)."""
+
+    def __init__(self, gan: DCGAN, directory: Path, max_to_keep: int = 3):
+        self.directory = Path(directory)
+        self.epoch = tf.Variable(0, dtype=tf.int64, trainable=False)
+        self.checkpoint = tf.train.Checkpoint(
+            generator=gan.generator,
+            discriminator=gan.discriminator,
+            g_optimizer=gan.g_optimizer,
+            d_optimizer=gan.d_optimizer,
+            epoch=self.epoch,
+            # Dropout's seed-generator state is not tracked through the Keras model: without it a
+            # resumed run would draw different dropout masks from an uninterrupted one.
+            rng_state=[v.value for m in (gan.generator, gan.discriminator) for v in m.non_trainable_variables],
+        )
+        self.manager = tf.train.CheckpointManager(self.checkpoint, str(self.directory), max_to_keep=max_to_keep)
+
+    def _history_path(self, epoch: int) -> Path:
+        return self.directory / f"history-{epoch:04d}.json"
+
+    def save(self, epoch: int, history: dict) -> None:
+        """History first, then the checkpoint: a checkpoint never exists without its history."""
+        self.directory.mkdir(parents=True, exist_ok=True)
+        atomic_write_text(self._history_path(epoch), json.dumps(history))
+        self.epoch.assign(epoch)
+        self.manager.save(checkpoint_number=epoch)
+        kept = {int(Path(p).name.split("-")[-1]) for p in self.manager.checkpoints}
+        for old in self.directory.glob("history-*.json"):
+            if int(old.stem.split("-")[1]) not in kept:
+                old.unlink()
+
+    def restore(self) -> tuple[int, dict] | None:
+        """Restore the latest checkpoint; returns ``(epoch, history)`` or None if there is none."""
+        latest = self.manager.latest_checkpoint
+        if latest is None:
+            return None
+        self.checkpoint.restore(latest).assert_existing_objects_matched()
+        epoch = int(self.epoch.numpy())
+        path = self._history_path(epoch)
+        if not path.exists():
+            raise FileNotFoundError(
+                f"{path} is missing: the checkpoint {latest} has no loss history. "
+                f"Delete {self.directory} (or pass retrain=True) to train from scratch."
+            )
+        return epoch, json.loads(path.read_text())
+
+
+class PeriodicCheckpoint(keras.callbacks.Callback):
+    """Saves every ``every`` epochs and at the final epoch (every-15 alone would stop at 45)."""
+
+    def __init__(self, ckpt: GanCheckpoint, history: dict, every: int, final_epoch: int):
+        super().__init__()
+        self.ckpt, self.history, self.every, self.final_epoch = ckpt, history, every, final_epoch
+
+    def on_epoch_end(self, epoch, logs=None):
+        done = epoch + 1
+        if done % self.every == 0 or done == self.final_epoch:
+            self.ckpt.save(done, self.history)
+
+
+def empty_history() -> dict:
+    return {"g_loss": [], "d_loss": [], "epoch_seconds": [], "scores": {}}
+
+
+def train_gan(
+    x_train: np.ndarray,
+    epochs: int = config.GAN_EPOCHS,
+    batch_size: int = config.BATCH_SIZE,
+    checkpoint_dir: Path = config.GAN_CHECKPOINT_DIR,
+    checkpoint_every: int = config.GAN_CHECKPOINT_EVERY,
+    frames_dir: Path | None = None,
+    judge=None,
+    score_every: int = 10,
+    score_samples: int = 2000,
+    retrain: bool = False,
+    seed: int = config.SEED,
+    jit_compile: bool = True,
+    verbose: int = 2,
+) -> tuple[DCGAN, dict]:
+    """Train (or resume, or reload) the DCGAN up to ``epochs``; returns ``(gan, history)``.
+
+    A finished run is reloaded, not retrained, unless ``retrain=True`` (which deletes
+    ``checkpoint_dir`` first). An interrupted run continues from its latest checkpoint.
+    """
+    from digitgan.utils import set_seed
+
+    checkpoint_dir = Path(checkpoint_dir)
+    # Re-seed so that a rerun of this cell (or a resume) builds the same initial networks.
+    set_seed(seed, deterministic=not jit_compile)
+    if retrain and checkpoint_dir.exists():
+        shutil.rmtree(checkpoint_dir)
+    gan = build_dcgan(seed=seed, jit_compile=jit_compile)
+    ckpt = GanCheckpoint(gan, checkpoint_dir)
+    restored = ckpt.restore()
+    start, history = restored if restored else (0, empty_history())
+    if restored:
+        print(f"Restored the DCGAN at epoch {start} from {checkpoint_dir}.")
+    if start >= epochs:
+        print(f"Already trained to epoch {start} (asked for {epochs}); pass retrain=True to train again.")
+        return gan, history
+    steps = len(x_train) // batch_size
+    callbacks = [LossHistory(history), PeriodicCheckpoint(ckpt, history, checkpoint_every, epochs)]
+    if frames_dir is not None:
+        callbacks.append(SampleGrid(frames_dir, fixed_noise(seed=seed)))
+    if judge is not None:
+        callbacks.insert(1, QualityTracker(history, judge, score_every, score_samples, final_epoch=epochs))
+    gan.fit(
+        epoch_batches(x_train, batch_size, start, epochs, seed),
+        epochs=epochs,
+        initial_epoch=start,
+        steps_per_epoch=steps,
+        shuffle=False,  # epoch_batches already shuffles, per epoch and resumably
+        callbacks=callbacks,
+        verbose=verbose,
+    )
+    return gan, history
+
+
+def export_final(
+    gan: DCGAN,
+    history: dict,
+    generator_path=config.GENERATOR_PATH,
+    discriminator_path=config.DISCRIMINATOR_PATH,
+    history_path=config.GAN_HISTORY_PATH,
+):
+    """Write the final generator and discriminator weights (what the trials load) and the loss history."""
+    save_weights(gan.generator, generator_path)
+    save_weights(gan.discriminator, discriminator_path)
+    atomic_write_text(Path(history_path), json.dumps(history))
+    return Path(generator_path), Path(discriminator_path)
+
+
+def train_or_reuse_gan(
+    x_train: np.ndarray,
+    epochs: int = config.GAN_EPOCHS,
+    retrain: bool = False,
+    generator_path=config.GENERATOR_PATH,
+    discriminator_path=config.DISCRIMINATOR_PATH,
+    history_path=config.GAN_HISTORY_PATH,
+    **train_kwargs,
+) -> tuple[DCGAN, dict, bool]:
+    """Reuse the exported final DCGAN if it was trained for ``epochs``; else train (resuming) and export.
+
+    Returns ``(gan, history, reused)``. ``retrain=True`` always trains from scratch.
+    """
+    paths = [Path(generator_path), Path(discriminator_path), Path(history_path)]
+    if not retrain and all(p.is_file() for p in paths):
+        history = json.loads(paths[2].read_text())
+        if len(history["epoch_seconds"]) == epochs:
+            gan = build_dcgan(jit_compile=train_kwargs.get("jit_compile", True))
+            gan.generator.load_weights(paths[0])
+            gan.discriminator.load_weights(paths[1])
+            print(
+                f"Reusing the DCGAN trained for {epochs} epochs in {paths[0].parent} "
+                "(set retrain = True, or RETRAIN_GAN=1 for make reproduce, to train it again)."
+            )
+            return gan, history, True
+    gan, history = train_gan(x_train, epochs=epochs, retrain=retrain, **train_kwargs)
+    export_final(gan, history, *paths)
+    return gan, history, False
+
+
+def _load(builder, path: Path, what: str) -> keras.Model:
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(
+            f"{path} is missing: the trained {what} comes from notebooks/02_dcgan.ipynb. "
+            "Run that notebook (or `make reproduce`) first, or restore the file with `git checkout`."
+        )
+    model = builder()
+    try:
+        model.load_weights(path)
+    except Exception as exc:  # h5py/keras raise several types for a bad file
+        raise ValueError(
+            f"{path} could not be loaded as the SPEC {what} ({exc}). "
+            "Re-run notebooks/02_dcgan.ipynb to export it again."
+        ) from exc
+    return model
+
+
+def load_discriminator(path=config.DISCRIMINATOR_PATH) -> keras.Model:
+    """The trained discriminator exported by ``02_dcgan.ipynb``."""
+    return _load(build_discriminator, path, "discriminator")
+
+
+def load_generator(path=config.GENERATOR_PATH) -> keras.Model:
+    """The trained generator exported by ``02_dcgan.ipynb``."""
+    return _load(build_generator, path, "generator")

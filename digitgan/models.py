@@ -1,0 +1,83 @@
+"""Keras model builders: the baseline CNN, the DCGAN's generator and discriminator, the judge."""
+
+import keras
+from keras import layers
+
+from digitgan import config
+
+
+def build_cnn(num_classes: int = config.NUM_CLASSES) -> keras.Model:
+    """The report's baseline CNN (225,034 parameters); Dense(128) has no activation, as in the original."""
+    return keras.Sequential(
+        [
+            keras.Input(shape=config.IMAGE_SHAPE),
+            layers.Conv2D(32, 3, activation="relu"),
+            layers.MaxPooling2D(2),
+            layers.Conv2D(64, 3, activation="relu"),
+            layers.MaxPooling2D(2),
+            layers.Flatten(),
+            layers.Dense(128),
+            layers.Dense(num_classes, activation="softmax"),
+        ],
+        name="cnn",
+    )
+
+
+def build_generator(noise_dim: int = config.NOISE_DIM) -> keras.Model:
+    """The TensorFlow DCGAN tutorial's generator: noise (noise_dim,) -> image (28, 28, 1) in [-1, 1]."""
+    return keras.Sequential(
+        [
+            keras.Input(shape=(noise_dim,)),
+            layers.Dense(7 * 7 * 256, use_bias=False),
+            layers.BatchNormalization(),
+            layers.LeakyReLU(),
+            layers.Reshape((7, 7, 256)),
+            layers.Conv2DTranspose(128, 5, strides=1, padding="same", use_bias=False),
+            layers.BatchNormalization(),
+            layers.LeakyReLU(),
+            layers.Conv2DTranspose(64, 5, strides=2, padding="same", use_bias=False),
+            layers.BatchNormalization(),
+            layers.LeakyReLU(),
+            # float32 output even under a mixed-precision policy: losses and images stay exact.
+            layers.Conv2DTranspose(1, 5, strides=2, padding="same", use_bias=False, activation="tanh", dtype="float32"),
+        ],
+        name="generator",
+    )
+
+
+def build_discriminator() -> keras.Model:
+    """The TensorFlow DCGAN tutorial's discriminator (212,865 parameters), ending in one real/fake logit."""
+    return keras.Sequential(
+        [
+            keras.Input(shape=config.IMAGE_SHAPE),
+            layers.Conv2D(64, 5, strides=2, padding="same", name="conv1"),
+            layers.LeakyReLU(name="leaky1"),
+            layers.Dropout(0.3, name="dropout1"),
+            layers.Conv2D(128, 5, strides=2, padding="same", name="conv2"),
+            layers.LeakyReLU(name="leaky2"),
+            layers.Dropout(0.3, name="dropout2"),
+            layers.Flatten(name="flatten"),
+            layers.Dense(1, name="logit", dtype="float32"),
+        ],
+        name="discriminator",
+    )
+
+
+def build_judge(num_classes: int = config.NUM_CLASSES) -> keras.Model:
+    """A stronger MNIST classifier that scores generated digits (penultimate layer: ``features``)."""
+    return keras.Sequential(
+        [
+            keras.Input(shape=config.IMAGE_SHAPE),
+            layers.Conv2D(32, 3, activation="relu", padding="same"),
+            layers.Conv2D(32, 3, activation="relu"),
+            layers.MaxPooling2D(2),
+            layers.Conv2D(64, 3, activation="relu", padding="same"),
+            layers.Conv2D(64, 3, activation="relu"),
+            layers.MaxPooling2D(2),
+            layers.Flatten(),
+            layers.Dropout(0.3),
+            layers.Dense(128, activation="relu", name="features"),
+            layers.Dense(num_classes, activation="softmax", name="probs"),
+        ],
+        name="judge",
+    )

@@ -1,0 +1,179 @@
+"""Figures of the study. Plotting helpers take and return an ``Axes``; ``save_fig`` writes PNGs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import seaborn as sns
+from matplotlib.figure import Figure
+from PIL import Image
+from sklearn.metrics import confusion_matrix
+
+from digitgan import config
+
+
+def save_fig(name: str, fig=None, dpi: int = 100) -> Path:
+    """Save ``fig`` (default: the current figure) as ``figures/<name>.png`` and return the path."""
+    fig = fig or plt.gcf()
+    path = config.FIGURES_DIR / f"{name}.png"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=dpi, bbox_inches="tight")
+    return path
+
+
+def plot_accuracy(history: dict, ax=None, title: str = "", phase_boundary: int | None = None):
+    """Train and test accuracy per epoch; a dashed line marks where the layers were unfrozen."""
+    ax = ax or plt.gca()
+    epochs = np.arange(1, len(history["accuracy"]) + 1)
+    ax.plot(epochs, history["accuracy"], "o-", label="train")
+    if "val_accuracy" in history:
+        ax.plot(epochs, history["val_accuracy"], "s-", label="test")
+    if phase_boundary:
+        ax.axvline(phase_boundary + 0.5, color="gray", ls="--", label="unfrozen")
+    ax.set(xlabel="epoch", ylabel="accuracy", title=title)
+    ax.set_xticks(epochs)
+    ax.grid(alpha=0.3)
+    ax.legend()
+    return ax
+
+
+def confusion(y_true, y_pred, normalize: bool = True) -> np.ndarray:
+    """10x10 confusion matrix, rows = true digit; row-normalised (fractions) by default."""
+    return confusion_matrix(y_true, y_pred, labels=range(config.NUM_CLASSES), normalize="true" if normalize else None)
+
+
+def plot_confusion(y_true, y_pred, ax=None, title: str = "", cbar: bool = True):
+    """Row-normalised confusion-matrix heatmap, annotated (the report's Figure 1b)."""
+    ax = ax or plt.gca()
+    sns.heatmap(
+        confusion(y_true, y_pred),
+        annot=True,
+        fmt=".2f",
+        cmap="Blues",
+        vmin=0,
+        vmax=1,
+        square=True,
+        cbar=cbar,
+        annot_kws={"size": 7},
+        ax=ax,
+    )
+    ax.set(xlabel="predicted digit", ylabel="true digit", title=title)
+    return ax
+
+
+def most_confused(y_true, y_pred, k: int = 5) -> pd.DataFrame:
+    """The ``k`` most frequent (true, predicted) mistakes, with counts and share of that true digit."""
+    counts = confusion(y_true, y_pred, normalize=False)
+    totals = counts.sum(axis=1)
+    rows = [
+        {"true": t, "predicted": p, "count": int(counts[t, p]), "rate": counts[t, p] / totals[t]}
+        for t in range(config.NUM_CLASSES)
+        for p in range(config.NUM_CLASSES)
+        if t != p and counts[t, p]
+    ]
+    table = pd.DataFrame(rows, columns=["true", "predicted", "count", "rate"])
+    return table.sort_values(["count", "true"], ascending=[False, True]).head(k).reset_index(drop=True)
+
+
+def plot_digit_probabilities(image, probs, true_label=None, axes=None):
+    """A test digit beside the model's probability for each class (the original's bar chart)."""
+    if axes is None:
+        _, axes = plt.subplots(1, 2, figsize=(7, 2.8))
+    ax_img, ax_bar = axes
+    ax_img.imshow(np.squeeze(image), cmap="gray_r")
+    ax_img.set_axis_off()
+    ax_img.set_title(f"true: {true_label}" if true_label is not None else "")
+    bars = ax_bar.bar(range(config.NUM_CLASSES), probs, color="lightgray")
+    bars[int(np.argmax(probs))].set_color(
+        "tab:red" if true_label is not None and np.argmax(probs) != true_label else "tab:blue"
+    )
+    ax_bar.set(xticks=range(config.NUM_CLASSES), ylim=(0, 1), xlabel="digit", ylabel="probability")
+    return axes
+
+
+def to_uint8(images) -> np.ndarray:
+    """Images in [-1, 1] -> uint8 in [0, 255], channel axis dropped."""
+    return np.clip(np.squeeze(np.asarray(images), axis=-1) * 127.5 + 127.5, 0, 255).round().astype(np.uint8)
+
+
+def image_grid(images, ncols: int, pad: int = 2) -> np.ndarray:
+    """Tile images in [-1, 1] into one uint8 array (white padding), row by row."""
+    tiles = to_uint8(images)
+    n, h, w = tiles.shape
+    nrows = -(-n // ncols)
+    grid = np.full((nrows * (h + pad) + pad, ncols * (w + pad) + pad), 255, np.uint8)
+    for i, tile in enumerate(tiles):
+        r, c = divmod(i, ncols)
+        grid[pad + r * (h + pad) : pad + r * (h + pad) + h, pad + c * (w + pad) : pad + c * (w + pad) + w] = 255 - tile
+    return grid
+
+
+def plot_samples(images, ncols: int, ax=None, title: str = ""):
+    """Show generated or real digits as one grid (dark ink on white)."""
+    ax = ax or plt.gca()
+    ax.imshow(image_grid(images, ncols), cmap="gray", vmin=0, vmax=255)
+    ax.set_axis_off()
+    ax.set_title(title)
+    return ax
+
+
+def save_sample_frame(images, path: Path, title: str = "") -> Path:
+    """Save a 3x3 grid of samples as a PNG without touching pyplot's state (used during training)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig = Figure(figsize=(3, 3.2))
+    plot_samples(images, ncols=3, ax=fig.add_subplot(), title=title)
+    fig.savefig(path, dpi=80, bbox_inches="tight")
+    return path
+
+
+def frame_paths(frames_dir: Path) -> list[Path]:
+    return sorted(Path(frames_dir).glob("epoch_*.png"))
+
+
+def plot_evolution(frames_dir: Path, epochs=(5, 20, 40, 50)):
+    """The report's Figure 2: the fixed-noise grid at several epochs, side by side."""
+    available = {int(p.stem.split("_")[1]): p for p in frame_paths(frames_dir)}
+    chosen = [e for e in epochs if e in available] or sorted(available)[-4:]
+    fig, axes = plt.subplots(1, len(chosen), figsize=(3 * len(chosen), 3.3), squeeze=False)
+    for ax, epoch in zip(axes[0], chosen, strict=True):
+        ax.imshow(Image.open(available[epoch]))
+        ax.set_axis_off()
+    return fig
+
+
+def plot_gan_losses(history: dict, ax=None):
+    """The report's Figure 3: generator and discriminator loss for every batch."""
+    ax = ax or plt.gca()
+    ax.plot(history["g_loss"], lw=0.6, label="generator")
+    ax.plot(history["d_loss"], lw=0.6, label="discriminator")
+    ax.set(xlabel="batch", ylabel="loss", title="DCGAN training losses")
+    ax.legend()
+    return ax
+
+
+def make_gif(frames_dir: Path, path: Path, duration_ms: int = 200) -> Path:
+    """An animated GIF of every epoch's sample grid."""
+    frames = [Image.open(p).convert("RGB") for p in frame_paths(frames_dir)]
+    if not frames:
+        raise FileNotFoundError(f"No epoch_*.png frames in {frames_dir}: train the DCGAN first.")
+    size = frames[0].size
+    frames = [f.resize(size) for f in frames]
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    frames[0].save(path, save_all=True, append_images=frames[1:], duration=duration_ms, loop=0)
+    return path
+
+
+def plot_class_histogram(fractions, ax=None, title: str = "predicted class of generated digits"):
+    """Share of generated digits per judged class, with the 5% / 20% mode-collapse bounds."""
+    ax = ax or plt.gca()
+    ax.bar(range(config.NUM_CLASSES), fractions, color="tab:blue")
+    for bound in (0.05, 0.20):
+        ax.axhline(bound, color="gray", ls="--", lw=1)
+    ax.axhline(0.1, color="k", lw=0.5)
+    ax.set(xticks=range(config.NUM_CLASSES), xlabel="digit (judge's prediction)", ylabel="fraction", title=title)
+    return ax

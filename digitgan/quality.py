@@ -1,0 +1,87 @@
+"""Sample quality as numbers: a judge classifier, its classifier score and a Fréchet distance.
+
+The classifier score is the Inception score with an MNIST classifier as the judge:
+``exp(E_x KL(p(y|x) || p(y)))``, between 1 (all samples alike or unrecognisable) and 10
+(confident and balanced over the ten digits). The Fréchet distance compares the means and
+covariances of the judge's penultimate features (``features``) of two image sets.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from digitgan import config
+from digitgan.models import build_judge
+from digitgan.utils import save_weights
+
+
+def train_judge(x_train, y_train, x_test, y_test, epochs: int = 3, path=config.JUDGE_PATH, retrain=False, verbose=2):
+    """Train the judge on the given images (all 60k for the study) or load it from ``path``."""
+    path = Path(path)
+    judge = build_judge()
+    judge.compile(optimizer=keras.optimizers.Adam(1e-3), loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    if path.is_file() and not retrain:
+        judge.load_weights(path)
+        print(f"Loaded the judge from {path}.")
+    else:
+        judge.fit(x_train, y_train, batch_size=128, epochs=epochs, validation_data=(x_test, y_test), verbose=verbose)
+        save_weights(judge, path)
+    _, accuracy = judge.evaluate(x_test, y_test, batch_size=1000, verbose=0)
+    return judge, float(accuracy)
+
+
+def generate(generator, n: int, noise_dim: int = config.NOISE_DIM, seed: int = 0, batch_size: int = 1000) -> np.ndarray:
+    """``n`` images from ``generator`` for a seeded noise batch (inference mode)."""
+    noise = tf.random.stateless_normal([n, noise_dim], seed=[config.SEED, 10_000 + seed])
+    return np.concatenate(
+        [generator(noise[i : i + batch_size], training=False).numpy() for i in range(0, n, batch_size)]
+    )
+
+
+def _features_model(judge):
+    return keras.Model(judge.inputs, [judge.get_layer("features").output, judge.outputs[0]])
+
+
+def judge_outputs(judge, images, batch_size: int = 1000):
+    """The judge's penultimate features and class probabilities for ``images``."""
+    feats, probs = _features_model(judge).predict(images, batch_size=batch_size, verbose=0)
+    return feats.astype(np.float64), probs.astype(np.float64)
+
+
+def classifier_score(probs: np.ndarray, eps: float = 1e-12) -> float:
+    """exp(mean KL(p(y|x) || p(y))): the Inception-score analogue."""
+    marginal = probs.mean(axis=0, keepdims=True)
+    kl = (probs * (np.log(probs + eps) - np.log(marginal + eps))).sum(axis=1)
+    return float(np.exp(kl.mean()))
+
+
+def frechet_distance(feats_a: np.ndarray, feats_b: np.ndarray) -> float:
+    """Fréchet distance between Gaussians fitted to two feature sets."""
+    mu_a, mu_b = feats_a.mean(0), feats_b.mean(0)
+    cov_a, cov_b = np.cov(feats_a, rowvar=False), np.cov(feats_b, rowvar=False)
+    # tr(sqrtm(A @ B)) is the sum of the square roots of the eigenvalues of A @ B (real and >= 0 for
+    # covariance matrices); this stays stable where sqrtm warns about singular matrices (dead ReLUs).
+    eigenvalues = np.linalg.eigvals(cov_a @ cov_b).real
+    trace_sqrt = np.sqrt(np.clip(eigenvalues, 0, None)).sum()
+    return float(((mu_a - mu_b) ** 2).sum() + np.trace(cov_a) + np.trace(cov_b) - 2 * trace_sqrt)
+
+
+def judge_scores(judge, images, reference=None) -> dict:
+    """Classifier score, class histogram and (given reference images) the Fréchet distance."""
+    feats, probs = judge_outputs(judge, images)
+    predicted = probs.argmax(axis=1)
+    histogram = np.bincount(predicted, minlength=config.NUM_CLASSES) / len(predicted)
+    scores = {
+        "classifier_score": classifier_score(probs),
+        "class_fractions": histogram.round(4).tolist(),
+        "mode_collapse": bool(histogram.min() < 0.05 or histogram.max() > 0.20),
+        "n": int(len(images)),
+    }
+    if reference is not None:
+        ref_feats, _ = judge_outputs(judge, reference)
+        scores["frechet_distance"] = frechet_distance(feats, ref_feats)
+    return scores

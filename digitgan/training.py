@@ -1,0 +1,74 @@
+"""Training and evaluating the 10-way classifiers (the CNN and the transferred discriminators)."""
+
+from __future__ import annotations
+
+import time
+
+import keras
+import numpy as np
+
+from digitgan import config
+from digitgan.data import one_hot
+
+
+def compile_classifier(model: keras.Model, learning_rate: float = config.SGD_LEARNING_RATE, optimizer: str = "sgd"):
+    """Categorical cross-entropy with a fresh optimizer (SGD, lr 0.01, no momentum: the Keras default)."""
+    opt = {"sgd": keras.optimizers.SGD, "adam": keras.optimizers.Adam}[optimizer](learning_rate)
+    model.compile(optimizer=opt, loss="categorical_crossentropy", metrics=["accuracy"])
+    return model
+
+
+def fit_classifier(
+    model: keras.Model,
+    data: dict,
+    epochs: int,
+    batch_size: int = config.BATCH_SIZE,
+    initial_epoch: int = 0,
+    verbose: int = 2,
+) -> dict:
+    """``fit`` on the training subset with the test set as per-epoch validation; returns the history dict."""
+    history = model.fit(
+        data["x_train"],
+        one_hot(data["y_train"]),
+        batch_size=batch_size,
+        epochs=epochs,
+        initial_epoch=initial_epoch,
+        validation_data=(data["x_test"], one_hot(data["y_test"])),
+        verbose=verbose,
+    )
+    return history.history
+
+
+def train_classifier(
+    model: keras.Model,
+    data: dict,
+    epochs: int = config.CNN_EPOCHS,
+    batch_size: int = config.BATCH_SIZE,
+    learning_rate: float = config.SGD_LEARNING_RATE,
+    optimizer: str = "sgd",
+    verbose: int = 2,
+) -> tuple[dict, float]:
+    """Compile and train; returns ``(history, seconds)``."""
+    compile_classifier(model, learning_rate, optimizer)
+    start = time.perf_counter()
+    history = fit_classifier(model, data, epochs, batch_size, verbose=verbose)
+    return history, time.perf_counter() - start
+
+
+def predict_labels(model: keras.Model, x: np.ndarray, batch_size: int = 1000) -> tuple[np.ndarray, np.ndarray]:
+    """``(predicted labels, class probabilities)`` in inference mode."""
+    probs = model.predict(x, batch_size=batch_size, verbose=0)
+    return probs.argmax(axis=1), probs
+
+
+def summarize(history: dict, y_true: np.ndarray, y_pred: np.ndarray, n_train: int, seconds: float, **extra) -> dict:
+    """The metrics every classifier notebook records in results.json."""
+    return {
+        "train_accuracy": float(history["accuracy"][-1]),
+        "test_accuracy": float(np.mean(y_true == y_pred)),
+        "epochs": len(history["accuracy"]),
+        "n_train": int(n_train),
+        "seconds": round(float(seconds), 1),
+        "history": {k: [round(float(v), 5) for v in vals] for k, vals in history.items()},
+        **extra,
+    }
