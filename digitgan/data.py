@@ -166,7 +166,8 @@ def _validate(train, test, origin: Path) -> None:
             raise MnistError(f"{origin}: {split} images have shape {x.shape} {x.dtype}, expected ({n}, 28, 28) uint8.")
         if y.shape != (n,) or y.min() < 0 or y.max() > 9:
             raise MnistError(
-                f"{origin}: {split} labels have shape {y.shape} and range [{y.min()}, {y.max()}], expected ({n},) in 0-9."
+                f"{origin}: {split} labels have shape {y.shape} and range [{y.min()}, {y.max()}], "
+                f"expected ({n},) in 0-9."
             )
 
 
