@@ -177,3 +177,16 @@ def plot_class_histogram(fractions, ax=None, title: str = "predicted class of ge
     ax.axhline(0.1, color="k", lw=0.5)
     ax.set(xticks=range(config.NUM_CLASSES), xlabel="digit (judge's prediction)", ylabel="fraction", title=title)
     return ax
+
+
+def plot_misclassified(images, y_true, y_pred, n: int = 20, ncols: int = 10, fig=None):
+    """A gallery of the first ``n`` misclassified digits, titled "true→predicted"."""
+    wrong = np.flatnonzero(np.asarray(y_true) != np.asarray(y_pred))[:n]
+    nrows = max(1, -(-len(wrong) // ncols))
+    fig = fig or plt.figure(figsize=(1.3 * ncols, 1.5 * nrows))
+    for i, idx in enumerate(wrong):
+        ax = fig.add_subplot(nrows, ncols, i + 1)
+        ax.imshow(np.squeeze(images[idx]), cmap="gray_r")
+        ax.set_title(f"{y_true[idx]}→{y_pred[idx]}", fontsize=9)
+        ax.set_axis_off()
+    return fig

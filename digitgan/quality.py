@@ -19,16 +19,35 @@ from digitgan.models import build_judge
 from digitgan.utils import save_weights
 
 
-def train_judge(x_train, y_train, x_test, y_test, epochs: int = 3, path=config.JUDGE_PATH, retrain=False, verbose=2):
-    """Train the judge on the given images (all 60k for the study) or load it from ``path``."""
+def train_judge(
+    x_train,
+    y_train,
+    x_test,
+    y_test,
+    epochs: int = 6,
+    path=config.JUDGE_PATH,
+    retrain=False,
+    batch_size: int = 128,
+    verbose=2,
+):
+    """Train the judge on the given images (all 60k for the study) or load it from ``path``.
+
+    Adam with a cosine-decayed learning rate (1e-3 -> 0): the decay settles the last epochs above 99%.
+    """
     path = Path(path)
     judge = build_judge()
-    judge.compile(optimizer=keras.optimizers.Adam(1e-3), loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    steps = epochs * -(-len(x_train) // batch_size)
+    schedule = keras.optimizers.schedules.CosineDecay(1e-3, decay_steps=max(steps, 1))
+    judge.compile(
+        optimizer=keras.optimizers.Adam(schedule), loss="sparse_categorical_crossentropy", metrics=["accuracy"]
+    )
     if path.is_file() and not retrain:
         judge.load_weights(path)
         print(f"Loaded the judge from {path}.")
     else:
-        judge.fit(x_train, y_train, batch_size=128, epochs=epochs, validation_data=(x_test, y_test), verbose=verbose)
+        judge.fit(
+            x_train, y_train, batch_size=batch_size, epochs=epochs, validation_data=(x_test, y_test), verbose=verbose
+        )
         save_weights(judge, path)
     _, accuracy = judge.evaluate(x_test, y_test, batch_size=1000, verbose=0)
     return judge, float(accuracy)

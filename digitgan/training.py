@@ -25,6 +25,7 @@ def fit_classifier(
     batch_size: int = config.BATCH_SIZE,
     initial_epoch: int = 0,
     verbose: int = 2,
+    callbacks=None,
 ) -> dict:
     """``fit`` on the training subset with the test set as per-epoch validation; returns the history dict."""
     history = model.fit(
@@ -35,6 +36,7 @@ def fit_classifier(
         initial_epoch=initial_epoch,
         validation_data=(data["x_test"], one_hot(data["y_test"])),
         verbose=verbose,
+        callbacks=callbacks,
     )
     return history.history
 

@@ -1,0 +1,40 @@
+# Two commands for a fresh clone (each sets up .venv itself):
+#   make reproduce   run the whole study (notebooks 01-06, full size) -> notebooks/, figures/, checkpoints/
+#   make test        run the test suite (small sizes; MNIST from DIGITGAN_MNIST or ../shared/mnist)
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+export DIGITGAN_MNIST ?= $(if $(wildcard ../shared/mnist),$(abspath ../shared/mnist),)
+
+.PHONY: setup reproduce extensions test lint benchmark clean
+
+$(STAMP): requirements.txt requirements-dev.txt pyproject.toml
+	test -d $(VENV) || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	$(BIN)/pip install --quiet --no-deps -e .
+	$(BIN)/python -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (digitgan)" > /dev/null
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+reproduce: $(STAMP)
+	$(BIN)/python -m digitgan.run_notebooks
+
+extensions: $(STAMP)
+	$(BIN)/python -m digitgan.run_notebooks --extensions
+
+test: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest -q
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+
+benchmark: $(STAMP)
+	$(BIN)/python benchmarks/gan_step.py
+
+clean:
+	rm -rf $(VENV) notebooks/.executing notebooks/failed .pytest_cache

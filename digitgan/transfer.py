@@ -1,0 +1,104 @@
+"""The discriminator as a 10-way classifier: weight copying, heads, and freeze-then-unfreeze training.
+
+Follows the keras.io guide "Transfer learning & fine-tuning": the classifier gets a *copy* of the
+discriminator's layers and weights (never the layer objects themselves, so training it cannot change
+the discriminator), the transferred layers are frozen while the new head learns, then everything is
+unfrozen and the model recompiled with a fresh optimizer (a change of ``trainable`` takes effect only
+on compile, and Keras 3 refuses to reuse an optimizer across compiles).
+"""
+
+from __future__ import annotations
+
+import time
+
+import keras
+from keras import layers
+
+from digitgan import config
+from digitgan.training import compile_classifier, fit_classifier
+
+HEADS = ("dense10", "dense128")
+HEAD_PREFIX = "head_"
+
+
+def discriminator_to_classifier(
+    discriminator: keras.Model, head: str = "dense10", freeze: bool = True, num_classes: int = config.NUM_CLASSES
+) -> keras.Model:
+    """Every discriminator layer but the final Dense(1), with copied weights, plus a softmax head.
+
+    ``head="dense10"``: Dense(10, softmax) (trials 1 and 2); ``head="dense128"``: Dense(128) ->
+    Dense(10, softmax) (trial 3; no activation on Dense(128), like the CNN). The transferred layers
+    are frozen if ``freeze``.
+    """
+    if head not in HEADS:
+        raise ValueError(f"head must be one of {HEADS}, got {head!r}")
+    copy = keras.models.clone_model(discriminator)  # new layer objects ...
+    copy.set_weights(discriminator.get_weights())  # ... holding the trained weights
+    transferred = copy.layers[:-1]
+    for layer in transferred:
+        layer.trainable = not freeze
+    head_layers = [layers.Dense(num_classes, activation="softmax", name=f"{HEAD_PREFIX}softmax")]
+    if head == "dense128":
+        head_layers.insert(0, layers.Dense(128, name=f"{HEAD_PREFIX}dense128"))
+    return keras.Sequential(
+        [keras.Input(shape=config.IMAGE_SHAPE), *transferred, *head_layers], name=f"classifier_{head}"
+    )
+
+
+def transferred_layers(model: keras.Model) -> list:
+    """The layers that came from the discriminator (everything but the head)."""
+    return [layer for layer in model.layers if not layer.name.startswith(HEAD_PREFIX)]
+
+
+def set_transferred_trainable(model: keras.Model, trainable: bool) -> None:
+    for layer in transferred_layers(model):
+        layer.trainable = trainable
+
+
+def trainable_count(model: keras.Model) -> int:
+    return int(sum(keras.ops.size(w) for w in model.trainable_weights))
+
+
+def train_schedule(
+    model: keras.Model,
+    data: dict,
+    frozen_epochs: int,
+    total_epochs: int = config.TRANSFER_EPOCHS,
+    learning_rate: float = config.SGD_LEARNING_RATE,
+    batch_size: int = config.BATCH_SIZE,
+    optimizer: str = "sgd",
+    verbose: int = 2,
+    callbacks=None,
+) -> dict:
+    """Train the head with the transferred layers frozen for ``frozen_epochs``, then everything to ``total_epochs``.
+
+    Each phase is compiled with a fresh optimizer. Returns ``history`` (one merged dict over all epochs),
+    ``phase_boundary`` (the last frozen epoch, or None), ``trainable_params`` per phase and ``seconds``.
+    """
+    if not 0 <= frozen_epochs <= total_epochs:
+        raise ValueError(f"frozen_epochs must be in [0, {total_epochs}], got {frozen_epochs}")
+    phases = [(False, frozen_epochs), (True, total_epochs)]
+    phases = [(unfrozen, end) for (unfrozen, end), start in zip(phases, (0, frozen_epochs), strict=True) if end > start]
+    history, trainable, start_epoch = {}, [], 0
+    start = time.perf_counter()
+    for unfrozen, end in phases:
+        set_transferred_trainable(model, unfrozen)
+        compile_classifier(model, learning_rate, optimizer)  # a fresh optimizer on every compile
+        trainable.append(trainable_count(model))
+        if verbose:
+            print(
+                f"epochs {start_epoch + 1}-{end}: transferred layers {'unfrozen' if unfrozen else 'frozen'}, "
+                f"{trainable[-1]:,} trainable parameters"
+            )
+        part = fit_classifier(
+            model, data, end, batch_size, initial_epoch=start_epoch, verbose=verbose, callbacks=callbacks
+        )
+        for key, values in part.items():
+            history.setdefault(key, []).extend(values)
+        start_epoch = end
+    return {
+        "history": history,
+        "phase_boundary": frozen_epochs if 0 < frozen_epochs < total_epochs else None,
+        "trainable_params": trainable,
+        "seconds": time.perf_counter() - start,
+    }

@@ -1,0 +1,44 @@
+"""Test set-up: every writable folder of digitgan points into one temporary directory per session,
+so the tests never touch the committed figures/ and checkpoints/; MNIST comes from ../shared/mnist."""
+
+import os
+import tempfile
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SCRATCH = Path(tempfile.mkdtemp(prefix="digitgan-tests-"))
+for name in ("FIGURES", "CHECKPOINT", "DATA"):
+    os.environ[f"DIGITGAN_{name}_DIR"] = str(SCRATCH / name.lower())
+os.environ.setdefault("DIGITGAN_MNIST", str(ROOT.parent / "shared" / "mnist"))
+MNIST_DIR = Path(os.environ["DIGITGAN_MNIST"])
+
+
+@pytest.fixture(scope="session")
+def mnist_dir() -> Path:
+    if not MNIST_DIR.is_dir():
+        pytest.skip(f"MNIST not found at {MNIST_DIR}: set DIGITGAN_MNIST to a folder with the IDX files")
+    return MNIST_DIR
+
+
+@pytest.fixture(scope="session")
+def mnist(mnist_dir):
+    from digitgan.data import load_mnist
+
+    return load_mnist(mnist_dir)
+
+
+@pytest.fixture(scope="session")
+def small_data(mnist_dir):
+    """The protocol's arrays with a 300-image subset."""
+    from digitgan.data import load_study_data
+
+    return load_study_data(subset_size=300, source=mnist_dir)
+
+
+@pytest.fixture()
+def seeded():
+    from digitgan.utils import set_seed
+
+    set_seed(42)

@@ -1,0 +1,139 @@
+import gzip
+import hashlib
+import shutil
+
+import numpy as np
+import pytest
+
+from digitgan import config, data
+from digitgan.data import MnistError
+
+TRAIN_COUNTS = [5923, 6742, 5958, 6131, 5842, 5421, 5918, 6265, 5851, 5949]
+TEST_COUNTS = [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]
+
+
+def test_real_mnist_shapes_and_labels(mnist):
+    (x_train, y_train), (x_test, y_test) = mnist
+    assert x_train.shape == (60000, 28, 28) and x_test.shape == (10000, 28, 28)
+    assert x_train.dtype == np.uint8
+    assert np.bincount(y_train).tolist() == TRAIN_COUNTS
+    assert np.bincount(y_test).tolist() == TEST_COUNTS
+
+
+def test_subset_indices_are_the_papers():
+    idx = data.subset_indices()
+    assert idx[:10].tolist() == [12628, 37730, 39991, 8525, 8279, 51012, 14871, 15127, 9366, 33322]
+    assert idx[-5:].tolist() == [36675, 19487, 3256, 14474, 41816]
+    digest = hashlib.sha256(idx.astype("<i8").tobytes()).hexdigest()
+    assert digest == "3f0a9641d0de4aa867552dce90bf069a64b6564ce6895d0df7b07a36155ef444"
+    assert len(np.unique(idx)) == 10_000
+
+
+def test_study_data_scaling_and_subset_labels(mnist_dir, mnist):
+    d = data.load_study_data(source=mnist_dir, n_val=500)
+    assert d["x_train"].shape == (10000, 28, 28, 1) and d["x_train"].dtype == np.float32
+    assert d["x_train"].min() == -1.0 and d["x_train"].max() == 1.0
+    assert np.bincount(d["y_train"]).tolist() == [984, 1093, 994, 1000, 980, 919, 981, 1060, 979, 1010]
+    (x_all, _), _ = mnist
+    np.testing.assert_array_equal(d["x_train"][3, ..., 0], (x_all[8525].astype(np.float32) - 127.5) / 127.5)
+    assert d["x_test"].shape == (10000, 28, 28, 1)
+    assert d["x_val"].shape == (500, 28, 28, 1)
+    # the validation images come from outside the subset
+    val_idx = np.random.RandomState(43).choice(np.setdiff1d(np.arange(60000), d["train_indices"]), 500, replace=False)
+    assert not set(val_idx) & set(d["train_indices"])
+
+
+def test_one_hot():
+    y = data.one_hot(np.array([0, 9, 3]))
+    assert y.shape == (3, 10) and y.dtype == np.float32
+    assert y.argmax(1).tolist() == [0, 9, 3] and y.sum() == 3
+
+
+def _copy(mnist_dir, tmp_path, decompress=()):
+    for f in mnist_dir.glob("*.gz"):
+        if f.name[:-3] in decompress:
+            (tmp_path / f.name[:-3]).write_bytes(gzip.decompress(f.read_bytes()))
+        else:
+            shutil.copy(f, tmp_path / f.name)
+    return tmp_path
+
+
+def test_uncompressed_files_load_too(mnist_dir, tmp_path, mnist):
+    folder = _copy(mnist_dir, tmp_path, decompress={"t10k-labels-idx1-ubyte"})
+    _, (_, y_test) = data.load_mnist(folder)
+    np.testing.assert_array_equal(y_test, mnist[1][1])
+
+
+def test_truncated_gz_names_the_file(mnist_dir, tmp_path):
+    folder = _copy(mnist_dir, tmp_path)
+    bad = folder / "train-labels-idx1-ubyte.gz"
+    bad.write_bytes(bad.read_bytes()[:1000])
+    with pytest.raises(MnistError, match=r"train-labels-idx1-ubyte\.gz is truncated"):
+        data.load_mnist(folder)
+
+
+def test_wrong_magic_number_names_the_file(mnist_dir, tmp_path):
+    folder = _copy(mnist_dir, tmp_path)
+    raw = bytearray(gzip.decompress((folder / "t10k-images-idx3-ubyte.gz").read_bytes()))
+    raw[:4] = (2049).to_bytes(4, "big")
+    (folder / "t10k-images-idx3-ubyte.gz").unlink()
+    (folder / "t10k-images-idx3-ubyte").write_bytes(bytes(raw))
+    with pytest.raises(MnistError, match=r"t10k-images-idx3-ubyte has magic number 2049, expected 2051"):
+        data.load_mnist(folder)
+
+
+def test_truncated_idx_is_reported(mnist_dir, tmp_path):
+    folder = _copy(mnist_dir, tmp_path)
+    raw = gzip.decompress((folder / "t10k-labels-idx1-ubyte.gz").read_bytes())
+    (folder / "t10k-labels-idx1-ubyte.gz").write_bytes(gzip.compress(raw[:-10]))
+    with pytest.raises(MnistError, match="truncated or corrupt"):
+        data.load_mnist(folder)
+
+
+def test_checksum_mismatch_names_the_file(mnist_dir, tmp_path):
+    folder = _copy(mnist_dir, tmp_path)
+    raw = bytearray(gzip.decompress((folder / "t10k-images-idx3-ubyte.gz").read_bytes()))
+    raw[5000] ^= 0xFF  # same size and header, one pixel changed
+    (folder / "t10k-images-idx3-ubyte.gz").write_bytes(gzip.compress(bytes(raw)))
+    with pytest.raises(MnistError, match=r"t10k-images-idx3-ubyte\.gz: SHA-256"):
+        data.load_mnist(folder)
+
+
+def test_missing_folder_and_missing_file(tmp_path, monkeypatch):
+    with pytest.raises(MnistError, match="does not exist.*DIGITGAN_MNIST"):
+        data.load_mnist(tmp_path / "nowhere")
+    monkeypatch.setenv("DIGITGAN_MNIST", str(tmp_path / "nowhere"))
+    with pytest.raises(MnistError, match="DIGITGAN_MNIST=.*is not a folder"):
+        data.load_mnist()
+    (tmp_path / "train-images-idx3-ubyte.gz").write_bytes(b"")
+    with pytest.raises(MnistError, match="has no train-labels-idx1-ubyte"):
+        data.load_mnist(tmp_path)
+
+
+def test_nothing_found_says_where_it_looked(tmp_path, monkeypatch):
+    monkeypatch.delenv("DIGITGAN_MNIST")
+    monkeypatch.setattr(config, "DATA_DIR", tmp_path)
+    with pytest.raises(MnistError, match=f"looked in: DIGITGAN_MNIST \\(unset\\), {tmp_path}"):
+        data.load_mnist(download=False)
+
+
+def test_failed_download_leaves_nothing(tmp_path):
+    dest = tmp_path / "data"
+    with pytest.raises(MnistError, match="Downloading MNIST from file://.* failed"):
+        data.download_mnist(dest, url=f"file://{tmp_path}/no-such-file.npz")
+    assert list(dest.iterdir()) == []
+
+
+def test_corrupt_download_leaves_nothing(tmp_path):
+    fake = tmp_path / "fake.npz"
+    np.savez(fake, x_train=np.zeros(3))
+    dest = tmp_path / "data"
+    with pytest.raises(MnistError, match="SHA-256 .* nothing was saved"):
+        data.download_mnist(dest, url=f"file://{fake}")
+    assert list(dest.iterdir()) == []
+
+
+def test_wrong_npz_is_refused(tmp_path):
+    np.savez(tmp_path / "mnist.npz", x_train=np.zeros(3))
+    with pytest.raises(MnistError, match=r"mnist\.npz: SHA-256 .* expected 731c5ac6"):
+        data.load_mnist(tmp_path)

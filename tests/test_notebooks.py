@@ -1,0 +1,49 @@
+"""Every notebook runs headless, in study order, with small parameters (papermill).
+
+A new notebook joins with one line in NOTEBOOKS: its name, small parameters, the figures it must
+save and its key in results.json. Later notebooks read what earlier ones saved (03-05 load the
+discriminator exported by 02), all inside the session's scratch folders (see conftest.py).
+"""
+
+import json
+
+import pytest
+
+from digitgan import config, utils
+from digitgan.run_notebooks import STUDY, execute
+
+SMALL = {"SUBSET_SIZE": 300}
+NOTEBOOKS = [
+    ("01_cnn_baseline.ipynb", {**SMALL, "EPOCHS": 1}, ["cnn_accuracy", "cnn_confusion_matrix"], "cnn"),
+    ("02_dcgan.ipynb", {"EPOCHS": 2, "SUBSET_SIZE": 200, "CHECKPOINT_EVERY": 1, "SCORE_EVERY": 1, "SCORE_SAMPLES": 200, "N_EVAL_SAMPLES": 500, "JUDGE_N_TRAIN": 1000, "JUDGE_EPOCHS": 1}, ["dcgan_evolution", "dcgan_losses", "dcgan_samples_100", "dcgan_class_histogram"], "dcgan"),  # noqa: E501
+    ("03_trial1_frozen.ipynb", {**SMALL, "FROZEN_EPOCHS": 1, "TOTAL_EPOCHS": 1}, ["trial1_accuracy", "trial1_confusion_matrix"], "trial1"),  # noqa: E501
+    ("04_trial2_finetune.ipynb", {**SMALL, "FROZEN_EPOCHS": 1, "TOTAL_EPOCHS": 2}, ["trial2_accuracy", "trial2_confusion_matrix"], "trial2"),  # noqa: E501
+    ("05_trial3_dense128.ipynb", {**SMALL, "FROZEN_EPOCHS": 1, "TOTAL_EPOCHS": 2}, ["trial3_accuracy", "trial3_confusion_matrix"], "trial3"),  # noqa: E501
+    ("06_comparison.ipynb", {**SMALL, "SMALL_N_TRAIN": 300, "SMALL_N_TEST": 200, "SMALL_EPOCHS": 2, "PCA_COMPONENTS": [10, 20], "KNN_KS": [1, 3], "CV_FOLDS": 3, "RUN_FULL_PCA_KNN": False}, ["comparison_confusion_matrices", "trial3_misclassified"], "comparison"),  # noqa: E501
+]
+
+
+@pytest.fixture(scope="module")
+def executed_dir(tmp_path_factory, mnist_dir):
+    return tmp_path_factory.mktemp("executed")
+
+
+def test_every_study_notebook_is_tested():
+    assert [name for name, *_ in NOTEBOOKS] == [n for n in STUDY if n in {name for name, *_ in NOTEBOOKS}]
+    assert {name for name, *_ in NOTEBOOKS} >= set(STUDY)
+
+
+@pytest.mark.parametrize("name, params, figures, key", NOTEBOOKS, ids=[n[:2] for n, *_ in NOTEBOOKS])
+def test_notebook_runs_headless(name, params, figures, key, executed_dir):
+    seconds = execute(name, params, output_dir=executed_dir)
+    assert seconds > 0
+    for figure in figures:
+        assert (config.FIGURES_DIR / f"{figure}.png").is_file(), figure
+    entry = utils.load_results()[key]
+    if key not in ("comparison",):
+        assert {"epochs", "n_train", "seconds"} <= set(entry)
+    nb = json.loads((executed_dir / name).read_text())
+    outputs = [o for cell in nb["cells"] for o in cell.get("outputs", [])]
+    assert not [o for o in outputs if o.get("name") == "stderr"], "a notebook printed warnings or errors"
+    assert any(o.get("output_type") == "display_data" for o in outputs)  # figures are embedded
+    assert str(config.PROJ_ROOT) not in json.dumps(outputs)  # no absolute paths of this machine

@@ -1,0 +1,54 @@
+import json
+
+import numpy as np
+import pytest
+
+from digitgan import models, training, utils
+
+
+def test_save_results_updates_only_its_key(tmp_path):
+    path = tmp_path / "results.json"
+    utils.save_results("cnn", {"test_accuracy": np.float32(0.5), "history": np.arange(3)}, path)
+    utils.save_results("dcgan", {"epochs": 2}, path)
+    utils.save_results("cnn", {"test_accuracy": 0.75}, path)
+    assert json.loads(path.read_text()) == {"cnn": {"test_accuracy": 0.75}, "dcgan": {"epochs": 2}}
+    assert [p.name for p in tmp_path.iterdir()] == ["results.json"]  # no temporary files left
+
+
+def test_broken_results_file_is_named(tmp_path):
+    path = tmp_path / "results.json"
+    path.write_text("{not json")
+    with pytest.raises(ValueError, match="results.json is not valid JSON"):
+        utils.load_results(path)
+
+
+def test_save_weights_is_atomic(tmp_path):
+    model = models.build_cnn()
+    path = utils.save_weights(model, tmp_path / "cnn.weights.h5")
+    assert [p.name for p in tmp_path.iterdir()] == ["cnn.weights.h5"]
+    other = models.build_cnn()
+    other.load_weights(path)
+    np.testing.assert_array_equal(other.get_weights()[0], model.get_weights()[0])
+
+
+def _train_once(small_data):
+    utils.set_seed(42)
+    model = models.build_cnn()
+    history, _ = training.train_classifier(model, small_data, epochs=1, verbose=0)
+    y_pred, _ = training.predict_labels(model, small_data["x_test"][:500])
+    return history["accuracy"][-1], y_pred, model.get_weights()
+
+
+def test_same_seed_same_result(small_data):
+    acc_a, pred_a, w_a = _train_once(small_data)
+    acc_b, pred_b, w_b = _train_once(small_data)
+    assert acc_a == acc_b
+    np.testing.assert_array_equal(pred_a, pred_b)
+    for a, b in zip(w_a, w_b, strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_summarize_reports_test_accuracy():
+    history = {"accuracy": [0.5, 0.8], "val_accuracy": [0.4, 0.7]}
+    m = training.summarize(history, np.array([1, 2, 3, 4]), np.array([1, 2, 0, 4]), 100, 1.234)
+    assert m["train_accuracy"] == 0.8 and m["test_accuracy"] == 0.75 and m["epochs"] == 2 and m["seconds"] == 1.2
