@@ -94,11 +94,13 @@ def parse_idx(data: bytes, path: Path, magic: int) -> np.ndarray:
 
 
 def _load_idx_folder(folder: Path) -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
+    paths = {stem: _find_idx(folder, stem) for stem in IDX_SHA256}
+    missing = [stem for stem, path in paths.items() if path is None]
+    if missing:
+        raise MnistError(f"{folder} has no {', '.join(f'{m}[.gz]' for m in missing)}. {HOW_TO_PROVIDE}")
     arrays = {}
     for stem, sha in IDX_SHA256.items():
-        path = _find_idx(folder, stem)
-        if path is None:
-            raise MnistError(f"{folder} has no {stem} (or {stem}.gz). {HOW_TO_PROVIDE}")
+        path = paths[stem]
         data = _read_maybe_gz(path)
         arrays[stem] = parse_idx(data, path, IMAGES_MAGIC if "images" in stem else LABELS_MAGIC)
         if _sha256(data) != sha:

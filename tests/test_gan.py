@@ -18,8 +18,14 @@ def _weights(model):
 def test_one_epoch_updates_both_networks_and_logs_every_batch(x_small, tmp_path):
     before = gan.build_dcgan(jit_compile=False)
     g0, d0 = _weights(before.generator), _weights(before.discriminator)
-    trained, history = gan.train_gan(x_small, epochs=1, checkpoint_dir=tmp_path / "ckpt", jit_compile=False,
-                                     frames_dir=tmp_path / "frames", verbose=0)
+    trained, history = gan.train_gan(
+        x_small,
+        epochs=1,
+        checkpoint_dir=tmp_path / "ckpt",
+        jit_compile=False,
+        frames_dir=tmp_path / "frames",
+        verbose=0,
+    )
     # same seed -> same initial weights as `before`, so any difference is training
     assert any(not np.array_equal(a, b) for a, b in zip(g0, trained.generator.get_weights(), strict=True))
     assert any(not np.array_equal(a, b) for a, b in zip(d0, trained.discriminator.get_weights(), strict=True))
@@ -30,11 +36,13 @@ def test_one_epoch_updates_both_networks_and_logs_every_batch(x_small, tmp_path)
 
 
 def test_resume_continues_exactly(x_small, tmp_path):
-    _, straight = gan.train_gan(x_small, epochs=3, checkpoint_dir=tmp_path / "a", checkpoint_every=1,
-                                jit_compile=False, verbose=0)
+    _, straight = gan.train_gan(
+        x_small, epochs=3, checkpoint_dir=tmp_path / "a", checkpoint_every=1, jit_compile=False, verbose=0
+    )
     gan.train_gan(x_small, epochs=2, checkpoint_dir=tmp_path / "b", checkpoint_every=1, jit_compile=False, verbose=0)
-    resumed_gan, resumed = gan.train_gan(x_small, epochs=3, checkpoint_dir=tmp_path / "b", checkpoint_every=1,
-                                         jit_compile=False, verbose=0)
+    resumed_gan, resumed = gan.train_gan(
+        x_small, epochs=3, checkpoint_dir=tmp_path / "b", checkpoint_every=1, jit_compile=False, verbose=0
+    )
     assert len(resumed["g_loss"]) == 6 and len(resumed["epoch_seconds"]) == 3
     assert resumed["g_loss"] == straight["g_loss"]
     assert resumed["d_loss"] == straight["d_loss"]
@@ -58,10 +66,14 @@ def test_checkpoint_every_n_and_at_the_end(x_small, tmp_path):
 
 
 def test_export_reuse_and_loaders(x_small, tmp_path, capsys):
-    paths = dict(generator_path=tmp_path / "g.weights.h5", discriminator_path=tmp_path / "d.weights.h5",
-                 history_path=tmp_path / "h.json")
-    trained, history, reused = gan.train_or_reuse_gan(x_small, epochs=1, checkpoint_dir=tmp_path / "ck",
-                                                      jit_compile=False, verbose=0, **paths)
+    paths = dict(
+        generator_path=tmp_path / "g.weights.h5",
+        discriminator_path=tmp_path / "d.weights.h5",
+        history_path=tmp_path / "h.json",
+    )
+    trained, history, reused = gan.train_or_reuse_gan(
+        x_small, epochs=1, checkpoint_dir=tmp_path / "ck", jit_compile=False, verbose=0, **paths
+    )
     assert not reused
     again, history2, reused = gan.train_or_reuse_gan(x_small, epochs=1, jit_compile=False, **paths)
     assert reused and "Reusing the DCGAN" in capsys.readouterr().out and history2 == history

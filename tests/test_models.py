@@ -29,5 +29,5 @@ def test_generator_architecture():
 
 def test_judge_has_named_features():
     judge = models.build_judge()
-    assert judge.get_layer("features").units == 128
+    assert judge.get_layer("features").units == 256
     assert judge.output_shape == (None, 10)

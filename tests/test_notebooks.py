@@ -13,14 +13,59 @@ from digitgan import config, utils
 from digitgan.run_notebooks import STUDY, execute
 
 SMALL = {"SUBSET_SIZE": 300}
+# fmt: off  (one line per notebook)
 NOTEBOOKS = [
     ("01_cnn_baseline.ipynb", {**SMALL, "EPOCHS": 1}, ["cnn_accuracy", "cnn_confusion_matrix"], "cnn"),
-    ("02_dcgan.ipynb", {"EPOCHS": 2, "SUBSET_SIZE": 200, "CHECKPOINT_EVERY": 1, "SCORE_EVERY": 1, "SCORE_SAMPLES": 200, "N_EVAL_SAMPLES": 500, "JUDGE_N_TRAIN": 1000, "JUDGE_EPOCHS": 1}, ["dcgan_evolution", "dcgan_losses", "dcgan_samples_100", "dcgan_class_histogram"], "dcgan"),  # noqa: E501
-    ("03_trial1_frozen.ipynb", {**SMALL, "FROZEN_EPOCHS": 1, "TOTAL_EPOCHS": 1}, ["trial1_accuracy", "trial1_confusion_matrix"], "trial1"),  # noqa: E501
-    ("04_trial2_finetune.ipynb", {**SMALL, "FROZEN_EPOCHS": 1, "TOTAL_EPOCHS": 2}, ["trial2_accuracy", "trial2_confusion_matrix"], "trial2"),  # noqa: E501
-    ("05_trial3_dense128.ipynb", {**SMALL, "FROZEN_EPOCHS": 1, "TOTAL_EPOCHS": 2}, ["trial3_accuracy", "trial3_confusion_matrix"], "trial3"),  # noqa: E501
-    ("06_comparison.ipynb", {**SMALL, "SMALL_N_TRAIN": 300, "SMALL_N_TEST": 200, "SMALL_EPOCHS": 2, "PCA_COMPONENTS": [10, 20], "KNN_KS": [1, 3], "CV_FOLDS": 3, "RUN_FULL_PCA_KNN": False}, ["comparison_confusion_matrices", "trial3_misclassified"], "comparison"),  # noqa: E501
+    (
+        "02_dcgan.ipynb",
+        {
+            "EPOCHS": 2,
+            "SUBSET_SIZE": 200,
+            "CHECKPOINT_EVERY": 1,
+            "SCORE_EVERY": 1,
+            "SCORE_SAMPLES": 200,
+            "N_EVAL_SAMPLES": 500,
+            "JUDGE_N_TRAIN": 1000,
+            "JUDGE_EPOCHS": 1,
+        },
+        ["dcgan_evolution", "dcgan_losses", "dcgan_samples_100", "dcgan_class_histogram"],
+        "dcgan",
+    ),  # noqa: E501
+    (
+        "03_trial1_frozen.ipynb",
+        {**SMALL, "FROZEN_EPOCHS": 1, "TOTAL_EPOCHS": 1},
+        ["trial1_accuracy", "trial1_confusion_matrix"],
+        "trial1",
+    ),  # noqa: E501
+    (
+        "04_trial2_finetune.ipynb",
+        {**SMALL, "FROZEN_EPOCHS": 1, "TOTAL_EPOCHS": 2},
+        ["trial2_accuracy", "trial2_confusion_matrix"],
+        "trial2",
+    ),  # noqa: E501
+    (
+        "05_trial3_dense128.ipynb",
+        {**SMALL, "FROZEN_EPOCHS": 1, "TOTAL_EPOCHS": 2},
+        ["trial3_accuracy", "trial3_confusion_matrix"],
+        "trial3",
+    ),  # noqa: E501
+    (
+        "06_comparison.ipynb",
+        {
+            **SMALL,
+            "SMALL_N_TRAIN": 300,
+            "SMALL_N_TEST": 200,
+            "SMALL_EPOCHS": 2,
+            "PCA_COMPONENTS": [10, 20],
+            "KNN_KS": [1, 3],
+            "CV_FOLDS": 3,
+            "RUN_FULL_PCA_KNN": False,
+        },
+        ["comparison_confusion_matrices", "trial3_misclassified"],
+        "comparison",
+    ),  # noqa: E501
 ]
+# fmt: on
 
 
 @pytest.fixture(scope="module")

@@ -1,0 +1,101 @@
+"""The README's results table, generated from ``figures/results.json``.
+
+    python -m digitgan.report          # rewrite the table between the markers in README.md
+
+The README holds the table between ``<!-- results:start -->`` and ``<!-- results:end -->``; a test checks
+that it equals what this module generates from the committed results.json, so the two cannot drift.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from digitgan import config, utils
+
+START, END = "<!-- results:start -->", "<!-- results:end -->"
+README = config.PROJ_ROOT / "README.md"
+COMMITTED_RESULTS = config.PROJ_ROOT / "figures" / "results.json"
+
+
+def _acc(value) -> str:
+    return f"{value:.4f}"
+
+
+def _pair(entry: dict) -> str:
+    return f"{_acc(entry['train_accuracy'])} / {_acc(entry['test_accuracy'])}"
+
+
+def results_table(results: dict) -> str:
+    """Markdown rows: what was measured, the original's number, ours."""
+    rows = [("measure", "original", "ours"), ("---", "---", "---")]
+    if "cnn" in results:
+        rows.append(("CNN, train / test accuracy (10k subset, 15 epochs)", "0.9624 / 0.9597", _pair(results["cnn"])))
+    if "dcgan" in results:
+        g = results["dcgan"]
+        rows += [
+            (
+                f"DCGAN, training time ({g['epochs']} epochs, 2 CPU cores)",
+                "—",
+                f"{g['seconds'] / 60:.1f} min ({g['seconds_per_epoch']:.1f} s/epoch)",
+            ),
+            (
+                "DCGAN, classifier score of 10k samples (real test digits)",
+                "—",
+                f"{g['classifier_score']:.2f} ({g['real_test_classifier_score']:.2f})",
+            ),
+            (
+                "DCGAN, Fréchet distance to the test set (real training digits)",
+                "—",
+                f"{g['frechet_distance']:.2f} ({g['real_train_frechet_distance']:.2f})",
+            ),
+            (
+                "DCGAN, rarest / commonest generated digit",
+                "—",
+                f"{min(g['class_fractions']):.1%} / {max(g['class_fractions']):.1%}",
+            ),
+        ]
+    for key, name, original in (
+        ("trial1", "Trial 1 (frozen, Dense(10))", "0.892 / 0.905"),
+        ("trial2", "Trial 2 (5 frozen + 10 fine-tuned)", "0.91 / 0.921"),
+        ("trial3", "Trial 3 (Dense(128), 7 frozen + 8 fine-tuned)", "0.94 / ≈0.94"),
+    ):
+        if key in results:
+            rows.append((f"{name}, train / test accuracy", original, _pair(results[key])))
+    if "comparison" in results:
+        small = results["comparison"]["small"]
+        knn = small["pca_knn"]
+        rows += [
+            (f"1k train / 1k test: PCA ({knn['n_components']}) + KNN (k={knn['k']})", "0.90", _acc(knn["accuracy"])),
+            ("1k train / 1k test: transferred discriminator (trial 3)", "0.87", _acc(small["trial3"])),
+            ("1k train / 1k test: CNN", "0.80", _acc(small["cnn"])),
+        ]
+        for name, row in results["comparison"]["pca_knn"].items():
+            rows.append(
+                (
+                    f"PCA + KNN, {name} → 10k test (fit + predict time)",
+                    "did not finish at 2k" if name == "all 60k" else "—",
+                    f"{_acc(row['accuracy'])} ({row['fit_seconds'] + row['predict_seconds']:.1f} s)",
+                )
+            )
+    return "\n".join("| " + " | ".join(r) + " |" for r in rows)
+
+
+def readme_table(readme: Path = README) -> str:
+    """The table currently in the README (between the markers)."""
+    match = re.search(re.escape(START) + r"\n(.*?)\n" + re.escape(END), readme.read_text(), re.S)
+    if not match:
+        raise ValueError(f"{readme} has no {START} ... {END} block")
+    return match.group(1)
+
+
+def update_readme(readme: Path = README, results_path: Path = COMMITTED_RESULTS) -> str:
+    table = results_table(utils.load_results(results_path))
+    text = readme.read_text()
+    new = re.sub(re.escape(START) + r"\n.*?\n" + re.escape(END), f"{START}\n{table}\n{END}", text, flags=re.S)
+    utils.atomic_write_text(readme, new)
+    return table
+
+
+if __name__ == "__main__":
+    print(update_readme())
