@@ -61,13 +61,15 @@ def generate(generator, n: int, noise_dim: int = config.NOISE_DIM, seed: int = 0
     )
 
 
-def _features_model(judge):
-    return keras.Model(judge.inputs, [judge.get_layer("features").output, judge.outputs[0]])
-
-
 def judge_outputs(judge, images, batch_size: int = 1000):
-    """The judge's penultimate features and class probabilities for ``images``."""
-    feats, probs = _features_model(judge).predict(images, batch_size=batch_size, verbose=0)
+    """The judge's penultimate features and class probabilities for ``images`` (inference mode).
+
+    Direct calls in batches: ``predict`` on a new sub-model each time would retrace a tf.function.
+    """
+    features = keras.Model(judge.inputs[0], [judge.get_layer("features").output, judge.outputs[0]])
+    parts = [features(images[i : i + batch_size], training=False) for i in range(0, len(images), batch_size)]
+    feats = np.concatenate([f.numpy() for f, _ in parts])
+    probs = np.concatenate([p.numpy() for _, p in parts])
     return feats.astype(np.float64), probs.astype(np.float64)
 
 

@@ -10,6 +10,7 @@ run is kept as ``notebooks/failed/<name>`` with the failing cell, and the comman
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import shutil
 import sys
@@ -81,6 +82,9 @@ def main(argv=None) -> int:
         help="train the DCGAN again even if its final weights exist (or RETRAIN_GAN=1)",
     )
     args = parser.parse_args(argv)
+    # papermill logs every cell's output at INFO: the console then shows the training as it runs
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    logging.getLogger("traitlets").setLevel(logging.ERROR)
     names = EXTENSIONS if args.extensions else STUDY
     if args.only:
         names = [n for n in STUDY + EXTENSIONS if any(n.startswith(o) or n == o for o in args.only)]
