@@ -92,3 +92,29 @@ def test_notebook_runs_headless(name, params, figures, key, executed_dir):
     assert not [o for o in outputs if o.get("name") == "stderr"], "a notebook printed warnings or errors"
     assert any(o.get("output_type") == "display_data" for o in outputs)  # figures are embedded
     assert str(config.PROJ_ROOT) not in json.dumps(outputs)  # no absolute paths of this machine
+
+
+SPEC_DEFAULTS = {
+    "01_cnn_baseline.ipynb": {
+        "EPOCHS": 15,
+        "SUBSET_SIZE": 10_000,
+        "BATCH_SIZE": 100,
+        "LEARNING_RATE": 0.01,
+        "SEED": 42,
+    },
+    "02_dcgan.ipynb": {"EPOCHS": 50, "SUBSET_SIZE": 10_000, "BATCH_SIZE": 100, "CHECKPOINT_EVERY": 15, "SEED": 42},
+    "03_trial1_frozen.ipynb": {"HEAD": "dense10", "FROZEN_EPOCHS": 15, "TOTAL_EPOCHS": 15, "LEARNING_RATE": 0.01},
+    "04_trial2_finetune.ipynb": {"HEAD": "dense10", "FROZEN_EPOCHS": 5, "TOTAL_EPOCHS": 15, "LEARNING_RATE": 0.01},
+    "05_trial3_dense128.ipynb": {"HEAD": "dense128", "FROZEN_EPOCHS": 7, "TOTAL_EPOCHS": 15, "LEARNING_RATE": 0.01},
+}
+
+
+@pytest.mark.parametrize("name", SPEC_DEFAULTS)
+def test_parameter_defaults_are_the_full_size_protocol(name):
+    import ast
+
+    import papermill
+
+    found = papermill.inspect_notebook(str(config.NOTEBOOKS_DIR / name))
+    defaults = {key: ast.literal_eval(found[key]["default"]) for key in SPEC_DEFAULTS[name]}
+    assert defaults == SPEC_DEFAULTS[name]
