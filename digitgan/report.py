@@ -92,7 +92,8 @@ def readme_table(readme: Path = README) -> str:
 def update_readme(readme: Path = README, results_path: Path = COMMITTED_RESULTS) -> str:
     table = results_table(utils.load_results(results_path))
     text = readme.read_text()
-    new = re.sub(re.escape(START) + r"\n.*?\n" + re.escape(END), f"{START}\n{table}\n{END}", text, flags=re.S)
+    # the block may still be empty (markers on consecutive lines) before the first run
+    new = re.sub(re.escape(START) + r"\n(?:.*?\n)?" + re.escape(END), f"{START}\n{table}\n{END}", text, flags=re.S)
     utils.atomic_write_text(readme, new)
     return table
 
