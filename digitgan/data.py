@@ -238,3 +238,48 @@ def load_study_data(
         val_idx = np.random.RandomState(seed + 1).choice(rest, n_val, replace=False)
         data["x_val"], data["y_val"] = scale_images(x_all[val_idx]), y_all[val_idx].astype(np.int64)
     return data
+
+
+def label_subset_indices(
+    y_all: np.ndarray, n_labels: int, seed: int = config.SEED, subset_size: int = config.SUBSET_SIZE
+) -> np.ndarray:
+    """Indices (into the 60k training images) of the labelled images of a label-efficiency run.
+
+    ``n_labels == subset_size`` (10,000) gives the study's seed-42 subset (whatever ``seed``), so
+    every method at that size trains on the protocol's images. Any other size must be a multiple of
+    the 10 classes and is balanced: ``n_labels // 10`` images of each digit, drawn by
+    ``RandomState(seed)``, class by class, and returned sorted. The same ``(n_labels, seed)`` gives the
+    same images to every method.
+    """
+    if n_labels == subset_size:
+        return np.sort(subset_indices(len(y_all), subset_size))
+    if n_labels <= 0 or n_labels % config.NUM_CLASSES:
+        raise ValueError(f"n_labels must be a positive multiple of {config.NUM_CLASSES}, got {n_labels}")
+    per_class = n_labels // config.NUM_CLASSES
+    rng = np.random.RandomState(seed)
+    picked = []
+    for digit in range(config.NUM_CLASSES):
+        of_digit = np.flatnonzero(y_all == digit)
+        if len(of_digit) < per_class:
+            raise ValueError(f"only {len(of_digit)} training images of digit {digit}, {per_class} asked for")
+        picked.append(rng.choice(of_digit, per_class, replace=False))
+    return np.sort(np.concatenate(picked))
+
+
+def load_label_efficiency_data(n_labels: int, seed: int = config.SEED, source=None) -> dict:
+    """The arrays of one label-efficiency run, scaled to [-1, 1].
+
+    ``x_train``/``y_train``: the labelled images (:func:`label_subset_indices`); ``x_unlabelled``: all
+    60,000 training images without their labels (what a semi-supervised method may also use);
+    ``x_test``/``y_test``: all 10,000 test images; ``label_indices``: where the labelled ones come from.
+    """
+    (x_all, y_all), (x_test, y_test) = load_mnist(source)
+    idx = label_subset_indices(y_all, n_labels, seed)
+    return {
+        "x_train": scale_images(x_all[idx]),
+        "y_train": y_all[idx].astype(np.int64),
+        "x_unlabelled": scale_images(x_all),
+        "x_test": scale_images(x_test),
+        "y_test": y_test.astype(np.int64),
+        "label_indices": idx,
+    }

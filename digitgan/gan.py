@@ -19,6 +19,7 @@ import numpy as np
 import tensorflow as tf
 
 from digitgan import config
+from digitgan.checkpoint import PeriodicCheckpoint, TrainingCheckpoint, rng_state
 from digitgan.models import build_discriminator, build_generator
 from digitgan.utils import atomic_write_text, save_weights
 
@@ -174,65 +175,19 @@ class QualityTracker(keras.callbacks.Callback):
         print(f"epoch {epoch + 1}: classifier score {scores['classifier_score']:.3f} on {self.n} samples")
 
 
-class GanCheckpoint:
+def GanCheckpoint(gan: DCGAN, directory: Path, max_to_keep: int = 3) -> TrainingCheckpoint:
     """The DCGAN's complete training state in ``directory`` (``tf.train.Checkpoint`` + loss history)."""
-
-    def __init__(self, gan: DCGAN, directory: Path, max_to_keep: int = 3):
-        self.directory = Path(directory)
-        self.epoch = tf.Variable(0, dtype=tf.int64, trainable=False)
-        self.checkpoint = tf.train.Checkpoint(
-            generator=gan.generator,
-            discriminator=gan.discriminator,
-            g_optimizer=gan.g_optimizer,
-            d_optimizer=gan.d_optimizer,
-            epoch=self.epoch,
-            # Dropout's seed-generator state is not tracked through the Keras model: without it a
-            # resumed run would draw different dropout masks from an uninterrupted one.
-            rng_state=[v.value for m in (gan.generator, gan.discriminator) for v in m.non_trainable_variables],
-        )
-        self.manager = tf.train.CheckpointManager(self.checkpoint, str(self.directory), max_to_keep=max_to_keep)
-
-    def _history_path(self, epoch: int) -> Path:
-        return self.directory / f"history-{epoch:04d}.json"
-
-    def save(self, epoch: int, history: dict) -> None:
-        """History first, then the checkpoint: a checkpoint never exists without its history."""
-        self.directory.mkdir(parents=True, exist_ok=True)
-        atomic_write_text(self._history_path(epoch), json.dumps(history))
-        self.epoch.assign(epoch)
-        self.manager.save(checkpoint_number=epoch)
-        kept = {int(Path(p).name.split("-")[-1]) for p in self.manager.checkpoints}
-        for old in self.directory.glob("history-*.json"):
-            if int(old.stem.split("-")[1]) not in kept:
-                old.unlink()
-
-    def restore(self) -> tuple[int, dict] | None:
-        """Restore the latest checkpoint; returns ``(epoch, history)`` or None if there is none."""
-        latest = self.manager.latest_checkpoint
-        if latest is None:
-            return None
-        self.checkpoint.restore(latest).assert_existing_objects_matched()
-        epoch = int(self.epoch.numpy())
-        path = self._history_path(epoch)
-        if not path.exists():
-            raise FileNotFoundError(
-                f"{path} is missing: the checkpoint {latest} has no loss history. "
-                f"Delete {self.directory} (or pass retrain=True) to train from scratch."
-            )
-        return epoch, json.loads(path.read_text())
-
-
-class PeriodicCheckpoint(keras.callbacks.Callback):
-    """Saves every ``every`` epochs and at the final epoch (every-15 alone would stop at 45)."""
-
-    def __init__(self, ckpt: GanCheckpoint, history: dict, every: int, final_epoch: int):
-        super().__init__()
-        self.ckpt, self.history, self.every, self.final_epoch = ckpt, history, every, final_epoch
-
-    def on_epoch_end(self, epoch, logs=None):
-        done = epoch + 1
-        if done % self.every == 0 or done == self.final_epoch:
-            self.ckpt.save(done, self.history)
+    return TrainingCheckpoint(
+        directory,
+        max_to_keep,
+        generator=gan.generator,
+        discriminator=gan.discriminator,
+        g_optimizer=gan.g_optimizer,
+        d_optimizer=gan.d_optimizer,
+        # Dropout's seed-generator state is not tracked through the Keras model: without it a
+        # resumed run would draw different dropout masks from an uninterrupted one.
+        rng_state=rng_state(gan.generator, gan.discriminator),
+    )
 
 
 def empty_history() -> dict:

@@ -190,3 +190,35 @@ def plot_misclassified(images, y_true, y_pred, n: int = 20, ncols: int = 10, fig
         ax.set_title(f"{y_true[idx]}→{y_pred[idx]}", fontsize=9)
         ax.set_axis_off()
     return fig
+
+
+def plot_ssgan_curves(history: dict, ax=None, title: str = "", target: float | None = None):
+    """The SSGAN's test accuracy per epoch (averaged and raw weights) and its training error on labels."""
+    ax = ax or plt.gca()
+    epochs = np.arange(1, len(history["test_accuracy"]) + 1)
+    ax.plot(epochs, history["test_accuracy"], "o-", label="test (averaged weights)")
+    ax.plot(epochs, history["test_accuracy_raw"], ".--", alpha=0.7, label="test (raw weights)")
+    ax.plot(epochs, 1 - np.asarray(history["train_error"]), ":", label="train (labelled batches)")
+    if target is not None:
+        ax.axhline(target, color="gray", ls="--", lw=1, label=f"target {target:.1%}")
+    ax.set(xlabel="epoch", ylabel="accuracy", title=title)
+    ax.grid(alpha=0.3)
+    ax.legend(loc="lower right")
+    return ax
+
+
+def plot_label_efficiency(table: pd.DataFrame, ax=None, labels: dict | None = None, title: str = ""):
+    """Mean test accuracy (± one standard deviation over seeds) against the number of labels, log x-axis."""
+    ax = ax or plt.gca()
+    for method, part in table.groupby("method", observed=True):
+        ax.errorbar(
+            part["n_labels"], part["mean"], yerr=part["std"], marker="o", capsize=4,
+            label=(labels or {}).get(method, method),
+        )  # fmt: skip
+    ax.set_xscale("log")
+    ax.set(xlabel="labelled training images", ylabel="test accuracy (10,000 images)", title=title)
+    ax.set_xticks(sorted(table["n_labels"].unique()))
+    ax.get_xaxis().set_major_formatter(plt.FuncFormatter(lambda v, _: f"{int(v):,}"))
+    ax.grid(alpha=0.3, which="both")
+    ax.legend(loc="lower right")
+    return ax

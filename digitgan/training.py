@@ -26,15 +26,17 @@ def fit_classifier(
     initial_epoch: int = 0,
     verbose: int = 2,
     callbacks=None,
+    validate: bool = True,
 ) -> dict:
-    """``fit`` on the training subset with the test set as per-epoch validation; returns the history dict."""
+    """``fit`` on the training subset with the test set as per-epoch validation (unless ``validate=False``);
+    returns the history dict."""
     history = model.fit(
         data["x_train"],
         one_hot(data["y_train"]),
         batch_size=batch_size,
         epochs=epochs,
         initial_epoch=initial_epoch,
-        validation_data=(data["x_test"], one_hot(data["y_test"])),
+        validation_data=(data["x_test"], one_hot(data["y_test"])) if validate else None,
         verbose=verbose,
         callbacks=callbacks,
     )
@@ -49,11 +51,12 @@ def train_classifier(
     learning_rate: float = config.SGD_LEARNING_RATE,
     optimizer: str = "sgd",
     verbose: int = 2,
+    validate: bool = True,
 ) -> tuple[dict, float]:
     """Compile and train; returns ``(history, seconds)``."""
     compile_classifier(model, learning_rate, optimizer)
     start = time.perf_counter()
-    history = fit_classifier(model, data, epochs, batch_size, verbose=verbose)
+    history = fit_classifier(model, data, epochs, batch_size, verbose=verbose, validate=validate)
     return history, time.perf_counter() - start
 
 

@@ -69,6 +69,7 @@ def train_schedule(
     optimizer: str = "sgd",
     verbose: int = 2,
     callbacks=None,
+    validate: bool = True,
 ) -> dict:
     """Train the head with the transferred layers frozen for ``frozen_epochs``, then everything to ``total_epochs``.
 
@@ -91,7 +92,14 @@ def train_schedule(
                 f"{trainable[-1]:,} trainable parameters"
             )
         part = fit_classifier(
-            model, data, end, batch_size, initial_epoch=start_epoch, verbose=verbose, callbacks=callbacks
+            model,
+            data,
+            end,
+            batch_size,
+            initial_epoch=start_epoch,
+            verbose=verbose,
+            callbacks=callbacks,
+            validate=validate,
         )
         for key, values in part.items():
             history.setdefault(key, []).extend(values)

@@ -1,0 +1,193 @@
+"""Test accuracy against the number of labelled images, for four ways to classify digits.
+
+Every method sees the same labelled images for a given ``(n_labels, seed)``
+(:func:`digitgan.data.label_subset_indices`: balanced for 100 and 1,000 labels, the study's seed-42
+subset for 10,000) and is scored on all 10,000 test images:
+
+- ``cnn``: the baseline CNN, SPEC protocol (SGD 0.01, batch 100, 15 epochs), on the labelled images only;
+- ``trial3``: the 50-epoch DCGAN's discriminator with trial 3's head and schedule (7 frozen + 8 fine-tuned);
+- ``pca_knn``: PCA + k-nearest neighbours, components and k chosen by cross-validation on the labelled images;
+- ``ssgan``: the semi-supervised GAN (:mod:`digitgan.ssgan`), which also sees the 60,000 images unlabelled.
+
+Each run's result is cached in ``checkpoints/label_efficiency_runs.json`` as soon as it finishes, so an
+interrupted study resumes where it stopped and a rerun reuses what exists.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from digitgan import compare, config, gan, ssgan, training, transfer, utils
+from digitgan.models import build_cnn
+
+METHODS = ("cnn", "trial3", "pca_knn", "ssgan")
+LABELS = {
+    "cnn": "CNN (SPEC protocol)",
+    "trial3": "DCGAN discriminator, trial 3",
+    "pca_knn": "PCA + KNN",
+    "ssgan": "semi-supervised GAN",
+}
+
+
+def run_key(method: str, n_labels: int, seed: int) -> str:
+    return f"{method}/{n_labels}/{seed}"
+
+
+def load_cache(path: Path | None = None) -> dict:
+    path = Path(path or config.LABEL_EFFICIENCY_CACHE)
+    if not path.exists():
+        return {}
+    try:
+        return json.loads(path.read_text())
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"{path} is not valid JSON ({exc}); delete it to rerun every label-efficiency run.") from exc
+
+
+def _store(key: str, result: dict, path: Path | None = None) -> None:
+    path = Path(path or config.LABEL_EFFICIENCY_CACHE)
+    cache = load_cache(path)
+    cache[key] = utils._jsonable(result)
+    utils.atomic_write_text(path, json.dumps(cache, indent=1, sort_keys=True) + "\n")
+
+
+def run_cnn(data: dict, seed: int, epochs: int = config.CNN_EPOCHS) -> dict:
+    utils.set_seed(seed)
+    model = build_cnn()
+    history, seconds = training.train_classifier(model, data, epochs=epochs, verbose=0, validate=False)
+    y_pred, _ = training.predict_labels(model, data["x_test"])
+    return {"test_accuracy": float(np.mean(y_pred == data["y_test"])), "seconds": seconds, "epochs": epochs}
+
+
+def run_trial3(data: dict, seed: int, frozen_epochs: int = 7, total_epochs: int = config.TRANSFER_EPOCHS) -> dict:
+    discriminator = gan.load_discriminator(config.DISCRIMINATOR_PATH)
+    utils.set_seed(seed)
+    model = transfer.discriminator_to_classifier(discriminator, head="dense128", freeze=True)
+    run = transfer.train_schedule(model, data, frozen_epochs, total_epochs, verbose=0, validate=False)
+    y_pred, _ = training.predict_labels(model, data["x_test"])
+    return {
+        "test_accuracy": float(np.mean(y_pred == data["y_test"])),
+        "seconds": run["seconds"],
+        "epochs": total_epochs,
+    }
+
+
+def run_pca_knn(data: dict, seed: int) -> dict:
+    start = time.perf_counter()
+    folds = min(5, len(data["y_train"]) // config.NUM_CLASSES)
+    best = compare.select_pca_knn(data["x_train"], data["y_train"], folds=folds, seed=seed)
+    row = compare.fit_predict_timed(
+        best["n_components"], best["k"], data["x_train"], data["y_train"], data["x_test"], data["y_test"]
+    )
+    return {
+        "test_accuracy": row["accuracy"],
+        "seconds": time.perf_counter() - start,
+        "n_components": best["n_components"],
+        "k": best["k"],
+    }
+
+
+def run_ssgan(data: dict, seed: int, epochs: int = config.SSGAN_EPOCHS, **kwargs) -> dict:
+    """Train (or reload the finished checkpoint of) the SSGAN; its history holds every epoch's accuracy.
+
+    The learning rate decays over the last 40% of the epochs (epochs 16-25 of 25, as in 07).
+    """
+    kwargs.setdefault("decay_start", round(0.6 * epochs))
+    model, history = ssgan.train_ssgan(data, epochs=epochs, seed=seed, verbose=0, **kwargs)
+    return {
+        "test_accuracy": history["test_accuracy"][-1],
+        "test_accuracy_raw": history["test_accuracy_raw"][-1],
+        "seconds": float(sum(history["epoch_seconds"])),
+        "epochs": len(history["epoch_seconds"]),
+        "curve": history["test_accuracy"],
+    }
+
+
+RUNNERS = {"cnn": run_cnn, "trial3": run_trial3, "pca_knn": run_pca_knn, "ssgan": run_ssgan}
+
+
+def run_study(
+    label_counts=config.LABEL_COUNTS,
+    seeds=config.LABEL_SEEDS,
+    methods=METHODS,
+    ssgan_epochs: dict | None = None,
+    single_seed_at: int = config.SUBSET_SIZE,
+    cache_path: Path | None = None,
+    source=None,
+    n_unlabelled: int | None = None,
+) -> pd.DataFrame:
+    """Every (method, label count, seed) run, reusing cached ones; one row per run.
+
+    Label counts of ``single_seed_at`` or more run with the first seed only (the 10k subset is one
+    fixed set of images). ``ssgan_epochs`` maps a label count to its SSGAN epochs; ``n_unlabelled``
+    (small test runs only) keeps the first that many unlabelled images.
+    """
+    from digitgan.data import load_label_efficiency_data
+
+    ssgan_epochs = {int(k): v for k, v in (ssgan_epochs or {}).items()}  # papermill passes keys as strings
+    rows = []
+    for n_labels in label_counts:
+        for seed in seeds[:1] if n_labels >= single_seed_at else seeds:
+            data = None
+            for method in methods:
+                key = run_key(method, n_labels, seed)
+                cached = load_cache(cache_path).get(key)
+                if cached is None:
+                    if data is None:
+                        data = load_label_efficiency_data(n_labels, seed, source)
+                        data["x_unlabelled"] = data["x_unlabelled"][:n_unlabelled]
+                    kwargs = (
+                        {"epochs": ssgan_epochs[n_labels]} if method == "ssgan" and n_labels in ssgan_epochs else {}
+                    )
+                    started = time.perf_counter()
+                    cached = RUNNERS[method](data, seed, **kwargs)
+                    cached["wall_seconds"] = time.perf_counter() - started
+                    _store(key, cached, cache_path)
+                    print(
+                        f"{LABELS[method]:30s} {n_labels:6d} labels, seed {seed}: "
+                        f"test accuracy {cached['test_accuracy']:.4f} ({cached['wall_seconds']:.0f} s)",
+                        flush=True,
+                    )
+                rows.append({"method": method, "n_labels": n_labels, "seed": seed, **cached})
+    return pd.DataFrame(rows)
+
+
+def summary_table(runs: pd.DataFrame) -> pd.DataFrame:
+    """Mean and standard deviation of the test accuracy per method and label count (and the run count)."""
+    table = (
+        runs.groupby(["method", "n_labels"])["test_accuracy"]
+        .agg(mean="mean", std=lambda s: float(np.std(s, ddof=1)) if len(s) > 1 else 0.0, runs="count")
+        .reset_index()
+    )
+    table["method"] = pd.Categorical(table["method"], [m for m in METHODS if m in set(table["method"])])
+    return table.sort_values(["method", "n_labels"]).reset_index(drop=True)
+
+
+def to_results(runs: pd.DataFrame, table: pd.DataFrame) -> dict:
+    """What results.json records under ``"label_efficiency"``."""
+    summary = {
+        method: {
+            str(int(row.n_labels)): {"mean": float(row["mean"]), "std": float(row["std"]), "runs": int(row.runs)}
+            for _, row in part.iterrows()
+        }
+        for method, part in table.groupby("method", observed=True)
+    }
+    keep = ["method", "n_labels", "seed", "test_accuracy", "seconds", "wall_seconds"]
+    return {
+        "summary": summary,
+        "runs": runs[keep].to_dict("records"),
+        "wall_seconds_total": float(runs["wall_seconds"].sum()),
+    }
+
+
+def format_table(table: pd.DataFrame) -> pd.DataFrame:
+    """Methods as rows, label counts as columns, cells ``mean ± std (runs)``."""
+    cells = table.assign(
+        method=table["method"].map(LABELS),
+        cell=[f"{r['mean']:.4f} ± {r['std']:.4f} ({r['runs']})" for _, r in table.iterrows()],
+    )
+    return cells.pivot(index="method", columns="n_labels", values="cell")
