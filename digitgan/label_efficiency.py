@@ -94,7 +94,7 @@ def run_pca_knn(data: dict, seed: int) -> dict:
 def run_ssgan(data: dict, seed: int, epochs: int = config.SSGAN_EPOCHS, **kwargs) -> dict:
     """Train (or reload the finished checkpoint of) the SSGAN; its history holds every epoch's accuracy.
 
-    The learning rate decays over the last 40% of the epochs (epochs 16-25 of 25, as in 07).
+    The learning rate decays over the last 40% of the epochs (epochs 14-22 of 22, as in 07).
     """
     kwargs.setdefault("decay_start", round(0.6 * epochs))
     model, history = ssgan.train_ssgan(data, epochs=epochs, seed=seed, verbose=0, **kwargs)

@@ -285,19 +285,31 @@ def ssgan_batches(
     steps = len(x_unl) // batch_size
     needed = steps * batch_size
 
-    def batches():
-        for epoch in range(first_epoch, last_epoch):
-            rng = np.random.default_rng([seed, epoch])
-            unl, unl2 = rng.permutation(len(x_unl))[:needed], rng.permutation(len(x_unl))[:needed]
-            reps = -(-needed // len(x_lab))
-            lab = np.concatenate([rng.permutation(len(x_lab)) for _ in range(reps)])[:needed]
-            for s in range(0, needed, batch_size):
-                i, u, u2 = lab[s : s + batch_size], unl[s : s + batch_size], unl2[s : s + batch_size]
-                yield x_lab[i], y_lab[i], x_unl[u], x_unl[u2]
+    def epoch_indices(epoch):
+        rng = np.random.default_rng([seed, epoch])
+        unl, unl2 = rng.permutation(len(x_unl))[:needed], rng.permutation(len(x_unl))[:needed]
+        reps = -(-needed // len(x_lab))
+        lab = np.concatenate([rng.permutation(len(x_lab)) for _ in range(reps)])[:needed]
+        return np.stack([lab, unl, unl2], axis=1).astype(np.int32)
 
-    image = tf.TensorSpec((batch_size, *config.IMAGE_SHAPE), tf.float32)
-    signature = (image, tf.TensorSpec((batch_size,), tf.int64), image, image)
-    return tf.data.Dataset.from_generator(batches, output_signature=signature).prefetch(4)
+    # index triples for every step, gathered inside tf.data (no Python per step)
+    order = np.concatenate([epoch_indices(e) for e in range(first_epoch, last_epoch)] or [np.zeros((0, 3), np.int32)])
+    x_lab_t, y_lab_t, x_unl_t = tf.constant(x_lab), tf.constant(y_lab, tf.int64), tf.constant(x_unl)
+
+    def gather(idx):
+        return (
+            tf.gather(x_lab_t, idx[:, 0]),
+            tf.gather(y_lab_t, idx[:, 0]),
+            tf.gather(x_unl_t, idx[:, 1]),
+            tf.gather(x_unl_t, idx[:, 2]),
+        )
+
+    return (
+        tf.data.Dataset.from_tensor_slices(order)
+        .batch(batch_size, drop_remainder=True)
+        .map(gather, num_parallel_calls=1, deterministic=True)
+        .prefetch(2)
+    )
 
 
 def test_accuracy(model: keras.Model, x: np.ndarray, y: np.ndarray, batch_size: int = 2000) -> float:

@@ -1,0 +1,122 @@
+import numpy as np
+import pytest
+from keras import ops
+
+from digitgan import config, data, ssgan
+
+
+@pytest.fixture(scope="module")
+def tiny(mnist_dir):
+    """20 labels (2 per digit), 200 unlabelled images (2 steps of 100 per epoch), 500 test images."""
+    d = data.load_label_efficiency_data(20, seed=42, source=mnist_dir)
+    d["x_unlabelled"] = d["x_unlabelled"][:200]
+    d["x_test"], d["y_test"] = d["x_test"][:500], d["y_test"][:500]
+    return d
+
+
+def _train(tiny, path, epochs, **kwargs):
+    return ssgan.train_ssgan(
+        tiny, epochs=epochs, checkpoint_dir=path, checkpoint_every=1, jit_compile=False, verbose=0, **kwargs
+    )
+
+
+def test_architectures_follow_the_paper():
+    disc, gen = ssgan.build_ssgan_discriminator(), ssgan.build_ssgan_generator()
+    assert disc.count_params() == 1_541_020 and gen.count_params() == 696_568
+    widths = [layer.units for layer in disc.layers if isinstance(layer, ssgan.WeightNormDense)]
+    assert widths == [1000, 500, 250, 250, 250, 10]
+    assert disc.get_layer(ssgan.FEATURES).units == 250
+    images = gen(np.random.default_rng(0).uniform(size=(7, 100)).astype("float32"), training=False)
+    assert tuple(images.shape) == (7, 28, 28, 1)
+    assert float(ops.min(images)) >= -1 and float(ops.max(images)) <= 1
+    assert tuple(disc(images).shape) == (7, 10)  # class logits, no extra "fake" unit
+
+
+def test_weight_norm_init_normalises_pre_activations(tiny):
+    disc = ssgan.build_ssgan_discriminator()
+    x = tiny["x_unlabelled"]
+    ssgan.init_weight_norm(disc, x)
+    first = disc.get_layer("h1")
+    flat = ops.reshape(ops.convert_to_tensor(x) * 0.5 + 0.5, (len(x), -1))
+    pre = ops.convert_to_numpy(first.pre_activation(flat))
+    # statistics were taken with the input noise on: the clean pre-activations are centred, std below 1
+    assert np.abs(pre.mean(axis=0)).mean() < 0.1
+    assert 0.2 < pre.std(axis=0).mean() < 1.0
+    assert first.g.trainable is False and disc.get_layer("logits").g.trainable is True
+
+
+def test_losses_match_their_definitions():
+    rng = np.random.default_rng(0)
+    real, fake = rng.normal(size=(5, 10)).astype("float32"), rng.normal(size=(5, 10)).astype("float32")
+    z_real, z_fake = np.exp(real).sum(1), np.exp(fake).sum(1)
+    d_real, d_fake = z_real / (z_real + 1), z_fake / (z_fake + 1)
+    expected = 0.5 * (-np.log(d_real).mean() - np.log(1 - d_fake).mean())
+    assert float(ssgan.unsupervised_loss(real, fake)) == pytest.approx(expected, rel=1e-5)
+    labels = np.array([0, 3, 9, 1, 2])
+    log_softmax = real - np.log(z_real)[:, None]
+    assert float(ssgan.supervised_loss(labels, real)) == pytest.approx(-log_softmax[range(5), labels].mean(), rel=1e-5)
+    feats = rng.normal(size=(4, 250)).astype("float32")
+    assert float(ssgan.feature_matching_loss(feats, feats[::-1])) == pytest.approx(0.0, abs=1e-10)
+    assert float(ssgan.feature_matching_loss(feats, feats + 1.0)) == pytest.approx(1.0, rel=1e-5)
+
+
+def test_labelled_batches_come_from_the_labelled_subset_only(tiny):
+    x_lab, y_lab = tiny["x_train"], tiny["y_train"]
+    batches = list(ssgan.ssgan_batches(x_lab, y_lab, tiny["x_unlabelled"], 100, 0, 2, seed=42))
+    assert len(batches) == 4  # 2 epochs x 200 unlabelled / 100
+    known = {x.tobytes(): y for x, y in zip(x_lab, y_lab, strict=True)}
+    for xb, yb, unl, unl2 in batches:
+        assert xb.shape == (100, 28, 28, 1) and unl.shape == unl2.shape == (100, 28, 28, 1)
+        for image, label in zip(xb.numpy(), yb.numpy(), strict=True):
+            assert known[image.tobytes()] == label  # a labelled image with its own label, nothing else
+        assert np.bincount(yb.numpy(), minlength=10).min() >= 1  # the 20 labels are tiled, reshuffled
+
+
+def test_one_epoch_trains_all_three_networks_and_logs(tiny, tmp_path):
+    before = ssgan.build_ssgan(jit_compile=False)
+    model, history = _train(tiny, tmp_path, 1)
+    for name in ("generator", "discriminator"):
+        fresh = getattr(before, name).get_weights()
+        assert any(not np.array_equal(a, b) for a, b in zip(fresh, getattr(model, name).get_weights(), strict=True))
+    raw, ema = model.discriminator.get_weights(), model.ema_discriminator.get_weights()
+    assert any(not np.array_equal(a, b) for a, b in zip(raw, ema, strict=True))  # an average, not a copy
+    assert {len(v) for v in history.values()} == {1}
+    assert 0.0 <= history["test_accuracy"][0] <= 1.0 and np.isfinite(history["g_loss"][0])
+    assert (tmp_path / "history-0001.json").is_file()
+
+
+def test_resume_continues_exactly(tiny, tmp_path):
+    _, straight = _train(tiny, tmp_path / "a", 2)
+    _train(tiny, tmp_path / "b", 1)
+    resumed_model, resumed = _train(tiny, tmp_path / "b", 2)
+    for key in set(straight) - {"epoch_seconds"}:
+        assert resumed[key] == straight[key], key
+    assert len(resumed["epoch_seconds"]) == 2
+    assert int(resumed_model.d_optimizer.iterations.numpy()) == 4
+
+
+def test_finished_run_is_reloaded_not_retrained(tiny, tmp_path, capsys):
+    _, first = _train(tiny, tmp_path, 1)
+    _, again = _train(tiny, tmp_path, 1)
+    assert "Already trained to epoch 1" in capsys.readouterr().out and again == first
+
+
+def test_mismatched_checkpoint_says_how_to_fix(tiny, tmp_path):
+    from digitgan.checkpoint import TrainingCheckpoint
+
+    _train(tiny, tmp_path, 1)
+    other = ssgan.build_ssgan(jit_compile=False)
+    ckpt = TrainingCheckpoint(tmp_path, generator=other.discriminator)  # the wrong network in the slot
+    with pytest.raises(ValueError, match="retrain=True"):
+        ckpt.restore()
+
+
+def test_learning_rate_schedule():
+    rates = [ssgan.learning_rate_at(e, 0.001, 15, 25) for e in range(25)]
+    assert rates[:15] == [0.001] * 15 and rates[-1] == pytest.approx(0.0001)
+    assert all(a > b for a, b in zip(rates[14:], rates[15:], strict=False))
+    assert ssgan.learning_rate_at(30, 0.001, None, 25) == 0.001
+
+
+def test_run_dir_names_labels_and_seed():
+    assert ssgan.run_dir(100, 43) == config.SSGAN_CHECKPOINT_DIR / "labels100_seed43"
