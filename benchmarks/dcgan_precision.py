@@ -17,7 +17,6 @@ import tempfile
 import time
 from pathlib import Path
 
-import keras
 import numpy as np
 
 from digitgan import config, data, gan, models, quality, utils
@@ -53,20 +52,21 @@ def main() -> None:
         float(np.mean(committed["epoch_seconds"])), 1
     )
 
-    keras.mixed_precision.set_global_policy(args.policy)
-    try:
-        with tempfile.TemporaryDirectory() as scratch:
-            start = time.perf_counter()
-            trained, history = gan.train_gan(
-                d["x_train"], epochs=args.epochs, checkpoint_dir=Path(scratch), jit_compile=not args.no_xla, verbose=0
-            )
-            wall = time.perf_counter() - start
-        name = f"{args.policy}, {'no XLA' if args.no_xla else 'XLA'}, {args.epochs} epochs (this run)"
-        rows[name] = score(trained.generator, judge, d["x_test"])
-        rows[name]["seconds_per_epoch"] = round(float(np.mean(history["epoch_seconds"])), 1)
-        rows[name]["wall_seconds"] = round(wall, 1)
-    finally:
-        keras.mixed_precision.set_global_policy("float32")
+    with tempfile.TemporaryDirectory() as scratch:
+        start = time.perf_counter()
+        trained, history = gan.train_gan(
+            d["x_train"],
+            epochs=args.epochs,
+            checkpoint_dir=Path(scratch),
+            jit_compile=not args.no_xla,
+            precision=args.policy,
+            verbose=0,
+        )
+        wall = time.perf_counter() - start
+    name = f"{args.policy}, {'no XLA' if args.no_xla else 'XLA'}, {args.epochs} epochs (this run)"
+    rows[name] = score(trained.generator, judge, d["x_test"])
+    rows[name]["seconds_per_epoch"] = round(float(np.mean(history["epoch_seconds"])), 1)
+    rows[name]["wall_seconds"] = round(wall, 1)
 
     print(f"\n{'model':58s} {'s/epoch':>8s} {'score':>7s} {'Fréchet':>8s} {'classes':>13s}")
     for name, row in rows.items():

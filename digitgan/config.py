@@ -57,6 +57,8 @@ CNN_EPOCHS = 15
 GAN_EPOCHS = 50
 GAN_CHECKPOINT_EVERY = 15
 GAN_LEARNING_RATE = 1e-4
+# The DCGAN's compute precision (Keras dtype policy); see benchmarks/dcgan_precision.py.
+GAN_PRECISION = "float32"
 SGD_LEARNING_RATE = 0.01
 TRANSFER_EPOCHS = 15
 # The semi-supervised GAN (digitgan.ssgan). The paper trains 300 epochs at 0.003; a 2-core CPU allows

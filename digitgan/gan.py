@@ -41,7 +41,19 @@ def fixed_noise(n: int = 9, noise_dim: int = config.NOISE_DIM, seed: int = confi
     return tf.random.stateless_normal([n, noise_dim], seed=[seed, -1])
 
 
-class DCGAN(keras.Model):
+class AdversarialModel(keras.Model):
+    """A ``keras.Model`` holding ``generator`` and ``discriminator``, each with its own optimizer."""
+
+    def compile(self, g_optimizer, d_optimizer, **kwargs):
+        super().compile(**kwargs)
+        self.g_optimizer = g_optimizer
+        self.d_optimizer = d_optimizer
+        # Keras 3 creates optimizer state lazily: build it now so a checkpoint can restore into it.
+        g_optimizer.build(self.generator.trainable_variables)
+        d_optimizer.build(self.discriminator.trainable_variables)
+
+
+class DCGAN(AdversarialModel):
     """Generator and discriminator trained adversarially by ``fit()``."""
 
     def __init__(self, generator, discriminator, noise_dim=config.NOISE_DIM, seed=config.SEED, **kwargs):
@@ -55,14 +67,6 @@ class DCGAN(keras.Model):
         # The last batch's losses, read by LossHistory after every batch.
         self.last_g_loss = tf.Variable(0.0, trainable=False)
         self.last_d_loss = tf.Variable(0.0, trainable=False)
-
-    def compile(self, g_optimizer, d_optimizer, **kwargs):
-        super().compile(**kwargs)
-        self.g_optimizer = g_optimizer
-        self.d_optimizer = d_optimizer
-        # Keras 3 creates optimizer state lazily: build it now so a checkpoint can restore into it.
-        g_optimizer.build(self.generator.trainable_variables)
-        d_optimizer.build(self.discriminator.trainable_variables)
 
     @property
     def metrics(self):
@@ -92,10 +96,24 @@ class DCGAN(keras.Model):
 
 
 def build_dcgan(
-    noise_dim=config.NOISE_DIM, learning_rate=config.GAN_LEARNING_RATE, seed=config.SEED, jit_compile=True
+    noise_dim=config.NOISE_DIM,
+    learning_rate=config.GAN_LEARNING_RATE,
+    seed=config.SEED,
+    jit_compile=True,
+    precision: str = config.GAN_PRECISION,
 ) -> DCGAN:
-    """A compiled DCGAN with fresh SPEC networks and Adam(learning_rate) for each."""
-    gan = DCGAN(build_generator(noise_dim), build_discriminator(), noise_dim=noise_dim, seed=seed, name="dcgan")
+    """A compiled DCGAN with fresh SPEC networks and Adam(learning_rate) for each.
+
+    ``precision`` is the Keras dtype policy the networks compute in (``"float32"`` or
+    ``"mixed_bfloat16"``); weights, losses and the generator's images stay float32 either way.
+    """
+    previous = keras.mixed_precision.global_policy()
+    keras.mixed_precision.set_global_policy(precision)
+    try:
+        generator, discriminator = build_generator(noise_dim), build_discriminator()
+    finally:
+        keras.mixed_precision.set_global_policy(previous)
+    gan = DCGAN(generator, discriminator, noise_dim=noise_dim, seed=seed, name="dcgan")
     gan.compile(
         g_optimizer=keras.optimizers.Adam(learning_rate),
         d_optimizer=keras.optimizers.Adam(learning_rate),
@@ -208,6 +226,7 @@ def train_gan(
     seed: int = config.SEED,
     jit_compile: bool = True,
     verbose: int = 2,
+    precision: str = config.GAN_PRECISION,
 ) -> tuple[DCGAN, dict]:
     """Train (or resume, or reload) the DCGAN up to ``epochs``; returns ``(gan, history)``.
 
@@ -221,7 +240,7 @@ def train_gan(
     set_seed(seed, deterministic=not jit_compile)
     if retrain and checkpoint_dir.exists():
         shutil.rmtree(checkpoint_dir)
-    gan = build_dcgan(seed=seed, jit_compile=jit_compile)
+    gan = build_dcgan(seed=seed, jit_compile=jit_compile, precision=precision)
     ckpt = GanCheckpoint(gan, checkpoint_dir)
     restored = ckpt.restore()
     start, history = restored if restored else (0, empty_history())

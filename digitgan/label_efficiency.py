@@ -15,7 +15,6 @@ interrupted study resumes where it stopped and a rerun reuses what exists.
 
 from __future__ import annotations
 
-import json
 import time
 from pathlib import Path
 
@@ -39,20 +38,8 @@ def run_key(method: str, n_labels: int, seed: int) -> str:
 
 
 def load_cache(path: Path | None = None) -> dict:
-    path = Path(path or config.LABEL_EFFICIENCY_CACHE)
-    if not path.exists():
-        return {}
-    try:
-        return json.loads(path.read_text())
-    except json.JSONDecodeError as exc:
-        raise ValueError(f"{path} is not valid JSON ({exc}); delete it to rerun every label-efficiency run.") from exc
-
-
-def _store(key: str, result: dict, path: Path | None = None) -> None:
-    path = Path(path or config.LABEL_EFFICIENCY_CACHE)
-    cache = load_cache(path)
-    cache[key] = utils._jsonable(result)
-    utils.atomic_write_text(path, json.dumps(cache, indent=1, sort_keys=True) + "\n")
+    """Every finished run, ``{"method/n_labels/seed": result}`` (same format as results.json)."""
+    return utils.load_results(path or config.LABEL_EFFICIENCY_CACHE)
 
 
 def run_cnn(data: dict, seed: int, epochs: int = config.CNN_EPOCHS) -> dict:
@@ -146,7 +133,7 @@ def run_study(
                     started = time.perf_counter()
                     cached = RUNNERS[method](data, seed, **kwargs)
                     cached["wall_seconds"] = time.perf_counter() - started
-                    _store(key, cached, cache_path)
+                    utils.save_results(key, cached, cache_path or config.LABEL_EFFICIENCY_CACHE)
                     print(
                         f"{LABELS[method]:30s} {n_labels:6d} labels, seed {seed}: "
                         f"test accuracy {cached['test_accuracy']:.4f} ({cached['wall_seconds']:.0f} s)",

@@ -41,6 +41,7 @@ from keras import layers, ops
 
 from digitgan import config
 from digitgan.checkpoint import PeriodicCheckpoint, TrainingCheckpoint, rng_state
+from digitgan.gan import AdversarialModel
 
 FEATURES = "features"  # the discriminator's last hidden layer, matched by the generator
 
@@ -166,7 +167,7 @@ def feature_matching_loss(real_features, fake_features):
     return ops.mean(ops.square(ops.mean(real_features, axis=0) - ops.mean(fake_features, axis=0)))
 
 
-class SSGAN(keras.Model):
+class SSGAN(AdversarialModel):
     """Generator and K-class discriminator trained by ``fit()`` on ``(x_lab, y_lab, x_unl, x_unl2)`` batches."""
 
     def __init__(
@@ -192,14 +193,6 @@ class SSGAN(keras.Model):
         self.trackers = {
             name: keras.metrics.Mean(name=name) for name in ("loss_lab", "loss_unl", "g_loss", "train_error")
         }
-
-    def compile(self, g_optimizer, d_optimizer, **kwargs):
-        super().compile(**kwargs)
-        self.g_optimizer = g_optimizer
-        self.d_optimizer = d_optimizer
-        # Keras 3 creates optimizer state lazily: build it now so a checkpoint can restore into it.
-        g_optimizer.build(self.generator.trainable_variables)
-        d_optimizer.build(self.discriminator.trainable_variables)
 
     @property
     def metrics(self):

@@ -97,3 +97,14 @@ def test_epoch_batches_do_not_depend_on_the_start(x_small):
     assert len(full) == 6 and len(tail) == 2
     np.testing.assert_array_equal(full[4], tail[0])
     assert not np.array_equal(full[0], full[2])  # each epoch is shuffled differently
+
+
+def test_mixed_precision_computes_in_bf16_but_keeps_float32_weights_and_outputs():
+    import keras
+
+    model = gan.build_dcgan(jit_compile=False, precision="mixed_bfloat16")
+    assert model.generator.layers[0].compute_dtype == "bfloat16"
+    assert {w.dtype for w in model.generator.weights + model.discriminator.weights} == {"float32"}
+    images = model.generator(gan.fixed_noise(2), training=False)
+    assert images.dtype == "float32" and model.discriminator(images).dtype == "float32"
+    assert keras.mixed_precision.global_policy().name == "float32"  # the build does not leak its policy

@@ -10,7 +10,7 @@ import json
 import pytest
 
 from digitgan import config, utils
-from digitgan.run_notebooks import STUDY, execute
+from digitgan.run_notebooks import EXTENSIONS, STUDY, execute
 
 SMALL = {"SUBSET_SIZE": 300}
 # fmt: off  (one line per notebook)
@@ -64,6 +64,19 @@ NOTEBOOKS = [
         ["comparison_confusion_matrices", "trial3_misclassified"],
         "comparison",
     ),  # noqa: E501
+    (
+        "07_semi_supervised_gan.ipynb",
+        {"N_LABELS": 20, "EPOCHS": 2, "DECAY_START": 1, "N_UNLABELLED": 1000, "CHECKPOINT_EVERY": 1},
+        ["ssgan_accuracy", "ssgan_confusion_matrix", "ssgan_samples"],
+        "ssgan",
+    ),
+    (
+        # reuses 07's finished run for (20 labels, seed 42) and trains seed 43 in full
+        "08_label_efficiency.ipynb",
+        {"LABEL_COUNTS": [20], "SEEDS": [42, 43], "SSGAN_EPOCHS": {20: 1}, "N_UNLABELLED": 1000},
+        ["label_efficiency"],
+        "label_efficiency",
+    ),
 ]
 # fmt: on
 
@@ -73,9 +86,9 @@ def executed_dir(tmp_path_factory, mnist_dir):
     return tmp_path_factory.mktemp("executed")
 
 
-def test_every_study_notebook_is_tested():
-    assert [name for name, *_ in NOTEBOOKS] == [n for n in STUDY if n in {name for name, *_ in NOTEBOOKS}]
-    assert {name for name, *_ in NOTEBOOKS} >= set(STUDY)
+def test_every_notebook_is_tested_in_order():
+    assert [name for name, *_ in NOTEBOOKS] == STUDY + EXTENSIONS
+    assert sorted(p.name for p in config.NOTEBOOKS_DIR.glob("*.ipynb")) == sorted(STUDY + EXTENSIONS)
 
 
 @pytest.mark.parametrize("name, params, figures, key", NOTEBOOKS, ids=[n[:2] for n, *_ in NOTEBOOKS])
@@ -106,6 +119,13 @@ SPEC_DEFAULTS = {
     "03_trial1_frozen.ipynb": {"HEAD": "dense10", "FROZEN_EPOCHS": 15, "TOTAL_EPOCHS": 15, "LEARNING_RATE": 0.01},
     "04_trial2_finetune.ipynb": {"HEAD": "dense10", "FROZEN_EPOCHS": 5, "TOTAL_EPOCHS": 15, "LEARNING_RATE": 0.01},
     "05_trial3_dense128.ipynb": {"HEAD": "dense128", "FROZEN_EPOCHS": 7, "TOTAL_EPOCHS": 15, "LEARNING_RATE": 0.01},
+    "07_semi_supervised_gan.ipynb": {"N_LABELS": 100, "SEED": 42, "EPOCHS": 22, "N_UNLABELLED": 60_000},
+    "08_label_efficiency.ipynb": {
+        "LABEL_COUNTS": [100, 1000, 10_000],
+        "SEEDS": [42, 43, 44],
+        "METHODS": ["cnn", "trial3", "pca_knn", "ssgan"],
+        "N_UNLABELLED": 60_000,
+    },
 }
 
 
