@@ -393,7 +393,8 @@ def train_ssgan(
     if retrain and checkpoint_dir.exists():
         shutil.rmtree(checkpoint_dir)
     # the data-dependent init draws no random numbers: a restore overwrites it with the saved weights
-    init = data["x_unlabelled"][np.random.default_rng(seed).choice(len(data["x_unlabelled"]), 500, replace=False)]
+    n_unl = len(data["x_unlabelled"])
+    init = data["x_unlabelled"][np.random.default_rng(seed).choice(n_unl, min(500, n_unl), replace=False)]
     model = build_ssgan(init, learning_rate=learning_rate, ema_decay=ema_decay, seed=seed, jit_compile=jit_compile)
     ckpt = TrainingCheckpoint(
         checkpoint_dir,
