@@ -66,6 +66,19 @@ class TrainingCheckpoint:
             )
         return epoch, json.loads(path.read_text())
 
+    def resume(self, epochs: int, what: str, empty_history: dict) -> tuple[int, dict]:
+        """``(start_epoch, history)`` after restoring the latest checkpoint, if any; says what it found.
+
+        ``start_epoch >= epochs`` means the run is finished and needs no training.
+        """
+        restored = self.restore()
+        start, history = restored if restored else (0, empty_history)
+        if restored:
+            print(f"Restored {what} at epoch {start} from {self.directory.name}.")
+        if start >= epochs:
+            print(f"Already trained to epoch {start} (asked for {epochs}); pass retrain=True to train again.")
+        return start, history
+
 
 class PeriodicCheckpoint(keras.callbacks.Callback):
     """Saves every ``every`` epochs and at the final epoch (every-15 alone would stop at 45)."""

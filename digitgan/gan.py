@@ -193,7 +193,7 @@ class QualityTracker(keras.callbacks.Callback):
         print(f"epoch {epoch + 1}: classifier score {scores['classifier_score']:.3f} on {self.n} samples")
 
 
-def GanCheckpoint(gan: DCGAN, directory: Path, max_to_keep: int = 3) -> TrainingCheckpoint:
+def gan_checkpoint(gan: DCGAN, directory: Path, max_to_keep: int = 3) -> TrainingCheckpoint:
     """The DCGAN's complete training state in ``directory`` (``tf.train.Checkpoint`` + loss history)."""
     return TrainingCheckpoint(
         directory,
@@ -241,13 +241,9 @@ def train_gan(
     if retrain and checkpoint_dir.exists():
         shutil.rmtree(checkpoint_dir)
     gan = build_dcgan(seed=seed, jit_compile=jit_compile, precision=precision)
-    ckpt = GanCheckpoint(gan, checkpoint_dir)
-    restored = ckpt.restore()
-    start, history = restored if restored else (0, empty_history())
-    if restored:
-        print(f"Restored the DCGAN at epoch {start} from {checkpoint_dir}.")
+    ckpt = gan_checkpoint(gan, checkpoint_dir)
+    start, history = ckpt.resume(epochs, "the DCGAN", empty_history())
     if start >= epochs:
-        print(f"Already trained to epoch {start} (asked for {epochs}); pass retrain=True to train again.")
         return gan, history
     steps = len(x_train) // batch_size
     callbacks = [LossHistory(history), PeriodicCheckpoint(ckpt, history, checkpoint_every, epochs)]

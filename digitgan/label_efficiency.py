@@ -116,13 +116,14 @@ def run_study(
     from digitgan.data import load_label_efficiency_data
 
     ssgan_epochs = {int(k): v for k, v in (ssgan_epochs or {}).items()}  # papermill passes keys as strings
+    cache = load_cache(cache_path)
     rows = []
     for n_labels in label_counts:
         for seed in seeds[:1] if n_labels >= single_seed_at else seeds:
             data = None
             for method in methods:
                 key = run_key(method, n_labels, seed)
-                cached = load_cache(cache_path).get(key)
+                cached = cache.get(key)
                 if cached is None:
                     if data is None:
                         data = load_label_efficiency_data(n_labels, seed, source)

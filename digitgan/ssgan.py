@@ -406,12 +406,8 @@ def train_ssgan(
         d_optimizer=model.d_optimizer,
         rng_state=rng_state(model.generator, model.discriminator),
     )
-    restored = ckpt.restore()
-    start, history = restored if restored else (0, empty_history())
-    if restored:
-        print(f"Restored the SSGAN ({n_labels} labels, seed {seed}) at epoch {start} from {checkpoint_dir.name}.")
+    start, history = ckpt.resume(epochs, f"the SSGAN ({n_labels} labels, seed {seed})", empty_history())
     if start >= epochs:
-        print(f"Already trained to epoch {start} (asked for {epochs}); pass retrain=True to train again.")
         return model, history
     steps = len(data["x_unlabelled"]) // batch_size
     model.fit(
