@@ -9,12 +9,14 @@ tracked through a Keras model: pass them in explicitly (``rng_state=[...]``) for
 from __future__ import annotations
 
 import json
+import re
+import shutil
 from pathlib import Path
 
 import keras
 import tensorflow as tf
 
-from digitgan.utils import atomic_write_text
+from digitgan.utils import DataFileError, atomic_write_text, dumps, read_json_object, remove_stale_temp_files
 
 
 def rng_state(*models) -> list:
@@ -25,11 +27,74 @@ def rng_state(*models) -> list:
 class TrainingCheckpoint:
     """Every object passed as a keyword, plus an epoch counter and the history, in ``directory``."""
 
-    def __init__(self, directory: Path, max_to_keep: int = 3, **objects):
+    def __init__(self, directory: Path, max_to_keep: int = 3, settings: dict | None = None, **objects):
+        """``settings``: every parameter that shapes the run but the epoch count (learning rate, batch size,
+        seed, ...); saved beside the checkpoints, and a resume with other settings is refused."""
         self.directory = Path(directory)
+        self.settings = json.loads(dumps(settings or {}))
+        self._clean_killed_writes()
         self.epoch = tf.Variable(0, dtype=tf.int64, trainable=False)
         self.checkpoint = tf.train.Checkpoint(epoch=self.epoch, **objects)
         self.manager = tf.train.CheckpointManager(self.checkpoint, str(self.directory), max_to_keep=max_to_keep)
+
+    def _clean_killed_writes(self) -> None:
+        """A save killed half-way leaves temporary files (ours) and ``*_temp*`` folders (TensorFlow's)."""
+        if not self.directory.is_dir():
+            return
+        remove_stale_temp_files(self.directory)
+        for tmp in self.directory.glob("*_temp*"):
+            shutil.rmtree(tmp, ignore_errors=True) if tmp.is_dir() else tmp.unlink(missing_ok=True)
+
+    def _fix(self) -> str:
+        return (
+            f"Delete {self.directory} (or pass retrain=True) to train from scratch; to keep the older "
+            "checkpoints, delete only the damaged ckpt-N files and name the latest remaining one in the "
+            "folder's `checkpoint` file."
+        )
+
+    def _saved_numbers(self) -> list[int]:
+        return sorted(
+            int(m.group(1))
+            for p in self.directory.glob("ckpt-*.index")
+            if (m := re.match(r"ckpt-(\d+)\.index$", p.name))
+        )
+
+    def _latest(self) -> str | None:
+        """The latest checkpoint's prefix; a damaged state file is an error, never a silent fresh start."""
+        saved = self._saved_numbers()
+        state = self.directory / "checkpoint"
+        if not saved and not state.exists():
+            return None
+        try:
+            latest = tf.train.latest_checkpoint(str(self.directory))
+        except Exception:  # noqa: BLE001 - a garbled state file makes TensorFlow raise various errors
+            latest = None
+        if latest is None or not Path(latest + ".index").is_file():
+            what = "is missing" if not state.exists() else "is damaged or names a missing checkpoint"
+            raise DataFileError(
+                f"{state} {what}, but {self.directory} holds checkpoints {saved}: training would restart from "
+                f"scratch and overwrite them. {self._fix()}"
+            )
+        return latest
+
+    @property
+    def _settings_path(self) -> Path:
+        return self.directory / "settings.json"
+
+    def _check_settings(self) -> None:
+        if not self._settings_path.exists():
+            return
+        saved = read_json_object(self._settings_path, "the settings of a training run", self._fix())
+        if saved != self.settings:
+            differ = {
+                k: (saved.get(k), self.settings.get(k))
+                for k in sorted(set(saved) | set(self.settings))
+                if saved.get(k) != self.settings.get(k)
+            }
+            raise ValueError(
+                f"{self.directory} holds a run with other settings (saved, asked): {differ}. Use another "
+                "checkpoint folder for these settings, or pass retrain=True to replace that run."
+            )
 
     def _history_path(self, epoch: int) -> Path:
         return self.directory / f"history-{epoch:04d}.json"
@@ -37,7 +102,9 @@ class TrainingCheckpoint:
     def save(self, epoch: int, history: dict) -> None:
         """History first, then the checkpoint: a checkpoint never exists without its history."""
         self.directory.mkdir(parents=True, exist_ok=True)
-        atomic_write_text(self._history_path(epoch), json.dumps(history))
+        if not self._settings_path.exists():
+            atomic_write_text(self._settings_path, dumps(self.settings, indent=1, sort_keys=True))
+        atomic_write_text(self._history_path(epoch), dumps(history))
         self.epoch.assign(epoch)
         self.manager.save(checkpoint_number=epoch)
         kept = {int(Path(p).name.split("-")[-1]) for p in self.manager.checkpoints}
@@ -47,24 +114,24 @@ class TrainingCheckpoint:
 
     def restore(self) -> tuple[int, dict] | None:
         """Restore the latest checkpoint; returns ``(epoch, history)`` or None if there is none."""
-        latest = self.manager.latest_checkpoint
+        latest = self._latest()
         if latest is None:
             return None
+        self._check_settings()
         try:
             self.checkpoint.restore(latest).assert_existing_objects_matched()
-        except (AssertionError, ValueError, tf.errors.OpError) as exc:
-            raise ValueError(
-                f"The checkpoint {latest} does not match the models being trained ({exc}). "
-                f"Delete {self.directory} (or pass retrain=True) to train from scratch."
+        except (AssertionError, ValueError) as exc:
+            raise DataFileError(
+                f"The checkpoint {latest} does not match the models being trained ({exc}). {self._fix()}"
+            ) from exc
+        except Exception as exc:  # noqa: BLE001 - a truncated data file raises IndexError, OpError, ...
+            raise DataFileError(
+                f"The checkpoint {latest} could not be read ({type(exc).__name__}: {exc}): its files are truncated "
+                f"or corrupt. {self._fix()}"
             ) from exc
         epoch = int(self.epoch.numpy())
-        path = self._history_path(epoch)
-        if not path.exists():
-            raise FileNotFoundError(
-                f"{path} is missing: the checkpoint {latest} has no history. "
-                f"Delete {self.directory} (or pass retrain=True) to train from scratch."
-            )
-        return epoch, json.loads(path.read_text())
+        history = read_json_object(self._history_path(epoch), f"the history of {Path(latest).name}", self._fix())
+        return epoch, history
 
     def resume(self, epochs: int, what: str, empty_history: dict) -> tuple[int, dict]:
         """``(start_epoch, history)`` after restoring the latest checkpoint, if any; says what it found.
@@ -73,10 +140,20 @@ class TrainingCheckpoint:
         """
         restored = self.restore()
         start, history = restored if restored else (0, empty_history)
+        missing = sorted(set(empty_history) - set(history))
+        if missing:
+            raise DataFileError(
+                f"The history saved with {self.directory.name}/ckpt-{start} lacks {missing}. {self._fix()}"
+            )
         if restored:
             print(f"Restored {what} at epoch {start} from {self.directory.name}.")
-        if start >= epochs:
-            print(f"Already trained to epoch {start} (asked for {epochs}); pass retrain=True to train again.")
+        if start > epochs:
+            raise ValueError(
+                f"{self.directory} holds {what} trained to epoch {start}, more than the {epochs} asked for. "
+                "Use another checkpoint folder for a shorter run, or pass retrain=True to replace it."
+            )
+        if start == epochs:
+            print(f"Already trained to epoch {start}; pass retrain=True to train again.")
         return start, history
 
 

@@ -1,13 +1,13 @@
 """Every path and constant of the study, in one place.
 
-Paths derive from the package's location (the repository root). Tests and
-scratch runs redirect the writable folders with environment variables, so a
-small run never overwrites the committed full-size results:
+Paths derive from the package's location (the repository root). ``figures/``, ``checkpoints/`` and
+``figures/results.json`` hold the study's committed results: only full-size runs write there (see
+:mod:`digitgan.runs`); a notebook run with other parameters writes into its own folder under ``runs/``.
+Environment variables move the folders (the tests point them all into a temporary directory):
 
-- ``DIGITGAN_MNIST``: a folder with the four MNIST IDX files (gzipped or not)
-  or an ``mnist.npz``.
-- ``DIGITGAN_FIGURES_DIR``, ``DIGITGAN_CHECKPOINT_DIR``, ``DIGITGAN_DATA_DIR``:
-  where figures (and ``results.json``), checkpoints and downloads go.
+- ``DIGITGAN_MNIST``: a folder with the four MNIST IDX files (gzipped or not) or an ``mnist.npz``.
+- ``DIGITGAN_FIGURES_DIR``, ``DIGITGAN_CHECKPOINT_DIR``, ``DIGITGAN_DATA_DIR``, ``DIGITGAN_RUNS_DIR``:
+  where the study's figures (and ``results.json``), checkpoints, downloads and scratch runs go.
 """
 
 import os
@@ -24,28 +24,52 @@ def _dir(env: str, default: Path) -> Path:
 DATA_DIR = _dir("DIGITGAN_DATA_DIR", PROJ_ROOT / "data")
 CHECKPOINT_DIR = _dir("DIGITGAN_CHECKPOINT_DIR", PROJ_ROOT / "checkpoints")
 FIGURES_DIR = _dir("DIGITGAN_FIGURES_DIR", PROJ_ROOT / "figures")
+RUNS_DIR = _dir("DIGITGAN_RUNS_DIR", PROJ_ROOT / "runs")
 NOTEBOOKS_DIR = PROJ_ROOT / "notebooks"
+# Where the committed results live in the repository (whatever the variables above say).
+COMMITTED_DIRS = (PROJ_ROOT / "figures", PROJ_ROOT / "checkpoints")
 RESULTS_PATH = FIGURES_DIR / "results.json"
 MNIST_ENV = "DIGITGAN_MNIST"
 
-# The DCGAN's training state (resumable) and its exported final models.
-GAN_CHECKPOINT_DIR = CHECKPOINT_DIR / "dcgan"
-GENERATOR_PATH = CHECKPOINT_DIR / "generator.weights.h5"
-DISCRIMINATOR_PATH = CHECKPOINT_DIR / "discriminator.weights.h5"
-GAN_HISTORY_PATH = CHECKPOINT_DIR / "dcgan_history.json"
-GAN_FRAMES_DIR = FIGURES_DIR / "dcgan_epochs"
-JUDGE_PATH = CHECKPOINT_DIR / "judge.weights.h5"
+# File names inside a checkpoints/ or figures/ folder (the study's, or a scratch run's: digitgan.runs).
+# The DCGAN's training state (resumable), its exported final models, its per-epoch frames and GIF.
+GAN_STATE_NAME = "dcgan"
+GENERATOR_FILE = "generator.weights.h5"
+DISCRIMINATOR_FILE = "discriminator.weights.h5"
+GAN_HISTORY_FILE = "dcgan_history.json"
+GAN_FRAMES_NAME = "dcgan_epochs"
+GAN_GIF_FILE = "dcgan_training.gif"
+JUDGE_FILE = "judge.weights.h5"
 # Semi-supervised GAN runs (one training state per label count and seed) and label-efficiency results.
-SSGAN_CHECKPOINT_DIR = CHECKPOINT_DIR / "ssgan"
-LABEL_EFFICIENCY_CACHE = CHECKPOINT_DIR / "label_efficiency_runs.json"
+SSGAN_STATE_NAME = "ssgan"
+LABEL_EFFICIENCY_FILE = "label_efficiency_runs.json"
+
+GAN_CHECKPOINT_DIR = CHECKPOINT_DIR / GAN_STATE_NAME
+GENERATOR_PATH = CHECKPOINT_DIR / GENERATOR_FILE
+DISCRIMINATOR_PATH = CHECKPOINT_DIR / DISCRIMINATOR_FILE
+GAN_HISTORY_PATH = CHECKPOINT_DIR / GAN_HISTORY_FILE
+JUDGE_PATH = CHECKPOINT_DIR / JUDGE_FILE
+SSGAN_CHECKPOINT_DIR = CHECKPOINT_DIR / SSGAN_STATE_NAME
+LABEL_EFFICIENCY_CACHE = CHECKPOINT_DIR / LABEL_EFFICIENCY_FILE
 
 
-def model_path(name: str):
-    """Where a trained classifier's weights are saved (``cnn``, ``trial1``, ...)."""
-    return CHECKPOINT_DIR / f"{name}.weights.h5"
+def weights_file(name: str) -> str:
+    """The file name of a trained classifier's weights (``cnn``, ``trial1``, ...)."""
+    return f"{name}.weights.h5"
 
 
-# The study's protocol (SPEC.md).
+def shown(path) -> str:
+    """``path`` as a reader should see it: relative to the repository if inside it, else as given."""
+    path = Path(path).resolve()
+    return str(path.relative_to(PROJ_ROOT)) if path.is_relative_to(PROJ_ROOT) else str(path)
+
+
+def is_committed(path) -> bool:
+    """Whether ``path`` is one of the repository's committed result files (git can restore it)."""
+    return Path(path).resolve().parent in COMMITTED_DIRS
+
+
+# The study's protocol (the original's, restated in the README).
 SEED = 42
 N_TRAIN_FULL = 60_000
 SUBSET_SIZE = 10_000
@@ -57,15 +81,24 @@ CNN_EPOCHS = 15
 GAN_EPOCHS = 50
 GAN_CHECKPOINT_EVERY = 15
 GAN_LEARNING_RATE = 1e-4
+GAN_SCORE_EVERY = 10  # the judge scores GAN_SCORE_SAMPLES generated digits every this many epochs
+GAN_SCORE_SAMPLES = 2_000
+GAN_EVAL_SAMPLES = 10_000  # generated digits scored after training
+JUDGE_EPOCHS = 6
 # The DCGAN's compute precision (Keras dtype policy); see benchmarks/dcgan_precision.py.
 GAN_PRECISION = "float32"
 SGD_LEARNING_RATE = 0.01
 TRANSFER_EPOCHS = 15
+# The transfer trials: the head on the discriminator and how many of the epochs keep its layers frozen.
+TRIALS = {"trial1": ("dense10", 15), "trial2": ("dense10", 5), "trial3": ("dense128", 7)}
 # The semi-supervised GAN (digitgan.ssgan). The paper trains 300 epochs at 0.003; a 2-core CPU allows
 # ~22 in 20 minutes (about 40 s each). On a GPU sweep (PyTorch port, 100 labels, 10 epochs, seed 42)
 # 0.001 reached 0.944 where 0.003 reached 0.912.
 SSGAN_EPOCHS = 22
 SSGAN_DECAY_START = 13
 SSGAN_LEARNING_RATE = 0.001
+SSGAN_CHECKPOINT_EVERY = 5
+SSGAN_EMA_DECAY = 0.999  # the averaged discriminator weights used for testing
+SSGAN_INIT_BATCH = 500  # unlabelled images of the weight-norm initialisation
 LABEL_COUNTS = (100, 1000, 10_000)
 LABEL_SEEDS = (42, 43, 44)

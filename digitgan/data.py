@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from digitgan import config
+from digitgan import checks, config
 
 # SHA-256 of the decompressed, canonical IDX files (as in ../shared/mnist/SHA256SUMS).
 IDX_SHA256 = {
@@ -32,6 +32,7 @@ NPZ_NAME = "mnist.npz"
 NPZ_URL = "https://storage.googleapis.com/tensorflow/tf-keras-datasets/mnist.npz"
 NPZ_SHA256 = "731c5ac602752760c8e48fbffcf8c3b850d9dc2a2aedcf2cc48468fc17b673d1"
 
+DOWNLOAD_PREFIX = ".download-"  # + the downloading process's id
 IMAGES_MAGIC, LABELS_MAGIC = 2051, 2049
 EXPECTED_COUNTS = {"train": 60_000, "test": 10_000}
 
@@ -145,7 +146,8 @@ def download_mnist(dest_dir: Path | None = None, url: str = NPZ_URL) -> Path:
 
     dest_dir = Path(dest_dir or config.DATA_DIR)
     dest_dir.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=dest_dir, prefix=".download-") as tmp:
+    remove_killed_downloads(dest_dir)
+    with tempfile.TemporaryDirectory(dir=dest_dir, prefix=f"{DOWNLOAD_PREFIX}{os.getpid()}-") as tmp:
         try:
             fetched = Path(keras.utils.get_file(NPZ_NAME, origin=url, cache_dir=tmp, cache_subdir=""))
         except Exception as exc:
@@ -159,6 +161,27 @@ def download_mnist(dest_dir: Path | None = None, url: str = NPZ_URL) -> Path:
         target = dest_dir / NPZ_NAME
         shutil.move(str(fetched), target)
     return target
+
+
+def remove_killed_downloads(folder: Path) -> list[Path]:
+    """Delete the temporary folders of downloads whose process is gone (killed mid-way); returns them."""
+    removed = []
+    for tmp in Path(folder).glob(f"{DOWNLOAD_PREFIX}*"):
+        pid = tmp.name[len(DOWNLOAD_PREFIX) :].split("-")[0]
+        if tmp.is_dir() and not (pid.isdigit() and _alive(int(pid))):
+            shutil.rmtree(tmp, ignore_errors=True)
+            removed.append(tmp)
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _validate(train, test, origin: Path) -> None:
@@ -175,6 +198,8 @@ def _validate(train, test, origin: Path) -> None:
 
 def load_mnist(source: str | os.PathLike | None = None, download: bool = True):
     """Return MNIST as ``(x_train, y_train), (x_test, y_test)``: uint8 (N, 28, 28) and labels (N,)."""
+    if config.DATA_DIR.is_dir():
+        remove_killed_downloads(config.DATA_DIR)
     looked = []
     if source is not None:
         folder = Path(source)
@@ -224,6 +249,8 @@ def load_study_data(
     ``train_indices`` and, if ``n_val`` > 0, ``x_val``/``y_val`` drawn (seeded) from the
     50k training images outside the subset. Use :func:`one_hot` for categorical losses.
     """
+    subset_size = checks.integer("subset_size", subset_size, 1, config.N_TRAIN_FULL)
+    n_val = checks.integer("n_val", n_val, 0, config.N_TRAIN_FULL - subset_size)
     (x_all, y_all), (x_test, y_test) = load_mnist(source)
     idx = subset_indices(len(x_all), subset_size, seed)
     data = {

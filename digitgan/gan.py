@@ -9,7 +9,6 @@ counter and the per-batch loss history are checkpointed together.
 
 from __future__ import annotations
 
-import json
 import shutil
 import time
 from pathlib import Path
@@ -18,10 +17,10 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from digitgan import config
+from digitgan import checks, config
 from digitgan.checkpoint import PeriodicCheckpoint, TrainingCheckpoint, rng_state
 from digitgan.models import build_discriminator, build_generator
-from digitgan.utils import atomic_write_text, save_weights
+from digitgan.utils import DataFileError, atomic_write_text, dumps, load_weights, read_json_object, save_weights
 
 _bce = keras.losses.BinaryCrossentropy(from_logits=True)
 
@@ -193,11 +192,12 @@ class QualityTracker(keras.callbacks.Callback):
         print(f"epoch {epoch + 1}: classifier score {scores['classifier_score']:.3f} on {self.n} samples")
 
 
-def gan_checkpoint(gan: DCGAN, directory: Path, max_to_keep: int = 3) -> TrainingCheckpoint:
+def gan_checkpoint(gan: DCGAN, directory: Path, max_to_keep: int = 3, settings: dict | None = None):
     """The DCGAN's complete training state in ``directory`` (``tf.train.Checkpoint`` + loss history)."""
     return TrainingCheckpoint(
         directory,
         max_to_keep,
+        settings,
         generator=gan.generator,
         discriminator=gan.discriminator,
         g_optimizer=gan.g_optimizer,
@@ -212,6 +212,17 @@ def empty_history() -> dict:
     return {"g_loss": [], "d_loss": [], "epoch_seconds": [], "scores": {}}
 
 
+def clear_frames(frames_dir: Path | None, after_epoch: int = 0, gif_path: Path | None = None) -> None:
+    """Delete the sample frames of epochs after ``after_epoch`` (all of them for 0) and the GIF made from them,
+    so that no figure mixes two runs."""
+    if frames_dir is not None:
+        for frame in Path(frames_dir).glob("epoch_*.png"):
+            if int(frame.stem.split("_")[1]) > after_epoch:
+                frame.unlink()
+    if gif_path is not None:
+        Path(gif_path).unlink(missing_ok=True)
+
+
 def train_gan(
     x_train: np.ndarray,
     epochs: int = config.GAN_EPOCHS,
@@ -220,31 +231,50 @@ def train_gan(
     checkpoint_every: int = config.GAN_CHECKPOINT_EVERY,
     frames_dir: Path | None = None,
     judge=None,
-    score_every: int = 10,
-    score_samples: int = 2000,
+    score_every: int = config.GAN_SCORE_EVERY,
+    score_samples: int = config.GAN_SCORE_SAMPLES,
     retrain: bool = False,
     seed: int = config.SEED,
     jit_compile: bool = True,
     verbose: int = 2,
     precision: str = config.GAN_PRECISION,
+    gif_path: Path | None = None,
 ) -> tuple[DCGAN, dict]:
     """Train (or resume, or reload) the DCGAN up to ``epochs``; returns ``(gan, history)``.
 
     A finished run is reloaded, not retrained, unless ``retrain=True`` (which deletes
-    ``checkpoint_dir`` first). An interrupted run continues from its latest checkpoint.
+    ``checkpoint_dir`` first). An interrupted run continues from its latest checkpoint. A run that
+    starts from epoch 0 first deletes the frames in ``frames_dir`` and ``gif_path`` (a resumed one, the
+    frames after its checkpoint), so no figure mixes two runs. ``checkpoint_dir`` remembers the settings
+    (batch size, seed, precision, training images); resuming it with others is refused.
     """
     from digitgan.utils import set_seed
 
+    epochs = checks.integer("epochs", epochs, 1)
+    batch_size = checks.batch_size(batch_size, len(x_train))
+    checkpoint_every = checks.integer("checkpoint_every", checkpoint_every, 1)
+    if judge is not None:
+        checks.integer("score_every", score_every, 1)
+        checks.integer("score_samples", score_samples, 1)
+    checks.choice("precision", precision, ("float32", "mixed_bfloat16"))
     checkpoint_dir = Path(checkpoint_dir)
     # Re-seed so that a rerun of this cell (or a resume) builds the same initial networks.
     set_seed(seed, deterministic=not jit_compile)
     if retrain and checkpoint_dir.exists():
         shutil.rmtree(checkpoint_dir)
     gan = build_dcgan(seed=seed, jit_compile=jit_compile, precision=precision)
-    ckpt = gan_checkpoint(gan, checkpoint_dir)
+    settings = {
+        "batch_size": batch_size,
+        "seed": seed,
+        "precision": precision,
+        "learning_rate": config.GAN_LEARNING_RATE,
+        "n_train": len(x_train),
+    }
+    ckpt = gan_checkpoint(gan, checkpoint_dir, settings=settings)
     start, history = ckpt.resume(epochs, "the DCGAN", empty_history())
     if start >= epochs:
         return gan, history
+    clear_frames(frames_dir, after_epoch=start, gif_path=gif_path)
     steps = len(x_train) // batch_size
     callbacks = [LossHistory(history), PeriodicCheckpoint(ckpt, history, checkpoint_every, epochs)]
     if frames_dir is not None:
@@ -273,8 +303,33 @@ def export_final(
     """Write the final generator and discriminator weights (what the trials load) and the loss history."""
     save_weights(gan.generator, generator_path)
     save_weights(gan.discriminator, discriminator_path)
-    atomic_write_text(Path(history_path), json.dumps(history))
+    atomic_write_text(Path(history_path), dumps(history))
     return Path(generator_path), Path(discriminator_path)
+
+
+def load_history(path: Path) -> dict:
+    """The loss history exported beside the final weights; a damaged file raises :class:`DataFileError`."""
+    fix = _fix(Path(path))
+    history = read_json_object(path, "the DCGAN's exported loss history", fix)
+    missing = sorted(set(empty_history()) - set(history))
+    if missing:
+        raise DataFileError(f"{path} (the DCGAN's exported loss history) lacks {missing}. {fix}")
+    if not history["epoch_seconds"]:
+        raise DataFileError(f"{path} holds a history of 0 epochs. {fix}")
+    return history
+
+
+def output_paths(checkpoint_dir: Path, figures_dir: Path) -> dict:
+    """Where a DCGAN run in these folders keeps everything: ``train_or_reuse_gan(x, **output_paths(...))``."""
+    checkpoint_dir, figures_dir = Path(checkpoint_dir), Path(figures_dir)
+    return {
+        "generator_path": checkpoint_dir / config.GENERATOR_FILE,
+        "discriminator_path": checkpoint_dir / config.DISCRIMINATOR_FILE,
+        "history_path": checkpoint_dir / config.GAN_HISTORY_FILE,
+        "checkpoint_dir": checkpoint_dir / config.GAN_STATE_NAME,
+        "frames_dir": figures_dir / config.GAN_FRAMES_NAME,
+        "gif_path": figures_dir / config.GAN_GIF_FILE,
+    }
 
 
 def train_or_reuse_gan(
@@ -288,48 +343,53 @@ def train_or_reuse_gan(
 ) -> tuple[DCGAN, dict, bool]:
     """Reuse the exported final DCGAN if it was trained for ``epochs``; else train (resuming) and export.
 
-    Returns ``(gan, history, reused)``. ``retrain=True`` always trains from scratch.
+    Returns ``(gan, history, reused)``. ``retrain=True`` always trains from scratch. Exported weights of a
+    run with another epoch count are never overwritten without ``retrain=True``: export elsewhere (the
+    notebooks do so in a run folder of their own).
     """
+    epochs = checks.integer("epochs", epochs, 1)
+    checks.batch_size(train_kwargs.get("batch_size", config.BATCH_SIZE), len(x_train))
     paths = [Path(generator_path), Path(discriminator_path), Path(history_path)]
     if not retrain and all(p.is_file() for p in paths):
-        history = json.loads(paths[2].read_text())
-        if len(history["epoch_seconds"]) == epochs:
-            gan = build_dcgan(jit_compile=train_kwargs.get("jit_compile", True))
-            gan.generator.load_weights(paths[0])
-            gan.discriminator.load_weights(paths[1])
-            print(
-                f"Reusing the DCGAN trained for {epochs} epochs in {paths[0].parent} "
-                "(set retrain = True, or RETRAIN_GAN=1 for make reproduce, to train it again)."
+        history = load_history(paths[2])
+        trained = len(history["epoch_seconds"])
+        if trained != epochs:
+            raise ValueError(
+                f"{paths[0].parent} holds a DCGAN trained for {trained} epochs, not the {epochs} asked for. "
+                "Export to other paths (a run folder), or pass retrain=True to replace it."
             )
-            return gan, history, True
+        gan = build_dcgan(jit_compile=train_kwargs.get("jit_compile", True))
+        load_weights(gan.generator, paths[0], _fix(paths[0]))
+        load_weights(gan.discriminator, paths[1], _fix(paths[1]))
+        print(
+            f"Reusing the DCGAN trained for {epochs} epochs in {config.shown(paths[0].parent)} "
+            "(set RETRAIN = True in the parameters, or RETRAIN_GAN=1 for make reproduce, to train it again)."
+        )
+        return gan, history, True
     gan, history = train_gan(x_train, epochs=epochs, retrain=retrain, **train_kwargs)
     export_final(gan, history, *paths)
     return gan, history, False
 
 
-def _load(builder, path: Path, what: str) -> keras.Model:
-    path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(
-            f"{path} is missing: the trained {what} comes from notebooks/02_dcgan.ipynb. "
-            "Run that notebook (or `make reproduce`) first, or restore the file with `git checkout`."
-        )
-    model = builder()
-    try:
-        model.load_weights(path)
-    except Exception as exc:  # h5py/keras raise several types for a bad file
-        raise ValueError(
-            f"{path} could not be loaded as the SPEC {what} ({exc}). "
-            "Re-run notebooks/02_dcgan.ipynb to export it again."
-        ) from exc
-    return model
+def _fix(path: Path) -> str:
+    """How to get a DCGAN file back: git for the committed one, notebook 02 for any other folder."""
+    if config.is_committed(path):
+        return f"Restore it with `git checkout -- {config.shown(path)}`, or retrain with notebooks/02_dcgan.ipynb."
+    return (
+        f"It is written by notebooks/02_dcgan.ipynb into {config.shown(Path(path).parent)}: run that notebook "
+        "(or `make reproduce`) with this folder first."
+    )
+
+
+def _load(builder, path: Path) -> keras.Model:
+    return load_weights(builder(), Path(path), _fix(Path(path)))
 
 
 def load_discriminator(path=config.DISCRIMINATOR_PATH) -> keras.Model:
     """The trained discriminator exported by ``02_dcgan.ipynb``."""
-    return _load(build_discriminator, path, "discriminator")
+    return _load(build_discriminator, path)
 
 
 def load_generator(path=config.GENERATOR_PATH) -> keras.Model:
     """The trained generator exported by ``02_dcgan.ipynb``."""
-    return _load(build_generator, path, "generator")
+    return _load(build_generator, path)

@@ -10,18 +10,22 @@ subset for 10,000) and is scored on all 10,000 test images:
 - ``ssgan``: the semi-supervised GAN (:mod:`digitgan.ssgan`), which also sees the 60,000 images unlabelled.
 
 Each run's result is cached in ``checkpoints/label_efficiency_runs.json`` as soon as it finishes, so an
-interrupted study resumes where it stopped and a rerun reuses what exists.
+interrupted study resumes where it stopped and a rerun reuses what exists. A cached result is found by
+its method, label count, seed *and* every setting that shapes it (:func:`settings`: epochs, learning rate,
+schedule, batch size, unlabelled images, the discriminator's file...), so a request with other settings
+trains anew and never returns another run.
 """
 
 from __future__ import annotations
 
+import hashlib
 import time
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from digitgan import compare, config, gan, ssgan, training, transfer, utils
+from digitgan import checks, compare, config, gan, ssgan, training, transfer, utils
 from digitgan.models import build_cnn
 
 METHODS = ("cnn", "trial3", "pca_knn", "ssgan")
@@ -33,13 +37,65 @@ LABELS = {
 }
 
 
-def run_key(method: str, n_labels: int, seed: int) -> str:
-    return f"{method}/{n_labels}/{seed}"
+def settings(method: str, n_labels: int, ssgan_epochs: int | None = None, n_unlabelled: int | None = None) -> dict:
+    """Every setting that shapes one run's result besides ``(method, n_labels, seed)``: the cache key's rest."""
+    if method == "cnn":
+        return {"epochs": config.CNN_EPOCHS, "learning_rate": config.SGD_LEARNING_RATE, "batch_size": config.BATCH_SIZE}
+    if method == "trial3":
+        head, frozen = config.TRIALS["trial3"]
+        return {
+            "head": head,
+            "frozen_epochs": frozen,
+            "epochs": config.TRANSFER_EPOCHS,
+            "learning_rate": config.SGD_LEARNING_RATE,
+            "batch_size": config.BATCH_SIZE,
+            "discriminator_sha256": _file_digest(config.DISCRIMINATOR_PATH),
+        }
+    if method == "pca_knn":
+        return {"search": "compare.select_pca_knn defaults", "folds": min(5, n_labels // config.NUM_CLASSES)}
+    epochs = ssgan_epochs or config.SSGAN_EPOCHS
+    return {
+        "epochs": epochs,
+        "decay_start": round(0.6 * epochs),
+        "learning_rate": config.SSGAN_LEARNING_RATE,
+        "ema_decay": config.SSGAN_EMA_DECAY,
+        "batch_size": config.BATCH_SIZE,
+        "n_unlabelled": n_unlabelled or config.N_TRAIN_FULL,
+    }
+
+
+LEGACY_DISCRIMINATOR_SHA256 = "c8b7de86b6aefdbc"
+
+
+def _file_digest(path: Path) -> str | None:
+    path = Path(path)
+    return hashlib.sha256(path.read_bytes()).hexdigest()[:16] if path.is_file() else None
+
+
+def run_key(method: str, n_labels: int, seed: int, run_settings: dict) -> str:
+    """``method/n_labels/seed/<hash of the settings>``."""
+    digest = hashlib.sha256(utils.dumps(run_settings, sort_keys=True).encode()).hexdigest()[:8]
+    return f"{method}/{n_labels}/{seed}/{digest}"
 
 
 def load_cache(path: Path | None = None) -> dict:
-    """Every finished run, ``{"method/n_labels/seed": result}`` (same format as results.json)."""
-    return utils.load_results(path or config.LABEL_EFFICIENCY_CACHE)
+    """Every finished run, ``{run_key: result}`` (same format as results.json).
+
+    Entries written before the keys held their settings (``method/n_labels/seed``) are read with the
+    settings the code of that time used (:func:`settings`, the discriminator committed then, the SSGAN's epoch
+    count stored in the entry), so the committed study stays reusable.
+    """
+    cache = {}
+    for key, entry in utils.load_results(path or config.LABEL_EFFICIENCY_CACHE).items():
+        parts = key.split("/")
+        if len(parts) == 3:
+            method, n_labels, seed = parts[0], int(parts[1]), int(parts[2])
+            entry = {**entry, "settings": settings(method, n_labels, entry.get("epochs"))}
+            if method == "trial3":  # the discriminator they used: the one committed in ef2f9e2
+                entry["settings"]["discriminator_sha256"] = LEGACY_DISCRIMINATOR_SHA256
+            key = run_key(method, n_labels, seed, entry["settings"])
+        cache[key] = entry
+    return cache
 
 
 def run_cnn(data: dict, seed: int, epochs: int = config.CNN_EPOCHS) -> dict:
@@ -50,10 +106,12 @@ def run_cnn(data: dict, seed: int, epochs: int = config.CNN_EPOCHS) -> dict:
     return {"test_accuracy": float(np.mean(y_pred == data["y_test"])), "seconds": seconds, "epochs": epochs}
 
 
-def run_trial3(data: dict, seed: int, frozen_epochs: int = 7, total_epochs: int = config.TRANSFER_EPOCHS) -> dict:
+def run_trial3(
+    data: dict, seed: int, frozen_epochs: int = config.TRIALS["trial3"][1], total_epochs: int = config.TRANSFER_EPOCHS
+) -> dict:
     discriminator = gan.load_discriminator(config.DISCRIMINATOR_PATH)
     utils.set_seed(seed)
-    model = transfer.discriminator_to_classifier(discriminator, head="dense128", freeze=True)
+    model = transfer.discriminator_to_classifier(discriminator, head=config.TRIALS["trial3"][0], freeze=True)
     run = transfer.train_schedule(model, data, frozen_epochs, total_epochs, verbose=0, validate=False)
     y_pred, _ = training.predict_labels(model, data["x_test"])
     return {
@@ -78,12 +136,14 @@ def run_pca_knn(data: dict, seed: int) -> dict:
     }
 
 
-def run_ssgan(data: dict, seed: int, epochs: int = config.SSGAN_EPOCHS, **kwargs) -> dict:
+def run_ssgan(data: dict, seed: int, epochs: int = config.SSGAN_EPOCHS, root: Path | None = None, **kwargs) -> dict:
     """Train (or reload the finished checkpoint of) the SSGAN; its history holds every epoch's accuracy.
 
-    The learning rate decays over the last 40% of the epochs (epochs 14-22 of 22, as in 07).
+    The learning rate decays over the last 40% of the epochs (epochs 14-22 of 22, as in 07). The training
+    state goes to ``ssgan.run_dir(n_labels, seed, root)``.
     """
     kwargs.setdefault("decay_start", round(0.6 * epochs))
+    kwargs.setdefault("checkpoint_dir", ssgan.run_dir(len(data["y_train"]), seed, root))
     model, history = ssgan.train_ssgan(data, epochs=epochs, seed=seed, verbose=0, **kwargs)
     return {
         "test_accuracy": history["test_accuracy"][-1],
@@ -106,35 +166,55 @@ def run_study(
     cache_path: Path | None = None,
     source=None,
     n_unlabelled: int | None = None,
+    also_read: tuple[Path, ...] = (),
+    ssgan_root: Path | None = None,
 ) -> pd.DataFrame:
     """Every (method, label count, seed) run, reusing cached ones; one row per run.
 
     Label counts of ``single_seed_at`` or more run with the first seed only (the 10k subset is one
     fixed set of images). ``ssgan_epochs`` maps a label count to its SSGAN epochs; ``n_unlabelled``
-    (small test runs only) keeps the first that many unlabelled images.
+    (small test runs only) keeps the first that many unlabelled images. New results go to ``cache_path``;
+    results with the same key are also looked up in the caches ``also_read`` (a scratch run reads the
+    study's). The SSGAN training states go under ``ssgan_root`` (default ``checkpoints/ssgan``).
     """
     from digitgan.data import load_label_efficiency_data
 
+    label_counts = [
+        checks.integer("label_counts entry", n, config.NUM_CLASSES, config.N_TRAIN_FULL) for n in label_counts
+    ]
+    if not label_counts:
+        raise ValueError("label_counts must hold at least one label count")
+    if not list(seeds):
+        raise ValueError("seeds must hold at least one seed")
+    methods = checks.choices("methods", methods, METHODS)
     ssgan_epochs = {int(k): v for k, v in (ssgan_epochs or {}).items()}  # papermill passes keys as strings
-    cache = load_cache(cache_path)
+    for n, epochs in ssgan_epochs.items():
+        checks.integer(f"ssgan_epochs[{n}]", epochs, 1)
+    if n_unlabelled is not None:
+        n_unlabelled = checks.integer("n_unlabelled", n_unlabelled, config.BATCH_SIZE, config.N_TRAIN_FULL)
+    cache_path = Path(cache_path or config.LABEL_EFFICIENCY_CACHE)
+    known = {}
+    for path in (*also_read, cache_path):
+        if Path(path).exists():
+            known.update(load_cache(path))
     rows = []
     for n_labels in label_counts:
         for seed in seeds[:1] if n_labels >= single_seed_at else seeds:
             data = None
             for method in methods:
-                key = run_key(method, n_labels, seed)
-                cached = cache.get(key)
+                run_settings = settings(method, n_labels, ssgan_epochs.get(n_labels), n_unlabelled)
+                key = run_key(method, n_labels, seed, run_settings)
+                cached = known.get(key)
                 if cached is None:
                     if data is None:
                         data = load_label_efficiency_data(n_labels, seed, source)
                         data["x_unlabelled"] = data["x_unlabelled"][:n_unlabelled]
-                    kwargs = (
-                        {"epochs": ssgan_epochs[n_labels]} if method == "ssgan" and n_labels in ssgan_epochs else {}
-                    )
+                    kwargs = {"epochs": run_settings["epochs"], "root": ssgan_root} if method == "ssgan" else {}
                     started = time.perf_counter()
                     cached = RUNNERS[method](data, seed, **kwargs)
                     cached["wall_seconds"] = time.perf_counter() - started
-                    utils.save_results(key, cached, cache_path or config.LABEL_EFFICIENCY_CACHE)
+                    cached["settings"] = run_settings
+                    known[key] = utils.save_results(key, cached, cache_path)
                     print(
                         f"{LABELS[method]:30s} {n_labels:6d} labels, seed {seed}: "
                         f"test accuracy {cached['test_accuracy']:.4f} ({cached['wall_seconds']:.0f} s)",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import matplotlib.pyplot as plt
@@ -15,12 +16,20 @@ from sklearn.metrics import confusion_matrix
 from digitgan import config
 
 
-def save_fig(name: str, fig=None, dpi: int = 100) -> Path:
-    """Save ``fig`` (default: the current figure) as ``figures/<name>.png`` and return the path."""
+def save_fig(path: Path, fig=None, dpi: int = 100) -> Path:
+    """Save ``fig`` (default: the current figure) as the PNG ``path`` (notebooks use ``run.save_fig(name)``),
+    through a temporary file so that a killed save leaves no half image."""
+    from digitgan.utils import writable_folder
+
     fig = fig or plt.gcf()
-    path = config.FIGURES_DIR / f"{name}.png"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=dpi, bbox_inches="tight")
+    path = Path(path)
+    writable_folder(path.parent)
+    tmp = path.with_name(f".tmp-{os.getpid()}-{path.name}")
+    try:
+        fig.savefig(tmp, dpi=dpi, bbox_inches="tight", format="png")
+        tmp.replace(path)
+    finally:
+        tmp.unlink(missing_ok=True)
     return path
 
 
@@ -137,7 +146,15 @@ def frame_paths(frames_dir: Path) -> list[Path]:
 def plot_evolution(frames_dir: Path, epochs=(5, 20, 40, 50)):
     """The report's Figure 2: the fixed-noise grid at several epochs, side by side."""
     available = {int(p.stem.split("_")[1]): p for p in frame_paths(frames_dir)}
-    chosen = [e for e in epochs if e in available] or sorted(available)[-4:]
+    if not available:
+        raise FileNotFoundError(
+            f"No epoch_*.png frames in {config.shown(frames_dir)}: they are drawn while the DCGAN trains. "
+            "Train it into this run's folder (RETRAIN = True) to draw them."
+        )
+    chosen = [e for e in epochs if e in available]
+    if len(chosen) < len(epochs):  # a shorter run: up to four epochs spread over what it has
+        have = sorted(available)
+        chosen = sorted({have[round(i)] for i in np.linspace(0, len(have) - 1, min(len(epochs), len(have)))})
     fig, axes = plt.subplots(1, len(chosen), figsize=(3 * len(chosen), 3.3), squeeze=False)
     for ax, epoch in zip(axes[0], chosen, strict=True):
         ax.imshow(Image.open(available[epoch]))
@@ -159,12 +176,17 @@ def make_gif(frames_dir: Path, path: Path, duration_ms: int = 200) -> Path:
     """An animated GIF of every epoch's sample grid."""
     frames = [Image.open(p).convert("RGB") for p in frame_paths(frames_dir)]
     if not frames:
-        raise FileNotFoundError(f"No epoch_*.png frames in {frames_dir}: train the DCGAN first.")
+        raise FileNotFoundError(f"No epoch_*.png frames in {config.shown(frames_dir)}: train the DCGAN first.")
     size = frames[0].size
     frames = [f.resize(size) for f in frames]
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    frames[0].save(path, save_all=True, append_images=frames[1:], duration=duration_ms, loop=0)
+    tmp = path.with_name(f".tmp-{os.getpid()}-{path.name}")
+    try:
+        frames[0].save(tmp, format="GIF", save_all=True, append_images=frames[1:], duration=duration_ms, loop=0)
+        tmp.replace(path)
+    finally:
+        tmp.unlink(missing_ok=True)
     return path
 
 

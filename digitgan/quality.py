@@ -14,9 +14,9 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from digitgan import config
+from digitgan import checks, config
 from digitgan.models import build_judge
-from digitgan.utils import save_weights
+from digitgan.utils import load_weights, save_weights
 
 
 def train_judge(
@@ -24,7 +24,7 @@ def train_judge(
     y_train,
     x_test,
     y_test,
-    epochs: int = 6,
+    epochs: int = config.JUDGE_EPOCHS,
     path=config.JUDGE_PATH,
     retrain=False,
     batch_size: int = 128,
@@ -34,6 +34,8 @@ def train_judge(
 
     Adam with a cosine-decayed learning rate (1e-3 -> 0): the decay settles the last epochs above 99%.
     """
+    epochs = checks.integer("epochs", epochs, 1)
+    batch_size = checks.batch_size(batch_size, len(x_train))
     path = Path(path)
     judge = build_judge()
     steps = epochs * -(-len(x_train) // batch_size)
@@ -42,8 +44,13 @@ def train_judge(
         optimizer=keras.optimizers.Adam(schedule), loss="sparse_categorical_crossentropy", metrics=["accuracy"]
     )
     if path.is_file() and not retrain:
-        judge.load_weights(path)
-        print(f"Loaded the judge from {path}.")
+        fix = (
+            f"Restore it with `git checkout -- {config.shown(path)}`"
+            if config.is_committed(path)
+            else f"Delete {config.shown(path)} to train the judge again"
+        )
+        load_weights(judge, path, fix + ".")
+        print(f"Loaded the judge from {config.shown(path)}.")
     else:
         judge.fit(
             x_train, y_train, batch_size=batch_size, epochs=epochs, validation_data=(x_test, y_test), verbose=verbose

@@ -13,11 +13,14 @@ import argparse
 import logging
 import os
 import shutil
+import signal
 import sys
+import threading
 import time
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
-from digitgan import config
+from digitgan import config, utils
 
 STUDY = [
     "01_cnn_baseline.ipynb",
@@ -27,10 +30,33 @@ STUDY = [
     "05_trial3_dense128.ipynb",
     "06_comparison.ipynb",
 ]
+EXECUTING, FAILED = ".executing", "failed"  # beside the executed notebooks
 EXTENSIONS = [
     "07_semi_supervised_gan.ipynb",
     "08_label_efficiency.ipynb",
 ]
+
+
+class Stopped(KeyboardInterrupt):
+    """SIGTERM (or SIGINT) arrived while a notebook ran."""
+
+
+def _stop(signum, frame):
+    raise Stopped(f"stopped by {signal.Signals(signum).name}")
+
+
+@contextmanager
+def _stop_on_signals():
+    """Turn SIGTERM and SIGINT into :class:`Stopped` in the main thread, so the clean-up below runs."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = {sig: signal.signal(sig, _stop) for sig in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 def execute(
@@ -39,35 +65,47 @@ def execute(
     output_dir: Path | None = None,
     notebooks_dir: Path = config.NOTEBOOKS_DIR,
 ) -> float:
-    """Run one notebook with papermill; returns its wall time in seconds."""
+    """Run one notebook with papermill; returns its wall time in seconds.
+
+    The notebook is written to ``<output_dir>/.executing/`` while it runs and moved into ``output_dir``
+    only once it ran to the end. On an error, SIGTERM or SIGINT, papermill stops the kernel, the partial
+    notebook (with its last outputs) goes to ``<output_dir>/failed/`` with a message, and ``.executing/``
+    is removed.
+    """
     import papermill as pm
 
     source = Path(notebooks_dir) / name
     if not source.is_file():
         raise FileNotFoundError(f"{source} does not exist.")
     final = Path(output_dir or notebooks_dir) / name
-    partial = final.parent / ".executing" / name
-    partial.parent.mkdir(parents=True, exist_ok=True)
+    executing = final.parent / EXECUTING
+    partial = executing / name
+    utils.writable_folder(executing)
     start = time.perf_counter()
     try:
-        pm.execute_notebook(
-            str(source),
-            str(partial),
-            parameters=parameters or {},
-            kernel_name="python3",
-            cwd=str(Path(notebooks_dir)),
-            progress_bar=False,
-            log_output=True,
-        )
-    except BaseException:
-        failed = final.parent / "failed" / name
-        failed.parent.mkdir(parents=True, exist_ok=True)
-        if partial.exists():
-            shutil.move(str(partial), failed)
-            print(f"{name} failed; the executed notebook with the error is {failed}", file=sys.stderr)
+        with _stop_on_signals():
+            pm.execute_notebook(
+                str(source),
+                str(partial),
+                parameters=parameters or {},
+                kernel_name="python3",
+                cwd=str(Path(notebooks_dir)),
+                progress_bar=False,
+                log_output=True,
+            )
+    except BaseException as exc:
+        failed = final.parent / FAILED / name
+        utils.writable_folder(failed.parent)
+        shutil.copyfile(partial if partial.exists() else source, failed)
+        why = str(exc) if isinstance(exc, Stopped) else f"failed ({type(exc).__name__})"
+        print(f"{name} {why}; the partial notebook is {config.shown(failed)}", file=sys.stderr, flush=True)
         raise
-    shutil.move(str(partial), final)
-    shutil.rmtree(partial.parent, ignore_errors=True)
+    else:
+        shutil.move(str(partial), final)
+    finally:
+        partial.unlink(missing_ok=True)
+        with suppress(OSError):
+            executing.rmdir()  # only if empty: another runner may be using it
     return time.perf_counter() - start
 
 
@@ -98,7 +136,10 @@ def main(argv=None) -> int:
     for name in names:
         params = {"RETRAIN": True} if name == "02_dcgan.ipynb" and args.retrain_gan else {}
         print(f"== {name} ...", flush=True)
-        times[name] = execute(name, params)
+        try:
+            times[name] = execute(name, params)
+        except Stopped:
+            return 130
         print(f"== {name}: {times[name]:.0f} s", flush=True)
     print("\nWall time per notebook:")
     for name, seconds in times.items():

@@ -39,7 +39,7 @@ import numpy as np
 import tensorflow as tf
 from keras import layers, ops
 
-from digitgan import config
+from digitgan import checks, config
 from digitgan.checkpoint import PeriodicCheckpoint, TrainingCheckpoint, rng_state
 from digitgan.gan import AdversarialModel
 
@@ -178,7 +178,7 @@ class SSGAN(AdversarialModel):
         noise_dim=config.NOISE_DIM,
         seed=config.SEED,
         unlabelled_weight=1.0,
-        ema_decay=0.999,
+        ema_decay=config.SSGAN_EMA_DECAY,
         **kwargs,
     ):
         super().__init__(**kwargs)
@@ -238,7 +238,7 @@ def build_ssgan(
     noise_dim: int = config.NOISE_DIM,
     learning_rate: float = config.SSGAN_LEARNING_RATE,
     beta_1: float = 0.5,
-    ema_decay: float = 0.999,
+    ema_decay: float = config.SSGAN_EMA_DECAY,
     seed: int = config.SEED,
     jit_compile: bool = True,
 ) -> SSGAN:
@@ -360,9 +360,9 @@ def empty_history() -> dict:
     return {key: [] for key in keys}
 
 
-def run_dir(n_labels: int, seed: int) -> Path:
-    """Where the training state of one SSGAN run lives."""
-    return config.SSGAN_CHECKPOINT_DIR / f"labels{n_labels}_seed{seed}"
+def run_dir(n_labels: int, seed: int, root: Path | None = None) -> Path:
+    """Where the training state of one SSGAN run lives (under ``root``, default ``checkpoints/ssgan``)."""
+    return Path(root or config.SSGAN_CHECKPOINT_DIR) / f"labels{n_labels}_seed{seed}"
 
 
 def train_ssgan(
@@ -371,9 +371,9 @@ def train_ssgan(
     batch_size: int = config.BATCH_SIZE,
     learning_rate: float = config.SSGAN_LEARNING_RATE,
     decay_start: int | None = config.SSGAN_DECAY_START,
-    ema_decay: float = 0.999,
+    ema_decay: float = config.SSGAN_EMA_DECAY,
     checkpoint_dir: Path | None = None,
-    checkpoint_every: int = 5,
+    checkpoint_every: int = config.SSGAN_CHECKPOINT_EVERY,
     retrain: bool = False,
     seed: int = config.SEED,
     jit_compile: bool = True,
@@ -388,17 +388,37 @@ def train_ssgan(
     from digitgan.utils import set_seed
 
     n_labels = len(data["y_train"])
+    n_unl = len(data["x_unlabelled"])
+    epochs = checks.integer("epochs", epochs, 1)
+    if n_labels < 1:
+        raise ValueError("data['y_train'] is empty: an SSGAN needs at least one labelled image per batch")
+    batch_size = checks.batch_size(batch_size, n_unl, "batch_size (vs. the unlabelled images)")
+    checks.positive_float("learning_rate", learning_rate)
+    checks.fraction("ema_decay", ema_decay)
+    if decay_start is not None:
+        checks.integer("decay_start", decay_start, 0)  # at or after the last epoch: no decay
+    checkpoint_every = checks.integer("checkpoint_every", checkpoint_every, 1)
     checkpoint_dir = Path(checkpoint_dir or run_dir(n_labels, seed))
     set_seed(seed, deterministic=not jit_compile)
     if retrain and checkpoint_dir.exists():
         shutil.rmtree(checkpoint_dir)
     # the data-dependent init draws no random numbers: a restore overwrites it with the saved weights
-    n_unl = len(data["x_unlabelled"])
-    init = data["x_unlabelled"][np.random.default_rng(seed).choice(n_unl, min(500, n_unl), replace=False)]
+    init_idx = np.random.default_rng(seed).choice(n_unl, min(config.SSGAN_INIT_BATCH, n_unl), replace=False)
+    init = data["x_unlabelled"][init_idx]
     model = build_ssgan(init, learning_rate=learning_rate, ema_decay=ema_decay, seed=seed, jit_compile=jit_compile)
+    settings = {
+        "n_labels": n_labels,
+        "n_unlabelled": n_unl,
+        "batch_size": batch_size,
+        "learning_rate": learning_rate,
+        "decay_start": decay_start,
+        "ema_decay": ema_decay,
+        "seed": seed,
+    }
     ckpt = TrainingCheckpoint(
         checkpoint_dir,
         max_to_keep=2,
+        settings=settings,
         generator=model.generator,
         discriminator=model.discriminator,
         ema_discriminator=model.ema_discriminator,

@@ -7,13 +7,15 @@ import time
 import keras
 import numpy as np
 
-from digitgan import config
+from digitgan import checks, config
 from digitgan.data import one_hot
 
 
 def compile_classifier(model: keras.Model, learning_rate: float = config.SGD_LEARNING_RATE, optimizer: str = "sgd"):
     """Categorical cross-entropy with a fresh optimizer (SGD, lr 0.01, no momentum: the Keras default)."""
-    opt = {"sgd": keras.optimizers.SGD, "adam": keras.optimizers.Adam}[optimizer](learning_rate)
+    optimizers = {"sgd": keras.optimizers.SGD, "adam": keras.optimizers.Adam}
+    checks.choice("optimizer", optimizer, optimizers)
+    opt = optimizers[optimizer](checks.positive_float("learning_rate", learning_rate))
     model.compile(optimizer=opt, loss="categorical_crossentropy", metrics=["accuracy"])
     return model
 
@@ -54,6 +56,8 @@ def train_classifier(
     validate: bool = True,
 ) -> tuple[dict, float]:
     """Compile and train; returns ``(history, seconds)``."""
+    epochs = checks.integer("epochs", epochs, 1)
+    batch_size = checks.integer("batch_size", batch_size, 1)  # Keras trains one batch if it exceeds the images
     compile_classifier(model, learning_rate, optimizer)
     start = time.perf_counter()
     history = fit_classifier(model, data, epochs, batch_size, verbose=verbose, validate=validate)

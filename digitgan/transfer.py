@@ -14,7 +14,7 @@ import time
 import keras
 from keras import layers
 
-from digitgan import config
+from digitgan import checks, config
 from digitgan.training import compile_classifier, fit_classifier
 
 HEADS = ("dense10", "dense128")
@@ -76,8 +76,9 @@ def train_schedule(
     Each phase is compiled with a fresh optimizer. Returns ``history`` (one merged dict over all epochs),
     ``phase_boundary`` (the last frozen epoch, or None), ``trainable_params`` per phase and ``seconds``.
     """
-    if not 0 <= frozen_epochs <= total_epochs:
-        raise ValueError(f"frozen_epochs must be in [0, {total_epochs}], got {frozen_epochs}")
+    total_epochs = checks.integer("total_epochs", total_epochs, 1)
+    frozen_epochs = checks.integer("frozen_epochs", frozen_epochs, 0, total_epochs)
+    batch_size = checks.integer("batch_size", batch_size, 1)  # Keras trains one batch if it exceeds the images
     phases = [(False, frozen_epochs), (True, total_epochs)]
     phases = [(unfrozen, end) for (unfrozen, end), start in zip(phases, (0, frozen_epochs), strict=True) if end > start]
     history, trainable, start_epoch = {}, [], 0

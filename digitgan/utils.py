@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import os
 import random
 import tempfile
@@ -11,8 +12,11 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
+from filelock import FileLock
 
 from digitgan import config
+
+LOCK_TIMEOUT_S = 600  # writers hold the lock for milliseconds; the OS frees it when a holder dies
 
 
 def set_seed(seed: int = config.SEED, deterministic: bool = True) -> None:
@@ -60,11 +64,41 @@ def timer():
         t["seconds"] = time.perf_counter() - start
 
 
+TMP_SUFFIX = ".tmp"
+
+
+def writable_folder(folder: Path) -> Path:
+    """Create ``folder`` if needed and check that files can be created in it; the error names the folder."""
+    folder = Path(folder)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise PermissionError(
+            f"Cannot create the folder {folder} ({exc.strerror}): check its parent's permissions."
+        ) from exc
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise PermissionError(
+            f"Cannot write into {folder}: it lacks write or execute permission. "
+            f"Fix it with `chmod u+rwx {folder}` or point the run elsewhere."
+        )
+    return folder
+
+
+def remove_stale_temp_files(folder: Path) -> list[Path]:
+    """Delete the temporary files that killed atomic writes left in ``folder``; returns them."""
+    folder = Path(folder)
+    stale = [p for p in folder.glob(f".*{TMP_SUFFIX}") if p.is_file()] if folder.is_dir() else []
+    stale += [p for p in folder.glob(".tmp-*") if p.is_file()] if folder.is_dir() else []
+    for p in stale:
+        p.unlink(missing_ok=True)
+    return stale
+
+
 def atomic_write_text(path: Path, text: str) -> None:
     """Write ``text`` to ``path`` through a temporary file in the same folder, then rename."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    writable_folder(path.parent)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=TMP_SUFFIX)
     try:
         with os.fdopen(fd, "w") as f:
             f.write(text)
@@ -76,6 +110,7 @@ def atomic_write_text(path: Path, text: str) -> None:
 
 
 def _jsonable(value):
+    """Plain JSON types; NaN and infinities become ``None`` (strict JSON has no NaN)."""
     if isinstance(value, dict):
         return {str(k): _jsonable(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
@@ -83,8 +118,47 @@ def _jsonable(value):
     if isinstance(value, np.ndarray):
         return _jsonable(value.tolist())
     if isinstance(value, np.generic):
-        return value.item()
+        return _jsonable(value.item())
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
     return value
+
+
+def dumps(value, **kwargs) -> str:
+    """Strict JSON (NaN/inf as null; a stray NaN raises instead of writing ``NaN``)."""
+    return json.dumps(_jsonable(value), allow_nan=False, **kwargs)
+
+
+def read_json_object(path: Path, what: str, fix: str) -> dict:
+    """The JSON object in ``path``; a missing, corrupt or non-object file raises :class:`DataFileError`."""
+    path = Path(path)
+    try:
+        value = json.loads(path.read_text())
+    except FileNotFoundError as exc:
+        raise DataFileError(f"{path} ({what}) does not exist. {fix}") from exc
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise DataFileError(f"{path} ({what}) is not valid JSON ({exc}): it was truncated or edited. {fix}") from exc
+    if not isinstance(value, dict):
+        raise DataFileError(f"{path} ({what}) holds a JSON {type(value).__name__}, not an object. {fix}")
+    return value
+
+
+class DataFileError(ValueError):
+    """A saved file (results, cache, history, weights, checkpoint) is missing, corrupt or of the wrong kind.
+
+    The message names the file, what is wrong with it and how to recover.
+    """
+
+
+def _lock(path: Path) -> FileLock:
+    return FileLock(str(path.with_name(f".{path.name}.lock")), timeout=LOCK_TIMEOUT_S)
+
+
+def _results_fix(path: Path) -> str:
+    return (
+        f"Recover it with `git checkout -- {path.name}` if it is the committed file, or move it aside and rerun "
+        "the notebooks that write it; other keys are only lost if you delete it."
+    )
 
 
 def load_results(path: Path | None = None) -> dict:
@@ -92,29 +166,48 @@ def load_results(path: Path | None = None) -> dict:
     path = Path(path or config.RESULTS_PATH)
     if not path.exists():
         return {}
-    try:
-        return json.loads(path.read_text())
-    except json.JSONDecodeError as exc:
-        raise ValueError(f"{path} is not valid JSON ({exc}); delete it and rerun the notebooks.") from exc
+    return read_json_object(path, "a results file", _results_fix(path))
 
 
 def save_results(key: str, metrics: dict, path: Path | None = None) -> dict:
-    """Set ``results[key] = metrics`` in results.json, atomically, leaving other keys untouched."""
+    """Set ``results[key] = metrics`` in a results file, leaving other keys untouched.
+
+    Safe against concurrent writers (an inter-process file lock around read-modify-write) and against
+    kills (atomic replace). A corrupt file is an error, never silently replaced.
+    """
     path = Path(path or config.RESULTS_PATH)
-    results = load_results(path)
-    results[key] = _jsonable(metrics)
-    atomic_write_text(path, json.dumps(results, indent=2, sort_keys=True) + "\n")
-    return results[key]
+    writable_folder(path.parent)
+    entry = _jsonable(metrics)
+    with _lock(path):
+        results = load_results(path)
+        results[key] = entry
+        atomic_write_text(path, dumps(results, indent=2, sort_keys=True) + "\n")
+    return entry
 
 
 def save_weights(model, path: Path) -> Path:
     """``model.save_weights(path)`` through a temporary file, so an interrupted save leaves no half file."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".tmp-{path.name}")  # Keras needs the name to end in .weights.h5
+    writable_folder(path.parent)
+    tmp = path.with_name(f".tmp-{os.getpid()}-{path.name}")  # Keras needs the name to end in .weights.h5
     try:
         model.save_weights(tmp)
         tmp.replace(path)
     finally:
         tmp.unlink(missing_ok=True)
     return path
+
+
+def load_weights(model, path: Path, fix: str):
+    """``model.load_weights(path)``; a missing, truncated or mismatched file raises :class:`DataFileError`."""
+    path = Path(path)
+    if not path.is_file():
+        raise DataFileError(f"{path} does not exist. {fix}")
+    try:
+        model.load_weights(path)
+    except Exception as exc:  # h5py and Keras raise OSError, ValueError, KeyError... for a bad file
+        raise DataFileError(
+            f"{path} could not be loaded into {model.name} ({type(exc).__name__}: {exc}): the file is truncated, "
+            f"corrupt or from other networks. {fix}"
+        ) from exc
+    return model

@@ -1,5 +1,7 @@
-"""Test set-up: every writable folder of digitgan points into one temporary directory per session,
-so the tests never touch the committed figures/ and checkpoints/; MNIST comes from ../shared/mnist."""
+"""Test set-up: every writable folder of digitgan (the study's figures/ and checkpoints/, data/, runs/) points
+into one temporary directory per session, so the tests never touch the committed results; MNIST comes from
+../shared/mnist. The notebooks run with small parameters and, by the documented opt-in, write into those
+temporary study folders, so that later notebooks read what earlier ones saved."""
 
 import os
 import tempfile
@@ -9,8 +11,9 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 SCRATCH = Path(tempfile.mkdtemp(prefix="digitgan-tests-"))
-for name in ("FIGURES", "CHECKPOINT", "DATA"):
+for name in ("FIGURES", "CHECKPOINT", "DATA", "RUNS"):
     os.environ[f"DIGITGAN_{name}_DIR"] = str(SCRATCH / name.lower())
+os.environ["DIGITGAN_WRITE_STUDY"] = "1"
 os.environ.setdefault("DIGITGAN_MNIST", str(ROOT.parent / "shared" / "mnist"))
 MNIST_DIR = Path(os.environ["DIGITGAN_MNIST"])
 

@@ -82,12 +82,15 @@ def test_export_reuse_and_loaders(x_small, tmp_path, capsys):
     assert gan.load_generator(paths["generator_path"]).count_params() == models.build_generator().count_params()
 
 
-def test_missing_weights_point_to_the_notebook(tmp_path):
-    with pytest.raises(FileNotFoundError, match=r"notebooks/02_dcgan\.ipynb"):
-        gan.load_discriminator(tmp_path / "discriminator.weights.h5")
+def test_missing_or_damaged_weights_name_the_file_and_the_fix(tmp_path):
+    from digitgan.utils import DataFileError
+
+    missing = tmp_path / "discriminator.weights.h5"
+    with pytest.raises(DataFileError, match=r"discriminator\.weights\.h5 does not exist.*notebooks/02_dcgan\.ipynb"):
+        gan.load_discriminator(missing)
     bad = tmp_path / "bad.weights.h5"
     bad.write_bytes(b"not hdf5")
-    with pytest.raises(ValueError, match="could not be loaded.*02_dcgan.ipynb"):
+    with pytest.raises(DataFileError, match="bad.weights.h5 could not be loaded.*truncated.*02_dcgan.ipynb"):
         gan.load_discriminator(bad)
 
 

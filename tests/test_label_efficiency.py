@@ -48,7 +48,8 @@ def test_study_runs_each_case_once_and_reuses_the_cache(tmp_path, monkeypatch):
     runs = label_efficiency.run_study(**args)
     # 3 seeds at 100 labels, one at 10k (the fixed study subset), for each of 4 methods
     assert len(runs) == len(calls) == 16
-    assert ("ssgan", 100, 2, {"epochs": 7}) in calls and ("ssgan", 10_000, 1, {}) in calls
+    assert ("ssgan", 100, 2, {"epochs": 7, "root": None}) in calls
+    assert ("ssgan", 10_000, 1, {"epochs": config.SSGAN_EPOCHS, "root": None}) in calls
     again = label_efficiency.run_study(**args)
     assert len(calls) == 16 and again["test_accuracy"].tolist() == runs["test_accuracy"].tolist()
 

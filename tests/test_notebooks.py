@@ -9,7 +9,7 @@ import json
 
 import pytest
 
-from digitgan import config, utils
+from digitgan import config, runs, utils
 from digitgan.run_notebooks import EXTENSIONS, STUDY, execute
 
 SMALL = {"SUBSET_SIZE": 300}
@@ -71,9 +71,9 @@ NOTEBOOKS = [
         "ssgan",
     ),
     (
-        # reuses 07's finished run for (20 labels, seed 42) and trains seed 43 in full
+        # reuses 07's finished run for (20 labels, seed 42: same settings) and trains seed 43 in full
         "08_label_efficiency.ipynb",
-        {"LABEL_COUNTS": [20], "SEEDS": [42, 43], "SSGAN_EPOCHS": {20: 1}, "N_UNLABELLED": 1000},
+        {"LABEL_COUNTS": [20], "SEEDS": [42, 43], "SSGAN_EPOCHS": {20: 2}, "N_UNLABELLED": 1000},
         ["label_efficiency"],
         "label_efficiency",
     ),
@@ -107,34 +107,16 @@ def test_notebook_runs_headless(name, params, figures, key, executed_dir):
     assert str(config.PROJ_ROOT) not in json.dumps(outputs)  # no absolute paths of this machine
 
 
-SPEC_DEFAULTS = {
-    "01_cnn_baseline.ipynb": {
-        "EPOCHS": 15,
-        "SUBSET_SIZE": 10_000,
-        "BATCH_SIZE": 100,
-        "LEARNING_RATE": 0.01,
-        "SEED": 42,
-    },
-    "02_dcgan.ipynb": {"EPOCHS": 50, "SUBSET_SIZE": 10_000, "BATCH_SIZE": 100, "CHECKPOINT_EVERY": 15, "SEED": 42},
-    "03_trial1_frozen.ipynb": {"HEAD": "dense10", "FROZEN_EPOCHS": 15, "TOTAL_EPOCHS": 15, "LEARNING_RATE": 0.01},
-    "04_trial2_finetune.ipynb": {"HEAD": "dense10", "FROZEN_EPOCHS": 5, "TOTAL_EPOCHS": 15, "LEARNING_RATE": 0.01},
-    "05_trial3_dense128.ipynb": {"HEAD": "dense128", "FROZEN_EPOCHS": 7, "TOTAL_EPOCHS": 15, "LEARNING_RATE": 0.01},
-    "07_semi_supervised_gan.ipynb": {"N_LABELS": 100, "SEED": 42, "EPOCHS": 22, "N_UNLABELLED": 60_000},
-    "08_label_efficiency.ipynb": {
-        "LABEL_COUNTS": [100, 1000, 10_000],
-        "SEEDS": [42, 43, 44],
-        "METHODS": ["cnn", "trial3", "pca_knn", "ssgan"],
-        "N_UNLABELLED": 60_000,
-    },
-}
-
-
-@pytest.mark.parametrize("name", SPEC_DEFAULTS)
-def test_parameter_defaults_are_the_full_size_protocol(name):
+@pytest.mark.parametrize("name", STUDY + EXTENSIONS)
+def test_parameters_cell_is_the_full_size_protocol(name):
+    """Every parameter the notebook has is in runs.FULL_SIZE with the same value (or is an action flag),
+    so a run with untouched parameters is the study's own and any change makes it a scratch run."""
     import ast
 
     import papermill
 
+    stem = name.removesuffix(".ipynb")
     found = papermill.inspect_notebook(str(config.NOTEBOOKS_DIR / name))
-    defaults = {key: ast.literal_eval(found[key]["default"]) for key in SPEC_DEFAULTS[name]}
-    assert defaults == SPEC_DEFAULTS[name]
+    assert set(found) == set(runs.FULL_SIZE[stem]) | set(runs.ACTION_FLAGS.get(stem, ()))
+    defaults = {key: ast.literal_eval(found[key]["default"]) for key in runs.FULL_SIZE[stem]}
+    assert runs._normal(defaults) == runs._normal(runs.FULL_SIZE[stem])

@@ -12,13 +12,13 @@ def test_save_results_updates_only_its_key(tmp_path):
     utils.save_results("dcgan", {"epochs": 2}, path)
     utils.save_results("cnn", {"test_accuracy": 0.75}, path)
     assert json.loads(path.read_text()) == {"cnn": {"test_accuracy": 0.75}, "dcgan": {"epochs": 2}}
-    assert [p.name for p in tmp_path.iterdir()] == ["results.json"]  # no temporary files left
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".results.json.lock", "results.json"]  # no temp files
 
 
 def test_broken_results_file_is_named(tmp_path):
     path = tmp_path / "results.json"
     path.write_text("{not json")
-    with pytest.raises(ValueError, match="results.json is not valid JSON"):
+    with pytest.raises(ValueError, match=r"results.json \(a results file\) is not valid JSON"):
         utils.load_results(path)
 
 

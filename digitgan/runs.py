@@ -1,0 +1,226 @@
+"""The study's runs and scratch runs of the notebooks.
+
+Each notebook's ``parameters`` cell holds the full-size protocol (:data:`FULL_SIZE`). A run with those
+parameters is the study's own: it writes to ``figures/``, ``checkpoints/`` and ``figures/results.json``.
+A run with any other value is a *scratch run*: everything it writes goes to its own git-ignored folder,
+``runs/<notebook>/<hash of its parameters>/`` (``figures/``, ``checkpoints/``, ``results.json`` and
+``params.json``), the same parameters again reuse that folder, and what it reads (the discriminator, the
+judge, earlier notebooks' results) comes from the study's folders unless the run made its own.
+
+In a notebook, after the parameters cell::
+
+    run = runs.start("02_dcgan", globals())   # says which kind of run this is, first thing
+    run.save_fig("dcgan_losses", fig)          # figures/... or runs/02_dcgan/<hash>/figures/...
+
+``DIGITGAN_WRITE_STUDY=1`` is the one opt-in that lets a run with other parameters write into the study's
+folders: the test suite uses it after pointing those folders into a temporary directory.
+:func:`list_runs` shows the scratch runs with their parameters and headline numbers.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from digitgan import config, utils
+
+WRITE_STUDY_ENV = "DIGITGAN_WRITE_STUDY"
+PARAMS_FILE = "params.json"
+RESULTS_FILE = "results.json"
+TRIAL_NOTEBOOKS = ("03_trial1_frozen", "04_trial2_finetune", "05_trial3_dense128")
+HEADLINE = ("test_accuracy", "train_accuracy", "classifier_score", "frechet_distance")
+
+# Every result-shaping parameter of each notebook at full size: the study's protocol. The notebooks'
+# parameters cells hold these values (a test checks it); flags that change no result are in ACTION_FLAGS.
+FULL_SIZE = {
+    "01_cnn_baseline": {
+        "EPOCHS": config.CNN_EPOCHS,
+        "SUBSET_SIZE": config.SUBSET_SIZE,
+        "BATCH_SIZE": config.BATCH_SIZE,
+        "LEARNING_RATE": config.SGD_LEARNING_RATE,
+        "SEED": config.SEED,
+    },
+    "02_dcgan": {
+        "EPOCHS": config.GAN_EPOCHS,
+        "SUBSET_SIZE": config.SUBSET_SIZE,
+        "BATCH_SIZE": config.BATCH_SIZE,
+        "CHECKPOINT_EVERY": config.GAN_CHECKPOINT_EVERY,
+        "SCORE_EVERY": config.GAN_SCORE_EVERY,
+        "SCORE_SAMPLES": config.GAN_SCORE_SAMPLES,
+        "N_EVAL_SAMPLES": config.GAN_EVAL_SAMPLES,
+        "JUDGE_N_TRAIN": config.N_TRAIN_FULL,
+        "JUDGE_EPOCHS": config.JUDGE_EPOCHS,
+        "SEED": config.SEED,
+    },
+    **{
+        name: {
+            "HEAD": head,
+            "FROZEN_EPOCHS": frozen,
+            "TOTAL_EPOCHS": config.TRANSFER_EPOCHS,
+            "LEARNING_RATE": config.SGD_LEARNING_RATE,
+            "BATCH_SIZE": config.BATCH_SIZE,
+            "SUBSET_SIZE": config.SUBSET_SIZE,
+            "SEED": config.SEED,
+        }
+        for name, (head, frozen) in zip(TRIAL_NOTEBOOKS, config.TRIALS.values(), strict=True)
+    },
+    "06_comparison": {
+        "SMALL_N_TRAIN": 1_000,
+        "SMALL_N_TEST": 1_000,
+        "SMALL_EPOCHS": config.CNN_EPOCHS,
+        "PCA_COMPONENTS": (10, 20, 30, 50, 80),
+        "KNN_KS": (1, 3, 5, 7),
+        "CV_FOLDS": 5,
+        "RUN_FULL_PCA_KNN": True,
+        "SUBSET_SIZE": config.SUBSET_SIZE,
+        "SEED": config.SEED,
+    },
+    "07_semi_supervised_gan": {
+        "N_LABELS": 100,
+        "SEED": config.SEED,
+        "EPOCHS": config.SSGAN_EPOCHS,
+        "DECAY_START": config.SSGAN_DECAY_START,
+        "LEARNING_RATE": config.SSGAN_LEARNING_RATE,
+        "N_UNLABELLED": config.N_TRAIN_FULL,
+        "CHECKPOINT_EVERY": config.SSGAN_CHECKPOINT_EVERY,
+    },
+    "08_label_efficiency": {
+        "LABEL_COUNTS": list(config.LABEL_COUNTS),
+        "SEEDS": list(config.LABEL_SEEDS),
+        "METHODS": ["cnn", "trial3", "pca_knn", "ssgan"],
+        "SSGAN_EPOCHS": {100: 22, 1000: 6, 10_000: 6},
+        "N_UNLABELLED": config.N_TRAIN_FULL,
+    },
+}
+# Parameters that change what a run does, not what it finds (they never make a run a scratch run).
+ACTION_FLAGS = {"02_dcgan": ("RETRAIN",), "07_semi_supervised_gan": ("RETRAIN",)}
+
+
+def _normal(value):
+    """The JSON form of a parameter (tuples as lists, dict keys as strings), so papermill's copies compare equal."""
+    return json.loads(utils.dumps(value, sort_keys=True))
+
+
+def params_hash(params: dict) -> str:
+    return hashlib.sha256(utils.dumps(params, sort_keys=True).encode()).hexdigest()[:8]
+
+
+@dataclass(frozen=True)
+class Run:
+    """Where one notebook run reads and writes. ``folder`` is None for the study's own (full-size) run."""
+
+    notebook: str
+    params: dict
+    changed: dict = field(default_factory=dict)
+    folder: Path | None = None
+
+    @property
+    def is_study(self) -> bool:
+        return self.folder is None
+
+    @property
+    def figures_dir(self) -> Path:
+        return config.FIGURES_DIR if self.is_study else self.folder / "figures"
+
+    @property
+    def checkpoint_dir(self) -> Path:
+        return config.CHECKPOINT_DIR if self.is_study else self.folder / "checkpoints"
+
+    @property
+    def results_path(self) -> Path:
+        return config.RESULTS_PATH if self.is_study else self.folder / RESULTS_FILE
+
+    def figure(self, name: str) -> Path:
+        """Where figure ``name`` (no extension: PNG) goes."""
+        return self.figures_dir / f"{name}.png"
+
+    def save_fig(self, name: str, fig=None) -> Path:
+        from digitgan.plots import save_fig
+
+        return save_fig(self.figure(name), fig)
+
+    def checkpoint(self, name: str) -> Path:
+        """A file or folder this run writes under its checkpoints."""
+        return self.checkpoint_dir / name
+
+    def input(self, name: str, depends_on: tuple[str, ...] = ()) -> Path:
+        """A checkpoint this run reads: its own if it made one, else the study's (if that exists and none of
+        the parameters in ``depends_on`` differ from the full-size ones), else its own (to be made)."""
+        own = self.checkpoint(name)
+        study = config.CHECKPOINT_DIR / name
+        if self.is_study or own.exists() or any(p in self.changed for p in depends_on) or not study.exists():
+            return own
+        return study
+
+    def save_results(self, key: str, metrics: dict) -> dict:
+        return utils.save_results(key, metrics, self.results_path)
+
+    def results(self) -> dict:
+        """What this run saved so far."""
+        return utils.load_results(self.results_path)
+
+    def study_results(self) -> dict:
+        """The study's results (what earlier notebooks saved at full size): a scratch run's inputs."""
+        return utils.load_results(config.RESULTS_PATH)
+
+
+def start(notebook: str, namespace: dict) -> Run:
+    """The run of ``notebook`` with the parameters found in ``namespace`` (the notebook's ``globals()``).
+
+    Prints one line first: a full-size run (the study's folders) or a scratch run (its own folder, which is
+    created with ``params.json``), then the versions line.
+    """
+    if notebook not in FULL_SIZE:
+        raise ValueError(f"notebook must be one of {sorted(FULL_SIZE)}, got {notebook!r}")
+    defaults = FULL_SIZE[notebook]
+    missing = [name for name in defaults if name not in namespace]
+    if missing:
+        raise ValueError(f"{notebook}: the parameters cell lacks {missing}; restore it from git.")
+    params = {name: _normal(namespace[name]) for name in defaults}
+    changed = {name: value for name, value in params.items() if value != _normal(defaults[name])}
+    if not changed or os.environ.get(WRITE_STUDY_ENV) == "1":
+        run = Run(notebook, params, changed)
+        how = "full-size" if not changed else f"{_describe(changed)} ({WRITE_STUDY_ENV}=1)"
+        print(f"Run: {how}; results go to the study's folders ({config.shown(config.FIGURES_DIR)}/, "
+              f"{config.shown(config.CHECKPOINT_DIR)}/).")  # fmt: skip
+    else:
+        folder = config.RUNS_DIR / notebook / params_hash(params)
+        run = Run(notebook, params, changed, folder)
+        utils.writable_folder(folder)
+        if not (folder / PARAMS_FILE).exists():
+            record = {"notebook": notebook, "parameters": params, "changed": changed, "created": time.time()}
+            utils.atomic_write_text(folder / PARAMS_FILE, utils.dumps(record, indent=1, sort_keys=True) + "\n")
+        print(f"Scratch run ({_describe(changed)}): everything it writes goes to {config.shown(folder)}/; "
+              "the study's results are untouched.")  # fmt: skip
+    print(utils.versions())
+    return run
+
+
+def _describe(changed: dict) -> str:
+    return ", ".join(f"{name}={json.dumps(value)}" for name, value in changed.items())
+
+
+def list_runs(notebook: str | None = None):
+    """The scratch runs (of one notebook, or all) as a DataFrame: parameters changed, headline numbers, when."""
+    import pandas as pd
+
+    rows = []
+    for params_file in sorted(config.RUNS_DIR.glob(f"{notebook or '*'}/*/{PARAMS_FILE}")):
+        folder = params_file.parent
+        record = utils.read_json_object(params_file, "a run's parameters", f"Delete {folder} and rerun it.")
+        row = {
+            "notebook": record["notebook"],
+            "run": folder.name,
+            "changed": _describe(record["changed"]),
+            "modified": pd.Timestamp(max(p.stat().st_mtime for p in folder.rglob("*")), unit="s").floor("s"),
+        }
+        results_path = folder / RESULTS_FILE
+        for key, metrics in (utils.load_results(results_path) if results_path.exists() else {}).items():
+            row.update({f"{key}.{m}": metrics[m] for m in HEADLINE if isinstance(metrics.get(m), (int, float))})
+        row["folder"] = config.shown(folder)
+        rows.append(row)
+    return pd.DataFrame(rows)

@@ -1,0 +1,263 @@
+"""Faults a user meets: bad parameters, damaged files, concurrent writers, kills. Each must give a clear error
+(naming the file or parameter and the fix) before anything is written, or recover, and never lose results."""
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import textwrap
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from digitgan import data, gan, label_efficiency, models, training, transfer, utils
+from digitgan.utils import DataFileError
+
+
+@pytest.fixture(scope="module")
+def x_small(small_data):
+    return small_data["x_train"][:200]  # 2 batches of 100 per epoch
+
+
+def _tree(folder):
+    """Every file under ``folder`` with its bytes, to prove that nothing changed."""
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+# --- results.json and caches ---------------------------------------------------------------------------------------
+
+
+def test_two_processes_writing_results_lose_nothing(tmp_path):
+    path = tmp_path / "results.json"
+    script = textwrap.dedent(
+        """
+        import sys
+        from digitgan import utils
+        for i in range(300):
+            utils.save_results(f"{sys.argv[1]}-{i}", {"i": i}, sys.argv[2])
+        """
+    )
+    writers = [subprocess.Popen([sys.executable, "-c", script, name, str(path)]) for name in ("a", "b")]
+    assert [w.wait(timeout=300) for w in writers] == [0, 0]
+    results = json.loads(path.read_text())
+    assert len(results) == 600 and results["a-299"] == {"i": 299} and results["b-0"] == {"i": 0}
+    assert not list(tmp_path.glob("*.tmp"))
+
+
+def test_nan_and_inf_are_stored_as_null_in_strict_json(tmp_path):
+    path = tmp_path / "results.json"
+    utils.save_results("x", {"loss": float("nan"), "best": np.float32("inf"), "curve": [1.0, float("-inf")]}, path)
+
+    def refuse(name):
+        raise AssertionError(f"non-standard JSON constant {name}")
+
+    stored = json.loads(path.read_text(), parse_constant=refuse)
+    assert stored == {"x": {"loss": None, "best": None, "curve": [1.0, None]}}
+
+
+@pytest.mark.parametrize("content", ["[]", "{trunc", '"text"'])
+def test_a_damaged_results_file_is_named_and_never_replaced(tmp_path, content):
+    path = tmp_path / "results.json"
+    path.write_text(content)
+    with pytest.raises(DataFileError, match=r"results\.json.*(not valid JSON|not an object).*git checkout"):
+        utils.save_results("cnn", {"test_accuracy": 0.9}, path)
+    assert path.read_text() == content  # the other notebooks' keys are not thrown away
+
+
+def test_a_folder_that_cannot_be_entered_is_named():
+    """Run as an unprivileged user (root ignores permissions): the error names the folder, not a temp file."""
+    top = Path(tempfile.mkdtemp())  # pytest's own folders are closed to other users
+    os.chmod(top, 0o755)
+    folder = top / "figures"
+    folder.mkdir()
+    os.chmod(folder, 0o666)  # no execute bit: files inside cannot be created
+    script = "from digitgan import utils; utils.save_results('k', {}, __import__('sys').argv[1])"
+    cmd = [sys.executable, "-c", script, str(folder / "results.json")]
+    if os.geteuid() == 0:
+        if not shutil.which("setpriv"):
+            pytest.skip("running as root without setpriv: permissions cannot be tested")
+        cmd = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", *cmd]
+    try:
+        done = subprocess.run(cmd, capture_output=True, text=True, env={**os.environ, "HOME": str(top)})
+    finally:
+        os.chmod(folder, 0o755)
+        shutil.rmtree(top)
+    assert done.returncode != 0
+    assert f"PermissionError: Cannot write into {folder}" in done.stderr
+    assert "chmod" in done.stderr
+
+
+# --- parameters checked before anything is touched ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"epochs": 0}, r"epochs must be in \[1, ∞\], got 0"),
+        ({"epochs": -3}, r"epochs must be in \[1, ∞\], got -3"),
+        ({"batch_size": 500}, r"batch_size must be in \[1, 200\], got 500"),
+        ({"batch_size": 0}, r"batch_size must be in \[1, 200\]"),
+        ({"checkpoint_every": 0}, r"checkpoint_every must be in \[1, ∞\]"),
+        ({"precision": "float16"}, r"precision must be one of"),
+    ],
+)
+def test_train_gan_checks_its_parameters_first(x_small, tmp_path, kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        gan.train_gan(x_small, checkpoint_dir=tmp_path / "ck", frames_dir=tmp_path / "frames", verbose=0, **kwargs)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_classifier_and_data_parameters_are_checked(small_data):
+    model = models.build_cnn()
+    with pytest.raises(ValueError, match=r"batch_size must be in \[1, ∞\], got 0"):
+        training.train_classifier(model, small_data, epochs=1, batch_size=0, verbose=0)
+    with pytest.raises(ValueError, match=r"epochs must be in \[1"):
+        training.train_classifier(model, small_data, epochs=0, verbose=0)
+    with pytest.raises(ValueError, match="optimizer must be one of"):
+        training.train_classifier(model, small_data, epochs=1, optimizer="rmsprop", verbose=0)
+    with pytest.raises(ValueError, match=r"frozen_epochs must be in \[0, 3\], got 5"):
+        transfer.train_schedule(model, small_data, 5, 3, verbose=0)
+    with pytest.raises(ValueError, match=r"subset_size must be in \[1, 60,000\], got 0"):
+        data.load_study_data(subset_size=0)
+
+
+def test_study_parameters_are_checked(tmp_path):
+    cache = tmp_path / "cache.json"
+    with pytest.raises(ValueError, match=r"methods holds \['knn'\]"):
+        label_efficiency.run_study((100,), (1,), ["knn"], cache_path=cache)
+    with pytest.raises(ValueError, match=r"label_counts entry must be in \[10, 60,000\], got 0"):
+        label_efficiency.run_study((0,), (1,), cache_path=cache)
+    with pytest.raises(ValueError, match=r"ssgan_epochs\[100\] must be in \[1"):
+        label_efficiency.run_study((100,), (1,), ["ssgan"], {"100": 0}, cache_path=cache)
+    assert not cache.exists()
+
+
+# --- exported weights, histories and training checkpoints ---------------------------------------------------------
+
+
+@pytest.fixture()
+def exported(x_small, tmp_path):
+    paths = gan.output_paths(tmp_path / "checkpoints", tmp_path / "figures")
+    gan.train_or_reuse_gan(x_small, epochs=1, checkpoint_every=1, jit_compile=False, verbose=0, **paths)
+    return paths
+
+
+def test_final_weights_are_not_overwritten_by_another_epoch_count(x_small, exported, tmp_path):
+    before = _tree(tmp_path / "checkpoints")
+    with pytest.raises(ValueError, match=r"epochs must be in \[1"):
+        gan.train_or_reuse_gan(x_small, epochs=0, jit_compile=False, verbose=0, **exported)
+    with pytest.raises(ValueError, match="trained for 1 epochs, not the 2 asked for.*retrain=True"):
+        gan.train_or_reuse_gan(x_small, epochs=2, jit_compile=False, verbose=0, **exported)
+    assert _tree(tmp_path / "checkpoints") == before
+
+
+@pytest.mark.parametrize(
+    "name, damage, message",
+    [
+        ("generator_path", lambda p: p.write_bytes(p.read_bytes()[:1000]), "could not be loaded.*truncated"),
+        ("history_path", lambda p: p.write_text(p.read_text()[:50]), "not valid JSON"),
+        ("history_path", lambda p: p.write_text("{}"), "lacks"),
+    ],
+)
+def test_damaged_exports_name_the_file(x_small, exported, name, damage, message):
+    damage(exported[name])
+    with pytest.raises(DataFileError, match=f"{exported[name].name}.*{message}.*02_dcgan"):
+        gan.train_or_reuse_gan(x_small, epochs=1, jit_compile=False, verbose=0, **exported)
+
+
+def _state(exported):
+    return exported["checkpoint_dir"]
+
+
+def test_garbage_checkpoint_state_is_an_error_not_a_fresh_start(x_small, exported):
+    state = _state(exported)
+    (state / "checkpoint").write_text("this is not a checkpoint state\n")
+    before = _tree(state)
+    with pytest.raises(DataFileError, match=r"checkpoint is damaged.*would restart from scratch.*retrain=True"):
+        gan.train_gan(x_small, epochs=2, checkpoint_dir=state, jit_compile=False, verbose=0)
+    assert _tree(state) == before
+
+
+def test_truncated_checkpoint_data_is_named(x_small, exported):
+    state = _state(exported)
+    data_file = next(state.glob("ckpt-1.data-*"))
+    data_file.write_bytes(data_file.read_bytes()[:100])
+    with pytest.raises(DataFileError, match=r"ckpt-1 could not be read.*truncated or corrupt.*Delete"):
+        gan.train_gan(x_small, epochs=2, checkpoint_dir=state, jit_compile=False, verbose=0)
+
+
+def test_other_settings_or_a_longer_run_are_refused(x_small, exported):
+    state = _state(exported)
+    with pytest.raises(ValueError, match="other settings.*batch_size.*another checkpoint folder"):
+        gan.train_gan(x_small, epochs=2, batch_size=50, checkpoint_dir=state, jit_compile=False, verbose=0)
+    gan.train_gan(x_small, epochs=2, checkpoint_dir=state, checkpoint_every=1, jit_compile=False, verbose=0)
+    with pytest.raises(ValueError, match="trained to epoch 2, more than the 1 asked for"):
+        gan.train_gan(x_small, epochs=1, checkpoint_dir=state, jit_compile=False, verbose=0)
+
+
+def test_temp_files_of_killed_writes_are_cleaned_on_the_next_start(x_small, exported):
+    state = _state(exported)
+    leftovers = [state / ".history-0002.json.abc.tmp", state / "ckpt-2_temp" / "part-0", state / ".tmp-1-x.weights.h5"]
+    for p in leftovers:
+        p.parent.mkdir(exist_ok=True)
+        p.write_text("half")
+    gan.train_gan(x_small, epochs=1, checkpoint_dir=state, jit_compile=False, verbose=0)  # finished: reloads
+    assert not any(p.exists() for p in leftovers)
+
+
+def test_a_run_from_scratch_clears_old_frames_and_gif(x_small, tmp_path):
+    frames, gif = tmp_path / "frames", tmp_path / "training.gif"
+    frames.mkdir()
+    for epoch in (1, 2, 40):
+        (frames / f"epoch_{epoch:03d}.png").write_bytes(b"old run")
+    gif.write_bytes(b"old gif")
+    gan.train_gan(
+        x_small, epochs=1, checkpoint_dir=tmp_path / "ck", frames_dir=frames, gif_path=gif, jit_compile=False, verbose=0
+    )
+    assert sorted(p.name for p in frames.iterdir()) == ["epoch_001.png"] and not gif.exists()
+    assert (frames / "epoch_001.png").read_bytes() != b"old run"
+
+
+def test_a_killed_download_leaves_nothing_on_the_next_start(tmp_path):
+    dead = tmp_path / ".download-999999999-abc"  # no such process
+    live = tmp_path / f".download-{os.getpid()}-def"  # a download still running
+    for folder in (dead, live):
+        folder.mkdir()
+        (folder / "mnist.npz").write_bytes(b"partial")
+    assert data.remove_killed_downloads(tmp_path) == [dead]
+    assert not dead.exists() and live.exists()
+
+
+# --- the label-efficiency cache ------------------------------------------------------------------------------------
+
+
+def test_cache_keys_hold_every_setting(tmp_path, monkeypatch):
+    calls = []
+
+    def fake(d, seed, epochs=None, root=None):
+        calls.append(epochs)
+        return {"test_accuracy": 0.9 + epochs / 1000, "seconds": 1.0, "epochs": epochs}
+
+    monkeypatch.setattr(label_efficiency, "RUNNERS", {"ssgan": fake})
+    monkeypatch.setattr(
+        data, "load_label_efficiency_data", lambda n, seed, source=None: {"y_train": np.zeros(n), "x_unlabelled": []}
+    )
+    cache = tmp_path / "cache.json"
+    first = label_efficiency.run_study((100,), (1,), ["ssgan"], {100: 22}, cache_path=cache)
+    longer = label_efficiency.run_study((100,), (1,), ["ssgan"], {100: 300}, cache_path=cache)
+    again = label_efficiency.run_study((100,), (1,), ["ssgan"], {100: 300}, cache_path=cache)
+    assert calls == [22, 300]  # 300 epochs trained anew, then reused; never the 22-epoch result
+    assert first["test_accuracy"][0] == 0.922 and longer["test_accuracy"][0] == again["test_accuracy"][0] == 1.2
+    entries = json.loads(cache.read_text())
+    assert len(entries) == 2 and {e["settings"]["epochs"] for e in entries.values()} == {22, 300}
+
+
+def test_legacy_cache_entries_keep_their_settings(tmp_path):
+    cache = tmp_path / "cache.json"
+    cache.write_text(json.dumps({"ssgan/100/42": {"test_accuracy": 0.97, "epochs": 22}}))
+    [(key, entry)] = label_efficiency.load_cache(cache).items()
+    assert key == label_efficiency.run_key("ssgan", 100, 42, label_efficiency.settings("ssgan", 100, 22))
+    assert entry["settings"]["epochs"] == 22 and entry["settings"]["decay_start"] == 13
