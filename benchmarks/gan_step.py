@@ -1,22 +1,25 @@
-"""Images per second of one DCGAN training step: ours against the original's eager step.
+"""Images per second of one DCGAN training step: ours against the original's eager step, in one process,
+interleaved rounds, best round reported.
 
-    python benchmarks/gan_step.py [--steps 20] [--batch 100] [--rounds 2]
+    python benchmarks/gan_step.py [--steps 40] [--batch 100] [--rounds 3]
 
-All variants train the same SPEC networks on the same batch in one process, one after another, and
-the whole sequence is repeated ``--rounds`` times; each variant's best round is reported (the least
-disturbed by anything else on the machine), with every round's rate beside it:
-- eager:        the original notebook's step, a plain Python function (no tf.function);
-- tf.function:  the same step traced into a graph;
-- ours (fit):   DCGAN.train_step as fit() runs it, XLA-compiled (what 02_dcgan.ipynb uses);
-- ours, no XLA: the same under op determinism (Keras turns XLA off there);
-- ours, bf16:   the fit() step under the mixed_bfloat16 policy, with and without XLA (bf16 pays off
-                only on CPUs with AVX512_BF16 or AMX; see /proc/cpuinfo).
-Each is warmed up (tracing and compilation excluded), then timed over --steps steps.
+Every variant trains the study's networks on the same batch; each is warmed up (tracing and compiling
+excluded), then timed over --steps steps. The networks' compute dtype and the XLA setting are asserted:
+- eager (original): the original notebook's step, a plain Python function (the reference);
+- tf.function: the same step traced into a graph;
+- ours, as before: DCGAN.train_step through fit(), XLA, one step per call and the losses read after every
+  batch (what 02_dcgan.ipynb did until the losses stayed on the device);
+- ours: fit(), one call per epoch (every step of it inside one graph call), the losses kept on the device and
+  read once per epoch, with and without XLA, in float32 and in mixed_bfloat16 (bf16 matrix products; bf16
+  pays off only on CPUs with AVX512_BF16 or AMX).
+FLOPs per step: each network's forward pass counted by TensorFlow's profiler, backward = 2x forward. Writes
+benchmarks/results/dcgan_step.json.
 """
 
 from __future__ import annotations
 
 import argparse
+import sys
 import time
 from pathlib import Path
 
@@ -24,16 +27,20 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from digitgan import gan, models, utils
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import assert_compute_dtype, forward_flops, interleaved, report  # noqa: E402
+
+from digitgan import config, gan, models, utils  # noqa: E402
 
 
 def eager_step_fn():
     """The TensorFlow DCGAN tutorial's train_step, without its @tf.function."""
     generator, discriminator = models.build_generator(), models.build_discriminator()
+    assert_compute_dtype([generator, discriminator], "float32")
     g_opt, d_opt = keras.optimizers.Adam(1e-4), keras.optimizers.Adam(1e-4)
 
     def step(images):
-        noise = tf.random.normal([tf.shape(images)[0], 100])
+        noise = tf.random.normal([tf.shape(images)[0], config.NOISE_DIM])
         with tf.GradientTape() as g_tape, tf.GradientTape() as d_tape:
             fake = generator(noise, training=True)
             real_logits = discriminator(images, training=True)
@@ -49,59 +56,70 @@ def eager_step_fn():
 
 
 def time_calls(fn, images, steps: int) -> float:
+    utils.set_seed(config.SEED, deterministic=False)
     fn(images)
     fn(images)  # warm-up: tracing / compiling
     start = time.perf_counter()
     for _ in range(steps):
         fn(images)
-    return steps * len(images) / (time.perf_counter() - start)
+    return steps / (time.perf_counter() - start)
 
 
-def time_fit(images, steps: int, jit_compile: bool, policy: str = "float32") -> float:
-    keras.mixed_precision.set_global_policy(policy)
-    try:
-        utils.set_seed(42, deterministic=not jit_compile)
-        model = gan.build_dcgan(jit_compile=jit_compile)
-        data = tf.data.Dataset.from_tensors(images).repeat()
-        model.fit(data, epochs=1, steps_per_epoch=2, verbose=0)  # warm-up: tracing / compiling
-        start = time.perf_counter()
-        model.fit(data, epochs=1, steps_per_epoch=steps, verbose=0)
-        return steps * len(images) / (time.perf_counter() - start)
-    finally:
-        keras.mixed_precision.set_global_policy("float32")
+class ReadLossesEveryBatch(keras.callbacks.Callback):
+    """What LossHistory did before: a device-to-host read after every batch."""
+
+    def on_train_batch_end(self, batch, logs=None):
+        self.model.loss_log.numpy()
+
+
+def time_fit(images, steps: int, jit: bool, precision: str, per_call: int, read_every_batch: bool = False) -> float:
+    utils.set_seed(config.SEED, deterministic=not jit)
+    model = gan.build_dcgan(jit_compile=jit, precision=precision, steps_per_execution=per_call)
+    assert model.jit_compile == jit, f"XLA is {model.jit_compile}, the variant says {jit}"
+    assert_compute_dtype([model.generator, model.discriminator], "bfloat16" if "bfloat16" in precision else "float32")
+    model.log_losses(steps)
+    callbacks = [ReadLossesEveryBatch()] if read_every_batch else []
+    data = tf.data.Dataset.from_tensors(images).repeat()
+    model.fit(data, epochs=1, steps_per_epoch=per_call, verbose=0, callbacks=callbacks)  # tracing / compiling
+    model.batch_in_epoch.assign(0)
+    start = time.perf_counter()
+    model.fit(data, epochs=1, steps_per_epoch=steps, verbose=0, callbacks=callbacks)
+    return steps / (time.perf_counter() - start)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--steps", type=int, default=20)
+    parser.add_argument("--steps", type=int, default=40)
     parser.add_argument("--batch", type=int, default=100)
-    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
     images = tf.constant(np.random.default_rng(0).uniform(-1, 1, (args.batch, 28, 28, 1)).astype("float32"))
     print(utils.versions())
-    flags = open("/proc/cpuinfo").read().split() if Path("/proc/cpuinfo").exists() else []
-    print("bf16 hardware:", ", ".join(sorted({f for f in flags if "bf16" in f or f.startswith("amx")})) or "none")
-
-    def plain(step_fn):
-        utils.set_seed(42, deterministic=False)
-        return time_calls(step_fn, images, args.steps)
-
+    n = args.steps
     variants = {
-        "eager (original)": lambda: plain(eager_step_fn()),
-        "tf.function": lambda: plain(tf.function(eager_step_fn())),
-        "ours: fit, XLA": lambda: time_fit(images, args.steps, jit_compile=True),
-        "ours: fit, no XLA": lambda: time_fit(images, args.steps, jit_compile=False),
-        "ours: fit, XLA, mixed_bfloat16": lambda: time_fit(images, args.steps, True, "mixed_bfloat16"),
-        "ours: fit, no XLA, mixed_bfloat16": lambda: time_fit(images, args.steps, False, "mixed_bfloat16"),
+        "eager (original)": lambda: time_calls(eager_step_fn(), images, n),
+        "tf.function of the same step": lambda: time_calls(tf.function(eager_step_fn()), images, n),
+        "ours as before: fit, XLA, 1 step/call, host read": lambda: time_fit(images, n, True, "float32", 1, True),
+        "ours: fit, XLA, epoch/call, float32": lambda: time_fit(images, n, True, "float32", n),
+        "ours: fit, no XLA, epoch/call, float32": lambda: time_fit(images, n, False, "float32", n),
+        "ours: fit, XLA, epoch/call, mixed_bfloat16": lambda: time_fit(images, n, True, "mixed_bfloat16", n),
+        "ours: fit, no XLA, epoch/call, mixed_bfloat16": lambda: time_fit(images, n, False, "mixed_bfloat16", n),
     }
-    rounds = {name: [] for name in variants}
-    for _ in range(args.rounds):
-        for name, run in variants.items():
-            rounds[name].append(run())
-    base = max(rounds["eager (original)"])
-    print(f"\n{'variant':36s} {'images/s':>9s} {'vs eager':>9s}   every round (images/s)")
-    for name, rates in rounds.items():
-        print(f"{name:36s} {max(rates):9.1f} {max(rates) / base:8.2f}x   {', '.join(f'{r:.0f}' for r in rates)}")
+    # one step: the generator forward and backward, the discriminator forward and backward on the real and the
+    # generated batch (its backward on the generated batch serves both gradients): 3 x (G + 2 D) per image
+    g, d = forward_flops(models.build_generator()), forward_flops(models.build_discriminator())
+    flops = 3 * (g + 2 * d) * args.batch
+    rates = interleaved(variants, args.rounds)
+    report(
+        "dcgan_step",
+        rates,
+        reference="eager (original)",
+        flops_per_step=dict.fromkeys(variants, flops),
+        per_step=args.batch,
+        unit="images",
+        extra={"steps_timed_per_round": n, "rounds": args.rounds, "batch": args.batch},
+        epoch_steps=config.SUBSET_SIZE // args.batch,
+    )
 
 
 if __name__ == "__main__":

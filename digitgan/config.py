@@ -30,6 +30,7 @@ NOTEBOOKS_DIR = PROJ_ROOT / "notebooks"
 COMMITTED_DIRS = (PROJ_ROOT / "figures", PROJ_ROOT / "checkpoints")
 RESULTS_PATH = FIGURES_DIR / "results.json"
 MNIST_ENV = "DIGITGAN_MNIST"
+SPEED_CHOICES_PATH = DATA_DIR / "speed_choices.json"  # this machine's measured XLA choices (digitgan.speed)
 
 # File names inside a checkpoints/ or figures/ folder (the study's, or a scratch run's: digitgan.runs).
 # The DCGAN's training state (resumable), its exported final models, its per-epoch frames and GIF.
@@ -99,6 +100,10 @@ SSGAN_DECAY_START = 13
 SSGAN_LEARNING_RATE = 0.001
 SSGAN_CHECKPOINT_EVERY = 5
 SSGAN_EMA_DECAY = 0.999  # the averaged discriminator weights used for testing
+# The fused step (one discriminator pass over the stacked batches) computes the reference step's losses and
+# gradients but measured only 1.0-1.1x its speed on a 2-core EPYC (benchmarks/results/ssgan_step.json), and it
+# draws the Gaussian noise differently: the committed results keep the reference step.
+SSGAN_FUSED_STEP = False
 SSGAN_INIT_BATCH = 500  # unlabelled images of the weight-norm initialisation
 LABEL_COUNTS = (100, 1000, 10_000)
 LABEL_SEEDS = (42, 43, 44)

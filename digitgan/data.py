@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from digitgan import checks, config
+from digitgan import checks, config, utils
 
 # SHA-256 of the decompressed, canonical IDX files (as in ../shared/mnist/SHA256SUMS).
 IDX_SHA256 = {
@@ -168,20 +168,10 @@ def remove_killed_downloads(folder: Path) -> list[Path]:
     removed = []
     for tmp in Path(folder).glob(f"{DOWNLOAD_PREFIX}*"):
         pid = tmp.name[len(DOWNLOAD_PREFIX) :].split("-")[0]
-        if tmp.is_dir() and not (pid.isdigit() and _alive(int(pid))):
+        if tmp.is_dir() and not (pid.isdigit() and utils.process_alive(int(pid))):
             shutil.rmtree(tmp, ignore_errors=True)
             removed.append(tmp)
     return removed
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def _validate(train, test, origin: Path) -> None:

@@ -63,9 +63,14 @@ class DCGAN(AdversarialModel):
         self.seed = seed
         self.g_loss_tracker = keras.metrics.Mean(name="g_loss")
         self.d_loss_tracker = keras.metrics.Mean(name="d_loss")
-        # The last batch's losses, read by LossHistory after every batch.
-        self.last_g_loss = tf.Variable(0.0, trainable=False)
-        self.last_d_loss = tf.Variable(0.0, trainable=False)
+        # Every batch's (g_loss, d_loss) of the current epoch, kept on the device and read once per epoch by
+        # LossHistory (reading them after every batch would stop the device each step); sized by log_losses().
+        self.loss_log = None
+        self.batch_in_epoch = tf.Variable(0, trainable=False, dtype=tf.int32)
+
+    def log_losses(self, steps_per_epoch: int) -> None:
+        """Keep every batch's losses on the device, for epochs of ``steps_per_epoch`` batches (before ``fit``)."""
+        self.loss_log = tf.Variable(tf.zeros([steps_per_epoch, 2]), trainable=False)
 
     @property
     def metrics(self):
@@ -87,8 +92,9 @@ class DCGAN(AdversarialModel):
         g_vars, d_vars = self.generator.trainable_variables, self.discriminator.trainable_variables
         self.g_optimizer.apply_gradients(zip(g_tape.gradient(g_loss, g_vars), g_vars, strict=True))
         self.d_optimizer.apply_gradients(zip(d_tape.gradient(d_loss, d_vars), d_vars, strict=True))
-        self.last_g_loss.assign(g_loss)
-        self.last_d_loss.assign(d_loss)
+        if self.loss_log is not None:
+            self.loss_log.scatter_nd_update([[self.batch_in_epoch]], [tf.stack([g_loss, d_loss])])
+            self.batch_in_epoch.assign_add(1)
         self.g_loss_tracker.update_state(g_loss)
         self.d_loss_tracker.update_state(d_loss)
         return {"d_loss": self.d_loss_tracker.result(), "g_loss": self.g_loss_tracker.result()}
@@ -100,11 +106,13 @@ def build_dcgan(
     seed=config.SEED,
     jit_compile=True,
     precision: str = config.GAN_PRECISION,
+    steps_per_execution: int = 1,
 ) -> DCGAN:
     """A compiled DCGAN with fresh SPEC networks and Adam(learning_rate) for each.
 
     ``precision`` is the Keras dtype policy the networks compute in (``"float32"`` or
     ``"mixed_bfloat16"``); weights, losses and the generator's images stay float32 either way.
+    ``steps_per_execution`` steps run in one call from Python (``fit`` then reports once per call).
     """
     previous = keras.mixed_precision.global_policy()
     keras.mixed_precision.set_global_policy(precision)
@@ -117,8 +125,33 @@ def build_dcgan(
         g_optimizer=keras.optimizers.Adam(learning_rate),
         d_optimizer=keras.optimizers.Adam(learning_rate),
         jit_compile=jit_compile,
+        steps_per_execution=steps_per_execution,
     )
     return gan
+
+
+def measure_step(jit_compile: bool, precision: str = config.GAN_PRECISION, steps: int = 20, batch: int = 100) -> float:
+    """Steps per second of the DCGAN's training step as ``train_gan`` runs it (after two warm-up calls)."""
+    from digitgan.utils import set_seed
+
+    set_seed(config.SEED, deterministic=not jit_compile)
+    model = build_dcgan(jit_compile=jit_compile, precision=precision, steps_per_execution=steps)
+    model.log_losses(steps)
+    images = tf.random.stateless_uniform([batch, *config.IMAGE_SHAPE], seed=[0, 0], minval=-1.0, maxval=1.0)
+    data = tf.data.Dataset.from_tensors(images).repeat()
+    model.fit(data, epochs=1, steps_per_epoch=steps, verbose=0)  # tracing and compiling
+    start = time.perf_counter()
+    model.fit(data, epochs=1, steps_per_epoch=steps, verbose=0)
+    return steps / (time.perf_counter() - start)
+
+
+def resolve_jit(jit_compile, precision: str = config.GAN_PRECISION) -> bool:
+    """``"auto"``: XLA on or off as measured on this machine (:func:`digitgan.speed.choose_jit`)."""
+    if jit_compile != "auto":
+        return bool(jit_compile)
+    from digitgan.speed import choose_jit
+
+    return choose_jit(f"DCGAN step ({precision})", lambda jit: measure_step(jit, precision))
 
 
 def epoch_batches(x: np.ndarray, batch_size: int, first_epoch: int, last_epoch: int, seed: int = config.SEED):
@@ -143,21 +176,22 @@ def epoch_batches(x: np.ndarray, batch_size: int, first_epoch: int, last_epoch: 
 
 
 class LossHistory(keras.callbacks.Callback):
-    """Appends both losses after every batch to ``history`` (lists ``g_loss`` and ``d_loss``)."""
+    """Appends every batch's losses to ``history`` (lists ``g_loss`` and ``d_loss``), read from the device once
+    per epoch (``DCGAN.log_losses``), and the epoch's wall time."""
 
     def __init__(self, history: dict):
         super().__init__()
         self.history = history
 
-    def on_train_batch_end(self, batch, logs=None):
-        self.history["g_loss"].append(float(self.model.last_g_loss.numpy()))
-        self.history["d_loss"].append(float(self.model.last_d_loss.numpy()))
-
     def on_epoch_begin(self, epoch, logs=None):
+        self.model.batch_in_epoch.assign(0)
         self._start = time.perf_counter()
 
     def on_epoch_end(self, epoch, logs=None):
+        losses = self.model.loss_log.numpy()[: int(self.model.batch_in_epoch.numpy())]
         self.history["epoch_seconds"].append(time.perf_counter() - self._start)
+        self.history["g_loss"].extend(float(v) for v in losses[:, 0])
+        self.history["d_loss"].extend(float(v) for v in losses[:, 1])
 
 
 class SampleGrid(keras.callbacks.Callback):
@@ -235,7 +269,7 @@ def train_gan(
     score_samples: int = config.GAN_SCORE_SAMPLES,
     retrain: bool = False,
     seed: int = config.SEED,
-    jit_compile: bool = True,
+    jit_compile: bool | str = "auto",
     verbose: int = 2,
     precision: str = config.GAN_PRECISION,
     gif_path: Path | None = None,
@@ -247,6 +281,9 @@ def train_gan(
     starts from epoch 0 first deletes the frames in ``frames_dir`` and ``gif_path`` (a resumed one, the
     frames after its checkpoint), so no figure mixes two runs. ``checkpoint_dir`` remembers the settings
     (batch size, seed, precision, training images); resuming it with others is refused.
+
+    Each epoch runs as one call from Python, with every batch's losses kept on the device and read at
+    the epoch's end; ``jit_compile="auto"`` compiles it with XLA if that measured faster on this machine.
     """
     from digitgan.utils import set_seed
 
@@ -258,11 +295,14 @@ def train_gan(
         checks.integer("score_samples", score_samples, 1)
     checks.choice("precision", precision, ("float32", "mixed_bfloat16"))
     checkpoint_dir = Path(checkpoint_dir)
+    steps = len(x_train) // batch_size
+    jit_compile = resolve_jit(jit_compile, precision)
     # Re-seed so that a rerun of this cell (or a resume) builds the same initial networks.
     set_seed(seed, deterministic=not jit_compile)
     if retrain and checkpoint_dir.exists():
         shutil.rmtree(checkpoint_dir)
-    gan = build_dcgan(seed=seed, jit_compile=jit_compile, precision=precision)
+    gan = build_dcgan(seed=seed, jit_compile=jit_compile, precision=precision, steps_per_execution=steps)
+    gan.log_losses(steps)
     settings = {
         "batch_size": batch_size,
         "seed": seed,
@@ -275,7 +315,6 @@ def train_gan(
     if start >= epochs:
         return gan, history
     clear_frames(frames_dir, after_epoch=start, gif_path=gif_path)
-    steps = len(x_train) // batch_size
     callbacks = [LossHistory(history), PeriodicCheckpoint(ckpt, history, checkpoint_every, epochs)]
     if frames_dir is not None:
         callbacks.append(SampleGrid(frames_dir, fixed_noise(seed=seed)))
@@ -358,7 +397,7 @@ def train_or_reuse_gan(
                 f"{paths[0].parent} holds a DCGAN trained for {trained} epochs, not the {epochs} asked for. "
                 "Export to other paths (a run folder), or pass retrain=True to replace it."
             )
-        gan = build_dcgan(jit_compile=train_kwargs.get("jit_compile", True))
+        gan = build_dcgan(jit_compile=False)  # only for its weights: nothing to compile
         load_weights(gan.generator, paths[0], _fix(paths[0]))
         load_weights(gan.discriminator, paths[1], _fix(paths[1]))
         print(

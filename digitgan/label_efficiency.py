@@ -61,6 +61,7 @@ def settings(method: str, n_labels: int, ssgan_epochs: int | None = None, n_unla
         "ema_decay": config.SSGAN_EMA_DECAY,
         "batch_size": config.BATCH_SIZE,
         "n_unlabelled": n_unlabelled or config.N_TRAIN_FULL,
+        "step": "fused" if config.SSGAN_FUSED_STEP else "reference",
     }
 
 
@@ -93,6 +94,8 @@ def load_cache(path: Path | None = None) -> dict:
             entry = {**entry, "settings": settings(method, n_labels, entry.get("epochs"))}
             if method == "trial3":  # the discriminator they used: the one committed in ef2f9e2
                 entry["settings"]["discriminator_sha256"] = LEGACY_DISCRIMINATOR_SHA256
+            if method == "ssgan":  # trained with the step as first committed
+                entry["settings"]["step"] = "reference"
             key = run_key(method, n_labels, seed, entry["settings"])
         cache[key] = entry
     return cache

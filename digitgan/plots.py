@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import matplotlib.pyplot as plt
@@ -14,6 +13,7 @@ from PIL import Image
 from sklearn.metrics import confusion_matrix
 
 from digitgan import config
+from digitgan.utils import temp_path
 
 
 def save_fig(path: Path, fig=None, dpi: int = 100) -> Path:
@@ -24,7 +24,7 @@ def save_fig(path: Path, fig=None, dpi: int = 100) -> Path:
     fig = fig or plt.gcf()
     path = Path(path)
     writable_folder(path.parent)
-    tmp = path.with_name(f".tmp-{os.getpid()}-{path.name}")
+    tmp = temp_path(path)
     try:
         fig.savefig(tmp, dpi=dpi, bbox_inches="tight", format="png")
         tmp.replace(path)
@@ -181,7 +181,7 @@ def make_gif(frames_dir: Path, path: Path, duration_ms: int = 200) -> Path:
     frames = [f.resize(size) for f in frames]
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".tmp-{os.getpid()}-{path.name}")
+    tmp = temp_path(path)
     try:
         frames[0].save(tmp, format="GIF", save_all=True, append_images=frames[1:], duration=duration_ms, loop=0)
         tmp.replace(path)

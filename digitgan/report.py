@@ -20,8 +20,11 @@ LABEL_EFFICIENCY_NAMES = {
     "ssgan": "semi-supervised GAN",
 }
 START, END = "<!-- results:start -->", "<!-- results:end -->"
+SPEED_START, SPEED_END = "<!-- speed:start -->", "<!-- speed:end -->"
 README = config.PROJ_ROOT / "README.md"
 COMMITTED_RESULTS = config.PROJ_ROOT / "figures" / "results.json"
+BENCHMARK_RESULTS = config.PROJ_ROOT / "benchmarks" / "results"
+BENCHMARKS = {"dcgan_step": "DCGAN", "ssgan_step": "SSGAN"}
 
 
 def _acc(value) -> str:
@@ -121,20 +124,63 @@ def results_table(results: dict) -> str:
     return "\n".join("| " + " | ".join(r) + " |" for r in rows)
 
 
-def readme_table(readme: Path = README) -> str:
-    """The table currently in the README (between the markers)."""
-    match = re.search(re.escape(START) + r"\n(.*?)\n" + re.escape(END), readme.read_text(), re.S)
+def speed_table(results_dir: Path = BENCHMARK_RESULTS) -> str:
+    """Markdown rows from the committed step benchmarks: the machine, then every variant's best round."""
+    rows = [
+        ("step", "variant", "images/s", "vs reference", "GFLOP/s", "of FP32 peak", "s/epoch"),
+        ("---",) * 7,
+    ]
+    machines = []
+    for name, label in BENCHMARKS.items():
+        path = Path(results_dir) / f"{name}.json"
+        if not path.is_file():
+            continue
+        bench = utils.read_json_object(path, "a benchmark's results", f"Rerun benchmarks/{name}.py.")
+        m = bench["machine"]
+        machines.append(
+            f"{label}: {m['model']}, {m['cores']} cores at {m['mhz']:.0f} MHz ({', '.join(m['flags'])}); "
+            f"estimated FP32 peak {m['peak_fp32_gflops_estimate']:.0f} GFLOP/s; {bench['rounds']} interleaved "
+            f"rounds of {bench['steps_timed_per_round']} steps, {bench['when']}"
+        )
+        for row in bench["rows"]:
+            rows.append(
+                (
+                    label,
+                    row["variant"] + (" (reference)" if row["variant"] == bench["reference"] else ""),
+                    f"{row['images_per_second']:,.0f}",
+                    f"{row['vs_reference']:.2f}x",
+                    f"{row['achieved_gflops']:.0f}",
+                    f"{row['fraction_of_fp32_peak']:.0%}",
+                    f"{row['seconds_per_epoch']:.1f}",
+                )
+            )
+    table = "\n".join("| " + " | ".join(r) + " |" for r in rows)
+    return table + "\n\n" + "\n".join(f"- {m}" for m in machines)
+
+
+def _block(readme: Path, start: str, end: str) -> str:
+    match = re.search(re.escape(start) + r"\n(.*?)\n" + re.escape(end), readme.read_text(), re.S)
     if not match:
-        raise ValueError(f"{readme} has no {START} ... {END} block")
+        raise ValueError(f"{readme} has no {start} ... {end} block")
     return match.group(1)
+
+
+def readme_table(readme: Path = README) -> str:
+    """The results table currently in the README (between the markers)."""
+    return _block(readme, START, END)
+
+
+def readme_speed_table(readme: Path = README) -> str:
+    return _block(readme, SPEED_START, SPEED_END)
 
 
 def update_readme(readme: Path = README, results_path: Path = COMMITTED_RESULTS) -> str:
     table = results_table(utils.load_results(results_path))
     text = readme.read_text()
-    # the block may still be empty (markers on consecutive lines) before the first run
-    new = re.sub(re.escape(START) + r"\n(?:.*?\n)?" + re.escape(END), f"{START}\n{table}\n{END}", text, flags=re.S)
-    utils.atomic_write_text(readme, new)
+    # a block may still be empty (markers on consecutive lines) before the first run
+    for start, end, body in ((START, END, table), (SPEED_START, SPEED_END, speed_table())):
+        text = re.sub(re.escape(start) + r"\n(?:.*?\n)?" + re.escape(end), f"{start}\n{body}\n{end}", text, flags=re.S)
+    utils.atomic_write_text(readme, text)
     return table
 
 

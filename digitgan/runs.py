@@ -196,6 +196,8 @@ def start(notebook: str, namespace: dict) -> Run:
             utils.atomic_write_text(folder / PARAMS_FILE, utils.dumps(record, indent=1, sort_keys=True) + "\n")
         print(f"Scratch run ({_describe(changed)}): everything it writes goes to {config.shown(folder)}/; "
               "the study's results are untouched.")  # fmt: skip
+    for folder in (run.figures_dir, run.checkpoint_dir):
+        utils.remove_stale_temp_files(folder)  # what killed writes of an earlier run left
     print(utils.versions())
     return run
 

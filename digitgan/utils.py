@@ -64,7 +64,7 @@ def timer():
         t["seconds"] = time.perf_counter() - start
 
 
-TMP_SUFFIX = ".tmp"
+TMP_PREFIX = ".tmp-"  # + the writing process's id: the temporary files of atomic writes
 
 
 def writable_folder(folder: Path) -> Path:
@@ -84,13 +84,34 @@ def writable_folder(folder: Path) -> Path:
     return folder
 
 
+def temp_path(path: Path) -> Path:
+    """A temporary sibling of ``path`` (``.tmp-<pid>-<name>``: same extension, as Keras and PIL need), owned by
+    this process, so that :func:`remove_stale_temp_files` never deletes a file another writer still uses."""
+    path = Path(path)
+    return path.with_name(f"{TMP_PREFIX}{os.getpid()}-{path.name}")
+
+
+def process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # it exists, under another user
+        return True
+    return True
+
+
 def remove_stale_temp_files(folder: Path) -> list[Path]:
-    """Delete the temporary files that killed atomic writes left in ``folder``; returns them."""
+    """Delete the temporary files that killed writes left in ``folder`` (their process is gone); returns them."""
     folder = Path(folder)
-    stale = [p for p in folder.glob(f".*{TMP_SUFFIX}") if p.is_file()] if folder.is_dir() else []
-    stale += [p for p in folder.glob(".tmp-*") if p.is_file()] if folder.is_dir() else []
-    for p in stale:
-        p.unlink(missing_ok=True)
+    if not folder.is_dir():
+        return []
+    stale = []
+    for p in folder.glob(f"{TMP_PREFIX}*"):
+        pid = p.name[len(TMP_PREFIX) :].split("-")[0]
+        if p.is_file() and not (pid.isdigit() and process_alive(int(pid))):
+            p.unlink(missing_ok=True)
+            stale.append(p)
     return stale
 
 
@@ -98,7 +119,7 @@ def atomic_write_text(path: Path, text: str) -> None:
     """Write ``text`` to ``path`` through a temporary file in the same folder, then rename."""
     path = Path(path)
     writable_folder(path.parent)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=TMP_SUFFIX)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f"{TMP_PREFIX}{os.getpid()}-{path.name}.")
     try:
         with os.fdopen(fd, "w") as f:
             f.write(text)
@@ -189,7 +210,7 @@ def save_weights(model, path: Path) -> Path:
     """``model.save_weights(path)`` through a temporary file, so an interrupted save leaves no half file."""
     path = Path(path)
     writable_folder(path.parent)
-    tmp = path.with_name(f".tmp-{os.getpid()}-{path.name}")  # Keras needs the name to end in .weights.h5
+    tmp = temp_path(path)  # Keras needs the name to end in .weights.h5
     try:
         model.save_weights(tmp)
         tmp.replace(path)

@@ -15,3 +15,9 @@ def test_readme_table_matches_committed_results():
 def test_table_rounds_as_shown():
     results = {"cnn": {"train_accuracy": 0.96594, "test_accuracy": 0.96366}}
     assert "| 0.9659 / 0.9637 |" in report.results_table(results)
+
+
+def test_readme_speed_table_matches_committed_benchmarks():
+    expected = report.speed_table()
+    assert "| DCGAN |" in expected and "| SSGAN |" in expected
+    assert report.readme_speed_table() == expected, "README speed table is stale: run `python -m digitgan.report`"

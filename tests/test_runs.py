@@ -172,4 +172,13 @@ def test_saved_figures_are_written_whole(tmp_path):
     path = plots.save_fig(tmp_path / "x.png", fig)
     assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and [p.name for p in tmp_path.iterdir()] == ["x.png"]
     plt.close(fig)
-    assert utils.remove_stale_temp_files(tmp_path) == []
+
+
+def test_a_run_starting_again_removes_what_killed_writes_left(scratch):
+    run = runs.start("01_cnn_baseline", {**FULL, "EPOCHS": 2})
+    run.figures_dir.mkdir(parents=True)
+    half = run.figures_dir / ".tmp-999999999-cnn_accuracy.png"  # its writer is gone
+    half.write_bytes(b"half a png")
+    runs.start("01_cnn_baseline", {**FULL, "EPOCHS": 2})
+    assert not half.exists()
+    assert utils.remove_stale_temp_files(run.figures_dir) == []

@@ -200,12 +200,15 @@ def test_other_settings_or_a_longer_run_are_refused(x_small, exported):
 
 def test_temp_files_of_killed_writes_are_cleaned_on_the_next_start(x_small, exported):
     state = _state(exported)
-    leftovers = [state / ".history-0002.json.abc.tmp", state / "ckpt-2_temp" / "part-0", state / ".tmp-1-x.weights.h5"]
-    for p in leftovers:
+    dead = 999_999_999  # no such process
+    leftovers = [state / f".tmp-{dead}-history-0002.json.x1y2", state / "ckpt-2_temp" / "part-0"]
+    leftovers.append(state / f".tmp-{dead}-g.weights.h5")
+    in_use = state / f".tmp-{os.getpid()}-g.weights.h5"  # a writer that is still alive
+    for p in [*leftovers, in_use]:
         p.parent.mkdir(exist_ok=True)
         p.write_text("half")
     gan.train_gan(x_small, epochs=1, checkpoint_dir=state, jit_compile=False, verbose=0)  # finished: reloads
-    assert not any(p.exists() for p in leftovers)
+    assert not any(p.exists() for p in leftovers) and in_use.exists()
 
 
 def test_a_run_from_scratch_clears_old_frames_and_gif(x_small, tmp_path):
@@ -259,5 +262,8 @@ def test_legacy_cache_entries_keep_their_settings(tmp_path):
     cache = tmp_path / "cache.json"
     cache.write_text(json.dumps({"ssgan/100/42": {"test_accuracy": 0.97, "epochs": 22}}))
     [(key, entry)] = label_efficiency.load_cache(cache).items()
-    assert key == label_efficiency.run_key("ssgan", 100, 42, label_efficiency.settings("ssgan", 100, 22))
+    assert key == label_efficiency.run_key(
+        "ssgan", 100, 42, {**label_efficiency.settings("ssgan", 100, 22), "step": "reference"}
+    )
     assert entry["settings"]["epochs"] == 22 and entry["settings"]["decay_start"] == 13
+    assert entry["settings"]["step"] == "reference"  # what the step then was

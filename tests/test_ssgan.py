@@ -121,3 +121,36 @@ def test_learning_rate_schedule():
 def test_run_dir_names_labels_and_seed():
     assert ssgan.run_dir(100, 43) == config.SSGAN_CHECKPOINT_DIR / "labels100_seed43"
     assert ssgan.run_dir(20, 1, config.RUNS_DIR / "x") == config.RUNS_DIR / "x" / "labels20_seed1"
+
+
+def test_fused_step_computes_what_the_reference_step_computes(tiny):
+    """One discriminator pass over the stacked batches and one feature pass give the reference step's losses and
+    gradients. The Gaussian noise is switched off in both: the fused pass draws it for another shape."""
+    import keras
+
+    model = ssgan.build_ssgan(tiny["x_unlabelled"][:100], jit_compile=False)
+    for layer in model.discriminator.layers:
+        if isinstance(layer, keras.layers.GaussianNoise):
+            layer.stddev = 0.0
+    x_lab, y_lab, x_unl, x_unl2 = next(
+        iter(ssgan.ssgan_batches(tiny["x_train"], tiny["y_train"], tiny["x_unlabelled"], 100, 0, 1))
+    )
+    fake = model.generator(model._noise(100, 0), training=True)
+    fused = model.discriminator_gradients(x_lab, y_lab, x_unl, fake)
+    reference = model.reference_discriminator_gradients(x_lab, y_lab, x_unl, fake)
+    for a, b in zip(fused[:3], reference[:3], strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+    assert len(fused[3]) == len(reference[3]) == len(model.discriminator.trainable_variables)
+    for a, b in zip(fused[3], reference[3], strict=True):
+        assert np.abs(b).max() > 0
+        np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-6)
+
+    noise = model._noise(100, 1)
+    (g_fused, grads_fused), (g_ref, grads_ref) = (
+        model.generator_gradients(x_unl2, noise),
+        model.reference_generator_gradients(x_unl2, noise),
+    )
+    np.testing.assert_allclose(g_fused, g_ref, rtol=1e-5)
+    for a, b in zip(grads_fused, grads_ref, strict=True):
+        assert np.abs(b).max() > 0
+        np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-7)

@@ -1,0 +1,64 @@
+"""What this machine is and which way a training step runs fastest on it (XLA or not), measured once per
+machine and cached.
+
+``choose_jit(kind, measure)`` answers, in order: the ``DIGITGAN_XLA`` environment variable (``1`` or ``0``),
+the cache (``data/speed_choices.json``, git-ignored: a property of the machine, not of the study), or a
+measurement: ``measure(jit_compile)`` returns steps per second for a few warm steps, the faster way is
+kept. The key holds the step, the CPU model and the TensorFlow version, so another machine measures anew.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+from collections.abc import Callable
+from pathlib import Path
+
+from digitgan import config, utils
+
+XLA_ENV = "DIGITGAN_XLA"
+
+
+def cpu_info() -> dict:
+    """The CPU model, its core count, clock (MHz, as the kernel reports it) and its vector/bf16 flags."""
+    text = Path("/proc/cpuinfo").read_text() if Path("/proc/cpuinfo").exists() else ""
+    fields = dict(line.split(":", 1) for line in text.splitlines() if ":" in line)
+    fields = {k.strip(): v.strip() for k, v in fields.items()}
+    flags = set(fields.get("flags", "").split())
+    wanted = ("avx2", "fma", "avx512f", "avx512_bf16", "avx512_fp16", "amx_bf16", "amx_tile", "avx512_vnni")
+    return {
+        "model": fields.get("model name", platform.processor() or "unknown"),
+        "cores": os.cpu_count(),
+        "mhz": float(fields["cpu MHz"]) if "cpu MHz" in fields else None,
+        "flags": sorted(f for f in wanted if f in flags),
+    }
+
+
+def has_bf16_hardware(info: dict | None = None) -> bool:
+    """AMX or AVX512_BF16: the CPU multiplies bf16 matrices natively."""
+    flags = set((info or cpu_info())["flags"])
+    return bool(flags & {"amx_bf16", "avx512_bf16"})
+
+
+def choose_jit(kind: str, measure: Callable[[bool], float], cache: Path | None = None) -> bool:
+    """Whether the step ``kind`` runs XLA-compiled on this machine (see the module's docstring)."""
+    forced = os.environ.get(XLA_ENV)
+    if forced in ("0", "1"):
+        return forced == "1"
+    import tensorflow as tf
+
+    cache = Path(cache or config.SPEED_CHOICES_PATH)
+    key = f"{kind} | {cpu_info()['model']} | TensorFlow {tf.__version__}"
+    known = utils.load_results(cache).get(key)
+    if known is not None:
+        return bool(known["jit_compile"])
+    rates = {jit: measure(jit) for jit in (False, True)}
+    choice = rates[True] > rates[False]
+    utils.save_results(
+        key, {"jit_compile": choice, "steps_per_second": {"xla": rates[True], "no_xla": rates[False]}}, cache
+    )
+    print(
+        f"XLA {'on' if choice else 'off'} for the {kind} on this CPU (measured {rates[True]:.1f} steps/s with, "
+        f"{rates[False]:.1f} without; kept in {config.shown(cache)}, {XLA_ENV}=0/1 overrides)."
+    )
+    return choice
