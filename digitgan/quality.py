@@ -49,6 +49,7 @@ def train_judge(
             if config.is_committed(path)
             else f"Delete {config.shown(path)} to train the judge again"
         )
+        judge.optimizer.build(judge.trainable_variables)  # the file holds its Adam state too: restore it
         load_weights(judge, path, fix + ".")
         print(f"Loaded the judge from {config.shown(path)}.")
     else:
