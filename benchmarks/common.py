@@ -48,9 +48,10 @@ def machine() -> dict:
     }
 
 
-def forward_flops(model, batch: int = 1) -> int:
-    """Floating-point operations of one forward pass of ``model`` on ``batch`` inputs (traced without XLA),
-    counted by TensorFlow's profiler from the graph's matrix products and convolutions.
+def forward_flops(model, batch: int = 100) -> float:
+    """Floating-point operations per input of one forward pass of ``model`` on ``batch`` inputs (traced without
+    XLA), counted by TensorFlow's profiler from the graph's matrix products and convolutions; per-call costs
+    (weight-normalisation statistics) are shared out over the batch.
 
     Steps are then counted from these with the usual rule that a backward pass costs twice its forward
     pass (gradients for the inputs and for the weights); profiling a whole training step instead counts the
@@ -62,7 +63,7 @@ def forward_flops(model, batch: int = 1) -> int:
     graph = tf.function(lambda x: model(x, training=True)).get_concrete_function(spec).graph
     options = option_builder.ProfileOptionBuilder.float_operation()
     options["output"] = "none"
-    return int(model_analyzer.profile(graph, options=options).total_float_ops)
+    return model_analyzer.profile(graph, options=options).total_float_ops / batch
 
 
 def assert_compute_dtype(models, dtype: str) -> None:
@@ -84,6 +85,22 @@ def interleaved(variants: dict[str, Callable[[], float]], rounds: int) -> dict[s
             rates[name].append(run())
             print(f"round {r + 1}: {name}: {rates[name][-1]:.2f} steps/s", flush=True)
     return rates
+
+
+def recount(name: str, flops_per_step: float) -> dict:
+    """Recompute the FLOP columns of ``benchmarks/results/<name>.json`` from its measured rates (after a fix of
+    the FLOP count; the timings are not touched)."""
+    path = RESULTS_DIR / f"{name}.json"
+    out = json.loads(path.read_text())
+    peak = out["machine"]["peak_fp32_gflops_estimate"]
+    for row in out["rows"]:
+        row["gflop_per_step"] = round(flops_per_step / 1e9, 3)
+        row["achieved_gflops"] = round(row["steps_per_second"] * flops_per_step / 1e9, 1)
+        row["fraction_of_fp32_peak"] = round(row["achieved_gflops"] / peak, 3) if peak else None
+        print(f"{row['variant']:46s} {row['achieved_gflops']:8.1f} GFLOP/s {row['fraction_of_fp32_peak']:8.1%}")
+    out["flops_recounted"] = time.strftime("%Y-%m-%d %H:%M:%S")
+    utils.atomic_write_text(path, json.dumps(out, indent=1) + "\n")
+    return out
 
 
 def report(

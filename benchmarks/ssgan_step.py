@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import assert_compute_dtype, forward_flops, interleaved, report  # noqa: E402
+from common import assert_compute_dtype, forward_flops, interleaved, recount, report  # noqa: E402
 
 from digitgan import config, ssgan, utils  # noqa: E402
 
@@ -61,7 +61,7 @@ def timed(fused: bool, jit: bool, all_per_call: bool, steps: int) -> float:
     return steps / (time.perf_counter() - start)
 
 
-def step_flops() -> int:
+def step_flops() -> float:
     """One step, from each network's forward FLOPs (backward = 2x forward): the discriminator forward and
     backward on 300 images, the generator forward for them; the generator forward and backward on 100 noise
     vectors, the features of 200 images forward and, for the 100 generated ones, backward to the inputs only."""
@@ -75,7 +75,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--steps", type=int, default=120)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--recount", action="store_true", help="only recompute the FLOP columns of the results")
     args = parser.parse_args()
+    if args.recount:
+        recount("ssgan_step", step_flops())
+        return
     print(utils.versions())
     flops = step_flops()  # the same arithmetic for both steps
     variants = {name: (lambda v=v: timed(*v, args.steps)) for name, v in VARIANTS.items()}
