@@ -38,3 +38,10 @@ def test_cpu_info_reads_the_machine():
     info = speed.cpu_info()
     assert info["cores"] >= 1 and isinstance(info["model"], str) and info["model"]
     assert speed.has_bf16_hardware({"flags": ["avx2", "avx512_bf16"]}) and not speed.has_bf16_hardware({"flags": []})
+
+
+def test_the_measured_steps_run_as_training_runs_them():
+    """What choose_jit measures for the DCGAN (two epochs of a few steps) runs and gives a rate."""
+    from digitgan import gan
+
+    assert gan.measure_step(jit_compile=False, steps=3, batch=8) > 0
