@@ -3,7 +3,7 @@ beside the committed float32 DCGAN, with the same judge, noise and reference ima
 
     python benchmarks/dcgan_precision.py [--policy mixed_bfloat16] [--epochs 50] [--no-xla]
 
-The DCGAN is trained by ``digitgan.gan.train_gan`` (the same recipe as ``02_dcgan.ipynb``: SPEC networks,
+The DCGAN is trained by ``digitgan.gan.train_gan`` (the same recipe as ``02_dcgan.ipynb``: the study's networks,
 seed 42, the 10k subset) into a scratch checkpoint folder, so nothing committed is touched. The judge is
 the committed ``checkpoints/judge.weights.h5``. Prints seconds per epoch, the classifier score, the
 Fréchet distance to the test set and the class histogram of 10,000 samples for each model.

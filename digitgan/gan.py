@@ -108,7 +108,7 @@ def build_dcgan(
     precision: str = config.GAN_PRECISION,
     steps_per_execution: int = 1,
 ) -> DCGAN:
-    """A compiled DCGAN with fresh SPEC networks and Adam(learning_rate) for each.
+    """A compiled DCGAN with fresh networks of the study (the original's architecture) and Adam(learning_rate) for each.
 
     ``precision`` is the Keras dtype policy the networks compute in (``"float32"`` or
     ``"mixed_bfloat16"``); weights, losses and the generator's images stay float32 either way.

@@ -4,7 +4,7 @@ Every method sees the same labelled images for a given ``(n_labels, seed)``
 (:func:`digitgan.data.label_subset_indices`: balanced for 100 and 1,000 labels, the study's seed-42
 subset for 10,000) and is scored on all 10,000 test images:
 
-- ``cnn``: the baseline CNN, SPEC protocol (SGD 0.01, batch 100, 15 epochs), on the labelled images only;
+- ``cnn``: the baseline CNN, the original's protocol (SGD 0.01, batch 100, 15 epochs), on the labelled images only;
 - ``trial3``: the 50-epoch DCGAN's discriminator with trial 3's head and schedule (7 frozen + 8 fine-tuned);
 - ``pca_knn``: PCA + k-nearest neighbours, components and k chosen by cross-validation on the labelled images;
 - ``ssgan``: the semi-supervised GAN (:mod:`digitgan.ssgan`), which also sees the 60,000 images unlabelled.
@@ -30,7 +30,7 @@ from digitgan.models import build_cnn
 
 METHODS = ("cnn", "trial3", "pca_knn", "ssgan")
 LABELS = {
-    "cnn": "CNN (SPEC protocol)",
+    "cnn": "CNN (original protocol)",
     "trial3": "DCGAN discriminator, trial 3",
     "pca_knn": "PCA + KNN",
     "ssgan": "semi-supervised GAN",

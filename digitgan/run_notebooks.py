@@ -59,6 +59,19 @@ def _stop_on_signals():
             signal.signal(sig, handler)
 
 
+def record_paths(notebook: Path, source: Path, final: Path) -> None:
+    """Papermill records the absolute input and (temporary) output paths in the notebook's metadata: record
+    the source and the final place instead, relative to the repository, so that a committed notebook names
+    no folder of the machine that ran it."""
+    import nbformat
+
+    nb = nbformat.read(notebook, as_version=4)
+    if "papermill" in nb.metadata:
+        nb.metadata.papermill.input_path = config.shown(source)
+        nb.metadata.papermill.output_path = config.shown(final)
+    nbformat.write(nb, notebook)
+
+
 def execute(
     name: str,
     parameters: dict | None = None,
@@ -101,6 +114,7 @@ def execute(
         print(f"{name} {why}; the partial notebook is {config.shown(failed)}", file=sys.stderr, flush=True)
         raise
     else:
+        record_paths(partial, source, final)
         shutil.move(str(partial), final)
     finally:
         partial.unlink(missing_ok=True)
