@@ -165,13 +165,7 @@ def download_mnist(dest_dir: Path | None = None, url: str = NPZ_URL) -> Path:
 
 def remove_killed_downloads(folder: Path) -> list[Path]:
     """Delete the temporary folders of downloads whose process is gone (killed mid-way); returns them."""
-    removed = []
-    for tmp in Path(folder).glob(f"{DOWNLOAD_PREFIX}*"):
-        pid = tmp.name[len(DOWNLOAD_PREFIX) :].split("-")[0]
-        if tmp.is_dir() and not (pid.isdigit() and utils.process_alive(int(pid))):
-            shutil.rmtree(tmp, ignore_errors=True)
-            removed.append(tmp)
-    return removed
+    return utils.remove_orphans(folder, DOWNLOAD_PREFIX)
 
 
 def _validate(train, test, origin: Path) -> None:

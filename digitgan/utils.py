@@ -6,6 +6,7 @@ import json
 import math
 import os
 import random
+import shutil
 import tempfile
 import time
 from contextlib import contextmanager
@@ -101,18 +102,22 @@ def process_alive(pid: int) -> bool:
     return True
 
 
+def remove_orphans(folder: Path, prefix: str) -> list[Path]:
+    """Delete what killed work left in ``folder``: files or folders named ``<prefix><pid>-...`` whose process is
+    gone (a live writer's are kept); returns them."""
+    folder = Path(folder)
+    removed = []
+    for p in folder.glob(f"{prefix}*") if folder.is_dir() else ():
+        pid = p.name[len(prefix) :].split("-")[0]
+        if not (pid.isdigit() and process_alive(int(pid))):
+            shutil.rmtree(p, ignore_errors=True) if p.is_dir() else p.unlink(missing_ok=True)
+            removed.append(p)
+    return removed
+
+
 def remove_stale_temp_files(folder: Path) -> list[Path]:
     """Delete the temporary files that killed writes left in ``folder`` (their process is gone); returns them."""
-    folder = Path(folder)
-    if not folder.is_dir():
-        return []
-    stale = []
-    for p in folder.glob(f"{TMP_PREFIX}*"):
-        pid = p.name[len(TMP_PREFIX) :].split("-")[0]
-        if p.is_file() and not (pid.isdigit() and process_alive(int(pid))):
-            p.unlink(missing_ok=True)
-            stale.append(p)
-    return stale
+    return remove_orphans(folder, TMP_PREFIX)
 
 
 def atomic_write_text(path: Path, text: str) -> None:
