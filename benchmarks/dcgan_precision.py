@@ -1,81 +1,127 @@
-"""Does mixed_bfloat16 cost the DCGAN sample quality? Train it under a precision policy and score it
-beside the committed float32 DCGAN, with the same judge, noise and reference images.
+"""Does mixed_bfloat16 cost the DCGAN sample quality? 3 seeds per precision, 50 epochs each, scored alike.
 
-    python benchmarks/dcgan_precision.py [--policy mixed_bfloat16] [--epochs 50] [--no-xla]
+    python benchmarks/dcgan_precision.py [--seeds 42 43 44] [--policies float32 mixed_bfloat16] [--epochs 50]
 
-The DCGAN is trained by ``digitgan.gan.train_gan`` (the same recipe as ``02_dcgan.ipynb``: the study's networks,
-seed 42, the 10k subset) into a scratch checkpoint folder, so nothing committed is touched. The judge is
-the committed ``checkpoints/judge.weights.h5``. Prints seconds per epoch, the classifier score, the
-Fréchet distance to the test set and the class histogram of 10,000 samples for each model.
+Each run is ``digitgan.gan.train_gan`` with the study's recipe (the 10k subset, batch 100, the study's
+networks) under one precision policy and one seed (the seed draws the initial weights and the batch order),
+trained into its own git-ignored folder ``runs/dcgan_precision/<policy>-seed<seed>/`` (resumable: rerun the
+command after an interruption; finished runs are reused). Runs are interleaved (seed 42 in both precisions,
+then 43, ...) so that a stopped study still compares like with like.
+
+Every run is scored with the committed judge on the same 10,000 samples (fixed noise): the classifier score
+and the Fréchet distance to the 10,000 test images. Results go to ``benchmarks/results/dcgan_precision.json``
+(one entry per run, then the summary: mean ± std over seeds and the verdict the ``precision="auto"`` rule reads:
+bf16 counts as no worse when its mean score is at least the float32 mean minus the float32 std and its mean
+Fréchet distance at most the float32 mean plus the float32 std).
 """
 
 from __future__ import annotations
 
 import argparse
-import json
-import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
 
-from digitgan import config, data, gan, models, quality, utils
+from digitgan import config, data, gan, quality, speed, utils
+from digitgan.models import build_judge
+
+RESULTS = config.PROJ_ROOT / "benchmarks" / "results" / "dcgan_precision.json"
+RUNS = config.RUNS_DIR / "dcgan_precision"
+POLICIES = ("float32", "mixed_bfloat16")
 
 
 def score(generator, judge, x_test) -> dict:
-    scores = quality.judge_scores(judge, quality.generate(generator, 10_000, seed=0), reference=x_test)
+    scores = quality.judge_scores(judge, quality.generate(generator, config.GAN_EVAL_SAMPLES, seed=0), reference=x_test)
     fractions = scores["class_fractions"]
     return {
-        "classifier_score": round(scores["classifier_score"], 3),
-        "frechet_distance": round(scores["frechet_distance"], 2),
+        "classifier_score": round(scores["classifier_score"], 4),
+        "frechet_distance": round(scores["frechet_distance"], 3),
         "rarest_class": min(fractions),
         "commonest_class": max(fractions),
         "mode_collapse": scores["mode_collapse"],
     }
 
 
+def summarize(runs: dict, policies, epochs: int) -> dict:
+    out = {}
+    for policy in policies:
+        rows = [r for r in runs.values() if r["policy"] == policy and r["epochs"] == epochs]
+        if not rows:
+            continue
+        entry = {"n": len(rows), "seeds": sorted(r["seed"] for r in rows)}
+        for key in ("classifier_score", "frechet_distance", "seconds_per_epoch"):
+            values = np.array([r[key] for r in rows], dtype=float)
+            entry[key] = {"mean": float(values.mean()), "std": float(values.std(ddof=1)) if len(values) > 1 else None}
+        out[policy] = entry
+    fp32, bf16 = out.get("float32"), out.get("mixed_bfloat16")
+    if fp32 and bf16 and fp32["n"] >= 3 and bf16["n"] >= 3:
+        s, f = fp32["classifier_score"], fp32["frechet_distance"]
+        out["bf16_no_worse"] = bool(
+            bf16["classifier_score"]["mean"] >= s["mean"] - s["std"]
+            and bf16["frechet_distance"]["mean"] <= f["mean"] + f["std"]
+        )
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--policy", default="mixed_bfloat16")
+    parser.add_argument("--seeds", type=int, nargs="+", default=[42, 43, 44])
+    parser.add_argument("--policies", nargs="+", default=list(POLICIES), choices=POLICIES)
     parser.add_argument("--epochs", type=int, default=config.GAN_EPOCHS)
-    parser.add_argument("--no-xla", action="store_true", help="train without XLA (op determinism on)")
-    parser.add_argument("--out", type=Path, default=None, help="also write the comparison as JSON here")
+    parser.add_argument("--out", type=Path, default=RESULTS, help="results file (default: the committed one)")
     args = parser.parse_args()
-    print(utils.versions())
+    print(utils.versions(), flush=True)
     d = data.load_study_data()
-    judge = models.build_judge()
-    judge.load_weights(config.JUDGE_PATH)
+    judge = utils.load_weights(build_judge(), config.JUDGE_PATH, "Run 02_dcgan.ipynb first (it trains the judge).")
 
-    rows = {"committed float32 DCGAN (02_dcgan.ipynb)": score(gan.load_generator(), judge, d["x_test"])}
-    committed = json.loads(config.GAN_HISTORY_PATH.read_text())
-    rows["committed float32 DCGAN (02_dcgan.ipynb)"]["seconds_per_epoch"] = round(
-        float(np.mean(committed["epoch_seconds"])), 1
-    )
+    for seed in args.seeds:
+        for policy in args.policies:
+            key = f"{policy}/seed{seed}/epochs{args.epochs}"
+            done = utils.load_results(args.out).get("runs", {})
+            if key in done:
+                print(f"{key}: done before ({done[key]['classifier_score']:.3f}, {done[key]['frechet_distance']:.1f})")
+                continue
+            start = time.perf_counter()
+            trained, history = gan.train_gan(
+                d["x_train"],
+                epochs=args.epochs,
+                checkpoint_dir=RUNS / f"{policy}-seed{seed}",
+                seed=seed,
+                precision=policy,
+                jit_compile="auto",
+                verbose=2,
+            )
+            row = {
+                "policy": policy,
+                "seed": seed,
+                "epochs": args.epochs,
+                "jit_compile": bool(trained.jit_compile),
+                **score(trained.generator, judge, d["x_test"]),
+                "seconds_per_epoch": round(float(np.median(history["epoch_seconds"])), 2),
+                "wall_seconds_this_call": round(time.perf_counter() - start, 1),
+            }
+            print(f"{key}: {row}", flush=True)
+            with utils.results_lock(args.out):
+                results = utils.load_results(args.out)
+                results.setdefault("runs", {})[key] = row
+                results["summary"] = summarize(results["runs"], POLICIES, args.epochs)
+                results["machine"] = speed.cpu_info()["model"]
+                utils.atomic_write_text(args.out, utils.dumps(results, indent=1, sort_keys=True) + "\n")
 
-    with tempfile.TemporaryDirectory() as scratch:
-        start = time.perf_counter()
-        trained, history = gan.train_gan(
-            d["x_train"],
-            epochs=args.epochs,
-            checkpoint_dir=Path(scratch),
-            jit_compile=not args.no_xla,
-            precision=args.policy,
-            verbose=0,
-        )
-        wall = time.perf_counter() - start
-    name = f"{args.policy}, {'no XLA' if args.no_xla else 'XLA'}, {args.epochs} epochs (this run)"
-    rows[name] = score(trained.generator, judge, d["x_test"])
-    rows[name]["seconds_per_epoch"] = round(float(np.mean(history["epoch_seconds"])), 1)
-    rows[name]["wall_seconds"] = round(wall, 1)
-
-    print(f"\n{'model':58s} {'s/epoch':>8s} {'score':>7s} {'Fréchet':>8s} {'classes':>13s}")
-    for name, row in rows.items():
-        print(
-            f"{name:58s} {row['seconds_per_epoch']:8.1f} {row['classifier_score']:7.2f} "
-            f"{row['frechet_distance']:8.1f} {row['rarest_class']:6.1%}-{row['commonest_class']:5.1%}"
-        )
-    if args.out:
-        utils.atomic_write_text(args.out, json.dumps(rows, indent=2) + "\n")
+    summary = summarize(utils.load_results(args.out).get("runs", {}), POLICIES, args.epochs)
+    print(f"\n{'policy':16s} {'n':>2s} {'score':>16s} {'Fréchet':>16s} {'s/epoch':>8s}")
+    for policy in POLICIES:
+        if policy in summary:
+            e = summary[policy]
+            sd = {k: e[k]["std"] or 0.0 for k in ("classifier_score", "frechet_distance")}
+            print(
+                f"{policy:16s} {e['n']:2d} {e['classifier_score']['mean']:8.3f} ± {sd['classifier_score']:.3f} "
+                f"{e['frechet_distance']['mean']:8.1f} ± {sd['frechet_distance']:5.1f} "
+                f"{e['seconds_per_epoch']['mean']:8.1f}"
+            )
+    if "bf16_no_worse" in summary:
+        print(f"bf16 no worse than float32 (within float32's seed spread): {summary['bf16_no_worse']}")
 
 
 if __name__ == "__main__":

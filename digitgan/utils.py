@@ -176,7 +176,8 @@ class DataFileError(ValueError):
     """
 
 
-def _lock(path: Path) -> FileLock:
+def results_lock(path: Path) -> FileLock:
+    """The inter-process lock every read-modify-write of the JSON file ``path`` holds."""
     return FileLock(str(path.with_name(f".{path.name}.lock")), timeout=LOCK_TIMEOUT_S)
 
 
@@ -204,7 +205,7 @@ def save_results(key: str, metrics: dict, path: Path | None = None) -> dict:
     path = Path(path or config.RESULTS_PATH)
     writable_folder(path.parent)
     entry = _jsonable(metrics)
-    with _lock(path):
+    with results_lock(path):
         results = load_results(path)
         results[key] = entry
         atomic_write_text(path, dumps(results, indent=2, sort_keys=True) + "\n")
