@@ -8,17 +8,29 @@ STAMP := $(VENV)/.installed
 
 export DIGITGAN_MNIST ?= $(if $(wildcard ../shared/mnist),$(abspath ../shared/mnist),)
 
-.PHONY: setup reproduce extensions test lint benchmark clean
+.PHONY: setup lock reproduce extensions report tensorboard test lint benchmark clean
 
-$(STAMP): requirements.txt requirements-dev.txt pyproject.toml
+# The environment is installed from requirements.lock (every package pinned; `make lock` refreshes it from the
+# ranges in requirements.txt and requirements-dev.txt).
+$(STAMP): requirements.lock pyproject.toml
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -r requirements-dev.txt
+	$(BIN)/pip install --quiet -r requirements.lock
 	$(BIN)/pip install --quiet --no-deps -e .
 	$(BIN)/python -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (digitgan)" > /dev/null
 	touch $(STAMP)
 
 setup: $(STAMP)
+
+lock: $(STAMP)
+	$(BIN)/pip-compile --quiet --strip-extras --no-emit-index-url --no-emit-find-links \
+		--output-file requirements.lock requirements-dev.txt
+
+report: $(STAMP)
+	$(BIN)/python -m digitgan.export
+
+tensorboard: $(STAMP)
+	$(BIN)/tensorboard --logdir runs
 
 reproduce: $(STAMP)
 	$(BIN)/python -m digitgan.run_notebooks

@@ -1,33 +1,58 @@
-"""digitgan: a reproducible study of GANs for MNIST digit classification."""
+"""digitgan: a reproducible study of GANs for MNIST digit classification.
 
+Importing the package is light: TensorFlow is imported by the modules that use it, when they are imported
+(``python -m digitgan.report`` or ``digitgan.export`` never load it).
+"""
+
+import importlib.abc
+import importlib.util
 import os
+import sys
+from contextlib import contextmanager
 
 __version__ = "0.1.0"
 
 
-def _import_tensorflow_quietly() -> None:
-    """Import TensorFlow and initialise its devices with the C++ start-up messages silenced.
-
-    The PyPI wheel is built with CUDA: on a machine without a GPU driver it prints "Could not find
-    cuda drivers" and "failed call to cuInit" straight to file descriptor 2, where no logging setting
-    reaches, and Jupyter copies them into every notebook. Nothing is wrong: TensorFlow runs on the CPU.
-    ``TF_CPP_MIN_LOG_LEVEL`` (default 3 here; set it before importing digitgan) covers later notices.
-    """
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-    if os.environ["TF_CPP_MIN_LOG_LEVEL"] != "3":
-        import tensorflow  # noqa: F401
-
-        return
+@contextmanager
+def _fd2_silenced():
     saved, devnull = os.dup(2), os.open(os.devnull, os.O_WRONLY)
     try:
         os.dup2(devnull, 2)
-        import tensorflow as tf
-
-        tf.config.list_logical_devices()
+        yield
     finally:
         os.dup2(saved, 2)
         os.close(saved)
         os.close(devnull)
 
 
-_import_tensorflow_quietly()
+class _QuietTensorFlow(importlib.abc.MetaPathFinder):
+    """Imports TensorFlow, whenever something first does, with its C++ start-up messages silenced.
+
+    The PyPI wheel is built with CUDA: on a machine without a GPU driver it prints "Could not find cuda
+    drivers" and "failed call to cuInit" straight to file descriptor 2, where no logging setting reaches,
+    and Jupyter copies them into every notebook. Nothing is wrong: TensorFlow runs on the CPU.
+    ``TF_CPP_MIN_LOG_LEVEL`` (default 3 here; set it before importing digitgan) covers later notices; any
+    other value shows everything.
+    """
+
+    def find_spec(self, name, path=None, target=None):
+        if name != "tensorflow":
+            return None
+        sys.meta_path.remove(self)  # once: the real finders locate the package
+        spec = importlib.util.find_spec(name)
+        if spec is None or spec.loader is None:
+            return spec
+        load = spec.loader.exec_module
+
+        def exec_module(module):
+            with _fd2_silenced():
+                load(module)
+                module.config.list_logical_devices()  # device start-up prints too
+
+        spec.loader.exec_module = exec_module
+        return spec
+
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+if os.environ["TF_CPP_MIN_LOG_LEVEL"] == "3" and "tensorflow" not in sys.modules:
+    sys.meta_path.insert(0, _QuietTensorFlow())

@@ -76,3 +76,41 @@ def small_split(data: dict, n_train: int = 1000, n_test: int = 1000, seed: int =
         "x_test": data["x_test"][test_idx],
         "y_test": data["y_test"][test_idx],
     }
+
+
+NOTEBOOK_OF = {"cnn": "01_cnn_baseline", "trial1": "03_trial1_frozen", "trial2": "04_trial2_finetune",
+               "trial3": "05_trial3_dense128"}  # fmt: skip
+
+
+def saved_predictions(run, results: dict, x_test: np.ndarray, y_test: np.ndarray) -> dict[str, np.ndarray]:
+    """Each saved classifier of notebooks 01 and 03-05 predicts the test set again.
+
+    A missing results entry or weights file says which notebook to run; weights that no longer give the test
+    accuracy recorded beside them (one was retrained without the other) raise :class:`DataFileError`.
+    """
+    from digitgan import models, transfer, utils
+
+    missing = [k for k in NOTEBOOK_OF if k not in results]
+    if missing:
+        notebooks = ", ".join(f"notebooks/{NOTEBOOK_OF[k]}.ipynb" for k in missing)
+        raise FileNotFoundError(f"{config.shown(config.RESULTS_PATH)} has no entry for {missing}: run {notebooks}.")
+    predictions = {}
+    for key, notebook in NOTEBOOK_OF.items():
+        model = (
+            models.build_cnn()
+            if key == "cnn"
+            else transfer.discriminator_to_classifier(models.build_discriminator(), head=results[key]["head"])
+        )
+        path = run.input(config.weights_file(key))
+        utils.load_weights(model, path, f"Run notebooks/{notebook}.ipynb (it trains and saves {config.NAMES[key]}).")
+        from digitgan.training import predict_labels
+
+        predictions[key], _ = predict_labels(model, x_test)
+        accuracy = float(np.mean(predictions[key] == y_test))
+        if abs(accuracy - results[key]["test_accuracy"]) > 1e-6:
+            raise utils.DataFileError(
+                f"{config.shown(path)} gives test accuracy {accuracy:.4f}, but results.json records "
+                f"{results[key]['test_accuracy']:.4f} for it: one was rewritten without the other. Rerun "
+                f"notebooks/{notebook}.ipynb."
+            )
+    return predictions

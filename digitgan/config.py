@@ -92,18 +92,38 @@ SGD_LEARNING_RATE = 0.01
 TRANSFER_EPOCHS = 15
 # The transfer trials: the head on the discriminator and how many of the epochs keep its layers frozen.
 TRIALS = {"trial1": ("dense10", 15), "trial2": ("dense10", 5), "trial3": ("dense128", 7)}
-# The semi-supervised GAN (digitgan.ssgan). The paper trains 300 epochs at 0.003; a 2-core CPU allows
-# ~22 in 20 minutes (about 40 s each). On a GPU sweep (PyTorch port, 100 labels, 10 epochs, seed 42)
-# 0.001 reached 0.944 where 0.003 reached 0.912.
+# The semi-supervised GAN (digitgan.ssgan). The paper trains 300 epochs at 0.003; a 2-core CPU allows ~22
+# in 20 minutes. The learning rate 0.001 comes from an exploratory sweep that scored the test set (not part of
+# this repository): it is not a validated choice yet (README, "Beyond the study").
 SSGAN_EPOCHS = 22
-SSGAN_DECAY_START = 13
+SSGAN_DECAY_FRACTION = 0.6  # the learning rate decays linearly over the last 40% of the epochs
+SSGAN_DECAY_START = round(SSGAN_DECAY_FRACTION * SSGAN_EPOCHS)  # 13 of 22
 SSGAN_LEARNING_RATE = 0.001
 SSGAN_CHECKPOINT_EVERY = 5
 SSGAN_EMA_DECAY = 0.999  # the averaged discriminator weights used for testing
 # The fused step (one discriminator pass over the stacked batches) computes the reference step's losses and
-# gradients but measured only 1.0-1.1x its speed on a 2-core EPYC (benchmarks/results/ssgan_step.json), and it
-# draws the Gaussian noise differently: the committed results keep the reference step.
+# gradients and measured 1.13x and 1.79x its speed in two runs on a 2-core EPYC (benchmarks/results/ssgan_step.json),
+# but it draws the Gaussian noise differently: the committed results keep the reference step.
 SSGAN_FUSED_STEP = False
 SSGAN_INIT_BATCH = 500  # unlabelled images of the weight-norm initialisation
 LABEL_COUNTS = (100, 1000, 10_000)
 LABEL_SEEDS = (42, 43, 44)
+
+# What every model and method is called in tables, figures and results.json keys.
+NAMES = {
+    "cnn": "CNN",
+    "trial1": "Trial 1 (frozen)",
+    "trial2": "Trial 2 (fine-tuned)",
+    "trial3": "Trial 3 (Dense(128))",
+    "pca_knn": "PCA + KNN",
+    "ssgan": "semi-supervised GAN",
+}
+# The label-efficiency study's methods (08_label_efficiency.ipynb), in its tables' order.
+LABEL_EFFICIENCY_NAMES = {
+    "cnn": "CNN (original protocol)",
+    "trial3": "DCGAN discriminator, trial 3",
+    "pca_knn": "PCA + KNN",
+    "ssgan": "semi-supervised GAN",
+}
+# A generated class histogram counts as mode collapse when a class is rarer or commoner than these fractions.
+MODE_COLLAPSE_BOUNDS = (0.05, 0.20)

@@ -37,7 +37,9 @@ def generator_loss(fake_logits):
 
 def fixed_noise(n: int = 9, noise_dim: int = config.NOISE_DIM, seed: int = config.SEED) -> tf.Tensor:
     """The one noise batch whose samples are drawn every epoch (the report's 3x3 grid)."""
-    return tf.random.stateless_normal([n, noise_dim], seed=[seed, -1])
+    from digitgan.quality import noise
+
+    return noise(n, -1, "normal", seed=seed, noise_dim=noise_dim)
 
 
 class AdversarialModel(keras.Model):
@@ -274,6 +276,7 @@ def train_gan(
     verbose: int = 2,
     precision: str = config.GAN_PRECISION,
     gif_path: Path | None = None,
+    log_dir: Path | None = None,
 ) -> tuple[DCGAN, dict]:
     """Train (or resume, or reload) the DCGAN up to ``epochs``; returns ``(gan, history)``.
 
@@ -285,6 +288,7 @@ def train_gan(
 
     Each epoch runs as one call from Python, with every batch's losses kept on the device and read at
     the epoch's end; ``jit_compile="auto"`` compiles it with XLA if that measured faster on this machine.
+    With ``log_dir``, every batch's losses, the scores and the fixed-noise grid go to TensorBoard there.
     """
     from digitgan.utils import set_seed
 
@@ -321,6 +325,11 @@ def train_gan(
         callbacks.append(SampleGrid(frames_dir, fixed_noise(seed=seed)))
     if judge is not None:
         callbacks.insert(1, QualityTracker(history, judge, score_every, score_samples, final_epoch=epochs))
+    if log_dir is not None:
+        from digitgan.live import GanLog
+
+        noise = fixed_noise(seed=seed)
+        callbacks.insert(2, GanLog(log_dir, history, noise, batch_keys=("g_loss", "d_loss")))
     gan.fit(
         epoch_batches(x_train, batch_size, start, epochs, seed),
         epochs=epochs,
@@ -433,3 +442,50 @@ def load_discriminator(path=config.DISCRIMINATOR_PATH) -> keras.Model:
 def load_generator(path=config.GENERATOR_PATH) -> keras.Model:
     """The trained generator exported by ``02_dcgan.ipynb``."""
     return _load(build_generator, path)
+
+
+def epoch_table(history: dict, every: int = 5):
+    """The training log as a compact table: mean losses and seconds of every ``every``-th epoch (and the last)."""
+    import pandas as pd
+
+    n = len(history["epoch_seconds"])
+    steps = len(history["g_loss"]) // n
+    table = pd.DataFrame(
+        {
+            "g_loss": np.reshape(history["g_loss"], (n, steps)).mean(axis=1),
+            "d_loss": np.reshape(history["d_loss"], (n, steps)).mean(axis=1),
+            "seconds": history["epoch_seconds"],
+        },
+        index=pd.RangeIndex(1, n + 1, name="epoch"),
+    )
+    shown = sorted({*range(every, n + 1, every), 1, n})
+    return table.loc[shown].round(3)
+
+
+def summarize(history: dict, scores: dict, judge_accuracy: float, n_train: int, reused: bool) -> dict:
+    """What results.json records under ``"dcgan"`` (like :func:`digitgan.training.summarize` for classifiers).
+
+    ``scores``: the judge's scores of ``"generated"`` digits, ``"real (train)"`` and ``"real (test)"`` images.
+    """
+    seconds = float(sum(history["epoch_seconds"]))
+    epochs = len(history["epoch_seconds"])
+    fake, real, real_test = scores["generated"], scores["real (train)"], scores["real (test)"]
+    return {
+        "epochs": epochs,
+        "n_train": int(n_train),
+        "batches": len(history["g_loss"]),
+        "seconds": round(seconds, 1),
+        "seconds_per_epoch": round(seconds / epochs, 2),
+        "reused_weights": reused,
+        "final_g_loss": float(np.mean(history["g_loss"][-100:])),
+        "final_d_loss": float(np.mean(history["d_loss"][-100:])),
+        "judge_test_accuracy": judge_accuracy,
+        "classifier_score": fake["classifier_score"],
+        "frechet_distance": fake["frechet_distance"],
+        "class_fractions": fake["class_fractions"],
+        "mode_collapse": fake["mode_collapse"],
+        "real_train_classifier_score": real["classifier_score"],
+        "real_train_frechet_distance": real["frechet_distance"],
+        "real_test_classifier_score": real_test["classifier_score"],
+        "score_by_epoch": {e: s["classifier_score"] for e, s in history["scores"].items()},
+    }

@@ -29,12 +29,7 @@ from digitgan import checks, compare, config, gan, ssgan, training, transfer, ut
 from digitgan.models import build_cnn
 
 METHODS = ("cnn", "trial3", "pca_knn", "ssgan")
-LABELS = {
-    "cnn": "CNN (original protocol)",
-    "trial3": "DCGAN discriminator, trial 3",
-    "pca_knn": "PCA + KNN",
-    "ssgan": "semi-supervised GAN",
-}
+LABELS = config.LABEL_EFFICIENCY_NAMES
 
 
 def settings(method: str, n_labels: int, ssgan_epochs: int | None = None, n_unlabelled: int | None = None) -> dict:
@@ -56,7 +51,7 @@ def settings(method: str, n_labels: int, ssgan_epochs: int | None = None, n_unla
     epochs = ssgan_epochs or config.SSGAN_EPOCHS
     return {
         "epochs": epochs,
-        "decay_start": round(0.6 * epochs),
+        "decay_start": round(config.SSGAN_DECAY_FRACTION * epochs),
         "learning_rate": config.SSGAN_LEARNING_RATE,
         "ema_decay": config.SSGAN_EMA_DECAY,
         "batch_size": config.BATCH_SIZE,
@@ -145,7 +140,7 @@ def run_ssgan(data: dict, seed: int, epochs: int = config.SSGAN_EPOCHS, root: Pa
     The learning rate decays over the last 40% of the epochs (epochs 14-22 of 22, as in 07). The training
     state goes to ``ssgan.run_dir(n_labels, seed, root)``.
     """
-    kwargs.setdefault("decay_start", round(0.6 * epochs))
+    kwargs.setdefault("decay_start", round(config.SSGAN_DECAY_FRACTION * epochs))
     kwargs.setdefault("checkpoint_dir", ssgan.run_dir(len(data["y_train"]), seed, root))
     model, history = ssgan.train_ssgan(data, epochs=epochs, seed=seed, verbose=0, **kwargs)
     return {
@@ -256,9 +251,11 @@ def to_results(runs: pd.DataFrame, table: pd.DataFrame) -> dict:
 
 
 def format_table(table: pd.DataFrame) -> pd.DataFrame:
-    """Methods as rows, label counts as columns, cells ``mean ± std (runs)``."""
-    cells = table.assign(
-        method=table["method"].map(LABELS),
-        cell=[f"{r['mean']:.4f} ± {r['std']:.4f} ({r['runs']})" for _, r in table.iterrows()],
-    )
+    """Methods as rows, label counts as columns, cells ``mean ± std (n = runs)``, or ``value (one run)``."""
+    def cell(r) -> str:
+        if r["runs"] > 1:
+            return f"{r['mean']:.4f} ± {r['std']:.4f} (n = {r['runs']})"
+        return f"{r['mean']:.4f} (one run)"
+
+    cells = table.assign(method=table["method"].map(LABELS), cell=[cell(r) for _, r in table.iterrows()])
     return cells.pivot(index="method", columns="n_labels", values="cell")

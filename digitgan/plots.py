@@ -87,20 +87,42 @@ def most_confused(y_true, y_pred, k: int = 5) -> pd.DataFrame:
     return table.sort_values(["count", "true"], ascending=[False, True]).head(k).reset_index(drop=True)
 
 
+PROBABILITY_COLOURS = {"predicted, right": "tab:blue", "predicted, wrong": "tab:red", "other digits": "lightgray"}
+
+
 def plot_digit_probabilities(image, probs, true_label=None, axes=None):
-    """A test digit beside the model's probability for each class (the original's bar chart)."""
+    """A test digit beside the model's probability for each class (the original's bar chart): the predicted
+    digit's bar blue when right, red when wrong; the title names the true and the predicted digit."""
     if axes is None:
         _, axes = plt.subplots(1, 2, figsize=(7, 2.8))
     ax_img, ax_bar = axes
+    predicted = int(np.argmax(probs))
     ax_img.imshow(np.squeeze(image), cmap="gray_r")
     ax_img.set_axis_off()
     ax_img.set_title(f"true: {true_label}" if true_label is not None else "")
-    bars = ax_bar.bar(range(config.NUM_CLASSES), probs, color="lightgray")
-    bars[int(np.argmax(probs))].set_color(
-        "tab:red" if true_label is not None and np.argmax(probs) != true_label else "tab:blue"
-    )
-    ax_bar.set(xticks=range(config.NUM_CLASSES), ylim=(0, 1), xlabel="digit", ylabel="probability")
+    bars = ax_bar.bar(range(config.NUM_CLASSES), probs, color=PROBABILITY_COLOURS["other digits"])
+    right = true_label is None or predicted == true_label
+    bars[predicted].set_color(PROBABILITY_COLOURS["predicted, right" if right else "predicted, wrong"])
+    ax_bar.set(
+        xticks=range(config.NUM_CLASSES), ylim=(0, 1), xlabel="digit", ylabel="probability",
+        title=f"predicted: {predicted} (p = {probs[predicted]:.2f})",
+    )  # fmt: skip
     return axes
+
+
+def plot_digit_examples(images, probs, y_true, title: str):
+    """The first test digit and the first one the model gets wrong, each beside its class probabilities, with
+    a title and a key for the bar colours."""
+    wrong = np.flatnonzero(np.argmax(probs, axis=1) != np.asarray(y_true))
+    chosen = [0] + ([int(wrong[0])] if len(wrong) else [])
+    fig, axes = plt.subplots(len(chosen), 2, figsize=(8, 2.9 * len(chosen)), squeeze=False)
+    for row, i in zip(axes, chosen, strict=True):
+        plot_digit_probabilities(images[i], probs[i], int(y_true[i]), axes=row)
+    handles = [plt.Rectangle((0, 0), 1, 1, color=c) for c in PROBABILITY_COLOURS.values()]
+    fig.legend(handles, PROBABILITY_COLOURS, loc="lower center", ncol=3, frameon=False)
+    fig.suptitle(title)
+    fig.tight_layout(rect=(0, 0.06, 1, 1))
+    return fig
 
 
 def to_uint8(images) -> np.ndarray:
@@ -162,23 +184,40 @@ def plot_evolution(frames_dir: Path, epochs=(5, 20, 40, 50)):
     return fig
 
 
-def plot_gan_losses(history: dict, ax=None):
-    """The report's Figure 3: generator and discriminator loss for every batch."""
+def moving_average(values, window: int) -> np.ndarray:
+    """The mean of each ``window`` consecutive values (shorter at the start), as long as ``values``."""
+    values = np.asarray(values, dtype=float)
+    sums = np.cumsum(np.insert(values, 0, 0.0))
+    starts = np.maximum(np.arange(1, len(values) + 1) - window, 0)
+    return (sums[1:] - sums[starts]) / (np.arange(1, len(values) + 1) - starts)
+
+
+def plot_gan_losses(history: dict, ax=None, window: int | None = None, title: str = "DCGAN training losses"):
+    """The report's Figure 3: generator and discriminator loss for every batch (faint) and their moving average
+    over ``window`` batches (default: one epoch)."""
     ax = ax or plt.gca()
-    ax.plot(history["g_loss"], lw=0.6, label="generator")
-    ax.plot(history["d_loss"], lw=0.6, label="discriminator")
-    ax.set(xlabel="batch", ylabel="loss", title="DCGAN training losses")
+    window = window or max(1, len(history["g_loss"]) // max(1, len(history.get("epoch_seconds", [])) or 1))
+    for key, name, colour in (("g_loss", "generator", "tab:blue"), ("d_loss", "discriminator", "tab:orange")):
+        ax.plot(history[key], lw=0.4, alpha=0.3, color=colour)
+        ax.plot(moving_average(history[key], window), lw=1.6, color=colour, label=f"{name} (mean of {window} batches)")
+    ax.set(xlabel="batch", ylabel="loss", title=title)
+    ax.grid(alpha=0.3)
     ax.legend()
     return ax
 
 
-def make_gif(frames_dir: Path, path: Path, duration_ms: int = 200) -> Path:
-    """An animated GIF of every epoch's sample grid."""
+GIF_MIN_WIDTH = 400  # pixels
+
+
+def make_gif(frames_dir: Path, path: Path, duration_ms: int = 200, min_width: int = GIF_MIN_WIDTH) -> Path:
+    """An animated GIF of every epoch's sample grid, each frame enlarged by a whole factor (nearest neighbour,
+    so every pixel stays sharp) to at least ``min_width`` pixels."""
     frames = [Image.open(p).convert("RGB") for p in frame_paths(frames_dir)]
     if not frames:
         raise FileNotFoundError(f"No epoch_*.png frames in {config.shown(frames_dir)}: train the DCGAN first.")
-    size = frames[0].size
-    frames = [f.resize(size) for f in frames]
+    factor = -(-min_width // frames[0].size[0])
+    size = (frames[0].size[0] * factor, frames[0].size[1] * factor)
+    frames = [f.resize(size, Image.Resampling.NEAREST) for f in frames]
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = temp_path(path)
@@ -190,14 +229,28 @@ def make_gif(frames_dir: Path, path: Path, duration_ms: int = 200) -> Path:
     return path
 
 
+def show_gif(path: Path):
+    """The GIF ``path`` for a notebook, embedded as an HTML ``<img>`` with its bytes: animated in Jupyter and in
+    an HTML export (nbconvert drops ``image/gif`` outputs and would print the object instead)."""
+    import base64
+
+    from IPython.display import HTML
+
+    data = base64.b64encode(Path(path).read_bytes()).decode("ascii")
+    width = Image.open(path).size[0]
+    return HTML(f'<img src="data:image/gif;base64,{data}" width="{width}" alt="{Path(path).name}">')
+
+
 def plot_class_histogram(fractions, ax=None, title: str = "predicted class of generated digits"):
     """Share of generated digits per judged class, with the 5% / 20% mode-collapse bounds."""
     ax = ax or plt.gca()
-    ax.bar(range(config.NUM_CLASSES), fractions, color="tab:blue")
-    for bound in (0.05, 0.20):
-        ax.axhline(bound, color="gray", ls="--", lw=1)
-    ax.axhline(0.1, color="k", lw=0.5)
+    ax.bar(range(config.NUM_CLASSES), fractions, color="tab:blue", label="generated digits")
+    low, high = config.MODE_COLLAPSE_BOUNDS
+    ax.axhline(1 / config.NUM_CLASSES, color="k", lw=0.8, label=f"uniform ({1 / config.NUM_CLASSES:.0%})")
+    ax.axhline(low, color="gray", ls="--", lw=1, label=f"mode-collapse bounds ({low:.0%}, {high:.0%})")
+    ax.axhline(high, color="gray", ls="--", lw=1)
     ax.set(xticks=range(config.NUM_CLASSES), xlabel="digit (judge's prediction)", ylabel="fraction", title=title)
+    ax.legend(loc="upper right", fontsize=8)
     return ax
 
 
@@ -214,15 +267,17 @@ def plot_misclassified(images, y_true, y_pred, n: int = 20, ncols: int = 10, fig
     return fig
 
 
-def plot_ssgan_curves(history: dict, ax=None, title: str = "", target: float | None = None):
-    """The SSGAN's test accuracy per epoch (averaged and raw weights) and its training error on labels."""
+def plot_ssgan_curves(history: dict, ax=None, title: str = "", references: tuple = ()):
+    """The SSGAN's test accuracy per epoch (averaged and raw weights) and its training error on labels, with
+    published results as labelled reference lines (``references``: dicts with ``test_accuracy`` and ``label``)."""
     ax = ax or plt.gca()
     epochs = np.arange(1, len(history["test_accuracy"]) + 1)
     ax.plot(epochs, history["test_accuracy"], "o-", label="test (averaged weights)")
     ax.plot(epochs, history["test_accuracy_raw"], ".--", alpha=0.7, label="test (raw weights)")
     ax.plot(epochs, 1 - np.asarray(history["train_error"]), ":", label="train (labelled batches)")
-    if target is not None:
-        ax.axhline(target, color="gray", ls="--", lw=1, label=f"target {target:.1%}")
+    for ref, style in zip(references, ("--", ":", "-."), strict=False):
+        label = f"{ref['label']}: {ref['test_accuracy']:.2%}"
+        ax.axhline(ref["test_accuracy"], color="gray", ls=style, lw=1, label=label)
     ax.set(xlabel="epoch", ylabel="accuracy", title=title)
     ax.grid(alpha=0.3)
     ax.legend(loc="lower right")

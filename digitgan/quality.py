@@ -61,11 +61,25 @@ def train_judge(
     return judge, float(accuracy)
 
 
-def generate(generator, n: int, noise_dim: int = config.NOISE_DIM, seed: int = 0, batch_size: int = 1000) -> np.ndarray:
-    """``n`` images from ``generator`` for a seeded noise batch (inference mode)."""
-    noise = tf.random.stateless_normal([n, noise_dim], seed=[config.SEED, 10_000 + seed])
+NOISE = ("normal", "uniform")
+
+
+def noise(
+    n: int, stream: int, distribution: str = "normal", seed: int = config.SEED, noise_dim: int = config.NOISE_DIM
+):
+    """The study's one noise convention outside training: ``n`` vectors drawn statelessly from ``(seed, stream)``,
+    standard normal for the DCGAN (the TensorFlow tutorial's) or uniform in [0, 1) for the semi-supervised GAN
+    (the paper's). Streams: -1 the fixed grid drawn every epoch, ``10_000 + s`` the samples of :func:`generate`
+    with ``seed=s``."""
+    draw = {"normal": tf.random.stateless_normal, "uniform": tf.random.stateless_uniform}
+    return draw[distribution]([n, noise_dim], seed=[seed, stream])
+
+
+def generate(generator, n: int, seed: int = 0, distribution: str = "normal", batch_size: int = 1000) -> np.ndarray:
+    """``n`` images from ``generator`` for the noise of sample seed ``seed`` (inference mode)."""
+    z = noise(n, 10_000 + seed, distribution, noise_dim=generator.input_shape[-1])
     return np.concatenate(
-        [generator(noise[i : i + batch_size], training=False).numpy() for i in range(0, n, batch_size)]
+        [keras.ops.convert_to_numpy(generator(z[i : i + batch_size], training=False)) for i in range(0, n, batch_size)]
     )
 
 
@@ -103,11 +117,12 @@ def judge_scores(judge, images, reference=None) -> dict:
     """Classifier score, class histogram and (given reference images) the Fréchet distance."""
     feats, probs = judge_outputs(judge, images)
     predicted = probs.argmax(axis=1)
+    low, high = config.MODE_COLLAPSE_BOUNDS
     histogram = np.bincount(predicted, minlength=config.NUM_CLASSES) / len(predicted)
     scores = {
         "classifier_score": classifier_score(probs),
         "class_fractions": histogram.round(4).tolist(),
-        "mode_collapse": bool(histogram.min() < 0.05 or histogram.max() > 0.20),
+        "mode_collapse": bool(histogram.min() < low or histogram.max() > high),
         "n": int(len(images)),
     }
     if reference is not None:

@@ -11,18 +11,13 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from digitgan import config, utils
+from digitgan import config, original, utils
 
-LABEL_EFFICIENCY_NAMES = {
-    "cnn": "CNN",
-    "trial3": "DCGAN discriminator (trial 3)",
-    "pca_knn": "PCA + KNN",
-    "ssgan": "semi-supervised GAN",
-}
+LABEL_EFFICIENCY_NAMES = config.LABEL_EFFICIENCY_NAMES
 START, END = "<!-- results:start -->", "<!-- results:end -->"
 SPEED_START, SPEED_END = "<!-- speed:start -->", "<!-- speed:end -->"
 README = config.PROJ_ROOT / "README.md"
-COMMITTED_RESULTS = config.PROJ_ROOT / "figures" / "results.json"
+COMMITTED_RESULTS = config.COMMITTED_DIRS[0] / config.RESULTS_PATH.name
 BENCHMARK_RESULTS = config.PROJ_ROOT / "benchmarks" / "results"
 BENCHMARKS = {"dcgan_step": "DCGAN", "ssgan_step": "SSGAN"}
 
@@ -39,7 +34,7 @@ def results_table(results: dict) -> str:
     """Markdown rows: what was measured, the original's number, ours."""
     rows = [("measure", "original", "ours"), ("---", "---", "---")]
     if "cnn" in results:
-        rows.append(("CNN, train / test accuracy (10k subset, 15 epochs)", "0.9624 / 0.9597", _pair(results["cnn"])))
+        rows.append(("CNN, train / test accuracy (10k subset, 15 epochs)", original.pair("cnn"), _pair(results["cnn"])))
     if "dcgan" in results:
         g = results["dcgan"]
         rows += [
@@ -64,26 +59,34 @@ def results_table(results: dict) -> str:
                 f"{min(g['class_fractions']):.1%} / {max(g['class_fractions']):.1%}",
             ),
         ]
-    for key, name, original in (
-        ("trial1", "Trial 1 (frozen, Dense(10))", "0.892 / 0.905"),
-        ("trial2", "Trial 2 (5 frozen + 10 fine-tuned)", "0.91 / 0.921"),
-        ("trial3", "Trial 3 (Dense(128), 7 frozen + 8 fine-tuned)", "0.94 / ≈0.94"),
+    for key, name in (
+        ("trial1", "Trial 1 (frozen, Dense(10))"),
+        ("trial2", "Trial 2 (5 frozen + 10 fine-tuned)"),
+        ("trial3", "Trial 3 (Dense(128), 7 frozen + 8 fine-tuned)"),
     ):
         if key in results:
-            rows.append((f"{name}, train / test accuracy", original, _pair(results[key])))
+            rows.append((f"{name}, train / test accuracy", original.pair(key), _pair(results[key])))
     if "comparison" in results:
         small = results["comparison"]["small"]
         knn = small["pca_knn"]
         rows += [
-            (f"1k train / 1k test: PCA ({knn['n_components']}) + KNN (k={knn['k']})", "0.90", _acc(knn["accuracy"])),
-            ("1k train / 1k test: transferred discriminator (trial 3)", "0.87", _acc(small["trial3"])),
-            ("1k train / 1k test: CNN", "0.80", _acc(small["cnn"])),
+            (
+                f"1k train / 1k test: PCA ({knn['n_components']}) + KNN (k={knn['k']})",
+                f"{original.SMALL['pca_knn']:.2f}",
+                _acc(knn["accuracy"]),
+            ),
+            (
+                "1k train / 1k test: transferred discriminator (trial 3)",
+                f"{original.SMALL['trial3']:.2f}",
+                _acc(small["trial3"]),
+            ),
+            ("1k train / 1k test: CNN", f"{original.SMALL['cnn']:.2f}", _acc(small["cnn"])),
         ]
         for name, row in results["comparison"]["pca_knn"].items():
             rows.append(
                 (
                     f"PCA + KNN, {name} → 10k test (fit + predict time)",
-                    "did not finish at 2k" if name == "all 60k" else "—",
+                    original.PCA_KNN_ALL if name == "all 60k" else "—",
                     f"{_acc(row['accuracy'])} ({row['fit_seconds'] + row['predict_seconds']:.1f} s)",
                 )
             )
@@ -93,7 +96,7 @@ def results_table(results: dict) -> str:
             (
                 f"Semi-supervised GAN, {s['n_labels']} labels, test accuracy ({s['epochs']} epochs, "
                 f"{s['seconds'] / 60:.1f} min)",
-                "paper 0.9907 (300 epochs, GPU)",
+                f"paper {original.SSGAN_PAPER['test_accuracy']} ({original.SSGAN_PAPER['epochs']} epochs, GPU)",
                 _acc(s["test_accuracy"]),
             )
         )
@@ -101,7 +104,11 @@ def results_table(results: dict) -> str:
         summary = results["label_efficiency"]["summary"]
         counts = sorted({int(n) for per_method in summary.values() for n in per_method})
         header = " / ".join(f"{n:,}" for n in counts)
-        originals = {"ssgan": "paper: 0.9907 at 100", "trial3": "0.87 at 1k (1k test)", "cnn": "0.80 at 1k (1k test)"}
+        originals = {
+            "ssgan": f"paper: {original.SSGAN_PAPER['test_accuracy']} at 100",
+            "trial3": f"{original.SMALL['trial3']:.2f} at 1k (1k test)",
+            "cnn": f"{original.SMALL['cnn']:.2f} at 1k (1k test)",
+        }
         order = [m for m in LABEL_EFFICIENCY_NAMES if m in summary] + sorted(set(summary) - set(LABEL_EFFICIENCY_NAMES))
         for method in order:
             per_method = summary[method]
@@ -111,12 +118,12 @@ def results_table(results: dict) -> str:
                 if cell is None:
                     cells.append("—")
                 elif cell["runs"] > 1:
-                    cells.append(f"{cell['mean']:.4f} ± {cell['std']:.4f}")
+                    cells.append(f"{cell['mean']:.4f} ± {cell['std']:.4f} (n={cell['runs']})")
                 else:
-                    cells.append(_acc(cell["mean"]))
+                    cells.append(f"{_acc(cell['mean'])} (n=1)")
             rows.append(
                 (
-                    f"Labels {header}: {LABEL_EFFICIENCY_NAMES.get(method, method)} (mean ± std over seeds)",
+                    f"Labels {header}: {LABEL_EFFICIENCY_NAMES.get(method, method)} (mean ± std, n seeds)",
                     originals.get(method, "—"),
                     " / ".join(cells),
                 )

@@ -143,6 +143,22 @@ class Run:
 
         return save_fig(self.figure(name), fig)
 
+    def show_fig(self, name: str, fig) -> Path:
+        """Save ``fig`` as figure ``name`` and show it in the notebook."""
+        import matplotlib.pyplot as plt
+
+        path = self.save_fig(name, fig)
+        plt.show()
+        return path
+
+    def log_dir(self, name: str) -> Path:
+        """A new TensorBoard log folder for one training call (:mod:`digitgan.live`): under
+        ``runs/tensorboard/<notebook>/`` for the study's run, under the run's folder for a scratch run."""
+        from digitgan.live import new_log_dir
+
+        root = config.RUNS_DIR / "tensorboard" / self.notebook if self.is_study else self.folder / "tensorboard"
+        return new_log_dir(root, name)
+
     def checkpoint(self, name: str) -> Path:
         """A file or folder this run writes under its checkpoints."""
         return self.checkpoint_dir / name

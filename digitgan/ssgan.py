@@ -380,17 +380,10 @@ def ssgan_batches(
 
 
 def test_accuracy(model: keras.Model, x: np.ndarray, y: np.ndarray, batch_size: int = 2000) -> float:
-    """Accuracy of a logits (or probabilities) model in inference mode, by direct batched calls."""
-    return float(np.mean(predict_classes(model, x, batch_size) == y))
+    """Accuracy of a logits (or probabilities) model in inference mode."""
+    from digitgan.training import predict_labels
 
-
-def predict_classes(model: keras.Model, x: np.ndarray, batch_size: int = 2000) -> np.ndarray:
-    return np.concatenate(
-        [
-            ops.convert_to_numpy(ops.argmax(model(x[i : i + batch_size], training=False), axis=1))
-            for i in range(0, len(x), batch_size)
-        ]
-    )
+    return float(np.mean(predict_labels(model, x, batch_size)[0] == y))
 
 
 class EpochLog(keras.callbacks.Callback):
@@ -453,6 +446,7 @@ def train_ssgan(
     jit_compile: bool | str = True,
     verbose: int = 2,
     fused: bool = config.SSGAN_FUSED_STEP,
+    log_dir: Path | None = None,
 ) -> tuple[SSGAN, dict]:
     """Train (or resume, or reload) an SSGAN on ``load_label_efficiency_data(...)`` arrays.
 
@@ -460,7 +454,8 @@ def train_ssgan(
     The checkpoint goes to ``checkpoint_dir`` (default: ``checkpoints/ssgan/labels<N>_seed<S>``). A finished
     run is reloaded, not retrained, unless ``retrain=True``; an interrupted one continues. Each epoch runs
     as one call from Python; ``jit_compile="auto"`` uses XLA if that measured faster on this machine (the
-    default stays XLA, the setting every committed SSGAN result was trained with).
+    default stays XLA, the setting every committed SSGAN result was trained with). With ``log_dir``, the
+    epoch's losses, test accuracies and a grid of samples go to TensorBoard there.
     """
     from digitgan.utils import set_seed
 
@@ -528,6 +523,7 @@ def train_ssgan(
         steps_per_epoch=steps,
         callbacks=[
             EpochLog(history, data["x_test"], data["y_test"], learning_rate, decay_start, epochs),
+            *([epoch_log(log_dir, history, seed)] if log_dir is not None else []),
             PeriodicCheckpoint(ckpt, history, checkpoint_every, epochs),
         ],
         shuffle=False,  # ssgan_batches already shuffles, per epoch and resumably
@@ -536,7 +532,31 @@ def train_ssgan(
     return model, history
 
 
-def generate(generator: keras.Model, n: int, seed: int = config.SEED, noise_dim: int = config.NOISE_DIM) -> np.ndarray:
-    """``n`` images from the generator (inference mode), uniform noise seeded by ``seed``."""
-    noise = tf.random.stateless_uniform([n, noise_dim], seed=[seed, -2])
-    return ops.convert_to_numpy(generator(noise, training=False))
+def epoch_log(log_dir: Path, history: dict, seed: int):
+    """The TensorBoard callback of a run: the epoch's losses and test accuracies, and 50 samples per epoch."""
+    from digitgan.live import GanLog
+    from digitgan.quality import noise
+
+    keys = ("loss_lab", "loss_unl", "g_loss", "train_error", "test_accuracy", "test_accuracy_raw")
+    return GanLog(log_dir, history, noise(50, -1, "uniform", seed=seed), epoch_keys=keys, ncols=10)
+
+
+def summarize(history: dict, data: dict, y_pred: np.ndarray, confused, seed: int, learning_rate: float,
+              decay_start: int | None) -> dict:  # fmt: skip
+    """What results.json records under ``"ssgan"`` (like :func:`digitgan.training.summarize`)."""
+    return {
+        "n_labels": len(data["y_train"]),
+        "n_train": len(data["y_train"]),
+        "n_unlabelled": len(data["x_unlabelled"]),
+        "seed": seed,
+        "epochs": len(history["epoch_seconds"]),
+        "learning_rate": learning_rate,
+        "decay_start": decay_start,
+        "test_accuracy": float(np.mean(y_pred == data["y_test"])),
+        "test_accuracy_raw": history["test_accuracy_raw"][-1],
+        "seconds": round(sum(history["epoch_seconds"]), 1),
+        "seconds_per_epoch": round(float(np.mean(history["epoch_seconds"])), 1),
+        "history": {k: [round(float(v), 5) for v in vals] for k, vals in history.items()},
+        "most_confused": confused.to_dict("records"),
+        "label_indices": data["label_indices"],
+    }

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 import keras
 import numpy as np
@@ -54,18 +55,24 @@ def train_classifier(
     optimizer: str = "sgd",
     verbose: int = 2,
     validate: bool = True,
+    log_dir: Path | None = None,
 ) -> tuple[dict, float]:
-    """Compile and train; returns ``(history, seconds)``."""
+    """Compile and train; returns ``(history, seconds)``. With ``log_dir``, TensorBoard logs go there
+    (:mod:`digitgan.live`)."""
     epochs = checks.integer("epochs", epochs, 1)
     batch_size = checks.integer("batch_size", batch_size, 1)  # Keras trains one batch if it exceeds the images
+    from digitgan.live import classifier_callback
+
     compile_classifier(model, learning_rate, optimizer)
     start = time.perf_counter()
-    history = fit_classifier(model, data, epochs, batch_size, verbose=verbose, validate=validate)
+    callbacks = [classifier_callback(log_dir)] if log_dir else None
+    history = fit_classifier(model, data, epochs, batch_size, verbose=verbose, validate=validate, callbacks=callbacks)
     return history, time.perf_counter() - start
 
 
 def predict_labels(model: keras.Model, x: np.ndarray, batch_size: int = 1000) -> tuple[np.ndarray, np.ndarray]:
-    """``(predicted labels, class probabilities)`` in inference mode."""
+    """``(predicted labels, the model's outputs)`` in inference mode: class probabilities for the classifiers,
+    class logits for the semi-supervised GAN's discriminator. The one prediction helper of the study."""
     probs = model.predict(x, batch_size=batch_size, verbose=0)
     return probs.argmax(axis=1), probs
 

@@ -10,6 +10,7 @@ on compile, and Keras 3 refuses to reuse an optimizer across compiles).
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 import keras
 from keras import layers
@@ -70,17 +71,23 @@ def train_schedule(
     verbose: int = 2,
     callbacks=None,
     validate: bool = True,
+    log_dir: Path | None = None,
 ) -> dict:
     """Train the head with the transferred layers frozen for ``frozen_epochs``, then everything to ``total_epochs``.
 
     Each phase is compiled with a fresh optimizer. Returns ``history`` (one merged dict over all epochs),
     ``phase_boundary`` (the last frozen epoch, or None), ``trainable_params`` per phase and ``seconds``.
+    With ``log_dir``, TensorBoard logs of both phases go there (:mod:`digitgan.live`).
     """
     total_epochs = checks.integer("total_epochs", total_epochs, 1)
     frozen_epochs = checks.integer("frozen_epochs", frozen_epochs, 0, total_epochs)
     batch_size = checks.integer("batch_size", batch_size, 1)  # Keras trains one batch if it exceeds the images
     phases = [(False, frozen_epochs), (True, total_epochs)]
     phases = [(unfrozen, end) for (unfrozen, end), start in zip(phases, (0, frozen_epochs), strict=True) if end > start]
+    if log_dir:
+        from digitgan.live import classifier_callback
+
+        callbacks = [*(callbacks or []), classifier_callback(log_dir)]
     history, trainable, start_epoch = {}, [], 0
     start = time.perf_counter()
     for unfrozen, end in phases:
@@ -111,3 +118,54 @@ def train_schedule(
         "trainable_params": trainable,
         "seconds": time.perf_counter() - start,
     }
+
+
+def train_trial(
+    name: str,
+    discriminator: keras.Model,
+    data: dict,
+    head: str,
+    frozen_epochs: int,
+    total_epochs: int = config.TRANSFER_EPOCHS,
+    learning_rate: float = config.SGD_LEARNING_RATE,
+    batch_size: int = config.BATCH_SIZE,
+    seed: int = config.SEED,
+    log_dir: Path | None = None,
+    verbose: int = 2,
+) -> dict:
+    """One transfer trial (notebooks 03-05): the discriminator as a classifier with ``head``, trained by
+    :func:`train_schedule`, then evaluated on the test set.
+
+    Returns ``model``, ``schedule`` (see :func:`train_schedule`), ``y_pred`` and ``probs`` for the test set,
+    and ``metrics`` (what results.json records under ``name``, with the original's numbers beside ours).
+    """
+    from digitgan import original
+    from digitgan.training import predict_labels, summarize
+    from digitgan.utils import set_seed
+
+    set_seed(seed)
+    model = discriminator_to_classifier(discriminator, head=head, freeze=True)
+    schedule = train_schedule(
+        model, data, frozen_epochs, total_epochs, learning_rate, batch_size, verbose=verbose, log_dir=log_dir
+    )
+    y_pred, probs = predict_labels(model, data["x_test"])
+    metrics = summarize(
+        schedule["history"], data["y_test"], y_pred, len(data["x_train"]), schedule["seconds"],
+        head=head, frozen_epochs=frozen_epochs, phase_boundary=schedule["phase_boundary"],
+        trainable_params=schedule["trainable_params"], learning_rate=learning_rate,
+        original=original.ACCURACY.get(name),
+    )  # fmt: skip
+    print(
+        f"trained in {schedule['seconds']:.1f} s (trainable parameters per phase: {schedule['trainable_params']}); "
+        f"train accuracy {metrics['train_accuracy']:.4f}, test accuracy {metrics['test_accuracy']:.4f}"
+    )
+    return {"model": model, "schedule": schedule, "y_pred": y_pred, "probs": probs, "metrics": metrics}
+
+
+def unchanged(discriminator: keras.Model, path: Path) -> bool:
+    """Whether ``discriminator`` still holds exactly the weights saved in ``path`` (training a classifier built
+    from it must not change it)."""
+    from digitgan.gan import load_discriminator
+
+    pairs = zip(load_discriminator(path).get_weights(), discriminator.get_weights(), strict=True)
+    return all((a == b).all() for a, b in pairs)

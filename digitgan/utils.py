@@ -41,17 +41,23 @@ def set_seed(seed: int = config.SEED, deterministic: bool = True) -> None:
         tf_config.disable_op_determinism()
 
 
+VERSIONED = ("tensorflow", "keras", "numpy", "scipy", "scikit-learn", "pandas", "matplotlib", "seaborn", "pillow")
+
+
 def versions() -> str:
-    """One line with the versions that matter for reproducing a result."""
+    """One line with Python, every package that shapes the study's numbers or figures (:data:`VERSIONED`), and
+    the CPU cores: what a reader needs to rebuild the environment (``requirements.lock`` pins them all)."""
     import platform
+    from importlib.metadata import PackageNotFoundError, version
 
-    import keras
-    import tensorflow as tf
+    def installed(name: str) -> str:
+        try:
+            return version(name)
+        except PackageNotFoundError:
+            return "not installed"
 
-    return (
-        f"Python {platform.python_version()}, TensorFlow {tf.__version__}, Keras {keras.__version__}, "
-        f"NumPy {np.__version__}, {os.cpu_count()} CPU cores"
-    )
+    packages = ", ".join(f"{name} {installed(name)}" for name in VERSIONED)
+    return f"Python {platform.python_version()}, {packages}, {os.cpu_count()} CPU cores"
 
 
 @contextmanager

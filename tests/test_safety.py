@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from digitgan import data, gan, label_efficiency, models, training, transfer, utils
+from digitgan import data, gan, label_efficiency, mnist, models, training, transfer, utils
 from digitgan.utils import DataFileError
 
 
@@ -230,7 +230,7 @@ def test_a_killed_download_leaves_nothing_on_the_next_start(tmp_path):
     for folder in (dead, live):
         folder.mkdir()
         (folder / "mnist.npz").write_bytes(b"partial")
-    assert data.remove_killed_downloads(tmp_path) == [dead]
+    assert mnist.remove_killed_downloads(tmp_path) == [dead]
     assert not dead.exists() and live.exists()
 
 

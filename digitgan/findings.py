@@ -1,0 +1,212 @@
+"""Each notebook's closing "What we found", written from the numbers its run just produced.
+
+Every function takes what the notebook saved (and, where it compares, the study's other results) and returns
+the paragraph as Markdown; in a notebook, the last cell displays it. Nothing here is typed in by hand: a
+rerun with other parameters states what that run found.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from digitgan import config, original
+
+
+class Finding(str):
+    """Markdown text that Jupyter renders as Markdown (and nbconvert exports as such)."""
+
+    def _repr_markdown_(self) -> str:
+        return str(self)
+
+
+def _acc(value: float) -> str:
+    return f"{value:.4f}"
+
+
+def _vs(ours: float, theirs: float) -> str:
+    diff = ours - theirs
+    return f"{diff:+.4f}" if abs(diff) >= 0.00005 else "the same"
+
+
+def _mistake(metrics: dict) -> str:
+    confused = metrics.get("most_confused") or []
+    if not confused:
+        return "It made no mistakes on the test set."
+    top = confused[0]
+    return f"Its most frequent mistake is a {top['true']} read as {top['predicted']} ({top['count']} test images)."
+
+
+def cnn(metrics: dict) -> Finding:
+    ref = original.ACCURACY["cnn"]
+    test_curve = metrics["history"].get("val_accuracy", [])
+    still_rising = len(test_curve) > 1 and test_curve[-1] > test_curve[-2]
+    return Finding(
+        f"The CNN reaches **{_acc(metrics['test_accuracy'])} test accuracy** ({_acc(metrics['train_accuracy'])} on "
+        f"its training images) after {metrics['epochs']} epochs on {metrics['n_train']:,} images, in "
+        f"{metrics['seconds']:.0f} s. The original reported {ref['test_accuracy']} test / {ref['train_accuracy']} "
+        f"train: ours differs by {_vs(metrics['test_accuracy'], ref['test_accuracy'])} on the test set. "
+        f"{_mistake(metrics)} "
+        + (
+            f"The test accuracy still rose in the last epoch ({_acc(test_curve[-2])} → {_acc(test_curve[-1])}): "
+            f"{metrics['epochs']} epochs of plain SGD leave this network short of what it can learn. "
+            if still_rising
+            else ""
+        )
+        + "This is the baseline every transferred discriminator is compared with."
+    )
+
+
+def dcgan(metrics: dict) -> Finding:
+    fractions = metrics["class_fractions"]
+    low, high = config.MODE_COLLAPSE_BOUNDS
+    collapse = (
+        f"one digit class falls outside {low:.0%}–{high:.0%} of the samples (mode collapse by our rule)"
+        if metrics["mode_collapse"]
+        else f"every digit class lies within {low:.0%}–{high:.0%} of the samples (no mode collapse by our rule)"
+    )
+    how = "reused from the committed training" if metrics["reused_weights"] else "trained in this run"
+    return Finding(
+        f"After {metrics['epochs']} epochs ({metrics['seconds'] / 60:.1f} min of training, {how}) the generator's "
+        f"digits score **{metrics['classifier_score']:.2f}** with the judge (real test digits: "
+        f"{metrics['real_test_classifier_score']:.2f}; the scale runs from 1 to 10) and lie at a Fréchet distance "
+        f"of **{metrics['frechet_distance']:.1f}** from the test set (real training digits: "
+        f"{metrics['real_train_frechet_distance']:.1f}). The rarest generated digit makes {min(fractions):.1%} of "
+        f"the samples and the commonest {max(fractions):.1%}: {collapse}. By the Fréchet distance the samples "
+        "are still far from real digits; the discriminator that learnt to tell them apart is what"
+        " notebooks 03–05 reuse."
+    )
+
+
+def trial(name: str, metrics: dict, results: dict) -> Finding:
+    ref = original.ACCURACY[name]
+    frozen, total = metrics["frozen_epochs"], metrics["epochs"]
+    schedule = (
+        f"{total} epochs with the transferred layers frozen"
+        if frozen >= total
+        else f"{frozen} frozen and {total - frozen} fine-tuned epochs"
+    )
+    text = (
+        f"{config.NAMES[name]}, a {metrics['head']} head with {schedule}, reaches **{_acc(metrics['test_accuracy'])} "
+        f"test accuracy** ({_acc(metrics['train_accuracy'])} train). The original reported "
+        f"{original.shown(name, 'test_accuracy')} test / {original.shown(name, 'train_accuracy')} train: ours "
+        f"differs by {_vs(metrics['test_accuracy'], ref['test_accuracy'])} on the test set. {_mistake(metrics)}"
+    )
+    if "cnn" in results:
+        cnn_acc = results["cnn"]["test_accuracy"]
+        gap = metrics["test_accuracy"] - cnn_acc
+        text += (
+            f" The CNN trained on the same images for the same number of epochs reached {_acc(cnn_acc)}: this "
+            f"classifier is {abs(gap):.4f} {'above' if gap > 0 else 'below'} it"
+            + (
+                ", so with all 10,000 labels the GAN's features do not beat a CNN trained from scratch (one seed "
+                "each; 08_label_efficiency.ipynb repeats this with seeds)."
+                if gap <= 0
+                else " (one seed each; 08_label_efficiency.ipynb repeats this with seeds)."
+            )
+        )
+    return Finding(text)
+
+
+def comparison(comparison: dict) -> Finding:
+    models = comparison["models"]
+    ranked = sorted(models, key=lambda k: -models[k]["test_accuracy"])
+    order = " > ".join(f"{config.NAMES[k]} {_acc(models[k]['test_accuracy'])}" for k in ranked)
+    small = comparison["small"]
+    knn = small["pca_knn"]
+    top_pair = comparison["most_confused_pairs"][0]
+    ours_small = {"pca_knn": knn["accuracy"], "trial3": small["trial3"], "cnn": small["cnn"]}
+    small_rank = sorted(ours_small, key=lambda k: -ours_small[k])
+    same_order = small_rank == sorted(original.SMALL, key=lambda k: -original.SMALL[k])
+    full = comparison["pca_knn"].get("all 60k")
+    text = (
+        f"On the 10k subset the test accuracies rank {order}, the order the original found. The most confused "
+        f"pair over all four models is a {top_pair['true']} read as {top_pair['predicted']} ({top_pair['count']} "
+        f"times). With 1,000 training and 1,000 test images: PCA + KNN {_acc(knn['accuracy'])} (PCA "
+        f"{knn['n_components']}, k = {knn['k']}, chosen by cross-validation), the transferred discriminator "
+        f"{_acc(small['trial3'])}, the CNN {_acc(small['cnn'])}; the original: {original.SMALL['pca_knn']}, "
+        f"{original.SMALL['trial3']}, {original.SMALL['cnn']}. "
+        + ("The ranking is the original's. " if same_order else "The ranking differs from the original's. ")
+        + "These are single runs on 1,000 test images (one image = 0.001), so differences of a few thousandths "
+        "are within noise; 08_label_efficiency.ipynb repeats the comparison with seeds."
+    )
+    if full:
+        text += (
+            f" PCA + KNN on all 60,000 training images reaches {_acc(full['accuracy'])} in "
+            f"{full['fit_seconds'] + full['predict_seconds']:.0f} s, where the original's own KNN did not finish at "
+            "2,000."
+        )
+    return Finding(text)
+
+
+def ssgan(metrics: dict) -> Finding:
+    acc = metrics["history"]["test_accuracy"]
+    last5 = acc[-5:] if len(acc) >= 5 else acc
+    rising = last5[-1] - last5[0]
+    paper, port = original.SSGAN_PAPER, original.SSGAN_PORT
+    text = (
+        f"With {metrics['n_labels']} labels and {metrics['n_unlabelled']:,} unlabelled images, {metrics['epochs']} "
+        f"epochs ({metrics['seconds'] / 60:.1f} min) give **{_acc(metrics['test_accuracy'])} test accuracy** "
+        f"(averaged weights; raw weights {_acc(metrics['test_accuracy_raw'])}). The paper reports "
+        f"{paper['test_accuracy']:.2%} after {paper['epochs']} epochs and a PyTorch port {port['test_accuracy']:.1%} "
+        f"after {port['epochs']}: ours is {100 * (paper['test_accuracy'] - metrics['test_accuracy']):.2f} "
+        f"percentage points short of the paper after {metrics['epochs'] / paper['epochs']:.0%} of its epochs. "
+        f"Over the last {len(last5)} epochs the test accuracy moved by "
+        f"{rising:+.4f}"
+    )
+    text += (
+        ", so the curve is still rising: more epochs would help. "
+        if rising > 0.001
+        else ", so the curve has flattened at this schedule. "
+    )
+    text += (
+        f"{_mistake(metrics)} With 1% of the labels it is already far above every method of notebooks 01–06 trained "
+        "on 100 labels (08_label_efficiency.ipynb)."
+    )
+    return Finding(text)
+
+
+def label_efficiency(summary: dict) -> Finding:
+    counts = sorted({int(n) for per in summary.values() for n in per})
+    sentences = []
+    for n in counts:
+        cells = {m: per[str(n)] for m, per in summary.items() if str(n) in per}
+        best = max(cells, key=lambda m: cells[m]["mean"])
+        rest = sorted((m for m in cells if m != best), key=lambda m: -cells[m]["mean"])
+        parts = []
+        for m in [best, *rest]:
+            c = cells[m]
+            spread = f" ± {c['std']:.4f} (n = {c['runs']})" if c["runs"] > 1 else " (one run)"
+            parts.append(f"{config.LABEL_EFFICIENCY_NAMES.get(m, m)} {_acc(c['mean'])}{spread}")
+        second = cells[rest[0]] if rest else None
+        clear = (
+            second is not None
+            and cells[best]["runs"] > 1
+            and second["runs"] > 1
+            and cells[best]["mean"] - cells[best]["std"] > second["mean"] + second["std"]
+        )
+        sentences.append(
+            f"With {n:,} labels: " + "; ".join(parts)
+            + (" — the lead is larger than the seed spread." if clear else " — the lead is not clear of the seed "
+               "spread (or rests on one run).")
+        )  # fmt: skip
+    beats = [
+        n for n in counts
+        if all(m in summary and str(n) in summary[m] for m in ("trial3", "cnn"))
+        and summary["trial3"][str(n)]["mean"] > summary["cnn"][str(n)]["mean"]
+    ]  # fmt: skip
+    if beats:
+        sentences.append(
+            "The transferred discriminator beats the CNN of the original protocol at "
+            + ", ".join(f"{n:,}" for n in beats)
+            + " labels; that CNN trains for a fixed 15 epochs whatever the label count (15 updates at 100 labels), "
+            "so part of that gap is training length, not features."
+        )
+    return Finding(" ".join(sentences))
+
+
+def mean_std(values) -> str:
+    """``mean ± std (n = k)``, or the one value and "(one run)"."""
+    values = np.asarray(values, dtype=float)
+    if len(values) == 1:
+        return f"{values[0]:.4f} (one run)"
+    return f"{values.mean():.4f} ± {values.std(ddof=1):.4f} (n = {len(values)})"

@@ -1,0 +1,210 @@
+"""What a reader of the notebooks gets: findings written from the numbers, live TensorBoard logs, the HTML
+report, figures that explain themselves, a light package import and a pinned environment."""
+
+import json
+import re
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from digitgan import config, export, findings, plots, utils
+
+COMMITTED = json.loads((config.PROJ_ROOT / "figures" / "results.json").read_text())
+NOTEBOOKS = sorted(config.NOTEBOOKS_DIR.glob("0*.ipynb"))
+OUTSIDE_WORDS = re.compile(r"\bSPEC\b|\bissue\b|\bsession\b|\.\./shared|latest session", re.I)
+
+
+# --- "What we found", from the numbers -------------------------------------------------------------------------
+
+
+def test_findings_state_the_measured_numbers():
+    cnn = COMMITTED["cnn"]
+    text = findings.cnn(cnn)
+    assert f"{cnn['test_accuracy']:.4f}" in text and "0.9597" in text
+    assert f"{COMMITTED['dcgan']['classifier_score']:.2f}" in findings.dcgan(COMMITTED["dcgan"])
+    for key in ("trial1", "trial2", "trial3"):
+        text = findings.trial(key, COMMITTED[key], COMMITTED)
+        assert f"{COMMITTED[key]['test_accuracy']:.4f}" in text and f"{cnn['test_accuracy']:.4f}" in text
+    assert f"{COMMITTED['ssgan']['test_accuracy']:.4f}" in findings.ssgan(COMMITTED["ssgan"])
+    assert "PCA + KNN" in findings.comparison(COMMITTED["comparison"])
+
+
+def test_findings_follow_other_numbers():
+    """The text is computed: another run's numbers give another text, and a single run is never a ± spread."""
+    worse = {**COMMITTED["cnn"], "test_accuracy": 0.5}
+    assert "0.5000" in findings.cnn(worse) and "-0.4597" in findings.cnn(worse)
+    better = {**COMMITTED["trial3"], "test_accuracy": 0.99}
+    assert "above" in findings.trial("trial3", better, COMMITTED)
+    assert "below" in findings.trial("trial3", COMMITTED["trial3"], COMMITTED)
+    one = {"std": 0.0, "runs": 1}
+    summary = {"cnn": {"100": {"mean": 0.3, **one}}, "ssgan": {"100": {"mean": 0.9, **one}}}
+    text = findings.label_efficiency(summary)
+    assert "(one run)" in text and "± 0.0000" not in text and "not clear" in text
+    summary = {m: {"100": {"mean": v, "std": 0.01, "runs": 3}} for m, v in (("cnn", 0.3), ("ssgan", 0.9))}
+    assert "larger than the seed spread" in findings.label_efficiency(summary)
+    assert findings.mean_std([0.5]) == "0.5000 (one run)"
+    assert findings.mean_std([0.5, 0.7, 0.6]) == "0.6000 ± 0.1000 (n = 3)"
+
+
+def test_findings_render_as_markdown():
+    assert findings.cnn(COMMITTED["cnn"])._repr_markdown_().startswith("The CNN reaches **")
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.name[:2] for p in NOTEBOOKS])
+def test_committed_notebook_ends_with_what_we_found(path):
+    nb = json.loads(path.read_text())
+    cells = nb["cells"]
+    heading, last = "".join(cells[-2]["source"]), cells[-1]
+    assert heading.startswith("## What we found")
+    assert "findings." in "".join(last["source"])
+    shown = [o for o in last["outputs"] if "text/markdown" in o.get("data", {})]
+    assert shown, "the findings cell was not executed"
+    assert re.search(r"\d\.\d{2}", "".join(shown[0]["data"]["text/markdown"]))  # numbers, filled in
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.name[:2] for p in NOTEBOOKS])
+def test_committed_notebook_is_clean_and_self_contained(path):
+    text = path.read_text()
+    nb = json.loads(text)
+    outputs = [o for cell in nb["cells"] for o in cell.get("outputs", [])]
+    assert not [o for o in outputs if o.get("name") == "stderr"], "stderr in a committed notebook"
+    assert not [o for o in outputs if o.get("output_type") == "error"]
+    assert "/work/" not in text and "/home/" not in text and "/tmp/" not in text  # no absolute paths
+    words = [m.group(0) for cell in nb["cells"] for m in OUTSIDE_WORDS.finditer("".join(cell["source"]))]
+    assert not words, f"words pointing outside the repository: {words}"
+    assert "…" not in "".join(t for o in outputs for t in o.get("data", {}).get("text/plain", []))
+
+
+# --- live training view ----------------------------------------------------------------------------------------
+
+
+def test_gan_training_writes_tensorboard_logs(small_data, tmp_path):
+    from digitgan import gan, live
+
+    log_dir = tmp_path / "tb"
+    gan.train_gan(small_data["x_train"][:200], epochs=2, checkpoint_dir=tmp_path / "ckpt", jit_compile=False,
+                  verbose=0, log_dir=log_dir)  # fmt: skip
+    log = live.read_log(log_dir)
+    assert [step for step, _ in log["batch/g_loss"]] == list(range(1, 5))  # 2 epochs x 2 batches of 100
+    assert all(np.isfinite(v) for _, v in log["batch/d_loss"])
+    assert [step for step, _ in log["samples"]] == [1, 2]  # the fixed-noise grid, every epoch
+
+
+def test_classifier_training_writes_tensorboard_logs(small_data, tmp_path):
+    from digitgan import live, models, training
+
+    training.train_classifier(models.build_cnn(), small_data, epochs=2, verbose=0, log_dir=tmp_path / "tb")
+    log = live.read_log(tmp_path / "tb")
+    assert [s for s, _ in log["train/epoch_accuracy"]] == [0, 1] and len(log["validation/epoch_accuracy"]) == 2
+
+
+def test_ssgan_log_has_accuracy_and_samples(tmp_path):
+    from digitgan import live, ssgan
+
+    rng = np.random.default_rng(0)
+    d = {
+        "x_train": rng.uniform(-1, 1, (20, 28, 28, 1)).astype("float32"),
+        "y_train": np.arange(20) % 10,
+        "x_unlabelled": rng.uniform(-1, 1, (200, 28, 28, 1)).astype("float32"),
+        "x_test": rng.uniform(-1, 1, (50, 28, 28, 1)).astype("float32"),
+        "y_test": np.arange(50) % 10,
+    }
+    ssgan.train_ssgan(d, epochs=1, checkpoint_dir=tmp_path / "ckpt", jit_compile=False, verbose=0,
+                      log_dir=tmp_path / "tb")  # fmt: skip
+    log = live.read_log(tmp_path / "tb")
+    assert [s for s, _ in log["epoch/test_accuracy"]] == [1] and [s for s, _ in log["samples"]] == [1]
+
+
+# --- the HTML report -------------------------------------------------------------------------------------------
+
+
+def test_report_embeds_every_figure(tmp_path):
+    path = export.write_report(tmp_path / "report.html")
+    html = path.read_text()
+    images = sum(
+        1
+        for nb in NOTEBOOKS
+        for cell in json.loads(nb.read_text())["cells"]
+        for o in cell.get("outputs", [])
+        if "image/png" in o.get("data", {})
+    )
+    assert html.count("data:image/png;base64") >= images > 20
+    assert html.count("data:image/gif;base64") == 1  # the DCGAN's training, animated
+    assert export.problems(html) == []
+    for nb in NOTEBOOKS:  # the table of contents links every notebook
+        assert f'href="#{nb.stem}"' in html and f'id="{nb.stem}"' in html
+
+
+def test_report_check_finds_what_is_not_embedded():
+    html = '<img src="figures/x.png"> <pre>&lt;IPython.core.display.Image object&gt;</pre>'
+    assert len(export.problems(html)) == 2
+
+
+# --- figures ---------------------------------------------------------------------------------------------------
+
+
+def test_gif_is_at_least_400_pixels_wide(tmp_path):
+    from PIL import Image
+
+    frames = tmp_path / "frames"
+    for epoch in (1, 2):
+        plots.save_sample_frame(np.zeros((9, 28, 28, 1)), frames / f"epoch_{epoch:03d}.png", title=f"epoch {epoch}")
+    gif = plots.make_gif(frames, tmp_path / "x.gif")
+    image = Image.open(gif)
+    assert image.size[0] >= plots.GIF_MIN_WIDTH and image.n_frames == 2
+    assert Image.open(config.PROJ_ROOT / "figures" / config.GAN_GIF_FILE).size[0] >= plots.GIF_MIN_WIDTH
+
+
+def test_moving_average():
+    assert plots.moving_average([1, 2, 3, 4], 2).tolist() == [1.0, 1.5, 2.5, 3.5]
+    assert plots.moving_average([5.0], 10).tolist() == [5.0]
+
+
+def test_reference_lines_are_labelled():
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots()
+    plots.plot_class_histogram([0.1] * 10, ax)
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert any("uniform" in t for t in labels) and any("mode-collapse" in t for t in labels)
+    from digitgan import original
+
+    history = {"test_accuracy": [0.9, 0.95], "test_accuracy_raw": [0.9, 0.94], "train_error": [0.1, 0.05]}
+    plots.plot_ssgan_curves(history, ax, references=(original.SSGAN_PAPER,))
+    texts = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert any("Salimans et al. 2016" in t and t.endswith("99.07%") for t in texts)
+    plt.close("all")
+
+
+# --- the package and its environment ---------------------------------------------------------------------------
+
+
+def test_import_digitgan_does_not_load_tensorflow():
+    code = "import sys, digitgan.report, digitgan.export, digitgan.findings; print('tensorflow' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
+
+
+def test_tensorflow_import_through_digitgan_is_silent():
+    code = "import digitgan.gan, tensorflow as tf; print(int(tf.constant(2) * 3))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "6" and "cuda" not in out.stderr.lower()
+
+
+def test_lock_file_pins_every_requirement():
+    lock = (config.PROJ_ROOT / "requirements.lock").read_text()
+    pinned = {line.split("==")[0].lower() for line in lock.splitlines() if "==" in line and not line.startswith("#")}
+    for req in ("requirements.txt", "requirements-dev.txt"):
+        for line in (config.PROJ_ROOT / req).read_text().splitlines():
+            name = re.split(r"[<>=~!\[ ]", line.strip())[0].lower()
+            if name and not name.startswith("-"):
+                assert name in pinned, f"{name} ({req}) is not pinned in requirements.lock: run make lock"
+    assert "file://" not in lock and "/opt/" not in lock  # nothing of this machine
+
+
+def test_versions_line_names_every_package_that_shapes_results():
+    line = utils.versions()
+    for name in utils.VERSIONED:
+        assert f"{name} " in line and f"{name} not installed" not in line
