@@ -28,6 +28,7 @@ RUNS_DIR = _dir("DIGITGAN_RUNS_DIR", PROJ_ROOT / "runs")
 NOTEBOOKS_DIR = PROJ_ROOT / "notebooks"
 # Where the committed results live in the repository (whatever the variables above say).
 COMMITTED_DIRS = (PROJ_ROOT / "figures", PROJ_ROOT / "checkpoints")
+COMMITTED_RESULTS_PATH = PROJ_ROOT / "figures" / "results.json"  # what the README's tables are made from
 RESULTS_PATH = FIGURES_DIR / "results.json"
 MNIST_ENV = "DIGITGAN_MNIST"
 SPEED_CHOICES_PATH = DATA_DIR / "speed_choices.json"  # this machine's measured XLA choices (digitgan.speed)
@@ -86,8 +87,11 @@ GAN_SCORE_EVERY = 10  # the judge scores GAN_SCORE_SAMPLES generated digits ever
 GAN_SCORE_SAMPLES = 2_000
 GAN_EVAL_SAMPLES = 10_000  # generated digits scored after training
 JUDGE_EPOCHS = 6
-# The DCGAN's compute precision (Keras dtype policy); see benchmarks/dcgan_precision.py.
+# The DCGAN's compute precision (Keras dtype policy): "float32", "mixed_bfloat16" or "auto" (bf16 only where
+# the CPU has bf16 hardware, the 3-seed quality study of benchmarks/dcgan_precision.py found bf16 no worse, and
+# the bf16 step measures faster: digitgan.gan.resolve_precision). The committed DCGAN was trained in float32.
 GAN_PRECISION = "float32"
+PRECISION_STUDY_PATH = PROJ_ROOT / "benchmarks" / "results" / "dcgan_precision.json"
 SGD_LEARNING_RATE = 0.01
 TRANSFER_EPOCHS = 15
 # The transfer trials: the head on the discriminator and how many of the epochs keep its layers frozen.

@@ -82,6 +82,29 @@ def label_subset_indices(
     return np.sort(np.concatenate(picked))
 
 
+def validation_indices(y_all: np.ndarray, exclude: np.ndarray, n_val: int, seed: int = config.SEED) -> np.ndarray:
+    """A balanced, seeded validation split of labelled training images outside ``exclude`` (the labelled subset).
+
+    ``n_val // 10`` images of each digit, drawn by ``RandomState(seed + 10_000)`` (a stream apart from the one
+    that drew the labelled subset), returned sorted. Every choice of a run (epochs, learning rate, schedule,
+    weights to keep) is made on these images; the test set is read once per final model. They are labelled
+    images too: a study that uses them states them as part of its label budget.
+    """
+    n_val = checks.integer("n_val", n_val, config.NUM_CLASSES)
+    if n_val % config.NUM_CLASSES:
+        raise ValueError(f"n_val must be a multiple of {config.NUM_CLASSES}, got {n_val}")
+    rest = np.setdiff1d(np.arange(len(y_all)), exclude)
+    rng = np.random.RandomState(seed + 10_000)
+    per_class = n_val // config.NUM_CLASSES
+    picked = []
+    for digit in range(config.NUM_CLASSES):
+        of_digit = rest[y_all[rest] == digit]
+        if len(of_digit) < per_class:
+            raise ValueError(f"only {len(of_digit)} images of digit {digit} outside the subset, {per_class} asked for")
+        picked.append(rng.choice(of_digit, per_class, replace=False))
+    return np.sort(np.concatenate(picked))
+
+
 def load_label_efficiency_data(n_labels: int, seed: int = config.SEED, source=None) -> dict:
     """The arrays of one label-efficiency run, scaled to [-1, 1].
 

@@ -157,6 +157,33 @@ def resolve_jit(jit_compile, precision: str = config.GAN_PRECISION) -> bool:
     return choose_jit(f"DCGAN step ({precision})", lambda jit: measure_step(jit, precision))
 
 
+def resolve_precision(precision: str) -> tuple[str, str]:
+    """``(policy, why)``. ``"auto"`` gives ``"mixed_bfloat16"`` only where the CPU multiplies bf16 natively (AMX
+    or AVX512_BF16), the committed 3-seed quality study (``benchmarks/dcgan_precision.py``) found bf16 no worse
+    than float32, and the bf16 step measures faster here (once, cached); ``"float32"`` otherwise. Other values
+    are returned as they are."""
+    if precision != "auto":
+        return precision, "as asked"
+    from digitgan import speed
+
+    if not speed.has_bf16_hardware(speed.cpu_info()):
+        return "float32", "this CPU has no bf16 hardware (AMX or AVX512_BF16)"
+    path = Path(config.PRECISION_STUDY_PATH)
+    fix = "Rerun benchmarks/dcgan_precision.py."
+    study = read_json_object(path, "the DCGAN precision study", fix) if path.is_file() else {}
+    verdict = study.get("summary", {}).get("bf16_no_worse")
+    if not verdict:
+        why = "no verdict yet" if verdict is None else "bf16 scored worse than float32 over 3 seeds"
+        return "float32", f"{why} ({config.shown(path)})"
+    jit = False  # XLA was slower for both precisions wherever measured; choose_jit decides it afterwards
+    choice = speed.choose_fastest(
+        "DCGAN precision", {p: (lambda p=p: measure_step(jit, p)) for p in ("float32", "mixed_bfloat16")}
+    )
+    if choice == "float32":
+        return choice, "float32 measured faster here"
+    return choice, "bf16 hardware, no worse over 3 seeds, and the faster step here"
+
+
 def epoch_batches(x: np.ndarray, batch_size: int, first_epoch: int, last_epoch: int, seed: int = config.SEED):
     """Batches for epochs ``first_epoch .. last_epoch - 1``, each epoch shuffled by ``(seed, epoch)``.
 
@@ -298,8 +325,11 @@ def train_gan(
     if judge is not None:
         checks.integer("score_every", score_every, 1)
         checks.integer("score_samples", score_samples, 1)
-    checks.choice("precision", precision, ("float32", "mixed_bfloat16"))
+    checks.choice("precision", precision, ("float32", "mixed_bfloat16", "auto"))
     checkpoint_dir = Path(checkpoint_dir)
+    if precision == "auto":
+        precision, why = resolve_precision(precision)
+        print(f"precision auto: {precision} ({why})")
     steps = len(x_train) // batch_size
     jit_compile = resolve_jit(jit_compile, precision)
     # Re-seed so that a rerun of this cell (or a resume) builds the same initial networks.

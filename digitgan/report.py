@@ -17,7 +17,7 @@ LABEL_EFFICIENCY_NAMES = config.LABEL_EFFICIENCY_NAMES
 START, END = "<!-- results:start -->", "<!-- results:end -->"
 SPEED_START, SPEED_END = "<!-- speed:start -->", "<!-- speed:end -->"
 README = config.PROJ_ROOT / "README.md"
-COMMITTED_RESULTS = config.COMMITTED_DIRS[0] / config.RESULTS_PATH.name
+COMMITTED_RESULTS = config.COMMITTED_RESULTS_PATH
 BENCHMARK_RESULTS = config.PROJ_ROOT / "benchmarks" / "results"
 BENCHMARKS = {"dcgan_step": "DCGAN", "ssgan_step": "SSGAN"}
 

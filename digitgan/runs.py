@@ -143,13 +143,13 @@ class Run:
 
         return save_fig(self.figure(name), fig)
 
-    def show_fig(self, name: str, fig) -> Path:
-        """Save ``fig`` as figure ``name`` and show it in the notebook."""
+    def show_fig(self, name: str, fig) -> None:
+        """Save ``fig`` as figure ``name`` and show it in the notebook (returns nothing, so a cell ending with
+        it shows the figure alone)."""
         import matplotlib.pyplot as plt
 
-        path = self.save_fig(name, fig)
+        self.save_fig(name, fig)
         plt.show()
-        return path
 
     def log_dir(self, name: str) -> Path:
         """A new TensorBoard log folder for one training call (:mod:`digitgan.live`): under

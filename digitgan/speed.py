@@ -34,6 +34,24 @@ def cpu_info() -> dict:
     }
 
 
+def choose_fastest(kind: str, measures: dict[str, Callable[[], float]], cache: Path | None = None) -> str:
+    """The name of the fastest of ``measures`` (each returns steps per second) for the step ``kind`` on this
+    machine: measured once, then read from the cache (keyed like :func:`choose_jit`)."""
+    import tensorflow as tf
+
+    cache = Path(cache or config.SPEED_CHOICES_PATH)
+    key = f"{kind} | {cpu_info()['model']} | TensorFlow {tf.__version__}"
+    known = utils.load_results(cache).get(key)
+    if known is not None:
+        return known["choice"]
+    rates = {name: measure() for name, measure in measures.items()}
+    choice = max(rates, key=rates.get)
+    utils.save_results(key, {"choice": choice, "steps_per_second": rates}, cache)
+    shown = ", ".join(f"{name} {rate:.1f}" for name, rate in rates.items())
+    print(f"{kind}: {choice} on this CPU (measured steps/s: {shown}; kept in {config.shown(cache)}).")
+    return choice
+
+
 def has_bf16_hardware(info: dict | None = None) -> bool:
     """AMX or AVX512_BF16: the CPU multiplies bf16 matrices natively."""
     flags = set((info or cpu_info())["flags"])

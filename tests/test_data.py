@@ -137,3 +137,17 @@ def test_wrong_npz_is_refused(tmp_path):
     np.savez(tmp_path / "mnist.npz", x_train=np.zeros(3))
     with pytest.raises(MnistError, match=r"mnist\.npz: SHA-256 .* expected 731c5ac6"):
         data.load_mnist(tmp_path)
+
+
+def test_validation_split_is_balanced_seeded_and_disjoint_from_the_labels():
+    y = np.repeat(np.arange(10), 100)
+    labelled = data.label_subset_indices(y, 100, seed=1)
+    val = data.validation_indices(y, labelled, 200, seed=1)
+    assert len(val) == 200 and not set(val) & set(labelled)
+    assert np.bincount(y[val], minlength=10).tolist() == [20] * 10
+    assert val.tolist() == data.validation_indices(y, labelled, 200, seed=1).tolist()
+    assert val.tolist() != data.validation_indices(y, labelled, 200, seed=2).tolist()
+    with pytest.raises(ValueError, match="n_val"):
+        data.validation_indices(y, labelled, 205)
+    with pytest.raises(ValueError, match="digit"):
+        data.validation_indices(y, labelled, 1000)

@@ -11,7 +11,7 @@ import pytest
 
 from digitgan import config, export, findings, plots, utils
 
-COMMITTED = json.loads((config.PROJ_ROOT / "figures" / "results.json").read_text())
+COMMITTED = json.loads(config.COMMITTED_RESULTS_PATH.read_text())
 NOTEBOOKS = sorted(config.NOTEBOOKS_DIR.glob("0*.ipynb"))
 OUTSIDE_WORDS = re.compile(r"\bSPEC\b|\bissue\b|\bsession\b|\.\./shared|latest session", re.I)
 

@@ -104,7 +104,10 @@ def test_notebook_runs_headless(name, params, figures, key, executed_dir):
     outputs = [o for cell in nb["cells"] for o in cell.get("outputs", [])]
     assert not [o for o in outputs if o.get("name") == "stderr"], "a notebook printed warnings or errors"
     assert any(o.get("output_type") == "display_data" for o in outputs)  # figures are embedded
-    assert str(config.PROJ_ROOT) not in (executed_dir / name).read_text()  # no absolute path, outputs or metadata
+    text = (executed_dir / name).read_text()
+    assert str(config.PROJ_ROOT) not in text and str(config.FIGURES_DIR) not in text  # no absolute path anywhere
+    assert "PosixPath(" not in text  # no path objects as cell results
+    assert "text/markdown" in json.dumps(nb["cells"][-1]["outputs"])  # "What we found", rendered
 
 
 @pytest.mark.parametrize("name", STUDY + EXTENSIONS)
