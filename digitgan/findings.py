@@ -189,6 +189,16 @@ def label_efficiency(summary: dict) -> Finding:
             + (" — the lead is larger than the seed spread." if clear else " — the lead is not clear of the seed "
                "spread (or rests on one run).")
         )  # fmt: skip
+    budgets = {
+        m: {int(n): c.get("n_updates") for n, c in per.items() if c.get("n_updates")} for m, per in summary.items()
+    }
+    if budgets.get("cnn") and budgets.get("ssgan"):
+        n = min(set(budgets["cnn"]) & set(budgets["ssgan"]), default=None)
+        if n is not None:
+            sentences.append(
+                f"The budgets are not equal: at {n:,} labels the CNN makes {budgets['cnn'][n]:,} gradient updates "
+                f"and the semi-supervised GAN {budgets['ssgan'][n]:,}."
+            )
     beats = [
         n for n in counts
         if all(m in summary and str(n) in summary[m] for m in ("trial3", "cnn"))

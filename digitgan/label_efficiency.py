@@ -60,6 +60,18 @@ def settings(method: str, n_labels: int, ssgan_epochs: int | None = None, n_unla
     }
 
 
+def n_updates(method: str, n_labels: int, run_settings: dict) -> int | None:
+    """The gradient updates one run makes (its training budget): epochs x batches per epoch. The classifiers'
+    batches come from the labelled images (one batch when there are fewer than its size); the SSGAN's from the
+    unlabelled images, each paired with a labelled batch. ``None`` for PCA + KNN (no gradient training)."""
+    if method == "pca_knn":
+        return None
+    batch = run_settings["batch_size"]
+    if method == "ssgan":
+        return run_settings["epochs"] * (run_settings["n_unlabelled"] // batch)
+    return run_settings["epochs"] * -(-n_labels // batch)
+
+
 LEGACY_DISCRIMINATOR_SHA256 = "c8b7de86b6aefdbc"
 
 
@@ -218,17 +230,22 @@ def run_study(
                         f"test accuracy {cached['test_accuracy']:.4f} ({cached['wall_seconds']:.0f} s)",
                         flush=True,
                     )
-                rows.append({"method": method, "n_labels": n_labels, "seed": seed, **cached})
+                budget = n_updates(method, n_labels, cached.get("settings", run_settings))
+                rows.append({"method": method, "n_labels": n_labels, "seed": seed, **cached, "n_updates": budget})
     return pd.DataFrame(rows)
 
 
 def summary_table(runs: pd.DataFrame) -> pd.DataFrame:
-    """Mean and standard deviation of the test accuracy per method and label count (and the run count)."""
+    """Mean and standard deviation of the test accuracy per method and label count, the run count, and the
+    runs' training budget (``n_updates``, the same for every seed of a cell; missing for PCA + KNN)."""
+    grouped = runs.groupby(["method", "n_labels"])
     table = (
-        runs.groupby(["method", "n_labels"])["test_accuracy"]
+        grouped["test_accuracy"]
         .agg(mean="mean", std=lambda s: float(np.std(s, ddof=1)) if len(s) > 1 else 0.0, runs="count")
         .reset_index()
     )
+    if "n_updates" in runs:
+        table["n_updates"] = grouped["n_updates"].max().to_numpy()
     table["method"] = pd.Categorical(table["method"], [m for m in METHODS if m in set(table["method"])])
     return table.sort_values(["method", "n_labels"]).reset_index(drop=True)
 
@@ -237,25 +254,35 @@ def to_results(runs: pd.DataFrame, table: pd.DataFrame) -> dict:
     """What results.json records under ``"label_efficiency"``."""
     summary = {
         method: {
-            str(int(row.n_labels)): {"mean": float(row["mean"]), "std": float(row["std"]), "runs": int(row.runs)}
+            str(int(row.n_labels)): {
+                "mean": float(row["mean"]),
+                "std": float(row["std"]),
+                "runs": int(row.runs),
+                "n_updates": None if pd.isna(row.get("n_updates")) else int(row["n_updates"]),
+            }
             for _, row in part.iterrows()
         }
         for method, part in table.groupby("method", observed=True)
     }
-    keep = ["method", "n_labels", "seed", "test_accuracy", "seconds", "wall_seconds"]
+    keep = ["method", "n_labels", "seed", "test_accuracy", "n_updates", "seconds", "wall_seconds"]
+    records = runs[keep].to_dict("records")
+    for record in records:  # a column with None (PCA + KNN) holds floats: back to whole numbers
+        record["n_updates"] = None if pd.isna(record["n_updates"]) else int(record["n_updates"])
     return {
         "summary": summary,
-        "runs": runs[keep].to_dict("records"),
+        "runs": records,
         "wall_seconds_total": float(runs["wall_seconds"].sum()),
     }
 
 
 def format_table(table: pd.DataFrame) -> pd.DataFrame:
-    """Methods as rows, label counts as columns, cells ``mean ± std (n = runs)``, or ``value (one run)``."""
+    """Methods as rows, label counts as columns, cells ``mean ± std (n = runs; updates)``, or ``value (one run)``."""
+
     def cell(r) -> str:
+        budget = "" if pd.isna(r.get("n_updates")) else f"; {int(r['n_updates']):,} updates"
         if r["runs"] > 1:
-            return f"{r['mean']:.4f} ± {r['std']:.4f} (n = {r['runs']})"
-        return f"{r['mean']:.4f} (one run)"
+            return f"{r['mean']:.4f} ± {r['std']:.4f} (n = {r['runs']}{budget})"
+        return f"{r['mean']:.4f} (one run{budget})"
 
     cells = table.assign(method=table["method"].map(LABELS), cell=[cell(r) for _, r in table.iterrows()])
     return cells.pivot(index="method", columns="n_labels", values="cell")

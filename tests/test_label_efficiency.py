@@ -62,3 +62,13 @@ def test_study_runs_each_case_once_and_reuses_the_cache(tmp_path, monkeypatch):
 
 def test_cache_lives_in_the_checkpoint_folder():
     assert config.LABEL_EFFICIENCY_CACHE.parent == config.CHECKPOINT_DIR
+
+
+def test_every_run_records_its_training_budget():
+    from digitgan.label_efficiency import n_updates, settings
+
+    assert n_updates("cnn", 100, settings("cnn", 100)) == 15  # one batch of 100 per epoch, 15 epochs
+    assert n_updates("cnn", 1000, settings("cnn", 1000)) == 150
+    assert n_updates("trial3", 50, settings("trial3", 50)) == 15  # fewer images than a batch: one batch
+    assert n_updates("ssgan", 100, settings("ssgan", 100, 22)) == 22 * 600  # batches of the 60k unlabelled images
+    assert n_updates("pca_knn", 100, settings("pca_knn", 100)) is None
