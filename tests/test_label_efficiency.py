@@ -57,7 +57,7 @@ def test_study_runs_each_case_once_and_reuses_the_cache(tmp_path, monkeypatch):
     row = table[(table["method"] == "cnn") & (table["n_labels"] == 100)].iloc[0]
     assert row["mean"] == pytest.approx(0.521) and row["std"] == pytest.approx(0.01) and row["runs"] == 3
     summary = label_efficiency.to_results(runs, table)["summary"]
-    assert summary["ssgan"]["10000"] == {"mean": pytest.approx(0.61), "std": 0.0, "runs": 1}
+    assert summary["ssgan"]["10000"] == {"mean": pytest.approx(0.61), "std": 0.0, "runs": 1, "n_updates": 22 * 600}
 
 
 def test_cache_lives_in_the_checkpoint_folder():
