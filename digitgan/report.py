@@ -16,6 +16,7 @@ from digitgan import config, original, utils
 LABEL_EFFICIENCY_NAMES = config.LABEL_EFFICIENCY_NAMES
 START, END = "<!-- results:start -->", "<!-- results:end -->"
 SPEED_START, SPEED_END = "<!-- speed:start -->", "<!-- speed:end -->"
+PRECISION_START, PRECISION_END = "<!-- precision:start -->", "<!-- precision:end -->"
 README = config.PROJ_ROOT / "README.md"
 COMMITTED_RESULTS = config.COMMITTED_RESULTS_PATH
 BENCHMARK_RESULTS = config.PROJ_ROOT / "benchmarks" / "results"
@@ -165,6 +166,49 @@ def speed_table(results_dir: Path = BENCHMARK_RESULTS) -> str:
     return table + "\n\n" + "\n".join(f"- {m}" for m in machines)
 
 
+def precision_table(path: Path | None = None) -> str:
+    """Markdown rows from the committed DCGAN precision study: each run, then mean ± std per precision."""
+    path = Path(path or config.PRECISION_STUDY_PATH)
+    if not path.is_file():
+        return "(no precision study committed yet: run benchmarks/dcgan_precision.py)"
+    study = utils.read_json_object(path, "the DCGAN precision study", "Rerun benchmarks/dcgan_precision.py.")
+    rows = [("precision", "seed", "classifier score", "Fréchet distance", "s/epoch"), ("---",) * 5]
+    for run in sorted(study.get("runs", {}).values(), key=lambda r: (r["policy"], r["seed"])):
+        rows.append(
+            (
+                run["policy"], str(run["seed"]), f"{run['classifier_score']:.2f}", f"{run['frechet_distance']:.1f}",
+                f"{run['seconds_per_epoch']:.1f}",
+            )
+        )  # fmt: skip
+    for policy in ("float32", "mixed_bfloat16"):
+        entry = study.get("summary", {}).get(policy)
+        if not entry:
+            continue
+
+        def cell(key, digits, entry=entry):
+            m, sd = entry[key]["mean"], entry[key]["std"]
+            return f"**{m:.{digits}f}**" + (f" ± {sd:.{digits}f}" if sd is not None else "")
+
+        rows.append(
+            (
+                f"**{policy}, mean ± std**", f"n = {entry['n']}", cell("classifier_score", 2),
+                cell("frechet_distance", 1), cell("seconds_per_epoch", 1),
+            )
+        )  # fmt: skip
+    table = "\n".join("| " + " | ".join(r) + " |" for r in rows)
+    verdict = study.get("summary", {}).get("bf16_no_worse")
+    if verdict is None:
+        return table + "\n\nVerdict: not yet (fewer than 3 seeds per precision)."
+    return table + "\n\nVerdict: bf16 " + (
+        "is no worse than float32 within float32's seed spread." if verdict else "scores worse than float32 beyond "
+        "float32's seed spread."
+    )
+
+
+def readme_precision_table(readme: Path = README) -> str:
+    return _block(readme, PRECISION_START, PRECISION_END)
+
+
 def _block(readme: Path, start: str, end: str) -> str:
     match = re.search(re.escape(start) + r"\n(.*?)\n" + re.escape(end), readme.read_text(), re.S)
     if not match:
@@ -185,7 +229,12 @@ def update_readme(readme: Path = README, results_path: Path = COMMITTED_RESULTS)
     table = results_table(utils.load_results(results_path))
     text = readme.read_text()
     # a block may still be empty (markers on consecutive lines) before the first run
-    for start, end, body in ((START, END, table), (SPEED_START, SPEED_END, speed_table())):
+    blocks = (
+        (START, END, table),
+        (SPEED_START, SPEED_END, speed_table()),
+        (PRECISION_START, PRECISION_END, precision_table()),
+    )
+    for start, end, body in blocks:
         text = re.sub(re.escape(start) + r"\n(?:.*?\n)?" + re.escape(end), f"{start}\n{body}\n{end}", text, flags=re.S)
     utils.atomic_write_text(readme, text)
     return table
