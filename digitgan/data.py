@@ -105,16 +105,17 @@ def validation_indices(y_all: np.ndarray, exclude: np.ndarray, n_val: int, seed:
     return np.sort(np.concatenate(picked))
 
 
-def load_label_efficiency_data(n_labels: int, seed: int = config.SEED, source=None) -> dict:
+def load_label_efficiency_data(n_labels: int, seed: int = config.SEED, source=None, n_val: int = 0) -> dict:
     """The arrays of one label-efficiency run, scaled to [-1, 1].
 
     ``x_train``/``y_train``: the labelled images (:func:`label_subset_indices`); ``x_unlabelled``: all
     60,000 training images without their labels (what a semi-supervised method may also use);
     ``x_test``/``y_test``: all 10,000 test images; ``label_indices``: where the labelled ones come from.
+    With ``n_val`` > 0 also ``x_val``/``y_val`` and ``val_indices``: :func:`validation_indices` for this run.
     """
     (x_all, y_all), (x_test, y_test) = load_mnist(source)
     idx = label_subset_indices(y_all, n_labels, seed)
-    return {
+    out = {
         "x_train": scale_images(x_all[idx]),
         "y_train": y_all[idx].astype(np.int64),
         "x_unlabelled": scale_images(x_all),
@@ -122,3 +123,7 @@ def load_label_efficiency_data(n_labels: int, seed: int = config.SEED, source=No
         "y_test": y_test.astype(np.int64),
         "label_indices": idx,
     }
+    if n_val:
+        val = validation_indices(y_all, idx, n_val, seed)
+        out.update(x_val=scale_images(x_all[val]), y_val=y_all[val].astype(np.int64), val_indices=val)
+    return out

@@ -151,3 +151,10 @@ def test_validation_split_is_balanced_seeded_and_disjoint_from_the_labels():
         data.validation_indices(y, labelled, 205)
     with pytest.raises(ValueError, match="digit"):
         data.validation_indices(y, labelled, 1000)
+
+
+def test_label_efficiency_data_can_carry_a_validation_split(mnist_dir):
+    d = data.load_label_efficiency_data(100, seed=43, n_val=500)
+    assert d["x_val"].shape == (500, 28, 28, 1) and np.bincount(d["y_val"]).tolist() == [50] * 10
+    assert not set(d["val_indices"]) & set(d["label_indices"])
+    assert "x_val" not in data.load_label_efficiency_data(100, seed=43)
