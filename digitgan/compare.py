@@ -10,7 +10,7 @@ from sklearn.model_selection import GridSearchCV, StratifiedKFold
 from sklearn.neighbors import KNeighborsClassifier
 from sklearn.pipeline import Pipeline
 
-from digitgan import config
+from digitgan import config, runs
 
 
 def pca_knn(n_components: int = 50, k: int = 3) -> Pipeline:
@@ -78,8 +78,8 @@ def small_split(data: dict, n_train: int = 1000, n_test: int = 1000, seed: int =
     }
 
 
-NOTEBOOK_OF = {"cnn": "01_cnn_baseline", "trial1": "03_trial1_frozen", "trial2": "04_trial2_finetune",
-               "trial3": "05_trial3_dense128"}  # fmt: skip
+# The notebook that trains and saves each classifier (the trials' notebooks as digitgan.runs names them).
+NOTEBOOK_OF = {"cnn": "01_cnn_baseline", **dict(zip(config.TRIALS, runs.TRIAL_NOTEBOOKS, strict=True))}
 
 
 def saved_predictions(run, results: dict, x_test: np.ndarray, y_test: np.ndarray) -> dict[str, np.ndarray]:
@@ -89,6 +89,7 @@ def saved_predictions(run, results: dict, x_test: np.ndarray, y_test: np.ndarray
     accuracy recorded beside them (one was retrained without the other) raise :class:`DataFileError`.
     """
     from digitgan import models, transfer, utils
+    from digitgan.training import predict_labels
 
     missing = [k for k in NOTEBOOK_OF if k not in results]
     if missing:
@@ -103,8 +104,6 @@ def saved_predictions(run, results: dict, x_test: np.ndarray, y_test: np.ndarray
         )
         path = run.input(config.weights_file(key))
         utils.load_weights(model, path, f"Run notebooks/{notebook}.ipynb (it trains and saves {config.NAMES[key]}).")
-        from digitgan.training import predict_labels
-
         predictions[key], _ = predict_labels(model, x_test)
         accuracy = float(np.mean(predictions[key] == y_test))
         if abs(accuracy - results[key]["test_accuracy"]) > 1e-6:

@@ -205,10 +205,13 @@ def label_efficiency(summary: dict) -> Finding:
         and summary["trial3"][str(n)]["mean"] > summary["cnn"][str(n)]["mean"]
     ]  # fmt: skip
     if beats:
+        cnn_budget = budgets.get("cnn") or {}
+        fewest = min(cnn_budget, default=None)
+        example = f" ({cnn_budget[fewest]:,} updates at {fewest:,} labels)" if cnn_budget else ""
         sentences.append(
             "The transferred discriminator beats the CNN of the original protocol at "
             + ", ".join(f"{n:,}" for n in beats)
-            + " labels; that CNN trains for a fixed 15 epochs whatever the label count (15 updates at 100 labels), "
+            + f" labels; that CNN trains for a fixed {config.CNN_EPOCHS} epochs whatever the label count{example}, "
             "so part of that gap is training length, not features."
         )
     return Finding(" ".join(sentences))

@@ -351,14 +351,14 @@ def train_gan(
         return gan, history
     clear_frames(frames_dir, after_epoch=start, gif_path=gif_path)
     callbacks = [LossHistory(history), PeriodicCheckpoint(ckpt, history, checkpoint_every, epochs)]
+    noise = fixed_noise(seed=seed)
     if frames_dir is not None:
-        callbacks.append(SampleGrid(frames_dir, fixed_noise(seed=seed)))
+        callbacks.append(SampleGrid(frames_dir, noise))
     if judge is not None:
         callbacks.insert(1, QualityTracker(history, judge, score_every, score_samples, final_epoch=epochs))
     if log_dir is not None:
         from digitgan.live import GanLog
 
-        noise = fixed_noise(seed=seed)
         callbacks.insert(2, GanLog(log_dir, history, noise, batch_keys=("g_loss", "d_loss")))
     gan.fit(
         epoch_batches(x_train, batch_size, start, epochs, seed),

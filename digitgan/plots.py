@@ -196,7 +196,7 @@ def plot_gan_losses(history: dict, ax=None, window: int | None = None, title: st
     """The report's Figure 3: generator and discriminator loss for every batch (faint) and their moving average
     over ``window`` batches (default: one epoch)."""
     ax = ax or plt.gca()
-    window = window or max(1, len(history["g_loss"]) // max(1, len(history.get("epoch_seconds", [])) or 1))
+    window = window or max(1, len(history["g_loss"]) // max(1, len(history.get("epoch_seconds", []))))
     for key, name, colour in (("g_loss", "generator", "tab:blue"), ("d_loss", "discriminator", "tab:orange")):
         ax.plot(history[key], lw=0.4, alpha=0.3, color=colour)
         ax.plot(moving_average(history[key], window), lw=1.6, color=colour, label=f"{name} (mean of {window} batches)")

@@ -61,9 +61,6 @@ def train_judge(
     return judge, float(accuracy)
 
 
-NOISE = ("normal", "uniform")
-
-
 def noise(
     n: int, stream: int, distribution: str = "normal", seed: int = config.SEED, noise_dim: int = config.NOISE_DIM
 ):

@@ -34,13 +34,18 @@ def cpu_info() -> dict:
     }
 
 
+def _cache_key(kind: str) -> str:
+    """The step, the CPU model and the TensorFlow version: another machine or version measures anew."""
+    import tensorflow as tf
+
+    return f"{kind} | {cpu_info()['model']} | TensorFlow {tf.__version__}"
+
+
 def choose_fastest(kind: str, measures: dict[str, Callable[[], float]], cache: Path | None = None) -> str:
     """The name of the fastest of ``measures`` (each returns steps per second) for the step ``kind`` on this
     machine: measured once, then read from the cache (keyed like :func:`choose_jit`)."""
-    import tensorflow as tf
-
     cache = Path(cache or config.SPEED_CHOICES_PATH)
-    key = f"{kind} | {cpu_info()['model']} | TensorFlow {tf.__version__}"
+    key = _cache_key(kind)
     known = utils.load_results(cache).get(key)
     if known is not None:
         return known["choice"]
@@ -63,10 +68,8 @@ def choose_jit(kind: str, measure: Callable[[bool], float], cache: Path | None =
     forced = os.environ.get(XLA_ENV)
     if forced in ("0", "1"):
         return forced == "1"
-    import tensorflow as tf
-
     cache = Path(cache or config.SPEED_CHOICES_PATH)
-    key = f"{kind} | {cpu_info()['model']} | TensorFlow {tf.__version__}"
+    key = _cache_key(kind)
     known = utils.load_results(cache).get(key)
     if known is not None:
         return bool(known["jit_compile"])
