@@ -44,6 +44,7 @@ from digitgan.checkpoint import PeriodicCheckpoint, TrainingCheckpoint, rng_stat
 from digitgan.gan import AdversarialModel
 
 FEATURES = "features"  # the discriminator's last hidden layer, matched by the generator
+MATMUL_DTYPES = ("float32", "bfloat16")  # what the networks' matrix products may compute in
 
 
 @keras.saving.register_keras_serializable(package="digitgan")
@@ -55,12 +56,13 @@ class WeightNormDense(layers.Layer):
     pre-activation has mean 0 and variance 1 on a batch of real data.
     """
 
-    def __init__(self, units, activation=None, train_scale=True, kernel_stddev=0.05, **kwargs):
+    def __init__(self, units, activation=None, train_scale=True, kernel_stddev=0.05, matmul_dtype="float32", **kwargs):
         super().__init__(**kwargs)
         self.units = units
         self.activation = keras.activations.get(activation)
         self.train_scale = train_scale
         self.kernel_stddev = kernel_stddev
+        self.matmul_dtype = checks.choices("matmul_dtype", [matmul_dtype], MATMUL_DTYPES)[0]
 
     def build(self, input_shape):
         self.v = self.add_weight(
@@ -72,8 +74,17 @@ class WeightNormDense(layers.Layer):
         self.b = self.add_weight(shape=(self.units,), initializer="zeros", name="b")
 
     def pre_activation(self, x, normalised_only=False):
-        """``x v / ||v||`` (``normalised_only``) or the full ``x w + b``."""
-        direction = ops.matmul(x, self.v) / ops.sqrt(ops.sum(ops.square(self.v), axis=0) + 1e-12)
+        """``x v / ||v||`` (``normalised_only``) or the full ``x w + b``.
+
+        With ``matmul_dtype="bfloat16"`` only the matrix product runs in bf16: the normalised weights
+        ``v / ||v||`` are computed in float32 and rounded, the product comes back as float32.
+        """
+        norm = ops.sqrt(ops.sum(ops.square(self.v), axis=0) + 1e-12)
+        if self.matmul_dtype == "float32":
+            direction = ops.matmul(x, self.v) / norm
+        else:
+            low = ops.matmul(ops.cast(x, self.matmul_dtype), ops.cast(self.v / norm, self.matmul_dtype))
+            direction = ops.cast(low, "float32")
         return direction if normalised_only else direction * self.g + self.b
 
     def call(self, x):
@@ -86,11 +97,15 @@ class WeightNormDense(layers.Layer):
             "activation": keras.activations.serialize(self.activation),
             "train_scale": self.train_scale,
             "kernel_stddev": self.kernel_stddev,
+            "matmul_dtype": self.matmul_dtype,
         }
 
 
-def build_ssgan_discriminator(num_classes: int = config.NUM_CLASSES, seed: int = config.SEED) -> keras.Model:
-    """The paper's MNIST discriminator: images in [-1, 1] -> 10 class logits (1,541,020 parameters)."""
+def build_ssgan_discriminator(
+    num_classes: int = config.NUM_CLASSES, seed: int = config.SEED, matmul_dtype: str = "float32"
+) -> keras.Model:
+    """The paper's MNIST discriminator: images in [-1, 1] -> 10 class logits (1,541,020 parameters); its matrix
+    products in ``matmul_dtype`` (everything else, noise and statistics included, in float32)."""
     widths = (1000, 500, 250, 250, 250)
     x = inputs = keras.Input(shape=config.IMAGE_SHAPE)
     x = layers.Flatten(name="flatten")(x)
@@ -98,24 +113,31 @@ def build_ssgan_discriminator(num_classes: int = config.NUM_CLASSES, seed: int =
     x = layers.GaussianNoise(0.3, seed=seed, name="noise0")(x)
     for i, width in enumerate(widths, start=1):
         last = i == len(widths)
-        x = WeightNormDense(width, "relu", train_scale=False, kernel_stddev=0.1, name=FEATURES if last else f"h{i}")(x)
+        name = FEATURES if last else f"h{i}"
+        x = WeightNormDense(width, "relu", train_scale=False, kernel_stddev=0.1, matmul_dtype=matmul_dtype, name=name)(
+            x
+        )
         x = layers.GaussianNoise(0.5, seed=seed + i, name=f"noise{i}")(x)
-    logits = WeightNormDense(num_classes, train_scale=True, kernel_stddev=0.1, name="logits")(x)
+    logits = WeightNormDense(
+        num_classes, train_scale=True, kernel_stddev=0.1, matmul_dtype=matmul_dtype, name="logits"
+    )(x)
     return keras.Model(inputs, logits, name="ssgan_discriminator")
 
 
-def build_ssgan_generator(noise_dim: int = config.NOISE_DIM) -> keras.Model:
-    """The paper's MNIST generator: uniform noise (noise_dim,) -> image (28, 28, 1) in [-1, 1]."""
+def build_ssgan_generator(noise_dim: int = config.NOISE_DIM, matmul_dtype: str = "float32") -> keras.Model:
+    """The paper's MNIST generator: uniform noise (noise_dim,) -> image (28, 28, 1) in [-1, 1]; its matrix
+    products in ``matmul_dtype`` (batch normalisation and the output in float32)."""
+    dense = "mixed_bfloat16" if matmul_dtype == "bfloat16" else "float32"  # Dense: bf16 product, float32 weights
     return keras.Sequential(
         [
             keras.Input(shape=(noise_dim,)),
-            layers.Dense(500, use_bias=False),
-            layers.BatchNormalization(scale=False),
+            layers.Dense(500, use_bias=False, dtype=dense),
+            layers.BatchNormalization(scale=False, dtype="float32"),
             layers.Activation("softplus"),
-            layers.Dense(500, use_bias=False),
-            layers.BatchNormalization(scale=False),
+            layers.Dense(500, use_bias=False, dtype=dense),
+            layers.BatchNormalization(scale=False, dtype="float32"),
             layers.Activation("softplus"),
-            WeightNormDense(28 * 28, train_scale=True, kernel_stddev=0.05, name="pixels"),
+            WeightNormDense(28 * 28, train_scale=True, kernel_stddev=0.05, matmul_dtype=matmul_dtype, name="pixels"),
             layers.Activation("sigmoid"),  # the paper's [0, 1] pixels ...
             layers.Rescaling(2.0, offset=-1.0),  # ... mapped to the study's [-1, 1]
             layers.Reshape(config.IMAGE_SHAPE),
@@ -288,19 +310,21 @@ def build_ssgan(
     jit_compile: bool = True,
     fused: bool = True,
     steps_per_execution: int = 1,
+    matmul_dtype: str = "float32",
 ) -> SSGAN:
     """A compiled SSGAN with fresh networks; ``x_init`` (real images) runs the data-dependent init.
 
     ``fused=False`` trains with the step as first committed (:meth:`SSGAN.reference_discriminator_gradients`);
-    ``steps_per_execution`` steps run in one call from Python.
+    ``steps_per_execution`` steps run in one call from Python; ``matmul_dtype="bfloat16"`` runs both
+    networks' matrix products in bf16 (weights, noise, statistics and losses stay float32).
     """
-    discriminator = build_ssgan_discriminator(seed=seed)
+    discriminator = build_ssgan_discriminator(seed=seed, matmul_dtype=matmul_dtype)
     if x_init is not None:
         init_weight_norm(discriminator, x_init)
-    ema = build_ssgan_discriminator(seed=seed)
+    ema = build_ssgan_discriminator(seed=seed, matmul_dtype=matmul_dtype)
     ema.set_weights(discriminator.get_weights())
     model = SSGAN(
-        build_ssgan_generator(noise_dim),
+        build_ssgan_generator(noise_dim, matmul_dtype),
         discriminator,
         ema,
         noise_dim=noise_dim,
@@ -317,20 +341,41 @@ def build_ssgan(
     return model
 
 
-def measure_step(jit_compile: bool, fused: bool = True, steps: int = 20, n_unlabelled: int = 2000) -> float:
-    """Steps per second of the SSGAN's training step as ``train_ssgan`` runs it, on random images."""
+def matmul_dtypes(model: SSGAN) -> set[str]:
+    """The dtypes of every matrix product in the graph of one training step's two gradient passes (what a
+    benchmark asserts, rather than trusting a setting)."""
+    batch = config.BATCH_SIZE
+    images = tf.TensorSpec([batch, *config.IMAGE_SHAPE], tf.float32)
+    d_graph = (
+        tf.function(model.discriminator_gradients)
+        .get_concrete_function(images, tf.TensorSpec([batch], tf.int64), images, images)
+        .graph
+    )
+    g_graph = (
+        tf.function(model.generator_gradients)
+        .get_concrete_function(images, tf.TensorSpec([batch, model.noise_dim], tf.float32))
+        .graph
+    )
+    ops_ = [*d_graph.get_operations(), *g_graph.get_operations()]
+    return {op.get_attr("T").name for op in ops_ if op.type in ("MatMul", "BatchMatMulV2")}
+
+
+def measure_step(
+    jit_compile: bool, fused: bool = True, steps: int = 20, n_unlabelled: int = 2000, matmul_dtype: str = "float32"
+) -> float:
+    """Steps per second of the SSGAN's training step as ``train_ssgan`` runs it, on random images
+    (:func:`digitgan.speed.fit_rate`)."""
+    from digitgan.speed import fit_rate
     from digitgan.utils import set_seed
 
     set_seed(config.SEED, deterministic=not jit_compile)
     rng = np.random.default_rng(0)
     x_unl = rng.uniform(-1, 1, (n_unlabelled, *config.IMAGE_SHAPE)).astype("float32")
     y_lab = np.arange(100) % config.NUM_CLASSES
-    model = build_ssgan(x_unl[:100], jit_compile=jit_compile, fused=fused, steps_per_execution=steps)
-    batches = ssgan_batches(x_unl[:100], y_lab, x_unl, config.BATCH_SIZE, 0, 10).repeat()
-    model.fit(batches, epochs=1, steps_per_epoch=steps, shuffle=False, verbose=0)  # tracing and compiling
-    start = time.perf_counter()
-    model.fit(batches, epochs=1, steps_per_epoch=steps, shuffle=False, verbose=0)
-    return steps / (time.perf_counter() - start)
+    model = build_ssgan(
+        x_unl[:100], jit_compile=jit_compile, fused=fused, steps_per_execution=steps, matmul_dtype=matmul_dtype
+    )
+    return fit_rate(model, ssgan_batches(x_unl[:100], y_lab, x_unl, config.BATCH_SIZE, 0, 10).repeat(), steps)
 
 
 def ssgan_batches(
