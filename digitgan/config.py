@@ -106,7 +106,7 @@ SSGAN_LEARNING_RATE = 0.001
 SSGAN_CHECKPOINT_EVERY = 5
 SSGAN_EMA_DECAY = 0.999  # the averaged discriminator weights used for testing
 # The fused step (one discriminator pass over the stacked batches) computes the reference step's losses and
-# gradients and measured 1.13x and 1.79x its speed in two runs on a 2-core EPYC (benchmarks/results/ssgan_step.json),
+# gradients, 1.13x as fast on a 2-core EPYC (benchmarks/results/ssgan_step.json, epochs timed inside one fit call),
 # but it draws the Gaussian noise differently: the committed results keep the reference step.
 SSGAN_FUSED_STEP = False
 SSGAN_INIT_BATCH = 500  # unlabelled images of the weight-norm initialisation
