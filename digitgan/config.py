@@ -53,6 +53,10 @@ GAN_HISTORY_PATH = CHECKPOINT_DIR / GAN_HISTORY_FILE
 JUDGE_PATH = CHECKPOINT_DIR / JUDGE_FILE
 SSGAN_CHECKPOINT_DIR = CHECKPOINT_DIR / SSGAN_STATE_NAME
 LABEL_EFFICIENCY_CACHE = CHECKPOINT_DIR / LABEL_EFFICIENCY_FILE
+# The longer DCGAN run (09_longer_gan.ipynb): its exported discriminators and scores (committed) and its
+# training state (git-ignored).
+LONGER_GAN_DIR = CHECKPOINT_DIR / "longer_gan"
+LONGER_GAN_STATE_DIR = CHECKPOINT_DIR / "dcgan_longer"
 
 
 def weights_file(name: str) -> str:
@@ -110,6 +114,7 @@ SSGAN_EMA_DECAY = 0.999  # the averaged discriminator weights used for testing
 # but it draws the Gaussian noise differently: the committed results keep the reference step.
 SSGAN_FUSED_STEP = False
 SSGAN_INIT_BATCH = 500  # unlabelled images of the weight-norm initialisation
+LONGER_GAN_STAGES = (25, 50, 100, 150, 200)  # GAN epochs at which 09 exports and evaluates the discriminator
 LABEL_COUNTS = (100, 1000, 10_000)
 LABEL_SEEDS = (42, 43, 44)
 

@@ -277,6 +277,15 @@ def gan_checkpoint(gan: DCGAN, directory: Path, max_to_keep: int = 3, settings: 
     )
 
 
+def saved_history(checkpoint_dir: Path) -> dict:
+    """The loss history saved with the latest checkpoint in ``checkpoint_dir`` (without restoring any weights)."""
+    checkpoint_dir = Path(checkpoint_dir)
+    saved = sorted(checkpoint_dir.glob("history-*.json"))
+    if not saved:
+        raise DataFileError(f"{checkpoint_dir} holds no training history: train the DCGAN there first.")
+    return read_json_object(saved[-1], "the DCGAN's training history", f"Delete {checkpoint_dir} to train again.")
+
+
 def empty_history() -> dict:
     return {"g_loss": [], "d_loss": [], "epoch_seconds": [], "scores": {}}
 

@@ -1,0 +1,129 @@
+"""The report's questions 1 and 4: with more GAN training, does the transferred discriminator reach the CNN, and do
+the GAN's losses settle? (``09_longer_gan.ipynb``)
+
+The DCGAN is trained with the study's recipe (02's: the seed-42 10k subset, Adam 1e-4, batch 100, seed 42) in
+stages up to ``config.LONGER_GAN_STAGES`` epochs, one resumable training state for the whole run: each stage
+continues where the previous one stopped, and at its end the discriminator is exported
+(``discriminator_<epochs>.weights.h5``, under 1 MB: committed) and the generator's 10,000 samples are scored by
+the judge (classifier score, Fréchet distance to the 10,000 test images, as in 02). Each exported discriminator
+then gets trial 3's classifier (Dense(128) head, 7 frozen + 8 fine-tuned epochs, SGD 0.01: the original's
+protocol, no choice made on any data) with 3 training seeds, on the 10k subset and on 1,000 labels (balanced,
+drawn by the seed), scored on the 10,000 test images; the CNN gets the same seeds and data as the reference.
+
+Every result is cached (``longer_gan_runs.json`` beside the exported weights) as soon as it exists, so an
+interrupted run resumes and a rerun reuses what is there.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from digitgan import checks, config, gan, quality, training, transfer, utils
+from digitgan.models import build_cnn
+
+RUNS_FILE = "longer_gan_runs.json"
+
+
+def discriminator_path(folder: Path, epochs: int) -> Path:
+    return Path(folder) / f"discriminator_{epochs:03d}.weights.h5"
+
+
+def train_stages(
+    x_train: np.ndarray,
+    stages=config.LONGER_GAN_STAGES,
+    folder: Path = config.LONGER_GAN_DIR,
+    state_dir: Path = config.LONGER_GAN_STATE_DIR,
+    judge=None,
+    reference: np.ndarray | None = None,
+    n_samples: int = config.GAN_EVAL_SAMPLES,
+    seed: int = config.SEED,
+    sample_seed: int = 0,
+    verbose: int = 0,
+) -> tuple[dict, dict]:
+    """Train the DCGAN stage by stage (resuming), export each stage's discriminator and score its generator.
+
+    Returns ``(scores, history)``: ``scores[epochs]`` holds the classifier score, Fréchet distance (given
+    ``reference``), class fractions and the seconds the stage took; ``history`` is the run's per-batch loss
+    history up to the last stage. Stages already exported and scored are reused; the training state lives in
+    ``state_dir`` (git-ignored).
+    """
+    stages = sorted(checks.integer("stages entry", s, 1) for s in stages)
+    if not stages or len(set(stages)) != len(stages):
+        raise ValueError(f"stages must be distinct epoch counts, got {stages}")
+    if judge is None:
+        raise ValueError("judge is needed to score each stage: quality.train_judge(...) (02 trains and caches it)")
+    folder = Path(folder)
+    cache = folder / RUNS_FILE
+    known = utils.load_results(cache) if cache.exists() else {}
+    history = None
+    for epochs in stages:
+        key = f"stage/{epochs}"
+        if key in known and discriminator_path(folder, epochs).is_file():
+            continue
+        model, history = gan.train_gan(
+            x_train, epochs=epochs, checkpoint_dir=state_dir, seed=seed, verbose=verbose, jit_compile="auto"
+        )
+        utils.save_weights(model.discriminator, discriminator_path(folder, epochs))
+        images = quality.generate(model.generator, n_samples, seed=sample_seed)  # 02 scores seed 0's samples
+        scores = quality.judge_scores(judge, images, reference)
+        scores["seconds"] = float(sum(history["epoch_seconds"]))
+        known[key] = utils.save_results(key, scores, cache)
+        print(
+            f"{epochs:4d} epochs: classifier score {scores['classifier_score']:.2f}"
+            + (f", Fréchet distance {scores['frechet_distance']:.1f}" if "frechet_distance" in scores else ""),
+            flush=True,
+        )
+    if history is None:  # every stage reused: the loss history comes from the training state, if it is here
+        history = gan.saved_history(state_dir)
+    return {int(k.split("/")[1]): v for k, v in known.items() if k.startswith("stage/")}, history
+
+
+def _classifier_data(n_labels: int, seed: int, source=None) -> dict:
+    """The 10k subset (``n_labels`` = 10,000, whatever the seed) or a balanced subset drawn by the seed."""
+    from digitgan.data import load_label_efficiency_data
+
+    d = load_label_efficiency_data(n_labels, seed, source)
+    d.pop("x_unlabelled")
+    return d
+
+
+def evaluate_stages(
+    stages=config.LONGER_GAN_STAGES,
+    seeds=config.LABEL_SEEDS,
+    label_counts=(config.SUBSET_SIZE, 1_000),
+    folder: Path = config.LONGER_GAN_DIR,
+    source=None,
+) -> list[dict]:
+    """Trial 3 on every stage's discriminator and the CNN, for every label count and seed; one record per run
+    (cached). Records: ``model`` ("trial3" or "cnn"), ``gan_epochs`` (None for the CNN), ``n_labels``, ``seed``,
+    ``test_accuracy``, ``seconds``."""
+    folder = Path(folder)
+    cache = folder / RUNS_FILE
+    known = utils.load_results(cache) if cache.exists() else {}
+    head, frozen = config.TRIALS["trial3"]
+    records = []
+    for n_labels in label_counts:
+        for seed in seeds:
+            data = None
+            for model_name, epochs in [("cnn", None), *(("trial3", e) for e in stages)]:
+                key = f"{model_name}/{epochs}/{n_labels}/{seed}"
+                if key not in known:
+                    data = data or _classifier_data(n_labels, seed, source)
+                    utils.set_seed(seed)
+                    if model_name == "cnn":
+                        model = build_cnn()
+                        _, seconds = training.train_classifier(model, data, verbose=0, validate=False)
+                    else:
+                        disc = gan.load_discriminator(discriminator_path(folder, epochs))
+                        model = transfer.discriminator_to_classifier(disc, head=head, freeze=True)
+                        seconds = transfer.train_schedule(model, data, frozen, verbose=0, validate=False)["seconds"]
+                    y_pred, _ = training.predict_labels(model, data["x_test"])
+                    result = {"test_accuracy": float(np.mean(y_pred == data["y_test"])), "seconds": seconds}
+                    known[key] = utils.save_results(key, result, cache)
+                    print(f"{model_name} {epochs} {n_labels} {seed}: {result['test_accuracy']:.4f}", flush=True)
+                records.append(
+                    {"model": model_name, "gan_epochs": epochs, "n_labels": n_labels, "seed": seed, **known[key]}
+                )
+    return records
