@@ -19,6 +19,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 
 from digitgan import checks, config, gan, quality, training, transfer, utils
 from digitgan.models import build_cnn
@@ -127,3 +128,62 @@ def evaluate_stages(
                     {"model": model_name, "gan_epochs": epochs, "n_labels": n_labels, "seed": seed, **known[key]}
                 )
     return records
+
+
+def summary_table(records: list[dict]) -> pd.DataFrame:
+    """Test accuracy per model, GAN epochs (missing for the CNN) and label count: mean, std (ddof 1; missing for a
+    single run) and the number of runs."""
+    frame = pd.DataFrame(records)
+    frame["gan_epochs"] = frame["gan_epochs"].astype("Int64")
+    grouped = frame.groupby(["model", "gan_epochs", "n_labels"], dropna=False)["test_accuracy"]
+    return grouped.agg(
+        mean="mean", std=lambda s: float(np.std(s, ddof=1)) if len(s) > 1 else float("nan"), runs="count"
+    ).reset_index()
+
+
+def epoch_losses(history: dict) -> pd.DataFrame:
+    """The mean generator and discriminator loss of every epoch (rows: epochs 1..N)."""
+    epochs = len(history["epoch_seconds"])
+    per_epoch = len(history["g_loss"]) // epochs
+    return pd.DataFrame(
+        {key: np.asarray(history[key][: epochs * per_epoch]).reshape(epochs, per_epoch).mean(1) for key in
+         ("g_loss", "d_loss")}, index=pd.RangeIndex(1, epochs + 1, name="epoch"),
+    )  # fmt: skip
+
+
+def to_results(scores: dict, records: list[dict], history: dict) -> dict:
+    """What results.json records under ``future_work`` -> ``longer_gan``: per GAN epoch count the judge's scores
+    and trial 3's test accuracy per label count (mean, std, runs, every seed's), the CNN's, every run, and the
+    per-epoch mean losses."""
+    table = summary_table(records)
+
+    def cells(part: pd.DataFrame) -> dict:
+        out = {}
+        for _, row in part.iterrows():
+            epochs = None if pd.isna(row["gan_epochs"]) else int(row["gan_epochs"])
+            same = (row["model"], epochs, row["n_labels"])
+            seeds = [r for r in records if (r["model"], r["gan_epochs"], r["n_labels"]) == same]
+            out[str(int(row["n_labels"]))] = {
+                "mean": float(row["mean"]), "std": None if pd.isna(row["std"]) else float(row["std"]),
+                "runs": int(row["runs"]), "by_seed": {str(r["seed"]): r["test_accuracy"] for r in seeds},
+            }  # fmt: skip
+        return out
+
+    stages = {}
+    for epochs, score in sorted(scores.items()):
+        part = table[(table["model"] == "trial3") & (table["gan_epochs"] == epochs)]
+        stages[str(epochs)] = {
+            "classifier_score": score["classifier_score"],
+            "frechet_distance": score.get("frechet_distance"),
+            "class_fractions": score["class_fractions"],
+            "mode_collapse": score["mode_collapse"],
+            "trial3": cells(part),
+        }
+    losses = epoch_losses(history)
+    return {
+        "stages": stages,
+        "cnn": cells(table[table["model"] == "cnn"]),
+        "runs": records,
+        "epoch_losses": {key: [round(float(v), 5) for v in losses[key]] for key in losses},
+        "seconds_gan": float(sum(history["epoch_seconds"])),
+    }

@@ -172,8 +172,8 @@ class Run:
             return own
         return study
 
-    def save_results(self, key: str, metrics: dict) -> dict:
-        return utils.save_results(key, metrics, self.results_path)
+    def save_results(self, key: str, metrics: dict, section: str | None = None) -> dict:
+        return utils.save_results(key, metrics, self.results_path, section)
 
     def results(self) -> dict:
         """What this run saved so far."""

@@ -202,8 +202,9 @@ def load_results(path: Path | None = None) -> dict:
     return read_json_object(path, "a results file", _results_fix(path))
 
 
-def save_results(key: str, metrics: dict, path: Path | None = None) -> dict:
-    """Set ``results[key] = metrics`` in a results file, leaving other keys untouched.
+def save_results(key: str, metrics: dict, path: Path | None = None, section: str | None = None) -> dict:
+    """Set ``results[key] = metrics`` in a results file, leaving other keys untouched; with ``section``,
+    ``results[section][key] = metrics``, leaving the section's other entries (``"future_work"``: 09-11).
 
     Safe against concurrent writers (an inter-process file lock around read-modify-write) and against
     kills (atomic replace). A corrupt file is an error, never silently replaced.
@@ -213,7 +214,10 @@ def save_results(key: str, metrics: dict, path: Path | None = None) -> dict:
     entry = _jsonable(metrics)
     with results_lock(path):
         results = load_results(path)
-        results[key] = entry
+        target = results if section is None else results.setdefault(section, {})
+        if not isinstance(target, dict):
+            raise DataFileError(f"{path}: {section!r} holds a {type(target).__name__}, not a section of results")
+        target[key] = entry
         atomic_write_text(path, dumps(results, indent=2, sort_keys=True) + "\n")
     return entry
 

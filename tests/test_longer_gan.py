@@ -45,3 +45,22 @@ def test_every_stage_and_the_cnn_get_each_seed_and_label_count(x_small, judge, t
     }  # fmt: skip
     assert all(0 <= r["test_accuracy"] <= 1 and r["n_labels"] == 20 for r in records)
     assert longer_gan.evaluate_stages((1,), (42, 43), (20,), folder, source=mnist_dir) == records  # cached
+
+
+def test_results_hold_every_stage_with_scores_and_seeds():
+    records = [
+        {"model": "cnn", "gan_epochs": None, "n_labels": 1000, "seed": s, "test_accuracy": 0.80 + s / 1000}
+        for s in (1, 2, 3)
+    ] + [
+        {"model": "trial3", "gan_epochs": e, "n_labels": 1000, "seed": s, "test_accuracy": 0.85 + e / 1000}
+        for e in (25, 50) for s in (1, 2, 3)
+    ]  # fmt: skip
+    scores = {e: {"classifier_score": 4.0 + e / 100, "frechet_distance": 100.0 - e, "class_fractions": [0.1] * 10,
+                  "mode_collapse": False} for e in (25, 50)}  # fmt: skip
+    history = {"g_loss": [1.0, 3.0, 2.0, 2.0], "d_loss": [1.0, 1.0, 0.5, 0.5], "epoch_seconds": [1.0, 1.0]}
+    out = longer_gan.to_results(scores, records, history)
+    assert sorted(out["stages"]) == ["25", "50"] and out["stages"]["50"]["frechet_distance"] == 50.0
+    cell = out["stages"]["25"]["trial3"]["1000"]
+    assert cell["runs"] == 3 and cell["mean"] == pytest.approx(0.875) and cell["std"] == 0.0
+    assert out["cnn"]["1000"]["by_seed"] == {"1": 0.801, "2": 0.802, "3": 0.803}
+    assert out["epoch_losses"] == {"g_loss": [2.0, 2.0], "d_loss": [1.0, 0.5]}

@@ -52,3 +52,19 @@ def test_summarize_reports_test_accuracy():
     history = {"accuracy": [0.5, 0.8], "val_accuracy": [0.4, 0.7]}
     m = training.summarize(history, np.array([1, 2, 3, 4]), np.array([1, 2, 0, 4]), 100, 1.234)
     assert m["train_accuracy"] == 0.8 and m["test_accuracy"] == 0.75 and m["epochs"] == 2 and m["seconds"] == 1.2
+
+
+def test_results_sections_keep_their_other_entries(tmp_path):
+    from digitgan import utils
+
+    path = tmp_path / "results.json"
+    utils.save_results("cnn", {"test_accuracy": 0.9}, path)
+    utils.save_results("longer_gan", {"a": 1}, path, section="future_work")
+    utils.save_results("protocols", {"b": 2}, path, section="future_work")
+    utils.save_results("longer_gan", {"a": 3}, path, section="future_work")
+    assert utils.load_results(path) == {"cnn": {"test_accuracy": 0.9},
+                                        "future_work": {"longer_gan": {"a": 3}, "protocols": {"b": 2}}}  # fmt: skip
+    utils.save_results("seeds", [42, 43], path)
+    with pytest.raises(utils.DataFileError, match="'seeds' holds a list, not a section"):
+        utils.save_results("x", {}, path, section="seeds")
+    assert utils.load_results(path)["seeds"] == [42, 43]
