@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 
 export DIGITGAN_MNIST ?= $(if $(wildcard ../shared/mnist),$(abspath ../shared/mnist),)
 
-.PHONY: setup lock reproduce extensions report tensorboard test lint benchmark clean
+.PHONY: setup lock reproduce extensions future report tensorboard test lint benchmark clean
 
 # The environment is installed from requirements.lock (every package pinned; `make lock` refreshes it from the
 # ranges in requirements.txt and requirements-dev.txt).
@@ -37,6 +37,9 @@ reproduce: $(STAMP)
 
 extensions: $(STAMP)
 	$(BIN)/python -m digitgan.run_notebooks --extensions
+
+future: $(STAMP)
+	$(BIN)/python -m digitgan.run_notebooks --future
 
 test: $(STAMP)
 	$(BIN)/ruff check .

@@ -217,6 +217,57 @@ def label_efficiency(summary: dict) -> Finding:
     return Finding(" ".join(sentences))
 
 
+def _cell(c: dict) -> str:
+    spread = f" ± {c['std']:.4f} (n = {c['runs']})" if c["runs"] > 1 else " (one run)"
+    return f"{_acc(c['mean'])}{spread}"
+
+
+def _clear(a: dict, b: dict) -> bool:
+    """Whether ``a`` leads ``b`` by more than both seed spreads (never on single runs)."""
+    return a["runs"] > 1 and b["runs"] > 1 and a["mean"] - a["std"] > b["mean"] + b["std"]
+
+
+def longer_gan(results: dict) -> Finding:
+    """Questions 1 and 4 of the report, answered from 09's numbers."""
+    stages = {int(e): v for e, v in results["stages"].items()}
+    first, last = min(stages), max(stages)
+    sentences = []
+    for n in sorted({int(n) for v in stages.values() for n in v["trial3"]}, reverse=True):
+        cnn = results["cnn"][str(n)]
+        cells = {e: v["trial3"][str(n)] for e, v in stages.items()}
+        best = max(cells, key=lambda e: cells[e]["mean"])
+        if _clear(cnn, cells[best]):
+            verdict = "stays below the CNN by more than the seed spread at every stage: **no**, it does not reach it"
+        elif _clear(cells[best], cnn):
+            verdict = "beats the CNN by more than the seed spread"
+        else:
+            verdict = "is not reliably different from the CNN (the error bars overlap)"
+        trend = cells[last]["mean"] - cells[first]["mean"]
+        sentences.append(
+            f"With {n:,} labelled images, trial 3 goes from {_cell(cells[first])} on the {first}-epoch discriminator "
+            f"to {_cell(cells[last])} on the {last}-epoch one ({trend:+.4f}); its best, {_cell(cells[best])} at {best} "
+            f"epochs, {verdict} ({_cell(cnn)})."
+        )
+    losses = results["epoch_losses"]
+    g, d = np.asarray(losses["g_loss"]), np.asarray(losses["d_loss"])
+    window = min(25, len(g) // 2) or 1
+    early, late = slice(0, window), slice(len(g) - window, len(g))
+    sentences.append(
+        f"The losses over {len(g)} epochs: the generator's mean per epoch goes from {g[early].mean():.3f} "
+        f"(± {g[early].std():.3f} between epochs) in the first {window} epochs to {g[late].mean():.3f} "
+        f"(± {g[late].std():.3f}) in the last {window}; the discriminator's from {d[early].mean():.3f} (± "
+        f"{d[early].std():.3f}) to {d[late].mean():.3f} (± {d[late].std():.3f}). "
+        + ("They settle: the late epochs vary less than the early ones." if g[late].std() < g[early].std()
+           and d[late].std() < d[early].std() else "They do not settle: the late epochs vary as much or more.")
+    )  # fmt: skip
+    sentences.append(
+        f"Sample quality: classifier score {stages[first]['classifier_score']:.2f} at {first} epochs, "
+        f"{stages[last]['classifier_score']:.2f} at {last}; Fréchet distance {stages[first]['frechet_distance']:.1f} "
+        f"and {stages[last]['frechet_distance']:.1f}."
+    )
+    return Finding(" ".join(sentences))
+
+
 def mean_std(values) -> str:
     """``mean ± std (n = k)``, or the one value and "(one run)"."""
     values = np.asarray(values, dtype=float)

@@ -187,3 +187,21 @@ def to_results(scores: dict, records: list[dict], history: dict) -> dict:
         "epoch_losses": {key: [round(float(v), 5) for v in losses[key]] for key in losses},
         "seconds_gan": float(sum(history["epoch_seconds"])),
     }
+
+
+def stage_table(scores: dict) -> pd.DataFrame:
+    """One row per stage: the judge's classifier score, the Fréchet distance, the rarest and commonest digit's share
+    of the samples, and the training minutes up to it."""
+    return pd.DataFrame(
+        [
+            {
+                "GAN epochs": epochs,
+                "classifier score": round(s["classifier_score"], 3),
+                "Fréchet distance": round(s.get("frechet_distance", float("nan")), 1),
+                "rarest digit": min(s["class_fractions"]),
+                "commonest digit": max(s["class_fractions"]),
+                "training minutes": round(s["seconds"] / 60, 1),
+            }
+            for epochs, s in sorted(scores.items())
+        ]
+    ).set_index("GAN epochs")

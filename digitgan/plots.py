@@ -299,3 +299,32 @@ def plot_label_efficiency(table: pd.DataFrame, ax=None, labels: dict | None = No
     ax.grid(alpha=0.3, which="both")
     ax.legend(loc="lower right")
     return ax
+
+
+def plot_longer_gan(table: pd.DataFrame, n_labels: int, ax=None, title: str = ""):
+    """Trial 3's test accuracy (mean ± std over seeds) against the DCGAN's training epochs, with the CNN trained on
+    the same images as a reference line and band (mean ± std)."""
+    ax = ax or plt.gca()
+    trial3 = table[(table["model"] == "trial3") & (table["n_labels"] == n_labels)].sort_values("gan_epochs")
+    cnn = table[(table["model"] == "cnn") & (table["n_labels"] == n_labels)].iloc[0]
+    runs = int(trial3["runs"].min())
+    ax.errorbar(trial3["gan_epochs"].astype(int), trial3["mean"], yerr=trial3["std"].fillna(0), marker="o", capsize=4,
+                label=f"trial 3 on the DCGAN's discriminator (n = {runs})")  # fmt: skip
+    cnn_std = 0.0 if pd.isna(cnn["std"]) else cnn["std"]
+    label = f"CNN, same images: {cnn['mean']:.4f} (n = {int(cnn['runs'])})"
+    ax.axhline(cnn["mean"], color="gray", ls="--", label=label)
+    ax.axhspan(cnn["mean"] - cnn_std, cnn["mean"] + cnn_std, color="gray", alpha=0.15)
+    ax.set(xlabel="DCGAN training epochs", ylabel="test accuracy (10,000 images)", title=title)
+    ax.set_xticks(trial3["gan_epochs"].astype(int))
+    ax.grid(alpha=0.3)
+    ax.legend(loc="lower right")
+    return ax
+
+
+def longer_gan_figure(table: pd.DataFrame, label_counts):
+    """One :func:`plot_longer_gan` panel per label count, side by side; returns the figure."""
+    fig, axes = plt.subplots(1, len(label_counts), figsize=(6 * len(label_counts), 4), squeeze=False)
+    for ax, n in zip(axes[0], label_counts, strict=True):
+        plot_longer_gan(table, n, ax, title=f"{n:,} labelled images")
+    fig.tight_layout()
+    return fig

@@ -35,6 +35,9 @@ EXTENSIONS = [
     "07_semi_supervised_gan.ipynb",
     "08_label_efficiency.ipynb",
 ]
+FUTURE = [  # the report's future-work questions
+    "09_longer_gan.ipynb",
+]
 
 
 class Stopped(KeyboardInterrupt):
@@ -127,6 +130,7 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("only", nargs="*", help="notebook numbers or names (default: 01-06)")
     parser.add_argument("--extensions", action="store_true", help="run the extension notebooks (07-08)")
+    parser.add_argument("--future", action="store_true", help="run the future-work notebooks (09-)")
     parser.add_argument(
         "--retrain-gan",
         action="store_true",
@@ -137,9 +141,9 @@ def main(argv=None) -> int:
     # papermill logs every cell's output at INFO: the console then shows the training as it runs
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     logging.getLogger("traitlets").setLevel(logging.ERROR)
-    names = EXTENSIONS if args.extensions else STUDY
+    names = EXTENSIONS if args.extensions else FUTURE if args.future else STUDY
     if args.only:
-        names = [n for n in STUDY + EXTENSIONS if any(n.startswith(o) or n == o for o in args.only)]
+        names = [n for n in STUDY + EXTENSIONS + FUTURE if any(n.startswith(o) or n == o for o in args.only)]
     if "02_dcgan.ipynb" in names:
         if config.GENERATOR_PATH.is_file() and not args.retrain_gan:
             print(

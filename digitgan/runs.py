@@ -95,6 +95,14 @@ FULL_SIZE = {
         "SSGAN_EPOCHS": {100: 22, 1000: 6, 10_000: 6},
         "N_UNLABELLED": config.N_TRAIN_FULL,
     },
+    "09_longer_gan": {
+        "STAGES": list(config.LONGER_GAN_STAGES),
+        "SEEDS": list(config.LABEL_SEEDS),
+        "LABEL_COUNTS": [config.SUBSET_SIZE, 1_000],
+        "SUBSET_SIZE": config.SUBSET_SIZE,
+        "N_EVAL_SAMPLES": config.GAN_EVAL_SAMPLES,
+        "SEED": config.SEED,
+    },
 }
 # Parameters that change what a run does, not what it finds (they never make a run a scratch run).
 ACTION_FLAGS = {"02_dcgan": ("RETRAIN",), "07_semi_supervised_gan": ("RETRAIN",)}
