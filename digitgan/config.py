@@ -57,6 +57,7 @@ LABEL_EFFICIENCY_CACHE = CHECKPOINT_DIR / LABEL_EFFICIENCY_FILE
 # training state (git-ignored).
 LONGER_GAN_DIR = CHECKPOINT_DIR / "longer_gan"
 LONGER_GAN_STATE_DIR = CHECKPOINT_DIR / "dcgan_longer"
+PROTOCOLS_DIR = CHECKPOINT_DIR / "protocols"  # 10_data_and_optimizers.ipynb's run cache
 
 
 def weights_file(name: str) -> str:
@@ -114,7 +115,11 @@ SSGAN_EMA_DECAY = 0.999  # the averaged discriminator weights used for testing
 # but it draws the Gaussian noise differently: the committed results keep the reference step.
 SSGAN_FUSED_STEP = False
 SSGAN_INIT_BATCH = 500  # unlabelled images of the weight-norm initialisation
-LONGER_GAN_STAGES = (25, 50, 100, 150, 200)  # GAN epochs at which 09 exports and evaluates the discriminator
+LONGER_GAN_STAGES = (25, 50, 100, 150, 200)
+PROTOCOL_VAL = 5_000  # 10's validation split: training images outside the 10k subset
+MODERN_EPOCHS = (
+    30  # the modern protocol's most epochs  # GAN epochs at which 09 exports and evaluates the discriminator
+)
 LABEL_COUNTS = (100, 1000, 10_000)
 LABEL_SEEDS = (42, 43, 44)
 

@@ -1,0 +1,222 @@
+"""The report's question 2: what do more training images, other optimisers and learning rates, and a modern
+training protocol do for the CNN and the transferred discriminator (trial 3)? (``10_data_and_optimizers.ipynb``)
+
+Every choice is made on a validation split of labelled training images, never on the test set:
+
+- data: the study's 10k subset, or all 60,000 training images but the validation split; the validation split
+  (``config.PROTOCOL_VAL`` images) is drawn once (seed 42) from the training images outside the 10k subset, so
+  both data sizes are checked on the same images;
+- optimisers: SGD (the original's), SGD with momentum 0.9, Adam, each with a cosine-decayed learning rate over
+  the run; the learning rate is chosen among ``LEARNING_RATES[optimizer]`` on the validation split (seed 42,
+  10k images; the choice is reused at 60k, where a grid would cost 5x more), the epoch kept is the one with the
+  best validation accuracy (at most ``config.TRANSFER_EPOCHS``, the original's);
+- trial 3 keeps its schedule's proportion (the first 7 of 15 epochs frozen, each phase with its own cosine);
+- the modern protocol: small random shifts, rotations and zooms (Keras preprocessing layers, training only) and
+  Adam with a cosine schedule for ``config.MODERN_EPOCHS`` epochs, learning rate chosen on the validation split.
+
+Each run is cached (``protocol_runs.json``) as soon as it finishes; the test set is read once per final model.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from pathlib import Path
+
+import keras
+import numpy as np
+import pandas as pd
+
+from digitgan import checks, config, gan, training, transfer, utils
+from digitgan.data import load_mnist, one_hot, scale_images, subset_indices
+from digitgan.models import build_cnn
+
+MODELS = ("cnn", "trial3")
+OPTIMIZERS = ("sgd", "momentum", "adam")
+LEARNING_RATES = {"sgd": (0.01, 0.03, 0.1), "momentum": (0.003, 0.01, 0.03), "adam": (3e-4, 1e-3, 3e-3)}
+RUNS_FILE = "protocol_runs.json"
+
+
+def load_data(n_train: int, n_val: int = config.PROTOCOL_VAL, source=None) -> dict:
+    """``n_train`` = 10,000: the study's subset; 60,000: every training image outside the validation split. The
+    validation split is the same for both: ``n_val`` images outside the subset, drawn by ``RandomState(43)``."""
+    (x_all, y_all), (x_test, y_test) = load_mnist(source)
+    subset = subset_indices(len(x_all), config.SUBSET_SIZE, config.SEED)
+    rest = np.setdiff1d(np.arange(len(x_all)), subset)
+    val = np.sort(np.random.RandomState(config.SEED + 1).choice(rest, n_val, replace=False))
+    if n_train == config.SUBSET_SIZE:
+        train = subset
+    elif n_train == config.N_TRAIN_FULL:
+        train = np.setdiff1d(np.arange(len(x_all)), val)
+    else:
+        train = subset[: checks.integer("n_train", n_train, 1, config.SUBSET_SIZE)]  # small runs: a prefix
+    return {
+        "x_train": scale_images(x_all[train]), "y_train": y_all[train].astype(np.int64),
+        "x_val": scale_images(x_all[val]), "y_val": y_all[val].astype(np.int64),
+        "x_test": scale_images(x_test), "y_test": y_test.astype(np.int64),
+    }  # fmt: skip
+
+
+def augmentation(seed: int) -> keras.Sequential:
+    """Small random shifts (up to 10% = 2.8 pixels), rotations (up to 10 degrees) and zooms (up to 10%), active
+    in training only; images keep the study's [-1, 1] range (the fill is the background, -1)."""
+    fill = {"fill_mode": "constant", "fill_value": -1.0, "seed": seed}
+    return keras.Sequential(
+        [
+            keras.layers.RandomTranslation(0.1, 0.1, **fill),
+            keras.layers.RandomRotation(10 / 360, **fill),
+            keras.layers.RandomZoom(0.1, **fill),
+        ],
+        name="augmentation",
+    )
+
+
+def _optimizer(name: str, learning_rate: float, decay_steps: int):
+    schedule = keras.optimizers.schedules.CosineDecay(learning_rate, decay_steps=max(1, decay_steps))
+    if name == "sgd":
+        return keras.optimizers.SGD(schedule)
+    if name == "momentum":
+        return keras.optimizers.SGD(schedule, momentum=0.9)
+    return keras.optimizers.Adam(schedule)
+
+
+def _model(name: str, augment: bool, seed: int) -> keras.Model:
+    if name == "cnn":
+        core = build_cnn()
+    else:
+        head, _ = config.TRIALS["trial3"]
+        core = transfer.discriminator_to_classifier(
+            gan.load_discriminator(config.DISCRIMINATOR_PATH), head, freeze=True
+        )
+    if not augment:
+        return core
+    inputs = keras.Input(config.IMAGE_SHAPE)
+    return keras.Model(inputs, core(augmentation(seed)(inputs)), name=f"{core.name}_augmented")
+
+
+def train_run(model_name: str, data: dict, optimizer: str, learning_rate: float, epochs: int, seed: int,
+              augment: bool = False, test: bool = True) -> dict:  # fmt: skip
+    """One run: at most ``epochs`` epochs, the epoch with the best validation accuracy kept; with ``test``, that
+    model's test accuracy (its one reading of the test set)."""
+    checks.choice("model", model_name, MODELS)
+    checks.choice("optimizer", optimizer, OPTIMIZERS)
+    utils.set_seed(seed)
+    model = _model(model_name, augment, seed)
+    steps = -(-len(data["x_train"]) // config.BATCH_SIZE)
+    head, frozen = config.TRIALS["trial3"]
+    frozen_epochs = round(frozen * epochs / config.TRANSFER_EPOCHS) if model_name == "trial3" else 0
+    phases = [(False, frozen_epochs), (True, epochs)] if frozen_epochs else [(True, epochs)]
+    best, start, history = training.BestWeights(), 0, {}
+    began = time.perf_counter()
+    for unfrozen, end in phases:
+        if model_name == "trial3":
+            transfer.set_transferred_trainable(model, unfrozen)
+        model.compile(optimizer=_optimizer(optimizer, learning_rate, (end - start) * steps),
+                      loss="categorical_crossentropy", metrics=["accuracy"])  # fmt: skip
+        part = model.fit(
+            data["x_train"], one_hot(data["y_train"]), batch_size=config.BATCH_SIZE, epochs=end, initial_epoch=start,
+            validation_data=(data["x_val"], one_hot(data["y_val"])), callbacks=[best], verbose=0,
+        ).history  # fmt: skip
+        for key, values in part.items():
+            history.setdefault(key, []).extend(values)
+        start = end
+    seconds = time.perf_counter() - began
+    best.restore(model)
+    out = {"val_accuracy": best.best, "kept_epoch": best.epoch, "seconds": seconds,
+           "val_curve": [round(float(v), 5) for v in history["val_accuracy"]]}  # fmt: skip
+    if test:
+        y_pred, _ = training.predict_labels(model, data["x_test"])
+        out["test_accuracy"] = float(np.mean(y_pred == data["y_test"]))
+    return out
+
+
+def _key(model_name, n_train, optimizer, learning_rate, epochs, seed, augment, test) -> str:
+    settings = utils.dumps(
+        [model_name, n_train, optimizer, learning_rate, epochs, seed, augment, test, config.PROTOCOL_VAL]
+    )
+    return f"{model_name}/{n_train}/{optimizer}/{seed}/" + hashlib.sha256(settings.encode()).hexdigest()[:8]
+
+
+class Study:
+    """Cached runs of one data size (``folder / protocol_runs.json``)."""
+
+    def __init__(self, n_train: int, folder: Path, source=None):
+        self.n_train, self.cache = n_train, Path(folder) / RUNS_FILE
+        self.known = utils.load_results(self.cache) if self.cache.exists() else {}
+        self.source, self._data = source, None
+
+    @property
+    def data(self) -> dict:
+        if self._data is None:
+            self._data = load_data(self.n_train, source=self.source)
+        return self._data
+
+    def run(self, model_name, optimizer, learning_rate, epochs, seed, augment=False, test=True) -> dict:
+        key = _key(model_name, self.n_train, optimizer, learning_rate, epochs, seed, augment, test)
+        if key not in self.known:
+            result = train_run(model_name, self.data, optimizer, learning_rate, epochs, seed, augment, test)
+            result.update(model=model_name, n_train=self.n_train, optimizer=optimizer, learning_rate=learning_rate,
+                          epochs=epochs, seed=seed, augment=augment)  # fmt: skip
+            self.known[key] = utils.save_results(key, result, self.cache)
+            score = f"test {result['test_accuracy']:.4f}, " if test else ""
+            how = f"{model_name} {self.n_train} {optimizer} lr {learning_rate:g} seed {seed}" + " augmented" * augment
+            print(f"{how}: {score}validation {result['val_accuracy']:.4f}", flush=True)
+        return self.known[key]
+
+
+def choose_learning_rate(study: Study, model_name: str, optimizer: str, rates, epochs: int, augment: bool = False,
+                         seed: int = config.SEED) -> tuple[float, list[dict]]:  # fmt: skip
+    """Each candidate trained once (seed 42, test set unread); the best validation accuracy wins (ties: the
+    first)."""
+    tried = [study.run(model_name, optimizer, rate, epochs, seed, augment, test=False) for rate in rates]
+    best = max(range(len(tried)), key=lambda i: tried[i]["val_accuracy"])
+    return float(rates[best]), tried
+
+
+def run_protocols(
+    label_sizes=(config.SUBSET_SIZE, config.N_TRAIN_FULL),
+    models=MODELS,
+    optimizers=OPTIMIZERS,
+    seeds=config.LABEL_SEEDS,
+    epochs: int = config.TRANSFER_EPOCHS,
+    folder: Path = config.PROTOCOLS_DIR,
+    source=None,
+    learning_rates: dict | None = None,
+) -> pd.DataFrame:
+    """Every (model, data size, optimizer, seed) with the learning rate chosen at the first data size; one row per
+    final run (the test accuracy read once each)."""
+    rates = learning_rates or LEARNING_RATES
+    studies = {n: Study(n, folder, source) for n in label_sizes}
+    rows = []
+    for model_name in models:
+        for optimizer in optimizers:
+            chosen, _ = choose_learning_rate(studies[label_sizes[0]], model_name, optimizer, rates[optimizer], epochs)
+            for n in label_sizes:
+                for seed in seeds:
+                    rows.append(studies[n].run(model_name, optimizer, chosen, epochs, seed))
+    return pd.DataFrame(rows)
+
+
+def run_modern(
+    models=MODELS,
+    seeds=config.LABEL_SEEDS,
+    epochs: int = config.MODERN_EPOCHS,
+    rates=(1e-3, 3e-3),
+    folder: Path = config.PROTOCOLS_DIR,
+    n_train: int = config.SUBSET_SIZE,
+    source=None,
+) -> pd.DataFrame:
+    """The modern protocol (augmentation, Adam, cosine) on the 10k subset: learning rate chosen on the validation
+    split, then every seed."""
+    study, rows = Study(n_train, folder, source), []
+    for model_name in models:
+        chosen, _ = choose_learning_rate(study, model_name, "adam", rates, epochs, augment=True)
+        rows += [study.run(model_name, "adam", chosen, epochs, seed, augment=True) for seed in seeds]
+    return pd.DataFrame(rows)
+
+
+def summary_table(runs: pd.DataFrame) -> pd.DataFrame:
+    """Test accuracy per model, data size, optimizer and protocol: mean, std (ddof 1), runs; the learning rate."""
+    grouped = runs.groupby(["model", "n_train", "optimizer", "augment", "learning_rate"])["test_accuracy"]
+    return grouped.agg(mean="mean", std=lambda s: float(np.std(s, ddof=1)) if len(s) > 1 else float("nan"),
+                       runs="count").reset_index()  # fmt: skip

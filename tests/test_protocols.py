@@ -1,0 +1,28 @@
+import numpy as np
+import pytest
+
+from digitgan import config, protocols
+
+
+def test_validation_split_is_shared_and_outside_the_training_images(mnist_dir):
+    small, full = protocols.load_data(10_000, 500, mnist_dir), protocols.load_data(60_000, 500, mnist_dir)
+    np.testing.assert_array_equal(small["x_val"], full["x_val"])
+    assert len(small["y_train"]) == 10_000 and len(full["y_train"]) == 59_500
+    seen = {x.tobytes() for x in full["x_train"][::50]}
+    assert not any(x.tobytes() in seen for x in full["x_val"])
+
+
+def test_learning_rate_is_chosen_on_validation_and_runs_are_cached(mnist_dir, tmp_path, monkeypatch):
+    monkeypatch.setattr(config, "PROTOCOL_VAL", 200)
+    study = protocols.Study(300, tmp_path, mnist_dir)
+    study._data = protocols.load_data(300, 200, mnist_dir)
+    rate, tried = protocols.choose_learning_rate(study, "cnn", "adam", (1e-5, 3e-3), epochs=2)
+    assert "test_accuracy" not in tried[0] and rate == (1e-5, 3e-3)[int(np.argmax([t["val_accuracy"] for t in tried]))]
+    final = study.run("cnn", "adam", rate, 2, 42, augment=True)
+    assert 0 <= final["test_accuracy"] <= 1 and 1 <= final["kept_epoch"] <= 2
+    again = protocols.Study(300, tmp_path, mnist_dir).run("cnn", "adam", rate, 2, 42, augment=True)
+    assert again == final  # read from the cache, not trained again
+    trial = study.run("trial3", "momentum", 0.01, 2, 43)
+    assert len(trial["val_curve"]) == 2 and trial["kept_epoch"] in (1, 2)
+    with pytest.raises(ValueError, match="optimizer"):
+        protocols.train_run("cnn", study.data, "rmsprop", 0.01, 1, 42)
