@@ -4,7 +4,9 @@ interleaved rounds, best round reported.
     python benchmarks/gan_step.py [--steps 40] [--batch 100] [--rounds 3]
 
 Every variant trains the study's networks on the same batch; each is warmed up (tracing and compiling
-excluded), then timed over --steps steps. The networks' compute dtype and the XLA setting are asserted:
+excluded), then timed over --steps steps (the fit() variants: the fastest of two epochs of --steps steps after a
+warm-up epoch, all in one fit call: see ``digitgan.speed.fit_rate`` for why not whole calls). The networks'
+compute dtype and the XLA setting are asserted:
 - eager (original): the original notebook's step, a plain Python function (the reference);
 - tf.function: the same step traced into a graph;
 - ours, as before: DCGAN.train_step through fit(), XLA, one step per call and the losses read after every
@@ -30,7 +32,7 @@ import tensorflow as tf
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import assert_compute_dtype, forward_flops, interleaved, report  # noqa: E402
 
-from digitgan import config, gan, models, utils  # noqa: E402
+from digitgan import config, gan, models, speed, utils  # noqa: E402
 
 
 def eager_step_fn():
@@ -78,13 +80,9 @@ def time_fit(images, steps: int, jit: bool, precision: str, per_call: int, read_
     assert model.jit_compile == jit, f"XLA is {model.jit_compile}, the variant says {jit}"
     assert_compute_dtype([model.generator, model.discriminator], "bfloat16" if "bfloat16" in precision else "float32")
     model.log_losses(steps)
-    callbacks = [ReadLossesEveryBatch()] if read_every_batch else []
+    callbacks = [gan.EpochStart(), *([ReadLossesEveryBatch()] if read_every_batch else [])]
     data = tf.data.Dataset.from_tensors(images).repeat()
-    model.fit(data, epochs=1, steps_per_epoch=per_call, verbose=0, callbacks=callbacks)  # tracing / compiling
-    model.batch_in_epoch.assign(0)
-    start = time.perf_counter()
-    model.fit(data, epochs=1, steps_per_epoch=steps, verbose=0, callbacks=callbacks)
-    return steps / (time.perf_counter() - start)
+    return speed.fit_rate(model, data, steps, callbacks=callbacks)  # epochs inside one fit call, the first not timed
 
 
 def main() -> None:

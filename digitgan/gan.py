@@ -133,7 +133,8 @@ def build_dcgan(
 
 
 def measure_step(jit_compile: bool, precision: str = config.GAN_PRECISION, steps: int = 20, batch: int = 100) -> float:
-    """Steps per second of the DCGAN's training step as ``train_gan`` runs it (after two warm-up calls)."""
+    """Steps per second of the DCGAN's training step as ``train_gan`` runs it (:func:`digitgan.speed.fit_rate`)."""
+    from digitgan.speed import fit_rate
     from digitgan.utils import set_seed
 
     set_seed(config.SEED, deterministic=not jit_compile)
@@ -141,11 +142,15 @@ def measure_step(jit_compile: bool, precision: str = config.GAN_PRECISION, steps
     model.log_losses(steps)
     images = tf.random.stateless_uniform([batch, *config.IMAGE_SHAPE], seed=[0, 0], minval=-1.0, maxval=1.0)
     data = tf.data.Dataset.from_tensors(images).repeat()
-    model.fit(data, epochs=1, steps_per_epoch=steps, shuffle=False, verbose=0)  # tracing and compiling
-    model.batch_in_epoch.assign(0)  # the loss log holds one epoch: the timed one starts at its beginning
-    start = time.perf_counter()
-    model.fit(data, epochs=1, steps_per_epoch=steps, shuffle=False, verbose=0)
-    return steps / (time.perf_counter() - start)
+    return fit_rate(model, data, steps, callbacks=[EpochStart()])
+
+
+class EpochStart(keras.callbacks.Callback):
+    """Points the DCGAN's on-device loss log at its first row when an epoch begins (what ``LossHistory`` does for
+    ``train_gan``); timing runs need it without the rest of ``LossHistory``."""
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.model.batch_in_epoch.assign(0)
 
 
 def resolve_jit(jit_compile, precision: str = config.GAN_PRECISION) -> bool:

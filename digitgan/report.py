@@ -199,9 +199,14 @@ def precision_table(path: Path | None = None) -> str:
     verdict = study.get("summary", {}).get("bf16_no_worse")
     if verdict is None:
         return table + "\n\nVerdict: not yet (fewer than 3 seeds per precision)."
-    return table + "\n\nVerdict: bf16 " + (
-        "is no worse than float32 within float32's seed spread." if verdict else "scores worse than float32 beyond "
-        "float32's seed spread."
+    return (
+        table
+        + "\n\nVerdict: bf16 "
+        + (
+            "is no worse than float32 within float32's seed spread."
+            if verdict
+            else "scores worse than float32 beyond float32's seed spread."
+        )
     )
 
 

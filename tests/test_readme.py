@@ -36,6 +36,7 @@ def test_precision_table_shows_each_run_and_the_spread(tmp_path):
                                   "seconds_per_epoch": 20.0}
         for p, v in (("float32", 4.8), ("mixed_bfloat16", 4.3)) for s in (1, 2, 3)
     }  # fmt: skip
+
     def entry(v):
         spread = {"frechet_distance": {"mean": 100.0, "std": 1.0}, "seconds_per_epoch": {"mean": 20.0, "std": 0.5}}
         return {"n": 3, "classifier_score": {"mean": v, "std": 0.1}, **spread}
