@@ -417,7 +417,8 @@ def to_results(runs: pd.DataFrame, table: pd.DataFrame, ssgan_sweep: pd.DataFram
     records = []
     for _, run in runs.iterrows():
         record = {key: run[key] for key in RECORD_KEYS}
-        record.update({key: run[key] for key in EXTRA_KEYS if key in run and not pd.isna(run[key])})
+        extra = {key: run[key] for key in EXTRA_KEYS if key in run and not pd.isna(run[key])}
+        record.update({key: value if isinstance(value, str) else int(value) for key, value in extra.items()})
         record["n_updates"] = None if pd.isna(record["n_updates"]) else int(record["n_updates"])
         records.append(json_ready(record))
     out = {
@@ -452,3 +453,19 @@ def format_table(table: pd.DataFrame) -> pd.DataFrame:
 
     cells = table.assign(method=table["method"].map(LABELS), cell=[cell(r) for _, r in table.iterrows()])
     return cells.pivot(index="method", columns="n_labels", values="cell")
+
+
+def main() -> None:
+    """``python -m digitgan.label_efficiency``: the full study in the background, outside the notebooks (finished
+    runs reused, interrupted ones resumed); 07 and 08 then reuse every run and only read and draw them."""
+    print(utils.versions(), flush=True)
+    with utils.timer() as t:
+        rate, sweep = choose_ssgan_learning_rate(config.LABEL_COUNTS[0], config.LABEL_SEEDS[0])
+        print(sweep.drop(columns="val_curve").to_string(), flush=True)
+        runs = run_study(ssgan_learning_rate=rate)
+    print(format_table(summary_table(runs)).to_string(), flush=True)
+    print(f"{t['seconds'] / 60:.1f} min in this call; {runs['wall_seconds'].sum() / 60:.1f} min of training in all")
+
+
+if __name__ == "__main__":
+    main()

@@ -558,7 +558,9 @@ def train_ssgan(
         from digitgan.speed import choose_jit
 
         step = ("fused" if fused else "reference") + ("" if matmul_dtype == "float32" else f", {matmul_dtype}")
-        jit_compile = choose_jit(f"SSGAN step ({step})", lambda jit: measure_step(jit, fused, matmul_dtype=matmul_dtype))  # noqa: E501
+        jit_compile = choose_jit(
+            f"SSGAN step ({step})", lambda jit: measure_step(jit, fused, matmul_dtype=matmul_dtype)
+        )  # noqa: E501
     set_seed(seed, deterministic=not jit_compile)
     if retrain and checkpoint_dir.exists():
         shutil.rmtree(checkpoint_dir)

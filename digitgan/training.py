@@ -66,6 +66,7 @@ def fit_classifier(
         initial_epoch=initial_epoch,
         steps_per_epoch=steps_per_epoch,
         validation_data=validation,
+        shuffle=steps_per_epoch is None,  # a dataset is shuffled by itself
         verbose=verbose,
         callbacks=callbacks,
     )
