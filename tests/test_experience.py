@@ -30,7 +30,8 @@ def test_findings_state_the_measured_numbers():
     ssgan_metrics = {
         "n_labels": 100, "n_val": 1000, "n_unlabelled": 60_000, "learning_rate": 0.001, "epochs": 12, "max_epochs": 50,
         "stopped_at": 12, "seconds": 600.0, "kept_epoch": 2, "kept_weights": "raw", "val_accuracy": 0.951,
-        "test_accuracy": 0.9523, "history": {"val_accuracy": [0.9, 0.95, 0.949, 0.95, 0.9495, 0.95]}, "most_confused": [],
+        "test_accuracy": 0.9523, "most_confused": [],
+        "history": {"val_accuracy": [0.9, 0.95, 0.949, 0.95, 0.9495, 0.95]},
         "learning_rate_choice": [
             {"learning_rate": 0.003, "val_accuracy": 0.93}, {"learning_rate": 0.001, "val_accuracy": 0.951},
         ],
