@@ -188,10 +188,10 @@ def test_reference_lines_are_labelled():
     assert any("uniform" in t for t in labels) and any("mode-collapse" in t for t in labels)
     from digitgan import original
 
-    history = {"test_accuracy": [0.9, 0.95], "test_accuracy_raw": [0.9, 0.94], "train_error": [0.1, 0.05]}
+    history = {"val_accuracy": [0.9, 0.95], "val_accuracy_raw": [0.9, 0.94], "train_error": [0.1, 0.05]}
     plots.plot_ssgan_curves(history, ax, references=(original.SSGAN_PAPER,))
     texts = [t.get_text() for t in ax.get_legend().get_texts()]
-    assert any("Salimans et al. 2016" in t and t.endswith("99.07%") for t in texts)
+    assert any("Salimans et al. 2016" in t and t.endswith("99.07% (test)") for t in texts)
     plt.close("all")
 
 
@@ -225,3 +225,16 @@ def test_versions_line_names_every_package_that_shapes_results():
     line = utils.versions()
     for name in utils.VERSIONED:
         assert f"{name} " in line and f"{name} not installed" not in line
+
+
+def test_tensorflow_retracing_warning_is_dropped_and_nothing_else():
+    import logging
+
+    import tensorflow as tf  # noqa: F401 - imported through digitgan's hook (conftest imports digitgan first)
+
+    logger = logging.getLogger("tensorflow")
+    make = logging.LogRecord
+    retracing = make("tensorflow", logging.WARNING, "", 0, "5 out of the last 9 calls to <f> triggered tf.function "
+                     "retracing. Tracing is expensive", None, None)  # fmt: skip
+    other = make("tensorflow", logging.WARNING, "", 0, "something else went wrong", None, None)
+    assert not logger.filter(retracing) and logger.filter(other)
