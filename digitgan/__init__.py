@@ -6,6 +6,7 @@ Importing the package is light: TensorFlow is imported by the modules that use i
 
 import importlib.abc
 import importlib.util
+import logging
 import os
 import sys
 from contextlib import contextmanager
@@ -48,9 +49,17 @@ class _QuietTensorFlow(importlib.abc.MetaPathFinder):
             with _fd2_silenced():
                 load(module)
                 module.config.list_logical_devices()  # device start-up prints too
+            logging.getLogger("tensorflow").addFilter(_one_trace_per_model)
 
         spec.loader.exec_module = exec_module
         return spec
+
+
+def _one_trace_per_model(record: logging.LogRecord) -> bool:
+    """Drops TensorFlow's "N out of the last M calls ... triggered tf.function retracing" warning: the label study
+    trains and scores dozens of small models in one process, each traced once, which that counter reads as
+    retracing. Every other TensorFlow message passes."""
+    return "triggered tf.function retracing" not in record.getMessage()
 
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")

@@ -158,7 +158,8 @@ class TrainingCheckpoint:
 
 
 class PeriodicCheckpoint(keras.callbacks.Callback):
-    """Saves every ``every`` epochs and at the final epoch (every-15 alone would stop at 45)."""
+    """Saves every ``every`` epochs, at the final epoch (every-15 alone would stop at 45) and when an earlier
+    callback stops training (it must come after that callback)."""
 
     def __init__(self, ckpt: TrainingCheckpoint, history: dict, every: int, final_epoch: int):
         super().__init__()
@@ -166,5 +167,5 @@ class PeriodicCheckpoint(keras.callbacks.Callback):
 
     def on_epoch_end(self, epoch, logs=None):
         done = epoch + 1
-        if done % self.every == 0 or done == self.final_epoch:
+        if done % self.every == 0 or done == self.final_epoch or self.model.stop_training:
             self.ckpt.save(done, self.history)

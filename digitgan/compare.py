@@ -6,7 +6,7 @@ import time
 
 import numpy as np
 from sklearn.decomposition import PCA
-from sklearn.model_selection import GridSearchCV, StratifiedKFold
+from sklearn.model_selection import GridSearchCV, PredefinedSplit, StratifiedKFold
 from sklearn.neighbors import KNeighborsClassifier
 from sklearn.pipeline import Pipeline
 
@@ -27,23 +27,38 @@ def flat(x: np.ndarray) -> np.ndarray:
     return x.reshape(len(x), -1)
 
 
-def select_pca_knn(x, y, components=(10, 20, 30, 50, 80), ks=(1, 3, 5, 7), folds: int = 5, seed: int = config.SEED):
-    """Choose PCA components and k by stratified cross-validation on the training images only."""
+PCA_COMPONENTS = (10, 20, 30, 50, 80)  # the candidates of select_pca_knn
+KNN_KS = (1, 3, 5, 7)
+
+
+def select_pca_knn(
+    x, y, components=PCA_COMPONENTS, ks=KNN_KS, folds: int = 5, seed: int = config.SEED, x_val=None, y_val=None
+):
+    """Choose PCA components and k on the training images only: by stratified cross-validation, or, given
+    ``x_val``/``y_val``, by the accuracy on that validation split of a model fitted on ``x``/``y``."""
+    if x_val is not None:
+        cv = PredefinedSplit(np.r_[np.full(len(x), -1), np.zeros(len(x_val), int)])
+        x, y = np.concatenate([x, x_val]), np.concatenate([y, y_val])
+        most = len(x) - len(x_val)
+    else:
+        cv = StratifiedKFold(folds, shuffle=True, random_state=seed)
+        most = len(x) * (folds - 1) // folds
     search = GridSearchCV(
         pca_knn(),
         {
-            "pca__n_components": [c for c in components if c <= min(len(x) * (folds - 1) // folds, 784)],
-            "knn__n_neighbors": list(ks),
+            "pca__n_components": [c for c in components if c <= min(most, 784)],
+            "knn__n_neighbors": [k for k in ks if k <= most],
         },
-        cv=StratifiedKFold(folds, shuffle=True, random_state=seed),
+        cv=cv,
         n_jobs=1,
+        refit=False,
     )
     search.fit(flat(x), y)
     best = search.best_params_
     return {
         "n_components": best["pca__n_components"],
         "k": best["knn__n_neighbors"],
-        "cv_accuracy": float(search.best_score_),
+        ("val_accuracy" if x_val is not None else "cv_accuracy"): float(search.best_score_),
     }
 
 

@@ -1,19 +1,28 @@
-"""Test accuracy against the number of labelled images, for four ways to classify digits.
+"""Test accuracy against the number of labelled images, for four ways to classify digits, every choice made on a
+validation split and every gradient-trained method given the same budget at every label count.
 
-Every method sees the same labelled images for a given ``(n_labels, seed)``
-(:func:`digitgan.data.label_subset_indices`: balanced for 100 and 1,000 labels, the study's seed-42
-subset for 10,000) and is scored on all 10,000 test images:
+Every method sees the same labelled images for a given ``(n_labels, seed)`` (:func:`digitgan.data.label_subset_indices`:
+balanced and drawn by the seed for 100 and 1,000 labels, the study's seed-42 subset for 10,000, where the seed
+only drives training) and the same validation split (:func:`digitgan.data.validation_indices`:
+``config.LABEL_EFFICIENCY_VAL`` labelled training images outside the subset, balanced, drawn by the seed). Choices
+are made on the validation split; the 10,000 test images are read once per final model:
 
-- ``cnn``: the baseline CNN, the original's protocol (SGD 0.01, batch 100, 15 epochs), on the labelled images only;
-- ``trial3``: the 50-epoch DCGAN's discriminator with trial 3's head and schedule (7 frozen + 8 fine-tuned);
-- ``pca_knn``: PCA + k-nearest neighbours, components and k chosen by cross-validation on the labelled images;
-- ``ssgan``: the semi-supervised GAN (:mod:`digitgan.ssgan`), which also sees the 60,000 images unlabelled.
+- ``cnn``: the baseline CNN with the original's optimiser (SGD 0.01, batch 100) for ``config.CLASSIFIER_UPDATES``
+  updates at every label count, checked on the validation split every ``config.CLASSIFIER_ROUND`` updates; the
+  weights of the best check are kept;
+- ``trial3``: the 50-epoch DCGAN's discriminator with trial 3's head, the same budget and rule, its schedule in
+  the same proportion (7 of 15 rounds frozen, then fine-tuned);
+- ``pca_knn``: PCA + k-nearest neighbours, components and k chosen on the validation split;
+- ``ssgan``: the semi-supervised GAN (:mod:`digitgan.ssgan`), which also sees the 60,000 images unlabelled: at
+  most ``config.SSGAN_EPOCHS`` epochs of 600 updates, stopped after ``config.SSGAN_PATIENCE`` epochs without a
+  better validation accuracy, the epoch and weight set (averaged or raw) with the best one kept; its learning rate
+  is chosen among ``config.SSGAN_LEARNING_RATES`` on the validation split of the first label count and seed
+  (:func:`choose_ssgan_learning_rate`) and used for every run.
 
 Each run's result is cached in ``checkpoints/label_efficiency_runs.json`` as soon as it finishes, so an
-interrupted study resumes where it stopped and a rerun reuses what exists. A cached result is found by
-its method, label count, seed *and* every setting that shapes it (:func:`settings`: epochs, learning rate,
-schedule, batch size, unlabelled images, the discriminator's file...), so a request with other settings
-trains anew and never returns another run.
+interrupted study resumes where it stopped and a rerun reuses what exists. A cached result is found by its
+method, label count, seed *and* every setting that shapes it (:func:`settings`), so a request with other
+settings trains anew and never returns another run.
 """
 
 from __future__ import annotations
@@ -32,47 +41,61 @@ METHODS = ("cnn", "trial3", "pca_knn", "ssgan")
 LABELS = config.LABEL_EFFICIENCY_NAMES
 
 
-def settings(method: str, n_labels: int, ssgan_epochs: int | None = None, n_unlabelled: int | None = None) -> dict:
+def settings(
+    method: str,
+    n_labels: int,
+    ssgan_epochs: int | None = None,
+    n_unlabelled: int | None = None,
+    learning_rate: float | None = None,
+    n_val: int = config.LABEL_EFFICIENCY_VAL,
+) -> dict:
     """Every setting that shapes one run's result besides ``(method, n_labels, seed)``: the cache key's rest."""
-    if method == "cnn":
-        return {"epochs": config.CNN_EPOCHS, "learning_rate": config.SGD_LEARNING_RATE, "batch_size": config.BATCH_SIZE}
-    if method == "trial3":
-        head, frozen = config.TRIALS["trial3"]
-        return {
-            "head": head,
-            "frozen_epochs": frozen,
-            "epochs": config.TRANSFER_EPOCHS,
+    common = {"n_val": n_val}
+    if method in ("cnn", "trial3"):
+        out = {
+            **common,
+            "updates": config.CLASSIFIER_UPDATES,
+            "round": config.CLASSIFIER_ROUND,
             "learning_rate": config.SGD_LEARNING_RATE,
             "batch_size": config.BATCH_SIZE,
-            "discriminator_sha256": _file_digest(config.DISCRIMINATOR_PATH),
+            "keep": "best validation round",
         }
+        if method == "trial3":
+            head, frozen = config.TRIALS["trial3"]
+            rounds = config.CLASSIFIER_UPDATES // config.CLASSIFIER_ROUND
+            out.update(
+                head=head,
+                frozen_rounds=round(frozen * rounds / config.TRANSFER_EPOCHS),
+                discriminator_sha256=_file_digest(config.DISCRIMINATOR_PATH),
+            )
+        return out
     if method == "pca_knn":
-        return {"search": "compare.select_pca_knn defaults", "folds": min(5, n_labels // config.NUM_CLASSES)}
+        return {**common, "components": list(compare.PCA_COMPONENTS), "k": list(compare.KNN_KS)}
     epochs = ssgan_epochs or config.SSGAN_EPOCHS
     return {
+        **common,
         "epochs": epochs,
+        "patience": config.SSGAN_PATIENCE,
         "decay_start": round(config.SSGAN_DECAY_FRACTION * epochs),
-        "learning_rate": config.SSGAN_LEARNING_RATE,
+        "learning_rate": learning_rate or config.SSGAN_LEARNING_RATE,
         "ema_decay": config.SSGAN_EMA_DECAY,
         "batch_size": config.BATCH_SIZE,
         "n_unlabelled": n_unlabelled or config.N_TRAIN_FULL,
         "step": "fused" if config.SSGAN_FUSED_STEP else "reference",
+        "xla": config.SSGAN_XLA,
+        "keep": "best validation epoch, averaged or raw weights",
     }
 
 
 def n_updates(method: str, n_labels: int, run_settings: dict) -> int | None:
-    """The gradient updates one run makes (its training budget): epochs x batches per epoch. The classifiers'
-    batches come from the labelled images (one batch when there are fewer than its size); the SSGAN's from the
-    unlabelled images, each paired with a labelled batch. ``None`` for PCA + KNN (no gradient training)."""
+    """A run's training budget in gradient updates: the same at every label count for a method (the classifiers'
+    ``updates``; the SSGAN's epochs x batches of its unlabelled images, each paired with a labelled batch, at most:
+    it may stop earlier by its validation rule). ``None`` for PCA + KNN (no gradient training)."""
     if method == "pca_knn":
         return None
-    batch = run_settings["batch_size"]
     if method == "ssgan":
-        return run_settings["epochs"] * (run_settings["n_unlabelled"] // batch)
-    return run_settings["epochs"] * -(-n_labels // batch)
-
-
-LEGACY_DISCRIMINATOR_SHA256 = "c8b7de86b6aefdbc"
+        return run_settings["epochs"] * (run_settings["n_unlabelled"] // run_settings["batch_size"])
+    return run_settings["updates"]
 
 
 def _file_digest(path: Path) -> str | None:
@@ -80,158 +103,278 @@ def _file_digest(path: Path) -> str | None:
     return hashlib.sha256(path.read_bytes()).hexdigest()[:16] if path.is_file() else None
 
 
+def _digest(run_settings: dict) -> str:
+    return hashlib.sha256(utils.dumps(run_settings, sort_keys=True).encode()).hexdigest()[:8]
+
+
 def run_key(method: str, n_labels: int, seed: int, run_settings: dict) -> str:
     """``method/n_labels/seed/<hash of the settings>``."""
-    digest = hashlib.sha256(utils.dumps(run_settings, sort_keys=True).encode()).hexdigest()[:8]
-    return f"{method}/{n_labels}/{seed}/{digest}"
+    return f"{method}/{n_labels}/{seed}/{_digest(run_settings)}"
+
+
+def ssgan_dir(n_labels: int, seed: int, run_settings: dict, root: Path | None = None) -> Path:
+    """Where one SSGAN run's training state lives: ``<root>/labels<N>_seed<S>_<hash of the settings>``."""
+    return Path(root or config.SSGAN_CHECKPOINT_DIR) / f"labels{n_labels}_seed{seed}_{_digest(run_settings)}"
 
 
 def load_cache(path: Path | None = None) -> dict:
-    """Every finished run, ``{run_key: result}`` (same format as results.json).
-
-    Entries written before the keys held their settings (``method/n_labels/seed``) are read with the
-    settings the code of that time used (:func:`settings`, the discriminator committed then, the SSGAN's epoch
-    count stored in the entry), so the committed study stays reusable.
-    """
-    cache = {}
-    for key, entry in utils.load_results(path or config.LABEL_EFFICIENCY_CACHE).items():
-        parts = key.split("/")
-        if len(parts) == 3:
-            method, n_labels, seed = parts[0], int(parts[1]), int(parts[2])
-            entry = {**entry, "settings": settings(method, n_labels, entry.get("epochs"))}
-            if method == "trial3":  # the discriminator they used: the one committed in ef2f9e2
-                entry["settings"]["discriminator_sha256"] = LEGACY_DISCRIMINATOR_SHA256
-            if method == "ssgan":  # trained with the step as first committed
-                entry["settings"]["step"] = "reference"
-            key = run_key(method, n_labels, seed, entry["settings"])
-        cache[key] = entry
-    return cache
+    """Every finished run, ``{run_key: result}``."""
+    return utils.load_results(path or config.LABEL_EFFICIENCY_CACHE)
 
 
-def run_cnn(data: dict, seed: int, epochs: int = config.CNN_EPOCHS) -> dict:
+def _accuracy(model, data: dict, split: str) -> float:
+    y_pred, _ = training.predict_labels(model, data[f"x_{split}"])
+    return float(np.mean(y_pred == data[f"y_{split}"]))
+
+
+def run_cnn(data: dict, seed: int, run_settings: dict, test: bool = True) -> dict:
     utils.set_seed(seed)
-    model = build_cnn()
-    history, seconds = training.train_classifier(model, data, epochs=epochs, verbose=0, validate=False)
-    y_pred, _ = training.predict_labels(model, data["x_test"])
-    return {"test_accuracy": float(np.mean(y_pred == data["y_test"])), "seconds": seconds, "epochs": epochs}
+    model = training.compile_classifier(build_cnn(), run_settings["learning_rate"])
+    best = training.BestWeights()
+    start = time.perf_counter()
+    history = training.fit_classifier(
+        model, data, run_settings["updates"] // run_settings["round"], run_settings["batch_size"], verbose=0,
+        callbacks=[best], validate="val", steps_per_epoch=run_settings["round"], seed=seed,
+    )  # fmt: skip
+    seconds = time.perf_counter() - start
+    best.restore(model)
+    return _classifier_result(model, data, best, history, seconds, test)
 
 
-def run_trial3(
-    data: dict, seed: int, frozen_epochs: int = config.TRIALS["trial3"][1], total_epochs: int = config.TRANSFER_EPOCHS
-) -> dict:
+def run_trial3(data: dict, seed: int, run_settings: dict, test: bool = True) -> dict:
     discriminator = gan.load_discriminator(config.DISCRIMINATOR_PATH)
     utils.set_seed(seed)
-    model = transfer.discriminator_to_classifier(discriminator, head=config.TRIALS["trial3"][0], freeze=True)
-    run = transfer.train_schedule(model, data, frozen_epochs, total_epochs, verbose=0, validate=False)
-    y_pred, _ = training.predict_labels(model, data["x_test"])
+    model = transfer.discriminator_to_classifier(discriminator, head=run_settings["head"], freeze=True)
+    best = training.BestWeights()
+    rounds = run_settings["updates"] // run_settings["round"]
+    run = transfer.train_schedule(
+        model, data, run_settings["frozen_rounds"], rounds, run_settings["learning_rate"], run_settings["batch_size"],
+        verbose=0, callbacks=[best], validate="val", steps_per_epoch=run_settings["round"], seed=seed,
+    )  # fmt: skip
+    best.restore(model)
+    return _classifier_result(model, data, best, run["history"], run["seconds"], test)
+
+
+def _classifier_result(model, data, best, history, seconds, test: bool) -> dict:
     return {
-        "test_accuracy": float(np.mean(y_pred == data["y_test"])),
-        "seconds": run["seconds"],
-        "epochs": total_epochs,
+        "val_accuracy": best.best,
+        "kept_round": best.epoch,
+        "val_curve": [round(float(v), 5) for v in history["val_accuracy"]],
+        "seconds": seconds,
+        **({"test_accuracy": _accuracy(model, data, "test")} if test else {}),
     }
 
 
-def run_pca_knn(data: dict, seed: int) -> dict:
+def run_pca_knn(data: dict, seed: int, run_settings: dict, test: bool = True) -> dict:
     start = time.perf_counter()
-    folds = min(5, len(data["y_train"]) // config.NUM_CLASSES)
-    best = compare.select_pca_knn(data["x_train"], data["y_train"], folds=folds, seed=seed)
-    row = compare.fit_predict_timed(
-        best["n_components"], best["k"], data["x_train"], data["y_train"], data["x_test"], data["y_test"]
-    )
+    best = compare.select_pca_knn(
+        data["x_train"], data["y_train"], run_settings["components"], run_settings["k"],
+        x_val=data["x_val"], y_val=data["y_val"],
+    )  # fmt: skip
+    out = {"val_accuracy": best["val_accuracy"], "n_components": best["n_components"], "k": best["k"]}
+    if test:
+        row = compare.fit_predict_timed(
+            best["n_components"], best["k"], data["x_train"], data["y_train"], data["x_test"], data["y_test"]
+        )
+        out["test_accuracy"] = row["accuracy"]
+    return {**out, "seconds": time.perf_counter() - start}
+
+
+def train_ssgan_run(data: dict, seed: int, run_settings: dict, root: Path | None = None, log_dir: Path | None = None):
+    """``(model, history)`` of one SSGAN run with these settings: trained, resumed, or its finished state reloaded
+    (``ssgan_dir``)."""
+    s = run_settings
+    return ssgan.train_ssgan(
+        data, epochs=s["epochs"], batch_size=s["batch_size"], learning_rate=s["learning_rate"],
+        decay_start=s["decay_start"], ema_decay=s["ema_decay"], seed=seed, verbose=0, patience=s["patience"],
+        jit_compile=s["xla"], fused=s["step"] == "fused", log_dir=log_dir,
+        checkpoint_dir=ssgan_dir(len(data["y_train"]), seed, s, root),
+    )  # fmt: skip
+
+
+def run_ssgan(
+    data: dict, seed: int, run_settings: dict, test: bool = True, root: Path | None = None, log_dir: Path | None = None
+) -> dict:
+    """Train (or reload the finished checkpoint of) one SSGAN run; its history holds every epoch's validation
+    accuracy; with ``test``, the kept weights are scored on the test set (once)."""
+    model, history = train_ssgan_run(data, seed, run_settings, root, log_dir)
+    trained = len(history["epoch_seconds"])
     return {
-        "test_accuracy": row["accuracy"],
-        "seconds": time.perf_counter() - start,
-        "n_components": best["n_components"],
-        "k": best["k"],
-    }
-
-
-def run_ssgan(data: dict, seed: int, epochs: int = config.SSGAN_EPOCHS, root: Path | None = None, **kwargs) -> dict:
-    """Train (or reload the finished checkpoint of) the SSGAN; its history holds every epoch's accuracy.
-
-    The learning rate decays over the last 40% of the epochs (epochs 14-22 of 22, as in 07). The training
-    state goes to ``ssgan.run_dir(n_labels, seed, root)``.
-    """
-    kwargs.setdefault("decay_start", round(config.SSGAN_DECAY_FRACTION * epochs))
-    kwargs.setdefault("checkpoint_dir", ssgan.run_dir(len(data["y_train"]), seed, root))
-    model, history = ssgan.train_ssgan(data, epochs=epochs, seed=seed, verbose=0, **kwargs)
-    return {
-        "test_accuracy": history["test_accuracy"][-1],
-        "test_accuracy_raw": history["test_accuracy_raw"][-1],
+        "val_accuracy": history["best"]["val_accuracy"],
+        "kept_epoch": history["best"]["epoch"],
+        "kept_weights": history["best"]["weights"],
+        "epochs_trained": trained,
+        "updates_trained": trained * (len(data["x_unlabelled"]) // run_settings["batch_size"]),
         "seconds": float(sum(history["epoch_seconds"])),
-        "epochs": len(history["epoch_seconds"]),
-        "curve": history["test_accuracy"],
+        "val_curve": [round(float(v), 5) for v in history["val_accuracy"]],
+        "val_curve_raw": [round(float(v), 5) for v in history["val_accuracy_raw"]],
+        **({"test_accuracy": _accuracy(model.best_discriminator, data, "test")} if test else {}),
     }
 
 
 RUNNERS = {"cnn": run_cnn, "trial3": run_trial3, "pca_knn": run_pca_knn, "ssgan": run_ssgan}
 
 
+class _Study:
+    """The cache, the data of the current ``(n_labels, seed)`` and the runner calls of :func:`run_study`."""
+
+    def __init__(self, cache_path, also_read, source, n_unlabelled, n_val, ssgan_root, log_root=None):
+        self.cache_path = Path(cache_path or config.LABEL_EFFICIENCY_CACHE)
+        self.known = {}
+        for path in (*also_read, self.cache_path):
+            if Path(path).exists():
+                self.known.update(load_cache(path))
+        self.source, self.n_unlabelled, self.n_val, self.ssgan_root = source, n_unlabelled, n_val, ssgan_root
+        self.log_root = log_root  # a callable: name -> TensorBoard folder (Run.log_dir), or None
+        self._data_key, self._data = None, None
+
+    def data(self, n_labels: int, seed: int) -> dict:
+        from digitgan.data import load_label_efficiency_data
+
+        if self._data_key != (n_labels, seed):
+            d = load_label_efficiency_data(n_labels, seed, self.source, n_val=self.n_val)
+            d["x_unlabelled"] = d["x_unlabelled"][: self.n_unlabelled]
+            self._data_key, self._data = (n_labels, seed), d
+        return self._data
+
+    def run(self, method: str, n_labels: int, seed: int, run_settings: dict, test: bool = True) -> dict:
+        """The cached result, or a new run (trained, or its finished state reloaded to be tested) saved at once."""
+        key = run_key(method, n_labels, seed, run_settings)
+        cached = self.known.get(key)
+        if cached is not None and (not test or "test_accuracy" in cached):
+            return cached
+        kwargs = {}
+        if method == "ssgan":
+            name = f"ssgan-{n_labels}labels-seed{seed}-lr{run_settings['learning_rate']:g}"
+            kwargs = {"root": self.ssgan_root, "log_dir": self.log_root(name) if self.log_root else None}
+        started = time.perf_counter()
+        result = RUNNERS[method](self.data(n_labels, seed), seed, run_settings, test=test, **kwargs)
+        if cached is not None:  # trained before without its test score: keep the first wall time
+            result["wall_seconds"] = cached["wall_seconds"]
+        else:
+            result["wall_seconds"] = time.perf_counter() - started
+        result["settings"] = run_settings
+        self.known[key] = utils.save_results(key, result, self.cache_path)
+        score = f"test accuracy {result['test_accuracy']:.4f}, " if test else ""
+        print(
+            f"{LABELS[method]:30s} {n_labels:6d} labels, seed {seed}: {score}validation "
+            f"{result['val_accuracy']:.4f} ({result['wall_seconds']:.0f} s)",
+            flush=True,
+        )
+        return result
+
+
+def describe_splits(label_counts, seeds, n_val: int = config.LABEL_EFFICIENCY_VAL, source=None) -> pd.DataFrame:
+    """One row per ``(n_labels, seed)``: the first labelled indices, the images per digit of the labelled subset
+    and of its validation split, and that the two do not overlap (what every run of the study trains on)."""
+    from digitgan.data import label_subset_indices, load_mnist, validation_indices
+
+    (_, y_all), _ = load_mnist(source)
+    rows = []
+    for n in label_counts:
+        for seed in seeds:
+            idx = label_subset_indices(y_all, n, seed)
+            val = validation_indices(y_all, idx, n_val, seed)
+            per, per_val = np.bincount(y_all[idx], minlength=10), np.bincount(y_all[val], minlength=10)
+            rows.append({
+                "labels": n, "seed": seed, "first indices": idx[:3].tolist(),
+                "per digit": f"{per.min()}-{per.max()}", "validation per digit": f"{per_val.min()}-{per_val.max()}",
+                "overlap": len(np.intersect1d(idx, val)),
+            })  # fmt: skip
+    return pd.DataFrame(rows)
+
+
+def choose_ssgan_learning_rate(
+    n_labels: int,
+    seed: int,
+    rates=config.SSGAN_LEARNING_RATES,
+    ssgan_epochs: int | None = None,
+    cache_path: Path | None = None,
+    source=None,
+    n_unlabelled: int | None = None,
+    n_val: int = config.LABEL_EFFICIENCY_VAL,
+    also_read: tuple[Path, ...] = (),
+    ssgan_root: Path | None = None,
+    log_root=None,
+) -> tuple[float, pd.DataFrame]:
+    """Train the SSGAN at ``(n_labels, seed)`` once per learning rate (cached runs reused) and keep the one with
+    the best validation accuracy (ties: the first). Returns ``(learning rate, table of the candidates)``; the test
+    set is not read here. ``log_root``: ``name -> folder`` for the TensorBoard logs of new runs (``Run.log_dir``)."""
+    rates = [checks.positive_float("learning rate", r) for r in rates]
+    if not rates:
+        raise ValueError("rates must hold at least one learning rate")
+    study = _Study(cache_path, also_read, source, n_unlabelled, n_val, ssgan_root, log_root)
+    rows = []
+    for rate in rates:
+        s = settings("ssgan", n_labels, ssgan_epochs, n_unlabelled, rate, n_val)
+        r = study.run("ssgan", n_labels, seed, s, test=False)
+        rows.append(
+            {
+                "learning_rate": rate,
+                "val_accuracy": r["val_accuracy"],
+                "kept_epoch": r.get("kept_epoch"),
+                "kept_weights": r.get("kept_weights"),
+                "epochs_trained": r.get("epochs_trained"),
+                "minutes": round(r["seconds"] / 60, 1),
+                "val_curve": r.get("val_curve", []),
+            }
+        )
+    table = pd.DataFrame(rows)
+    chosen = float(table.loc[table["val_accuracy"].idxmax(), "learning_rate"])
+    table["chosen"] = table["learning_rate"] == chosen
+    return chosen, table
+
+
 def run_study(
     label_counts=config.LABEL_COUNTS,
     seeds=config.LABEL_SEEDS,
     methods=METHODS,
-    ssgan_epochs: dict | None = None,
-    single_seed_at: int = config.SUBSET_SIZE,
+    ssgan_epochs: int | None = None,
+    ssgan_learning_rate: float | None = None,
     cache_path: Path | None = None,
     source=None,
     n_unlabelled: int | None = None,
+    n_val: int = config.LABEL_EFFICIENCY_VAL,
     also_read: tuple[Path, ...] = (),
     ssgan_root: Path | None = None,
 ) -> pd.DataFrame:
     """Every (method, label count, seed) run, reusing cached ones; one row per run.
 
-    Label counts of ``single_seed_at`` or more run with the first seed only (the 10k subset is one
-    fixed set of images). ``ssgan_epochs`` maps a label count to its SSGAN epochs; ``n_unlabelled``
-    (small test runs only) keeps the first that many unlabelled images. New results go to ``cache_path``;
-    results with the same key are also looked up in the caches ``also_read`` (a scratch run reads the
-    study's). The SSGAN training states go under ``ssgan_root`` (default ``checkpoints/ssgan``).
+    Every label count runs every seed (at 10,000 the subset is fixed and the seed drives the training and the
+    validation split). ``ssgan_learning_rate=None`` chooses it with :func:`choose_ssgan_learning_rate` at the
+    first label count and seed (that run is then also the study's). ``n_unlabelled`` (small test runs only) keeps
+    the first that many unlabelled images. New results go to ``cache_path``; results with the same key are also
+    looked up in the caches ``also_read`` (a scratch run reads the study's). SSGAN training states go under
+    ``ssgan_root`` (default ``checkpoints/ssgan``).
     """
-    from digitgan.data import load_label_efficiency_data
-
     label_counts = [
         checks.integer("label_counts entry", n, config.NUM_CLASSES, config.N_TRAIN_FULL) for n in label_counts
     ]
     if not label_counts:
         raise ValueError("label_counts must hold at least one label count")
-    if not list(seeds):
+    seeds = list(seeds)
+    if not seeds:
         raise ValueError("seeds must hold at least one seed")
     methods = checks.choices("methods", methods, METHODS)
-    ssgan_epochs = {int(k): v for k, v in (ssgan_epochs or {}).items()}  # papermill passes keys as strings
-    for n, epochs in ssgan_epochs.items():
-        checks.integer(f"ssgan_epochs[{n}]", epochs, 1)
+    if ssgan_epochs is not None:
+        ssgan_epochs = checks.integer("ssgan_epochs", ssgan_epochs, 1)
     if n_unlabelled is not None:
         n_unlabelled = checks.integer("n_unlabelled", n_unlabelled, config.BATCH_SIZE, config.N_TRAIN_FULL)
-    cache_path = Path(cache_path or config.LABEL_EFFICIENCY_CACHE)
-    known = {}
-    for path in (*also_read, cache_path):
-        if Path(path).exists():
-            known.update(load_cache(path))
+    n_val = checks.integer("n_val", n_val, config.NUM_CLASSES)
+    common = dict(cache_path=cache_path, source=source, n_unlabelled=n_unlabelled, n_val=n_val, ssgan_root=ssgan_root)
+    if "ssgan" in methods and ssgan_learning_rate is None:
+        ssgan_learning_rate, _ = choose_ssgan_learning_rate(
+            label_counts[0], seeds[0], ssgan_epochs=ssgan_epochs, also_read=also_read, **common
+        )
+    study = _Study(cache_path, also_read, source, n_unlabelled, n_val, ssgan_root)
     rows = []
     for n_labels in label_counts:
-        for seed in seeds[:1] if n_labels >= single_seed_at else seeds:
-            data = None
+        for seed in seeds:
             for method in methods:
-                run_settings = settings(method, n_labels, ssgan_epochs.get(n_labels), n_unlabelled)
-                key = run_key(method, n_labels, seed, run_settings)
-                cached = known.get(key)
-                if cached is None:
-                    if data is None:
-                        data = load_label_efficiency_data(n_labels, seed, source)
-                        data["x_unlabelled"] = data["x_unlabelled"][:n_unlabelled]
-                    kwargs = {"epochs": run_settings["epochs"], "root": ssgan_root} if method == "ssgan" else {}
-                    started = time.perf_counter()
-                    cached = RUNNERS[method](data, seed, **kwargs)
-                    cached["wall_seconds"] = time.perf_counter() - started
-                    cached["settings"] = run_settings
-                    known[key] = utils.save_results(key, cached, cache_path)
-                    print(
-                        f"{LABELS[method]:30s} {n_labels:6d} labels, seed {seed}: "
-                        f"test accuracy {cached['test_accuracy']:.4f} ({cached['wall_seconds']:.0f} s)",
-                        flush=True,
-                    )
-                budget = n_updates(method, n_labels, cached.get("settings", run_settings))
-                rows.append({"method": method, "n_labels": n_labels, "seed": seed, **cached, "n_updates": budget})
+                s = settings(method, n_labels, ssgan_epochs, n_unlabelled, ssgan_learning_rate, n_val)
+                result = study.run(method, n_labels, seed, s)
+                rows.append({"method": method, "n_labels": n_labels, "seed": seed, **result,
+                             "n_updates": n_updates(method, n_labels, s)})  # fmt: skip
     return pd.DataFrame(rows)
 
 
@@ -241,38 +384,62 @@ def summary_table(runs: pd.DataFrame) -> pd.DataFrame:
     grouped = runs.groupby(["method", "n_labels"])
     table = (
         grouped["test_accuracy"]
-        .agg(mean="mean", std=lambda s: float(np.std(s, ddof=1)) if len(s) > 1 else 0.0, runs="count")
+        .agg(mean="mean", std=lambda s: float(np.std(s, ddof=1)) if len(s) > 1 else float("nan"), runs="count")
         .reset_index()
     )
+    table["val_mean"] = grouped["val_accuracy"].mean().to_numpy()
     if "n_updates" in runs:
         table["n_updates"] = grouped["n_updates"].max().to_numpy()
     table["method"] = pd.Categorical(table["method"], [m for m in METHODS if m in set(table["method"])])
     return table.sort_values(["method", "n_labels"]).reset_index(drop=True)
 
 
-def to_results(runs: pd.DataFrame, table: pd.DataFrame) -> dict:
-    """What results.json records under ``"label_efficiency"``."""
+RECORD_KEYS = ("method", "n_labels", "seed", "test_accuracy", "val_accuracy", "n_updates", "seconds", "wall_seconds")
+EXTRA_KEYS = ("kept_round", "kept_epoch", "kept_weights", "epochs_trained", "updates_trained", "n_components", "k")
+
+
+def to_results(runs: pd.DataFrame, table: pd.DataFrame, ssgan_sweep: pd.DataFrame | None = None) -> dict:
+    """What results.json records under ``"label_efficiency"``: the summary, every run, the SSGAN's learning-rate
+    choice (if given) and the settings."""
     summary = {
         method: {
             str(int(row.n_labels)): {
                 "mean": float(row["mean"]),
-                "std": float(row["std"]),
+                "std": None if pd.isna(row["std"]) else float(row["std"]),
                 "runs": int(row.runs),
+                "val_mean": float(row["val_mean"]),
                 "n_updates": None if pd.isna(row.get("n_updates")) else int(row["n_updates"]),
             }
             for _, row in part.iterrows()
         }
         for method, part in table.groupby("method", observed=True)
     }
-    keep = ["method", "n_labels", "seed", "test_accuracy", "n_updates", "seconds", "wall_seconds"]
-    records = runs[keep].to_dict("records")
-    for record in records:  # a column with None (PCA + KNN) holds floats: back to whole numbers
+    records = []
+    for _, run in runs.iterrows():
+        record = {key: run[key] for key in RECORD_KEYS}
+        extra = {key: run[key] for key in EXTRA_KEYS if key in run and not pd.isna(run[key])}
+        record.update({key: value if isinstance(value, str) else int(value) for key, value in extra.items()})
         record["n_updates"] = None if pd.isna(record["n_updates"]) else int(record["n_updates"])
-    return {
+        records.append(json_ready(record))
+    out = {
         "summary": summary,
         "runs": records,
         "wall_seconds_total": float(runs["wall_seconds"].sum()),
+        "n_val": int(runs["settings"].iloc[0]["n_val"]),
+        "settings": {m: runs.loc[runs["method"] == m, "settings"].iloc[0] for m in runs["method"].unique()},
     }
+    if ssgan_sweep is not None:
+        out["ssgan_learning_rate_choice"] = json_ready(ssgan_sweep.drop(columns="val_curve").to_dict("records"))
+    return out
+
+
+def json_ready(value):
+    """numpy scalars and containers of them as plain Python values."""
+    if isinstance(value, dict):
+        return {k: json_ready(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [json_ready(v) for v in value]
+    return value.item() if isinstance(value, np.generic) else value
 
 
 def format_table(table: pd.DataFrame) -> pd.DataFrame:
@@ -286,3 +453,19 @@ def format_table(table: pd.DataFrame) -> pd.DataFrame:
 
     cells = table.assign(method=table["method"].map(LABELS), cell=[cell(r) for _, r in table.iterrows()])
     return cells.pivot(index="method", columns="n_labels", values="cell")
+
+
+def main() -> None:
+    """``python -m digitgan.label_efficiency``: the full study in the background, outside the notebooks (finished
+    runs reused, interrupted ones resumed); 07 and 08 then reuse every run and only read and draw them."""
+    print(utils.versions(), flush=True)
+    with utils.timer() as t:
+        rate, sweep = choose_ssgan_learning_rate(config.LABEL_COUNTS[0], config.LABEL_SEEDS[0])
+        print(sweep.drop(columns="val_curve").to_string(), flush=True)
+        runs = run_study(ssgan_learning_rate=rate)
+    print(format_table(summary_table(runs)).to_string(), flush=True)
+    print(f"{t['seconds'] / 60:.1f} min in this call; {runs['wall_seconds'].sum() / 60:.1f} min of training in all")
+
+
+if __name__ == "__main__":
+    main()

@@ -268,17 +268,36 @@ def plot_misclassified(images, y_true, y_pred, n: int = 20, ncols: int = 10, fig
 
 
 def plot_ssgan_curves(history: dict, ax=None, title: str = "", references: tuple = ()):
-    """The SSGAN's test accuracy per epoch (averaged and raw weights) and its training error on labels, with
-    published results as labelled reference lines (``references``: dicts with ``test_accuracy`` and ``label``)."""
+    """The SSGAN's validation accuracy per epoch (averaged and raw weights), the kept epoch, and its training
+    accuracy on labelled batches, with published test results as labelled reference lines (``references``: dicts
+    with ``test_accuracy`` and ``label``)."""
     ax = ax or plt.gca()
-    epochs = np.arange(1, len(history["test_accuracy"]) + 1)
-    ax.plot(epochs, history["test_accuracy"], "o-", label="test (averaged weights)")
-    ax.plot(epochs, history["test_accuracy_raw"], ".--", alpha=0.7, label="test (raw weights)")
+    epochs = np.arange(1, len(history["val_accuracy"]) + 1)
+    ax.plot(epochs, history["val_accuracy"], "o-", ms=3, label="validation (averaged weights)")
+    ax.plot(epochs, history["val_accuracy_raw"], ".--", alpha=0.7, label="validation (raw weights)")
     ax.plot(epochs, 1 - np.asarray(history["train_error"]), ":", label="train (labelled batches)")
+    best = history.get("best") or {}
+    if best:
+        kept = f"kept: epoch {best['epoch']} ({best['weights']})"
+        ax.axvline(best["epoch"], color="k", lw=0.8, alpha=0.5, label=kept)
     for ref, style in zip(references, ("--", ":", "-."), strict=False):
-        label = f"{ref['label']}: {ref['test_accuracy']:.2%}"
+        label = f"{ref['label']}: {ref['test_accuracy']:.2%} (test)"
         ax.axhline(ref["test_accuracy"], color="gray", ls=style, lw=1, label=label)
     ax.set(xlabel="epoch", ylabel="accuracy", title=title)
+    ax.grid(alpha=0.3)
+    ax.legend(loc="lower right", fontsize=8)
+    return ax
+
+
+def plot_ssgan_sweep(sweep: pd.DataFrame, ax=None, title: str = ""):
+    """Validation accuracy (averaged weights) per epoch for each learning rate tried, the chosen one marked."""
+    ax = ax or plt.gca()
+    for _, row in sweep.iterrows():
+        chosen = " (chosen)" if row["chosen"] else ""
+        epochs = np.arange(1, len(row["val_curve"]) + 1)
+        ax.plot(epochs, row["val_curve"], "-" if row["chosen"] else "--",
+                label=f"learning rate {row['learning_rate']:g}: best {row['val_accuracy']:.4f}{chosen}")  # fmt: skip
+    ax.set(xlabel="epoch", ylabel="validation accuracy (averaged weights)", title=title)
     ax.grid(alpha=0.3)
     ax.legend(loc="lower right")
     return ax
@@ -288,9 +307,11 @@ def plot_label_efficiency(table: pd.DataFrame, ax=None, labels: dict | None = No
     """Mean test accuracy (± one standard deviation over seeds) against the number of labels, log x-axis."""
     ax = ax or plt.gca()
     for method, part in table.groupby("method", observed=True):
+        runs = sorted(set(part["runs"]))
+        n = f"n = {runs[0]}" if len(runs) == 1 else f"n = {runs[0]}-{runs[-1]}"
         ax.errorbar(
-            part["n_labels"], part["mean"], yerr=part["std"], marker="o", capsize=4,
-            label=(labels or {}).get(method, method),
+            part["n_labels"], part["mean"], yerr=part["std"].fillna(0), marker="o", capsize=4,
+            label=f"{(labels or {}).get(method, method)} ({n})",
         )  # fmt: skip
     ax.set_xscale("log")
     ax.set(xlabel="labelled training images", ylabel="test accuracy (10,000 images)", title=title)

@@ -83,16 +83,17 @@ FULL_SIZE = {
         "N_LABELS": 100,
         "SEED": config.SEED,
         "EPOCHS": config.SSGAN_EPOCHS,
-        "DECAY_START": config.SSGAN_DECAY_START,
-        "LEARNING_RATE": config.SSGAN_LEARNING_RATE,
+        "LEARNING_RATES": list(config.SSGAN_LEARNING_RATES),
+        "N_VAL": config.LABEL_EFFICIENCY_VAL,
         "N_UNLABELLED": config.N_TRAIN_FULL,
-        "CHECKPOINT_EVERY": config.SSGAN_CHECKPOINT_EVERY,
     },
     "08_label_efficiency": {
         "LABEL_COUNTS": list(config.LABEL_COUNTS),
         "SEEDS": list(config.LABEL_SEEDS),
         "METHODS": ["cnn", "trial3", "pca_knn", "ssgan"],
-        "SSGAN_EPOCHS": {100: 22, 1000: 6, 10_000: 6},
+        "SSGAN_EPOCHS": config.SSGAN_EPOCHS,
+        "SSGAN_LEARNING_RATES": list(config.SSGAN_LEARNING_RATES),
+        "N_VAL": config.LABEL_EFFICIENCY_VAL,
         "N_UNLABELLED": config.N_TRAIN_FULL,
     },
     "09_longer_gan": {
@@ -105,7 +106,7 @@ FULL_SIZE = {
     },
 }
 # Parameters that change what a run does, not what it finds (they never make a run a scratch run).
-ACTION_FLAGS = {"02_dcgan": ("RETRAIN",), "07_semi_supervised_gan": ("RETRAIN",)}
+ACTION_FLAGS = {"02_dcgan": ("RETRAIN",)}
 
 
 def _normal(value):

@@ -197,6 +197,7 @@ class SSGAN(AdversarialModel):
         generator,
         discriminator,
         ema_discriminator,
+        best_discriminator=None,
         noise_dim=config.NOISE_DIM,
         seed=config.SEED,
         unlabelled_weight=1.0,
@@ -209,6 +210,7 @@ class SSGAN(AdversarialModel):
         self.generator = generator
         self.discriminator = discriminator
         self.ema_discriminator = ema_discriminator
+        self.best_discriminator = best_discriminator  # the weights with the best validation accuracy so far
         self.features = feature_extractor(discriminator)
         self.noise_dim = noise_dim
         self.seed = seed
@@ -323,10 +325,13 @@ def build_ssgan(
         init_weight_norm(discriminator, x_init)
     ema = build_ssgan_discriminator(seed=seed, matmul_dtype=matmul_dtype)
     ema.set_weights(discriminator.get_weights())
+    best = build_ssgan_discriminator(seed=seed, matmul_dtype=matmul_dtype)
+    best.set_weights(discriminator.get_weights())
     model = SSGAN(
         build_ssgan_generator(noise_dim, matmul_dtype),
         discriminator,
         ema,
+        best,
         noise_dim=noise_dim,
         seed=seed,
         ema_decay=ema_decay,
@@ -432,12 +437,17 @@ def test_accuracy(model: keras.Model, x: np.ndarray, y: np.ndarray, batch_size: 
 
 
 class EpochLog(keras.callbacks.Callback):
-    """After every epoch: the mean losses, the test accuracy (averaged and raw weights) and the wall time."""
+    """After every epoch: the mean losses, the validation accuracy (averaged and raw weights) and the wall time.
 
-    def __init__(self, history: dict, x_test: np.ndarray, y_test: np.ndarray, learning_rate, decay_start, epochs):
+    The better of the two weight sets is copied to ``model.best_discriminator`` whenever it beats every earlier
+    epoch's (``history["best"]``: epoch, which weights, validation accuracy); with ``patience``, training stops
+    after that many epochs without a better one. The test set is not read here.
+    """
+
+    def __init__(self, history, x_val, y_val, learning_rate, decay_start, epochs, patience=None):
         super().__init__()
-        self.history, self.x_test, self.y_test = history, x_test, y_test
-        self.learning_rate, self.decay_start, self.epochs = learning_rate, decay_start, epochs
+        self.history, self.x_val, self.y_val = history, x_val, y_val
+        self.learning_rate, self.decay_start, self.epochs, self.patience = learning_rate, decay_start, epochs, patience
 
     def on_epoch_begin(self, epoch, logs=None):
         self._start = time.perf_counter()
@@ -447,14 +457,24 @@ class EpochLog(keras.callbacks.Callback):
 
     def on_epoch_end(self, epoch, logs=None):
         seconds = time.perf_counter() - self._start  # training only; the evaluation below is not counted
+        h, model = self.history, self.model
         for key in ("loss_lab", "loss_unl", "g_loss", "train_error"):
-            self.history[key].append(round(float(logs[key]), 6))
-        self.history["test_accuracy"].append(test_accuracy(self.model.ema_discriminator, self.x_test, self.y_test))
-        self.history["test_accuracy_raw"].append(test_accuracy(self.model.discriminator, self.x_test, self.y_test))
-        self.history["epoch_seconds"].append(seconds)
+            h[key].append(round(float(logs[key]), 6))
+        h["val_accuracy"].append(test_accuracy(model.ema_discriminator, self.x_val, self.y_val))
+        h["val_accuracy_raw"].append(test_accuracy(model.discriminator, self.x_val, self.y_val))
+        h["epoch_seconds"].append(seconds)
+        value, weights = max((h["val_accuracy"][-1], "averaged"), (h["val_accuracy_raw"][-1], "raw"))
+        if value > h["best"].get("val_accuracy", -1.0):
+            source = model.ema_discriminator if weights == "averaged" else model.discriminator
+            model.best_discriminator.set_weights(source.get_weights())
+            h["best"] = {"epoch": epoch + 1, "weights": weights, "val_accuracy": value}
+        if self.patience and epoch + 1 - h["best"]["epoch"] >= self.patience and epoch + 1 < self.epochs:
+            h["stopped_at"] = epoch + 1
+            model.stop_training = True
+        stop = f"; none better than epoch {h['best']['epoch']} for {self.patience}: stop" if model.stop_training else ""
         print(
-            f"epoch {epoch + 1}: test accuracy {self.history['test_accuracy'][-1]:.4f} (averaged weights), "
-            f"{self.history['test_accuracy_raw'][-1]:.4f} (raw), {seconds:.0f} s",
+            f"epoch {epoch + 1}: validation accuracy {h['val_accuracy'][-1]:.4f} (averaged weights), "
+            f"{h['val_accuracy_raw'][-1]:.4f} (raw), {seconds:.0f} s{stop}",
             flush=True,
         )
 
@@ -468,8 +488,13 @@ def learning_rate_at(epoch: int, learning_rate: float, decay_start: int | None, 
 
 
 def empty_history() -> dict:
-    keys = ("loss_lab", "loss_unl", "g_loss", "train_error", "test_accuracy", "test_accuracy_raw", "epoch_seconds")
-    return {key: [] for key in keys}
+    keys = ("loss_lab", "loss_unl", "g_loss", "train_error", "val_accuracy", "val_accuracy_raw", "epoch_seconds")
+    return {**{key: [] for key in keys}, "best": {}}
+
+
+def finished(history: dict, epochs: int) -> bool:
+    """Whether a run with this history needs no more training: all ``epochs`` done, or stopped early."""
+    return len(history["epoch_seconds"]) >= epochs or "stopped_at" in history
 
 
 def run_dir(n_labels: int, seed: int, root: Path | None = None) -> Path:
@@ -488,22 +513,32 @@ def train_ssgan(
     checkpoint_every: int = config.SSGAN_CHECKPOINT_EVERY,
     retrain: bool = False,
     seed: int = config.SEED,
-    jit_compile: bool | str = True,
+    jit_compile: bool | str = config.SSGAN_XLA,
     verbose: int = 2,
     fused: bool = config.SSGAN_FUSED_STEP,
     log_dir: Path | None = None,
+    patience: int | None = config.SSGAN_PATIENCE,
+    matmul_dtype: str = "float32",
 ) -> tuple[SSGAN, dict]:
-    """Train (or resume, or reload) an SSGAN on ``load_label_efficiency_data(...)`` arrays.
+    """Train (or resume, or reload) an SSGAN on ``load_label_efficiency_data(..., n_val=...)`` arrays.
 
-    ``data`` needs ``x_train``/``y_train`` (the labelled images), ``x_unlabelled`` and ``x_test``/``y_test``.
-    The checkpoint goes to ``checkpoint_dir`` (default: ``checkpoints/ssgan/labels<N>_seed<S>``). A finished
-    run is reloaded, not retrained, unless ``retrain=True``; an interrupted one continues. Each epoch runs
-    as one call from Python; ``jit_compile="auto"`` uses XLA if that measured faster on this machine (the
-    default stays XLA, the setting every committed SSGAN result was trained with). With ``log_dir``, the
-    epoch's losses, test accuracies and a grid of samples go to TensorBoard there.
+    ``data`` needs ``x_train``/``y_train`` (the labelled images), ``x_unlabelled`` and ``x_val``/``y_val`` (the
+    validation split: every epoch is scored on it, the test set is not read). ``model.best_discriminator`` ends
+    with the epoch's and weight set's (averaged or raw) with the best validation accuracy (``history["best"]``);
+    with ``patience``, training stops after that many epochs without a better one. The checkpoint goes to
+    ``checkpoint_dir`` (default: ``checkpoints/ssgan/labels<N>_seed<S>``). A finished run is reloaded, not
+    retrained, unless ``retrain=True``; an interrupted one continues. Each epoch runs as one call from Python;
+    ``jit_compile="auto"`` uses XLA if that measured faster on this machine. With ``log_dir``, the epoch's
+    losses, validation accuracies and a grid of samples go to TensorBoard there.
     """
     from digitgan.utils import set_seed
 
+    for key in ("x_train", "y_train", "x_unlabelled", "x_val", "y_val"):
+        if key not in data:
+            raise ValueError(
+                f"data has no {key!r}: pass the arrays of data.load_label_efficiency_data(n_labels, seed, "
+                f"n_val={config.LABEL_EFFICIENCY_VAL}) (the SSGAN is scored on a validation split every epoch)"
+            )
     n_labels = len(data["y_train"])
     n_unl = len(data["x_unlabelled"])
     epochs = checks.integer("epochs", epochs, 1)
@@ -514,13 +549,18 @@ def train_ssgan(
     checks.fraction("ema_decay", ema_decay)
     if decay_start is not None:
         checks.integer("decay_start", decay_start, 0)  # at or after the last epoch: no decay
+    if patience is not None:
+        patience = checks.integer("patience", patience, 1)
     checkpoint_every = checks.integer("checkpoint_every", checkpoint_every, 1)
+    checks.choices("matmul_dtype", [matmul_dtype], MATMUL_DTYPES)
     checkpoint_dir = Path(checkpoint_dir or run_dir(n_labels, seed))
     if jit_compile == "auto":
         from digitgan.speed import choose_jit
 
-        step = "fused" if fused else "reference"
-        jit_compile = choose_jit(f"SSGAN step ({step})", lambda jit: measure_step(jit, fused))
+        step = ("fused" if fused else "reference") + ("" if matmul_dtype == "float32" else f", {matmul_dtype}")
+        jit_compile = choose_jit(
+            f"SSGAN step ({step})", lambda jit: measure_step(jit, fused, matmul_dtype=matmul_dtype)
+        )  # noqa: E501
     set_seed(seed, deterministic=not jit_compile)
     if retrain and checkpoint_dir.exists():
         shutil.rmtree(checkpoint_dir)
@@ -536,16 +576,20 @@ def train_ssgan(
         jit_compile=jit_compile,
         fused=fused,
         steps_per_execution=steps,
+        matmul_dtype=matmul_dtype,
     )
     settings = {
         "n_labels": n_labels,
         "n_unlabelled": n_unl,
+        "n_val": len(data["y_val"]),
         "batch_size": batch_size,
         "learning_rate": learning_rate,
         "decay_start": decay_start,
         "ema_decay": ema_decay,
         "seed": seed,
         "step": "fused" if fused else "reference",
+        "matmul_dtype": matmul_dtype,
+        "patience": patience,
     }
     ckpt = TrainingCheckpoint(
         checkpoint_dir,
@@ -554,12 +598,15 @@ def train_ssgan(
         generator=model.generator,
         discriminator=model.discriminator,
         ema_discriminator=model.ema_discriminator,
+        best_discriminator=model.best_discriminator,
         g_optimizer=model.g_optimizer,
         d_optimizer=model.d_optimizer,
         rng_state=rng_state(model.generator, model.discriminator),
     )
     start, history = ckpt.resume(epochs, f"the SSGAN ({n_labels} labels, seed {seed})", empty_history())
-    if start >= epochs:
+    if finished(history, epochs):
+        if "stopped_at" in history:
+            print(f"Stopped early at epoch {history['stopped_at']} (no better validation accuracy for {patience}).")
         return model, history
     model.fit(
         ssgan_batches(data["x_train"], data["y_train"], data["x_unlabelled"], batch_size, start, epochs, seed),
@@ -567,9 +614,9 @@ def train_ssgan(
         initial_epoch=start,
         steps_per_epoch=steps,
         callbacks=[
-            EpochLog(history, data["x_test"], data["y_test"], learning_rate, decay_start, epochs),
+            EpochLog(history, data["x_val"], data["y_val"], learning_rate, decay_start, epochs, patience),
             *([epoch_log(log_dir, history, seed)] if log_dir is not None else []),
-            PeriodicCheckpoint(ckpt, history, checkpoint_every, epochs),
+            PeriodicCheckpoint(ckpt, history, checkpoint_every, epochs),  # also saves an early stop
         ],
         shuffle=False,  # ssgan_batches already shuffles, per epoch and resumably
         verbose=verbose,
@@ -582,26 +629,35 @@ def epoch_log(log_dir: Path, history: dict, seed: int):
     from digitgan.live import GanLog
     from digitgan.quality import noise
 
-    keys = ("loss_lab", "loss_unl", "g_loss", "train_error", "test_accuracy", "test_accuracy_raw")
+    keys = ("loss_lab", "loss_unl", "g_loss", "train_error", "val_accuracy", "val_accuracy_raw")
     return GanLog(log_dir, history, noise(50, -1, "uniform", seed=seed), epoch_keys=keys, ncols=10)
 
 
-def summarize(history: dict, data: dict, y_pred: np.ndarray, confused, seed: int, learning_rate: float,
-              decay_start: int | None) -> dict:  # fmt: skip
-    """What results.json records under ``"ssgan"`` (like :func:`digitgan.training.summarize`)."""
+def summarize(history: dict, data: dict, y_pred: np.ndarray, confused, seed: int, run_settings: dict,
+              learning_rate_choice: list[dict]) -> dict:  # fmt: skip
+    """What results.json records under ``"ssgan"`` (like :func:`digitgan.training.summarize`): the kept weights'
+    test accuracy (the one reading of the test set), the validation curves and the learning-rate choice."""
+    best = history["best"]
     return {
         "n_labels": len(data["y_train"]),
         "n_train": len(data["y_train"]),
+        "n_val": len(data["y_val"]),
         "n_unlabelled": len(data["x_unlabelled"]),
         "seed": seed,
         "epochs": len(history["epoch_seconds"]),
-        "learning_rate": learning_rate,
-        "decay_start": decay_start,
+        "max_epochs": run_settings["epochs"],
+        "stopped_at": history.get("stopped_at"),
+        "learning_rate": run_settings["learning_rate"],
+        "decay_start": run_settings["decay_start"],
+        "kept_epoch": best["epoch"],
+        "kept_weights": best["weights"],
+        "val_accuracy": best["val_accuracy"],
         "test_accuracy": float(np.mean(y_pred == data["y_test"])),
-        "test_accuracy_raw": history["test_accuracy_raw"][-1],
         "seconds": round(sum(history["epoch_seconds"]), 1),
         "seconds_per_epoch": round(float(np.mean(history["epoch_seconds"])), 1),
-        "history": {k: [round(float(v), 5) for v in vals] for k, vals in history.items()},
+        "history": {k: [round(float(v), 5) for v in vals] for k, vals in history.items() if isinstance(vals, list)},
+        "learning_rate_choice": learning_rate_choice,
         "most_confused": confused.to_dict("records"),
         "label_indices": data["label_indices"],
+        "val_indices": data["val_indices"],
     }

@@ -29,21 +29,69 @@ def fit_classifier(
     initial_epoch: int = 0,
     verbose: int = 2,
     callbacks=None,
-    validate: bool = True,
+    validate: bool | str = True,
+    steps_per_epoch: int | None = None,
+    seed: int = config.SEED,
 ) -> dict:
-    """``fit`` on the training subset with the test set as per-epoch validation (unless ``validate=False``);
-    returns the history dict."""
+    """``fit`` on the training images; returns the history dict.
+
+    ``validate``: ``True`` scores the test set after every epoch (the original's protocol, for its curves),
+    ``"val"`` the validation split ``data["x_val"]``/``data["y_val"]`` (for choices), ``False`` nothing.
+    ``steps_per_epoch``: an "epoch" of that many updates, the images reshuffled (``seed``) and repeated, so a
+    budget in updates is the same whatever the number of images; ``None``: one pass over the images.
+    """
+    if validate == "val":
+        if "x_val" not in data:
+            raise ValueError("validate='val' needs data['x_val'], data['y_val']: load_label_efficiency_data(n_val=...)")
+        validation = (data["x_val"], one_hot(data["y_val"]))
+    else:
+        validation = (data["x_test"], one_hot(data["y_test"])) if validate else None
+    x, y = data["x_train"], one_hot(data["y_train"])
+    if steps_per_epoch is not None:
+        import tensorflow as tf
+
+        x = (
+            tf.data.Dataset.from_tensor_slices((x, y))
+            .shuffle(len(x), seed=seed, reshuffle_each_iteration=True)
+            .repeat()
+            .batch(batch_size)
+            .prefetch(2)
+        )
+        y = batch_size = None
     history = model.fit(
-        data["x_train"],
-        one_hot(data["y_train"]),
+        x,
+        y,
         batch_size=batch_size,
         epochs=epochs,
         initial_epoch=initial_epoch,
-        validation_data=(data["x_test"], one_hot(data["y_test"])) if validate else None,
+        steps_per_epoch=steps_per_epoch,
+        validation_data=validation,
+        shuffle=steps_per_epoch is None,  # a dataset is shuffled by itself
         verbose=verbose,
         callbacks=callbacks,
     )
     return history.history
+
+
+class BestWeights(keras.callbacks.Callback):
+    """The weights of the epoch with the highest ``monitor`` (validation accuracy), kept across ``fit`` calls (the
+    two phases of a transfer schedule); :meth:`restore` puts them back. Ties keep the earlier epoch."""
+
+    def __init__(self, monitor: str = "val_accuracy"):
+        super().__init__()
+        self.monitor, self.best, self.epoch, self.weights = monitor, -np.inf, None, None
+
+    def on_epoch_end(self, epoch, logs=None):
+        value = (logs or {}).get(self.monitor)
+        if value is None:
+            raise ValueError(f"BestWeights monitors {self.monitor!r}, which fit did not log: pass validation data")
+        if value > self.best:
+            self.best, self.epoch, self.weights = float(value), epoch + 1, self.model.get_weights()
+
+    def restore(self, model: keras.Model) -> None:
+        if self.weights is None:
+            raise RuntimeError("BestWeights saw no epoch: train before restoring")
+        model.set_weights(self.weights)
 
 
 def train_classifier(

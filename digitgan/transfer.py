@@ -70,14 +70,17 @@ def train_schedule(
     optimizer: str = "sgd",
     verbose: int = 2,
     callbacks=None,
-    validate: bool = True,
+    validate: bool | str = True,
     log_dir: Path | None = None,
+    steps_per_epoch: int | None = None,
+    seed: int = config.SEED,
 ) -> dict:
     """Train the head with the transferred layers frozen for ``frozen_epochs``, then everything to ``total_epochs``.
 
     Each phase is compiled with a fresh optimizer. Returns ``history`` (one merged dict over all epochs),
     ``phase_boundary`` (the last frozen epoch, or None), ``trainable_params`` per phase and ``seconds``.
-    With ``log_dir``, TensorBoard logs of both phases go there (:mod:`digitgan.live`).
+    With ``log_dir``, TensorBoard logs of both phases go there (:mod:`digitgan.live`). ``validate``,
+    ``steps_per_epoch`` and ``seed``: as in :func:`digitgan.training.fit_classifier`.
     """
     total_epochs = checks.integer("total_epochs", total_epochs, 1)
     frozen_epochs = checks.integer("frozen_epochs", frozen_epochs, 0, total_epochs)
@@ -108,6 +111,8 @@ def train_schedule(
             verbose=verbose,
             callbacks=callbacks,
             validate=validate,
+            steps_per_epoch=steps_per_epoch,
+            seed=seed,
         )
         for key, values in part.items():
             history.setdefault(key, []).extend(values)

@@ -27,7 +27,18 @@ def test_findings_state_the_measured_numbers():
     for key in ("trial1", "trial2", "trial3"):
         text = findings.trial(key, COMMITTED[key], COMMITTED)
         assert f"{COMMITTED[key]['test_accuracy']:.4f}" in text and f"{cnn['test_accuracy']:.4f}" in text
-    assert f"{COMMITTED['ssgan']['test_accuracy']:.4f}" in findings.ssgan(COMMITTED["ssgan"])
+    ssgan_metrics = {
+        "n_labels": 100, "n_val": 1000, "n_unlabelled": 60_000, "learning_rate": 0.001, "epochs": 12, "max_epochs": 50,
+        "stopped_at": 12, "seconds": 600.0, "kept_epoch": 2, "kept_weights": "raw", "val_accuracy": 0.951,
+        "test_accuracy": 0.9523, "most_confused": [],
+        "history": {"val_accuracy": [0.9, 0.95, 0.949, 0.95, 0.9495, 0.95]},
+        "learning_rate_choice": [
+            {"learning_rate": 0.003, "val_accuracy": 0.93}, {"learning_rate": 0.001, "val_accuracy": 0.951},
+        ],
+    }  # fmt: skip
+    text = findings.ssgan(ssgan_metrics)
+    assert "0.9523 test accuracy" in text and "0.003: 0.9300; 0.001: 0.9510" in text and "stopped at epoch 12" in text
+    assert "epoch 2, raw" in text and "flattened" in text
     assert "PCA + KNN" in findings.comparison(COMMITTED["comparison"])
 
 
@@ -38,12 +49,18 @@ def test_findings_follow_other_numbers():
     better = {**COMMITTED["trial3"], "test_accuracy": 0.99}
     assert "above" in findings.trial("trial3", better, COMMITTED)
     assert "below" in findings.trial("trial3", COMMITTED["trial3"], COMMITTED)
-    one = {"std": 0.0, "runs": 1}
+    one = {"std": None, "runs": 1}
     summary = {"cnn": {"100": {"mean": 0.3, **one}}, "ssgan": {"100": {"mean": 0.9, **one}}}
-    text = findings.label_efficiency(summary)
-    assert "(one run)" in text and "± 0.0000" not in text and "not clear" in text
+    text = findings.label_efficiency({"summary": summary})
+    assert "(one run)" in text and "±" not in text and "not a reliable ranking" in text
     summary = {m: {"100": {"mean": v, "std": 0.01, "runs": 3}} for m, v in (("cnn", 0.3), ("ssgan", 0.9))}
-    assert "larger than the seed spread" in findings.label_efficiency(summary)
+    text = findings.label_efficiency({"summary": summary})
+    assert "larger than the seed spread" in text and "does not reach 98.5% (mean 0.9000 over 3 seeds)" in text
+    close = {
+        m: {"100": {"mean": v, "std": 0.02, "runs": 3, "n_updates": 1500}} for m, v in (("cnn", 0.8), ("trial3", 0.81))
+    }
+    text = findings.label_efficiency({"summary": close, "n_val": 1000})
+    assert "is not reliably different from the CNN" in text and "CNN (original protocol) 1,500 updates" in text
     assert findings.mean_std([0.5]) == "0.5000 (one run)"
     assert findings.mean_std([0.5, 0.7, 0.6]) == "0.6000 ± 0.1000 (n = 3)"
 
@@ -108,13 +125,13 @@ def test_ssgan_log_has_accuracy_and_samples(tmp_path):
         "x_train": rng.uniform(-1, 1, (20, 28, 28, 1)).astype("float32"),
         "y_train": np.arange(20) % 10,
         "x_unlabelled": rng.uniform(-1, 1, (200, 28, 28, 1)).astype("float32"),
-        "x_test": rng.uniform(-1, 1, (50, 28, 28, 1)).astype("float32"),
-        "y_test": np.arange(50) % 10,
+        "x_val": rng.uniform(-1, 1, (50, 28, 28, 1)).astype("float32"),
+        "y_val": np.arange(50) % 10,
     }
     ssgan.train_ssgan(d, epochs=1, checkpoint_dir=tmp_path / "ckpt", jit_compile=False, verbose=0,
                       log_dir=tmp_path / "tb")  # fmt: skip
     log = live.read_log(tmp_path / "tb")
-    assert [s for s, _ in log["epoch/test_accuracy"]] == [1] and [s for s, _ in log["samples"]] == [1]
+    assert [s for s, _ in log["epoch/val_accuracy"]] == [1] and [s for s, _ in log["samples"]] == [1]
 
 
 # --- the HTML report -------------------------------------------------------------------------------------------
@@ -171,10 +188,10 @@ def test_reference_lines_are_labelled():
     assert any("uniform" in t for t in labels) and any("mode-collapse" in t for t in labels)
     from digitgan import original
 
-    history = {"test_accuracy": [0.9, 0.95], "test_accuracy_raw": [0.9, 0.94], "train_error": [0.1, 0.05]}
+    history = {"val_accuracy": [0.9, 0.95], "val_accuracy_raw": [0.9, 0.94], "train_error": [0.1, 0.05]}
     plots.plot_ssgan_curves(history, ax, references=(original.SSGAN_PAPER,))
     texts = [t.get_text() for t in ax.get_legend().get_texts()]
-    assert any("Salimans et al. 2016" in t and t.endswith("99.07%") for t in texts)
+    assert any("Salimans et al. 2016" in t and t.endswith("99.07% (test)") for t in texts)
     plt.close("all")
 
 
@@ -208,3 +225,16 @@ def test_versions_line_names_every_package_that_shapes_results():
     line = utils.versions()
     for name in utils.VERSIONED:
         assert f"{name} " in line and f"{name} not installed" not in line
+
+
+def test_tensorflow_retracing_warning_is_dropped_and_nothing_else():
+    import logging
+
+    import tensorflow as tf  # noqa: F401 - imported through digitgan's hook (conftest imports digitgan first)
+
+    logger = logging.getLogger("tensorflow")
+    make = logging.LogRecord
+    retracing = make("tensorflow", logging.WARNING, "", 0, "5 out of the last 9 calls to <f> triggered tf.function "
+                     "retracing. Tracing is expensive", None, None)  # fmt: skip
+    other = make("tensorflow", logging.WARNING, "", 0, "something else went wrong", None, None)
+    assert not logger.filter(retracing) and logger.filter(other)

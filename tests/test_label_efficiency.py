@@ -27,48 +27,109 @@ def test_label_efficiency_data_holds_only_the_subsets_labels(mnist_dir, mnist):
     assert d["x_unlabelled"].shape == (60_000, 28, 28, 1) and not any(k.startswith("y_unl") for k in d)
 
 
-def test_study_runs_each_case_once_and_reuses_the_cache(tmp_path, monkeypatch):
-    calls = []
-
+def _fake_runners(calls):
     def fake(method):
-        def run(d, seed, **kwargs):
-            calls.append((method, len(d["y_train"]), seed, kwargs))
-            return {"test_accuracy": 0.5 + 0.01 * seed + len(d["y_train"]) / 1e5, "seconds": 1.0}
+        def run(d, seed, run_settings, test=True, **kwargs):
+            calls.append((method, len(d["y_train"]), seed, run_settings.get("learning_rate"), test))
+            lr_bonus = 0.1 if run_settings.get("learning_rate") == 0.001 else 0.0
+            out = {"val_accuracy": 0.5 + 0.01 * seed + lr_bonus, "seconds": 1.0}
+            if test:
+                out["test_accuracy"] = 0.5 + 0.01 * seed + len(d["y_train"]) / 1e5
+            return out
 
         return run
 
-    monkeypatch.setattr(label_efficiency, "RUNNERS", {m: fake(m) for m in label_efficiency.METHODS})
-    monkeypatch.setattr(
-        data,
-        "load_label_efficiency_data",
-        lambda n, seed, source=None: {"y_train": np.zeros(n), "x_unlabelled": np.zeros((5, 1))},
-    )
+    return {m: fake(m) for m in label_efficiency.METHODS}
+
+
+def _fake_data(n, seed, source=None, n_val=0):
+    return {"y_train": np.zeros(n), "x_unlabelled": np.zeros((5, 1))}
+
+
+def test_study_runs_every_case_once_with_three_seeds_and_reuses_the_cache(tmp_path, monkeypatch):
+    calls = []
+    monkeypatch.setattr(label_efficiency, "RUNNERS", _fake_runners(calls))
+    monkeypatch.setattr(data, "load_label_efficiency_data", _fake_data)
     cache = tmp_path / "runs.json"
-    args = dict(label_counts=(100, 10_000), seeds=(1, 2, 3), ssgan_epochs={"100": 7}, cache_path=cache)
+    args = dict(label_counts=(100, 10_000), seeds=(1, 2, 3), ssgan_epochs=7, cache_path=cache)
     runs = label_efficiency.run_study(**args)
-    # 3 seeds at 100 labels, one at 10k (the fixed study subset), for each of 4 methods
-    assert len(runs) == len(calls) == 16
-    assert ("ssgan", 100, 2, {"epochs": 7, "root": None}) in calls
-    assert ("ssgan", 10_000, 1, {"epochs": config.SSGAN_EPOCHS, "root": None}) in calls
+    # the learning rate is chosen first, at (100 labels, seed 1), without reading the test set ...
+    assert calls[:2] == [("ssgan", 100, 1, 0.003, False), ("ssgan", 100, 1, 0.001, False)]
+    # ... then every seed at every label count, 10k included; the chosen run is only reloaded to be tested
+    assert len(runs) == 2 * 3 * 4 and ("ssgan", 100, 1, 0.001, True) in calls
+    assert len(calls) == 2 + 2 * 3 * 4 and not any(c[3] == 0.003 and c[4] for c in calls)
+    assert set(runs[runs["method"] == "ssgan"]["n_updates"]) == {7 * 600}  # at most: 7 epochs of 600 batches
+    assert set(runs.loc[runs["method"] == "cnn", "n_updates"]) == {config.CLASSIFIER_UPDATES}
     again = label_efficiency.run_study(**args)
-    assert len(calls) == 16 and again["test_accuracy"].tolist() == runs["test_accuracy"].tolist()
+    assert len(calls) == 26 and again["test_accuracy"].tolist() == runs["test_accuracy"].tolist()
 
     table = label_efficiency.summary_table(runs)
-    row = table[(table["method"] == "cnn") & (table["n_labels"] == 100)].iloc[0]
-    assert row["mean"] == pytest.approx(0.521) and row["std"] == pytest.approx(0.01) and row["runs"] == 3
-    summary = label_efficiency.to_results(runs, table)["summary"]
-    assert summary["ssgan"]["10000"] == {"mean": pytest.approx(0.61), "std": 0.0, "runs": 1, "n_updates": 22 * 600}
+    row = table[(table["method"] == "cnn") & (table["n_labels"] == 10_000)].iloc[0]
+    assert row["mean"] == pytest.approx(0.62) and row["std"] == pytest.approx(0.01) and row["runs"] == 3
+    results = label_efficiency.to_results(runs, table)
+    assert results["summary"]["cnn"]["10000"]["runs"] == 3
+    for record in results["runs"]:
+        assert {"method", "n_labels", "seed", "test_accuracy", "val_accuracy", "n_updates"} <= set(record)
+        assert (record["n_updates"] is None) == (record["method"] == "pca_knn")
 
 
 def test_cache_lives_in_the_checkpoint_folder():
     assert config.LABEL_EFFICIENCY_CACHE.parent == config.CHECKPOINT_DIR
 
 
-def test_every_run_records_its_training_budget():
+def test_every_method_has_one_budget_at_every_label_count():
     from digitgan.label_efficiency import n_updates, settings
 
-    assert n_updates("cnn", 100, settings("cnn", 100)) == 15  # one batch of 100 per epoch, 15 epochs
-    assert n_updates("cnn", 1000, settings("cnn", 1000)) == 150
-    assert n_updates("trial3", 50, settings("trial3", 50)) == 15  # fewer images than a batch: one batch
-    assert n_updates("ssgan", 100, settings("ssgan", 100, 22)) == 22 * 600  # batches of the 60k unlabelled images
+    for method in ("cnn", "trial3"):
+        assert {n_updates(method, n, settings(method, n)) for n in (100, 1000, 10_000)} == {1500}
+    assert settings("trial3", 100)["frozen_rounds"] == 7  # 7 of 15 epochs frozen: 7 of 15 rounds
+    assert {n_updates("ssgan", n, settings("ssgan", n)) for n in (100, 10_000)} == {config.SSGAN_EPOCHS * 600}
     assert n_updates("pca_knn", 100, settings("pca_knn", 100)) is None
+    assert settings("ssgan", 100, learning_rate=0.003) != settings("ssgan", 100, learning_rate=0.001)
+
+
+def test_best_validation_round_is_kept_and_budget_counted_in_updates(mnist_dir):
+    """A CNN on 20 labels, 3 rounds of 5 updates (steps of 10 images: the labelled set repeated, reshuffled):
+    15 updates whatever the number of images, and the kept weights are those of the best validation round."""
+    import keras
+
+    from digitgan import training
+    from digitgan.models import build_cnn
+
+    d = data.load_label_efficiency_data(20, 42, source=mnist_dir, n_val=100)
+    model = training.compile_classifier(build_cnn())
+    best = training.BestWeights()
+    seen = []
+    record = keras.callbacks.LambdaCallback(on_epoch_end=lambda epoch, logs: seen.append(model.get_weights()))
+    history = training.fit_classifier(
+        model, d, 3, 10, verbose=0, callbacks=[best, record], validate="val", steps_per_epoch=5
+    )
+    assert int(model.optimizer.iterations.numpy()) == 15 and len(history["val_accuracy"]) == 3
+    assert best.best == max(history["val_accuracy"]) and best.epoch == int(np.argmax(history["val_accuracy"])) + 1
+    best.restore(model)
+    for a, b in zip(model.get_weights(), seen[best.epoch - 1], strict=True):
+        np.testing.assert_array_equal(a, b)
+    with pytest.raises(ValueError, match="x_val"):
+        training.fit_classifier(model, {k: v for k, v in d.items() if k != "x_val"}, 1, verbose=0, validate="val")
+
+
+def test_pca_knn_is_chosen_on_the_validation_split(mnist_dir):
+    from sklearn.metrics import accuracy_score
+
+    from digitgan import compare
+
+    d = data.load_label_efficiency_data(100, 42, source=mnist_dir, n_val=200)
+    choice = compare.select_pca_knn(d["x_train"], d["y_train"], (5, 20), (1, 7), x_val=d["x_val"], y_val=d["y_val"])
+    scores = {}
+    for c in (5, 20):
+        for k in (1, 7):
+            model = compare.pca_knn(c, k).fit(compare.flat(d["x_train"]), d["y_train"])
+            scores[c, k] = accuracy_score(d["y_val"], model.predict(compare.flat(d["x_val"])))
+    assert choice["val_accuracy"] == pytest.approx(max(scores.values()))
+    assert scores[choice["n_components"], choice["k"]] == max(scores.values())
+
+
+def test_validation_splits_are_balanced_and_disjoint_from_the_labels(mnist_dir):
+    table = label_efficiency.describe_splits([100, 10_000], [42, 43], 1000, source=mnist_dir)
+    assert len(table) == 4 and set(table["overlap"]) == {0}
+    assert set(table["validation per digit"]) == {"100-100"} and set(table["per digit"][:2]) == {"10-10"}

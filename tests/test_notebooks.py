@@ -66,14 +66,14 @@ NOTEBOOKS = [
     ),  # noqa: E501
     (
         "07_semi_supervised_gan.ipynb",
-        {"N_LABELS": 20, "EPOCHS": 2, "DECAY_START": 1, "N_UNLABELLED": 1000, "CHECKPOINT_EVERY": 1},
-        ["ssgan_accuracy", "ssgan_confusion_matrix", "ssgan_samples"],
+        {"N_LABELS": 20, "EPOCHS": 2, "LEARNING_RATES": [0.003, 0.001], "N_VAL": 100, "N_UNLABELLED": 1000},
+        ["ssgan_learning_rate", "ssgan_accuracy", "ssgan_confusion_matrix", "ssgan_samples"],
         "ssgan",
     ),
     (
-        # reuses 07's finished run for (20 labels, seed 42: same settings) and trains seed 43 in full
+        # reuses 07's finished runs for (20 labels, seed 42: same settings) and trains seed 43 in full
         "08_label_efficiency.ipynb",
-        {"LABEL_COUNTS": [20], "SEEDS": [42, 43], "SSGAN_EPOCHS": {20: 2}, "N_UNLABELLED": 1000},
+        {"LABEL_COUNTS": [20], "SEEDS": [42, 43], "SSGAN_EPOCHS": 2, "N_VAL": 100, "N_UNLABELLED": 1000},
         ["label_efficiency"],
         "label_efficiency",
     ),

@@ -46,7 +46,7 @@ def test_other_parameters_get_their_own_folder_reused_for_the_same_parameters(sc
 
 
 def test_papermill_copies_of_the_defaults_are_still_full_size(scratch):
-    params = {**runs.FULL_SIZE["08_label_efficiency"], "SSGAN_EPOCHS": {"100": 22, "1000": 6, "10000": 6}}
+    params = {**runs.FULL_SIZE["08_label_efficiency"], "SSGAN_LEARNING_RATES": (0.003, 0.001)}
     assert runs.start("08_label_efficiency", params).is_study
     assert runs.start("06_comparison", {**runs.FULL_SIZE["06_comparison"], "KNN_KS": [1, 3, 5, 7]}).is_study
 

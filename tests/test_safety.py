@@ -130,8 +130,10 @@ def test_study_parameters_are_checked(tmp_path):
         label_efficiency.run_study((100,), (1,), ["knn"], cache_path=cache)
     with pytest.raises(ValueError, match=r"label_counts entry must be in \[10, 60,000\], got 0"):
         label_efficiency.run_study((0,), (1,), cache_path=cache)
-    with pytest.raises(ValueError, match=r"ssgan_epochs\[100\] must be in \[1"):
-        label_efficiency.run_study((100,), (1,), ["ssgan"], {"100": 0}, cache_path=cache)
+    with pytest.raises(ValueError, match=r"ssgan_epochs must be in \[1"):
+        label_efficiency.run_study((100,), (1,), ["ssgan"], 0, cache_path=cache)
+    with pytest.raises(ValueError, match=r"n_val must be in \[10"):
+        label_efficiency.run_study((100,), (1,), ["cnn"], n_val=0, cache_path=cache)
     assert not cache.exists()
 
 
@@ -240,30 +242,21 @@ def test_a_killed_download_leaves_nothing_on_the_next_start(tmp_path):
 def test_cache_keys_hold_every_setting(tmp_path, monkeypatch):
     calls = []
 
-    def fake(d, seed, epochs=None, root=None):
-        calls.append(epochs)
-        return {"test_accuracy": 0.9 + epochs / 1000, "seconds": 1.0, "epochs": epochs}
+    def fake(d, seed, run_settings, test=True, root=None, log_dir=None):
+        calls.append(run_settings["epochs"])
+        return {"test_accuracy": 0.9 + run_settings["epochs"] / 1000, "val_accuracy": 0.5, "seconds": 1.0}
+
+    def fake_data(n, seed, source=None, n_val=0):
+        return {"y_train": np.zeros(n), "x_unlabelled": []}
 
     monkeypatch.setattr(label_efficiency, "RUNNERS", {"ssgan": fake})
-    monkeypatch.setattr(
-        data, "load_label_efficiency_data", lambda n, seed, source=None: {"y_train": np.zeros(n), "x_unlabelled": []}
-    )
+    monkeypatch.setattr(data, "load_label_efficiency_data", fake_data)
     cache = tmp_path / "cache.json"
-    first = label_efficiency.run_study((100,), (1,), ["ssgan"], {100: 22}, cache_path=cache)
-    longer = label_efficiency.run_study((100,), (1,), ["ssgan"], {100: 300}, cache_path=cache)
-    again = label_efficiency.run_study((100,), (1,), ["ssgan"], {100: 300}, cache_path=cache)
+    args = dict(methods=["ssgan"], ssgan_learning_rate=0.001, cache_path=cache)
+    first = label_efficiency.run_study((100,), (1,), ssgan_epochs=22, **args)
+    longer = label_efficiency.run_study((100,), (1,), ssgan_epochs=300, **args)
+    again = label_efficiency.run_study((100,), (1,), ssgan_epochs=300, **args)
     assert calls == [22, 300]  # 300 epochs trained anew, then reused; never the 22-epoch result
     assert first["test_accuracy"][0] == 0.922 and longer["test_accuracy"][0] == again["test_accuracy"][0] == 1.2
     entries = json.loads(cache.read_text())
     assert len(entries) == 2 and {e["settings"]["epochs"] for e in entries.values()} == {22, 300}
-
-
-def test_legacy_cache_entries_keep_their_settings(tmp_path):
-    cache = tmp_path / "cache.json"
-    cache.write_text(json.dumps({"ssgan/100/42": {"test_accuracy": 0.97, "epochs": 22}}))
-    [(key, entry)] = label_efficiency.load_cache(cache).items()
-    assert key == label_efficiency.run_key(
-        "ssgan", 100, 42, {**label_efficiency.settings("ssgan", 100, 22), "step": "reference"}
-    )
-    assert entry["settings"]["epochs"] == 22 and entry["settings"]["decay_start"] == 13
-    assert entry["settings"]["step"] == "reference"  # what the step then was

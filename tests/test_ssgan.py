@@ -7,17 +7,17 @@ from digitgan import config, data, ssgan
 
 @pytest.fixture(scope="module")
 def tiny(mnist_dir):
-    """20 labels (2 per digit), 200 unlabelled images (2 steps of 100 per epoch), 500 test images."""
-    d = data.load_label_efficiency_data(20, seed=42, source=mnist_dir)
+    """20 labels (2 per digit), 100 validation images, 200 unlabelled images (2 steps of 100 per epoch), 500 test
+    images."""
+    d = data.load_label_efficiency_data(20, seed=42, source=mnist_dir, n_val=100)
     d["x_unlabelled"] = d["x_unlabelled"][:200]
     d["x_test"], d["y_test"] = d["x_test"][:500], d["y_test"][:500]
     return d
 
 
 def _train(tiny, path, epochs, **kwargs):
-    return ssgan.train_ssgan(
-        tiny, epochs=epochs, checkpoint_dir=path, checkpoint_every=1, jit_compile=False, verbose=0, **kwargs
-    )
+    kwargs = {"checkpoint_every": 1, "patience": None, **kwargs}
+    return ssgan.train_ssgan(tiny, epochs=epochs, checkpoint_dir=path, jit_compile=False, verbose=0, **kwargs)
 
 
 def test_architectures_follow_the_paper():
@@ -80,9 +80,39 @@ def test_one_epoch_trains_all_three_networks_and_logs(tiny, tmp_path):
         assert any(not np.array_equal(a, b) for a, b in zip(fresh, getattr(model, name).get_weights(), strict=True))
     raw, ema = model.discriminator.get_weights(), model.ema_discriminator.get_weights()
     assert any(not np.array_equal(a, b) for a, b in zip(raw, ema, strict=True))  # an average, not a copy
-    assert {len(v) for v in history.values()} == {1}
-    assert 0.0 <= history["test_accuracy"][0] <= 1.0 and np.isfinite(history["g_loss"][0])
+    assert {len(v) for v in history.values() if isinstance(v, list)} == {1}
+    assert 0.0 <= history["val_accuracy"][0] <= 1.0 and np.isfinite(history["g_loss"][0])
+    assert history["best"]["epoch"] == 1 and history["best"]["weights"] in ("averaged", "raw")
+    kept = model.ema_discriminator if history["best"]["weights"] == "averaged" else model.discriminator
+    for a, b in zip(model.best_discriminator.get_weights(), kept.get_weights(), strict=True):
+        np.testing.assert_array_equal(a, b)
     assert (tmp_path / "history-0001.json").is_file()
+
+
+def test_best_weights_are_kept_and_training_stops_without_progress(tiny, tmp_path, monkeypatch, capsys):
+    """Validation accuracies scripted per call (averaged, raw, per epoch): epoch 1's raw weights are the best, two
+    epochs without progress stop a 6-epoch run at epoch 3 with patience 2, saved; a rerun trains nothing."""
+    scores = iter([0.5, 0.6, 0.55, 0.4, 0.6, 0.3])
+    monkeypatch.setattr(ssgan, "test_accuracy", lambda model, x, y, batch_size=2000: next(scores))
+    model, history = _train(tiny, tmp_path, 6, patience=2, checkpoint_every=5)
+    assert history["best"] == {"epoch": 1, "weights": "raw", "val_accuracy": 0.6}  # a tie later does not replace it
+    assert history["stopped_at"] == 3 and len(history["epoch_seconds"]) == 3
+    assert (tmp_path / "history-0003.json").is_file()  # saved at the stop, not only every 5 epochs
+    assert any(
+        not np.array_equal(a, b)
+        for a, b in zip(model.best_discriminator.get_weights(), model.discriminator.get_weights(), strict=True)
+    )
+    again, history_again = _train(tiny, tmp_path, 6, patience=2, checkpoint_every=5)
+    assert "Stopped early at epoch 3" in capsys.readouterr().out and history_again == history
+    for a, b in zip(again.best_discriminator.get_weights(), model.best_discriminator.get_weights(), strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_training_needs_the_validation_split(tiny, tmp_path):
+    without = {k: v for k, v in tiny.items() if k not in ("x_val", "y_val")}
+    with pytest.raises(ValueError, match=r"no 'x_val'.*n_val="):
+        _train(without, tmp_path, 1)
+    assert not tmp_path.joinpath("checkpoint").exists()
 
 
 def test_resume_continues_exactly(tiny, tmp_path):
