@@ -80,13 +80,13 @@ def _optimizer(name: str, learning_rate: float, decay_steps: int):
     return keras.optimizers.Adam(schedule)
 
 
-def _model(name: str, augment: bool, seed: int) -> keras.Model:
+def _model(name: str, augment: bool, seed: int, discriminator_path: Path | None = None) -> keras.Model:
     if name == "cnn":
         core = build_cnn()
     else:
         head, _ = config.TRIALS["trial3"]
         core = transfer.discriminator_to_classifier(
-            gan.load_discriminator(config.DISCRIMINATOR_PATH), head, freeze=True
+            gan.load_discriminator(discriminator_path or config.DISCRIMINATOR_PATH), head, freeze=True
         )
     if not augment:
         return core
@@ -95,13 +95,13 @@ def _model(name: str, augment: bool, seed: int) -> keras.Model:
 
 
 def train_run(model_name: str, data: dict, optimizer: str, learning_rate: float, epochs: int, seed: int,
-              augment: bool = False, test: bool = True) -> dict:  # fmt: skip
+              augment: bool = False, test: bool = True, discriminator_path: Path | None = None) -> dict:  # fmt: skip
     """One run: at most ``epochs`` epochs, the epoch with the best validation accuracy kept; with ``test``, that
     model's test accuracy (its one reading of the test set)."""
     checks.choice("model", model_name, MODELS)
     checks.choice("optimizer", optimizer, OPTIMIZERS)
     utils.set_seed(seed)
-    model = _model(model_name, augment, seed)
+    model = _model(model_name, augment, seed, discriminator_path)
     steps = -(-len(data["x_train"]) // config.BATCH_SIZE)
     head, frozen = config.TRIALS["trial3"]
     frozen_epochs = round(frozen * epochs / config.TRANSFER_EPOCHS) if model_name == "trial3" else 0
@@ -140,8 +140,9 @@ def _key(model_name, n_train, optimizer, learning_rate, epochs, seed, augment, t
 class Study:
     """Cached runs of one data size (``folder / protocol_runs.json``)."""
 
-    def __init__(self, n_train: int, folder: Path, source=None):
+    def __init__(self, n_train: int, folder: Path, source=None, discriminator_path: Path | None = None):
         self.n_train, self.cache = n_train, Path(folder) / RUNS_FILE
+        self.discriminator_path = discriminator_path  # trial 3's: the committed DCGAN's unless given
         self.known = utils.load_results(self.cache) if self.cache.exists() else {}
         self.source, self._data = source, None
 
@@ -154,7 +155,9 @@ class Study:
     def run(self, model_name, optimizer, learning_rate, epochs, seed, augment=False, test=True) -> dict:
         key = _key(model_name, self.n_train, optimizer, learning_rate, epochs, seed, augment, test)
         if key not in self.known:
-            result = train_run(model_name, self.data, optimizer, learning_rate, epochs, seed, augment, test)
+            result = train_run(
+                model_name, self.data, optimizer, learning_rate, epochs, seed, augment, test, self.discriminator_path
+            )
             result.update(model=model_name, n_train=self.n_train, optimizer=optimizer, learning_rate=learning_rate,
                           epochs=epochs, seed=seed, augment=augment)  # fmt: skip
             self.known[key] = utils.save_results(key, result, self.cache)

@@ -14,13 +14,16 @@ def test_validation_split_is_shared_and_outside_the_training_images(mnist_dir):
 
 def test_learning_rate_is_chosen_on_validation_and_runs_are_cached(mnist_dir, tmp_path, monkeypatch):
     monkeypatch.setattr(config, "PROTOCOL_VAL", 200)
-    study = protocols.Study(300, tmp_path, mnist_dir)
+    from digitgan import models, utils
+
+    disc = utils.save_weights(models.build_discriminator(), tmp_path / "discriminator.weights.h5")
+    study = protocols.Study(300, tmp_path, mnist_dir, disc)
     study._data = protocols.load_data(300, 200, mnist_dir)
     rate, tried = protocols.choose_learning_rate(study, "cnn", "adam", (1e-5, 3e-3), epochs=2)
     assert "test_accuracy" not in tried[0] and rate == (1e-5, 3e-3)[int(np.argmax([t["val_accuracy"] for t in tried]))]
     final = study.run("cnn", "adam", rate, 2, 42, augment=True)
     assert 0 <= final["test_accuracy"] <= 1 and 1 <= final["kept_epoch"] <= 2
-    again = protocols.Study(300, tmp_path, mnist_dir).run("cnn", "adam", rate, 2, 42, augment=True)
+    again = protocols.Study(300, tmp_path, mnist_dir, disc).run("cnn", "adam", rate, 2, 42, augment=True)
     assert again == final  # read from the cache, not trained again
     trial = study.run("trial3", "momentum", 0.01, 2, 43)
     assert len(trial["val_curve"]) == 2 and trial["kept_epoch"] in (1, 2)
