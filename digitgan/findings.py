@@ -271,6 +271,37 @@ def longer_gan(results: dict) -> Finding:
     return Finding(" ".join(sentences))
 
 
+def protocols(results: dict) -> Finding:
+    """Question 2 of the report, from 10's numbers: data, optimisers, the modern protocol."""
+    cells = results["runs"]
+    sentences = []
+    for model in ("cnn", "trial3"):
+        mine = [c for c in cells if c["model"] == model]
+        if not mine:
+            continue
+        best = max(mine, key=lambda c: c["mean"])
+        name = config.NAMES.get(model, model)
+        parts = [f"{c['optimizer']} ({c['protocol']}, {c['n_train']:,} images, lr {c['learning_rate']:g}) "
+                 f"{_cell(c)}" for c in sorted(mine, key=lambda c: -c["mean"])]  # fmt: skip
+        sentences.append(
+            f"{name}: " + "; ".join(parts) + f". Best: {best['optimizer']} with {best['n_train']:,} images."
+        )
+    modern = {c["model"]: c for c in cells if c["protocol"] == "modern"}
+    if "cnn" in modern:
+        cnn = modern["cnn"]
+        reached = "reaches" if cnn["mean"] >= 0.99 else "does **not** reach"
+        sentences.append(f"With the modern protocol on the 10k subset the CNN {reached} 99.0% ({_cell(cnn)}).")
+        if "trial3" in modern:
+            t3 = modern["trial3"]
+            gap = cnn["mean"] - t3["mean"]
+            reliable = "larger than" if _clear(cnn, t3) or _clear(t3, cnn) else "within"
+            sentences.append(
+                f"The transferred discriminator under the same protocol: {_cell(t3)}; the gap to the CNN is "
+                f"{gap:+.4f}, {reliable} the seed spread."
+            )
+    return Finding(" ".join(sentences))
+
+
 def mean_std(values) -> str:
     """``mean ± std (n = k)``, or the one value and "(one run)"."""
     values = np.asarray(values, dtype=float)

@@ -349,3 +349,28 @@ def longer_gan_figure(table: pd.DataFrame, label_counts):
         plot_longer_gan(table, n, ax, title=f"{n:,} labelled images")
     fig.tight_layout()
     return fig
+
+
+def plot_protocols(cells: list[dict], ax=None, title: str = ""):
+    """Test accuracy (mean ± std over seeds) per optimizer, data size and protocol, one bar per model."""
+    ax = ax or plt.gca()
+    labels = sorted({(c["protocol"], c["n_train"], c["optimizer"]) for c in cells},
+                    key=lambda k: (k[0] == "modern", k[1], ("sgd", "momentum", "adam").index(k[2])))  # fmt: skip
+    models = sorted({c["model"] for c in cells})
+    width = 0.8 / len(models)
+    for i, model in enumerate(models):
+        found = {(c["protocol"], c["n_train"], c["optimizer"]): c for c in cells if c["model"] == model}
+        xs = [j for j, k in enumerate(labels) if k in found]
+        means = [found[labels[j]]["mean"] for j in xs]
+        stds = [found[labels[j]]["std"] or 0.0 for j in xs]
+        runs = min(found[labels[j]]["runs"] for j in xs)
+        ax.bar(np.array(xs) + i * width, means, width, yerr=stds, capsize=3,
+               label=f"{config.NAMES.get(model, model)} (n = {runs})")  # fmt: skip
+    ax.set_xticks(np.arange(len(labels)) + width * (len(models) - 1) / 2)
+    ax.set_xticklabels([f"{o}\n{n // 1000}k{', modern' if p == 'modern' else ''}" for p, n, o in labels], fontsize=8)
+    low = min(c["mean"] - (c["std"] or 0) for c in cells)
+    ax.set_ylim(max(0.0, low - 0.01), 1.0)
+    ax.set(ylabel="test accuracy (10,000 images)", title=title)
+    ax.grid(alpha=0.3, axis="y")
+    ax.legend(loc="lower right")
+    return ax

@@ -80,7 +80,8 @@ def _optimizer(name: str, learning_rate: float, decay_steps: int):
     return keras.optimizers.Adam(schedule)
 
 
-def _model(name: str, augment: bool, seed: int, discriminator_path: Path | None = None) -> keras.Model:
+def _model(name: str, augment: bool, seed: int, discriminator_path: Path | None = None):
+    """``(model to train, the classifier inside it)``: the same model unless augmented (a wrapper)."""
     if name == "cnn":
         core = build_cnn()
     else:
@@ -89,9 +90,9 @@ def _model(name: str, augment: bool, seed: int, discriminator_path: Path | None 
             gan.load_discriminator(discriminator_path or config.DISCRIMINATOR_PATH), head, freeze=True
         )
     if not augment:
-        return core
+        return core, core
     inputs = keras.Input(config.IMAGE_SHAPE)
-    return keras.Model(inputs, core(augmentation(seed)(inputs)), name=f"{core.name}_augmented")
+    return keras.Model(inputs, core(augmentation(seed)(inputs)), name=f"{core.name}_augmented"), core
 
 
 def train_run(model_name: str, data: dict, optimizer: str, learning_rate: float, epochs: int, seed: int,
@@ -101,7 +102,7 @@ def train_run(model_name: str, data: dict, optimizer: str, learning_rate: float,
     checks.choice("model", model_name, MODELS)
     checks.choice("optimizer", optimizer, OPTIMIZERS)
     utils.set_seed(seed)
-    model = _model(model_name, augment, seed, discriminator_path)
+    model, core = _model(model_name, augment, seed, discriminator_path)
     steps = -(-len(data["x_train"]) // config.BATCH_SIZE)
     head, frozen = config.TRIALS["trial3"]
     frozen_epochs = round(frozen * epochs / config.TRANSFER_EPOCHS) if model_name == "trial3" else 0
@@ -110,7 +111,7 @@ def train_run(model_name: str, data: dict, optimizer: str, learning_rate: float,
     began = time.perf_counter()
     for unfrozen, end in phases:
         if model_name == "trial3":
-            transfer.set_transferred_trainable(model, unfrozen)
+            transfer.set_transferred_trainable(core, unfrozen)  # inside the augmentation wrapper, if any
         model.compile(optimizer=_optimizer(optimizer, learning_rate, (end - start) * steps),
                       loss="categorical_crossentropy", metrics=["accuracy"])  # fmt: skip
         part = model.fit(
@@ -223,3 +224,25 @@ def summary_table(runs: pd.DataFrame) -> pd.DataFrame:
     grouped = runs.groupby(["model", "n_train", "optimizer", "augment", "learning_rate"])["test_accuracy"]
     return grouped.agg(mean="mean", std=lambda s: float(np.std(s, ddof=1)) if len(s) > 1 else float("nan"),
                        runs="count").reset_index()  # fmt: skip
+
+
+def to_results(runs: pd.DataFrame, modern: pd.DataFrame) -> dict:
+    """What results.json records under ``future_work`` -> ``protocols``: per model, data size and optimizer (and
+    the modern protocol) the learning rate chosen on validation, mean, std and every seed's test accuracy."""
+
+    def cells(frame: pd.DataFrame) -> list[dict]:
+        out = []
+        for (model, n, opt, aug, rate), part in frame.groupby(
+            ["model", "n_train", "optimizer", "augment", "learning_rate"]
+        ):
+            acc = part["test_accuracy"].to_numpy()
+            out.append({
+                "model": model, "n_train": int(n), "optimizer": opt, "protocol": "modern" if aug else "original",
+                "learning_rate": float(rate), "mean": float(acc.mean()),
+                "std": float(acc.std(ddof=1)) if len(acc) > 1 else None, "runs": len(acc),
+                "by_seed": {str(int(s)): float(a) for s, a in zip(part["seed"], acc, strict=True)},
+                "kept_epochs": [int(e) for e in part["kept_epoch"]],
+            })  # fmt: skip
+        return out
+
+    return {"runs": cells(runs) + cells(modern), "n_val": config.PROTOCOL_VAL}

@@ -83,6 +83,20 @@ NOTEBOOKS = [
         ["longer_gan_losses", "longer_gan_accuracy"],
         "future_work.longer_gan",
     ),
+    (
+        "10_data_and_optimizers.ipynb",
+        {
+            "DATA_SIZES": [300],
+            "OPTIMIZERS": ["sgd", "adam"],
+            "SEEDS": [42, 43],
+            "EPOCHS": 2,
+            "MODERN_EPOCHS": 2,
+            "LEARNING_RATES": {"sgd": [0.01], "adam": [0.001, 0.003]},
+            "MODERN_LEARNING_RATES": [0.001],
+        },
+        ["protocols"],
+        "future_work.protocols",
+    ),
 ]
 # fmt: on
 

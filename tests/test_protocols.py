@@ -26,6 +26,17 @@ def test_learning_rate_is_chosen_on_validation_and_runs_are_cached(mnist_dir, tm
     again = protocols.Study(300, tmp_path, mnist_dir, disc).run("cnn", "adam", rate, 2, 42, augment=True)
     assert again == final  # read from the cache, not trained again
     trial = study.run("trial3", "momentum", 0.01, 2, 43)
+    assert study.run("trial3", "adam", 0.001, 2, 43, augment=True)["kept_epoch"] in (1, 2)
     assert len(trial["val_curve"]) == 2 and trial["kept_epoch"] in (1, 2)
     with pytest.raises(ValueError, match="optimizer"):
         protocols.train_run("cnn", study.data, "rmsprop", 0.01, 1, 42)
+
+
+def test_augmented_trial3_freezes_only_the_transferred_layers(tmp_path):
+    from digitgan import models, transfer, utils
+
+    disc = utils.save_weights(models.build_discriminator(), tmp_path / "d.weights.h5")
+    model, core = protocols._model("trial3", True, 42, disc)
+    transfer.set_transferred_trainable(core, False)
+    trainable = {w.path.split("/")[-2] for w in model.trainable_weights}
+    assert trainable and all(name.startswith(transfer.HEAD_PREFIX) for name in trainable)
