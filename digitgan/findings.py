@@ -290,7 +290,8 @@ def protocols(results: dict) -> Finding:
     if "cnn" in modern:
         cnn = modern["cnn"]
         reached = "reaches" if cnn["mean"] >= 0.99 else "does **not** reach"
-        sentences.append(f"With the modern protocol on the 10k subset the CNN {reached} 99.0% ({_cell(cnn)}).")
+        where = f"{cnn['n_train']:,} images"
+        sentences.append(f"With the modern protocol on {where} the CNN {reached} 99.0% ({_cell(cnn)}).")
         if "trial3" in modern:
             t3 = modern["trial3"]
             gap = cnn["mean"] - t3["mean"]
