@@ -1,0 +1,30 @@
+import numpy as np
+import tensorflow as tf
+
+from digitgan import conditional
+
+
+def test_networks_take_the_digit_and_the_projection_uses_it():
+    gen, disc = conditional.build_conditional_generator(), conditional.build_conditional_discriminator()
+    noise = tf.random.stateless_normal([4, 100], seed=[0, 0])
+    same_noise_other_digits = [gen([noise, tf.constant([d] * 4)], training=False).numpy() for d in (1, 7)]
+    assert same_noise_other_digits[0].shape == (4, 28, 28, 1)
+    assert np.abs(same_noise_other_digits[0] - same_noise_other_digits[1]).max() > 1e-4
+    images = same_noise_other_digits[0]
+    logits = [disc([tf.constant(images), tf.constant([d] * 4)], training=False).numpy() for d in (1, 7)]
+    assert logits[0].shape == (4, 1) and not np.allclose(logits[0], logits[1])
+
+
+def test_training_steps_move_both_networks_and_labels_stay_balanced(small_data):
+    model = conditional.build_conditional_dcgan()
+    before = [w.copy() for w in model.generator.get_weights()], [w.copy() for w in model.discriminator.get_weights()]
+    data = tf.data.Dataset.from_tensor_slices((small_data["x_train"][:200], small_data["y_train"][:200])).batch(100)
+    history = model.fit(data, epochs=1, verbose=0, shuffle=False).history
+    assert np.isfinite(history["g_loss"][0]) and np.isfinite(history["d_loss"][0])
+    for old, net in zip(before, (model.generator, model.discriminator), strict=True):
+        assert any(not np.array_equal(a, b) for a, b in zip(old, net.get_weights(), strict=True))
+    images, labels = conditional.generate_labelled(model.generator, 25, seed=3)
+    assert images.shape == (25, 28, 28, 1) and np.bincount(labels).tolist() == [3] * 5 + [2] * 5
+    again, labels_again = conditional.generate_labelled(model.generator, 25, seed=3)
+    np.testing.assert_array_equal(labels, labels_again)
+    np.testing.assert_allclose(images, again, atol=1e-6)
