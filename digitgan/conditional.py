@@ -103,3 +103,76 @@ def generate_labelled(generator: keras.Model, n: int, seed: int = 0, batch_size:
          for i in range(0, n, batch_size)]
     )  # fmt: skip
     return images, labels
+
+
+def labelled_epoch_batches(x: np.ndarray, y: np.ndarray, batch_size: int, first_epoch: int, last_epoch: int,
+                           seed: int = config.SEED) -> tf.data.Dataset:  # fmt: skip
+    """``(images, labels)`` batches for epochs ``first_epoch .. last_epoch - 1``, each epoch shuffled by
+    ``(seed, epoch)`` (as :func:`digitgan.gan.epoch_batches`): a resumed run sees what an uninterrupted one saw."""
+    images, labels, n = tf.constant(x), tf.constant(y, tf.int32), len(x)
+
+    def one_epoch(epoch):
+        order = tf.random.experimental.stateless_shuffle(tf.range(n), seed=tf.stack([tf.cast(seed, tf.int64), epoch]))
+        return tf.data.Dataset.from_tensor_slices(order).batch(batch_size, drop_remainder=True)
+
+    return (
+        tf.data.Dataset.range(first_epoch, last_epoch)
+        .flat_map(one_epoch)
+        .map(lambda idx: (tf.gather(images, idx), tf.gather(labels, idx)))
+        .prefetch(tf.data.AUTOTUNE)
+    )
+
+
+class EpochLosses(keras.callbacks.Callback):
+    """The epoch's mean losses and wall time, appended to ``history``."""
+
+    def __init__(self, history: dict):
+        super().__init__()
+        self.history = history
+
+    def on_epoch_begin(self, epoch, logs=None):
+        import time
+
+        self._start = time.perf_counter()
+
+    def on_epoch_end(self, epoch, logs=None):
+        import time
+
+        for key in ("g_loss", "d_loss"):
+            self.history[key].append(round(float(logs[key]), 6))
+        self.history["epoch_seconds"].append(time.perf_counter() - self._start)
+
+
+def train_conditional(x: np.ndarray, y: np.ndarray, epochs: int, checkpoint_dir, seed: int = config.SEED,
+                      checkpoint_every: int = config.GAN_CHECKPOINT_EVERY, verbose: int = 0):  # fmt: skip
+    """Train (or resume, or reload) the conditional DCGAN on labelled images; ``(model, history)`` with the mean
+    losses and seconds of every epoch. The training state is checkpointed every ``checkpoint_every`` epochs and at
+    the end (``checkpoint_dir``; other settings there are refused)."""
+    from digitgan import checks
+    from digitgan.checkpoint import PeriodicCheckpoint, TrainingCheckpoint, rng_state
+    from digitgan.utils import set_seed
+
+    epochs = checks.integer("epochs", epochs, 1)
+    if len(x) != len(y):
+        raise ValueError(f"{len(x)} images but {len(y)} labels: the conditional DCGAN needs one label per image")
+    set_seed(seed)
+    model = build_conditional_dcgan(seed)
+    settings = {
+        "n_train": len(x),
+        "seed": seed,
+        "batch_size": config.BATCH_SIZE,
+        "learning_rate": config.GAN_LEARNING_RATE,
+    }
+    ckpt = TrainingCheckpoint(
+        checkpoint_dir, 2, settings, generator=model.generator, discriminator=model.discriminator,
+        g_optimizer=model.g_optimizer, d_optimizer=model.d_optimizer,
+        rng_state=rng_state(model.generator, model.discriminator),
+    )  # fmt: skip
+    start, history = ckpt.resume(epochs, "the conditional DCGAN", {"g_loss": [], "d_loss": [], "epoch_seconds": []})
+    if start < epochs:
+        model.fit(
+            labelled_epoch_batches(x, y, config.BATCH_SIZE, start, epochs, seed), epochs=epochs, initial_epoch=start,
+            steps_per_epoch=len(x) // config.BATCH_SIZE, shuffle=False, verbose=verbose,
+            callbacks=[EpochLosses(history), PeriodicCheckpoint(ckpt, history, checkpoint_every, epochs)],
+        )  # fmt: skip
+    return model, history

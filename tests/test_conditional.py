@@ -1,4 +1,5 @@
 import numpy as np
+import pytest
 import tensorflow as tf
 
 from digitgan import conditional
@@ -28,3 +29,17 @@ def test_training_steps_move_both_networks_and_labels_stay_balanced(small_data):
     again, labels_again = conditional.generate_labelled(model.generator, 25, seed=3)
     np.testing.assert_array_equal(labels, labels_again)
     np.testing.assert_allclose(images, again, atol=1e-6)
+
+
+def test_training_resumes_exactly_and_a_finished_run_is_reloaded(small_data, tmp_path):
+    x, y = small_data["x_train"][:200], small_data["y_train"][:200]
+    straight, h_straight = conditional.train_conditional(x, y, 2, tmp_path / "a", checkpoint_every=1)
+    conditional.train_conditional(x, y, 1, tmp_path / "b", checkpoint_every=1)
+    resumed, h_resumed = conditional.train_conditional(x, y, 2, tmp_path / "b", checkpoint_every=1)
+    assert h_resumed["g_loss"] == h_straight["g_loss"] and len(h_resumed["epoch_seconds"]) == 2
+    for a, b in zip(straight.generator.get_weights(), resumed.generator.get_weights(), strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+    again, h_again = conditional.train_conditional(x, y, 2, tmp_path / "b")
+    assert h_again == h_resumed
+    with pytest.raises(ValueError, match="one label per image"):
+        conditional.train_conditional(x, y[:10], 1, tmp_path / "c")
