@@ -131,21 +131,26 @@ def train_run(model_name: str, data: dict, optimizer: str, learning_rate: float,
     return out
 
 
-def _key(model_name, n_train, optimizer, learning_rate, epochs, seed, augment, test) -> str:
+def _key(model_name, n_train, optimizer, learning_rate, epochs, seed, augment, test, tag="real") -> str:
     settings = utils.dumps(
-        [model_name, n_train, optimizer, learning_rate, epochs, seed, augment, test, config.PROTOCOL_VAL]
+        [model_name, n_train, optimizer, learning_rate, epochs, seed, augment, test, config.PROTOCOL_VAL, tag]
     )
-    return f"{model_name}/{n_train}/{optimizer}/{seed}/" + hashlib.sha256(settings.encode()).hexdigest()[:8]
+    return f"{tag}/{model_name}/{n_train}/{optimizer}/{seed}/" + hashlib.sha256(settings.encode()).hexdigest()[:8]
 
 
 class Study:
     """Cached runs of one data size (``folder / protocol_runs.json``)."""
 
-    def __init__(self, n_train: int, folder: Path, source=None, discriminator_path: Path | None = None):
+    def __init__(
+        self, n_train: int, folder: Path, source=None, discriminator_path: Path | None = None, tag: str = "real",
+        data: dict | None = None,
+    ):  # fmt: skip
+        """``tag`` names the training images when they are not the real ones (``data`` given: generated digits,
+        real + generated, ...); it is part of every run's cache key."""
         self.n_train, self.cache = n_train, Path(folder) / RUNS_FILE
         self.discriminator_path = discriminator_path  # trial 3's: the committed DCGAN's unless given
         self.known = utils.load_results(self.cache) if self.cache.exists() else {}
-        self.source, self._data = source, None
+        self.source, self._data, self.tag = source, data, tag
 
     @property
     def data(self) -> dict:
@@ -154,13 +159,13 @@ class Study:
         return self._data
 
     def run(self, model_name, optimizer, learning_rate, epochs, seed, augment=False, test=True) -> dict:
-        key = _key(model_name, self.n_train, optimizer, learning_rate, epochs, seed, augment, test)
+        key = _key(model_name, self.n_train, optimizer, learning_rate, epochs, seed, augment, test, self.tag)
         if key not in self.known:
             result = train_run(
                 model_name, self.data, optimizer, learning_rate, epochs, seed, augment, test, self.discriminator_path
             )
-            result.update(model=model_name, n_train=self.n_train, optimizer=optimizer, learning_rate=learning_rate,
-                          epochs=epochs, seed=seed, augment=augment)  # fmt: skip
+            result.update(data=self.tag, model=model_name, n_train=self.n_train, optimizer=optimizer,
+                          learning_rate=learning_rate, epochs=epochs, seed=seed, augment=augment)  # fmt: skip
             self.known[key] = utils.save_results(key, result, self.cache)
             score = f"test {result['test_accuracy']:.4f}, " if test else ""
             how = f"{model_name} {self.n_train} {optimizer} lr {learning_rate:g} seed {seed}" + " augmented" * augment

@@ -1,0 +1,85 @@
+"""The report's question 3: do labelled generated digits help, and how does a classifier do on generated digits
+compared with real ones? (``11_generated_digits.ipynb``)
+
+The conditional DCGAN (:mod:`digitgan.conditional`) draws labelled digits. Every arm below trains the study's CNN
+the same way (Adam, cosine schedule, the learning rate chosen on the real validation split for the real-only arm
+and kept for every arm, the epoch with the best validation accuracy kept), 3 seeds, scored on the real test set:
+
+- ``generated 10k`` / ``generated 60k``: generated digits only ("train on generated, test on real");
+- ``real``: the study's 10k subset; ``real + 10k generated`` / ``real + 50k generated``: the subset with that many
+  generated digits added; ``real + classical augmentation``: the subset with random shifts, rotations and zooms.
+
+Validation and test images are always real (:func:`digitgan.protocols.load_data`).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from digitgan import config, protocols, training
+
+ARMS = (
+    "real",
+    "real + classical augmentation",
+    "real + 10k generated",
+    "real + 50k generated",
+    "generated 10k",
+    "generated 60k",
+)
+
+
+def judge_per_class(judge, images: np.ndarray, labels: np.ndarray) -> dict:
+    """How often the judge (a CNN trained on all 60,000 real images) reads each generated digit as the digit it was
+    drawn for: ``{"overall": ..., "0": ..., ..., "9": ...}``."""
+    predicted, _ = training.predict_labels(judge, images)
+    out = {"overall": float(np.mean(predicted == labels))}
+    for digit in range(config.NUM_CLASSES):
+        mask = labels == digit
+        out[str(digit)] = float(np.mean(predicted[mask] == digit)) if mask.any() else None
+    return out
+
+
+def arm_data(arm: str, real: dict, x_gen: np.ndarray, y_gen: np.ndarray) -> dict:
+    """The training images of one arm (validation and test stay the real ones)."""
+    if arm not in ARMS:
+        raise ValueError(f"arm must be one of {ARMS}, got {arm!r}")
+    if arm in ("real", "real + classical augmentation"):
+        return real
+    n = {"10k": 10_000, "50k": 50_000, "60k": 60_000}[arm.split()[-2 if arm.startswith("real") else -1]]
+    if n > len(x_gen):
+        raise ValueError(f"arm {arm!r} needs {n:,} generated digits, {len(x_gen):,} were drawn")
+    if arm.startswith("generated"):
+        return {**real, "x_train": x_gen[:n], "y_train": y_gen[:n]}
+    return {
+        **real,
+        "x_train": np.concatenate([real["x_train"], x_gen[:n]]),
+        "y_train": np.concatenate([real["y_train"], y_gen[:n]]),
+    }
+
+
+def run_arms(real: dict, x_gen: np.ndarray, y_gen: np.ndarray, arms=ARMS, seeds=config.LABEL_SEEDS,
+             epochs: int = config.TRANSFER_EPOCHS, rates=(1e-3, 3e-3), folder: Path = config.PROTOCOLS_DIR,
+             generator_tag: str = "cdcgan") -> tuple[pd.DataFrame, float]:  # fmt: skip
+    """Every arm with every seed (cached per arm: ``generator_tag`` names the generated digits); returns the runs
+    and the learning rate chosen on the real validation split for the real-only arm."""
+    base = protocols.Study(len(real["x_train"]), folder, tag="real", data=real)
+    rate, _ = protocols.choose_learning_rate(base, "cnn", "adam", rates, epochs)
+    rows = []
+    for arm in arms:
+        data = arm_data(arm, real, x_gen, y_gen)
+        tag = "real" if arm in ("real", "real + classical augmentation") else f"{generator_tag}: {arm}"
+        study = base if tag == "real" else protocols.Study(len(data["x_train"]), folder, tag=tag, data=data)
+        augment = arm == "real + classical augmentation"
+        rows += [{**study.run("cnn", "adam", rate, epochs, seed, augment=augment), "arm": arm} for seed in seeds]
+    return pd.DataFrame(rows), rate
+
+
+def arm_table(runs: pd.DataFrame) -> pd.DataFrame:
+    """Test accuracy per arm: mean, std (ddof 1), runs, in ``ARMS`` order."""
+    table = runs.groupby("arm")["test_accuracy"].agg(
+        mean="mean", std=lambda s: float(np.std(s, ddof=1)) if len(s) > 1 else float("nan"), runs="count"
+    )
+    return table.reindex([a for a in ARMS if a in table.index])

@@ -1,0 +1,42 @@
+import numpy as np
+import pytest
+
+from digitgan import generated, protocols
+
+
+@pytest.fixture(scope="module")
+def real(mnist_dir):
+    return protocols.load_data(300, 200, mnist_dir)
+
+
+def test_arms_keep_real_validation_and_test_images(real):
+    x_gen = np.zeros((60_000, 28, 28, 1), "float32")
+    y_gen = np.arange(60_000) % 10
+    only = generated.arm_data("generated 10k", real, x_gen, y_gen)
+    assert len(only["x_train"]) == 10_000 and only["x_val"] is real["x_val"] and only["x_test"] is real["x_test"]
+    mixed = generated.arm_data("real + 50k generated", real, x_gen, y_gen)
+    assert len(mixed["x_train"]) == 300 + 50_000 and np.array_equal(mixed["x_train"][:300], real["x_train"])
+    assert generated.arm_data("real + classical augmentation", real, x_gen, y_gen) is real
+    with pytest.raises(ValueError, match="needs 60,000 generated digits"):
+        generated.arm_data("generated 60k", real, x_gen[:100], y_gen[:100])
+
+
+def test_every_arm_gets_every_seed_with_one_learning_rate(real, tmp_path, monkeypatch):
+    rng = np.random.default_rng(0)
+    x_gen = rng.uniform(-1, 1, (400, 28, 28, 1)).astype("float32")
+    y_gen = np.arange(400) % 10
+    arms = ("real", "real + classical augmentation", "generated 10k")
+    full_size = generated.arm_data
+
+    def small(arm, real_, x, y):  # 10,000 generated digits would be slow here: the arm reads the 400 drawn
+        if arm == "generated 10k":
+            return {**real_, "x_train": x, "y_train": y}
+        return full_size(arm, real_, x, y)
+
+    monkeypatch.setattr(generated, "arm_data", small)
+    runs, rate = generated.run_arms(real, x_gen, y_gen, arms, (42, 43), epochs=1, rates=(1e-3,), folder=tmp_path)
+    assert rate == 1e-3 and len(runs) == 6 and set(runs["learning_rate"]) == {1e-3}
+    table = generated.arm_table(runs)
+    assert list(table.index) == list(arms) and set(table["runs"]) == {2}
+    assert set(runs.loc[runs["arm"] == "generated 10k", "data"]) == {"cdcgan: generated 10k"}
+    assert runs.loc[runs["arm"] == "real + classical augmentation", "augment"].all()
