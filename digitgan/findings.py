@@ -303,6 +303,36 @@ def protocols(results: dict) -> Finding:
     return Finding(" ".join(sentences))
 
 
+def generated_digits(results: dict) -> Finding:
+    """Question 3 of the report, from 11's numbers."""
+    arms = results["arms"]
+    judge = results["judge_accuracy_on_generated"]
+    digits = {d: v for d, v in judge.items() if d != "overall" and v is not None}
+    worst = min(digits, key=digits.get)
+    sentences = [
+        f"The conditional DCGAN's digits score {results['classifier_score']:.2f} (classifier score) at a Fréchet "
+        f"distance of {results['frechet_distance']:.1f}; the judge reads {judge['overall']:.2%} of them as the digit "
+        f"asked for (worst: {worst}, {digits[worst]:.2%})."
+    ]
+    only = [a for a in arms if a.startswith("generated")]
+    for arm in only:
+        reached = "reaches" if arms[arm]["mean"] >= 0.97 else "does **not** reach"
+        sentences.append(f"Trained only on {arm.split()[-1]} generated digits the CNN {reached} 97% on real test "
+                         f"digits ({_cell(arms[arm])}).")  # fmt: skip
+    if "real" in arms:
+        base = arms["real"]
+        for arm in (a for a in arms if a.startswith("real +")):
+            if _clear(arms[arm], base):
+                verdict = "helps beyond the seed spread"
+            elif _clear(base, arms[arm]):
+                verdict = "hurts beyond the seed spread"
+            else:
+                verdict = "makes no reliable difference"
+            sentences.append(f"{arm[0].upper()}{arm[1:]}: {_cell(arms[arm])} against {_cell(base)} for the real "
+                             f"10k alone: it {verdict}.")  # fmt: skip
+    return Finding(" ".join(sentences))
+
+
 def mean_std(values) -> str:
     """``mean ± std (n = k)``, or the one value and "(one run)"."""
     values = np.asarray(values, dtype=float)

@@ -83,3 +83,23 @@ def arm_table(runs: pd.DataFrame) -> pd.DataFrame:
         mean="mean", std=lambda s: float(np.std(s, ddof=1)) if len(s) > 1 else float("nan"), runs="count"
     )
     return table.reindex([a for a in ARMS if a in table.index])
+
+
+def to_results(scores: dict, per_digit: dict, runs: pd.DataFrame, rate: float, history: dict) -> dict:
+    """What results.json records under ``future_work`` -> ``generated_digits``."""
+    arms = {}
+    for arm, part in runs.groupby("arm", sort=False):
+        acc = part["test_accuracy"].to_numpy()
+        by_seed = {str(int(s)): float(a) for s, a in zip(part["seed"], acc, strict=True)}
+        arms[arm] = {"mean": float(acc.mean()), "std": float(acc.std(ddof=1)) if len(acc) > 1 else None,
+                     "runs": len(acc), "by_seed": by_seed, "n_train": int(part["n_train"].iloc[0])}  # fmt: skip
+    return {
+        "classifier_score": scores["classifier_score"],
+        "frechet_distance": scores.get("frechet_distance"),
+        "class_fractions": scores["class_fractions"],
+        "judge_accuracy_on_generated": per_digit,
+        "learning_rate": rate,
+        "arms": arms,
+        "gan_epochs": len(history["epoch_seconds"]),
+        "gan_seconds": float(sum(history["epoch_seconds"])),
+    }

@@ -374,3 +374,20 @@ def plot_protocols(cells: list[dict], ax=None, title: str = ""):
     ax.grid(alpha=0.3, axis="y")
     ax.legend(loc="lower right")
     return ax
+
+
+def plot_arms(table: pd.DataFrame, ax=None, title: str = ""):
+    """One bar per training set (mean ± std over seeds), the real-only arm's mean as a line."""
+    ax = ax or plt.gca()
+    xs = np.arange(len(table))
+    ax.bar(xs, table["mean"], yerr=table["std"].fillna(0), capsize=4, color="tab:blue", alpha=0.8)
+    if "real" in table.index:
+        ax.axhline(table.loc["real", "mean"], color="gray", ls="--", lw=1, label="real 10k only")
+        ax.legend(loc="lower right")
+    ax.set_xticks(xs)
+    ax.set_xticklabels([f"{a}\n(n = {int(r)})" for a, r in zip(table.index, table["runs"], strict=True)], fontsize=8)
+    low = (table["mean"] - table["std"].fillna(0)).min()
+    ax.set_ylim(max(0.0, low - 0.02), 1.0)
+    ax.set(ylabel="test accuracy (10,000 real images)", title=title)
+    ax.grid(alpha=0.3, axis="y")
+    return ax

@@ -114,6 +114,24 @@ FULL_SIZE = {
         "MODERN_EPOCHS": config.MODERN_EPOCHS,
         "MODERN_LEARNING_RATES": [0.001, 0.003],
     },
+    "11_generated_digits": {
+        "EPOCHS": config.GAN_EPOCHS,
+        "N_GENERATED": config.N_TRAIN_FULL,
+        "SUBSET_SIZE": config.SUBSET_SIZE,
+        "N_EVAL_SAMPLES": config.GAN_EVAL_SAMPLES,
+        "ARMS": [
+            "real",
+            "real + classical augmentation",
+            "real + 10k generated",
+            "real + 50k generated",
+            "generated 10k",
+            "generated 60k",
+        ],
+        "SEEDS": list(config.LABEL_SEEDS),
+        "CNN_EPOCHS": config.TRANSFER_EPOCHS,
+        "LEARNING_RATES": [0.001, 0.003],
+        "SEED": config.SEED,
+    },
 }
 # Parameters that change what a run does, not what it finds (they never make a run a scratch run).
 ACTION_FLAGS = {"02_dcgan": ("RETRAIN",)}
