@@ -329,7 +329,7 @@ def generated_digits(results: dict) -> Finding:
             else:
                 verdict = "makes no reliable difference"
             sentences.append(f"{arm[0].upper()}{arm[1:]}: {_cell(arms[arm])} against {_cell(base)} for the real "
-                             f"10k alone: it {verdict}.")  # fmt: skip
+                             f"images alone: it {verdict}.")  # fmt: skip
     return Finding(" ".join(sentences))
 
 
