@@ -382,11 +382,7 @@ def summary_table(runs: pd.DataFrame) -> pd.DataFrame:
     """Mean and standard deviation of the test accuracy per method and label count, the run count, and the
     runs' training budget (``n_updates``, the same for every seed of a cell; missing for PCA + KNN)."""
     grouped = runs.groupby(["method", "n_labels"])
-    table = (
-        grouped["test_accuracy"]
-        .agg(mean="mean", std=lambda s: float(np.std(s, ddof=1)) if len(s) > 1 else float("nan"), runs="count")
-        .reset_index()
-    )
+    table = utils.seed_stats(grouped["test_accuracy"]).reset_index()
     table["val_mean"] = grouped["val_accuracy"].mean().to_numpy()
     if "n_updates" in runs:
         table["n_updates"] = grouped["n_updates"].max().to_numpy()

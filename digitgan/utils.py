@@ -248,3 +248,13 @@ def load_weights(model, path: Path, fix: str):
             f"corrupt or from other networks. {fix}"
         ) from exc
     return model
+
+
+def _sample_std(values) -> float:
+    return float(np.std(values, ddof=1)) if len(values) > 1 else float("nan")
+
+
+def seed_stats(grouped):
+    """``mean``, ``std`` (over seeds, ddof 1; missing for a single run, never a 0 spread) and ``runs`` of each
+    group of a pandas ``SeriesGroupBy`` (test accuracies grouped by method, label count, ...)."""
+    return grouped.agg(mean="mean", std=_sample_std, runs="count")
