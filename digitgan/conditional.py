@@ -16,7 +16,7 @@ import tensorflow as tf
 from keras import layers
 
 from digitgan import config
-from digitgan.gan import AdversarialModel, discriminator_loss, generator_loss
+from digitgan.gan import AdversarialModel, discriminator_loss, epoch_batches, generator_loss
 
 EMBEDDING = 50  # the generator's label embedding
 
@@ -105,24 +105,6 @@ def generate_labelled(generator: keras.Model, n: int, seed: int = 0, batch_size:
     return images, labels
 
 
-def labelled_epoch_batches(x: np.ndarray, y: np.ndarray, batch_size: int, first_epoch: int, last_epoch: int,
-                           seed: int = config.SEED) -> tf.data.Dataset:  # fmt: skip
-    """``(images, labels)`` batches for epochs ``first_epoch .. last_epoch - 1``, each epoch shuffled by
-    ``(seed, epoch)`` (as :func:`digitgan.gan.epoch_batches`): a resumed run sees what an uninterrupted one saw."""
-    images, labels, n = tf.constant(x), tf.constant(y, tf.int32), len(x)
-
-    def one_epoch(epoch):
-        order = tf.random.experimental.stateless_shuffle(tf.range(n), seed=tf.stack([tf.cast(seed, tf.int64), epoch]))
-        return tf.data.Dataset.from_tensor_slices(order).batch(batch_size, drop_remainder=True)
-
-    return (
-        tf.data.Dataset.range(first_epoch, last_epoch)
-        .flat_map(one_epoch)
-        .map(lambda idx: (tf.gather(images, idx), tf.gather(labels, idx)))
-        .prefetch(tf.data.AUTOTUNE)
-    )
-
-
 class EpochLosses(keras.callbacks.Callback):
     """The epoch's mean losses and wall time, appended to ``history``."""
 
@@ -171,7 +153,7 @@ def train_conditional(x: np.ndarray, y: np.ndarray, epochs: int, checkpoint_dir,
     start, history = ckpt.resume(epochs, "the conditional DCGAN", {"g_loss": [], "d_loss": [], "epoch_seconds": []})
     if start < epochs:
         model.fit(
-            labelled_epoch_batches(x, y, config.BATCH_SIZE, start, epochs, seed), epochs=epochs, initial_epoch=start,
+            epoch_batches(x, config.BATCH_SIZE, start, epochs, seed, y=y), epochs=epochs, initial_epoch=start,
             steps_per_epoch=len(x) // config.BATCH_SIZE, shuffle=False, verbose=verbose,
             callbacks=[EpochLosses(history), PeriodicCheckpoint(ckpt, history, checkpoint_every, epochs)],
         )  # fmt: skip

@@ -189,13 +189,22 @@ def resolve_precision(precision: str) -> tuple[str, str]:
     return choice, "bf16 hardware, no worse over 3 seeds, and the faster step here"
 
 
-def epoch_batches(x: np.ndarray, batch_size: int, first_epoch: int, last_epoch: int, seed: int = config.SEED):
-    """Batches for epochs ``first_epoch .. last_epoch - 1``, each epoch shuffled by ``(seed, epoch)``.
+def epoch_batches(
+    x: np.ndarray,
+    batch_size: int,
+    first_epoch: int,
+    last_epoch: int,
+    seed: int = config.SEED,
+    y: np.ndarray | None = None,
+):
+    """Batches for epochs ``first_epoch .. last_epoch - 1``, each epoch shuffled by ``(seed, epoch)``; with
+    labels ``y``, ``(images, labels)`` batches (the conditional DCGAN's).
 
     The order of epoch ``e`` does not depend on where training started, so a resumed run
     sees exactly the batches an uninterrupted run would have seen.
     """
     images = tf.constant(x)
+    labels = None if y is None else tf.constant(y, tf.int32)
     n = len(x)
 
     def one_epoch(epoch):
@@ -205,7 +214,7 @@ def epoch_batches(x: np.ndarray, batch_size: int, first_epoch: int, last_epoch: 
     return (
         tf.data.Dataset.range(first_epoch, last_epoch)
         .flat_map(one_epoch)
-        .map(lambda idx: tf.gather(images, idx))
+        .map(lambda idx: tf.gather(images, idx) if labels is None else (tf.gather(images, idx), tf.gather(labels, idx)))
         .prefetch(tf.data.AUTOTUNE)
     )
 

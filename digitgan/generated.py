@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from digitgan import config, protocols, training
+from digitgan import config, protocols, training, utils
 
 ARMS = (
     "real",
@@ -79,9 +79,7 @@ def run_arms(real: dict, x_gen: np.ndarray, y_gen: np.ndarray, arms=ARMS, seeds=
 
 def arm_table(runs: pd.DataFrame) -> pd.DataFrame:
     """Test accuracy per arm: mean, std (ddof 1), runs, in ``ARMS`` order."""
-    table = runs.groupby("arm")["test_accuracy"].agg(
-        mean="mean", std=lambda s: float(np.std(s, ddof=1)) if len(s) > 1 else float("nan"), runs="count"
-    )
+    table = utils.seed_stats(runs.groupby("arm")["test_accuracy"])
     return table.reindex([a for a in ARMS if a in table.index])
 
 

@@ -136,9 +136,7 @@ def summary_table(records: list[dict]) -> pd.DataFrame:
     frame = pd.DataFrame(records)
     frame["gan_epochs"] = frame["gan_epochs"].astype("Int64")
     grouped = frame.groupby(["model", "gan_epochs", "n_labels"], dropna=False)["test_accuracy"]
-    return grouped.agg(
-        mean="mean", std=lambda s: float(np.std(s, ddof=1)) if len(s) > 1 else float("nan"), runs="count"
-    ).reset_index()
+    return utils.seed_stats(grouped).reset_index()
 
 
 def epoch_losses(history: dict) -> pd.DataFrame:

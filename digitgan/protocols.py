@@ -227,8 +227,7 @@ def run_modern(
 def summary_table(runs: pd.DataFrame) -> pd.DataFrame:
     """Test accuracy per model, data size, optimizer and protocol: mean, std (ddof 1), runs; the learning rate."""
     grouped = runs.groupby(["model", "n_train", "optimizer", "augment", "learning_rate"])["test_accuracy"]
-    return grouped.agg(mean="mean", std=lambda s: float(np.std(s, ddof=1)) if len(s) > 1 else float("nan"),
-                       runs="count").reset_index()  # fmt: skip
+    return utils.seed_stats(grouped).reset_index()
 
 
 def to_results(runs: pd.DataFrame, modern: pd.DataFrame) -> dict:
