@@ -62,7 +62,7 @@ class WeightNormDense(layers.Layer):
         self.activation = keras.activations.get(activation)
         self.train_scale = train_scale
         self.kernel_stddev = kernel_stddev
-        self.matmul_dtype = checks.choices("matmul_dtype", [matmul_dtype], MATMUL_DTYPES)[0]
+        self.matmul_dtype = checks.choice("matmul_dtype", matmul_dtype, MATMUL_DTYPES)
 
     def build(self, input_shape):
         self.v = self.add_weight(
@@ -111,16 +111,12 @@ def build_ssgan_discriminator(
     x = layers.Flatten(name="flatten")(x)
     x = layers.Rescaling(0.5, offset=0.5, name="to_unit_range")(x)  # the paper's pixels are in [0, 1]
     x = layers.GaussianNoise(0.3, seed=seed, name="noise0")(x)
+    dense = {"kernel_stddev": 0.1, "matmul_dtype": matmul_dtype}
     for i, width in enumerate(widths, start=1):
-        last = i == len(widths)
-        name = FEATURES if last else f"h{i}"
-        x = WeightNormDense(width, "relu", train_scale=False, kernel_stddev=0.1, matmul_dtype=matmul_dtype, name=name)(
-            x
-        )
+        name = FEATURES if i == len(widths) else f"h{i}"
+        x = WeightNormDense(width, "relu", train_scale=False, name=name, **dense)(x)
         x = layers.GaussianNoise(0.5, seed=seed + i, name=f"noise{i}")(x)
-    logits = WeightNormDense(
-        num_classes, train_scale=True, kernel_stddev=0.1, matmul_dtype=matmul_dtype, name="logits"
-    )(x)
+    logits = WeightNormDense(num_classes, train_scale=True, name="logits", **dense)(x)
     return keras.Model(inputs, logits, name="ssgan_discriminator")
 
 
