@@ -48,6 +48,7 @@ lint: $(STAMP)
 benchmark: $(STAMP)
 	$(BIN)/python benchmarks/gan_step.py
 	$(BIN)/python benchmarks/ssgan_step.py
+	$(BIN)/python benchmarks/ssgan_parts.py
 
 clean:
 	rm -rf $(VENV) notebooks/.executing notebooks/failed .pytest_cache
