@@ -114,8 +114,8 @@ SSGAN_LEARNING_RATE = 0.001
 SSGAN_CHECKPOINT_EVERY = 5
 SSGAN_EMA_DECAY = 0.999  # the averaged discriminator weights
 # The fused step (one discriminator pass over the stacked batches) computes the reference step's losses and
-# gradients (a test checks it), 1.13x as fast without XLA on a 2-core EPYC (benchmarks/results/ssgan_step.json).
-# Runs before the validation split used the reference step with XLA.
+# gradients (a test checks it), 1.13x as fast on a 2-core EPYC without XLA (benchmarks/results/ssgan_step.json,
+# epochs timed inside one fit call). Runs before the validation split used the reference step with XLA.
 SSGAN_FUSED_STEP = True
 SSGAN_XLA = False
 SSGAN_INIT_BATCH = 500  # unlabelled images of the weight-norm initialisation
