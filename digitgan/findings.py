@@ -238,9 +238,9 @@ def longer_gan(results: dict) -> Finding:
     for n in sorted({int(n) for v in stages.values() for n in v["trial3"]}, reverse=True):
         cnn = results["cnn"][str(n)]
         cells = {e: v["trial3"][str(n)] for e, v in stages.items()}
-        best = max(cells, key=lambda e: cells[e]["mean"])
+        best = max(cells, key=lambda e: cells[e]["val_mean"])  # named on the validation splits, not the test set
         if _clear(cnn, cells[best]):
-            verdict = "stays below the CNN by more than the seed spread at every stage: **no**, it does not reach it"
+            verdict = "stays below the CNN by more than the seed spread: **no**, it does not reach it"
         elif _clear(cells[best], cnn):
             verdict = "beats the CNN by more than the seed spread"
         else:
@@ -248,8 +248,8 @@ def longer_gan(results: dict) -> Finding:
         trend = cells[last]["mean"] - cells[first]["mean"]
         sentences.append(
             f"With {n:,} labelled images, trial 3 goes from {_cell(cells[first])} on the {first}-epoch discriminator "
-            f"to {_cell(cells[last])} on the {last}-epoch one ({trend:+.4f}); its best, {_cell(cells[best])} at {best} "
-            f"epochs, {verdict} ({_cell(cnn)})."
+            f"to {_cell(cells[last])} on the {last}-epoch one ({trend:+.4f}); at {best} epochs, its best stage on the "
+            f"validation splits, it has {_cell(cells[best])} and {verdict} ({_cell(cnn)})."
         )
     losses = results["epoch_losses"]
     g, d = np.asarray(losses["g_loss"]), np.asarray(losses["d_loss"])

@@ -48,8 +48,11 @@ def settings(
     n_unlabelled: int | None = None,
     learning_rate: float | None = None,
     n_val: int = config.LABEL_EFFICIENCY_VAL,
+    discriminator_path: Path | None = None,
 ) -> dict:
-    """Every setting that shapes one run's result besides ``(method, n_labels, seed)``: the cache key's rest."""
+    """Every setting that shapes one run's result besides ``(method, n_labels, seed)``: the cache key's rest.
+    ``discriminator_path``: trial 3's transferred discriminator (default: the study's, ``config.DISCRIMINATOR_PATH``);
+    runs on different discriminators differ in its digest."""
     common = {"n_val": n_val}
     if method in ("cnn", "trial3"):
         out = {
@@ -66,7 +69,7 @@ def settings(
             out.update(
                 head=head,
                 frozen_rounds=round(frozen * rounds / config.TRANSFER_EPOCHS),
-                discriminator_sha256=_file_digest(config.DISCRIMINATOR_PATH),
+                discriminator_sha256=_file_digest(discriminator_path or config.DISCRIMINATOR_PATH),
             )
         return out
     if method == "pca_knn":
@@ -141,8 +144,12 @@ def run_cnn(data: dict, seed: int, run_settings: dict, test: bool = True) -> dic
     return _classifier_result(model, data, best, history, seconds, test)
 
 
-def run_trial3(data: dict, seed: int, run_settings: dict, test: bool = True) -> dict:
-    discriminator = gan.load_discriminator(config.DISCRIMINATOR_PATH)
+def run_trial3(data: dict, seed: int, run_settings: dict, test: bool = True, discriminator_path: Path | None = None):
+    path = Path(discriminator_path or config.DISCRIMINATOR_PATH)
+    if _file_digest(path) != run_settings["discriminator_sha256"]:
+        raise ValueError(f"{path} is not the discriminator these settings name: build them with settings(..., "
+                         f"discriminator_path={str(path)!r})")  # fmt: skip
+    discriminator = gan.load_discriminator(path)
     utils.set_seed(seed)
     model = transfer.discriminator_to_classifier(discriminator, head=run_settings["head"], freeze=True)
     best = training.BestWeights()
@@ -237,8 +244,11 @@ class _Study:
             self._data_key, self._data = (n_labels, seed), d
         return self._data
 
-    def run(self, method: str, n_labels: int, seed: int, run_settings: dict, test: bool = True) -> dict:
-        """The cached result, or a new run (trained, or its finished state reloaded to be tested) saved at once."""
+    def run(
+        self, method: str, n_labels: int, seed: int, run_settings: dict, test: bool = True, discriminator_path=None
+    ) -> dict:
+        """The cached result, or a new run (trained, or its finished state reloaded to be tested) saved at once.
+        ``discriminator_path``: trial 3's, when it is not the study's (``settings`` must name the same file)."""
         key = run_key(method, n_labels, seed, run_settings)
         cached = self.known.get(key)
         if cached is not None and (not test or "test_accuracy" in cached):
@@ -247,6 +257,8 @@ class _Study:
         if method == "ssgan":
             name = f"ssgan-{n_labels}labels-seed{seed}-lr{run_settings['learning_rate']:g}"
             kwargs = {"root": self.ssgan_root, "log_dir": self.log_root(name) if self.log_root else None}
+        elif method == "trial3" and discriminator_path is not None:
+            kwargs = {"discriminator_path": discriminator_path}
         started = time.perf_counter()
         result = RUNNERS[method](self.data(n_labels, seed), seed, run_settings, test=test, **kwargs)
         if cached is not None:  # trained before without its test score: keep the first wall time

@@ -6,9 +6,10 @@ stages up to ``config.LONGER_GAN_STAGES`` epochs, one resumable training state f
 continues where the previous one stopped, and at its end the discriminator is exported
 (``discriminator_<epochs>.weights.h5``, under 1 MB: committed) and the generator's 10,000 samples are scored by
 the judge (classifier score, Fréchet distance to the 10,000 test images, as in 02). Each exported discriminator
-then gets trial 3's classifier (Dense(128) head, 7 frozen + 8 fine-tuned epochs, SGD 0.01: the original's
-protocol, no choice made on any data) with 3 training seeds, on the 10k subset and on 1,000 labels (balanced,
-drawn by the seed), scored on the 10,000 test images; the CNN gets the same seeds and data as the reference.
+then gets trial 3's classifier (Dense(128) head, SGD 0.01, the label study's equal budget: 1,500 updates, the
+first 7 of 15 rounds frozen, the round with the best validation accuracy kept) with 3 training seeds, on the 10k
+subset and on 1,000 labels (balanced, drawn by the seed), scored once on the 10,000 test images; the CNN gets the
+same seeds, data, budget and rule as the reference.
 
 Every result is cached (``longer_gan_runs.json`` beside the exported weights) as soon as it exists, so an
 interrupted run resumes and a rerun reuses what is there.
@@ -21,8 +22,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from digitgan import checks, config, gan, quality, training, transfer, utils
-from digitgan.models import build_cnn
+from digitgan import checks, config, gan, label_efficiency, quality, utils
 
 RUNS_FILE = "longer_gan_runs.json"
 
@@ -81,52 +81,38 @@ def train_stages(
     return {int(k.split("/")[1]): v for k, v in known.items() if k.startswith("stage/")}, history
 
 
-def _classifier_data(n_labels: int, seed: int, source=None) -> dict:
-    """The 10k subset (``n_labels`` = 10,000, whatever the seed) or a balanced subset drawn by the seed."""
-    from digitgan.data import load_label_efficiency_data
-
-    d = load_label_efficiency_data(n_labels, seed, source)
-    d.pop("x_unlabelled")
-    return d
-
-
 def evaluate_stages(
     stages=config.LONGER_GAN_STAGES,
     seeds=config.LABEL_SEEDS,
     label_counts=(config.SUBSET_SIZE, 1_000),
     folder: Path = config.LONGER_GAN_DIR,
     source=None,
+    n_val: int = config.LABEL_EFFICIENCY_VAL,
+    also_read: tuple[Path, ...] = (),
 ) -> list[dict]:
-    """Trial 3 on every stage's discriminator and the CNN, for every label count and seed; one record per run
-    (cached). Records: ``model`` ("trial3" or "cnn"), ``gan_epochs`` (None for the CNN), ``n_labels``, ``seed``,
-    ``test_accuracy``, ``seconds``."""
+    """Trial 3 on every stage's discriminator and the CNN, for every label count and seed; one record per run.
+
+    The classifiers are trained as in the label study (08, :mod:`digitgan.label_efficiency`): the same budget at
+    every label count (``config.CLASSIFIER_UPDATES`` updates in rounds of ``config.CLASSIFIER_ROUND``), the round
+    with the best accuracy on the run's validation split (``n_val`` labelled training images outside its labelled
+    ones) kept, the test set read once. Runs are cached in ``folder / RUNS_FILE``; ``also_read``: other caches of
+    the same runs (08's: the CNN's, and trial 3's on a discriminator identical to the study's, are reused).
+    Records: ``model`` ("trial3" or "cnn"), ``gan_epochs`` (None for the CNN), ``n_labels``, ``seed``,
+    ``test_accuracy``, ``val_accuracy``, ``n_updates``, ``seconds``."""
     folder = Path(folder)
-    cache = folder / RUNS_FILE
-    known = utils.load_results(cache) if cache.exists() else {}
-    head, frozen = config.TRIALS["trial3"]
+    study = label_efficiency._Study(folder / RUNS_FILE, also_read, source, None, n_val, None)
     records = []
     for n_labels in label_counts:
         for seed in seeds:
-            data = None
             for model_name, epochs in [("cnn", None), *(("trial3", e) for e in stages)]:
-                key = f"{model_name}/{epochs}/{n_labels}/{seed}"
-                if key not in known:
-                    data = data or _classifier_data(n_labels, seed, source)
-                    utils.set_seed(seed)
-                    if model_name == "cnn":
-                        model = build_cnn()
-                        _, seconds = training.train_classifier(model, data, verbose=0, validate=False)
-                    else:
-                        disc = gan.load_discriminator(discriminator_path(folder, epochs))
-                        model = transfer.discriminator_to_classifier(disc, head=head, freeze=True)
-                        seconds = transfer.train_schedule(model, data, frozen, verbose=0, validate=False)["seconds"]
-                    y_pred, _ = training.predict_labels(model, data["x_test"])
-                    result = {"test_accuracy": float(np.mean(y_pred == data["y_test"])), "seconds": seconds}
-                    known[key] = utils.save_results(key, result, cache)
-                    print(f"{model_name} {epochs} {n_labels} {seed}: {result['test_accuracy']:.4f}", flush=True)
-                records.append(
-                    {"model": model_name, "gan_epochs": epochs, "n_labels": n_labels, "seed": seed, **known[key]}
-                )
+                path = None if epochs is None else discriminator_path(folder, epochs)
+                s = label_efficiency.settings(model_name, n_labels, n_val=n_val, discriminator_path=path)
+                result = study.run(model_name, n_labels, seed, s, discriminator_path=path)
+                records.append({
+                    "model": model_name, "gan_epochs": epochs, "n_labels": n_labels, "seed": seed,
+                    "test_accuracy": result["test_accuracy"], "val_accuracy": result["val_accuracy"],
+                    "n_updates": label_efficiency.n_updates(model_name, n_labels, s), "seconds": result["seconds"],
+                })  # fmt: skip
     return records
 
 
@@ -151,8 +137,8 @@ def epoch_losses(history: dict) -> pd.DataFrame:
 
 def to_results(scores: dict, records: list[dict], history: dict) -> dict:
     """What results.json records under ``future_work`` -> ``longer_gan``: per GAN epoch count the judge's scores
-    and trial 3's test accuracy per label count (mean, std, runs, every seed's), the CNN's, every run, and the
-    per-epoch mean losses."""
+    and trial 3's test accuracy per label count (mean, std, runs, every seed's; the mean validation accuracy, by
+    which the findings name the best stage), the CNN's, every run, and the per-epoch mean losses."""
     table = summary_table(records)
 
     def cells(part: pd.DataFrame) -> dict:
@@ -164,6 +150,7 @@ def to_results(scores: dict, records: list[dict], history: dict) -> dict:
             out[str(int(row["n_labels"]))] = {
                 "mean": float(row["mean"]), "std": None if pd.isna(row["std"]) else float(row["std"]),
                 "runs": int(row["runs"]), "by_seed": {str(r["seed"]): r["test_accuracy"] for r in seeds},
+                "val_mean": float(np.mean([r["val_accuracy"] for r in seeds])),
             }  # fmt: skip
         return out
 
