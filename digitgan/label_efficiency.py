@@ -48,16 +48,24 @@ def settings(
     n_unlabelled: int | None = None,
     learning_rate: float | None = None,
     n_val: int = config.LABEL_EFFICIENCY_VAL,
+    classifier_updates: int | None = None,
     discriminator_path: Path | None = None,
 ) -> dict:
     """Every setting that shapes one run's result besides ``(method, n_labels, seed)``: the cache key's rest.
-    ``discriminator_path``: trial 3's transferred discriminator (default: the study's, ``config.DISCRIMINATOR_PATH``);
-    runs on different discriminators differ in its digest."""
+    ``classifier_updates``: the CNN's and trial 3's budget (default ``config.CLASSIFIER_UPDATES``; a multiple of
+    ``config.CLASSIFIER_ROUND``). ``discriminator_path``: trial 3's transferred discriminator (default: the
+    study's, ``config.DISCRIMINATOR_PATH``); runs on different discriminators differ in its digest."""
     common = {"n_val": n_val}
     if method in ("cnn", "trial3"):
+        updates = config.CLASSIFIER_UPDATES if classifier_updates is None else classifier_updates
+        checks.integer("classifier_updates", updates, config.CLASSIFIER_ROUND)
+        if updates % config.CLASSIFIER_ROUND:
+            raise ValueError(
+                f"classifier_updates={updates} must be a multiple of the validation round, {config.CLASSIFIER_ROUND}"
+            )
         out = {
             **common,
-            "updates": config.CLASSIFIER_UPDATES,
+            "updates": updates,
             "round": config.CLASSIFIER_ROUND,
             "learning_rate": config.SGD_LEARNING_RATE,
             "batch_size": config.BATCH_SIZE,
@@ -65,7 +73,7 @@ def settings(
         }
         if method == "trial3":
             head, frozen = config.TRIALS["trial3"]
-            rounds = config.CLASSIFIER_UPDATES // config.CLASSIFIER_ROUND
+            rounds = updates // config.CLASSIFIER_ROUND
             out.update(
                 head=head,
                 frozen_rounds=round(frozen * rounds / config.TRANSFER_EPOCHS),
@@ -349,6 +357,7 @@ def run_study(
     n_val: int = config.LABEL_EFFICIENCY_VAL,
     also_read: tuple[Path, ...] = (),
     ssgan_root: Path | None = None,
+    classifier_updates: int | None = None,
 ) -> pd.DataFrame:
     """Every (method, label count, seed) run, reusing cached ones; one row per run.
 
@@ -357,7 +366,8 @@ def run_study(
     first label count and seed (that run is then also the study's). ``n_unlabelled`` (small test runs only) keeps
     the first that many unlabelled images. New results go to ``cache_path``; results with the same key are also
     looked up in the caches ``also_read`` (a scratch run reads the study's). SSGAN training states go under
-    ``ssgan_root`` (default ``checkpoints/ssgan``).
+    ``ssgan_root`` (default ``checkpoints/ssgan``). ``classifier_updates``: the CNN's and trial 3's budget (default
+    ``config.CLASSIFIER_UPDATES``).
     """
     label_counts = [
         checks.integer("label_counts entry", n, config.NUM_CLASSES, config.N_TRAIN_FULL) for n in label_counts
@@ -373,6 +383,8 @@ def run_study(
     if n_unlabelled is not None:
         n_unlabelled = checks.integer("n_unlabelled", n_unlabelled, config.BATCH_SIZE, config.N_TRAIN_FULL)
     n_val = checks.integer("n_val", n_val, config.NUM_CLASSES)
+    if classifier_updates is not None:  # checked before anything trains
+        settings("trial3", label_counts[0], classifier_updates=classifier_updates)
     common = dict(cache_path=cache_path, source=source, n_unlabelled=n_unlabelled, n_val=n_val, ssgan_root=ssgan_root)
     if "ssgan" in methods and ssgan_learning_rate is None:
         ssgan_learning_rate, _ = choose_ssgan_learning_rate(
@@ -383,7 +395,9 @@ def run_study(
     for n_labels in label_counts:
         for seed in seeds:
             for method in methods:
-                s = settings(method, n_labels, ssgan_epochs, n_unlabelled, ssgan_learning_rate, n_val)
+                s = settings(
+                    method, n_labels, ssgan_epochs, n_unlabelled, ssgan_learning_rate, n_val, classifier_updates
+                )
                 result = study.run(method, n_labels, seed, s)
                 rows.append({"method": method, "n_labels": n_labels, "seed": seed, **result,
                              "n_updates": n_updates(method, n_labels, s)})  # fmt: skip

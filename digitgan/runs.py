@@ -94,6 +94,7 @@ FULL_SIZE = {
         "SSGAN_EPOCHS": config.SSGAN_EPOCHS,
         "SSGAN_LEARNING_RATES": list(config.SSGAN_LEARNING_RATES),
         "N_VAL": config.LABEL_EFFICIENCY_VAL,
+        "CLASSIFIER_UPDATES": config.CLASSIFIER_UPDATES,
         "N_UNLABELLED": config.N_TRAIN_FULL,
     },
     "09_longer_gan": {

@@ -86,6 +86,19 @@ def test_every_method_has_one_budget_at_every_label_count():
     assert {n_updates("ssgan", n, settings("ssgan", n)) for n in (100, 10_000)} == {config.SSGAN_EPOCHS * 600}
     assert n_updates("pca_knn", 100, settings("pca_knn", 100)) is None
     assert settings("ssgan", 100, learning_rate=0.003) != settings("ssgan", 100, learning_rate=0.001)
+    assert n_updates("cnn", 100, settings("cnn", 100, classifier_updates=200)) == 200
+    assert settings("trial3", 100, classifier_updates=200)["frozen_rounds"] == 1  # 7/15 of 2 rounds
+    with pytest.raises(ValueError, match="classifier_updates=150 must be a multiple"):
+        settings("cnn", 100, classifier_updates=150)
+
+
+def test_a_bad_classifier_budget_stops_the_study_before_anything_trains(tmp_path, monkeypatch):
+    calls = []
+    monkeypatch.setattr(label_efficiency, "RUNNERS", _fake_runners(calls))
+    monkeypatch.setattr(data, "load_label_efficiency_data", _fake_data)
+    with pytest.raises(ValueError, match="classifier_updates"):
+        label_efficiency.run_study((100,), (1,), cache_path=tmp_path / "runs.json", classifier_updates=50)
+    assert calls == [] and not (tmp_path / "runs.json").exists()
 
 
 def test_best_validation_round_is_kept_and_budget_counted_in_updates(mnist_dir):

@@ -73,7 +73,14 @@ NOTEBOOKS = [
     (
         # reuses 07's finished runs for (20 labels, seed 42: same settings) and trains seed 43 in full
         "08_label_efficiency.ipynb",
-        {"LABEL_COUNTS": [20], "SEEDS": [42, 43], "SSGAN_EPOCHS": 2, "N_VAL": 100, "N_UNLABELLED": 1000},
+        {
+            "LABEL_COUNTS": [20],
+            "SEEDS": [42, 43],
+            "SSGAN_EPOCHS": 2,
+            "N_VAL": 100,
+            "N_UNLABELLED": 1000,
+            "CLASSIFIER_UPDATES": 200,
+        },
         ["label_efficiency"],
         "label_efficiency",
     ),
