@@ -89,24 +89,29 @@ def evaluate_stages(
     source=None,
     n_val: int = config.LABEL_EFFICIENCY_VAL,
     also_read: tuple[Path, ...] = (),
+    classifier_updates: int | None = None,
 ) -> list[dict]:
     """Trial 3 on every stage's discriminator and the CNN, for every label count and seed; one record per run.
 
     The classifiers are trained as in the label study (08, :mod:`digitgan.label_efficiency`): the same budget at
     every label count (``config.CLASSIFIER_UPDATES`` updates in rounds of ``config.CLASSIFIER_ROUND``), the round
     with the best accuracy on the run's validation split (``n_val`` labelled training images outside its labelled
-    ones) kept, the test set read once. Runs are cached in ``folder / RUNS_FILE``; ``also_read``: other caches of
-    the same runs (08's: the CNN's, and trial 3's on a discriminator identical to the study's, are reused).
+    ones) kept, the test set read once; ``classifier_updates`` changes the budget (small runs). Runs are cached in
+    ``folder / RUNS_FILE``; ``also_read``: other caches of the same runs (08's: the CNN's, and trial 3's on a
+    discriminator identical to the study's, are reused).
     Records: ``model`` ("trial3" or "cnn"), ``gan_epochs`` (None for the CNN), ``n_labels``, ``seed``,
     ``test_accuracy``, ``val_accuracy``, ``n_updates``, ``seconds``."""
     folder = Path(folder)
+    label_efficiency.settings("cnn", label_counts[0], classifier_updates=classifier_updates)  # checked first
     study = label_efficiency._Study(folder / RUNS_FILE, also_read, source, None, n_val, None)
     records = []
     for n_labels in label_counts:
         for seed in seeds:
             for model_name, epochs in [("cnn", None), *(("trial3", e) for e in stages)]:
                 path = None if epochs is None else discriminator_path(folder, epochs)
-                s = label_efficiency.settings(model_name, n_labels, n_val=n_val, discriminator_path=path)
+                s = label_efficiency.settings(
+                    model_name, n_labels, n_val=n_val, classifier_updates=classifier_updates, discriminator_path=path
+                )
                 result = study.run(model_name, n_labels, seed, s, discriminator_path=path)
                 records.append({
                     "model": model_name, "gan_epochs": epochs, "n_labels": n_labels, "seed": seed,

@@ -101,6 +101,8 @@ FULL_SIZE = {
         "STAGES": list(config.LONGER_GAN_STAGES),
         "SEEDS": list(config.LABEL_SEEDS),
         "LABEL_COUNTS": [config.SUBSET_SIZE, 1_000],
+        "N_VAL": config.LABEL_EFFICIENCY_VAL,
+        "CLASSIFIER_UPDATES": config.CLASSIFIER_UPDATES,
         "SUBSET_SIZE": config.SUBSET_SIZE,
         "N_EVAL_SAMPLES": config.GAN_EVAL_SAMPLES,
         "SEED": config.SEED,

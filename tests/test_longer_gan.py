@@ -1,7 +1,9 @@
+import shutil
+
 import numpy as np
 import pytest
 
-from digitgan import gan, longer_gan, quality
+from digitgan import findings, gan, label_efficiency, longer_gan, quality
 
 
 @pytest.fixture(scope="module")
@@ -36,23 +38,46 @@ def test_stages_continue_one_run_export_each_discriminator_and_are_reused(x_smal
         longer_gan.train_stages(x_small, (1,), folder, state, None)
 
 
-def test_every_stage_and_the_cnn_get_each_seed_and_label_count(x_small, judge, tmp_path, mnist_dir):
-    folder = tmp_path / "longer"
+def test_every_stage_and_the_cnn_get_each_seed_and_label_count(x_small, judge, tmp_path, mnist_dir, monkeypatch):
+    folder, other = tmp_path / "longer", tmp_path / "other"
     longer_gan.train_stages(x_small, (1,), folder, tmp_path / "state", judge, n_samples=50)
-    records = longer_gan.evaluate_stages((1,), (42, 43), (20,), folder, source=mnist_dir)
+    small = dict(source=mnist_dir, n_val=100, classifier_updates=200)  # 08's protocol, 2 rounds of 100 updates
+    records = longer_gan.evaluate_stages((1,), (42, 43), (20,), folder, **small)
     assert {(r["model"], r["gan_epochs"], r["seed"]) for r in records} == {
         ("cnn", None, 42), ("cnn", None, 43), ("trial3", 1, 42), ("trial3", 1, 43)
     }  # fmt: skip
-    assert all(0 <= r["test_accuracy"] <= 1 and r["n_labels"] == 20 for r in records)
-    assert longer_gan.evaluate_stages((1,), (42, 43), (20,), folder, source=mnist_dir) == records  # cached
+    for r in records:
+        assert r["n_labels"] == 20 and r["n_updates"] == 200
+        assert 0 <= r["test_accuracy"] <= 1 and 0 <= r["val_accuracy"] <= 1
+
+    monkeypatch.setattr(label_efficiency, "RUNNERS", {})  # nothing may train from here on
+    assert longer_gan.evaluate_stages((1,), (42, 43), (20,), folder, **small) == records  # cached
+    # another folder with the same discriminator file reuses these runs through also_read (as 09 reuses 08's)
+    other.mkdir()
+    shutil.copy(longer_gan.discriminator_path(folder, 1), longer_gan.discriminator_path(other, 1))
+    again = longer_gan.evaluate_stages(
+        (1,), (42, 43), (20,), other, also_read=(folder / longer_gan.RUNS_FILE,), **small
+    )
+    assert again == records
+
+
+def test_trial3_refuses_a_discriminator_its_settings_do_not_name(tmp_path, small_data):
+    a, b = tmp_path / "a.weights.h5", tmp_path / "b.weights.h5"
+    a.write_bytes(b"one discriminator")
+    b.write_bytes(b"another")
+    s = label_efficiency.settings("trial3", 20, classifier_updates=200, discriminator_path=a)
+    with pytest.raises(ValueError, match="b.weights.h5 is not the discriminator"):
+        label_efficiency.run_trial3(small_data, 42, s, discriminator_path=b)
 
 
 def test_results_hold_every_stage_with_scores_and_seeds():
     records = [
-        {"model": "cnn", "gan_epochs": None, "n_labels": 1000, "seed": s, "test_accuracy": 0.80 + s / 1000}
+        {"model": "cnn", "gan_epochs": None, "n_labels": 1000, "seed": s, "test_accuracy": 0.80 + s / 1000,
+         "val_accuracy": 0.8}
         for s in (1, 2, 3)
     ] + [
-        {"model": "trial3", "gan_epochs": e, "n_labels": 1000, "seed": s, "test_accuracy": 0.85 + e / 1000}
+        {"model": "trial3", "gan_epochs": e, "n_labels": 1000, "seed": s, "test_accuracy": 0.85 + e / 1000,
+         "val_accuracy": 0.9 - e / 1000 + s / 1000}
         for e in (25, 50) for s in (1, 2, 3)
     ]  # fmt: skip
     scores = {e: {"classifier_score": 4.0 + e / 100, "frechet_distance": 100.0 - e, "class_fractions": [0.1] * 10,
@@ -64,3 +89,5 @@ def test_results_hold_every_stage_with_scores_and_seeds():
     assert cell["runs"] == 3 and cell["mean"] == pytest.approx(0.875) and cell["std"] == 0.0
     assert out["cnn"]["1000"]["by_seed"] == {"1": 0.801, "2": 0.802, "3": 0.803}
     assert out["epoch_losses"] == {"g_loss": [2.0, 2.0], "d_loss": [1.0, 0.5]}
+    text = findings.longer_gan(out)  # 50 epochs is better on the test set, 25 on the validation splits
+    assert "at 25 epochs, its best stage on the validation splits, it has 0.8750" in text

@@ -86,7 +86,15 @@ NOTEBOOKS = [
     ),
     (
         "09_longer_gan.ipynb",
-        {"STAGES": [1, 2], "SEEDS": [42, 43], "LABEL_COUNTS": [20], "SUBSET_SIZE": 300, "N_EVAL_SAMPLES": 200},
+        {
+            "STAGES": [1, 2],
+            "SEEDS": [42, 43],
+            "LABEL_COUNTS": [20],
+            "N_VAL": 100,
+            "CLASSIFIER_UPDATES": 200,
+            "SUBSET_SIZE": 300,
+            "N_EVAL_SAMPLES": 200,
+        },
         ["longer_gan_losses", "longer_gan_accuracy"],
         "future_work.longer_gan",
     ),
