@@ -128,6 +128,16 @@ CLASSIFIER_UPDATES = 1_500  # their budget at every label count: the original pr
 LONGER_GAN_STAGES = (25, 50, 100, 150, 200)  # GAN epochs at which 09 exports and evaluates the discriminator
 PROTOCOL_VAL = 5_000  # 10's validation split: training images outside the 10k subset
 MODERN_EPOCHS = 30  # the modern protocol's most epochs
+# 11's training sets for the CNN (generated.arm_data): real only, with classical augmentation, with generated digits
+# added, generated digits only.
+GENERATED_ARMS = (
+    "real",
+    "real + classical augmentation",
+    "real + 10k generated",
+    "real + 50k generated",
+    "generated 10k",
+    "generated 60k",
+)
 LABEL_COUNTS = (100, 1000, 10_000)
 LABEL_SEEDS = (42, 43, 44)
 

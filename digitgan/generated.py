@@ -21,14 +21,7 @@ import pandas as pd
 
 from digitgan import config, protocols, training, utils
 
-ARMS = (
-    "real",
-    "real + classical augmentation",
-    "real + 10k generated",
-    "real + 50k generated",
-    "generated 10k",
-    "generated 60k",
-)
+ARMS = config.GENERATED_ARMS
 
 
 def judge_per_class(judge, images: np.ndarray, labels: np.ndarray) -> dict:
