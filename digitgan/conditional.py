@@ -10,6 +10,8 @@
 
 from __future__ import annotations
 
+import time
+
 import keras
 import numpy as np
 import tensorflow as tf
@@ -113,13 +115,9 @@ class EpochLosses(keras.callbacks.Callback):
         self.history = history
 
     def on_epoch_begin(self, epoch, logs=None):
-        import time
-
         self._start = time.perf_counter()
 
     def on_epoch_end(self, epoch, logs=None):
-        import time
-
         for key in ("g_loss", "d_loss"):
             self.history[key].append(round(float(logs[key]), 6))
         self.history["epoch_seconds"].append(time.perf_counter() - self._start)
