@@ -14,12 +14,15 @@ Every choice is made on a validation split of labelled training images, never on
 - the modern protocol: small random shifts, rotations and zooms (Keras preprocessing layers, training only) and
   Adam with a cosine schedule for ``config.MODERN_EPOCHS`` epochs, learning rate chosen on the validation split.
 
-Each run is cached (``protocol_runs.json``) as soon as it finishes; the test set is read once per final model.
+Each run is cached (``protocol_runs.json``) as soon as it finishes, its kept weights saved (``kept_weights/``); the
+test set is read once per final model. The chosen learning rate's candidate run (seed 42) is that seed's final run:
+its kept weights are tested, it is not trained again.
 """
 
 from __future__ import annotations
 
 import hashlib
+import re
 import time
 from pathlib import Path
 
@@ -35,6 +38,7 @@ MODELS = ("cnn", "trial3")
 OPTIMIZERS = ("sgd", "momentum", "adam")
 LEARNING_RATES = {"sgd": (0.01, 0.03, 0.1), "momentum": (0.003, 0.01, 0.03), "adam": (3e-4, 1e-3, 3e-3)}
 RUNS_FILE = "protocol_runs.json"
+WEIGHTS_DIR = "kept_weights"  # every run's kept weights (git-ignored)
 
 
 def load_data(n_train: int, n_val: int = config.PROTOCOL_VAL, source=None) -> dict:
@@ -96,9 +100,11 @@ def _model(name: str, augment: bool, seed: int, discriminator_path: Path | None 
 
 
 def train_run(model_name: str, data: dict, optimizer: str, learning_rate: float, epochs: int, seed: int,
-              augment: bool = False, test: bool = True, discriminator_path: Path | None = None) -> dict:  # fmt: skip
+              augment: bool = False, test: bool = True, discriminator_path: Path | None = None,
+              weights_path: Path | None = None) -> dict:  # fmt: skip
     """One run: at most ``epochs`` epochs, the epoch with the best validation accuracy kept; with ``test``, that
-    model's test accuracy (its one reading of the test set)."""
+    model's test accuracy (its one reading of the test set). ``weights_path``: where the kept weights are saved
+    (so that a run trained without its test score can be tested later without training again)."""
     checks.choice("model", model_name, MODELS)
     checks.choice("optimizer", optimizer, OPTIMIZERS)
     utils.set_seed(seed)
@@ -123,23 +129,31 @@ def train_run(model_name: str, data: dict, optimizer: str, learning_rate: float,
         start = end
     seconds = time.perf_counter() - began
     best.restore(model)
+    if weights_path is not None:
+        utils.save_weights(model, weights_path)
     out = {"val_accuracy": best.best, "kept_epoch": best.epoch, "seconds": seconds,
            "val_curve": [round(float(v), 5) for v in history["val_accuracy"]]}  # fmt: skip
     if test:
-        y_pred, _ = training.predict_labels(model, data["x_test"])
-        out["test_accuracy"] = float(np.mean(y_pred == data["y_test"]))
+        out["test_accuracy"] = _test_accuracy(model, data)
     return out
 
 
-def _key(model_name, n_train, optimizer, learning_rate, epochs, seed, augment, test, tag="real") -> str:
+def _test_accuracy(model, data: dict) -> float:
+    y_pred, _ = training.predict_labels(model, data["x_test"])
+    return float(np.mean(y_pred == data["y_test"]))
+
+
+def _key(model_name, n_train, optimizer, learning_rate, epochs, seed, augment, tag="real") -> str:
+    """One run's cache key; whether its test score was read is not part of it (the run is the same)."""
     settings = utils.dumps(
-        [model_name, n_train, optimizer, learning_rate, epochs, seed, augment, test, config.PROTOCOL_VAL, tag]
+        [model_name, n_train, optimizer, learning_rate, epochs, seed, augment, config.PROTOCOL_VAL, tag]
     )
     return f"{tag}/{model_name}/{n_train}/{optimizer}/{seed}/" + hashlib.sha256(settings.encode()).hexdigest()[:8]
 
 
 class Study:
-    """Cached runs of one data size (``folder / protocol_runs.json``)."""
+    """Cached runs of one data size (``folder / protocol_runs.json``; each run's kept weights in
+    ``folder / WEIGHTS_DIR``, git-ignored, so that a learning-rate candidate becomes its seed's final run)."""
 
     def __init__(
         self, n_train: int, folder: Path, source=None, discriminator_path: Path | None = None, tag: str = "real",
@@ -148,6 +162,7 @@ class Study:
         """``tag`` names the training images when they are not the real ones (``data`` given: generated digits,
         real + generated, ...); it is part of every run's cache key."""
         self.n_train, self.cache = n_train, Path(folder) / RUNS_FILE
+        self.weights_dir = Path(folder) / WEIGHTS_DIR
         self.discriminator_path = discriminator_path  # trial 3's: the committed DCGAN's unless given
         self.known = utils.load_results(self.cache) if self.cache.exists() else {}
         self.source, self._data, self.tag = source, data, tag
@@ -158,12 +173,28 @@ class Study:
             self._data = load_data(self.n_train, source=self.source)
         return self._data
 
+    def weights_path(self, key: str) -> Path:
+        """Where the run with this cache key keeps its weights."""
+        return self.weights_dir / (re.sub(r"[^A-Za-z0-9.-]+", "_", key) + ".weights.h5")
+
     def run(self, model_name, optimizer, learning_rate, epochs, seed, augment=False, test=True) -> dict:
-        key = _key(model_name, self.n_train, optimizer, learning_rate, epochs, seed, augment, test, self.tag)
-        if key not in self.known:
+        """The cached run, or a new one saved at once. A run cached without its test score (a learning-rate
+        candidate) is tested from its saved weights when ``test`` asks for it, not trained again."""
+        key = _key(model_name, self.n_train, optimizer, learning_rate, epochs, seed, augment, self.tag)
+        cached = self.known.get(key)
+        weights = self.weights_path(key)
+        if cached is not None and test and "test_accuracy" not in cached and weights.is_file():
+            model, _ = _model(model_name, augment, seed, self.discriminator_path)
+            utils.load_weights(model, weights, f"Delete {weights} to train this run again.")
+            result = {**cached, "test_accuracy": _test_accuracy(model, self.data)}
+            self.known[key] = utils.save_results(key, result, self.cache)
+            print(f"{model_name} {self.n_train} {optimizer} lr {learning_rate:g} seed {seed}: "
+                  f"test {result['test_accuracy']:.4f} (the candidate's kept weights)", flush=True)  # fmt: skip
+        elif cached is None or (test and "test_accuracy" not in cached):
             result = train_run(
-                model_name, self.data, optimizer, learning_rate, epochs, seed, augment, test, self.discriminator_path
-            )
+                model_name, self.data, optimizer, learning_rate, epochs, seed, augment, test, self.discriminator_path,
+                weights,
+            )  # fmt: skip
             result.update(data=self.tag, model=model_name, n_train=self.n_train, optimizer=optimizer,
                           learning_rate=learning_rate, epochs=epochs, seed=seed, augment=augment)  # fmt: skip
             self.known[key] = utils.save_results(key, result, self.cache)

@@ -21,6 +21,19 @@ def test_learning_rate_is_chosen_on_validation_and_runs_are_cached(mnist_dir, tm
     study._data = protocols.load_data(300, 200, mnist_dir)
     rate, tried = protocols.choose_learning_rate(study, "cnn", "adam", (1e-5, 3e-3), epochs=2)
     assert "test_accuracy" not in tried[0] and rate == (1e-5, 3e-3)[int(np.argmax([t["val_accuracy"] for t in tried]))]
+    trained = protocols.train_run
+
+    def no_training(*args, **kwargs):
+        raise AssertionError("the chosen candidate was trained again")
+
+    monkeypatch.setattr(protocols, "train_run", no_training)
+    chosen = study.run("cnn", "adam", rate, 2, 42)  # the candidate is seed 42's final run: tested, not retrained
+    candidate = tried[(1e-5, 3e-3).index(rate)]
+    assert 0 <= chosen["test_accuracy"] <= 1 and chosen["val_accuracy"] == candidate["val_accuracy"]
+    model, _ = protocols._model("cnn", False, 42)
+    utils.load_weights(model, study.weights_path(protocols._key("cnn", 300, "adam", rate, 2, 42, False)), "")
+    assert protocols._test_accuracy(model, study.data) == chosen["test_accuracy"]
+    monkeypatch.setattr(protocols, "train_run", trained)
     final = study.run("cnn", "adam", rate, 2, 42, augment=True)
     assert 0 <= final["test_accuracy"] <= 1 and 1 <= final["kept_epoch"] <= 2
     again = protocols.Study(300, tmp_path, mnist_dir, disc).run("cnn", "adam", rate, 2, 42, augment=True)
