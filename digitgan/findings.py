@@ -201,8 +201,11 @@ def label_efficiency(metrics: dict) -> Finding:
     if equal:
         sentences.append(
             "Budgets are equal across label counts: "
-            + ", ".join(f"{config.LABEL_EFFICIENCY_NAMES.get(m, m)} {budgets[m][0]:,} updates" for m in equal)
-            + (" at most (it stops by its validation rule)" if "ssgan" in equal else "")
+            + ", ".join(
+                f"{config.LABEL_EFFICIENCY_NAMES.get(m, m)} {budgets[m][0]:,} updates"
+                + (" at most (it stops by its validation rule)" if m == "ssgan" else "")
+                for m in equal
+            )
             + f"; every choice was made on {metrics.get('n_val', config.LABEL_EFFICIENCY_VAL):,} validation images."
         )
     for n in counts:

@@ -1,9 +1,10 @@
 """The README's results table, generated from ``figures/results.json``.
 
-    python -m digitgan.report          # rewrite the table between the markers in README.md
+    python -m digitgan.report          # rewrite the blocks between the markers in README.md
 
-The README holds the table between ``<!-- results:start -->`` and ``<!-- results:end -->``; a test checks
-that it equals what this module generates from the committed results.json, so the two cannot drift.
+The README holds the table between ``<!-- results:start -->`` and ``<!-- results:end -->`` (and the speed and
+precision tables, and the label study's findings, between their own markers); tests check that each equals what
+this module generates from the committed results, so the two cannot drift.
 """
 
 from __future__ import annotations
@@ -11,12 +12,13 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from digitgan import config, original, utils
+from digitgan import config, findings, original, utils
 
 LABEL_EFFICIENCY_NAMES = config.LABEL_EFFICIENCY_NAMES
 START, END = "<!-- results:start -->", "<!-- results:end -->"
 SPEED_START, SPEED_END = "<!-- speed:start -->", "<!-- speed:end -->"
 PRECISION_START, PRECISION_END = "<!-- precision:start -->", "<!-- precision:end -->"
+FINDINGS_START, FINDINGS_END = "<!-- label-study:start -->", "<!-- label-study:end -->"
 README = config.PROJ_ROOT / "README.md"
 COMMITTED_RESULTS = config.COMMITTED_RESULTS_PATH
 BENCHMARK_RESULTS = config.PROJ_ROOT / "benchmarks" / "results"
@@ -210,6 +212,20 @@ def precision_table(path: Path | None = None) -> str:
     )
 
 
+def label_study_findings(results: dict) -> str:
+    """What 07 and 08 found, in their own words (``digitgan.findings``), from the committed results."""
+    parts = []
+    if "ssgan" in results:
+        parts.append("**The semi-supervised GAN with 100 labels (07).** " + findings.ssgan(results["ssgan"]))
+    if "label_efficiency" in results:
+        parts.append("**Label efficiency (08).** " + findings.label_efficiency(results["label_efficiency"]))
+    return "\n\n".join(parts) or "(not run yet: `make extensions`)"
+
+
+def readme_label_study_findings(readme: Path = README) -> str:
+    return _block(readme, FINDINGS_START, FINDINGS_END)
+
+
 def readme_precision_table(readme: Path = README) -> str:
     return _block(readme, PRECISION_START, PRECISION_END)
 
@@ -231,13 +247,15 @@ def readme_speed_table(readme: Path = README) -> str:
 
 
 def update_readme(readme: Path = README, results_path: Path = COMMITTED_RESULTS) -> str:
-    table = results_table(utils.load_results(results_path))
+    results = utils.load_results(results_path)
+    table = results_table(results)
     text = readme.read_text()
     # a block may still be empty (markers on consecutive lines) before the first run
     blocks = (
         (START, END, table),
         (SPEED_START, SPEED_END, speed_table()),
         (PRECISION_START, PRECISION_END, precision_table()),
+        (FINDINGS_START, FINDINGS_END, label_study_findings(results)),
     )
     for start, end, body in blocks:
         text = re.sub(re.escape(start) + r"\n(?:.*?\n)?" + re.escape(end), f"{start}\n{body}\n{end}", text, flags=re.S)

@@ -23,6 +23,11 @@ def test_readme_speed_table_matches_committed_benchmarks():
     assert report.readme_speed_table() == expected, "README speed table is stale: run `python -m digitgan.report`"
 
 
+def test_readme_label_study_findings_match_committed_results():
+    expected = report.label_study_findings(utils.load_results(report.COMMITTED_RESULTS))
+    assert report.readme_label_study_findings() == expected, "README findings are stale: python -m digitgan.report"
+
+
 def test_readme_precision_table_matches_the_committed_study():
     expected = report.precision_table()
     assert report.readme_precision_table() == expected, "README precision table is stale: python -m digitgan.report"
