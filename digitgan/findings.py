@@ -172,7 +172,7 @@ def ssgan(metrics: dict) -> Finding:
     return Finding(text)
 
 
-def _cell(c: dict) -> str:
+def cell(c: dict) -> str:
     spread = f" ± {c['std']:.4f} (n = {c['runs']})" if c["runs"] > 1 else " (one run)"
     return f"{_acc(c['mean'])}{spread}"
 
@@ -189,7 +189,7 @@ def label_efficiency(metrics: dict) -> Finding:
     for n in counts:
         cells = {m: per[str(n)] for m, per in summary.items() if str(n) in per}
         ranked = sorted(cells, key=lambda m: -cells[m]["mean"])
-        parts = [f"{config.LABEL_EFFICIENCY_NAMES.get(m, m)} {_cell(cells[m])}" for m in ranked]
+        parts = [f"{config.LABEL_EFFICIENCY_NAMES.get(m, m)} {cell(cells[m])}" for m in ranked]
         clear = len(ranked) > 1 and _clear(cells[ranked[0]], cells[ranked[1]])
         sentences.append(
             f"With {n:,} labels: " + "; ".join(parts)
@@ -250,9 +250,9 @@ def longer_gan(results: dict) -> Finding:
             verdict = "is not reliably different from the CNN (the error bars overlap)"
         trend = cells[last]["mean"] - cells[first]["mean"]
         sentences.append(
-            f"With {n:,} labelled images, trial 3 goes from {_cell(cells[first])} on the {first}-epoch discriminator "
-            f"to {_cell(cells[last])} on the {last}-epoch one ({trend:+.4f}); at {best} epochs, its best stage on the "
-            f"validation splits, it has {_cell(cells[best])} and {verdict} ({_cell(cnn)})."
+            f"With {n:,} labelled images, trial 3 goes from {cell(cells[first])} on the {first}-epoch discriminator "
+            f"to {cell(cells[last])} on the {last}-epoch one ({trend:+.4f}); at {best} epochs, its best stage on the "
+            f"validation splits, it has {cell(cells[best])} and {verdict} ({cell(cnn)})."
         )
     losses = results["epoch_losses"]
     g, d = np.asarray(losses["g_loss"]), np.asarray(losses["d_loss"])
@@ -285,7 +285,7 @@ def protocols(results: dict) -> Finding:
         best = max(mine, key=lambda c: c["mean"])
         name = config.NAMES.get(model, model)
         parts = [f"{c['optimizer']} ({c['protocol']}, {c['n_train']:,} images, lr {c['learning_rate']:g}) "
-                 f"{_cell(c)}" for c in sorted(mine, key=lambda c: -c["mean"])]  # fmt: skip
+                 f"{cell(c)}" for c in sorted(mine, key=lambda c: -c["mean"])]  # fmt: skip
         sentences.append(
             f"{name}: " + "; ".join(parts) + f". Best: {best['optimizer']} with {best['n_train']:,} images."
         )
@@ -294,13 +294,13 @@ def protocols(results: dict) -> Finding:
         cnn = modern["cnn"]
         reached = "reaches" if cnn["mean"] >= 0.99 else "does **not** reach"
         where = f"{cnn['n_train']:,} images"
-        sentences.append(f"With the modern protocol on {where} the CNN {reached} 99.0% ({_cell(cnn)}).")
+        sentences.append(f"With the modern protocol on {where} the CNN {reached} 99.0% ({cell(cnn)}).")
         if "trial3" in modern:
             t3 = modern["trial3"]
             gap = cnn["mean"] - t3["mean"]
             reliable = "larger than" if _clear(cnn, t3) or _clear(t3, cnn) else "within"
             sentences.append(
-                f"The transferred discriminator under the same protocol: {_cell(t3)}; the gap to the CNN is "
+                f"The transferred discriminator under the same protocol: {cell(t3)}; the gap to the CNN is "
                 f"{gap:+.4f}, {reliable} the seed spread."
             )
     return Finding(" ".join(sentences))
@@ -321,7 +321,7 @@ def generated_digits(results: dict) -> Finding:
     for arm in only:
         reached = "reaches" if arms[arm]["mean"] >= 0.97 else "does **not** reach"
         sentences.append(f"Trained only on {arm.split()[-1]} generated digits the CNN {reached} 97% on real test "
-                         f"digits ({_cell(arms[arm])}).")  # fmt: skip
+                         f"digits ({cell(arms[arm])}).")  # fmt: skip
     if "real" in arms:
         base = arms["real"]
         for arm in (a for a in arms if a.startswith("real +")):
@@ -331,7 +331,7 @@ def generated_digits(results: dict) -> Finding:
                 verdict = "hurts beyond the seed spread"
             else:
                 verdict = "makes no reliable difference"
-            sentences.append(f"{arm[0].upper()}{arm[1:]}: {_cell(arms[arm])} against {_cell(base)} for the real "
+            sentences.append(f"{arm[0].upper()}{arm[1:]}: {cell(arms[arm])} against {cell(base)} for the real "
                              f"images alone: it {verdict}.")  # fmt: skip
     return Finding(" ".join(sentences))
 

@@ -19,6 +19,7 @@ START, END = "<!-- results:start -->", "<!-- results:end -->"
 SPEED_START, SPEED_END = "<!-- speed:start -->", "<!-- speed:end -->"
 PRECISION_START, PRECISION_END = "<!-- precision:start -->", "<!-- precision:end -->"
 FINDINGS_START, FINDINGS_END = "<!-- label-study:start -->", "<!-- label-study:end -->"
+FUTURE_START, FUTURE_END = "<!-- future-work:start -->", "<!-- future-work:end -->"
 README = config.PROJ_ROOT / "README.md"
 COMMITTED_RESULTS = config.COMMITTED_RESULTS_PATH
 BENCHMARK_RESULTS = config.PROJ_ROOT / "benchmarks" / "results"
@@ -222,6 +223,83 @@ def label_study_findings(results: dict) -> str:
     return "\n\n".join(parts) or "(not run yet: `make extensions`)"
 
 
+def _cells(cells: list[dict]) -> str:
+    return " / ".join(findings.cell(c) for c in cells)
+
+
+def future_work_table(future: dict) -> str:
+    """Markdown rows: the key numbers of 09-11 (test accuracy on the 10,000 real test images unless said), each
+    compared number as mean ± std with its n."""
+    rows = [("question", "measure", "result"), ("---",) * 3]
+    if "longer_gan" in future:
+        lg = future["longer_gan"]
+        epochs = sorted(lg["stages"], key=int)
+        for n in sorted(lg["cnn"], key=int, reverse=True):
+            rows.append((
+                "1: does longer GAN training bring trial 3 to the CNN? (09)",
+                f"trial 3 on the discriminator after {' / '.join(epochs)} GAN epochs, {int(n):,} labelled images",
+                _cells([lg["stages"][e]["trial3"][n] for e in epochs]),
+            ))  # fmt: skip
+            rows.append(("", "the CNN on the same images, budget and rule", findings.cell(lg["cnn"][n])))
+        rows.append((
+            "4: do the GAN's losses and samples settle? (09)",
+            f"classifier score / Fréchet distance after {' / '.join(epochs)} epochs",
+            " / ".join(f"{lg['stages'][e]['classifier_score']:.2f}" for e in epochs) + "; "
+            + " / ".join(f"{lg['stages'][e]['frechet_distance']:.1f}" for e in epochs),
+        ))  # fmt: skip
+    if "protocols" in future:
+        cells = future["protocols"]["runs"]
+        for model in ("cnn", "trial3"):
+            for protocol in ("original", "modern"):
+                mine = [c for c in cells if c["model"] == model and c["protocol"] == protocol]
+                for n in sorted({c["n_train"] for c in mine}):
+                    part = sorted((c for c in mine if c["n_train"] == n), key=lambda c: c["optimizer"])
+                    rows.append((
+                        "2: more images, other optimisers, a modern protocol (10)",
+                        f"{config.NAMES.get(model, model)}, {n:,} images, "
+                        + (f"{' / '.join(c['optimizer'] for c in part)} (15 epochs at most)" if protocol == "original"
+                           else "augmentation + Adam, cosine (30 epochs at most)"),
+                        _cells(part),
+                    ))  # fmt: skip
+    if "generated_digits" in future:
+        gd = future["generated_digits"]
+        rows.append((
+            "3: how real are generated digits to a classifier? (11)",
+            "the judge's accuracy on the conditional DCGAN's digits (worst digit)",
+            f"{gd['judge_accuracy_on_generated']['overall']:.2%} "
+            f"({min(v for d, v in gd['judge_accuracy_on_generated'].items() if d != 'overall' and v is not None):.2%})",
+        ))  # fmt: skip
+        for arm, cell in gd["arms"].items():
+            rows.append(("3: do generated digits help? (11)", f"the CNN trained on {arm}", findings.cell(cell)))
+    for i in range(len(rows) - 1, 2, -1):  # a question is named on its first row only
+        if rows[i][0] == rows[i - 1][0]:
+            rows[i] = ("", *rows[i][1:])
+    return "\n".join("| " + " | ".join(r) + " |" for r in rows)
+
+
+def future_work_findings(results: dict) -> str:
+    """09-11's key numbers (one table) and what each notebook found, in its own words, from the committed
+    results."""
+    future = results.get("future_work", {})
+    if not future:
+        return "(not run yet: `make future`)"
+    parts = [future_work_table(future)]
+    for key, title, finding in (
+        ("longer_gan", "Longer GAN training (09, questions 1 and 4).", findings.longer_gan),
+        ("protocols", "More images, optimisers, a modern protocol (10, question 2).", findings.protocols),
+        ("generated_digits", "Generated digits (11, question 3).", findings.generated_digits),
+    ):
+        if key in future:
+            parts.append(f"**{title}** " + finding(future[key]))
+        else:
+            parts.append(f"**{title}** Not run at full size yet.")
+    return "\n\n".join(parts)
+
+
+def readme_future_work_findings(readme: Path = README) -> str:
+    return _block(readme, FUTURE_START, FUTURE_END)
+
+
 def readme_label_study_findings(readme: Path = README) -> str:
     return _block(readme, FINDINGS_START, FINDINGS_END)
 
@@ -256,6 +334,7 @@ def update_readme(readme: Path = README, results_path: Path = COMMITTED_RESULTS)
         (SPEED_START, SPEED_END, speed_table()),
         (PRECISION_START, PRECISION_END, precision_table()),
         (FINDINGS_START, FINDINGS_END, label_study_findings(results)),
+        (FUTURE_START, FUTURE_END, future_work_findings(results)),
     )
     for start, end, body in blocks:
         text = re.sub(re.escape(start) + r"\n(?:.*?\n)?" + re.escape(end), f"{start}\n{body}\n{end}", text, flags=re.S)

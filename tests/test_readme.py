@@ -51,3 +51,29 @@ def test_precision_table_shows_each_run_and_the_spread(tmp_path):
     path.write_text(json.dumps({"runs": runs, "summary": {**summary, "bf16_no_worse": False}}))
     table = report.precision_table(path)
     assert table.count("| mixed_bfloat16 |") == 3 and "**4.80** ± 0.10" in table and "scores worse" in table
+
+
+def test_readme_future_work_block_matches_committed_results():
+    expected = report.future_work_findings(utils.load_results(report.COMMITTED_RESULTS))
+    assert report.readme_future_work_findings() == expected, "README future work is stale: python -m digitgan.report"
+
+
+def _seeds(*values):
+    import numpy as np
+
+    return {"mean": float(np.mean(values)), "std": float(np.std(values, ddof=1)), "runs": len(values),
+            "by_seed": {str(42 + i): v for i, v in enumerate(values)}, "val_mean": float(np.mean(values))}  # fmt: skip
+
+
+def test_future_work_block_shows_every_seed_count_and_what_is_not_run():
+    stage = {"classifier_score": 8.5, "frechet_distance": 40.0, "class_fractions": [0.1] * 10, "mode_collapse": False}
+    longer = {
+        "stages": {e: {**stage, "trial3": {"10000": _seeds(0.93, 0.94, 0.95)}} for e in ("25", "200")},
+        "cnn": {"10000": _seeds(0.95, 0.96, 0.97)},
+        "epoch_losses": {"g_loss": [1.0, 0.9, 0.8, 0.8], "d_loss": [1.2, 1.3, 1.3, 1.3]},
+    }
+    text = report.future_work_findings({"future_work": {"longer_gan": longer}})
+    assert "| 0.9400 ± 0.0100 (n = 3) / 0.9400 ± 0.0100 (n = 3) |" in text  # trial 3 after 25 / 200 epochs
+    assert "| 0.9600 ± 0.0100 (n = 3) |" in text  # the CNN
+    assert "**Generated digits (11, question 3).** Not run at full size yet." in text
+    assert report.future_work_findings({}) == "(not run yet: `make future`)"
