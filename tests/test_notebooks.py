@@ -98,35 +98,6 @@ NOTEBOOKS = [
         ["longer_gan_losses", "longer_gan_accuracy"],
         "future_work.longer_gan",
     ),
-    (
-        "10_data_and_optimizers.ipynb",
-        {
-            "DATA_SIZES": [300],
-            "OPTIMIZERS": ["sgd", "adam"],
-            "SEEDS": [42, 43],
-            "EPOCHS": 2,
-            "MODERN_EPOCHS": 2,
-            "LEARNING_RATES": {"sgd": [0.01], "adam": [0.001, 0.003]},
-            "MODERN_LEARNING_RATES": [0.001],
-        },
-        ["protocols"],
-        "future_work.protocols",
-    ),
-    (
-        "11_generated_digits.ipynb",
-        {
-            "EPOCHS": 1,
-            "N_GENERATED": 10_000,
-            "SUBSET_SIZE": 300,
-            "N_EVAL_SAMPLES": 500,
-            "SEEDS": [42, 43],
-            "ARMS": ["real", "real + classical augmentation", "real + 10k generated", "generated 10k"],
-            "CNN_EPOCHS": 1,
-            "LEARNING_RATES": [0.001],
-        },
-        ["conditional_samples", "generated_digits"],
-        "future_work.generated_digits",
-    ),
 ]
 # fmt: on
 
