@@ -1,4 +1,4 @@
-"""One self-contained HTML page of the executed notebooks 01-08 (``make report``).
+"""One self-contained HTML page of every executed notebook in notebooks/ (``make report``).
 
     python -m digitgan.export [--out report/digitgan.html]
 
@@ -16,7 +16,7 @@ from pathlib import Path
 from digitgan import config, utils
 
 REPORT_PATH = config.PROJ_ROOT / "report" / "digitgan.html"
-NOTEBOOKS = tuple(sorted(p.name for p in config.NOTEBOOKS_DIR.glob("0[1-8]_*.ipynb")))
+NOTEBOOKS = tuple(sorted(p.name for p in config.NOTEBOOKS_DIR.glob("[0-9][0-9]_*.ipynb")))
 
 
 def _title(nb) -> str:

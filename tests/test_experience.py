@@ -12,7 +12,7 @@ import pytest
 from digitgan import config, export, findings, plots, utils
 
 COMMITTED = json.loads(config.COMMITTED_RESULTS_PATH.read_text())
-NOTEBOOKS = sorted(config.NOTEBOOKS_DIR.glob("0*.ipynb"))
+NOTEBOOKS = sorted(config.NOTEBOOKS_DIR.glob("[0-9][0-9]_*.ipynb"))
 OUTSIDE_WORDS = re.compile(r"\bSPEC\b|\bissue\b|\bsession\b|\.\./shared|latest session", re.I)
 
 
