@@ -231,6 +231,8 @@ def label_efficiency(metrics: dict) -> Finding:
 
 
 SSGAN_TARGET = 0.985  # the PyTorch port's 100-epoch result, our aim for the 100-label SSGAN
+MODERN_CNN_TARGET = 0.99  # well-trained small CNNs on 10k MNIST images with augmentation and Adam
+GENERATED_TARGET = 0.97  # our aim for a CNN trained only on generated digits (a public study: 98.4%)
 
 
 def longer_gan(results: dict) -> Finding:
@@ -292,9 +294,11 @@ def protocols(results: dict) -> Finding:
     modern = {c["model"]: c for c in cells if c["protocol"] == "modern"}
     if "cnn" in modern:
         cnn = modern["cnn"]
-        reached = "reaches" if cnn["mean"] >= 0.99 else "does **not** reach"
+        reached = "reaches" if cnn["mean"] >= MODERN_CNN_TARGET else "does **not** reach"
         where = f"{cnn['n_train']:,} images"
-        sentences.append(f"With the modern protocol on {where} the CNN {reached} 99.0% ({cell(cnn)}).")
+        sentences.append(
+            f"With the modern protocol on {where} the CNN {reached} {MODERN_CNN_TARGET:.1%} ({cell(cnn)})."
+        )
         if "trial3" in modern:
             t3 = modern["trial3"]
             gap = cnn["mean"] - t3["mean"]
@@ -306,12 +310,17 @@ def protocols(results: dict) -> Finding:
     return Finding(" ".join(sentences))
 
 
+def worst_digit(judge: dict) -> tuple[str, dict]:
+    """The digit the judge reads worst among the generated ones, and its accuracy per digit (digits drawn)."""
+    digits = {d: v for d, v in judge.items() if d != "overall" and v is not None}
+    return min(digits, key=digits.get), digits
+
+
 def generated_digits(results: dict) -> Finding:
     """Question 3 of the report, from 11's numbers."""
     arms = results["arms"]
     judge = results["judge_accuracy_on_generated"]
-    digits = {d: v for d, v in judge.items() if d != "overall" and v is not None}
-    worst = min(digits, key=digits.get)
+    worst, digits = worst_digit(judge)
     sentences = [
         f"The conditional DCGAN's digits score {results['classifier_score']:.2f} (classifier score) at a Fréchet "
         f"distance of {results['frechet_distance']:.1f}; the judge reads {judge['overall']:.2%} of them as the digit "
@@ -319,9 +328,9 @@ def generated_digits(results: dict) -> Finding:
     ]
     only = [a for a in arms if a.startswith("generated")]
     for arm in only:
-        reached = "reaches" if arms[arm]["mean"] >= 0.97 else "does **not** reach"
-        sentences.append(f"Trained only on {arm.split()[-1]} generated digits the CNN {reached} 97% on real test "
-                         f"digits ({cell(arms[arm])}).")  # fmt: skip
+        reached = "reaches" if arms[arm]["mean"] >= GENERATED_TARGET else "does **not** reach"
+        sentences.append(f"Trained only on {arm.split()[-1]} generated digits the CNN {reached} "
+                         f"{GENERATED_TARGET:.0%} on real test digits ({cell(arms[arm])}).")  # fmt: skip
     if "real" in arms:
         base = arms["real"]
         for arm in (a for a in arms if a.startswith("real +")):

@@ -257,17 +257,18 @@ def future_work_table(future: dict) -> str:
                     rows.append((
                         "2: more images, other optimisers, a modern protocol (10)",
                         f"{config.NAMES.get(model, model)}, {n:,} images, "
-                        + (f"{' / '.join(c['optimizer'] for c in part)} (15 epochs at most)" if protocol == "original"
-                           else "augmentation + Adam, cosine (30 epochs at most)"),
+                        + (f"{' / '.join(c['optimizer'] for c in part)} ({config.TRANSFER_EPOCHS} epochs at most)"
+                           if protocol == "original"
+                           else f"augmentation + Adam, cosine ({config.MODERN_EPOCHS} epochs at most)"),
                         _cells(part),
                     ))  # fmt: skip
     if "generated_digits" in future:
         gd = future["generated_digits"]
+        worst, digits = findings.worst_digit(gd["judge_accuracy_on_generated"])
         rows.append((
             "3: how real are generated digits to a classifier? (11)",
             "the judge's accuracy on the conditional DCGAN's digits (worst digit)",
-            f"{gd['judge_accuracy_on_generated']['overall']:.2%} "
-            f"({min(v for d, v in gd['judge_accuracy_on_generated'].items() if d != 'overall' and v is not None):.2%})",
+            f"{gd['judge_accuracy_on_generated']['overall']:.2%} ({digits[worst]:.2%})",
         ))  # fmt: skip
         for arm, cell in gd["arms"].items():
             rows.append(("3: do generated digits help? (11)", f"the CNN trained on {arm}", findings.cell(cell)))
