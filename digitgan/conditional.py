@@ -18,7 +18,7 @@ import tensorflow as tf
 from keras import layers
 
 from digitgan import config
-from digitgan.gan import AdversarialModel, discriminator_loss, epoch_batches, generator_loss
+from digitgan.gan import AdversarialModel, epoch_batches
 
 EMBEDDING = 50  # the generator's label embedding
 
@@ -52,17 +52,9 @@ def build_conditional_discriminator() -> keras.Model:
 
 
 class ConditionalDCGAN(AdversarialModel):
-    """Generator and discriminator, both given the digit, trained by ``fit()`` on ``(images, labels)`` batches."""
-
-    def __init__(self, generator, discriminator, noise_dim=config.NOISE_DIM, seed=config.SEED, **kwargs):
-        super().__init__(**kwargs)
-        self.generator, self.discriminator, self.noise_dim, self.seed = generator, discriminator, noise_dim, seed
-        self.g_loss_tracker = keras.metrics.Mean(name="g_loss")
-        self.d_loss_tracker = keras.metrics.Mean(name="d_loss")
-
-    @property
-    def metrics(self):
-        return [self.g_loss_tracker, self.d_loss_tracker]
+    """Generator and discriminator, both given the digit, trained by ``fit()`` on ``(images, labels)`` batches;
+    the update is the DCGAN's (:meth:`AdversarialModel.adversarial_update`) with the real batch's digits given
+    to both networks."""
 
     def call(self, inputs, training=False):
         return self.generator(inputs, training=training)
@@ -70,19 +62,9 @@ class ConditionalDCGAN(AdversarialModel):
     def train_step(self, data):
         images, labels = data
         labels = tf.cast(labels, tf.int32)
-        step = tf.cast(self.g_optimizer.iterations, tf.int32)
-        noise = tf.random.stateless_normal([tf.shape(images)[0], self.noise_dim], seed=tf.stack([self.seed, step]))
-        with tf.GradientTape() as g_tape, tf.GradientTape() as d_tape:
-            fake = self.generator([noise, labels], training=True)
-            real_logits = self.discriminator([images, labels], training=True)
-            fake_logits = self.discriminator([fake, labels], training=True)
-            g_loss, d_loss = generator_loss(fake_logits), discriminator_loss(real_logits, fake_logits)
-        g_vars, d_vars = self.generator.trainable_variables, self.discriminator.trainable_variables
-        self.g_optimizer.apply_gradients(zip(g_tape.gradient(g_loss, g_vars), g_vars, strict=True))
-        self.d_optimizer.apply_gradients(zip(d_tape.gradient(d_loss, d_vars), d_vars, strict=True))
-        self.g_loss_tracker.update_state(g_loss)
-        self.d_loss_tracker.update_state(d_loss)
-        return {"d_loss": self.d_loss_tracker.result(), "g_loss": self.g_loss_tracker.result()}
+        noise = self.step_noise(tf.shape(images)[0])
+        g_loss, d_loss = self.adversarial_update([images, labels], [noise, labels], condition=labels)
+        return self.track_losses(g_loss=g_loss, d_loss=d_loss)
 
 
 def build_conditional_dcgan(seed: int = config.SEED, jit_compile: bool = False) -> ConditionalDCGAN:
