@@ -272,9 +272,11 @@ def future_work_table(future: dict) -> str:
         ))  # fmt: skip
         for arm, cell in gd["arms"].items():
             rows.append(("3: do generated digits help? (11)", f"the CNN trained on {arm}", findings.cell(cell)))
-    for i in range(len(rows) - 1, 2, -1):  # a question is named on its first row only
-        if rows[i][0] == rows[i - 1][0]:
+    named = None
+    for i in range(2, len(rows)):  # a question is named on its first row only
+        if rows[i][0] and rows[i][0] == named:
             rows[i] = ("", *rows[i][1:])
+        named = rows[i][0] or named
     return "\n".join("| " + " | ".join(r) + " |" for r in rows)
 
 
