@@ -270,6 +270,12 @@ def future_work_table(future: dict) -> str:
             "the judge's accuracy on the conditional DCGAN's digits (worst digit)",
             f"{gd['judge_accuracy_on_generated']['overall']:.2%} ({digits[worst]:.2%})",
         ))  # fmt: skip
+        if "within_class_spread" in gd:
+            rows.append((
+                "3: how real are generated digits to a classifier? (11)",
+                "how much the digits of one class differ (within-class pixel spread), generated / real",
+                f"{gd['within_class_spread']['generated']:.3f} / {gd['within_class_spread']['real']:.3f}",
+            ))  # fmt: skip
         for arm, cell in gd["arms"].items():
             rows.append(("3: do generated digits help? (11)", f"the CNN trained on {arm}", findings.cell(cell)))
     named = None
