@@ -254,6 +254,24 @@ def plot_class_histogram(fractions, ax=None, title: str = "predicted class of ge
     return ax
 
 
+def confusion_grid(y_true, predictions: dict, titles: dict, ncols: int = 2):
+    """One figure: each model's confusion matrix (``predictions`` and ``titles`` keyed alike), no colour bars."""
+    nrows = -(-len(predictions) // ncols)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(6 * ncols, 5.25 * nrows), squeeze=False)
+    for ax, (key, y_pred) in zip(axes.flat, predictions.items(), strict=False):
+        plot_confusion(y_true, y_pred, ax, title=titles[key], cbar=False)
+    fig.tight_layout()
+    return fig
+
+
+def misclassified_figure(images, y_true, y_pred, title: str, n: int = 30, ncols: int = 10):
+    """:func:`plot_misclassified` with a title, laid out."""
+    fig = plot_misclassified(images, y_true, y_pred, n=n, ncols=ncols)
+    fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+
 def plot_misclassified(images, y_true, y_pred, n: int = 20, ncols: int = 10, fig=None):
     """A gallery of the first ``n`` misclassified digits, titled "true→predicted"."""
     wrong = np.flatnonzero(np.asarray(y_true) != np.asarray(y_pred))[:n]
