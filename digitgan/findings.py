@@ -317,9 +317,16 @@ def worst_digit(judge: dict) -> tuple[str, dict]:
     return min(digits, key=digits.get), digits
 
 
+def ordered_arms(arms: dict) -> dict:
+    """11's arms in the study's order (``config.GENERATED_ARMS``; results.json keeps its keys sorted), any other
+    after them."""
+    order = [a for a in config.GENERATED_ARMS if a in arms] + [a for a in arms if a not in config.GENERATED_ARMS]
+    return {a: arms[a] for a in order}
+
+
 def generated_digits(results: dict) -> Finding:
     """Question 3 of the report, from 11's numbers."""
-    arms = results["arms"]
+    arms = ordered_arms(results["arms"])
     judge = results["judge_accuracy_on_generated"]
     worst, digits = worst_digit(judge)
     sentences = [

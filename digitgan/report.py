@@ -276,7 +276,7 @@ def future_work_table(future: dict) -> str:
                 "how much the digits of one class differ (within-class pixel spread), generated / real",
                 f"{gd['within_class_spread']['generated']:.3f} / {gd['within_class_spread']['real']:.3f}",
             ))  # fmt: skip
-        for arm, cell in gd["arms"].items():
+        for arm, cell in findings.ordered_arms(gd["arms"]).items():
             rows.append(("3: do generated digits help? (11)", f"the CNN trained on {arm}", findings.cell(cell)))
     named = None
     for i in range(2, len(rows)):  # a question is named on its first row only

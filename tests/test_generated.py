@@ -58,3 +58,11 @@ def test_within_class_spread_is_zero_for_one_style_per_digit_and_reads_findings(
     assert "mode collapse within each class" in collapsed and "0.120 against 0.310" in collapsed
     fine = findings.generated_digits({**results, "within_class_spread": {"generated": 0.29, "real": 0.31}})
     assert "about as much as real ones" in fine and "mode collapse" not in fine
+
+
+def test_arms_are_told_in_the_study_order_whatever_the_keys_order():
+    from digitgan import findings
+
+    cell = {"mean": 0.98, "std": 0.001, "runs": 3}
+    shuffled = {"generated 10k": cell, "real + classical augmentation": cell, "real": cell}
+    assert list(findings.ordered_arms(shuffled)) == ["real", "real + classical augmentation", "generated 10k"]
