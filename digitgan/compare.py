@@ -5,12 +5,13 @@ from __future__ import annotations
 import time
 
 import numpy as np
+import pandas as pd
 from sklearn.decomposition import PCA
 from sklearn.model_selection import GridSearchCV, PredefinedSplit, StratifiedKFold
 from sklearn.neighbors import KNeighborsClassifier
 from sklearn.pipeline import Pipeline
 
-from digitgan import config, runs
+from digitgan import config, original, runs
 
 
 def pca_knn(n_components: int = 50, k: int = 3) -> Pipeline:
@@ -128,3 +129,78 @@ def saved_predictions(run, results: dict, x_test: np.ndarray, y_test: np.ndarray
                 f"notebooks/{notebook}.ipynb."
             )
     return predictions
+
+
+def accuracy_table(results: dict) -> pd.DataFrame:
+    """Train and test accuracy of each classifier of 01 and 03-05, ours beside the original's."""
+    return pd.DataFrame({
+        config.NAMES[k]: {"train (ours)": results[k]["train_accuracy"], "test (ours)": results[k]["test_accuracy"],
+                          "train (original)": original.ACCURACY[k]["train_accuracy"],
+                          "test (original)": original.ACCURACY[k]["test_accuracy"]}
+        for k in NOTEBOOK_OF
+    }).T.round(4)  # fmt: skip
+
+
+def confused_pairs(y_true, predictions: dict[str, np.ndarray], per_model: int = 10, top: int = 10) -> pd.DataFrame:
+    """The (true, predicted) pairs most often confused: each model's ``per_model`` commonest pairs, counted per
+    model and in total, the ``top`` pairs by total."""
+    from digitgan.plots import most_confused
+
+    pairs = pd.concat(
+        {config.NAMES[k]: most_confused(y_true, p, k=per_model).set_index(["true", "predicted"])["count"]
+         for k, p in predictions.items()},
+        axis=1,
+    ).fillna(0).astype(int)  # fmt: skip
+    pairs["total"] = pairs.sum(axis=1)
+    return pairs.sort_values("total", ascending=False).head(top)
+
+
+def small_classifiers(small: dict, discriminator_path, head: str, frozen_epochs: int, epochs: int, seed: int) -> dict:
+    """The CNN and trial 3 (``head``, the first ``frozen_epochs`` frozen) trained on the small split, each from
+    ``seed``, with the original protocol; their accuracy on the split's test images."""
+    from digitgan import gan, models, training, transfer, utils
+
+    def accuracy(model) -> float:
+        return float((training.predict_labels(model, small["x_test"])[0] == small["y_test"]).mean())
+
+    utils.set_seed(seed)
+    cnn = models.build_cnn()
+    training.train_classifier(cnn, small, epochs, verbose=0)
+    out = {"cnn": accuracy(cnn)}
+    utils.set_seed(seed)
+    trial3 = transfer.discriminator_to_classifier(gan.load_discriminator(discriminator_path), head=head)
+    transfer.train_schedule(trial3, small, frozen_epochs, epochs, verbose=0)
+    out["trial3"] = accuracy(trial3)
+    return out
+
+
+def small_table(pca_knn_accuracy: float, classifiers: dict) -> pd.DataFrame:
+    """The 1,000-image comparison, ours beside the original README's."""
+    keys = {"pca_knn": "PCA + KNN", "trial3": "transferred discriminator (trial 3)", "cnn": "CNN"}
+    ours = {"pca_knn": pca_knn_accuracy, **classifiers}
+    return pd.DataFrame(
+        {"ours": [ours[k] for k in keys], "original": [original.SMALL[k] for k in keys]}, index=list(keys.values())
+    ).round(4)
+
+
+def pca_knn_by_size(choice: dict, data: dict, full: dict | None = None) -> dict[str, dict]:
+    """PCA + KNN with ``choice`` (components, k) fitted on the 10k subset and, given ``full``, on all 60,000
+    training images, each tested on the whole test set."""
+    rows = {"10k subset": fit_predict_timed(choice["n_components"], choice["k"], data["x_train"], data["y_train"],
+                                            data["x_test"], data["y_test"])}  # fmt: skip
+    if full is not None:
+        rows["all 60k"] = fit_predict_timed(choice["n_components"], choice["k"], full["x_train"], full["y_train"],
+                                            data["x_test"], data["y_test"])  # fmt: skip
+    return rows
+
+
+def to_results(results: dict, pairs: pd.DataFrame, small: dict, pca_knn_rows: dict, choice_10k: dict) -> dict:
+    """What results.json records under ``comparison``; ``small``: the 1,000-image comparison (sizes, PCA + KNN
+    with its choice, the CNN's and trial 3's accuracy)."""
+    return {
+        "models": {k: {m: results[k][m] for m in ("train_accuracy", "test_accuracy")} for k in NOTEBOOK_OF},
+        "most_confused_pairs": [{"true": t, "predicted": p, "count": int(c)} for (t, p), c in pairs["total"].items()],
+        "small": small,
+        "pca_knn": pca_knn_rows,
+        "pca_knn_10k_choice": choice_10k,
+    }

@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 import keras
 import numpy as np
@@ -18,7 +19,7 @@ import tensorflow as tf
 from keras import layers
 
 from digitgan import config
-from digitgan.gan import AdversarialModel, discriminator_loss, epoch_batches, generator_loss
+from digitgan.gan import AdversarialModel, epoch_batches
 
 EMBEDDING = 50  # the generator's label embedding
 
@@ -52,17 +53,9 @@ def build_conditional_discriminator() -> keras.Model:
 
 
 class ConditionalDCGAN(AdversarialModel):
-    """Generator and discriminator, both given the digit, trained by ``fit()`` on ``(images, labels)`` batches."""
-
-    def __init__(self, generator, discriminator, noise_dim=config.NOISE_DIM, seed=config.SEED, **kwargs):
-        super().__init__(**kwargs)
-        self.generator, self.discriminator, self.noise_dim, self.seed = generator, discriminator, noise_dim, seed
-        self.g_loss_tracker = keras.metrics.Mean(name="g_loss")
-        self.d_loss_tracker = keras.metrics.Mean(name="d_loss")
-
-    @property
-    def metrics(self):
-        return [self.g_loss_tracker, self.d_loss_tracker]
+    """Generator and discriminator, both given the digit, trained by ``fit()`` on ``(images, labels)`` batches;
+    the update is the DCGAN's (:meth:`AdversarialModel.adversarial_update`) with the real batch's digits given
+    to both networks."""
 
     def call(self, inputs, training=False):
         return self.generator(inputs, training=training)
@@ -70,19 +63,9 @@ class ConditionalDCGAN(AdversarialModel):
     def train_step(self, data):
         images, labels = data
         labels = tf.cast(labels, tf.int32)
-        step = tf.cast(self.g_optimizer.iterations, tf.int32)
-        noise = tf.random.stateless_normal([tf.shape(images)[0], self.noise_dim], seed=tf.stack([self.seed, step]))
-        with tf.GradientTape() as g_tape, tf.GradientTape() as d_tape:
-            fake = self.generator([noise, labels], training=True)
-            real_logits = self.discriminator([images, labels], training=True)
-            fake_logits = self.discriminator([fake, labels], training=True)
-            g_loss, d_loss = generator_loss(fake_logits), discriminator_loss(real_logits, fake_logits)
-        g_vars, d_vars = self.generator.trainable_variables, self.discriminator.trainable_variables
-        self.g_optimizer.apply_gradients(zip(g_tape.gradient(g_loss, g_vars), g_vars, strict=True))
-        self.d_optimizer.apply_gradients(zip(d_tape.gradient(d_loss, d_vars), d_vars, strict=True))
-        self.g_loss_tracker.update_state(g_loss)
-        self.d_loss_tracker.update_state(d_loss)
-        return {"d_loss": self.d_loss_tracker.result(), "g_loss": self.g_loss_tracker.result()}
+        noise = self.step_noise(tf.shape(images)[0])
+        g_loss, d_loss = self.adversarial_update([images, labels], [noise, labels], condition=labels)
+        return self.track_losses(g_loss=g_loss, d_loss=d_loss)
 
 
 def build_conditional_dcgan(seed: int = config.SEED, jit_compile: bool = False) -> ConditionalDCGAN:
@@ -123,14 +106,24 @@ class EpochLosses(keras.callbacks.Callback):
         self.history["epoch_seconds"].append(time.perf_counter() - self._start)
 
 
+def exported_paths(checkpoint_dir) -> tuple[Path, Path]:
+    """Where a finished conditional DCGAN's generator weights and loss history are exported: beside its training
+    state folder, named after it (``conditional_dcgan/`` -> ``conditional_dcgan_generator.weights.h5`` and
+    ``conditional_dcgan_history.json``). The exports are small enough to commit; the state is not."""
+    folder = Path(checkpoint_dir)
+    return folder.with_name(folder.name + "_generator.weights.h5"), folder.with_name(folder.name + "_history.json")
+
+
 def train_conditional(x: np.ndarray, y: np.ndarray, epochs: int, checkpoint_dir, seed: int = config.SEED,
                       checkpoint_every: int = config.GAN_CHECKPOINT_EVERY, verbose: int = 0):  # fmt: skip
-    """Train (or resume, or reload) the conditional DCGAN on labelled images; ``(model, history)`` with the mean
+    """Train (or resume, or reuse) the conditional DCGAN on labelled images; ``(model, history)`` with the mean
     losses and seconds of every epoch. The training state is checkpointed every ``checkpoint_every`` epochs and at
-    the end (``checkpoint_dir``; other settings there are refused)."""
+    the end (``checkpoint_dir``; other settings there are refused); a finished run exports its generator and
+    history (:func:`exported_paths`), and an export of the same settings and epochs is reused without the state
+    (the reused model's discriminator is then untrained: what follows needs only the generator)."""
     from digitgan import checks
     from digitgan.checkpoint import PeriodicCheckpoint, TrainingCheckpoint, rng_state
-    from digitgan.utils import set_seed
+    from digitgan.utils import atomic_write_text, dumps, load_weights, read_json_object, save_weights, set_seed
 
     epochs = checks.integer("epochs", epochs, 1)
     if len(x) != len(y):
@@ -143,6 +136,15 @@ def train_conditional(x: np.ndarray, y: np.ndarray, epochs: int, checkpoint_dir,
         "batch_size": config.BATCH_SIZE,
         "learning_rate": config.GAN_LEARNING_RATE,
     }
+    generator_path, history_path = exported_paths(checkpoint_dir)
+    fix = f"Delete {config.shown(generator_path)} and {config.shown(history_path)} to train it again."
+    if generator_path.is_file() and history_path.is_file():
+        exported = read_json_object(history_path, "the conditional DCGAN's exported history", fix)
+        if exported.get("settings") == settings and len(exported.get("history", {}).get("epoch_seconds", [])) == epochs:
+            load_weights(model.generator, generator_path, fix)
+            print(f"Reusing the conditional DCGAN's generator trained for {epochs} epochs "
+                  f"({config.shown(generator_path)}).")  # fmt: skip
+            return model, exported["history"]
     ckpt = TrainingCheckpoint(
         checkpoint_dir, 2, settings, generator=model.generator, discriminator=model.discriminator,
         g_optimizer=model.g_optimizer, d_optimizer=model.d_optimizer,
@@ -155,4 +157,6 @@ def train_conditional(x: np.ndarray, y: np.ndarray, epochs: int, checkpoint_dir,
             steps_per_epoch=len(x) // config.BATCH_SIZE, shuffle=False, verbose=verbose,
             callbacks=[EpochLosses(history), PeriodicCheckpoint(ckpt, history, checkpoint_every, epochs)],
         )  # fmt: skip
+    save_weights(model.generator, generator_path)
+    atomic_write_text(history_path, dumps({"settings": settings, "history": history}))
     return model, history

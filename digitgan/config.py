@@ -56,6 +56,7 @@ LABEL_EFFICIENCY_CACHE = CHECKPOINT_DIR / LABEL_EFFICIENCY_FILE
 # The longer DCGAN run (09_longer_gan.ipynb): its exported discriminators and scores (committed) and its
 # training state (git-ignored).
 LONGER_GAN_DIR = CHECKPOINT_DIR / "longer_gan"
+CGAN_STATE_NAME = "conditional_dcgan"  # 11's conditional DCGAN: its training state (git-ignored); exports beside it
 LONGER_GAN_STATE_DIR = CHECKPOINT_DIR / "dcgan_longer"
 PROTOCOLS_DIR = CHECKPOINT_DIR / "protocols"  # 10_data_and_optimizers.ipynb's run cache
 

@@ -232,6 +232,7 @@ def label_efficiency(metrics: dict) -> Finding:
 
 SSGAN_TARGET = 0.985  # the PyTorch port's 100-epoch result, our aim for the 100-label SSGAN
 MODERN_CNN_TARGET = 0.99  # well-trained small CNNs on 10k MNIST images with augmentation and Adam
+COLLAPSE_SPREAD = 0.6  # generated digits vary "far less" than real ones below this fraction of the real spread
 GENERATED_TARGET = 0.97  # our aim for a CNN trained only on generated digits (a public study: 98.4%)
 
 
@@ -316,9 +317,16 @@ def worst_digit(judge: dict) -> tuple[str, dict]:
     return min(digits, key=digits.get), digits
 
 
+def ordered_arms(arms: dict) -> dict:
+    """11's arms in the study's order (``config.GENERATED_ARMS``; results.json keeps its keys sorted), any other
+    after them."""
+    order = [a for a in config.GENERATED_ARMS if a in arms] + [a for a in arms if a not in config.GENERATED_ARMS]
+    return {a: arms[a] for a in order}
+
+
 def generated_digits(results: dict) -> Finding:
     """Question 3 of the report, from 11's numbers."""
-    arms = results["arms"]
+    arms = ordered_arms(results["arms"])
     judge = results["judge_accuracy_on_generated"]
     worst, digits = worst_digit(judge)
     sentences = [
@@ -326,6 +334,16 @@ def generated_digits(results: dict) -> Finding:
         f"distance of {results['frechet_distance']:.1f}; the judge reads {judge['overall']:.2%} of them as the digit "
         f"asked for (worst: {worst}, {digits[worst]:.2%})."
     ]
+    spread = results.get("within_class_spread")
+    if spread:
+        ratio = spread["generated"] / spread["real"]
+        if ratio < COLLAPSE_SPREAD:
+            how = ("far less than real ones: the generator has collapsed to a few styles per digit (mode collapse "
+                   "within each class), so its digits teach a classifier little of how real digits vary")  # fmt: skip
+        else:
+            how = "about as much as real ones"
+        sentences.append(f"The digits drawn for one class differ from each other {how} (within-class pixel spread "
+                         f"{spread['generated']:.3f} against {spread['real']:.3f} for the real subset).")  # fmt: skip
     only = [a for a in arms if a.startswith("generated")]
     for arm in only:
         reached = "reaches" if arms[arm]["mean"] >= GENERATED_TARGET else "does **not** reach"

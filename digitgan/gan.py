@@ -43,7 +43,49 @@ def fixed_noise(n: int = 9, noise_dim: int = config.NOISE_DIM, seed: int = confi
 
 
 class AdversarialModel(keras.Model):
-    """A ``keras.Model`` holding ``generator`` and ``discriminator``, each with its own optimizer."""
+    """A ``keras.Model`` holding ``generator`` and ``discriminator``, each with its own optimizer; the epoch's
+    means of the losses named in ``LOSSES`` are its metrics. The adversarial update of the DCGAN and the
+    conditional DCGAN (:meth:`adversarial_update`) is here once."""
+
+    LOSSES = ("g_loss", "d_loss")
+
+    def __init__(self, generator, discriminator, noise_dim=config.NOISE_DIM, seed=config.SEED, **kwargs):
+        super().__init__(**kwargs)
+        self.generator = generator
+        self.discriminator = discriminator
+        self.noise_dim = noise_dim
+        self.seed = seed
+        self.trackers = {name: keras.metrics.Mean(name=name) for name in self.LOSSES}
+
+    @property
+    def metrics(self):
+        return list(self.trackers.values())
+
+    def step_noise(self, batch):
+        """The generator's noise for this step: drawn from the seed and the step number, so a resumed run draws
+        what an uninterrupted one would."""
+        step = tf.cast(self.g_optimizer.iterations, tf.int32)
+        return tf.random.stateless_normal([batch, self.noise_dim], seed=tf.stack([self.seed, step]))
+
+    def adversarial_update(self, real_inputs, generator_inputs, condition=None):
+        """One step of both networks on the standard GAN losses; ``(g_loss, d_loss)``. ``condition`` (the
+        digits of a conditional GAN) goes to the discriminator beside the generated images."""
+        with tf.GradientTape() as g_tape, tf.GradientTape() as d_tape:
+            fake = self.generator(generator_inputs, training=True)
+            real_logits = self.discriminator(real_inputs, training=True)
+            fake_logits = self.discriminator(fake if condition is None else [fake, condition], training=True)
+            g_loss = generator_loss(fake_logits)
+            d_loss = discriminator_loss(real_logits, fake_logits)
+        g_vars, d_vars = self.generator.trainable_variables, self.discriminator.trainable_variables
+        self.g_optimizer.apply_gradients(zip(g_tape.gradient(g_loss, g_vars), g_vars, strict=True))
+        self.d_optimizer.apply_gradients(zip(d_tape.gradient(d_loss, d_vars), d_vars, strict=True))
+        return g_loss, d_loss
+
+    def track_losses(self, **losses) -> dict:
+        """Adds this step's losses (one per name in ``LOSSES``) to the epoch's means; the means."""
+        for name, value in losses.items():
+            self.trackers[name].update_state(value)
+        return {name: tracker.result() for name, tracker in self.trackers.items()}
 
     def compile(self, g_optimizer, d_optimizer, **kwargs):
         super().compile(**kwargs)
@@ -58,13 +100,7 @@ class DCGAN(AdversarialModel):
     """Generator and discriminator trained adversarially by ``fit()``."""
 
     def __init__(self, generator, discriminator, noise_dim=config.NOISE_DIM, seed=config.SEED, **kwargs):
-        super().__init__(**kwargs)
-        self.generator = generator
-        self.discriminator = discriminator
-        self.noise_dim = noise_dim
-        self.seed = seed
-        self.g_loss_tracker = keras.metrics.Mean(name="g_loss")
-        self.d_loss_tracker = keras.metrics.Mean(name="d_loss")
+        super().__init__(generator, discriminator, noise_dim, seed, **kwargs)
         # Every batch's (g_loss, d_loss) of the current epoch, kept on the device and read once per epoch by
         # LossHistory (reading them after every batch would stop the device each step); sized by log_losses().
         self.loss_log = None
@@ -74,32 +110,16 @@ class DCGAN(AdversarialModel):
         """Keep every batch's losses on the device, for epochs of ``steps_per_epoch`` batches (before ``fit``)."""
         self.loss_log = tf.Variable(tf.zeros([steps_per_epoch, 2]), trainable=False)
 
-    @property
-    def metrics(self):
-        return [self.g_loss_tracker, self.d_loss_tracker]
-
     def call(self, noise, training=False):
         return self.generator(noise, training=training)
 
     def train_step(self, real_images):
-        batch = tf.shape(real_images)[0]
-        step = tf.cast(self.g_optimizer.iterations, tf.int32)
-        noise = tf.random.stateless_normal([batch, self.noise_dim], seed=tf.stack([self.seed, step]))
-        with tf.GradientTape() as g_tape, tf.GradientTape() as d_tape:
-            fake_images = self.generator(noise, training=True)
-            real_logits = self.discriminator(real_images, training=True)
-            fake_logits = self.discriminator(fake_images, training=True)
-            g_loss = generator_loss(fake_logits)
-            d_loss = discriminator_loss(real_logits, fake_logits)
-        g_vars, d_vars = self.generator.trainable_variables, self.discriminator.trainable_variables
-        self.g_optimizer.apply_gradients(zip(g_tape.gradient(g_loss, g_vars), g_vars, strict=True))
-        self.d_optimizer.apply_gradients(zip(d_tape.gradient(d_loss, d_vars), d_vars, strict=True))
+        noise = self.step_noise(tf.shape(real_images)[0])
+        g_loss, d_loss = self.adversarial_update(real_images, noise)
         if self.loss_log is not None:
             self.loss_log.scatter_nd_update([[self.batch_in_epoch]], [tf.stack([g_loss, d_loss])])
             self.batch_in_epoch.assign_add(1)
-        self.g_loss_tracker.update_state(g_loss)
-        self.d_loss_tracker.update_state(d_loss)
-        return {"d_loss": self.d_loss_tracker.result(), "g_loss": self.g_loss_tracker.result()}
+        return self.track_losses(g_loss=g_loss, d_loss=d_loss)
 
 
 def build_dcgan(

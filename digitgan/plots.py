@@ -254,6 +254,24 @@ def plot_class_histogram(fractions, ax=None, title: str = "predicted class of ge
     return ax
 
 
+def confusion_grid(y_true, predictions: dict, titles: dict, ncols: int = 2):
+    """One figure: each model's confusion matrix (``predictions`` and ``titles`` keyed alike), no colour bars."""
+    nrows = -(-len(predictions) // ncols)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(6 * ncols, 5.25 * nrows), squeeze=False)
+    for ax, (key, y_pred) in zip(axes.flat, predictions.items(), strict=False):
+        plot_confusion(y_true, y_pred, ax, title=titles[key], cbar=False)
+    fig.tight_layout()
+    return fig
+
+
+def misclassified_figure(images, y_true, y_pred, title: str, n: int = 30, ncols: int = 10):
+    """:func:`plot_misclassified` with a title, laid out."""
+    fig = plot_misclassified(images, y_true, y_pred, n=n, ncols=ncols)
+    fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+
 def plot_misclassified(images, y_true, y_pred, n: int = 20, ncols: int = 10, fig=None):
     """A gallery of the first ``n`` misclassified digits, titled "true→predicted"."""
     wrong = np.flatnonzero(np.asarray(y_true) != np.asarray(y_pred))[:n]
@@ -377,17 +395,21 @@ def plot_protocols(cells: list[dict], ax=None, title: str = ""):
 
 
 def plot_arms(table: pd.DataFrame, ax=None, title: str = ""):
-    """One bar per training set (mean ± std over seeds), the real-only arm's mean as a line."""
+    """One horizontal bar per training set (mean ± std over seeds, the value and n written beside it), the
+    real-only arm's mean as a line; the first arm on top."""
     ax = ax or plt.gca()
-    xs = np.arange(len(table))
-    ax.bar(xs, table["mean"], yerr=table["std"].fillna(0), capsize=4, color="tab:blue", alpha=0.8)
+    ys = np.arange(len(table))[::-1]
+    std = table["std"].fillna(0)
+    ax.barh(ys, table["mean"], xerr=std, capsize=4, color="tab:blue", alpha=0.8)
+    for y, mean, sd, runs in zip(ys, table["mean"], std, table["runs"], strict=True):
+        ax.text(mean + sd + 0.005, y, f"{mean:.4f} (n = {int(runs)})", va="center", fontsize=8)
     if "real" in table.index:
-        ax.axhline(table.loc["real", "mean"], color="gray", ls="--", lw=1, label="real 10k only")
+        ax.axvline(table.loc["real", "mean"], color="gray", ls="--", lw=1, label="real 10k only")
         ax.legend(loc="lower right")
-    ax.set_xticks(xs)
-    ax.set_xticklabels([f"{a}\n(n = {int(r)})" for a, r in zip(table.index, table["runs"], strict=True)], fontsize=8)
-    low = (table["mean"] - table["std"].fillna(0)).min()
-    ax.set_ylim(max(0.0, low - 0.02), 1.0)
-    ax.set(ylabel="test accuracy (10,000 real images)", title=title)
-    ax.grid(alpha=0.3, axis="y")
+    ax.set_yticks(ys)
+    ax.set_yticklabels(table.index, fontsize=9)
+    low = (table["mean"] - std).min()
+    ax.set_xlim(max(0.0, low - 0.05), 1.06)
+    ax.set(xlabel="test accuracy (10,000 real images)", title=title)
+    ax.grid(alpha=0.3, axis="x")
     return ax

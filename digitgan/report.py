@@ -270,11 +270,19 @@ def future_work_table(future: dict) -> str:
             "the judge's accuracy on the conditional DCGAN's digits (worst digit)",
             f"{gd['judge_accuracy_on_generated']['overall']:.2%} ({digits[worst]:.2%})",
         ))  # fmt: skip
-        for arm, cell in gd["arms"].items():
+        if "within_class_spread" in gd:
+            rows.append((
+                "3: how real are generated digits to a classifier? (11)",
+                "how much the digits of one class differ (within-class pixel spread), generated / real",
+                f"{gd['within_class_spread']['generated']:.3f} / {gd['within_class_spread']['real']:.3f}",
+            ))  # fmt: skip
+        for arm, cell in findings.ordered_arms(gd["arms"]).items():
             rows.append(("3: do generated digits help? (11)", f"the CNN trained on {arm}", findings.cell(cell)))
-    for i in range(len(rows) - 1, 2, -1):  # a question is named on its first row only
-        if rows[i][0] == rows[i - 1][0]:
+    named = None
+    for i in range(2, len(rows)):  # a question is named on its first row only
+        if rows[i][0] and rows[i][0] == named:
             rows[i] = ("", *rows[i][1:])
+        named = rows[i][0] or named
     return "\n".join("| " + " | ".join(r) + " |" for r in rows)
 
 

@@ -107,6 +107,17 @@ FULL_SIZE = {
         "N_EVAL_SAMPLES": config.GAN_EVAL_SAMPLES,
         "SEED": config.SEED,
     },
+    "11_generated_digits": {
+        "EPOCHS": config.GAN_EPOCHS,
+        "N_GENERATED": config.N_TRAIN_FULL,
+        "SUBSET_SIZE": config.SUBSET_SIZE,
+        "N_EVAL_SAMPLES": config.GAN_EVAL_SAMPLES,
+        "ARMS": list(config.GENERATED_ARMS),
+        "SEEDS": list(config.LABEL_SEEDS),
+        "CNN_EPOCHS": config.TRANSFER_EPOCHS,
+        "LEARNING_RATES": [0.001, 0.003],
+        "SEED": config.SEED,
+    },
 }
 # Parameters that change what a run does, not what it finds (they never make a run a scratch run).
 ACTION_FLAGS = {"02_dcgan": ("RETRAIN",)}

@@ -188,6 +188,8 @@ def feature_matching_loss(real_features, fake_features):
 class SSGAN(AdversarialModel):
     """Generator and K-class discriminator trained by ``fit()`` on ``(x_lab, y_lab, x_unl, x_unl2)`` batches."""
 
+    LOSSES = ("loss_lab", "loss_unl", "g_loss", "train_error")  # train_error: on the labelled batch
+
     def __init__(
         self,
         generator,
@@ -201,24 +203,13 @@ class SSGAN(AdversarialModel):
         fused=True,
         **kwargs,
     ):
-        super().__init__(**kwargs)
+        super().__init__(generator, discriminator, noise_dim, seed, **kwargs)
         self.fused = fused
-        self.generator = generator
-        self.discriminator = discriminator
         self.ema_discriminator = ema_discriminator
         self.best_discriminator = best_discriminator  # the weights with the best validation accuracy so far
         self.features = feature_extractor(discriminator)
-        self.noise_dim = noise_dim
-        self.seed = seed
         self.unlabelled_weight = unlabelled_weight
         self.ema_decay = ema_decay
-        self.trackers = {
-            name: keras.metrics.Mean(name=name) for name in ("loss_lab", "loss_unl", "g_loss", "train_error")
-        }
-
-    @property
-    def metrics(self):
-        return list(self.trackers.values())
 
     def call(self, images, training=False):
         return self.discriminator(images, training=training)
@@ -293,9 +284,7 @@ class SSGAN(AdversarialModel):
 
     def _track(self, loss_lab, loss_unl, g_loss, logits_lab, y_lab):
         error = ops.mean(ops.cast(ops.not_equal(ops.cast(ops.argmax(logits_lab, axis=1), "int64"), y_lab), "float32"))
-        for name, value in (("loss_lab", loss_lab), ("loss_unl", loss_unl), ("g_loss", g_loss), ("train_error", error)):
-            self.trackers[name].update_state(value)
-        return {name: tracker.result() for name, tracker in self.trackers.items()}
+        return self.track_losses(loss_lab=loss_lab, loss_unl=loss_unl, g_loss=g_loss, train_error=error)
 
 
 def build_ssgan(

@@ -1,4 +1,6 @@
-from digitgan import compare
+import numpy as np
+
+from digitgan import compare, config
 
 
 def test_pca_knn_selection_and_timing(small_data):
@@ -9,3 +11,12 @@ def test_pca_knn_selection_and_timing(small_data):
     result = compare.fit_predict_timed(choice["n_components"], choice["k"], **small)
     assert result["accuracy"] > 0.6  # 300 images already separate digits far better than chance
     assert result["fit_seconds"] >= 0 and result["predict_seconds"] >= 0
+
+
+def test_confused_pairs_count_each_model_and_the_total():
+    y_true = np.array([7, 7, 7, 9, 9, 2, 2, 2])
+    predictions = {"cnn": np.array([2, 2, 7, 7, 9, 2, 7, 2]), "trial3": np.array([2, 7, 7, 7, 7, 2, 2, 2])}
+    pairs = compare.confused_pairs(y_true, predictions)
+    assert list(pairs.columns) == [config.NAMES["cnn"], config.NAMES["trial3"], "total"]
+    assert pairs.loc[(7, 2)].tolist() == [2, 1, 3] and pairs.loc[(9, 7)].tolist() == [1, 2, 3]
+    assert pairs.loc[(2, 7)].tolist() == [1, 0, 1] and pairs.index[-1] == (2, 7)  # most confused first

@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from digitgan import conditional
+from digitgan import conditional, utils
 
 
 def test_networks_take_the_digit_and_the_projection_uses_it():
@@ -43,3 +43,24 @@ def test_training_resumes_exactly_and_a_finished_run_is_reloaded(small_data, tmp
     assert h_again == h_resumed
     with pytest.raises(ValueError, match="one label per image"):
         conditional.train_conditional(x, y[:10], 1, tmp_path / "c")
+
+
+def test_a_finished_run_is_exported_and_reused_without_its_state(small_data, tmp_path, capsys):
+    import shutil
+
+    x, y = small_data["x_train"][:200], small_data["y_train"][:200]
+    model, history = conditional.train_conditional(x, y, 1, tmp_path / "cgan")
+    generator_path, history_path = conditional.exported_paths(tmp_path / "cgan")
+    assert generator_path == tmp_path / "cgan_generator.weights.h5" and history_path.is_file()
+    shutil.rmtree(tmp_path / "cgan")  # a fresh clone: the exports, no training state
+    reused, h_reused = conditional.train_conditional(x, y, 1, tmp_path / "cgan")
+    assert "Reusing the conditional DCGAN's generator trained for 1 epochs" in capsys.readouterr().out
+    assert h_reused == history and not (tmp_path / "cgan").exists()
+    for a, b in zip(model.generator.get_weights(), reused.generator.get_weights(), strict=True):
+        np.testing.assert_array_equal(a, b)
+    conditional.train_conditional(x, y, 2, tmp_path / "cgan")  # other epochs: trained, and exported in its place
+    assert "Reusing" not in capsys.readouterr().out
+    assert len(utils.read_json_object(history_path, "", "")["history"]["epoch_seconds"]) == 2
+    history_path.write_text("{not json")
+    with pytest.raises(utils.DataFileError, match="to train it again"):
+        conditional.train_conditional(x, y, 2, tmp_path / "cgan")

@@ -40,3 +40,29 @@ def test_every_arm_gets_every_seed_with_one_learning_rate(real, tmp_path, monkey
     assert list(table.index) == list(arms) and set(table["runs"]) == {2}
     assert set(runs.loc[runs["arm"] == "generated 10k", "data"]) == {"cdcgan: generated 10k"}
     assert runs.loc[runs["arm"] == "real + classical augmentation", "augment"].all()
+
+
+def test_within_class_spread_is_zero_for_one_style_per_digit_and_reads_findings():
+    from digitgan import findings
+
+    rng = np.random.default_rng(0)
+    labels = np.arange(200) % 10
+    one_style = rng.uniform(-1, 1, (10, 28, 28, 1))[labels]  # every image of a digit alike
+    varied = rng.uniform(-1, 1, (200, 28, 28, 1))
+    assert generated.within_class_spread(one_style, labels) < 1e-6
+    assert abs(generated.within_class_spread(varied, labels) - 2 / 12**0.5) < 0.02  # uniform on [-1, 1]: std 0.577
+    cell = {"mean": 0.6, "std": 0.03, "runs": 3}
+    results = {"classifier_score": 8.0, "frechet_distance": 60.0, "arms": {"generated 10k": cell},
+               "judge_accuracy_on_generated": {"overall": 0.9, **{str(d): 0.9 for d in range(10)}}}  # fmt: skip
+    collapsed = findings.generated_digits({**results, "within_class_spread": {"generated": 0.12, "real": 0.31}})
+    assert "mode collapse within each class" in collapsed and "0.120 against 0.310" in collapsed
+    fine = findings.generated_digits({**results, "within_class_spread": {"generated": 0.29, "real": 0.31}})
+    assert "about as much as real ones" in fine and "mode collapse" not in fine
+
+
+def test_arms_are_told_in_the_study_order_whatever_the_keys_order():
+    from digitgan import findings
+
+    cell = {"mean": 0.98, "std": 0.001, "runs": 3}
+    shuffled = {"generated 10k": cell, "real + classical augmentation": cell, "real": cell}
+    assert list(findings.ordered_arms(shuffled)) == ["real", "real + classical augmentation", "generated 10k"]

@@ -98,6 +98,21 @@ NOTEBOOKS = [
         ["longer_gan_losses", "longer_gan_accuracy"],
         "future_work.longer_gan",
     ),
+    (
+        "11_generated_digits.ipynb",
+        {
+            "EPOCHS": 1,
+            "N_GENERATED": 10_000,
+            "SUBSET_SIZE": 300,
+            "N_EVAL_SAMPLES": 500,
+            "SEEDS": [42, 43],
+            "ARMS": ["real", "real + classical augmentation", "real + 10k generated", "generated 10k"],
+            "CNN_EPOCHS": 1,
+            "LEARNING_RATES": [0.001],
+        },
+        ["conditional_samples", "generated_digits"],
+        "future_work.generated_digits",
+    ),
 ]
 # fmt: on
 

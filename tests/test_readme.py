@@ -77,3 +77,15 @@ def test_future_work_block_shows_every_seed_count_and_what_is_not_run():
     assert "| 0.9600 ± 0.0100 (n = 3) |" in text  # the CNN
     assert "**Generated digits (11, question 3).** Not run at full size yet." in text
     assert report.future_work_findings({}) == "(not run yet: `make future`)"
+
+
+def test_future_work_table_names_each_question_on_its_first_row_only():
+    stage = {
+        "classifier_score": 8.5,
+        "frechet_distance": 40.0,
+        "trial3": {n: _seeds(0.9, 0.91, 0.92) for n in ("1000", "10000")},
+    }
+    longer = {"stages": {"25": stage}, "cnn": {n: _seeds(0.95, 0.96, 0.97) for n in ("1000", "10000")}}
+    rows = report.future_work_table({"longer_gan": longer}).splitlines()[2:]
+    questions = [row.split(" | ")[0].removeprefix("| ") for row in rows]
+    assert [q[:2] for q in questions] == ["1:", "", "", "", "4:"]  # 10k trial 3, CNN, 1k trial 3, CNN, losses
