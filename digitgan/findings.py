@@ -334,6 +334,13 @@ def generated_digits(results: dict) -> Finding:
         f"distance of {results['frechet_distance']:.1f}; the judge reads {judge['overall']:.2%} of them as the digit "
         f"asked for (worst: {worst}, {digits[worst]:.2%})."
     ]
+    probes = results.get("mode_seeking_probes") or []
+    if probes:
+        tried = "; ".join(f"weight {p['mode_seeking']:g}: validation {p['val_accuracy']:.4f}, spread "
+                          f"{p['within_class_spread']:.3f}" for p in probes)  # fmt: skip
+        epochs = probes[0]["gan_epochs"]
+        sentences.append(f"The mode-seeking weight, chosen on the real validation split after {epochs} GAN "
+                         f"epochs each ({tried}), is {results['mode_seeking']:g}.")  # fmt: skip
     spread = results.get("within_class_spread")
     if spread:
         ratio = spread["generated"] / spread["real"]
