@@ -126,6 +126,8 @@ FULL_SIZE = {
         "SEEDS": list(config.LABEL_SEEDS),
         "CNN_EPOCHS": config.TRANSFER_EPOCHS,
         "LEARNING_RATES": [0.001, 0.003],
+        "MODE_SEEKING_WEIGHTS": list(config.MODE_SEEKING_WEIGHTS),
+        "PROBE_EPOCHS": config.MODE_SEEKING_PROBE_EPOCHS,
         "SEED": config.SEED,
     },
 }

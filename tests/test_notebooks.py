@@ -123,6 +123,8 @@ NOTEBOOKS = [
             "ARMS": ["real", "real + classical augmentation", "real + 10k generated", "generated 10k"],
             "CNN_EPOCHS": 1,
             "LEARNING_RATES": [0.001],
+            "MODE_SEEKING_WEIGHTS": [0.0, 1.0],
+            "PROBE_EPOCHS": 1,
         },
         ["conditional_samples", "generated_digits"],
         "future_work.generated_digits",
