@@ -139,8 +139,7 @@ def train_run(model_name: str, data: dict, optimizer: str, learning_rate: float,
 
 
 def _test_accuracy(model, data: dict) -> float:
-    y_pred, _ = training.predict_labels(model, data["x_test"])
-    return float(np.mean(y_pred == data["y_test"]))
+    return training.accuracy(model, data["x_test"], data["y_test"])
 
 
 def _key(model_name, n_train, optimizer, learning_rate, epochs, seed, augment, tag="real") -> str:
