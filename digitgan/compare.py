@@ -161,7 +161,7 @@ def small_classifiers(small: dict, discriminator_path, head: str, frozen_epochs:
     from digitgan import gan, models, training, transfer, utils
 
     def accuracy(model) -> float:
-        return float((training.predict_labels(model, small["x_test"])[0] == small["y_test"]).mean())
+        return training.accuracy(model, small["x_test"], small["y_test"])
 
     utils.set_seed(seed)
     cnn = models.build_cnn()

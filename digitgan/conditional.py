@@ -22,6 +22,7 @@ from digitgan import config
 from digitgan.gan import AdversarialModel, epoch_batches
 
 EMBEDDING = 50  # the generator's label embedding
+MODE_SEEKING_EPS = 1e-5  # keeps the mode-seeking term finite when two images are equal
 
 
 def build_conditional_generator(noise_dim: int = config.NOISE_DIM) -> keras.Model:
@@ -57,6 +58,13 @@ class ConditionalDCGAN(AdversarialModel):
     the update is the DCGAN's (:meth:`AdversarialModel.adversarial_update`) with the real batch's digits given
     to both networks."""
 
+    def __init__(self, generator, discriminator, noise_dim=config.NOISE_DIM, seed=config.SEED, mode_seeking=0.0,
+                 **kwargs):  # fmt: skip
+        """``mode_seeking``: the weight of the mode-seeking term (Mao et al. 2019, "Mode Seeking Generative
+        Adversarial Networks for Diverse Image Synthesis"); 0 trains the plain conditional DCGAN."""
+        super().__init__(generator, discriminator, noise_dim, seed, **kwargs)
+        self.mode_seeking = float(mode_seeking)
+
     def call(self, inputs, training=False):
         return self.generator(inputs, training=training)
 
@@ -64,12 +72,32 @@ class ConditionalDCGAN(AdversarialModel):
         images, labels = data
         labels = tf.cast(labels, tf.int32)
         noise = self.step_noise(tf.shape(images)[0])
-        g_loss, d_loss = self.adversarial_update([images, labels], [noise, labels], condition=labels)
+        if not self.mode_seeking:
+            g_loss, d_loss = self.adversarial_update([images, labels], [noise, labels], condition=labels)
+            return self.track_losses(g_loss=g_loss, d_loss=d_loss)
+        # Mode seeking: the last half of the generated batch repeats the first half's digits with other noise, and
+        # the generator is penalised when two images of one digit differ little for the distance of their noise.
+        batch = tf.shape(images)[0]
+        half = batch // 2
+        first = labels[: batch - half]
+        g_labels = tf.concat([first, first[:half]], axis=0)
+        noise_gap = tf.reduce_mean(tf.abs(noise[:half] - noise[batch - half :]))
+
+        def penalty(fake):
+            image_gap = tf.reduce_mean(tf.abs(fake[:half] - fake[batch - half :]))
+            return self.mode_seeking / (image_gap / noise_gap + MODE_SEEKING_EPS)
+
+        g_loss, d_loss = self.adversarial_update(
+            [images, labels], [noise, g_labels], condition=g_labels, g_penalty=penalty
+        )
         return self.track_losses(g_loss=g_loss, d_loss=d_loss)
 
 
-def build_conditional_dcgan(seed: int = config.SEED, jit_compile: bool = False) -> ConditionalDCGAN:
-    model = ConditionalDCGAN(build_conditional_generator(), build_conditional_discriminator(), seed=seed)
+def build_conditional_dcgan(seed: int = config.SEED, jit_compile: bool = False, mode_seeking: float = 0.0
+                            ) -> ConditionalDCGAN:  # fmt: skip
+    model = ConditionalDCGAN(
+        build_conditional_generator(), build_conditional_discriminator(), seed=seed, mode_seeking=mode_seeking
+    )
     model.compile(
         g_optimizer=keras.optimizers.Adam(config.GAN_LEARNING_RATE),
         d_optimizer=keras.optimizers.Adam(config.GAN_LEARNING_RATE),
@@ -115,7 +143,8 @@ def exported_paths(checkpoint_dir) -> tuple[Path, Path]:
 
 
 def train_conditional(x: np.ndarray, y: np.ndarray, epochs: int, checkpoint_dir, seed: int = config.SEED,
-                      checkpoint_every: int = config.GAN_CHECKPOINT_EVERY, verbose: int = 0):  # fmt: skip
+                      checkpoint_every: int = config.GAN_CHECKPOINT_EVERY, verbose: int = 0,
+                      mode_seeking: float = 0.0):  # fmt: skip
     """Train (or resume, or reuse) the conditional DCGAN on labelled images; ``(model, history)`` with the mean
     losses and seconds of every epoch. The training state is checkpointed every ``checkpoint_every`` epochs and at
     the end (``checkpoint_dir``; other settings there are refused); a finished run exports its generator and
@@ -129,12 +158,13 @@ def train_conditional(x: np.ndarray, y: np.ndarray, epochs: int, checkpoint_dir,
     if len(x) != len(y):
         raise ValueError(f"{len(x)} images but {len(y)} labels: the conditional DCGAN needs one label per image")
     set_seed(seed)
-    model = build_conditional_dcgan(seed)
+    model = build_conditional_dcgan(seed, mode_seeking=mode_seeking)
     settings = {
         "n_train": len(x),
         "seed": seed,
         "batch_size": config.BATCH_SIZE,
         "learning_rate": config.GAN_LEARNING_RATE,
+        **({"mode_seeking": float(mode_seeking)} if mode_seeking else {}),  # the plain model's settings as before
     }
     generator_path, history_path = exported_paths(checkpoint_dir)
     fix = f"Delete {config.shown(generator_path)} and {config.shown(history_path)} to train it again."

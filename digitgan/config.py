@@ -57,6 +57,10 @@ LABEL_EFFICIENCY_CACHE = CHECKPOINT_DIR / LABEL_EFFICIENCY_FILE
 # training state (git-ignored).
 LONGER_GAN_DIR = CHECKPOINT_DIR / "longer_gan"
 CGAN_STATE_NAME = "conditional_dcgan"  # 11's conditional DCGAN: its training state (git-ignored); exports beside it
+# 11's mode-seeking weight is chosen on the real validation split among these, each conditional DCGAN trained for
+# MODE_SEEKING_PROBE_EPOCHS and scored by a CNN trained on its digits (generated.choose_mode_seeking).
+MODE_SEEKING_WEIGHTS = (0.0, 0.5, 1.0)
+MODE_SEEKING_PROBE_EPOCHS = 10
 LONGER_GAN_STATE_DIR = CHECKPOINT_DIR / "dcgan_longer"
 PROTOCOLS_DIR = CHECKPOINT_DIR / "protocols"  # 10_data_and_optimizers.ipynb's run cache
 

@@ -292,6 +292,28 @@ def protocols(results: dict) -> Finding:
         sentences.append(
             f"{name}: " + "; ".join(parts) + f". Best: {best['optimizer']} with {best['n_train']:,} images."
         )
+    sizes = sorted({c["n_train"] for c in cells if c["protocol"] == "original"})
+    if len(sizes) > 1:
+        small, large = sizes[0], sizes[-1]
+        for model in ("cnn", "trial3"):
+            pairs = []
+            for c in cells:
+                if c["model"] == model and c["protocol"] == "original" and c["n_train"] == small:
+                    big = next((b for b in cells if b["model"] == model and b["protocol"] == "original"
+                                and b["optimizer"] == c["optimizer"] and b["n_train"] == large), None)  # fmt: skip
+                    if big is not None:
+                        verdict = "clear of the seed spread" if _clear(big, c) or _clear(c, big) else "within it"
+                        pairs.append(f"{c['optimizer']} {big['mean'] - c['mean']:+.4f} ({verdict})")
+            if pairs:
+                sentences.append(f"{config.NAMES.get(model, model)}, {large:,} images against {small:,}: "
+                                 + "; ".join(pairs) + ".")  # fmt: skip
+    edge = sorted({
+        f"{config.NAMES.get(c['model'], c['model'])} with {c['optimizer']} ({c['protocol']}) {c['learning_rate']:g}"
+        for c in cells if c.get("learning_rates_tried") and c["learning_rate"] == max(c["learning_rates_tried"])
+    })  # fmt: skip
+    if edge:
+        sentences.append("Chosen at the top of the learning rates tried, so a larger one might do better: "
+                         + ", ".join(edge) + ".")  # fmt: skip
     modern = {c["model"]: c for c in cells if c["protocol"] == "modern"}
     if "cnn" in modern:
         cnn = modern["cnn"]
@@ -334,6 +356,13 @@ def generated_digits(results: dict) -> Finding:
         f"distance of {results['frechet_distance']:.1f}; the judge reads {judge['overall']:.2%} of them as the digit "
         f"asked for (worst: {worst}, {digits[worst]:.2%})."
     ]
+    probes = results.get("mode_seeking_probes") or []
+    if probes:
+        tried = "; ".join(f"weight {p['mode_seeking']:g}: validation {p['val_accuracy']:.4f}, spread "
+                          f"{p['within_class_spread']:.3f}" for p in probes)  # fmt: skip
+        epochs = probes[0]["gan_epochs"]
+        sentences.append(f"The mode-seeking weight, chosen on the real validation split after {epochs} GAN "
+                         f"epochs each ({tried}), is {results['mode_seeking']:g}.")  # fmt: skip
     spread = results.get("within_class_spread")
     if spread:
         ratio = spread["generated"] / spread["real"]

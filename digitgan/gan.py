@@ -67,17 +67,19 @@ class AdversarialModel(keras.Model):
         step = tf.cast(self.g_optimizer.iterations, tf.int32)
         return tf.random.stateless_normal([batch, self.noise_dim], seed=tf.stack([self.seed, step]))
 
-    def adversarial_update(self, real_inputs, generator_inputs, condition=None):
+    def adversarial_update(self, real_inputs, generator_inputs, condition=None, g_penalty=None):
         """One step of both networks on the standard GAN losses; ``(g_loss, d_loss)``. ``condition`` (the
-        digits of a conditional GAN) goes to the discriminator beside the generated images."""
+        digits of a conditional GAN) goes to the discriminator beside the generated images; ``g_penalty(fake)``,
+        if given, is added to the generator's loss (the returned ``g_loss`` is the adversarial part)."""
         with tf.GradientTape() as g_tape, tf.GradientTape() as d_tape:
             fake = self.generator(generator_inputs, training=True)
             real_logits = self.discriminator(real_inputs, training=True)
             fake_logits = self.discriminator(fake if condition is None else [fake, condition], training=True)
             g_loss = generator_loss(fake_logits)
             d_loss = discriminator_loss(real_logits, fake_logits)
+            g_total = g_loss if g_penalty is None else g_loss + g_penalty(fake)
         g_vars, d_vars = self.generator.trainable_variables, self.discriminator.trainable_variables
-        self.g_optimizer.apply_gradients(zip(g_tape.gradient(g_loss, g_vars), g_vars, strict=True))
+        self.g_optimizer.apply_gradients(zip(g_tape.gradient(g_total, g_vars), g_vars, strict=True))
         self.d_optimizer.apply_gradients(zip(d_tape.gradient(d_loss, d_vars), d_vars, strict=True))
         return g_loss, d_loss
 

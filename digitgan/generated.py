@@ -61,13 +61,75 @@ def arm_data(arm: str, real: dict, x_gen: np.ndarray, y_gen: np.ndarray) -> dict
     }
 
 
+def cgan_name(mode_seeking: float) -> str:
+    """The conditional DCGAN's state folder (and export prefix) and the tag of the arms trained on its digits:
+    the plain model keeps the study's first names."""
+    return config.CGAN_STATE_NAME + (f"_ms{mode_seeking:g}" if mode_seeking else "")
+
+
+PROBES_FILE = "mode_seeking_probes.json"  # choose_mode_seeking's finished probes (committed, beside the arm runs)
+
+
+def choose_mode_seeking(
+    real: dict, folder: Path, learning_rate: float, weights=config.MODE_SEEKING_WEIGHTS,
+    epochs: int = config.MODE_SEEKING_PROBE_EPOCHS, cnn_epochs: int = config.TRANSFER_EPOCHS,
+    n_generated: int = config.SUBSET_SIZE, seed: int = config.SEED,
+) -> tuple[float, pd.DataFrame]:  # fmt: skip
+    """The mode-seeking weight whose conditional DCGAN, after ``epochs`` epochs, gives the CNN (Adam at
+    ``learning_rate``) trained on ``n_generated`` of its digits the best accuracy on the real validation split
+    (the test set is not read; ties: the first); one row per weight with the within-class spread of the digits.
+    Each probe's GAN is resumable (``folder/probe_<name>``, git-ignored); a finished probe is kept in
+    ``folder/PROBES_FILE`` and not run again."""
+    from digitgan import conditional
+
+    cache = Path(folder) / PROBES_FILE
+    known = utils.load_results(cache) if cache.exists() else {}
+    rows = []
+    for weight in weights:
+        key = f"mode_seeking {weight:g}, {epochs} epochs, seed {seed}, {n_generated} digits, lr {learning_rate:g}, {cnn_epochs} CNN epochs"  # noqa: E501
+        if key not in known:
+            name = "probe_" + cgan_name(weight)
+            model, history = conditional.train_conditional(
+                real["x_train"], real["y_train"], epochs, Path(folder) / name, seed, mode_seeking=weight
+            )
+            x_gen, y_gen = conditional.generate_labelled(model.generator, n_generated, seed=0)
+            data = {**real, "x_train": x_gen, "y_train": y_gen}
+            run = protocols.train_run("cnn", data, "adam", learning_rate, cnn_epochs, seed, test=False)
+            result = {
+                "mode_seeking": weight, "gan_epochs": epochs, "gan_seconds": float(sum(history["epoch_seconds"])),
+                "within_class_spread": within_class_spread(x_gen, y_gen), "val_accuracy": run["val_accuracy"],
+                "cnn_seconds": run["seconds"],
+            }  # fmt: skip
+            known[key] = utils.save_results(key, result, cache)
+            print(f"mode seeking {weight:g}: spread {result['within_class_spread']:.3f}, validation "
+                  f"{result['val_accuracy']:.4f} (train on generated)", flush=True)  # fmt: skip
+        rows.append(known[key])
+    columns = ["mode_seeking", "gan_epochs", "within_class_spread", "val_accuracy", "gan_seconds", "cnn_seconds"]
+    table = pd.DataFrame(rows)[columns]
+    return float(table.loc[table["val_accuracy"].idxmax(), "mode_seeking"]), table
+
+
+def real_learning_rate(real: dict, folder: Path, rates=(1e-3, 3e-3), epochs: int = config.TRANSFER_EPOCHS) -> float:
+    """The CNN's Adam learning rate chosen on the real validation split for the real-only arm (cached runs); every
+    arm and every mode-seeking probe uses it."""
+    base = protocols.Study(len(real["x_train"]), folder, tag="real", data=real)
+    rate, _ = protocols.choose_learning_rate(base, "cnn", "adam", rates, epochs)
+    return rate
+
+
+def arm_tag(mode_seeking: float) -> str:
+    """What names the generated digits in the arms' cache keys: the plain conditional DCGAN's keep their first
+    tag."""
+    return "cdcgan" + (f"-ms{mode_seeking:g}" if mode_seeking else "")
+
+
 def run_arms(real: dict, x_gen: np.ndarray, y_gen: np.ndarray, arms=ARMS, seeds=config.LABEL_SEEDS,
              epochs: int = config.TRANSFER_EPOCHS, rates=(1e-3, 3e-3), folder: Path = config.PROTOCOLS_DIR,
              generator_tag: str = "cdcgan") -> tuple[pd.DataFrame, float]:  # fmt: skip
     """Every arm with every seed (cached per arm: ``generator_tag`` names the generated digits); returns the runs
     and the learning rate chosen on the real validation split for the real-only arm."""
+    rate = real_learning_rate(real, folder, rates, epochs)
     base = protocols.Study(len(real["x_train"]), folder, tag="real", data=real)
-    rate, _ = protocols.choose_learning_rate(base, "cnn", "adam", rates, epochs)
     rows = []
     for arm in arms:
         data = arm_data(arm, real, x_gen, y_gen)
@@ -84,9 +146,11 @@ def arm_table(runs: pd.DataFrame) -> pd.DataFrame:
     return table.reindex([a for a in ARMS if a in table.index])
 
 
-def to_results(scores: dict, per_digit: dict, runs: pd.DataFrame, rate: float, history: dict, spread: dict) -> dict:
+def to_results(scores: dict, per_digit: dict, runs: pd.DataFrame, rate: float, history: dict, spread: dict,
+               mode_seeking: float = 0.0, probes: pd.DataFrame | None = None) -> dict:  # fmt: skip
     """What results.json records under ``future_work`` -> ``generated_digits``; ``spread``: the
-    :func:`within_class_spread` of the ``generated`` and the ``real`` training digits."""
+    :func:`within_class_spread` of the ``generated`` and the ``real`` training digits; ``mode_seeking``: the
+    weight trained with, ``probes``: :func:`choose_mode_seeking`'s table."""
     arms = {}
     for arm, part in runs.groupby("arm", sort=False):
         acc = part["test_accuracy"].to_numpy()
@@ -99,6 +163,8 @@ def to_results(scores: dict, per_digit: dict, runs: pd.DataFrame, rate: float, h
         "class_fractions": scores["class_fractions"],
         "judge_accuracy_on_generated": per_digit,
         "within_class_spread": spread,
+        "mode_seeking": float(mode_seeking),
+        "mode_seeking_probes": [] if probes is None else probes.to_dict("records"),
         "learning_rate": rate,
         "arms": arms,
         "gan_epochs": len(history["epoch_seconds"]),

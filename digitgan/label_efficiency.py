@@ -134,8 +134,7 @@ def load_cache(path: Path | None = None) -> dict:
 
 
 def _accuracy(model, data: dict, split: str) -> float:
-    y_pred, _ = training.predict_labels(model, data[f"x_{split}"])
-    return float(np.mean(y_pred == data[f"y_{split}"]))
+    return training.accuracy(model, data[f"x_{split}"], data[f"y_{split}"])
 
 
 def run_cnn(data: dict, seed: int, run_settings: dict, test: bool = True) -> dict:

@@ -139,8 +139,7 @@ def train_run(model_name: str, data: dict, optimizer: str, learning_rate: float,
 
 
 def _test_accuracy(model, data: dict) -> float:
-    y_pred, _ = training.predict_labels(model, data["x_test"])
-    return float(np.mean(y_pred == data["y_test"]))
+    return training.accuracy(model, data["x_test"], data["y_test"])
 
 
 def _key(model_name, n_train, optimizer, learning_rate, epochs, seed, augment, tag="real") -> str:
@@ -261,9 +260,13 @@ def summary_table(runs: pd.DataFrame) -> pd.DataFrame:
     return utils.seed_stats(grouped).reset_index()
 
 
-def to_results(runs: pd.DataFrame, modern: pd.DataFrame) -> dict:
+def to_results(runs: pd.DataFrame, modern: pd.DataFrame, learning_rates: dict | None = None,
+               modern_rates=None) -> dict:  # fmt: skip
     """What results.json records under ``future_work`` -> ``protocols``: per model, data size and optimizer (and
-    the modern protocol) the learning rate chosen on validation, mean, std and every seed's test accuracy."""
+    the modern protocol) the learning rate chosen on validation among those tried (``learning_rates`` per
+    optimizer, ``modern_rates`` for the modern protocol's Adam), mean, std and every seed's test accuracy."""
+    tried = {("original", o): [float(r) for r in rates] for o, rates in (learning_rates or LEARNING_RATES).items()}
+    tried[("modern", "adam")] = [float(r) for r in (modern_rates or (1e-3, 3e-3))]
 
     def cells(frame: pd.DataFrame) -> list[dict]:
         out = []
@@ -273,7 +276,8 @@ def to_results(runs: pd.DataFrame, modern: pd.DataFrame) -> dict:
             acc = part["test_accuracy"].to_numpy()
             out.append({
                 "model": model, "n_train": int(n), "optimizer": opt, "protocol": "modern" if aug else "original",
-                "learning_rate": float(rate), "mean": float(acc.mean()),
+                "learning_rate": float(rate), "learning_rates_tried": tried.get(("modern" if aug else "original", opt)),
+                "mean": float(acc.mean()),
                 "std": float(acc.std(ddof=1)) if len(acc) > 1 else None, "runs": len(acc),
                 "by_seed": {str(int(s)): float(a) for s, a in zip(part["seed"], acc, strict=True)},
                 "kept_epochs": [int(e) for e in part["kept_epoch"]],

@@ -37,6 +37,7 @@ EXTENSIONS = [
 ]
 FUTURE = [  # the report's future-work questions
     "09_longer_gan.ipynb",
+    "10_data_and_optimizers.ipynb",
     "11_generated_digits.ipynb",
 ]
 

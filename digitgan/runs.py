@@ -107,6 +107,16 @@ FULL_SIZE = {
         "N_EVAL_SAMPLES": config.GAN_EVAL_SAMPLES,
         "SEED": config.SEED,
     },
+    "10_data_and_optimizers": {
+        "DATA_SIZES": [config.SUBSET_SIZE, config.N_TRAIN_FULL],
+        "MODELS": ["cnn", "trial3"],
+        "OPTIMIZERS": ["sgd", "momentum", "adam"],
+        "LEARNING_RATES": {"sgd": [0.01, 0.03, 0.1], "momentum": [0.003, 0.01, 0.03], "adam": [0.0003, 0.001, 0.003]},
+        "SEEDS": list(config.LABEL_SEEDS),
+        "EPOCHS": config.TRANSFER_EPOCHS,
+        "MODERN_EPOCHS": config.MODERN_EPOCHS,
+        "MODERN_LEARNING_RATES": [0.001, 0.003],
+    },
     "11_generated_digits": {
         "EPOCHS": config.GAN_EPOCHS,
         "N_GENERATED": config.N_TRAIN_FULL,
@@ -116,6 +126,8 @@ FULL_SIZE = {
         "SEEDS": list(config.LABEL_SEEDS),
         "CNN_EPOCHS": config.TRANSFER_EPOCHS,
         "LEARNING_RATES": [0.001, 0.003],
+        "MODE_SEEKING_WEIGHTS": list(config.MODE_SEEKING_WEIGHTS),
+        "PROBE_EPOCHS": config.MODE_SEEKING_PROBE_EPOCHS,
         "SEED": config.SEED,
     },
 }

@@ -39,7 +39,7 @@ import numpy as np
 import tensorflow as tf
 from keras import layers, ops
 
-from digitgan import checks, config
+from digitgan import checks, config, training
 from digitgan.checkpoint import PeriodicCheckpoint, TrainingCheckpoint, rng_state
 from digitgan.gan import AdversarialModel
 
@@ -414,13 +414,6 @@ def ssgan_batches(
     )
 
 
-def test_accuracy(model: keras.Model, x: np.ndarray, y: np.ndarray, batch_size: int = 2000) -> float:
-    """Accuracy of a logits (or probabilities) model in inference mode."""
-    from digitgan.training import predict_labels
-
-    return float(np.mean(predict_labels(model, x, batch_size)[0] == y))
-
-
 class EpochLog(keras.callbacks.Callback):
     """After every epoch: the mean losses, the validation accuracy (averaged and raw weights) and the wall time.
 
@@ -445,8 +438,8 @@ class EpochLog(keras.callbacks.Callback):
         h, model = self.history, self.model
         for key in ("loss_lab", "loss_unl", "g_loss", "train_error"):
             h[key].append(round(float(logs[key]), 6))
-        h["val_accuracy"].append(test_accuracy(model.ema_discriminator, self.x_val, self.y_val))
-        h["val_accuracy_raw"].append(test_accuracy(model.discriminator, self.x_val, self.y_val))
+        for key, weights in (("val_accuracy", model.ema_discriminator), ("val_accuracy_raw", model.discriminator)):
+            h[key].append(training.accuracy(weights, self.x_val, self.y_val, batch_size=2000))
         h["epoch_seconds"].append(seconds)
         value, weights = max((h["val_accuracy"][-1], "averaged"), (h["val_accuracy_raw"][-1], "raw"))
         if value > h["best"].get("val_accuracy", -1.0):

@@ -125,6 +125,11 @@ def predict_labels(model: keras.Model, x: np.ndarray, batch_size: int = 1000) ->
     return probs.argmax(axis=1), probs
 
 
+def accuracy(model: keras.Model, x: np.ndarray, y: np.ndarray, batch_size: int = 1000) -> float:
+    """The fraction of ``x`` that ``model`` labels as ``y``, in inference mode."""
+    return float(np.mean(predict_labels(model, x, batch_size)[0] == y))
+
+
 def summarize(history: dict, y_true: np.ndarray, y_pred: np.ndarray, n_train: int, seconds: float, **extra) -> dict:
     """The metrics every classifier notebook records in results.json."""
     return {

@@ -66,3 +66,24 @@ def test_arms_are_told_in_the_study_order_whatever_the_keys_order():
     cell = {"mean": 0.98, "std": 0.001, "runs": 3}
     shuffled = {"generated 10k": cell, "real + classical augmentation": cell, "real": cell}
     assert list(findings.ordered_arms(shuffled)) == ["real", "real + classical augmentation", "generated 10k"]
+
+
+def test_mode_seeking_weight_is_chosen_on_validation_and_finished_probes_are_kept(real, tmp_path, monkeypatch):
+    from digitgan import conditional
+
+    weight, probes = generated.choose_mode_seeking(real, tmp_path, 1e-3, (0.0, 1.0), epochs=1, cnn_epochs=1,
+                                                   n_generated=300)  # fmt: skip
+    assert (
+        list(probes["mode_seeking"]) == [0.0, 1.0]
+        and weight == probes.loc[probes["val_accuracy"].idxmax(), "mode_seeking"]
+    )
+    assert (probes["within_class_spread"] > 0).all() and (tmp_path / generated.PROBES_FILE).is_file()
+
+    def no_training(*args, **kwargs):
+        raise AssertionError("a finished probe was trained again")
+
+    monkeypatch.setattr(conditional, "train_conditional", no_training)
+    again, table = generated.choose_mode_seeking(
+        real, tmp_path, 1e-3, (0.0, 1.0), epochs=1, cnn_epochs=1, n_generated=300
+    )
+    assert again == weight and table.equals(probes)

@@ -99,6 +99,20 @@ NOTEBOOKS = [
         "future_work.longer_gan",
     ),
     (
+        "10_data_and_optimizers.ipynb",
+        {
+            "DATA_SIZES": [300],
+            "OPTIMIZERS": ["sgd", "adam"],
+            "SEEDS": [42, 43],
+            "EPOCHS": 2,
+            "MODERN_EPOCHS": 2,
+            "LEARNING_RATES": {"sgd": [0.01], "adam": [0.001, 0.003]},
+            "MODERN_LEARNING_RATES": [0.001],
+        },
+        ["protocols"],
+        "future_work.protocols",
+    ),
+    (
         "11_generated_digits.ipynb",
         {
             "EPOCHS": 1,
@@ -109,6 +123,8 @@ NOTEBOOKS = [
             "ARMS": ["real", "real + classical augmentation", "real + 10k generated", "generated 10k"],
             "CNN_EPOCHS": 1,
             "LEARNING_RATES": [0.001],
+            "MODE_SEEKING_WEIGHTS": [0.0, 1.0],
+            "PROBE_EPOCHS": 1,
         },
         ["conditional_samples", "generated_digits"],
         "future_work.generated_digits",

@@ -53,3 +53,23 @@ def test_augmented_trial3_freezes_only_the_transferred_layers(tmp_path):
     transfer.set_transferred_trainable(core, False)
     trainable = {w.path.split("/")[-2] for w in model.trainable_weights}
     assert trainable and all(name.startswith(transfer.HEAD_PREFIX) for name in trainable)
+
+
+def test_findings_compare_data_sizes_and_flag_a_rate_at_the_top_of_its_grid():
+    import pandas as pd
+
+    from digitgan import findings
+
+    rows = []
+    for n, accs in ((10_000, (0.97, 0.971, 0.972)), (60_000, (0.99, 0.991, 0.992))):
+        for seed, acc in zip((42, 43, 44), accs, strict=True):
+            rows.append({"model": "cnn", "n_train": n, "optimizer": "sgd", "augment": False, "learning_rate": 0.1,
+                         "seed": seed, "test_accuracy": acc, "kept_epoch": 15})  # fmt: skip
+    modern = pd.DataFrame([{**r, "n_train": 10_000, "optimizer": "adam", "augment": True, "learning_rate": 0.001}
+                           for r in rows[:3]])  # fmt: skip
+    results = protocols.to_results(pd.DataFrame(rows), modern, {"sgd": [0.01, 0.03, 0.1]}, [0.001, 0.003])
+    assert {c["protocol"]: c["learning_rates_tried"] for c in results["runs"]} == {
+        "original": [0.01, 0.03, 0.1], "modern": [0.001, 0.003]}  # fmt: skip
+    text = findings.protocols(results)
+    assert "60,000 images against 10,000: sgd +0.0200 (clear of the seed spread)" in text
+    assert "a larger one might do better: CNN with sgd (original) 0.1." in text and "(modern) 0.001" not in text

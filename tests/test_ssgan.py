@@ -93,7 +93,7 @@ def test_best_weights_are_kept_and_training_stops_without_progress(tiny, tmp_pat
     """Validation accuracies scripted per call (averaged, raw, per epoch): epoch 1's raw weights are the best, two
     epochs without progress stop a 6-epoch run at epoch 3 with patience 2, saved; a rerun trains nothing."""
     scores = iter([0.5, 0.6, 0.55, 0.4, 0.6, 0.3])
-    monkeypatch.setattr(ssgan, "test_accuracy", lambda model, x, y, batch_size=2000: next(scores))
+    monkeypatch.setattr(ssgan.training, "accuracy", lambda model, x, y, batch_size=2000: next(scores))
     model, history = _train(tiny, tmp_path, 6, patience=2, checkpoint_every=5)
     assert history["best"] == {"epoch": 1, "weights": "raw", "val_accuracy": 0.6}  # a tie later does not replace it
     assert history["stopped_at"] == 3 and len(history["epoch_seconds"]) == 3

@@ -54,6 +54,15 @@ def test_summarize_reports_test_accuracy():
     assert m["train_accuracy"] == 0.8 and m["test_accuracy"] == 0.75 and m["epochs"] == 2 and m["seconds"] == 1.2
 
 
+def test_accuracy_counts_the_argmax_of_the_outputs():
+    import keras
+
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Identity()])  # outputs its input: label = argmax
+    x = np.array([[0.9, 0.1, 0.0], [0.1, 0.2, 0.7], [0.3, 0.6, 0.1], [0.5, 0.4, 0.1]], "float32")
+    assert training.accuracy(model, x, np.array([0, 2, 1, 1])) == 0.75
+    assert training.accuracy(model, x, np.array([0, 2, 1, 0]), batch_size=3) == 1.0
+
+
 def test_results_sections_keep_their_other_entries(tmp_path):
     from digitgan import utils
 
