@@ -132,7 +132,14 @@ CLASSIFIER_UPDATES = 1_500  # their budget at every label count: the original pr
 # The report's future work (09-11).
 LONGER_GAN_STAGES = (25, 50, 100, 150, 200)  # GAN epochs at which 09 exports and evaluates the discriminator
 PROTOCOL_VAL = 5_000  # 10's validation split: training images outside the 10k subset
-MODERN_EPOCHS = 30  # the modern protocol's most epochs
+# The modern protocol's candidates (10, protocols.choose_recipe): learning rate and most epochs; each model's is
+# chosen among them on the validation split.
+MODERN_RECIPES = (
+    {"learning_rate": 0.001, "epochs": 30},
+    {"learning_rate": 0.003, "epochs": 30},
+    {"learning_rate": 0.001, "epochs": 60},
+    {"learning_rate": 0.003, "epochs": 60},
+)
 # 11's training sets for the CNN (generated.arm_data): real only, with classical augmentation, with generated digits
 # added, generated digits only.
 GENERATED_ARMS = (
