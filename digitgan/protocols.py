@@ -317,6 +317,20 @@ def run_modern(
     return pd.DataFrame(rows), pd.concat(candidates, ignore_index=True)
 
 
+def explore_recipes(
+    recipes=config.MODERN_EXPLORED,
+    folder: Path = config.PROTOCOLS_DIR,
+    n_train: int = config.SUBSET_SIZE,
+    source=None,
+    model_name: str = "cnn",
+) -> pd.DataFrame:
+    """Further recipes tried on one model alone (seed 42, validation only, cached like every run): what else was
+    tried, kept out of :func:`run_modern`'s choice so that both models choose among the same candidates."""
+    if not recipes:
+        return pd.DataFrame()
+    return choose_recipe(Study(n_train, folder, source), model_name, recipes)[1]
+
+
 def summary_table(runs: pd.DataFrame) -> pd.DataFrame:
     """Test accuracy per model, data size, optimizer and protocol: mean, std (ddof 1), runs; the learning rate."""
     grouped = runs.groupby(["model", "n_train", "optimizer", "augment", "learning_rate"])["test_accuracy"]
@@ -324,11 +338,12 @@ def summary_table(runs: pd.DataFrame) -> pd.DataFrame:
 
 
 def to_results(runs: pd.DataFrame, modern: pd.DataFrame, learning_rates: dict | None = None,
-               candidates: pd.DataFrame | None = None) -> dict:  # fmt: skip
+               candidates: pd.DataFrame | None = None, explored: pd.DataFrame | None = None) -> dict:  # fmt: skip
     """What results.json records under ``future_work`` -> ``protocols``: per model, data size and optimizer (and
     the modern protocol) the learning rate chosen on validation among those tried (``learning_rates`` per
     optimizer; for the modern protocol, the learning rates of its ``candidates``, :func:`run_modern`'s second
-    table, which is recorded too, and the chosen recipe), mean, std and every seed's test accuracy."""
+    table, which is recorded too, and the chosen recipe), mean, std and every seed's test accuracy; ``explored``:
+    :func:`explore_recipes`' table."""
     tried = {("original", o): [float(r) for r in rates] for o, rates in (learning_rates or LEARNING_RATES).items()}
     if candidates is not None and len(candidates):
         tried[("modern", "adam")] = sorted({float(r) for r in candidates["learning_rate"]})
@@ -350,5 +365,8 @@ def to_results(runs: pd.DataFrame, modern: pd.DataFrame, learning_rates: dict | 
             })  # fmt: skip
         return out
 
-    records = [] if candidates is None else candidates.to_dict("records")
-    return {"runs": cells(runs) + cells(modern), "n_val": config.PROTOCOL_VAL, "modern_candidates": records}
+    def records(table):
+        return [] if table is None else table.to_dict("records")
+
+    return {"runs": cells(runs) + cells(modern), "n_val": config.PROTOCOL_VAL,
+            "modern_candidates": records(candidates), "modern_explored": records(explored)}  # fmt: skip

@@ -115,6 +115,7 @@ FULL_SIZE = {
         "SEEDS": list(config.LABEL_SEEDS),
         "EPOCHS": config.TRANSFER_EPOCHS,
         "MODERN_RECIPES": [dict(r) for r in config.MODERN_RECIPES],
+        "MODERN_EXPLORED": [dict(r) for r in config.MODERN_EXPLORED],
     },
     "11_generated_digits": {
         "EPOCHS": config.GAN_EPOCHS,
@@ -127,6 +128,7 @@ FULL_SIZE = {
         "LEARNING_RATES": [0.001, 0.003],
         "MODE_SEEKING_WEIGHTS": list(config.MODE_SEEKING_WEIGHTS),
         "PROBE_EPOCHS": config.MODE_SEEKING_PROBE_EPOCHS,
+        "SAMPLE_PROBES": [dict(p) for p in config.GENERATED_PROBES],
         "SEED": config.SEED,
     },
 }

@@ -112,6 +112,13 @@ def test_the_modern_recipe_is_chosen_on_validation_and_its_candidate_is_seed_42s
     monkeypatch.setattr(protocols, "train_run", no_training)
     runs, candidates = protocols.run_modern(["cnn"], [42], recipes, tmp_path, 300, mnist_dir)
     assert runs["recipe"].iloc[0] == chosen and 0 <= runs["test_accuracy"].iloc[0] <= 1
-    results = protocols.to_results(pd.DataFrame(columns=runs.columns), runs, candidates=candidates)
+    explored = protocols.explore_recipes(recipes[1:], tmp_path, 300, mnist_dir)  # cached: not trained again
+    assert list(explored["val_accuracy"]) == list(table["val_accuracy"])[1:]
+    assert protocols.explore_recipes([], tmp_path, 300, mnist_dir).empty
+    results = protocols.to_results(pd.DataFrame(columns=runs.columns), runs, candidates=candidates, explored=explored)
     assert results["runs"][0]["recipe"] == chosen and results["runs"][0]["learning_rates_tried"] == [1e-6, 3e-3]
     assert [c["val_accuracy"] for c in results["modern_candidates"]] == list(table["val_accuracy"])
+    from digitgan import findings
+
+    assert (f"the best (learning_rate 0.003, epochs 2, weight_decay 0, label_smoothing 0.1, strength 0.1, batch_size "
+            f"50) reached {table['val_accuracy'].iloc[1]:.4f} on validation") in findings.protocols(results)
