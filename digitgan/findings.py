@@ -326,8 +326,10 @@ def protocols(results: dict) -> Finding:
         explored = results.get("modern_explored") or []
         if tried and explored:
             best = max(explored, key=lambda c: c["val_accuracy"])
-            changed = ", ".join(f"{k} {best[k]:g}" for k in ("learning_rate", "epochs", "weight_decay",
-                                                            "label_smoothing", "strength", "batch_size"))  # fmt: skip
+            from digitgan.protocols import RECIPE_DEFAULTS
+
+            shown = ["learning_rate", "epochs"] + [k for k, v in RECIPE_DEFAULTS.items() if best.get(k, v) != v]
+            changed = ", ".join(f"{k} {best[k]:g}" for k in shown)
             sentences.append(
                 f"Also tried on the CNN alone (seed 42, validation only; not among the candidates, so that both "
                 f"models choose among the same ones): {len(explored)} recipes with weight decay, label smoothing, "
