@@ -106,11 +106,12 @@ def build_conditional_dcgan(seed: int = config.SEED, jit_compile: bool = False, 
     return model
 
 
-def generate_labelled(generator: keras.Model, n: int, seed: int = 0, batch_size: int = 1000):
+def generate_labelled(generator: keras.Model, n: int, seed: int = 0, batch_size: int = 1000, noise_scale: float = 1.0):
     """``(images, labels)``: ``n`` generated digits, the labels balanced (``n // 10`` of each, the rest from 0 up)
-    and shuffled by ``seed``; the noise is drawn by ``seed`` too."""
+    and shuffled by ``seed``; the noise is drawn by ``seed`` too, its standard deviation ``noise_scale`` (below 1:
+    the "truncation trick", digits nearer the typical ones; above 1: more varied ones)."""
     labels = np.random.default_rng(seed).permutation(np.arange(n) % config.NUM_CLASSES).astype("int32")
-    noise = tf.random.stateless_normal([n, generator.inputs[0].shape[-1]], seed=[seed, 1])
+    noise = noise_scale * tf.random.stateless_normal([n, generator.inputs[0].shape[-1]], seed=[seed, 1])
     images = np.concatenate(
         [generator([noise[i : i + batch_size], tf.constant(labels[i : i + batch_size])], training=False).numpy()
          for i in range(0, n, batch_size)]
@@ -142,6 +143,45 @@ def exported_paths(checkpoint_dir) -> tuple[Path, Path]:
     return folder.with_name(folder.name + "_generator.weights.h5"), folder.with_name(folder.name + "_history.json")
 
 
+def _settings(n_train: int, seed: int, mode_seeking: float) -> dict:
+    """What shapes a conditional DCGAN run but its epochs (saved with its state; a resume with others is refused)."""
+    return {
+        "n_train": n_train,
+        "seed": seed,
+        "batch_size": config.BATCH_SIZE,
+        "learning_rate": config.GAN_LEARNING_RATE,
+        **({"mode_seeking": float(mode_seeking)} if mode_seeking else {}),  # the plain model's settings as before
+    }
+
+
+def trained_discriminator(checkpoint_dir, n_train: int, epochs: int, seed: int = config.SEED,
+                          mode_seeking: float = 0.0) -> keras.Model | None:  # fmt: skip
+    """The discriminator of a run finished at ``epochs``, restored from its training state (``checkpoint_dir``,
+    git-ignored); None where that state is absent or at another epoch (only the generator is exported)."""
+    from digitgan.checkpoint import TrainingCheckpoint, rng_state
+
+    if not any(Path(checkpoint_dir).glob("ckpt-*.index")):
+        return None
+    model = build_conditional_dcgan(seed, mode_seeking=mode_seeking)
+    ckpt = TrainingCheckpoint(
+        checkpoint_dir, 2, _settings(n_train, seed, mode_seeking), generator=model.generator,
+        discriminator=model.discriminator, g_optimizer=model.g_optimizer, d_optimizer=model.d_optimizer,
+        rng_state=rng_state(model.generator, model.discriminator),
+    )  # fmt: skip
+    restored = ckpt.restore()
+    return model.discriminator if restored and restored[0] == epochs else None
+
+
+def discriminator_logits(discriminator: keras.Model, images: np.ndarray, labels: np.ndarray,
+                         batch_size: int = 1000) -> np.ndarray:  # fmt: skip
+    """The conditional discriminator's logit (higher: "a real image of this digit") for each image and label."""
+    return np.concatenate([
+        discriminator([tf.constant(images[i : i + batch_size]), tf.constant(labels[i : i + batch_size])],
+                      training=False).numpy().ravel()
+        for i in range(0, len(images), batch_size)
+    ])  # fmt: skip
+
+
 def train_conditional(x: np.ndarray, y: np.ndarray, epochs: int, checkpoint_dir, seed: int = config.SEED,
                       checkpoint_every: int = config.GAN_CHECKPOINT_EVERY, verbose: int = 0,
                       mode_seeking: float = 0.0):  # fmt: skip
@@ -159,13 +199,7 @@ def train_conditional(x: np.ndarray, y: np.ndarray, epochs: int, checkpoint_dir,
         raise ValueError(f"{len(x)} images but {len(y)} labels: the conditional DCGAN needs one label per image")
     set_seed(seed)
     model = build_conditional_dcgan(seed, mode_seeking=mode_seeking)
-    settings = {
-        "n_train": len(x),
-        "seed": seed,
-        "batch_size": config.BATCH_SIZE,
-        "learning_rate": config.GAN_LEARNING_RATE,
-        **({"mode_seeking": float(mode_seeking)} if mode_seeking else {}),  # the plain model's settings as before
-    }
+    settings = _settings(len(x), seed, mode_seeking)
     generator_path, history_path = exported_paths(checkpoint_dir)
     fix = f"Delete {config.shown(generator_path)} and {config.shown(history_path)} to train it again."
     if generator_path.is_file() and history_path.is_file():

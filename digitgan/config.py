@@ -132,7 +132,27 @@ CLASSIFIER_UPDATES = 1_500  # their budget at every label count: the original pr
 # The report's future work (09-11).
 LONGER_GAN_STAGES = (25, 50, 100, 150, 200)  # GAN epochs at which 09 exports and evaluates the discriminator
 PROTOCOL_VAL = 5_000  # 10's validation split: training images outside the 10k subset
-MODERN_EPOCHS = 30  # the modern protocol's most epochs
+# The modern protocol's candidates (10, protocols.choose_recipe): learning rate and most epochs; each model's is
+# chosen among them on the validation split.
+MODERN_RECIPES = (
+    {"learning_rate": 0.001, "epochs": 30},
+    {"learning_rate": 0.003, "epochs": 30},
+    {"learning_rate": 0.001, "epochs": 60},
+    {"learning_rate": 0.003, "epochs": 60},
+)
+# Further recipes tried on the CNN alone (validation, seed 42; protocols.explore_recipes): not among the candidates,
+# so that both models choose among the same ones.
+MODERN_EXPLORED = (
+    {"learning_rate": 0.001, "epochs": 30, "label_smoothing": 0.1},
+    {"learning_rate": 0.001, "epochs": 30, "weight_decay": 0.05},
+    {"learning_rate": 0.001, "epochs": 30, "strength": 0.05},
+    {"learning_rate": 0.001, "epochs": 30, "strength": 0.15},
+    {"learning_rate": 0.001, "epochs": 60, "strength": 0.05},
+    {"learning_rate": 0.001, "epochs": 60, "strength": 0.075},
+    {"learning_rate": 0.001, "epochs": 30, "batch_size": 32},
+    {"learning_rate": 0.0005, "epochs": 30, "batch_size": 32},
+    {"learning_rate": 0.001, "epochs": 120},
+)
 # 11's training sets for the CNN (generated.arm_data): real only, with classical augmentation, with generated digits
 # added, generated digits only.
 GENERATED_ARMS = (
@@ -142,6 +162,20 @@ GENERATED_ARMS = (
     "real + 50k generated",
     "generated 10k",
     "generated 60k",
+)
+# Other ways to draw or to train on the generated digits, each scored on the real validation split by the CNN trained
+# on 10k of them (generated.probe_samples; not used by the arms): noise_scale (the noise's standard deviation),
+# keep (draw 1/keep times as many, keep each digit's best by the conditional discriminator), label_smoothing,
+# modern (11's CNN with 10's modern recipe: augmentation, Adam 0.001, cosine, 30 epochs).
+GENERATED_PROBES = (
+    {"name": "as drawn"},
+    {"name": "discriminator's best half", "keep": 0.5},
+    {"name": "discriminator's best quarter", "keep": 0.25},
+    {"name": "noise x 0.7 (truncation)", "noise_scale": 0.7},
+    {"name": "noise x 1.3", "noise_scale": 1.3},
+    {"name": "label smoothing 0.1", "label_smoothing": 0.1},
+    {"name": "modern recipe", "modern": True},
+    {"name": "modern recipe, noise x 1.3", "modern": True, "noise_scale": 1.3},
 )
 LABEL_COUNTS = (100, 1000, 10_000)
 LABEL_SEEDS = (42, 43, 44)

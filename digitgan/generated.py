@@ -117,6 +117,61 @@ def real_learning_rate(real: dict, folder: Path, rates=(1e-3, 3e-3), epochs: int
     return rate
 
 
+SAMPLE_PROBES_FILE = "sample_probes.json"  # probe_samples' finished probes (committed, beside the arm runs)
+PROBE_DEFAULTS = {"noise_scale": 1.0, "keep": 1.0, "label_smoothing": 0.0, "modern": False}
+MODERN_RECIPE = {"learning_rate": 0.001, "epochs": 30}  # 10's modern protocol's first candidate, with augmentation
+
+
+def best_per_digit(score: np.ndarray, labels: np.ndarray, n: int, seed: int = config.SEED) -> np.ndarray:
+    """Indices of the ``n // 10`` highest-scoring images of each digit, shuffled by ``seed``."""
+    chosen = [np.flatnonzero(labels == d)[np.argsort(-score[labels == d], kind="stable")[: n // config.NUM_CLASSES]]
+              for d in range(config.NUM_CLASSES)]  # fmt: skip
+    return np.random.default_rng(seed).permutation(np.concatenate(chosen))
+
+
+def probe_samples(real: dict, generator, folder: Path, learning_rate: float, probes=config.GENERATED_PROBES,
+                  discriminator=None, tag: str = "cdcgan", n: int = config.SUBSET_SIZE,
+                  cnn_epochs: int = config.TRANSFER_EPOCHS, seed: int = config.SEED) -> pd.DataFrame:  # fmt: skip
+    """Other ways to draw or to train on generated digits (``config.GENERATED_PROBES``: the noise's scale, keeping
+    each digit's best by the conditional ``discriminator``, label smoothing, the modern recipe), each scored by
+    the CNN trained on ``n`` of them (seed 42; Adam at ``learning_rate`` for ``cnn_epochs`` unless modern) on the
+    real validation split; the test set is not read and the arms do not use them. One row per probe; a finished
+    probe is kept in ``folder/SAMPLE_PROBES_FILE`` (``tag`` names the generator) and not run again."""
+    from digitgan import conditional
+    from digitgan.checks import fraction, positive_float
+
+    cache = Path(folder) / SAMPLE_PROBES_FILE
+    known = utils.load_results(cache) if cache.exists() else {}
+    rows = []
+    for i, probe in enumerate(probes):
+        unknown = set(probe) - {"name", *PROBE_DEFAULTS}
+        if unknown or "name" not in probe:
+            raise ValueError(f"probe {i} needs a name and at most {sorted(PROBE_DEFAULTS)}, got {probe!r}")
+        settings = {**PROBE_DEFAULTS, **{k: v for k, v in probe.items() if k != "name"}}
+        keep = fraction(f"probe {i} keep", settings["keep"], 0.01, 1.0 + 1e-9)
+        scale = positive_float(f"probe {i} noise_scale", settings["noise_scale"])
+        key = f"{tag}: {utils.dumps(settings, sort_keys=True)}, {n} digits, seed {seed}, lr {learning_rate:g}, {cnn_epochs} CNN epochs"  # noqa: E501
+        if key not in known:
+            if keep < 1 and discriminator is None:
+                raise ValueError(f"probe {probe['name']!r} keeps the discriminator's best digits, but the conditional "
+                                 "DCGAN's training state (its discriminator) is absent: train it again, or drop the "
+                                 "probe")  # fmt: skip
+            x, y = conditional.generate_labelled(generator, round(n / keep), seed=0, noise_scale=scale)
+            if keep < 1:
+                chosen = best_per_digit(conditional.discriminator_logits(discriminator, x, y), y, n, seed)
+                x, y = x[chosen], y[chosen]
+            data = {**real, "x_train": x, "y_train": y.astype(np.int64)}
+            lr, epochs = (MODERN_RECIPE["learning_rate"], MODERN_RECIPE["epochs"]) if settings["modern"] else (
+                learning_rate, cnn_epochs)  # fmt: skip
+            run = protocols.train_run("cnn", data, "adam", lr, epochs, seed, augment=bool(settings["modern"]),
+                                      test=False, label_smoothing=settings["label_smoothing"])  # fmt: skip
+            known[key] = utils.save_results(key, {**settings, "val_accuracy": run["val_accuracy"],
+                                                  "kept_epoch": run["kept_epoch"], "seconds": run["seconds"]}, cache)
+            print(f"{probe['name']}: validation {run['val_accuracy']:.4f} (train on generated)", flush=True)
+        rows.append({"probe": probe["name"], **known[key]})
+    return pd.DataFrame(rows, columns=["probe", *PROBE_DEFAULTS, "val_accuracy", "kept_epoch", "seconds"])
+
+
 def arm_tag(mode_seeking: float) -> str:
     """What names the generated digits in the arms' cache keys: the plain conditional DCGAN's keep their first
     tag."""
@@ -147,10 +202,12 @@ def arm_table(runs: pd.DataFrame) -> pd.DataFrame:
 
 
 def to_results(scores: dict, per_digit: dict, runs: pd.DataFrame, rate: float, history: dict, spread: dict,
-               mode_seeking: float = 0.0, probes: pd.DataFrame | None = None) -> dict:  # fmt: skip
+               mode_seeking: float = 0.0, probes: pd.DataFrame | None = None,
+               sample_probes: pd.DataFrame | None = None) -> dict:  # fmt: skip
     """What results.json records under ``future_work`` -> ``generated_digits``; ``spread``: the
     :func:`within_class_spread` of the ``generated`` and the ``real`` training digits; ``mode_seeking``: the
-    weight trained with, ``probes``: :func:`choose_mode_seeking`'s table."""
+    weight trained with, ``probes``: :func:`choose_mode_seeking`'s table, ``sample_probes``: :func:`probe_samples`'
+    table."""
     arms = {}
     for arm, part in runs.groupby("arm", sort=False):
         acc = part["test_accuracy"].to_numpy()
@@ -165,6 +222,7 @@ def to_results(scores: dict, per_digit: dict, runs: pd.DataFrame, rate: float, h
         "within_class_spread": spread,
         "mode_seeking": float(mode_seeking),
         "mode_seeking_probes": [] if probes is None else probes.to_dict("records"),
+        "sample_probes": [] if sample_probes is None else sample_probes.to_dict("records"),
         "learning_rate": rate,
         "arms": arms,
         "gan_epochs": len(history["epoch_seconds"]),

@@ -12,7 +12,9 @@ Every choice is made on a validation split of labelled training images, never on
   best validation accuracy (at most ``config.TRANSFER_EPOCHS``, the original's);
 - trial 3 keeps its schedule's proportion (the first 7 of 15 epochs frozen, each phase with its own cosine);
 - the modern protocol: small random shifts, rotations and zooms (Keras preprocessing layers, training only) and
-  Adam with a cosine schedule for ``config.MODERN_EPOCHS`` epochs, learning rate chosen on the validation split.
+  Adam with a cosine schedule; its learning rate and epochs chosen on the validation split among
+  ``config.MODERN_RECIPES`` (a candidate may also set weight decay, label smoothing, the augmentation's strength
+  or the batch size: ``RECIPE_DEFAULTS``).
 
 Each run is cached (``protocol_runs.json``) as soon as it finishes, its kept weights saved (``kept_weights/``); the
 test set is read once per final model. The chosen learning rate's candidate run (seed 42) is that seed's final run:
@@ -61,22 +63,33 @@ def load_data(n_train: int, n_val: int = config.PROTOCOL_VAL, source=None) -> di
     }  # fmt: skip
 
 
-def augmentation(seed: int) -> keras.Sequential:
-    """Small random shifts (up to 10% = 2.8 pixels), rotations (up to 10 degrees) and zooms (up to 10%), active
-    in training only; images keep the study's [-1, 1] range (the fill is the background, -1)."""
+# A modern-protocol run's regularisation beyond the learning rate and epochs (``train_run``'s keyword arguments);
+# these defaults are the first modern protocol's, and a run with them keeps its first cache key.
+RECIPE_DEFAULTS = {"weight_decay": 0.0, "label_smoothing": 0.0, "strength": 0.1, "batch_size": config.BATCH_SIZE}
+
+
+def augmentation(seed: int, strength: float = RECIPE_DEFAULTS["strength"]) -> keras.Sequential:
+    """Small random shifts (up to ``strength`` of the image: 10% = 2.8 pixels), rotations (up to ``strength`` x 100
+    degrees) and zooms (up to ``strength``), active in training only; images keep the study's [-1, 1] range (the
+    fill is the background, -1)."""
     fill = {"fill_mode": "constant", "fill_value": -1.0, "seed": seed}
     return keras.Sequential(
         [
-            keras.layers.RandomTranslation(0.1, 0.1, **fill),
-            keras.layers.RandomRotation(10 / 360, **fill),
-            keras.layers.RandomZoom(0.1, **fill),
+            keras.layers.RandomTranslation(strength, strength, **fill),
+            keras.layers.RandomRotation(strength * 100 / 360, **fill),
+            keras.layers.RandomZoom(strength, **fill),
         ],
         name="augmentation",
     )
 
 
-def _optimizer(name: str, learning_rate: float, decay_steps: int):
+def _optimizer(name: str, learning_rate: float, decay_steps: int, weight_decay: float = 0.0):
+    """``weight_decay`` (Adam only): decoupled (AdamW), each update shrinks the weights by learning rate x decay."""
     schedule = keras.optimizers.schedules.CosineDecay(learning_rate, decay_steps=max(1, decay_steps))
+    if weight_decay:
+        if name != "adam":
+            raise ValueError(f"weight_decay is only used with optimizer 'adam', got {name!r}")
+        return keras.optimizers.AdamW(schedule, weight_decay=weight_decay)
     if name == "sgd":
         return keras.optimizers.SGD(schedule)
     if name == "momentum":
@@ -84,7 +97,8 @@ def _optimizer(name: str, learning_rate: float, decay_steps: int):
     return keras.optimizers.Adam(schedule)
 
 
-def _model(name: str, augment: bool, seed: int, discriminator_path: Path | None = None):
+def _model(name: str, augment: bool, seed: int, discriminator_path: Path | None = None,
+           strength: float = RECIPE_DEFAULTS["strength"]):  # fmt: skip
     """``(model to train, the classifier inside it)``: the same model unless augmented (a wrapper)."""
     if name == "cnn":
         core = build_cnn()
@@ -96,20 +110,30 @@ def _model(name: str, augment: bool, seed: int, discriminator_path: Path | None 
     if not augment:
         return core, core
     inputs = keras.Input(config.IMAGE_SHAPE)
-    return keras.Model(inputs, core(augmentation(seed)(inputs)), name=f"{core.name}_augmented"), core
+    return keras.Model(inputs, core(augmentation(seed, strength)(inputs)), name=f"{core.name}_augmented"), core
 
 
 def train_run(model_name: str, data: dict, optimizer: str, learning_rate: float, epochs: int, seed: int,
               augment: bool = False, test: bool = True, discriminator_path: Path | None = None,
-              weights_path: Path | None = None) -> dict:  # fmt: skip
+              weights_path: Path | None = None, weight_decay: float = 0.0, label_smoothing: float = 0.0,
+              strength: float = RECIPE_DEFAULTS["strength"], batch_size: int = config.BATCH_SIZE) -> dict:  # fmt: skip
     """One run: at most ``epochs`` epochs, the epoch with the best validation accuracy kept; with ``test``, that
     model's test accuracy (its one reading of the test set). ``weights_path``: where the kept weights are saved
-    (so that a run trained without its test score can be tested later without training again)."""
+    (so that a run trained without its test score can be tested later without training again). The recipe:
+    ``weight_decay`` (AdamW's), ``label_smoothing`` (of the training loss), ``strength`` (of the augmentation),
+    ``batch_size``."""
     checks.choice("model", model_name, MODELS)
     checks.choice("optimizer", optimizer, OPTIMIZERS)
+    checks.fraction("weight_decay", weight_decay, 0.0, 1.0)
+    checks.fraction("label_smoothing", label_smoothing, 0.0, 0.5)
+    checks.fraction("strength", strength, 0.0, 0.5)
+    batch_size = checks.batch_size(batch_size, len(data["x_train"]))
+    if weight_decay and optimizer != "adam":
+        raise ValueError(f"weight_decay is only used with optimizer 'adam', got {optimizer!r}: set it to 0")
     utils.set_seed(seed)
-    model, core = _model(model_name, augment, seed, discriminator_path)
-    steps = -(-len(data["x_train"]) // config.BATCH_SIZE)
+    model, core = _model(model_name, augment, seed, discriminator_path, strength)
+    loss = keras.losses.CategoricalCrossentropy(label_smoothing=label_smoothing)
+    steps = -(-len(data["x_train"]) // batch_size)
     head, frozen = config.TRIALS["trial3"]
     frozen_epochs = round(frozen * epochs / config.TRANSFER_EPOCHS) if model_name == "trial3" else 0
     phases = [(False, frozen_epochs), (True, epochs)] if frozen_epochs else [(True, epochs)]
@@ -118,10 +142,10 @@ def train_run(model_name: str, data: dict, optimizer: str, learning_rate: float,
     for unfrozen, end in phases:
         if model_name == "trial3":
             transfer.set_transferred_trainable(core, unfrozen)  # inside the augmentation wrapper, if any
-        model.compile(optimizer=_optimizer(optimizer, learning_rate, (end - start) * steps),
-                      loss="categorical_crossentropy", metrics=["accuracy"])  # fmt: skip
+        model.compile(optimizer=_optimizer(optimizer, learning_rate, (end - start) * steps, weight_decay),
+                      loss=loss, metrics=["accuracy"])  # fmt: skip
         part = model.fit(
-            data["x_train"], one_hot(data["y_train"]), batch_size=config.BATCH_SIZE, epochs=end, initial_epoch=start,
+            data["x_train"], one_hot(data["y_train"]), batch_size=batch_size, epochs=end, initial_epoch=start,
             validation_data=(data["x_val"], one_hot(data["y_val"])), callbacks=[best], verbose=0,
         ).history  # fmt: skip
         for key, values in part.items():
@@ -142,11 +166,12 @@ def _test_accuracy(model, data: dict) -> float:
     return training.accuracy(model, data["x_test"], data["y_test"])
 
 
-def _key(model_name, n_train, optimizer, learning_rate, epochs, seed, augment, tag="real") -> str:
-    """One run's cache key; whether its test score was read is not part of it (the run is the same)."""
-    settings = utils.dumps(
-        [model_name, n_train, optimizer, learning_rate, epochs, seed, augment, config.PROTOCOL_VAL, tag]
-    )
+def _key(model_name, n_train, optimizer, learning_rate, epochs, seed, augment, tag="real", **recipe) -> str:
+    """One run's cache key; whether its test score was read is not part of it (the run is the same). ``recipe``:
+    ``train_run``'s regularisation; only values other than ``RECIPE_DEFAULTS`` enter the key."""
+    changed = {k: v for k, v in recipe.items() if v != RECIPE_DEFAULTS[k]}
+    fields = [model_name, n_train, optimizer, learning_rate, epochs, seed, augment, config.PROTOCOL_VAL, tag]
+    settings = utils.dumps(fields + ([dict(sorted(changed.items()))] if changed else []))
     return f"{tag}/{model_name}/{n_train}/{optimizer}/{seed}/" + hashlib.sha256(settings.encode()).hexdigest()[:8]
 
 
@@ -176,14 +201,19 @@ class Study:
         """Where the run with this cache key keeps its weights."""
         return self.weights_dir / (re.sub(r"[^A-Za-z0-9.-]+", "_", key) + ".weights.h5")
 
-    def run(self, model_name, optimizer, learning_rate, epochs, seed, augment=False, test=True) -> dict:
+    def run(self, model_name, optimizer, learning_rate, epochs, seed, augment=False, test=True, **recipe) -> dict:
         """The cached run, or a new one saved at once. A run cached without its test score (a learning-rate
-        candidate) is tested from its saved weights when ``test`` asks for it, not trained again."""
-        key = _key(model_name, self.n_train, optimizer, learning_rate, epochs, seed, augment, self.tag)
+        candidate) is tested from its saved weights when ``test`` asks for it, not trained again. ``recipe``:
+        ``train_run``'s regularisation (``RECIPE_DEFAULTS`` where not given)."""
+        unknown = set(recipe) - set(RECIPE_DEFAULTS)
+        if unknown:
+            raise ValueError(f"unknown recipe settings {sorted(unknown)}: use {sorted(RECIPE_DEFAULTS)}")
+        recipe = {**RECIPE_DEFAULTS, **recipe}
+        key = _key(model_name, self.n_train, optimizer, learning_rate, epochs, seed, augment, self.tag, **recipe)
         cached = self.known.get(key)
         weights = self.weights_path(key)
         if cached is not None and test and "test_accuracy" not in cached and weights.is_file():
-            model, _ = _model(model_name, augment, seed, self.discriminator_path)
+            model, _ = _model(model_name, augment, seed, self.discriminator_path, recipe["strength"])
             utils.load_weights(model, weights, f"Delete {weights} to train this run again.")
             result = {**cached, "test_accuracy": _test_accuracy(model, self.data)}
             self.known[key] = utils.save_results(key, result, self.cache)
@@ -192,13 +222,16 @@ class Study:
         elif cached is None or (test and "test_accuracy" not in cached):
             result = train_run(
                 model_name, self.data, optimizer, learning_rate, epochs, seed, augment, test, self.discriminator_path,
-                weights,
+                weights, **recipe,
             )  # fmt: skip
             result.update(data=self.tag, model=model_name, n_train=self.n_train, optimizer=optimizer,
                           learning_rate=learning_rate, epochs=epochs, seed=seed, augment=augment)  # fmt: skip
+            result.update({k: v for k, v in recipe.items() if v != RECIPE_DEFAULTS[k]})
             self.known[key] = utils.save_results(key, result, self.cache)
             score = f"test {result['test_accuracy']:.4f}, " if test else ""
-            how = f"{model_name} {self.n_train} {optimizer} lr {learning_rate:g} seed {seed}" + " augmented" * augment
+            how = f"{model_name} {self.n_train} {optimizer} lr {learning_rate:g} {epochs} epochs seed {seed}"
+            how += " augmented" * augment
+            how += "".join(f" {k} {v:g}" for k, v in recipe.items() if v != RECIPE_DEFAULTS[k])
             print(f"{how}: {score}validation {result['val_accuracy']:.4f}", flush=True)
         return self.known[key]
 
@@ -236,22 +269,66 @@ def run_protocols(
     return pd.DataFrame(rows)
 
 
+def recipe_settings(recipe: dict, name: str = "recipe") -> dict:
+    """A modern-protocol candidate, checked: ``learning_rate`` and ``epochs``, and any of ``RECIPE_DEFAULTS``'
+    settings (the defaults filled in)."""
+    allowed = {"learning_rate", "epochs", *RECIPE_DEFAULTS}
+    if not isinstance(recipe, dict) or not {"learning_rate", "epochs"} <= set(recipe) or set(recipe) - allowed:
+        raise ValueError(
+            f"{name} must be a dict with learning_rate and epochs and at most {sorted(RECIPE_DEFAULTS)}, got "
+            f"{recipe!r}; e.g. {{'learning_rate': 0.001, 'epochs': 30}}"
+        )
+    return {
+        **RECIPE_DEFAULTS, **recipe,
+        "learning_rate": checks.positive_float(f"{name} learning_rate", recipe["learning_rate"]),
+        "epochs": checks.integer(f"{name} epochs", recipe["epochs"], 1),
+    }  # fmt: skip
+
+
+def choose_recipe(study: Study, model_name: str, recipes, seed: int = config.SEED) -> tuple[dict, pd.DataFrame]:
+    """The modern protocol's candidate (augmentation and Adam with a cosine schedule, each with its learning
+    rate, epochs and regularisation) with the best validation accuracy, each trained once (seed 42, the test set
+    unread; ties: the first); one row per candidate."""
+    recipes = [recipe_settings(r, f"recipe {i}") for i, r in enumerate(recipes)]
+    if not recipes:
+        raise ValueError("recipes is empty: give at least one, e.g. [{'learning_rate': 0.001, 'epochs': 30}]")
+    tried = [study.run(model_name, "adam", seed=seed, augment=True, test=False, **r) for r in recipes]
+    table = pd.DataFrame([{"model": model_name, **r, "val_accuracy": t["val_accuracy"], "kept_epoch": t["kept_epoch"],
+                           "seconds": t["seconds"]} for r, t in zip(recipes, tried, strict=True)])  # fmt: skip
+    return recipes[int(table["val_accuracy"].to_numpy().argmax())], table
+
+
 def run_modern(
     models=MODELS,
     seeds=config.LABEL_SEEDS,
-    epochs: int = config.MODERN_EPOCHS,
-    rates=(1e-3, 3e-3),
+    recipes=config.MODERN_RECIPES,
     folder: Path = config.PROTOCOLS_DIR,
     n_train: int = config.SUBSET_SIZE,
     source=None,
-) -> pd.DataFrame:
-    """The modern protocol (augmentation, Adam, cosine) on the 10k subset: learning rate chosen on the validation
-    split, then every seed."""
-    study, rows = Study(n_train, folder, source), []
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The modern protocol on the 10k subset: each model's recipe chosen on the validation split among the same
+    ``recipes`` (:func:`choose_recipe`), then every seed. ``(final runs, every candidate's validation result)``."""
+    study, rows, candidates = Study(n_train, folder, source), [], []
     for model_name in models:
-        chosen, _ = choose_learning_rate(study, model_name, "adam", rates, epochs, augment=True)
-        rows += [study.run(model_name, "adam", chosen, epochs, seed, augment=True) for seed in seeds]
-    return pd.DataFrame(rows)
+        chosen, table = choose_recipe(study, model_name, recipes)
+        candidates.append(table)
+        rows += [{**study.run(model_name, "adam", seed=seed, augment=True, **chosen), "recipe": chosen}
+                 for seed in seeds]  # fmt: skip
+    return pd.DataFrame(rows), pd.concat(candidates, ignore_index=True)
+
+
+def explore_recipes(
+    recipes=config.MODERN_EXPLORED,
+    folder: Path = config.PROTOCOLS_DIR,
+    n_train: int = config.SUBSET_SIZE,
+    source=None,
+    model_name: str = "cnn",
+) -> pd.DataFrame:
+    """Further recipes tried on one model alone (seed 42, validation only, cached like every run): what else was
+    tried, kept out of :func:`run_modern`'s choice so that both models choose among the same candidates."""
+    if not recipes:
+        return pd.DataFrame()
+    return choose_recipe(Study(n_train, folder, source), model_name, recipes)[1]
 
 
 def summary_table(runs: pd.DataFrame) -> pd.DataFrame:
@@ -261,12 +338,15 @@ def summary_table(runs: pd.DataFrame) -> pd.DataFrame:
 
 
 def to_results(runs: pd.DataFrame, modern: pd.DataFrame, learning_rates: dict | None = None,
-               modern_rates=None) -> dict:  # fmt: skip
+               candidates: pd.DataFrame | None = None, explored: pd.DataFrame | None = None) -> dict:  # fmt: skip
     """What results.json records under ``future_work`` -> ``protocols``: per model, data size and optimizer (and
     the modern protocol) the learning rate chosen on validation among those tried (``learning_rates`` per
-    optimizer, ``modern_rates`` for the modern protocol's Adam), mean, std and every seed's test accuracy."""
+    optimizer; for the modern protocol, the learning rates of its ``candidates``, :func:`run_modern`'s second
+    table, which is recorded too, and the chosen recipe), mean, std and every seed's test accuracy; ``explored``:
+    :func:`explore_recipes`' table."""
     tried = {("original", o): [float(r) for r in rates] for o, rates in (learning_rates or LEARNING_RATES).items()}
-    tried[("modern", "adam")] = [float(r) for r in (modern_rates or (1e-3, 3e-3))]
+    if candidates is not None and len(candidates):
+        tried[("modern", "adam")] = sorted({float(r) for r in candidates["learning_rate"]})
 
     def cells(frame: pd.DataFrame) -> list[dict]:
         out = []
@@ -281,7 +361,12 @@ def to_results(runs: pd.DataFrame, modern: pd.DataFrame, learning_rates: dict | 
                 "std": float(acc.std(ddof=1)) if len(acc) > 1 else None, "runs": len(acc),
                 "by_seed": {str(int(s)): float(a) for s, a in zip(part["seed"], acc, strict=True)},
                 "kept_epochs": [int(e) for e in part["kept_epoch"]],
+                **({"recipe": part["recipe"].iloc[0]} if aug and "recipe" in part else {}),
             })  # fmt: skip
         return out
 
-    return {"runs": cells(runs) + cells(modern), "n_val": config.PROTOCOL_VAL}
+    def records(table):
+        return [] if table is None else table.to_dict("records")
+
+    return {"runs": cells(runs) + cells(modern), "n_val": config.PROTOCOL_VAL,
+            "modern_candidates": records(candidates), "modern_explored": records(explored)}  # fmt: skip

@@ -259,7 +259,8 @@ def future_work_table(future: dict) -> str:
                         f"{config.NAMES.get(model, model)}, {n:,} images, "
                         + (f"{' / '.join(c['optimizer'] for c in part)} ({config.TRANSFER_EPOCHS} epochs at most)"
                            if protocol == "original"
-                           else f"augmentation + Adam, cosine ({config.MODERN_EPOCHS} epochs at most)"),
+                           else "augmentation + Adam, cosine (" + " / ".join(f"{c['recipe']['epochs']}" for c in part)
+                           + " epochs at most, chosen on validation)"),
                         _cells(part),
                     ))  # fmt: skip
     if "generated_digits" in future:

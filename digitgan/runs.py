@@ -114,8 +114,8 @@ FULL_SIZE = {
         "LEARNING_RATES": {"sgd": [0.01, 0.03, 0.1], "momentum": [0.003, 0.01, 0.03], "adam": [0.0003, 0.001, 0.003]},
         "SEEDS": list(config.LABEL_SEEDS),
         "EPOCHS": config.TRANSFER_EPOCHS,
-        "MODERN_EPOCHS": config.MODERN_EPOCHS,
-        "MODERN_LEARNING_RATES": [0.001, 0.003],
+        "MODERN_RECIPES": [dict(r) for r in config.MODERN_RECIPES],
+        "MODERN_EXPLORED": [dict(r) for r in config.MODERN_EXPLORED],
     },
     "11_generated_digits": {
         "EPOCHS": config.GAN_EPOCHS,
@@ -128,6 +128,7 @@ FULL_SIZE = {
         "LEARNING_RATES": [0.001, 0.003],
         "MODE_SEEKING_WEIGHTS": list(config.MODE_SEEKING_WEIGHTS),
         "PROBE_EPOCHS": config.MODE_SEEKING_PROBE_EPOCHS,
+        "SAMPLE_PROBES": [dict(p) for p in config.GENERATED_PROBES],
         "SEED": config.SEED,
     },
 }

@@ -83,3 +83,18 @@ def test_mode_seeking_changes_the_generator_step_only_and_is_part_of_the_setting
     conditional.train_conditional(x, y, 1, tmp_path / "ms", mode_seeking=1.0)
     with pytest.raises(ValueError, match="mode_seeking"):
         conditional.train_conditional(x, y, 2, tmp_path / "ms", mode_seeking=0.5)
+
+
+def test_the_trained_discriminator_comes_back_from_the_state_only_at_its_epoch(small_data, tmp_path):
+    x, y = small_data["x_train"][:200], small_data["y_train"][:200]
+    model, _ = conditional.train_conditional(x, y, 1, tmp_path / "cgan")
+    disc = conditional.trained_discriminator(tmp_path / "cgan", 200, 1)
+    images, labels = conditional.generate_labelled(model.generator, 30, seed=1)
+    np.testing.assert_allclose(conditional.discriminator_logits(disc, images, labels),
+                               conditional.discriminator_logits(model.discriminator, images, labels), atol=1e-5)
+    assert conditional.trained_discriminator(tmp_path / "cgan", 200, 2) is None  # another epoch count
+    assert conditional.trained_discriminator(tmp_path / "absent", 200, 1) is None
+    with pytest.raises(ValueError, match="other settings"):  # other settings than the state's are refused
+        conditional.trained_discriminator(tmp_path / "cgan", 200, 1, mode_seeking=0.5)
+    wide, _ = conditional.generate_labelled(model.generator, 30, seed=1, noise_scale=2.0)
+    assert not np.allclose(wide, images)

@@ -87,3 +87,28 @@ def test_mode_seeking_weight_is_chosen_on_validation_and_finished_probes_are_kep
         real, tmp_path, 1e-3, (0.0, 1.0), epochs=1, cnn_epochs=1, n_generated=300
     )
     assert again == weight and table.equals(probes)
+
+
+def test_sample_probes_score_on_validation_keep_the_discriminators_best_and_are_cached(real, tmp_path, capsys):
+    from digitgan import conditional
+
+    model = conditional.build_conditional_dcgan()
+    probes = [{"name": "as drawn"}, {"name": "best half", "keep": 0.5}, {"name": "smooth", "label_smoothing": 0.1}]
+    table = generated.probe_samples(real, model.generator, tmp_path, 1e-3, probes, model.discriminator, n=100,
+                                    cnn_epochs=1)  # fmt: skip
+    assert list(table["probe"]) == ["as drawn", "best half", "smooth"] and table["val_accuracy"].between(0, 1).all()
+    assert list(table["keep"]) == [1.0, 0.5, 1.0] and "test_accuracy" not in table
+    capsys.readouterr()
+    again = generated.probe_samples(real, model.generator, tmp_path, 1e-3, probes, None, n=100, cnn_epochs=1)
+    assert again.equals(table) and capsys.readouterr().out == ""  # cached: no discriminator needed, nothing trained
+    with pytest.raises(ValueError, match="discriminator's best digits, but the conditional DCGAN's training state"):
+        generated.probe_samples(real, model.generator, tmp_path, 1e-3, [{"name": "q", "keep": 0.25}], None, n=100)
+    with pytest.raises(ValueError, match="probe 0 needs a name"):
+        generated.probe_samples(real, model.generator, tmp_path, 1e-3, [{"keep": 0.5}], None, n=100)
+
+
+def test_best_per_digit_keeps_each_digits_highest_scores():
+    labels = np.arange(40) % 10
+    score = np.arange(40, dtype=float)  # within a digit, later images score higher
+    kept = generated.best_per_digit(score, labels, 20)
+    assert sorted(kept) == list(range(20, 40)) and np.bincount(labels[kept]).tolist() == [2] * 10

@@ -67,9 +67,58 @@ def test_findings_compare_data_sizes_and_flag_a_rate_at_the_top_of_its_grid():
                          "seed": seed, "test_accuracy": acc, "kept_epoch": 15})  # fmt: skip
     modern = pd.DataFrame([{**r, "n_train": 10_000, "optimizer": "adam", "augment": True, "learning_rate": 0.001}
                            for r in rows[:3]])  # fmt: skip
-    results = protocols.to_results(pd.DataFrame(rows), modern, {"sgd": [0.01, 0.03, 0.1]}, [0.001, 0.003])
+    tried = pd.DataFrame({"model": ["cnn", "cnn"], "learning_rate": [0.001, 0.003], "val_accuracy": [0.99, 0.98]})
+    results = protocols.to_results(pd.DataFrame(rows), modern, {"sgd": [0.01, 0.03, 0.1]}, tried)
     assert {c["protocol"]: c["learning_rates_tried"] for c in results["runs"]} == {
         "original": [0.01, 0.03, 0.1], "modern": [0.001, 0.003]}  # fmt: skip
     text = findings.protocols(results)
     assert "60,000 images against 10,000: sgd +0.0200 (clear of the seed spread)" in text
     assert "a larger one might do better: CNN with sgd (original) 0.1." in text and "(modern) 0.001" not in text
+
+
+def test_a_recipe_is_checked_and_only_its_changes_enter_the_cache_key():
+    import keras
+
+    base = protocols._key("cnn", 300, "adam", 0.001, 2, 42, True)
+    assert protocols._key("cnn", 300, "adam", 0.001, 2, 42, True, **protocols.RECIPE_DEFAULTS) == base
+    assert protocols._key("cnn", 300, "adam", 0.001, 2, 42, True, label_smoothing=0.1) != base
+    with pytest.raises(ValueError, match="recipe 0 must be a dict with learning_rate and epochs"):
+        protocols.recipe_settings({"learning_rate": 0.001}, "recipe 0")
+    with pytest.raises(ValueError, match="dropout"):
+        protocols.recipe_settings({"learning_rate": 0.001, "epochs": 2, "dropout": 0.5})
+    with pytest.raises(ValueError, match="recipe epochs"):
+        protocols.recipe_settings({"learning_rate": 0.001, "epochs": 0})
+    assert isinstance(protocols._optimizer("adam", 1e-3, 10, weight_decay=0.01), keras.optimizers.AdamW)
+    with pytest.raises(ValueError, match="weight_decay is only used with optimizer 'adam'"):
+        protocols._optimizer("sgd", 1e-3, 10, weight_decay=0.01)
+    assert protocols.augmentation(42, 0.2).layers[0].height_factor == 0.2
+
+
+def test_the_modern_recipe_is_chosen_on_validation_and_its_candidate_is_seed_42s_run(mnist_dir, tmp_path, monkeypatch):
+    import pandas as pd
+
+    monkeypatch.setattr(config, "PROTOCOL_VAL", 200)
+    recipes = [{"learning_rate": 1e-6, "epochs": 1}, {"learning_rate": 3e-3, "epochs": 2, "label_smoothing": 0.1,
+                                                      "batch_size": 50}]  # fmt: skip
+    study = protocols.Study(300, tmp_path, mnist_dir)
+    chosen, table = protocols.choose_recipe(study, "cnn", recipes)
+    assert list(table["learning_rate"]) == [1e-6, 3e-3] and list(table["batch_size"]) == [100, 50]
+    assert chosen == protocols.recipe_settings(recipes[int(table["val_accuracy"].to_numpy().argmax())])
+    assert all("test_accuracy" not in run for run in study.known.values())
+
+    def no_training(*args, **kwargs):
+        raise AssertionError("the chosen candidate was trained again")
+
+    monkeypatch.setattr(protocols, "train_run", no_training)
+    runs, candidates = protocols.run_modern(["cnn"], [42], recipes, tmp_path, 300, mnist_dir)
+    assert runs["recipe"].iloc[0] == chosen and 0 <= runs["test_accuracy"].iloc[0] <= 1
+    explored = protocols.explore_recipes(recipes[1:], tmp_path, 300, mnist_dir)  # cached: not trained again
+    assert list(explored["val_accuracy"]) == list(table["val_accuracy"])[1:]
+    assert protocols.explore_recipes([], tmp_path, 300, mnist_dir).empty
+    results = protocols.to_results(pd.DataFrame(columns=runs.columns), runs, candidates=candidates, explored=explored)
+    assert results["runs"][0]["recipe"] == chosen and results["runs"][0]["learning_rates_tried"] == [1e-6, 3e-3]
+    assert [c["val_accuracy"] for c in results["modern_candidates"]] == list(table["val_accuracy"])
+    from digitgan import findings
+
+    assert (f"the best (learning_rate 0.003, epochs 2, label_smoothing 0.1, batch_size 50) reached "
+            f"{table['val_accuracy'].iloc[1]:.4f} on validation") in findings.protocols(results)
