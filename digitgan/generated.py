@@ -119,7 +119,7 @@ def real_learning_rate(real: dict, folder: Path, rates=(1e-3, 3e-3), epochs: int
 
 SAMPLE_PROBES_FILE = "sample_probes.json"  # probe_samples' finished probes (committed, beside the arm runs)
 PROBE_DEFAULTS = {"noise_scale": 1.0, "keep": 1.0, "label_smoothing": 0.0, "modern": False}
-MODERN_RECIPE = {"learning_rate": 0.001, "epochs": 30}  # 10's modern protocol's first candidate, with augmentation
+MODERN_RECIPE = config.MODERN_RECIPES[0]  # a probe's "modern": 10's first candidate (lr 0.001, 30 epochs), augmented
 
 
 def best_per_digit(score: np.ndarray, labels: np.ndarray, n: int, seed: int = config.SEED) -> np.ndarray:
