@@ -143,6 +143,17 @@ def exported_paths(checkpoint_dir) -> tuple[Path, Path]:
     return folder.with_name(folder.name + "_generator.weights.h5"), folder.with_name(folder.name + "_history.json")
 
 
+def _training_state(model: ConditionalDCGAN, checkpoint_dir, settings: dict):
+    """The run's checkpointed training state: both networks, both optimisers and the noise generators."""
+    from digitgan.checkpoint import TrainingCheckpoint, rng_state
+
+    return TrainingCheckpoint(
+        checkpoint_dir, 2, settings, generator=model.generator, discriminator=model.discriminator,
+        g_optimizer=model.g_optimizer, d_optimizer=model.d_optimizer,
+        rng_state=rng_state(model.generator, model.discriminator),
+    )  # fmt: skip
+
+
 def _settings(n_train: int, seed: int, mode_seeking: float) -> dict:
     """What shapes a conditional DCGAN run but its epochs (saved with its state; a resume with others is refused)."""
     return {
@@ -158,17 +169,10 @@ def trained_discriminator(checkpoint_dir, n_train: int, epochs: int, seed: int =
                           mode_seeking: float = 0.0) -> keras.Model | None:  # fmt: skip
     """The discriminator of a run finished at ``epochs``, restored from its training state (``checkpoint_dir``,
     git-ignored); None where that state is absent or at another epoch (only the generator is exported)."""
-    from digitgan.checkpoint import TrainingCheckpoint, rng_state
-
     if not any(Path(checkpoint_dir).glob("ckpt-*.index")):
         return None
     model = build_conditional_dcgan(seed, mode_seeking=mode_seeking)
-    ckpt = TrainingCheckpoint(
-        checkpoint_dir, 2, _settings(n_train, seed, mode_seeking), generator=model.generator,
-        discriminator=model.discriminator, g_optimizer=model.g_optimizer, d_optimizer=model.d_optimizer,
-        rng_state=rng_state(model.generator, model.discriminator),
-    )  # fmt: skip
-    restored = ckpt.restore()
+    restored = _training_state(model, checkpoint_dir, _settings(n_train, seed, mode_seeking)).restore()
     return model.discriminator if restored and restored[0] == epochs else None
 
 
@@ -191,7 +195,7 @@ def train_conditional(x: np.ndarray, y: np.ndarray, epochs: int, checkpoint_dir,
     history (:func:`exported_paths`), and an export of the same settings and epochs is reused without the state
     (the reused model's discriminator is then untrained: what follows needs only the generator)."""
     from digitgan import checks
-    from digitgan.checkpoint import PeriodicCheckpoint, TrainingCheckpoint, rng_state
+    from digitgan.checkpoint import PeriodicCheckpoint
     from digitgan.utils import atomic_write_text, dumps, load_weights, read_json_object, save_weights, set_seed
 
     epochs = checks.integer("epochs", epochs, 1)
@@ -209,11 +213,7 @@ def train_conditional(x: np.ndarray, y: np.ndarray, epochs: int, checkpoint_dir,
             print(f"Reusing the conditional DCGAN's generator trained for {epochs} epochs "
                   f"({config.shown(generator_path)}).")  # fmt: skip
             return model, exported["history"]
-    ckpt = TrainingCheckpoint(
-        checkpoint_dir, 2, settings, generator=model.generator, discriminator=model.discriminator,
-        g_optimizer=model.g_optimizer, d_optimizer=model.d_optimizer,
-        rng_state=rng_state(model.generator, model.discriminator),
-    )  # fmt: skip
+    ckpt = _training_state(model, checkpoint_dir, settings)
     start, history = ckpt.resume(epochs, "the conditional DCGAN", {"g_loss": [], "d_loss": [], "epoch_seconds": []})
     if start < epochs:
         model.fit(

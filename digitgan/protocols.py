@@ -88,7 +88,7 @@ def _optimizer(name: str, learning_rate: float, decay_steps: int, weight_decay: 
     schedule = keras.optimizers.schedules.CosineDecay(learning_rate, decay_steps=max(1, decay_steps))
     if weight_decay:
         if name != "adam":
-            raise ValueError(f"weight_decay is only used with optimizer 'adam', got {name!r}")
+            raise ValueError(f"weight_decay is only used with optimizer 'adam', got {name!r}: set it to 0")
         return keras.optimizers.AdamW(schedule, weight_decay=weight_decay)
     if name == "sgd":
         return keras.optimizers.SGD(schedule)
@@ -128,8 +128,6 @@ def train_run(model_name: str, data: dict, optimizer: str, learning_rate: float,
     checks.fraction("label_smoothing", label_smoothing, 0.0, 0.5)
     checks.fraction("strength", strength, 0.0, 0.5)
     batch_size = checks.batch_size(batch_size, len(data["x_train"]))
-    if weight_decay and optimizer != "adam":
-        raise ValueError(f"weight_decay is only used with optimizer 'adam', got {optimizer!r}: set it to 0")
     utils.set_seed(seed)
     model, core = _model(model_name, augment, seed, discriminator_path, strength)
     loss = keras.losses.CategoricalCrossentropy(label_smoothing=label_smoothing)
@@ -166,10 +164,15 @@ def _test_accuracy(model, data: dict) -> float:
     return training.accuracy(model, data["x_test"], data["y_test"])
 
 
+def _changed(recipe: dict) -> dict:
+    """The recipe's settings other than ``RECIPE_DEFAULTS`` (what names a run beyond the first modern protocol)."""
+    return {k: v for k, v in recipe.items() if v != RECIPE_DEFAULTS[k]}
+
+
 def _key(model_name, n_train, optimizer, learning_rate, epochs, seed, augment, tag="real", **recipe) -> str:
     """One run's cache key; whether its test score was read is not part of it (the run is the same). ``recipe``:
     ``train_run``'s regularisation; only values other than ``RECIPE_DEFAULTS`` enter the key."""
-    changed = {k: v for k, v in recipe.items() if v != RECIPE_DEFAULTS[k]}
+    changed = _changed(recipe)
     fields = [model_name, n_train, optimizer, learning_rate, epochs, seed, augment, config.PROTOCOL_VAL, tag]
     settings = utils.dumps(fields + ([dict(sorted(changed.items()))] if changed else []))
     return f"{tag}/{model_name}/{n_train}/{optimizer}/{seed}/" + hashlib.sha256(settings.encode()).hexdigest()[:8]
@@ -226,12 +229,12 @@ class Study:
             )  # fmt: skip
             result.update(data=self.tag, model=model_name, n_train=self.n_train, optimizer=optimizer,
                           learning_rate=learning_rate, epochs=epochs, seed=seed, augment=augment)  # fmt: skip
-            result.update({k: v for k, v in recipe.items() if v != RECIPE_DEFAULTS[k]})
+            result.update(_changed(recipe))
             self.known[key] = utils.save_results(key, result, self.cache)
             score = f"test {result['test_accuracy']:.4f}, " if test else ""
             how = f"{model_name} {self.n_train} {optimizer} lr {learning_rate:g} {epochs} epochs seed {seed}"
             how += " augmented" * augment
-            how += "".join(f" {k} {v:g}" for k, v in recipe.items() if v != RECIPE_DEFAULTS[k])
+            how += "".join(f" {k} {v:g}" for k, v in _changed(recipe).items())
             print(f"{how}: {score}validation {result['val_accuracy']:.4f}", flush=True)
         return self.known[key]
 
