@@ -330,10 +330,14 @@ def protocols(results: dict) -> Finding:
 
             shown = ["learning_rate", "epochs"] + [k for k, v in RECIPE_DEFAULTS.items() if best.get(k, v) != v]
             changed = ", ".join(f"{k} {best[k]:g}" for k in shown)
+            kinds = [what for key, what in _EXPLORED_KINDS.items()
+                     if any(c.get(key, RECIPE_DEFAULTS[key]) != RECIPE_DEFAULTS[key] for c in explored)]  # fmt: skip
+            kinds += ["longer schedules"] * any(c["epochs"] > max(t["epochs"] for t in tried) for c in explored)
+            kinds = kinds or ["other learning rates"]
             sentences.append(
                 f"Also tried on the CNN alone (seed 42, validation only; not among the candidates, so that both "
-                f"models choose among the same ones): {len(explored)} recipes with weight decay, label smoothing, "
-                f"other augmentation strengths, batch 32 or longer schedules; the best ({changed}) reached "
+                f"models choose among the same ones): {len(explored)} recipes with {_listing(kinds)}; "
+                f"the best ({changed}) reached "
                 f"{best['val_accuracy']:.4f} on validation, the chosen candidate "
                 f"{max(c['val_accuracy'] for c in tried):.4f}."
             )
@@ -346,6 +350,18 @@ def protocols(results: dict) -> Finding:
                 f"{gap:+.4f}, {reliable} the seed spread."
             )
     return Finding(" ".join(sentences))
+
+
+# How a findings sentence names each kind of setting an explored modern recipe changed (protocols.RECIPE_DEFAULTS).
+_EXPLORED_KINDS = {
+    "weight_decay": "weight decay", "label_smoothing": "label smoothing", "strength": "other augmentation strengths",
+    "batch_size": "other batch sizes", "dropout": "dropout",
+}  # fmt: skip
+
+
+def _listing(items: list[str]) -> str:
+    """'a, b or c'."""
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " or " + items[-1]
 
 
 def worst_digit(judge: dict) -> tuple[str, dict]:

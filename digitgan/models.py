@@ -80,3 +80,17 @@ def build_judge(num_classes: int = config.NUM_CLASSES) -> keras.Model:
         ],
         name="judge",
     )
+
+
+def with_dropout(model: keras.Sequential, rate: float) -> keras.Sequential:
+    """The same layers (the same weights, the same parameter count) with ``Dropout(rate)`` on every Dense layer's
+    input: for the CNN and trial 3, on the flattened features and on Dense(128)'s output. Dropout is active in
+    training only, so the trained network is the same function class; ``rate`` 0 returns ``model`` itself."""
+    if not rate:
+        return model
+    stack = []
+    for layer in model.layers:
+        if isinstance(layer, layers.Dense):
+            stack.append(layers.Dropout(rate, name=f"dropout_to_{layer.name}"))
+        stack.append(layer)
+    return keras.Sequential([keras.Input(shape=model.input_shape[1:]), *stack], name=f"{model.name}_dropout")

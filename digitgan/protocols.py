@@ -13,8 +13,8 @@ Every choice is made on a validation split of labelled training images, never on
 - trial 3 keeps its schedule's proportion (the first 7 of 15 epochs frozen, each phase with its own cosine);
 - the modern protocol: small random shifts, rotations and zooms (Keras preprocessing layers, training only) and
   Adam with a cosine schedule; its learning rate and epochs chosen on the validation split among
-  ``config.MODERN_RECIPES`` (a candidate may also set weight decay, label smoothing, the augmentation's strength
-  or the batch size: ``RECIPE_DEFAULTS``).
+  ``config.MODERN_RECIPES`` (a candidate may also set weight decay, label smoothing, the augmentation's strength,
+  the batch size or dropout: ``RECIPE_DEFAULTS``).
 
 Each run is cached (``protocol_runs.json``) as soon as it finishes, its kept weights saved (``kept_weights/``); the
 test set is read once per final model. The chosen learning rate's candidate run (seed 42) is that seed's final run:
@@ -34,7 +34,7 @@ import pandas as pd
 
 from digitgan import checks, config, gan, training, transfer, utils
 from digitgan.data import load_mnist, one_hot, scale_images, subset_indices
-from digitgan.models import build_cnn
+from digitgan.models import build_cnn, with_dropout
 
 MODELS = ("cnn", "trial3")
 OPTIMIZERS = ("sgd", "momentum", "adam")
@@ -65,7 +65,9 @@ def load_data(n_train: int, n_val: int = config.PROTOCOL_VAL, source=None) -> di
 
 # A modern-protocol run's regularisation beyond the learning rate and epochs (``train_run``'s keyword arguments);
 # these defaults are the first modern protocol's, and a run with them keeps its first cache key.
-RECIPE_DEFAULTS = {"weight_decay": 0.0, "label_smoothing": 0.0, "strength": 0.1, "batch_size": config.BATCH_SIZE}
+RECIPE_DEFAULTS = {
+    "weight_decay": 0.0, "label_smoothing": 0.0, "strength": 0.1, "batch_size": config.BATCH_SIZE, "dropout": 0.0,
+}  # fmt: skip
 
 
 def augmentation(seed: int, strength: float = RECIPE_DEFAULTS["strength"]) -> keras.Sequential:
@@ -98,8 +100,9 @@ def _optimizer(name: str, learning_rate: float, decay_steps: int, weight_decay: 
 
 
 def _model(name: str, augment: bool, seed: int, discriminator_path: Path | None = None,
-           strength: float = RECIPE_DEFAULTS["strength"]):  # fmt: skip
-    """``(model to train, the classifier inside it)``: the same model unless augmented (a wrapper)."""
+           strength: float = RECIPE_DEFAULTS["strength"], dropout: float = RECIPE_DEFAULTS["dropout"]):  # fmt: skip
+    """``(model to train, the classifier inside it)``: the same model unless augmented (a wrapper); ``dropout``:
+    on the inputs of its Dense layers (``models.with_dropout``)."""
     if name == "cnn":
         core = build_cnn()
     else:
@@ -107,6 +110,7 @@ def _model(name: str, augment: bool, seed: int, discriminator_path: Path | None 
         core = transfer.discriminator_to_classifier(
             gan.load_discriminator(discriminator_path or config.DISCRIMINATOR_PATH), head, freeze=True
         )
+    core = with_dropout(core, dropout)
     if not augment:
         return core, core
     inputs = keras.Input(config.IMAGE_SHAPE)
@@ -116,20 +120,22 @@ def _model(name: str, augment: bool, seed: int, discriminator_path: Path | None 
 def train_run(model_name: str, data: dict, optimizer: str, learning_rate: float, epochs: int, seed: int,
               augment: bool = False, test: bool = True, discriminator_path: Path | None = None,
               weights_path: Path | None = None, weight_decay: float = 0.0, label_smoothing: float = 0.0,
-              strength: float = RECIPE_DEFAULTS["strength"], batch_size: int = config.BATCH_SIZE) -> dict:  # fmt: skip
+              strength: float = RECIPE_DEFAULTS["strength"], batch_size: int = config.BATCH_SIZE,
+              dropout: float = RECIPE_DEFAULTS["dropout"]) -> dict:  # fmt: skip
     """One run: at most ``epochs`` epochs, the epoch with the best validation accuracy kept; with ``test``, that
     model's test accuracy (its one reading of the test set). ``weights_path``: where the kept weights are saved
     (so that a run trained without its test score can be tested later without training again). The recipe:
     ``weight_decay`` (AdamW's), ``label_smoothing`` (of the training loss), ``strength`` (of the augmentation),
-    ``batch_size``."""
+    ``batch_size``, ``dropout`` (on the Dense layers' inputs, training only)."""
     checks.choice("model", model_name, MODELS)
     checks.choice("optimizer", optimizer, OPTIMIZERS)
     checks.fraction("weight_decay", weight_decay, 0.0, 1.0)
     checks.fraction("label_smoothing", label_smoothing, 0.0, 0.5)
     checks.fraction("strength", strength, 0.0, 0.5)
+    checks.fraction("dropout", dropout, 0.0, 0.9)
     batch_size = checks.batch_size(batch_size, len(data["x_train"]))
     utils.set_seed(seed)
-    model, core = _model(model_name, augment, seed, discriminator_path, strength)
+    model, core = _model(model_name, augment, seed, discriminator_path, strength, dropout)
     loss = keras.losses.CategoricalCrossentropy(label_smoothing=label_smoothing)
     steps = -(-len(data["x_train"]) // batch_size)
     head, frozen = config.TRIALS["trial3"]
@@ -216,7 +222,7 @@ class Study:
         cached = self.known.get(key)
         weights = self.weights_path(key)
         if cached is not None and test and "test_accuracy" not in cached and weights.is_file():
-            model, _ = _model(model_name, augment, seed, self.discriminator_path, recipe["strength"])
+            model, _ = _model(model_name, augment, seed, self.discriminator_path, recipe["strength"], recipe["dropout"])
             utils.load_weights(model, weights, f"Delete {weights} to train this run again.")
             result = {**cached, "test_accuracy": _test_accuracy(model, self.data)}
             self.known[key] = utils.save_results(key, result, self.cache)

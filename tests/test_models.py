@@ -10,6 +10,19 @@ def test_cnn_architecture():
     assert cnn.layers[-2].get_config()["activation"] == "linear"  # Dense(128) without activation, as the original
 
 
+def test_dropout_sits_before_every_dense_layer_and_is_off_at_inference():
+    cnn = models.build_cnn()
+    assert models.with_dropout(cnn, 0.0) is cnn
+    dropped = models.with_dropout(cnn, 0.5)
+    names = [layer.name for layer in dropped.layers]
+    assert [n for n in names if n.startswith("dropout")] == [f"dropout_to_{d.name}" for d in cnn.layers[-2:]]
+    assert names.index(f"dropout_to_{cnn.layers[-1].name}") == len(names) - 2
+    assert dropped.count_params() == cnn.count_params()  # the same weights: dropout adds none
+    x = np.random.default_rng(0).normal(size=(8, 28, 28, 1)).astype("float32")
+    np.testing.assert_allclose(dropped(x, training=False), cnn(x, training=False), atol=1e-6)
+    assert not np.allclose(dropped(x, training=True), cnn(x, training=False), atol=1e-3)
+
+
 def test_discriminator_architecture():
     disc = models.build_discriminator()
     assert disc.count_params() == 212_865

@@ -84,8 +84,9 @@ def test_a_recipe_is_checked_and_only_its_changes_enter_the_cache_key():
     assert protocols._key("cnn", 300, "adam", 0.001, 2, 42, True, label_smoothing=0.1) != base
     with pytest.raises(ValueError, match="recipe 0 must be a dict with learning_rate and epochs"):
         protocols.recipe_settings({"learning_rate": 0.001}, "recipe 0")
-    with pytest.raises(ValueError, match="dropout"):
-        protocols.recipe_settings({"learning_rate": 0.001, "epochs": 2, "dropout": 0.5})
+    assert protocols._key("cnn", 300, "adam", 0.001, 2, 42, True, dropout=0.5) != base
+    with pytest.raises(ValueError, match="momentum"):
+        protocols.recipe_settings({"learning_rate": 0.001, "epochs": 2, "momentum": 0.9})
     with pytest.raises(ValueError, match="recipe epochs"):
         protocols.recipe_settings({"learning_rate": 0.001, "epochs": 0})
     assert isinstance(protocols._optimizer("adam", 1e-3, 10, weight_decay=0.01), keras.optimizers.AdamW)
@@ -99,10 +100,16 @@ def test_the_modern_recipe_is_chosen_on_validation_and_its_candidate_is_seed_42s
 
     monkeypatch.setattr(config, "PROTOCOL_VAL", 200)
     recipes = [{"learning_rate": 1e-6, "epochs": 1}, {"learning_rate": 3e-3, "epochs": 2, "label_smoothing": 0.1,
-                                                      "batch_size": 50}]  # fmt: skip
+                                                      "batch_size": 50, "dropout": 0.5}]  # fmt: skip
     study = protocols.Study(300, tmp_path, mnist_dir)
     chosen, table = protocols.choose_recipe(study, "cnn", recipes)
     assert list(table["learning_rate"]) == [1e-6, 3e-3] and list(table["batch_size"]) == [100, 50]
+    assert list(table["dropout"]) == [0.0, 0.5]
+    trained = []
+    monkeypatch.setattr(protocols, "with_dropout", lambda model, rate: trained.append(rate) or model)
+    protocols.Study(300, tmp_path / "again", mnist_dir).run("cnn", "adam", seed=42, augment=True, test=False,
+                                                             **recipes[1])  # fmt: skip
+    assert trained == [0.5]  # the recipe's dropout reaches the model
     assert chosen == protocols.recipe_settings(recipes[int(table["val_accuracy"].to_numpy().argmax())])
     assert all("test_accuracy" not in run for run in study.known.values())
 
@@ -120,5 +127,7 @@ def test_the_modern_recipe_is_chosen_on_validation_and_its_candidate_is_seed_42s
     assert [c["val_accuracy"] for c in results["modern_candidates"]] == list(table["val_accuracy"])
     from digitgan import findings
 
-    assert (f"the best (learning_rate 0.003, epochs 2, label_smoothing 0.1, batch_size 50) reached "
-            f"{table['val_accuracy'].iloc[1]:.4f} on validation") in findings.protocols(results)
+    text = findings.protocols(results)
+    assert (f"the best (learning_rate 0.003, epochs 2, label_smoothing 0.1, batch_size 50, dropout 0.5) reached "
+            f"{table['val_accuracy'].iloc[1]:.4f} on validation") in text  # fmt: skip
+    assert "recipes with label smoothing, other batch sizes or dropout; the best" in text
