@@ -135,6 +135,7 @@ PROTOCOL_VAL = 5_000  # 10's validation split: training images outside the 10k s
 # The modern protocol's candidates (10, protocols.choose_recipe): learning rate, most epochs and dropout (on the Dense
 # layers' inputs, protocols.RECIPE_DEFAULTS); each model's is chosen among them on the validation split. The dropout
 # candidates were added after dropout 0.25 did best among MODERN_EXPLORED on the CNN (validation).
+MODERN_DROPOUT_RECIPE = {"learning_rate": 0.001, "epochs": 120, "dropout": 0.25}  # also 11's probes' (below)
 MODERN_RECIPES = (
     {"learning_rate": 0.001, "epochs": 30},
     {"learning_rate": 0.003, "epochs": 30},
@@ -142,7 +143,7 @@ MODERN_RECIPES = (
     {"learning_rate": 0.003, "epochs": 60},
     {"learning_rate": 0.001, "epochs": 60, "dropout": 0.25},
     {"learning_rate": 0.003, "epochs": 60, "dropout": 0.25},
-    {"learning_rate": 0.001, "epochs": 120, "dropout": 0.25},
+    MODERN_DROPOUT_RECIPE,
 )
 # Further recipes tried on the CNN alone (validation, seed 42; protocols.explore_recipes): not among the candidates,
 # so that both models choose among the same ones.
@@ -172,7 +173,8 @@ GENERATED_ARMS = (
 # Other ways to draw or to train on the generated digits, each scored on the real validation split by the CNN trained
 # on 10k of them (generated.probe_samples; not used by the arms): noise_scale (the noise's standard deviation),
 # keep (draw 1/keep times as many, keep each digit's best by the conditional discriminator), label_smoothing,
-# modern (11's CNN with 10's modern recipe: augmentation, Adam 0.001, cosine, 30 epochs).
+# modern (11's CNN with 10's modern recipe: augmentation, Adam 0.001, cosine, 30 epochs), recipe (any of 10's modern
+# recipes; MODERN_DROPOUT_RECIPE is the one 10 chose for the CNN).
 GENERATED_PROBES = (
     {"name": "as drawn"},
     {"name": "discriminator's best half", "keep": 0.5},
@@ -182,6 +184,8 @@ GENERATED_PROBES = (
     {"name": "label smoothing 0.1", "label_smoothing": 0.1},
     {"name": "modern recipe", "modern": True},
     {"name": "modern recipe, noise x 1.3", "modern": True, "noise_scale": 1.3},
+    {"name": "dropout recipe", "recipe": MODERN_DROPOUT_RECIPE},
+    {"name": "dropout recipe, noise x 1.3", "recipe": MODERN_DROPOUT_RECIPE, "noise_scale": 1.3},
 )
 LABEL_COUNTS = (100, 1000, 10_000)
 LABEL_SEEDS = (42, 43, 44)

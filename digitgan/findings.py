@@ -341,6 +341,15 @@ def protocols(results: dict) -> Finding:
                 f"{best['val_accuracy']:.4f} on validation, the chosen candidate "
                 f"{max(c['val_accuracy'] for c in tried):.4f}."
             )
+        longest = max((c.get("epochs") or 0 for c in results.get("modern_candidates", [])), default=0)
+        for model, c in modern.items():
+            epochs = (c.get("recipe") or {}).get("epochs")
+            if epochs and epochs == longest and min(c["kept_epochs"]) > 0.8 * epochs:
+                sentences.append(
+                    f"{config.NAMES.get(model, model)}'s chosen recipe is the longest tried ({epochs} epochs) and "
+                    f"its kept epochs ({'/'.join(map(str, c['kept_epochs']))}) are near its end: a longer one might "
+                    "do better."
+                )
         if "trial3" in modern:
             t3 = modern["trial3"]
             gap = cnn["mean"] - t3["mean"]

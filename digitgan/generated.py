@@ -133,27 +133,38 @@ def probe_samples(real: dict, generator, folder: Path, learning_rate: float, pro
                   discriminator=None, tag: str = "cdcgan", n: int = config.SUBSET_SIZE,
                   cnn_epochs: int = config.TRANSFER_EPOCHS, seed: int = config.SEED) -> pd.DataFrame:  # fmt: skip
     """Other ways to draw or to train on generated digits (``config.GENERATED_PROBES``: the noise's scale, keeping
-    each digit's best by the conditional ``discriminator``, label smoothing, the modern recipe), each scored by
-    the CNN trained on ``n`` of them (seed 42; Adam at ``learning_rate`` for ``cnn_epochs`` unless modern) on the
-    real validation split; the test set is not read and the arms do not use them. One row per probe; a finished
-    probe is kept in ``folder/SAMPLE_PROBES_FILE`` (``tag`` names the generator) and not run again."""
+    each digit's best by the conditional ``discriminator``, label smoothing, the modern recipe, or ``recipe``: any
+    of 10's modern recipes, ``protocols.recipe_settings``), each scored by the CNN trained on ``n`` of them (seed
+    42; Adam at ``learning_rate`` for ``cnn_epochs`` unless modern or a recipe) on the real validation split; the
+    test set is not read and the arms do not use them. One row per probe; a finished probe is kept in
+    ``folder/SAMPLE_PROBES_FILE`` (``tag`` names the generator) and not run again. Every probe is checked before
+    any trains."""
     from digitgan import conditional
     from digitgan.checks import fraction, positive_float
 
     cache = Path(folder) / SAMPLE_PROBES_FILE
     known = utils.load_results(cache) if cache.exists() else {}
-    rows = []
+    checked = []
     for i, probe in enumerate(probes):
-        unknown = set(probe) - {"name", *PROBE_DEFAULTS}
+        unknown = set(probe) - {"name", "recipe", *PROBE_DEFAULTS}
         if unknown or "name" not in probe:
-            raise ValueError(f"probe {i} needs a name and at most {sorted(PROBE_DEFAULTS)}, got {probe!r}")
-        settings = {**PROBE_DEFAULTS, **{k: v for k, v in probe.items() if k != "name"}}
-        keep = fraction(f"probe {i} keep", settings["keep"], 0.01, 1.0 + 1e-9)
-        scale = positive_float(f"probe {i} noise_scale", settings["noise_scale"])
+            raise ValueError(f"probe {i} needs a name and at most {sorted(PROBE_DEFAULTS)} or a recipe, got {probe!r}")
+        settings = {**PROBE_DEFAULTS, **{k: v for k, v in probe.items() if k != "name"}}  # "recipe" only if given
+        if "recipe" in settings:
+            if settings["modern"] or settings["label_smoothing"]:
+                raise ValueError(f"probe {probe['name']!r} gives a recipe: set label_smoothing in it, not modern or "
+                                 "label_smoothing beside it")  # fmt: skip
+            protocols.recipe_settings(settings["recipe"], f"probe {i} recipe")
+        fraction(f"probe {i} keep", settings["keep"], 0.01, 1.0 + 1e-9)
+        positive_float(f"probe {i} noise_scale", settings["noise_scale"])
+        checked.append((probe["name"], settings))
+    rows = []
+    for name, settings in checked:
+        keep, scale = settings["keep"], settings["noise_scale"]
         key = f"{tag}: {utils.dumps(settings, sort_keys=True)}, {n} digits, seed {seed}, lr {learning_rate:g}, {cnn_epochs} CNN epochs"  # noqa: E501
         if key not in known:
             if keep < 1 and discriminator is None:
-                raise ValueError(f"probe {probe['name']!r} keeps the discriminator's best digits, but the conditional "
+                raise ValueError(f"probe {name!r} keeps the discriminator's best digits, but the conditional "
                                  "DCGAN's training state (its discriminator) is absent: train it again, or drop the "
                                  "probe")  # fmt: skip
             x, y = conditional.generate_labelled(generator, round(n / keep), seed=0, noise_scale=scale)
@@ -161,15 +172,19 @@ def probe_samples(real: dict, generator, folder: Path, learning_rate: float, pro
                 chosen = best_per_digit(conditional.discriminator_logits(discriminator, x, y), y, n, seed)
                 x, y = x[chosen], y[chosen]
             data = {**real, "x_train": x, "y_train": y.astype(np.int64)}
-            lr, epochs = (MODERN_RECIPE["learning_rate"], MODERN_RECIPE["epochs"]) if settings["modern"] else (
-                learning_rate, cnn_epochs)  # fmt: skip
-            run = protocols.train_run("cnn", data, "adam", lr, epochs, seed, augment=bool(settings["modern"]),
-                                      test=False, label_smoothing=settings["label_smoothing"])  # fmt: skip
+            if "recipe" in settings:
+                recipe = protocols.recipe_settings(settings["recipe"])
+                lr, epochs, augment = recipe.pop("learning_rate"), recipe.pop("epochs"), True
+            else:
+                lr, epochs = (MODERN_RECIPE["learning_rate"], MODERN_RECIPE["epochs"]) if settings["modern"] else (
+                    learning_rate, cnn_epochs)  # fmt: skip
+                augment, recipe = bool(settings["modern"]), {"label_smoothing": settings["label_smoothing"]}
+            run = protocols.train_run("cnn", data, "adam", lr, epochs, seed, augment=augment, test=False, **recipe)
             known[key] = utils.save_results(key, {**settings, "val_accuracy": run["val_accuracy"],
                                                   "kept_epoch": run["kept_epoch"], "seconds": run["seconds"]}, cache)
-            print(f"{probe['name']}: validation {run['val_accuracy']:.4f} (train on generated)", flush=True)
-        rows.append({"probe": probe["name"], **known[key]})
-    return pd.DataFrame(rows, columns=["probe", *PROBE_DEFAULTS, "val_accuracy", "kept_epoch", "seconds"])
+            print(f"{name}: validation {run['val_accuracy']:.4f} (train on generated)", flush=True)
+        rows.append({"probe": name, "recipe": None, **known[key]})
+    return pd.DataFrame(rows, columns=["probe", *PROBE_DEFAULTS, "recipe", "val_accuracy", "kept_epoch", "seconds"])
 
 
 def arm_tag(mode_seeking: float) -> str:

@@ -107,6 +107,26 @@ def test_sample_probes_score_on_validation_keep_the_discriminators_best_and_are_
         generated.probe_samples(real, model.generator, tmp_path, 1e-3, [{"keep": 0.5}], None, n=100)
 
 
+def test_a_probe_can_train_with_one_of_10s_recipes_and_every_probe_is_checked_first(real, tmp_path, monkeypatch):
+    from digitgan import conditional, protocols
+
+    generator = conditional.build_conditional_dcgan().generator
+    recipe = {"learning_rate": 1e-3, "epochs": 1, "dropout": 0.25}
+    calls = []
+    train_run = protocols.train_run
+    monkeypatch.setattr(protocols, "train_run", lambda *a, **k: calls.append((a, k)) or train_run(*a, **k))
+    table = generated.probe_samples(real, generator, tmp_path, 1e-3, [{"name": "d", "recipe": recipe}], n=100)
+    (args, kwargs), = calls
+    assert args[3:5] == (1e-3, 1) and kwargs["augment"] and kwargs["dropout"] == 0.25
+    assert table["recipe"].iloc[0] == recipe and 0 <= table["val_accuracy"].iloc[0] <= 1
+    for bad, message in (({"name": "b", "recipe": {"epochs": 1}}, "probe 1 recipe must be a dict"),
+                         ({"name": "b", "recipe": recipe, "modern": True}, "gives a recipe")):  # fmt: skip
+        with pytest.raises(ValueError, match=message):
+            generated.probe_samples(real, generator, tmp_path / "bad", 1e-3, [{"name": "ok"}, bad], n=100)
+        assert not (tmp_path / "bad").exists()  # refused before the first probe trained
+    assert len(calls) == 1
+
+
 def test_best_per_digit_keeps_each_digits_highest_scores():
     labels = np.arange(40) % 10
     score = np.arange(40, dtype=float)  # within a digit, later images score higher

@@ -131,3 +131,21 @@ def test_the_modern_recipe_is_chosen_on_validation_and_its_candidate_is_seed_42s
     assert (f"the best (learning_rate 0.003, epochs 2, label_smoothing 0.1, batch_size 50, dropout 0.5) reached "
             f"{table['val_accuracy'].iloc[1]:.4f} on validation") in text  # fmt: skip
     assert "recipes with label smoothing, other batch sizes or dropout; the best" in text
+
+
+def test_findings_say_when_a_chosen_recipe_is_the_longest_tried_and_kept_near_its_end():
+    import pandas as pd
+
+    from digitgan import findings
+
+    def rows(model, kept):
+        return [{"model": model, "n_train": 10_000, "optimizer": "adam", "augment": True, "learning_rate": 0.001,
+                 "seed": s, "test_accuracy": 0.98, "kept_epoch": e, "recipe": {"learning_rate": 0.001, "epochs": 10}}
+                for s, e in zip((42, 43, 44), kept, strict=True)]  # fmt: skip
+
+    modern = pd.DataFrame(rows("cnn", (3, 4, 9)) + rows("trial3", (9, 10, 10)))
+    tried = pd.DataFrame({"model": ["cnn", "cnn"], "learning_rate": [0.001] * 2, "epochs": [5, 10],
+                          "val_accuracy": [0.9, 0.95]})  # fmt: skip
+    text = findings.protocols(protocols.to_results(pd.DataFrame(columns=modern.columns), modern, candidates=tried))
+    assert "Trial 3 (Dense(128))'s chosen recipe is the longest tried (10 epochs) and its kept epochs (9/10/10)" in text
+    assert "CNN's chosen recipe" not in text  # one of its kept epochs is early
