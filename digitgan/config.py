@@ -174,7 +174,8 @@ GENERATED_ARMS = (
 # on 10k of them (generated.probe_samples; not used by the arms): noise_scale (the noise's standard deviation),
 # keep (draw 1/keep times as many, keep each digit's best by the conditional discriminator), label_smoothing,
 # modern (11's CNN with 10's modern recipe: augmentation, Adam 0.001, cosine, 30 epochs), recipe (any of 10's modern
-# recipes; MODERN_DROPOUT_RECIPE is the one 10 chose for the CNN).
+# recipes; MODERN_DROPOUT_RECIPE is the one 10 chose for the CNN), agree_with_real (only the digits that a CNN trained
+# on the real 10k reads as the digit asked for).
 GENERATED_PROBES = (
     {"name": "as drawn"},
     {"name": "discriminator's best half", "keep": 0.5},
@@ -186,6 +187,7 @@ GENERATED_PROBES = (
     {"name": "modern recipe, noise x 1.3", "modern": True, "noise_scale": 1.3},
     {"name": "dropout recipe", "recipe": MODERN_DROPOUT_RECIPE},
     {"name": "dropout recipe, noise x 1.3", "recipe": MODERN_DROPOUT_RECIPE, "noise_scale": 1.3},
+    {"name": "real CNN agrees, dropout recipe", "recipe": MODERN_DROPOUT_RECIPE, "agree_with_real": True},
 )
 LABEL_COUNTS = (100, 1000, 10_000)
 LABEL_SEEDS = (42, 43, 44)

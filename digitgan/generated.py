@@ -14,6 +14,7 @@ Validation and test images are always real (:func:`digitgan.protocols.load_data`
 
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -119,7 +120,26 @@ def real_learning_rate(real: dict, folder: Path, rates=(1e-3, 3e-3), epochs: int
 
 SAMPLE_PROBES_FILE = "sample_probes.json"  # probe_samples' finished probes (committed, beside the arm runs)
 PROBE_DEFAULTS = {"noise_scale": 1.0, "keep": 1.0, "label_smoothing": 0.0, "modern": False}
+# Probe settings that enter a probe's key only when given (so that the earlier probes keep theirs): ``recipe`` (one
+# of 10's modern recipes), ``agree_with_real`` (keep, of AGREE_DRAW x n drawn, each digit's first n / 10 that a CNN
+# trained on the real labelled images reads as the digit asked for: a label-consistency filter).
+PROBE_EXTRAS = ("recipe", "agree_with_real")
+AGREE_DRAW = 2
 MODERN_RECIPE = config.MODERN_RECIPES[0]  # a probe's "modern": 10's first candidate (lr 0.001, 30 epochs), augmented
+
+
+def real_agreement(real: dict, x: np.ndarray, y: np.ndarray, learning_rate: float, epochs: int,
+                   seed: int = config.SEED) -> np.ndarray:  # fmt: skip
+    """Whether the CNN trained on the real labelled images (``real``: Adam at ``learning_rate``, ``epochs``, the best
+    validation epoch kept, as the real arm) reads each generated digit ``x`` as its label ``y``."""
+    from digitgan.models import build_cnn
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "real_cnn.weights.h5"
+        protocols.train_run("cnn", real, "adam", learning_rate, epochs, seed, test=False, weights_path=path)
+        model = build_cnn()
+        utils.load_weights(model, path, "(a temporary file)")
+    return np.argmax(model.predict(x, batch_size=1000, verbose=0), axis=1) == y
 
 
 def best_per_digit(score: np.ndarray, labels: np.ndarray, n: int, seed: int = config.SEED) -> np.ndarray:
@@ -146,10 +166,14 @@ def probe_samples(real: dict, generator, folder: Path, learning_rate: float, pro
     known = utils.load_results(cache) if cache.exists() else {}
     checked = []
     for i, probe in enumerate(probes):
-        unknown = set(probe) - {"name", "recipe", *PROBE_DEFAULTS}
+        unknown = set(probe) - {"name", *PROBE_DEFAULTS, *PROBE_EXTRAS}
         if unknown or "name" not in probe:
-            raise ValueError(f"probe {i} needs a name and at most {sorted(PROBE_DEFAULTS)} or a recipe, got {probe!r}")
-        settings = {**PROBE_DEFAULTS, **{k: v for k, v in probe.items() if k != "name"}}  # "recipe" only if given
+            raise ValueError(f"probe {i} needs a name and at most {sorted(PROBE_DEFAULTS)} and {sorted(PROBE_EXTRAS)}, "
+                             f"got {probe!r}")  # fmt: skip
+        settings = {**PROBE_DEFAULTS, **{k: v for k, v in probe.items() if k != "name"}}  # extras only if given
+        if settings.get("agree_with_real") and settings["keep"] < 1:
+            raise ValueError(f"probe {probe['name']!r}: keep the discriminator's best or the digits a real-trained CNN "
+                             "agrees with, not both")  # fmt: skip
         if "recipe" in settings:
             if settings["modern"] or settings["label_smoothing"]:
                 raise ValueError(f"probe {probe['name']!r} gives a recipe: set label_smoothing in it, not modern or "
@@ -167,9 +191,18 @@ def probe_samples(real: dict, generator, folder: Path, learning_rate: float, pro
                 raise ValueError(f"probe {name!r} keeps the discriminator's best digits, but the conditional "
                                  "DCGAN's training state (its discriminator) is absent: train it again, or drop the "
                                  "probe")  # fmt: skip
-            x, y = conditional.generate_labelled(generator, round(n / keep), seed=0, noise_scale=scale)
+            agree = settings.get("agree_with_real")
+            drawn = round(n * AGREE_DRAW) if agree else round(n / keep)
+            x, y = conditional.generate_labelled(generator, drawn, seed=0, noise_scale=scale)
+            extra = {}
             if keep < 1:
                 chosen = best_per_digit(conditional.discriminator_logits(discriminator, x, y), y, n, seed)
+                x, y = x[chosen], y[chosen]
+            elif agree:
+                agrees = real_agreement(real, x, y, learning_rate, cnn_epochs, seed)
+                extra = {"agreement": float(agrees.mean()), "agreement_worst_digit": float(
+                    min(agrees[y == d].mean() for d in range(config.NUM_CLASSES)))}  # fmt: skip
+                chosen = best_per_digit(agrees.astype(float), y, n, seed)  # the agreeing ones first, in drawn order
                 x, y = x[chosen], y[chosen]
             data = {**real, "x_train": x, "y_train": y.astype(np.int64)}
             if "recipe" in settings:
@@ -180,11 +213,12 @@ def probe_samples(real: dict, generator, folder: Path, learning_rate: float, pro
                     learning_rate, cnn_epochs)  # fmt: skip
                 augment, recipe = bool(settings["modern"]), {"label_smoothing": settings["label_smoothing"]}
             run = protocols.train_run("cnn", data, "adam", lr, epochs, seed, augment=augment, test=False, **recipe)
-            known[key] = utils.save_results(key, {**settings, "val_accuracy": run["val_accuracy"],
+            known[key] = utils.save_results(key, {**settings, **extra, "val_accuracy": run["val_accuracy"],
                                                   "kept_epoch": run["kept_epoch"], "seconds": run["seconds"]}, cache)
             print(f"{name}: validation {run['val_accuracy']:.4f} (train on generated)", flush=True)
-        rows.append({"probe": name, "recipe": None, **known[key]})
-    return pd.DataFrame(rows, columns=["probe", *PROBE_DEFAULTS, "recipe", "val_accuracy", "kept_epoch", "seconds"])
+        rows.append({"probe": name, "recipe": None, "agree_with_real": False, "agreement": None, **known[key]})
+    return pd.DataFrame(rows, columns=["probe", *PROBE_DEFAULTS, *PROBE_EXTRAS, "agreement", "val_accuracy",
+                                       "kept_epoch", "seconds"])  # fmt: skip
 
 
 def arm_tag(mode_seeking: float) -> str:

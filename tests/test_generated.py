@@ -127,6 +127,32 @@ def test_a_probe_can_train_with_one_of_10s_recipes_and_every_probe_is_checked_fi
     assert len(calls) == 1
 
 
+def test_the_agreement_probe_keeps_the_digits_a_real_trained_cnn_reads_as_asked(real, tmp_path, monkeypatch):
+    from digitgan import conditional
+
+    generator = conditional.build_conditional_dcgan().generator
+    seen = {}
+
+    def agreement(real_, x, y, learning_rate, epochs, seed):
+        seen["n"], brightness = len(y), x.mean(axis=(1, 2, 3))
+        seen["threshold"] = np.quantile(brightness, 0.1)
+        return brightness > seen["threshold"]  # "agrees" with 90% of the drawn digits
+
+    def train_run(model, data, *args, **kwargs):
+        seen["x"], seen["labels"] = data["x_train"], data["y_train"]
+        return {"val_accuracy": 0.5, "kept_epoch": 1, "seconds": 0.0}
+
+    monkeypatch.setattr(generated, "real_agreement", agreement)
+    monkeypatch.setattr(generated.protocols, "train_run", train_run)
+    table = generated.probe_samples(real, generator, tmp_path, 1e-3, [{"name": "a", "agree_with_real": True}], n=100)
+    assert seen["n"] == 100 * generated.AGREE_DRAW and len(seen["labels"]) == 100
+    assert np.bincount(seen["labels"], minlength=10).tolist() == [10] * 10  # balanced
+    assert (seen["x"].mean(axis=(1, 2, 3)) > seen["threshold"]).all()  # only digits it agrees with
+    assert table["agreement"].iloc[0] == 0.9 and table["agree_with_real"].iloc[0]
+    with pytest.raises(ValueError, match="not both"):
+        generated.probe_samples(real, generator, tmp_path, 1e-3, [{"name": "b", "agree_with_real": True, "keep": 0.5}])
+
+
 def test_best_per_digit_keeps_each_digits_highest_scores():
     labels = np.arange(40) % 10
     score = np.arange(40, dtype=float)  # within a digit, later images score higher
