@@ -188,6 +188,8 @@ GENERATED_PROBES = (
     {"name": "dropout recipe", "recipe": MODERN_DROPOUT_RECIPE},
     {"name": "dropout recipe, noise x 1.3", "recipe": MODERN_DROPOUT_RECIPE, "noise_scale": 1.3},
     {"name": "real CNN agrees, dropout recipe", "recipe": MODERN_DROPOUT_RECIPE, "agree_with_real": True},
+    {"name": "real CNN agrees, dropout recipe, noise x 1.3", "recipe": MODERN_DROPOUT_RECIPE, "agree_with_real": True,
+     "noise_scale": 1.3},
 )
 LABEL_COUNTS = (100, 1000, 10_000)
 LABEL_SEEDS = (42, 43, 44)
