@@ -416,7 +416,9 @@ def generated_digits(results: dict) -> Finding:
     only = [a for a in arms if a.startswith("generated")]
     for arm in only:
         reached = "reaches" if arms[arm]["mean"] >= GENERATED_TARGET else "does **not** reach"
-        sentences.append(f"Trained only on {arm.split()[-1]} generated digits the CNN {reached} "
+        size, _, how = arm.removeprefix("generated ").partition(" ")  # "10k", "(the best probe's name)"
+        way = f", drawn and trained as the best probe on validation {how}," if how else ""
+        sentences.append(f"Trained only on {size} generated digits{way} the CNN {reached} "
                          f"{GENERATED_TARGET:.0%} on real test digits ({cell(arms[arm])}).")  # fmt: skip
     samples = results.get("sample_probes") or []
     if samples:
@@ -431,6 +433,14 @@ def generated_digits(results: dict) -> Finding:
             + (f". None reaches {GENERATED_TARGET:.0%} on validation." if best["val_accuracy"] < GENERATED_TARGET
                else ".")
         )  # fmt: skip
+        agreed = next((p for p in samples if p.get("agreement") is not None), None)
+        if agreed is not None:
+            worst = agreed.get("agreement_worst_digit")
+            sentences.append(
+                f"A CNN trained on the real 10k reads {agreed['agreement']:.1%} of the drawn digits as the digit asked "
+                f"for" + (f" (its worst digit {worst:.1%})" if worst is not None else "") + "; keeping only those "
+                "is the label-consistency probe."
+            )
     if "real" in arms:
         base = arms["real"]
         for arm in (a for a in arms if a.startswith("real +")):

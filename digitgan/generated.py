@@ -205,20 +205,64 @@ def probe_samples(real: dict, generator, folder: Path, learning_rate: float, pro
                 chosen = best_per_digit(agrees.astype(float), y, n, seed)  # the agreeing ones first, in drawn order
                 x, y = x[chosen], y[chosen]
             data = {**real, "x_train": x, "y_train": y.astype(np.int64)}
-            if "recipe" in settings:
-                recipe = protocols.recipe_settings(settings["recipe"])
-                lr, epochs, augment = recipe.pop("learning_rate"), recipe.pop("epochs"), True
-            else:
-                lr, epochs = (MODERN_RECIPE["learning_rate"], MODERN_RECIPE["epochs"]) if settings["modern"] else (
-                    learning_rate, cnn_epochs)  # fmt: skip
-                augment, recipe = bool(settings["modern"]), {"label_smoothing": settings["label_smoothing"]}
+            lr, epochs, augment, recipe = _probe_training(settings, learning_rate, cnn_epochs)
             run = protocols.train_run("cnn", data, "adam", lr, epochs, seed, augment=augment, test=False, **recipe)
             known[key] = utils.save_results(key, {**settings, **extra, "val_accuracy": run["val_accuracy"],
                                                   "kept_epoch": run["kept_epoch"], "seconds": run["seconds"]}, cache)
             print(f"{name}: validation {run['val_accuracy']:.4f} (train on generated)", flush=True)
-        rows.append({"probe": name, "recipe": None, "agree_with_real": False, "agreement": None, **known[key]})
-    return pd.DataFrame(rows, columns=["probe", *PROBE_DEFAULTS, *PROBE_EXTRAS, "agreement", "val_accuracy",
-                                       "kept_epoch", "seconds"])  # fmt: skip
+        rows.append({"probe": name, "recipe": None, "agree_with_real": False, "agreement": None,
+                     "agreement_worst_digit": None, **known[key]})  # fmt: skip
+    return pd.DataFrame(rows, columns=["probe", *PROBE_DEFAULTS, *PROBE_EXTRAS, "agreement", "agreement_worst_digit",
+                                       "val_accuracy", "kept_epoch", "seconds"])  # fmt: skip
+
+
+def _probe_training(settings: dict, learning_rate: float, cnn_epochs: int) -> tuple[float, int, bool, dict]:
+    """``(learning rate, epochs, augment, recipe)`` of the CNN a probe's settings train (``protocols.train_run``)."""
+    if "recipe" in settings:
+        recipe = protocols.recipe_settings(settings["recipe"])
+        return recipe.pop("learning_rate"), recipe.pop("epochs"), True, recipe
+    smoothing = {"label_smoothing": settings["label_smoothing"]}
+    if settings["modern"]:
+        return MODERN_RECIPE["learning_rate"], MODERN_RECIPE["epochs"], True, smoothing
+    return learning_rate, cnn_epochs, False, smoothing
+
+
+def run_best_probe_arms(real: dict, generator, samples: pd.DataFrame, probes, learning_rate: float,
+                        cnn_epochs: int = config.TRANSFER_EPOCHS, sizes=(config.SUBSET_SIZE, config.N_TRAIN_FULL),
+                        seeds=config.LABEL_SEEDS, folder: Path = config.PROTOCOLS_DIR,
+                        generator_tag: str = "cdcgan") -> pd.DataFrame:  # fmt: skip
+    """The train-on-generated arms again (``sizes`` digits), drawn and trained as the sample probe with the best
+    validation accuracy (``samples``, :func:`probe_samples`' table of ``probes``; among those that do not keep the
+    discriminator's best digits, whose discriminator is in the git-ignored training state): the choice is made on
+    the validation split, and each seed's test accuracy is read once. An arm larger than the probe's digits (as many
+    as the real training images) trains for proportionally fewer epochs (the same number of updates). One row per
+    run, its arm named ``generated <size> (<probe>)``."""
+    from digitgan import conditional
+
+    by_name = {p["name"]: {**PROBE_DEFAULTS, **{k: v for k, v in p.items() if k != "name"}} for p in probes}
+    usable = samples[[by_name[name]["keep"] >= 1 for name in samples["probe"]]]
+    if usable.empty:
+        raise ValueError("every probe keeps the discriminator's best digits: add one that does not (e.g. "
+                         "{'name': 'as drawn'}) to choose the arms' way among")  # fmt: skip
+    best = usable.loc[usable["val_accuracy"].idxmax(), "probe"]
+    settings = by_name[best]
+
+    largest = max(sizes)
+    agree = settings.get("agree_with_real")
+    x, y = conditional.generate_labelled(generator, largest * (AGREE_DRAW if agree else 1), seed=0,
+                                         noise_scale=settings["noise_scale"])  # fmt: skip
+    order = real_agreement(real, x, y, learning_rate, cnn_epochs).astype(float) if agree else np.zeros(len(y))
+    lr, epochs, augment, recipe = _probe_training(settings, learning_rate, cnn_epochs)
+    rows = []
+    for n in sizes:
+        chosen = best_per_digit(order, y, n) if agree else np.arange(n)
+        data = {**real, "x_train": x[chosen], "y_train": y[chosen].astype(np.int64)}
+        arm = f"generated {f'{n // 1000}k' if n % 1000 == 0 else f'{n:,}'} ({best})"
+        study = protocols.Study(n, folder, tag=f"{generator_tag}: {arm}", data=data)
+        n_epochs = max(1, round(epochs * len(real["x_train"]) / n))
+        rows += [{**study.run("cnn", "adam", lr, n_epochs, seed, augment=augment, **recipe), "arm": arm}
+                 for seed in seeds]  # fmt: skip
+    return pd.DataFrame(rows)
 
 
 def arm_tag(mode_seeking: float) -> str:
@@ -245,9 +289,9 @@ def run_arms(real: dict, x_gen: np.ndarray, y_gen: np.ndarray, arms=ARMS, seeds=
 
 
 def arm_table(runs: pd.DataFrame) -> pd.DataFrame:
-    """Test accuracy per arm: mean, std (ddof 1), runs, in ``ARMS`` order."""
-    table = utils.seed_stats(runs.groupby("arm")["test_accuracy"])
-    return table.reindex([a for a in ARMS if a in table.index])
+    """Test accuracy per arm: mean, std (ddof 1), runs, in ``ARMS`` order (any other arm after them)."""
+    table = utils.seed_stats(runs.groupby("arm", sort=False)["test_accuracy"])
+    return table.reindex([a for a in ARMS if a in table.index] + [a for a in table.index if a not in ARMS])
 
 
 def to_results(scores: dict, per_digit: dict, runs: pd.DataFrame, rate: float, history: dict, spread: dict,

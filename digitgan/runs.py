@@ -129,6 +129,7 @@ FULL_SIZE = {
         "MODE_SEEKING_WEIGHTS": list(config.MODE_SEEKING_WEIGHTS),
         "PROBE_EPOCHS": config.MODE_SEEKING_PROBE_EPOCHS,
         "SAMPLE_PROBES": [dict(p) for p in config.GENERATED_PROBES],
+        "BEST_PROBE_SIZES": [config.SUBSET_SIZE, config.N_TRAIN_FULL],
         "SEED": config.SEED,
     },
 }

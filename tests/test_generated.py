@@ -58,6 +58,11 @@ def test_within_class_spread_is_zero_for_one_style_per_digit_and_reads_findings(
     assert "mode collapse within each class" in collapsed and "0.120 against 0.310" in collapsed
     fine = findings.generated_digits({**results, "within_class_spread": {"generated": 0.29, "real": 0.31}})
     assert "about as much as real ones" in fine and "mode collapse" not in fine
+    probes = [{"probe": "as drawn", "val_accuracy": 0.93, "agreement": None},
+              {"probe": "agrees", "val_accuracy": 0.96, "agreement": 0.95, "agreement_worst_digit": 0.82}]
+    text = findings.generated_digits({**results, "sample_probes": probes})
+    assert "the best, agrees, 0.9600. None reaches 97% on validation." in text
+    assert "reads 95.0% of the drawn digits as the digit asked for (its worst digit 82.0%)" in text
 
 
 def test_arms_are_told_in_the_study_order_whatever_the_keys_order():
@@ -149,6 +154,7 @@ def test_the_agreement_probe_keeps_the_digits_a_real_trained_cnn_reads_as_asked(
     assert np.bincount(seen["labels"], minlength=10).tolist() == [10] * 10  # balanced
     assert (seen["x"].mean(axis=(1, 2, 3)) > seen["threshold"]).all()  # only digits it agrees with
     assert table["agreement"].iloc[0] == 0.9 and table["agree_with_real"].iloc[0]
+    assert 0.5 <= table["agreement_worst_digit"].iloc[0] <= 0.9
     with pytest.raises(ValueError, match="not both"):
         generated.probe_samples(real, generator, tmp_path, 1e-3, [{"name": "b", "agree_with_real": True, "keep": 0.5}])
 
@@ -158,3 +164,19 @@ def test_best_per_digit_keeps_each_digits_highest_scores():
     score = np.arange(40, dtype=float)  # within a digit, later images score higher
     kept = generated.best_per_digit(score, labels, 20)
     assert sorted(kept) == list(range(20, 40)) and np.bincount(labels[kept]).tolist() == [2] * 10
+
+
+def test_the_best_usable_probe_is_run_as_arms_with_equal_updates(real, tmp_path):
+    import pandas as pd
+
+    from digitgan import conditional
+
+    generator = conditional.build_conditional_dcgan().generator
+    probes = [{"name": "as drawn"}, {"name": "best half", "keep": 0.5}]
+    samples = pd.DataFrame({"probe": ["as drawn", "best half"], "val_accuracy": [0.5, 0.9]})
+    runs = generated.run_best_probe_arms(real, generator, samples, probes, 1e-3, 2, (300, 600), [42], tmp_path)
+    assert list(runs["arm"]) == ["generated 300 (as drawn)", "generated 600 (as drawn)"]  # best half needs the D
+    assert list(runs["n_train"]) == [300, 600] and list(runs["epochs"]) == [2, 1]  # the same number of updates
+    assert runs["test_accuracy"].between(0, 1).all()
+    with pytest.raises(ValueError, match="every probe keeps the discriminator's best digits"):
+        generated.run_best_probe_arms(real, generator, samples[1:], probes, 1e-3, 2, (300,), [42], tmp_path)

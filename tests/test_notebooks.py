@@ -127,6 +127,7 @@ NOTEBOOKS = [
             "PROBE_EPOCHS": 1,
             "SAMPLE_PROBES": [{"name": "as drawn"}, {"name": "best half", "keep": 0.5},
                               {"name": "modern, noise x 1.3", "modern": True, "noise_scale": 1.3}],
+            "BEST_PROBE_SIZES": [600],
         },
         ["conditional_samples", "generated_digits"],
         "future_work.generated_digits",
