@@ -170,12 +170,12 @@ GENERATED_ARMS = (
     "generated 10k",
     "generated 60k",
 )
-# Other ways to draw or to train on the generated digits, each scored on the real validation split by the CNN trained
-# on 10k of them (generated.probe_samples; not used by the arms): noise_scale (the noise's standard deviation),
-# keep (draw 1/keep times as many, keep each digit's best by the conditional discriminator), label_smoothing,
-# modern (11's CNN with 10's modern recipe: augmentation, Adam 0.001, cosine, 30 epochs), recipe (any of 10's modern
-# recipes; MODERN_DROPOUT_RECIPE is the one 10 chose for the CNN), agree_with_real (only the digits that a CNN trained
-# on the real 10k reads as the digit asked for).
+# Other ways to draw or to train on the generated digits, each scored on the real validation split by the CNN trained on
+# 10k of them (generated.probe_samples; the six arms do not use them, the best is run as arms of its own,
+# generated.run_best_probe_arms): noise_scale (the noise's standard deviation), keep (draw 1/keep times as many, keep
+# each digit's best by the conditional discriminator), label_smoothing, modern (11's CNN with 10's modern recipe:
+# augmentation, Adam 0.001, cosine, 30 epochs), recipe (any of 10's modern recipes; MODERN_DROPOUT_RECIPE is the one 10
+# chose for the CNN), agree_with_real (only the digits that a CNN trained on the real 10k reads as the digit asked for).
 GENERATED_PROBES = (
     {"name": "as drawn"},
     {"name": "discriminator's best half", "keep": 0.5},

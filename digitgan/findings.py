@@ -426,8 +426,8 @@ def generated_digits(results: dict) -> Finding:
         best = max(samples, key=lambda p: p["val_accuracy"])
         worse = [p["probe"] for p in samples if p["val_accuracy"] < base["val_accuracy"]]
         sentences.append(
-            f"Other ways to draw or train on 10k generated digits (seed 42, real validation split, not used by the "
-            f"arms): {base['probe']} {base['val_accuracy']:.4f}; the best, {best['probe']}, "
+            f"Other ways to draw or train on 10k generated digits (seed 42, real validation split; the study's six "
+            f"arms do not use them): {base['probe']} {base['val_accuracy']:.4f}; the best, {best['probe']}, "
             f"{best['val_accuracy']:.4f}"
             + (f"; below {base['probe']}: {', '.join(worse)}" if worse else "")
             + (f". None reaches {GENERATED_TARGET:.0%} on validation." if best["val_accuracy"] < GENERATED_TARGET

@@ -247,19 +247,23 @@ def run_best_probe_arms(real: dict, generator, samples: pd.DataFrame, probes, le
     best = usable.loc[usable["val_accuracy"].idxmax(), "probe"]
     settings = by_name[best]
 
-    largest = max(sizes)
-    agree = settings.get("agree_with_real")
-    x, y = conditional.generate_labelled(generator, largest * (AGREE_DRAW if agree else 1), seed=0,
-                                         noise_scale=settings["noise_scale"])  # fmt: skip
-    order = real_agreement(real, x, y, learning_rate, cnn_epochs).astype(float) if agree else np.zeros(len(y))
     lr, epochs, augment, recipe = _probe_training(settings, learning_rate, cnn_epochs)
+    agree, drawn = settings.get("agree_with_real"), None
     rows = []
     for n in sizes:
-        chosen = best_per_digit(order, y, n) if agree else np.arange(n)
-        data = {**real, "x_train": x[chosen], "y_train": y[chosen].astype(np.int64)}
         arm = f"generated {f'{n // 1000}k' if n % 1000 == 0 else f'{n:,}'} ({best})"
-        study = protocols.Study(n, folder, tag=f"{generator_tag}: {arm}", data=data)
+        study = protocols.Study(n, folder, tag=f"{generator_tag}: {arm}", data={})
         n_epochs = max(1, round(epochs * len(real["x_train"]) / n))
+        if not all(study.finished("cnn", "adam", lr, n_epochs, seed, augment, **recipe) for seed in seeds):
+            if drawn is None:  # drawn (and filtered) once, for the largest arm; only when a run is missing
+                x, y = conditional.generate_labelled(generator, max(sizes) * (AGREE_DRAW if agree else 1), seed=0,
+                                                     noise_scale=settings["noise_scale"])  # fmt: skip
+                order = real_agreement(real, x, y, learning_rate, cnn_epochs).astype(float) if agree else None
+                drawn = x, y, order
+            x, y, order = drawn
+            chosen = best_per_digit(order, y, n) if agree else np.arange(n)
+            study = protocols.Study(n, folder, tag=study.tag, data={**real, "x_train": x[chosen],
+                                                                    "y_train": y[chosen].astype(np.int64)})  # fmt: skip
         rows += [{**study.run("cnn", "adam", lr, n_epochs, seed, augment=augment, **recipe), "arm": arm}
                  for seed in seeds]  # fmt: skip
     return pd.DataFrame(rows)

@@ -210,6 +210,12 @@ class Study:
         """Where the run with this cache key keeps its weights."""
         return self.weights_dir / (re.sub(r"[^A-Za-z0-9.-]+", "_", key) + ".weights.h5")
 
+    def finished(self, model_name, optimizer, learning_rate, epochs, seed, augment=False, **recipe) -> bool:
+        """Whether this run is cached with its test score (``run`` would neither train nor read data)."""
+        recipe = {**RECIPE_DEFAULTS, **recipe}
+        key = _key(model_name, self.n_train, optimizer, learning_rate, epochs, seed, augment, self.tag, **recipe)
+        return "test_accuracy" in self.known.get(key, {})
+
     def run(self, model_name, optimizer, learning_rate, epochs, seed, augment=False, test=True, **recipe) -> dict:
         """The cached run, or a new one saved at once. A run cached without its test score (a learning-rate
         candidate) is tested from its saved weights when ``test`` asks for it, not trained again. ``recipe``:

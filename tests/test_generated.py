@@ -166,7 +166,7 @@ def test_best_per_digit_keeps_each_digits_highest_scores():
     assert sorted(kept) == list(range(20, 40)) and np.bincount(labels[kept]).tolist() == [2] * 10
 
 
-def test_the_best_usable_probe_is_run_as_arms_with_equal_updates(real, tmp_path):
+def test_the_best_usable_probe_is_run_as_arms_with_equal_updates(real, tmp_path, monkeypatch):
     import pandas as pd
 
     from digitgan import conditional
@@ -178,5 +178,12 @@ def test_the_best_usable_probe_is_run_as_arms_with_equal_updates(real, tmp_path)
     assert list(runs["arm"]) == ["generated 300 (as drawn)", "generated 600 (as drawn)"]  # best half needs the D
     assert list(runs["n_train"]) == [300, 600] and list(runs["epochs"]) == [2, 1]  # the same number of updates
     assert runs["test_accuracy"].between(0, 1).all()
+
+    def no_drawing(*args, **kwargs):
+        raise AssertionError("digits were drawn although every run is cached")
+
+    monkeypatch.setattr(conditional, "generate_labelled", no_drawing)
+    again = generated.run_best_probe_arms(real, generator, samples, probes, 1e-3, 2, (300, 600), [42], tmp_path)
+    assert again[["arm", "test_accuracy"]].equals(runs[["arm", "test_accuracy"]])
     with pytest.raises(ValueError, match="every probe keeps the discriminator's best digits"):
         generated.run_best_probe_arms(real, generator, samples[1:], probes, 1e-3, 2, (300,), [42], tmp_path)
