@@ -433,13 +433,14 @@ def generated_digits(results: dict) -> Finding:
             + (f". None reaches {GENERATED_TARGET:.0%} on validation." if best["val_accuracy"] < GENERATED_TARGET
                else ".")
         )  # fmt: skip
-        agreed = next((p for p in samples if p.get("agreement") is not None), None)
+        agreed = best if best.get("agreement") is not None else next(
+            (p for p in samples if p.get("agreement") is not None), None)  # fmt: skip
         if agreed is not None:
             worst = agreed.get("agreement_worst_digit")
             sentences.append(
-                f"A CNN trained on the real 10k reads {agreed['agreement']:.1%} of the drawn digits as the digit asked "
-                f"for" + (f" (its worst digit {worst:.1%})" if worst is not None else "") + "; keeping only those "
-                "is the label-consistency probe."
+                f"A CNN trained on the real 10k reads {agreed['agreement']:.1%} of the digits drawn for "
+                f"{agreed['probe']} as the digit asked for"
+                + (f" (its worst digit {worst:.1%})" if worst is not None else "") + "; that probe keeps only those."
             )
     if "real" in arms:
         base = arms["real"]

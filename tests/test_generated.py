@@ -62,7 +62,7 @@ def test_within_class_spread_is_zero_for_one_style_per_digit_and_reads_findings(
               {"probe": "agrees", "val_accuracy": 0.96, "agreement": 0.95, "agreement_worst_digit": 0.82}]
     text = findings.generated_digits({**results, "sample_probes": probes})
     assert "the best, agrees, 0.9600. None reaches 97% on validation." in text
-    assert "reads 95.0% of the drawn digits as the digit asked for (its worst digit 82.0%)" in text
+    assert "reads 95.0% of the digits drawn for agrees as the digit asked for (its worst digit 82.0%)" in text
 
 
 def test_arms_are_told_in_the_study_order_whatever_the_keys_order():
