@@ -128,6 +128,11 @@ AGREE_DRAW = 2
 MODERN_RECIPE = config.MODERN_RECIPES[0]  # a probe's "modern": 10's first candidate (lr 0.001, 30 epochs), augmented
 
 
+def _probe_settings(probe: dict) -> dict:
+    """A probe's settings: ``PROBE_DEFAULTS`` filled in, ``PROBE_EXTRAS`` only where given (its cache key's part)."""
+    return {**PROBE_DEFAULTS, **{k: v for k, v in probe.items() if k != "name"}}
+
+
 def real_agreement(real: dict, x: np.ndarray, y: np.ndarray, learning_rate: float, epochs: int,
                    seed: int = config.SEED) -> np.ndarray:  # fmt: skip
     """Whether the CNN trained on the real labelled images (``real``: Adam at ``learning_rate``, ``epochs``, the best
@@ -170,7 +175,7 @@ def probe_samples(real: dict, generator, folder: Path, learning_rate: float, pro
         if unknown or "name" not in probe:
             raise ValueError(f"probe {i} needs a name and at most {sorted(PROBE_DEFAULTS)} and {sorted(PROBE_EXTRAS)}, "
                              f"got {probe!r}")  # fmt: skip
-        settings = {**PROBE_DEFAULTS, **{k: v for k, v in probe.items() if k != "name"}}  # extras only if given
+        settings = _probe_settings(probe)
         if settings.get("agree_with_real") and settings["keep"] < 1:
             raise ValueError(f"probe {probe['name']!r}: keep the discriminator's best or the digits a real-trained CNN "
                              "agrees with, not both")  # fmt: skip
@@ -239,7 +244,7 @@ def run_best_probe_arms(real: dict, generator, samples: pd.DataFrame, probes, le
     run, its arm named ``generated <size> (<probe>)``."""
     from digitgan import conditional
 
-    by_name = {p["name"]: {**PROBE_DEFAULTS, **{k: v for k, v in p.items() if k != "name"}} for p in probes}
+    by_name = {p["name"]: _probe_settings(p) for p in probes}
     usable = samples[[by_name[name]["keep"] >= 1 for name in samples["probe"]]]
     if usable.empty:
         raise ValueError("every probe keeps the discriminator's best digits: add one that does not (e.g. "
