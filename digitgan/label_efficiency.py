@@ -50,11 +50,14 @@ def settings(
     n_val: int = config.LABEL_EFFICIENCY_VAL,
     classifier_updates: int | None = None,
     discriminator_path: Path | None = None,
+    ssgan_patience: int | None = config.SSGAN_PATIENCE,
 ) -> dict:
     """Every setting that shapes one run's result besides ``(method, n_labels, seed)``: the cache key's rest.
     ``classifier_updates``: the CNN's and trial 3's budget (default ``config.CLASSIFIER_UPDATES``; a multiple of
-    ``config.CLASSIFIER_ROUND``). ``discriminator_path``: trial 3's transferred discriminator (default: the
-    study's, ``config.DISCRIMINATOR_PATH``); runs on different discriminators differ in its digest."""
+    ``config.CLASSIFIER_ROUND``). ``ssgan_patience``: the SSGAN stops after that many epochs without a better
+    validation accuracy; ``None``: it trains every epoch of its budget. ``discriminator_path``: trial 3's
+    transferred discriminator (default: the study's, ``config.DISCRIMINATOR_PATH``); runs on different
+    discriminators differ in its digest."""
     common = {"n_val": n_val}
     if method in ("cnn", "trial3"):
         updates = config.CLASSIFIER_UPDATES if classifier_updates is None else classifier_updates
@@ -86,7 +89,7 @@ def settings(
     return {
         **common,
         "epochs": epochs,
-        "patience": config.SSGAN_PATIENCE,
+        "patience": None if ssgan_patience is None else checks.integer("ssgan_patience", ssgan_patience, 1),
         "decay_start": round(config.SSGAN_DECAY_FRACTION * epochs),
         "learning_rate": learning_rate or config.SSGAN_LEARNING_RATE,
         "ema_decay": config.SSGAN_EMA_DECAY,
@@ -315,6 +318,7 @@ def choose_ssgan_learning_rate(
     also_read: tuple[Path, ...] = (),
     ssgan_root: Path | None = None,
     log_root=None,
+    ssgan_patience: int | None = config.SSGAN_PATIENCE,
 ) -> tuple[float, pd.DataFrame]:
     """Train the SSGAN at ``(n_labels, seed)`` once per learning rate (cached runs reused) and keep the one with
     the best validation accuracy (ties: the first). Returns ``(learning rate, table of the candidates)``; the test
@@ -325,7 +329,7 @@ def choose_ssgan_learning_rate(
     study = _Study(cache_path, also_read, source, n_unlabelled, n_val, ssgan_root, log_root)
     rows = []
     for rate in rates:
-        s = settings("ssgan", n_labels, ssgan_epochs, n_unlabelled, rate, n_val)
+        s = settings("ssgan", n_labels, ssgan_epochs, n_unlabelled, rate, n_val, ssgan_patience=ssgan_patience)
         r = study.run("ssgan", n_labels, seed, s, test=False)
         rows.append(
             {
@@ -357,6 +361,7 @@ def run_study(
     also_read: tuple[Path, ...] = (),
     ssgan_root: Path | None = None,
     classifier_updates: int | None = None,
+    ssgan_patience: int | None = config.SSGAN_PATIENCE,
 ) -> pd.DataFrame:
     """Every (method, label count, seed) run, reusing cached ones; one row per run.
 
@@ -366,7 +371,8 @@ def run_study(
     the first that many unlabelled images. New results go to ``cache_path``; results with the same key are also
     looked up in the caches ``also_read`` (a scratch run reads the study's). SSGAN training states go under
     ``ssgan_root`` (default ``checkpoints/ssgan``). ``classifier_updates``: the CNN's and trial 3's budget (default
-    ``config.CLASSIFIER_UPDATES``).
+    ``config.CLASSIFIER_UPDATES``). ``ssgan_patience``: the SSGAN's early stop (``settings``), also the learning-rate
+    choice's when it is made here.
     """
     label_counts = [
         checks.integer("label_counts entry", n, config.NUM_CLASSES, config.N_TRAIN_FULL) for n in label_counts
@@ -387,7 +393,8 @@ def run_study(
     common = dict(cache_path=cache_path, source=source, n_unlabelled=n_unlabelled, n_val=n_val, ssgan_root=ssgan_root)
     if "ssgan" in methods and ssgan_learning_rate is None:
         ssgan_learning_rate, _ = choose_ssgan_learning_rate(
-            label_counts[0], seeds[0], ssgan_epochs=ssgan_epochs, also_read=also_read, **common
+            label_counts[0], seeds[0], ssgan_epochs=ssgan_epochs, also_read=also_read,
+            ssgan_patience=ssgan_patience, **common,
         )
     study = _Study(cache_path, also_read, source, n_unlabelled, n_val, ssgan_root)
     rows = []
@@ -395,7 +402,8 @@ def run_study(
         for seed in seeds:
             for method in methods:
                 s = settings(
-                    method, n_labels, ssgan_epochs, n_unlabelled, ssgan_learning_rate, n_val, classifier_updates
+                    method, n_labels, ssgan_epochs, n_unlabelled, ssgan_learning_rate, n_val, classifier_updates,
+                    ssgan_patience=ssgan_patience,
                 )
                 result = study.run(method, n_labels, seed, s)
                 rows.append({"method": method, "n_labels": n_labels, "seed": seed, **result,

@@ -92,6 +92,18 @@ def test_every_method_has_one_budget_at_every_label_count():
         settings("cnn", 100, classifier_updates=150)
 
 
+def test_ssgan_patience_is_a_setting_and_none_trains_the_whole_budget():
+    from digitgan.label_efficiency import run_key, settings
+
+    default = settings("ssgan", 100)
+    assert default["patience"] == config.SSGAN_PATIENCE and settings("ssgan", 100, ssgan_patience=3)["patience"] == 3
+    whole = settings("ssgan", 100, 90, ssgan_patience=None)
+    assert whole["patience"] is None and whole["epochs"] == 90 and whole["decay_start"] == 54
+    assert run_key("ssgan", 100, 42, whole) != run_key("ssgan", 100, 42, settings("ssgan", 100, 90))
+    with pytest.raises(ValueError, match="ssgan_patience"):
+        settings("ssgan", 100, ssgan_patience=0)
+
+
 def test_a_bad_classifier_budget_stops_the_study_before_anything_trains(tmp_path, monkeypatch):
     calls = []
     monkeypatch.setattr(label_efficiency, "RUNNERS", _fake_runners(calls))
@@ -146,3 +158,19 @@ def test_validation_splits_are_balanced_and_disjoint_from_the_labels(mnist_dir):
     table = label_efficiency.describe_splits([100, 10_000], [42, 43], 1000, source=mnist_dir)
     assert len(table) == 4 and set(table["overlap"]) == {0}
     assert set(table["validation per digit"]) == {"100-100"} and set(table["per digit"][:2]) == {"10-10"}
+
+
+def test_the_studys_patience_reaches_every_ssgan_run_and_the_learning_rate_choice(tmp_path, monkeypatch):
+    seen = []
+
+    def fake_ssgan(d, seed, run_settings, test=True, **kwargs):
+        seen.append((run_settings["patience"], run_settings["epochs"], test))
+        return {"val_accuracy": 0.9, "seconds": 1.0, **({"test_accuracy": 0.9} if test else {})}
+
+    monkeypatch.setattr(label_efficiency, "RUNNERS", {**label_efficiency.RUNNERS, "ssgan": fake_ssgan})
+    monkeypatch.setattr(data, "load_label_efficiency_data", _fake_data)
+    label_efficiency.run_study(
+        (100,), (1, 2), ("ssgan",), ssgan_epochs=9, cache_path=tmp_path / "runs.json", ssgan_patience=None
+    )
+    assert seen and {s[:2] for s in seen} == {(None, 9)}
+    assert [s[2] for s in seen].count(False) == 2  # both learning rates compared, with the same rule
