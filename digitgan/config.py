@@ -107,14 +107,16 @@ TRANSFER_EPOCHS = 15
 # The transfer trials: the head on the discriminator and how many of the epochs keep its layers frozen.
 TRIALS = {"trial1": ("dense10", 15), "trial2": ("dense10", 5), "trial3": ("dense128", 7)}
 # The semi-supervised GAN (digitgan.ssgan). The paper trains 300 epochs at 0.003 (constant); a 2-core CPU allows
-# about 50 epochs in 25 minutes. The learning rate is chosen on the validation split among SSGAN_LEARNING_RATES
-# (07_semi_supervised_gan.ipynb, label_efficiency.choose_ssgan_learning_rate); SSGAN_LEARNING_RATE is only the
-# default of a single run.
-SSGAN_EPOCHS = 50  # the budget of every SSGAN run: 50 x 600 = 30,000 updates at most, at every label count
-SSGAN_PATIENCE = 10  # stop after this many epochs without a better validation accuracy
+# about 90 epochs in 27 minutes (17-18 s per epoch). The learning rate is chosen on the validation split among
+# SSGAN_LEARNING_RATES with shorter runs (SSGAN_SWEEP_EPOCHS, early stop; 07_semi_supervised_gan.ipynb,
+# label_efficiency.choose_ssgan_learning_rate); SSGAN_LEARNING_RATE is only the default of a single run.
+SSGAN_EPOCHS = 90  # the budget of every SSGAN run: 90 x 600 = 54,000 updates, at every label count
+SSGAN_PATIENCE = None  # no early stop: every run trains its whole budget, and keeps its best validation epoch
+SSGAN_SWEEP_EPOCHS = 50  # the learning-rate choice's runs: at most 50 epochs ...
+SSGAN_SWEEP_PATIENCE = 10  # ... stopped after this many epochs without a better validation accuracy
 SSGAN_LEARNING_RATES = (0.003, 0.001)  # the paper's, and a third of it
 SSGAN_DECAY_FRACTION = 0.6  # the learning rate decays linearly over the last 40% of the epochs
-SSGAN_DECAY_START = round(SSGAN_DECAY_FRACTION * SSGAN_EPOCHS)  # 30 of 50
+SSGAN_DECAY_START = round(SSGAN_DECAY_FRACTION * SSGAN_EPOCHS)  # 54 of 90
 SSGAN_LEARNING_RATE = 0.001
 SSGAN_CHECKPOINT_EVERY = 5
 SSGAN_EMA_DECAY = 0.999  # the averaged discriminator weights

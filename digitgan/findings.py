@@ -145,16 +145,19 @@ def ssgan(metrics: dict) -> Finding:
     paper, port = original.SSGAN_PAPER, original.SSGAN_PORT
     choice = metrics.get("learning_rate_choice") or []
     tried = "; ".join(f"{c['learning_rate']:g}: {_acc(c['val_accuracy'])}" for c in choice)
+    budgets = sorted({c["max_epochs"] for c in choice if c.get("max_epochs")})
+    sweep = f" in runs of at most {budgets[0]} epochs" if len(budgets) == 1 else ""
     stopped = (
         f"stopped at epoch {metrics['stopped_at']} of {metrics['max_epochs']} (no better validation accuracy for "
-        f"{config.SSGAN_PATIENCE} epochs)"
+        f"{metrics.get('patience', config.SSGAN_PATIENCE)} epochs)"
         if metrics.get("stopped_at")
         else f"ran all {metrics['epochs']} epochs"
     )
     text = (
         f"With {metrics['n_labels']} labels, {metrics['n_val']:,} validation images and {metrics['n_unlabelled']:,} "
         f"unlabelled images, the learning rate chosen on the validation split is {metrics['learning_rate']:g} "
-        f"(best validation accuracy per candidate: {tried}). The run {stopped} in {metrics['seconds'] / 60:.1f} min; "
+        f"(best validation accuracy per candidate{sweep}: {tried}). The run {stopped} in "
+        f"{metrics['seconds'] / 60:.1f} min; "
         f"the kept weights (epoch {metrics['kept_epoch']}, {metrics['kept_weights']}; validation "
         f"{_acc(metrics['val_accuracy'])}) give **{_acc(metrics['test_accuracy'])} test accuracy**. The paper reports "
         f"{paper['test_accuracy']:.2%} after {paper['epochs']} epochs and a PyTorch port {port['test_accuracy']:.1%} "
@@ -198,12 +201,13 @@ def label_efficiency(metrics: dict) -> Finding:
         )  # fmt: skip
     budgets = {m: sorted({c.get("n_updates") for c in per.values()} - {None}) for m, per in summary.items()}
     equal = [m for m, b in budgets.items() if len(b) == 1]
+    ssgan_stops = (metrics.get("settings") or {}).get("ssgan", {}).get("patience") is not None
     if equal:
         sentences.append(
             "Budgets are equal across label counts: "
             + ", ".join(
                 f"{config.LABEL_EFFICIENCY_NAMES.get(m, m)} {budgets[m][0]:,} updates"
-                + (" at most (it stops by its validation rule)" if m == "ssgan" else "")
+                + (" at most (it stops by its validation rule)" if m == "ssgan" and ssgan_stops else "")
                 for m in equal
             )
             + f"; every choice was made on {metrics.get('n_val', config.LABEL_EFFICIENCY_VAL):,} validation images."

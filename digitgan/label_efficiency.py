@@ -13,11 +13,12 @@ are made on the validation split; the 10,000 test images are read once per final
 - ``trial3``: the 50-epoch DCGAN's discriminator with trial 3's head, the same budget and rule, its schedule in
   the same proportion (7 of 15 rounds frozen, then fine-tuned);
 - ``pca_knn``: PCA + k-nearest neighbours, components and k chosen on the validation split;
-- ``ssgan``: the semi-supervised GAN (:mod:`digitgan.ssgan`), which also sees the 60,000 images unlabelled: at
-  most ``config.SSGAN_EPOCHS`` epochs of 600 updates, stopped after ``config.SSGAN_PATIENCE`` epochs without a
-  better validation accuracy, the epoch and weight set (averaged or raw) with the best one kept; its learning rate
-  is chosen among ``config.SSGAN_LEARNING_RATES`` on the validation split of the first label count and seed
-  (:func:`choose_ssgan_learning_rate`) and used for every run.
+- ``ssgan``: the semi-supervised GAN (:mod:`digitgan.ssgan`), which also sees the 60,000 images unlabelled:
+  ``config.SSGAN_EPOCHS`` epochs of 600 updates (no early stop while ``config.SSGAN_PATIENCE`` is None), the
+  epoch and weight set (averaged or raw) with the best validation accuracy kept; its learning rate is chosen among
+  ``config.SSGAN_LEARNING_RATES`` on the validation split of the first label count and seed, with shorter runs
+  (``config.SSGAN_SWEEP_EPOCHS``, stopped after ``config.SSGAN_SWEEP_PATIENCE`` epochs without progress;
+  :func:`choose_ssgan_learning_rate`), and used for every run.
 
 Each run's result is cached in ``checkpoints/label_efficiency_runs.json`` as soon as it finishes, so an
 interrupted study resumes where it stopped and a rerun reuses what exists. A cached result is found by its
@@ -310,7 +311,7 @@ def choose_ssgan_learning_rate(
     n_labels: int,
     seed: int,
     rates=config.SSGAN_LEARNING_RATES,
-    ssgan_epochs: int | None = None,
+    ssgan_epochs: int = config.SSGAN_SWEEP_EPOCHS,
     cache_path: Path | None = None,
     source=None,
     n_unlabelled: int | None = None,
@@ -318,11 +319,13 @@ def choose_ssgan_learning_rate(
     also_read: tuple[Path, ...] = (),
     ssgan_root: Path | None = None,
     log_root=None,
-    ssgan_patience: int | None = config.SSGAN_PATIENCE,
+    ssgan_patience: int | None = config.SSGAN_SWEEP_PATIENCE,
 ) -> tuple[float, pd.DataFrame]:
     """Train the SSGAN at ``(n_labels, seed)`` once per learning rate (cached runs reused) and keep the one with
-    the best validation accuracy (ties: the first). Returns ``(learning rate, table of the candidates)``; the test
-    set is not read here. ``log_root``: ``name -> folder`` for the TensorBoard logs of new runs (``Run.log_dir``)."""
+    the best validation accuracy (ties: the first). Each candidate has the same budget, by default the sweep's
+    (``config.SSGAN_SWEEP_EPOCHS``, early stop after ``config.SSGAN_SWEEP_PATIENCE``): shorter than a study run.
+    Returns ``(learning rate, table of the candidates)``; the test set is not read here. ``log_root``:
+    ``name -> folder`` for the TensorBoard logs of new runs (``Run.log_dir``)."""
     rates = [checks.positive_float("learning rate", r) for r in rates]
     if not rates:
         raise ValueError("rates must hold at least one learning rate")
@@ -338,6 +341,7 @@ def choose_ssgan_learning_rate(
                 "kept_epoch": r.get("kept_epoch"),
                 "kept_weights": r.get("kept_weights"),
                 "epochs_trained": r.get("epochs_trained"),
+                "max_epochs": s["epochs"],
                 "minutes": round(r["seconds"] / 60, 1),
                 "val_curve": r.get("val_curve", []),
             }
@@ -362,17 +366,19 @@ def run_study(
     ssgan_root: Path | None = None,
     classifier_updates: int | None = None,
     ssgan_patience: int | None = config.SSGAN_PATIENCE,
+    sweep_epochs: int = config.SSGAN_SWEEP_EPOCHS,
+    sweep_patience: int | None = config.SSGAN_SWEEP_PATIENCE,
 ) -> pd.DataFrame:
     """Every (method, label count, seed) run, reusing cached ones; one row per run.
 
     Every label count runs every seed (at 10,000 the subset is fixed and the seed drives the training and the
     validation split). ``ssgan_learning_rate=None`` chooses it with :func:`choose_ssgan_learning_rate` at the
-    first label count and seed (that run is then also the study's). ``n_unlabelled`` (small test runs only) keeps
-    the first that many unlabelled images. New results go to ``cache_path``; results with the same key are also
-    looked up in the caches ``also_read`` (a scratch run reads the study's). SSGAN training states go under
-    ``ssgan_root`` (default ``checkpoints/ssgan``). ``classifier_updates``: the CNN's and trial 3's budget (default
-    ``config.CLASSIFIER_UPDATES``). ``ssgan_patience``: the SSGAN's early stop (``settings``), also the learning-rate
-    choice's when it is made here.
+    first label count and seed, with runs of ``sweep_epochs`` stopped by ``sweep_patience``. ``n_unlabelled``
+    (small test runs only) keeps the first that many unlabelled images. New results go to ``cache_path``;
+    results with the same key are also looked up in the caches ``also_read`` (a scratch run reads the study's).
+    SSGAN training states go under ``ssgan_root`` (default ``checkpoints/ssgan``). ``classifier_updates``: the
+    CNN's and trial 3's budget (default ``config.CLASSIFIER_UPDATES``). ``ssgan_patience``: the SSGAN's early
+    stop (``settings``; None: none).
     """
     label_counts = [
         checks.integer("label_counts entry", n, config.NUM_CLASSES, config.N_TRAIN_FULL) for n in label_counts
@@ -393,8 +399,8 @@ def run_study(
     common = dict(cache_path=cache_path, source=source, n_unlabelled=n_unlabelled, n_val=n_val, ssgan_root=ssgan_root)
     if "ssgan" in methods and ssgan_learning_rate is None:
         ssgan_learning_rate, _ = choose_ssgan_learning_rate(
-            label_counts[0], seeds[0], ssgan_epochs=ssgan_epochs, also_read=also_read,
-            ssgan_patience=ssgan_patience, **common,
+            label_counts[0], seeds[0], ssgan_epochs=sweep_epochs, also_read=also_read, ssgan_patience=sweep_patience,
+            **common,
         )
     study = _Study(cache_path, also_read, source, n_unlabelled, n_val, ssgan_root)
     rows = []
@@ -489,7 +495,7 @@ def main() -> None:
     runs reused, interrupted ones resumed); 07 and 08 then reuse every run and only read and draw them."""
     print(utils.versions(), flush=True)
     with utils.timer() as t:
-        rate, sweep = choose_ssgan_learning_rate(config.LABEL_COUNTS[0], config.LABEL_SEEDS[0])
+        rate, sweep = choose_ssgan_learning_rate(config.LABEL_COUNTS[0], config.LABEL_SEEDS[0])  # the sweep's budget
         print(sweep.drop(columns="val_curve").to_string(), flush=True)
         runs = run_study(ssgan_learning_rate=rate)
     print(format_table(summary_table(runs)).to_string(), flush=True)

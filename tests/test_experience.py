@@ -39,6 +39,11 @@ def test_findings_state_the_measured_numbers():
     text = findings.ssgan(ssgan_metrics)
     assert "0.9523 test accuracy" in text and "0.003: 0.9300; 0.001: 0.9510" in text and "stopped at epoch 12" in text
     assert "epoch 2, raw" in text and "flattened" in text
+    # the learning rates were compared with shorter runs: their budget is named; a run without early stop says so
+    choice = [{**c, "max_epochs": 50} for c in ssgan_metrics["learning_rate_choice"]]
+    whole = {**ssgan_metrics, "learning_rate_choice": choice, "stopped_at": None, "epochs": 90, "max_epochs": 90}
+    text = findings.ssgan(whole)
+    assert "per candidate in runs of at most 50 epochs: 0.003" in text and "ran all 90 epochs" in text
     assert "PCA + KNN" in findings.comparison(COMMITTED["comparison"])
 
 
@@ -61,6 +66,12 @@ def test_findings_follow_other_numbers():
     }
     text = findings.label_efficiency({"summary": close, "n_val": 1000})
     assert "is not reliably different from the CNN" in text and "CNN (original protocol) 1,500 updates" in text
+    # the SSGAN's budget is "at most" only while it stops early by its validation rule
+    ssgan = {"100": {"mean": 0.98, "std": 0.001, "runs": 3, "n_updates": 54_000}}
+    for patience, at_most in ((10, True), (None, False)):
+        metrics = {"summary": {**close, "ssgan": ssgan}, "n_val": 1000, "settings": {"ssgan": {"patience": patience}}}
+        text = findings.label_efficiency(metrics)
+        assert "semi-supervised GAN 54,000 updates" in text and ("at most (it stops" in text) == at_most
     assert findings.mean_std([0.5]) == "0.5000 (one run)"
     assert findings.mean_std([0.5, 0.7, 0.6]) == "0.6000 ± 0.1000 (n = 3)"
 

@@ -55,7 +55,7 @@ def test_study_runs_every_case_once_with_three_seeds_and_reuses_the_cache(tmp_pa
     runs = label_efficiency.run_study(**args)
     # the learning rate is chosen first, at (100 labels, seed 1), without reading the test set ...
     assert calls[:2] == [("ssgan", 100, 1, 0.003, False), ("ssgan", 100, 1, 0.001, False)]
-    # ... then every seed at every label count, 10k included; the chosen run is only reloaded to be tested
+    # ... then every seed at every label count, 10k included, with the study's budget (not the choice's shorter one)
     assert len(runs) == 2 * 3 * 4 and ("ssgan", 100, 1, 0.001, True) in calls
     assert len(calls) == 2 + 2 * 3 * 4 and not any(c[3] == 0.003 and c[4] for c in calls)
     assert set(runs[runs["method"] == "ssgan"]["n_updates"]) == {7 * 600}  # at most: 7 epochs of 600 batches
@@ -160,7 +160,7 @@ def test_validation_splits_are_balanced_and_disjoint_from_the_labels(mnist_dir):
     assert set(table["validation per digit"]) == {"100-100"} and set(table["per digit"][:2]) == {"10-10"}
 
 
-def test_the_studys_patience_reaches_every_ssgan_run_and_the_learning_rate_choice(tmp_path, monkeypatch):
+def test_the_learning_rate_is_chosen_with_the_sweeps_budget_and_the_study_trains_its_own(tmp_path, monkeypatch):
     seen = []
 
     def fake_ssgan(d, seed, run_settings, test=True, **kwargs):
@@ -172,5 +172,8 @@ def test_the_studys_patience_reaches_every_ssgan_run_and_the_learning_rate_choic
     label_efficiency.run_study(
         (100,), (1, 2), ("ssgan",), ssgan_epochs=9, cache_path=tmp_path / "runs.json", ssgan_patience=None
     )
-    assert seen and {s[:2] for s in seen} == {(None, 9)}
-    assert [s[2] for s in seen].count(False) == 2  # both learning rates compared, with the same rule
+    # the learning rates are compared with the choice's shorter runs and their early stop, the same for both ...
+    sweep = (config.SSGAN_SWEEP_PATIENCE, config.SSGAN_SWEEP_EPOCHS, False)
+    assert seen[:2] == [sweep, sweep]
+    # ... and every run of the study trains the study's whole budget
+    assert seen[2:] == [(None, 9, True)] * 2

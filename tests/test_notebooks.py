@@ -66,7 +66,14 @@ NOTEBOOKS = [
     ),  # noqa: E501
     (
         "07_semi_supervised_gan.ipynb",
-        {"N_LABELS": 20, "EPOCHS": 2, "LEARNING_RATES": [0.003, 0.001], "N_VAL": 100, "N_UNLABELLED": 1000},
+        {
+            "N_LABELS": 20,
+            "EPOCHS": 2,
+            "LEARNING_RATES": [0.003, 0.001],
+            "SWEEP_EPOCHS": 2,
+            "N_VAL": 100,
+            "N_UNLABELLED": 1000,
+        },
         ["ssgan_learning_rate", "ssgan_accuracy", "ssgan_confusion_matrix", "ssgan_samples"],
         "ssgan",
     ),
@@ -77,6 +84,7 @@ NOTEBOOKS = [
             "LABEL_COUNTS": [20],
             "SEEDS": [42, 43],
             "SSGAN_EPOCHS": 2,
+            "SSGAN_SWEEP_EPOCHS": 2,
             "N_VAL": 100,
             "N_UNLABELLED": 1000,
             "CLASSIFIER_UPDATES": 200,
