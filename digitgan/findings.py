@@ -139,9 +139,10 @@ def comparison(comparison: dict) -> Finding:
 
 
 def ssgan(metrics: dict) -> Finding:
-    val = metrics["history"]["val_accuracy"]
-    last5 = val[-5:] if len(val) >= 5 else val
-    rising = last5[-1] - last5[0]
+    history = metrics["history"]
+    raw = history.get("val_accuracy_raw") or history["val_accuracy"]
+    last = [max(a, r) for a, r in zip(history["val_accuracy"][-5:], raw[-5:], strict=True)]  # the better set per epoch
+    at_end = metrics["kept_epoch"] > metrics["epochs"] - len(last)
     paper, port = original.SSGAN_PAPER, original.SSGAN_PORT
     choice = metrics.get("learning_rate_choice") or []
     tried = "; ".join(f"{c['learning_rate']:g}: {_acc(c['val_accuracy'])}" for c in choice)
@@ -168,9 +169,13 @@ def ssgan(metrics: dict) -> Finding:
             if metrics["test_accuracy"] >= port["test_accuracy"]
             else f"{100 * (port['test_accuracy'] - metrics['test_accuracy']):.2f} points below the port."
         )
-        + f" Over the last {len(last5)} epochs the validation accuracy moved by {rising:+.4f}"
     )
-    text += ", so the curve is still rising: more epochs would help. " if rising > 0.001 else ", so it has flattened. "
+    text += (
+        f" The kept epoch is among the last {len(last)}, so the curve may still be rising: more epochs might help. "
+        if at_end
+        else f" The last {len(last)} epochs (validation at most {_acc(max(last))}) did not beat epoch "
+        f"{metrics['kept_epoch']}: within this budget the curve has flattened. "
+    )
     text += f"{_mistake(metrics)}"
     return Finding(text)
 

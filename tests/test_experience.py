@@ -38,7 +38,8 @@ def test_findings_state_the_measured_numbers():
     }  # fmt: skip
     text = findings.ssgan(ssgan_metrics)
     assert "0.9523 test accuracy" in text and "0.003: 0.9300; 0.001: 0.9510" in text and "stopped at epoch 12" in text
-    assert "epoch 2, raw" in text and "flattened" in text
+    assert "epoch 2, raw" in text and "flattened" in text and "at most 0.9500) did not beat epoch 2" in text
+    assert "may still be rising" in findings.ssgan({**ssgan_metrics, "kept_epoch": 12})  # the best epoch is at the end
     # the learning rates were compared with shorter runs: their budget is named; a run without early stop says so
     choice = [{**c, "max_epochs": 50} for c in ssgan_metrics["learning_rate_choice"]]
     whole = {**ssgan_metrics, "learning_rate_choice": choice, "stopped_at": None, "epochs": 90, "max_epochs": 90}
