@@ -150,7 +150,7 @@ def ssgan(metrics: dict) -> Finding:
     sweep = f" in runs of at most {budgets[0]} epochs" if len(budgets) == 1 else ""
     stopped = (
         f"stopped at epoch {metrics['stopped_at']} of {metrics['max_epochs']} (no better validation accuracy for "
-        f"{metrics.get('patience', config.SSGAN_PATIENCE)} epochs)"
+        f"{metrics['patience']} epochs)"
         if metrics.get("stopped_at")
         else f"ran all {metrics['epochs']} epochs"
     )

@@ -104,8 +104,8 @@ def settings(
 
 def n_updates(method: str, n_labels: int, run_settings: dict) -> int | None:
     """A run's training budget in gradient updates: the same at every label count for a method (the classifiers'
-    ``updates``; the SSGAN's epochs x batches of its unlabelled images, each paired with a labelled batch, at most:
-    it may stop earlier by its validation rule). ``None`` for PCA + KNN (no gradient training)."""
+    ``updates``; the SSGAN's epochs x batches of its unlabelled images, each paired with a labelled batch; at most,
+    when it has an early stop). ``None`` for PCA + KNN (no gradient training)."""
     if method == "pca_knn":
         return None
     if method == "ssgan":

@@ -29,8 +29,8 @@ def test_findings_state_the_measured_numbers():
         assert f"{COMMITTED[key]['test_accuracy']:.4f}" in text and f"{cnn['test_accuracy']:.4f}" in text
     ssgan_metrics = {
         "n_labels": 100, "n_val": 1000, "n_unlabelled": 60_000, "learning_rate": 0.001, "epochs": 12, "max_epochs": 50,
-        "stopped_at": 12, "seconds": 600.0, "kept_epoch": 2, "kept_weights": "raw", "val_accuracy": 0.951,
-        "test_accuracy": 0.9523, "most_confused": [],
+        "stopped_at": 12, "patience": 10, "seconds": 600.0, "kept_epoch": 2, "kept_weights": "raw",
+        "val_accuracy": 0.951, "test_accuracy": 0.9523, "most_confused": [],
         "history": {"val_accuracy": [0.9, 0.95, 0.949, 0.95, 0.9495, 0.95]},
         "learning_rate_choice": [
             {"learning_rate": 0.003, "val_accuracy": 0.93}, {"learning_rate": 0.001, "val_accuracy": 0.951},
@@ -38,6 +38,7 @@ def test_findings_state_the_measured_numbers():
     }  # fmt: skip
     text = findings.ssgan(ssgan_metrics)
     assert "0.9523 test accuracy" in text and "0.003: 0.9300; 0.001: 0.9510" in text and "stopped at epoch 12" in text
+    assert "no better validation accuracy for 10 epochs" in text
     assert "epoch 2, raw" in text and "flattened" in text and "at most 0.9500) did not beat epoch 2" in text
     assert "may still be rising" in findings.ssgan({**ssgan_metrics, "kept_epoch": 12})  # the best epoch is at the end
     # the learning rates were compared with shorter runs: their budget is named; a run without early stop says so

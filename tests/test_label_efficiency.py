@@ -58,7 +58,7 @@ def test_study_runs_every_case_once_with_three_seeds_and_reuses_the_cache(tmp_pa
     # ... then every seed at every label count, 10k included, with the study's budget (not the choice's shorter one)
     assert len(runs) == 2 * 3 * 4 and ("ssgan", 100, 1, 0.001, True) in calls
     assert len(calls) == 2 + 2 * 3 * 4 and not any(c[3] == 0.003 and c[4] for c in calls)
-    assert set(runs[runs["method"] == "ssgan"]["n_updates"]) == {7 * 600}  # at most: 7 epochs of 600 batches
+    assert set(runs[runs["method"] == "ssgan"]["n_updates"]) == {7 * 600}  # 7 epochs of 600 batches (no early stop)
     assert set(runs.loc[runs["method"] == "cnn", "n_updates"]) == {config.CLASSIFIER_UPDATES}
     again = label_efficiency.run_study(**args)
     assert len(calls) == 26 and again["test_accuracy"].tolist() == runs["test_accuracy"].tolist()
