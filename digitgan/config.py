@@ -63,6 +63,14 @@ MODE_SEEKING_WEIGHTS = (0.0, 0.5, 1.0)
 MODE_SEEKING_PROBE_EPOCHS = 10
 LONGER_GAN_STATE_DIR = CHECKPOINT_DIR / "dcgan_longer"
 PROTOCOLS_DIR = CHECKPOINT_DIR / "protocols"  # 10_data_and_optimizers.ipynb's run cache
+STORE_DIR = CHECKPOINT_DIR / "store"  # the run store's files (digitgan.store), one per study part
+# The label study's compute-matched CNN: its store and its kept weights (one file per run, committed).
+MATCHED_STORE = STORE_DIR / "label_study_matched.json"
+MATCHED_WEIGHTS_DIR = CHECKPOINT_DIR / "label_study_matched"
+# 3 DCGANs of different seeds (the study's seed 42 is 09's run): their exported discriminators and scores
+# (committed), and their training states (git-ignored).
+GAN_SPREAD_DIR = CHECKPOINT_DIR / "gan_spread"
+GAN_SPREAD_STATE_DIR = CHECKPOINT_DIR / "dcgan_spread"
 
 
 def weights_file(name: str) -> str:
@@ -195,6 +203,15 @@ GENERATED_PROBES = (
 )
 LABEL_COUNTS = (100, 1000, 10_000)
 LABEL_SEEDS = (42, 43, 44)
+# The compute-matched CNN of the label study: the modern recipe (MODERN_DROPOUT_RECIPE: augmentation, Adam with a
+# cosine over the whole budget, dropout) given the SSGAN's updates (SSGAN_EPOCHS x 600), checked on the validation
+# split every MATCHED_CHECK_EVERY updates, stopped after MATCHED_PATIENCE checks without a better one; the best
+# check's weights are kept.
+MATCHED_CHECK_EVERY = 600
+MATCHED_PATIENCE = 15
+# The GAN's own run-to-run spread: DCGANs of these seeds trained with 02's recipe, scored at these epochs.
+GAN_SPREAD_SEEDS = (43, 44)
+GAN_SPREAD_STAGES = (25, 50)
 
 # What every model and method is called in tables, figures and results.json keys.
 NAMES = {

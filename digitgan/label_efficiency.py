@@ -287,6 +287,114 @@ class _Study:
         return result
 
 
+MATCHED = "cnn_matched"  # the compute-matched CNN (its own store: config.MATCHED_STORE)
+MATCHED_NAME = "CNN (modern recipe, SSGAN's updates)"
+
+
+def matched_settings(
+    n_labels: int,
+    n_val: int = config.LABEL_EFFICIENCY_VAL,
+    updates: int | None = None,
+    check_every: int = config.MATCHED_CHECK_EVERY,
+    patience: int = config.MATCHED_PATIENCE,
+) -> dict:
+    """The compute-matched CNN's settings: 10's modern recipe for the CNN (``config.MODERN_DROPOUT_RECIPE``:
+    augmentation, Adam with a cosine decay over the whole budget, dropout 0.25), given the semi-supervised GAN's
+    number of updates (default: ``n_updates("ssgan", ...)`` of the study's settings, 54,000), checked on the
+    validation split every ``check_every`` updates and stopped after ``patience`` checks without a better one."""
+    from digitgan import protocols
+
+    budget = n_updates("ssgan", n_labels, settings("ssgan", n_labels)) if updates is None else updates
+    check_every = checks.integer("check_every", check_every, 1)
+    budget = checks.integer("updates", budget, check_every)
+    if budget % check_every:
+        raise ValueError(f"updates={budget} must be a multiple of check_every={check_every}")
+    recipe = config.MODERN_DROPOUT_RECIPE
+    return {
+        "method": MATCHED, "n_labels": checks.integer("n_labels", n_labels, config.NUM_CLASSES), "n_val": n_val,
+        "updates": budget, "check_every": check_every, "patience": checks.integer("patience", patience, 1),
+        "optimizer": "adam", "learning_rate": recipe["learning_rate"], "schedule": "cosine over the budget",
+        "dropout": recipe["dropout"], "strength": protocols.RECIPE_DEFAULTS["strength"],
+        "batch_size": config.BATCH_SIZE, "keep": "best validation check",
+    }  # fmt: skip
+
+
+def run_matched_cnn(data: dict, seed: int, run_settings: dict, weights_path: Path | None = None) -> dict:
+    """One compute-matched CNN run: trained until its budget or its early stop, the best validation check kept
+    (saved to ``weights_path``: the CNN alone, no augmentation layers), then scored once on the test set."""
+    import keras
+
+    from digitgan import protocols
+
+    s = run_settings
+    utils.set_seed(seed)
+    model, core = protocols._model("cnn", True, seed, strength=s["strength"], dropout=s["dropout"])
+    schedule = keras.optimizers.schedules.CosineDecay(s["learning_rate"], decay_steps=s["updates"])
+    model.compile(optimizer=keras.optimizers.Adam(schedule), loss="categorical_crossentropy", metrics=["accuracy"])
+    best = training.BestWeights()
+    stop = keras.callbacks.EarlyStopping(monitor="val_accuracy", mode="max", patience=s["patience"])
+    start = time.perf_counter()
+    history = training.fit_classifier(
+        model, data, s["updates"] // s["check_every"], s["batch_size"], verbose=0, callbacks=[best, stop],
+        validate="val", steps_per_epoch=s["check_every"], seed=seed,
+    )  # fmt: skip
+    seconds = time.perf_counter() - start
+    best.restore(model)
+    if weights_path is not None:
+        utils.save_weights(core, weights_path)
+    checks_trained = len(history["val_accuracy"])
+    return {
+        "val_accuracy": best.best,
+        "kept_check": best.epoch,
+        "kept_update": best.epoch * s["check_every"],
+        "checks_trained": checks_trained,
+        "updates_trained": checks_trained * s["check_every"],
+        "val_curve": [round(float(v), 5) for v in history["val_accuracy"]],
+        "seconds": seconds,
+        "test_accuracy": training.accuracy(core, data["x_test"], data["y_test"]),
+    }
+
+
+def run_matched(
+    label_counts=(10_000, 1_000, 100),
+    seeds=config.LABEL_SEEDS,
+    store_path: Path | None = None,
+    weights_dir: Path | None = None,
+    source=None,
+    n_val: int = config.LABEL_EFFICIENCY_VAL,
+    updates: int | None = None,
+    check_every: int = config.MATCHED_CHECK_EVERY,
+    patience: int = config.MATCHED_PATIENCE,
+) -> pd.DataFrame:
+    """The compute-matched CNN at every label count and seed, on the label study's data (the same labelled images
+    and validation split as every other method of a ``(n_labels, seed)``). Each run is stored as soon as it ends
+    (:mod:`digitgan.store`: its inputs are the settings, the seed and the digest of the images and labels it
+    trains and validates on), so an interrupted study resumes and a rerun reuses what exists."""
+    from digitgan.data import load_label_efficiency_data
+    from digitgan.store import Store, array_digest, key
+
+    planned = [(n, seed, matched_settings(n, n_val, updates, check_every, patience)) for n in label_counts
+               for seed in seeds]  # fmt: skip  (every setting checked before anything trains)
+    store = Store(store_path or config.MATCHED_STORE)
+    weights_dir = Path(weights_dir or config.MATCHED_WEIGHTS_DIR)
+    rows = []
+    for n_labels, seed, s in planned:
+        data = load_label_efficiency_data(n_labels, seed, source, n_val=n_val)
+        inputs = {**s, "seed": seed,
+                  "data": array_digest(data["x_train"], data["y_train"], data["x_val"], data["y_val"])}  # fmt: skip
+        result = store.get(inputs)
+        if result is None:
+            path = weights_dir / f"{MATCHED}_{n_labels}_seed{seed}_{key(inputs)}.weights.h5"
+            result = run_matched_cnn(data, seed, s, path)
+            result["weights"] = path.name
+            result = store.put(inputs, result)
+            print(f"{MATCHED_NAME} {n_labels:6d} labels, seed {seed}: test accuracy {result['test_accuracy']:.4f}, "
+                  f"validation {result['val_accuracy']:.4f}, kept update {result['kept_update']:,} of "
+                  f"{result['updates_trained']:,} trained ({result['seconds'] / 60:.1f} min)", flush=True)  # fmt: skip
+        rows.append({"method": MATCHED, "n_labels": n_labels, "seed": seed, **result, "n_updates": s["updates"]})
+    return pd.DataFrame(rows)
+
+
 def describe_splits(label_counts, seeds, n_val: int = config.LABEL_EFFICIENCY_VAL, source=None) -> pd.DataFrame:
     """One row per ``(n_labels, seed)``: the first labelled indices, the images per digit of the labelled subset
     and of its validation split, and that the two do not overlap (what every run of the study trains on)."""
@@ -502,5 +610,17 @@ def main() -> None:
     print(f"{t['seconds'] / 60:.1f} min in this call; {runs['wall_seconds'].sum() / 60:.1f} min of training in all")
 
 
+def matched_main() -> None:
+    """``python -m digitgan.label_efficiency matched``: the compute-matched CNN in the background (resumable)."""
+    print(utils.versions(), flush=True)
+    with utils.timer() as t:
+        runs = run_matched()
+    table = summary_table(runs)
+    print(table.to_string(), flush=True)
+    print(f"{t['seconds'] / 60:.1f} min in this call; {runs['seconds'].sum() / 60:.1f} min of training in all")
+
+
 if __name__ == "__main__":
-    main()
+    import sys
+
+    matched_main() if sys.argv[1:] == ["matched"] else main()

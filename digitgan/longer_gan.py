@@ -121,6 +121,64 @@ def evaluate_stages(
     return records
 
 
+def spread_folder(seed: int, root: Path = config.GAN_SPREAD_DIR) -> Path:
+    """Where the DCGAN of ``seed`` keeps its exported discriminators and scores (the GAN-spread runs)."""
+    return Path(root) / f"seed{seed}"
+
+
+def train_spread(
+    x_train: np.ndarray,
+    judge,
+    reference: np.ndarray | None = None,
+    seeds=config.GAN_SPREAD_SEEDS,
+    stages=config.GAN_SPREAD_STAGES,
+    root: Path = config.GAN_SPREAD_DIR,
+    state_root: Path = config.GAN_SPREAD_STATE_DIR,
+    n_samples: int = config.GAN_EVAL_SAMPLES,
+) -> dict:
+    """The GAN's own run-to-run spread: one DCGAN per seed, trained with 02's recipe and scored at each stage like
+    :func:`train_stages` (each seed its own resumable state). Returns ``{seed: {epochs: scores}}``."""
+    return {
+        seed: train_stages(x_train, stages, spread_folder(seed, root), Path(state_root) / f"seed{seed}", judge,
+                           reference, n_samples, seed=seed)[0]
+        for seed in seeds
+    }  # fmt: skip
+
+
+def evaluate_spread(
+    seeds=config.GAN_SPREAD_SEEDS,
+    stages=config.GAN_SPREAD_STAGES,
+    root: Path = config.GAN_SPREAD_DIR,
+    classifier_seeds=config.LABEL_SEEDS,
+    label_counts=(config.SUBSET_SIZE, 1_000),
+    **kwargs,
+) -> list[dict]:
+    """:func:`evaluate_stages` on every spread GAN's discriminators; each record also names its ``gan_seed``. The
+    CNN's runs are the label study's (read from its cache, not trained again)."""
+    records = []
+    also_read = (config.LABEL_EFFICIENCY_CACHE, config.LONGER_GAN_DIR / RUNS_FILE)
+    for seed in seeds:
+        for r in evaluate_stages(stages, classifier_seeds, label_counts, spread_folder(seed, root),
+                                 also_read=also_read, **kwargs):  # fmt: skip
+            records.append({**r, "gan_seed": seed})
+    return records
+
+
+def spread_main() -> None:
+    """``python -m digitgan.longer_gan``: the spread GANs and their classifiers, in the background (resumable)."""
+    from digitgan import data
+
+    print(utils.versions(), flush=True)
+    d = data.load_study_data(config.SUBSET_SIZE, config.SEED)
+    full = data.load_study_data(config.N_TRAIN_FULL, config.SEED)
+    judge, _ = quality.train_judge(full["x_train"], full["y_train"], d["x_test"], d["y_test"], path=config.JUDGE_PATH)
+    with utils.timer() as t:
+        train_spread(d["x_train"], judge, d["x_test"])
+        records = evaluate_spread()
+    print(pd.DataFrame(records).to_string(), flush=True)
+    print(f"{t['seconds'] / 60:.1f} min in this call")
+
+
 def summary_table(records: list[dict]) -> pd.DataFrame:
     """Test accuracy per model, GAN epochs (missing for the CNN) and label count: mean, std (ddof 1; missing for a
     single run) and the number of runs."""
@@ -195,3 +253,7 @@ def stage_table(scores: dict) -> pd.DataFrame:
             for epochs, s in sorted(scores.items())
         ]
     ).set_index("GAN epochs")
+
+
+if __name__ == "__main__":
+    spread_main()
