@@ -44,7 +44,7 @@ GAN_GIF_FILE = "dcgan_training.gif"
 JUDGE_FILE = "judge.weights.h5"
 # Semi-supervised GAN runs (one training state per label count and seed) and label-efficiency results.
 SSGAN_STATE_NAME = "ssgan"
-LABEL_EFFICIENCY_FILE = "label_efficiency_runs.json"
+LABEL_EFFICIENCY_FILE = "label_study/runs.json"  # the label study's run store (digitgan.store)
 
 GAN_CHECKPOINT_DIR = CHECKPOINT_DIR / GAN_STATE_NAME
 GENERATOR_PATH = CHECKPOINT_DIR / GENERATOR_FILE
@@ -63,10 +63,9 @@ MODE_SEEKING_WEIGHTS = (0.0, 0.5, 1.0)
 MODE_SEEKING_PROBE_EPOCHS = 10
 LONGER_GAN_STATE_DIR = CHECKPOINT_DIR / "dcgan_longer"
 PROTOCOLS_DIR = CHECKPOINT_DIR / "protocols"  # 10_data_and_optimizers.ipynb's run cache
-STORE_DIR = CHECKPOINT_DIR / "store"  # the run store's files (digitgan.store), one per study part
-# The label study's compute-matched CNN: its store and its kept weights (one file per run, committed).
-MATCHED_STORE = STORE_DIR / "label_study_matched.json"
-MATCHED_WEIGHTS_DIR = CHECKPOINT_DIR / "label_study_matched"
+# The label study's compute-matched CNN: its runs are in the label study's store, its kept weights here (committed).
+MATCHED_STORE = LABEL_EFFICIENCY_CACHE
+MATCHED_WEIGHTS_DIR = LABEL_EFFICIENCY_CACHE.parent / "weights"
 # 3 DCGANs of different seeds (the study's seed 42 is 09's run): their exported discriminators and scores
 # (committed), and their training states (git-ignored).
 GAN_SPREAD_DIR = CHECKPOINT_DIR / "gan_spread"
@@ -109,6 +108,7 @@ JUDGE_EPOCHS = 6
 # the CPU has bf16 hardware, the 3-seed quality study of benchmarks/dcgan_precision.py found bf16 no worse, and
 # the bf16 step measures faster: digitgan.gan.resolve_precision). The committed DCGAN was trained in float32.
 GAN_PRECISION = "float32"
+GAN_XLA = False  # the DCGAN's training step without XLA: the committed GANs were trained so (it measured slower here)
 PRECISION_STUDY_PATH = PROJ_ROOT / "benchmarks" / "results" / "dcgan_precision.json"
 SGD_LEARNING_RATE = 0.01
 TRANSFER_EPOCHS = 15

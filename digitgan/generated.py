@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from digitgan import config, protocols, training, utils
+from digitgan.store import STORE_FILE, Store, array_digest, weights_digest
 
 ARMS = config.GENERATED_ARMS
 
@@ -68,7 +69,6 @@ def cgan_name(mode_seeking: float) -> str:
     return config.CGAN_STATE_NAME + (f"_ms{mode_seeking:g}" if mode_seeking else "")
 
 
-PROBES_FILE = "mode_seeking_probes.json"  # choose_mode_seeking's finished probes (committed, beside the arm runs)
 
 
 def choose_mode_seeking(
@@ -80,15 +80,17 @@ def choose_mode_seeking(
     ``learning_rate``) trained on ``n_generated`` of its digits the best accuracy on the real validation split
     (the test set is not read; ties: the first); one row per weight with the within-class spread of the digits.
     Each probe's GAN is resumable (``folder/probe_<name>``, git-ignored); a finished probe is kept in
-    ``folder/PROBES_FILE`` and not run again."""
+    the run store and not run again."""
     from digitgan import conditional
 
-    cache = Path(folder) / PROBES_FILE
-    known = utils.load_results(cache) if cache.exists() else {}
+    store = Store(Path(folder) / STORE_FILE)
     rows = []
     for weight in weights:
-        key = f"mode_seeking {weight:g}, {epochs} epochs, seed {seed}, {n_generated} digits, lr {learning_rate:g}, {cnn_epochs} CNN epochs"  # noqa: E501
-        if key not in known:
+        inputs = {"part": "mode-seeking probe", "mode_seeking": weight, "gan_epochs": epochs, "seed": seed,
+                  "n_generated": n_generated, "learning_rate": learning_rate, "cnn_epochs": cnn_epochs,
+                  "n_train": len(real["x_train"]), "n_val": len(real["x_val"])}  # fmt: skip
+        result = store.get(inputs)
+        if result is None:
             name = "probe_" + cgan_name(weight)
             model, history = conditional.train_conditional(
                 real["x_train"], real["y_train"], epochs, Path(folder) / name, seed, mode_seeking=weight
@@ -101,10 +103,10 @@ def choose_mode_seeking(
                 "within_class_spread": within_class_spread(x_gen, y_gen), "val_accuracy": run["val_accuracy"],
                 "cnn_seconds": run["seconds"],
             }  # fmt: skip
-            known[key] = utils.save_results(key, result, cache)
+            store.put(inputs, result)
             print(f"mode seeking {weight:g}: spread {result['within_class_spread']:.3f}, validation "
                   f"{result['val_accuracy']:.4f} (train on generated)", flush=True)  # fmt: skip
-        rows.append(known[key])
+        rows.append(result)
     columns = ["mode_seeking", "gan_epochs", "within_class_spread", "val_accuracy", "gan_seconds", "cnn_seconds"]
     table = pd.DataFrame(rows)[columns]
     return float(table.loc[table["val_accuracy"].idxmax(), "mode_seeking"]), table
@@ -118,7 +120,6 @@ def real_learning_rate(real: dict, folder: Path, rates=(1e-3, 3e-3), epochs: int
     return rate
 
 
-SAMPLE_PROBES_FILE = "sample_probes.json"  # probe_samples' finished probes (committed, beside the arm runs)
 PROBE_DEFAULTS = {"noise_scale": 1.0, "keep": 1.0, "label_smoothing": 0.0, "modern": False}
 # Probe settings that enter a probe's key only when given (so that the earlier probes keep theirs): ``recipe`` (one
 # of 10's modern recipes), ``agree_with_real`` (keep, of AGREE_DRAW x n drawn, each digit's first n / 10 that a CNN
@@ -162,13 +163,13 @@ def probe_samples(real: dict, generator, folder: Path, learning_rate: float, pro
     of 10's modern recipes, ``protocols.recipe_settings``), each scored by the CNN trained on ``n`` of them (seed
     42; Adam at ``learning_rate`` for ``cnn_epochs`` unless modern or a recipe) on the real validation split; the
     test set is not read and the arms do not use them. One row per probe; a finished probe is kept in
-    ``folder/SAMPLE_PROBES_FILE`` (``tag`` names the generator) and not run again. Every probe is checked before
+    the run store (``tag`` names the generator; its weights' digest is an input: the conditional discriminator that
+    ranks digits is its partner from the same training run) and not run again. Every probe is checked before
     any trains."""
     from digitgan import conditional
     from digitgan.checks import fraction, positive_float
 
-    cache = Path(folder) / SAMPLE_PROBES_FILE
-    known = utils.load_results(cache) if cache.exists() else {}
+    store = Store(Path(folder) / STORE_FILE)
     checked = []
     for i, probe in enumerate(probes):
         unknown = set(probe) - {"name", *PROBE_DEFAULTS, *PROBE_EXTRAS}
@@ -187,11 +188,14 @@ def probe_samples(real: dict, generator, folder: Path, learning_rate: float, pro
         fraction(f"probe {i} keep", settings["keep"], 0.01, 1.0 + 1e-9)
         positive_float(f"probe {i} noise_scale", settings["noise_scale"])
         checked.append((probe["name"], settings))
-    rows = []
+    rows, digest = [], weights_digest(generator)
     for name, settings in checked:
         keep, scale = settings["keep"], settings["noise_scale"]
-        key = f"{tag}: {utils.dumps(settings, sort_keys=True)}, {n} digits, seed {seed}, lr {learning_rate:g}, {cnn_epochs} CNN epochs"  # noqa: E501
-        if key not in known:
+        inputs = {"part": "sample probe", "generator": tag, "generator_weights": digest, "probe": settings, "n": n,
+                  "seed": seed, "learning_rate": learning_rate, "cnn_epochs": cnn_epochs,
+                  "n_train": len(real["x_train"]), "n_val": len(real["x_val"])}  # fmt: skip
+        result = store.get(inputs)
+        if result is None:
             if keep < 1 and discriminator is None:
                 raise ValueError(f"probe {name!r} keeps the discriminator's best digits, but the conditional "
                                  "DCGAN's training state (its discriminator) is absent: train it again, or drop the "
@@ -212,11 +216,11 @@ def probe_samples(real: dict, generator, folder: Path, learning_rate: float, pro
             data = {**real, "x_train": x, "y_train": y.astype(np.int64)}
             lr, epochs, augment, recipe = _probe_training(settings, learning_rate, cnn_epochs)
             run = protocols.train_run("cnn", data, "adam", lr, epochs, seed, augment=augment, test=False, **recipe)
-            known[key] = utils.save_results(key, {**settings, **extra, "val_accuracy": run["val_accuracy"],
-                                                  "kept_epoch": run["kept_epoch"], "seconds": run["seconds"]}, cache)
+            result = store.put(inputs, {**settings, **extra, "val_accuracy": run["val_accuracy"],
+                                        "kept_epoch": run["kept_epoch"], "seconds": run["seconds"]})  # fmt: skip
             print(f"{name}: validation {run['val_accuracy']:.4f} (train on generated)", flush=True)
         rows.append({"probe": name, "recipe": None, "agree_with_real": False, "agreement": None,
-                     "agreement_worst_digit": None, **known[key]})  # fmt: skip
+                     "agreement_worst_digit": None, **result})  # fmt: skip
     return pd.DataFrame(rows, columns=["probe", *PROBE_DEFAULTS, *PROBE_EXTRAS, "agreement", "agreement_worst_digit",
                                        "val_accuracy", "kept_epoch", "seconds"])  # fmt: skip
 
@@ -254,10 +258,11 @@ def run_best_probe_arms(real: dict, generator, samples: pd.DataFrame, probes, le
 
     lr, epochs, augment, recipe = _probe_training(settings, learning_rate, cnn_epochs)
     agree, drawn = settings.get("agree_with_real"), None
+    drawn_by = {"generator_weights": weights_digest(generator), "probe": settings, "sizes": list(sizes)}
     rows = []
     for n in sizes:
         arm = f"generated {f'{n // 1000}k' if n % 1000 == 0 else f'{n:,}'} ({best})"
-        study = protocols.Study(n, folder, tag=f"{generator_tag}: {arm}", data={})
+        study = protocols.Study(n, folder, tag=f"{generator_tag}: {arm}", data={}, inputs=drawn_by)
         n_epochs = max(1, round(epochs * len(real["x_train"]) / n))
         if not all(study.finished("cnn", "adam", lr, n_epochs, seed, augment, **recipe) for seed in seeds):
             if drawn is None:  # drawn (and filtered) once, for the largest arm; only when a run is missing
@@ -268,7 +273,7 @@ def run_best_probe_arms(real: dict, generator, samples: pd.DataFrame, probes, le
             x, y, order = drawn
             chosen = best_per_digit(order, y, n) if agree else np.arange(n)
             study = protocols.Study(n, folder, tag=study.tag, data={**real, "x_train": x[chosen],
-                                                                    "y_train": y[chosen].astype(np.int64)})  # fmt: skip
+                                    "y_train": y[chosen].astype(np.int64)}, inputs=drawn_by)  # fmt: skip
         rows += [{**study.run("cnn", "adam", lr, n_epochs, seed, augment=augment, **recipe), "arm": arm}
                  for seed in seeds]  # fmt: skip
     return pd.DataFrame(rows)
@@ -287,11 +292,13 @@ def run_arms(real: dict, x_gen: np.ndarray, y_gen: np.ndarray, arms=ARMS, seeds=
     and the learning rate chosen on the real validation split for the real-only arm."""
     rate = real_learning_rate(real, folder, rates, epochs)
     base = protocols.Study(len(real["x_train"]), folder, tag="real", data=real)
+    digits = {"digits": array_digest(x_gen, y_gen)}  # the generated digits the arms draw from
     rows = []
     for arm in arms:
         data = arm_data(arm, real, x_gen, y_gen)
         tag = "real" if arm in ("real", "real + classical augmentation") else f"{generator_tag}: {arm}"
-        study = base if tag == "real" else protocols.Study(len(data["x_train"]), folder, tag=tag, data=data)
+        study = base if tag == "real" else protocols.Study(len(data["x_train"]), folder, tag=tag, data=data,
+                                                           inputs=digits)  # fmt: skip
         augment = arm == "real + classical augmentation"
         rows += [{**study.run("cnn", "adam", rate, epochs, seed, augment=augment), "arm": arm} for seed in seeds]
     return pd.DataFrame(rows), rate

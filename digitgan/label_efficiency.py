@@ -20,10 +20,10 @@ are made on the validation split; the 10,000 test images are read once per final
   (``config.SSGAN_SWEEP_EPOCHS``, stopped after ``config.SSGAN_SWEEP_PATIENCE`` epochs without progress;
   :func:`choose_ssgan_learning_rate`), and used for every run.
 
-Each run's result is cached in ``checkpoints/label_efficiency_runs.json`` as soon as it finishes, so an
-interrupted study resumes where it stopped and a rerun reuses what exists. A cached result is found by its
-method, label count, seed *and* every setting that shapes it (:func:`settings`), so a request with other
-settings trains anew and never returns another run.
+Each run's result is kept in the run store (:mod:`digitgan.store`, ``config.LABEL_EFFICIENCY_CACHE``) as soon as
+it finishes, so an interrupted study resumes where it stopped and a rerun reuses what exists. A stored result is
+found by its method, label count, seed *and* every setting that shapes it (:func:`settings`), so a request with
+other settings trains anew and never returns another run.
 """
 
 from __future__ import annotations
@@ -37,6 +37,7 @@ import pandas as pd
 
 from digitgan import checks, compare, config, gan, ssgan, training, transfer, utils
 from digitgan.models import build_cnn
+from digitgan.store import Store, file_digest
 
 METHODS = ("cnn", "trial3", "pca_knn", "ssgan")
 LABELS = config.LABEL_EFFICIENCY_NAMES
@@ -58,7 +59,12 @@ def settings(
     ``config.CLASSIFIER_ROUND``). ``ssgan_patience``: the SSGAN stops after that many epochs without a better
     validation accuracy; ``None``: it trains every epoch of its budget. ``discriminator_path``: trial 3's
     transferred discriminator (default: the study's, ``config.DISCRIMINATOR_PATH``); runs on different
-    discriminators differ in its digest."""
+    discriminators differ in its digest. ``ssgan_epochs``, ``n_unlabelled``, ``learning_rate``: ``None`` is the
+    study's value (``config.SSGAN_EPOCHS``, all 60,000 images, ``config.SSGAN_LEARNING_RATE``); 0, a negative or an
+    out-of-range value is an error naming the parameter, never the default."""
+    checks.choice("method", method, METHODS)
+    checks.integer("n_labels", n_labels, config.NUM_CLASSES, config.N_TRAIN_FULL)
+    checks.integer("n_val", n_val, config.NUM_CLASSES)
     common = {"n_val": n_val}
     if method in ("cnn", "trial3"):
         updates = config.CLASSIFIER_UPDATES if classifier_updates is None else classifier_updates
@@ -86,16 +92,29 @@ def settings(
         return out
     if method == "pca_knn":
         return {**common, "components": list(compare.PCA_COMPONENTS), "k": list(compare.KNN_KS)}
-    epochs = ssgan_epochs or config.SSGAN_EPOCHS
+    # None means the study's value; any other value is checked and kept as given (0 is an error, never the default)
+    if ssgan_epochs is None:
+        epochs = config.SSGAN_EPOCHS
+    else:
+        checks.integer("ssgan_epochs", ssgan_epochs, 1)
+        epochs = ssgan_epochs
+    if learning_rate is None:
+        learning_rate = config.SSGAN_LEARNING_RATE
+    else:
+        checks.learning_rate(learning_rate)
+    if n_unlabelled is None:
+        n_unlabelled = config.N_TRAIN_FULL
+    else:
+        checks.integer("n_unlabelled", n_unlabelled, config.BATCH_SIZE, config.N_TRAIN_FULL)
     return {
         **common,
         "epochs": epochs,
         "patience": None if ssgan_patience is None else checks.integer("ssgan_patience", ssgan_patience, 1),
         "decay_start": round(config.SSGAN_DECAY_FRACTION * epochs),
-        "learning_rate": learning_rate or config.SSGAN_LEARNING_RATE,
+        "learning_rate": learning_rate,
         "ema_decay": config.SSGAN_EMA_DECAY,
         "batch_size": config.BATCH_SIZE,
-        "n_unlabelled": n_unlabelled or config.N_TRAIN_FULL,
+        "n_unlabelled": n_unlabelled,
         "step": "fused" if config.SSGAN_FUSED_STEP else "reference",
         "xla": config.SSGAN_XLA,
         "keep": "best validation epoch, averaged or raw weights",
@@ -115,16 +134,18 @@ def n_updates(method: str, n_labels: int, run_settings: dict) -> int | None:
 
 def _file_digest(path: Path) -> str | None:
     path = Path(path)
-    return hashlib.sha256(path.read_bytes()).hexdigest()[:16] if path.is_file() else None
+    return file_digest(path) if path.is_file() else None
 
 
 def _digest(run_settings: dict) -> str:
     return hashlib.sha256(utils.dumps(run_settings, sort_keys=True).encode()).hexdigest()[:8]
 
 
-def run_key(method: str, n_labels: int, seed: int, run_settings: dict) -> str:
-    """``method/n_labels/seed/<hash of the settings>``."""
-    return f"{method}/{n_labels}/{seed}/{_digest(run_settings)}"
+def run_inputs(method: str, n_labels: int, seed: int, run_settings: dict) -> dict:
+    """Everything that decides one run's result (its run-store key's source): the method, the label count, the
+    seed (which draws the labelled images and the validation split from the checksummed MNIST files) and the
+    settings, trial 3's discriminator digest among them."""
+    return {"part": "label study", "method": method, "n_labels": n_labels, "seed": seed, "settings": run_settings}
 
 
 def ssgan_dir(n_labels: int, seed: int, run_settings: dict, root: Path | None = None) -> Path:
@@ -133,8 +154,8 @@ def ssgan_dir(n_labels: int, seed: int, run_settings: dict, root: Path | None = 
 
 
 def load_cache(path: Path | None = None) -> dict:
-    """Every finished run, ``{run_key: result}``."""
-    return utils.load_results(path or config.LABEL_EFFICIENCY_CACHE)
+    """Every finished run, ``{run-store key: {"inputs": ..., "result": ...}}``."""
+    return Store(path or config.LABEL_EFFICIENCY_CACHE).records()
 
 
 def _accuracy(model, data: dict, split: str) -> float:
@@ -234,14 +255,10 @@ RUNNERS = {"cnn": run_cnn, "trial3": run_trial3, "pca_knn": run_pca_knn, "ssgan"
 
 
 class _Study:
-    """The cache, the data of the current ``(n_labels, seed)`` and the runner calls of :func:`run_study`."""
+    """The run store, the data of the current ``(n_labels, seed)`` and the runner calls of :func:`run_study`."""
 
     def __init__(self, cache_path, also_read, source, n_unlabelled, n_val, ssgan_root, log_root=None):
-        self.cache_path = Path(cache_path or config.LABEL_EFFICIENCY_CACHE)
-        self.known = {}
-        for path in (*also_read, self.cache_path):
-            if Path(path).exists():
-                self.known.update(load_cache(path))
+        self.store = Store(cache_path or config.LABEL_EFFICIENCY_CACHE, also_read)
         self.source, self.n_unlabelled, self.n_val, self.ssgan_root = source, n_unlabelled, n_val, ssgan_root
         self.log_root = log_root  # a callable: name -> TensorBoard folder (Run.log_dir), or None
         self._data_key, self._data = None, None
@@ -260,8 +277,8 @@ class _Study:
     ) -> dict:
         """The cached result, or a new run (trained, or its finished state reloaded to be tested) saved at once.
         ``discriminator_path``: trial 3's, when it is not the study's (``settings`` must name the same file)."""
-        key = run_key(method, n_labels, seed, run_settings)
-        cached = self.known.get(key)
+        inputs = run_inputs(method, n_labels, seed, run_settings)
+        cached = self.store.get(inputs)
         if cached is not None and (not test or "test_accuracy" in cached):
             return cached
         kwargs = {}
@@ -277,7 +294,7 @@ class _Study:
         else:
             result["wall_seconds"] = time.perf_counter() - started
         result["settings"] = run_settings
-        self.known[key] = utils.save_results(key, result, self.cache_path)
+        result = self.store.put(inputs, result)
         score = f"test accuracy {result['test_accuracy']:.4f}, " if test else ""
         print(
             f"{LABELS[method]:30s} {n_labels:6d} labels, seed {seed}: {score}validation "

@@ -11,8 +11,8 @@ first 7 of 15 rounds frozen, the round with the best validation accuracy kept) w
 subset and on 1,000 labels (balanced, drawn by the seed), scored once on the 10,000 test images; the CNN gets the
 same seeds, data, budget and rule as the reference.
 
-Every result is cached (``longer_gan_runs.json`` beside the exported weights) as soon as it exists, so an
-interrupted run resumes and a rerun reuses what is there.
+Every result is kept in the run store (:mod:`digitgan.store`, ``runs.json`` beside the exported weights) as soon as
+it exists, so an interrupted run resumes and a rerun reuses what is there.
 """
 
 from __future__ import annotations
@@ -23,8 +23,7 @@ import numpy as np
 import pandas as pd
 
 from digitgan import checks, config, gan, label_efficiency, quality, utils
-
-RUNS_FILE = "longer_gan_runs.json"
+from digitgan.store import STORE_FILE, Store, array_digest, weights_digest
 
 
 def discriminator_path(folder: Path, epochs: int) -> Path:
@@ -56,21 +55,23 @@ def train_stages(
     if judge is None:
         raise ValueError("judge is needed to score each stage: quality.train_judge(...) (02 trains and caches it)")
     folder = Path(folder)
-    cache = folder / RUNS_FILE
-    known = utils.load_results(cache) if cache.exists() else {}
-    history = None
+    store = Store(folder / STORE_FILE)
+    common = stage_inputs(x_train, judge, reference, n_samples, seed, sample_seed)
+    history, scores_by_stage = None, {}
     for epochs in stages:
-        key = f"stage/{epochs}"
-        if key in known and discriminator_path(folder, epochs).is_file():
+        inputs = {**common, "epochs": epochs}
+        found = store.get(inputs)
+        if found is not None and discriminator_path(folder, epochs).is_file():
+            scores_by_stage[epochs] = found
             continue
         model, history = gan.train_gan(
-            x_train, epochs=epochs, checkpoint_dir=state_dir, seed=seed, verbose=verbose, jit_compile="auto"
+            x_train, epochs=epochs, checkpoint_dir=state_dir, seed=seed, verbose=verbose, jit_compile=config.GAN_XLA
         )
         utils.save_weights(model.discriminator, discriminator_path(folder, epochs))
         images = quality.generate(model.generator, n_samples, seed=sample_seed)  # 02 scores seed 0's samples
         scores = quality.judge_scores(judge, images, reference)
         scores["seconds"] = float(sum(history["epoch_seconds"]))
-        known[key] = utils.save_results(key, scores, cache)
+        scores_by_stage[epochs] = store.put(inputs, scores)
         print(
             f"{epochs:4d} epochs: classifier score {scores['classifier_score']:.2f}"
             + (f", Fréchet distance {scores['frechet_distance']:.1f}" if "frechet_distance" in scores else ""),
@@ -78,7 +79,18 @@ def train_stages(
         )
     if history is None:  # every stage reused: the loss history comes from the training state, if it is here
         history = gan.saved_history(state_dir)
-    return {int(k.split("/")[1]): v for k, v in known.items() if k.startswith("stage/")}, history
+    return scores_by_stage, history
+
+
+def stage_inputs(x_train, judge, reference, n_samples: int, seed: int, sample_seed: int) -> dict:
+    """What decides a stage's scores besides its epochs: the GAN's training images, recipe, seed, XLA and precision,
+    the judge's weights, the samples scored and the Fréchet reference images."""
+    return {
+        "part": "GAN stage", "images": array_digest(x_train), "seed": seed, "batch_size": config.BATCH_SIZE,
+        "learning_rate": config.GAN_LEARNING_RATE, "xla": config.GAN_XLA, "precision": config.GAN_PRECISION,
+        "judge": weights_digest(judge), "n_samples": n_samples, "sample_seed": sample_seed,
+        "reference": None if reference is None else array_digest(reference),
+    }  # fmt: skip
 
 
 def evaluate_stages(
@@ -97,13 +109,13 @@ def evaluate_stages(
     every label count (``config.CLASSIFIER_UPDATES`` updates in rounds of ``config.CLASSIFIER_ROUND``), the round
     with the best accuracy on the run's validation split (``n_val`` labelled training images outside its labelled
     ones) kept, the test set read once; ``classifier_updates`` changes the budget (small runs). Runs are cached in
-    ``folder / RUNS_FILE``; ``also_read``: other caches of the same runs (08's: the CNN's, and trial 3's on a
+    ``folder / STORE_FILE``; ``also_read``: other caches of the same runs (08's: the CNN's, and trial 3's on a
     discriminator identical to the study's, are reused).
     Records: ``model`` ("trial3" or "cnn"), ``gan_epochs`` (None for the CNN), ``n_labels``, ``seed``,
     ``test_accuracy``, ``val_accuracy``, ``n_updates``, ``seconds``."""
     folder = Path(folder)
     label_efficiency.settings("cnn", label_counts[0], classifier_updates=classifier_updates)  # checked first
-    study = label_efficiency._Study(folder / RUNS_FILE, also_read, source, None, n_val, None)
+    study = label_efficiency._Study(folder / STORE_FILE, also_read, source, None, n_val, None)
     records = []
     for n_labels in label_counts:
         for seed in seeds:
@@ -156,7 +168,7 @@ def evaluate_spread(
     """:func:`evaluate_stages` on every spread GAN's discriminators; each record also names its ``gan_seed``. The
     CNN's runs are the label study's (read from its cache, not trained again)."""
     records = []
-    also_read = (config.LABEL_EFFICIENCY_CACHE, config.LONGER_GAN_DIR / RUNS_FILE)
+    also_read = (config.LABEL_EFFICIENCY_CACHE, config.LONGER_GAN_DIR / STORE_FILE)
     for seed in seeds:
         for r in evaluate_stages(stages, classifier_seeds, label_counts, spread_folder(seed, root),
                                  also_read=also_read, **kwargs):  # fmt: skip

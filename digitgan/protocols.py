@@ -16,15 +16,13 @@ Every choice is made on a validation split of labelled training images, never on
   ``config.MODERN_RECIPES`` (a candidate may also set weight decay, label smoothing, the augmentation's strength,
   the batch size or dropout: ``RECIPE_DEFAULTS``).
 
-Each run is cached (``protocol_runs.json``) as soon as it finishes, its kept weights saved (``kept_weights/``); the
+Each run is stored (:mod:`digitgan.store`) as soon as it finishes, its kept weights saved (``kept_weights/``); the
 test set is read once per final model. The chosen learning rate's candidate run (seed 42) is that seed's final run:
 its kept weights are tested, it is not trained again.
 """
 
 from __future__ import annotations
 
-import hashlib
-import re
 import time
 from pathlib import Path
 
@@ -35,11 +33,12 @@ import pandas as pd
 from digitgan import checks, config, gan, training, transfer, utils
 from digitgan.data import load_mnist, one_hot, scale_images, subset_indices
 from digitgan.models import build_cnn, with_dropout
+from digitgan.store import STORE_FILE, Store, file_digest
+from digitgan.store import key as store_key
 
 MODELS = ("cnn", "trial3")
 OPTIMIZERS = ("sgd", "momentum", "adam")
 LEARNING_RATES = {"sgd": (0.01, 0.03, 0.1), "momentum": (0.003, 0.01, 0.03), "adam": (3e-4, 1e-3, 3e-3)}
-RUNS_FILE = "protocol_runs.json"
 WEIGHTS_DIR = "kept_weights"  # every run's kept weights (git-ignored)
 
 
@@ -175,30 +174,21 @@ def _changed(recipe: dict) -> dict:
     return {k: v for k, v in recipe.items() if v != RECIPE_DEFAULTS[k]}
 
 
-def _key(model_name, n_train, optimizer, learning_rate, epochs, seed, augment, tag="real", **recipe) -> str:
-    """One run's cache key; whether its test score was read is not part of it (the run is the same). ``recipe``:
-    ``train_run``'s regularisation; only values other than ``RECIPE_DEFAULTS`` enter the key."""
-    changed = _changed(recipe)
-    fields = [model_name, n_train, optimizer, learning_rate, epochs, seed, augment, config.PROTOCOL_VAL, tag]
-    settings = utils.dumps(fields + ([dict(sorted(changed.items()))] if changed else []))
-    return f"{tag}/{model_name}/{n_train}/{optimizer}/{seed}/" + hashlib.sha256(settings.encode()).hexdigest()[:8]
-
-
 class Study:
-    """Cached runs of one data size (``folder / protocol_runs.json``; each run's kept weights in
+    """Stored runs of one data size (the run store ``folder / store.STORE_FILE``; each run's kept weights in
     ``folder / WEIGHTS_DIR``, git-ignored, so that a learning-rate candidate becomes its seed's final run)."""
 
     def __init__(
         self, n_train: int, folder: Path, source=None, discriminator_path: Path | None = None, tag: str = "real",
-        data: dict | None = None,
+        data: dict | None = None, inputs: dict | None = None,
     ):  # fmt: skip
         """``tag`` names the training images when they are not the real ones (``data`` given: generated digits,
-        real + generated, ...); it is part of every run's cache key."""
-        self.n_train, self.cache = n_train, Path(folder) / RUNS_FILE
+        real + generated, ...); ``inputs``: what else decides those images (the generator's weights digest, how
+        they were drawn). Both are part of every run's inputs, with trial 3's discriminator digest."""
+        self.n_train, self.store = n_train, Store(Path(folder) / STORE_FILE)
         self.weights_dir = Path(folder) / WEIGHTS_DIR
         self.discriminator_path = discriminator_path  # trial 3's: the committed DCGAN's unless given
-        self.known = utils.load_results(self.cache) if self.cache.exists() else {}
-        self.source, self._data, self.tag = source, data, tag
+        self.source, self._data, self.tag, self.extra = source, data, tag, dict(inputs or {})
 
     @property
     def data(self) -> dict:
@@ -206,34 +196,45 @@ class Study:
             self._data = load_data(self.n_train, source=self.source)
         return self._data
 
-    def weights_path(self, key: str) -> Path:
-        """Where the run with this cache key keeps its weights."""
-        return self.weights_dir / (re.sub(r"[^A-Za-z0-9.-]+", "_", key) + ".weights.h5")
+    def inputs(self, model_name, optimizer, learning_rate, epochs, seed, augment=False, **recipe) -> dict:
+        """Everything that decides one run's result: its store key's source."""
+        recipe = {**RECIPE_DEFAULTS, **recipe}
+        out = {
+            "part": "protocols", "data": self.tag, **self.extra, "model": model_name, "n_train": self.n_train,
+            "n_val": config.PROTOCOL_VAL, "optimizer": optimizer, "learning_rate": learning_rate, "epochs": epochs,
+            "seed": seed, "augment": augment, "recipe": dict(sorted(recipe.items())),
+        }  # fmt: skip
+        if model_name == "trial3":
+            out["discriminator"] = file_digest(self.discriminator_path or config.DISCRIMINATOR_PATH)
+        return out
+
+    def weights_path(self, inputs: dict) -> Path:
+        """Where the run with these inputs keeps its weights."""
+        i = inputs
+        return self.weights_dir / f"{i['model']}_{i['n_train']}_{i['optimizer']}_{i['seed']}_{store_key(i)}.weights.h5"
 
     def finished(self, model_name, optimizer, learning_rate, epochs, seed, augment=False, **recipe) -> bool:
-        """Whether this run is cached with its test score (``run`` would neither train nor read data)."""
-        recipe = {**RECIPE_DEFAULTS, **recipe}
-        key = _key(model_name, self.n_train, optimizer, learning_rate, epochs, seed, augment, self.tag, **recipe)
-        return "test_accuracy" in self.known.get(key, {})
+        """Whether this run is stored with its test score (``run`` would neither train nor read data)."""
+        found = self.store.get(self.inputs(model_name, optimizer, learning_rate, epochs, seed, augment, **recipe))
+        return found is not None and "test_accuracy" in found
 
     def run(self, model_name, optimizer, learning_rate, epochs, seed, augment=False, test=True, **recipe) -> dict:
-        """The cached run, or a new one saved at once. A run cached without its test score (a learning-rate
+        """The stored run, or a new one stored at once. A run stored without its test score (a learning-rate
         candidate) is tested from its saved weights when ``test`` asks for it, not trained again. ``recipe``:
         ``train_run``'s regularisation (``RECIPE_DEFAULTS`` where not given)."""
         unknown = set(recipe) - set(RECIPE_DEFAULTS)
         if unknown:
             raise ValueError(f"unknown recipe settings {sorted(unknown)}: use {sorted(RECIPE_DEFAULTS)}")
         recipe = {**RECIPE_DEFAULTS, **recipe}
-        key = _key(model_name, self.n_train, optimizer, learning_rate, epochs, seed, augment, self.tag, **recipe)
-        cached = self.known.get(key)
-        weights = self.weights_path(key)
+        inputs = self.inputs(model_name, optimizer, learning_rate, epochs, seed, augment, **recipe)
+        cached = self.store.get(inputs)
+        weights = self.weights_path(inputs)
         if cached is not None and test and "test_accuracy" not in cached and weights.is_file():
             model, _ = _model(model_name, augment, seed, self.discriminator_path, recipe["strength"], recipe["dropout"])
             utils.load_weights(model, weights, f"Delete {weights} to train this run again.")
-            result = {**cached, "test_accuracy": _test_accuracy(model, self.data)}
-            self.known[key] = utils.save_results(key, result, self.cache)
+            cached = self.store.put(inputs, {**cached, "test_accuracy": _test_accuracy(model, self.data)})
             print(f"{model_name} {self.n_train} {optimizer} lr {learning_rate:g} seed {seed}: "
-                  f"test {result['test_accuracy']:.4f} (the candidate's kept weights)", flush=True)  # fmt: skip
+                  f"test {cached['test_accuracy']:.4f} (the candidate's kept weights)", flush=True)  # fmt: skip
         elif cached is None or (test and "test_accuracy" not in cached):
             result = train_run(
                 model_name, self.data, optimizer, learning_rate, epochs, seed, augment, test, self.discriminator_path,
@@ -242,13 +243,13 @@ class Study:
             result.update(data=self.tag, model=model_name, n_train=self.n_train, optimizer=optimizer,
                           learning_rate=learning_rate, epochs=epochs, seed=seed, augment=augment)  # fmt: skip
             result.update(_changed(recipe))
-            self.known[key] = utils.save_results(key, result, self.cache)
+            cached = self.store.put(inputs, result)
             score = f"test {result['test_accuracy']:.4f}, " if test else ""
             how = f"{model_name} {self.n_train} {optimizer} lr {learning_rate:g} {epochs} epochs seed {seed}"
             how += " augmented" * augment
             how += "".join(f" {k} {v:g}" for k, v in _changed(recipe).items())
             print(f"{how}: {score}validation {result['val_accuracy']:.4f}", flush=True)
-        return self.known[key]
+        return cached
 
 
 def choose_learning_rate(study: Study, model_name: str, optimizer: str, rates, epochs: int, augment: bool = False,

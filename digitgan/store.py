@@ -19,10 +19,12 @@ import numpy as np
 from digitgan import utils
 
 KEY_LENGTH = 16  # hex digits of the inputs' SHA-256
+STORE_FILE = "runs.json"  # a store's file name in the folder of the runs it holds
 
 
 def file_digest(path) -> str:
-    """The SHA-256 of a file (first ``KEY_LENGTH`` hex digits); the error names a missing file."""
+    """The SHA-256 of a file (first ``KEY_LENGTH`` hex digits); the error names a missing file. The one digest of a
+    file that a result depends on (weights it starts from), wherever it enters a store's inputs."""
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"{path} does not exist: it is an input of this result; train or restore it first.")
@@ -39,6 +41,11 @@ def array_digest(*arrays: np.ndarray) -> str:
     return h.hexdigest()[:KEY_LENGTH]
 
 
+def weights_digest(model) -> str:
+    """The digest of a model's weights as they are in memory (a generator that draws a result's images)."""
+    return array_digest(*model.get_weights())
+
+
 def key(inputs: dict) -> str:
     """The record key of ``inputs``: the hash of their canonical JSON (sorted keys; tuples as lists)."""
     if not isinstance(inputs, dict) or not inputs:
@@ -49,12 +56,19 @@ def key(inputs: dict) -> str:
 class Store:
     """One store file. ``get`` and ``put`` take the inputs, never a key made elsewhere."""
 
-    def __init__(self, path):
-        self.path = Path(path)
+    def __init__(self, path, also_read=()):
+        """``also_read``: other stores whose records this one finds too (a scratch run reads the study's); writes go
+        to ``path`` only."""
+        self.path, self.also_read = Path(path), tuple(Path(p) for p in also_read)
 
     def records(self) -> dict:
-        """Every record, ``{key: {"inputs": ..., "result": ...}}`` (``{}`` before the first write)."""
-        return utils.load_results(self.path) if self.path.exists() else {}
+        """Every record, ``{key: {"inputs": ..., "result": ...}}`` (``{}`` before the first write); this store's
+        own records win over those of ``also_read``."""
+        out = {}
+        for path in (*self.also_read, self.path):
+            if path.exists():
+                out.update(utils.load_results(path))
+        return out
 
     def get(self, inputs: dict) -> dict | None:
         """The result stored for exactly these inputs, or None."""

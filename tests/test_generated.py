@@ -82,7 +82,7 @@ def test_mode_seeking_weight_is_chosen_on_validation_and_finished_probes_are_kep
         list(probes["mode_seeking"]) == [0.0, 1.0]
         and weight == probes.loc[probes["val_accuracy"].idxmax(), "mode_seeking"]
     )
-    assert (probes["within_class_spread"] > 0).all() and (tmp_path / generated.PROBES_FILE).is_file()
+    assert (probes["within_class_spread"] > 0).all() and (tmp_path / generated.STORE_FILE).is_file()
 
     def no_training(*args, **kwargs):
         raise AssertionError("a finished probe was trained again")

@@ -73,8 +73,8 @@ def test_study_runs_every_case_once_with_three_seeds_and_reuses_the_cache(tmp_pa
         assert (record["n_updates"] is None) == (record["method"] == "pca_knn")
 
 
-def test_cache_lives_in_the_checkpoint_folder():
-    assert config.LABEL_EFFICIENCY_CACHE.parent == config.CHECKPOINT_DIR
+def test_the_run_store_lives_in_the_checkpoint_folder():
+    assert config.LABEL_EFFICIENCY_CACHE.parent.parent == config.CHECKPOINT_DIR
 
 
 def test_every_method_has_one_budget_at_every_label_count():
@@ -93,7 +93,11 @@ def test_every_method_has_one_budget_at_every_label_count():
 
 
 def test_ssgan_patience_is_a_setting_and_none_trains_the_whole_budget():
-    from digitgan.label_efficiency import run_key, settings
+    from digitgan.label_efficiency import run_inputs, settings
+    from digitgan.store import key
+
+    def run_key(*args):
+        return key(run_inputs(*args))
 
     default = settings("ssgan", 100)
     assert default["patience"] == config.SSGAN_PATIENCE and settings("ssgan", 100, ssgan_patience=3)["patience"] == 3

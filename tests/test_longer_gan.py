@@ -56,7 +56,7 @@ def test_every_stage_and_the_cnn_get_each_seed_and_label_count(x_small, judge, t
     other.mkdir()
     shutil.copy(longer_gan.discriminator_path(folder, 1), longer_gan.discriminator_path(other, 1))
     again = longer_gan.evaluate_stages(
-        (1,), (42, 43), (20,), other, also_read=(folder / longer_gan.RUNS_FILE,), **small
+        (1,), (42, 43), (20,), other, also_read=(folder / longer_gan.STORE_FILE,), **small
     )
     assert again == records
 

@@ -31,7 +31,7 @@ def test_learning_rate_is_chosen_on_validation_and_runs_are_cached(mnist_dir, tm
     candidate = tried[(1e-5, 3e-3).index(rate)]
     assert 0 <= chosen["test_accuracy"] <= 1 and chosen["val_accuracy"] == candidate["val_accuracy"]
     model, _ = protocols._model("cnn", False, 42)
-    utils.load_weights(model, study.weights_path(protocols._key("cnn", 300, "adam", rate, 2, 42, False)), "")
+    utils.load_weights(model, study.weights_path(study.inputs("cnn", "adam", rate, 2, 42, False)), "")
     assert protocols._test_accuracy(model, study.data) == chosen["test_accuracy"]
     monkeypatch.setattr(protocols, "train_run", trained)
     final = study.run("cnn", "adam", rate, 2, 42, augment=True)
@@ -76,15 +76,27 @@ def test_findings_compare_data_sizes_and_flag_a_rate_at_the_top_of_its_grid():
     assert "a larger one might do better: CNN with sgd (original) 0.1." in text and "(modern) 0.001" not in text
 
 
-def test_a_recipe_is_checked_and_only_its_changes_enter_the_cache_key():
+def test_a_recipe_is_checked_and_every_input_enters_the_store_key(tmp_path):
     import keras
 
-    base = protocols._key("cnn", 300, "adam", 0.001, 2, 42, True)
-    assert protocols._key("cnn", 300, "adam", 0.001, 2, 42, True, **protocols.RECIPE_DEFAULTS) == base
-    assert protocols._key("cnn", 300, "adam", 0.001, 2, 42, True, label_smoothing=0.1) != base
+    from digitgan import models, utils
+    from digitgan.store import key
+
+    study = protocols.Study(300, tmp_path)
+    base = key(study.inputs("cnn", "adam", 0.001, 2, 42, True))
+    assert key(study.inputs("cnn", "adam", 0.001, 2, 42, True, **protocols.RECIPE_DEFAULTS)) == base
+    assert key(study.inputs("cnn", "adam", 0.001, 2, 42, True, label_smoothing=0.1)) != base
     with pytest.raises(ValueError, match="recipe 0 must be a dict with learning_rate and epochs"):
         protocols.recipe_settings({"learning_rate": 0.001}, "recipe 0")
-    assert protocols._key("cnn", 300, "adam", 0.001, 2, 42, True, dropout=0.5) != base
+    assert key(study.inputs("cnn", "adam", 0.001, 2, 42, True, dropout=0.5)) != base
+    generated = protocols.Study(300, tmp_path, tag="generated", inputs={"digits": "abc"})
+    assert key(generated.inputs("cnn", "adam", 0.001, 2, 42, True)) != base
+    # trial 3's runs name the discriminator they start from: a retrained GAN's is another run
+    path = utils.save_weights(models.build_discriminator(), tmp_path / "d.weights.h5")
+    first = key(protocols.Study(300, tmp_path, discriminator_path=path).inputs("trial3", "adam", 0.001, 2, 42))
+    keras.utils.set_random_seed(1)
+    utils.save_weights(models.build_discriminator(), path)
+    assert key(protocols.Study(300, tmp_path, discriminator_path=path).inputs("trial3", "adam", 0.001, 2, 42)) != first
     with pytest.raises(ValueError, match="momentum"):
         protocols.recipe_settings({"learning_rate": 0.001, "epochs": 2, "momentum": 0.9})
     with pytest.raises(ValueError, match="recipe epochs"):
@@ -111,7 +123,7 @@ def test_the_modern_recipe_is_chosen_on_validation_and_its_candidate_is_seed_42s
                                                              **recipes[1])  # fmt: skip
     assert trained == [0.5]  # the recipe's dropout reaches the model
     assert chosen == protocols.recipe_settings(recipes[int(table["val_accuracy"].to_numpy().argmax())])
-    assert all("test_accuracy" not in run for run in study.known.values())
+    assert all("test_accuracy" not in r["result"] for r in study.store.records().values())
 
     def no_training(*args, **kwargs):
         raise AssertionError("the chosen candidate was trained again")
