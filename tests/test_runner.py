@@ -1,0 +1,339 @@
+"""The notebook runner (digitgan.run_notebooks): private working folders, where an executed notebook may go, what
+``failed/`` keeps, and the stop signals. Every test runs tiny notebooks written into its own ``tmp_path``."""
+
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from digitgan import config, run_notebooks, runs
+from digitgan.run_notebooks import EXECUTING, FAILED, NOT_RUN_TAG, Stopped, execute
+
+ROOT = Path(__file__).resolve().parent.parent
+# Runs execute() (or main(), on a one-notebook study) in its own process, as `python -m digitgan.run_notebooks` does.
+DRIVER = """
+import json, sys
+from pathlib import Path
+from digitgan import config, run_notebooks
+args = json.loads(sys.argv[1])
+notebooks = Path(args["notebooks_dir"])
+if args.get("main"):
+    config.NOTEBOOKS_DIR = notebooks
+    run_notebooks.STUDY = [args["name"]]
+    raise SystemExit(run_notebooks.main([]))
+output = Path(args["output_dir"]) if args.get("output_dir") else None
+run_notebooks.execute(args["name"], args.get("parameters"), output, notebooks)
+"""
+WAIT_STEPS = 1200  # 0.1 s each: a guard against a hung runner, not a timing assertion
+
+
+def write_notebook(folder: Path, name: str, cells: list[str], parameters: str = 'TAG = "none"', **kernelspec):
+    """A notebook with a ``parameters``-tagged cell and code cells; returns its path."""
+    folder.mkdir(parents=True, exist_ok=True)
+    nb = nbformat.v4.new_notebook()
+    params = nbformat.v4.new_code_cell(parameters)
+    params.metadata["tags"] = ["parameters"]
+    nb.cells = [params, *(nbformat.v4.new_code_cell(source) for source in cells)]
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python", **kernelspec}
+    path = folder / name
+    nbformat.write(nb, path)
+    return path
+
+
+def start_runner(tmp_path: Path, tag: str, env=None, **args) -> subprocess.Popen:
+    """The driver in a new process; its stdout and stderr go to files (``<tag>.out``, ``<tag>.err``)."""
+    args = {key: str(value) if isinstance(value, Path) else value for key, value in args.items()}
+    return subprocess.Popen(
+        [sys.executable, "-c", DRIVER, json.dumps(args)],
+        cwd=ROOT,
+        env=env,
+        stdout=open(tmp_path / f"{tag}.out", "w"),  # noqa: SIM115 (the child holds it)
+        stderr=open(tmp_path / f"{tag}.err", "w"),  # noqa: SIM115
+    )
+
+
+def wait_for(path: Path, runner: subprocess.Popen, err: Path) -> str:
+    for _ in range(WAIT_STEPS):
+        if path.exists() and path.read_text():
+            return path.read_text()
+        if runner.poll() is not None:
+            pytest.fail(f"the runner exited ({runner.returncode}) before {path.name} appeared:\n{err.read_text()}")
+        time.sleep(0.1)
+    runner.kill()
+    pytest.fail(f"{path.name} never appeared:\n{err.read_text()}")
+
+
+def assert_process_ends(pid: int) -> None:
+    for _ in range(100):
+        if not os.path.exists(f"/proc/{pid}") or open(f"/proc/{pid}/stat").read().split()[2] == "Z":
+            return
+        time.sleep(0.1)
+    os.kill(pid, signal.SIGKILL)  # the kernel this test started: do not leave it behind
+    pytest.fail(f"the kernel (pid {pid}) still ran after the runner stopped")
+
+
+def code_outputs(nb) -> list[str]:
+    return [o.get("text", "") for cell in nb.cells if cell.cell_type == "code" for o in cell.outputs]
+
+
+# 1. Every execution has its own working folder.
+
+
+def test_concurrent_runs_of_one_notebook_each_use_a_private_folder_and_both_succeed(tmp_path):
+    notebooks, out, sync = tmp_path / "notebooks", tmp_path / "out", tmp_path / "sync"
+    sync.mkdir()
+    barrier = """
+def barrier(step):
+    (SYNC / f"{TAG}.{step}").write_text(str(os.getpid()))
+    for _ in range(1200):
+        if len(list(SYNC.glob(f"*.{step}"))) == 2:
+            return
+        time.sleep(0.1)
+    raise RuntimeError(f"the other run never reached {step}")
+"""
+    write_notebook(
+        notebooks,
+        "pair.ipynb",
+        [
+            f"import json, os, time\nfrom pathlib import Path\nSYNC = Path(SYNC)\n{barrier}",
+            "barrier('started')\n"
+            f"(SYNC / f'{{TAG}}.listing').write_text(json.dumps(sorted(os.listdir({str(out / EXECUTING)!r}))))\n"
+            "barrier('listed')\n"
+            "print('tag', TAG)",
+        ],
+        parameters='TAG = "none"\nSYNC = ""',
+    )
+    source = (notebooks / "pair.ipynb").read_bytes()
+    runners = {
+        tag: start_runner(
+            tmp_path,
+            tag,
+            name="pair.ipynb",
+            notebooks_dir=notebooks,
+            output_dir=out,
+            parameters={"TAG": tag, "SYNC": str(sync)},
+        )  # fmt: skip
+        for tag in ("a", "b")
+    }
+    for tag, runner in runners.items():
+        assert runner.wait(timeout=300) == 0, (tmp_path / f"{tag}.err").read_text()
+    pids = {str(runner.pid) for runner in runners.values()}
+    for tag in runners:
+        listing = json.loads((sync / f"{tag}.listing").read_text())
+        assert len(listing) == 2 and all(re.fullmatch(r"\d+-\w+", folder) for folder in listing), listing
+        assert {folder.split("-")[0] for folder in listing} == pids  # each runner's own, tagged with its pid
+    executed = nbformat.read(out / "pair.ipynb", as_version=4)
+    assert code_outputs(executed)[-1] in ("tag a\n", "tag b\n")  # a whole run's notebook, not a mix or a partial
+    assert not (out / FAILED).exists() and not (out / EXECUTING).exists()
+    assert (notebooks / "pair.ipynb").read_bytes() == source
+
+
+def test_a_run_removes_only_dead_runners_folders_and_its_own(tmp_path, capsys):
+    notebooks, out = tmp_path / "notebooks", tmp_path / "out"
+    write_notebook(notebooks, "broken.ipynb", ["print('first')", "raise ValueError('cell two breaks')"])
+    executing = out / EXECUTING
+    dead = executing / "999999999-deadbeef"  # above any pid_max: its runner is gone
+    alive = executing / f"{os.getpid()}-alive123"  # this test's process runs
+    other = executing / "not-a-runner"
+    for folder in (dead, alive, other):
+        folder.mkdir(parents=True)
+        (folder / "broken.ipynb").write_text("{}")
+    with pytest.raises(Exception, match="cell two breaks"):
+        execute("broken.ipynb", output_dir=out, notebooks_dir=notebooks)
+    assert sorted(p.name for p in executing.iterdir()) == sorted([alive.name, other.name])
+    assert (alive / "broken.ipynb").read_text() == "{}"
+    failed = nbformat.read(out / FAILED / "broken.ipynb", as_version=4)
+    assert code_outputs(failed)[0] == "first\n" and "ValueError" in json.dumps(failed.cells[-1].outputs)
+    err = capsys.readouterr().err
+    assert "broken.ipynb failed (PapermillExecutionError" in err and f"the partial notebook is {out}" in err
+    assert not (out / "broken.ipynb").exists()
+
+
+# 2. Only the study's run replaces a committed notebook.
+
+DCGAN_CELLS = ["from digitgan import runs\nrun = runs.start('02_dcgan', globals())\nprint('FOLDER', run.folder)"]
+
+
+def dcgan_parameters() -> str:
+    values = {**runs.FULL_SIZE["02_dcgan"], "RETRAIN": False}
+    return "\n".join(f"{key} = {value!r}" for key, value in values.items())
+
+
+@pytest.fixture()
+def scratch_runs(tmp_path, monkeypatch):
+    """A runs folder of the test's own (for this process and the kernels), and no opt-in to write scratch runs
+    into the study's folders."""
+    monkeypatch.delenv(runs.WRITE_STUDY_ENV, raising=False)
+    monkeypatch.setenv("DIGITGAN_RUNS_DIR", str(tmp_path / "runs"))
+    monkeypatch.setattr(config, "RUNS_DIR", tmp_path / "runs")
+    return tmp_path / "runs"
+
+
+def test_other_parameters_go_to_their_run_folder_and_leave_the_committed_notebook(tmp_path, scratch_runs, capsys):
+    notebooks = tmp_path / "notebooks"
+    source = write_notebook(notebooks, "02_dcgan.ipynb", DCGAN_CELLS, parameters=dcgan_parameters())
+    committed = source.read_bytes()
+    result = execute("02_dcgan.ipynb", {"EPOCHS": 3, "RETRAIN": True}, notebooks_dir=notebooks)
+    assert source.read_bytes() == committed
+    full = {**runs.FULL_SIZE["02_dcgan"], "EPOCHS": 3}
+    assert result.path == scratch_runs / "02_dcgan" / runs.params_hash(runs._normal(full)) / "02_dcgan.ipynb"
+    executed = nbformat.read(result.path, as_version=4)
+    assert f"\nFOLDER {result.path.parent}\n" in "".join(
+        code_outputs(executed)
+    )  # the folder runs.start gave the kernel
+    assert executed.metadata.papermill.input_path == config.shown(source)  # record_paths still rewrites them
+    assert executed.metadata.papermill.output_path == config.shown(result.path)
+    out = capsys.readouterr().out
+    assert f"the executed notebook goes to {config.shown(result.path)}" in out and "is left as it is" in out
+    assert not (notebooks / EXECUTING).exists() and not (result.path.parent / EXECUTING).exists()
+
+
+def test_the_study_run_with_an_action_flag_replaces_the_committed_notebook(tmp_path, scratch_runs):
+    notebooks = tmp_path / "notebooks"
+    source = write_notebook(notebooks, "02_dcgan.ipynb", DCGAN_CELLS, parameters=dcgan_parameters())
+    epochs = runs.FULL_SIZE["02_dcgan"]["EPOCHS"]
+    result = execute("02_dcgan.ipynb", {"RETRAIN": True, "EPOCHS": epochs}, notebooks_dir=notebooks)
+    assert result.path == source and result > 0
+    executed = nbformat.read(source, as_version=4)
+    assert "\nFOLDER None\n" in "".join(code_outputs(executed))  # the kernel saw the study's run too
+    assert executed.metadata.papermill.output_path == config.shown(source)
+    assert not scratch_runs.exists()
+
+
+@pytest.mark.parametrize(
+    "notebook, changed",
+    [
+        ("01_cnn_baseline", {"EPOCHS": 2, "SUBSET_SIZE": 300}),
+        ("06_comparison", {"PCA_COMPONENTS": (10, 20), "KNN_KS": [1, 3]}),
+        ("10_data_and_optimizers", {"LEARNING_RATES": {"adam": [0.001]}, "EPOCHS": 2}),
+        ("02_dcgan", {"RETRAIN": True, "JUDGE_EPOCHS": 1}),
+    ],
+)
+def test_the_run_folder_is_the_one_runs_start_uses(scratch_runs, notebook, changed):
+    namespace = {**runs.FULL_SIZE[notebook], **changed}
+    assert run_notebooks.output_folder(f"{notebook}.ipynb", changed) == runs.start(notebook, namespace).folder
+
+
+def test_full_size_parameters_in_another_form_are_still_the_study_run(scratch_runs):
+    copies = {"PCA_COMPONENTS": [10, 20, 30, 50, 80], "KNN_KS": (1, 3, 5, 7)}  # lists for tuples, as papermill
+    assert run_notebooks.output_folder("06_comparison.ipynb", copies) == config.NOTEBOOKS_DIR
+    assert run_notebooks.output_folder("02_dcgan.ipynb", {"RETRAIN": True}) == config.NOTEBOOKS_DIR
+
+
+def test_parameters_that_have_no_run_folder_are_refused_before_anything_is_written(tmp_path, scratch_runs):
+    notebooks = tmp_path / "notebooks"
+    write_notebook(notebooks, "02_dcgan.ipynb", DCGAN_CELLS, parameters=dcgan_parameters())
+    write_notebook(notebooks, "scratch.ipynb", ["print(TAG)"])
+    before = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*"))
+    with pytest.raises(
+        ValueError, match=r"02_dcgan.ipynb has no parameter EPOCH; its parameters are EPOCHS, .*RETRAIN"
+    ):
+        execute("02_dcgan.ipynb", {"EPOCH": 3}, notebooks_dir=notebooks)
+    with pytest.raises(ValueError, match=r"scratch.ipynb is not one of the study's notebooks .* pass output_dir="):
+        execute("scratch.ipynb", {"TAG": "x"}, notebooks_dir=notebooks)
+    assert sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*")) == before
+
+
+# 3. A run that ended before its first cell ran leaves no "partial" notebook.
+
+
+def test_a_run_failing_before_its_output_exists_keeps_the_source_marked_as_not_run(tmp_path, capsys):
+    notebooks, out = tmp_path / "notebooks", tmp_path / "out"
+    source = write_notebook(notebooks, "cobol.ipynb", ["print(TAG)"], language="cobol")  # papermill cannot inject
+    with pytest.raises(Exception, match="No parameter translator"):
+        execute("cobol.ipynb", {"TAG": "x"}, output_dir=out, notebooks_dir=notebooks)
+    kept = nbformat.read(out / FAILED / "cobol.ipynb", as_version=4)
+    note, *cells = kept.cells
+    assert note.metadata["tags"] == [NOT_RUN_TAG] and "NOT executed" in note.source and kept.metadata.digitgan.not_run
+    assert [c.source for c in cells] == [c.source for c in nbformat.read(source, as_version=4).cells]
+    err = capsys.readouterr().err
+    assert "cobol.ipynb failed (PapermillException" in err and "before its first cell ran" in err
+    assert "partial notebook" not in err and not (out / EXECUTING).exists()
+
+
+def test_an_unreadable_source_gets_a_text_note_instead(tmp_path, capsys):
+    notebooks, out = tmp_path / "notebooks", tmp_path / "out"
+    notebooks.mkdir()
+    (notebooks / "cut.ipynb").write_text('{"cells": [')
+    with pytest.raises(Exception):  # noqa: B017 (nbformat's own error)
+        execute("cut.ipynb", output_dir=out, notebooks_dir=notebooks)
+    assert [p.name for p in (out / FAILED).iterdir()] == ["cut.not-run.txt"]
+    assert "NOT executed" in (out / FAILED / "cut.not-run.txt").read_text()
+    assert "before its first cell ran" in capsys.readouterr().err
+
+
+def test_a_run_stopped_while_its_kernel_starts_keeps_the_source_marked_as_not_run(tmp_path):
+    """A kernel that sends SIGTERM to the runner as it starts: papermill has written the output notebook, but no
+    cell ran."""
+    notebooks = tmp_path / "notebooks"
+    source = write_notebook(notebooks, "early.ipynb", ["print('never')"])
+    committed = source.read_bytes()
+    kernel_pid = tmp_path / "kernel.pid"
+    spec = tmp_path / "jupyter" / "kernels" / "python3"
+    spec.mkdir(parents=True)
+    start = (  # then, like ipykernel, it exits once the runner is gone
+        f"import os, signal, time; open({str(kernel_pid)!r}, 'w').write(str(os.getpid())); runner = os.getppid(); "
+        "os.kill(runner, signal.SIGTERM)\nwhile os.getppid() == runner: time.sleep(0.1)"
+    )
+    kernel = {"argv": [sys.executable, "-c", start, "{connection_file}"], "display_name": "x", "language": "python"}
+    (spec / "kernel.json").write_text(json.dumps(kernel))
+    env = {**os.environ, "JUPYTER_PATH": str(tmp_path / "jupyter")}
+    runner = start_runner(tmp_path, "early", env=env, main=True, name="early.ipynb", notebooks_dir=notebooks)
+    try:
+        assert runner.wait(timeout=120) == 130
+    finally:
+        if kernel_pid.exists():
+            assert_process_ends(int(kernel_pid.read_text()))  # it exits with the runner: a guard, not the subject
+    err = (tmp_path / "early.err").read_text()
+    assert "early.ipynb stopped by SIGTERM before its first cell ran: nothing was executed" in err
+    kept = nbformat.read(notebooks / FAILED / "early.ipynb", as_version=4)
+    assert kept.cells[0].metadata["tags"] == [NOT_RUN_TAG] and "stopped by SIGTERM" in kept.cells[0].source
+    assert source.read_bytes() == committed and not (notebooks / EXECUTING).exists()
+
+
+# 4. SIGHUP stops a run as SIGTERM and SIGINT do.
+
+
+@pytest.mark.parametrize("sig", [signal.SIGHUP, signal.SIGTERM, signal.SIGINT], ids=lambda s: s.name)
+def test_a_stop_signal_keeps_the_partial_notebook_and_main_returns_130(tmp_path, sig):
+    notebooks = tmp_path / "notebooks"
+    running, kernel_pid = tmp_path / "running", tmp_path / "kernel.pid"
+    source = write_notebook(
+        notebooks,
+        "slow.ipynb",
+        [
+            f"import os\nopen({str(kernel_pid)!r}, 'w').write(str(os.getpid()))\nprint('first')",
+            f"import time\nopen({str(running)!r}, 'w').write('yes')\ntime.sleep(120)",
+        ],
+    )
+    committed = source.read_bytes()
+    runner = start_runner(tmp_path, "slow", main=True, name="slow.ipynb", notebooks_dir=notebooks)
+    wait_for(running, runner, tmp_path / "slow.err")  # the first cell's outputs are saved once the second runs
+    runner.send_signal(sig)
+    assert runner.wait(timeout=120) == 130
+    assert_process_ends(int(kernel_pid.read_text()))
+    err = (tmp_path / "slow.err").read_text()
+    assert f"slow.ipynb stopped by {sig.name}; the partial notebook is {notebooks / FAILED / 'slow.ipynb'}" in err
+    failed = nbformat.read(notebooks / FAILED / "slow.ipynb", as_version=4)
+    assert code_outputs(failed)[:1] == ["first\n"] and NOT_RUN_TAG not in json.dumps(failed)
+    assert source.read_bytes() == committed and not (notebooks / EXECUTING).exists()
+
+
+def test_stop_signals_raise_once_and_wait_while_the_runner_cleans_up():
+    previous = signal.getsignal(signal.SIGHUP)
+    with pytest.raises(Stopped, match="stopped by SIGHUP"):
+        with run_notebooks._stop_on_signals():
+            os.kill(os.getpid(), signal.SIGHUP)  # the handler raises as soon as the signal arrives
+    with run_notebooks._stop_on_signals() as stop:
+        stop.disarm()
+        os.kill(os.getpid(), signal.SIGTERM)  # during the clean-up: recorded, not raised
+        os.kill(os.getpid(), signal.SIGINT)
+    assert stop.received == signal.SIGTERM
+    assert signal.getsignal(signal.SIGHUP) == previous
