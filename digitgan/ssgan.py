@@ -518,13 +518,14 @@ def train_ssgan(
                 f"data has no {key!r}: pass the arrays of data.load_label_efficiency_data(n_labels, seed, "
                 f"n_val={config.LABEL_EFFICIENCY_VAL}) (the SSGAN is scored on a validation split every epoch)"
             )
+    checks.labelled(data, ("train", "val"))  # images float, finite, in [-1, 1]; labels 0-9; none empty
+    checks.images("data['x_unlabelled']", data["x_unlabelled"])
     n_labels = len(data["y_train"])
     n_unl = len(data["x_unlabelled"])
     epochs = checks.integer("epochs", epochs, 1)
-    if n_labels < 1:
-        raise ValueError("data['y_train'] is empty: an SSGAN needs at least one labelled image per batch")
     batch_size = checks.batch_size(batch_size, n_unl, "batch_size (vs. the unlabelled images)")
-    checks.positive_float("learning_rate", learning_rate)
+    checks.learning_rate(learning_rate)
+    checks.seed(seed)
     checks.fraction("ema_decay", ema_decay)
     if decay_start is not None:
         checks.integer("decay_start", decay_start, 0)  # at or after the last epoch: no decay

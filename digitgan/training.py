@@ -16,7 +16,7 @@ def compile_classifier(model: keras.Model, learning_rate: float = config.SGD_LEA
     """Categorical cross-entropy with a fresh optimizer (SGD, lr 0.01, no momentum: the Keras default)."""
     optimizers = {"sgd": keras.optimizers.SGD, "adam": keras.optimizers.Adam}
     checks.choice("optimizer", optimizer, optimizers)
-    opt = optimizers[optimizer](checks.positive_float("learning_rate", learning_rate))
+    opt = optimizers[optimizer](checks.learning_rate(learning_rate))
     model.compile(optimizer=opt, loss="categorical_crossentropy", metrics=["accuracy"])
     return model
 
@@ -39,10 +39,48 @@ def fit_classifier(
     ``"val"`` the validation split ``data["x_val"]``/``data["y_val"]`` (for choices), ``False`` nothing.
     ``steps_per_epoch``: an "epoch" of that many updates, the images reshuffled (``seed``) and repeated, so a
     budget in updates is the same whatever the number of images; ``None``: one pass over the images.
+    The arguments and arrays are checked first (:func:`check_fit`).
     """
+    check_fit(data, epochs, batch_size, initial_epoch, validate, steps_per_epoch, seed)
+    return fit_unchecked(
+        model, data, epochs, batch_size, initial_epoch, verbose, callbacks, validate, steps_per_epoch, seed
+    )
+
+
+def splits_read(validate: bool | str) -> tuple[str, ...]:
+    """The splits of ``data`` that a fit with this ``validate`` reads."""
     if validate == "val":
-        if "x_val" not in data:
-            raise ValueError("validate='val' needs data['x_val'], data['y_val']: load_label_efficiency_data(n_val=...)")
+        return ("train", "val")
+    return ("train", "test") if validate else ("train",)
+
+
+def check_fit(
+    data: dict,
+    epochs: int,
+    batch_size: int,
+    initial_epoch: int = 0,
+    validate: bool | str = True,
+    steps_per_epoch: int | None = None,
+    seed: int = config.SEED,
+) -> None:
+    """:func:`fit_classifier`'s arguments, and the arrays it reads (images float in [-1, 1] and finite, labels
+    integers 0-9, one per image, none empty): a ``ValueError`` naming the first bad one."""
+    epochs = checks.integer("epochs", epochs, 1)
+    checks.integer("initial_epoch", initial_epoch, 0, epochs - 1)
+    checks.integer("batch_size", batch_size, 1)  # Keras trains one batch if it exceeds the images
+    if steps_per_epoch is not None:
+        checks.integer("steps_per_epoch", steps_per_epoch, 1)
+    checks.seed(seed)
+    if validate == "val" and not {"x_val", "y_val"} <= set(data):
+        raise ValueError("validate='val' needs data['x_val'], data['y_val']: load_label_efficiency_data(n_val=...)")
+    checks.labelled(data, splits_read(validate))
+
+
+def fit_unchecked(
+    model, data, epochs, batch_size, initial_epoch, verbose, callbacks, validate, steps_per_epoch, seed
+) -> dict:
+    """:func:`fit_classifier` without its checks: for callers that made them once (:func:`check_fit`)."""
+    if validate == "val":
         validation = (data["x_val"], one_hot(data["y_val"]))
     else:
         validation = (data["x_test"], one_hot(data["y_test"])) if validate else None
@@ -109,12 +147,15 @@ def train_classifier(
     (:mod:`digitgan.live`)."""
     epochs = checks.integer("epochs", epochs, 1)
     batch_size = checks.integer("batch_size", batch_size, 1)  # Keras trains one batch if it exceeds the images
+    checks.learning_rate(learning_rate)
+    checks.choice("optimizer", optimizer, ("sgd", "adam"))
+    check_fit(data, epochs, batch_size, validate=validate)
     from digitgan.live import classifier_callback
 
     compile_classifier(model, learning_rate, optimizer)
     start = time.perf_counter()
     callbacks = [classifier_callback(log_dir)] if log_dir else None
-    history = fit_classifier(model, data, epochs, batch_size, verbose=verbose, validate=validate, callbacks=callbacks)
+    history = fit_unchecked(model, data, epochs, batch_size, 0, verbose, callbacks, validate, None, config.SEED)
     return history, time.perf_counter() - start
 
 

@@ -16,7 +16,7 @@ import keras
 from keras import layers
 
 from digitgan import checks, config
-from digitgan.training import compile_classifier, fit_classifier
+from digitgan.training import check_fit, compile_classifier, fit_unchecked
 
 HEADS = ("dense10", "dense128")
 HEAD_PREFIX = "head_"
@@ -82,9 +82,42 @@ def train_schedule(
     With ``log_dir``, TensorBoard logs of both phases go there (:mod:`digitgan.live`). ``validate``,
     ``steps_per_epoch`` and ``seed``: as in :func:`digitgan.training.fit_classifier`.
     """
+    frozen_epochs, total_epochs, batch_size = check_schedule(
+        data, frozen_epochs, total_epochs, learning_rate, batch_size, optimizer, validate, steps_per_epoch, seed
+    )
+    return _schedule(
+        model, data, frozen_epochs, total_epochs, learning_rate, batch_size, optimizer, verbose, callbacks, validate,
+        log_dir, steps_per_epoch, seed,
+    )  # fmt: skip
+
+
+def check_schedule(
+    data: dict,
+    frozen_epochs: int,
+    total_epochs: int,
+    learning_rate: float,
+    batch_size: int,
+    optimizer: str = "sgd",
+    validate: bool | str = True,
+    steps_per_epoch: int | None = None,
+    seed: int = config.SEED,
+) -> tuple[int, int, int]:
+    """:func:`train_schedule`'s arguments and the arrays it reads (:func:`digitgan.training.check_fit`); returns
+    ``(frozen_epochs, total_epochs, batch_size)`` as ints."""
     total_epochs = checks.integer("total_epochs", total_epochs, 1)
     frozen_epochs = checks.integer("frozen_epochs", frozen_epochs, 0, total_epochs)
     batch_size = checks.integer("batch_size", batch_size, 1)  # Keras trains one batch if it exceeds the images
+    checks.learning_rate(learning_rate)
+    checks.choice("optimizer", optimizer, ("sgd", "adam"))
+    check_fit(data, total_epochs, batch_size, 0, validate, steps_per_epoch, seed)
+    return frozen_epochs, total_epochs, batch_size
+
+
+def _schedule(
+    model, data, frozen_epochs, total_epochs, learning_rate, batch_size, optimizer, verbose, callbacks, validate,
+    log_dir, steps_per_epoch, seed,
+) -> dict:  # fmt: skip
+    """:func:`train_schedule` on checked arguments."""
     phases = [(False, frozen_epochs), (True, total_epochs)]
     phases = [(unfrozen, end) for (unfrozen, end), start in zip(phases, (0, frozen_epochs), strict=True) if end > start]
     if log_dir:
@@ -102,17 +135,8 @@ def train_schedule(
                 f"epochs {start_epoch + 1}-{end}: transferred layers {'unfrozen' if unfrozen else 'frozen'}, "
                 f"{trainable[-1]:,} trainable parameters"
             )
-        part = fit_classifier(
-            model,
-            data,
-            end,
-            batch_size,
-            initial_epoch=start_epoch,
-            verbose=verbose,
-            callbacks=callbacks,
-            validate=validate,
-            steps_per_epoch=steps_per_epoch,
-            seed=seed,
+        part = fit_unchecked(
+            model, data, end, batch_size, start_epoch, verbose, callbacks, validate, steps_per_epoch, seed
         )
         for key, values in part.items():
             history.setdefault(key, []).extend(values)
@@ -148,11 +172,16 @@ def train_trial(
     from digitgan.training import predict_labels, summarize
     from digitgan.utils import set_seed
 
+    checks.choice("head", head, HEADS)
+    frozen_epochs, total_epochs, batch_size = check_schedule(
+        data, frozen_epochs, total_epochs, learning_rate, batch_size, seed=seed
+    )  # it reads x_test too (validate=True)
     set_seed(seed)
     model = discriminator_to_classifier(discriminator, head=head, freeze=True)
-    schedule = train_schedule(
-        model, data, frozen_epochs, total_epochs, learning_rate, batch_size, verbose=verbose, log_dir=log_dir
-    )
+    schedule = _schedule(
+        model, data, frozen_epochs, total_epochs, learning_rate, batch_size, "sgd", verbose, None, True, log_dir,
+        None, seed,
+    )  # fmt: skip
     y_pred, probs = predict_labels(model, data["x_test"])
     metrics = summarize(
         schedule["history"], data["y_test"], y_pred, len(data["x_train"]), schedule["seconds"],
