@@ -28,6 +28,11 @@ def _vs(ours: float, theirs: float) -> str:
     return f"{diff:+.4f}" if abs(diff) >= 0.00005 else "the same"
 
 
+def _count(n: int, word: str) -> str:
+    """``1 epoch``, ``15 epochs``."""
+    return f"{n:,} {word}{'' if n == 1 else 's'}"
+
+
 def _mistake(metrics: dict) -> str:
     confused = metrics.get("most_confused") or []
     if not confused:
@@ -42,13 +47,13 @@ def cnn(metrics: dict) -> Finding:
     still_rising = len(test_curve) > 1 and test_curve[-1] > test_curve[-2]
     return Finding(
         f"The CNN reaches **{_acc(metrics['test_accuracy'])} test accuracy** ({_acc(metrics['train_accuracy'])} on "
-        f"its training images) after {metrics['epochs']} epochs on {metrics['n_train']:,} images, in "
+        f"its training images) after {_count(metrics['epochs'], 'epoch')} on {_count(metrics['n_train'], 'image')}, in "
         f"{metrics['seconds']:.0f} s. The original reported {ref['test_accuracy']} test / {ref['train_accuracy']} "
         f"train: ours differs by {_vs(metrics['test_accuracy'], ref['test_accuracy'])} on the test set. "
         f"{_mistake(metrics)} "
         + (
             f"The test accuracy still rose in the last epoch ({_acc(test_curve[-2])} → {_acc(test_curve[-1])}): "
-            f"{metrics['epochs']} epochs of plain SGD leave this network short of what it can learn. "
+            f"{_count(metrics['epochs'], 'epoch')} of plain SGD leave this network short of what it can learn. "
             if still_rising
             else ""
         )
@@ -66,8 +71,8 @@ def dcgan(metrics: dict) -> Finding:
     )
     how = "reused from the committed training" if metrics["reused_weights"] else "trained in this run"
     return Finding(
-        f"After {metrics['epochs']} epochs ({metrics['seconds'] / 60:.1f} min of training, {how}) the generator's "
-        f"digits score **{metrics['classifier_score']:.2f}** with the judge (real test digits: "
+        f"After {_count(metrics['epochs'], 'epoch')} ({metrics['seconds'] / 60:.1f} min of training, {how}) the "
+        f"generator's digits score **{metrics['classifier_score']:.2f}** with the judge (real test digits: "
         f"{metrics['real_test_classifier_score']:.2f}; the scale runs from 1 to 10) and lie at a Fréchet distance "
         f"of **{metrics['frechet_distance']:.1f}** from the test set (real training digits: "
         f"{metrics['real_train_frechet_distance']:.1f}). The rarest generated digit makes {min(fractions):.1%} of "
@@ -81,9 +86,9 @@ def trial(name: str, metrics: dict, results: dict) -> Finding:
     ref = original.ACCURACY[name]
     frozen, total = metrics["frozen_epochs"], metrics["epochs"]
     schedule = (
-        f"{total} epochs with the transferred layers frozen"
+        f"{_count(total, 'epoch')} with the transferred layers frozen"
         if frozen >= total
-        else f"{frozen} frozen and {total - frozen} fine-tuned epochs"
+        else f"{frozen} frozen and {total - frozen} fine-tuned {'epoch' if total - frozen == 1 else 'epochs'}"
     )
     text = (
         f"{config.NAMES[name]}, a {metrics['head']} head with {schedule}, reaches **{_acc(metrics['test_accuracy'])} "
@@ -92,17 +97,22 @@ def trial(name: str, metrics: dict, results: dict) -> Finding:
         f"differs by {_vs(metrics['test_accuracy'], ref['test_accuracy'])} on the test set. {_mistake(metrics)}"
     )
     if "cnn" in results:
-        cnn_acc = results["cnn"]["test_accuracy"]
-        gap = metrics["test_accuracy"] - cnn_acc
-        text += (
-            f" The CNN trained on the same images for the same number of epochs reached {_acc(cnn_acc)}: this "
-            f"classifier is {abs(gap):.4f} {'above' if gap > 0 else 'below'} it"
-            + (
-                ", so with all 10,000 labels the GAN's features do not beat a CNN trained from scratch (one seed "
-                "each; 08_label_efficiency.ipynb repeats this with seeds)."
-                if gap <= 0
-                else " (one seed each; 08_label_efficiency.ipynb repeats this with seeds)."
-            )
+        cnn = results["cnn"]
+        gap = metrics["test_accuracy"] - cnn["test_accuracy"]
+        same = cnn.get("n_train") == metrics.get("n_train") and cnn.get("epochs") == total
+        who = (
+            "The CNN trained on the same images for the same number of epochs"
+            if same
+            else f"The study's CNN ({_count(cnn['n_train'], 'image')}, {_count(cnn['epochs'], 'epoch')}; this run: "
+            f"{_count(metrics['n_train'], 'image')}, {_count(total, 'epoch')})"
+        )
+        text += f" {who} reached {_acc(cnn['test_accuracy'])}: this classifier is {abs(gap):.4f} " + (
+            "above" if gap > 0 else "below"
+        ) + " it" + (
+            ", so with all 10,000 labels the GAN's features do not beat a CNN trained from scratch (one seed "
+            "each; 08_label_efficiency.ipynb repeats this with seeds)."
+            if gap <= 0 and same
+            else " (one seed each; 08_label_efficiency.ipynb repeats this with seeds)."
         )
     return Finding(text)
 

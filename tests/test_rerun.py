@@ -72,3 +72,23 @@ def test_a_rerun_parameters_cell_sends_every_later_write_to_its_own_folder(kerne
     out, error = run_cell(kc, 'run = runs.start("03_trial1_frozen", globals())\nrun.checkpoint("x")')
     assert error == "StudyWriteRefused" and "untouched" in out
     assert study_results.read_bytes() == before
+
+
+def test_a_scratch_trial_names_the_cnn_it_is_compared_with_and_counts_in_words():
+    from digitgan import findings
+
+    study_cnn = {"cnn": {"test_accuracy": 0.9638, "n_train": 10_000, "epochs": 15}}
+    scratch = {"head": "dense10", "frozen_epochs": 1, "epochs": 1, "n_train": 500, "test_accuracy": 0.16,
+               "train_accuracy": 0.2, "most_confused": []}  # fmt: skip
+    text = findings.trial("trial1", scratch, study_cnn)
+    assert "The study's CNN (10,000 images, 15 epochs; this run: 500 images, 1 epoch) reached 0.9638" in text
+    assert "1 epoch with the transferred layers frozen" in text and "1 epochs" not in text
+    assert "the GAN's features do not beat" not in text  # no claim from a comparison of unequal runs
+    full = {**scratch, "frozen_epochs": 5, "epochs": 15, "n_train": 10_000, "test_accuracy": 0.95}
+    text = findings.trial("trial2", full, study_cnn)
+    assert "5 frozen and 10 fine-tuned epochs" in text
+    assert "The CNN trained on the same images for the same number of epochs reached 0.9638" in text
+    assert "the GAN's features do not beat a CNN trained from scratch" in text
+    cnn = {"test_accuracy": 0.5, "train_accuracy": 0.5, "epochs": 1, "n_train": 1, "seconds": 1.0,
+           "history": {}, "most_confused": []}  # fmt: skip
+    assert "after 1 epoch on 1 image," in findings.cnn(cnn)
