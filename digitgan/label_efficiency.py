@@ -205,6 +205,7 @@ def _classifier_result(model, data, best, history, seconds, test: bool) -> dict:
 
 
 def run_pca_knn(data: dict, seed: int, run_settings: dict, test: bool = True) -> dict:
+    checks.labelled(data, ("train", "val") + (("test",) if test else ()))
     start = time.perf_counter()
     best = compare.select_pca_knn(
         data["x_train"], data["y_train"], run_settings["components"], run_settings["k"],
@@ -390,6 +391,7 @@ def run_matched(
     from digitgan.data import load_label_efficiency_data
     from digitgan.store import Store, array_digest, key
 
+    seeds = [checks.seed(s, "seeds entry") for s in seeds]
     planned = [(n, seed, matched_settings(n, n_val, updates, check_every, patience)) for n in label_counts
                for seed in seeds]  # fmt: skip  (every setting checked before anything trains)
     store = Store(store_path or config.MATCHED_STORE)
@@ -510,7 +512,7 @@ def run_study(
     ]
     if not label_counts:
         raise ValueError("label_counts must hold at least one label count")
-    seeds = list(seeds)
+    seeds = [checks.seed(s, "seeds entry") for s in seeds]
     if not seeds:
         raise ValueError("seeds must hold at least one seed")
     methods = checks.choices("methods", methods, METHODS)

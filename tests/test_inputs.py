@@ -216,3 +216,24 @@ def test_settings_none_is_the_study_default_and_values_are_kept():
     assert (small["epochs"], small["n_unlabelled"], small["learning_rate"], small["decay_start"]) == (1, 100, 0.003, 1)
     with pytest.raises(ValueError, match=r"method must be one of \('cnn', 'trial3', 'pca_knn', 'ssgan'\)"):
         label_efficiency.settings("knn", 100)
+
+
+def test_protocol_and_label_study_runs_refuse_bad_input_before_training(tmp_path):
+    from digitgan import label_efficiency, protocols
+
+    bad = {"x_train": np.zeros((4, 28, 28, 1), np.float32), "y_train": np.array([0, 1, 2, 10]),
+           "x_val": np.zeros((2, 28, 28, 1), np.float32), "y_val": np.array([0, 1])}  # fmt: skip
+    with pytest.raises(ValueError, match=r"data\['y_train'\] holds labels from 0 to 10"):
+        protocols.train_run("cnn", bad, "adam", 0.001, 1, 42, test=False)
+    good = {**bad, "y_train": np.array([0, 1, 2, 3])}
+    with pytest.raises(ValueError, match="learning_rate must be in"):
+        protocols.train_run("cnn", good, "adam", 1e9, 1, 42, test=False)
+    with pytest.raises(ValueError, match="seed must be an integer"):
+        protocols.train_run("cnn", good, "adam", 0.001, 1, "42", test=False)
+    with pytest.raises(ValueError, match=r"data\['y_train'\] holds labels"):
+        label_efficiency.run_pca_knn(bad, 42, label_efficiency.settings("pca_knn", 100), test=False)
+    with pytest.raises(ValueError, match="seeds entry must be an integer"):
+        label_efficiency.run_study((100,), ("42",), methods=["pca_knn"], cache_path=tmp_path / "s.json")
+    with pytest.raises(ValueError, match="seeds entry must be an integer"):
+        label_efficiency.run_matched((100,), (4.5,), store_path=tmp_path / "m.json")
+    assert not (tmp_path / "s.json").exists() and not (tmp_path / "m.json").exists()
