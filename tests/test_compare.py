@@ -10,7 +10,8 @@ def test_pca_knn_selection_and_timing(small_data):
     assert choice["n_components"] in (10, 20) and choice["k"] in (1, 3)
     result = compare.fit_predict_timed(choice["n_components"], choice["k"], **small)
     assert result["accuracy"] > 0.6  # 300 images already separate digits far better than chance
-    assert result["fit_seconds"] >= 0 and result["predict_seconds"] >= 0
+    assert set(result) >= {"accuracy", "fit_seconds", "predict_seconds"}
+    assert np.isclose(result["accuracy"] * len(small["y_test"]), round(result["accuracy"] * len(small["y_test"])))
 
 
 def test_confused_pairs_count_each_model_and_the_total():
@@ -20,3 +21,26 @@ def test_confused_pairs_count_each_model_and_the_total():
     assert list(pairs.columns) == [config.NAMES["cnn"], config.NAMES["trial3"], "total"]
     assert pairs.loc[(7, 2)].tolist() == [2, 1, 3] and pairs.loc[(9, 7)].tolist() == [1, 2, 3]
     assert pairs.loc[(2, 7)].tolist() == [1, 0, 1] and pairs.index[-1] == (2, 7)  # most confused first
+
+
+def test_a_difference_is_tested_with_scipy_and_claimed_only_below_0_05():
+    from scipy import stats
+
+    a, b = [0.9857, 0.9847, 0.9865], [0.9894, 0.9902, 0.9882]
+    d = compare.difference(a, b)
+    welch = stats.ttest_ind(a, b, equal_var=False)
+    assert d["test"] == "Welch t-test" and np.isclose(d["p"], welch.pvalue) and d["n"] == [3, 3]
+    assert np.isclose(d["difference"], np.mean(a) - np.mean(b)) and d["ci95"][0] < d["difference"] < d["ci95"][1]
+    assert d["claimed"] and d["ci95"][1] < 0 and "not distinguishable" not in compare.describe_difference(d)
+    close = compare.difference([0.9894, 0.9908, 0.9880], [0.9894, 0.9902, 0.9882])
+    assert not close["claimed"] and close["ci95"][0] < 0 < close["ci95"][1]
+    assert compare.describe_difference(close).endswith("not distinguishable with 3 seeds")
+    paired = compare.difference([1.0, 2.0, 3.1], [0.9, 1.9, 3.0], paired=True)
+    assert paired["test"] == "paired t-test"
+    assert np.isclose(paired["p"], stats.ttest_rel([1, 2, 3.1], [0.9, 1.9, 3]).pvalue)
+    flat = compare.difference([0.5, 0.5], [0.5, 0.5])
+    assert flat["p"] is None and not flat["claimed"]
+    import pytest
+
+    with pytest.raises(ValueError, match="at least 2 values"):
+        compare.difference([0.9], [0.8, 0.7])
