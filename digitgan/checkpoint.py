@@ -16,7 +16,37 @@ from pathlib import Path
 import keras
 import tensorflow as tf
 
-from digitgan.utils import DataFileError, atomic_write_text, dumps, read_json_object, remove_stale_temp_files
+from digitgan.utils import (
+    DataFileError,
+    atomic_write_text,
+    dumps,
+    process_alive,
+    read_json_object,
+    remove_stale_temp_files,
+)
+
+# What the temporary files of earlier digitgan versions (prefix ``.tmp-<pid>-``) were called in a training-state folder:
+# its history and settings files (atomic_write_text: ``<name>.<random>``) and weights (save_weights). Removed only
+# there, a folder no user writes into, and only with these shapes; anywhere else ``.tmp-`` files are left alone.
+_LEGACY_TMP_NAME = re.compile(r"\.tmp-(\d{1,9})-((history-\d+|settings)\.json\.\w+|.+\.weights\.h5)")
+_TF_TMP_NAME = re.compile(r"ckpt-\d+_temp.*")  # what tf.train.Checkpoint writes before it renames
+
+# What a differing setting means, for the error that refuses a resume.
+SETTING_NOTES = {
+    "images": "the digest of the training images (shape, dtype and bytes): other images, even of the same count",
+    "jit_compile": "XLA (jit_compile), which changes the computed numbers",
+    "precision": "the dtype policy the networks compute in",
+}
+
+
+def _difference(key: str, saved: dict, asked: dict) -> str:
+    """``key (what it means): saved X, asked Y``."""
+    note = f" ({SETTING_NOTES[key]})" if key in SETTING_NOTES else ""
+
+    def value(d: dict) -> str:
+        return repr(d[key]) if key in d else "nothing"
+
+    return f"{key}{note}: saved {value(saved)}, asked {value(asked)}"
 
 
 def rng_state(*models) -> list:
@@ -27,23 +57,44 @@ def rng_state(*models) -> list:
 class TrainingCheckpoint:
     """Every object passed as a keyword, plus an epoch counter and the history, in ``directory``."""
 
-    def __init__(self, directory: Path, max_to_keep: int = 3, settings: dict | None = None, **objects):
+    def __init__(
+        self,
+        directory: Path,
+        max_to_keep: int = 3,
+        settings: dict | None = None,
+        recorded_later: tuple[str, ...] = (),
+        **objects,
+    ):
         """``settings``: every parameter that shapes the run but the epoch count (learning rate, batch size,
-        seed, ...); saved beside the checkpoints, and a resume with other settings is refused."""
+        seed, the training images' digest, XLA, ...); saved beside the checkpoints, and a resume with other
+        settings is refused.
+
+        ``recorded_later``: settings that states saved by older versions of digitgan do not hold. Such a state
+        cannot prove them: it is resumed, with a printed notice, and the first checkpoint this run saves records
+        them (a reload or a refused resume records nothing), so that every later resume is checked against them."""
         self.directory = Path(directory)
         self.settings = json.loads(dumps(settings or {}))
+        self.recorded_later = tuple(recorded_later)
         self._clean_killed_writes()
         self.epoch = tf.Variable(0, dtype=tf.int64, trainable=False)
         self.checkpoint = tf.train.Checkpoint(epoch=self.epoch, **objects)
         self.manager = tf.train.CheckpointManager(self.checkpoint, str(self.directory), max_to_keep=max_to_keep)
 
     def _clean_killed_writes(self) -> None:
-        """A save killed half-way leaves temporary files (ours) and ``*_temp*`` folders (TensorFlow's)."""
+        """A save killed half-way leaves temporary files (ours, of a dead process, also under the names older
+        versions gave them: ``_LEGACY_TMP_NAME``) and ``ckpt-N_temp*`` folders (TensorFlow's)."""
         if not self.directory.is_dir():
             return
         remove_stale_temp_files(self.directory)
-        for tmp in self.directory.glob("*_temp*"):
-            shutil.rmtree(tmp, ignore_errors=True) if tmp.is_dir() else tmp.unlink(missing_ok=True)
+        for tmp in sorted(self.directory.iterdir()):
+            legacy = _LEGACY_TMP_NAME.fullmatch(tmp.name)
+            if legacy and process_alive(int(legacy.group(1))):
+                continue  # a writer of an older version still running
+            if legacy or _TF_TMP_NAME.fullmatch(tmp.name):
+                if tmp.is_dir() and not tmp.is_symlink():
+                    shutil.rmtree(tmp, ignore_errors=True)
+                else:
+                    tmp.unlink(missing_ok=True)
 
     def _fix(self) -> str:
         return (
@@ -81,20 +132,34 @@ class TrainingCheckpoint:
     def _settings_path(self) -> Path:
         return self.directory / "settings.json"
 
-    def _check_settings(self) -> None:
+    def _check_settings(self) -> list[str]:
+        """Refuse a state saved with other settings (before anything is written); the settings of
+        ``recorded_later`` that an older state lacks are returned (to record once it is restored)."""
         if not self._settings_path.exists():
-            return
+            return []
         saved = read_json_object(self._settings_path, "the settings of a training run", self._fix())
-        if saved != self.settings:
-            differ = {
-                k: (saved.get(k), self.settings.get(k))
-                for k in sorted(set(saved) | set(self.settings))
-                if saved.get(k) != self.settings.get(k)
-            }
+        missing = [k for k in self.recorded_later if k not in saved and k in self.settings]
+        keys = sorted(set(saved) | set(self.settings))
+        differ = [k for k in keys if k not in missing and saved.get(k) != self.settings.get(k)]
+        if differ:
+            shown = "; ".join(_difference(k, saved, self.settings) for k in differ)
             raise ValueError(
-                f"{self.directory} holds a run with other settings (saved, asked): {differ}. Use another "
-                "checkpoint folder for these settings, or pass retrain=True to replace that run."
+                f"{self.directory} holds a run with other settings, so it cannot be resumed with these: {shown}. "
+                f"Delete {self.directory} (or pass retrain=True) to train from scratch with these settings, or "
+                "use another checkpoint folder for them."
             )
+        return missing
+
+    def _write_settings(self) -> None:
+        """``settings.json``, written when it is missing or says other than this run (only possible when no
+        checkpoint is there: :meth:`restore` refuses a state with other settings)."""
+        path = self._settings_path
+        try:
+            current = json.loads(path.read_text()) if path.exists() else None
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            current = None
+        if current != self.settings:
+            atomic_write_text(path, dumps(self.settings, indent=1, sort_keys=True))
 
     def _history_path(self, epoch: int) -> Path:
         return self.directory / f"history-{epoch:04d}.json"
@@ -102,8 +167,7 @@ class TrainingCheckpoint:
     def save(self, epoch: int, history: dict) -> None:
         """History first, then the checkpoint: a checkpoint never exists without its history."""
         self.directory.mkdir(parents=True, exist_ok=True)
-        if not self._settings_path.exists():
-            atomic_write_text(self._settings_path, dumps(self.settings, indent=1, sort_keys=True))
+        self._write_settings()
         atomic_write_text(self._history_path(epoch), dumps(history))
         self.epoch.assign(epoch)
         self.manager.save(checkpoint_number=epoch)
@@ -117,7 +181,7 @@ class TrainingCheckpoint:
         latest = self._latest()
         if latest is None:
             return None
-        self._check_settings()
+        missing = self._check_settings()
         try:
             self.checkpoint.restore(latest).assert_existing_objects_matched()
         except (AssertionError, ValueError) as exc:
@@ -131,6 +195,12 @@ class TrainingCheckpoint:
             ) from exc
         epoch = int(self.epoch.numpy())
         history = read_json_object(self._history_path(epoch), f"the history of {Path(latest).name}", self._fix())
+        if missing:  # recorded by the next save (save writes settings.json when it differs), once this run trains
+            print(
+                f"{self.directory} was saved by an older digitgan without {missing}: resumed as it is; the next "
+                f"checkpoint records these settings of this run in {self._settings_path.name}, and a later resume "
+                "with others is refused."
+            )
         return epoch, history
 
     def resume(self, epochs: int, what: str, empty_history: dict) -> tuple[int, dict]:

@@ -6,6 +6,7 @@ import json
 import math
 import os
 import random
+import re
 import shutil
 import tempfile
 import time
@@ -71,7 +72,9 @@ def timer():
         t["seconds"] = time.perf_counter() - start
 
 
-TMP_PREFIX = ".tmp-"  # + the writing process's id: the temporary files of atomic writes
+# + the writing process's id + "-": the temporary files (and folders) of atomic writes. Unmistakably the package's,
+# so that clean-up never takes a user's own ``.tmp-...`` files (see remove_orphans).
+TMP_PREFIX = ".digitgan-tmp-"
 
 
 def writable_folder(folder: Path) -> Path:
@@ -92,8 +95,8 @@ def writable_folder(folder: Path) -> Path:
 
 
 def temp_path(path: Path) -> Path:
-    """A temporary sibling of ``path`` (``.tmp-<pid>-<name>``: same extension, as Keras and PIL need), owned by
-    this process, so that :func:`remove_stale_temp_files` never deletes a file another writer still uses."""
+    """A temporary sibling of ``path`` (``.digitgan-tmp-<pid>-<name>``: same extension, as Keras and PIL need),
+    owned by this process, so that :func:`remove_stale_temp_files` never deletes a file another writer still uses."""
     path = Path(path)
     return path.with_name(f"{TMP_PREFIX}{os.getpid()}-{path.name}")
 
@@ -108,27 +111,43 @@ def process_alive(pid: int) -> bool:
     return True
 
 
+_MAX_PID = 2**31 - 1  # os.kill overflows above it; no process has such an id
+
+
 def remove_orphans(folder: Path, prefix: str) -> list[Path]:
-    """Delete what killed work left in ``folder``: files or folders named ``<prefix><pid>-...`` whose process is
-    gone (a live writer's are kept); returns them."""
+    """Delete what killed work left in ``folder``: files or folders named exactly ``<prefix><pid>-<name>`` whose
+    process ``<pid>`` is gone; returns them. Everything else is kept: a live writer's, and any name that is not
+    ``prefix``, digits, ``-`` and more (``<prefix>notes``, ``<prefix>12x-a``). A link is removed, never followed."""
     folder = Path(folder)
     removed = []
-    for p in folder.glob(f"{prefix}*") if folder.is_dir() else ():
-        pid = p.name[len(prefix) :].split("-")[0]
-        if not (pid.isdigit() and process_alive(int(pid))):
-            shutil.rmtree(p, ignore_errors=True) if p.is_dir() else p.unlink(missing_ok=True)
-            removed.append(p)
+    for p in sorted(folder.glob(f"{prefix}*")) if folder.is_dir() else ():
+        match = re.fullmatch(r"(\d+)-.+", p.name[len(prefix) :], re.DOTALL)
+        if match is None:
+            continue
+        pid = int(match.group(1))
+        if pid <= _MAX_PID and process_alive(pid):
+            continue
+        if p.is_dir() and not p.is_symlink():
+            shutil.rmtree(p, ignore_errors=True)
+        else:
+            p.unlink(missing_ok=True)
+        removed.append(p)
     return removed
 
 
 def remove_stale_temp_files(folder: Path) -> list[Path]:
-    """Delete the temporary files that killed writes left in ``folder`` (their process is gone); returns them."""
+    """Delete the temporary files and folders that killed writes of this package left in ``folder``
+    (``.digitgan-tmp-<pid>-...`` whose process is gone); returns them. A user's ``.tmp-...`` files are kept."""
     return remove_orphans(folder, TMP_PREFIX)
 
 
 def atomic_write_text(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` through a temporary file in the same folder, then rename."""
-    path = Path(path)
+    """Write ``text`` to ``path`` through a temporary file in the same folder, then rename. A symbolic link stays
+    a link: the file it points to is replaced. A folder or a read-only file at ``path`` is refused, never replaced
+    (:func:`digitgan.checks.replaceable_file`)."""
+    from digitgan import checks
+
+    path = checks.replaceable_file(path)
     writable_folder(path.parent)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f"{TMP_PREFIX}{os.getpid()}-{path.name}.")
     try:
@@ -162,12 +181,19 @@ def dumps(value, **kwargs) -> str:
 
 
 def read_json_object(path: Path, what: str, fix: str) -> dict:
-    """The JSON object in ``path``; a missing, corrupt or non-object file raises :class:`DataFileError`."""
+    """The JSON object in ``path``; a missing, corrupt or non-object file, or a folder, raises
+    :class:`DataFileError`; an unreadable one a ``PermissionError`` naming it."""
     path = Path(path)
     try:
         value = json.loads(path.read_text())
     except FileNotFoundError as exc:
         raise DataFileError(f"{path} ({what}) does not exist. {fix}") from exc
+    except IsADirectoryError as exc:
+        raise DataFileError(f"{path} ({what}) is a folder, not a JSON file. {fix}") from exc
+    except PermissionError as exc:
+        raise PermissionError(
+            f"{path} ({what}) cannot be read by this user: make it readable (`chmod u+r {path}`) or run as its owner"
+        ) from exc
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise DataFileError(f"{path} ({what}) is not valid JSON ({exc}): it was truncated or edited. {fix}") from exc
     if not isinstance(value, dict):
@@ -176,7 +202,8 @@ def read_json_object(path: Path, what: str, fix: str) -> dict:
 
 
 class DataFileError(ValueError):
-    """A saved file (results, cache, history, weights, checkpoint) is missing, corrupt or of the wrong kind.
+    """A saved file (results, cache, history, weights, checkpoint) is missing, corrupt or of the wrong kind (a
+    folder where a file should be).
 
     The message names the file, what is wrong with it and how to recover.
     """
@@ -188,16 +215,22 @@ def results_lock(path: Path) -> FileLock:
 
 
 def _results_fix(path: Path) -> str:
-    return (
-        f"Recover it with `git checkout -- {path.name}` if it is the committed file, or move it aside and rerun "
-        "the notebooks that write it; other keys are only lost if you delete it."
-    )
+    """How to recover a damaged results file: git (a command that works from the repository root) only for a file
+    inside the repository, which git may hold; moving it aside and rerunning what writes it, always."""
+    rerun = "move it aside and rerun the notebooks that write it; other keys are only lost if you delete it."
+    if Path(path).resolve().is_relative_to(config.PROJ_ROOT):
+        return (
+            f"Recover it with `git checkout -- {config.shown(path)}` (from the repository root, {config.PROJ_ROOT}) "
+            f"if it is committed, or {rerun}"
+        )
+    return rerun[0].upper() + rerun[1:]
 
 
 def load_results(path: Path | None = None) -> dict:
-    """All notebooks' metrics, ``{}`` if none were saved yet."""
+    """All notebooks' metrics, ``{}`` if none were saved yet. A symbolic link is read through; a folder, a corrupt
+    or non-object file is a :class:`DataFileError` naming it."""
     path = Path(path or config.RESULTS_PATH)
-    if not path.exists():
+    if not path.exists():  # a dangling link too: nothing saved yet
         return {}
     return read_json_object(path, "a results file", _results_fix(path))
 
@@ -207,18 +240,23 @@ def save_results(key: str, metrics: dict, path: Path | None = None, section: str
     ``results[section][key] = metrics``, leaving the section's other entries (``"future_work"``: 09-11).
 
     Safe against concurrent writers (an inter-process file lock around read-modify-write) and against
-    kills (atomic replace). A corrupt file is an error, never silently replaced.
+    kills (atomic replace). A corrupt file is an error, never silently replaced; so are a read-only file and a
+    folder at ``path``, refused before anything is written. A symbolic link stays a link: its target is updated
+    (and locked, so that writers through the link and to the file itself exclude each other).
     """
+    from digitgan import checks
+
     path = Path(path or config.RESULTS_PATH)
-    writable_folder(path.parent)
+    file = checks.replaceable_file(path)  # the link's target, if a link; checked before the lock file is made
+    writable_folder(file.parent)
     entry = _jsonable(metrics)
-    with results_lock(path):
+    with results_lock(file):
         results = load_results(path)
         target = results if section is None else results.setdefault(section, {})
         if not isinstance(target, dict):
             raise DataFileError(f"{path}: {section!r} holds a {type(target).__name__}, not a section of results")
         target[key] = entry
-        atomic_write_text(path, dumps(results, indent=2, sort_keys=True) + "\n")
+        atomic_write_text(file, dumps(results, indent=2, sort_keys=True) + "\n")
     return entry
 
 

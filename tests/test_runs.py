@@ -177,7 +177,7 @@ def test_saved_figures_are_written_whole(tmp_path):
 def test_a_run_starting_again_removes_what_killed_writes_left(scratch):
     run = runs.start("01_cnn_baseline", {**FULL, "EPOCHS": 2})
     run.figures_dir.mkdir(parents=True)
-    half = run.figures_dir / ".tmp-999999999-cnn_accuracy.png"  # its writer is gone
+    half = run.figures_dir / f"{utils.TMP_PREFIX}999999999-cnn_accuracy.png"  # its writer is gone
     half.write_bytes(b"half a png")
     runs.start("01_cnn_baseline", {**FULL, "EPOCHS": 2})
     assert not half.exists()

@@ -3,6 +3,7 @@
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -13,7 +14,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from digitgan import data, gan, label_efficiency, mnist, models, training, transfer, utils
+import digitgan
+from digitgan import config, data, gan, label_efficiency, mnist, models, training, transfer, utils
 from digitgan.utils import DataFileError
 
 
@@ -62,9 +64,88 @@ def test_nan_and_inf_are_stored_as_null_in_strict_json(tmp_path):
 def test_a_damaged_results_file_is_named_and_never_replaced(tmp_path, content):
     path = tmp_path / "results.json"
     path.write_text(content)
-    with pytest.raises(DataFileError, match=r"results\.json.*(not valid JSON|not an object).*git checkout"):
+    with pytest.raises(DataFileError, match=r"results\.json.*(not valid JSON|not an object).*Move it aside") as err:
         utils.save_results("cnn", {"test_accuracy": 0.9}, path)
+    assert "git" not in str(err.value)  # outside the repository: git cannot restore it
     assert path.read_text() == content  # the other notebooks' keys are not thrown away
+
+
+def test_the_git_recovery_hint_works_from_the_repository_root():
+    """Inside the repository the hint names the path relative to its root, which git finds there."""
+    hint = utils._results_fix(config.COMMITTED_RESULTS_PATH)
+    assert "`git checkout -- figures/results.json`" in hint
+    if not (shutil.which("git") and (config.PROJ_ROOT / ".git").exists()):
+        pytest.skip("not a git checkout: the path cannot be looked up")
+    path = hint.split("`git checkout -- ")[1].split("`")[0]
+    found = subprocess.run(["git", "ls-files", "--error-unmatch", path], cwd=config.PROJ_ROOT, capture_output=True)
+    assert found.returncode == 0, found.stderr  # the path the command would restore is known to git from the root
+
+
+def test_a_symlinked_results_file_is_updated_through_the_link(tmp_path):
+    (tmp_path / "store").mkdir()
+    target = tmp_path / "store" / "results.json"
+    target.write_text('{"old": 1}\n')
+    link = tmp_path / "figures" / "results.json"
+    link.parent.mkdir()
+    link.symlink_to(Path("..") / "store" / "results.json")  # a relative link, as a checkout would hold
+    utils.save_results("cnn", {"test_accuracy": 0.9}, link)
+    assert link.is_symlink() and os.readlink(link) == str(Path("..") / "store" / "results.json")
+    assert json.loads(target.read_text()) == {"old": 1, "cnn": {"test_accuracy": 0.9}}
+    assert utils.load_results(link) == utils.load_results(target)
+    assert sorted(p.name for p in link.parent.iterdir()) == ["results.json"]  # no temp or lock file beside the link
+
+
+def test_a_read_only_results_file_is_refused_not_replaced(tmp_path):
+    path = tmp_path / "results.json"
+    path.write_text('{"old": 1}\n')
+    os.chmod(path, 0o444)
+    shown = re.escape(str(path))
+    with pytest.raises(PermissionError, match=rf"{shown} is read-only \(mode 444\).*`chmod u\+w {shown}`"):
+        utils.save_results("cnn", {"test_accuracy": 0.9}, path)
+    assert path.read_text() == '{"old": 1}\n' and oct(path.stat().st_mode & 0o777) == "0o444"
+    assert list(tmp_path.iterdir()) == [path]  # nothing written beside it, not even the lock file
+
+
+def test_a_folder_named_like_the_results_file_is_a_clear_error(tmp_path):
+    path = tmp_path / "results.json"
+    path.mkdir()
+    shown = re.escape(str(path))
+    with pytest.raises(IsADirectoryError, match=rf"{shown} is a folder, not a file.*move the folder aside"):
+        utils.save_results("cnn", {"test_accuracy": 0.9}, path)
+    with pytest.raises(DataFileError, match=rf"{shown} \(a results file\) is a folder, not a JSON file"):
+        utils.load_results(path)
+    assert list(path.iterdir()) == [] and list(tmp_path.iterdir()) == [path]
+
+
+def _as_another_user(top: Path, script: str, *args: str) -> subprocess.CompletedProcess:
+    """``python -c script args`` as uid 65534 when root (root ignores permissions), else as this user, with
+    digitgan imported from a world-readable copy in ``top`` (a clone in a private folder cannot be read by that
+    user). Skips when that user cannot run Python with the package's dependencies."""
+    prefix = []
+    if os.geteuid() == 0:
+        if not shutil.which("setpriv"):
+            pytest.skip("running as root without setpriv: permissions cannot be tested")
+        prefix = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
+    pkg = top / "pkg"
+    shutil.copytree(Path(digitgan.__file__).parent, pkg / "digitgan", ignore=shutil.ignore_patterns("__pycache__"))
+    for folder, _, files in os.walk(pkg):
+        os.chmod(folder, 0o755)
+        for name in files:
+            os.chmod(Path(folder) / name, 0o644)
+    env = {**os.environ, "HOME": str(top)}
+    # The interpreter as invoked (a venv's); else the real one with the venv's packages (a venv in a private folder
+    # reached through a link): whichever that user can run and that imports the copy.
+    site_dirs = [os.path.realpath(p) for p in sys.path if p.endswith("-packages") and os.path.isdir(p)]
+    candidates = [(sys.executable, [str(pkg)]), (os.path.realpath(sys.executable), [str(pkg), *site_dirs])]
+    probe = "import digitgan.utils; print(digitgan.utils.__file__)"
+    tried = []
+    for exe, path in candidates:
+        env["PYTHONPATH"] = os.pathsep.join(path)
+        done = subprocess.run([*prefix, exe, "-c", probe], capture_output=True, text=True, env=env, cwd=top)
+        if done.returncode == 0 and done.stdout.strip().startswith(str(pkg)):
+            return subprocess.run([*prefix, exe, "-c", script, *args], capture_output=True, text=True, env=env, cwd=top)
+        tried.append(f"{exe}: {(done.stderr or done.stdout).strip().splitlines()[-1:]}")
+    pytest.skip(f"the other user cannot import digitgan and its dependencies: {tried}")
 
 
 def test_a_folder_that_cannot_be_entered_is_named():
@@ -73,21 +154,39 @@ def test_a_folder_that_cannot_be_entered_is_named():
     os.chmod(top, 0o755)
     folder = top / "figures"
     folder.mkdir()
-    os.chmod(folder, 0o666)  # no execute bit: files inside cannot be created
     script = "from digitgan import utils; utils.save_results('k', {}, __import__('sys').argv[1])"
-    cmd = [sys.executable, "-c", script, str(folder / "results.json")]
-    if os.geteuid() == 0:
-        if not shutil.which("setpriv"):
-            pytest.skip("running as root without setpriv: permissions cannot be tested")
-        cmd = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", *cmd]
     try:
-        done = subprocess.run(cmd, capture_output=True, text=True, env={**os.environ, "HOME": str(top)})
+        os.chmod(folder, 0o666)  # no execute bit: files inside cannot be created
+        done = _as_another_user(top, script, str(folder / "results.json"))
     finally:
         os.chmod(folder, 0o755)
         shutil.rmtree(top)
     assert done.returncode != 0
     assert f"PermissionError: Cannot write into {folder}" in done.stderr
     assert "chmod" in done.stderr
+
+
+def test_another_users_results_file_is_not_replaced():
+    """A file the writer may not write, in a folder it may write (rename would replace it), is refused."""
+    if os.geteuid() != 0:
+        pytest.skip("needs root to make a file of another user")
+    top = Path(tempfile.mkdtemp())
+    os.chmod(top, 0o755)
+    folder = top / "figures"
+    folder.mkdir()
+    os.chmod(folder, 0o777)
+    path = folder / "results.json"
+    path.write_text('{"old": 1}\n')
+    os.chmod(path, 0o644)  # root's, writable by root only
+    script = "from digitgan import utils; utils.save_results('k', {}, __import__('sys').argv[1])"
+    try:
+        done = _as_another_user(top, script, str(path))
+        after = (path.read_text(), path.stat().st_uid, sorted(p.name for p in folder.iterdir()))
+    finally:
+        shutil.rmtree(top)
+    assert done.returncode != 0
+    assert f"PermissionError: {path} is not writable by this user (it belongs to uid 0" in done.stderr
+    assert after == ('{"old": 1}\n', 0, ["results.json"])
 
 
 # --- parameters checked before anything is touched ---------------------------------------------------------------
@@ -259,4 +358,4 @@ def test_cache_keys_hold_every_setting(tmp_path, monkeypatch):
     assert calls == [22, 300]  # 300 epochs trained anew, then reused; never the 22-epoch result
     assert first["test_accuracy"][0] == 0.922 and longer["test_accuracy"][0] == again["test_accuracy"][0] == 1.2
     entries = json.loads(cache.read_text())
-    assert len(entries) == 2 and {e["settings"]["epochs"] for e in entries.values()} == {22, 300}
+    assert len(entries) == 2 and {e["inputs"]["settings"]["epochs"] for e in entries.values()} == {22, 300}
