@@ -33,6 +33,12 @@ def _count(n: int, word: str) -> str:
     return f"{n:,} {word}{'' if n == 1 else 's'}"
 
 
+def _size(n_train, epochs) -> str:
+    """``10,000 images, 15 epochs`` (what is known of a run's size)."""
+    parts = [_count(n, word) for n, word in ((n_train, "image"), (epochs, "epoch")) if n is not None]
+    return ", ".join(parts) or "size not recorded"
+
+
 def _mistake(metrics: dict) -> str:
     confused = metrics.get("most_confused") or []
     if not confused:
@@ -103,8 +109,8 @@ def trial(name: str, metrics: dict, results: dict) -> Finding:
         who = (
             "The CNN trained on the same images for the same number of epochs"
             if same
-            else f"The study's CNN ({_count(cnn['n_train'], 'image')}, {_count(cnn['epochs'], 'epoch')}; this run: "
-            f"{_count(metrics['n_train'], 'image')}, {_count(total, 'epoch')})"
+            else f"The study's CNN ({_size(cnn.get('n_train'), cnn.get('epochs'))}; this run: "
+            f"{_size(metrics.get('n_train'), total)})"
         )
         text += f" {who} reached {_acc(cnn['test_accuracy'])}: this classifier is {abs(gap):.4f} " + (
             "above" if gap > 0 else "below"
