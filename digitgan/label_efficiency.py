@@ -37,7 +37,7 @@ import pandas as pd
 
 from digitgan import checks, compare, config, gan, ssgan, training, transfer, utils
 from digitgan.models import build_cnn
-from digitgan.store import Store, file_digest
+from digitgan.store import Store, array_digest, file_digest, key
 
 METHODS = ("cnn", "trial3", "pca_knn", "ssgan")
 LABELS = config.LABEL_EFFICIENCY_NAMES
@@ -389,7 +389,6 @@ def run_matched(
     (:mod:`digitgan.store`: its inputs are the settings, the seed and the digest of the images and labels it
     trains and validates on), so an interrupted study resumes and a rerun reuses what exists."""
     from digitgan.data import load_label_efficiency_data
-    from digitgan.store import Store, array_digest, key
 
     seeds = [checks.seed(s, "seeds entry") for s in seeds]
     planned = [(n, seed, matched_settings(n, n_val, updates, check_every, patience)) for n in label_counts
