@@ -29,6 +29,7 @@ other settings trains anew and never returns another run.
 from __future__ import annotations
 
 import hashlib
+import json
 import time
 from pathlib import Path
 
@@ -413,6 +414,35 @@ def run_matched(
     return pd.DataFrame(rows)
 
 
+def keep_ssgan_weights(n_labels: int = 100, seeds=config.LABEL_SEEDS, weights_dir: Path | None = None) -> list[dict]:
+    """Retrain the study's SSGAN runs at ``n_labels`` (recorded recipe and seed; resumable in ``ssgan_dir``), save
+    each kept discriminator to ``weights_dir`` (``ssgan_<N>_seed<S>_<run key>.weights.h5``) and score it on the test
+    set. Returns one row per seed: the recorded and the retrained test accuracy (the run store is not changed)."""
+    from digitgan.data import load_label_efficiency_data
+
+    seeds = [checks.seed(s, "seeds entry") for s in seeds]
+    rate, _ = choose_ssgan_learning_rate(config.LABEL_COUNTS[0], config.LABEL_SEEDS[0])  # the stored sweep
+    store = Store(config.LABEL_EFFICIENCY_CACHE)
+    weights_dir = Path(weights_dir or config.MATCHED_WEIGHTS_DIR)
+    rows = []
+    for seed in seeds:
+        s = settings("ssgan", n_labels, learning_rate=rate)
+        inputs = run_inputs("ssgan", n_labels, seed, s)
+        recorded = store.get(inputs)
+        if recorded is None:
+            raise ValueError(f"no stored SSGAN run at {n_labels} labels, seed {seed}: run the label study first")
+        data = load_label_efficiency_data(n_labels, seed, n_val=s["n_val"])
+        model, history = train_ssgan_run(data, seed, s)
+        path = weights_dir / f"ssgan_{n_labels}_seed{seed}_{key(inputs)}.weights.h5"
+        utils.save_weights(model.best_discriminator, path)
+        row = {"n_labels": n_labels, "seed": seed, "weights": path.name, "recorded": recorded["test_accuracy"],
+               "retrained": _accuracy(model.best_discriminator, data, "test"),
+               "kept_epoch": history["best"]["epoch"], "recorded_kept_epoch": recorded["kept_epoch"]}  # fmt: skip
+        print(json.dumps(json_ready(row)), flush=True)
+        rows.append(row)
+    return rows
+
+
 def describe_splits(label_counts, seeds, n_val: int = config.LABEL_EFFICIENCY_VAL, source=None) -> pd.DataFrame:
     """One row per ``(n_labels, seed)``: the first labelled indices, the images per digit of the labelled subset
     and of its validation split, and that the two do not overlap (what every run of the study trains on)."""
@@ -641,4 +671,10 @@ def matched_main() -> None:
 if __name__ == "__main__":
     import sys
 
-    matched_main() if sys.argv[1:] == ["matched"] else main()
+    if sys.argv[1:] == ["matched"]:
+        matched_main()
+    elif sys.argv[1:] == ["keep-ssgan"]:
+        print(utils.versions(), flush=True)
+        keep_ssgan_weights()
+    else:
+        main()
