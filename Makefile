@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 
 export DIGITGAN_MNIST ?= $(if $(wildcard ../shared/mnist),$(abspath ../shared/mnist),)
 
-.PHONY: setup lock reproduce extensions future report tensorboard test lint benchmark clean
+.PHONY: setup lock reproduce extensions future report tensorboard test test-all lint benchmark clean
 
 # The environment is installed from requirements.lock (every package pinned; `make lock` refreshes it from the
 # ranges in requirements.txt and requirements-dev.txt).
@@ -44,6 +44,10 @@ future: $(STAMP)
 test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -q
+
+test-all: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest -q -m "slow or not slow"
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -1,8 +1,9 @@
-"""Every notebook runs headless, in study order, with small parameters (papermill).
+"""Every notebook runs headless with small parameters (papermill): the slow end-to-end tests (``make test-all``).
 
 A new notebook joins with one line in NOTEBOOKS: its name, small parameters, the figures it must
-save and its key in results.json. Later notebooks read what earlier ones saved (03-05 load the
-discriminator exported by 02), all inside the session's scratch folders (see conftest.py).
+save and its key in results.json, and with its prerequisites in REQUIRES (03-05 load the discriminator
+exported by 02): a test runs what it needs first, once per session, so any one test or any order works.
+All of it inside the session's scratch folders (see conftest.py).
 """
 
 import json
@@ -142,6 +143,10 @@ NOTEBOOKS = [
     ),
 ]
 # fmt: on
+PARAMS = {name: params for name, params, *_ in NOTEBOOKS}
+# What a notebook reads from earlier ones: 02's exported GAN and judge; 06 compares 01-05's results.
+REQUIRES = {"06": ["01", "02", "03", "04", "05"]} | {n: ["02"] for n in ("03", "04", "05", "08", "09", "10", "11")}
+_executed: set[str] = set()
 
 
 @pytest.fixture(scope="module")
@@ -149,14 +154,24 @@ def executed_dir(tmp_path_factory, mnist_dir):
     return tmp_path_factory.mktemp("executed")
 
 
+def _execute(name: str, output_dir) -> float:
+    for required in REQUIRES.get(name[:2], []):
+        if required not in _executed:
+            _execute(next(n for n in PARAMS if n.startswith(required)), output_dir)
+    seconds = execute(name, PARAMS[name], output_dir=output_dir)
+    _executed.add(name[:2])
+    return seconds
+
+
 def test_every_notebook_is_tested_in_order():
     assert [name for name, *_ in NOTEBOOKS] == STUDY + EXTENSIONS + FUTURE
     assert sorted(p.name for p in config.NOTEBOOKS_DIR.glob("*.ipynb")) == sorted(STUDY + EXTENSIONS + FUTURE)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name, params, figures, key", NOTEBOOKS, ids=[n[:2] for n, *_ in NOTEBOOKS])
 def test_notebook_runs_headless(name, params, figures, key, executed_dir):
-    seconds = execute(name, params, output_dir=executed_dir)
+    seconds = _execute(name, executed_dir)
     assert seconds > 0
     for figure in figures:
         assert (config.FIGURES_DIR / f"{figure}.png").is_file(), figure
