@@ -27,19 +27,19 @@ lock: $(STAMP)
 		--output-file requirements.lock requirements-dev.txt
 
 report: $(STAMP)
-	$(BIN)/python -m digitgan.export
+	$(BIN)/python -m digitgan.tools.export
 
 tensorboard: $(STAMP)
 	$(BIN)/tensorboard --logdir runs
 
 reproduce: $(STAMP)
-	$(BIN)/python -m digitgan.run_notebooks
+	$(BIN)/python -m digitgan.tools.run_notebooks
 
 extensions: $(STAMP)
-	$(BIN)/python -m digitgan.run_notebooks --extensions
+	$(BIN)/python -m digitgan.tools.run_notebooks --extensions
 
 future: $(STAMP)
-	$(BIN)/python -m digitgan.run_notebooks --future
+	$(BIN)/python -m digitgan.tools.run_notebooks --future
 
 test: $(STAMP)
 	$(BIN)/ruff check .

@@ -18,7 +18,8 @@ from pathlib import Path
 
 import tensorflow as tf
 
-from digitgan import speed, utils
+from digitgan import utils
+from digitgan.tools import speed
 
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
 

@@ -23,8 +23,9 @@ from pathlib import Path
 
 import numpy as np
 
-from digitgan import config, data, gan, quality, speed, utils
+from digitgan import config, data, gan, quality, utils
 from digitgan.models import build_judge
+from digitgan.tools import speed
 
 RESULTS = config.PROJ_ROOT / "benchmarks" / "results" / "dcgan_precision.json"
 RUNS = config.RUNS_DIR / "dcgan_precision"

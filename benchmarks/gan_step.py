@@ -5,7 +5,7 @@ interleaved rounds, best round reported.
 
 Every variant trains the study's networks on the same batch; each is warmed up (tracing and compiling
 excluded), then timed over --steps steps (the fit() variants: the fastest of two epochs of --steps steps after a
-warm-up epoch, all in one fit call: see ``digitgan.speed.fit_rate`` for why not whole calls). The networks'
+warm-up epoch, all in one fit call: see ``digitgan.tools.speed.fit_rate`` for why not whole calls). The networks'
 compute dtype and the XLA setting are asserted:
 - eager (original): the original notebook's step, a plain Python function (the reference);
 - tf.function: the same step traced into a graph;

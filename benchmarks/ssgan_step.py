@@ -13,7 +13,7 @@ asserted) on the same batches (``ssgan.ssgan_batches`` over random images: 100 l
 - fused with bf16 matrix products (noise, weight-norm statistics, losses and weights in float32; a test checks
   it against the float32 step).
 Each variant: the fastest of two epochs of --steps steps after a warm-up epoch, in one fit call
-(``digitgan.speed.fit_rate`` says why not whole calls).
+(``digitgan.tools.speed.fit_rate`` says why not whole calls).
 FLOPs per step: each network's forward pass counted by TensorFlow's profiler, backward = 2x forward.
 Writes benchmarks/results/ssgan_step.json.
 """

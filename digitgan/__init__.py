@@ -1,7 +1,7 @@
 """digitgan: a reproducible study of GANs for MNIST digit classification.
 
 Importing the package is light: TensorFlow is imported by the modules that use it, when they are imported
-(``python -m digitgan.report`` or ``digitgan.export`` never load it).
+(``python -m digitgan.tools.report`` or ``digitgan.tools.export`` never load it).
 """
 
 import importlib.abc

@@ -12,7 +12,7 @@ from sklearn.model_selection import GridSearchCV, PredefinedSplit, StratifiedKFo
 from sklearn.neighbors import KNeighborsClassifier
 from sklearn.pipeline import Pipeline
 
-from digitgan import config, original, runs
+from digitgan import config, runs
 
 
 def pca_knn(n_components: int = 50, k: int = 3) -> Pipeline:
@@ -136,8 +136,8 @@ def accuracy_table(results: dict) -> pd.DataFrame:
     """Train and test accuracy of each classifier of 01 and 03-05, ours beside the original's."""
     return pd.DataFrame({
         config.NAMES[k]: {"train (ours)": results[k]["train_accuracy"], "test (ours)": results[k]["test_accuracy"],
-                          "train (original)": original.ACCURACY[k]["train_accuracy"],
-                          "test (original)": original.ACCURACY[k]["test_accuracy"]}
+                          "train (original)": config.ORIGINAL_ACCURACY[k]["train_accuracy"],
+                          "test (original)": config.ORIGINAL_ACCURACY[k]["test_accuracy"]}
         for k in NOTEBOOK_OF
     }).T.round(4)  # fmt: skip
 
@@ -180,7 +180,8 @@ def small_table(pca_knn_accuracy: float, classifiers: dict) -> pd.DataFrame:
     keys = {"pca_knn": "PCA + KNN", "trial3": "transferred discriminator (trial 3)", "cnn": "CNN"}
     ours = {"pca_knn": pca_knn_accuracy, **classifiers}
     return pd.DataFrame(
-        {"ours": [ours[k] for k in keys], "original": [original.SMALL[k] for k in keys]}, index=list(keys.values())
+        {"ours": [ours[k] for k in keys], "original": [config.ORIGINAL_SMALL[k] for k in keys]},
+        index=list(keys.values()),
     ).round(4)
 
 

@@ -169,8 +169,8 @@ def build_dcgan(
 
 
 def measure_step(jit_compile: bool, precision: str = config.GAN_PRECISION, steps: int = 20, batch: int = 100) -> float:
-    """Steps per second of the DCGAN's training step as ``train_gan`` runs it (:func:`digitgan.speed.fit_rate`)."""
-    from digitgan.speed import fit_rate
+    """Steps per second of the DCGAN's training step as ``train_gan`` runs it (``tools.speed.fit_rate``)."""
+    from digitgan.tools.speed import fit_rate
     from digitgan.utils import set_seed
 
     set_seed(config.SEED, deterministic=not jit_compile)
@@ -190,10 +190,10 @@ class EpochStart(keras.callbacks.Callback):
 
 
 def resolve_jit(jit_compile, precision: str = config.GAN_PRECISION) -> bool:
-    """``"auto"``: XLA on or off as measured on this machine (:func:`digitgan.speed.choose_jit`)."""
+    """``"auto"``: XLA on or off as measured on this machine (:func:`digitgan.tools.speed.choose_jit`)."""
     if jit_compile != "auto":
         return bool(jit_compile)
-    from digitgan.speed import choose_jit
+    from digitgan.tools.speed import choose_jit
 
     return choose_jit(f"DCGAN step ({precision})", lambda jit: measure_step(jit, precision))
 
@@ -205,7 +205,7 @@ def resolve_precision(precision: str) -> tuple[str, str]:
     are returned as they are."""
     if precision != "auto":
         return precision, "as asked"
-    from digitgan import speed
+    from digitgan.tools import speed
 
     if not speed.has_bf16_hardware(speed.cpu_info()):
         return "float32", "this CPU has no bf16 hardware (AMX or AVX512_BF16)"
@@ -507,7 +507,7 @@ def train_gan(
     if judge is not None:
         callbacks.insert(1, QualityTracker(history, judge, score_every, score_samples, final_epoch=epochs))
     if log_dir is not None:
-        from digitgan.live import GanLog
+        from digitgan.training import GanLog
 
         callbacks.insert(2, GanLog(log_dir, history, noise, batch_keys=("g_loss", "d_loss")))
     gan.fit(

@@ -262,7 +262,7 @@ class Run:
     def log_dir(self, name: str) -> Path:
         """A new TensorBoard log folder for one training call (:mod:`digitgan.live`): under
         ``runs/tensorboard/<notebook>/`` for the study's run, under the run's folder for a scratch run."""
-        from digitgan.live import new_log_dir
+        from digitgan.training import new_log_dir
 
         folder = self.folder
         root = config.RUNS_DIR / "tensorboard" / self.notebook if folder is None else folder / "tensorboard"

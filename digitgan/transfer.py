@@ -121,7 +121,7 @@ def _schedule(
     phases = [(False, frozen_epochs), (True, total_epochs)]
     phases = [(unfrozen, end) for (unfrozen, end), start in zip(phases, (0, frozen_epochs), strict=True) if end > start]
     if log_dir:
-        from digitgan.live import classifier_callback
+        from digitgan.training import classifier_callback
 
         callbacks = [*(callbacks or []), classifier_callback(log_dir)]
     history, trainable, start_epoch = {}, [], 0
@@ -168,7 +168,7 @@ def train_trial(
     Returns ``model``, ``schedule`` (see :func:`train_schedule`), ``y_pred`` and ``probs`` for the test set,
     and ``metrics`` (what results.json records under ``name``, with the original's numbers beside ours).
     """
-    from digitgan import original
+    from digitgan import config
     from digitgan.training import predict_labels, summarize
     from digitgan.utils import set_seed
 
@@ -187,7 +187,7 @@ def train_trial(
         schedule["history"], data["y_test"], y_pred, len(data["x_train"]), schedule["seconds"],
         head=head, frozen_epochs=frozen_epochs, phase_boundary=schedule["phase_boundary"],
         trainable_params=schedule["trainable_params"], learning_rate=learning_rate,
-        original=original.ACCURACY.get(name),
+        original=config.ORIGINAL_ACCURACY.get(name),
     )  # fmt: skip
     print(
         f"trained in {schedule['seconds']:.1f} s (trainable parameters per phase: {schedule['trainable_params']}); "

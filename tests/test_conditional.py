@@ -2,7 +2,8 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from digitgan import conditional, utils
+from digitgan import utils
+from digitgan.extensions import conditional
 
 
 def test_networks_take_the_digit_and_the_projection_uses_it():
@@ -90,8 +91,11 @@ def test_the_trained_discriminator_comes_back_from_the_state_only_at_its_epoch(s
     model, _ = conditional.train_conditional(x, y, 1, tmp_path / "cgan")
     disc = conditional.trained_discriminator(tmp_path / "cgan", 200, 1)
     images, labels = conditional.generate_labelled(model.generator, 30, seed=1)
-    np.testing.assert_allclose(conditional.discriminator_logits(disc, images, labels),
-                               conditional.discriminator_logits(model.discriminator, images, labels), atol=1e-5)
+    np.testing.assert_allclose(
+        conditional.discriminator_logits(disc, images, labels),
+        conditional.discriminator_logits(model.discriminator, images, labels),
+        atol=1e-5,
+    )
     assert conditional.trained_discriminator(tmp_path / "cgan", 200, 2) is None  # another epoch count
     assert conditional.trained_discriminator(tmp_path / "absent", 200, 1) is None
     with pytest.raises(ValueError, match="other settings"):  # other settings than the state's are refused

@@ -5,7 +5,7 @@ import shutil
 import numpy as np
 import pytest
 
-from digitgan import config, data, mnist
+from digitgan import config, data
 from digitgan.data import MnistError
 
 TRAIN_COUNTS = [5923, 6742, 5958, 6131, 5842, 5421, 5918, 6265, 5851, 5949]
@@ -120,7 +120,7 @@ def test_nothing_found_says_where_it_looked(tmp_path, monkeypatch):
 def test_failed_download_leaves_nothing(tmp_path):
     dest = tmp_path / "data"
     with pytest.raises(MnistError, match="Downloading MNIST from file://.* failed"):
-        mnist.download_mnist(dest, url=f"file://{tmp_path}/no-such-file.npz")
+        data.download_mnist(dest, url=f"file://{tmp_path}/no-such-file.npz")
     assert list(dest.iterdir()) == []
 
 
@@ -129,7 +129,7 @@ def test_corrupt_download_leaves_nothing(tmp_path):
     np.savez(fake, x_train=np.zeros(3))
     dest = tmp_path / "data"
     with pytest.raises(MnistError, match="SHA-256 .* nothing was saved"):
-        mnist.download_mnist(dest, url=f"file://{fake}")
+        data.download_mnist(dest, url=f"file://{fake}")
     assert list(dest.iterdir()) == []
 
 

@@ -9,7 +9,10 @@ import sys
 import numpy as np
 import pytest
 
-from digitgan import config, export, findings, plots, utils
+from digitgan import config, findings, plots, utils
+from digitgan.extensions import charts
+from digitgan.extensions import findings as extension_findings
+from digitgan.tools import export
 
 COMMITTED = json.loads(config.COMMITTED_RESULTS_PATH.read_text())
 NOTEBOOKS = sorted(config.NOTEBOOKS_DIR.glob("[0-9][0-9]_*.ipynb"))
@@ -36,15 +39,17 @@ def test_findings_state_the_measured_numbers():
             {"learning_rate": 0.003, "val_accuracy": 0.93}, {"learning_rate": 0.001, "val_accuracy": 0.951},
         ],
     }  # fmt: skip
-    text = findings.ssgan(ssgan_metrics)
+    text = extension_findings.ssgan(ssgan_metrics)
     assert "0.9523 test accuracy" in text and "0.003: 0.9300; 0.001: 0.9510" in text and "stopped at epoch 12" in text
     assert "no better validation accuracy for 10 epochs" in text
     assert "epoch 2, raw" in text and "flattened" in text and "at most 0.9500) did not beat epoch 2" in text
-    assert "may still be rising" in findings.ssgan({**ssgan_metrics, "kept_epoch": 12})  # the best epoch is at the end
+    assert "may still be rising" in extension_findings.ssgan(
+        {**ssgan_metrics, "kept_epoch": 12}
+    )  # the best epoch is at the end
     # the learning rates were compared with shorter runs: their budget is named; a run without early stop says so
     choice = [{**c, "max_epochs": 50} for c in ssgan_metrics["learning_rate_choice"]]
     whole = {**ssgan_metrics, "learning_rate_choice": choice, "stopped_at": None, "epochs": 90, "max_epochs": 90}
-    text = findings.ssgan(whole)
+    text = extension_findings.ssgan(whole)
     assert "per candidate in runs of at most 50 epochs: 0.003" in text and "ran all 90 epochs" in text
     assert "PCA + KNN" in findings.comparison(COMMITTED["comparison"])
 
@@ -58,24 +63,24 @@ def test_findings_follow_other_numbers():
     assert "below" in findings.trial("trial3", COMMITTED["trial3"], COMMITTED)
     one = {"std": None, "runs": 1}
     summary = {"cnn": {"100": {"mean": 0.3, **one}}, "ssgan": {"100": {"mean": 0.9, **one}}}
-    text = findings.label_efficiency({"summary": summary})
+    text = extension_findings.label_efficiency({"summary": summary})
     assert "(one run)" in text and "±" not in text and "not a reliable ranking" in text
     summary = {m: {"100": {"mean": v, "std": 0.01, "runs": 3}} for m, v in (("cnn", 0.3), ("ssgan", 0.9))}
-    text = findings.label_efficiency({"summary": summary})
+    text = extension_findings.label_efficiency({"summary": summary})
     assert "larger than the seed spread" in text and "does not reach 98.5% (mean 0.9000 over 3 seeds)" in text
     close = {
         m: {"100": {"mean": v, "std": 0.02, "runs": 3, "n_updates": 1500}} for m, v in (("cnn", 0.8), ("trial3", 0.81))
     }
-    text = findings.label_efficiency({"summary": close, "n_val": 1000})
+    text = extension_findings.label_efficiency({"summary": close, "n_val": 1000})
     assert "is not reliably different from the CNN" in text and "CNN (original protocol) 1,500 updates" in text
     # the SSGAN's budget is "at most" only while it stops early by its validation rule
     ssgan = {"100": {"mean": 0.98, "std": 0.001, "runs": 3, "n_updates": 54_000}}
     for patience, at_most in ((10, True), (None, False)):
         metrics = {"summary": {**close, "ssgan": ssgan}, "n_val": 1000, "settings": {"ssgan": {"patience": patience}}}
-        text = findings.label_efficiency(metrics)
+        text = extension_findings.label_efficiency(metrics)
         assert "semi-supervised GAN 54,000 updates" in text and ("at most (it stops" in text) == at_most
-    assert findings.mean_std([0.5]) == "0.5000 (one run)"
-    assert findings.mean_std([0.5, 0.7, 0.6]) == "0.6000 ± 0.1000 (n = 3)"
+    assert extension_findings.mean_std([0.5]) == "0.5000 (one run)"
+    assert extension_findings.mean_std([0.5, 0.7, 0.6]) == "0.6000 ± 0.1000 (n = 3)"
 
 
 def test_findings_render_as_markdown():
@@ -111,27 +116,28 @@ def test_committed_notebook_is_clean_and_self_contained(path):
 
 
 def test_gan_training_writes_tensorboard_logs(small_data, tmp_path):
-    from digitgan import gan, live
+    from digitgan import gan, training
 
     log_dir = tmp_path / "tb"
     gan.train_gan(small_data["x_train"][:200], epochs=2, checkpoint_dir=tmp_path / "ckpt", jit_compile=False,
                   verbose=0, log_dir=log_dir)  # fmt: skip
-    log = live.read_log(log_dir)
+    log = training.read_log(log_dir)
     assert [step for step, _ in log["batch/g_loss"]] == list(range(1, 5))  # 2 epochs x 2 batches of 100
     assert all(np.isfinite(v) for _, v in log["batch/d_loss"])
     assert [step for step, _ in log["samples"]] == [1, 2]  # the fixed-noise grid, every epoch
 
 
 def test_classifier_training_writes_tensorboard_logs(small_data, tmp_path):
-    from digitgan import live, models, training
+    from digitgan import models, training
 
     training.train_classifier(models.build_cnn(), small_data, epochs=2, verbose=0, log_dir=tmp_path / "tb")
-    log = live.read_log(tmp_path / "tb")
+    log = training.read_log(tmp_path / "tb")
     assert [s for s, _ in log["train/epoch_accuracy"]] == [0, 1] and len(log["validation/epoch_accuracy"]) == 2
 
 
 def test_ssgan_log_has_accuracy_and_samples(tmp_path):
-    from digitgan import live, ssgan
+    from digitgan import training
+    from digitgan.extensions import ssgan
 
     rng = np.random.default_rng(0)
     d = {
@@ -143,7 +149,7 @@ def test_ssgan_log_has_accuracy_and_samples(tmp_path):
     }
     ssgan.train_ssgan(d, epochs=1, checkpoint_dir=tmp_path / "ckpt", jit_compile=False, verbose=0,
                       log_dir=tmp_path / "tb")  # fmt: skip
-    log = live.read_log(tmp_path / "tb")
+    log = training.read_log(tmp_path / "tb")
     assert [s for s, _ in log["epoch/val_accuracy"]] == [1] and [s for s, _ in log["samples"]] == [1]
 
 
@@ -199,10 +205,10 @@ def test_reference_lines_are_labelled():
     plots.plot_class_histogram([0.1] * 10, ax)
     labels = [t.get_text() for t in ax.get_legend().get_texts()]
     assert any("uniform" in t for t in labels) and any("mode-collapse" in t for t in labels)
-    from digitgan import original
+    from digitgan import config
 
     history = {"val_accuracy": [0.9, 0.95], "val_accuracy_raw": [0.9, 0.94], "train_error": [0.1, 0.05]}
-    plots.plot_ssgan_curves(history, ax, references=(original.SSGAN_PAPER,))
+    charts.plot_ssgan_curves(history, ax, references=(config.SSGAN_PAPER,))
     texts = [t.get_text() for t in ax.get_legend().get_texts()]
     assert any("Salimans et al. 2016" in t and t.endswith("99.07% (test)") for t in texts)
     plt.close("all")
@@ -212,7 +218,8 @@ def test_reference_lines_are_labelled():
 
 
 def test_import_digitgan_does_not_load_tensorflow():
-    code = "import sys, digitgan.report, digitgan.export, digitgan.findings; print('tensorflow' in sys.modules)"
+    code = "import sys, digitgan.tools.report, digitgan.tools.export, digitgan.findings\n"
+    code += "print('tensorflow' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
 

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from digitgan import generated, protocols
+from digitgan.extensions import findings, generated, protocols
 
 
 @pytest.fixture(scope="module")
@@ -43,7 +43,6 @@ def test_every_arm_gets_every_seed_with_one_learning_rate(real, tmp_path, monkey
 
 
 def test_within_class_spread_is_zero_for_one_style_per_digit_and_reads_findings():
-    from digitgan import findings
 
     rng = np.random.default_rng(0)
     labels = np.arange(200) % 10
@@ -58,15 +57,16 @@ def test_within_class_spread_is_zero_for_one_style_per_digit_and_reads_findings(
     assert "mode collapse within each class" in collapsed and "0.120 against 0.310" in collapsed
     fine = findings.generated_digits({**results, "within_class_spread": {"generated": 0.29, "real": 0.31}})
     assert "about as much as real ones" in fine and "mode collapse" not in fine
-    probes = [{"probe": "as drawn", "val_accuracy": 0.93, "agreement": None},
-              {"probe": "agrees", "val_accuracy": 0.96, "agreement": 0.95, "agreement_worst_digit": 0.82}]
+    probes = [
+        {"probe": "as drawn", "val_accuracy": 0.93, "agreement": None},
+        {"probe": "agrees", "val_accuracy": 0.96, "agreement": 0.95, "agreement_worst_digit": 0.82},
+    ]
     text = findings.generated_digits({**results, "sample_probes": probes})
     assert "the best, agrees, 0.9600. None reaches 97% on validation." in text
     assert "reads 95.0% of the digits drawn for agrees as the digit asked for (its worst digit 82.0%)" in text
 
 
 def test_arms_are_told_in_the_study_order_whatever_the_keys_order():
-    from digitgan import findings
 
     cell = {"mean": 0.98, "std": 0.001, "runs": 3}
     shuffled = {"generated 10k": cell, "real + classical augmentation": cell, "real": cell}
@@ -74,7 +74,7 @@ def test_arms_are_told_in_the_study_order_whatever_the_keys_order():
 
 
 def test_mode_seeking_weight_is_chosen_on_validation_and_finished_probes_are_kept(real, tmp_path, monkeypatch):
-    from digitgan import conditional
+    from digitgan.extensions import conditional
 
     weight, probes = generated.choose_mode_seeking(real, tmp_path, 1e-3, (0.0, 1.0), epochs=1, cnn_epochs=1,
                                                    n_generated=300)  # fmt: skip
@@ -95,7 +95,7 @@ def test_mode_seeking_weight_is_chosen_on_validation_and_finished_probes_are_kep
 
 
 def test_sample_probes_score_on_validation_keep_the_discriminators_best_and_are_cached(real, tmp_path, capsys):
-    from digitgan import conditional
+    from digitgan.extensions import conditional
 
     model = conditional.build_conditional_dcgan()
     probes = [{"name": "as drawn"}, {"name": "best half", "keep": 0.5}, {"name": "smooth", "label_smoothing": 0.1}]
@@ -113,7 +113,7 @@ def test_sample_probes_score_on_validation_keep_the_discriminators_best_and_are_
 
 
 def test_a_probe_can_train_with_one_of_10s_recipes_and_every_probe_is_checked_first(real, tmp_path, monkeypatch):
-    from digitgan import conditional, protocols
+    from digitgan.extensions import conditional, protocols
 
     generator = conditional.build_conditional_dcgan().generator
     recipe = {"learning_rate": 1e-3, "epochs": 1, "dropout": 0.25}
@@ -121,7 +121,7 @@ def test_a_probe_can_train_with_one_of_10s_recipes_and_every_probe_is_checked_fi
     train_run = protocols.train_run
     monkeypatch.setattr(protocols, "train_run", lambda *a, **k: calls.append((a, k)) or train_run(*a, **k))
     table = generated.probe_samples(real, generator, tmp_path, 1e-3, [{"name": "d", "recipe": recipe}], n=100)
-    (args, kwargs), = calls
+    ((args, kwargs),) = calls
     assert args[3:5] == (1e-3, 1) and kwargs["augment"] and kwargs["dropout"] == 0.25
     assert table["recipe"].iloc[0] == recipe and 0 <= table["val_accuracy"].iloc[0] <= 1
     for bad, message in (({"name": "b", "recipe": {"epochs": 1}}, "probe 1 recipe must be a dict"),
@@ -133,7 +133,7 @@ def test_a_probe_can_train_with_one_of_10s_recipes_and_every_probe_is_checked_fi
 
 
 def test_the_agreement_probe_keeps_the_digits_a_real_trained_cnn_reads_as_asked(real, tmp_path, monkeypatch):
-    from digitgan import conditional
+    from digitgan.extensions import conditional
 
     generator = conditional.build_conditional_dcgan().generator
     seen = {}
@@ -169,7 +169,7 @@ def test_best_per_digit_keeps_each_digits_highest_scores():
 def test_the_best_usable_probe_is_run_as_arms_with_equal_updates(real, tmp_path, monkeypatch):
     import pandas as pd
 
-    from digitgan import conditional
+    from digitgan.extensions import conditional
 
     generator = conditional.build_conditional_dcgan().generator
     probes = [{"name": "as drawn"}, {"name": "best half", "keep": 0.5}]

@@ -4,7 +4,8 @@ parameter (or the array) and the fix, before anything is compiled, trained or wr
 import numpy as np
 import pytest
 
-from digitgan import checks, config, data, gan, label_efficiency, models, ssgan, training, transfer
+from digitgan import checks, config, data, gan, models, training, transfer
+from digitgan.extensions import label_efficiency, ssgan
 
 
 def _tiny(n_train=20, n_other=20) -> dict:
@@ -219,7 +220,7 @@ def test_settings_none_is_the_study_default_and_values_are_kept():
 
 
 def test_protocol_and_label_study_runs_refuse_bad_input_before_training(tmp_path):
-    from digitgan import label_efficiency, protocols
+    from digitgan.extensions import label_efficiency, protocols
 
     bad = {"x_train": np.zeros((4, 28, 28, 1), np.float32), "y_train": np.array([0, 1, 2, 10]),
            "x_val": np.zeros((2, 28, 28, 1), np.float32), "y_val": np.array([0, 1])}  # fmt: skip

@@ -1,7 +1,8 @@
 import numpy as np
 import pytest
 
-from digitgan import config, data, label_efficiency
+from digitgan import config, data
+from digitgan.extensions import label_efficiency
 
 
 def test_label_subsets_are_balanced_seeded_and_the_study_subset_at_10k(mnist):
@@ -78,7 +79,7 @@ def test_the_run_store_lives_in_the_checkpoint_folder():
 
 
 def test_every_method_has_one_budget_at_every_label_count():
-    from digitgan.label_efficiency import n_updates, settings
+    from digitgan.extensions.label_efficiency import n_updates, settings
 
     for method in ("cnn", "trial3"):
         assert {n_updates(method, n, settings(method, n)) for n in (100, 1000, 10_000)} == {1500}
@@ -93,7 +94,7 @@ def test_every_method_has_one_budget_at_every_label_count():
 
 
 def test_ssgan_patience_is_a_setting_and_none_trains_the_whole_budget():
-    from digitgan.label_efficiency import run_inputs, settings
+    from digitgan.extensions.label_efficiency import run_inputs, settings
     from digitgan.store import key
 
     def run_key(*args):

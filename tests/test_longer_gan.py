@@ -3,7 +3,8 @@ import shutil
 import numpy as np
 import pytest
 
-from digitgan import findings, gan, label_efficiency, longer_gan, quality
+from digitgan import gan, quality
+from digitgan.extensions import findings, label_efficiency, longer_gan
 
 
 @pytest.fixture(scope="module")

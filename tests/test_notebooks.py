@@ -11,7 +11,7 @@ import json
 import pytest
 
 from digitgan import config, runs, utils
-from digitgan.run_notebooks import EXTENSIONS, FUTURE, STUDY, execute
+from digitgan.tools.run_notebooks import EXTENSIONS, FUTURE, STUDY, execute
 
 SMALL = {"SUBSET_SIZE": 300}
 # fmt: off  (one line per notebook)
@@ -134,8 +134,11 @@ NOTEBOOKS = [
             "LEARNING_RATES": [0.001],
             "MODE_SEEKING_WEIGHTS": [0.0, 1.0],
             "PROBE_EPOCHS": 1,
-            "SAMPLE_PROBES": [{"name": "as drawn"}, {"name": "best half", "keep": 0.5},
-                              {"name": "modern, noise x 1.3", "modern": True, "noise_scale": 1.3}],
+            "SAMPLE_PROBES": [
+                {"name": "as drawn"},
+                {"name": "best half", "keep": 0.5},
+                {"name": "modern, noise x 1.3", "modern": True, "noise_scale": 1.3},
+            ],
             "BEST_PROBE_SIZES": [600],
         },
         ["conditional_samples", "generated_digits"],

@@ -4,7 +4,8 @@ import json
 
 import pytest
 
-from digitgan import config, gan, speed
+from digitgan import config, gan
+from digitgan.tools import speed
 
 BF16_CPU = {"model": "test CPU", "cores": 2, "mhz": 2000.0, "flags": ["avx512_bf16", "avx512f"]}
 PLAIN_CPU = {**BF16_CPU, "flags": ["avx2", "fma"]}

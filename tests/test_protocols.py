@@ -1,7 +1,8 @@
 import numpy as np
 import pytest
 
-from digitgan import config, protocols
+from digitgan import config
+from digitgan.extensions import protocols
 
 
 def test_validation_split_is_shared_and_outside_the_training_images(mnist_dir):

@@ -2,14 +2,15 @@
 
 import pytest
 
-from digitgan import report, utils
+from digitgan import utils
+from digitgan.tools import report
 
 
 def test_readme_table_matches_committed_results():
     if not report.COMMITTED_RESULTS.is_file():
         pytest.fail(f"{report.COMMITTED_RESULTS} is missing: run `make reproduce` and commit its results")
     expected = report.results_table(utils.load_results(report.COMMITTED_RESULTS))
-    assert report.readme_table() == expected, "README results are stale: run `python -m digitgan.report`"
+    assert report.readme_table() == expected, "README results are stale: run `python -m digitgan.tools.report`"
 
 
 def test_table_rounds_as_shown():
@@ -20,17 +21,21 @@ def test_table_rounds_as_shown():
 def test_readme_speed_table_matches_committed_benchmarks():
     expected = report.speed_table()
     assert "| DCGAN |" in expected and "| SSGAN |" in expected
-    assert report.readme_speed_table() == expected, "README speed table is stale: run `python -m digitgan.report`"
+    assert report.readme_speed_table() == expected, "README speed table is stale: run `python -m digitgan.tools.report`"
 
 
 def test_readme_label_study_findings_match_committed_results():
     expected = report.label_study_findings(utils.load_results(report.COMMITTED_RESULTS))
-    assert report.readme_label_study_findings() == expected, "README findings are stale: python -m digitgan.report"
+    assert report.readme_label_study_findings() == expected, (
+        "README findings are stale: python -m digitgan.tools.report"
+    )
 
 
 def test_readme_precision_table_matches_the_committed_study():
     expected = report.precision_table()
-    assert report.readme_precision_table() == expected, "README precision table is stale: python -m digitgan.report"
+    assert report.readme_precision_table() == expected, (
+        "README precision table is stale: python -m digitgan.tools.report"
+    )
 
 
 def test_precision_table_shows_each_run_and_the_spread(tmp_path):
@@ -55,7 +60,9 @@ def test_precision_table_shows_each_run_and_the_spread(tmp_path):
 
 def test_readme_future_work_block_matches_committed_results():
     expected = report.future_work_findings(utils.load_results(report.COMMITTED_RESULTS))
-    assert report.readme_future_work_findings() == expected, "README future work is stale: python -m digitgan.report"
+    assert report.readme_future_work_findings() == expected, (
+        "README future work is stale: python -m digitgan.tools.report"
+    )
 
 
 def _seeds(*values):

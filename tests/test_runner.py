@@ -1,4 +1,4 @@
-"""The notebook runner (digitgan.run_notebooks): private working folders, where an executed notebook may go, what
+"""The notebook runner (digitgan.tools.run_notebooks): private working folders, where an executed notebook may go, what
 ``failed/`` keeps, and the stop signals. Every test runs tiny notebooks written into its own ``tmp_path``."""
 
 import json
@@ -13,15 +13,18 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from digitgan import config, run_notebooks, runs
-from digitgan.run_notebooks import EXECUTING, FAILED, NOT_RUN_TAG, Stopped, execute
+from digitgan import config, runs
+from digitgan.tools import run_notebooks
+from digitgan.tools.run_notebooks import EXECUTING, FAILED, NOT_RUN_TAG, Stopped, execute
 
 ROOT = Path(__file__).resolve().parent.parent
-# Runs execute() (or main(), on a one-notebook study) in its own process, as `python -m digitgan.run_notebooks` does.
+# Runs execute() (or main(), on a one-notebook study) in its own process, as `python -m digitgan.tools.run_notebooks`
+# does.
 DRIVER = """
 import json, sys
 from pathlib import Path
-from digitgan import config, run_notebooks
+from digitgan import config
+from digitgan.tools import run_notebooks
 args = json.loads(sys.argv[1])
 notebooks = Path(args["notebooks_dir"])
 if args.get("main"):

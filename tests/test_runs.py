@@ -12,7 +12,7 @@ import nbformat
 import pytest
 
 from digitgan import config, models, runs, utils
-from digitgan.run_notebooks import execute
+from digitgan.tools.run_notebooks import execute
 
 FULL = runs.FULL_SIZE["01_cnn_baseline"]
 
@@ -133,7 +133,7 @@ def test_the_runner_on_sigterm_stops_the_kernel_and_keeps_the_partial_notebook(t
     script = textwrap.dedent(
         f"""
         from pathlib import Path
-        from digitgan.run_notebooks import execute
+        from digitgan.tools.run_notebooks import execute
         execute("slow.ipynb", notebooks_dir=Path({str(notebooks)!r}))
         """
     )

@@ -15,7 +15,8 @@ import numpy as np
 import pytest
 
 import digitgan
-from digitgan import config, data, gan, label_efficiency, mnist, models, training, transfer, utils
+from digitgan import config, data, gan, models, training, transfer, utils
+from digitgan.extensions import label_efficiency
 from digitgan.utils import DataFileError
 
 
@@ -331,7 +332,7 @@ def test_a_killed_download_leaves_nothing_on_the_next_start(tmp_path):
     for folder in (dead, live):
         folder.mkdir()
         (folder / "mnist.npz").write_bytes(b"partial")
-    assert mnist.remove_killed_downloads(tmp_path) == [dead]
+    assert data.remove_killed_downloads(tmp_path) == [dead]
     assert not dead.exists() and live.exists()
 
 

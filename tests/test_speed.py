@@ -2,7 +2,7 @@
 
 import json
 
-from digitgan import speed
+from digitgan.tools import speed
 
 
 def test_choose_jit_measures_once_then_reads_the_cache(tmp_path, monkeypatch):
@@ -56,7 +56,7 @@ def test_fit_rate_times_epochs_inside_one_call_leaving_out_the_first():
     import numpy as np
     import tensorflow as tf
 
-    from digitgan.speed import fit_rate
+    from digitgan.tools.speed import fit_rate
 
     class Slow(keras.callbacks.Callback):
         def on_train_batch_end(self, batch, logs=None):

@@ -2,7 +2,8 @@ import numpy as np
 import pytest
 from keras import ops
 
-from digitgan import config, data, ssgan
+from digitgan import config, data
+from digitgan.extensions import ssgan
 
 
 @pytest.fixture(scope="module")

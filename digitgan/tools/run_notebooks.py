@@ -1,7 +1,7 @@
 """Execute the study's notebooks headless, in order, with papermill; print each one's wall time.
 
-    python -m digitgan.run_notebooks                 # 01-06 at full size, outputs kept in notebooks/
-    python -m digitgan.run_notebooks 03 04 --retrain-gan
+    python -m digitgan.tools.run_notebooks                 # 01-06 at full size, outputs kept in notebooks/
+    python -m digitgan.tools.run_notebooks 03 04 --retrain-gan
 
 An executed notebook replaces the one in ``notebooks/`` only when it ran to the end and was the study's run
 (no parameters, or the full-size ones); a run with other parameters is kept in its run folder,

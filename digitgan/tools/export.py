@@ -1,6 +1,6 @@
 """One self-contained HTML page of every executed notebook in notebooks/ (``make report``).
 
-    python -m digitgan.export [--out report/digitgan.html]
+    python -m digitgan.tools.export [--out report/digitgan.html]
 
 The committed notebooks are joined into one (each under its own heading, with a table of contents first) and
 converted by nbconvert's HTML exporter: every figure is embedded as data (PNG, and the training GIF, animated),

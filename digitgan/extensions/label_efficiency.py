@@ -13,7 +13,7 @@ are made on the validation split; the 10,000 test images are read once per final
 - ``trial3``: the 50-epoch DCGAN's discriminator with trial 3's head, the same budget and rule, its schedule in
   the same proportion (7 of 15 rounds frozen, then fine-tuned);
 - ``pca_knn``: PCA + k-nearest neighbours, components and k chosen on the validation split;
-- ``ssgan``: the semi-supervised GAN (:mod:`digitgan.ssgan`), which also sees the 60,000 images unlabelled:
+- ``ssgan``: the semi-supervised GAN (:mod:`digitgan.extensions.ssgan`), which also sees the 60,000 images unlabelled:
   ``config.SSGAN_EPOCHS`` epochs of 600 updates (no early stop while ``config.SSGAN_PATIENCE`` is None), the
   epoch and weight set (averaged or raw) with the best validation accuracy kept; its learning rate is chosen among
   ``config.SSGAN_LEARNING_RATES`` on the validation split of the first label count and seed, with shorter runs
@@ -36,7 +36,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from digitgan import checks, compare, config, gan, ssgan, training, transfer, utils
+from digitgan import checks, compare, config, gan, training, transfer, utils
+from digitgan.extensions import ssgan
 from digitgan.models import build_cnn
 from digitgan.store import Store, array_digest, file_digest, key
 
@@ -321,7 +322,7 @@ def matched_settings(
     augmentation, Adam with a cosine decay over the whole budget, dropout 0.25), given the semi-supervised GAN's
     number of updates (default: ``n_updates("ssgan", ...)`` of the study's settings, 54,000), checked on the
     validation split every ``check_every`` updates and stopped after ``patience`` checks without a better one."""
-    from digitgan import protocols
+    from digitgan.extensions import protocols
 
     budget = n_updates("ssgan", n_labels, settings("ssgan", n_labels)) if updates is None else updates
     check_every = checks.integer("check_every", check_every, 1)
@@ -343,7 +344,7 @@ def run_matched_cnn(data: dict, seed: int, run_settings: dict, weights_path: Pat
     (saved to ``weights_path``: the CNN alone, no augmentation layers), then scored once on the test set."""
     import keras
 
-    from digitgan import protocols
+    from digitgan.extensions import protocols
 
     s = run_settings
     utils.set_seed(seed)
@@ -392,8 +393,9 @@ def run_matched(
     from digitgan.data import load_label_efficiency_data
 
     seeds = [checks.seed(s, "seeds entry") for s in seeds]
-    planned = [(n, seed, matched_settings(n, n_val, updates, check_every, patience)) for n in label_counts
-               for seed in seeds]  # fmt: skip  (every setting checked before anything trains)
+    planned = [
+        (n, seed, matched_settings(n, n_val, updates, check_every, patience)) for n in label_counts for seed in seeds
+    ]  # fmt: skip  (every setting checked before anything trains)
     store = Store(store_path or config.MATCHED_STORE)
     weights_dir = Path(weights_dir or config.MATCHED_WEIGHTS_DIR)
     rows = []
@@ -555,7 +557,11 @@ def run_study(
     common = dict(cache_path=cache_path, source=source, n_unlabelled=n_unlabelled, n_val=n_val, ssgan_root=ssgan_root)
     if "ssgan" in methods and ssgan_learning_rate is None:
         ssgan_learning_rate, _ = choose_ssgan_learning_rate(
-            label_counts[0], seeds[0], ssgan_epochs=sweep_epochs, also_read=also_read, ssgan_patience=sweep_patience,
+            label_counts[0],
+            seeds[0],
+            ssgan_epochs=sweep_epochs,
+            also_read=also_read,
+            ssgan_patience=sweep_patience,
             **common,
         )
     study = _Study(cache_path, also_read, source, n_unlabelled, n_val, ssgan_root)
@@ -564,7 +570,13 @@ def run_study(
         for seed in seeds:
             for method in methods:
                 s = settings(
-                    method, n_labels, ssgan_epochs, n_unlabelled, ssgan_learning_rate, n_val, classifier_updates,
+                    method,
+                    n_labels,
+                    ssgan_epochs,
+                    n_unlabelled,
+                    ssgan_learning_rate,
+                    n_val,
+                    classifier_updates,
                     ssgan_patience=ssgan_patience,
                 )
                 result = study.run(method, n_labels, seed, s)
@@ -647,7 +659,8 @@ def format_table(table: pd.DataFrame) -> pd.DataFrame:
 
 
 def main() -> None:
-    """``python -m digitgan.label_efficiency``: the full study in the background, outside the notebooks (finished
+    """``python -m digitgan.extensions.label_efficiency``:
+    the full study in the background, outside the notebooks (finished
     runs reused, interrupted ones resumed); 07 and 08 then reuse every run and only read and draw them."""
     print(utils.versions(), flush=True)
     with utils.timer() as t:
@@ -659,7 +672,8 @@ def main() -> None:
 
 
 def matched_main() -> None:
-    """``python -m digitgan.label_efficiency matched``: the compute-matched CNN in the background (resumable)."""
+    """``python -m digitgan.extensions.label_efficiency matched``: the
+    compute-matched CNN in the background (resumable)."""
     print(utils.versions(), flush=True)
     with utils.timer() as t:
         runs = run_matched()

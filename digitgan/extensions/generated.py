@@ -1,7 +1,7 @@
 """The report's question 3: do labelled generated digits help, and how does a classifier do on generated digits
 compared with real ones? (``11_generated_digits.ipynb``)
 
-The conditional DCGAN (:mod:`digitgan.conditional`) draws labelled digits. Every arm below trains the study's CNN
+The conditional DCGAN (:mod:`.conditional`) draws labelled digits. Every arm below trains the study's CNN
 the same way (Adam, cosine schedule, the learning rate chosen on the real validation split for the real-only arm
 and kept for every arm, the epoch with the best validation accuracy kept), 3 seeds, scored on the real test set:
 
@@ -9,7 +9,7 @@ and kept for every arm, the epoch with the best validation accuracy kept), 3 see
 - ``real``: the study's 10k subset; ``real + 10k generated`` / ``real + 50k generated``: the subset with that many
   generated digits added; ``real + classical augmentation``: the subset with random shifts, rotations and zooms.
 
-Validation and test images are always real (:func:`digitgan.protocols.load_data`).
+Validation and test images are always real (:func:`digitgan.extensions.protocols.load_data`).
 """
 
 from __future__ import annotations
@@ -20,7 +20,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from digitgan import config, protocols, training, utils
+from digitgan import config, training, utils
+from digitgan.extensions import protocols
 from digitgan.store import STORE_FILE, Store, array_digest, weights_digest
 
 ARMS = config.GENERATED_ARMS
@@ -69,8 +70,6 @@ def cgan_name(mode_seeking: float) -> str:
     return config.CGAN_STATE_NAME + (f"_ms{mode_seeking:g}" if mode_seeking else "")
 
 
-
-
 def choose_mode_seeking(
     real: dict, folder: Path, learning_rate: float, weights=config.MODE_SEEKING_WEIGHTS,
     epochs: int = config.MODE_SEEKING_PROBE_EPOCHS, cnn_epochs: int = config.TRANSFER_EPOCHS,
@@ -81,7 +80,7 @@ def choose_mode_seeking(
     (the test set is not read; ties: the first); one row per weight with the within-class spread of the digits.
     Each probe's GAN is resumable (``folder/probe_<name>``, git-ignored); a finished probe is kept in
     the run store and not run again."""
-    from digitgan import conditional
+    from digitgan.extensions import conditional
 
     store = Store(Path(folder) / STORE_FILE)
     rows = []
@@ -166,8 +165,8 @@ def probe_samples(real: dict, generator, folder: Path, learning_rate: float, pro
     the run store (``tag`` names the generator; its weights' digest is an input: the conditional discriminator that
     ranks digits is its partner from the same training run) and not run again. Every probe is checked before
     any trains."""
-    from digitgan import conditional
     from digitgan.checks import fraction, positive_float
+    from digitgan.extensions import conditional
 
     store = Store(Path(folder) / STORE_FILE)
     checked = []
@@ -246,7 +245,7 @@ def run_best_probe_arms(real: dict, generator, samples: pd.DataFrame, probes, le
     the validation split, and each seed's test accuracy is read once. An arm larger than the probe's digits (as many
     as the real training images) trains for proportionally fewer epochs (the same number of updates). One row per
     run, its arm named ``generated <size> (<probe>)``."""
-    from digitgan import conditional
+    from digitgan.extensions import conditional
 
     by_name = {p["name"]: _probe_settings(p) for p in probes}
     usable = samples[[by_name[name]["keep"] >= 1 for name in samples["probe"]]]

@@ -355,8 +355,8 @@ def measure_step(
     jit_compile: bool, fused: bool = True, steps: int = 20, n_unlabelled: int = 2000, matmul_dtype: str = "float32"
 ) -> float:
     """Steps per second of the SSGAN's training step as ``train_ssgan`` runs it, on random images
-    (:func:`digitgan.speed.fit_rate`)."""
-    from digitgan.speed import fit_rate
+    (:func:`digitgan.tools.speed.fit_rate`)."""
+    from digitgan.tools.speed import fit_rate
     from digitgan.utils import set_seed
 
     set_seed(config.SEED, deterministic=not jit_compile)
@@ -535,7 +535,7 @@ def train_ssgan(
     checks.choice("matmul_dtype", matmul_dtype, MATMUL_DTYPES)
     checkpoint_dir = Path(checkpoint_dir or run_dir(n_labels, seed))
     if jit_compile == "auto":
-        from digitgan.speed import choose_jit
+        from digitgan.tools.speed import choose_jit
 
         step = ("fused" if fused else "reference") + ("" if matmul_dtype == "float32" else f", {matmul_dtype}")
         jit_compile = choose_jit(
@@ -606,8 +606,8 @@ def train_ssgan(
 
 def epoch_log(log_dir: Path, history: dict, seed: int):
     """The TensorBoard callback of a run: the epoch's losses and test accuracies, and 50 samples per epoch."""
-    from digitgan.live import GanLog
     from digitgan.quality import noise
+    from digitgan.training import GanLog
 
     keys = ("loss_lab", "loss_unl", "g_loss", "train_error", "val_accuracy", "val_accuracy_raw")
     return GanLog(log_dir, history, noise(50, -1, "uniform", seed=seed), epoch_keys=keys, ncols=10)

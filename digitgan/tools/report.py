@@ -1,6 +1,6 @@
 """The README's results table, generated from ``figures/results.json``.
 
-    python -m digitgan.report          # rewrite the blocks between the markers in README.md
+    python -m digitgan.tools.report          # rewrite the blocks between the markers in README.md
 
 The README holds the table between ``<!-- results:start -->`` and ``<!-- results:end -->`` (and the speed and
 precision tables, and the label study's findings, between their own markers); tests check that each equals what
@@ -12,7 +12,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from digitgan import config, findings, original, utils
+from digitgan import config, utils
+from digitgan.extensions import findings as extension_findings
 
 LABEL_EFFICIENCY_NAMES = config.LABEL_EFFICIENCY_NAMES
 START, END = "<!-- results:start -->", "<!-- results:end -->"
@@ -38,7 +39,9 @@ def results_table(results: dict) -> str:
     """Markdown rows: what was measured, the original's number, ours."""
     rows = [("measure", "original", "ours"), ("---", "---", "---")]
     if "cnn" in results:
-        rows.append(("CNN, train / test accuracy (10k subset, 15 epochs)", original.pair("cnn"), _pair(results["cnn"])))
+        rows.append(
+            ("CNN, train / test accuracy (10k subset, 15 epochs)", config.original_pair("cnn"), _pair(results["cnn"]))
+        )
     if "dcgan" in results:
         g = results["dcgan"]
         rows += [
@@ -69,28 +72,28 @@ def results_table(results: dict) -> str:
         ("trial3", "Trial 3 (Dense(128), 7 frozen + 8 fine-tuned)"),
     ):
         if key in results:
-            rows.append((f"{name}, train / test accuracy", original.pair(key), _pair(results[key])))
+            rows.append((f"{name}, train / test accuracy", config.original_pair(key), _pair(results[key])))
     if "comparison" in results:
         small = results["comparison"]["small"]
         knn = small["pca_knn"]
         rows += [
             (
                 f"1k train / 1k test: PCA ({knn['n_components']}) + KNN (k={knn['k']})",
-                f"{original.SMALL['pca_knn']:.2f}",
+                f"{config.ORIGINAL_SMALL['pca_knn']:.2f}",
                 _acc(knn["accuracy"]),
             ),
             (
                 "1k train / 1k test: transferred discriminator (trial 3)",
-                f"{original.SMALL['trial3']:.2f}",
+                f"{config.ORIGINAL_SMALL['trial3']:.2f}",
                 _acc(small["trial3"]),
             ),
-            ("1k train / 1k test: CNN", f"{original.SMALL['cnn']:.2f}", _acc(small["cnn"])),
+            ("1k train / 1k test: CNN", f"{config.ORIGINAL_SMALL['cnn']:.2f}", _acc(small["cnn"])),
         ]
         for name, row in results["comparison"]["pca_knn"].items():
             rows.append(
                 (
                     f"PCA + KNN, {name} → 10k test (fit + predict time)",
-                    original.PCA_KNN_ALL if name == "all 60k" else "—",
+                    config.ORIGINAL_PCA_KNN_ALL if name == "all 60k" else "—",
                     f"{_acc(row['accuracy'])} ({row['fit_seconds'] + row['predict_seconds']:.1f} s)",
                 )
             )
@@ -100,7 +103,7 @@ def results_table(results: dict) -> str:
             (
                 f"Semi-supervised GAN, {s['n_labels']} labels, test accuracy ({s['epochs']} epochs, "
                 f"{s['seconds'] / 60:.1f} min)",
-                f"paper {original.SSGAN_PAPER['test_accuracy']} ({original.SSGAN_PAPER['epochs']} epochs, GPU)",
+                f"paper {config.SSGAN_PAPER['test_accuracy']} ({config.SSGAN_PAPER['epochs']} epochs, GPU)",
                 _acc(s["test_accuracy"]),
             )
         )
@@ -109,9 +112,9 @@ def results_table(results: dict) -> str:
         counts = sorted({int(n) for per_method in summary.values() for n in per_method})
         header = " / ".join(f"{n:,}" for n in counts)
         originals = {
-            "ssgan": f"paper: {original.SSGAN_PAPER['test_accuracy']} at 100",
-            "trial3": f"{original.SMALL['trial3']:.2f} at 1k (1k test)",
-            "cnn": f"{original.SMALL['cnn']:.2f} at 1k (1k test)",
+            "ssgan": f"paper: {config.SSGAN_PAPER['test_accuracy']} at 100",
+            "trial3": f"{config.ORIGINAL_SMALL['trial3']:.2f} at 1k (1k test)",
+            "cnn": f"{config.ORIGINAL_SMALL['cnn']:.2f} at 1k (1k test)",
         }
         order = [m for m in LABEL_EFFICIENCY_NAMES if m in summary] + sorted(set(summary) - set(LABEL_EFFICIENCY_NAMES))
         for method in order:
@@ -217,14 +220,14 @@ def label_study_findings(results: dict) -> str:
     """What 07 and 08 found, in their own words (``digitgan.findings``), from the committed results."""
     parts = []
     if "ssgan" in results:
-        parts.append("**The semi-supervised GAN with 100 labels (07).** " + findings.ssgan(results["ssgan"]))
+        parts.append("**The semi-supervised GAN with 100 labels (07).** " + extension_findings.ssgan(results["ssgan"]))
     if "label_efficiency" in results:
-        parts.append("**Label efficiency (08).** " + findings.label_efficiency(results["label_efficiency"]))
+        parts.append("**Label efficiency (08).** " + extension_findings.label_efficiency(results["label_efficiency"]))
     return "\n\n".join(parts) or "(not run yet: `make extensions`)"
 
 
 def _cells(cells: list[dict]) -> str:
-    return " / ".join(findings.cell(c) for c in cells)
+    return " / ".join(extension_findings.cell(c) for c in cells)
 
 
 def future_work_table(future: dict) -> str:
@@ -240,7 +243,7 @@ def future_work_table(future: dict) -> str:
                 f"trial 3 on the discriminator after {' / '.join(epochs)} GAN epochs, {int(n):,} labelled images",
                 _cells([lg["stages"][e]["trial3"][n] for e in epochs]),
             ))  # fmt: skip
-            rows.append(("", "the CNN on the same images, budget and rule", findings.cell(lg["cnn"][n])))
+            rows.append(("", "the CNN on the same images, budget and rule", extension_findings.cell(lg["cnn"][n])))
         rows.append((
             "4: do the GAN's losses and samples settle? (09)",
             f"classifier score / Fréchet distance after {' / '.join(epochs)} epochs",
@@ -265,7 +268,7 @@ def future_work_table(future: dict) -> str:
                     ))  # fmt: skip
     if "generated_digits" in future:
         gd = future["generated_digits"]
-        worst, digits = findings.worst_digit(gd["judge_accuracy_on_generated"])
+        worst, digits = extension_findings.worst_digit(gd["judge_accuracy_on_generated"])
         rows.append((
             "3: how real are generated digits to a classifier? (11)",
             "the judge's accuracy on the conditional DCGAN's digits (worst digit)",
@@ -277,8 +280,10 @@ def future_work_table(future: dict) -> str:
                 "how much the digits of one class differ (within-class pixel spread), generated / real",
                 f"{gd['within_class_spread']['generated']:.3f} / {gd['within_class_spread']['real']:.3f}",
             ))  # fmt: skip
-        for arm, cell in findings.ordered_arms(gd["arms"]).items():
-            rows.append(("3: do generated digits help? (11)", f"the CNN trained on {arm}", findings.cell(cell)))
+        for arm, cell in extension_findings.ordered_arms(gd["arms"]).items():
+            rows.append(
+                ("3: do generated digits help? (11)", f"the CNN trained on {arm}", extension_findings.cell(cell))
+            )
     named = None
     for i in range(2, len(rows)):  # a question is named on its first row only
         if rows[i][0] and rows[i][0] == named:
@@ -295,9 +300,9 @@ def future_work_findings(results: dict) -> str:
         return "(not run yet: `make future`)"
     parts = [future_work_table(future)]
     for key, title, finding in (
-        ("longer_gan", "Longer GAN training (09, questions 1 and 4).", findings.longer_gan),
-        ("protocols", "More images, optimisers, a modern protocol (10, question 2).", findings.protocols),
-        ("generated_digits", "Generated digits (11, question 3).", findings.generated_digits),
+        ("longer_gan", "Longer GAN training (09, questions 1 and 4).", extension_findings.longer_gan),
+        ("protocols", "More images, optimisers, a modern protocol (10, question 2).", extension_findings.protocols),
+        ("generated_digits", "Generated digits (11, question 3).", extension_findings.generated_digits),
     ):
         if key in future:
             parts.append(f"**{title}** " + finding(future[key]))

@@ -22,7 +22,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from digitgan import checks, config, gan, label_efficiency, quality, utils
+from digitgan import checks, config, gan, quality, utils
+from digitgan.extensions import label_efficiency
 from digitgan.store import STORE_FILE, Store, array_digest, weights_digest
 
 
@@ -105,7 +106,7 @@ def evaluate_stages(
 ) -> list[dict]:
     """Trial 3 on every stage's discriminator and the CNN, for every label count and seed; one record per run.
 
-    The classifiers are trained as in the label study (08, :mod:`digitgan.label_efficiency`): the same budget at
+    The classifiers are trained as in the label study (08, :mod:`.label_efficiency`): the same budget at
     every label count (``config.CLASSIFIER_UPDATES`` updates in rounds of ``config.CLASSIFIER_ROUND``), the round
     with the best accuracy on the run's validation split (``n_val`` labelled training images outside its labelled
     ones) kept, the test set read once; ``classifier_updates`` changes the budget (small runs). Runs are cached in
@@ -177,7 +178,8 @@ def evaluate_spread(
 
 
 def spread_main() -> None:
-    """``python -m digitgan.longer_gan``: the spread GANs and their classifiers, in the background (resumable)."""
+    """``python -m digitgan.extensions.longer_gan``:
+    the spread GANs and their classifiers, in the background (resumable)."""
     from digitgan import data
 
     print(utils.versions(), flush=True)

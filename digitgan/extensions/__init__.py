@@ -1,0 +1,3 @@
+"""The study's extensions (notebooks 07-11): the semi-supervised GAN, the label study, the longer GAN, training
+protocols, the conditional GAN and training on generated digits. They build on the core (``digitgan``); the core
+never imports them."""
