@@ -260,7 +260,7 @@ class Run:
         plt.show()
 
     def log_dir(self, name: str) -> Path:
-        """A new TensorBoard log folder for one training call (:mod:`digitgan.live`): under
+        """A new TensorBoard log folder for one training call (:mod:`digitgan.training`): under
         ``runs/tensorboard/<notebook>/`` for the study's run, under the run's folder for a scratch run."""
         from digitgan.training import new_log_dir
 

@@ -145,7 +145,7 @@ def train_classifier(
     log_dir: Path | None = None,
 ) -> tuple[dict, float]:
     """Compile and train; returns ``(history, seconds)``. With ``log_dir``, TensorBoard logs go there
-    (:mod:`digitgan.live`)."""
+    (:class:`GanLog` below)."""
     epochs = checks.integer("epochs", epochs, 1)
     batch_size = checks.integer("batch_size", batch_size, 1)  # Keras trains one batch if it exceeds the images
     checks.learning_rate(learning_rate)

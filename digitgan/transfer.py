@@ -79,7 +79,7 @@ def train_schedule(
 
     Each phase is compiled with a fresh optimizer. Returns ``history`` (one merged dict over all epochs),
     ``phase_boundary`` (the last frozen epoch, or None), ``trainable_params`` per phase and ``seconds``.
-    With ``log_dir``, TensorBoard logs of both phases go there (:mod:`digitgan.live`). ``validate``,
+    With ``log_dir``, TensorBoard logs of both phases go there (:mod:`digitgan.training`). ``validate``,
     ``steps_per_epoch`` and ``seed``: as in :func:`digitgan.training.fit_classifier`.
     """
     frozen_epochs, total_epochs, batch_size = check_schedule(
