@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 
 export DIGITGAN_MNIST ?= $(if $(wildcard ../shared/mnist),$(abspath ../shared/mnist),)
 
-.PHONY: setup lock reproduce extensions future report tensorboard test test-all lint benchmark clean
+.PHONY: setup lock reproduce extensions future report tensorboard test test-all verify lint benchmark clean
 
 # The environment is installed from requirements.lock (every package pinned; `make lock` refreshes it from the
 # ranges in requirements.txt and requirements-dev.txt).
@@ -48,6 +48,9 @@ test: $(STAMP)
 test-all: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -q -m "slow or not slow"
+
+verify: $(STAMP)
+	$(BIN)/python -m digitgan.tools.verify
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

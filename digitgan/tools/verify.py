@@ -1,0 +1,335 @@
+"""``make verify``: every headline number recomputed from the committed weights, compared with figures/results.json.
+
+``checkpoints/MANIFEST.json`` lists each model the README's results table rests on: its files (path, SHA-256), the
+command that produced them, the run's parameters and where results.json records its number. ``verify`` checks each
+file's digest first (a changed file is named), then recomputes the number either way, so a file replaced together
+with its digest still fails when its accuracy does not match. It prints one table (what, recorded, recomputed,
+difference, verdict) and exits 1 when any number is off by more than its tolerance:
+
+- accuracies: 0.0003, three of the 10,000 test images. On one machine the recomputation is exact; another CPU may
+  round a logit differently near a tie, which moves a test image or two, never more in our checks.
+- classifier score: 0.01, Fréchet distance: 0.1 (both on 10,000 generated digits): float32 sums over 10,000 images
+  through two networks, whose order differs between CPUs' kernels; that moves the fourth significant figure at most,
+  well below the two decimals (score) and one decimal (distance) the study reads.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from digitgan import config, utils
+
+CHECKPOINTS = config.COMMITTED_DIRS[1]  # the committed checkpoints/, whatever DIGITGAN_CHECKPOINT_DIR says
+MANIFEST = CHECKPOINTS / "MANIFEST.json"
+TOLERANCE = {"accuracy": 0.0003, "classifier_score": 0.01, "frechet_distance": 0.1}
+
+
+@dataclass
+class Row:
+    what: str
+    recorded: float
+    recomputed: float | None
+    tolerance: float
+    note: str = ""
+
+    @property
+    def difference(self) -> float | None:
+        return None if self.recomputed is None else self.recomputed - self.recorded
+
+    @property
+    def ok(self) -> bool:
+        return self.recomputed is not None and abs(self.difference) <= self.tolerance and not self.note
+
+
+def sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def read_manifest(path: Path = MANIFEST) -> dict:
+    return utils.read_json_object(Path(path), "the weights manifest", "Restore it with `git checkout -- checkpoints/`.")
+
+
+def recorded(results: dict, where: str):
+    """The value at a dotted path of results.json; ``label_efficiency.runs[ssgan,100,42]`` picks a run."""
+    value = results
+    for part in where.split("."):
+        if part.endswith("]"):
+            name, selector = part[:-1].split("[")
+            method, n_labels, seed = selector.split(",")
+            value = next(
+                r for r in value[name] if (r["method"], r["n_labels"], r["seed"]) == (method, int(n_labels), int(seed))
+            )
+        else:
+            value = value[part]
+    return value
+
+
+def check_digests(entry: dict, root: Path) -> list[str]:
+    """One line per file whose SHA-256 differs from the manifest's (or that is missing)."""
+    problems = []
+    for f in entry["files"]:
+        path = root / f["path"]
+        if not path.is_file():
+            problems.append(f"{f['path']} is missing")
+        elif sha256(path) != f["sha256"]:
+            problems.append(f"{f['path']} is not the file the manifest names (SHA-256 differs)")
+    return problems
+
+
+class Recompute:
+    """The numbers of each kind of model, recomputed from its files (data loaded once)."""
+
+    def __init__(self, root: Path):
+        self.root = root
+        self._data = {}
+
+    def path(self, entry: dict, role: str) -> Path:
+        return self.root / next(f["path"] for f in entry["files"] if f["role"] == role)
+
+    def study_data(self) -> dict:
+        if "study" not in self._data:
+            from digitgan.data import load_study_data
+
+            self._data["study"] = load_study_data()
+        return self._data["study"]
+
+    def _accuracy(self, model, x, y) -> dict:
+        from digitgan import training
+
+        return {"accuracy": training.accuracy(model, x, y)}
+
+    def cnn(self, entry: dict) -> dict:
+        from digitgan import models
+
+        model = models.build_cnn()
+        if entry["parameters"].get("dropout"):
+            model = models.with_dropout(model, entry["parameters"]["dropout"])
+        utils.load_weights(model, self.path(entry, "weights"), "Restore it with `git checkout -- checkpoints/`.")
+        d = self.study_data()
+        return self._accuracy(model, d["x_test"], d["y_test"])
+
+    def trial(self, entry: dict) -> dict:
+        from digitgan import models, transfer
+
+        model = transfer.discriminator_to_classifier(
+            models.build_discriminator(), head=entry["parameters"]["head"], freeze=False
+        )
+        utils.load_weights(model, self.path(entry, "weights"), "Restore it with `git checkout -- checkpoints/`.")
+        d = self.study_data()
+        return self._accuracy(model, d["x_test"], d["y_test"])
+
+    def pca_knn(self, entry: dict) -> dict:
+        from digitgan import compare
+        from digitgan.data import load_study_data
+
+        p = entry["parameters"]
+        if p["n_train"] == config.SUBSET_SIZE:
+            d = self.study_data()
+            x, y, xt, yt = d["x_train"], d["y_train"], d["x_test"], d["y_test"]
+        elif p["n_train"] == config.N_TRAIN_FULL:
+            d = load_study_data(config.N_TRAIN_FULL)
+            x, y, xt, yt = d["x_train"], d["y_train"], d["x_test"], d["y_test"]
+        else:
+            s = compare.small_split(self.study_data(), p["n_train"], p["n_test"])
+            x, y, xt, yt = s["x_train"], s["y_train"], s["x_test"], s["y_test"]
+        return {"accuracy": compare.fit_predict_timed(p["n_components"], p["k"], x, y, xt, yt)["accuracy"]}
+
+    def _judge(self, entry: dict):
+        from digitgan import models
+
+        judge = models.build_judge()
+        return utils.load_weights(judge, self.path(entry, "judge"), "Restore it with `git checkout -- checkpoints/`.")
+
+    def dcgan(self, entry: dict) -> dict:
+        from digitgan import models, quality
+
+        generator = models.build_generator()
+        utils.load_weights(generator, self.path(entry, "generator"), "Restore it with `git checkout -- checkpoints/`.")
+        images = quality.generate(generator, entry["parameters"]["n_samples"], seed=entry["parameters"]["sample_seed"])
+        return quality.judge_scores(self._judge(entry), images, reference=self.study_data()["x_test"])
+
+    def conditional(self, entry: dict) -> dict:
+        from digitgan import quality
+        from digitgan.extensions import conditional
+
+        generator = conditional.build_conditional_generator()
+        utils.load_weights(generator, self.path(entry, "generator"), "Restore it with `git checkout -- checkpoints/`.")
+        p = entry["parameters"]
+        images, _ = conditional.generate_labelled(generator, p["n_generated"], seed=p["sample_seed"])
+        return quality.judge_scores(self._judge(entry), images[: p["n_samples"]], reference=self.study_data()["x_test"])
+
+    def ssgan(self, entry: dict) -> dict:
+        from digitgan.data import load_label_efficiency_data
+        from digitgan.extensions import ssgan
+
+        p = entry["parameters"]
+        model = ssgan.build_ssgan_discriminator()
+        utils.load_weights(model, self.path(entry, "weights"), "Restore it with `git checkout -- checkpoints/`.")
+        d = load_label_efficiency_data(p["n_labels"], p["seed"], n_val=p["n_val"])
+        return self._accuracy(model, d["x_test"], d["y_test"])
+
+
+def verify(names=None, root: Path = config.PROJ_ROOT, manifest: Path | None = None, results: Path | None = None):
+    """``(rows, problems)``: one row per recorded number of each manifest entry (``names``: only those), and every
+    digest problem, naming the file. Numbers are recomputed even where a digest differs."""
+    root = Path(root)
+    spec = read_manifest(Path(manifest) if manifest else root / MANIFEST.relative_to(config.PROJ_ROOT))
+    recorded_results = utils.load_results(results or root / config.COMMITTED_RESULTS_PATH.relative_to(config.PROJ_ROOT))
+    unknown = set(names or ()) - {e["name"] for e in spec["models"]}
+    if unknown:
+        raise ValueError(
+            f"no model named {sorted(unknown)} in the manifest; its names: {[e['name'] for e in spec['models']]}"
+        )
+    compute = Recompute(root)
+    rows, problems = [], []
+    for entry in spec["models"]:
+        if names and entry["name"] not in names:
+            continue
+        bad = check_digests(entry, root)
+        problems += [f"{entry['what']}: {p}" for p in bad]
+        values = getattr(compute, entry["kind"])(entry)
+        for measure, where in entry["recorded"].items():
+            tolerance = TOLERANCE[measure]
+            rows.append(
+                Row(
+                    f"{entry['what']}" + ("" if measure == "accuracy" else f", {measure.replace('_', ' ')}"),
+                    float(recorded(recorded_results, where)),
+                    float(values[measure]),
+                    tolerance,
+                    "file changed" if bad else "",
+                )
+            )
+    return rows, problems
+
+
+def mean_rows(rows: list[Row], prefix: str, what: str) -> list[Row]:
+    """A row for the mean of the rows whose name starts with ``prefix`` (the 3 seeds of a headline)."""
+    part = [r for r in rows if r.what.startswith(prefix)]
+    if not part:
+        return []
+    mean = lambda xs: sum(xs) / len(xs)  # noqa: E731
+    return [Row(what, mean([r.recorded for r in part]), mean([r.recomputed for r in part]), TOLERANCE["accuracy"])]
+
+
+def table(rows: list[Row]) -> str:
+    width = max(len(r.what) for r in rows)
+    lines = [f"{'what':{width}s}  {'recorded':>9s}  {'recomputed':>10s}  {'difference':>10s}  verdict"]
+    for r in rows:
+        verdict = "ok" if r.ok else ("FAIL: " + (r.note or f"off by more than {r.tolerance:g}"))
+        shown = "-" if r.recomputed is None else f"{r.recomputed:10.4f}"
+        diff = "-" if r.difference is None else f"{r.difference:+10.4f}"
+        lines.append(f"{r.what:{width}s}  {r.recorded:9.4f}  {shown:>10s}  {diff:>10s}  {verdict}")
+    return "\n".join(lines)
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("names", nargs="*", help="only these manifest entries (default: all)")
+    parser.add_argument("--write-manifest", action="store_true", help="write checkpoints/MANIFEST.json from the files")
+    args = parser.parse_args(argv)
+    if args.write_manifest:
+        utils.atomic_write_text(MANIFEST, json.dumps(build_manifest(), indent=1) + "\n")
+        print(f"wrote {config.shown(MANIFEST)}")
+        return 0
+    print(utils.versions(), flush=True)
+    rows, problems = verify(args.names or None)
+    rows += mean_rows(rows, "Semi-supervised GAN, 100 labels, seed", "Semi-supervised GAN, 100 labels, mean of 3 seeds")
+    print(table(rows))
+    for p in problems:
+        print(f"digest: {p}", file=sys.stderr)
+    failed = [r for r in rows if not r.ok]
+    print(
+        f"{len(rows) - len(failed)} of {len(rows)} numbers match"
+        + (f"; {len(problems)} files changed" if problems else "")
+    )
+    return 1 if failed or problems else 0
+
+
+def manifest_entry(
+    name: str, what: str, kind: str, files: dict, command: str, parameters: dict, recorded: dict
+) -> dict:
+    """A manifest entry with each file's SHA-256 computed now (``files``: role -> path relative to the project)."""
+    return {
+        "name": name,
+        "what": what,
+        "kind": kind,
+        "files": [{"role": role, "path": p, "sha256": sha256(config.PROJ_ROOT / p)} for role, p in files.items()],
+        "command": command,
+        "parameters": parameters,
+        "recorded": recorded,
+    }
+
+
+def build_manifest(ssgan_weights: dict[int, str] | None = None) -> dict:
+    """The manifest of the committed models (``python -m digitgan.tools.verify --write-manifest``): the study's CNN,
+    trials, PCA + KNN, the DCGAN and conditional GAN with the judge, and the semi-supervised GAN's kept weights at 100
+    labels (``ssgan_weights``: seed -> path; default: those found in ``config.MATCHED_WEIGHTS_DIR``)."""
+    results = utils.load_results(config.COMMITTED_RESULTS_PATH)
+    full = config.FULL_SIZE
+    ckpt = config.shown(CHECKPOINTS)
+    entries = [
+        manifest_entry("cnn", "CNN (10k subset, 15 epochs)", "cnn", {"weights": f"{ckpt}/cnn.weights.h5"},
+                       "make reproduce (notebooks/01_cnn_baseline.ipynb)", full["01_cnn_baseline"],
+                       {"accuracy": "cnn.test_accuracy"}),
+    ]  # fmt: skip
+    for i, notebook in enumerate(("03_trial1_frozen", "04_trial2_finetune", "05_trial3_dense128"), start=1):
+        entries.append(manifest_entry(
+            f"trial{i}", f"Trial {i} ({results[f'trial{i}']['head']})", "trial",
+            {"weights": f"{ckpt}/{config.weights_file(f'trial{i}')}"}, f"make reproduce (notebooks/{notebook}.ipynb)",
+            {**full[notebook], "head": results[f"trial{i}"]["head"]}, {"accuracy": f"trial{i}.test_accuracy"},
+        ))  # fmt: skip
+    for key, where, n_train, n_test in (
+        ("pca_knn_1k", "comparison.small.pca_knn", 1000, 1000),
+        ("pca_knn_10k", "comparison.pca_knn.10k subset", config.SUBSET_SIZE, 10_000),
+        ("pca_knn_60k", "comparison.pca_knn.all 60k", config.N_TRAIN_FULL, 10_000),
+    ):
+        chosen = recorded(results, where)
+        entries.append(manifest_entry(
+            key, f"PCA ({chosen['n_components']}) + KNN (k={chosen['k']}), {n_train:,} train / {n_test:,} test",
+            "pca_knn", {}, "make reproduce (notebooks/06_comparison.ipynb)",
+            {"n_train": n_train, "n_test": n_test, "n_components": chosen["n_components"], "k": chosen["k"]},
+            {"accuracy": f"{where}.accuracy"},
+        ))  # fmt: skip
+    scores = {"classifier_score": "classifier_score", "frechet_distance": "frechet_distance"}
+    entries.append(manifest_entry(
+        "dcgan", "DCGAN (50 epochs)", "dcgan",
+        {"generator": f"{ckpt}/{config.GENERATOR_FILE}", "judge": f"{ckpt}/{config.JUDGE_FILE}"},
+        "make reproduce (notebooks/02_dcgan.ipynb)",
+        {**full["02_dcgan"], "n_samples": config.GAN_EVAL_SAMPLES, "sample_seed": 0},
+        {k: f"dcgan.{v}" for k, v in scores.items()},
+    ))  # fmt: skip
+    gen = results["future_work"]["generated_digits"]
+    entries.append(manifest_entry(
+        "conditional", f"Conditional DCGAN (mode-seeking weight {gen['mode_seeking']:g})", "conditional",
+        {"generator": f"{ckpt}/conditional_dcgan_ms{gen['mode_seeking']:g}_generator.weights.h5",
+         "judge": f"{ckpt}/{config.JUDGE_FILE}"},
+        "make future (notebooks/11_generated_digits.ipynb)",
+        {"n_generated": config.N_TRAIN_FULL, "n_samples": config.GAN_EVAL_SAMPLES, "sample_seed": 0,
+         "mode_seeking": gen["mode_seeking"], "epochs": gen["gan_epochs"]},
+        {k: f"future_work.generated_digits.{v}" for k, v in scores.items()},
+    ))  # fmt: skip
+    folder = CHECKPOINTS / Path(config.MATCHED_WEIGHTS_DIR).relative_to(config.CHECKPOINT_DIR)
+    found = ssgan_weights or {int(p.name.split("_seed")[1].split("_")[0]): p for p in folder.glob("ssgan_100_seed*")}
+    settings = results["label_efficiency"]["settings"]["ssgan"]
+    for seed in sorted(found):
+        entries.append(manifest_entry(
+            f"ssgan100_seed{seed}", f"Semi-supervised GAN, 100 labels, seed {seed}", "ssgan",
+            {"weights": config.shown(Path(found[seed]))},
+            "python -m digitgan.extensions.label_efficiency keep-ssgan",
+            {**settings, "n_labels": 100, "seed": seed},
+            {"accuracy": f"label_efficiency.runs[ssgan,100,{seed}].test_accuracy"},
+        ))  # fmt: skip
+    return {"format": 1, "tolerance": TOLERANCE, "models": entries}
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,61 @@
+"""make verify: a committed weights file altered in a copy (a valid file with other values) fails, naming the model,
+both when the manifest's digest is left as it was and when it is replaced together with the file."""
+
+import json
+import shutil
+
+import numpy as np
+import pytest
+
+from digitgan import config, models, transfer, utils
+from digitgan.tools import verify
+
+
+def _copy(tmp_path, alter: bool, update_digest: bool):
+    entry = next(e for e in verify.read_manifest()["models"] if e["name"] == "trial1")
+    weights = entry["files"][0]["path"]
+    (tmp_path / weights).parent.mkdir(parents=True)
+    (tmp_path / "figures").mkdir()
+    shutil.copy(config.COMMITTED_RESULTS_PATH, tmp_path / "figures" / "results.json")
+    if alter:
+        model = transfer.discriminator_to_classifier(models.build_discriminator(), head="dense10", freeze=False)
+        utils.load_weights(model, config.PROJ_ROOT / weights, "")
+        kernel, bias = model.layers[-1].get_weights()
+        model.layers[-1].set_weights([kernel + np.random.default_rng(0).normal(0, 0.05, kernel.shape), bias])
+        model.save_weights(tmp_path / weights)
+    else:
+        shutil.copy(config.PROJ_ROOT / weights, tmp_path / weights)
+    if update_digest:
+        entry["files"][0]["sha256"] = verify.sha256(tmp_path / weights)
+    manifest = tmp_path / verify.MANIFEST.relative_to(config.PROJ_ROOT)
+    manifest.write_text(json.dumps({"format": 1, "models": [entry]}))
+    return weights
+
+
+@pytest.mark.parametrize("update_digest", [False, True], ids=["digest kept", "digest replaced too"])
+def test_altered_trial1_weights_fail_naming_trial_1(tmp_path, mnist_dir, update_digest):
+    weights = _copy(tmp_path, alter=True, update_digest=update_digest)
+    rows, problems = verify.verify(["trial1"], root=tmp_path)
+    assert [r.what for r in rows] == ["Trial 1 (dense10)"]
+    assert not rows[0].ok and abs(rows[0].difference) > verify.TOLERANCE["accuracy"]
+    assert ("FAIL" in verify.table(rows)) and "Trial 1" in verify.table(rows)
+    if update_digest:
+        assert problems == []  # the digest matches the new file: only the recomputed number catches it
+    else:
+        assert problems == [f"Trial 1 (dense10): {weights} is not the file the manifest names (SHA-256 differs)"]
+
+
+def test_the_committed_trial1_weights_reproduce_their_number(tmp_path, mnist_dir):
+    _copy(tmp_path, alter=False, update_digest=False)
+    rows, problems = verify.verify(["trial1"], root=tmp_path)
+    assert problems == [] and rows[0].ok and rows[0].recomputed == rows[0].recorded == 0.9058
+
+
+def test_an_unknown_name_is_refused_naming_the_known_ones():
+    with pytest.raises(ValueError, match="trial1"):
+        verify.verify(["trial9"])
+
+
+def test_recorded_reads_a_label_study_run():
+    results = {"label_efficiency": {"runs": [{"method": "ssgan", "n_labels": 100, "seed": 43, "test_accuracy": 0.9}]}}
+    assert verify.recorded(results, "label_efficiency.runs[ssgan,100,43].test_accuracy") == 0.9
