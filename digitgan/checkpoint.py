@@ -4,6 +4,8 @@ saved together with the run's history (JSON), every N epochs and at the final on
 Keras 3 creates optimizer state lazily: build each optimizer (``opt.build(vars)``) before restoring,
 or the restore silently skips its moments. Seed-generator states (dropout, Gaussian noise) are not
 tracked through a Keras model: pass them in explicitly (``rng_state=[...]``) for an exact resume.
+
+The DCGAN's state (:func:`gan_checkpoint`) records the settings that shape its run (:func:`run_settings`).
 """
 
 from __future__ import annotations
@@ -14,8 +16,11 @@ import shutil
 from pathlib import Path
 
 import keras
+import numpy as np
 import tensorflow as tf
 
+from digitgan import config
+from digitgan.store import array_digest
 from digitgan.utils import (
     DataFileError,
     atomic_write_text,
@@ -239,3 +244,58 @@ class PeriodicCheckpoint(keras.callbacks.Callback):
         done = epoch + 1
         if done % self.every == 0 or done == self.final_epoch or self.model.stop_training:
             self.ckpt.save(done, self.history)
+
+
+# Settings a DCGAN training state holds since they were added; an older state lacks them and is resumed on trust,
+# recording them from the resuming run (TrainingCheckpoint's ``recorded_later``).
+RECORDED_LATER = ("images", "jit_compile")
+
+
+def run_settings(x_train: np.ndarray, batch_size: int, seed: int, precision: str, jit_compile: bool) -> dict:
+    """Everything but the epoch count that shapes a DCGAN run: what its training state and its exported pair record
+    and a resume or a reuse is checked against. ``images`` is the digest of the training images (shape, dtype and
+    bytes: :func:`digitgan.store.array_digest`)."""
+    return {
+        "batch_size": batch_size,
+        "seed": seed,
+        "precision": precision,
+        "learning_rate": config.GAN_LEARNING_RATE,
+        "n_train": len(x_train),
+        "images": array_digest(x_train),
+        "jit_compile": bool(jit_compile),
+    }
+
+
+def gan_checkpoint(gan, directory: Path, max_to_keep: int = 3, settings: dict | None = None):
+    """The DCGAN's complete training state in ``directory`` (``tf.train.Checkpoint`` + loss history)."""
+    return TrainingCheckpoint(
+        directory,
+        max_to_keep,
+        settings,
+        recorded_later=RECORDED_LATER,
+        generator=gan.generator,
+        discriminator=gan.discriminator,
+        g_optimizer=gan.g_optimizer,
+        d_optimizer=gan.d_optimizer,
+        # Dropout's seed-generator state is not tracked through the Keras model: without it a
+        # resumed run would draw different dropout masks from an uninterrupted one.
+        rng_state=rng_state(gan.generator, gan.discriminator),
+    )
+
+
+def saved_history(checkpoint_dir: Path) -> dict:
+    """The loss history saved with the latest checkpoint in ``checkpoint_dir`` (without restoring any weights)."""
+    checkpoint_dir = Path(checkpoint_dir)
+    saved = sorted(checkpoint_dir.glob("history-*.json"))
+    if not saved:
+        raise DataFileError(f"{checkpoint_dir} holds no training history: train the DCGAN there first.")
+    return read_json_object(saved[-1], "the DCGAN's training history", f"Delete {checkpoint_dir} to train again.")
+
+
+def finished_state(state: Path, epochs: int) -> bool:
+    """Whether the training state ``state`` holds a run saved at exactly ``epochs`` (to export again from)."""
+    try:
+        latest = tf.train.latest_checkpoint(str(state))
+    except Exception:  # noqa: BLE001 - a damaged state: not one to export from (digitgan.gan.train_gan names it)
+        return False
+    return latest is not None and Path(latest).name == f"ckpt-{epochs}"

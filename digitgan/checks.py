@@ -102,11 +102,25 @@ def learning_rate(value, name: str = "learning_rate", high: float = LEARNING_RAT
     return rate
 
 
+def _array_like(name: str, x, what: str) -> None:
+    """``x`` has a shape and a dtype (a NumPy array, or one of the arrays that behave as one)."""
+    if not hasattr(x, "shape") or not hasattr(x, "dtype"):
+        raise ValueError(f"{name} must be a NumPy array of {what}, got a {type(x).__name__}: use np.asarray")
+
+
+def _of_kind(name: str, x, kind: type, hint: str) -> np.ndarray:
+    """``x`` as a NumPy array (no copy) whose dtype is a ``kind`` (``np.floating``, ``np.integer``); else a
+    ``ValueError`` naming the dtype, then ``hint``."""
+    x = np.asarray(x)
+    if not np.issubdtype(x.dtype, kind):
+        raise ValueError(f"{name} holds {x.dtype} values{hint}")
+    return x
+
+
 def images(name: str, x, shape: tuple = config.IMAGE_SHAPE) -> None:
     """``x`` is a non-empty array of float images of ``shape`` with finite values in [-1, 1] (what
     ``data.scale_images`` makes of MNIST's uint8 images). One min and one max over the array, no copy."""
-    if not hasattr(x, "shape") or not hasattr(x, "dtype"):
-        raise ValueError(f"{name} must be a NumPy array of images, got a {type(x).__name__}: use np.asarray")
+    _array_like(name, x, "images")
     if len(x.shape) < 1 or x.shape[0] == 0:
         raise ValueError(f"{name} is empty (shape {tuple(x.shape)}): pass at least one image")
     if tuple(x.shape[1:]) != tuple(shape):
@@ -116,12 +130,8 @@ def images(name: str, x, shape: tuple = config.IMAGE_SHAPE) -> None:
             else f"pass images of shape {tuple(shape)}"
         )
         raise ValueError(f"{name} holds images of shape {tuple(x.shape[1:])}, not {tuple(shape)}: {hint}")
-    x = np.asarray(x)
-    if not np.issubdtype(x.dtype, np.floating):
-        raise ValueError(
-            f"{name} holds {x.dtype} values; the networks take float images in [-1, 1]: scale uint8 (0-255) "
-            "images with digitgan.data.scale_images"
-        )
+    hint = "; the networks take float images in [-1, 1]: scale uint8 (0-255) images with digitgan.data.scale_images"
+    x = _of_kind(name, x, np.floating, hint)
     low, high = x.min(), x.max()  # NaN propagates through both
     if not (np.isfinite(low) and np.isfinite(high)):
         bad = np.flatnonzero(~np.isfinite(x.reshape(len(x), -1)).all(axis=1))  # only on the error path
@@ -142,8 +152,7 @@ def labels(name: str, y, n_images: int | None = None, images_name: str = "the im
     """``y`` is a non-empty 1-D array of integer labels in ``[0, NUM_CLASSES - 1]`` (one per image if
     ``n_images`` is given)."""
     top = config.NUM_CLASSES - 1
-    if not hasattr(y, "shape") or not hasattr(y, "dtype"):
-        raise ValueError(f"{name} must be a NumPy array of integer labels, got a {type(y).__name__}: use np.asarray")
+    _array_like(name, y, "integer labels")
     if len(y.shape) != 1:
         raise ValueError(
             f"{name} must be 1-D, one integer label per image, got shape {tuple(y.shape)}: pass the digits, not "
@@ -151,12 +160,9 @@ def labels(name: str, y, n_images: int | None = None, images_name: str = "the im
         )
     if y.shape[0] == 0:
         raise ValueError(f"{name} is empty: pass at least one labelled image")
-    y = np.asarray(y)
-    if not np.issubdtype(y.dtype, np.integer):
-        raise ValueError(
-            f"{name} holds {y.dtype} values: labels must be integers 0-{top} (y.astype(np.int64) if they are "
-            "whole numbers)"
-        )
+    y = _of_kind(
+        name, y, np.integer, f": labels must be integers 0-{top} (y.astype(np.int64) if they are whole numbers)"
+    )
     low, high = int(y.min()), int(y.max())
     if low < 0 or high > top:
         bad = np.flatnonzero((y < 0) | (y > top))

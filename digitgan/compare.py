@@ -12,7 +12,7 @@ from sklearn.model_selection import GridSearchCV, PredefinedSplit, StratifiedKFo
 from sklearn.neighbors import KNeighborsClassifier
 from sklearn.pipeline import Pipeline
 
-from digitgan import config, runs
+from digitgan import config
 
 
 def pca_knn(n_components: int = 50, k: int = 3) -> Pipeline:
@@ -29,12 +29,15 @@ def flat(x: np.ndarray) -> np.ndarray:
     return x.reshape(len(x), -1)
 
 
-PCA_COMPONENTS = (10, 20, 30, 50, 80)  # the candidates of select_pca_knn
-KNN_KS = (1, 3, 5, 7)
-
-
 def select_pca_knn(
-    x, y, components=PCA_COMPONENTS, ks=KNN_KS, folds: int = 5, seed: int = config.SEED, x_val=None, y_val=None
+    x,
+    y,
+    components=config.PCA_COMPONENTS,
+    ks=config.KNN_KS,
+    folds: int = config.CV_FOLDS,
+    seed: int = config.SEED,
+    x_val=None,
+    y_val=None,
 ):
     """Choose PCA components and k on the training images only: by stratified cross-validation, or, given
     ``x_val``/``y_val``, by the accuracy on that validation split of a model fitted on ``x``/``y``."""
@@ -83,7 +86,9 @@ def fit_predict_timed(n_components: int, k: int, x_train, y_train, x_test, y_tes
     }
 
 
-def small_split(data: dict, n_train: int = 1000, n_test: int = 1000, seed: int = config.SEED) -> dict:
+def small_split(
+    data: dict, n_train: int = config.SMALL_N_TRAIN, n_test: int = config.SMALL_N_TEST, seed: int = config.SEED
+) -> dict:
     """The README comparison's data: the first ``n_train`` images of the seed-42 subset and a seeded
     choice of ``n_test`` test images."""
     test_idx = np.random.RandomState(seed).choice(len(data["x_test"]), n_test, replace=False)
@@ -95,8 +100,8 @@ def small_split(data: dict, n_train: int = 1000, n_test: int = 1000, seed: int =
     }
 
 
-# The notebook that trains and saves each classifier (the trials' notebooks as digitgan.runs names them).
-NOTEBOOK_OF = {"cnn": "01_cnn_baseline", **dict(zip(config.TRIALS, runs.TRIAL_NOTEBOOKS, strict=True))}
+# The notebook that trains and saves each classifier (the trials' notebooks as digitgan.config names them).
+NOTEBOOK_OF = {"cnn": "01_cnn_baseline", **dict(zip(config.TRIALS, config.TRIAL_NOTEBOOKS, strict=True))}
 
 
 def saved_predictions(run, results: dict, x_test: np.ndarray, y_test: np.ndarray) -> dict[str, np.ndarray]:
@@ -218,6 +223,8 @@ def difference(a, b, paired: bool = False) -> dict:
     difference: the findings and the README read its records."""
     from scipy import stats
 
+    if np.ndim(a) == 0 or np.ndim(b) == 0:
+        return _against_one(a, b)
     a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
     if len(a) < 2 or len(b) < 2 or (paired and len(a) != len(b)):
         raise ValueError(f"a difference needs at least 2 values on each side (paired: as many), got {len(a)} and "
@@ -235,6 +242,29 @@ def difference(a, b, paired: bool = False) -> dict:
     }  # fmt: skip
 
 
+def _against_one(a, b) -> dict:
+    """:func:`difference` where one side is a single run (a number): the one-sample t-test of the other side's values
+    against it (``n`` counts the single run as 1)."""
+    from scipy import stats
+
+    sign, values, single = (1.0, b, a) if np.ndim(a) == 0 else (-1.0, a, b)
+    values = np.asarray(values, dtype=float)
+    if len(values) < 2:
+        raise ValueError(f"a difference needs at least 2 values on the other side of a single run, got {len(values)}")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        test = stats.ttest_1samp(values, float(single))
+        low, high = test.confidence_interval(0.95)  # of mean(values)
+    p = float(test.pvalue)
+    low, high = sorted((sign * (float(single) - float(low)), sign * (float(single) - float(high))))
+    return {
+        "difference": sign * (float(single) - float(values.mean())), "p": None if np.isnan(p) else p,
+        "ci95": [None if np.isnan(low) else low, None if np.isnan(high) else high],
+        "test": "one-sample t-test against the single value", "n": [len(values), 1] if sign < 0 else [1, len(values)],
+        "claimed": bool(p < SIGNIFICANCE) if not np.isnan(p) else False,
+    }  # fmt: skip
+
+
 def describe_difference(d: dict) -> str:
     """``+0.0023 (95% CI +0.0010 to +0.0036, Welch t-test p = 0.012)``, or the same ending in ``: not
     distinguishable with 3 seeds`` when nothing is claimed."""
@@ -242,4 +272,5 @@ def describe_difference(d: dict) -> str:
     interval = "no interval" if low is None else f"95% CI {low:+.4f} to {high:+.4f}"
     p = "p not defined" if d["p"] is None else f"p = {d['p']:.2g}"
     text = f"{d['difference']:+.4f} ({interval}, {d['test']} {p})"
-    return text if d["claimed"] else f"{text}: not distinguishable with {min(d['n'])} seeds"
+    seeds = max(d["n"]) if 1 in d["n"] else min(d["n"])  # against a single run: the other side's seeds
+    return text if d["claimed"] else f"{text}: not distinguishable with {seeds} seeds"

@@ -31,7 +31,6 @@ COMMITTED_DIRS = (PROJ_ROOT / "figures", PROJ_ROOT / "checkpoints")
 COMMITTED_RESULTS_PATH = PROJ_ROOT / "figures" / "results.json"  # what the README's tables are made from
 RESULTS_PATH = FIGURES_DIR / "results.json"
 MNIST_ENV = "DIGITGAN_MNIST"
-SPEED_CHOICES_PATH = DATA_DIR / "speed_choices.json"  # this machine's measured XLA choices (digitgan.tools.speed)
 
 # File names inside a checkpoints/ or figures/ folder (the study's, or a scratch run's: digitgan.runs).
 # The DCGAN's training state (resumable), its exported final models, its per-epoch frames and GIF.
@@ -65,7 +64,8 @@ LONGER_GAN_STATE_DIR = CHECKPOINT_DIR / "dcgan_longer"
 PROTOCOLS_DIR = CHECKPOINT_DIR / "protocols"  # 10_data_and_optimizers.ipynb's run cache
 # The label study's compute-matched CNN: its runs are in the label study's store, its kept weights here (committed).
 MATCHED_STORE = LABEL_EFFICIENCY_CACHE
-MATCHED_WEIGHTS_DIR = LABEL_EFFICIENCY_CACHE.parent / "weights"
+MATCHED_WEIGHTS_NAME = "label_study/weights"  # the compute-matched CNN's and the SSGAN's kept weights (committed)
+MATCHED_WEIGHTS_DIR = CHECKPOINT_DIR / MATCHED_WEIGHTS_NAME
 # 3 DCGANs of different seeds (the study's seed 42 is 09's run): their exported discriminators and scores
 # (committed), and their training states (git-ignored).
 GAN_SPREAD_DIR = CHECKPOINT_DIR / "gan_spread"
@@ -104,9 +104,8 @@ GAN_SCORE_EVERY = 10  # the judge scores GAN_SCORE_SAMPLES generated digits ever
 GAN_SCORE_SAMPLES = 2_000
 GAN_EVAL_SAMPLES = 10_000  # generated digits scored after training
 JUDGE_EPOCHS = 6
-# The DCGAN's compute precision (Keras dtype policy): "float32", "mixed_bfloat16" or "auto" (bf16 only where
-# the CPU has bf16 hardware, the 3-seed quality study of benchmarks/dcgan_precision.py found bf16 no worse, and
-# the bf16 step measures faster: digitgan.gan.resolve_precision). The committed DCGAN was trained in float32.
+# The DCGAN's compute precision (Keras dtype policy): "float32" or "mixed_bfloat16" (bf16 matrix products; whether
+# it costs sample quality: benchmarks/dcgan_precision.py). The committed DCGAN was trained in float32.
 GAN_PRECISION = "float32"
 GAN_XLA = False  # the DCGAN's training step without XLA: the committed GANs were trained so (it measured slower here)
 PRECISION_STUDY_PATH = PROJ_ROOT / "benchmarks" / "results" / "dcgan_precision.json"
@@ -114,6 +113,15 @@ SGD_LEARNING_RATE = 0.01
 TRANSFER_EPOCHS = 15
 # The transfer trials: the head on the discriminator and how many of the epochs keep its layers frozen.
 TRIALS = {"trial1": ("dense10", 15), "trial2": ("dense10", 5), "trial3": ("dense128", 7)}
+TRIAL_NOTEBOOKS = ("03_trial1_frozen", "04_trial2_finetune", "05_trial3_dense128")  # one per trial, in TRIALS' order
+# The README's comparison (06, digitgan.compare): PCA + KNN, the CNN and trial 3 on SMALL_N_TRAIN training and
+# SMALL_N_TEST test images; PCA + KNN's components and k chosen among these by CV_FOLDS-fold cross-validation (also
+# the label study's PCA + KNN candidates, chosen there on the validation split).
+SMALL_N_TRAIN = 1_000
+SMALL_N_TEST = 1_000
+PCA_COMPONENTS = (10, 20, 30, 50, 80)
+KNN_KS = (1, 3, 5, 7)
+CV_FOLDS = 5
 # The semi-supervised GAN (extensions.ssgan). The paper trains 300 epochs at 0.003 (constant); a 2-core CPU allows
 # about 90 epochs in 27 minutes (17-18 s per epoch). The learning rate is chosen on the validation split among
 # SSGAN_LEARNING_RATES with shorter runs (SSGAN_SWEEP_EPOCHS, early stop; 07_semi_supervised_gan.ipynb,
@@ -128,12 +136,12 @@ SSGAN_DECAY_START = round(SSGAN_DECAY_FRACTION * SSGAN_EPOCHS)  # 54 of 90
 SSGAN_LEARNING_RATE = 0.001
 SSGAN_CHECKPOINT_EVERY = 5
 SSGAN_EMA_DECAY = 0.999  # the averaged discriminator weights
-# The fused step (one discriminator pass over the stacked batches) computes the reference step's losses and
-# gradients (a test checks it), 1.13x as fast on a 2-core EPYC without XLA (benchmarks/results/ssgan_step.json,
-# epochs timed inside one fit call). Runs before the validation split used the reference step with XLA.
-SSGAN_FUSED_STEP = True
+# The SSGAN's one training step is fused (one discriminator pass over the stacked batches; a test checks it against
+# one pass per batch): 1.13x as fast as the three-pass reference step on a 2-core EPYC without XLA, 5x slower with
+# XLA (benchmarks/results/ssgan_step.json). Runs before the validation split used the reference step with XLA.
 SSGAN_XLA = False
 SSGAN_INIT_BATCH = 500  # unlabelled images of the weight-norm initialisation
+SSGAN_N_LABELS = 100  # 07's labelled images: the paper's 100-label setting
 # The label-efficiency study (08). Every choice is made on a validation split of labelled training images outside
 # the labelled subset (data.validation_indices: balanced, seeded); the test set is read once per final model.
 LABEL_EFFICIENCY_VAL = 1_000  # 100 per digit
@@ -141,7 +149,14 @@ CLASSIFIER_ROUND = 100  # updates between two validation checks of the CNN and t
 CLASSIFIER_UPDATES = 1_500  # their budget at every label count: the original protocol's at 10k (15 x 100 batches)
 # The report's future work (09-11).
 LONGER_GAN_STAGES = (25, 50, 100, 150, 200)  # GAN epochs at which 09 exports and evaluates the discriminator
+LONGER_GAN_LABEL_COUNTS = (SUBSET_SIZE, 1_000)  # the label counts at which 09 trains trial 3 on each stage
 PROTOCOL_VAL = 5_000  # 10's validation split: training images outside the 10k subset
+# 10's original protocol (protocols.run_protocols): each model with each optimizer at each data size, its learning
+# rate chosen among these on the validation split at the first size.
+PROTOCOL_DATA_SIZES = (SUBSET_SIZE, N_TRAIN_FULL)
+PROTOCOL_MODELS = ("cnn", "trial3")
+PROTOCOL_OPTIMIZERS = ("sgd", "momentum", "adam")
+PROTOCOL_LEARNING_RATES = {"sgd": (0.01, 0.03, 0.1), "momentum": (0.003, 0.01, 0.03), "adam": (3e-4, 1e-3, 3e-3)}
 # The modern protocol's candidates (10, protocols.choose_recipe): learning rate, most epochs and dropout (on the Dense
 # layers' inputs, protocols.RECIPE_DEFAULTS); each model's is chosen among them on the validation split. The dropout
 # candidates were added after dropout 0.25 did best among MODERN_EXPLORED on the CNN (validation).
@@ -205,6 +220,10 @@ GENERATED_PROBES = (
         "noise_scale": 1.3,
     },
 )
+# 11's CNN: its Adam learning rate chosen among these on the real validation split (generated.real_learning_rate);
+# the best probe's train-on-generated arms have these sizes (generated.run_best_probe_arms).
+GENERATED_LEARNING_RATES = (1e-3, 3e-3)
+GENERATED_BEST_PROBE_SIZES = (SUBSET_SIZE, N_TRAIN_FULL)
 LABEL_COUNTS = (100, 1000, 10_000)
 LABEL_SEEDS = (42, 43, 44)
 # The compute-matched CNN of the label study: the modern recipe (MODERN_DROPOUT_RECIPE: augmentation, Adam with a
@@ -233,8 +252,117 @@ LABEL_EFFICIENCY_NAMES = {
     "pca_knn": "PCA + KNN",
     "ssgan": "semi-supervised GAN",
 }
+LABEL_EFFICIENCY_METHODS = tuple(LABEL_EFFICIENCY_NAMES)
 # A generated class histogram counts as mode collapse when a class is rarer or commoner than these fractions.
 MODE_COLLAPSE_BOUNDS = (0.05, 0.20)
+
+# Every result-shaping parameter of each notebook at full size: the study's protocol, one table. The notebooks'
+# parameters cells hold these values (tests/test_notebooks.py checks it); a run with any other value is a scratch run
+# (digitgan.runs). Parameters that change what a run does, not what it finds, are in ACTION_FLAGS.
+FULL_SIZE = {
+    "01_cnn_baseline": {
+        "EPOCHS": CNN_EPOCHS,
+        "SUBSET_SIZE": SUBSET_SIZE,
+        "BATCH_SIZE": BATCH_SIZE,
+        "LEARNING_RATE": SGD_LEARNING_RATE,
+        "SEED": SEED,
+    },
+    "02_dcgan": {
+        "EPOCHS": GAN_EPOCHS,
+        "SUBSET_SIZE": SUBSET_SIZE,
+        "BATCH_SIZE": BATCH_SIZE,
+        "CHECKPOINT_EVERY": GAN_CHECKPOINT_EVERY,
+        "SCORE_EVERY": GAN_SCORE_EVERY,
+        "SCORE_SAMPLES": GAN_SCORE_SAMPLES,
+        "N_EVAL_SAMPLES": GAN_EVAL_SAMPLES,
+        "JUDGE_N_TRAIN": N_TRAIN_FULL,
+        "JUDGE_EPOCHS": JUDGE_EPOCHS,
+        "SEED": SEED,
+    },
+    **{
+        notebook: {
+            "HEAD": head,
+            "FROZEN_EPOCHS": frozen,
+            "TOTAL_EPOCHS": TRANSFER_EPOCHS,
+            "LEARNING_RATE": SGD_LEARNING_RATE,
+            "BATCH_SIZE": BATCH_SIZE,
+            "SUBSET_SIZE": SUBSET_SIZE,
+            "SEED": SEED,
+        }
+        for notebook, (head, frozen) in zip(TRIAL_NOTEBOOKS, TRIALS.values(), strict=True)
+    },
+    "06_comparison": {
+        "SMALL_N_TRAIN": SMALL_N_TRAIN,
+        "SMALL_N_TEST": SMALL_N_TEST,
+        "SMALL_EPOCHS": CNN_EPOCHS,
+        "PCA_COMPONENTS": PCA_COMPONENTS,
+        "KNN_KS": KNN_KS,
+        "CV_FOLDS": CV_FOLDS,
+        "RUN_FULL_PCA_KNN": True,
+        "SUBSET_SIZE": SUBSET_SIZE,
+        "SEED": SEED,
+    },
+    "07_semi_supervised_gan": {
+        "N_LABELS": SSGAN_N_LABELS,
+        "SEED": SEED,
+        "EPOCHS": SSGAN_EPOCHS,
+        "LEARNING_RATES": SSGAN_LEARNING_RATES,
+        "SWEEP_EPOCHS": SSGAN_SWEEP_EPOCHS,
+        "SWEEP_PATIENCE": SSGAN_SWEEP_PATIENCE,
+        "N_VAL": LABEL_EFFICIENCY_VAL,
+        "N_UNLABELLED": N_TRAIN_FULL,
+    },
+    "08_label_efficiency": {
+        "LABEL_COUNTS": LABEL_COUNTS,
+        "SEEDS": LABEL_SEEDS,
+        "METHODS": LABEL_EFFICIENCY_METHODS,
+        "SSGAN_EPOCHS": SSGAN_EPOCHS,
+        "SSGAN_LEARNING_RATES": SSGAN_LEARNING_RATES,
+        "SSGAN_SWEEP_EPOCHS": SSGAN_SWEEP_EPOCHS,
+        "SSGAN_SWEEP_PATIENCE": SSGAN_SWEEP_PATIENCE,
+        "N_VAL": LABEL_EFFICIENCY_VAL,
+        "CLASSIFIER_UPDATES": CLASSIFIER_UPDATES,
+        "N_UNLABELLED": N_TRAIN_FULL,
+    },
+    "09_longer_gan": {
+        "STAGES": LONGER_GAN_STAGES,
+        "SEEDS": LABEL_SEEDS,
+        "LABEL_COUNTS": LONGER_GAN_LABEL_COUNTS,
+        "N_VAL": LABEL_EFFICIENCY_VAL,
+        "CLASSIFIER_UPDATES": CLASSIFIER_UPDATES,
+        "SUBSET_SIZE": SUBSET_SIZE,
+        "N_EVAL_SAMPLES": GAN_EVAL_SAMPLES,
+        "SEED": SEED,
+        "SPREAD_SEEDS": GAN_SPREAD_SEEDS,
+        "SPREAD_STAGES": GAN_SPREAD_STAGES,
+    },
+    "10_data_and_optimizers": {
+        "DATA_SIZES": PROTOCOL_DATA_SIZES,
+        "MODELS": PROTOCOL_MODELS,
+        "OPTIMIZERS": PROTOCOL_OPTIMIZERS,
+        "LEARNING_RATES": PROTOCOL_LEARNING_RATES,
+        "SEEDS": LABEL_SEEDS,
+        "EPOCHS": TRANSFER_EPOCHS,
+        "MODERN_RECIPES": MODERN_RECIPES,
+        "MODERN_EXPLORED": MODERN_EXPLORED,
+    },
+    "11_generated_digits": {
+        "EPOCHS": GAN_EPOCHS,
+        "N_GENERATED": N_TRAIN_FULL,
+        "SUBSET_SIZE": SUBSET_SIZE,
+        "N_EVAL_SAMPLES": GAN_EVAL_SAMPLES,
+        "ARMS": GENERATED_ARMS,
+        "SEEDS": LABEL_SEEDS,
+        "CNN_EPOCHS": TRANSFER_EPOCHS,
+        "LEARNING_RATES": GENERATED_LEARNING_RATES,
+        "MODE_SEEKING_WEIGHTS": MODE_SEEKING_WEIGHTS,
+        "PROBE_EPOCHS": MODE_SEEKING_PROBE_EPOCHS,
+        "SAMPLE_PROBES": GENERATED_PROBES,
+        "BEST_PROBE_SIZES": GENERATED_BEST_PROBE_SIZES,
+        "SEED": SEED,
+    },
+}
+ACTION_FLAGS = {"02_dcgan": ("RETRAIN",)}
 
 
 # ---- The original study's numbers and the published references we compare with, stated once. The original is a
@@ -256,7 +384,10 @@ ORIGINAL_PCA_KNN_ALL = "did not finish at 2k"
 
 # The semi-supervised GAN with 100 labels: the paper (Salimans et al. 2016, "Improved Techniques for
 # Training GANs", 300 epochs on a GPU) and a public PyTorch port of it (100 epochs).
-SSGAN_PAPER = {"test_accuracy": 0.9907, "epochs": 300, "label": "Salimans et al. 2016 (300 epochs)"}
+SSGAN_PAPER = {
+    "test_accuracy": 0.9907, "epochs": 300, "learning_rate": 0.003, "seeds": 10,  # 93 ± 6.5 test errors, 10 seeds
+    "label": "Salimans et al. 2016 (300 epochs)",
+}  # fmt: skip
 SSGAN_PORT = {"test_accuracy": 0.985, "epochs": 100, "label": "PyTorch port (100 epochs)"}
 
 

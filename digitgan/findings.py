@@ -1,11 +1,10 @@
-"""Each notebook's closing "What we found", written from the numbers its run just produced.
-
-Every function takes what the notebook saved (and, where it compares, the study's other results) and returns
-the paragraph as Markdown; in a notebook, the last cell displays it. Nothing here is typed in by hand: a
-rerun with other parameters states what that run found.
-"""
+"""Each notebook's closing "What we found", from the numbers its run just produced: first :class:`Versus` records
+(computed, tested directly), then a few short templates (:func:`say`, :func:`gap`, :func:`reach`) word them, a line
+per item. A rerun with other parameters states what that run found, and what it is compared with."""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 from digitgan import config
 
@@ -17,13 +16,61 @@ class Finding(str):
         return str(self)
 
 
+@dataclass(frozen=True)
+class Versus:
+    """``value`` against ``reference`` (``against`` names it); ``verdict``: "above", "below", "level", or "not
+    distinguishable" where the seeds' ``test`` (:func:`digitgan.compare.difference`) claims nothing; ``shown``: the
+    two numbers as written, where not to four decimals."""
+
+    what: str
+    value: float
+    against: str
+    reference: float
+    difference: float
+    verdict: str
+    test: dict | None = None
+    shown: tuple[str, str] | None = None
+
+
+def versus(what, value, against, reference, a=(), b=(), paired=False, shown=None) -> Versus:
+    """With two or more per-seed values on each side (``a``, ``b``), the verdict is their t-test's, never spreads'."""
+    from digitgan.compare import difference
+
+    test = difference(a, b, paired and len(a) == len(b)) if len(a) > 1 and len(b) > 1 else None
+    diff = value - reference
+    verdict = "above" if diff >= 0.00005 else "below" if diff <= -0.00005 else "level"
+    return Versus(what, value, against, reference, diff, verdict if not test or test["claimed"] else "not "
+                  "distinguishable", test, shown)  # fmt: skip
+
+
+_TAIL = {"above": ", above it", "below": ", below it", "level": ", level with it", "not distinguishable": ""}
+
+
+def gap(v: Versus, untested: str = "one run each") -> str:
+    """``+0.0041 (one run each), above it``; tested: ``+0.0020 (95% CI …, Welch t-test p = 0.01), above it``."""
+    from digitgan.compare import describe_difference
+
+    return (describe_difference(v.test) if v.test else f"{v.difference:+.4f} ({untested})") + _TAIL[v.verdict]
+
+
+def say(v: Versus, untested: str = "one run each", lead: bool = True) -> str:
+    """``{What}: {value} against {reference} for {against}: {gap}`` (``lead=False``: from "against" on)."""
+    value, reference = v.shown or (_acc(v.value), _acc(v.reference))
+    text = f"against {reference} for {v.against}: {gap(v, untested)}"
+    return f"{_cap(v.what)}: {value} {text}" if lead else text
+
+
+def reach(v: Versus) -> str:
+    """``{what} reaches 97% (0.9729 ± 0.0006 (n = 3))``: a value against an aim (``against``, as written)."""
+    return f"{v.what} {'does **not** reach' if v.verdict == 'below' else 'reaches'} {v.against} ({v.shown[0]})"
+
+
+def _cap(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
 def _acc(value: float) -> str:
     return f"{value:.4f}"
-
-
-def _vs(ours: float, theirs: float) -> str:
-    diff = ours - theirs
-    return f"{diff:+.4f}" if abs(diff) >= 0.00005 else "the same"
 
 
 def _count(n: int, word: str) -> str:
@@ -38,119 +85,117 @@ def _size(n_train, epochs) -> str:
 
 
 def _mistake(metrics: dict) -> str:
-    confused = metrics.get("most_confused") or []
-    if not confused:
-        return "It made no mistakes on the test set."
-    top = confused[0]
-    return f"Its most frequent mistake is a {top['true']} read as {top['predicted']} ({top['count']} test images)."
+    top = (metrics.get("most_confused") or [None])[0]
+    return (f"Its most frequent mistake is a {top['true']} read as {top['predicted']} ({top['count']} test images)."
+            if top else "It made no mistakes on the test set.")  # fmt: skip
+
+
+def _finding(lines) -> Finding:
+    return Finding("\n".join(line for line in lines if line))
+
+
+def against_original(name: str, test_accuracy: float) -> Versus:
+    """Our test accuracy against the one the original reported for ``name`` ("cnn", "trial1", ...)."""
+    return versus("test accuracy", test_accuracy, f"the original ({config.original_number(name, 'train_accuracy')} "
+                  "train)", config.ORIGINAL_ACCURACY[name]["test_accuracy"],
+                  shown=(_acc(test_accuracy), config.original_number(name, "test_accuracy")))  # fmt: skip
+
+
+def against_cnn(metrics: dict, cnn: dict) -> Versus:
+    """A classifier's test accuracy against the study's CNN, named with both runs' sizes where they differ."""
+    ours, theirs = (_size(m.get("n_train"), m.get("epochs")) for m in (metrics, cnn))
+    who = ("the CNN trained on the same images for the same number of epochs" if ours == theirs
+           else f"the study's CNN ({theirs}; this run: {ours})")  # fmt: skip
+    return versus("test accuracy", metrics["test_accuracy"], who, cnn["test_accuracy"])
 
 
 def cnn(metrics: dict) -> Finding:
-    ref = config.ORIGINAL_ACCURACY["cnn"]
-    test_curve = metrics["history"].get("val_accuracy", [])
-    still_rising = len(test_curve) > 1 and test_curve[-1] > test_curve[-2]
-    return Finding(
+    curve, epochs = metrics["history"].get("val_accuracy", []), _count(metrics["epochs"], "epoch")
+    return _finding([
         f"The CNN reaches **{_acc(metrics['test_accuracy'])} test accuracy** ({_acc(metrics['train_accuracy'])} on "
-        f"its training images) after {_count(metrics['epochs'], 'epoch')} on {_count(metrics['n_train'], 'image')}, in "
-        f"{metrics['seconds']:.0f} s. The original reported {ref['test_accuracy']} test / {ref['train_accuracy']} "
-        f"train: ours differs by {_vs(metrics['test_accuracy'], ref['test_accuracy'])} on the test set. "
-        f"{_mistake(metrics)} "
-        + (
-            f"The test accuracy still rose in the last epoch ({_acc(test_curve[-2])} → {_acc(test_curve[-1])}): "
-            f"{_count(metrics['epochs'], 'epoch')} of plain SGD leave this network short of what it can learn. "
-            if still_rising
-            else ""
-        )
-        + "This is the baseline every transferred discriminator is compared with."
-    )
+        f"its training images) after {epochs} on {_count(metrics['n_train'], 'image')}, in {metrics['seconds']:.0f} s.",
+        say(against_original("cnn", metrics["test_accuracy"])) + ".",
+        _mistake(metrics),
+        len(curve) > 1 and curve[-1] > curve[-2] and f"The test accuracy still rose in the last epoch ("
+        f"{_acc(curve[-2])} → {_acc(curve[-1])}): {epochs} of plain SGD leave this network short of what it can "
+        "learn.",
+        "This is the baseline every transferred discriminator is compared with.",
+    ])  # fmt: skip
 
 
 def dcgan(metrics: dict) -> Finding:
-    fractions = metrics["class_fractions"]
-    low, high = config.MODE_COLLAPSE_BOUNDS
+    fractions, (low, high) = metrics["class_fractions"], config.MODE_COLLAPSE_BOUNDS
     collapse = (
         f"one digit class falls outside {low:.0%}–{high:.0%} of the samples (mode collapse by our rule)"
         if metrics["mode_collapse"]
         else f"every digit class lies within {low:.0%}–{high:.0%} of the samples (no mode collapse by our rule)"
     )
     how = "reused from the committed training" if metrics["reused_weights"] else "trained in this run"
-    return Finding(
+    return _finding([
         f"After {_count(metrics['epochs'], 'epoch')} ({metrics['seconds'] / 60:.1f} min of training, {how}) the "
         f"generator's digits score **{metrics['classifier_score']:.2f}** with the judge (real test digits: "
-        f"{metrics['real_test_classifier_score']:.2f}; the scale runs from 1 to 10) and lie at a Fréchet distance "
-        f"of **{metrics['frechet_distance']:.1f}** from the test set (real training digits: "
-        f"{metrics['real_train_frechet_distance']:.1f}). The rarest generated digit makes {min(fractions):.1%} of "
-        f"the samples and the commonest {max(fractions):.1%}: {collapse}. By the Fréchet distance the samples "
-        "are still far from real digits; the discriminator that learnt to tell them apart is what"
-        " notebooks 03–05 reuse."
-    )
+        f"{metrics['real_test_classifier_score']:.2f}; the scale runs from 1 to 10).",
+        f"They lie at a Fréchet distance of **{metrics['frechet_distance']:.1f}** from the test set (real training "
+        f"digits: {metrics['real_train_frechet_distance']:.1f}).",
+        f"The rarest generated digit makes {min(fractions):.1%} of the samples and the commonest "
+        f"{max(fractions):.1%}: {collapse}.",
+        "The discriminator that learnt to tell them from real digits is what notebooks 03–05 reuse.",
+    ])  # fmt: skip
 
 
 def trial(name: str, metrics: dict, results: dict) -> Finding:
-    ref = config.ORIGINAL_ACCURACY[name]
     frozen, total = metrics["frozen_epochs"], metrics["epochs"]
-    schedule = (
-        f"{_count(total, 'epoch')} with the transferred layers frozen"
-        if frozen >= total
-        else f"{frozen} frozen and {total - frozen} fine-tuned {'epoch' if total - frozen == 1 else 'epochs'}"
-    )
-    text = (
+    schedule = (f"{_count(total, 'epoch')} with the transferred layers frozen" if frozen >= total
+                else f"{frozen} frozen and {_count(total - frozen, 'fine-tuned epoch')}")  # fmt: skip
+    v = "cnn" in results and against_cnn(metrics, results["cnn"])
+    claim = v and v.against.startswith("the CNN trained on the same") and v.verdict != "above"
+    return _finding([
         f"{config.NAMES[name]}, a {metrics['head']} head with {schedule}, reaches **{_acc(metrics['test_accuracy'])} "
-        f"test accuracy** ({_acc(metrics['train_accuracy'])} train). The original reported "
-        f"{config.original_number(name, 'test_accuracy')} test / "
-        f"{config.original_number(name, 'train_accuracy')} train: ours "
-        f"differs by {_vs(metrics['test_accuracy'], ref['test_accuracy'])} on the test set. {_mistake(metrics)}"
-    )
-    if "cnn" in results:
-        cnn = results["cnn"]
-        gap = metrics["test_accuracy"] - cnn["test_accuracy"]
-        same = cnn.get("n_train") == metrics.get("n_train") and cnn.get("epochs") == total
-        who = (
-            "The CNN trained on the same images for the same number of epochs"
-            if same
-            else f"The study's CNN ({_size(cnn.get('n_train'), cnn.get('epochs'))}; this run: "
-            f"{_size(metrics.get('n_train'), total)})"
-        )
-        text += (
-            f" {who} reached {_acc(cnn['test_accuracy'])}: this classifier is {abs(gap):.4f} "
-            + ("above" if gap > 0 else "below")
-            + " it"
-            + (
-                ", so with all 10,000 labels the GAN's features do not beat a CNN trained from scratch (one seed "
-                "each; 08_label_efficiency.ipynb repeats this with seeds)."
-                if gap <= 0 and same
-                else " (one seed each; 08_label_efficiency.ipynb repeats this with seeds)."
-            )
-        )
-    return Finding(text)
+        f"test accuracy** ({_acc(metrics['train_accuracy'])} train).",
+        say(against_original(name, metrics["test_accuracy"])) + ".",
+        _mistake(metrics),
+        v and say(v) + (f": with all {_count(metrics['n_train'], 'label')} the GAN's features do not beat a CNN "
+                        "trained from scratch" if claim else "")
+        + "; 08_label_efficiency.ipynb repeats this with seeds.",
+    ])  # fmt: skip
+
+
+def rankings(comparison: dict) -> dict:
+    """The classifiers from best to worst on the 10k subset ("full") and on the 1,000-image split ("small"), and
+    whether each order is the original's."""
+    small = comparison["small"]
+    ours = {
+        "full": {k: m["test_accuracy"] for k, m in comparison["models"].items()},
+        "small": {"pca_knn": small["pca_knn"]["accuracy"], "trial3": small["trial3"], "cnn": small["cnn"]},
+    }
+    theirs = {
+        "full": {k: v["test_accuracy"] for k, v in config.ORIGINAL_ACCURACY.items()},
+        "small": config.ORIGINAL_SMALL,
+    }
+
+    def rank(scores: dict, keys) -> list:
+        return sorted(keys, key=lambda k: -scores[k])
+
+    return {**{key: rank(v, v) for key, v in ours.items()},
+            **{f"{key}_as_original": rank(v, v) == rank(theirs[key], v) for key, v in ours.items()}}  # fmt: skip
 
 
 def comparison(comparison: dict) -> Finding:
-    models = comparison["models"]
-    ranked = sorted(models, key=lambda k: -models[k]["test_accuracy"])
-    order = " > ".join(f"{config.NAMES[k]} {_acc(models[k]['test_accuracy'])}" for k in ranked)
-    small = comparison["small"]
-    knn = small["pca_knn"]
-    top_pair = comparison["most_confused_pairs"][0]
-    ours_small = {"pca_knn": knn["accuracy"], "trial3": small["trial3"], "cnn": small["cnn"]}
-    small_rank = sorted(ours_small, key=lambda k: -ours_small[k])
-    same_order = small_rank == sorted(config.ORIGINAL_SMALL, key=lambda k: -config.ORIGINAL_SMALL[k])
+    models, small, ranked = comparison["models"], comparison["small"], rankings(comparison)
+    knn, top, orig = small["pca_knn"], comparison["most_confused_pairs"][0], config.ORIGINAL_SMALL
     full = comparison["pca_knn"].get("all 60k")
-    text = (
-        f"On the 10k subset the test accuracies rank {order}, the order the original found. The most confused "
-        f"pair over all four models is a {top_pair['true']} read as {top_pair['predicted']} ({top_pair['count']} "
-        f"times). With 1,000 training and 1,000 test images: PCA + KNN {_acc(knn['accuracy'])} (PCA "
-        f"{knn['n_components']}, k = {knn['k']}, chosen by cross-validation), the transferred discriminator "
-        f"{_acc(small['trial3'])}, the CNN {_acc(small['cnn'])}; the original: {config.ORIGINAL_SMALL['pca_knn']}, "
-        f"{config.ORIGINAL_SMALL['trial3']}, {config.ORIGINAL_SMALL['cnn']}. "
-        + ("The ranking is the original's. " if same_order else "The ranking differs from the original's. ")
-        + "These are single runs on 1,000 test images (one image = 0.001), so differences of a few thousandths "
-        "are within noise; 08_label_efficiency.ipynb repeats the comparison with seeds."
-    )
-    if full:
-        text += (
-            f" PCA + KNN on all 60,000 training images reaches {_acc(full['accuracy'])} in "
-            f"{full['fit_seconds'] + full['predict_seconds']:.0f} s, where the original's own KNN did not finish at "
-            "2,000."
-        )
-    return Finding(text)
+    same = {True: "the original's", False: "not the original's"}
+    return _finding([
+        "On the 10k subset the test accuracies rank "
+        + " > ".join(f"{config.NAMES[k]} {_acc(models[k]['test_accuracy'])}" for k in ranked["full"])
+        + f": {same[ranked['full_as_original']]} order. The most confused pair over all four models is a "
+        f"{top['true']} read as {top['predicted']} ({top['count']} times).",
+        f"With 1,000 training and 1,000 test images: PCA + KNN {_acc(knn['accuracy'])} (PCA {knn['n_components']}, "
+        f"k = {knn['k']}, chosen by cross-validation), the transferred discriminator {_acc(small['trial3'])}, the CNN "
+        f"{_acc(small['cnn'])}; the original: {orig['pca_knn']}, {orig['trial3']}, {orig['cnn']}: "
+        f"{same[ranked['small_as_original']]} ranking.",
+        "These are single runs on 1,000 test images (one image = 0.001): differences of a few thousandths are within "
+        "noise; 08_label_efficiency.ipynb repeats the comparison with seeds.",
+        full and f"PCA + KNN on all 60,000 training images reaches {_acc(full['accuracy'])} in "
+        f"{full['fit_seconds'] + full['predict_seconds']:.0f} s, where the original's own KNN did not finish at 2,000.",
+    ])  # fmt: skip

@@ -6,16 +6,24 @@ from keras import layers
 from digitgan import config
 
 
+def _conv_features(kernel_size: int) -> list:
+    """The input and the feature stack the CNN and the judge share: two ReLU convolutions (32 then 64 filters of
+    ``kernel_size``), each followed by 2x2 max pooling, then flattened."""
+    return [
+        keras.Input(shape=config.IMAGE_SHAPE),
+        layers.Conv2D(32, kernel_size, activation="relu"),
+        layers.MaxPooling2D(2),
+        layers.Conv2D(64, kernel_size, activation="relu"),
+        layers.MaxPooling2D(2),
+        layers.Flatten(),
+    ]
+
+
 def build_cnn(num_classes: int = config.NUM_CLASSES) -> keras.Model:
     """The report's baseline CNN (225,034 parameters); Dense(128) has no activation, as in the original."""
     return keras.Sequential(
         [
-            keras.Input(shape=config.IMAGE_SHAPE),
-            layers.Conv2D(32, 3, activation="relu"),
-            layers.MaxPooling2D(2),
-            layers.Conv2D(64, 3, activation="relu"),
-            layers.MaxPooling2D(2),
-            layers.Flatten(),
+            *_conv_features(3),
             layers.Dense(128),
             layers.Dense(num_classes, activation="softmax"),
         ],
@@ -67,12 +75,7 @@ def build_judge(num_classes: int = config.NUM_CLASSES) -> keras.Model:
     """The MNIST classifier that scores generated digits (penultimate layer: ``features``, 256 units)."""
     return keras.Sequential(
         [
-            keras.Input(shape=config.IMAGE_SHAPE),
-            layers.Conv2D(32, 5, activation="relu"),
-            layers.MaxPooling2D(2),
-            layers.Conv2D(64, 5, activation="relu"),
-            layers.MaxPooling2D(2),
-            layers.Flatten(),
+            *_conv_features(5),
             layers.Dropout(0.4),
             layers.Dense(256, activation="relu", name="features"),
             layers.Dropout(0.4),

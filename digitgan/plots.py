@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import re
 from pathlib import Path
 
 import matplotlib.pyplot as plt
@@ -13,7 +15,7 @@ from PIL import Image
 from sklearn.metrics import confusion_matrix
 
 from digitgan import config
-from digitgan.utils import temp_path
+from digitgan.utils import remove_stale_temp_files, temp_path
 
 
 def save_fig(path: Path, fig=None, dpi: int = 100) -> Path:
@@ -161,13 +163,88 @@ def save_sample_frame(images, path: Path, title: str = "") -> Path:
     return path
 
 
+FRAME_NAME = re.compile(r"epoch_(\d+)\.png")  # a sample frame; the temporary file of a frame write never matches
+
+
+def frame_path(frames_dir: Path, epoch: int) -> Path:
+    return Path(frames_dir) / f"epoch_{epoch:03d}.png"
+
+
+def frames_by_epoch(frames_dir: Path) -> dict[int, Path]:
+    """``{epoch: path}`` of the sample frames in ``frames_dir``, in epoch order."""
+    found = {int(m.group(1)): p for p in Path(frames_dir).glob("epoch_*.png") if (m := FRAME_NAME.fullmatch(p.name))}
+    return dict(sorted(found.items()))
+
+
 def frame_paths(frames_dir: Path) -> list[Path]:
-    return sorted(Path(frames_dir).glob("epoch_*.png"))
+    return list(frames_by_epoch(frames_dir).values())
+
+
+def draw_frame(generator, noise, frames_dir: Path, epoch: int) -> Path:
+    """The 3x3 grid of ``noise`` after ``epoch`` epochs, written atomically (a temporary file of this process, then
+    ``os.replace``): a kill leaves the old frame or none, never half a PNG that the GIF and the evolution figure
+    would fail on. The temporary file of a killed write is removed by the next run (:func:`repair_frames`)."""
+    images = generator(noise, training=False).numpy()
+    path = frame_path(frames_dir, epoch)
+    tmp = temp_path(path)  # ends in .png, as matplotlib needs; never matches epoch_*.png
+    try:
+        save_sample_frame(images, tmp, title=f"epoch {epoch}")
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return path
+
+
+def readable_image(path: Path) -> bool:
+    """Whether PIL can decode all of ``path`` (what the GIF and the evolution figure do with a frame)."""
+    try:
+        with Image.open(path) as image:
+            image.load()
+    except Exception:  # noqa: BLE001 - PIL raises OSError, SyntaxError, ValueError... for a damaged file
+        return False
+    return True
+
+
+def repair_frames(frames_dir: Path, epoch: int, generator, noise, gif_path: Path | None = None) -> dict:
+    """Before a run continues from (or reloads) the state of ``epoch``: remove the temporary files of killed frame
+    writes, redraw the frame of ``epoch`` itself if it is missing or cannot be read (``generator`` holds that
+    epoch's weights, so it is the frame an uninterrupted run drew) and drop earlier frames that cannot be read
+    (their networks are gone: the GIF and the evolution figure skip those epochs). If any frame changed, the GIF
+    made from the old ones is deleted. Returns ``{"redrawn": [...], "dropped": [...]}`` (epochs)."""
+    remove_stale_temp_files(Path(frames_dir))
+    frames = frames_by_epoch(frames_dir)
+    dropped = [e for e, path in frames.items() if e < epoch and not readable_image(path)]
+    for e in dropped:
+        frames[e].unlink()
+    redrawn = [epoch] if epoch > 0 and (epoch not in frames or not readable_image(frames[epoch])) else []
+    if redrawn:
+        draw_frame(generator, noise, frames_dir, epoch)
+        print(
+            f"Redrew the sample frame of epoch {epoch} in {config.shown(frames_dir)} (a kill left it missing or cut)."
+        )
+    if dropped:
+        print(
+            f"Dropped the unreadable sample frames of epochs {dropped} in {config.shown(frames_dir)} (a write was "
+            "cut short); the GIF and the evolution figure skip them. Train from scratch (retrain=True) to redraw them."
+        )
+    if (redrawn or dropped) and gif_path is not None:
+        Path(gif_path).unlink(missing_ok=True)
+    return {"redrawn": redrawn, "dropped": dropped}
+
+
+def clear_frames(frames_dir: Path | None, after_epoch: int = 0, gif_path: Path | None = None) -> None:
+    """Delete the sample frames of epochs after ``after_epoch`` (all of them for 0) and the GIF made from them,
+    so that no figure mixes two runs."""
+    for epoch, frame in frames_by_epoch(frames_dir).items() if frames_dir is not None else ():
+        if epoch > after_epoch:
+            frame.unlink()
+    if gif_path is not None:
+        Path(gif_path).unlink(missing_ok=True)
 
 
 def plot_evolution(frames_dir: Path, epochs=(5, 20, 40, 50)):
     """The report's Figure 2: the fixed-noise grid at several epochs, side by side."""
-    available = {int(p.stem.split("_")[1]): p for p in frame_paths(frames_dir)}
+    available = frames_by_epoch(frames_dir)
     if not available:
         raise FileNotFoundError(
             f"No epoch_*.png frames in {config.shown(frames_dir)}: they are drawn while the DCGAN trains. "

@@ -3,7 +3,8 @@
 The classifier score is the Inception score with an MNIST classifier as the judge:
 ``exp(E_x KL(p(y|x) || p(y)))``, between 1 (all samples alike or unrecognisable) and 10
 (confident and balanced over the ten digits). The Fréchet distance compares the means and
-covariances of the judge's penultimate features (``features``) of two image sets.
+covariances of the judge's penultimate features (``features``) of two image sets. :func:`dcgan_summary` is the
+DCGAN's record of them (and of its training) in results.json.
 """
 
 from __future__ import annotations
@@ -126,3 +127,51 @@ def judge_scores(judge, images, reference=None) -> dict:
         ref_feats, _ = judge_outputs(judge, reference)
         scores["frechet_distance"] = frechet_distance(feats, ref_feats)
     return scores
+
+
+def epoch_table(history: dict, every: int = 5):
+    """The DCGAN's training log as a compact table: mean losses and seconds of every ``every``-th epoch (and the
+    last)."""
+    import pandas as pd
+
+    n = len(history["epoch_seconds"])
+    steps = len(history["g_loss"]) // n
+    table = pd.DataFrame(
+        {
+            "g_loss": np.reshape(history["g_loss"], (n, steps)).mean(axis=1),
+            "d_loss": np.reshape(history["d_loss"], (n, steps)).mean(axis=1),
+            "seconds": history["epoch_seconds"],
+        },
+        index=pd.RangeIndex(1, n + 1, name="epoch"),
+    )
+    shown = sorted({*range(every, n + 1, every), 1, n})
+    return table.loc[shown].round(3)
+
+
+def dcgan_summary(history: dict, scores: dict, judge_accuracy: float, n_train: int, reused: bool) -> dict:
+    """What results.json records under ``"dcgan"`` (like :func:`digitgan.training.summarize` for classifiers).
+
+    ``scores``: the judge's scores of ``"generated"`` digits, ``"real (train)"`` and ``"real (test)"`` images.
+    """
+    seconds = float(sum(history["epoch_seconds"]))
+    epochs = len(history["epoch_seconds"])
+    fake, real, real_test = scores["generated"], scores["real (train)"], scores["real (test)"]
+    return {
+        "epochs": epochs,
+        "n_train": int(n_train),
+        "batches": len(history["g_loss"]),
+        "seconds": round(seconds, 1),
+        "seconds_per_epoch": round(seconds / epochs, 2),
+        "reused_weights": reused,
+        "final_g_loss": float(np.mean(history["g_loss"][-100:])),
+        "final_d_loss": float(np.mean(history["d_loss"][-100:])),
+        "judge_test_accuracy": judge_accuracy,
+        "classifier_score": fake["classifier_score"],
+        "frechet_distance": fake["frechet_distance"],
+        "class_fractions": fake["class_fractions"],
+        "mode_collapse": fake["mode_collapse"],
+        "real_train_classifier_score": real["classifier_score"],
+        "real_train_frechet_distance": real["frechet_distance"],
+        "real_test_classifier_score": real_test["classifier_score"],
+        "score_by_epoch": {e: s["classifier_score"] for e, s in history["scores"].items()},
+    }

@@ -1,7 +1,7 @@
 """The study's runs and scratch runs of the notebooks.
 
-Each notebook's ``parameters`` cell holds the full-size protocol (:data:`FULL_SIZE`). A run with those
-parameters is the study's own: it writes to ``figures/``, ``checkpoints/`` and ``figures/results.json``.
+Each notebook's ``parameters`` cell holds the full-size protocol (:data:`digitgan.config.FULL_SIZE`). A run with
+those parameters is the study's own: it writes to ``figures/``, ``checkpoints/`` and ``figures/results.json``.
 A run with any other value is a *scratch run*: everything it writes goes to its own git-ignored folder,
 ``runs/<notebook>/<hash of its parameters>/`` (``figures/``, ``checkpoints/``, ``results.json`` and
 ``params.json``), the same parameters again reuse that folder, and what it reads (the discriminator, the
@@ -31,114 +31,7 @@ from digitgan import config, utils
 WRITE_STUDY_ENV = "DIGITGAN_WRITE_STUDY"
 PARAMS_FILE = "params.json"
 RESULTS_FILE = "results.json"
-TRIAL_NOTEBOOKS = ("03_trial1_frozen", "04_trial2_finetune", "05_trial3_dense128")
 HEADLINE = ("test_accuracy", "train_accuracy", "classifier_score", "frechet_distance")
-
-# Every result-shaping parameter of each notebook at full size: the study's protocol. The notebooks'
-# parameters cells hold these values (a test checks it); flags that change no result are in ACTION_FLAGS.
-FULL_SIZE = {
-    "01_cnn_baseline": {
-        "EPOCHS": config.CNN_EPOCHS,
-        "SUBSET_SIZE": config.SUBSET_SIZE,
-        "BATCH_SIZE": config.BATCH_SIZE,
-        "LEARNING_RATE": config.SGD_LEARNING_RATE,
-        "SEED": config.SEED,
-    },
-    "02_dcgan": {
-        "EPOCHS": config.GAN_EPOCHS,
-        "SUBSET_SIZE": config.SUBSET_SIZE,
-        "BATCH_SIZE": config.BATCH_SIZE,
-        "CHECKPOINT_EVERY": config.GAN_CHECKPOINT_EVERY,
-        "SCORE_EVERY": config.GAN_SCORE_EVERY,
-        "SCORE_SAMPLES": config.GAN_SCORE_SAMPLES,
-        "N_EVAL_SAMPLES": config.GAN_EVAL_SAMPLES,
-        "JUDGE_N_TRAIN": config.N_TRAIN_FULL,
-        "JUDGE_EPOCHS": config.JUDGE_EPOCHS,
-        "SEED": config.SEED,
-    },
-    **{
-        name: {
-            "HEAD": head,
-            "FROZEN_EPOCHS": frozen,
-            "TOTAL_EPOCHS": config.TRANSFER_EPOCHS,
-            "LEARNING_RATE": config.SGD_LEARNING_RATE,
-            "BATCH_SIZE": config.BATCH_SIZE,
-            "SUBSET_SIZE": config.SUBSET_SIZE,
-            "SEED": config.SEED,
-        }
-        for name, (head, frozen) in zip(TRIAL_NOTEBOOKS, config.TRIALS.values(), strict=True)
-    },
-    "06_comparison": {
-        "SMALL_N_TRAIN": 1_000,
-        "SMALL_N_TEST": 1_000,
-        "SMALL_EPOCHS": config.CNN_EPOCHS,
-        "PCA_COMPONENTS": (10, 20, 30, 50, 80),
-        "KNN_KS": (1, 3, 5, 7),
-        "CV_FOLDS": 5,
-        "RUN_FULL_PCA_KNN": True,
-        "SUBSET_SIZE": config.SUBSET_SIZE,
-        "SEED": config.SEED,
-    },
-    "07_semi_supervised_gan": {
-        "N_LABELS": 100,
-        "SEED": config.SEED,
-        "EPOCHS": config.SSGAN_EPOCHS,
-        "LEARNING_RATES": list(config.SSGAN_LEARNING_RATES),
-        "SWEEP_EPOCHS": config.SSGAN_SWEEP_EPOCHS,
-        "SWEEP_PATIENCE": config.SSGAN_SWEEP_PATIENCE,
-        "N_VAL": config.LABEL_EFFICIENCY_VAL,
-        "N_UNLABELLED": config.N_TRAIN_FULL,
-    },
-    "08_label_efficiency": {
-        "LABEL_COUNTS": list(config.LABEL_COUNTS),
-        "SEEDS": list(config.LABEL_SEEDS),
-        "METHODS": ["cnn", "trial3", "pca_knn", "ssgan"],
-        "SSGAN_EPOCHS": config.SSGAN_EPOCHS,
-        "SSGAN_LEARNING_RATES": list(config.SSGAN_LEARNING_RATES),
-        "SSGAN_SWEEP_EPOCHS": config.SSGAN_SWEEP_EPOCHS,
-        "SSGAN_SWEEP_PATIENCE": config.SSGAN_SWEEP_PATIENCE,
-        "N_VAL": config.LABEL_EFFICIENCY_VAL,
-        "CLASSIFIER_UPDATES": config.CLASSIFIER_UPDATES,
-        "N_UNLABELLED": config.N_TRAIN_FULL,
-    },
-    "09_longer_gan": {
-        "STAGES": list(config.LONGER_GAN_STAGES),
-        "SEEDS": list(config.LABEL_SEEDS),
-        "LABEL_COUNTS": [config.SUBSET_SIZE, 1_000],
-        "N_VAL": config.LABEL_EFFICIENCY_VAL,
-        "CLASSIFIER_UPDATES": config.CLASSIFIER_UPDATES,
-        "SUBSET_SIZE": config.SUBSET_SIZE,
-        "N_EVAL_SAMPLES": config.GAN_EVAL_SAMPLES,
-        "SEED": config.SEED,
-    },
-    "10_data_and_optimizers": {
-        "DATA_SIZES": [config.SUBSET_SIZE, config.N_TRAIN_FULL],
-        "MODELS": ["cnn", "trial3"],
-        "OPTIMIZERS": ["sgd", "momentum", "adam"],
-        "LEARNING_RATES": {"sgd": [0.01, 0.03, 0.1], "momentum": [0.003, 0.01, 0.03], "adam": [0.0003, 0.001, 0.003]},
-        "SEEDS": list(config.LABEL_SEEDS),
-        "EPOCHS": config.TRANSFER_EPOCHS,
-        "MODERN_RECIPES": [dict(r) for r in config.MODERN_RECIPES],
-        "MODERN_EXPLORED": [dict(r) for r in config.MODERN_EXPLORED],
-    },
-    "11_generated_digits": {
-        "EPOCHS": config.GAN_EPOCHS,
-        "N_GENERATED": config.N_TRAIN_FULL,
-        "SUBSET_SIZE": config.SUBSET_SIZE,
-        "N_EVAL_SAMPLES": config.GAN_EVAL_SAMPLES,
-        "ARMS": list(config.GENERATED_ARMS),
-        "SEEDS": list(config.LABEL_SEEDS),
-        "CNN_EPOCHS": config.TRANSFER_EPOCHS,
-        "LEARNING_RATES": [0.001, 0.003],
-        "MODE_SEEKING_WEIGHTS": list(config.MODE_SEEKING_WEIGHTS),
-        "PROBE_EPOCHS": config.MODE_SEEKING_PROBE_EPOCHS,
-        "SAMPLE_PROBES": [dict(p) for p in config.GENERATED_PROBES],
-        "BEST_PROBE_SIZES": [config.SUBSET_SIZE, config.N_TRAIN_FULL],
-        "SEED": config.SEED,
-    },
-}
-# Parameters that change what a run does, not what it finds (they never make a run a scratch run).
-ACTION_FLAGS = {"02_dcgan": ("RETRAIN",)}
 
 
 def _normal(value):
@@ -295,7 +188,7 @@ class Run:
 
 
 def _params(notebook: str, namespace: dict) -> dict:
-    defaults = FULL_SIZE[notebook]
+    defaults = config.FULL_SIZE[notebook]
     missing = [name for name in defaults if name not in namespace]
     if missing:
         raise ValueError(f"{notebook}: the parameters cell lacks {missing}; restore it from git.")
@@ -303,7 +196,7 @@ def _params(notebook: str, namespace: dict) -> dict:
 
 
 def _changed(notebook: str, params: dict) -> dict:
-    defaults = FULL_SIZE[notebook]
+    defaults = config.FULL_SIZE[notebook]
     return {name: value for name, value in params.items() if value != _normal(defaults[name])}
 
 
@@ -346,8 +239,8 @@ def start(notebook: str, namespace: dict) -> Run:
     Prints one line first: a full-size run (the study's folders) or a scratch run (its own folder, which is
     created with ``params.json``), then the versions line.
     """
-    if notebook not in FULL_SIZE:
-        raise ValueError(f"notebook must be one of {sorted(FULL_SIZE)}, got {notebook!r}")
+    if notebook not in config.FULL_SIZE:
+        raise ValueError(f"notebook must be one of {sorted(config.FULL_SIZE)}, got {notebook!r}")
     run = Run(notebook, namespace)
     changed = run.changed
     tainted = _TAINTED.get(id(namespace))

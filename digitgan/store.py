@@ -7,28 +7,33 @@ different inputs are a different record. That is the only invalidation rule: not
 A store is one JSON file, ``{key: {"inputs": ..., "result": ...}}``. Every write takes the file's lock
 (``filelock``), rereads the file, sets its one key and replaces the file atomically, so concurrent writers lose
 nothing and a kill leaves the old file or the new one, never a half one.
+
+The DCGAN's exported pair (final generator and discriminator weights and their loss history) is vouched for by a
+manifest written last, naming the three files with their SHA-256 (:func:`export_final`, :func:`verify_export`).
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 from pathlib import Path
 
 import numpy as np
 
-from digitgan import utils
+from digitgan import config, utils
 
 KEY_LENGTH = 16  # hex digits of the inputs' SHA-256
 STORE_FILE = "runs.json"  # a store's file name in the folder of the runs it holds
 
 
-def file_digest(path) -> str:
-    """The SHA-256 of a file (first ``KEY_LENGTH`` hex digits); the error names a missing file. The one digest of a
-    file that a result depends on (weights it starts from), wherever it enters a store's inputs."""
+def file_digest(path, length: int | None = KEY_LENGTH) -> str:
+    """The SHA-256 of a file (first ``length`` hex digits; all 64 for ``None``); the error names a missing file. The
+    one digest of a file that a result depends on (weights it starts from), wherever it enters a store's inputs, and
+    of each file of an exported pair (in full)."""
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"{path} does not exist: it is an input of this result; train or restore it first.")
-    return hashlib.sha256(path.read_bytes()).hexdigest()[:KEY_LENGTH]
+    return hashlib.sha256(path.read_bytes()).hexdigest()[:length]
 
 
 def array_digest(*arrays: np.ndarray) -> str:
@@ -87,3 +92,147 @@ class Store:
             for r in self.records().values()
             if all(r["inputs"].get(k) == v for k, v in match.items())
         ]
+
+
+EXPORT_ROLES = ("generator", "discriminator", "history")
+EXPORT_FORMAT = 1
+
+# The study's committed pair (checkpoints/generator.weights.h5, discriminator.weights.h5, dcgan_history.json) was
+# exported before manifests existed. Recognised by the SHA-256 of its three files, it stands for its own manifest:
+# 50 epochs of the study's recipe on the seed-42 10k subset (XLA not recorded, so not compared). Nothing is written
+# beside it; any other pair without a manifest is re-exported from its finished training state or refused.
+STUDY_EXPORT = {
+    "format": EXPORT_FORMAT,
+    "files": {
+        "generator": {
+            "name": config.GENERATOR_FILE,
+            "sha256": "d4d83c6c0c58fab5cb3bc38b93b80c7bca66924172768a163758dbab87453772",
+        },
+        "discriminator": {
+            "name": config.DISCRIMINATOR_FILE,
+            "sha256": "c8b7de86b6aefdbcf6f68982fb5bec1e82e35e48289f28ee874c4ceb182ec434",
+        },
+        "history": {
+            "name": config.GAN_HISTORY_FILE,
+            "sha256": "0a39d9f45e900be76b23c3a47fb285c5e395495e0a2cc26bf24e6dbefd00ee74",
+        },
+    },
+    "epochs": 50,
+    "settings": {
+        "batch_size": 100,
+        "seed": 42,
+        "precision": "float32",
+        "learning_rate": 1e-4,
+        "n_train": 10_000,
+        "images": "e77f1c47f76c3963",  # array_digest(data.load_study_data(10_000, 42)["x_train"])
+    },
+}
+
+
+def export_manifest_path(generator_path) -> Path:
+    """Where the manifest of the pair exported with ``generator_path`` lives: beside it, ``<name>.export.json``
+    (``generator.weights.h5`` -> ``generator.export.json``)."""
+    generator_path = Path(generator_path)
+    return generator_path.with_name(generator_path.name.removesuffix(".weights.h5") + ".export.json")
+
+
+def export_final(
+    gan,
+    history: dict,
+    generator_path=config.GENERATOR_PATH,
+    discriminator_path=config.DISCRIMINATOR_PATH,
+    history_path=config.GAN_HISTORY_PATH,
+    manifest_path=None,
+    settings: dict | None = None,
+):
+    """Write the final generator and discriminator weights (what the trials load) and the loss history as one unit.
+
+    The old manifest goes first, then the three files are written (each atomically), then the manifest
+    (:func:`export_manifest_path` unless given): the files' names and SHA-256, the epoch count and the run's
+    settings (``settings``, default: those :func:`digitgan.gan.train_gan` gave ``gan``), written last and
+    atomically. A kill at any point leaves a pair that no manifest vouches for, which
+    :func:`digitgan.gan.train_or_reuse_gan` never reuses."""
+    paths = [Path(generator_path), Path(discriminator_path), Path(history_path)]
+    manifest_path = Path(manifest_path or export_manifest_path(paths[0]))
+    settings = dict(settings if settings is not None else getattr(gan, "run_settings", None) or {})
+    manifest_path.unlink(missing_ok=True)  # until the new one is written, nothing vouches for a half-written pair
+    utils.save_weights(gan.generator, paths[0])
+    utils.save_weights(gan.discriminator, paths[1])
+    utils.atomic_write_text(paths[2], utils.dumps(history))
+    files = {r: {"name": p.name, "sha256": file_digest(p, None)} for r, p in zip(EXPORT_ROLES, paths, strict=True)}
+    record = {
+        "format": EXPORT_FORMAT,
+        "files": files,
+        "epochs": len(history["epoch_seconds"]),
+        "settings": settings,
+    }
+    utils.atomic_write_text(manifest_path, utils.dumps(record, indent=1, sort_keys=True) + "\n")
+    return paths[0], paths[1]
+
+
+def _read_manifest(path: Path) -> tuple[dict | None, str | None]:
+    """``(record, None)``, or ``(None, why)`` for a manifest that cannot be read or lacks a field."""
+    try:
+        record = json.loads(path.read_text())
+        if not (
+            isinstance(record, dict)
+            and isinstance(record.get("files"), dict)
+            and all(isinstance(record["files"].get(r), dict) for r in EXPORT_ROLES)
+            and isinstance(record.get("epochs"), int)
+            and isinstance(record.get("settings"), dict)
+        ):
+            raise ValueError("it lacks files, epochs or settings")
+    except (OSError, ValueError) as exc:  # JSONDecodeError and UnicodeDecodeError are ValueErrors
+        return None, f"{path} (the manifest of the exported DCGAN pair) cannot be read ({exc}): it was edited."
+    return record, None
+
+
+def verify_export(paths, manifest_path) -> tuple[dict | None, str | None]:
+    """Whether the exported ``(generator, discriminator, history)`` files are one pair: ``(record, None)`` when
+    their manifest (or, without one, :data:`STUDY_EXPORT` for the study's committed files) names them with these
+    SHA-256s; ``(None, why)`` when nothing vouches for them (no manifest: an export cut short or one of an older
+    digitgan; another file's digest: a kill between two files, or a replaced file)."""
+    paths, manifest_path = [Path(p) for p in paths], Path(manifest_path)
+    digests = {role: file_digest(p, None) for role, p in zip(EXPORT_ROLES, paths, strict=True)}
+    if manifest_path.is_file():
+        record, why = _read_manifest(manifest_path)
+        if record is None:
+            return None, why
+    elif all(digests[r] == STUDY_EXPORT["files"][r]["sha256"] for r in EXPORT_ROLES):
+        return STUDY_EXPORT, None
+    else:
+        names = ", ".join(p.name for p in paths)
+        return None, (
+            f"{manifest_path} is missing: {names} were exported by an older digitgan, or their export was cut short "
+            "by a kill, so they may come from different runs."
+        )
+    for role, p in zip(EXPORT_ROLES, paths, strict=True):
+        entry = record["files"][role]
+        if entry.get("name") != p.name:
+            return None, f"{manifest_path} names {entry.get('name')!r} as the {role}, not {p.name}: another pair's."
+        if entry.get("sha256") != digests[role]:
+            return None, (
+                f"{p} does not match {manifest_path} (SHA-256 {digests[role][:12]}…, the manifest says "
+                f"{str(entry.get('sha256'))[:12]}…): its export was cut short by a kill or the file was replaced, so "
+                "the pair may mix two runs."
+            )
+    return record, None
+
+
+def check_export_settings(record: dict, manifest_path: Path, epochs: int, asked: dict) -> None:
+    """Refuse an exported pair (its manifest ``record``) of another epoch count or other settings than ``asked``
+    (:func:`digitgan.checkpoint.run_settings`); a setting the manifest does not record is not compared."""
+    if record["epochs"] != epochs:
+        raise ValueError(
+            f"{manifest_path} records a DCGAN trained for {record['epochs']} epochs, not the {epochs} asked for. "
+            "Export to other paths (a run folder), or pass retrain=True to replace it."
+        )
+    saved = record["settings"]
+    differ = [k for k, v in asked.items() if k in saved and saved[k] != v]
+    if differ:
+        shown = "; ".join(f"{k}: exported {saved[k]!r}, asked {asked[k]!r}" for k in differ)
+        raise ValueError(
+            f"{manifest_path} records a DCGAN trained with other settings than asked ({shown}; images is the digest "
+            "of the training images). Export to other paths (a run folder) for these settings, or pass retrain=True "
+            "to train and replace it."
+        )

@@ -133,6 +133,27 @@ class BestWeights(keras.callbacks.Callback):
         model.set_weights(self.weights)
 
 
+def check_training(
+    data: dict,
+    epochs: int,
+    learning_rate: float,
+    batch_size: int,
+    optimizer: str = "sgd",
+    validate: bool | str = True,
+    steps_per_epoch: int | None = None,
+    seed: int = config.SEED,
+) -> tuple[int, int]:
+    """What a compile-and-fit reads (:func:`train_classifier`, :func:`digitgan.transfer.train_schedule`): the
+    learning rate, the optimizer, then :func:`check_fit`'s arguments and arrays; returns ``(epochs, batch_size)``
+    as ints."""
+    epochs = checks.integer("epochs", epochs, 1)
+    batch_size = checks.integer("batch_size", batch_size, 1)  # Keras trains one batch if it exceeds the images
+    checks.learning_rate(learning_rate)
+    checks.choice("optimizer", optimizer, ("sgd", "adam"))
+    check_fit(data, epochs, batch_size, 0, validate, steps_per_epoch, seed)
+    return epochs, batch_size
+
+
 def train_classifier(
     model: keras.Model,
     data: dict,
@@ -141,18 +162,12 @@ def train_classifier(
     learning_rate: float = config.SGD_LEARNING_RATE,
     optimizer: str = "sgd",
     verbose: int = 2,
-    validate: bool = True,
+    validate: bool | str = True,
     log_dir: Path | None = None,
 ) -> tuple[dict, float]:
-    """Compile and train; returns ``(history, seconds)``. With ``log_dir``, TensorBoard logs go there
-    (:class:`GanLog` below)."""
-    epochs = checks.integer("epochs", epochs, 1)
-    batch_size = checks.integer("batch_size", batch_size, 1)  # Keras trains one batch if it exceeds the images
-    checks.learning_rate(learning_rate)
-    checks.choice("optimizer", optimizer, ("sgd", "adam"))
-    check_fit(data, epochs, batch_size, validate=validate)
-    from digitgan.training import classifier_callback
-
+    """Compile and train; returns ``(history, seconds)``. ``validate``: as in :func:`fit_classifier`. With
+    ``log_dir``, TensorBoard logs go there (:func:`classifier_callback` below)."""
+    epochs, batch_size = check_training(data, epochs, learning_rate, batch_size, optimizer, validate)
     compile_classifier(model, learning_rate, optimizer)
     start = time.perf_counter()
     callbacks = [classifier_callback(log_dir)] if log_dir else None

@@ -16,7 +16,7 @@ import keras
 from keras import layers
 
 from digitgan import checks, config
-from digitgan.training import check_fit, compile_classifier, fit_unchecked
+from digitgan.training import check_training, compile_classifier, fit_unchecked
 
 HEADS = ("dense10", "dense128")
 HEAD_PREFIX = "head_"
@@ -82,8 +82,9 @@ def train_schedule(
     With ``log_dir``, TensorBoard logs of both phases go there (:mod:`digitgan.training`). ``validate``,
     ``steps_per_epoch`` and ``seed``: as in :func:`digitgan.training.fit_classifier`.
     """
-    frozen_epochs, total_epochs, batch_size = check_schedule(
-        data, frozen_epochs, total_epochs, learning_rate, batch_size, optimizer, validate, steps_per_epoch, seed
+    frozen_epochs, total_epochs = check_schedule(frozen_epochs, total_epochs)
+    _, batch_size = check_training(
+        data, total_epochs, learning_rate, batch_size, optimizer, validate, steps_per_epoch, seed
     )
     return _schedule(
         model, data, frozen_epochs, total_epochs, learning_rate, batch_size, optimizer, verbose, callbacks, validate,
@@ -91,26 +92,11 @@ def train_schedule(
     )  # fmt: skip
 
 
-def check_schedule(
-    data: dict,
-    frozen_epochs: int,
-    total_epochs: int,
-    learning_rate: float,
-    batch_size: int,
-    optimizer: str = "sgd",
-    validate: bool | str = True,
-    steps_per_epoch: int | None = None,
-    seed: int = config.SEED,
-) -> tuple[int, int, int]:
-    """:func:`train_schedule`'s arguments and the arrays it reads (:func:`digitgan.training.check_fit`); returns
-    ``(frozen_epochs, total_epochs, batch_size)`` as ints."""
+def check_schedule(frozen_epochs: int, total_epochs: int) -> tuple[int, int]:
+    """The schedule's epochs as ints: at least one in all, at most all of them frozen. The rest of what
+    :func:`train_schedule` reads is checked by :func:`digitgan.training.check_training`."""
     total_epochs = checks.integer("total_epochs", total_epochs, 1)
-    frozen_epochs = checks.integer("frozen_epochs", frozen_epochs, 0, total_epochs)
-    batch_size = checks.integer("batch_size", batch_size, 1)  # Keras trains one batch if it exceeds the images
-    checks.learning_rate(learning_rate)
-    checks.choice("optimizer", optimizer, ("sgd", "adam"))
-    check_fit(data, total_epochs, batch_size, 0, validate, steps_per_epoch, seed)
-    return frozen_epochs, total_epochs, batch_size
+    return checks.integer("frozen_epochs", frozen_epochs, 0, total_epochs), total_epochs
 
 
 def _schedule(
@@ -173,9 +159,9 @@ def train_trial(
     from digitgan.utils import set_seed
 
     checks.choice("head", head, HEADS)
-    frozen_epochs, total_epochs, batch_size = check_schedule(
-        data, frozen_epochs, total_epochs, learning_rate, batch_size, seed=seed
-    )  # it reads x_test too (validate=True)
+    frozen_epochs, total_epochs = check_schedule(frozen_epochs, total_epochs)
+    _, batch_size = check_training(data, total_epochs, learning_rate, batch_size, seed=seed)  # x_test too
+
     set_seed(seed)
     model = discriminator_to_classifier(discriminator, head=head, freeze=True)
     schedule = _schedule(

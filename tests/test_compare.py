@@ -1,4 +1,5 @@
 import numpy as np
+import pytest
 
 from digitgan import compare, config
 
@@ -44,3 +45,16 @@ def test_a_difference_is_tested_with_scipy_and_claimed_only_below_0_05():
 
     with pytest.raises(ValueError, match="at least 2 values"):
         compare.difference([0.9], [0.8, 0.7])
+
+
+def test_a_single_run_is_tested_against_the_other_sides_seeds():
+    d = compare.difference(0.95, [0.93, 0.935, 0.94])  # scipy: t = -5.196, p = 0.0351 for mean 0.935 vs 0.95
+    assert d["difference"] == pytest.approx(0.015) and d["p"] == pytest.approx(0.0350987, rel=1e-5)
+    assert d["ci95"] == pytest.approx([0.0026, 0.0274], abs=1e-4) and d["claimed"] and d["n"] == [1, 3]
+    flipped = compare.difference([0.93, 0.935, 0.94], 0.95)
+    assert flipped["difference"] == pytest.approx(-0.015) and flipped["ci95"] == pytest.approx(
+        [-0.0274, -0.0026], abs=1e-4
+    )
+    assert "not distinguishable with 3 seeds" in compare.describe_difference(
+        compare.difference(0.935, [0.93, 0.94, 0.935])
+    )

@@ -64,15 +64,21 @@ def test_findings_follow_other_numbers():
     one = {"std": None, "runs": 1}
     summary = {"cnn": {"100": {"mean": 0.3, **one}}, "ssgan": {"100": {"mean": 0.9, **one}}}
     text = extension_findings.label_efficiency({"summary": summary})
-    assert "(one run)" in text and "±" not in text and "not a reliable ranking" in text
+    assert "(one run)" in text and "±" not in text and "not tested: fewer than 2 recorded seeds" in text
+    # the seeds' values come from the runs: a difference is claimed by their t-test, never by the spreads
+    runs = [{"method": m, "n_labels": 100, "seed": s, "test_accuracy": v + d}
+            for m, v in (("cnn", 0.3), ("ssgan", 0.9)) for s, d in ((42, -0.01), (43, 0.0), (44, 0.012))]  # fmt: skip
     summary = {m: {"100": {"mean": v, "std": 0.01, "runs": 3}} for m, v in (("cnn", 0.3), ("ssgan", 0.9))}
-    text = extension_findings.label_efficiency({"summary": summary})
-    assert "larger than the seed spread" in text and "does not reach 98.5% (mean 0.9000 over 3 seeds)" in text
+    text = extension_findings.label_efficiency({"summary": summary, "runs": runs})
+    assert "Semi-supervised GAN against CNN (original protocol): +0.6000 (95% CI" in text and "paired t-test" in text
+    assert "above it" in text and "does **not** reach 98.5% (mean 0.9000 over 3 seeds)" in text
     close = {
-        m: {"100": {"mean": v, "std": 0.02, "runs": 3, "n_updates": 1500}} for m, v in (("cnn", 0.8), ("trial3", 0.81))
-    }
+        m: {"100": {"mean": v, "std": 0.02, "runs": 3, "n_updates": 1500,
+                    "by_seed": {"42": v + d, "43": v - d, "44": v}}} for m, v, d in (("cnn", 0.8, 0.02),
+                                                                                     ("trial3", 0.81, -0.02))
+    }  # fmt: skip
     text = extension_findings.label_efficiency({"summary": close, "n_val": 1000})
-    assert "is not reliably different from the CNN" in text and "CNN (original protocol) 1,500 updates" in text
+    assert "not distinguishable with 3 seeds" in text and "CNN (original protocol) 1,500 updates" in text
     # the SSGAN's budget is "at most" only while it stops early by its validation rule
     ssgan = {"100": {"mean": 0.98, "std": 0.001, "runs": 3, "n_updates": 54_000}}
     for patience, at_most in ((10, True), (None, False)):

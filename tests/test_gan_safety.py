@@ -62,7 +62,7 @@ KILLED_FRAME_WRITE = """
     from pathlib import Path
     import matplotlib.figure
     import tensorflow as tf
-    from digitgan import gan
+    from digitgan import gan, plots
 
     real = matplotlib.figure.Figure.savefig
 
@@ -75,7 +75,7 @@ KILLED_FRAME_WRITE = """
         time.sleep(600)
 
     matplotlib.figure.Figure.savefig = half_then_hang
-    gan.draw_frame(lambda z, training: tf.ones([9, 28, 28, 1]), gan.fixed_noise(), Path(sys.argv[1]), 1)
+    plots.draw_frame(lambda z, training: tf.ones([9, 28, 28, 1]), gan.fixed_noise(), Path(sys.argv[1]), 1)
 """
 
 
@@ -84,33 +84,33 @@ def test_a_frame_write_killed_midway_leaves_the_old_frame_and_no_half_png(tmp_pa
 
     frames = tmp_path / "frames"
     zeros = lambda z, training: tf.zeros([9, 28, 28, 1])  # noqa: E731
-    first = gan.draw_frame(zeros, gan.fixed_noise(), frames, 1)
+    first = plots.draw_frame(zeros, gan.fixed_noise(), frames, 1)
     before = first.read_bytes()
     dead = _killed_at(KILLED_FRAME_WRITE, tmp_path, frames)  # rewriting epoch 1's frame, killed half-way
-    assert first.read_bytes() == before and gan.readable_image(first)
+    assert first.read_bytes() == before and plots.readable_image(first)
     leftover = frames / f"{utils.TMP_PREFIX}{dead}-epoch_001.png"
-    assert leftover.is_file() and not gan.readable_image(leftover)  # the half PNG is only the temporary file
+    assert leftover.is_file() and not plots.readable_image(leftover)  # the half PNG is only the temporary file
     assert plots.frame_paths(frames) == [first]  # not one of the frames the GIF and the evolution figure read
     plots.make_gif(frames, tmp_path / "training.gif")
-    assert gan.repair_frames(frames, 1, zeros, gan.fixed_noise()) == {"redrawn": [], "dropped": []}
+    assert plots.repair_frames(frames, 1, zeros, gan.fixed_noise()) == {"redrawn": [], "dropped": []}
     assert sorted(p.name for p in frames.iterdir()) == ["epoch_001.png"]  # the dead writer's file is gone
 
 
 def test_a_resume_redraws_the_restored_frame_and_drops_unreadable_ones(x_small, tmp_path):
     frames, gif, state = tmp_path / "frames", tmp_path / "training.gif", tmp_path / "state"
     _train(x_small, state, 2, frames_dir=frames)
-    good = {e: gan.frame_path(frames, e).read_bytes() for e in (1, 2)}
+    good = {e: plots.frame_path(frames, e).read_bytes() for e in (1, 2)}
 
-    gan.frame_path(frames, 2).unlink()  # killed after the final checkpoint, before its frame was in place
+    plots.frame_path(frames, 2).unlink()  # killed after the final checkpoint, before its frame was in place
     _train(x_small, state, 2, frames_dir=frames)  # finished: reloads, and draws the missing frame
-    assert gan.frame_path(frames, 2).read_bytes() == good[2]
+    assert plots.frame_path(frames, 2).read_bytes() == good[2]
 
     for e in (1, 2):  # what an old non-atomic write left after a kill: half PNGs
-        gan.frame_path(frames, e).write_bytes(good[e][: len(good[e]) // 2])
+        plots.frame_path(frames, e).write_bytes(good[e][: len(good[e]) // 2])
     gif.write_bytes(b"a GIF of the damaged frames")
     _, resumed = _train(x_small, state, 3, frames_dir=frames, gif_path=gif)
-    assert gan.frame_path(frames, 2).read_bytes() == good[2]  # redrawn from the restored epoch-2 generator
-    assert not gan.frame_path(frames, 1).exists()  # its network is gone: dropped, not left to break the GIF
+    assert plots.frame_path(frames, 2).read_bytes() == good[2]  # redrawn from the restored epoch-2 generator
+    assert not plots.frame_path(frames, 1).exists()  # its network is gone: dropped, not left to break the GIF
     assert [p.name for p in plots.frame_paths(frames)] == ["epoch_002.png", "epoch_003.png"] and not gif.exists()
     plots.make_gif(frames, gif)
     plots.plot_evolution(frames)
@@ -144,7 +144,7 @@ def test_the_manifest_is_written_last_and_vouches_for_the_pair(x_small, exported
         ("discriminator", "discriminator_path"),
         ("history", "history_path"),
     ):
-        assert record["files"][role] == {"name": paths[key].name, "sha256": gan.sha256(paths[key])}
+        assert record["files"][role] == {"name": paths[key].name, "sha256": store.file_digest(paths[key], None)}
     settings = json.loads((paths["checkpoint_dir"] / "settings.json").read_text())
     assert record["settings"] == settings and settings["images"] == store.array_digest(x_small)
     assert settings["jit_compile"] is False
@@ -155,9 +155,9 @@ def test_the_manifest_is_written_last_and_vouches_for_the_pair(x_small, exported
 KILLED_EXPORT = """
     import sys, time
     from pathlib import Path
-    from digitgan import gan
+    from digitgan import gan, store, utils
 
-    real, calls = gan.save_weights, []
+    real, calls = utils.save_weights, []
 
     def save(model, path):
         if calls:  # the generator is in place; the kill comes before the discriminator
@@ -166,10 +166,10 @@ KILLED_EXPORT = """
         calls.append(path)
         return real(model, path)
 
-    gan.save_weights = save
+    utils.save_weights = save
     model = gan.build_dcgan(jit_compile=False)  # unseeded: other weights than the exported pair's
     history = {"g_loss": [0.0, 0.0], "d_loss": [0.0, 0.0], "epoch_seconds": [1.0], "scores": {}}
-    gan.export_final(model, history, *map(Path, sys.argv[1:4]))
+    store.export_final(model, history, *map(Path, sys.argv[1:4]))
 """
 
 
@@ -197,7 +197,7 @@ def test_a_kill_between_the_two_exports_is_never_reused_as_a_pair(x_small, expor
     for got, want in ((again.generator, model.generator), (again.discriminator, model.discriminator)):
         for a, b in zip(got.get_weights(), want.get_weights(), strict=True):
             np.testing.assert_array_equal(a, b)
-    record, problem = gan.verify_export(files, paths["generator_path"].with_name("generator.export.json"))
+    record, problem = store.verify_export(files, paths["generator_path"].with_name("generator.export.json"))
     assert problem is None and record["epochs"] == 1
     np.testing.assert_array_equal(gan.load_generator(files[0]).get_weights()[0], model.generator.get_weights()[0])
 
@@ -225,10 +225,10 @@ def test_the_committed_pair_without_a_manifest_is_recognised_by_its_digests(mnis
                                                     config.GAN_HISTORY_FILE)]  # fmt: skip
     if not all(p.is_file() for p in committed):
         pytest.skip("the committed DCGAN pair is not in this checkout")
-    for role, p in zip(gan.EXPORT_ROLES, committed, strict=True):
-        assert gan.STUDY_EXPORT["files"][role] == {"name": p.name, "sha256": gan.sha256(p)}
+    for role, p in zip(store.EXPORT_ROLES, committed, strict=True):
+        assert store.STUDY_EXPORT["files"][role] == {"name": p.name, "sha256": store.file_digest(p, None)}
     x_study = data.load_study_data(config.SUBSET_SIZE, config.SEED, source=mnist_dir)["x_train"]
-    assert gan.STUDY_EXPORT["settings"]["images"] == store.array_digest(x_study)
+    assert store.STUDY_EXPORT["settings"]["images"] == store.array_digest(x_study)
 
     folder = tmp_path / "checkpoints"
     folder.mkdir()
@@ -273,7 +273,7 @@ def test_a_state_saved_before_the_digest_existed_is_resumed_and_records_it(x_sma
     state = tmp_path / "state"
     _train(x_small, state, 1)
     settings = json.loads((state / "settings.json").read_text())
-    old = {k: v for k, v in settings.items() if k not in gan.RECORDED_LATER}
+    old = {k: v for k, v in settings.items() if k not in checkpoint.RECORDED_LATER}
     (state / "settings.json").write_text(json.dumps(old))  # what an older digitgan saved
     _, history = _train(x_small, state, 2)
     assert "saved by an older digitgan without ['images', 'jit_compile']" in capsys.readouterr().out

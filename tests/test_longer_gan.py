@@ -21,8 +21,8 @@ def judge(x_small, tmp_path_factory):
 
 def test_stages_continue_one_run_export_each_discriminator_and_are_reused(x_small, judge, tmp_path, monkeypatch):
     folder, state = tmp_path / "longer", tmp_path / "state"
-    scores, history = longer_gan.train_stages(x_small, (2, 1), folder, state, judge, x_small[:100], n_samples=100)
-    assert sorted(scores) == [1, 2] and len(history["epoch_seconds"]) == 2  # stage 2 continued stage 1's run
+    scores, losses = longer_gan.train_stages(x_small, (2, 1), folder, state, judge, x_small[:100], n_samples=100)
+    assert sorted(scores) == [1, 2] and len(losses["g_loss"]) == len(losses["d_loss"]) == 2  # stage 2 continued 1
     for epochs in (1, 2):
         assert longer_gan.discriminator_path(folder, epochs).is_file()
         assert {"classifier_score", "frechet_distance", "class_fractions"} <= set(scores[epochs])
@@ -33,8 +33,9 @@ def test_stages_continue_one_run_export_each_discriminator_and_are_reused(x_smal
         raise AssertionError("a finished stage was trained again")
 
     monkeypatch.setattr(gan, "train_gan", no_training)
-    again, history_again = longer_gan.train_stages(x_small, (1, 2), folder, state, judge, x_small[:100], n_samples=100)
-    assert again == scores and history_again["g_loss"] == history["g_loss"]
+    shutil.rmtree(state)  # the losses are stored with the scores: no training state needed to reuse them
+    again, losses_again = longer_gan.train_stages(x_small, (1, 2), folder, state, judge, x_small[:100], n_samples=100)
+    assert again == scores and losses_again == losses
     with pytest.raises(ValueError, match="judge"):
         longer_gan.train_stages(x_small, (1,), folder, state, None)
 
@@ -82,13 +83,13 @@ def test_results_hold_every_stage_with_scores_and_seeds():
         for e in (25, 50) for s in (1, 2, 3)
     ]  # fmt: skip
     scores = {e: {"classifier_score": 4.0 + e / 100, "frechet_distance": 100.0 - e, "class_fractions": [0.1] * 10,
-                  "mode_collapse": False} for e in (25, 50)}  # fmt: skip
+                  "mode_collapse": False, "seconds": 2.0 * e} for e in (25, 50)}  # fmt: skip
     history = {"g_loss": [1.0, 3.0, 2.0, 2.0], "d_loss": [1.0, 1.0, 0.5, 0.5], "epoch_seconds": [1.0, 1.0]}
-    out = longer_gan.to_results(scores, records, history)
+    out = longer_gan.to_results(scores, records, longer_gan.epoch_losses(history))
     assert sorted(out["stages"]) == ["25", "50"] and out["stages"]["50"]["frechet_distance"] == 50.0
     cell = out["stages"]["25"]["trial3"]["1000"]
     assert cell["runs"] == 3 and cell["mean"] == pytest.approx(0.875) and cell["std"] == 0.0
     assert out["cnn"]["1000"]["by_seed"] == {"1": 0.801, "2": 0.802, "3": 0.803}
-    assert out["epoch_losses"] == {"g_loss": [2.0, 2.0], "d_loss": [1.0, 0.5]}
+    assert out["epoch_losses"] == {"g_loss": [2.0, 2.0], "d_loss": [1.0, 0.5]} and out["seconds_gan"] == 100.0
     text = findings.longer_gan(out)  # 50 epochs is better on the test set, 25 on the validation splits
-    assert "at 25 epochs, its best stage on the validation splits, it has 0.8750" in text
+    assert "Trial 3 at 25 GAN epochs (its best stage on the validation splits): 0.8750" in text

@@ -197,7 +197,7 @@ def test_notebook_runs_headless(name, params, figures, key, executed_dir):
 
 @pytest.mark.parametrize("name", STUDY + EXTENSIONS + FUTURE)
 def test_parameters_cell_is_the_full_size_protocol(name):
-    """Every parameter the notebook has is in runs.FULL_SIZE with the same value (or is an action flag),
+    """Every parameter the notebook has is in config.FULL_SIZE with the same value (or is an action flag),
     so a run with untouched parameters is the study's own and any change makes it a scratch run."""
     import ast
 
@@ -205,6 +205,6 @@ def test_parameters_cell_is_the_full_size_protocol(name):
 
     stem = name.removesuffix(".ipynb")
     found = papermill.inspect_notebook(str(config.NOTEBOOKS_DIR / name))
-    assert set(found) == set(runs.FULL_SIZE[stem]) | set(runs.ACTION_FLAGS.get(stem, ()))
-    defaults = {key: ast.literal_eval(found[key]["default"]) for key in runs.FULL_SIZE[stem]}
-    assert runs._normal(defaults) == runs._normal(runs.FULL_SIZE[stem])
+    assert set(found) == set(config.FULL_SIZE[stem]) | set(config.ACTION_FLAGS.get(stem, ()))
+    defaults = {key: ast.literal_eval(found[key]["default"]) for key in config.FULL_SIZE[stem]}
+    assert runs._normal(defaults) == runs._normal(config.FULL_SIZE[stem])

@@ -59,7 +59,7 @@ def test_augmented_trial3_freezes_only_the_transferred_layers(tmp_path):
 def test_findings_compare_data_sizes_and_flag_a_rate_at_the_top_of_its_grid():
     import pandas as pd
 
-    from digitgan import findings
+    from digitgan.extensions import findings
 
     rows = []
     for n, accs in ((10_000, (0.97, 0.971, 0.972)), (60_000, (0.99, 0.991, 0.992))):
@@ -73,7 +73,8 @@ def test_findings_compare_data_sizes_and_flag_a_rate_at_the_top_of_its_grid():
     assert {c["protocol"]: c["learning_rates_tried"] for c in results["runs"]} == {
         "original": [0.01, 0.03, 0.1], "modern": [0.001, 0.003]}  # fmt: skip
     text = findings.protocols(results)
-    assert "60,000 images against 10,000: sgd +0.0200 (clear of the seed spread)" in text
+    assert "60,000 images against 10,000: sgd +0.0200 (95% CI +0.0" in text and "Welch t-test p = " in text
+    assert "sgd +0.0200 (95% CI" in text and "), above it." in text
     assert "a larger one might do better: CNN with sgd (original) 0.1." in text and "(modern) 0.001" not in text
 
 
@@ -138,7 +139,7 @@ def test_the_modern_recipe_is_chosen_on_validation_and_its_candidate_is_seed_42s
     results = protocols.to_results(pd.DataFrame(columns=runs.columns), runs, candidates=candidates, explored=explored)
     assert results["runs"][0]["recipe"] == chosen and results["runs"][0]["learning_rates_tried"] == [1e-6, 3e-3]
     assert [c["val_accuracy"] for c in results["modern_candidates"]] == list(table["val_accuracy"])
-    from digitgan import findings
+    from digitgan.extensions import findings
 
     text = findings.protocols(results)
     assert (f"the best (learning_rate 0.003, epochs 2, label_smoothing 0.1, batch_size 50, dropout 0.5) reached "
@@ -149,7 +150,7 @@ def test_the_modern_recipe_is_chosen_on_validation_and_its_candidate_is_seed_42s
 def test_findings_say_when_a_chosen_recipe_is_the_longest_tried_and_kept_near_its_end():
     import pandas as pd
 
-    from digitgan import findings
+    from digitgan.extensions import findings
 
     def rows(model, kept):
         return [{"model": model, "n_train": 10_000, "optimizer": "adam", "augment": True, "learning_rate": 0.001,

@@ -8,9 +8,9 @@ import os
 import pytest
 from jupyter_client.manager import start_new_kernel
 
-from digitgan import runs
+from digitgan import config, runs
 
-FULL = runs.FULL_SIZE["03_trial1_frozen"]
+FULL = config.FULL_SIZE["03_trial1_frozen"]
 PARAMETERS = "\n".join(f"{name} = {value!r}" for name, value in FULL.items())
 
 
@@ -81,13 +81,13 @@ def test_a_scratch_trial_names_the_cnn_it_is_compared_with_and_counts_in_words()
     scratch = {"head": "dense10", "frozen_epochs": 1, "epochs": 1, "n_train": 500, "test_accuracy": 0.16,
                "train_accuracy": 0.2, "most_confused": []}  # fmt: skip
     text = findings.trial("trial1", scratch, study_cnn)
-    assert "The study's CNN (10,000 images, 15 epochs; this run: 500 images, 1 epoch) reached 0.9638" in text
+    assert "0.9638 for the study's CNN (10,000 images, 15 epochs; this run: 500 images, 1 epoch)" in text
     assert "1 epoch with the transferred layers frozen" in text and "1 epochs" not in text
     assert "the GAN's features do not beat" not in text  # no claim from a comparison of unequal runs
     full = {**scratch, "frozen_epochs": 5, "epochs": 15, "n_train": 10_000, "test_accuracy": 0.95}
     text = findings.trial("trial2", full, study_cnn)
     assert "5 frozen and 10 fine-tuned epochs" in text
-    assert "The CNN trained on the same images for the same number of epochs reached 0.9638" in text
+    assert "0.9638 for the CNN trained on the same images for the same number of epochs" in text
     assert "the GAN's features do not beat a CNN trained from scratch" in text
     cnn = {"test_accuracy": 0.5, "train_accuracy": 0.5, "epochs": 1, "n_train": 1, "seconds": 1.0,
            "history": {}, "most_confused": []}  # fmt: skip

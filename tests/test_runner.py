@@ -165,7 +165,7 @@ DCGAN_CELLS = ["from digitgan import runs\nrun = runs.start('02_dcgan', globals(
 
 
 def dcgan_parameters() -> str:
-    values = {**runs.FULL_SIZE["02_dcgan"], "RETRAIN": False}
+    values = {**config.FULL_SIZE["02_dcgan"], "RETRAIN": False}
     return "\n".join(f"{key} = {value!r}" for key, value in values.items())
 
 
@@ -185,7 +185,7 @@ def test_other_parameters_go_to_their_run_folder_and_leave_the_committed_noteboo
     committed = source.read_bytes()
     result = execute("02_dcgan.ipynb", {"EPOCHS": 3, "RETRAIN": True}, notebooks_dir=notebooks)
     assert source.read_bytes() == committed
-    full = {**runs.FULL_SIZE["02_dcgan"], "EPOCHS": 3}
+    full = {**config.FULL_SIZE["02_dcgan"], "EPOCHS": 3}
     assert result.path == scratch_runs / "02_dcgan" / runs.params_hash(runs._normal(full)) / "02_dcgan.ipynb"
     executed = nbformat.read(result.path, as_version=4)
     assert f"\nFOLDER {result.path.parent}\n" in "".join(
@@ -201,7 +201,7 @@ def test_other_parameters_go_to_their_run_folder_and_leave_the_committed_noteboo
 def test_the_study_run_with_an_action_flag_replaces_the_committed_notebook(tmp_path, scratch_runs):
     notebooks = tmp_path / "notebooks"
     source = write_notebook(notebooks, "02_dcgan.ipynb", DCGAN_CELLS, parameters=dcgan_parameters())
-    epochs = runs.FULL_SIZE["02_dcgan"]["EPOCHS"]
+    epochs = config.FULL_SIZE["02_dcgan"]["EPOCHS"]
     result = execute("02_dcgan.ipynb", {"RETRAIN": True, "EPOCHS": epochs}, notebooks_dir=notebooks)
     assert result.path == source and result > 0
     executed = nbformat.read(source, as_version=4)
@@ -220,7 +220,7 @@ def test_the_study_run_with_an_action_flag_replaces_the_committed_notebook(tmp_p
     ],
 )
 def test_the_run_folder_is_the_one_runs_start_uses(scratch_runs, notebook, changed):
-    namespace = {**runs.FULL_SIZE[notebook], **changed}
+    namespace = {**config.FULL_SIZE[notebook], **changed}
     assert run_notebooks.output_folder(f"{notebook}.ipynb", changed) == runs.start(notebook, namespace).folder
 
 

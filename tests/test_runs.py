@@ -14,7 +14,7 @@ import pytest
 from digitgan import config, models, runs, utils
 from digitgan.tools.run_notebooks import execute
 
-FULL = runs.FULL_SIZE["01_cnn_baseline"]
+FULL = config.FULL_SIZE["01_cnn_baseline"]
 
 
 @pytest.fixture()
@@ -46,9 +46,9 @@ def test_other_parameters_get_their_own_folder_reused_for_the_same_parameters(sc
 
 
 def test_papermill_copies_of_the_defaults_are_still_full_size(scratch):
-    params = {**runs.FULL_SIZE["08_label_efficiency"], "SSGAN_LEARNING_RATES": (0.003, 0.001)}
+    params = {**config.FULL_SIZE["08_label_efficiency"], "SSGAN_LEARNING_RATES": [0.003, 0.001]}
     assert runs.start("08_label_efficiency", params).is_study
-    assert runs.start("06_comparison", {**runs.FULL_SIZE["06_comparison"], "KNN_KS": [1, 3, 5, 7]}).is_study
+    assert runs.start("06_comparison", {**config.FULL_SIZE["06_comparison"], "KNN_KS": [1, 3, 5, 7]}).is_study
 
 
 def test_the_opt_in_writes_a_small_run_into_the_study_folders(scratch, monkeypatch, capsys):
@@ -62,10 +62,10 @@ def test_inputs_come_from_the_study_unless_the_run_made_its_own(scratch, monkeyp
     study_ck.mkdir()
     monkeypatch.setattr(config, "CHECKPOINT_DIR", study_ck)
     (study_ck / "judge.weights.h5").write_bytes(b"study judge")
-    run = runs.start("02_dcgan", {**runs.FULL_SIZE["02_dcgan"], "EPOCHS": 2})
+    run = runs.start("02_dcgan", {**config.FULL_SIZE["02_dcgan"], "EPOCHS": 2})
     assert run.input("judge.weights.h5", depends_on=("JUDGE_EPOCHS",)) == study_ck / "judge.weights.h5"
     assert run.input("discriminator.weights.h5") == run.checkpoint("discriminator.weights.h5")  # none in the study
-    changed_judge = runs.start("02_dcgan", {**runs.FULL_SIZE["02_dcgan"], "EPOCHS": 2, "JUDGE_EPOCHS": 1})
+    changed_judge = runs.start("02_dcgan", {**config.FULL_SIZE["02_dcgan"], "EPOCHS": 2, "JUDGE_EPOCHS": 1})
     assert changed_judge.input("judge.weights.h5", ("JUDGE_EPOCHS",)) == changed_judge.checkpoint("judge.weights.h5")
     run.checkpoint("judge.weights.h5").parent.mkdir(parents=True)
     run.checkpoint("judge.weights.h5").write_bytes(b"own judge")

@@ -64,15 +64,23 @@ def plot_label_efficiency(table: pd.DataFrame, ax=None, labels: dict | None = No
     return ax
 
 
-def plot_longer_gan(table: pd.DataFrame, n_labels: int, ax=None, title: str = ""):
+def plot_longer_gan(table: pd.DataFrame, n_labels: int, ax=None, title: str = "", spread: dict | None = None):
     """Trial 3's test accuracy (mean ± std over seeds) against the DCGAN's training epochs, with the CNN trained on
-    the same images as a reference line and band (mean ± std)."""
+    the same images as a reference line and band (mean ± std); with ``spread`` (:func:`longer_gan.spread_summary`),
+    the other GANs' trial-3 means at their stages as open markers."""
     ax = ax or plt.gca()
     trial3 = table[(table["model"] == "trial3") & (table["n_labels"] == n_labels)].sort_values("gan_epochs")
     cnn = table[(table["model"] == "cnn") & (table["n_labels"] == n_labels)].iloc[0]
     runs = int(trial3["runs"].min())
     ax.errorbar(trial3["gan_epochs"].astype(int), trial3["mean"], yerr=trial3["std"].fillna(0), marker="o", capsize=4,
                 label=f"trial 3 on the DCGAN's discriminator (n = {runs})")  # fmt: skip
+    if spread is not None:
+        seeds = [g for g in map(str, spread["gan_seeds"]) if g != str(spread["gan_seeds"][0])]
+        points = [(int(e), st["trial3"][str(n_labels)][g]) for e, st in spread["stages"].items() for g in seeds
+                  if str(n_labels) in st["trial3"]]  # fmt: skip
+        if points:
+            ax.plot(*zip(*points, strict=True), "o", mfc="none", color="tab:purple", ls="none",
+                    label=f"trial 3 on other GANs (seeds {', '.join(seeds)}; mean of {runs})")  # fmt: skip
     cnn_std = 0.0 if pd.isna(cnn["std"]) else cnn["std"]
     label = f"CNN, same images: {cnn['mean']:.4f} (n = {int(cnn['runs'])})"
     ax.axhline(cnn["mean"], color="gray", ls="--", label=label)
@@ -84,13 +92,24 @@ def plot_longer_gan(table: pd.DataFrame, n_labels: int, ax=None, title: str = ""
     return ax
 
 
-def longer_gan_figure(table: pd.DataFrame, label_counts):
+def longer_gan_figure(table: pd.DataFrame, label_counts, spread: dict | None = None):
     """One :func:`plot_longer_gan` panel per label count, side by side; returns the figure."""
     fig, axes = plt.subplots(1, len(label_counts), figsize=(6 * len(label_counts), 4), squeeze=False)
     for ax, n in zip(axes[0], label_counts, strict=True):
-        plot_longer_gan(table, n, ax, title=f"{n:,} labelled images")
+        plot_longer_gan(table, n, ax, title=f"{n:,} labelled images", spread=spread)
     fig.tight_layout()
     return fig
+
+
+def plot_epoch_losses(losses: dict, ax=None, title: str = "DCGAN losses, mean of each epoch"):
+    """The generator's and discriminator's mean loss of every epoch (``losses``: ``g_loss``/``d_loss`` lists)."""
+    ax = ax or plt.gca()
+    for key, name, colour in (("g_loss", "generator", "tab:blue"), ("d_loss", "discriminator", "tab:orange")):
+        ax.plot(range(1, len(losses[key]) + 1), losses[key], lw=1.4, color=colour, label=name)
+    ax.set(xlabel="epoch", ylabel="mean loss of the epoch", title=title)
+    ax.grid(alpha=0.3)
+    ax.legend()
+    return ax
 
 
 def plot_protocols(cells: list[dict], ax=None, title: str = ""):

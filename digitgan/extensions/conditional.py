@@ -93,7 +93,7 @@ class ConditionalDCGAN(AdversarialModel):
         return self.track_losses(g_loss=g_loss, d_loss=d_loss)
 
 
-def build_conditional_dcgan(seed: int = config.SEED, jit_compile: bool = False, mode_seeking: float = 0.0
+def build_conditional_dcgan(seed: int = config.SEED, jit_compile: bool = config.GAN_XLA, mode_seeking: float = 0.0
                             ) -> ConditionalDCGAN:  # fmt: skip
     model = ConditionalDCGAN(
         build_conditional_generator(), build_conditional_discriminator(), seed=seed, mode_seeking=mode_seeking

@@ -111,7 +111,9 @@ def choose_mode_seeking(
     return float(table.loc[table["val_accuracy"].idxmax(), "mode_seeking"]), table
 
 
-def real_learning_rate(real: dict, folder: Path, rates=(1e-3, 3e-3), epochs: int = config.TRANSFER_EPOCHS) -> float:
+def real_learning_rate(
+    real: dict, folder: Path, rates=config.GENERATED_LEARNING_RATES, epochs: int = config.TRANSFER_EPOCHS
+) -> float:
     """The CNN's Adam learning rate chosen on the real validation split for the real-only arm (cached runs); every
     arm and every mode-seeking probe uses it."""
     base = protocols.Study(len(real["x_train"]), folder, tag="real", data=real)
@@ -236,7 +238,7 @@ def _probe_training(settings: dict, learning_rate: float, cnn_epochs: int) -> tu
 
 
 def run_best_probe_arms(real: dict, generator, samples: pd.DataFrame, probes, learning_rate: float,
-                        cnn_epochs: int = config.TRANSFER_EPOCHS, sizes=(config.SUBSET_SIZE, config.N_TRAIN_FULL),
+                        cnn_epochs: int = config.TRANSFER_EPOCHS, sizes=config.GENERATED_BEST_PROBE_SIZES,
                         seeds=config.LABEL_SEEDS, folder: Path = config.PROTOCOLS_DIR,
                         generator_tag: str = "cdcgan") -> pd.DataFrame:  # fmt: skip
     """The train-on-generated arms again (``sizes`` digits), drawn and trained as the sample probe with the best
@@ -278,6 +280,24 @@ def run_best_probe_arms(real: dict, generator, samples: pd.DataFrame, probes, le
     return pd.DataFrame(rows)
 
 
+def same_recipe_on_real(
+    recipe: dict = config.MODERN_DROPOUT_RECIPE,
+    seeds=config.LABEL_SEEDS,
+    folder: Path = config.PROTOCOLS_DIR,
+    n_train: int = config.SUBSET_SIZE,
+    source=None,
+) -> dict:
+    """The CNN with ``recipe`` (10's modern recipe, the filtered arms') trained on the real ``n_train`` images, one run
+    per seed (10's stored runs in ``folder``, reused): the fair real-data reference of generated digits trained with
+    that recipe. ``{"recipe", "mean", "std", "runs", "by_seed"}``."""
+    study = protocols.Study(n_train, folder, source)
+    settings = protocols.recipe_settings(recipe)
+    runs = {str(s): study.run("cnn", "adam", seed=s, augment=True, **settings)["test_accuracy"] for s in seeds}
+    values = np.array(list(runs.values()))
+    return {"recipe": dict(recipe), "mean": float(values.mean()), "runs": len(values), "by_seed": runs,
+            "std": float(values.std(ddof=1)) if len(values) > 1 else None}  # fmt: skip
+
+
 def arm_tag(mode_seeking: float) -> str:
     """What names the generated digits in the arms' cache keys: the plain conditional DCGAN's keep their first
     tag."""
@@ -285,7 +305,8 @@ def arm_tag(mode_seeking: float) -> str:
 
 
 def run_arms(real: dict, x_gen: np.ndarray, y_gen: np.ndarray, arms=ARMS, seeds=config.LABEL_SEEDS,
-             epochs: int = config.TRANSFER_EPOCHS, rates=(1e-3, 3e-3), folder: Path = config.PROTOCOLS_DIR,
+             epochs: int = config.TRANSFER_EPOCHS, rates=config.GENERATED_LEARNING_RATES,
+             folder: Path = config.PROTOCOLS_DIR,
              generator_tag: str = "cdcgan") -> tuple[pd.DataFrame, float]:  # fmt: skip
     """Every arm with every seed (cached per arm: ``generator_tag`` names the generated digits); returns the runs
     and the learning rate chosen on the real validation split for the real-only arm."""

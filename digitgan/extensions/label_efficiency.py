@@ -41,7 +41,7 @@ from digitgan.extensions import ssgan
 from digitgan.models import build_cnn
 from digitgan.store import Store, array_digest, file_digest, key
 
-METHODS = ("cnn", "trial3", "pca_knn", "ssgan")
+METHODS = config.LABEL_EFFICIENCY_METHODS
 LABELS = config.LABEL_EFFICIENCY_NAMES
 
 
@@ -93,7 +93,7 @@ def settings(
             )
         return out
     if method == "pca_knn":
-        return {**common, "components": list(compare.PCA_COMPONENTS), "k": list(compare.KNN_KS)}
+        return {**common, "components": list(config.PCA_COMPONENTS), "k": list(config.KNN_KS)}
     # None means the study's value; any other value is checked and kept as given (0 is an error, never the default)
     if ssgan_epochs is None:
         epochs = config.SSGAN_EPOCHS
@@ -117,7 +117,7 @@ def settings(
         "ema_decay": config.SSGAN_EMA_DECAY,
         "batch_size": config.BATCH_SIZE,
         "n_unlabelled": n_unlabelled,
-        "step": "fused" if config.SSGAN_FUSED_STEP else "reference",
+        "step": "fused",  # ssgan's one training step; part of the stored runs' keys
         "xla": config.SSGAN_XLA,
         "keep": "best validation epoch, averaged or raw weights",
     }
@@ -229,7 +229,7 @@ def train_ssgan_run(data: dict, seed: int, run_settings: dict, root: Path | None
     return ssgan.train_ssgan(
         data, epochs=s["epochs"], batch_size=s["batch_size"], learning_rate=s["learning_rate"],
         decay_start=s["decay_start"], ema_decay=s["ema_decay"], seed=seed, verbose=0, patience=s["patience"],
-        jit_compile=s["xla"], fused=s["step"] == "fused", log_dir=log_dir,
+        jit_compile=s["xla"], log_dir=log_dir,
         checkpoint_dir=ssgan_dir(len(data["y_train"]), seed, s, root),
     )  # fmt: skip
 
@@ -258,9 +258,28 @@ RUNNERS = {"cnn": run_cnn, "trial3": run_trial3, "pca_knn": run_pca_knn, "ssgan"
 
 
 class _Study:
-    """The run store, the data of the current ``(n_labels, seed)`` and the runner calls of :func:`run_study`."""
+    """The run store, the data of the current ``(n_labels, seed)`` and the runner calls of :func:`run_study`.
 
-    def __init__(self, cache_path, also_read, source, n_unlabelled, n_val, ssgan_root, log_root=None):
+    Its arguments are the ``where`` of :func:`run_study` and :func:`choose_ssgan_learning_rate`: new results go to
+    ``cache_path`` (default the study's store); results with the same key are also looked up in the caches
+    ``also_read`` (a scratch run reads the study's); ``source``: where MNIST is read (``data.load_mnist``);
+    ``n_unlabelled`` (small test runs only) keeps the first that many unlabelled images; ``n_val``: the validation
+    split's size; SSGAN training states go under ``ssgan_root`` (default ``checkpoints/ssgan``); ``log_root``:
+    ``name -> folder`` for the TensorBoard logs of new SSGAN runs (``Run.log_dir``)."""
+
+    def __init__(
+        self,
+        cache_path: Path | None = None,
+        also_read: tuple[Path, ...] = (),
+        source=None,
+        n_unlabelled: int | None = None,
+        n_val: int = config.LABEL_EFFICIENCY_VAL,
+        ssgan_root: Path | None = None,
+        log_root=None,
+    ):
+        if n_unlabelled is not None:
+            n_unlabelled = checks.integer("n_unlabelled", n_unlabelled, config.BATCH_SIZE, config.N_TRAIN_FULL)
+        n_val = checks.integer("n_val", n_val, config.NUM_CLASSES)
         self.store = Store(cache_path or config.LABEL_EFFICIENCY_CACHE, also_read)
         self.source, self.n_unlabelled, self.n_val, self.ssgan_root = source, n_unlabelled, n_val, ssgan_root
         self.log_root = log_root  # a callable: name -> TensorBoard folder (Run.log_dir), or None
@@ -309,6 +328,7 @@ class _Study:
 
 MATCHED = "cnn_matched"  # the compute-matched CNN (its own store: config.MATCHED_STORE)
 MATCHED_NAME = "CNN (modern recipe, SSGAN's updates)"
+NAMES = {**LABELS, MATCHED: MATCHED_NAME}  # every method's name in tables and figures
 
 
 def matched_settings(
@@ -412,14 +432,20 @@ def run_matched(
             print(f"{MATCHED_NAME} {n_labels:6d} labels, seed {seed}: test accuracy {result['test_accuracy']:.4f}, "
                   f"validation {result['val_accuracy']:.4f}, kept update {result['kept_update']:,} of "
                   f"{result['updates_trained']:,} trained ({result['seconds'] / 60:.1f} min)", flush=True)  # fmt: skip
-        rows.append({"method": MATCHED, "n_labels": n_labels, "seed": seed, **result, "n_updates": s["updates"]})
+        rows.append({"method": MATCHED, "n_labels": n_labels, "seed": seed, **result, "n_updates": s["updates"],
+                     "settings": s})  # fmt: skip
     return pd.DataFrame(rows)
 
 
-def keep_ssgan_weights(n_labels: int = 100, seeds=config.LABEL_SEEDS, weights_dir: Path | None = None) -> list[dict]:
-    """Retrain the study's SSGAN runs at ``n_labels`` (recorded recipe and seed; resumable in ``ssgan_dir``), save
-    each kept discriminator to ``weights_dir`` (``ssgan_<N>_seed<S>_<run key>.weights.h5``) and score it on the test
-    set. Returns one row per seed: the recorded and the retrained test accuracy (the run store is not changed)."""
+def keep_ssgan_weights(
+    n_labels: int = config.SSGAN_N_LABELS, seeds=config.LABEL_SEEDS, weights_dir: Path | None = None
+) -> list[dict]:
+    """Retrain the study's SSGAN runs at ``n_labels`` with their recorded recipe and seed (resumable in
+    ``ssgan_dir``; a finished state is reloaded), save each kept discriminator to ``weights_dir``
+    (``ssgan_<N>_seed<S>_<run key>.weights.h5``, what ``make verify`` recomputes) and store the retrained run in
+    place of the first one, which stays in its record (``first_training``: its test and validation accuracy and
+    kept epoch). The SSGAN's training is not bitwise reproducible between these trainings, so the two can differ by
+    a few test images. Returns one row per seed: the first and the retrained test accuracy."""
     from digitgan.data import load_label_efficiency_data
 
     seeds = [checks.seed(s, "seeds entry") for s in seeds]
@@ -433,16 +459,85 @@ def keep_ssgan_weights(n_labels: int = 100, seeds=config.LABEL_SEEDS, weights_di
         recorded = store.get(inputs)
         if recorded is None:
             raise ValueError(f"no stored SSGAN run at {n_labels} labels, seed {seed}: run the label study first")
+        first = recorded.get("first_training") or {k: recorded[k] for k in ("test_accuracy", "val_accuracy",
+                                                                            "kept_epoch", "kept_weights")}  # fmt: skip
         data = load_label_efficiency_data(n_labels, seed, n_val=s["n_val"])
-        model, history = train_ssgan_run(data, seed, s)
+        model, _ = train_ssgan_run(data, seed, s)
         path = weights_dir / f"ssgan_{n_labels}_seed{seed}_{key(inputs)}.weights.h5"
         utils.save_weights(model.best_discriminator, path)
-        row = {"n_labels": n_labels, "seed": seed, "weights": path.name, "recorded": recorded["test_accuracy"],
-               "retrained": _accuracy(model.best_discriminator, data, "test"),
-               "kept_epoch": history["best"]["epoch"], "recorded_kept_epoch": recorded["kept_epoch"]}  # fmt: skip
+        result = run_ssgan(data, seed, s)  # the finished state reloaded and scored: what the label study records
+        result.update(wall_seconds=recorded["wall_seconds"], settings=s, weights=path.name, first_training=first)
+        store.put(inputs, result)
+        row = {"n_labels": n_labels, "seed": seed, "weights": path.name, "first": first["test_accuracy"],
+               "retrained": result["test_accuracy"], "kept_epoch": result["kept_epoch"],
+               "first_kept_epoch": first["kept_epoch"]}  # fmt: skip
         print(json.dumps(json_ready(row)), flush=True)
         rows.append(row)
     return rows
+
+
+def matched_differences(study: pd.DataFrame, matched: pd.DataFrame) -> dict:
+    """Per label count: the semi-supervised GAN's test accuracy minus the compute-matched CNN's, tested by
+    :func:`digitgan.compare.difference` paired by seed (a seed draws the same labelled images for both)."""
+    out = {}
+    for n_labels in sorted(matched["n_labels"].unique()):
+        ssgan_runs = study[(study["method"] == "ssgan") & (study["n_labels"] == n_labels)].set_index("seed")
+        cnn_runs = matched[matched["n_labels"] == n_labels].set_index("seed")
+        seeds = sorted(set(ssgan_runs.index) & set(cnn_runs.index))
+        out[str(int(n_labels))] = compare.difference(
+            ssgan_runs.loc[seeds, "test_accuracy"], cnn_runs.loc[seeds, "test_accuracy"], paired=True
+        )
+    return out
+
+
+def matched_results(matched: pd.DataFrame, gaps: dict) -> dict:
+    """What results.json records under ``label_efficiency`` -> ``cnn_matched``: per label count the mean, std and
+    runs, every run, the semi-supervised GAN's tested lead over it (:func:`matched_differences`) and the settings."""
+    table = summary_table(matched)
+    keys = ("n_labels", "seed", "test_accuracy", "val_accuracy", "kept_update", "updates_trained", "seconds", "weights")
+    return json_ready({
+        "summary": {str(int(r.n_labels)): {"mean": float(r["mean"]), "std": float(r["std"]), "runs": int(r.runs),
+                                           "n_updates": int(r["n_updates"])} for _, r in table.iterrows()},
+        "runs": [{k: run[k] for k in keys if k in run} for _, run in matched.iterrows()],
+        "ssgan_minus_matched": gaps,
+        "settings": matched["settings"].iloc[0] if "settings" in matched else None,
+    })  # fmt: skip
+
+
+def versions_tried(cache_path: Path | None = None, reported_epochs: int = config.SSGAN_EPOCHS) -> list[dict]:
+    """Every SSGAN budget whose runs were scored on the test set, from the run store: epochs, early-stopping
+    patience, per label count each seed's test and validation accuracy and their means, and whether it is the one
+    reported (``reported_epochs``). The 50-epoch budget came first; its test means were seen before the budget was
+    raised to 90 epochs, so both are recorded; so are the first trainings of runs retrained to keep their weights
+    (:func:`keep_ssgan_weights`)."""
+    versions = {}
+    for record in Store(cache_path or config.LABEL_EFFICIENCY_CACHE).records().values():
+        inputs, result = record["inputs"], record["result"]
+        if inputs.get("method") != "ssgan" or "test_accuracy" not in result:
+            continue
+        s, n, seed = inputs["settings"], str(inputs["n_labels"]), str(inputs["seed"])
+        v = versions.setdefault((s["epochs"], s.get("patience"), False), {})
+        v.setdefault(n, {})[seed] = (result["test_accuracy"], result["val_accuracy"])
+        if "first_training" in result:  # retrained to keep its weights: the first training was looked at too
+            f = result["first_training"]
+            versions.setdefault((s["epochs"], s.get("patience"), True), {}).setdefault(n, {})[seed] = (
+                f["test_accuracy"], f["val_accuracy"])  # fmt: skip
+    out = []
+    for (epochs, patience, first), cells in sorted(versions.items()):
+        out.append({
+            "result": "semi-supervised GAN", "version": f"{epochs} epochs"
+            + (f", stopped after {patience} epochs without progress" if patience else "")
+            + (", first training (retrained with the same recipe and seed to keep its weights)" if first else ""),
+            "reported": epochs == reported_epochs and not first,
+            "test": {n: {seed: t for seed, (t, _) in sorted(c.items())} for n, c in sorted(cells.items(), key=_n)},
+            "test_mean": {n: float(np.mean([t for t, _ in c.values()])) for n, c in sorted(cells.items(), key=_n)},
+            "val_mean": {n: float(np.mean([v for _, v in c.values()])) for n, c in sorted(cells.items(), key=_n)},
+        })  # fmt: skip
+    return out
+
+
+def _n(item) -> int:
+    return int(item[0])
 
 
 def describe_splits(label_counts, seeds, n_val: int = config.LABEL_EFFICIENCY_VAL, source=None) -> pd.DataFrame:
@@ -470,27 +565,24 @@ def choose_ssgan_learning_rate(
     seed: int,
     rates=config.SSGAN_LEARNING_RATES,
     ssgan_epochs: int = config.SSGAN_SWEEP_EPOCHS,
-    cache_path: Path | None = None,
-    source=None,
-    n_unlabelled: int | None = None,
-    n_val: int = config.LABEL_EFFICIENCY_VAL,
-    also_read: tuple[Path, ...] = (),
-    ssgan_root: Path | None = None,
-    log_root=None,
     ssgan_patience: int | None = config.SSGAN_SWEEP_PATIENCE,
+    **where,
 ) -> tuple[float, pd.DataFrame]:
     """Train the SSGAN at ``(n_labels, seed)`` once per learning rate (cached runs reused) and keep the one with
     the best validation accuracy (ties: the first). Each candidate has the same budget, by default the sweep's
     (``config.SSGAN_SWEEP_EPOCHS``, early stop after ``config.SSGAN_SWEEP_PATIENCE``): shorter than a study run.
-    Returns ``(learning rate, table of the candidates)``; the test set is not read here. ``log_root``:
-    ``name -> folder`` for the TensorBoard logs of new runs (``Run.log_dir``)."""
+    Returns ``(learning rate, table of the candidates)``; the test set is not read here. ``where``: where the runs
+    are kept and what they read (``cache_path``, ``also_read``, ``source``, ``n_unlabelled``, ``n_val``,
+    ``ssgan_root``, ``log_root``: see :class:`_Study`)."""
     rates = [checks.positive_float("learning rate", r) for r in rates]
     if not rates:
         raise ValueError("rates must hold at least one learning rate")
-    study = _Study(cache_path, also_read, source, n_unlabelled, n_val, ssgan_root, log_root)
+    study = _Study(**where)
     rows = []
     for rate in rates:
-        s = settings("ssgan", n_labels, ssgan_epochs, n_unlabelled, rate, n_val, ssgan_patience=ssgan_patience)
+        s = settings(
+            "ssgan", n_labels, ssgan_epochs, study.n_unlabelled, rate, study.n_val, ssgan_patience=ssgan_patience
+        )
         r = study.run("ssgan", n_labels, seed, s, test=False)
         rows.append(
             {
@@ -516,25 +608,19 @@ def run_study(
     methods=METHODS,
     ssgan_epochs: int | None = None,
     ssgan_learning_rate: float | None = None,
-    cache_path: Path | None = None,
-    source=None,
-    n_unlabelled: int | None = None,
-    n_val: int = config.LABEL_EFFICIENCY_VAL,
-    also_read: tuple[Path, ...] = (),
-    ssgan_root: Path | None = None,
     classifier_updates: int | None = None,
     ssgan_patience: int | None = config.SSGAN_PATIENCE,
     sweep_epochs: int = config.SSGAN_SWEEP_EPOCHS,
     sweep_patience: int | None = config.SSGAN_SWEEP_PATIENCE,
+    **where,
 ) -> pd.DataFrame:
     """Every (method, label count, seed) run, reusing cached ones; one row per run.
 
     Every label count runs every seed (at 10,000 the subset is fixed and the seed drives the training and the
     validation split). ``ssgan_learning_rate=None`` chooses it with :func:`choose_ssgan_learning_rate` at the
-    first label count and seed, with runs of ``sweep_epochs`` stopped by ``sweep_patience``. ``n_unlabelled``
-    (small test runs only) keeps the first that many unlabelled images. New results go to ``cache_path``;
-    results with the same key are also looked up in the caches ``also_read`` (a scratch run reads the study's).
-    SSGAN training states go under ``ssgan_root`` (default ``checkpoints/ssgan``). ``classifier_updates``: the
+    first label count and seed, with runs of ``sweep_epochs`` stopped by ``sweep_patience``. ``where``: where the
+    runs are kept and what they read (``cache_path``, ``also_read``, ``source``, ``n_unlabelled``, ``n_val``,
+    ``ssgan_root``, ``log_root``: see :class:`_Study`), the same for the choice's runs. ``classifier_updates``: the
     CNN's and trial 3's budget (default ``config.CLASSIFIER_UPDATES``). ``ssgan_patience``: the SSGAN's early
     stop (``settings``; None: none).
     """
@@ -549,22 +635,17 @@ def run_study(
     methods = checks.choices("methods", methods, METHODS)
     if ssgan_epochs is not None:
         ssgan_epochs = checks.integer("ssgan_epochs", ssgan_epochs, 1)
-    if n_unlabelled is not None:
-        n_unlabelled = checks.integer("n_unlabelled", n_unlabelled, config.BATCH_SIZE, config.N_TRAIN_FULL)
-    n_val = checks.integer("n_val", n_val, config.NUM_CLASSES)
+    study = _Study(**where)  # checks n_unlabelled and n_val
     if classifier_updates is not None:  # checked before anything trains
         settings("trial3", label_counts[0], classifier_updates=classifier_updates)
-    common = dict(cache_path=cache_path, source=source, n_unlabelled=n_unlabelled, n_val=n_val, ssgan_root=ssgan_root)
     if "ssgan" in methods and ssgan_learning_rate is None:
         ssgan_learning_rate, _ = choose_ssgan_learning_rate(
             label_counts[0],
             seeds[0],
             ssgan_epochs=sweep_epochs,
-            also_read=also_read,
             ssgan_patience=sweep_patience,
-            **common,
+            **where,
         )
-    study = _Study(cache_path, also_read, source, n_unlabelled, n_val, ssgan_root)
     rows = []
     for n_labels in label_counts:
         for seed in seeds:
@@ -573,9 +654,9 @@ def run_study(
                     method,
                     n_labels,
                     ssgan_epochs,
-                    n_unlabelled,
+                    study.n_unlabelled,
                     ssgan_learning_rate,
-                    n_val,
+                    study.n_val,
                     classifier_updates,
                     ssgan_patience=ssgan_patience,
                 )
@@ -593,7 +674,8 @@ def summary_table(runs: pd.DataFrame) -> pd.DataFrame:
     table["val_mean"] = grouped["val_accuracy"].mean().to_numpy()
     if "n_updates" in runs:
         table["n_updates"] = grouped["n_updates"].max().to_numpy()
-    table["method"] = pd.Categorical(table["method"], [m for m in METHODS if m in set(table["method"])])
+    order = (*METHODS, MATCHED)
+    table["method"] = pd.Categorical(table["method"], [m for m in order if m in set(table["method"])])
     return table.sort_values(["method", "n_labels"]).reset_index(drop=True)
 
 
@@ -654,7 +736,7 @@ def format_table(table: pd.DataFrame) -> pd.DataFrame:
             return f"{r['mean']:.4f} ± {r['std']:.4f} (n = {r['runs']}{budget})"
         return f"{r['mean']:.4f} (one run{budget})"
 
-    cells = table.assign(method=table["method"].map(LABELS), cell=[cell(r) for _, r in table.iterrows()])
+    cells = table.assign(method=table["method"].map(NAMES), cell=[cell(r) for _, r in table.iterrows()])
     return cells.pivot(index="method", columns="n_labels", values="cell")
 
 

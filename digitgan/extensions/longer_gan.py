@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from digitgan import checks, config, gan, quality, utils
+from digitgan import checkpoint, checks, config, gan, quality, utils
 from digitgan.extensions import label_efficiency
 from digitgan.store import STORE_FILE, Store, array_digest, weights_digest
 
@@ -45,10 +45,10 @@ def train_stages(
 ) -> tuple[dict, dict]:
     """Train the DCGAN stage by stage (resuming), export each stage's discriminator and score its generator.
 
-    Returns ``(scores, history)``: ``scores[epochs]`` holds the classifier score, Fréchet distance (given
-    ``reference``), class fractions and the seconds the stage took; ``history`` is the run's per-batch loss
-    history up to the last stage. Stages already exported and scored are reused; the training state lives in
-    ``state_dir`` (git-ignored).
+    Returns ``(scores, losses)``: ``scores[epochs]`` holds the classifier score, Fréchet distance (given
+    ``reference``), class fractions and the seconds of training up to it; ``losses`` the mean generator and
+    discriminator loss of every epoch up to the last stage (:func:`epoch_losses`), kept in the run store with the
+    scores, so a rerun needs neither the training state (``state_dir``, git-ignored) nor the training.
     """
     stages = sorted(checks.integer("stages entry", s, 1) for s in stages)
     if not stages or len(set(stages)) != len(stages):
@@ -59,6 +59,7 @@ def train_stages(
     store = Store(folder / STORE_FILE)
     common = stage_inputs(x_train, judge, reference, n_samples, seed, sample_seed)
     history, scores_by_stage = None, {}
+    losses_inputs = {**common, "part": "GAN losses", "epochs": stages[-1]}
     for epochs in stages:
         inputs = {**common, "epochs": epochs}
         found = store.get(inputs)
@@ -78,9 +79,15 @@ def train_stages(
             + (f", Fréchet distance {scores['frechet_distance']:.1f}" if "frechet_distance" in scores else ""),
             flush=True,
         )
-    if history is None:  # every stage reused: the loss history comes from the training state, if it is here
-        history = gan.saved_history(state_dir)
-    return scores_by_stage, history
+    if history is not None:
+        losses = epoch_losses(history)
+        store.put(losses_inputs, {key: [round(float(v), 5) for v in losses[key]] for key in losses})
+    losses = store.get(losses_inputs)
+    if losses is None:  # stages stored before their losses were: the training state still has them
+        history = checkpoint.saved_history(state_dir)
+        losses = epoch_losses(history)
+        losses = store.put(losses_inputs, {key: [round(float(v), 5) for v in losses[key]] for key in losses})
+    return scores_by_stage, losses
 
 
 def stage_inputs(x_train, judge, reference, n_samples: int, seed: int, sample_seed: int) -> dict:
@@ -203,7 +210,7 @@ def summary_table(records: list[dict]) -> pd.DataFrame:
 
 
 def epoch_losses(history: dict) -> pd.DataFrame:
-    """The mean generator and discriminator loss of every epoch (rows: epochs 1..N)."""
+    """The mean generator and discriminator loss of every epoch (rows: epochs 1..N) of a per-batch history."""
     epochs = len(history["epoch_seconds"])
     per_epoch = len(history["g_loss"]) // epochs
     return pd.DataFrame(
@@ -212,7 +219,7 @@ def epoch_losses(history: dict) -> pd.DataFrame:
     )  # fmt: skip
 
 
-def to_results(scores: dict, records: list[dict], history: dict) -> dict:
+def to_results(scores: dict, records: list[dict], losses: dict) -> dict:
     """What results.json records under ``future_work`` -> ``longer_gan``: per GAN epoch count the judge's scores
     and trial 3's test accuracy per label count (mean, std, runs, every seed's; the mean validation accuracy, by
     which the findings name the best stage), the CNN's, every run, and the per-epoch mean losses."""
@@ -241,13 +248,12 @@ def to_results(scores: dict, records: list[dict], history: dict) -> dict:
             "mode_collapse": score["mode_collapse"],
             "trial3": cells(part),
         }
-    losses = epoch_losses(history)
     return {
         "stages": stages,
         "cnn": cells(table[table["model"] == "cnn"]),
         "runs": records,
-        "epoch_losses": {key: [round(float(v), 5) for v in losses[key]] for key in losses},
-        "seconds_gan": float(sum(history["epoch_seconds"])),
+        "epoch_losses": {key: list(losses[key]) for key in ("g_loss", "d_loss")},
+        "seconds_gan": float(scores[max(scores)]["seconds"]),
     }
 
 
@@ -267,6 +273,83 @@ def stage_table(scores: dict) -> pd.DataFrame:
             for epochs, s in sorted(scores.items())
         ]
     ).set_index("GAN epochs")
+
+
+def spread_summary(
+    scores: dict, records: list[dict], spread_scores: dict, spread_records: list[dict], seed: int = config.SEED
+) -> dict:
+    """The GAN's run-to-run spread beside 09's one GAN: for every stage that the spread GANs share with it, each
+    GAN's (``seed``'s and the spread seeds') classifier score, Fréchet distance and trial 3's mean test accuracy over
+    its classifier seeds per label count; then, tested with :func:`digitgan.compare.difference`, the change from the
+    first shared stage to the last one, paired by GAN, and 09's one GAN at each later stage against the GANs at the
+    last shared stage. What results.json records under ``future_work`` -> ``longer_gan`` -> ``gan_spread``."""
+    from digitgan import compare
+
+    runs = [{**r, "gan_seed": seed} for r in records if r["model"] == "trial3"]
+    runs += [r for r in spread_records if r["model"] == "trial3"]
+    shared = sorted(set(scores) & set.intersection(*(set(s) for s in spread_scores.values())))
+    if not shared:
+        theirs = sorted(set().union(*spread_scores.values()))
+        raise ValueError(f"the spread GANs share no stage with 09's GAN (its stages {sorted(scores)}, theirs "
+                         f"{theirs}): train them at one of its stages")  # fmt: skip
+    gans = {seed: scores, **spread_scores}
+    labels = sorted({r["n_labels"] for r in runs}, reverse=True)
+
+    def trial3(gan_seed: int, epochs: int, n_labels: int) -> float:
+        values = [r["test_accuracy"] for r in runs
+                  if (r["gan_seed"], r["gan_epochs"], r["n_labels"]) == (gan_seed, epochs, n_labels)]  # fmt: skip
+        return float(np.mean(values))
+
+    stages = {}
+    for epochs in shared:
+        stages[str(epochs)] = {
+            "classifier_score": {str(g): float(gans[g][epochs]["classifier_score"]) for g in gans},
+            "frechet_distance": {str(g): float(gans[g][epochs]["frechet_distance"]) for g in gans},
+            "trial3": {str(n): {str(g): trial3(g, epochs, n) for g in gans} for n in labels},
+        }
+    first, last = str(shared[0]), str(shared[-1])
+    measures = {"classifier_score": lambda st: st["classifier_score"],
+                "frechet_distance": lambda st: st["frechet_distance"],
+                **{f"trial3_{n}": (lambda st, n=n: st["trial3"][str(n)]) for n in labels}}  # fmt: skip
+    changes = {}
+    if first != last:
+        for name, get in measures.items():
+            a, b = get(stages[last]), get(stages[first])
+            changes[name] = compare.difference([a[g] for g in sorted(a)], [b[g] for g in sorted(b)], paired=True)
+    later = {}
+    for epochs in sorted(e for e in scores if e > shared[-1]):
+        later[str(epochs)] = {}
+        for name, get in measures.items():
+            one = {"classifier_score": scores[epochs]["classifier_score"],
+                   "frechet_distance": scores[epochs].get("frechet_distance")}.get(name)  # fmt: skip
+            if name.startswith("trial3_"):
+                one = trial3(seed, epochs, int(name.removeprefix("trial3_")))
+            spread = get(stages[last])
+            later[str(epochs)][name] = compare.difference(float(one), [spread[g] for g in sorted(spread)])
+    return {"gan_seeds": sorted(gans), "stages": stages, "change": {"from": shared[0], "to": shared[-1], **changes},
+            "one_gan_against_spread": later}  # fmt: skip
+
+
+def spread_table(summary: dict) -> pd.DataFrame:
+    """One row per (stage, GAN seed): its classifier score, Fréchet distance and trial 3's mean per label count,
+    then a row per stage with the mean and standard deviation over the GANs."""
+    rows = []
+    for epochs, st in summary["stages"].items():
+        for g in map(str, summary["gan_seeds"]):
+            rows.append({"GAN epochs": int(epochs), "GAN seed": g, "classifier score": st["classifier_score"][g],
+                         "Fréchet distance": st["frechet_distance"][g],
+                         **{f"trial 3, {int(n):,} labels": v[g] for n, v in st["trial3"].items()}})  # fmt: skip
+    frame = pd.DataFrame(rows)
+    stats = frame.drop(columns="GAN seed").groupby("GAN epochs").agg(["mean", "std"])
+    for epochs, row in stats.iterrows():
+        rows.append(
+            {
+                "GAN epochs": epochs,
+                "GAN seed": "mean ± std",
+                **{col: f"{row[(col, 'mean')]:.4f} ± {row[(col, 'std')]:.4f}" for col in stats.columns.levels[0]},
+            }
+        )
+    return pd.DataFrame(rows).set_index(["GAN epochs", "GAN seed"]).round(4)
 
 
 if __name__ == "__main__":

@@ -36,9 +36,8 @@ from digitgan.models import build_cnn, with_dropout
 from digitgan.store import STORE_FILE, Store, file_digest
 from digitgan.store import key as store_key
 
-MODELS = ("cnn", "trial3")
-OPTIMIZERS = ("sgd", "momentum", "adam")
-LEARNING_RATES = {"sgd": (0.01, 0.03, 0.1), "momentum": (0.003, 0.01, 0.03), "adam": (3e-4, 1e-3, 3e-3)}
+# 10's original-protocol grid (its values: digitgan.config, with the notebook's other full-size parameters).
+MODELS, OPTIMIZERS, LEARNING_RATES = config.PROTOCOL_MODELS, config.PROTOCOL_OPTIMIZERS, config.PROTOCOL_LEARNING_RATES
 WEIGHTS_DIR = "kept_weights"  # every run's kept weights (git-ignored)
 
 
@@ -266,7 +265,7 @@ def choose_learning_rate(study: Study, model_name: str, optimizer: str, rates, e
 
 
 def run_protocols(
-    label_sizes=(config.SUBSET_SIZE, config.N_TRAIN_FULL),
+    label_sizes=config.PROTOCOL_DATA_SIZES,
     models=MODELS,
     optimizers=OPTIMIZERS,
     seeds=config.LABEL_SEEDS,
@@ -349,6 +348,30 @@ def explore_recipes(
     if not recipes:
         return pd.DataFrame()
     return choose_recipe(Study(n_train, folder, source), model_name, recipes)[1]
+
+
+def versions_tried(modern: pd.DataFrame, folder: Path = config.PROTOCOLS_DIR) -> list[dict]:
+    """Every modern-protocol recipe (augmentation, Adam, cosine) whose runs were scored on the test set, from the
+    run store, per model: the recipe, each seed's test accuracy and the mean, and whether it is the one reported
+    (``modern``: :func:`run_modern`'s final runs). Earlier recipes without dropout were scored on the test set before
+    the candidates were widened to dropout, so they are recorded beside the reported one."""
+    reported = {(r["model"], _recipe_key(r["recipe"])) for _, r in modern.iterrows()}
+    versions = {}
+    for record in Store(Path(folder) / STORE_FILE).records().values():
+        i, result = record["inputs"], record["result"]
+        if not i.get("augment") or i.get("data") != "real" or result.get("test_accuracy") is None:
+            continue
+        recipe = {**i["recipe"], "learning_rate": i["learning_rate"], "epochs": i["epochs"]}
+        versions.setdefault((i["model"], _recipe_key(recipe)), {})[str(i["seed"])] = result["test_accuracy"]
+    return [
+        {"result": f"{model}, modern protocol", "recipe": dict(key), "reported": (model, key) in reported,
+         "test": dict(sorted(seeds.items())), "test_mean": float(np.mean(list(seeds.values())))}
+        for (model, key), seeds in sorted(versions.items(), key=lambda kv: (kv[0][0], sorted(kv[0][1])))
+    ]  # fmt: skip
+
+
+def _recipe_key(recipe: dict) -> tuple:
+    return tuple(sorted({**RECIPE_DEFAULTS, **recipe}.items()))
 
 
 def summary_table(runs: pd.DataFrame) -> pd.DataFrame:

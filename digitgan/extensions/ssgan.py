@@ -45,7 +45,6 @@ from digitgan.checkpoint import PeriodicCheckpoint, TrainingCheckpoint, rng_stat
 from digitgan.gan import AdversarialModel
 
 FEATURES = "features"  # the discriminator's last hidden layer, matched by the generator
-MATMUL_DTYPES = ("float32", "bfloat16")  # what the networks' matrix products may compute in
 
 
 @keras.saving.register_keras_serializable(package="digitgan")
@@ -57,13 +56,12 @@ class WeightNormDense(layers.Layer):
     pre-activation has mean 0 and variance 1 on a batch of real data.
     """
 
-    def __init__(self, units, activation=None, train_scale=True, kernel_stddev=0.05, matmul_dtype="float32", **kwargs):
+    def __init__(self, units, activation=None, train_scale=True, kernel_stddev=0.05, **kwargs):
         super().__init__(**kwargs)
         self.units = units
         self.activation = keras.activations.get(activation)
         self.train_scale = train_scale
         self.kernel_stddev = kernel_stddev
-        self.matmul_dtype = checks.choice("matmul_dtype", matmul_dtype, MATMUL_DTYPES)
 
     def build(self, input_shape):
         self.v = self.add_weight(
@@ -75,17 +73,9 @@ class WeightNormDense(layers.Layer):
         self.b = self.add_weight(shape=(self.units,), initializer="zeros", name="b")
 
     def pre_activation(self, x, normalised_only=False):
-        """``x v / ||v||`` (``normalised_only``) or the full ``x w + b``.
-
-        With ``matmul_dtype="bfloat16"`` only the matrix product runs in bf16: the normalised weights
-        ``v / ||v||`` are computed in float32 and rounded, the product comes back as float32.
-        """
+        """``x v / ||v||`` (``normalised_only``) or the full ``x w + b``."""
         norm = ops.sqrt(ops.sum(ops.square(self.v), axis=0) + 1e-12)
-        if self.matmul_dtype == "float32":
-            direction = ops.matmul(x, self.v) / norm
-        else:
-            low = ops.matmul(ops.cast(x, self.matmul_dtype), ops.cast(self.v / norm, self.matmul_dtype))
-            direction = ops.cast(low, "float32")
+        direction = ops.matmul(x, self.v) / norm
         return direction if normalised_only else direction * self.g + self.b
 
     def call(self, x):
@@ -98,21 +88,17 @@ class WeightNormDense(layers.Layer):
             "activation": keras.activations.serialize(self.activation),
             "train_scale": self.train_scale,
             "kernel_stddev": self.kernel_stddev,
-            "matmul_dtype": self.matmul_dtype,
         }
 
 
-def build_ssgan_discriminator(
-    num_classes: int = config.NUM_CLASSES, seed: int = config.SEED, matmul_dtype: str = "float32"
-) -> keras.Model:
-    """The paper's MNIST discriminator: images in [-1, 1] -> 10 class logits (1,541,020 parameters); its matrix
-    products in ``matmul_dtype`` (everything else, noise and statistics included, in float32)."""
+def build_ssgan_discriminator(num_classes: int = config.NUM_CLASSES, seed: int = config.SEED) -> keras.Model:
+    """The paper's MNIST discriminator: images in [-1, 1] -> 10 class logits (1,541,020 parameters)."""
     widths = (1000, 500, 250, 250, 250)
     x = inputs = keras.Input(shape=config.IMAGE_SHAPE)
     x = layers.Flatten(name="flatten")(x)
     x = layers.Rescaling(0.5, offset=0.5, name="to_unit_range")(x)  # the paper's pixels are in [0, 1]
     x = layers.GaussianNoise(0.3, seed=seed, name="noise0")(x)
-    dense = {"kernel_stddev": 0.1, "matmul_dtype": matmul_dtype}
+    dense = {"kernel_stddev": 0.1}
     for i, width in enumerate(widths, start=1):
         name = FEATURES if i == len(widths) else f"h{i}"
         x = WeightNormDense(width, "relu", train_scale=False, name=name, **dense)(x)
@@ -121,20 +107,18 @@ def build_ssgan_discriminator(
     return keras.Model(inputs, logits, name="ssgan_discriminator")
 
 
-def build_ssgan_generator(noise_dim: int = config.NOISE_DIM, matmul_dtype: str = "float32") -> keras.Model:
-    """The paper's MNIST generator: uniform noise (noise_dim,) -> image (28, 28, 1) in [-1, 1]; its matrix
-    products in ``matmul_dtype`` (batch normalisation and the output in float32)."""
-    dense = "mixed_bfloat16" if matmul_dtype == "bfloat16" else "float32"  # Dense: bf16 product, float32 weights
+def build_ssgan_generator(noise_dim: int = config.NOISE_DIM) -> keras.Model:
+    """The paper's MNIST generator: uniform noise (noise_dim,) -> image (28, 28, 1) in [-1, 1]."""
     return keras.Sequential(
         [
             keras.Input(shape=(noise_dim,)),
-            layers.Dense(500, use_bias=False, dtype=dense),
+            layers.Dense(500, use_bias=False, dtype="float32"),
             layers.BatchNormalization(scale=False, dtype="float32"),
             layers.Activation("softplus"),
-            layers.Dense(500, use_bias=False, dtype=dense),
+            layers.Dense(500, use_bias=False, dtype="float32"),
             layers.BatchNormalization(scale=False, dtype="float32"),
             layers.Activation("softplus"),
-            WeightNormDense(28 * 28, train_scale=True, kernel_stddev=0.05, matmul_dtype=matmul_dtype, name="pixels"),
+            WeightNormDense(28 * 28, train_scale=True, kernel_stddev=0.05, name="pixels"),
             layers.Activation("sigmoid"),  # the paper's [0, 1] pixels ...
             layers.Rescaling(2.0, offset=-1.0),  # ... mapped to the study's [-1, 1]
             layers.Reshape(config.IMAGE_SHAPE),
@@ -201,11 +185,9 @@ class SSGAN(AdversarialModel):
         seed=config.SEED,
         unlabelled_weight=1.0,
         ema_decay=config.SSGAN_EMA_DECAY,
-        fused=True,
         **kwargs,
     ):
         super().__init__(generator, discriminator, noise_dim, seed, **kwargs)
-        self.fused = fused
         self.ema_discriminator = ema_discriminator
         self.best_discriminator = best_discriminator  # the weights with the best validation accuracy so far
         self.features = feature_extractor(discriminator)
@@ -224,23 +206,20 @@ class SSGAN(AdversarialModel):
         generator update by feature matching against the updated discriminator."""
         x_lab, y_lab, x_unl, x_unl2 = data
         batch = tf.shape(x_unl)[0]
-        fused = self.fused
         fake = self.generator(self._noise(batch, 0), training=True)
-        d_pass = self.discriminator_gradients if fused else self.reference_discriminator_gradients
-        loss_lab, loss_unl, logits_lab, d_grads = d_pass(x_lab, y_lab, x_unl, fake)
+        loss_lab, loss_unl, logits_lab, d_grads = self.discriminator_gradients(x_lab, y_lab, x_unl, fake)
         d_vars = self.discriminator.trainable_variables
         self.d_optimizer.apply_gradients(zip(d_grads, d_vars, strict=True))
         self._update_average(d_vars)
-        g_pass = self.generator_gradients if fused else self.reference_generator_gradients
-        g_loss, g_grads = g_pass(x_unl2, self._noise(batch, 1))
+        g_loss, g_grads = self.generator_gradients(x_unl2, self._noise(batch, 1))
         self.g_optimizer.apply_gradients(zip(g_grads, self.generator.trainable_variables, strict=True))
         return self._track(loss_lab, loss_unl, g_loss, logits_lab, y_lab)
 
     def discriminator_gradients(self, x_lab, y_lab, x_unl, fake):
         """``(loss_lab, loss_unl, logits_lab, gradients)`` from one discriminator pass over all three batches.
 
-        Computes what :meth:`reference_discriminator_gradients` computes with three passes (up to the Gaussian
-        noise, drawn here for the stacked batch), with larger, faster matrix products.
+        Computes what one pass per batch computes (up to the Gaussian noise, drawn here for the stacked batch; a test
+        checks it), with larger, faster matrix products.
         """
         sizes = [x_lab.shape[0], x_unl.shape[0], x_unl.shape[0]]  # static where known: XLA needs them
         if None in sizes:
@@ -253,30 +232,12 @@ class SSGAN(AdversarialModel):
             d_loss = loss_lab + self.unlabelled_weight * loss_unl
         return loss_lab, loss_unl, logits_lab, tape.gradient(d_loss, self.discriminator.trainable_variables)
 
-    def reference_discriminator_gradients(self, x_lab, y_lab, x_unl, fake):
-        """The step as first committed: one discriminator pass per batch."""
-        with tf.GradientTape() as tape:
-            logits_lab = self.discriminator(x_lab, training=True)
-            logits_unl = self.discriminator(x_unl, training=True)
-            logits_fake = self.discriminator(fake, training=True)
-            loss_lab = supervised_loss(y_lab, logits_lab)
-            loss_unl = unsupervised_loss(logits_unl, logits_fake)
-            d_loss = loss_lab + self.unlabelled_weight * loss_unl
-        return loss_lab, loss_unl, logits_lab, tape.gradient(d_loss, self.discriminator.trainable_variables)
-
     def generator_gradients(self, x_unl2, noise):
         """``(g_loss, gradients)``: feature matching with one feature pass over real and generated images."""
         with tf.GradientTape() as tape:
             fake = self.generator(noise, training=True)
             real_features, fake_features = tf.split(self.features(tf.concat([x_unl2, fake], 0), training=True), 2)
             g_loss = feature_matching_loss(real_features, fake_features)
-        return g_loss, tape.gradient(g_loss, self.generator.trainable_variables)
-
-    def reference_generator_gradients(self, x_unl2, noise):
-        """The step as first committed: one feature pass per batch."""
-        with tf.GradientTape() as tape:
-            fake = self.generator(noise, training=True)
-            g_loss = feature_matching_loss(self.features(x_unl2, training=True), self.features(fake, training=True))
         return g_loss, tape.gradient(g_loss, self.generator.trainable_variables)
 
     def _update_average(self, d_vars):
@@ -295,33 +256,29 @@ def build_ssgan(
     beta_1: float = 0.5,
     ema_decay: float = config.SSGAN_EMA_DECAY,
     seed: int = config.SEED,
-    jit_compile: bool = True,
-    fused: bool = True,
+    jit_compile: bool = config.SSGAN_XLA,
     steps_per_execution: int = 1,
-    matmul_dtype: str = "float32",
 ) -> SSGAN:
     """A compiled SSGAN with fresh networks; ``x_init`` (real images) runs the data-dependent init.
 
-    ``fused=False`` trains with the step as first committed (:meth:`SSGAN.reference_discriminator_gradients`);
-    ``steps_per_execution`` steps run in one call from Python; ``matmul_dtype="bfloat16"`` runs both
-    networks' matrix products in bf16 (weights, noise, statistics and losses stay float32).
+    ``steps_per_execution`` steps run in one call from Python; ``jit_compile=True`` compiles them with XLA (5x
+    slower on the CPUs measured, ``benchmarks/ssgan_step.py``).
     """
-    discriminator = build_ssgan_discriminator(seed=seed, matmul_dtype=matmul_dtype)
+    discriminator = build_ssgan_discriminator(seed=seed)
     if x_init is not None:
         init_weight_norm(discriminator, x_init)
-    ema = build_ssgan_discriminator(seed=seed, matmul_dtype=matmul_dtype)
+    ema = build_ssgan_discriminator(seed=seed)
     ema.set_weights(discriminator.get_weights())
-    best = build_ssgan_discriminator(seed=seed, matmul_dtype=matmul_dtype)
+    best = build_ssgan_discriminator(seed=seed)
     best.set_weights(discriminator.get_weights())
     model = SSGAN(
-        build_ssgan_generator(noise_dim, matmul_dtype),
+        build_ssgan_generator(noise_dim),
         discriminator,
         ema,
         best,
         noise_dim=noise_dim,
         seed=seed,
         ema_decay=ema_decay,
-        fused=fused,
     )
     model.compile(
         g_optimizer=keras.optimizers.Adam(learning_rate, beta_1=beta_1),
@@ -330,43 +287,6 @@ def build_ssgan(
         steps_per_execution=steps_per_execution,
     )
     return model
-
-
-def matmul_dtypes(model: SSGAN) -> set[str]:
-    """The dtypes of every matrix product in the graph of one training step's two gradient passes (what a
-    benchmark asserts, rather than trusting a setting)."""
-    batch = config.BATCH_SIZE
-    images = tf.TensorSpec([batch, *config.IMAGE_SHAPE], tf.float32)
-    d_graph = (
-        tf.function(model.discriminator_gradients)
-        .get_concrete_function(images, tf.TensorSpec([batch], tf.int64), images, images)
-        .graph
-    )
-    g_graph = (
-        tf.function(model.generator_gradients)
-        .get_concrete_function(images, tf.TensorSpec([batch, model.noise_dim], tf.float32))
-        .graph
-    )
-    ops_ = [*d_graph.get_operations(), *g_graph.get_operations()]
-    return {op.get_attr("T").name for op in ops_ if op.type in ("MatMul", "BatchMatMulV2")}
-
-
-def measure_step(
-    jit_compile: bool, fused: bool = True, steps: int = 20, n_unlabelled: int = 2000, matmul_dtype: str = "float32"
-) -> float:
-    """Steps per second of the SSGAN's training step as ``train_ssgan`` runs it, on random images
-    (:func:`digitgan.tools.speed.fit_rate`)."""
-    from digitgan.tools.speed import fit_rate
-    from digitgan.utils import set_seed
-
-    set_seed(config.SEED, deterministic=not jit_compile)
-    rng = np.random.default_rng(0)
-    x_unl = rng.uniform(-1, 1, (n_unlabelled, *config.IMAGE_SHAPE)).astype("float32")
-    y_lab = np.arange(100) % config.NUM_CLASSES
-    model = build_ssgan(
-        x_unl[:100], jit_compile=jit_compile, fused=fused, steps_per_execution=steps, matmul_dtype=matmul_dtype
-    )
-    return fit_rate(model, ssgan_batches(x_unl[:100], y_lab, x_unl, config.BATCH_SIZE, 0, 10).repeat(), steps)
 
 
 def ssgan_batches(
@@ -492,12 +412,10 @@ def train_ssgan(
     checkpoint_every: int = config.SSGAN_CHECKPOINT_EVERY,
     retrain: bool = False,
     seed: int = config.SEED,
-    jit_compile: bool | str = config.SSGAN_XLA,
+    jit_compile: bool = config.SSGAN_XLA,
     verbose: int = 2,
-    fused: bool = config.SSGAN_FUSED_STEP,
     log_dir: Path | None = None,
     patience: int | None = config.SSGAN_PATIENCE,
-    matmul_dtype: str = "float32",
 ) -> tuple[SSGAN, dict]:
     """Train (or resume, or reload) an SSGAN on ``load_label_efficiency_data(..., n_val=...)`` arrays.
 
@@ -506,9 +424,9 @@ def train_ssgan(
     with the epoch's and weight set's (averaged or raw) with the best validation accuracy (``history["best"]``);
     with ``patience``, training stops after that many epochs without a better one. The checkpoint goes to
     ``checkpoint_dir`` (default: ``checkpoints/ssgan/labels<N>_seed<S>``). A finished run is reloaded, not
-    retrained, unless ``retrain=True``; an interrupted one continues. Each epoch runs as one call from Python;
-    ``jit_compile="auto"`` uses XLA if that measured faster on this machine. With ``log_dir``, the epoch's
-    losses, validation accuracies and a grid of samples go to TensorBoard there.
+    retrained, unless ``retrain=True``; an interrupted one continues. Each epoch runs as one call from Python (with
+    XLA only for ``jit_compile=True``). With ``log_dir``, the epoch's losses, validation accuracies and a grid of
+    samples go to TensorBoard there.
     """
     from digitgan.utils import set_seed
 
@@ -532,15 +450,8 @@ def train_ssgan(
     if patience is not None:
         patience = checks.integer("patience", patience, 1)
     checkpoint_every = checks.integer("checkpoint_every", checkpoint_every, 1)
-    checks.choice("matmul_dtype", matmul_dtype, MATMUL_DTYPES)
+    jit_compile = checks.choice("jit_compile", jit_compile, (False, True))
     checkpoint_dir = Path(checkpoint_dir or run_dir(n_labels, seed))
-    if jit_compile == "auto":
-        from digitgan.tools.speed import choose_jit
-
-        step = ("fused" if fused else "reference") + ("" if matmul_dtype == "float32" else f", {matmul_dtype}")
-        jit_compile = choose_jit(
-            f"SSGAN step ({step})", lambda jit: measure_step(jit, fused, matmul_dtype=matmul_dtype)
-        )  # noqa: E501
     set_seed(seed, deterministic=not jit_compile)
     if retrain and checkpoint_dir.exists():
         shutil.rmtree(checkpoint_dir)
@@ -554,9 +465,7 @@ def train_ssgan(
         ema_decay=ema_decay,
         seed=seed,
         jit_compile=jit_compile,
-        fused=fused,
         steps_per_execution=steps,
-        matmul_dtype=matmul_dtype,
     )
     settings = {
         "n_labels": n_labels,
@@ -567,8 +476,8 @@ def train_ssgan(
         "decay_start": decay_start,
         "ema_decay": ema_decay,
         "seed": seed,
-        "step": "fused" if fused else "reference",
-        "matmul_dtype": matmul_dtype,
+        "step": "fused",  # the one step (and matrix products in float32): kept, as the saved states record them
+        "matmul_dtype": "float32",
         "patience": patience,
     }
     ckpt = TrainingCheckpoint(

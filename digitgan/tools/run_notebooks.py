@@ -118,24 +118,24 @@ def record_paths(notebook: Path, source: Path, final: Path) -> None:
 def output_folder(name: str, parameters: dict | None, notebooks_dir: Path | None = None) -> Path:
     """Where a run of ``name`` with ``parameters`` and no explicit output folder writes its executed notebook.
 
-    Only the study's run (no parameters, or the full-size ones of :data:`digitgan.runs.FULL_SIZE`; action flags
+    Only the study's run (no parameters, or the full-size ones of :data:`digitgan.config.FULL_SIZE`; action flags
     such as ``RETRAIN`` do not count) replaces the committed notebook in ``notebooks_dir``. A run with other
     parameters goes to the folder :func:`digitgan.runs.start` gives a scratch run of those parameters,
     ``config.RUNS_DIR / <notebook> / <hash of its parameters>``.
     """
     notebooks_dir = Path(notebooks_dir or config.NOTEBOOKS_DIR)
     stem = name.removesuffix(".ipynb")
-    flags = runs.ACTION_FLAGS.get(stem, ())
+    flags = config.ACTION_FLAGS.get(stem, ())
     given = {key: value for key, value in (parameters or {}).items() if key not in flags}
     if not given:
         return notebooks_dir
-    if stem not in runs.FULL_SIZE:
+    if stem not in config.FULL_SIZE:
         raise ValueError(
-            f"{name} is not one of the study's notebooks (digitgan.runs.FULL_SIZE), so a run with parameters "
+            f"{name} is not one of the study's notebooks (digitgan.config.FULL_SIZE), so a run with parameters "
             f"{sorted(given)} has no run folder and would overwrite {config.shown(notebooks_dir / name)}: pass "
             "output_dir=<a folder for the executed notebook>."
         )
-    defaults = runs.FULL_SIZE[stem]
+    defaults = config.FULL_SIZE[stem]
     unknown = sorted(set(given) - set(defaults))
     if unknown:
         raise ValueError(

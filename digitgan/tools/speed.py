@@ -1,22 +1,13 @@
-"""What this machine is and which way a training step runs fastest on it (XLA or not), measured once per
-machine and cached.
-
-``choose_jit(kind, measure)`` answers, in order: the ``DIGITGAN_XLA`` environment variable (``1`` or ``0``),
-the cache (``data/speed_choices.json``, git-ignored: a property of the machine, not of the study), or a
-measurement: ``measure(jit_compile)`` returns steps per second for a few warm steps, the faster way is
-kept. The key holds the step, the CPU model and the TensorFlow version, so another machine measures anew.
+"""What this machine is and how fast a training step runs on it: what ``make benchmark`` (``benchmarks/``) measures
+with. Training never measures anything: XLA and the precision are fixed settings (``config.GAN_XLA``,
+``config.GAN_PRECISION``, ``config.SSGAN_XLA``), chosen from the committed benchmarks.
 """
 
 from __future__ import annotations
 
 import os
 import platform
-from collections.abc import Callable
 from pathlib import Path
-
-from digitgan import config, utils
-
-XLA_ENV = "DIGITGAN_XLA"
 
 
 def cpu_info() -> dict:
@@ -32,57 +23,6 @@ def cpu_info() -> dict:
         "mhz": float(fields["cpu MHz"]) if "cpu MHz" in fields else None,
         "flags": sorted(f for f in wanted if f in flags),
     }
-
-
-def _cache_key(kind: str) -> str:
-    """The step, the CPU model and the TensorFlow version: another machine or version measures anew."""
-    import tensorflow as tf
-
-    return f"{kind} | {cpu_info()['model']} | TensorFlow {tf.__version__}"
-
-
-def choose_fastest(kind: str, measures: dict[str, Callable[[], float]], cache: Path | None = None) -> str:
-    """The name of the fastest of ``measures`` (each returns steps per second) for the step ``kind`` on this
-    machine: measured once, then read from the cache (keyed like :func:`choose_jit`)."""
-    cache = Path(cache or config.SPEED_CHOICES_PATH)
-    key = _cache_key(kind)
-    known = utils.load_results(cache).get(key)
-    if known is not None:
-        return known["choice"]
-    rates = {name: measure() for name, measure in measures.items()}
-    choice = max(rates, key=rates.get)
-    utils.save_results(key, {"choice": choice, "steps_per_second": rates}, cache)
-    shown = ", ".join(f"{name} {rate:.1f}" for name, rate in rates.items())
-    print(f"{kind}: {choice} on this CPU (measured steps/s: {shown}; kept in {config.shown(cache)}).")
-    return choice
-
-
-def has_bf16_hardware(info: dict | None = None) -> bool:
-    """AMX or AVX512_BF16: the CPU multiplies bf16 matrices natively."""
-    flags = set((info or cpu_info())["flags"])
-    return bool(flags & {"amx_bf16", "avx512_bf16"})
-
-
-def choose_jit(kind: str, measure: Callable[[bool], float], cache: Path | None = None) -> bool:
-    """Whether the step ``kind`` runs XLA-compiled on this machine (see the module's docstring)."""
-    forced = os.environ.get(XLA_ENV)
-    if forced in ("0", "1"):
-        return forced == "1"
-    cache = Path(cache or config.SPEED_CHOICES_PATH)
-    key = _cache_key(kind)
-    known = utils.load_results(cache).get(key)
-    if known is not None:
-        return bool(known["jit_compile"])
-    rates = {jit: measure(jit) for jit in (False, True)}
-    choice = rates[True] > rates[False]
-    utils.save_results(
-        key, {"jit_compile": choice, "steps_per_second": {"xla": rates[True], "no_xla": rates[False]}}, cache
-    )
-    print(
-        f"XLA {'on' if choice else 'off'} for the {kind} on this CPU (measured {rates[True]:.1f} steps/s with, "
-        f"{rates[False]:.1f} without; kept in {config.shown(cache)}, {XLA_ENV}=0/1 overrides)."
-    )
-    return choice
 
 
 def fit_rate(model, data, steps: int, epochs: int = 3, callbacks=()) -> float:
