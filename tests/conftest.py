@@ -14,7 +14,6 @@ SCRATCH = Path(tempfile.mkdtemp(prefix="digitgan-tests-"))
 for name in ("FIGURES", "CHECKPOINT", "DATA", "RUNS"):
     os.environ[f"DIGITGAN_{name}_DIR"] = str(SCRATCH / name.lower())
 os.environ["DIGITGAN_WRITE_STUDY"] = "1"
-os.environ.setdefault("DIGITGAN_XLA", "0")  # no per-machine speed measurement in the tests (test_speed covers it)
 os.environ.setdefault("DIGITGAN_MNIST", str(ROOT.parent / "shared" / "mnist"))
 MNIST_DIR = Path(os.environ["DIGITGAN_MNIST"])
 

@@ -103,6 +103,8 @@ NOTEBOOKS = [
             "CLASSIFIER_UPDATES": 200,
             "SUBSET_SIZE": 300,
             "N_EVAL_SAMPLES": 200,
+            "SPREAD_SEEDS": [43],
+            "SPREAD_STAGES": [1],
         },
         ["longer_gan_losses", "longer_gan_accuracy"],
         "future_work.longer_gan",
