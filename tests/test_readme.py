@@ -42,8 +42,8 @@ def test_precision_table_shows_each_run_and_the_spread(tmp_path):
     import json
 
     runs = {
-        f"{p}/seed{s}/epochs50": {"policy": p, "seed": s, "classifier_score": v, "frechet_distance": 100.0,
-                                  "seconds_per_epoch": 20.0}
+        f"{p}/seed{s}/epochs50": {"policy": p, "seed": s, "classifier_score": v + (s - 2) / 10,
+                                  "frechet_distance": 100.0, "seconds_per_epoch": 20.0}
         for p, v in (("float32", 4.8), ("mixed_bfloat16", 4.3)) for s in (1, 2, 3)
     }  # fmt: skip
 
@@ -55,7 +55,8 @@ def test_precision_table_shows_each_run_and_the_spread(tmp_path):
     path = tmp_path / "p.json"
     path.write_text(json.dumps({"runs": runs, "summary": {**summary, "bf16_no_worse": False}}))
     table = report.precision_table(path)
-    assert table.count("| mixed_bfloat16 |") == 3 and "**4.80** ± 0.10" in table and "scores worse" in table
+    assert table.count("| mixed_bfloat16 |") == 3 and "**4.80** ± 0.10" in table
+    assert "bf16 minus float32: -0.5000 (95% CI" in table and "Welch t-test p = 0.0" in table  # scipy: p = 0.0039
 
 
 def test_readme_future_work_block_matches_committed_results():

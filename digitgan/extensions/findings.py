@@ -84,7 +84,7 @@ def label_efficiency_items(metrics: dict) -> dict:
     """Per label count: the methods from best to worst, the first against the second and trial 3 against the CNN
     (paired t-tests of the seeds in ``metrics["runs"]``); the 100-label SSGAN against its aim."""
     summary = {m: {n: {**c, "by_seed": dict(c.get("by_seed") or {})} for n, c in per.items()}
-               for m, per in metrics["summary"].items()}  # fmt: skip
+               for m, per in metrics["summary"].items() if m in config.LABEL_EFFICIENCY_NAMES}  # fmt: skip
     for r in metrics.get("runs") or []:
         summary[r["method"]][str(r["n_labels"])]["by_seed"][str(r["seed"])] = r["test_accuracy"]
     items, target = {}, summary.get("ssgan", {}).get("100")
@@ -109,7 +109,11 @@ def label_efficiency(metrics: dict) -> Finding:
         tests = "; ".join(f"{v.what} against {v.against}: {gap(v, UNTESTED)}" for v in i["tests"])
         lines.append(f"With {n:,} labels: " + "; ".join(f"{_name(m)} {cell(c)}" for m, c in i["ranked"])
                      + (f". {_cap(tests)}" if tests else "") + ".")  # fmt: skip
-    budgets = {m: sorted({c.get("n_updates") for c in per.values()} - {None}) for m, per in summary.items()}
+    budgets = {
+        m: sorted({c.get("n_updates") for c in per.values()} - {None})
+        for m, per in summary.items()
+        if m in config.LABEL_EFFICIENCY_NAMES
+    }  # fmt: skip (the matched CNN: its own sentence)
     stops = (metrics.get("settings") or {}).get("ssgan", {}).get("patience") is not None
     equal = [f"{_name(m)} {b[0]:,} updates" + " at most (it stops by its validation rule)" * (m == "ssgan" and stops)
              for m, b in budgets.items() if len(b) == 1]  # fmt: skip
@@ -194,8 +198,27 @@ def longer_gan(results: dict) -> Finding:
         f"{d0:.3f} (± {ds0:.3f}) to {d1:.3f} (± {ds1:.3f}). " + ("They settle: the late epochs vary less than the "
         "early ones." if losses["settle"] else "They do not settle: the late epochs vary as much or more."),
         f"Sample quality: classifier score {s0['classifier_score']:.2f} at {first} epochs, {s1['classifier_score']:.2f}"
-        f" at {last}; Fréchet distance {s0['frechet_distance']:.1f} and {s1['frechet_distance']:.1f}.",
+        f" at {last}; Fréchet distance {s0['frechet_distance']:.1f} and {s1['frechet_distance']:.1f}."
+        + _gan_spread(results.get("gan_spread")),
     ])  # fmt: skip
+
+
+def _gan_spread(spread: dict | None) -> str:
+    """09's one GAN restated against the spread of several GANs (:func:`longer_gan.spread_summary`)."""
+    if not spread or not spread.get("one_gan_against_spread"):
+        return ""
+    from digitgan.compare import describe_difference
+
+    n, change = max(spread["stages"][str(spread["change"]["to"])]["trial3"], key=int), spread["change"]
+    gans = f"{len(spread['gan_seeds'])} GANs (seeds {', '.join(map(str, spread['gan_seeds']))})"
+    text = f" Everything above is one GAN; with {gans}, trial 3 on {int(n):,} labels"
+    if f"trial3_{n}" in change:
+        text += (f" changes from {change['from']} to {change['to']} epochs by "
+                 f"{describe_difference(change[f'trial3_{n}'])}")  # fmt: skip
+    later = spread["one_gan_against_spread"]
+    last = max(later, key=int)
+    return text + (f"; the one GAN at {last} epochs against the {gans} at {change['to']}: "
+                   f"{describe_difference(later[last][f'trial3_{n}'])}.")  # fmt: skip
 
 
 # How a findings sentence names each kind of setting an explored modern recipe changed (protocols.RECIPE_DEFAULTS).

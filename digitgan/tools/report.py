@@ -15,7 +15,10 @@ from pathlib import Path
 from digitgan import config, utils
 from digitgan.extensions import findings as extension_findings
 
-LABEL_EFFICIENCY_NAMES = config.LABEL_EFFICIENCY_NAMES
+LABEL_EFFICIENCY_NAMES = {
+    **config.LABEL_EFFICIENCY_NAMES,
+    "cnn_matched": "CNN, modern recipe, the semi-supervised GAN's updates",
+}
 START, END = "<!-- results:start -->", "<!-- results:end -->"
 SPEED_START, SPEED_END = "<!-- speed:start -->", "<!-- speed:end -->"
 PRECISION_START, PRECISION_END = "<!-- precision:start -->", "<!-- precision:end -->"
@@ -205,15 +208,12 @@ def precision_table(path: Path | None = None) -> str:
     verdict = study.get("summary", {}).get("bf16_no_worse")
     if verdict is None:
         return table + "\n\nVerdict: not yet (fewer than 3 seeds per precision)."
-    return (
-        table
-        + "\n\nVerdict: bf16 "
-        + (
-            "is no worse than float32 within float32's seed spread."
-            if verdict
-            else "scores worse than float32 beyond float32's seed spread."
-        )
-    )
+    from digitgan.compare import describe_difference, difference
+
+    scores = {p: [r["classifier_score"] for k, r in study["runs"].items() if k.startswith(f"{p}/")]
+              for p in ("mixed_bfloat16", "float32")}  # fmt: skip
+    test = difference(scores["mixed_bfloat16"], scores["float32"])
+    return table + f"\n\nClassifier score, bf16 minus float32: {describe_difference(test)}."
 
 
 def label_study_findings(results: dict) -> str:
@@ -281,9 +281,15 @@ def future_work_table(future: dict) -> str:
                 f"{gd['within_class_spread']['generated']:.3f} / {gd['within_class_spread']['real']:.3f}",
             ))  # fmt: skip
         for arm, cell in extension_findings.ordered_arms(gd["arms"]).items():
-            rows.append(
-                ("3: do generated digits help? (11)", f"the CNN trained on {arm}", extension_findings.cell(cell))
-            )
+            size, _, how = arm.removeprefix("generated ").partition(" ")
+            what = (f"the CNN trained on {size} generated digits filtered by a CNN trained on real digits {how} "
+                    "(not generated digits alone)" if arm.startswith("generated") and how else
+                    f"the CNN trained on {arm}" + (" (**headline**: generated digits alone)" if arm == "generated 10k"
+                                                   else ""))  # fmt: skip
+            rows.append(("3: do generated digits help? (11)", what, extension_findings.cell(cell)))
+        if "same_recipe_on_real" in gd:
+            rows.append(("3: do generated digits help? (11)", "the filtered arms' recipe on the real 10k",
+                         extension_findings.cell(gd["same_recipe_on_real"])))  # fmt: skip
     named = None
     for i in range(2, len(rows)):  # a question is named on its first row only
         if rows[i][0] and rows[i][0] == named:
