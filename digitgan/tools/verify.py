@@ -16,13 +16,13 @@ difference, verdict) and exits 1 when any number is off by more than its toleran
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 from digitgan import config, utils
+from digitgan.store import file_digest
 
 CHECKPOINTS = config.COMMITTED_DIRS[1]  # the committed checkpoints/, whatever DIGITGAN_CHECKPOINT_DIR says
 MANIFEST = CHECKPOINTS / "MANIFEST.json"
@@ -47,11 +47,8 @@ class Row:
 
 
 def sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
+    """The file's full SHA-256 (:func:`digitgan.store.file_digest`)."""
+    return file_digest(path, None)
 
 
 def read_manifest(path: Path = MANIFEST) -> dict:
