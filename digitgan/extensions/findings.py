@@ -285,7 +285,9 @@ def protocols(results: dict) -> Finding:
           f"{mine[0]['n_train']:,} images." for m, mine in ranked.items() if mine),
         ". ".join(f"{config.NAMES[m]}, {n[-1]:,} images against {n[0]:,}: " + "; ".join(
             f"{v.what} {gap(v, UNTESTED)}" for v in vs) for m, vs in items["bigger"].items() if vs) + "." * any(
-            items["bigger"].values()),
+            items["bigger"].values()) + (f" (\"{config.N_TRAIN_FULL:,} images\" trains on the "
+            f"{config.N_TRAIN_FULL - results['n_val']:,} outside the {results['n_val']:,}-image validation split.)"
+            if "n_val" in results and any(items["bigger"].values()) else ""),
         " ".join(filter(None, [
             items["edge"] and "Chosen at the top of the learning rates tried, so a larger one might do better: "
             + ", ".join(items["edge"]) + ".",
