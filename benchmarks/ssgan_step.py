@@ -36,7 +36,7 @@ from common import forward_flops, interleaved, recount, report  # noqa: E402
 
 from digitgan import config, utils  # noqa: E402
 from digitgan.extensions import ssgan  # noqa: E402
-from digitgan.extensions.ssgan import feature_matching_loss, supervised_loss, unsupervised_loss  # noqa: E402
+from digitgan.extensions.ssgan import feature_matching_loss  # noqa: E402
 from digitgan.tools import speed  # noqa: E402
 
 VARIANTS = {  # name: (reference step, jit_compile, steps per call: 1 or all, matrix products' dtype)
@@ -58,9 +58,7 @@ class ReferenceSSGAN(ssgan.SSGAN):
             logits_lab = self.discriminator(x_lab, training=True)
             logits_unl = self.discriminator(x_unl, training=True)
             logits_fake = self.discriminator(fake, training=True)
-            loss_lab = supervised_loss(y_lab, logits_lab)
-            loss_unl = unsupervised_loss(logits_unl, logits_fake)
-            d_loss = loss_lab + self.unlabelled_weight * loss_unl
+            loss_lab, loss_unl, d_loss = self.discriminator_losses(y_lab, logits_lab, logits_unl, logits_fake)
         return loss_lab, loss_unl, logits_lab, tape.gradient(d_loss, self.discriminator.trainable_variables)
 
     def generator_gradients(self, x_unl2, noise):

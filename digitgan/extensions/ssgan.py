@@ -227,10 +227,14 @@ class SSGAN(AdversarialModel):
         with tf.GradientTape() as tape:
             logits = self.discriminator(tf.concat([x_lab, x_unl, fake], axis=0), training=True)
             logits_lab, logits_unl, logits_fake = tf.split(logits, sizes)
-            loss_lab = supervised_loss(y_lab, logits_lab)
-            loss_unl = unsupervised_loss(logits_unl, logits_fake)
-            d_loss = loss_lab + self.unlabelled_weight * loss_unl
+            loss_lab, loss_unl, d_loss = self.discriminator_losses(y_lab, logits_lab, logits_unl, logits_fake)
         return loss_lab, loss_unl, logits_lab, tape.gradient(d_loss, self.discriminator.trainable_variables)
+
+    def discriminator_losses(self, y_lab, logits_lab, logits_unl, logits_fake):
+        """``(supervised, unsupervised, total)``: the discriminator's loss from its logits on the three batches."""
+        loss_lab = supervised_loss(y_lab, logits_lab)
+        loss_unl = unsupervised_loss(logits_unl, logits_fake)
+        return loss_lab, loss_unl, loss_lab + self.unlabelled_weight * loss_unl
 
     def generator_gradients(self, x_unl2, noise):
         """``(g_loss, gradients)``: feature matching with one feature pass over real and generated images."""
