@@ -240,6 +240,11 @@ def run_ssgan(
     """Train (or reload the finished checkpoint of) one SSGAN run; its history holds every epoch's validation
     accuracy; with ``test``, the kept weights are scored on the test set (once)."""
     model, history = train_ssgan_run(data, seed, run_settings, root, log_dir)
+    return ssgan_result(model, history, data, run_settings, test)
+
+
+def ssgan_result(model, history: dict, data: dict, run_settings: dict, test: bool = True) -> dict:
+    """What the label study records of a trained SSGAN (:func:`run_ssgan`)."""
     trained = len(history["epoch_seconds"])
     return {
         "val_accuracy": history["best"]["val_accuracy"],
@@ -462,10 +467,10 @@ def keep_ssgan_weights(
         first = recorded.get("first_training") or {k: recorded[k] for k in ("test_accuracy", "val_accuracy",
                                                                             "kept_epoch", "kept_weights")}  # fmt: skip
         data = load_label_efficiency_data(n_labels, seed, n_val=s["n_val"])
-        model, _ = train_ssgan_run(data, seed, s)
+        model, history = train_ssgan_run(data, seed, s)
         path = weights_dir / f"ssgan_{n_labels}_seed{seed}_{key(inputs)}.weights.h5"
         utils.save_weights(model.best_discriminator, path)
-        result = run_ssgan(data, seed, s)  # the finished state reloaded and scored: what the label study records
+        result = ssgan_result(model, history, data, s)  # what the label study records
         result.update(wall_seconds=recorded["wall_seconds"], settings=s, weights=path.name, first_training=first)
         store.put(inputs, result)
         row = {"n_labels": n_labels, "seed": seed, "weights": path.name, "first": first["test_accuracy"],
