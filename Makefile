@@ -1,6 +1,6 @@
-# Two commands for a fresh clone (each sets up .venv itself):
-#   make reproduce   run the whole study (notebooks 01-06, full size) -> notebooks/, figures/, checkpoints/
-#   make test        run the test suite (small sizes; MNIST from DIGITGAN_MNIST or ../shared/mnist)
+# `make` or `make help` lists the targets; nothing is installed until a target needs the environment.
+# A fresh clone needs two: `make reproduce` (the study) and `make test` (the test suite). Each sets up .venv itself.
+.DEFAULT_GOAL := help
 PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
@@ -8,7 +8,11 @@ STAMP := $(VENV)/.installed
 
 export DIGITGAN_MNIST ?= $(if $(wildcard ../shared/mnist),$(abspath ../shared/mnist),)
 
-.PHONY: setup lock reproduce extensions future report tensorboard test test-all verify lint benchmark clean
+.PHONY: help setup lock reproduce extensions future report tensorboard test test-all verify lint benchmark clean
+
+
+help: ## list the targets (the default; installs nothing)
+	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-13s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
 # The environment is installed from requirements.lock (every package pinned; `make lock` refreshes it from the
 # ranges in requirements.txt and requirements-dev.txt).
@@ -20,45 +24,45 @@ $(STAMP): requirements.lock pyproject.toml
 	$(BIN)/python -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (digitgan)" > /dev/null
 	touch $(STAMP)
 
-setup: $(STAMP)
+setup: $(STAMP) ## install the pinned environment in .venv (every other target does this first)
 
-lock: $(STAMP)
+lock: $(STAMP) ## refresh requirements.lock from the ranges in requirements*.txt
 	$(BIN)/pip-compile --quiet --strip-extras --no-emit-index-url --no-emit-find-links \
 		--output-file requirements.lock requirements-dev.txt
 
-report: $(STAMP)
+report: $(STAMP) ## write report/: the results first, then every executed notebook (offline HTML)
 	$(BIN)/python -m digitgan.tools.export
 
-tensorboard: $(STAMP)
+tensorboard: $(STAMP) ## watch training live: TensorBoard on runs/
 	$(BIN)/tensorboard --logdir runs
 
-reproduce: $(STAMP)
+reproduce: $(STAMP) ## run the study, notebooks 01-06 at full size (about 10 min with the committed weights)
 	$(BIN)/python -m digitgan.tools.run_notebooks
 
-extensions: $(STAMP)
+extensions: $(STAMP) ## run notebooks 07-08 (semi-supervised GAN, label study)
 	$(BIN)/python -m digitgan.tools.run_notebooks --extensions
 
-future: $(STAMP)
+future: $(STAMP) ## run notebooks 09-11 (the report's future-work questions)
 	$(BIN)/python -m digitgan.tools.run_notebooks --future
 
-test: $(STAMP)
+test: $(STAMP) ## ruff and the fast test suite (the CI command, about 6 min)
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -q
 
-test-all: $(STAMP)
+test-all: $(STAMP) ## the tests including the slow end-to-end notebook runs
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -q -m "slow or not slow"
 
-verify: $(STAMP)
+verify: $(STAMP) ## recompute every committed number from the committed weights and compare
 	$(BIN)/python -m digitgan.tools.verify
 
-lint: $(STAMP)
+lint: $(STAMP) ## ruff only
 	$(BIN)/ruff check .
 
-benchmark: $(STAMP)
+benchmark: $(STAMP) ## training-step speed benchmarks (variants interleaved in one process)
 	$(BIN)/python benchmarks/gan_step.py
 	$(BIN)/python benchmarks/ssgan_step.py
 	$(BIN)/python benchmarks/ssgan_parts.py
 
-clean:
+clean: ## remove .venv and the runner's scratch folders
 	rm -rf $(VENV) notebooks/.executing notebooks/failed .pytest_cache

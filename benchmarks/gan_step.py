@@ -9,8 +9,8 @@ warm-up epoch, all in one fit call: see ``digitgan.tools.speed.fit_rate`` for wh
 compute dtype and the XLA setting are asserted:
 - eager (original): the original notebook's step, a plain Python function (the reference);
 - tf.function: the same step traced into a graph;
-- ours, as before: DCGAN.train_step through fit(), XLA, one step per call and the losses read after every
-  batch (what 02_dcgan.ipynb did until the losses stayed on the device);
+- ours, one step per call: DCGAN.train_step through fit(), XLA, one step per call and the losses read on the
+  host after every batch;
 - ours: fit(), one call per epoch (every step of it inside one graph call), the losses kept on the device and
   read once per epoch, with and without XLA, in float32 and in mixed_bfloat16 (bf16 matrix products; bf16
   pays off only on CPUs with AVX512_BF16 or AMX).
@@ -106,7 +106,7 @@ def main() -> None:
     variants = {
         "eager (original)": lambda: time_calls(eager_step_fn(), images, n),
         "tf.function of the same step": lambda: time_calls(tf.function(eager_step_fn()), images, n),
-        "ours as before: fit, XLA, 1 step/call, host read": lambda: time_fit(images, n, True, "float32", 1, True),
+        "ours: fit, XLA, 1 step/call, losses read each step": lambda: time_fit(images, n, True, "float32", 1, True),
         "ours: fit, XLA, epoch/call, float32": lambda: time_fit(images, n, True, "float32", n),
         "ours: fit, no XLA, epoch/call, float32": lambda: time_fit(images, n, False, "float32", n),
         "ours: fit, XLA, epoch/call, mixed_bfloat16": lambda: time_fit(images, n, True, "mixed_bfloat16", n),

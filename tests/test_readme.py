@@ -1,41 +1,73 @@
-"""The README's results table must equal what the committed figures/results.json says."""
+"""README.md and docs/: every generated block equals what the committed results give now; the README reads in
+five minutes (size, what its first screen holds, every notebook, the glossary); a bare `make` only lists targets."""
+
+import re
+import shutil
+import subprocess
 
 import pytest
 
-from digitgan import utils
+from digitgan import config, utils
 from digitgan.tools import report
 
+README = report.README.read_text()
 
-def test_readme_table_matches_committed_results():
+
+@pytest.mark.parametrize("document,name,generate", report.BLOCKS, ids=[f"{d.name}:{n}" for d, n, _ in report.BLOCKS])
+def test_generated_blocks_match_the_committed_results(document, name, generate):
     if not report.COMMITTED_RESULTS.is_file():
         pytest.fail(f"{report.COMMITTED_RESULTS} is missing: run `make reproduce` and commit its results")
-    expected = report.results_table(utils.load_results(report.COMMITTED_RESULTS))
-    assert report.readme_table() == expected, "README results are stale: run `python -m digitgan.tools.report`"
+    expected = generate(utils.load_results(report.COMMITTED_RESULTS))
+    assert report.committed_block(document, name) == expected, (
+        f"{config.shown(document)}'s {name} block is stale: run `python -m digitgan.tools.report`"
+    )
+
+
+def _outside_blocks(text: str) -> str:
+    return re.sub(r"<!-- ([\w-]+):start -->.*?<!-- \1:end -->", "", text, flags=re.S)
+
+
+def test_readme_numbers_outside_the_tables_are_the_tables_numbers():
+    generated = "\n".join(report.committed_block(report.README, n) for d, n, _ in report.BLOCKS if d == report.README)
+    numbers = re.findall(r"\d\.\d{3,}", _outside_blocks(README))
+    assert numbers, "the README's takeaway quotes no number"
+    assert [n for n in numbers if n not in generated] == []
+
+
+def test_readme_reads_at_a_glance():
+    lines = README.splitlines()
+    assert len(lines) <= 200 and len(README.encode()) <= 14_000
+    first = "\n".join(lines[:60])
+    assert "![" in first and "make reproduce" in first and "make test" in first
+    for name in report.QUESTIONS:
+        assert f"notebooks/{name}.ipynb" in README
+    glossary = README[README.index("## Words used here") :]
+    for term in ("The judge", "Classifier score", "Fréchet distance", "Seed spread", "Train-on-generated"):
+        assert f"**{term}:**" in glossary
+    for page in re.findall(r"\]\((docs/[\w.-]+)\)", README):
+        assert (config.PROJ_ROOT / page).is_file(), page
+
+
+def test_documents_tell_no_history_of_the_work():
+    for path in [report.README, *sorted(report.DOCS.glob("*.md"))]:
+        text = path.read_text().lower()
+        for phrase in ("this session", "next session", "earlier run", "as before", "we aimed", "this stop",
+                       "shared the", "no longer"):
+            assert phrase not in text, f"{path.name}: {phrase!r}"
+
+
+@pytest.mark.skipif(shutil.which("make") is None, reason="make is not installed")
+def test_a_bare_make_lists_the_targets_and_creates_nothing(tmp_path):
+    shutil.copy(config.PROJ_ROOT / "Makefile", tmp_path / "Makefile")
+    out = subprocess.run(["make"], cwd=tmp_path, capture_output=True, text=True, check=True).stdout
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["Makefile"]
+    for target in ("reproduce", "test", "verify", "report", "help"):
+        assert f"make {target} " in out
 
 
 def test_table_rounds_as_shown():
     results = {"cnn": {"train_accuracy": 0.96594, "test_accuracy": 0.96366}}
     assert "| 0.9659 / 0.9637 |" in report.results_table(results)
-
-
-def test_readme_speed_table_matches_committed_benchmarks():
-    expected = report.speed_table()
-    assert "| DCGAN |" in expected and "| SSGAN |" in expected
-    assert report.readme_speed_table() == expected, "README speed table is stale: run `python -m digitgan.tools.report`"
-
-
-def test_readme_label_study_findings_match_committed_results():
-    expected = report.label_study_findings(utils.load_results(report.COMMITTED_RESULTS))
-    assert report.readme_label_study_findings() == expected, (
-        "README findings are stale: python -m digitgan.tools.report"
-    )
-
-
-def test_readme_precision_table_matches_the_committed_study():
-    expected = report.precision_table()
-    assert report.readme_precision_table() == expected, (
-        "README precision table is stale: python -m digitgan.tools.report"
-    )
 
 
 def test_precision_table_shows_each_run_and_the_spread(tmp_path):
@@ -57,13 +89,6 @@ def test_precision_table_shows_each_run_and_the_spread(tmp_path):
     table = report.precision_table(path)
     assert table.count("| mixed_bfloat16 |") == 3 and "**4.80** ± 0.10" in table
     assert "bf16 minus float32: -0.5000 (95% CI" in table and "Welch t-test p = 0.0" in table  # scipy: p = 0.0039
-
-
-def test_readme_future_work_block_matches_committed_results():
-    expected = report.future_work_findings(utils.load_results(report.COMMITTED_RESULTS))
-    assert report.readme_future_work_findings() == expected, (
-        "README future work is stale: python -m digitgan.tools.report"
-    )
 
 
 def _seeds(*values):

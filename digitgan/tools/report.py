@@ -1,10 +1,10 @@
-"""The README's results table, generated from ``figures/results.json``.
+"""The tables and findings in README.md and docs/, generated from the committed results.
 
-    python -m digitgan.tools.report          # rewrite the blocks between the markers in README.md
+    python -m digitgan.tools.report          # rewrite every generated block (see BLOCKS)
 
-The README holds the table between ``<!-- results:start -->`` and ``<!-- results:end -->`` (and the speed and
-precision tables, and the label study's findings, between their own markers); tests check that each equals what
-this module generates from the committed results, so the two cannot drift.
+A document holds each generated block between ``<!-- name:start -->`` and ``<!-- name:end -->``; tests check that
+each equals what this module generates from ``figures/results.json`` and the committed benchmarks, so the two
+cannot drift.
 """
 
 from __future__ import annotations
@@ -19,11 +19,6 @@ LABEL_EFFICIENCY_NAMES = {
     **config.LABEL_EFFICIENCY_NAMES,
     "cnn_matched": "CNN, modern recipe, the semi-supervised GAN's updates",
 }
-START, END = "<!-- results:start -->", "<!-- results:end -->"
-SPEED_START, SPEED_END = "<!-- speed:start -->", "<!-- speed:end -->"
-PRECISION_START, PRECISION_END = "<!-- precision:start -->", "<!-- precision:end -->"
-FINDINGS_START, FINDINGS_END = "<!-- label-study:start -->", "<!-- label-study:end -->"
-FUTURE_START, FUTURE_END = "<!-- future-work:start -->", "<!-- future-work:end -->"
 README = config.PROJ_ROOT / "README.md"
 COMMITTED_RESULTS = config.COMMITTED_RESULTS_PATH
 BENCHMARK_RESULTS = config.PROJ_ROOT / "benchmarks" / "results"
@@ -100,6 +95,12 @@ def results_table(results: dict) -> str:
                     f"{_acc(row['accuracy'])} ({row['fit_seconds'] + row['predict_seconds']:.1f} s)",
                 )
             )
+    return "\n".join("| " + " | ".join(r) + " |" for r in rows)
+
+
+def label_table(results: dict) -> str:
+    """Markdown rows of 07 and 08: the 100-label run against the paper, then every method at each label count."""
+    rows = [("measure", "original", "ours"), ("---", "---", "---")]
     if "ssgan" in results:
         s = results["ssgan"]
         rows.append(
@@ -317,51 +318,138 @@ def future_work_findings(results: dict) -> str:
     return "\n\n".join(parts)
 
 
-def readme_future_work_findings(readme: Path = README) -> str:
-    return _block(readme, FUTURE_START, FUTURE_END)
+def headlines_table(results: dict) -> str:
+    """Markdown rows: each extension's headline number, what it is compared with, and the t-test of the two."""
+    from digitgan.compare import difference
+
+    rows = [("question (notebook)", "result", "compared with", "difference (95% CI), p"), ("---",) * 4]
+
+    def diff(d: dict) -> str:
+        low, high = d["ci95"]
+        text = f"{d['difference']:+.4f} ({low:+.4f} to {high:+.4f}), p = {d['p']:.2g}"
+        return text if d["claimed"] else f"{text}: not distinguishable"
+
+    study = results.get("label_efficiency", {})
+    ssgan = study.get("summary", {}).get("ssgan", {})
+    runs = [r["test_accuracy"] for r in sorted(study.get("runs", []), key=lambda r: r["seed"])
+            if r["method"] == "ssgan" and r["n_labels"] == 100]  # fmt: skip
+    paper = config.SSGAN_PAPER
+    if len(runs) > 1:
+        rows.append(("Semi-supervised GAN, 100 labels (07, 08)", extension_findings.cell(ssgan["100"]),
+                     f"Salimans et al., {paper['test_accuracy']:.4f} ({paper['seeds']} seeds, {paper['epochs']} "
+                     "epochs)", diff(difference(runs, paper["test_accuracy"]))))  # fmt: skip
+    matched = study.get("cnn_matched")
+    for n, d in (matched or {}).get("ssgan_minus_matched", {}).items():
+        rows.append((f"Semi-supervised GAN, {int(n):,} labels (08)", extension_findings.cell(ssgan[n]),
+                     f"a CNN given the same {matched['summary'][n]['n_updates']:,} updates, "
+                     f"{extension_findings.cell(matched['summary'][n])}", diff(d)))  # fmt: skip
+    future = results.get("future_work", {})
+    if "longer_gan" in future:
+        items = extension_findings.longer_gan_items(future["longer_gan"])
+        for n, i in items["labels"].items():
+            v = i["versus"]
+            rows.append((f"Trial 3 after {i['best']} GAN epochs (best on validation), {n:,} labels (09)", v.shown[0],
+                         f"the CNN, same images and budget, {v.shown[1]}", diff(v.test)))  # fmt: skip
+    if "protocols" in future:
+        v = extension_findings.protocols_items(future["protocols"])["trial3_vs_cnn"]
+        if v:
+            rows.append(("Trial 3, modern recipe, 10,000 images (10)", v.shown[0],
+                         f"the CNN, same recipe, {v.shown[1]}", diff(v.test)))  # fmt: skip
+    if "generated_digits" in future:
+        for v in extension_findings.generated_items(future["generated_digits"])["below_real"][:1]:
+            rows.append((f"A CNN trained only on {v.what.removeprefix('only ')} (11)", v.shown[0],
+                         f"the same CNN on the real 10,000, {v.shown[1]}", diff(v.test)))  # fmt: skip
+    # every cell has 3 seeds, which the README says once, above the table
+    return "\n".join("| " + " | ".join(r).replace(" (n = 3)", "") + " |" for r in rows)
 
 
-def readme_label_study_findings(readme: Path = README) -> str:
-    return _block(readme, FINDINGS_START, FINDINGS_END)
+def label_study_block(results: dict) -> str:
+    """docs/extensions.md's block: 07-08's table, then what they found."""
+    return label_table(results) + "\n\n" + label_study_findings(results)
 
 
-def readme_precision_table(readme: Path = README) -> str:
-    return _block(readme, PRECISION_START, PRECISION_END)
+# What each notebook asks, in the README's map; what it found is the first line of its own "What we found".
+QUESTIONS = {
+    "01_cnn_baseline": "How well does the baseline CNN learn from 10,000 images in 15 epochs?",
+    "02_dcgan": "Does the DCGAN learn to draw digits, and how good are they by the judge?",
+    "03_trial1_frozen": "Trial 1: the discriminator frozen, a new Dense(10) head.",
+    "04_trial2_finetune": "Trial 2: 5 epochs frozen, then 10 with every layer trained.",
+    "05_trial3_dense128": "Trial 3: a Dense(128) head, 7 epochs frozen, then 8 fine-tuned.",
+    "06_comparison": "The four models side by side, and PCA + KNN at 1k, 10k and 60k images.",
+    "07_semi_supervised_gan": "A semi-supervised GAN (Salimans et al., 2016) with 100 labels.",
+    "08_label_efficiency": "With 100, 1,000 and 10,000 labels, which method wins?",
+    "09_longer_gan": "Does longer GAN training bring the discriminator to the CNN? Do the losses settle?",
+    "10_data_and_optimizers": "What do more images, other optimisers and a modern recipe do?",
+    "11_generated_digits": "Do labelled generated digits help, and how real are they to a classifier?",
+}
 
 
-def _block(readme: Path, start: str, end: str) -> str:
-    match = re.search(re.escape(start) + r"\n(.*?)\n" + re.escape(end), readme.read_text(), re.S)
+def notebook_finding(path: Path) -> str:
+    """The first line of a committed notebook's "What we found" (its last cell's Markdown output)."""
+    import nbformat
+
+    nb = nbformat.read(path, as_version=4)
+    for output in nb.cells[-1].get("outputs", []):
+        text = output.get("data", {}).get("text/markdown")
+        if text:
+            return text.strip().splitlines()[0]
+    raise ValueError(f"{config.shown(path)} has no finding in its last cell: run it (make reproduce, extensions, "
+                     "future)")  # fmt: skip
+
+
+def notebooks_table(results: dict | None = None) -> str:
+    """The README's map of the notebooks: what each asks, and the first line of what it found."""
+    rows = [("notebook", "asks", "found"), ("---",) * 3]
+    for name, question in QUESTIONS.items():
+        path = config.NOTEBOOKS_DIR / f"{name}.ipynb"
+        rows.append((f"[`{name}`](notebooks/{name}.ipynb)", question, notebook_finding(path).replace("|", "\\|")))
+    return "\n".join("| " + " | ".join(r) + " |" for r in rows)
+
+
+DOCS = config.PROJ_ROOT / "docs"
+# Every generated block: (document, marker name, what writes it from the committed results). Tests hold each
+# committed block equal to what its function gives now.
+BLOCKS = (
+    (README, "results", results_table),
+    (README, "headlines", headlines_table),
+    (README, "notebooks", notebooks_table),
+    (DOCS / "extensions.md", "label-study", label_study_block),
+    (DOCS / "future-work.md", "future-work", future_work_findings),
+    (DOCS / "speed.md", "speed", lambda results: speed_table()),
+    (DOCS / "speed.md", "precision", lambda results: precision_table()),
+)
+
+
+def _markers(name: str) -> tuple[str, str]:
+    return f"<!-- {name}:start -->", f"<!-- {name}:end -->"
+
+
+def committed_block(document: Path, name: str) -> str:
+    """The text between ``<!-- name:start -->`` and ``<!-- name:end -->`` in ``document``."""
+    start, end = _markers(name)
+    match = re.search(re.escape(start) + r"\n(.*?)\n" + re.escape(end), Path(document).read_text(), re.S)
     if not match:
-        raise ValueError(f"{readme} has no {start} ... {end} block")
+        raise ValueError(f"{config.shown(document)} has no {start} ... {end} block")
     return match.group(1)
 
 
-def readme_table(readme: Path = README) -> str:
-    """The results table currently in the README (between the markers)."""
-    return _block(readme, START, END)
-
-
-def readme_speed_table(readme: Path = README) -> str:
-    return _block(readme, SPEED_START, SPEED_END)
-
-
-def update_readme(readme: Path = README, results_path: Path = COMMITTED_RESULTS) -> str:
+def update_documents(results_path: Path = COMMITTED_RESULTS) -> list[Path]:
+    """Rewrite every generated block from the committed results; returns the documents written."""
     results = utils.load_results(results_path)
-    table = results_table(results)
-    text = readme.read_text()
-    # a block may still be empty (markers on consecutive lines) before the first run
-    blocks = (
-        (START, END, table),
-        (SPEED_START, SPEED_END, speed_table()),
-        (PRECISION_START, PRECISION_END, precision_table()),
-        (FINDINGS_START, FINDINGS_END, label_study_findings(results)),
-        (FUTURE_START, FUTURE_END, future_work_findings(results)),
-    )
-    for start, end, body in blocks:
-        text = re.sub(re.escape(start) + r"\n(?:.*?\n)?" + re.escape(end), f"{start}\n{body}\n{end}", text, flags=re.S)
-    utils.atomic_write_text(readme, text)
-    return table
+    texts = {}
+    for document, name, generate in BLOCKS:
+        start, end = _markers(name)
+        text = texts.get(document) or Path(document).read_text()
+        if start not in text:
+            raise ValueError(f"{config.shown(document)} has no {start} marker")
+        block = f"{start}\n{generate(results)}\n{end}"
+        texts[document] = re.sub(re.escape(start) + r"\n(?:.*?\n)?" + re.escape(end), lambda _, b=block: b, text,
+                                 flags=re.S)  # fmt: skip
+    for document, text in texts.items():
+        utils.atomic_write_text(Path(document), text)
+    return list(texts)
 
 
 if __name__ == "__main__":
-    print(update_readme())
+    for path in update_documents():
+        print(f"updated {config.shown(path)}")
