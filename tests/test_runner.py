@@ -340,3 +340,24 @@ def test_stop_signals_raise_once_and_wait_while_the_runner_cleans_up():
         os.kill(os.getpid(), signal.SIGINT)
     assert stop.received == signal.SIGTERM
     assert signal.getsignal(signal.SIGHUP) == previous
+
+
+COMMITTED_NOTEBOOKS = sorted(config.NOTEBOOKS_DIR.glob("[0-9][0-9]_*.ipynb"))
+
+
+@pytest.mark.parametrize("path", COMMITTED_NOTEBOOKS, ids=lambda p: p.stem)
+def test_committed_notebooks_are_in_the_form_jupyter_saves(path):
+    """Jupyter's contents manager writes ``nbformat.writes`` and a newline: a notebook already in that form is
+    saved unchanged, so opening and saving it leaves git clean (make check-jupyter-save checks JupyterLab itself)."""
+    nb = nbformat.read(path, as_version=4)
+    assert path.read_text() == nbformat.writes(nb) + "\n"
+    assert nb.metadata.kernelspec.name == "python3"
+    assert [c.id for c in nb.cells] == [f"{path.name[:2]}-{i:02d}" for i in range(len(nb.cells))]
+
+
+def test_the_runner_names_cells_by_notebook_and_place(tmp_path):
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# x"), nbformat.v4.new_code_cell("1")])
+    source, final = tmp_path / "07_x.ipynb", tmp_path / "out" / "07_x.ipynb"
+    nbformat.write(nb, source)
+    run_notebooks.record_paths(source, source, final)
+    assert [c.id for c in nbformat.read(source, as_version=4).cells] == ["07-00", "07-01"]

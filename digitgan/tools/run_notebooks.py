@@ -102,16 +102,26 @@ def _stop_on_signals():
             signal.signal(sig, old)
 
 
+def stable_cell_ids(nb, name: str) -> None:
+    """Name each cell by its notebook and place (``03-07``: notebook 03, cell 7), so that ids are unique across
+    the notebooks (the HTML report joins them) and the same after every run."""
+    prefix = name.split("_", 1)[0]
+    for i, cell in enumerate(nb.cells):
+        cell.id = f"{prefix}-{i:02d}"
+
+
 def record_paths(notebook: Path, source: Path, final: Path) -> None:
     """Papermill records the absolute input and (temporary) output paths in the notebook's metadata: record
     the source and the final place instead, relative to the repository, so that a committed notebook names
-    no folder of the machine that ran it."""
+    no folder of the machine that ran it. The cells get :func:`stable_cell_ids`, and the file is written as
+    Jupyter writes it (``nbformat``), so opening and saving it in Jupyter changes nothing."""
     import nbformat
 
     nb = nbformat.read(notebook, as_version=4)
     if "papermill" in nb.metadata:
         nb.metadata.papermill.input_path = config.shown(source)
         nb.metadata.papermill.output_path = config.shown(final)
+    stable_cell_ids(nb, final.name)
     nbformat.write(nb, notebook)
 
 
