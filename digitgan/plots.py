@@ -1,15 +1,19 @@
-"""Figures of the study. Plotting helpers take and return an ``Axes``; ``save_fig`` writes PNGs."""
+"""Figures of the study, in one style: :data:`STYLE` (``digitgan.mplstyle``) and the sizes below. Each figure
+function (``*_figure``, :func:`plot_evolution`; those of the extensions in :mod:`digitgan.extensions.charts`) builds
+and returns a whole figure at its printed size, so that a notebook cell is one call and ``run.show_fig``;
+``save_fig`` writes PNGs at :data:`DPI`, without scaling: a point of text is a point at the saved size."""
 
 from __future__ import annotations
 
+import functools
 import os
 import re
+import textwrap
 from pathlib import Path
 
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
-import seaborn as sns
 from matplotlib.figure import Figure
 from PIL import Image
 from sklearn.metrics import confusion_matrix
@@ -17,8 +21,72 @@ from sklearn.metrics import confusion_matrix
 from digitgan import config
 from digitgan.utils import remove_stale_temp_files, temp_path
 
+# --- the style of every figure ---------------------------------------------------------------------------------
+STYLE = Path(__file__).with_name("digitgan.mplstyle")  # font sizes (none under MIN_FONT), grid, layout, legend
+DPI = 100  # the saved resolution (save_fig): a figure WIDTH inches wide is WIDTH * DPI pixels
+MIN_FONT = 9  # points: the smallest text of any figure, at its saved size
+CELL_FONT = 9.5  # points: the numbers in a confusion matrix's cells
+WIDTH = 7.0  # inches: a full-width figure, shown and printed at this size
+WIDE = 8.0  # inches: a figure with a legend beside its plot
+MAX_WIDTH = 8.5  # inches: no figure is wider (a README or a page shows it unscaled)
+HEIGHT = 3.4  # inches: one row of line, dot or bar plots
+CONFUSION_SIZE = (5.4, 4.9)  # inches: one 10x10 confusion matrix with its colour bar, cells of ~0.36 in
+LEGEND_BESIDE = {"loc": "upper left", "bbox_to_anchor": (1.02, 1.0), "borderaxespad": 0.0}  # outside, right
 
-def save_fig(path: Path, fig=None, dpi: int = 100) -> Path:
+
+def styled(make):
+    """Decorate a figure function: build the figure in :data:`STYLE` and draw it once there, so that every text,
+    tick and grid line is made in the style (a later draw, outside the style, reuses them)."""
+
+    @functools.wraps(make)
+    def figure_in_style(*args, **kwargs):
+        with plt.style.context(str(STYLE)):
+            fig = make(*args, **kwargs)
+            fig.canvas.draw()
+        return fig
+
+    return figure_in_style
+
+
+def accuracy_axis(ax, values, label: str, axis: str = "y") -> str:
+    """Limit an accuracy axis (y, or x for horizontal plots) to what ``values`` need, never beyond 1.0: from 0 when
+    they reach down to 0.5 or so, else from a round value under them, which the axis label then names
+    ("... (axis from 0.94)"), so that no one reads the distance from the axis as the accuracy. Only for dots,
+    lines and intervals: a bar's length is its value, so bar axes start at 0. Returns the label set."""
+    v = np.asarray([x for x in np.ravel(values) if x is not None and not pd.isna(x)], dtype=float)
+    low, high = (float(v.min()), float(v.max())) if len(v) else (0.0, 1.0)
+    span = max(high - low, 0.01)
+    step = 10 ** np.floor(np.log10(span))
+    start = round(float(np.floor((low - 0.1 * span) / step) * step), 6)
+    if start < 0.5:
+        start = 0.0
+    top = min(1.0, high + 0.08 * (high - start))
+    text = label if start == 0 else f"{label}{' ' if len(label) < 24 else chr(10)}(axis from {start:g})"
+    if axis == "y":
+        ax.set_ylim(start, top)
+        ax.set_ylabel(text)
+    else:
+        ax.set_xlim(start, top)
+        ax.set_xlabel(text)
+    return text
+
+
+def wrap(text: str, width_in: float, size: float = 11) -> str:
+    """``text`` broken into lines that fit ``width_in`` inches at ``size`` points (about 0.55 em a character)."""
+    return "\n".join(textwrap.fill(line, max(12, int(width_in * 72 / (0.55 * size)))) for line in text.split("\n"))
+
+
+def suptitle(fig, title: str):
+    """``title`` over the whole figure (wrapped to its width): what it shows, on which data, how many."""
+    return fig.suptitle(wrap(title, fig.get_figwidth() - 0.3, 12))
+
+
+def show(fig) -> None:
+    """Show ``fig`` in the notebook without saving it (a glance at the data, not a figure of the study)."""
+    plt.show()
+
+
+def save_fig(path: Path, fig=None, dpi: int = DPI) -> Path:
     """Save ``fig`` (default: the current figure) as the PNG ``path`` (notebooks use ``run.save_fig(name)``),
     through a temporary file so that a killed save leaves no half image."""
     from digitgan.utils import writable_folder
@@ -35,20 +103,24 @@ def save_fig(path: Path, fig=None, dpi: int = 100) -> Path:
     return path
 
 
-def plot_accuracy(history: dict, ax=None, title: str = "", phase_boundary: int | None = None):
+@styled
+def accuracy_figure(history: dict, title: str, phase_boundary: int | None = None):
     """Train and test accuracy per epoch; a dashed line marks where the layers were unfrozen."""
-    ax = ax or plt.gca()
+    fig, ax = plt.subplots(figsize=(WIDTH, HEIGHT))
     epochs = np.arange(1, len(history["accuracy"]) + 1)
     ax.plot(epochs, history["accuracy"], "o-", label="train")
+    values = list(history["accuracy"])
     if "val_accuracy" in history:
         ax.plot(epochs, history["val_accuracy"], "s-", label="test")
+        values += list(history["val_accuracy"])
     if phase_boundary:
-        ax.axvline(phase_boundary + 0.5, color="gray", ls="--", label="unfrozen")
-    ax.set(xlabel="epoch", ylabel="accuracy", title=title)
-    ax.set_xticks(epochs)
-    ax.grid(alpha=0.3)
-    ax.legend()
-    return ax
+        ax.axvline(phase_boundary + 0.5, color="gray", ls="--", label=f"unfrozen after epoch {phase_boundary}")
+    accuracy_axis(ax, values, "accuracy")
+    ax.set(xlabel="epoch")
+    suptitle(fig, title)
+    ax.set_xticks(epochs if len(epochs) <= 20 else epochs[:: -(-len(epochs) // 20)])
+    ax.legend(**LEGEND_BESIDE)
+    return fig
 
 
 def confusion(y_true, y_pred, normalize: bool = True) -> np.ndarray:
@@ -56,23 +128,33 @@ def confusion(y_true, y_pred, normalize: bool = True) -> np.ndarray:
     return confusion_matrix(y_true, y_pred, labels=range(config.NUM_CLASSES), normalize="true" if normalize else None)
 
 
-def plot_confusion(y_true, y_pred, ax=None, title: str = "", cbar: bool = True):
-    """Row-normalised confusion-matrix heatmap, annotated (the report's Figure 1b)."""
-    ax = ax or plt.gca()
-    sns.heatmap(
-        confusion(y_true, y_pred),
-        annot=True,
-        fmt=".2f",
-        cmap="Blues",
-        vmin=0,
-        vmax=1,
-        square=True,
-        cbar=cbar,
-        annot_kws={"size": 7},
-        ax=ax,
-    )
-    ax.set(xlabel="predicted digit", ylabel="true digit", title=title)
-    return ax
+def draw_confusion(ax, y_true, y_pred):
+    """The row-normalised confusion matrix on ``ax`` in % of each true digit, every cell's number written
+    (:data:`CELL_FONT`); returns the image, for its colour bar."""
+    share = 100 * confusion(y_true, y_pred)
+    image = ax.imshow(share, cmap="Blues", vmin=0, vmax=100)
+    for (true, predicted), value in np.ndenumerate(share):
+        ax.text(predicted, true, f"{value:.0f}", ha="center", va="center", fontsize=CELL_FONT,
+                color="white" if value > 55 else "black")  # fmt: skip
+    ax.set(xticks=range(config.NUM_CLASSES), yticks=range(config.NUM_CLASSES), xlabel="predicted digit",
+           ylabel="true digit")  # fmt: skip
+    ax.tick_params(length=0)
+    ax.grid(False)
+    ax.spines[:].set_visible(False)
+    return image
+
+
+CONFUSION_SCALE = "% of the true digit's images"
+
+
+@styled
+def confusion_figure(y_true, y_pred, title: str):
+    """The confusion matrix of ``y_pred`` against ``y_true`` in % of each true digit, with its colour bar; the
+    title says how many images."""
+    fig, ax = plt.subplots(figsize=CONFUSION_SIZE)
+    fig.colorbar(draw_confusion(ax, y_true, y_pred), ax=ax, shrink=0.85, label=CONFUSION_SCALE)
+    ax.set_title(wrap(f"{title}\n{len(y_true):,} images; each row: % of one true digit", CONFUSION_SIZE[0]))
+    return fig
 
 
 def most_confused(y_true, y_pred, k: int = 5) -> pd.DataFrame:
@@ -92,16 +174,13 @@ def most_confused(y_true, y_pred, k: int = 5) -> pd.DataFrame:
 PROBABILITY_COLOURS = {"predicted, right": "tab:blue", "predicted, wrong": "tab:red", "other digits": "lightgray"}
 
 
-def plot_digit_probabilities(image, probs, true_label=None, axes=None):
+def draw_digit_probabilities(image, probs, true_label, ax_img, ax_bar):
     """A test digit beside the model's probability for each class (the original's bar chart): the predicted
-    digit's bar blue when right, red when wrong; the title names the true and the predicted digit."""
-    if axes is None:
-        _, axes = plt.subplots(1, 2, figsize=(7, 2.8))
-    ax_img, ax_bar = axes
+    digit's bar blue when right, red when wrong; the titles name the true and the predicted digit."""
     predicted = int(np.argmax(probs))
     ax_img.imshow(np.squeeze(image), cmap="gray_r")
     ax_img.set_axis_off()
-    ax_img.set_title(f"true: {true_label}" if true_label is not None else "")
+    ax_img.set_title(f"true: {true_label}" if true_label is not None else "test digit")
     bars = ax_bar.bar(range(config.NUM_CLASSES), probs, color=PROBABILITY_COLOURS["other digits"])
     right = true_label is None or predicted == true_label
     bars[predicted].set_color(PROBABILITY_COLOURS["predicted, right" if right else "predicted, wrong"])
@@ -109,21 +188,22 @@ def plot_digit_probabilities(image, probs, true_label=None, axes=None):
         xticks=range(config.NUM_CLASSES), ylim=(0, 1), xlabel="digit", ylabel="probability",
         title=f"predicted: {predicted} (p = {probs[predicted]:.2f})",
     )  # fmt: skip
-    return axes
+    ax_bar.grid(axis="x", visible=False)
 
 
-def plot_digit_examples(images, probs, y_true, title: str):
+@styled
+def digit_probabilities_figure(images, probs, y_true, title: str):
     """The first test digit and the first one the model gets wrong, each beside its class probabilities, with
-    a title and a key for the bar colours."""
+    a title and, under them, a key for the bar colours."""
     wrong = np.flatnonzero(np.argmax(probs, axis=1) != np.asarray(y_true))
     chosen = [0] + ([int(wrong[0])] if len(wrong) else [])
-    fig, axes = plt.subplots(len(chosen), 2, figsize=(8, 2.9 * len(chosen)), squeeze=False)
+    fig, axes = plt.subplots(len(chosen), 2, figsize=(WIDTH, 2.6 * len(chosen) + 0.9), squeeze=False,
+                             width_ratios=(1, 2.2))  # fmt: skip
     for row, i in zip(axes, chosen, strict=True):
-        plot_digit_probabilities(images[i], probs[i], int(y_true[i]), axes=row)
+        draw_digit_probabilities(images[i], probs[i], int(y_true[i]), *row)
     handles = [plt.Rectangle((0, 0), 1, 1, color=c) for c in PROBABILITY_COLOURS.values()]
-    fig.legend(handles, PROBABILITY_COLOURS, loc="lower center", ncol=3, frameon=False)
-    fig.suptitle(title)
-    fig.tight_layout(rect=(0, 0.06, 1, 1))
+    fig.legend(handles, PROBABILITY_COLOURS, loc="outside lower center", ncol=3)
+    suptitle(fig, title)
     return fig
 
 
@@ -144,13 +224,26 @@ def image_grid(images, ncols: int, pad: int = 2) -> np.ndarray:
     return grid
 
 
-def plot_samples(images, ncols: int, ax=None, title: str = ""):
-    """Show generated or real digits as one grid (dark ink on white)."""
-    ax = ax or plt.gca()
+def draw_samples(images, ncols: int, ax, title: str = ""):
+    """Show generated or real digits as one grid (dark ink on white), no axes."""
     ax.imshow(image_grid(images, ncols), cmap="gray", vmin=0, vmax=255)
     ax.set_axis_off()
     ax.set_title(title)
     return ax
+
+
+@styled
+def samples_figure(images, ncols: int, title: str):
+    """Digits (generated or real, in [-1, 1]) as one grid of ``ncols`` columns, about half an inch a digit (at
+    most :data:`WIDTH`), under a title that says what they are."""
+    nrows = -(-len(images) // ncols)
+    width = float(np.clip(0.5 * ncols, 2.4, WIDTH))
+    fig, ax = plt.subplots(figsize=(width, width * nrows / ncols + 0.5))
+    draw_samples(images, ncols, ax, wrap(title, width))
+    return fig
+
+
+FRAME_DPI = 80  # a sample frame's resolution (saved with 0.1 in of padding, tight)
 
 
 def save_sample_frame(images, path: Path, title: str = "") -> Path:
@@ -158,8 +251,8 @@ def save_sample_frame(images, path: Path, title: str = "") -> Path:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fig = Figure(figsize=(3, 3.2))
-    plot_samples(images, ncols=3, ax=fig.add_subplot(), title=title)
-    fig.savefig(path, dpi=80, bbox_inches="tight")
+    draw_samples(images, ncols=3, ax=fig.add_subplot(), title=title)
+    fig.savefig(path, dpi=FRAME_DPI, bbox_inches="tight")
     return path
 
 
@@ -242,8 +335,26 @@ def clear_frames(frames_dir: Path | None, after_epoch: int = 0, gif_path: Path |
         Path(gif_path).unlink(missing_ok=True)
 
 
+def frame_without_title(path: Path) -> Image.Image:
+    """A sample frame (:func:`save_sample_frame`) without the title drawn into it, which the GIF shows: the rows
+    above its square grid (the frame is the grid's width, plus its padding, wide)."""
+    with Image.open(path) as image:
+        frame = image.convert("RGB")
+    width, height = frame.size
+    pad = round(0.1 * FRAME_DPI)
+    return frame.crop((0, height - width + pad, width, height)) if height > width else frame
+
+
+def listed(values) -> str:
+    """``1, 2 and 3``."""
+    values = [str(v) for v in values]
+    return values[0] if len(values) == 1 else f"{', '.join(values[:-1])} and {values[-1]}"
+
+
+@styled
 def plot_evolution(frames_dir: Path, epochs=(5, 20, 40, 50)):
-    """The report's Figure 2: the fixed-noise grid at several epochs, side by side."""
+    """The report's Figure 2: the fixed-noise grid at several epochs side by side, each panel titled "epoch N"
+    and the title saying which epochs of how many."""
     available = frames_by_epoch(frames_dir)
     if not available:
         raise FileNotFoundError(
@@ -254,10 +365,15 @@ def plot_evolution(frames_dir: Path, epochs=(5, 20, 40, 50)):
     if len(chosen) < len(epochs):  # a shorter run: up to four epochs spread over what it has
         have = sorted(available)
         chosen = sorted({have[round(i)] for i in np.linspace(0, len(have) - 1, min(len(epochs), len(have)))})
-    fig, axes = plt.subplots(1, len(chosen), figsize=(3 * len(chosen), 3.3), squeeze=False)
+    panel = 1.85  # inches: about one pixel of a frame a pixel of the figure
+    fig, axes = plt.subplots(1, len(chosen), figsize=(max(panel * len(chosen), 4.0), panel + 0.9), squeeze=False)
     for ax, epoch in zip(axes[0], chosen, strict=True):
-        ax.imshow(Image.open(available[epoch]))
+        ax.imshow(frame_without_title(available[epoch]))
         ax.set_axis_off()
+        ax.set_title(f"epoch {epoch}")
+    which = "epoch" if len(chosen) == 1 else "epochs"
+    fig.suptitle(f"DCGAN samples of the same 9 noise vectors\nafter {which} {listed(chosen)} "
+                 f"(of {max(available)} trained)")  # fmt: skip
     return fig
 
 
@@ -269,18 +385,20 @@ def moving_average(values, window: int) -> np.ndarray:
     return (sums[1:] - sums[starts]) / (np.arange(1, len(values) + 1) - starts)
 
 
-def plot_gan_losses(history: dict, ax=None, window: int | None = None, title: str = "DCGAN training losses"):
+@styled
+def gan_losses_figure(history: dict, window: int | None = None, title: str | None = None):
     """The report's Figure 3: generator and discriminator loss for every batch (faint) and their moving average
-    over ``window`` batches (default: one epoch)."""
-    ax = ax or plt.gca()
-    window = window or max(1, len(history["g_loss"]) // max(1, len(history.get("epoch_seconds", []))))
+    over ``window`` batches (default: one epoch); the title says over how many epochs and batches."""
+    batches, epochs = len(history["g_loss"]), len(history.get("epoch_seconds", []))
+    window = window or max(1, batches // max(1, epochs))
+    fig, ax = plt.subplots(figsize=(WIDE, HEIGHT))
     for key, name, colour in (("g_loss", "generator", "tab:blue"), ("d_loss", "discriminator", "tab:orange")):
         ax.plot(history[key], lw=0.4, alpha=0.3, color=colour)
-        ax.plot(moving_average(history[key], window), lw=1.6, color=colour, label=f"{name} (mean of {window} batches)")
-    ax.set(xlabel="batch", ylabel="loss", title=title)
-    ax.grid(alpha=0.3)
-    ax.legend()
-    return ax
+        ax.plot(moving_average(history[key], window), lw=1.6, color=colour, label=name)
+    ax.set(xlabel="batch", ylabel="loss")
+    suptitle(fig, title or f"DCGAN training losses over {epochs} epochs ({batches:,} batches)")
+    ax.legend(title=f"mean of {window} batches\n(faint: every batch)", alignment="left", **LEGEND_BESIDE)
+    return fig
 
 
 GIF_MIN_WIDTH = 400  # pixels
@@ -318,45 +436,64 @@ def show_gif(path: Path):
     return HTML(f'<img src="data:image/gif;base64,{data}" width="{width}" alt="{Path(path).name}">')
 
 
-def plot_class_histogram(fractions, ax=None, title: str = "predicted class of generated digits"):
-    """Share of generated digits per judged class, with the 5% / 20% mode-collapse bounds."""
-    ax = ax or plt.gca()
+def plot_class_histogram(fractions, ax, title: str = "predicted class of generated digits"):
+    """Share of generated digits per judged class (bars from 0), with the uniform share and the 5% / 20%
+    mode-collapse bounds; the legend beside the plot."""
     ax.bar(range(config.NUM_CLASSES), fractions, color="tab:blue", label="generated digits")
     low, high = config.MODE_COLLAPSE_BOUNDS
     ax.axhline(1 / config.NUM_CLASSES, color="k", lw=0.8, label=f"uniform ({1 / config.NUM_CLASSES:.0%})")
-    ax.axhline(low, color="gray", ls="--", lw=1, label=f"mode-collapse bounds ({low:.0%}, {high:.0%})")
+    ax.axhline(low, color="gray", ls="--", lw=1, label=f"mode-collapse\nbounds ({low:.0%}, {high:.0%})")
     ax.axhline(high, color="gray", ls="--", lw=1)
-    ax.set(xticks=range(config.NUM_CLASSES), xlabel="digit (judge's prediction)", ylabel="fraction", title=title)
-    ax.legend(loc="upper right", fontsize=8)
+    ax.set_ylim(0, max(high, *fractions) * 1.1)
+    ax.yaxis.set_major_locator(plt.MultipleLocator(0.05))
+    ax.yaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: f"{v:.0%}"))
+    ax.set(xticks=range(config.NUM_CLASSES), xlabel="digit (judge's prediction)", ylabel="share of the images")
+    ax.set_title(title)
+    ax.grid(axis="x", visible=False)
+    ax.legend(**LEGEND_BESIDE)
     return ax
 
 
-def confusion_grid(y_true, predictions: dict, titles: dict, ncols: int = 2):
-    """One figure: each model's confusion matrix (``predictions`` and ``titles`` keyed alike), no colour bars."""
+@styled
+def class_histogram_figure(fractions, title: str):
+    """:func:`plot_class_histogram` as a figure; ``title`` says which generator and how many images."""
+    fig, ax = plt.subplots(figsize=(WIDTH, HEIGHT))
+    plot_class_histogram(fractions, ax, title="")
+    suptitle(fig, title)
+    return fig
+
+
+@styled
+def confusion_grid_figure(y_true, predictions: dict, titles: dict, ncols: int = 2):
+    """One figure: each model's confusion matrix (``predictions`` and ``titles`` keyed alike) in % of each true
+    digit, cell numbers at :data:`CELL_FONT`, one colour bar for all (the same scale)."""
     nrows = -(-len(predictions) // ncols)
-    fig, axes = plt.subplots(nrows, ncols, figsize=(6 * ncols, 5.25 * nrows), squeeze=False)
-    for ax, (key, y_pred) in zip(axes.flat, predictions.items(), strict=False):
-        plot_confusion(y_true, y_pred, ax, title=titles[key], cbar=False)
-    fig.tight_layout()
+    fig, axes = plt.subplots(nrows, ncols, figsize=(MAX_WIDTH, 4.05 * nrows + 0.6), squeeze=False)
+    for i, (ax, (key, y_pred)) in enumerate(zip(axes.flat, predictions.items(), strict=False)):
+        image = draw_confusion(ax, y_true, y_pred)
+        ax.set_title(titles[key])
+        if i % ncols:
+            ax.set_ylabel("")
+    for ax in axes.flat[len(predictions) :]:
+        ax.set_axis_off()
+    fig.colorbar(image, ax=axes, shrink=0.5, label=CONFUSION_SCALE)
+    fig.suptitle(f"Confusion matrices on {len(y_true):,} test images (each row: % of one true digit)")
     return fig
 
 
+@styled
 def misclassified_figure(images, y_true, y_pred, title: str, n: int = 30, ncols: int = 10):
-    """:func:`plot_misclassified` with a title, laid out."""
-    fig = plot_misclassified(images, y_true, y_pred, n=n, ncols=ncols)
-    fig.suptitle(title)
-    fig.tight_layout()
-    return fig
-
-
-def plot_misclassified(images, y_true, y_pred, n: int = 20, ncols: int = 10, fig=None):
-    """A gallery of the first ``n`` misclassified digits, titled "true→predicted"."""
-    wrong = np.flatnonzero(np.asarray(y_true) != np.asarray(y_pred))[:n]
-    nrows = max(1, -(-len(wrong) // ncols))
-    fig = fig or plt.figure(figsize=(1.3 * ncols, 1.5 * nrows))
-    for i, idx in enumerate(wrong):
+    """A gallery of the first ``n`` misclassified digits, each titled "true→predicted"; the title says how many
+    mistakes there are among how many images."""
+    wrong = np.flatnonzero(np.asarray(y_true) != np.asarray(y_pred))
+    shown = wrong[:n]
+    nrows = max(1, -(-len(shown) // ncols))
+    fig = plt.figure(figsize=(0.72 * ncols, 0.9 * nrows + 0.8))
+    for i, idx in enumerate(shown):
         ax = fig.add_subplot(nrows, ncols, i + 1)
         ax.imshow(np.squeeze(images[idx]), cmap="gray_r")
-        ax.set_title(f"{y_true[idx]}→{y_pred[idx]}", fontsize=9)
+        ax.set_title(f"{y_true[idx]}→{y_pred[idx]}", fontsize=CELL_FONT, pad=2)
         ax.set_axis_off()
+    fig.suptitle(wrap(f"{title}: the first {len(shown)} of {len(wrong):,} mistakes on {len(y_true):,} images "
+                      "(true→predicted)", 0.72 * ncols, 12))  # fmt: skip
     return fig

@@ -1,23 +1,30 @@
-"""Figures of the extensions (07-11): each takes a table or history and returns an ``Axes`` or a figure."""
+"""Figures of the extensions (07-11), in the study's one style (:mod:`digitgan.plots`: ``STYLE`` and its sizes):
+each ``*_figure`` takes a table or history and returns a whole figure; accuracy axes never go beyond 1.0 and, where
+they do not start at 0, their label says where they start; legends sit beside or under the plots."""
 
 from __future__ import annotations
+
+import textwrap
 
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
 from digitgan import config
+from digitgan.plots import HEIGHT, LEGEND_BESIDE, MAX_WIDTH, WIDE, accuracy_axis, styled, suptitle
+
+NBSP = "\u00a0"  # a space that textwrap never breaks at: "(n = 3)" stays on one line
 
 
-def plot_ssgan_curves(history: dict, ax=None, title: str = "", references: tuple = ()):
+def plot_ssgan_curves(history: dict, ax, title: str = "", references: tuple = ()):
     """The SSGAN's validation accuracy per epoch (averaged and raw weights), the kept epoch, and its training
     accuracy on labelled batches, with published test results as labelled reference lines (``references``: dicts
-    with ``test_accuracy`` and ``label``)."""
-    ax = ax or plt.gca()
+    with ``test_accuracy`` and ``label``); the legend beside the plot."""
     epochs = np.arange(1, len(history["val_accuracy"]) + 1)
+    train = 1 - np.asarray(history["train_error"])
     ax.plot(epochs, history["val_accuracy"], "o-", ms=3, label="validation (averaged weights)")
     ax.plot(epochs, history["val_accuracy_raw"], ".--", alpha=0.7, label="validation (raw weights)")
-    ax.plot(epochs, 1 - np.asarray(history["train_error"]), ":", label="train (labelled batches)")
+    ax.plot(epochs, train, ":", label="train (labelled batches)")
     best = history.get("best") or {}
     if best:
         kept = f"kept: epoch {best['epoch']} ({best['weights']})"
@@ -25,134 +32,163 @@ def plot_ssgan_curves(history: dict, ax=None, title: str = "", references: tuple
     for ref, style in zip(references, ("--", ":", "-."), strict=False):
         label = f"{ref['label']}: {ref['test_accuracy']:.2%} (test)"
         ax.axhline(ref["test_accuracy"], color="gray", ls=style, lw=1, label=label)
-    ax.set(xlabel="epoch", ylabel="accuracy", title=title)
-    ax.grid(alpha=0.3)
-    ax.legend(loc="lower right", fontsize=8)
+    values = [*history["val_accuracy"], *history["val_accuracy_raw"], *train, *(r["test_accuracy"] for r in references)]
+    accuracy_axis(ax, values, "accuracy")
+    ax.set(xlabel="epoch", title=title)
+    ax.legend(**LEGEND_BESIDE)
     return ax
 
 
-def plot_ssgan_sweep(sweep: pd.DataFrame, ax=None, title: str = ""):
+@styled
+def ssgan_curves_figure(history: dict, title: str, references: tuple = ()):
+    """:func:`plot_ssgan_curves` as a figure."""
+    fig, ax = plt.subplots(figsize=(WIDE, HEIGHT))
+    plot_ssgan_curves(history, ax, "", references)
+    suptitle(fig, title)
+    return fig
+
+
+@styled
+def ssgan_sweep_figure(sweep: pd.DataFrame, title: str):
     """Validation accuracy (averaged weights) per epoch for each learning rate tried, the chosen one marked."""
-    ax = ax or plt.gca()
+    fig, ax = plt.subplots(figsize=(WIDE, HEIGHT))
     for _, row in sweep.iterrows():
-        chosen = " (chosen)" if row["chosen"] else ""
+        chosen = "\n(chosen)" if row["chosen"] else ""
         epochs = np.arange(1, len(row["val_curve"]) + 1)
         ax.plot(epochs, row["val_curve"], "-" if row["chosen"] else "--",
-                label=f"learning rate {row['learning_rate']:g}: best {row['val_accuracy']:.4f}{chosen}")  # fmt: skip
-    ax.set(xlabel="epoch", ylabel="validation accuracy (averaged weights)", title=title)
-    ax.grid(alpha=0.3)
-    ax.legend(loc="lower right")
-    return ax
+                label=f"learning rate {row['learning_rate']:g}:\nbest {row['val_accuracy']:.4f}{chosen}")  # fmt: skip
+    accuracy_axis(ax, [v for curve in sweep["val_curve"] for v in curve], "validation accuracy (averaged weights)")
+    ax.set(xlabel="epoch")
+    suptitle(fig, title)
+    ax.legend(**LEGEND_BESIDE)
+    return fig
 
 
-def plot_label_efficiency(table: pd.DataFrame, ax=None, labels: dict | None = None, title: str = ""):
+@styled
+def label_efficiency_figure(table: pd.DataFrame, labels: dict | None = None, title: str = ""):
     """Mean test accuracy (± one standard deviation over seeds) against the number of labels, log x-axis."""
-    ax = ax or plt.gca()
+    fig, ax = plt.subplots(figsize=(WIDE, HEIGHT + 0.4))
     for method, part in table.groupby("method", observed=True):
         runs = sorted(set(part["runs"]))
-        n = f"n = {runs[0]}" if len(runs) == 1 else f"n = {runs[0]}-{runs[-1]}"
-        ax.errorbar(
-            part["n_labels"], part["mean"], yerr=part["std"].fillna(0), marker="o", capsize=4,
-            label=f"{(labels or {}).get(method, method)} ({n})",
-        )  # fmt: skip
+        n = f"n{NBSP}={NBSP}{runs[0]}" if len(runs) == 1 else f"n{NBSP}={NBSP}{runs[0]}-{runs[-1]}"
+        name = textwrap.fill(f"{(labels or {}).get(method, method)} ({n})", 32)
+        ax.errorbar(part["n_labels"], part["mean"], yerr=part["std"].fillna(0), marker="o", capsize=4, label=name)
+    std = table["std"].fillna(0)
+    accuracy_axis(ax, [*(table["mean"] - std), *(table["mean"] + std)], "test accuracy (10,000 images)")
     ax.set_xscale("log")
-    ax.set(xlabel="labelled training images", ylabel="test accuracy (10,000 images)", title=title)
+    ax.set(xlabel="labelled training images")
+    suptitle(fig, title)
     ax.set_xticks(sorted(table["n_labels"].unique()))
     ax.get_xaxis().set_major_formatter(plt.FuncFormatter(lambda v, _: f"{int(v):,}"))
-    ax.grid(alpha=0.3, which="both")
-    ax.legend(loc="lower right")
-    return ax
+    ax.xaxis.set_minor_formatter(plt.NullFormatter())
+    ax.legend(**LEGEND_BESIDE)
+    return fig
 
 
-def plot_longer_gan(table: pd.DataFrame, n_labels: int, ax=None, title: str = "", spread: dict | None = None):
+def plot_longer_gan(table: pd.DataFrame, n_labels: int, ax, title: str = "", spread: dict | None = None):
     """Trial 3's test accuracy (mean ± std over seeds) against the DCGAN's training epochs, with the CNN trained on
     the same images as a reference line and band (mean ± std); with ``spread`` (:func:`longer_gan.spread_summary`),
-    the other GANs' trial-3 means at their stages as open markers."""
-    ax = ax or plt.gca()
+    the other GANs' trial-3 means at their stages as open markers. The legend beside the plot."""
     trial3 = table[(table["model"] == "trial3") & (table["n_labels"] == n_labels)].sort_values("gan_epochs")
     cnn = table[(table["model"] == "cnn") & (table["n_labels"] == n_labels)].iloc[0]
     runs = int(trial3["runs"].min())
-    ax.errorbar(trial3["gan_epochs"].astype(int), trial3["mean"], yerr=trial3["std"].fillna(0), marker="o", capsize=4,
-                label=f"trial 3 on the DCGAN's discriminator (n = {runs})")  # fmt: skip
+    std = trial3["std"].fillna(0)
+    ax.errorbar(trial3["gan_epochs"].astype(int), trial3["mean"], yerr=std, marker="o", capsize=4,
+                label=f"trial 3 on the DCGAN's\ndiscriminator (n = {runs})")  # fmt: skip
+    values = [*(trial3["mean"] - std), *(trial3["mean"] + std)]
     if spread is not None:
         seeds = [g for g in map(str, spread["gan_seeds"]) if g != str(spread["gan_seeds"][0])]
         points = [(int(e), st["trial3"][str(n_labels)][g]) for e, st in spread["stages"].items() for g in seeds
                   if str(n_labels) in st["trial3"]]  # fmt: skip
         if points:
             ax.plot(*zip(*points, strict=True), "o", mfc="none", color="tab:purple", ls="none",
-                    label=f"trial 3 on other GANs (seeds {', '.join(seeds)}; mean of {runs})")  # fmt: skip
+                    label=f"trial 3 on other GANs\n(seeds {', '.join(seeds)}; mean of {runs})")  # fmt: skip
+            values += [p[1] for p in points]
     cnn_std = 0.0 if pd.isna(cnn["std"]) else cnn["std"]
-    label = f"CNN, same images: {cnn['mean']:.4f} (n = {int(cnn['runs'])})"
+    label = f"CNN, same images:\n{cnn['mean']:.4f} ± {cnn_std:.4f} (n = {int(cnn['runs'])})"
     ax.axhline(cnn["mean"], color="gray", ls="--", label=label)
     ax.axhspan(cnn["mean"] - cnn_std, cnn["mean"] + cnn_std, color="gray", alpha=0.15)
-    ax.set(xlabel="DCGAN training epochs", ylabel="test accuracy (10,000 images)", title=title)
+    accuracy_axis(ax, [*values, cnn["mean"] - cnn_std, cnn["mean"] + cnn_std], "test accuracy")
+    ax.set(xlabel="DCGAN training epochs", title=title)
     ax.set_xticks(trial3["gan_epochs"].astype(int))
-    ax.grid(alpha=0.3)
-    ax.legend(loc="lower right")
+    ax.legend(**LEGEND_BESIDE)
     return ax
 
 
+@styled
 def longer_gan_figure(table: pd.DataFrame, label_counts, spread: dict | None = None):
-    """One :func:`plot_longer_gan` panel per label count, side by side; returns the figure."""
-    fig, axes = plt.subplots(1, len(label_counts), figsize=(6 * len(label_counts), 4), squeeze=False)
-    for ax, n in zip(axes[0], label_counts, strict=True):
+    """One :func:`plot_longer_gan` panel per label count, one above the other; the title says what and how many."""
+    fig, axes = plt.subplots(len(label_counts), 1, figsize=(WIDE, 2.9 * len(label_counts) + 0.7), squeeze=False)
+    for ax, n in zip(axes[:, 0], label_counts, strict=True):
         plot_longer_gan(table, n, ax, title=f"{n:,} labelled images", spread=spread)
-    fig.tight_layout()
+    fig.suptitle("Trial 3's test accuracy (10,000 test images) against the DCGAN's training epochs,\n"
+                 "mean ± std over classifier seeds")  # fmt: skip
     return fig
 
 
-def plot_epoch_losses(losses: dict, ax=None, title: str = "DCGAN losses, mean of each epoch"):
+@styled
+def epoch_losses_figure(losses: dict, title: str):
     """The generator's and discriminator's mean loss of every epoch (``losses``: ``g_loss``/``d_loss`` lists)."""
-    ax = ax or plt.gca()
+    fig, ax = plt.subplots(figsize=(WIDE, HEIGHT))
     for key, name, colour in (("g_loss", "generator", "tab:blue"), ("d_loss", "discriminator", "tab:orange")):
         ax.plot(range(1, len(losses[key]) + 1), losses[key], lw=1.4, color=colour, label=name)
-    ax.set(xlabel="epoch", ylabel="mean loss of the epoch", title=title)
-    ax.grid(alpha=0.3)
-    ax.legend()
-    return ax
+    ax.set(xlabel="epoch", ylabel="mean loss of the epoch")
+    suptitle(fig, title)
+    ax.legend(**LEGEND_BESIDE)
+    return fig
 
 
-def plot_protocols(cells: list[dict], ax=None, title: str = ""):
-    """Test accuracy (mean ± std over seeds) per optimizer, data size and protocol, one bar per model."""
-    ax = ax or plt.gca()
+PROTOCOL_MARKERS = ("o", "s", "D", "^")
+
+
+@styled
+def protocols_figure(cells: list[dict], title: str):
+    """Test accuracy (mean ± std over seeds, dots and intervals) per optimizer, data size and protocol, one
+    marker per model; the accuracy axis starts where the label says (not at 0: these are not bars)."""
     labels = sorted({(c["protocol"], c["n_train"], c["optimizer"]) for c in cells},
                     key=lambda k: (k[0] == "modern", k[1], ("sgd", "momentum", "adam").index(k[2])))  # fmt: skip
     models = sorted({c["model"] for c in cells})
-    width = 0.8 / len(models)
+    offset = 0.24 / max(1, len(models) - 1)
+    fig, ax = plt.subplots(figsize=(WIDE, HEIGHT + 0.4))
     for i, model in enumerate(models):
         found = {(c["protocol"], c["n_train"], c["optimizer"]): c for c in cells if c["model"] == model}
         xs = [j for j, k in enumerate(labels) if k in found]
         means = [found[labels[j]]["mean"] for j in xs]
         stds = [found[labels[j]]["std"] or 0.0 for j in xs]
         runs = min(found[labels[j]]["runs"] for j in xs)
-        ax.bar(np.array(xs) + i * width, means, width, yerr=stds, capsize=3,
-               label=f"{config.NAMES.get(model, model)} (n = {runs})")  # fmt: skip
-    ax.set_xticks(np.arange(len(labels)) + width * (len(models) - 1) / 2)
-    ax.set_xticklabels([f"{o}\n{n // 1000}k{', modern' if p == 'modern' else ''}" for p, n, o in labels], fontsize=8)
-    low = min(c["mean"] - (c["std"] or 0) for c in cells)
-    ax.set_ylim(max(0.0, low - 0.01), 1.0)
-    ax.set(ylabel="test accuracy (10,000 images)", title=title)
-    ax.grid(alpha=0.3, axis="y")
-    ax.legend(loc="lower right")
-    return ax
+        ax.errorbar(np.array(xs) + (i - (len(models) - 1) / 2) * offset, means, yerr=stds, capsize=3, ls="none",
+                    marker=PROTOCOL_MARKERS[i % len(PROTOCOL_MARKERS)], ms=6,
+                    label=textwrap.fill(f"{config.NAMES.get(model, model)} (n{NBSP}={NBSP}{runs})", 22))  # fmt: skip
+    ax.set_xticks(np.arange(len(labels)))
+    ax.set_xticklabels([f"{o}\n{n // 1000}k" + ("\nmodern" if p == "modern" else "") for p, n, o in labels])
+    ax.set_xlim(-0.5, len(labels) - 0.5)
+    ends = [c["mean"] + sign * (c["std"] or 0.0) for c in cells for sign in (-1, 1)]
+    accuracy_axis(ax, ends, "test accuracy (10,000 images)")
+    suptitle(fig, title)
+    ax.grid(axis="x", visible=False)
+    ax.legend(**LEGEND_BESIDE)
+    return fig
 
 
-def plot_arms(table: pd.DataFrame, ax=None, title: str = ""):
-    """One horizontal bar per training set (mean ± std over seeds, the value and n written beside it), the
-    real-only arm's mean as a line; the first arm on top."""
-    ax = ax or plt.gca()
+@styled
+def arms_figure(table: pd.DataFrame, title: str):
+    """Test accuracy of each training set (mean ± std over seeds as a dot and interval; the value and n on the
+    right), the real-only arm's mean as a line; the first arm on top. Not bars: the axis starts where its label
+    says."""
+    fig, ax = plt.subplots(figsize=(MAX_WIDTH, 0.48 * len(table) + 1.3))
     ys = np.arange(len(table))[::-1]
     std = table["std"].fillna(0)
-    ax.barh(ys, table["mean"], xerr=std, capsize=4, color="tab:blue", alpha=0.8)
-    for y, mean, sd, runs in zip(ys, table["mean"], std, table["runs"], strict=True):
-        ax.text(mean + sd + 0.005, y, f"{mean:.4f} (n = {int(runs)})", va="center", fontsize=8)
+    ax.errorbar(table["mean"], ys, xerr=std, capsize=4, marker="o", ls="none", color="tab:blue")
     if "real" in table.index:
-        ax.axvline(table.loc["real", "mean"], color="gray", ls="--", lw=1, label="real 10k only")
-        ax.legend(loc="lower right")
-    ax.set_yticks(ys)
-    ax.set_yticklabels(table.index, fontsize=9)
-    low = (table["mean"] - std).min()
-    ax.set_xlim(max(0.0, low - 0.05), 1.06)
-    ax.set(xlabel="test accuracy (10,000 real images)", title=title)
-    ax.grid(alpha=0.3, axis="x")
-    return ax
+        ax.axvline(table.loc["real", "mean"], color="gray", ls="--", lw=1, label="mean of real 10k only")
+        fig.legend(loc="outside lower center")
+    ax.set_yticks(ys, [textwrap.fill(str(name), 34) for name in table.index])
+    ax.set_ylim(-0.6, len(table) - 0.4)
+    values = ax.secondary_yaxis("right")
+    values.set_yticks(ys, [f"{m:.4f} ± {s:.4f} (n = {int(r)})" for m, s, r in zip(table["mean"], std, table["runs"],
+                                                                                   strict=True)])  # fmt: skip
+    values.tick_params(length=0)
+    accuracy_axis(ax, [*(table["mean"] - std), *(table["mean"] + std)], "test accuracy (10,000 real images)", axis="x")
+    suptitle(fig, title)
+    ax.grid(axis="y", visible=False)
+    return fig
