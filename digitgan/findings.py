@@ -1,12 +1,16 @@
 """Each notebook's closing "What we found", from the numbers its run just produced: first :class:`Versus` records
-(computed, tested directly), then a few short templates (:func:`say`, :func:`gap`, :func:`reach`) word them, a line
-per item. A rerun with other parameters states what that run found, and what it is compared with."""
+(computed, tested directly), then a few templates (:func:`say`, :func:`gap`, :func:`reach`) word them in at most
+five Markdown lines of one or two sentences. Line 1 stands alone: the number, what it is compared with (named, with
+its size and epochs) and the verdict. A scratch run (a :class:`digitgan.runs.Run` with other parameters) is compared
+with the study's own numbers, named as the study's."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from digitgan import config
+
+LINES, WIDTH = 5, 240  # a finding: at most this many lines of at most this many characters
 
 
 class Finding(str):
@@ -46,16 +50,29 @@ def versus(what, value, against, reference, a=(), b=(), paired=False, shown=None
 _TAIL = {"above": ", above it", "below": ", below it", "level": ", level with it", "not distinguishable": ""}
 
 
-def gap(v: Versus, untested: str = "one run each") -> str:
-    """``+0.0041 (one run each), above it``; tested: ``+0.0020 (95% CI …, Welch t-test p = 0.01), above it``."""
-    from digitgan.compare import describe_difference
+def tested(d: dict) -> str:
+    """A t-test record compactly: ``+0.0461 (95% CI +0.039 to +0.053, p = 0.0013)``, ending ``: not
+    distinguishable with 3 seeds`` where it claims nothing."""
+    (low, high), p = d["ci95"], d["p"]
+    text = (f"{d['difference']:+.4f} (" + ("no interval" if low is None else f"95% CI {_bound(low)} to {_bound(high)}")
+            + (", p not defined)" if p is None else f", p = {p:.2g})"))  # fmt: skip
+    seeds = max(d["n"]) if 1 in d["n"] else min(d["n"])  # against a single run: the other side's seeds
+    return text if d["claimed"] else f"{text}: not distinguishable with {_count(seeds, 'seed')}"
 
-    return (describe_difference(v.test) if v.test else f"{v.difference:+.4f} ({untested})") + _TAIL[v.verdict]
+
+def _bound(x: float) -> str:  # an interval's end: three decimals, four where three would show a signed zero
+    return f"{x:+.3f}" if abs(x) >= 0.0005 else f"{x:+.4f}"
+
+
+def gap(v: Versus, untested: str = "one run each", tail: bool = True) -> str:
+    """``+0.0041 (one run each), above it``; tested: ``+0.0020 (95% CI …, p = 0.01), above it``."""
+    return (tested(v.test) if v.test else f"{v.difference:+.4f} ({untested})") + _TAIL[v.verdict] * tail
 
 
 def say(v: Versus, untested: str = "one run each", lead: bool = True) -> str:
-    """``{What}: {value} against {reference} for {against}: {gap}`` (``lead=False``: from "against" on)."""
-    value, reference = v.shown or (_acc(v.value), _acc(v.reference))
+    """``{What}: {value} against {reference} for {against}: {gap}`` (``lead=False``: from "against" on). A record
+    tested across seeds shows its means; the others their numbers as written (``shown``)."""
+    value, reference = v.shown if v.shown and not v.test else (_acc(v.value), _acc(v.reference))
     text = f"against {reference} for {v.against}: {gap(v, untested)}"
     return f"{_cap(v.what)}: {value} {text}" if lead else text
 
@@ -74,48 +91,72 @@ def _acc(value: float) -> str:
 
 
 def _count(n: int, word: str) -> str:
-    """``1 epoch``, ``15 epochs``."""
+    """``1 epoch``, ``15 epochs``, ``1,500 updates``."""
     return f"{n:,} {word}{'' if n == 1 else 's'}"
 
 
 def _size(n_train, epochs) -> str:
     """``10,000 images, 15 epochs`` (what is known of a run's size)."""
-    parts = [_count(n, word) for n, word in ((n_train, "image"), (epochs, "epoch")) if n is not None]
+    parts = [_count(n, w) for n, w in ((n_train, "image"), (epochs, "epoch")) if n is not None]
     return ", ".join(parts) or "size not recorded"
 
 
 def _mistake(metrics: dict) -> str:
     top = (metrics.get("most_confused") or [None])[0]
-    return (f"Its most frequent mistake is a {top['true']} read as {top['predicted']} ({top['count']} test images)."
-            if top else "It made no mistakes on the test set.")  # fmt: skip
+    return (f"its most frequent mistake is a {top['true']} read as {top['predicted']} ({top['count']} test images)"
+            if top else "it made no mistakes on the test set")  # fmt: skip
+
+
+def study_of(run) -> dict | None:
+    """The study's results to compare a scratch run with: ``run`` is a :class:`digitgan.runs.Run` (None where it is
+    the study's own run) or those results themselves; None: this is the study's run."""
+    if run is None or isinstance(run, dict):
+        return run
+    return None if run.is_study else run.study_results()
+
+
+def beside_study(what: str, value: float, reference: float, who: str) -> str:
+    """A scratch run's headline number against the study's: ``Against 0.9867 for the study's … (…): -0.1, below it``."""
+    return _cap(say(versus(what, value, f"the study's {who}", reference), "no test", lead=False)) + "."
 
 
 def _finding(lines) -> Finding:
-    return Finding("\n".join(line for line in lines if line))
+    """The lines that have text, the first :data:`LINES` of them (a scratch run's comparison with the study's, second,
+    pushes out the last)."""
+    return Finding("\n".join([line for line in lines if line][:LINES]))
 
 
 def against_original(name: str, test_accuracy: float) -> Versus:
-    """Our test accuracy against the one the original reported for ``name`` ("cnn", "trial1", ...)."""
-    return versus("test accuracy", test_accuracy, f"the original ({config.original_number(name, 'train_accuracy')} "
-                  "train)", config.ORIGINAL_ACCURACY[name]["test_accuracy"],
+    """Our test accuracy against the one the original report gave for ``name`` ("cnn", "trial1", ...), trained on
+    the same 10k subset for as many epochs."""
+    who = "CNN" if name == "cnn" else name.replace("trial", "trial ")
+    size = _size(config.SUBSET_SIZE, config.TRANSFER_EPOCHS)
+    return versus("test accuracy", test_accuracy, f"the original report's {who} ({size})",
+                  config.ORIGINAL_ACCURACY[name]["test_accuracy"],
                   shown=(_acc(test_accuracy), config.original_number(name, "test_accuracy")))  # fmt: skip
 
 
-def against_cnn(metrics: dict, cnn: dict) -> Versus:
-    """A classifier's test accuracy against the study's CNN, named with both runs' sizes where they differ."""
+def against_cnn(metrics: dict, cnn: dict, scratch: bool = False, ours_said: bool = False) -> Versus:
+    """A classifier's test accuracy against the study's CNN, named with its size (and this run's, where they
+    differ and ``ours_said`` is not set: the sentence does not state it already)."""
     ours, theirs = (_size(m.get("n_train"), m.get("epochs")) for m in (metrics, cnn))
-    who = ("the CNN trained on the same images for the same number of epochs" if ours == theirs
-           else f"the study's CNN ({theirs}; this run: {ours})")  # fmt: skip
+    who = (f"the CNN trained on the same {_count(cnn['n_train'], 'image')} for {_count(cnn['epochs'], 'epoch')}"
+           if ours == theirs and not scratch and None not in (cnn.get("n_train"), cnn.get("epochs")) else
+           f"the study's CNN ({theirs}" + (f"; this run: {ours}" if ours != theirs and not ours_said else "")
+           + ")")  # fmt: skip
     return versus("test accuracy", metrics["test_accuracy"], who, cnn["test_accuracy"])
 
 
-def cnn(metrics: dict) -> Finding:
+def cnn(metrics: dict, run=None) -> Finding:
     curve, epochs = metrics["history"].get("val_accuracy", []), _count(metrics["epochs"], "epoch")
+    study, original = (study_of(run) or {}).get("cnn"), against_original("cnn", metrics["test_accuracy"])
+    head = study and against_cnn(metrics, study, scratch=True, ours_said=True) or original
     return _finding([
-        f"The CNN reaches **{_acc(metrics['test_accuracy'])} test accuracy** ({_acc(metrics['train_accuracy'])} on "
-        f"its training images) after {epochs} on {_count(metrics['n_train'], 'image')}, in {metrics['seconds']:.0f} s.",
-        say(against_original("cnn", metrics["test_accuracy"])) + ".",
-        _mistake(metrics),
+        f"The CNN reaches **{_acc(metrics['test_accuracy'])} test accuracy** after {epochs} on "
+        f"{_count(metrics['n_train'], 'image')}, " + say(head, lead=False) + ".",
+        study and _cap(say(original, lead=False)) + ".",
+        f"On its training images it reaches {_acc(metrics['train_accuracy'])} (the original: "
+        f"{config.original_number('cnn', 'train_accuracy')}); {_mistake(metrics)}.",
         len(curve) > 1 and curve[-1] > curve[-2] and f"The test accuracy still rose in the last epoch ("
         f"{_acc(curve[-2])} → {_acc(curve[-1])}): {epochs} of plain SGD leave this network short of what it can "
         "learn.",
@@ -123,40 +164,46 @@ def cnn(metrics: dict) -> Finding:
     ])  # fmt: skip
 
 
-def dcgan(metrics: dict) -> Finding:
+def dcgan(metrics: dict, run=None) -> Finding:
     fractions, (low, high) = metrics["class_fractions"], config.MODE_COLLAPSE_BOUNDS
-    collapse = (
-        f"one digit class falls outside {low:.0%}–{high:.0%} of the samples (mode collapse by our rule)"
-        if metrics["mode_collapse"]
-        else f"every digit class lies within {low:.0%}–{high:.0%} of the samples (no mode collapse by our rule)"
-    )
+    study = (study_of(run) or {}).get("dcgan")
+    collapse = (f"one digit class falls outside {low:.0%}–{high:.0%} of the samples (mode collapse by our rule)"
+                if metrics["mode_collapse"]
+                else f"every digit class lies within {low:.0%}–{high:.0%} of them (no mode collapse by our rule)")
     how = "reused from the committed training" if metrics["reused_weights"] else "trained in this run"
+    named = study and f"the study's DCGAN ({_size(study.get('n_train'), study.get('epochs'))})"
     return _finding([
-        f"After {_count(metrics['epochs'], 'epoch')} ({metrics['seconds'] / 60:.1f} min of training, {how}) the "
-        f"generator's digits score **{metrics['classifier_score']:.2f}** with the judge (real test digits: "
-        f"{metrics['real_test_classifier_score']:.2f}; the scale runs from 1 to 10).",
+        f"After {_count(metrics['epochs'], 'epoch')} on {_count(metrics['n_train'], 'image')} the DCGAN's digits "
+        f"score **{metrics['classifier_score']:.2f}** with the judge, against "
+        + (f"{study['classifier_score']:.2f} for {named} and " if study else "")
+        + f"{metrics['real_test_classifier_score']:.2f} for real test digits (the scale runs from 1 to 10).",
         f"They lie at a Fréchet distance of **{metrics['frechet_distance']:.1f}** from the test set (real training "
-        f"digits: {metrics['real_train_frechet_distance']:.1f}).",
+        f"digits: {metrics['real_train_frechet_distance']:.1f}"
+        + (f"; the study's DCGAN: {study['frechet_distance']:.1f})." if study else ")."),
         f"The rarest generated digit makes {min(fractions):.1%} of the samples and the commonest "
         f"{max(fractions):.1%}: {collapse}.",
-        "The discriminator that learnt to tell them from real digits is what notebooks 03–05 reuse.",
+        f"The discriminator that learnt to tell them from real digits ({metrics['seconds'] / 60:.1f} min of training,"
+        f" {how}) is what notebooks 03–05 reuse.",
     ])  # fmt: skip
 
 
-def trial(name: str, metrics: dict, results: dict) -> Finding:
+def trial(name: str, metrics: dict, run) -> Finding:
+    """``run``: the notebook's :class:`digitgan.runs.Run`, or the study's results (the CNN is read from them)."""
     frozen, total = metrics["frozen_epochs"], metrics["epochs"]
     schedule = (f"{_count(total, 'epoch')} with the transferred layers frozen" if frozen >= total
                 else f"{frozen} frozen and {_count(total - frozen, 'fine-tuned epoch')}")  # fmt: skip
-    v = "cnn" in results and against_cnn(metrics, results["cnn"])
+    results = run if isinstance(run, dict) else run.study_results()
+    scratch = not isinstance(run, dict) and not run.is_study
+    v = "cnn" in results and against_cnn(metrics, results["cnn"], scratch)
     claim = v and v.against.startswith("the CNN trained on the same") and v.verdict != "above"
     return _finding([
-        f"{config.NAMES[name]}, a {metrics['head']} head with {schedule}, reaches **{_acc(metrics['test_accuracy'])} "
-        f"test accuracy** ({_acc(metrics['train_accuracy'])} train).",
-        say(against_original(name, metrics["test_accuracy"])) + ".",
-        _mistake(metrics),
-        v and say(v) + (f": with all {_count(metrics['n_train'], 'label')} the GAN's features do not beat a CNN "
-                        "trained from scratch" if claim else "")
-        + "; 08_label_efficiency.ipynb repeats this with seeds.",
+        f"{config.NAMES[name]} reaches **{_acc(metrics['test_accuracy'])} test accuracy**, "
+        + (say(v, lead=False) if v else f"on {_size(metrics['n_train'], total)}") + ".",
+        _cap(say(against_original(name, metrics["test_accuracy"]), lead=False)) + f"; train accuracy "
+        f"{_acc(metrics['train_accuracy'])} (theirs {config.original_number(name, 'train_accuracy')}).",
+        f"Its {metrics['head']} head trained {schedule}; {_mistake(metrics)}.",
+        (f"With all {_count(metrics['n_train'], 'label')} the GAN's features do not beat a CNN trained from "
+         "scratch; " if claim else "") + "08_label_efficiency.ipynb repeats this comparison with seeds.",
     ])  # fmt: skip
 
 
@@ -180,22 +227,31 @@ def rankings(comparison: dict) -> dict:
             **{f"{key}_as_original": rank(v, v) == rank(theirs[key], v) for key, v in ours.items()}}  # fmt: skip
 
 
-def comparison(comparison: dict) -> Finding:
+def comparison(comparison: dict, run=None) -> Finding:
     models, small, ranked = comparison["models"], comparison["small"], rankings(comparison)
-    knn, top, orig = small["pca_knn"], comparison["most_confused_pairs"][0], config.ORIGINAL_SMALL
-    full = comparison["pca_knn"].get("all 60k")
-    same = {True: "the original's", False: "not the original's"}
+    top, orig = comparison["most_confused_pairs"][0], config.ORIGINAL_SMALL
+    full, study = comparison["pca_knn"].get("all 60k"), (study_of(run) or {}).get("comparison")
+    same = {True: "the original report's", False: "not the original report's"}
+    (first, *rest), small_ranked = ranked["full"], ranked["small"]
+    names = {"pca_knn": "PCA + KNN", "trial3": "trial 3", "cnn": "the CNN"}
+
+    def accuracies(s: dict, keys) -> str:
+        return ", ".join(f"{names[k]} {_acc(s['pca_knn']['accuracy'] if k == 'pca_knn' else s[k])}" for k in keys)
     return _finding([
-        "On the 10k subset the test accuracies rank "
-        + " > ".join(f"{config.NAMES[k]} {_acc(models[k]['test_accuracy'])}" for k in ranked["full"])
-        + f": {same[ranked['full_as_original']]} order. The most confused pair over all four models is a "
-        f"{top['true']} read as {top['predicted']} ({top['count']} times).",
-        f"With 1,000 training and 1,000 test images: PCA + KNN {_acc(knn['accuracy'])} (PCA {knn['n_components']}, "
-        f"k = {knn['k']}, chosen by cross-validation), the transferred discriminator {_acc(small['trial3'])}, the CNN "
-        f"{_acc(small['cnn'])}; the original: {orig['pca_knn']}, {orig['trial3']}, {orig['cnn']}: "
-        f"{same[ranked['small_as_original']]} ranking.",
-        "These are single runs on 1,000 test images (one image = 0.001): differences of a few thousandths are within "
-        "noise; 08_label_efficiency.ipynb repeats the comparison with seeds.",
+        f"On the {config.SUBSET_SIZE:,}-image subset ({_count(config.TRANSFER_EPOCHS, 'epoch')} each) "
+        f"{'the ' * (first == 'cnn')}{config.NAMES[first]} leads with **{_acc(models[first]['test_accuracy'])} test "
+        "accuracy**, then "
+        + ", ".join(f"{config.NAMES[k]} {_acc(models[k]['test_accuracy'])}" for k in rest)
+        + f": {same[ranked['full_as_original']]} order.",
+        f"On {small['n_train']:,} training and {small['n_test']:,} test images: {accuracies(small, small_ranked)}; "
+        f"the original report: " + ", ".join(f"{orig[k]:g}" for k in small_ranked)
+        + f": {same[ranked['small_as_original']]} ranking.",
+        study and study["small"] != small and f"The study's run ({_count(study['small']['n_train'], 'training image')})"
+        f": {accuracies(study['small'], small_ranked)}.",
+        f"Single runs on {small['n_test']:,} test images (one image = {1 / small['n_test']:.3g}): gaps of a few "
+        "thousandths are noise; 08_label_efficiency.ipynb repeats the comparison with seeds.",
         full and f"PCA + KNN on all 60,000 training images reaches {_acc(full['accuracy'])} in "
-        f"{full['fit_seconds'] + full['predict_seconds']:.0f} s, where the original's own KNN did not finish at 2,000.",
+        f"{full['fit_seconds'] + full['predict_seconds']:.0f} s, where the original's own KNN did not finish at 2,000; "
+        f"the most confused pair over all four models is a {top['true']} read as {top['predicted']} "
+        f"({top['count']} times).",
     ])  # fmt: skip

@@ -70,21 +70,18 @@ def test_findings_follow_other_numbers():
             for m, v in (("cnn", 0.3), ("ssgan", 0.9)) for s, d in ((42, -0.01), (43, 0.0), (44, 0.012))]  # fmt: skip
     summary = {m: {"100": {"mean": v, "std": 0.01, "runs": 3}} for m, v in (("cnn", 0.3), ("ssgan", 0.9))}
     text = extension_findings.label_efficiency({"summary": summary, "runs": runs})
-    assert "Semi-supervised GAN against CNN (original protocol): +0.6000 (95% CI" in text and "paired t-test" in text
-    assert "above it" in text and "does **not** reach 98.5% (mean 0.9000 over 3 seeds)" in text
+    assert "against 0.3000 for the CNN of the original protocol: +0.6000 (95% CI" in text and "above it" in text
+    assert "the mean does **not** reach the port's 98.5%" in text
     close = {
         m: {"100": {"mean": v, "std": 0.02, "runs": 3, "n_updates": 1500,
                     "by_seed": {"42": v + d, "43": v - d, "44": v}}} for m, v, d in (("cnn", 0.8, 0.02),
                                                                                      ("trial3", 0.81, -0.02))
     }  # fmt: skip
     text = extension_findings.label_efficiency({"summary": close, "n_val": 1000})
-    assert "not distinguishable with 3 seeds" in text and "CNN (original protocol) 1,500 updates" in text
-    # the SSGAN's budget is "at most" only while it stops early by its validation rule
+    assert "not distinguishable with 3 seeds" in text and "CNN of the original protocol (1,500 updates)" in text
     ssgan = {"100": {"mean": 0.98, "std": 0.001, "runs": 3, "n_updates": 54_000}}
-    for patience, at_most in ((10, True), (None, False)):
-        metrics = {"summary": {**close, "ssgan": ssgan}, "n_val": 1000, "settings": {"ssgan": {"patience": patience}}}
-        text = extension_findings.label_efficiency(metrics)
-        assert "semi-supervised GAN 54,000 updates" in text and ("at most (it stops" in text) == at_most
+    text = extension_findings.label_efficiency({"summary": {**close, "ssgan": ssgan}, "n_val": 1000})
+    assert "does **not** reach 98.5% (mean 0.9800 over 3 seeds)" in text and "not tested: fewer than 2" in text
     assert extension_findings.mean_std([0.5]) == "0.5000 (one run)"
     assert extension_findings.mean_std([0.5, 0.7, 0.6]) == "0.6000 ± 0.1000 (n = 3)"
 
@@ -241,7 +238,7 @@ def test_lock_file_pins_every_requirement():
     pinned = {line.split("==")[0].lower() for line in lock.splitlines() if "==" in line and not line.startswith("#")}
     for req in ("requirements.txt", "requirements-dev.txt"):
         for line in (config.PROJ_ROOT / req).read_text().splitlines():
-            name = re.split(r"[<>=~!\[ ]", line.strip())[0].lower()
+            name = re.split(r"[<>=~!\[ ]", line.split("#")[0].strip())[0].lower()
             if name and not name.startswith("-"):
                 assert name in pinned, f"{name} ({req}) is not pinned in requirements.lock: run make lock"
     assert "file://" not in lock and "/opt/" not in lock  # nothing of this machine
