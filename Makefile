@@ -12,7 +12,7 @@ export DIGITGAN_MNIST ?= $(if $(wildcard ../shared/mnist),$(abspath ../shared/mn
 
 
 help: ## list the targets (the default; installs nothing)
-	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-13s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-18s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
 # The environment is installed from requirements.lock (every package pinned; `make lock` refreshes it from the
 # ranges in requirements.txt and requirements-dev.txt).
@@ -21,7 +21,7 @@ $(STAMP): requirements.lock pyproject.toml
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -r requirements.lock
 	$(BIN)/pip install --quiet --no-deps -e .
-	$(BIN)/python -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (digitgan)" > /dev/null
+	$(BIN)/python -m ipykernel install --sys-prefix --name python3 --display-name "Python 3" > /dev/null
 	touch $(STAMP)
 
 setup: $(STAMP) ## install the pinned environment in .venv (every other target does this first)
@@ -33,10 +33,17 @@ lock: $(STAMP) ## refresh requirements.lock from the ranges in requirements*.txt
 report: $(STAMP) ## write report/: the results first, then every executed notebook (offline HTML)
 	$(BIN)/python -m digitgan.tools.export
 
+.PHONY: check-report check-jupyter-save
+check-report: report ## open report/ in headless Chromium (/usr/bin/chromium): screenshots, no outside requests
+	$(BIN)/python -m digitgan.tools.browser report
+
+check-jupyter-save: $(STAMP) ## open and save each notebook in JupyterLab (headless); fail if a file changes
+	$(BIN)/python -m digitgan.tools.browser jupyter-save
+
 tensorboard: $(STAMP) ## watch training live: TensorBoard on runs/
 	$(BIN)/tensorboard --logdir runs
 
-reproduce: $(STAMP) ## run the study, notebooks 01-06 at full size (about 10 min with the committed weights)
+reproduce: $(STAMP) ## run the study, notebooks 01-06 at full size (about 5 min with the committed weights)
 	$(BIN)/python -m digitgan.tools.run_notebooks
 
 extensions: $(STAMP) ## run notebooks 07-08 (semi-supervised GAN, label study)
