@@ -122,3 +122,33 @@ def test_future_work_table_names_each_question_on_its_first_row_only():
     rows = report.future_work_table({"longer_gan": longer}).splitlines()[2:]
     questions = [row.split(" | ")[0].removeprefix("| ") for row in rows]
     assert [q[:2] for q in questions] == ["1:", "", "", "", "4:"]  # 10k trial 3, CNN, 1k trial 3, CNN, losses
+
+
+FILE_IN_BACKTICKS = re.compile(r"`((?:digitgan|notebooks|benchmarks|tests|docs|figures|logs)/[\w./-]+"
+                               r"\.(?:py|ipynb|md|json|log|png))`")
+
+
+def test_files_named_in_notebooks_and_docs_exist():
+    import nbformat
+
+    texts = {p.name: p.read_text() for p in (config.PROJ_ROOT / "docs").glob("*.md")}
+    texts["README.md"] = (config.PROJ_ROOT / "README.md").read_text()
+    for path in sorted((config.PROJ_ROOT / "notebooks").glob("*.ipynb")):
+        cells = nbformat.read(path, 4).cells
+        texts[path.name] = "\n".join(c.source for c in cells if c.cell_type == "markdown")
+    named = {(name, m) for name, text in texts.items() for m in FILE_IN_BACKTICKS.findall(text)}
+    assert any(name.endswith(".ipynb") for name, _ in named)  # the pattern finds what the notebooks name
+    missing = [(name, m) for name, m in named if "*" not in m and not (config.PROJ_ROOT / m).exists()]
+    assert not missing, missing
+
+
+def test_updating_writes_only_the_documents_whose_blocks_changed(tmp_path, monkeypatch):
+    copies = {}
+    for document in {d for d, _, _ in report.BLOCKS}:
+        copies[document] = tmp_path / document.name
+        shutil.copy(document, copies[document])
+    monkeypatch.setattr(report, "BLOCKS", [(copies[d], n, g) for d, n, g in report.BLOCKS])
+    assert report.update_documents() == []  # the committed documents are current
+    stale = copies[report.README]
+    stale.write_text(stale.read_text().replace("0.9659 / 0.9638", "0.9659 / 0.1234"))  # in the results block
+    assert report.update_documents() == [stale] and "0.1234" not in stale.read_text()

@@ -1,4 +1,4 @@
-"""Two checks in a real browser, headless Chromium driven by playwright (the owner's checks, not part of CI).
+"""Two checks in a real browser, headless Chromium driven by playwright (run by hand: CI has no browser).
 
     python -m digitgan.tools.browser report          # make check-report
     python -m digitgan.tools.browser jupyter-save    # make check-jupyter-save

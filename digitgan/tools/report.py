@@ -434,7 +434,7 @@ def committed_block(document: Path, name: str) -> str:
 
 
 def update_documents(results_path: Path = COMMITTED_RESULTS) -> list[Path]:
-    """Rewrite every generated block from the committed results; returns the documents written."""
+    """Rewrite every generated block from the committed results; returns the documents that changed."""
     results = utils.load_results(results_path)
     texts = {}
     for document, name, generate in BLOCKS:
@@ -445,11 +445,14 @@ def update_documents(results_path: Path = COMMITTED_RESULTS) -> list[Path]:
         block = f"{start}\n{generate(results)}\n{end}"
         texts[document] = re.sub(re.escape(start) + r"\n(?:.*?\n)?" + re.escape(end), lambda _, b=block: b, text,
                                  flags=re.S)  # fmt: skip
-    for document, text in texts.items():
-        utils.atomic_write_text(Path(document), text)
-    return list(texts)
+    changed = [document for document, text in texts.items() if Path(document).read_text() != text]
+    for document in changed:
+        utils.atomic_write_text(Path(document), texts[document])
+    return changed
 
 
 if __name__ == "__main__":
-    for path in update_documents():
+    changed = update_documents()
+    for path in changed:
         print(f"updated {config.shown(path)}")
+    print(f"{len(changed)} of {len({document for document, _, _ in BLOCKS})} documents changed")
