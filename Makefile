@@ -15,7 +15,7 @@ help: ## list the targets (the default; installs nothing)
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-18s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
 # The environment is installed from requirements.lock (every package pinned; `make lock` refreshes it from the
-# ranges in requirements.txt and requirements-dev.txt).
+# ranges in requirements*.txt).
 $(STAMP): requirements.lock pyproject.toml
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip

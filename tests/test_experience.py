@@ -236,7 +236,7 @@ def test_tensorflow_import_through_digitgan_is_silent():
 def test_lock_file_pins_every_requirement():
     lock = (config.PROJ_ROOT / "requirements.lock").read_text()
     pinned = {line.split("==")[0].lower() for line in lock.splitlines() if "==" in line and not line.startswith("#")}
-    for req in ("requirements.txt", "requirements-dev.txt"):
+    for req in ("requirements.txt", "requirements-notebooks.txt", "requirements-dev.txt"):
         for line in (config.PROJ_ROOT / req).read_text().splitlines():
             name = re.split(r"[<>=~!\[ ]", line.split("#")[0].strip())[0].lower()
             if name and not name.startswith("-"):
