@@ -380,7 +380,7 @@ ORIGINAL_APPROXIMATE = {("trial3", "test_accuracy")}
 
 # The README's comparison on 1,000 training and 1,000 test images; its own KNN did not finish at 2,000.
 ORIGINAL_SMALL = {"pca_knn": 0.90, "trial3": 0.87, "cnn": 0.80}
-ORIGINAL_PCA_KNN_ALL = "did not finish at 2k"
+ORIGINAL_PCA_KNN_ALL = "did not finish with 2,000 training images"
 
 # The semi-supervised GAN with 100 labels: the paper (Salimans et al. 2016, "Improved Techniques for
 # Training GANs", 300 epochs on a GPU) and a public PyTorch port of it (100 epochs).

@@ -59,7 +59,7 @@ def results_table(results: dict) -> str:
                 f"{g['frechet_distance']:.2f} ({g['real_train_frechet_distance']:.2f})",
             ),
             (
-                "DCGAN, rarest / commonest generated digit",
+                "DCGAN, share of the rarest / commonest generated digit (10% if all equal)",
                 "—",
                 f"{min(g['class_fractions']):.1%} / {max(g['class_fractions']):.1%}",
             ),
