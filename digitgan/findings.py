@@ -52,16 +52,10 @@ _TAIL = {"above": ", above it", "below": ", below it", "level": ", level with it
 
 def tested(d: dict) -> str:
     """A t-test record compactly: ``+0.0461 (95% CI +0.039 to +0.053, p = 0.0013)``, ending ``: not
-    distinguishable with 3 seeds`` where it claims nothing."""
-    (low, high), p = d["ci95"], d["p"]
-    text = (f"{d['difference']:+.4f} (" + ("no interval" if low is None else f"95% CI {_bound(low)} to {_bound(high)}")
-            + (", p not defined)" if p is None else f", p = {p:.2g})"))  # fmt: skip
-    seeds = max(d["n"]) if 1 in d["n"] else min(d["n"])  # against a single run: the other side's seeds
-    return text if d["claimed"] else f"{text}: not distinguishable with {_count(seeds, 'seed')}"
+    distinguishable with 3 seeds`` where it claims nothing (:func:`digitgan.compare.describe_difference`)."""
+    from digitgan.compare import describe_difference
 
-
-def _bound(x: float) -> str:  # an interval's end: three decimals, four where three would show a signed zero
-    return f"{x:+.3f}" if abs(x) >= 0.0005 else f"{x:+.4f}"
+    return describe_difference(d, compact=True)
 
 
 def gap(v: Versus, untested: str = "one run each", tail: bool = True) -> str:
