@@ -140,15 +140,20 @@ def _text(value) -> str:
 
 def finding(nb, name: str = "the notebook") -> str:
     """The first line of the output under the notebook's "## What we found" (and the second while both stay short)."""
+    lines = finding_lines(nb, name)
+    two = " ".join(lines[:2])
+    return two if len(two) <= FINDING_CHARS else lines[0]
+
+
+def finding_lines(nb, name: str = "the notebook") -> list[str]:
+    """The lines of the Markdown output under the notebook's "## What we found"."""
     for i, cell in enumerate(nb.cells):
         if cell.cell_type == "markdown" and cell.source.lstrip().startswith(FOUND_HEADING):
             code = next((c for c in nb.cells[i + 1 :] if c.cell_type == "code"), None)
             for output in code.get("outputs", []) if code else []:
                 text = _text(output.get("data", {}).get("text/markdown", "")).strip()
                 if text:
-                    lines = [line.strip() for line in text.splitlines() if line.strip()]
-                    two = " ".join(lines[:2])
-                    return two if len(two) <= FINDING_CHARS else lines[0]
+                    return [line.strip() for line in text.splitlines() if line.strip()]
             break
     raise ValueError(
         f"{name} has no output under {FOUND_HEADING!r}: run it again (`make reproduce`, `make extensions` or "

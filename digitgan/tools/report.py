@@ -385,16 +385,12 @@ QUESTIONS = {
 
 
 def notebook_finding(path: Path) -> str:
-    """The first line of a committed notebook's "What we found" (its last cell's Markdown output)."""
+    """The first line of a committed notebook's "What we found" (:func:`digitgan.tools.export.finding_lines`)."""
     import nbformat
 
-    nb = nbformat.read(path, as_version=4)
-    for output in nb.cells[-1].get("outputs", []):
-        text = output.get("data", {}).get("text/markdown")
-        if text:
-            return text.strip().splitlines()[0]
-    raise ValueError(f"{config.shown(path)} has no finding in its last cell: run it (make reproduce, extensions, "
-                     "future)")  # fmt: skip
+    from digitgan.tools import export
+
+    return export.finding_lines(nbformat.read(path, as_version=4), config.shown(path))[0]
 
 
 def notebooks_table(results: dict | None = None) -> str:
