@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 
 export DIGITGAN_MNIST ?= $(if $(wildcard ../shared/mnist),$(abspath ../shared/mnist),)
 
-.PHONY: help setup lock reproduce extensions future report tensorboard test test-all verify lint benchmark clean
+.PHONY: help setup lock reproduce extensions future claims report tensorboard test test-all verify lint benchmark clean
 
 
 help: ## list the targets (the default; installs nothing)
@@ -59,6 +59,11 @@ test: $(STAMP) ## ruff and the fast test suite (the CI command, about 6 min)
 test-all: $(STAMP) ## the tests including the slow end-to-end notebook runs
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -q -m "slow or not slow"
+
+claims: $(STAMP) ## the runs behind the claims' tests (hours, resumable): seeds 43/44 of 01-05, the label study at 15 epochs, the matched CNN over all its updates
+	$(BIN)/python -m digitgan.extensions.study_seeds
+	$(BIN)/python -m digitgan.extensions.label_efficiency epochs
+	$(BIN)/python -m digitgan.extensions.label_efficiency matched-full
 
 verify: $(STAMP) ## recompute every committed number from the committed weights and compare
 	$(BIN)/python -m digitgan.tools.verify

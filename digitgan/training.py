@@ -164,14 +164,15 @@ def train_classifier(
     verbose: int = 2,
     validate: bool | str = True,
     log_dir: Path | None = None,
+    seed: int = config.SEED,
 ) -> tuple[dict, float]:
     """Compile and train; returns ``(history, seconds)``. ``validate``: as in :func:`fit_classifier`. With
-    ``log_dir``, TensorBoard logs go there (:func:`classifier_callback` below)."""
-    epochs, batch_size = check_training(data, epochs, learning_rate, batch_size, optimizer, validate)
+    ``log_dir``, TensorBoard logs go there (:func:`classifier_callback` below). ``seed`` orders the batches."""
+    epochs, batch_size = check_training(data, epochs, learning_rate, batch_size, optimizer, validate, seed=seed)
     compile_classifier(model, learning_rate, optimizer)
     start = time.perf_counter()
     callbacks = [classifier_callback(log_dir)] if log_dir else None
-    history = fit_unchecked(model, data, epochs, batch_size, 0, verbose, callbacks, validate, None, config.SEED)
+    history = fit_unchecked(model, data, epochs, batch_size, 0, verbose, callbacks, validate, None, seed)
     return history, time.perf_counter() - start
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import os
@@ -59,6 +60,37 @@ def versions() -> str:
 
     packages = ", ".join(f"{name} {installed(name)}" for name in VERSIONED)
     return f"Python {platform.python_version()}, {packages}, {os.cpu_count()} CPU cores"
+
+
+def machine() -> dict:
+    """What a run's numbers depend on besides its inputs: the CPU model and the instruction-set flags TensorFlow's
+    kernels pick from, the thread settings, and the TensorFlow, Keras and oneDNN versions. Results repeat bit for
+    bit on the same CPU model and thread count; every run record holds this."""
+    import platform
+
+    import keras
+    import tensorflow as tf
+
+    model, flags = platform.processor() or platform.machine(), []
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            name, _, value = line.partition(":")
+            if name.strip() == "model name":
+                model = value.strip()
+            elif name.strip() == "flags":
+                flags = sorted(f for f in value.split() if f.startswith(CPU_FLAG_PREFIXES))
+                break
+    onednn = getattr(tf.sysconfig, "get_build_info", dict)().get("onednn_version") or "bundled"
+    return {
+        "cpu": model, "cpu_flags": flags, "cores": os.cpu_count(),
+        "intra_op_threads": tf.config.threading.get_intra_op_parallelism_threads(),
+        "inter_op_threads": tf.config.threading.get_inter_op_parallelism_threads(),
+        "tensorflow": tf.__version__, "keras": keras.__version__, "onednn": onednn,
+        "onednn_opts": os.environ.get("TF_ENABLE_ONEDNN_OPTS", "default"),
+    }  # fmt: skip
+
+
+CPU_FLAG_PREFIXES = ("avx", "amx", "fma", "f16c", "sse4")  # the kernels' choices that change float results
 
 
 @contextmanager

@@ -55,10 +55,12 @@ def settings(
     classifier_updates: int | None = None,
     discriminator_path: Path | None = None,
     ssgan_patience: int | None = config.SSGAN_PATIENCE,
+    classifier_round: int = config.CLASSIFIER_ROUND,
 ) -> dict:
     """Every setting that shapes one run's result besides ``(method, n_labels, seed)``: the cache key's rest.
     ``classifier_updates``: the CNN's and trial 3's budget (default ``config.CLASSIFIER_UPDATES``; a multiple of
-    ``config.CLASSIFIER_ROUND``). ``ssgan_patience``: the SSGAN stops after that many epochs without a better
+    ``classifier_round``, the updates between two validation checks: :func:`epoch_budget` gives one epoch of the
+    labelled images). ``ssgan_patience``: the SSGAN stops after that many epochs without a better
     validation accuracy; ``None``: it trains every epoch of its budget. ``discriminator_path``: trial 3's
     transferred discriminator (default: the study's, ``config.DISCRIMINATOR_PATH``); runs on different
     discriminators differ in its digest. ``ssgan_epochs``, ``n_unlabelled``, ``learning_rate``: ``None`` is the
@@ -70,22 +72,21 @@ def settings(
     common = {"n_val": n_val}
     if method in ("cnn", "trial3"):
         updates = config.CLASSIFIER_UPDATES if classifier_updates is None else classifier_updates
-        checks.integer("classifier_updates", updates, config.CLASSIFIER_ROUND)
-        if updates % config.CLASSIFIER_ROUND:
-            raise ValueError(
-                f"classifier_updates={updates} must be a multiple of the validation round, {config.CLASSIFIER_ROUND}"
-            )
+        every = checks.integer("classifier_round", classifier_round, 1)
+        checks.integer("classifier_updates", updates, every)
+        if updates % every:
+            raise ValueError(f"classifier_updates={updates} must be a multiple of the validation round, {every}")
         out = {
             **common,
             "updates": updates,
-            "round": config.CLASSIFIER_ROUND,
+            "round": every,
             "learning_rate": config.SGD_LEARNING_RATE,
             "batch_size": config.BATCH_SIZE,
             "keep": "best validation round",
         }
         if method == "trial3":
             head, frozen = config.TRIALS["trial3"]
-            rounds = updates // config.CLASSIFIER_ROUND
+            rounds = updates // every
             out.update(
                 head=head,
                 frozen_rounds=round(frozen * rounds / config.TRANSFER_EPOCHS),
@@ -121,6 +122,30 @@ def settings(
         "xla": config.SSGAN_XLA,
         "keep": "best validation epoch, averaged or raw weights",
     }
+
+
+def epoch_budget(n_labels: int, epochs: int = config.TRANSFER_EPOCHS) -> dict:
+    """The original protocol's budget at ``n_labels``: ``epochs`` passes over the labelled images in batches of
+    ``config.BATCH_SIZE``, checked on the validation split after every epoch (``classifier_updates`` and
+    ``classifier_round`` for :func:`settings`). At 10,000 labels this is the 1,500-update budget."""
+    per_epoch = -(-checks.integer("n_labels", n_labels, config.NUM_CLASSES) // config.BATCH_SIZE)
+    return {"classifier_updates": checks.integer("epochs", epochs, 1) * per_epoch, "classifier_round": per_epoch}
+
+
+def run_epoch_arm(label_counts=config.LABEL_COUNTS, seeds=config.LABEL_SEEDS, **where) -> pd.DataFrame:
+    """The CNN and trial 3 at the original's budget (:func:`epoch_budget`: 15 epochs at every label count) on
+    the label study's images and validation split, the best epoch on validation kept, each run stored at once
+    (the same store and keys as :func:`run_study`, so 10,000 labels reuses the study's 1,500-update runs)."""
+    study = _Study(**where)
+    rows = []
+    for n_labels in label_counts:
+        for seed in [checks.seed(s, "seeds entry") for s in seeds]:
+            for method in ("cnn", "trial3"):
+                s = settings(method, n_labels, n_val=study.n_val, **epoch_budget(n_labels))
+                result = study.run(method, n_labels, seed, s)
+                rows.append({"method": method, "n_labels": n_labels, "seed": seed, **result,
+                             "n_updates": s["updates"]})  # fmt: skip
+    return pd.DataFrame(rows)
 
 
 def n_updates(method: str, n_labels: int, run_settings: dict) -> int | None:
@@ -321,6 +346,7 @@ class _Study:
         else:
             result["wall_seconds"] = time.perf_counter() - started
         result["settings"] = run_settings
+        result["machine"] = utils.machine()
         result = self.store.put(inputs, result)
         score = f"test accuracy {result['test_accuracy']:.4f}, " if test else ""
         print(
@@ -341,12 +367,13 @@ def matched_settings(
     n_val: int = config.LABEL_EFFICIENCY_VAL,
     updates: int | None = None,
     check_every: int = config.MATCHED_CHECK_EVERY,
-    patience: int = config.MATCHED_PATIENCE,
+    patience: int | None = config.MATCHED_PATIENCE,
 ) -> dict:
     """The compute-matched CNN's settings: 10's modern recipe for the CNN (``config.MODERN_DROPOUT_RECIPE``:
     augmentation, Adam with a cosine decay over the whole budget, dropout 0.25), given the semi-supervised GAN's
     number of updates (default: ``n_updates("ssgan", ...)`` of the study's settings, 54,000), checked on the
-    validation split every ``check_every`` updates and stopped after ``patience`` checks without a better one."""
+    validation split every ``check_every`` updates and stopped after ``patience`` checks without a better one
+    (``patience=None``: every update of the budget is trained, as the SSGAN trains all of its own)."""
     from digitgan.extensions import protocols
 
     budget = n_updates("ssgan", n_labels, settings("ssgan", n_labels)) if updates is None else updates
@@ -357,7 +384,8 @@ def matched_settings(
     recipe = config.MODERN_DROPOUT_RECIPE
     return {
         "method": MATCHED, "n_labels": checks.integer("n_labels", n_labels, config.NUM_CLASSES), "n_val": n_val,
-        "updates": budget, "check_every": check_every, "patience": checks.integer("patience", patience, 1),
+        "updates": budget, "check_every": check_every,
+        "patience": None if patience is None else checks.integer("patience", patience, 1),
         "optimizer": "adam", "learning_rate": recipe["learning_rate"], "schedule": "cosine over the budget",
         "dropout": recipe["dropout"], "strength": protocols.RECIPE_DEFAULTS["strength"],
         "batch_size": config.BATCH_SIZE, "keep": "best validation check",
@@ -377,10 +405,11 @@ def run_matched_cnn(data: dict, seed: int, run_settings: dict, weights_path: Pat
     schedule = keras.optimizers.schedules.CosineDecay(s["learning_rate"], decay_steps=s["updates"])
     model.compile(optimizer=keras.optimizers.Adam(schedule), loss="categorical_crossentropy", metrics=["accuracy"])
     best = training.BestWeights()
-    stop = keras.callbacks.EarlyStopping(monitor="val_accuracy", mode="max", patience=s["patience"])
+    stops = [] if s["patience"] is None else [
+        keras.callbacks.EarlyStopping(monitor="val_accuracy", mode="max", patience=s["patience"])]
     start = time.perf_counter()
     history = training.fit_classifier(
-        model, data, s["updates"] // s["check_every"], s["batch_size"], verbose=0, callbacks=[best, stop],
+        model, data, s["updates"] // s["check_every"], s["batch_size"], verbose=0, callbacks=[best, *stops],
         validate="val", steps_per_epoch=s["check_every"], seed=seed,
     )  # fmt: skip
     seconds = time.perf_counter() - start
@@ -397,6 +426,7 @@ def run_matched_cnn(data: dict, seed: int, run_settings: dict, weights_path: Pat
         "val_curve": [round(float(v), 5) for v in history["val_accuracy"]],
         "seconds": seconds,
         "test_accuracy": training.accuracy(core, data["x_test"], data["y_test"]),
+        "machine": utils.machine(),
     }
 
 
@@ -409,7 +439,7 @@ def run_matched(
     n_val: int = config.LABEL_EFFICIENCY_VAL,
     updates: int | None = None,
     check_every: int = config.MATCHED_CHECK_EVERY,
-    patience: int = config.MATCHED_PATIENCE,
+    patience: int | None = config.MATCHED_PATIENCE,
 ) -> pd.DataFrame:
     """The compute-matched CNN at every label count and seed, on the label study's data (the same labelled images
     and validation split as every other method of a ``(n_labels, seed)``). Each run is stored as soon as it ends
@@ -758,12 +788,12 @@ def main() -> None:
     print(f"{t['seconds'] / 60:.1f} min in this call; {runs['wall_seconds'].sum() / 60:.1f} min of training in all")
 
 
-def matched_main() -> None:
-    """``python -m digitgan.extensions.label_efficiency matched``: the
-    compute-matched CNN in the background (resumable)."""
-    print(utils.versions(), flush=True)
+def matched_main(patience: int | None = config.MATCHED_PATIENCE) -> None:
+    """``python -m digitgan.extensions.label_efficiency matched`` (early-stopped) or ``matched-full`` (every
+    update trained): the compute-matched CNN in the background (resumable run by run)."""
+    print(utils.versions(), utils.machine(), sep="\n", flush=True)
     with utils.timer() as t:
-        runs = run_matched()
+        runs = run_matched(patience=patience)
     table = summary_table(runs)
     print(table.to_string(), flush=True)
     print(f"{t['seconds'] / 60:.1f} min in this call; {runs['seconds'].sum() / 60:.1f} min of training in all")
@@ -774,6 +804,11 @@ if __name__ == "__main__":
 
     if sys.argv[1:] == ["matched"]:
         matched_main()
+    elif sys.argv[1:] == ["matched-full"]:
+        matched_main(patience=None)
+    elif sys.argv[1:] == ["epochs"]:
+        print(utils.versions(), utils.machine(), sep="\n", flush=True)
+        print(format_table(summary_table(run_epoch_arm())).to_string(), flush=True)
     elif sys.argv[1:] == ["keep-ssgan"]:
         print(utils.versions(), flush=True)
         keep_ssgan_weights()

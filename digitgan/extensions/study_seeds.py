@@ -1,0 +1,83 @@
+"""The study's single runs (the CNN of 01 and trials 1-3 of 03-05) with other training seeds, so that "above or
+below the original" is a test and not one run.
+
+Every run trains on the study's seed-42 10,000-image subset with the original protocol (SGD 0.01, batch 100,
+15 epochs; the trials start from the study's DCGAN discriminator, ``checkpoints/discriminator.weights.h5``);
+only the training seed changes (the weights' initialisation and the batch order). Each result is stored as soon
+as it finishes, keyed by everything that made it (the seed, the protocol, the data's digest, the discriminator's
+digest and the classifier's architecture), so an interrupted run resumes with the next one.
+
+``python -m digitgan.extensions.study_seeds`` trains the missing runs (about 1 min each on 2 cores).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+from digitgan import config, gan, training, transfer, utils
+from digitgan.data import load_study_data
+from digitgan.models import build_cnn
+from digitgan.store import Store, array_digest, file_digest
+
+SEEDS = (42, 43, 44)  # 42 is the study's own run, retrained here beside the others
+STORE = config.CHECKPOINT_DIR / "study_seeds" / "runs.json"
+MODELS = ("cnn", *config.TRIALS)
+
+
+def architecture(model) -> str:
+    """The digest of a model's Keras config (layers, their settings and shapes): part of every key."""
+    return hashlib.sha256(json.dumps(json.loads(model.to_json()), sort_keys=True).encode()).hexdigest()[:16]
+
+
+def _build(name: str, seed: int):
+    utils.set_seed(seed)
+    if name == "cnn":
+        return training.compile_classifier(build_cnn())
+    head, _ = config.TRIALS[name]
+    return transfer.discriminator_to_classifier(gan.load_discriminator(config.DISCRIMINATOR_PATH), head=head)
+
+
+def run(name: str, seed: int, store: Store, data: dict) -> dict:
+    """One model at one training seed: the stored result, or trained now and stored."""
+    inputs = {
+        "part": "study seeds", "model": name, "seed": seed, "subset_seed": config.SEED,
+        "epochs": config.TRANSFER_EPOCHS, "learning_rate": config.SGD_LEARNING_RATE, "batch_size": config.BATCH_SIZE,
+        "data": array_digest(data["x_train"], data["y_train"], data["x_test"], data["y_test"]),
+        "architecture": architecture(_build(name, seed)),
+    }  # fmt: skip
+    if name != "cnn":
+        inputs["head"], inputs["frozen_epochs"] = config.TRIALS[name]
+        inputs["discriminator_sha256"] = file_digest(config.DISCRIMINATOR_PATH, None)
+    stored = store.get(inputs)
+    if stored is not None:
+        return stored
+    if name == "cnn":
+        utils.set_seed(seed)
+        model = build_cnn()
+        history, seconds = training.train_classifier(model, data, config.TRANSFER_EPOCHS, verbose=0, seed=seed)
+        accuracy = training.accuracy(model, data["x_test"], data["y_test"])
+        train_accuracy = float(history["accuracy"][-1])
+    else:
+        discriminator = gan.load_discriminator(config.DISCRIMINATOR_PATH)
+        trial = transfer.train_trial(name, discriminator, data, inputs["head"], inputs["frozen_epochs"], seed=seed,
+                                     verbose=0)  # fmt: skip
+        metrics = trial["metrics"]
+        accuracy, train_accuracy, seconds = metrics["test_accuracy"], metrics["train_accuracy"], metrics["seconds"]
+    result = {"test_accuracy": accuracy, "train_accuracy": train_accuracy, "seconds": seconds,
+              "machine": utils.machine()}  # fmt: skip
+    print(f"{name:7s} seed {seed}: test accuracy {accuracy:.4f} ({seconds:.0f} s)", flush=True)
+    return store.put(inputs, result)
+
+
+def run_all(seeds=SEEDS, models=MODELS, store_path=None) -> list[dict]:
+    """Every model at every seed (stored runs reused); one row per run."""
+    store = Store(store_path or STORE)
+    data = load_study_data(config.SUBSET_SIZE, config.SEED)
+    return [{"model": m, "seed": s, **run(m, s, store, data)} for s in seeds for m in models]
+
+
+if __name__ == "__main__":
+    print(utils.versions(), utils.machine(), sep="\n", flush=True)
+    for row in run_all():
+        print(json.dumps({k: row[k] for k in ("model", "seed", "test_accuracy", "train_accuracy")}), flush=True)
