@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 
 export DIGITGAN_MNIST ?= $(if $(wildcard ../shared/mnist),$(abspath ../shared/mnist),)
 
-.PHONY: help setup lock reproduce extensions future claims report tensorboard test test-all verify lint benchmark clean
+.PHONY: help setup lock lab reproduce extensions future claims report tensorboard test test-all verify lint benchmark clean
 
 
 help: ## list the targets (the default; installs nothing)
@@ -42,6 +42,10 @@ check-jupyter-save: $(STAMP) ## open and save each notebook in JupyterLab (headl
 
 tensorboard: $(STAMP) ## watch training live: TensorBoard on runs/
 	$(BIN)/tensorboard --logdir runs
+
+lab: $(STAMP) ## JupyterLab on notebooks/, with the kernel "Python 3" and the offline MNIST (DIGITGAN_MNIST)
+	@echo "DIGITGAN_MNIST=$(DIGITGAN_MNIST)"
+	cd notebooks && $(abspath $(BIN))/jupyter lab
 
 reproduce: $(STAMP) ## run the study, notebooks 01-06 at full size (about 5 min with the committed weights)
 	$(BIN)/python -m digitgan.tools.run_notebooks

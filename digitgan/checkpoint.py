@@ -10,7 +10,9 @@ The DCGAN's state (:func:`gan_checkpoint`) records the settings that shape its r
 
 from __future__ import annotations
 
+import errno
 import json
+import os
 import re
 import shutil
 from pathlib import Path
@@ -19,8 +21,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from digitgan import config
-from digitgan.store import array_digest
+from digitgan.store import architecture_digest, array_digest
 from digitgan.utils import (
     DataFileError,
     atomic_write_text,
@@ -28,6 +29,8 @@ from digitgan.utils import (
     process_alive,
     read_json_object,
     remove_stale_temp_files,
+    weights_bytes,
+    write_error,
 )
 
 # What the temporary files of earlier digitgan versions (prefix ``.tmp-<pid>-``) were called in a training-state folder:
@@ -83,6 +86,7 @@ class TrainingCheckpoint:
         self._clean_killed_writes()
         self.epoch = tf.Variable(0, dtype=tf.int64, trainable=False)
         self.checkpoint = tf.train.Checkpoint(epoch=self.epoch, **objects)
+        self._objects = objects
         self.manager = tf.train.CheckpointManager(self.checkpoint, str(self.directory), max_to_keep=max_to_keep)
 
     def _clean_killed_writes(self) -> None:
@@ -175,11 +179,24 @@ class TrainingCheckpoint:
         self._write_settings()
         atomic_write_text(self._history_path(epoch), dumps(history))
         self.epoch.assign(epoch)
-        self.manager.save(checkpoint_number=epoch)
+        try:
+            self.manager.save(checkpoint_number=epoch)
+        except (tf.errors.OpError, OSError) as exc:  # no space, a read-only file system: TensorFlow names its temp
+            for tmp in self.directory.glob(f"ckpt-{epoch}_temp*"):  # what it wrote before failing
+                if tmp.is_dir() and not tmp.is_symlink():
+                    shutil.rmtree(tmp, ignore_errors=True)
+                else:
+                    tmp.unlink(missing_ok=True)
+            raise write_error(self.directory / f"ckpt-{epoch}", _os_error(exc), self.needed_bytes()) from exc
         kept = {int(Path(p).name.split("-")[-1]) for p in self.manager.checkpoints}
         for old in self.directory.glob("history-*.json"):
             if int(old.stem.split("-")[1]) not in kept:
                 old.unlink()
+
+    def needed_bytes(self) -> int:
+        """About the bytes one checkpoint of this state takes (every variable it saves: weights, optimizer state);
+        for :func:`digitgan.utils.check_free_space` before a run starts."""
+        return weights_bytes(*self._objects.values())
 
     def restore(self) -> tuple[int, dict] | None:
         """Restore the latest checkpoint; returns ``(epoch, history)`` or None if there is none."""
@@ -232,6 +249,22 @@ class TrainingCheckpoint:
         return start, history
 
 
+def _os_error(exc: Exception) -> OSError:
+    """A TensorFlow error of a checkpoint write as the ``OSError`` it stands for (its errno from its message or its
+    kind: ``ResourceExhaustedError`` is a full disk there), for :func:`digitgan.utils.write_error`."""
+    if isinstance(exc, OSError):
+        return exc
+    message = getattr(exc, "message", "") or str(exc)
+    for code in (errno.ENOSPC, errno.EROFS, errno.EDQUOT, errno.EACCES):
+        if os.strerror(code) in message:
+            return OSError(code, message)
+    if isinstance(exc, tf.errors.ResourceExhaustedError):
+        return OSError(errno.ENOSPC, message)
+    if isinstance(exc, tf.errors.PermissionDeniedError):
+        return OSError(errno.EACCES, message)
+    return OSError(f"{type(exc).__name__}: {message}")
+
+
 class PeriodicCheckpoint(keras.callbacks.Callback):
     """Saves every ``every`` epochs, at the final epoch (every-15 alone would stop at 45) and when an earlier
     callback stops training (it must come after that callback)."""
@@ -251,19 +284,27 @@ class PeriodicCheckpoint(keras.callbacks.Callback):
 RECORDED_LATER = ("images", "jit_compile")
 
 
-def run_settings(x_train: np.ndarray, batch_size: int, seed: int, precision: str, jit_compile: bool) -> dict:
+def run_settings(x_train: np.ndarray, batch_size: int, seed: int, precision: str, jit_compile: bool, gan) -> dict:
     """Everything but the epoch count that shapes a DCGAN run: what its training state and its exported pair record
     and a resume or a reuse is checked against. ``images`` is the digest of the training images (shape, dtype and
-    bytes: :func:`digitgan.store.array_digest`)."""
+    bytes: :func:`digitgan.store.array_digest`); ``architecture`` the digest of ``gan``'s two networks' Keras
+    configs (:func:`digitgan.store.architecture_digest`); ``learning_rate`` and ``optimizer`` what ``gan``'s
+    optimizers really use."""
+    opt = gan.g_optimizer.get_config()
     return {
         "batch_size": batch_size,
         "seed": seed,
         "precision": precision,
-        "learning_rate": config.GAN_LEARNING_RATE,
+        "learning_rate": float(f"{float(gan.g_optimizer.learning_rate.numpy()):.6g}"),  # 1e-4, not its float32
         "n_train": len(x_train),
         "images": array_digest(x_train),
         "jit_compile": bool(jit_compile),
+        "architecture": architecture_digest(gan.generator, gan.discriminator),
+        "optimizer": {"class": type(gan.g_optimizer).__name__, **{k: opt[k] for k in OPTIMIZER_KEYS if k in opt}},
     }
+
+
+OPTIMIZER_KEYS = ("beta_1", "beta_2", "epsilon", "amsgrad", "weight_decay", "clipnorm", "global_clipnorm")
 
 
 def gan_checkpoint(gan, directory: Path, max_to_keep: int = 3, settings: dict | None = None):

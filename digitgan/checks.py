@@ -78,6 +78,10 @@ def choices(name: str, values, allowed: Iterable) -> list:
 
 def seed(value, name: str = "seed") -> int:
     """A random seed: an int in ``[0, 2**32 - 1]`` (what NumPy, TensorFlow and Keras all accept)."""
+    if value is None:
+        raise ValueError(
+            f"{name}=None would draw a different subset each run; pass an integer, e.g. {name}={config.SEED}"
+        )
     if isinstance(value, bool) or not hasattr(value, "__index__"):
         raise ValueError(
             f"{name} must be an integer in [0, {SEED_MAX:,}], got {value!r} (a {type(value).__name__}): "

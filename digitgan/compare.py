@@ -12,7 +12,7 @@ from sklearn.model_selection import GridSearchCV, PredefinedSplit, StratifiedKFo
 from sklearn.neighbors import KNeighborsClassifier
 from sklearn.pipeline import Pipeline
 
-from digitgan import config
+from digitgan import config, store
 
 
 def pca_knn(n_components: int = 50, k: int = 3) -> Pipeline:
@@ -125,7 +125,10 @@ def saved_predictions(run, results: dict, x_test: np.ndarray, y_test: np.ndarray
             else transfer.discriminator_to_classifier(models.build_discriminator(), head=results[key]["head"])
         )
         path = run.input(config.weights_file(key))
-        utils.load_weights(model, path, f"Run notebooks/{notebook}.ipynb (it trains and saves {config.NAMES[key]}).")
+        fix = f"Run notebooks/{notebook}.ipynb (it trains and saves {config.NAMES[key]})."
+        if store.committed_sha256(path):
+            fix = f"Restore it with `git checkout -- {config.shown(path)}`."
+        utils.load_weights(model, path, fix, store.committed_sha256(path))
         predictions[key], _ = predict_labels(model, x_test)
         accuracy = float(np.mean(predictions[key] == y_test))
         if abs(accuracy - results[key]["test_accuracy"]) > 1e-6:

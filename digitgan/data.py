@@ -9,6 +9,8 @@ import hashlib
 import os
 import shutil
 import tempfile
+import urllib.error
+import urllib.request
 import zlib
 from pathlib import Path
 
@@ -29,6 +31,7 @@ IDX_SHA256 = {
 NPZ_NAME = "mnist.npz"
 NPZ_URL = "https://storage.googleapis.com/tensorflow/tf-keras-datasets/mnist.npz"
 NPZ_SHA256 = "731c5ac602752760c8e48fbffcf8c3b850d9dc2a2aedcf2cc48468fc17b673d1"
+DOWNLOAD_TIMEOUT_S = 60  # per connection attempt and per read: an unreachable network fails, never hangs
 
 DOWNLOAD_PREFIX = ".download-"  # + the downloading process's id
 IMAGES_MAGIC, LABELS_MAGIC = 2051, 2049
@@ -38,7 +41,9 @@ HOW_TO_PROVIDE = (
     f"Set {config.MNIST_ENV} to a folder with the four MNIST IDX files "
     "(train-images-idx3-ubyte[.gz], train-labels-idx1-ubyte[.gz], t10k-images-idx3-ubyte[.gz], "
     f"t10k-labels-idx1-ubyte[.gz]) or an {NPZ_NAME}, put them in {config.DATA_DIR}, "
-    "or connect to the internet so that mnist.npz can be downloaded."
+    "or connect to the internet so that mnist.npz can be downloaded. "
+    f"In this repository, `make lab` starts JupyterLab with {config.MNIST_ENV} set to ../shared/mnist "
+    "(where that folder exists)."
 )
 
 
@@ -140,16 +145,19 @@ def download_mnist(dest_dir: Path | None = None, url: str = NPZ_URL) -> Path:
     The file is fetched into a temporary folder and moved into place only once
     verified, so a failed or corrupt download leaves nothing in ``dest_dir``.
     """
-    import keras
-
     dest_dir = Path(dest_dir or config.DATA_DIR)
     dest_dir.mkdir(parents=True, exist_ok=True)
     remove_killed_downloads(dest_dir)
     with tempfile.TemporaryDirectory(dir=dest_dir, prefix=f"{DOWNLOAD_PREFIX}{os.getpid()}-") as tmp:
+        fetched = Path(tmp) / NPZ_NAME
+        print(f"Downloading MNIST from {url} into {dest_dir}")
         try:
-            fetched = Path(keras.utils.get_file(NPZ_NAME, origin=url, cache_dir=tmp, cache_subdir=""))
-        except Exception as exc:
-            raise MnistError(f"Downloading MNIST from {url} failed ({exc}). {HOW_TO_PROVIDE}") from exc
+            with urllib.request.urlopen(url, timeout=DOWNLOAD_TIMEOUT_S) as response, fetched.open("wb") as out:
+                shutil.copyfileobj(response, out)
+        except (OSError, ValueError) as exc:  # URLError, HTTPError and timeouts are OSErrors; a bad URL a ValueError
+            reason = exc.reason if isinstance(exc, urllib.error.URLError) else exc
+            # from None: the message is the whole story, without urllib's traceback in front of it
+            raise MnistError(f"Downloading MNIST from {url} failed ({reason}). {HOW_TO_PROVIDE}") from None
         digest = _sha256(fetched.read_bytes())
         if digest != NPZ_SHA256:
             raise MnistError(
@@ -197,7 +205,10 @@ def load_mnist(source: str | os.PathLike | None = None, download: bool = True):
         looked = [f"{config.MNIST_ENV} (unset)", str(config.DATA_DIR)]
         if not download:
             raise MnistError(f"No MNIST found; looked in: {', '.join(looked)}. {HOW_TO_PROVIDE}")
-        folder = download_mnist(config.DATA_DIR).parent
+        try:
+            folder = download_mnist(config.DATA_DIR).parent
+        except MnistError as exc:
+            raise MnistError(f"No MNIST found; looked in: {', '.join(looked)}. {exc}") from None
     if not _has_mnist(folder):
         raise MnistError(f"No MNIST files in {folder}. {HOW_TO_PROVIDE}")
     train, test = _load_folder(folder)
@@ -209,6 +220,7 @@ def subset_indices(
     n_total: int = config.N_TRAIN_FULL, size: int = config.SUBSET_SIZE, seed: int = config.SEED
 ) -> np.ndarray:
     """The study's training subset: ``RandomState(seed).choice(n_total, size, replace=False)``."""
+    seed = checks.seed(seed)
     return np.random.RandomState(seed).choice(n_total, size, replace=False)
 
 
@@ -233,6 +245,7 @@ def load_study_data(
     """
     subset_size = checks.integer("subset_size", subset_size, 1, config.N_TRAIN_FULL)
     n_val = checks.integer("n_val", n_val, 0, config.N_TRAIN_FULL - subset_size)
+    seed = checks.seed(seed)
     (x_all, y_all), (x_test, y_test) = load_mnist(source)
     idx = subset_indices(len(x_all), subset_size, seed)
     data = {
@@ -244,7 +257,7 @@ def load_study_data(
     }
     if n_val:
         rest = np.setdiff1d(np.arange(len(x_all)), idx)
-        val_idx = np.random.RandomState(seed + 1).choice(rest, n_val, replace=False)
+        val_idx = np.random.RandomState((seed + 1) % (checks.SEED_MAX + 1)).choice(rest, n_val, replace=False)
         data["x_val"], data["y_val"] = scale_images(x_all[val_idx]), y_all[val_idx].astype(np.int64)
     return data
 
@@ -260,6 +273,7 @@ def label_subset_indices(
     ``RandomState(seed)``, class by class, and returned sorted. The same ``(n_labels, seed)`` gives the
     same images to every method.
     """
+    seed = checks.seed(seed)
     if n_labels == subset_size:
         return np.sort(subset_indices(len(y_all), subset_size))
     if n_labels <= 0 or n_labels % config.NUM_CLASSES:
@@ -284,10 +298,11 @@ def validation_indices(y_all: np.ndarray, exclude: np.ndarray, n_val: int, seed:
     images too: a study that uses them states them as part of its label budget.
     """
     n_val = checks.integer("n_val", n_val, config.NUM_CLASSES)
+    seed = checks.seed(seed)
     if n_val % config.NUM_CLASSES:
         raise ValueError(f"n_val must be a multiple of {config.NUM_CLASSES}, got {n_val}")
     rest = np.setdiff1d(np.arange(len(y_all)), exclude)
-    rng = np.random.RandomState(seed + 10_000)
+    rng = np.random.RandomState((seed + 10_000) % (checks.SEED_MAX + 1))  # wraps at NumPy's seed range
     per_class = n_val // config.NUM_CLASSES
     picked = []
     for digit in range(config.NUM_CLASSES):
@@ -306,6 +321,7 @@ def load_label_efficiency_data(n_labels: int, seed: int = config.SEED, source=No
     ``x_test``/``y_test``: all 10,000 test images; ``label_indices``: where the labelled ones come from.
     With ``n_val`` > 0 also ``x_val``/``y_val`` and ``val_indices``: :func:`validation_indices` for this run.
     """
+    seed = checks.seed(seed)
     (x_all, y_all), (x_test, y_test) = load_mnist(source)
     idx = label_subset_indices(y_all, n_labels, seed)
     out = {

@@ -6,6 +6,7 @@ with the study's own numbers, named as the study's."""
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 from digitgan import config
@@ -18,6 +19,22 @@ class Finding(str):
 
     def _repr_markdown_(self) -> str:
         return str(self)
+
+
+def noted(finding):
+    """A finding function whose text, for a scratch run (its last argument a :class:`digitgan.runs.Run` that is not
+    the study's), ends by saying so and where that run's files are."""
+
+    @functools.wraps(finding)
+    def with_note(*args, **kwargs):
+        text = finding(*args, **kwargs)
+        run = kwargs.get("run", args[-1] if args else None)
+        folder = None if run is None or isinstance(run, dict) else getattr(run, "folder", None)
+        if folder is None:
+            return text
+        return Finding(f"{text}\n\n*Scratch run, kept in {config.shown(folder)}/: not the study's record.*")
+
+    return with_note
 
 
 @dataclass(frozen=True)
@@ -141,6 +158,7 @@ def against_cnn(metrics: dict, cnn: dict, scratch: bool = False, ours_said: bool
     return versus("test accuracy", metrics["test_accuracy"], who, cnn["test_accuracy"])
 
 
+@noted
 def cnn(metrics: dict, run=None) -> Finding:
     curve, epochs = metrics["history"].get("val_accuracy", []), _count(metrics["epochs"], "epoch")
     study, original = (study_of(run) or {}).get("cnn"), against_original("cnn", metrics["test_accuracy"])
@@ -158,6 +176,7 @@ def cnn(metrics: dict, run=None) -> Finding:
     ])  # fmt: skip
 
 
+@noted
 def dcgan(metrics: dict, run=None) -> Finding:
     fractions, (low, high) = metrics["class_fractions"], config.MODE_COLLAPSE_BOUNDS
     study = (study_of(run) or {}).get("dcgan")
@@ -181,6 +200,7 @@ def dcgan(metrics: dict, run=None) -> Finding:
     ])  # fmt: skip
 
 
+@noted
 def trial(name: str, metrics: dict, run) -> Finding:
     """``run``: the notebook's :class:`digitgan.runs.Run`, or the study's results (the CNN is read from them)."""
     frozen, total = metrics["frozen_epochs"], metrics["epochs"]
@@ -221,6 +241,7 @@ def rankings(comparison: dict) -> dict:
             **{f"{key}_as_original": rank(v, v) == rank(theirs[key], v) for key, v in ours.items()}}  # fmt: skip
 
 
+@noted
 def comparison(comparison: dict, run=None) -> Finding:
     models, small, ranked = comparison["models"], comparison["small"], rankings(comparison)
     top, orig = comparison["most_confused_pairs"][0], config.ORIGINAL_SMALL

@@ -11,6 +11,7 @@ manifest :mod:`digitgan.store`'s.
 
 from __future__ import annotations
 
+import os
 import shutil
 import time
 from pathlib import Path
@@ -22,7 +23,7 @@ import tensorflow as tf
 from digitgan import checks, config, store
 from digitgan.checkpoint import PeriodicCheckpoint, finished_state, gan_checkpoint, run_settings
 from digitgan.models import build_discriminator, build_generator
-from digitgan.utils import DataFileError, load_weights, read_json_object
+from digitgan.utils import DataFileError, load_weights, read_json_object, temp_path, writable_folder
 
 PRECISIONS = ("float32", "mixed_bfloat16")  # the Keras dtype policies the networks may compute in
 _bce = keras.losses.BinaryCrossentropy(from_logits=True)
@@ -129,7 +130,7 @@ class DCGAN(AdversarialModel):
 
 def build_dcgan(
     noise_dim=config.NOISE_DIM,
-    learning_rate=config.GAN_LEARNING_RATE,
+    learning_rate: float | None = None,
     seed=config.SEED,
     jit_compile: bool = config.GAN_XLA,
     precision: str = config.GAN_PRECISION,
@@ -140,7 +141,9 @@ def build_dcgan(
     ``precision`` is the Keras dtype policy the networks compute in (``"float32"`` or
     ``"mixed_bfloat16"``); weights, losses and the generator's images stay float32 either way.
     ``steps_per_execution`` steps run in one call from Python (``fit`` then reports once per call).
+    ``learning_rate``: None is ``config.GAN_LEARNING_RATE`` as it is when this is called.
     """
+    learning_rate = config.GAN_LEARNING_RATE if learning_rate is None else checks.learning_rate(learning_rate)
     previous = keras.mixed_precision.global_policy()
     keras.mixed_precision.set_global_policy(precision)
     try:
@@ -258,6 +261,7 @@ def train_gan(
     precision: str = config.GAN_PRECISION,
     gif_path: Path | None = None,
     log_dir: Path | None = None,
+    learning_rate: float | None = None,
 ) -> tuple[DCGAN, dict]:
     """Train (or resume, or reload) the DCGAN up to ``epochs``; returns ``(gan, history)``.
 
@@ -277,7 +281,7 @@ def train_gan(
     With ``log_dir``, every batch's losses, the scores and the fixed-noise grid go to TensorBoard there.
     """
     from digitgan import plots
-    from digitgan.utils import set_seed
+    from digitgan.utils import check_free_space, set_seed
 
     checks.images("x_train", x_train)  # float, finite, in [-1, 1], not empty
     epochs = checks.integer("epochs", epochs, 1)
@@ -295,12 +299,15 @@ def train_gan(
     set_seed(seed, deterministic=not jit_compile)
     if retrain and checkpoint_dir.exists():
         shutil.rmtree(checkpoint_dir)
-    gan = build_dcgan(seed=seed, jit_compile=jit_compile, precision=precision, steps_per_execution=steps)
+    gan = build_dcgan(seed=seed, jit_compile=jit_compile, precision=precision, steps_per_execution=steps,
+                      learning_rate=learning_rate)  # fmt: skip
     gan.log_losses(steps)
-    settings = run_settings(x_train, batch_size, seed, precision, jit_compile)
+    settings = run_settings(x_train, batch_size, seed, precision, jit_compile, gan)
     gan.run_settings = settings  # what store.export_final records in the exported pair's manifest
     ckpt = gan_checkpoint(gan, checkpoint_dir, settings=settings)
     start, history = ckpt.resume(epochs, "the DCGAN", empty_history())
+    if start < epochs:  # before anything is trained or written: one checkpoint must fit
+        check_free_space(checkpoint_dir, ckpt.needed_bytes(), "one checkpoint of the DCGAN")
     noise = fixed_noise(seed=seed)  # stateless: drawing it here changes nothing that training computes
     if frames_dir is not None:
         plots.repair_frames(frames_dir, start, gan.generator, noise, gif_path)
@@ -381,6 +388,8 @@ def train_or_reuse_gan(
     checks.batch_size(train_kwargs.get("batch_size", config.BATCH_SIZE), len(x_train))
     paths = [Path(generator_path), Path(discriminator_path), Path(history_path)]
     manifest_path = Path(manifest_path or store.export_manifest_path(paths[0]))
+    if not retrain and not any(p.exists() for p in paths) and paths[0] != config.GENERATOR_PATH:
+        _copy_study_pair(paths, epochs, _asked_settings(x_train, train_kwargs), train_kwargs.get("frames_dir"))
     if not retrain and all(p.is_file() for p in paths):
         history = load_history(paths[2])
         trained = len(history["epoch_seconds"])
@@ -390,11 +399,17 @@ def train_or_reuse_gan(
                 "Export to other paths (a run folder), or pass retrain=True to replace it."
             )
         gan = build_dcgan(jit_compile=False)  # only for its weights: nothing to compile
-        load_weights(gan.generator, paths[0], _fix(paths[0]))
-        load_weights(gan.discriminator, paths[1], _fix(paths[1]))
+        load_weights(gan.generator, paths[0], _fix(paths[0]), store.committed_sha256(paths[0]))
+        load_weights(gan.discriminator, paths[1], _fix(paths[1]), store.committed_sha256(paths[1]))
         record, problem = store.verify_export(paths, manifest_path)
         if record is not None:
             store.check_export_settings(record, manifest_path, epochs, _asked_settings(x_train, train_kwargs))
+            frames_dir = train_kwargs.get("frames_dir")
+            if frames_dir is not None:  # a frame cut short by a kill or a full disk: repaired as train_gan does
+                from digitgan import plots
+
+                noise = fixed_noise(seed=train_kwargs.get("seed", config.SEED))
+                plots.repair_frames(frames_dir, epochs, gan.generator, noise, train_kwargs.get("gif_path"))
             print(
                 f"Reusing the DCGAN trained for {epochs} epochs in {config.shown(paths[0].parent)} "
                 "(set RETRAIN = True in the parameters, or RETRAIN_GAN=1 for make reproduce, to train it again)."
@@ -422,14 +437,45 @@ def train_or_reuse_gan(
     return gan, history, False
 
 
+def _copy_study_pair(paths: list[Path], epochs: int, asked: dict, frames_dir) -> None:
+    """A scratch run asking for exactly the study's DCGAN (epochs, settings, architecture, optimizer) starts from a
+    copy of the study's committed pair and its frames instead of training it again; anything else trains anew."""
+    study = [config.GENERATOR_PATH, config.DISCRIMINATOR_PATH, config.GAN_HISTORY_PATH]
+    if not all(p.is_file() for p in study):
+        return
+    record, _ = store.verify_export(study, store.export_manifest_path(study[0]))
+    try:
+        if record is None:
+            raise ValueError("the study's pair does not match its digests")
+        store.check_export_settings(record, store.export_manifest_path(study[0]), epochs, asked)
+    except ValueError as exc:
+        print(f"Training a new DCGAN: the study's is not the one asked for ({str(exc).split('. ')[0]}).")
+        return
+    for source, target in zip(study, paths, strict=True):
+        tmp = temp_path(writable_folder(target.parent) / target.name)
+        try:
+            shutil.copyfile(source, tmp)
+            os.replace(tmp, target)
+        finally:
+            tmp.unlink(missing_ok=True)
+    study_frames = config.FIGURES_DIR / config.GAN_FRAMES_NAME
+    if frames_dir is not None and study_frames.is_dir() and not Path(frames_dir).exists():
+        shutil.copytree(study_frames, frames_dir)
+    print(f"The study's DCGAN has these epochs, settings and architecture: copied into "
+          f"{config.shown(paths[0].parent)}, not trained again.")  # fmt: skip
+
+
 def _asked_settings(x_train: np.ndarray, train_kwargs: dict) -> dict:
     """The :func:`digitgan.checkpoint.run_settings` a call of :func:`train_or_reuse_gan` asks for."""
+    precision = train_kwargs.get("precision", config.GAN_PRECISION)
+    gan = build_dcgan(jit_compile=False, precision=precision, learning_rate=train_kwargs.get("learning_rate"))
     return run_settings(
         x_train,
         train_kwargs.get("batch_size", config.BATCH_SIZE),
         train_kwargs.get("seed", config.SEED),
-        train_kwargs.get("precision", config.GAN_PRECISION),
+        precision,
         train_kwargs.get("jit_compile", config.GAN_XLA),
+        gan,
     )
 
 
@@ -444,7 +490,7 @@ def _fix(path: Path) -> str:
 
 
 def _load(builder, path: Path) -> keras.Model:
-    return load_weights(builder(), Path(path), _fix(Path(path)))
+    return load_weights(builder(), Path(path), _fix(Path(path)), store.committed_sha256(path))
 
 
 def load_discriminator(path=config.DISCRIMINATOR_PATH) -> keras.Model:

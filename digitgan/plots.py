@@ -19,7 +19,7 @@ from PIL import Image
 from sklearn.metrics import confusion_matrix
 
 from digitgan import config
-from digitgan.utils import remove_stale_temp_files, temp_path
+from digitgan.utils import DataFileError, remove_stale_temp_files, temp_path
 
 # --- the style of every figure ---------------------------------------------------------------------------------
 STYLE = Path(__file__).with_name("digitgan.mplstyle")  # font sizes (none under MIN_FONT), grid, layout, legend
@@ -335,11 +335,34 @@ def clear_frames(frames_dir: Path | None, after_epoch: int = 0, gif_path: Path |
         Path(gif_path).unlink(missing_ok=True)
 
 
+def open_frame(path: Path) -> Image.Image:
+    """The sample frame ``path``, decoded whole (RGB). A frame PIL cannot read (cut short by a kill or a full disk,
+    e.g. "image file is truncated") is a :class:`~digitgan.utils.DataFileError` that names it and the fix."""
+    path = Path(path)
+    try:
+        with Image.open(path) as image:
+            return image.convert("RGB")
+    except Exception as exc:  # noqa: BLE001 - PIL raises OSError, SyntaxError, ValueError... for a damaged file
+        match = FRAME_NAME.fullmatch(path.name)
+        epoch = f" (the DCGAN's sample frame of epoch {int(match.group(1))})" if match else ""
+        fixes = [
+            "rerun the DCGAN's training cell (train_gan or train_or_reuse_gan with this frames_dir): it redraws the "
+            "frame of the epoch it resumes or reloads from and drops earlier unreadable ones",
+            f"delete it (`rm {path}`): the GIF and the evolution figure skip a missing epoch",
+        ]
+        if config.is_committed(path.parent):
+            fixes.insert(0, f"restore it with `git checkout -- {config.shown(path)}`")
+        fix = "; or ".join(fixes)
+        raise DataFileError(
+            f"{path}{epoch} cannot be read ({type(exc).__name__}: {exc}): its write was cut short (a kill or a full "
+            f"disk). {fix[0].upper()}{fix[1:]}. Retrain (RETRAIN = True) to redraw every frame."
+        ) from exc
+
+
 def frame_without_title(path: Path) -> Image.Image:
     """A sample frame (:func:`save_sample_frame`) without the title drawn into it, which the GIF shows: the rows
     above its square grid (the frame is the grid's width, plus its padding, wide)."""
-    with Image.open(path) as image:
-        frame = image.convert("RGB")
+    frame = open_frame(path)
     width, height = frame.size
     pad = round(0.1 * FRAME_DPI)
     return frame.crop((0, height - width + pad, width, height)) if height > width else frame
@@ -407,7 +430,7 @@ GIF_MIN_WIDTH = 400  # pixels
 def make_gif(frames_dir: Path, path: Path, duration_ms: int = 200, min_width: int = GIF_MIN_WIDTH) -> Path:
     """An animated GIF of every epoch's sample grid, each frame enlarged by a whole factor (nearest neighbour,
     so every pixel stays sharp) to at least ``min_width`` pixels."""
-    frames = [Image.open(p).convert("RGB") for p in frame_paths(frames_dir)]
+    frames = [open_frame(p) for p in frame_paths(frames_dir)]
     if not frames:
         raise FileNotFoundError(f"No epoch_*.png frames in {config.shown(frames_dir)}: train the DCGAN first.")
     factor = -(-min_width // frames[0].size[0])

@@ -9,15 +9,73 @@ DCGAN's record of them (and of its training) in results.json.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import keras
 import numpy as np
 import tensorflow as tf
 
-from digitgan import checks, config
+from digitgan import checks, config, store, utils
 from digitgan.models import build_judge
 from digitgan.utils import load_weights, save_weights
+
+JUDGE_RECORD_FORMAT = 1
+
+
+def judge_record_path(path) -> Path:
+    """Where the record of what made the judge file ``path`` lives: beside it, ``<name>.inputs.json``
+    (``judge.weights.h5`` -> ``judge.inputs.json``)."""
+    path = Path(path)
+    return path.with_name(path.name.removesuffix(".weights.h5") + ".inputs.json")
+
+
+def judge_inputs(x_train, y_train, epochs: int, batch_size: int, seed: int) -> dict:
+    """What a judge trained by :func:`train_judge` depends on: the epochs, batch size and seed, the digests of its
+    training images and labels (:func:`digitgan.store.array_digest`) and of its architecture
+    (:func:`digitgan.store.architecture_digest` of a fresh, uncompiled :func:`digitgan.models.build_judge`: a
+    compiled model's config holds its optimizer too, whose schedule the epochs and batch size already fix)."""
+    return {
+        "format": JUDGE_RECORD_FORMAT,
+        "epochs": int(epochs),
+        "batch_size": int(batch_size),
+        "seed": int(seed),
+        "n_train": int(len(x_train)),
+        "images": store.array_digest(x_train),
+        "labels": store.array_digest(np.asarray(y_train)),
+        "architecture": store.architecture_digest(build_judge()),
+    }
+
+
+def write_judge_record(path, inputs: dict) -> Path:
+    """Record ``inputs`` (:func:`judge_inputs`) and the SHA-256 of the judge file ``path`` beside it, atomically:
+    written after the weights, so a kill between the two leaves a file nothing vouches for (trained anew)."""
+    record = {**inputs, "sha256": store.file_digest(path, None)}
+    record_path = judge_record_path(path)
+    utils.atomic_write_text(record_path, utils.dumps(record, indent=1, sort_keys=True) + "\n")
+    return record_path
+
+
+def _judge_differs(path: Path, inputs: dict) -> str | None:
+    """None when the judge file ``path`` was made from ``inputs`` (its record says so and holds the file's SHA-256);
+    else what differs, in a few words."""
+    record_path = judge_record_path(path)
+    if not record_path.is_file():
+        return f"{config.shown(record_path)}, the record of what made it, is missing"
+    try:
+        record = json.loads(record_path.read_text())
+        if not isinstance(record, dict):
+            raise ValueError("not a JSON object")
+    except (OSError, ValueError) as exc:
+        return f"{config.shown(record_path)} cannot be read ({exc})"
+    differ = [
+        f"{k}: made with {record.get(k, 'nothing')!r}, asked {v!r}" for k, v in inputs.items() if record.get(k) != v
+    ]
+    if differ:
+        return "; ".join(differ)
+    if record.get("sha256") != store.file_digest(path, None):
+        return "the file is not the one recorded (its SHA-256 differs: replaced, or its write was cut short)"
+    return None
 
 
 def train_judge(
@@ -30,34 +88,57 @@ def train_judge(
     retrain=False,
     batch_size: int = 128,
     verbose=2,
+    seed: int = config.SEED,
 ):
     """Train the judge on the given images (all 60k for the study) or load it from ``path``.
 
     Adam with a cosine-decayed learning rate (1e-3 -> 0): the decay settles the last epochs above 99%.
+    The arrays are checked first (images float in [-1, 1] and finite, labels integers 0-9, one per image). ``path``
+    is reused only when the record beside it (:func:`judge_record_path`) names the same epochs, batch size, seed,
+    training images and labels, architecture and the file's SHA-256; otherwise (or with ``retrain=True``) the judge
+    is trained anew, from ``seed`` (:func:`keras.utils.set_random_seed`), and saved with its record.
     """
+    checks.images("x_train", x_train)
+    checks.labels("y_train", y_train, len(x_train), "x_train")
+    checks.images("x_test", x_test)
+    checks.labels("y_test", y_test, len(x_test), "x_test")
     epochs = checks.integer("epochs", epochs, 1)
     batch_size = checks.batch_size(batch_size, len(x_train))
+    seed = checks.seed(seed)
     path = Path(path)
-    judge = build_judge()
     steps = epochs * -(-len(x_train) // batch_size)
-    schedule = keras.optimizers.schedules.CosineDecay(1e-3, decay_steps=max(steps, 1))
-    judge.compile(
-        optimizer=keras.optimizers.Adam(schedule), loss="sparse_categorical_crossentropy", metrics=["accuracy"]
-    )
-    if path.is_file() and not retrain:
+
+    def compiled_judge():
+        judge = build_judge()
+        schedule = keras.optimizers.schedules.CosineDecay(1e-3, decay_steps=max(steps, 1))
+        judge.compile(
+            optimizer=keras.optimizers.Adam(schedule), loss="sparse_categorical_crossentropy", metrics=["accuracy"]
+        )
+        return judge
+
+    judge = compiled_judge()
+    inputs = judge_inputs(x_train, y_train, epochs, batch_size, seed)
+    differs = None if retrain or not path.is_file() else _judge_differs(path, inputs)
+    if path.is_file() and not retrain and differs is None:
         fix = (
             f"Restore it with `git checkout -- {config.shown(path)}`"
             if config.is_committed(path)
             else f"Delete {config.shown(path)} to train the judge again"
         )
         judge.optimizer.build(judge.trainable_variables)  # the file holds its Adam state too: restore it
-        load_weights(judge, path, fix + ".")
+        load_weights(judge, path, fix + ".", store.committed_sha256(path))
         print(f"Loaded the judge from {config.shown(path)}.")
     else:
+        if differs is not None:
+            print(f"Training the judge anew: {config.shown(path)} was not made from these inputs ({differs}).")
+        keras.utils.set_random_seed(seed)  # the judge's initial weights, shuffling and dropout follow from ``seed``
+        judge = compiled_judge()
         judge.fit(
             x_train, y_train, batch_size=batch_size, epochs=epochs, validation_data=(x_test, y_test), verbose=verbose
         )
+        judge_record_path(path).unlink(missing_ok=True)  # until the new record is written, nothing vouches for it
         save_weights(judge, path)
+        write_judge_record(path, inputs)
     _, accuracy = judge.evaluate(x_test, y_test, batch_size=1000, verbose=0)
     return judge, float(accuracy)
 

@@ -1,25 +1,25 @@
-"""The study's runs and scratch runs of the notebooks.
+"""Where a notebook run reads and writes: the study's record, or a scratch run of its own.
 
-Each notebook's ``parameters`` cell holds the full-size protocol (:data:`digitgan.config.FULL_SIZE`). A run with
-those parameters is the study's own: it writes to ``figures/``, ``checkpoints/`` and ``figures/results.json``.
-A run with any other value is a *scratch run*: everything it writes goes to its own git-ignored folder,
-``runs/<notebook>/<hash of its parameters>/`` (``figures/``, ``checkpoints/``, ``results.json`` and
-``params.json``), the same parameters again reuse that folder, and what it reads (the discriminator, the
-judge, earlier notebooks' results) comes from the study's folders unless the run made its own.
+Only the study's runner (``make reproduce``, ``make extensions``, ``make future``: :mod:`digitgan.tools.run_notebooks`)
+writes the study's record (``figures/``, ``checkpoints/``, ``figures/results.json``, the executed notebooks): it
+sets ``DIGITGAN_STUDY_RUN=1`` for the kernels of the study's runs, and nothing else does. Every other run, in
+Jupyter or through papermill, whatever its parameters or code, is a *scratch run*: everything it writes goes to
+its own git-ignored folder ``runs/<notebook>/<key>/`` (``figures/``, ``checkpoints/``, ``results.json``,
+``params.json``), where ``<key>`` is the hash of its parameters and of the package's source code, so an edited
+``digitgan/models.py`` never shares a folder with the unedited one. What a scratch run reads (the discriminator,
+the judge, earlier notebooks' weights) comes from its own folder if it made it, else from the newest scratch run
+of the notebook that makes it with the same shared parameters, else from the study's committed files, and it says
+which. Trained states it reuses are checked against their own keys (architecture, optimizer, data; see
+:mod:`digitgan.gan`).
 
 In a notebook, after the parameters cell::
 
     run = runs.start("02_dcgan", globals())   # says which kind of run this is, first thing
-    run.save_fig("dcgan_losses", fig)          # figures/... or runs/02_dcgan/<hash>/figures/...
-
-``DIGITGAN_WRITE_STUDY=1`` is the one opt-in that lets a run with other parameters write into the study's
-folders: the test suite uses it after pointing those folders into a temporary directory.
-:func:`list_runs` shows the scratch runs with their parameters and headline numbers.
+    run.show_fig("dcgan_losses", fig)          # figures/... or runs/02_dcgan/<key>/figures/...
 """
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
 import os
@@ -28,10 +28,16 @@ from pathlib import Path
 
 from digitgan import config, utils
 
-WRITE_STUDY_ENV = "DIGITGAN_WRITE_STUDY"
+STUDY_RUN_ENV = "DIGITGAN_STUDY_RUN"
 PARAMS_FILE = "params.json"
 RESULTS_FILE = "results.json"
 HEADLINE = ("test_accuracy", "train_accuracy", "classifier_score", "frechet_distance")
+# Which notebook makes each file that a later notebook reads (a scratch run looks for it in that notebook's runs).
+MAKERS = {
+    config.DISCRIMINATOR_FILE: "02_dcgan", config.GENERATOR_FILE: "02_dcgan", config.JUDGE_FILE: "02_dcgan",
+    config.weights_file("cnn"): "01_cnn_baseline",
+    **{config.weights_file(t): nb for t, nb in zip(config.TRIALS, config.TRIAL_NOTEBOOKS, strict=True)},
+}  # fmt: skip
 
 
 def _normal(value):
@@ -43,29 +49,35 @@ def params_hash(params: dict) -> str:
     return hashlib.sha256(utils.dumps(params, sort_keys=True).encode()).hexdigest()[:8]
 
 
-class StudyWriteRefused(RuntimeError):
-    """A write to the study's folders from a kernel that ran with other parameters since it started."""
+def code_digest(root: Path | None = None) -> str:
+    """The SHA-256 (first 12 digits) of the package's Python source (under ``root``, default this package): part of
+    every scratch run's key."""
+    h = hashlib.sha256()
+    root = Path(root or Path(__file__).resolve().parent)
+    for path in sorted(root.rglob("*.py")):
+        h.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes())
+    return h.hexdigest()[:12]
 
 
-# Per notebook namespace (a kernel's globals): the first parameters other than the full-size ones it ran with.
-# Once set, the study's files are refused to that namespace until the kernel restarts, because variables computed
-# with those parameters may still be in it. Keyed by id(); the namespace is kept so the id is never reused.
-_TAINTED: dict[int, tuple[dict, dict]] = {}
+def is_study_run() -> bool:
+    """Whether this process is one of the study runner's kernels (the only writer of the study's record)."""
+    return os.environ.get(STUDY_RUN_ENV) == "1"
+
+
+def scratch_key(params: dict) -> str:
+    """A scratch run's folder name: the hash of its parameters and the package's source."""
+    return params_hash({"parameters": params, "code": code_digest()})
 
 
 class Run:
-    """Where one notebook run reads and writes, decided anew at every access from the parameter values *in force
-    then* (the namespace's current values, not those of :func:`start`): the study's folders for the full-size
-    values, else that parameter set's folder ``runs/<notebook>/<hash>/``. ``folder`` is None for the study's run.
-
-    A namespace that has held other values once stays a scratch namespace: with the full-size values back, a write
-    to the study's folders raises :class:`StudyWriteRefused` (restart the kernel to rerun the study)."""
+    """One notebook run. The study's run (:func:`is_study_run`) reads and writes the study's folders; a scratch
+    run the folder of the parameters in force *at each access* (the namespace's current values, so a parameters
+    cell edited and rerun without rerunning :func:`start` still writes to the right folder)."""
 
     def __init__(self, notebook: str, namespace: dict):
         self.notebook, self._namespace = notebook, namespace
-        self._shown: Path | None | str = "unset"  # the folder last announced
+        self._said: set[str] = set()
 
-    # -- the parameters in force, and where they write ------------------------------------------------------------
     @property
     def params(self) -> dict:
         return _params(self.notebook, self._namespace)
@@ -76,45 +88,14 @@ class Run:
 
     @property
     def folder(self) -> Path | None:
-        """None for the study's folders; else the folder of the parameters in force (created with params.json)."""
+        """None for the study's run; else this scratch run's folder (created with params.json)."""
+        if is_study_run():
+            return None
         params = self.params
-        changed = _changed(self.notebook, params)
-        opted_in = os.environ.get(WRITE_STUDY_ENV) == "1"
-        if changed and not opted_in:
-            _TAINTED.setdefault(id(self._namespace), (self._namespace, changed))
-            folder = config.RUNS_DIR / self.notebook / params_hash(params)
-            if self._shown != folder:
-                _make_folder(self.notebook, folder, params, changed)
-                if self._shown != "unset":
-                    print(f"Parameters changed ({_describe(changed)}): from here on this notebook writes to "
-                          f"{config.shown(folder)}/; the study's results are untouched.")  # fmt: skip
-                self._shown = folder
-            return folder
-        tainted = _TAINTED.get(id(self._namespace))
-        if tainted and not opted_in:
-            raise StudyWriteRefused(
-                f"{self.notebook}: the parameters are the full-size ones again, but this kernel ran with "
-                f"{_describe(tainted[1])} since it started, so its variables may hold that run's results. The "
-                "study's files are left as they are: restart the kernel and run all cells to rerun the study, or set "
-                "the parameters you want to try (they write to their own folder under runs/)."
-            )
-        if self._shown not in ("unset", None):
-            print(f"Parameters are the full-size ones: from here on results go to the study's folders "
-                  f"({config.shown(config.FIGURES_DIR)}/, {config.shown(config.CHECKPOINT_DIR)}/).")  # fmt: skip
-        self._shown = None
-        return None
-
-    def check(self) -> None:
-        """Announce a change of folder now (called after every cell in Jupyter, so that the line appears under the
-        parameters cell that changed them); a refused study write is only raised by a write."""
-        try:
-            _ = self.folder
-        except StudyWriteRefused:
-            if self._shown is not None:
-                print(f"Parameters are the full-size ones again, but this kernel ran with "
-                      f"{_describe(_TAINTED[id(self._namespace)][1])}: the study's files stay untouched until you "
-                      "restart the kernel and run all cells.")  # fmt: skip
-                self._shown = None
+        folder = config.RUNS_DIR / self.notebook / scratch_key(params)
+        if not (folder / PARAMS_FILE).exists():
+            _make_folder(self.notebook, folder, params, _changed(self.notebook, params))
+        return folder
 
     @property
     def is_study(self) -> bool:
@@ -166,17 +147,37 @@ class Run:
         return self.checkpoint_dir / name
 
     def input(self, name: str, depends_on: tuple[str, ...] = ()) -> Path:
-        """A checkpoint this run reads: its own if it made one, else the study's (if that exists and none of
-        the parameters in ``depends_on`` differ from the full-size ones), else its own (to be made)."""
+        """A checkpoint this run reads, and which one it is, said once: the study's run reads the study's file; a
+        scratch run its own if it made one, else the newest scratch run of the notebook that makes it
+        (:data:`MAKERS`) whose shared parameters have this run's values, else the study's committed file (if
+        none of the parameters in ``depends_on`` differ from the full-size ones), else its own (to be made)."""
         own = self.checkpoint(name)
-        study = config.CHECKPOINT_DIR / name
-        changed = self.changed
-        if self.is_study or own.exists() or any(p in changed for p in depends_on) or not study.exists():
+        if self.is_study or own.exists():
             return own
-        return study
+        maker = MAKERS.get(name)
+        upstream = _matching_run(maker, self.params, name) if maker and maker != self.notebook else None
+        study = config.CHECKPOINT_DIR / name
+        if upstream is not None:
+            path, why = upstream, f"the scratch run of {maker} with the same shared parameters"
+        elif not any(p in self.changed for p in depends_on) and study.exists():
+            path, why = study, "the study's committed file"
+        else:
+            return own
+        if name not in self._said:
+            self._said.add(name)
+            print(f"Reading {name} from {why}: {config.shown(path)}")
+        return path
+
+    def save_weights(self, model, name: str) -> Path:
+        """Save ``model``'s weights as ``name`` in this run's checkpoints and say where."""
+        path = utils.save_weights(model, self.checkpoint(name))
+        print(f"weights saved to {config.shown(path)}")
+        return path
 
     def save_results(self, key: str, metrics: dict, section: str | None = None) -> dict:
-        return utils.save_results(key, metrics, self.results_path, section)
+        out = utils.save_results(key, metrics, self.results_path, section)
+        print(f"metrics saved to {config.shown(self.results_path)} under {key!r}")
+        return out
 
     def results(self) -> dict:
         """What this run saved so far."""
@@ -203,66 +204,46 @@ def _changed(notebook: str, params: dict) -> dict:
 def _make_folder(notebook: str, folder: Path, params: dict, changed: dict) -> None:
     utils.writable_folder(folder)
     if not (folder / PARAMS_FILE).exists():
-        record = {"notebook": notebook, "parameters": params, "changed": changed, "created": time.time()}
+        record = {"notebook": notebook, "parameters": params, "changed": changed, "code": code_digest(),
+                  "created": time.time()}
         utils.atomic_write_text(folder / PARAMS_FILE, utils.dumps(record, indent=1, sort_keys=True) + "\n")
 
 
-def _watch(run: Run) -> None:
-    """In IPython, check the parameters after every cell (one watcher per notebook: a rerun replaces it)."""
-    try:
-        from IPython import get_ipython
-    except ImportError:
-        return
-    shell = get_ipython()
-    if shell is None:
-        return
-    watchers = _WATCHERS.setdefault(id(shell), {})
-    old = watchers.pop(run.notebook, None)
-    if old is not None:
-        with contextlib.suppress(ValueError):
-            shell.events.unregister("post_run_cell", old)
-
-    def after_cell(result=None):
-        run.check()
-
-    watchers[run.notebook] = after_cell
-    shell.events.register("post_run_cell", after_cell)
-
-
-_WATCHERS: dict[int, dict] = {}
+def _matching_run(notebook: str, params: dict, name: str) -> Path | None:
+    """``name`` in the newest scratch run of ``notebook`` (same package source) whose parameters shared with
+    ``params`` have the same values, or None."""
+    found = []
+    for params_file in config.RUNS_DIR.glob(f"{notebook}/*/{PARAMS_FILE}"):
+        path = params_file.parent / "checkpoints" / name
+        if not path.is_file():
+            continue
+        record = json.loads(params_file.read_text())
+        theirs = record.get("parameters", {})
+        if record.get("code") == code_digest() and all(theirs[k] == v for k, v in params.items() if k in theirs):
+            found.append((path.stat().st_mtime, path))
+    return max(found)[1] if found else None
 
 
 def start(notebook: str, namespace: dict) -> Run:
-    """The run of ``notebook`` with the parameters in ``namespace`` (the notebook's ``globals()``, read again at
-    every write: see :class:`Run`).
-
-    Prints one line first: a full-size run (the study's folders) or a scratch run (its own folder, which is
-    created with ``params.json``), then the versions line.
-    """
+    """The run of ``notebook`` with the parameters in ``namespace`` (the notebook's ``globals()``). Prints one line
+    first: the study's run (only under the study's runner) or a scratch run and its folder; then the versions."""
     if notebook not in config.FULL_SIZE:
         raise ValueError(f"notebook must be one of {sorted(config.FULL_SIZE)}, got {notebook!r}")
     run = Run(notebook, namespace)
     changed = run.changed
-    tainted = _TAINTED.get(id(namespace))
-    if not changed and tainted and os.environ.get(WRITE_STUDY_ENV) != "1":
-        run._shown = None
-        print(f"Full-size parameters, but this kernel ran with {_describe(tainted[1])} since it started: the study's "
-              "files stay untouched. Restart the kernel and run all cells to rerun the study.")  # fmt: skip
-        folders = ()
-    elif not changed or os.environ.get(WRITE_STUDY_ENV) == "1":
-        how = "full-size" if not changed else f"{_describe(changed)} ({WRITE_STUDY_ENV}=1)"
-        print(f"Run: {how}; results go to the study's folders ({config.shown(config.FIGURES_DIR)}/, "
+    if run.is_study:
+        how = "the study's parameters" if not changed else _describe(changed)
+        print(f"Study run ({how}): results go to the study's record ({config.shown(config.FIGURES_DIR)}/, "
               f"{config.shown(config.CHECKPOINT_DIR)}/).")  # fmt: skip
-        run._shown = None
         folders = (config.FIGURES_DIR, config.CHECKPOINT_DIR)
     else:
         folder = run.folder
-        print(f"Scratch run ({_describe(changed)}): everything it writes goes to {config.shown(folder)}/; "
-              "the study's results are untouched.")  # fmt: skip
+        how = _describe(changed) if changed else "the study's parameters"
+        print(f"Scratch run ({how}): everything it writes goes to {config.shown(folder)}/; the study's record "
+              "is untouched (only `make reproduce` writes it).")  # fmt: skip
         folders = (folder / "figures", folder / "checkpoints")
     for folder in folders:
         utils.remove_stale_temp_files(folder)  # what killed writes of an earlier run left
-    _watch(run)
     print(utils.versions())
     return run
 

@@ -51,6 +51,41 @@ def weights_digest(model) -> str:
     return array_digest(*model.get_weights())
 
 
+LAYER_KEYS = frozenset({"trainable", "layers", "batch_shape"})
+
+
+def architecture_digest(*models) -> str:
+    """The digest of models' Keras configs (every layer, its settings, shapes and dtype policy; layer names left out,
+    since Keras numbers them by how many were built before): part of every key of a trained result, so that an
+    edited network (a Dropout rate, an activation) never reuses or resumes the old one's weights."""
+
+    def unnamed(value):  # a layer's or model's config holds "trainable", "layers" or "batch_shape"; a policy's not
+        if isinstance(value, dict):
+            named = not LAYER_KEYS.isdisjoint(value)
+            return {k: unnamed(v) for k, v in value.items() if not (named and k == "name")}
+        return [unnamed(v) for v in value] if isinstance(value, list) else value
+
+    configs = [unnamed(json.loads(m.to_json())) for m in models]
+    return hashlib.sha256(json.dumps(configs, sort_keys=True).encode()).hexdigest()[:KEY_LENGTH]
+
+
+def model_fields(model, study_digest: str) -> dict:
+    """What a result's key adds for the network it trains and the precision it computes in: ``architecture`` (its
+    :func:`architecture_digest`) where that is not ``study_digest``, the study's, and ``policy`` (Keras' global dtype
+    policy) where it is not float32. The study's own runs keep the keys they were stored under; any edit of the
+    network or the precision makes another key, so it trains anew instead of reading the stored result."""
+    import keras
+
+    out = {}
+    digest = architecture_digest(model)
+    if digest != study_digest:
+        out["architecture"] = digest
+    policy = keras.mixed_precision.global_policy().name
+    if policy != "float32":
+        out["policy"] = policy
+    return out
+
+
 def key(inputs: dict) -> str:
     """The record key of ``inputs``: the hash of their canonical JSON (sorted keys; tuples as lists)."""
     if not isinstance(inputs, dict) or not inputs:
@@ -97,9 +132,10 @@ class Store:
 EXPORT_ROLES = ("generator", "discriminator", "history")
 EXPORT_FORMAT = 1
 
-# The study's committed pair (checkpoints/generator.weights.h5, discriminator.weights.h5, dcgan_history.json) was
-# exported before manifests existed. Recognised by the SHA-256 of its three files, it stands for its own manifest:
-# 50 epochs of the study's recipe on the seed-42 10k subset (XLA not recorded, so not compared). Nothing is written
+# The study's committed pair (checkpoints/generator.weights.h5, discriminator.weights.h5, dcgan_history.json) has no
+# manifest file. Recognised by the SHA-256 of its three files, this record stands for its manifest:
+# 50 epochs of the study's recipe on the seed-42 10k subset (XLA not recorded, so not compared), with the networks
+# and Adam settings of digitgan/models.py and digitgan/gan.py as committed with it. Nothing is written
 # beside it; any other pair without a manifest is re-exported from its finished training state or refused.
 STUDY_EXPORT = {
     "format": EXPORT_FORMAT,
@@ -125,8 +161,30 @@ STUDY_EXPORT = {
         "learning_rate": 1e-4,
         "n_train": 10_000,
         "images": "e77f1c47f76c3963",  # array_digest(data.load_study_data(10_000, 42)["x_train"])
+        "architecture": "ff73af28b22df201",  # architecture_digest of the study's generator and discriminator
+        "optimizer": {"class": "Adam", "beta_1": 0.9, "beta_2": 0.999, "epsilon": 1e-07, "amsgrad": False,
+                      "weight_decay": None, "clipnorm": None, "global_clipnorm": None},
     },
 }
+
+
+def committed_sha256(path) -> str | None:
+    """The SHA-256 the study's record gives the file at ``path`` (``checkpoints/MANIFEST.json``, and the DCGAN pair's
+    :data:`STUDY_EXPORT`), or None for a file that is not part of it (a scratch run's)."""
+    path = Path(path).resolve()
+    folder = Path(config.CHECKPOINT_DIR).resolve()
+    if path.parent != folder and folder not in path.parents:
+        return None
+    digests = {entry["name"]: entry["sha256"] for entry in STUDY_EXPORT["files"].values()}
+    manifest = folder / "MANIFEST.json"
+    if manifest.is_file():
+        for model in json.loads(manifest.read_text()).get("models", []):
+            for entry in model.get("files", []):
+                digests[str(Path(entry["path"]).relative_to("checkpoints"))] = entry["sha256"]
+    return digests.get(str(path.relative_to(folder)))
+
+
+NOT_RECORDED_BEFORE = ("jit_compile",)  # STUDY_EXPORT does not record XLA: not compared
 
 
 def export_manifest_path(generator_path) -> Path:
@@ -221,16 +279,17 @@ def verify_export(paths, manifest_path) -> tuple[dict | None, str | None]:
 
 def check_export_settings(record: dict, manifest_path: Path, epochs: int, asked: dict) -> None:
     """Refuse an exported pair (its manifest ``record``) of another epoch count or other settings than ``asked``
-    (:func:`digitgan.checkpoint.run_settings`); a setting the manifest does not record is not compared."""
+    (:func:`digitgan.checkpoint.run_settings`); of the settings asked, only those of :data:`NOT_RECORDED_BEFORE`
+    may be missing from the manifest (the study's pair predates recording them), every other must match."""
     if record["epochs"] != epochs:
         raise ValueError(
             f"{manifest_path} records a DCGAN trained for {record['epochs']} epochs, not the {epochs} asked for. "
             "Export to other paths (a run folder), or pass retrain=True to replace it."
         )
     saved = record["settings"]
-    differ = [k for k, v in asked.items() if k in saved and saved[k] != v]
+    differ = [k for k, v in asked.items() if saved.get(k) != v and not (k in NOT_RECORDED_BEFORE and k not in saved)]
     if differ:
-        shown = "; ".join(f"{k}: exported {saved[k]!r}, asked {asked[k]!r}" for k in differ)
+        shown = "; ".join(f"{k}: exported {saved.get(k, 'not recorded')!r}, asked {asked[k]!r}" for k in differ)
         raise ValueError(
             f"{manifest_path} records a DCGAN trained with other settings than asked ({shown}; images is the digest "
             "of the training images). Export to other paths (a run folder) for these settings, or pass retrain=True "

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import math
 import os
@@ -109,20 +110,31 @@ def timer():
 TMP_PREFIX = ".digitgan-tmp-"
 
 
-def writable_folder(folder: Path) -> Path:
-    """Create ``folder`` if needed and check that files can be created in it; the error names the folder."""
+def writable_folder(folder: Path, file: Path | None = None) -> Path:
+    """Create ``folder`` if needed and check that files can be created in it by creating (and removing) a small
+    temporary file there: the error names the folder (and ``file``, the file about to be written there) and says
+    why: a read-only file system, no permission (with the owner), no space."""
     folder = Path(folder)
+    named = f" (to write {Path(file).name})" if file is not None else ""
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
+        if exc.errno == errno.EROFS:
+            raise _read_only_error(folder, f"Cannot create the folder {folder}") from exc
         raise PermissionError(
             f"Cannot create the folder {folder} ({exc.strerror}): check its parent's permissions."
         ) from exc
-    if not os.access(folder, os.W_OK | os.X_OK):
-        raise PermissionError(
-            f"Cannot write into {folder}: it lacks write or execute permission. "
-            f"Fix it with `chmod u+rwx {folder}` or point the run elsewhere."
-        )
+    try:
+        fd, probe = tempfile.mkstemp(dir=folder, prefix=f"{TMP_PREFIX}{os.getpid()}-probe.")
+    except OSError as exc:
+        if exc.errno in (errno.EACCES, errno.EPERM):
+            raise PermissionError(f"Cannot write into {folder}{named}: {_permission_fix(folder)}") from exc
+        if exc.errno == errno.EROFS:
+            doing = f"Cannot write {file}" if file is not None else "Cannot write there"
+            raise _read_only_error(folder, doing) from exc
+        raise write_error(file or folder / "(a new file)", exc) from exc
+    os.close(fd)
+    Path(probe).unlink(missing_ok=True)
     return folder
 
 
@@ -179,16 +191,20 @@ def atomic_write_text(path: Path, text: str) -> None:
     (:func:`digitgan.checks.replaceable_file`)."""
     from digitgan import checks
 
+    writable_folder(Path(os.path.realpath(path)).parent, path)  # first: a read-only file system is named as such
     path = checks.replaceable_file(path)
-    writable_folder(path.parent)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f"{TMP_PREFIX}{os.getpid()}-{path.name}.")
+    tmp = None
     try:
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f"{TMP_PREFIX}{os.getpid()}-{path.name}.")
         with os.fdopen(fd, "w") as f:
             f.write(text)
         os.chmod(tmp, 0o644)  # mkstemp creates 0600; results are meant to be read by others
         os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+    except BaseException as exc:
+        if tmp is not None:
+            Path(tmp).unlink(missing_ok=True)  # the half-written temporary file, before the free space is measured
+        if isinstance(exc, OSError):  # no space, a file system remounted read-only: name the file, not the temporary
+            raise write_error(path, exc, len(text.encode())) from exc
         raise
 
 
@@ -279,8 +295,8 @@ def save_results(key: str, metrics: dict, path: Path | None = None, section: str
     from digitgan import checks
 
     path = Path(path or config.RESULTS_PATH)
+    writable_folder(Path(os.path.realpath(path)).parent, path)  # a read-only file system is named as such
     file = checks.replaceable_file(path)  # the link's target, if a link; checked before the lock file is made
-    writable_folder(file.parent)
     entry = _jsonable(metrics)
     with results_lock(file):
         results = load_results(path)
@@ -293,23 +309,41 @@ def save_results(key: str, metrics: dict, path: Path | None = None, section: str
 
 
 def save_weights(model, path: Path) -> Path:
-    """``model.save_weights(path)`` through a temporary file, so an interrupted save leaves no half file."""
+    """``model.save_weights(path)`` through a temporary file, so an interrupted save leaves no half file. A failed
+    write (no space left, a read-only file system; h5py's errors too) is an ``OSError`` naming ``path`` and the cause,
+    and the temporary file is removed."""
     path = Path(path)
-    writable_folder(path.parent)
+    writable_folder(path.parent, path)
     tmp = temp_path(path)  # Keras needs the name to end in .weights.h5
     try:
         model.save_weights(tmp)
         tmp.replace(path)
+    except OSError as exc:  # h5py's errors are OSErrors too, naming only the temporary file
+        _close_h5(tmp)  # h5py keeps the failed file open (and its blocks used) until it is closed
+        tmp.unlink(missing_ok=True)  # before the free space is measured
+        optimizer = getattr(model, "optimizer", None)  # Keras saves its state in the file too
+        raise write_error(path, exc, weights_bytes(model, *([optimizer] if optimizer is not None else []))) from exc
     finally:
         tmp.unlink(missing_ok=True)
     return path
 
 
-def load_weights(model, path: Path, fix: str):
-    """``model.load_weights(path)``; a missing, truncated or mismatched file raises :class:`DataFileError`."""
+def load_weights(model, path: Path, fix: str, sha256: str | None = None):
+    """``model.load_weights(path)``; a missing, truncated or mismatched file raises :class:`DataFileError`, and so
+    does a file whose SHA-256 is not ``sha256`` (the committed digest: :func:`digitgan.store.committed_sha256`)."""
     path = Path(path)
     if not path.is_file():
         raise DataFileError(f"{path} does not exist. {fix}")
+    if sha256 is not None:
+        import hashlib
+
+        with path.open("rb") as f:
+            actual = hashlib.file_digest(f, "sha256").hexdigest()
+        if actual != sha256:
+            raise DataFileError(
+                f"{path} is not the committed file (SHA-256 {actual[:12]}…, committed {sha256[:12]}…): it was changed "
+                f"or damaged. Restore it with `git checkout -- {config.shown(path)}`."
+            )
     try:
         model.load_weights(path)
     except Exception as exc:  # h5py and Keras raise OSError, ValueError, KeyError... for a bad file
@@ -328,3 +362,133 @@ def seed_stats(grouped):
     """``mean``, ``std`` (over seeds, ddof 1; missing for a single run, never a 0 spread) and ``runs`` of each
     group of a pandas ``SeriesGroupBy`` (test accuracies grouped by method, label count, ...)."""
     return grouped.agg(mean="mean", std=_sample_std, runs="count")
+
+
+# --- why a write failed: the final file, the folder and the fix, never only the temporary file -----------------
+
+
+def _mb(n_bytes: float) -> str:
+    return f"{n_bytes / 1e6:,.1f} MB"
+
+
+def _errno_of(exc: BaseException) -> int | None:
+    """The errno of a failed write: the exception's own, else the ``errno = N`` that h5py writes into its message."""
+    code = getattr(exc, "errno", None)
+    if isinstance(code, int):
+        return code
+    match = re.search(r"errno = (\d+)", str(exc))
+    return int(match.group(1)) if match else None
+
+
+def _existing(folder: Path) -> Path:
+    """``folder``, or its nearest existing parent (whose file system a new folder would be on)."""
+    folder = Path(folder).absolute()
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent
+    return folder
+
+
+def _mount_point(folder: Path) -> Path:
+    """The mount point of the file system that holds ``folder``."""
+    folder = Path(os.path.realpath(_existing(folder)))
+    while not os.path.ismount(folder) and folder != folder.parent:
+        folder = folder.parent
+    return folder
+
+
+def _permission_fix(folder: Path) -> str:
+    """Why this user may not create files in ``folder`` and what helps: ``chmod`` for the owner, else the owner."""
+    info = _existing(folder).stat()
+    mode = f"mode {info.st_mode & 0o777:o}"
+    if info.st_uid == os.geteuid():
+        return (
+            f"it lacks write or execute permission ({mode}). Fix it with `chmod u+rwx {folder}` or point the run "
+            "elsewhere."
+        )
+    return (
+        f"it belongs to uid {info.st_uid} ({mode}) and this user (uid {os.geteuid()}) may not write there. Run as its "
+        f"owner, have the owner grant access (`chmod o+rwx {folder}` or a group), or point the run elsewhere."
+    )
+
+
+def _read_only_error(folder: Path, doing: str) -> OSError:
+    error = OSError(
+        f"{doing}: {folder} is on a file system mounted read-only (at {_mount_point(folder)}): choose a writable "
+        "folder (changing permissions cannot help)."
+    )
+    error.errno = errno.EROFS
+    return error
+
+
+def write_error(path: Path, exc: BaseException, need_bytes: int | None = None) -> OSError:
+    """The ``OSError`` to raise for ``exc``, a failed write of ``path``: it names ``path`` (the final file, never the
+    temporary one) and the cause with its fix: no space left (how much is free, how much the file needs), a
+    read-only file system, no permission; else the system's own words. Its ``errno`` is the cause's. Call it after
+    removing the temporary file, so that the free space it reports is what a retry has."""
+    path = Path(path)
+    folder = path.parent
+    doing = f"Cannot write {path}"
+    code = _errno_of(exc)
+    if code in (errno.ENOSPC, errno.EDQUOT):
+        usage = shutil.disk_usage(_existing(folder))
+        cause = "no space left" if code == errno.ENOSPC else "the disk quota is used up"
+        if need_bytes and need_bytes > usage.free:
+            fix = f"{path.name} needs about {_mb(need_bytes)}: free {_mb(need_bytes - usage.free)} or more there"
+        else:
+            fix = "free some space there" + (f" ({path.name} needs about {_mb(need_bytes)})" if need_bytes else "")
+        error = OSError(
+            f"{doing}: {cause} on {folder} (the file system at {_mount_point(folder)}: {_mb(usage.free)} free of "
+            f"{_mb(usage.total)}); {fix}, or write to another folder."
+        )
+    elif code == errno.EROFS:
+        return _read_only_error(folder, doing)
+    elif code in (errno.EACCES, errno.EPERM):
+        error = PermissionError(f"{doing}: permission denied in {folder}: {_permission_fix(folder)}")
+    else:
+        reason = os.strerror(code) if code else f"{type(exc).__name__}: {exc}"
+        error = OSError(f"{doing}: {reason}. Check the folder {folder} and its file system, or write elsewhere.")
+    error.errno = code
+    return error
+
+
+def _close_h5(path: Path) -> None:
+    """Close the HDF5 files h5py still holds open at ``path`` (a save that failed half-way leaves its file open, and
+    its disk blocks used even once it is deleted); the errors of closing a damaged file are ignored."""
+    import h5py
+
+    for file_id in h5py.h5f.get_obj_ids(types=h5py.h5f.OBJ_FILE):
+        with contextlib.suppress(Exception):
+            if os.path.samefile(os.fsdecode(file_id.name), path):
+                h5py.File(file_id).close()
+
+
+def weights_bytes(*objects) -> int:
+    """The bytes of the variables of ``objects`` (models, optimizers, lists of tensors): about what a weights file
+    or a checkpoint of them holds, less a little metadata."""
+    import tensorflow as tf
+
+    total = 0
+    for obj in objects:
+        if isinstance(obj, (list, tuple)):
+            total += weights_bytes(*obj)
+        elif hasattr(obj, "shape") and hasattr(obj, "dtype"):  # a variable or a tensor
+            total += int(np.prod(obj.shape)) * tf.as_dtype(obj.dtype).size
+        elif hasattr(obj, "variables"):  # a model or an optimizer
+            total += weights_bytes(*obj.variables)
+    return total
+
+
+def check_free_space(folder: Path, need_bytes: int, what: str) -> int:
+    """Raise an ``OSError`` (``ENOSPC``) naming ``folder`` and the sizes when its file system has less than
+    ``need_bytes`` free, before a run starts writing ``what`` (e.g. "one checkpoint of the DCGAN"); returns the free
+    bytes. A folder not made yet is checked on the file system it will be on."""
+    free = shutil.disk_usage(_existing(folder)).free
+    if free < need_bytes:
+        error = OSError(
+            f"{folder} has {_mb(free)} free (the file system at {_mount_point(folder)}), less than the "
+            f"{_mb(need_bytes)} that {what} needs: free {_mb(need_bytes - free)} or more there, or point the run to "
+            "another folder."
+        )
+        error.errno = errno.ENOSPC
+        raise error
+    return free

@@ -13,7 +13,7 @@ ROOT = Path(__file__).resolve().parent.parent
 SCRATCH = Path(tempfile.mkdtemp(prefix="digitgan-tests-"))
 for name in ("FIGURES", "CHECKPOINT", "DATA", "RUNS"):
     os.environ[f"DIGITGAN_{name}_DIR"] = str(SCRATCH / name.lower())
-os.environ["DIGITGAN_WRITE_STUDY"] = "1"
+os.environ["DIGITGAN_STUDY_RUN"] = "1"  # the runner's flag: the notebooks under test write the temporary study folders
 os.environ.setdefault("DIGITGAN_MNIST", str(ROOT.parent / "shared" / "mnist"))
 MNIST_DIR = Path(os.environ["DIGITGAN_MNIST"])
 

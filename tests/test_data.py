@@ -5,7 +5,7 @@ import shutil
 import numpy as np
 import pytest
 
-from digitgan import config, data
+from digitgan import checks, config, data
 from digitgan.data import MnistError
 
 TRAIN_COUNTS = [5923, 6742, 5958, 6131, 5842, 5421, 5918, 6265, 5851, 5949]
@@ -158,3 +158,121 @@ def test_label_efficiency_data_can_carry_a_validation_split(mnist_dir):
     assert d["x_val"].shape == (500, 28, 28, 1) and np.bincount(d["y_val"]).tolist() == [50] * 10
     assert not set(d["val_indices"]) & set(d["label_indices"])
     assert "x_val" not in data.load_label_efficiency_data(100, seed=43)
+
+
+# Loads the study's data as a user would; what a missing MNIST prints is the process's stderr.
+_LOAD = "from digitgan import data; data.load_study_data(50)"
+
+
+def _load_without_mnist(tmp_path, **env):
+    import os
+    import subprocess
+    import sys
+
+    base = {k: v for k, v in os.environ.items() if k != "DIGITGAN_MNIST"}
+    # no network, whatever the machine: every request goes to a closed local port and is refused at once
+    offline = {"http_proxy": "http://127.0.0.1:9", "https_proxy": "http://127.0.0.1:9", "no_proxy": ""}
+    env = {**base, **offline, "DIGITGAN_DATA_DIR": str(tmp_path / "data"), **env}
+    return subprocess.run(
+        [sys.executable, "-c", _LOAD], env=env, cwd=tmp_path, capture_output=True, text=True, timeout=300
+    )
+
+
+def test_no_mnist_and_no_network_is_one_short_error(tmp_path):
+    done = _load_without_mnist(tmp_path)
+    assert done.returncode == 1
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) < 30, done.stderr
+    assert lines[-1].startswith("digitgan.data.MnistError: No MNIST found; looked in: DIGITGAN_MNIST (unset), ")
+    assert "During handling of the above exception" not in done.stderr  # no chained urllib traceback
+    for what in (str(tmp_path / "data"), "Downloading MNIST from https://", "Set DIGITGAN_MNIST", "`make lab`"):
+        assert what in lines[-1]
+    assert not list((tmp_path / "data").iterdir())  # the failed download left nothing
+
+
+def test_an_empty_mnist_folder_is_one_short_error(tmp_path):
+    (tmp_path / "empty").mkdir()
+    done = _load_without_mnist(tmp_path, DIGITGAN_MNIST=str(tmp_path / "empty"))
+    lines = done.stderr.strip().splitlines()
+    assert done.returncode == 1 and len(lines) < 30, done.stderr
+    assert lines[-1].startswith(f"digitgan.data.MnistError: No MNIST files in {tmp_path / 'empty'}. Set DIGITGAN_MNIST")
+    assert "`make lab`" in lines[-1]
+
+
+def test_a_server_that_never_answers_times_out(tmp_path, monkeypatch):
+    import socket
+    import time
+
+    monkeypatch.setattr(data, "DOWNLOAD_TIMEOUT_S", 1)
+    monkeypatch.setenv("no_proxy", "*")
+    with socket.create_server(("127.0.0.1", 0)) as silent:  # connections are accepted, nothing is ever sent
+        start = time.monotonic()
+        url = f"http://127.0.0.1:{silent.getsockname()[1]}/mnist.npz"
+        with pytest.raises(MnistError, match=f"Downloading MNIST from {url} failed \\(timed out\\)"):
+            data.download_mnist(tmp_path, url=url)
+    assert time.monotonic() - start < 30
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    "seed, message",
+    [
+        (None, "seed=None would draw a different subset each run; pass an integer, e.g. seed=42"),
+        ("42", r"seed must be an integer in \[0, 4,294,967,295\], got '42' \(a str\)"),
+        (4.2, r"seed must be an integer in \[0, 4,294,967,295\], got 4.2 \(a float\)"),
+        (-1, r"seed must be in \[0, 4,294,967,295\] \(NumPy's seed range\), got -1"),
+        (2**32, r"seed must be in \[0, 4,294,967,295\] \(NumPy's seed range\), got 4,294,967,296"),
+    ],
+)
+def test_study_data_refuses_a_bad_seed_before_reading_mnist(seed, message, tmp_path):
+    with pytest.raises(ValueError, match=message):
+        data.load_study_data(50, seed=seed, source=tmp_path / "nowhere")  # the seed is checked first
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda seed: data.subset_indices(100, 10, seed),
+        lambda seed: data.label_subset_indices(np.repeat(np.arange(10), 10), 20, seed),
+        lambda seed: data.validation_indices(np.repeat(np.arange(10), 10), np.arange(0), 20, seed),
+        lambda seed: data.load_label_efficiency_data(20, seed, source="/nowhere"),
+    ],
+    ids=["subset_indices", "label_subset_indices", "validation_indices", "load_label_efficiency_data"],
+)
+def test_every_seeded_data_function_checks_its_seed(call):
+    for bad in (None, "42", 4.2, -1, 2**32):
+        with pytest.raises(ValueError, match="seed"):
+            call(bad)
+
+
+def test_the_largest_seed_draws_a_validation_split(mnist_dir):
+    d = data.load_study_data(50, seed=checks.SEED_MAX, n_val=20, source=mnist_dir)
+    assert d["x_val"].shape == (20, 28, 28, 1)
+    y = np.repeat(np.arange(10), 10)
+    assert len(data.validation_indices(y, np.arange(0), 20, seed=checks.SEED_MAX)) == 20
+
+
+@pytest.mark.skipif(shutil.which("make") is None, reason="make is not installed")
+def test_make_lab_starts_the_venvs_jupyter_in_notebooks_with_the_offline_mnist(tmp_path):
+    import os
+    import subprocess
+
+    repo, mnist = tmp_path / "repo", tmp_path / "shared" / "mnist"
+    for folder in (repo / "notebooks", repo / ".venv" / "bin", mnist):
+        folder.mkdir(parents=True)
+    shutil.copy(config.PROJ_ROOT / "Makefile", repo / "Makefile")
+    for name in ("requirements.lock", "pyproject.toml"):
+        (repo / name).write_text("")
+    jupyter = repo / ".venv" / "bin" / "jupyter"  # stands in for JupyterLab: says where and with what it started
+    jupyter.write_text('#!/bin/sh\necho "jupyter $* in $(pwd) with DIGITGAN_MNIST=$DIGITGAN_MNIST"\n')
+    jupyter.chmod(0o755)
+    (repo / ".venv" / ".installed").write_text("")  # the environment is installed (newer than the lock)
+    os.utime(repo / ".venv" / ".installed", (2e9, 2e9))
+    env = {k: v for k, v in os.environ.items() if k not in ("DIGITGAN_MNIST", "MAKEFLAGS", "MAKELEVEL")}
+
+    out = subprocess.run(["make", "lab"], cwd=repo, env=env, capture_output=True, text=True, check=True).stdout
+    assert f"jupyter lab in {repo / 'notebooks'} with DIGITGAN_MNIST={mnist}" in out
+    out = subprocess.run(["make", "lab"], cwd=repo, env={**env, "DIGITGAN_MNIST": "/my/mnist"}, capture_output=True,
+                         text=True, check=True).stdout  # fmt: skip
+    assert "with DIGITGAN_MNIST=/my/mnist" in out  # a user's own setting wins
+    assert "make lab " in subprocess.run(["make"], cwd=repo, capture_output=True, text=True, check=True).stdout

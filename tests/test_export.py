@@ -9,7 +9,7 @@ import warnings
 import nbformat
 import pytest
 
-from digitgan import config
+from digitgan import config, utils
 from digitgan.tools import export, report
 
 COMMITTED = json.loads(config.COMMITTED_RESULTS_PATH.read_text())
@@ -82,12 +82,42 @@ def test_the_finding_is_the_first_lines_of_what_we_found():
         nbformat.v4.new_markdown_cell("## What we found\nComputed from this run's numbers."),
         nbformat.v4.new_code_cell("findings.x(metrics)", outputs=[output]),
     ]
-    assert export.finding(nb) == "Headline **0.9 accuracy**. Second line."
+    assert export.headline(export.finding_lines(nb)) == "Headline **0.9 accuracy**. Second line."
     nb.cells[2].outputs[0].data["text/markdown"] = "A" * export.FINDING_CHARS + "\nSecond line."
-    assert export.finding(nb) == "A" * export.FINDING_CHARS
+    assert export.headline(export.finding_lines(nb)) == "A" * export.FINDING_CHARS
     nb.cells[2].outputs = []
     with pytest.raises(ValueError, match="What we found"):
-        export.finding(nb, "99_x.ipynb")
+        export.finding_lines(nb, "99_x.ipynb")
+
+
+def test_every_committed_notebook_shows_the_study_run_and_the_records_finding():
+    results = utils.load_results(config.COMMITTED_RESULTS_PATH)
+    for name in export.NOTEBOOKS:
+        nb = nbformat.read(config.NOTEBOOKS_DIR / name, as_version=4)
+        assert export.scratch_outputs(nb, name, results) is None, name
+
+
+def test_a_notebook_saved_after_a_scratch_run_is_named_and_the_summary_keeps_the_record(tmp_path, capsys):
+    import shutil
+
+    folder = tmp_path / "notebooks"
+    shutil.copytree(config.NOTEBOOKS_DIR, folder)
+    path = folder / "03_trial1_frozen.ipynb"
+    nb = nbformat.read(path, as_version=4)
+    for cell in nb.cells:  # what JupyterLab saves after a scratch run of 03 (500 images, 1 epoch)
+        for output in cell.get("outputs", []):
+            if output.get("text", "").startswith("Study run ("):
+                output["text"] = "Scratch run (TOTAL_EPOCHS=1, SUBSET_SIZE=500): everything it writes goes to runs/\n"
+            if "text/markdown" in output.get("data", {}):
+                output["data"]["text/markdown"] = "Trial 1 · transfer learning only reaches **0.2120 test accuracy**."
+    nbformat.write(nb, path)
+    results = utils.load_results(config.COMMITTED_RESULTS_PATH)
+    assert export.scratch_outputs(nb, path.name, results) == (
+        "notebooks/03_trial1_frozen.ipynb holds a scratch run's outputs: restore it with "
+        "`git checkout -- notebooks/03_trial1_frozen.ipynb`")  # fmt: skip
+    [trial1] = [p for p in export.read_notebooks(export.NOTEBOOKS, folder) if p.name == path.name]
+    assert "0.9058" in trial1.finding and "0.2120" not in trial1.finding
+    assert "git checkout -- notebooks/03_trial1_frozen.ipynb" in capsys.readouterr().err
 
 
 def test_every_notebook_is_linked_from_the_summary_and_in_order(built):

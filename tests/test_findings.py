@@ -178,6 +178,10 @@ def test_the_counts_are_checked_for_their_plural():
 
 def test_a_scratch_run_names_the_studys_numbers_and_counts_in_words():
     run = SimpleNamespace(is_study=False, study_results=lambda: COMMITTED)
+    scratch = SimpleNamespace(**vars(run), folder=config.RUNS_DIR / "01_cnn_baseline" / "abc")
+    small = {**COMMITTED["cnn"], "epochs": 1, "n_train": 1_000, "test_accuracy": 0.5, "history": {}}
+    noted = findings.cnn(small, scratch)
+    assert noted.endswith(f"*Scratch run, kept in {config.shown(scratch.folder)}/: not the study's record.*")
     cnn = {**COMMITTED["cnn"], "epochs": 1, "n_train": 1_000, "test_accuracy": 0.5, "history": {}}
     lines = check_lines(findings.cnn(cnn, run))
     assert lines[0].startswith("The CNN reaches **0.5000 test accuracy** after 1 epoch on 1,000 images, against 0.9638 "

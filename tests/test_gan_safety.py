@@ -269,6 +269,29 @@ def test_a_state_refuses_other_images_xla_or_precision(x_small, tmp_path):
     assert len(history["epoch_seconds"]) == 2
 
 
+def test_a_state_refuses_an_edited_network_or_another_learning_rate(x_small, tmp_path, monkeypatch):
+    import keras
+
+    state = tmp_path / "state"
+    _train(x_small, state, 1)
+    snapshot = _tree(state)
+    with pytest.raises(ValueError, match=r"other settings.*learning_rate.*saved 0\.0001, asked 0\.0002"):
+        _train(x_small, state, 2, learning_rate=2e-4)
+    build = gan.build_discriminator
+
+    def dropout_half():  # digitgan/models.py with Dropout(0.5) instead of 0.3: the same names and shapes
+        config_ = build().get_config()
+        for layer in config_["layers"]:
+            if layer["class_name"] == "Dropout":
+                layer["config"]["rate"] = 0.5
+        return keras.Sequential.from_config(config_)
+
+    monkeypatch.setattr(gan, "build_discriminator", dropout_half)
+    with pytest.raises(ValueError, match=r"other settings.*architecture"):
+        _train(x_small, state, 2)
+    assert _tree(state) == snapshot
+
+
 def test_a_state_saved_before_the_digest_existed_is_resumed_and_records_it(x_small, tmp_path, capsys):
     state = tmp_path / "state"
     _train(x_small, state, 1)

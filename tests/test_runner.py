@@ -173,7 +173,7 @@ def dcgan_parameters() -> str:
 def scratch_runs(tmp_path, monkeypatch):
     """A runs folder of the test's own (for this process and the kernels), and no opt-in to write scratch runs
     into the study's folders."""
-    monkeypatch.delenv(runs.WRITE_STUDY_ENV, raising=False)
+    monkeypatch.delenv(runs.STUDY_RUN_ENV, raising=False)
     monkeypatch.setenv("DIGITGAN_RUNS_DIR", str(tmp_path / "runs"))
     monkeypatch.setattr(config, "RUNS_DIR", tmp_path / "runs")
     return tmp_path / "runs"
@@ -186,7 +186,7 @@ def test_other_parameters_go_to_their_run_folder_and_leave_the_committed_noteboo
     result = execute("02_dcgan.ipynb", {"EPOCHS": 3, "RETRAIN": True}, notebooks_dir=notebooks)
     assert source.read_bytes() == committed
     full = {**config.FULL_SIZE["02_dcgan"], "EPOCHS": 3}
-    assert result.path == scratch_runs / "02_dcgan" / runs.params_hash(runs._normal(full)) / "02_dcgan.ipynb"
+    assert result.path == scratch_runs / "02_dcgan" / runs.scratch_key(runs._normal(full)) / "02_dcgan.ipynb"
     executed = nbformat.read(result.path, as_version=4)
     assert f"\nFOLDER {result.path.parent}\n" in "".join(
         code_outputs(executed)

@@ -2,6 +2,7 @@
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -11,7 +12,7 @@ import time
 import nbformat
 import pytest
 
-from digitgan import config, models, runs, utils
+from digitgan import config, runs, utils
 from digitgan.tools.run_notebooks import execute
 
 FULL = config.FULL_SIZE["01_cnn_baseline"]
@@ -19,20 +20,32 @@ FULL = config.FULL_SIZE["01_cnn_baseline"]
 
 @pytest.fixture()
 def scratch(tmp_path, monkeypatch):
-    """Study folders and a runs folder of their own, and no opt-in to write scratch runs into the study's."""
-    monkeypatch.delenv(runs.WRITE_STUDY_ENV, raising=False)
+    """Study folders and a runs folder of their own, and not the study runner's kernel."""
+    monkeypatch.delenv(runs.STUDY_RUN_ENV, raising=False)
     monkeypatch.setattr(config, "RUNS_DIR", tmp_path / "runs")
     return tmp_path
 
 
-def test_full_size_parameters_are_the_study_run(scratch, capsys):
+def test_full_size_parameters_outside_the_runner_are_a_scratch_run(scratch, capsys):
+    run = runs.start("01_cnn_baseline", dict(FULL))
+    assert not run.is_study and run.results_path == run.folder / "results.json"
+    first = capsys.readouterr().out.splitlines()[0]
+    assert first.startswith("Scratch run (the study's parameters): everything it writes goes to")
+    assert "untouched" in first
+    assert run.folder.parent == scratch / "runs" / "01_cnn_baseline"
+
+
+def test_only_the_runner_flag_makes_the_study_run(scratch, monkeypatch, capsys):
+    monkeypatch.setenv(runs.STUDY_RUN_ENV, "1")
     run = runs.start("01_cnn_baseline", dict(FULL))
     assert run.is_study and run.results_path == config.RESULTS_PATH and run.figures_dir == config.FIGURES_DIR
-    assert capsys.readouterr().out.startswith("Run: full-size; results go to the study's folders")
+    assert capsys.readouterr().out.startswith("Study run (the study's parameters): results go to the study's record")
     assert not (scratch / "runs").exists()
+    monkeypatch.setenv(runs.STUDY_RUN_ENV, "0")
+    assert not runs.start("01_cnn_baseline", dict(FULL)).is_study
 
 
-def test_other_parameters_get_their_own_folder_reused_for_the_same_parameters(scratch, capsys):
+def test_a_scratch_folder_is_keyed_by_parameters_and_package_code(scratch, monkeypatch, capsys):
     run = runs.start("01_cnn_baseline", {**FULL, "EPOCHS": 2, "SUBSET_SIZE": 300})
     first_line = capsys.readouterr().out.splitlines()[0]
     assert first_line.startswith("Scratch run (EPOCHS=2, SUBSET_SIZE=300)") and "untouched" in first_line
@@ -40,36 +53,58 @@ def test_other_parameters_get_their_own_folder_reused_for_the_same_parameters(sc
     assert run.results_path == run.folder / "results.json" and run.figure("x") == run.folder / "figures" / "x.png"
     record = json.loads((run.folder / "params.json").read_text())
     assert record["changed"] == {"EPOCHS": 2, "SUBSET_SIZE": 300} and record["parameters"]["BATCH_SIZE"] == 100
+    assert record["code"] == runs.code_digest()
     same = runs.start("01_cnn_baseline", {**FULL, "SUBSET_SIZE": 300, "EPOCHS": 2})
     other = runs.start("01_cnn_baseline", {**FULL, "EPOCHS": 3, "SUBSET_SIZE": 300})
     assert same.folder == run.folder and other.folder != run.folder
+    first = run.folder
+    monkeypatch.setattr(runs, "code_digest", lambda: "edited models")  # an edited digitgan/models.py
+    assert runs.start("01_cnn_baseline", {**FULL, "EPOCHS": 2, "SUBSET_SIZE": 300}).folder != first
 
 
-def test_papermill_copies_of_the_defaults_are_still_full_size(scratch):
+def test_the_code_digest_changes_with_any_package_file(tmp_path):
+    import shutil
+
+    copy = tmp_path / "digitgan"
+    shutil.copytree(config.PROJ_ROOT / "digitgan", copy, ignore=shutil.ignore_patterns("__pycache__"))
+    assert runs.code_digest(copy) == runs.code_digest()
+    models_py = copy / "models.py"
+    models_py.write_text(models_py.read_text().replace("Dropout(0.3, ", "Dropout(0.5, "))
+    assert "Dropout(0.5, " in models_py.read_text() and runs.code_digest(copy) != runs.code_digest()
+
+
+def test_papermill_copies_of_the_defaults_are_the_study_run_under_the_runner():
+    from digitgan.tools import run_notebooks
+
     params = {**config.FULL_SIZE["08_label_efficiency"], "SSGAN_LEARNING_RATES": [0.003, 0.001]}
-    assert runs.start("08_label_efficiency", params).is_study
-    assert runs.start("06_comparison", {**config.FULL_SIZE["06_comparison"], "KNN_KS": [1, 3, 5, 7]}).is_study
+    assert run_notebooks.output_folder("08_label_efficiency.ipynb", params) == config.NOTEBOOKS_DIR
+    copies = {**config.FULL_SIZE["06_comparison"], "KNN_KS": [1, 3, 5, 7]}
+    assert run_notebooks.output_folder("06_comparison.ipynb", copies) == config.NOTEBOOKS_DIR
 
 
-def test_the_opt_in_writes_a_small_run_into_the_study_folders(scratch, monkeypatch, capsys):
-    monkeypatch.setenv(runs.WRITE_STUDY_ENV, "1")
-    run = runs.start("01_cnn_baseline", {**FULL, "EPOCHS": 1})
-    assert run.is_study and "DIGITGAN_WRITE_STUDY=1" in capsys.readouterr().out
-
-
-def test_inputs_come_from_the_study_unless_the_run_made_its_own(scratch, monkeypatch):
+def test_inputs_come_from_the_matching_scratch_run_else_the_study(scratch, monkeypatch, capsys):
     study_ck = scratch / "study_checkpoints"
     study_ck.mkdir()
     monkeypatch.setattr(config, "CHECKPOINT_DIR", study_ck)
     (study_ck / "judge.weights.h5").write_bytes(b"study judge")
+    (study_ck / config.DISCRIMINATOR_FILE).write_bytes(b"study discriminator")
     run = runs.start("02_dcgan", {**config.FULL_SIZE["02_dcgan"], "EPOCHS": 2})
     assert run.input("judge.weights.h5", depends_on=("JUDGE_EPOCHS",)) == study_ck / "judge.weights.h5"
-    assert run.input("discriminator.weights.h5") == run.checkpoint("discriminator.weights.h5")  # none in the study
+    assert "Reading judge.weights.h5 from the study's committed file" in capsys.readouterr().out
     changed_judge = runs.start("02_dcgan", {**config.FULL_SIZE["02_dcgan"], "EPOCHS": 2, "JUDGE_EPOCHS": 1})
     assert changed_judge.input("judge.weights.h5", ("JUDGE_EPOCHS",)) == changed_judge.checkpoint("judge.weights.h5")
-    run.checkpoint("judge.weights.h5").parent.mkdir(parents=True)
-    run.checkpoint("judge.weights.h5").write_bytes(b"own judge")
-    assert run.input("judge.weights.h5", ("JUDGE_EPOCHS",)) == run.checkpoint("judge.weights.h5")
+    trial = runs.start("03_trial1_frozen", {**config.FULL_SIZE["03_trial1_frozen"], "SUBSET_SIZE": 500})
+    assert trial.input(config.DISCRIMINATOR_FILE) == study_ck / config.DISCRIMINATOR_FILE  # no 02 run made one
+    dcgan = runs.start("02_dcgan", {**config.FULL_SIZE["02_dcgan"], "EPOCHS": 1, "SUBSET_SIZE": 500})
+    made = dcgan.checkpoint(config.DISCRIMINATOR_FILE)
+    made.parent.mkdir(parents=True)
+    made.write_bytes(b"scratch discriminator")
+    capsys.readouterr()
+    trial = runs.start("03_trial1_frozen", {**config.FULL_SIZE["03_trial1_frozen"], "SUBSET_SIZE": 500})
+    assert trial.input(config.DISCRIMINATOR_FILE) == made  # 02 -> 03 chain as in the study
+    assert "from the scratch run of 02_dcgan with the same shared parameters" in capsys.readouterr().out
+    other = runs.start("03_trial1_frozen", {**config.FULL_SIZE["03_trial1_frozen"], "SUBSET_SIZE": 300})
+    assert other.input(config.DISCRIMINATOR_FILE) == study_ck / config.DISCRIMINATOR_FILE  # shared SUBSET_SIZE differs
 
 
 def test_list_runs_shows_parameters_and_headline_numbers(scratch):
@@ -90,33 +125,42 @@ def test_unknown_notebook_or_missing_parameter_is_named():
 
 
 def test_a_scratch_notebook_run_leaves_the_study_untouched(tmp_path, monkeypatch, mnist_dir):
-    """03 with one epoch on 300 images, twice: the study's folders are byte-identical afterwards, and both runs
-    share one run folder holding the figures, weights, metrics and parameters."""
+    """03 outside the study's runner, once with one epoch on 300 images and once with the study's parameters but an
+    edited code cell (300 images, 1 epoch in the code): the study's folders are byte-identical afterwards, and each
+    run's folder holds its figures, weights, metrics and parameters."""
     study = {name: tmp_path / name for name in ("figures", "checkpoints")}
     for env, folder in zip(("DIGITGAN_FIGURES_DIR", "DIGITGAN_CHECKPOINT_DIR"), study.values(), strict=True):
         monkeypatch.setenv(env, str(folder))
         folder.mkdir()
-    models.build_discriminator().save_weights(study["checkpoints"] / config.DISCRIMINATOR_FILE)
+    shutil.copy(config.PROJ_ROOT / "checkpoints" / config.DISCRIMINATOR_FILE, study["checkpoints"])  # the committed
     (study["figures"] / "results.json").write_text('{"cnn": {"test_accuracy": 0.96}}\n')
     monkeypatch.setenv("DIGITGAN_RUNS_DIR", str(tmp_path / "runs"))
-    monkeypatch.delenv(runs.WRITE_STUDY_ENV, raising=False)
+    monkeypatch.delenv(runs.STUDY_RUN_ENV, raising=False)
+    edited = tmp_path / "edited"
+    edited.mkdir()
+    nb = nbformat.read(config.NOTEBOOKS_DIR / "03_trial1_frozen.ipynb", as_version=4)
+    for cell in nb.cells:
+        cell.source = cell.source.replace("data.load_study_data(SUBSET_SIZE, SEED)", "data.load_study_data(300, SEED)")
+        cell.source = cell.source.replace("FROZEN_EPOCHS, TOTAL_EPOCHS, LEARNING_RATE", "1, 1, LEARNING_RATE")
+    assert "load_study_data(300, SEED)" in nbformat.writes(nb) and "HEAD, 1, 1, LEARNING_RATE" in nbformat.writes(nb)
+    nbformat.write(nb, edited / "03_trial1_frozen.ipynb")
     before = {name: sorted((p.name, p.read_bytes()) for p in folder.rglob("*")) for name, folder in study.items()}
-    params = {"SUBSET_SIZE": 300, "FROZEN_EPOCHS": 1, "TOTAL_EPOCHS": 1}
-    for _ in range(2):
-        execute("03_trial1_frozen.ipynb", params, output_dir=tmp_path / "executed")
+    execute("03_trial1_frozen.ipynb", {"SUBSET_SIZE": 300, "FROZEN_EPOCHS": 1, "TOTAL_EPOCHS": 1},
+            output_dir=tmp_path / "executed")  # fmt: skip
+    execute("03_trial1_frozen.ipynb", notebooks_dir=edited, output_dir=tmp_path / "executed-edited")
     after = {name: sorted((p.name, p.read_bytes()) for p in folder.rglob("*")) for name, folder in study.items()}
     assert after == before
-    [folder] = (tmp_path / "runs" / "03_trial1_frozen").iterdir()
-    assert {p.name for p in folder.rglob("*") if p.is_file()} >= {
-        "params.json",
-        "results.json",
-        "trial1.weights.h5",
-        "trial1_accuracy.png",
-        "trial1_confusion_matrix.png",
-    }
+    folders = list((tmp_path / "runs" / "03_trial1_frozen").iterdir())
+    assert len(folders) == 2
+    for folder in folders:
+        assert {p.name for p in folder.rglob("*") if p.is_file()} >= {
+            "params.json", "results.json", "trial1.weights.h5", "trial1_accuracy.png", "trial1_confusion_matrix.png",
+        }  # fmt: skip
     nb = nbformat.read(tmp_path / "executed" / "03_trial1_frozen.ipynb", as_version=4)
     first = next(o["text"] for c in nb.cells if c.cell_type == "code" for o in c.outputs if o.get("text"))
     assert first.startswith("Scratch run (FROZEN_EPOCHS=1, TOTAL_EPOCHS=1, SUBSET_SIZE=300)")
+    texts = "".join(o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.outputs)
+    assert "weights saved to " in texts and "metrics saved to " in texts
 
 
 def test_the_runner_on_sigterm_stops_the_kernel_and_keeps_the_partial_notebook(tmp_path):

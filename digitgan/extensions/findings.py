@@ -9,7 +9,7 @@ import numpy as np
 
 from digitgan import config
 from digitgan import findings as base
-from digitgan.findings import Finding, Versus, _acc, _cap, _count, _finding, gap, reach, say, tested, versus
+from digitgan.findings import Finding, Versus, _acc, _cap, _count, _finding, gap, noted, reach, say, tested, versus
 
 SSGAN_TARGET = 0.985  # the PyTorch port's 100-epoch result, our aim for the 100-label SSGAN
 MODERN_CNN_TARGET = 0.99  # well-trained small CNNs on 10k MNIST images with augmentation and Adam
@@ -74,6 +74,7 @@ def ssgan_items(metrics: dict) -> dict:
     }  # fmt: skip
 
 
+@noted
 def ssgan(metrics: dict, run=None) -> Finding:
     items, choice, m = ssgan_items(metrics), metrics.get("learning_rate_choice") or [], metrics
     paper, study = items["paper"], (base.study_of(run) or {}).get("ssgan")
@@ -132,6 +133,7 @@ def label_efficiency_items(metrics: dict) -> dict:
             SSGAN_TARGET, f"mean {_acc(target['mean'])} over {_count(target['runs'], 'seed')}")}  # fmt: skip
 
 
+@noted
 def label_efficiency(metrics: dict, run=None) -> Finding:
     items = label_efficiency_items(metrics)
     counts = items["counts"]
@@ -212,6 +214,7 @@ _BRINGS = {"below": "does **not** bring trial 3 to", "above": "brings trial 3 pa
            "with", "not distinguishable": "brings trial 3 level (by the test) with"}  # fmt: skip
 
 
+@noted
 def longer_gan(results: dict, run=None) -> Finding:
     """Questions 1 and 4 of the report, answered from 09's numbers."""
     items, stages, study = longer_gan_items(results), results["stages"], base.study_of(run) or {}
@@ -287,6 +290,7 @@ def _explored(results: dict) -> str:
             f"CNN alone did better on validation (best {best:.4f}, chosen {chosen:.4f})")  # fmt: skip
 
 
+@noted
 def protocols(results: dict, run=None) -> Finding:
     """Question 2 of the report, from 10's numbers: data, optimisers, the modern protocol."""
     items, cells, study = protocols_items(results), results["runs"], (base.study_of(run) or {}).get("future_work", {})
@@ -357,6 +361,7 @@ def _aim(reached: list[str], arms: int) -> str:
     return "It does **not** reach" if arms == 1 else "Neither reaches" if arms == 2 else "None reaches"
 
 
+@noted
 def generated_digits(results: dict, run=None) -> Finding:
     """Question 3 of the report, from 11's numbers."""
     items, judge, spread = generated_items(results), results["judge_accuracy_on_generated"], results.get(

@@ -39,7 +39,7 @@ import pandas as pd
 from digitgan import checks, compare, config, gan, training, transfer, utils
 from digitgan.extensions import ssgan
 from digitgan.models import build_cnn
-from digitgan.store import Store, array_digest, file_digest, key
+from digitgan.store import Store, array_digest, file_digest, key, model_fields
 
 METHODS = config.LABEL_EFFICIENCY_METHODS
 LABELS = config.LABEL_EFFICIENCY_NAMES
@@ -84,6 +84,9 @@ def settings(
             "batch_size": config.BATCH_SIZE,
             "keep": "best validation round",
         }
+        from digitgan.extensions import protocols
+
+        out.update(model_fields(protocols.classifier(method), protocols.STUDY_ARCHITECTURE[method]))
         if method == "trial3":
             head, frozen = config.TRIALS["trial3"]
             rounds = updates // every
@@ -389,6 +392,7 @@ def matched_settings(
         "optimizer": "adam", "learning_rate": recipe["learning_rate"], "schedule": "cosine over the budget",
         "dropout": recipe["dropout"], "strength": protocols.RECIPE_DEFAULTS["strength"],
         "batch_size": config.BATCH_SIZE, "keep": "best validation check",
+        **model_fields(protocols.classifier("cnn"), protocols.STUDY_ARCHITECTURE["cnn"]),
     }  # fmt: skip
 
 

@@ -32,8 +32,8 @@ import pandas as pd
 
 from digitgan import checks, config, gan, training, transfer, utils
 from digitgan.data import load_mnist, one_hot, scale_images, subset_indices
-from digitgan.models import build_cnn, with_dropout
-from digitgan.store import STORE_FILE, Store, file_digest
+from digitgan.models import build_cnn, build_discriminator, with_dropout
+from digitgan.store import STORE_FILE, Store, file_digest, model_fields
 from digitgan.store import key as store_key
 
 # 10's original-protocol grid (its values: digitgan.config, with the notebook's other full-size parameters).
@@ -177,6 +177,17 @@ def _changed(recipe: dict) -> dict:
     return {k: v for k, v in recipe.items() if v != RECIPE_DEFAULTS[k]}
 
 
+def classifier(name: str) -> keras.Model:
+    """A fresh classifier of the study (untrained: its architecture is what a key names): the CNN, or trial 3's."""
+    if name == "cnn":
+        return build_cnn()
+    return transfer.discriminator_to_classifier(build_discriminator(), config.TRIALS["trial3"][0], freeze=True)
+
+
+# store.architecture_digest of classifier(name) as the study's runs were trained (tests hold it equal to today's).
+STUDY_ARCHITECTURE = {"cnn": "27d8d28d2fa26c18", "trial3": "d43a76965a3d6f8a"}
+
+
 class Study:
     """Stored runs of one data size (the run store ``folder / store.STORE_FILE``; each run's kept weights in
     ``folder / WEIGHTS_DIR``, git-ignored, so that a learning-rate candidate becomes its seed's final run)."""
@@ -209,7 +220,7 @@ class Study:
         }  # fmt: skip
         if model_name == "trial3":
             out["discriminator"] = file_digest(self.discriminator_path or config.DISCRIMINATOR_PATH)
-        return out
+        return {**out, **model_fields(classifier(model_name), STUDY_ARCHITECTURE[model_name])}
 
     def weights_path(self, inputs: dict) -> Path:
         """Where the run with these inputs keeps its weights."""

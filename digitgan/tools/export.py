@@ -3,12 +3,14 @@
     python -m digitgan.tools.export [--out report/index.html]
 
 The page opens with the results: what the study is, the results table and the extensions' headlines (the README's
-tables, from ``figures/results.json``), each notebook's finding (the first lines of its "What we found", taken from
-the executed notebook) with a link to it, and the figures that carry the study. Then every executed notebook in
-``notebooks/`` follows under its own anchor, its outputs and text as they are and its code folded away (click
-"code" to open a cell). Every image is embedded as data and nothing is loaded from elsewhere (no scripts, styles or
-fonts from the web), so the page reads offline and can be sent as it is. It is written to the git-ignored
-``report/`` folder; ``make check-report`` opens it in headless Chromium (:mod:`digitgan.tools.browser`).
+tables, from ``figures/results.json``), each notebook's finding (the first lines of its "What we found", written
+from the study's record, ``figures/results.json``, never from a notebook's outputs) with a link to it, and the
+figures that carry the study. Then every executed notebook in ``notebooks/`` follows under its own anchor, its
+outputs and text as they are and its code folded away (click "code" to open a cell); a notebook whose outputs are
+not the study's run is named on stderr with the command that restores it. Every image is embedded as data and
+nothing is loaded from elsewhere (no scripts, styles or fonts from the web), so the page reads offline and can be
+sent as it is. It is written to the git-ignored ``report/`` folder; ``make check-report`` opens it in headless
+Chromium (:mod:`digitgan.tools.browser`).
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from digitgan import config, utils
+from digitgan.tools import report
 
 REPORT_PATH = config.PROJ_ROOT / "report" / "index.html"
 NOTEBOOKS = tuple(sorted(p.name for p in config.NOTEBOOKS_DIR.glob("[0-9][0-9]_*.ipynb")))
@@ -138,9 +141,8 @@ def _text(value) -> str:
     return "".join(value) if isinstance(value, list) else str(value)
 
 
-def finding(nb, name: str = "the notebook") -> str:
-    """The first line of the output under the notebook's "## What we found" (and the second while both stay short)."""
-    lines = finding_lines(nb, name)
+def headline(lines: list[str]) -> str:
+    """The first line of a finding (and the second while both stay short)."""
     two = " ".join(lines[:2])
     return two if len(two) <= FINDING_CHARS else lines[0]
 
@@ -161,16 +163,40 @@ def finding_lines(nb, name: str = "the notebook") -> list[str]:
     )
 
 
+def scratch_outputs(nb, name: str, results: dict) -> str | None:
+    """Why a committed notebook does not show the study's run (its outputs are a scratch run's, saved from Jupyter,
+    or its finding is not the record's), with the one command that restores it; None if it does."""
+    texts = [_text(o.get("text", "")) for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])]
+    stem = Path(name).stem
+    if any(t.startswith("Scratch run (") for t in texts):
+        why = "holds a scratch run's outputs"
+    else:
+        try:
+            why = None if finding_lines(nb, name) == report.record_finding_lines(stem, results) else (
+                "holds a finding that is not the study's record")  # fmt: skip
+        except ValueError:
+            why = "has no finding"
+    return why and f"notebooks/{name} {why}: restore it with `git checkout -- notebooks/{name}`"
+
+
 def read_notebooks(notebooks: tuple[str, ...] = NOTEBOOKS, folder: Path = config.NOTEBOOKS_DIR) -> list[Notebook]:
+    """The notebooks, each with its finding from the record; a notebook that shows no study run is named on stderr
+    with the command that restores it (its pages show what it holds)."""
+    import sys
+
     import nbformat
 
+    results = utils.load_results(config.COMMITTED_RESULTS_PATH)
     parts = []
     for name in notebooks:
         path = Path(folder) / name
         if not path.is_file():
             raise FileNotFoundError(f"{config.shown(path)} is missing: restore it with `git checkout -- {name}`.")
         nb = nbformat.read(path, as_version=4)
-        parts.append(Notebook(name, _title(nb), finding(nb, name), nb))
+        problem = scratch_outputs(nb, name, results)
+        if problem:
+            print(problem, file=sys.stderr)
+        parts.append(Notebook(name, _title(nb), headline(report.record_finding_lines(Path(name).stem, results)), nb))
     return parts
 
 
@@ -239,8 +265,6 @@ def _aspect(path: Path) -> float:
 
 def summary_html(parts: list[Notebook], results: dict | None = None, figures_dir: Path = FIGURES_DIR) -> str:
     """The page's first part: what the study is, its results, each notebook's finding and the key figures."""
-    from digitgan.tools import report
-
     results = results if results is not None else utils.load_results(config.COMMITTED_RESULTS_PATH)
     titles = {p.name: p for p in parts}
     found = "\n".join(

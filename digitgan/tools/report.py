@@ -384,21 +384,39 @@ QUESTIONS = {
 }
 
 
-def notebook_finding(path: Path) -> str:
-    """The first line of a committed notebook's "What we found" (:func:`digitgan.tools.export.finding_lines`)."""
-    import nbformat
+def record_finding(notebook: str, results: dict) -> str:
+    """A notebook's "What we found" written from the study's record (``figures/results.json``), never from the
+    outputs a notebook file holds (a notebook saved after a scratch run holds that run's)."""
+    from digitgan import findings
 
-    from digitgan.tools import export
+    future = results.get("future_work", {})
+    if notebook in config.TRIAL_NOTEBOOKS:
+        name = list(config.TRIALS)[config.TRIAL_NOTEBOOKS.index(notebook)]
+        return findings.trial(name, results[name], results)
+    write = {
+        "01_cnn_baseline": lambda: findings.cnn(results["cnn"]),
+        "02_dcgan": lambda: findings.dcgan(results["dcgan"]),
+        "06_comparison": lambda: findings.comparison(results["comparison"]),
+        "07_semi_supervised_gan": lambda: extension_findings.ssgan(results["ssgan"]),
+        "08_label_efficiency": lambda: extension_findings.label_efficiency(results["label_efficiency"]),
+        "09_longer_gan": lambda: extension_findings.longer_gan(future["longer_gan"]),
+        "10_data_and_optimizers": lambda: extension_findings.protocols(future["protocols"]),
+        "11_generated_digits": lambda: extension_findings.generated_digits(future["generated_digits"]),
+    }
+    return write[notebook]()
 
-    return export.finding_lines(nbformat.read(path, as_version=4), config.shown(path))[0]
+
+def record_finding_lines(notebook: str, results: dict) -> list[str]:
+    return [line.strip() for line in str(record_finding(notebook, results)).splitlines() if line.strip()]
 
 
 def notebooks_table(results: dict | None = None) -> str:
     """The README's map of the notebooks: what each asks, and the first line of what it found."""
     rows = [("notebook", "asks", "found"), ("---",) * 3]
     for name, question in QUESTIONS.items():
-        path = config.NOTEBOOKS_DIR / f"{name}.ipynb"
-        rows.append((f"[`{name}`](notebooks/{name}.ipynb)", question, notebook_finding(path).replace("|", "\\|")))
+        results = results if results is not None else utils.load_results(config.COMMITTED_RESULTS_PATH)
+        first = record_finding_lines(name, results)[0]
+        rows.append((f"[`{name}`](notebooks/{name}.ipynb)", question, first.replace("|", "\\|")))
     return "\n".join("| " + " | ".join(r) + " |" for r in rows)
 
 

@@ -3,10 +3,12 @@
     python -m digitgan.tools.run_notebooks                 # 01-06 at full size, outputs kept in notebooks/
     python -m digitgan.tools.run_notebooks 03 04 --retrain-gan
 
-An executed notebook replaces the one in ``notebooks/`` only when it ran to the end and was the study's run
-(no parameters, or the full-size ones); a run with other parameters is kept in its run folder,
-``runs/<notebook>/<hash>/``. A failed run is kept as ``failed/<name>`` beside where the notebook was to go,
-with the failing cell, and the command stops. SIGTERM, SIGINT and SIGHUP stop it the same way (exit code 130).
+This runner is the only writer of the study's record: the study's runs (no parameters, or the full-size ones) run
+with ``DIGITGAN_STUDY_RUN=1`` in their kernel's environment (:mod:`digitgan.runs`), and an executed notebook
+replaces the one in ``notebooks/`` only when it ran to the end; a run with other parameters is a scratch run,
+kept in its run folder ``runs/<notebook>/<key>/``. A failed run is kept as ``failed/<name>`` beside where the
+notebook was to go, with the failing cell, and the command stops. SIGTERM, SIGINT and SIGHUP stop it the same
+way (exit code 130).
 """
 
 from __future__ import annotations
@@ -155,7 +157,7 @@ def output_folder(name: str, parameters: dict | None, notebooks_dir: Path | None
     full = {key: runs._normal(given.get(key, default)) for key, default in defaults.items()}  # as runs.start
     if all(full[key] == runs._normal(default) for key, default in defaults.items()):
         return notebooks_dir
-    return config.RUNS_DIR / stem / runs.params_hash(full)
+    return config.RUNS_DIR / stem / runs.scratch_key(full)
 
 
 def remove_dead_working_folders(executing: Path) -> list[Path]:
@@ -293,6 +295,9 @@ def execute(
             flush=True,
         )
     executing = folder / EXECUTING
+    study_flag = os.environ.get(runs.STUDY_RUN_ENV)
+    if output_dir is None:  # the study's run writes the study's record; a scratch run never does
+        os.environ[runs.STUDY_RUN_ENV] = "1" if folder == notebooks_dir else "0"
     start = time.perf_counter()
     working, begun = None, False
     with _stop_on_signals() as stop:
@@ -332,6 +337,10 @@ def execute(
             os.replace(partial, final)
         finally:
             stop.disarm()
+            if study_flag is None:
+                os.environ.pop(runs.STUDY_RUN_ENV, None)
+            else:
+                os.environ[runs.STUDY_RUN_ENV] = study_flag
             if working is not None:
                 shutil.rmtree(working, ignore_errors=True)
             with suppress(OSError):

@@ -1,0 +1,246 @@
+"""A full disk and a read-only file system, on real small mounts (tmpfs; skipped where mounting is not allowed):
+every write names the final file (never its temporary one), the folder and the fix, and leaves no temporary file.
+Also: what killed writes leave is ignored by git."""
+
+import errno
+import re
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+import keras
+import numpy as np
+import pytest
+
+from digitgan import checkpoint, config, models, plots, utils
+
+
+def _mount(folder: Path, size: str = "1m") -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    done = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(folder)], capture_output=True, text=True
+    )
+    if done.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here ({done.stderr.strip() or done.returncode}): needs root")
+
+
+@pytest.fixture()
+def small_disk(tmp_path):
+    """A 1 MB file system."""
+    folder = tmp_path / "disk"
+    _mount(folder)
+    yield folder
+    subprocess.run(["umount", "-l", str(folder)], check=False)
+
+
+@pytest.fixture()
+def read_only_disk(tmp_path):
+    """A file system remounted read-only, holding ``old.json``."""
+    folder = tmp_path / "ro"
+    _mount(folder)
+    (folder / "old.json").write_text('{"old": 1}\n')
+    done = subprocess.run(["mount", "-o", "remount,ro", str(folder)], capture_output=True, text=True)
+    if done.returncode != 0:
+        subprocess.run(["umount", "-l", str(folder)], check=False)
+        pytest.skip(f"cannot remount read-only here: {done.stderr.strip()}")
+    yield folder
+    subprocess.run(["umount", "-l", str(folder)], check=False)
+
+
+def _judge(optimizer: bool = True):
+    """A network whose weights file (1.3 MB, 3.8 MB with its Adam state) cannot fit in 1 MB."""
+    judge = models.build_judge()
+    if optimizer:
+        judge.compile(optimizer=keras.optimizers.Adam(), loss="sparse_categorical_crossentropy")
+        judge.optimizer.build(judge.trainable_variables)
+    return judge
+
+
+def _no_space(path: Path) -> str:
+    return rf"Cannot write {re.escape(str(path))}: no space left on {re.escape(str(path.parent))} .*MB free of .*MB"
+
+
+def test_save_weights_on_a_full_disk_names_the_file_and_leaves_no_temporary_file(small_disk):
+    path = small_disk / "judge.weights.h5"
+    with pytest.raises(
+        OSError, match=_no_space(path) + r".*judge\.weights\.h5 needs about 3\.8 MB: free 2\.8 MB or more there"
+    ) as err:
+        utils.save_weights(_judge(), path)
+    assert err.value.errno == errno.ENOSPC and utils.TMP_PREFIX not in str(err.value)
+    assert list(small_disk.iterdir()) == []
+    assert shutil.disk_usage(small_disk).used < 100_000  # h5py's open file is closed: its blocks are free again
+
+
+def test_atomic_write_on_a_full_disk_keeps_the_old_file(small_disk):
+    path = small_disk / "results.json"
+    path.write_text('{"old": 1}\n')
+    with pytest.raises(OSError, match=_no_space(path) + r".*results\.json needs about 2\.0 MB: free 1\.\d MB") as err:
+        utils.atomic_write_text(path, "x" * 2_000_000)
+    assert err.value.errno == errno.ENOSPC and utils.TMP_PREFIX not in str(err.value)
+    assert path.read_text() == '{"old": 1}\n' and [p.name for p in small_disk.iterdir()] == ["results.json"]
+
+
+def test_a_checkpoint_on_a_full_disk_names_it_and_leaves_no_temp_folder(small_disk):
+    judge = _judge()
+    state = checkpoint.TrainingCheckpoint(small_disk / "state", judge=judge, optimizer=judge.optimizer)
+    assert state.needed_bytes() == utils.weights_bytes(judge, judge.optimizer) > 3_000_000
+    ckpt = small_disk / "state" / "ckpt-1"
+    with pytest.raises(OSError, match=rf"Cannot write {re.escape(str(ckpt))}: no space left on .*ckpt-1 needs about"):
+        state.save(1, {"loss": [1.0]})
+    assert not list((small_disk / "state").glob("ckpt-1*"))  # no ckpt-1_temp/ left
+
+
+def test_free_space_is_checked_before_a_run_starts(small_disk):
+    folder = small_disk / "checkpoints" / "dcgan"  # not made yet: the file system it will be on
+    message = rf"{re.escape(str(folder))} has 1\.0 MB free .*less than the 30\.0 MB that one checkpoint of the DCGAN "
+    message += r"needs: free 29\.0 MB or more there"
+    with pytest.raises(OSError, match=message) as err:
+        utils.check_free_space(folder, 30_000_000, "one checkpoint of the DCGAN")
+    assert err.value.errno == errno.ENOSPC and not folder.exists()
+    assert utils.check_free_space(folder, 100_000, "a small file") > 1_000_000 - 100_000
+
+
+def test_a_read_only_file_system_is_named_not_blamed_on_permissions(read_only_disk):
+    folder = read_only_disk
+    new = folder / "new.json"
+    read_only = rf"{re.escape(str(folder))} is on a file system mounted read-only \(at {re.escape(str(folder))}\): "
+    read_only += r"choose a writable folder"
+    cases = [
+        (lambda: utils.writable_folder(folder), "Cannot write there: " + read_only),
+        (lambda: utils.writable_folder(folder / "sub"), rf"Cannot create the folder {re.escape(str(folder / 'sub'))}"),
+        (lambda: utils.atomic_write_text(new, "{}"), rf"Cannot write {re.escape(str(new))}: " + read_only),
+        (lambda: utils.save_weights(_judge(False), folder / "j.weights.h5"), r"Cannot write .*j\.weights\.h5: "),
+        (lambda: utils.atomic_write_text(folder / "old.json", "{}"), r"Cannot write .*old\.json: " + read_only),
+    ]
+    for write, message in cases:
+        with pytest.raises(OSError, match=message) as err:
+            write()
+        assert err.value.errno == errno.EROFS and "mounted read-only" in str(err.value)
+        assert "chmod" not in str(err.value) and "owner" not in str(err.value)
+    assert sorted(p.name for p in folder.iterdir()) == ["old.json"]
+
+
+def test_h5py_errors_give_their_errno():
+    """h5py writes the cause into its message only: ``errno = 28`` is a full disk."""
+    exc = OSError("Can't synchronously write data (file write failed: ..., errno = 28, error message = 'No space')")
+    error = utils.write_error(Path(tempfile.gettempdir()) / "x.weights.h5", exc, 10)
+    assert error.errno == errno.ENOSPC and "no space left on" in str(error)
+
+
+def test_the_dcgan_checks_the_free_space_before_it_trains(small_data, small_disk, monkeypatch):
+    from digitgan import gan
+
+    def no_training(*args, **kwargs):
+        raise AssertionError("it trained, with no room for its checkpoint")
+
+    monkeypatch.setattr(keras.Model, "fit", no_training)
+    state = small_disk / "dcgan"
+    message = rf"{re.escape(str(state))} has 1\.0 MB free .*less than the 30\.4 MB that one checkpoint of the DCGAN"
+    with pytest.raises(OSError, match=message):
+        gan.train_gan(small_data["x_train"][:200], epochs=1, checkpoint_dir=state, jit_compile=False, verbose=0)
+    assert not state.exists() or list(state.iterdir()) == []
+
+
+# --- what killed writes leave is ignored by git ------------------------------------------------------------------
+
+
+def _ignored(paths) -> set[str]:
+    if not (shutil.which("git") and (config.PROJ_ROOT / ".git").exists()):
+        pytest.skip("not a git checkout")
+    done = subprocess.run(
+        ["git", "check-ignore", "--no-index", "--stdin"],
+        input="\n".join(paths),
+        cwd=config.PROJ_ROOT,
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode in (0, 1), done.stderr  # 1: none ignored
+    return set(done.stdout.splitlines())
+
+
+def test_the_temporary_files_of_killed_writes_are_ignored_by_git():
+    root = config.PROJ_ROOT
+    pid = 12345
+    temporary = [
+        utils.temp_path(root / "figures" / "dcgan_epochs" / "epoch_007.png"),  # a frame, the GIF, weights
+        utils.temp_path(root / "checkpoints" / "judge.weights.h5"),
+        root / "figures" / f"{utils.TMP_PREFIX}{pid}-results.json.k2j4h1",  # atomic_write_text's mkstemp name
+        root / "checkpoints" / "label_study" / f"{utils.TMP_PREFIX}{pid}-probe.abc",  # writable_folder's probe
+        root / f"{utils.TMP_PREFIX}{pid}-notes.json.x",
+        root / "checkpoints" / "dcgan" / "ckpt-15_temp" / "part-00000-of-00001.data-00000-of-00001",  # TensorFlow's
+        root / "checkpoints" / "label_study" / "state" / "ckpt-3_temp" / "part-00000-of-00001.index",
+    ]
+    kept = [
+        root / "figures" / "results.json",
+        root / "figures" / "dcgan_epochs" / "epoch_007.png",
+        root / "checkpoints" / "judge.weights.h5",
+        root / "checkpoints" / "judge.inputs.json",
+        root / "checkpoints" / "label_study" / "runs.json",
+        root / "figures" / ".tmp-12345-mine.json",  # a user's own file, never the package's
+    ]
+    shown = [str(p.relative_to(root)) for p in temporary + kept]
+    ignored = _ignored(shown)
+    assert ignored == set(shown[: len(temporary)])
+
+
+# --- a truncated sample frame names itself ------------------------------------------------------------------------
+
+
+def test_a_truncated_frame_is_named_with_the_fix(tmp_path):
+    import tensorflow as tf
+
+    from digitgan import gan
+    from digitgan.utils import DataFileError
+
+    frames = tmp_path / "frames"
+    grey = lambda z, training: tf.zeros([9, 28, 28, 1])  # noqa: E731
+    for epoch in (1, 2):
+        plots.draw_frame(grey, gan.fixed_noise(), frames, epoch)
+    cut = plots.frame_path(frames, 2)
+    cut.write_bytes(cut.read_bytes()[: cut.stat().st_size // 2])  # what a kill or a full disk left
+    message = rf"{re.escape(str(cut))} \(the DCGAN's sample frame of epoch 2\) cannot be read \(OSError: image file is "
+    message += rf"truncated.*Rerun the DCGAN's training cell.*delete it \(`rm {re.escape(str(cut))}`\)"
+    for read in (lambda: plots.make_gif(frames, tmp_path / "x.gif"), lambda: plots.plot_evolution(frames)):
+        with pytest.raises(DataFileError, match=message):
+            read()
+    assert not (tmp_path / "x.gif").exists()
+    cut.unlink()  # the fix it names
+    plots.make_gif(frames, tmp_path / "x.gif")
+    assert np.asarray(plots.open_frame(plots.frame_path(frames, 1))).shape[2] == 3
+
+
+def test_a_committed_frame_names_git(tmp_path, monkeypatch):
+    import tensorflow as tf
+
+    from digitgan import gan
+
+    monkeypatch.setattr(config, "PROJ_ROOT", tmp_path)  # a checkout in tmp_path, whose figures/ git holds
+    monkeypatch.setattr(config, "COMMITTED_DIRS", (tmp_path / "figures", tmp_path / "checkpoints"))
+    frames = tmp_path / "figures" / config.GAN_FRAMES_NAME
+    path = plots.draw_frame(lambda z, training: tf.zeros([9, 28, 28, 1]), gan.fixed_noise(), frames, 3)
+    path.write_bytes(path.read_bytes()[:100])
+    with pytest.raises(ValueError, match=r"Restore it with `git checkout -- figures/dcgan_epochs/epoch_003\.png`; or"):
+        plots.plot_evolution(frames)
+
+
+def test_reusing_the_exported_dcgan_repairs_its_truncated_frames(small_data, tmp_path, capsys):
+    from digitgan import gan
+
+    x = small_data["x_train"][:200]
+    paths = gan.output_paths(tmp_path / "checkpoints", tmp_path / "figures")
+    kwargs = {"epochs": 2, "checkpoint_every": 1, "jit_compile": False, "verbose": 0, **paths}
+    gan.train_or_reuse_gan(x, **kwargs)
+    frames = paths["frames_dir"]
+    good = {e: plots.frame_path(frames, e).read_bytes() for e in (1, 2)}
+    for e in (1, 2):  # both cut short by a kill or a full disk
+        plots.frame_path(frames, e).write_bytes(good[e][: len(good[e]) // 2])
+    paths["gif_path"].write_bytes(b"a GIF of the damaged frames")
+    capsys.readouterr()
+    _, _, reused = gan.train_or_reuse_gan(x, **kwargs)
+    out = capsys.readouterr().out
+    assert reused and "Redrew the sample frame of epoch 2" in out and "Dropped the unreadable sample frames" in out
+    assert plots.frame_path(frames, 2).read_bytes() == good[2]  # drawn again by the exported final generator
+    assert not plots.frame_path(frames, 1).exists() and not paths["gif_path"].exists()
+    plots.make_gif(frames, paths["gif_path"])
+    plots.plot_evolution(frames)

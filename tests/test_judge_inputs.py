@@ -1,0 +1,129 @@
+"""The judge's inputs (quality.train_judge): checked like the classifiers' before anything trains or is written, and
+a saved judge reused only when the record beside it names what it was asked to be made from."""
+
+import hashlib
+import json
+import re
+
+import keras
+import numpy as np
+import pytest
+
+from digitgan import config, data, quality
+
+
+@pytest.fixture(scope="module")
+def arrays(small_data):
+    return (
+        small_data["x_train"][:100],
+        small_data["y_train"][:100],
+        small_data["x_test"][:100],
+        small_data["y_test"][:100],
+    )
+
+
+def _refused(tmp_path, x, y, x_test, y_test, message):
+    path = tmp_path / "judge.weights.h5"
+    with pytest.raises(ValueError, match=message):
+        quality.train_judge(x, y, x_test, y_test, epochs=1, path=path, verbose=0)
+    assert list(tmp_path.iterdir()) == []  # nothing trained or written
+
+
+def test_uint8_images_are_refused_before_training(arrays, mnist, tmp_path):
+    x, y, x_test, y_test = arrays
+    raw = mnist[0][0][:100, :, :, None]  # 0-255 uint8, the channel axis added
+    _refused(tmp_path, raw, y, x_test, y_test, r"x_train holds uint8 values.*digitgan\.data\.scale_images")
+    _refused(tmp_path, raw.astype(np.float32), y, x_test, y_test, r"x_train holds values in \[0, 255\].*0-255 pixel")
+    _refused(tmp_path, x, y, raw, y_test, r"x_test holds uint8 values.*scale_images")
+
+
+def test_a_nan_image_is_refused_before_training(arrays, tmp_path):
+    x, y, x_test, y_test = arrays
+    bad = x.copy()
+    bad[7, 3, 3, 0] = np.nan
+    _refused(tmp_path, bad, y, x_test, y_test, r"x_train holds NaN or infinite values in 1 image\(s\).*index 7")
+
+
+def test_bad_labels_are_named(arrays, tmp_path):
+    x, y, x_test, y_test = arrays
+    ten = y.copy()
+    ten[5] = 10
+    _refused(tmp_path, x, ten, x_test, y_test, r"y_train holds labels from 0 to 10; they must be digits 0-9.*index 5")
+    _refused(tmp_path, x, y[:50], x_test, y_test, r"y_train holds 50 labels for 100 images in x_train")
+    _refused(tmp_path, x, y.astype(np.float32), x_test, y_test, r"y_train holds float32 values.*integers 0-9")
+    _refused(tmp_path, x, keras.utils.to_categorical(y, 10), x_test, y_test, r"y_train must be 1-D.*one-hot")
+    _refused(tmp_path, x, y, x_test, y_test[:10], r"y_test holds 10 labels for 100 images in x_test")
+
+
+class FitCount:
+    """Counts the judge's trainings (the real fit runs)."""
+
+    def __init__(self, monkeypatch):
+        self.calls, real = 0, keras.Model.fit
+
+        def counted(model, *args, **kwargs):
+            self.calls += 1
+            return real(model, *args, **kwargs)
+
+        monkeypatch.setattr(keras.Model, "fit", counted)
+
+
+def test_a_saved_judge_is_reused_only_for_what_made_it(arrays, tmp_path, monkeypatch, capsys):
+    x, y, x_test, y_test = arrays
+    path = tmp_path / "judge.weights.h5"
+    record_path = tmp_path / "judge.inputs.json"
+    fits = FitCount(monkeypatch)
+
+    def judge(**kwargs):
+        args = {"x_train": x, "y_train": y, "epochs": 1, "batch_size": 50, "seed": 1, **kwargs}
+        quality.train_judge(args.pop("x_train"), args.pop("y_train"), x_test, y_test, path=path, verbose=0, **args)
+        return capsys.readouterr().out
+
+    judge()
+    record = json.loads(record_path.read_text())
+    assert fits.calls == 1 and record["sha256"] == hashlib.sha256(path.read_bytes()).hexdigest()
+    assert {k: record[k] for k in ("epochs", "batch_size", "seed", "n_train")} == {
+        "epochs": 1, "batch_size": 50, "seed": 1, "n_train": 100}  # fmt: skip
+    assert "Loaded the judge" in judge() and fits.calls == 1  # the same inputs: reused
+
+    asked = [
+        ({"epochs": 2}, r"epochs: made with 1, asked 2"),
+        ({"batch_size": 25}, r"batch_size: made with 50, asked 25"),
+        ({"seed": 2}, r"seed: made with 1, asked 2"),
+        ({"x_train": x[::-1].copy()}, r"images: made with '\w+', asked '\w+'"),
+        ({"y_train": (y + 1) % 10}, r"labels: made with '\w+', asked '\w+'"),
+    ]
+    for kwargs, differs in asked:
+        before = fits.calls
+        out = judge(**kwargs)
+        assert re.search(
+            rf"Training the judge anew: .*judge\.weights\.h5 was not made from these inputs \(.*{differs}", out
+        )
+        assert out.count("\n") == 1 and fits.calls == before + 1  # one line, and a new training
+        assert "Loaded the judge" in judge(**kwargs)  # its record now names these inputs
+
+    judge()  # back to the first inputs (trained anew)
+    path.write_bytes(path.read_bytes() + b"\0")  # the file replaced behind the record's back
+    assert "its SHA-256 differs" in judge()
+    record_path.unlink()  # a judge of an older digitgan: nothing says what made it
+    assert "judge.inputs.json, the record of what made it, is missing" in judge()
+    assert "Loaded the judge" in judge() and fits.calls == 9
+
+
+def test_the_study_reuses_the_committed_judge(mnist_dir, monkeypatch, capsys):
+    """The study's call (notebooks 02, 09 and 11, longer_gan) finds the committed judge made from its inputs."""
+    committed = config.PROJ_ROOT / "checkpoints" / config.JUDGE_FILE
+    if not quality.judge_record_path(committed).is_file():
+        pytest.fail(f"{quality.judge_record_path(committed)} is missing: commit the record of the study's judge")
+
+    def no_training(*args, **kwargs):
+        raise AssertionError("the committed judge would be trained anew (and replaced)")
+
+    monkeypatch.setattr(keras.Model, "fit", no_training)
+    full = data.load_study_data(config.N_TRAIN_FULL, config.SEED, source=mnist_dir)
+    test = data.load_study_data(config.SUBSET_SIZE, config.SEED, source=mnist_dir)
+    _, accuracy = quality.train_judge(full["x_train"], full["y_train"], test["x_test"], test["y_test"],
+                                      epochs=config.JUDGE_EPOCHS, path=committed, verbose=0)  # fmt: skip
+    assert "Loaded the judge from checkpoints/judge.weights.h5." in capsys.readouterr().out
+    recorded = json.loads(config.COMMITTED_RESULTS_PATH.read_text())["dcgan"]["judge_test_accuracy"]
+    assert abs(accuracy - recorded) <= 3e-4  # the judge the study's numbers were scored with
