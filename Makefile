@@ -56,9 +56,9 @@ extensions: $(STAMP) ## run notebooks 07-08 (semi-supervised GAN, label study)
 future: $(STAMP) ## run notebooks 09-11 (the report's future-work questions)
 	$(BIN)/python -m digitgan.tools.run_notebooks --future
 
-test: $(STAMP) ## ruff and the fast test suite (the CI command, about 6 min)
+test: $(STAMP) ## ruff and the fast test suite on every core (the CI command, about 5 min)
 	$(BIN)/ruff check .
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n auto
 
 test-all: $(STAMP) ## the tests including the slow end-to-end notebook runs
 	$(BIN)/ruff check .
