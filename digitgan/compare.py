@@ -268,16 +268,89 @@ def _against_one(a, b) -> dict:
     }  # fmt: skip
 
 
+def seed_runs(path=None) -> dict:
+    """The study's CNN and trials 1-3 over training seeds (``make claims``: the seed-42 subset, the original protocol,
+    only the training seed changes), per model: the test accuracy by seed, its mean and SD, the one-sample t-test
+    against the original report's number, and for each trial the paired t-test against the CNN of the same seeds.
+    Empty where nothing is stored."""
+    from digitgan.store import Store
+
+    by: dict[str, dict[str, float]] = {}
+    for record in Store(path or config.STUDY_SEEDS_STORE).records().values():
+        model, seed = record["inputs"]["model"], str(record["inputs"]["seed"])
+        if seed in by.setdefault(model, {}):
+            raise ValueError(f"{path}: two stored runs of {model} at seed {seed} (another architecture or data): "
+                             "keep one")  # fmt: skip
+        by[model][seed] = record["result"]["test_accuracy"]
+    out = {}
+    for model in [m for m in ("cnn", *config.TRIALS) if len(by.get(m, {})) > 1]:
+        seeds = dict(sorted(by[model].items()))
+        values = list(seeds.values())
+        original = config.ORIGINAL_ACCURACY[model]["test_accuracy"]
+        out[model] = {"by_seed": seeds, "mean": float(np.mean(values)), "std": float(np.std(values, ddof=1)),
+                      "runs": len(values), "original": original,
+                      "vs_original": difference(values, original)}  # fmt: skip
+        if model != "cnn" and "cnn" in out and sorted(seeds) == sorted(out["cnn"]["by_seed"]):
+            out[model]["vs_cnn"] = difference(values, list(out["cnn"]["by_seed"].values()), paired=True)
+    return out
+
+
+def seed_table(seeds: dict) -> pd.DataFrame:
+    """:func:`seed_runs` as a table: each model's seeds, mean ± SD, and its two tests (named)."""
+    rows = []
+    for model, s in seeds.items():
+        row = {"model": config.NAMES[model], **{f"seed {k}": v for k, v in s["by_seed"].items()},
+               "mean ± SD": f"{s['mean']:.4f} ± {s['std']:.4f}", "original": s["original"],
+               "vs original (one-sample)": describe_difference(s["vs_original"], compact=True)}  # fmt: skip
+        if "vs_cnn" in s:
+            row["vs the CNN (paired by seed)"] = describe_difference(s["vs_cnn"], compact=True)
+        rows.append(row)
+    return pd.DataFrame(rows).set_index("model").fillna("")
+
+
+def difference_from_summary(a, mean: float, std: float, n: int) -> dict:
+    """:func:`difference` of the values ``a`` against a published mean with its standard deviation over ``n`` runs
+    (the reference's own spread, not treated as exact): Welch's t-test from the two summaries."""
+    from scipy import stats
+
+    a = np.asarray(a, dtype=float)
+    if len(a) < 2:
+        raise ValueError(f"a difference needs at least 2 values, got {len(a)}: run more seeds")
+    sa, sb = a.std(ddof=1) ** 2 / len(a), std**2 / n
+    test = stats.ttest_ind_from_stats(a.mean(), a.std(ddof=1), len(a), mean, std, n, equal_var=False)
+    df = (sa + sb) ** 2 / (sa**2 / (len(a) - 1) + sb**2 / (n - 1))
+    half = stats.t.ppf(0.975, df) * np.sqrt(sa + sb)
+    diff, p = float(a.mean() - mean), float(test.pvalue)
+    return {"difference": diff, "p": p, "ci95": [diff - half, diff + half], "n": [len(a), n],
+            "test": "Welch t-test against the published mean and SD", "claimed": bool(p < SIGNIFICANCE)}  # fmt: skip
+
+
+def holm(ps) -> list[float]:
+    """Holm's step-down adjustment of the p-values ``ps`` (the same order): the family-wise error rate of reading
+    every one of them against 0.05."""
+    order = np.argsort(ps)
+    adjusted, running = np.empty(len(ps)), 0.0
+    for rank, i in enumerate(order):
+        running = max(running, min(1.0, (len(ps) - rank) * ps[i]))
+        adjusted[i] = running
+    return [float(p) for p in adjusted]
+
+
+SHORT_TESTS = {"paired t-test": "paired", "Welch t-test": "Welch", "one-sample t-test against the single value":
+               "one-sample", "Welch t-test against the published mean and SD": "Welch"}  # fmt: skip
+
+
 def describe_difference(d: dict, compact: bool = False) -> str:
     """``+0.0023 (95% CI +0.0010 to +0.0036, Welch t-test p = 0.012)``, or the same ending in ``: not
     distinguishable with 3 seeds`` when nothing is claimed. ``compact`` (the findings' form): the interval's ends to
-    three decimals (four where three would show a signed zero) and no test name, ``+0.0461 (95% CI +0.039 to
-    +0.053, p = 0.0013)``."""
+    three decimals (four where three would show a signed zero) and the test's short name, ``+0.0461 (95% CI +0.039 to
+    +0.053, paired p = 0.0013)``."""
     low, high = d["ci95"]
     bound = _compact_bound if compact else "{:+.4f}".format
     interval = "no interval" if low is None else f"95% CI {bound(low)} to {bound(high)}"
     p = "p not defined" if d["p"] is None else f"p = {d['p']:.2g}"
-    text = f"{d['difference']:+.4f} ({interval}, {p if compact else d['test'] + ' ' + p})"
+    test = SHORT_TESTS.get(d["test"], d["test"]) if compact else d["test"]
+    text = f"{d['difference']:+.4f} ({interval}, {test} {p})"
     seeds = max(d["n"]) if 1 in d["n"] else min(d["n"])  # against a single run: the other side's seeds
     return text if d["claimed"] else f"{text}: not distinguishable with {seeds} seed{'s' * (seeds != 1)}"
 

@@ -5,6 +5,7 @@ import json
 import re
 from types import SimpleNamespace
 
+import numpy as np
 import pytest
 from scipy import stats
 
@@ -34,12 +35,14 @@ def test_a_single_run_is_compared_by_its_difference_and_seeds_by_their_t_test():
 
 def test_templates_word_a_record_in_one_line():
     one = findings.versus("test accuracy", 0.9058, "the CNN", 0.9638)
-    assert findings.say(one) == "Test accuracy: 0.9058 against 0.9638 for the CNN: -0.0580 (one run each), below it"
-    assert findings.say(one, lead=False) == "against 0.9638 for the CNN: -0.0580 (one run each), below it"
+    # one run each: the difference, and no verdict word without a test
+    assert findings.say(one) == "Test accuracy: 0.9058 against 0.9638 for the CNN: -0.0580 (one run each; not tested)"
+    assert findings.say(one, lead=False) == "against 0.9638 for the CNN: -0.0580 (one run each; not tested)"
     close = findings.versus("x", 0.95, "y", 0.94, [0.93, 0.97], [0.95, 0.93])
-    assert findings.gap(close) == "+0.0100 (95% CI -0.128 to +0.148, p = 0.71): not distinguishable with 2 seeds"
+    assert findings.gap(close) == "+0.0100 (95% CI -0.128 to +0.148, Welch p = 0.71): not distinguishable with 2 seeds"
     clear = findings.versus("x", 0.96, "y", 0.9133, [0.95, 0.96, 0.97], [0.90, 0.91, 0.93])
-    assert findings.gap(clear).endswith(", p = 0.016), above it") and findings.gap(clear, tail=False).endswith(")")
+    assert findings.gap(clear).endswith(", Welch p = 0.016), above it")
+    assert findings.gap(clear, tail=False).endswith(")")
     aim = ext.aim("The CNN", {"mean": 0.9488, "std": 0.0038, "runs": 3}, 0.97, where=" on real test digits")
     assert (aim.against, aim.verdict) == ("97% on real test digits", "below")
     assert findings.reach(aim) == ("The CNN does **not** reach 97% on real test digits (mean 0.9488 ± 0.0038 over 3 "
@@ -87,7 +90,18 @@ def test_label_efficiency_records_pair_the_seeds_of_each_label_count():
     stored = COMMITTED["label_efficiency"]["cnn_matched"]["ssgan_minus_matched"]["100"]
     assert low.verdict == "above" and low.test["p"] == pytest.approx(stored["p"]) and low.test["ci95"] == pytest.approx(
         stored["ci95"])  # fmt: skip
-    assert items["ssgan_target"].verdict == "above"
+
+
+def test_the_paper_is_tested_with_its_own_spread():
+    from scipy import stats
+
+    from digitgan.compare import difference_from_summary
+
+    ours = [0.9860, 0.9857, 0.9885]
+    d = difference_from_summary(ours, 0.9907, 0.00065, 10)
+    expected = stats.ttest_ind_from_stats(np.mean(ours), np.std(ours, ddof=1), 3, 0.9907, 0.00065, 10, equal_var=False)
+    assert d["p"] == pytest.approx(expected.pvalue) and d["p"] == pytest.approx(0.040, abs=0.002)
+    assert d["ci95"][0] < d["difference"] < d["ci95"][1] < 0 and d["claimed"]
 
 
 def test_longer_gan_records_name_the_stage_chosen_on_validation():
@@ -105,7 +119,7 @@ def test_protocols_records_test_each_size_and_the_modern_gap():
                                                                       ("sgd", "above")]  # fmt: skip
     assert items["bigger"]["cnn"][0].against == "10,000 images" and items["bigger"]["cnn"][0].test["n"] == [3, 3]
     gap = items["trial3_vs_cnn"]
-    assert (gap.verdict, gap.test["test"]) == ("below", "Welch t-test")
+    assert (gap.verdict, gap.test["test"]) == ("below", "paired t-test")  # the same seeds: paired
     assert gap.difference == pytest.approx(-0.0039, abs=1e-4)
     assert items["cnn_target"].verdict == "above" and items["cnn_target"].against == "99%"
 
@@ -113,10 +127,11 @@ def test_protocols_records_test_each_size_and_the_modern_gap():
 def test_generated_records_claim_only_what_the_seeds_support():
     items = ext.generated_items(FUTURE["generated_digits"])
     added = {v.what: v for v in items["added"]}
-    # +0.0020 with spreads that do not overlap at ±1 SD, yet p = 0.07 with 3 seeds: no claim
-    assert added["real + classical augmentation"].verdict == "not distinguishable"
-    assert added["real + classical augmentation"].test["p"] == pytest.approx(0.071, abs=0.001)
-    assert added["real + 50k generated"].verdict == "below"
+    # the arms pair by seed: +0.0020 is above the real images alone (paired p = 0.013; Welch's would be 0.071), and
+    # -0.0052 with 50k generated digits is not distinguishable (paired p = 0.056; Welch's would be 0.0058)
+    assert added["real + classical augmentation"].verdict == "above"
+    assert added["real + classical augmentation"].test["p"] == pytest.approx(0.013, abs=0.001)
+    assert added["real + 50k generated"].verdict == "not distinguishable"
     assert [v.verdict for v in items["only"]] == ["below", "below"] and not items["collapsed"]  # the plain arms
     assert [v.verdict for v in items["below_real"]] == ["below", "below"]  # under the same CNN on real digits
     same = {"mean": 0.9902, "std": 0.0001, "runs": 3, "by_seed": {"42": 0.9902, "43": 0.9903, "44": 0.9901}}
@@ -126,11 +141,12 @@ def test_generated_records_claim_only_what_the_seeds_support():
                                                                  "same_recipe_on_real": same})  # fmt: skip
 
 
-def test_ssgan_records_compare_with_the_paper_and_the_port():
+def test_ssgan_records_compare_with_the_paper_and_claim_nothing_from_one_run():
     items = ext.ssgan_items(COMMITTED["ssgan"])
     acc = COMMITTED["ssgan"]["test_accuracy"]
-    assert items["paper"].difference == pytest.approx(acc - 0.9907) and items["paper"].verdict == "below"
-    assert items["port"].shown is None and "mean of 10 seeds" in items["paper"].against
+    assert items["paper"].difference == pytest.approx(acc - 0.9907) and items["paper"].test is None
+    assert "mean of 10 seeds" in items["paper"].against and "port" not in items
+    assert "below it" not in ext.ssgan(COMMITTED["ssgan"]).splitlines()[0]
 
 
 def committed_findings() -> dict:

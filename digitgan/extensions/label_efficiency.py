@@ -151,6 +151,20 @@ def run_epoch_arm(label_counts=config.LABEL_COUNTS, seeds=config.LABEL_SEEDS, **
     return pd.DataFrame(rows)
 
 
+def transfer_vs_scratch(runs: pd.DataFrame) -> dict:
+    """Per label count: trial 3's test accuracy minus the CNN's of the same seeds (paired t-test,
+    :func:`digitgan.compare.difference`), with the budget both had in updates."""
+    out = {}
+    for n_labels in sorted(runs["n_labels"].unique()):
+        part = runs[runs["n_labels"] == n_labels]
+        trial3, cnn = (part[part["method"] == m].set_index("seed")["test_accuracy"] for m in ("trial3", "cnn"))
+        seeds = sorted(set(trial3.index) & set(cnn.index))
+        if len(seeds) > 1:
+            test = compare.difference(trial3[seeds].tolist(), cnn[seeds].tolist(), paired=True)
+            out[str(int(n_labels))] = {**test, "n_updates": int(part["n_updates"].max())}
+    return out
+
+
 def n_updates(method: str, n_labels: int, run_settings: dict) -> int | None:
     """A run's training budget in gradient updates: the same at every label count for a method (the classifiers'
     ``updates``; the SSGAN's epochs x batches of its unlabelled images, each paired with a labelled batch; at most,

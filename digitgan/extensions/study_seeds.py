@@ -21,7 +21,6 @@ from digitgan.models import build_cnn
 from digitgan.store import Store, array_digest, file_digest
 
 SEEDS = (42, 43, 44)  # 42 is the study's own run, retrained here beside the others
-STORE = config.CHECKPOINT_DIR / "study_seeds" / "runs.json"
 MODELS = ("cnn", *config.TRIALS)
 
 
@@ -72,7 +71,7 @@ def run(name: str, seed: int, store: Store, data: dict) -> dict:
 
 def run_all(seeds=SEEDS, models=MODELS, store_path=None) -> list[dict]:
     """Every model at every seed (stored runs reused); one row per run."""
-    store = Store(store_path or STORE)
+    store = Store(store_path or config.STUDY_SEEDS_STORE)
     data = load_study_data(config.SUBSET_SIZE, config.SEED)
     return [{"model": m, "seed": s, **run(m, s, store, data)} for s in seeds for m in models]
 

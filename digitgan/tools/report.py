@@ -14,6 +14,7 @@ from pathlib import Path
 
 from digitgan import config, utils
 from digitgan.extensions import findings as extension_findings
+from digitgan.tools import versions
 
 LABEL_EFFICIENCY_NAMES = {
     **config.LABEL_EFFICIENCY_NAMES,
@@ -34,12 +35,23 @@ def _pair(entry: dict) -> str:
 
 
 def results_table(results: dict) -> str:
-    """Markdown rows: what was measured, the original's number, ours."""
-    rows = [("measure", "original", "ours"), ("---", "---", "---")]
+    """Markdown rows: what was measured, the original's number, ours (the study's seed-42 run), and for the CNN and
+    the trials the test accuracy over training seeds 42-44 against the original's (one-sample t-test)."""
+    rows = [("measure", "original", "ours (seed 42)", "ours, seeds 42-44: test mean ± SD, one-sample p against the "
+             "original"), ("---",) * 4]  # fmt: skip
+    seeds = (results.get("comparison") or {}).get("seeds") or {}
+
+    def over_seeds(key: str) -> str:
+        s = seeds.get(key)
+        if not s:
+            return "—"
+        v = s["vs_original"]
+        verdict = ("above" if v["difference"] > 0 else "below") if v["claimed"] else "not distinguishable"
+        return f"{s['mean']:.4f} ± {s['std']:.4f}, p = {v['p']:.2g} ({verdict})"
+
     if "cnn" in results:
-        rows.append(
-            ("CNN, train / test accuracy (10k subset, 15 epochs)", config.original_pair("cnn"), _pair(results["cnn"]))
-        )
+        rows.append(("CNN, train / test accuracy (10k subset, 15 epochs)", config.original_pair("cnn"),
+                     _pair(results["cnn"]), over_seeds("cnn")))  # fmt: skip
     if "dcgan" in results:
         g = results["dcgan"]
         rows += [
@@ -70,7 +82,8 @@ def results_table(results: dict) -> str:
         ("trial3", "Trial 3 (Dense(128), 7 frozen + 8 fine-tuned)"),
     ):
         if key in results:
-            rows.append((f"{name}, train / test accuracy", config.original_pair(key), _pair(results[key])))
+            rows.append((f"{name}, train / test accuracy", config.original_pair(key), _pair(results[key]),
+                         over_seeds(key)))  # fmt: skip
     if "comparison" in results:
         small = results["comparison"]["small"]
         knn = small["pca_knn"]
@@ -95,7 +108,7 @@ def results_table(results: dict) -> str:
                     f"{_acc(row['accuracy'])} ({row['fit_seconds'] + row['predict_seconds']:.1f} s)",
                 )
             )
-    return "\n".join("| " + " | ".join(r) + " |" for r in rows)
+    return "\n".join("| " + " | ".join([*r, *("—",) * (4 - len(r))]) + " |" for r in rows)
 
 
 def label_table(results: dict) -> str:
@@ -319,48 +332,55 @@ def future_work_findings(results: dict) -> str:
 
 
 def headlines_table(results: dict) -> str:
-    """Markdown rows: each extension's headline number, what it is compared with, and the t-test of the two."""
-    from digitgan.compare import difference
+    """Markdown rows: each extension's headline number, what it is compared with, the t-test of the two (named), its
+    p and the Holm-adjusted p over the table's rows (the family of headline claims)."""
+    from digitgan.compare import SHORT_TESTS, difference_from_summary, holm
 
-    rows = [("question (notebook)", "result", "compared with", "difference (95% CI), p"), ("---",) * 4]
-
-    def diff(d: dict) -> str:
-        low, high = d["ci95"]
-        text = f"{d['difference']:+.4f} ({low:+.4f} to {high:+.4f}), p = {d['p']:.2g}"
-        return text if d["claimed"] else f"{text}: not distinguishable"
-
+    found = []  # (question, result, compared with, test record)
     study = results.get("label_efficiency", {})
     ssgan = study.get("summary", {}).get("ssgan", {})
     runs = [r["test_accuracy"] for r in sorted(study.get("runs", []), key=lambda r: r["seed"])
             if r["method"] == "ssgan" and r["n_labels"] == 100]  # fmt: skip
     paper = config.SSGAN_PAPER
     if len(runs) > 1:
-        rows.append(("Semi-supervised GAN, 100 labels (07, 08)", extension_findings.cell(ssgan["100"]),
-                     f"Salimans et al., {paper['test_accuracy']:.4f} ({paper['seeds']} seeds, {paper['epochs']} "
-                     "epochs)", diff(difference(runs, paper["test_accuracy"]))))  # fmt: skip
+        found.append(("Semi-supervised GAN, 100 labels (07, 08)", extension_findings.cell(ssgan["100"]),
+                      f"Salimans et al., {paper['test_accuracy']:.4f} ± {paper['std']:.4f} ({paper['seeds']} seeds, "
+                      f"{paper['epochs']} epochs)",
+                      difference_from_summary(runs, paper["test_accuracy"], paper["std"], paper["seeds"])))  # fmt: skip
     matched = study.get("cnn_matched")
     for n, d in (matched or {}).get("ssgan_minus_matched", {}).items():
-        rows.append((f"Semi-supervised GAN, {int(n):,} labels (08)", extension_findings.cell(ssgan[n]),
-                     f"a CNN given the same {matched['summary'][n]['n_updates']:,} updates, "
-                     f"{extension_findings.cell(matched['summary'][n])}", diff(d)))  # fmt: skip
+        found.append((f"Semi-supervised GAN, {int(n):,} labels (08)", extension_findings.cell(ssgan[n]),
+                      f"a CNN given the same {matched['summary'][n]['n_updates']:,} updates, "
+                      f"{extension_findings.cell(matched['summary'][n])}", d))  # fmt: skip
     future = results.get("future_work", {})
     if "longer_gan" in future:
         items = extension_findings.longer_gan_items(future["longer_gan"])
         for n, i in items["labels"].items():
             v = i["versus"]
-            rows.append((f"Trial 3 after {i['best']} GAN epochs (best on validation), {n:,} labels (09)", v.shown[0],
-                         f"the CNN, same images and budget, {v.shown[1]}", diff(v.test)))  # fmt: skip
+            found.append((f"Trial 3 after {i['best']} GAN epochs (best on validation), {n:,} labels (09)", v.shown[0],
+                          f"the CNN, same images and budget, {v.shown[1]}", v.test))  # fmt: skip
     if "protocols" in future:
         v = extension_findings.protocols_items(future["protocols"])["trial3_vs_cnn"]
         if v:
-            rows.append(("Trial 3, modern recipe, 10,000 images (10)", v.shown[0],
-                         f"the CNN, same recipe, {v.shown[1]}", diff(v.test)))  # fmt: skip
+            found.append(("Trial 3, modern recipe, 10,000 images (10)", v.shown[0],
+                          f"the CNN, same recipe, {v.shown[1]}", v.test))  # fmt: skip
     if "generated_digits" in future:
         for v in extension_findings.generated_items(future["generated_digits"])["below_real"][:1]:
-            rows.append((f"A CNN trained only on {v.what.removeprefix('only ')} (11)", v.shown[0],
-                         f"the same CNN on the real 10,000, {v.shown[1]}", diff(v.test)))  # fmt: skip
+            found.append((f"A CNN trained only on {v.what.removeprefix('only ')} (11)", v.shown[0],
+                          f"the same CNN on the real 10,000, {v.shown[1]}", v.test))  # fmt: skip
+    adjusted = holm([d["p"] for *_, d in found])
+    rows = [("question (notebook)", "result", "compared with", "difference (95% CI)", "test", "p",
+             f"Holm p ({len(found)} rows)"), ("---",) * 7]  # fmt: skip
+    for (question, result, against, d), p_holm in zip(found, adjusted, strict=True):
+        low, high = d["ci95"]
+        verdict = "" if p_holm < SIGNIFICANCE_HOLM else ": not distinguishable after Holm"
+        rows.append((question, result, against, f"{d['difference']:+.4f} ({low:+.4f} to {high:+.4f})",
+                     SHORT_TESTS.get(d["test"], d["test"]), f"{d['p']:.2g}", f"{p_holm:.2g}{verdict}"))  # fmt: skip
     # every cell has 3 seeds, which the README says once, above the table
     return "\n".join("| " + " | ".join(r).replace(" (n = 3)", "") + " |" for r in rows)
+
+
+SIGNIFICANCE_HOLM = 0.05  # the family-wise error rate the Holm-adjusted p is read against
 
 
 def label_study_block(results: dict) -> str:
@@ -429,6 +449,7 @@ BLOCKS = (
     (README, "notebooks", notebooks_table),
     (DOCS / "extensions.md", "label-study", label_study_block),
     (DOCS / "future-work.md", "future-work", future_work_findings),
+    (DOCS / "versions.md", "versions", versions.block),
     (DOCS / "speed.md", "speed", lambda results: speed_table()),
     (DOCS / "speed.md", "precision", lambda results: precision_table()),
 )
