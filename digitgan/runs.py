@@ -175,7 +175,8 @@ class Run:
         return path
 
     def save_results(self, key: str, metrics: dict, section: str | None = None) -> dict:
-        out = utils.save_results(key, metrics, self.results_path, section)
+        """Save ``metrics`` under ``key`` with the machine that computed them (CPU model, threads, versions)."""
+        out = utils.save_results(key, {**metrics, "machine": utils.machine()}, self.results_path, section)
         print(f"metrics saved to {config.shown(self.results_path)} under {key!r}")
         return out
 

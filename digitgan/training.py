@@ -97,6 +97,8 @@ def fit_unchecked(
             .prefetch(2)
         )
         y = batch_size = None
+    if validate is True and verbose:  # Keras would call the test set "val": print each epoch under its own name
+        callbacks, verbose = [*(callbacks or []), TestSetLine(epochs)], 0
     history = model.fit(
         x,
         y,
@@ -110,6 +112,21 @@ def fit_unchecked(
         callbacks=callbacks,
     )
     return history.history
+
+
+class TestSetLine(keras.callbacks.Callback):
+    """One line per epoch for a fit scored on the test set (the original's protocol): Keras' ``val_`` metrics are
+    the test set's there, and printed as such (the history keeps Keras' keys)."""
+
+    def __init__(self, epochs: int):
+        super().__init__()
+        self.epochs = epochs
+
+    def on_epoch_end(self, epoch, logs=None):
+        logs = logs or {}
+        print(f"epoch {epoch + 1}/{self.epochs}: train loss {logs.get('loss', float('nan')):.4f}, accuracy "
+              f"{logs.get('accuracy', float('nan')):.4f}; test loss {logs.get('val_loss', float('nan')):.4f}, "
+              f"accuracy {logs.get('val_accuracy', float('nan')):.4f}", flush=True)  # fmt: skip
 
 
 class BestWeights(keras.callbacks.Callback):

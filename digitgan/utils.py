@@ -60,7 +60,11 @@ def versions() -> str:
             return "not installed"
 
     packages = ", ".join(f"{name} {installed(name)}" for name in VERSIONED)
-    return f"Python {platform.python_version()}, {packages}, {os.cpu_count()} CPU cores"
+    m = machine()
+    flags = ", ".join(f for f in ("avx512f", "amx_bf16") if f in m["cpu_flags"]) or "no avx512"
+    return (f"Python {platform.python_version()}, {packages}, {os.cpu_count()} CPU cores: {m['cpu']} ({flags}), "
+            f"threads intra {m['intra_op_threads']} / inter {m['inter_op_threads']} (0: TensorFlow's default), "
+            f"oneDNN {m['onednn_opts']}")
 
 
 def machine() -> dict:

@@ -375,7 +375,7 @@ class _Study:
 
 
 MATCHED = "cnn_matched"  # the compute-matched CNN (its own store: config.MATCHED_STORE)
-MATCHED_NAME = "CNN (modern recipe, SSGAN's updates)"
+MATCHED_NAME = "CNN (modern recipe, the semi-supervised GAN's updates)"
 NAMES = {**LABELS, MATCHED: MATCHED_NAME}  # every method's name in tables and figures
 
 

@@ -352,6 +352,18 @@ def headlines_table(results: dict) -> str:
         found.append((f"Semi-supervised GAN, {int(n):,} labels (08)", extension_findings.cell(ssgan[n]),
                       f"a CNN given the same {matched['summary'][n]['n_updates']:,} updates, "
                       f"{extension_findings.cell(matched['summary'][n])}", d))  # fmt: skip
+    budgets = study.get("transfer_vs_scratch") or {}
+    arms = {"15 epochs": (study.get("epoch_budget") or {}).get("summary", {})}
+    arms.update({b: study.get("summary", {}) for b in budgets if b != "15 epochs"})
+    for budget, per in budgets.items():
+        for n, d in per.items():
+            if budget != "15 epochs" and d["n_updates"] == (budgets.get("15 epochs", {}).get(n) or {}).get("n_updates"):
+                continue  # the same runs as the 15-epoch row
+            cells = arms[budget]
+            shown = "" if budget.endswith("updates") else f" ({d['n_updates']:,} updates)"
+            found.append((f"Trial 3, {int(n):,} labels, {budget}{shown} (08)",
+                          extension_findings.cell(cells["trial3"][n]), "the CNN, same images and budget, "
+                          + extension_findings.cell(cells["cnn"][n]), d))  # fmt: skip
     future = results.get("future_work", {})
     if "longer_gan" in future:
         items = extension_findings.longer_gan_items(future["longer_gan"])
