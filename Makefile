@@ -22,6 +22,9 @@ $(STAMP): requirements.lock pyproject.toml
 	$(BIN)/pip install --quiet -r requirements.lock
 	$(BIN)/pip install --quiet --no-deps -e .
 	$(BIN)/python -m ipykernel install --sys-prefix --name python3 --display-name "Python 3" > /dev/null
+	# C-level output (TensorFlow's start-up lines) goes to the terminal that runs the kernel, not into the notebooks
+	mkdir -p $(VENV)/etc/ipython
+	echo "c.IPKernelApp.capture_fd_output = False" > $(VENV)/etc/ipython/ipython_kernel_config.py
 	touch $(STAMP)
 
 setup: $(STAMP) ## install the pinned environment in .venv (every other target does this first)
@@ -45,7 +48,7 @@ tensorboard: $(STAMP) ## watch training live: TensorBoard on runs/
 
 lab: $(STAMP) ## JupyterLab on notebooks/, with the kernel "Python 3" and the offline MNIST (DIGITGAN_MNIST)
 	@echo "DIGITGAN_MNIST=$(DIGITGAN_MNIST)"
-	cd notebooks && $(abspath $(BIN))/jupyter lab
+	cd notebooks && env -u DIGITGAN_STUDY_RUN $(abspath $(BIN))/jupyter lab
 
 reproduce: $(STAMP) ## run the study, notebooks 01-06 at full size (about 5 min with the committed weights)
 	$(BIN)/python -m digitgan.tools.run_notebooks
@@ -65,9 +68,9 @@ test-all: $(STAMP) ## the tests including the slow end-to-end notebook runs
 	$(BIN)/python -m pytest -q -m "slow or not slow"
 
 claims: $(STAMP) ## the runs behind the claims' tests (hours, resumable): seeds 43/44 of 01-05, the label study at 15 epochs, the matched CNN over all its updates
-	$(BIN)/python -m digitgan.extensions.study_seeds
-	$(BIN)/python -m digitgan.extensions.label_efficiency epochs
-	$(BIN)/python -m digitgan.extensions.label_efficiency matched-full
+	DIGITGAN_STUDY_RUN=1 $(BIN)/python -m digitgan.extensions.study_seeds
+	DIGITGAN_STUDY_RUN=1 $(BIN)/python -m digitgan.extensions.label_efficiency epochs
+	DIGITGAN_STUDY_RUN=1 $(BIN)/python -m digitgan.extensions.label_efficiency matched-full
 
 verify: $(STAMP) ## recompute every committed number from the committed weights and compare
 	$(BIN)/python -m digitgan.tools.verify

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -119,12 +120,15 @@ def saved_predictions(run, results: dict, x_test: np.ndarray, y_test: np.ndarray
         raise FileNotFoundError(f"{config.shown(config.RESULTS_PATH)} has no entry for {missing}: run {notebooks}.")
     predictions = {}
     for key, notebook in NOTEBOOK_OF.items():
+        path = run.input(config.weights_file(key))
+        runs_dir = Path(config.RUNS_DIR).resolve()
+        if runs_dir in Path(path).resolve().parents:  # a scratch run's weights: its own numbers beside them
+            results = {**results, key: utils.load_results(Path(path).parent.parent / "results.json")[key]}
         model = (
             models.build_cnn()
             if key == "cnn"
             else transfer.discriminator_to_classifier(models.build_discriminator(), head=results[key]["head"])
         )
-        path = run.input(config.weights_file(key))
         fix = f"Run notebooks/{notebook}.ipynb (it trains and saves {config.NAMES[key]})."
         if store.committed_sha256(path):
             fix = f"Restore it with `git checkout -- {config.shown(path)}`."

@@ -28,6 +28,7 @@ RUNS_DIR = _dir("DIGITGAN_RUNS_DIR", PROJ_ROOT / "runs")
 NOTEBOOKS_DIR = PROJ_ROOT / "notebooks"
 # Where the committed results live in the repository (whatever the variables above say).
 COMMITTED_DIRS = (PROJ_ROOT / "figures", PROJ_ROOT / "checkpoints")
+STUDY_RUN_ENV = "DIGITGAN_STUDY_RUN"  # "1" only in the study's runner (make reproduce and its siblings)
 COMMITTED_RESULTS_PATH = PROJ_ROOT / "figures" / "results.json"  # what the README's tables are made from
 RESULTS_PATH = FIGURES_DIR / "results.json"
 MNIST_ENV = "DIGITGAN_MNIST"

@@ -89,6 +89,7 @@ def train_judge(
     batch_size: int = 128,
     verbose=2,
     seed: int = config.SEED,
+    save_to=None,
 ):
     """Train the judge on the given images (all 60k for the study) or load it from ``path``.
 
@@ -96,7 +97,9 @@ def train_judge(
     The arrays are checked first (images float in [-1, 1] and finite, labels integers 0-9, one per image). ``path``
     is reused only when the record beside it (:func:`judge_record_path`) names the same epochs, batch size, seed,
     training images and labels, architecture and the file's SHA-256; otherwise (or with ``retrain=True``) the judge
-    is trained anew, from ``seed`` (:func:`keras.utils.set_random_seed`), and saved with its record.
+    is trained anew, from ``seed`` (:func:`keras.utils.set_random_seed`), and saved with its record to ``save_to``
+    (default ``path``: a scratch run reads the study's judge and saves a new one in its own folder). A committed
+    judge whose SHA-256 is not the committed one is an error naming the file, never retrained over.
     """
     checks.images("x_train", x_train)
     checks.labels("y_train", y_train, len(x_train), "x_train")
@@ -106,6 +109,11 @@ def train_judge(
     batch_size = checks.batch_size(batch_size, len(x_train))
     seed = checks.seed(seed)
     path = Path(path)
+    save_to = Path(save_to or path)
+    committed = store.committed_sha256(path)
+    if committed and path.is_file() and store.file_digest(path, None) != committed:
+        raise utils.DataFileError(f"{path} is not the committed judge (its SHA-256 differs): it was changed or "
+                                  f"damaged. Restore it with `git checkout -- {config.shown(path)}`.")  # fmt: skip
     steps = epochs * -(-len(x_train) // batch_size)
 
     def compiled_judge():
@@ -131,14 +139,17 @@ def train_judge(
     else:
         if differs is not None:
             print(f"Training the judge anew: {config.shown(path)} was not made from these inputs ({differs}).")
+        utils.guard_record(save_to)  # before training: a scratch run never writes the study's judge
         keras.utils.set_random_seed(seed)  # the judge's initial weights, shuffling and dropout follow from ``seed``
         judge = compiled_judge()
         judge.fit(
             x_train, y_train, batch_size=batch_size, epochs=epochs, validation_data=(x_test, y_test), verbose=verbose
         )
-        judge_record_path(path).unlink(missing_ok=True)  # until the new record is written, nothing vouches for it
-        save_weights(judge, path)
-        write_judge_record(path, inputs)
+        judge_record_path(save_to).unlink(missing_ok=True)  # until the new record is written, nothing vouches for it
+        save_weights(judge, save_to)
+        store.record_committed_digest(save_to)
+        write_judge_record(save_to, inputs)
+        print(f"judge saved to {config.shown(save_to)}")
     _, accuracy = judge.evaluate(x_test, y_test, batch_size=1000, verbose=0)
     return judge, float(accuracy)
 

@@ -20,6 +20,7 @@ In a notebook, after the parameters cell::
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -28,15 +29,18 @@ from pathlib import Path
 
 from digitgan import config, utils
 
-STUDY_RUN_ENV = "DIGITGAN_STUDY_RUN"
+STUDY_RUN_ENV = config.STUDY_RUN_ENV
 PARAMS_FILE = "params.json"
 RESULTS_FILE = "results.json"
 HEADLINE = ("test_accuracy", "train_accuracy", "classifier_score", "frechet_distance")
-# Which notebook makes each file that a later notebook reads (a scratch run looks for it in that notebook's runs).
+# Which notebook makes each file that a later notebook reads, and the parameters (of both) that must agree for a
+# scratch run to read that notebook's scratch file: the images and the seed; the judge's own settings for the judge.
+_DATA = ("SUBSET_SIZE", "SEED")
 MAKERS = {
-    config.DISCRIMINATOR_FILE: "02_dcgan", config.GENERATOR_FILE: "02_dcgan", config.JUDGE_FILE: "02_dcgan",
-    config.weights_file("cnn"): "01_cnn_baseline",
-    **{config.weights_file(t): nb for t, nb in zip(config.TRIALS, config.TRIAL_NOTEBOOKS, strict=True)},
+    config.DISCRIMINATOR_FILE: ("02_dcgan", _DATA), config.GENERATOR_FILE: ("02_dcgan", _DATA),
+    config.JUDGE_FILE: ("02_dcgan", ("JUDGE_N_TRAIN", "JUDGE_EPOCHS", "SEED")),
+    config.weights_file("cnn"): ("01_cnn_baseline", _DATA),
+    **{config.weights_file(t): (nb, _DATA) for t, nb in zip(config.TRIALS, config.TRIAL_NOTEBOOKS, strict=True)},
 }  # fmt: skip
 
 
@@ -49,9 +53,10 @@ def params_hash(params: dict) -> str:
     return hashlib.sha256(utils.dumps(params, sort_keys=True).encode()).hexdigest()[:8]
 
 
+@functools.cache
 def code_digest(root: Path | None = None) -> str:
-    """The SHA-256 (first 12 digits) of the package's Python source (under ``root``, default this package): part of
-    every scratch run's key."""
+    """The SHA-256 (first 12 digits) of the package's Python source (under ``root``, default this package) as this
+    process first read it (the code it runs): part of every scratch run's key."""
     h = hashlib.sha256()
     root = Path(root or Path(__file__).resolve().parent)
     for path in sorted(root.rglob("*.py")):
@@ -154,8 +159,8 @@ class Run:
         own = self.checkpoint(name)
         if self.is_study or own.exists():
             return own
-        maker = MAKERS.get(name)
-        upstream = _matching_run(maker, self.params, name) if maker and maker != self.notebook else None
+        maker, keys = MAKERS.get(name, (None, ()))
+        upstream = _matching_run(maker, self.params, name, keys) if maker and maker != self.notebook else None
         study = config.CHECKPOINT_DIR / name
         if upstream is not None:
             path, why = upstream, f"the scratch run of {maker} with the same shared parameters"
@@ -170,7 +175,11 @@ class Run:
 
     def save_weights(self, model, name: str) -> Path:
         """Save ``model``'s weights as ``name`` in this run's checkpoints and say where."""
+        from digitgan.store import record_committed_digest
+
         path = utils.save_weights(model, self.checkpoint(name))
+        if self.is_study:
+            record_committed_digest(path)  # the record's digest is the file's it now holds
         print(f"weights saved to {config.shown(path)}")
         return path
 
@@ -210,9 +219,11 @@ def _make_folder(notebook: str, folder: Path, params: dict, changed: dict) -> No
         utils.atomic_write_text(folder / PARAMS_FILE, utils.dumps(record, indent=1, sort_keys=True) + "\n")
 
 
-def _matching_run(notebook: str, params: dict, name: str) -> Path | None:
-    """``name`` in the newest scratch run of ``notebook`` (same package source) whose parameters shared with
-    ``params`` have the same values, or None."""
+def _matching_run(notebook: str, params: dict, name: str, keys: tuple[str, ...]) -> Path | None:
+    """``name`` in the newest scratch run of ``notebook`` (same package source) whose parameters ``keys`` have the
+    values ``params`` gives them (the full-size value for a key this notebook does not have), or None."""
+    full = {k: _normal(v) for k, v in config.FULL_SIZE[notebook].items()}
+    wanted = {k: params.get(k, full.get(k)) for k in keys}
     found = []
     for params_file in config.RUNS_DIR.glob(f"{notebook}/*/{PARAMS_FILE}"):
         path = params_file.parent / "checkpoints" / name
@@ -220,7 +231,7 @@ def _matching_run(notebook: str, params: dict, name: str) -> Path | None:
             continue
         record = json.loads(params_file.read_text())
         theirs = record.get("parameters", {})
-        if record.get("code") == code_digest() and all(theirs[k] == v for k, v in params.items() if k in theirs):
+        if record.get("code") == code_digest() and all(theirs.get(k) == v for k, v in wanted.items()):
             found.append((path.stat().st_mtime, path))
     return max(found)[1] if found else None
 
@@ -244,6 +255,7 @@ def start(notebook: str, namespace: dict) -> Run:
               "is untouched (only `make reproduce` writes it).")  # fmt: skip
         folders = (folder / "figures", folder / "checkpoints")
     for folder in folders:
+        utils.writable_folder(folder)  # a read-only or full disk is named now, not after the training
         utils.remove_stale_temp_files(folder)  # what killed writes of an earlier run left
     print(utils.versions())
     return run

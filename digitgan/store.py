@@ -169,19 +169,40 @@ STUDY_EXPORT = {
 
 
 def committed_sha256(path) -> str | None:
-    """The SHA-256 the study's record gives the file at ``path`` (``checkpoints/MANIFEST.json``, and the DCGAN pair's
-    :data:`STUDY_EXPORT`), or None for a file that is not part of it (a scratch run's)."""
-    path = Path(path).resolve()
-    folder = Path(config.CHECKPOINT_DIR).resolve()
-    if path.parent != folder and folder not in path.parents:
+    """The SHA-256 the study's record gives the file at ``path`` in the repository's ``checkpoints/``
+    (``checkpoints/MANIFEST.json``; for the DCGAN pair its export manifest, else :data:`STUDY_EXPORT`), or None for
+    any other file (a scratch run's, or one in a folder the tests point the study's checkpoints to)."""
+    path, folder = Path(path).resolve(), Path(config.COMMITTED_DIRS[1]).resolve()
+    if folder not in path.parents:
         return None
-    digests = {entry["name"]: entry["sha256"] for entry in STUDY_EXPORT["files"].values()}
+    export = export_manifest_path(folder / config.GENERATOR_FILE)
+    pair = json.loads(export.read_text())["files"] if export.is_file() else STUDY_EXPORT["files"]
+    digests = {entry["name"]: entry["sha256"] for entry in pair.values()}
     manifest = folder / "MANIFEST.json"
     if manifest.is_file():
         for model in json.loads(manifest.read_text()).get("models", []):
             for entry in model.get("files", []):
                 digests[str(Path(entry["path"]).relative_to("checkpoints"))] = entry["sha256"]
     return digests.get(str(path.relative_to(folder)))
+
+
+def record_committed_digest(path) -> None:
+    """After the study's runner rewrote a committed weights file (a retraining, or a rerun on another CPU model whose
+    bytes differ), its entry in ``checkpoints/MANIFEST.json`` takes the new SHA-256, so that loads check the file
+    the record now holds. Files the manifest does not list are left alone."""
+    path, folder = Path(path).resolve(), Path(config.COMMITTED_DIRS[1]).resolve()
+    manifest = folder / "MANIFEST.json"
+    if folder not in path.parents or not manifest.is_file():
+        return
+    with utils.results_lock(manifest):
+        spec = json.loads(manifest.read_text())
+        name, digest, changed = f"checkpoints/{path.relative_to(folder)}", file_digest(path, None), False
+        for model in spec.get("models", []):
+            for entry in model.get("files", []):
+                if entry["path"] == name and entry["sha256"] != digest:
+                    entry["sha256"], changed = digest, True
+        if changed:
+            utils.atomic_write_text(manifest, json.dumps(spec, indent=1) + "\n")
 
 
 NOT_RECORDED_BEFORE = ("jit_compile",)  # STUDY_EXPORT does not record XLA: not compared

@@ -195,6 +195,7 @@ def atomic_write_text(path: Path, text: str) -> None:
     (:func:`digitgan.checks.replaceable_file`)."""
     from digitgan import checks
 
+    guard_record(path)
     writable_folder(Path(os.path.realpath(path)).parent, path)  # first: a read-only file system is named as such
     path = checks.replaceable_file(path)
     tmp = None
@@ -299,6 +300,7 @@ def save_results(key: str, metrics: dict, path: Path | None = None, section: str
     from digitgan import checks
 
     path = Path(path or config.RESULTS_PATH)
+    guard_record(path)
     writable_folder(Path(os.path.realpath(path)).parent, path)  # a read-only file system is named as such
     file = checks.replaceable_file(path)  # the link's target, if a link; checked before the lock file is made
     entry = _jsonable(metrics)
@@ -312,10 +314,33 @@ def save_results(key: str, metrics: dict, path: Path | None = None, section: str
     return entry
 
 
+class StudyRecordError(PermissionError):
+    """A write into the study's record (the repository's figures/ and checkpoints/) from a process that is not the
+    study's runner."""
+
+
+def guard_record(path) -> None:
+    """Refuse, before anything is written, a write into the repository's ``figures/`` or ``checkpoints/`` unless this
+    process runs for the study's runner (``config.STUDY_RUN_ENV`` is "1"): only ``make reproduce`` and its siblings
+    write the study's record."""
+    if os.environ.get(config.STUDY_RUN_ENV) == "1":
+        return
+    target = Path(os.path.realpath(path))
+    for folder in config.COMMITTED_DIRS:
+        folder = Path(os.path.realpath(folder))
+        if target == folder or folder in target.parents:
+            raise StudyRecordError(
+                f"{target} is part of the study's record, which only the study's runner writes (make reproduce, "
+                "make extensions, make future, make claims). Write this run's files to its own folder (a notebook's "
+                "run.checkpoint(...) or run.figure(...)), or run it through those make targets."
+            )
+
+
 def save_weights(model, path: Path) -> Path:
     """``model.save_weights(path)`` through a temporary file, so an interrupted save leaves no half file. A failed
     write (no space left, a read-only file system; h5py's errors too) is an ``OSError`` naming ``path`` and the cause,
-    and the temporary file is removed."""
+    and the temporary file is removed. Only the study's runner writes into the study's record (:func:`guard_record`)."""
+    guard_record(path)
     path = Path(path)
     writable_folder(path.parent, path)
     tmp = temp_path(path)  # Keras needs the name to end in .weights.h5

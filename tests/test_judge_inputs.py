@@ -9,7 +9,7 @@ import keras
 import numpy as np
 import pytest
 
-from digitgan import config, data, quality
+from digitgan import config, data, quality, store, utils
 
 
 @pytest.fixture(scope="module")
@@ -99,7 +99,8 @@ def test_a_saved_judge_is_reused_only_for_what_made_it(arrays, tmp_path, monkeyp
         assert re.search(
             rf"Training the judge anew: .*judge\.weights\.h5 was not made from these inputs \(.*{differs}", out
         )
-        assert out.count("\n") == 1 and fits.calls == before + 1  # one line, and a new training
+        assert out.count("\n") == 2 and fits.calls == before + 1  # why, where it went, and a new training
+        assert out.splitlines()[1] == f"judge saved to {path}"
         assert "Loaded the judge" in judge(**kwargs)  # its record now names these inputs
 
     judge()  # back to the first inputs (trained anew)
@@ -127,3 +128,21 @@ def test_the_study_reuses_the_committed_judge(mnist_dir, monkeypatch, capsys):
     assert "Loaded the judge from checkpoints/judge.weights.h5." in capsys.readouterr().out
     recorded = json.loads(config.COMMITTED_RESULTS_PATH.read_text())["dcgan"]["judge_test_accuracy"]
     assert abs(accuracy - recorded) <= 3e-4  # the judge the study's numbers were scored with
+
+
+def test_a_scratch_run_saves_a_new_judge_in_its_own_folder_and_a_damaged_committed_one_is_named(
+    arrays, tmp_path, monkeypatch, capsys
+):
+    x, y, x_test, y_test = arrays
+    study, scratch = tmp_path / "checkpoints" / "judge.weights.h5", tmp_path / "runs" / "judge.weights.h5"
+    quality.train_judge(x, y, x_test, y_test, epochs=1, batch_size=50, path=study, verbose=0)
+    before = study.read_bytes()
+    monkeypatch.setattr(config, "COMMITTED_DIRS", (tmp_path / "figures", tmp_path / "checkpoints"))
+    monkeypatch.delenv(config.STUDY_RUN_ENV, raising=False)
+    quality.train_judge(x, y, x_test, y_test, epochs=2, batch_size=50, path=study, save_to=scratch, verbose=0)
+    assert study.read_bytes() == before and scratch.is_file()  # the study's judge untouched
+    with pytest.raises(utils.StudyRecordError):  # no save_to: the study's judge is refused before training
+        quality.train_judge(x, y, x_test, y_test, epochs=3, batch_size=50, path=study, verbose=0)
+    monkeypatch.setattr(store, "committed_sha256", lambda p: "0" * 64 if p == study else None)
+    with pytest.raises(utils.DataFileError, match=r"is not the committed judge.*git checkout"):
+        quality.train_judge(x, y, x_test, y_test, epochs=1, batch_size=50, path=study, save_to=scratch, verbose=0)

@@ -20,6 +20,7 @@ def committed_copy(tmp_path, monkeypatch):
     for name in ("MANIFEST.json", config.DISCRIMINATOR_FILE, config.GENERATOR_FILE, "trial1.weights.h5"):
         shutil.copy(COMMITTED / name, folder / name)
     monkeypatch.setattr(config, "CHECKPOINT_DIR", folder)
+    monkeypatch.setattr(config, "COMMITTED_DIRS", (tmp_path / "figures", folder))  # the copy stands for the record
     return folder
 
 
@@ -40,6 +41,31 @@ def test_committed_digests_come_from_the_manifest_and_the_dcgan_pair(committed_c
     assert store.committed_sha256(committed_copy / config.DISCRIMINATOR_FILE) == store.file_digest(
         COMMITTED / config.DISCRIMINATOR_FILE, None)
     assert store.committed_sha256(tmp_path / "runs" / "x" / config.DISCRIMINATOR_FILE) is None  # a scratch run's
+
+
+def test_the_study_runner_rewriting_a_committed_file_updates_its_digest(committed_copy, monkeypatch):
+    path = committed_copy / "trial1.weights.h5"
+    before = store.committed_sha256(path)
+    data = bytearray(path.read_bytes())
+    data[len(data) // 2] ^= 0xFF  # the bytes another CPU model's rerun could write
+    path.write_bytes(bytes(data))
+    store.record_committed_digest(path)
+    assert store.committed_sha256(path) == store.file_digest(path, None) != before
+
+
+def test_only_the_study_runner_writes_the_record(committed_copy, monkeypatch):
+    monkeypatch.delenv(config.STUDY_RUN_ENV, raising=False)
+    target = committed_copy / "cnn.weights.h5"
+    with pytest.raises(utils.StudyRecordError, match="only the study's runner writes"):
+        utils.save_weights(models.build_cnn(), target)
+    with pytest.raises(utils.StudyRecordError):
+        utils.atomic_write_text(committed_copy / "x.json", "{}")
+    with pytest.raises(utils.StudyRecordError):
+        utils.save_results("cnn", {"test_accuracy": 0.1}, committed_copy.parent / "figures" / "results.json")
+    assert not target.exists() and not (committed_copy / "x.json").exists()
+    monkeypatch.setenv(config.STUDY_RUN_ENV, "1")
+    utils.save_weights(models.build_cnn(), target)
+    assert target.is_file()
 
 
 def _discriminator(rate: float) -> keras.Model:

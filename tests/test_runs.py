@@ -65,12 +65,13 @@ def test_a_scratch_folder_is_keyed_by_parameters_and_package_code(scratch, monke
 def test_the_code_digest_changes_with_any_package_file(tmp_path):
     import shutil
 
-    copy = tmp_path / "digitgan"
-    shutil.copytree(config.PROJ_ROOT / "digitgan", copy, ignore=shutil.ignore_patterns("__pycache__"))
-    assert runs.code_digest(copy) == runs.code_digest()
-    models_py = copy / "models.py"
+    same, edited = tmp_path / "same" / "digitgan", tmp_path / "edited" / "digitgan"
+    for copy in (same, edited):
+        shutil.copytree(config.PROJ_ROOT / "digitgan", copy, ignore=shutil.ignore_patterns("__pycache__"))
+    assert runs.code_digest(same) == runs.code_digest()
+    models_py = edited / "models.py"
     models_py.write_text(models_py.read_text().replace("Dropout(0.3, ", "Dropout(0.5, "))
-    assert "Dropout(0.5, " in models_py.read_text() and runs.code_digest(copy) != runs.code_digest()
+    assert "Dropout(0.5, " in models_py.read_text() and runs.code_digest(edited) != runs.code_digest()
 
 
 def test_papermill_copies_of_the_defaults_are_the_study_run_under_the_runner():
@@ -105,6 +106,11 @@ def test_inputs_come_from_the_matching_scratch_run_else_the_study(scratch, monke
     assert "from the scratch run of 02_dcgan with the same shared parameters" in capsys.readouterr().out
     other = runs.start("03_trial1_frozen", {**config.FULL_SIZE["03_trial1_frozen"], "SUBSET_SIZE": 300})
     assert other.input(config.DISCRIMINATOR_FILE) == study_ck / config.DISCRIMINATOR_FILE  # shared SUBSET_SIZE differs
+    quick = runs.start("02_dcgan", {**config.FULL_SIZE["02_dcgan"], "EPOCHS": 1, "JUDGE_EPOCHS": 1})
+    quick.checkpoint(config.JUDGE_FILE).parent.mkdir(parents=True)
+    quick.checkpoint(config.JUDGE_FILE).write_bytes(b"a one-epoch judge")
+    later = runs.start("09_longer_gan", {**config.FULL_SIZE["09_longer_gan"]})  # asks for the 6-epoch judge
+    assert later.input(config.JUDGE_FILE) == study_ck / config.JUDGE_FILE
 
 
 def test_list_runs_shows_parameters_and_headline_numbers(scratch):

@@ -196,6 +196,7 @@ def train_conditional(x: np.ndarray, y: np.ndarray, epochs: int, checkpoint_dir,
     (the reused model's discriminator is then untrained: what follows needs only the generator)."""
     from digitgan import checks
     from digitgan.checkpoint import PeriodicCheckpoint
+    from digitgan.store import committed_sha256
     from digitgan.utils import atomic_write_text, dumps, load_weights, read_json_object, save_weights, set_seed
 
     epochs = checks.integer("epochs", epochs, 1)
@@ -209,7 +210,7 @@ def train_conditional(x: np.ndarray, y: np.ndarray, epochs: int, checkpoint_dir,
     if generator_path.is_file() and history_path.is_file():
         exported = read_json_object(history_path, "the conditional DCGAN's exported history", fix)
         if exported.get("settings") == settings and len(exported.get("history", {}).get("epoch_seconds", [])) == epochs:
-            load_weights(model.generator, generator_path, fix)
+            load_weights(model.generator, generator_path, fix, committed_sha256(generator_path))
             print(f"Reusing the conditional DCGAN's generator trained for {epochs} epochs "
                   f"({config.shown(generator_path)}).")  # fmt: skip
             return model, exported["history"]

@@ -242,9 +242,9 @@ def longer_gan(results: dict, run=None) -> Finding:
     ref = max(theirs.items(), key=lambda e: e[1]["trial3"].get(str(n), {}).get("val_mean", -1), default=(0, {}))
     better = s1["classifier_score"] > s0["classifier_score"] and s1["frechet_distance"] < s0["frechet_distance"]
     return _finding([
-        f"Longer GAN training {_BRINGS[v.verdict]} the CNN: with {_count(n, 'label')}, at {top['best']} GAN epochs "
-        f"(chosen on validation): **{_acc(v.value)}**, against {_acc(v.reference)} for {v.against}: "
-        f"{gap(v, UNTESTED, tail=False)}.",
+        f"Longer GAN training {_BRINGS[v.verdict]} the CNN: with {_count(n, 'label')}, one GAN at {top['best']} "
+        f"epochs (on validation; 3 classifier seeds): **{_acc(v.value)}**, against {_acc(v.reference)} for "
+        f"{v.against}: {gap(v, UNTESTED, tail=False)}.",
         str(n) in ref[1].get("trial3", {}) and base.beside_study("test accuracy", v.value, ref[1]["trial3"][str(
             n)]["mean"], f"trial 3 ({_count(n, 'label')}, {ref[0]} GAN epochs)"),
         " ".join(f"With {_count(m, 'label')}: {_acc(i['versus'].value)} at {i['best']} GAN epochs "
@@ -407,7 +407,8 @@ def generated_digits(results: dict, run=None) -> Finding:
         filtered and f"Filtered by a classifier trained on real digits (so not generated digits alone), "
         f"{_listing(filtered_sizes)} reach {_listing([_acc(v.value) for v in filtered])}, against "
         f"{_acc(filtered[0].reference)} for the same recipe on the real 10k: {series([('', v) for v in filtered])}.",
-        added and f"Added to the real images, generated digits {'help' if helps else 'do not help'}: " + ", ".join(
+        added and "Added to the real images, generated digits "
+        + ("help" if helps else "make no difference the test can tell") + ": " + ", ".join(
             f"{v.what.removeprefix('real + ')} {v.difference:+.4f} (" + (f"p = {v.test['p']:.2g})" if v.test and
             v.test["p"] is not None else "not tested)") for v in added) + "; " + (f"only {_listing(differ)} differ"
             + "s" * (len(differ) == 1) if differ else "none differs") + f" with {_count(seeds, 'seed')}.",

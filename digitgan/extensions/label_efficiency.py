@@ -39,7 +39,7 @@ import pandas as pd
 from digitgan import checks, compare, config, gan, training, transfer, utils
 from digitgan.extensions import ssgan
 from digitgan.models import build_cnn
-from digitgan.store import Store, array_digest, file_digest, key, model_fields
+from digitgan.store import Store, array_digest, file_digest, key, model_fields, record_committed_digest
 
 METHODS = config.LABEL_EFFICIENCY_METHODS
 LABELS = config.LABEL_EFFICIENCY_NAMES
@@ -518,6 +518,7 @@ def keep_ssgan_weights(
         model, history = train_ssgan_run(data, seed, s)
         path = weights_dir / f"ssgan_{n_labels}_seed{seed}_{key(inputs)}.weights.h5"
         utils.save_weights(model.best_discriminator, path)
+        record_committed_digest(path)
         result = ssgan_result(model, history, data, s)  # what the label study records
         result.update(wall_seconds=recorded["wall_seconds"], settings=s, weights=path.name, first_training=first)
         store.put(inputs, result)

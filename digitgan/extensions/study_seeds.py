@@ -12,21 +12,17 @@ digest and the classifier's architecture), so an interrupted run resumes with th
 
 from __future__ import annotations
 
-import hashlib
 import json
 
 from digitgan import config, gan, training, transfer, utils
 from digitgan.data import load_study_data
 from digitgan.models import build_cnn
-from digitgan.store import Store, array_digest, file_digest
+from digitgan.store import Store, architecture_digest, array_digest, file_digest
 
 SEEDS = (42, 43, 44)  # 42 is the study's own run, retrained here beside the others
 MODELS = ("cnn", *config.TRIALS)
 
 
-def architecture(model) -> str:
-    """The digest of a model's Keras config (layers, their settings and shapes): part of every key."""
-    return hashlib.sha256(json.dumps(json.loads(model.to_json()), sort_keys=True).encode()).hexdigest()[:16]
 
 
 def _build(name: str, seed: int):
@@ -43,7 +39,7 @@ def run(name: str, seed: int, store: Store, data: dict) -> dict:
         "part": "study seeds", "model": name, "seed": seed, "subset_seed": config.SEED,
         "epochs": config.TRANSFER_EPOCHS, "learning_rate": config.SGD_LEARNING_RATE, "batch_size": config.BATCH_SIZE,
         "data": array_digest(data["x_train"], data["y_train"], data["x_test"], data["y_test"]),
-        "architecture": architecture(_build(name, seed)),
+        "architecture": architecture_digest(_build(name, seed)),
     }  # fmt: skip
     if name != "cnn":
         inputs["head"], inputs["frozen_epochs"] = config.TRIALS[name]

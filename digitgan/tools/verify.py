@@ -26,7 +26,8 @@ from digitgan.store import file_digest
 
 CHECKPOINTS = config.COMMITTED_DIRS[1]  # the committed checkpoints/, whatever DIGITGAN_CHECKPOINT_DIR says
 MANIFEST = CHECKPOINTS / "MANIFEST.json"
-TOLERANCE = {"accuracy": 0.0003, "classifier_score": 0.01, "frechet_distance": 0.1}
+TOLERANCE = {"accuracy": 0.0003, "classifier_score": 0.01, "frechet_distance": 0.1, "rarest_share": 0.0005,
+             "commonest_share": 0.0005}  # a share: 0.0005 is five of the 10,000 generated digits
 
 
 @dataclass
@@ -57,6 +58,7 @@ def read_manifest(path: Path = MANIFEST) -> dict:
 
 def recorded(results: dict, where: str):
     """The value at a dotted path of results.json; ``label_efficiency.runs[ssgan,100,42]`` picks a run."""
+    where, _, reduce = where.partition("|")  # "dcgan.class_fractions|min": the smallest of a list
     value = results
     for part in where.split("."):
         if part.endswith("]"):
@@ -67,7 +69,7 @@ def recorded(results: dict, where: str):
             )
         else:
             value = value[part]
-    return value
+    return {"min": min, "max": max}[reduce](value) if reduce else value
 
 
 def check_digests(entry: dict, root: Path) -> list[str]:
@@ -152,7 +154,9 @@ class Recompute:
         generator = models.build_generator()
         utils.load_weights(generator, self.path(entry, "generator"), "Restore it with `git checkout -- checkpoints/`.")
         images = quality.generate(generator, entry["parameters"]["n_samples"], seed=entry["parameters"]["sample_seed"])
-        return quality.judge_scores(self._judge(entry), images, reference=self.study_data()["x_test"])
+        scores = quality.judge_scores(self._judge(entry), images, reference=self.study_data()["x_test"])
+        shares = scores["class_fractions"]
+        return {**scores, "rarest_share": min(shares), "commonest_share": max(shares)}
 
     def conditional(self, entry: dict) -> dict:
         from digitgan import quality
@@ -238,16 +242,21 @@ def main(argv=None) -> int:
         print(f"wrote {config.shown(MANIFEST)}")
         return 0
     print(utils.versions(), flush=True)
+    print('"recorded": figures/results.json; "recomputed": the committed weights in checkpoints/, evaluated now on '
+          "the test images. Train accuracies (each last epoch's running mean) and the 1,000-image comparison (its "
+          "models are not kept) are not recomputed; they repeat only by retraining (make reproduce).", flush=True)
     rows, problems = verify(args.names or None)
     rows += mean_rows(rows, "Semi-supervised GAN, 100 labels, seed", "Semi-supervised GAN, 100 labels, mean of 3 seeds")
     print(table(rows))
     for p in problems:
         print(f"digest: {p}", file=sys.stderr)
     failed = [r for r in rows if not r.ok]
+    files = {f["path"] for e in read_manifest()["models"] for f in e["files"]}
     print(
-        f"{len(rows) - len(failed)} of {len(rows)} numbers match"
-        + (f"; {len(problems)} files changed" if problems else "")
-    )
+        f"{len(rows) - len(failed)} of {len(rows)} numbers match; "
+        + (f"{len(problems)} files differ from checkpoints/MANIFEST.json" if problems else
+           f"the SHA-256 of all {len(files)} weights files matched checkpoints/MANIFEST.json")
+    )  # fmt: skip
     return 1 if failed or problems else 0
 
 
@@ -297,12 +306,13 @@ def build_manifest(ssgan_weights: dict[int, str] | None = None) -> dict:
             {"accuracy": f"{where}.accuracy"},
         ))  # fmt: skip
     scores = {"classifier_score": "classifier_score", "frechet_distance": "frechet_distance"}
+    shares = {"rarest_share": "class_fractions|min", "commonest_share": "class_fractions|max"}
     entries.append(manifest_entry(
         "dcgan", "DCGAN (50 epochs)", "dcgan",
         {"generator": f"{ckpt}/{config.GENERATOR_FILE}", "judge": f"{ckpt}/{config.JUDGE_FILE}"},
         "make reproduce (notebooks/02_dcgan.ipynb)",
         {**full["02_dcgan"], "n_samples": config.GAN_EVAL_SAMPLES, "sample_seed": 0},
-        {k: f"dcgan.{v}" for k, v in scores.items()},
+        {k: f"dcgan.{v}" for k, v in {**scores, **shares}.items()},
     ))  # fmt: skip
     gen = results["future_work"]["generated_digits"]
     entries.append(manifest_entry(
