@@ -134,3 +134,12 @@ def test_a_cached_result_is_keyed_by_an_edited_network_and_the_precision(committ
         assert study.inputs("trial3", "sgd", 0.01, 15, 42)["policy"] == "mixed_bfloat16"
     finally:
         keras.mixed_precision.set_global_policy("float32")
+
+
+def test_a_longer_gan_stage_of_edited_networks_has_its_own_key(monkeypatch):
+    from digitgan import models as model_builders
+    from digitgan.extensions import longer_gan
+
+    assert longer_gan._edited_networks() == {}  # the study's networks: the stored stages keep their keys
+    monkeypatch.setattr(model_builders, "build_discriminator", lambda: _discriminator(0.5))
+    assert set(longer_gan._edited_networks()) == {"architecture"}

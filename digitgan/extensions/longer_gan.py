@@ -98,7 +98,18 @@ def stage_inputs(x_train, judge, reference, n_samples: int, seed: int, sample_se
         "learning_rate": config.GAN_LEARNING_RATE, "xla": config.GAN_XLA, "precision": config.GAN_PRECISION,
         "judge": weights_digest(judge), "n_samples": n_samples, "sample_seed": sample_seed,
         "reference": None if reference is None else array_digest(reference),
+        **_edited_networks(),
     }  # fmt: skip
+
+
+def _edited_networks() -> dict:
+    """``architecture`` (the DCGAN's networks' digest) where the networks are not the study's, so a stage of an
+    edited network is never read as the study's; nothing for the study's own (its stored stages keep their keys)."""
+    from digitgan.models import build_discriminator, build_generator
+    from digitgan.store import STUDY_EXPORT, architecture_digest
+
+    digest = architecture_digest(build_generator(), build_discriminator())
+    return {} if digest == STUDY_EXPORT["settings"]["architecture"] else {"architecture": digest}
 
 
 def evaluate_stages(
