@@ -141,5 +141,6 @@ def test_a_longer_gan_stage_of_edited_networks_has_its_own_key(monkeypatch):
     from digitgan.extensions import longer_gan
 
     assert longer_gan._edited_networks() == {}  # the study's networks: the stored stages keep their keys
-    monkeypatch.setattr(model_builders, "build_discriminator", lambda: _discriminator(0.5))
+    edited = _discriminator(0.5)
+    monkeypatch.setattr(model_builders, "build_discriminator", lambda: edited)
     assert set(longer_gan._edited_networks()) == {"architecture"}
