@@ -264,7 +264,8 @@ def test_make_lab_starts_the_venvs_jupyter_in_notebooks_with_the_offline_mnist(t
     for name in ("requirements.lock", "pyproject.toml"):
         (repo / name).write_text("")
     jupyter = repo / ".venv" / "bin" / "jupyter"  # stands in for JupyterLab: says where and with what it started
-    jupyter.write_text('#!/bin/sh\necho "jupyter $* in $(pwd) with DIGITGAN_MNIST=$DIGITGAN_MNIST"\n')
+    jupyter.write_text('#!/bin/sh\necho "jupyter $* in $(pwd) with DIGITGAN_MNIST=$DIGITGAN_MNIST '
+                       'study=${DIGITGAN_STUDY_RUN:-unset}"\n')
     jupyter.chmod(0o755)
     (repo / ".venv" / ".installed").write_text("")  # the environment is installed (newer than the lock)
     os.utime(repo / ".venv" / ".installed", (2e9, 2e9))
@@ -275,4 +276,7 @@ def test_make_lab_starts_the_venvs_jupyter_in_notebooks_with_the_offline_mnist(t
     out = subprocess.run(["make", "lab"], cwd=repo, env={**env, "DIGITGAN_MNIST": "/my/mnist"}, capture_output=True,
                          text=True, check=True).stdout  # fmt: skip
     assert "with DIGITGAN_MNIST=/my/mnist" in out  # a user's own setting wins
+    out = subprocess.run(["make", "lab"], cwd=repo, env={**env, "DIGITGAN_STUDY_RUN": "1"}, capture_output=True,
+                         text=True, check=True).stdout  # fmt: skip
+    assert "study=unset" in out  # JupyterLab's runs are scratch runs, even from a shell that runs the study
     assert "make lab " in subprocess.run(["make"], cwd=repo, capture_output=True, text=True, check=True).stdout
