@@ -139,8 +139,8 @@ SSGAN_LEARNING_RATE = 0.001
 SSGAN_CHECKPOINT_EVERY = 5
 SSGAN_EMA_DECAY = 0.999  # the averaged discriminator weights
 # The SSGAN's one training step is fused (one discriminator pass over the stacked batches; a test checks it against
-# one pass per batch): 1.13x as fast as the three-pass reference step on a 2-core EPYC without XLA, 5x slower with
-# XLA (benchmarks/results/ssgan_step.json). Runs before the validation split used the reference step with XLA.
+# one pass per batch): 1.13x as fast as the three-pass reference step on a 2-core EPYC without XLA, 6.4x slower with
+# XLA (benchmarks/results/ssgan_step.json).
 SSGAN_XLA = False
 SSGAN_INIT_BATCH = 500  # unlabelled images of the weight-norm initialisation
 SSGAN_N_LABELS = 100  # 07's labelled images: the paper's 100-label setting

@@ -265,7 +265,7 @@ def build_ssgan(
 ) -> SSGAN:
     """A compiled SSGAN with fresh networks; ``x_init`` (real images) runs the data-dependent init.
 
-    ``steps_per_execution`` steps run in one call from Python; ``jit_compile=True`` compiles them with XLA (5x
+    ``steps_per_execution`` steps run in one call from Python; ``jit_compile=True`` compiles them with XLA (6.4x
     slower on the CPUs measured, ``benchmarks/ssgan_step.py``).
     """
     discriminator = build_ssgan_discriminator(seed=seed)
