@@ -30,15 +30,15 @@ def test_each_earlier_version_is_found_at_its_source(entry):
         assert entry["source"]["text"] in text
         return
     recorded = json.loads(text)
-    numbers = [float(x) for v in entry["numbers"].values() for x in v.replace("±", "/").split("/")]
+    numbers = [float(x) for v in entry["numbers"].values() for x in v.split(" (")[0].replace("±", "/").split("/")]
     flat = []
 
     def walk(value):
         if isinstance(value, dict):
             for v in value.values():
                 walk(v)
-        elif isinstance(value, float):
-            flat.append(value)
+        elif isinstance(value, int | float):
+            flat.append(float(value))
 
     walk(recorded)
     for number in numbers:
