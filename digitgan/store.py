@@ -56,8 +56,9 @@ LAYER_KEYS = frozenset({"trainable", "layers", "batch_shape"})
 
 def architecture_digest(*models) -> str:
     """The digest of models' Keras configs (every layer, its settings, shapes and dtype policy; layer names left out,
-    since Keras numbers them by how many were built before): part of every key of a trained result, so that an
-    edited network (a Dropout rate, an activation) never reuses or resumes the old one's weights."""
+    since Keras numbers them by how many were built before) as built, before compiling (a compiled model's config
+    holds its optimizer's numbered name): part of every key of a trained result, so that an edited network (a
+    Dropout rate, an activation) never reuses or resumes the old one's weights."""
 
     def unnamed(value):  # a layer's or model's config holds "trainable", "layers" or "batch_shape"; a policy's not
         if isinstance(value, dict):

@@ -28,7 +28,7 @@ MODELS = ("cnn", *config.TRIALS)
 def _build(name: str, seed: int):
     utils.set_seed(seed)
     if name == "cnn":
-        return training.compile_classifier(build_cnn())
+        return build_cnn()
     head, _ = config.TRIALS[name]
     return transfer.discriminator_to_classifier(gan.load_discriminator(config.DISCRIMINATOR_PATH), head=head)
 
