@@ -144,3 +144,10 @@ def test_a_longer_gan_stage_of_edited_networks_has_its_own_key(monkeypatch):
     edited = _discriminator(0.5)
     monkeypatch.setattr(model_builders, "build_discriminator", lambda: edited)
     assert set(longer_gan._edited_networks()) == {"architecture"}
+
+
+def test_the_study_seeds_keys_name_a_stable_architecture():
+    from digitgan.extensions import protocols, study_seeds
+
+    digests = {store.architecture_digest(study_seeds._build("cnn", seed)) for seed in (42, 43)}
+    assert digests == {protocols.STUDY_ARCHITECTURE["cnn"]}
