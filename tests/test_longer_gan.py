@@ -92,4 +92,4 @@ def test_results_hold_every_stage_with_scores_and_seeds():
     assert out["cnn"]["1000"]["by_seed"] == {"1": 0.801, "2": 0.802, "3": 0.803}
     assert out["epoch_losses"] == {"g_loss": [2.0, 2.0], "d_loss": [1.0, 0.5]} and out["seconds_gan"] == 100.0
     text = findings.longer_gan(out)  # 50 epochs is better on the test set, 25 on the validation splits
-    assert "at 25 GAN epochs (chosen on validation): **0.8750**" in text
+    assert "one GAN at 25 epochs (on validation; 3 classifier seeds): **0.8750**" in text

@@ -42,7 +42,7 @@ def test_readme_reads_at_a_glance():
     for name in report.QUESTIONS:
         assert f"notebooks/{name}.ipynb" in README
     glossary = README[README.index("## Words used here") :]
-    for term in ("The judge", "Classifier score", "Fréchet distance", "Seed spread", "Train-on-generated"):
+    for term in ("The judge", "Classifier score", "Fréchet distance", "Seeds and tests", "Train-on-generated"):
         assert f"**{term}:**" in glossary
     for page in re.findall(r"\]\((docs/[\w.-]+)\)", README):
         assert (config.PROJ_ROOT / page).is_file(), page

@@ -98,7 +98,7 @@ def test_inputs_come_from_the_matching_scratch_run_else_the_study(scratch, monke
     assert trial.input(config.DISCRIMINATOR_FILE) == study_ck / config.DISCRIMINATOR_FILE  # no 02 run made one
     dcgan = runs.start("02_dcgan", {**config.FULL_SIZE["02_dcgan"], "EPOCHS": 1, "SUBSET_SIZE": 500})
     made = dcgan.checkpoint(config.DISCRIMINATOR_FILE)
-    made.parent.mkdir(parents=True)
+    made.parent.mkdir(parents=True, exist_ok=True)
     made.write_bytes(b"scratch discriminator")
     capsys.readouterr()
     trial = runs.start("03_trial1_frozen", {**config.FULL_SIZE["03_trial1_frozen"], "SUBSET_SIZE": 500})
@@ -107,7 +107,7 @@ def test_inputs_come_from_the_matching_scratch_run_else_the_study(scratch, monke
     other = runs.start("03_trial1_frozen", {**config.FULL_SIZE["03_trial1_frozen"], "SUBSET_SIZE": 300})
     assert other.input(config.DISCRIMINATOR_FILE) == study_ck / config.DISCRIMINATOR_FILE  # shared SUBSET_SIZE differs
     quick = runs.start("02_dcgan", {**config.FULL_SIZE["02_dcgan"], "EPOCHS": 1, "JUDGE_EPOCHS": 1})
-    quick.checkpoint(config.JUDGE_FILE).parent.mkdir(parents=True)
+    quick.checkpoint(config.JUDGE_FILE).parent.mkdir(parents=True, exist_ok=True)
     quick.checkpoint(config.JUDGE_FILE).write_bytes(b"a one-epoch judge")
     later = runs.start("09_longer_gan", {**config.FULL_SIZE["09_longer_gan"]})  # asks for the 6-epoch judge
     assert later.input(config.JUDGE_FILE) == study_ck / config.JUDGE_FILE
@@ -226,7 +226,7 @@ def test_saved_figures_are_written_whole(tmp_path):
 
 def test_a_run_starting_again_removes_what_killed_writes_left(scratch):
     run = runs.start("01_cnn_baseline", {**FULL, "EPOCHS": 2})
-    run.figures_dir.mkdir(parents=True)
+    run.figures_dir.mkdir(parents=True, exist_ok=True)
     half = run.figures_dir / f"{utils.TMP_PREFIX}999999999-cnn_accuracy.png"  # its writer is gone
     half.write_bytes(b"half a png")
     runs.start("01_cnn_baseline", {**FULL, "EPOCHS": 2})

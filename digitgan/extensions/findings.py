@@ -170,7 +170,8 @@ def _budgets(budgets: dict) -> str | None:
     if len(budgets) < 2:
         return None
     parts, signs = [], set()
-    for budget, per in budgets.items():
+    by_size = sorted(budgets.items(), key=lambda item: sum(d["n_updates"] for d in item[1].values()))  # smallest first
+    for budget, per in by_size:
         diffs = ", ".join(f"{d['difference']:+.4f}" for d in per.values())
         ps = [d["p"] for d in per.values()]
         claimed = all(d["claimed"] for d in per.values())
