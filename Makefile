@@ -38,10 +38,10 @@ report: $(STAMP) ## write report/: the results first, then every executed notebo
 
 .PHONY: check-report check-jupyter-save
 check-report: report ## open report/ in headless Chromium (/usr/bin/chromium): screenshots, no outside requests
-	$(BIN)/python -m digitgan.tools.browser report
+	$(BIN)/python tests/browser_checks.py report
 
 check-jupyter-save: $(STAMP) ## open and save each notebook in JupyterLab (headless); fail if a file changes
-	$(BIN)/python -m digitgan.tools.browser jupyter-save
+	$(BIN)/python tests/browser_checks.py jupyter-save
 
 tensorboard: $(STAMP) ## watch training live: TensorBoard on runs/
 	$(BIN)/tensorboard --logdir runs

@@ -19,14 +19,17 @@ measured, ``benchmarks/gan_step.py``), as the committed runs did.
 from __future__ import annotations
 
 import argparse
+import sys
 import time
 from pathlib import Path
 
 import numpy as np
 
-from digitgan import config, data, gan, quality, utils
-from digitgan.models import build_judge
-from digitgan.tools import speed
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import cpu_info  # noqa: E402
+
+from digitgan import config, data, gan, quality, utils  # noqa: E402
+from digitgan.models import build_judge  # noqa: E402
 
 RESULTS = config.PROJ_ROOT / "benchmarks" / "results" / "dcgan_precision.json"
 RUNS = config.RUNS_DIR / "dcgan_precision"
@@ -108,7 +111,7 @@ def main() -> None:
                 results = utils.load_results(args.out)
                 results.setdefault("runs", {})[key] = row
                 results["summary"] = summarize(results["runs"], POLICIES, args.epochs)
-                results["machine"] = speed.cpu_info()["model"]
+                results["machine"] = cpu_info()["model"]
                 utils.atomic_write_text(args.out, utils.dumps(results, indent=1, sort_keys=True) + "\n")
 
     summary = summarize(utils.load_results(args.out).get("runs", {}), POLICIES, args.epochs)

@@ -5,7 +5,7 @@ interleaved rounds, best round reported.
 
 Every variant trains the study's networks on the same batch; each is warmed up (tracing and compiling
 excluded), then timed over --steps steps (the fit() variants: the fastest of two epochs of --steps steps after a
-warm-up epoch, all in one fit call: see ``digitgan.tools.speed.fit_rate`` for why not whole calls). The networks'
+warm-up epoch, all in one fit call: see ``common.fit_rate`` for why not whole calls). The networks'
 compute dtype and the XLA setting are asserted:
 - eager (original): the original notebook's step, a plain Python function (the reference);
 - tf.function: the same step traced into a graph;
@@ -30,10 +30,9 @@ import numpy as np
 import tensorflow as tf
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import assert_compute_dtype, forward_flops, interleaved, report  # noqa: E402
+from common import assert_compute_dtype, fit_rate, forward_flops, interleaved, report  # noqa: E402
 
 from digitgan import config, gan, models, utils  # noqa: E402
-from digitgan.tools import speed  # noqa: E402
 
 
 def eager_step_fn():
@@ -91,7 +90,7 @@ def time_fit(images, steps: int, jit: bool, precision: str, per_call: int, read_
     model.log_losses(steps)
     callbacks = [EpochStart(), *([ReadLossesEveryBatch()] if read_every_batch else [])]
     data = tf.data.Dataset.from_tensors(images).repeat()
-    return speed.fit_rate(model, data, steps, callbacks=callbacks)  # epochs inside one fit call, the first not timed
+    return fit_rate(model, data, steps, callbacks=callbacks)  # epochs inside one fit call, the first not timed
 
 
 def main() -> None:

@@ -15,7 +15,7 @@ asserted) on the same batches (``ssgan.ssgan_batches`` over random images: 100 l
 - fused with bf16 matrix products (``bf16_products`` here, benchmark only: noise, weight-norm statistics, losses
   and weights in float32). No SSGAN is trained so.
 Each variant: the fastest of two epochs of --steps steps after a warm-up epoch, in one fit call
-(``digitgan.tools.speed.fit_rate`` says why not whole calls).
+(``common.fit_rate`` says why not whole calls).
 FLOPs per step: each network's forward pass counted by TensorFlow's profiler, backward = 2x forward.
 Writes benchmarks/results/ssgan_step.json.
 """
@@ -32,12 +32,11 @@ import tensorflow as tf
 from keras import ops
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import forward_flops, interleaved, recount, report  # noqa: E402
+from common import fit_rate, forward_flops, interleaved, recount, report  # noqa: E402
 
 from digitgan import config, utils  # noqa: E402
 from digitgan.extensions import ssgan  # noqa: E402
 from digitgan.extensions.ssgan import feature_matching_loss  # noqa: E402
-from digitgan.tools import speed  # noqa: E402
 
 VARIANTS = {  # name: (reference step, jit_compile, steps per call: 1 or all, matrix products' dtype)
     "reference: 3+2 passes, XLA, 1 step/call": (True, True, False, "float32"),
@@ -150,7 +149,7 @@ def build(reference: bool, jit: bool, per_call: int, dtype: str):
 
 def timed(reference: bool, jit: bool, all_per_call: bool, dtype: str, steps: int) -> float:
     model, batches = build(reference, jit, steps if all_per_call else 1, dtype)
-    return speed.fit_rate(model, batches.repeat(), steps)  # epochs inside one fit call, the first not timed
+    return fit_rate(model, batches.repeat(), steps)  # epochs inside one fit call, the first not timed
 
 
 def step_flops() -> float:

@@ -102,7 +102,25 @@ def small_split(
 
 
 # The notebook that trains and saves each classifier (the trials' notebooks as digitgan.config names them).
-NOTEBOOK_OF = {"cnn": "01_cnn_baseline", **dict(zip(config.TRIALS, config.TRIAL_NOTEBOOKS, strict=True))}
+NOTEBOOK_OF = {"cnn": "01_cnn_baseline", **{key: notebook for key, (notebook, _, _) in config.TRIALS.items()}}
+
+
+def classifier_results(run) -> dict:
+    """The study's results, with the entry of each classifier of :data:`NOTEBOOK_OF` whose weights ``run`` reads from a
+    scratch run (a further trial has only those) replaced by that run's. A classifier with neither is named, with
+    the notebook that makes it."""
+    from digitgan import utils
+
+    results = run.study_results()
+    for key in NOTEBOOK_OF:
+        path = Path(run.input(config.weights_file(key))).resolve()
+        if Path(config.RUNS_DIR).resolve() in path.parents:
+            results[key] = utils.load_results(path.parent.parent / "results.json")[key]
+    missing = [key for key in NOTEBOOK_OF if key not in results]
+    if missing:
+        notebooks = ", ".join(f"notebooks/{NOTEBOOK_OF[key]}.ipynb" for key in missing)
+        raise FileNotFoundError(f"No results for {missing} in the study's record or a scratch run: run {notebooks}.")
+    return results
 
 
 def saved_predictions(run, results: dict, x_test: np.ndarray, y_test: np.ndarray) -> dict[str, np.ndarray]:
@@ -114,22 +132,15 @@ def saved_predictions(run, results: dict, x_test: np.ndarray, y_test: np.ndarray
     from digitgan import models, transfer, utils
     from digitgan.training import predict_labels
 
-    missing = [k for k in NOTEBOOK_OF if k not in results]
-    if missing:
-        notebooks = ", ".join(f"notebooks/{NOTEBOOK_OF[k]}.ipynb" for k in missing)
-        raise FileNotFoundError(f"{config.shown(config.RESULTS_PATH)} has no entry for {missing}: run {notebooks}.")
     predictions = {}
     for key, notebook in NOTEBOOK_OF.items():
         path = run.input(config.weights_file(key))
-        runs_dir = Path(config.RUNS_DIR).resolve()
-        if runs_dir in Path(path).resolve().parents:  # a scratch run's weights: its own numbers beside them
-            results = {**results, key: utils.load_results(Path(path).parent.parent / "results.json")[key]}
         model = (
             models.build_cnn()
             if key == "cnn"
             else transfer.discriminator_to_classifier(models.build_discriminator(), head=results[key]["head"])
         )
-        fix = f"Run notebooks/{notebook}.ipynb (it trains and saves {config.NAMES[key]})."
+        fix = f"Run notebooks/{notebook}.ipynb (it trains and saves {config.name(key)})."
         if store.committed_sha256(path):
             fix = f"Restore it with `git checkout -- {config.shown(path)}`."
         utils.load_weights(model, path, fix, store.committed_sha256(path))
@@ -147,9 +158,9 @@ def saved_predictions(run, results: dict, x_test: np.ndarray, y_test: np.ndarray
 def accuracy_table(results: dict) -> pd.DataFrame:
     """Train and test accuracy of each classifier of 01 and 03-05, ours beside the original's."""
     return pd.DataFrame({
-        config.NAMES[k]: {"train (ours)": results[k]["train_accuracy"], "test (ours)": results[k]["test_accuracy"],
-                          "train (original)": config.ORIGINAL_ACCURACY[k]["train_accuracy"],
-                          "test (original)": config.ORIGINAL_ACCURACY[k]["test_accuracy"]}
+        config.name(k): {"train (ours)": results[k]["train_accuracy"], "test (ours)": results[k]["test_accuracy"],
+                         "train (original)": config.ORIGINAL_ACCURACY.get(k, {}).get("train_accuracy"),
+                         "test (original)": config.ORIGINAL_ACCURACY.get(k, {}).get("test_accuracy")}
         for k in NOTEBOOK_OF
     }).T.round(4)  # fmt: skip
 
@@ -160,7 +171,7 @@ def confused_pairs(y_true, predictions: dict[str, np.ndarray], per_model: int = 
     from digitgan.plots import most_confused
 
     pairs = pd.concat(
-        {config.NAMES[k]: most_confused(y_true, p, k=per_model).set_index(["true", "predicted"])["count"]
+        {config.name(k): most_confused(y_true, p, k=per_model).set_index(["true", "predicted"])["count"]
          for k, p in predictions.items()},
         axis=1,
     ).fillna(0).astype(int)  # fmt: skip

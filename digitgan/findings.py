@@ -102,6 +102,9 @@ def _acc(value: float) -> str:
     return f"{value:.4f}"
 
 
+NUMBER_WORDS = {3: "three", 4: "four", 5: "five", 6: "six"}
+
+
 def _count(n: int, word: str) -> str:
     """``1 epoch``, ``15 epochs``, ``1,500 updates``."""
     return f"{n:,} {word}{'' if n == 1 else 's'}"
@@ -138,9 +141,11 @@ def _finding(lines) -> Finding:
     return Finding("\n".join([line for line in lines if line][:LINES]))
 
 
-def against_original(name: str, test_accuracy: float) -> Versus:
+def against_original(name: str, test_accuracy: float) -> Versus | None:
     """Our test accuracy against the one the original report gave for ``name`` ("cnn", "trial1", ...), trained on
-    the same 10k subset for as many epochs."""
+    the same 10k subset for as many epochs; None for a trial the original did not run."""
+    if name not in config.ORIGINAL_ACCURACY:
+        return None
     who = "CNN" if name == "cnn" else name.replace("trial", "trial ")
     size = _size(config.SUBSET_SIZE, config.TRANSFER_EPOCHS)
     return versus("test accuracy", test_accuracy, f"the original report's {who} ({size})",
@@ -210,11 +215,13 @@ def trial(name: str, metrics: dict, run) -> Finding:
     results = run if isinstance(run, dict) else run.study_results()
     scratch = not isinstance(run, dict) and not run.is_study
     v = "cnn" in results and against_cnn(metrics, results["cnn"], scratch)
+    original = against_original(name, metrics["test_accuracy"])
     return _finding([
-        f"{config.NAMES[name]} reaches **{_acc(metrics['test_accuracy'])} test accuracy**, "
+        f"{config.name(name)} reaches **{_acc(metrics['test_accuracy'])} test accuracy**, "
         + (say(v, lead=False) if v else f"on {_size(metrics['n_train'], total)}") + ".",
-        _cap(say(against_original(name, metrics["test_accuracy"]), lead=False)) + f"; train accuracy "
-        f"{_acc(metrics['train_accuracy'])} (theirs {config.original_number(name, 'train_accuracy')}).",
+        _cap(say(original, lead=False)) + f"; train accuracy {_acc(metrics['train_accuracy'])} (theirs "
+        f"{config.original_number(name, 'train_accuracy')})." if original else
+        f"The original report has no such trial; train accuracy {_acc(metrics['train_accuracy'])}.",
         f"Its {metrics['head']} head trained {schedule}; {_mistake(metrics)}.",
         "06_comparison.ipynb tests it over seeds 42-44; 08_label_efficiency.ipynb at 100 to 10,000 labels.",
     ])  # fmt: skip
@@ -236,8 +243,11 @@ def rankings(comparison: dict) -> dict:
     def rank(scores: dict, keys) -> list:
         return sorted(keys, key=lambda k: -scores[k])
 
-    return {**{key: rank(v, v) for key, v in ours.items()},
-            **{f"{key}_as_original": rank(v, v) == rank(theirs[key], v) for key, v in ours.items()}}  # fmt: skip
+    def as_original(key: str) -> bool:  # over the models the original ran
+        both = [k for k in ours[key] if k in theirs[key]]
+        return rank(ours[key], both) == rank(theirs[key], both)
+
+    return {**{key: rank(v, v) for key, v in ours.items()}, **{f"{key}_as_original": as_original(key) for key in ours}}
 
 
 @noted
@@ -254,9 +264,9 @@ def comparison(comparison: dict, run=None) -> Finding:
     seeds = comparison.get("seeds") or {}
     return _finding([
         f"On the {config.SUBSET_SIZE:,}-image subset ({_count(config.TRANSFER_EPOCHS, 'epoch')} each, seed 42) "
-        f"{'the ' * (first == 'cnn')}{config.NAMES[first]} leads with **{_acc(models[first]['test_accuracy'])} test "
+        f"{'the ' * (first == 'cnn')}{config.name(first)} leads with **{_acc(models[first]['test_accuracy'])} test "
         "accuracy**, then "
-        + ", ".join(f"{config.NAMES[k]} {_acc(models[k]['test_accuracy'])}" for k in rest)
+        + ", ".join(f"{config.name(k)} {_acc(models[k]['test_accuracy'])}" for k in rest)
         + f": {same[ranked['full_as_original']]} order.",
         "cnn" in seeds and f"Over training seeds {min(seeds['cnn']['by_seed'])}-{max(seeds['cnn']['by_seed'])} the "
         f"CNN reaches {_acc(seeds['cnn']['mean'])} ± {seeds['cnn']['std']:.4f}; against it " + ", ".join(
@@ -273,6 +283,6 @@ def comparison(comparison: dict, run=None) -> Finding:
         f": {accuracies(study['small'], small_ranked)}.",
         full and f"PCA + KNN on all 60,000 training images reaches {_acc(full['accuracy'])} in "
         f"{full['fit_seconds'] + full['predict_seconds']:.1f} s, where the original's own KNN did not finish at 2,000; "
-        f"the most confused pair over all four models is a {top['true']} read as {top['predicted']} "
-        f"({top['count']} times).",
+        f"the most confused pair over all {NUMBER_WORDS.get(len(models), len(models))} models is a {top['true']} read "
+        f"as {top['predicted']} ({top['count']} times).",
     ])  # fmt: skip

@@ -283,24 +283,3 @@ class GanLog(keras.callbacks.Callback):
     def on_train_end(self, logs=None):
         if self.writer is not None:
             self.writer.close()
-
-
-def read_log(log_dir: Path) -> dict[str, list[tuple[int, float | None]]]:
-    """Every summary in the event files under ``log_dir`` as ``{tag: [(step, value)]}`` (``None`` for images),
-    tags prefixed by their sub-folder (Keras writes ``train/`` and ``validation/``): for tests and for reading
-    a run's log back without TensorBoard's UI."""
-    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
-
-    out: dict[str, list] = {}
-    folders = sorted({events.parent for events in Path(log_dir).rglob("events.out.tfevents.*")})
-    for folder in folders:
-        acc = EventAccumulator(str(folder), size_guidance={"tensors": 0})
-        acc.Reload()
-        prefix = folder.relative_to(log_dir).as_posix()
-        for tag in acc.Tags().get("tensors", []):
-            key = tag if prefix == "." else f"{prefix}/{tag}"
-            for event in acc.Tensors(tag):
-                image = event.tensor_proto.dtype == tf.string.as_datatype_enum
-                value = None if image else float(tf.make_ndarray(event.tensor_proto))
-                out.setdefault(key, []).append((event.step, value))
-    return out

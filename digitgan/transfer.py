@@ -1,16 +1,15 @@
-"""The discriminator as a 10-way classifier: weight copying, heads, and freeze-then-unfreeze training.
+"""The discriminator as a 10-way classifier: the model builder and the two-phase schedule the extensions reuse.
 
-Follows the keras.io guide "Transfer learning & fine-tuning": the classifier gets a *copy* of the
-discriminator's layers and weights (never the layer objects themselves, so training it cannot change
-the discriminator), the transferred layers are frozen while the new head learns, then everything is
-unfrozen and the model recompiled with a fresh optimizer (a change of ``trainable`` takes effect only
-on compile, and Keras 3 refuses to reuse an optimizer across compiles).
+Notebooks 03-05 show the method in their own cells (freeze, compile, fit, unfreeze, compile, fit), following the
+keras.io guide "Transfer learning & fine-tuning": the classifier gets a *copy* of the discriminator's layers and
+weights, so training it never changes the discriminator; a change of ``trainable`` takes effect on compile, and
+each compile gets a fresh optimizer (Keras 3 refuses to reuse one across compiles).
 """
 
 from __future__ import annotations
 
+import re
 import time
-from pathlib import Path
 
 import keras
 from keras import layers
@@ -18,46 +17,81 @@ from keras import layers
 from digitgan import checks, config
 from digitgan.training import check_training, compile_classifier, fit_unchecked
 
-HEADS = ("dense10", "dense128")
 HEAD_PREFIX = "head_"
+HEAD_PATTERN = re.compile(r"dense(\d+)")
 
 
-def discriminator_to_classifier(
-    discriminator: keras.Model, head: str = "dense10", freeze: bool = True, num_classes: int = config.NUM_CLASSES
-) -> keras.Model:
-    """Every discriminator layer but the final Dense(1), with copied weights, plus a softmax head.
+def check_head(head: str) -> int:
+    """The units of a head named ``"dense<units>"``."""
+    match = HEAD_PATTERN.fullmatch(head) if isinstance(head, str) else None
+    if not match or int(match[1]) < 1:
+        raise ValueError(f'HEAD must be "dense10" or "dense<units>" such as "dense128", got {head!r}')
+    return int(match[1])
 
-    ``head="dense10"``: Dense(10, softmax) (trials 1 and 2); ``head="dense128"``: Dense(128) ->
-    Dense(10, softmax) (trial 3; no activation on Dense(128), like the CNN). The transferred layers
-    are frozen if ``freeze``.
-    """
-    if head not in HEADS:
-        raise ValueError(f"head must be one of {HEADS}, got {head!r}")
+
+def head_layers(head: str, num_classes: int = config.NUM_CLASSES) -> list:
+    """The new layers on the transferred ones: ``"dense10"`` is the softmax Dense(10) alone (trials 1 and 2);
+    ``"dense<N>"`` puts Dense(N) (no activation, like the CNN's Dense(128)) before it (trial 3: ``"dense128"``)."""
+    units = check_head(head)
+    stack = [layers.Dense(num_classes, activation="softmax", name=f"{HEAD_PREFIX}softmax")]
+    if head != f"dense{num_classes}":
+        stack.insert(0, layers.Dense(units, name=f"{HEAD_PREFIX}{head}"))
+    return stack
+
+
+def discriminator_to_classifier(discriminator: keras.Model, head: str = "dense10", freeze: bool = True) -> keras.Model:
+    """Every discriminator layer but its real/fake Dense(1), with copied weights, then :func:`head_layers`. The
+    transferred layers are frozen if ``freeze``."""
+    check_head(head)
     copy = keras.models.clone_model(discriminator)  # new layer objects ...
     copy.set_weights(discriminator.get_weights())  # ... holding the trained weights
     transferred = copy.layers[:-1]
     for layer in transferred:
         layer.trainable = not freeze
-    head_layers = [layers.Dense(num_classes, activation="softmax", name=f"{HEAD_PREFIX}softmax")]
-    if head == "dense128":
-        head_layers.insert(0, layers.Dense(128, name=f"{HEAD_PREFIX}dense128"))
     return keras.Sequential(
-        [keras.Input(shape=config.IMAGE_SHAPE), *transferred, *head_layers], name=f"classifier_{head}"
+        [keras.Input(shape=config.IMAGE_SHAPE), *transferred, *head_layers(head)], name=f"classifier_{head}"
     )
 
 
-def transferred_layers(model: keras.Model) -> list:
-    """The layers that came from the discriminator (everything but the head)."""
-    return [layer for layer in model.layers if not layer.name.startswith(HEAD_PREFIX)]
-
-
 def set_transferred_trainable(model: keras.Model, trainable: bool) -> None:
-    for layer in transferred_layers(model):
-        layer.trainable = trainable
+    """Freeze (``False``) or unfreeze the layers that came from the discriminator; the head always trains."""
+    for layer in model.layers:
+        if not layer.name.startswith(HEAD_PREFIX):
+            layer.trainable = trainable
 
 
 def trainable_count(model: keras.Model) -> int:
     return int(sum(keras.ops.size(w) for w in model.trainable_weights))
+
+
+def check_schedule(frozen_epochs: int, total_epochs: int) -> tuple[int, int]:
+    """The schedule's epochs as ints: at least one in all, at most all of them frozen."""
+    total_epochs = checks.integer("TOTAL_EPOCHS", total_epochs, 1)
+    return checks.integer("FROZEN_EPOCHS", frozen_epochs, 0, total_epochs), total_epochs
+
+
+def _optimizer_names() -> set[str]:
+    """Keras' optimizers by the names ``keras.optimizers.get`` takes (``"sgd"``, ``"adam"``, ``"rmsprop"``, ...)."""
+    found = (getattr(keras.optimizers, name) for name in dir(keras.optimizers))
+    names = {cls.__name__.lower() for cls in found if isinstance(cls, type) and issubclass(cls, keras.Optimizer)}
+    return names - {"optimizer", "lossscaleoptimizer", "multioptimizer"}  # a base class and two wrappers
+
+
+def fine_tune_optimizer(name: str, learning_rate: float) -> keras.optimizers.Optimizer:
+    """A fresh Keras optimizer by its name, for the unfrozen phase."""
+    checks.choice("FINE_TUNE_OPTIMIZER", name, sorted(_optimizer_names()))
+    rate = checks.learning_rate(learning_rate, "FINE_TUNE_LEARNING_RATE")
+    return keras.optimizers.get({"class_name": name, "config": {"learning_rate": rate}})
+
+
+def check_trial(head, frozen_epochs, total_epochs, learning_rate, optimizer, fine_tune_learning_rate, batch_size):
+    """A trial notebook's parameters, each error naming its parameter, before anything is trained."""
+    check_head(head)
+    check_schedule(frozen_epochs, total_epochs)
+    checks.learning_rate(learning_rate, "LEARNING_RATE")
+    checks.choice("FINE_TUNE_OPTIMIZER", optimizer, sorted(_optimizer_names()))
+    checks.learning_rate(fine_tune_learning_rate, "FINE_TUNE_LEARNING_RATE")
+    checks.integer("BATCH_SIZE", batch_size, 1)
 
 
 def train_schedule(
@@ -71,62 +105,28 @@ def train_schedule(
     verbose: int = 2,
     callbacks=None,
     validate: bool | str = True,
-    log_dir: Path | None = None,
     steps_per_epoch: int | None = None,
     seed: int = config.SEED,
 ) -> dict:
-    """Train the head with the transferred layers frozen for ``frozen_epochs``, then everything to ``total_epochs``.
-
-    Each phase is compiled with a fresh optimizer. Returns ``history`` (one merged dict over all epochs),
-    ``phase_boundary`` (the last frozen epoch, or None), ``trainable_params`` per phase and ``seconds``.
-    With ``log_dir``, TensorBoard logs of both phases go there (:mod:`digitgan.training`). ``validate``,
-    ``steps_per_epoch`` and ``seed``: as in :func:`digitgan.training.fit_classifier`.
-    """
+    """Notebooks 03-05's two phases as one call, for the studies that train many classifiers: the head with the
+    transferred layers frozen for ``frozen_epochs``, then every layer to ``total_epochs``, each phase compiled with
+    a fresh ``optimizer`` at ``learning_rate``. Returns ``history`` (merged over both phases), ``phase_boundary``
+    (the last frozen epoch, or None), ``trainable_params`` per phase and ``seconds``. ``validate``,
+    ``steps_per_epoch`` and ``seed``: as in :func:`digitgan.training.fit_classifier`."""
     frozen_epochs, total_epochs = check_schedule(frozen_epochs, total_epochs)
     _, batch_size = check_training(
         data, total_epochs, learning_rate, batch_size, optimizer, validate, steps_per_epoch, seed
     )
-    return _schedule(
-        model, data, frozen_epochs, total_epochs, learning_rate, batch_size, optimizer, verbose, callbacks, validate,
-        log_dir, steps_per_epoch, seed,
-    )  # fmt: skip
-
-
-def check_schedule(frozen_epochs: int, total_epochs: int) -> tuple[int, int]:
-    """The schedule's epochs as ints: at least one in all, at most all of them frozen. The rest of what
-    :func:`train_schedule` reads is checked by :func:`digitgan.training.check_training`."""
-    total_epochs = checks.integer("total_epochs", total_epochs, 1)
-    return checks.integer("frozen_epochs", frozen_epochs, 0, total_epochs), total_epochs
-
-
-def _schedule(
-    model, data, frozen_epochs, total_epochs, learning_rate, batch_size, optimizer, verbose, callbacks, validate,
-    log_dir, steps_per_epoch, seed,
-) -> dict:  # fmt: skip
-    """:func:`train_schedule` on checked arguments."""
-    phases = [(False, frozen_epochs), (True, total_epochs)]
-    phases = [(unfrozen, end) for (unfrozen, end), start in zip(phases, (0, frozen_epochs), strict=True) if end > start]
-    if log_dir:
-        from digitgan.training import classifier_callback
-
-        callbacks = [*(callbacks or []), classifier_callback(log_dir)]
-    history, trainable, start_epoch = {}, [], 0
-    start = time.perf_counter()
-    for unfrozen, end in phases:
+    history, trainable, start = {}, [], time.perf_counter()
+    for unfrozen, first, end in ((False, 0, frozen_epochs), (True, frozen_epochs, total_epochs)):
+        if end <= first:
+            continue
         set_transferred_trainable(model, unfrozen)
-        compile_classifier(model, learning_rate, optimizer)  # a fresh optimizer on every compile
+        compile_classifier(model, learning_rate, optimizer)
         trainable.append(trainable_count(model))
-        if verbose:
-            print(
-                f"epochs {start_epoch + 1}-{end}: transferred layers {'unfrozen' if unfrozen else 'frozen'}, "
-                f"{trainable[-1]:,} trainable parameters"
-            )
-        part = fit_unchecked(
-            model, data, end, batch_size, start_epoch, verbose, callbacks, validate, steps_per_epoch, seed
-        )
+        part = fit_unchecked(model, data, end, batch_size, first, verbose, callbacks, validate, steps_per_epoch, seed)
         for key, values in part.items():
             history.setdefault(key, []).extend(values)
-        start_epoch = end
     return {
         "history": history,
         "phase_boundary": frozen_epochs if 0 < frozen_epochs < total_epochs else None,
@@ -135,54 +135,7 @@ def _schedule(
     }
 
 
-def train_trial(
-    name: str,
-    discriminator: keras.Model,
-    data: dict,
-    head: str,
-    frozen_epochs: int,
-    total_epochs: int = config.TRANSFER_EPOCHS,
-    learning_rate: float = config.SGD_LEARNING_RATE,
-    batch_size: int = config.BATCH_SIZE,
-    seed: int = config.SEED,
-    log_dir: Path | None = None,
-    verbose: int = 2,
-) -> dict:
-    """One transfer trial (notebooks 03-05): the discriminator as a classifier with ``head``, trained by
-    :func:`train_schedule`, then evaluated on the test set.
-
-    Returns ``model``, ``schedule`` (see :func:`train_schedule`), ``y_pred`` and ``probs`` for the test set,
-    and ``metrics`` (what results.json records under ``name``, with the original's numbers beside ours).
-    """
-    from digitgan import config
-    from digitgan.training import predict_labels, summarize
-    from digitgan.utils import set_seed
-
-    checks.choice("head", head, HEADS)
-    frozen_epochs, total_epochs = check_schedule(frozen_epochs, total_epochs)
-    _, batch_size = check_training(data, total_epochs, learning_rate, batch_size, seed=seed)  # x_test too
-
-    set_seed(seed)
-    model = discriminator_to_classifier(discriminator, head=head, freeze=True)
-    schedule = _schedule(
-        model, data, frozen_epochs, total_epochs, learning_rate, batch_size, "sgd", verbose, None, True, log_dir,
-        None, seed,
-    )  # fmt: skip
-    y_pred, probs = predict_labels(model, data["x_test"])
-    metrics = summarize(
-        schedule["history"], data["y_test"], y_pred, len(data["x_train"]), schedule["seconds"],
-        head=head, frozen_epochs=frozen_epochs, phase_boundary=schedule["phase_boundary"],
-        trainable_params=schedule["trainable_params"], learning_rate=learning_rate,
-        original=config.ORIGINAL_ACCURACY.get(name),
-    )  # fmt: skip
-    print(
-        f"trained in {schedule['seconds']:.1f} s (trainable parameters per phase: {schedule['trainable_params']}); "
-        f"train accuracy {metrics['train_accuracy']:.4f}, test accuracy {metrics['test_accuracy']:.4f}"
-    )
-    return {"model": model, "schedule": schedule, "y_pred": y_pred, "probs": probs, "metrics": metrics}
-
-
-def unchanged(discriminator: keras.Model, path: Path) -> bool:
+def unchanged(discriminator: keras.Model, path) -> bool:
     """Whether ``discriminator`` still holds exactly the weights saved in ``path`` (training a classifier built
     from it must not change it)."""
     from digitgan.gan import load_discriminator

@@ -5,6 +5,7 @@ import json
 import re
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -17,6 +18,27 @@ from digitgan.tools import export
 COMMITTED = json.loads(config.COMMITTED_RESULTS_PATH.read_text())
 NOTEBOOKS = sorted(config.NOTEBOOKS_DIR.glob("[0-9][0-9]_*.ipynb"))
 OUTSIDE_WORDS = re.compile(r"\bSPEC\b|\bissue\b|\bsession\b|\.\./shared|latest session", re.I)
+
+
+def read_log(log_dir: Path) -> dict[str, list[tuple[int, float | None]]]:
+    """Every summary in the event files under ``log_dir`` as ``{tag: [(step, value)]}`` (``None`` for images),
+    tags prefixed by their sub-folder (Keras writes ``train/`` and ``validation/``)."""
+    import tensorflow as tf
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    out: dict[str, list] = {}
+    folders = sorted({events.parent for events in Path(log_dir).rglob("events.out.tfevents.*")})
+    for folder in folders:
+        acc = EventAccumulator(str(folder), size_guidance={"tensors": 0})
+        acc.Reload()
+        prefix = folder.relative_to(log_dir).as_posix()
+        for tag in acc.Tags().get("tensors", []):
+            key = tag if prefix == "." else f"{prefix}/{tag}"
+            for event in acc.Tensors(tag):
+                image = event.tensor_proto.dtype == tf.string.as_datatype_enum
+                value = None if image else float(tf.make_ndarray(event.tensor_proto))
+                out.setdefault(key, []).append((event.step, value))
+    return out
 
 
 # --- "What we found", from the numbers -------------------------------------------------------------------------
@@ -119,12 +141,12 @@ def test_committed_notebook_is_clean_and_self_contained(path):
 
 
 def test_gan_training_writes_tensorboard_logs(small_data, tmp_path):
-    from digitgan import gan, training
+    from digitgan import gan
 
     log_dir = tmp_path / "tb"
     gan.train_gan(small_data["x_train"][:200], epochs=2, checkpoint_dir=tmp_path / "ckpt", jit_compile=False,
                   verbose=0, log_dir=log_dir)  # fmt: skip
-    log = training.read_log(log_dir)
+    log = read_log(log_dir)
     assert [step for step, _ in log["batch/g_loss"]] == list(range(1, 5))  # 2 epochs x 2 batches of 100
     assert all(np.isfinite(v) for _, v in log["batch/d_loss"])
     assert [step for step, _ in log["samples"]] == [1, 2]  # the fixed-noise grid, every epoch
@@ -134,12 +156,11 @@ def test_classifier_training_writes_tensorboard_logs(small_data, tmp_path):
     from digitgan import models, training
 
     training.train_classifier(models.build_cnn(), small_data, epochs=2, verbose=0, log_dir=tmp_path / "tb")
-    log = training.read_log(tmp_path / "tb")
+    log = read_log(tmp_path / "tb")
     assert [s for s, _ in log["train/epoch_accuracy"]] == [0, 1] and len(log["validation/epoch_accuracy"]) == 2
 
 
 def test_ssgan_log_has_accuracy_and_samples(tmp_path):
-    from digitgan import training
     from digitgan.extensions import ssgan
 
     rng = np.random.default_rng(0)
@@ -152,7 +173,7 @@ def test_ssgan_log_has_accuracy_and_samples(tmp_path):
     }
     ssgan.train_ssgan(d, epochs=1, checkpoint_dir=tmp_path / "ckpt", jit_compile=False, verbose=0,
                       log_dir=tmp_path / "tb")  # fmt: skip
-    log = training.read_log(tmp_path / "tb")
+    log = read_log(tmp_path / "tb")
     assert [s for s, _ in log["epoch/val_accuracy"]] == [1] and [s for s, _ in log["samples"]] == [1]
 
 

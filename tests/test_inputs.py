@@ -82,12 +82,6 @@ def test_classifier_entry_points_refuse_bad_arrays(cnn, what, d, message):
     assert _unchanged(cnn, weights) and getattr(cnn, "optimizer", None) is None  # never compiled, never trained
 
 
-@pytest.mark.parametrize("what, d, message", BAD_DATA, ids=BAD_DATA_IDS)
-def test_the_trials_refuse_bad_arrays(what, d, message):
-    with pytest.raises(ValueError, match=message):
-        transfer.train_trial("trial1", models.build_discriminator(), d, "dense10", 1, 1, verbose=0)
-
-
 def test_the_validation_split_is_checked_when_it_is_read(cnn):
     bad = _with("y_val", np.full(20, 10))
     with pytest.raises(ValueError, match=r"data\['y_val'\] holds labels from 10 to 10"):
@@ -124,8 +118,6 @@ def test_seeds_must_be_integers(cnn, tmp_path, seed, message):
         training.fit_classifier(cnn, d, 1, verbose=0, seed=seed)
     with pytest.raises(ValueError, match=message):
         transfer.train_schedule(cnn, d, 0, 1, verbose=0, seed=seed)
-    with pytest.raises(ValueError, match=message):
-        transfer.train_trial("trial1", models.build_discriminator(), d, "dense10", 1, 1, seed=seed, verbose=0)
     with pytest.raises(ValueError, match=message):
         gan.train_gan(d["x_train"], epochs=1, batch_size=10, checkpoint_dir=tmp_path / "g", seed=seed, verbose=0)
     with pytest.raises(ValueError, match=message):

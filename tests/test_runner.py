@@ -1,4 +1,4 @@
-"""The notebook runner (digitgan.tools.run_notebooks): private working folders, where an executed notebook may go, what
+"""The notebook runner (digitgan.tools.run_notebooks): private temporary files, where an executed notebook may go, what
 ``failed/`` keeps, and the stop signals. Every test runs tiny notebooks written into its own ``tmp_path``."""
 
 import json
@@ -15,7 +15,8 @@ import pytest
 
 from digitgan import config, runs
 from digitgan.tools import run_notebooks
-from digitgan.tools.run_notebooks import EXECUTING, FAILED, NOT_RUN_TAG, Stopped, execute
+from digitgan.tools.run_notebooks import FAILED, STOP_SIGNALS, Stopped, execute
+from digitgan.utils import TMP_PREFIX
 
 ROOT = Path(__file__).resolve().parent.parent
 # Runs execute() (or main(), on a one-notebook study) in its own process, as `python -m digitgan.tools.run_notebooks`
@@ -86,10 +87,10 @@ def code_outputs(nb) -> list[str]:
     return [o.get("text", "") for cell in nb.cells if cell.cell_type == "code" for o in cell.outputs]
 
 
-# 1. Every execution has its own working folder.
+# 1. Every execution writes its own temporary file.
 
 
-def test_concurrent_runs_of_one_notebook_each_use_a_private_folder_and_both_succeed(tmp_path):
+def test_concurrent_runs_of_one_notebook_each_use_a_private_file_and_both_succeed(tmp_path):
     notebooks, out, sync = tmp_path / "notebooks", tmp_path / "out", tmp_path / "sync"
     sync.mkdir()
     barrier = """
@@ -107,7 +108,7 @@ def barrier(step):
         [
             f"import json, os, time\nfrom pathlib import Path\nSYNC = Path(SYNC)\n{barrier}",
             "barrier('started')\n"
-            f"(SYNC / f'{{TAG}}.listing').write_text(json.dumps(sorted(os.listdir({str(out / EXECUTING)!r}))))\n"
+            f"(SYNC / f'{{TAG}}.listing').write_text(json.dumps(sorted(os.listdir({str(out)!r}))))\n"
             "barrier('listed')\n"
             "print('tag', TAG)",
         ],
@@ -130,28 +131,28 @@ def barrier(step):
     pids = {str(runner.pid) for runner in runners.values()}
     for tag in runners:
         listing = json.loads((sync / f"{tag}.listing").read_text())
-        assert len(listing) == 2 and all(re.fullmatch(r"\d+-\w+", folder) for folder in listing), listing
-        assert {folder.split("-")[0] for folder in listing} == pids  # each runner's own, tagged with its pid
+        temporary = [re.fullmatch(rf"{re.escape(TMP_PREFIX)}(\d+)-pair-\d+\.ipynb", name) for name in listing]
+        assert len(listing) == 2 and all(temporary), listing
+        assert {match[1] for match in temporary} == pids  # each runner's own, named with its pid
     executed = nbformat.read(out / "pair.ipynb", as_version=4)
     assert code_outputs(executed)[-1] in ("tag a\n", "tag b\n")  # a whole run's notebook, not a mix or a partial
-    assert not (out / FAILED).exists() and not (out / EXECUTING).exists()
+    assert not (out / FAILED).exists() and not list(out.glob(f"{TMP_PREFIX}*"))
     assert (notebooks / "pair.ipynb").read_bytes() == source
 
 
-def test_a_run_removes_only_dead_runners_folders_and_its_own(tmp_path, capsys):
+def test_a_run_removes_only_dead_runners_files_and_its_own(tmp_path, capsys):
     notebooks, out = tmp_path / "notebooks", tmp_path / "out"
     write_notebook(notebooks, "broken.ipynb", ["print('first')", "raise ValueError('cell two breaks')"])
-    executing = out / EXECUTING
-    dead = executing / "999999999-deadbeef"  # above any pid_max: its runner is gone
-    alive = executing / f"{os.getpid()}-alive123"  # this test's process runs
-    other = executing / "not-a-runner"
-    for folder in (dead, alive, other):
-        folder.mkdir(parents=True)
-        (folder / "broken.ipynb").write_text("{}")
+    out.mkdir()
+    dead = out / f"{TMP_PREFIX}999999999-broken-1.ipynb"  # above any pid_max: its runner is gone
+    alive = out / f"{TMP_PREFIX}{os.getpid()}-broken-2.ipynb"  # this test's process runs
+    other = out / f"{TMP_PREFIX}notes"
+    for path in (dead, alive, other):
+        path.write_text("{}")
     with pytest.raises(Exception, match="cell two breaks"):
         execute("broken.ipynb", output_dir=out, notebooks_dir=notebooks)
-    assert sorted(p.name for p in executing.iterdir()) == sorted([alive.name, other.name])
-    assert (alive / "broken.ipynb").read_text() == "{}"
+    assert sorted(p.name for p in out.glob(f"{TMP_PREFIX}*")) == sorted([alive.name, other.name])
+    assert alive.read_text() == "{}"
     failed = nbformat.read(out / FAILED / "broken.ipynb", as_version=4)
     assert code_outputs(failed)[0] == "first\n" and "ValueError" in json.dumps(failed.cells[-1].outputs)
     err = capsys.readouterr().err
@@ -195,7 +196,7 @@ def test_other_parameters_go_to_their_run_folder_and_leave_the_committed_noteboo
     assert executed.metadata.papermill.output_path == config.shown(result.path)
     out = capsys.readouterr().out
     assert f"the executed notebook goes to {config.shown(result.path)}" in out and "is left as it is" in out
-    assert not (notebooks / EXECUTING).exists() and not (result.path.parent / EXECUTING).exists()
+    assert not list(result.path.parent.glob(f"{TMP_PREFIX}*"))
 
 
 def test_the_study_run_with_an_action_flag_replaces_the_committed_notebook(tmp_path, scratch_runs):
@@ -244,35 +245,29 @@ def test_parameters_that_have_no_run_folder_are_refused_before_anything_is_writt
     assert sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*")) == before
 
 
-# 3. A run that ended before its first cell ran leaves no "partial" notebook.
+# 3. A run that ended before its first cell ran keeps nothing.
 
 
-def test_a_run_failing_before_its_output_exists_keeps_the_source_marked_as_not_run(tmp_path, capsys):
+def test_a_run_failing_before_its_first_cell_says_nothing_was_executed(tmp_path, capsys):
     notebooks, out = tmp_path / "notebooks", tmp_path / "out"
-    source = write_notebook(notebooks, "cobol.ipynb", ["print(TAG)"], language="cobol")  # papermill cannot inject
+    write_notebook(notebooks, "cobol.ipynb", ["print(TAG)"], language="cobol")  # papermill cannot inject
     with pytest.raises(Exception, match="No parameter translator"):
         execute("cobol.ipynb", {"TAG": "x"}, output_dir=out, notebooks_dir=notebooks)
-    kept = nbformat.read(out / FAILED / "cobol.ipynb", as_version=4)
-    note, *cells = kept.cells
-    assert note.metadata["tags"] == [NOT_RUN_TAG] and "NOT executed" in note.source and kept.metadata.digitgan.not_run
-    assert [c.source for c in cells] == [c.source for c in nbformat.read(source, as_version=4).cells]
     err = capsys.readouterr().err
-    assert "cobol.ipynb failed (PapermillException" in err and "before its first cell ran" in err
-    assert "partial notebook" not in err and not (out / EXECUTING).exists()
+    assert "cobol.ipynb failed (PapermillException" in err and "before its first cell ran: nothing was executed" in err
+    assert not (out / FAILED).exists() and list(out.iterdir()) == []
 
 
-def test_an_unreadable_source_gets_a_text_note_instead(tmp_path, capsys):
+def test_an_unreadable_source_is_named_and_nothing_is_kept(tmp_path, capsys):
     notebooks, out = tmp_path / "notebooks", tmp_path / "out"
     notebooks.mkdir()
     (notebooks / "cut.ipynb").write_text('{"cells": [')
     with pytest.raises(Exception):  # noqa: B017 (nbformat's own error)
         execute("cut.ipynb", output_dir=out, notebooks_dir=notebooks)
-    assert [p.name for p in (out / FAILED).iterdir()] == ["cut.not-run.txt"]
-    assert "NOT executed" in (out / FAILED / "cut.not-run.txt").read_text()
-    assert "before its first cell ran" in capsys.readouterr().err
+    assert "cut.ipynb failed" in capsys.readouterr().err and list(out.iterdir()) == []
 
 
-def test_a_run_stopped_while_its_kernel_starts_keeps_the_source_marked_as_not_run(tmp_path):
+def test_a_run_stopped_while_its_kernel_starts_keeps_nothing(tmp_path):
     """A kernel that sends SIGTERM to the runner as it starts: papermill has written the output notebook, but no
     cell ran."""
     notebooks = tmp_path / "notebooks"
@@ -296,9 +291,8 @@ def test_a_run_stopped_while_its_kernel_starts_keeps_the_source_marked_as_not_ru
             assert_process_ends(int(kernel_pid.read_text()))  # it exits with the runner: a guard, not the subject
     err = (tmp_path / "early.err").read_text()
     assert "early.ipynb stopped by SIGTERM before its first cell ran: nothing was executed" in err
-    kept = nbformat.read(notebooks / FAILED / "early.ipynb", as_version=4)
-    assert kept.cells[0].metadata["tags"] == [NOT_RUN_TAG] and "stopped by SIGTERM" in kept.cells[0].source
-    assert source.read_bytes() == committed and not (notebooks / EXECUTING).exists()
+    assert source.read_bytes() == committed and not (notebooks / FAILED).exists()
+    assert not list(notebooks.glob(f"{TMP_PREFIX}*"))
 
 
 # 4. SIGHUP stops a run as SIGTERM and SIGINT do.
@@ -325,21 +319,23 @@ def test_a_stop_signal_keeps_the_partial_notebook_and_main_returns_130(tmp_path,
     err = (tmp_path / "slow.err").read_text()
     assert f"slow.ipynb stopped by {sig.name}; the partial notebook is {notebooks / FAILED / 'slow.ipynb'}" in err
     failed = nbformat.read(notebooks / FAILED / "slow.ipynb", as_version=4)
-    assert code_outputs(failed)[:1] == ["first\n"] and NOT_RUN_TAG not in json.dumps(failed)
-    assert source.read_bytes() == committed and not (notebooks / EXECUTING).exists()
+    assert code_outputs(failed)[:1] == ["first\n"]
+    assert source.read_bytes() == committed and not list(notebooks.glob(f"{TMP_PREFIX}*"))
 
 
-def test_stop_signals_raise_once_and_wait_while_the_runner_cleans_up():
-    previous = signal.getsignal(signal.SIGHUP)
-    with pytest.raises(Stopped, match="stopped by SIGHUP"):
-        with run_notebooks._stop_on_signals():
+def test_the_first_stop_signal_raises_and_later_ones_wait_for_the_clean_up():
+    previous = {sig: signal.getsignal(sig) for sig in STOP_SIGNALS}
+    try:
+        for sig in STOP_SIGNALS:
+            signal.signal(sig, run_notebooks.stop)
+        with pytest.raises(Stopped, match="stopped by SIGHUP"):
             os.kill(os.getpid(), signal.SIGHUP)  # the handler raises as soon as the signal arrives
-    with run_notebooks._stop_on_signals() as stop:
-        stop.disarm()
-        os.kill(os.getpid(), signal.SIGTERM)  # during the clean-up: recorded, not raised
-        os.kill(os.getpid(), signal.SIGINT)
-    assert stop.received == signal.SIGTERM
-    assert signal.getsignal(signal.SIGHUP) == previous
+            time.sleep(5)
+        os.kill(os.getpid(), signal.SIGTERM)  # during the clean-up: ignored
+        assert all(signal.getsignal(sig) == signal.SIG_IGN for sig in STOP_SIGNALS)
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 COMMITTED_NOTEBOOKS = sorted(config.NOTEBOOKS_DIR.glob("[0-9][0-9]_*.ipynb"))

@@ -22,8 +22,41 @@ def test_classifier_shapes_and_trainable_counts(disc):
     assert transfer.trainable_count(clf3) == FEATURES * 128 + 128 + 1290
     unfrozen = transfer.discriminator_to_classifier(disc, head="dense128", freeze=False)
     assert transfer.trainable_count(unfrozen) == TRANSFERRED + FEATURES * 128 + 128 + 1290
-    with pytest.raises(ValueError, match="head must be one of"):
-        transfer.discriminator_to_classifier(disc, head="dense7")
+    wider = transfer.discriminator_to_classifier(disc, head="dense256")  # a fourth trial's head, by its name
+    assert [layer.name for layer in wider.layers[-2:]] == ["head_dense256", "head_softmax"]
+    assert transfer.trainable_count(wider) == FEATURES * 256 + 256 + 2570
+    for bad in ("dense", "dense0", "conv10", 10):
+        with pytest.raises(ValueError, match='HEAD must be "dense10" or "dense<units>"'):
+            transfer.discriminator_to_classifier(disc, head=bad)
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (("dense7x", 5, 15, 0.01, "sgd", 0.01, 100), "HEAD must be"),
+        (("dense10", 16, 15, 0.01, "sgd", 0.01, 100), r"FROZEN_EPOCHS must be in \[0, 15\], got 16"),
+        (("dense10", 5, 0, 0.01, "sgd", 0.01, 100), r"TOTAL_EPOCHS must be in \[1"),
+        (("dense10", 5, 15, 0, "sgd", 0.01, 100), r"LEARNING_RATE must be in \(0, 1\]"),
+        (("dense10", 5, 15, 0.01, "sgdd", 0.01, 100), r"FINE_TUNE_OPTIMIZER must be one of .*'sgd'.*got 'sgdd'"),
+        (("dense10", 5, 15, 0.01, "adam", -1, 100), r"FINE_TUNE_LEARNING_RATE must be in \(0, 1\]"),
+        (("dense10", 5, 15, 0.01, "sgd", 0.01, 0), r"BATCH_SIZE must be in \[1"),
+    ],
+)
+def test_a_trial_notebooks_parameters_are_checked_by_name(args, message):
+    with pytest.raises(ValueError, match=message):
+        transfer.check_trial(*args)
+
+
+def test_checking_a_trial_creates_no_optimizer():  # Keras numbers optimizers' names, which the weights file keeps
+    before = keras.optimizers.SGD(0.01).name
+    transfer.check_trial("dense10", 5, 15, 0.01, "sgd", 0.01, 100)
+    assert keras.optimizers.SGD(0.01).name == f"sgd_{int(before.removeprefix('sgd').lstrip('_') or 0) + 1}"
+
+
+def test_the_fine_tuning_optimizer_is_fresh_and_named():
+    first, second = (transfer.fine_tune_optimizer("adam", 1e-4) for _ in range(2))
+    assert isinstance(first, keras.optimizers.Adam) and first is not second
+    assert float(first.learning_rate) == pytest.approx(1e-4)
 
 
 def test_weights_are_copied_not_shared(disc):
@@ -62,5 +95,5 @@ def test_all_frozen_schedule_is_one_phase(disc, small_data):
     clf = transfer.discriminator_to_classifier(disc, head="dense10")
     run = transfer.train_schedule(clf, small_data, frozen_epochs=1, total_epochs=1, verbose=0)
     assert run["phase_boundary"] is None and run["trainable_params"] == [62_730]
-    with pytest.raises(ValueError, match="frozen_epochs"):
+    with pytest.raises(ValueError, match="FROZEN_EPOCHS"):
         transfer.train_schedule(clf, small_data, frozen_epochs=3, total_epochs=2)

@@ -88,7 +88,7 @@ def settings(
 
         out.update(model_fields(protocols.classifier(method), protocols.STUDY_ARCHITECTURE[method]))
         if method == "trial3":
-            head, frozen = config.TRIALS["trial3"]
+            _, head, frozen = config.TRIALS["trial3"]
             rounds = updates // every
             out.update(
                 head=head,
@@ -195,11 +195,6 @@ def run_inputs(method: str, n_labels: int, seed: int, run_settings: dict) -> dic
 def ssgan_dir(n_labels: int, seed: int, run_settings: dict, root: Path | None = None) -> Path:
     """Where one SSGAN run's training state lives: ``<root>/labels<N>_seed<S>_<hash of the settings>``."""
     return Path(root or config.SSGAN_CHECKPOINT_DIR) / f"labels{n_labels}_seed{seed}_{_digest(run_settings)}"
-
-
-def load_cache(path: Path | None = None) -> dict:
-    """Every finished run, ``{run-store key: {"inputs": ..., "result": ...}}``."""
-    return Store(path or config.LABEL_EFFICIENCY_CACHE).records()
 
 
 def _accuracy(model, data: dict, split: str) -> float:

@@ -1,2 +1,2 @@
-"""Tooling around the study: the notebook runner, the HTML report and export, and the speed measurements of the
-benchmarks. Nothing in the core or the extensions imports these."""
+"""Tooling around the study: the notebook runner, the README tables and HTML export, and make verify. Nothing in
+the core or the extensions imports these."""

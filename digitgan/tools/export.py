@@ -10,7 +10,7 @@ outputs and text as they are and its code folded away (click "code" to open a ce
 not the study's run is named on stderr with the command that restores it. Every image is embedded as data and
 nothing is loaded from elsewhere (no scripts, styles or fonts from the web), so the page reads offline and can be
 sent as it is. It is written to the git-ignored ``report/`` folder; ``make check-report`` opens it in headless
-Chromium (:mod:`digitgan.tools.browser`).
+Chromium (``tests/browser_checks.py``).
 """
 
 from __future__ import annotations

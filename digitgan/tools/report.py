@@ -422,9 +422,9 @@ def record_finding(notebook: str, results: dict) -> str:
     from digitgan import findings
 
     future = results.get("future_work", {})
-    if notebook in config.TRIAL_NOTEBOOKS:
-        name = list(config.TRIALS)[config.TRIAL_NOTEBOOKS.index(notebook)]
-        return findings.trial(name, results[name], results)
+    trials = {trial_notebook: trial for trial, (trial_notebook, _, _) in config.TRIALS.items()}
+    if notebook in trials:
+        return findings.trial(trials[notebook], results[trials[notebook]], results)
     write = {
         "01_cnn_baseline": lambda: findings.cnn(results["cnn"]),
         "02_dcgan": lambda: findings.dcgan(results["dcgan"]),

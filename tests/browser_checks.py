@@ -1,7 +1,7 @@
 """Two checks in a real browser, headless Chromium driven by playwright (run by hand: CI has no browser).
 
-    python -m digitgan.tools.browser report          # make check-report
-    python -m digitgan.tools.browser jupyter-save    # make check-jupyter-save
+    python tests/browser_checks.py report          # make check-report
+    python tests/browser_checks.py jupyter-save    # make check-jupyter-save
 
 ``report`` opens ``report/index.html`` (``make report``), records every request the page makes and fails on any
 outside the file (not ``file:`` or ``data:``); it saves screenshots under ``report/screenshots/`` (the first screen
