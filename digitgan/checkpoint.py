@@ -26,17 +26,12 @@ from digitgan.utils import (
     DataFileError,
     atomic_write_text,
     dumps,
-    process_alive,
     read_json_object,
     remove_stale_temp_files,
     weights_bytes,
     write_error,
 )
 
-# What the temporary files of earlier digitgan versions (prefix ``.tmp-<pid>-``) were called in a training-state folder:
-# its history and settings files (atomic_write_text: ``<name>.<random>``) and weights (save_weights). Removed only
-# there, a folder no user writes into, and only with these shapes; anywhere else ``.tmp-`` files are left alone.
-_LEGACY_TMP_NAME = re.compile(r"\.tmp-(\d{1,9})-((history-\d+|settings)\.json\.\w+|.+\.weights\.h5)")
 _TF_TMP_NAME = re.compile(r"ckpt-\d+_temp.*")  # what tf.train.Checkpoint writes before it renames
 
 # What a differing setting means, for the error that refuses a resume.
@@ -70,19 +65,13 @@ class TrainingCheckpoint:
         directory: Path,
         max_to_keep: int = 3,
         settings: dict | None = None,
-        recorded_later: tuple[str, ...] = (),
         **objects,
     ):
         """``settings``: every parameter that shapes the run but the epoch count (learning rate, batch size,
         seed, the training images' digest, XLA, ...); saved beside the checkpoints, and a resume with other
-        settings is refused.
-
-        ``recorded_later``: settings that states saved by older versions of digitgan do not hold. Such a state
-        cannot prove them: it is resumed, with a printed notice, and the first checkpoint this run saves records
-        them (a reload or a refused resume records nothing), so that every later resume is checked against them."""
+        settings is refused."""
         self.directory = Path(directory)
         self.settings = json.loads(dumps(settings or {}))
-        self.recorded_later = tuple(recorded_later)
         self._clean_killed_writes()
         self.epoch = tf.Variable(0, dtype=tf.int64, trainable=False)
         self.checkpoint = tf.train.Checkpoint(epoch=self.epoch, **objects)
@@ -90,16 +79,13 @@ class TrainingCheckpoint:
         self.manager = tf.train.CheckpointManager(self.checkpoint, str(self.directory), max_to_keep=max_to_keep)
 
     def _clean_killed_writes(self) -> None:
-        """A save killed half-way leaves temporary files (ours, of a dead process, also under the names older
-        versions gave them: ``_LEGACY_TMP_NAME``) and ``ckpt-N_temp*`` folders (TensorFlow's)."""
+        """A save killed half-way leaves temporary files (ours, of a dead process) and ``ckpt-N_temp*`` folders
+        (TensorFlow's)."""
         if not self.directory.is_dir():
             return
         remove_stale_temp_files(self.directory)
         for tmp in sorted(self.directory.iterdir()):
-            legacy = _LEGACY_TMP_NAME.fullmatch(tmp.name)
-            if legacy and process_alive(int(legacy.group(1))):
-                continue  # a writer of an older version still running
-            if legacy or _TF_TMP_NAME.fullmatch(tmp.name):
+            if _TF_TMP_NAME.fullmatch(tmp.name):
                 if tmp.is_dir() and not tmp.is_symlink():
                     shutil.rmtree(tmp, ignore_errors=True)
                 else:
@@ -141,15 +127,13 @@ class TrainingCheckpoint:
     def _settings_path(self) -> Path:
         return self.directory / "settings.json"
 
-    def _check_settings(self) -> list[str]:
-        """Refuse a state saved with other settings (before anything is written); the settings of
-        ``recorded_later`` that an older state lacks are returned (to record once it is restored)."""
+    def _check_settings(self) -> None:
+        """Refuse a state saved with other settings (before anything is written)."""
         if not self._settings_path.exists():
-            return []
+            return
         saved = read_json_object(self._settings_path, "the settings of a training run", self._fix())
-        missing = [k for k in self.recorded_later if k not in saved and k in self.settings]
         keys = sorted(set(saved) | set(self.settings))
-        differ = [k for k in keys if k not in missing and saved.get(k) != self.settings.get(k)]
+        differ = [k for k in keys if saved.get(k) != self.settings.get(k)]
         if differ:
             shown = "; ".join(_difference(k, saved, self.settings) for k in differ)
             raise ValueError(
@@ -157,7 +141,6 @@ class TrainingCheckpoint:
                 f"Delete {self.directory} (or pass retrain=True) to train from scratch with these settings, or "
                 "use another checkpoint folder for them."
             )
-        return missing
 
     def _write_settings(self) -> None:
         """``settings.json``, written when it is missing or says other than this run (only possible when no
@@ -203,7 +186,7 @@ class TrainingCheckpoint:
         latest = self._latest()
         if latest is None:
             return None
-        missing = self._check_settings()
+        self._check_settings()
         try:
             self.checkpoint.restore(latest).assert_existing_objects_matched()
         except (AssertionError, ValueError) as exc:
@@ -217,12 +200,6 @@ class TrainingCheckpoint:
             ) from exc
         epoch = int(self.epoch.numpy())
         history = read_json_object(self._history_path(epoch), f"the history of {Path(latest).name}", self._fix())
-        if missing:  # recorded by the next save (save writes settings.json when it differs), once this run trains
-            print(
-                f"{self.directory} was saved by an older digitgan without {missing}: resumed as it is; the next "
-                f"checkpoint records these settings of this run in {self._settings_path.name}, and a later resume "
-                "with others is refused."
-            )
         return epoch, history
 
     def resume(self, epochs: int, what: str, empty_history: dict) -> tuple[int, dict]:
@@ -279,11 +256,6 @@ class PeriodicCheckpoint(keras.callbacks.Callback):
             self.ckpt.save(done, self.history)
 
 
-# Settings a DCGAN training state holds since they were added; an older state lacks them and is resumed on trust,
-# recording them from the resuming run (TrainingCheckpoint's ``recorded_later``).
-RECORDED_LATER = ("images", "jit_compile")
-
-
 def run_settings(x_train: np.ndarray, batch_size: int, seed: int, precision: str, jit_compile: bool, gan) -> dict:
     """Everything but the epoch count that shapes a DCGAN run: what its training state and its exported pair record
     and a resume or a reuse is checked against. ``images`` is the digest of the training images (shape, dtype and
@@ -313,7 +285,6 @@ def gan_checkpoint(gan, directory: Path, max_to_keep: int = 3, settings: dict | 
         directory,
         max_to_keep,
         settings,
-        recorded_later=RECORDED_LATER,
         generator=gan.generator,
         discriminator=gan.discriminator,
         g_optimizer=gan.g_optimizer,

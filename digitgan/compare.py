@@ -101,25 +101,30 @@ def small_split(
     }
 
 
+DATA_PARAMETERS = ("SUBSET_SIZE", "SEED")  # a classifier 06 compares was trained on these of its own
 # The notebook that trains and saves each classifier (the trials' notebooks as digitgan.config names them).
-NOTEBOOK_OF = {"cnn": "01_cnn_baseline", **{key: notebook for key, (notebook, _, _) in config.TRIALS.items()}}
+NOTEBOOK_OF = {"cnn": "01_cnn_baseline", **{key: notebook for key, (notebook, _) in config.TRIALS.items()}}
 
 
 def classifier_results(run) -> dict:
     """The study's results, with the entry of each classifier of :data:`NOTEBOOK_OF` whose weights ``run`` reads from a
-    scratch run (a further trial has only those) replaced by that run's. A classifier with neither is named, with
-    the notebook that makes it."""
+    scratch run (one of its notebook trained on this run's ``SUBSET_SIZE`` and ``SEED``; a further trial has only
+    those) replaced by that run's. A classifier with neither is named, with the notebook that makes it."""
     from digitgan import utils
 
-    results = run.study_results()
+    results, missing = run.study_results(), []
     for key in NOTEBOOK_OF:
-        path = Path(run.input(config.weights_file(key))).resolve()
-        if Path(config.RUNS_DIR).resolve() in path.parents:
+        path = Path(run.input(config.weights_file(key), depends_on=DATA_PARAMETERS)).resolve()
+        scratch = Path(config.RUNS_DIR).resolve() in path.parents
+        if scratch and path.is_file():
             results[key] = utils.load_results(path.parent.parent / "results.json")[key]
-    missing = [key for key in NOTEBOOK_OF if key not in results]
+        elif scratch or key not in results:
+            missing.append(key)
     if missing:
         notebooks = ", ".join(f"notebooks/{NOTEBOOK_OF[key]}.ipynb" for key in missing)
-        raise FileNotFoundError(f"No results for {missing} in the study's record or a scratch run: run {notebooks}.")
+        data = ", ".join(f"{name}={run.params[name]}" for name in DATA_PARAMETERS)
+        raise FileNotFoundError(f"No weights of {missing} trained on this run's data ({data}), in the study's "
+                                f"record or a scratch run: run {notebooks} with {data}.")  # fmt: skip
     return results
 
 
@@ -134,7 +139,7 @@ def saved_predictions(run, results: dict, x_test: np.ndarray, y_test: np.ndarray
 
     predictions = {}
     for key, notebook in NOTEBOOK_OF.items():
-        path = run.input(config.weights_file(key))
+        path = run.input(config.weights_file(key), depends_on=DATA_PARAMETERS)
         model = (
             models.build_cnn()
             if key == "cnn"
@@ -314,7 +319,7 @@ def seed_table(seeds: dict) -> pd.DataFrame:
     """:func:`seed_runs` as a table: each model's seeds, mean ± SD, and its two tests (named)."""
     rows = []
     for model, s in seeds.items():
-        row = {"model": config.NAMES[model], **{f"seed {k}": v for k, v in s["by_seed"].items()},
+        row = {"model": config.name(model), **{f"seed {k}": v for k, v in s["by_seed"].items()},
                "mean ± SD": f"{s['mean']:.4f} ± {s['std']:.4f}", "original": s["original"],
                "vs original (one-sample)": describe_difference(s["vs_original"], compact=True)}  # fmt: skip
         if "vs_cnn" in s:

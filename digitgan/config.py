@@ -113,23 +113,43 @@ GAN_XLA = False  # the DCGAN's training step without XLA: the committed GANs wer
 PRECISION_STUDY_PATH = PROJ_ROOT / "benchmarks" / "results" / "dcgan_precision.json"
 SGD_LEARNING_RATE = 0.01
 TRANSFER_EPOCHS = 15
-# The transfer trials: each one's notebook, the head on the discriminator (transfer.head_layers) and how many of the
-# epochs keep its layers frozen. A further trial is a copy of a trial notebook with its parameters edited, and one line
-# here: the runner, 06 and the record then treat it as these three (06 shows it without an original number).
+# The transfer trials: each one's notebook and the full-size parameters in which it differs from TRIAL_DEFAULTS (the
+# original's recipe; HEAD names the layers on the discriminator: transfer.head_layers). A further trial is a copy of a
+# trial notebook with its parameters edited, and one line here: the runner, 06 and the record then treat it as these
+# three (06 shows it without an original number).
 TRIALS = {
-    "trial1": ("03_trial1_frozen", "dense10", 15),
-    "trial2": ("04_trial2_finetune", "dense10", 5),
-    "trial3": ("05_trial3_dense128", "dense128", 7),
+    "trial1": ("03_trial1_frozen", {"HEAD": "dense10", "FROZEN_EPOCHS": 15}),
+    "trial2": ("04_trial2_finetune", {"HEAD": "dense10", "FROZEN_EPOCHS": 5}),
+    "trial3": ("05_trial3_dense128", {"HEAD": "dense128", "FROZEN_EPOCHS": 7}),
 }
-TRIAL_NOTEBOOKS = tuple(notebook for notebook, _, _ in TRIALS.values())
+TRIAL_NOTEBOOKS = tuple(notebook for notebook, _ in TRIALS.values())
+TRIAL_DEFAULTS = {
+    "HEAD": "dense10",
+    "FROZEN_EPOCHS": TRANSFER_EPOCHS,
+    "TOTAL_EPOCHS": TRANSFER_EPOCHS,
+    "LEARNING_RATE": SGD_LEARNING_RATE,
+    "FINE_TUNE_OPTIMIZER": "sgd",
+    "FINE_TUNE_LEARNING_RATE": SGD_LEARNING_RATE,
+    "BATCH_SIZE": BATCH_SIZE,
+    "SUBSET_SIZE": SUBSET_SIZE,
+    "SEED": SEED,
+}
+
+
+def trial_parameters(trial: str) -> dict:
+    """A trial's full-size parameters (its notebook's parameters cell)."""
+    return {**TRIAL_DEFAULTS, **TRIALS[trial][1]}
 
 
 def trial_of(notebook: str) -> str:
     """The trial a notebook trains (its key in :data:`TRIALS`)."""
-    for trial, (trial_notebook, _, _) in TRIALS.items():
+    for trial, (trial_notebook, _) in TRIALS.items():
         if trial_notebook == notebook:
             return trial
-    raise ValueError(f"{notebook} is no trial's notebook: add a line for it to TRIALS in digitgan/config.py")
+    raise ValueError(
+        f"{notebook} is no trial's notebook: add a line for it to TRIALS in digitgan/config.py, then restart the "
+        "kernel (the package reads TRIALS when it is imported)"
+    )
 # The README's comparison (06, digitgan.compare): PCA + KNN, the CNN and trial 3 on SMALL_N_TRAIN training and
 # SMALL_N_TEST test images; PCA + KNN's components and k chosen among these by CV_FOLDS-fold cross-validation (also
 # the label study's PCA + KNN candidates, chosen there on the validation split).
@@ -267,7 +287,7 @@ def name(key: str) -> str:
     """What a model is called: :data:`NAMES`, or a further trial's key and head ("Trial 4 (dense256)")."""
     if key in NAMES:
         return NAMES[key]
-    return f"Trial {key.removeprefix('trial')} ({TRIALS[key][1]})" if key in TRIALS else key
+    return f"Trial {key.removeprefix('trial')} ({trial_parameters(key)['HEAD']})" if key in TRIALS else key
 
 
 # The label-efficiency study's methods (08_label_efficiency.ipynb), in its tables' order.
@@ -304,20 +324,7 @@ FULL_SIZE = {
         "JUDGE_EPOCHS": JUDGE_EPOCHS,
         "SEED": SEED,
     },
-    **{
-        notebook: {
-            "HEAD": head,
-            "FROZEN_EPOCHS": frozen,
-            "TOTAL_EPOCHS": TRANSFER_EPOCHS,
-            "LEARNING_RATE": SGD_LEARNING_RATE,
-            "FINE_TUNE_OPTIMIZER": "sgd",
-            "FINE_TUNE_LEARNING_RATE": SGD_LEARNING_RATE,
-            "BATCH_SIZE": BATCH_SIZE,
-            "SUBSET_SIZE": SUBSET_SIZE,
-            "SEED": SEED,
-        }
-        for notebook, head, frozen in TRIALS.values()
-    },
+    **{notebook: trial_parameters(trial) for trial, (notebook, _) in TRIALS.items()},
     "06_comparison": {
         "SMALL_N_TRAIN": SMALL_N_TRAIN,
         "SMALL_N_TEST": SMALL_N_TEST,

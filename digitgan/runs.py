@@ -40,7 +40,7 @@ MAKERS = {
     config.DISCRIMINATOR_FILE: ("02_dcgan", _DATA), config.GENERATOR_FILE: ("02_dcgan", _DATA),
     config.JUDGE_FILE: ("02_dcgan", ("JUDGE_N_TRAIN", "JUDGE_EPOCHS", "SEED")),
     config.weights_file("cnn"): ("01_cnn_baseline", _DATA),
-    **{config.weights_file(trial): (notebook, _DATA) for trial, (notebook, _, _) in config.TRIALS.items()},
+    **{config.weights_file(trial): (notebook, _DATA) for trial, (notebook, _) in config.TRIALS.items()},
 }  # fmt: skip
 
 

@@ -64,10 +64,10 @@ def trainable_count(model: keras.Model) -> int:
     return int(sum(keras.ops.size(w) for w in model.trainable_weights))
 
 
-def check_schedule(frozen_epochs: int, total_epochs: int) -> tuple[int, int]:
-    """The schedule's epochs as ints: at least one in all, at most all of them frozen."""
-    total_epochs = checks.integer("TOTAL_EPOCHS", total_epochs, 1)
-    return checks.integer("FROZEN_EPOCHS", frozen_epochs, 0, total_epochs), total_epochs
+def check_schedule(frozen_epochs: int, total_epochs: int, names=("FROZEN_EPOCHS", "TOTAL_EPOCHS")) -> tuple[int, int]:
+    """The schedule's epochs as ints: at least one in all, at most all of them frozen; errors name them ``names``."""
+    total_epochs = checks.integer(names[1], total_epochs, 1)
+    return checks.integer(names[0], frozen_epochs, 0, total_epochs), total_epochs
 
 
 def _optimizer_names() -> set[str]:
@@ -77,11 +77,12 @@ def _optimizer_names() -> set[str]:
     return names - {"optimizer", "lossscaleoptimizer", "multioptimizer"}  # a base class and two wrappers
 
 
-def fine_tune_optimizer(name: str, learning_rate: float) -> keras.optimizers.Optimizer:
-    """A fresh Keras optimizer by its name, for the unfrozen phase."""
-    checks.choice("FINE_TUNE_OPTIMIZER", name, sorted(_optimizer_names()))
-    rate = checks.learning_rate(learning_rate, "FINE_TUNE_LEARNING_RATE")
-    return keras.optimizers.get({"class_name": name, "config": {"learning_rate": rate}})
+def fine_tuning_record(optimizer: str, learning_rate: float, first_learning_rate: float) -> dict:
+    """What a trial's record adds about its unfrozen phase: nothing for the original's recipe (SGD at the first
+    phase's rate), else ``fine_tune_optimizer`` and ``fine_tune_learning_rate``."""
+    if (optimizer, learning_rate) == ("sgd", first_learning_rate):
+        return {}
+    return {"fine_tune_optimizer": optimizer, "fine_tune_learning_rate": learning_rate}
 
 
 def check_trial(head, frozen_epochs, total_epochs, learning_rate, optimizer, fine_tune_learning_rate, batch_size):
@@ -108,12 +109,13 @@ def train_schedule(
     steps_per_epoch: int | None = None,
     seed: int = config.SEED,
 ) -> dict:
-    """Notebooks 03-05's two phases as one call, for the studies that train many classifiers: the head with the
-    transferred layers frozen for ``frozen_epochs``, then every layer to ``total_epochs``, each phase compiled with
-    a fresh ``optimizer`` at ``learning_rate``. Returns ``history`` (merged over both phases), ``phase_boundary``
-    (the last frozen epoch, or None), ``trainable_params`` per phase and ``seconds``. ``validate``,
-    ``steps_per_epoch`` and ``seed``: as in :func:`digitgan.training.fit_classifier`."""
-    frozen_epochs, total_epochs = check_schedule(frozen_epochs, total_epochs)
+    """Notebooks 03-05's two phases with the original's recipe (one optimizer and rate for both), as one call for
+    the studies that train many classifiers: the head with the transferred layers frozen for ``frozen_epochs``, then
+    every layer to ``total_epochs``, each phase compiled with a fresh ``optimizer`` at ``learning_rate``. Returns
+    ``history`` (merged over both phases), ``phase_boundary`` (the last frozen epoch, or None), ``trainable_params``
+    per phase and ``seconds``. ``validate``, ``steps_per_epoch`` and ``seed``: as in
+    :func:`digitgan.training.fit_classifier`."""
+    frozen_epochs, total_epochs = check_schedule(frozen_epochs, total_epochs, ("frozen_epochs", "total_epochs"))
     _, batch_size = check_training(
         data, total_epochs, learning_rate, batch_size, optimizer, validate, steps_per_epoch, seed
     )

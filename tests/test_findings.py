@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from digitgan import config, findings
+from digitgan import compare, config, findings
 from digitgan.extensions import findings as ext
 
 COMMITTED = json.loads(config.COMMITTED_RESULTS_PATH.read_text())
@@ -155,7 +155,7 @@ def committed_findings() -> dict:
     r = COMMITTED
     return {
         "01": findings.cnn(r["cnn"]), "02": findings.dcgan(r["dcgan"]),
-        **{f"0{i}": findings.trial(k, r[k], r) for i, k in enumerate(config.TRIALS, 3)},
+        **{notebook[:2]: findings.trial(k, r[k], r) for k, (notebook, _) in config.TRIALS.items() if k in r},
         "06": findings.comparison(r["comparison"]), "07": ext.ssgan(r["ssgan"]),
         "08": ext.label_efficiency(r["label_efficiency"]), "09": ext.longer_gan(FUTURE["longer_gan"]),
         "10": ext.protocols(FUTURE["protocols"]), "11": ext.generated_digits(FUTURE["generated_digits"]),
@@ -185,6 +185,18 @@ def test_each_committed_finding_is_five_short_lines_with_its_headline_first(note
     value, reference = HEADLINES[notebook]
     assert f"**{value}" in lines[0] and reference in lines[0] and lines[0].endswith(".")
     assert all(f"**{value}" not in line for line in lines[1:])  # the number stands once, in the headline
+
+
+def test_a_further_trial_is_worded_without_an_original_and_names_its_fine_tuning(monkeypatch):
+    monkeypatch.setitem(config.TRIALS, "trial4", ("12_trial4_dense256", {"HEAD": "dense256", "FROZEN_EPOCHS": 7}))
+    monkeypatch.setitem(compare.NOTEBOOK_OF, "trial4", "12_trial4_dense256")  # both are read when imported
+    trial = {**COMMITTED["trial3"], "head": "dense256", "fine_tune_optimizer": "adam", "fine_tune_learning_rate": 1e-4}
+    text = findings.trial("trial4", trial, COMMITTED)
+    assert text.splitlines()[0].startswith("Trial 4 (dense256) reaches **0.9417 test accuracy**")
+    assert "The original report has no such trial" in text and "fine-tuned with adam at 0.0001" in text
+    assert "seeds 42-44" not in text  # make claims trains the study's trials only
+    table = compare.accuracy_table({**COMMITTED, "trial4": trial})
+    assert np.isnan(table.loc["Trial 4 (dense256)", "test (original)"])
 
 
 def test_the_counts_are_checked_for_their_plural():

@@ -292,19 +292,6 @@ def test_a_state_refuses_an_edited_network_or_another_learning_rate(x_small, tmp
     assert _tree(state) == snapshot
 
 
-def test_a_state_saved_before_the_digest_existed_is_resumed_and_records_it(x_small, tmp_path, capsys):
-    state = tmp_path / "state"
-    _train(x_small, state, 1)
-    settings = json.loads((state / "settings.json").read_text())
-    old = {k: v for k, v in settings.items() if k not in checkpoint.RECORDED_LATER}
-    (state / "settings.json").write_text(json.dumps(old))  # what an older digitgan saved
-    _, history = _train(x_small, state, 2)
-    assert "saved by an older digitgan without ['images', 'jit_compile']" in capsys.readouterr().out
-    assert json.loads((state / "settings.json").read_text()) == settings and len(history["epoch_seconds"]) == 2
-    with pytest.raises(ValueError, match="other settings.*images"):
-        _train(x_small[::-1], state, 3)
-
-
 def test_the_settings_of_a_state_without_checkpoints_are_those_of_its_first_run(x_small, tmp_path):
     state = tmp_path / "state"
     state.mkdir()
@@ -360,18 +347,17 @@ def test_a_training_state_takes_only_its_own_leftovers(tmp_path):
     dead = _killed_at("print('ready', flush=True); import time; time.sleep(600)", tmp_path)
     ours = [
         state / f"{utils.TMP_PREFIX}{dead}-history-0002.json.abc123",
-        state / f".tmp-{dead}-history-0002.json.x1y2",  # named by an older digitgan
-        state / f".tmp-{dead}-settings.json.k9",
+        state / f"{utils.TMP_PREFIX}{dead}-settings.json.k9",
         state / "ckpt-2_temp",
     ]
     kept = [state / f".tmp-{dead}-notes.txt", state / "my_template.txt"]  # a user's, whatever their age
-    kept.append(state / f".tmp-{os.getpid()}-history-0003.json.q1")  # an older digitgan's writer still running
-    for p in ours[:3] + kept:
+    kept.append(state / f"{utils.TMP_PREFIX}{os.getpid()}-history-0003.json.q1")  # a writer still running
+    for p in ours[:2] + kept:
         p.write_text("x")
     (state / f".tmp-{dead}-drafts").mkdir()
     kept.append(state / f".tmp-{dead}-drafts")
-    (ours[3] / "part-0").parent.mkdir()
-    (ours[3] / "part-0").write_text("half")
+    (ours[2] / "part-0").parent.mkdir()
+    (ours[2] / "part-0").write_text("half")
     checkpoint.TrainingCheckpoint(state)
     assert not any(p.exists() for p in ours)
     assert all(p.exists() for p in kept)

@@ -303,9 +303,9 @@ def test_other_settings_or_a_longer_run_are_refused(x_small, exported):
 def test_temp_files_of_killed_writes_are_cleaned_on_the_next_start(x_small, exported):
     state = _state(exported)
     dead = 999_999_999  # no such process
-    leftovers = [state / f".tmp-{dead}-history-0002.json.x1y2", state / "ckpt-2_temp" / "part-0"]
-    leftovers.append(state / f".tmp-{dead}-g.weights.h5")
-    in_use = state / f".tmp-{os.getpid()}-g.weights.h5"  # a writer that is still alive
+    leftovers = [state / f"{utils.TMP_PREFIX}{dead}-history-0002.json.x1y2", state / "ckpt-2_temp" / "part-0"]
+    leftovers.append(state / f"{utils.TMP_PREFIX}{dead}-g.weights.h5")
+    in_use = state / f"{utils.TMP_PREFIX}{os.getpid()}-g.weights.h5"  # a writer that is still alive
     for p in [*leftovers, in_use]:
         p.parent.mkdir(exist_ok=True)
         p.write_text("half")

@@ -53,11 +53,6 @@ def test_checking_a_trial_creates_no_optimizer():  # Keras numbers optimizers' n
     assert keras.optimizers.SGD(0.01).name == f"sgd_{int(before.removeprefix('sgd').lstrip('_') or 0) + 1}"
 
 
-def test_the_fine_tuning_optimizer_is_fresh_and_named():
-    first, second = (transfer.fine_tune_optimizer("adam", 1e-4) for _ in range(2))
-    assert isinstance(first, keras.optimizers.Adam) and first is not second
-    assert float(first.learning_rate) == pytest.approx(1e-4)
-
 
 def test_weights_are_copied_not_shared(disc):
     clf = transfer.discriminator_to_classifier(disc, freeze=False)
@@ -95,5 +90,12 @@ def test_all_frozen_schedule_is_one_phase(disc, small_data):
     clf = transfer.discriminator_to_classifier(disc, head="dense10")
     run = transfer.train_schedule(clf, small_data, frozen_epochs=1, total_epochs=1, verbose=0)
     assert run["phase_boundary"] is None and run["trainable_params"] == [62_730]
-    with pytest.raises(ValueError, match="FROZEN_EPOCHS"):
+    with pytest.raises(ValueError, match="frozen_epochs"):
         transfer.train_schedule(clf, small_data, frozen_epochs=3, total_epochs=2)
+
+
+def test_the_record_names_a_fine_tuning_other_than_the_originals():
+    assert transfer.fine_tuning_record("sgd", 0.01, 0.01) == {}  # the original's recipe: the record is unchanged
+    assert transfer.fine_tuning_record("adam", 1e-4, 0.01) == {"fine_tune_optimizer": "adam",
+                                                               "fine_tune_learning_rate": 1e-4}  # fmt: skip
+    assert transfer.fine_tuning_record("sgd", 0.001, 0.01)["fine_tune_learning_rate"] == 0.001

@@ -88,7 +88,7 @@ def settings(
 
         out.update(model_fields(protocols.classifier(method), protocols.STUDY_ARCHITECTURE[method]))
         if method == "trial3":
-            _, head, frozen = config.TRIALS["trial3"]
+            head, frozen = (config.trial_parameters("trial3")[k] for k in ("HEAD", "FROZEN_EPOCHS"))
             rounds = updates // every
             out.update(
                 head=head,

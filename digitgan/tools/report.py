@@ -422,7 +422,7 @@ def record_finding(notebook: str, results: dict) -> str:
     from digitgan import findings
 
     future = results.get("future_work", {})
-    trials = {trial_notebook: trial for trial, (trial_notebook, _, _) in config.TRIALS.items()}
+    trials = {trial_notebook: trial for trial, (trial_notebook, _) in config.TRIALS.items()}
     if notebook in trials:
         return findings.trial(trials[notebook], results[trials[notebook]], results)
     write = {
