@@ -184,9 +184,9 @@ def confused_pairs(y_true, predictions: dict[str, np.ndarray], per_model: int = 
     return pairs.sort_values("total", ascending=False).head(top)
 
 
-def small_classifiers(small: dict, discriminator_path, head: str, frozen_epochs: int, epochs: int, seed: int) -> dict:
+def small_classifiers(small: dict, discriminator_path, head: str, frozen_epochs: int, epochs: int, seed: int):
     """The CNN and trial 3 (``head``, the first ``frozen_epochs`` frozen) trained on the small split, each from
-    ``seed``, with the original protocol; their accuracy on the split's test images."""
+    ``seed``, with the original protocol: ``(accuracies on the split's test images, the trained models)``."""
     from digitgan import gan, models, training, transfer, utils
 
     def accuracy(model) -> float:
@@ -200,7 +200,15 @@ def small_classifiers(small: dict, discriminator_path, head: str, frozen_epochs:
     trial3 = transfer.discriminator_to_classifier(gan.load_discriminator(discriminator_path), head=head)
     transfer.train_schedule(trial3, small, frozen_epochs, epochs, verbose=0)
     out["trial3"] = accuracy(trial3)
-    return out
+    return out, {"cnn": cnn, "trial3": trial3}
+
+
+def small_weights_file(key: str) -> str:
+    """The weights of a classifier of the 1,000-image comparison (``cnn``, ``trial3``)."""
+    return config.weights_file(f"{key}_{SMALL_TAG}")
+
+
+SMALL_TAG = "1k"
 
 
 def small_table(pca_knn_accuracy: float, classifiers: dict) -> pd.DataFrame:

@@ -126,6 +126,19 @@ class Recompute:
         d = self.study_data()
         return self._accuracy(model, d["x_test"], d["y_test"])
 
+    def small(self, entry: dict) -> dict:
+        """A classifier of 06's 1,000-image comparison on that split's test images."""
+        from digitgan import compare, models, transfer
+
+        p = entry["parameters"]
+        if p["model"] == "cnn":
+            model = models.build_cnn()
+        else:
+            model = transfer.discriminator_to_classifier(models.build_discriminator(), head=p["head"], freeze=False)
+        utils.load_weights(model, self.path(entry, "weights"), "Restore it with `git checkout -- checkpoints/`.")
+        s = compare.small_split(self.study_data(), p["n_train"], p["n_test"])
+        return self._accuracy(model, s["x_test"], s["y_test"])
+
     def pca_knn(self, entry: dict) -> dict:
         from digitgan import compare
         from digitgan.data import load_study_data
@@ -243,8 +256,8 @@ def main(argv=None) -> int:
         return 0
     print(utils.versions(), flush=True)
     print('"recorded": figures/results.json; "recomputed": the committed weights in checkpoints/, evaluated now on '
-          "the test images. Train accuracies (each last epoch's running mean) and the 1,000-image comparison (its "
-          "models are not kept) are not recomputed; they repeat only by retraining (make reproduce).", flush=True)
+          "the test images. Train accuracies (each last epoch's running mean, with dropout) are not recomputed; they "
+          "repeat only by retraining (make reproduce).", flush=True)
     rows, problems = verify(args.names or None)
     rows += mean_rows(rows, "Semi-supervised GAN, 100 labels, seed", "Semi-supervised GAN, 100 labels, mean of 3 seeds")
     print(table(rows))
@@ -279,6 +292,8 @@ def build_manifest(ssgan_weights: dict[int, str] | None = None) -> dict:
     """The manifest of the committed models (``python -m digitgan.tools.verify --write-manifest``): the study's CNN,
     trials, PCA + KNN, the DCGAN and conditional GAN with the judge, and the semi-supervised GAN's kept weights at 100
     labels (``ssgan_weights``: seed -> path; default: those found in ``config.MATCHED_WEIGHTS_DIR``)."""
+    from digitgan import compare
+
     results = utils.load_results(config.COMMITTED_RESULTS_PATH)
     full = config.FULL_SIZE
     ckpt = config.shown(CHECKPOINTS)
@@ -292,6 +307,15 @@ def build_manifest(ssgan_weights: dict[int, str] | None = None) -> dict:
             f"trial{i}", f"Trial {i} ({results[f'trial{i}']['head']})", "trial",
             {"weights": f"{ckpt}/{config.weights_file(f'trial{i}')}"}, f"make reproduce (notebooks/{notebook}.ipynb)",
             {**full[notebook], "head": results[f"trial{i}"]["head"]}, {"accuracy": f"trial{i}.test_accuracy"},
+        ))  # fmt: skip
+    small = results["comparison"]["small"]
+    for key in ("cnn", "trial3"):
+        entries.append(manifest_entry(
+            f"{key}_1k", f"{config.name(key)}, 1,000 train / 1,000 test", "small",
+            {"weights": f"{ckpt}/{compare.small_weights_file(key)}"}, "make reproduce (notebooks/06_comparison.ipynb)",
+            {"model": key, "n_train": small["n_train"], "n_test": small["n_test"],
+             **({"head": results["trial3"]["head"]} if key == "trial3" else {})},
+            {"accuracy": f"comparison.small.{key}"},
         ))  # fmt: skip
     for key, where, n_train, n_test in (
         ("pca_knn_1k", "comparison.small.pca_knn", 1000, 1000),
