@@ -44,6 +44,7 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 VIEWPORT = {"width": 1280, "height": 800}
+PHONE = {"width": 390, "height": 844}  # a phone's screen: the page must not scroll sideways there
 REPORT = config.PROJ_ROOT / "report" / "index.html"
 SCREENSHOTS = config.PROJ_ROOT / "report" / "screenshots"
 SCREENS = 4  # the first screen and the next three
@@ -133,6 +134,16 @@ def check_report(report: Path = REPORT, screenshots: Path = SCREENSHOTS) -> list
             if height <= FULL_PAGE_MAX_PX:
                 written.append(screenshots / "full_page.png")
                 page.screenshot(path=written[-1], full_page=True)
+            phone = browser.new_page(viewport=PHONE)
+            phone.goto(report.as_uri(), wait_until="load")
+            phone_width = phone.evaluate("document.documentElement.scrollWidth")
+            written.append(screenshots / "phone_first_screen.png")
+            phone.screenshot(path=written[-1])
+            first = phone.query_selector(".dg-notebook")
+            if first:
+                phone.evaluate("window.scrollTo(0, document.querySelector('.dg-notebook').offsetTop)")
+                written.append(screenshots / "phone_first_notebook.png")
+                phone.screenshot(path=written[-1])
         finally:
             browser.close()
     schemes: dict[str, int] = {}
@@ -154,7 +165,10 @@ def check_report(report: Path = REPORT, screenshots: Path = SCREENSHOTS) -> list
               f"y = {hits[0]['top']} px: {hits[0]['context']!r}")  # fmt: skip
     else:
         print(f"  {needle} (the CNN's test accuracy) on the first screen: NO")
+    print(f"  at {PHONE['width']} px wide (a phone): the page is {phone_width} px wide")
     failures = [f"the page requested {url}" for url in external]
+    if phone_width > PHONE["width"]:
+        failures.append(f"at {PHONE['width']} px the page scrolls sideways ({phone_width} px wide)")
     if not hits:
         failures.append(f"the CNN's test accuracy ({needle}) is not on the first screen")
     return failures

@@ -95,11 +95,15 @@ main { max-width: 1200px; margin: 0 auto; }
 #summary table { margin: 0.5em 0 1em; }
 #summary td, #summary th { vertical-align: top; text-align: left; }
 .dg-findings li { margin-bottom: 0.4em; }
-.dg-figures { display: grid; grid-template-columns: repeat(auto-fit, minmax(480px, 1fr)); gap: 1.2em; }
+.dg-figures { display: grid; grid-template-columns: repeat(auto-fit, minmax(min(480px, 100%), 1fr)); gap: 1.2em; }
 .dg-figures figure { margin: 0; }
 .dg-figures figure.dg-wide { grid-column: 1 / -1; }
 .dg-figures img { max-width: 100%; height: auto; }
 .dg-figures figcaption { font-size: 0.9em; color: var(--jp-content-font-color2, #555); }
+/* a phone's width (390 px): images shrink to the page, wide tables and text scroll inside their own box */
+.jp-OutputArea-output img, .jp-RenderedHTMLCommon img { max-width: 100%; height: auto; }
+#summary table, .jp-RenderedHTMLCommon table, .jp-OutputArea-output pre { display: block; max-width: 100%;
+  overflow-x: auto; }
 .dg-notebook { border-top: 3px solid var(--jp-border-color1, #ccc); margin-top: 2em; padding-top: 0.5em; }
 details.dg-code > summary { cursor: pointer; color: var(--jp-content-font-color2, #555);
   font-family: var(--jp-code-font-family, monospace); font-size: 0.85em; padding: 2px 0 2px 64px; }
@@ -263,6 +267,17 @@ def _aspect(path: Path) -> float:
     return int.from_bytes(head[16:20], "big") / max(1, int.from_bytes(head[20:24], "big"))
 
 
+VERDICTS_HEADING = "In three lines"  # the README's section of the study's verdicts, shown first
+
+
+def readme_section(heading: str, readme: Path = report.README) -> str:
+    """The text of the README's ``## heading`` section (one source for both pages)."""
+    text = Path(readme).read_text()
+    start = text.index(f"\n## {heading}\n") + len(heading) + 5
+    end = text.find("\n## ", start)
+    return text[start : end if end >= 0 else None].strip()
+
+
 def summary_html(parts: list[Notebook], results: dict | None = None, figures_dir: Path = FIGURES_DIR) -> str:
     """The page's first part: what the study is, its results, each notebook's finding and the key figures."""
     results = results if results is not None else utils.load_results(config.COMMITTED_RESULTS_PATH)
@@ -286,6 +301,8 @@ def summary_html(parts: list[Notebook], results: dict | None = None, figures_dir
         '<div id="summary" class="jp-RenderedHTMLCommon dg-summary">',
         f"<h1>{html_lib.escape(TITLE)}</h1>",
         _markdown(ABOUT),
+        "<h2>In three lines</h2>",
+        _markdown(readme_section(VERDICTS_HEADING)),
         "<h2>Results</h2>",
         _markdown(report.results_table(results)),
     ]
