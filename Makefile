@@ -61,7 +61,7 @@ future: $(STAMP) ## run notebooks 09-11 (the report's future-work questions)
 
 test: $(STAMP) ## ruff and the fast test suite on every core (the CI command, about 5 min)
 	$(BIN)/ruff check .
-	$(BIN)/python -m pytest -q -n auto
+	$(BIN)/python -m pytest -q -n auto --durations=15
 
 test-all: $(STAMP) ## the tests including the slow end-to-end notebook runs
 	$(BIN)/ruff check .
