@@ -215,15 +215,18 @@ def trial(name: str, metrics: dict, run) -> Finding:
     results = run if isinstance(run, dict) else run.study_results()
     scratch = not isinstance(run, dict) and not run.is_study
     v = "cnn" in results and against_cnn(metrics, results["cnn"], scratch)
-    original = against_original(name, metrics["test_accuracy"])
+    registered = config.trial_parameters(name) if name in config.TRIALS else {}
+    as_registered = (metrics["head"], frozen) == (registered.get("HEAD"), registered.get("FROZEN_EPOCHS"))
+    label = config.name(name) if as_registered else f"{name.replace('trial', 'Trial ')}, edited,"
+    original = against_original(name, metrics["test_accuracy"]) if as_registered else None
     return _finding([
-        f"{config.name(name)} reaches **{_acc(metrics['test_accuracy'])} test accuracy**, "
+        f"{label} reaches **{_acc(metrics['test_accuracy'])} test accuracy**, "
         + (say(v, lead=False) if v else f"on {_size(metrics['n_train'], total)}") + ".",
         _cap(say(original, lead=False)) + f"; train accuracy {_acc(metrics['train_accuracy'])} (theirs "
         f"{config.original_number(name, 'train_accuracy')})." if original else
         f"The original report has no such trial; train accuracy {_acc(metrics['train_accuracy'])}.",
         f"Its {metrics['head']} head trained {schedule}{_fine_tuning(metrics)}; {_mistake(metrics)}.",
-        name in SEED_TESTED and "06_comparison.ipynb tests it over seeds 42-44"
+        as_registered and name in SEED_TESTED and "06_comparison.ipynb tests it over seeds 42-44"
         + ("; 08_label_efficiency.ipynb at 100 to 10,000 labels." if name == "trial3" else "."),
     ])  # fmt: skip
 

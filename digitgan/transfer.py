@@ -15,7 +15,7 @@ import keras
 from keras import layers
 
 from digitgan import checks, config
-from digitgan.training import check_training, compile_classifier, fit_unchecked
+from digitgan.training import check_training, compile_classifier, fit_classifier
 
 HEAD_PREFIX = "head_"
 HEAD_PATTERN = re.compile(r"dense(\d+)")
@@ -70,17 +70,15 @@ def check_schedule(frozen_epochs: int, total_epochs: int, names=("FROZEN_EPOCHS"
     return checks.integer(names[0], frozen_epochs, 0, total_epochs), total_epochs
 
 
-def _optimizer_names() -> set[str]:
-    """Keras' optimizers by the names ``keras.optimizers.get`` takes (``"sgd"``, ``"adam"``, ``"rmsprop"``, ...)."""
-    found = (getattr(keras.optimizers, name) for name in dir(keras.optimizers))
-    names = {cls.__name__.lower() for cls in found if isinstance(cls, type) and issubclass(cls, keras.Optimizer)}
-    return names - {"optimizer", "lossscaleoptimizer", "multioptimizer"}  # a base class and two wrappers
+# The unfrozen phase's optimizers, by the names keras.optimizers.get takes (a notebook's FINE_TUNE_OPTIMIZER).
+FINE_TUNE_OPTIMIZERS = ("sgd", "adam", "adamw", "rmsprop", "nadam", "adamax", "adagrad", "adadelta", "ftrl")
 
 
-def fine_tuning_record(optimizer: str, learning_rate: float, first_learning_rate: float) -> dict:
-    """What a trial's record adds about its unfrozen phase: nothing for the original's recipe (SGD at the first
-    phase's rate), else ``fine_tune_optimizer`` and ``fine_tune_learning_rate``."""
-    if (optimizer, learning_rate) == ("sgd", first_learning_rate):
+def fine_tuning_record(optimizer: str, learning_rate: float, first_learning_rate: float, fine_tuned: bool) -> dict:
+    """What a trial's record adds about its unfrozen phase: nothing when there was none (``fine_tuned`` False) or it
+    followed the original's recipe (SGD at the first phase's rate), else ``fine_tune_optimizer`` and
+    ``fine_tune_learning_rate``."""
+    if not fine_tuned or (optimizer, learning_rate) == ("sgd", first_learning_rate):
         return {}
     return {"fine_tune_optimizer": optimizer, "fine_tune_learning_rate": learning_rate}
 
@@ -90,7 +88,7 @@ def check_trial(head, frozen_epochs, total_epochs, learning_rate, optimizer, fin
     check_head(head)
     check_schedule(frozen_epochs, total_epochs)
     checks.learning_rate(learning_rate, "LEARNING_RATE")
-    checks.choice("FINE_TUNE_OPTIMIZER", optimizer, sorted(_optimizer_names()))
+    checks.choice("FINE_TUNE_OPTIMIZER", optimizer, FINE_TUNE_OPTIMIZERS)
     checks.learning_rate(fine_tune_learning_rate, "FINE_TUNE_LEARNING_RATE")
     checks.integer("BATCH_SIZE", batch_size, 1)
 
@@ -103,22 +101,17 @@ def train_schedule(
     learning_rate: float = config.SGD_LEARNING_RATE,
     batch_size: int = config.BATCH_SIZE,
     optimizer: str = "sgd",
-    verbose: int = 2,
-    callbacks=None,
-    validate: bool | str = True,
-    steps_per_epoch: int | None = None,
-    seed: int = config.SEED,
+    **fit_options,
 ) -> dict:
     """Notebooks 03-05's two phases with the original's recipe (one optimizer and rate for both), as one call for
     the studies that train many classifiers: the head with the transferred layers frozen for ``frozen_epochs``, then
-    every layer to ``total_epochs``, each phase compiled with a fresh ``optimizer`` at ``learning_rate``. Returns
-    ``history`` (merged over both phases), ``phase_boundary`` (the last frozen epoch, or None), ``trainable_params``
-    per phase and ``seconds``. ``validate``, ``steps_per_epoch`` and ``seed``: as in
-    :func:`digitgan.training.fit_classifier`."""
+    every layer to ``total_epochs``, each phase compiled with a fresh ``optimizer`` at ``learning_rate`` and fitted
+    by :func:`digitgan.training.fit_classifier` with ``fit_options`` (``verbose``, ``callbacks``, ``validate``,
+    ``steps_per_epoch``, ``seed``). Returns ``history`` (merged over both phases), ``phase_boundary`` (the last
+    frozen epoch, or None), ``trainable_params`` per phase and ``seconds``."""
     frozen_epochs, total_epochs = check_schedule(frozen_epochs, total_epochs, ("frozen_epochs", "total_epochs"))
-    _, batch_size = check_training(
-        data, total_epochs, learning_rate, batch_size, optimizer, validate, steps_per_epoch, seed
-    )
+    checked = {key: fit_options[key] for key in ("validate", "steps_per_epoch", "seed") if key in fit_options}
+    _, batch_size = check_training(data, total_epochs, learning_rate, batch_size, optimizer, **checked)
     history, trainable, start = {}, [], time.perf_counter()
     for unfrozen, first, end in ((False, 0, frozen_epochs), (True, frozen_epochs, total_epochs)):
         if end <= first:
@@ -126,7 +119,7 @@ def train_schedule(
         set_transferred_trainable(model, unfrozen)
         compile_classifier(model, learning_rate, optimizer)
         trainable.append(trainable_count(model))
-        part = fit_unchecked(model, data, end, batch_size, first, verbose, callbacks, validate, steps_per_epoch, seed)
+        part = fit_classifier(model, data, end, batch_size, first, **fit_options)
         for key, values in part.items():
             history.setdefault(key, []).extend(values)
     return {

@@ -199,6 +199,14 @@ def test_a_further_trial_is_worded_without_an_original_and_names_its_fine_tuning
     assert np.isnan(table.loc["Trial 4 (dense256)", "test (original)"])
 
 
+def test_a_trial_run_with_another_head_or_schedule_is_not_compared_with_the_original():
+    edited = {**COMMITTED["trial3"], "head": "dense256"}
+    text = findings.trial("trial3", edited, COMMITTED)
+    assert text.startswith("Trial 3, edited, reaches") and "The original report has no such trial" in text
+    assert "seeds 42-44" not in text and "Trial 3 (Dense(128))" not in text
+    assert findings.trial("trial3", COMMITTED["trial3"], COMMITTED).startswith("Trial 3 (Dense(128)) reaches")
+
+
 def test_the_counts_are_checked_for_their_plural():
     assert WRONG_COUNT.search("after 1 epochs") and WRONG_COUNT.search("on 15 epoch runs")
     assert not WRONG_COUNT.search("1 epoch on 1,000 images, 15 epochs, 0.5 labels, 100 labels, 1 GAN, 150 GAN epochs")

@@ -95,7 +95,13 @@ def test_all_frozen_schedule_is_one_phase(disc, small_data):
 
 
 def test_the_record_names_a_fine_tuning_other_than_the_originals():
-    assert transfer.fine_tuning_record("sgd", 0.01, 0.01) == {}  # the original's recipe: the record is unchanged
-    assert transfer.fine_tuning_record("adam", 1e-4, 0.01) == {"fine_tune_optimizer": "adam",
-                                                               "fine_tune_learning_rate": 1e-4}  # fmt: skip
-    assert transfer.fine_tuning_record("sgd", 0.001, 0.01)["fine_tune_learning_rate"] == 0.001
+    assert transfer.fine_tuning_record("sgd", 0.01, 0.01, True) == {}  # the original's recipe: the record is unchanged
+    assert transfer.fine_tuning_record("adam", 1e-4, 0.01, True) == {"fine_tune_optimizer": "adam",
+                                                                     "fine_tune_learning_rate": 1e-4}  # fmt: skip
+    assert transfer.fine_tuning_record("sgd", 0.001, 0.01, True)["fine_tune_learning_rate"] == 0.001
+    assert transfer.fine_tuning_record("adam", 1e-4, 0.01, False) == {}  # every epoch frozen: nothing fine-tuned
+
+
+def test_every_fine_tuning_optimizer_is_one_keras_resolves():
+    for name in transfer.FINE_TUNE_OPTIMIZERS:
+        assert keras.optimizers.get({"class_name": name, "config": {"learning_rate": 0.01}}).learning_rate is not None
