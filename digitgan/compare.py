@@ -204,11 +204,8 @@ def small_classifiers(small: dict, discriminator_path, head: str, frozen_epochs:
 
 
 def small_weights_file(key: str) -> str:
-    """The weights of a classifier of the 1,000-image comparison (``cnn``, ``trial3``)."""
-    return config.weights_file(f"{key}_{SMALL_TAG}")
-
-
-SMALL_TAG = "1k"
+    """The weights of a classifier of the 1,000-image comparison (``cnn``, ``trial3``): ``cnn_1k.weights.h5``."""
+    return config.weights_file(f"{key}_1k")
 
 
 def small_table(pca_knn_accuracy: float, classifiers: dict) -> pd.DataFrame:

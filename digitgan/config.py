@@ -141,6 +141,12 @@ def trial_parameters(trial: str) -> dict:
     return {**TRIAL_DEFAULTS, **TRIALS[trial][1]}
 
 
+def trial_schedule(trial: str) -> tuple[str, int]:
+    """A trial's head and frozen epochs at full size (what the studies that retrain it key and build)."""
+    parameters = trial_parameters(trial)
+    return parameters["HEAD"], parameters["FROZEN_EPOCHS"]
+
+
 def trial_of(notebook: str) -> str:
     """The trial a notebook trains (its key in :data:`TRIALS`)."""
     for trial, (trial_notebook, _) in TRIALS.items():

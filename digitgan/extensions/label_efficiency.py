@@ -88,7 +88,7 @@ def settings(
 
         out.update(model_fields(protocols.classifier(method), protocols.STUDY_ARCHITECTURE[method]))
         if method == "trial3":
-            head, frozen = (config.trial_parameters("trial3")[k] for k in ("HEAD", "FROZEN_EPOCHS"))
+            head, frozen = config.trial_schedule("trial3")
             rounds = updates // every
             out.update(
                 head=head,

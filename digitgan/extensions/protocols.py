@@ -104,7 +104,7 @@ def _model(name: str, augment: bool, seed: int, discriminator_path: Path | None 
     if name == "cnn":
         core = build_cnn()
     else:
-        head = config.trial_parameters("trial3")["HEAD"]
+        head = config.trial_schedule("trial3")[0]
         core = transfer.discriminator_to_classifier(
             gan.load_discriminator(discriminator_path or config.DISCRIMINATOR_PATH), head, freeze=True
         )
@@ -140,7 +140,7 @@ def train_run(model_name: str, data: dict, optimizer: str, learning_rate: float,
     model, core = _model(model_name, augment, seed, discriminator_path, strength, dropout)
     loss = keras.losses.CategoricalCrossentropy(label_smoothing=label_smoothing)
     steps = -(-len(data["x_train"]) // batch_size)
-    head, frozen = (config.trial_parameters("trial3")[k] for k in ("HEAD", "FROZEN_EPOCHS"))
+    head, frozen = config.trial_schedule("trial3")
     frozen_epochs = round(frozen * epochs / config.TRANSFER_EPOCHS) if model_name == "trial3" else 0
     phases = [(False, frozen_epochs), (True, epochs)] if frozen_epochs else [(True, epochs)]
     best, start, history = training.BestWeights(), 0, {}
@@ -181,7 +181,7 @@ def classifier(name: str) -> keras.Model:
     """A fresh classifier of the study (untrained: its architecture is what a key names): the CNN, or trial 3's."""
     if name == "cnn":
         return build_cnn()
-    head = config.trial_parameters("trial3")["HEAD"]
+    head = config.trial_schedule("trial3")[0]
     return transfer.discriminator_to_classifier(build_discriminator(), head, freeze=True)
 
 

@@ -29,7 +29,7 @@ def _build(name: str, seed: int):
     utils.set_seed(seed)
     if name == "cnn":
         return build_cnn()
-    return transfer.discriminator_to_classifier(discriminator, head=config.trial_parameters(name)["HEAD"])
+    return transfer.discriminator_to_classifier(discriminator, head=config.trial_schedule(name)[0])
 
 
 def run(name: str, seed: int, store: Store, data: dict) -> dict:
@@ -41,7 +41,7 @@ def run(name: str, seed: int, store: Store, data: dict) -> dict:
         "architecture": architecture_digest(_build(name, seed)),
     }  # fmt: skip
     if name != "cnn":
-        inputs["head"], inputs["frozen_epochs"] = (config.trial_parameters(name)[k] for k in ("HEAD", "FROZEN_EPOCHS"))
+        inputs["head"], inputs["frozen_epochs"] = config.trial_schedule(name)
         inputs["discriminator_sha256"] = file_digest(config.DISCRIMINATOR_PATH, None)
     stored = store.get(inputs)
     if stored is not None:

@@ -272,8 +272,8 @@ VERDICTS_HEADING = "In three lines"  # the README's section of the study's verdi
 
 def readme_section(heading: str, readme: Path = report.README) -> str:
     """The text of the README's ``## heading`` section (one source for both pages)."""
-    text = Path(readme).read_text()
-    start = text.index(f"\n## {heading}\n") + len(heading) + 5
+    text, marker = Path(readme).read_text(), f"\n## {heading}\n"
+    start = text.index(marker) + len(marker)
     end = text.find("\n## ", start)
     return text[start : end if end >= 0 else None].strip()
 

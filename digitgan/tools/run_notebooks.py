@@ -118,7 +118,8 @@ def execute(name: str, parameters=None, output_dir: Path | None = None, notebook
               f"{config.shown(final)} and {config.shown(source)} is left as it is.", flush=True)  # fmt: skip
     utils.writable_folder(folder)
     utils.remove_stale_temp_files(folder)  # what killed runners left
-    partial = utils.temp_path(final).with_name(f"{utils.temp_path(final).stem}-{time.time_ns()}.ipynb")
+    temporary = utils.temp_path(final)  # named with this process's id, so a dead runner's is removed above
+    partial = temporary.with_name(f"{temporary.stem}-{time.time_ns()}.ipynb")
     study_flag = os.environ.get(runs.STUDY_RUN_ENV)
     if output_dir is None:  # the study's run writes the study's record; a scratch run never does
         os.environ[runs.STUDY_RUN_ENV] = "1" if folder == notebooks_dir else "0"

@@ -106,38 +106,32 @@ class Recompute:
 
         return {"accuracy": training.accuracy(model, x, y)}
 
-    def cnn(self, entry: dict) -> dict:
-        from digitgan import models
-
-        model = models.build_cnn()
-        if entry["parameters"].get("dropout"):
-            model = models.with_dropout(model, entry["parameters"]["dropout"])
-        utils.load_weights(model, self.path(entry, "weights"), "Restore it with `git checkout -- checkpoints/`.")
-        d = self.study_data()
-        return self._accuracy(model, d["x_test"], d["y_test"])
-
-    def trial(self, entry: dict) -> dict:
+    def _classifier(self, entry: dict, model: str):
+        """The CNN (with its dropout, if any) or a trial's classifier, holding the entry's committed weights."""
         from digitgan import models, transfer
 
-        model = transfer.discriminator_to_classifier(
-            models.build_discriminator(), head=entry["parameters"]["head"], freeze=False
-        )
-        utils.load_weights(model, self.path(entry, "weights"), "Restore it with `git checkout -- checkpoints/`.")
+        p = entry["parameters"]
+        if model == "cnn":
+            built = models.with_dropout(models.build_cnn(), p.get("dropout", 0))
+        else:
+            built = transfer.discriminator_to_classifier(models.build_discriminator(), head=p["head"], freeze=False)
+        return utils.load_weights(built, self.path(entry, "weights"), "Restore it with `git checkout -- checkpoints/`.")
+
+    def cnn(self, entry: dict) -> dict:
         d = self.study_data()
-        return self._accuracy(model, d["x_test"], d["y_test"])
+        return self._accuracy(self._classifier(entry, "cnn"), d["x_test"], d["y_test"])
+
+    def trial(self, entry: dict) -> dict:
+        d = self.study_data()
+        return self._accuracy(self._classifier(entry, "trial"), d["x_test"], d["y_test"])
 
     def small(self, entry: dict) -> dict:
         """A classifier of 06's 1,000-image comparison on that split's test images."""
-        from digitgan import compare, models, transfer
+        from digitgan import compare
 
         p = entry["parameters"]
-        if p["model"] == "cnn":
-            model = models.build_cnn()
-        else:
-            model = transfer.discriminator_to_classifier(models.build_discriminator(), head=p["head"], freeze=False)
-        utils.load_weights(model, self.path(entry, "weights"), "Restore it with `git checkout -- checkpoints/`.")
         s = compare.small_split(self.study_data(), p["n_train"], p["n_test"])
-        return self._accuracy(model, s["x_test"], s["y_test"])
+        return self._accuracy(self._classifier(entry, p["model"]), s["x_test"], s["y_test"])
 
     def pca_knn(self, entry: dict) -> dict:
         from digitgan import compare
