@@ -269,9 +269,9 @@ GENERATED_BEST_PROBE_SIZES = (SUBSET_SIZE, N_TRAIN_FULL)
 LABEL_COUNTS = (100, 1000, 10_000)
 LABEL_SEEDS = (42, 43, 44)
 # The compute-matched CNN of the label study: the modern recipe (MODERN_DROPOUT_RECIPE: augmentation, Adam with a
-# cosine over the whole budget, dropout) given the SSGAN's updates (SSGAN_EPOCHS x 600), checked on the validation
-# split every MATCHED_CHECK_EVERY updates, stopped after MATCHED_PATIENCE checks without a better one; the best
-# check's weights are kept.
+# cosine over the whole budget, dropout) given the SSGAN's updates (SSGAN_EPOCHS x 600), all trained, checked on the
+# validation split every MATCHED_CHECK_EVERY updates; the best check's weights are kept. A second arm stops after
+# MATCHED_PATIENCE checks without a better one.
 MATCHED_CHECK_EVERY = 600
 MATCHED_PATIENCE = 15
 # The GAN's own run-to-run spread: DCGANs of these seeds trained with 02's recipe, scored at these epochs.

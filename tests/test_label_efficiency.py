@@ -182,3 +182,25 @@ def test_the_learning_rate_is_chosen_with_the_sweeps_budget_and_the_study_trains
     assert seen[:2] == [sweep, sweep]
     # ... and every run of the study trains the study's whole budget
     assert seen[2:] == [(None, 9, True)] * 2
+
+
+def test_the_matched_cnn_trains_its_whole_budget_unless_stopped_early(tmp_path, monkeypatch, mnist_dir):
+    """Without patience every update is trained (the method is the matched CNN); with it, the run is the
+    stopped-early arm, stored under its own key beside the first."""
+    trained = []
+
+    def fake(data, seed, s, weights_path=None):
+        trained.append(s["patience"])
+        stop = s["updates"] if s["patience"] is None else s["check_every"] * (s["patience"] + 1)
+        return {"val_accuracy": 0.5, "kept_update": s["check_every"], "updates_trained": stop, "seconds": 1.0,
+                "test_accuracy": 0.6}
+
+    monkeypatch.setattr(label_efficiency, "run_matched_cnn", fake)
+    where = dict(store_path=tmp_path / "runs.json", weights_dir=tmp_path / "w", source=mnist_dir, updates=60,
+                 check_every=10)
+    full = label_efficiency.run_matched((100,), (42,), **where)
+    early = label_efficiency.run_matched((100,), (42,), patience=2, **where)
+    assert full["method"].tolist() == [label_efficiency.MATCHED] and full["updates_trained"].tolist() == [60]
+    assert early["method"].tolist() == [label_efficiency.MATCHED_EARLY] and early["updates_trained"].tolist() == [30]
+    label_efficiency.run_matched((100,), (42,), **where)
+    assert trained == [None, 2]  # the full arm's run was stored, not trained again

@@ -31,9 +31,9 @@ def test_learning_rate_is_chosen_on_validation_and_runs_are_cached(mnist_dir, tm
     chosen = study.run("cnn", "adam", rate, 2, 42)  # the candidate is seed 42's final run: tested, not retrained
     candidate = tried[(1e-5, 3e-3).index(rate)]
     assert 0 <= chosen["test_accuracy"] <= 1 and chosen["val_accuracy"] == candidate["val_accuracy"]
-    model, _ = protocols._model("cnn", False, 42)
+    model, _ = protocols.build_model("cnn", False, 42)
     utils.load_weights(model, study.weights_path(study.inputs("cnn", "adam", rate, 2, 42, False)), "")
-    assert protocols._test_accuracy(model, study.data) == chosen["test_accuracy"]
+    assert protocols.accuracy_on_test(model, study.data) == chosen["test_accuracy"]
     monkeypatch.setattr(protocols, "train_run", trained)
     final = study.run("cnn", "adam", rate, 2, 42, augment=True)
     assert 0 <= final["test_accuracy"] <= 1 and 1 <= final["kept_epoch"] <= 2
@@ -50,7 +50,7 @@ def test_augmented_trial3_freezes_only_the_transferred_layers(tmp_path):
     from digitgan import models, transfer, utils
 
     disc = utils.save_weights(models.build_discriminator(), tmp_path / "d.weights.h5")
-    model, core = protocols._model("trial3", True, 42, disc)
+    model, core = protocols.build_model("trial3", True, 42, disc)
     transfer.set_transferred_trainable(core, False)
     trainable = {w.path.split("/")[-2] for w in model.trainable_weights}
     assert trainable and all(name.startswith(transfer.HEAD_PREFIX) for name in trainable)
@@ -161,3 +161,17 @@ def test_findings_say_when_a_chosen_recipe_is_the_longest_tried_and_kept_near_it
     text = findings.protocols(protocols.to_results(pd.DataFrame(columns=modern.columns), modern, candidates=tried))
     assert "Trial 3 (Dense(128))'s chosen recipe is the longest tried (10 epochs) and its kept epochs (9/10/10)" in text
     assert "CNN's chosen recipe" not in text  # one of its kept epochs is early
+
+
+def test_a_kept_run_finds_its_record_when_only_its_generated_digits_differ(tmp_path):
+    from types import SimpleNamespace
+
+    from digitgan.extensions import kept
+    from digitgan.store import Store
+
+    study = SimpleNamespace(store=Store(tmp_path / "runs.json"))
+    inputs = {"data": "cdcgan-ms0.5: generated 10k", "seed": 42, "digits": "drawn-elsewhere"}
+    assert kept._recorded(study, inputs) is None
+    study.store.put(inputs, {"test_accuracy": 0.95})
+    assert kept._recorded(study, {**inputs, "digits": "drawn-here"}) == {"test_accuracy": 0.95}
+    assert kept._recorded(study, {**inputs, "digits": "drawn-here", "seed": 43}) is None

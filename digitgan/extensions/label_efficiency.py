@@ -369,9 +369,10 @@ class _Study:
         return result
 
 
-MATCHED = "cnn_matched"  # the compute-matched CNN (its own store: config.MATCHED_STORE)
+MATCHED = "cnn_matched"  # the compute-matched CNN, every update trained (its own store: config.MATCHED_STORE)
 MATCHED_NAME = "CNN (modern recipe, the semi-supervised GAN's updates)"
-NAMES = {**LABELS, MATCHED: MATCHED_NAME}  # every method's name in tables and figures
+MATCHED_EARLY = "cnn_matched_early"  # the same CNN stopped after config.MATCHED_PATIENCE checks without progress
+NAMES = {**LABELS, MATCHED: MATCHED_NAME, MATCHED_EARLY: f"{MATCHED_NAME[:-1]}, stopped early)"}  # tables, figures
 
 
 def matched_settings(
@@ -414,7 +415,7 @@ def run_matched_cnn(data: dict, seed: int, run_settings: dict, weights_path: Pat
 
     s = run_settings
     utils.set_seed(seed)
-    model, core = protocols._model("cnn", True, seed, strength=s["strength"], dropout=s["dropout"])
+    model, core = protocols.build_model("cnn", True, seed, strength=s["strength"], dropout=s["dropout"])
     schedule = keras.optimizers.schedules.CosineDecay(s["learning_rate"], decay_steps=s["updates"])
     model.compile(optimizer=keras.optimizers.Adam(schedule), loss="categorical_crossentropy", metrics=["accuracy"])
     best = training.BestWeights()
@@ -452,12 +453,13 @@ def run_matched(
     n_val: int = config.LABEL_EFFICIENCY_VAL,
     updates: int | None = None,
     check_every: int = config.MATCHED_CHECK_EVERY,
-    patience: int | None = config.MATCHED_PATIENCE,
+    patience: int | None = None,
 ) -> pd.DataFrame:
     """The compute-matched CNN at every label count and seed, on the label study's data (the same labelled images
     and validation split as every other method of a ``(n_labels, seed)``). Each run is stored as soon as it ends
     (:mod:`digitgan.store`: its inputs are the settings, the seed and the digest of the images and labels it
-    trains and validates on), so an interrupted study resumes and a rerun reuses what exists."""
+    trains and validates on), so an interrupted study resumes and a rerun reuses what exists. ``patience``: stop
+    after that many checks without a better one (the rows' method is then ``MATCHED_EARLY``); None trains all."""
     from digitgan.data import load_label_efficiency_data
 
     seeds = [checks.seed(s, "seeds entry") for s in seeds]
@@ -480,7 +482,8 @@ def run_matched(
             print(f"{MATCHED_NAME} {n_labels:6d} labels, seed {seed}: test accuracy {result['test_accuracy']:.4f}, "
                   f"validation {result['val_accuracy']:.4f}, kept update {result['kept_update']:,} of "
                   f"{result['updates_trained']:,} trained ({result['seconds'] / 60:.1f} min)", flush=True)  # fmt: skip
-        rows.append({"method": MATCHED, "n_labels": n_labels, "seed": seed, **result, "n_updates": s["updates"],
+        rows.append({"method": MATCHED if patience is None else MATCHED_EARLY, "n_labels": n_labels, "seed": seed,
+                     **result, "n_updates": s["updates"],
                      "settings": s})  # fmt: skip
     return pd.DataFrame(rows)
 
@@ -723,7 +726,7 @@ def summary_table(runs: pd.DataFrame) -> pd.DataFrame:
     table["val_mean"] = grouped["val_accuracy"].mean().to_numpy()
     if "n_updates" in runs:
         table["n_updates"] = grouped["n_updates"].max().to_numpy()
-    order = (*METHODS, MATCHED)
+    order = (*METHODS, MATCHED, MATCHED_EARLY)
     table["method"] = pd.Categorical(table["method"], [m for m in order if m in set(table["method"])])
     return table.sort_values(["method", "n_labels"]).reset_index(drop=True)
 
@@ -802,7 +805,7 @@ def main() -> None:
     print(f"{t['seconds'] / 60:.1f} min in this call; {runs['wall_seconds'].sum() / 60:.1f} min of training in all")
 
 
-def matched_main(patience: int | None = config.MATCHED_PATIENCE) -> None:
+def matched_main(patience: int | None = None) -> None:
     """``python -m digitgan.extensions.label_efficiency matched`` (early-stopped) or ``matched-full`` (every
     update trained): the compute-matched CNN in the background (resumable run by run)."""
     print(utils.versions(), utils.machine(), sep="\n", flush=True)
@@ -817,7 +820,7 @@ if __name__ == "__main__":
     import sys
 
     if sys.argv[1:] == ["matched"]:
-        matched_main()
+        matched_main(patience=config.MATCHED_PATIENCE)
     elif sys.argv[1:] == ["matched-full"]:
         matched_main(patience=None)
     elif sys.argv[1:] == ["epochs"]:

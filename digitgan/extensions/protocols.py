@@ -97,7 +97,7 @@ def _optimizer(name: str, learning_rate: float, decay_steps: int, weight_decay: 
     return keras.optimizers.Adam(schedule)
 
 
-def _model(name: str, augment: bool, seed: int, discriminator_path: Path | None = None,
+def build_model(name: str, augment: bool, seed: int, discriminator_path: Path | None = None,
            strength: float = RECIPE_DEFAULTS["strength"], dropout: float = RECIPE_DEFAULTS["dropout"]):  # fmt: skip
     """``(model to train, the classifier inside it)``: the same model unless augmented (a wrapper); ``dropout``:
     on the inputs of its Dense layers (``models.with_dropout``)."""
@@ -137,7 +137,7 @@ def train_run(model_name: str, data: dict, optimizer: str, learning_rate: float,
     seed = checks.seed(seed)
     batch_size = checks.batch_size(batch_size, len(data["x_train"]))
     utils.set_seed(seed)
-    model, core = _model(model_name, augment, seed, discriminator_path, strength, dropout)
+    model, core = build_model(model_name, augment, seed, discriminator_path, strength, dropout)
     loss = keras.losses.CategoricalCrossentropy(label_smoothing=label_smoothing)
     steps = -(-len(data["x_train"]) // batch_size)
     head, frozen = config.trial_schedule("trial3")
@@ -164,11 +164,11 @@ def train_run(model_name: str, data: dict, optimizer: str, learning_rate: float,
     out = {"val_accuracy": best.best, "kept_epoch": best.epoch, "seconds": seconds,
            "val_curve": [round(float(v), 5) for v in history["val_accuracy"]]}  # fmt: skip
     if test:
-        out["test_accuracy"] = _test_accuracy(model, data)
+        out["test_accuracy"] = accuracy_on_test(model, data)
     return out
 
 
-def _test_accuracy(model, data: dict) -> float:
+def accuracy_on_test(model, data: dict) -> float:
     return training.accuracy(model, data["x_test"], data["y_test"])
 
 
@@ -245,9 +245,10 @@ class Study:
         cached = self.store.get(inputs)
         weights = self.weights_path(inputs)
         if cached is not None and test and "test_accuracy" not in cached and weights.is_file():
-            model, _ = _model(model_name, augment, seed, self.discriminator_path, recipe["strength"], recipe["dropout"])
+            model, _ = build_model(model_name, augment, seed, self.discriminator_path, recipe["strength"],
+                                   recipe["dropout"])
             utils.load_weights(model, weights, f"Delete {weights} to train this run again.")
-            cached = self.store.put(inputs, {**cached, "test_accuracy": _test_accuracy(model, self.data)})
+            cached = self.store.put(inputs, {**cached, "test_accuracy": accuracy_on_test(model, self.data)})
             print(f"{model_name} {self.n_train} {optimizer} lr {learning_rate:g} seed {seed}: "
                   f"test {cached['test_accuracy']:.4f} (the candidate's kept weights)", flush=True)  # fmt: skip
         elif cached is None or (test and "test_accuracy" not in cached):

@@ -19,6 +19,7 @@ from digitgan.tools import versions
 LABEL_EFFICIENCY_NAMES = {
     **config.LABEL_EFFICIENCY_NAMES,
     "cnn_matched": "CNN, modern recipe, the semi-supervised GAN's updates",
+    "cnn_matched_early": "CNN, modern recipe, the semi-supervised GAN's updates, stopped early",
 }
 README = config.PROJ_ROOT / "README.md"
 COMMITTED_RESULTS = config.COMMITTED_RESULTS_PATH

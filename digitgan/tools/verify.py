@@ -175,6 +175,16 @@ class Recompute:
         images, _ = conditional.generate_labelled(generator, p["n_generated"], seed=p["sample_seed"])
         return quality.judge_scores(self._judge(entry), images[: p["n_samples"]], reference=self.study_data()["x_test"])
 
+    def kept(self, entry: dict) -> dict:
+        """A CNN of 10's or 11's run stores (``digitgan.extensions.kept``), augmentation wrapper included."""
+        from digitgan.extensions import protocols
+
+        p = entry["parameters"]
+        model, _ = protocols.build_model("cnn", p["augment"], p["seed"], strength=p["strength"], dropout=p["dropout"])
+        utils.load_weights(model, self.path(entry, "weights"), "Restore it with `git checkout -- checkpoints/`.")
+        d = self.study_data()
+        return self._accuracy(model, d["x_test"], d["y_test"])
+
     def ssgan(self, entry: dict) -> dict:
         from digitgan.data import load_label_efficiency_data
         from digitgan.extensions import ssgan
@@ -253,7 +263,8 @@ def main(argv=None) -> int:
           "the test images. Train accuracies (each last epoch's running mean, with dropout) are not recomputed; they "
           "repeat only by retraining (make reproduce).", flush=True)
     rows, problems = verify(args.names or None)
-    rows += mean_rows(rows, "Semi-supervised GAN, 100 labels, seed", "Semi-supervised GAN, 100 labels, mean of 3 seeds")
+    for what in ("Semi-supervised GAN, 100 labels", "CNN, modern recipe, 10k", "CNN trained on 10k generated digits"):
+        rows += mean_rows(rows, f"{what}, seed", f"{what}, mean of 3 seeds")
     print(table(rows))
     for p in problems:
         print(f"digest: {p}", file=sys.stderr)
@@ -353,7 +364,38 @@ def build_manifest(ssgan_weights: dict[int, str] | None = None) -> dict:
             {**settings, "n_labels": 100, "seed": seed},
             {"accuracy": f"label_efficiency.runs[ssgan,100,{seed}].test_accuracy"},
         ))  # fmt: skip
+    entries += kept_entries(results)
     return {"format": 1, "tolerance": TOLERANCE, "models": entries}
+
+
+def kept_entries(results: dict) -> list[dict]:
+    """The kept CNNs of 10 (modern recipe) and 11 (trained on 10k generated digits) found in their ``weights/``
+    folders, each with the recipe its run store records and the number results.json reports for its seed."""
+    from digitgan.extensions import kept, protocols
+
+    modern = next(r for r in results["future_work"]["protocols"]["runs"] if r["protocol"] == "modern"
+                  and r["model"] == "cnn")  # fmt: skip
+    gen = results["future_work"]["generated_digits"]
+    runs = {
+        "cnn_modern": ("CNN, modern recipe, 10k", config.PROTOCOLS_DIR, {**modern["recipe"], "augment": True},
+                       "future_work.generated_digits.same_recipe_on_real.by_seed", "notebooks/10_data_and_optimizers"),
+        "cnn_generated10k": ("CNN trained on 10k generated digits", kept.GENERATED_FOLDER,
+                             {**protocols.RECIPE_DEFAULTS, "learning_rate": gen["learning_rate"],
+                              "epochs": config.TRANSFER_EPOCHS, "augment": False},
+                             f"future_work.generated_digits.arms.{kept.GENERATED_ARM}.by_seed",
+                             "notebooks/11_generated_digits"),
+    }  # fmt: skip
+    entries = []
+    for name, (what, folder, recipe, where, notebook) in runs.items():
+        folder = CHECKPOINTS / Path(folder).relative_to(config.CHECKPOINT_DIR) / kept.FOLDER
+        for path in sorted(folder.glob(f"{name}_seed*.weights.h5")):
+            seed = int(path.name.removeprefix(f"{name}_seed").split("_")[0])
+            entries.append(manifest_entry(
+                f"{name}_seed{seed}", f"{what}, seed {seed}", "kept", {"weights": config.shown(path)},
+                f"python -m digitgan.extensions.kept (the run of {notebook}.ipynb, retrained)",
+                {**recipe, "optimizer": "adam", "seed": seed}, {"accuracy": f"{where}.{seed}"},
+            ))  # fmt: skip
+    return entries
 
 
 if __name__ == "__main__":

@@ -83,6 +83,16 @@ def rows(results: dict) -> list[tuple[str, ...]]:
                     f"{_cells(v['test_mean'])} (test mean of 3 seeds at 100 / 1,000 / 10,000 labels)"
                     if len(v["test_mean"]) > 1 else f"{_cells(v['test_mean'])} (test mean of 3 seeds, 100 labels)",
                     why))  # fmt: skip
+    early = (results.get("label_efficiency") or {}).get("cnn_matched_early")
+    if early:
+        trained = [r["updates_trained"] for r in early["runs"]]
+        means = {n: c["mean"] for n, c in early["summary"].items()}
+        out.append(("Compute-matched CNN (08), stopped early", "2026-12-05", "modern recipe, the semi-supervised GAN's "
+                    f"budget, stopped after {early['settings']['patience']} checks without progress ({min(trained):,} "
+                    f"to {max(trained):,} of {early['settings']['updates']:,} updates trained)",
+                    f"{_cells(means)} (test mean of 3 seeds at 100 / 1,000 / 10,000 labels)",
+                    "kept as a second, named arm; the reported compute-matched CNN trains every update, as the "
+                    "semi-supervised GAN does"))  # fmt: skip
     for v in ((results.get("future_work") or {}).get("protocols") or {}).get("versions_tried", []):
         recipe = v["recipe"]
         out.append((f"Modern recipe, {v['result']} (10)", "2026-11-29" if recipe["dropout"] else "2026-11-28",
