@@ -31,26 +31,28 @@ def build_cnn(num_classes: int = config.NUM_CLASSES) -> keras.Model:
     )
 
 
+def generator_blocks() -> list:
+    """The TensorFlow DCGAN tutorial's generator after its input: Dense to 7x7x256, then two upsampling blocks and a
+    tanh output (28, 28, 1) in [-1, 1]. The DCGAN's generator and the conditional one apply these layers in turn."""
+    return [
+        layers.Dense(7 * 7 * 256, use_bias=False),
+        layers.BatchNormalization(),
+        layers.LeakyReLU(),
+        layers.Reshape((7, 7, 256)),
+        layers.Conv2DTranspose(128, 5, strides=1, padding="same", use_bias=False),
+        layers.BatchNormalization(),
+        layers.LeakyReLU(),
+        layers.Conv2DTranspose(64, 5, strides=2, padding="same", use_bias=False),
+        layers.BatchNormalization(),
+        layers.LeakyReLU(),
+        # float32 output even under a mixed-precision policy: losses and images stay exact.
+        layers.Conv2DTranspose(1, 5, strides=2, padding="same", use_bias=False, activation="tanh", dtype="float32"),
+    ]
+
+
 def build_generator(noise_dim: int = config.NOISE_DIM) -> keras.Model:
-    """The TensorFlow DCGAN tutorial's generator: noise (noise_dim,) -> image (28, 28, 1) in [-1, 1]."""
-    return keras.Sequential(
-        [
-            keras.Input(shape=(noise_dim,)),
-            layers.Dense(7 * 7 * 256, use_bias=False),
-            layers.BatchNormalization(),
-            layers.LeakyReLU(),
-            layers.Reshape((7, 7, 256)),
-            layers.Conv2DTranspose(128, 5, strides=1, padding="same", use_bias=False),
-            layers.BatchNormalization(),
-            layers.LeakyReLU(),
-            layers.Conv2DTranspose(64, 5, strides=2, padding="same", use_bias=False),
-            layers.BatchNormalization(),
-            layers.LeakyReLU(),
-            # float32 output even under a mixed-precision policy: losses and images stay exact.
-            layers.Conv2DTranspose(1, 5, strides=2, padding="same", use_bias=False, activation="tanh", dtype="float32"),
-        ],
-        name="generator",
-    )
+    """The DCGAN's generator: noise (noise_dim,) -> image (28, 28, 1) in [-1, 1]."""
+    return keras.Sequential([keras.Input(shape=(noise_dim,)), *generator_blocks()], name="generator")
 
 
 def build_discriminator() -> keras.Model:

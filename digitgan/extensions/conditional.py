@@ -18,7 +18,7 @@ import numpy as np
 import tensorflow as tf
 from keras import layers
 
-from digitgan import config
+from digitgan import config, models
 from digitgan.gan import AdversarialModel, epoch_batches
 
 EMBEDDING = 50  # the generator's label embedding
@@ -29,14 +29,9 @@ def build_conditional_generator(noise_dim: int = config.NOISE_DIM) -> keras.Mode
     noise = keras.Input((noise_dim,), name="noise")
     label = keras.Input((), dtype="int32", name="label")
     x = layers.Concatenate()([noise, layers.Embedding(config.NUM_CLASSES, EMBEDDING)(label)])
-    x = layers.Dense(7 * 7 * 256, use_bias=False)(x)
-    x = layers.LeakyReLU()(layers.BatchNormalization()(x))
-    x = layers.Reshape((7, 7, 256))(x)
-    for filters, strides in ((128, 1), (64, 2)):
-        x = layers.Conv2DTranspose(filters, 5, strides=strides, padding="same", use_bias=False)(x)
-        x = layers.LeakyReLU()(layers.BatchNormalization()(x))
-    image = layers.Conv2DTranspose(1, 5, strides=2, padding="same", use_bias=False, activation="tanh")(x)
-    return keras.Model([noise, label], image, name="conditional_generator")
+    for layer in models.generator_blocks():  # the DCGAN's generator, given the digit's embedding beside the noise
+        x = layer(x)
+    return keras.Model([noise, label], x, name="conditional_generator")
 
 
 def build_conditional_discriminator() -> keras.Model:
