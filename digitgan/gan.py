@@ -496,8 +496,3 @@ def _load(builder, path: Path) -> keras.Model:
 def load_discriminator(path=config.DISCRIMINATOR_PATH) -> keras.Model:
     """The trained discriminator exported by ``02_dcgan.ipynb``."""
     return _load(build_discriminator, path)
-
-
-def load_generator(path=config.GENERATOR_PATH) -> keras.Model:
-    """The trained generator exported by ``02_dcgan.ipynb``."""
-    return _load(build_generator, path)

@@ -79,7 +79,8 @@ def test_export_reuse_and_loaders(x_small, tmp_path, capsys):
     assert reused and "Reusing the DCGAN" in capsys.readouterr().out and history2 == history
     disc = gan.load_discriminator(paths["discriminator_path"])
     np.testing.assert_array_equal(disc.get_weights()[0], trained.discriminator.get_weights()[0])
-    assert gan.load_generator(paths["generator_path"]).count_params() == models.build_generator().count_params()
+    generator = gan._load(models.build_generator, paths["generator_path"])
+    np.testing.assert_array_equal(generator.get_weights()[0], trained.generator.get_weights()[0])
 
 
 def test_missing_or_damaged_weights_name_the_file_and_the_fix(tmp_path):

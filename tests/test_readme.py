@@ -13,12 +13,20 @@ from digitgan.tools import report
 README = report.README.read_text()
 
 
+def committed_block(document, name: str) -> str:
+    """The text between a document's ``<!-- name:start -->`` and ``<!-- name:end -->`` markers."""
+    start, end = report._markers(name)
+    match = re.search(re.escape(start) + r"\n(.*?)\n" + re.escape(end), document.read_text(), re.S)
+    assert match, f"{config.shown(document)} has no {start} ... {end} block"
+    return match.group(1)
+
+
 @pytest.mark.parametrize("document,name,generate", report.BLOCKS, ids=[f"{d.name}:{n}" for d, n, _ in report.BLOCKS])
 def test_generated_blocks_match_the_committed_results(document, name, generate):
     if not report.COMMITTED_RESULTS.is_file():
         pytest.fail(f"{report.COMMITTED_RESULTS} is missing: run `make reproduce` and commit its results")
     expected = generate(utils.load_results(report.COMMITTED_RESULTS))
-    assert report.committed_block(document, name) == expected, (
+    assert committed_block(document, name) == expected, (
         f"{config.shown(document)}'s {name} block is stale: run `python -m digitgan.tools.report`"
     )
 
@@ -28,7 +36,7 @@ def _outside_blocks(text: str) -> str:
 
 
 def test_readme_numbers_outside_the_tables_are_the_tables_numbers():
-    generated = "\n".join(report.committed_block(report.README, n) for d, n, _ in report.BLOCKS if d == report.README)
+    generated = "\n".join(committed_block(report.README, n) for d, n, _ in report.BLOCKS if d == report.README)
     numbers = re.findall(r"\d\.\d{3,}", _outside_blocks(README))
     assert numbers, "the README's takeaway quotes no number"
     assert [n for n in numbers if n not in generated] == []

@@ -472,15 +472,6 @@ def _markers(name: str) -> tuple[str, str]:
     return f"<!-- {name}:start -->", f"<!-- {name}:end -->"
 
 
-def committed_block(document: Path, name: str) -> str:
-    """The text between ``<!-- name:start -->`` and ``<!-- name:end -->`` in ``document``."""
-    start, end = _markers(name)
-    match = re.search(re.escape(start) + r"\n(.*?)\n" + re.escape(end), Path(document).read_text(), re.S)
-    if not match:
-        raise ValueError(f"{config.shown(document)} has no {start} ... {end} block")
-    return match.group(1)
-
-
 def update_documents(results_path: Path = COMMITTED_RESULTS) -> list[Path]:
     """Rewrite every generated block from the committed results; returns the documents that changed."""
     results = utils.load_results(results_path)
