@@ -130,10 +130,10 @@ def test_unknown_notebook_or_missing_parameter_is_named():
         runs.start("01_cnn_baseline", {k: v for k, v in FULL.items() if k != "SEED"})
 
 
-def test_a_scratch_notebook_run_leaves_the_study_untouched(tmp_path, monkeypatch, mnist_dir):
-    """03 outside the study's runner, once with one epoch on 300 images and once with the study's parameters but an
-    edited code cell (300 images, 1 epoch in the code): the study's folders are byte-identical afterwards, and each
-    run's folder holds its figures, weights, metrics and parameters."""
+@pytest.fixture
+def study_folders(tmp_path, monkeypatch):
+    """The study's figures/ and checkpoints/ in a temporary folder (the committed discriminator, a results.json),
+    scratch runs under ``tmp_path / "runs"``, outside the study's runner; yields the two folders' contents getter."""
     study = {name: tmp_path / name for name in ("figures", "checkpoints")}
     for env, folder in zip(("DIGITGAN_FIGURES_DIR", "DIGITGAN_CHECKPOINT_DIR"), study.values(), strict=True):
         monkeypatch.setenv(env, str(folder))
@@ -142,6 +142,33 @@ def test_a_scratch_notebook_run_leaves_the_study_untouched(tmp_path, monkeypatch
     (study["figures"] / "results.json").write_text('{"cnn": {"test_accuracy": 0.96}}\n')
     monkeypatch.setenv("DIGITGAN_RUNS_DIR", str(tmp_path / "runs"))
     monkeypatch.delenv(runs.STUDY_RUN_ENV, raising=False)
+    return lambda: {name: sorted((p.name, p.read_bytes()) for p in folder.rglob("*")) for name, folder in study.items()}
+
+
+def _scratch_folder_holds_its_outputs(tmp_path):
+    [folder] = list((tmp_path / "runs" / "03_trial1_frozen").iterdir())
+    assert {p.name for p in folder.rglob("*") if p.is_file()} >= {
+        "params.json", "results.json", "trial1.weights.h5", "trial1_accuracy.png", "trial1_confusion_matrix.png",
+    }  # fmt: skip
+
+
+def test_a_scratch_notebook_run_leaves_the_study_untouched(study_folders, tmp_path, mnist_dir):
+    """03 outside the study's runner with one epoch on 300 images: the study's folders are byte-identical
+    afterwards, and the run's folder holds its figures, weights, metrics and parameters."""
+    before = study_folders()
+    execute("03_trial1_frozen.ipynb", {"SUBSET_SIZE": 300, "FROZEN_EPOCHS": 1, "TOTAL_EPOCHS": 1},
+            output_dir=tmp_path / "executed")  # fmt: skip
+    assert study_folders() == before
+    _scratch_folder_holds_its_outputs(tmp_path)
+    nb = nbformat.read(tmp_path / "executed" / "03_trial1_frozen.ipynb", as_version=4)
+    first = next(o["text"] for c in nb.cells if c.cell_type == "code" for o in c.outputs if o.get("text"))
+    assert first.startswith("Scratch run (FROZEN_EPOCHS=1, TOTAL_EPOCHS=1, SUBSET_SIZE=300)")
+    texts = "".join(o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.outputs)
+    assert "weights saved to " in texts and "metrics saved to " in texts
+
+
+def test_an_edited_code_cell_with_the_study_parameters_is_a_scratch_run(study_folders, tmp_path, mnist_dir):
+    """03 with the study's parameters but edited code cells (300 images, 1 epoch in the code): a scratch run too."""
     edited = tmp_path / "edited"
     edited.mkdir()
     nb = nbformat.read(config.NOTEBOOKS_DIR / "03_trial1_frozen.ipynb", as_version=4)
@@ -150,23 +177,10 @@ def test_a_scratch_notebook_run_leaves_the_study_untouched(tmp_path, monkeypatch
         cell.source = cell.source.replace("FROZEN_EPOCHS, TOTAL_EPOCHS, LEARNING_RATE", "1, 1, LEARNING_RATE")
     assert "load_study_data(300, SEED)" in nbformat.writes(nb) and "HEAD, 1, 1, LEARNING_RATE" in nbformat.writes(nb)
     nbformat.write(nb, edited / "03_trial1_frozen.ipynb")
-    before = {name: sorted((p.name, p.read_bytes()) for p in folder.rglob("*")) for name, folder in study.items()}
-    execute("03_trial1_frozen.ipynb", {"SUBSET_SIZE": 300, "FROZEN_EPOCHS": 1, "TOTAL_EPOCHS": 1},
-            output_dir=tmp_path / "executed")  # fmt: skip
+    before = study_folders()
     execute("03_trial1_frozen.ipynb", notebooks_dir=edited, output_dir=tmp_path / "executed-edited")
-    after = {name: sorted((p.name, p.read_bytes()) for p in folder.rglob("*")) for name, folder in study.items()}
-    assert after == before
-    folders = list((tmp_path / "runs" / "03_trial1_frozen").iterdir())
-    assert len(folders) == 2
-    for folder in folders:
-        assert {p.name for p in folder.rglob("*") if p.is_file()} >= {
-            "params.json", "results.json", "trial1.weights.h5", "trial1_accuracy.png", "trial1_confusion_matrix.png",
-        }  # fmt: skip
-    nb = nbformat.read(tmp_path / "executed" / "03_trial1_frozen.ipynb", as_version=4)
-    first = next(o["text"] for c in nb.cells if c.cell_type == "code" for o in c.outputs if o.get("text"))
-    assert first.startswith("Scratch run (FROZEN_EPOCHS=1, TOTAL_EPOCHS=1, SUBSET_SIZE=300)")
-    texts = "".join(o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.outputs)
-    assert "weights saved to " in texts and "metrics saved to " in texts
+    assert study_folders() == before
+    _scratch_folder_holds_its_outputs(tmp_path)
 
 
 def test_the_runner_on_sigterm_stops_the_kernel_and_keeps_the_partial_notebook(tmp_path):
