@@ -52,26 +52,12 @@ DISCRIMINATOR_PATH = CHECKPOINT_DIR / DISCRIMINATOR_FILE
 STUDY_SEEDS_STORE = CHECKPOINT_DIR / "study_seeds" / "runs.json"  # the CNN and trials 1-3 at seeds 42-44 (make claims)
 GAN_HISTORY_PATH = CHECKPOINT_DIR / GAN_HISTORY_FILE
 JUDGE_PATH = CHECKPOINT_DIR / JUDGE_FILE
-SSGAN_CHECKPOINT_DIR = CHECKPOINT_DIR / SSGAN_STATE_NAME
 LABEL_EFFICIENCY_CACHE = CHECKPOINT_DIR / LABEL_EFFICIENCY_FILE
-# The longer DCGAN run (09_longer_gan.ipynb): its exported discriminators and scores (committed) and its
-# training state (git-ignored).
-LONGER_GAN_DIR = CHECKPOINT_DIR / "longer_gan"
-CGAN_STATE_NAME = "conditional_dcgan"  # 11's conditional DCGAN: its training state (git-ignored); exports beside it
 # 11's mode-seeking weight is chosen on the real validation split among these, each conditional DCGAN trained for
 # MODE_SEEKING_PROBE_EPOCHS and scored by a CNN trained on its digits (generated.choose_mode_seeking).
 MODE_SEEKING_WEIGHTS = (0.0, 0.5, 1.0)
 MODE_SEEKING_PROBE_EPOCHS = 10
-LONGER_GAN_STATE_DIR = CHECKPOINT_DIR / "dcgan_longer"
-PROTOCOLS_DIR = CHECKPOINT_DIR / "protocols"  # 10_data_and_optimizers.ipynb's run cache
-# The label study's compute-matched CNN: its runs are in the label study's store, its kept weights here (committed).
-MATCHED_STORE = LABEL_EFFICIENCY_CACHE
 MATCHED_WEIGHTS_NAME = "label_study/weights"  # the compute-matched CNN's and the SSGAN's kept weights (committed)
-MATCHED_WEIGHTS_DIR = CHECKPOINT_DIR / MATCHED_WEIGHTS_NAME
-# 3 DCGANs of different seeds (the study's seed 42 is 09's run): their exported discriminators and scores
-# (committed), and their training states (git-ignored).
-GAN_SPREAD_DIR = CHECKPOINT_DIR / "gan_spread"
-GAN_SPREAD_STATE_DIR = CHECKPOINT_DIR / "dcgan_spread"
 
 
 def weights_file(name: str) -> str:
@@ -110,7 +96,6 @@ JUDGE_EPOCHS = 6
 # it costs sample quality: benchmarks/dcgan_precision.py). The committed DCGAN was trained in float32.
 GAN_PRECISION = "float32"
 GAN_XLA = False  # the DCGAN's training step without XLA: the committed GANs were trained so (it measured slower here)
-PRECISION_STUDY_PATH = PROJ_ROOT / "benchmarks" / "results" / "dcgan_precision.json"
 SGD_LEARNING_RATE = 0.01
 TRANSFER_EPOCHS = 15
 # The transfer trials: each one's notebook and the full-size parameters in which it differs from TRIAL_DEFAULTS (the
@@ -122,7 +107,6 @@ TRIALS = {
     "trial2": ("04_trial2_finetune", {"HEAD": "dense10", "FROZEN_EPOCHS": 5}),
     "trial3": ("05_trial3_dense128", {"HEAD": "dense128", "FROZEN_EPOCHS": 7}),
 }
-TRIAL_NOTEBOOKS = tuple(notebook for notebook, _ in TRIALS.values())
 TRIAL_DEFAULTS = {
     "HEAD": "dense10",
     "FROZEN_EPOCHS": TRANSFER_EPOCHS,
@@ -167,17 +151,11 @@ CV_FOLDS = 5
 # The semi-supervised GAN (extensions.ssgan). The paper trains 300 epochs at 0.003 (constant); a 2-core CPU allows
 # about 90 epochs in 27 minutes (17-18 s per epoch). The learning rate is chosen on the validation split among
 # SSGAN_LEARNING_RATES with shorter runs (SSGAN_SWEEP_EPOCHS, early stop; 07_semi_supervised_gan.ipynb,
-# label_efficiency.choose_ssgan_learning_rate); SSGAN_LEARNING_RATE is only the default of a single run.
+# label_efficiency.choose_ssgan_learning_rate). The rest of its recipe is in extensions/ssgan.py.
 SSGAN_EPOCHS = 90  # the budget of every SSGAN run: 90 x 600 = 54,000 updates, at every label count
-SSGAN_PATIENCE = None  # no early stop: every run trains its whole budget, and keeps its best validation epoch
 SSGAN_SWEEP_EPOCHS = 50  # the learning-rate choice's runs: at most 50 epochs ...
 SSGAN_SWEEP_PATIENCE = 10  # ... stopped after this many epochs without a better validation accuracy
 SSGAN_LEARNING_RATES = (0.003, 0.001)  # the paper's, and a third of it
-SSGAN_DECAY_FRACTION = 0.6  # the learning rate decays linearly over the last 40% of the epochs
-SSGAN_DECAY_START = round(SSGAN_DECAY_FRACTION * SSGAN_EPOCHS)  # 54 of 90
-SSGAN_LEARNING_RATE = 0.001
-SSGAN_CHECKPOINT_EVERY = 5
-SSGAN_EMA_DECAY = 0.999  # the averaged discriminator weights
 # The SSGAN's one training step is fused (one discriminator pass over the stacked batches; a test checks it against
 # one pass per batch): 1.13x as fast as the three-pass reference step on a 2-core EPYC without XLA, 6.4x slower with
 # XLA (benchmarks/results/ssgan_step.json).
@@ -187,12 +165,10 @@ SSGAN_N_LABELS = 100  # 07's labelled images: the paper's 100-label setting
 # The label-efficiency study (08). Every choice is made on a validation split of labelled training images outside
 # the labelled subset (data.validation_indices: balanced, seeded); the test set is read once per final model.
 LABEL_EFFICIENCY_VAL = 1_000  # 100 per digit
-CLASSIFIER_ROUND = 100  # updates between two validation checks of the CNN and trial 3
 CLASSIFIER_UPDATES = 1_500  # their budget at every label count: the original protocol's at 10k (15 x 100 batches)
 # The report's future work (09-11).
 LONGER_GAN_STAGES = (25, 50, 100, 150, 200)  # GAN epochs at which 09 exports and evaluates the discriminator
 LONGER_GAN_LABEL_COUNTS = (SUBSET_SIZE, 1_000)  # the label counts at which 09 trains trial 3 on each stage
-PROTOCOL_VAL = 5_000  # 10's validation split: training images outside the 10k subset
 # 10's original protocol (protocols.run_protocols): each model with each optimizer at each data size, its learning
 # rate chosen among these on the validation split at the first size.
 PROTOCOL_DATA_SIZES = (SUBSET_SIZE, N_TRAIN_FULL)
@@ -268,12 +244,6 @@ GENERATED_LEARNING_RATES = (1e-3, 3e-3)
 GENERATED_BEST_PROBE_SIZES = (SUBSET_SIZE, N_TRAIN_FULL)
 LABEL_COUNTS = (100, 1000, 10_000)
 LABEL_SEEDS = (42, 43, 44)
-# The compute-matched CNN of the label study: the modern recipe (MODERN_DROPOUT_RECIPE: augmentation, Adam with a
-# cosine over the whole budget, dropout) given the SSGAN's updates (SSGAN_EPOCHS x 600), all trained, checked on the
-# validation split every MATCHED_CHECK_EVERY updates; the best check's weights are kept. A second arm stops after
-# MATCHED_PATIENCE checks without a better one.
-MATCHED_CHECK_EVERY = 600
-MATCHED_PATIENCE = 15
 # The GAN's own run-to-run spread: DCGANs of these seeds trained with 02's recipe, scored at these epochs.
 GAN_SPREAD_SEEDS = (43, 44)
 GAN_SPREAD_STAGES = (25, 50)

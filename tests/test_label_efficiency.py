@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 from digitgan import config, data
-from digitgan.extensions import label_efficiency
+from digitgan.extensions import label_efficiency, ssgan
 
 
 def test_label_subsets_are_balanced_seeded_and_the_study_subset_at_10k(mnist):
@@ -101,7 +101,7 @@ def test_ssgan_patience_is_a_setting_and_none_trains_the_whole_budget():
         return key(run_inputs(*args))
 
     default = settings("ssgan", 100)
-    assert default["patience"] == config.SSGAN_PATIENCE and settings("ssgan", 100, ssgan_patience=3)["patience"] == 3
+    assert default["patience"] == ssgan.PATIENCE and settings("ssgan", 100, ssgan_patience=3)["patience"] == 3
     whole = settings("ssgan", 100, 90, ssgan_patience=None)
     assert whole["patience"] is None and whole["epochs"] == 90 and whole["decay_start"] == 54
     assert run_key("ssgan", 100, 42, whole) != run_key("ssgan", 100, 42, settings("ssgan", 100, 90, ssgan_patience=10))

@@ -1,7 +1,6 @@
 import numpy as np
 import pytest
 
-from digitgan import config
 from digitgan.extensions import protocols
 
 
@@ -14,7 +13,7 @@ def test_validation_split_is_shared_and_outside_the_training_images(mnist_dir):
 
 
 def test_learning_rate_is_chosen_on_validation_and_runs_are_cached(mnist_dir, tmp_path, monkeypatch):
-    monkeypatch.setattr(config, "PROTOCOL_VAL", 200)
+    monkeypatch.setattr(protocols, "PROTOCOL_VAL", 200)
     from digitgan import models, utils
 
     disc = utils.save_weights(models.build_discriminator(), tmp_path / "discriminator.weights.h5")
@@ -111,7 +110,7 @@ def test_a_recipe_is_checked_and_every_input_enters_the_store_key(tmp_path):
 def test_the_modern_recipe_is_chosen_on_validation_and_its_candidate_is_seed_42s_run(mnist_dir, tmp_path, monkeypatch):
     import pandas as pd
 
-    monkeypatch.setattr(config, "PROTOCOL_VAL", 200)
+    monkeypatch.setattr(protocols, "PROTOCOL_VAL", 200)
     recipes = [{"learning_rate": 1e-6, "epochs": 1}, {"learning_rate": 3e-3, "epochs": 2, "label_smoothing": 0.1,
                                                       "batch_size": 50, "dropout": 0.5}]  # fmt: skip
     study = protocols.Study(300, tmp_path, mnist_dir)

@@ -150,7 +150,7 @@ def test_learning_rate_schedule():
 
 
 def test_run_dir_names_labels_and_seed():
-    assert ssgan.run_dir(100, 43) == config.SSGAN_CHECKPOINT_DIR / "labels100_seed43"
+    assert ssgan.run_dir(100, 43) == ssgan.CHECKPOINT_DIR / "labels100_seed43"
     assert ssgan.run_dir(20, 1, config.RUNS_DIR / "x") == config.RUNS_DIR / "x" / "labels20_seed1"
 
 

@@ -24,6 +24,8 @@ from digitgan import config, training, utils
 from digitgan.extensions import protocols
 from digitgan.store import STORE_FILE, Store, array_digest, weights_digest
 
+CGAN_STATE_NAME = "conditional_dcgan"  # the conditional DCGAN's training state (git-ignored); its exports beside it
+
 ARMS = config.GENERATED_ARMS
 
 
@@ -67,7 +69,7 @@ def arm_data(arm: str, real: dict, x_gen: np.ndarray, y_gen: np.ndarray) -> dict
 def cgan_name(mode_seeking: float) -> str:
     """The conditional DCGAN's state folder (and export prefix) and the tag of the arms trained on its digits:
     the plain model keeps the study's first names."""
-    return config.CGAN_STATE_NAME + (f"_ms{mode_seeking:g}" if mode_seeking else "")
+    return CGAN_STATE_NAME + (f"_ms{mode_seeking:g}" if mode_seeking else "")
 
 
 def choose_mode_seeking(
@@ -239,7 +241,7 @@ def _probe_training(settings: dict, learning_rate: float, cnn_epochs: int) -> tu
 
 def run_best_probe_arms(real: dict, generator, samples: pd.DataFrame, probes, learning_rate: float,
                         cnn_epochs: int = config.TRANSFER_EPOCHS, sizes=config.GENERATED_BEST_PROBE_SIZES,
-                        seeds=config.LABEL_SEEDS, folder: Path = config.PROTOCOLS_DIR,
+                        seeds=config.LABEL_SEEDS, folder: Path = protocols.PROTOCOLS_DIR,
                         generator_tag: str = "cdcgan") -> pd.DataFrame:  # fmt: skip
     """The train-on-generated arms again (``sizes`` digits), drawn and trained as the sample probe with the best
     validation accuracy (``samples``, :func:`probe_samples`' table of ``probes``; among those that do not keep the
@@ -283,7 +285,7 @@ def run_best_probe_arms(real: dict, generator, samples: pd.DataFrame, probes, le
 def same_recipe_on_real(
     recipe: dict = config.MODERN_DROPOUT_RECIPE,
     seeds=config.LABEL_SEEDS,
-    folder: Path = config.PROTOCOLS_DIR,
+    folder: Path = protocols.PROTOCOLS_DIR,
     n_train: int = config.SUBSET_SIZE,
     source=None,
 ) -> dict:
@@ -306,7 +308,7 @@ def arm_tag(mode_seeking: float) -> str:
 
 def run_arms(real: dict, x_gen: np.ndarray, y_gen: np.ndarray, arms=ARMS, seeds=config.LABEL_SEEDS,
              epochs: int = config.TRANSFER_EPOCHS, rates=config.GENERATED_LEARNING_RATES,
-             folder: Path = config.PROTOCOLS_DIR,
+             folder: Path = protocols.PROTOCOLS_DIR,
              generator_tag: str = "cdcgan") -> tuple[pd.DataFrame, float]:  # fmt: skip
     """Every arm with every seed (cached per arm: ``generator_tag`` names the generated digits); returns the runs
     and the learning rate chosen on the real validation split for the real-only arm."""

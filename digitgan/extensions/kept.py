@@ -24,7 +24,8 @@ MODE_SEEKING = 0.5  # the conditional DCGAN whose digits 11's reported arms trai
 def modern_cnn() -> tuple[protocols.Study, dict]:
     """10's run store at 10,000 images and the recipe it reports for the CNN (augmented, Adam)."""
     recipe = protocols.recipe_settings(config.MODERN_DROPOUT_RECIPE)
-    return protocols.Study(config.SUBSET_SIZE, config.PROTOCOLS_DIR), {"optimizer": "adam", "augment": True, **recipe}
+    study = protocols.Study(config.SUBSET_SIZE, protocols.PROTOCOLS_DIR)
+    return study, {"optimizer": "adam", "augment": True, **recipe}
 
 
 def generated_cnn() -> tuple[protocols.Study, dict]:

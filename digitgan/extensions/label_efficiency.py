@@ -8,13 +8,13 @@ only drives training) and the same validation split (:func:`digitgan.data.valida
 are made on the validation split; the 10,000 test images are read once per final model:
 
 - ``cnn``: the baseline CNN with the original's optimiser (SGD 0.01, batch 100) for ``config.CLASSIFIER_UPDATES``
-  updates at every label count, checked on the validation split every ``config.CLASSIFIER_ROUND`` updates; the
+  updates at every label count, checked on the validation split every ``CLASSIFIER_ROUND`` updates; the
   weights of the best check are kept;
 - ``trial3``: the 50-epoch DCGAN's discriminator with trial 3's head, the same budget and rule, its schedule in
   the same proportion (7 of 15 rounds frozen, then fine-tuned);
 - ``pca_knn``: PCA + k-nearest neighbours, components and k chosen on the validation split;
 - ``ssgan``: the semi-supervised GAN (:mod:`digitgan.extensions.ssgan`), which also sees the 60,000 images unlabelled:
-  ``config.SSGAN_EPOCHS`` epochs of 600 updates (no early stop while ``config.SSGAN_PATIENCE`` is None), the
+  ``config.SSGAN_EPOCHS`` epochs of 600 updates (no early stop while ``ssgan.PATIENCE`` is None), the
   epoch and weight set (averaged or raw) with the best validation accuracy kept; its learning rate is chosen among
   ``config.SSGAN_LEARNING_RATES`` on the validation split of the first label count and seed, with shorter runs
   (``config.SSGAN_SWEEP_EPOCHS``, stopped after ``config.SSGAN_SWEEP_PATIENCE`` epochs without progress;
@@ -41,6 +41,16 @@ from digitgan.extensions import ssgan
 from digitgan.models import build_cnn
 from digitgan.store import Store, array_digest, file_digest, key, model_fields, record_committed_digest
 
+CLASSIFIER_ROUND = 100  # updates between two validation checks of the CNN and trial 3
+# The compute-matched CNN: the modern recipe (config.MODERN_DROPOUT_RECIPE: augmentation, Adam with a cosine over the
+# whole budget, dropout) given the SSGAN's updates (SSGAN_EPOCHS x 600), all trained, checked on the validation split
+# every MATCHED_CHECK_EVERY updates; the best check's weights are kept. A second arm stops after MATCHED_PATIENCE
+# checks without a better one. Its runs are in the label study's store, its kept weights in MATCHED_WEIGHTS_DIR.
+MATCHED_CHECK_EVERY = 600
+MATCHED_PATIENCE = 15
+MATCHED_STORE = config.LABEL_EFFICIENCY_CACHE
+MATCHED_WEIGHTS_DIR = config.CHECKPOINT_DIR / config.MATCHED_WEIGHTS_NAME
+
 METHODS = config.LABEL_EFFICIENCY_METHODS
 LABELS = config.LABEL_EFFICIENCY_NAMES
 
@@ -54,8 +64,8 @@ def settings(
     n_val: int = config.LABEL_EFFICIENCY_VAL,
     classifier_updates: int | None = None,
     discriminator_path: Path | None = None,
-    ssgan_patience: int | None = config.SSGAN_PATIENCE,
-    classifier_round: int = config.CLASSIFIER_ROUND,
+    ssgan_patience: int | None = ssgan.PATIENCE,
+    classifier_round: int = CLASSIFIER_ROUND,
 ) -> dict:
     """Every setting that shapes one run's result besides ``(method, n_labels, seed)``: the cache key's rest.
     ``classifier_updates``: the CNN's and trial 3's budget (default ``config.CLASSIFIER_UPDATES``; a multiple of
@@ -64,7 +74,7 @@ def settings(
     validation accuracy; ``None``: it trains every epoch of its budget. ``discriminator_path``: trial 3's
     transferred discriminator (default: the study's, ``config.DISCRIMINATOR_PATH``); runs on different
     discriminators differ in its digest. ``ssgan_epochs``, ``n_unlabelled``, ``learning_rate``: ``None`` is the
-    study's value (``config.SSGAN_EPOCHS``, all 60,000 images, ``config.SSGAN_LEARNING_RATE``); 0, a negative or an
+    study's value (``config.SSGAN_EPOCHS``, all 60,000 images, ``ssgan.LEARNING_RATE``); 0, a negative or an
     out-of-range value is an error naming the parameter, never the default."""
     checks.choice("method", method, METHODS)
     checks.integer("n_labels", n_labels, config.NUM_CLASSES, config.N_TRAIN_FULL)
@@ -105,7 +115,7 @@ def settings(
         checks.integer("ssgan_epochs", ssgan_epochs, 1)
         epochs = ssgan_epochs
     if learning_rate is None:
-        learning_rate = config.SSGAN_LEARNING_RATE
+        learning_rate = ssgan.LEARNING_RATE
     else:
         checks.learning_rate(learning_rate)
     if n_unlabelled is None:
@@ -116,9 +126,9 @@ def settings(
         **common,
         "epochs": epochs,
         "patience": None if ssgan_patience is None else checks.integer("ssgan_patience", ssgan_patience, 1),
-        "decay_start": round(config.SSGAN_DECAY_FRACTION * epochs),
+        "decay_start": round(ssgan.DECAY_FRACTION * epochs),
         "learning_rate": learning_rate,
-        "ema_decay": config.SSGAN_EMA_DECAY,
+        "ema_decay": ssgan.EMA_DECAY,
         "batch_size": config.BATCH_SIZE,
         "n_unlabelled": n_unlabelled,
         "step": "fused",  # ssgan's one training step; part of the stored runs' keys
@@ -194,7 +204,7 @@ def run_inputs(method: str, n_labels: int, seed: int, run_settings: dict) -> dic
 
 def ssgan_dir(n_labels: int, seed: int, run_settings: dict, root: Path | None = None) -> Path:
     """Where one SSGAN run's training state lives: ``<root>/labels<N>_seed<S>_<hash of the settings>``."""
-    return Path(root or config.SSGAN_CHECKPOINT_DIR) / f"labels{n_labels}_seed{seed}_{_digest(run_settings)}"
+    return Path(root or ssgan.CHECKPOINT_DIR) / f"labels{n_labels}_seed{seed}_{_digest(run_settings)}"
 
 
 def _accuracy(model, data: dict, split: str) -> float:
@@ -369,9 +379,9 @@ class _Study:
         return result
 
 
-MATCHED = "cnn_matched"  # the compute-matched CNN, every update trained (its own store: config.MATCHED_STORE)
+MATCHED = "cnn_matched"  # the compute-matched CNN, every update trained (its own store: MATCHED_STORE)
 MATCHED_NAME = "CNN (modern recipe, the semi-supervised GAN's updates)"
-MATCHED_EARLY = "cnn_matched_early"  # the same CNN stopped after config.MATCHED_PATIENCE checks without progress
+MATCHED_EARLY = "cnn_matched_early"  # the same CNN stopped after MATCHED_PATIENCE checks without progress
 NAMES = {**LABELS, MATCHED: MATCHED_NAME, MATCHED_EARLY: f"{MATCHED_NAME[:-1]}, stopped early)"}  # tables, figures
 
 
@@ -379,8 +389,8 @@ def matched_settings(
     n_labels: int,
     n_val: int = config.LABEL_EFFICIENCY_VAL,
     updates: int | None = None,
-    check_every: int = config.MATCHED_CHECK_EVERY,
-    patience: int | None = config.MATCHED_PATIENCE,
+    check_every: int = MATCHED_CHECK_EVERY,
+    patience: int | None = MATCHED_PATIENCE,
 ) -> dict:
     """The compute-matched CNN's settings: 10's modern recipe for the CNN (``config.MODERN_DROPOUT_RECIPE``:
     augmentation, Adam with a cosine decay over the whole budget, dropout 0.25), given the semi-supervised GAN's
@@ -452,7 +462,7 @@ def run_matched(
     source=None,
     n_val: int = config.LABEL_EFFICIENCY_VAL,
     updates: int | None = None,
-    check_every: int = config.MATCHED_CHECK_EVERY,
+    check_every: int = MATCHED_CHECK_EVERY,
     patience: int | None = None,
 ) -> pd.DataFrame:
     """The compute-matched CNN at every label count and seed, on the label study's data (the same labelled images
@@ -466,8 +476,8 @@ def run_matched(
     planned = [
         (n, seed, matched_settings(n, n_val, updates, check_every, patience)) for n in label_counts for seed in seeds
     ]  # fmt: skip  (every setting checked before anything trains)
-    store = Store(store_path or config.MATCHED_STORE)
-    weights_dir = Path(weights_dir or config.MATCHED_WEIGHTS_DIR)
+    store = Store(store_path or MATCHED_STORE)
+    weights_dir = Path(weights_dir or MATCHED_WEIGHTS_DIR)
     rows = []
     for n_labels, seed, s in planned:
         data = load_label_efficiency_data(n_labels, seed, source, n_val=n_val)
@@ -502,7 +512,7 @@ def keep_ssgan_weights(
     seeds = [checks.seed(s, "seeds entry") for s in seeds]
     rate, _ = choose_ssgan_learning_rate(config.LABEL_COUNTS[0], config.LABEL_SEEDS[0])  # the stored sweep
     store = Store(config.LABEL_EFFICIENCY_CACHE)
-    weights_dir = Path(weights_dir or config.MATCHED_WEIGHTS_DIR)
+    weights_dir = Path(weights_dir or MATCHED_WEIGHTS_DIR)
     rows = []
     for seed in seeds:
         s = settings("ssgan", n_labels, learning_rate=rate)
@@ -661,7 +671,7 @@ def run_study(
     ssgan_epochs: int | None = None,
     ssgan_learning_rate: float | None = None,
     classifier_updates: int | None = None,
-    ssgan_patience: int | None = config.SSGAN_PATIENCE,
+    ssgan_patience: int | None = ssgan.PATIENCE,
     sweep_epochs: int = config.SSGAN_SWEEP_EPOCHS,
     sweep_patience: int | None = config.SSGAN_SWEEP_PATIENCE,
     **where,
@@ -820,7 +830,7 @@ if __name__ == "__main__":
     import sys
 
     if sys.argv[1:] == ["matched"]:
-        matched_main(patience=config.MATCHED_PATIENCE)
+        matched_main(patience=MATCHED_PATIENCE)
     elif sys.argv[1:] == ["matched-full"]:
         matched_main(patience=None)
     elif sys.argv[1:] == ["epochs"]:

@@ -26,6 +26,13 @@ from digitgan import checkpoint, checks, config, gan, quality, utils
 from digitgan.extensions import label_efficiency
 from digitgan.store import STORE_FILE, Store, array_digest, weights_digest
 
+# The longer DCGAN run (09): its exported discriminators and scores (committed) and its training state (git-ignored);
+# 3 DCGANs of different seeds (the study's seed 42 is 09's run) likewise.
+LONGER_GAN_DIR = config.CHECKPOINT_DIR / "longer_gan"
+LONGER_GAN_STATE_DIR = config.CHECKPOINT_DIR / "dcgan_longer"
+GAN_SPREAD_DIR = config.CHECKPOINT_DIR / "gan_spread"
+GAN_SPREAD_STATE_DIR = config.CHECKPOINT_DIR / "dcgan_spread"
+
 
 def discriminator_path(folder: Path, epochs: int) -> Path:
     return Path(folder) / f"discriminator_{epochs:03d}.weights.h5"
@@ -34,8 +41,8 @@ def discriminator_path(folder: Path, epochs: int) -> Path:
 def train_stages(
     x_train: np.ndarray,
     stages=config.LONGER_GAN_STAGES,
-    folder: Path = config.LONGER_GAN_DIR,
-    state_dir: Path = config.LONGER_GAN_STATE_DIR,
+    folder: Path = LONGER_GAN_DIR,
+    state_dir: Path = LONGER_GAN_STATE_DIR,
     judge=None,
     reference: np.ndarray | None = None,
     n_samples: int = config.GAN_EVAL_SAMPLES,
@@ -116,7 +123,7 @@ def evaluate_stages(
     stages=config.LONGER_GAN_STAGES,
     seeds=config.LABEL_SEEDS,
     label_counts=(config.SUBSET_SIZE, 1_000),
-    folder: Path = config.LONGER_GAN_DIR,
+    folder: Path = LONGER_GAN_DIR,
     source=None,
     n_val: int = config.LABEL_EFFICIENCY_VAL,
     also_read: tuple[Path, ...] = (),
@@ -125,11 +132,11 @@ def evaluate_stages(
     """Trial 3 on every stage's discriminator and the CNN, for every label count and seed; one record per run.
 
     The classifiers are trained as in the label study (08, :mod:`.label_efficiency`): the same budget at
-    every label count (``config.CLASSIFIER_UPDATES`` updates in rounds of ``config.CLASSIFIER_ROUND``), the round
-    with the best accuracy on the run's validation split (``n_val`` labelled training images outside its labelled
-    ones) kept, the test set read once; ``classifier_updates`` changes the budget (small runs). Runs are cached in
-    ``folder / STORE_FILE``; ``also_read``: other caches of the same runs (08's: the CNN's, and trial 3's on a
-    discriminator identical to the study's, are reused).
+    every label count (``config.CLASSIFIER_UPDATES`` updates in rounds of ``label_efficiency.CLASSIFIER_ROUND``),
+    the round with the best accuracy on the run's validation split (``n_val`` labelled training images outside its
+    labelled ones) kept, the test set read once; ``classifier_updates`` changes the budget (small runs). Runs are
+    cached in ``folder / STORE_FILE``; ``also_read``: other caches of the same runs (08's: the CNN's, and trial 3's
+    on a discriminator identical to the study's, are reused).
     Records: ``model`` ("trial3" or "cnn"), ``gan_epochs`` (None for the CNN), ``n_labels``, ``seed``,
     ``test_accuracy``, ``val_accuracy``, ``n_updates``, ``seconds``."""
     folder = Path(folder)
@@ -152,7 +159,7 @@ def evaluate_stages(
     return records
 
 
-def spread_folder(seed: int, root: Path = config.GAN_SPREAD_DIR) -> Path:
+def spread_folder(seed: int, root: Path = GAN_SPREAD_DIR) -> Path:
     """Where the DCGAN of ``seed`` keeps its exported discriminators and scores (the GAN-spread runs)."""
     return Path(root) / f"seed{seed}"
 
@@ -163,8 +170,8 @@ def train_spread(
     reference: np.ndarray | None = None,
     seeds=config.GAN_SPREAD_SEEDS,
     stages=config.GAN_SPREAD_STAGES,
-    root: Path = config.GAN_SPREAD_DIR,
-    state_root: Path = config.GAN_SPREAD_STATE_DIR,
+    root: Path = GAN_SPREAD_DIR,
+    state_root: Path = GAN_SPREAD_STATE_DIR,
     n_samples: int = config.GAN_EVAL_SAMPLES,
 ) -> dict:
     """The GAN's own run-to-run spread: one DCGAN per seed, trained with 02's recipe and scored at each stage like
@@ -179,7 +186,7 @@ def train_spread(
 def evaluate_spread(
     seeds=config.GAN_SPREAD_SEEDS,
     stages=config.GAN_SPREAD_STAGES,
-    root: Path = config.GAN_SPREAD_DIR,
+    root: Path = GAN_SPREAD_DIR,
     classifier_seeds=config.LABEL_SEEDS,
     label_counts=(config.SUBSET_SIZE, 1_000),
     **kwargs,
@@ -187,7 +194,7 @@ def evaluate_spread(
     """:func:`evaluate_stages` on every spread GAN's discriminators; each record also names its ``gan_seed``. The
     CNN's runs are the label study's (read from its cache, not trained again)."""
     records = []
-    also_read = (config.LABEL_EFFICIENCY_CACHE, config.LONGER_GAN_DIR / STORE_FILE)
+    also_read = (config.LABEL_EFFICIENCY_CACHE, LONGER_GAN_DIR / STORE_FILE)
     for seed in seeds:
         for r in evaluate_stages(stages, classifier_seeds, label_counts, spread_folder(seed, root),
                                  also_read=also_read, **kwargs):  # fmt: skip

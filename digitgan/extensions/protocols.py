@@ -4,7 +4,7 @@ training protocol do for the CNN and the transferred discriminator (trial 3)? (`
 Every choice is made on a validation split of labelled training images, never on the test set:
 
 - data: the study's 10k subset, or all 60,000 training images but the validation split; the validation split
-  (``config.PROTOCOL_VAL`` images) is drawn once (seed 42) from the training images outside the 10k subset, so
+  (``PROTOCOL_VAL`` images) is drawn once (seed 42) from the training images outside the 10k subset, so
   both data sizes are checked on the same images;
 - optimisers: SGD (the original's), SGD with momentum 0.9, Adam, each with a cosine-decayed learning rate over
   the run; the learning rate is chosen among ``LEARNING_RATES[optimizer]`` on the validation split (seed 42,
@@ -36,12 +36,15 @@ from digitgan.models import build_cnn, build_discriminator, with_dropout
 from digitgan.store import STORE_FILE, Store, file_digest, model_fields
 from digitgan.store import key as store_key
 
+PROTOCOLS_DIR = config.CHECKPOINT_DIR / "protocols"  # 10's run store
+PROTOCOL_VAL = 5_000  # 10's validation split: training images outside the 10k subset
+
 # 10's original-protocol grid (its values: digitgan.config, with the notebook's other full-size parameters).
 MODELS, OPTIMIZERS, LEARNING_RATES = config.PROTOCOL_MODELS, config.PROTOCOL_OPTIMIZERS, config.PROTOCOL_LEARNING_RATES
 WEIGHTS_DIR = "kept_weights"  # every run's kept weights (git-ignored)
 
 
-def load_data(n_train: int, n_val: int = config.PROTOCOL_VAL, source=None) -> dict:
+def load_data(n_train: int, n_val: int = PROTOCOL_VAL, source=None) -> dict:
     """``n_train`` = 10,000: the study's subset; 60,000: every training image outside the validation split. The
     validation split is the same for both: ``n_val`` images outside the subset, drawn by ``RandomState(43)``."""
     (x_all, y_all), (x_test, y_test) = load_mnist(source)
@@ -216,7 +219,7 @@ class Study:
         recipe = {**RECIPE_DEFAULTS, **recipe}
         out = {
             "part": "protocols", "data": self.tag, **self.extra, "model": model_name, "n_train": self.n_train,
-            "n_val": config.PROTOCOL_VAL, "optimizer": optimizer, "learning_rate": learning_rate, "epochs": epochs,
+            "n_val": PROTOCOL_VAL, "optimizer": optimizer, "learning_rate": learning_rate, "epochs": epochs,
             "seed": seed, "augment": augment, "recipe": dict(sorted(recipe.items())),
         }  # fmt: skip
         if model_name == "trial3":
@@ -283,7 +286,7 @@ def run_protocols(
     optimizers=OPTIMIZERS,
     seeds=config.LABEL_SEEDS,
     epochs: int = config.TRANSFER_EPOCHS,
-    folder: Path = config.PROTOCOLS_DIR,
+    folder: Path = PROTOCOLS_DIR,
     source=None,
     learning_rates: dict | None = None,
 ) -> pd.DataFrame:
@@ -334,7 +337,7 @@ def run_modern(
     models=MODELS,
     seeds=config.LABEL_SEEDS,
     recipes=config.MODERN_RECIPES,
-    folder: Path = config.PROTOCOLS_DIR,
+    folder: Path = PROTOCOLS_DIR,
     n_train: int = config.SUBSET_SIZE,
     source=None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -351,7 +354,7 @@ def run_modern(
 
 def explore_recipes(
     recipes=config.MODERN_EXPLORED,
-    folder: Path = config.PROTOCOLS_DIR,
+    folder: Path = PROTOCOLS_DIR,
     n_train: int = config.SUBSET_SIZE,
     source=None,
     model_name: str = "cnn",
@@ -363,7 +366,7 @@ def explore_recipes(
     return choose_recipe(Study(n_train, folder, source), model_name, recipes)[1]
 
 
-def versions_tried(modern: pd.DataFrame, folder: Path = config.PROTOCOLS_DIR) -> list[dict]:
+def versions_tried(modern: pd.DataFrame, folder: Path = PROTOCOLS_DIR) -> list[dict]:
     """Every modern-protocol recipe (augmentation, Adam, cosine) whose runs were scored on the test set, from the
     run store, per model: the recipe, each seed's test accuracy and the mean, and whether it is the one reported
     (``modern``: :func:`run_modern`'s final runs). Earlier recipes without dropout were scored on the test set before
@@ -424,5 +427,5 @@ def to_results(runs: pd.DataFrame, modern: pd.DataFrame, learning_rates: dict | 
     def records(table):
         return [] if table is None else table.to_dict("records")
 
-    return {"runs": cells(runs) + cells(modern), "n_val": config.PROTOCOL_VAL,
+    return {"runs": cells(runs) + cells(modern), "n_val": PROTOCOL_VAL,
             "modern_candidates": records(candidates), "modern_explored": records(explored)}  # fmt: skip

@@ -44,6 +44,15 @@ from digitgan import checks, config, training
 from digitgan.checkpoint import PeriodicCheckpoint, TrainingCheckpoint, rng_state
 from digitgan.gan import AdversarialModel
 
+# The recipe beside config's budget (SSGAN_EPOCHS) and learning-rate candidates.
+PATIENCE = None  # no early stop: every run trains its whole budget, and keeps its best validation epoch
+DECAY_FRACTION = 0.6  # the learning rate decays linearly over the last 40% of the epochs
+DECAY_START = round(DECAY_FRACTION * config.SSGAN_EPOCHS)  # 54 of 90
+LEARNING_RATE = 0.001  # only the default of a single run; the study chooses among config.SSGAN_LEARNING_RATES
+CHECKPOINT_EVERY = 5
+EMA_DECAY = 0.999  # the averaged discriminator weights
+CHECKPOINT_DIR = config.CHECKPOINT_DIR / config.SSGAN_STATE_NAME
+
 FEATURES = "features"  # the discriminator's last hidden layer, matched by the generator
 
 
@@ -184,7 +193,7 @@ class SSGAN(AdversarialModel):
         noise_dim=config.NOISE_DIM,
         seed=config.SEED,
         unlabelled_weight=1.0,
-        ema_decay=config.SSGAN_EMA_DECAY,
+        ema_decay=EMA_DECAY,
         **kwargs,
     ):
         super().__init__(generator, discriminator, noise_dim, seed, **kwargs)
@@ -256,9 +265,9 @@ class SSGAN(AdversarialModel):
 def build_ssgan(
     x_init: np.ndarray | None = None,
     noise_dim: int = config.NOISE_DIM,
-    learning_rate: float = config.SSGAN_LEARNING_RATE,
+    learning_rate: float = LEARNING_RATE,
     beta_1: float = 0.5,
-    ema_decay: float = config.SSGAN_EMA_DECAY,
+    ema_decay: float = EMA_DECAY,
     seed: int = config.SEED,
     jit_compile: bool = config.SSGAN_XLA,
     steps_per_execution: int = 1,
@@ -402,24 +411,24 @@ def finished(history: dict, epochs: int) -> bool:
 
 def run_dir(n_labels: int, seed: int, root: Path | None = None) -> Path:
     """Where the training state of one SSGAN run lives (under ``root``, default ``checkpoints/ssgan``)."""
-    return Path(root or config.SSGAN_CHECKPOINT_DIR) / f"labels{n_labels}_seed{seed}"
+    return Path(root or CHECKPOINT_DIR) / f"labels{n_labels}_seed{seed}"
 
 
 def train_ssgan(
     data: dict,
     epochs: int = config.SSGAN_EPOCHS,
     batch_size: int = config.BATCH_SIZE,
-    learning_rate: float = config.SSGAN_LEARNING_RATE,
-    decay_start: int | None = config.SSGAN_DECAY_START,
-    ema_decay: float = config.SSGAN_EMA_DECAY,
+    learning_rate: float = LEARNING_RATE,
+    decay_start: int | None = DECAY_START,
+    ema_decay: float = EMA_DECAY,
     checkpoint_dir: Path | None = None,
-    checkpoint_every: int = config.SSGAN_CHECKPOINT_EVERY,
+    checkpoint_every: int = CHECKPOINT_EVERY,
     retrain: bool = False,
     seed: int = config.SEED,
     jit_compile: bool = config.SSGAN_XLA,
     verbose: int = 2,
     log_dir: Path | None = None,
-    patience: int | None = config.SSGAN_PATIENCE,
+    patience: int | None = PATIENCE,
 ) -> tuple[SSGAN, dict]:
     """Train (or resume, or reload) an SSGAN on ``load_label_efficiency_data(..., n_val=...)`` arrays.
 

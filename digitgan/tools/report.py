@@ -16,6 +16,8 @@ from digitgan import config, utils
 from digitgan.extensions import findings as extension_findings
 from digitgan.tools import versions
 
+PRECISION_STUDY_PATH = config.PROJ_ROOT / "benchmarks" / "results" / "dcgan_precision.json"
+
 LABEL_EFFICIENCY_NAMES = {
     **config.LABEL_EFFICIENCY_NAMES,
     "cnn_matched": "CNN, modern recipe, the semi-supervised GAN's updates",
@@ -192,7 +194,7 @@ def speed_table(results_dir: Path = BENCHMARK_RESULTS) -> str:
 
 def precision_table(path: Path | None = None) -> str:
     """Markdown rows from the committed DCGAN precision study: each run, then mean ± std per precision."""
-    path = Path(path or config.PRECISION_STUDY_PATH)
+    path = Path(path or PRECISION_STUDY_PATH)
     if not path.is_file():
         return "(no precision study committed yet: run benchmarks/dcgan_precision.py)"
     study = utils.read_json_object(path, "the DCGAN precision study", "Rerun benchmarks/dcgan_precision.py.")

@@ -24,10 +24,12 @@ from pathlib import Path
 
 from digitgan import config, runs, utils
 
+TRIAL_NOTEBOOKS = tuple(notebook for notebook, _ in config.TRIALS.values())
+
 STUDY = [
     "01_cnn_baseline.ipynb",
     "02_dcgan.ipynb",
-    *(f"{nb}.ipynb" for nb in config.TRIAL_NOTEBOOKS),
+    *(f"{nb}.ipynb" for nb in TRIAL_NOTEBOOKS),
     "06_comparison.ipynb",
 ]
 EXTENSIONS = ["07_semi_supervised_gan.ipynb", "08_label_efficiency.ipynb"]

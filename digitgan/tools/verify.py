@@ -296,7 +296,7 @@ def manifest_entry(
 def build_manifest(ssgan_weights: dict[int, str] | None = None) -> dict:
     """The manifest of the committed models (``python -m digitgan.tools.verify --write-manifest``): the study's CNN,
     trials, PCA + KNN, the DCGAN and conditional GAN with the judge, and the semi-supervised GAN's kept weights at 100
-    labels (``ssgan_weights``: seed -> path; default: those found in ``config.MATCHED_WEIGHTS_DIR``)."""
+    labels (``ssgan_weights``: seed -> path; default: those found in ``label_efficiency.MATCHED_WEIGHTS_DIR``)."""
     from digitgan import compare
 
     results = utils.load_results(config.COMMITTED_RESULTS_PATH)
@@ -353,7 +353,9 @@ def build_manifest(ssgan_weights: dict[int, str] | None = None) -> dict:
          "mode_seeking": gen["mode_seeking"], "epochs": gen["gan_epochs"]},
         {k: f"future_work.generated_digits.{v}" for k, v in scores.items()},
     ))  # fmt: skip
-    folder = CHECKPOINTS / Path(config.MATCHED_WEIGHTS_DIR).relative_to(config.CHECKPOINT_DIR)
+    from digitgan.extensions import label_efficiency
+
+    folder = CHECKPOINTS / Path(label_efficiency.MATCHED_WEIGHTS_DIR).relative_to(config.CHECKPOINT_DIR)
     found = ssgan_weights or {int(p.name.split("_seed")[1].split("_")[0]): p for p in folder.glob("ssgan_100_seed*")}
     settings = results["label_efficiency"]["settings"]["ssgan"]
     for seed in sorted(found):
@@ -377,7 +379,7 @@ def kept_entries(results: dict) -> list[dict]:
                   and r["model"] == "cnn")  # fmt: skip
     gen = results["future_work"]["generated_digits"]
     runs = {
-        "cnn_modern": ("CNN, modern recipe, 10k", config.PROTOCOLS_DIR, {**modern["recipe"], "augment": True},
+        "cnn_modern": ("CNN, modern recipe, 10k", protocols.PROTOCOLS_DIR, {**modern["recipe"], "augment": True},
                        "future_work.generated_digits.same_recipe_on_real.by_seed", "notebooks/10_data_and_optimizers"),
         "cnn_generated10k": ("CNN trained on 10k generated digits", kept.GENERATED_FOLDER,
                              {**protocols.RECIPE_DEFAULTS, "learning_rate": gen["learning_rate"],
