@@ -57,16 +57,16 @@ def read_manifest(path: Path = MANIFEST) -> dict:
 
 
 def recorded(results: dict, where: str):
-    """The value at a dotted path of results.json; ``label_efficiency.runs[ssgan,100,42]`` picks a run."""
+    """The value at a dotted path of results.json; ``label_efficiency.runs[ssgan,100,42]`` picks a run by method,
+    label count and seed, ``label_efficiency.cnn_matched.runs[100,42]`` by label count and seed."""
     where, _, reduce = where.partition("|")  # "dcgan.class_fractions|min": the smallest of a list
     value = results
     for part in where.split("."):
         if part.endswith("]"):
             name, selector = part[:-1].split("[")
-            method, n_labels, seed = selector.split(",")
-            value = next(
-                r for r in value[name] if (r["method"], r["n_labels"], r["seed"]) == (method, int(n_labels), int(seed))
-            )
+            *method, n_labels, seed = selector.split(",")
+            value = next(r for r in value[name] if (r["n_labels"], r["seed"]) == (int(n_labels), int(seed))
+                         and (not method or [r["method"]] == method))  # fmt: skip
         else:
             value = value[part]
     return {"min": min, "max": max}[reduce](value) if reduce else value
@@ -175,6 +175,15 @@ class Recompute:
         images, _ = conditional.generate_labelled(generator, p["n_generated"], seed=p["sample_seed"])
         return quality.judge_scores(self._judge(entry), images[: p["n_samples"]], reference=self.study_data()["x_test"])
 
+    def matched(self, entry: dict) -> dict:
+        """The label study's compute-matched CNN (its dropout layers; the augmentation is training only)."""
+        from digitgan import models
+
+        model = models.with_dropout(models.build_cnn(), entry["parameters"]["dropout"])
+        utils.load_weights(model, self.path(entry, "weights"), "Restore it with `git checkout -- checkpoints/`.")
+        d = self.study_data()
+        return self._accuracy(model, d["x_test"], d["y_test"])
+
     def kept(self, entry: dict) -> dict:
         """A CNN of 10's or 11's run stores (``digitgan.extensions.kept``), augmentation wrapper included."""
         from digitgan.extensions import protocols
@@ -263,13 +272,16 @@ def main(argv=None) -> int:
           "the test images. Train accuracies (each last epoch's running mean, with dropout) are not recomputed; they "
           "repeat only by retraining (make reproduce).", flush=True)
     rows, problems = verify(args.names or None)
-    for what in ("Semi-supervised GAN, 100 labels", "CNN, modern recipe, 10k", "CNN trained on 10k generated digits"):
+    matched = [f"CNN given the semi-supervised GAN's updates, {n:,} labels" for n in (100, 1000, 10_000)]
+    for what in ("Semi-supervised GAN, 100 labels", *matched, "CNN, modern recipe, 10k",
+                 "CNN trained on 10k generated digits"):  # fmt: skip
         rows += mean_rows(rows, f"{what}, seed", f"{what}, mean of 3 seeds")
     print(table(rows))
     for p in problems:
         print(f"digest: {p}", file=sys.stderr)
     failed = [r for r in rows if not r.ok]
-    files = {f["path"] for e in read_manifest()["models"] for f in e["files"]}
+    checked = [e for e in read_manifest()["models"] if not args.names or e["name"] in args.names]
+    files = {f["path"] for e in checked for f in e["files"]}
     print(
         f"{len(rows) - len(failed)} of {len(rows)} numbers match; "
         + (f"{len(problems)} files differ from checkpoints/MANIFEST.json" if problems else
@@ -366,14 +378,27 @@ def build_manifest(ssgan_weights: dict[int, str] | None = None) -> dict:
             {**settings, "n_labels": 100, "seed": seed},
             {"accuracy": f"label_efficiency.runs[ssgan,100,{seed}].test_accuracy"},
         ))  # fmt: skip
+    matched = results["label_efficiency"].get("cnn_matched") or {}
+    for r in matched.get("runs", []):
+        n, seed = r["n_labels"], r["seed"]
+        entries.append(manifest_entry(
+            f"cnn_matched_{n}_seed{seed}", f"CNN given the semi-supervised GAN's updates, {n:,} labels, seed {seed}",
+            "matched", {"weights": f"{ckpt}/{config.MATCHED_WEIGHTS_NAME}/{r['weights']}"},
+            "make claims (python -m digitgan.extensions.label_efficiency matched-full)",
+            {"dropout": matched["settings"]["dropout"], "n_labels": n, "seed": seed,
+             "updates_trained": r["updates_trained"]},
+            {"accuracy": f"label_efficiency.cnn_matched.runs[{n},{seed}].test_accuracy"},
+        ))  # fmt: skip
     entries += kept_entries(results)
     return {"format": 1, "tolerance": TOLERANCE, "models": entries}
 
 
 def kept_entries(results: dict) -> list[dict]:
     """The kept CNNs of 10 (modern recipe) and 11 (trained on 10k generated digits) found in their ``weights/``
-    folders, each with the recipe its run store records and the number results.json reports for its seed."""
+    folders, each with the recipe its run store records and the number results.json reports for its seed. A file
+    whose run (the store record its name ends with) is not the one results.json reports is left out, and named."""
     from digitgan.extensions import kept, protocols
+    from digitgan.store import STORE_FILE, Store
 
     modern = next(r for r in results["future_work"]["protocols"]["runs"] if r["protocol"] == "modern"
                   and r["model"] == "cnn")  # fmt: skip
@@ -390,8 +415,15 @@ def kept_entries(results: dict) -> list[dict]:
     entries = []
     for name, (what, folder, recipe, where, notebook) in runs.items():
         folder = CHECKPOINTS / Path(folder).relative_to(config.CHECKPOINT_DIR) / kept.FOLDER
+        stored = Store(folder.parent / STORE_FILE).records()
         for path in sorted(folder.glob(f"{name}_seed*.weights.h5")):
-            seed = int(path.name.removeprefix(f"{name}_seed").split("_")[0])
+            seed, key = path.name.removeprefix(f"{name}_seed").removesuffix(".weights.h5").split("_")
+            seed = int(seed)
+            run = stored.get(key, {}).get("result", {})
+            if run.get("test_accuracy") != recorded(results, f"{where}.{seed}"):
+                print(f"not in the manifest: {config.shown(path)} (results.json reports another run of seed {seed}; "
+                      f"execute {notebook}.ipynb with the study's runner first)", file=sys.stderr)
+                continue
             entries.append(manifest_entry(
                 f"{name}_seed{seed}", f"{what}, seed {seed}", "kept", {"weights": config.shown(path)},
                 f"python -m digitgan.extensions.kept (the run of {notebook}.ipynb, retrained)",
