@@ -73,23 +73,42 @@ def test_rankings_say_whether_the_order_is_the_originals():
     assert not findings.rankings(swapped)["small_as_original"]
 
 
+def _label_metrics(accuracies: dict, matched: dict) -> dict:
+    """A label study's record from ``{method: {n_labels: [seed 42, 43, 44]}}`` and the matched CNN's likewise."""
+    def cell(values, updates):
+        return {"mean": float(np.mean(values)), "std": float(np.std(values, ddof=1)), "runs": 3, "n_updates": updates}
+
+    budget = {"cnn": 1500, "trial3": 1500, "pca_knn": None, "ssgan": 54_000}
+    return {
+        "summary": {m: {str(n): cell(v, budget[m]) for n, v in per.items()} for m, per in accuracies.items()},
+        "runs": [{"method": m, "n_labels": n, "seed": 42 + i, "test_accuracy": a}
+                 for m, per in accuracies.items() for n, v in per.items() for i, a in enumerate(v)],
+        "cnn_matched": {"summary": {str(n): cell(v, 54_000) for n, v in matched.items()},
+                        "runs": [{"n_labels": n, "seed": 42 + i, "test_accuracy": a}
+                                 for n, v in matched.items() for i, a in enumerate(v)]},
+    }  # fmt: skip
+
+
 def test_label_efficiency_records_pair_the_seeds_of_each_label_count():
-    items = ext.label_efficiency_items(COMMITTED["label_efficiency"])
-    at = items["counts"][10_000]
-    assert [m for m, _ in at["ranked"]] == ["ssgan", "cnn", "pca_knn", "trial3"]
-    lead, trial3, matched = at["ssgan"], at["trial3"], at["matched"]
-    assert (lead.what, lead.against, lead.verdict) == ("the semi-supervised GAN", "the CNN of the original protocol "
-                                                       "(1,500 updates)", "above")  # fmt: skip
-    assert lead.test["test"] == "paired t-test" and lead.test["n"] == [3, 3] and lead.test["p"] < 0.05
-    assert (trial3.what, trial3.verdict) == ("trial 3", "below")
-    assert trial3.difference == pytest.approx(-0.0205, abs=1e-4)
-    # the CNN given the GAN's 54,000 updates: level at 10,000 labels, below the GAN at 100 (as 08 recorded it)
-    assert matched.verdict == "not distinguishable" and matched.test["p"] == pytest.approx(0.73, abs=0.01)
-    assert "54,000 updates" in matched.against
-    low = items["counts"][100]["matched"]
-    stored = COMMITTED["label_efficiency"]["cnn_matched"]["ssgan_minus_matched"]["100"]
-    assert low.verdict == "above" and low.test["p"] == pytest.approx(stored["p"]) and low.test["ci95"] == pytest.approx(
-        stored["ci95"])  # fmt: skip
+    metrics = _label_metrics(
+        {"cnn": {100: [0.60, 0.62, 0.61], 10_000: [0.970, 0.972, 0.971]},
+         "trial3": {100: [0.65, 0.66, 0.70], 10_000: [0.950, 0.951, 0.949]},
+         "pca_knn": {100: [0.55, 0.56, 0.57], 10_000: [0.960, 0.961, 0.962]},
+         "ssgan": {100: [0.980, 0.985, 0.982], 10_000: [0.9890, 0.9900, 0.9880]}},
+        {100: [0.930, 0.940, 0.935], 10_000: [0.9895, 0.9885, 0.9899]},
+    )  # fmt: skip
+    items = ext.label_efficiency_items(metrics)["counts"]
+    assert [m for m, _ in items[10_000]["ranked"]] == ["ssgan", "cnn", "pca_knn", "trial3"]
+    lead, trial3 = items[100]["ssgan"], items[100]["trial3"]
+    assert (lead.what, lead.against) == ("the semi-supervised GAN", "the CNN of the original protocol (1,500 updates)")
+    paired = stats.ttest_rel([0.980, 0.985, 0.982], [0.60, 0.62, 0.61])
+    assert lead.test["test"] == "paired t-test" and lead.test["p"] == pytest.approx(paired.pvalue)
+    assert lead.verdict == "above" and trial3.difference == pytest.approx(np.mean([0.05, 0.04, 0.09]))
+    # against the CNN given the GAN's 54,000 updates: paired by seed, the verdict follows the test
+    far, near = items[100]["matched"], items[10_000]["matched"]
+    assert "54,000 updates" in far.against and far.verdict == "above"
+    assert far.test["p"] == pytest.approx(stats.ttest_rel([0.980, 0.985, 0.982], [0.930, 0.940, 0.935]).pvalue)
+    assert near.verdict == "not distinguishable" and near.test["p"] > 0.05
 
 
 def test_the_paper_is_tested_with_its_own_spread():
