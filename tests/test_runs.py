@@ -246,3 +246,16 @@ def test_a_run_starting_again_removes_what_killed_writes_left(scratch):
     runs.start("01_cnn_baseline", {**FULL, "EPOCHS": 2})
     assert not half.exists()
     assert utils.remove_stale_temp_files(run.figures_dir) == []
+
+
+@pytest.mark.parametrize("name,value,message", [
+    ("SMALL_N_TEST", 0, r"SMALL_N_TEST must be in \[1, 10,000\], got 0"),
+    ("SUBSET_SIZE", 70_000, r"SUBSET_SIZE must be in \[1, 60,000\], got 70,000"),
+    ("SMALL_EPOCHS", 1.5, "SMALL_EPOCHS must be an integer, got 1.5"),
+    ("RUN_FULL_PCA_KNN", "no", "RUN_FULL_PCA_KNN must be True or False"),
+    ("KNN_KS", [], "KNN_KS must be a non-empty list"),
+])  # fmt: skip
+def test_a_bad_parameter_is_named_before_anything_is_written(scratch, name, value, message):
+    with pytest.raises(ValueError, match=message):
+        runs.start("06_comparison", {**config.FULL_SIZE["06_comparison"], name: value})
+    assert not (scratch / "runs").exists()
