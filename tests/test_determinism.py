@@ -24,35 +24,43 @@ TRAIN = """
             h.update(np.ascontiguousarray(w).tobytes())
         return h.hexdigest()
 
-    digests = {}
-    utils.set_seed(42)
-    model = models.build_cnn()
-    training.train_classifier(model, d, epochs=1, batch_size=50, verbose=0, seed=42)
-    digests["cnn"] = digest(model)
-    model, _ = gan.train_gan(d["x_train"], epochs=1, batch_size=100, checkpoint_dir=out / "dcgan", jit_compile=False,
-                             verbose=0)
-    digests["dcgan"] = digest(model)
-    s = data.load_label_efficiency_data(100, 42, n_val=100)
-    s["x_unlabelled"] = s["x_unlabelled"][:300]
-    model, _ = ssgan.train_ssgan(s, epochs=1, checkpoint_dir=out / "ssgan", verbose=0, jit_compile=False)
-    digests["ssgan"] = digest(model)
-    model, _ = conditional.train_conditional(d["x_train"], d["y_train"], 1, out / "conditional")
-    digests["conditional"] = digest(model)
+    def cnn():
+        utils.set_seed(42)
+        model = models.build_cnn()
+        training.train_classifier(model, d, epochs=1, batch_size=50, verbose=0, seed=42)
+        return model
+
+    def dcgan():
+        return gan.train_gan(d["x_train"], epochs=1, batch_size=100, checkpoint_dir=out / "dcgan", jit_compile=False,
+                             verbose=0)[0]
+
+    def semi_supervised():
+        s = data.load_label_efficiency_data(100, 42, n_val=100)
+        s["x_unlabelled"] = s["x_unlabelled"][:300]
+        return ssgan.train_ssgan(s, epochs=1, checkpoint_dir=out / "ssgan", verbose=0, jit_compile=False)[0]
+
+    def conditional_dcgan():
+        return conditional.train_conditional(d["x_train"], d["y_train"], 1, out / "conditional")[0]
+
+    paths = {"cnn": cnn, "dcgan": dcgan, "ssgan": semi_supervised, "conditional": conditional_dcgan}
+    order = list(paths)[::-1] if sys.argv[2] == "reversed" else list(paths)
+    digests = {name: digest(paths[name]()) for name in order}
     print(json.dumps({"digests": digests, "machine": utils.machine()}))
 """
 
 
 def test_two_processes_train_identical_weights(tmp_path, mnist_dir):
-    """One process after the other trains the four paths (the CNN, the DCGAN, the SSGAN, the conditional DCGAN)."""
+    """One process after the other trains the four paths (the CNN, the DCGAN, the SSGAN, the conditional DCGAN), the
+    second in reverse order: each path seeds itself, whatever ran before it in the process."""
     runs = []
-    for i in range(2):
+    for i, order in enumerate(("forward", "reversed")):
         folder = tmp_path / str(i)
         folder.mkdir()
-        done = subprocess.run([sys.executable, "-c", textwrap.dedent(TRAIN), str(folder)], capture_output=True,
+        done = subprocess.run([sys.executable, "-c", textwrap.dedent(TRAIN), str(folder), order], capture_output=True,
                               text=True, env={**os.environ, "DIGITGAN_MNIST": str(mnist_dir)})  # fmt: skip
         assert done.returncode == 0, done.stderr[-3000:]
         runs.append(json.loads(done.stdout.strip().splitlines()[-1]))
     assert runs[0]["machine"]["cpu"] and runs[0]["machine"] == runs[1]["machine"]
-    assert list(runs[0]["digests"]) == ["cnn", "dcgan", "ssgan", "conditional"]
+    assert list(runs[0]["digests"]) == ["cnn", "dcgan", "ssgan", "conditional"] == list(runs[1]["digests"])[::-1]
     differ = [path for path, digest in runs[0]["digests"].items() if runs[1]["digests"][path] != digest]
     assert differ == [], f"{differ}: the two processes trained different weights"

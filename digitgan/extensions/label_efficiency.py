@@ -390,7 +390,7 @@ def matched_settings(
     n_val: int = config.LABEL_EFFICIENCY_VAL,
     updates: int | None = None,
     check_every: int = MATCHED_CHECK_EVERY,
-    patience: int | None = MATCHED_PATIENCE,
+    patience: int | None = None,
 ) -> dict:
     """The compute-matched CNN's settings: 10's modern recipe for the CNN (``config.MODERN_DROPOUT_RECIPE``:
     augmentation, Adam with a cosine decay over the whole budget, dropout 0.25), given the semi-supervised GAN's

@@ -28,6 +28,7 @@ CHECKPOINTS = config.COMMITTED_DIRS[1]  # the committed checkpoints/, whatever D
 MANIFEST = CHECKPOINTS / "MANIFEST.json"
 TOLERANCE = {"accuracy": 0.0003, "classifier_score": 0.01, "frechet_distance": 0.1, "rarest_share": 0.0005,
              "commonest_share": 0.0005}  # a share: 0.0005 is five of the 10,000 generated digits
+MATCHED_WHAT = "CNN given the semi-supervised GAN's updates"  # the label study's compute-matched CNN, in rows
 
 
 @dataclass
@@ -58,12 +59,17 @@ def read_manifest(path: Path = MANIFEST) -> dict:
 
 def recorded(results: dict, where: str):
     """The value at a dotted path of results.json; ``label_efficiency.runs[ssgan,100,42]`` picks a run by method,
-    label count and seed, ``label_efficiency.cnn_matched.runs[100,42]`` by label count and seed."""
+    label count and seed, ``label_efficiency.cnn_matched.runs[100,42]`` by label count and seed,
+    ``protocols.runs[protocol=modern,model=cnn]`` the entry with these values."""
     where, _, reduce = where.partition("|")  # "dcgan.class_fractions|min": the smallest of a list
     value = results
     for part in where.split("."):
         if part.endswith("]"):
             name, selector = part[:-1].split("[")
+            if "=" in selector:  # [protocol=modern,model=cnn]: the entry with these values
+                wanted = dict(pair.split("=") for pair in selector.split(","))
+                value = next(r for r in value[name] if all(str(r.get(k)) == v for k, v in wanted.items()))
+                continue
             *method, n_labels, seed = selector.split(",")
             value = next(r for r in value[name] if (r["n_labels"], r["seed"]) == (int(n_labels), int(seed))
                          and (not method or [r["method"]] == method))  # fmt: skip
@@ -272,7 +278,7 @@ def main(argv=None) -> int:
           "the test images. Train accuracies (each last epoch's running mean, with dropout) are not recomputed; they "
           "repeat only by retraining (make reproduce).", flush=True)
     rows, problems = verify(args.names or None)
-    matched = [f"CNN given the semi-supervised GAN's updates, {n:,} labels" for n in (100, 1000, 10_000)]
+    matched = [f"{MATCHED_WHAT}{early}, {n:,} labels" for early in ("", ", stopped early") for n in (100, 1000, 10_000)]
     for what in ("Semi-supervised GAN, 100 labels", *matched, "CNN, modern recipe, 10k",
                  "CNN trained on 10k generated digits"):  # fmt: skip
         rows += mean_rows(rows, f"{what}, seed", f"{what}, mean of 3 seeds")
@@ -378,34 +384,36 @@ def build_manifest(ssgan_weights: dict[int, str] | None = None) -> dict:
             {**settings, "n_labels": 100, "seed": seed},
             {"accuracy": f"label_efficiency.runs[ssgan,100,{seed}].test_accuracy"},
         ))  # fmt: skip
-    matched = results["label_efficiency"].get("cnn_matched") or {}
-    for r in matched.get("runs", []):
-        n, seed = r["n_labels"], r["seed"]
-        entries.append(manifest_entry(
-            f"cnn_matched_{n}_seed{seed}", f"CNN given the semi-supervised GAN's updates, {n:,} labels, seed {seed}",
-            "matched", {"weights": f"{ckpt}/{config.MATCHED_WEIGHTS_NAME}/{r['weights']}"},
-            "make claims (python -m digitgan.extensions.label_efficiency matched-full)",
-            {"dropout": matched["settings"]["dropout"], "n_labels": n, "seed": seed,
-             "updates_trained": r["updates_trained"]},
-            {"accuracy": f"label_efficiency.cnn_matched.runs[{n},{seed}].test_accuracy"},
-        ))  # fmt: skip
+    for arm in ("cnn_matched", "cnn_matched_early"):  # every update trained; stopped early
+        matched = results["label_efficiency"].get(arm) or {}
+        s = matched.get("settings") or {}
+        early = s.get("patience") is not None
+        for r in matched.get("runs", []):
+            n, seed = r["n_labels"], r["seed"]
+            entries.append(manifest_entry(
+                f"{arm}_{n}_seed{seed}", f"{MATCHED_WHAT}{', stopped early' * early}, {n:,} labels, seed {seed}",
+                "matched", {"weights": f"{ckpt}/{config.MATCHED_WEIGHTS_NAME}/{r['weights']}"},
+                f"make claims (python -m digitgan.extensions.label_efficiency matched{'' if early else '-full'})",
+                {"dropout": s["dropout"], "n_labels": n, "seed": seed, "updates": s["updates"], "patience":
+                 s["patience"], "updates_trained": r["updates_trained"]},
+                {"accuracy": f"label_efficiency.{arm}.runs[{n},{seed}].test_accuracy"},
+            ))  # fmt: skip
     entries += kept_entries(results)
     return {"format": 1, "tolerance": TOLERANCE, "models": entries}
 
 
 def kept_entries(results: dict) -> list[dict]:
     """The kept CNNs of 10 (modern recipe) and 11 (trained on 10k generated digits) found in their ``weights/``
-    folders, each with the recipe its run store records and the number results.json reports for its seed. A file
-    whose run (the store record its name ends with) is not the one results.json reports is left out, and named."""
+    folders, each with the recipe its run store records and the number results.json reports for its seed (a file
+    whose run is not the reported one then fails ``make verify``). Every seed of the study needs its file."""
     from digitgan.extensions import kept, protocols
-    from digitgan.store import STORE_FILE, Store
 
-    modern = next(r for r in results["future_work"]["protocols"]["runs"] if r["protocol"] == "modern"
-                  and r["model"] == "cnn")  # fmt: skip
+    reported = "future_work.protocols.runs[protocol=modern,model=cnn,n_train=10000]"
+    modern = recorded(results, reported)
     gen = results["future_work"]["generated_digits"]
     runs = {
         "cnn_modern": ("CNN, modern recipe, 10k", protocols.PROTOCOLS_DIR, {**modern["recipe"], "augment": True},
-                       "future_work.generated_digits.same_recipe_on_real.by_seed", "notebooks/10_data_and_optimizers"),
+                       f"{reported}.by_seed", "notebooks/10_data_and_optimizers"),
         "cnn_generated10k": ("CNN trained on 10k generated digits", kept.GENERATED_FOLDER,
                              {**protocols.RECIPE_DEFAULTS, "learning_rate": gen["learning_rate"],
                               "epochs": config.TRANSFER_EPOCHS, "augment": False},
@@ -415,15 +423,14 @@ def kept_entries(results: dict) -> list[dict]:
     entries = []
     for name, (what, folder, recipe, where, notebook) in runs.items():
         folder = CHECKPOINTS / Path(folder).relative_to(config.CHECKPOINT_DIR) / kept.FOLDER
-        stored = Store(folder.parent / STORE_FILE).records()
-        for path in sorted(folder.glob(f"{name}_seed*.weights.h5")):
-            seed, key = path.name.removeprefix(f"{name}_seed").removesuffix(".weights.h5").split("_")
-            seed = int(seed)
-            run = stored.get(key, {}).get("result", {})
-            if run.get("test_accuracy") != recorded(results, f"{where}.{seed}"):
-                print(f"not in the manifest: {config.shown(path)} (results.json reports another run of seed {seed}; "
-                      f"execute {notebook}.ipynb with the study's runner first)", file=sys.stderr)
-                continue
+        paths = sorted(folder.glob(f"{name}_seed*.weights.h5"))
+        files = {int(p.name.removeprefix(f"{name}_seed").split("_")[0]): p for p in paths}
+        missing = sorted(set(config.LABEL_SEEDS) - set(files))
+        if missing or len(files) < len(paths):
+            raise ValueError(f"{config.shown(folder)} needs one {name} weights file per seed {list(config.LABEL_SEEDS)}"
+                             f", has {[p.name for p in paths]}: run `make claims` (python -m digitgan.extensions.kept)"
+                             " and keep only the files of the runs results.json reports")  # fmt: skip
+        for seed, path in sorted(files.items()):
             entries.append(manifest_entry(
                 f"{name}_seed{seed}", f"{what}, seed {seed}", "kept", {"weights": config.shown(path)},
                 f"python -m digitgan.extensions.kept (the run of {notebook}.ipynb, retrained)",
