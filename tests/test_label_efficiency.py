@@ -74,10 +74,6 @@ def test_study_runs_every_case_once_with_three_seeds_and_reuses_the_cache(tmp_pa
         assert (record["n_updates"] is None) == (record["method"] == "pca_knn")
 
 
-def test_the_run_store_lives_in_the_checkpoint_folder():
-    assert config.LABEL_EFFICIENCY_CACHE.parent.parent == config.CHECKPOINT_DIR
-
-
 def test_every_method_has_one_budget_at_every_label_count():
     from digitgan.extensions.label_efficiency import n_updates, settings
 
