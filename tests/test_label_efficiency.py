@@ -200,3 +200,12 @@ def test_the_matched_cnn_trains_its_whole_budget_unless_stopped_early(tmp_path, 
     assert early["method"].tolist() == [label_efficiency.MATCHED_EARLY] and early["updates_trained"].tolist() == [30]
     label_efficiency.run_matched((100,), (42,), **where)
     assert trained == [None, 2]  # the full arm's run was stored, not trained again
+
+
+def test_transfer_against_scratch_names_the_budget_of_those_two():
+    import pandas as pd
+
+    rows = [{"method": m, "n_labels": 100, "seed": s, "test_accuracy": a + s / 1000, "n_updates": u}
+            for m, a, u in (("cnn", 0.8, 1500), ("trial3", 0.7, 1500), ("ssgan", 0.98, 54_000)) for s in (42, 43, 44)]
+    [(n, d)] = label_efficiency.transfer_vs_scratch(pd.DataFrame(rows)).items()
+    assert n == "100" and d["n_updates"] == 1500 and d["difference"] == pytest.approx(-0.1)

@@ -166,7 +166,7 @@ def transfer_vs_scratch(runs: pd.DataFrame) -> dict:
     :func:`digitgan.compare.difference`), with the budget both had in updates."""
     out = {}
     for n_labels in sorted(runs["n_labels"].unique()):
-        part = runs[runs["n_labels"] == n_labels]
+        part = runs[(runs["n_labels"] == n_labels) & runs["method"].isin(("trial3", "cnn"))]
         trial3, cnn = (part[part["method"] == m].set_index("seed")["test_accuracy"] for m in ("trial3", "cnn"))
         seeds = sorted(set(trial3.index) & set(cnn.index))
         if len(seeds) > 1:
