@@ -168,14 +168,15 @@ def test_a_scratch_notebook_run_leaves_the_study_untouched(study_folders, tmp_pa
 
 
 def test_an_edited_code_cell_with_the_study_parameters_is_a_scratch_run(study_folders, tmp_path, mnist_dir):
-    """03 with the study's parameters but edited code cells (300 images, 1 epoch in the code): a scratch run too."""
+    """03 with the study's parameters but edited code cells (300 images, 1 frozen epoch in the code): a scratch run
+    too."""
     edited = tmp_path / "edited"
     edited.mkdir()
     nb = nbformat.read(config.NOTEBOOKS_DIR / "03_trial1_frozen.ipynb", as_version=4)
     for cell in nb.cells:
         cell.source = cell.source.replace("data.load_study_data(SUBSET_SIZE, SEED)", "data.load_study_data(300, SEED)")
-        cell.source = cell.source.replace("FROZEN_EPOCHS, TOTAL_EPOCHS, LEARNING_RATE", "1, 1, LEARNING_RATE")
-    assert "load_study_data(300, SEED)" in nbformat.writes(nb) and "HEAD, 1, 1, LEARNING_RATE" in nbformat.writes(nb)
+        cell.source = cell.source.replace("y_train, epochs=FROZEN_EPOCHS,", "y_train, epochs=1,")  # trial 1: all frozen
+    assert "load_study_data(300, SEED)" in nbformat.writes(nb) and "y_train, epochs=1," in nbformat.writes(nb)
     nbformat.write(nb, edited / "03_trial1_frozen.ipynb")
     before = study_folders()
     execute("03_trial1_frozen.ipynb", notebooks_dir=edited, output_dir=tmp_path / "executed-edited")
