@@ -1,7 +1,7 @@
-"""Kept weights for two README headlines that were scored without them: 10's CNN with the modern recipe and 11's CNN
-trained only on 10k generated digits (3 seeds each). ``python -m digitgan.extensions.kept`` retrains each stored
-run with its recorded recipe and seed, saves the weights it keeps into the committed ``weights/`` folder beside its
-run store (what ``make verify`` recomputes) and prints the recorded and the retrained test accuracy. A run whose
+"""Kept weights for README headlines that were scored without them: 10's CNN and trial 3 with the modern recipe and
+11's CNN trained only on 10k generated digits (3 seeds each). ``python -m digitgan.extensions.kept`` retrains each
+stored run with its recorded recipe and seed, saves the weights it keeps into the committed ``weights/`` folder beside
+its run store (what ``make verify`` recomputes) and prints the recorded and the retrained test accuracy. A run whose
 weights file is already there is not trained again.
 """
 
@@ -21,11 +21,11 @@ GENERATED_FOLDER = config.CHECKPOINT_DIR / "generated_digits"  # 11's run store
 MODE_SEEKING = 0.5  # the conditional DCGAN whose digits 11's reported arms trained on
 
 
-def modern_cnn() -> tuple[protocols.Study, dict]:
-    """10's run store at 10,000 images and the recipe it reports for the CNN (augmented, Adam)."""
+def modern(model: str = "cnn") -> tuple[protocols.Study, dict]:
+    """10's run store at 10,000 images and the recipe it reports for ``model`` (augmented, Adam; the same for both)."""
     recipe = protocols.recipe_settings(config.MODERN_DROPOUT_RECIPE)
     study = protocols.Study(config.SUBSET_SIZE, protocols.PROTOCOLS_DIR)
-    return study, {"optimizer": "adam", "augment": True, **recipe}
+    return study, {"model": model, "optimizer": "adam", "augment": True, **recipe}
 
 
 def generated_cnn() -> tuple[protocols.Study, dict]:
@@ -41,11 +41,11 @@ def generated_cnn() -> tuple[protocols.Study, dict]:
     study = protocols.Study(len(data["x_train"]), GENERATED_FOLDER, tag=tag, data=data,
                             inputs={"digits": array_digest(x_gen, y_gen)})  # fmt: skip
     rate = generated.real_learning_rate(real, GENERATED_FOLDER)  # the stored choice
-    return study, {"optimizer": "adam", "augment": False, "learning_rate": rate, "epochs": config.TRANSFER_EPOCHS,
-                   **protocols.RECIPE_DEFAULTS}  # fmt: skip
+    return study, {"model": "cnn", "optimizer": "adam", "augment": False, "learning_rate": rate,
+                   "epochs": config.TRANSFER_EPOCHS, **protocols.RECIPE_DEFAULTS}  # fmt: skip
 
 
-RUNS = {"cnn_modern": modern_cnn, "cnn_generated10k": generated_cnn}
+RUNS = {"cnn_modern": modern, "trial3_modern": lambda: modern("trial3"), "cnn_generated10k": generated_cnn}
 
 
 def weights_path(study: protocols.Study, name: str, seed: int, inputs: dict) -> Path:
@@ -69,7 +69,7 @@ def keep(name: str, seeds=config.LABEL_SEEDS) -> list[dict]:
     it). One row per seed: the recorded and the retrained test accuracy and kept epoch."""
     study, r = RUNS[name]()
     recipe = {k: r[k] for k in protocols.RECIPE_DEFAULTS}
-    args = ("cnn", r["optimizer"], r["learning_rate"], r["epochs"])
+    args = (r["model"], r["optimizer"], r["learning_rate"], r["epochs"])
     rows = []
     for seed in seeds:
         inputs = study.inputs(*args, seed, r["augment"], **recipe)
@@ -78,7 +78,7 @@ def keep(name: str, seeds=config.LABEL_SEEDS) -> list[dict]:
             raise ValueError(f"no stored {name} run at seed {seed} in {config.shown(study.store.path)}: run its "
                              "notebook first")  # fmt: skip
         path = weights_path(study, name, seed, inputs)
-        model, _ = protocols.build_model("cnn", r["augment"], seed, strength=recipe["strength"],
+        model, _ = protocols.build_model(r["model"], r["augment"], seed, strength=recipe["strength"],
                                          dropout=recipe["dropout"])  # fmt: skip
         if path.is_file():
             utils.load_weights(model, path, f"Delete {path} to train this run again.")
@@ -88,7 +88,8 @@ def keep(name: str, seeds=config.LABEL_SEEDS) -> list[dict]:
             utils.load_weights(model, study.weights_path(inputs), "Delete the run from its store to train it again.")
             utils.save_weights(model, path)
         else:
-            result = protocols.train_run("cnn", study.data, *args[1:], seed, r["augment"], weights_path=path, **recipe)
+            result = protocols.train_run(r["model"], study.data, *args[1:], seed, r["augment"], weights_path=path,
+                                         **recipe)
         row = {"run": name, "seed": seed, "weights": path.name, "recorded": recorded["test_accuracy"],
                "retrained": result["test_accuracy"], "recorded_kept_epoch": recorded["kept_epoch"],
                "kept_epoch": result["kept_epoch"], "machine": utils.machine()}  # fmt: skip

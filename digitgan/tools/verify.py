@@ -195,7 +195,8 @@ class Recompute:
         from digitgan.extensions import protocols
 
         p = entry["parameters"]
-        model, _ = protocols.build_model("cnn", p["augment"], p["seed"], strength=p["strength"], dropout=p["dropout"])
+        model, _ = protocols.build_model(p.get("model", "cnn"), p["augment"], p["seed"], strength=p["strength"],
+                                         dropout=p["dropout"])
         utils.load_weights(model, self.path(entry, "weights"), "Restore it with `git checkout -- checkpoints/`.")
         d = self.study_data()
         return self._accuracy(model, d["x_test"], d["y_test"])
@@ -280,7 +281,7 @@ def main(argv=None) -> int:
     rows, problems = verify(args.names or None)
     matched = [f"{MATCHED_WHAT}{early}, {n:,} labels" for early in ("", ", stopped early") for n in (100, 1000, 10_000)]
     for what in ("Semi-supervised GAN, 100 labels", *matched, "CNN, modern recipe, 10k",
-                 "CNN trained on 10k generated digits"):  # fmt: skip
+                 f"{config.name('trial3')}, modern recipe, 10k", "CNN trained on 10k generated digits"):  # fmt: skip
         rows += mean_rows(rows, f"{what}, seed", f"{what}, mean of 3 seeds")
     print(table(rows))
     for p in problems:
@@ -408,15 +409,16 @@ def kept_entries(results: dict) -> list[dict]:
     whose run is not the reported one then fails ``make verify``). Every seed of the study needs its file."""
     from digitgan.extensions import kept, protocols
 
-    reported = "future_work.protocols.runs[protocol=modern,model=cnn,n_train=10000]"
-    modern = recorded(results, reported)
+    reported = "future_work.protocols.runs[protocol=modern,model={},n_train=10000]"
+    modern = {m: recorded(results, reported.format(m)) for m in ("cnn", "trial3")}
     gen = results["future_work"]["generated_digits"]
     runs = {
-        "cnn_modern": ("CNN, modern recipe, 10k", protocols.PROTOCOLS_DIR, {**modern["recipe"], "augment": True},
-                       f"{reported}.by_seed", "notebooks/10_data_and_optimizers"),
+        **{f"{m}_modern": (f"{config.name(m)}, modern recipe, 10k", protocols.PROTOCOLS_DIR,
+                           {**modern[m]["recipe"], "augment": True, "model": m}, f"{reported.format(m)}.by_seed",
+                           "notebooks/10_data_and_optimizers") for m in modern},
         "cnn_generated10k": ("CNN trained on 10k generated digits", kept.GENERATED_FOLDER,
                              {**protocols.RECIPE_DEFAULTS, "learning_rate": gen["learning_rate"],
-                              "epochs": config.TRANSFER_EPOCHS, "augment": False},
+                              "epochs": config.TRANSFER_EPOCHS, "augment": False, "model": "cnn"},
                              f"future_work.generated_digits.arms.{kept.GENERATED_ARM}.by_seed",
                              "notebooks/11_generated_digits"),
     }  # fmt: skip
