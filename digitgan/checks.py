@@ -106,6 +106,26 @@ def learning_rate(value, name: str = "learning_rate", high: float = LEARNING_RAT
     return rate
 
 
+# A notebook's integer parameters that may be 0 (the others count at least 1), and the images there are to draw from.
+MAY_BE_ZERO = ("SEED", "FROZEN_EPOCHS")
+AVAILABLE = {name: config.N_TRAIN_FULL for name in ("SUBSET_SIZE", "JUDGE_N_TRAIN", "N_UNLABELLED")}
+AVAILABLE["SMALL_N_TEST"] = 10_000  # MNIST's test images
+
+
+def parameter(name: str, value, full) -> None:
+    """A parameter of the kind of its full-size value: a bool, a whole number (a count of at least 1, or
+    ``MAY_BE_ZERO``; at most the images ``AVAILABLE``), a positive number, a non-empty list."""
+    if isinstance(full, bool):
+        if not isinstance(value, bool):
+            raise ValueError(f"{name} must be True or False, got {value!r}")
+    elif isinstance(full, int):
+        integer(name, value, 0 if name in MAY_BE_ZERO else 1, AVAILABLE.get(name))
+    elif isinstance(full, float):
+        positive_float(name, value)
+    elif isinstance(full, (list, tuple)) and (not isinstance(value, (list, tuple)) or not value):
+        raise ValueError(f"{name} must be a non-empty list like {list(full)!r}, got {value!r}")
+
+
 def _array_like(name: str, x, what: str) -> None:
     """``x`` has a shape and a dtype (a NumPy array, or one of the arrays that behave as one)."""
     if not hasattr(x, "shape") or not hasattr(x, "dtype"):

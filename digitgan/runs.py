@@ -198,26 +198,6 @@ class Run:
         return utils.load_results(config.RESULTS_PATH)
 
 
-# Integer parameters that may be 0 (all others are counts of at least 1), and the images there are to draw from.
-MAY_BE_ZERO = ("SEED", "FROZEN_EPOCHS")
-AVAILABLE = {name: config.N_TRAIN_FULL for name in ("SUBSET_SIZE", "JUDGE_N_TRAIN", "N_UNLABELLED")}
-AVAILABLE["SMALL_N_TEST"] = 10_000  # MNIST's test images
-
-
-def _check(name: str, value, full) -> None:
-    """A parameter of the kind of its full-size value: a bool, a whole number (a count of at least 1, or
-    ``MAY_BE_ZERO``; at most the images ``AVAILABLE``), a positive number, a non-empty list."""
-    if isinstance(full, bool):
-        if not isinstance(value, bool):
-            raise ValueError(f"{name} must be True or False, got {value!r}")
-    elif isinstance(full, int):
-        checks.integer(name, value, 0 if name in MAY_BE_ZERO else 1, AVAILABLE.get(name))
-    elif isinstance(full, float):
-        checks.positive_float(name, value)
-    elif isinstance(full, (list, tuple)) and (not isinstance(value, (list, tuple)) or not value):
-        raise ValueError(f"{name} must be a non-empty list like {list(full)!r}, got {value!r}")
-
-
 def _params(notebook: str, namespace: dict) -> dict:
     """The notebook's parameters (the names of its full-size table), each checked before anything is written."""
     defaults = config.FULL_SIZE[notebook]
@@ -225,7 +205,7 @@ def _params(notebook: str, namespace: dict) -> dict:
     if missing:
         raise ValueError(f"{notebook}: the parameters cell lacks {missing}; restore it from git.")
     for name, full in defaults.items():
-        _check(name, namespace[name], full)
+        checks.parameter(name, namespace[name], full)
     return {name: _normal(namespace[name]) for name in defaults}
 
 
