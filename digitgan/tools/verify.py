@@ -181,15 +181,6 @@ class Recompute:
         images, _ = conditional.generate_labelled(generator, p["n_generated"], seed=p["sample_seed"])
         return quality.judge_scores(self._judge(entry), images[: p["n_samples"]], reference=self.study_data()["x_test"])
 
-    def matched(self, entry: dict) -> dict:
-        """The label study's compute-matched CNN (its dropout layers; the augmentation is training only)."""
-        from digitgan import models
-
-        model = models.with_dropout(models.build_cnn(), entry["parameters"]["dropout"])
-        utils.load_weights(model, self.path(entry, "weights"), "Restore it with `git checkout -- checkpoints/`.")
-        d = self.study_data()
-        return self._accuracy(model, d["x_test"], d["y_test"])
-
     def kept(self, entry: dict) -> dict:
         """A CNN of 10's or 11's run stores (``digitgan.extensions.kept``), augmentation wrapper included."""
         from digitgan.extensions import protocols
@@ -393,7 +384,7 @@ def build_manifest(ssgan_weights: dict[int, str] | None = None) -> dict:
             n, seed = r["n_labels"], r["seed"]
             entries.append(manifest_entry(
                 f"{arm}_{n}_seed{seed}", f"{MATCHED_WHAT}{', stopped early' * early}, {n:,} labels, seed {seed}",
-                "matched", {"weights": f"{ckpt}/{config.MATCHED_WEIGHTS_NAME}/{r['weights']}"},
+                "cnn", {"weights": f"{ckpt}/{config.MATCHED_WEIGHTS_NAME}/{r['weights']}"},  # with its dropout
                 f"make claims (python -m digitgan.extensions.label_efficiency matched{'' if early else '-full'})",
                 {"dropout": s["dropout"], "n_labels": n, "seed": seed, "updates": s["updates"], "patience":
                  s["patience"], "updates_trained": r["updates_trained"]},
