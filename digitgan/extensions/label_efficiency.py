@@ -211,7 +211,7 @@ def _accuracy(model, data: dict, split: str) -> float:
     return training.accuracy(model, data[f"x_{split}"], data[f"y_{split}"])
 
 
-def run_cnn(data: dict, seed: int, run_settings: dict, test: bool = True) -> dict:
+def run_cnn(data: dict, seed: int, run_settings: dict, test: bool = True, weights_path: Path | None = None) -> dict:
     utils.set_seed(seed)
     model = training.compile_classifier(build_cnn(), run_settings["learning_rate"])
     best = training.BestWeights()
@@ -222,10 +222,12 @@ def run_cnn(data: dict, seed: int, run_settings: dict, test: bool = True) -> dic
     )  # fmt: skip
     seconds = time.perf_counter() - start
     best.restore(model)
-    return _classifier_result(model, data, best, history, seconds, test)
+    return _classifier_result(model, data, best, history, seconds, test, weights_path)
 
 
-def run_trial3(data: dict, seed: int, run_settings: dict, test: bool = True, discriminator_path: Path | None = None):
+def run_trial3(
+    data: dict, seed: int, run_settings: dict, test: bool = True, discriminator_path=None, weights_path=None
+) -> dict:
     path = Path(discriminator_path or config.DISCRIMINATOR_PATH)
     if _file_digest(path) != run_settings["discriminator_sha256"]:
         raise ValueError(f"{path} is not the discriminator these settings name: build them with settings(..., "
@@ -240,10 +242,14 @@ def run_trial3(data: dict, seed: int, run_settings: dict, test: bool = True, dis
         verbose=0, callbacks=[best], validate="val", steps_per_epoch=run_settings["round"], seed=seed,
     )  # fmt: skip
     best.restore(model)
-    return _classifier_result(model, data, best, run["history"], run["seconds"], test)
+    return _classifier_result(model, data, best, run["history"], run["seconds"], test, weights_path)
 
 
-def _classifier_result(model, data, best, history, seconds, test: bool) -> dict:
+def _classifier_result(model, data, best, history, seconds, test: bool, weights_path: Path | None) -> dict:
+    """What the label study records of a CNN or trial-3 run; with ``weights_path``, the kept weights are saved there
+    (``digitgan.extensions.kept``)."""
+    if weights_path is not None:
+        utils.save_weights(model, weights_path)
     return {
         "val_accuracy": best.best,
         "kept_round": best.epoch,
