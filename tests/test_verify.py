@@ -65,3 +65,11 @@ def test_recorded_reduces_a_list_for_the_digit_shares():
     results = {"dcgan": {"class_fractions": [0.1, 0.057, 0.156]}}
     assert verify.recorded(results, "dcgan.class_fractions|min") == 0.057
     assert verify.recorded(results, "dcgan.class_fractions|max") == 0.156
+
+
+def test_means_are_taken_over_the_seeds_of_one_row_only():
+    rows = [verify.Row(f"A, seed {seed}", value, value + 0.001, 0.0003) for seed, value in ((42, 0.9), (43, 0.8))]
+    rows.append(verify.Row("B, seed 42", 0.5, 0.5, 0.0003))  # one seed: no mean
+    (mean,) = verify.mean_rows(rows)
+    assert (mean.what, round(mean.recorded, 4), round(mean.recomputed, 4)) == ("A, mean of 2 seeds", 0.85, 0.851)
+    assert not mean.ok

@@ -236,13 +236,18 @@ def verify(names=None, root: Path = config.PROJ_ROOT, manifest: Path | None = No
     return rows, problems
 
 
-def mean_rows(rows: list[Row], prefix: str, what: str) -> list[Row]:
-    """A row for the mean of the rows whose name starts with ``prefix`` (the 3 seeds of a headline)."""
-    part = [r for r in rows if r.what.startswith(prefix)]
-    if not part:
-        return []
+def mean_rows(rows: list[Row]) -> list[Row]:
+    """A row for the mean of each group of rows that differ only in their seed (``<what>, seed <S>``): the means the
+    headlines report."""
+    groups = {}
+    for r in rows:
+        what, seed, _ = r.what.rpartition(", seed ")
+        if seed:
+            groups.setdefault(what, []).append(r)
     mean = lambda xs: sum(xs) / len(xs)  # noqa: E731
-    return [Row(what, mean([r.recorded for r in part]), mean([r.recomputed for r in part]), TOLERANCE["accuracy"])]
+    return [Row(f"{what}, mean of {len(part)} seeds", mean([r.recorded for r in part]),
+                mean([r.recomputed for r in part]), TOLERANCE["accuracy"])
+            for what, part in groups.items() if len(part) > 1]  # fmt: skip
 
 
 def table(rows: list[Row]) -> str:
@@ -270,10 +275,7 @@ def main(argv=None) -> int:
           "the test images. Train accuracies (each last epoch's running mean, with dropout) are not recomputed; they "
           "repeat only by retraining (make reproduce).", flush=True)
     rows, problems = verify(args.names or None)
-    matched = [f"{MATCHED_WHAT}{early}, {n:,} labels" for early in ("", ", stopped early") for n in (100, 1000, 10_000)]
-    for what in ("Semi-supervised GAN, 100 labels", *matched, "CNN, modern recipe, 10k",
-                 f"{config.name('trial3')}, modern recipe, 10k", "CNN trained on 10k generated digits"):  # fmt: skip
-        rows += mean_rows(rows, f"{what}, seed", f"{what}, mean of 3 seeds")
+    rows += mean_rows(rows)
     print(table(rows))
     for p in problems:
         print(f"digest: {p}", file=sys.stderr)
@@ -303,10 +305,10 @@ def manifest_entry(
     }
 
 
-def build_manifest(ssgan_weights: dict[int, str] | None = None) -> dict:
+def build_manifest() -> dict:
     """The manifest of the committed models (``python -m digitgan.tools.verify --write-manifest``): the study's CNN,
-    trials, PCA + KNN, the DCGAN and conditional GAN with the judge, and the semi-supervised GAN's kept weights at 100
-    labels (``ssgan_weights``: seed -> path; default: those found in ``label_efficiency.MATCHED_WEIGHTS_DIR``)."""
+    trials, PCA + KNN, the DCGAN and conditional GAN with the judge, and the kept weights of 08 (the semi-supervised
+    GAN, the CNN and trial 3, the compute-matched CNN), 10 and 11 found in their folders."""
     from digitgan import compare
 
     results = utils.load_results(config.COMMITTED_RESULTS_PATH)
@@ -366,16 +368,16 @@ def build_manifest(ssgan_weights: dict[int, str] | None = None) -> dict:
     from digitgan.extensions import label_efficiency
 
     folder = CHECKPOINTS / Path(label_efficiency.MATCHED_WEIGHTS_DIR).relative_to(config.CHECKPOINT_DIR)
-    found = ssgan_weights or {int(p.name.split("_seed")[1].split("_")[0]): p for p in folder.glob("ssgan_100_seed*")}
-    settings = results["label_efficiency"]["settings"]["ssgan"]
-    for seed in sorted(found):
+    settings = results["label_efficiency"]["settings"]
+    for path in sorted(folder.glob("ssgan_*_seed*"), key=_labels_seed):
+        n, seed = _labels_seed(path)
         entries.append(manifest_entry(
-            f"ssgan100_seed{seed}", f"Semi-supervised GAN, 100 labels, seed {seed}", "ssgan",
-            {"weights": config.shown(Path(found[seed]))},
-            "python -m digitgan.extensions.label_efficiency keep-ssgan",
-            {**settings, "n_labels": 100, "seed": seed},
-            {"accuracy": f"label_efficiency.runs[ssgan,100,{seed}].test_accuracy"},
+            f"ssgan{n}_seed{seed}", f"Semi-supervised GAN, {n:,} labels, seed {seed}", "ssgan",
+            {"weights": config.shown(path)}, "python -m digitgan.extensions.label_efficiency keep-ssgan",
+            {**settings["ssgan"], "n_labels": n, "seed": seed},
+            {"accuracy": f"label_efficiency.runs[ssgan,{n},{seed}].test_accuracy"},
         ))  # fmt: skip
+    entries += label_study_entries(results)
     for arm in ("cnn_matched", "cnn_matched_early"):  # every update trained; stopped early
         matched = results["label_efficiency"].get(arm) or {}
         s = matched.get("settings") or {}
@@ -392,6 +394,35 @@ def build_manifest(ssgan_weights: dict[int, str] | None = None) -> dict:
             ))  # fmt: skip
     entries += kept_entries(results)
     return {"format": 1, "tolerance": TOLERANCE, "models": entries}
+
+
+def _labels_seed(path: Path) -> tuple[int, int]:
+    """``(n_labels, seed)`` of a kept weights file named ``<method>_<n_labels>_seed<seed>_<key>.weights.h5``."""
+    n_labels, seed = path.name.split("_seed")[0].rsplit("_", 1)[1], path.name.split("_seed")[1].split("_")[0]
+    return int(n_labels), int(seed)
+
+
+def label_study_entries(results: dict) -> list[dict]:
+    """08's CNN and trial 3 at 1,500 updates and at 15 epochs (``digitgan.extensions.kept.label_study_runs``), each
+    entry with the number results.json reports for its run; a run whose weights file is missing is left out."""
+    from digitgan.extensions import kept
+
+    le = results["label_efficiency"]
+    entries = []
+    for method, n, seed, s in kept.label_study_runs():
+        path = kept.label_study_path(method, n, seed, s)
+        if not path.is_file():
+            continue
+        where = "runs" if s["updates"] == le["settings"][method]["updates"] else "epoch_budget.runs"
+        budget = f"{s['updates']:,} updates" + (f" ({config.TRANSFER_EPOCHS} epochs)" if where != "runs" else "")
+        model = {"cnn": ("CNN", "cnn", {}), "trial3": (config.name("trial3"), "trial", {"head": s["head"]})}[method]
+        entries.append(manifest_entry(
+            f"{method}_{n}_{s['updates']}_seed{seed}", f"{model[0]}, {n:,} labels, {budget}, seed {seed}", model[1],
+            {"weights": config.shown(path)}, "python -m digitgan.extensions.kept label-study",
+            {**model[2], "n_labels": n, "seed": seed, "updates": s["updates"]},
+            {"accuracy": f"label_efficiency.{where}[{method},{n},{seed}].test_accuracy"},
+        ))  # fmt: skip
+    return entries
 
 
 def kept_entries(results: dict) -> list[dict]:
