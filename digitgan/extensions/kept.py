@@ -1,9 +1,9 @@
 """Kept weights for README headlines that were scored without them: 10's CNN and trial 3 with the modern recipe,
-11's CNN trained only on 10k generated digits, and 08's CNN and trial 3 at both budgets (1,500 updates, 15 epochs) at
-every label count (3 seeds each). ``python -m digitgan.extensions.kept`` retrains each stored run with its recorded
-recipe and seed, saves the weights it keeps into the committed ``weights/`` folder beside its run store (what ``make
-verify`` recomputes) and prints the recorded and the retrained test accuracy. A run whose weights file is already
-there is not trained again.
+11's CNN trained only on 10k generated digits, 08's CNN and trial 3 at both budgets (1,500 updates, 15 epochs) at
+every label count and 09's trial 3 on the GAN stage it reports (3 seeds each). ``python -m digitgan.extensions.kept``
+retrains each stored run with its recorded recipe and seed, saves the weights it keeps into the committed
+``weights/`` folder beside its run store (what ``make verify`` recomputes) and prints the recorded and the retrained
+test accuracy. A run whose weights file is already there is not trained again.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from pathlib import Path
 
 from digitgan import config, utils
 from digitgan.extensions import conditional, generated, protocols
-from digitgan.store import Store, array_digest
+from digitgan.store import STORE_FILE, Store, array_digest
 from digitgan.store import key as store_key
 
 FOLDER = "weights"  # beside the run store; committed (the stores' own kept_weights/ are git-ignored)
@@ -98,52 +98,56 @@ def keep(name: str, seeds=config.LABEL_SEEDS) -> list[dict]:
         rows.append(row)
     return rows
 
-def label_study_runs(seeds=config.LABEL_SEEDS) -> list[tuple[str, int, int, dict]]:
-    """``(method, n_labels, seed, settings)`` of 08's CNN and trial-3 runs that its headline rows report: at
-    1,500 updates and at the original's 15 epochs (the same runs at 10,000 labels), 3 seeds each."""
+def label_study_runs(seeds=config.LABEL_SEEDS) -> list[dict]:
+    """08's CNN and trial-3 runs that its headline rows report (at 1,500 updates and at the original's 15 epochs, the
+    same runs at 10,000 labels) and 09's trial 3 on the GAN stage best on validation at each label count, 3 seeds
+    each: one dict per run with its ``method``, ``n_labels``, ``seed``, ``settings``, run ``store`` and ``weights``
+    path (the committed ``weights/`` folder beside that store)."""
+    from digitgan.extensions import findings, longer_gan
     from digitgan.extensions import label_efficiency as le
 
+    plan = [(budget, n_labels, None) for budget in ("updates", "epochs") for n_labels in config.LABEL_COUNTS]
+    stages = utils.load_results(config.COMMITTED_RESULTS_PATH)["future_work"]["longer_gan"]
+    plan += [("updates", n, item["best"]) for n, item in findings.longer_gan_items(stages)["labels"].items()]
     runs, seen = [], set()
-    for budget in ("updates", "epochs"):
-        for n_labels in config.LABEL_COUNTS:
-            for seed in seeds:
-                for method in ("cnn", "trial3"):
-                    extra = le.epoch_budget(n_labels) if budget == "epochs" else {}
-                    s = le.settings(method, n_labels, **extra)
-                    run_key = store_key(le.run_inputs(method, n_labels, seed, s))
-                    if run_key not in seen:
-                        seen.add(run_key)
-                        runs.append((method, n_labels, seed, s))
+    for budget, n_labels, stage in plan:
+        folder = Path(config.LABEL_EFFICIENCY_CACHE).parent if stage is None else longer_gan.LONGER_GAN_DIR
+        disc = None if stage is None else longer_gan.discriminator_path(longer_gan.LONGER_GAN_DIR, stage)
+        for seed in seeds:
+            for method in ("cnn", "trial3") if stage is None else ("trial3",):
+                extra = le.epoch_budget(n_labels) if budget == "epochs" else {}
+                s = le.settings(method, n_labels, discriminator_path=disc, **extra)
+                run_key = store_key(le.run_inputs(method, n_labels, seed, s))
+                weights = folder / FOLDER / f"{method}_{n_labels}_seed{seed}_{run_key}.weights.h5"
+                if run_key not in seen:
+                    seen.add(run_key)
+                    runs.append(dict(method=method, n_labels=n_labels, seed=seed, settings=s, stage=stage,
+                                     discriminator=disc, store=folder / STORE_FILE, weights=weights))  # fmt: skip
     return runs
 
 
-def label_study_path(method: str, n_labels: int, seed: int, run_settings: dict) -> Path:
-    from digitgan.extensions import label_efficiency as le
-
-    inputs = le.run_inputs(method, n_labels, seed, run_settings)
-    return Path(le.MATCHED_WEIGHTS_DIR) / f"{method}_{n_labels}_seed{seed}_{store_key(inputs)}.weights.h5"
-
-
 def keep_label_study(seeds=config.LABEL_SEEDS) -> list[dict]:
-    """Retrain 08's stored CNN and trial-3 runs (:func:`label_study_runs`) with their recorded settings and seed,
+    """Retrain 08's and 09's stored classifier runs (:func:`label_study_runs`) with their recorded settings and seed,
     saving the weights each keeps; the stored record is left as it is. One row per run: recorded and retrained."""
     from digitgan.data import load_label_efficiency_data
     from digitgan.extensions import label_efficiency as le
 
-    store, rows = Store(config.LABEL_EFFICIENCY_CACHE), []
-    for method, n_labels, seed, s in label_study_runs(seeds):
-        recorded = store.get(le.run_inputs(method, n_labels, seed, s))
+    rows = []
+    for run in label_study_runs(seeds):
+        method, n_labels, seed, s = run["method"], run["n_labels"], run["seed"], run["settings"]
+        recorded = Store(run["store"]).get(le.run_inputs(method, n_labels, seed, s))
         if recorded is None or "test_accuracy" not in recorded:
-            raise ValueError(f"no stored {method} run at {n_labels} labels, seed {seed}: run the label study first")
-        path = label_study_path(method, n_labels, seed, s)
-        if path.is_file():
+            raise ValueError(f"no stored {method} run at {n_labels} labels, seed {seed} in {config.shown(run['store'])}"
+                             ": run its notebook first")  # fmt: skip
+        if run["weights"].is_file():
             continue
         data = load_label_efficiency_data(n_labels, seed, n_val=s["n_val"])
-        result = le.RUNNERS[method](data, seed, s, weights_path=path)
-        row = {"run": method, "n_labels": n_labels, "seed": seed, "updates": s["updates"], "weights": path.name,
-               "recorded": recorded["test_accuracy"], "retrained": result["test_accuracy"],
-               "recorded_kept_round": recorded["kept_round"], "kept_round": result["kept_round"],
-               "machine": utils.machine()}  # fmt: skip
+        extra = {"discriminator_path": run["discriminator"]} if run["discriminator"] else {}
+        result = le.RUNNERS[method](data, seed, s, weights_path=run["weights"], **extra)
+        row = {"run": method, "stage": run["stage"], "n_labels": n_labels, "seed": seed, "updates": s["updates"],
+               "weights": run["weights"].name, "recorded": recorded["test_accuracy"],
+               "retrained": result["test_accuracy"], "recorded_kept_round": recorded["kept_round"],
+               "kept_round": result["kept_round"], "machine": utils.machine()}  # fmt: skip
         print(json.dumps(row), flush=True)
         rows.append(row)
     return rows

@@ -403,24 +403,28 @@ def _labels_seed(path: Path) -> tuple[int, int]:
 
 
 def label_study_entries(results: dict) -> list[dict]:
-    """08's CNN and trial 3 at 1,500 updates and at 15 epochs (``digitgan.extensions.kept.label_study_runs``), each
-    entry with the number results.json reports for its run; a run whose weights file is missing is left out."""
+    """08's CNN and trial 3 at 1,500 updates and at 15 epochs, and 09's trial 3 on the GAN stage it reports
+    (``digitgan.extensions.kept.label_study_runs``), each entry with the number results.json reports for its run; a
+    run whose weights file is missing is left out."""
     from digitgan.extensions import kept
 
-    le = results["label_efficiency"]
-    entries = []
-    for method, n, seed, s in kept.label_study_runs():
-        path = kept.label_study_path(method, n, seed, s)
-        if not path.is_file():
+    settings, entries = results["label_efficiency"]["settings"], []
+    for run in kept.label_study_runs():
+        method, n, seed, s, stage = run["method"], run["n_labels"], run["seed"], run["settings"], run["stage"]
+        if not run["weights"].is_file():
             continue
-        where = "runs" if s["updates"] == le["settings"][method]["updates"] else "epoch_budget.runs"
-        budget = f"{s['updates']:,} updates" + (f" ({config.TRANSFER_EPOCHS} epochs)" if where != "runs" else "")
-        model = {"cnn": ("CNN", "cnn", {}), "trial3": (config.name("trial3"), "trial", {"head": s["head"]})}[method]
+        if stage is not None:
+            where = f"future_work.longer_gan.runs[model={method},gan_epochs={stage},n_labels={n},seed={seed}]"
+        else:
+            where = f"label_efficiency.{'runs' if s['updates'] == settings[method]['updates'] else 'epoch_budget.runs'}"
+            where += f"[{method},{n},{seed}]"
+        name = {"cnn": "CNN", "trial3": config.name("trial3")}[method] + (f" after {stage} GAN epochs" if stage else "")
         entries.append(manifest_entry(
-            f"{method}_{n}_{s['updates']}_seed{seed}", f"{model[0]}, {n:,} labels, {budget}, seed {seed}", model[1],
-            {"weights": config.shown(path)}, "python -m digitgan.extensions.kept label-study",
-            {**model[2], "n_labels": n, "seed": seed, "updates": s["updates"]},
-            {"accuracy": f"label_efficiency.{where}[{method},{n},{seed}].test_accuracy"},
+            f"{method}{f'_stage{stage}' if stage else ''}_{n}_{s['updates']}_seed{seed}",
+            f"{name}, {n:,} labels, {s['updates']:,} updates, seed {seed}", "cnn" if method == "cnn" else "trial",
+            {"weights": config.shown(run["weights"])}, "python -m digitgan.extensions.kept label-study",
+            {**({"head": s["head"]} if method == "trial3" else {}), "n_labels": n, "seed": seed,
+             "updates": s["updates"]}, {"accuracy": f"{where}.test_accuracy"},
         ))  # fmt: skip
     return entries
 
