@@ -3,7 +3,9 @@ into one temporary directory per session, so the tests never touch the committed
 ../shared/mnist. The notebooks run with small parameters and, by the documented opt-in, write into those
 temporary study folders, so that later notebooks read what earlier ones saved."""
 
+import atexit
 import os
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -11,6 +13,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 SCRATCH = Path(tempfile.mkdtemp(prefix="digitgan-tests-"))
+atexit.register(shutil.rmtree, SCRATCH, ignore_errors=True)  # each process (xdist worker) removes its own
 for name in ("FIGURES", "CHECKPOINT", "DATA", "RUNS"):
     os.environ[f"DIGITGAN_{name}_DIR"] = str(SCRATCH / name.lower())
 os.environ["DIGITGAN_STUDY_RUN"] = "1"  # the runner's flag: the notebooks under test write the temporary study folders
