@@ -70,7 +70,7 @@ test-all: $(STAMP) ## the tests including the slow end-to-end notebook runs
 claims: $(STAMP) ## the runs behind the claims' tests (hours, resumable): seeds 43/44 of 01-05, the label study at 15 epochs, the matched CNN over all its updates, kept weights of 10's and 11's CNNs
 	DIGITGAN_STUDY_RUN=1 $(BIN)/python -m digitgan.extensions.study_seeds
 	DIGITGAN_STUDY_RUN=1 $(BIN)/python -m digitgan.extensions.label_efficiency epochs
-	DIGITGAN_STUDY_RUN=1 $(BIN)/python -m digitgan.extensions.label_efficiency matched-full
+	DIGITGAN_STUDY_RUN=1 $(BIN)/python -m digitgan.extensions.matched_cnn
 	DIGITGAN_STUDY_RUN=1 $(BIN)/python -m digitgan.extensions.kept
 
 verify: $(STAMP) ## recompute every committed number from the committed weights and compare

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from digitgan import checks, config, data, gan, models, training, transfer
-from digitgan.extensions import label_efficiency, ssgan
+from digitgan.extensions import label_efficiency, matched_cnn, ssgan
 
 
 def _tiny(n_train=20, n_other=20) -> dict:
@@ -228,5 +228,5 @@ def test_protocol_and_label_study_runs_refuse_bad_input_before_training(tmp_path
     with pytest.raises(ValueError, match="seeds entry must be an integer"):
         label_efficiency.run_study((100,), ("42",), methods=["pca_knn"], cache_path=tmp_path / "s.json")
     with pytest.raises(ValueError, match="seeds entry must be an integer"):
-        label_efficiency.run_matched((100,), (4.5,), store_path=tmp_path / "m.json")
+        matched_cnn.run_matched((100,), (4.5,), store_path=tmp_path / "m.json")
     assert not (tmp_path / "s.json").exists() and not (tmp_path / "m.json").exists()

@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 from digitgan import config, data
-from digitgan.extensions import label_efficiency, ssgan
+from digitgan.extensions import label_efficiency, matched_cnn, ssgan
 
 
 def test_label_subsets_are_balanced_seeded_and_the_study_subset_at_10k(mnist):
@@ -191,14 +191,14 @@ def test_the_matched_cnn_trains_its_whole_budget_unless_stopped_early(tmp_path, 
         return {"val_accuracy": 0.5, "kept_update": s["check_every"], "updates_trained": stop, "seconds": 1.0,
                 "test_accuracy": 0.6}
 
-    monkeypatch.setattr(label_efficiency, "run_matched_cnn", fake)
+    monkeypatch.setattr(matched_cnn, "run_matched_cnn", fake)
     where = dict(store_path=tmp_path / "runs.json", weights_dir=tmp_path / "w", source=mnist_dir, updates=60,
                  check_every=10)
-    full = label_efficiency.run_matched((100,), (42,), **where)
-    early = label_efficiency.run_matched((100,), (42,), patience=2, **where)
+    full = matched_cnn.run_matched((100,), (42,), **where)
+    early = matched_cnn.run_matched((100,), (42,), patience=2, **where)
     assert full["method"].tolist() == [label_efficiency.MATCHED] and full["updates_trained"].tolist() == [60]
     assert early["method"].tolist() == [label_efficiency.MATCHED_EARLY] and early["updates_trained"].tolist() == [30]
-    label_efficiency.run_matched((100,), (42,), **where)
+    matched_cnn.run_matched((100,), (42,), **where)
     assert trained == [None, 2]  # the full arm's run was stored, not trained again
 
 

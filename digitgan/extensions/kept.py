@@ -11,9 +11,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from digitgan import config, utils
+from digitgan import checks, config, utils
 from digitgan.extensions import conditional, generated, protocols
-from digitgan.store import STORE_FILE, Store, array_digest
+from digitgan.store import STORE_FILE, Store, array_digest, record_committed_digest
 from digitgan.store import key as store_key
 
 FOLDER = "weights"  # beside the run store; committed (the stores' own kept_weights/ are git-ignored)
@@ -153,12 +153,55 @@ def keep_label_study(seeds=config.LABEL_SEEDS) -> list[dict]:
     return rows
 
 
+def keep_ssgan(
+    n_labels: int = config.SSGAN_N_LABELS, seeds=config.LABEL_SEEDS, weights_dir: Path | None = None
+) -> list[dict]:
+    """Retrain the study's SSGAN runs at ``n_labels`` with their recorded recipe and seed (resumable in
+    ``ssgan_dir``; a finished state is reloaded), save each kept discriminator to ``weights_dir``
+    (``ssgan_<N>_seed<S>_<run key>.weights.h5``, what ``make verify`` recomputes) and store the retrained run in
+    place of the first one, which stays in its record (``first_training``: its test and validation accuracy and
+    kept epoch). On the CPU model of the first training the two are the same; on another one they can differ by a
+    few test images (float rounding). Returns one row per seed: the first and the retrained test accuracy."""
+    from digitgan.data import load_label_efficiency_data
+    from digitgan.extensions import label_efficiency as le
+
+    seeds = [checks.seed(s, "seeds entry") for s in seeds]
+    rate, _ = le.choose_ssgan_learning_rate(config.LABEL_COUNTS[0], config.LABEL_SEEDS[0])  # the stored sweep
+    store = Store(config.LABEL_EFFICIENCY_CACHE)
+    weights_dir = Path(weights_dir or le.WEIGHTS_DIR)
+    rows = []
+    for seed in seeds:
+        s = le.settings("ssgan", n_labels, learning_rate=rate)
+        inputs = le.run_inputs("ssgan", n_labels, seed, s)
+        recorded = store.get(inputs)
+        if recorded is None:
+            raise ValueError(f"no stored SSGAN run at {n_labels} labels, seed {seed}: run the label study first")
+        first = recorded.get("first_training") or {k: recorded[k] for k in ("test_accuracy", "val_accuracy",
+                                                                            "kept_epoch", "kept_weights")}  # fmt: skip
+        data = load_label_efficiency_data(n_labels, seed, n_val=s["n_val"])
+        model, history = le.train_ssgan_run(data, seed, s)
+        path = weights_dir / f"ssgan_{n_labels}_seed{seed}_{store_key(inputs)}.weights.h5"
+        utils.save_weights(model.best_discriminator, path)
+        record_committed_digest(path)
+        result = le.ssgan_result(model, history, data, s)  # what the label study records
+        result.update(wall_seconds=recorded["wall_seconds"], settings=s, weights=path.name, first_training=first)
+        store.put(inputs, result)
+        row = {"n_labels": n_labels, "seed": seed, "weights": path.name, "first": first["test_accuracy"],
+               "retrained": result["test_accuracy"], "kept_epoch": result["kept_epoch"],
+               "first_kept_epoch": first["kept_epoch"]}  # fmt: skip
+        print(json.dumps(le.json_ready(row)), flush=True)
+        rows.append(row)
+    return rows
+
+
 if __name__ == "__main__":
     import sys
 
     print(utils.versions(), flush=True)
     if sys.argv[1:] == ["label-study"]:
         keep_label_study()
+    elif sys.argv[1:2] == ["ssgan"]:  # python -m digitgan.extensions.kept ssgan [N_LABELS]
+        keep_ssgan(*map(int, sys.argv[2:3]))
     else:
         for run_name in RUNS:
             keep(run_name)

@@ -29,7 +29,6 @@ other settings trains anew and never returns another run.
 from __future__ import annotations
 
 import hashlib
-import json
 import time
 from pathlib import Path
 
@@ -39,17 +38,10 @@ import pandas as pd
 from digitgan import checks, compare, config, gan, training, transfer, utils
 from digitgan.extensions import ssgan
 from digitgan.models import build_cnn
-from digitgan.store import Store, array_digest, file_digest, key, model_fields, record_committed_digest
+from digitgan.store import Store, file_digest, model_fields
 
 CLASSIFIER_ROUND = 100  # updates between two validation checks of the CNN and trial 3
-# The compute-matched CNN: the modern recipe (config.MODERN_DROPOUT_RECIPE: augmentation, Adam with a cosine over the
-# whole budget, dropout) given the SSGAN's updates (SSGAN_EPOCHS x 600), all trained, checked on the validation split
-# every MATCHED_CHECK_EVERY updates; the best check's weights are kept. A second arm stops after MATCHED_PATIENCE
-# checks without a better one. Its runs are in the label study's store, its kept weights in MATCHED_WEIGHTS_DIR.
-MATCHED_CHECK_EVERY = 600
-MATCHED_PATIENCE = 15
-MATCHED_STORE = config.LABEL_EFFICIENCY_CACHE
-MATCHED_WEIGHTS_DIR = config.CHECKPOINT_DIR / config.MATCHED_WEIGHTS_NAME
+WEIGHTS_DIR = config.CHECKPOINT_DIR / config.MATCHED_WEIGHTS_NAME  # kept weights of the label study's runs (committed)
 
 METHODS = config.LABEL_EFFICIENCY_METHODS
 LABELS = config.LABEL_EFFICIENCY_NAMES
@@ -385,191 +377,10 @@ class _Study:
         return result
 
 
-MATCHED = "cnn_matched"  # the compute-matched CNN, every update trained (its own store: MATCHED_STORE)
+MATCHED = "cnn_matched"  # the compute-matched CNN (digitgan.extensions.matched_cnn), every update trained
 MATCHED_NAME = "CNN (modern recipe, the semi-supervised GAN's updates)"
-MATCHED_EARLY = "cnn_matched_early"  # the same CNN stopped after MATCHED_PATIENCE checks without progress
+MATCHED_EARLY = "cnn_matched_early"  # the same CNN stopped early (matched_cnn.PATIENCE checks without progress)
 NAMES = {**LABELS, MATCHED: MATCHED_NAME, MATCHED_EARLY: f"{MATCHED_NAME[:-1]}, stopped early)"}  # tables, figures
-
-
-def matched_settings(
-    n_labels: int,
-    n_val: int = config.LABEL_EFFICIENCY_VAL,
-    updates: int | None = None,
-    check_every: int = MATCHED_CHECK_EVERY,
-    patience: int | None = None,
-) -> dict:
-    """The compute-matched CNN's settings: 10's modern recipe for the CNN (``config.MODERN_DROPOUT_RECIPE``:
-    augmentation, Adam with a cosine decay over the whole budget, dropout 0.25), given the semi-supervised GAN's
-    number of updates (default: ``n_updates("ssgan", ...)`` of the study's settings, 54,000), checked on the
-    validation split every ``check_every`` updates and stopped after ``patience`` checks without a better one
-    (``patience=None``: every update of the budget is trained, as the SSGAN trains all of its own)."""
-    from digitgan.extensions import protocols
-
-    budget = n_updates("ssgan", n_labels, settings("ssgan", n_labels)) if updates is None else updates
-    check_every = checks.integer("check_every", check_every, 1)
-    budget = checks.integer("updates", budget, check_every)
-    if budget % check_every:
-        raise ValueError(f"updates={budget} must be a multiple of check_every={check_every}")
-    recipe = config.MODERN_DROPOUT_RECIPE
-    return {
-        "method": MATCHED, "n_labels": checks.integer("n_labels", n_labels, config.NUM_CLASSES), "n_val": n_val,
-        "updates": budget, "check_every": check_every,
-        "patience": None if patience is None else checks.integer("patience", patience, 1),
-        "optimizer": "adam", "learning_rate": recipe["learning_rate"], "schedule": "cosine over the budget",
-        "dropout": recipe["dropout"], "strength": protocols.RECIPE_DEFAULTS["strength"],
-        "batch_size": config.BATCH_SIZE, "keep": "best validation check",
-        **model_fields(protocols.classifier("cnn"), protocols.STUDY_ARCHITECTURE["cnn"]),
-    }  # fmt: skip
-
-
-def run_matched_cnn(data: dict, seed: int, run_settings: dict, weights_path: Path | None = None) -> dict:
-    """One compute-matched CNN run: trained until its budget or its early stop, the best validation check kept
-    (saved to ``weights_path``: the CNN alone, no augmentation layers), then scored once on the test set."""
-    import keras
-
-    from digitgan.extensions import protocols
-
-    s = run_settings
-    utils.set_seed(seed)
-    model, core = protocols.build_model("cnn", True, seed, strength=s["strength"], dropout=s["dropout"])
-    schedule = keras.optimizers.schedules.CosineDecay(s["learning_rate"], decay_steps=s["updates"])
-    model.compile(optimizer=keras.optimizers.Adam(schedule), loss="categorical_crossentropy", metrics=["accuracy"])
-    best = training.BestWeights()
-    stops = [] if s["patience"] is None else [
-        keras.callbacks.EarlyStopping(monitor="val_accuracy", mode="max", patience=s["patience"])]
-    start = time.perf_counter()
-    history = training.fit_classifier(
-        model, data, s["updates"] // s["check_every"], s["batch_size"], verbose=0, callbacks=[best, *stops],
-        validate="val", steps_per_epoch=s["check_every"], seed=seed,
-    )  # fmt: skip
-    seconds = time.perf_counter() - start
-    best.restore(model)
-    if weights_path is not None:
-        utils.save_weights(core, weights_path)
-    checks_trained = len(history["val_accuracy"])
-    return {
-        "val_accuracy": best.best,
-        "kept_check": best.epoch,
-        "kept_update": best.epoch * s["check_every"],
-        "checks_trained": checks_trained,
-        "updates_trained": checks_trained * s["check_every"],
-        "val_curve": [round(float(v), 5) for v in history["val_accuracy"]],
-        "seconds": seconds,
-        "test_accuracy": training.accuracy(core, data["x_test"], data["y_test"]),
-        "machine": utils.machine(),
-    }
-
-
-def run_matched(
-    label_counts=(10_000, 1_000, 100),
-    seeds=config.LABEL_SEEDS,
-    store_path: Path | None = None,
-    weights_dir: Path | None = None,
-    source=None,
-    n_val: int = config.LABEL_EFFICIENCY_VAL,
-    updates: int | None = None,
-    check_every: int = MATCHED_CHECK_EVERY,
-    patience: int | None = None,
-) -> pd.DataFrame:
-    """The compute-matched CNN at every label count and seed, on the label study's data (the same labelled images
-    and validation split as every other method of a ``(n_labels, seed)``). Each run is stored as soon as it ends
-    (:mod:`digitgan.store`: its inputs are the settings, the seed and the digest of the images and labels it
-    trains and validates on), so an interrupted study resumes and a rerun reuses what exists. ``patience``: stop
-    after that many checks without a better one (the rows' method is then ``MATCHED_EARLY``); None trains all."""
-    from digitgan.data import load_label_efficiency_data
-
-    seeds = [checks.seed(s, "seeds entry") for s in seeds]
-    planned = [
-        (n, seed, matched_settings(n, n_val, updates, check_every, patience)) for n in label_counts for seed in seeds
-    ]  # fmt: skip  (every setting checked before anything trains)
-    store = Store(store_path or MATCHED_STORE)
-    weights_dir = Path(weights_dir or MATCHED_WEIGHTS_DIR)
-    rows = []
-    for n_labels, seed, s in planned:
-        data = load_label_efficiency_data(n_labels, seed, source, n_val=n_val)
-        inputs = {**s, "seed": seed,
-                  "data": array_digest(data["x_train"], data["y_train"], data["x_val"], data["y_val"])}  # fmt: skip
-        result = store.get(inputs)
-        if result is None:
-            path = weights_dir / f"{MATCHED}_{n_labels}_seed{seed}_{key(inputs)}.weights.h5"
-            result = run_matched_cnn(data, seed, s, path)
-            result["weights"] = path.name
-            result = store.put(inputs, result)
-            print(f"{MATCHED_NAME} {n_labels:6d} labels, seed {seed}: test accuracy {result['test_accuracy']:.4f}, "
-                  f"validation {result['val_accuracy']:.4f}, kept update {result['kept_update']:,} of "
-                  f"{result['updates_trained']:,} trained ({result['seconds'] / 60:.1f} min)", flush=True)  # fmt: skip
-        rows.append({"method": MATCHED if patience is None else MATCHED_EARLY, "n_labels": n_labels, "seed": seed,
-                     **result, "n_updates": s["updates"],
-                     "settings": s})  # fmt: skip
-    return pd.DataFrame(rows)
-
-
-def keep_ssgan_weights(
-    n_labels: int = config.SSGAN_N_LABELS, seeds=config.LABEL_SEEDS, weights_dir: Path | None = None
-) -> list[dict]:
-    """Retrain the study's SSGAN runs at ``n_labels`` with their recorded recipe and seed (resumable in
-    ``ssgan_dir``; a finished state is reloaded), save each kept discriminator to ``weights_dir``
-    (``ssgan_<N>_seed<S>_<run key>.weights.h5``, what ``make verify`` recomputes) and store the retrained run in
-    place of the first one, which stays in its record (``first_training``: its test and validation accuracy and
-    kept epoch). The SSGAN's training is not bitwise reproducible between these trainings, so the two can differ by
-    a few test images. Returns one row per seed: the first and the retrained test accuracy."""
-    from digitgan.data import load_label_efficiency_data
-
-    seeds = [checks.seed(s, "seeds entry") for s in seeds]
-    rate, _ = choose_ssgan_learning_rate(config.LABEL_COUNTS[0], config.LABEL_SEEDS[0])  # the stored sweep
-    store = Store(config.LABEL_EFFICIENCY_CACHE)
-    weights_dir = Path(weights_dir or MATCHED_WEIGHTS_DIR)
-    rows = []
-    for seed in seeds:
-        s = settings("ssgan", n_labels, learning_rate=rate)
-        inputs = run_inputs("ssgan", n_labels, seed, s)
-        recorded = store.get(inputs)
-        if recorded is None:
-            raise ValueError(f"no stored SSGAN run at {n_labels} labels, seed {seed}: run the label study first")
-        first = recorded.get("first_training") or {k: recorded[k] for k in ("test_accuracy", "val_accuracy",
-                                                                            "kept_epoch", "kept_weights")}  # fmt: skip
-        data = load_label_efficiency_data(n_labels, seed, n_val=s["n_val"])
-        model, history = train_ssgan_run(data, seed, s)
-        path = weights_dir / f"ssgan_{n_labels}_seed{seed}_{key(inputs)}.weights.h5"
-        utils.save_weights(model.best_discriminator, path)
-        record_committed_digest(path)
-        result = ssgan_result(model, history, data, s)  # what the label study records
-        result.update(wall_seconds=recorded["wall_seconds"], settings=s, weights=path.name, first_training=first)
-        store.put(inputs, result)
-        row = {"n_labels": n_labels, "seed": seed, "weights": path.name, "first": first["test_accuracy"],
-               "retrained": result["test_accuracy"], "kept_epoch": result["kept_epoch"],
-               "first_kept_epoch": first["kept_epoch"]}  # fmt: skip
-        print(json.dumps(json_ready(row)), flush=True)
-        rows.append(row)
-    return rows
-
-
-def matched_differences(study: pd.DataFrame, matched: pd.DataFrame) -> dict:
-    """Per label count: the semi-supervised GAN's test accuracy minus the compute-matched CNN's, tested by
-    :func:`digitgan.compare.difference` paired by seed (a seed draws the same labelled images for both)."""
-    out = {}
-    for n_labels in sorted(matched["n_labels"].unique()):
-        ssgan_runs = study[(study["method"] == "ssgan") & (study["n_labels"] == n_labels)].set_index("seed")
-        cnn_runs = matched[matched["n_labels"] == n_labels].set_index("seed")
-        seeds = sorted(set(ssgan_runs.index) & set(cnn_runs.index))
-        out[str(int(n_labels))] = compare.difference(
-            ssgan_runs.loc[seeds, "test_accuracy"], cnn_runs.loc[seeds, "test_accuracy"], paired=True
-        )
-    return out
-
-
-def matched_results(matched: pd.DataFrame, gaps: dict) -> dict:
-    """What results.json records under ``label_efficiency`` -> ``cnn_matched``: per label count the mean, std and
-    runs, every run, the semi-supervised GAN's tested lead over it (:func:`matched_differences`) and the settings."""
-    table = summary_table(matched)
-    keys = ("n_labels", "seed", "test_accuracy", "val_accuracy", "kept_update", "updates_trained", "seconds", "weights")
-    return json_ready({
-        "summary": {str(int(r.n_labels)): {"mean": float(r["mean"]), "std": float(r["std"]), "runs": int(r.runs),
-                                           "n_updates": int(r["n_updates"])} for _, r in table.iterrows()},
-        "runs": [{k: run[k] for k in keys if k in run} for _, run in matched.iterrows()],
-        "ssgan_minus_matched": gaps,
-        "settings": matched["settings"].iloc[0] if "settings" in matched else None,
-    })  # fmt: skip
 
 
 def versions_tried(cache_path: Path | None = None, reported_epochs: int = config.SSGAN_EPOCHS) -> list[dict]:
@@ -577,7 +388,7 @@ def versions_tried(cache_path: Path | None = None, reported_epochs: int = config
     patience, per label count each seed's test and validation accuracy and their means, and whether it is the one
     reported (``reported_epochs``). The 50-epoch budget came first; its test means were seen before the budget was
     raised to 90 epochs, so both are recorded; so are the first trainings of runs retrained to keep their weights
-    (:func:`keep_ssgan_weights`)."""
+    (``digitgan.extensions.kept.keep_ssgan``)."""
     versions = {}
     for record in Store(cache_path or config.LABEL_EFFICIENCY_CACHE).records().values():
         inputs, result = record["inputs"], record["result"]
@@ -821,29 +632,11 @@ def main() -> None:
     print(f"{t['seconds'] / 60:.1f} min in this call; {runs['wall_seconds'].sum() / 60:.1f} min of training in all")
 
 
-def matched_main(patience: int | None = None) -> None:
-    """``python -m digitgan.extensions.label_efficiency matched`` (early-stopped) or ``matched-full`` (every
-    update trained): the compute-matched CNN in the background (resumable run by run)."""
-    print(utils.versions(), utils.machine(), sep="\n", flush=True)
-    with utils.timer() as t:
-        runs = run_matched(patience=patience)
-    table = summary_table(runs)
-    print(table.to_string(), flush=True)
-    print(f"{t['seconds'] / 60:.1f} min in this call; {runs['seconds'].sum() / 60:.1f} min of training in all")
-
-
 if __name__ == "__main__":
     import sys
 
-    if sys.argv[1:] == ["matched"]:
-        matched_main(patience=MATCHED_PATIENCE)
-    elif sys.argv[1:] == ["matched-full"]:
-        matched_main(patience=None)
-    elif sys.argv[1:] == ["epochs"]:
+    if sys.argv[1:] == ["epochs"]:
         print(utils.versions(), utils.machine(), sep="\n", flush=True)
         print(format_table(summary_table(run_epoch_arm())).to_string(), flush=True)
-    elif sys.argv[1:] == ["keep-ssgan"]:
-        print(utils.versions(), flush=True)
-        keep_ssgan_weights()
     else:
         main()

@@ -367,13 +367,13 @@ def build_manifest() -> dict:
     ))  # fmt: skip
     from digitgan.extensions import label_efficiency
 
-    folder = CHECKPOINTS / Path(label_efficiency.MATCHED_WEIGHTS_DIR).relative_to(config.CHECKPOINT_DIR)
+    folder = CHECKPOINTS / Path(label_efficiency.WEIGHTS_DIR).relative_to(config.CHECKPOINT_DIR)
     settings = results["label_efficiency"]["settings"]
     for path in sorted(folder.glob("ssgan_*_seed*"), key=_labels_seed):
         n, seed = _labels_seed(path)
         entries.append(manifest_entry(
             f"ssgan{n}_seed{seed}", f"Semi-supervised GAN, {n:,} labels, seed {seed}", "ssgan",
-            {"weights": config.shown(path)}, "python -m digitgan.extensions.label_efficiency keep-ssgan",
+            {"weights": config.shown(path)}, "python -m digitgan.extensions.kept ssgan",
             {**settings["ssgan"], "n_labels": n, "seed": seed},
             {"accuracy": f"label_efficiency.runs[ssgan,{n},{seed}].test_accuracy"},
         ))  # fmt: skip
@@ -387,7 +387,7 @@ def build_manifest() -> dict:
             entries.append(manifest_entry(
                 f"{arm}_{n}_seed{seed}", f"{MATCHED_WHAT}{', stopped early' * early}, {n:,} labels, seed {seed}",
                 "cnn", {"weights": f"{ckpt}/{config.MATCHED_WEIGHTS_NAME}/{r['weights']}"},  # with its dropout
-                f"make claims (python -m digitgan.extensions.label_efficiency matched{'' if early else '-full'})",
+                f"make claims (python -m digitgan.extensions.matched_cnn{' early' if early else ''})",
                 {"dropout": s["dropout"], "n_labels": n, "seed": seed, "updates": s["updates"], "patience":
                  s["patience"], "updates_trained": r["updates_trained"]},
                 {"accuracy": f"label_efficiency.{arm}.runs[{n},{seed}].test_accuracy"},

@@ -1,0 +1,183 @@
+"""The compute-matched CNN of the label study (08): the CNN with 10's modern recipe (``config.MODERN_DROPOUT_RECIPE``:
+augmentation, Adam with a cosine decay over its budget, dropout) given the semi-supervised GAN's updates (its epochs x
+600), on the same labelled images and validation split as every method of a ``(n_labels, seed)``. Every update is
+trained and the check (one every ``CHECK_EVERY`` updates) best on validation is kept, as the semi-supervised GAN keeps
+its best epoch; a second arm stops after ``PATIENCE`` checks without a better one. Its runs are in the label study's
+store, its kept weights in ``label_efficiency.WEIGHTS_DIR``.
+
+    python -m digitgan.extensions.matched_cnn          # every update trained (resumable, run by run)
+    python -m digitgan.extensions.matched_cnn early    # the arm stopped early
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pandas as pd
+
+from digitgan import checks, compare, config, training, utils
+from digitgan.extensions import label_efficiency as le
+from digitgan.store import Store, array_digest, key, model_fields
+
+CHECK_EVERY = 600
+PATIENCE = 15
+STORE = config.LABEL_EFFICIENCY_CACHE
+
+
+def matched_settings(
+    n_labels: int,
+    n_val: int = config.LABEL_EFFICIENCY_VAL,
+    updates: int | None = None,
+    check_every: int = CHECK_EVERY,
+    patience: int | None = None,
+) -> dict:
+    """The compute-matched CNN's settings: the modern recipe for the CNN, given the semi-supervised GAN's number of
+    updates (default: that of the study's settings, 54,000), checked on the validation split every ``check_every``
+    updates and stopped after ``patience`` checks without a better one (``patience=None``: every update of the
+    budget is trained, as the SSGAN trains all of its own)."""
+    from digitgan.extensions import protocols
+
+    budget = le.n_updates("ssgan", n_labels, le.settings("ssgan", n_labels)) if updates is None else updates
+    check_every = checks.integer("check_every", check_every, 1)
+    budget = checks.integer("updates", budget, check_every)
+    if budget % check_every:
+        raise ValueError(f"updates={budget} must be a multiple of check_every={check_every}")
+    recipe = config.MODERN_DROPOUT_RECIPE
+    return {
+        "method": le.MATCHED, "n_labels": checks.integer("n_labels", n_labels, config.NUM_CLASSES), "n_val": n_val,
+        "updates": budget, "check_every": check_every,
+        "patience": None if patience is None else checks.integer("patience", patience, 1),
+        "optimizer": "adam", "learning_rate": recipe["learning_rate"], "schedule": "cosine over the budget",
+        "dropout": recipe["dropout"], "strength": protocols.RECIPE_DEFAULTS["strength"],
+        "batch_size": config.BATCH_SIZE, "keep": "best validation check",
+        **model_fields(protocols.classifier("cnn"), protocols.STUDY_ARCHITECTURE["cnn"]),
+    }  # fmt: skip
+
+
+def run_matched_cnn(data: dict, seed: int, run_settings: dict, weights_path: Path | None = None) -> dict:
+    """One compute-matched CNN run: trained until its budget or its early stop, the best validation check kept
+    (saved to ``weights_path``: the CNN alone, no augmentation layers), then scored once on the test set."""
+    import keras
+
+    from digitgan.extensions import protocols
+
+    s = run_settings
+    utils.set_seed(seed)
+    model, core = protocols.build_model("cnn", True, seed, strength=s["strength"], dropout=s["dropout"])
+    schedule = keras.optimizers.schedules.CosineDecay(s["learning_rate"], decay_steps=s["updates"])
+    model.compile(optimizer=keras.optimizers.Adam(schedule), loss="categorical_crossentropy", metrics=["accuracy"])
+    best = training.BestWeights()
+    stops = [] if s["patience"] is None else [
+        keras.callbacks.EarlyStopping(monitor="val_accuracy", mode="max", patience=s["patience"])]
+    start = time.perf_counter()
+    history = training.fit_classifier(
+        model, data, s["updates"] // s["check_every"], s["batch_size"], verbose=0, callbacks=[best, *stops],
+        validate="val", steps_per_epoch=s["check_every"], seed=seed,
+    )  # fmt: skip
+    seconds = time.perf_counter() - start
+    best.restore(model)
+    if weights_path is not None:
+        utils.save_weights(core, weights_path)
+    checks_trained = len(history["val_accuracy"])
+    return {
+        "val_accuracy": best.best,
+        "kept_check": best.epoch,
+        "kept_update": best.epoch * s["check_every"],
+        "checks_trained": checks_trained,
+        "updates_trained": checks_trained * s["check_every"],
+        "val_curve": [round(float(v), 5) for v in history["val_accuracy"]],
+        "seconds": seconds,
+        "test_accuracy": training.accuracy(core, data["x_test"], data["y_test"]),
+        "machine": utils.machine(),
+    }
+
+
+def run_matched(
+    label_counts=(10_000, 1_000, 100),
+    seeds=config.LABEL_SEEDS,
+    store_path: Path | None = None,
+    weights_dir: Path | None = None,
+    source=None,
+    n_val: int = config.LABEL_EFFICIENCY_VAL,
+    updates: int | None = None,
+    check_every: int = CHECK_EVERY,
+    patience: int | None = None,
+) -> pd.DataFrame:
+    """The compute-matched CNN at every label count and seed, on the label study's data (the same labelled images
+    and validation split as every other method of a ``(n_labels, seed)``). Each run is stored as soon as it ends
+    (:mod:`digitgan.store`: its inputs are the settings, the seed and the digest of the images and labels it
+    trains and validates on), so an interrupted study resumes and a rerun reuses what exists. ``patience``: stop
+    after that many checks without a better one (the rows' method is then ``label_efficiency.MATCHED_EARLY``);
+    None trains all."""
+    from digitgan.data import load_label_efficiency_data
+
+    seeds = [checks.seed(s, "seeds entry") for s in seeds]
+    planned = [
+        (n, seed, matched_settings(n, n_val, updates, check_every, patience)) for n in label_counts for seed in seeds
+    ]  # fmt: skip  (every setting checked before anything trains)
+    store = Store(store_path or STORE)
+    weights_dir = Path(weights_dir or le.WEIGHTS_DIR)
+    rows = []
+    for n_labels, seed, s in planned:
+        data = load_label_efficiency_data(n_labels, seed, source, n_val=n_val)
+        inputs = {**s, "seed": seed,
+                  "data": array_digest(data["x_train"], data["y_train"], data["x_val"], data["y_val"])}  # fmt: skip
+        result = store.get(inputs)
+        if result is None:
+            path = weights_dir / f"{le.MATCHED}_{n_labels}_seed{seed}_{key(inputs)}.weights.h5"
+            result = run_matched_cnn(data, seed, s, path)
+            result["weights"] = path.name
+            result = store.put(inputs, result)
+            print(f"{le.MATCHED_NAME} {n_labels:6d} labels, seed {seed}: test accuracy {result['test_accuracy']:.4f}, "
+                  f"validation {result['val_accuracy']:.4f}, kept update {result['kept_update']:,} of "
+                  f"{result['updates_trained']:,} trained ({result['seconds'] / 60:.1f} min)", flush=True)  # fmt: skip
+        rows.append({"method": le.MATCHED if patience is None else le.MATCHED_EARLY, "n_labels": n_labels, "seed": seed,
+                     **result, "n_updates": s["updates"],
+                     "settings": s})  # fmt: skip
+    return pd.DataFrame(rows)
+
+
+def matched_differences(study: pd.DataFrame, matched: pd.DataFrame) -> dict:
+    """Per label count: the semi-supervised GAN's test accuracy minus the compute-matched CNN's, tested by
+    :func:`digitgan.compare.difference` paired by seed (a seed draws the same labelled images for both)."""
+    out = {}
+    for n_labels in sorted(matched["n_labels"].unique()):
+        ssgan_runs = study[(study["method"] == "ssgan") & (study["n_labels"] == n_labels)].set_index("seed")
+        cnn_runs = matched[matched["n_labels"] == n_labels].set_index("seed")
+        seeds = sorted(set(ssgan_runs.index) & set(cnn_runs.index))
+        out[str(int(n_labels))] = compare.difference(
+            ssgan_runs.loc[seeds, "test_accuracy"], cnn_runs.loc[seeds, "test_accuracy"], paired=True
+        )
+    return out
+
+
+def matched_results(matched: pd.DataFrame, gaps: dict) -> dict:
+    """What results.json records under ``label_efficiency`` -> ``cnn_matched``: per label count the mean, std and
+    runs, every run, the semi-supervised GAN's tested lead over it (:func:`matched_differences`) and the settings."""
+    table = le.summary_table(matched)
+    keys = ("n_labels", "seed", "test_accuracy", "val_accuracy", "kept_update", "updates_trained", "seconds", "weights")
+    return le.json_ready({
+        "summary": {str(int(r.n_labels)): {"mean": float(r["mean"]), "std": float(r["std"]), "runs": int(r.runs),
+                                           "n_updates": int(r["n_updates"])} for _, r in table.iterrows()},
+        "runs": [{k: run[k] for k in keys if k in run} for _, run in matched.iterrows()],
+        "ssgan_minus_matched": gaps,
+        "settings": matched["settings"].iloc[0] if "settings" in matched else None,
+    })  # fmt: skip
+
+
+def main(patience: int | None = None) -> None:
+    """``python -m digitgan.extensions.label_efficiency matched`` (early-stopped) or ``matched-full`` (every
+    update trained): the compute-matched CNN in the background (resumable run by run)."""
+    print(utils.versions(), utils.machine(), sep="\n", flush=True)
+    with utils.timer() as t:
+        runs = run_matched(patience=patience)
+    table = le.summary_table(runs)
+    print(table.to_string(), flush=True)
+    print(f"{t['seconds'] / 60:.1f} min in this call; {runs['seconds'].sum() / 60:.1f} min of training in all")
+
+
+if __name__ == "__main__":
+    import sys
+
+    main(patience=PATIENCE if sys.argv[1:] == ["early"] else None)
