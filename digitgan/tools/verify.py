@@ -430,9 +430,10 @@ def label_study_entries(results: dict) -> list[dict]:
 
 
 def kept_entries(results: dict) -> list[dict]:
-    """The kept CNNs of 10 (modern recipe) and 11 (trained on 10k generated digits) found in their ``weights/``
-    folders, each with the recipe its run store records and the number results.json reports for its seed (a file
-    whose run is not the reported one then fails ``make verify``). Every seed of the study needs its file."""
+    """The kept CNNs of 10 (modern recipe) and 11 (trained on 10k generated digits, and on the real 10,000) found in
+    their ``weights/`` folders, each with the recipe its run store records and the number results.json reports for its
+    seed (a file whose run is not the reported one then fails ``make verify``). Every seed of the study needs its
+    file."""
     from digitgan.extensions import kept, protocols
 
     reported = "future_work.protocols.runs[protocol=modern,model={},n_train=10000]"
@@ -442,11 +443,11 @@ def kept_entries(results: dict) -> list[dict]:
         **{f"{m}_modern": (f"{config.name(m)}, modern recipe, 10k", protocols.PROTOCOLS_DIR,
                            {**modern[m]["recipe"], "augment": True, "model": m}, f"{reported.format(m)}.by_seed",
                            "notebooks/10_data_and_optimizers") for m in modern},
-        "cnn_generated10k": ("CNN trained on 10k generated digits", kept.GENERATED_FOLDER,
-                             {**protocols.RECIPE_DEFAULTS, "learning_rate": gen["learning_rate"],
-                              "epochs": config.TRANSFER_EPOCHS, "augment": False, "model": "cnn"},
-                             f"future_work.generated_digits.arms.{kept.GENERATED_ARM}.by_seed",
-                             "notebooks/11_generated_digits"),
+        **{name: (what, kept.GENERATED_FOLDER, {**protocols.RECIPE_DEFAULTS, "learning_rate": gen["learning_rate"],
+                                                "epochs": config.TRANSFER_EPOCHS, "augment": False, "model": "cnn"},
+                  f"future_work.generated_digits.arms.{arm}.by_seed", "notebooks/11_generated_digits")
+           for name, what, arm in (("cnn_generated10k", "CNN trained on 10k generated digits", kept.GENERATED_ARM),
+                                   ("cnn_real10k", "The same CNN on the real 10,000 images (11)", "real"))},
     }  # fmt: skip
     entries = []
     for name, (what, folder, recipe, where, notebook) in runs.items():
