@@ -52,6 +52,7 @@ LEARNING_RATE = 0.001  # only the default of a single run; the study chooses amo
 CHECKPOINT_EVERY = 5
 EMA_DECAY = 0.999  # the averaged discriminator weights
 CHECKPOINT_DIR = config.CHECKPOINT_DIR / config.SSGAN_STATE_NAME
+KEPT_FILE = "ssgan_discriminator.weights.h5"  # 07's kept discriminator (the classifier it scores), in checkpoints/
 
 FEATURES = "features"  # the discriminator's last hidden layer, matched by the generator
 

@@ -377,6 +377,16 @@ def build_manifest() -> dict:
             {**settings["ssgan"], "n_labels": n, "seed": seed},
             {"accuracy": f"label_efficiency.runs[ssgan,{n},{seed}].test_accuracy"},
         ))  # fmt: skip
+    from digitgan.extensions import ssgan
+
+    if (CHECKPOINTS / ssgan.KEPT_FILE).is_file():
+        r = results["ssgan"]
+        entries.append(manifest_entry(
+            "ssgan07", f"Semi-supervised GAN, {r['n_labels']} labels, 07's run (seed {r['seed']})", "ssgan",
+            {"weights": f"{ckpt}/{ssgan.KEPT_FILE}"}, "make extensions (notebooks/07_semi_supervised_gan.ipynb)",
+            {k: r[k] for k in ("n_labels", "seed", "n_val", "learning_rate", "epochs")},
+            {"accuracy": "ssgan.test_accuracy"},
+        ))  # fmt: skip
     entries += label_study_entries(results)
     for arm in ("cnn_matched", "cnn_matched_early"):  # every update trained; stopped early
         matched = results["label_efficiency"].get(arm) or {}
