@@ -73,3 +73,21 @@ def test_means_are_taken_over_the_seeds_of_one_row_only():
     (mean,) = verify.mean_rows(rows)
     assert (mean.what, round(mean.recorded, 4), round(mean.recomputed, 4)) == ("A, mean of 2 seeds", 0.85, 0.851)
     assert not mean.ok
+
+
+def test_a_retrained_model_whose_accuracy_differs_fails_by_name(monkeypatch):
+    from digitgan.extensions import study_seeds
+
+    seen = []
+
+    def retrain(name, seed, store, data):
+        seen.append((name, seed))
+        return {"train_accuracy": 0.95, "test_accuracy": 0.96}
+
+    monkeypatch.setattr(study_seeds, "run", retrain)
+    monkeypatch.setattr("digitgan.data.load_study_data", lambda *args: {})
+    results = {m: {"train_accuracy": 0.95, "test_accuracy": 0.96} for m in study_seeds.MODELS}
+    results["trial2"]["train_accuracy"] = 0.94
+    rows = verify.retrained_rows(results)
+    assert seen == [(m, config.SEED) for m in study_seeds.MODELS] and len(rows) == 2 * len(study_seeds.MODELS)
+    assert [r.what for r in rows if not r.ok] == [f"{config.name('trial2')}, retrained now, train accuracy"]
