@@ -57,8 +57,9 @@ def test_an_unknown_name_is_refused_naming_the_known_ones():
 
 
 def test_recorded_reads_a_label_study_run():
-    results = {"label_efficiency": {"runs": [{"method": "ssgan", "n_labels": 100, "seed": 43, "test_accuracy": 0.9}]}}
-    assert verify.recorded(results, "label_efficiency.runs[ssgan,100,43].test_accuracy") == 0.9
+    runs = [{"method": m, "n_labels": 100, "seed": 43, "test_accuracy": a} for m, a in (("cnn", 0.5), ("ssgan", 0.9))]
+    results = {"label_efficiency": {"runs": runs}}
+    assert verify.recorded(results, "label_efficiency.runs[method=ssgan,n_labels=100,seed=43].test_accuracy") == 0.9
 
 
 def test_recorded_reduces_a_list_for_the_digit_shares():

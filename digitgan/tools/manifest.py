@@ -100,7 +100,7 @@ def build_manifest() -> dict:
             f"ssgan{n}_seed{seed}", f"Semi-supervised GAN, {n:,} labels, seed {seed}", "ssgan",
             {"weights": config.shown(path)}, "python -m digitgan.extensions.kept ssgan",
             {**settings["ssgan"], "n_labels": n, "seed": seed},
-            {"accuracy": f"label_efficiency.runs[ssgan,{n},{seed}].test_accuracy"},
+            {"accuracy": f"label_efficiency.runs[method=ssgan,n_labels={n},seed={seed}].test_accuracy"},
         ))  # fmt: skip
     from digitgan.extensions import ssgan
 
@@ -125,7 +125,7 @@ def build_manifest() -> dict:
                 f"make claims (python -m digitgan.extensions.matched_cnn{' early' if early else ''})",
                 {"dropout": s["dropout"], "n_labels": n, "seed": seed, "updates": s["updates"], "patience":
                  s["patience"], "updates_trained": r["updates_trained"]},
-                {"accuracy": f"label_efficiency.{arm}.runs[{n},{seed}].test_accuracy"},
+                {"accuracy": f"label_efficiency.{arm}.runs[n_labels={n},seed={seed}].test_accuracy"},
             ))  # fmt: skip
     entries += kept_entries(results)
     return {"format": 1, "tolerance": TOLERANCE, "models": entries}
@@ -152,7 +152,7 @@ def label_study_entries(results: dict) -> list[dict]:
             where = f"future_work.longer_gan.runs[model={method},gan_epochs={stage},n_labels={n},seed={seed}]"
         else:
             where = f"label_efficiency.{'runs' if s['updates'] == settings[method]['updates'] else 'epoch_budget.runs'}"
-            where += f"[{method},{n},{seed}]"
+            where += f"[method={method},n_labels={n},seed={seed}]"
         name = {"cnn": "CNN", "trial3": config.name("trial3")}[method] + (f" after {stage} GAN epochs" if stage else "")
         entries.append(manifest_entry(
             f"{method}{f'_stage{stage}' if stage else ''}_{n}_{s['updates']}_seed{seed}",

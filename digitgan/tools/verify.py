@@ -30,6 +30,7 @@ from digitgan.store import file_digest
 
 CHECKPOINTS = config.COMMITTED_DIRS[1]  # the committed checkpoints/, whatever DIGITGAN_CHECKPOINT_DIR says
 MANIFEST = CHECKPOINTS / "MANIFEST.json"
+RESTORE = "Restore it with `git checkout -- checkpoints/`."
 TOLERANCE = {"accuracy": 0.0003, "classifier_score": 0.01, "frechet_distance": 0.1, "rarest_share": 0.0005,
              "commonest_share": 0.0005}  # a share: 0.0005 is five of the 10,000 generated digits
 
@@ -57,27 +58,20 @@ def sha256(path: Path) -> str:
 
 
 def read_manifest(path: Path = MANIFEST) -> dict:
-    return utils.read_json_object(Path(path), "the weights manifest", "Restore it with `git checkout -- checkpoints/`.")
+    return utils.read_json_object(Path(path), "the weights manifest", RESTORE)
 
 
 def recorded(results: dict, where: str):
-    """The value at a dotted path of results.json; ``label_efficiency.runs[ssgan,100,42]`` picks a run by method,
-    label count and seed, ``label_efficiency.cnn_matched.runs[100,42]`` by label count and seed,
-    ``protocols.runs[protocol=modern,model=cnn]`` the entry with these values."""
-    where, _, reduce = where.partition("|")  # "dcgan.class_fractions|min": the smallest of a list
+    """The value at a dotted path of results.json; ``label_efficiency.runs[method=ssgan,n_labels=100,seed=42]`` picks
+    the entry of a list with these values, ``dcgan.class_fractions|min`` the smallest of a list."""
+    where, _, reduce = where.partition("|")
     value = results
     for part in where.split("."):
-        if part.endswith("]"):
-            name, selector = part[:-1].split("[")
-            if "=" in selector:  # [protocol=modern,model=cnn]: the entry with these values
-                wanted = dict(pair.split("=") for pair in selector.split(","))
-                value = next(r for r in value[name] if all(str(r.get(k)) == v for k, v in wanted.items()))
-                continue
-            *method, n_labels, seed = selector.split(",")
-            value = next(r for r in value[name] if (r["n_labels"], r["seed"]) == (int(n_labels), int(seed))
-                         and (not method or [r["method"]] == method))  # fmt: skip
-        else:
-            value = value[part]
+        name, _, selector = part.removesuffix("]").partition("[")
+        value = value[name]
+        if selector:
+            wanted = dict(pair.split("=") for pair in selector.split(","))
+            value = next(r for r in value if all(str(r.get(k)) == v for k, v in wanted.items()))
     return {"min": min, "max": max}[reduce](value) if reduce else value
 
 
@@ -103,6 +97,10 @@ class Recompute:
     def path(self, entry: dict, role: str) -> Path:
         return self.root / next(f["path"] for f in entry["files"] if f["role"] == role)
 
+    def load(self, model, entry: dict, role: str = "weights"):
+        """``model`` holding the entry's committed file of this role."""
+        return utils.load_weights(model, self.path(entry, role), RESTORE)
+
     def study_data(self) -> dict:
         if "study" not in self._data:
             from digitgan.data import load_study_data
@@ -124,15 +122,14 @@ class Recompute:
             built = models.with_dropout(models.build_cnn(), p.get("dropout", 0))
         else:
             built = transfer.discriminator_to_classifier(models.build_discriminator(), head=p["head"], freeze=False)
-        return utils.load_weights(built, self.path(entry, "weights"), "Restore it with `git checkout -- checkpoints/`.")
+        return self.load(built, entry)
 
     def cnn(self, entry: dict) -> dict:
+        """The CNN or (kind ``trial``) a trial's classifier on the test images."""
         d = self.study_data()
-        return self._accuracy(self._classifier(entry, "cnn"), d["x_test"], d["y_test"])
+        return self._accuracy(self._classifier(entry, entry["kind"]), d["x_test"], d["y_test"])
 
-    def trial(self, entry: dict) -> dict:
-        d = self.study_data()
-        return self._accuracy(self._classifier(entry, "trial"), d["x_test"], d["y_test"])
+    trial = cnn
 
     def small(self, entry: dict) -> dict:
         """A classifier of 06's 1,000-image comparison on that split's test images."""
@@ -147,28 +144,22 @@ class Recompute:
         from digitgan.data import load_study_data
 
         p = entry["parameters"]
-        if p["n_train"] == config.SUBSET_SIZE:
-            d = self.study_data()
-            x, y, xt, yt = d["x_train"], d["y_train"], d["x_test"], d["y_test"]
-        elif p["n_train"] == config.N_TRAIN_FULL:
-            d = load_study_data(config.N_TRAIN_FULL)
-            x, y, xt, yt = d["x_train"], d["y_train"], d["x_test"], d["y_test"]
+        if p["n_train"] in (config.SUBSET_SIZE, config.N_TRAIN_FULL):
+            d = self.study_data() if p["n_train"] == config.SUBSET_SIZE else load_study_data(config.N_TRAIN_FULL)
         else:
-            s = compare.small_split(self.study_data(), p["n_train"], p["n_test"])
-            x, y, xt, yt = s["x_train"], s["y_train"], s["x_test"], s["y_test"]
+            d = compare.small_split(self.study_data(), p["n_train"], p["n_test"])
+        x, y, xt, yt = d["x_train"], d["y_train"], d["x_test"], d["y_test"]
         return {"accuracy": compare.fit_predict_timed(p["n_components"], p["k"], x, y, xt, yt)["accuracy"]}
 
     def _judge(self, entry: dict):
         from digitgan import models
 
-        judge = models.build_judge()
-        return utils.load_weights(judge, self.path(entry, "judge"), "Restore it with `git checkout -- checkpoints/`.")
+        return self.load(models.build_judge(), entry, "judge")
 
     def dcgan(self, entry: dict) -> dict:
         from digitgan import models, quality
 
-        generator = models.build_generator()
-        utils.load_weights(generator, self.path(entry, "generator"), "Restore it with `git checkout -- checkpoints/`.")
+        generator = self.load(models.build_generator(), entry, "generator")
         images = quality.generate(generator, entry["parameters"]["n_samples"], seed=entry["parameters"]["sample_seed"])
         scores = quality.judge_scores(self._judge(entry), images, reference=self.study_data()["x_test"])
         shares = scores["class_fractions"]
@@ -178,8 +169,7 @@ class Recompute:
         from digitgan import quality
         from digitgan.extensions import conditional
 
-        generator = conditional.build_conditional_generator()
-        utils.load_weights(generator, self.path(entry, "generator"), "Restore it with `git checkout -- checkpoints/`.")
+        generator = self.load(conditional.build_conditional_generator(), entry, "generator")
         p = entry["parameters"]
         images, _ = conditional.generate_labelled(generator, p["n_generated"], seed=p["sample_seed"])
         return quality.judge_scores(self._judge(entry), images[: p["n_samples"]], reference=self.study_data()["x_test"])
@@ -191,19 +181,16 @@ class Recompute:
         p = entry["parameters"]
         model, _ = protocols.build_model(p.get("model", "cnn"), p["augment"], p["seed"], strength=p["strength"],
                                          dropout=p["dropout"])
-        utils.load_weights(model, self.path(entry, "weights"), "Restore it with `git checkout -- checkpoints/`.")
+        self.load(model, entry)
         d = self.study_data()
         return self._accuracy(model, d["x_test"], d["y_test"])
 
     def ssgan(self, entry: dict) -> dict:
-        from digitgan.data import load_label_efficiency_data
+        """A semi-supervised GAN's kept discriminator on the test images (the label study's are the same)."""
         from digitgan.extensions import ssgan
 
-        p = entry["parameters"]
-        model = ssgan.build_ssgan_discriminator()
-        utils.load_weights(model, self.path(entry, "weights"), "Restore it with `git checkout -- checkpoints/`.")
-        d = load_label_efficiency_data(p["n_labels"], p["seed"], n_val=p["n_val"])
-        return self._accuracy(model, d["x_test"], d["y_test"])
+        d = self.study_data()
+        return self._accuracy(self.load(ssgan.build_ssgan_discriminator(), entry), d["x_test"], d["y_test"])
 
 
 def verify(names=None, root: Path = config.PROJ_ROOT, manifest: Path | None = None, results: Path | None = None):
@@ -226,16 +213,9 @@ def verify(names=None, root: Path = config.PROJ_ROOT, manifest: Path | None = No
         problems += [f"{entry['what']}: {p}" for p in bad]
         values = getattr(compute, entry["kind"])(entry)
         for measure, where in entry["recorded"].items():
-            tolerance = TOLERANCE[measure]
-            rows.append(
-                Row(
-                    f"{entry['what']}" + ("" if measure == "accuracy" else f", {measure.replace('_', ' ')}"),
-                    float(recorded(recorded_results, where)),
-                    float(values[measure]),
-                    tolerance,
-                    "file changed" if bad else "",
-                )
-            )
+            what = entry["what"] + ("" if measure == "accuracy" else f", {measure.replace('_', ' ')}")
+            rows.append(Row(what, float(recorded(recorded_results, where)), float(values[measure]),
+                            TOLERANCE[measure], "file changed" if bad else ""))  # fmt: skip
     return rows, problems
 
 
@@ -291,8 +271,8 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     print(utils.versions(), flush=True)
     print('"recorded": figures/results.json; "recomputed": the committed weights in checkpoints/, evaluated now on '
-          "the test images. Train accuracies (each last epoch's running mean, with dropout) are not recomputed; they "
-          "repeat only by retraining (make reproduce).", flush=True)
+          "the test images. Train accuracies (each last epoch's running mean, with dropout) repeat only by retraining: "
+          "make verify-train.", flush=True)
     rows, problems = verify(args.names or None)
     rows += mean_rows(rows)
     if args.retrain:
