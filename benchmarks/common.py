@@ -19,7 +19,7 @@ from pathlib import Path
 
 import tensorflow as tf
 
-from digitgan import utils
+from digitgan import fileio
 
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
 
@@ -142,7 +142,7 @@ def recount(name: str, flops_per_step: float) -> dict:
         row["fraction_of_fp32_peak"] = round(row["achieved_gflops"] / peak, 3) if peak else None
         print(f"{row['variant']:46s} {row['achieved_gflops']:8.1f} GFLOP/s {row['fraction_of_fp32_peak']:8.1%}")
     out["flops_recounted"] = time.strftime("%Y-%m-%d %H:%M:%S")
-    utils.atomic_write_text(path, json.dumps(out, indent=1) + "\n")
+    fileio.atomic_write_text(path, json.dumps(out, indent=1) + "\n")
     return out
 
 
@@ -196,5 +196,5 @@ def report(
         **extra,
     }
     RESULTS_DIR.mkdir(exist_ok=True)
-    utils.atomic_write_text(RESULTS_DIR / f"{name}.json", json.dumps(out, indent=1) + "\n")
+    fileio.atomic_write_text(RESULTS_DIR / f"{name}.json", json.dumps(out, indent=1) + "\n")
     return out

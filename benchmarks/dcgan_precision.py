@@ -28,7 +28,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import cpu_info  # noqa: E402
 
-from digitgan import config, data, gan, quality, utils  # noqa: E402
+from digitgan import config, data, fileio, gan, quality, utils  # noqa: E402
 from digitgan.models import build_judge  # noqa: E402
 
 RESULTS = config.PROJ_ROOT / "benchmarks" / "results" / "dcgan_precision.json"
@@ -78,12 +78,12 @@ def main() -> None:
     args = parser.parse_args()
     print(utils.versions(), flush=True)
     d = data.load_study_data()
-    judge = utils.load_weights(build_judge(), config.JUDGE_PATH, "Run 02_dcgan.ipynb first (it trains the judge).")
+    judge = fileio.load_weights(build_judge(), config.JUDGE_PATH, "Run 02_dcgan.ipynb first (it trains the judge).")
 
     for seed in args.seeds:
         for policy in args.policies:
             key = f"{policy}/seed{seed}/epochs{args.epochs}"
-            done = utils.load_results(args.out).get("runs", {})
+            done = fileio.load_results(args.out).get("runs", {})
             if key in done:
                 print(f"{key}: done before ({done[key]['classifier_score']:.3f}, {done[key]['frechet_distance']:.1f})")
                 continue
@@ -107,14 +107,14 @@ def main() -> None:
                 "wall_seconds_this_call": round(time.perf_counter() - start, 1),
             }
             print(f"{key}: {row}", flush=True)
-            with utils.results_lock(args.out):
-                results = utils.load_results(args.out)
+            with fileio.results_lock(args.out):
+                results = fileio.load_results(args.out)
                 results.setdefault("runs", {})[key] = row
                 results["summary"] = summarize(results["runs"], POLICIES, args.epochs)
                 results["machine"] = cpu_info()["model"]
-                utils.atomic_write_text(args.out, utils.dumps(results, indent=1, sort_keys=True) + "\n")
+                fileio.atomic_write_text(args.out, fileio.dumps(results, indent=1, sort_keys=True) + "\n")
 
-    summary = summarize(utils.load_results(args.out).get("runs", {}), POLICIES, args.epochs)
+    summary = summarize(fileio.load_results(args.out).get("runs", {}), POLICIES, args.epochs)
     print(f"\n{'policy':16s} {'n':>2s} {'score':>16s} {'Fréchet':>16s} {'s/epoch':>8s}")
     for policy in POLICIES:
         if policy in summary:

@@ -22,7 +22,7 @@ import tensorflow as tf
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import RESULTS_DIR, machine  # noqa: E402
 
-from digitgan import utils  # noqa: E402
+from digitgan import fileio, utils  # noqa: E402
 
 # (rows, inner, columns) of the fused step's forward products: 300 images through 784-1000-500-250
 MATMULS = [(300, 784, 1000), (300, 1000, 500), (300, 500, 250)]
@@ -83,7 +83,7 @@ def main() -> None:
     out = {"benchmark": "ssgan_parts", "when": time.strftime("%Y-%m-%d %H:%M:%S"), "machine": machine(), "rows": rows,
            "repeats": args.repeats, "rounds": args.rounds}  # fmt: skip
     RESULTS_DIR.mkdir(exist_ok=True)
-    utils.atomic_write_text(RESULTS_DIR / "ssgan_parts.json", json.dumps(out, indent=1) + "\n")
+    fileio.atomic_write_text(RESULTS_DIR / "ssgan_parts.json", json.dumps(out, indent=1) + "\n")
 
 
 if __name__ == "__main__":

@@ -21,16 +21,9 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from digitgan.disk import weights_bytes, write_error
+from digitgan.fileio import DataFileError, atomic_write_text, dumps, read_json_object, remove_stale_temp_files
 from digitgan.store import architecture_digest, array_digest
-from digitgan.utils import (
-    DataFileError,
-    atomic_write_text,
-    dumps,
-    read_json_object,
-    remove_stale_temp_files,
-    weights_bytes,
-    write_error,
-)
 
 _TF_TMP_NAME = re.compile(r"ckpt-\d+_temp.*")  # what tf.train.Checkpoint writes before it renames
 
@@ -178,7 +171,7 @@ class TrainingCheckpoint:
 
     def needed_bytes(self) -> int:
         """About the bytes one checkpoint of this state takes (every variable it saves: weights, optimizer state);
-        for :func:`digitgan.utils.check_free_space` before a run starts."""
+        for :func:`digitgan.disk.check_free_space` before a run starts."""
         return weights_bytes(*self._objects.values())
 
     def restore(self) -> tuple[int, dict] | None:
@@ -228,7 +221,7 @@ class TrainingCheckpoint:
 
 def _os_error(exc: Exception) -> OSError:
     """A TensorFlow error of a checkpoint write as the ``OSError`` it stands for (its errno from its message or its
-    kind: ``ResourceExhaustedError`` is a full disk there), for :func:`digitgan.utils.write_error`."""
+    kind: ``ResourceExhaustedError`` is a full disk there), for :func:`digitgan.disk.write_error`."""
     if isinstance(exc, OSError):
         return exc
     message = getattr(exc, "message", "") or str(exc)

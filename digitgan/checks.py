@@ -224,7 +224,7 @@ def replaceable_file(path) -> Path:
     try:
         target = Path(os.path.realpath(path)) if path.is_symlink() else path
         is_dir, exists = target.is_dir(), target.exists()
-    except PermissionError:  # a folder on the way cannot be entered: the write names it (utils.writable_folder)
+    except PermissionError:  # a folder on the way cannot be entered: the write names it (disk.writable_folder)
         return path
     via = f" (the link {path} points to it)" if target != path else ""
     if is_dir:

@@ -13,7 +13,7 @@ from sklearn.model_selection import GridSearchCV, PredefinedSplit, StratifiedKFo
 from sklearn.neighbors import KNeighborsClassifier
 from sklearn.pipeline import Pipeline
 
-from digitgan import config, store
+from digitgan import config, fileio, store
 
 
 def pca_knn(n_components: int = 50, k: int = 3) -> Pipeline:
@@ -110,14 +110,13 @@ def classifier_results(run) -> dict:
     """The study's results, with the entry of each classifier of :data:`NOTEBOOK_OF` whose weights ``run`` reads from a
     scratch run (one of its notebook trained on this run's ``SUBSET_SIZE`` and ``SEED``; a further trial has only
     those) replaced by that run's. A classifier with neither is named, with the notebook that makes it."""
-    from digitgan import utils
 
     results, missing = run.study_results(), []
     for key in NOTEBOOK_OF:
         path = Path(run.input(config.weights_file(key), depends_on=DATA_PARAMETERS)).resolve()
         scratch = Path(config.RUNS_DIR).resolve() in path.parents
         if scratch and path.is_file():
-            results[key] = utils.load_results(path.parent.parent / "results.json")[key]
+            results[key] = fileio.load_results(path.parent.parent / "results.json")[key]
         elif scratch or key not in results:
             missing.append(key)
     if missing:
@@ -134,7 +133,7 @@ def saved_predictions(run, results: dict, x_test: np.ndarray, y_test: np.ndarray
     A missing results entry or weights file says which notebook to run; weights that no longer give the test
     accuracy recorded beside them (one was retrained without the other) raise :class:`DataFileError`.
     """
-    from digitgan import models, transfer, utils
+    from digitgan import models, transfer
     from digitgan.training import predict_labels
 
     predictions = {}
@@ -148,11 +147,11 @@ def saved_predictions(run, results: dict, x_test: np.ndarray, y_test: np.ndarray
         fix = f"Run notebooks/{notebook}.ipynb (it trains and saves {config.name(key)})."
         if store.committed_sha256(path):
             fix = f"Restore it with `git checkout -- {config.shown(path)}`."
-        utils.load_weights(model, path, fix, store.committed_sha256(path))
+        fileio.load_weights(model, path, fix, store.committed_sha256(path))
         predictions[key], _ = predict_labels(model, x_test)
         accuracy = float(np.mean(predictions[key] == y_test))
         if abs(accuracy - results[key]["test_accuracy"]) > 1e-6:
-            raise utils.DataFileError(
+            raise fileio.DataFileError(
                 f"{config.shown(path)} gives test accuracy {accuracy:.4f}, but results.json records "
                 f"{results[key]['test_accuracy']:.4f} for it: one was rewritten without the other. Rerun "
                 f"notebooks/{notebook}.ipynb."

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from digitgan import checks, config, utils
+from digitgan import checks, config, fileio
 
 __all__ = ["MnistError", "load_mnist", "load_study_data", "load_label_efficiency_data"]
 
@@ -171,7 +171,7 @@ def download_mnist(dest_dir: Path | None = None, url: str = NPZ_URL) -> Path:
 
 def remove_killed_downloads(folder: Path) -> list[Path]:
     """Delete the temporary folders of downloads whose process is gone (killed mid-way); returns them."""
-    return utils.remove_orphans(folder, DOWNLOAD_PREFIX)
+    return fileio.remove_orphans(folder, DOWNLOAD_PREFIX)
 
 
 def _validate(train, test, origin: Path) -> None:

@@ -22,8 +22,9 @@ import tensorflow as tf
 
 from digitgan import checks, config, store
 from digitgan.checkpoint import PeriodicCheckpoint, finished_state, gan_checkpoint, run_settings
+from digitgan.disk import writable_folder
+from digitgan.fileio import DataFileError, load_weights, read_json_object, temp_path
 from digitgan.models import build_discriminator, build_generator
-from digitgan.utils import DataFileError, load_weights, read_json_object, temp_path, writable_folder
 
 PRECISIONS = ("float32", "mixed_bfloat16")  # the Keras dtype policies the networks may compute in
 _bce = keras.losses.BinaryCrossentropy(from_logits=True)
@@ -281,7 +282,8 @@ def train_gan(
     With ``log_dir``, every batch's losses, the scores and the fixed-noise grid go to TensorBoard there.
     """
     from digitgan import plots
-    from digitgan.utils import check_free_space, set_seed
+    from digitgan.disk import check_free_space
+    from digitgan.utils import set_seed
 
     checks.images("x_train", x_train)  # float, finite, in [-1, 1], not empty
     epochs = checks.integer("epochs", epochs, 1)

@@ -19,7 +19,7 @@ from PIL import Image
 from sklearn.metrics import confusion_matrix
 
 from digitgan import config
-from digitgan.utils import DataFileError, remove_stale_temp_files, temp_path
+from digitgan.fileio import DataFileError, remove_stale_temp_files, temp_path
 
 # --- the style of every figure ---------------------------------------------------------------------------------
 STYLE = Path(__file__).with_name("digitgan.mplstyle")  # font sizes (none under MIN_FONT), grid, layout, legend
@@ -89,7 +89,7 @@ def show(fig) -> None:
 def save_fig(path: Path, fig=None, dpi: int = DPI) -> Path:
     """Save ``fig`` (default: the current figure) as the PNG ``path`` (notebooks use ``run.save_fig(name)``),
     through a temporary file so that a killed save leaves no half image."""
-    from digitgan.utils import writable_folder
+    from digitgan.disk import writable_folder
 
     fig = fig or plt.gcf()
     path = Path(path)
@@ -337,7 +337,7 @@ def clear_frames(frames_dir: Path | None, after_epoch: int = 0, gif_path: Path |
 
 def open_frame(path: Path) -> Image.Image:
     """The sample frame ``path``, decoded whole (RGB). A frame PIL cannot read (cut short by a kill or a full disk,
-    e.g. "image file is truncated") is a :class:`~digitgan.utils.DataFileError` that names it and the fix."""
+    e.g. "image file is truncated") is a :class:`~digitgan.fileio.DataFileError` that names it and the fix."""
     path = Path(path)
     try:
         with Image.open(path) as image:

@@ -16,9 +16,9 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from digitgan import checks, config, store, utils
+from digitgan import checks, config, fileio, store
+from digitgan.fileio import load_weights, save_weights
 from digitgan.models import build_judge
-from digitgan.utils import load_weights, save_weights
 
 JUDGE_RECORD_FORMAT = 1
 
@@ -52,7 +52,7 @@ def write_judge_record(path, inputs: dict) -> Path:
     written after the weights, so a kill between the two leaves a file nothing vouches for (trained anew)."""
     record = {**inputs, "sha256": store.file_digest(path, None)}
     record_path = judge_record_path(path)
-    utils.atomic_write_text(record_path, utils.dumps(record, indent=1, sort_keys=True) + "\n")
+    fileio.atomic_write_text(record_path, fileio.dumps(record, indent=1, sort_keys=True) + "\n")
     return record_path
 
 
@@ -112,7 +112,7 @@ def train_judge(
     save_to = Path(save_to or path)
     committed = store.committed_sha256(path)
     if committed and path.is_file() and store.file_digest(path, None) != committed:
-        raise utils.DataFileError(f"{path} is not the committed judge (its SHA-256 differs): it was changed or "
+        raise fileio.DataFileError(f"{path} is not the committed judge (its SHA-256 differs): it was changed or "
                                   f"damaged. Restore it with `git checkout -- {config.shown(path)}`.")  # fmt: skip
     steps = epochs * -(-len(x_train) // batch_size)
 
@@ -139,7 +139,7 @@ def train_judge(
     else:
         if differs is not None:
             print(f"Training the judge anew: {config.shown(path)} was not made from these inputs ({differs}).")
-        utils.guard_record(save_to)  # before training: a scratch run never writes the study's judge
+        fileio.guard_record(save_to)  # before training: a scratch run never writes the study's judge
         keras.utils.set_random_seed(seed)  # the judge's initial weights, shuffling and dropout follow from ``seed``
         judge = compiled_judge()
         judge.fit(

@@ -27,7 +27,7 @@ import os
 import time
 from pathlib import Path
 
-from digitgan import checks, config, utils
+from digitgan import checks, config, disk, fileio, utils
 
 STUDY_RUN_ENV = config.STUDY_RUN_ENV
 PARAMS_FILE = "params.json"
@@ -46,11 +46,11 @@ MAKERS = {
 
 def _normal(value):
     """The JSON form of a parameter (tuples as lists, dict keys as strings), so papermill's copies compare equal."""
-    return json.loads(utils.dumps(value, sort_keys=True))
+    return json.loads(fileio.dumps(value, sort_keys=True))
 
 
 def params_hash(params: dict) -> str:
-    return hashlib.sha256(utils.dumps(params, sort_keys=True).encode()).hexdigest()[:8]
+    return hashlib.sha256(fileio.dumps(params, sort_keys=True).encode()).hexdigest()[:8]
 
 
 @functools.cache
@@ -177,7 +177,7 @@ class Run:
         """Save ``model``'s weights as ``name`` in this run's checkpoints and say where."""
         from digitgan.store import record_committed_digest
 
-        path = utils.save_weights(model, self.checkpoint(name))
+        path = fileio.save_weights(model, self.checkpoint(name))
         if self.is_study:
             record_committed_digest(path)  # the record's digest is the file's it now holds
         print(f"weights saved to {config.shown(path)}")
@@ -185,17 +185,17 @@ class Run:
 
     def save_results(self, key: str, metrics: dict, section: str | None = None) -> dict:
         """Save ``metrics`` under ``key`` with the machine that computed them (CPU model, threads, versions)."""
-        out = utils.save_results(key, {**metrics, "machine": utils.machine()}, self.results_path, section)
+        out = fileio.save_results(key, {**metrics, "machine": utils.machine()}, self.results_path, section)
         print(f"metrics saved to {config.shown(self.results_path)} under {key!r}")
         return out
 
     def results(self) -> dict:
         """What this run saved so far."""
-        return utils.load_results(self.results_path)
+        return fileio.load_results(self.results_path)
 
     def study_results(self) -> dict:
         """The study's results (what earlier notebooks saved at full size): a scratch run's inputs."""
-        return utils.load_results(config.RESULTS_PATH)
+        return fileio.load_results(config.RESULTS_PATH)
 
 
 def _params(notebook: str, namespace: dict) -> dict:
@@ -215,11 +215,11 @@ def _changed(notebook: str, params: dict) -> dict:
 
 
 def _make_folder(notebook: str, folder: Path, params: dict, changed: dict) -> None:
-    utils.writable_folder(folder)
+    disk.writable_folder(folder)
     if not (folder / PARAMS_FILE).exists():
         record = {"notebook": notebook, "parameters": params, "changed": changed, "code": code_digest(),
                   "created": time.time()}
-        utils.atomic_write_text(folder / PARAMS_FILE, utils.dumps(record, indent=1, sort_keys=True) + "\n")
+        fileio.atomic_write_text(folder / PARAMS_FILE, fileio.dumps(record, indent=1, sort_keys=True) + "\n")
 
 
 def _matching_run(notebook: str, params: dict, name: str, keys: tuple[str, ...]) -> Path | None:
@@ -258,8 +258,8 @@ def start(notebook: str, namespace: dict) -> Run:
               "is untouched (only `make reproduce` writes it).")  # fmt: skip
         folders = (folder / "figures", folder / "checkpoints")
     for folder in folders:
-        utils.writable_folder(folder)  # a read-only or full disk is named now, not after the training
-        utils.remove_stale_temp_files(folder)  # what killed writes of an earlier run left
+        disk.writable_folder(folder)  # a read-only or full disk is named now, not after the training
+        fileio.remove_stale_temp_files(folder)  # what killed writes of an earlier run left
     print(utils.versions())
     return run
 
@@ -275,7 +275,7 @@ def list_runs(notebook: str | None = None):
     rows = []
     for params_file in sorted(config.RUNS_DIR.glob(f"{notebook or '*'}/*/{PARAMS_FILE}")):
         folder = params_file.parent
-        record = utils.read_json_object(params_file, "a run's parameters", f"Delete {folder} and rerun it.")
+        record = fileio.read_json_object(params_file, "a run's parameters", f"Delete {folder} and rerun it.")
         row = {
             "notebook": record["notebook"],
             "run": folder.name,
@@ -283,7 +283,7 @@ def list_runs(notebook: str | None = None):
             "modified": pd.Timestamp(max(p.stat().st_mtime for p in folder.rglob("*")), unit="s").floor("s"),
         }
         results_path = folder / RESULTS_FILE
-        for key, metrics in (utils.load_results(results_path) if results_path.exists() else {}).items():
+        for key, metrics in (fileio.load_results(results_path) if results_path.exists() else {}).items():
             row.update({f"{key}.{m}": metrics[m] for m in HEADLINE if isinstance(metrics.get(m), (int, float))})
         row["folder"] = config.shown(folder)
         rows.append(row)

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from digitgan import config, utils
+from digitgan import config, fileio
 
 KEY_LENGTH = 16  # hex digits of the inputs' SHA-256
 STORE_FILE = "runs.json"  # a store's file name in the folder of the runs it holds
@@ -91,7 +91,7 @@ def key(inputs: dict) -> str:
     """The record key of ``inputs``: the hash of their canonical JSON (sorted keys; tuples as lists)."""
     if not isinstance(inputs, dict) or not inputs:
         raise ValueError(f"inputs must be a non-empty dict of what changes the result, got {inputs!r}")
-    return hashlib.sha256(utils.dumps(inputs, sort_keys=True).encode()).hexdigest()[:KEY_LENGTH]
+    return hashlib.sha256(fileio.dumps(inputs, sort_keys=True).encode()).hexdigest()[:KEY_LENGTH]
 
 
 class Store:
@@ -108,7 +108,7 @@ class Store:
         out = {}
         for path in (*self.also_read, self.path):
             if path.exists():
-                out.update(utils.load_results(path))
+                out.update(fileio.load_results(path))
         return out
 
     def get(self, inputs: dict) -> dict | None:
@@ -118,7 +118,7 @@ class Store:
 
     def put(self, inputs: dict, result: dict) -> dict:
         """Store ``result`` for ``inputs`` (under the lock, atomically); returns it as stored (plain JSON)."""
-        stored = utils.save_results(key(inputs), {"inputs": inputs, "result": result}, self.path)
+        stored = fileio.save_results(key(inputs), {"inputs": inputs, "result": result}, self.path)
         return stored["result"]
 
     def results(self, **match) -> list[dict]:
@@ -195,7 +195,7 @@ def record_committed_digest(path) -> None:
     manifest = folder / "MANIFEST.json"
     if folder not in path.parents or not manifest.is_file():
         return
-    with utils.results_lock(manifest):
+    with fileio.results_lock(manifest):
         spec = json.loads(manifest.read_text())
         name, digest, changed = f"checkpoints/{path.relative_to(folder)}", file_digest(path, None), False
         for model in spec.get("models", []):
@@ -203,7 +203,7 @@ def record_committed_digest(path) -> None:
                 if entry["path"] == name and entry["sha256"] != digest:
                     entry["sha256"], changed = digest, True
         if changed:
-            utils.atomic_write_text(manifest, json.dumps(spec, indent=1) + "\n")
+            fileio.atomic_write_text(manifest, json.dumps(spec, indent=1) + "\n")
 
 
 NOT_RECORDED_BEFORE = ("jit_compile",)  # STUDY_EXPORT does not record XLA: not compared
@@ -236,9 +236,9 @@ def export_final(
     manifest_path = Path(manifest_path or export_manifest_path(paths[0]))
     settings = dict(settings if settings is not None else getattr(gan, "run_settings", None) or {})
     manifest_path.unlink(missing_ok=True)  # until the new one is written, nothing vouches for a half-written pair
-    utils.save_weights(gan.generator, paths[0])
-    utils.save_weights(gan.discriminator, paths[1])
-    utils.atomic_write_text(paths[2], utils.dumps(history))
+    fileio.save_weights(gan.generator, paths[0])
+    fileio.save_weights(gan.discriminator, paths[1])
+    fileio.atomic_write_text(paths[2], fileio.dumps(history))
     files = {r: {"name": p.name, "sha256": file_digest(p, None)} for r, p in zip(EXPORT_ROLES, paths, strict=True)}
     record = {
         "format": EXPORT_FORMAT,
@@ -246,7 +246,7 @@ def export_final(
         "epochs": len(history["epoch_seconds"]),
         "settings": settings,
     }
-    utils.atomic_write_text(manifest_path, utils.dumps(record, indent=1, sort_keys=True) + "\n")
+    fileio.atomic_write_text(manifest_path, fileio.dumps(record, indent=1, sort_keys=True) + "\n")
     return paths[0], paths[1]
 
 

@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from digitgan import utils
+from digitgan import fileio
 from digitgan.extensions import conditional
 
 
@@ -61,9 +61,9 @@ def test_a_finished_run_is_exported_and_reused_without_its_state(small_data, tmp
         np.testing.assert_array_equal(a, b)
     conditional.train_conditional(x, y, 2, tmp_path / "cgan")  # other epochs: trained, and exported in its place
     assert "Reusing" not in capsys.readouterr().out
-    assert len(utils.read_json_object(history_path, "", "")["history"]["epoch_seconds"]) == 2
+    assert len(fileio.read_json_object(history_path, "", "")["history"]["epoch_seconds"]) == 2
     history_path.write_text("{not json")
-    with pytest.raises(utils.DataFileError, match="to train it again"):
+    with pytest.raises(fileio.DataFileError, match="to train it again"):
         conditional.train_conditional(x, y, 2, tmp_path / "cgan")
 
 

@@ -13,7 +13,7 @@ import keras
 import numpy as np
 import pytest
 
-from digitgan import checkpoint, config, models, plots, utils
+from digitgan import checkpoint, config, disk, fileio, models, plots
 
 
 def _mount(folder: Path, size: str = "1m") -> None:
@@ -66,8 +66,8 @@ def test_save_weights_on_a_full_disk_names_the_file_and_leaves_no_temporary_file
     with pytest.raises(
         OSError, match=_no_space(path) + r".*judge\.weights\.h5 needs about 3\.8 MB: free 2\.8 MB or more there"
     ) as err:
-        utils.save_weights(_judge(), path)
-    assert err.value.errno == errno.ENOSPC and utils.TMP_PREFIX not in str(err.value)
+        fileio.save_weights(_judge(), path)
+    assert err.value.errno == errno.ENOSPC and disk.TMP_PREFIX not in str(err.value)
     assert list(small_disk.iterdir()) == []
     assert shutil.disk_usage(small_disk).used < 100_000  # h5py's open file is closed: its blocks are free again
 
@@ -76,15 +76,15 @@ def test_atomic_write_on_a_full_disk_keeps_the_old_file(small_disk):
     path = small_disk / "results.json"
     path.write_text('{"old": 1}\n')
     with pytest.raises(OSError, match=_no_space(path) + r".*results\.json needs about 2\.0 MB: free 1\.\d MB") as err:
-        utils.atomic_write_text(path, "x" * 2_000_000)
-    assert err.value.errno == errno.ENOSPC and utils.TMP_PREFIX not in str(err.value)
+        fileio.atomic_write_text(path, "x" * 2_000_000)
+    assert err.value.errno == errno.ENOSPC and disk.TMP_PREFIX not in str(err.value)
     assert path.read_text() == '{"old": 1}\n' and [p.name for p in small_disk.iterdir()] == ["results.json"]
 
 
 def test_a_checkpoint_on_a_full_disk_names_it_and_leaves_no_temp_folder(small_disk):
     judge = _judge()
     state = checkpoint.TrainingCheckpoint(small_disk / "state", judge=judge, optimizer=judge.optimizer)
-    assert state.needed_bytes() == utils.weights_bytes(judge, judge.optimizer) > 3_000_000
+    assert state.needed_bytes() == disk.weights_bytes(judge, judge.optimizer) > 3_000_000
     ckpt = small_disk / "state" / "ckpt-1"
     with pytest.raises(OSError, match=rf"Cannot write {re.escape(str(ckpt))}: no space left on .*ckpt-1 needs about"):
         state.save(1, {"loss": [1.0]})
@@ -96,9 +96,9 @@ def test_free_space_is_checked_before_a_run_starts(small_disk):
     message = rf"{re.escape(str(folder))} has 1\.0 MB free .*less than the 30\.0 MB that one checkpoint of the DCGAN "
     message += r"needs: free 29\.0 MB or more there"
     with pytest.raises(OSError, match=message) as err:
-        utils.check_free_space(folder, 30_000_000, "one checkpoint of the DCGAN")
+        disk.check_free_space(folder, 30_000_000, "one checkpoint of the DCGAN")
     assert err.value.errno == errno.ENOSPC and not folder.exists()
-    assert utils.check_free_space(folder, 100_000, "a small file") > 1_000_000 - 100_000
+    assert disk.check_free_space(folder, 100_000, "a small file") > 1_000_000 - 100_000
 
 
 def test_a_read_only_file_system_is_named_not_blamed_on_permissions(read_only_disk):
@@ -107,11 +107,11 @@ def test_a_read_only_file_system_is_named_not_blamed_on_permissions(read_only_di
     read_only = rf"{re.escape(str(folder))} is on a file system mounted read-only \(at {re.escape(str(folder))}\): "
     read_only += r"choose a writable folder"
     cases = [
-        (lambda: utils.writable_folder(folder), "Cannot write there: " + read_only),
-        (lambda: utils.writable_folder(folder / "sub"), rf"Cannot create the folder {re.escape(str(folder / 'sub'))}"),
-        (lambda: utils.atomic_write_text(new, "{}"), rf"Cannot write {re.escape(str(new))}: " + read_only),
-        (lambda: utils.save_weights(_judge(False), folder / "j.weights.h5"), r"Cannot write .*j\.weights\.h5: "),
-        (lambda: utils.atomic_write_text(folder / "old.json", "{}"), r"Cannot write .*old\.json: " + read_only),
+        (lambda: disk.writable_folder(folder), "Cannot write there: " + read_only),
+        (lambda: disk.writable_folder(folder / "sub"), rf"Cannot create the folder {re.escape(str(folder / 'sub'))}"),
+        (lambda: fileio.atomic_write_text(new, "{}"), rf"Cannot write {re.escape(str(new))}: " + read_only),
+        (lambda: fileio.save_weights(_judge(False), folder / "j.weights.h5"), r"Cannot write .*j\.weights\.h5: "),
+        (lambda: fileio.atomic_write_text(folder / "old.json", "{}"), r"Cannot write .*old\.json: " + read_only),
     ]
     for write, message in cases:
         with pytest.raises(OSError, match=message) as err:
@@ -124,7 +124,7 @@ def test_a_read_only_file_system_is_named_not_blamed_on_permissions(read_only_di
 def test_h5py_errors_give_their_errno():
     """h5py writes the cause into its message only: ``errno = 28`` is a full disk."""
     exc = OSError("Can't synchronously write data (file write failed: ..., errno = 28, error message = 'No space')")
-    error = utils.write_error(Path(tempfile.gettempdir()) / "x.weights.h5", exc, 10)
+    error = disk.write_error(Path(tempfile.gettempdir()) / "x.weights.h5", exc, 10)
     assert error.errno == errno.ENOSPC and "no space left on" in str(error)
 
 
@@ -163,11 +163,11 @@ def test_the_temporary_files_of_killed_writes_are_ignored_by_git():
     root = config.PROJ_ROOT
     pid = 12345
     temporary = [
-        utils.temp_path(root / "figures" / "dcgan_epochs" / "epoch_007.png"),  # a frame, the GIF, weights
-        utils.temp_path(root / "checkpoints" / "judge.weights.h5"),
-        root / "figures" / f"{utils.TMP_PREFIX}{pid}-results.json.k2j4h1",  # atomic_write_text's mkstemp name
-        root / "checkpoints" / "label_study" / f"{utils.TMP_PREFIX}{pid}-probe.abc",  # writable_folder's probe
-        root / f"{utils.TMP_PREFIX}{pid}-notes.json.x",
+        fileio.temp_path(root / "figures" / "dcgan_epochs" / "epoch_007.png"),  # a frame, the GIF, weights
+        fileio.temp_path(root / "checkpoints" / "judge.weights.h5"),
+        root / "figures" / f"{disk.TMP_PREFIX}{pid}-results.json.k2j4h1",  # atomic_write_text's mkstemp name
+        root / "checkpoints" / "label_study" / f"{disk.TMP_PREFIX}{pid}-probe.abc",  # writable_folder's probe
+        root / f"{disk.TMP_PREFIX}{pid}-notes.json.x",
         root / "checkpoints" / "dcgan" / "ckpt-15_temp" / "part-00000-of-00001.data-00000-of-00001",  # TensorFlow's
         root / "checkpoints" / "label_study" / "state" / "ckpt-3_temp" / "part-00000-of-00001.index",
     ]
@@ -191,7 +191,7 @@ def test_a_truncated_frame_is_named_with_the_fix(tmp_path):
     import tensorflow as tf
 
     from digitgan import gan
-    from digitgan.utils import DataFileError
+    from digitgan.fileio import DataFileError
 
     frames = tmp_path / "frames"
     grey = lambda z, training: tf.zeros([9, 28, 28, 1])  # noqa: E731

@@ -9,7 +9,7 @@ import warnings
 import nbformat
 import pytest
 
-from digitgan import config, utils
+from digitgan import config, fileio
 from digitgan.tools import export, report
 
 # Executed before the findings took their tested wording: on this CPU model its generated digits differ in the last
@@ -98,7 +98,7 @@ def test_the_finding_is_the_first_lines_of_what_we_found():
 
 
 def test_every_committed_notebook_shows_the_study_run_and_the_records_finding():
-    results = utils.load_results(config.COMMITTED_RESULTS_PATH)
+    results = fileio.load_results(config.COMMITTED_RESULTS_PATH)
     flagged = set()
     for name in export.NOTEBOOKS:
         nb = nbformat.read(config.NOTEBOOKS_DIR / name, as_version=4)
@@ -123,7 +123,7 @@ def test_a_notebook_saved_after_a_scratch_run_is_named_and_the_summary_keeps_the
             if "text/markdown" in output.get("data", {}):
                 output["data"]["text/markdown"] = "Trial 1 · transfer learning only reaches **0.2120 test accuracy**."
     nbformat.write(nb, path)
-    results = utils.load_results(config.COMMITTED_RESULTS_PATH)
+    results = fileio.load_results(config.COMMITTED_RESULTS_PATH)
     assert export.scratch_outputs(nb, path.name, results) == (
         "notebooks/03_trial1_frozen.ipynb holds a scratch run's outputs: restore it with "
         "`git checkout -- notebooks/03_trial1_frozen.ipynb`")  # fmt: skip

@@ -84,7 +84,7 @@ def test_export_reuse_and_loaders(x_small, tmp_path, capsys):
 
 
 def test_missing_or_damaged_weights_name_the_file_and_the_fix(tmp_path):
-    from digitgan.utils import DataFileError
+    from digitgan.fileio import DataFileError
 
     missing = tmp_path / "discriminator.weights.h5"
     with pytest.raises(DataFileError, match=r"discriminator\.weights\.h5 does not exist.*notebooks/02_dcgan\.ipynb"):

@@ -14,8 +14,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from digitgan import checkpoint, config, data, gan, models, plots, store, utils
-from digitgan.utils import DataFileError
+from digitgan import checkpoint, config, data, disk, fileio, gan, models, plots, store
+from digitgan.fileio import DataFileError
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -88,7 +88,7 @@ def test_a_frame_write_killed_midway_leaves_the_old_frame_and_no_half_png(tmp_pa
     before = first.read_bytes()
     dead = _killed_at(KILLED_FRAME_WRITE, tmp_path, frames)  # rewriting epoch 1's frame, killed half-way
     assert first.read_bytes() == before and plots.readable_image(first)
-    leftover = frames / f"{utils.TMP_PREFIX}{dead}-epoch_001.png"
+    leftover = frames / f"{disk.TMP_PREFIX}{dead}-epoch_001.png"
     assert leftover.is_file() and not plots.readable_image(leftover)  # the half PNG is only the temporary file
     assert plots.frame_paths(frames) == [first]  # not one of the frames the GIF and the evolution figure read
     plots.make_gif(frames, tmp_path / "training.gif")
@@ -155,9 +155,9 @@ def test_the_manifest_is_written_last_and_vouches_for_the_pair(x_small, exported
 KILLED_EXPORT = """
     import sys, time
     from pathlib import Path
-    from digitgan import gan, store, utils
+    from digitgan import fileio, gan, store
 
-    real, calls = utils.save_weights, []
+    real, calls = fileio.save_weights, []
 
     def save(model, path):
         if calls:  # the generator is in place; the kill comes before the discriminator
@@ -166,7 +166,7 @@ KILLED_EXPORT = """
         calls.append(path)
         return real(model, path)
 
-    utils.save_weights = save
+    fileio.save_weights = save
     model = gan.build_dcgan(jit_compile=False)  # unseeded: other weights than the exported pair's
     history = {"g_loss": [0.0, 0.0], "d_loss": [0.0, 0.0], "epoch_seconds": [1.0], "scores": {}}
     store.export_final(model, history, *map(Path, sys.argv[1:4]))
@@ -307,14 +307,14 @@ def test_the_settings_of_a_state_without_checkpoints_are_those_of_its_first_run(
 
 WRITER = """
     import os, sys, time
-    from digitgan import utils
+    from digitgan import fileio
 
     def hang(src, dst):  # the temporary file is complete; the rename never comes
         print("ready", flush=True)
         time.sleep(600)
 
     os.replace = hang
-    utils.atomic_write_text(sys.argv[1], "results")
+    fileio.atomic_write_text(sys.argv[1], "results")
 """
 
 
@@ -322,23 +322,23 @@ def test_clean_up_takes_only_the_packages_temp_files_of_dead_writers(tmp_path):
     folder = tmp_path / "figures"
     folder.mkdir()
     dead = _killed_at(WRITER, tmp_path, folder / "results.json")
-    [orphan] = folder.glob(f"{utils.TMP_PREFIX}{dead}-results.json.*")
+    [orphan] = folder.glob(f"{disk.TMP_PREFIX}{dead}-results.json.*")
     live = subprocess.Popen([sys.executable, "-c", textwrap.dedent(WRITER), str(folder / "other.json")],
                             stdout=subprocess.PIPE, text=True)  # fmt: skip
     try:
         assert live.stdout.readline().strip() == "ready"
-        [in_use] = folder.glob(f"{utils.TMP_PREFIX}{live.pid}-other.json.*")
+        [in_use] = folder.glob(f"{disk.TMP_PREFIX}{live.pid}-other.json.*")
         users = [folder / f".tmp-{dead}-notes.txt", folder / f".tmp-{dead}-drafts", folder / ".digitgan-tmp-notes"]
         users[0].write_text("mine")
         users[1].mkdir()
         (users[1] / "a.txt").write_text("mine too")
         users[2].write_text("no pid: not a temporary file of the package")
-        assert utils.remove_stale_temp_files(folder) == [orphan]
+        assert fileio.remove_stale_temp_files(folder) == [orphan]
         assert not orphan.exists() and in_use.exists() and all(p.exists() for p in users)
     finally:
         live.send_signal(signal.SIGKILL)
         live.wait(timeout=60)
-    assert utils.remove_stale_temp_files(folder) == [in_use]  # its writer is dead now
+    assert fileio.remove_stale_temp_files(folder) == [in_use]  # its writer is dead now
     assert all(p.exists() for p in users) and not (folder / "results.json").exists()
 
 
@@ -347,12 +347,12 @@ def test_a_training_state_takes_only_its_own_leftovers(tmp_path):
     state.mkdir()
     dead = _killed_at("print('ready', flush=True); import time; time.sleep(600)", tmp_path)
     ours = [
-        state / f"{utils.TMP_PREFIX}{dead}-history-0002.json.abc123",
-        state / f"{utils.TMP_PREFIX}{dead}-settings.json.k9",
+        state / f"{disk.TMP_PREFIX}{dead}-history-0002.json.abc123",
+        state / f"{disk.TMP_PREFIX}{dead}-settings.json.k9",
         state / "ckpt-2_temp",
     ]
     kept = [state / f".tmp-{dead}-notes.txt", state / "my_template.txt"]  # a user's, whatever their age
-    kept.append(state / f"{utils.TMP_PREFIX}{os.getpid()}-history-0003.json.q1")  # a writer still running
+    kept.append(state / f"{disk.TMP_PREFIX}{os.getpid()}-history-0003.json.q1")  # a writer still running
     for p in ours[:2] + kept:
         p.write_text("x")
     (state / f".tmp-{dead}-drafts").mkdir()

@@ -9,7 +9,7 @@ import keras
 import numpy as np
 import pytest
 
-from digitgan import config, data, quality, store, utils
+from digitgan import config, data, fileio, quality, store
 
 
 @pytest.fixture(scope="module")
@@ -141,8 +141,8 @@ def test_a_scratch_run_saves_a_new_judge_in_its_own_folder_and_a_damaged_committ
     monkeypatch.delenv(config.STUDY_RUN_ENV, raising=False)
     quality.train_judge(x, y, x_test, y_test, epochs=2, batch_size=50, path=study, save_to=scratch, verbose=0)
     assert study.read_bytes() == before and scratch.is_file()  # the study's judge untouched
-    with pytest.raises(utils.StudyRecordError):  # no save_to: the study's judge is refused before training
+    with pytest.raises(fileio.StudyRecordError):  # no save_to: the study's judge is refused before training
         quality.train_judge(x, y, x_test, y_test, epochs=3, batch_size=50, path=study, verbose=0)
     monkeypatch.setattr(store, "committed_sha256", lambda p: "0" * 64 if p == study else None)
-    with pytest.raises(utils.DataFileError, match=r"is not the committed judge.*git checkout"):
+    with pytest.raises(fileio.DataFileError, match=r"is not the committed judge.*git checkout"):
         quality.train_judge(x, y, x_test, y_test, epochs=1, batch_size=50, path=study, save_to=scratch, verbose=0)

@@ -10,7 +10,7 @@ import json
 
 import pytest
 
-from digitgan import config, runs, utils
+from digitgan import config, fileio, runs
 from digitgan.tools.run_notebooks import EXTENSIONS, FUTURE, STUDY, execute
 
 SMALL = {"SUBSET_SIZE": 300}
@@ -180,7 +180,7 @@ def test_notebook_runs_headless(name, params, figures, key, executed_dir):
     assert seconds > 0
     for figure in figures:
         assert (config.FIGURES_DIR / f"{figure}.png").is_file(), figure
-    entry = utils.load_results()
+    entry = fileio.load_results()
     for part in key.split("."):  # "future_work.longer_gan": a section's entry
         entry = entry[part]
     if key == "comparison" or key.startswith("future_work."):

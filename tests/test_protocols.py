@@ -1,6 +1,7 @@
 import numpy as np
 import pytest
 
+from digitgan import fileio
 from digitgan.extensions import protocols
 
 
@@ -14,9 +15,9 @@ def test_validation_split_is_shared_and_outside_the_training_images(mnist_dir):
 
 def test_learning_rate_is_chosen_on_validation_and_runs_are_cached(mnist_dir, tmp_path, monkeypatch):
     monkeypatch.setattr(protocols, "PROTOCOL_VAL", 200)
-    from digitgan import models, utils
+    from digitgan import models
 
-    disc = utils.save_weights(models.build_discriminator(), tmp_path / "discriminator.weights.h5")
+    disc = fileio.save_weights(models.build_discriminator(), tmp_path / "discriminator.weights.h5")
     study = protocols.Study(300, tmp_path, mnist_dir, disc)
     study._data = protocols.load_data(300, 200, mnist_dir)
     rate, tried = protocols.choose_learning_rate(study, "cnn", "adam", (1e-5, 3e-3), epochs=2)
@@ -31,7 +32,7 @@ def test_learning_rate_is_chosen_on_validation_and_runs_are_cached(mnist_dir, tm
     candidate = tried[(1e-5, 3e-3).index(rate)]
     assert 0 <= chosen["test_accuracy"] <= 1 and chosen["val_accuracy"] == candidate["val_accuracy"]
     model, _ = protocols.build_model("cnn", False, 42)
-    utils.load_weights(model, study.weights_path(study.inputs("cnn", "adam", rate, 2, 42, False)), "")
+    fileio.load_weights(model, study.weights_path(study.inputs("cnn", "adam", rate, 2, 42, False)), "")
     assert protocols.accuracy_on_test(model, study.data) == chosen["test_accuracy"]
     monkeypatch.setattr(protocols, "train_run", trained)
     final = study.run("cnn", "adam", rate, 2, 42, augment=True)
@@ -46,9 +47,9 @@ def test_learning_rate_is_chosen_on_validation_and_runs_are_cached(mnist_dir, tm
 
 
 def test_augmented_trial3_freezes_only_the_transferred_layers(tmp_path):
-    from digitgan import models, transfer, utils
+    from digitgan import models, transfer
 
-    disc = utils.save_weights(models.build_discriminator(), tmp_path / "d.weights.h5")
+    disc = fileio.save_weights(models.build_discriminator(), tmp_path / "d.weights.h5")
     model, core = protocols.build_model("trial3", True, 42, disc)
     transfer.set_transferred_trainable(core, False)
     trainable = {w.path.split("/")[-2] for w in model.trainable_weights}
@@ -79,7 +80,7 @@ def test_findings_compare_data_sizes_and_flag_a_rate_at_the_top_of_its_grid():
 def test_a_recipe_is_checked_and_every_input_enters_the_store_key(tmp_path):
     import keras
 
-    from digitgan import models, utils
+    from digitgan import models
     from digitgan.store import key
 
     study = protocols.Study(300, tmp_path)
@@ -92,10 +93,10 @@ def test_a_recipe_is_checked_and_every_input_enters_the_store_key(tmp_path):
     generated = protocols.Study(300, tmp_path, tag="generated", inputs={"digits": "abc"})
     assert key(generated.inputs("cnn", "adam", 0.001, 2, 42, True)) != base
     # trial 3's runs name the discriminator they start from: a retrained GAN's is another run
-    path = utils.save_weights(models.build_discriminator(), tmp_path / "d.weights.h5")
+    path = fileio.save_weights(models.build_discriminator(), tmp_path / "d.weights.h5")
     first = key(protocols.Study(300, tmp_path, discriminator_path=path).inputs("trial3", "adam", 0.001, 2, 42))
     keras.utils.set_random_seed(1)
-    utils.save_weights(models.build_discriminator(), path)
+    fileio.save_weights(models.build_discriminator(), path)
     assert key(protocols.Study(300, tmp_path, discriminator_path=path).inputs("trial3", "adam", 0.001, 2, 42)) != first
     with pytest.raises(ValueError, match="momentum"):
         protocols.recipe_settings({"learning_rate": 0.001, "epochs": 2, "momentum": 0.9})

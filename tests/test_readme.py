@@ -7,7 +7,7 @@ import subprocess
 
 import pytest
 
-from digitgan import config, utils
+from digitgan import config, fileio
 from digitgan.tools import report
 
 README = report.README.read_text()
@@ -25,7 +25,7 @@ def committed_block(document, name: str) -> str:
 def test_generated_blocks_match_the_committed_results(document, name, generate):
     if not report.COMMITTED_RESULTS.is_file():
         pytest.fail(f"{report.COMMITTED_RESULTS} is missing: run `make reproduce` and commit its results")
-    expected = generate(utils.load_results(report.COMMITTED_RESULTS))
+    expected = generate(fileio.load_results(report.COMMITTED_RESULTS))
     assert committed_block(document, name) == expected, (
         f"{config.shown(document)}'s {name} block is stale: run `python -m digitgan.tools.report`"
     )

@@ -7,7 +7,7 @@ import keras
 import numpy as np
 import pytest
 
-from digitgan import checkpoint, config, gan, models, store, utils
+from digitgan import checkpoint, config, fileio, gan, models, store
 
 COMMITTED = config.PROJ_ROOT / "checkpoints"
 
@@ -30,7 +30,7 @@ def test_a_flipped_byte_in_a_committed_weights_file_is_refused_with_its_name(com
     data = bytearray(path.read_bytes())
     data[len(data) // 2] ^= 0xFF  # one byte inside the weights: h5py still reads it
     path.write_bytes(bytes(data))
-    with pytest.raises(utils.DataFileError, match=r"discriminator\.weights\.h5 is not the committed file") as err:
+    with pytest.raises(fileio.DataFileError, match=r"discriminator\.weights\.h5 is not the committed file") as err:
         gan.load_discriminator(path)
     assert "git checkout -- " in str(err.value)
 
@@ -56,15 +56,15 @@ def test_the_study_runner_rewriting_a_committed_file_updates_its_digest(committe
 def test_only_the_study_runner_writes_the_record(committed_copy, monkeypatch):
     monkeypatch.delenv(config.STUDY_RUN_ENV, raising=False)
     target = committed_copy / "cnn.weights.h5"
-    with pytest.raises(utils.StudyRecordError, match="only the study's runner writes"):
-        utils.save_weights(models.build_cnn(), target)
-    with pytest.raises(utils.StudyRecordError):
-        utils.atomic_write_text(committed_copy / "x.json", "{}")
-    with pytest.raises(utils.StudyRecordError):
-        utils.save_results("cnn", {"test_accuracy": 0.1}, committed_copy.parent / "figures" / "results.json")
+    with pytest.raises(fileio.StudyRecordError, match="only the study's runner writes"):
+        fileio.save_weights(models.build_cnn(), target)
+    with pytest.raises(fileio.StudyRecordError):
+        fileio.atomic_write_text(committed_copy / "x.json", "{}")
+    with pytest.raises(fileio.StudyRecordError):
+        fileio.save_results("cnn", {"test_accuracy": 0.1}, committed_copy.parent / "figures" / "results.json")
     assert not target.exists() and not (committed_copy / "x.json").exists()
     monkeypatch.setenv(config.STUDY_RUN_ENV, "1")
-    utils.save_weights(models.build_cnn(), target)
+    fileio.save_weights(models.build_cnn(), target)
     assert target.is_file()
 
 

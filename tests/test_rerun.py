@@ -49,12 +49,12 @@ def test_no_parameters_or_code_edit_in_a_kernel_writes_the_study_record(kernel):
         folder.mkdir()
     (study["figures"] / "results.json").write_text('{"trial1": {"test_accuracy": 0.9058}}\n')
     before = {name: sorted((p.name, p.read_bytes()) for p in f.rglob("*")) for name, f in study.items()}
-    assert run_cell(kc, "from digitgan import runs, utils\n" + PARAMETERS)[1] is None
+    assert run_cell(kc, "from digitgan import fileio, runs\n" + PARAMETERS)[1] is None
     out, error = run_cell(kc, 'run = runs.start("03_trial1_frozen", globals())')
     assert error is None and out.startswith("Scratch run (the study's parameters)")
     # an edited code cell with the study's parameters: its numbers are not the study's, and they stay in runs/
     out, error = run_cell(kc, 'run.save_results("trial1", {"test_accuracy": 0.2120})\n'
-                              'utils.atomic_write_text(run.checkpoint("trial1.weights.h5"), "x")\n'
+                              'fileio.atomic_write_text(run.checkpoint("trial1.weights.h5"), "x")\n'
                               'run.save_fig("trial1_accuracy")\nprint(run.results_path)')  # fmt: skip
     assert error is None, out
     assert "metrics saved to" in out and out.strip().endswith("results.json")

@@ -14,9 +14,9 @@ import nbformat
 import pytest
 
 from digitgan import config, runs
+from digitgan.disk import TMP_PREFIX
 from digitgan.tools import run_notebooks
 from digitgan.tools.run_notebooks import FAILED, STOP_SIGNALS, Stopped, execute
-from digitgan.utils import TMP_PREFIX
 
 ROOT = Path(__file__).resolve().parent.parent
 # Runs execute() (or main(), on a one-notebook study) in its own process, as `python -m digitgan.tools.run_notebooks`

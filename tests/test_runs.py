@@ -12,7 +12,7 @@ import time
 import nbformat
 import pytest
 
-from digitgan import config, runs, utils
+from digitgan import config, disk, fileio, runs
 from digitgan.tools.run_notebooks import execute
 
 FULL = config.FULL_SIZE["01_cnn_baseline"]
@@ -242,11 +242,11 @@ def test_saved_figures_are_written_whole(tmp_path):
 def test_a_run_starting_again_removes_what_killed_writes_left(scratch):
     run = runs.start("01_cnn_baseline", {**FULL, "EPOCHS": 2})
     run.figures_dir.mkdir(parents=True, exist_ok=True)
-    half = run.figures_dir / f"{utils.TMP_PREFIX}999999999-cnn_accuracy.png"  # its writer is gone
+    half = run.figures_dir / f"{disk.TMP_PREFIX}999999999-cnn_accuracy.png"  # its writer is gone
     half.write_bytes(b"half a png")
     runs.start("01_cnn_baseline", {**FULL, "EPOCHS": 2})
     assert not half.exists()
-    assert utils.remove_stale_temp_files(run.figures_dir) == []
+    assert fileio.remove_stale_temp_files(run.figures_dir) == []
 
 
 @pytest.mark.parametrize("name,value,message", [

@@ -15,9 +15,9 @@ import numpy as np
 import pytest
 
 import digitgan
-from digitgan import config, data, gan, models, training, transfer, utils
+from digitgan import config, data, disk, fileio, gan, models, training, transfer
 from digitgan.extensions import label_efficiency
-from digitgan.utils import DataFileError
+from digitgan.fileio import DataFileError
 
 
 @pytest.fixture(scope="module")
@@ -38,9 +38,9 @@ def test_two_processes_writing_results_lose_nothing(tmp_path):
     script = textwrap.dedent(
         """
         import sys
-        from digitgan import utils
+        from digitgan import fileio
         for i in range(300):
-            utils.save_results(f"{sys.argv[1]}-{i}", {"i": i}, sys.argv[2])
+            fileio.save_results(f"{sys.argv[1]}-{i}", {"i": i}, sys.argv[2])
         """
     )
     writers = [subprocess.Popen([sys.executable, "-c", script, name, str(path)]) for name in ("a", "b")]
@@ -52,7 +52,7 @@ def test_two_processes_writing_results_lose_nothing(tmp_path):
 
 def test_nan_and_inf_are_stored_as_null_in_strict_json(tmp_path):
     path = tmp_path / "results.json"
-    utils.save_results("x", {"loss": float("nan"), "best": np.float32("inf"), "curve": [1.0, float("-inf")]}, path)
+    fileio.save_results("x", {"loss": float("nan"), "best": np.float32("inf"), "curve": [1.0, float("-inf")]}, path)
 
     def refuse(name):
         raise AssertionError(f"non-standard JSON constant {name}")
@@ -66,14 +66,14 @@ def test_a_damaged_results_file_is_named_and_never_replaced(tmp_path, content):
     path = tmp_path / "results.json"
     path.write_text(content)
     with pytest.raises(DataFileError, match=r"results\.json.*(not valid JSON|not an object).*Move it aside") as err:
-        utils.save_results("cnn", {"test_accuracy": 0.9}, path)
+        fileio.save_results("cnn", {"test_accuracy": 0.9}, path)
     assert "git" not in str(err.value)  # outside the repository: git cannot restore it
     assert path.read_text() == content  # the other notebooks' keys are not thrown away
 
 
 def test_the_git_recovery_hint_works_from_the_repository_root():
     """Inside the repository the hint names the path relative to its root, which git finds there."""
-    hint = utils._results_fix(config.COMMITTED_RESULTS_PATH)
+    hint = fileio._results_fix(config.COMMITTED_RESULTS_PATH)
     assert "`git checkout -- figures/results.json`" in hint
     if not (shutil.which("git") and (config.PROJ_ROOT / ".git").exists()):
         pytest.skip("not a git checkout: the path cannot be looked up")
@@ -89,10 +89,10 @@ def test_a_symlinked_results_file_is_updated_through_the_link(tmp_path):
     link = tmp_path / "figures" / "results.json"
     link.parent.mkdir()
     link.symlink_to(Path("..") / "store" / "results.json")  # a relative link, as a checkout would hold
-    utils.save_results("cnn", {"test_accuracy": 0.9}, link)
+    fileio.save_results("cnn", {"test_accuracy": 0.9}, link)
     assert link.is_symlink() and os.readlink(link) == str(Path("..") / "store" / "results.json")
     assert json.loads(target.read_text()) == {"old": 1, "cnn": {"test_accuracy": 0.9}}
-    assert utils.load_results(link) == utils.load_results(target)
+    assert fileio.load_results(link) == fileio.load_results(target)
     assert sorted(p.name for p in link.parent.iterdir()) == ["results.json"]  # no temp or lock file beside the link
 
 
@@ -102,7 +102,7 @@ def test_a_read_only_results_file_is_refused_not_replaced(tmp_path):
     os.chmod(path, 0o444)
     shown = re.escape(str(path))
     with pytest.raises(PermissionError, match=rf"{shown} is read-only \(mode 444\).*`chmod u\+w {shown}`"):
-        utils.save_results("cnn", {"test_accuracy": 0.9}, path)
+        fileio.save_results("cnn", {"test_accuracy": 0.9}, path)
     assert path.read_text() == '{"old": 1}\n' and oct(path.stat().st_mode & 0o777) == "0o444"
     assert list(tmp_path.iterdir()) == [path]  # nothing written beside it, not even the lock file
 
@@ -112,9 +112,9 @@ def test_a_folder_named_like_the_results_file_is_a_clear_error(tmp_path):
     path.mkdir()
     shown = re.escape(str(path))
     with pytest.raises(IsADirectoryError, match=rf"{shown} is a folder, not a file.*move the folder aside"):
-        utils.save_results("cnn", {"test_accuracy": 0.9}, path)
+        fileio.save_results("cnn", {"test_accuracy": 0.9}, path)
     with pytest.raises(DataFileError, match=rf"{shown} \(a results file\) is a folder, not a JSON file"):
-        utils.load_results(path)
+        fileio.load_results(path)
     assert list(path.iterdir()) == [] and list(tmp_path.iterdir()) == [path]
 
 
@@ -155,7 +155,7 @@ def test_a_folder_that_cannot_be_entered_is_named():
     os.chmod(top, 0o755)
     folder = top / "figures"
     folder.mkdir()
-    script = "from digitgan import utils; utils.save_results('k', {}, __import__('sys').argv[1])"
+    script = "from digitgan import fileio; fileio.save_results('k', {}, __import__('sys').argv[1])"
     try:
         os.chmod(folder, 0o666)  # no execute bit: files inside cannot be created
         done = _as_another_user(top, script, str(folder / "results.json"))
@@ -179,7 +179,7 @@ def test_another_users_results_file_is_not_replaced():
     path = folder / "results.json"
     path.write_text('{"old": 1}\n')
     os.chmod(path, 0o644)  # root's, writable by root only
-    script = "from digitgan import utils; utils.save_results('k', {}, __import__('sys').argv[1])"
+    script = "from digitgan import fileio; fileio.save_results('k', {}, __import__('sys').argv[1])"
     try:
         done = _as_another_user(top, script, str(path))
         after = (path.read_text(), path.stat().st_uid, sorted(p.name for p in folder.iterdir()))
@@ -303,9 +303,9 @@ def test_other_settings_or_a_longer_run_are_refused(x_small, exported):
 def test_temp_files_of_killed_writes_are_cleaned_on_the_next_start(x_small, exported):
     state = _state(exported)
     dead = 999_999_999  # no such process
-    leftovers = [state / f"{utils.TMP_PREFIX}{dead}-history-0002.json.x1y2", state / "ckpt-2_temp" / "part-0"]
-    leftovers.append(state / f"{utils.TMP_PREFIX}{dead}-g.weights.h5")
-    in_use = state / f"{utils.TMP_PREFIX}{os.getpid()}-g.weights.h5"  # a writer that is still alive
+    leftovers = [state / f"{disk.TMP_PREFIX}{dead}-history-0002.json.x1y2", state / "ckpt-2_temp" / "part-0"]
+    leftovers.append(state / f"{disk.TMP_PREFIX}{dead}-g.weights.h5")
+    in_use = state / f"{disk.TMP_PREFIX}{os.getpid()}-g.weights.h5"  # a writer that is still alive
     for p in [*leftovers, in_use]:
         p.parent.mkdir(exist_ok=True)
         p.write_text("half")

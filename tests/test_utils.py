@@ -3,14 +3,14 @@ import json
 import numpy as np
 import pytest
 
-from digitgan import models, training, utils
+from digitgan import fileio, models, training, utils
 
 
 def test_save_results_updates_only_its_key(tmp_path):
     path = tmp_path / "results.json"
-    utils.save_results("cnn", {"test_accuracy": np.float32(0.5), "history": np.arange(3)}, path)
-    utils.save_results("dcgan", {"epochs": 2}, path)
-    utils.save_results("cnn", {"test_accuracy": 0.75}, path)
+    fileio.save_results("cnn", {"test_accuracy": np.float32(0.5), "history": np.arange(3)}, path)
+    fileio.save_results("dcgan", {"epochs": 2}, path)
+    fileio.save_results("cnn", {"test_accuracy": 0.75}, path)
     assert json.loads(path.read_text()) == {"cnn": {"test_accuracy": 0.75}, "dcgan": {"epochs": 2}}
     assert sorted(p.name for p in tmp_path.iterdir()) == [".results.json.lock", "results.json"]  # no temp files
 
@@ -19,12 +19,12 @@ def test_broken_results_file_is_named(tmp_path):
     path = tmp_path / "results.json"
     path.write_text("{not json")
     with pytest.raises(ValueError, match=r"results.json \(a results file\) is not valid JSON"):
-        utils.load_results(path)
+        fileio.load_results(path)
 
 
 def test_save_weights_is_atomic(tmp_path):
     model = models.build_cnn()
-    path = utils.save_weights(model, tmp_path / "cnn.weights.h5")
+    path = fileio.save_weights(model, tmp_path / "cnn.weights.h5")
     assert [p.name for p in tmp_path.iterdir()] == ["cnn.weights.h5"]
     other = models.build_cnn()
     other.load_weights(path)
@@ -64,16 +64,15 @@ def test_accuracy_counts_the_argmax_of_the_outputs():
 
 
 def test_results_sections_keep_their_other_entries(tmp_path):
-    from digitgan import utils
 
     path = tmp_path / "results.json"
-    utils.save_results("cnn", {"test_accuracy": 0.9}, path)
-    utils.save_results("longer_gan", {"a": 1}, path, section="future_work")
-    utils.save_results("protocols", {"b": 2}, path, section="future_work")
-    utils.save_results("longer_gan", {"a": 3}, path, section="future_work")
-    assert utils.load_results(path) == {"cnn": {"test_accuracy": 0.9},
+    fileio.save_results("cnn", {"test_accuracy": 0.9}, path)
+    fileio.save_results("longer_gan", {"a": 1}, path, section="future_work")
+    fileio.save_results("protocols", {"b": 2}, path, section="future_work")
+    fileio.save_results("longer_gan", {"a": 3}, path, section="future_work")
+    assert fileio.load_results(path) == {"cnn": {"test_accuracy": 0.9},
                                         "future_work": {"longer_gan": {"a": 3}, "protocols": {"b": 2}}}  # fmt: skip
-    utils.save_results("seeds", [42, 43], path)
-    with pytest.raises(utils.DataFileError, match="'seeds' holds a list, not a section"):
-        utils.save_results("x", {}, path, section="seeds")
-    assert utils.load_results(path)["seeds"] == [42, 43]
+    fileio.save_results("seeds", [42, 43], path)
+    with pytest.raises(fileio.DataFileError, match="'seeds' holds a list, not a section"):
+        fileio.save_results("x", {}, path, section="seeds")
+    assert fileio.load_results(path)["seeds"] == [42, 43]

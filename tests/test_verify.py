@@ -7,7 +7,7 @@ import shutil
 import numpy as np
 import pytest
 
-from digitgan import config, models, transfer, utils
+from digitgan import config, fileio, models, transfer
 from digitgan.tools import verify
 
 
@@ -19,7 +19,7 @@ def _copy(tmp_path, alter: bool, update_digest: bool):
     shutil.copy(config.COMMITTED_RESULTS_PATH, tmp_path / "figures" / "results.json")
     if alter:
         model = transfer.discriminator_to_classifier(models.build_discriminator(), head="dense10", freeze=False)
-        utils.load_weights(model, config.PROJ_ROOT / weights, "")
+        fileio.load_weights(model, config.PROJ_ROOT / weights, "")
         kernel, bias = model.layers[-1].get_weights()
         model.layers[-1].set_weights([kernel + np.random.default_rng(0).normal(0, 0.05, kernel.shape), bias])
         model.save_weights(tmp_path / weights)

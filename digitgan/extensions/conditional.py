@@ -191,8 +191,9 @@ def train_conditional(x: np.ndarray, y: np.ndarray, epochs: int, checkpoint_dir,
     (the reused model's discriminator is then untrained: what follows needs only the generator)."""
     from digitgan import checks
     from digitgan.checkpoint import PeriodicCheckpoint
+    from digitgan.fileio import atomic_write_text, dumps, load_weights, read_json_object, save_weights
     from digitgan.store import committed_sha256
-    from digitgan.utils import atomic_write_text, dumps, load_weights, read_json_object, save_weights, set_seed
+    from digitgan.utils import set_seed
 
     epochs = checks.integer("epochs", epochs, 1)
     if len(x) != len(y):

@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from digitgan import config, training, utils
+from digitgan import config, fileio, training, utils
 from digitgan.extensions import protocols
 from digitgan.store import STORE_FILE, Store, array_digest, weights_digest
 
@@ -147,7 +147,7 @@ def real_agreement(real: dict, x: np.ndarray, y: np.ndarray, learning_rate: floa
         path = Path(folder) / "real_cnn.weights.h5"
         protocols.train_run("cnn", real, "adam", learning_rate, epochs, seed, test=False, weights_path=path)
         model = build_cnn()
-        utils.load_weights(model, path, "(a temporary file)")
+        fileio.load_weights(model, path, "(a temporary file)")
     return np.argmax(model.predict(x, batch_size=1000, verbose=0), axis=1) == y
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from digitgan import checks, config, utils
+from digitgan import checks, config, fileio, utils
 from digitgan.extensions import conditional, generated, protocols
 from digitgan.store import STORE_FILE, Store, array_digest, record_committed_digest
 from digitgan.store import key as store_key
@@ -39,7 +39,7 @@ def generated_cnn(arm: str = GENERATED_ARM) -> tuple[protocols.Study, dict]:
     else:
         generator = conditional.build_conditional_generator()
         path = config.CHECKPOINT_DIR / f"{generated.cgan_name(MODE_SEEKING)}_generator.weights.h5"
-        utils.load_weights(generator, path, "Restore it with `git checkout -- checkpoints/`.")
+        fileio.load_weights(generator, path, "Restore it with `git checkout -- checkpoints/`.")
         x_gen, y_gen = conditional.generate_labelled(generator, config.N_TRAIN_FULL, seed=0)
         data = generated.arm_data(arm, real, x_gen, y_gen)
         tag = f"{generated.arm_tag(MODE_SEEKING)}: {arm}"
@@ -87,12 +87,12 @@ def keep(name: str, seeds=config.LABEL_SEEDS) -> list[dict]:
         model, _ = protocols.build_model(r["model"], r["augment"], seed, strength=recipe["strength"],
                                          dropout=recipe["dropout"])  # fmt: skip
         if path.is_file():
-            utils.load_weights(model, path, f"Delete {path} to train this run again.")
+            fileio.load_weights(model, path, f"Delete {path} to train this run again.")
             result = {"test_accuracy": protocols.accuracy_on_test(model, study.data), "kept_epoch": None}
         elif study.store.get(inputs) is None:
             result = study.run(*args, seed, r["augment"], **recipe)
-            utils.load_weights(model, study.weights_path(inputs), "Delete the run from its store to train it again.")
-            utils.save_weights(model, path)
+            fileio.load_weights(model, study.weights_path(inputs), "Delete the run from its store to train it again.")
+            fileio.save_weights(model, path)
         else:
             result = protocols.train_run(r["model"], study.data, *args[1:], seed, r["augment"], weights_path=path,
                                          **recipe)
@@ -112,7 +112,7 @@ def label_study_runs(seeds=config.LABEL_SEEDS) -> list[dict]:
     from digitgan.extensions import label_efficiency as le
 
     plan = [(budget, n_labels, None) for budget in ("updates", "epochs") for n_labels in config.LABEL_COUNTS]
-    stages = utils.load_results(config.COMMITTED_RESULTS_PATH)["future_work"]["longer_gan"]
+    stages = fileio.load_results(config.COMMITTED_RESULTS_PATH)["future_work"]["longer_gan"]
     plan += [("updates", n, item["best"]) for n, item in findings.longer_gan_items(stages)["labels"].items()]
     runs, seen = [], set()
     for budget, n_labels, stage in plan:
@@ -186,7 +186,7 @@ def keep_ssgan(
         data = load_label_efficiency_data(n_labels, seed, n_val=s["n_val"])
         model, history = le.train_ssgan_run(data, seed, s)
         path = weights_dir / f"ssgan_{n_labels}_seed{seed}_{store_key(inputs)}.weights.h5"
-        utils.save_weights(model.best_discriminator, path)
+        fileio.save_weights(model.best_discriminator, path)
         record_committed_digest(path)
         result = le.ssgan_result(model, history, data, s)  # what the label study records
         result.update(wall_seconds=recorded["wall_seconds"], settings=s, weights=path.name, first_training=first)

@@ -35,7 +35,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from digitgan import checks, compare, config, gan, training, transfer, utils
+from digitgan import checks, compare, config, fileio, gan, training, transfer, utils
 from digitgan.extensions import ssgan
 from digitgan.models import build_cnn
 from digitgan.store import Store, file_digest, model_fields
@@ -184,7 +184,7 @@ def _file_digest(path: Path) -> str | None:
 
 
 def _digest(run_settings: dict) -> str:
-    return hashlib.sha256(utils.dumps(run_settings, sort_keys=True).encode()).hexdigest()[:8]
+    return hashlib.sha256(fileio.dumps(run_settings, sort_keys=True).encode()).hexdigest()[:8]
 
 
 def run_inputs(method: str, n_labels: int, seed: int, run_settings: dict) -> dict:
@@ -241,7 +241,7 @@ def _classifier_result(model, data, best, history, seconds, test: bool, weights_
     """What the label study records of a CNN or trial-3 run; with ``weights_path``, the kept weights are saved there
     (``digitgan.extensions.kept``)."""
     if weights_path is not None:
-        utils.save_weights(model, weights_path)
+        fileio.save_weights(model, weights_path)
     return {
         "val_accuracy": best.best,
         "kept_round": best.epoch,

@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from digitgan import checkpoint, checks, config, gan, quality, utils
+from digitgan import checkpoint, checks, config, fileio, gan, quality, utils
 from digitgan.extensions import label_efficiency
 from digitgan.store import STORE_FILE, Store, array_digest, weights_digest
 
@@ -76,7 +76,7 @@ def train_stages(
         model, history = gan.train_gan(
             x_train, epochs=epochs, checkpoint_dir=state_dir, seed=seed, verbose=verbose, jit_compile=config.GAN_XLA
         )
-        utils.save_weights(model.discriminator, discriminator_path(folder, epochs))
+        fileio.save_weights(model.discriminator, discriminator_path(folder, epochs))
         images = quality.generate(model.generator, n_samples, seed=sample_seed)  # 02 scores seed 0's samples
         scores = quality.judge_scores(judge, images, reference)
         scores["seconds"] = float(sum(history["epoch_seconds"]))

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from digitgan import checks, compare, config, training, utils
+from digitgan import checks, compare, config, fileio, training, utils
 from digitgan.extensions import label_efficiency as le
 from digitgan.store import Store, array_digest, key, model_fields
 
@@ -78,7 +78,7 @@ def run_matched_cnn(data: dict, seed: int, run_settings: dict, weights_path: Pat
     seconds = time.perf_counter() - start
     best.restore(model)
     if weights_path is not None:
-        utils.save_weights(core, weights_path)
+        fileio.save_weights(core, weights_path)
     checks_trained = len(history["val_accuracy"])
     return {
         "val_accuracy": best.best,

@@ -30,7 +30,7 @@ import keras
 import numpy as np
 import pandas as pd
 
-from digitgan import checks, config, gan, training, transfer, utils
+from digitgan import checks, config, fileio, gan, training, transfer, utils
 from digitgan.data import load_mnist, one_hot, scale_images, subset_indices
 from digitgan.models import build_cnn, build_discriminator, with_dropout
 from digitgan.store import STORE_FILE, Store, file_digest, model_fields
@@ -163,7 +163,7 @@ def train_run(model_name: str, data: dict, optimizer: str, learning_rate: float,
     seconds = time.perf_counter() - began
     best.restore(model)
     if weights_path is not None:
-        utils.save_weights(model, weights_path)
+        fileio.save_weights(model, weights_path)
     out = {"val_accuracy": best.best, "kept_epoch": best.epoch, "seconds": seconds,
            "val_curve": [round(float(v), 5) for v in history["val_accuracy"]]}  # fmt: skip
     if test:
@@ -250,7 +250,7 @@ class Study:
         if cached is not None and test and "test_accuracy" not in cached and weights.is_file():
             model, _ = build_model(model_name, augment, seed, self.discriminator_path, recipe["strength"],
                                    recipe["dropout"])
-            utils.load_weights(model, weights, f"Delete {weights} to train this run again.")
+            fileio.load_weights(model, weights, f"Delete {weights} to train this run again.")
             cached = self.store.put(inputs, {**cached, "test_accuracy": accuracy_on_test(model, self.data)})
             print(f"{model_name} {self.n_train} {optimizer} lr {learning_rate:g} seed {seed}: "
                   f"test {cached['test_accuracy']:.4f} (the candidate's kept weights)", flush=True)  # fmt: skip

@@ -23,7 +23,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from digitgan import config, utils
+from digitgan import config, fileio, utils
 from digitgan.tools import report
 
 REPORT_PATH = config.PROJ_ROOT / "report" / "index.html"
@@ -190,7 +190,7 @@ def read_notebooks(notebooks: tuple[str, ...] = NOTEBOOKS, folder: Path = config
 
     import nbformat
 
-    results = utils.load_results(config.COMMITTED_RESULTS_PATH)
+    results = fileio.load_results(config.COMMITTED_RESULTS_PATH)
     parts = []
     for name in notebooks:
         path = Path(folder) / name
@@ -280,7 +280,7 @@ def readme_section(heading: str, readme: Path = report.README) -> str:
 
 def summary_html(parts: list[Notebook], results: dict | None = None, figures_dir: Path = FIGURES_DIR) -> str:
     """The page's first part: what the study is, its results, each notebook's finding and the key figures."""
-    results = results if results is not None else utils.load_results(config.COMMITTED_RESULTS_PATH)
+    results = results if results is not None else fileio.load_results(config.COMMITTED_RESULTS_PATH)
     titles = {p.name: p for p in parts}
     found = "\n".join(
         f'<li><a href="#{p.anchor}"><strong>{html_lib.escape(p.title)}</strong></a>: {_inline(p.finding)}</li>'
@@ -384,7 +384,7 @@ def build(notebooks: tuple[str, ...] = NOTEBOOKS, folder: Path = config.NOTEBOOK
 
 
 def write_report(path: Path = REPORT_PATH) -> Path:
-    utils.atomic_write_text(Path(path), build())
+    fileio.atomic_write_text(Path(path), build())
     return Path(path)
 
 

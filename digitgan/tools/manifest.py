@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from digitgan import config, utils
+from digitgan import config, fileio
 from digitgan.tools.verify import CHECKPOINTS, MANIFEST, TOLERANCE, recorded, sha256
 
 MATCHED_WHAT = "CNN given the semi-supervised GAN's updates"  # the label study's compute-matched CNN, in rows
@@ -36,7 +36,7 @@ def build_manifest() -> dict:
     GAN, the CNN and trial 3, the compute-matched CNN), 10 and 11 found in their folders."""
     from digitgan import compare
 
-    results = utils.load_results(config.COMMITTED_RESULTS_PATH)
+    results = fileio.load_results(config.COMMITTED_RESULTS_PATH)
     full = config.FULL_SIZE
     ckpt = config.shown(CHECKPOINTS)
     entries = [
@@ -204,5 +204,5 @@ def kept_entries(results: dict) -> list[dict]:
 
 
 if __name__ == "__main__":
-    utils.atomic_write_text(MANIFEST, json.dumps(build_manifest(), indent=1) + "\n")
+    fileio.atomic_write_text(MANIFEST, json.dumps(build_manifest(), indent=1) + "\n")
     print(f"wrote {config.shown(MANIFEST)}")

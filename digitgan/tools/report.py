@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from digitgan import config, utils
+from digitgan import config, fileio
 from digitgan.extensions import findings as extension_findings
 from digitgan.tools import versions
 
@@ -169,7 +169,7 @@ def speed_table(results_dir: Path = BENCHMARK_RESULTS) -> str:
         path = Path(results_dir) / f"{name}.json"
         if not path.is_file():
             continue
-        bench = utils.read_json_object(path, "a benchmark's results", f"Rerun benchmarks/{name}.py.")
+        bench = fileio.read_json_object(path, "a benchmark's results", f"Rerun benchmarks/{name}.py.")
         m = bench["machine"]
         machines.append(
             f"{label}: {m['model']}, {m['cores']} cores at {m['mhz']:.0f} MHz ({', '.join(m['flags'])}); "
@@ -197,7 +197,7 @@ def precision_table(path: Path | None = None) -> str:
     path = Path(path or PRECISION_STUDY_PATH)
     if not path.is_file():
         return "(no precision study committed yet: run benchmarks/dcgan_precision.py)"
-    study = utils.read_json_object(path, "the DCGAN precision study", "Rerun benchmarks/dcgan_precision.py.")
+    study = fileio.read_json_object(path, "the DCGAN precision study", "Rerun benchmarks/dcgan_precision.py.")
     rows = [("precision", "seed", "classifier score", "Fréchet distance", "s/epoch"), ("---",) * 5]
     for run in sorted(study.get("runs", {}).values(), key=lambda r: (r["policy"], r["seed"])):
         rows.append(
@@ -449,7 +449,7 @@ def notebooks_table(results: dict | None = None) -> str:
     """The README's map of the notebooks: what each asks, and the first line of what it found."""
     rows = [("notebook", "asks", "found"), ("---",) * 3]
     for name, question in QUESTIONS.items():
-        results = results if results is not None else utils.load_results(config.COMMITTED_RESULTS_PATH)
+        results = results if results is not None else fileio.load_results(config.COMMITTED_RESULTS_PATH)
         first = record_finding_lines(name, results)[0]
         rows.append((f"[`{name}`](notebooks/{name}.ipynb)", question, first.replace("|", "\\|")))
     return "\n".join("| " + " | ".join(r) + " |" for r in rows)
@@ -476,7 +476,7 @@ def _markers(name: str) -> tuple[str, str]:
 
 def update_documents(results_path: Path = COMMITTED_RESULTS) -> list[Path]:
     """Rewrite every generated block from the committed results; returns the documents that changed."""
-    results = utils.load_results(results_path)
+    results = fileio.load_results(results_path)
     texts = {}
     for document, name, generate in BLOCKS:
         start, end = _markers(name)
@@ -488,7 +488,7 @@ def update_documents(results_path: Path = COMMITTED_RESULTS) -> list[Path]:
                                  flags=re.S)  # fmt: skip
     changed = [document for document, text in texts.items() if Path(document).read_text() != text]
     for document in changed:
-        utils.atomic_write_text(Path(document), texts[document])
+        fileio.atomic_write_text(Path(document), texts[document])
     return changed
 
 

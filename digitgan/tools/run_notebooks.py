@@ -22,7 +22,7 @@ import threading
 import time
 from pathlib import Path
 
-from digitgan import config, runs, utils
+from digitgan import config, disk, fileio, runs
 
 TRIAL_NOTEBOOKS = tuple(notebook for notebook, _ in config.TRIALS.values())
 
@@ -118,9 +118,9 @@ def execute(name: str, parameters=None, output_dir: Path | None = None, notebook
     if output_dir is None and folder != notebooks_dir:
         print(f"{name}: parameters other than the full-size ones; the executed notebook goes to "
               f"{config.shown(final)} and {config.shown(source)} is left as it is.", flush=True)  # fmt: skip
-    utils.writable_folder(folder)
-    utils.remove_stale_temp_files(folder)  # what killed runners left
-    temporary = utils.temp_path(final)  # named with this process's id, so a dead runner's is removed above
+    disk.writable_folder(folder)
+    fileio.remove_stale_temp_files(folder)  # what killed runners left
+    temporary = fileio.temp_path(final)  # named with this process's id, so a dead runner's is removed above
     partial = temporary.with_name(f"{temporary.stem}-{time.time_ns()}.ipynb")
     study_flag = os.environ.get(runs.STUDY_RUN_ENV)
     if output_dir is None:  # the study's run writes the study's record; a scratch run never does

@@ -25,7 +25,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from digitgan import config, utils
+from digitgan import config, fileio, utils
 from digitgan.store import file_digest
 
 CHECKPOINTS = config.COMMITTED_DIRS[1]  # the committed checkpoints/, whatever DIGITGAN_CHECKPOINT_DIR says
@@ -58,7 +58,7 @@ def sha256(path: Path) -> str:
 
 
 def read_manifest(path: Path = MANIFEST) -> dict:
-    return utils.read_json_object(Path(path), "the weights manifest", RESTORE)
+    return fileio.read_json_object(Path(path), "the weights manifest", RESTORE)
 
 
 def recorded(results: dict, where: str):
@@ -99,7 +99,7 @@ class Recompute:
 
     def load(self, model, entry: dict, role: str = "weights"):
         """``model`` holding the entry's committed file of this role."""
-        return utils.load_weights(model, self.path(entry, role), RESTORE)
+        return fileio.load_weights(model, self.path(entry, role), RESTORE)
 
     def study_data(self) -> dict:
         if "study" not in self._data:
@@ -198,7 +198,8 @@ def verify(names=None, root: Path = config.PROJ_ROOT, manifest: Path | None = No
     digest problem, naming the file. Numbers are recomputed even where a digest differs."""
     root = Path(root)
     spec = read_manifest(Path(manifest) if manifest else root / MANIFEST.relative_to(config.PROJ_ROOT))
-    recorded_results = utils.load_results(results or root / config.COMMITTED_RESULTS_PATH.relative_to(config.PROJ_ROOT))
+    results_path = results or root / config.COMMITTED_RESULTS_PATH.relative_to(config.PROJ_ROOT)
+    recorded_results = fileio.load_results(results_path)
     unknown = set(names or ()) - {e["name"] for e in spec["models"]}
     if unknown:
         raise ValueError(
@@ -276,10 +277,10 @@ def main(argv=None) -> int:
     rows, problems = verify(args.names or None)
     rows += mean_rows(rows)
     if args.retrain:
-        recorded_on = utils.load_results(config.COMMITTED_RESULTS_PATH)["cnn"].get("machine", {}).get("cpu")
+        recorded_on = fileio.load_results(config.COMMITTED_RESULTS_PATH)["cnn"].get("machine", {}).get("cpu")
         print(f"Retraining 01 and 03-05's models here ({utils.machine()['cpu']}; the record was made on "
               f"{recorded_on}): train accuracies repeat only by retraining.", flush=True)  # fmt: skip
-        rows += retrained_rows(utils.load_results(config.COMMITTED_RESULTS_PATH))
+        rows += retrained_rows(fileio.load_results(config.COMMITTED_RESULTS_PATH))
     print(table(rows))
     for p in problems:
         print(f"digest: {p}", file=sys.stderr)
