@@ -268,7 +268,7 @@ def name(key: str) -> str:
 
 # The label-efficiency study's methods (08_label_efficiency.ipynb), in its tables' order.
 LABEL_EFFICIENCY_NAMES = {
-    "cnn": "CNN (original protocol)",
+    "cnn": "CNN (the original's SGD)",
     "trial3": "DCGAN discriminator, trial 3",
     "pca_knn": "PCA + KNN",
     "ssgan": "semi-supervised GAN",

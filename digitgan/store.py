@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from digitgan import config, fileio
+from digitgan import config, fileio, utils
 
 KEY_LENGTH = 16  # hex digits of the inputs' SHA-256
 STORE_FILE = "runs.json"  # a store's file name in the folder of the runs it holds
@@ -117,7 +117,9 @@ class Store:
         return None if record is None else record["result"]
 
     def put(self, inputs: dict, result: dict) -> dict:
-        """Store ``result`` for ``inputs`` (under the lock, atomically); returns it as stored (plain JSON)."""
+        """Store ``result`` for ``inputs`` (under the lock, atomically) with the machine that computed it (CPU model
+        and flags, threads, versions: :func:`digitgan.utils.machine`) unless it names one; returns it as stored."""
+        result = {**result, "machine": result.get("machine") or utils.machine()}
         stored = fileio.save_results(key(inputs), {"inputs": inputs, "result": result}, self.path)
         return stored["result"]
 

@@ -366,7 +366,6 @@ class _Study:
         else:
             result["wall_seconds"] = time.perf_counter() - started
         result["settings"] = run_settings
-        result["machine"] = utils.machine()
         result = self.store.put(inputs, result)
         score = f"test accuracy {result['test_accuracy']:.4f}, " if test else ""
         print(

@@ -346,7 +346,7 @@ def headlines_table(results: dict) -> str:
             if r["method"] == "ssgan" and r["n_labels"] == 100]  # fmt: skip
     paper = config.SSGAN_PAPER
     if len(runs) > 1:
-        found.append(("Semi-supervised GAN, 100 labels (07, 08)", extension_findings.cell(ssgan["100"]),
+        found.append(("Semi-supervised GAN, 100 labels (08)", extension_findings.cell(ssgan["100"]),
                       f"Salimans et al., {paper['test_accuracy']:.4f} ± {paper['std']:.4f} ({paper['seeds']} seeds, "
                       f"{paper['epochs']} epochs)",
                       difference_from_summary(runs, paper["test_accuracy"], paper["std"], paper["seeds"])))  # fmt: skip
