@@ -32,8 +32,8 @@ def _build(name: str, seed: int):
     return transfer.discriminator_to_classifier(discriminator, head=config.trial_schedule(name)[0])
 
 
-def run(name: str, seed: int, store: Store, data: dict) -> dict:
-    """One model at one training seed: the stored result, or trained now and stored."""
+def run_inputs(name: str, seed: int, data: dict) -> dict:
+    """Everything that makes one run's result: the key of its record in the store."""
     inputs = {
         "part": "study seeds", "model": name, "seed": seed, "subset_seed": config.SEED,
         "epochs": config.TRANSFER_EPOCHS, "learning_rate": config.SGD_LEARNING_RATE, "batch_size": config.BATCH_SIZE,
@@ -43,20 +43,30 @@ def run(name: str, seed: int, store: Store, data: dict) -> dict:
     if name != "cnn":
         inputs["head"], inputs["frozen_epochs"] = config.trial_schedule(name)
         inputs["discriminator_sha256"] = file_digest(config.DISCRIMINATOR_PATH, None)
-    stored = store.get(inputs)
-    if stored is not None:
-        return stored
+    return inputs
+
+
+def train(name: str, seed: int, data: dict) -> tuple:
+    """``(model, result)``: one model trained at one training seed with the original protocol."""
     model = _build(name, seed)
     if name == "cnn":
         history, seconds = training.train_classifier(model, data, config.TRANSFER_EPOCHS, verbose=0, seed=seed)
     else:
-        trial = transfer.train_schedule(model, data, inputs["frozen_epochs"], verbose=0, seed=seed)
+        trial = transfer.train_schedule(model, data, config.trial_schedule(name)[1], verbose=0, seed=seed)
         history, seconds = trial["history"], trial["seconds"]
     accuracy = training.accuracy(model, data["x_test"], data["y_test"])
-    train_accuracy, seconds = float(history["accuracy"][-1]), round(seconds, 1)
-    result = {"test_accuracy": accuracy, "train_accuracy": train_accuracy, "seconds": seconds,
-              "machine": utils.machine()}  # fmt: skip
-    print(f"{name:7s} seed {seed}: test accuracy {accuracy:.4f} ({seconds:.0f} s)", flush=True)
+    return model, {"test_accuracy": accuracy, "train_accuracy": float(history["accuracy"][-1]),
+                   "seconds": round(seconds, 1)}  # fmt: skip
+
+
+def run(name: str, seed: int, store: Store, data: dict) -> dict:
+    """One model at one training seed: the stored result, or trained now and stored."""
+    inputs = run_inputs(name, seed, data)
+    stored = store.get(inputs)
+    if stored is not None:
+        return stored
+    _, result = train(name, seed, data)
+    print(f"{name:7s} seed {seed}: test accuracy {result['test_accuracy']:.4f} ({result['seconds']:.0f} s)", flush=True)
     return store.put(inputs, result)
 
 

@@ -113,6 +113,7 @@ def build_manifest() -> dict:
             {"accuracy": "ssgan.test_accuracy"},
         ))  # fmt: skip
     entries += label_study_entries(results)
+    entries += study_seeds_entries(results)
     for arm in ("cnn_matched", "cnn_matched_early"):  # every update trained; stopped early
         matched = results["label_efficiency"].get(arm) or {}
         s = matched.get("settings") or {}
@@ -161,6 +162,28 @@ def label_study_entries(results: dict) -> list[dict]:
             {**({"head": s["head"]} if method == "trial3" else {}), "n_labels": n, "seed": seed,
              "updates": s["updates"]}, {"accuracy": f"{where}.test_accuracy"},
         ))  # fmt: skip
+    return entries
+
+
+def study_seeds_entries(results: dict) -> list[dict]:
+    """The study's CNN and trials 1-3 at training seeds 42-44 (the results table's seeds column), where their weights
+    are kept (``digitgan.extensions.kept.keep_study_seeds``)."""
+    from digitgan.data import load_study_data
+    from digitgan.extensions import kept, study_seeds
+
+    data, entries = load_study_data(config.SUBSET_SIZE, config.SEED), []
+    for name in study_seeds.MODELS:
+        for seed in study_seeds.SEEDS:
+            path = kept.study_seeds_path(name, seed, study_seeds.run_inputs(name, seed, data))
+            if not path.is_file():
+                continue
+            head = {} if name == "cnn" else {"head": config.trial_schedule(name)[0]}
+            entries.append(manifest_entry(
+                f"{name}_seed{seed}", f"{config.name(name)}, 10k subset, 15 epochs, seed {seed}",
+                "cnn" if name == "cnn" else "trial", {"weights": config.shown(path)},
+                "python -m digitgan.extensions.kept study-seeds", {**head, "seed": seed},
+                {"accuracy": f"comparison.seeds.{name}.by_seed.{seed}"},
+            ))  # fmt: skip
     return entries
 
 
