@@ -263,6 +263,22 @@ def rankings(comparison: dict) -> dict:
     return {**{key: rank(v, v) for key, v in ours.items()}, **{f"{key}_as_original": as_original(key) for key in ours}}
 
 
+def order_over_seeds(seeds: dict, ranked: list) -> str:
+    """The seed-42 ranking ``ranked`` (best first) tested step by step over the seeds' runs (paired t-tests of each
+    model against the next): whether every step holds, with the largest p; "not tested" without every model's seeds."""
+    from digitgan.compare import difference
+
+    if not ranked or not all(k in seeds for k in ranked):
+        return " (seed 42 alone; not tested)"
+    common = sorted(set.intersection(*(set(seeds[k]["by_seed"]) for k in ranked)))
+    tests = [difference([seeds[a]["by_seed"][s] for s in common], [seeds[b]["by_seed"][s] for s in common], paired=True)
+             for a, b in zip(ranked, ranked[1:], strict=False)]  # fmt: skip
+    worst, span = max(t["p"] for t in tests), f"seeds {common[0]}-{common[-1]}"
+    if all(t["claimed"] and t["difference"] > 0 for t in tests):
+        return f" ({span} too: paired p ≤ {worst:.2g} per step)"
+    return f"; over {span} not every step holds (paired p up to {worst:.2g})"
+
+
 @noted
 def comparison(comparison: dict, run=None) -> Finding:
     models, small, ranked = comparison["models"], comparison["small"], rankings(comparison)
@@ -276,11 +292,11 @@ def comparison(comparison: dict, run=None) -> Finding:
         return ", ".join(f"{names[k]} {_acc(s['pca_knn']['accuracy'] if k == 'pca_knn' else s[k])}" for k in keys)
     seeds = comparison.get("seeds") or {}
     return _finding([
-        f"On the {config.SUBSET_SIZE:,}-image subset ({_count(config.TRANSFER_EPOCHS, 'epoch')} each, seed 42) "
+        f"On the {config.SUBSET_SIZE:,}-image subset ({_count(config.TRANSFER_EPOCHS, 'epoch')}, seed 42) "
         f"{'the ' * (first == 'cnn')}{config.name(first)} leads with **{_acc(models[first]['test_accuracy'])} test "
         "accuracy**, then "
         + ", ".join(f"{config.name(k)} {_acc(models[k]['test_accuracy'])}" for k in rest)
-        + f": {same[ranked['full_as_original']]} order.",
+        + f": {same[ranked['full_as_original']]} order{order_over_seeds(seeds, ranked['full'])}.",
         "cnn" in seeds and f"Over training seeds {min(seeds['cnn']['by_seed'])}-{max(seeds['cnn']['by_seed'])} the "
         f"CNN reaches {_acc(seeds['cnn']['mean'])} ± {seeds['cnn']['std']:.4f}; against it " + ", ".join(
             f"{names.get(k, k.replace('trial', 'trial '))} {tested(s['vs_cnn'])}"

@@ -273,3 +273,11 @@ def test_a_scratch_extension_run_is_set_beside_the_studys_headline():
     arms = {**FUTURE["generated_digits"]["arms"], "generated 10k": {"mean": 0.8, "std": None, "runs": 1}}
     text = check_lines(ext.generated_digits({**FUTURE["generated_digits"], "arms": arms}, run))
     assert "0.9488 for the study's CNN on 10k generated digits" in text[1]
+
+
+def test_the_seed_42_order_is_tested_step_by_step_over_the_seeds():
+    runs = {"cnn": (0.96, 0.961, 0.962), "trial3": (0.94, 0.941, 0.9405), "trial2": (0.936, 0.9412, 0.93)}
+    seeds = {k: {"by_seed": dict(zip(("42", "43", "44"), v, strict=True))} for k, v in runs.items()}
+    assert findings.order_over_seeds(seeds, ["cnn", "trial3"]).startswith(" (seeds 42-44 too: paired p ≤ ")
+    assert "not every step holds" in findings.order_over_seeds(seeds, ["cnn", "trial3", "trial2"])
+    assert findings.order_over_seeds({}, ["cnn", "trial3"]) == " (seed 42 alone; not tested)"
