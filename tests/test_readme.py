@@ -82,10 +82,10 @@ def test_precision_table_shows_each_run_and_the_spread(tmp_path):
     import json
 
     runs = {
-        f"{p}/seed{s}/epochs50": {"policy": p, "seed": s, "classifier_score": v + (s - 2) / 10,
+        f"{p}/seed{s}/epochs50": {"policy": p, "seed": s, "classifier_score": v + (s - 2) * spread,
                                   "frechet_distance": 100.0, "seconds_per_epoch": 20.0}
-        for p, v in (("float32", 4.8), ("mixed_bfloat16", 4.3)) for s in (1, 2, 3)
-    }  # fmt: skip
+        for p, v, spread in (("float32", 4.8, 0.1), ("mixed_bfloat16", 4.3, 0.12)) for s in (1, 2, 3)
+    }  # fmt: skip (seed by seed, bf16 minus float32: -0.52, -0.50, -0.48)
 
     def entry(v):
         spread = {"frechet_distance": {"mean": 100.0, "std": 1.0}, "seconds_per_epoch": {"mean": 20.0, "std": 0.5}}
@@ -96,7 +96,7 @@ def test_precision_table_shows_each_run_and_the_spread(tmp_path):
     path.write_text(json.dumps({"runs": runs, "summary": {**summary, "bf16_no_worse": False}}))
     table = report.precision_table(path)
     assert table.count("| mixed_bfloat16 |") == 3 and "**4.80** ± 0.10" in table
-    assert "bf16 minus float32: -0.5000 (95% CI" in table and "Welch t-test p = 0.0" in table  # scipy: p = 0.0039
+    assert "bf16 minus float32: -0.5000 (95% CI" in table and "paired t-test p = 0.0005" in table  # the seeds pair
 
 
 def _seeds(*values):

@@ -227,9 +227,11 @@ def precision_table(path: Path | None = None) -> str:
         return table + "\n\nVerdict: not yet (fewer than 3 seeds per precision)."
     from digitgan.compare import describe_difference, difference
 
-    scores = {p: [r["classifier_score"] for k, r in study["runs"].items() if k.startswith(f"{p}/")]
+    scores = {p: {r["seed"]: r["classifier_score"] for k, r in study["runs"].items() if k.startswith(f"{p}/")}
               for p in ("mixed_bfloat16", "float32")}  # fmt: skip
-    test = difference(scores["mixed_bfloat16"], scores["float32"])
+    seeds = sorted(scores["float32"])  # the same seeds in both precisions: the test pairs them
+    test = difference([scores["mixed_bfloat16"][s] for s in seeds], [scores["float32"][s] for s in seeds],
+                      paired=sorted(scores["mixed_bfloat16"]) == seeds)  # fmt: skip
     return table + f"\n\nClassifier score, bf16 minus float32: {describe_difference(test)}."
 
 
