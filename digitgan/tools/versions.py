@@ -17,7 +17,7 @@ EARLIER = (
         "numbers": {"CNN": "0.9637", "trial 1": "0.9058", "trial 2": "0.9362", "trial 3": "0.9418"},
         "per": "one run each",
         "why": "replaced by the same recipe run again on 2026-11-27 (commit 2dc0da0, on an AMD EPYC, the notebooks' "
-        "code changed in between; neither log names the first run's CPU): 0.9638, 0.9058, 0.9362, 0.9417, one test "
+        "code changed in between, and the first run left no log): 0.9638, 0.9058, 0.9362, 0.9417, one test "
         "image apart for the CNN and trial 3",
         "source": {"commit": "ef2f9e2", "file": "figures/results.json", "path": []},
     },
