@@ -239,6 +239,8 @@ def _gain(last: dict, first: dict, where: str) -> str:
 
     seeds = sorted(set(last["by_seed"]) & set(first["by_seed"]))
     t = difference([last["by_seed"][s] for s in seeds], [first["by_seed"][s] for s in seeds], paired=True)
+    if t["p"] is None:  # the same difference in every seed: nothing for a t-test to measure
+        return f"{t['difference']:+.4f} ({where}, the same in every seed; not tested)"
     return f"{t['difference']:+.4f} ({where}, paired p = {t['p']:.2g})"
 
 
