@@ -73,7 +73,7 @@ claims: $(STAMP) ## the runs behind the claims' tests (hours, resumable): seeds 
 	DIGITGAN_STUDY_RUN=1 $(BIN)/python -m digitgan.extensions.matched_cnn
 	DIGITGAN_STUDY_RUN=1 $(BIN)/python -m digitgan.extensions.kept
 
-verify: $(STAMP) ## recompute every committed number from the committed weights and compare
+verify: $(STAMP) ## recompute the test numbers of the README's tables from the committed weights, and check their digests
 	$(BIN)/python -m digitgan.tools.verify
 
 verify-train: $(STAMP) ## make verify, and retrain 01 and 03-05's models to compare train accuracies too (about 8 min)

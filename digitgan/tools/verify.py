@@ -1,10 +1,10 @@
-"""``make verify``: every headline number recomputed from the committed weights, compared with figures/results.json.
+"""``make verify``: the test numbers of the README's tables recomputed from the committed weights, against results.json.
 
-``checkpoints/MANIFEST.json`` lists each model the README's results table rests on: its files (path, SHA-256), the
-command that produced them, the run's parameters and where results.json records its number. ``verify`` checks each
-file's digest first (a changed file is named), then recomputes the number either way, so a file replaced together
-with its digest still fails when its accuracy does not match. It prints one table (what, recorded, recomputed,
-difference, verdict) and exits 1 when any number is off by more than its tolerance:
+``checkpoints/MANIFEST.json`` (:mod:`digitgan.tools.manifest`) lists each model the README's tables rest on: its files
+(path, SHA-256), the command that produced them, the run's parameters and where results.json records its number.
+``verify`` checks each file's digest first (a changed file is named), then recomputes the number either way, so a file
+replaced together with its digest still fails when its accuracy does not match. It prints one table (what, recorded,
+recomputed, difference, verdict) and exits 1 when any number is off by more than its tolerance:
 
 - accuracies: 0.0003, three of the 10,000 test images. On one machine the recomputation is exact; another CPU may
   round a logit differently near a tie, which moves a test image or two, never more in our checks.
