@@ -132,8 +132,8 @@ def test_future_work_table_names_each_question_on_its_first_row_only():
     assert [q[:2] for q in questions] == ["1:", "", "", "", "4:"]  # 10k trial 3, CNN, 1k trial 3, CNN, losses
 
 
-FILE_IN_BACKTICKS = re.compile(r"`((?:digitgan|notebooks|benchmarks|tests|docs|figures|logs)/[\w./-]+"
-                               r"\.(?:py|ipynb|md|json|log|png))`")
+FILE_IN_BACKTICKS = re.compile(r"`((?:digitgan|notebooks|benchmarks|tests|docs|figures|logs|checkpoints)/[\w./-]+"
+                               r"\.(?:py|ipynb|md|json|log|png|h5))`")
 
 
 def test_files_named_in_notebooks_and_docs_exist():
