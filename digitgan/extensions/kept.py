@@ -184,9 +184,11 @@ def keep_ssgan(
             raise ValueError(f"no stored SSGAN run at {n_labels} labels, seed {seed}: run the label study first")
         first = recorded.get("first_training") or {k: recorded[k] for k in ("test_accuracy", "val_accuracy",
                                                                             "kept_epoch", "kept_weights")}  # fmt: skip
+        path = weights_dir / f"ssgan_{n_labels}_seed{seed}_{store_key(inputs)}.weights.h5"
+        if path.is_file():  # kept already
+            continue
         data = load_label_efficiency_data(n_labels, seed, n_val=s["n_val"])
         model, history = le.train_ssgan_run(data, seed, s)
-        path = weights_dir / f"ssgan_{n_labels}_seed{seed}_{store_key(inputs)}.weights.h5"
         fileio.save_weights(model.best_discriminator, path)
         record_committed_digest(path)
         result = le.ssgan_result(model, history, data, s)  # what the label study records
