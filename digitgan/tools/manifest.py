@@ -80,6 +80,13 @@ def build_manifest() -> dict:
         {**full["02_dcgan"], "n_samples": config.GAN_EVAL_SAMPLES, "sample_seed": 0},
         {k: f"dcgan.{v}" for k, v in {**scores, **shares}.items()},
     ))  # fmt: skip
+    entries.append(manifest_entry(
+        "judge_real", "The judge on real digits (the DCGAN rows' references)", "judge_real",
+        {"judge": f"{ckpt}/{config.JUDGE_FILE}"}, "make reproduce (notebooks/02_dcgan.ipynb)",
+        {"n_samples": config.GAN_EVAL_SAMPLES, "subset_seed": config.SEED},
+        {"classifier_score": "dcgan.real_test_classifier_score",
+         "frechet_distance": "dcgan.real_train_frechet_distance"},
+    ))  # fmt: skip
     gen = results["future_work"]["generated_digits"]
     entries.append(manifest_entry(
         "conditional", f"Conditional DCGAN (mode-seeking weight {gen['mode_seeking']:g})", "conditional",

@@ -102,16 +102,18 @@ class Recompute:
         return fileio.load_weights(model, self.path(entry, role), RESTORE)
 
     def study_data(self) -> dict:
-        if "study" not in self._data:
-            from digitgan.data import load_study_data
+        from digitgan.data import load_study_data
 
+        if "study" not in self._data:
             self._data["study"] = load_study_data()
         return self._data["study"]
 
-    def _accuracy(self, model, x, y) -> dict:
+    def _accuracy(self, model, d: dict | None = None) -> dict:
+        """``model``'s accuracy on the test images of ``d`` (default: the study's, the 10,000 test images)."""
         from digitgan import training
 
-        return {"accuracy": training.accuracy(model, x, y)}
+        d = d or self.study_data()
+        return {"accuracy": training.accuracy(model, d["x_test"], d["y_test"])}
 
     def _classifier(self, entry: dict, model: str):
         """The CNN (with its dropout, if any) or a trial's classifier, holding the entry's committed weights."""
@@ -126,8 +128,7 @@ class Recompute:
 
     def cnn(self, entry: dict) -> dict:
         """The CNN or (kind ``trial``) a trial's classifier on the test images."""
-        d = self.study_data()
-        return self._accuracy(self._classifier(entry, entry["kind"]), d["x_test"], d["y_test"])
+        return self._accuracy(self._classifier(entry, entry["kind"]))
 
     trial = cnn
 
@@ -137,7 +138,7 @@ class Recompute:
 
         p = entry["parameters"]
         s = compare.small_split(self.study_data(), p["n_train"], p["n_test"])
-        return self._accuracy(self._classifier(entry, p["model"]), s["x_test"], s["y_test"])
+        return self._accuracy(self._classifier(entry, p["model"]), s)
 
     def pca_knn(self, entry: dict) -> dict:
         from digitgan import compare
@@ -165,6 +166,16 @@ class Recompute:
         shares = scores["class_fractions"]
         return {**scores, "rarest_share": min(shares), "commonest_share": max(shares)}
 
+    def judge_real(self, entry: dict) -> dict:
+        """As 02 scores real digits: the test images' classifier score, and real training images' distance to them."""
+        from digitgan import quality
+        from digitgan.data import load_study_data
+
+        judge, test, p = self._judge(entry), self.study_data()["x_test"], entry["parameters"]
+        train = load_study_data(config.N_TRAIN_FULL, p["subset_seed"])["x_train"][: p["n_samples"]]
+        return {"classifier_score": quality.judge_scores(judge, test)["classifier_score"],
+                "frechet_distance": quality.judge_scores(judge, train, reference=test)["frechet_distance"]}
+
     def conditional(self, entry: dict) -> dict:
         from digitgan import quality
         from digitgan.extensions import conditional
@@ -181,16 +192,13 @@ class Recompute:
         p = entry["parameters"]
         model, _ = protocols.build_model(p.get("model", "cnn"), p["augment"], p["seed"], strength=p["strength"],
                                          dropout=p["dropout"])
-        self.load(model, entry)
-        d = self.study_data()
-        return self._accuracy(model, d["x_test"], d["y_test"])
+        return self._accuracy(self.load(model, entry))
 
     def ssgan(self, entry: dict) -> dict:
         """A semi-supervised GAN's kept discriminator on the test images (the label study's are the same)."""
         from digitgan.extensions import ssgan
 
-        d = self.study_data()
-        return self._accuracy(self.load(ssgan.build_ssgan_discriminator(), entry), d["x_test"], d["y_test"])
+        return self._accuracy(self.load(ssgan.build_ssgan_discriminator(), entry))
 
 
 def verify(names=None, root: Path = config.PROJ_ROOT, manifest: Path | None = None, results: Path | None = None):
@@ -221,10 +229,8 @@ def verify(names=None, root: Path = config.PROJ_ROOT, manifest: Path | None = No
 
 
 def retrained_rows(results: dict) -> list[Row]:
-    """The CNN of 01 and trials 1-3 of 03-05 trained again now with the study's seed and recipe
-    (:func:`digitgan.extensions.study_seeds.run`, into a temporary store): their train accuracy (the last epoch's
-    running mean, with dropout) and test accuracy against the record. The same on the CPU model that made the
-    record; on another, within the seeds' spread."""
+    """01's CNN and 03-05's trials trained again now with the study's seed and recipe (``study_seeds.run``, into a
+    temporary store): their train accuracy (the last epoch's running mean) and test accuracy against the record."""
     from digitgan.data import load_study_data
     from digitgan.extensions import study_seeds
     from digitgan.store import Store
