@@ -55,8 +55,9 @@ RUNS = {"cnn_modern": modern, "trial3_modern": lambda: modern("trial3"), "cnn_ge
         "cnn_real10k": lambda: generated_cnn("real")}  # fmt: skip
 
 
-def weights_path(study: protocols.Study, name: str, seed: int, inputs: dict) -> Path:
-    return Path(study.store.path).parent / FOLDER / f"{name}_seed{seed}_{store_key(inputs)}.weights.h5"
+def kept_path(store_path: Path, name: str, seed: int, inputs: dict) -> Path:
+    """Where the kept weights of a stored run go: ``weights/<name>_seed<S>_<run key>.weights.h5`` beside its store."""
+    return Path(store_path).parent / FOLDER / f"{name}_seed{seed}_{store_key(inputs)}.weights.h5"
 
 
 def _recorded(study: protocols.Study, inputs: dict) -> dict | None:
@@ -84,7 +85,7 @@ def keep(name: str, seeds=config.LABEL_SEEDS) -> list[dict]:
         if recorded is None or "test_accuracy" not in recorded:
             raise ValueError(f"no stored {name} run at seed {seed} in {config.shown(study.store.path)}: run its "
                              "notebook first")  # fmt: skip
-        path = weights_path(study, name, seed, inputs)
+        path = kept_path(study.store.path, name, seed, inputs)
         model, _ = protocols.build_model(r["model"], r["augment"], seed, strength=recipe["strength"],
                                          dropout=recipe["dropout"])  # fmt: skip
         if path.is_file():
@@ -123,10 +124,10 @@ def label_study_runs(seeds=config.LABEL_SEEDS) -> list[dict]:
             for method in ("cnn", "trial3") if stage is None else ("trial3",):
                 extra = le.epoch_budget(n_labels) if budget == "epochs" else {}
                 s = le.settings(method, n_labels, discriminator_path=disc, **extra)
-                run_key = store_key(le.run_inputs(method, n_labels, seed, s))
-                weights = folder / FOLDER / f"{method}_{n_labels}_seed{seed}_{run_key}.weights.h5"
-                if run_key not in seen:
-                    seen.add(run_key)
+                inputs = le.run_inputs(method, n_labels, seed, s)
+                weights = kept_path(folder / STORE_FILE, f"{method}_{n_labels}", seed, inputs)
+                if weights not in seen:
+                    seen.add(weights)
                     runs.append(dict(method=method, n_labels=n_labels, seed=seed, settings=s, stage=stage,
                                      discriminator=disc, store=folder / STORE_FILE, weights=weights))  # fmt: skip
     return runs
@@ -202,10 +203,6 @@ def keep_ssgan(
     return rows
 
 
-def study_seeds_path(name: str, seed: int, inputs: dict) -> Path:
-    return Path(config.STUDY_SEEDS_STORE).parent / FOLDER / f"{name}_seed{seed}_{store_key(inputs)}.weights.h5"
-
-
 def keep_study_seeds(seeds=study_seeds.SEEDS, models=study_seeds.MODELS) -> list[dict]:
     """Retrain the study's CNN and trials 1-3 at training seeds 42-44 (:mod:`digitgan.extensions.study_seeds`, the
     results table's "seeds 42-44" column) with their recorded protocol, saving each one's weights; the stored record
@@ -216,7 +213,7 @@ def keep_study_seeds(seeds=study_seeds.SEEDS, models=study_seeds.MODELS) -> list
     for seed in seeds:
         for name in models:
             inputs = study_seeds.run_inputs(name, seed, data)
-            recorded, path = store.get(inputs), study_seeds_path(name, seed, inputs)
+            recorded, path = store.get(inputs), kept_path(config.STUDY_SEEDS_STORE, name, seed, inputs)
             if recorded is None:
                 raise ValueError(f"no stored {name} run at seed {seed}: run `make claims` first")
             if path.is_file():

@@ -181,7 +181,7 @@ def study_seeds_entries(results: dict) -> list[dict]:
     data, entries = load_study_data(config.SUBSET_SIZE, config.SEED), []
     for name in study_seeds.MODELS:
         for seed in study_seeds.SEEDS:
-            path = kept.study_seeds_path(name, seed, study_seeds.run_inputs(name, seed, data))
+            path = kept.kept_path(config.STUDY_SEEDS_STORE, name, seed, study_seeds.run_inputs(name, seed, data))
             if not path.is_file():
                 continue
             head = {} if name == "cnn" else {"head": config.trial_schedule(name)[0]}
