@@ -122,8 +122,10 @@ def classifier_results(run) -> dict:
     if missing:
         notebooks = ", ".join(f"notebooks/{NOTEBOOK_OF[key]}.ipynb" for key in missing)
         data = ", ".join(f"{name}={run.params[name]}" for name in DATA_PARAMETERS)
-        raise FileNotFoundError(f"No weights of {missing} trained on this run's data ({data}), in the study's "
-                                f"record or a scratch run: run {notebooks} with {data}.")  # fmt: skip
+        raise FileNotFoundError(
+            f"No weights of {missing} trained on this run's data ({data}), in the study's "
+            f"record or a scratch run: run {notebooks} with {data}."
+        )
     return results
 
 
@@ -161,12 +163,17 @@ def saved_predictions(run, results: dict, x_test: np.ndarray, y_test: np.ndarray
 
 def accuracy_table(results: dict) -> pd.DataFrame:
     """Train and test accuracy of each classifier of 01 and 03-05, ours beside the original's."""
-    return pd.DataFrame({
-        config.name(k): {"train (ours)": results[k]["train_accuracy"], "test (ours)": results[k]["test_accuracy"],
-                         "train (original)": config.ORIGINAL_ACCURACY.get(k, {}).get("train_accuracy"),
-                         "test (original)": config.ORIGINAL_ACCURACY.get(k, {}).get("test_accuracy")}
-        for k in NOTEBOOK_OF
-    }).T.round(4)  # fmt: skip
+    return pd.DataFrame(
+        {
+            config.name(k): {
+                "train (ours)": results[k]["train_accuracy"],
+                "test (ours)": results[k]["test_accuracy"],
+                "train (original)": config.ORIGINAL_ACCURACY.get(k, {}).get("train_accuracy"),
+                "test (original)": config.ORIGINAL_ACCURACY.get(k, {}).get("test_accuracy"),
+            }
+            for k in NOTEBOOK_OF
+        }
+    ).T.round(4)
 
 
 def confused_pairs(y_true, predictions: dict[str, np.ndarray], per_model: int = 10, top: int = 10) -> pd.DataFrame:
@@ -174,11 +181,17 @@ def confused_pairs(y_true, predictions: dict[str, np.ndarray], per_model: int = 
     model and in total, the ``top`` pairs by total."""
     from digitgan.plots import most_confused
 
-    pairs = pd.concat(
-        {config.name(k): most_confused(y_true, p, k=per_model).set_index(["true", "predicted"])["count"]
-         for k, p in predictions.items()},
-        axis=1,
-    ).fillna(0).astype(int)  # fmt: skip
+    pairs = (
+        pd.concat(
+            {
+                config.name(k): most_confused(y_true, p, k=per_model).set_index(["true", "predicted"])["count"]
+                for k, p in predictions.items()
+            },
+            axis=1,
+        )
+        .fillna(0)
+        .astype(int)
+    )
     pairs["total"] = pairs.sum(axis=1)
     return pairs.sort_values("total", ascending=False).head(top)
 
@@ -220,11 +233,15 @@ def small_table(pca_knn_accuracy: float, classifiers: dict) -> pd.DataFrame:
 def pca_knn_by_size(choice: dict, data: dict, full: dict | None = None) -> dict[str, dict]:
     """PCA + KNN with ``choice`` (components, k) fitted on the 10k subset and, given ``full``, on all 60,000
     training images, each tested on the whole test set."""
-    rows = {"10k subset": fit_predict_timed(choice["n_components"], choice["k"], data["x_train"], data["y_train"],
-                                            data["x_test"], data["y_test"])}  # fmt: skip
+    rows = {
+        "10k subset": fit_predict_timed(
+            choice["n_components"], choice["k"], data["x_train"], data["y_train"], data["x_test"], data["y_test"]
+        )
+    }
     if full is not None:
-        rows["all 60k"] = fit_predict_timed(choice["n_components"], choice["k"], full["x_train"], full["y_train"],
-                                            data["x_test"], data["y_test"])  # fmt: skip
+        rows["all 60k"] = fit_predict_timed(
+            choice["n_components"], choice["k"], full["x_train"], full["y_train"], data["x_test"], data["y_test"]
+        )
     return rows
 
 
@@ -254,19 +271,23 @@ def difference(a, b, paired: bool = False) -> dict:
         return _against_one(a, b)
     a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
     if len(a) < 2 or len(b) < 2 or (paired and len(a) != len(b)):
-        raise ValueError(f"a difference needs at least 2 values on each side (paired: as many), got {len(a)} and "
-                         f"{len(b)}: run more seeds")  # fmt: skip
+        raise ValueError(
+            f"a difference needs at least 2 values on each side (paired: as many), got {len(a)} and "
+            f"{len(b)}: run more seeds"
+        )
     with warnings.catch_warnings():  # no spread at all: scipy warns and gives NaN, which claims nothing below
         warnings.simplefilter("ignore", RuntimeWarning)
         test = stats.ttest_rel(a, b) if paired else stats.ttest_ind(a, b, equal_var=False)
         low, high = test.confidence_interval(0.95)
     p = float(test.pvalue)
     return {
-        "difference": float(a.mean() - b.mean()), "p": None if np.isnan(p) else p,
+        "difference": float(a.mean() - b.mean()),
+        "p": None if np.isnan(p) else p,
         "ci95": [None if np.isnan(low) else float(low), None if np.isnan(high) else float(high)],
-        "test": "paired t-test" if paired else "Welch t-test", "n": [len(a), len(b)],
+        "test": "paired t-test" if paired else "Welch t-test",
+        "n": [len(a), len(b)],
         "claimed": bool(p < SIGNIFICANCE) if not np.isnan(p) else False,
-    }  # fmt: skip
+    }
 
 
 def _against_one(a, b) -> dict:
@@ -285,11 +306,13 @@ def _against_one(a, b) -> dict:
     p = float(test.pvalue)
     low, high = sorted((sign * (float(single) - float(low)), sign * (float(single) - float(high))))
     return {
-        "difference": sign * (float(single) - float(values.mean())), "p": None if np.isnan(p) else p,
+        "difference": sign * (float(single) - float(values.mean())),
+        "p": None if np.isnan(p) else p,
         "ci95": [None if np.isnan(low) else low, None if np.isnan(high) else high],
-        "test": "one-sample t-test against the single value", "n": [len(values), 1] if sign < 0 else [1, len(values)],
+        "test": "one-sample t-test against the single value",
+        "n": [len(values), 1] if sign < 0 else [1, len(values)],
         "claimed": bool(p < SIGNIFICANCE) if not np.isnan(p) else False,
-    }  # fmt: skip
+    }
 
 
 def seed_runs(path=None) -> dict:
@@ -303,17 +326,23 @@ def seed_runs(path=None) -> dict:
     for record in Store(path or config.STUDY_SEEDS_STORE).records().values():
         model, seed = record["inputs"]["model"], str(record["inputs"]["seed"])
         if seed in by.setdefault(model, {}):
-            raise ValueError(f"{path}: two stored runs of {model} at seed {seed} (another architecture or data): "
-                             "keep one")  # fmt: skip
+            raise ValueError(
+                f"{path}: two stored runs of {model} at seed {seed} (another architecture or data): keep one"
+            )
         by[model][seed] = record["result"]["test_accuracy"]
     out = {}
     for model in [m for m in ("cnn", *config.TRIALS) if len(by.get(m, {})) > 1]:
         seeds = dict(sorted(by[model].items()))
         values = list(seeds.values())
         original = config.ORIGINAL_ACCURACY[model]["test_accuracy"]
-        out[model] = {"by_seed": seeds, "mean": float(np.mean(values)), "std": float(np.std(values, ddof=1)),
-                      "runs": len(values), "original": original,
-                      "vs_original": difference(values, original)}  # fmt: skip
+        out[model] = {
+            "by_seed": seeds,
+            "mean": float(np.mean(values)),
+            "std": float(np.std(values, ddof=1)),
+            "runs": len(values),
+            "original": original,
+            "vs_original": difference(values, original),
+        }
         if model != "cnn" and "cnn" in out and sorted(seeds) == sorted(out["cnn"]["by_seed"]):
             out[model]["vs_cnn"] = difference(values, list(out["cnn"]["by_seed"].values()), paired=True)
     return out
@@ -323,9 +352,13 @@ def seed_table(seeds: dict) -> pd.DataFrame:
     """:func:`seed_runs` as a table: each model's seeds, mean ± SD, and its two tests (named)."""
     rows = []
     for model, s in seeds.items():
-        row = {"model": config.name(model), **{f"seed {k}": v for k, v in s["by_seed"].items()},
-               "mean ± SD": f"{s['mean']:.4f} ± {s['std']:.4f}", "original": s["original"],
-               "vs original (one-sample)": describe_difference(s["vs_original"], compact=True)}  # fmt: skip
+        row = {
+            "model": config.name(model),
+            **{f"seed {k}": v for k, v in s["by_seed"].items()},
+            "mean ± SD": f"{s['mean']:.4f} ± {s['std']:.4f}",
+            "original": s["original"],
+            "vs original (one-sample)": describe_difference(s["vs_original"], compact=True),
+        }
         if "vs_cnn" in s:
             row["vs the CNN (paired by seed)"] = describe_difference(s["vs_cnn"], compact=True)
         rows.append(row)
@@ -345,8 +378,14 @@ def difference_from_summary(a, mean: float, std: float, n: int) -> dict:
     df = (sa + sb) ** 2 / (sa**2 / (len(a) - 1) + sb**2 / (n - 1))
     half = stats.t.ppf(0.975, df) * np.sqrt(sa + sb)
     diff, p = float(a.mean() - mean), float(test.pvalue)
-    return {"difference": diff, "p": p, "ci95": [diff - half, diff + half], "n": [len(a), n],
-            "test": "Welch t-test against the published mean and SD", "claimed": bool(p < SIGNIFICANCE)}  # fmt: skip
+    return {
+        "difference": diff,
+        "p": p,
+        "ci95": [diff - half, diff + half],
+        "n": [len(a), n],
+        "test": "Welch t-test against the published mean and SD",
+        "claimed": bool(p < SIGNIFICANCE),
+    }
 
 
 def holm(ps) -> list[float]:
@@ -360,8 +399,12 @@ def holm(ps) -> list[float]:
     return [float(p) for p in adjusted]
 
 
-SHORT_TESTS = {"paired t-test": "paired", "Welch t-test": "Welch", "one-sample t-test against the single value":
-               "one-sample", "Welch t-test against the published mean and SD": "Welch"}  # fmt: skip
+SHORT_TESTS = {
+    "paired t-test": "paired",
+    "Welch t-test": "Welch",
+    "one-sample t-test against the single value": "one-sample",
+    "Welch t-test against the published mean and SD": "Welch",
+}
 
 
 def describe_difference(d: dict, compact: bool = False) -> str:

@@ -140,6 +140,8 @@ def trial_of(notebook: str) -> str:
         f"{notebook} is no trial's notebook: add a line for it to TRIALS in digitgan/config.py, then restart the "
         "kernel (the package reads TRIALS when it is imported)"
     )
+
+
 # The README's comparison (06, digitgan.compare): PCA + KNN, the CNN and trial 3 on SMALL_N_TRAIN training and
 # SMALL_N_TEST test images; PCA + KNN's components and k chosen among these by CV_FOLDS-fold cross-validation (also
 # the label study's PCA + KNN candidates, chosen there on the validation split).
@@ -396,9 +398,13 @@ ORIGINAL_PCA_KNN_ALL = "did not finish with 2,000 training images"
 # The semi-supervised GAN with 100 labels: the paper (Salimans et al. 2016, "Improved Techniques for Training GANs",
 # table 1: 93 ± 6.5 test errors of 10,000 over 10 seeds, 300 epochs on a GPU).
 SSGAN_PAPER = {
-    "test_accuracy": 0.9907, "std": 0.00065, "epochs": 300, "learning_rate": 0.003, "seeds": 10,
+    "test_accuracy": 0.9907,
+    "std": 0.00065,
+    "epochs": 300,
+    "learning_rate": 0.003,
+    "seeds": 10,
     "label": "Salimans et al. 2016 (300 epochs)",
-}  # fmt: skip
+}
 
 
 def original_number(key: str, measure: str) -> str:

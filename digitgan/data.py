@@ -74,7 +74,7 @@ def _find_idx(folder: Path, stem: str) -> Path | None:
     return None
 
 
-def parse_idx(data: bytes, path: Path, magic: int) -> np.ndarray:
+def _parse_idx(data: bytes, path: Path, magic: int) -> np.ndarray:
     """Parse the bytes of one IDX file, checking its magic number and size."""
     if len(data) < 8:
         raise MnistError(f"{path} is too short to be an IDX file ({len(data)} bytes). Replace it.")
@@ -106,7 +106,7 @@ def _load_idx_folder(folder: Path) -> tuple[tuple[np.ndarray, np.ndarray], tuple
     for stem, sha in IDX_SHA256.items():
         path = paths[stem]
         data = _read_maybe_gz(path)
-        arrays[stem] = parse_idx(data, path, IMAGES_MAGIC if "images" in stem else LABELS_MAGIC)
+        arrays[stem] = _parse_idx(data, path, IMAGES_MAGIC if "images" in stem else LABELS_MAGIC)
         if _sha256(data) != sha:
             raise MnistError(
                 f"{path}: SHA-256 of the decompressed bytes is {_sha256(data)}, expected {sha}. "

@@ -29,7 +29,7 @@ def temp_path(path: Path) -> Path:
     return path.with_name(f"{TMP_PREFIX}{os.getpid()}-{path.name}")
 
 
-def process_alive(pid: int) -> bool:
+def _process_alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -53,7 +53,7 @@ def remove_orphans(folder: Path, prefix: str) -> list[Path]:
         if match is None:
             continue
         pid = int(match.group(1))
-        if pid <= _MAX_PID and process_alive(pid):
+        if pid <= _MAX_PID and _process_alive(pid):
             continue
         if p.is_dir() and not p.is_symlink():
             shutil.rmtree(p, ignore_errors=True)

@@ -60,8 +60,16 @@ def versus(what, value, against, reference, a=(), b=(), paired=False, shown=None
     test = difference(a, b, paired and len(a) == len(b)) if len(a) > 1 and len(b) > 1 else None
     diff = value - reference
     verdict = "above" if diff >= 0.00005 else "below" if diff <= -0.00005 else "level"
-    return Versus(what, value, against, reference, diff, verdict if not test or test["claimed"] else "not "
-                  "distinguishable", test, shown)  # fmt: skip
+    return Versus(
+        what,
+        value,
+        against,
+        reference,
+        diff,
+        verdict if not test or test["claimed"] else "not distinguishable",
+        test,
+        shown,
+    )
 
 
 UNTESTED_ONE_RUN = "one run each; not tested"  # a difference without seeds on both sides claims nothing
@@ -118,8 +126,11 @@ def _size(n_train, epochs) -> str:
 
 def _mistake(metrics: dict) -> str:
     top = (metrics.get("most_confused") or [None])[0]
-    return (f"its most frequent mistake is a {top['true']} read as {top['predicted']} ({top['count']} test images)"
-            if top else "it made no mistakes on the test set")  # fmt: skip
+    return (
+        f"its most frequent mistake is a {top['true']} read as {top['predicted']} ({top['count']} test images)"
+        if top
+        else "it made no mistakes on the test set"
+    )
 
 
 def study_of(run) -> dict | None:
@@ -148,19 +159,24 @@ def against_original(name: str, test_accuracy: float) -> Versus | None:
         return None
     who = "CNN" if name == "cnn" else name.replace("trial", "trial ")
     size = _size(config.SUBSET_SIZE, config.TRANSFER_EPOCHS)
-    return versus("test accuracy", test_accuracy, f"the original report's {who} ({size})",
-                  config.ORIGINAL_ACCURACY[name]["test_accuracy"],
-                  shown=(_acc(test_accuracy), config.original_number(name, "test_accuracy")))  # fmt: skip
+    return versus(
+        "test accuracy",
+        test_accuracy,
+        f"the original report's {who} ({size})",
+        config.ORIGINAL_ACCURACY[name]["test_accuracy"],
+        shown=(_acc(test_accuracy), config.original_number(name, "test_accuracy")),
+    )
 
 
 def against_cnn(metrics: dict, cnn: dict, scratch: bool = False, ours_said: bool = False) -> Versus:
     """A classifier's test accuracy against the study's CNN, named with its size (and this run's, where they
     differ and ``ours_said`` is not set: the sentence does not state it already)."""
     ours, theirs = (_size(m.get("n_train"), m.get("epochs")) for m in (metrics, cnn))
-    who = (f"the CNN trained on the same {_count(cnn['n_train'], 'image')} for {_count(cnn['epochs'], 'epoch')}"
-           if ours == theirs and not scratch and None not in (cnn.get("n_train"), cnn.get("epochs")) else
-           f"the study's CNN ({theirs}" + (f"; this run: {ours}" if ours != theirs and not ours_said else "")
-           + ")")  # fmt: skip
+    who = (
+        f"the CNN trained on the same {_count(cnn['n_train'], 'image')} for {_count(cnn['epochs'], 'epoch')}"
+        if ours == theirs and not scratch and None not in (cnn.get("n_train"), cnn.get("epochs"))
+        else f"the study's CNN ({theirs}" + (f"; this run: {ours}" if ours != theirs and not ours_said else "") + ")"
+    )
     return versus("test accuracy", metrics["test_accuracy"], who, cnn["test_accuracy"])
 
 
@@ -169,49 +185,61 @@ def cnn(metrics: dict, run=None) -> Finding:
     curve, epochs = metrics["history"].get("val_accuracy", []), _count(metrics["epochs"], "epoch")
     study, original = (study_of(run) or {}).get("cnn"), against_original("cnn", metrics["test_accuracy"])
     head = study and against_cnn(metrics, study, scratch=True, ours_said=True) or original
-    return _finding([
-        f"The CNN reaches **{_acc(metrics['test_accuracy'])} test accuracy** after {epochs} on "
-        f"{_count(metrics['n_train'], 'image')}, " + say(head, lead=False) + ".",
-        study and _cap(say(original, lead=False)) + ".",
-        f"On its training images it reaches {_acc(metrics['train_accuracy'])} (the original: "
-        f"{config.original_number('cnn', 'train_accuracy')}); {_mistake(metrics)}.",
-        len(curve) > 1 and curve[-1] > curve[-2] and f"The test accuracy still rose in the last epoch ("
-        f"{_acc(curve[-2])} → {_acc(curve[-1])}): {epochs} of plain SGD leave this network short of what it can "
-        "learn.",
-        "This is the baseline every transferred discriminator is compared with.",
-    ])  # fmt: skip
+    return _finding(
+        [
+            f"The CNN reaches **{_acc(metrics['test_accuracy'])} test accuracy** after {epochs} on "
+            f"{_count(metrics['n_train'], 'image')}, " + say(head, lead=False) + ".",
+            study and _cap(say(original, lead=False)) + ".",
+            f"On its training images it reaches {_acc(metrics['train_accuracy'])} (the original: "
+            f"{config.original_number('cnn', 'train_accuracy')}); {_mistake(metrics)}.",
+            len(curve) > 1
+            and curve[-1] > curve[-2]
+            and f"The test accuracy still rose in the last epoch ("
+            f"{_acc(curve[-2])} → {_acc(curve[-1])}): {epochs} of plain SGD leave this network short of what it can "
+            "learn.",
+            "This is the baseline every transferred discriminator is compared with.",
+        ]
+    )
 
 
 @noted
 def dcgan(metrics: dict, run=None) -> Finding:
     fractions, (low, high) = metrics["class_fractions"], config.MODE_COLLAPSE_BOUNDS
     study = (study_of(run) or {}).get("dcgan")
-    collapse = (f"one digit class falls outside {low:.0%}–{high:.0%} of the samples (mode collapse by our rule)"
-                if metrics["mode_collapse"]
-                else f"every digit class lies within {low:.0%}–{high:.0%} of them (no mode collapse by our rule)")
+    collapse = (
+        f"one digit class falls outside {low:.0%}–{high:.0%} of the samples (mode collapse by our rule)"
+        if metrics["mode_collapse"]
+        else f"every digit class lies within {low:.0%}–{high:.0%} of them (no mode collapse by our rule)"
+    )
     how = "reused from the committed training" if metrics["reused_weights"] else "trained in this run"
     named = study and f"the study's DCGAN ({_size(study.get('n_train'), study.get('epochs'))})"
-    return _finding([
-        f"After {_count(metrics['epochs'], 'epoch')} on {_count(metrics['n_train'], 'image')} the DCGAN's digits "
-        f"score **{metrics['classifier_score']:.2f}** with the judge, against "
-        + (f"{study['classifier_score']:.2f} for {named} and " if study else "")
-        + f"{metrics['real_test_classifier_score']:.2f} for real test digits (the scale runs from 1 to 10).",
-        f"They lie at a Fréchet distance of **{metrics['frechet_distance']:.1f}** from the test set (real training "
-        f"digits: {metrics['real_train_frechet_distance']:.1f}"
-        + (f"; the study's DCGAN: {study['frechet_distance']:.1f})." if study else ")."),
-        f"The rarest generated digit makes {min(fractions):.1%} of the samples and the commonest "
-        f"{max(fractions):.1%}: {collapse}.",
-        f"The discriminator that learnt to tell them from real digits ({metrics['seconds'] / 60:.1f} min of training,"
-        f" {how}) is what notebooks 03–05 reuse.",
-    ])  # fmt: skip
+    return _finding(
+        [
+            f"After {_count(metrics['epochs'], 'epoch')} on {_count(metrics['n_train'], 'image')} the DCGAN's digits "
+            f"score **{metrics['classifier_score']:.2f}** with the judge, against "
+            + (f"{study['classifier_score']:.2f} for {named} and " if study else "")
+            + f"{metrics['real_test_classifier_score']:.2f} for real test digits (the scale runs from 1 to 10).",
+            f"They lie at a Fréchet distance of **{metrics['frechet_distance']:.1f}** from the test set (real training "
+            f"digits: {metrics['real_train_frechet_distance']:.1f}"
+            + (f"; the study's DCGAN: {study['frechet_distance']:.1f})." if study else ")."),
+            f"The rarest generated digit makes {min(fractions):.1%} of the samples and the commonest "
+            f"{max(fractions):.1%}: {collapse}.",
+            f"The discriminator that learnt to tell them from real digits "
+            f"({metrics['seconds'] / 60:.1f} min of training,"
+            f" {how}) is what notebooks 03–05 reuse.",
+        ]
+    )
 
 
 @noted
 def trial(name: str, metrics: dict, run) -> Finding:
     """``run``: the notebook's :class:`digitgan.runs.Run`, or the study's results (the CNN is read from them)."""
     frozen, total = metrics["frozen_epochs"], metrics["epochs"]
-    schedule = (f"{_count(total, 'epoch')} with the transferred layers frozen" if frozen >= total
-                else f"{frozen} frozen and {_count(total - frozen, 'fine-tuned epoch')}")  # fmt: skip
+    schedule = (
+        f"{_count(total, 'epoch')} with the transferred layers frozen"
+        if frozen >= total
+        else f"{frozen} frozen and {_count(total - frozen, 'fine-tuned epoch')}"
+    )
     results = run if isinstance(run, dict) else run.study_results()
     scratch = not isinstance(run, dict) and not run.is_study
     v = "cnn" in results and against_cnn(metrics, results["cnn"], scratch)
@@ -219,16 +247,22 @@ def trial(name: str, metrics: dict, run) -> Finding:
     as_registered = (metrics["head"], frozen) == (registered.get("HEAD"), registered.get("FROZEN_EPOCHS"))
     label = config.name(name) if as_registered else f"{name.replace('trial', 'Trial ')}, edited,"
     original = against_original(name, metrics["test_accuracy"]) if as_registered else None
-    return _finding([
-        f"{label} reaches **{_acc(metrics['test_accuracy'])} test accuracy**, "
-        + (say(v, lead=False) if v else f"on {_size(metrics['n_train'], total)}") + ".",
-        _cap(say(original, lead=False)) + f"; train accuracy {_acc(metrics['train_accuracy'])} (theirs "
-        f"{config.original_number(name, 'train_accuracy')})." if original else
-        f"The original report has no such trial; train accuracy {_acc(metrics['train_accuracy'])}.",
-        f"Its {metrics['head']} head trained {schedule}{_fine_tuning(metrics)}; {_mistake(metrics)}.",
-        as_registered and name in SEED_TESTED and "06_comparison.ipynb tests it over seeds 42-44"
-        + ("; 08_label_efficiency.ipynb at 100 to 10,000 labels." if name == "trial3" else "."),
-    ])  # fmt: skip
+    return _finding(
+        [
+            f"{label} reaches **{_acc(metrics['test_accuracy'])} test accuracy**, "
+            + (say(v, lead=False) if v else f"on {_size(metrics['n_train'], total)}")
+            + ".",
+            _cap(say(original, lead=False)) + f"; train accuracy {_acc(metrics['train_accuracy'])} (theirs "
+            f"{config.original_number(name, 'train_accuracy')})."
+            if original
+            else f"The original report has no such trial; train accuracy {_acc(metrics['train_accuracy'])}.",
+            f"Its {metrics['head']} head trained {schedule}{_fine_tuning(metrics)}; {_mistake(metrics)}.",
+            as_registered
+            and name in SEED_TESTED
+            and "06_comparison.ipynb tests it over seeds 42-44"
+            + ("; 08_label_efficiency.ipynb at 100 to 10,000 labels." if name == "trial3" else "."),
+        ]
+    )
 
 
 SEED_TESTED = ("trial1", "trial2", "trial3")  # the trials make claims trains at seeds 43 and 44 (06 tests them)
@@ -271,8 +305,10 @@ def order_over_seeds(seeds: dict, ranked: list) -> str:
     if not ranked or not all(k in seeds for k in ranked):
         return " (seed 42 alone; not tested)"
     common = sorted(set.intersection(*(set(seeds[k]["by_seed"]) for k in ranked)))
-    tests = [difference([seeds[a]["by_seed"][s] for s in common], [seeds[b]["by_seed"][s] for s in common], paired=True)
-             for a, b in zip(ranked, ranked[1:], strict=False)]  # fmt: skip
+    tests = [
+        difference([seeds[a]["by_seed"][s] for s in common], [seeds[b]["by_seed"][s] for s in common], paired=True)
+        for a, b in zip(ranked, ranked[1:], strict=False)
+    ]
     worst, span = max(t["p"] for t in tests), f"seeds {common[0]}-{common[-1]}"
     if all(t["claimed"] and t["difference"] > 0 for t in tests):
         return f" ({span} too: paired p ≤ {worst:.2g} per step)"
@@ -290,29 +326,46 @@ def comparison(comparison: dict, run=None) -> Finding:
 
     def accuracies(s: dict, keys) -> str:
         return ", ".join(f"{names[k]} {_acc(s['pca_knn']['accuracy'] if k == 'pca_knn' else s[k])}" for k in keys)
+
     seeds = comparison.get("seeds") or {}
-    return _finding([
-        f"On the {config.SUBSET_SIZE:,}-image subset ({_count(config.TRANSFER_EPOCHS, 'epoch')}, seed 42) "
-        f"{'the ' * (first == 'cnn')}{config.name(first)} leads with **{_acc(models[first]['test_accuracy'])} test "
-        "accuracy**, then "
-        + ", ".join(f"{config.name(k)} {_acc(models[k]['test_accuracy'])}" for k in rest)
-        + f": {same[ranked['full_as_original']]} order{order_over_seeds(seeds, ranked['full'])}.",
-        "cnn" in seeds and f"Over training seeds {min(seeds['cnn']['by_seed'])}-{max(seeds['cnn']['by_seed'])} the "
-        f"CNN reaches {_acc(seeds['cnn']['mean'])} ± {seeds['cnn']['std']:.4f}; against it " + ", ".join(
-            f"{names.get(k, k.replace('trial', 'trial '))} {tested(s['vs_cnn'])}"
-            for k, s in seeds.items() if "vs_cnn" in s) + ".",
-        seeds and "Against the original report's numbers (one-sample t-tests over those seeds): " + ", ".join(
-            f"{names.get(k, k.replace('trial', 'trial '))} {s['vs_original']['difference']:+.4f} (p = "
-            f"{s['vs_original']['p']:.2g}{'' if s['vs_original']['claimed'] else ', not distinguishable'})"
-            for k, s in seeds.items()) + ".",
-        f"On {small['n_train']:,} training and {small['n_test']:,} test images: {accuracies(small, small_ranked)} "
-        "(one run each; not tested); the original report: " + ", ".join(f"{orig[k]:g}" for k in small_ranked)
-        + f": {same[ranked['small_as_original']]} order.",
-        study and accuracies(study["small"], small_ranked) != accuracies(small, small_ranked)
-        and f"The study's run ({_count(study['small']['n_train'], 'training image')}): "
-        f"{accuracies(study['small'], small_ranked)}.",
-        full and f"PCA + KNN on all 60,000 training images reaches {_acc(full['accuracy'])} in "
-        f"{full['fit_seconds'] + full['predict_seconds']:.1f} s, where the original's own KNN did not finish at 2,000; "
-        f"the most confused pair over all {NUMBER_WORDS.get(len(models), len(models))} models is a {top['true']} read "
-        f"as {top['predicted']} ({top['count']} times).",
-    ])  # fmt: skip
+    return _finding(
+        [
+            f"On the {config.SUBSET_SIZE:,}-image subset ({_count(config.TRANSFER_EPOCHS, 'epoch')}, seed 42) "
+            f"{'the ' * (first == 'cnn')}{config.name(first)} leads with **{_acc(models[first]['test_accuracy'])} test "
+            "accuracy**, then "
+            + ", ".join(f"{config.name(k)} {_acc(models[k]['test_accuracy'])}" for k in rest)
+            + f": {same[ranked['full_as_original']]} order{order_over_seeds(seeds, ranked['full'])}.",
+            "cnn" in seeds
+            and f"Over training seeds {min(seeds['cnn']['by_seed'])}-{max(seeds['cnn']['by_seed'])} the "
+            f"CNN reaches {_acc(seeds['cnn']['mean'])} ± {seeds['cnn']['std']:.4f}; against it "
+            + ", ".join(
+                f"{names.get(k, k.replace('trial', 'trial '))} {tested(s['vs_cnn'])}"
+                for k, s in seeds.items()
+                if "vs_cnn" in s
+            )
+            + ".",
+            seeds
+            and "Against the original report's numbers (one-sample t-tests over those seeds): "
+            + ", ".join(
+                f"{names.get(k, k.replace('trial', 'trial '))} {s['vs_original']['difference']:+.4f} (p = "
+                f"{s['vs_original']['p']:.2g}{'' if s['vs_original']['claimed'] else ', not distinguishable'})"
+                for k, s in seeds.items()
+            )
+            + ".",
+            f"On {small['n_train']:,} training and {small['n_test']:,} test images: {accuracies(small, small_ranked)} "
+            "(one run each; not tested); the original report: "
+            + ", ".join(f"{orig[k]:g}" for k in small_ranked)
+            + f": {same[ranked['small_as_original']]} order.",
+            study
+            and accuracies(study["small"], small_ranked) != accuracies(small, small_ranked)
+            and f"The study's run ({_count(study['small']['n_train'], 'training image')}): "
+            f"{accuracies(study['small'], small_ranked)}.",
+            full
+            and f"PCA + KNN on all 60,000 training images reaches {_acc(full['accuracy'])} in "
+            f"{full['fit_seconds'] + full['predict_seconds']:.1f} s, "
+            "where the original's own KNN did not finish at 2,000; "
+            f"the most confused pair over all {NUMBER_WORDS.get(len(models), len(models))} models "
+            f"is a {top['true']} read "
+            f"as {top['predicted']} ({top['count']} times).",
+        ]
+    )

@@ -301,8 +301,9 @@ def train_gan(
     set_seed(seed, deterministic=not jit_compile)
     if retrain and checkpoint_dir.exists():
         shutil.rmtree(checkpoint_dir)
-    gan = build_dcgan(seed=seed, jit_compile=jit_compile, precision=precision, steps_per_execution=steps,
-                      learning_rate=learning_rate)  # fmt: skip
+    gan = build_dcgan(
+        seed=seed, jit_compile=jit_compile, precision=precision, steps_per_execution=steps, learning_rate=learning_rate
+    )
     gan.log_losses(steps)
     settings = run_settings(x_train, batch_size, seed, precision, jit_compile, gan)
     gan.run_settings = settings  # what store.export_final records in the exported pair's manifest
@@ -337,7 +338,7 @@ def train_gan(
     return gan, history
 
 
-def load_history(path: Path) -> dict:
+def _load_history(path: Path) -> dict:
     """The loss history exported beside the final weights; a damaged file raises :class:`DataFileError`."""
     fix = _fix(Path(path))
     history = read_json_object(path, "the DCGAN's exported loss history", fix)
@@ -393,7 +394,7 @@ def train_or_reuse_gan(
     if not retrain and not any(p.exists() for p in paths) and paths[0] != config.GENERATOR_PATH:
         _copy_study_pair(paths, epochs, _asked_settings(x_train, train_kwargs), train_kwargs.get("frames_dir"))
     if not retrain and all(p.is_file() for p in paths):
-        history = load_history(paths[2])
+        history = _load_history(paths[2])
         trained = len(history["epoch_seconds"])
         if trained != epochs:
             raise ValueError(
@@ -463,8 +464,10 @@ def _copy_study_pair(paths: list[Path], epochs: int, asked: dict, frames_dir) ->
     study_frames = config.FIGURES_DIR / config.GAN_FRAMES_NAME
     if frames_dir is not None and study_frames.is_dir() and not Path(frames_dir).exists():
         shutil.copytree(study_frames, frames_dir)
-    print(f"The study's DCGAN has these epochs, settings and architecture: copied into "
-          f"{config.shown(paths[0].parent)}, not trained again.")  # fmt: skip
+    print(
+        f"The study's DCGAN has these epochs, settings and architecture: copied into "
+        f"{config.shown(paths[0].parent)}, not trained again."
+    )
 
 
 def _asked_settings(x_train: np.ndarray, train_kwargs: dict) -> dict:

@@ -71,14 +71,14 @@ def accuracy_axis(ax, values, label: str, axis: str = "y") -> str:
     return text
 
 
-def wrap(text: str, width_in: float, size: float = 11) -> str:
+def _wrap(text: str, width_in: float, size: float = 11) -> str:
     """``text`` broken into lines that fit ``width_in`` inches at ``size`` points (about 0.55 em a character)."""
     return "\n".join(textwrap.fill(line, max(12, int(width_in * 72 / (0.55 * size)))) for line in text.split("\n"))
 
 
 def suptitle(fig, title: str):
     """``title`` over the whole figure (wrapped to its width): what it shows, on which data, how many."""
-    return fig.suptitle(wrap(title, fig.get_figwidth() - 0.3, 12))
+    return fig.suptitle(_wrap(title, fig.get_figwidth() - 0.3, 12))
 
 
 def show(fig) -> None:
@@ -128,16 +128,27 @@ def confusion(y_true, y_pred, normalize: bool = True) -> np.ndarray:
     return confusion_matrix(y_true, y_pred, labels=range(config.NUM_CLASSES), normalize="true" if normalize else None)
 
 
-def draw_confusion(ax, y_true, y_pred):
+def _draw_confusion(ax, y_true, y_pred):
     """The row-normalised confusion matrix on ``ax`` in % of each true digit, every cell's number written
     (:data:`CELL_FONT`); returns the image, for its colour bar."""
     share = 100 * confusion(y_true, y_pred)
     image = ax.imshow(share, cmap="Blues", vmin=0, vmax=100)
     for (true, predicted), value in np.ndenumerate(share):
-        ax.text(predicted, true, f"{value:.0f}", ha="center", va="center", fontsize=CELL_FONT,
-                color="white" if value > 55 else "black")  # fmt: skip
-    ax.set(xticks=range(config.NUM_CLASSES), yticks=range(config.NUM_CLASSES), xlabel="predicted digit",
-           ylabel="true digit")  # fmt: skip
+        ax.text(
+            predicted,
+            true,
+            f"{value:.0f}",
+            ha="center",
+            va="center",
+            fontsize=CELL_FONT,
+            color="white" if value > 55 else "black",
+        )
+    ax.set(
+        xticks=range(config.NUM_CLASSES),
+        yticks=range(config.NUM_CLASSES),
+        xlabel="predicted digit",
+        ylabel="true digit",
+    )
     ax.tick_params(length=0)
     ax.grid(False)
     ax.spines[:].set_visible(False)
@@ -152,8 +163,8 @@ def confusion_figure(y_true, y_pred, title: str):
     """The confusion matrix of ``y_pred`` against ``y_true`` in % of each true digit, with its colour bar; the
     title says how many images."""
     fig, ax = plt.subplots(figsize=CONFUSION_SIZE)
-    fig.colorbar(draw_confusion(ax, y_true, y_pred), ax=ax, shrink=0.85, label=CONFUSION_SCALE)
-    ax.set_title(wrap(f"{title}\n{len(y_true):,} images; each row: % of one true digit", CONFUSION_SIZE[0]))
+    fig.colorbar(_draw_confusion(ax, y_true, y_pred), ax=ax, shrink=0.85, label=CONFUSION_SCALE)
+    ax.set_title(_wrap(f"{title}\n{len(y_true):,} images; each row: % of one true digit", CONFUSION_SIZE[0]))
     return fig
 
 
@@ -174,7 +185,7 @@ def most_confused(y_true, y_pred, k: int = 5) -> pd.DataFrame:
 PROBABILITY_COLOURS = {"predicted, right": "tab:blue", "predicted, wrong": "tab:red", "other digits": "lightgray"}
 
 
-def draw_digit_probabilities(image, probs, true_label, ax_img, ax_bar):
+def _draw_digit_probabilities(image, probs, true_label, ax_img, ax_bar):
     """A test digit beside the model's probability for each class (the original's bar chart): the predicted
     digit's bar blue when right, red when wrong; the titles name the true and the predicted digit."""
     predicted = int(np.argmax(probs))
@@ -185,9 +196,12 @@ def draw_digit_probabilities(image, probs, true_label, ax_img, ax_bar):
     right = true_label is None or predicted == true_label
     bars[predicted].set_color(PROBABILITY_COLOURS["predicted, right" if right else "predicted, wrong"])
     ax_bar.set(
-        xticks=range(config.NUM_CLASSES), ylim=(0, 1), xlabel="digit", ylabel="probability",
+        xticks=range(config.NUM_CLASSES),
+        ylim=(0, 1),
+        xlabel="digit",
+        ylabel="probability",
         title=f"predicted: {predicted} (p = {probs[predicted]:.2f})",
-    )  # fmt: skip
+    )
     ax_bar.grid(axis="x", visible=False)
 
 
@@ -197,24 +211,25 @@ def digit_probabilities_figure(images, probs, y_true, title: str):
     a title and, under them, a key for the bar colours."""
     wrong = np.flatnonzero(np.argmax(probs, axis=1) != np.asarray(y_true))
     chosen = [0] + ([int(wrong[0])] if len(wrong) else [])
-    fig, axes = plt.subplots(len(chosen), 2, figsize=(WIDTH, 2.6 * len(chosen) + 0.9), squeeze=False,
-                             width_ratios=(1, 2.2))  # fmt: skip
+    fig, axes = plt.subplots(
+        len(chosen), 2, figsize=(WIDTH, 2.6 * len(chosen) + 0.9), squeeze=False, width_ratios=(1, 2.2)
+    )
     for row, i in zip(axes, chosen, strict=True):
-        draw_digit_probabilities(images[i], probs[i], int(y_true[i]), *row)
+        _draw_digit_probabilities(images[i], probs[i], int(y_true[i]), *row)
     handles = [plt.Rectangle((0, 0), 1, 1, color=c) for c in PROBABILITY_COLOURS.values()]
     fig.legend(handles, PROBABILITY_COLOURS, loc="outside lower center", ncol=3)
     suptitle(fig, title)
     return fig
 
 
-def to_uint8(images) -> np.ndarray:
+def _to_uint8(images) -> np.ndarray:
     """Images in [-1, 1] -> uint8 in [0, 255], channel axis dropped."""
     return np.clip(np.squeeze(np.asarray(images), axis=-1) * 127.5 + 127.5, 0, 255).round().astype(np.uint8)
 
 
 def image_grid(images, ncols: int, pad: int = 2) -> np.ndarray:
     """Tile images in [-1, 1] into one uint8 array (white padding), row by row."""
-    tiles = to_uint8(images)
+    tiles = _to_uint8(images)
     n, h, w = tiles.shape
     nrows = -(-n // ncols)
     grid = np.full((nrows * (h + pad) + pad, ncols * (w + pad) + pad), 255, np.uint8)
@@ -224,7 +239,7 @@ def image_grid(images, ncols: int, pad: int = 2) -> np.ndarray:
     return grid
 
 
-def draw_samples(images, ncols: int, ax, title: str = ""):
+def _draw_samples(images, ncols: int, ax, title: str = ""):
     """Show generated or real digits as one grid (dark ink on white), no axes."""
     ax.imshow(image_grid(images, ncols), cmap="gray", vmin=0, vmax=255)
     ax.set_axis_off()
@@ -239,7 +254,7 @@ def samples_figure(images, ncols: int, title: str):
     nrows = -(-len(images) // ncols)
     width = float(np.clip(0.5 * ncols, 2.4, WIDTH))
     fig, ax = plt.subplots(figsize=(width, width * nrows / ncols + 0.5))
-    draw_samples(images, ncols, ax, wrap(title, width))
+    _draw_samples(images, ncols, ax, _wrap(title, width))
     return fig
 
 
@@ -251,7 +266,7 @@ def save_sample_frame(images, path: Path, title: str = "") -> Path:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fig = Figure(figsize=(3, 3.2))
-    draw_samples(images, ncols=3, ax=fig.add_subplot(), title=title)
+    _draw_samples(images, ncols=3, ax=fig.add_subplot(), title=title)
     fig.savefig(path, dpi=FRAME_DPI, bbox_inches="tight")
     return path
 
@@ -263,14 +278,14 @@ def frame_path(frames_dir: Path, epoch: int) -> Path:
     return Path(frames_dir) / f"epoch_{epoch:03d}.png"
 
 
-def frames_by_epoch(frames_dir: Path) -> dict[int, Path]:
+def _frames_by_epoch(frames_dir: Path) -> dict[int, Path]:
     """``{epoch: path}`` of the sample frames in ``frames_dir``, in epoch order."""
     found = {int(m.group(1)): p for p in Path(frames_dir).glob("epoch_*.png") if (m := FRAME_NAME.fullmatch(p.name))}
     return dict(sorted(found.items()))
 
 
 def frame_paths(frames_dir: Path) -> list[Path]:
-    return list(frames_by_epoch(frames_dir).values())
+    return list(_frames_by_epoch(frames_dir).values())
 
 
 def draw_frame(generator, noise, frames_dir: Path, epoch: int) -> Path:
@@ -305,7 +320,7 @@ def repair_frames(frames_dir: Path, epoch: int, generator, noise, gif_path: Path
     (their networks are gone: the GIF and the evolution figure skip those epochs). If any frame changed, the GIF
     made from the old ones is deleted. Returns ``{"redrawn": [...], "dropped": [...]}`` (epochs)."""
     remove_stale_temp_files(Path(frames_dir))
-    frames = frames_by_epoch(frames_dir)
+    frames = _frames_by_epoch(frames_dir)
     dropped = [e for e, path in frames.items() if e < epoch and not readable_image(path)]
     for e in dropped:
         frames[e].unlink()
@@ -328,7 +343,7 @@ def repair_frames(frames_dir: Path, epoch: int, generator, noise, gif_path: Path
 def clear_frames(frames_dir: Path | None, after_epoch: int = 0, gif_path: Path | None = None) -> None:
     """Delete the sample frames of epochs after ``after_epoch`` (all of them for 0) and the GIF made from them,
     so that no figure mixes two runs."""
-    for epoch, frame in frames_by_epoch(frames_dir).items() if frames_dir is not None else ():
+    for epoch, frame in _frames_by_epoch(frames_dir).items() if frames_dir is not None else ():
         if epoch > after_epoch:
             frame.unlink()
     if gif_path is not None:
@@ -359,7 +374,7 @@ def open_frame(path: Path) -> Image.Image:
         ) from exc
 
 
-def frame_without_title(path: Path) -> Image.Image:
+def _frame_without_title(path: Path) -> Image.Image:
     """A sample frame (:func:`save_sample_frame`) without the title drawn into it, which the GIF shows: the rows
     above its square grid (the frame is the grid's width, plus its padding, wide)."""
     frame = open_frame(path)
@@ -378,7 +393,7 @@ def listed(values) -> str:
 def plot_evolution(frames_dir: Path, epochs=(5, 20, 40, 50)):
     """The report's Figure 2: the fixed-noise grid at several epochs side by side, each panel titled "epoch N"
     and the title saying which epochs of how many."""
-    available = frames_by_epoch(frames_dir)
+    available = _frames_by_epoch(frames_dir)
     if not available:
         raise FileNotFoundError(
             f"No epoch_*.png frames in {config.shown(frames_dir)}: they are drawn while the DCGAN trains. "
@@ -391,12 +406,13 @@ def plot_evolution(frames_dir: Path, epochs=(5, 20, 40, 50)):
     panel = 1.85  # inches: about one pixel of a frame a pixel of the figure
     fig, axes = plt.subplots(1, len(chosen), figsize=(max(panel * len(chosen), 4.0), panel + 0.9), squeeze=False)
     for ax, epoch in zip(axes[0], chosen, strict=True):
-        ax.imshow(frame_without_title(available[epoch]))
+        ax.imshow(_frame_without_title(available[epoch]))
         ax.set_axis_off()
         ax.set_title(f"epoch {epoch}")
     which = "epoch" if len(chosen) == 1 else "epochs"
-    fig.suptitle(f"DCGAN samples of the same 9 noise vectors\nafter {which} {listed(chosen)} "
-                 f"(of {max(available)} trained)")  # fmt: skip
+    fig.suptitle(
+        f"DCGAN samples of the same 9 noise vectors\nafter {which} {listed(chosen)} (of {max(available)} trained)"
+    )
     return fig
 
 
@@ -493,7 +509,7 @@ def confusion_grid_figure(y_true, predictions: dict, titles: dict, ncols: int = 
     nrows = -(-len(predictions) // ncols)
     fig, axes = plt.subplots(nrows, ncols, figsize=(MAX_WIDTH, 4.05 * nrows + 0.6), squeeze=False)
     for i, (ax, (key, y_pred)) in enumerate(zip(axes.flat, predictions.items(), strict=False)):
-        image = draw_confusion(ax, y_true, y_pred)
+        image = _draw_confusion(ax, y_true, y_pred)
         ax.set_title(titles[key])
         if i % ncols:
             ax.set_ylabel("")
@@ -517,6 +533,11 @@ def misclassified_figure(images, y_true, y_pred, title: str, n: int = 30, ncols:
         ax.imshow(np.squeeze(images[idx]), cmap="gray_r")
         ax.set_title(f"{y_true[idx]}→{y_pred[idx]}", fontsize=CELL_FONT, pad=2)
         ax.set_axis_off()
-    fig.suptitle(wrap(f"{title}: the first {len(shown)} of {len(wrong):,} mistakes on {len(y_true):,} images "
-                      "(true→predicted)", 0.72 * ncols, 12))  # fmt: skip
+    fig.suptitle(
+        _wrap(
+            f"{title}: the first {len(shown)} of {len(wrong):,} mistakes on {len(y_true):,} images (true→predicted)",
+            0.72 * ncols,
+            12,
+        )
+    )
     return fig

@@ -30,7 +30,7 @@ def judge_record_path(path) -> Path:
     return path.with_name(path.name.removesuffix(".weights.h5") + ".inputs.json")
 
 
-def judge_inputs(x_train, y_train, epochs: int, batch_size: int, seed: int) -> dict:
+def _judge_inputs(x_train, y_train, epochs: int, batch_size: int, seed: int) -> dict:
     """What a judge trained by :func:`train_judge` depends on: the epochs, batch size and seed, the digests of its
     training images and labels (:func:`digitgan.store.array_digest`) and of its architecture
     (:func:`digitgan.store.architecture_digest` of a fresh, uncompiled :func:`digitgan.models.build_judge`: a
@@ -47,8 +47,8 @@ def judge_inputs(x_train, y_train, epochs: int, batch_size: int, seed: int) -> d
     }
 
 
-def write_judge_record(path, inputs: dict) -> Path:
-    """Record ``inputs`` (:func:`judge_inputs`) and the SHA-256 of the judge file ``path`` beside it, atomically:
+def _write_judge_record(path, inputs: dict) -> Path:
+    """Record ``inputs`` (:func:`_judge_inputs`) and the SHA-256 of the judge file ``path`` beside it, atomically:
     written after the weights, so a kill between the two leaves a file nothing vouches for (trained anew)."""
     record = {**inputs, "sha256": store.file_digest(path, None)}
     record_path = judge_record_path(path)
@@ -112,8 +112,10 @@ def train_judge(
     save_to = Path(save_to or path)
     committed = store.committed_sha256(path)
     if committed and path.is_file() and store.file_digest(path, None) != committed:
-        raise fileio.DataFileError(f"{path} is not the committed judge (its SHA-256 differs): it was changed or "
-                                  f"damaged. Restore it with `git checkout -- {config.shown(path)}`.")  # fmt: skip
+        raise fileio.DataFileError(
+            f"{path} is not the committed judge (its SHA-256 differs): it was changed or "
+            f"damaged. Restore it with `git checkout -- {config.shown(path)}`."
+        )
     steps = epochs * -(-len(x_train) // batch_size)
 
     def compiled_judge():
@@ -125,7 +127,7 @@ def train_judge(
         return judge
 
     judge = compiled_judge()
-    inputs = judge_inputs(x_train, y_train, epochs, batch_size, seed)
+    inputs = _judge_inputs(x_train, y_train, epochs, batch_size, seed)
     differs = None if retrain or not path.is_file() else _judge_differs(path, inputs)
     if path.is_file() and not retrain and differs is None:
         fix = (
@@ -148,7 +150,7 @@ def train_judge(
         judge_record_path(save_to).unlink(missing_ok=True)  # until the new record is written, nothing vouches for it
         save_weights(judge, save_to)
         store.record_committed_digest(save_to)
-        write_judge_record(save_to, inputs)
+        _write_judge_record(save_to, inputs)
         print(f"judge saved to {config.shown(save_to)}")
     _, accuracy = judge.evaluate(x_test, y_test, batch_size=1000, verbose=0)
     return judge, float(accuracy)
@@ -173,7 +175,7 @@ def generate(generator, n: int, seed: int = 0, distribution: str = "normal", bat
     )
 
 
-def judge_outputs(judge, images, batch_size: int = 1000):
+def _judge_outputs(judge, images, batch_size: int = 1000):
     """The judge's penultimate features and class probabilities for ``images`` (inference mode).
 
     Direct calls in batches: ``predict`` on a new sub-model each time would retrace a tf.function.
@@ -205,7 +207,7 @@ def frechet_distance(feats_a: np.ndarray, feats_b: np.ndarray) -> float:
 
 def judge_scores(judge, images, reference=None) -> dict:
     """Classifier score, class histogram and (given reference images) the Fréchet distance."""
-    feats, probs = judge_outputs(judge, images)
+    feats, probs = _judge_outputs(judge, images)
     predicted = probs.argmax(axis=1)
     low, high = config.MODE_COLLAPSE_BOUNDS
     histogram = np.bincount(predicted, minlength=config.NUM_CLASSES) / len(predicted)
@@ -216,7 +218,7 @@ def judge_scores(judge, images, reference=None) -> dict:
         "n": int(len(images)),
     }
     if reference is not None:
-        ref_feats, _ = judge_outputs(judge, reference)
+        ref_feats, _ = _judge_outputs(judge, reference)
         scores["frechet_distance"] = frechet_distance(feats, ref_feats)
     return scores
 

@@ -37,11 +37,12 @@ HEADLINE = ("test_accuracy", "train_accuracy", "classifier_score", "frechet_dist
 # scratch run to read that notebook's scratch file: the images and the seed; the judge's own settings for the judge.
 _DATA = ("SUBSET_SIZE", "SEED")
 MAKERS = {
-    config.DISCRIMINATOR_FILE: ("02_dcgan", _DATA), config.GENERATOR_FILE: ("02_dcgan", _DATA),
+    config.DISCRIMINATOR_FILE: ("02_dcgan", _DATA),
+    config.GENERATOR_FILE: ("02_dcgan", _DATA),
     config.JUDGE_FILE: ("02_dcgan", ("JUDGE_N_TRAIN", "JUDGE_EPOCHS", "SEED")),
     config.weights_file("cnn"): ("01_cnn_baseline", _DATA),
     **{config.weights_file(trial): (notebook, _DATA) for trial, (notebook, _) in config.TRIALS.items()},
-}  # fmt: skip
+}
 
 
 def _normal(value):
@@ -49,7 +50,7 @@ def _normal(value):
     return json.loads(fileio.dumps(value, sort_keys=True))
 
 
-def params_hash(params: dict) -> str:
+def _params_hash(params: dict) -> str:
     return hashlib.sha256(fileio.dumps(params, sort_keys=True).encode()).hexdigest()[:8]
 
 
@@ -64,18 +65,18 @@ def code_digest(root: Path | None = None) -> str:
     return h.hexdigest()[:12]
 
 
-def is_study_run() -> bool:
+def _is_study_run() -> bool:
     """Whether this process is one of the study runner's kernels (the only writer of the study's record)."""
     return os.environ.get(STUDY_RUN_ENV) == "1"
 
 
 def scratch_key(params: dict) -> str:
     """A scratch run's folder name: the hash of its parameters and the package's source."""
-    return params_hash({"parameters": params, "code": code_digest()})
+    return _params_hash({"parameters": params, "code": code_digest()})
 
 
 class Run:
-    """One notebook run. The study's run (:func:`is_study_run`) reads and writes the study's folders; a scratch
+    """One notebook run. The study's run (:func:`_is_study_run`) reads and writes the study's folders; a scratch
     run the folder of the parameters in force *at each access* (the namespace's current values, so a parameters
     cell edited and rerun without rerunning :func:`start` still writes to the right folder)."""
 
@@ -94,7 +95,7 @@ class Run:
     @property
     def folder(self) -> Path | None:
         """None for the study's run; else this scratch run's folder (created with params.json)."""
-        if is_study_run():
+        if _is_study_run():
             return None
         params = self.params
         folder = config.RUNS_DIR / self.notebook / scratch_key(params)
@@ -217,8 +218,13 @@ def _changed(notebook: str, params: dict) -> dict:
 def _make_folder(notebook: str, folder: Path, params: dict, changed: dict) -> None:
     disk.writable_folder(folder)
     if not (folder / PARAMS_FILE).exists():
-        record = {"notebook": notebook, "parameters": params, "changed": changed, "code": code_digest(),
-                  "created": time.time()}
+        record = {
+            "notebook": notebook,
+            "parameters": params,
+            "changed": changed,
+            "code": code_digest(),
+            "created": time.time(),
+        }
         fileio.atomic_write_text(folder / PARAMS_FILE, fileio.dumps(record, indent=1, sort_keys=True) + "\n")
 
 
@@ -248,14 +254,18 @@ def start(notebook: str, namespace: dict) -> Run:
     changed = run.changed
     if run.is_study:
         how = "the study's parameters" if not changed else _describe(changed)
-        print(f"Study run ({how}): results go to the study's record ({config.shown(config.FIGURES_DIR)}/, "
-              f"{config.shown(config.CHECKPOINT_DIR)}/).")  # fmt: skip
+        print(
+            f"Study run ({how}): results go to the study's record ({config.shown(config.FIGURES_DIR)}/, "
+            f"{config.shown(config.CHECKPOINT_DIR)}/)."
+        )
         folders = (config.FIGURES_DIR, config.CHECKPOINT_DIR)
     else:
         folder = run.folder
         how = _describe(changed) if changed else "the study's parameters"
-        print(f"Scratch run ({how}): everything it writes goes to {config.shown(folder)}/; the study's record "
-              "is untouched (only `make reproduce` writes it).")  # fmt: skip
+        print(
+            f"Scratch run ({how}): everything it writes goes to {config.shown(folder)}/; the study's record "
+            "is untouched (only `make reproduce` writes it)."
+        )
         folders = (folder / "figures", folder / "checkpoints")
     for folder in folders:
         disk.writable_folder(folder)  # a read-only or full disk is named now, not after the training

@@ -165,8 +165,16 @@ STUDY_EXPORT = {
         "n_train": 10_000,
         "images": "e77f1c47f76c3963",  # array_digest(data.load_study_data(10_000, 42)["x_train"])
         "architecture": "ff73af28b22df201",  # architecture_digest of the study's generator and discriminator
-        "optimizer": {"class": "Adam", "beta_1": 0.9, "beta_2": 0.999, "epsilon": 1e-07, "amsgrad": False,
-                      "weight_decay": None, "clipnorm": None, "global_clipnorm": None},
+        "optimizer": {
+            "class": "Adam",
+            "beta_1": 0.9,
+            "beta_2": 0.999,
+            "epsilon": 1e-07,
+            "amsgrad": False,
+            "weight_decay": None,
+            "clipnorm": None,
+            "global_clipnorm": None,
+        },
     },
 }
 

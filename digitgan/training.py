@@ -40,22 +40,22 @@ def fit_classifier(
     ``"val"`` the validation split ``data["x_val"]``/``data["y_val"]`` (for choices), ``False`` nothing.
     ``steps_per_epoch``: an "epoch" of that many updates, the images reshuffled (``seed``) and repeated, so a
     budget in updates is the same whatever the number of images; ``None``: one pass over the images.
-    The arguments and arrays are checked first (:func:`check_fit`).
+    The arguments and arrays are checked first (:func:`_check_fit`).
     """
-    check_fit(data, epochs, batch_size, initial_epoch, validate, steps_per_epoch, seed)
-    return fit_unchecked(
+    _check_fit(data, epochs, batch_size, initial_epoch, validate, steps_per_epoch, seed)
+    return _fit_unchecked(
         model, data, epochs, batch_size, initial_epoch, verbose, callbacks, validate, steps_per_epoch, seed
     )
 
 
-def splits_read(validate: bool | str) -> tuple[str, ...]:
+def _splits_read(validate: bool | str) -> tuple[str, ...]:
     """The splits of ``data`` that a fit with this ``validate`` reads."""
     if validate == "val":
         return ("train", "val")
     return ("train", "test") if validate else ("train",)
 
 
-def check_fit(
+def _check_fit(
     data: dict,
     epochs: int,
     batch_size: int,
@@ -74,13 +74,13 @@ def check_fit(
     checks.seed(seed)
     if validate == "val" and not {"x_val", "y_val"} <= set(data):
         raise ValueError("validate='val' needs data['x_val'], data['y_val']: load_label_efficiency_data(n_val=...)")
-    checks.labelled(data, splits_read(validate))
+    checks.labelled(data, _splits_read(validate))
 
 
-def fit_unchecked(
+def _fit_unchecked(
     model, data, epochs, batch_size, initial_epoch, verbose, callbacks, validate, steps_per_epoch, seed
 ) -> dict:
-    """:func:`fit_classifier` without its checks: for callers that made them once (:func:`check_fit`)."""
+    """:func:`fit_classifier` without its checks: for callers that made them once (:func:`_check_fit`)."""
     if validate == "val":
         validation = (data["x_val"], one_hot(data["y_val"]))
     else:
@@ -124,9 +124,12 @@ class TestSetLine(keras.callbacks.Callback):
 
     def on_epoch_end(self, epoch, logs=None):
         logs = logs or {}
-        print(f"epoch {epoch + 1}/{self.epochs}: train loss {logs.get('loss', float('nan')):.4f}, accuracy "
-              f"{logs.get('accuracy', float('nan')):.4f}; test loss {logs.get('val_loss', float('nan')):.4f}, "
-              f"accuracy {logs.get('val_accuracy', float('nan')):.4f}", flush=True)  # fmt: skip
+        print(
+            f"epoch {epoch + 1}/{self.epochs}: train loss {logs.get('loss', float('nan')):.4f}, accuracy "
+            f"{logs.get('accuracy', float('nan')):.4f}; test loss {logs.get('val_loss', float('nan')):.4f}, "
+            f"accuracy {logs.get('val_accuracy', float('nan')):.4f}",
+            flush=True,
+        )
 
 
 class BestWeights(keras.callbacks.Callback):
@@ -161,13 +164,13 @@ def check_training(
     seed: int = config.SEED,
 ) -> tuple[int, int]:
     """What a compile-and-fit reads (:func:`train_classifier`, :func:`digitgan.transfer.train_schedule`): the
-    learning rate, the optimizer, then :func:`check_fit`'s arguments and arrays; returns ``(epochs, batch_size)``
+    learning rate, the optimizer, then :func:`_check_fit`'s arguments and arrays; returns ``(epochs, batch_size)``
     as ints."""
     epochs = checks.integer("epochs", epochs, 1)
     batch_size = checks.integer("batch_size", batch_size, 1)  # Keras trains one batch if it exceeds the images
     checks.learning_rate(learning_rate)
     checks.choice("optimizer", optimizer, ("sgd", "adam"))
-    check_fit(data, epochs, batch_size, 0, validate, steps_per_epoch, seed)
+    _check_fit(data, epochs, batch_size, 0, validate, steps_per_epoch, seed)
     return epochs, batch_size
 
 
@@ -184,12 +187,12 @@ def train_classifier(
     seed: int = config.SEED,
 ) -> tuple[dict, float]:
     """Compile and train; returns ``(history, seconds)``. ``validate``: as in :func:`fit_classifier`. With
-    ``log_dir``, TensorBoard logs go there (:func:`classifier_callback` below). ``seed`` orders the batches."""
+    ``log_dir``, TensorBoard logs go there (:func:`_classifier_callback` below). ``seed`` orders the batches."""
     epochs, batch_size = check_training(data, epochs, learning_rate, batch_size, optimizer, validate, seed=seed)
     compile_classifier(model, learning_rate, optimizer)
     start = time.perf_counter()
-    callbacks = [classifier_callback(log_dir)] if log_dir else None
-    history = fit_unchecked(model, data, epochs, batch_size, 0, verbose, callbacks, validate, None, seed)
+    callbacks = [_classifier_callback(log_dir)] if log_dir else None
+    history = _fit_unchecked(model, data, epochs, batch_size, 0, verbose, callbacks, validate, None, seed)
     return history, time.perf_counter() - start
 
 
@@ -235,7 +238,7 @@ def new_log_dir(root: Path, name: str) -> Path:
     return Path(root) / f"{name}-{time.strftime('%Y%m%d-%H%M%S')}"
 
 
-def classifier_callback(log_dir: Path) -> keras.callbacks.Callback:
+def _classifier_callback(log_dir: Path) -> keras.callbacks.Callback:
     """Keras' TensorBoard callback as the classifiers use it."""
     return keras.callbacks.TensorBoard(str(log_dir), update_freq="epoch", write_graph=False)
 

@@ -21,7 +21,7 @@ HEAD_PREFIX = "head_"
 HEAD_PATTERN = re.compile(r"dense(\d+)")
 
 
-def check_head(head: str) -> int:
+def _check_head(head: str) -> int:
     """The units of a head named ``"dense<units>"``."""
     match = HEAD_PATTERN.fullmatch(head) if isinstance(head, str) else None
     if not match or int(match[1]) < 1:
@@ -32,7 +32,7 @@ def check_head(head: str) -> int:
 def head_layers(head: str, num_classes: int = config.NUM_CLASSES) -> list:
     """The new layers on the transferred ones: ``"dense10"`` is the softmax Dense(10) alone (trials 1 and 2);
     ``"dense<N>"`` puts Dense(N) (no activation, like the CNN's Dense(128)) before it (trial 3: ``"dense128"``)."""
-    units = check_head(head)
+    units = _check_head(head)
     stack = [layers.Dense(num_classes, activation="softmax", name=f"{HEAD_PREFIX}softmax")]
     if head != f"dense{num_classes}":
         stack.insert(0, layers.Dense(units, name=f"{HEAD_PREFIX}{head}"))
@@ -42,7 +42,7 @@ def head_layers(head: str, num_classes: int = config.NUM_CLASSES) -> list:
 def discriminator_to_classifier(discriminator: keras.Model, head: str = "dense10", freeze: bool = True) -> keras.Model:
     """Every discriminator layer but its real/fake Dense(1), with copied weights, then :func:`head_layers`. The
     transferred layers are frozen if ``freeze``."""
-    check_head(head)
+    _check_head(head)
     copy = keras.models.clone_model(discriminator)  # new layer objects ...
     copy.set_weights(discriminator.get_weights())  # ... holding the trained weights
     transferred = copy.layers[:-1]
@@ -64,7 +64,7 @@ def trainable_count(model: keras.Model) -> int:
     return int(sum(keras.ops.size(w) for w in model.trainable_weights))
 
 
-def check_schedule(frozen_epochs: int, total_epochs: int, names=("FROZEN_EPOCHS", "TOTAL_EPOCHS")) -> tuple[int, int]:
+def _check_schedule(frozen_epochs: int, total_epochs: int, names=("FROZEN_EPOCHS", "TOTAL_EPOCHS")) -> tuple[int, int]:
     """The schedule's epochs as ints: at least one in all, at most all of them frozen; errors name them ``names``."""
     total_epochs = checks.integer(names[1], total_epochs, 1)
     return checks.integer(names[0], frozen_epochs, 0, total_epochs), total_epochs
@@ -85,8 +85,8 @@ def fine_tuning_record(optimizer: str, learning_rate: float, first_learning_rate
 
 def check_trial(head, frozen_epochs, total_epochs, learning_rate, optimizer, fine_tune_learning_rate, batch_size):
     """A trial notebook's parameters, each error naming its parameter, before anything is trained."""
-    check_head(head)
-    check_schedule(frozen_epochs, total_epochs)
+    _check_head(head)
+    _check_schedule(frozen_epochs, total_epochs)
     checks.learning_rate(learning_rate, "LEARNING_RATE")
     checks.choice("FINE_TUNE_OPTIMIZER", optimizer, FINE_TUNE_OPTIMIZERS)
     checks.learning_rate(fine_tune_learning_rate, "FINE_TUNE_LEARNING_RATE")
@@ -109,7 +109,7 @@ def train_schedule(
     by :func:`digitgan.training.fit_classifier` with ``fit_options`` (``verbose``, ``callbacks``, ``validate``,
     ``steps_per_epoch``, ``seed``). Returns ``history`` (merged over both phases), ``phase_boundary`` (the last
     frozen epoch, or None), ``trainable_params`` per phase and ``seconds``."""
-    frozen_epochs, total_epochs = check_schedule(frozen_epochs, total_epochs, ("frozen_epochs", "total_epochs"))
+    frozen_epochs, total_epochs = _check_schedule(frozen_epochs, total_epochs, ("frozen_epochs", "total_epochs"))
     checked = {key: fit_options[key] for key in ("validate", "steps_per_epoch", "seed") if key in fit_options}
     _, batch_size = check_training(data, total_epochs, learning_rate, batch_size, optimizer, **checked)
     history, trainable, start = {}, [], time.perf_counter()

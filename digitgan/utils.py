@@ -53,9 +53,11 @@ def versions() -> str:
     packages = ", ".join(f"{name} {installed(name)}" for name in VERSIONED)
     m = machine()
     flags = ", ".join(f for f in ("avx512f", "amx_bf16") if f in m["cpu_flags"]) or "no avx512"
-    return (f"Python {platform.python_version()}, {packages}, {os.cpu_count()} CPU cores: {m['cpu']} ({flags}), "
-            f"threads intra {m['intra_op_threads']} / inter {m['inter_op_threads']} (0: TensorFlow's default), "
-            f"oneDNN {m['onednn_opts']}")
+    return (
+        f"Python {platform.python_version()}, {packages}, {os.cpu_count()} CPU cores: {m['cpu']} ({flags}), "
+        f"threads intra {m['intra_op_threads']} / inter {m['inter_op_threads']} (0: TensorFlow's default), "
+        f"oneDNN {m['onednn_opts']}"
+    )
 
 
 def machine() -> dict:
@@ -78,12 +80,16 @@ def machine() -> dict:
                 break
     onednn = getattr(tf.sysconfig, "get_build_info", dict)().get("onednn_version") or "bundled"
     return {
-        "cpu": model, "cpu_flags": flags, "cores": os.cpu_count(),
+        "cpu": model,
+        "cpu_flags": flags,
+        "cores": os.cpu_count(),
         "intra_op_threads": tf.config.threading.get_intra_op_parallelism_threads(),
         "inter_op_threads": tf.config.threading.get_inter_op_parallelism_threads(),
-        "tensorflow": tf.__version__, "keras": keras.__version__, "onednn": onednn,
+        "tensorflow": tf.__version__,
+        "keras": keras.__version__,
+        "onednn": onednn,
         "onednn_opts": os.environ.get("TF_ENABLE_ONEDNN_OPTS", "default"),
-    }  # fmt: skip
+    }
 
 
 CPU_FLAG_PREFIXES = ("avx", "amx", "fma", "f16c", "sse4")  # the kernels' choices that change float results
@@ -108,5 +114,3 @@ def seed_stats(grouped):
     """``mean``, ``std`` (over seeds, ddof 1; missing for a single run, never a 0 spread) and ``runs`` of each
     group of a pandas ``SeriesGroupBy`` (test accuracies grouped by method, label count, ...)."""
     return grouped.agg(mean="mean", std=_sample_std, runs="count")
-
-

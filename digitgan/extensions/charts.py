@@ -55,8 +55,12 @@ def ssgan_sweep_figure(sweep: pd.DataFrame, title: str):
     for _, row in sweep.iterrows():
         chosen = "\n(chosen)" if row["chosen"] else ""
         epochs = np.arange(1, len(row["val_curve"]) + 1)
-        ax.plot(epochs, row["val_curve"], "-" if row["chosen"] else "--",
-                label=f"learning rate {row['learning_rate']:g}:\nbest {row['val_accuracy']:.4f}{chosen}")  # fmt: skip
+        ax.plot(
+            epochs,
+            row["val_curve"],
+            "-" if row["chosen"] else "--",
+            label=f"learning rate {row['learning_rate']:g}:\nbest {row['val_accuracy']:.4f}{chosen}",
+        )
     accuracy_axis(ax, [v for curve in sweep["val_curve"] for v in curve], "validation accuracy (averaged weights)")
     ax.set(xlabel="epoch")
     suptitle(fig, title)
@@ -93,16 +97,32 @@ def plot_longer_gan(table: pd.DataFrame, n_labels: int, ax, title: str = "", spr
     cnn = table[(table["model"] == "cnn") & (table["n_labels"] == n_labels)].iloc[0]
     runs = int(trial3["runs"].min())
     std = trial3["std"].fillna(0)
-    ax.errorbar(trial3["gan_epochs"].astype(int), trial3["mean"], yerr=std, marker="o", capsize=4,
-                label=f"trial 3 on the DCGAN's\ndiscriminator (n = {runs})")  # fmt: skip
+    ax.errorbar(
+        trial3["gan_epochs"].astype(int),
+        trial3["mean"],
+        yerr=std,
+        marker="o",
+        capsize=4,
+        label=f"trial 3 on the DCGAN's\ndiscriminator (n = {runs})",
+    )
     values = [*(trial3["mean"] - std), *(trial3["mean"] + std)]
     if spread is not None:
         seeds = [g for g in map(str, spread["gan_seeds"]) if g != str(spread["gan_seeds"][0])]
-        points = [(int(e), st["trial3"][str(n_labels)][g]) for e, st in spread["stages"].items() for g in seeds
-                  if str(n_labels) in st["trial3"]]  # fmt: skip
+        points = [
+            (int(e), st["trial3"][str(n_labels)][g])
+            for e, st in spread["stages"].items()
+            for g in seeds
+            if str(n_labels) in st["trial3"]
+        ]
         if points:
-            ax.plot(*zip(*points, strict=True), "o", mfc="none", color="tab:purple", ls="none",
-                    label=f"trial 3 on other GANs\n(seeds {', '.join(seeds)}; mean of {runs})")  # fmt: skip
+            ax.plot(
+                *zip(*points, strict=True),
+                "o",
+                mfc="none",
+                color="tab:purple",
+                ls="none",
+                label=f"trial 3 on other GANs\n(seeds {', '.join(seeds)}; mean of {runs})",
+            )
             values += [p[1] for p in points]
     cnn_std = 0.0 if pd.isna(cnn["std"]) else cnn["std"]
     label = f"CNN, same images:\n{cnn['mean']:.4f} ± {cnn_std:.4f} (n = {int(cnn['runs'])})"
@@ -121,8 +141,10 @@ def longer_gan_figure(table: pd.DataFrame, label_counts, spread: dict | None = N
     fig, axes = plt.subplots(len(label_counts), 1, figsize=(WIDE, 2.9 * len(label_counts) + 0.7), squeeze=False)
     for ax, n in zip(axes[:, 0], label_counts, strict=True):
         plot_longer_gan(table, n, ax, title=f"{n:,} labelled images", spread=spread)
-    fig.suptitle("Trial 3's test accuracy (10,000 test images) against the DCGAN's training epochs,\n"
-                 "mean ± std over classifier seeds")  # fmt: skip
+    fig.suptitle(
+        "Trial 3's test accuracy (10,000 test images) against the DCGAN's training epochs,\n"
+        "mean ± std over classifier seeds"
+    )
     return fig
 
 
@@ -145,8 +167,10 @@ PROTOCOL_MARKERS = ("o", "s", "D", "^")
 def protocols_figure(cells: list[dict], title: str):
     """Test accuracy (mean ± std over seeds, dots and intervals) per optimizer, data size and protocol, one
     marker per model; the accuracy axis starts where the label says (not at 0: these are not bars)."""
-    labels = sorted({(c["protocol"], c["n_train"], c["optimizer"]) for c in cells},
-                    key=lambda k: (k[0] == "modern", k[1], ("sgd", "momentum", "adam").index(k[2])))  # fmt: skip
+    labels = sorted(
+        {(c["protocol"], c["n_train"], c["optimizer"]) for c in cells},
+        key=lambda k: (k[0] == "modern", k[1], ("sgd", "momentum", "adam").index(k[2])),
+    )
     models = sorted({c["model"] for c in cells})
     offset = 0.24 / max(1, len(models) - 1)
     fig, ax = plt.subplots(figsize=(WIDE, HEIGHT + 0.4))
@@ -156,9 +180,16 @@ def protocols_figure(cells: list[dict], title: str):
         means = [found[labels[j]]["mean"] for j in xs]
         stds = [found[labels[j]]["std"] or 0.0 for j in xs]
         runs = min(found[labels[j]]["runs"] for j in xs)
-        ax.errorbar(np.array(xs) + (i - (len(models) - 1) / 2) * offset, means, yerr=stds, capsize=3, ls="none",
-                    marker=PROTOCOL_MARKERS[i % len(PROTOCOL_MARKERS)], ms=6,
-                    label=textwrap.fill(f"{config.NAMES.get(model, model)} (n{NBSP}={NBSP}{runs})", 22))  # fmt: skip
+        ax.errorbar(
+            np.array(xs) + (i - (len(models) - 1) / 2) * offset,
+            means,
+            yerr=stds,
+            capsize=3,
+            ls="none",
+            marker=PROTOCOL_MARKERS[i % len(PROTOCOL_MARKERS)],
+            ms=6,
+            label=textwrap.fill(f"{config.NAMES.get(model, model)} (n{NBSP}={NBSP}{runs})", 22),
+        )
     ax.set_xticks(np.arange(len(labels)))
     ax.set_xticklabels([f"{o}\n{n // 1000}k" + ("\nmodern" if p == "modern" else "") for p, n, o in labels])
     ax.set_xlim(-0.5, len(labels) - 0.5)
@@ -185,8 +216,9 @@ def arms_figure(table: pd.DataFrame, title: str):
     ax.set_yticks(ys, [textwrap.fill(str(name), 34) for name in table.index])
     ax.set_ylim(-0.6, len(table) - 0.4)
     values = ax.secondary_yaxis("right")
-    values.set_yticks(ys, [f"{m:.4f} ± {s:.4f} (n = {int(r)})" for m, s, r in zip(table["mean"], std, table["runs"],
-                                                                                   strict=True)])  # fmt: skip
+    values.set_yticks(
+        ys, [f"{m:.4f} ± {s:.4f} (n = {int(r)})" for m, s, r in zip(table["mean"], std, table["runs"], strict=True)]
+    )
     values.tick_params(length=0)
     accuracy_axis(ax, [*(table["mean"] - std), *(table["mean"] + std)], "test accuracy (10,000 real images)", axis="x")
     suptitle(fig, title)

@@ -44,8 +44,9 @@ def build_conditional_discriminator() -> keras.Model:
     features = layers.Flatten(name="features")(x)
     unconditional = layers.Dense(1, name="real")(features)
     projection = layers.Dot(axes=1)([layers.Embedding(config.NUM_CLASSES, features.shape[-1])(label), features])
-    return keras.Model([image, label], layers.Add(name="logit")([unconditional, projection]),
-                       name="conditional_discriminator")  # fmt: skip
+    return keras.Model(
+        [image, label], layers.Add(name="logit")([unconditional, projection]), name="conditional_discriminator"
+    )
 
 
 class ConditionalDCGAN(AdversarialModel):
@@ -53,8 +54,9 @@ class ConditionalDCGAN(AdversarialModel):
     the update is the DCGAN's (:meth:`AdversarialModel.adversarial_update`) with the real batch's digits given
     to both networks."""
 
-    def __init__(self, generator, discriminator, noise_dim=config.NOISE_DIM, seed=config.SEED, mode_seeking=0.0,
-                 **kwargs):  # fmt: skip
+    def __init__(
+        self, generator, discriminator, noise_dim=config.NOISE_DIM, seed=config.SEED, mode_seeking=0.0, **kwargs
+    ):
         """``mode_seeking``: the weight of the mode-seeking term (Mao et al. 2019, "Mode Seeking Generative
         Adversarial Networks for Diverse Image Synthesis"); 0 trains the plain conditional DCGAN."""
         super().__init__(generator, discriminator, noise_dim, seed, **kwargs)
@@ -88,8 +90,9 @@ class ConditionalDCGAN(AdversarialModel):
         return self.track_losses(g_loss=g_loss, d_loss=d_loss)
 
 
-def build_conditional_dcgan(seed: int = config.SEED, jit_compile: bool = config.GAN_XLA, mode_seeking: float = 0.0
-                            ) -> ConditionalDCGAN:  # fmt: skip
+def build_conditional_dcgan(
+    seed: int = config.SEED, jit_compile: bool = config.GAN_XLA, mode_seeking: float = 0.0
+) -> ConditionalDCGAN:
     model = ConditionalDCGAN(
         build_conditional_generator(), build_conditional_discriminator(), seed=seed, mode_seeking=mode_seeking
     )
@@ -108,9 +111,11 @@ def generate_labelled(generator: keras.Model, n: int, seed: int = 0, batch_size:
     labels = np.random.default_rng(seed).permutation(np.arange(n) % config.NUM_CLASSES).astype("int32")
     noise = noise_scale * tf.random.stateless_normal([n, generator.inputs[0].shape[-1]], seed=[seed, 1])
     images = np.concatenate(
-        [generator([noise[i : i + batch_size], tf.constant(labels[i : i + batch_size])], training=False).numpy()
-         for i in range(0, n, batch_size)]
-    )  # fmt: skip
+        [
+            generator([noise[i : i + batch_size], tf.constant(labels[i : i + batch_size])], training=False).numpy()
+            for i in range(0, n, batch_size)
+        ]
+    )
     return images, labels
 
 
@@ -143,10 +148,15 @@ def _training_state(model: ConditionalDCGAN, checkpoint_dir, settings: dict):
     from digitgan.checkpoint import TrainingCheckpoint, rng_state
 
     return TrainingCheckpoint(
-        checkpoint_dir, 2, settings, generator=model.generator, discriminator=model.discriminator,
-        g_optimizer=model.g_optimizer, d_optimizer=model.d_optimizer,
+        checkpoint_dir,
+        2,
+        settings,
+        generator=model.generator,
+        discriminator=model.discriminator,
+        g_optimizer=model.g_optimizer,
+        d_optimizer=model.d_optimizer,
         rng_state=rng_state(model.generator, model.discriminator),
-    )  # fmt: skip
+    )
 
 
 def _settings(n_train: int, seed: int, mode_seeking: float) -> dict:
@@ -160,8 +170,9 @@ def _settings(n_train: int, seed: int, mode_seeking: float) -> dict:
     }
 
 
-def trained_discriminator(checkpoint_dir, n_train: int, epochs: int, seed: int = config.SEED,
-                          mode_seeking: float = 0.0) -> keras.Model | None:  # fmt: skip
+def trained_discriminator(
+    checkpoint_dir, n_train: int, epochs: int, seed: int = config.SEED, mode_seeking: float = 0.0
+) -> keras.Model | None:
     """The discriminator of a run finished at ``epochs``, restored from its training state (``checkpoint_dir``,
     git-ignored); None where that state is absent or at another epoch (only the generator is exported)."""
     if not any(Path(checkpoint_dir).glob("ckpt-*.index")):
@@ -171,19 +182,32 @@ def trained_discriminator(checkpoint_dir, n_train: int, epochs: int, seed: int =
     return model.discriminator if restored and restored[0] == epochs else None
 
 
-def discriminator_logits(discriminator: keras.Model, images: np.ndarray, labels: np.ndarray,
-                         batch_size: int = 1000) -> np.ndarray:  # fmt: skip
+def discriminator_logits(
+    discriminator: keras.Model, images: np.ndarray, labels: np.ndarray, batch_size: int = 1000
+) -> np.ndarray:
     """The conditional discriminator's logit (higher: "a real image of this digit") for each image and label."""
-    return np.concatenate([
-        discriminator([tf.constant(images[i : i + batch_size]), tf.constant(labels[i : i + batch_size])],
-                      training=False).numpy().ravel()
-        for i in range(0, len(images), batch_size)
-    ])  # fmt: skip
+    return np.concatenate(
+        [
+            discriminator(
+                [tf.constant(images[i : i + batch_size]), tf.constant(labels[i : i + batch_size])], training=False
+            )
+            .numpy()
+            .ravel()
+            for i in range(0, len(images), batch_size)
+        ]
+    )
 
 
-def train_conditional(x: np.ndarray, y: np.ndarray, epochs: int, checkpoint_dir, seed: int = config.SEED,
-                      checkpoint_every: int = config.GAN_CHECKPOINT_EVERY, verbose: int = 0,
-                      mode_seeking: float = 0.0):  # fmt: skip
+def train_conditional(
+    x: np.ndarray,
+    y: np.ndarray,
+    epochs: int,
+    checkpoint_dir,
+    seed: int = config.SEED,
+    checkpoint_every: int = config.GAN_CHECKPOINT_EVERY,
+    verbose: int = 0,
+    mode_seeking: float = 0.0,
+):
     """Train (or resume, or reuse) the conditional DCGAN on labelled images; ``(model, history)`` with the mean
     losses and seconds of every epoch. The training state is checkpointed every ``checkpoint_every`` epochs and at
     the end (``checkpoint_dir``; other settings there are refused); a finished run exports its generator and
@@ -207,17 +231,23 @@ def train_conditional(x: np.ndarray, y: np.ndarray, epochs: int, checkpoint_dir,
         exported = read_json_object(history_path, "the conditional DCGAN's exported history", fix)
         if exported.get("settings") == settings and len(exported.get("history", {}).get("epoch_seconds", [])) == epochs:
             load_weights(model.generator, generator_path, fix, committed_sha256(generator_path))
-            print(f"Reusing the conditional DCGAN's generator trained for {epochs} epochs "
-                  f"({config.shown(generator_path)}).")  # fmt: skip
+            print(
+                f"Reusing the conditional DCGAN's generator trained for {epochs} epochs "
+                f"({config.shown(generator_path)})."
+            )
             return model, exported["history"]
     ckpt = _training_state(model, checkpoint_dir, settings)
     start, history = ckpt.resume(epochs, "the conditional DCGAN", {"g_loss": [], "d_loss": [], "epoch_seconds": []})
     if start < epochs:
         model.fit(
-            epoch_batches(x, config.BATCH_SIZE, start, epochs, seed, y=y), epochs=epochs, initial_epoch=start,
-            steps_per_epoch=len(x) // config.BATCH_SIZE, shuffle=False, verbose=verbose,
+            epoch_batches(x, config.BATCH_SIZE, start, epochs, seed, y=y),
+            epochs=epochs,
+            initial_epoch=start,
+            steps_per_epoch=len(x) // config.BATCH_SIZE,
+            shuffle=False,
+            verbose=verbose,
             callbacks=[EpochLosses(history), PeriodicCheckpoint(ckpt, history, checkpoint_every, epochs)],
-        )  # fmt: skip
+        )
     save_weights(model.generator, generator_path)
     atomic_write_text(history_path, dumps({"settings": settings, "history": history}))
     return model, history

@@ -32,18 +32,29 @@ def seeded(what: str, c: dict, against: str, ref: dict, paired: bool = True) -> 
     by seed where both ran the same seeds (the seed draws the labelled images, the initial weights and the batch
     order of both), Welch's otherwise or with ``paired=False``."""
     a, b = c.get("by_seed") or {}, ref.get("by_seed") or {}
-    return versus(what, c["mean"], against, ref["mean"], [a[k] for k in sorted(a)], [b[k] for k in sorted(b)],
-                  paired and sorted(a) == sorted(b), (cell(c), cell(ref)))  # fmt: skip
+    return versus(
+        what,
+        c["mean"],
+        against,
+        ref["mean"],
+        [a[k] for k in sorted(a)],
+        [b[k] for k in sorted(b)],
+        paired and sorted(a) == sorted(b),
+        (cell(c), cell(ref)),
+    )
 
 
 def aim(what: str, c: dict, target: float, shown: str | None = None, where: str = "") -> Versus:
     """A cell's mean against an aim, written as a percentage, then ``where``."""
-    over = (f"mean {c['mean']:.4f} ± {c['std']:.4f} over {c['runs']} seeds" if c["runs"] > 1
-            else f"{c['mean']:.4f}, one run")  # fmt: skip
+    over = (
+        f"mean {c['mean']:.4f} ± {c['std']:.4f} over {c['runs']} seeds"
+        if c["runs"] > 1
+        else f"{c['mean']:.4f}, one run"
+    )
     return versus(what, c["mean"], f"{target * 100:g}%{where}", target, shown=(shown or over, ""))
 
 
-def series(pairs) -> str:
+def _series(pairs) -> str:
     """``adam +0.0075, sgd +0.0117 (every p ≤ 0.0019)``: (label, record) pairs, their differences and p-values."""
     text = ", ".join(f"{label} {v.difference:+.4f}".strip() for label, v in pairs)
     if all(v.test and v.test["claimed"] for _, v in pairs):
@@ -65,10 +76,16 @@ def ssgan_items(metrics: dict) -> dict:
     last = [max(a, r) for a, r in zip(history["val_accuracy"][-5:], raw[-5:], strict=True)]
     labels = _count(metrics["n_labels"], "label")
     return {
-        "paper": versus("test accuracy", acc, f"Salimans et al. ({labels}, {_count(paper['epochs'], 'epoch')}, mean "
-                        f"of {_count(paper['seeds'], 'seed')})", paper["test_accuracy"]),
-        "at_end": metrics["kept_epoch"] > epochs - len(last), "last": len(last), "last_best": max(last),
-    }  # fmt: skip
+        "paper": versus(
+            "test accuracy",
+            acc,
+            f"Salimans et al. ({labels}, {_count(paper['epochs'], 'epoch')}, mean of {_count(paper['seeds'], 'seed')})",
+            paper["test_accuracy"],
+        ),
+        "at_end": metrics["kept_epoch"] > epochs - len(last),
+        "last": len(last),
+        "last_best": max(last),
+    }
 
 
 @noted
@@ -76,27 +93,41 @@ def ssgan(metrics: dict, run=None) -> Finding:
     items, choice, m = ssgan_items(metrics), metrics.get("learning_rate_choice") or [], metrics
     paper, study = items["paper"], (base.study_of(run) or {}).get("ssgan")
     budgets = sorted({c["max_epochs"] for c in choice if c.get("max_epochs")})
-    stopped = (f"stopped at epoch {m['stopped_at']} of {m['max_epochs']} (no better validation accuracy for "
-               f"{_count(m['patience'], 'epoch')})" if m.get("stopped_at")
-               else f"ran all {_count(m['epochs'], 'epoch')}")  # fmt: skip
+    stopped = (
+        f"stopped at epoch {m['stopped_at']} of {m['max_epochs']} (no better validation accuracy for "
+        f"{_count(m['patience'], 'epoch')})"
+        if m.get("stopped_at")
+        else f"ran all {_count(m['epochs'], 'epoch')}"
+    )
     share = m["epochs"] / config.SSGAN_PAPER["epochs"]
-    return _finding([
-        f"With {_count(m['n_labels'], 'label')} the semi-supervised GAN reaches **{_acc(m['test_accuracy'])} test "
-        f"accuracy** after {_count(m['epochs'], 'epoch')}, " + say(paper, "one run against their mean", lead=False)
-        + ".",
-        study and base.beside_study("test accuracy", m["test_accuracy"], study["test_accuracy"], "semi-supervised GAN ("
-                               f"{_count(study['n_labels'], 'label')}, {_count(study['epochs'], 'epoch')})"),
-        f"It trained {share:.0%} of the paper's epochs; 08_label_efficiency.ipynb tests three seeds against the "
-        "paper's ten.",
-        f"The learning rate {m['learning_rate']:g} was chosen on {m['n_val']:,} validation images (best validation "
-        f"accuracy per candidate{f' in runs of at most {budgets[0]} epochs' if len(budgets) == 1 else ''}: "
-        + "; ".join(f"{c['learning_rate']:g}: {_acc(c['val_accuracy'])}" for c in choice) + ").",
-        f"The run {stopped} in {m['seconds'] / 60:.1f} min and kept epoch {m['kept_epoch']}, {m['kept_weights']} "
-        f"weights (validation {_acc(m['val_accuracy'])}).",
-        f"The kept epoch is among the last {items['last']}, so the curve may still be rising: more epochs might help."
-        if items["at_end"] else f"The last {items['last']} epochs (validation at most {_acc(items['last_best'])}) did "
-        f"not beat epoch {m['kept_epoch']}: within this budget the curve has flattened.",
-    ])  # fmt: skip
+    return _finding(
+        [
+            f"With {_count(m['n_labels'], 'label')} the semi-supervised GAN reaches **{_acc(m['test_accuracy'])} test "
+            f"accuracy** after {_count(m['epochs'], 'epoch')}, "
+            + say(paper, "one run against their mean", lead=False)
+            + ".",
+            study
+            and base.beside_study(
+                "test accuracy",
+                m["test_accuracy"],
+                study["test_accuracy"],
+                f"semi-supervised GAN ({_count(study['n_labels'], 'label')}, {_count(study['epochs'], 'epoch')})",
+            ),
+            f"It trained {share:.0%} of the paper's epochs; 08_label_efficiency.ipynb tests three seeds against the "
+            "paper's ten.",
+            f"The learning rate {m['learning_rate']:g} was chosen on {m['n_val']:,} validation images (best validation "
+            f"accuracy per candidate{f' in runs of at most {budgets[0]} epochs' if len(budgets) == 1 else ''}: "
+            + "; ".join(f"{c['learning_rate']:g}: {_acc(c['val_accuracy'])}" for c in choice)
+            + ").",
+            f"The run {stopped} in {m['seconds'] / 60:.1f} min and kept epoch {m['kept_epoch']}, {m['kept_weights']} "
+            f"weights (validation {_acc(m['val_accuracy'])}).",
+            f"The kept epoch is among the last {items['last']}, so the curve may still be rising: "
+            "more epochs might help."
+            if items["at_end"]
+            else f"The last {items['last']} epochs (validation at most {_acc(items['last_best'])}) did "
+            f"not beat epoch {m['kept_epoch']}: within this budget the curve has flattened.",
+        ]
+    )
 
 
 def _name(method: str) -> str:
@@ -107,8 +138,11 @@ def label_efficiency_items(metrics: dict) -> dict:
     """Per label count: the methods from best to worst; the semi-supervised GAN ("ssgan") and trial 3 ("trial3")
     each against the CNN of the original protocol, and the GAN against the CNN given its updates ("matched"): paired
     t-tests of the seeds in ``metrics["runs"]``; the 100-label SSGAN against its aim."""
-    summary = {m: {n: {**c, "by_seed": dict(c.get("by_seed") or {})} for n, c in per.items()}
-               for m, per in metrics["summary"].items() if m in config.LABEL_EFFICIENCY_NAMES}  # fmt: skip
+    summary = {
+        m: {n: {**c, "by_seed": dict(c.get("by_seed") or {})} for n, c in per.items()}
+        for m, per in metrics["summary"].items()
+        if m in config.LABEL_EFFICIENCY_NAMES
+    }
     matched = metrics.get("cnn_matched") or {}
     summary["matched"] = {n: {**c, "by_seed": {}} for n, c in (matched.get("summary") or {}).items()}
     for r in [*(metrics.get("runs") or []), *({**r, "method": "matched"} for r in matched.get("runs") or [])]:
@@ -119,13 +153,22 @@ def label_efficiency_items(metrics: dict) -> dict:
         ranked = sorted(set(cells) - {"matched"}, key=lambda m: -cells[m]["mean"])
         updates = "cnn" in cells and cells["cnn"].get("n_updates")
         cnn = "the CNN of the original protocol" + (f" ({_count(updates, 'update')})" if updates else "")
-        items[n] = {"ranked": [(m, cells[m]) for m in ranked], **{m: seeded(what, cells[m], cnn, cells["cnn"], True)
-                    for m, what in (("ssgan", "the semi-supervised GAN"), ("trial3", "trial 3"))
-                    if {m, "cnn"} <= set(cells)}}  # fmt: skip
+        items[n] = {
+            "ranked": [(m, cells[m]) for m in ranked],
+            **{
+                m: seeded(what, cells[m], cnn, cells["cnn"], True)
+                for m, what in (("ssgan", "the semi-supervised GAN"), ("trial3", "trial 3"))
+                if {m, "cnn"} <= set(cells)
+            },
+        }
         if {"ssgan", "matched"} <= set(cells):
-            items[n]["matched"] = seeded("the semi-supervised GAN", cells["ssgan"], f"a CNN given the same labels and "
-                                         f"{_count(cells['matched']['n_updates'], 'update')} (modern recipe)",
-                                         cells["matched"], paired=True)  # fmt: skip
+            items[n]["matched"] = seeded(
+                "the semi-supervised GAN",
+                cells["ssgan"],
+                f"a CNN given the same labels and {_count(cells['matched']['n_updates'], 'update')} (modern recipe)",
+                cells["matched"],
+                paired=True,
+            )
     return {"counts": items}
 
 
@@ -145,24 +188,41 @@ def label_efficiency(metrics: dict, run=None) -> Finding:
     labels = " / ".join(f"{n:,}" for n in counts)
     original = {k: [("", i[k]) for i in counts.values() if k in i] for k in ("ssgan", "trial3")}
     original = {k: vs for k, vs in original.items() if vs and [v for _, v in vs] != [head]}  # not the headline again
-    return _finding([
-        f"With {_count(n0, 'label')} {head.what} reaches **{_acc(head.value)} test accuracy** ("
-        f"{_count(cells[method]['runs'], 'seed')}), " + say(head, UNTESTED, lead=False) + "."
-        if head else f"With {_count(n0, 'label')} {_name(lead[0])} leads with **{_acc(lead[1]['mean'])} test "
-        f"accuracy** ({_count(lead[1]['runs'], 'seed')}), ahead of "
-        + _listing([f"{_name(m)} {_acc(c['mean'])}" for m, c in first["ranked"][1:]] or ["nothing else"]) + ".",
-        study and base.beside_study("test accuracy", cells[method]["mean"], study["mean"], f"{_name(method)} ("
-                               f"{_count(n0, 'label')}, {_count(study['runs'], 'seed')})"),
-        len(matched) > 1 and "Against that CNN with " + "; with ".join(f"{_count(n, 'label')}: {gap(v, UNTESTED)}"
-                                                                       for n, v in matched[1:]) + ".",
-        _budgets(metrics.get("transfer_vs_scratch") or {}) or original and f"Against the CNN of the original "
-        f"protocol at {labels} labels: " + "; ".join(f"{'the semi-supervised GAN' if k == 'ssgan' else 'trial 3'} "
-                                                     f"{series(vs)}" for k, vs in original.items()) + ".",
-        _salimans(metrics),
-        matched and "In plain words: the unlabelled images beat a CNN given as much compute "
-        + (f"with {_listing(above, 'or')} labels" if above else "at no label count")
-        + (f", not with {_listing(rest, 'or')}." if above and rest else "."),
-    ])  # fmt: skip
+    return _finding(
+        [
+            f"With {_count(n0, 'label')} {head.what} reaches **{_acc(head.value)} test accuracy** ("
+            f"{_count(cells[method]['runs'], 'seed')}), " + say(head, UNTESTED, lead=False) + "."
+            if head
+            else f"With {_count(n0, 'label')} {_name(lead[0])} leads with **{_acc(lead[1]['mean'])} test "
+            f"accuracy** ({_count(lead[1]['runs'], 'seed')}), ahead of "
+            + _listing([f"{_name(m)} {_acc(c['mean'])}" for m, c in first["ranked"][1:]] or ["nothing else"])
+            + ".",
+            study
+            and base.beside_study(
+                "test accuracy",
+                cells[method]["mean"],
+                study["mean"],
+                f"{_name(method)} ({_count(n0, 'label')}, {_count(study['runs'], 'seed')})",
+            ),
+            len(matched) > 1
+            and "Against that CNN with "
+            + "; with ".join(f"{_count(n, 'label')}: {gap(v, UNTESTED)}" for n, v in matched[1:])
+            + ".",
+            _budgets(metrics.get("transfer_vs_scratch") or {})
+            or original
+            and f"Against the CNN of the original protocol at {labels} labels: "
+            + "; ".join(
+                f"{'the semi-supervised GAN' if k == 'ssgan' else 'trial 3'} {_series(vs)}"
+                for k, vs in original.items()
+            )
+            + ".",
+            _salimans(metrics),
+            matched
+            and "In plain words: the unlabelled images beat a CNN given as much compute "
+            + (f"with {_listing(above, 'or')} labels" if above else "at no label count")
+            + (f", not with {_listing(rest, 'or')}." if above and rest else "."),
+        ]
+    )
 
 
 def _budgets(budgets: dict) -> str | None:
@@ -178,28 +238,40 @@ def _budgets(budgets: dict) -> str | None:
         signs |= {(d["difference"] > 0) for d in per.values() if d["claimed"]}
         updates = [f"{d['n_updates']:,}" for d in per.values()]
         shown = "" if len(set(updates)) == 1 else f" ({' / '.join(updates)} updates)"
-        parts.append(f"at {budget}{shown} {diffs} (" + (f"every p ≤ {max(ps):.2g})" if claimed
-                     else "p = " + ", ".join(f"{p:.2g}" for p in ps) + ")"))  # fmt: skip
+        parts.append(
+            f"at {budget}{shown} {diffs} ("
+            + (f"every p ≤ {max(ps):.2g})" if claimed else "p = " + ", ".join(f"{p:.2g}" for p in ps) + ")")
+        )
     labels = " / ".join(f"{int(n):,}" for n in next(iter(budgets.values())))
-    return (f"Trial 3 minus the CNN (paired) with {labels} labels: " + "; ".join(parts)
-            + (": which is ahead depends on the budget." if len(signs) > 1 else "."))
+    return (
+        f"Trial 3 minus the CNN (paired) with {labels} labels: "
+        + "; ".join(parts)
+        + (": which is ahead depends on the budget." if len(signs) > 1 else ".")
+    )
 
 
 def _salimans(metrics: dict) -> str | None:
     """The 100-label SSGAN's seeds against Salimans et al.'s mean and spread over their 10 seeds (Welch)."""
-    runs = [r["test_accuracy"] for r in sorted(metrics.get("runs") or [], key=lambda r: r["seed"])
-            if r["method"] == "ssgan" and r["n_labels"] == 100]  # fmt: skip
+    runs = [
+        r["test_accuracy"]
+        for r in sorted(metrics.get("runs") or [], key=lambda r: r["seed"])
+        if r["method"] == "ssgan" and r["n_labels"] == 100
+    ]
     paper, epochs = config.SSGAN_PAPER, ((metrics.get("settings") or {}).get("ssgan") or {}).get("epochs")
     if len(runs) < 2:
         return None
     from digitgan.compare import difference_from_summary
 
     test = difference_from_summary(runs, paper["test_accuracy"], paper["std"], paper["seeds"])
-    return (f"Against Salimans et al. ({paper['test_accuracy']:.4f} ± {paper['std']:.4f}: 100 labels, "
-            f"{_count(paper['epochs'], 'epoch')}, {_count(paper['seeds'], 'seed')}), ours "
-            f"({_count(len(runs), 'seed')}" + (f", {_count(epochs, 'epoch')}" if epochs else "")
-            + f"): {tested(test)}" + _TAIL_WORDS[test["claimed"] and ("above" if test["difference"] > 0 else "below")]
-            + ".")  # fmt: skip
+    return (
+        f"Against Salimans et al. ({paper['test_accuracy']:.4f} ± {paper['std']:.4f}: 100 labels, "
+        f"{_count(paper['epochs'], 'epoch')}, {_count(paper['seeds'], 'seed')}), ours "
+        f"({_count(len(runs), 'seed')}"
+        + (f", {_count(epochs, 'epoch')}" if epochs else "")
+        + f"): {tested(test)}"
+        + _TAIL_WORDS[test["claimed"] and ("above" if test["difference"] > 0 else "below")]
+        + "."
+    )
 
 
 _TAIL_WORDS = {False: "", "above": ", above it", "below": ", below it"}
@@ -210,26 +282,40 @@ def longer_gan_items(results: dict) -> dict:
     splits against the CNN (same images, budget and rule; paired by seed); whether the losses settle."""
     stages = {int(e): v for e, v in results["stages"].items()}
     first, last = min(stages), max(stages)
-    updates = next((r["n_updates"] for r in results.get("runs") or [] if r.get("model") == "cnn"
-                    and r.get("n_updates")), None)  # fmt: skip
+    updates = next(
+        (r["n_updates"] for r in results.get("runs") or [] if r.get("model") == "cnn" and r.get("n_updates")), None
+    )
     budget = f"same images, {_count(updates, 'update')}" if updates else "same images and budget"
     items = {"first": first, "last": last, "labels": {}}
     for n in sorted({int(n) for v in stages.values() for n in v["trial3"]}, reverse=True):
         cells = {e: v["trial3"][str(n)] for e, v in stages.items()}
         best = max(cells, key=lambda e: cells[e]["val_mean"])  # named on the validation splits, not the test set
-        items["labels"][n] = {"first": cells[first], "last": cells[last], "best": best, "versus": seeded(
-            f"trial 3 at {best} GAN epochs", cells[best], f"the CNN ({budget})", results["cnn"][str(n)],
-            paired=True)}  # fmt: skip
+        items["labels"][n] = {
+            "first": cells[first],
+            "last": cells[last],
+            "best": best,
+            "versus": seeded(
+                f"trial 3 at {best} GAN epochs", cells[best], f"the CNN ({budget})", results["cnn"][str(n)], paired=True
+            ),
+        }
     g, d = (np.asarray(results["epoch_losses"][k]) for k in ("g_loss", "d_loss"))
     w = min(25, len(g) // 2) or 1
     parts = [(x[:w], x[len(x) - w :]) for x in (g, d)]
-    items["losses"] = {"epochs": len(g), "window": w, "settle": all(b.std() < a.std() for a, b in parts),
-                       "mean_std": [(p.mean(), p.std()) for ab in parts for p in ab]}  # fmt: skip
+    items["losses"] = {
+        "epochs": len(g),
+        "window": w,
+        "settle": all(b.std() < a.std() for a, b in parts),
+        "mean_std": [(p.mean(), p.std()) for ab in parts for p in ab],
+    }
     return items
 
 
-_BRINGS = {"below": "does **not** bring trial 3 to", "above": "brings trial 3 past", "level": "brings trial 3 level "
-           "with", "not distinguishable": "brings trial 3 level (by the test) with"}  # fmt: skip
+_BRINGS = {
+    "below": "does **not** bring trial 3 to",
+    "above": "brings trial 3 past",
+    "level": "brings trial 3 level with",
+    "not distinguishable": "brings trial 3 level (by the test) with",
+}
 
 
 @noted
@@ -253,23 +339,35 @@ def longer_gan(results: dict, run=None) -> Finding:
     v, theirs = top["versus"], (study.get("future_work", {}).get("longer_gan") or {}).get("stages", {})
     ref = max(theirs.items(), key=lambda e: e[1]["trial3"].get(str(n), {}).get("val_mean", -1), default=(0, {}))
     better = s1["classifier_score"] > s0["classifier_score"] and s1["frechet_distance"] < s0["frechet_distance"]
-    return _finding([
-        f"Longer GAN training {_BRINGS[v.verdict]} the CNN: with {_count(n, 'label')}, one GAN at {top['best']} "
-        f"epochs (on validation; 3 classifier seeds): **{_acc(v.value)}**, against {_acc(v.reference)} for "
-        f"{v.against}: {gap(v, UNTESTED, tail=False)}.",
-        str(n) in ref[1].get("trial3", {}) and base.beside_study("test accuracy", v.value, ref[1]["trial3"][str(
-            n)]["mean"], f"trial 3 ({_count(n, 'label')}, {ref[0]} GAN epochs)"),
-        " ".join(f"With {_count(m, 'label')}: {_acc(i['versus'].value)} at {i['best']} GAN epochs "
-                 + say(i["versus"], UNTESTED, lead=False) + "." for m, i in others),
-        f"From {first} to {last} GAN epochs trial 3 gains "
-        + _listing([_gain(i["last"], i["first"], _count(m, "label")) for m, i in items["labels"].items()])
-        + f" and the samples {'improve' if better else 'change'}: classifier score {s0['classifier_score']:.2f} → "
-        f"{s1['classifier_score']:.2f}, Fréchet distance {s0['frechet_distance']:.1f} → {s1['frechet_distance']:.1f}.",
-        f"The losses {'settle' if losses['settle'] else 'do not settle'}: the per-epoch means vary ± {gs1:.3f} "
-        f"(generator) and ± {ds1:.3f} (discriminator) in the last {losses['window']} of {losses['epochs']} epochs, "
-        f"against ± {gs0:.3f} and ± {ds0:.3f} in the first {losses['window']}.",
-        _gan_spread(results.get("gan_spread")),
-    ])  # fmt: skip
+    return _finding(
+        [
+            f"Longer GAN training {_BRINGS[v.verdict]} the CNN: with {_count(n, 'label')}, one GAN at {top['best']} "
+            f"epochs (on validation; 3 classifier seeds): **{_acc(v.value)}**, against {_acc(v.reference)} for "
+            f"{v.against}: {gap(v, UNTESTED, tail=False)}.",
+            str(n) in ref[1].get("trial3", {})
+            and base.beside_study(
+                "test accuracy",
+                v.value,
+                ref[1]["trial3"][str(n)]["mean"],
+                f"trial 3 ({_count(n, 'label')}, {ref[0]} GAN epochs)",
+            ),
+            " ".join(
+                f"With {_count(m, 'label')}: {_acc(i['versus'].value)} at {i['best']} GAN epochs "
+                + say(i["versus"], UNTESTED, lead=False)
+                + "."
+                for m, i in others
+            ),
+            f"From {first} to {last} GAN epochs trial 3 gains "
+            + _listing([_gain(i["last"], i["first"], _count(m, "label")) for m, i in items["labels"].items()])
+            + f" and the samples {'improve' if better else 'change'}: classifier score {s0['classifier_score']:.2f} → "
+            f"{s1['classifier_score']:.2f}, Fréchet distance {s0['frechet_distance']:.1f} → "
+            f"{s1['frechet_distance']:.1f}.",
+            f"The losses {'settle' if losses['settle'] else 'do not settle'}: the per-epoch means vary ± {gs1:.3f} "
+            f"(generator) and ± {ds1:.3f} (discriminator) in the last {losses['window']} of {losses['epochs']} epochs, "
+            f"against ± {gs0:.3f} and ± {ds0:.3f} in the first {losses['window']}.",
+            _gan_spread(results.get("gan_spread")),
+        ]
+    )
 
 
 def _gan_spread(spread: dict | None) -> str:
@@ -279,10 +377,15 @@ def _gan_spread(spread: dict | None) -> str:
     n, change = max(spread["stages"][str(spread["change"]["to"])]["trial3"], key=int), spread["change"]
     later = spread["one_gan_against_spread"]
     last = max(later, key=int)
-    return (f"Over {_count(len(spread['gan_seeds']), 'GAN')}, trial 3 ({_count(int(n), 'label')}) "
-            + (f"from {change['from']} to {change['to']} epochs: {tested(change[f'trial3_{n}'])}; "
-               if f"trial3_{n}" in change else "")
-            + f"this GAN at {last} epochs against their mean at {change['to']}: {tested(later[last][f'trial3_{n}'])}.")
+    return (
+        f"Over {_count(len(spread['gan_seeds']), 'GAN')}, trial 3 ({_count(int(n), 'label')}) "
+        + (
+            f"from {change['from']} to {change['to']} epochs: {tested(change[f'trial3_{n}'])}; "
+            if f"trial3_{n}" in change
+            else ""
+        )
+        + f"this GAN at {last} epochs against their mean at {change['to']}: {tested(later[last][f'trial3_{n}'])}."
+    )
 
 
 def protocols_items(results: dict) -> dict:
@@ -293,18 +396,31 @@ def protocols_items(results: dict) -> dict:
     pick = {(c["model"], c["optimizer"], c["n_train"]): c for c in cells if c["protocol"] == "original"}
     modern = {c["model"]: c for c in cells if c["protocol"] == "modern"}
     return {
-        "sizes": sizes, "modern": modern,
-        "bigger": {model: [seeded(opt, pick[model, opt, sizes[-1]], f"{sizes[0]:,} images", pick[model, opt, n])
-                           for m, opt, n in pick if m == model and n == sizes[0] < sizes[-1]
-                           and (model, opt, sizes[-1]) in pick] for model in ("cnn", "trial3")},
-        "edge": sorted({f"{config.NAMES.get(c['model'], c['model'])} with {c['optimizer']} ({c['protocol']}) "
-                        f"{c['learning_rate']:g}" for c in cells
-                        if c.get("learning_rates_tried") and c["learning_rate"] == max(c["learning_rates_tried"])}),
-        "cnn_target": "cnn" in modern and aim(f"With the modern protocol on {modern['cnn']['n_train']:,} images the "
-                                              "CNN", modern["cnn"], MODERN_CNN_TARGET),
-        "trial3_vs_cnn": {"cnn", "trial3"} <= set(modern) and seeded(
-            "trial 3", modern["trial3"], "the CNN with the same protocol", modern["cnn"]),
-    }  # fmt: skip
+        "sizes": sizes,
+        "modern": modern,
+        "bigger": {
+            model: [
+                seeded(opt, pick[model, opt, sizes[-1]], f"{sizes[0]:,} images", pick[model, opt, n])
+                for m, opt, n in pick
+                if m == model and n == sizes[0] < sizes[-1] and (model, opt, sizes[-1]) in pick
+            ]
+            for model in ("cnn", "trial3")
+        },
+        "edge": sorted(
+            {
+                f"{config.NAMES.get(c['model'], c['model'])} with {c['optimizer']} ({c['protocol']}) "
+                f"{c['learning_rate']:g}"
+                for c in cells
+                if c.get("learning_rates_tried") and c["learning_rate"] == max(c["learning_rates_tried"])
+            }
+        ),
+        "cnn_target": "cnn" in modern
+        and aim(
+            f"With the modern protocol on {modern['cnn']['n_train']:,} images the CNN", modern["cnn"], MODERN_CNN_TARGET
+        ),
+        "trial3_vs_cnn": {"cnn", "trial3"} <= set(modern)
+        and seeded("trial 3", modern["trial3"], "the CNN with the same protocol", modern["cnn"]),
+    }
 
 
 def _explored(results: dict) -> str:
@@ -314,8 +430,10 @@ def _explored(results: dict) -> str:
     if not (tried and explored):
         return ""
     best, chosen = max(explored), max(tried)
-    return (f"{'none' if best <= chosen else 'at least one'} of {_count(len(explored), 'other recipe')} tried on the "
-            f"CNN alone did better on validation (best {best:.4f}, chosen {chosen:.4f})")  # fmt: skip
+    return (
+        f"{'none' if best <= chosen else 'at least one'} of {_count(len(explored), 'other recipe')} tried on the "
+        f"CNN alone did better on validation (best {best:.4f}, chosen {chosen:.4f})"
+    )
 
 
 @noted
@@ -324,29 +442,56 @@ def protocols(results: dict, run=None) -> Finding:
     items, cells, study = protocols_items(results), results["runs"], (base.study_of(run) or {}).get("future_work", {})
     sizes, modern, v = items["sizes"] or [0], items["modern"], items["trial3_vs_cnn"]
     longest = max((c.get("epochs") or 0 for c in results.get("modern_candidates", [])), default=0)
-    best = {m: max((c for c in cells if c["model"] == m), key=lambda c: c["mean"]) for m in ("cnn", "trial3")
-            if any(c["model"] == m for c in cells)}  # fmt: skip
+    best = {
+        m: max((c for c in cells if c["model"] == m), key=lambda c: c["mean"])
+        for m in ("cnn", "trial3")
+        if any(c["model"] == m for c in cells)
+    }
     epochs = v and (modern["cnn"].get("recipe") or {}).get("epochs")
     theirs = {c["model"]: c for c in (study.get("protocols") or {}).get("runs", []) if c["protocol"] == "modern"}
-    return _finding([
-        f"Under the modern protocol on {_count(modern['trial3']['n_train'], 'image')} trial 3 reaches **"
-        f"{_acc(v.value)} test accuracy** ({_count(modern['trial3']['runs'], 'seed')}), against {_acc(v.reference)} "
-        f"for the CNN with the same protocol" + (f" (at most {_count(epochs, 'epoch')})" if epochs else "") + ": "
-        + gap(v, UNTESTED) + "." if v else " ".join(
-            f"{config.NAMES[m]}'s best: **{_acc(c['mean'])} test accuracy** ({c['optimizer']}, {c['protocol']} "
-            f"protocol, {_count(c['n_train'], 'image')})." for m, c in best.items()),
-        v and "trial3" in theirs and base.beside_study("test accuracy", v.value, theirs["trial3"]["mean"], "trial 3 ("
-                                                  f"modern protocol, {_count(theirs['trial3']['n_train'], 'image')})"),
-        any(items["bigger"].values()) and f"More images help: from {sizes[0]:,} to {sizes[-1]:,} images, " + "; ".join(
-            f"{config.NAMES[m]} " + series([(x.what, x) for x in vs]) for m, vs in items["bigger"].items() if vs) + ".",
-        "; ".join(filter(None, [items["cnn_target"] and reach(items["cnn_target"]), _explored(results)])) + ".",
-        items["edge"] and "Chosen at the top of the learning rates tried, so a larger one might do better: "
-        + ", ".join(items["edge"]) + ".",
-        " ".join(f"{config.NAMES.get(m, m)}'s chosen recipe is the longest tried ({longest} epochs) and its kept "
-                 f"epochs ({'/'.join(map(str, c['kept_epochs']))}) are near its end: a longer one might do better."
-                 for m, c in modern.items()
-                 if (c.get("recipe") or {}).get("epochs") == longest > 0 and min(c["kept_epochs"]) > 0.8 * longest),
-    ])  # fmt: skip
+    return _finding(
+        [
+            f"Under the modern protocol on {_count(modern['trial3']['n_train'], 'image')} trial 3 reaches **"
+            f"{_acc(v.value)} test accuracy** ({_count(modern['trial3']['runs'], 'seed')}), "
+            f"against {_acc(v.reference)} "
+            f"for the CNN with the same protocol"
+            + (f" (at most {_count(epochs, 'epoch')})" if epochs else "")
+            + ": "
+            + gap(v, UNTESTED)
+            + "."
+            if v
+            else " ".join(
+                f"{config.NAMES[m]}'s best: **{_acc(c['mean'])} test accuracy** ({c['optimizer']}, {c['protocol']} "
+                f"protocol, {_count(c['n_train'], 'image')})."
+                for m, c in best.items()
+            ),
+            v
+            and "trial3" in theirs
+            and base.beside_study(
+                "test accuracy",
+                v.value,
+                theirs["trial3"]["mean"],
+                f"trial 3 (modern protocol, {_count(theirs['trial3']['n_train'], 'image')})",
+            ),
+            any(items["bigger"].values())
+            and f"More images help: from {sizes[0]:,} to {sizes[-1]:,} images, "
+            + "; ".join(
+                f"{config.NAMES[m]} " + _series([(x.what, x) for x in vs]) for m, vs in items["bigger"].items() if vs
+            )
+            + ".",
+            "; ".join(filter(None, [items["cnn_target"] and reach(items["cnn_target"]), _explored(results)])) + ".",
+            items["edge"]
+            and "Chosen at the top of the learning rates tried, so a larger one might do better: "
+            + ", ".join(items["edge"])
+            + ".",
+            " ".join(
+                f"{config.NAMES.get(m, m)}'s chosen recipe is the longest tried ({longest} epochs) and its kept "
+                f"epochs ({'/'.join(map(str, c['kept_epochs']))}) are near its end: a longer one might do better."
+                for m, c in modern.items()
+                if (c.get("recipe") or {}).get("epochs") == longest > 0 and min(c["kept_epochs"]) > 0.8 * longest
+            ),
+        ]
+    )
 
 
 def worst_digit(judge: dict) -> tuple[str, dict]:
@@ -369,17 +514,38 @@ def generated_items(results: dict) -> dict:
     only = {a: a.removeprefix("generated ").partition(" ") for a in arms if a.startswith("generated")}  # "10k", (how)
     real, same = arms.get("real"), results.get("same_recipe_on_real")
     return {
-        "only": [aim(f"Trained only on {size} generated digits, the CNN", arms[a], GENERATED_TARGET,
-                     where=" on real test digits") for a, (size, _, how) in only.items() if not how],
-        "below_real": [seeded(f"only {size} generated digits", arms[a], "the same CNN on the real 10k", real)
-                       for a, (size, _, how) in only.items() if not how and real],
-        "filtered": [seeded(f"{size} generated digits filtered by a classifier trained on real digits {how}",
-                            arms[a], "the same recipe on the real 10k", same)
-                     for a, (size, _, how) in only.items() if how and same],
-        "added": [seeded(a, c, "the real images alone", arms["real"]) for a, c in arms.items()
-                  if a.startswith("real +") and "real" in arms],
+        "only": [
+            aim(
+                f"Trained only on {size} generated digits, the CNN",
+                arms[a],
+                GENERATED_TARGET,
+                where=" on real test digits",
+            )
+            for a, (size, _, how) in only.items()
+            if not how
+        ],
+        "below_real": [
+            seeded(f"only {size} generated digits", arms[a], "the same CNN on the real 10k", real)
+            for a, (size, _, how) in only.items()
+            if not how and real
+        ],
+        "filtered": [
+            seeded(
+                f"{size} generated digits filtered by a classifier trained on real digits {how}",
+                arms[a],
+                "the same recipe on the real 10k",
+                same,
+            )
+            for a, (size, _, how) in only.items()
+            if how and same
+        ],
+        "added": [
+            seeded(a, c, "the real images alone", arms["real"])
+            for a, c in arms.items()
+            if a.startswith("real +") and "real" in arms
+        ],
         "collapsed": bool(spread) and spread["generated"] / spread["real"] < COLLAPSE_SPREAD,
-    }  # fmt: skip
+    }
 
 
 def _aim(reached: list[str], arms: int) -> str:
@@ -392,8 +558,11 @@ def _aim(reached: list[str], arms: int) -> str:
 @noted
 def generated_digits(results: dict, run=None) -> Finding:
     """Question 3 of the report, from 11's numbers."""
-    items, judge, spread = generated_items(results), results["judge_accuracy_on_generated"], results.get(
-        "within_class_spread")  # fmt: skip
+    items, judge, spread = (
+        generated_items(results),
+        results["judge_accuracy_on_generated"],
+        results.get("within_class_spread"),
+    )
     worst, digits = worst_digit(judge)
     only, real, filtered, added = items["only"], items["below_real"], items["filtered"], items["added"]
     arms = [a.removeprefix("generated ").partition(" ") for a in ordered_arms(results["arms"]) if a[:9] == "generated"]
@@ -403,29 +572,57 @@ def generated_digits(results: dict, run=None) -> Finding:
     arm = sizes and f"generated {sizes[0]}"
     reached = [size for size, v in zip(sizes, only, strict=True) if v.verdict != "below"]
     differ = [f"{v.what.removeprefix('real + ')} ({v.verdict})" for v in added if v.verdict in ("above", "below")]
-    helps, seeds = any(v.verdict == "above" and "generated" in v.what for v in added), min(
-        (min(v.test["n"]) if v.test else 1 for v in added), default=1)
-    return _finding([
-        f"Trained only on {sizes[0]} generated digits, the CNN reaches **{_acc(real[0].value)} test accuracy** on "
-        f"real digits, against {_acc(real[0].reference)} for the same CNN on the real 10,000 images: "
-        f"{gap(real[0], UNTESTED)}." if real else only and f"{reach(only[0])}.",
-        study and arm in study and base.beside_study("test accuracy", only[0].value, study[arm]["mean"],
-                                                f"CNN on {sizes[0]} generated digits"),
-        " ".join([*(f"Only {size} generated digits: {_acc(v.value)}, {gap(v, UNTESTED)}."
-                    for size, v in zip(sizes[1:], real[1:], strict=False)),
-                  f"{_aim(reached, len(only))} {GENERATED_TARGET:.0%}." if real else "",
-                  *(reach(v) + "." for v in only[1:] if not real)]).strip(),
-        filtered and f"Filtered by a classifier trained on real digits (so not generated digits alone), "
-        f"{_listing(filtered_sizes)} reach {_listing([_acc(v.value) for v in filtered])}, against "
-        f"{_acc(filtered[0].reference)} for the same recipe on the real 10k: {series([('', v) for v in filtered])}.",
-        added and "Added to the real images, generated digits "
-        + ("help" if helps else "make no difference the test can tell") + ": " + ", ".join(
-            f"{v.what.removeprefix('real + ')} {v.difference:+.4f} (" + (f"p = {v.test['p']:.2g})" if v.test and
-            v.test["p"] is not None else "not tested)") for v in added) + "; " + (f"only {_listing(differ)} differ"
-            + "s" * (len(differ) == 1) if differ else "none differs") + f" with {_count(seeds, 'seed')}.",
-        f"The conditional DCGAN's digits: classifier score {results['classifier_score']:.2f}, Fréchet distance "
-        f"{results['frechet_distance']:.1f}; the judge reads {judge['overall']:.1%} as the digit asked for (the "
-        f"{worst}s least often: {digits[worst]:.1%})."
-        + (f" Within a class they vary {how} real ones ({spread['generated']:.3f} against {spread['real']:.3f})"
-           + (": mode collapse within each class." if items["collapsed"] else ".") if spread else ""),
-    ])  # fmt: skip
+    helps, seeds = (
+        any(v.verdict == "above" and "generated" in v.what for v in added),
+        min((min(v.test["n"]) if v.test else 1 for v in added), default=1),
+    )
+    return _finding(
+        [
+            f"Trained only on {sizes[0]} generated digits, the CNN reaches **{_acc(real[0].value)} test accuracy** on "
+            f"real digits, against {_acc(real[0].reference)} for the same CNN on the real 10,000 images: "
+            f"{gap(real[0], UNTESTED)}."
+            if real
+            else only and f"{reach(only[0])}.",
+            study
+            and arm in study
+            and base.beside_study(
+                "test accuracy", only[0].value, study[arm]["mean"], f"CNN on {sizes[0]} generated digits"
+            ),
+            " ".join(
+                [
+                    *(
+                        f"Only {size} generated digits: {_acc(v.value)}, {gap(v, UNTESTED)}."
+                        for size, v in zip(sizes[1:], real[1:], strict=False)
+                    ),
+                    f"{_aim(reached, len(only))} {GENERATED_TARGET:.0%}." if real else "",
+                    *(reach(v) + "." for v in only[1:] if not real),
+                ]
+            ).strip(),
+            filtered
+            and f"Filtered by a classifier trained on real digits (so not generated digits alone), "
+            f"{_listing(filtered_sizes)} reach {_listing([_acc(v.value) for v in filtered])}, against "
+            f"{_acc(filtered[0].reference)} for the same recipe on the real 10k: "
+            f"{_series([('', v) for v in filtered])}.",
+            added
+            and "Added to the real images, generated digits "
+            + ("help" if helps else "make no difference the test can tell")
+            + ": "
+            + ", ".join(
+                f"{v.what.removeprefix('real + ')} {v.difference:+.4f} ("
+                + (f"p = {v.test['p']:.2g})" if v.test and v.test["p"] is not None else "not tested)")
+                for v in added
+            )
+            + "; "
+            + (f"only {_listing(differ)} differ" + "s" * (len(differ) == 1) if differ else "none differs")
+            + f" with {_count(seeds, 'seed')}.",
+            f"The conditional DCGAN's digits: classifier score {results['classifier_score']:.2f}, Fréchet distance "
+            f"{results['frechet_distance']:.1f}; the judge reads {judge['overall']:.1%} as the digit asked for (the "
+            f"{worst}s least often: {digits[worst]:.1%})."
+            + (
+                f" Within a class they vary {how} real ones ({spread['generated']:.3f} against {spread['real']:.3f})"
+                + (": mode collapse within each class." if items["collapsed"] else ".")
+                if spread
+                else ""
+            ),
+        ]
+    )

@@ -73,10 +73,15 @@ def cgan_name(mode_seeking: float) -> str:
 
 
 def choose_mode_seeking(
-    real: dict, folder: Path, learning_rate: float, weights=config.MODE_SEEKING_WEIGHTS,
-    epochs: int = config.MODE_SEEKING_PROBE_EPOCHS, cnn_epochs: int = config.TRANSFER_EPOCHS,
-    n_generated: int = config.SUBSET_SIZE, seed: int = config.SEED,
-) -> tuple[float, pd.DataFrame]:  # fmt: skip
+    real: dict,
+    folder: Path,
+    learning_rate: float,
+    weights=config.MODE_SEEKING_WEIGHTS,
+    epochs: int = config.MODE_SEEKING_PROBE_EPOCHS,
+    cnn_epochs: int = config.TRANSFER_EPOCHS,
+    n_generated: int = config.SUBSET_SIZE,
+    seed: int = config.SEED,
+) -> tuple[float, pd.DataFrame]:
     """The mode-seeking weight whose conditional DCGAN, after ``epochs`` epochs, gives the CNN (Adam at
     ``learning_rate``) trained on ``n_generated`` of its digits the best accuracy on the real validation split
     (the test set is not read; ties: the first); one row per weight with the within-class spread of the digits.
@@ -87,9 +92,17 @@ def choose_mode_seeking(
     store = Store(Path(folder) / STORE_FILE)
     rows = []
     for weight in weights:
-        inputs = {"part": "mode-seeking probe", "mode_seeking": weight, "gan_epochs": epochs, "seed": seed,
-                  "n_generated": n_generated, "learning_rate": learning_rate, "cnn_epochs": cnn_epochs,
-                  "n_train": len(real["x_train"]), "n_val": len(real["x_val"])}  # fmt: skip
+        inputs = {
+            "part": "mode-seeking probe",
+            "mode_seeking": weight,
+            "gan_epochs": epochs,
+            "seed": seed,
+            "n_generated": n_generated,
+            "learning_rate": learning_rate,
+            "cnn_epochs": cnn_epochs,
+            "n_train": len(real["x_train"]),
+            "n_val": len(real["x_val"]),
+        }
         result = store.get(inputs)
         if result is None:
             name = "probe_" + cgan_name(weight)
@@ -100,13 +113,19 @@ def choose_mode_seeking(
             data = {**real, "x_train": x_gen, "y_train": y_gen}
             run = protocols.train_run("cnn", data, "adam", learning_rate, cnn_epochs, seed, test=False)
             result = {
-                "mode_seeking": weight, "gan_epochs": epochs, "gan_seconds": float(sum(history["epoch_seconds"])),
-                "within_class_spread": within_class_spread(x_gen, y_gen), "val_accuracy": run["val_accuracy"],
+                "mode_seeking": weight,
+                "gan_epochs": epochs,
+                "gan_seconds": float(sum(history["epoch_seconds"])),
+                "within_class_spread": within_class_spread(x_gen, y_gen),
+                "val_accuracy": run["val_accuracy"],
                 "cnn_seconds": run["seconds"],
-            }  # fmt: skip
+            }
             store.put(inputs, result)
-            print(f"mode seeking {weight:g}: spread {result['within_class_spread']:.3f}, validation "
-                  f"{result['val_accuracy']:.4f} (train on generated)", flush=True)  # fmt: skip
+            print(
+                f"mode seeking {weight:g}: spread {result['within_class_spread']:.3f}, validation "
+                f"{result['val_accuracy']:.4f} (train on generated)",
+                flush=True,
+            )
         rows.append(result)
     columns = ["mode_seeking", "gan_epochs", "within_class_spread", "val_accuracy", "gan_seconds", "cnn_seconds"]
     table = pd.DataFrame(rows)[columns]
@@ -137,8 +156,9 @@ def _probe_settings(probe: dict) -> dict:
     return {**PROBE_DEFAULTS, **{k: v for k, v in probe.items() if k != "name"}}
 
 
-def real_agreement(real: dict, x: np.ndarray, y: np.ndarray, learning_rate: float, epochs: int,
-                   seed: int = config.SEED) -> np.ndarray:  # fmt: skip
+def real_agreement(
+    real: dict, x: np.ndarray, y: np.ndarray, learning_rate: float, epochs: int, seed: int = config.SEED
+) -> np.ndarray:
     """Whether the CNN trained on the real labelled images (``real``: Adam at ``learning_rate``, ``epochs``, the best
     validation epoch kept, as the real arm) reads each generated digit ``x`` as its label ``y``."""
     from digitgan.models import build_cnn
@@ -153,14 +173,25 @@ def real_agreement(real: dict, x: np.ndarray, y: np.ndarray, learning_rate: floa
 
 def best_per_digit(score: np.ndarray, labels: np.ndarray, n: int, seed: int = config.SEED) -> np.ndarray:
     """Indices of the ``n // 10`` highest-scoring images of each digit, shuffled by ``seed``."""
-    chosen = [np.flatnonzero(labels == d)[np.argsort(-score[labels == d], kind="stable")[: n // config.NUM_CLASSES]]
-              for d in range(config.NUM_CLASSES)]  # fmt: skip
+    chosen = [
+        np.flatnonzero(labels == d)[np.argsort(-score[labels == d], kind="stable")[: n // config.NUM_CLASSES]]
+        for d in range(config.NUM_CLASSES)
+    ]
     return np.random.default_rng(seed).permutation(np.concatenate(chosen))
 
 
-def probe_samples(real: dict, generator, folder: Path, learning_rate: float, probes=config.GENERATED_PROBES,
-                  discriminator=None, tag: str = "cdcgan", n: int = config.SUBSET_SIZE,
-                  cnn_epochs: int = config.TRANSFER_EPOCHS, seed: int = config.SEED) -> pd.DataFrame:  # fmt: skip
+def probe_samples(
+    real: dict,
+    generator,
+    folder: Path,
+    learning_rate: float,
+    probes=config.GENERATED_PROBES,
+    discriminator=None,
+    tag: str = "cdcgan",
+    n: int = config.SUBSET_SIZE,
+    cnn_epochs: int = config.TRANSFER_EPOCHS,
+    seed: int = config.SEED,
+) -> pd.DataFrame:
     """Other ways to draw or to train on generated digits (``config.GENERATED_PROBES``: the noise's scale, keeping
     each digit's best by the conditional ``discriminator``, label smoothing, the modern recipe, or ``recipe``: any
     of 10's modern recipes, ``protocols.recipe_settings``), each scored by the CNN trained on ``n`` of them (seed
@@ -177,16 +208,21 @@ def probe_samples(real: dict, generator, folder: Path, learning_rate: float, pro
     for i, probe in enumerate(probes):
         unknown = set(probe) - {"name", *PROBE_DEFAULTS, *PROBE_EXTRAS}
         if unknown or "name" not in probe:
-            raise ValueError(f"probe {i} needs a name and at most {sorted(PROBE_DEFAULTS)} and {sorted(PROBE_EXTRAS)}, "
-                             f"got {probe!r}")  # fmt: skip
+            raise ValueError(
+                f"probe {i} needs a name and at most {sorted(PROBE_DEFAULTS)} and {sorted(PROBE_EXTRAS)}, got {probe!r}"
+            )
         settings = _probe_settings(probe)
         if settings.get("agree_with_real") and settings["keep"] < 1:
-            raise ValueError(f"probe {probe['name']!r}: keep the discriminator's best or the digits a real-trained CNN "
-                             "agrees with, not both")  # fmt: skip
+            raise ValueError(
+                f"probe {probe['name']!r}: keep the discriminator's best or the digits a real-trained CNN "
+                "agrees with, not both"
+            )
         if "recipe" in settings:
             if settings["modern"] or settings["label_smoothing"]:
-                raise ValueError(f"probe {probe['name']!r} gives a recipe: set label_smoothing in it, not modern or "
-                                 "label_smoothing beside it")  # fmt: skip
+                raise ValueError(
+                    f"probe {probe['name']!r} gives a recipe: set label_smoothing in it, not modern or "
+                    "label_smoothing beside it"
+                )
             protocols.recipe_settings(settings["recipe"], f"probe {i} recipe")
         fraction(f"probe {i} keep", settings["keep"], 0.01, 1.0 + 1e-9)
         positive_float(f"probe {i} noise_scale", settings["noise_scale"])
@@ -194,15 +230,26 @@ def probe_samples(real: dict, generator, folder: Path, learning_rate: float, pro
     rows, digest = [], weights_digest(generator)
     for name, settings in checked:
         keep, scale = settings["keep"], settings["noise_scale"]
-        inputs = {"part": "sample probe", "generator": tag, "generator_weights": digest, "probe": settings, "n": n,
-                  "seed": seed, "learning_rate": learning_rate, "cnn_epochs": cnn_epochs,
-                  "n_train": len(real["x_train"]), "n_val": len(real["x_val"])}  # fmt: skip
+        inputs = {
+            "part": "sample probe",
+            "generator": tag,
+            "generator_weights": digest,
+            "probe": settings,
+            "n": n,
+            "seed": seed,
+            "learning_rate": learning_rate,
+            "cnn_epochs": cnn_epochs,
+            "n_train": len(real["x_train"]),
+            "n_val": len(real["x_val"]),
+        }
         result = store.get(inputs)
         if result is None:
             if keep < 1 and discriminator is None:
-                raise ValueError(f"probe {name!r} keeps the discriminator's best digits, but the conditional "
-                                 "DCGAN's training state (its discriminator) is absent: train it again, or drop the "
-                                 "probe")  # fmt: skip
+                raise ValueError(
+                    f"probe {name!r} keeps the discriminator's best digits, but the conditional "
+                    "DCGAN's training state (its discriminator) is absent: train it again, or drop the "
+                    "probe"
+                )
             agree = settings.get("agree_with_real")
             drawn = round(n * AGREE_DRAW) if agree else round(n / keep)
             x, y = conditional.generate_labelled(generator, drawn, seed=0, noise_scale=scale)
@@ -212,20 +259,49 @@ def probe_samples(real: dict, generator, folder: Path, learning_rate: float, pro
                 x, y = x[chosen], y[chosen]
             elif agree:
                 agrees = real_agreement(real, x, y, learning_rate, cnn_epochs, seed)
-                extra = {"agreement": float(agrees.mean()), "agreement_worst_digit": float(
-                    min(agrees[y == d].mean() for d in range(config.NUM_CLASSES)))}  # fmt: skip
+                extra = {
+                    "agreement": float(agrees.mean()),
+                    "agreement_worst_digit": float(min(agrees[y == d].mean() for d in range(config.NUM_CLASSES))),
+                }
                 chosen = best_per_digit(agrees.astype(float), y, n, seed)  # the agreeing ones first, in drawn order
                 x, y = x[chosen], y[chosen]
             data = {**real, "x_train": x, "y_train": y.astype(np.int64)}
             lr, epochs, augment, recipe = _probe_training(settings, learning_rate, cnn_epochs)
             run = protocols.train_run("cnn", data, "adam", lr, epochs, seed, augment=augment, test=False, **recipe)
-            result = store.put(inputs, {**settings, **extra, "val_accuracy": run["val_accuracy"],
-                                        "kept_epoch": run["kept_epoch"], "seconds": run["seconds"]})  # fmt: skip
+            result = store.put(
+                inputs,
+                {
+                    **settings,
+                    **extra,
+                    "val_accuracy": run["val_accuracy"],
+                    "kept_epoch": run["kept_epoch"],
+                    "seconds": run["seconds"],
+                },
+            )
             print(f"{name}: validation {run['val_accuracy']:.4f} (train on generated)", flush=True)
-        rows.append({"probe": name, "recipe": None, "agree_with_real": False, "agreement": None,
-                     "agreement_worst_digit": None, **result})  # fmt: skip
-    return pd.DataFrame(rows, columns=["probe", *PROBE_DEFAULTS, *PROBE_EXTRAS, "agreement", "agreement_worst_digit",
-                                       "val_accuracy", "kept_epoch", "seconds"])  # fmt: skip
+        rows.append(
+            {
+                "probe": name,
+                "recipe": None,
+                "agree_with_real": False,
+                "agreement": None,
+                "agreement_worst_digit": None,
+                **result,
+            }
+        )
+    return pd.DataFrame(
+        rows,
+        columns=[
+            "probe",
+            *PROBE_DEFAULTS,
+            *PROBE_EXTRAS,
+            "agreement",
+            "agreement_worst_digit",
+            "val_accuracy",
+            "kept_epoch",
+            "seconds",
+        ],
+    )
 
 
 def _probe_training(settings: dict, learning_rate: float, cnn_epochs: int) -> tuple[float, int, bool, dict]:
@@ -239,10 +315,18 @@ def _probe_training(settings: dict, learning_rate: float, cnn_epochs: int) -> tu
     return learning_rate, cnn_epochs, False, smoothing
 
 
-def run_best_probe_arms(real: dict, generator, samples: pd.DataFrame, probes, learning_rate: float,
-                        cnn_epochs: int = config.TRANSFER_EPOCHS, sizes=config.GENERATED_BEST_PROBE_SIZES,
-                        seeds=config.LABEL_SEEDS, folder: Path = protocols.PROTOCOLS_DIR,
-                        generator_tag: str = "cdcgan") -> pd.DataFrame:  # fmt: skip
+def run_best_probe_arms(
+    real: dict,
+    generator,
+    samples: pd.DataFrame,
+    probes,
+    learning_rate: float,
+    cnn_epochs: int = config.TRANSFER_EPOCHS,
+    sizes=config.GENERATED_BEST_PROBE_SIZES,
+    seeds=config.LABEL_SEEDS,
+    folder: Path = protocols.PROTOCOLS_DIR,
+    generator_tag: str = "cdcgan",
+) -> pd.DataFrame:
     """The train-on-generated arms again (``sizes`` digits), drawn and trained as the sample probe with the best
     validation accuracy (``samples``, :func:`probe_samples`' table of ``probes``; among those that do not keep the
     discriminator's best digits, whose discriminator is in the git-ignored training state): the choice is made on
@@ -254,8 +338,10 @@ def run_best_probe_arms(real: dict, generator, samples: pd.DataFrame, probes, le
     by_name = {p["name"]: _probe_settings(p) for p in probes}
     usable = samples[[by_name[name]["keep"] >= 1 for name in samples["probe"]]]
     if usable.empty:
-        raise ValueError("every probe keeps the discriminator's best digits: add one that does not (e.g. "
-                         "{'name': 'as drawn'}) to choose the arms' way among")  # fmt: skip
+        raise ValueError(
+            "every probe keeps the discriminator's best digits: add one that does not (e.g. "
+            "{'name': 'as drawn'}) to choose the arms' way among"
+        )
     best = usable.loc[usable["val_accuracy"].idxmax(), "probe"]
     settings = by_name[best]
 
@@ -269,16 +355,23 @@ def run_best_probe_arms(real: dict, generator, samples: pd.DataFrame, probes, le
         n_epochs = max(1, round(epochs * len(real["x_train"]) / n))
         if not all(study.finished("cnn", "adam", lr, n_epochs, seed, augment, **recipe) for seed in seeds):
             if drawn is None:  # drawn (and filtered) once, for the largest arm; only when a run is missing
-                x, y = conditional.generate_labelled(generator, max(sizes) * (AGREE_DRAW if agree else 1), seed=0,
-                                                     noise_scale=settings["noise_scale"])  # fmt: skip
+                x, y = conditional.generate_labelled(
+                    generator, max(sizes) * (AGREE_DRAW if agree else 1), seed=0, noise_scale=settings["noise_scale"]
+                )
                 order = real_agreement(real, x, y, learning_rate, cnn_epochs).astype(float) if agree else None
                 drawn = x, y, order
             x, y, order = drawn
             chosen = best_per_digit(order, y, n) if agree else np.arange(n)
-            study = protocols.Study(n, folder, tag=study.tag, data={**real, "x_train": x[chosen],
-                                    "y_train": y[chosen].astype(np.int64)}, inputs=drawn_by)  # fmt: skip
-        rows += [{**study.run("cnn", "adam", lr, n_epochs, seed, augment=augment, **recipe), "arm": arm}
-                 for seed in seeds]  # fmt: skip
+            study = protocols.Study(
+                n,
+                folder,
+                tag=study.tag,
+                data={**real, "x_train": x[chosen], "y_train": y[chosen].astype(np.int64)},
+                inputs=drawn_by,
+            )
+        rows += [
+            {**study.run("cnn", "adam", lr, n_epochs, seed, augment=augment, **recipe), "arm": arm} for seed in seeds
+        ]
     return pd.DataFrame(rows)
 
 
@@ -296,8 +389,13 @@ def same_recipe_on_real(
     settings = protocols.recipe_settings(recipe)
     runs = {str(s): study.run("cnn", "adam", seed=s, augment=True, **settings)["test_accuracy"] for s in seeds}
     values = np.array(list(runs.values()))
-    return {"recipe": dict(recipe), "mean": float(values.mean()), "runs": len(values), "by_seed": runs,
-            "std": float(values.std(ddof=1)) if len(values) > 1 else None}  # fmt: skip
+    return {
+        "recipe": dict(recipe),
+        "mean": float(values.mean()),
+        "runs": len(values),
+        "by_seed": runs,
+        "std": float(values.std(ddof=1)) if len(values) > 1 else None,
+    }
 
 
 def arm_tag(mode_seeking: float) -> str:
@@ -306,10 +404,17 @@ def arm_tag(mode_seeking: float) -> str:
     return "cdcgan" + (f"-ms{mode_seeking:g}" if mode_seeking else "")
 
 
-def run_arms(real: dict, x_gen: np.ndarray, y_gen: np.ndarray, arms=ARMS, seeds=config.LABEL_SEEDS,
-             epochs: int = config.TRANSFER_EPOCHS, rates=config.GENERATED_LEARNING_RATES,
-             folder: Path = protocols.PROTOCOLS_DIR,
-             generator_tag: str = "cdcgan") -> tuple[pd.DataFrame, float]:  # fmt: skip
+def run_arms(
+    real: dict,
+    x_gen: np.ndarray,
+    y_gen: np.ndarray,
+    arms=ARMS,
+    seeds=config.LABEL_SEEDS,
+    epochs: int = config.TRANSFER_EPOCHS,
+    rates=config.GENERATED_LEARNING_RATES,
+    folder: Path = protocols.PROTOCOLS_DIR,
+    generator_tag: str = "cdcgan",
+) -> tuple[pd.DataFrame, float]:
     """Every arm with every seed (cached per arm: ``generator_tag`` names the generated digits); returns the runs
     and the learning rate chosen on the real validation split for the real-only arm."""
     rate = real_learning_rate(real, folder, rates, epochs)
@@ -319,8 +424,9 @@ def run_arms(real: dict, x_gen: np.ndarray, y_gen: np.ndarray, arms=ARMS, seeds=
     for arm in arms:
         data = arm_data(arm, real, x_gen, y_gen)
         tag = "real" if arm in ("real", "real + classical augmentation") else f"{generator_tag}: {arm}"
-        study = base if tag == "real" else protocols.Study(len(data["x_train"]), folder, tag=tag, data=data,
-                                                           inputs=digits)  # fmt: skip
+        study = (
+            base if tag == "real" else protocols.Study(len(data["x_train"]), folder, tag=tag, data=data, inputs=digits)
+        )
         augment = arm == "real + classical augmentation"
         rows += [{**study.run("cnn", "adam", rate, epochs, seed, augment=augment), "arm": arm} for seed in seeds]
     return pd.DataFrame(rows), rate
@@ -332,9 +438,17 @@ def arm_table(runs: pd.DataFrame) -> pd.DataFrame:
     return table.reindex([a for a in ARMS if a in table.index] + [a for a in table.index if a not in ARMS])
 
 
-def to_results(scores: dict, per_digit: dict, runs: pd.DataFrame, rate: float, history: dict, spread: dict,
-               mode_seeking: float = 0.0, probes: pd.DataFrame | None = None,
-               sample_probes: pd.DataFrame | None = None) -> dict:  # fmt: skip
+def to_results(
+    scores: dict,
+    per_digit: dict,
+    runs: pd.DataFrame,
+    rate: float,
+    history: dict,
+    spread: dict,
+    mode_seeking: float = 0.0,
+    probes: pd.DataFrame | None = None,
+    sample_probes: pd.DataFrame | None = None,
+) -> dict:
     """What results.json records under ``future_work`` -> ``generated_digits``; ``spread``: the
     :func:`within_class_spread` of the ``generated`` and the ``real`` training digits; ``mode_seeking``: the
     weight trained with, ``probes``: :func:`choose_mode_seeking`'s table, ``sample_probes``: :func:`probe_samples`'
@@ -343,8 +457,13 @@ def to_results(scores: dict, per_digit: dict, runs: pd.DataFrame, rate: float, h
     for arm, part in runs.groupby("arm", sort=False):
         acc = part["test_accuracy"].to_numpy()
         by_seed = {str(int(s)): float(a) for s, a in zip(part["seed"], acc, strict=True)}
-        arms[arm] = {"mean": float(acc.mean()), "std": float(acc.std(ddof=1)) if len(acc) > 1 else None,
-                     "runs": len(acc), "by_seed": by_seed, "n_train": int(part["n_train"].iloc[0])}  # fmt: skip
+        arms[arm] = {
+            "mean": float(acc.mean()),
+            "std": float(acc.std(ddof=1)) if len(acc) > 1 else None,
+            "runs": len(acc),
+            "by_seed": by_seed,
+            "n_train": int(part["n_train"].iloc[0]),
+        }
     return {
         "classifier_score": scores["classifier_score"],
         "frechet_distance": scores.get("frechet_distance"),

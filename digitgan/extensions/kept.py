@@ -30,7 +30,7 @@ def modern(model: str = "cnn") -> tuple[protocols.Study, dict]:
     return study, {"model": model, "optimizer": "adam", "augment": True, **recipe}
 
 
-def generated_cnn(arm: str = GENERATED_ARM) -> tuple[protocols.Study, dict]:
+def _generated_cnn(arm: str = GENERATED_ARM) -> tuple[protocols.Study, dict]:
     """11's run store for the CNN of ``arm``: trained on the first 10,000 digits drawn from the committed conditional
     DCGAN, or (``"real"``) on the real 10,000 images it is compared with, and the recipe those runs were trained with
     (Adam at the rate chosen for the real arm, 15 epochs)."""
@@ -44,15 +44,26 @@ def generated_cnn(arm: str = GENERATED_ARM) -> tuple[protocols.Study, dict]:
         x_gen, y_gen = conditional.generate_labelled(generator, config.N_TRAIN_FULL, seed=0)
         data = generated.arm_data(arm, real, x_gen, y_gen)
         tag = f"{generated.arm_tag(MODE_SEEKING)}: {arm}"
-        study = protocols.Study(len(data["x_train"]), GENERATED_FOLDER, tag=tag, data=data,
-                                inputs={"digits": array_digest(x_gen, y_gen)})  # fmt: skip
+        study = protocols.Study(
+            len(data["x_train"]), GENERATED_FOLDER, tag=tag, data=data, inputs={"digits": array_digest(x_gen, y_gen)}
+        )
     rate = generated.real_learning_rate(real, GENERATED_FOLDER)  # the stored choice
-    return study, {"model": "cnn", "optimizer": "adam", "augment": False, "learning_rate": rate,
-                   "epochs": config.TRANSFER_EPOCHS, **protocols.RECIPE_DEFAULTS}  # fmt: skip
+    return study, {
+        "model": "cnn",
+        "optimizer": "adam",
+        "augment": False,
+        "learning_rate": rate,
+        "epochs": config.TRANSFER_EPOCHS,
+        **protocols.RECIPE_DEFAULTS,
+    }
 
 
-RUNS = {"cnn_modern": modern, "trial3_modern": lambda: modern("trial3"), "cnn_generated10k": generated_cnn,
-        "cnn_real10k": lambda: generated_cnn("real")}  # fmt: skip
+RUNS = {
+    "cnn_modern": modern,
+    "trial3_modern": lambda: modern("trial3"),
+    "cnn_generated10k": _generated_cnn,
+    "cnn_real10k": lambda: _generated_cnn("real"),
+}
 
 
 def kept_path(store_path: Path, name: str, seed: int, inputs: dict) -> Path:
@@ -67,8 +78,14 @@ def _recorded(study: protocols.Study, inputs: dict) -> dict | None:
     if found is not None:
         return found
     same = {k: v for k, v in inputs.items() if k != "digits"}
-    return next((r["result"] for r in study.store.records().values()
-                 if {k: v for k, v in r["inputs"].items() if k != "digits"} == same), None)  # fmt: skip
+    return next(
+        (
+            r["result"]
+            for r in study.store.records().values()
+            if {k: v for k, v in r["inputs"].items() if k != "digits"} == same
+        ),
+        None,
+    )
 
 
 def keep(name: str, seeds=config.LABEL_SEEDS) -> list[dict]:
@@ -83,11 +100,13 @@ def keep(name: str, seeds=config.LABEL_SEEDS) -> list[dict]:
         inputs = study.inputs(*args, seed, r["augment"], **recipe)
         recorded = _recorded(study, inputs)
         if recorded is None or "test_accuracy" not in recorded:
-            raise ValueError(f"no stored {name} run at seed {seed} in {config.shown(study.store.path)}: run its "
-                             "notebook first")  # fmt: skip
+            raise ValueError(
+                f"no stored {name} run at seed {seed} in {config.shown(study.store.path)}: run its notebook first"
+            )
         path = kept_path(study.store.path, name, seed, inputs)
-        model, _ = protocols.build_model(r["model"], r["augment"], seed, strength=recipe["strength"],
-                                         dropout=recipe["dropout"])  # fmt: skip
+        model, _ = protocols.build_model(
+            r["model"], r["augment"], seed, strength=recipe["strength"], dropout=recipe["dropout"]
+        )
         if path.is_file():
             fileio.load_weights(model, path, f"Delete {path} to train this run again.")
             result = {"test_accuracy": protocols.accuracy_on_test(model, study.data), "kept_epoch": None}
@@ -96,14 +115,23 @@ def keep(name: str, seeds=config.LABEL_SEEDS) -> list[dict]:
             fileio.load_weights(model, study.weights_path(inputs), "Delete the run from its store to train it again.")
             fileio.save_weights(model, path)
         else:
-            result = protocols.train_run(r["model"], study.data, *args[1:], seed, r["augment"], weights_path=path,
-                                         **recipe)
-        row = {"run": name, "seed": seed, "weights": path.name, "recorded": recorded["test_accuracy"],
-               "retrained": result["test_accuracy"], "recorded_kept_epoch": recorded["kept_epoch"],
-               "kept_epoch": result["kept_epoch"], "machine": utils.machine()}  # fmt: skip
+            result = protocols.train_run(
+                r["model"], study.data, *args[1:], seed, r["augment"], weights_path=path, **recipe
+            )
+        row = {
+            "run": name,
+            "seed": seed,
+            "weights": path.name,
+            "recorded": recorded["test_accuracy"],
+            "retrained": result["test_accuracy"],
+            "recorded_kept_epoch": recorded["kept_epoch"],
+            "kept_epoch": result["kept_epoch"],
+            "machine": utils.machine(),
+        }
         print(json.dumps(row), flush=True)
         rows.append(row)
     return rows
+
 
 def label_study_runs(seeds=config.LABEL_SEEDS) -> list[dict]:
     """08's CNN and trial-3 runs that its headline rows report (at 1,500 updates and at the original's 15 epochs, the
@@ -128,12 +156,22 @@ def label_study_runs(seeds=config.LABEL_SEEDS) -> list[dict]:
                 weights = kept_path(folder / STORE_FILE, f"{method}_{n_labels}", seed, inputs)
                 if weights not in seen:
                     seen.add(weights)
-                    runs.append(dict(method=method, n_labels=n_labels, seed=seed, settings=s, stage=stage,
-                                     discriminator=disc, store=folder / STORE_FILE, weights=weights))  # fmt: skip
+                    runs.append(
+                        dict(
+                            method=method,
+                            n_labels=n_labels,
+                            seed=seed,
+                            settings=s,
+                            stage=stage,
+                            discriminator=disc,
+                            store=folder / STORE_FILE,
+                            weights=weights,
+                        )
+                    )
     return runs
 
 
-def keep_label_study(seeds=config.LABEL_SEEDS) -> list[dict]:
+def _keep_label_study(seeds=config.LABEL_SEEDS) -> list[dict]:
     """Retrain 08's and 09's stored classifier runs (:func:`label_study_runs`) with their recorded settings and seed,
     saving the weights each keeps; the stored record is left as it is. One row per run: recorded and retrained."""
     from digitgan.data import load_label_efficiency_data
@@ -144,17 +182,28 @@ def keep_label_study(seeds=config.LABEL_SEEDS) -> list[dict]:
         method, n_labels, seed, s = run["method"], run["n_labels"], run["seed"], run["settings"]
         recorded = Store(run["store"]).get(le.run_inputs(method, n_labels, seed, s))
         if recorded is None or "test_accuracy" not in recorded:
-            raise ValueError(f"no stored {method} run at {n_labels} labels, seed {seed} in {config.shown(run['store'])}"
-                             ": run its notebook first")  # fmt: skip
+            raise ValueError(
+                f"no stored {method} run at {n_labels} labels, seed {seed} in {config.shown(run['store'])}"
+                ": run its notebook first"
+            )
         if run["weights"].is_file():
             continue
         data = load_label_efficiency_data(n_labels, seed, n_val=s["n_val"])
         extra = {"discriminator_path": run["discriminator"]} if run["discriminator"] else {}
         result = le.RUNNERS[method](data, seed, s, weights_path=run["weights"], **extra)
-        row = {"run": method, "stage": run["stage"], "n_labels": n_labels, "seed": seed, "updates": s["updates"],
-               "weights": run["weights"].name, "recorded": recorded["test_accuracy"],
-               "retrained": result["test_accuracy"], "recorded_kept_round": recorded["kept_round"],
-               "kept_round": result["kept_round"], "machine": utils.machine()}  # fmt: skip
+        row = {
+            "run": method,
+            "stage": run["stage"],
+            "n_labels": n_labels,
+            "seed": seed,
+            "updates": s["updates"],
+            "weights": run["weights"].name,
+            "recorded": recorded["test_accuracy"],
+            "retrained": result["test_accuracy"],
+            "recorded_kept_round": recorded["kept_round"],
+            "kept_round": result["kept_round"],
+            "machine": utils.machine(),
+        }
         print(json.dumps(row), flush=True)
         rows.append(row)
     return rows
@@ -183,8 +232,9 @@ def keep_ssgan(
         recorded = store.get(inputs)
         if recorded is None:
             raise ValueError(f"no stored SSGAN run at {n_labels} labels, seed {seed}: run the label study first")
-        first = recorded.get("first_training") or {k: recorded[k] for k in ("test_accuracy", "val_accuracy",
-                                                                            "kept_epoch", "kept_weights")}  # fmt: skip
+        first = recorded.get("first_training") or {
+            k: recorded[k] for k in ("test_accuracy", "val_accuracy", "kept_epoch", "kept_weights")
+        }
         path = weights_dir / f"ssgan_{n_labels}_seed{seed}_{store_key(inputs)}.weights.h5"
         if path.is_file():  # kept already
             continue
@@ -195,9 +245,15 @@ def keep_ssgan(
         result = le.ssgan_result(model, history, data, s)  # what the label study records
         result.update(wall_seconds=recorded["wall_seconds"], settings=s, weights=path.name, first_training=first)
         store.put(inputs, result)
-        row = {"n_labels": n_labels, "seed": seed, "weights": path.name, "first": first["test_accuracy"],
-               "retrained": result["test_accuracy"], "kept_epoch": result["kept_epoch"],
-               "first_kept_epoch": first["kept_epoch"]}  # fmt: skip
+        row = {
+            "n_labels": n_labels,
+            "seed": seed,
+            "weights": path.name,
+            "first": first["test_accuracy"],
+            "retrained": result["test_accuracy"],
+            "kept_epoch": result["kept_epoch"],
+            "first_kept_epoch": first["kept_epoch"],
+        }
         print(json.dumps(le.json_ready(row)), flush=True)
         rows.append(row)
     return rows
@@ -220,9 +276,17 @@ def keep_study_seeds(seeds=study_seeds.SEEDS, models=study_seeds.MODELS) -> list
                 continue
             model, result = study_seeds.train(name, seed, data)
             fileio.save_weights(model, path)
-            row = {"run": name, "seed": seed, "weights": path.name,
-                   **{f"{k}_{w}": r[k] for w, r in (("recorded", recorded), ("retrained", result))
-                      for k in ("test_accuracy", "train_accuracy")}, "machine": utils.machine()}  # fmt: skip
+            row = {
+                "run": name,
+                "seed": seed,
+                "weights": path.name,
+                **{
+                    f"{k}_{w}": r[k]
+                    for w, r in (("recorded", recorded), ("retrained", result))
+                    for k in ("test_accuracy", "train_accuracy")
+                },
+                "machine": utils.machine(),
+            }
             print(json.dumps(row), flush=True)
             rows.append(row)
     return rows
@@ -233,7 +297,7 @@ if __name__ == "__main__":
 
     print(utils.versions(), flush=True)
     if sys.argv[1:] == ["label-study"]:
-        keep_label_study()
+        _keep_label_study()
     elif sys.argv[1:] == ["study-seeds"]:
         keep_study_seeds()
     elif sys.argv[1:2] == ["ssgan"]:  # python -m digitgan.extensions.kept ssgan [N_LABELS]
@@ -241,5 +305,5 @@ if __name__ == "__main__":
     else:
         for run_name in RUNS:
             keep(run_name)
-        keep_label_study()
+        _keep_label_study()
         keep_study_seeds()

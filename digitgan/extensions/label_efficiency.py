@@ -148,8 +148,7 @@ def run_epoch_arm(label_counts=config.LABEL_COUNTS, seeds=config.LABEL_SEEDS, **
             for method in ("cnn", "trial3"):
                 s = settings(method, n_labels, n_val=study.n_val, **epoch_budget(n_labels))
                 result = study.run(method, n_labels, seed, s)
-                rows.append({"method": method, "n_labels": n_labels, "seed": seed, **result,
-                             "n_updates": s["updates"]})  # fmt: skip
+                rows.append({"method": method, "n_labels": n_labels, "seed": seed, **result, "n_updates": s["updates"]})
     return pd.DataFrame(rows)
 
 
@@ -203,15 +202,22 @@ def _accuracy(model, data: dict, split: str) -> float:
     return training.accuracy(model, data[f"x_{split}"], data[f"y_{split}"])
 
 
-def run_cnn(data: dict, seed: int, run_settings: dict, test: bool = True, weights_path: Path | None = None) -> dict:
+def _run_cnn(data: dict, seed: int, run_settings: dict, test: bool = True, weights_path: Path | None = None) -> dict:
     utils.set_seed(seed)
     model = training.compile_classifier(build_cnn(), run_settings["learning_rate"])
     best = training.BestWeights()
     start = time.perf_counter()
     history = training.fit_classifier(
-        model, data, run_settings["updates"] // run_settings["round"], run_settings["batch_size"], verbose=0,
-        callbacks=[best], validate="val", steps_per_epoch=run_settings["round"], seed=seed,
-    )  # fmt: skip
+        model,
+        data,
+        run_settings["updates"] // run_settings["round"],
+        run_settings["batch_size"],
+        verbose=0,
+        callbacks=[best],
+        validate="val",
+        steps_per_epoch=run_settings["round"],
+        seed=seed,
+    )
     seconds = time.perf_counter() - start
     best.restore(model)
     return _classifier_result(model, data, best, history, seconds, test, weights_path)
@@ -222,17 +228,28 @@ def run_trial3(
 ) -> dict:
     path = Path(discriminator_path or config.DISCRIMINATOR_PATH)
     if _file_digest(path) != run_settings["discriminator_sha256"]:
-        raise ValueError(f"{path} is not the discriminator these settings name: build them with settings(..., "
-                         f"discriminator_path={str(path)!r})")  # fmt: skip
+        raise ValueError(
+            f"{path} is not the discriminator these settings name: build them with settings(..., "
+            f"discriminator_path={str(path)!r})"
+        )
     discriminator = gan.load_discriminator(path)
     utils.set_seed(seed)
     model = transfer.discriminator_to_classifier(discriminator, head=run_settings["head"], freeze=True)
     best = training.BestWeights()
     rounds = run_settings["updates"] // run_settings["round"]
     run = transfer.train_schedule(
-        model, data, run_settings["frozen_rounds"], rounds, run_settings["learning_rate"], run_settings["batch_size"],
-        verbose=0, callbacks=[best], validate="val", steps_per_epoch=run_settings["round"], seed=seed,
-    )  # fmt: skip
+        model,
+        data,
+        run_settings["frozen_rounds"],
+        rounds,
+        run_settings["learning_rate"],
+        run_settings["batch_size"],
+        verbose=0,
+        callbacks=[best],
+        validate="val",
+        steps_per_epoch=run_settings["round"],
+        seed=seed,
+    )
     best.restore(model)
     return _classifier_result(model, data, best, run["history"], run["seconds"], test, weights_path)
 
@@ -255,9 +272,13 @@ def run_pca_knn(data: dict, seed: int, run_settings: dict, test: bool = True) ->
     checks.labelled(data, ("train", "val") + (("test",) if test else ()))
     start = time.perf_counter()
     best = compare.select_pca_knn(
-        data["x_train"], data["y_train"], run_settings["components"], run_settings["k"],
-        x_val=data["x_val"], y_val=data["y_val"],
-    )  # fmt: skip
+        data["x_train"],
+        data["y_train"],
+        run_settings["components"],
+        run_settings["k"],
+        x_val=data["x_val"],
+        y_val=data["y_val"],
+    )
     out = {"val_accuracy": best["val_accuracy"], "n_components": best["n_components"], "k": best["k"]}
     if test:
         row = compare.fit_predict_timed(
@@ -272,14 +293,22 @@ def train_ssgan_run(data: dict, seed: int, run_settings: dict, root: Path | None
     (``ssgan_dir``)."""
     s = run_settings
     return ssgan.train_ssgan(
-        data, epochs=s["epochs"], batch_size=s["batch_size"], learning_rate=s["learning_rate"],
-        decay_start=s["decay_start"], ema_decay=s["ema_decay"], seed=seed, verbose=0, patience=s["patience"],
-        jit_compile=s["xla"], log_dir=log_dir,
+        data,
+        epochs=s["epochs"],
+        batch_size=s["batch_size"],
+        learning_rate=s["learning_rate"],
+        decay_start=s["decay_start"],
+        ema_decay=s["ema_decay"],
+        seed=seed,
+        verbose=0,
+        patience=s["patience"],
+        jit_compile=s["xla"],
+        log_dir=log_dir,
         checkpoint_dir=ssgan_dir(len(data["y_train"]), seed, s, root),
-    )  # fmt: skip
+    )
 
 
-def run_ssgan(
+def _run_ssgan(
     data: dict, seed: int, run_settings: dict, test: bool = True, root: Path | None = None, log_dir: Path | None = None
 ) -> dict:
     """Train (or reload the finished checkpoint of) one SSGAN run; its history holds every epoch's validation
@@ -289,7 +318,7 @@ def run_ssgan(
 
 
 def ssgan_result(model, history: dict, data: dict, run_settings: dict, test: bool = True) -> dict:
-    """What the label study records of a trained SSGAN (:func:`run_ssgan`)."""
+    """What the label study records of a trained SSGAN (:func:`_run_ssgan`)."""
     trained = len(history["epoch_seconds"])
     return {
         "val_accuracy": history["best"]["val_accuracy"],
@@ -304,7 +333,7 @@ def ssgan_result(model, history: dict, data: dict, run_settings: dict, test: boo
     }
 
 
-RUNNERS = {"cnn": run_cnn, "trial3": run_trial3, "pca_knn": run_pca_knn, "ssgan": run_ssgan}
+RUNNERS = {"cnn": _run_cnn, "trial3": run_trial3, "pca_knn": run_pca_knn, "ssgan": _run_ssgan}
 
 
 class _Study:
@@ -399,18 +428,23 @@ def versions_tried(cache_path: Path | None = None, reported_epochs: int = config
         if "first_training" in result:  # retrained to keep its weights: the first training was looked at too
             f = result["first_training"]
             versions.setdefault((s["epochs"], s.get("patience"), True), {}).setdefault(n, {})[seed] = (
-                f["test_accuracy"], f["val_accuracy"])  # fmt: skip
+                f["test_accuracy"],
+                f["val_accuracy"],
+            )
     out = []
     for (epochs, patience, first), cells in sorted(versions.items()):
-        out.append({
-            "result": "semi-supervised GAN", "version": f"{epochs} epochs"
-            + (f", stopped after {patience} epochs without progress" if patience else "")
-            + (", first training (retrained with the same recipe and seed to keep its weights)" if first else ""),
-            "reported": epochs == reported_epochs and not first,
-            "test": {n: {seed: t for seed, (t, _) in sorted(c.items())} for n, c in sorted(cells.items(), key=_n)},
-            "test_mean": {n: float(np.mean([t for t, _ in c.values()])) for n, c in sorted(cells.items(), key=_n)},
-            "val_mean": {n: float(np.mean([v for _, v in c.values()])) for n, c in sorted(cells.items(), key=_n)},
-        })  # fmt: skip
+        out.append(
+            {
+                "result": "semi-supervised GAN",
+                "version": f"{epochs} epochs"
+                + (f", stopped after {patience} epochs without progress" if patience else "")
+                + (", first training (retrained with the same recipe and seed to keep its weights)" if first else ""),
+                "reported": epochs == reported_epochs and not first,
+                "test": {n: {seed: t for seed, (t, _) in sorted(c.items())} for n, c in sorted(cells.items(), key=_n)},
+                "test_mean": {n: float(np.mean([t for t, _ in c.values()])) for n, c in sorted(cells.items(), key=_n)},
+                "val_mean": {n: float(np.mean([v for _, v in c.values()])) for n, c in sorted(cells.items(), key=_n)},
+            }
+        )
     return out
 
 
@@ -430,11 +464,16 @@ def describe_splits(label_counts, seeds, n_val: int = config.LABEL_EFFICIENCY_VA
             idx = label_subset_indices(y_all, n, seed)
             val = validation_indices(y_all, idx, n_val, seed)
             per, per_val = np.bincount(y_all[idx], minlength=10), np.bincount(y_all[val], minlength=10)
-            rows.append({
-                "labels": n, "seed": seed, "first indices": idx[:3].tolist(),
-                "per digit": f"{per.min()}-{per.max()}", "validation per digit": f"{per_val.min()}-{per_val.max()}",
-                "overlap": len(np.intersect1d(idx, val)),
-            })  # fmt: skip
+            rows.append(
+                {
+                    "labels": n,
+                    "seed": seed,
+                    "first indices": idx[:3].tolist(),
+                    "per digit": f"{per.min()}-{per.max()}",
+                    "validation per digit": f"{per_val.min()}-{per_val.max()}",
+                    "overlap": len(np.intersect1d(idx, val)),
+                }
+            )
     return pd.DataFrame(rows)
 
 
@@ -539,8 +578,15 @@ def run_study(
                     ssgan_patience=ssgan_patience,
                 )
                 result = study.run(method, n_labels, seed, s)
-                rows.append({"method": method, "n_labels": n_labels, "seed": seed, **result,
-                             "n_updates": n_updates(method, n_labels, s)})  # fmt: skip
+                rows.append(
+                    {
+                        "method": method,
+                        "n_labels": n_labels,
+                        "seed": seed,
+                        **result,
+                        "n_updates": n_updates(method, n_labels, s),
+                    }
+                )
     return pd.DataFrame(rows)
 
 

@@ -64,7 +64,7 @@ def train_stages(
         raise ValueError("judge is needed to score each stage: quality.train_judge(...) (02 trains and caches it)")
     folder = Path(folder)
     store = Store(folder / STORE_FILE)
-    common = stage_inputs(x_train, judge, reference, n_samples, seed, sample_seed)
+    common = _stage_inputs(x_train, judge, reference, n_samples, seed, sample_seed)
     history, scores_by_stage = None, {}
     losses_inputs = {**common, "part": "GAN losses", "epochs": stages[-1]}
     for epochs in stages:
@@ -97,16 +97,23 @@ def train_stages(
     return scores_by_stage, losses
 
 
-def stage_inputs(x_train, judge, reference, n_samples: int, seed: int, sample_seed: int) -> dict:
+def _stage_inputs(x_train, judge, reference, n_samples: int, seed: int, sample_seed: int) -> dict:
     """What decides a stage's scores besides its epochs: the GAN's training images, recipe, seed, XLA and precision,
     the judge's weights, the samples scored and the Fréchet reference images."""
     return {
-        "part": "GAN stage", "images": array_digest(x_train), "seed": seed, "batch_size": config.BATCH_SIZE,
-        "learning_rate": config.GAN_LEARNING_RATE, "xla": config.GAN_XLA, "precision": config.GAN_PRECISION,
-        "judge": weights_digest(judge), "n_samples": n_samples, "sample_seed": sample_seed,
+        "part": "GAN stage",
+        "images": array_digest(x_train),
+        "seed": seed,
+        "batch_size": config.BATCH_SIZE,
+        "learning_rate": config.GAN_LEARNING_RATE,
+        "xla": config.GAN_XLA,
+        "precision": config.GAN_PRECISION,
+        "judge": weights_digest(judge),
+        "n_samples": n_samples,
+        "sample_seed": sample_seed,
         "reference": None if reference is None else array_digest(reference),
         **_edited_networks(),
-    }  # fmt: skip
+    }
 
 
 def _edited_networks() -> dict:
@@ -151,15 +158,22 @@ def evaluate_stages(
                     model_name, n_labels, n_val=n_val, classifier_updates=classifier_updates, discriminator_path=path
                 )
                 result = study.run(model_name, n_labels, seed, s, discriminator_path=path)
-                records.append({
-                    "model": model_name, "gan_epochs": epochs, "n_labels": n_labels, "seed": seed,
-                    "test_accuracy": result["test_accuracy"], "val_accuracy": result["val_accuracy"],
-                    "n_updates": label_efficiency.n_updates(model_name, n_labels, s), "seconds": result["seconds"],
-                })  # fmt: skip
+                records.append(
+                    {
+                        "model": model_name,
+                        "gan_epochs": epochs,
+                        "n_labels": n_labels,
+                        "seed": seed,
+                        "test_accuracy": result["test_accuracy"],
+                        "val_accuracy": result["val_accuracy"],
+                        "n_updates": label_efficiency.n_updates(model_name, n_labels, s),
+                        "seconds": result["seconds"],
+                    }
+                )
     return records
 
 
-def spread_folder(seed: int, root: Path = GAN_SPREAD_DIR) -> Path:
+def _spread_folder(seed: int, root: Path = GAN_SPREAD_DIR) -> Path:
     """Where the DCGAN of ``seed`` keeps its exported discriminators and scores (the GAN-spread runs)."""
     return Path(root) / f"seed{seed}"
 
@@ -177,10 +191,18 @@ def train_spread(
     """The GAN's own run-to-run spread: one DCGAN per seed, trained with 02's recipe and scored at each stage like
     :func:`train_stages` (each seed its own resumable state). Returns ``{seed: {epochs: scores}}``."""
     return {
-        seed: train_stages(x_train, stages, spread_folder(seed, root), Path(state_root) / f"seed{seed}", judge,
-                           reference, n_samples, seed=seed)[0]
+        seed: train_stages(
+            x_train,
+            stages,
+            _spread_folder(seed, root),
+            Path(state_root) / f"seed{seed}",
+            judge,
+            reference,
+            n_samples,
+            seed=seed,
+        )[0]
         for seed in seeds
-    }  # fmt: skip
+    }
 
 
 def evaluate_spread(
@@ -196,13 +218,14 @@ def evaluate_spread(
     records = []
     also_read = (config.LABEL_EFFICIENCY_CACHE, LONGER_GAN_DIR / STORE_FILE)
     for seed in seeds:
-        for r in evaluate_stages(stages, classifier_seeds, label_counts, spread_folder(seed, root),
-                                 also_read=also_read, **kwargs):  # fmt: skip
+        for r in evaluate_stages(
+            stages, classifier_seeds, label_counts, _spread_folder(seed, root), also_read=also_read, **kwargs
+        ):
             records.append({**r, "gan_seed": seed})
     return records
 
 
-def spread_main() -> None:
+def _spread_main() -> None:
     """``python -m digitgan.extensions.longer_gan``:
     the spread GANs and their classifiers, in the background (resumable)."""
     from digitgan import data
@@ -232,9 +255,12 @@ def epoch_losses(history: dict) -> pd.DataFrame:
     epochs = len(history["epoch_seconds"])
     per_epoch = len(history["g_loss"]) // epochs
     return pd.DataFrame(
-        {key: np.asarray(history[key][: epochs * per_epoch]).reshape(epochs, per_epoch).mean(1) for key in
-         ("g_loss", "d_loss")}, index=pd.RangeIndex(1, epochs + 1, name="epoch"),
-    )  # fmt: skip
+        {
+            key: np.asarray(history[key][: epochs * per_epoch]).reshape(epochs, per_epoch).mean(1)
+            for key in ("g_loss", "d_loss")
+        },
+        index=pd.RangeIndex(1, epochs + 1, name="epoch"),
+    )
 
 
 def to_results(scores: dict, records: list[dict], losses: dict) -> dict:
@@ -250,10 +276,12 @@ def to_results(scores: dict, records: list[dict], losses: dict) -> dict:
             same = (row["model"], epochs, row["n_labels"])
             seeds = [r for r in records if (r["model"], r["gan_epochs"], r["n_labels"]) == same]
             out[str(int(row["n_labels"]))] = {
-                "mean": float(row["mean"]), "std": None if pd.isna(row["std"]) else float(row["std"]),
-                "runs": int(row["runs"]), "by_seed": {str(r["seed"]): r["test_accuracy"] for r in seeds},
+                "mean": float(row["mean"]),
+                "std": None if pd.isna(row["std"]) else float(row["std"]),
+                "runs": int(row["runs"]),
+                "by_seed": {str(r["seed"]): r["test_accuracy"] for r in seeds},
                 "val_mean": float(np.mean([r["val_accuracy"] for r in seeds])),
-            }  # fmt: skip
+            }
         return out
 
     stages = {}
@@ -308,14 +336,19 @@ def spread_summary(
     shared = sorted(set(scores) & set.intersection(*(set(s) for s in spread_scores.values())))
     if not shared:
         theirs = sorted(set().union(*spread_scores.values()))
-        raise ValueError(f"the spread GANs share no stage with 09's GAN (its stages {sorted(scores)}, theirs "
-                         f"{theirs}): train them at one of its stages")  # fmt: skip
+        raise ValueError(
+            f"the spread GANs share no stage with 09's GAN (its stages {sorted(scores)}, theirs "
+            f"{theirs}): train them at one of its stages"
+        )
     gans = {seed: scores, **spread_scores}
     labels = sorted({r["n_labels"] for r in runs}, reverse=True)
 
     def trial3(gan_seed: int, epochs: int, n_labels: int) -> float:
-        values = [r["test_accuracy"] for r in runs
-                  if (r["gan_seed"], r["gan_epochs"], r["n_labels"]) == (gan_seed, epochs, n_labels)]  # fmt: skip
+        values = [
+            r["test_accuracy"]
+            for r in runs
+            if (r["gan_seed"], r["gan_epochs"], r["n_labels"]) == (gan_seed, epochs, n_labels)
+        ]
         return float(np.mean(values))
 
     stages = {}
@@ -326,9 +359,11 @@ def spread_summary(
             "trial3": {str(n): {str(g): trial3(g, epochs, n) for g in gans} for n in labels},
         }
     first, last = str(shared[0]), str(shared[-1])
-    measures = {"classifier_score": lambda st: st["classifier_score"],
-                "frechet_distance": lambda st: st["frechet_distance"],
-                **{f"trial3_{n}": (lambda st, n=n: st["trial3"][str(n)]) for n in labels}}  # fmt: skip
+    measures = {
+        "classifier_score": lambda st: st["classifier_score"],
+        "frechet_distance": lambda st: st["frechet_distance"],
+        **{f"trial3_{n}": (lambda st, n=n: st["trial3"][str(n)]) for n in labels},
+    }
     changes = {}
     if first != last:
         for name, get in measures.items():
@@ -338,14 +373,20 @@ def spread_summary(
     for epochs in sorted(e for e in scores if e > shared[-1]):
         later[str(epochs)] = {}
         for name, get in measures.items():
-            one = {"classifier_score": scores[epochs]["classifier_score"],
-                   "frechet_distance": scores[epochs].get("frechet_distance")}.get(name)  # fmt: skip
+            one = {
+                "classifier_score": scores[epochs]["classifier_score"],
+                "frechet_distance": scores[epochs].get("frechet_distance"),
+            }.get(name)
             if name.startswith("trial3_"):
                 one = trial3(seed, epochs, int(name.removeprefix("trial3_")))
             spread = get(stages[last])
             later[str(epochs)][name] = compare.difference(float(one), [spread[g] for g in sorted(spread)])
-    return {"gan_seeds": sorted(gans), "stages": stages, "change": {"from": shared[0], "to": shared[-1], **changes},
-            "one_gan_against_spread": later}  # fmt: skip
+    return {
+        "gan_seeds": sorted(gans),
+        "stages": stages,
+        "change": {"from": shared[0], "to": shared[-1], **changes},
+        "one_gan_against_spread": later,
+    }
 
 
 def spread_table(summary: dict) -> pd.DataFrame:
@@ -354,9 +395,15 @@ def spread_table(summary: dict) -> pd.DataFrame:
     rows = []
     for epochs, st in summary["stages"].items():
         for g in map(str, summary["gan_seeds"]):
-            rows.append({"GAN epochs": int(epochs), "GAN seed": g, "classifier score": st["classifier_score"][g],
-                         "Fréchet distance": st["frechet_distance"][g],
-                         **{f"trial 3, {int(n):,} labels": v[g] for n, v in st["trial3"].items()}})  # fmt: skip
+            rows.append(
+                {
+                    "GAN epochs": int(epochs),
+                    "GAN seed": g,
+                    "classifier score": st["classifier_score"][g],
+                    "Fréchet distance": st["frechet_distance"][g],
+                    **{f"trial 3, {int(n):,} labels": v[g] for n, v in st["trial3"].items()},
+                }
+            )
     frame = pd.DataFrame(rows)
     stats = frame.drop(columns="GAN seed").groupby("GAN epochs").agg(["mean", "std"])
     for epochs, row in stats.iterrows():
@@ -371,4 +418,4 @@ def spread_table(summary: dict) -> pd.DataFrame:
 
 
 if __name__ == "__main__":
-    spread_main()
+    _spread_main()

@@ -25,7 +25,7 @@ PATIENCE = 15
 STORE = config.LABEL_EFFICIENCY_CACHE
 
 
-def matched_settings(
+def _matched_settings(
     n_labels: int,
     n_val: int = config.LABEL_EFFICIENCY_VAL,
     updates: int | None = None,
@@ -45,14 +45,21 @@ def matched_settings(
         raise ValueError(f"updates={budget} must be a multiple of check_every={check_every}")
     recipe = config.MODERN_DROPOUT_RECIPE
     return {
-        "method": le.MATCHED, "n_labels": checks.integer("n_labels", n_labels, config.NUM_CLASSES), "n_val": n_val,
-        "updates": budget, "check_every": check_every,
+        "method": le.MATCHED,
+        "n_labels": checks.integer("n_labels", n_labels, config.NUM_CLASSES),
+        "n_val": n_val,
+        "updates": budget,
+        "check_every": check_every,
         "patience": None if patience is None else checks.integer("patience", patience, 1),
-        "optimizer": "adam", "learning_rate": recipe["learning_rate"], "schedule": "cosine over the budget",
-        "dropout": recipe["dropout"], "strength": protocols.RECIPE_DEFAULTS["strength"],
-        "batch_size": config.BATCH_SIZE, "keep": "best validation check",
+        "optimizer": "adam",
+        "learning_rate": recipe["learning_rate"],
+        "schedule": "cosine over the budget",
+        "dropout": recipe["dropout"],
+        "strength": protocols.RECIPE_DEFAULTS["strength"],
+        "batch_size": config.BATCH_SIZE,
+        "keep": "best validation check",
         **model_fields(protocols.classifier("cnn"), protocols.STUDY_ARCHITECTURE["cnn"]),
-    }  # fmt: skip
+    }
 
 
 def run_matched_cnn(data: dict, seed: int, run_settings: dict, weights_path: Path | None = None) -> dict:
@@ -68,13 +75,23 @@ def run_matched_cnn(data: dict, seed: int, run_settings: dict, weights_path: Pat
     schedule = keras.optimizers.schedules.CosineDecay(s["learning_rate"], decay_steps=s["updates"])
     model.compile(optimizer=keras.optimizers.Adam(schedule), loss="categorical_crossentropy", metrics=["accuracy"])
     best = training.BestWeights()
-    stops = [] if s["patience"] is None else [
-        keras.callbacks.EarlyStopping(monitor="val_accuracy", mode="max", patience=s["patience"])]
+    stops = (
+        []
+        if s["patience"] is None
+        else [keras.callbacks.EarlyStopping(monitor="val_accuracy", mode="max", patience=s["patience"])]
+    )
     start = time.perf_counter()
     history = training.fit_classifier(
-        model, data, s["updates"] // s["check_every"], s["batch_size"], verbose=0, callbacks=[best, *stops],
-        validate="val", steps_per_epoch=s["check_every"], seed=seed,
-    )  # fmt: skip
+        model,
+        data,
+        s["updates"] // s["check_every"],
+        s["batch_size"],
+        verbose=0,
+        callbacks=[best, *stops],
+        validate="val",
+        steps_per_epoch=s["check_every"],
+        seed=seed,
+    )
     seconds = time.perf_counter() - start
     best.restore(model)
     if weights_path is not None:
@@ -114,27 +131,40 @@ def run_matched(
 
     seeds = [checks.seed(s, "seeds entry") for s in seeds]
     planned = [
-        (n, seed, matched_settings(n, n_val, updates, check_every, patience)) for n in label_counts for seed in seeds
+        (n, seed, _matched_settings(n, n_val, updates, check_every, patience)) for n in label_counts for seed in seeds
     ]  # fmt: skip  (every setting checked before anything trains)
     store = Store(store_path or STORE)
     weights_dir = Path(weights_dir or le.WEIGHTS_DIR)
     rows = []
     for n_labels, seed, s in planned:
         data = load_label_efficiency_data(n_labels, seed, source, n_val=n_val)
-        inputs = {**s, "seed": seed,
-                  "data": array_digest(data["x_train"], data["y_train"], data["x_val"], data["y_val"])}  # fmt: skip
+        inputs = {
+            **s,
+            "seed": seed,
+            "data": array_digest(data["x_train"], data["y_train"], data["x_val"], data["y_val"]),
+        }
         result = store.get(inputs)
         if result is None:
             path = weights_dir / f"{le.MATCHED}_{n_labels}_seed{seed}_{key(inputs)}.weights.h5"
             result = run_matched_cnn(data, seed, s, path)
             result["weights"] = path.name
             result = store.put(inputs, result)
-            print(f"{le.MATCHED_NAME} {n_labels:6d} labels, seed {seed}: test accuracy {result['test_accuracy']:.4f}, "
-                  f"validation {result['val_accuracy']:.4f}, kept update {result['kept_update']:,} of "
-                  f"{result['updates_trained']:,} trained ({result['seconds'] / 60:.1f} min)", flush=True)  # fmt: skip
-        rows.append({"method": le.MATCHED if patience is None else le.MATCHED_EARLY, "n_labels": n_labels, "seed": seed,
-                     **result, "n_updates": s["updates"],
-                     "settings": s})  # fmt: skip
+            print(
+                f"{le.MATCHED_NAME} {n_labels:6d} labels, seed {seed}: test accuracy {result['test_accuracy']:.4f}, "
+                f"validation {result['val_accuracy']:.4f}, kept update {result['kept_update']:,} of "
+                f"{result['updates_trained']:,} trained ({result['seconds'] / 60:.1f} min)",
+                flush=True,
+            )
+        rows.append(
+            {
+                "method": le.MATCHED if patience is None else le.MATCHED_EARLY,
+                "n_labels": n_labels,
+                "seed": seed,
+                **result,
+                "n_updates": s["updates"],
+                "settings": s,
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -157,13 +187,22 @@ def matched_results(matched: pd.DataFrame, gaps: dict) -> dict:
     runs, every run, the semi-supervised GAN's tested lead over it (:func:`matched_differences`) and the settings."""
     table = le.summary_table(matched)
     keys = ("n_labels", "seed", "test_accuracy", "val_accuracy", "kept_update", "updates_trained", "seconds", "weights")
-    return le.json_ready({
-        "summary": {str(int(r.n_labels)): {"mean": float(r["mean"]), "std": float(r["std"]), "runs": int(r.runs),
-                                           "n_updates": int(r["n_updates"])} for _, r in table.iterrows()},
-        "runs": [{k: run[k] for k in keys if k in run} for _, run in matched.iterrows()],
-        "ssgan_minus_matched": gaps,
-        "settings": matched["settings"].iloc[0] if "settings" in matched else None,
-    })  # fmt: skip
+    return le.json_ready(
+        {
+            "summary": {
+                str(int(r.n_labels)): {
+                    "mean": float(r["mean"]),
+                    "std": float(r["std"]),
+                    "runs": int(r.runs),
+                    "n_updates": int(r["n_updates"]),
+                }
+                for _, r in table.iterrows()
+            },
+            "runs": [{k: run[k] for k in keys if k in run} for _, run in matched.iterrows()],
+            "ssgan_minus_matched": gaps,
+            "settings": matched["settings"].iloc[0] if "settings" in matched else None,
+        }
+    )
 
 
 def main(patience: int | None = None) -> None:

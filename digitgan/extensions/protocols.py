@@ -58,17 +58,24 @@ def load_data(n_train: int, n_val: int = PROTOCOL_VAL, source=None) -> dict:
     else:
         train = subset[: checks.integer("n_train", n_train, 1, config.SUBSET_SIZE)]  # small runs: a prefix
     return {
-        "x_train": scale_images(x_all[train]), "y_train": y_all[train].astype(np.int64),
-        "x_val": scale_images(x_all[val]), "y_val": y_all[val].astype(np.int64),
-        "x_test": scale_images(x_test), "y_test": y_test.astype(np.int64),
-    }  # fmt: skip
+        "x_train": scale_images(x_all[train]),
+        "y_train": y_all[train].astype(np.int64),
+        "x_val": scale_images(x_all[val]),
+        "y_val": y_all[val].astype(np.int64),
+        "x_test": scale_images(x_test),
+        "y_test": y_test.astype(np.int64),
+    }
 
 
 # A modern-protocol run's regularisation beyond the learning rate and epochs (``train_run``'s keyword arguments);
 # these defaults are the first modern protocol's, and a run with them keeps its first cache key.
 RECIPE_DEFAULTS = {
-    "weight_decay": 0.0, "label_smoothing": 0.0, "strength": 0.1, "batch_size": config.BATCH_SIZE, "dropout": 0.0,
-}  # fmt: skip
+    "weight_decay": 0.0,
+    "label_smoothing": 0.0,
+    "strength": 0.1,
+    "batch_size": config.BATCH_SIZE,
+    "dropout": 0.0,
+}
 
 
 def augmentation(seed: int, strength: float = RECIPE_DEFAULTS["strength"]) -> keras.Sequential:
@@ -100,8 +107,14 @@ def _optimizer(name: str, learning_rate: float, decay_steps: int, weight_decay: 
     return keras.optimizers.Adam(schedule)
 
 
-def build_model(name: str, augment: bool, seed: int, discriminator_path: Path | None = None,
-           strength: float = RECIPE_DEFAULTS["strength"], dropout: float = RECIPE_DEFAULTS["dropout"]):  # fmt: skip
+def build_model(
+    name: str,
+    augment: bool,
+    seed: int,
+    discriminator_path: Path | None = None,
+    strength: float = RECIPE_DEFAULTS["strength"],
+    dropout: float = RECIPE_DEFAULTS["dropout"],
+):
     """``(model to train, the classifier inside it)``: the same model unless augmented (a wrapper); ``dropout``:
     on the inputs of its Dense layers (``models.with_dropout``)."""
     if name == "cnn":
@@ -118,11 +131,23 @@ def build_model(name: str, augment: bool, seed: int, discriminator_path: Path | 
     return keras.Model(inputs, core(augmentation(seed, strength)(inputs)), name=f"{core.name}_augmented"), core
 
 
-def train_run(model_name: str, data: dict, optimizer: str, learning_rate: float, epochs: int, seed: int,
-              augment: bool = False, test: bool = True, discriminator_path: Path | None = None,
-              weights_path: Path | None = None, weight_decay: float = 0.0, label_smoothing: float = 0.0,
-              strength: float = RECIPE_DEFAULTS["strength"], batch_size: int = config.BATCH_SIZE,
-              dropout: float = RECIPE_DEFAULTS["dropout"]) -> dict:  # fmt: skip
+def train_run(
+    model_name: str,
+    data: dict,
+    optimizer: str,
+    learning_rate: float,
+    epochs: int,
+    seed: int,
+    augment: bool = False,
+    test: bool = True,
+    discriminator_path: Path | None = None,
+    weights_path: Path | None = None,
+    weight_decay: float = 0.0,
+    label_smoothing: float = 0.0,
+    strength: float = RECIPE_DEFAULTS["strength"],
+    batch_size: int = config.BATCH_SIZE,
+    dropout: float = RECIPE_DEFAULTS["dropout"],
+) -> dict:
     """One run: at most ``epochs`` epochs, the epoch with the best validation accuracy kept; with ``test``, that
     model's test accuracy (its one reading of the test set). ``weights_path``: where the kept weights are saved
     (so that a run trained without its test score can be tested later without training again). The recipe:
@@ -151,12 +176,21 @@ def train_run(model_name: str, data: dict, optimizer: str, learning_rate: float,
     for unfrozen, end in phases:
         if model_name == "trial3":
             transfer.set_transferred_trainable(core, unfrozen)  # inside the augmentation wrapper, if any
-        model.compile(optimizer=_optimizer(optimizer, learning_rate, (end - start) * steps, weight_decay),
-                      loss=loss, metrics=["accuracy"])  # fmt: skip
+        model.compile(
+            optimizer=_optimizer(optimizer, learning_rate, (end - start) * steps, weight_decay),
+            loss=loss,
+            metrics=["accuracy"],
+        )
         part = model.fit(
-            data["x_train"], one_hot(data["y_train"]), batch_size=batch_size, epochs=end, initial_epoch=start,
-            validation_data=(data["x_val"], one_hot(data["y_val"])), callbacks=[best], verbose=0,
-        ).history  # fmt: skip
+            data["x_train"],
+            one_hot(data["y_train"]),
+            batch_size=batch_size,
+            epochs=end,
+            initial_epoch=start,
+            validation_data=(data["x_val"], one_hot(data["y_val"])),
+            callbacks=[best],
+            verbose=0,
+        ).history
         for key, values in part.items():
             history.setdefault(key, []).extend(values)
         start = end
@@ -164,8 +198,12 @@ def train_run(model_name: str, data: dict, optimizer: str, learning_rate: float,
     best.restore(model)
     if weights_path is not None:
         fileio.save_weights(model, weights_path)
-    out = {"val_accuracy": best.best, "kept_epoch": best.epoch, "seconds": seconds,
-           "val_curve": [round(float(v), 5) for v in history["val_accuracy"]]}  # fmt: skip
+    out = {
+        "val_accuracy": best.best,
+        "kept_epoch": best.epoch,
+        "seconds": seconds,
+        "val_curve": [round(float(v), 5) for v in history["val_accuracy"]],
+    }
     if test:
         out["test_accuracy"] = accuracy_on_test(model, data)
     return out
@@ -197,9 +235,15 @@ class Study:
     ``folder / WEIGHTS_DIR``, git-ignored, so that a learning-rate candidate becomes its seed's final run)."""
 
     def __init__(
-        self, n_train: int, folder: Path, source=None, discriminator_path: Path | None = None, tag: str = "real",
-        data: dict | None = None, inputs: dict | None = None,
-    ):  # fmt: skip
+        self,
+        n_train: int,
+        folder: Path,
+        source=None,
+        discriminator_path: Path | None = None,
+        tag: str = "real",
+        data: dict | None = None,
+        inputs: dict | None = None,
+    ):
         """``tag`` names the training images when they are not the real ones (``data`` given: generated digits,
         real + generated, ...); ``inputs``: what else decides those images (the generator's weights digest, how
         they were drawn). Both are part of every run's inputs, with trial 3's discriminator digest."""
@@ -218,10 +262,19 @@ class Study:
         """Everything that decides one run's result: its store key's source."""
         recipe = {**RECIPE_DEFAULTS, **recipe}
         out = {
-            "part": "protocols", "data": self.tag, **self.extra, "model": model_name, "n_train": self.n_train,
-            "n_val": PROTOCOL_VAL, "optimizer": optimizer, "learning_rate": learning_rate, "epochs": epochs,
-            "seed": seed, "augment": augment, "recipe": dict(sorted(recipe.items())),
-        }  # fmt: skip
+            "part": "protocols",
+            "data": self.tag,
+            **self.extra,
+            "model": model_name,
+            "n_train": self.n_train,
+            "n_val": PROTOCOL_VAL,
+            "optimizer": optimizer,
+            "learning_rate": learning_rate,
+            "epochs": epochs,
+            "seed": seed,
+            "augment": augment,
+            "recipe": dict(sorted(recipe.items())),
+        }
         if model_name == "trial3":
             out["discriminator"] = file_digest(self.discriminator_path or config.DISCRIMINATOR_PATH)
         return {**out, **model_fields(classifier(model_name), STUDY_ARCHITECTURE[model_name])}
@@ -248,19 +301,40 @@ class Study:
         cached = self.store.get(inputs)
         weights = self.weights_path(inputs)
         if cached is not None and test and "test_accuracy" not in cached and weights.is_file():
-            model, _ = build_model(model_name, augment, seed, self.discriminator_path, recipe["strength"],
-                                   recipe["dropout"])
+            model, _ = build_model(
+                model_name, augment, seed, self.discriminator_path, recipe["strength"], recipe["dropout"]
+            )
             fileio.load_weights(model, weights, f"Delete {weights} to train this run again.")
             cached = self.store.put(inputs, {**cached, "test_accuracy": accuracy_on_test(model, self.data)})
-            print(f"{model_name} {self.n_train} {optimizer} lr {learning_rate:g} seed {seed}: "
-                  f"test {cached['test_accuracy']:.4f} (the candidate's kept weights)", flush=True)  # fmt: skip
+            print(
+                f"{model_name} {self.n_train} {optimizer} lr {learning_rate:g} seed {seed}: "
+                f"test {cached['test_accuracy']:.4f} (the candidate's kept weights)",
+                flush=True,
+            )
         elif cached is None or (test and "test_accuracy" not in cached):
             result = train_run(
-                model_name, self.data, optimizer, learning_rate, epochs, seed, augment, test, self.discriminator_path,
-                weights, **recipe,
-            )  # fmt: skip
-            result.update(data=self.tag, model=model_name, n_train=self.n_train, optimizer=optimizer,
-                          learning_rate=learning_rate, epochs=epochs, seed=seed, augment=augment)  # fmt: skip
+                model_name,
+                self.data,
+                optimizer,
+                learning_rate,
+                epochs,
+                seed,
+                augment,
+                test,
+                self.discriminator_path,
+                weights,
+                **recipe,
+            )
+            result.update(
+                data=self.tag,
+                model=model_name,
+                n_train=self.n_train,
+                optimizer=optimizer,
+                learning_rate=learning_rate,
+                epochs=epochs,
+                seed=seed,
+                augment=augment,
+            )
             result.update(_changed(recipe))
             cached = self.store.put(inputs, result)
             score = f"test {result['test_accuracy']:.4f}, " if test else ""
@@ -271,8 +345,9 @@ class Study:
         return cached
 
 
-def choose_learning_rate(study: Study, model_name: str, optimizer: str, rates, epochs: int, augment: bool = False,
-                         seed: int = config.SEED) -> tuple[float, list[dict]]:  # fmt: skip
+def choose_learning_rate(
+    study: Study, model_name: str, optimizer: str, rates, epochs: int, augment: bool = False, seed: int = config.SEED
+) -> tuple[float, list[dict]]:
     """Each candidate trained once (seed 42, test set unread); the best validation accuracy wins (ties: the
     first)."""
     tried = [study.run(model_name, optimizer, rate, epochs, seed, augment, test=False) for rate in rates]
@@ -314,10 +389,11 @@ def recipe_settings(recipe: dict, name: str = "recipe") -> dict:
             f"{recipe!r}; e.g. {{'learning_rate': 0.001, 'epochs': 30}}"
         )
     return {
-        **RECIPE_DEFAULTS, **recipe,
+        **RECIPE_DEFAULTS,
+        **recipe,
         "learning_rate": checks.positive_float(f"{name} learning_rate", recipe["learning_rate"]),
         "epochs": checks.integer(f"{name} epochs", recipe["epochs"], 1),
-    }  # fmt: skip
+    }
 
 
 def choose_recipe(study: Study, model_name: str, recipes, seed: int = config.SEED) -> tuple[dict, pd.DataFrame]:
@@ -328,8 +404,18 @@ def choose_recipe(study: Study, model_name: str, recipes, seed: int = config.SEE
     if not recipes:
         raise ValueError("recipes is empty: give at least one, e.g. [{'learning_rate': 0.001, 'epochs': 30}]")
     tried = [study.run(model_name, "adam", seed=seed, augment=True, test=False, **r) for r in recipes]
-    table = pd.DataFrame([{"model": model_name, **r, "val_accuracy": t["val_accuracy"], "kept_epoch": t["kept_epoch"],
-                           "seconds": t["seconds"]} for r, t in zip(recipes, tried, strict=True)])  # fmt: skip
+    table = pd.DataFrame(
+        [
+            {
+                "model": model_name,
+                **r,
+                "val_accuracy": t["val_accuracy"],
+                "kept_epoch": t["kept_epoch"],
+                "seconds": t["seconds"],
+            }
+            for r, t in zip(recipes, tried, strict=True)
+        ]
+    )
     return recipes[int(table["val_accuracy"].to_numpy().argmax())], table
 
 
@@ -347,8 +433,9 @@ def run_modern(
     for model_name in models:
         chosen, table = choose_recipe(study, model_name, recipes)
         candidates.append(table)
-        rows += [{**study.run(model_name, "adam", seed=seed, augment=True, **chosen), "recipe": chosen}
-                 for seed in seeds]  # fmt: skip
+        rows += [
+            {**study.run(model_name, "adam", seed=seed, augment=True, **chosen), "recipe": chosen} for seed in seeds
+        ]
     return pd.DataFrame(rows), pd.concat(candidates, ignore_index=True)
 
 
@@ -380,10 +467,15 @@ def versions_tried(modern: pd.DataFrame, folder: Path = PROTOCOLS_DIR) -> list[d
         recipe = {**i["recipe"], "learning_rate": i["learning_rate"], "epochs": i["epochs"]}
         versions.setdefault((i["model"], _recipe_key(recipe)), {})[str(i["seed"])] = result["test_accuracy"]
     return [
-        {"result": f"{model}, modern protocol", "recipe": dict(key), "reported": (model, key) in reported,
-         "test": dict(sorted(seeds.items())), "test_mean": float(np.mean(list(seeds.values())))}
+        {
+            "result": f"{model}, modern protocol",
+            "recipe": dict(key),
+            "reported": (model, key) in reported,
+            "test": dict(sorted(seeds.items())),
+            "test_mean": float(np.mean(list(seeds.values()))),
+        }
         for (model, key), seeds in sorted(versions.items(), key=lambda kv: (kv[0][0], sorted(kv[0][1])))
-    ]  # fmt: skip
+    ]
 
 
 def _recipe_key(recipe: dict) -> tuple:
@@ -396,8 +488,13 @@ def summary_table(runs: pd.DataFrame) -> pd.DataFrame:
     return utils.seed_stats(grouped).reset_index()
 
 
-def to_results(runs: pd.DataFrame, modern: pd.DataFrame, learning_rates: dict | None = None,
-               candidates: pd.DataFrame | None = None, explored: pd.DataFrame | None = None) -> dict:  # fmt: skip
+def to_results(
+    runs: pd.DataFrame,
+    modern: pd.DataFrame,
+    learning_rates: dict | None = None,
+    candidates: pd.DataFrame | None = None,
+    explored: pd.DataFrame | None = None,
+) -> dict:
     """What results.json records under ``future_work`` -> ``protocols``: per model, data size and optimizer (and
     the modern protocol) the learning rate chosen on validation among those tried (``learning_rates`` per
     optimizer; for the modern protocol, the learning rates of its ``candidates``, :func:`run_modern`'s second
@@ -413,19 +510,30 @@ def to_results(runs: pd.DataFrame, modern: pd.DataFrame, learning_rates: dict | 
             ["model", "n_train", "optimizer", "augment", "learning_rate"]
         ):
             acc = part["test_accuracy"].to_numpy()
-            out.append({
-                "model": model, "n_train": int(n), "optimizer": opt, "protocol": "modern" if aug else "original",
-                "learning_rate": float(rate), "learning_rates_tried": tried.get(("modern" if aug else "original", opt)),
-                "mean": float(acc.mean()),
-                "std": float(acc.std(ddof=1)) if len(acc) > 1 else None, "runs": len(acc),
-                "by_seed": {str(int(s)): float(a) for s, a in zip(part["seed"], acc, strict=True)},
-                "kept_epochs": [int(e) for e in part["kept_epoch"]],
-                **({"recipe": part["recipe"].iloc[0]} if aug and "recipe" in part else {}),
-            })  # fmt: skip
+            out.append(
+                {
+                    "model": model,
+                    "n_train": int(n),
+                    "optimizer": opt,
+                    "protocol": "modern" if aug else "original",
+                    "learning_rate": float(rate),
+                    "learning_rates_tried": tried.get(("modern" if aug else "original", opt)),
+                    "mean": float(acc.mean()),
+                    "std": float(acc.std(ddof=1)) if len(acc) > 1 else None,
+                    "runs": len(acc),
+                    "by_seed": {str(int(s)): float(a) for s, a in zip(part["seed"], acc, strict=True)},
+                    "kept_epochs": [int(e) for e in part["kept_epoch"]],
+                    **({"recipe": part["recipe"].iloc[0]} if aug and "recipe" in part else {}),
+                }
+            )
         return out
 
     def records(table):
         return [] if table is None else table.to_dict("records")
 
-    return {"runs": cells(runs) + cells(modern), "n_val": PROTOCOL_VAL,
-            "modern_candidates": records(candidates), "modern_explored": records(explored)}  # fmt: skip
+    return {
+        "runs": cells(runs) + cells(modern),
+        "n_val": PROTOCOL_VAL,
+        "modern_candidates": records(candidates),
+        "modern_explored": records(explored),
+    }

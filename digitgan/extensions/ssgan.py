@@ -137,7 +137,7 @@ def build_ssgan_generator(noise_dim: int = config.NOISE_DIM) -> keras.Model:
     )
 
 
-def feature_extractor(discriminator: keras.Model) -> keras.Model:
+def _feature_extractor(discriminator: keras.Model) -> keras.Model:
     """The discriminator up to its last hidden layer (shares its layers and weights)."""
     return keras.Model(discriminator.inputs, discriminator.get_layer(FEATURES).output, name="ssgan_features")
 
@@ -200,7 +200,7 @@ class SSGAN(AdversarialModel):
         super().__init__(generator, discriminator, noise_dim, seed, **kwargs)
         self.ema_discriminator = ema_discriminator
         self.best_discriminator = best_discriminator  # the weights with the best validation accuracy so far
-        self.features = feature_extractor(discriminator)
+        self.features = _feature_extractor(discriminator)
         self.unlabelled_weight = unlabelled_weight
         self.ema_decay = ema_decay
 
@@ -518,7 +518,7 @@ def train_ssgan(
         steps_per_epoch=steps,
         callbacks=[
             EpochLog(history, data["x_val"], data["y_val"], learning_rate, decay_start, epochs, patience),
-            *([epoch_log(log_dir, history, seed)] if log_dir is not None else []),
+            *([_epoch_log(log_dir, history, seed)] if log_dir is not None else []),
             PeriodicCheckpoint(ckpt, history, checkpoint_every, epochs),  # also saves an early stop
         ],
         shuffle=False,  # ssgan_batches already shuffles, per epoch and resumably
@@ -527,7 +527,7 @@ def train_ssgan(
     return model, history
 
 
-def epoch_log(log_dir: Path, history: dict, seed: int):
+def _epoch_log(log_dir: Path, history: dict, seed: int):
     """The TensorBoard callback of a run: the epoch's losses and test accuracies, and 50 samples per epoch."""
     from digitgan.quality import noise
     from digitgan.training import GanLog
@@ -536,8 +536,15 @@ def epoch_log(log_dir: Path, history: dict, seed: int):
     return GanLog(log_dir, history, noise(50, -1, "uniform", seed=seed), epoch_keys=keys, ncols=10)
 
 
-def summarize(history: dict, data: dict, y_pred: np.ndarray, confused, seed: int, run_settings: dict,
-              learning_rate_choice: list[dict]) -> dict:  # fmt: skip
+def summarize(
+    history: dict,
+    data: dict,
+    y_pred: np.ndarray,
+    confused,
+    seed: int,
+    run_settings: dict,
+    learning_rate_choice: list[dict],
+) -> dict:
     """What results.json records under ``"ssgan"`` (like :func:`digitgan.training.summarize`): the kept weights'
     test accuracy (the one reading of the test set), the validation curves and the learning-rate choice."""
     best = history["best"]

@@ -35,11 +35,16 @@ def _build(name: str, seed: int):
 def run_inputs(name: str, seed: int, data: dict) -> dict:
     """Everything that makes one run's result: the key of its record in the store."""
     inputs = {
-        "part": "study seeds", "model": name, "seed": seed, "subset_seed": config.SEED,
-        "epochs": config.TRANSFER_EPOCHS, "learning_rate": config.SGD_LEARNING_RATE, "batch_size": config.BATCH_SIZE,
+        "part": "study seeds",
+        "model": name,
+        "seed": seed,
+        "subset_seed": config.SEED,
+        "epochs": config.TRANSFER_EPOCHS,
+        "learning_rate": config.SGD_LEARNING_RATE,
+        "batch_size": config.BATCH_SIZE,
         "data": array_digest(data["x_train"], data["y_train"], data["x_test"], data["y_test"]),
         "architecture": architecture_digest(_build(name, seed)),
-    }  # fmt: skip
+    }
     if name != "cnn":
         inputs["head"], inputs["frozen_epochs"] = config.trial_schedule(name)
         inputs["discriminator_sha256"] = file_digest(config.DISCRIMINATOR_PATH, None)
@@ -55,8 +60,11 @@ def train(name: str, seed: int, data: dict) -> tuple:
         trial = transfer.train_schedule(model, data, config.trial_schedule(name)[1], verbose=0, seed=seed)
         history, seconds = trial["history"], trial["seconds"]
     accuracy = training.accuracy(model, data["x_test"], data["y_test"])
-    return model, {"test_accuracy": accuracy, "train_accuracy": float(history["accuracy"][-1]),
-                   "seconds": round(seconds, 1)}  # fmt: skip
+    return model, {
+        "test_accuracy": accuracy,
+        "train_accuracy": float(history["accuracy"][-1]),
+        "seconds": round(seconds, 1),
+    }
 
 
 def run(name: str, seed: int, store: Store, data: dict) -> dict:
@@ -70,7 +78,7 @@ def run(name: str, seed: int, store: Store, data: dict) -> dict:
     return store.put(inputs, result)
 
 
-def run_all(seeds=SEEDS, models=MODELS, store_path=None) -> list[dict]:
+def _run_all(seeds=SEEDS, models=MODELS, store_path=None) -> list[dict]:
     """Every model at every seed (stored runs reused); one row per run."""
     store = Store(store_path or config.STUDY_SEEDS_STORE)
     data = load_study_data(config.SUBSET_SIZE, config.SEED)
@@ -79,5 +87,5 @@ def run_all(seeds=SEEDS, models=MODELS, store_path=None) -> list[dict]:
 
 if __name__ == "__main__":
     print(utils.versions(), utils.machine(), sep="\n", flush=True)
-    for row in run_all():
+    for row in _run_all():
         print(json.dumps({k: row[k] for k in ("model", "seed", "test_accuracy", "train_accuracy")}), flush=True)
