@@ -125,7 +125,7 @@ def test_a_notebook_saved_after_a_scratch_run_is_named_and_the_summary_keeps_the
         "notebooks/03_trial1_frozen.ipynb holds a scratch run's outputs: restore it with "
         "`git checkout -- notebooks/03_trial1_frozen.ipynb`")  # fmt: skip
     [trial1] = [p for p in export.read_notebooks(export.NOTEBOOKS, folder) if p.name == path.name]
-    assert "0.9058" in trial1.finding and "0.2120" not in trial1.finding
+    assert f"{results['trial1']['test_accuracy']:.4f}" in trial1.finding and "0.2120" not in trial1.finding
     assert "git checkout -- notebooks/03_trial1_frozen.ipynb" in capsys.readouterr().err
 
 
