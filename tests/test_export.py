@@ -5,6 +5,7 @@ import json
 import logging
 import re
 import warnings
+from pathlib import Path
 
 import nbformat
 import pytest
@@ -196,7 +197,12 @@ def test_the_combined_copy_has_unique_ids_and_leaves_the_notebooks_alone(built):
     assert {nb: nb.read_bytes() for nb in NOTEBOOKS} == built["before"]
 
 
-def test_report_is_written_to_the_report_folder(tmp_path, monkeypatch):
-    assert export.REPORT_PATH == config.PROJ_ROOT / "report" / "index.html"
+def test_report_is_written_where_the_browser_check_opens_it(tmp_path, monkeypatch):
+    import browser_checks  # tests/ is on the path: make check-report's script
+
     monkeypatch.setattr(export, "build", lambda: "<html>page</html>")
     assert export.write_report(tmp_path / "x" / "index.html").read_text() == "<html>page</html>"
+    written = []
+    monkeypatch.setattr(fileio, "atomic_write_text", lambda path, text: written.append((Path(path), text)))
+    assert export.write_report() == browser_checks.REPORT  # make report's page is the one make check-report opens
+    assert written == [(browser_checks.REPORT, "<html>page</html>")]
