@@ -5,6 +5,7 @@ import json
 import logging
 import re
 import warnings
+from pathlib import Path
 
 import nbformat
 import pytest
@@ -125,7 +126,7 @@ def test_a_notebook_saved_after_a_scratch_run_is_named_and_the_summary_keeps_the
         "notebooks/03_trial1_frozen.ipynb holds a scratch run's outputs: restore it with "
         "`git checkout -- notebooks/03_trial1_frozen.ipynb`")  # fmt: skip
     [trial1] = [p for p in export.read_notebooks(export.NOTEBOOKS, folder) if p.name == path.name]
-    assert "0.9058" in trial1.finding and "0.2120" not in trial1.finding
+    assert f"{results['trial1']['test_accuracy']:.4f}" in trial1.finding and "0.2120" not in trial1.finding
     assert "git checkout -- notebooks/03_trial1_frozen.ipynb" in capsys.readouterr().err
 
 
@@ -196,7 +197,12 @@ def test_the_combined_copy_has_unique_ids_and_leaves_the_notebooks_alone(built):
     assert {nb: nb.read_bytes() for nb in NOTEBOOKS} == built["before"]
 
 
-def test_report_is_written_to_the_report_folder(tmp_path, monkeypatch):
-    assert export.REPORT_PATH == config.PROJ_ROOT / "report" / "index.html"
+def test_report_is_written_where_the_browser_check_opens_it(tmp_path, monkeypatch):
+    import browser_checks  # tests/ is on the path: make check-report's script
+
     monkeypatch.setattr(export, "build", lambda: "<html>page</html>")
     assert export.write_report(tmp_path / "x" / "index.html").read_text() == "<html>page</html>"
+    written = []
+    monkeypatch.setattr(fileio, "atomic_write_text", lambda path, text: written.append((Path(path), text)))
+    assert export.write_report() == browser_checks.REPORT  # make report's page is the one make check-report opens
+    assert written == [(browser_checks.REPORT, "<html>page</html>")]

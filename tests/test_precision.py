@@ -22,13 +22,18 @@ def test_other_precisions_or_xla_values_are_refused_before_anything_is_built(tmp
     assert not (tmp_path / "c").exists()
 
 
-def test_training_defaults_are_the_studys_settings():
-    import inspect
+def test_without_naming_them_a_dcgan_computes_in_float32_without_xla_as_the_study_did(tmp_path):
+    """What build_dcgan and train_gan do by default: float32 layers, no XLA, and a training state that records both
+    as the committed DCGAN pair's settings have them."""
+    import json
 
-    from digitgan import config
+    from digitgan import store
 
-    for function in (gan.train_gan, gan.build_dcgan):
-        parameters = inspect.signature(function).parameters
-        assert parameters["jit_compile"].default is config.GAN_XLA is False
-        assert parameters["precision"].default == config.GAN_PRECISION == "float32"
-    assert gan.PRECISIONS == ("float32", "mixed_bfloat16")
+    model = gan.build_dcgan()
+    assert model.jit_compile is False
+    policies = {layer.dtype_policy.name for net in (model.generator, model.discriminator) for layer in net.layers}
+    assert policies == {"float32"}
+    x = np.zeros((10, 28, 28, 1), "float32")
+    gan.train_gan(x, epochs=1, batch_size=5, checkpoint_dir=tmp_path / "c", verbose=0)
+    settings = json.loads((tmp_path / "c" / "settings.json").read_text())
+    assert settings["jit_compile"] is False and settings["precision"] == store.STUDY_EXPORT["settings"]["precision"]

@@ -35,7 +35,6 @@ if args.get("main"):
 output = Path(args["output_dir"]) if args.get("output_dir") else None
 run_notebooks.execute(args["name"], args.get("parameters"), output, notebooks)
 """
-WAIT_STEPS = 1200  # 0.1 s each: a guard against a hung runner, not a timing assertion
 
 
 def write_notebook(folder: Path, name: str, cells: list[str], parameters: str = 'TAG = "none"', **kernelspec):
@@ -63,26 +62,6 @@ def start_runner(tmp_path: Path, tag: str, env=None, **args) -> subprocess.Popen
     )
 
 
-def wait_for(path: Path, runner: subprocess.Popen, err: Path) -> str:
-    for _ in range(WAIT_STEPS):
-        if path.exists() and path.read_text():
-            return path.read_text()
-        if runner.poll() is not None:
-            pytest.fail(f"the runner exited ({runner.returncode}) before {path.name} appeared:\n{err.read_text()}")
-        time.sleep(0.1)
-    runner.kill()
-    pytest.fail(f"{path.name} never appeared:\n{err.read_text()}")
-
-
-def assert_process_ends(pid: int) -> None:
-    for _ in range(100):
-        if not os.path.exists(f"/proc/{pid}") or open(f"/proc/{pid}/stat").read().split()[2] == "Z":
-            return
-        time.sleep(0.1)
-    os.kill(pid, signal.SIGKILL)  # the kernel this test started: do not leave it behind
-    pytest.fail(f"the kernel (pid {pid}) still ran after the runner stopped")
-
-
 def code_outputs(nb) -> list[str]:
     return [o.get("text", "") for cell in nb.cells if cell.cell_type == "code" for o in cell.outputs]
 
@@ -90,47 +69,49 @@ def code_outputs(nb) -> list[str]:
 # 1. Every execution writes its own temporary file.
 
 
-def test_concurrent_runs_of_one_notebook_each_use_a_private_file_and_both_succeed(tmp_path):
-    notebooks, out, sync = tmp_path / "notebooks", tmp_path / "out", tmp_path / "sync"
-    sync.mkdir()
+def test_concurrent_runs_of_one_notebook_each_use_a_private_file_and_both_succeed(tmp_path, handshake):
+    """Both kernels meet the test twice: once both runs are executing (both temporary files exist), and once both
+    have listed the output folder (neither has moved its file into place before the other looked)."""
+    notebooks, out = tmp_path / "notebooks", tmp_path / "out"
     barrier = """
-def barrier(step):
-    (SYNC / f"{TAG}.{step}").write_text(str(os.getpid()))
-    for _ in range(1200):
-        if len(list(SYNC.glob(f"*.{step}"))) == 2:
-            return
-        time.sleep(0.1)
-    raise RuntimeError(f"the other run never reached {step}")
+def barrier(step, said=""):  # tell the test, then wait until it lets this kernel go on
+    handshake.write(f"{TAG} {step} {said}\\n")
+    handshake.flush()
+    if handshake.readline() != "go\\n":
+        raise RuntimeError(f"the test stopped before {step}")
 """
     write_notebook(
         notebooks,
         "pair.ipynb",
         [
-            f"import json, os, time\nfrom pathlib import Path\nSYNC = Path(SYNC)\n{barrier}",
-            "barrier('started')\n"
-            f"(SYNC / f'{{TAG}}.listing').write_text(json.dumps(sorted(os.listdir({str(out)!r}))))\n"
-            "barrier('listed')\n"
-            "print('tag', TAG)",
+            f"import json, os\n{handshake.connect()}\n{barrier}",
+            f"barrier('started')\nbarrier('listed', json.dumps(sorted(os.listdir({str(out)!r}))))\nprint('tag', TAG)",
         ],
-        parameters='TAG = "none"\nSYNC = ""',
     )
     source = (notebooks / "pair.ipynb").read_bytes()
     runners = {
         tag: start_runner(
-            tmp_path,
-            tag,
-            name="pair.ipynb",
-            notebooks_dir=notebooks,
-            output_dir=out,
-            parameters={"TAG": tag, "SYNC": str(sync)},
-        )  # fmt: skip
+            tmp_path, tag, name="pair.ipynb", notebooks_dir=notebooks, output_dir=out, parameters={"TAG": tag}
+        )
         for tag in ("a", "b")
     }
+    kernels = [handshake.accept(*runners.values(), err=tmp_path / f"{tag}.err") for tag in runners]
+
+    def meet(step: str) -> dict[str, str]:
+        """Wait until every kernel has reached ``step``, then let them all go on; what each said there."""
+        heard = [kernel.readline().rstrip("\n").split(" ", 2) for kernel in kernels]
+        assert sorted(h[:2] for h in heard) == [[tag, step] for tag in sorted(runners)], heard
+        for kernel in kernels:
+            kernel.write("go\n")
+            kernel.flush()
+        return {tag: said for tag, _, said in heard}
+
+    meet("started")
+    listings = {tag: json.loads(said) for tag, said in meet("listed").items()}
     for tag, runner in runners.items():
         assert runner.wait(timeout=300) == 0, (tmp_path / f"{tag}.err").read_text()
     pids = {str(runner.pid) for runner in runners.values()}
-    for tag in runners:
-        listing = json.loads((sync / f"{tag}.listing").read_text())
+    for listing in listings.values():
         temporary = [re.fullmatch(rf"{re.escape(TMP_PREFIX)}(\d+)-pair-\d+\.ipynb", name) for name in listing]
         assert len(listing) == 2 and all(temporary), listing
         assert {match[1] for match in temporary} == pids  # each runner's own, named with its pid
@@ -267,28 +248,26 @@ def test_an_unreadable_source_is_named_and_nothing_is_kept(tmp_path, capsys):
     assert "cut.ipynb failed" in capsys.readouterr().err and list(out.iterdir()) == []
 
 
-def test_a_run_stopped_while_its_kernel_starts_keeps_nothing(tmp_path):
+def test_a_run_stopped_while_its_kernel_starts_keeps_nothing(tmp_path, handshake, watch_kernel):
     """A kernel that sends SIGTERM to the runner as it starts: papermill has written the output notebook, but no
     cell ran."""
     notebooks = tmp_path / "notebooks"
     source = write_notebook(notebooks, "early.ipynb", ["print('never')"])
     committed = source.read_bytes()
-    kernel_pid = tmp_path / "kernel.pid"
     spec = tmp_path / "jupyter" / "kernels" / "python3"
     spec.mkdir(parents=True)
-    start = (  # then, like ipykernel, it exits once the runner is gone
-        f"import os, signal, time; open({str(kernel_pid)!r}, 'w').write(str(os.getpid())); runner = os.getppid(); "
-        "os.kill(runner, signal.SIGTERM)\nwhile os.getppid() == runner: time.sleep(0.1)"
+    start = (  # says its pid, stops the runner, then, like ipykernel's parent poller, exits once the runner is gone
+        f"{handshake.say('os.getpid()')}\nimport signal, time\nrunner = os.getppid()\nos.kill(runner, signal.SIGTERM)\n"
+        "while os.getppid() == runner: time.sleep(0.1)"
     )
     kernel = {"argv": [sys.executable, "-c", start, "{connection_file}"], "display_name": "x", "language": "python"}
     (spec / "kernel.json").write_text(json.dumps(kernel))
     env = {**os.environ, "JUPYTER_PATH": str(tmp_path / "jupyter")}
     runner = start_runner(tmp_path, "early", env=env, main=True, name="early.ipynb", notebooks_dir=notebooks)
-    try:
-        assert runner.wait(timeout=120) == 130
-    finally:
-        if kernel_pid.exists():
-            assert_process_ends(int(kernel_pid.read_text()))  # it exits with the runner: a guard, not the subject
+    said = handshake.accept(runner, err=tmp_path / "early.err").readline()  # the kernel started and stops the run
+    started = watch_kernel(int(said))
+    assert runner.wait(timeout=120) == 130
+    assert started.ended(), "the kernel still runs after the runner stopped"
     err = (tmp_path / "early.err").read_text()
     assert "early.ipynb stopped by SIGTERM before its first cell ran: nothing was executed" in err
     assert source.read_bytes() == committed and not (notebooks / FAILED).exists()
@@ -299,23 +278,18 @@ def test_a_run_stopped_while_its_kernel_starts_keeps_nothing(tmp_path):
 
 
 @pytest.mark.parametrize("sig", [signal.SIGHUP, signal.SIGTERM, signal.SIGINT], ids=lambda s: s.name)
-def test_a_stop_signal_keeps_the_partial_notebook_and_main_returns_130(tmp_path, sig):
+def test_a_stop_signal_keeps_the_partial_notebook_and_main_returns_130(tmp_path, sig, handshake, watch_kernel):
     notebooks = tmp_path / "notebooks"
-    running, kernel_pid = tmp_path / "running", tmp_path / "kernel.pid"
     source = write_notebook(
-        notebooks,
-        "slow.ipynb",
-        [
-            f"import os\nopen({str(kernel_pid)!r}, 'w').write(str(os.getpid()))\nprint('first')",
-            f"import time\nopen({str(running)!r}, 'w').write('yes')\ntime.sleep(120)",
-        ],
+        notebooks, "slow.ipynb", ["print('first')", f"{handshake.say('os.getpid()')}\nimport time\ntime.sleep(120)"]
     )
     committed = source.read_bytes()
     runner = start_runner(tmp_path, "slow", main=True, name="slow.ipynb", notebooks_dir=notebooks)
-    wait_for(running, runner, tmp_path / "slow.err")  # the first cell's outputs are saved once the second runs
+    said = handshake.accept(runner, err=tmp_path / "slow.err").readline()
+    kernel = watch_kernel(int(said))  # the second cell runs, so the first cell's outputs are saved
     runner.send_signal(sig)
     assert runner.wait(timeout=120) == 130
-    assert_process_ends(int(kernel_pid.read_text()))
+    assert kernel.ended(), "the kernel still runs after the runner stopped"
     err = (tmp_path / "slow.err").read_text()
     assert f"slow.ipynb stopped by {sig.name}; the partial notebook is {notebooks / FAILED / 'slow.ipynb'}" in err
     failed = nbformat.read(notebooks / FAILED / "slow.ipynb", as_version=4)

@@ -1,13 +1,11 @@
 """The study's runs and scratch runs: a notebook run with other parameters never touches the study's results."""
 
 import json
-import os
 import shutil
 import signal
 import subprocess
 import sys
 import textwrap
-import time
 
 import nbformat
 import pytest
@@ -184,14 +182,13 @@ def test_an_edited_code_cell_with_the_study_parameters_is_a_scratch_run(study_fo
     _scratch_folder_holds_its_outputs(tmp_path)
 
 
-def test_the_runner_on_sigterm_stops_the_kernel_and_keeps_the_partial_notebook(tmp_path):
+def test_the_runner_on_sigterm_stops_the_kernel_and_keeps_the_partial_notebook(tmp_path, handshake, watch_kernel):
     notebooks = tmp_path / "notebooks"
     notebooks.mkdir()
-    pid_file = tmp_path / "kernel.pid"
     nb = nbformat.v4.new_notebook()
     nb.cells = [
-        nbformat.v4.new_code_cell(f"import os\nopen({str(pid_file)!r}, 'w').write(str(os.getpid()))\nprint('first')"),
-        nbformat.v4.new_code_cell("import time\ntime.sleep(120)"),
+        nbformat.v4.new_code_cell("print('first')"),
+        nbformat.v4.new_code_cell(f"{handshake.say('os.getpid()')}\nimport time\ntime.sleep(120)"),
     ]
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     nbformat.write(nb, notebooks / "slow.ipynb")
@@ -202,26 +199,17 @@ def test_the_runner_on_sigterm_stops_the_kernel_and_keeps_the_partial_notebook(t
         execute("slow.ipynb", notebooks_dir=Path({str(notebooks)!r}))
         """
     )
-    runner = subprocess.Popen([sys.executable, "-c", script], stderr=subprocess.PIPE, text=True)
-    deadline = time.time() + 120
-    while not pid_file.exists() or not pid_file.read_text():
-        assert time.time() < deadline and runner.poll() is None, "the kernel never started"
-        time.sleep(0.5)
-    time.sleep(2)  # the first cell's output is saved
+    err = tmp_path / "runner.err"
+    with open(err, "w") as stderr:
+        runner = subprocess.Popen([sys.executable, "-c", script], stderr=stderr)
+    kernel = watch_kernel(int(handshake.accept(runner, err=err).readline()))  # the first cell's output is saved
     runner.send_signal(signal.SIGTERM)
-    _, stderr = runner.communicate(timeout=60)
-    assert runner.returncode != 0
-    assert "slow.ipynb stopped by SIGTERM; the partial notebook is" in stderr
+    assert runner.wait(timeout=60) != 0
+    assert "slow.ipynb stopped by SIGTERM; the partial notebook is" in err.read_text()
     failed = nbformat.read(notebooks / "failed" / "slow.ipynb", as_version=4)
     assert failed.cells[0].outputs[0]["text"] == "first\n"
-    assert not (notebooks / ".executing").exists() and not (notebooks / "slow.ipynb.executed").exists()
-    kernel = int(pid_file.read_text())
-    for _ in range(20):
-        if not os.path.exists(f"/proc/{kernel}") or "Z" in open(f"/proc/{kernel}/stat").read().split()[2]:
-            break
-        time.sleep(0.5)
-    else:
-        pytest.fail(f"the kernel (pid {kernel}) still runs after the runner stopped")
+    assert sorted(p.name for p in notebooks.iterdir()) == ["failed", "slow.ipynb"]  # no temporary file left
+    assert kernel.ended(), "the kernel still runs after the runner stopped"
 
 
 def test_saved_figures_are_written_whole(tmp_path):
