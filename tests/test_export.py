@@ -190,7 +190,7 @@ def test_the_combined_copy_has_unique_ids_and_leaves_the_notebooks_alone(built):
     same_twice = (NOTEBOOKS[0].name, NOTEBOOKS[0].name)  # every id appears twice
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        book = export.combined(same_twice)
+        book = export.combined(export.read_notebooks(same_twice))
         nbformat.validate(book)
     ids = [cell.id for cell in book.cells]
     assert len(ids) == len(set(ids)) and caught == []

@@ -8,7 +8,7 @@ import subprocess
 import pytest
 
 from digitgan import config, fileio
-from digitgan.tools import report
+from digitgan.tools import pages, report
 
 README = report.README.read_text()
 
@@ -94,7 +94,7 @@ def test_precision_table_shows_each_run_and_the_spread(tmp_path):
     summary = {"float32": entry(4.8), "mixed_bfloat16": entry(4.3)}
     path = tmp_path / "p.json"
     path.write_text(json.dumps({"runs": runs, "summary": {**summary, "bf16_no_worse": False}}))
-    table = report.precision_table(path)
+    table = pages.precision_table(path)
     assert table.count("| mixed_bfloat16 |") == 3 and "**4.80** ± 0.10" in table
     assert "bf16 minus float32: -0.5000 (95% CI" in table and "paired t-test p = 0.0005" in table  # the seeds pair
 
@@ -113,11 +113,11 @@ def test_future_work_block_shows_every_seed_count_and_what_is_not_run():
         "cnn": {"10000": _seeds(0.95, 0.96, 0.97)},
         "epoch_losses": {"g_loss": [1.0, 0.9, 0.8, 0.8], "d_loss": [1.2, 1.3, 1.3, 1.3]},
     }
-    text = report.future_work_findings({"future_work": {"longer_gan": longer}})
+    text = pages.future_work_findings({"future_work": {"longer_gan": longer}})
     assert "| 0.9400 ± 0.0100 (n = 3) / 0.9400 ± 0.0100 (n = 3) |" in text  # trial 3 after 25 / 200 epochs
     assert "| 0.9600 ± 0.0100 (n = 3) |" in text  # the CNN
     assert "**Generated digits (11, question 3).** Not run at full size yet." in text
-    assert report.future_work_findings({}) == "(not run yet: `make future`)"
+    assert pages.future_work_findings({}) == "(not run yet: `make future`)"
 
 
 def test_future_work_table_names_each_question_on_its_first_row_only():
@@ -127,7 +127,7 @@ def test_future_work_table_names_each_question_on_its_first_row_only():
         "trial3": {n: _seeds(0.9, 0.91, 0.92) for n in ("1000", "10000")},
     }
     longer = {"stages": {"25": stage}, "cnn": {n: _seeds(0.95, 0.96, 0.97) for n in ("1000", "10000")}}
-    rows = report.future_work_table({"longer_gan": longer}).splitlines()[2:]
+    rows = pages.future_work_table({"longer_gan": longer}).splitlines()[2:]
     questions = [row.split(" | ")[0].removeprefix("| ") for row in rows]
     assert [q[:2] for q in questions] == ["1:", "", "", "", "4:"]  # 10k trial 3, CNN, 1k trial 3, CNN, losses
 

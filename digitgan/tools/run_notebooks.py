@@ -24,18 +24,17 @@ from pathlib import Path
 
 from digitgan import config, disk, fileio, runs
 
-TRIAL_NOTEBOOKS = tuple(notebook for notebook, _ in config.TRIALS.values())
-
 STUDY = [
     "01_cnn_baseline.ipynb",
     "02_dcgan.ipynb",
-    *(f"{nb}.ipynb" for nb in TRIAL_NOTEBOOKS),
+    *(f"{nb}.ipynb" for nb, _ in config.TRIALS.values()),
     "06_comparison.ipynb",
 ]
 EXTENSIONS = ["07_semi_supervised_gan.ipynb", "08_label_efficiency.ipynb"]
 FUTURE = ["09_longer_gan.ipynb", "10_data_and_optimizers.ipynb", "11_generated_digits.ipynb"]  # the report's questions
 FAILED = "failed"  # beside the executed notebooks
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
+_PAPERMILL = {"kernel_name": "python3", "progress_bar": False, "log_output": True}  # each cell's output is logged
 
 
 class Stopped(KeyboardInterrupt):
@@ -116,8 +115,11 @@ def execute(name: str, parameters=None, output_dir: Path | None = None, notebook
     folder = Path(output_dir) if output_dir is not None else output_folder(name, parameters, notebooks_dir)
     final = folder / name
     if output_dir is None and folder != notebooks_dir:
-        print(f"{name}: parameters other than the full-size ones; the executed notebook goes to "
-              f"{config.shown(final)} and {config.shown(source)} is left as it is.", flush=True)  # fmt: skip
+        print(
+            f"{name}: parameters other than the full-size ones; the executed notebook goes to "
+            f"{config.shown(final)} and {config.shown(source)} is left as it is.",
+            flush=True,
+        )
     disk.writable_folder(folder)
     fileio.remove_stale_temp_files(folder)  # what killed runners left
     temporary = fileio.temp_path(final)  # named with this process's id, so a dead runner's is removed above
@@ -129,8 +131,7 @@ def execute(name: str, parameters=None, output_dir: Path | None = None, notebook
     main_thread = threading.current_thread() is threading.main_thread()  # only it may handle signals
     previous = {sig: signal.signal(sig, stop) for sig in STOP_SIGNALS} if main_thread else {}
     try:
-        pm.execute_notebook(str(source), str(partial), parameters=parameters, kernel_name="python3",
-                            cwd=str(notebooks_dir), progress_bar=False, log_output=True)  # fmt: skip
+        pm.execute_notebook(str(source), str(partial), parameters=parameters, cwd=str(notebooks_dir), **_PAPERMILL)
         record_paths(partial, source, final)
         os.replace(partial, final)
     except BaseException as exc:
@@ -177,8 +178,12 @@ def main(argv=None) -> int:
     parser.add_argument("only", nargs="*", help="notebook numbers or names (default: 01-06)")
     parser.add_argument("--extensions", action="store_true", help="run the extension notebooks (07-08)")
     parser.add_argument("--future", action="store_true", help="run the future-work notebooks (09-)")
-    parser.add_argument("--retrain-gan", action="store_true", default=os.environ.get("RETRAIN_GAN") == "1",
-                        help="train the DCGAN again even if its final weights exist (or RETRAIN_GAN=1)")  # fmt: skip
+    parser.add_argument(
+        "--retrain-gan",
+        action="store_true",
+        default=os.environ.get("RETRAIN_GAN") == "1",
+        help="train the DCGAN again even if its final weights exist (or RETRAIN_GAN=1)",
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")  # papermill logs each cell's output: live progress
     logging.getLogger("traitlets").setLevel(logging.ERROR)
@@ -186,8 +191,10 @@ def main(argv=None) -> int:
     if args.only:
         names = [n for n in STUDY + EXTENSIONS + FUTURE if any(n.startswith(o) for o in args.only)]
     if "02_dcgan.ipynb" in names and config.GENERATOR_PATH.is_file() and not args.retrain_gan:
-        print(f"The DCGAN's final weights exist in {config.CHECKPOINT_DIR}: 02_dcgan.ipynb reuses them "
-              "(RETRAIN_GAN=1 to train the GAN again).")  # fmt: skip
+        print(
+            f"The DCGAN's final weights exist in {config.CHECKPOINT_DIR}: 02_dcgan.ipynb reuses them "
+            "(RETRAIN_GAN=1 to train the GAN again)."
+        )
     times = {}
     for name in names:
         print(f"== {name} ...", flush=True)

@@ -9,6 +9,8 @@ replaced before the run stores existed. Each earlier entry names where its numbe
 
 from __future__ import annotations
 
+from digitgan.tools import pages
+
 EARLIER = (
     {
         "result": "The study's CNN and trials (01-05), first full run",
@@ -45,8 +47,10 @@ EARLIER = (
         "numbers": {"semi-supervised GAN": "0.9739"},
         "per": "one run",
         "why": "replaced: its epoch was chosen on the test set; the reported runs choose it on a validation split",
-        "source": {"log": "logs/extensions-2026-11-27.log",
-                   "text": "test accuracy 0.9739 (error 2.61%) with 100 labels"},  # fmt: skip
+        "source": {
+            "log": "logs/extensions-2026-11-27.log",
+            "text": "test accuracy 0.9739 (error 2.61%) with 100 labels",
+        },
     },
     {
         "result": "Semi-supervised GAN, 100 labels (07), the run of 2026-12-05",
@@ -64,57 +68,75 @@ EARLIER = (
         "date": "2026-11-28",
         "recipe": "the same arms (3 seeds each) on digits of a conditional DCGAN trained without the mode-seeking term",
         "numbers": {
-            "only 10k generated": "0.5985 ± 0.0332", "only 60k generated": "0.5630 ± 0.0088",
-            "real + 10k generated": "0.9841 ± 0.0006", "real + 50k generated": "0.9838 ± 0.0006",
+            "only 10k generated": "0.5985 ± 0.0332",
+            "only 60k generated": "0.5630 ± 0.0088",
+            "real + 10k generated": "0.9841 ± 0.0006",
+            "real + 50k generated": "0.9838 ± 0.0006",
             "real alone": "0.9845 ± 0.0011",
-        },  # fmt: skip
+        },
         "per": "test accuracy, mean ± SD of 3 seeds",
         "why": "replaced by the GAN trained with mode seeking (weight 0.5), whose digits are more varied; with this "
         "GAN real + 50k generated was not distinguishable from real alone (paired p = 0.56)",
-        "source": {"commit": "3a16765", "file": "figures/results.json",
-                   "path": ["future_work", "generated_digits", "arms"]},  # fmt: skip
+        "source": {
+            "commit": "3a16765",
+            "file": "figures/results.json",
+            "path": ["future_work", "generated_digits", "arms"],
+        },
     },
 )
 
 
-def _cells(per_label: dict) -> str:
+def _means(per_label: dict) -> str:
     return " / ".join(f"{v:.4f}" for _, v in sorted(per_label.items(), key=lambda kv: int(kv[0])))
 
 
-def rows(results: dict) -> list[tuple[str, ...]]:
-    """``(result, date, version, numbers, kept or why replaced)`` of every version scored on the test set."""
-    out = [(e["result"], e["date"], e["recipe"], "; ".join(f"{k} {v}" for k, v in e["numbers"].items())
-            + f" ({e['per']})", e["why"]) for e in EARLIER]  # fmt: skip
-    for v in (results.get("label_efficiency") or {}).get("versions_tried", []):
-        first, fifty = "first training" in v["version"], "50 epochs" in v["version"]
-        why = ("replaced: the 90-epoch budget was set after these test means were seen (its validation means are "
-               "higher too)" if fifty else "replaced: retrained on 2026-12-05 with the same recipe and seed to keep "
-               "its weights; the retrained runs are the reported ones" if first else "reported")  # fmt: skip
-        out.append(("Semi-supervised GAN (08)", "2026-11-28" if fifty else "2026-11-29", v["version"],
-                    f"{_cells(v['test_mean'])} (test mean of 3 seeds at 100 / 1,000 / 10,000 labels)"
-                    if len(v["test_mean"]) > 1 else f"{_cells(v['test_mean'])} (test mean of 3 seeds, 100 labels)",
-                    why))  # fmt: skip
-    early = (results.get("label_efficiency") or {}).get("cnn_matched_early")
-    if early:
-        trained = [r["updates_trained"] for r in early["runs"]]
-        means = {n: c["mean"] for n, c in early["summary"].items()}
-        out.append(("Compute-matched CNN (08), stopped early", "2026-12-05", "modern recipe, the semi-supervised GAN's "
-                    f"budget, stopped after {early['settings']['patience']} checks without progress ({min(trained):,} "
-                    f"to {max(trained):,} of {early['settings']['updates']:,} updates trained)",
-                    f"{_cells(means)} (test mean of 3 seeds at 100 / 1,000 / 10,000 labels)",
-                    "kept as a second, named arm; the reported compute-matched CNN trains every update, as the "
-                    "semi-supervised GAN does"))  # fmt: skip
+def block(results: dict) -> str:
+    """The table of every version scored on the test set: result, date, version, numbers, kept or why replaced."""
+    rows = []
+    for e in EARLIER:
+        numbers = "; ".join(f"{k} {v}" for k, v in e["numbers"].items()) + f" ({e['per']})"
+        rows.append((e["result"], e["date"], e["recipe"], numbers, e["why"]))
+    label_study = results.get("label_efficiency") or {}
+    for v in label_study.get("versions_tried", []):
+        fifty = "50 epochs" in v["version"]
+        if fifty:
+            why = (
+                "replaced: the 90-epoch budget was set after these test means were seen (its validation means are "
+                "higher too)"
+            )
+        elif "first training" in v["version"]:
+            why = (
+                "replaced: retrained on 2026-12-05 with the same recipe and seed to keep its weights; the retrained "
+                "runs are the reported ones"
+            )
+        else:
+            why = "reported"
+        seeds = "3 seeds at 100 / 1,000 / 10,000 labels" if len(v["test_mean"]) > 1 else "3 seeds, 100 labels"
+        numbers = f"{_means(v['test_mean'])} (test mean of {seeds})"
+        rows.append(("Semi-supervised GAN (08)", "2026-11-28" if fifty else "2026-11-29", v["version"], numbers, why))
+    if early := label_study.get("cnn_matched_early"):
+        trained, settings = [r["updates_trained"] for r in early["runs"]], early["settings"]
+        version = (
+            f"modern recipe, the semi-supervised GAN's budget, stopped after {settings['patience']} checks without "
+            f"progress ({min(trained):,} to {max(trained):,} of {settings['updates']:,} updates trained)"
+        )
+        means = _means({n: c["mean"] for n, c in early["summary"].items()})
+        numbers = f"{means} (test mean of 3 seeds at 100 / 1,000 / 10,000 labels)"
+        why = (
+            "kept as a second, named arm; the reported compute-matched CNN trains every update, as the "
+            "semi-supervised GAN does"
+        )
+        rows.append(("Compute-matched CNN (08), stopped early", "2026-12-05", version, numbers, why))
     for v in ((results.get("future_work") or {}).get("protocols") or {}).get("versions_tried", []):
         recipe = v["recipe"]
-        out.append((f"Modern recipe, {v['result']} (10)", "2026-11-29" if recipe["dropout"] else "2026-11-28",
-                    f"{recipe['epochs']} epochs, learning rate {recipe['learning_rate']:g}, "
-                    f"dropout {recipe['dropout']:g}",
-                    f"{v['test_mean']:.4f} (test mean of 3 seeds)",
-                    "reported" if v["reported"] else "replaced *after* these test means were seen: dropout and 120 "
-                    "epochs joined the candidates, and the one best on validation is reported"))  # fmt: skip
-    return out
-
-
-def block(results: dict) -> str:
-    table = [("result", "date", "version", "test accuracy", "kept or why replaced"), ("---",) * 5, *rows(results)]
-    return "\n".join("| " + " | ".join(r) + " |" for r in table)
+        date = "2026-11-29" if recipe["dropout"] else "2026-11-28"
+        version = f"{recipe['epochs']} epochs, learning rate {recipe['learning_rate']:g}, dropout {recipe['dropout']:g}"
+        why = "reported"
+        if not v["reported"]:
+            why = (
+                "replaced *after* these test means were seen: dropout and 120 epochs joined the candidates, and the "
+                "one best on validation is reported"
+            )
+        numbers = f"{v['test_mean']:.4f} (test mean of 3 seeds)"
+        rows.append((f"Modern recipe, {v['result']} (10)", date, version, numbers, why))
+    return pages.table(("result", "date", "version", "test accuracy", "kept or why replaced"), rows)

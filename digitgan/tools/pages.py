@@ -1,0 +1,205 @@
+"""The generated blocks of docs/: 07 and 08's table and findings (extensions.md), 09-11's (future-work.md), and the
+step benchmarks and the DCGAN precision study (speed.md). :mod:`digitgan.tools.report` writes them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from digitgan import config, fileio
+from digitgan.extensions import findings as extension_findings
+
+_BENCHMARKS = config.PROJ_ROOT / "benchmarks" / "results"
+_LABEL_NAMES = {
+    **config.LABEL_EFFICIENCY_NAMES,
+    "cnn_matched": "CNN, modern recipe, the semi-supervised GAN's updates",
+    "cnn_matched_early": "CNN, modern recipe, the semi-supervised GAN's updates, stopped early",
+}
+_cell = extension_findings.cell
+
+
+def table(header: tuple[str, ...], rows) -> str:
+    """A Markdown table: the header, its rule, then the rows."""
+    return "\n".join("| " + " | ".join(row) + " |" for row in [header, ("---",) * len(header), *rows])
+
+
+def label_study_block(results: dict) -> str:
+    """docs/extensions.md's block: 07 and 08's table (the 100-label run against the paper, then every method at each
+    label count), then what they found, in their own words (``digitgan.extensions.findings``)."""
+    rows, found = [], []
+    if "ssgan" in results:
+        s, paper = results["ssgan"], config.SSGAN_PAPER
+        minutes = f"{s['seconds'] / 60:.1f} min"
+        measure = f"Semi-supervised GAN, {s['n_labels']} labels, test accuracy ({s['epochs']} epochs, {minutes})"
+        original = f"paper {paper['test_accuracy']} ({paper['epochs']} epochs, GPU)"
+        rows.append((measure, original, f"{s['test_accuracy']:.4f}"))
+        found.append("**The semi-supervised GAN with 100 labels (07).** " + extension_findings.ssgan(results["ssgan"]))
+    if "label_efficiency" in results:
+        summary = results["label_efficiency"]["summary"]
+        counts = sorted({int(n) for per_method in summary.values() for n in per_method})
+        labels = " / ".join(f"{n:,}" for n in counts)
+        originals = {
+            "ssgan": f"paper: {config.SSGAN_PAPER['test_accuracy']} at 100",
+            "trial3": f"{config.ORIGINAL_SMALL['trial3']:.2f} at 1k (1k test)",
+            "cnn": f"{config.ORIGINAL_SMALL['cnn']:.2f} at 1k (1k test)",
+        }
+        for method in [m for m in _LABEL_NAMES if m in summary] + sorted(set(summary) - set(_LABEL_NAMES)):
+            cells = []
+            for cell in (summary[method].get(str(n)) for n in counts):
+                if cell is None:
+                    cells.append("—")
+                elif cell["runs"] > 1:
+                    cells.append(f"{cell['mean']:.4f} ± {cell['std']:.4f} (n={cell['runs']})")
+                else:
+                    cells.append(f"{cell['mean']:.4f} (n=1)")
+            measure = f"Labels {labels}: {_LABEL_NAMES.get(method, method)} (mean ± std, n seeds)"
+            rows.append((measure, originals.get(method, "—"), " / ".join(cells)))
+        found.append("**Label efficiency (08).** " + extension_findings.label_efficiency(results["label_efficiency"]))
+    findings_text = "\n\n".join(found) or "(not run yet: `make extensions`)"
+    return table(("measure", "original", "ours"), rows) + "\n\n" + findings_text
+
+
+def speed_table() -> str:
+    """Markdown rows from the committed step benchmarks: every variant's best round, then each machine."""
+    rows, machines = [], []
+    for name, label in {"dcgan_step": "DCGAN", "ssgan_step": "SSGAN"}.items():
+        path = _BENCHMARKS / f"{name}.json"
+        if not path.is_file():
+            continue
+        bench = fileio.read_json_object(path, "a benchmark's results", f"Rerun benchmarks/{name}.py.")
+        m = bench["machine"]
+        machines.append(
+            f"- {label}: {m['model']}, {m['cores']} cores at {m['mhz']:.0f} MHz ({', '.join(m['flags'])}); "
+            f"estimated FP32 peak {m['peak_fp32_gflops_estimate']:.0f} GFLOP/s; {bench['rounds']} interleaved "
+            f"rounds of {bench['steps_timed_per_round']} steps, {bench['when']}"
+        )
+        for row in bench["rows"]:
+            variant = row["variant"] + (" (reference)" if row["variant"] == bench["reference"] else "")
+            numbers = (
+                f"{row['images_per_second']:,.0f}",
+                f"{row['vs_reference']:.2f}x",
+                f"{row['achieved_gflops']:.0f}",
+                f"{row['fraction_of_fp32_peak']:.0%}",
+                f"{row['seconds_per_epoch']:.1f}",
+            )
+            rows.append((label, variant, *numbers))
+    header = ("step", "variant", "images/s", "vs reference", "GFLOP/s", "of FP32 peak", "s/epoch")
+    return table(header, rows) + "\n\n" + "\n".join(machines)
+
+
+def precision_table(path: Path = _BENCHMARKS / "dcgan_precision.json") -> str:
+    """Markdown rows from the committed DCGAN precision study: each run, then mean ± std per precision."""
+    path = Path(path)
+    if not path.is_file():
+        return "(no precision study committed yet: run benchmarks/dcgan_precision.py)"
+    study = fileio.read_json_object(path, "the DCGAN precision study", "Rerun benchmarks/dcgan_precision.py.")
+    summary = study.get("summary", {})
+    rows = []
+    for run in sorted(study.get("runs", {}).values(), key=lambda r: (r["policy"], r["seed"])):
+        numbers = (
+            f"{run['classifier_score']:.2f}",
+            f"{run['frechet_distance']:.1f}",
+            f"{run['seconds_per_epoch']:.1f}",
+        )
+        rows.append((run["policy"], str(run["seed"]), *numbers))
+    for policy in ("float32", "mixed_bfloat16"):
+        if entry := summary.get(policy):
+            cells = []
+            for key, digits in (("classifier_score", 2), ("frechet_distance", 1), ("seconds_per_epoch", 1)):
+                m, sd = entry[key]["mean"], entry[key]["std"]
+                cells.append(f"**{m:.{digits}f}**" + (f" ± {sd:.{digits}f}" if sd is not None else ""))
+            rows.append((f"**{policy}, mean ± std**", f"n = {entry['n']}", *cells))
+    text = table(("precision", "seed", "classifier score", "Fréchet distance", "s/epoch"), rows)
+    if summary.get("bf16_no_worse") is None:
+        return text + "\n\nVerdict: not yet (fewer than 3 seeds per precision)."
+    from digitgan.compare import describe_difference, difference
+
+    scores = {
+        p: {r["seed"]: r["classifier_score"] for k, r in study["runs"].items() if k.startswith(f"{p}/")}
+        for p in ("mixed_bfloat16", "float32")
+    }
+    seeds = sorted(scores["float32"])  # the same seeds in both precisions: the test pairs them
+    bf16, fp32 = [scores["mixed_bfloat16"][s] for s in seeds], [scores["float32"][s] for s in seeds]
+    test = difference(bf16, fp32, paired=sorted(scores["mixed_bfloat16"]) == seeds)
+    return text + f"\n\nClassifier score, bf16 minus float32: {describe_difference(test)}."
+
+
+def future_work_table(future: dict) -> str:
+    """Markdown rows: the key numbers of 09-11 (test accuracy on the 10,000 real test images unless said), each
+    compared number as mean ± std with its n; a question is named on its first row only."""
+    questions = {}  # question -> its rows (measure, result)
+
+    def add(question: str, measure: str, result: str) -> None:
+        questions.setdefault(question, []).append((measure, result))
+
+    if "longer_gan" in future:
+        lg = future["longer_gan"]
+        epochs = sorted(lg["stages"], key=int)
+        stages = [lg["stages"][e] for e in epochs]
+        for n in sorted(lg["cnn"], key=int, reverse=True):
+            question = "1: does longer GAN training bring trial 3 to the CNN? (09)"
+            measure = f"trial 3 on the discriminator after {' / '.join(epochs)} GAN epochs, {int(n):,} labelled images"
+            add(question, measure, " / ".join(_cell(s["trial3"][n]) for s in stages))
+            add(question, "the CNN on the same images, budget and rule", _cell(lg["cnn"][n]))
+        scores = " / ".join(f"{s['classifier_score']:.2f}" for s in stages)
+        distances = " / ".join(f"{s['frechet_distance']:.1f}" for s in stages)
+        measure = f"classifier score / Fréchet distance after {' / '.join(epochs)} epochs"
+        add("4: do the GAN's losses and samples settle? (09)", measure, f"{scores}; {distances}")
+    if "protocols" in future:
+        runs = future["protocols"]["runs"]
+        for model in ("cnn", "trial3"):
+            for protocol in ("original", "modern"):
+                mine = [c for c in runs if c["model"] == model and c["protocol"] == protocol]
+                for n in sorted({c["n_train"] for c in mine}):
+                    part = sorted((c for c in mine if c["n_train"] == n), key=lambda c: c["optimizer"])
+                    if protocol == "original":
+                        how = f"{' / '.join(c['optimizer'] for c in part)} ({config.TRANSFER_EPOCHS} epochs at most)"
+                    else:
+                        budgets = " / ".join(f"{c['recipe']['epochs']}" for c in part)
+                        how = f"augmentation + Adam, cosine ({budgets} epochs at most, chosen on validation)"
+                    add(
+                        "2: more images, other optimisers, a modern protocol (10)",
+                        f"{config.NAMES.get(model, model)}, {n:,} images, {how}",
+                        " / ".join(_cell(c) for c in part),
+                    )
+    if "generated_digits" in future:
+        gd = future["generated_digits"]
+        real, helps = "3: how real are generated digits to a classifier? (11)", "3: do generated digits help? (11)"
+        judged = gd["judge_accuracy_on_generated"]
+        worst, digits = extension_findings.worst_digit(judged)
+        measure = "the judge's accuracy on the conditional DCGAN's digits (worst digit)"
+        add(real, measure, f"{judged['overall']:.2%} ({digits[worst]:.2%})")
+        if spread := gd.get("within_class_spread"):
+            measure = "how much the digits of one class differ (within-class pixel spread), generated / real"
+            add(real, measure, f"{spread['generated']:.3f} / {spread['real']:.3f}")
+        for arm, cell in extension_findings.ordered_arms(gd["arms"]).items():
+            size, _, how = arm.removeprefix("generated ").partition(" ")
+            if arm.startswith("generated") and how:
+                measure = (
+                    f"the CNN trained on {size} generated digits filtered by a CNN trained on real digits {how} "
+                    "(not generated digits alone)"
+                )
+            elif arm == "generated 10k":
+                measure = f"the CNN trained on {arm} (**headline**: generated digits alone)"
+            else:
+                measure = f"the CNN trained on {arm}"
+            add(helps, measure, _cell(cell))
+        if "same_recipe_on_real" in gd:
+            add(helps, "the filtered arms' recipe on the real 10k", _cell(gd["same_recipe_on_real"]))
+    rows = [(q if i == 0 else "", *row) for q, part in questions.items() for i, row in enumerate(part)]
+    return table(("question", "measure", "result"), rows)
+
+
+def future_work_findings(results: dict) -> str:
+    """09-11's key numbers (one table) and what each notebook found, in its own words, from the committed
+    results."""
+    future = results.get("future_work", {})
+    if not future:
+        return "(not run yet: `make future`)"
+    parts = [future_work_table(future)]
+    for key, title, finding in (
+        ("longer_gan", "Longer GAN training (09, questions 1 and 4).", extension_findings.longer_gan),
+        ("protocols", "More images, optimisers, a modern protocol (10, question 2).", extension_findings.protocols),
+        ("generated_digits", "Generated digits (11, question 3).", extension_findings.generated_digits),
+    ):
+        parts.append(f"**{title}** " + (finding(future[key]) if key in future else "Not run at full size yet."))
+    return "\n\n".join(parts)
