@@ -272,8 +272,10 @@ def test_make_lab_starts_the_venvs_jupyter_in_notebooks_with_the_offline_mnist(t
     for name in ("requirements.lock", "pyproject.toml"):
         (repo / name).write_text("")
     jupyter = repo / ".venv" / "bin" / "jupyter"  # stands in for JupyterLab: says where and with what it started
-    jupyter.write_text('#!/bin/sh\necho "jupyter $* in $(pwd) with DIGITGAN_MNIST=$DIGITGAN_MNIST '
-                       'study=${DIGITGAN_STUDY_RUN:-unset}"\n')
+    jupyter.write_text(
+        '#!/bin/sh\necho "jupyter $* in $(pwd) with DIGITGAN_MNIST=$DIGITGAN_MNIST '
+        'study=${DIGITGAN_STUDY_RUN:-unset}"\n'
+    )
     jupyter.chmod(0o755)
     (repo / ".venv" / ".installed").write_text("")  # the environment is installed (newer than the lock)
     os.utime(repo / ".venv" / ".installed", (2e9, 2e9))

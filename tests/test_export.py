@@ -94,8 +94,6 @@ def test_the_finding_is_the_first_lines_of_what_we_found():
         export.finding_lines(nb, "99_x.ipynb")
 
 
-
-
 def test_every_committed_notebook_shows_the_study_run_and_the_records_finding():
     results = fileio.load_results(config.COMMITTED_RESULTS_PATH)
     flagged = set()

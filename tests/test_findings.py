@@ -65,8 +65,9 @@ def test_templates_word_a_record_in_one_line():
     assert findings.gap(clear, tail=False).endswith(")")
     aim = ext.aim("The CNN", {"mean": 0.9488, "std": 0.0038, "runs": 3}, 0.97, where=" on real test digits")
     assert (aim.against, aim.verdict) == ("97% on real test digits", "below")
-    assert findings.reach(aim) == ("The CNN does **not** reach 97% on real test digits (mean 0.9488 ± 0.0038 over 3 "
-                                   "seeds)")
+    assert findings.reach(aim) == (
+        "The CNN does **not** reach 97% on real test digits (mean 0.9488 ± 0.0038 over 3 seeds)"
+    )
     assert (findings._count(1, "epoch"), findings._count(2, "epoch")) == ("1 epoch", "2 epochs")
     assert findings._count(1_500, "update") == "1,500 updates" and findings._size(1, 1) == "1 image, 1 epoch"
 
@@ -110,6 +111,7 @@ def test_rankings_say_whether_the_order_is_the_originals():
 
 def _label_metrics(accuracies: dict, matched: dict) -> dict:
     """A label study's record from ``{method: {n_labels: [seed 42, 43, 44]}}`` and the matched CNN's likewise."""
+
     def cell(values, updates):
         return {"mean": float(np.mean(values)), "std": float(np.std(values, ddof=1)), "runs": 3, "n_updates": updates}
 
@@ -267,8 +269,10 @@ def headlines(r: dict) -> dict[str, tuple[str, str]]:
 
 
 HEADLINES = headlines(COMMITTED)
-WRONG_COUNT = re.compile(r"(?<![\d,.])(1 (?:epoch|image|label|seed|update|GAN)s\b|(?!1 )\d[\d,]* (?:epoch|image|label"
-                         r"|seed|update|GAN(?! epoch))\b)")  # "1 epochs", "15 epoch"; "150 GAN epochs" is right
+WRONG_COUNT = re.compile(
+    r"(?<![\d,.])(1 (?:epoch|image|label|seed|update|GAN)s\b|(?!1 )\d[\d,]* (?:epoch|image|label"
+    r"|seed|update|GAN(?! epoch))\b)"
+)  # "1 epochs", "15 epoch"; "150 GAN epochs" is right
 
 
 def check_lines(text: str) -> list[str]:
@@ -341,8 +345,10 @@ def test_a_scratch_run_names_the_studys_numbers_and_counts_in_words():
     assert f"{COMMITTED['dcgan']['classifier_score']:.2f} for the study's DCGAN (10,000 images, 50 epochs)" in dcgan[0]
     ssgan = check_lines(ext.ssgan({**COMMITTED["ssgan"], "epochs": 1, "test_accuracy": 0.5}, run))
     assert "after 1 epoch," in ssgan[0]
-    assert f"{COMMITTED['ssgan']['test_accuracy']:.4f} for the study's semi-supervised GAN (100 labels, 90 epochs)" \
+    assert (
+        f"{COMMITTED['ssgan']['test_accuracy']:.4f} for the study's semi-supervised GAN (100 labels, 90 epochs)"
         in ssgan[1]
+    )
 
 
 def test_a_scratch_extension_run_is_set_beside_the_studys_headline():
@@ -350,8 +356,10 @@ def test_a_scratch_extension_run_is_set_beside_the_studys_headline():
     one = {"mean": 0.5, "std": None, "runs": 1}
     study = check_lines(ext.label_efficiency({"summary": {"cnn": {"100": one}, "ssgan": {"100": {**one, "mean": 0.9}}}},
                                              run))  # fmt: skip
-    assert study[0].startswith("With 100 labels the semi-supervised GAN reaches **0.9000 test accuracy** (1 seed), "
-                               "against 0.5000 (one run) for the CNN of the original protocol: +0.4000 (not tested")
+    assert study[0].startswith(
+        "With 100 labels the semi-supervised GAN reaches **0.9000 test accuracy** (1 seed), "
+        "against 0.5000 (one run) for the CNN of the original protocol: +0.4000 (not tested"
+    )
     ssgan = COMMITTED["label_efficiency"]["summary"]["ssgan"]["100"]["mean"]
     assert f"{ssgan:.4f} for the study's semi-supervised GAN (100 labels, 3 seeds)" in study[1]
     arms = {**FUTURE["generated_digits"]["arms"], "generated 10k": {"mean": 0.8, "std": None, "runs": 1}}

@@ -188,12 +188,18 @@ def test_the_matched_cnn_trains_its_whole_budget_unless_stopped_early(tmp_path, 
     def fake(data, seed, s, weights_path=None):
         trained.append(s["patience"])
         stop = s["updates"] if s["patience"] is None else s["check_every"] * (s["patience"] + 1)
-        return {"val_accuracy": 0.5, "kept_update": s["check_every"], "updates_trained": stop, "seconds": 1.0,
-                "test_accuracy": 0.6}
+        return {
+            "val_accuracy": 0.5,
+            "kept_update": s["check_every"],
+            "updates_trained": stop,
+            "seconds": 1.0,
+            "test_accuracy": 0.6,
+        }
 
     monkeypatch.setattr(matched_cnn, "run_matched_cnn", fake)
-    where = dict(store_path=tmp_path / "runs.json", weights_dir=tmp_path / "w", source=mnist_dir, updates=60,
-                 check_every=10)
+    where = dict(
+        store_path=tmp_path / "runs.json", weights_dir=tmp_path / "w", source=mnist_dir, updates=60, check_every=10
+    )
     full = matched_cnn.run_matched((100,), (42,), **where)
     early = matched_cnn.run_matched((100,), (42,), patience=2, **where)
     assert full["method"].tolist() == [label_efficiency.MATCHED] and full["updates_trained"].tolist() == [60]
@@ -205,7 +211,10 @@ def test_the_matched_cnn_trains_its_whole_budget_unless_stopped_early(tmp_path, 
 def test_transfer_against_scratch_names_the_budget_of_those_two():
     import pandas as pd
 
-    rows = [{"method": m, "n_labels": 100, "seed": s, "test_accuracy": a + s / 1000, "n_updates": u}
-            for m, a, u in (("cnn", 0.8, 1500), ("trial3", 0.7, 1500), ("ssgan", 0.98, 54_000)) for s in (42, 43, 44)]
+    rows = [
+        {"method": m, "n_labels": 100, "seed": s, "test_accuracy": a + s / 1000, "n_updates": u}
+        for m, a, u in (("cnn", 0.8, 1500), ("trial3", 0.7, 1500), ("ssgan", 0.98, 54_000))
+        for s in (42, 43, 44)
+    ]
     [(n, d)] = label_efficiency.transfer_vs_scratch(pd.DataFrame(rows)).items()
     assert n == "100" and d["n_updates"] == 1500 and d["difference"] == pytest.approx(-0.1)

@@ -59,8 +59,16 @@ def test_readme_reads_at_a_glance():
 def test_documents_tell_no_history_of_the_work():
     for path in [report.README, *sorted(report.DOCS.glob("*.md"))]:
         text = path.read_text().lower()
-        for phrase in ("this session", "next session", "earlier run", "as before", "we aimed", "this stop",
-                       "shared the", "no longer"):
+        for phrase in (
+            "this session",
+            "next session",
+            "earlier run",
+            "as before",
+            "we aimed",
+            "this stop",
+            "shared the",
+            "no longer",
+        ):
             assert phrase not in text, f"{path.name}: {phrase!r}"
 
 
@@ -82,9 +90,15 @@ def test_precision_table_shows_each_run_and_the_spread(tmp_path):
     import json
 
     runs = {
-        f"{p}/seed{s}/epochs50": {"policy": p, "seed": s, "classifier_score": v + (s - 2) * spread,
-                                  "frechet_distance": 100.0, "seconds_per_epoch": 20.0}
-        for p, v, spread in (("float32", 4.8, 0.1), ("mixed_bfloat16", 4.3, 0.12)) for s in (1, 2, 3)
+        f"{p}/seed{s}/epochs50": {
+            "policy": p,
+            "seed": s,
+            "classifier_score": v + (s - 2) * spread,
+            "frechet_distance": 100.0,
+            "seconds_per_epoch": 20.0,
+        }
+        for p, v, spread in (("float32", 4.8, 0.1), ("mixed_bfloat16", 4.3, 0.12))
+        for s in (1, 2, 3)
     }  # fmt: skip (seed by seed, bf16 minus float32: -0.52, -0.50, -0.48)
 
     def entry(v):
@@ -132,8 +146,10 @@ def test_future_work_table_names_each_question_on_its_first_row_only():
     assert [q[:2] for q in questions] == ["1:", "", "", "", "4:"]  # 10k trial 3, CNN, 1k trial 3, CNN, losses
 
 
-FILE_IN_BACKTICKS = re.compile(r"`((?:digitgan|notebooks|benchmarks|tests|docs|figures|logs|checkpoints)/[\w./-]+"
-                               r"\.(?:py|ipynb|md|json|log|png|h5))`")
+FILE_IN_BACKTICKS = re.compile(
+    r"`((?:digitgan|notebooks|benchmarks|tests|docs|figures|logs|checkpoints)/[\w./-]+"
+    r"\.(?:py|ipynb|md|json|log|png|h5))`"
+)
 
 
 def test_files_named_in_notebooks_and_docs_exist():

@@ -37,9 +37,11 @@ def test_a_flipped_byte_in_a_committed_weights_file_is_refused_with_its_name(com
 
 def test_committed_digests_come_from_the_manifest_and_the_dcgan_pair(committed_copy, tmp_path):
     assert store.committed_sha256(committed_copy / "trial1.weights.h5") == store.file_digest(
-        COMMITTED / "trial1.weights.h5", None)
+        COMMITTED / "trial1.weights.h5", None
+    )
     assert store.committed_sha256(committed_copy / config.DISCRIMINATOR_FILE) == store.file_digest(
-        COMMITTED / config.DISCRIMINATOR_FILE, None)
+        COMMITTED / config.DISCRIMINATOR_FILE, None
+    )
     assert store.committed_sha256(tmp_path / "runs" / "x" / config.DISCRIMINATOR_FILE) is None  # a scratch run's
 
 

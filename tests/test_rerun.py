@@ -62,8 +62,12 @@ def test_no_parameters_or_code_edit_in_a_kernel_writes_the_study_record(kernel):
     assert json.loads((full_scratch / "results.json").read_text())["trial1"]["test_accuracy"] == 0.2120
     out, error = run_cell(kc, "TOTAL_EPOCHS = 1\nSUBSET_SIZE = 500\nrun.save_results('trial1', {'x': 1})")
     assert error is None
-    edited = tmp / "runs" / "03_trial1_frozen" / runs.scratch_key({**runs._params("03_trial1_frozen", FULL),
-                                                                    "TOTAL_EPOCHS": 1, "SUBSET_SIZE": 500})
+    edited = (
+        tmp
+        / "runs"
+        / "03_trial1_frozen"
+        / runs.scratch_key({**runs._params("03_trial1_frozen", FULL), "TOTAL_EPOCHS": 1, "SUBSET_SIZE": 500})
+    )
     assert (edited / "results.json").is_file() and edited != full_scratch
     after = {name: sorted((p.name, p.read_bytes()) for p in f.rglob("*")) for name, f in study.items()}
     assert after == before

@@ -53,7 +53,6 @@ def test_checking_a_trial_creates_no_optimizer():  # Keras numbers optimizers' n
     assert keras.optimizers.SGD(0.01).name == f"sgd_{int(before.removeprefix('sgd').lstrip('_') or 0) + 1}"
 
 
-
 def test_weights_are_copied_not_shared(disc):
     clf = transfer.discriminator_to_classifier(disc, freeze=False)
     assert not {id(v) for v in clf.weights} & {id(v) for v in disc.weights}

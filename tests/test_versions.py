@@ -49,5 +49,6 @@ def test_the_versions_page_lists_every_version_of_the_record():
     results = json.loads(config.COMMITTED_RESULTS_PATH.read_text())
     table = versions.block(results)
     assert table.count("\n") - 1 == len(versions.EARLIER) + len(results["label_efficiency"]["versions_tried"]) + len(
-        results["future_work"]["protocols"]["versions_tried"]) + ("cnn_matched_early" in results["label_efficiency"])
+        results["future_work"]["protocols"]["versions_tried"]
+    ) + ("cnn_matched_early" in results["label_efficiency"])
     assert "0.9739" in table and "0.9745 ± 0.0032" in table and "0.9838 ± 0.0006" in table
