@@ -130,9 +130,10 @@ def run_matched(
     from digitgan.data import load_label_efficiency_data
 
     seeds = [checks.seed(s, "seeds entry") for s in seeds]
+    # every setting is checked before anything trains
     planned = [
         (n, seed, _matched_settings(n, n_val, updates, check_every, patience)) for n in label_counts for seed in seeds
-    ]  # fmt: skip  (every setting checked before anything trains)
+    ]
     store = Store(store_path or STORE)
     weights_dir = Path(weights_dir or le.WEIGHTS_DIR)
     rows = []
