@@ -12,6 +12,10 @@ from dataclasses import dataclass
 from digitgan import config
 
 LINES, WIDTH = 5, 260  # a finding: at most this many lines of at most this many characters
+_ONE_RUN_EACH = "one run each; not tested"  # a difference without seeds on both sides claims nothing
+_TAIL = {"above": ", above it", "below": ", below it", "level": ", level with it", "not distinguishable": ""}
+_NUMBER_WORDS = {3: "three", 4: "four", 5: "five", 6: "six"}
+_SEED_TESTED = ("trial1", "trial2", "trial3")  # the trials make claims trains at seeds 43 and 44 (06 tests them)
 
 
 class Finding(str):
@@ -28,9 +32,7 @@ def noted(finding):
     @functools.wraps(finding)
     def with_note(*args, **kwargs):
         text = finding(*args, **kwargs)
-        run = kwargs.get("run", args[-1] if args else None)
-        folder = None if run is None or isinstance(run, dict) else getattr(run, "folder", None)
-        if folder is None:
+        if (folder := getattr(kwargs.get("run", args[-1] if args else None), "folder", None)) is None:
             return text
         return Finding(f"{text}\n\n*Scratch run, kept in {config.shown(folder)}/: not the study's record.*")
 
@@ -60,20 +62,8 @@ def versus(what, value, against, reference, a=(), b=(), paired=False, shown=None
     test = difference(a, b, paired and len(a) == len(b)) if len(a) > 1 and len(b) > 1 else None
     diff = value - reference
     verdict = "above" if diff >= 0.00005 else "below" if diff <= -0.00005 else "level"
-    return Versus(
-        what,
-        value,
-        against,
-        reference,
-        diff,
-        verdict if not test or test["claimed"] else "not distinguishable",
-        test,
-        shown,
-    )
-
-
-UNTESTED_ONE_RUN = "one run each; not tested"  # a difference without seeds on both sides claims nothing
-_TAIL = {"above": ", above it", "below": ", below it", "level": ", level with it", "not distinguishable": ""}
+    verdict = verdict if not test or test["claimed"] else "not distinguishable"
+    return Versus(what, value, against, reference, diff, verdict, test, shown)
 
 
 def tested(d: dict) -> str:
@@ -84,12 +74,12 @@ def tested(d: dict) -> str:
     return describe_difference(d, compact=True)
 
 
-def gap(v: Versus, untested: str = UNTESTED_ONE_RUN, tail: bool = True) -> str:
+def gap(v: Versus, untested: str = _ONE_RUN_EACH, tail: bool = True) -> str:
     """``+0.0041 (one run each; not tested)``, no verdict word; tested: ``+0.0020 (95% CI …, p = 0.01), above it``."""
     return tested(v.test) + _TAIL[v.verdict] * tail if v.test else f"{v.difference:+.4f} ({untested})"
 
 
-def say(v: Versus, untested: str = UNTESTED_ONE_RUN, lead: bool = True) -> str:
+def say(v: Versus, untested: str = _ONE_RUN_EACH, lead: bool = True) -> str:
     """``{What}: {value} against {reference} for {against}: {gap}`` (``lead=False``: from "against" on). A record
     tested across seeds shows its means; the others their numbers as written (``shown``)."""
     value, reference = v.shown if v.shown and not v.test else (_acc(v.value), _acc(v.reference))
@@ -110,9 +100,6 @@ def _acc(value: float) -> str:
     return f"{value:.4f}"
 
 
-NUMBER_WORDS = {3: "three", 4: "four", 5: "five", 6: "six"}
-
-
 def _count(n: int, word: str) -> str:
     """``1 epoch``, ``15 epochs``, ``1,500 updates``."""
     return f"{n:,} {word}{'' if n == 1 else 's'}"
@@ -125,12 +112,9 @@ def _size(n_train, epochs) -> str:
 
 
 def _mistake(metrics: dict) -> str:
-    top = (metrics.get("most_confused") or [None])[0]
-    return (
-        f"its most frequent mistake is a {top['true']} read as {top['predicted']} ({top['count']} test images)"
-        if top
-        else "it made no mistakes on the test set"
-    )
+    if top := (metrics.get("most_confused") or [None])[0]:
+        return f"its most frequent mistake is a {top['true']} read as {top['predicted']} ({top['count']} test images)"
+    return "it made no mistakes on the test set"
 
 
 def study_of(run) -> dict | None:
@@ -141,12 +125,12 @@ def study_of(run) -> dict | None:
     return None if run.is_study else run.study_results()
 
 
-def beside_study(what: str, value: float, reference: float, who: str) -> str:
-    """A scratch run's headline number against the study's: ``Against 0.9867 for the study's … (…): -0.1, below it``."""
-    return _cap(say(versus(what, value, f"the study's {who}", reference), "not tested", lead=False)) + "."
+def beside_study(value: float, reference: float, who: str) -> str:
+    """A scratch run's test accuracy against the study's: ``Against 0.9867 for the study's … (…): -0.1, below it.``"""
+    return _cap(say(versus("test accuracy", value, f"the study's {who}", reference), "not tested", lead=False)) + "."
 
 
-def _finding(lines) -> Finding:
+def _finding(*lines) -> Finding:
     """The lines that have text, the first :data:`LINES` of them (a scratch run's comparison with the study's, second,
     pushes out the last)."""
     return Finding("\n".join([line for line in lines if line][:LINES]))
@@ -158,14 +142,9 @@ def against_original(name: str, test_accuracy: float) -> Versus | None:
     if name not in config.ORIGINAL_ACCURACY:
         return None
     who = "CNN" if name == "cnn" else name.replace("trial", "trial ")
-    size = _size(config.SUBSET_SIZE, config.TRANSFER_EPOCHS)
-    return versus(
-        "test accuracy",
-        test_accuracy,
-        f"the original report's {who} ({size})",
-        config.ORIGINAL_ACCURACY[name]["test_accuracy"],
-        shown=(_acc(test_accuracy), config.original_number(name, "test_accuracy")),
-    )
+    against = f"the original report's {who} ({_size(config.SUBSET_SIZE, config.TRANSFER_EPOCHS)})"
+    shown = (_acc(test_accuracy), config.original_number(name, "test_accuracy"))
+    return versus("test accuracy", test_accuracy, against, config.ORIGINAL_ACCURACY[name]["test_accuracy"], shown=shown)
 
 
 def against_cnn(metrics: dict, cnn: dict, scratch: bool = False, ours_said: bool = False) -> Versus:
@@ -186,19 +165,16 @@ def cnn(metrics: dict, run=None) -> Finding:
     study, original = (study_of(run) or {}).get("cnn"), against_original("cnn", metrics["test_accuracy"])
     head = study and against_cnn(metrics, study, scratch=True, ours_said=True) or original
     return _finding(
-        [
-            f"The CNN reaches **{_acc(metrics['test_accuracy'])} test accuracy** after {epochs} on "
-            f"{_count(metrics['n_train'], 'image')}, " + say(head, lead=False) + ".",
-            study and _cap(say(original, lead=False)) + ".",
-            f"On its training images it reaches {_acc(metrics['train_accuracy'])} (the original: "
-            f"{config.original_number('cnn', 'train_accuracy')}); {_mistake(metrics)}.",
-            len(curve) > 1
-            and curve[-1] > curve[-2]
-            and f"The test accuracy still rose in the last epoch ("
-            f"{_acc(curve[-2])} → {_acc(curve[-1])}): {epochs} of plain SGD leave this network short of what it can "
-            "learn.",
-            "This is the baseline every transferred discriminator is compared with.",
-        ]
+        f"The CNN reaches **{_acc(metrics['test_accuracy'])} test accuracy** after {epochs} on "
+        f"{_count(metrics['n_train'], 'image')}, {say(head, lead=False)}.",
+        study and _cap(say(original, lead=False)) + ".",
+        f"On its training images it reaches {_acc(metrics['train_accuracy'])} (the original: "
+        f"{config.original_number('cnn', 'train_accuracy')}); {_mistake(metrics)}.",
+        len(curve) > 1
+        and curve[-1] > curve[-2]
+        and f"The test accuracy still rose in the last epoch ({_acc(curve[-2])} → {_acc(curve[-1])}): {epochs} of "
+        "plain SGD leave this network short of what it can learn.",
+        "This is the baseline every transferred discriminator is compared with.",
     )
 
 
@@ -214,64 +190,52 @@ def dcgan(metrics: dict, run=None) -> Finding:
     how = "reused from the committed training" if metrics["reused_weights"] else "trained in this run"
     named = study and f"the study's DCGAN ({_size(study.get('n_train'), study.get('epochs'))})"
     return _finding(
-        [
-            f"After {_count(metrics['epochs'], 'epoch')} on {_count(metrics['n_train'], 'image')} the DCGAN's digits "
-            f"score **{metrics['classifier_score']:.2f}** with the judge, against "
-            + (f"{study['classifier_score']:.2f} for {named} and " if study else "")
-            + f"{metrics['real_test_classifier_score']:.2f} for real test digits (the scale runs from 1 to 10).",
-            f"They lie at a Fréchet distance of **{metrics['frechet_distance']:.1f}** from the test set (real training "
-            f"digits: {metrics['real_train_frechet_distance']:.1f}"
-            + (f"; the study's DCGAN: {study['frechet_distance']:.1f})." if study else ")."),
-            f"The rarest generated digit makes {min(fractions):.1%} of the samples and the commonest "
-            f"{max(fractions):.1%}: {collapse}.",
-            f"The discriminator that learnt to tell them from real digits "
-            f"({metrics['seconds'] / 60:.1f} min of training,"
-            f" {how}) is what notebooks 03–05 reuse.",
-        ]
+        f"After {_count(metrics['epochs'], 'epoch')} on {_count(metrics['n_train'], 'image')} the DCGAN's digits "
+        f"score **{metrics['classifier_score']:.2f}** with the judge, against "
+        + (f"{study['classifier_score']:.2f} for {named} and " if study else "")
+        + f"{metrics['real_test_classifier_score']:.2f} for real test digits (the scale runs from 1 to 10).",
+        f"They lie at a Fréchet distance of **{metrics['frechet_distance']:.1f}** from the test set (real training "
+        f"digits: {metrics['real_train_frechet_distance']:.1f}"
+        + (f"; the study's DCGAN: {study['frechet_distance']:.1f})." if study else ")."),
+        f"The rarest generated digit makes {min(fractions):.1%} of the samples and the commonest "
+        f"{max(fractions):.1%}: {collapse}.",
+        f"The discriminator that learnt to tell them from real digits ({metrics['seconds'] / 60:.1f} min of "
+        f"training, {how}) is what notebooks 03–05 reuse.",
     )
 
 
 @noted
 def trial(name: str, metrics: dict, run) -> Finding:
     """``run``: the notebook's :class:`digitgan.runs.Run`, or the study's results (the CNN is read from them)."""
-    frozen, total = metrics["frozen_epochs"], metrics["epochs"]
+    m, frozen, total = metrics, metrics["frozen_epochs"], metrics["epochs"]
     schedule = (
         f"{_count(total, 'epoch')} with the transferred layers frozen"
         if frozen >= total
         else f"{frozen} frozen and {_count(total - frozen, 'fine-tuned epoch')}"
     )
+    if "fine_tune_optimizer" in m:
+        schedule += f" (fine-tuned with {m['fine_tune_optimizer']} at {m['fine_tune_learning_rate']:g})"
     results = run if isinstance(run, dict) else run.study_results()
-    scratch = not isinstance(run, dict) and not run.is_study
-    v = "cnn" in results and against_cnn(metrics, results["cnn"], scratch)
+    v = "cnn" in results and against_cnn(m, results["cnn"], scratch=not isinstance(run, dict) and not run.is_study)
     registered = config.trial_parameters(name) if name in config.TRIALS else {}
-    as_registered = (metrics["head"], frozen) == (registered.get("HEAD"), registered.get("FROZEN_EPOCHS"))
+    as_registered = (m["head"], frozen) == (registered.get("HEAD"), registered.get("FROZEN_EPOCHS"))
+    original = against_original(name, m["test_accuracy"]) if as_registered else None
     label = config.name(name) if as_registered else f"{name.replace('trial', 'Trial ')}, edited,"
-    original = against_original(name, metrics["test_accuracy"]) if as_registered else None
+    train = _acc(m["train_accuracy"])
     return _finding(
-        [
-            f"{label} reaches **{_acc(metrics['test_accuracy'])} test accuracy**, "
-            + (say(v, lead=False) if v else f"on {_size(metrics['n_train'], total)}")
-            + ".",
-            _cap(say(original, lead=False)) + f"; train accuracy {_acc(metrics['train_accuracy'])} (theirs "
-            f"{config.original_number(name, 'train_accuracy')})."
-            if original
-            else f"The original report has no such trial; train accuracy {_acc(metrics['train_accuracy'])}.",
-            f"Its {metrics['head']} head trained {schedule}{_fine_tuning(metrics)}; {_mistake(metrics)}.",
-            as_registered
-            and name in SEED_TESTED
-            and "06_comparison.ipynb tests it over seeds 42-44"
-            + ("; 08_label_efficiency.ipynb at 100 to 10,000 labels." if name == "trial3" else "."),
-        ]
+        f"{label} reaches **{_acc(m['test_accuracy'])} test accuracy**, "
+        + (say(v, lead=False) if v else f"on {_size(m['n_train'], total)}")
+        + ".",
+        _cap(say(original, lead=False)) + f"; train accuracy {train} (theirs "
+        f"{config.original_number(name, 'train_accuracy')})."
+        if original
+        else f"The original report has no such trial; train accuracy {train}.",
+        f"Its {m['head']} head trained {schedule}; {_mistake(m)}.",
+        as_registered
+        and name in _SEED_TESTED
+        and "06_comparison.ipynb tests it over seeds 42-44"
+        + ("; 08_label_efficiency.ipynb at 100 to 10,000 labels." if name == "trial3" else "."),
     )
-
-
-SEED_TESTED = ("trial1", "trial2", "trial3")  # the trials make claims trains at seeds 43 and 44 (06 tests them)
-
-
-def _fine_tuning(metrics: dict) -> str:
-    if "fine_tune_optimizer" not in metrics:
-        return ""
-    return f" (fine-tuned with {metrics['fine_tune_optimizer']} at {metrics['fine_tune_learning_rate']:g})"
 
 
 def rankings(comparison: dict) -> dict:
@@ -282,10 +246,8 @@ def rankings(comparison: dict) -> dict:
         "full": {k: m["test_accuracy"] for k, m in comparison["models"].items()},
         "small": {"pca_knn": small["pca_knn"]["accuracy"], "trial3": small["trial3"], "cnn": small["cnn"]},
     }
-    theirs = {
-        "full": {k: v["test_accuracy"] for k, v in config.ORIGINAL_ACCURACY.items()},
-        "small": config.ORIGINAL_SMALL,
-    }
+    original = {k: v["test_accuracy"] for k, v in config.ORIGINAL_ACCURACY.items()}
+    theirs = {"full": original, "small": config.ORIGINAL_SMALL}
 
     def rank(scores: dict, keys) -> list:
         return sorted(keys, key=lambda k: -scores[k])
@@ -318,8 +280,8 @@ def order_over_seeds(seeds: dict, ranked: list) -> str:
 @noted
 def comparison(comparison: dict, run=None) -> Finding:
     models, small, ranked = comparison["models"], comparison["small"], rankings(comparison)
-    top, orig = comparison["most_confused_pairs"][0], config.ORIGINAL_SMALL
-    full, study = comparison["pca_knn"].get("all 60k"), (study_of(run) or {}).get("comparison")
+    top, full = comparison["most_confused_pairs"][0], comparison["pca_knn"].get("all 60k")
+    seeds, study = comparison.get("seeds") or {}, (study_of(run) or {}).get("comparison")
     same = {True: "the original report's", False: "not the original report's"}
     (first, *rest), small_ranked = ranked["full"], ranked["small"]
     names = {"pca_knn": "PCA + KNN", "trial3": "trial 3", "cnn": "the CNN"}
@@ -327,45 +289,40 @@ def comparison(comparison: dict, run=None) -> Finding:
     def accuracies(s: dict, keys) -> str:
         return ", ".join(f"{names[k]} {_acc(s['pca_knn']['accuracy'] if k == 'pca_knn' else s[k])}" for k in keys)
 
-    seeds = comparison.get("seeds") or {}
+    def name(k: str) -> str:
+        return names.get(k, k.replace("trial", "trial "))
+
     return _finding(
-        [
-            f"On the {config.SUBSET_SIZE:,}-image subset ({_count(config.TRANSFER_EPOCHS, 'epoch')}, seed 42) "
-            f"{'the ' * (first == 'cnn')}{config.name(first)} leads with **{_acc(models[first]['test_accuracy'])} test "
-            "accuracy**, then "
-            + ", ".join(f"{config.name(k)} {_acc(models[k]['test_accuracy'])}" for k in rest)
-            + f": {same[ranked['full_as_original']]} order{order_over_seeds(seeds, ranked['full'])}.",
-            "cnn" in seeds
-            and f"Over training seeds {min(seeds['cnn']['by_seed'])}-{max(seeds['cnn']['by_seed'])} the "
-            f"CNN reaches {_acc(seeds['cnn']['mean'])} ± {seeds['cnn']['std']:.4f}; against it "
-            + ", ".join(
-                f"{names.get(k, k.replace('trial', 'trial '))} {tested(s['vs_cnn'])}"
-                for k, s in seeds.items()
-                if "vs_cnn" in s
-            )
-            + ".",
-            seeds
-            and "Against the original report's numbers (one-sample t-tests over those seeds): "
-            + ", ".join(
-                f"{names.get(k, k.replace('trial', 'trial '))} {s['vs_original']['difference']:+.4f} (p = "
-                f"{s['vs_original']['p']:.2g}{'' if s['vs_original']['claimed'] else ', not distinguishable'})"
-                for k, s in seeds.items()
-            )
-            + ".",
-            f"On {small['n_train']:,} training and {small['n_test']:,} test images: {accuracies(small, small_ranked)} "
-            "(one run each; not tested); the original report: "
-            + ", ".join(f"{orig[k]:g}" for k in small_ranked)
-            + f": {same[ranked['small_as_original']]} order.",
-            study
-            and accuracies(study["small"], small_ranked) != accuracies(small, small_ranked)
-            and f"The study's run ({_count(study['small']['n_train'], 'training image')}): "
-            f"{accuracies(study['small'], small_ranked)}.",
-            full
-            and f"PCA + KNN on all 60,000 training images reaches {_acc(full['accuracy'])} in "
-            f"{full['fit_seconds'] + full['predict_seconds']:.1f} s, "
-            "where the original's own KNN did not finish at 2,000; "
-            f"the most confused pair over all {NUMBER_WORDS.get(len(models), len(models))} models "
-            f"is a {top['true']} read "
-            f"as {top['predicted']} ({top['count']} times).",
-        ]
+        f"On the {config.SUBSET_SIZE:,}-image subset ({_count(config.TRANSFER_EPOCHS, 'epoch')}, seed 42) "
+        f"{'the ' * (first == 'cnn')}{config.name(first)} leads with **{_acc(models[first]['test_accuracy'])} test "
+        "accuracy**, then "
+        + ", ".join(f"{config.name(k)} {_acc(models[k]['test_accuracy'])}" for k in rest)
+        + f": {same[ranked['full_as_original']]} order{order_over_seeds(seeds, ranked['full'])}.",
+        "cnn" in seeds
+        and f"Over training seeds {min(seeds['cnn']['by_seed'])}-{max(seeds['cnn']['by_seed'])} the "
+        f"CNN reaches {_acc(seeds['cnn']['mean'])} ± {seeds['cnn']['std']:.4f}; against it "
+        + ", ".join(f"{name(k)} {tested(s['vs_cnn'])}" for k, s in seeds.items() if "vs_cnn" in s)
+        + ".",
+        seeds
+        and "Against the original report's numbers (one-sample t-tests over those seeds): "
+        + ", ".join(
+            f"{name(k)} {s['vs_original']['difference']:+.4f} (p = {s['vs_original']['p']:.2g}"
+            + ("" if s["vs_original"]["claimed"] else ", not distinguishable")
+            + ")"
+            for k, s in seeds.items()
+        )
+        + ".",
+        f"On {small['n_train']:,} training and {small['n_test']:,} test images: {accuracies(small, small_ranked)} "
+        "(one run each; not tested); the original report: "
+        + ", ".join(f"{config.ORIGINAL_SMALL[k]:g}" for k in small_ranked)
+        + f": {same[ranked['small_as_original']]} order.",
+        study
+        and accuracies(study["small"], small_ranked) != accuracies(small, small_ranked)
+        and f"The study's run ({_count(study['small']['n_train'], 'training image')}): "
+        f"{accuracies(study['small'], small_ranked)}.",
+        full
+        and f"PCA + KNN on all 60,000 training images reaches {_acc(full['accuracy'])} in "
+        f"{full['fit_seconds'] + full['predict_seconds']:.1f} s, where the original's own KNN did not finish at "
+        f"2,000; the most confused pair over all {_NUMBER_WORDS.get(len(models), len(models))} models is a "
+        f"{top['true']} read as {top['predicted']} ({top['count']} times).",
     )

@@ -11,13 +11,20 @@ from digitgan import config
 from digitgan import findings as base
 from digitgan.findings import Finding, Versus, _acc, _count, _finding, gap, noted, reach, say, tested, versus
 
-MODERN_CNN_TARGET = 0.99  # well-trained small CNNs on 10k MNIST images with augmentation and Adam
 COLLAPSE_SPREAD = 0.6  # generated digits vary "far less" than real ones below this fraction of the real spread
 GENERATED_TARGET = 0.97  # our aim for a CNN trained only on generated digits (a public study: 98.4%)
-UNTESTED = "not tested: fewer than 2 recorded seeds on a side"
+_MODERN_CNN_TARGET = 0.99  # well-trained small CNNs on 10k MNIST images with augmentation and Adam
+_UNTESTED = "not tested: fewer than 2 recorded seeds on a side"
+_BRINGS = {
+    "below": "does **not** bring trial 3 to",
+    "above": "brings trial 3 past",
+    "level": "brings trial 3 level with",
+    "not distinguishable": "brings trial 3 level (by the test) with",
+}
 
 
 def cell(c: dict) -> str:
+    """``mean ± std (n = k)``, or the mean and "(one run)"."""
     return f"{_acc(c['mean'])}" + (f" ± {c['std']:.4f} (n = {c['runs']})" if c["runs"] > 1 else " (one run)")
 
 
@@ -27,39 +34,28 @@ def mean_std(values) -> str:
     return cell({"mean": v.mean(), "std": v.std(ddof=1) if len(v) > 1 else None, "runs": len(v)})
 
 
-def seeded(what: str, c: dict, against: str, ref: dict, paired: bool = True) -> Versus:
+def _seeded(what: str, c: dict, against: str, ref: dict) -> Versus:
     """Cell ``c`` against cell ``ref`` (``mean``, ``std``, ``runs``, ``by_seed``) by the t-test of their seeds: paired
     by seed where both ran the same seeds (the seed draws the labelled images, the initial weights and the batch
-    order of both), Welch's otherwise or with ``paired=False``."""
+    order of both), Welch's otherwise."""
     a, b = c.get("by_seed") or {}, ref.get("by_seed") or {}
-    return versus(
-        what,
-        c["mean"],
-        against,
-        ref["mean"],
-        [a[k] for k in sorted(a)],
-        [b[k] for k in sorted(b)],
-        paired and sorted(a) == sorted(b),
-        (cell(c), cell(ref)),
-    )
+    seeds = [a[k] for k in sorted(a)], [b[k] for k in sorted(b)]
+    return versus(what, c["mean"], against, ref["mean"], *seeds, sorted(a) == sorted(b), (cell(c), cell(ref)))
 
 
-def aim(what: str, c: dict, target: float, shown: str | None = None, where: str = "") -> Versus:
+def aim(what: str, c: dict, target: float, where: str = "") -> Versus:
     """A cell's mean against an aim, written as a percentage, then ``where``."""
-    over = (
-        f"mean {c['mean']:.4f} ± {c['std']:.4f} over {c['runs']} seeds"
-        if c["runs"] > 1
-        else f"{c['mean']:.4f}, one run"
-    )
-    return versus(what, c["mean"], f"{target * 100:g}%{where}", target, shown=(shown or over, ""))
+    mean, n = c["mean"], c["runs"]
+    over = f"mean {mean:.4f} ± {c['std']:.4f} over {n} seeds" if n > 1 else f"{mean:.4f}, one run"
+    return versus(what, mean, f"{target * 100:g}%{where}", target, shown=(over, ""))
 
 
-def _series(pairs) -> str:
-    """``adam +0.0075, sgd +0.0117 (every p ≤ 0.0019)``: (label, record) pairs, their differences and p-values."""
-    text = ", ".join(f"{label} {v.difference:+.4f}".strip() for label, v in pairs)
-    if all(v.test and v.test["claimed"] for _, v in pairs):
-        return f"{text} (every p ≤ {max(v.test['p'] for _, v in pairs):.2g})"
-    ps = [f"{v.test['p']:.2g}" if v.test and v.test["p"] is not None else "not tested" for _, v in pairs]
+def _series(triples) -> str:
+    """``adam +0.0075, sgd +0.0117 (every p ≤ 0.0019)``: (label, difference, t-test record or None) triples."""
+    text = ", ".join(f"{label} {difference:+.4f}".strip() for label, difference, _ in triples)
+    if all(t and t["claimed"] for *_, t in triples):
+        return f"{text} (every p ≤ {max(t['p'] for *_, t in triples):.2g})"
+    ps = [f"{t['p']:.2g}" if t and t["p"] is not None else "not tested" for *_, t in triples]
     return f"{text} (" + ("not tested" if {*ps} == {"not tested"} else "p = " + ", ".join(ps)) + ")"
 
 
@@ -71,18 +67,15 @@ def _listing(items: list[str], last: str = "and") -> str:
 def ssgan_items(metrics: dict) -> dict:
     """The kept test accuracy against the paper's; whether the kept epoch is among the last five (the
     curve may still rise) and the best validation accuracy of those five (each epoch's better weights)."""
-    history, paper, acc, epochs = metrics["history"], config.SSGAN_PAPER, metrics["test_accuracy"], metrics["epochs"]
+    history, paper, labels = metrics["history"], config.SSGAN_PAPER, _count(metrics["n_labels"], "label")
     raw = history.get("val_accuracy_raw") or history["val_accuracy"]
     last = [max(a, r) for a, r in zip(history["val_accuracy"][-5:], raw[-5:], strict=True)]
-    labels = _count(metrics["n_labels"], "label")
+    against = (
+        f"Salimans et al. ({labels}, {_count(paper['epochs'], 'epoch')}, mean of {_count(paper['seeds'], 'seed')})"
+    )
     return {
-        "paper": versus(
-            "test accuracy",
-            acc,
-            f"Salimans et al. ({labels}, {_count(paper['epochs'], 'epoch')}, mean of {_count(paper['seeds'], 'seed')})",
-            paper["test_accuracy"],
-        ),
-        "at_end": metrics["kept_epoch"] > epochs - len(last),
+        "paper": versus("test accuracy", metrics["test_accuracy"], against, paper["test_accuracy"]),
+        "at_end": metrics["kept_epoch"] > metrics["epochs"] - len(last),
         "last": len(last),
         "last_best": max(last),
     }
@@ -90,8 +83,8 @@ def ssgan_items(metrics: dict) -> dict:
 
 @noted
 def ssgan(metrics: dict, run=None) -> Finding:
-    items, choice, m = ssgan_items(metrics), metrics.get("learning_rate_choice") or [], metrics
-    paper, study = items["paper"], (base.study_of(run) or {}).get("ssgan")
+    m, items, choice = metrics, ssgan_items(metrics), metrics.get("learning_rate_choice") or []
+    study = (base.study_of(run) or {}).get("ssgan")
     budgets = sorted({c["max_epochs"] for c in choice if c.get("max_epochs")})
     stopped = (
         f"stopped at epoch {m['stopped_at']} of {m['max_epochs']} (no better validation accuracy for "
@@ -99,34 +92,23 @@ def ssgan(metrics: dict, run=None) -> Finding:
         if m.get("stopped_at")
         else f"ran all {_count(m['epochs'], 'epoch')}"
     )
-    share = m["epochs"] / config.SSGAN_PAPER["epochs"]
+    who = study and f"semi-supervised GAN ({_count(study['n_labels'], 'label')}, {_count(study['epochs'], 'epoch')})"
     return _finding(
-        [
-            f"With {_count(m['n_labels'], 'label')} the semi-supervised GAN reaches **{_acc(m['test_accuracy'])} test "
-            f"accuracy** after {_count(m['epochs'], 'epoch')}, "
-            + say(paper, "one run against their mean", lead=False)
-            + ".",
-            study
-            and base.beside_study(
-                "test accuracy",
-                m["test_accuracy"],
-                study["test_accuracy"],
-                f"semi-supervised GAN ({_count(study['n_labels'], 'label')}, {_count(study['epochs'], 'epoch')})",
-            ),
-            f"It trained {share:.0%} of the paper's epochs; 08_label_efficiency.ipynb tests three seeds against the "
-            "paper's ten.",
-            f"The learning rate {m['learning_rate']:g} was chosen on {m['n_val']:,} validation images (best validation "
-            f"accuracy per candidate{f' in runs of at most {budgets[0]} epochs' if len(budgets) == 1 else ''}: "
-            + "; ".join(f"{c['learning_rate']:g}: {_acc(c['val_accuracy'])}" for c in choice)
-            + ").",
-            f"The run {stopped} in {m['seconds'] / 60:.1f} min and kept epoch {m['kept_epoch']}, {m['kept_weights']} "
-            f"weights (validation {_acc(m['val_accuracy'])}).",
-            f"The kept epoch is among the last {items['last']}, so the curve may still be rising: "
-            "more epochs might help."
-            if items["at_end"]
-            else f"The last {items['last']} epochs (validation at most {_acc(items['last_best'])}) did "
-            f"not beat epoch {m['kept_epoch']}: within this budget the curve has flattened.",
-        ]
+        f"With {_count(m['n_labels'], 'label')} the semi-supervised GAN reaches **{_acc(m['test_accuracy'])} test "
+        f"accuracy** after {_count(m['epochs'], 'epoch')}, {say(items['paper'], 'one run against their mean', False)}.",
+        study and base.beside_study(m["test_accuracy"], study["test_accuracy"], who),
+        f"It trained {m['epochs'] / config.SSGAN_PAPER['epochs']:.0%} of the paper's epochs; "
+        "08_label_efficiency.ipynb tests three seeds against the paper's ten.",
+        f"The learning rate {m['learning_rate']:g} was chosen on {m['n_val']:,} validation images (best validation "
+        f"accuracy per candidate{f' in runs of at most {budgets[0]} epochs' if len(budgets) == 1 else ''}: "
+        + "; ".join(f"{c['learning_rate']:g}: {_acc(c['val_accuracy'])}" for c in choice)
+        + ").",
+        f"The run {stopped} in {m['seconds'] / 60:.1f} min and kept epoch {m['kept_epoch']}, {m['kept_weights']} "
+        f"weights (validation {_acc(m['val_accuracy'])}).",
+        f"The kept epoch is among the last {items['last']}, so the curve may still be rising: more epochs might help."
+        if items["at_end"]
+        else f"The last {items['last']} epochs (validation at most {_acc(items['last_best'])}) did not beat epoch "
+        f"{m['kept_epoch']}: within this budget the curve has flattened.",
     )
 
 
@@ -153,75 +135,59 @@ def label_efficiency_items(metrics: dict) -> dict:
         ranked = sorted(set(cells) - {"matched"}, key=lambda m: -cells[m]["mean"])
         updates = "cnn" in cells and cells["cnn"].get("n_updates")
         cnn = "the CNN of the original protocol" + (f" ({_count(updates, 'update')})" if updates else "")
-        items[n] = {
-            "ranked": [(m, cells[m]) for m in ranked],
-            **{
-                m: seeded(what, cells[m], cnn, cells["cnn"], True)
-                for m, what in (("ssgan", "the semi-supervised GAN"), ("trial3", "trial 3"))
-                if {m, "cnn"} <= set(cells)
-            },
-        }
+        items[n] = {"ranked": [(m, cells[m]) for m in ranked]}
+        for m, what in (("ssgan", "the semi-supervised GAN"), ("trial3", "trial 3")):
+            if {m, "cnn"} <= set(cells):
+                items[n][m] = _seeded(what, cells[m], cnn, cells["cnn"])
         if {"ssgan", "matched"} <= set(cells):
-            items[n]["matched"] = seeded(
-                "the semi-supervised GAN",
-                cells["ssgan"],
-                f"a CNN given the same labels and {_count(cells['matched']['n_updates'], 'update')} (modern recipe)",
-                cells["matched"],
-                paired=True,
-            )
+            given = f"a CNN given the same labels and {_count(cells['matched']['n_updates'], 'update')} (modern recipe)"
+            items[n]["matched"] = _seeded("the semi-supervised GAN", cells["ssgan"], given, cells["matched"])
     return {"counts": items}
 
 
 @noted
 def label_efficiency(metrics: dict, run=None) -> Finding:
-    items = label_efficiency_items(metrics)
-    counts = items["counts"]
+    counts = label_efficiency_items(metrics)["counts"]
     n0 = min(counts)
     first, cells = counts[n0], dict(counts[n0]["ranked"])
     key = next((k for k in ("matched", "ssgan", "trial3") if k in first), None)
     method = "trial3" if key == "trial3" else "ssgan"
-    head, lead = key and first[key], first["ranked"][0]
+    head, (lead, best) = key and first[key], first["ranked"][0]
     matched = [(n, i["matched"]) for n, i in counts.items() if "matched" in i]
     study = ((base.study_of(run) or {}).get("label_efficiency") or {}).get("summary", {}).get(method, {}).get(str(n0))
     above = [f"{n:,}" for n, v in matched if v.verdict == "above"]
     rest = [f"{n:,}" for n, v in matched if v.verdict != "above"]
+    original = {k: [i[k] for i in counts.values() if k in i] for k in ("ssgan", "trial3")}
+    original = {k: vs for k, vs in original.items() if vs and vs != [head]}  # not the headline again
     labels = " / ".join(f"{n:,}" for n in counts)
-    original = {k: [("", i[k]) for i in counts.values() if k in i] for k in ("ssgan", "trial3")}
-    original = {k: vs for k, vs in original.items() if vs and [v for _, v in vs] != [head]}  # not the headline again
     return _finding(
-        [
-            f"With {_count(n0, 'label')} {head.what} reaches **{_acc(head.value)} test accuracy** ("
-            f"{_count(cells[method]['runs'], 'seed')}), " + say(head, UNTESTED, lead=False) + "."
-            if head
-            else f"With {_count(n0, 'label')} {_name(lead[0])} leads with **{_acc(lead[1]['mean'])} test "
-            f"accuracy** ({_count(lead[1]['runs'], 'seed')}), ahead of "
-            + _listing([f"{_name(m)} {_acc(c['mean'])}" for m, c in first["ranked"][1:]] or ["nothing else"])
-            + ".",
-            study
-            and base.beside_study(
-                "test accuracy",
-                cells[method]["mean"],
-                study["mean"],
-                f"{_name(method)} ({_count(n0, 'label')}, {_count(study['runs'], 'seed')})",
-            ),
-            len(matched) > 1
-            and "Against that CNN with "
-            + "; with ".join(f"{_count(n, 'label')}: {gap(v, UNTESTED)}" for n, v in matched[1:])
-            + ".",
-            _budgets(metrics.get("transfer_vs_scratch") or {})
-            or original
-            and f"Against the CNN of the original protocol at {labels} labels: "
-            + "; ".join(
-                f"{'the semi-supervised GAN' if k == 'ssgan' else 'trial 3'} {_series(vs)}"
-                for k, vs in original.items()
-            )
-            + ".",
-            _salimans(metrics),
-            matched
-            and "In plain words: the unlabelled images beat a CNN given as much compute "
-            + (f"with {_listing(above, 'or')} labels" if above else "at no label count")
-            + (f", not with {_listing(rest, 'or')}." if above and rest else "."),
-        ]
+        f"With {_count(n0, 'label')} {head.what} reaches **{_acc(head.value)} test accuracy** ("
+        f"{_count(cells[method]['runs'], 'seed')}), {say(head, _UNTESTED, False)}."
+        if head
+        else f"With {_count(n0, 'label')} {_name(lead)} leads with **{_acc(best['mean'])} test accuracy** ("
+        f"{_count(best['runs'], 'seed')}), ahead of "
+        + _listing([f"{_name(m)} {_acc(c['mean'])}" for m, c in first["ranked"][1:]] or ["nothing else"])
+        + ".",
+        study
+        and base.beside_study(
+            cells[method]["mean"],
+            study["mean"],
+            f"{_name(method)} ({_count(n0, 'label')}, {_count(study['runs'], 'seed')})",
+        ),
+        len(matched) > 1
+        and "Against that CNN with "
+        + "; with ".join(f"{_count(n, 'label')}: {gap(v, _UNTESTED)}" for n, v in matched[1:])
+        + ".",
+        _budgets(metrics.get("transfer_vs_scratch") or {})
+        or original
+        and f"Against the CNN of the original protocol at {labels} labels: "
+        + "; ".join(f"{vs[0].what} {_series([('', v.difference, v.test) for v in vs])}" for vs in original.values())
+        + ".",
+        _salimans(metrics),
+        matched
+        and "In plain words: the unlabelled images beat a CNN given as much compute "
+        + (f"with {_listing(above, 'or')} labels" if above else "at no label count")
+        + (f", not with {_listing(rest, 'or')}." if above and rest else "."),
     )
 
 
@@ -230,95 +196,60 @@ def _budgets(budgets: dict) -> str | None:
     if len(budgets) < 2:
         return None
     parts, signs = [], set()
-    by_size = sorted(budgets.items(), key=lambda item: sum(d["n_updates"] for d in item[1].values()))  # smallest first
-    for budget, per in by_size:
-        diffs = ", ".join(f"{d['difference']:+.4f}" for d in per.values())
-        ps = [d["p"] for d in per.values()]
-        claimed = all(d["claimed"] for d in per.values())
-        signs |= {(d["difference"] > 0) for d in per.values() if d["claimed"]}
+    for budget, per in sorted(budgets.items(), key=lambda item: sum(d["n_updates"] for d in item[1].values())):
         updates = [f"{d['n_updates']:,}" for d in per.values()]
         shown = "" if len(set(updates)) == 1 else f" ({' / '.join(updates)} updates)"
-        parts.append(
-            f"at {budget}{shown} {diffs} ("
-            + (f"every p ≤ {max(ps):.2g})" if claimed else "p = " + ", ".join(f"{p:.2g}" for p in ps) + ")")
-        )
+        parts.append(f"at {budget}{shown} " + _series([("", d["difference"], d) for d in per.values()]))
+        signs |= {(d["difference"] > 0) for d in per.values() if d["claimed"]}
     labels = " / ".join(f"{int(n):,}" for n in next(iter(budgets.values())))
-    return (
-        f"Trial 3 minus the CNN (paired) with {labels} labels: "
-        + "; ".join(parts)
-        + (": which is ahead depends on the budget." if len(signs) > 1 else ".")
-    )
+    depends = ": which is ahead depends on the budget." if len(signs) > 1 else "."
+    return f"Trial 3 minus the CNN (paired) with {labels} labels: " + "; ".join(parts) + depends
 
 
 def _salimans(metrics: dict) -> str | None:
     """The 100-label SSGAN's seeds against Salimans et al.'s mean and spread over their 10 seeds (Welch)."""
-    runs = [
-        r["test_accuracy"]
-        for r in sorted(metrics.get("runs") or [], key=lambda r: r["seed"])
-        if r["method"] == "ssgan" and r["n_labels"] == 100
-    ]
+    runs = sorted(metrics.get("runs") or [], key=lambda r: r["seed"])
+    runs = [r["test_accuracy"] for r in runs if r["method"] == "ssgan" and r["n_labels"] == 100]
     paper, epochs = config.SSGAN_PAPER, ((metrics.get("settings") or {}).get("ssgan") or {}).get("epochs")
     if len(runs) < 2:
         return None
     from digitgan.compare import difference_from_summary
 
     test = difference_from_summary(runs, paper["test_accuracy"], paper["std"], paper["seeds"])
+    ours = _count(len(runs), "seed") + (f", {_count(epochs, 'epoch')}" if epochs else "")
+    side = f", {'above' if test['difference'] > 0 else 'below'} it" if test["claimed"] else ""
     return (
         f"Against Salimans et al. ({paper['test_accuracy']:.4f} ± {paper['std']:.4f}: 100 labels, "
-        f"{_count(paper['epochs'], 'epoch')}, {_count(paper['seeds'], 'seed')}), ours "
-        f"({_count(len(runs), 'seed')}"
-        + (f", {_count(epochs, 'epoch')}" if epochs else "")
-        + f"): {tested(test)}"
-        + _TAIL_WORDS[test["claimed"] and ("above" if test["difference"] > 0 else "below")]
-        + "."
+        f"{_count(paper['epochs'], 'epoch')}, {_count(paper['seeds'], 'seed')}), ours ({ours}): {tested(test)}{side}."
     )
-
-
-_TAIL_WORDS = {False: "", "above": ", above it", "below": ", below it"}
 
 
 def longer_gan_items(results: dict) -> dict:
     """Per label count: trial 3 on the first and last stage's discriminator, and on the stage best on the validation
     splits against the CNN (same images, budget and rule; paired by seed); whether the losses settle."""
     stages = {int(e): v for e, v in results["stages"].items()}
-    first, last = min(stages), max(stages)
-    updates = next(
-        (r["n_updates"] for r in results.get("runs") or [] if r.get("model") == "cnn" and r.get("n_updates")), None
-    )
+    first, last, runs = min(stages), max(stages), results.get("runs") or []
+    updates = next((r["n_updates"] for r in runs if r.get("model") == "cnn" and r.get("n_updates")), None)
     budget = f"same images, {_count(updates, 'update')}" if updates else "same images and budget"
     items = {"first": first, "last": last, "labels": {}}
     for n in sorted({int(n) for v in stages.values() for n in v["trial3"]}, reverse=True):
         cells = {e: v["trial3"][str(n)] for e, v in stages.items()}
         best = max(cells, key=lambda e: cells[e]["val_mean"])  # named on the validation splits, not the test set
-        items["labels"][n] = {
-            "first": cells[first],
-            "last": cells[last],
-            "best": best,
-            "versus": seeded(
-                f"trial 3 at {best} GAN epochs", cells[best], f"the CNN ({budget})", results["cnn"][str(n)], paired=True
-            ),
-        }
+        v = _seeded(f"trial 3 at {best} GAN epochs", cells[best], f"the CNN ({budget})", results["cnn"][str(n)])
+        items["labels"][n] = {"first": cells[first], "last": cells[last], "best": best, "versus": v}
     g, d = (np.asarray(results["epoch_losses"][k]) for k in ("g_loss", "d_loss"))
     w = min(25, len(g) // 2) or 1
     parts = [(x[:w], x[len(x) - w :]) for x in (g, d)]
+    settle = all(b.std() < a.std() for a, b in parts)
     items["losses"] = {
         "epochs": len(g),
         "window": w,
-        "settle": all(b.std() < a.std() for a, b in parts),
+        "settle": settle,
         "mean_std": [(p.mean(), p.std()) for ab in parts for p in ab],
     }
     return items
 
 
-_BRINGS = {
-    "below": "does **not** bring trial 3 to",
-    "above": "brings trial 3 past",
-    "level": "brings trial 3 level with",
-    "not distinguishable": "brings trial 3 level (by the test) with",
-}
-
-
-@noted
 def _gain(last: dict, first: dict, where: str) -> str:
     """``+0.0169 (10,000 labels, paired p = 0.01)``: the change between two stages, tested over the classifier seeds."""
     from digitgan.compare import difference
@@ -339,34 +270,28 @@ def longer_gan(results: dict, run=None) -> Finding:
     v, theirs = top["versus"], (study.get("future_work", {}).get("longer_gan") or {}).get("stages", {})
     ref = max(theirs.items(), key=lambda e: e[1]["trial3"].get(str(n), {}).get("val_mean", -1), default=(0, {}))
     better = s1["classifier_score"] > s0["classifier_score"] and s1["frechet_distance"] < s0["frechet_distance"]
+    gains = [_gain(i["last"], i["first"], _count(m, "label")) for m, i in items["labels"].items()]
     return _finding(
-        [
-            f"Longer GAN training {_BRINGS[v.verdict]} the CNN: with {_count(n, 'label')}, one GAN at {top['best']} "
-            f"epochs (on validation; 3 classifier seeds): **{_acc(v.value)}**, against {_acc(v.reference)} for "
-            f"{v.against}: {gap(v, UNTESTED, tail=False)}.",
-            str(n) in ref[1].get("trial3", {})
-            and base.beside_study(
-                "test accuracy",
-                v.value,
-                ref[1]["trial3"][str(n)]["mean"],
-                f"trial 3 ({_count(n, 'label')}, {ref[0]} GAN epochs)",
-            ),
-            " ".join(
-                f"With {_count(m, 'label')}: {_acc(i['versus'].value)} at {i['best']} GAN epochs "
-                + say(i["versus"], UNTESTED, lead=False)
-                + "."
-                for m, i in others
-            ),
-            f"From {first} to {last} GAN epochs trial 3 gains "
-            + _listing([_gain(i["last"], i["first"], _count(m, "label")) for m, i in items["labels"].items()])
-            + f" and the samples {'improve' if better else 'change'}: classifier score {s0['classifier_score']:.2f} → "
-            f"{s1['classifier_score']:.2f}, Fréchet distance {s0['frechet_distance']:.1f} → "
-            f"{s1['frechet_distance']:.1f}.",
-            f"The losses {'settle' if losses['settle'] else 'do not settle'}: the per-epoch means vary ± {gs1:.3f} "
-            f"(generator) and ± {ds1:.3f} (discriminator) in the last {losses['window']} of {losses['epochs']} epochs, "
-            f"against ± {gs0:.3f} and ± {ds0:.3f} in the first {losses['window']}.",
-            _gan_spread(results.get("gan_spread")),
-        ]
+        f"Longer GAN training {_BRINGS[v.verdict]} the CNN: with {_count(n, 'label')}, one GAN at {top['best']} "
+        f"epochs (on validation; 3 classifier seeds): **{_acc(v.value)}**, against {_acc(v.reference)} for "
+        f"{v.against}: {gap(v, _UNTESTED, tail=False)}.",
+        str(n) in ref[1].get("trial3", {})
+        and base.beside_study(
+            v.value, ref[1]["trial3"][str(n)]["mean"], f"trial 3 ({_count(n, 'label')}, {ref[0]} GAN epochs)"
+        ),
+        " ".join(
+            f"With {_count(m, 'label')}: {_acc(i['versus'].value)} at {i['best']} GAN epochs "
+            + say(i["versus"], _UNTESTED, lead=False)
+            + "."
+            for m, i in others
+        ),
+        f"From {first} to {last} GAN epochs trial 3 gains {_listing(gains)} and the samples "
+        f"{'improve' if better else 'change'}: classifier score {s0['classifier_score']:.2f} → "
+        f"{s1['classifier_score']:.2f}, Fréchet distance {s0['frechet_distance']:.1f} → {s1['frechet_distance']:.1f}.",
+        f"The losses {'settle' if losses['settle'] else 'do not settle'}: the per-epoch means vary ± {gs1:.3f} "
+        f"(generator) and ± {ds1:.3f} (discriminator) in the last {losses['window']} of {losses['epochs']} epochs, "
+        f"against ± {gs0:.3f} and ± {ds0:.3f} in the first {losses['window']}.",
+        _gan_spread(results.get("gan_spread")),
     )
 
 
@@ -377,14 +302,11 @@ def _gan_spread(spread: dict | None) -> str:
     n, change = max(spread["stages"][str(spread["change"]["to"])]["trial3"], key=int), spread["change"]
     later = spread["one_gan_against_spread"]
     last = max(later, key=int)
+    key = f"trial3_{n}"
+    changed = f"from {change['from']} to {change['to']} epochs: {tested(change[key])}; " if key in change else ""
     return (
-        f"Over {_count(len(spread['gan_seeds']), 'GAN')}, trial 3 ({_count(int(n), 'label')}) "
-        + (
-            f"from {change['from']} to {change['to']} epochs: {tested(change[f'trial3_{n}'])}; "
-            if f"trial3_{n}" in change
-            else ""
-        )
-        + f"this GAN at {last} epochs against their mean at {change['to']}: {tested(later[last][f'trial3_{n}'])}."
+        f"Over {_count(len(spread['gan_seeds']), 'GAN')}, trial 3 ({_count(int(n), 'label')}) {changed}this GAN at "
+        f"{last} epochs against their mean at {change['to']}: {tested(later[last][key])}."
     )
 
 
@@ -400,7 +322,7 @@ def protocols_items(results: dict) -> dict:
         "modern": modern,
         "bigger": {
             model: [
-                seeded(opt, pick[model, opt, sizes[-1]], f"{sizes[0]:,} images", pick[model, opt, n])
+                _seeded(opt, pick[model, opt, sizes[-1]], f"{sizes[0]:,} images", pick[model, opt, n])
                 for m, opt, n in pick
                 if m == model and n == sizes[0] < sizes[-1] and (model, opt, sizes[-1]) in pick
             ]
@@ -416,10 +338,12 @@ def protocols_items(results: dict) -> dict:
         ),
         "cnn_target": "cnn" in modern
         and aim(
-            f"With the modern protocol on {modern['cnn']['n_train']:,} images the CNN", modern["cnn"], MODERN_CNN_TARGET
+            f"With the modern protocol on {modern['cnn']['n_train']:,} images the CNN",
+            modern["cnn"],
+            _MODERN_CNN_TARGET,
         ),
         "trial3_vs_cnn": {"cnn", "trial3"} <= set(modern)
-        and seeded("trial 3", modern["trial3"], "the CNN with the same protocol", modern["cnn"]),
+        and _seeded("trial 3", modern["trial3"], "the CNN with the same protocol", modern["cnn"]),
     }
 
 
@@ -449,48 +373,43 @@ def protocols(results: dict, run=None) -> Finding:
     }
     epochs = v and (modern["cnn"].get("recipe") or {}).get("epochs")
     theirs = {c["model"]: c for c in (study.get("protocols") or {}).get("runs", []) if c["protocol"] == "modern"}
+    at_most = f" (at most {_count(epochs, 'epoch')})" if epochs else ""
     return _finding(
-        [
-            f"Under the modern protocol on {_count(modern['trial3']['n_train'], 'image')} trial 3 reaches **"
-            f"{_acc(v.value)} test accuracy** ({_count(modern['trial3']['runs'], 'seed')}), "
-            f"against {_acc(v.reference)} "
-            f"for the CNN with the same protocol"
-            + (f" (at most {_count(epochs, 'epoch')})" if epochs else "")
-            + ": "
-            + gap(v, UNTESTED)
-            + "."
-            if v
-            else " ".join(
-                f"{config.NAMES[m]}'s best: **{_acc(c['mean'])} test accuracy** ({c['optimizer']}, {c['protocol']} "
-                f"protocol, {_count(c['n_train'], 'image')})."
-                for m, c in best.items()
-            ),
-            v
-            and "trial3" in theirs
-            and base.beside_study(
-                "test accuracy",
-                v.value,
-                theirs["trial3"]["mean"],
-                f"trial 3 (modern protocol, {_count(theirs['trial3']['n_train'], 'image')})",
-            ),
-            any(items["bigger"].values())
-            and f"More images help: from {sizes[0]:,} to {sizes[-1]:,} images, "
-            + "; ".join(
-                f"{config.NAMES[m]} " + _series([(x.what, x) for x in vs]) for m, vs in items["bigger"].items() if vs
-            )
-            + ".",
-            "; ".join(filter(None, [items["cnn_target"] and reach(items["cnn_target"]), _explored(results)])) + ".",
-            items["edge"]
-            and "Chosen at the top of the learning rates tried, so a larger one might do better: "
-            + ", ".join(items["edge"])
-            + ".",
-            " ".join(
-                f"{config.NAMES.get(m, m)}'s chosen recipe is the longest tried ({longest} epochs) and its kept "
-                f"epochs ({'/'.join(map(str, c['kept_epochs']))}) are near its end: a longer one might do better."
-                for m, c in modern.items()
-                if (c.get("recipe") or {}).get("epochs") == longest > 0 and min(c["kept_epochs"]) > 0.8 * longest
-            ),
-        ]
+        f"Under the modern protocol on {_count(modern['trial3']['n_train'], 'image')} trial 3 reaches **"
+        f"{_acc(v.value)} test accuracy** ({_count(modern['trial3']['runs'], 'seed')}), against {_acc(v.reference)} "
+        f"for the CNN with the same protocol{at_most}: {gap(v, _UNTESTED)}."
+        if v
+        else " ".join(
+            f"{config.NAMES[m]}'s best: **{_acc(c['mean'])} test accuracy** ({c['optimizer']}, {c['protocol']} "
+            f"protocol, {_count(c['n_train'], 'image')})."
+            for m, c in best.items()
+        ),
+        v
+        and "trial3" in theirs
+        and base.beside_study(
+            v.value,
+            theirs["trial3"]["mean"],
+            f"trial 3 (modern protocol, {_count(theirs['trial3']['n_train'], 'image')})",
+        ),
+        any(items["bigger"].values())
+        and f"More images help: from {sizes[0]:,} to {sizes[-1]:,} images, "
+        + "; ".join(
+            f"{config.NAMES[m]} " + _series([(x.what, x.difference, x.test) for x in vs])
+            for m, vs in items["bigger"].items()
+            if vs
+        )
+        + ".",
+        "; ".join(filter(None, [items["cnn_target"] and reach(items["cnn_target"]), _explored(results)])) + ".",
+        items["edge"]
+        and "Chosen at the top of the learning rates tried, so a larger one might do better: "
+        + ", ".join(items["edge"])
+        + ".",
+        " ".join(
+            f"{config.NAMES.get(m, m)}'s chosen recipe is the longest tried ({longest} epochs) and its kept "
+            f"epochs ({'/'.join(map(str, c['kept_epochs']))}) are near its end: a longer one might do better."
+            for m, c in modern.items()
+            if (c.get("recipe") or {}).get("epochs") == longest > 0 and min(c["kept_epochs"]) > 0.8 * longest
+        ),
     )
 
 
@@ -507,40 +426,39 @@ def ordered_arms(arms: dict) -> dict:
     return {a: arms[a] for a in order}
 
 
+def _generated(arms: dict) -> dict:
+    """The arms trained on generated digits alone, each as (size, how it was filtered or ""): "10k", ""."""
+    return {a: a.removeprefix("generated ").partition(" ")[::2] for a in arms if a.startswith("generated")}
+
+
 def generated_items(results: dict) -> dict:
     """The CNN trained only on generated digits against the aim, each "real + ..." arm against the real images alone
     (Welch t-tests of the seeds), and whether the digits of one class vary far less than real ones."""
     arms, spread = ordered_arms(results["arms"]), results.get("within_class_spread")
-    only = {a: a.removeprefix("generated ").partition(" ") for a in arms if a.startswith("generated")}  # "10k", (how)
-    real, same = arms.get("real"), results.get("same_recipe_on_real")
+    only, real, same = _generated(arms), arms.get("real"), results.get("same_recipe_on_real")
     return {
         "only": [
-            aim(
-                f"Trained only on {size} generated digits, the CNN",
-                arms[a],
-                GENERATED_TARGET,
-                where=" on real test digits",
-            )
-            for a, (size, _, how) in only.items()
+            aim(f"Trained only on {size} generated digits, the CNN", arms[a], GENERATED_TARGET, " on real test digits")
+            for a, (size, how) in only.items()
             if not how
         ],
         "below_real": [
-            seeded(f"only {size} generated digits", arms[a], "the same CNN on the real 10k", real)
-            for a, (size, _, how) in only.items()
+            _seeded(f"only {size} generated digits", arms[a], "the same CNN on the real 10k", real)
+            for a, (size, how) in only.items()
             if not how and real
         ],
         "filtered": [
-            seeded(
+            _seeded(
                 f"{size} generated digits filtered by a classifier trained on real digits {how}",
                 arms[a],
                 "the same recipe on the real 10k",
                 same,
             )
-            for a, (size, _, how) in only.items()
+            for a, (size, how) in only.items()
             if how and same
         ],
         "added": [
-            seeded(a, c, "the real images alone", arms["real"])
+            _seeded(a, c, "the real images alone", arms["real"])
             for a, c in arms.items()
             if a.startswith("real +") and "real" in arms
         ],
@@ -565,64 +483,58 @@ def generated_digits(results: dict, run=None) -> Finding:
     )
     worst, digits = worst_digit(judge)
     only, real, filtered, added = items["only"], items["below_real"], items["filtered"], items["added"]
-    arms = [a.removeprefix("generated ").partition(" ") for a in ordered_arms(results["arms"]) if a[:9] == "generated"]
-    sizes, filtered_sizes = [s for s, _, how in arms if not how], [s for s, _, how in arms if how]  # as in the items
+    arms = _generated(ordered_arms(results["arms"])).values()
+    sizes, filtered_sizes = [s for s, how in arms if not how], [s for s, how in arms if how]  # as in the items
     study = ((base.study_of(run) or {}).get("future_work", {}).get("generated_digits") or {}).get("arms", {})
     how = "far less than" if items["collapsed"] else "about as much as"
     arm = sizes and f"generated {sizes[0]}"
     reached = [size for size, v in zip(sizes, only, strict=True) if v.verdict != "below"]
     differ = [f"{v.what.removeprefix('real + ')} ({v.verdict})" for v in added if v.verdict in ("above", "below")]
-    helps, seeds = (
-        any(v.verdict == "above" and "generated" in v.what for v in added),
-        min((min(v.test["n"]) if v.test else 1 for v in added), default=1),
-    )
+    helps = any(v.verdict == "above" and "generated" in v.what for v in added)
+    seeds = min((min(v.test["n"]) if v.test else 1 for v in added), default=1)
     return _finding(
-        [
-            f"Trained only on {sizes[0]} generated digits, the CNN reaches **{_acc(real[0].value)} test accuracy** on "
-            f"real digits, against {_acc(real[0].reference)} for the same CNN on the real 10,000 images: "
-            f"{gap(real[0], UNTESTED)}."
-            if real
-            else only and f"{reach(only[0])}.",
-            study
-            and arm in study
-            and base.beside_study(
-                "test accuracy", only[0].value, study[arm]["mean"], f"CNN on {sizes[0]} generated digits"
-            ),
-            " ".join(
-                [
-                    *(
-                        f"Only {size} generated digits: {_acc(v.value)}, {gap(v, UNTESTED)}."
-                        for size, v in zip(sizes[1:], real[1:], strict=False)
-                    ),
-                    f"{_aim(reached, len(only))} {GENERATED_TARGET:.0%}." if real else "",
-                    *(reach(v) + "." for v in only[1:] if not real),
-                ]
-            ).strip(),
-            filtered
-            and f"Filtered by a classifier trained on real digits (so not generated digits alone), "
-            f"{_listing(filtered_sizes)} reach {_listing([_acc(v.value) for v in filtered])}, against "
-            f"{_acc(filtered[0].reference)} for the same recipe on the real 10k: "
-            f"{_series([('', v) for v in filtered])}.",
-            added
-            and "Added to the real images, generated digits "
-            + ("help" if helps else "make no difference the test can tell")
-            + ": "
-            + ", ".join(
-                f"{v.what.removeprefix('real + ')} {v.difference:+.4f} ("
-                + (f"p = {v.test['p']:.2g})" if v.test and v.test["p"] is not None else "not tested)")
-                for v in added
-            )
-            + "; "
-            + (f"only {_listing(differ)} differ" + "s" * (len(differ) == 1) if differ else "none differs")
-            + f" with {_count(seeds, 'seed')}.",
-            f"The conditional DCGAN's digits: classifier score {results['classifier_score']:.2f}, Fréchet distance "
-            f"{results['frechet_distance']:.1f}; the judge reads {judge['overall']:.1%} as the digit asked for (the "
-            f"{worst}s least often: {digits[worst]:.1%})."
-            + (
-                f" Within a class they vary {how} real ones ({spread['generated']:.3f} against {spread['real']:.3f})"
-                + (": mode collapse within each class." if items["collapsed"] else ".")
-                if spread
-                else ""
-            ),
-        ]
+        f"Trained only on {sizes[0]} generated digits, the CNN reaches **{_acc(real[0].value)} test accuracy** on "
+        f"real digits, against {_acc(real[0].reference)} for the same CNN on the real 10,000 images: "
+        f"{gap(real[0], _UNTESTED)}."
+        if real
+        else only and f"{reach(only[0])}.",
+        study
+        and arm in study
+        and base.beside_study(only[0].value, study[arm]["mean"], f"CNN on {sizes[0]} generated digits"),
+        " ".join(
+            [
+                *(
+                    f"Only {size} generated digits: {_acc(v.value)}, {gap(v, _UNTESTED)}."
+                    for size, v in zip(sizes[1:], real[1:], strict=False)
+                ),
+                f"{_aim(reached, len(only))} {GENERATED_TARGET:.0%}." if real else "",
+                *(reach(v) + "." for v in only[1:] if not real),
+            ]
+        ).strip(),
+        filtered
+        and f"Filtered by a classifier trained on real digits (so not generated digits alone), "
+        f"{_listing(filtered_sizes)} reach {_listing([_acc(v.value) for v in filtered])}, against "
+        f"{_acc(filtered[0].reference)} for the same recipe on the real 10k: "
+        f"{_series([('', v.difference, v.test) for v in filtered])}.",
+        added
+        and "Added to the real images, generated digits "
+        + ("help" if helps else "make no difference the test can tell")
+        + ": "
+        + ", ".join(
+            f"{v.what.removeprefix('real + ')} {v.difference:+.4f} ("
+            + (f"p = {v.test['p']:.2g})" if v.test and v.test["p"] is not None else "not tested)")
+            for v in added
+        )
+        + "; "
+        + (f"only {_listing(differ)} differ" + "s" * (len(differ) == 1) if differ else "none differs")
+        + f" with {_count(seeds, 'seed')}.",
+        f"The conditional DCGAN's digits: classifier score {results['classifier_score']:.2f}, Fréchet distance "
+        f"{results['frechet_distance']:.1f}; the judge reads {judge['overall']:.1%} as the digit asked for (the "
+        f"{worst}s least often: {digits[worst]:.1%})."
+        + (
+            f" Within a class they vary {how} real ones ({spread['generated']:.3f} against {spread['real']:.3f})"
+            + (": mode collapse within each class." if items["collapsed"] else ".")
+            if spread
+            else ""
+        ),
     )
