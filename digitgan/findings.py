@@ -6,7 +6,6 @@ with the study's own numbers, named as the study's."""
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass
 
 from digitgan import config
@@ -16,6 +15,7 @@ _ONE_RUN_EACH = "one run each; not tested"  # a difference without seeds on both
 _TAIL = {"above": ", above it", "below": ", below it", "level": ", level with it", "not distinguishable": ""}
 _NUMBER_WORDS = {3: "three", 4: "four", 5: "five", 6: "six"}
 _SEED_TESTED = ("trial1", "trial2", "trial3")  # the trials make claims trains at seeds 43 and 44 (06 tests them)
+_acc = "{:.4f}".format  # an accuracy as written
 
 
 class Finding(str):
@@ -23,20 +23,6 @@ class Finding(str):
 
     def _repr_markdown_(self) -> str:
         return str(self)
-
-
-def noted(finding):
-    """A finding function whose text, for a scratch run (its last argument a :class:`digitgan.runs.Run` that is not
-    the study's), ends by saying so and where that run's files are."""
-
-    @functools.wraps(finding)
-    def with_note(*args, **kwargs):
-        text = finding(*args, **kwargs)
-        if (folder := getattr(kwargs.get("run", args[-1] if args else None), "folder", None)) is None:
-            return text
-        return Finding(f"{text}\n\n*Scratch run, kept in {config.shown(folder)}/: not the study's record.*")
-
-    return with_note
 
 
 @dataclass(frozen=True)
@@ -96,10 +82,6 @@ def _cap(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
-def _acc(value: float) -> str:
-    return f"{value:.4f}"
-
-
 def _count(n: int, word: str) -> str:
     """``1 epoch``, ``15 epochs``, ``1,500 updates``."""
     return f"{n:,} {word}{'' if n == 1 else 's'}"
@@ -120,20 +102,17 @@ def _mistake(metrics: dict) -> str:
 def study_of(run) -> dict | None:
     """The study's results to compare a scratch run with: ``run`` is a :class:`digitgan.runs.Run` (None where it is
     the study's own run) or those results themselves; None: this is the study's run."""
-    if run is None or isinstance(run, dict):
-        return run
-    return None if run.is_study else run.study_results()
+    return run if run is None or isinstance(run, dict) else None if run.is_study else run.study_results()
 
 
-def beside_study(value: float, reference: float, who: str) -> str:
-    """A scratch run's test accuracy against the study's: ``Against 0.9867 for the study's … (…): -0.1, below it.``"""
-    return _cap(say(versus("test accuracy", value, f"the study's {who}", reference), "not tested", lead=False)) + "."
-
-
-def _finding(*lines) -> Finding:
+def _finding(*lines, run=None) -> Finding:
     """The lines that have text, the first :data:`LINES` of them (a scratch run's comparison with the study's, second,
-    pushes out the last)."""
-    return Finding("\n".join([line for line in lines if line][:LINES]))
+    pushes out the last); for a scratch run (``run``: a :class:`digitgan.runs.Run` that is not the study's), then a
+    note that says so and where its files are."""
+    text = Finding("\n".join([line for line in lines if line][:LINES]))
+    if (folder := getattr(run, "folder", None)) is None:
+        return text
+    return Finding(f"{text}\n\n*Scratch run, kept in {config.shown(folder)}/: not the study's record.*")
 
 
 def against_original(name: str, test_accuracy: float) -> Versus | None:
@@ -159,60 +138,57 @@ def against_cnn(metrics: dict, cnn: dict, scratch: bool = False, ours_said: bool
     return versus("test accuracy", metrics["test_accuracy"], who, cnn["test_accuracy"])
 
 
-@noted
 def cnn(metrics: dict, run=None) -> Finding:
-    curve, epochs = metrics["history"].get("val_accuracy", []), _count(metrics["epochs"], "epoch")
-    study, original = (study_of(run) or {}).get("cnn"), against_original("cnn", metrics["test_accuracy"])
-    head = study and against_cnn(metrics, study, scratch=True, ours_said=True) or original
+    m, curve, epochs = metrics, metrics["history"].get("val_accuracy", []), _count(metrics["epochs"], "epoch")
+    study, original = (study_of(run) or {}).get("cnn"), against_original("cnn", m["test_accuracy"])
+    head = study and against_cnn(m, study, scratch=True, ours_said=True) or original
     return _finding(
-        f"The CNN reaches **{_acc(metrics['test_accuracy'])} test accuracy** after {epochs} on "
-        f"{_count(metrics['n_train'], 'image')}, {say(head, lead=False)}.",
+        f"The CNN reaches **{_acc(m['test_accuracy'])} test accuracy** after {epochs} on "
+        f"{_count(m['n_train'], 'image')}, {say(head, lead=False)}.",
         study and _cap(say(original, lead=False)) + ".",
-        f"On its training images it reaches {_acc(metrics['train_accuracy'])} (the original: "
-        f"{config.original_number('cnn', 'train_accuracy')}); {_mistake(metrics)}.",
+        f"On its training images it reaches {_acc(m['train_accuracy'])} (the original: "
+        f"{config.original_number('cnn', 'train_accuracy')}); {_mistake(m)}.",
         len(curve) > 1
         and curve[-1] > curve[-2]
         and f"The test accuracy still rose in the last epoch ({_acc(curve[-2])} → {_acc(curve[-1])}): {epochs} of "
         "plain SGD leave this network short of what it can learn.",
         "This is the baseline every transferred discriminator is compared with.",
+        run=run,
     )
 
 
-@noted
 def dcgan(metrics: dict, run=None) -> Finding:
-    fractions, (low, high) = metrics["class_fractions"], config.MODE_COLLAPSE_BOUNDS
+    m, fractions, (low, high) = metrics, metrics["class_fractions"], config.MODE_COLLAPSE_BOUNDS
     study = (study_of(run) or {}).get("dcgan")
     collapse = (
         f"one digit class falls outside {low:.0%}–{high:.0%} of the samples (mode collapse by our rule)"
-        if metrics["mode_collapse"]
+        if m["mode_collapse"]
         else f"every digit class lies within {low:.0%}–{high:.0%} of them (no mode collapse by our rule)"
     )
-    how = "reused from the committed training" if metrics["reused_weights"] else "trained in this run"
+    how = "reused from the committed training" if m["reused_weights"] else "trained in this run"
     named = study and f"the study's DCGAN ({_size(study.get('n_train'), study.get('epochs'))})"
+    scores = f"{study['classifier_score']:.2f} for {named} and " if study else ""
+    distance = f"; the study's DCGAN: {study['frechet_distance']:.1f}" if study else ""
     return _finding(
-        f"After {_count(metrics['epochs'], 'epoch')} on {_count(metrics['n_train'], 'image')} the DCGAN's digits "
-        f"score **{metrics['classifier_score']:.2f}** with the judge, against "
-        + (f"{study['classifier_score']:.2f} for {named} and " if study else "")
-        + f"{metrics['real_test_classifier_score']:.2f} for real test digits (the scale runs from 1 to 10).",
-        f"They lie at a Fréchet distance of **{metrics['frechet_distance']:.1f}** from the test set (real training "
-        f"digits: {metrics['real_train_frechet_distance']:.1f}"
-        + (f"; the study's DCGAN: {study['frechet_distance']:.1f})." if study else ")."),
+        f"After {_count(m['epochs'], 'epoch')} on {_count(m['n_train'], 'image')} the DCGAN's digits score "
+        f"**{m['classifier_score']:.2f}** with the judge, against {scores}{m['real_test_classifier_score']:.2f} for "
+        "real test digits (the scale runs from 1 to 10).",
+        f"They lie at a Fréchet distance of **{m['frechet_distance']:.1f}** from the test set (real training digits: "
+        f"{m['real_train_frechet_distance']:.1f}{distance}).",
         f"The rarest generated digit makes {min(fractions):.1%} of the samples and the commonest "
         f"{max(fractions):.1%}: {collapse}.",
-        f"The discriminator that learnt to tell them from real digits ({metrics['seconds'] / 60:.1f} min of "
+        f"The discriminator that learnt to tell them from real digits ({m['seconds'] / 60:.1f} min of "
         f"training, {how}) is what notebooks 03–05 reuse.",
+        run=run,
     )
 
 
-@noted
 def trial(name: str, metrics: dict, run) -> Finding:
     """``run``: the notebook's :class:`digitgan.runs.Run`, or the study's results (the CNN is read from them)."""
     m, frozen, total = metrics, metrics["frozen_epochs"], metrics["epochs"]
-    schedule = (
-        f"{_count(total, 'epoch')} with the transferred layers frozen"
-        if frozen >= total
-        else f"{frozen} frozen and {_count(total - frozen, 'fine-tuned epoch')}"
-    )
+    schedule = f"{frozen} frozen and {_count(total - frozen, 'fine-tuned epoch')}"
+    if frozen >= total:
+        schedule = f"{_count(total, 'epoch')} with the transferred layers frozen"
     if "fine_tune_optimizer" in m:
         schedule += f" (fine-tuned with {m['fine_tune_optimizer']} at {m['fine_tune_learning_rate']:g})"
     results = run if isinstance(run, dict) else run.study_results()
@@ -221,11 +197,9 @@ def trial(name: str, metrics: dict, run) -> Finding:
     as_registered = (m["head"], frozen) == (registered.get("HEAD"), registered.get("FROZEN_EPOCHS"))
     original = against_original(name, m["test_accuracy"]) if as_registered else None
     label = config.name(name) if as_registered else f"{name.replace('trial', 'Trial ')}, edited,"
-    train = _acc(m["train_accuracy"])
+    train, against = _acc(m["train_accuracy"]), say(v, lead=False) if v else f"on {_size(m['n_train'], total)}"
     return _finding(
-        f"{label} reaches **{_acc(m['test_accuracy'])} test accuracy**, "
-        + (say(v, lead=False) if v else f"on {_size(m['n_train'], total)}")
-        + ".",
+        f"{label} reaches **{_acc(m['test_accuracy'])} test accuracy**, {against}.",
         _cap(say(original, lead=False)) + f"; train accuracy {train} (theirs "
         f"{config.original_number(name, 'train_accuracy')})."
         if original
@@ -235,18 +209,16 @@ def trial(name: str, metrics: dict, run) -> Finding:
         and name in _SEED_TESTED
         and "06_comparison.ipynb tests it over seeds 42-44"
         + ("; 08_label_efficiency.ipynb at 100 to 10,000 labels." if name == "trial3" else "."),
+        run=run,
     )
 
 
 def rankings(comparison: dict) -> dict:
     """The classifiers from best to worst on the 10k subset ("full") and on the 1,000-image split ("small"), and
     whether each order is the original's."""
-    small = comparison["small"]
-    ours = {
-        "full": {k: m["test_accuracy"] for k, m in comparison["models"].items()},
-        "small": {"pca_knn": small["pca_knn"]["accuracy"], "trial3": small["trial3"], "cnn": small["cnn"]},
-    }
-    original = {k: v["test_accuracy"] for k, v in config.ORIGINAL_ACCURACY.items()}
+    s, original = comparison["small"], {k: v["test_accuracy"] for k, v in config.ORIGINAL_ACCURACY.items()}
+    full = {k: m["test_accuracy"] for k, m in comparison["models"].items()}
+    ours = {"full": full, "small": {"pca_knn": s["pca_knn"]["accuracy"], "trial3": s["trial3"], "cnn": s["cnn"]}}
     theirs = {"full": original, "small": config.ORIGINAL_SMALL}
 
     def rank(scores: dict, keys) -> list:
@@ -267,17 +239,14 @@ def order_over_seeds(seeds: dict, ranked: list) -> str:
     if not ranked or not all(k in seeds for k in ranked):
         return " (seed 42 alone; not tested)"
     common = sorted(set.intersection(*(set(seeds[k]["by_seed"]) for k in ranked)))
-    tests = [
-        difference([seeds[a]["by_seed"][s] for s in common], [seeds[b]["by_seed"][s] for s in common], paired=True)
-        for a, b in zip(ranked, ranked[1:], strict=False)
-    ]
+    runs = {k: [seeds[k]["by_seed"][s] for s in common] for k in ranked}
+    tests = [difference(runs[a], runs[b], paired=True) for a, b in zip(ranked, ranked[1:], strict=False)]
     worst, span = max(t["p"] for t in tests), f"seeds {common[0]}-{common[-1]}"
     if all(t["claimed"] and t["difference"] > 0 for t in tests):
         return f" ({span} too: paired p ≤ {worst:.2g} per step)"
     return f"; over {span} not every step holds (paired p up to {worst:.2g})"
 
 
-@noted
 def comparison(comparison: dict, run=None) -> Finding:
     models, small, ranked = comparison["models"], comparison["small"], rankings(comparison)
     top, full = comparison["most_confused_pairs"][0], comparison["pca_knn"].get("all 60k")
@@ -325,4 +294,5 @@ def comparison(comparison: dict, run=None) -> Finding:
         f"{full['fit_seconds'] + full['predict_seconds']:.1f} s, where the original's own KNN did not finish at "
         f"2,000; the most confused pair over all {_NUMBER_WORDS.get(len(models), len(models))} models is a "
         f"{top['true']} read as {top['predicted']} ({top['count']} times).",
+        run=run,
     )

@@ -9,7 +9,7 @@ import numpy as np
 
 from digitgan import config
 from digitgan import findings as base
-from digitgan.findings import Finding, Versus, _acc, _count, _finding, gap, noted, reach, say, tested, versus
+from digitgan.findings import Finding, Versus, _acc, _cap, _count, _finding, gap, reach, say, tested, versus
 
 COLLAPSE_SPREAD = 0.6  # generated digits vary "far less" than real ones below this fraction of the real spread
 GENERATED_TARGET = 0.97  # our aim for a CNN trained only on generated digits (a public study: 98.4%)
@@ -32,6 +32,11 @@ def mean_std(values) -> str:
     """``mean ± std (n = k)``, or the one value and "(one run)"."""
     v = np.asarray(values, dtype=float)
     return cell({"mean": v.mean(), "std": v.std(ddof=1) if len(v) > 1 else None, "runs": len(v)})
+
+
+def _beside_study(value: float, reference: float, who: str) -> str:
+    """A scratch run's test accuracy against the study's: ``Against 0.9867 for the study's … (…): -0.1, below it.``"""
+    return _cap(say(versus("test accuracy", value, f"the study's {who}", reference), "not tested", lead=False)) + "."
 
 
 def _seeded(what: str, c: dict, against: str, ref: dict) -> Versus:
@@ -81,7 +86,6 @@ def ssgan_items(metrics: dict) -> dict:
     }
 
 
-@noted
 def ssgan(metrics: dict, run=None) -> Finding:
     m, items, choice = metrics, ssgan_items(metrics), metrics.get("learning_rate_choice") or []
     study = (base.study_of(run) or {}).get("ssgan")
@@ -96,7 +100,7 @@ def ssgan(metrics: dict, run=None) -> Finding:
     return _finding(
         f"With {_count(m['n_labels'], 'label')} the semi-supervised GAN reaches **{_acc(m['test_accuracy'])} test "
         f"accuracy** after {_count(m['epochs'], 'epoch')}, {say(items['paper'], 'one run against their mean', False)}.",
-        study and base.beside_study(m["test_accuracy"], study["test_accuracy"], who),
+        study and _beside_study(m["test_accuracy"], study["test_accuracy"], who),
         f"It trained {m['epochs'] / config.SSGAN_PAPER['epochs']:.0%} of the paper's epochs; "
         "08_label_efficiency.ipynb tests three seeds against the paper's ten.",
         f"The learning rate {m['learning_rate']:g} was chosen on {m['n_val']:,} validation images (best validation "
@@ -109,6 +113,7 @@ def ssgan(metrics: dict, run=None) -> Finding:
         if items["at_end"]
         else f"The last {items['last']} epochs (validation at most {_acc(items['last_best'])}) did not beat epoch "
         f"{m['kept_epoch']}: within this budget the curve has flattened.",
+        run=run,
     )
 
 
@@ -145,7 +150,6 @@ def label_efficiency_items(metrics: dict) -> dict:
     return {"counts": items}
 
 
-@noted
 def label_efficiency(metrics: dict, run=None) -> Finding:
     counts = label_efficiency_items(metrics)["counts"]
     n0 = min(counts)
@@ -169,7 +173,7 @@ def label_efficiency(metrics: dict, run=None) -> Finding:
         + _listing([f"{_name(m)} {_acc(c['mean'])}" for m, c in first["ranked"][1:]] or ["nothing else"])
         + ".",
         study
-        and base.beside_study(
+        and _beside_study(
             cells[method]["mean"],
             study["mean"],
             f"{_name(method)} ({_count(n0, 'label')}, {_count(study['runs'], 'seed')})",
@@ -188,6 +192,7 @@ def label_efficiency(metrics: dict, run=None) -> Finding:
         and "In plain words: the unlabelled images beat a CNN given as much compute "
         + (f"with {_listing(above, 'or')} labels" if above else "at no label count")
         + (f", not with {_listing(rest, 'or')}." if above and rest else "."),
+        run=run,
     )
 
 
@@ -276,7 +281,7 @@ def longer_gan(results: dict, run=None) -> Finding:
         f"epochs (on validation; 3 classifier seeds): **{_acc(v.value)}**, against {_acc(v.reference)} for "
         f"{v.against}: {gap(v, _UNTESTED, tail=False)}.",
         str(n) in ref[1].get("trial3", {})
-        and base.beside_study(
+        and _beside_study(
             v.value, ref[1]["trial3"][str(n)]["mean"], f"trial 3 ({_count(n, 'label')}, {ref[0]} GAN epochs)"
         ),
         " ".join(
@@ -360,7 +365,6 @@ def _explored(results: dict) -> str:
     )
 
 
-@noted
 def protocols(results: dict, run=None) -> Finding:
     """Question 2 of the report, from 10's numbers: data, optimisers, the modern protocol."""
     items, cells, study = protocols_items(results), results["runs"], (base.study_of(run) or {}).get("future_work", {})
@@ -386,7 +390,7 @@ def protocols(results: dict, run=None) -> Finding:
         ),
         v
         and "trial3" in theirs
-        and base.beside_study(
+        and _beside_study(
             v.value,
             theirs["trial3"]["mean"],
             f"trial 3 (modern protocol, {_count(theirs['trial3']['n_train'], 'image')})",
@@ -410,6 +414,7 @@ def protocols(results: dict, run=None) -> Finding:
             for m, c in modern.items()
             if (c.get("recipe") or {}).get("epochs") == longest > 0 and min(c["kept_epochs"]) > 0.8 * longest
         ),
+        run=run,
     )
 
 
@@ -473,7 +478,6 @@ def _aim(reached: list[str], arms: int) -> str:
     return "It does **not** reach" if arms == 1 else "Neither reaches" if arms == 2 else "None reaches"
 
 
-@noted
 def generated_digits(results: dict, run=None) -> Finding:
     """Question 3 of the report, from 11's numbers."""
     items, judge, spread = (
@@ -500,7 +504,7 @@ def generated_digits(results: dict, run=None) -> Finding:
         else only and f"{reach(only[0])}.",
         study
         and arm in study
-        and base.beside_study(only[0].value, study[arm]["mean"], f"CNN on {sizes[0]} generated digits"),
+        and _beside_study(only[0].value, study[arm]["mean"], f"CNN on {sizes[0]} generated digits"),
         " ".join(
             [
                 *(
@@ -537,4 +541,5 @@ def generated_digits(results: dict, run=None) -> Finding:
             if spread
             else ""
         ),
+        run=run,
     )
