@@ -8,8 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from digitgan import config
-from digitgan import findings as base
-from digitgan.findings import Finding, Versus, _acc, _cap, _count, _finding, gap, reach, say, tested, versus
+from digitgan.findings import Finding, Versus, _acc, _cap, _count, _finding, gap, reach, say, study_of, tested, versus
 
 COLLAPSE_SPREAD = 0.6  # generated digits vary "far less" than real ones below this fraction of the real spread
 GENERATED_TARGET = 0.97  # our aim for a CNN trained only on generated digits (a public study: 98.4%)
@@ -75,9 +74,8 @@ def ssgan_items(metrics: dict) -> dict:
     history, paper, labels = metrics["history"], config.SSGAN_PAPER, _count(metrics["n_labels"], "label")
     raw = history.get("val_accuracy_raw") or history["val_accuracy"]
     last = [max(a, r) for a, r in zip(history["val_accuracy"][-5:], raw[-5:], strict=True)]
-    against = (
-        f"Salimans et al. ({labels}, {_count(paper['epochs'], 'epoch')}, mean of {_count(paper['seeds'], 'seed')})"
-    )
+    theirs = f"{_count(paper['epochs'], 'epoch')}, mean of {_count(paper['seeds'], 'seed')}"
+    against = f"Salimans et al. ({labels}, {theirs})"
     return {
         "paper": versus("test accuracy", metrics["test_accuracy"], against, paper["test_accuracy"]),
         "at_end": metrics["kept_epoch"] > metrics["epochs"] - len(last),
@@ -88,7 +86,7 @@ def ssgan_items(metrics: dict) -> dict:
 
 def ssgan(metrics: dict, run=None) -> Finding:
     m, items, choice = metrics, ssgan_items(metrics), metrics.get("learning_rate_choice") or []
-    study = (base.study_of(run) or {}).get("ssgan")
+    study = (study_of(run) or {}).get("ssgan")
     budgets = sorted({c["max_epochs"] for c in choice if c.get("max_epochs")})
     stopped = (
         f"stopped at epoch {m['stopped_at']} of {m['max_epochs']} (no better validation accuracy for "
@@ -124,7 +122,7 @@ def _name(method: str) -> str:
 def label_efficiency_items(metrics: dict) -> dict:
     """Per label count: the methods from best to worst; the semi-supervised GAN ("ssgan") and trial 3 ("trial3")
     each against the CNN of the original protocol, and the GAN against the CNN given its updates ("matched"): paired
-    t-tests of the seeds in ``metrics["runs"]``; the 100-label SSGAN against its aim."""
+    t-tests of the seeds in ``metrics["runs"]``."""
     summary = {
         m: {n: {**c, "by_seed": dict(c.get("by_seed") or {})} for n, c in per.items()}
         for m, per in metrics["summary"].items()
@@ -158,7 +156,7 @@ def label_efficiency(metrics: dict, run=None) -> Finding:
     method = "trial3" if key == "trial3" else "ssgan"
     head, (lead, best) = key and first[key], first["ranked"][0]
     matched = [(n, i["matched"]) for n, i in counts.items() if "matched" in i]
-    study = ((base.study_of(run) or {}).get("label_efficiency") or {}).get("summary", {}).get(method, {}).get(str(n0))
+    study = ((study_of(run) or {}).get("label_efficiency") or {}).get("summary", {}).get(method, {}).get(str(n0))
     above = [f"{n:,}" for n, v in matched if v.verdict == "above"]
     rest = [f"{n:,}" for n, v in matched if v.verdict != "above"]
     original = {k: [i[k] for i in counts.values() if k in i] for k in ("ssgan", "trial3")}
@@ -259,7 +257,7 @@ def _gain(last: dict, first: dict, where: str) -> str:
 
 def longer_gan(results: dict, run=None) -> Finding:
     """Questions 1 and 4 of the report, answered from 09's numbers."""
-    items, stages, study = longer_gan_items(results), results["stages"], base.study_of(run) or {}
+    items, stages, study = longer_gan_items(results), results["stages"], study_of(run) or {}
     first, last, losses = items["first"], items["last"], items["losses"]
     (_, gs0), (_, gs1), (_, ds0), (_, ds1) = losses["mean_std"]
     s0, s1, (n, top), *others = stages[str(first)], stages[str(last)], *items["labels"].items()
@@ -267,12 +265,12 @@ def longer_gan(results: dict, run=None) -> Finding:
     ref = max(theirs.items(), key=lambda e: e[1]["trial3"].get(str(n), {}).get("val_mean", -1), default=(0, {}))
     better = s1["classifier_score"] > s0["classifier_score"] and s1["frechet_distance"] < s0["frechet_distance"]
     gains = [_gain(i["last"], i["first"], _count(m, "label")) for m, i in items["labels"].items()]
-    who, theirs = f"trial 3 ({_count(n, 'label')}, {ref[0]} GAN epochs)", ref[1].get("trial3", {})
+    who, at_ref = f"trial 3 ({_count(n, 'label')}, {ref[0]} GAN epochs)", ref[1].get("trial3", {})
     return _finding(
         f"Longer GAN training {_BRINGS[v.verdict]} the CNN: with {_count(n, 'label')}, one GAN at {top['best']} "
         f"epochs (on validation; 3 classifier seeds): **{_acc(v.value)}**, against {_acc(v.reference)} for "
         f"{v.against}: {gap(v, _UNTESTED, tail=False)}.",
-        str(n) in theirs and _beside_study(v.value, theirs[str(n)]["mean"], who),
+        str(n) in at_ref and _beside_study(v.value, at_ref[str(n)]["mean"], who),
         " ".join(
             f"With {_count(m, 'label')}: {_acc(i['versus'].value)} at {i['best']} GAN epochs "
             f"{say(i['versus'], _UNTESTED, lead=False)}."
@@ -352,7 +350,7 @@ def _explored(results: dict) -> str:
 
 def protocols(results: dict, run=None) -> Finding:
     """Question 2 of the report, from 10's numbers: data, optimisers, the modern protocol."""
-    items, cells, study = protocols_items(results), results["runs"], (base.study_of(run) or {}).get("future_work", {})
+    items, cells, study = protocols_items(results), results["runs"], (study_of(run) or {}).get("future_work", {})
     sizes, modern, v = items["sizes"] or [0], items["modern"], items["trial3_vs_cnn"]
     longest = max((c.get("epochs") or 0 for c in results.get("modern_candidates", [])), default=0)
     best = {
@@ -461,7 +459,7 @@ def generated_digits(results: dict, run=None) -> Finding:
     only, real, filtered, added = items["only"], items["below_real"], items["filtered"], items["added"]
     arms = _generated(ordered_arms(results["arms"])).values()
     sizes, filtered_sizes = [s for s, how in arms if not how], [s for s, how in arms if how]  # as in the items
-    study = ((base.study_of(run) or {}).get("future_work", {}).get("generated_digits") or {}).get("arms", {})
+    study = ((study_of(run) or {}).get("future_work", {}).get("generated_digits") or {}).get("arms", {})
     arm = sizes and f"generated {sizes[0]}"
     reached = [size for size, v in zip(sizes, only, strict=True) if v.verdict != "below"]
     differ = [f"{v.what.removeprefix('real + ')} ({v.verdict})" for v in added if v.verdict in ("above", "below")]
