@@ -374,3 +374,17 @@ def test_the_seed_42_order_is_tested_step_by_step_over_the_seeds():
     assert findings.order_over_seeds(seeds, ["cnn", "trial3"]).startswith(" (seeds 42-44 too: paired p ≤ ")
     assert "not every step holds" in findings.order_over_seeds(seeds, ["cnn", "trial3", "trial2"])
     assert findings.order_over_seeds({}, ["cnn", "trial3"]) == " (seed 42 alone; not tested)"
+
+
+@pytest.mark.parametrize("notebook", ["07", "08", "09", "10", "11"])
+def test_every_extension_finding_of_a_scratch_run_says_where_it_is_kept(notebook):
+    record = {**COMMITTED, "future_work": FUTURE}
+    run = SimpleNamespace(is_study=False, study_results=lambda: record, folder=config.RUNS_DIR / notebook / "abc")
+    text = {
+        "07": lambda: ext.ssgan(COMMITTED["ssgan"], run),
+        "08": lambda: ext.label_efficiency(COMMITTED["label_efficiency"], run),
+        "09": lambda: ext.longer_gan(FUTURE["longer_gan"], run),
+        "10": lambda: ext.protocols(FUTURE["protocols"], run),
+        "11": lambda: ext.generated_digits(FUTURE["generated_digits"], run),
+    }[notebook]()
+    assert text.endswith(f"*Scratch run, kept in {config.shown(run.folder)}/: not the study's record.*")

@@ -283,6 +283,7 @@ def longer_gan(results: dict, run=None) -> Finding:
         f"(generator) and ± {ds1:.3f} (discriminator) in the last {losses['window']} of {losses['epochs']} epochs, "
         f"against ± {gs0:.3f} and ± {ds0:.3f} in the first {losses['window']}.",
         _gan_spread(results.get("gan_spread")),
+        run=run,
     )
 
 
