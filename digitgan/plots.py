@@ -1,12 +1,13 @@
 """Figures of the study, in one style: :data:`STYLE` (``digitgan.mplstyle``) and the sizes below. Each figure
 function (``*_figure``, :func:`plot_evolution`; those of the extensions in :mod:`digitgan.extensions.charts`) builds
 and returns a whole figure at its printed size, so that a notebook cell is one call and ``run.show_fig``;
-``save_fig`` writes PNGs at :data:`DPI`, without scaling: a point of text is a point at the saved size."""
+``save_fig`` writes PNGs at :data:`DPI`, without scaling: a point of text is a point at the saved size. The DCGAN's
+sample frames (one PNG an epoch) are written, repaired and read here too."""
 
 from __future__ import annotations
 
+import base64
 import functools
-import os
 import re
 import textwrap
 from pathlib import Path
@@ -19,12 +20,12 @@ from PIL import Image
 from sklearn.metrics import confusion_matrix
 
 from digitgan import config
+from digitgan.disk import writable_folder
 from digitgan.fileio import DataFileError, remove_stale_temp_files, temp_path
 
 # --- the style of every figure ---------------------------------------------------------------------------------
-STYLE = Path(__file__).with_name("digitgan.mplstyle")  # font sizes (none under MIN_FONT), grid, layout, legend
+STYLE = Path(__file__).with_name("digitgan.mplstyle")  # font sizes (none under 9 pt), grid, layout, legend
 DPI = 100  # the saved resolution (save_fig): a figure WIDTH inches wide is WIDTH * DPI pixels
-MIN_FONT = 9  # points: the smallest text of any figure, at its saved size
 CELL_FONT = 9.5  # points: the numbers in a confusion matrix's cells
 WIDTH = 7.0  # inches: a full-width figure, shown and printed at this size
 WIDE = 8.0  # inches: a figure with a legend beside its plot
@@ -32,6 +33,12 @@ MAX_WIDTH = 8.5  # inches: no figure is wider (a README or a page shows it unsca
 HEIGHT = 3.4  # inches: one row of line, dot or bar plots
 CONFUSION_SIZE = (5.4, 4.9)  # inches: one 10x10 confusion matrix with its colour bar, cells of ~0.36 in
 LEGEND_BESIDE = {"loc": "upper left", "bbox_to_anchor": (1.02, 1.0), "borderaxespad": 0.0}  # outside, right
+GAN_LOSSES = (("g_loss", "generator", "tab:blue"), ("d_loss", "discriminator", "tab:orange"))  # key, name, colour
+GIF_MIN_WIDTH = 400  # pixels
+_CONFUSION_SCALE = "% of the true digit's images"
+_PROBABILITY_COLOURS = {"predicted, right": "tab:blue", "predicted, wrong": "tab:red", "other digits": "lightgray"}
+_FRAME_DPI = 80  # a sample frame's resolution (saved with 0.1 in of padding, tight)
+_FRAME_NAME = re.compile(r"epoch_(\d+)\.png")  # a sample frame; the temporary file of a frame write never matches
 
 
 def styled(make):
@@ -58,16 +65,9 @@ def accuracy_axis(ax, values, label: str, axis: str = "y") -> str:
     span = max(high - low, 0.01)
     step = 10 ** np.floor(np.log10(span))
     start = round(float(np.floor((low - 0.1 * span) / step) * step), 6)
-    if start < 0.5:
-        start = 0.0
-    top = min(1.0, high + 0.08 * (high - start))
+    start = start if start >= 0.5 else 0.0
     text = label if start == 0 else f"{label}{' ' if len(label) < 24 else chr(10)}(axis from {start:g})"
-    if axis == "y":
-        ax.set_ylim(start, top)
-        ax.set_ylabel(text)
-    else:
-        ax.set_xlim(start, top)
-        ax.set_xlabel(text)
+    ax.set(**{f"{axis}lim": (start, min(1.0, high + 0.08 * (high - start))), f"{axis}label": text})
     return text
 
 
@@ -86,21 +86,25 @@ def show(fig) -> None:
     plt.show()
 
 
-def save_fig(path: Path, fig=None, dpi: int = DPI) -> Path:
-    """Save ``fig`` (default: the current figure) as the PNG ``path`` (notebooks use ``run.save_fig(name)``),
-    through a temporary file so that a killed save leaves no half image."""
-    from digitgan.disk import writable_folder
-
-    fig = fig or plt.gcf()
+def _write_whole(path, write) -> Path:
+    """Write ``path`` whole or not at all: ``write(tmp)`` fills a temporary file of this process beside it (the same
+    extension, never ``epoch_*.png``), which then replaces ``path``; a kill leaves the old file or none."""
     path = Path(path)
-    writable_folder(path.parent)
     tmp = temp_path(path)
     try:
-        fig.savefig(tmp, dpi=dpi, bbox_inches="tight", format="png")
+        write(tmp)
         tmp.replace(path)
     finally:
         tmp.unlink(missing_ok=True)
     return path
+
+
+def save_fig(path: Path, fig=None, dpi: int = DPI) -> Path:
+    """Save ``fig`` (default: the current figure) as the PNG ``path``, whole or not at all (notebooks use
+    ``run.save_fig(name)``)."""
+    fig = fig or plt.gcf()
+    writable_folder(Path(path).parent)
+    return _write_whole(path, lambda tmp: fig.savefig(tmp, dpi=dpi, bbox_inches="tight", format="png"))
 
 
 @styled
@@ -109,13 +113,11 @@ def accuracy_figure(history: dict, title: str, phase_boundary: int | None = None
     fig, ax = plt.subplots(figsize=(WIDTH, HEIGHT))
     epochs = np.arange(1, len(history["accuracy"]) + 1)
     ax.plot(epochs, history["accuracy"], "o-", label="train")
-    values = list(history["accuracy"])
     if "val_accuracy" in history:
         ax.plot(epochs, history["val_accuracy"], "s-", label="test")
-        values += list(history["val_accuracy"])
     if phase_boundary:
         ax.axvline(phase_boundary + 0.5, color="gray", ls="--", label=f"unfrozen after epoch {phase_boundary}")
-    accuracy_axis(ax, values, "accuracy")
+    accuracy_axis(ax, [*history["accuracy"], *history.get("val_accuracy", [])], "accuracy")
     ax.set(xlabel="epoch")
     suptitle(fig, title)
     ax.set_xticks(epochs if len(epochs) <= 20 else epochs[:: -(-len(epochs) // 20)])
@@ -134,28 +136,14 @@ def _draw_confusion(ax, y_true, y_pred):
     share = 100 * confusion(y_true, y_pred)
     image = ax.imshow(share, cmap="Blues", vmin=0, vmax=100)
     for (true, predicted), value in np.ndenumerate(share):
-        ax.text(
-            predicted,
-            true,
-            f"{value:.0f}",
-            ha="center",
-            va="center",
-            fontsize=CELL_FONT,
-            color="white" if value > 55 else "black",
-        )
-    ax.set(
-        xticks=range(config.NUM_CLASSES),
-        yticks=range(config.NUM_CLASSES),
-        xlabel="predicted digit",
-        ylabel="true digit",
-    )
+        ink = "white" if value > 55 else "black"
+        ax.text(predicted, true, f"{value:.0f}", ha="center", va="center", fontsize=CELL_FONT, color=ink)
+    digits = range(config.NUM_CLASSES)
+    ax.set(xticks=digits, yticks=digits, xlabel="predicted digit", ylabel="true digit")
     ax.tick_params(length=0)
     ax.grid(False)
     ax.spines[:].set_visible(False)
     return image
-
-
-CONFUSION_SCALE = "% of the true digit's images"
 
 
 @styled
@@ -163,7 +151,7 @@ def confusion_figure(y_true, y_pred, title: str):
     """The confusion matrix of ``y_pred`` against ``y_true`` in % of each true digit, with its colour bar; the
     title says how many images."""
     fig, ax = plt.subplots(figsize=CONFUSION_SIZE)
-    fig.colorbar(_draw_confusion(ax, y_true, y_pred), ax=ax, shrink=0.85, label=CONFUSION_SCALE)
+    fig.colorbar(_draw_confusion(ax, y_true, y_pred), ax=ax, shrink=0.85, label=_CONFUSION_SCALE)
     ax.set_title(_wrap(f"{title}\n{len(y_true):,} images; each row: % of one true digit", CONFUSION_SIZE[0]))
     return fig
 
@@ -182,60 +170,39 @@ def most_confused(y_true, y_pred, k: int = 5) -> pd.DataFrame:
     return table.sort_values(["count", "true"], ascending=[False, True]).head(k).reset_index(drop=True)
 
 
-PROBABILITY_COLOURS = {"predicted, right": "tab:blue", "predicted, wrong": "tab:red", "other digits": "lightgray"}
-
-
-def _draw_digit_probabilities(image, probs, true_label, ax_img, ax_bar):
-    """A test digit beside the model's probability for each class (the original's bar chart): the predicted
-    digit's bar blue when right, red when wrong; the titles name the true and the predicted digit."""
-    predicted = int(np.argmax(probs))
-    ax_img.imshow(np.squeeze(image), cmap="gray_r")
-    ax_img.set_axis_off()
-    ax_img.set_title(f"true: {true_label}" if true_label is not None else "test digit")
-    bars = ax_bar.bar(range(config.NUM_CLASSES), probs, color=PROBABILITY_COLOURS["other digits"])
-    right = true_label is None or predicted == true_label
-    bars[predicted].set_color(PROBABILITY_COLOURS["predicted, right" if right else "predicted, wrong"])
-    ax_bar.set(
-        xticks=range(config.NUM_CLASSES),
-        ylim=(0, 1),
-        xlabel="digit",
-        ylabel="probability",
-        title=f"predicted: {predicted} (p = {probs[predicted]:.2f})",
-    )
-    ax_bar.grid(axis="x", visible=False)
-
-
 @styled
 def digit_probabilities_figure(images, probs, y_true, title: str):
-    """The first test digit and the first one the model gets wrong, each beside its class probabilities, with
-    a title and, under them, a key for the bar colours."""
+    """The first test digit and the first one the model gets wrong, each beside its class probabilities (the
+    predicted digit's bar blue when right, red when wrong), with a title and, under them, a key for the colours."""
     wrong = np.flatnonzero(np.argmax(probs, axis=1) != np.asarray(y_true))
     chosen = [0] + ([int(wrong[0])] if len(wrong) else [])
-    fig, axes = plt.subplots(
-        len(chosen), 2, figsize=(WIDTH, 2.6 * len(chosen) + 0.9), squeeze=False, width_ratios=(1, 2.2)
-    )
-    for row, i in zip(axes, chosen, strict=True):
-        _draw_digit_probabilities(images[i], probs[i], int(y_true[i]), *row)
-    handles = [plt.Rectangle((0, 0), 1, 1, color=c) for c in PROBABILITY_COLOURS.values()]
-    fig.legend(handles, PROBABILITY_COLOURS, loc="outside lower center", ncol=3)
+    size = (WIDTH, 2.6 * len(chosen) + 0.9)
+    fig, axes = plt.subplots(len(chosen), 2, figsize=size, squeeze=False, width_ratios=(1, 2.2))
+    for (ax_img, ax_bar), i in zip(axes, chosen, strict=True):
+        true, predicted = int(y_true[i]), int(np.argmax(probs[i]))
+        ax_img.imshow(np.squeeze(images[i]), cmap="gray_r")
+        ax_img.set_axis_off()
+        ax_img.set_title(f"true: {true}")
+        bars = ax_bar.bar(range(config.NUM_CLASSES), probs[i], color=_PROBABILITY_COLOURS["other digits"])
+        bars[predicted].set_color(_PROBABILITY_COLOURS["predicted, right" if predicted == true else "predicted, wrong"])
+        title_bar = f"predicted: {predicted} (p = {probs[i][predicted]:.2f})"
+        ax_bar.set(xticks=range(config.NUM_CLASSES), ylim=(0, 1), xlabel="digit", ylabel="probability", title=title_bar)
+        ax_bar.grid(axis="x", visible=False)
+    handles = [plt.Rectangle((0, 0), 1, 1, color=c) for c in _PROBABILITY_COLOURS.values()]
+    fig.legend(handles, _PROBABILITY_COLOURS, loc="outside lower center", ncol=3)
     suptitle(fig, title)
     return fig
 
 
-def _to_uint8(images) -> np.ndarray:
-    """Images in [-1, 1] -> uint8 in [0, 255], channel axis dropped."""
-    return np.clip(np.squeeze(np.asarray(images), axis=-1) * 127.5 + 127.5, 0, 255).round().astype(np.uint8)
-
-
 def image_grid(images, ncols: int, pad: int = 2) -> np.ndarray:
-    """Tile images in [-1, 1] into one uint8 array (white padding), row by row."""
-    tiles = _to_uint8(images)
+    """Tile images in [-1, 1] into one uint8 array (dark ink on white padding), row by row."""
+    tiles = np.clip(np.squeeze(np.asarray(images), axis=-1) * 127.5 + 127.5, 0, 255).round().astype(np.uint8)
     n, h, w = tiles.shape
-    nrows = -(-n // ncols)
-    grid = np.full((nrows * (h + pad) + pad, ncols * (w + pad) + pad), 255, np.uint8)
+    grid = np.full((-(-n // ncols) * (h + pad) + pad, ncols * (w + pad) + pad), 255, np.uint8)
     for i, tile in enumerate(tiles):
         r, c = divmod(i, ncols)
-        grid[pad + r * (h + pad) : pad + r * (h + pad) + h, pad + c * (w + pad) : pad + c * (w + pad) + w] = 255 - tile
+        top, left = pad + r * (h + pad), pad + c * (w + pad)
+        grid[top : top + h, left : left + w] = 255 - tile
     return grid
 
 
@@ -244,7 +211,6 @@ def _draw_samples(images, ncols: int, ax, title: str = ""):
     ax.imshow(image_grid(images, ncols), cmap="gray", vmin=0, vmax=255)
     ax.set_axis_off()
     ax.set_title(title)
-    return ax
 
 
 @styled
@@ -258,20 +224,14 @@ def samples_figure(images, ncols: int, title: str):
     return fig
 
 
-FRAME_DPI = 80  # a sample frame's resolution (saved with 0.1 in of padding, tight)
-
-
 def save_sample_frame(images, path: Path, title: str = "") -> Path:
     """Save a 3x3 grid of samples as a PNG without touching pyplot's state (used during training)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fig = Figure(figsize=(3, 3.2))
     _draw_samples(images, ncols=3, ax=fig.add_subplot(), title=title)
-    fig.savefig(path, dpi=FRAME_DPI, bbox_inches="tight")
+    fig.savefig(path, dpi=_FRAME_DPI, bbox_inches="tight")
     return path
-
-
-FRAME_NAME = re.compile(r"epoch_(\d+)\.png")  # a sample frame; the temporary file of a frame write never matches
 
 
 def frame_path(frames_dir: Path, epoch: int) -> Path:
@@ -280,7 +240,7 @@ def frame_path(frames_dir: Path, epoch: int) -> Path:
 
 def _frames_by_epoch(frames_dir: Path) -> dict[int, Path]:
     """``{epoch: path}`` of the sample frames in ``frames_dir``, in epoch order."""
-    found = {int(m.group(1)): p for p in Path(frames_dir).glob("epoch_*.png") if (m := FRAME_NAME.fullmatch(p.name))}
+    found = {int(m.group(1)): p for p in Path(frames_dir).glob("epoch_*.png") if (m := _FRAME_NAME.fullmatch(p.name))}
     return dict(sorted(found.items()))
 
 
@@ -289,18 +249,10 @@ def frame_paths(frames_dir: Path) -> list[Path]:
 
 
 def draw_frame(generator, noise, frames_dir: Path, epoch: int) -> Path:
-    """The 3x3 grid of ``noise`` after ``epoch`` epochs, written atomically (a temporary file of this process, then
-    ``os.replace``): a kill leaves the old frame or none, never half a PNG that the GIF and the evolution figure
-    would fail on. The temporary file of a killed write is removed by the next run (:func:`repair_frames`)."""
+    """The 3x3 grid of ``noise`` after ``epoch`` epochs, written whole or not at all: the GIF and the evolution
+    figure never meet half a PNG (the temporary file of a killed write goes in :func:`repair_frames`)."""
     images = generator(noise, training=False).numpy()
-    path = frame_path(frames_dir, epoch)
-    tmp = temp_path(path)  # ends in .png, as matplotlib needs; never matches epoch_*.png
-    try:
-        save_sample_frame(images, tmp, title=f"epoch {epoch}")
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
-    return path
+    return _write_whole(frame_path(frames_dir, epoch), lambda tmp: save_sample_frame(images, tmp, f"epoch {epoch}"))
 
 
 def readable_image(path: Path) -> bool:
@@ -315,25 +267,22 @@ def readable_image(path: Path) -> bool:
 
 def repair_frames(frames_dir: Path, epoch: int, generator, noise, gif_path: Path | None = None) -> dict:
     """Before a run continues from (or reloads) the state of ``epoch``: remove the temporary files of killed frame
-    writes, redraw the frame of ``epoch`` itself if it is missing or cannot be read (``generator`` holds that
-    epoch's weights, so it is the frame an uninterrupted run drew) and drop earlier frames that cannot be read
-    (their networks are gone: the GIF and the evolution figure skip those epochs). If any frame changed, the GIF
-    made from the old ones is deleted. Returns ``{"redrawn": [...], "dropped": [...]}`` (epochs)."""
+    writes, redraw the frame of ``epoch`` if it is missing or unreadable (``generator`` holds that epoch's weights)
+    and drop earlier unreadable frames (their networks are gone); if any frame changed, delete the GIF made from
+    the old ones. Returns ``{"redrawn": [...], "dropped": [...]}`` (epochs)."""
     remove_stale_temp_files(Path(frames_dir))
-    frames = _frames_by_epoch(frames_dir)
+    frames, where = _frames_by_epoch(frames_dir), config.shown(frames_dir)
     dropped = [e for e, path in frames.items() if e < epoch and not readable_image(path)]
     for e in dropped:
         frames[e].unlink()
     redrawn = [epoch] if epoch > 0 and (epoch not in frames or not readable_image(frames[epoch])) else []
     if redrawn:
         draw_frame(generator, noise, frames_dir, epoch)
-        print(
-            f"Redrew the sample frame of epoch {epoch} in {config.shown(frames_dir)} (a kill left it missing or cut)."
-        )
+        print(f"Redrew the sample frame of epoch {epoch} in {where} (a kill left it missing or cut).")
     if dropped:
         print(
-            f"Dropped the unreadable sample frames of epochs {dropped} in {config.shown(frames_dir)} (a write was "
-            "cut short); the GIF and the evolution figure skip them. Train from scratch (retrain=True) to redraw them."
+            f"Dropped the unreadable sample frames of epochs {dropped} in {where} (a write was cut short); the GIF "
+            "and the evolution figure skip them. Train from scratch (retrain=True) to redraw them."
         )
     if (redrawn or dropped) and gif_path is not None:
         Path(gif_path).unlink(missing_ok=True)
@@ -358,7 +307,7 @@ def open_frame(path: Path) -> Image.Image:
         with Image.open(path) as image:
             return image.convert("RGB")
     except Exception as exc:  # noqa: BLE001 - PIL raises OSError, SyntaxError, ValueError... for a damaged file
-        match = FRAME_NAME.fullmatch(path.name)
+        match = _FRAME_NAME.fullmatch(path.name)
         epoch = f" (the DCGAN's sample frame of epoch {int(match.group(1))})" if match else ""
         fixes = [
             "rerun the DCGAN's training cell (train_gan or train_or_reuse_gan with this frames_dir): it redraws the "
@@ -374,21 +323,6 @@ def open_frame(path: Path) -> Image.Image:
         ) from exc
 
 
-def _frame_without_title(path: Path) -> Image.Image:
-    """A sample frame (:func:`save_sample_frame`) without the title drawn into it, which the GIF shows: the rows
-    above its square grid (the frame is the grid's width, plus its padding, wide)."""
-    frame = open_frame(path)
-    width, height = frame.size
-    pad = round(0.1 * FRAME_DPI)
-    return frame.crop((0, height - width + pad, width, height)) if height > width else frame
-
-
-def listed(values) -> str:
-    """``1, 2 and 3``."""
-    values = [str(v) for v in values]
-    return values[0] if len(values) == 1 else f"{', '.join(values[:-1])} and {values[-1]}"
-
-
 @styled
 def plot_evolution(frames_dir: Path, epochs=(5, 20, 40, 50)):
     """The report's Figure 2: the fixed-noise grid at several epochs side by side, each panel titled "epoch N"
@@ -401,18 +335,18 @@ def plot_evolution(frames_dir: Path, epochs=(5, 20, 40, 50)):
         )
     chosen = [e for e in epochs if e in available]
     if len(chosen) < len(epochs):  # a shorter run: up to four epochs spread over what it has
-        have = sorted(available)
+        have = list(available)
         chosen = sorted({have[round(i)] for i in np.linspace(0, len(have) - 1, min(len(epochs), len(have)))})
     panel = 1.85  # inches: about one pixel of a frame a pixel of the figure
     fig, axes = plt.subplots(1, len(chosen), figsize=(max(panel * len(chosen), 4.0), panel + 0.9), squeeze=False)
     for ax, epoch in zip(axes[0], chosen, strict=True):
-        ax.imshow(_frame_without_title(available[epoch]))
+        frame = open_frame(available[epoch])
+        width, height = frame.size  # without the title drawn into the frame: the rows above its square grid
+        ax.imshow(frame.crop((0, height - width + round(0.1 * _FRAME_DPI), width, height)) if height > width else frame)
         ax.set_axis_off()
         ax.set_title(f"epoch {epoch}")
-    which = "epoch" if len(chosen) == 1 else "epochs"
-    fig.suptitle(
-        f"DCGAN samples of the same 9 noise vectors\nafter {which} {listed(chosen)} (of {max(available)} trained)"
-    )
+    named = f"epoch {chosen[0]}" if len(chosen) == 1 else f"epochs {', '.join(map(str, chosen[:-1]))} and {chosen[-1]}"
+    fig.suptitle(f"DCGAN samples of the same 9 noise vectors\nafter {named} (of {max(available)} trained)")
     return fig
 
 
@@ -431,16 +365,13 @@ def gan_losses_figure(history: dict, window: int | None = None, title: str | Non
     batches, epochs = len(history["g_loss"]), len(history.get("epoch_seconds", []))
     window = window or max(1, batches // max(1, epochs))
     fig, ax = plt.subplots(figsize=(WIDE, HEIGHT))
-    for key, name, colour in (("g_loss", "generator", "tab:blue"), ("d_loss", "discriminator", "tab:orange")):
+    for key, name, colour in GAN_LOSSES:
         ax.plot(history[key], lw=0.4, alpha=0.3, color=colour)
         ax.plot(moving_average(history[key], window), lw=1.6, color=colour, label=name)
     ax.set(xlabel="batch", ylabel="loss")
     suptitle(fig, title or f"DCGAN training losses over {epochs} epochs ({batches:,} batches)")
     ax.legend(title=f"mean of {window} batches\n(faint: every batch)", alignment="left", **LEGEND_BESIDE)
     return fig
-
-
-GIF_MIN_WIDTH = 400  # pixels
 
 
 def make_gif(frames_dir: Path, path: Path, duration_ms: int = 200, min_width: int = GIF_MIN_WIDTH) -> Path:
@@ -451,27 +382,20 @@ def make_gif(frames_dir: Path, path: Path, duration_ms: int = 200, min_width: in
         raise FileNotFoundError(f"No epoch_*.png frames in {config.shown(frames_dir)}: train the DCGAN first.")
     factor = -(-min_width // frames[0].size[0])
     size = (frames[0].size[0] * factor, frames[0].size[1] * factor)
-    frames = [f.resize(size, Image.Resampling.NEAREST) for f in frames]
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = temp_path(path)
-    try:
-        frames[0].save(tmp, format="GIF", save_all=True, append_images=frames[1:], duration=duration_ms, loop=0)
-        tmp.replace(path)
-    finally:
-        tmp.unlink(missing_ok=True)
-    return path
+    first, *rest = (f.resize(size, Image.Resampling.NEAREST) for f in frames)
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    options = {"format": "GIF", "save_all": True, "append_images": rest, "duration": duration_ms, "loop": 0}
+    return _write_whole(path, lambda tmp: first.save(tmp, **options))
 
 
 def show_gif(path: Path):
     """The GIF ``path`` for a notebook, embedded as an HTML ``<img>`` with its bytes: animated in Jupyter and in
     an HTML export (nbconvert drops ``image/gif`` outputs and would print the object instead)."""
-    import base64
-
     from IPython.display import HTML
 
     data = base64.b64encode(Path(path).read_bytes()).decode("ascii")
-    width = Image.open(path).size[0]
+    with Image.open(path) as image:
+        width = image.size[0]
     return HTML(f'<img src="data:image/gif;base64,{data}" width="{width}" alt="{Path(path).name}">')
 
 
@@ -515,7 +439,7 @@ def confusion_grid_figure(y_true, predictions: dict, titles: dict, ncols: int = 
             ax.set_ylabel("")
     for ax in axes.flat[len(predictions) :]:
         ax.set_axis_off()
-    fig.colorbar(image, ax=axes, shrink=0.5, label=CONFUSION_SCALE)
+    fig.colorbar(image, ax=axes, shrink=0.5, label=_CONFUSION_SCALE)
     fig.suptitle(f"Confusion matrices on {len(y_true):,} test images (each row: % of one true digit)")
     return fig
 
@@ -533,11 +457,6 @@ def misclassified_figure(images, y_true, y_pred, title: str, n: int = 30, ncols:
         ax.imshow(np.squeeze(images[idx]), cmap="gray_r")
         ax.set_title(f"{y_true[idx]}→{y_pred[idx]}", fontsize=CELL_FONT, pad=2)
         ax.set_axis_off()
-    fig.suptitle(
-        _wrap(
-            f"{title}: the first {len(shown)} of {len(wrong):,} mistakes on {len(y_true):,} images (true→predicted)",
-            0.72 * ncols,
-            12,
-        )
-    )
+    mistakes = f"the first {len(shown)} of {len(wrong):,} mistakes on {len(y_true):,} images (true→predicted)"
+    fig.suptitle(_wrap(f"{title}: {mistakes}", 0.72 * ncols, 12))
     return fig

@@ -11,9 +11,14 @@ import numpy as np
 import pandas as pd
 
 from digitgan import config
-from digitgan.plots import HEIGHT, LEGEND_BESIDE, MAX_WIDTH, WIDE, accuracy_axis, styled, suptitle
+from digitgan.plots import GAN_LOSSES, HEIGHT, LEGEND_BESIDE, MAX_WIDTH, WIDE, accuracy_axis, styled, suptitle
 
-NBSP = "\u00a0"  # a space that textwrap never breaks at: "(n = 3)" stays on one line
+_NBSP = "\u00a0"  # a space that textwrap never breaks at: "(n = 3)" stays on one line
+
+
+def _ends(mean, std) -> list:
+    """Both ends of every interval ``mean`` ± ``std`` (what an accuracy axis must show)."""
+    return [*(mean - std), *(mean + std)]
 
 
 def plot_ssgan_curves(history: dict, ax, title: str = "", references: tuple = ()):
@@ -25,8 +30,7 @@ def plot_ssgan_curves(history: dict, ax, title: str = "", references: tuple = ()
     ax.plot(epochs, history["val_accuracy"], "o-", ms=3, label="validation (averaged weights)")
     ax.plot(epochs, history["val_accuracy_raw"], ".--", alpha=0.7, label="validation (raw weights)")
     ax.plot(epochs, train, ":", label="train (labelled batches)")
-    best = history.get("best") or {}
-    if best:
+    if best := history.get("best"):
         kept = f"kept: epoch {best['epoch']} ({best['weights']})"
         ax.axvline(best["epoch"], color="k", lw=0.8, alpha=0.5, label=kept)
     for ref, style in zip(references, ("--", ":", "-."), strict=False):
@@ -54,13 +58,9 @@ def ssgan_sweep_figure(sweep: pd.DataFrame, title: str):
     fig, ax = plt.subplots(figsize=(WIDE, HEIGHT))
     for _, row in sweep.iterrows():
         chosen = "\n(chosen)" if row["chosen"] else ""
+        label = f"learning rate {row['learning_rate']:g}:\nbest {row['val_accuracy']:.4f}{chosen}"
         epochs = np.arange(1, len(row["val_curve"]) + 1)
-        ax.plot(
-            epochs,
-            row["val_curve"],
-            "-" if row["chosen"] else "--",
-            label=f"learning rate {row['learning_rate']:g}:\nbest {row['val_accuracy']:.4f}{chosen}",
-        )
+        ax.plot(epochs, row["val_curve"], "-" if row["chosen"] else "--", label=label)
     accuracy_axis(ax, [v for curve in sweep["val_curve"] for v in curve], "validation accuracy (averaged weights)")
     ax.set(xlabel="epoch")
     suptitle(fig, title)
@@ -74,11 +74,10 @@ def label_efficiency_figure(table: pd.DataFrame, labels: dict | None = None, tit
     fig, ax = plt.subplots(figsize=(WIDE, HEIGHT + 0.4))
     for method, part in table.groupby("method", observed=True):
         runs = sorted(set(part["runs"]))
-        n = f"n{NBSP}={NBSP}{runs[0]}" if len(runs) == 1 else f"n{NBSP}={NBSP}{runs[0]}-{runs[-1]}"
+        n = f"n{_NBSP}={_NBSP}{runs[0]}" + (f"-{runs[-1]}" if len(runs) > 1 else "")
         name = textwrap.fill(f"{(labels or {}).get(method, method)} ({n})", 32)
         ax.errorbar(part["n_labels"], part["mean"], yerr=part["std"].fillna(0), marker="o", capsize=4, label=name)
-    std = table["std"].fillna(0)
-    accuracy_axis(ax, [*(table["mean"] - std), *(table["mean"] + std)], "test accuracy (10,000 images)")
+    accuracy_axis(ax, _ends(table["mean"], table["std"].fillna(0)), "test accuracy (10,000 images)")
     ax.set_xscale("log")
     ax.set(xlabel="labelled training images")
     suptitle(fig, title)
@@ -89,7 +88,7 @@ def label_efficiency_figure(table: pd.DataFrame, labels: dict | None = None, tit
     return fig
 
 
-def plot_longer_gan(table: pd.DataFrame, n_labels: int, ax, title: str = "", spread: dict | None = None):
+def _plot_longer_gan(table: pd.DataFrame, n_labels: int, ax, title: str, spread: dict | None):
     """Trial 3's test accuracy (mean ± std over seeds) against the DCGAN's training epochs, with the CNN trained on
     the same images as a reference line and band (mean ± std); with ``spread`` (:func:`longer_gan.spread_summary`),
     the other GANs' trial-3 means at their stages as open markers. The legend beside the plot."""
@@ -97,32 +96,17 @@ def plot_longer_gan(table: pd.DataFrame, n_labels: int, ax, title: str = "", spr
     cnn = table[(table["model"] == "cnn") & (table["n_labels"] == n_labels)].iloc[0]
     runs = int(trial3["runs"].min())
     std = trial3["std"].fillna(0)
-    ax.errorbar(
-        trial3["gan_epochs"].astype(int),
-        trial3["mean"],
-        yerr=std,
-        marker="o",
-        capsize=4,
-        label=f"trial 3 on the DCGAN's\ndiscriminator (n = {runs})",
-    )
-    values = [*(trial3["mean"] - std), *(trial3["mean"] + std)]
+    label = f"trial 3 on the DCGAN's\ndiscriminator (n = {runs})"
+    ax.errorbar(trial3["gan_epochs"].astype(int), trial3["mean"], yerr=std, marker="o", capsize=4, label=label)
+    values = _ends(trial3["mean"], std)
     if spread is not None:
         seeds = [g for g in map(str, spread["gan_seeds"]) if g != str(spread["gan_seeds"][0])]
-        points = [
-            (int(e), st["trial3"][str(n_labels)][g])
-            for e, st in spread["stages"].items()
-            for g in seeds
-            if str(n_labels) in st["trial3"]
-        ]
+        key = str(n_labels)
+        stages = [(int(e), st["trial3"][key]) for e, st in spread["stages"].items() if key in st["trial3"]]
+        points = [(e, means[g]) for e, means in stages for g in seeds]
         if points:
-            ax.plot(
-                *zip(*points, strict=True),
-                "o",
-                mfc="none",
-                color="tab:purple",
-                ls="none",
-                label=f"trial 3 on other GANs\n(seeds {', '.join(seeds)}; mean of {runs})",
-            )
+            label = f"trial 3 on other GANs\n(seeds {', '.join(seeds)}; mean of {runs})"
+            ax.plot(*zip(*points, strict=True), "o", mfc="none", color="tab:purple", ls="none", label=label)
             values += [p[1] for p in points]
     cnn_std = 0.0 if pd.isna(cnn["std"]) else cnn["std"]
     label = f"CNN, same images:\n{cnn['mean']:.4f} ± {cnn_std:.4f} (n = {int(cnn['runs'])})"
@@ -132,15 +116,14 @@ def plot_longer_gan(table: pd.DataFrame, n_labels: int, ax, title: str = "", spr
     ax.set(xlabel="DCGAN training epochs", title=title)
     ax.set_xticks(trial3["gan_epochs"].astype(int))
     ax.legend(**LEGEND_BESIDE)
-    return ax
 
 
 @styled
 def longer_gan_figure(table: pd.DataFrame, label_counts, spread: dict | None = None):
-    """One :func:`plot_longer_gan` panel per label count, one above the other; the title says what and how many."""
+    """One :func:`_plot_longer_gan` panel per label count, one above the other; the title says what and how many."""
     fig, axes = plt.subplots(len(label_counts), 1, figsize=(WIDE, 2.9 * len(label_counts) + 0.7), squeeze=False)
     for ax, n in zip(axes[:, 0], label_counts, strict=True):
-        plot_longer_gan(table, n, ax, title=f"{n:,} labelled images", spread=spread)
+        _plot_longer_gan(table, n, ax, f"{n:,} labelled images", spread)
     fig.suptitle(
         "Trial 3's test accuracy (10,000 test images) against the DCGAN's training epochs,\n"
         "mean ± std over classifier seeds"
@@ -152,15 +135,12 @@ def longer_gan_figure(table: pd.DataFrame, label_counts, spread: dict | None = N
 def epoch_losses_figure(losses: dict, title: str):
     """The generator's and discriminator's mean loss of every epoch (``losses``: ``g_loss``/``d_loss`` lists)."""
     fig, ax = plt.subplots(figsize=(WIDE, HEIGHT))
-    for key, name, colour in (("g_loss", "generator", "tab:blue"), ("d_loss", "discriminator", "tab:orange")):
+    for key, name, colour in GAN_LOSSES:
         ax.plot(range(1, len(losses[key]) + 1), losses[key], lw=1.4, color=colour, label=name)
     ax.set(xlabel="epoch", ylabel="mean loss of the epoch")
     suptitle(fig, title)
     ax.legend(**LEGEND_BESIDE)
     return fig
-
-
-PROTOCOL_MARKERS = ("o", "s", "D", "^")
 
 
 @styled
@@ -177,19 +157,12 @@ def protocols_figure(cells: list[dict], title: str):
     for i, model in enumerate(models):
         found = {(c["protocol"], c["n_train"], c["optimizer"]): c for c in cells if c["model"] == model}
         xs = [j for j, k in enumerate(labels) if k in found]
-        means = [found[labels[j]]["mean"] for j in xs]
-        stds = [found[labels[j]]["std"] or 0.0 for j in xs]
-        runs = min(found[labels[j]]["runs"] for j in xs)
-        ax.errorbar(
-            np.array(xs) + (i - (len(models) - 1) / 2) * offset,
-            means,
-            yerr=stds,
-            capsize=3,
-            ls="none",
-            marker=PROTOCOL_MARKERS[i % len(PROTOCOL_MARKERS)],
-            ms=6,
-            label=textwrap.fill(f"{config.NAMES.get(model, model)} (n{NBSP}={NBSP}{runs})", 22),
-        )
+        ran = [found[labels[j]] for j in xs]
+        name = textwrap.fill(f"{config.NAMES.get(model, model)} (n{_NBSP}={_NBSP}{min(c['runs'] for c in ran)})", 22)
+        x = np.array(xs) + (i - (len(models) - 1) / 2) * offset
+        means, stds = [c["mean"] for c in ran], [c["std"] or 0.0 for c in ran]
+        marker = ("o", "s", "D", "^")[i % 4]
+        ax.errorbar(x, means, yerr=stds, capsize=3, ls="none", marker=marker, ms=6, label=name)
     ax.set_xticks(np.arange(len(labels)))
     ax.set_xticklabels([f"{o}\n{n // 1000}k" + ("\nmodern" if p == "modern" else "") for p, n, o in labels])
     ax.set_xlim(-0.5, len(labels) - 0.5)
@@ -216,11 +189,10 @@ def arms_figure(table: pd.DataFrame, title: str):
     ax.set_yticks(ys, [textwrap.fill(str(name), 34) for name in table.index])
     ax.set_ylim(-0.6, len(table) - 0.4)
     values = ax.secondary_yaxis("right")
-    values.set_yticks(
-        ys, [f"{m:.4f} ± {s:.4f} (n = {int(r)})" for m, s, r in zip(table["mean"], std, table["runs"], strict=True)]
-    )
+    numbers = zip(table["mean"], std, table["runs"], strict=True)
+    values.set_yticks(ys, [f"{m:.4f} ± {s:.4f} (n = {int(r)})" for m, s, r in numbers])
     values.tick_params(length=0)
-    accuracy_axis(ax, [*(table["mean"] - std), *(table["mean"] + std)], "test accuracy (10,000 real images)", axis="x")
+    accuracy_axis(ax, _ends(table["mean"], std), "test accuracy (10,000 real images)", axis="x")
     suptitle(fig, title)
     ax.grid(axis="y", visible=False)
     return fig
