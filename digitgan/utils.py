@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import contextlib
 import os
+import platform
 import random
 import time
-from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -41,7 +41,6 @@ VERSIONED = ("tensorflow", "keras", "numpy", "scipy", "scikit-learn", "pandas", 
 def versions() -> str:
     """One line with Python, every package that shapes the study's numbers or figures (:data:`VERSIONED`), and
     the CPU cores: what a reader needs to rebuild the environment (``requirements.lock`` pins them all)."""
-    import platform
     from importlib.metadata import PackageNotFoundError, version
 
     def installed(name: str) -> str:
@@ -60,12 +59,13 @@ def versions() -> str:
     )
 
 
+_CPU_FLAG_PREFIXES = ("avx", "amx", "fma", "f16c", "sse4")  # the kernels' choices that change float results
+
+
 def machine() -> dict:
     """What a run's numbers depend on besides its inputs: the CPU model and the instruction-set flags TensorFlow's
     kernels pick from, the thread settings, and the TensorFlow, Keras and oneDNN versions. Results repeat bit for
     bit on the same CPU model and thread count; every run record holds this."""
-    import platform
-
     import keras
     import tensorflow as tf
 
@@ -76,7 +76,7 @@ def machine() -> dict:
             if name.strip() == "model name":
                 model = value.strip()
             elif name.strip() == "flags":
-                flags = sorted(f for f in value.split() if f.startswith(CPU_FLAG_PREFIXES))
+                flags = sorted(f for f in value.split() if f.startswith(_CPU_FLAG_PREFIXES))
                 break
     onednn = getattr(tf.sysconfig, "get_build_info", dict)().get("onednn_version") or "bundled"
     return {
@@ -92,10 +92,7 @@ def machine() -> dict:
     }
 
 
-CPU_FLAG_PREFIXES = ("avx", "amx", "fma", "f16c", "sse4")  # the kernels' choices that change float results
-
-
-@contextmanager
+@contextlib.contextmanager
 def timer():
     """``with timer() as t: ...`` then ``t["seconds"]`` holds the wall time."""
     t = {"seconds": 0.0}
