@@ -182,7 +182,8 @@ def small_classifiers(small: dict, discriminator_path, head: str, frozen_epochs:
     trial3 = transfer.discriminator_to_classifier(gan.load_discriminator(discriminator_path), head=head)
     transfer.train_schedule(trial3, small, frozen_epochs, epochs, verbose=0)
     trained = {"cnn": cnn, "trial3": trial3}
-    return {key: training.accuracy(model, small["x_test"], small["y_test"]) for key, model in trained.items()}, trained
+    accuracies = {key: training.accuracy(model, small["x_test"], small["y_test"]) for key, model in trained.items()}
+    return accuracies, trained
 
 
 def small_weights_file(key: str) -> str:
@@ -229,22 +230,10 @@ _SIGNIFICANCE = 0.05  # a difference is claimed only when its test's p is below 
 def difference(a, b, paired: bool = False) -> dict:
     """``mean(a) - mean(b)`` with its test, from scipy: Welch's t-test (``paired``: the paired t-test, where the two
     lists pair by seed), its two-sided p-value and the 95% confidence interval of the difference. ``claimed``: p below
-    0.05; a p that cannot be computed (no spread at all) claims nothing. A number on one side is a single run: the
-    one-sample t-test of the other side's values against it (``n`` counts the single run as 1). The one place the
-    study tests a difference: the findings and the README read its records."""
+    0.05; a p that cannot be computed (no spread at all) claims nothing. The one place the study tests a difference:
+    the findings and the README read its records."""
     if np.ndim(a) == 0 or np.ndim(b) == 0:
-        sign, values, single = (1.0, b, a) if np.ndim(a) == 0 else (-1.0, a, b)
-        values = np.asarray(values, dtype=float)
-        if len(values) < 2:
-            raise ValueError(
-                f"a difference needs at least 2 values on the other side of a single run, got {len(values)}"
-            )
-        single = float(single)
-        p, low, high = _t_test(stats.ttest_1samp, values, single)  # the interval of mean(values)
-        low, high = sorted((sign * (single - low), sign * (single - high)))
-        n = [len(values), 1] if sign < 0 else [1, len(values)]
-        test = "one-sample t-test against the single value"
-        return _record(sign * (single - float(values.mean())), p, low, high, test, n)
+        return _against_one(a, b)
     a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
     if len(a) < 2 or len(b) < 2 or (paired and len(a) != len(b)):
         raise ValueError(
@@ -254,6 +243,21 @@ def difference(a, b, paired: bool = False) -> dict:
     p, low, high = _t_test(stats.ttest_rel, a, b) if paired else _t_test(stats.ttest_ind, a, b, equal_var=False)
     test = "paired t-test" if paired else "Welch t-test"
     return _record(float(a.mean() - b.mean()), p, low, high, test, [len(a), len(b)])
+
+
+def _against_one(a, b) -> dict:
+    """:func:`difference` where one side is a single run (a number): the one-sample t-test of the other side's values
+    against it (``n`` counts the single run as 1)."""
+    sign, values, single = (1.0, b, a) if np.ndim(a) == 0 else (-1.0, a, b)
+    values = np.asarray(values, dtype=float)
+    if len(values) < 2:
+        raise ValueError(f"a difference needs at least 2 values on the other side of a single run, got {len(values)}")
+    single = float(single)
+    p, low, high = _t_test(stats.ttest_1samp, values, single)  # the interval of mean(values)
+    low, high = sorted((sign * (single - low), sign * (single - high)))
+    n = [len(values), 1] if sign < 0 else [1, len(values)]
+    test = "one-sample t-test against the single value"
+    return _record(sign * (single - float(values.mean())), p, low, high, test, n)
 
 
 def _t_test(test, *args, **kwargs) -> tuple[float, float, float]:
