@@ -89,7 +89,6 @@ def classifier_results(run) -> dict:
     """The study's results, with the entry of each classifier of :data:`NOTEBOOK_OF` whose weights ``run`` reads from a
     scratch run (one of its notebook trained on this run's ``SUBSET_SIZE`` and ``SEED``; a further trial has only
     those) replaced by that run's. A classifier with neither is named, with the notebook that makes it."""
-
     results, missing = run.study_results(), []
     for key in NOTEBOOK_OF:
         path = Path(run.input(config.weights_file(key), depends_on=_DATA_PARAMETERS)).resolve()
