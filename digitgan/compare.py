@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-import warnings
 from pathlib import Path
 
 import numpy as np
@@ -14,16 +13,13 @@ from sklearn.neighbors import KNeighborsClassifier
 from sklearn.pipeline import Pipeline
 
 from digitgan import config, fileio, store
+from digitgan.utils import describe_difference, difference  # notebook 08 calls compare.describe_difference
 
 
 def pca_knn(n_components: int = 50, k: int = 3) -> Pipeline:
     """Flattened pixels -> PCA -> k-nearest neighbours."""
-    return Pipeline(
-        [
-            ("pca", PCA(n_components=n_components, random_state=config.SEED)),
-            ("knn", KNeighborsClassifier(n_neighbors=k)),
-        ]
-    )
+    pca = PCA(n_components=n_components, random_state=config.SEED)
+    return Pipeline([("pca", pca), ("knn", KNeighborsClassifier(n_neighbors=k))])
 
 
 def flat(x: np.ndarray) -> np.ndarray:
@@ -43,29 +39,17 @@ def select_pca_knn(
     """Choose PCA components and k on the training images only: by stratified cross-validation, or, given
     ``x_val``/``y_val``, by the accuracy on that validation split of a model fitted on ``x``/``y``."""
     if x_val is not None:
-        cv = PredefinedSplit(np.r_[np.full(len(x), -1), np.zeros(len(x_val), int)])
+        cv, most = PredefinedSplit(np.r_[np.full(len(x), -1), np.zeros(len(x_val), int)]), len(x)
         x, y = np.concatenate([x, x_val]), np.concatenate([y, y_val])
-        most = len(x) - len(x_val)
     else:
-        cv = StratifiedKFold(folds, shuffle=True, random_state=seed)
-        most = len(x) * (folds - 1) // folds
-    search = GridSearchCV(
-        pca_knn(),
-        {
-            "pca__n_components": [c for c in components if c <= min(most, 784)],
-            "knn__n_neighbors": [k for k in ks if k <= most],
-        },
-        cv=cv,
-        n_jobs=1,
-        refit=False,
-    )
-    search.fit(flat(x), y)
-    best = search.best_params_
-    return {
-        "n_components": best["pca__n_components"],
-        "k": best["knn__n_neighbors"],
-        ("val_accuracy" if x_val is not None else "cv_accuracy"): float(search.best_score_),
+        cv, most = StratifiedKFold(folds, shuffle=True, random_state=seed), len(x) * (folds - 1) // folds
+    grid = {
+        "pca__n_components": [c for c in components if c <= min(most, 784)],
+        "knn__n_neighbors": [k for k in ks if k <= most],
     }
+    search = GridSearchCV(pca_knn(), grid, cv=cv, n_jobs=1, refit=False).fit(flat(x), y)
+    best, score = search.best_params_, "val_accuracy" if x_val is not None else "cv_accuracy"
+    return {"n_components": best["pca__n_components"], "k": best["knn__n_neighbors"], score: float(search.best_score_)}
 
 
 def fit_predict_timed(n_components: int, k: int, x_train, y_train, x_test, y_test) -> dict:
@@ -76,15 +60,9 @@ def fit_predict_timed(n_components: int, k: int, x_train, y_train, x_test, y_tes
     fitted = time.perf_counter()
     y_pred = model.predict(flat(x_test))
     done = time.perf_counter()
-    return {
-        "accuracy": float(np.mean(y_pred == y_test)),
-        "n_train": len(x_train),
-        "n_test": len(x_test),
-        "n_components": n_components,
-        "k": k,
-        "fit_seconds": round(fitted - start, 3),
-        "predict_seconds": round(done - fitted, 3),
-    }
+    sizes = {"n_train": len(x_train), "n_test": len(x_test), "n_components": n_components, "k": k}
+    seconds = {"fit_seconds": round(fitted - start, 3), "predict_seconds": round(done - fitted, 3)}
+    return {"accuracy": float(np.mean(y_pred == y_test)), **sizes, **seconds}
 
 
 def small_split(
@@ -101,7 +79,7 @@ def small_split(
     }
 
 
-DATA_PARAMETERS = ("SUBSET_SIZE", "SEED")  # a classifier 06 compares was trained on these of its own
+_DATA_PARAMETERS = ("SUBSET_SIZE", "SEED")  # a classifier 06 compares was trained on these of its own
 # The notebook that trains and saves each classifier (the trials' notebooks as digitgan.config names them).
 NOTEBOOK_OF = {"cnn": "01_cnn_baseline", **{key: notebook for key, (notebook, _) in config.TRIALS.items()}}
 
@@ -110,10 +88,9 @@ def classifier_results(run) -> dict:
     """The study's results, with the entry of each classifier of :data:`NOTEBOOK_OF` whose weights ``run`` reads from a
     scratch run (one of its notebook trained on this run's ``SUBSET_SIZE`` and ``SEED``; a further trial has only
     those) replaced by that run's. A classifier with neither is named, with the notebook that makes it."""
-
     results, missing = run.study_results(), []
     for key in NOTEBOOK_OF:
-        path = Path(run.input(config.weights_file(key), depends_on=DATA_PARAMETERS)).resolve()
+        path = Path(run.input(config.weights_file(key), depends_on=_DATA_PARAMETERS)).resolve()
         scratch = Path(config.RUNS_DIR).resolve() in path.parents
         if scratch and path.is_file():
             results[key] = fileio.load_results(path.parent.parent / "results.json")[key]
@@ -121,7 +98,7 @@ def classifier_results(run) -> dict:
             missing.append(key)
     if missing:
         notebooks = ", ".join(f"notebooks/{NOTEBOOK_OF[key]}.ipynb" for key in missing)
-        data = ", ".join(f"{name}={run.params[name]}" for name in DATA_PARAMETERS)
+        data = ", ".join(f"{name}={run.params[name]}" for name in _DATA_PARAMETERS)
         raise FileNotFoundError(
             f"No weights of {missing} trained on this run's data ({data}), in the study's "
             f"record or a scratch run: run {notebooks} with {data}."
@@ -140,16 +117,17 @@ def saved_predictions(run, results: dict, x_test: np.ndarray, y_test: np.ndarray
 
     predictions = {}
     for key, notebook in NOTEBOOK_OF.items():
-        path = run.input(config.weights_file(key), depends_on=DATA_PARAMETERS)
+        path = run.input(config.weights_file(key), depends_on=_DATA_PARAMETERS)
         model = (
             models.build_cnn()
             if key == "cnn"
             else transfer.discriminator_to_classifier(models.build_discriminator(), head=results[key]["head"])
         )
+        sha256 = store.committed_sha256(path)
         fix = f"Run notebooks/{notebook}.ipynb (it trains and saves {config.name(key)})."
-        if store.committed_sha256(path):
+        if sha256:
             fix = f"Restore it with `git checkout -- {config.shown(path)}`."
-        fileio.load_weights(model, path, fix, store.committed_sha256(path))
+        fileio.load_weights(model, path, fix, sha256)
         predictions[key], _ = predict_labels(model, x_test)
         accuracy = float(np.mean(predictions[key] == y_test))
         if abs(accuracy - results[key]["test_accuracy"]) > 1e-6:
@@ -181,17 +159,11 @@ def confused_pairs(y_true, predictions: dict[str, np.ndarray], per_model: int = 
     model and in total, the ``top`` pairs by total."""
     from digitgan.plots import most_confused
 
-    pairs = (
-        pd.concat(
-            {
-                config.name(k): most_confused(y_true, p, k=per_model).set_index(["true", "predicted"])["count"]
-                for k, p in predictions.items()
-            },
-            axis=1,
-        )
-        .fillna(0)
-        .astype(int)
-    )
+    counts = {
+        config.name(k): most_confused(y_true, p, k=per_model).set_index(["true", "predicted"])["count"]
+        for k, p in predictions.items()
+    }
+    pairs = pd.concat(counts, axis=1).fillna(0).astype(int)
     pairs["total"] = pairs.sum(axis=1)
     return pairs.sort_values("total", ascending=False).head(top)
 
@@ -201,18 +173,15 @@ def small_classifiers(small: dict, discriminator_path, head: str, frozen_epochs:
     ``seed``, with the original protocol: ``(accuracies on the split's test images, the trained models)``."""
     from digitgan import gan, models, training, transfer, utils
 
-    def accuracy(model) -> float:
-        return training.accuracy(model, small["x_test"], small["y_test"])
-
     utils.set_seed(seed)
     cnn = models.build_cnn()
     training.train_classifier(cnn, small, epochs, verbose=0)
-    out = {"cnn": accuracy(cnn)}
     utils.set_seed(seed)
     trial3 = transfer.discriminator_to_classifier(gan.load_discriminator(discriminator_path), head=head)
     transfer.train_schedule(trial3, small, frozen_epochs, epochs, verbose=0)
-    out["trial3"] = accuracy(trial3)
-    return out, {"cnn": cnn, "trial3": trial3}
+    trained = {"cnn": cnn, "trial3": trial3}
+    accuracies = {key: training.accuracy(model, small["x_test"], small["y_test"]) for key, model in trained.items()}
+    return accuracies, trained
 
 
 def small_weights_file(key: str) -> str:
@@ -233,16 +202,12 @@ def small_table(pca_knn_accuracy: float, classifiers: dict) -> pd.DataFrame:
 def pca_knn_by_size(choice: dict, data: dict, full: dict | None = None) -> dict[str, dict]:
     """PCA + KNN with ``choice`` (components, k) fitted on the 10k subset and, given ``full``, on all 60,000
     training images, each tested on the whole test set."""
-    rows = {
-        "10k subset": fit_predict_timed(
-            choice["n_components"], choice["k"], data["x_train"], data["y_train"], data["x_test"], data["y_test"]
-        )
+    n, k, trains = choice["n_components"], choice["k"], {"10k subset": data, "all 60k": full}
+    return {
+        name: fit_predict_timed(n, k, train["x_train"], train["y_train"], data["x_test"], data["y_test"])
+        for name, train in trains.items()
+        if train is not None
     }
-    if full is not None:
-        rows["all 60k"] = fit_predict_timed(
-            choice["n_components"], choice["k"], full["x_train"], full["y_train"], data["x_test"], data["y_test"]
-        )
-    return rows
 
 
 def to_results(results: dict, pairs: pd.DataFrame, small: dict, pca_knn_rows: dict, choice_10k: dict) -> dict:
@@ -257,73 +222,13 @@ def to_results(results: dict, pairs: pd.DataFrame, small: dict, pca_knn_rows: di
     }
 
 
-SIGNIFICANCE = 0.05  # a difference is claimed only when its test's p is below this
-
-
-def difference(a, b, paired: bool = False) -> dict:
-    """``mean(a) - mean(b)`` with its test, from scipy: Welch's t-test (``paired``: the paired t-test, where the two
-    lists pair by seed), its two-sided p-value and the 95% confidence interval of the difference. ``claimed``: p below
-    ``SIGNIFICANCE``; a p that cannot be computed (no spread at all) claims nothing. The one place the study tests a
-    difference: the findings and the README read its records."""
-    from scipy import stats
-
-    if np.ndim(a) == 0 or np.ndim(b) == 0:
-        return _against_one(a, b)
-    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
-    if len(a) < 2 or len(b) < 2 or (paired and len(a) != len(b)):
-        raise ValueError(
-            f"a difference needs at least 2 values on each side (paired: as many), got {len(a)} and "
-            f"{len(b)}: run more seeds"
-        )
-    with warnings.catch_warnings():  # no spread at all: scipy warns and gives NaN, which claims nothing below
-        warnings.simplefilter("ignore", RuntimeWarning)
-        test = stats.ttest_rel(a, b) if paired else stats.ttest_ind(a, b, equal_var=False)
-        low, high = test.confidence_interval(0.95)
-    p = float(test.pvalue)
-    return {
-        "difference": float(a.mean() - b.mean()),
-        "p": None if np.isnan(p) else p,
-        "ci95": [None if np.isnan(low) else float(low), None if np.isnan(high) else float(high)],
-        "test": "paired t-test" if paired else "Welch t-test",
-        "n": [len(a), len(b)],
-        "claimed": bool(p < SIGNIFICANCE) if not np.isnan(p) else False,
-    }
-
-
-def _against_one(a, b) -> dict:
-    """:func:`difference` where one side is a single run (a number): the one-sample t-test of the other side's values
-    against it (``n`` counts the single run as 1)."""
-    from scipy import stats
-
-    sign, values, single = (1.0, b, a) if np.ndim(a) == 0 else (-1.0, a, b)
-    values = np.asarray(values, dtype=float)
-    if len(values) < 2:
-        raise ValueError(f"a difference needs at least 2 values on the other side of a single run, got {len(values)}")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
-        test = stats.ttest_1samp(values, float(single))
-        low, high = test.confidence_interval(0.95)  # of mean(values)
-    p = float(test.pvalue)
-    low, high = sorted((sign * (float(single) - float(low)), sign * (float(single) - float(high))))
-    return {
-        "difference": sign * (float(single) - float(values.mean())),
-        "p": None if np.isnan(p) else p,
-        "ci95": [None if np.isnan(low) else low, None if np.isnan(high) else high],
-        "test": "one-sample t-test against the single value",
-        "n": [len(values), 1] if sign < 0 else [1, len(values)],
-        "claimed": bool(p < SIGNIFICANCE) if not np.isnan(p) else False,
-    }
-
-
 def seed_runs(path=None) -> dict:
     """The study's CNN and trials 1-3 over training seeds (``make claims``: the seed-42 subset, the original protocol,
     only the training seed changes), per model: the test accuracy by seed, its mean and SD, the one-sample t-test
     against the original report's number, and for each trial the paired t-test against the CNN of the same seeds.
     Empty where nothing is stored."""
-    from digitgan.store import Store
-
     by: dict[str, dict[str, float]] = {}
-    for record in Store(path or config.STUDY_SEEDS_STORE).records().values():
+    for record in store.Store(path or config.STUDY_SEEDS_STORE).records().values():
         model, seed = record["inputs"]["model"], str(record["inputs"]["seed"])
         if seed in by.setdefault(model, {}):
             raise ValueError(
@@ -363,64 +268,3 @@ def seed_table(seeds: dict) -> pd.DataFrame:
             row["vs the CNN (paired by seed)"] = describe_difference(s["vs_cnn"], compact=True)
         rows.append(row)
     return pd.DataFrame(rows).set_index("model").fillna("")
-
-
-def difference_from_summary(a, mean: float, std: float, n: int) -> dict:
-    """:func:`difference` of the values ``a`` against a published mean with its standard deviation over ``n`` runs
-    (the reference's own spread, not treated as exact): Welch's t-test from the two summaries."""
-    from scipy import stats
-
-    a = np.asarray(a, dtype=float)
-    if len(a) < 2:
-        raise ValueError(f"a difference needs at least 2 values, got {len(a)}: run more seeds")
-    sa, sb = a.std(ddof=1) ** 2 / len(a), std**2 / n
-    test = stats.ttest_ind_from_stats(a.mean(), a.std(ddof=1), len(a), mean, std, n, equal_var=False)
-    df = (sa + sb) ** 2 / (sa**2 / (len(a) - 1) + sb**2 / (n - 1))
-    half = stats.t.ppf(0.975, df) * np.sqrt(sa + sb)
-    diff, p = float(a.mean() - mean), float(test.pvalue)
-    return {
-        "difference": diff,
-        "p": p,
-        "ci95": [diff - half, diff + half],
-        "n": [len(a), n],
-        "test": "Welch t-test against the published mean and SD",
-        "claimed": bool(p < SIGNIFICANCE),
-    }
-
-
-def holm(ps) -> list[float]:
-    """Holm's step-down adjustment of the p-values ``ps`` (the same order): the family-wise error rate of reading
-    every one of them against 0.05."""
-    order = np.argsort(ps)
-    adjusted, running = np.empty(len(ps)), 0.0
-    for rank, i in enumerate(order):
-        running = max(running, min(1.0, (len(ps) - rank) * ps[i]))
-        adjusted[i] = running
-    return [float(p) for p in adjusted]
-
-
-SHORT_TESTS = {
-    "paired t-test": "paired",
-    "Welch t-test": "Welch",
-    "one-sample t-test against the single value": "one-sample",
-    "Welch t-test against the published mean and SD": "Welch",
-}
-
-
-def describe_difference(d: dict, compact: bool = False) -> str:
-    """``+0.0023 (95% CI +0.0010 to +0.0036, Welch t-test p = 0.012)``, or the same ending in ``: not
-    distinguishable with 3 seeds`` when nothing is claimed. ``compact`` (the findings' form): the interval's ends to
-    three decimals (four where three would show a signed zero) and the test's short name, ``+0.0461 (95% CI +0.039 to
-    +0.053, paired p = 0.0013)``."""
-    low, high = d["ci95"]
-    bound = _compact_bound if compact else "{:+.4f}".format
-    interval = "no interval" if low is None else f"95% CI {bound(low)} to {bound(high)}"
-    p = "p not defined" if d["p"] is None else f"p = {d['p']:.2g}"
-    test = SHORT_TESTS.get(d["test"], d["test"]) if compact else d["test"]
-    text = f"{d['difference']:+.4f} ({interval}, {test} {p})"
-    seeds = max(d["n"]) if 1 in d["n"] else min(d["n"])  # against a single run: the other side's seeds
-    return text if d["claimed"] else f"{text}: not distinguishable with {seeds} seed{'s' * (seeds != 1)}"
-
-
-def _compact_bound(x: float) -> str:
-    return f"{x:+.3f}" if abs(x) >= 0.0005 else f"{x:+.4f}"

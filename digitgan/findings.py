@@ -28,7 +28,7 @@ class Finding(str):
 @dataclass(frozen=True)
 class Versus:
     """``value`` against ``reference`` (``against`` names it); ``verdict``: "above", "below", "level", or "not
-    distinguishable" where the seeds' ``test`` (:func:`digitgan.compare.difference`) claims nothing; ``shown``: the
+    distinguishable" where the seeds' ``test`` (:func:`digitgan.utils.difference`) claims nothing; ``shown``: the
     two numbers as written, where not to four decimals."""
 
     what: str
@@ -43,7 +43,7 @@ class Versus:
 
 def versus(what, value, against, reference, a=(), b=(), paired=False, shown=None) -> Versus:
     """With two or more per-seed values on each side (``a``, ``b``), the verdict is their t-test's, never spreads'."""
-    from digitgan.compare import difference
+    from digitgan.utils import difference
 
     test = difference(a, b, paired and len(a) == len(b)) if len(a) > 1 and len(b) > 1 else None
     diff = value - reference
@@ -54,8 +54,8 @@ def versus(what, value, against, reference, a=(), b=(), paired=False, shown=None
 
 def tested(d: dict) -> str:
     """A t-test record compactly: ``+0.0461 (95% CI +0.039 to +0.053, p = 0.0013)``, ending ``: not
-    distinguishable with 3 seeds`` where it claims nothing (:func:`digitgan.compare.describe_difference`)."""
-    from digitgan.compare import describe_difference
+    distinguishable with 3 seeds`` where it claims nothing (:func:`digitgan.utils.describe_difference`)."""
+    from digitgan.utils import describe_difference
 
     return describe_difference(d, compact=True)
 
@@ -234,7 +234,7 @@ def rankings(comparison: dict) -> dict:
 def order_over_seeds(seeds: dict, ranked: list) -> str:
     """The seed-42 ranking ``ranked`` (best first) tested step by step over the seeds' runs (paired t-tests of each
     model against the next): whether every step holds, with the largest p; "not tested" without every model's seeds."""
-    from digitgan.compare import difference
+    from digitgan.utils import difference
 
     if not ranked or not all(k in seeds for k in ranked):
         return " (seed 42 alone; not tested)"

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from digitgan import compare, config
+from digitgan import compare, config, utils
 
 
 def test_pca_knn_selection_and_timing(small_data):
@@ -28,33 +28,31 @@ def test_a_difference_is_tested_with_scipy_and_claimed_only_below_0_05():
     from scipy import stats
 
     a, b = [0.9857, 0.9847, 0.9865], [0.9894, 0.9902, 0.9882]
-    d = compare.difference(a, b)
+    d = utils.difference(a, b)
     welch = stats.ttest_ind(a, b, equal_var=False)
     assert d["test"] == "Welch t-test" and np.isclose(d["p"], welch.pvalue) and d["n"] == [3, 3]
     assert np.isclose(d["difference"], np.mean(a) - np.mean(b)) and d["ci95"][0] < d["difference"] < d["ci95"][1]
-    assert d["claimed"] and d["ci95"][1] < 0 and "not distinguishable" not in compare.describe_difference(d)
-    close = compare.difference([0.9894, 0.9908, 0.9880], [0.9894, 0.9902, 0.9882])
+    assert d["claimed"] and d["ci95"][1] < 0 and "not distinguishable" not in utils.describe_difference(d)
+    close = utils.difference([0.9894, 0.9908, 0.9880], [0.9894, 0.9902, 0.9882])
     assert not close["claimed"] and close["ci95"][0] < 0 < close["ci95"][1]
-    assert compare.describe_difference(close).endswith("not distinguishable with 3 seeds")
-    paired = compare.difference([1.0, 2.0, 3.1], [0.9, 1.9, 3.0], paired=True)
+    assert utils.describe_difference(close).endswith("not distinguishable with 3 seeds")
+    paired = utils.difference([1.0, 2.0, 3.1], [0.9, 1.9, 3.0], paired=True)
     assert paired["test"] == "paired t-test"
     assert np.isclose(paired["p"], stats.ttest_rel([1, 2, 3.1], [0.9, 1.9, 3]).pvalue)
-    flat = compare.difference([0.5, 0.5], [0.5, 0.5])
+    flat = utils.difference([0.5, 0.5], [0.5, 0.5])
     assert flat["p"] is None and not flat["claimed"]
     import pytest
 
     with pytest.raises(ValueError, match="at least 2 values"):
-        compare.difference([0.9], [0.8, 0.7])
+        utils.difference([0.9], [0.8, 0.7])
 
 
 def test_a_single_run_is_tested_against_the_other_sides_seeds():
-    d = compare.difference(0.95, [0.93, 0.935, 0.94])  # scipy: t = -5.196, p = 0.0351 for mean 0.935 vs 0.95
+    d = utils.difference(0.95, [0.93, 0.935, 0.94])  # scipy: t = -5.196, p = 0.0351 for mean 0.935 vs 0.95
     assert d["difference"] == pytest.approx(0.015) and d["p"] == pytest.approx(0.0350987, rel=1e-5)
     assert d["ci95"] == pytest.approx([0.0026, 0.0274], abs=1e-4) and d["claimed"] and d["n"] == [1, 3]
-    flipped = compare.difference([0.93, 0.935, 0.94], 0.95)
+    flipped = utils.difference([0.93, 0.935, 0.94], 0.95)
     assert flipped["difference"] == pytest.approx(-0.015) and flipped["ci95"] == pytest.approx(
         [-0.0274, -0.0026], abs=1e-4
     )
-    assert "not distinguishable with 3 seeds" in compare.describe_difference(
-        compare.difference(0.935, [0.93, 0.94, 0.935])
-    )
+    assert "not distinguishable with 3 seeds" in utils.describe_difference(utils.difference(0.935, [0.93, 0.94, 0.935]))

@@ -151,7 +151,7 @@ def test_label_efficiency_records_pair_the_seeds_of_each_label_count():
 def test_the_paper_is_tested_with_its_own_spread():
     from scipy import stats
 
-    from digitgan.compare import difference_from_summary
+    from digitgan.utils import difference_from_summary
 
     ours = [0.9860, 0.9857, 0.9885]
     d = difference_from_summary(ours, 0.9907, 0.00065, 10)

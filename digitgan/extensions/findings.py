@@ -212,7 +212,7 @@ def _salimans(metrics: dict) -> str | None:
     paper, epochs = config.SSGAN_PAPER, ((metrics.get("settings") or {}).get("ssgan") or {}).get("epochs")
     if len(runs) < 2:
         return None
-    from digitgan.compare import difference_from_summary
+    from digitgan.utils import difference_from_summary
 
     test = difference_from_summary(runs, paper["test_accuracy"], paper["std"], paper["seeds"])
     ours = _count(len(runs), "seed") + (f", {_count(epochs, 'epoch')}" if epochs else "")
@@ -246,7 +246,7 @@ def longer_gan_items(results: dict) -> dict:
 
 def _gain(last: dict, first: dict, where: str) -> str:
     """``+0.0169 (10,000 labels, paired p = 0.01)``: the change between two stages, tested over the classifier seeds."""
-    from digitgan.compare import difference
+    from digitgan.utils import difference
 
     seeds = sorted(set(last["by_seed"]) & set(first["by_seed"]))
     t = difference([last["by_seed"][s] for s in seeds], [first["by_seed"][s] for s in seeds], paired=True)

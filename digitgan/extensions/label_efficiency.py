@@ -154,14 +154,14 @@ def run_epoch_arm(label_counts=config.LABEL_COUNTS, seeds=config.LABEL_SEEDS, **
 
 def transfer_vs_scratch(runs: pd.DataFrame) -> dict:
     """Per label count: trial 3's test accuracy minus the CNN's of the same seeds (paired t-test,
-    :func:`digitgan.compare.difference`), with the budget both had in updates."""
+    :func:`digitgan.utils.difference`), with the budget both had in updates."""
     out = {}
     for n_labels in sorted(runs["n_labels"].unique()):
         part = runs[(runs["n_labels"] == n_labels) & runs["method"].isin(("trial3", "cnn"))]
         trial3, cnn = (part[part["method"] == m].set_index("seed")["test_accuracy"] for m in ("trial3", "cnn"))
         seeds = sorted(set(trial3.index) & set(cnn.index))
         if len(seeds) > 1:
-            test = compare.difference(trial3[seeds].tolist(), cnn[seeds].tolist(), paired=True)
+            test = utils.difference(trial3[seeds].tolist(), cnn[seeds].tolist(), paired=True)
             out[str(int(n_labels))] = {**test, "n_updates": int(part["n_updates"].max())}
     return out
 

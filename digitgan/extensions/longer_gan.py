@@ -326,11 +326,9 @@ def spread_summary(
 ) -> dict:
     """The GAN's run-to-run spread beside 09's one GAN: for every stage that the spread GANs share with it, each
     GAN's (``seed``'s and the spread seeds') classifier score, Fréchet distance and trial 3's mean test accuracy over
-    its classifier seeds per label count; then, tested with :func:`digitgan.compare.difference`, the change from the
+    its classifier seeds per label count; then, tested with :func:`digitgan.utils.difference`, the change from the
     first shared stage to the last one, paired by GAN, and 09's one GAN at each later stage against the GANs at the
     last shared stage. What results.json records under ``future_work`` -> ``longer_gan`` -> ``gan_spread``."""
-    from digitgan import compare
-
     runs = [{**r, "gan_seed": seed} for r in records if r["model"] == "trial3"]
     runs += [r for r in spread_records if r["model"] == "trial3"]
     shared = sorted(set(scores) & set.intersection(*(set(s) for s in spread_scores.values())))
@@ -368,7 +366,7 @@ def spread_summary(
     if first != last:
         for name, get in measures.items():
             a, b = get(stages[last]), get(stages[first])
-            changes[name] = compare.difference([a[g] for g in sorted(a)], [b[g] for g in sorted(b)], paired=True)
+            changes[name] = utils.difference([a[g] for g in sorted(a)], [b[g] for g in sorted(b)], paired=True)
     later = {}
     for epochs in sorted(e for e in scores if e > shared[-1]):
         later[str(epochs)] = {}
@@ -380,7 +378,7 @@ def spread_summary(
             if name.startswith("trial3_"):
                 one = trial3(seed, epochs, int(name.removeprefix("trial3_")))
             spread = get(stages[last])
-            later[str(epochs)][name] = compare.difference(float(one), [spread[g] for g in sorted(spread)])
+            later[str(epochs)][name] = utils.difference(float(one), [spread[g] for g in sorted(spread)])
     return {
         "gan_seeds": sorted(gans),
         "stages": stages,

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from digitgan import checks, compare, config, fileio, training, utils
+from digitgan import checks, config, fileio, training, utils
 from digitgan.extensions import label_efficiency as le
 from digitgan.store import Store, array_digest, key, model_fields
 
@@ -171,13 +171,13 @@ def run_matched(
 
 def matched_differences(study: pd.DataFrame, matched: pd.DataFrame) -> dict:
     """Per label count: the semi-supervised GAN's test accuracy minus the compute-matched CNN's, tested by
-    :func:`digitgan.compare.difference` paired by seed (a seed draws the same labelled images for both)."""
+    :func:`digitgan.utils.difference` paired by seed (a seed draws the same labelled images for both)."""
     out = {}
     for n_labels in sorted(matched["n_labels"].unique()):
         ssgan_runs = study[(study["method"] == "ssgan") & (study["n_labels"] == n_labels)].set_index("seed")
         cnn_runs = matched[matched["n_labels"] == n_labels].set_index("seed")
         seeds = sorted(set(ssgan_runs.index) & set(cnn_runs.index))
-        out[str(int(n_labels))] = compare.difference(
+        out[str(int(n_labels))] = utils.difference(
             ssgan_runs.loc[seeds, "test_accuracy"], cnn_runs.loc[seeds, "test_accuracy"], paired=True
         )
     return out

@@ -111,7 +111,7 @@ def precision_table(path: Path = _BENCHMARKS / "dcgan_precision.json") -> str:
     text = table(("precision", "seed", "classifier score", "Fréchet distance", "s/epoch"), rows)
     if summary.get("bf16_no_worse") is None:
         return text + "\n\nVerdict: not yet (fewer than 3 seeds per precision)."
-    from digitgan.compare import describe_difference, difference
+    from digitgan.utils import describe_difference, difference
 
     scores = {
         p: {r["seed"]: r["classifier_score"] for k, r in study["runs"].items() if k.startswith(f"{p}/")}

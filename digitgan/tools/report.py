@@ -81,7 +81,7 @@ def results_table(results: dict) -> str:
 def headlines_table(results: dict) -> str:
     """Markdown rows: each extension's headline number, what it is compared with, the t-test of the two (named), its
     p and the Holm-adjusted p over the table's rows (the family of headline claims)."""
-    from digitgan.compare import SHORT_TESTS, difference_from_summary, holm
+    from digitgan.utils import SHORT_TESTS, difference_from_summary, holm
 
     found = []  # (question, result, compared with, test record)
     study = results.get("label_efficiency", {})
