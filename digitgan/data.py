@@ -35,7 +35,6 @@ DOWNLOAD_TIMEOUT_S = 60  # per connection attempt and per read: an unreachable n
 
 DOWNLOAD_PREFIX = ".download-"  # + the downloading process's id
 IMAGES_MAGIC, LABELS_MAGIC = 2051, 2049
-EXPECTED_COUNTS = {"train": 60_000, "test": 10_000}
 
 HOW_TO_PROVIDE = (
     f"Set {config.MNIST_ENV} to a folder with the four MNIST IDX files "
@@ -55,18 +54,6 @@ def _sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def _read_maybe_gz(path: Path) -> bytes:
-    raw = path.read_bytes()
-    if not path.name.endswith(".gz"):
-        return raw
-    try:
-        return gzip.decompress(raw)
-    except (EOFError, OSError, zlib.error) as exc:
-        raise MnistError(
-            f"{path} is truncated or not a valid gzip file ({exc}). Delete it and copy or download it again."
-        ) from exc
-
-
 def _find_idx(folder: Path, stem: str) -> Path | None:
     for name in (stem, stem + ".gz"):
         if (folder / name).is_file():
@@ -74,10 +61,19 @@ def _find_idx(folder: Path, stem: str) -> Path | None:
     return None
 
 
-def _parse_idx(data: bytes, path: Path, magic: int) -> np.ndarray:
-    """Parse the bytes of one IDX file, checking its magic number and size."""
+def _read_idx(path: Path, sha256: str) -> np.ndarray:
+    """One IDX file, gzipped or not, checked in turn: gzip stream, magic number, size, then SHA-256."""
+    data = path.read_bytes()
+    if path.name.endswith(".gz"):
+        try:
+            data = gzip.decompress(data)
+        except (EOFError, OSError, zlib.error) as exc:
+            raise MnistError(
+                f"{path} is truncated or not a valid gzip file ({exc}). Delete it and copy or download it again."
+            ) from exc
     if len(data) < 8:
         raise MnistError(f"{path} is too short to be an IDX file ({len(data)} bytes). Replace it.")
+    magic = IMAGES_MAGIC if "images" in path.name else LABELS_MAGIC
     found = int.from_bytes(data[:4], "big")
     if found != magic:
         raise MnistError(
@@ -85,66 +81,46 @@ def _parse_idx(data: bytes, path: Path, magic: int) -> np.ndarray:
             f"({'images' if magic == IMAGES_MAGIC else 'labels'}). "
             "It is not the MNIST file its name says: replace it."
         )
-    ndim = data[3]
-    header = 4 + 4 * ndim
-    dims = tuple(int.from_bytes(data[4 + 4 * i : 8 + 4 * i], "big") for i in range(ndim))
+    header = 4 + 4 * data[3]  # the magic number, then one size per dimension (data[3] of them)
+    dims = tuple(int.from_bytes(data[i : i + 4], "big") for i in range(4, header, 4))
     expected = header + int(np.prod(dims))
     if len(data) != expected:
         raise MnistError(
             f"{path} holds {len(data)} bytes but its header {dims} needs {expected}: "
             "the file is truncated or corrupt. Replace it."
         )
+    if (digest := _sha256(data)) != sha256:
+        raise MnistError(
+            f"{path}: SHA-256 of the decompressed bytes is {digest}, expected {sha256}. "
+            "The file is not the canonical MNIST: replace it."
+        )
     return np.frombuffer(data, dtype=np.uint8, offset=header).reshape(dims)
 
 
-def _load_idx_folder(folder: Path) -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
+def _read_folder(folder: Path):
+    """MNIST from the four IDX files in ``folder`` or, where it holds none of them, from its mnist.npz."""
     paths = {stem: _find_idx(folder, stem) for stem in IDX_SHA256}
+    if not any(paths.values()):
+        npz = folder / NPZ_NAME
+        if not npz.is_file():
+            raise MnistError(f"No MNIST files in {folder}. {HOW_TO_PROVIDE}")
+        if (digest := _sha256(npz.read_bytes())) != NPZ_SHA256:
+            raise MnistError(
+                f"{npz}: SHA-256 is {digest}, expected {NPZ_SHA256} (Keras's mnist.npz). "
+                "Delete it and download or copy it again."
+            )
+        with np.load(npz) as f:
+            return (f["x_train"], f["y_train"]), (f["x_test"], f["y_test"])
     missing = [stem for stem, path in paths.items() if path is None]
     if missing:
         raise MnistError(f"{folder} has no {', '.join(f'{m}[.gz]' for m in missing)}. {HOW_TO_PROVIDE}")
-    arrays = {}
-    for stem, sha in IDX_SHA256.items():
-        path = paths[stem]
-        data = _read_maybe_gz(path)
-        arrays[stem] = _parse_idx(data, path, IMAGES_MAGIC if "images" in stem else LABELS_MAGIC)
-        if _sha256(data) != sha:
-            raise MnistError(
-                f"{path}: SHA-256 of the decompressed bytes is {_sha256(data)}, expected {sha}. "
-                "The file is not the canonical MNIST: replace it."
-            )
-    return (
-        (arrays["train-images-idx3-ubyte"], arrays["train-labels-idx1-ubyte"]),
-        (arrays["t10k-images-idx3-ubyte"], arrays["t10k-labels-idx1-ubyte"]),
-    )
-
-
-def _load_npz(path: Path):
-    digest = _sha256(path.read_bytes())
-    if digest != NPZ_SHA256:
-        raise MnistError(
-            f"{path}: SHA-256 is {digest}, expected {NPZ_SHA256} (Keras's mnist.npz). "
-            "Delete it and download or copy it again."
-        )
-    with np.load(path) as f:
-        return (f["x_train"], f["y_train"]), (f["x_test"], f["y_test"])
-
-
-def _has_mnist(folder: Path) -> bool:
-    return (folder / NPZ_NAME).is_file() or any(_find_idx(folder, s) for s in IDX_SHA256)
-
-
-def _load_folder(folder: Path):
-    if (folder / NPZ_NAME).is_file() and not any(_find_idx(folder, s) for s in IDX_SHA256):
-        return _load_npz(folder / NPZ_NAME)
-    return _load_idx_folder(folder)
+    x_train, y_train, x_test, y_test = (_read_idx(paths[stem], sha) for stem, sha in IDX_SHA256.items())
+    return (x_train, y_train), (x_test, y_test)
 
 
 def download_mnist(dest_dir: Path | None = None, url: str = NPZ_URL) -> Path:
-    """Download Keras's mnist.npz into ``dest_dir`` (default ``data/``), verified by SHA-256.
-
-    The file is fetched into a temporary folder and moved into place only once
-    verified, so a failed or corrupt download leaves nothing in ``dest_dir``.
-    """
+    """Download Keras's mnist.npz into ``dest_dir`` (default ``data/``), verified by SHA-256. It is fetched into a
+    temporary folder and moved into place only once verified: a failed or corrupt download leaves nothing."""
     dest_dir = Path(dest_dir or config.DATA_DIR)
     dest_dir.mkdir(parents=True, exist_ok=True)
     remove_killed_downloads(dest_dir)
@@ -158,8 +134,7 @@ def download_mnist(dest_dir: Path | None = None, url: str = NPZ_URL) -> Path:
             reason = exc.reason if isinstance(exc, urllib.error.URLError) else exc
             # from None: the message is the whole story, without urllib's traceback in front of it
             raise MnistError(f"Downloading MNIST from {url} failed ({reason}). {HOW_TO_PROVIDE}") from None
-        digest = _sha256(fetched.read_bytes())
-        if digest != NPZ_SHA256:
+        if (digest := _sha256(fetched.read_bytes())) != NPZ_SHA256:
             raise MnistError(
                 f"The download from {url} has SHA-256 {digest}, expected {NPZ_SHA256}; "
                 f"nothing was saved. {HOW_TO_PROVIDE}"
@@ -174,23 +149,11 @@ def remove_killed_downloads(folder: Path) -> list[Path]:
     return fileio.remove_orphans(folder, DOWNLOAD_PREFIX)
 
 
-def _validate(train, test, origin: Path) -> None:
-    for split, (x, y) in (("train", train), ("test", test)):
-        n = EXPECTED_COUNTS[split]
-        if x.shape != (n, 28, 28) or x.dtype != np.uint8:
-            raise MnistError(f"{origin}: {split} images have shape {x.shape} {x.dtype}, expected ({n}, 28, 28) uint8.")
-        if y.shape != (n,) or y.min() < 0 or y.max() > 9:
-            raise MnistError(
-                f"{origin}: {split} labels have shape {y.shape} and range [{y.min()}, {y.max()}], "
-                f"expected ({n},) in 0-9."
-            )
-
-
 def load_mnist(source: str | os.PathLike | None = None, download: bool = True):
-    """Return MNIST as ``(x_train, y_train), (x_test, y_test)``: uint8 (N, 28, 28) and labels (N,)."""
+    """Return MNIST as ``(x_train, y_train), (x_test, y_test)``: uint8 (N, 28, 28) and labels (N,). Every file is
+    verified by its SHA-256, which fixes the shapes, dtypes and label range too."""
     if config.DATA_DIR.is_dir():
         remove_killed_downloads(config.DATA_DIR)
-    looked = []
     if source is not None:
         folder = Path(source)
         if not folder.is_dir():
@@ -199,29 +162,24 @@ def load_mnist(source: str | os.PathLike | None = None, download: bool = True):
         folder = Path(os.environ[config.MNIST_ENV])
         if not folder.is_dir():
             raise MnistError(f"{config.MNIST_ENV}={folder} is not a folder. {HOW_TO_PROVIDE}")
-    elif _has_mnist(config.DATA_DIR):
+    elif (config.DATA_DIR / NPZ_NAME).is_file() or any(_find_idx(config.DATA_DIR, s) for s in IDX_SHA256):
         folder = config.DATA_DIR
     else:
-        looked = [f"{config.MNIST_ENV} (unset)", str(config.DATA_DIR)]
+        looked = f"No MNIST found; looked in: {config.MNIST_ENV} (unset), {config.DATA_DIR}."
         if not download:
-            raise MnistError(f"No MNIST found; looked in: {', '.join(looked)}. {HOW_TO_PROVIDE}")
+            raise MnistError(f"{looked} {HOW_TO_PROVIDE}")
         try:
             folder = download_mnist(config.DATA_DIR).parent
         except MnistError as exc:
-            raise MnistError(f"No MNIST found; looked in: {', '.join(looked)}. {exc}") from None
-    if not _has_mnist(folder):
-        raise MnistError(f"No MNIST files in {folder}. {HOW_TO_PROVIDE}")
-    train, test = _load_folder(folder)
-    _validate(train, test, folder)
-    return train, test
+            raise MnistError(f"{looked} {exc}") from None
+    return _read_folder(folder)
 
 
 def subset_indices(
     n_total: int = config.N_TRAIN_FULL, size: int = config.SUBSET_SIZE, seed: int = config.SEED
 ) -> np.ndarray:
     """The study's training subset: ``RandomState(seed).choice(n_total, size, replace=False)``."""
-    seed = checks.seed(seed)
-    return np.random.RandomState(seed).choice(n_total, size, replace=False)
+    return np.random.RandomState(checks.seed(seed)).choice(n_total, size, replace=False)
 
 
 def scale_images(x: np.ndarray) -> np.ndarray:
@@ -232,6 +190,11 @@ def scale_images(x: np.ndarray) -> np.ndarray:
 def one_hot(y: np.ndarray, num_classes: int = config.NUM_CLASSES) -> np.ndarray:
     """Integer labels -> one-hot float32 rows, for categorical cross-entropy."""
     return np.eye(num_classes, dtype=np.float32)[y]
+
+
+def _split(name: str, x: np.ndarray, y: np.ndarray) -> dict:
+    """``x_<name>`` scaled and ``y_<name>`` as int64."""
+    return {f"x_{name}": scale_images(x), f"y_{name}": y.astype(np.int64)}
 
 
 def load_study_data(
@@ -248,18 +211,24 @@ def load_study_data(
     seed = checks.seed(seed)
     (x_all, y_all), (x_test, y_test) = load_mnist(source)
     idx = subset_indices(len(x_all), subset_size, seed)
-    data = {
-        "x_train": scale_images(x_all[idx]),
-        "y_train": y_all[idx].astype(np.int64),
-        "x_test": scale_images(x_test),
-        "y_test": y_test.astype(np.int64),
-        "train_indices": idx,
-    }
+    data = {**_split("train", x_all[idx], y_all[idx]), **_split("test", x_test, y_test), "train_indices": idx}
     if n_val:
         rest = np.setdiff1d(np.arange(len(x_all)), idx)
         val_idx = np.random.RandomState((seed + 1) % (checks.SEED_MAX + 1)).choice(rest, n_val, replace=False)
-        data["x_val"], data["y_val"] = scale_images(x_all[val_idx]), y_all[val_idx].astype(np.int64)
+        data.update(_split("val", x_all[val_idx], y_all[val_idx]))
     return data
+
+
+def _balanced(y_all: np.ndarray, pool: np.ndarray, n: int, rng: np.random.RandomState, images: str) -> np.ndarray:
+    """``n // 10`` indices of each digit drawn from ``pool`` by ``rng``, class by class, returned sorted; too few
+    ``images`` ("... of digit {}") of a digit is an error."""
+    per_class, picked = n // config.NUM_CLASSES, []
+    for digit in range(config.NUM_CLASSES):
+        of_digit = pool[y_all[pool] == digit]
+        if len(of_digit) < per_class:
+            raise ValueError(f"only {len(of_digit)} {images.format(digit)}, {per_class} asked for")
+        picked.append(rng.choice(of_digit, per_class, replace=False))
+    return np.sort(np.concatenate(picked))
 
 
 def label_subset_indices(
@@ -278,15 +247,8 @@ def label_subset_indices(
         return np.sort(subset_indices(len(y_all), subset_size))
     if n_labels <= 0 or n_labels % config.NUM_CLASSES:
         raise ValueError(f"n_labels must be a positive multiple of {config.NUM_CLASSES}, got {n_labels}")
-    per_class = n_labels // config.NUM_CLASSES
     rng = np.random.RandomState(seed)
-    picked = []
-    for digit in range(config.NUM_CLASSES):
-        of_digit = np.flatnonzero(y_all == digit)
-        if len(of_digit) < per_class:
-            raise ValueError(f"only {len(of_digit)} training images of digit {digit}, {per_class} asked for")
-        picked.append(rng.choice(of_digit, per_class, replace=False))
-    return np.sort(np.concatenate(picked))
+    return _balanced(y_all, np.arange(len(y_all)), n_labels, rng, "training images of digit {}")
 
 
 def validation_indices(y_all: np.ndarray, exclude: np.ndarray, n_val: int, seed: int = config.SEED) -> np.ndarray:
@@ -303,14 +265,7 @@ def validation_indices(y_all: np.ndarray, exclude: np.ndarray, n_val: int, seed:
         raise ValueError(f"n_val must be a multiple of {config.NUM_CLASSES}, got {n_val}")
     rest = np.setdiff1d(np.arange(len(y_all)), exclude)
     rng = np.random.RandomState((seed + 10_000) % (checks.SEED_MAX + 1))  # wraps at NumPy's seed range
-    per_class = n_val // config.NUM_CLASSES
-    picked = []
-    for digit in range(config.NUM_CLASSES):
-        of_digit = rest[y_all[rest] == digit]
-        if len(of_digit) < per_class:
-            raise ValueError(f"only {len(of_digit)} images of digit {digit} outside the subset, {per_class} asked for")
-        picked.append(rng.choice(of_digit, per_class, replace=False))
-    return np.sort(np.concatenate(picked))
+    return _balanced(y_all, rest, n_val, rng, "images of digit {} outside the subset")
 
 
 def load_label_efficiency_data(n_labels: int, seed: int = config.SEED, source=None, n_val: int = 0) -> dict:
@@ -325,14 +280,12 @@ def load_label_efficiency_data(n_labels: int, seed: int = config.SEED, source=No
     (x_all, y_all), (x_test, y_test) = load_mnist(source)
     idx = label_subset_indices(y_all, n_labels, seed)
     out = {
-        "x_train": scale_images(x_all[idx]),
-        "y_train": y_all[idx].astype(np.int64),
+        **_split("train", x_all[idx], y_all[idx]),
         "x_unlabelled": scale_images(x_all),
-        "x_test": scale_images(x_test),
-        "y_test": y_test.astype(np.int64),
+        **_split("test", x_test, y_test),
         "label_indices": idx,
     }
     if n_val:
         val = validation_indices(y_all, idx, n_val, seed)
-        out.update(x_val=scale_images(x_all[val]), y_val=y_all[val].astype(np.int64), val_indices=val)
+        out.update(_split("val", x_all[val], y_all[val]), val_indices=val)
     return out
