@@ -51,9 +51,6 @@ def weights_digest(model) -> str:
     return array_digest(*model.get_weights())
 
 
-LAYER_KEYS = frozenset({"trainable", "layers", "batch_shape"})
-
-
 def architecture_digest(*models) -> str:
     """The digest of models' Keras configs (every layer, its settings, shapes and dtype policy; layer names left out,
     since Keras numbers them by how many were built before) as built, before compiling (a compiled model's config
@@ -62,7 +59,7 @@ def architecture_digest(*models) -> str:
 
     def unnamed(value):  # a layer's or model's config holds "trainable", "layers" or "batch_shape"; a policy's not
         if isinstance(value, dict):
-            named = not LAYER_KEYS.isdisjoint(value)
+            named = not {"trainable", "layers", "batch_shape"}.isdisjoint(value)
             return {k: unnamed(v) for k, v in value.items() if not (named and k == "name")}
         return [unnamed(v) for v in value] if isinstance(value, list) else value
 
@@ -77,11 +74,9 @@ def model_fields(model, study_digest: str) -> dict:
     network or the precision makes another key, so it trains anew instead of reading the stored result."""
     import keras
 
-    out = {}
-    digest = architecture_digest(model)
-    if digest != study_digest:
+    out, policy = {}, keras.mixed_precision.global_policy().name
+    if (digest := architecture_digest(model)) != study_digest:
         out["architecture"] = digest
-    policy = keras.mixed_precision.global_policy().name
     if policy != "float32":
         out["policy"] = policy
     return out
@@ -123,14 +118,6 @@ class Store:
         stored = fileio.save_results(key(inputs), {"inputs": inputs, "result": result}, self.path)
         return stored["result"]
 
-    def results(self, **match) -> list[dict]:
-        """The results whose inputs hold every ``match`` item, each with its inputs merged in (inputs first)."""
-        return [
-            {**r["inputs"], **r["result"]}
-            for r in self.records().values()
-            if all(r["inputs"].get(k) == v for k, v in match.items())
-        ]
-
 
 EXPORT_ROLES = ("generator", "discriminator", "history")
 EXPORT_FORMAT = 1
@@ -140,22 +127,14 @@ EXPORT_FORMAT = 1
 # 50 epochs of the study's recipe on the seed-42 10k subset (XLA not recorded, so not compared), with the networks
 # and Adam settings of digitgan/models.py and digitgan/gan.py as committed with it. Nothing is written
 # beside it; any other pair without a manifest is re-exported from its finished training state or refused.
+_STUDY_PAIR = (
+    ("generator", config.GENERATOR_FILE, "d4d83c6c0c58fab5cb3bc38b93b80c7bca66924172768a163758dbab87453772"),
+    ("discriminator", config.DISCRIMINATOR_FILE, "c8b7de86b6aefdbcf6f68982fb5bec1e82e35e48289f28ee874c4ceb182ec434"),
+    ("history", config.GAN_HISTORY_FILE, "0a39d9f45e900be76b23c3a47fb285c5e395495e0a2cc26bf24e6dbefd00ee74"),
+)
 STUDY_EXPORT = {
     "format": EXPORT_FORMAT,
-    "files": {
-        "generator": {
-            "name": config.GENERATOR_FILE,
-            "sha256": "d4d83c6c0c58fab5cb3bc38b93b80c7bca66924172768a163758dbab87453772",
-        },
-        "discriminator": {
-            "name": config.DISCRIMINATOR_FILE,
-            "sha256": "c8b7de86b6aefdbcf6f68982fb5bec1e82e35e48289f28ee874c4ceb182ec434",
-        },
-        "history": {
-            "name": config.GAN_HISTORY_FILE,
-            "sha256": "0a39d9f45e900be76b23c3a47fb285c5e395495e0a2cc26bf24e6dbefd00ee74",
-        },
-    },
+    "files": {role: {"name": name, "sha256": sha256} for role, name, sha256 in _STUDY_PAIR},
     "epochs": 50,
     "settings": {
         "batch_size": 100,
@@ -250,31 +229,9 @@ def export_final(
     fileio.save_weights(gan.discriminator, paths[1])
     fileio.atomic_write_text(paths[2], fileio.dumps(history))
     files = {r: {"name": p.name, "sha256": file_digest(p, None)} for r, p in zip(EXPORT_ROLES, paths, strict=True)}
-    record = {
-        "format": EXPORT_FORMAT,
-        "files": files,
-        "epochs": len(history["epoch_seconds"]),
-        "settings": settings,
-    }
+    record = {"format": EXPORT_FORMAT, "files": files, "epochs": len(history["epoch_seconds"]), "settings": settings}
     fileio.atomic_write_text(manifest_path, fileio.dumps(record, indent=1, sort_keys=True) + "\n")
     return paths[0], paths[1]
-
-
-def _read_manifest(path: Path) -> tuple[dict | None, str | None]:
-    """``(record, None)``, or ``(None, why)`` for a manifest that cannot be read or lacks a field."""
-    try:
-        record = json.loads(path.read_text())
-        if not (
-            isinstance(record, dict)
-            and isinstance(record.get("files"), dict)
-            and all(isinstance(record["files"].get(r), dict) for r in EXPORT_ROLES)
-            and isinstance(record.get("epochs"), int)
-            and isinstance(record.get("settings"), dict)
-        ):
-            raise ValueError("it lacks files, epochs or settings")
-    except (OSError, ValueError) as exc:  # JSONDecodeError and UnicodeDecodeError are ValueErrors
-        return None, f"{path} (the manifest of the exported DCGAN pair) cannot be read ({exc}): it was edited."
-    return record, None
 
 
 def verify_export(paths, manifest_path) -> tuple[dict | None, str | None]:
@@ -284,18 +241,26 @@ def verify_export(paths, manifest_path) -> tuple[dict | None, str | None]:
     digitgan; another file's digest: a kill between two files, or a replaced file)."""
     paths, manifest_path = [Path(p) for p in paths], Path(manifest_path)
     digests = {role: file_digest(p, None) for role, p in zip(EXPORT_ROLES, paths, strict=True)}
-    if manifest_path.is_file():
-        record, why = _read_manifest(manifest_path)
-        if record is None:
-            return None, why
-    elif all(digests[r] == STUDY_EXPORT["files"][r]["sha256"] for r in EXPORT_ROLES):
-        return STUDY_EXPORT, None
-    else:
+    if not manifest_path.is_file():
+        if all(digests[r] == STUDY_EXPORT["files"][r]["sha256"] for r in EXPORT_ROLES):
+            return STUDY_EXPORT, None
         names = ", ".join(p.name for p in paths)
         return None, (
             f"{manifest_path} is missing: {names} were exported by an older digitgan, or their export was cut short "
             "by a kill, so they may come from different runs."
         )
+    try:
+        record = json.loads(manifest_path.read_text())
+        if not (
+            isinstance(record, dict)
+            and isinstance(record.get("files"), dict)
+            and all(isinstance(record["files"].get(r), dict) for r in EXPORT_ROLES)
+            and isinstance(record.get("epochs"), int)
+            and isinstance(record.get("settings"), dict)
+        ):
+            raise ValueError("it lacks files, epochs or settings")
+    except (OSError, ValueError) as exc:  # JSONDecodeError and UnicodeDecodeError are ValueErrors
+        return None, f"{manifest_path} (the manifest of the exported DCGAN pair) cannot be read ({exc}): it was edited."
     for role, p in zip(EXPORT_ROLES, paths, strict=True):
         entry = record["files"][role]
         if entry.get("name") != p.name:
