@@ -148,7 +148,7 @@ def evaluate_stages(
     ``test_accuracy``, ``val_accuracy``, ``n_updates``, ``seconds``."""
     folder = Path(folder)
     label_efficiency.settings("cnn", label_counts[0], classifier_updates=classifier_updates)  # checked first
-    study = label_efficiency._Study(folder / STORE_FILE, also_read, source, None, n_val, None)
+    study = label_efficiency.Study(folder / STORE_FILE, also_read, source, None, n_val, None)
     records = []
     for n_labels in label_counts:
         for seed in seeds:
