@@ -207,8 +207,10 @@ def _curve(values) -> list[float]:
 def run_pca_knn(data: dict, seed: int, run_settings: dict, test: bool = True) -> dict:
     checks.labelled(data, ("train", "val") + (("test",) if test else ()))
     start = time.perf_counter()
-    x, y, components, ks = data["x_train"], data["y_train"], run_settings["components"], run_settings["k"]
-    best = compare.select_pca_knn(x, y, components, ks, x_val=data["x_val"], y_val=data["y_val"])
+    x, y = data["x_train"], data["y_train"]
+    best = compare.select_pca_knn(
+        x, y, run_settings["components"], run_settings["k"], x_val=data["x_val"], y_val=data["y_val"]
+    )
     out = {"val_accuracy": best["val_accuracy"], "n_components": best["n_components"], "k": best["k"]}
     if test:
         row = compare.fit_predict_timed(best["n_components"], best["k"], x, y, data["x_test"], data["y_test"])
