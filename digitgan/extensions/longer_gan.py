@@ -1,18 +1,12 @@
-"""The report's questions 1 and 4: with more GAN training, does the transferred discriminator reach the CNN, and do
-the GAN's losses settle? (``09_longer_gan.ipynb``)
+"""The report's questions 1 and 4 (notebook 09): with more GAN training, does the transferred discriminator reach the
+CNN, and do the GAN's losses settle?
 
-The DCGAN is trained with the study's recipe (02's: the seed-42 10k subset, Adam 1e-4, batch 100, seed 42) in
-stages up to ``config.LONGER_GAN_STAGES`` epochs, one resumable training state for the whole run: each stage
-continues where the previous one stopped, and at its end the discriminator is exported
-(``discriminator_<epochs>.weights.h5``, under 1 MB: committed) and the generator's 10,000 samples are scored by
-the judge (classifier score, Fréchet distance to the 10,000 test images, as in 02). Each exported discriminator
-then gets trial 3's classifier (Dense(128) head, SGD 0.01, the label study's equal budget: 1,500 updates, the
-first 7 of 15 rounds frozen, the round with the best validation accuracy kept) with 3 training seeds, on the 10k
-subset and on 1,000 labels (balanced, drawn by the seed), scored once on the 10,000 test images; the CNN gets the
-same seeds, data, budget and rule as the reference.
-
-Every result is kept in the run store (:mod:`digitgan.store`, ``runs.json`` beside the exported weights) as soon as
-it exists, so an interrupted run resumes and a rerun reuses what is there.
+The DCGAN is trained with the study's recipe (02's) in stages up to ``config.LONGER_GAN_STAGES`` epochs, one resumable
+training state for the whole run; at each stage's end the discriminator is exported (``discriminator_<epochs>``,
+committed) and the generator's samples are scored by the judge (classifier score, Fréchet distance, as in 02). Each
+exported discriminator then gets trial 3's classifier as in the label study (08: 1,500 updates, the round best on
+validation kept), 3 seeds on the 10k subset and on 1,000 labels, with the CNN as the reference. Every result is kept
+in the run store (``runs.json`` beside the exported weights) as soon as it exists: a rerun reuses what is there.
 """
 
 from __future__ import annotations
@@ -26,8 +20,7 @@ from digitgan import checkpoint, checks, config, fileio, gan, quality, utils
 from digitgan.extensions import label_efficiency
 from digitgan.store import STORE_FILE, Store, array_digest, weights_digest
 
-# The longer DCGAN run (09): its exported discriminators and scores (committed) and its training state (git-ignored);
-# 3 DCGANs of different seeds (the study's seed 42 is 09's run) likewise.
+# 09's DCGAN and the spread's DCGANs of other seeds: exported discriminators and scores (committed), training states
 LONGER_GAN_DIR = config.CHECKPOINT_DIR / "longer_gan"
 LONGER_GAN_STATE_DIR = config.CHECKPOINT_DIR / "dcgan_longer"
 GAN_SPREAD_DIR = config.CHECKPOINT_DIR / "gan_spread"
@@ -50,13 +43,10 @@ def train_stages(
     sample_seed: int = 0,
     verbose: int = 0,
 ) -> tuple[dict, dict]:
-    """Train the DCGAN stage by stage (resuming), export each stage's discriminator and score its generator.
-
-    Returns ``(scores, losses)``: ``scores[epochs]`` holds the classifier score, Fréchet distance (given
-    ``reference``), class fractions and the seconds of training up to it; ``losses`` the mean generator and
-    discriminator loss of every epoch up to the last stage (:func:`epoch_losses`), kept in the run store with the
-    scores, so a rerun needs neither the training state (``state_dir``, git-ignored) nor the training.
-    """
+    """Train the DCGAN stage by stage (one resumable state), export each stage's discriminator and score its generator.
+    Returns ``(scores, losses)``: ``scores[epochs]`` holds the classifier score, Fréchet distance (given ``reference``),
+    class fractions and the training seconds up to it; ``losses`` each epoch's mean generator and discriminator loss
+    (:func:`epoch_losses`), stored with the scores, so a rerun needs neither the training state nor the training."""
     stages = sorted(checks.integer("stages entry", s, 1) for s in stages)
     if not stages or len(set(stages)) != len(stages):
         raise ValueError(f"stages must be distinct epoch counts, got {stages}")
@@ -66,7 +56,6 @@ def train_stages(
     store = Store(folder / STORE_FILE)
     common = _stage_inputs(x_train, judge, reference, n_samples, seed, sample_seed)
     history, scores_by_stage = None, {}
-    losses_inputs = {**common, "part": "GAN losses", "epochs": stages[-1]}
     for epochs in stages:
         inputs = {**common, "epochs": epochs}
         found = store.get(inputs)
@@ -81,20 +70,19 @@ def train_stages(
         scores = quality.judge_scores(judge, images, reference)
         scores["seconds"] = float(sum(history["epoch_seconds"]))
         scores_by_stage[epochs] = store.put(inputs, scores)
-        print(
-            f"{epochs:4d} epochs: classifier score {scores['classifier_score']:.2f}"
-            + (f", Fréchet distance {scores['frechet_distance']:.1f}" if "frechet_distance" in scores else ""),
-            flush=True,
-        )
+        distance = f", Fréchet distance {scores['frechet_distance']:.1f}" if "frechet_distance" in scores else ""
+        print(f"{epochs:4d} epochs: classifier score {scores['classifier_score']:.2f}{distance}", flush=True)
+    losses_inputs = {**common, "part": "GAN losses", "epochs": stages[-1]}
     if history is not None:
-        losses = epoch_losses(history)
-        store.put(losses_inputs, {key: [round(float(v), 5) for v in losses[key]] for key in losses})
+        store.put(losses_inputs, _rounded_losses(history))
     losses = store.get(losses_inputs)
     if losses is None:  # stages stored before their losses were: the training state still has them
-        history = checkpoint.saved_history(state_dir)
-        losses = epoch_losses(history)
-        losses = store.put(losses_inputs, {key: [round(float(v), 5) for v in losses[key]] for key in losses})
+        losses = store.put(losses_inputs, _rounded_losses(checkpoint.saved_history(state_dir)))
     return scores_by_stage, losses
+
+
+def _rounded_losses(history: dict) -> dict:
+    return {key: [round(float(v), 5) for v in values] for key, values in epoch_losses(history).items()}
 
 
 def _stage_inputs(x_train, judge, reference, n_samples: int, seed: int, sample_seed: int) -> dict:
@@ -136,19 +124,14 @@ def evaluate_stages(
     also_read: tuple[Path, ...] = (),
     classifier_updates: int | None = None,
 ) -> list[dict]:
-    """Trial 3 on every stage's discriminator and the CNN, for every label count and seed; one record per run.
-
-    The classifiers are trained as in the label study (08, :mod:`.label_efficiency`): the same budget at
-    every label count (``config.CLASSIFIER_UPDATES`` updates in rounds of ``label_efficiency.CLASSIFIER_ROUND``),
-    the round with the best accuracy on the run's validation split (``n_val`` labelled training images outside its
-    labelled ones) kept, the test set read once; ``classifier_updates`` changes the budget (small runs). Runs are
-    cached in ``folder / STORE_FILE``; ``also_read``: other caches of the same runs (08's: the CNN's, and trial 3's
-    on a discriminator identical to the study's, are reused).
-    Records: ``model`` ("trial3" or "cnn"), ``gan_epochs`` (None for the CNN), ``n_labels``, ``seed``,
-    ``test_accuracy``, ``val_accuracy``, ``n_updates``, ``seconds``."""
+    """Trial 3 on every stage's discriminator and the CNN, for every label count and seed, trained as in the label
+    study (:func:`.label_efficiency.settings`; ``classifier_updates``: another budget, for small runs) and stored in
+    ``folder / STORE_FILE``; ``also_read``: other stores of the same runs (08's). One record per run: ``model``,
+    ``gan_epochs`` (None for the CNN), ``n_labels``, ``seed``, ``test_accuracy``, ``val_accuracy``, ``n_updates``,
+    ``seconds``."""
     folder = Path(folder)
     label_efficiency.settings("cnn", label_counts[0], classifier_updates=classifier_updates)  # checked first
-    study = label_efficiency._Study(folder / STORE_FILE, also_read, source, None, n_val, None)
+    study = label_efficiency.Study(folder / STORE_FILE, also_read, source, n_val=n_val)
     records = []
     for n_labels in label_counts:
         for seed in seeds:
@@ -158,23 +141,14 @@ def evaluate_stages(
                     model_name, n_labels, n_val=n_val, classifier_updates=classifier_updates, discriminator_path=path
                 )
                 result = study.run(model_name, n_labels, seed, s, discriminator_path=path)
-                records.append(
-                    {
-                        "model": model_name,
-                        "gan_epochs": epochs,
-                        "n_labels": n_labels,
-                        "seed": seed,
-                        "test_accuracy": result["test_accuracy"],
-                        "val_accuracy": result["val_accuracy"],
-                        "n_updates": label_efficiency.n_updates(model_name, n_labels, s),
-                        "seconds": result["seconds"],
-                    }
-                )
+                run = {"model": model_name, "gan_epochs": epochs, "n_labels": n_labels, "seed": seed}
+                scores = {key: result[key] for key in ("test_accuracy", "val_accuracy")}
+                budget = label_efficiency.n_updates(model_name, n_labels, s)
+                records.append({**run, **scores, "n_updates": budget, "seconds": result["seconds"]})
     return records
 
 
 def _spread_folder(seed: int, root: Path = GAN_SPREAD_DIR) -> Path:
-    """Where the DCGAN of ``seed`` keeps its exported discriminators and scores (the GAN-spread runs)."""
     return Path(root) / f"seed{seed}"
 
 
@@ -188,21 +162,13 @@ def train_spread(
     state_root: Path = GAN_SPREAD_STATE_DIR,
     n_samples: int = config.GAN_EVAL_SAMPLES,
 ) -> dict:
-    """The GAN's own run-to-run spread: one DCGAN per seed, trained with 02's recipe and scored at each stage like
-    :func:`train_stages` (each seed its own resumable state). Returns ``{seed: {epochs: scores}}``."""
-    return {
-        seed: train_stages(
-            x_train,
-            stages,
-            _spread_folder(seed, root),
-            Path(state_root) / f"seed{seed}",
-            judge,
-            reference,
-            n_samples,
-            seed=seed,
-        )[0]
-        for seed in seeds
-    }
+    """The GAN's own run-to-run spread: one DCGAN per seed, trained and scored like :func:`train_stages`, each in its
+    own folders. Returns ``{seed: {epochs: scores}}``."""
+    spread = {}
+    for seed in seeds:
+        folder, state = _spread_folder(seed, root), Path(state_root) / f"seed{seed}"
+        spread[seed] = train_stages(x_train, stages, folder, state, judge, reference, n_samples, seed=seed)[0]
+    return spread
 
 
 def evaluate_spread(
@@ -213,32 +179,16 @@ def evaluate_spread(
     label_counts=(config.SUBSET_SIZE, 1_000),
     **kwargs,
 ) -> list[dict]:
-    """:func:`evaluate_stages` on every spread GAN's discriminators; each record also names its ``gan_seed``. The
-    CNN's runs are the label study's (read from its cache, not trained again)."""
-    records = []
+    """:func:`evaluate_stages` on every spread GAN's discriminators, each record naming its ``gan_seed``; the CNN's
+    runs are read from the label study's store."""
     also_read = (config.LABEL_EFFICIENCY_CACHE, LONGER_GAN_DIR / STORE_FILE)
-    for seed in seeds:
+    return [
+        {**r, "gan_seed": seed}
+        for seed in seeds
         for r in evaluate_stages(
             stages, classifier_seeds, label_counts, _spread_folder(seed, root), also_read=also_read, **kwargs
-        ):
-            records.append({**r, "gan_seed": seed})
-    return records
-
-
-def _spread_main() -> None:
-    """``python -m digitgan.extensions.longer_gan``:
-    the spread GANs and their classifiers, in the background (resumable)."""
-    from digitgan import data
-
-    print(utils.versions(), flush=True)
-    d = data.load_study_data(config.SUBSET_SIZE, config.SEED)
-    full = data.load_study_data(config.N_TRAIN_FULL, config.SEED)
-    judge, _ = quality.train_judge(full["x_train"], full["y_train"], d["x_test"], d["y_test"], path=config.JUDGE_PATH)
-    with utils.timer() as t:
-        train_spread(d["x_train"], judge, d["x_test"])
-        records = evaluate_spread()
-    print(pd.DataFrame(records).to_string(), flush=True)
-    print(f"{t['seconds'] / 60:.1f} min in this call")
+        )
+    ]
 
 
 def summary_table(records: list[dict]) -> pd.DataFrame:
@@ -272,8 +222,7 @@ def to_results(scores: dict, records: list[dict], losses: dict) -> dict:
     def cells(part: pd.DataFrame) -> dict:
         out = {}
         for _, row in part.iterrows():
-            epochs = None if pd.isna(row["gan_epochs"]) else int(row["gan_epochs"])
-            same = (row["model"], epochs, row["n_labels"])
+            same = (row["model"], None if pd.isna(row["gan_epochs"]) else int(row["gan_epochs"]), row["n_labels"])
             seeds = [r for r in records if (r["model"], r["gan_epochs"], r["n_labels"]) == same]
             out[str(int(row["n_labels"]))] = {
                 "mean": float(row["mean"]),
@@ -284,16 +233,16 @@ def to_results(scores: dict, records: list[dict], losses: dict) -> dict:
             }
         return out
 
-    stages = {}
-    for epochs, score in sorted(scores.items()):
-        part = table[(table["model"] == "trial3") & (table["gan_epochs"] == epochs)]
-        stages[str(epochs)] = {
+    stages = {
+        str(epochs): {
             "classifier_score": score["classifier_score"],
             "frechet_distance": score.get("frechet_distance"),
             "class_fractions": score["class_fractions"],
             "mode_collapse": score["mode_collapse"],
-            "trial3": cells(part),
+            "trial3": cells(table[(table["model"] == "trial3") & (table["gan_epochs"] == epochs)]),
         }
+        for epochs, score in sorted(scores.items())
+    }
     return {
         "stages": stages,
         "cnn": cells(table[table["model"] == "cnn"]),
@@ -324,13 +273,14 @@ def stage_table(scores: dict) -> pd.DataFrame:
 def spread_summary(
     scores: dict, records: list[dict], spread_scores: dict, spread_records: list[dict], seed: int = config.SEED
 ) -> dict:
-    """The GAN's run-to-run spread beside 09's one GAN: for every stage that the spread GANs share with it, each
-    GAN's (``seed``'s and the spread seeds') classifier score, Fréchet distance and trial 3's mean test accuracy over
-    its classifier seeds per label count; then, tested with :func:`digitgan.utils.difference`, the change from the
-    first shared stage to the last one, paired by GAN, and 09's one GAN at each later stage against the GANs at the
-    last shared stage. What results.json records under ``future_work`` -> ``longer_gan`` -> ``gan_spread``."""
-    runs = [{**r, "gan_seed": seed} for r in records if r["model"] == "trial3"]
-    runs += [r for r in spread_records if r["model"] == "trial3"]
+    """The GAN's run-to-run spread beside 09's one GAN (``seed``'s): at every stage the spread GANs share with it, each
+    GAN's classifier score, Fréchet distance and trial 3's mean test accuracy per label count; the change from the
+    first shared stage to the last, paired by GAN, and 09's GAN at each later stage against the GANs at the last shared
+    stage (:func:`digitgan.utils.difference`). What results.json records under ``longer_gan`` -> ``gan_spread``."""
+    tests = {}  # (GAN seed, GAN epochs, label count) -> trial 3's test accuracies
+    for r in [{**r, "gan_seed": seed} for r in records] + spread_records:
+        if r["model"] == "trial3":
+            tests.setdefault((r["gan_seed"], r["gan_epochs"], r["n_labels"]), []).append(r["test_accuracy"])
     shared = sorted(set(scores) & set.intersection(*(set(s) for s in spread_scores.values())))
     if not shared:
         theirs = sorted(set().union(*spread_scores.values()))
@@ -339,46 +289,39 @@ def spread_summary(
             f"{theirs}): train them at one of its stages"
         )
     gans = {seed: scores, **spread_scores}
-    labels = sorted({r["n_labels"] for r in runs}, reverse=True)
+    labels = sorted({n for _, _, n in tests}, reverse=True)
 
-    def trial3(gan_seed: int, epochs: int, n_labels: int) -> float:
-        values = [
-            r["test_accuracy"]
-            for r in runs
-            if (r["gan_seed"], r["gan_epochs"], r["n_labels"]) == (gan_seed, epochs, n_labels)
-        ]
-        return float(np.mean(values))
-
-    stages = {}
-    for epochs in shared:
-        stages[str(epochs)] = {
-            "classifier_score": {str(g): float(gans[g][epochs]["classifier_score"]) for g in gans},
-            "frechet_distance": {str(g): float(gans[g][epochs]["frechet_distance"]) for g in gans},
-            "trial3": {str(n): {str(g): trial3(g, epochs, n) for g in gans} for n in labels},
+    def measures(gan_scores: dict, gan_seed: int, epochs: int) -> dict:
+        """One GAN's judge scores at a stage and trial 3's mean test accuracy on it per label count."""
+        return {
+            "classifier_score": float(gan_scores[epochs]["classifier_score"]),
+            "frechet_distance": float(gan_scores[epochs]["frechet_distance"]),
+            **{f"trial3_{n}": float(np.mean(tests.get((gan_seed, epochs, n), []))) for n in labels},
         }
-    first, last = str(shared[0]), str(shared[-1])
-    measures = {
-        "classifier_score": lambda st: st["classifier_score"],
-        "frechet_distance": lambda st: st["frechet_distance"],
-        **{f"trial3_{n}": (lambda st, n=n: st["trial3"][str(n)]) for n in labels},
+
+    def spread(stage: dict, name: str) -> list[float]:  # one measure of every GAN, in the order of their seeds
+        return [stage[g][name] for g in sorted(stage)]
+
+    by_stage = {epochs: {str(g): measures(gans[g], g, epochs) for g in gans} for epochs in shared}
+    stages = {
+        str(epochs): {
+            "classifier_score": {g: m["classifier_score"] for g, m in per_gan.items()},
+            "frechet_distance": {g: m["frechet_distance"] for g, m in per_gan.items()},
+            "trial3": {str(n): {g: m[f"trial3_{n}"] for g, m in per_gan.items()} for n in labels},
+        }
+        for epochs, per_gan in by_stage.items()
     }
+    first, last = by_stage[shared[0]], by_stage[shared[-1]]
     changes = {}
-    if first != last:
-        for name, get in measures.items():
-            a, b = get(stages[last]), get(stages[first])
-            changes[name] = utils.difference([a[g] for g in sorted(a)], [b[g] for g in sorted(b)], paired=True)
-    later = {}
-    for epochs in sorted(e for e in scores if e > shared[-1]):
-        later[str(epochs)] = {}
-        for name, get in measures.items():
-            one = {
-                "classifier_score": scores[epochs]["classifier_score"],
-                "frechet_distance": scores[epochs].get("frechet_distance"),
-            }.get(name)
-            if name.startswith("trial3_"):
-                one = trial3(seed, epochs, int(name.removeprefix("trial3_")))
-            spread = get(stages[last])
-            later[str(epochs)][name] = utils.difference(float(one), [spread[g] for g in sorted(spread)])
+    if len(shared) > 1:
+        for name in ("classifier_score", "frechet_distance", *(f"trial3_{n}" for n in labels)):
+            changes[name] = utils.difference(spread(last, name), spread(first, name), paired=True)
+    later = {
+        str(epochs): {
+            name: utils.difference(one, spread(last, name)) for name, one in measures(scores, seed, epochs).items()
+        }
+        for epochs in sorted(e for e in scores if e > shared[-1])
+    }
     return {
         "gan_seeds": sorted(gans),
         "stages": stages,
@@ -402,18 +345,22 @@ def spread_table(summary: dict) -> pd.DataFrame:
                     **{f"trial 3, {int(n):,} labels": v[g] for n, v in st["trial3"].items()},
                 }
             )
-    frame = pd.DataFrame(rows)
-    stats = frame.drop(columns="GAN seed").groupby("GAN epochs").agg(["mean", "std"])
+    stats = pd.DataFrame(rows).drop(columns="GAN seed").groupby("GAN epochs").agg(["mean", "std"])
     for epochs, row in stats.iterrows():
-        rows.append(
-            {
-                "GAN epochs": epochs,
-                "GAN seed": "mean ± std",
-                **{col: f"{row[(col, 'mean')]:.4f} ± {row[(col, 'std')]:.4f}" for col in stats.columns.levels[0]},
-            }
-        )
+        cells = {col: f"{row[(col, 'mean')]:.4f} ± {row[(col, 'std')]:.4f}" for col in stats.columns.levels[0]}
+        rows.append({"GAN epochs": epochs, "GAN seed": "mean ± std", **cells})
     return pd.DataFrame(rows).set_index(["GAN epochs", "GAN seed"]).round(4)
 
 
-if __name__ == "__main__":
-    _spread_main()
+if __name__ == "__main__":  # the spread GANs and their classifiers, in the background (resumable)
+    from digitgan import data
+
+    print(utils.versions(), flush=True)
+    d = data.load_study_data(config.SUBSET_SIZE, config.SEED)
+    full = data.load_study_data(config.N_TRAIN_FULL, config.SEED)
+    judge, _ = quality.train_judge(full["x_train"], full["y_train"], d["x_test"], d["y_test"], path=config.JUDGE_PATH)
+    with utils.timer() as t:
+        train_spread(d["x_train"], judge, d["x_test"])
+        records = evaluate_spread()
+    print(pd.DataFrame(records).to_string(), flush=True)
+    print(f"{t['seconds'] / 60:.1f} min in this call")
