@@ -207,8 +207,8 @@ def matched_results(matched: pd.DataFrame, gaps: dict) -> dict:
 
 
 def main(patience: int | None = None) -> None:
-    """``python -m digitgan.extensions.label_efficiency matched`` (early-stopped) or ``matched-full`` (every
-    update trained): the compute-matched CNN in the background (resumable run by run)."""
+    """``python -m digitgan.extensions.matched_cnn`` (every update trained) or ``... matched_cnn early`` (stopped
+    after ``PATIENCE`` checks without progress): the compute-matched CNN in the background, resumable run by run."""
     print(utils.versions(), utils.machine(), sep="\n", flush=True)
     with utils.timer() as t:
         runs = run_matched(patience=patience)
