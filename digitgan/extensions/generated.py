@@ -94,10 +94,9 @@ def choose_mode_seeking(
     seed: int = config.SEED,
 ) -> tuple[float, pd.DataFrame]:
     """The mode-seeking weight whose conditional DCGAN, after ``epochs`` epochs, gives the CNN (Adam at
-    ``learning_rate``) trained on ``n_generated`` of its digits the best accuracy on the real validation split
-    (the test set is not read; ties: the first); one row per weight with the within-class spread of the digits.
-    Each probe's GAN is resumable (``folder/probe_<name>``, git-ignored); a finished probe is kept in the run store
-    and not run again."""
+    ``learning_rate``) trained on ``n_generated`` of its digits the best real validation accuracy (ties: the first);
+    one row per weight, with the digits' within-class spread. Each probe's GAN is resumable (``folder/probe_<name>``,
+    git-ignored); a finished probe is kept in the run store and not run again."""
     store, rows = Store(Path(folder) / STORE_FILE), []
     for weight in weights:
         inputs = {"part": "mode-seeking probe", "mode_seeking": weight, "gan_epochs": epochs, "seed": seed}
@@ -112,14 +111,13 @@ def choose_mode_seeking(
             x_gen, y_gen = conditional.generate_labelled(model.generator, n_generated, seed=0)
             data = {**real, "x_train": x_gen, "y_train": y_gen}
             run = protocols.train_run("cnn", data, "adam", learning_rate, cnn_epochs, seed, test=False)
+            spread = within_class_spread(x_gen, y_gen)
             result = {"mode_seeking": weight, "gan_epochs": epochs, "gan_seconds": float(sum(history["epoch_seconds"]))}
-            result |= {"within_class_spread": within_class_spread(x_gen, y_gen), "val_accuracy": run["val_accuracy"]}
+            result |= {"within_class_spread": spread, "val_accuracy": run["val_accuracy"]}
             result["cnn_seconds"] = run["seconds"]
             store.put(inputs, result)
-            spread, score = result["within_class_spread"], run["val_accuracy"]
-            print(
-                f"mode seeking {weight:g}: spread {spread:.3f}, validation {score:.4f} (train on generated)", flush=True
-            )
+            scores = f"spread {spread:.3f}, validation {run['val_accuracy']:.4f}"
+            print(f"mode seeking {weight:g}: {scores} (train on generated)", flush=True)
         rows.append(result)
     columns = ["mode_seeking", "gan_epochs", "within_class_spread", "val_accuracy", "gan_seconds", "cnn_seconds"]
     table = pd.DataFrame(rows)[columns]
@@ -211,12 +209,11 @@ def probe_samples(
     seed: int = config.SEED,
 ) -> pd.DataFrame:
     """Other ways to draw or to train on generated digits (``config.GENERATED_PROBES``: the noise's scale, keeping
-    each digit's best by the conditional ``discriminator``, label smoothing, the modern recipe, or ``recipe``: any
-    of 10's modern recipes, ``protocols.recipe_settings``), each scored by the CNN trained on ``n`` of them (seed
-    42; Adam at ``learning_rate`` for ``cnn_epochs`` unless modern or a recipe) on the real validation split; the
-    test set is not read and the arms do not use them. One row per probe; a finished probe is kept in the run store
-    (``tag`` names the generator; its weights' digest is an input: the conditional discriminator that ranks digits
-    is its partner from the same training run) and not run again. Every probe is checked before any trains."""
+    each digit's best by the conditional ``discriminator``, label smoothing, the modern recipe or any of 10's
+    recipes), each scored on the real validation split (the test set unread; the arms do not use them) by the CNN
+    trained on ``n`` of them (seed 42; Adam at ``learning_rate`` for ``cnn_epochs`` unless modern or a recipe). One
+    row per probe; every probe is checked before any trains, and a finished one is kept in the run store (``tag``
+    names the generator, its weights' digest is an input: the discriminator is its partner) and not run again."""
     store, checked, rows = Store(Path(folder) / STORE_FILE), _checked_probes(probes), []
     drawn_by = {"part": "sample probe", "generator": tag, "generator_weights": weights_digest(generator)}
     for name, settings in checked:
@@ -248,8 +245,8 @@ def probe_samples(
             print(f"{name}: validation {run['val_accuracy']:.4f} (train on generated)", flush=True)
         unset = {"recipe": None, "agree_with_real": False, "agreement": None, "agreement_worst_digit": None}
         rows.append({"probe": name, **unset, **result})
-    scores = ["agreement", "agreement_worst_digit", "val_accuracy", "kept_epoch", "seconds"]
-    return pd.DataFrame(rows, columns=["probe", *PROBE_DEFAULTS, *PROBE_EXTRAS, *scores])
+    measured = ["agreement", "agreement_worst_digit", "val_accuracy", "kept_epoch", "seconds"]
+    return pd.DataFrame(rows, columns=["probe", *PROBE_DEFAULTS, *PROBE_EXTRAS, *measured])
 
 
 def run_best_probe_arms(
@@ -265,11 +262,10 @@ def run_best_probe_arms(
     generator_tag: str = "cdcgan",
 ) -> pd.DataFrame:
     """The train-on-generated arms again (``sizes`` digits), drawn and trained as the sample probe with the best
-    validation accuracy (``samples``, :func:`probe_samples`' table of ``probes``; among those that do not keep the
-    discriminator's best digits, whose discriminator is in the git-ignored training state): the choice is made on
-    the validation split, and each seed's test accuracy is read once. An arm larger than the probe's digits (as many
-    as the real training images) trains for proportionally fewer epochs (the same number of updates). One row per
-    run, its arm named ``generated <size> (<probe>)``."""
+    validation accuracy (``samples``: :func:`probe_samples`' table of ``probes``, but those that need the
+    discriminator, which is in the git-ignored training state); each seed's test accuracy read once. An arm larger
+    than the probe's digits (as many as the real training images) trains for proportionally fewer epochs (the same
+    number of updates). One row per run, its arm named ``generated <size> (<probe>)``."""
     by_name = {p["name"]: _probe_settings(p) for p in probes}
     usable = samples[[by_name[name]["keep"] >= 1 for name in samples["probe"]]]
     if usable.empty:
@@ -362,10 +358,9 @@ def to_results(
     probes: pd.DataFrame | None = None,
     sample_probes: pd.DataFrame | None = None,
 ) -> dict:
-    """What results.json records under ``future_work`` -> ``generated_digits``; ``spread``: the
-    :func:`within_class_spread` of the ``generated`` and the ``real`` training digits; ``mode_seeking``: the
-    weight trained with, ``probes``: :func:`choose_mode_seeking`'s table, ``sample_probes``: :func:`probe_samples`'
-    table."""
+    """What results.json records under ``future_work`` -> ``generated_digits``; ``spread``: the ``generated`` and
+    ``real`` :func:`within_class_spread`; ``probes``, ``sample_probes``: the tables of the mode-seeking weights
+    (``mode_seeking``: the one trained with) and of the sample probes."""
     arms = {}
     for arm, part in runs.groupby("arm", sort=False):
         arms[arm] = {**protocols.seed_summary(part), "n_train": int(part["n_train"].iloc[0])}

@@ -302,8 +302,7 @@ def recipe_settings(recipe: dict, name: str = "recipe") -> dict:
 
 
 def choose_recipe(study: Study, model_name: str, recipes, seed: int = config.SEED) -> tuple[dict, pd.DataFrame]:
-    """The modern protocol's candidate (augmentation and Adam with a cosine schedule, each with its learning
-    rate, epochs and regularisation) with the best validation accuracy, each trained once (seed 42, the test set
+    """The modern protocol's candidate with the best validation accuracy, each trained once (seed 42, the test set
     unread; ties: the first); one row per candidate."""
     recipes = [recipe_settings(r, f"recipe {i}") for i, r in enumerate(recipes)]
     if not recipes:
@@ -347,10 +346,9 @@ def explore_recipes(
 
 
 def versions_tried(modern: pd.DataFrame, folder: Path = PROTOCOLS_DIR) -> list[dict]:
-    """Every modern-protocol recipe (augmentation, Adam, cosine) whose runs were scored on the test set, from the
-    run store, per model: the recipe, each seed's test accuracy and the mean, and whether it is the one reported
-    (``modern``: :func:`run_modern`'s final runs). Earlier recipes without dropout were scored on the test set before
-    the candidates were widened to dropout, so they are recorded beside the reported one."""
+    """Every modern-protocol recipe whose runs were scored on the test set (from the run store), per model: each
+    seed's test accuracy, the mean and whether it is the one reported (``modern``: :func:`run_modern`'s runs). Recipes
+    without dropout were scored before the candidates were widened to it, so they are recorded beside the reported."""
 
     def recipe_key(recipe: dict) -> tuple:
         return tuple(sorted({**RECIPE_DEFAULTS, **recipe}.items()))
@@ -394,11 +392,9 @@ def to_results(
     candidates: pd.DataFrame | None = None,
     explored: pd.DataFrame | None = None,
 ) -> dict:
-    """What results.json records under ``future_work`` -> ``protocols``: per model, data size and optimizer (and
-    the modern protocol) the learning rate chosen on validation among those tried (``learning_rates`` per
-    optimizer; for the modern protocol, the learning rates of its ``candidates``, :func:`run_modern`'s second
-    table, which is recorded too, and the chosen recipe), mean, std and every seed's test accuracy; ``explored``:
-    :func:`explore_recipes`' table."""
+    """What results.json records under ``future_work`` -> ``protocols``: per model, data size, optimizer and protocol
+    the learning rate chosen among those tried (``learning_rates``; the modern protocol's: its ``candidates``, a
+    table recorded too, and its recipe) and the test accuracy's :func:`seed_summary`; ``explored``: another table."""
     tried = {("original", o): [float(r) for r in rates] for o, rates in (learning_rates or LEARNING_RATES).items()}
     if candidates is not None and len(candidates):
         tried[("modern", "adam")] = sorted({float(r) for r in candidates["learning_rate"]})
