@@ -279,7 +279,8 @@ def run_protocols(
 ) -> pd.DataFrame:
     """Every (model, data size, optimizer, seed) with the learning rate chosen at the first data size; one row per
     final run (the test accuracy read once each)."""
-    rates, studies, rows = learning_rates or LEARNING_RATES, {n: Study(n, folder, source) for n in label_sizes}, []
+    rates, rows = learning_rates or LEARNING_RATES, []
+    studies = {n: Study(n, folder, source) for n in label_sizes}
     for model_name in models:
         for optimizer in optimizers:
             chosen, _ = choose_learning_rate(studies[label_sizes[0]], model_name, optimizer, rates[optimizer], epochs)
