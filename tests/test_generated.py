@@ -142,7 +142,7 @@ def test_the_agreement_probe_keeps_the_digits_a_real_trained_cnn_reads_as_asked(
         seen["x"], seen["labels"] = data["x_train"], data["y_train"]
         return {"val_accuracy": 0.5, "kept_epoch": 1, "seconds": 0.0}
 
-    monkeypatch.setattr(generated, "real_agreement", agreement)
+    monkeypatch.setattr(generated, "_real_agreement", agreement)
     monkeypatch.setattr(generated.protocols, "train_run", train_run)
     table = generated.probe_samples(real, generator, tmp_path, 1e-3, [{"name": "a", "agree_with_real": True}], n=100)
     assert seen["n"] == 100 * generated.AGREE_DRAW and len(seen["labels"]) == 100
@@ -157,7 +157,7 @@ def test_the_agreement_probe_keeps_the_digits_a_real_trained_cnn_reads_as_asked(
 def test_best_per_digit_keeps_each_digits_highest_scores():
     labels = np.arange(40) % 10
     score = np.arange(40, dtype=float)  # within a digit, later images score higher
-    kept = generated.best_per_digit(score, labels, 20)
+    kept = generated._best_per_digit(score, labels, 20)
     assert sorted(kept) == list(range(20, 40)) and np.bincount(labels[kept]).tolist() == [2] * 10
 
 

@@ -1,24 +1,14 @@
 """The report's question 2: what do more training images, other optimisers and learning rates, and a modern
 training protocol do for the CNN and the transferred discriminator (trial 3)? (``10_data_and_optimizers.ipynb``)
 
-Every choice is made on a validation split of labelled training images, never on the test set:
-
-- data: the study's 10k subset, or all 60,000 training images but the validation split; the validation split
-  (``PROTOCOL_VAL`` images) is drawn once (seed 42) from the training images outside the 10k subset, so
-  both data sizes are checked on the same images;
-- optimisers: SGD (the original's), SGD with momentum 0.9, Adam, each with a cosine-decayed learning rate over
-  the run; the learning rate is chosen among ``LEARNING_RATES[optimizer]`` on the validation split (seed 42,
-  10k images; the choice is reused at 60k, where a grid would cost 5x more), the epoch kept is the one with the
-  best validation accuracy (at most ``config.TRANSFER_EPOCHS``, the original's);
-- trial 3 keeps its schedule's proportion (the first 7 of 15 epochs frozen, each phase with its own cosine);
-- the modern protocol: small random shifts, rotations and zooms (Keras preprocessing layers, training only) and
-  Adam with a cosine schedule; its learning rate and epochs chosen on the validation split among
-  ``config.MODERN_RECIPES`` (a candidate may also set weight decay, label smoothing, the augmentation's strength,
-  the batch size or dropout: ``RECIPE_DEFAULTS``).
-
-Each run is stored (:mod:`digitgan.store`) as soon as it finishes, its kept weights saved (``kept_weights/``); the
-test set is read once per final model. The chosen learning rate's candidate run (seed 42) is that seed's final run:
-its kept weights are tested, it is not trained again.
+Every choice is made on a validation split (``PROTOCOL_VAL`` training images outside the 10k subset, the same for
+10k and 60k images), never on the test set: each optimiser's learning rate (SGD, SGD with momentum 0.9, Adam, each
+with a cosine schedule; chosen at 10k, seed 42, and reused at 60k), the epoch kept (the best one, at most the
+original's 15; trial 3 frozen for the first 7/15 of them) and the modern protocol's recipe (small random shifts,
+rotations and zooms in training and Adam, among ``config.MODERN_RECIPES``; ``RECIPE_DEFAULTS``: what else a
+recipe may set). Each run is stored (:mod:`digitgan.store`) as soon as it finishes, its kept weights saved
+(``kept_weights/``), and the test set is read once per final model: the chosen learning rate's candidate (seed 42)
+is that seed's final run, tested from its kept weights.
 """
 
 from __future__ import annotations
@@ -43,6 +33,15 @@ PROTOCOL_VAL = 5_000  # 10's validation split: training images outside the 10k s
 MODELS, OPTIMIZERS, LEARNING_RATES = config.PROTOCOL_MODELS, config.PROTOCOL_OPTIMIZERS, config.PROTOCOL_LEARNING_RATES
 WEIGHTS_DIR = "kept_weights"  # every run's kept weights (git-ignored)
 
+# A modern-protocol run's regularisation beyond the learning rate and epochs (``train_run``'s keyword arguments);
+# these defaults are the first modern protocol's, and a run with them keeps its first cache key.
+RECIPE_DEFAULTS = dict(weight_decay=0.0, label_smoothing=0.0, strength=0.1, batch_size=config.BATCH_SIZE, dropout=0.0)
+
+# store.architecture_digest of classifier(name) as the study's runs were trained (tests hold it equal to today's).
+STUDY_ARCHITECTURE = {"cnn": "27d8d28d2fa26c18", "trial3": "d43a76965a3d6f8a"}
+
+_CELL = ["model", "n_train", "optimizer", "augment", "learning_rate"]  # a table's cell: the runs of all seeds
+
 
 def load_data(n_train: int, n_val: int = PROTOCOL_VAL, source=None) -> dict:
     """``n_train`` = 10,000: the study's subset; 60,000: every training image outside the validation split. The
@@ -57,25 +56,10 @@ def load_data(n_train: int, n_val: int = PROTOCOL_VAL, source=None) -> dict:
         train = np.setdiff1d(np.arange(len(x_all)), val)
     else:
         train = subset[: checks.integer("n_train", n_train, 1, config.SUBSET_SIZE)]  # small runs: a prefix
-    return {
-        "x_train": scale_images(x_all[train]),
-        "y_train": y_all[train].astype(np.int64),
-        "x_val": scale_images(x_all[val]),
-        "y_val": y_all[val].astype(np.int64),
-        "x_test": scale_images(x_test),
-        "y_test": y_test.astype(np.int64),
-    }
-
-
-# A modern-protocol run's regularisation beyond the learning rate and epochs (``train_run``'s keyword arguments);
-# these defaults are the first modern protocol's, and a run with them keeps its first cache key.
-RECIPE_DEFAULTS = {
-    "weight_decay": 0.0,
-    "label_smoothing": 0.0,
-    "strength": 0.1,
-    "batch_size": config.BATCH_SIZE,
-    "dropout": 0.0,
-}
+    out = {}
+    for split, (x, y) in {"train": (x_all[train], y_all[train]), "val": (x_all[val], y_all[val])}.items():
+        out[f"x_{split}"], out[f"y_{split}"] = scale_images(x), y.astype(np.int64)
+    return {**out, "x_test": scale_images(x_test), "y_test": y_test.astype(np.int64)}
 
 
 def augmentation(seed: int, strength: float = RECIPE_DEFAULTS["strength"]) -> keras.Sequential:
@@ -83,14 +67,9 @@ def augmentation(seed: int, strength: float = RECIPE_DEFAULTS["strength"]) -> ke
     degrees) and zooms (up to ``strength``), active in training only; images keep the study's [-1, 1] range (the
     fill is the background, -1)."""
     fill = {"fill_mode": "constant", "fill_value": -1.0, "seed": seed}
-    return keras.Sequential(
-        [
-            keras.layers.RandomTranslation(strength, strength, **fill),
-            keras.layers.RandomRotation(strength * 100 / 360, **fill),
-            keras.layers.RandomZoom(strength, **fill),
-        ],
-        name="augmentation",
-    )
+    shift = keras.layers.RandomTranslation(strength, strength, **fill)
+    rotation = keras.layers.RandomRotation(strength * 100 / 360, **fill)
+    return keras.Sequential([shift, rotation, keras.layers.RandomZoom(strength, **fill)], name="augmentation")
 
 
 def _optimizer(name: str, learning_rate: float, decay_steps: int, weight_decay: float = 0.0):
@@ -102,9 +81,16 @@ def _optimizer(name: str, learning_rate: float, decay_steps: int, weight_decay: 
         return keras.optimizers.AdamW(schedule, weight_decay=weight_decay)
     if name == "sgd":
         return keras.optimizers.SGD(schedule)
-    if name == "momentum":
-        return keras.optimizers.SGD(schedule, momentum=0.9)
-    return keras.optimizers.Adam(schedule)
+    return keras.optimizers.SGD(schedule, momentum=0.9) if name == "momentum" else keras.optimizers.Adam(schedule)
+
+
+def classifier(name: str, discriminator: keras.Model | None = None) -> keras.Model:
+    """A classifier of the study: the CNN, or trial 3's on ``discriminator`` (an untrained one by default: a fresh
+    classifier's architecture is what a key names)."""
+    if name == "cnn":
+        return build_cnn()
+    discriminator = build_discriminator() if discriminator is None else discriminator
+    return transfer.discriminator_to_classifier(discriminator, config.trial_schedule("trial3")[0], freeze=True)
 
 
 def build_model(
@@ -115,16 +101,11 @@ def build_model(
     strength: float = RECIPE_DEFAULTS["strength"],
     dropout: float = RECIPE_DEFAULTS["dropout"],
 ):
-    """``(model to train, the classifier inside it)``: the same model unless augmented (a wrapper); ``dropout``:
-    on the inputs of its Dense layers (``models.with_dropout``)."""
-    if name == "cnn":
-        core = build_cnn()
-    else:
-        head = config.trial_schedule("trial3")[0]
-        core = transfer.discriminator_to_classifier(
-            gan.load_discriminator(discriminator_path or config.DISCRIMINATOR_PATH), head, freeze=True
-        )
-    core = with_dropout(core, dropout)
+    """``(model to train, the classifier inside it)``: the same model unless augmented (a wrapper); trial 3 starts
+    from the discriminator at ``discriminator_path`` (the study's by default); ``dropout``: on the inputs of its
+    Dense layers (``models.with_dropout``)."""
+    discriminator = None if name == "cnn" else gan.load_discriminator(discriminator_path or config.DISCRIMINATOR_PATH)
+    core = with_dropout(classifier(name, discriminator), dropout)
     if not augment:
         return core, core
     inputs = keras.Input(config.IMAGE_SHAPE)
@@ -148,11 +129,10 @@ def train_run(
     batch_size: int = config.BATCH_SIZE,
     dropout: float = RECIPE_DEFAULTS["dropout"],
 ) -> dict:
-    """One run: at most ``epochs`` epochs, the epoch with the best validation accuracy kept; with ``test``, that
-    model's test accuracy (its one reading of the test set). ``weights_path``: where the kept weights are saved
-    (so that a run trained without its test score can be tested later without training again). The recipe:
-    ``weight_decay`` (AdamW's), ``label_smoothing`` (of the training loss), ``strength`` (of the augmentation),
-    ``batch_size``, ``dropout`` (on the Dense layers' inputs, training only)."""
+    """One run: at most ``epochs`` epochs, the epoch with the best validation accuracy kept (its weights saved to
+    ``weights_path``, so that it can be tested later without training again); with ``test``, that model's test
+    accuracy (its one reading of the test set). The recipe: ``weight_decay`` (AdamW's), ``label_smoothing`` (of the
+    training loss), ``strength`` (of the augmentation), ``batch_size``, ``dropout`` (on the Dense layers' inputs)."""
     checks.choice("model", model_name, MODELS)
     checks.choice("optimizer", optimizer, OPTIMIZERS)
     checks.fraction("weight_decay", weight_decay, 0.0, 1.0)
@@ -168,42 +148,26 @@ def train_run(
     model, core = build_model(model_name, augment, seed, discriminator_path, strength, dropout)
     loss = keras.losses.CategoricalCrossentropy(label_smoothing=label_smoothing)
     steps = -(-len(data["x_train"]) // batch_size)
-    head, frozen = config.trial_schedule("trial3")
+    frozen = config.trial_schedule("trial3")[1]
     frozen_epochs = round(frozen * epochs / config.TRANSFER_EPOCHS) if model_name == "trial3" else 0
     phases = [(False, frozen_epochs), (True, epochs)] if frozen_epochs else [(True, epochs)]
-    best, start, history = training.BestWeights(), 0, {}
+    best, start, val_curve = training.BestWeights(), 0, []
+    x, y, validation = data["x_train"], one_hot(data["y_train"]), (data["x_val"], one_hot(data["y_val"]))
     began = time.perf_counter()
     for unfrozen, end in phases:
         if model_name == "trial3":
             transfer.set_transferred_trainable(core, unfrozen)  # inside the augmentation wrapper, if any
-        model.compile(
-            optimizer=_optimizer(optimizer, learning_rate, (end - start) * steps, weight_decay),
-            loss=loss,
-            metrics=["accuracy"],
-        )
-        part = model.fit(
-            data["x_train"],
-            one_hot(data["y_train"]),
-            batch_size=batch_size,
-            epochs=end,
-            initial_epoch=start,
-            validation_data=(data["x_val"], one_hot(data["y_val"])),
-            callbacks=[best],
-            verbose=0,
-        ).history
-        for key, values in part.items():
-            history.setdefault(key, []).extend(values)
+        phase_optimizer = _optimizer(optimizer, learning_rate, (end - start) * steps, weight_decay)
+        model.compile(optimizer=phase_optimizer, loss=loss, metrics=["accuracy"])
+        fit = {"batch_size": batch_size, "validation_data": validation, "callbacks": [best], "verbose": 0}
+        val_curve += model.fit(x, y, epochs=end, initial_epoch=start, **fit).history["val_accuracy"]
         start = end
     seconds = time.perf_counter() - began
     best.restore(model)
     if weights_path is not None:
         fileio.save_weights(model, weights_path)
-    out = {
-        "val_accuracy": best.best,
-        "kept_epoch": best.epoch,
-        "seconds": seconds,
-        "val_curve": [round(float(v), 5) for v in history["val_accuracy"]],
-    }
+    curve = [round(float(v), 5) for v in val_curve]
+    out = {"val_accuracy": best.best, "kept_epoch": best.epoch, "seconds": seconds, "val_curve": curve}
     if test:
         out["test_accuracy"] = accuracy_on_test(model, data)
     return out
@@ -211,23 +175,6 @@ def train_run(
 
 def accuracy_on_test(model, data: dict) -> float:
     return training.accuracy(model, data["x_test"], data["y_test"])
-
-
-def _changed(recipe: dict) -> dict:
-    """The recipe's settings other than ``RECIPE_DEFAULTS`` (what names a run beyond the first modern protocol)."""
-    return {k: v for k, v in recipe.items() if v != RECIPE_DEFAULTS[k]}
-
-
-def classifier(name: str) -> keras.Model:
-    """A fresh classifier of the study (untrained: its architecture is what a key names): the CNN, or trial 3's."""
-    if name == "cnn":
-        return build_cnn()
-    head = config.trial_schedule("trial3")[0]
-    return transfer.discriminator_to_classifier(build_discriminator(), head, freeze=True)
-
-
-# store.architecture_digest of classifier(name) as the study's runs were trained (tests hold it equal to today's).
-STUDY_ARCHITECTURE = {"cnn": "27d8d28d2fa26c18", "trial3": "d43a76965a3d6f8a"}
 
 
 class Study:
@@ -260,21 +207,9 @@ class Study:
 
     def inputs(self, model_name, optimizer, learning_rate, epochs, seed, augment=False, **recipe) -> dict:
         """Everything that decides one run's result: its store key's source."""
-        recipe = {**RECIPE_DEFAULTS, **recipe}
-        out = {
-            "part": "protocols",
-            "data": self.tag,
-            **self.extra,
-            "model": model_name,
-            "n_train": self.n_train,
-            "n_val": PROTOCOL_VAL,
-            "optimizer": optimizer,
-            "learning_rate": learning_rate,
-            "epochs": epochs,
-            "seed": seed,
-            "augment": augment,
-            "recipe": dict(sorted(recipe.items())),
-        }
+        out = {"part": "protocols", "data": self.tag, **self.extra, "model": model_name, "n_train": self.n_train}
+        out |= {"n_val": PROTOCOL_VAL, "optimizer": optimizer, "learning_rate": learning_rate, "epochs": epochs}
+        out |= {"seed": seed, "augment": augment, "recipe": dict(sorted({**RECIPE_DEFAULTS, **recipe}.items()))}
         if model_name == "trial3":
             out["discriminator"] = file_digest(self.discriminator_path or config.DISCRIMINATOR_PATH)
         return {**out, **model_fields(classifier(model_name), STUDY_ARCHITECTURE[model_name])}
@@ -293,55 +228,32 @@ class Study:
         """The stored run, or a new one stored at once. A run stored without its test score (a learning-rate
         candidate) is tested from its saved weights when ``test`` asks for it, not trained again. ``recipe``:
         ``train_run``'s regularisation (``RECIPE_DEFAULTS`` where not given)."""
-        unknown = set(recipe) - set(RECIPE_DEFAULTS)
-        if unknown:
+        if unknown := set(recipe) - set(RECIPE_DEFAULTS):
             raise ValueError(f"unknown recipe settings {sorted(unknown)}: use {sorted(RECIPE_DEFAULTS)}")
         recipe = {**RECIPE_DEFAULTS, **recipe}
+        changed = {k: v for k, v in recipe.items() if v != RECIPE_DEFAULTS[k]}  # what names a run beyond the first
         inputs = self.inputs(model_name, optimizer, learning_rate, epochs, seed, augment, **recipe)
-        cached = self.store.get(inputs)
-        weights = self.weights_path(inputs)
-        if cached is not None and test and "test_accuracy" not in cached and weights.is_file():
+        cached, weights = self.store.get(inputs), self.weights_path(inputs)
+        if cached is not None and (not test or "test_accuracy" in cached):
+            return cached
+        how = f"{model_name} {self.n_train} {optimizer} lr {learning_rate:g}"
+        if cached is not None and weights.is_file():
             model, _ = build_model(
                 model_name, augment, seed, self.discriminator_path, recipe["strength"], recipe["dropout"]
             )
             fileio.load_weights(model, weights, f"Delete {weights} to train this run again.")
             cached = self.store.put(inputs, {**cached, "test_accuracy": accuracy_on_test(model, self.data)})
-            print(
-                f"{model_name} {self.n_train} {optimizer} lr {learning_rate:g} seed {seed}: "
-                f"test {cached['test_accuracy']:.4f} (the candidate's kept weights)",
-                flush=True,
-            )
-        elif cached is None or (test and "test_accuracy" not in cached):
-            result = train_run(
-                model_name,
-                self.data,
-                optimizer,
-                learning_rate,
-                epochs,
-                seed,
-                augment,
-                test,
-                self.discriminator_path,
-                weights,
-                **recipe,
-            )
-            result.update(
-                data=self.tag,
-                model=model_name,
-                n_train=self.n_train,
-                optimizer=optimizer,
-                learning_rate=learning_rate,
-                epochs=epochs,
-                seed=seed,
-                augment=augment,
-            )
-            result.update(_changed(recipe))
-            cached = self.store.put(inputs, result)
-            score = f"test {result['test_accuracy']:.4f}, " if test else ""
-            how = f"{model_name} {self.n_train} {optimizer} lr {learning_rate:g} {epochs} epochs seed {seed}"
-            how += " augmented" * augment
-            how += "".join(f" {k} {v:g}" for k, v in _changed(recipe).items())
-            print(f"{how}: {score}validation {result['val_accuracy']:.4f}", flush=True)
+            print(f"{how} seed {seed}: test {cached['test_accuracy']:.4f} (the candidate's kept weights)", flush=True)
+            return cached
+        args = (model_name, self.data, optimizer, learning_rate, epochs, seed, augment, test, self.discriminator_path)
+        result = train_run(*args, weights, **recipe)
+        fields = ("data", "model", "n_train", "optimizer", "learning_rate", "epochs", "seed", "augment")
+        result.update({k: inputs[k] for k in fields}, **changed)
+        cached = self.store.put(inputs, result)
+        how += f" {epochs} epochs seed {seed}" + " augmented" * augment
+        how += "".join(f" {k} {v:g}" for k, v in changed.items())
+        score = f"test {result['test_accuracy']:.4f}, " if test else ""
+        print(f"{how}: {score}validation {result['val_accuracy']:.4f}", flush=True)
         return cached
 
 
@@ -367,15 +279,12 @@ def run_protocols(
 ) -> pd.DataFrame:
     """Every (model, data size, optimizer, seed) with the learning rate chosen at the first data size; one row per
     final run (the test accuracy read once each)."""
-    rates = learning_rates or LEARNING_RATES
+    rates, rows = learning_rates or LEARNING_RATES, []
     studies = {n: Study(n, folder, source) for n in label_sizes}
-    rows = []
     for model_name in models:
         for optimizer in optimizers:
             chosen, _ = choose_learning_rate(studies[label_sizes[0]], model_name, optimizer, rates[optimizer], epochs)
-            for n in label_sizes:
-                for seed in seeds:
-                    rows.append(studies[n].run(model_name, optimizer, chosen, epochs, seed))
+            rows += [studies[n].run(model_name, optimizer, chosen, epochs, seed) for n in label_sizes for seed in seeds]
     return pd.DataFrame(rows)
 
 
@@ -388,34 +297,20 @@ def recipe_settings(recipe: dict, name: str = "recipe") -> dict:
             f"{name} must be a dict with learning_rate and epochs and at most {sorted(RECIPE_DEFAULTS)}, got "
             f"{recipe!r}; e.g. {{'learning_rate': 0.001, 'epochs': 30}}"
         )
-    return {
-        **RECIPE_DEFAULTS,
-        **recipe,
-        "learning_rate": checks.positive_float(f"{name} learning_rate", recipe["learning_rate"]),
-        "epochs": checks.integer(f"{name} epochs", recipe["epochs"], 1),
-    }
+    learning_rate = checks.positive_float(f"{name} learning_rate", recipe["learning_rate"])
+    epochs = checks.integer(f"{name} epochs", recipe["epochs"], 1)
+    return {**RECIPE_DEFAULTS, **recipe, "learning_rate": learning_rate, "epochs": epochs}
 
 
 def choose_recipe(study: Study, model_name: str, recipes, seed: int = config.SEED) -> tuple[dict, pd.DataFrame]:
-    """The modern protocol's candidate (augmentation and Adam with a cosine schedule, each with its learning
-    rate, epochs and regularisation) with the best validation accuracy, each trained once (seed 42, the test set
+    """The modern protocol's candidate with the best validation accuracy, each trained once (seed 42, the test set
     unread; ties: the first); one row per candidate."""
     recipes = [recipe_settings(r, f"recipe {i}") for i, r in enumerate(recipes)]
     if not recipes:
         raise ValueError("recipes is empty: give at least one, e.g. [{'learning_rate': 0.001, 'epochs': 30}]")
     tried = [study.run(model_name, "adam", seed=seed, augment=True, test=False, **r) for r in recipes]
-    table = pd.DataFrame(
-        [
-            {
-                "model": model_name,
-                **r,
-                "val_accuracy": t["val_accuracy"],
-                "kept_epoch": t["kept_epoch"],
-                "seconds": t["seconds"],
-            }
-            for r, t in zip(recipes, tried, strict=True)
-        ]
-    )
+    scores = [{k: t[k] for k in ("val_accuracy", "kept_epoch", "seconds")} for t in tried]
+    table = pd.DataFrame([{"model": model_name, **r, **s} for r, s in zip(recipes, scores, strict=True)])
     return recipes[int(table["val_accuracy"].to_numpy().argmax())], table
 
 
@@ -433,9 +328,7 @@ def run_modern(
     for model_name in models:
         chosen, table = choose_recipe(study, model_name, recipes)
         candidates.append(table)
-        rows += [
-            {**study.run(model_name, "adam", seed=seed, augment=True, **chosen), "recipe": chosen} for seed in seeds
-        ]
+        rows += [{**study.run(model_name, "adam", seed=s, augment=True, **chosen), "recipe": chosen} for s in seeds]
     return pd.DataFrame(rows), pd.concat(candidates, ignore_index=True)
 
 
@@ -454,38 +347,43 @@ def explore_recipes(
 
 
 def versions_tried(modern: pd.DataFrame, folder: Path = PROTOCOLS_DIR) -> list[dict]:
-    """Every modern-protocol recipe (augmentation, Adam, cosine) whose runs were scored on the test set, from the
-    run store, per model: the recipe, each seed's test accuracy and the mean, and whether it is the one reported
-    (``modern``: :func:`run_modern`'s final runs). Earlier recipes without dropout were scored on the test set before
-    the candidates were widened to dropout, so they are recorded beside the reported one."""
-    reported = {(r["model"], _recipe_key(r["recipe"])) for _, r in modern.iterrows()}
+    """Every modern-protocol recipe whose runs were scored on the test set (from the run store), per model: each
+    seed's test accuracy, the mean and whether it is the one reported (``modern``: :func:`run_modern`'s runs). Recipes
+    without dropout were scored before the candidates were widened to it, so they are recorded beside the reported."""
+
+    def recipe_key(recipe: dict) -> tuple:
+        return tuple(sorted({**RECIPE_DEFAULTS, **recipe}.items()))
+
+    reported = {(r["model"], recipe_key(r["recipe"])) for _, r in modern.iterrows()}
     versions = {}
     for record in Store(Path(folder) / STORE_FILE).records().values():
         i, result = record["inputs"], record["result"]
-        if not i.get("augment") or i.get("data") != "real" or result.get("test_accuracy") is None:
-            continue
-        recipe = {**i["recipe"], "learning_rate": i["learning_rate"], "epochs": i["epochs"]}
-        versions.setdefault((i["model"], _recipe_key(recipe)), {})[str(i["seed"])] = result["test_accuracy"]
+        if i.get("augment") and i.get("data") == "real" and result.get("test_accuracy") is not None:
+            recipe = recipe_key({**i["recipe"], "learning_rate": i["learning_rate"], "epochs": i["epochs"]})
+            versions.setdefault((i["model"], recipe), {})[str(i["seed"])] = result["test_accuracy"]
     return [
         {
             "result": f"{model}, modern protocol",
-            "recipe": dict(key),
-            "reported": (model, key) in reported,
+            "recipe": dict(recipe),
+            "reported": (model, recipe) in reported,
             "test": dict(sorted(seeds.items())),
             "test_mean": float(np.mean(list(seeds.values()))),
         }
-        for (model, key), seeds in sorted(versions.items(), key=lambda kv: (kv[0][0], sorted(kv[0][1])))
+        for (model, recipe), seeds in sorted(versions.items())
     ]
-
-
-def _recipe_key(recipe: dict) -> tuple:
-    return tuple(sorted({**RECIPE_DEFAULTS, **recipe}.items()))
 
 
 def summary_table(runs: pd.DataFrame) -> pd.DataFrame:
     """Test accuracy per model, data size, optimizer and protocol: mean, std (ddof 1), runs; the learning rate."""
-    grouped = runs.groupby(["model", "n_train", "optimizer", "augment", "learning_rate"])["test_accuracy"]
-    return utils.seed_stats(grouped).reset_index()
+    return utils.seed_stats(runs.groupby(_CELL)["test_accuracy"]).reset_index()
+
+
+def seed_summary(runs: pd.DataFrame) -> dict:
+    """Runs' test accuracy over their seeds: ``mean``, ``std`` (ddof 1; None for one run), ``runs``, ``by_seed``."""
+    acc = runs["test_accuracy"].to_numpy()
+    std = float(acc.std(ddof=1)) if len(acc) > 1 else None
+    by_seed = {str(int(s)): float(a) for s, a in zip(runs["seed"], acc, strict=True)}
+    return {"mean": float(acc.mean()), "std": std, "runs": len(acc), "by_seed": by_seed}
 
 
 def to_results(
@@ -495,45 +393,25 @@ def to_results(
     candidates: pd.DataFrame | None = None,
     explored: pd.DataFrame | None = None,
 ) -> dict:
-    """What results.json records under ``future_work`` -> ``protocols``: per model, data size and optimizer (and
-    the modern protocol) the learning rate chosen on validation among those tried (``learning_rates`` per
-    optimizer; for the modern protocol, the learning rates of its ``candidates``, :func:`run_modern`'s second
-    table, which is recorded too, and the chosen recipe), mean, std and every seed's test accuracy; ``explored``:
-    :func:`explore_recipes`' table."""
+    """What results.json records under ``future_work`` -> ``protocols``: per model, data size, optimizer and protocol
+    the learning rate chosen among those tried (``learning_rates``; the modern protocol's: its ``candidates``, a
+    table recorded too, and its recipe) and the test accuracy's :func:`seed_summary`; ``explored``: another table."""
     tried = {("original", o): [float(r) for r in rates] for o, rates in (learning_rates or LEARNING_RATES).items()}
     if candidates is not None and len(candidates):
         tried[("modern", "adam")] = sorted({float(r) for r in candidates["learning_rate"]})
-
-    def cells(frame: pd.DataFrame) -> list[dict]:
-        out = []
-        for (model, n, opt, aug, rate), part in frame.groupby(
-            ["model", "n_train", "optimizer", "augment", "learning_rate"]
-        ):
-            acc = part["test_accuracy"].to_numpy()
-            out.append(
-                {
-                    "model": model,
-                    "n_train": int(n),
-                    "optimizer": opt,
-                    "protocol": "modern" if aug else "original",
-                    "learning_rate": float(rate),
-                    "learning_rates_tried": tried.get(("modern" if aug else "original", opt)),
-                    "mean": float(acc.mean()),
-                    "std": float(acc.std(ddof=1)) if len(acc) > 1 else None,
-                    "runs": len(acc),
-                    "by_seed": {str(int(s)): float(a) for s, a in zip(part["seed"], acc, strict=True)},
-                    "kept_epochs": [int(e) for e in part["kept_epoch"]],
-                    **({"recipe": part["recipe"].iloc[0]} if aug and "recipe" in part else {}),
-                }
-            )
-        return out
-
-    def records(table):
-        return [] if table is None else table.to_dict("records")
-
+    cells = []
+    for frame in (runs, modern):
+        for (model, n, opt, aug, rate), part in frame.groupby(_CELL):
+            protocol = "modern" if aug else "original"
+            cell = {"model": model, "n_train": int(n), "optimizer": opt, "protocol": protocol}
+            cell |= {"learning_rate": float(rate), "learning_rates_tried": tried.get((protocol, opt))}
+            cell |= {**seed_summary(part), "kept_epochs": [int(e) for e in part["kept_epoch"]]}
+            if aug and "recipe" in part:
+                cell["recipe"] = part["recipe"].iloc[0]
+            cells.append(cell)
     return {
-        "runs": cells(runs) + cells(modern),
+        "runs": cells,
         "n_val": PROTOCOL_VAL,
-        "modern_candidates": records(candidates),
-        "modern_explored": records(explored),
+        "modern_candidates": [] if candidates is None else candidates.to_dict("records"),
+        "modern_explored": [] if explored is None else explored.to_dict("records"),
     }
