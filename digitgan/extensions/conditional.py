@@ -145,18 +145,9 @@ def exported_paths(checkpoint_dir) -> tuple[Path, Path]:
 
 def _training_state(model: ConditionalDCGAN, checkpoint_dir, settings: dict):
     """The run's checkpointed training state: both networks, both optimisers and the noise generators."""
-    from digitgan.checkpoint import TrainingCheckpoint, rng_state
+    from digitgan.checkpoint import gan_checkpoint
 
-    return TrainingCheckpoint(
-        checkpoint_dir,
-        2,
-        settings,
-        generator=model.generator,
-        discriminator=model.discriminator,
-        g_optimizer=model.g_optimizer,
-        d_optimizer=model.d_optimizer,
-        rng_state=rng_state(model.generator, model.discriminator),
-    )
+    return gan_checkpoint(model, checkpoint_dir, max_to_keep=2, settings=settings)
 
 
 def _settings(n_train: int, seed: int, mode_seeking: float) -> dict:
