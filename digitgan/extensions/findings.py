@@ -1,7 +1,6 @@
-"""Each extension notebook's closing "What we found" (07-11): :class:`digitgan.findings.Versus` records, tested
-across seeds, then their wording in at most five lines (:data:`digitgan.findings.LINES`): line 1 the headline, then
-the comparison with the published result where there is one, the tests, and what they mean. The full tables (every
-arm, label count and optimiser) are the notebooks' earlier cells and ``figures/results.json``."""
+"""Each extension notebook's closing "What we found" (07-11): :class:`digitgan.findings.Versus` records tested across
+seeds, worded in at most five lines: the headline, the published result where there is one, the tests and what they
+mean. The full tables (every arm, label count and optimiser) are the notebooks' and ``figures/results.json``."""
 
 from __future__ import annotations
 
@@ -9,6 +8,7 @@ import numpy as np
 
 from digitgan import config
 from digitgan.findings import Finding, Versus, _acc, _cap, _count, _finding, gap, reach, say, study_of, tested, versus
+from digitgan.utils import difference, difference_from_summary
 
 COLLAPSE_SPREAD = 0.6  # generated digits vary "far less" than real ones below this fraction of the real spread
 GENERATED_TARGET = 0.97  # our aim for a CNN trained only on generated digits (a public study: 98.4%)
@@ -24,13 +24,7 @@ _BRINGS = {
 
 def cell(c: dict) -> str:
     """``mean ± std (n = k)``, or the mean and "(one run)"."""
-    return f"{_acc(c['mean'])}" + (f" ± {c['std']:.4f} (n = {c['runs']})" if c["runs"] > 1 else " (one run)")
-
-
-def mean_std(values) -> str:
-    """``mean ± std (n = k)``, or the one value and "(one run)"."""
-    v = np.asarray(values, dtype=float)
-    return cell({"mean": v.mean(), "std": v.std(ddof=1) if len(v) > 1 else None, "runs": len(v)})
+    return _acc(c["mean"]) + (f" ± {c['std']:.4f} (n = {c['runs']})" if c["runs"] > 1 else " (one run)")
 
 
 def _beside_study(value: float, reference: float, who: str) -> str:
@@ -39,9 +33,8 @@ def _beside_study(value: float, reference: float, who: str) -> str:
 
 
 def _seeded(what: str, c: dict, against: str, ref: dict) -> Versus:
-    """Cell ``c`` against cell ``ref`` (``mean``, ``std``, ``runs``, ``by_seed``) by the t-test of their seeds: paired
-    by seed where both ran the same seeds (the seed draws the labelled images, the initial weights and the batch
-    order of both), Welch's otherwise."""
+    """Cell ``c`` against cell ``ref`` by the t-test of their seeds: paired where both ran the same seeds (the seed
+    draws the labelled images, the initial weights and the batch order of both), Welch's otherwise."""
     a, b = c.get("by_seed") or {}, ref.get("by_seed") or {}
     seeds = [a[k] for k in sorted(a)], [b[k] for k in sorted(b)]
     return versus(what, c["mean"], against, ref["mean"], *seeds, sorted(a) == sorted(b), (cell(c), cell(ref)))
@@ -59,8 +52,13 @@ def _series(triples) -> str:
     text = ", ".join(f"{label} {difference:+.4f}".strip() for label, difference, _ in triples)
     if all(t and t["claimed"] for *_, t in triples):
         return f"{text} (every p ≤ {max(t['p'] for *_, t in triples):.2g})"
-    ps = [f"{t['p']:.2g}" if t and t["p"] is not None else "not tested" for *_, t in triples]
+    ps = [_p(t) for *_, t in triples]
     return f"{text} (" + ("not tested" if {*ps} == {"not tested"} else "p = " + ", ".join(ps)) + ")"
+
+
+def _p(t: dict | None, lead: str = "") -> str:
+    """A t-test record's p as written (after ``lead``), or "not tested"."""
+    return f"{lead}{t['p']:.2g}" if t and t["p"] is not None else "not tested"
 
 
 def _listing(items: list[str], last: str = "and") -> str:
@@ -69,13 +67,13 @@ def _listing(items: list[str], last: str = "and") -> str:
 
 
 def ssgan_items(metrics: dict) -> dict:
-    """The kept test accuracy against the paper's; whether the kept epoch is among the last five (the
-    curve may still rise) and the best validation accuracy of those five (each epoch's better weights)."""
-    history, paper, labels = metrics["history"], config.SSGAN_PAPER, _count(metrics["n_labels"], "label")
+    """The kept test accuracy against the paper's; whether the kept epoch is among the last five (the curve may still
+    rise) and the best validation accuracy of those five (each epoch's better weights)."""
+    history, paper = metrics["history"], config.SSGAN_PAPER
     raw = history.get("val_accuracy_raw") or history["val_accuracy"]
     last = [max(a, r) for a, r in zip(history["val_accuracy"][-5:], raw[-5:], strict=True)]
     theirs = f"{_count(paper['epochs'], 'epoch')}, mean of {_count(paper['seeds'], 'seed')}"
-    against = f"Salimans et al. ({labels}, {theirs})"
+    against = f"Salimans et al. ({_count(metrics['n_labels'], 'label')}, {theirs})"
     return {
         "paper": versus("test accuracy", metrics["test_accuracy"], against, paper["test_accuracy"]),
         "at_end": metrics["kept_epoch"] > metrics["epochs"] - len(last),
@@ -86,15 +84,14 @@ def ssgan_items(metrics: dict) -> dict:
 
 def ssgan(metrics: dict, run=None) -> Finding:
     m, items, choice = metrics, ssgan_items(metrics), metrics.get("learning_rate_choice") or []
-    study = (study_of(run) or {}).get("ssgan")
-    budgets = sorted({c["max_epochs"] for c in choice if c.get("max_epochs")})
+    study, budgets = study_of(run, "ssgan"), sorted({c["max_epochs"] for c in choice if c.get("max_epochs")})
+    who = study and f"semi-supervised GAN ({_count(study['n_labels'], 'label')}, {_count(study['epochs'], 'epoch')})"
     stopped = (
         f"stopped at epoch {m['stopped_at']} of {m['max_epochs']} (no better validation accuracy for "
         f"{_count(m['patience'], 'epoch')})"
         if m.get("stopped_at")
         else f"ran all {_count(m['epochs'], 'epoch')}"
     )
-    who = study and f"semi-supervised GAN ({_count(study['n_labels'], 'label')}, {_count(study['epochs'], 'epoch')})"
     return _finding(
         f"With {_count(m['n_labels'], 'label')} the semi-supervised GAN reaches **{_acc(m['test_accuracy'])} test "
         f"accuracy** after {_count(m['epochs'], 'epoch')}, {say(items['paper'], 'one run against their mean', False)}.",
@@ -135,9 +132,9 @@ def label_efficiency_items(metrics: dict) -> dict:
     items = {}
     for n in sorted({int(n) for m, per in summary.items() if m != "matched" for n in per}):
         cells = {m: per[str(n)] for m, per in summary.items() if str(n) in per}
-        ranked = sorted(set(cells) - {"matched"}, key=lambda m: -cells[m]["mean"])
         updates = "cnn" in cells and cells["cnn"].get("n_updates")
         cnn = "the CNN of the original protocol" + (f" ({_count(updates, 'update')})" if updates else "")
+        ranked = sorted(set(cells) - {"matched"}, key=lambda m: -cells[m]["mean"])
         items[n] = {"ranked": [(m, cells[m]) for m in ranked]}
         for m, what in (("ssgan", "the semi-supervised GAN"), ("trial3", "trial 3")):
             if {m, "cnn"} <= set(cells):
@@ -156,13 +153,11 @@ def label_efficiency(metrics: dict, run=None) -> Finding:
     method = "trial3" if key == "trial3" else "ssgan"
     head, (lead, best) = key and first[key], first["ranked"][0]
     matched = [(n, i["matched"]) for n, i in counts.items() if "matched" in i]
-    study = ((study_of(run) or {}).get("label_efficiency") or {}).get("summary", {}).get(method, {}).get(str(n0))
-    above = [f"{n:,}" for n, v in matched if v.verdict == "above"]
-    rest = [f"{n:,}" for n, v in matched if v.verdict != "above"]
-    original = {k: [i[k] for i in counts.values() if k in i] for k in ("ssgan", "trial3")}
-    original = {k: vs for k, vs in original.items() if vs and vs != [head]}  # not the headline again
-    labels = " / ".join(f"{n:,}" for n in counts)
+    study = study_of(run, "label_efficiency", "summary", method, str(n0))
     who = study and f"{_name(method)} ({_count(n0, 'label')}, {_count(study['runs'], 'seed')})"
+    above, rest = ([f"{n:,}" for n, v in matched if (v.verdict == "above") == side] for side in (True, False))
+    by_method = ([i[k] for i in counts.values() if k in i] for k in ("ssgan", "trial3"))
+    original = [vs for vs in by_method if vs and vs != [head]]  # not the headline again
     return _finding(
         f"With {_count(n0, 'label')} {head.what} reaches **{_acc(head.value)} test accuracy** ("
         f"{_count(cells[method]['runs'], 'seed')}), {say(head, _UNTESTED, False)}."
@@ -178,8 +173,8 @@ def label_efficiency(metrics: dict, run=None) -> Finding:
         + ".",
         _budgets(metrics.get("transfer_vs_scratch") or {})
         or original
-        and f"Against the CNN of the original protocol at {labels} labels: "
-        + "; ".join(f"{vs[0].what} {_series([('', v.difference, v.test) for v in vs])}" for vs in original.values())
+        and f"Against the CNN of the original protocol at {' / '.join(f'{n:,}' for n in counts)} labels: "
+        + "; ".join(f"{vs[0].what} {_series([('', v.difference, v.test) for v in vs])}" for vs in original)
         + ".",
         _salimans(metrics),
         matched
@@ -190,30 +185,28 @@ def label_efficiency(metrics: dict, run=None) -> Finding:
     )
 
 
-def _budgets(budgets: dict) -> str | None:
+def _budgets(budgets: dict) -> str:
     """Trial 3 against the CNN at each budget (paired t-tests by seed), and whether the verdict depends on it."""
     if len(budgets) < 2:
-        return None
-    parts, signs = [], set()
+        return ""
+    parts = []
     for budget, per in sorted(budgets.items(), key=lambda item: sum(d["n_updates"] for d in item[1].values())):
         updates = [f"{d['n_updates']:,}" for d in per.values()]
         shown = "" if len(set(updates)) == 1 else f" ({' / '.join(updates)} updates)"
         parts.append(f"at {budget}{shown} " + _series([("", d["difference"], d) for d in per.values()]))
-        signs |= {(d["difference"] > 0) for d in per.values() if d["claimed"]}
+    signs = {d["difference"] > 0 for per in budgets.values() for d in per.values() if d["claimed"]}
     labels = " / ".join(f"{int(n):,}" for n in next(iter(budgets.values())))
     depends = ": which is ahead depends on the budget." if len(signs) > 1 else "."
     return f"Trial 3 minus the CNN (paired) with {labels} labels: " + "; ".join(parts) + depends
 
 
-def _salimans(metrics: dict) -> str | None:
+def _salimans(metrics: dict) -> str:
     """The 100-label SSGAN's seeds against Salimans et al.'s mean and spread over their 10 seeds (Welch)."""
     runs = sorted(metrics.get("runs") or [], key=lambda r: r["seed"])
     runs = [r["test_accuracy"] for r in runs if r["method"] == "ssgan" and r["n_labels"] == 100]
     paper, epochs = config.SSGAN_PAPER, ((metrics.get("settings") or {}).get("ssgan") or {}).get("epochs")
     if len(runs) < 2:
-        return None
-    from digitgan.utils import difference_from_summary
-
+        return ""
     test = difference_from_summary(runs, paper["test_accuracy"], paper["std"], paper["seeds"])
     ours = _count(len(runs), "seed") + (f", {_count(epochs, 'epoch')}" if epochs else "")
     side = f", {'above' if test['difference'] > 0 else 'below'} it" if test["claimed"] else ""
@@ -238,30 +231,26 @@ def longer_gan_items(results: dict) -> dict:
         items["labels"][n] = {"first": cells[first], "last": cells[last], "best": best, "versus": v}
     g, d = (np.asarray(results["epoch_losses"][k]) for k in ("g_loss", "d_loss"))
     w = min(25, len(g) // 2) or 1
-    parts = [(x[:w], x[len(x) - w :]) for x in (g, d)]
-    settle, mean_std = all(b.std() < a.std() for a, b in parts), [(p.mean(), p.std()) for ab in parts for p in ab]
-    items["losses"] = {"epochs": len(g), "window": w, "settle": settle, "mean_std": mean_std}
+    stds = [(x[:w].std(), x[-w:].std()) for x in (g, d)]  # the first and the last window's
+    items["losses"] = {"epochs": len(g), "window": w, "settle": all(b < a for a, b in stds), "std": stds}
     return items
 
 
 def _gain(last: dict, first: dict, where: str) -> str:
     """``+0.0169 (10,000 labels, paired p = 0.01)``: the change between two stages, tested over the classifier seeds."""
-    from digitgan.utils import difference
-
     seeds = sorted(set(last["by_seed"]) & set(first["by_seed"]))
     t = difference([last["by_seed"][s] for s in seeds], [first["by_seed"][s] for s in seeds], paired=True)
-    if t["p"] is None:  # the same difference in every seed: nothing for a t-test to measure
-        return f"{t['difference']:+.4f} ({where}, the same in every seed; not tested)"
-    return f"{t['difference']:+.4f} ({where}, paired p = {t['p']:.2g})"
+    how = "the same in every seed; not tested" if t["p"] is None else f"paired p = {t['p']:.2g}"
+    return f"{t['difference']:+.4f} ({where}, {how})"
 
 
 def longer_gan(results: dict, run=None) -> Finding:
     """Questions 1 and 4 of the report, answered from 09's numbers."""
-    items, stages, study = longer_gan_items(results), results["stages"], study_of(run) or {}
+    items, stages, theirs = longer_gan_items(results), results["stages"], study_of(run, "future_work", "longer_gan")
     first, last, losses = items["first"], items["last"], items["losses"]
-    (_, gs0), (_, gs1), (_, ds0), (_, ds1) = losses["mean_std"]
+    (gs0, gs1), (ds0, ds1) = losses["std"]
     s0, s1, (n, top), *others = stages[str(first)], stages[str(last)], *items["labels"].items()
-    v, theirs = top["versus"], (study.get("future_work", {}).get("longer_gan") or {}).get("stages", {})
+    v, theirs = top["versus"], theirs.get("stages", {})
     ref = max(theirs.items(), key=lambda e: e[1]["trial3"].get(str(n), {}).get("val_mean", -1), default=(0, {}))
     better = s1["classifier_score"] > s0["classifier_score"] and s1["frechet_distance"] < s0["frechet_distance"]
     gains = [_gain(i["last"], i["first"], _count(m, "label")) for m, i in items["labels"].items()]
@@ -291,9 +280,8 @@ def _gan_spread(spread: dict | None) -> str:
     """09's one GAN restated against the spread of several GANs (:func:`longer_gan.spread_summary`)."""
     if not spread or not spread.get("one_gan_against_spread"):
         return ""
-    n, change = max(spread["stages"][str(spread["change"]["to"])]["trial3"], key=int), spread["change"]
-    later = spread["one_gan_against_spread"]
-    last = max(later, key=int)
+    change, later = spread["change"], spread["one_gan_against_spread"]
+    n, last = max(spread["stages"][str(change["to"])]["trial3"], key=int), max(later, key=int)
     key = f"trial3_{n}"
     changed = f"from {change['from']} to {change['to']} epochs: {tested(change[key])}; " if key in change else ""
     return (
@@ -306,29 +294,23 @@ def protocols_items(results: dict) -> dict:
     """Per model, each optimiser on the largest against the smallest training set (original protocol); the rates
     chosen at the top of their grid; the modern CNN against its aim and trial 3 against it (Welch t-tests)."""
     cells = results["runs"]
-    sizes = sorted({c["n_train"] for c in cells if c["protocol"] == "original"})
     pick = {(c["model"], c["optimizer"], c["n_train"]): c for c in cells if c["protocol"] == "original"}
-    modern = {c["model"]: c for c in cells if c["protocol"] == "modern"}
+    sizes, modern = sorted({n for *_, n in pick}), {c["model"]: c for c in cells if c["protocol"] == "modern"}
+    small, large, bigger = min(sizes, default=0), max(sizes, default=0), {"cnn": [], "trial3": []}
+    for m, opt, n in pick:
+        if m in bigger and n == small < large and (m, opt, large) in pick:
+            bigger[m].append(_seeded(opt, pick[m, opt, large], f"{small:,} images", pick[m, opt, n]))
+    edge = {
+        f"{config.NAMES.get(c['model'], c['model'])} with {c['optimizer']} ({c['protocol']}) {c['learning_rate']:g}"
+        for c in cells
+        if c.get("learning_rates_tried") and c["learning_rate"] == max(c["learning_rates_tried"])
+    }
     cnn = modern.get("cnn", {})
     return {
         "sizes": sizes,
         "modern": modern,
-        "bigger": {
-            model: [
-                _seeded(opt, pick[model, opt, sizes[-1]], f"{sizes[0]:,} images", pick[model, opt, n])
-                for m, opt, n in pick
-                if m == model and n == sizes[0] < sizes[-1] and (model, opt, sizes[-1]) in pick
-            ]
-            for model in ("cnn", "trial3")
-        },
-        "edge": sorted(
-            {
-                f"{config.NAMES.get(c['model'], c['model'])} with {c['optimizer']} ({c['protocol']}) "
-                f"{c['learning_rate']:g}"
-                for c in cells
-                if c.get("learning_rates_tried") and c["learning_rate"] == max(c["learning_rates_tried"])
-            }
-        ),
+        "bigger": bigger,
+        "edge": sorted(edge),
         "cnn_target": "cnn" in modern
         and aim(f"With the modern protocol on {cnn['n_train']:,} images the CNN", cnn, _MODERN_CNN_TARGET),
         "trial3_vs_cnn": {"cnn", "trial3"} <= set(modern)
@@ -351,16 +333,14 @@ def _explored(results: dict) -> str:
 
 def protocols(results: dict, run=None) -> Finding:
     """Question 2 of the report, from 10's numbers: data, optimisers, the modern protocol."""
-    items, cells, study = protocols_items(results), results["runs"], (study_of(run) or {}).get("future_work", {})
+    items, cells = protocols_items(results), results["runs"]
     sizes, modern, v = items["sizes"] or [0], items["modern"], items["trial3_vs_cnn"]
     longest = max((c.get("epochs") or 0 for c in results.get("modern_candidates", [])), default=0)
-    best = {
-        m: max((c for c in cells if c["model"] == m), key=lambda c: c["mean"])
-        for m in ("cnn", "trial3")
-        if any(c["model"] == m for c in cells)
-    }
+    by_model = {m: [c for c in cells if c["model"] == m] for m in ("cnn", "trial3")}
+    best = {m: max(cs, key=lambda c: c["mean"]) for m, cs in by_model.items() if cs}
     epochs = v and (modern["cnn"].get("recipe") or {}).get("epochs")
-    theirs = {c["model"]: c for c in (study.get("protocols") or {}).get("runs", []) if c["protocol"] == "modern"}
+    theirs = study_of(run, "future_work", "protocols").get("runs", [])
+    theirs = {c["model"]: c for c in theirs if c["protocol"] == "modern"}
     at_most = f" (at most {_count(epochs, 'epoch')})" if epochs else ""
     who = "trial3" in theirs and f"trial 3 (modern protocol, {_count(theirs['trial3']['n_train'], 'image')})"
     return _finding(
@@ -385,8 +365,7 @@ def protocols(results: dict, run=None) -> Finding:
         "; ".join(filter(None, [items["cnn_target"] and reach(items["cnn_target"]), _explored(results)])) + ".",
         items["edge"]
         and "Chosen at the top of the learning rates tried, so a larger one might do better: "
-        + ", ".join(items["edge"])
-        + ".",
+        f"{', '.join(items['edge'])}.",
         " ".join(
             f"{config.NAMES.get(m, m)}'s chosen recipe is the longest tried ({longest} epochs) and its kept "
             f"epochs ({'/'.join(map(str, c['kept_epochs']))}) are near its end: a longer one might do better."
@@ -410,39 +389,42 @@ def ordered_arms(arms: dict) -> dict:
     return {a: arms[a] for a in order}
 
 
-def _generated(arms: dict) -> dict:
-    """The arms trained on generated digits alone, each as (size, how it was filtered or ""): "10k", ""."""
-    return {a: a.removeprefix("generated ").partition(" ")[::2] for a in arms if a.startswith("generated")}
-
-
 def generated_items(results: dict) -> dict:
     """The CNN trained only on generated digits against the aim, each "real + ..." arm against the real images alone
-    (Welch t-tests of the seeds), and whether the digits of one class vary far less than real ones."""
+    (Welch t-tests of the seeds), and whether the digits of one class vary far less than real ones; "sizes" and
+    "filtered_sizes": the generated arms' sizes ("10k"), unfiltered and filtered by a classifier."""
     arms, spread = ordered_arms(results["arms"]), results.get("within_class_spread")
-    only, real, same = _generated(arms), arms.get("real"), results.get("same_recipe_on_real")
-    by = "filtered by a classifier trained on real digits"
+    real, same, by = (
+        arms.get("real"),
+        results.get("same_recipe_on_real"),
+        "filtered by a classifier trained on real digits",
+    )
+    generated = {a: a.removeprefix("generated ").partition(" ")[::2] for a in arms if a.startswith("generated")}
+    only = {a: size for a, (size, how) in generated.items() if not how}
+    filtered = {a: (size, how) for a, (size, how) in generated.items() if how}
     return {
         "only": [
-            aim(f"Trained only on {size} generated digits, the CNN", arms[a], GENERATED_TARGET, " on real test digits")
-            for a, (size, how) in only.items()
-            if not how
+            aim(f"Trained only on {s} generated digits, the CNN", arms[a], GENERATED_TARGET, " on real test digits")
+            for a, s in only.items()
         ],
         "below_real": [
-            _seeded(f"only {size} generated digits", arms[a], "the same CNN on the real 10k", real)
-            for a, (size, how) in only.items()
-            if not how and real
+            _seeded(f"only {s} generated digits", arms[a], "the same CNN on the real 10k", real)
+            for a, s in only.items()
+            if real
         ],
         "filtered": [
             _seeded(f"{size} generated digits {by} {how}", arms[a], "the same recipe on the real 10k", same)
-            for a, (size, how) in only.items()
-            if how and same
+            for a, (size, how) in filtered.items()
+            if same
         ],
         "added": [
-            _seeded(a, c, "the real images alone", arms["real"])
+            _seeded(a, c, "the real images alone", real)
             for a, c in arms.items()
             if a.startswith("real +") and "real" in arms
         ],
         "collapsed": bool(spread) and spread["generated"] / spread["real"] < COLLAPSE_SPREAD,
+        "sizes": list(only.values()),
+        "filtered_sizes": [size for size, _ in filtered.values()],
     }
 
 
@@ -457,25 +439,17 @@ def generated_digits(results: dict, run=None) -> Finding:
     """Question 3 of the report, from 11's numbers."""
     items, judge = generated_items(results), results["judge_accuracy_on_generated"]
     worst, digits = worst_digit(judge)
-    only, real, filtered, added = items["only"], items["below_real"], items["filtered"], items["added"]
-    arms = _generated(ordered_arms(results["arms"])).values()
-    sizes, filtered_sizes = [s for s, how in arms if not how], [s for s, how in arms if how]  # as in the items
-    study = ((study_of(run) or {}).get("future_work", {}).get("generated_digits") or {}).get("arms", {})
+    only, real, filtered, added, sizes = (items[k] for k in ("only", "below_real", "filtered", "added", "sizes"))
+    study = study_of(run, "future_work", "generated_digits", "arms")
     arm = sizes and f"generated {sizes[0]}"
     reached = [size for size, v in zip(sizes, only, strict=True) if v.verdict != "below"]
     differ = [f"{v.what.removeprefix('real + ')} ({v.verdict})" for v in added if v.verdict in ("above", "below")]
     helps = any(v.verdict == "above" and "generated" in v.what for v in added)
     seeds = min((min(v.test["n"]) if v.test else 1 for v in added), default=1)
-    ps = [f"p = {v.test['p']:.2g}" if v.test and v.test["p"] is not None else "not tested" for v in added]
-    each = ", ".join(
-        f"{v.what.removeprefix('real + ')} {v.difference:+.4f} ({p})" for v, p in zip(added, ps, strict=True)
-    )
+    each = ", ".join(f"{v.what.removeprefix('real + ')} {v.difference:+.4f} ({_p(v.test, 'p = ')})" for v in added)
     effect = "help" if helps else "make no difference the test can tell"
     verdicts = f"only {_listing(differ)} differ" + "s" * (len(differ) == 1) if differ else "none differs"
-    more = [
-        f"Only {size} generated digits: {_acc(v.value)}, {gap(v, _UNTESTED)}."
-        for size, v in zip(sizes[1:], real[1:], strict=False)
-    ]
+    more = [f"{_cap(v.what)}: {_acc(v.value)}, {gap(v, _UNTESTED)}." for v in real[1:]]
     aims = [f"{_aim(reached, len(only))} {GENERATED_TARGET:.0%}."] if real else [reach(v) + "." for v in only[1:]]
     within = ""
     if spread := results.get("within_class_spread"):
@@ -494,7 +468,7 @@ def generated_digits(results: dict, run=None) -> Finding:
         " ".join(more + aims),
         filtered
         and f"Filtered by a classifier trained on real digits (so not generated digits alone), "
-        f"{_listing(filtered_sizes)} reach {_listing([_acc(v.value) for v in filtered])}, against "
+        f"{_listing(items['filtered_sizes'])} reach {_listing([_acc(v.value) for v in filtered])}, against "
         f"{_acc(filtered[0].reference)} for the same recipe on the real 10k: "
         f"{_series([('', v.difference, v.test) for v in filtered])}.",
         added
