@@ -56,8 +56,8 @@ def gap(v: Versus, untested: str = _ONE_RUN_EACH, tail: bool = True) -> str:
 
 
 def say(v: Versus, untested: str = _ONE_RUN_EACH, lead: bool = True) -> str:
-    """``{What}: {value} against {reference} for {against}: {gap}`` (``lead=False``: from "against" on); the numbers
-    as written (``shown``) unless tested across seeds."""
+    """``{What}: {value} against {reference} for {against}: {gap}`` (``lead=False``: from "against" on); untested, the
+    numbers as ``shown``."""
     value, reference = v.shown if v.shown and not v.test else (_acc(v.value), _acc(v.reference))
     text = f"against {reference} for {v.against}: {gap(v, untested)}"
     return f"{_cap(v.what)}: {value} {text}" if lead else text
@@ -90,8 +90,7 @@ def _mistake(metrics: dict) -> str:
 
 
 def study_of(run, *keys) -> dict:
-    """The study's results under ``keys``, to compare a scratch run with: ``run`` is a :class:`digitgan.runs.Run` or
-    those results; {} for the study's own run (or None)."""
+    """The study's results under ``keys`` (``run``: a scratch :class:`digitgan.runs.Run`, or those results), else {}."""
     found = run if run is None or isinstance(run, dict) else None if run.is_study else run.study_results()
     for key in keys:
         found = (found or {}).get(key)
@@ -99,8 +98,7 @@ def study_of(run, *keys) -> dict:
 
 
 def _finding(*lines, run=None) -> Finding:
-    """The first :data:`LINES` lines that have text; for a scratch run (``run`` with a ``folder``), a note that says
-    so and where its files are."""
+    """The first :data:`LINES` lines that have text, then for a scratch run a note of where its files are."""
     text = Finding("\n".join([line for line in lines if line][:LINES]))
     if (folder := getattr(run, "folder", None)) is None:
         return text
@@ -118,8 +116,7 @@ def against_original(name: str, test_accuracy: float) -> Versus | None:
 
 
 def against_cnn(metrics: dict, cnn: dict, scratch: bool = False, ours_said: bool = False) -> Versus:
-    """A classifier's test accuracy against the study's CNN, named with its size (and this run's, where they differ
-    and the sentence does not state it already: ``ours_said``)."""
+    """A classifier's test accuracy against the study's CNN, named with its size (and, unless ``ours_said``, ours)."""
     ours, theirs = (_size(m.get("n_train"), m.get("epochs")) for m in (metrics, cnn))
     who = (
         f"the CNN trained on the same {_count(cnn['n_train'], 'image')} for {_count(cnn['epochs'], 'epoch')}"
@@ -247,34 +244,27 @@ def comparison(comparison: dict, run=None) -> Finding:
         return {"pca_knn": "PCA + KNN", "cnn": "the CNN"}.get(k, k.replace("trial", "trial "))
 
     def accuracies(s: dict) -> str:
-        return ", ".join(
-            f"{name(k)} {_acc(s['pca_knn']['accuracy'] if k == 'pca_knn' else s[k])}" for k in small_ranked
-        )
-
-    def order(key: str) -> str:
-        return f"{'' if ranked[f'{key}_as_original'] else 'not '}the original report's order"
+        return ", ".join(f"{name(k)} {_acc(s[k]['accuracy'] if k == 'pca_knn' else s[k])}" for k in small_ranked)
 
     def original(o: dict) -> str:
         return f"{o['difference']:+.4f} (p = {o['p']:.2g}{'' if o['claimed'] else ', not distinguishable'})"
 
+    order = {True: "the original report's order", False: "not the original report's order"}
+    then = ", ".join(f"{config.name(k)} {_acc(models[k]['test_accuracy'])}" for k in rest)
+    vs_cnn = ", ".join(f"{name(k)} {tested(s['vs_cnn'])}" for k, s in seeds.items() if "vs_cnn" in s)
+    vs_original = ", ".join(f"{name(k)} {original(s['vs_original'])}" for k, s in seeds.items())
+
     return _finding(
         f"On the {config.SUBSET_SIZE:,}-image subset ({_count(config.TRANSFER_EPOCHS, 'epoch')}, seed 42) "
         f"{'the ' * (first == 'cnn')}{config.name(first)} leads with **{_acc(models[first]['test_accuracy'])} test "
-        "accuracy**, then "
-        + ", ".join(f"{config.name(k)} {_acc(models[k]['test_accuracy'])}" for k in rest)
-        + f": {order('full')}{order_over_seeds(seeds, ranked['full'])}.",
+        f"accuracy**, then {then}: {order[ranked['full_as_original']]}{order_over_seeds(seeds, ranked['full'])}.",
         "cnn" in seeds
         and f"Over training seeds {min(seeds['cnn']['by_seed'])}-{max(seeds['cnn']['by_seed'])} the CNN reaches "
-        f"{_acc(seeds['cnn']['mean'])} ± {seeds['cnn']['std']:.4f}; against it "
-        + ", ".join(f"{name(k)} {tested(s['vs_cnn'])}" for k, s in seeds.items() if "vs_cnn" in s)
-        + ".",
-        seeds
-        and "Against the original report's numbers (one-sample t-tests over those seeds): "
-        + ", ".join(f"{name(k)} {original(s['vs_original'])}" for k, s in seeds.items())
-        + ".",
+        f"{_acc(seeds['cnn']['mean'])} ± {seeds['cnn']['std']:.4f}; against it {vs_cnn}.",
+        seeds and f"Against the original report's numbers (one-sample t-tests over those seeds): {vs_original}.",
         f"On {small['n_train']:,} training and {small['n_test']:,} test images: {accuracies(small)} (one run each; not "
         f"tested); the original report: {', '.join(f'{config.ORIGINAL_SMALL[k]:g}' for k in small_ranked)}: "
-        f"{order('small')}.",
+        f"{order[ranked['small_as_original']]}.",
         study
         and accuracies(study["small"]) != accuracies(small)
         and f"The study's run ({_count(study['small']['n_train'], 'training image')}): {accuracies(study['small'])}.",

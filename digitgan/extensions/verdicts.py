@@ -13,6 +13,7 @@ from digitgan.utils import difference, difference_from_summary
 COLLAPSE_SPREAD = 0.6  # generated digits vary "far less" than real ones below this fraction of the real spread
 GENERATED_TARGET = 0.97  # our aim for a CNN trained only on generated digits (a public study: 98.4%)
 _MODERN_CNN_TARGET = 0.99  # well-trained small CNNs on 10k MNIST images with augmentation and Adam
+_FILTERED = "filtered by a classifier trained on real digits"
 
 
 def cell(c: dict) -> str:
@@ -110,7 +111,7 @@ def longer_gan_items(results: dict) -> dict:
 
 def protocols_items(results: dict) -> dict:
     """Per model, each optimiser on the largest against the smallest training set (original protocol); the rates
-    chosen at the top of their grid; the modern CNN against its aim and trial 3 against it (Welch t-tests)."""
+    chosen at the top of their grid; the modern CNN against its aim and trial 3 against it (t-tests of the seeds)."""
     cells = results["runs"]
     pick = {(c["model"], c["optimizer"], c["n_train"]): c for c in cells if c["protocol"] == "original"}
     sizes, modern = sorted({n for *_, n in pick}), {c["model"]: c for c in cells if c["protocol"] == "modern"}
@@ -143,22 +144,17 @@ def worst_digit(judge: dict) -> tuple[str, dict]:
 
 
 def ordered_arms(arms: dict) -> dict:
-    """11's arms in the study's order (``config.GENERATED_ARMS``; results.json keeps its keys sorted), any other
-    after them."""
+    """11's arms in the study's order (``config.GENERATED_ARMS``; results.json sorts them), any other after them."""
     order = [a for a in config.GENERATED_ARMS if a in arms] + [a for a in arms if a not in config.GENERATED_ARMS]
     return {a: arms[a] for a in order}
 
 
 def generated_items(results: dict) -> dict:
-    """The CNN trained only on generated digits against the aim, each "real + ..." arm against the real images alone
-    (Welch t-tests of the seeds), and whether the digits of one class vary far less than real ones; "sizes" and
-    "filtered_sizes": the generated arms' sizes ("10k"), unfiltered and filtered by a classifier."""
+    """The CNN trained only on generated digits against the aim and against real digits, the filtered arms against the
+    same recipe on real digits, each "real + ..." arm against the real images alone (t-tests of the seeds); whether
+    the digits of one class vary far less than real ones; the arms' sizes ("10k"): "sizes", "filtered_sizes"."""
     arms, spread = ordered_arms(results["arms"]), results.get("within_class_spread")
-    real, same, by = (
-        arms.get("real"),
-        results.get("same_recipe_on_real"),
-        "filtered by a classifier trained on real digits",
-    )
+    real, same = arms.get("real"), results.get("same_recipe_on_real")
     generated = {a: a.removeprefix("generated ").partition(" ")[::2] for a in arms if a.startswith("generated")}
     only = {a: size for a, (size, how) in generated.items() if not how}
     filtered = {a: (size, how) for a, (size, how) in generated.items() if how}
@@ -173,7 +169,7 @@ def generated_items(results: dict) -> dict:
             if real
         ],
         "filtered": [
-            _seeded(f"{size} generated digits {by} {how}", arms[a], "the same recipe on the real 10k", same)
+            _seeded(f"{size} generated digits {_FILTERED} {how}", arms[a], "the same recipe on the real 10k", same)
             for a, (size, how) in filtered.items()
             if same
         ],
