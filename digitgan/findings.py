@@ -1,14 +1,14 @@
-"""Each notebook's closing "What we found", from the numbers its run just produced: first :class:`Versus` records
-(computed, tested directly), then a few templates (:func:`say`, :func:`gap`, :func:`reach`) word them in at most
-five Markdown lines of one or two sentences. Line 1 stands alone: the number, what it is compared with (named, with
-its size and epochs) and the verdict. A scratch run (a :class:`digitgan.runs.Run` with other parameters) is compared
-with the study's own numbers, named as the study's."""
+"""Each notebook's closing "What we found": :class:`Versus` records (a number against what it is compared with, tested
+across seeds where there are seeds), worded by :func:`say`, :func:`gap` and :func:`reach` in at most :data:`LINES`
+lines, the first standing alone. A scratch run is compared with the study's own numbers, named as the study's."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 
 from digitgan import config
+from digitgan.utils import describe_difference, difference
 
 LINES, WIDTH = 5, 260  # a finding: at most this many lines of at most this many characters
 _ONE_RUN_EACH = "one run each; not tested"  # a difference without seeds on both sides claims nothing
@@ -16,6 +16,7 @@ _TAIL = {"above": ", above it", "below": ", below it", "level": ", level with it
 _NUMBER_WORDS = {3: "three", 4: "four", 5: "five", 6: "six"}
 _SEED_TESTED = ("trial1", "trial2", "trial3")  # the trials make claims trains at seeds 43 and 44 (06 tests them)
 _acc = "{:.4f}".format  # an accuracy as written
+tested = partial(describe_difference, compact=True)  # a t-test record: ``+0.0461 (95% CI +0.039 to +0.053, p = …)``
 
 
 class Finding(str):
@@ -28,8 +29,7 @@ class Finding(str):
 @dataclass(frozen=True)
 class Versus:
     """``value`` against ``reference`` (``against`` names it); ``verdict``: "above", "below", "level", or "not
-    distinguishable" where the seeds' ``test`` (:func:`digitgan.utils.difference`) claims nothing; ``shown``: the
-    two numbers as written, where not to four decimals."""
+    distinguishable" where the seeds' ``test`` claims nothing; ``shown``: both numbers as written."""
 
     what: str
     value: float
@@ -43,21 +43,11 @@ class Versus:
 
 def versus(what, value, against, reference, a=(), b=(), paired=False, shown=None) -> Versus:
     """With two or more per-seed values on each side (``a``, ``b``), the verdict is their t-test's, never spreads'."""
-    from digitgan.utils import difference
-
     test = difference(a, b, paired and len(a) == len(b)) if len(a) > 1 and len(b) > 1 else None
     diff = value - reference
     verdict = "above" if diff >= 0.00005 else "below" if diff <= -0.00005 else "level"
     verdict = verdict if not test or test["claimed"] else "not distinguishable"
     return Versus(what, value, against, reference, diff, verdict, test, shown)
-
-
-def tested(d: dict) -> str:
-    """A t-test record compactly: ``+0.0461 (95% CI +0.039 to +0.053, p = 0.0013)``, ending ``: not
-    distinguishable with 3 seeds`` where it claims nothing (:func:`digitgan.utils.describe_difference`)."""
-    from digitgan.utils import describe_difference
-
-    return describe_difference(d, compact=True)
 
 
 def gap(v: Versus, untested: str = _ONE_RUN_EACH, tail: bool = True) -> str:
@@ -66,8 +56,8 @@ def gap(v: Versus, untested: str = _ONE_RUN_EACH, tail: bool = True) -> str:
 
 
 def say(v: Versus, untested: str = _ONE_RUN_EACH, lead: bool = True) -> str:
-    """``{What}: {value} against {reference} for {against}: {gap}`` (``lead=False``: from "against" on). A record
-    tested across seeds shows its means; the others their numbers as written (``shown``)."""
+    """``{What}: {value} against {reference} for {against}: {gap}`` (``lead=False``: from "against" on); untested, the
+    numbers as ``shown``."""
     value, reference = v.shown if v.shown and not v.test else (_acc(v.value), _acc(v.reference))
     text = f"against {reference} for {v.against}: {gap(v, untested)}"
     return f"{_cap(v.what)}: {value} {text}" if lead else text
@@ -99,16 +89,16 @@ def _mistake(metrics: dict) -> str:
     return "it made no mistakes on the test set"
 
 
-def study_of(run) -> dict | None:
-    """The study's results to compare a scratch run with: ``run`` is a :class:`digitgan.runs.Run` (None where it is
-    the study's own run) or those results themselves; None: this is the study's run."""
-    return run if run is None or isinstance(run, dict) else None if run.is_study else run.study_results()
+def study_of(run, *keys) -> dict:
+    """The study's results under ``keys`` (``run``: a scratch :class:`digitgan.runs.Run`, or those results), else {}."""
+    found = run if run is None or isinstance(run, dict) else None if run.is_study else run.study_results()
+    for key in keys:
+        found = (found or {}).get(key)
+    return found or {}
 
 
 def _finding(*lines, run=None) -> Finding:
-    """The lines that have text, the first :data:`LINES` of them (a scratch run's comparison with the study's, second,
-    pushes out the last); for a scratch run (``run``: a :class:`digitgan.runs.Run` that is not the study's), then a
-    note that says so and where its files are."""
+    """The first :data:`LINES` lines that have text, then for a scratch run a note of where its files are."""
     text = Finding("\n".join([line for line in lines if line][:LINES]))
     if (folder := getattr(run, "folder", None)) is None:
         return text
@@ -116,8 +106,7 @@ def _finding(*lines, run=None) -> Finding:
 
 
 def against_original(name: str, test_accuracy: float) -> Versus | None:
-    """Our test accuracy against the one the original report gave for ``name`` ("cnn", "trial1", ...), trained on
-    the same 10k subset for as many epochs; None for a trial the original did not run."""
+    """Our test accuracy against the original report's for ``name`` ("cnn", "trial1", ...); None if it has none."""
     if name not in config.ORIGINAL_ACCURACY:
         return None
     who = "CNN" if name == "cnn" else name.replace("trial", "trial ")
@@ -127,8 +116,7 @@ def against_original(name: str, test_accuracy: float) -> Versus | None:
 
 
 def against_cnn(metrics: dict, cnn: dict, scratch: bool = False, ours_said: bool = False) -> Versus:
-    """A classifier's test accuracy against the study's CNN, named with its size (and this run's, where they
-    differ and ``ours_said`` is not set: the sentence does not state it already)."""
+    """A classifier's test accuracy against the study's CNN, named with its size (and, unless ``ours_said``, ours)."""
     ours, theirs = (_size(m.get("n_train"), m.get("epochs")) for m in (metrics, cnn))
     who = (
         f"the CNN trained on the same {_count(cnn['n_train'], 'image')} for {_count(cnn['epochs'], 'epoch')}"
@@ -140,7 +128,7 @@ def against_cnn(metrics: dict, cnn: dict, scratch: bool = False, ours_said: bool
 
 def cnn(metrics: dict, run=None) -> Finding:
     m, curve, epochs = metrics, metrics["history"].get("val_accuracy", []), _count(metrics["epochs"], "epoch")
-    study, original = (study_of(run) or {}).get("cnn"), against_original("cnn", m["test_accuracy"])
+    study, original = study_of(run, "cnn"), against_original("cnn", m["test_accuracy"])
     head = study and against_cnn(m, study, scratch=True, ours_said=True) or original
     return _finding(
         f"The CNN reaches **{_acc(m['test_accuracy'])} test accuracy** after {epochs} on "
@@ -159,16 +147,16 @@ def cnn(metrics: dict, run=None) -> Finding:
 
 def dcgan(metrics: dict, run=None) -> Finding:
     m, fractions, (low, high) = metrics, metrics["class_fractions"], config.MODE_COLLAPSE_BOUNDS
-    study = (study_of(run) or {}).get("dcgan")
+    bounds, scores, distance = f"{low:.0%}–{high:.0%}", "", ""
+    if study := study_of(run, "dcgan"):
+        named = f"the study's DCGAN ({_size(study.get('n_train'), study.get('epochs'))})"
+        scores = f"{study['classifier_score']:.2f} for {named} and "
+        distance = f"; the study's DCGAN: {study['frechet_distance']:.1f}"
     collapse = (
-        f"one digit class falls outside {low:.0%}–{high:.0%} of the samples (mode collapse by our rule)"
+        f"one digit class falls outside {bounds} of the samples (mode collapse by our rule)"
         if m["mode_collapse"]
-        else f"every digit class lies within {low:.0%}–{high:.0%} of them (no mode collapse by our rule)"
+        else f"every digit class lies within {bounds} of them (no mode collapse by our rule)"
     )
-    how = "reused from the committed training" if m["reused_weights"] else "trained in this run"
-    named = study and f"the study's DCGAN ({_size(study.get('n_train'), study.get('epochs'))})"
-    scores = f"{study['classifier_score']:.2f} for {named} and " if study else ""
-    distance = f"; the study's DCGAN: {study['frechet_distance']:.1f}" if study else ""
     return _finding(
         f"After {_count(m['epochs'], 'epoch')} on {_count(m['n_train'], 'image')} the DCGAN's digits score "
         f"**{m['classifier_score']:.2f}** with the judge, against {scores}{m['real_test_classifier_score']:.2f} for "
@@ -177,8 +165,9 @@ def dcgan(metrics: dict, run=None) -> Finding:
         f"{m['real_train_frechet_distance']:.1f}{distance}).",
         f"The rarest generated digit makes {min(fractions):.1%} of the samples and the commonest "
         f"{max(fractions):.1%}: {collapse}.",
-        f"The discriminator that learnt to tell them from real digits ({m['seconds'] / 60:.1f} min of "
-        f"training, {how}) is what notebooks 03–05 reuse.",
+        f"The discriminator that learnt to tell them from real digits ({m['seconds'] / 60:.1f} min of training, "
+        f"{'reused from the committed training' if m['reused_weights'] else 'trained in this run'}) is what "
+        "notebooks 03–05 reuse.",
         run=run,
     )
 
@@ -195,7 +184,7 @@ def trial(name: str, metrics: dict, run) -> Finding:
     v = "cnn" in results and against_cnn(m, results["cnn"], scratch=not isinstance(run, dict) and not run.is_study)
     registered = config.trial_parameters(name) if name in config.TRIALS else {}
     as_registered = (m["head"], frozen) == (registered.get("HEAD"), registered.get("FROZEN_EPOCHS"))
-    original = against_original(name, m["test_accuracy"]) if as_registered else None
+    original = as_registered and against_original(name, m["test_accuracy"])
     label = config.name(name) if as_registered else f"{name.replace('trial', 'Trial ')}, edited,"
     train, against = _acc(m["train_accuracy"]), say(v, lead=False) if v else f"on {_size(m['n_train'], total)}"
     return _finding(
@@ -215,27 +204,25 @@ def trial(name: str, metrics: dict, run) -> Finding:
 
 def rankings(comparison: dict) -> dict:
     """The classifiers from best to worst on the 10k subset ("full") and on the 1,000-image split ("small"), and
-    whether each order is the original's."""
-    s, original = comparison["small"], {k: v["test_accuracy"] for k, v in config.ORIGINAL_ACCURACY.items()}
-    full = {k: m["test_accuracy"] for k, m in comparison["models"].items()}
-    ours = {"full": full, "small": {"pca_knn": s["pca_knn"]["accuracy"], "trial3": s["trial3"], "cnn": s["cnn"]}}
+    whether each order is the original's (over the models the original ran)."""
+    small = comparison["small"]
+    ours = {
+        "full": {k: m["test_accuracy"] for k, m in comparison["models"].items()},
+        "small": {k: small[k]["accuracy"] if k == "pca_knn" else small[k] for k in ("pca_knn", "trial3", "cnn")},
+    }
+    original = {k: v["test_accuracy"] for k, v in config.ORIGINAL_ACCURACY.items()}
     theirs = {"full": original, "small": config.ORIGINAL_SMALL}
-
-    def rank(scores: dict, keys) -> list:
-        return sorted(keys, key=lambda k: -scores[k])
-
-    def as_original(key: str) -> bool:  # over the models the original ran
-        both = [k for k in ours[key] if k in theirs[key]]
-        return rank(ours[key], both) == rank(theirs[key], both)
-
-    return {**{key: rank(v, v) for key, v in ours.items()}, **{f"{key}_as_original": as_original(key) for key in ours}}
+    ranked = {key: sorted(scores, key=scores.get, reverse=True) for key, scores in ours.items()}
+    for key, scores in theirs.items():
+        ranked[f"{key}_as_original"] = [k for k in ranked[key] if k in scores] == sorted(
+            (k for k in ours[key] if k in scores), key=scores.get, reverse=True
+        )
+    return ranked
 
 
 def order_over_seeds(seeds: dict, ranked: list) -> str:
     """The seed-42 ranking ``ranked`` (best first) tested step by step over the seeds' runs (paired t-tests of each
     model against the next): whether every step holds, with the largest p; "not tested" without every model's seeds."""
-    from digitgan.utils import difference
-
     if not ranked or not all(k in seeds for k in ranked):
         return " (seed 42 alone; not tested)"
     common = sorted(set.intersection(*(set(seeds[k]["by_seed"]) for k in ranked)))
@@ -250,45 +237,37 @@ def order_over_seeds(seeds: dict, ranked: list) -> str:
 def comparison(comparison: dict, run=None) -> Finding:
     models, small, ranked = comparison["models"], comparison["small"], rankings(comparison)
     top, full = comparison["most_confused_pairs"][0], comparison["pca_knn"].get("all 60k")
-    seeds, study = comparison.get("seeds") or {}, (study_of(run) or {}).get("comparison")
-    same = {True: "the original report's", False: "not the original report's"}
+    seeds, study = comparison.get("seeds") or {}, study_of(run, "comparison")
     (first, *rest), small_ranked = ranked["full"], ranked["small"]
-    names = {"pca_knn": "PCA + KNN", "trial3": "trial 3", "cnn": "the CNN"}
-
-    def accuracies(s: dict, keys) -> str:
-        return ", ".join(f"{names[k]} {_acc(s['pca_knn']['accuracy'] if k == 'pca_knn' else s[k])}" for k in keys)
 
     def name(k: str) -> str:
-        return names.get(k, k.replace("trial", "trial "))
+        return {"pca_knn": "PCA + KNN", "cnn": "the CNN"}.get(k, k.replace("trial", "trial "))
+
+    def accuracies(s: dict) -> str:
+        return ", ".join(f"{name(k)} {_acc(s[k]['accuracy'] if k == 'pca_knn' else s[k])}" for k in small_ranked)
+
+    def original(o: dict) -> str:
+        return f"{o['difference']:+.4f} (p = {o['p']:.2g}{'' if o['claimed'] else ', not distinguishable'})"
+
+    order = {True: "the original report's order", False: "not the original report's order"}
+    then = ", ".join(f"{config.name(k)} {_acc(models[k]['test_accuracy'])}" for k in rest)
+    vs_cnn = ", ".join(f"{name(k)} {tested(s['vs_cnn'])}" for k, s in seeds.items() if "vs_cnn" in s)
+    vs_original = ", ".join(f"{name(k)} {original(s['vs_original'])}" for k, s in seeds.items())
 
     return _finding(
         f"On the {config.SUBSET_SIZE:,}-image subset ({_count(config.TRANSFER_EPOCHS, 'epoch')}, seed 42) "
         f"{'the ' * (first == 'cnn')}{config.name(first)} leads with **{_acc(models[first]['test_accuracy'])} test "
-        "accuracy**, then "
-        + ", ".join(f"{config.name(k)} {_acc(models[k]['test_accuracy'])}" for k in rest)
-        + f": {same[ranked['full_as_original']]} order{order_over_seeds(seeds, ranked['full'])}.",
+        f"accuracy**, then {then}: {order[ranked['full_as_original']]}{order_over_seeds(seeds, ranked['full'])}.",
         "cnn" in seeds
-        and f"Over training seeds {min(seeds['cnn']['by_seed'])}-{max(seeds['cnn']['by_seed'])} the "
-        f"CNN reaches {_acc(seeds['cnn']['mean'])} ± {seeds['cnn']['std']:.4f}; against it "
-        + ", ".join(f"{name(k)} {tested(s['vs_cnn'])}" for k, s in seeds.items() if "vs_cnn" in s)
-        + ".",
-        seeds
-        and "Against the original report's numbers (one-sample t-tests over those seeds): "
-        + ", ".join(
-            f"{name(k)} {s['vs_original']['difference']:+.4f} (p = {s['vs_original']['p']:.2g}"
-            + ("" if s["vs_original"]["claimed"] else ", not distinguishable")
-            + ")"
-            for k, s in seeds.items()
-        )
-        + ".",
-        f"On {small['n_train']:,} training and {small['n_test']:,} test images: {accuracies(small, small_ranked)} "
-        "(one run each; not tested); the original report: "
-        + ", ".join(f"{config.ORIGINAL_SMALL[k]:g}" for k in small_ranked)
-        + f": {same[ranked['small_as_original']]} order.",
+        and f"Over training seeds {min(seeds['cnn']['by_seed'])}-{max(seeds['cnn']['by_seed'])} the CNN reaches "
+        f"{_acc(seeds['cnn']['mean'])} ± {seeds['cnn']['std']:.4f}; against it {vs_cnn}.",
+        seeds and f"Against the original report's numbers (one-sample t-tests over those seeds): {vs_original}.",
+        f"On {small['n_train']:,} training and {small['n_test']:,} test images: {accuracies(small)} (one run each; not "
+        f"tested); the original report: {', '.join(f'{config.ORIGINAL_SMALL[k]:g}' for k in small_ranked)}: "
+        f"{order[ranked['small_as_original']]}.",
         study
-        and accuracies(study["small"], small_ranked) != accuracies(small, small_ranked)
-        and f"The study's run ({_count(study['small']['n_train'], 'training image')}): "
-        f"{accuracies(study['small'], small_ranked)}.",
+        and accuracies(study["small"]) != accuracies(small)
+        and f"The study's run ({_count(study['small']['n_train'], 'training image')}): {accuracies(study['small'])}.",
         full
         and f"PCA + KNN on all 60,000 training images reaches {_acc(full['accuracy'])} in "
         f"{full['fit_seconds'] + full['predict_seconds']:.1f} s, where the original's own KNN did not finish at "

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from digitgan import config, findings, plots, utils
-from digitgan.extensions import charts
+from digitgan.extensions import charts, verdicts
 from digitgan.extensions import findings as extension_findings
 from digitgan.tools import export
 
@@ -105,8 +105,8 @@ def test_findings_follow_other_numbers():
     ssgan = {"100": {"mean": 0.98, "std": 0.001, "runs": 3, "n_updates": 54_000}}
     text = extension_findings.label_efficiency({"summary": {**close, "ssgan": ssgan}, "n_val": 1000})
     assert "98.5%" not in text and "not tested: fewer than 2" in text  # no aim without a source; no seeds: no test
-    assert extension_findings.mean_std([0.5]) == "0.5000 (one run)"
-    assert extension_findings.mean_std([0.5, 0.7, 0.6]) == "0.6000 ± 0.1000 (n = 3)"
+    assert verdicts.cell({"mean": 0.5, "std": None, "runs": 1}) == "0.5000 (one run)"
+    assert verdicts.cell({"mean": 0.6, "std": 0.1, "runs": 3}) == "0.6000 ± 0.1000 (n = 3)"
 
 
 def test_findings_render_as_markdown():

@@ -11,6 +11,7 @@ from scipy import stats
 
 from digitgan import compare, config, findings
 from digitgan.extensions import findings as ext
+from digitgan.extensions import verdicts
 
 COMMITTED = json.loads(config.COMMITTED_RESULTS_PATH.read_text())
 FUTURE = COMMITTED.get("future_work", {})
@@ -63,7 +64,7 @@ def test_templates_word_a_record_in_one_line():
     clear = findings.versus("x", 0.96, "y", 0.9133, [0.95, 0.96, 0.97], [0.90, 0.91, 0.93])
     assert findings.gap(clear).endswith(", Welch p = 0.016), above it")
     assert findings.gap(clear, tail=False).endswith(")")
-    aim = ext.aim("The CNN", {"mean": 0.9488, "std": 0.0038, "runs": 3}, 0.97, where=" on real test digits")
+    aim = verdicts.aim("The CNN", {"mean": 0.9488, "std": 0.0038, "runs": 3}, 0.97, where=" on real test digits")
     assert (aim.against, aim.verdict) == ("97% on real test digits", "below")
     assert findings.reach(aim) == (
         "The CNN does **not** reach 97% on real test digits (mean 0.9488 ± 0.0038 over 3 seeds)"
@@ -134,7 +135,7 @@ def test_label_efficiency_records_pair_the_seeds_of_each_label_count():
          "ssgan": {100: [0.980, 0.985, 0.982], 10_000: [0.9890, 0.9900, 0.9880]}},
         {100: [0.930, 0.940, 0.935], 10_000: [0.9895, 0.9885, 0.9899]},
     )  # fmt: skip
-    items = ext.label_efficiency_items(metrics)["counts"]
+    items = verdicts.label_efficiency_items(metrics)["counts"]
     assert [m for m, _ in items[10_000]["ranked"]] == ["ssgan", "cnn", "pca_knn", "trial3"]
     lead, trial3 = items[100]["ssgan"], items[100]["trial3"]
     assert (lead.what, lead.against) == ("the semi-supervised GAN", "the CNN of the original protocol (1,500 updates)")
@@ -163,7 +164,7 @@ def test_the_paper_is_tested_with_its_own_spread():
 def test_longer_gan_records_name_the_stage_chosen_on_validation():
     record = FUTURE["longer_gan"]
     stages = {int(e): stage for e, stage in record["stages"].items()}
-    items = ext.longer_gan_items(record)
+    items = verdicts.longer_gan_items(record)
     assert (items["first"], items["last"]) == (min(stages), max(stages))
     assert list(items["labels"]) == sorted({int(n) for s in stages.values() for n in s["trial3"]}, reverse=True)
     updates = next(r["n_updates"] for r in record["runs"] if r["model"] == "cnn")
@@ -180,12 +181,12 @@ def test_longer_gan_records_name_the_stage_chosen_on_validation():
     worst = min(stages, key=lambda e: stages[e]["trial3"][str(n)]["mean"])
     cell = {**stages[worst]["trial3"][str(n)], "val_mean": 2.0}
     flipped = {**record["stages"], str(worst): {**stages[worst], "trial3": {**stages[worst]["trial3"], str(n): cell}}}
-    assert ext.longer_gan_items({**record, "stages": flipped})["labels"][n]["best"] == worst
+    assert verdicts.longer_gan_items({**record, "stages": flipped})["labels"][n]["best"] == worst
 
 
 def test_protocols_records_test_each_size_and_the_modern_gap():
     record = FUTURE["protocols"]
-    items = ext.protocols_items(record)
+    items = verdicts.protocols_items(record)
     original = {(c["model"], c["optimizer"], c["n_train"]): c for c in record["runs"] if c["protocol"] == "original"}
     small, large = min(n for _, _, n in original), max(n for _, _, n in original)
     for model, records in items["bigger"].items():
@@ -204,27 +205,27 @@ def test_protocols_records_test_each_size_and_the_modern_gap():
 def test_generated_records_claim_only_what_the_seeds_support():
     record = FUTURE["generated_digits"]
     arms = record["arms"]
-    items = ext.generated_items(record)
+    items = verdicts.generated_items(record)
     added = [a for a in arms if a.startswith("real +")]
-    assert [v.what for v in items["added"]] == [a for a in ext.ordered_arms(arms) if a in added]
+    assert [v.what for v in items["added"]] == [a for a in verdicts.ordered_arms(arms) if a in added]
     for v in items["added"]:  # each against the real images alone, paired by seed
         assert_paired(v, arms[v.what], arms["real"])
-    plain = [a for a in ext.ordered_arms(arms) if a.startswith("generated") and "(" not in a]
+    plain = [a for a in verdicts.ordered_arms(arms) if a.startswith("generated") and "(" not in a]
     assert [v.value for v in items["only"]] == [arms[a]["mean"] for a in plain]
-    assert all(v.reference == ext.GENERATED_TARGET and v.verdict == expected_verdict(v) for v in items["only"])
+    assert all(v.reference == verdicts.GENERATED_TARGET and v.verdict == expected_verdict(v) for v in items["only"])
     for v, arm in zip(items["below_real"], plain, strict=True):  # under the same CNN on real digits
         assert_paired(v, arms[arm], arms["real"])
-    filtered = [a for a in ext.ordered_arms(arms) if a.startswith("generated") and "(" in a]
+    filtered = [a for a in verdicts.ordered_arms(arms) if a.startswith("generated") and "(" in a]
     for v, arm in zip(items["filtered"], filtered, strict=True):
         assert "filtered by a classifier" in v.what
         assert_paired(v, arms[arm], record["same_recipe_on_real"])
     spread = record["within_class_spread"]
-    assert items["collapsed"] == (spread["generated"] / spread["real"] < ext.COLLAPSE_SPREAD)
+    assert items["collapsed"] == (spread["generated"] / spread["real"] < verdicts.COLLAPSE_SPREAD)
     assert "not generated digits alone" in ext.generated_digits(record)
 
 
 def test_ssgan_records_compare_with_the_paper_and_claim_nothing_from_one_run():
-    items = ext.ssgan_items(COMMITTED["ssgan"])
+    items = verdicts.ssgan_items(COMMITTED["ssgan"])
     acc = COMMITTED["ssgan"]["test_accuracy"]
     assert items["paper"].difference == pytest.approx(acc - 0.9907) and items["paper"].test is None
     assert "mean of 10 seeds" in items["paper"].against and "port" not in items

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from digitgan.extensions import findings, generated, protocols
+from digitgan.extensions import findings, generated, protocols, verdicts
 
 
 @pytest.fixture(scope="module")
@@ -65,7 +65,7 @@ def test_arms_are_told_in_the_study_order_whatever_the_keys_order():
 
     cell = {"mean": 0.98, "std": 0.001, "runs": 3}
     shuffled = {"generated 10k": cell, "real + classical augmentation": cell, "real": cell}
-    assert list(findings.ordered_arms(shuffled)) == ["real", "real + classical augmentation", "generated 10k"]
+    assert list(verdicts.ordered_arms(shuffled)) == ["real", "real + classical augmentation", "generated 10k"]
 
 
 def test_mode_seeking_weight_is_chosen_on_validation_and_finished_probes_are_kept(real, tmp_path, monkeypatch):

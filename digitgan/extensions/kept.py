@@ -138,12 +138,12 @@ def label_study_runs(seeds=config.LABEL_SEEDS) -> list[dict]:
     same runs at 10,000 labels) and 09's trial 3 on the GAN stage best on validation at each label count, 3 seeds
     each: one dict per run with its ``method``, ``n_labels``, ``seed``, ``settings``, run ``store`` and ``weights``
     path (the committed ``weights/`` folder beside that store)."""
-    from digitgan.extensions import findings, longer_gan
     from digitgan.extensions import label_efficiency as le
+    from digitgan.extensions import longer_gan, verdicts
 
     plan = [(budget, n_labels, None) for budget in ("updates", "epochs") for n_labels in config.LABEL_COUNTS]
     stages = fileio.load_results(config.COMMITTED_RESULTS_PATH)["future_work"]["longer_gan"]
-    plan += [("updates", n, item["best"]) for n, item in findings.longer_gan_items(stages)["labels"].items()]
+    plan += [("updates", n, item["best"]) for n, item in verdicts.longer_gan_items(stages)["labels"].items()]
     runs, seen = [], set()
     for budget, n_labels, stage in plan:
         folder = Path(config.LABEL_EFFICIENCY_CACHE).parent if stage is None else longer_gan.LONGER_GAN_DIR

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from digitgan import config, fileio
 from digitgan.extensions import findings as extension_findings
+from digitgan.extensions import verdicts
 
 _BENCHMARKS = config.PROJ_ROOT / "benchmarks" / "results"
 _LABEL_NAMES = {
@@ -14,7 +15,7 @@ _LABEL_NAMES = {
     "cnn_matched": "CNN, modern recipe, the semi-supervised GAN's updates",
     "cnn_matched_early": "CNN, modern recipe, the semi-supervised GAN's updates, stopped early",
 }
-_cell = extension_findings.cell
+_cell = verdicts.cell
 
 
 def table(header: tuple[str, ...], rows) -> str:
@@ -165,13 +166,13 @@ def future_work_table(future: dict) -> str:
         gd = future["generated_digits"]
         real, helps = "3: how real are generated digits to a classifier? (11)", "3: do generated digits help? (11)"
         judged = gd["judge_accuracy_on_generated"]
-        worst, digits = extension_findings.worst_digit(judged)
+        worst, digits = verdicts.worst_digit(judged)
         measure = "the judge's accuracy on the conditional DCGAN's digits (worst digit)"
         add(real, measure, f"{judged['overall']:.2%} ({digits[worst]:.2%})")
         if spread := gd.get("within_class_spread"):
             measure = "how much the digits of one class differ (within-class pixel spread), generated / real"
             add(real, measure, f"{spread['generated']:.3f} / {spread['real']:.3f}")
-        for arm, cell in extension_findings.ordered_arms(gd["arms"]).items():
+        for arm, cell in verdicts.ordered_arms(gd["arms"]).items():
             size, _, how = arm.removeprefix("generated ").partition(" ")
             if arm.startswith("generated") and how:
                 measure = (

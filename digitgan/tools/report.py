@@ -15,13 +15,14 @@ from pathlib import Path
 
 from digitgan import config, fileio, findings
 from digitgan.extensions import findings as extension_findings
+from digitgan.extensions import verdicts
 from digitgan.tools import pages, versions
 
 README = config.PROJ_ROOT / "README.md"
 DOCS = config.PROJ_ROOT / "docs"
 COMMITTED_RESULTS = config.COMMITTED_RESULTS_PATH
 _SIGNIFICANCE_HOLM = 0.05  # the family-wise error rate the Holm-adjusted p is read against
-_cell = extension_findings.cell
+_cell = verdicts.cell
 
 
 def results_table(results: dict) -> str:
@@ -116,14 +117,14 @@ def headlines_table(results: dict) -> str:
     versus = []  # (question, Versus record, what it is compared with)
     future = results.get("future_work", {})
     if "longer_gan" in future:
-        for n, i in extension_findings.longer_gan_items(future["longer_gan"])["labels"].items():
+        for n, i in verdicts.longer_gan_items(future["longer_gan"])["labels"].items():
             question = f"Trial 3 after {i['best']} GAN epochs (best on validation), {n:,} labels (09)"
             versus.append((question, i["versus"], "the CNN, same images and budget"))
     if "protocols" in future:
-        if v := extension_findings.protocols_items(future["protocols"])["trial3_vs_cnn"]:
+        if v := verdicts.protocols_items(future["protocols"])["trial3_vs_cnn"]:
             versus.append(("Trial 3, modern recipe, 10,000 images (10)", v, "the CNN, same recipe"))
     if "generated_digits" in future:
-        for v in extension_findings.generated_items(future["generated_digits"])["below_real"][:1]:
+        for v in verdicts.generated_items(future["generated_digits"])["below_real"][:1]:
             question = f"A CNN trained only on {v.what.removeprefix('only ')} (11)"
             versus.append((question, v, "the same CNN on the real 10,000"))
     found += [(question, v.shown[0], f"{against}, {v.shown[1]}", v.test) for question, v, against in versus]

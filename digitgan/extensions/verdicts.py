@@ -1,0 +1,184 @@
+"""The tested comparisons behind 07-11's "What we found" (:mod:`digitgan.extensions.findings` words them; the README's
+and docs/' tables read them too): each number against what it is compared with, a :class:`digitgan.findings.Versus`
+whose verdict is the t-test of the seeds, paired where both sides ran the same seeds."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from digitgan import config
+from digitgan.findings import Versus, _acc, _count, versus
+from digitgan.utils import difference, difference_from_summary
+
+COLLAPSE_SPREAD = 0.6  # generated digits vary "far less" than real ones below this fraction of the real spread
+GENERATED_TARGET = 0.97  # our aim for a CNN trained only on generated digits (a public study: 98.4%)
+_MODERN_CNN_TARGET = 0.99  # well-trained small CNNs on 10k MNIST images with augmentation and Adam
+_FILTERED = "filtered by a classifier trained on real digits"
+
+
+def cell(c: dict) -> str:
+    """``mean ± std (n = k)``, or the mean and "(one run)"."""
+    return _acc(c["mean"]) + (f" ± {c['std']:.4f} (n = {c['runs']})" if c["runs"] > 1 else " (one run)")
+
+
+def _seeded(what: str, c: dict, against: str, ref: dict) -> Versus:
+    """Cell ``c`` against cell ``ref`` by the t-test of their seeds: paired where both ran the same seeds (the seed
+    draws the labelled images, the initial weights and the batch order of both), Welch's otherwise."""
+    a, b = c.get("by_seed") or {}, ref.get("by_seed") or {}
+    seeds = [a[k] for k in sorted(a)], [b[k] for k in sorted(b)]
+    return versus(what, c["mean"], against, ref["mean"], *seeds, sorted(a) == sorted(b), (cell(c), cell(ref)))
+
+
+def aim(what: str, c: dict, target: float, where: str = "") -> Versus:
+    """A cell's mean against an aim, written as a percentage, then ``where``."""
+    mean, n = c["mean"], c["runs"]
+    over = f"mean {mean:.4f} ± {c['std']:.4f} over {n} seeds" if n > 1 else f"{mean:.4f}, one run"
+    return versus(what, mean, f"{target * 100:g}%{where}", target, shown=(over, ""))
+
+
+def ssgan_items(metrics: dict) -> dict:
+    """The kept test accuracy against the paper's; whether the kept epoch is among the last five (the curve may still
+    rise) and the best validation accuracy of those five (each epoch's better weights)."""
+    history, paper = metrics["history"], config.SSGAN_PAPER
+    raw = history.get("val_accuracy_raw") or history["val_accuracy"]
+    last = [max(a, r) for a, r in zip(history["val_accuracy"][-5:], raw[-5:], strict=True)]
+    theirs = f"{_count(paper['epochs'], 'epoch')}, mean of {_count(paper['seeds'], 'seed')}"
+    against = f"Salimans et al. ({_count(metrics['n_labels'], 'label')}, {theirs})"
+    return {
+        "paper": versus("test accuracy", metrics["test_accuracy"], against, paper["test_accuracy"]),
+        "at_end": metrics["kept_epoch"] > metrics["epochs"] - len(last),
+        "last": len(last),
+        "last_best": max(last),
+    }
+
+
+def label_efficiency_items(metrics: dict) -> dict:
+    """Per label count: the methods from best to worst; the semi-supervised GAN ("ssgan") and trial 3 ("trial3")
+    each against the CNN of the original protocol, and the GAN against the CNN given its updates ("matched"): paired
+    t-tests of the seeds in ``metrics["runs"]``; "paper": the 100-label GAN's seeds against Salimans et al.'s mean and
+    spread (Welch; False with fewer than 2 seeds)."""
+    summary = {
+        m: {n: {**c, "by_seed": dict(c.get("by_seed") or {})} for n, c in per.items()}
+        for m, per in metrics["summary"].items()
+        if m in config.LABEL_EFFICIENCY_NAMES
+    }
+    matched = metrics.get("cnn_matched") or {}
+    summary["matched"] = {n: {**c, "by_seed": {}} for n, c in (matched.get("summary") or {}).items()}
+    for r in [*(metrics.get("runs") or []), *({**r, "method": "matched"} for r in matched.get("runs") or [])]:
+        summary[r["method"]][str(r["n_labels"])]["by_seed"][str(r["seed"])] = r["test_accuracy"]
+    items = {}
+    for n in sorted({int(n) for m, per in summary.items() if m != "matched" for n in per}):
+        cells = {m: per[str(n)] for m, per in summary.items() if str(n) in per}
+        updates = "cnn" in cells and cells["cnn"].get("n_updates")
+        cnn = "the CNN of the original protocol" + (f" ({_count(updates, 'update')})" if updates else "")
+        ranked = sorted(set(cells) - {"matched"}, key=lambda m: -cells[m]["mean"])
+        items[n] = {"ranked": [(m, cells[m]) for m in ranked]}
+        for m, what in (("ssgan", "the semi-supervised GAN"), ("trial3", "trial 3")):
+            if {m, "cnn"} <= set(cells):
+                items[n][m] = _seeded(what, cells[m], cnn, cells["cnn"])
+        if {"ssgan", "matched"} <= set(cells):
+            given = f"a CNN given the same labels and {_count(cells['matched']['n_updates'], 'update')} (modern recipe)"
+            items[n]["matched"] = _seeded("the semi-supervised GAN", cells["ssgan"], given, cells["matched"])
+    runs = sorted(metrics.get("runs") or [], key=lambda r: r["seed"])
+    ours = [r["test_accuracy"] for r in runs if r["method"] == "ssgan" and r["n_labels"] == 100]
+    paper = config.SSGAN_PAPER
+    test = len(ours) > 1 and difference_from_summary(ours, paper["test_accuracy"], paper["std"], paper["seeds"])
+    return {"counts": items, "paper": test}
+
+
+def longer_gan_items(results: dict) -> dict:
+    """Per label count: trial 3's change from the first to the last stage's discriminator ("gain", paired by seed), and
+    on the stage best on the validation splits against the CNN (same images, budget and rule); whether the losses
+    settle."""
+    stages = {int(e): v for e, v in results["stages"].items()}
+    first, last, runs = min(stages), max(stages), results.get("runs") or []
+    updates = next((r["n_updates"] for r in runs if r.get("model") == "cnn" and r.get("n_updates")), None)
+    budget = f"same images, {_count(updates, 'update')}" if updates else "same images and budget"
+    items = {"first": first, "last": last, "labels": {}}
+    for n in sorted({int(n) for v in stages.values() for n in v["trial3"]}, reverse=True):
+        cells = {e: v["trial3"][str(n)] for e, v in stages.items()}
+        best = max(cells, key=lambda e: cells[e]["val_mean"])  # named on the validation splits, not the test set
+        v = _seeded(f"trial 3 at {best} GAN epochs", cells[best], f"the CNN ({budget})", results["cnn"][str(n)])
+        seeds = sorted(set(cells[last]["by_seed"]) & set(cells[first]["by_seed"]))
+        gain = difference(*([cells[e]["by_seed"][s] for s in seeds] for e in (last, first)), paired=True)
+        items["labels"][n] = {"best": best, "versus": v, "gain": gain}
+    g, d = (np.asarray(results["epoch_losses"][k]) for k in ("g_loss", "d_loss"))
+    w = min(25, len(g) // 2) or 1
+    stds = [(x[:w].std(), x[-w:].std()) for x in (g, d)]  # the first and the last window's
+    items["losses"] = {"epochs": len(g), "window": w, "settle": all(b < a for a, b in stds), "std": stds}
+    return items
+
+
+def protocols_items(results: dict) -> dict:
+    """Per model, each optimiser on the largest against the smallest training set (original protocol); the rates
+    chosen at the top of their grid; the modern CNN against its aim and trial 3 against it (t-tests of the seeds)."""
+    cells = results["runs"]
+    pick = {(c["model"], c["optimizer"], c["n_train"]): c for c in cells if c["protocol"] == "original"}
+    sizes, modern = sorted({n for *_, n in pick}), {c["model"]: c for c in cells if c["protocol"] == "modern"}
+    small, large, bigger = min(sizes, default=0), max(sizes, default=0), {"cnn": [], "trial3": []}
+    for m, opt, n in pick:
+        if m in bigger and n == small < large and (m, opt, large) in pick:
+            bigger[m].append(_seeded(opt, pick[m, opt, large], f"{small:,} images", pick[m, opt, n]))
+    edge = {
+        f"{config.NAMES.get(c['model'], c['model'])} with {c['optimizer']} ({c['protocol']}) {c['learning_rate']:g}"
+        for c in cells
+        if c.get("learning_rates_tried") and c["learning_rate"] == max(c["learning_rates_tried"])
+    }
+    cnn = modern.get("cnn", {})
+    return {
+        "sizes": sizes,
+        "modern": modern,
+        "bigger": bigger,
+        "edge": sorted(edge),
+        "cnn_target": "cnn" in modern
+        and aim(f"With the modern protocol on {cnn['n_train']:,} images the CNN", cnn, _MODERN_CNN_TARGET),
+        "trial3_vs_cnn": {"cnn", "trial3"} <= set(modern)
+        and _seeded("trial 3", modern["trial3"], "the CNN with the same protocol", modern["cnn"]),
+    }
+
+
+def worst_digit(judge: dict) -> tuple[str, dict]:
+    """The digit the judge reads worst among the generated ones, and its accuracy per digit (digits drawn)."""
+    digits = {d: v for d, v in judge.items() if d != "overall" and v is not None}
+    return min(digits, key=digits.get), digits
+
+
+def ordered_arms(arms: dict) -> dict:
+    """11's arms in the study's order (``config.GENERATED_ARMS``; results.json sorts them), any other after them."""
+    order = [a for a in config.GENERATED_ARMS if a in arms] + [a for a in arms if a not in config.GENERATED_ARMS]
+    return {a: arms[a] for a in order}
+
+
+def generated_items(results: dict) -> dict:
+    """The CNN trained only on generated digits against the aim and against real digits, the filtered arms against the
+    same recipe on real digits, each "real + ..." arm against the real images alone (t-tests of the seeds); whether
+    the digits of one class vary far less than real ones; the arms' sizes ("10k"): "sizes", "filtered_sizes"."""
+    arms, spread = ordered_arms(results["arms"]), results.get("within_class_spread")
+    real, same = arms.get("real"), results.get("same_recipe_on_real")
+    generated = {a: a.removeprefix("generated ").partition(" ")[::2] for a in arms if a.startswith("generated")}
+    only = {a: size for a, (size, how) in generated.items() if not how}
+    filtered = {a: (size, how) for a, (size, how) in generated.items() if how}
+    return {
+        "only": [
+            aim(f"Trained only on {s} generated digits, the CNN", arms[a], GENERATED_TARGET, " on real test digits")
+            for a, s in only.items()
+        ],
+        "below_real": [
+            _seeded(f"only {s} generated digits", arms[a], "the same CNN on the real 10k", real)
+            for a, s in only.items()
+            if real
+        ],
+        "filtered": [
+            _seeded(f"{size} generated digits {_FILTERED} {how}", arms[a], "the same recipe on the real 10k", same)
+            for a, (size, how) in filtered.items()
+            if same
+        ],
+        "added": [
+            _seeded(a, c, "the real images alone", real)
+            for a, c in arms.items()
+            if a.startswith("real +") and "real" in arms
+        ],
+        "collapsed": bool(spread) and spread["generated"] / spread["real"] < COLLAPSE_SPREAD,
+        "sizes": list(only.values()),
+        "filtered_sizes": [size for size, _ in filtered.values()],
+    }
