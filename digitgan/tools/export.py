@@ -2,15 +2,11 @@
 
     python -m digitgan.tools.export [--out report/index.html]
 
-The page opens with the results: what the study is, the results table and the extensions' headlines (the README's
-tables, from ``figures/results.json``), each notebook's finding (the first lines of its "What we found", written
-from the study's record, ``figures/results.json``, never from a notebook's outputs) with a link to it, and the
-figures that carry the study. Then every executed notebook in ``notebooks/`` follows under its own anchor, its
-outputs and text as they are and its code folded away (click "code" to open a cell); a notebook whose outputs are
-not the study's run is named on stderr with the command that restores it. Every image is embedded as data and
-nothing is loaded from elsewhere (no scripts, styles or fonts from the web), so the page reads offline and can be
-sent as it is. It is written to the git-ignored ``report/`` folder; ``make check-report`` opens it in headless
-Chromium (``tests/browser_checks.py``).
+The page opens with the results: the README's verdicts and tables, each notebook's finding (the first lines of its
+"What we found", written from ``figures/results.json``, never from a notebook's outputs) and the key figures. Then
+every executed notebook in ``notebooks/`` follows under its own anchor, its code folded away; a notebook whose
+outputs are not the study's run is named on stderr with the command that restores it. Every image is embedded and
+nothing is loaded from elsewhere, so the page reads offline. ``make check-report`` opens it in headless Chromium.
 """
 
 from __future__ import annotations
@@ -185,21 +181,16 @@ def _summary(parts: list[Notebook]) -> dict:
             raise FileNotFoundError(f"{config.shown(path)} is missing: run {notebook} again or restore it with git.")
         png = path.read_bytes()
         width, height = int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")  # the PNG's header
+        uri = "data:image/png;base64," + base64.b64encode(png).decode("ascii")
+        # a link to the notebook if the page holds it; a wide figure takes the whole row
         figures.append(
-            {
-                "uri": "data:image/png;base64," + base64.b64encode(png).decode("ascii"),
-                "caption": caption,
-                "anchor": anchors.get(notebook, ""),  # a link to the notebook, if the page holds it
-                "wide": width / max(1, height) > 1.6,  # a wide figure takes the whole row
-            }
+            dict(uri=uri, caption=caption, anchor=anchors.get(notebook, ""), wide=width / max(1, height) > 1.6)
         )
-    readme, marker = report.README.read_text(), "\n## In three lines\n"  # the README's verdicts, shown first
-    start = readme.index(marker) + len(marker)
-    end = readme.find("\n## ", start)
+    verdicts = re.search(r"\n## In three lines\n(.*?)(?=\n## |\Z)", report.README.read_text(), re.S)[1]
     headlines = report.headlines_table(results)
     return {
         "title": _TITLE,
-        "verdicts": mistune.html(readme[start : end if end >= 0 else None].strip()),
+        "verdicts": mistune.html(verdicts.strip()),
         "results": mistune.html(report.results_table(results)),
         "headlines": mistune.html(headlines) if headlines.count("\n") > 1 else "",
         "notebooks": notebooks,
