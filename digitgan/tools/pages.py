@@ -137,7 +137,7 @@ def future_work_table(future: dict) -> str:
         measure = f"classifier score / Fréchet distance after {' / '.join(epochs)} epochs"
         add("4: do the GAN's losses and samples settle? (09)", measure, f"{scores}; {distances}")
     if "protocols" in future:
-        runs = future["protocols"]["runs"]
+        question, runs = "2: more images, other optimisers, a modern protocol (10)", future["protocols"]["runs"]
         for model in ("cnn", "trial3"):
             for protocol in ("original", "modern"):
                 mine = [c for c in runs if c["model"] == model and c["protocol"] == protocol]
@@ -149,11 +149,7 @@ def future_work_table(future: dict) -> str:
                         budgets = " / ".join(f"{c['recipe']['epochs']}" for c in part)
                         how = f"augmentation + Adam, cosine ({budgets} epochs at most, chosen on validation)"
                     measure = f"{config.NAMES.get(model, model)}, {n:,} images, {how}"
-                    add(
-                        "2: more images, other optimisers, a modern protocol (10)",
-                        measure,
-                        " / ".join(map(_cell, part)),
-                    )
+                    add(question, measure, " / ".join(map(_cell, part)))
     if "generated_digits" in future:
         gd = future["generated_digits"]
         real, helps = "3: how real are generated digits to a classifier? (11)", "3: do generated digits help? (11)"

@@ -1,17 +1,11 @@
 """``make verify``: the test numbers of the README's tables recomputed from the committed weights, against results.json.
 
 ``checkpoints/MANIFEST.json`` (:mod:`digitgan.tools.manifest`) lists each model the tables rest on: its files (path,
-SHA-256), the command that made them, its parameters and where results.json records its numbers. Each file's digest
-is checked (a changed file is named) and each number recomputed either way, so a file replaced together with its
-digest still fails when its number does not match. One table is printed; the exit code is 1 when any number is off
-by more than its tolerance:
-
-- accuracies: 0.0003, three of the 10,000 test images (another CPU may round a logit near a tie differently);
-- classifier score: 0.01, Fréchet distance: 0.1 (float32 sums over 10,000 generated digits, whose order differs
-  between CPUs' kernels), well below the two decimals and one decimal the study reads.
-
-Train accuracies (each fit's last-epoch running mean) are in no file: ``make verify-train`` (``--retrain``) trains
-01 and 03-05's models again with the study's seed and recipe and compares their train and test accuracy too.
+SHA-256), the command that made them, its parameters and where results.json records its numbers. A changed file is
+named, and its numbers are recomputed either way, so a file replaced together with its digest still fails when a
+number is off by more than its tolerance (:data:`TOLERANCE`: another CPU may round a logit near a tie, or sum float32
+features in another order). Train accuracies are in no file: ``make verify-train`` (``--retrain``) trains 01 and
+03-05's models again with the study's seed and recipe and compares their train and test accuracy too.
 """
 
 from __future__ import annotations
@@ -33,9 +27,9 @@ CHECKPOINTS = config.COMMITTED_DIRS[1]  # the committed checkpoints/, whatever D
 MANIFEST = CHECKPOINTS / "MANIFEST.json"
 _RESTORE = "Restore it with `git checkout -- checkpoints/`."
 TOLERANCE = {
-    "accuracy": 0.0003,
-    "classifier_score": 0.01,
-    "frechet_distance": 0.1,
+    "accuracy": 0.0003,  # three of the 10,000 test images
+    "classifier_score": 0.01,  # on 10,000 generated digits: well below the two decimals the study reads
+    "frechet_distance": 0.1,  # and the one decimal
     "rarest_share": 0.0005,  # a share: 0.0005 is five of the 10,000 generated digits
     "commonest_share": 0.0005,
 }
