@@ -163,10 +163,8 @@ def _matched_entries(results: dict):
 
 
 def _kept_entries(results: dict):
-    """The kept CNNs of 10 (modern recipe) and 11 (trained on 10k generated digits, and on the real 10,000) found in
-    their ``weights/`` folders, each with the recipe its run store records and the number results.json reports for its
-    seed (a file whose run is not the reported one then fails ``make verify``). Every seed of the study needs its
-    file."""
+    """The kept CNNs of 10 (modern recipe) and 11 (on 10k generated digits, and on the real 10,000), each with the
+    recipe its run store records and the number results.json reports for its seed."""
     for m in ("cnn", "trial3"):
         reported = f"future_work.protocols.runs[protocol=modern,model={m},n_train=10000]"
         recipe = {**recorded(results, reported)["recipe"], "augment": True, "model": m}

@@ -40,17 +40,17 @@ sha256 = functools.partial(file_digest, length=None)  # a file's full SHA-256
 class Row:
     what: str
     recorded: float
-    recomputed: float | None
+    recomputed: float
     tolerance: float
     note: str = ""
 
     @property
-    def difference(self) -> float | None:
-        return None if self.recomputed is None else self.recomputed - self.recorded
+    def difference(self) -> float:
+        return self.recomputed - self.recorded
 
     @property
     def ok(self) -> bool:
-        return self.recomputed is not None and abs(self.difference) <= self.tolerance and not self.note
+        return abs(self.difference) <= self.tolerance and not self.note
 
 
 def read_manifest(path: Path = MANIFEST) -> dict:
@@ -183,9 +183,7 @@ def table(rows: list[Row]) -> str:
     lines = [f"{'what':{width}s}  {'recorded':>9s}  {'recomputed':>10s}  {'difference':>10s}  verdict"]
     for r in rows:
         verdict = "ok" if r.ok else ("FAIL: " + (r.note or f"off by more than {r.tolerance:g}"))
-        shown = "-" if r.recomputed is None else f"{r.recomputed:10.4f}"
-        diff = "-" if r.difference is None else f"{r.difference:+10.4f}"
-        lines.append(f"{r.what:{width}s}  {r.recorded:9.4f}  {shown:>10s}  {diff:>10s}  {verdict}")
+        lines.append(f"{r.what:{width}s}  {r.recorded:9.4f}  {r.recomputed:10.4f}  {r.difference:+10.4f}  {verdict}")
     return "\n".join(lines)
 
 
