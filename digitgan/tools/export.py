@@ -2,15 +2,9 @@
 
     python -m digitgan.tools.export [--out report/index.html]
 
-The page opens with the results: what the study is, the results table and the extensions' headlines (the README's
-tables, from ``figures/results.json``), each notebook's finding (the first lines of its "What we found", written
-from the study's record, ``figures/results.json``, never from a notebook's outputs) with a link to it, and the
-figures that carry the study. Then every executed notebook in ``notebooks/`` follows under its own anchor, its
-outputs and text as they are and its code folded away (click "code" to open a cell); a notebook whose outputs are
-not the study's run is named on stderr with the command that restores it. Every image is embedded as data and
-nothing is loaded from elsewhere (no scripts, styles or fonts from the web), so the page reads offline and can be
-sent as it is. It is written to the git-ignored ``report/`` folder; ``make check-report`` opens it in headless
-Chromium (``tests/browser_checks.py``).
+First the results: the README's verdicts and tables, each notebook's finding (the first lines of its "What we found",
+written from ``figures/results.json``) and the key figures; then every executed notebook, its code folded away (one
+not showing the study's run is named on stderr). Every image is embedded and nothing is loaded from elsewhere.
 """
 
 from __future__ import annotations
@@ -31,9 +25,7 @@ REPORT_PATH = config.PROJ_ROOT / "report" / "index.html"
 NOTEBOOKS = tuple(sorted(p.name for p in config.NOTEBOOKS_DIR.glob("[0-9][0-9]_*.ipynb")))
 _TITLE = "digitgan: GANs for MNIST digit classification, reproduced"
 _FOUND_HEADING = "## What we found"
-# A finding is the first line of a notebook's "What we found" (its headline sentence), and the second as well when
-# both together stay this short.
-FINDING_CHARS = 320
+FINDING_CHARS = 320  # a finding is the first line of a "What we found", and the second while both stay this short
 
 # The figures that carry the study, each with what it shows: (file in figures/, caption, notebook).
 KEY_FIGURES = (
@@ -144,10 +136,8 @@ def combined(parts: list[Notebook]):
     book = nbformat.v4.new_notebook(metadata=copy.deepcopy(parts[0].nb.metadata))
     book.metadata["title"] = _TITLE
     for part in parts:
-        anchor = f'<div id="{Path(part.name).stem}" class="dg-notebook"></div>'
-        book.cells.append(
-            nbformat.v4.new_markdown_cell(f"{anchor}\n\n*notebooks/{part.name}* · [back to the summary](#summary)")
-        )
+        anchor = f'<div id="{Path(part.name).stem}" class="dg-notebook"></div>\n\n*notebooks/{part.name}*'
+        book.cells.append(nbformat.v4.new_markdown_cell(f"{anchor} · [back to the summary](#summary)"))
         heading = ""
         for cell in copy.deepcopy(part.nb.cells):
             if cell.cell_type == "markdown":
@@ -183,23 +173,15 @@ def _summary(parts: list[Notebook]) -> dict:
         path = config.PROJ_ROOT / "figures" / file
         if not path.is_file():
             raise FileNotFoundError(f"{config.shown(path)} is missing: run {notebook} again or restore it with git.")
-        png = path.read_bytes()
-        width, height = int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")  # the PNG's header
-        figures.append(
-            {
-                "uri": "data:image/png;base64," + base64.b64encode(png).decode("ascii"),
-                "caption": caption,
-                "anchor": anchors.get(notebook, ""),  # a link to the notebook, if the page holds it
-                "wide": width / max(1, height) > 1.6,  # a wide figure takes the whole row
-            }
-        )
-    readme, marker = report.README.read_text(), "\n## In three lines\n"  # the README's verdicts, shown first
-    start = readme.index(marker) + len(marker)
-    end = readme.find("\n## ", start)
+        png = path.read_bytes()  # a wide one (by its header's width / height) takes the whole row
+        wide = int.from_bytes(png[16:20], "big") / max(1, int.from_bytes(png[20:24], "big")) > 1.6
+        uri = "data:image/png;base64," + base64.b64encode(png).decode("ascii")  # anchor: if the page holds it
+        figures.append(dict(uri=uri, caption=caption, anchor=anchors.get(notebook, ""), wide=wide))
+    verdicts = re.search(r"\n## In three lines\n(.*?)(?=\n## |\Z)", report.README.read_text(), re.S)[1]
     headlines = report.headlines_table(results)
     return {
         "title": _TITLE,
-        "verdicts": mistune.html(readme[start : end if end >= 0 else None].strip()),
+        "verdicts": mistune.html(verdicts.strip()),
         "results": mistune.html(report.results_table(results)),
         "headlines": mistune.html(headlines) if headlines.count("\n") > 1 else "",
         "notebooks": notebooks,
@@ -209,6 +191,7 @@ def _summary(parts: list[Notebook]) -> dict:
 
 
 _RESOURCE_TAGS = "script|link|img|image|iframe|frame|source|video|audio|track|embed|object|use|input"
+_ADDRESSES = r"""\s(?:src|href|xlink:href|srcset|data|poster)\s*=\s*["']?([^"'\s>]+)"""  # of those tags' attributes
 _EXTERNAL = r"(?:https?:)?//"
 
 
@@ -216,10 +199,8 @@ def external_resources(html: str) -> list[str]:
     """Every address outside the page that a browser would load by itself: scripts, styles, fonts, images, frames
     (``src``, ``href``, ``srcset``, ``data``, ``poster`` of those tags, CSS ``url()`` and ``@import``). Links a
     reader may follow (``<a href>``) are not loads."""
-    found = []
-    for tag in re.finditer(rf"<(?:{_RESOURCE_TAGS})\b[^>]*>", html, re.I):
-        attributes = r"""\s(?:src|href|xlink:href|srcset|data|poster)\s*=\s*["']?([^"'\s>]+)"""
-        found += [value for value in re.findall(attributes, tag.group(0), re.I) if re.match(_EXTERNAL, value, re.I)]
+    tags = re.findall(rf"<(?:{_RESOURCE_TAGS})\b[^>]*>", html, re.I)
+    found = [a for tag in tags for a in re.findall(_ADDRESSES, tag, re.I) if re.match(_EXTERNAL, a, re.I)]
     found += re.findall(rf"""url\(\s*["']?({_EXTERNAL}[^"')\s]+)""", html, re.I)
     found += re.findall(rf"""@import\s+["']({_EXTERNAL}[^"']+)""", html, re.I)
     return sorted(set(found))
@@ -256,11 +237,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--out", type=Path, default=REPORT_PATH)
     path = write_report(parser.parse_args().out)
-    html = path.read_text()
+    html, size = path.read_text(), path.stat().st_size / 1e6
+    png, gif = (html.count(f"data:image/{kind};base64") for kind in ("png", "gif"))
     print(
-        f"{config.shown(path)}: the results, then {len(NOTEBOOKS)} notebooks; {html.count('data:image/png;base64')} "
-        f"PNG and {html.count('data:image/gif;base64')} GIF images embedded, nothing loaded from outside the page, "
-        f"{path.stat().st_size / 1e6:.1f} MB"
+        f"{config.shown(path)}: the results, then {len(NOTEBOOKS)} notebooks; {png} PNG and {gif} GIF images "
+        f"embedded, nothing loaded from outside the page, {size:.1f} MB"
     )
 
 

@@ -7,6 +7,7 @@ that made them, its run's parameters and where results.json records its numbers.
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 from digitgan import compare, config, data, fileio
@@ -59,9 +60,9 @@ def _study_entries(results: dict):
         ("pca_knn_10k", "comparison.pca_knn.10k subset", config.SUBSET_SIZE, 10_000),
         ("pca_knn_60k", "comparison.pca_knn.all 60k", config.N_TRAIN_FULL, 10_000),
     ):
-        chosen = recorded(results, place)
-        what = f"PCA ({chosen['n_components']}) + KNN (k={chosen['k']}), {n_train:,} train / {n_test:,} test"
-        parameters = {"n_train": n_train, "n_test": n_test, "n_components": chosen["n_components"], "k": chosen["k"]}
+        n, k = map(recorded(results, place).get, ("n_components", "k"))
+        what = f"PCA ({n}) + KNN (k={k}), {n_train:,} train / {n_test:,} test"
+        parameters = {"n_train": n_train, "n_test": n_test, "n_components": n, "k": k}
         yield _entry(key, what, "pca_knn", command, parameters, f"{place}.accuracy")
     command, generator = _reproduce("02_dcgan"), f"{_CKPT}/{config.GENERATOR_FILE}"
     parameters = {**full["02_dcgan"], "n_samples": config.GAN_EVAL_SAMPLES, "sample_seed": 0}
@@ -70,17 +71,13 @@ def _study_entries(results: dict):
     yield _entry("dcgan", "DCGAN (50 epochs)", "dcgan", command, parameters, where, generator=generator, judge=_JUDGE)
     what = "The judge on real digits (the DCGAN rows' references)"
     parameters = {"n_samples": config.GAN_EVAL_SAMPLES, "subset_seed": config.SEED}
-    where = {
-        "classifier_score": "dcgan.real_test_classifier_score",
-        "frechet_distance": "dcgan.real_train_frechet_distance",
-    }
+    where = dict(zip(_SCORES, ("dcgan.real_test_classifier_score", "dcgan.real_train_frechet_distance"), strict=True))
     yield _entry("judge_real", what, "judge_real", command, parameters, where, judge=_JUDGE)
 
 
 def _labels_seed(path: Path) -> tuple[int, int]:
     """``(n_labels, seed)`` of a kept weights file named ``<method>_<n_labels>_seed<seed>_<key>.weights.h5``."""
-    before, after = path.name.split("_seed")[:2]
-    return int(before.rsplit("_", 1)[1]), int(after.split("_")[0])
+    return tuple(map(int, re.search(r"_(\d+)_seed(\d+)_", path.name).groups()))
 
 
 def _extension_entries(results: dict):
@@ -88,13 +85,8 @@ def _extension_entries(results: dict):
     gen = results["future_work"]["generated_digits"]
     what = f"Conditional DCGAN (mode-seeking weight {gen['mode_seeking']:g})"
     command = "make future (notebooks/11_generated_digits.ipynb)"
-    parameters = {
-        "n_generated": config.N_TRAIN_FULL,
-        "n_samples": config.GAN_EVAL_SAMPLES,
-        "sample_seed": 0,
-        "mode_seeking": gen["mode_seeking"],
-        "epochs": gen["gan_epochs"],
-    }
+    parameters = {"n_generated": config.N_TRAIN_FULL, "n_samples": config.GAN_EVAL_SAMPLES, "sample_seed": 0}
+    parameters |= {"mode_seeking": gen["mode_seeking"], "epochs": gen["gan_epochs"]}
     where = {k: f"future_work.generated_digits.{k}" for k in _SCORES}
     generator = f"{_CKPT}/conditional_dcgan_ms{gen['mode_seeking']:g}_generator.weights.h5"
     yield _entry("conditional", what, "conditional", command, parameters, where, generator=generator, judge=_JUDGE)
@@ -171,10 +163,8 @@ def _matched_entries(results: dict):
 
 
 def _kept_entries(results: dict):
-    """The kept CNNs of 10 (modern recipe) and 11 (trained on 10k generated digits, and on the real 10,000) found in
-    their ``weights/`` folders, each with the recipe its run store records and the number results.json reports for its
-    seed (a file whose run is not the reported one then fails ``make verify``). Every seed of the study needs its
-    file."""
+    """The kept CNNs of 10 (modern recipe) and 11 (on 10k generated digits, and on the real 10,000), each with the
+    recipe its run store records and the number results.json reports for its seed."""
     for m in ("cnn", "trial3"):
         reported = f"future_work.protocols.runs[protocol=modern,model={m},n_train=10000]"
         recipe = {**recorded(results, reported)["recipe"], "augment": True, "model": m}

@@ -45,13 +45,9 @@ def label_study_block(results: dict) -> str:
         }
         for method in [m for m in _LABEL_NAMES if m in summary] + sorted(set(summary) - set(_LABEL_NAMES)):
             cells = []
-            for cell in (summary[method].get(str(n)) for n in counts):
-                if cell is None:
-                    cells.append("—")
-                elif cell["runs"] > 1:
-                    cells.append(f"{cell['mean']:.4f} ± {cell['std']:.4f} (n={cell['runs']})")
-                else:
-                    cells.append(f"{cell['mean']:.4f} (n=1)")
+            for c in (summary[method].get(str(n)) for n in counts):
+                spread = f" ± {c['std']:.4f} (n={c['runs']})" if c and c["runs"] > 1 else " (n=1)"
+                cells.append("—" if c is None else f"{c['mean']:.4f}{spread}")
             measure = f"Labels {labels}: {_LABEL_NAMES.get(method, method)} (mean ± std, n seeds)"
             rows.append((measure, originals.get(method, "—"), " / ".join(cells)))
         found.append("**Label efficiency (08).** " + extension_findings.label_efficiency(results["label_efficiency"]))
@@ -96,11 +92,7 @@ def precision_table(path: Path = _BENCHMARKS / "dcgan_precision.json") -> str:
     summary = study.get("summary", {})
     rows = []
     for run in sorted(study.get("runs", {}).values(), key=lambda r: (r["policy"], r["seed"])):
-        numbers = (
-            f"{run['classifier_score']:.2f}",
-            f"{run['frechet_distance']:.1f}",
-            f"{run['seconds_per_epoch']:.1f}",
-        )
+        numbers = f"{run['classifier_score']:.2f}", f"{run['frechet_distance']:.1f}", f"{run['seconds_per_epoch']:.1f}"
         rows.append((run["policy"], str(run["seed"]), *numbers))
     for policy in ("float32", "mixed_bfloat16"):
         if entry := summary.get(policy):
@@ -146,7 +138,7 @@ def future_work_table(future: dict) -> str:
         measure = f"classifier score / Fréchet distance after {' / '.join(epochs)} epochs"
         add("4: do the GAN's losses and samples settle? (09)", measure, f"{scores}; {distances}")
     if "protocols" in future:
-        runs = future["protocols"]["runs"]
+        question, runs = "2: more images, other optimisers, a modern protocol (10)", future["protocols"]["runs"]
         for model in ("cnn", "trial3"):
             for protocol in ("original", "modern"):
                 mine = [c for c in runs if c["model"] == model and c["protocol"] == protocol]
@@ -157,11 +149,8 @@ def future_work_table(future: dict) -> str:
                     else:
                         budgets = " / ".join(f"{c['recipe']['epochs']}" for c in part)
                         how = f"augmentation + Adam, cosine ({budgets} epochs at most, chosen on validation)"
-                    add(
-                        "2: more images, other optimisers, a modern protocol (10)",
-                        f"{config.NAMES.get(model, model)}, {n:,} images, {how}",
-                        " / ".join(_cell(c) for c in part),
-                    )
+                    measure = f"{config.NAMES.get(model, model)}, {n:,} images, {how}"
+                    add(question, measure, " / ".join(map(_cell, part)))
     if "generated_digits" in future:
         gd = future["generated_digits"]
         real, helps = "3: how real are generated digits to a classifier? (11)", "3: do generated digits help? (11)"

@@ -175,7 +175,7 @@ def record_finding_lines(notebook: str, results: dict) -> list[str]:
     return [line.strip() for line in str(text).splitlines() if line.strip()]
 
 
-def notebooks_table(results: dict) -> str:
+def _notebooks_table(results: dict) -> str:
     """The README's map of the notebooks: what each asks, and the first line of what it found."""
     rows = []
     for name, question in QUESTIONS.items():
@@ -189,7 +189,7 @@ def notebooks_table(results: dict) -> str:
 BLOCKS = (
     (README, "results", results_table),
     (README, "headlines", headlines_table),
-    (README, "notebooks", notebooks_table),
+    (README, "notebooks", _notebooks_table),
     (DOCS / "extensions.md", "label-study", pages.label_study_block),
     (DOCS / "future-work.md", "future-work", pages.future_work_findings),
     (DOCS / "versions.md", "versions", versions.block),

@@ -21,17 +21,12 @@ import sys
 import threading
 import time
 from pathlib import Path
+from unittest import mock
 
 from digitgan import config, disk, fileio, runs
 
-STUDY = [
-    "01_cnn_baseline.ipynb",
-    "02_dcgan.ipynb",
-    *(f"{nb}.ipynb" for nb, _ in config.TRIALS.values()),
-    "06_comparison.ipynb",
-]
-EXTENSIONS = ["07_semi_supervised_gan.ipynb", "08_label_efficiency.ipynb"]
-FUTURE = ["09_longer_gan.ipynb", "10_data_and_optimizers.ipynb", "11_generated_digits.ipynb"]  # the report's questions
+_ALL = [f"{stem}.ipynb" for stem in sorted(config.FULL_SIZE)]
+STUDY, EXTENSIONS, FUTURE = _ALL[:6], _ALL[6:8], _ALL[8:]  # 01-06, 07-08, and 09-11 (the report's questions)
 FAILED = "failed"  # beside the executed notebooks
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
 _PAPERMILL = {"kernel_name": "python3", "progress_bar": False, "log_output": True}  # each cell's output is logged
@@ -89,8 +84,7 @@ def output_folder(name: str, parameters: dict | None, notebooks_dir: Path | None
             "output_dir=<a folder for the executed notebook>."
         )
     defaults = config.FULL_SIZE[stem]
-    unknown = sorted(set(given) - set(defaults))
-    if unknown:
+    if unknown := sorted(set(given) - set(defaults)):
         raise ValueError(
             f"{name} has no parameter {', '.join(unknown)}; its parameters are {', '.join([*defaults, *flags])}. "
             "Fix the parameter's name."
@@ -124,14 +118,14 @@ def execute(name: str, parameters=None, output_dir: Path | None = None, notebook
     fileio.remove_stale_temp_files(folder)  # what killed runners left
     temporary = fileio.temp_path(final)  # named with this process's id, so a dead runner's is removed above
     partial = temporary.with_name(f"{temporary.stem}-{time.time_ns()}.ipynb")
-    study_flag = os.environ.get(runs.STUDY_RUN_ENV)
-    if output_dir is None:  # the study's run writes the study's record; a scratch run never does
-        os.environ[runs.STUDY_RUN_ENV] = "1" if folder == notebooks_dir else "0"
+    # the study's run writes the study's record (in its kernel's environment); a scratch run never does
+    study_run = {} if output_dir is not None else {runs.STUDY_RUN_ENV: "1" if folder == notebooks_dir else "0"}
     start = time.perf_counter()
     main_thread = threading.current_thread() is threading.main_thread()  # only it may handle signals
     previous = {sig: signal.signal(sig, stop) for sig in STOP_SIGNALS} if main_thread else {}
     try:
-        pm.execute_notebook(str(source), str(partial), parameters=parameters, cwd=str(notebooks_dir), **_PAPERMILL)
+        with mock.patch.dict(os.environ, study_run):
+            pm.execute_notebook(str(source), str(partial), parameters=parameters, cwd=str(notebooks_dir), **_PAPERMILL)
         record_paths(partial, source, final)
         os.replace(partial, final)
     except BaseException as exc:
@@ -141,36 +135,27 @@ def execute(name: str, parameters=None, output_dir: Path | None = None, notebook
         for sig, handler in previous.items():
             signal.signal(sig, handler)
         partial.unlink(missing_ok=True)
-        if study_flag is None:
-            os.environ.pop(runs.STUDY_RUN_ENV, None)
-        else:
-            os.environ[runs.STUDY_RUN_ENV] = study_flag
     print(f"{name}: the executed notebook is {config.shown(final)}", flush=True)
     return Executed(time.perf_counter() - start, final)
 
 
 def _keep_failed(name: str, partial: Path, final: Path, exc: BaseException) -> None:
-    """Move what a failed or stopped run executed to ``failed/`` and say so on stderr."""
+    """Move what a failed or stopped run executed to ``failed/`` and say so on stderr. Papermill writes the notebook
+    before the first cell and marks every cell "completed" when a run ends: only a started cell has a start time."""
+    import nbformat
+
     why = str(exc) if isinstance(exc, Stopped) else f"failed ({type(exc).__name__}: {str(exc).strip()[:300]})"
     failed = final.parent / FAILED / name
-    if _cells_started(partial):
+    try:
+        started = any(c.metadata.get("papermill", {}).get("start_time") for c in nbformat.read(partial, 4).cells)
+    except Exception:  # absent, or cut short while it was saved
+        started = False
+    if started:
         failed.parent.mkdir(exist_ok=True)
         os.replace(partial, failed)
         print(f"{name} {why}; the partial notebook is {config.shown(failed)}", file=sys.stderr, flush=True)
     else:
         print(f"{name} {why} before its first cell ran: nothing was executed", file=sys.stderr, flush=True)
-
-
-def _cells_started(partial: Path) -> bool:
-    """Whether papermill started a cell of the partial notebook (it writes the notebook before the first cell, and
-    marks every cell "completed" when a run ends; only a started cell has a start time)."""
-    import nbformat
-
-    try:
-        nb = nbformat.read(partial, as_version=4)
-    except Exception:  # absent, or cut short while it was saved
-        return False
-    return any(cell.metadata.get("papermill", {}).get("start_time") for cell in nb.cells)
 
 
 def main(argv=None) -> int:

@@ -1,20 +1,11 @@
 """``make verify``: the test numbers of the README's tables recomputed from the committed weights, against results.json.
 
-``checkpoints/MANIFEST.json`` (:mod:`digitgan.tools.manifest`) lists each model the README's tables rest on: its files
-(path, SHA-256), the command that produced them, the run's parameters and where results.json records its number.
-``verify`` checks each file's digest first (a changed file is named), then recomputes the number either way, so a file
-replaced together with its digest still fails when its accuracy does not match. It prints one table (what, recorded,
-recomputed, difference, verdict) and exits 1 when any number is off by more than its tolerance:
-
-- accuracies: 0.0003, three of the 10,000 test images. On one machine the recomputation is exact; another CPU may
-  round a logit differently near a tie, which moves a test image or two, never more in our checks.
-- classifier score: 0.01, Fréchet distance: 0.1 (both on 10,000 generated digits): float32 sums over 10,000 images
-  through two networks, whose order differs between CPUs' kernels; that moves the fourth significant figure at most,
-  well below the two decimals (score) and one decimal (distance) the study reads.
-
-Train accuracies are each fit's last-epoch running mean (with dropout), which no file holds: ``make verify-train``
-(``--retrain``) trains 01 and 03-05's models again with the study's seed and recipe and compares their train and test
-accuracy too. They are the same bits on the CPU model that made the record, and within the seeds' spread on another.
+``checkpoints/MANIFEST.json`` (:mod:`digitgan.tools.manifest`) lists each model the tables rest on: its files (path,
+SHA-256), the command that made them, its parameters and where results.json records its numbers. A changed file is
+named, and its numbers are recomputed either way, so a file replaced together with its digest still fails when a
+number is off by more than its tolerance (:data:`TOLERANCE`: another CPU may round a logit near a tie, or sum float32
+features in another order). Train accuracies are in no file: ``make verify-train`` (``--retrain``) trains 01 and
+03-05's models again with the study's seed and recipe and compares their train and test accuracy too.
 """
 
 from __future__ import annotations
@@ -36,34 +27,30 @@ CHECKPOINTS = config.COMMITTED_DIRS[1]  # the committed checkpoints/, whatever D
 MANIFEST = CHECKPOINTS / "MANIFEST.json"
 _RESTORE = "Restore it with `git checkout -- checkpoints/`."
 TOLERANCE = {
-    "accuracy": 0.0003,
-    "classifier_score": 0.01,
-    "frechet_distance": 0.1,
+    "accuracy": 0.0003,  # three of the 10,000 test images
+    "classifier_score": 0.01,  # on 10,000 generated digits: well below the two decimals the study reads
+    "frechet_distance": 0.1,  # and the one decimal
     "rarest_share": 0.0005,  # a share: 0.0005 is five of the 10,000 generated digits
     "commonest_share": 0.0005,
 }
+sha256 = functools.partial(file_digest, length=None)  # a file's full SHA-256
 
 
 @dataclass
 class Row:
     what: str
     recorded: float
-    recomputed: float | None
+    recomputed: float
     tolerance: float
     note: str = ""
 
     @property
-    def difference(self) -> float | None:
-        return None if self.recomputed is None else self.recomputed - self.recorded
+    def difference(self) -> float:
+        return self.recomputed - self.recorded
 
     @property
     def ok(self) -> bool:
-        return self.recomputed is not None and abs(self.difference) <= self.tolerance and not self.note
-
-
-def sha256(path: Path) -> str:
-    """The file's full SHA-256 (:func:`digitgan.store.file_digest`)."""
-    return file_digest(path, None)
+        return abs(self.difference) <= self.tolerance and not self.note
 
 
 def read_manifest(path: Path = MANIFEST) -> dict:
@@ -84,94 +71,53 @@ def recorded(results: dict, where: str):
     return {"min": min, "max": max}[reduce](value) if reduce else value
 
 
-class _Recompute:
-    """The numbers of each kind of model (a manifest entry's ``kind``), recomputed from its committed files."""
+def _recompute(entry: dict, root: Path, study: dict) -> dict:
+    """The numbers of a manifest entry, recomputed from its committed files as its ``kind`` says."""
+    p, kind = entry["parameters"], entry["kind"]
 
-    def __init__(self, root: Path):
-        self.root = root
-
-    @functools.cached_property
-    def study_data(self) -> dict:  # loaded once
-        return data.load_study_data()
-
-    def load(self, model, entry: dict, role: str = "weights"):
-        """``model`` holding the entry's committed file of this role."""
-        path = self.root / next(f["path"] for f in entry["files"] if f["role"] == role)
+    def load(model, role: str = "weights"):
+        path = root / next(f["path"] for f in entry["files"] if f["role"] == role)
         return fileio.load_weights(model, path, _RESTORE)
 
-    def accuracy(self, model, d: dict | None = None) -> dict:
-        """``model``'s accuracy on the test images of ``d`` (default: the study's, the 10,000 test images)."""
-        d = d or self.study_data
-        return {"accuracy": training.accuracy(model, d["x_test"], d["y_test"])}
-
-    def classifier(self, entry: dict, model: str):
-        """The CNN (with its dropout, if any) or a trial's classifier, holding the entry's committed weights."""
-        p = entry["parameters"]
-        if model == "cnn":
-            return self.load(models.with_dropout(models.build_cnn(), p.get("dropout", 0)), entry)
-        discriminator = models.build_discriminator()
-        return self.load(transfer.discriminator_to_classifier(discriminator, head=p["head"], freeze=False), entry)
-
-    def cnn(self, entry: dict) -> dict:
-        """The CNN or (kind ``trial``) a trial's classifier on the test images."""
-        return self.accuracy(self.classifier(entry, entry["kind"]))
-
-    trial = cnn
-
-    def small(self, entry: dict) -> dict:
-        """A classifier of 06's 1,000-image comparison on that split's test images."""
-        p = entry["parameters"]
-        split = compare.small_split(self.study_data, p["n_train"], p["n_test"])
-        return self.accuracy(self.classifier(entry, p["model"]), split)
-
-    def pca_knn(self, entry: dict) -> dict:
-        p = entry["parameters"]
-        if p["n_train"] == config.SUBSET_SIZE:
-            d = self.study_data
-        elif p["n_train"] == config.N_TRAIN_FULL:
+    if kind == "pca_knn":
+        if p["n_train"] == config.N_TRAIN_FULL:
             d = data.load_study_data(config.N_TRAIN_FULL)
         else:
-            d = compare.small_split(self.study_data, p["n_train"], p["n_test"])
-        x, y, xt, yt = d["x_train"], d["y_train"], d["x_test"], d["y_test"]
-        return {"accuracy": compare.fit_predict_timed(p["n_components"], p["k"], x, y, xt, yt)["accuracy"]}
-
-    def judge(self, entry: dict):
-        return self.load(models.build_judge(), entry, "judge")
-
-    def dcgan(self, entry: dict) -> dict:
-        p = entry["parameters"]
-        generator = self.load(models.build_generator(), entry, "generator")
-        images = quality.generate(generator, p["n_samples"], seed=p["sample_seed"])
-        scores = quality.judge_scores(self.judge(entry), images, reference=self.study_data["x_test"])
-        shares = scores["class_fractions"]
-        return {**scores, "rarest_share": min(shares), "commonest_share": max(shares)}
-
-    def judge_real(self, entry: dict) -> dict:
-        """As 02 scores real digits: the test images' classifier score, and real training images' distance to them."""
-        judge, test, p = self.judge(entry), self.study_data["x_test"], entry["parameters"]
+            d = study if p["n_train"] == config.SUBSET_SIZE else compare.small_split(study, p["n_train"], p["n_test"])
+        xy = (d["x_train"], d["y_train"], d["x_test"], d["y_test"])
+        return {"accuracy": compare.fit_predict_timed(p["n_components"], p["k"], *xy)["accuracy"]}
+    if kind == "judge_real":  # as 02 scores real digits: the test images, and real training images against them
+        judge, test = load(models.build_judge(), "judge"), study["x_test"]
         train = data.load_study_data(config.N_TRAIN_FULL, p["subset_seed"])["x_train"][: p["n_samples"]]
         return {
             "classifier_score": quality.judge_scores(judge, test)["classifier_score"],
             "frechet_distance": quality.judge_scores(judge, train, reference=test)["frechet_distance"],
         }
-
-    def conditional(self, entry: dict) -> dict:
-        p = entry["parameters"]
-        generator = self.load(build_conditional_generator(), entry, "generator")
-        images, _ = generate_labelled(generator, p["n_generated"], seed=p["sample_seed"])
-        return quality.judge_scores(self.judge(entry), images[: p["n_samples"]], reference=self.study_data["x_test"])
-
-    def kept(self, entry: dict) -> dict:
-        """A CNN of 10's or 11's run stores (``digitgan.extensions.kept``), augmentation wrapper included."""
-        p = entry["parameters"]
-        model, _ = protocols.build_model(
+    if kind in ("dcgan", "conditional"):
+        if kind == "dcgan":
+            generator = load(models.build_generator(), "generator")
+            images = quality.generate(generator, p["n_samples"], seed=p["sample_seed"])
+        else:
+            generator = load(build_conditional_generator(), "generator")
+            images = generate_labelled(generator, p["n_generated"], seed=p["sample_seed"])[0][: p["n_samples"]]
+        scores = quality.judge_scores(load(models.build_judge(), "judge"), images, reference=study["x_test"])
+        shares = scores["class_fractions"]
+        return {**scores, "rarest_share": min(shares), "commonest_share": max(shares)}
+    # a classifier's accuracy: the CNN, a trial's, one of 06's 1,000-image comparison (on that split's test images),
+    # a kept CNN of 10's or 11's run stores (augmentation wrapper included), a semi-supervised GAN's discriminator
+    if kind == "small":
+        kind, study = "cnn" if p["model"] == "cnn" else "trial", compare.small_split(study, p["n_train"], p["n_test"])
+    build = {
+        "cnn": lambda: models.with_dropout(models.build_cnn(), p.get("dropout", 0)),
+        "trial": lambda: transfer.discriminator_to_classifier(
+            models.build_discriminator(), head=p["head"], freeze=False
+        ),
+        "kept": lambda: protocols.build_model(
             p.get("model", "cnn"), p["augment"], p["seed"], strength=p["strength"], dropout=p["dropout"]
-        )
-        return self.accuracy(self.load(model, entry))
-
-    def ssgan(self, entry: dict) -> dict:
-        """A semi-supervised GAN's kept discriminator on the test images (the label study's are the same)."""
-        return self.accuracy(self.load(build_ssgan_discriminator(), entry))
+        )[0],
+        "ssgan": build_ssgan_discriminator,
+    }[kind]
+    return {"accuracy": training.accuracy(load(build()), study["x_test"], study["y_test"])}
 
 
 def verify(names=None, root: Path = config.PROJ_ROOT) -> tuple[list[Row], list[str]]:
@@ -183,11 +129,8 @@ def verify(names=None, root: Path = config.PROJ_ROOT) -> tuple[list[Row], list[s
     known = [e["name"] for e in spec["models"]]
     if unknown := set(names or ()) - set(known):
         raise ValueError(f"no model named {sorted(unknown)} in the manifest; its names: {known}")
-    compute = _Recompute(root)
-    rows, problems = [], []
-    for entry in spec["models"]:
-        if names and entry["name"] not in names:
-            continue
+    study, rows, problems = data.load_study_data(), [], []
+    for entry in [e for e in spec["models"] if not names or e["name"] in names]:
         changed = []
         for f in entry["files"]:
             if not (root / f["path"]).is_file():
@@ -195,7 +138,7 @@ def verify(names=None, root: Path = config.PROJ_ROOT) -> tuple[list[Row], list[s
             elif sha256(root / f["path"]) != f["sha256"]:
                 changed.append(f"{f['path']} is not the file the manifest names (SHA-256 differs)")
         problems += [f"{entry['what']}: {p}" for p in changed]
-        values = getattr(compute, entry["kind"])(entry)
+        values = _recompute(entry, root, study)
         for measure, where in entry["recorded"].items():
             what = entry["what"] + ("" if measure == "accuracy" else f", {measure.replace('_', ' ')}")
             note = "file changed" if changed else ""
@@ -221,18 +164,18 @@ def mean_rows(rows: list[Row]) -> list[Row]:
     headlines report."""
     groups = {}
     for r in rows:
-        what, seed, _ = r.what.rpartition(", seed ")
-        if seed:
-            groups.setdefault(what, []).append(r)
-    means = []
-    for what, part in groups.items():
-        if len(part) > 1:
-            recorded_mean = sum(r.recorded for r in part) / len(part)
-            recomputed_mean = sum(r.recomputed for r in part) / len(part)
-            means.append(
-                Row(f"{what}, mean of {len(part)} seeds", recorded_mean, recomputed_mean, TOLERANCE["accuracy"])
-            )
-    return means
+        if ", seed " in r.what:
+            groups.setdefault(r.what.rpartition(", seed ")[0], []).append(r)
+    return [
+        Row(
+            f"{what}, mean of {len(part)} seeds",
+            sum(r.recorded for r in part) / len(part),
+            sum(r.recomputed for r in part) / len(part),
+            TOLERANCE["accuracy"],
+        )
+        for what, part in groups.items()
+        if len(part) > 1
+    ]
 
 
 def table(rows: list[Row]) -> str:
@@ -240,9 +183,7 @@ def table(rows: list[Row]) -> str:
     lines = [f"{'what':{width}s}  {'recorded':>9s}  {'recomputed':>10s}  {'difference':>10s}  verdict"]
     for r in rows:
         verdict = "ok" if r.ok else ("FAIL: " + (r.note or f"off by more than {r.tolerance:g}"))
-        shown = "-" if r.recomputed is None else f"{r.recomputed:10.4f}"
-        diff = "-" if r.difference is None else f"{r.difference:+10.4f}"
-        lines.append(f"{r.what:{width}s}  {r.recorded:9.4f}  {shown:>10s}  {diff:>10s}  {verdict}")
+        lines.append(f"{r.what:{width}s}  {r.recorded:9.4f}  {r.recomputed:10.4f}  {r.difference:+10.4f}  {verdict}")
     return "\n".join(lines)
 
 
@@ -278,11 +219,10 @@ def main(argv=None) -> int:
     failed = [r for r in rows if not r.ok]
     checked = [e for e in read_manifest()["models"] if not args.names or e["name"] in args.names]
     files = {f["path"] for e in checked for f in e["files"]}
-    if problems:
-        digests = f"{len(problems)} files differ from checkpoints/MANIFEST.json"
-    else:
-        digests = f"the SHA-256 of all {len(files)} weights files matched checkpoints/MANIFEST.json"
-    print(f"{len(rows) - len(failed)} of {len(rows)} numbers match; {digests}")
+    digests = (
+        f"{len(problems)} files differ from" if problems else f"the SHA-256 of all {len(files)} weights files matched"
+    )
+    print(f"{len(rows) - len(failed)} of {len(rows)} numbers match; {digests} checkpoints/MANIFEST.json")
     return 1 if failed or problems else 0
 
 
