@@ -64,12 +64,15 @@ def results_table(results: dict) -> str:
     if "comparison" in results:
         small = results["comparison"]["small"]
         knn = small["pca_knn"]
+        updates = config.CNN_EPOCHS * config.SMALL_N_TRAIN // config.BATCH_SIZE
+        budget = f", {config.CNN_EPOCHS} epochs ({updates:,} updates)"
         for key, what, accuracy in (
             ("pca_knn", f"PCA ({knn['n_components']}) + KNN (k={knn['k']})", knn["accuracy"]),
-            ("trial3", "transferred discriminator (trial 3)", small["trial3"]),
-            ("cnn", "CNN", small["cnn"]),
+            ("trial3", f"transferred discriminator (trial 3){budget}", small["trial3"]),
+            ("cnn", f"CNN{budget}", small["cnn"]),
         ):
-            rows.append((f"1k train / 1k test: {what}", f"{config.ORIGINAL_SMALL[key]:.2f}", f"{accuracy:.4f}"))
+            original = f"{config.ORIGINAL_SMALL[key]:.2f}"
+            rows.append((f"1k train / 1k test: {what}", original, f"{accuracy:.4f}", "one run; not tested"))
         for name, row in results["comparison"]["pca_knn"].items():
             original = config.ORIGINAL_PCA_KNN_ALL if name == "all 60k" else "—"
             ours = f"{row['accuracy']:.4f} ({row['fit_seconds'] + row['predict_seconds']:.1f} s)"
