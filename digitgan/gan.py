@@ -1,13 +1,8 @@
-"""The DCGAN: a ``keras.Model`` with its own ``train_step``, trained resumably by :func:`train_gan` and exported or
-reused as one pair by :func:`train_or_reuse_gan`.
-
-Follows the TensorFlow DCGAN tutorial (binary cross-entropy on logits, Adam(1e-4) for each network, one update of
-both per batch). Resuming is exact: the noise of step ``s`` is ``stateless_normal(seed=[seed, s])``, the shuffle of
-epoch ``e`` is seeded by ``(seed, e)``, and the generator, discriminator, both optimizers (including their step
-counters), the epoch counter and the per-batch loss history are checkpointed together
-(:func:`digitgan.checkpoint.gan_checkpoint`). The sample frames are :mod:`digitgan.plots`'s, the exported pair's
-manifest :mod:`digitgan.store`'s.
-"""
+"""The study's DCGAN: a ``keras.Model`` with its own ``train_step`` (the TensorFlow DCGAN tutorial's losses and one
+Adam(1e-4) update of each network per batch), trained resumably by :func:`train_gan` and exported or reused as one
+pair by :func:`train_or_reuse_gan`. A resumed run repeats an uninterrupted one exactly: the noise of step ``s`` is drawn
+from ``(seed, s)``, the order of epoch ``e`` from ``(seed, e)``, and the whole training state is checkpointed
+(:func:`digitgan.checkpoint.gan_checkpoint`)."""
 
 from __future__ import annotations
 
@@ -48,9 +43,8 @@ def fixed_noise(n: int = 9, noise_dim: int = config.NOISE_DIM, seed: int = confi
 
 
 class AdversarialModel(keras.Model):
-    """A ``keras.Model`` holding ``generator`` and ``discriminator``, each with its own optimizer; the epoch's
-    means of the losses named in ``LOSSES`` are its metrics. The adversarial update of the DCGAN and the
-    conditional DCGAN (:meth:`adversarial_update`) is here once."""
+    """``generator`` and ``discriminator``, each with its own optimizer, and the adversarial update of the DCGAN and
+    the conditional DCGAN (:meth:`adversarial_update`); the epoch's means of the ``LOSSES`` are its metrics."""
 
     LOSSES = ("g_loss", "d_loss")
 
@@ -67,8 +61,7 @@ class AdversarialModel(keras.Model):
         return list(self.trackers.values())
 
     def step_noise(self, batch):
-        """The generator's noise for this step: drawn from the seed and the step number, so a resumed run draws
-        what an uninterrupted one would."""
+        """The generator's noise for this step, drawn from the seed and the step number (the same on a resume)."""
         step = tf.cast(self.g_optimizer.iterations, tf.int32)
         return tf.random.stateless_normal([batch, self.noise_dim], seed=tf.stack([self.seed, step]))
 
@@ -108,13 +101,12 @@ class DCGAN(AdversarialModel):
 
     def __init__(self, generator, discriminator, noise_dim=config.NOISE_DIM, seed=config.SEED, **kwargs):
         super().__init__(generator, discriminator, noise_dim, seed, **kwargs)
-        # Every batch's (g_loss, d_loss) of the current epoch, kept on the device and read once per epoch by
-        # LossHistory (reading them after every batch would stop the device each step); sized by log_losses().
-        self.loss_log = None
+        self.loss_log = None  # every batch's (g_loss, d_loss) of the epoch, kept on the device: see log_losses
         self.batch_in_epoch = tf.Variable(0, trainable=False, dtype=tf.int32)
 
     def log_losses(self, steps_per_epoch: int) -> None:
-        """Keep every batch's losses on the device, for epochs of ``steps_per_epoch`` batches (before ``fit``)."""
+        """Keep every batch's losses on the device, read once an epoch (a read after every batch would stop the
+        device each step), for epochs of ``steps_per_epoch`` batches (before ``fit``)."""
         self.loss_log = tf.Variable(tf.zeros([steps_per_epoch, 2]), trainable=False)
 
     def call(self, noise, training=False):
@@ -137,13 +129,9 @@ def build_dcgan(
     precision: str = config.GAN_PRECISION,
     steps_per_execution: int = 1,
 ) -> DCGAN:
-    """A compiled DCGAN with fresh networks of the study (the original's architecture) and Adam(learning_rate) for each.
-
-    ``precision`` is the Keras dtype policy the networks compute in (``"float32"`` or
-    ``"mixed_bfloat16"``); weights, losses and the generator's images stay float32 either way.
-    ``steps_per_execution`` steps run in one call from Python (``fit`` then reports once per call).
-    ``learning_rate``: None is ``config.GAN_LEARNING_RATE`` as it is when this is called.
-    """
+    """A compiled DCGAN with fresh networks of the study and Adam(``learning_rate``; None: the current
+    ``config.GAN_LEARNING_RATE``) for each. The networks compute in the Keras dtype policy ``precision`` (weights,
+    losses and images stay float32); ``steps_per_execution`` steps run in one call from Python."""
     learning_rate = config.GAN_LEARNING_RATE if learning_rate is None else checks.learning_rate(learning_rate)
     previous = keras.mixed_precision.global_policy()
     keras.mixed_precision.set_global_policy(precision)
@@ -161,26 +149,16 @@ def build_dcgan(
     return gan
 
 
-def epoch_batches(
-    x: np.ndarray,
-    batch_size: int,
-    first_epoch: int,
-    last_epoch: int,
-    seed: int = config.SEED,
-    y: np.ndarray | None = None,
-):
-    """Batches for epochs ``first_epoch .. last_epoch - 1``, each epoch shuffled by ``(seed, epoch)``; with
-    labels ``y``, ``(images, labels)`` batches (the conditional DCGAN's).
-
-    The order of epoch ``e`` does not depend on where training started, so a resumed run
-    sees exactly the batches an uninterrupted run would have seen.
-    """
+def epoch_batches(x: np.ndarray, batch_size: int, first_epoch: int, last_epoch: int, seed=config.SEED, y=None):
+    """Batches of epochs ``first_epoch .. last_epoch - 1`` (with labels ``y``: ``(images, labels)``), each epoch
+    shuffled by ``(seed, epoch)`` alone, so that a resumed run sees the batches an uninterrupted one would."""
     images = tf.constant(x)
     labels = None if y is None else tf.constant(y, tf.int32)
-    n = len(x)
 
     def one_epoch(epoch):
-        order = tf.random.experimental.stateless_shuffle(tf.range(n), seed=tf.stack([tf.cast(seed, tf.int64), epoch]))
+        order = tf.random.experimental.stateless_shuffle(
+            tf.range(len(x)), seed=tf.stack([tf.cast(seed, tf.int64), epoch])
+        )
         return tf.data.Dataset.from_tensor_slices(order).batch(batch_size, drop_remainder=True)
 
     return (
@@ -191,57 +169,34 @@ def epoch_batches(
     )
 
 
-class LossHistory(keras.callbacks.Callback):
-    """Appends every batch's losses to ``history`` (lists ``g_loss`` and ``d_loss``), read from the device once
-    per epoch (``DCGAN.log_losses``), and the epoch's wall time."""
+class _EpochLog(keras.callbacks.Callback):
+    """Appends every batch's losses (:meth:`DCGAN.log_losses`) and the epoch's seconds to ``history``; with a
+    ``judge``, every ``every`` epochs and at the last, the classifier score of ``n`` generated digits."""
 
-    def __init__(self, history: dict):
+    def __init__(self, history: dict, judge, every: int, n: int, final_epoch: int):
         super().__init__()
-        self.history = history
+        self.history, self.judge, self.every, self.n, self.final_epoch = history, judge, every, n, final_epoch
 
     def on_epoch_begin(self, epoch, logs=None):
         self.model.batch_in_epoch.assign(0)
         self._start = time.perf_counter()
 
     def on_epoch_end(self, epoch, logs=None):
+        from digitgan.quality import generate, judge_scores
+
         losses = self.model.loss_log.numpy()[: int(self.model.batch_in_epoch.numpy())]
         self.history["epoch_seconds"].append(time.perf_counter() - self._start)
         self.history["g_loss"].extend(float(v) for v in losses[:, 0])
         self.history["d_loss"].extend(float(v) for v in losses[:, 1])
-
-
-class SampleGrid(keras.callbacks.Callback):
-    """Saves the 3x3 grid of the fixed noise batch after every epoch (``dcgan_epochs/epoch_NNN.png``), atomically."""
-
-    def __init__(self, frames_dir: Path, noise: tf.Tensor):
-        super().__init__()
-        self.frames_dir = Path(frames_dir)
-        self.noise = noise
-
-    def on_epoch_end(self, epoch, logs=None):
-        from digitgan import plots
-
-        plots.draw_frame(self.model.generator, self.noise, self.frames_dir, epoch + 1)
-
-
-class QualityTracker(keras.callbacks.Callback):
-    """Every ``every`` epochs, scores ``n`` generated digits with the judge classifier."""
-
-    def __init__(self, history: dict, judge, every: int = 10, n: int = 2000, final_epoch: int | None = None):
-        super().__init__()
-        self.history, self.judge, self.every, self.n, self.final_epoch = history, judge, every, n, final_epoch
-
-    def on_epoch_end(self, epoch, logs=None):
-        from digitgan.quality import generate, judge_scores
-
-        if (epoch + 1) % self.every and epoch + 1 != self.final_epoch:
+        done = epoch + 1
+        if self.judge is None or (done % self.every and done != self.final_epoch):
             return
-        scores = judge_scores(self.judge, generate(self.model.generator, self.n, seed=epoch + 1))
-        self.history["scores"][str(epoch + 1)] = {"classifier_score": scores["classifier_score"]}
-        print(f"epoch {epoch + 1}: classifier score {scores['classifier_score']:.3f} on {self.n} samples")
+        score = judge_scores(self.judge, generate(self.model.generator, self.n, seed=done))["classifier_score"]
+        self.history["scores"][str(done)] = {"classifier_score": score}
+        print(f"epoch {done}: classifier score {score:.3f} on {self.n} samples")
 
 
-def empty_history() -> dict:
+def _empty_history() -> dict:
     return {"g_loss": [], "d_loss": [], "epoch_seconds": [], "scores": {}}
 
 
@@ -264,28 +219,20 @@ def train_gan(
     log_dir: Path | None = None,
     learning_rate: float | None = None,
 ) -> tuple[DCGAN, dict]:
-    """Train (or resume, or reload) the DCGAN up to ``epochs``; returns ``(gan, history)``.
+    """Train (or resume, or reload) the DCGAN up to ``epochs``; ``(gan, history)``.
 
-    A finished run is reloaded, not retrained, unless ``retrain=True`` (which deletes
-    ``checkpoint_dir`` first). An interrupted run continues from its latest checkpoint. A run that
-    starts from epoch 0 first deletes the frames in ``frames_dir`` and ``gif_path`` (a resumed one, the
-    frames after its checkpoint), so no figure mixes two runs. Frames are written atomically; on a resume or reload
-    the frame of the restored epoch is redrawn if a kill left it missing or unreadable, and earlier unreadable
-    frames are dropped (:func:`digitgan.plots.repair_frames`). ``checkpoint_dir`` remembers the settings
-    (:func:`digitgan.checkpoint.run_settings`:
-    batch size, seed, precision, XLA, the training images' digest); resuming it with others is refused before
-    anything is written (a state saved before XLA and the digest were recorded is resumed and records them).
-
-    Each epoch runs as one call from Python, with every batch's losses kept on the device and read at the epoch's
-    end; ``jit_compile=True`` compiles it with XLA (slower on the CPUs measured: ``make benchmark``) and
-    ``precision`` is ``"float32"`` or ``"mixed_bfloat16"``.
-    With ``log_dir``, every batch's losses, the scores and the fixed-noise grid go to TensorBoard there.
+    A finished run is reloaded unless ``retrain=True`` (which deletes ``checkpoint_dir`` first); an interrupted one
+    continues from its latest checkpoint, whose settings (:func:`digitgan.checkpoint.run_settings`) must be these:
+    others are refused before anything is written. Every epoch's fixed-noise grid goes to ``frames_dir`` (those after
+    the restored epoch, and ``gif_path``, are deleted first; the restored one is repaired:
+    :func:`digitgan.plots.repair_frames`), the ``judge``'s scores to the history, and with ``log_dir`` all of it to
+    TensorBoard. An epoch is one call from Python (``jit_compile``: with XLA).
     """
     from digitgan import plots
     from digitgan.disk import check_free_space
     from digitgan.utils import set_seed
 
-    checks.images("x_train", x_train)  # float, finite, in [-1, 1], not empty
+    checks.images("x_train", x_train)
     epochs = checks.integer("epochs", epochs, 1)
     batch_size = checks.batch_size(batch_size, len(x_train))
     checkpoint_every = checks.integer("checkpoint_every", checkpoint_every, 1)
@@ -295,10 +242,8 @@ def train_gan(
         checks.integer("score_samples", score_samples, 1)
     checks.choice("precision", precision, PRECISIONS)
     jit_compile = checks.choice("jit_compile", jit_compile, (False, True))
-    checkpoint_dir = Path(checkpoint_dir)
-    steps = len(x_train) // batch_size
-    # Re-seed so that a rerun of this cell (or a resume) builds the same initial networks.
-    set_seed(seed, deterministic=not jit_compile)
+    checkpoint_dir, steps = Path(checkpoint_dir), len(x_train) // batch_size
+    set_seed(seed, deterministic=not jit_compile)  # a rerun (or a resume) builds the same initial networks
     if retrain and checkpoint_dir.exists():
         shutil.rmtree(checkpoint_dir)
     gan = build_dcgan(
@@ -308,24 +253,24 @@ def train_gan(
     settings = run_settings(x_train, batch_size, seed, precision, jit_compile, gan)
     gan.run_settings = settings  # what store.export_final records in the exported pair's manifest
     ckpt = gan_checkpoint(gan, checkpoint_dir, settings=settings)
-    start, history = ckpt.resume(epochs, "the DCGAN", empty_history())
+    start, history = ckpt.resume(epochs, "the DCGAN", _empty_history())
     if start < epochs:  # before anything is trained or written: one checkpoint must fit
         check_free_space(checkpoint_dir, ckpt.needed_bytes(), "one checkpoint of the DCGAN")
-    noise = fixed_noise(seed=seed)  # stateless: drawing it here changes nothing that training computes
+    noise = fixed_noise(seed=seed)
     if frames_dir is not None:
         plots.repair_frames(frames_dir, start, gan.generator, noise, gif_path)
     if start >= epochs:
         return gan, history
     plots.clear_frames(frames_dir, after_epoch=start, gif_path=gif_path)
-    callbacks = [LossHistory(history), PeriodicCheckpoint(ckpt, history, checkpoint_every, epochs)]
-    if frames_dir is not None:
-        callbacks.append(SampleGrid(frames_dir, noise))
-    if judge is not None:
-        callbacks.insert(1, QualityTracker(history, judge, score_every, score_samples, final_epoch=epochs))
+    callbacks = [_EpochLog(history, judge, score_every, score_samples, final_epoch=epochs)]
     if log_dir is not None:
         from digitgan.training import GanLog
 
-        callbacks.insert(2, GanLog(log_dir, history, noise, batch_keys=("g_loss", "d_loss")))
+        callbacks.append(GanLog(log_dir, history, noise, batch_keys=("g_loss", "d_loss")))
+    callbacks.append(PeriodicCheckpoint(ckpt, history, checkpoint_every, epochs))
+    if frames_dir is not None:
+        draw = lambda epoch, logs: plots.draw_frame(gan.generator, noise, frames_dir, epoch + 1)  # noqa: E731
+        callbacks.append(keras.callbacks.LambdaCallback(on_epoch_end=draw))
     gan.fit(
         epoch_batches(x_train, batch_size, start, epochs, seed),
         epochs=epochs,
@@ -336,18 +281,6 @@ def train_gan(
         verbose=verbose,
     )
     return gan, history
-
-
-def _load_history(path: Path) -> dict:
-    """The loss history exported beside the final weights; a damaged file raises :class:`DataFileError`."""
-    fix = _fix(Path(path))
-    history = read_json_object(path, "the DCGAN's exported loss history", fix)
-    missing = sorted(set(empty_history()) - set(history))
-    if missing:
-        raise DataFileError(f"{path} (the DCGAN's exported loss history) lacks {missing}. {fix}")
-    if not history["epoch_seconds"]:
-        raise DataFileError(f"{path} holds a history of 0 epochs. {fix}")
-    return history
 
 
 def output_paths(checkpoint_dir: Path, figures_dir: Path) -> dict:
@@ -373,71 +306,77 @@ def train_or_reuse_gan(
     manifest_path=None,
     **train_kwargs,
 ) -> tuple[DCGAN, dict, bool]:
-    """Reuse the exported final DCGAN if it was trained for ``epochs``; else train (resuming) and export.
+    """Reuse the exported final DCGAN if it was trained for ``epochs``, else train (resuming) and export it;
+    ``(gan, history, reused)``.
 
-    Returns ``(gan, history, reused)``. ``retrain=True`` always trains from scratch. Exported weights of a
-    run with another epoch count are never overwritten without ``retrain=True``: export elsewhere (the
-    notebooks do so in a run folder of their own).
-
-    The pair is reused only when its manifest (:func:`digitgan.store.export_final`; the study's committed pair
-    without one is recognised by its digests, :data:`digitgan.store.STUDY_EXPORT`) names these files with their
-    SHA-256, and records the epochs and the settings asked for (:func:`digitgan.checkpoint.run_settings`: images,
-    batch size, seed, precision, XLA); other settings are an error. A pair no manifest vouches for (a kill between
-    the files, an older export) is exported again from the training state if that holds this run finished at
-    ``epochs``; otherwise it is an error that names the file and the fix. Every check comes before anything is
-    written.
+    The pair is reused only when its manifest (:func:`digitgan.store.export_final`; for the study's committed pair,
+    :data:`digitgan.store.STUDY_EXPORT`) vouches for these files and records the epochs and the settings asked for
+    (:func:`digitgan.checkpoint.run_settings`); others are an error, never overwritten without ``retrain=True``. A pair
+    nothing vouches for is exported again from a training state finished at ``epochs``, or is an error naming the fix.
+    A scratch run asking for the study's DCGAN starts from a copy of it. Every check comes before anything is written.
     """
     epochs = checks.integer("epochs", epochs, 1)
     checks.batch_size(train_kwargs.get("batch_size", config.BATCH_SIZE), len(x_train))
     paths = [Path(generator_path), Path(discriminator_path), Path(history_path)]
     manifest_path = Path(manifest_path or store.export_manifest_path(paths[0]))
+    frames_dir = train_kwargs.get("frames_dir")
     if not retrain and not any(p.exists() for p in paths) and paths[0] != config.GENERATOR_PATH:
-        _copy_study_pair(paths, epochs, _asked_settings(x_train, train_kwargs), train_kwargs.get("frames_dir"))
-    if not retrain and all(p.is_file() for p in paths):
-        history = _load_history(paths[2])
-        trained = len(history["epoch_seconds"])
-        if trained != epochs:
-            raise ValueError(
-                f"{paths[0].parent} holds a DCGAN trained for {trained} epochs, not the {epochs} asked for. "
-                "Export to other paths (a run folder), or pass retrain=True to replace it."
-            )
-        gan = build_dcgan(jit_compile=False)  # only for its weights: nothing to compile
-        load_weights(gan.generator, paths[0], _fix(paths[0]), store.committed_sha256(paths[0]))
-        load_weights(gan.discriminator, paths[1], _fix(paths[1]), store.committed_sha256(paths[1]))
-        record, problem = store.verify_export(paths, manifest_path)
-        if record is not None:
-            store.check_export_settings(record, manifest_path, epochs, _asked_settings(x_train, train_kwargs))
-            frames_dir = train_kwargs.get("frames_dir")
-            if frames_dir is not None:  # a frame cut short by a kill or a full disk: repaired as train_gan does
-                from digitgan import plots
-
-                noise = fixed_noise(seed=train_kwargs.get("seed", config.SEED))
-                plots.repair_frames(frames_dir, epochs, gan.generator, noise, train_kwargs.get("gif_path"))
-            print(
-                f"Reusing the DCGAN trained for {epochs} epochs in {config.shown(paths[0].parent)} "
-                "(set RETRAIN = True in the parameters, or RETRAIN_GAN=1 for make reproduce, to train it again)."
-            )
-            return gan, history, True
-        state = Path(train_kwargs.get("checkpoint_dir", config.GAN_CHECKPOINT_DIR))
-        if not finished_state(state, epochs):
-            committed = " ".join(config.shown(p) for p in paths)
-            restore = (
-                f" The committed pair is restored with `git checkout -- {committed}`."
-                if all(config.is_committed(p) for p in paths)
-                else ""
-            )
-            raise DataFileError(
-                f"{problem} {state} holds no training state finished at epoch {epochs} to export the pair again "
-                f"from. Pass retrain=True to train and export it again, or delete {', '.join(p.name for p in paths)} "
-                f"to train (resuming {state.name} if it holds part of this run) and export.{restore}"
-            )
-        print(f"{problem} Exporting the pair again from the finished training state in {config.shown(state)}.")
-        gan, history = train_gan(x_train, epochs=epochs, **train_kwargs)  # reloads: nothing is trained
+        _copy_study_pair(paths, epochs, _asked_settings(x_train, train_kwargs), frames_dir)
+    if retrain or not all(p.is_file() for p in paths):
+        gan, history = train_gan(x_train, epochs=epochs, retrain=retrain, **train_kwargs)
         store.export_final(gan, history, *paths, manifest_path=manifest_path)
+        return gan, history, False
+    history = _load_history(paths[2])
+    if len(history["epoch_seconds"]) != epochs:
+        raise ValueError(
+            f"{paths[0].parent} holds a DCGAN trained for {len(history['epoch_seconds'])} epochs, not the {epochs} "
+            "asked for. Export to other paths (a run folder), or pass retrain=True to replace it."
+        )
+    gan = build_dcgan(jit_compile=False)  # only for its weights: nothing to compile
+    for network, path in zip((gan.generator, gan.discriminator), paths[:2], strict=True):
+        load_weights(network, path, _fix(path), store.committed_sha256(path))
+    record, problem = store.verify_export(paths, manifest_path)
+    if record is not None:
+        store.check_export_settings(record, manifest_path, epochs, _asked_settings(x_train, train_kwargs))
+        if frames_dir is not None:  # a frame cut short by a kill or a full disk: repaired as train_gan does
+            from digitgan import plots
+
+            noise = fixed_noise(seed=train_kwargs.get("seed", config.SEED))
+            plots.repair_frames(frames_dir, epochs, gan.generator, noise, train_kwargs.get("gif_path"))
+        print(
+            f"Reusing the DCGAN trained for {epochs} epochs in {config.shown(paths[0].parent)} "
+            "(set RETRAIN = True in the parameters, or RETRAIN_GAN=1 for make reproduce, to train it again)."
+        )
         return gan, history, True
-    gan, history = train_gan(x_train, epochs=epochs, retrain=retrain, **train_kwargs)
+    state = Path(train_kwargs.get("checkpoint_dir", config.GAN_CHECKPOINT_DIR))
+    if not finished_state(state, epochs):
+        committed = " ".join(config.shown(p) for p in paths)
+        restore = (
+            f" The committed pair is restored with `git checkout -- {committed}`."
+            if all(config.is_committed(p) for p in paths)
+            else ""
+        )
+        raise DataFileError(
+            f"{problem} {state} holds no training state finished at epoch {epochs} to export the pair again "
+            f"from. Pass retrain=True to train and export it again, or delete {', '.join(p.name for p in paths)} "
+            f"to train (resuming {state.name} if it holds part of this run) and export.{restore}"
+        )
+    print(f"{problem} Exporting the pair again from the finished training state in {config.shown(state)}.")
+    gan, history = train_gan(x_train, epochs=epochs, **train_kwargs)  # reloads: nothing is trained
     store.export_final(gan, history, *paths, manifest_path=manifest_path)
-    return gan, history, False
+    return gan, history, True
+
+
+def _load_history(path: Path) -> dict:
+    """The loss history exported beside the final weights; a damaged file raises :class:`DataFileError`."""
+    fix = _fix(Path(path))
+    history = read_json_object(path, "the DCGAN's exported loss history", fix)
+    missing = sorted(set(_empty_history()) - set(history))
+    if missing:
+        raise DataFileError(f"{path} (the DCGAN's exported loss history) lacks {missing}. {fix}")
+    if not history["epoch_seconds"]:
+        raise DataFileError(f"{path} holds a history of 0 epochs. {fix}")
+    return history
 
 
 def _copy_study_pair(paths: list[Path], epochs: int, asked: dict, frames_dir) -> None:
@@ -472,16 +411,11 @@ def _copy_study_pair(paths: list[Path], epochs: int, asked: dict, frames_dir) ->
 
 def _asked_settings(x_train: np.ndarray, train_kwargs: dict) -> dict:
     """The :func:`digitgan.checkpoint.run_settings` a call of :func:`train_or_reuse_gan` asks for."""
-    precision = train_kwargs.get("precision", config.GAN_PRECISION)
-    gan = build_dcgan(jit_compile=False, precision=precision, learning_rate=train_kwargs.get("learning_rate"))
-    return run_settings(
-        x_train,
-        train_kwargs.get("batch_size", config.BATCH_SIZE),
-        train_kwargs.get("seed", config.SEED),
-        precision,
-        train_kwargs.get("jit_compile", config.GAN_XLA),
-        gan,
-    )
+    get = train_kwargs.get
+    precision = get("precision", config.GAN_PRECISION)
+    gan = build_dcgan(jit_compile=False, precision=precision, learning_rate=get("learning_rate"))
+    seed, jit_compile = get("seed", config.SEED), get("jit_compile", config.GAN_XLA)
+    return run_settings(x_train, get("batch_size", config.BATCH_SIZE), seed, precision, jit_compile, gan)
 
 
 def _fix(path: Path) -> str:
@@ -494,10 +428,7 @@ def _fix(path: Path) -> str:
     )
 
 
-def _load(builder, path: Path) -> keras.Model:
-    return load_weights(builder(), Path(path), _fix(Path(path)), store.committed_sha256(path))
-
-
 def load_discriminator(path=config.DISCRIMINATOR_PATH) -> keras.Model:
     """The trained discriminator exported by ``02_dcgan.ipynb``."""
-    return _load(build_discriminator, path)
+    path = Path(path)
+    return load_weights(build_discriminator(), path, _fix(path), store.committed_sha256(path))
