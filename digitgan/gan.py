@@ -1,8 +1,7 @@
-"""The study's DCGAN: a ``keras.Model`` with its own ``train_step`` (the TensorFlow DCGAN tutorial's losses and one
-Adam(1e-4) update of each network per batch), trained resumably by :func:`train_gan` and exported or reused as one
-pair by :func:`train_or_reuse_gan`. A resumed run repeats an uninterrupted one exactly: the noise of step ``s`` is drawn
-from ``(seed, s)``, the order of epoch ``e`` from ``(seed, e)``, and the whole training state is checkpointed
-(:func:`digitgan.checkpoint.gan_checkpoint`)."""
+"""The study's DCGAN (the TensorFlow tutorial's: a ``keras.Model`` whose ``train_step`` updates both networks once a
+batch), trained resumably by :func:`train_gan`, exported or reused as one pair by :func:`train_or_reuse_gan`. A resumed
+run repeats an uninterrupted one: step ``s`` draws its noise from ``(seed, s)``, epoch ``e`` its order from
+``(seed, e)``."""
 
 from __future__ import annotations
 
@@ -21,7 +20,7 @@ from digitgan.disk import writable_folder
 from digitgan.fileio import DataFileError, load_weights, read_json_object, temp_path
 from digitgan.models import build_discriminator, build_generator
 
-PRECISIONS = ("float32", "mixed_bfloat16")  # the Keras dtype policies the networks may compute in
+_PRECISIONS = ("float32", "mixed_bfloat16")  # the Keras dtype policies the networks may compute in
 _bce = keras.losses.BinaryCrossentropy(from_logits=True)
 
 
@@ -50,10 +49,7 @@ class AdversarialModel(keras.Model):
 
     def __init__(self, generator, discriminator, noise_dim=config.NOISE_DIM, seed=config.SEED, **kwargs):
         super().__init__(**kwargs)
-        self.generator = generator
-        self.discriminator = discriminator
-        self.noise_dim = noise_dim
-        self.seed = seed
+        self.generator, self.discriminator, self.noise_dim, self.seed = generator, discriminator, noise_dim, seed
         self.trackers = {name: keras.metrics.Mean(name=name) for name in self.LOSSES}
 
     @property
@@ -89,8 +85,7 @@ class AdversarialModel(keras.Model):
 
     def compile(self, g_optimizer, d_optimizer, **kwargs):
         super().compile(**kwargs)
-        self.g_optimizer = g_optimizer
-        self.d_optimizer = d_optimizer
+        self.g_optimizer, self.d_optimizer = g_optimizer, d_optimizer
         # Keras 3 creates optimizer state lazily: build it now so a checkpoint can restore into it.
         g_optimizer.build(self.generator.trainable_variables)
         d_optimizer.build(self.discriminator.trainable_variables)
@@ -240,7 +235,7 @@ def train_gan(
     if judge is not None:
         checks.integer("score_every", score_every, 1)
         checks.integer("score_samples", score_samples, 1)
-    checks.choice("precision", precision, PRECISIONS)
+    checks.choice("precision", precision, _PRECISIONS)
     jit_compile = checks.choice("jit_compile", jit_compile, (False, True))
     checkpoint_dir, steps = Path(checkpoint_dir), len(x_train) // batch_size
     set_seed(seed, deterministic=not jit_compile)  # a rerun (or a resume) builds the same initial networks
