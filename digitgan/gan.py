@@ -1,7 +1,6 @@
-"""The study's DCGAN (the TensorFlow tutorial's: a ``keras.Model`` whose ``train_step`` updates both networks once a
-batch), trained resumably by :func:`train_gan`, exported or reused as one pair by :func:`train_or_reuse_gan`. A resumed
-run repeats an uninterrupted one: step ``s`` draws its noise from ``(seed, s)``, epoch ``e`` its order from
-``(seed, e)``."""
+"""Training the study's DCGAN (:class:`digitgan.models.DCGAN`) resumably (:func:`train_gan`: a resumed run repeats
+an uninterrupted one, its epoch ``e`` shuffled by ``(seed, e)``), and exporting or reusing it as one pair
+(:func:`train_or_reuse_gan`)."""
 
 from __future__ import annotations
 
@@ -14,134 +13,27 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from digitgan import checks, config, store
+from digitgan import checks, config, plots, quality, store
 from digitgan.checkpoint import PeriodicCheckpoint, finished_state, gan_checkpoint, run_settings
-from digitgan.disk import writable_folder
+from digitgan.disk import check_free_space, writable_folder
 from digitgan.fileio import DataFileError, load_weights, read_json_object, temp_path
-from digitgan.models import build_discriminator, build_generator
+from digitgan.models import (  # noqa: F401 - the DCGAN's model, which notebook 02 shows as gan.*
+    DCGAN,
+    AdversarialModel,
+    build_dcgan,
+    build_discriminator,
+    discriminator_loss,
+    generator_loss,
+)
+from digitgan.training import GanLog
+from digitgan.utils import set_seed
 
 _PRECISIONS = ("float32", "mixed_bfloat16")  # the Keras dtype policies the networks may compute in
-_bce = keras.losses.BinaryCrossentropy(from_logits=True)
-
-
-def discriminator_loss(real_logits, fake_logits):
-    """Real images should score 1, generated ones 0."""
-    return _bce(tf.ones_like(real_logits), real_logits) + _bce(tf.zeros_like(fake_logits), fake_logits)
-
-
-def generator_loss(fake_logits):
-    """The generator wins when its images score 1."""
-    return _bce(tf.ones_like(fake_logits), fake_logits)
 
 
 def fixed_noise(n: int = 9, noise_dim: int = config.NOISE_DIM, seed: int = config.SEED) -> tf.Tensor:
     """The one noise batch whose samples are drawn every epoch (the report's 3x3 grid)."""
-    from digitgan.quality import noise
-
-    return noise(n, -1, "normal", seed=seed, noise_dim=noise_dim)
-
-
-class AdversarialModel(keras.Model):
-    """``generator`` and ``discriminator``, each with its own optimizer, and the adversarial update of the DCGAN and
-    the conditional DCGAN (:meth:`adversarial_update`); the epoch's means of the ``LOSSES`` are its metrics."""
-
-    LOSSES = ("g_loss", "d_loss")
-
-    def __init__(self, generator, discriminator, noise_dim=config.NOISE_DIM, seed=config.SEED, **kwargs):
-        super().__init__(**kwargs)
-        self.generator, self.discriminator, self.noise_dim, self.seed = generator, discriminator, noise_dim, seed
-        self.trackers = {name: keras.metrics.Mean(name=name) for name in self.LOSSES}
-
-    @property
-    def metrics(self):
-        return list(self.trackers.values())
-
-    def step_noise(self, batch):
-        """The generator's noise for this step, drawn from the seed and the step number (the same on a resume)."""
-        step = tf.cast(self.g_optimizer.iterations, tf.int32)
-        return tf.random.stateless_normal([batch, self.noise_dim], seed=tf.stack([self.seed, step]))
-
-    def adversarial_update(self, real_inputs, generator_inputs, condition=None, g_penalty=None):
-        """One step of both networks on the standard GAN losses; ``(g_loss, d_loss)``. ``condition`` (the
-        digits of a conditional GAN) goes to the discriminator beside the generated images; ``g_penalty(fake)``,
-        if given, is added to the generator's loss (the returned ``g_loss`` is the adversarial part)."""
-        with tf.GradientTape() as g_tape, tf.GradientTape() as d_tape:
-            fake = self.generator(generator_inputs, training=True)
-            real_logits = self.discriminator(real_inputs, training=True)
-            fake_logits = self.discriminator(fake if condition is None else [fake, condition], training=True)
-            g_loss = generator_loss(fake_logits)
-            d_loss = discriminator_loss(real_logits, fake_logits)
-            g_total = g_loss if g_penalty is None else g_loss + g_penalty(fake)
-        g_vars, d_vars = self.generator.trainable_variables, self.discriminator.trainable_variables
-        self.g_optimizer.apply_gradients(zip(g_tape.gradient(g_total, g_vars), g_vars, strict=True))
-        self.d_optimizer.apply_gradients(zip(d_tape.gradient(d_loss, d_vars), d_vars, strict=True))
-        return g_loss, d_loss
-
-    def track_losses(self, **losses) -> dict:
-        """Adds this step's losses (one per name in ``LOSSES``) to the epoch's means; the means."""
-        for name, value in losses.items():
-            self.trackers[name].update_state(value)
-        return {name: tracker.result() for name, tracker in self.trackers.items()}
-
-    def compile(self, g_optimizer, d_optimizer, **kwargs):
-        super().compile(**kwargs)
-        self.g_optimizer, self.d_optimizer = g_optimizer, d_optimizer
-        # Keras 3 creates optimizer state lazily: build it now so a checkpoint can restore into it.
-        g_optimizer.build(self.generator.trainable_variables)
-        d_optimizer.build(self.discriminator.trainable_variables)
-
-
-class DCGAN(AdversarialModel):
-    """Generator and discriminator trained adversarially by ``fit()``."""
-
-    def __init__(self, generator, discriminator, noise_dim=config.NOISE_DIM, seed=config.SEED, **kwargs):
-        super().__init__(generator, discriminator, noise_dim, seed, **kwargs)
-        self.loss_log = None  # every batch's (g_loss, d_loss) of the epoch, kept on the device: see log_losses
-        self.batch_in_epoch = tf.Variable(0, trainable=False, dtype=tf.int32)
-
-    def log_losses(self, steps_per_epoch: int) -> None:
-        """Keep every batch's losses on the device, read once an epoch (a read after every batch would stop the
-        device each step), for epochs of ``steps_per_epoch`` batches (before ``fit``)."""
-        self.loss_log = tf.Variable(tf.zeros([steps_per_epoch, 2]), trainable=False)
-
-    def call(self, noise, training=False):
-        return self.generator(noise, training=training)
-
-    def train_step(self, real_images):
-        noise = self.step_noise(tf.shape(real_images)[0])
-        g_loss, d_loss = self.adversarial_update(real_images, noise)
-        if self.loss_log is not None:
-            self.loss_log.scatter_nd_update([[self.batch_in_epoch]], [tf.stack([g_loss, d_loss])])
-            self.batch_in_epoch.assign_add(1)
-        return self.track_losses(g_loss=g_loss, d_loss=d_loss)
-
-
-def build_dcgan(
-    noise_dim=config.NOISE_DIM,
-    learning_rate: float | None = None,
-    seed=config.SEED,
-    jit_compile: bool = config.GAN_XLA,
-    precision: str = config.GAN_PRECISION,
-    steps_per_execution: int = 1,
-) -> DCGAN:
-    """A compiled DCGAN with fresh networks of the study and Adam(``learning_rate``; None: the current
-    ``config.GAN_LEARNING_RATE``) for each. The networks compute in the Keras dtype policy ``precision`` (weights,
-    losses and images stay float32); ``steps_per_execution`` steps run in one call from Python."""
-    learning_rate = config.GAN_LEARNING_RATE if learning_rate is None else checks.learning_rate(learning_rate)
-    previous = keras.mixed_precision.global_policy()
-    keras.mixed_precision.set_global_policy(precision)
-    try:
-        generator, discriminator = build_generator(noise_dim), build_discriminator()
-    finally:
-        keras.mixed_precision.set_global_policy(previous)
-    gan = DCGAN(generator, discriminator, noise_dim=noise_dim, seed=seed, name="dcgan")
-    gan.compile(
-        g_optimizer=keras.optimizers.Adam(learning_rate),
-        d_optimizer=keras.optimizers.Adam(learning_rate),
-        jit_compile=jit_compile,
-        steps_per_execution=steps_per_execution,
-    )
-    return gan
+    return quality.noise(n, -1, "normal", seed=seed, noise_dim=noise_dim)
 
 
 def epoch_batches(x: np.ndarray, batch_size: int, first_epoch: int, last_epoch: int, seed=config.SEED, y=None):
@@ -177,8 +69,6 @@ class _EpochLog(keras.callbacks.Callback):
         self._start = time.perf_counter()
 
     def on_epoch_end(self, epoch, logs=None):
-        from digitgan.quality import generate, judge_scores
-
         losses = self.model.loss_log.numpy()[: int(self.model.batch_in_epoch.numpy())]
         self.history["epoch_seconds"].append(time.perf_counter() - self._start)
         self.history["g_loss"].extend(float(v) for v in losses[:, 0])
@@ -186,7 +76,8 @@ class _EpochLog(keras.callbacks.Callback):
         done = epoch + 1
         if self.judge is None or (done % self.every and done != self.final_epoch):
             return
-        score = judge_scores(self.judge, generate(self.model.generator, self.n, seed=done))["classifier_score"]
+        samples = quality.generate(self.model.generator, self.n, seed=done)
+        score = quality.judge_scores(self.judge, samples)["classifier_score"]
         self.history["scores"][str(done)] = {"classifier_score": score}
         print(f"epoch {done}: classifier score {score:.3f} on {self.n} samples")
 
@@ -214,19 +105,11 @@ def train_gan(
     log_dir: Path | None = None,
     learning_rate: float | None = None,
 ) -> tuple[DCGAN, dict]:
-    """Train (or resume, or reload) the DCGAN up to ``epochs``; ``(gan, history)``.
-
-    A finished run is reloaded unless ``retrain=True`` (which deletes ``checkpoint_dir`` first); an interrupted one
-    continues from its latest checkpoint, whose settings (:func:`digitgan.checkpoint.run_settings`) must be these:
-    others are refused before anything is written. Every epoch's fixed-noise grid goes to ``frames_dir`` (those after
-    the restored epoch, and ``gif_path``, are deleted first; the restored one is repaired:
-    :func:`digitgan.plots.repair_frames`), the ``judge``'s scores to the history, and with ``log_dir`` all of it to
-    TensorBoard. An epoch is one call from Python (``jit_compile``: with XLA).
-    """
-    from digitgan import plots
-    from digitgan.disk import check_free_space
-    from digitgan.utils import set_seed
-
+    """Train (or resume, or reload) the DCGAN up to ``epochs``; ``(gan, history)``. A finished run is reloaded unless
+    ``retrain=True`` (which deletes ``checkpoint_dir`` first); an interrupted one continues from its latest checkpoint,
+    which must hold these settings (:func:`digitgan.checkpoint.run_settings`). Every epoch's fixed-noise grid goes to
+    ``frames_dir`` (:func:`digitgan.plots.repair_frames` on a resume), the ``judge``'s scores to the history, and with
+    ``log_dir`` all of it to TensorBoard. An epoch is one call from Python (``jit_compile``: with XLA)."""
     checks.images("x_train", x_train)
     epochs = checks.integer("epochs", epochs, 1)
     batch_size = checks.batch_size(batch_size, len(x_train))
@@ -259,8 +142,6 @@ def train_gan(
     plots.clear_frames(frames_dir, after_epoch=start, gif_path=gif_path)
     callbacks = [_EpochLog(history, judge, score_every, score_samples, final_epoch=epochs)]
     if log_dir is not None:
-        from digitgan.training import GanLog
-
         callbacks.append(GanLog(log_dir, history, noise, batch_keys=("g_loss", "d_loss")))
     callbacks.append(PeriodicCheckpoint(ckpt, history, checkpoint_every, epochs))
     if frames_dir is not None:
@@ -302,14 +183,10 @@ def train_or_reuse_gan(
     **train_kwargs,
 ) -> tuple[DCGAN, dict, bool]:
     """Reuse the exported final DCGAN if it was trained for ``epochs``, else train (resuming) and export it;
-    ``(gan, history, reused)``.
-
-    The pair is reused only when its manifest (:func:`digitgan.store.export_final`; for the study's committed pair,
-    :data:`digitgan.store.STUDY_EXPORT`) vouches for these files and records the epochs and the settings asked for
-    (:func:`digitgan.checkpoint.run_settings`); others are an error, never overwritten without ``retrain=True``. A pair
-    nothing vouches for is exported again from a training state finished at ``epochs``, or is an error naming the fix.
-    A scratch run asking for the study's DCGAN starts from a copy of it. Every check comes before anything is written.
-    """
+    ``(gan, history, reused)``. The pair is reused only when its manifest (:mod:`digitgan.store`) vouches for these
+    files, the epochs and the settings asked for; others are an error unless ``retrain=True``. A pair nothing vouches
+    for is exported again from a state finished at ``epochs``, or is an error naming the fix. A scratch run asking for
+    the study's DCGAN starts from a copy of it. Every check comes before anything is written."""
     epochs = checks.integer("epochs", epochs, 1)
     checks.batch_size(train_kwargs.get("batch_size", config.BATCH_SIZE), len(x_train))
     paths = [Path(generator_path), Path(discriminator_path), Path(history_path)]
@@ -334,8 +211,6 @@ def train_or_reuse_gan(
     if record is not None:
         store.check_export_settings(record, manifest_path, epochs, _asked_settings(x_train, train_kwargs))
         if frames_dir is not None:  # a frame cut short by a kill or a full disk: repaired as train_gan does
-            from digitgan import plots
-
             noise = fixed_noise(seed=train_kwargs.get("seed", config.SEED))
             plots.repair_frames(frames_dir, epochs, gan.generator, noise, train_kwargs.get("gif_path"))
         print(
@@ -345,12 +220,9 @@ def train_or_reuse_gan(
         return gan, history, True
     state = Path(train_kwargs.get("checkpoint_dir", config.GAN_CHECKPOINT_DIR))
     if not finished_state(state, epochs):
-        committed = " ".join(config.shown(p) for p in paths)
-        restore = (
-            f" The committed pair is restored with `git checkout -- {committed}`."
-            if all(config.is_committed(p) for p in paths)
-            else ""
-        )
+        restore = ""
+        if all(config.is_committed(p) for p in paths):
+            restore = f" The committed pair is restored with `git checkout -- {' '.join(map(config.shown, paths))}`."
         raise DataFileError(
             f"{problem} {state} holds no training state finished at epoch {epochs} to export the pair again "
             f"from. Pass retrain=True to train and export it again, or delete {', '.join(p.name for p in paths)} "
@@ -364,7 +236,7 @@ def train_or_reuse_gan(
 
 def _load_history(path: Path) -> dict:
     """The loss history exported beside the final weights; a damaged file raises :class:`DataFileError`."""
-    fix = _fix(Path(path))
+    fix = _fix(path)
     history = read_json_object(path, "the DCGAN's exported loss history", fix)
     missing = sorted(set(_empty_history()) - set(history))
     if missing:
@@ -398,10 +270,8 @@ def _copy_study_pair(paths: list[Path], epochs: int, asked: dict, frames_dir) ->
     study_frames = config.FIGURES_DIR / config.GAN_FRAMES_NAME
     if frames_dir is not None and study_frames.is_dir() and not Path(frames_dir).exists():
         shutil.copytree(study_frames, frames_dir)
-    print(
-        f"The study's DCGAN has these epochs, settings and architecture: copied into "
-        f"{config.shown(paths[0].parent)}, not trained again."
-    )
+    where = config.shown(paths[0].parent)
+    print(f"The study's DCGAN has these epochs, settings and architecture: copied into {where}, not trained again.")
 
 
 def _asked_settings(x_train: np.ndarray, train_kwargs: dict) -> dict:
