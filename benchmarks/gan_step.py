@@ -68,15 +68,15 @@ def time_calls(fn, images, steps: int) -> float:
 
 
 class EpochStart(keras.callbacks.Callback):
-    """Points the DCGAN's on-device loss log at its first row when an epoch begins (what ``gan.LossHistory`` does
-    for ``train_gan``), without the rest of ``LossHistory``."""
+    """Points the DCGAN's on-device loss log at its first row when an epoch begins (what ``train_gan``'s epoch
+    callback does), without the rest of that callback."""
 
     def on_epoch_begin(self, epoch, logs=None):
         self.model.batch_in_epoch.assign(0)
 
 
 class ReadLossesEveryBatch(keras.callbacks.Callback):
-    """What LossHistory did before: a device-to-host read after every batch."""
+    """The alternative to the on-device loss log: a device-to-host read after every batch."""
 
     def on_train_batch_end(self, batch, logs=None):
         self.model.loss_log.numpy()

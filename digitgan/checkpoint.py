@@ -1,12 +1,7 @@
-"""Resumable training state: a ``tf.train.Checkpoint`` of models, optimizers and the epoch counter,
-saved together with the run's history (JSON), every N epochs and at the final one.
-
-Keras 3 creates optimizer state lazily: build each optimizer (``opt.build(vars)``) before restoring,
-or the restore silently skips its moments. Seed-generator states (dropout, Gaussian noise) are not
-tracked through a Keras model: pass them in explicitly (``rng_state=[...]``) for an exact resume.
-
-The DCGAN's state (:func:`gan_checkpoint`) records the settings that shape its run (:func:`run_settings`).
-"""
+"""Resumable training state: a ``tf.train.Checkpoint`` of models, optimizers and the epoch counter, saved with the
+run's history (JSON) and its settings every N epochs and at the last. Keras 3 creates optimizer state lazily: build
+each optimizer before restoring. Seed-generator states (dropout) are not tracked through a Keras model: pass them in
+(``rng_state=``) for an exact resume. :func:`gan_checkpoint` is the DCGAN's, with :func:`run_settings`."""
 
 from __future__ import annotations
 
@@ -26,23 +21,20 @@ from digitgan.fileio import DataFileError, atomic_write_text, dumps, read_json_o
 from digitgan.store import architecture_digest, array_digest
 
 _TF_TMP_NAME = re.compile(r"ckpt-\d+_temp.*")  # what tf.train.Checkpoint writes before it renames
-
-# What a differing setting means, for the error that refuses a resume.
-SETTING_NOTES = {
+_SETTING_NOTES = {  # what a differing setting means, for the error that refuses a resume
     "images": "the digest of the training images (shape, dtype and bytes): other images, even of the same count",
     "jit_compile": "XLA (jit_compile), which changes the computed numbers",
     "precision": "the dtype policy the networks compute in",
 }
+_OPTIMIZER_KEYS = ("beta_1", "beta_2", "epsilon", "amsgrad", "weight_decay", "clipnorm", "global_clipnorm")
 
 
-def _difference(key: str, saved: dict, asked: dict) -> str:
-    """``key (what it means): saved X, asked Y``."""
-    note = f" ({SETTING_NOTES[key]})" if key in SETTING_NOTES else ""
-
-    def value(d: dict) -> str:
-        return repr(d[key]) if key in d else "nothing"
-
-    return f"{key}{note}: saved {value(saved)}, asked {value(asked)}"
+def _remove(path: Path) -> None:
+    """Delete a file, a link or a whole folder."""
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path, ignore_errors=True)
+    else:
+        path.unlink(missing_ok=True)
 
 
 def rng_state(*models) -> list:
@@ -53,36 +45,21 @@ def rng_state(*models) -> list:
 class TrainingCheckpoint:
     """Every object passed as a keyword, plus an epoch counter and the history, in ``directory``."""
 
-    def __init__(
-        self,
-        directory: Path,
-        max_to_keep: int = 3,
-        settings: dict | None = None,
-        **objects,
-    ):
-        """``settings``: every parameter that shapes the run but the epoch count (learning rate, batch size,
-        seed, the training images' digest, XLA, ...); saved beside the checkpoints, and a resume with other
-        settings is refused."""
+    def __init__(self, directory: Path, max_to_keep: int = 3, settings: dict | None = None, **objects):
+        """``settings``: every parameter that shapes the run but the epoch count (learning rate, batch size, seed,
+        the training images' digest, XLA, ...); saved beside the checkpoints, and a resume with others is refused."""
         self.directory = Path(directory)
         self.settings = json.loads(dumps(settings or {}))
-        self._clean_killed_writes()
+        if self.directory.is_dir():  # what a save killed half-way left: our temporary files, TensorFlow's ckpt-N_temp
+            remove_stale_temp_files(self.directory)
+            for tmp in sorted(self.directory.iterdir()):
+                if _TF_TMP_NAME.fullmatch(tmp.name):
+                    _remove(tmp)
         self.epoch = tf.Variable(0, dtype=tf.int64, trainable=False)
         self.checkpoint = tf.train.Checkpoint(epoch=self.epoch, **objects)
         self._objects = objects
         self.manager = tf.train.CheckpointManager(self.checkpoint, str(self.directory), max_to_keep=max_to_keep)
-
-    def _clean_killed_writes(self) -> None:
-        """A save killed half-way leaves temporary files (ours, of a dead process) and ``ckpt-N_temp*`` folders
-        (TensorFlow's)."""
-        if not self.directory.is_dir():
-            return
-        remove_stale_temp_files(self.directory)
-        for tmp in sorted(self.directory.iterdir()):
-            if _TF_TMP_NAME.fullmatch(tmp.name):
-                if tmp.is_dir() and not tmp.is_symlink():
-                    shutil.rmtree(tmp, ignore_errors=True)
-                else:
-                    tmp.unlink(missing_ok=True)
+        self._settings_path = self.directory / "settings.json"
 
     def _fix(self) -> str:
         return (
@@ -91,16 +68,10 @@ class TrainingCheckpoint:
             "folder's `checkpoint` file."
         )
 
-    def _saved_numbers(self) -> list[int]:
-        return sorted(
-            int(m.group(1))
-            for p in self.directory.glob("ckpt-*.index")
-            if (m := re.match(r"ckpt-(\d+)\.index$", p.name))
-        )
-
     def _latest(self) -> str | None:
         """The latest checkpoint's prefix; a damaged state file is an error, never a silent fresh start."""
-        saved = self._saved_numbers()
+        names = (re.fullmatch(r"ckpt-(\d+)\.index", p.name) for p in self.directory.glob("ckpt-*.index"))
+        saved = sorted(int(m.group(1)) for m in names if m)
         state = self.directory / "checkpoint"
         if not saved and not state.exists():
             return None
@@ -116,53 +87,45 @@ class TrainingCheckpoint:
             )
         return latest
 
-    @property
-    def _settings_path(self) -> Path:
-        return self.directory / "settings.json"
-
     def _check_settings(self) -> None:
         """Refuse a state saved with other settings (before anything is written)."""
         if not self._settings_path.exists():
             return
         saved = read_json_object(self._settings_path, "the settings of a training run", self._fix())
-        keys = sorted(set(saved) | set(self.settings))
-        differ = [k for k in keys if saved.get(k) != self.settings.get(k)]
+        differ = [k for k in sorted(set(saved) | set(self.settings)) if saved.get(k) != self.settings.get(k)]
         if differ:
-            shown = "; ".join(_difference(k, saved, self.settings) for k in differ)
+            shown = "; ".join(
+                f"{k}{f' ({_SETTING_NOTES[k]})' if k in _SETTING_NOTES else ''}: saved "
+                f"{repr(saved[k]) if k in saved else 'nothing'}, asked "
+                f"{repr(self.settings[k]) if k in self.settings else 'nothing'}"
+                for k in differ
+            )
             raise ValueError(
                 f"{self.directory} holds a run with other settings, so it cannot be resumed with these: {shown}. "
                 f"Delete {self.directory} (or pass retrain=True) to train from scratch with these settings, or "
                 "use another checkpoint folder for them."
             )
 
-    def _write_settings(self) -> None:
-        """``settings.json``, written when it is missing or says other than this run (only possible when no
-        checkpoint is there: :meth:`restore` refuses a state with other settings)."""
-        path = self._settings_path
-        try:
-            current = json.loads(path.read_text()) if path.exists() else None
-        except (json.JSONDecodeError, UnicodeDecodeError):
-            current = None
-        if current != self.settings:
-            atomic_write_text(path, dumps(self.settings, indent=1, sort_keys=True))
-
     def _history_path(self, epoch: int) -> Path:
         return self.directory / f"history-{epoch:04d}.json"
 
     def save(self, epoch: int, history: dict) -> None:
-        """History first, then the checkpoint: a checkpoint never exists without its history."""
+        """The settings (where missing or another run's: only before the first checkpoint, as :meth:`restore`
+        refuses other settings), then the history, then the checkpoint: a checkpoint never lacks its history."""
         self.directory.mkdir(parents=True, exist_ok=True)
-        self._write_settings()
+        try:
+            current = json.loads(self._settings_path.read_text()) if self._settings_path.exists() else None
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            current = None
+        if current != self.settings:
+            atomic_write_text(self._settings_path, dumps(self.settings, indent=1, sort_keys=True))
         atomic_write_text(self._history_path(epoch), dumps(history))
         self.epoch.assign(epoch)
         try:
             self.manager.save(checkpoint_number=epoch)
-        except (tf.errors.OpError, OSError) as exc:  # no space, a read-only file system: TensorFlow names its temp
-            for tmp in self.directory.glob(f"ckpt-{epoch}_temp*"):  # what it wrote before failing
-                if tmp.is_dir() and not tmp.is_symlink():
-                    shutil.rmtree(tmp, ignore_errors=True)
-                else:
-                    tmp.unlink(missing_ok=True)
+        except (tf.errors.OpError, OSError) as exc:  # no space, a read-only file system: remove what it wrote
+            for tmp in self.directory.glob(f"ckpt-{epoch}_temp*"):
+                _remove(tmp)
             raise write_error(self.directory / f"ckpt-{epoch}", _os_error(exc), self.needed_bytes()) from exc
         kept = {int(Path(p).name.split("-")[-1]) for p in self.manager.checkpoints}
         for old in self.directory.glob("history-*.json"):
@@ -170,12 +133,12 @@ class TrainingCheckpoint:
                 old.unlink()
 
     def needed_bytes(self) -> int:
-        """About the bytes one checkpoint of this state takes (every variable it saves: weights, optimizer state);
-        for :func:`digitgan.disk.check_free_space` before a run starts."""
+        """About the bytes one checkpoint takes (every variable it saves), for
+        :func:`digitgan.disk.check_free_space` before a run starts."""
         return weights_bytes(*self._objects.values())
 
     def restore(self) -> tuple[int, dict] | None:
-        """Restore the latest checkpoint; returns ``(epoch, history)`` or None if there is none."""
+        """Restore the latest checkpoint; ``(epoch, history)``, or None if there is none."""
         latest = self._latest()
         if latest is None:
             return None
@@ -196,10 +159,8 @@ class TrainingCheckpoint:
         return epoch, history
 
     def resume(self, epochs: int, what: str, empty_history: dict) -> tuple[int, dict]:
-        """``(start_epoch, history)`` after restoring the latest checkpoint, if any; says what it found.
-
-        ``start_epoch >= epochs`` means the run is finished and needs no training.
-        """
+        """``(start_epoch, history)`` after restoring the latest checkpoint, if any, saying what it found;
+        ``start_epoch == epochs`` means the run is finished."""
         restored = self.restore()
         start, history = restored if restored else (0, empty_history)
         missing = sorted(set(empty_history) - set(history))
@@ -221,23 +182,21 @@ class TrainingCheckpoint:
 
 def _os_error(exc: Exception) -> OSError:
     """A TensorFlow error of a checkpoint write as the ``OSError`` it stands for (its errno from its message or its
-    kind: ``ResourceExhaustedError`` is a full disk there), for :func:`digitgan.disk.write_error`."""
+    kind), for :func:`digitgan.disk.write_error`."""
     if isinstance(exc, OSError):
         return exc
     message = getattr(exc, "message", "") or str(exc)
     for code in (errno.ENOSPC, errno.EROFS, errno.EDQUOT, errno.EACCES):
         if os.strerror(code) in message:
             return OSError(code, message)
-    if isinstance(exc, tf.errors.ResourceExhaustedError):
-        return OSError(errno.ENOSPC, message)
-    if isinstance(exc, tf.errors.PermissionDeniedError):
-        return OSError(errno.EACCES, message)
-    return OSError(f"{type(exc).__name__}: {message}")
+    kinds = {tf.errors.ResourceExhaustedError: errno.ENOSPC, tf.errors.PermissionDeniedError: errno.EACCES}
+    code = next((code for kind, code in kinds.items() if isinstance(exc, kind)), None)
+    return OSError(code, message) if code else OSError(f"{type(exc).__name__}: {message}")
 
 
 class PeriodicCheckpoint(keras.callbacks.Callback):
-    """Saves every ``every`` epochs, at the final epoch (every-15 alone would stop at 45) and when an earlier
-    callback stops training (it must come after that callback)."""
+    """Saves every ``every`` epochs, at the final epoch and when an earlier callback stops training (it must come
+    after that callback)."""
 
     def __init__(self, ckpt: TrainingCheckpoint, history: dict, every: int, final_epoch: int):
         super().__init__()
@@ -250,11 +209,9 @@ class PeriodicCheckpoint(keras.callbacks.Callback):
 
 
 def run_settings(x_train: np.ndarray, batch_size: int, seed: int, precision: str, jit_compile: bool, gan) -> dict:
-    """Everything but the epoch count that shapes a DCGAN run: what its training state and its exported pair record
-    and a resume or a reuse is checked against. ``images`` is the digest of the training images (shape, dtype and
-    bytes: :func:`digitgan.store.array_digest`); ``architecture`` the digest of ``gan``'s two networks' Keras
-    configs (:func:`digitgan.store.architecture_digest`); ``learning_rate`` and ``optimizer`` what ``gan``'s
-    optimizers really use."""
+    """Everything but the epoch count that shapes a DCGAN run, which its training state and its exported pair record:
+    ``images`` and ``architecture`` are digests of the training images and of ``gan``'s two networks' configs
+    (:mod:`digitgan.store`); ``learning_rate`` and ``optimizer`` what ``gan``'s optimizers really use."""
     opt = gan.g_optimizer.get_config()
     return {
         "batch_size": batch_size,
@@ -265,15 +222,13 @@ def run_settings(x_train: np.ndarray, batch_size: int, seed: int, precision: str
         "images": array_digest(x_train),
         "jit_compile": bool(jit_compile),
         "architecture": architecture_digest(gan.generator, gan.discriminator),
-        "optimizer": {"class": type(gan.g_optimizer).__name__, **{k: opt[k] for k in OPTIMIZER_KEYS if k in opt}},
+        "optimizer": {"class": type(gan.g_optimizer).__name__, **{k: opt[k] for k in _OPTIMIZER_KEYS if k in opt}},
     }
 
 
-OPTIMIZER_KEYS = ("beta_1", "beta_2", "epsilon", "amsgrad", "weight_decay", "clipnorm", "global_clipnorm")
-
-
 def gan_checkpoint(gan, directory: Path, max_to_keep: int = 3, settings: dict | None = None):
-    """The DCGAN's complete training state in ``directory`` (``tf.train.Checkpoint`` + loss history)."""
+    """A GAN's complete training state in ``directory``: both networks and optimizers, and dropout's seed-generator
+    states, which a Keras model does not track (without them a resumed run would draw other dropout masks)."""
     return TrainingCheckpoint(
         directory,
         max_to_keep,
@@ -282,16 +237,13 @@ def gan_checkpoint(gan, directory: Path, max_to_keep: int = 3, settings: dict | 
         discriminator=gan.discriminator,
         g_optimizer=gan.g_optimizer,
         d_optimizer=gan.d_optimizer,
-        # Dropout's seed-generator state is not tracked through the Keras model: without it a
-        # resumed run would draw different dropout masks from an uninterrupted one.
         rng_state=rng_state(gan.generator, gan.discriminator),
     )
 
 
 def saved_history(checkpoint_dir: Path) -> dict:
     """The loss history saved with the latest checkpoint in ``checkpoint_dir`` (without restoring any weights)."""
-    checkpoint_dir = Path(checkpoint_dir)
-    saved = sorted(checkpoint_dir.glob("history-*.json"))
+    saved = sorted(Path(checkpoint_dir).glob("history-*.json"))
     if not saved:
         raise DataFileError(f"{checkpoint_dir} holds no training history: train the DCGAN there first.")
     return read_json_object(saved[-1], "the DCGAN's training history", f"Delete {checkpoint_dir} to train again.")
@@ -301,6 +253,6 @@ def finished_state(state: Path, epochs: int) -> bool:
     """Whether the training state ``state`` holds a run saved at exactly ``epochs`` (to export again from)."""
     try:
         latest = tf.train.latest_checkpoint(str(state))
-    except Exception:  # noqa: BLE001 - a damaged state: not one to export from (digitgan.gan.train_gan names it)
+    except Exception:  # noqa: BLE001 - a damaged state: not one to export from
         return False
     return latest is not None and Path(latest).name == f"ckpt-{epochs}"

@@ -1,13 +1,6 @@
-"""The DCGAN: a ``keras.Model`` with its own ``train_step``, trained resumably by :func:`train_gan` and exported or
-reused as one pair by :func:`train_or_reuse_gan`.
-
-Follows the TensorFlow DCGAN tutorial (binary cross-entropy on logits, Adam(1e-4) for each network, one update of
-both per batch). Resuming is exact: the noise of step ``s`` is ``stateless_normal(seed=[seed, s])``, the shuffle of
-epoch ``e`` is seeded by ``(seed, e)``, and the generator, discriminator, both optimizers (including their step
-counters), the epoch counter and the per-batch loss history are checkpointed together
-(:func:`digitgan.checkpoint.gan_checkpoint`). The sample frames are :mod:`digitgan.plots`'s, the exported pair's
-manifest :mod:`digitgan.store`'s.
-"""
+"""Training the study's DCGAN (:class:`digitgan.models.DCGAN`) resumably (:func:`train_gan`: a resumed run repeats
+an uninterrupted one, its epoch ``e`` shuffled by ``(seed, e)``), and exporting or reusing it as one pair
+(:func:`train_or_reuse_gan`)."""
 
 from __future__ import annotations
 
@@ -20,167 +13,39 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from digitgan import checks, config, store
+from digitgan import checks, config, plots, quality, store
 from digitgan.checkpoint import PeriodicCheckpoint, finished_state, gan_checkpoint, run_settings
-from digitgan.disk import writable_folder
+from digitgan.disk import check_free_space, writable_folder
 from digitgan.fileio import DataFileError, load_weights, read_json_object, temp_path
-from digitgan.models import build_discriminator, build_generator
+from digitgan.models import (  # noqa: F401 - the DCGAN's model, which notebook 02 shows as gan.*
+    DCGAN,
+    AdversarialModel,
+    build_dcgan,
+    build_discriminator,
+    discriminator_loss,
+    generator_loss,
+)
+from digitgan.training import GanLog
+from digitgan.utils import set_seed
 
-PRECISIONS = ("float32", "mixed_bfloat16")  # the Keras dtype policies the networks may compute in
-_bce = keras.losses.BinaryCrossentropy(from_logits=True)
-
-
-def discriminator_loss(real_logits, fake_logits):
-    """Real images should score 1, generated ones 0."""
-    return _bce(tf.ones_like(real_logits), real_logits) + _bce(tf.zeros_like(fake_logits), fake_logits)
-
-
-def generator_loss(fake_logits):
-    """The generator wins when its images score 1."""
-    return _bce(tf.ones_like(fake_logits), fake_logits)
+_PRECISIONS = ("float32", "mixed_bfloat16")  # the Keras dtype policies the networks may compute in
 
 
 def fixed_noise(n: int = 9, noise_dim: int = config.NOISE_DIM, seed: int = config.SEED) -> tf.Tensor:
     """The one noise batch whose samples are drawn every epoch (the report's 3x3 grid)."""
-    from digitgan.quality import noise
-
-    return noise(n, -1, "normal", seed=seed, noise_dim=noise_dim)
+    return quality.noise(n, -1, "normal", seed=seed, noise_dim=noise_dim)
 
 
-class AdversarialModel(keras.Model):
-    """A ``keras.Model`` holding ``generator`` and ``discriminator``, each with its own optimizer; the epoch's
-    means of the losses named in ``LOSSES`` are its metrics. The adversarial update of the DCGAN and the
-    conditional DCGAN (:meth:`adversarial_update`) is here once."""
-
-    LOSSES = ("g_loss", "d_loss")
-
-    def __init__(self, generator, discriminator, noise_dim=config.NOISE_DIM, seed=config.SEED, **kwargs):
-        super().__init__(**kwargs)
-        self.generator = generator
-        self.discriminator = discriminator
-        self.noise_dim = noise_dim
-        self.seed = seed
-        self.trackers = {name: keras.metrics.Mean(name=name) for name in self.LOSSES}
-
-    @property
-    def metrics(self):
-        return list(self.trackers.values())
-
-    def step_noise(self, batch):
-        """The generator's noise for this step: drawn from the seed and the step number, so a resumed run draws
-        what an uninterrupted one would."""
-        step = tf.cast(self.g_optimizer.iterations, tf.int32)
-        return tf.random.stateless_normal([batch, self.noise_dim], seed=tf.stack([self.seed, step]))
-
-    def adversarial_update(self, real_inputs, generator_inputs, condition=None, g_penalty=None):
-        """One step of both networks on the standard GAN losses; ``(g_loss, d_loss)``. ``condition`` (the
-        digits of a conditional GAN) goes to the discriminator beside the generated images; ``g_penalty(fake)``,
-        if given, is added to the generator's loss (the returned ``g_loss`` is the adversarial part)."""
-        with tf.GradientTape() as g_tape, tf.GradientTape() as d_tape:
-            fake = self.generator(generator_inputs, training=True)
-            real_logits = self.discriminator(real_inputs, training=True)
-            fake_logits = self.discriminator(fake if condition is None else [fake, condition], training=True)
-            g_loss = generator_loss(fake_logits)
-            d_loss = discriminator_loss(real_logits, fake_logits)
-            g_total = g_loss if g_penalty is None else g_loss + g_penalty(fake)
-        g_vars, d_vars = self.generator.trainable_variables, self.discriminator.trainable_variables
-        self.g_optimizer.apply_gradients(zip(g_tape.gradient(g_total, g_vars), g_vars, strict=True))
-        self.d_optimizer.apply_gradients(zip(d_tape.gradient(d_loss, d_vars), d_vars, strict=True))
-        return g_loss, d_loss
-
-    def track_losses(self, **losses) -> dict:
-        """Adds this step's losses (one per name in ``LOSSES``) to the epoch's means; the means."""
-        for name, value in losses.items():
-            self.trackers[name].update_state(value)
-        return {name: tracker.result() for name, tracker in self.trackers.items()}
-
-    def compile(self, g_optimizer, d_optimizer, **kwargs):
-        super().compile(**kwargs)
-        self.g_optimizer = g_optimizer
-        self.d_optimizer = d_optimizer
-        # Keras 3 creates optimizer state lazily: build it now so a checkpoint can restore into it.
-        g_optimizer.build(self.generator.trainable_variables)
-        d_optimizer.build(self.discriminator.trainable_variables)
-
-
-class DCGAN(AdversarialModel):
-    """Generator and discriminator trained adversarially by ``fit()``."""
-
-    def __init__(self, generator, discriminator, noise_dim=config.NOISE_DIM, seed=config.SEED, **kwargs):
-        super().__init__(generator, discriminator, noise_dim, seed, **kwargs)
-        # Every batch's (g_loss, d_loss) of the current epoch, kept on the device and read once per epoch by
-        # LossHistory (reading them after every batch would stop the device each step); sized by log_losses().
-        self.loss_log = None
-        self.batch_in_epoch = tf.Variable(0, trainable=False, dtype=tf.int32)
-
-    def log_losses(self, steps_per_epoch: int) -> None:
-        """Keep every batch's losses on the device, for epochs of ``steps_per_epoch`` batches (before ``fit``)."""
-        self.loss_log = tf.Variable(tf.zeros([steps_per_epoch, 2]), trainable=False)
-
-    def call(self, noise, training=False):
-        return self.generator(noise, training=training)
-
-    def train_step(self, real_images):
-        noise = self.step_noise(tf.shape(real_images)[0])
-        g_loss, d_loss = self.adversarial_update(real_images, noise)
-        if self.loss_log is not None:
-            self.loss_log.scatter_nd_update([[self.batch_in_epoch]], [tf.stack([g_loss, d_loss])])
-            self.batch_in_epoch.assign_add(1)
-        return self.track_losses(g_loss=g_loss, d_loss=d_loss)
-
-
-def build_dcgan(
-    noise_dim=config.NOISE_DIM,
-    learning_rate: float | None = None,
-    seed=config.SEED,
-    jit_compile: bool = config.GAN_XLA,
-    precision: str = config.GAN_PRECISION,
-    steps_per_execution: int = 1,
-) -> DCGAN:
-    """A compiled DCGAN with fresh networks of the study (the original's architecture) and Adam(learning_rate) for each.
-
-    ``precision`` is the Keras dtype policy the networks compute in (``"float32"`` or
-    ``"mixed_bfloat16"``); weights, losses and the generator's images stay float32 either way.
-    ``steps_per_execution`` steps run in one call from Python (``fit`` then reports once per call).
-    ``learning_rate``: None is ``config.GAN_LEARNING_RATE`` as it is when this is called.
-    """
-    learning_rate = config.GAN_LEARNING_RATE if learning_rate is None else checks.learning_rate(learning_rate)
-    previous = keras.mixed_precision.global_policy()
-    keras.mixed_precision.set_global_policy(precision)
-    try:
-        generator, discriminator = build_generator(noise_dim), build_discriminator()
-    finally:
-        keras.mixed_precision.set_global_policy(previous)
-    gan = DCGAN(generator, discriminator, noise_dim=noise_dim, seed=seed, name="dcgan")
-    gan.compile(
-        g_optimizer=keras.optimizers.Adam(learning_rate),
-        d_optimizer=keras.optimizers.Adam(learning_rate),
-        jit_compile=jit_compile,
-        steps_per_execution=steps_per_execution,
-    )
-    return gan
-
-
-def epoch_batches(
-    x: np.ndarray,
-    batch_size: int,
-    first_epoch: int,
-    last_epoch: int,
-    seed: int = config.SEED,
-    y: np.ndarray | None = None,
-):
-    """Batches for epochs ``first_epoch .. last_epoch - 1``, each epoch shuffled by ``(seed, epoch)``; with
-    labels ``y``, ``(images, labels)`` batches (the conditional DCGAN's).
-
-    The order of epoch ``e`` does not depend on where training started, so a resumed run
-    sees exactly the batches an uninterrupted run would have seen.
-    """
+def epoch_batches(x: np.ndarray, batch_size: int, first_epoch: int, last_epoch: int, seed=config.SEED, y=None):
+    """Batches of epochs ``first_epoch .. last_epoch - 1`` (with labels ``y``: ``(images, labels)``), each epoch
+    shuffled by ``(seed, epoch)`` alone, so that a resumed run sees the batches an uninterrupted one would."""
     images = tf.constant(x)
     labels = None if y is None else tf.constant(y, tf.int32)
-    n = len(x)
 
     def one_epoch(epoch):
-        order = tf.random.experimental.stateless_shuffle(tf.range(n), seed=tf.stack([tf.cast(seed, tf.int64), epoch]))
+        order = tf.random.experimental.stateless_shuffle(
+            tf.range(len(x)), seed=tf.stack([tf.cast(seed, tf.int64), epoch])
+        )
         return tf.data.Dataset.from_tensor_slices(order).batch(batch_size, drop_remainder=True)
 
     return (
@@ -191,13 +56,13 @@ def epoch_batches(
     )
 
 
-class LossHistory(keras.callbacks.Callback):
-    """Appends every batch's losses to ``history`` (lists ``g_loss`` and ``d_loss``), read from the device once
-    per epoch (``DCGAN.log_losses``), and the epoch's wall time."""
+class _EpochLog(keras.callbacks.Callback):
+    """Appends every batch's losses (:meth:`DCGAN.log_losses`) and the epoch's seconds to ``history``; with a
+    ``judge``, every ``every`` epochs and at the last, the classifier score of ``n`` generated digits."""
 
-    def __init__(self, history: dict):
+    def __init__(self, history: dict, judge, every: int, n: int, final_epoch: int):
         super().__init__()
-        self.history = history
+        self.history, self.judge, self.every, self.n, self.final_epoch = history, judge, every, n, final_epoch
 
     def on_epoch_begin(self, epoch, logs=None):
         self.model.batch_in_epoch.assign(0)
@@ -208,40 +73,16 @@ class LossHistory(keras.callbacks.Callback):
         self.history["epoch_seconds"].append(time.perf_counter() - self._start)
         self.history["g_loss"].extend(float(v) for v in losses[:, 0])
         self.history["d_loss"].extend(float(v) for v in losses[:, 1])
-
-
-class SampleGrid(keras.callbacks.Callback):
-    """Saves the 3x3 grid of the fixed noise batch after every epoch (``dcgan_epochs/epoch_NNN.png``), atomically."""
-
-    def __init__(self, frames_dir: Path, noise: tf.Tensor):
-        super().__init__()
-        self.frames_dir = Path(frames_dir)
-        self.noise = noise
-
-    def on_epoch_end(self, epoch, logs=None):
-        from digitgan import plots
-
-        plots.draw_frame(self.model.generator, self.noise, self.frames_dir, epoch + 1)
-
-
-class QualityTracker(keras.callbacks.Callback):
-    """Every ``every`` epochs, scores ``n`` generated digits with the judge classifier."""
-
-    def __init__(self, history: dict, judge, every: int = 10, n: int = 2000, final_epoch: int | None = None):
-        super().__init__()
-        self.history, self.judge, self.every, self.n, self.final_epoch = history, judge, every, n, final_epoch
-
-    def on_epoch_end(self, epoch, logs=None):
-        from digitgan.quality import generate, judge_scores
-
-        if (epoch + 1) % self.every and epoch + 1 != self.final_epoch:
+        done = epoch + 1
+        if self.judge is None or (done % self.every and done != self.final_epoch):
             return
-        scores = judge_scores(self.judge, generate(self.model.generator, self.n, seed=epoch + 1))
-        self.history["scores"][str(epoch + 1)] = {"classifier_score": scores["classifier_score"]}
-        print(f"epoch {epoch + 1}: classifier score {scores['classifier_score']:.3f} on {self.n} samples")
+        samples = quality.generate(self.model.generator, self.n, seed=done)
+        score = quality.judge_scores(self.judge, samples)["classifier_score"]
+        self.history["scores"][str(done)] = {"classifier_score": score}
+        print(f"epoch {done}: classifier score {score:.3f} on {self.n} samples")
 
 
-def empty_history() -> dict:
+def _empty_history() -> dict:
     return {"g_loss": [], "d_loss": [], "epoch_seconds": [], "scores": {}}
 
 
@@ -264,28 +105,12 @@ def train_gan(
     log_dir: Path | None = None,
     learning_rate: float | None = None,
 ) -> tuple[DCGAN, dict]:
-    """Train (or resume, or reload) the DCGAN up to ``epochs``; returns ``(gan, history)``.
-
-    A finished run is reloaded, not retrained, unless ``retrain=True`` (which deletes
-    ``checkpoint_dir`` first). An interrupted run continues from its latest checkpoint. A run that
-    starts from epoch 0 first deletes the frames in ``frames_dir`` and ``gif_path`` (a resumed one, the
-    frames after its checkpoint), so no figure mixes two runs. Frames are written atomically; on a resume or reload
-    the frame of the restored epoch is redrawn if a kill left it missing or unreadable, and earlier unreadable
-    frames are dropped (:func:`digitgan.plots.repair_frames`). ``checkpoint_dir`` remembers the settings
-    (:func:`digitgan.checkpoint.run_settings`:
-    batch size, seed, precision, XLA, the training images' digest); resuming it with others is refused before
-    anything is written (a state saved before XLA and the digest were recorded is resumed and records them).
-
-    Each epoch runs as one call from Python, with every batch's losses kept on the device and read at the epoch's
-    end; ``jit_compile=True`` compiles it with XLA (slower on the CPUs measured: ``make benchmark``) and
-    ``precision`` is ``"float32"`` or ``"mixed_bfloat16"``.
-    With ``log_dir``, every batch's losses, the scores and the fixed-noise grid go to TensorBoard there.
-    """
-    from digitgan import plots
-    from digitgan.disk import check_free_space
-    from digitgan.utils import set_seed
-
-    checks.images("x_train", x_train)  # float, finite, in [-1, 1], not empty
+    """Train (or resume, or reload) the DCGAN up to ``epochs``; ``(gan, history)``. A finished run is reloaded unless
+    ``retrain=True`` (which deletes ``checkpoint_dir`` first); an interrupted one continues from its latest checkpoint,
+    which must hold these settings (:func:`digitgan.checkpoint.run_settings`). Every epoch's fixed-noise grid goes to
+    ``frames_dir`` (:func:`digitgan.plots.repair_frames` on a resume), the ``judge``'s scores to the history, and with
+    ``log_dir`` all of it to TensorBoard. An epoch is one call from Python (``jit_compile``: with XLA)."""
+    checks.images("x_train", x_train)
     epochs = checks.integer("epochs", epochs, 1)
     batch_size = checks.batch_size(batch_size, len(x_train))
     checkpoint_every = checks.integer("checkpoint_every", checkpoint_every, 1)
@@ -293,12 +118,10 @@ def train_gan(
     if judge is not None:
         checks.integer("score_every", score_every, 1)
         checks.integer("score_samples", score_samples, 1)
-    checks.choice("precision", precision, PRECISIONS)
+    checks.choice("precision", precision, _PRECISIONS)
     jit_compile = checks.choice("jit_compile", jit_compile, (False, True))
-    checkpoint_dir = Path(checkpoint_dir)
-    steps = len(x_train) // batch_size
-    # Re-seed so that a rerun of this cell (or a resume) builds the same initial networks.
-    set_seed(seed, deterministic=not jit_compile)
+    checkpoint_dir, steps = Path(checkpoint_dir), len(x_train) // batch_size
+    set_seed(seed, deterministic=not jit_compile)  # a rerun (or a resume) builds the same initial networks
     if retrain and checkpoint_dir.exists():
         shutil.rmtree(checkpoint_dir)
     gan = build_dcgan(
@@ -308,24 +131,22 @@ def train_gan(
     settings = run_settings(x_train, batch_size, seed, precision, jit_compile, gan)
     gan.run_settings = settings  # what store.export_final records in the exported pair's manifest
     ckpt = gan_checkpoint(gan, checkpoint_dir, settings=settings)
-    start, history = ckpt.resume(epochs, "the DCGAN", empty_history())
+    start, history = ckpt.resume(epochs, "the DCGAN", _empty_history())
     if start < epochs:  # before anything is trained or written: one checkpoint must fit
         check_free_space(checkpoint_dir, ckpt.needed_bytes(), "one checkpoint of the DCGAN")
-    noise = fixed_noise(seed=seed)  # stateless: drawing it here changes nothing that training computes
+    noise = fixed_noise(seed=seed)
     if frames_dir is not None:
         plots.repair_frames(frames_dir, start, gan.generator, noise, gif_path)
     if start >= epochs:
         return gan, history
     plots.clear_frames(frames_dir, after_epoch=start, gif_path=gif_path)
-    callbacks = [LossHistory(history), PeriodicCheckpoint(ckpt, history, checkpoint_every, epochs)]
-    if frames_dir is not None:
-        callbacks.append(SampleGrid(frames_dir, noise))
-    if judge is not None:
-        callbacks.insert(1, QualityTracker(history, judge, score_every, score_samples, final_epoch=epochs))
+    callbacks = [_EpochLog(history, judge, score_every, score_samples, final_epoch=epochs)]
     if log_dir is not None:
-        from digitgan.training import GanLog
-
-        callbacks.insert(2, GanLog(log_dir, history, noise, batch_keys=("g_loss", "d_loss")))
+        callbacks.append(GanLog(log_dir, history, noise, batch_keys=("g_loss", "d_loss")))
+    callbacks.append(PeriodicCheckpoint(ckpt, history, checkpoint_every, epochs))
+    if frames_dir is not None:
+        draw = lambda epoch, logs: plots.draw_frame(gan.generator, noise, frames_dir, epoch + 1)  # noqa: E731
+        callbacks.append(keras.callbacks.LambdaCallback(on_epoch_end=draw))
     gan.fit(
         epoch_batches(x_train, batch_size, start, epochs, seed),
         epochs=epochs,
@@ -336,18 +157,6 @@ def train_gan(
         verbose=verbose,
     )
     return gan, history
-
-
-def _load_history(path: Path) -> dict:
-    """The loss history exported beside the final weights; a damaged file raises :class:`DataFileError`."""
-    fix = _fix(Path(path))
-    history = read_json_object(path, "the DCGAN's exported loss history", fix)
-    missing = sorted(set(empty_history()) - set(history))
-    if missing:
-        raise DataFileError(f"{path} (the DCGAN's exported loss history) lacks {missing}. {fix}")
-    if not history["epoch_seconds"]:
-        raise DataFileError(f"{path} holds a history of 0 epochs. {fix}")
-    return history
 
 
 def output_paths(checkpoint_dir: Path, figures_dir: Path) -> dict:
@@ -373,71 +182,68 @@ def train_or_reuse_gan(
     manifest_path=None,
     **train_kwargs,
 ) -> tuple[DCGAN, dict, bool]:
-    """Reuse the exported final DCGAN if it was trained for ``epochs``; else train (resuming) and export.
-
-    Returns ``(gan, history, reused)``. ``retrain=True`` always trains from scratch. Exported weights of a
-    run with another epoch count are never overwritten without ``retrain=True``: export elsewhere (the
-    notebooks do so in a run folder of their own).
-
-    The pair is reused only when its manifest (:func:`digitgan.store.export_final`; the study's committed pair
-    without one is recognised by its digests, :data:`digitgan.store.STUDY_EXPORT`) names these files with their
-    SHA-256, and records the epochs and the settings asked for (:func:`digitgan.checkpoint.run_settings`: images,
-    batch size, seed, precision, XLA); other settings are an error. A pair no manifest vouches for (a kill between
-    the files, an older export) is exported again from the training state if that holds this run finished at
-    ``epochs``; otherwise it is an error that names the file and the fix. Every check comes before anything is
-    written.
-    """
+    """Reuse the exported final DCGAN if it was trained for ``epochs``, else train (resuming) and export it;
+    ``(gan, history, reused)``. The pair is reused only when its manifest (:mod:`digitgan.store`) vouches for these
+    files, the epochs and the settings asked for; others are an error unless ``retrain=True``. A pair nothing vouches
+    for is exported again from a state finished at ``epochs``, or is an error naming the fix. A scratch run asking for
+    the study's DCGAN starts from a copy of it. Every check comes before anything is written."""
     epochs = checks.integer("epochs", epochs, 1)
     checks.batch_size(train_kwargs.get("batch_size", config.BATCH_SIZE), len(x_train))
     paths = [Path(generator_path), Path(discriminator_path), Path(history_path)]
     manifest_path = Path(manifest_path or store.export_manifest_path(paths[0]))
+    frames_dir = train_kwargs.get("frames_dir")
     if not retrain and not any(p.exists() for p in paths) and paths[0] != config.GENERATOR_PATH:
-        _copy_study_pair(paths, epochs, _asked_settings(x_train, train_kwargs), train_kwargs.get("frames_dir"))
-    if not retrain and all(p.is_file() for p in paths):
-        history = _load_history(paths[2])
-        trained = len(history["epoch_seconds"])
-        if trained != epochs:
-            raise ValueError(
-                f"{paths[0].parent} holds a DCGAN trained for {trained} epochs, not the {epochs} asked for. "
-                "Export to other paths (a run folder), or pass retrain=True to replace it."
-            )
-        gan = build_dcgan(jit_compile=False)  # only for its weights: nothing to compile
-        load_weights(gan.generator, paths[0], _fix(paths[0]), store.committed_sha256(paths[0]))
-        load_weights(gan.discriminator, paths[1], _fix(paths[1]), store.committed_sha256(paths[1]))
-        record, problem = store.verify_export(paths, manifest_path)
-        if record is not None:
-            store.check_export_settings(record, manifest_path, epochs, _asked_settings(x_train, train_kwargs))
-            frames_dir = train_kwargs.get("frames_dir")
-            if frames_dir is not None:  # a frame cut short by a kill or a full disk: repaired as train_gan does
-                from digitgan import plots
-
-                noise = fixed_noise(seed=train_kwargs.get("seed", config.SEED))
-                plots.repair_frames(frames_dir, epochs, gan.generator, noise, train_kwargs.get("gif_path"))
-            print(
-                f"Reusing the DCGAN trained for {epochs} epochs in {config.shown(paths[0].parent)} "
-                "(set RETRAIN = True in the parameters, or RETRAIN_GAN=1 for make reproduce, to train it again)."
-            )
-            return gan, history, True
-        state = Path(train_kwargs.get("checkpoint_dir", config.GAN_CHECKPOINT_DIR))
-        if not finished_state(state, epochs):
-            committed = " ".join(config.shown(p) for p in paths)
-            restore = (
-                f" The committed pair is restored with `git checkout -- {committed}`."
-                if all(config.is_committed(p) for p in paths)
-                else ""
-            )
-            raise DataFileError(
-                f"{problem} {state} holds no training state finished at epoch {epochs} to export the pair again "
-                f"from. Pass retrain=True to train and export it again, or delete {', '.join(p.name for p in paths)} "
-                f"to train (resuming {state.name} if it holds part of this run) and export.{restore}"
-            )
-        print(f"{problem} Exporting the pair again from the finished training state in {config.shown(state)}.")
-        gan, history = train_gan(x_train, epochs=epochs, **train_kwargs)  # reloads: nothing is trained
+        _copy_study_pair(paths, epochs, _asked_settings(x_train, train_kwargs), frames_dir)
+    if retrain or not all(p.is_file() for p in paths):
+        gan, history = train_gan(x_train, epochs=epochs, retrain=retrain, **train_kwargs)
         store.export_final(gan, history, *paths, manifest_path=manifest_path)
+        return gan, history, False
+    history = _load_history(paths[2])
+    if len(history["epoch_seconds"]) != epochs:
+        raise ValueError(
+            f"{paths[0].parent} holds a DCGAN trained for {len(history['epoch_seconds'])} epochs, not the {epochs} "
+            "asked for. Export to other paths (a run folder), or pass retrain=True to replace it."
+        )
+    gan = build_dcgan(jit_compile=False)  # only for its weights: nothing to compile
+    for network, path in zip((gan.generator, gan.discriminator), paths[:2], strict=True):
+        load_weights(network, path, _fix(path), store.committed_sha256(path))
+    record, problem = store.verify_export(paths, manifest_path)
+    if record is not None:
+        store.check_export_settings(record, manifest_path, epochs, _asked_settings(x_train, train_kwargs))
+        if frames_dir is not None:  # a frame cut short by a kill or a full disk: repaired as train_gan does
+            noise = fixed_noise(seed=train_kwargs.get("seed", config.SEED))
+            plots.repair_frames(frames_dir, epochs, gan.generator, noise, train_kwargs.get("gif_path"))
+        print(
+            f"Reusing the DCGAN trained for {epochs} epochs in {config.shown(paths[0].parent)} "
+            "(set RETRAIN = True in the parameters, or RETRAIN_GAN=1 for make reproduce, to train it again)."
+        )
         return gan, history, True
-    gan, history = train_gan(x_train, epochs=epochs, retrain=retrain, **train_kwargs)
+    state = Path(train_kwargs.get("checkpoint_dir", config.GAN_CHECKPOINT_DIR))
+    if not finished_state(state, epochs):
+        restore = ""
+        if all(config.is_committed(p) for p in paths):
+            restore = f" The committed pair is restored with `git checkout -- {' '.join(map(config.shown, paths))}`."
+        raise DataFileError(
+            f"{problem} {state} holds no training state finished at epoch {epochs} to export the pair again "
+            f"from. Pass retrain=True to train and export it again, or delete {', '.join(p.name for p in paths)} "
+            f"to train (resuming {state.name} if it holds part of this run) and export.{restore}"
+        )
+    print(f"{problem} Exporting the pair again from the finished training state in {config.shown(state)}.")
+    gan, history = train_gan(x_train, epochs=epochs, **train_kwargs)  # reloads: nothing is trained
     store.export_final(gan, history, *paths, manifest_path=manifest_path)
-    return gan, history, False
+    return gan, history, True
+
+
+def _load_history(path: Path) -> dict:
+    """The loss history exported beside the final weights; a damaged file raises :class:`DataFileError`."""
+    fix = _fix(path)
+    history = read_json_object(path, "the DCGAN's exported loss history", fix)
+    missing = sorted(set(_empty_history()) - set(history))
+    if missing:
+        raise DataFileError(f"{path} (the DCGAN's exported loss history) lacks {missing}. {fix}")
+    if not history["epoch_seconds"]:
+        raise DataFileError(f"{path} holds a history of 0 epochs. {fix}")
+    return history
 
 
 def _copy_study_pair(paths: list[Path], epochs: int, asked: dict, frames_dir) -> None:
@@ -464,24 +270,17 @@ def _copy_study_pair(paths: list[Path], epochs: int, asked: dict, frames_dir) ->
     study_frames = config.FIGURES_DIR / config.GAN_FRAMES_NAME
     if frames_dir is not None and study_frames.is_dir() and not Path(frames_dir).exists():
         shutil.copytree(study_frames, frames_dir)
-    print(
-        f"The study's DCGAN has these epochs, settings and architecture: copied into "
-        f"{config.shown(paths[0].parent)}, not trained again."
-    )
+    where = config.shown(paths[0].parent)
+    print(f"The study's DCGAN has these epochs, settings and architecture: copied into {where}, not trained again.")
 
 
 def _asked_settings(x_train: np.ndarray, train_kwargs: dict) -> dict:
     """The :func:`digitgan.checkpoint.run_settings` a call of :func:`train_or_reuse_gan` asks for."""
-    precision = train_kwargs.get("precision", config.GAN_PRECISION)
-    gan = build_dcgan(jit_compile=False, precision=precision, learning_rate=train_kwargs.get("learning_rate"))
-    return run_settings(
-        x_train,
-        train_kwargs.get("batch_size", config.BATCH_SIZE),
-        train_kwargs.get("seed", config.SEED),
-        precision,
-        train_kwargs.get("jit_compile", config.GAN_XLA),
-        gan,
-    )
+    get = train_kwargs.get
+    precision = get("precision", config.GAN_PRECISION)
+    gan = build_dcgan(jit_compile=False, precision=precision, learning_rate=get("learning_rate"))
+    seed, jit_compile = get("seed", config.SEED), get("jit_compile", config.GAN_XLA)
+    return run_settings(x_train, get("batch_size", config.BATCH_SIZE), seed, precision, jit_compile, gan)
 
 
 def _fix(path: Path) -> str:
@@ -494,10 +293,7 @@ def _fix(path: Path) -> str:
     )
 
 
-def _load(builder, path: Path) -> keras.Model:
-    return load_weights(builder(), Path(path), _fix(Path(path)), store.committed_sha256(path))
-
-
 def load_discriminator(path=config.DISCRIMINATOR_PATH) -> keras.Model:
     """The trained discriminator exported by ``02_dcgan.ipynb``."""
-    return _load(build_discriminator, path)
+    path = Path(path)
+    return load_weights(build_discriminator(), path, _fix(path), store.committed_sha256(path))

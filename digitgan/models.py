@@ -1,9 +1,14 @@
-"""Keras model builders: the baseline CNN, the DCGAN's generator and discriminator, the judge."""
+"""Keras models: the baseline CNN, the judge, the DCGAN's generator and discriminator, and the DCGAN that trains the
+two against each other (the TensorFlow tutorial's losses; a ``train_step`` that updates both networks once a batch,
+its noise drawn from the seed and the step number, so that a resumed run draws what an uninterrupted one would)."""
 
 import keras
+import tensorflow as tf
 from keras import layers
 
-from digitgan import config
+from digitgan import checks, config
+
+_bce = keras.losses.BinaryCrossentropy(from_logits=True)
 
 
 def _conv_features(kernel_size: int) -> list:
@@ -99,3 +104,116 @@ def with_dropout(model: keras.Sequential, rate: float) -> keras.Sequential:
             stack.append(layers.Dropout(rate, name=f"dropout_to_{layer.name}"))
         stack.append(layer)
     return keras.Sequential([keras.Input(shape=model.input_shape[1:]), *stack], name=f"{model.name}_dropout")
+
+
+def discriminator_loss(real_logits, fake_logits):
+    """Real images should score 1, generated ones 0."""
+    return _bce(tf.ones_like(real_logits), real_logits) + _bce(tf.zeros_like(fake_logits), fake_logits)
+
+
+def generator_loss(fake_logits):
+    """The generator wins when its images score 1."""
+    return _bce(tf.ones_like(fake_logits), fake_logits)
+
+
+class AdversarialModel(keras.Model):
+    """``generator`` and ``discriminator``, each with its own optimizer, and the adversarial update of the DCGAN and
+    the conditional DCGAN (:meth:`adversarial_update`); the epoch's means of the ``LOSSES`` are its metrics."""
+
+    LOSSES = ("g_loss", "d_loss")
+
+    def __init__(self, generator, discriminator, noise_dim=config.NOISE_DIM, seed=config.SEED, **kwargs):
+        super().__init__(**kwargs)
+        self.generator, self.discriminator, self.noise_dim, self.seed = generator, discriminator, noise_dim, seed
+        self.trackers = {name: keras.metrics.Mean(name=name) for name in self.LOSSES}
+
+    @property
+    def metrics(self):
+        return list(self.trackers.values())
+
+    def step_noise(self, batch):
+        """The generator's noise for this step, drawn from the seed and the step number (the same on a resume)."""
+        step = tf.cast(self.g_optimizer.iterations, tf.int32)
+        return tf.random.stateless_normal([batch, self.noise_dim], seed=tf.stack([self.seed, step]))
+
+    def adversarial_update(self, real_inputs, generator_inputs, condition=None, g_penalty=None):
+        """One step of both networks on the standard GAN losses; ``(g_loss, d_loss)``. ``condition`` (the
+        digits of a conditional GAN) goes to the discriminator beside the generated images; ``g_penalty(fake)``,
+        if given, is added to the generator's loss (the returned ``g_loss`` is the adversarial part)."""
+        with tf.GradientTape() as g_tape, tf.GradientTape() as d_tape:
+            fake = self.generator(generator_inputs, training=True)
+            real_logits = self.discriminator(real_inputs, training=True)
+            fake_logits = self.discriminator(fake if condition is None else [fake, condition], training=True)
+            g_loss = generator_loss(fake_logits)
+            d_loss = discriminator_loss(real_logits, fake_logits)
+            g_total = g_loss if g_penalty is None else g_loss + g_penalty(fake)
+        g_vars, d_vars = self.generator.trainable_variables, self.discriminator.trainable_variables
+        self.g_optimizer.apply_gradients(zip(g_tape.gradient(g_total, g_vars), g_vars, strict=True))
+        self.d_optimizer.apply_gradients(zip(d_tape.gradient(d_loss, d_vars), d_vars, strict=True))
+        return g_loss, d_loss
+
+    def track_losses(self, **losses) -> dict:
+        """Adds this step's losses (one per name in ``LOSSES``) to the epoch's means; the means."""
+        for name, value in losses.items():
+            self.trackers[name].update_state(value)
+        return {name: tracker.result() for name, tracker in self.trackers.items()}
+
+    def compile(self, g_optimizer, d_optimizer, **kwargs):
+        super().compile(**kwargs)
+        self.g_optimizer, self.d_optimizer = g_optimizer, d_optimizer
+        # Keras 3 creates optimizer state lazily: build it now so a checkpoint can restore into it.
+        g_optimizer.build(self.generator.trainable_variables)
+        d_optimizer.build(self.discriminator.trainable_variables)
+
+
+class DCGAN(AdversarialModel):
+    """Generator and discriminator trained adversarially by ``fit()``."""
+
+    def __init__(self, generator, discriminator, noise_dim=config.NOISE_DIM, seed=config.SEED, **kwargs):
+        super().__init__(generator, discriminator, noise_dim, seed, **kwargs)
+        self.loss_log = None  # every batch's (g_loss, d_loss) of the epoch, kept on the device: see log_losses
+        self.batch_in_epoch = tf.Variable(0, trainable=False, dtype=tf.int32)
+
+    def log_losses(self, steps_per_epoch: int) -> None:
+        """Keep every batch's losses on the device, read once an epoch (a read after every batch would stop the
+        device each step), for epochs of ``steps_per_epoch`` batches (before ``fit``)."""
+        self.loss_log = tf.Variable(tf.zeros([steps_per_epoch, 2]), trainable=False)
+
+    def call(self, noise, training=False):
+        return self.generator(noise, training=training)
+
+    def train_step(self, real_images):
+        noise = self.step_noise(tf.shape(real_images)[0])
+        g_loss, d_loss = self.adversarial_update(real_images, noise)
+        if self.loss_log is not None:
+            self.loss_log.scatter_nd_update([[self.batch_in_epoch]], [tf.stack([g_loss, d_loss])])
+            self.batch_in_epoch.assign_add(1)
+        return self.track_losses(g_loss=g_loss, d_loss=d_loss)
+
+
+def build_dcgan(
+    noise_dim=config.NOISE_DIM,
+    learning_rate: float | None = None,
+    seed=config.SEED,
+    jit_compile: bool = config.GAN_XLA,
+    precision: str = config.GAN_PRECISION,
+    steps_per_execution: int = 1,
+) -> DCGAN:
+    """A compiled DCGAN with fresh networks of the study and Adam(``learning_rate``; None: the current
+    ``config.GAN_LEARNING_RATE``) for each. The networks compute in the Keras dtype policy ``precision`` (weights,
+    losses and images stay float32); ``steps_per_execution`` steps run in one call from Python."""
+    learning_rate = config.GAN_LEARNING_RATE if learning_rate is None else checks.learning_rate(learning_rate)
+    previous = keras.mixed_precision.global_policy()
+    keras.mixed_precision.set_global_policy(precision)
+    try:
+        generator, discriminator = build_generator(noise_dim), build_discriminator()
+    finally:
+        keras.mixed_precision.set_global_policy(previous)
+    gan = DCGAN(generator, discriminator, noise_dim=noise_dim, seed=seed, name="dcgan")
+    gan.compile(
+        g_optimizer=keras.optimizers.Adam(learning_rate),
+        d_optimizer=keras.optimizers.Adam(learning_rate),
+        jit_compile=jit_compile,
+        steps_per_execution=steps_per_execution,
+    )
+    return gan

@@ -1,8 +1,6 @@
-"""Figures of the study, in one style: :data:`STYLE` (``digitgan.mplstyle``) and the sizes below. Each figure
-function (``*_figure``, :func:`plot_evolution`; those of the extensions in :mod:`digitgan.extensions.charts`) builds
-and returns a whole figure at its printed size, so that a notebook cell is one call and ``run.show_fig``;
-``save_fig`` writes PNGs at :data:`DPI`, without scaling: a point of text is a point at the saved size. The DCGAN's
-sample frames (one PNG an epoch) are written, repaired and read here too."""
+"""The study's figures, in one style (:data:`STYLE` and the sizes below): each figure function builds and returns a
+whole figure at its printed size, and :func:`save_fig` writes it unscaled at :data:`DPI`. The DCGAN's sample frames
+(one PNG an epoch), their GIF and the evolution figure are drawn, repaired and read here too."""
 
 from __future__ import annotations
 
@@ -23,15 +21,12 @@ from digitgan import config
 from digitgan.disk import writable_folder
 from digitgan.fileio import DataFileError, remove_stale_temp_files, temp_path
 
-# --- the style of every figure ---------------------------------------------------------------------------------
 STYLE = Path(__file__).with_name("digitgan.mplstyle")  # font sizes (none under 9 pt), grid, layout, legend
-DPI = 100  # the saved resolution (save_fig): a figure WIDTH inches wide is WIDTH * DPI pixels
+DPI = 100  # the saved resolution: a figure WIDTH inches wide is WIDTH * DPI pixels
 CELL_FONT = 9.5  # points: the numbers in a confusion matrix's cells
-WIDTH = 7.0  # inches: a full-width figure, shown and printed at this size
-WIDE = 8.0  # inches: a figure with a legend beside its plot
-MAX_WIDTH = 8.5  # inches: no figure is wider (a README or a page shows it unscaled)
+WIDTH, WIDE, MAX_WIDTH = 7.0, 8.0, 8.5  # inches: a full-width figure, one with a legend beside it, the widest
 HEIGHT = 3.4  # inches: one row of line, dot or bar plots
-CONFUSION_SIZE = (5.4, 4.9)  # inches: one 10x10 confusion matrix with its colour bar, cells of ~0.36 in
+CONFUSION_SIZE = (5.4, 4.9)  # inches: one 10x10 confusion matrix with its colour bar
 LEGEND_BESIDE = {"loc": "upper left", "bbox_to_anchor": (1.02, 1.0), "borderaxespad": 0.0}  # outside, right
 GAN_LOSSES = (("g_loss", "generator", "tab:blue"), ("d_loss", "discriminator", "tab:orange"))  # key, name, colour
 GIF_MIN_WIDTH = 400  # pixels
@@ -39,11 +34,12 @@ _CONFUSION_SCALE = "% of the true digit's images"
 _PROBABILITY_COLOURS = {"predicted, right": "tab:blue", "predicted, wrong": "tab:red", "other digits": "lightgray"}
 _FRAME_DPI = 80  # a sample frame's resolution (saved with 0.1 in of padding, tight)
 _FRAME_NAME = re.compile(r"epoch_(\d+)\.png")  # a sample frame; the temporary file of a frame write never matches
+_DIGITS = range(config.NUM_CLASSES)
 
 
 def styled(make):
     """Decorate a figure function: build the figure in :data:`STYLE` and draw it once there, so that every text,
-    tick and grid line is made in the style (a later draw, outside the style, reuses them)."""
+    tick and grid line is made in the style."""
 
     @functools.wraps(make)
     def figure_in_style(*args, **kwargs):
@@ -56,10 +52,9 @@ def styled(make):
 
 
 def accuracy_axis(ax, values, label: str, axis: str = "y") -> str:
-    """Limit an accuracy axis (y, or x for horizontal plots) to what ``values`` need, never beyond 1.0: from 0 when
-    they reach down to 0.5 or so, else from a round value under them, which the axis label then names
-    ("... (axis from 0.94)"), so that no one reads the distance from the axis as the accuracy. Only for dots,
-    lines and intervals: a bar's length is its value, so bar axes start at 0. Returns the label set."""
+    """Limit an accuracy axis (for dots, lines and intervals, not bars) to what ``values`` need, never beyond 1.0:
+    from 0 when they reach down to about 0.5, else from a round value under them that the label then names
+    ("... (axis from 0.94)"). Returns the label set."""
     v = np.asarray([x for x in np.ravel(values) if x is not None and not pd.isna(x)], dtype=float)
     low, high = (float(v.min()), float(v.max())) if len(v) else (0.0, 1.0)
     span = max(high - low, 0.01)
@@ -77,7 +72,7 @@ def _wrap(text: str, width_in: float, size: float = 11) -> str:
 
 
 def suptitle(fig, title: str):
-    """``title`` over the whole figure (wrapped to its width): what it shows, on which data, how many."""
+    """``title`` over the whole figure, wrapped to its width."""
     return fig.suptitle(_wrap(title, fig.get_figwidth() - 0.3, 12))
 
 
@@ -88,9 +83,8 @@ def show(fig) -> None:
 
 def _write_whole(path, write) -> Path:
     """Write ``path`` whole or not at all: ``write(tmp)`` fills a temporary file of this process beside it (the same
-    extension, never ``epoch_*.png``), which then replaces ``path``; a kill leaves the old file or none."""
-    path = Path(path)
-    tmp = temp_path(path)
+    extension, never ``epoch_*.png``), which then replaces ``path``."""
+    path, tmp = Path(path), temp_path(path)
     try:
         write(tmp)
         tmp.replace(path)
@@ -100,8 +94,7 @@ def _write_whole(path, write) -> Path:
 
 
 def save_fig(path: Path, fig=None, dpi: int = DPI) -> Path:
-    """Save ``fig`` (default: the current figure) as the PNG ``path``, whole or not at all (notebooks use
-    ``run.save_fig(name)``)."""
+    """Save ``fig`` (default: the current figure) as the PNG ``path``, whole or not at all."""
     fig = fig or plt.gcf()
     writable_folder(Path(path).parent)
     return _write_whole(path, lambda tmp: fig.savefig(tmp, dpi=dpi, bbox_inches="tight", format="png"))
@@ -127,19 +120,17 @@ def accuracy_figure(history: dict, title: str, phase_boundary: int | None = None
 
 def confusion(y_true, y_pred, normalize: bool = True) -> np.ndarray:
     """10x10 confusion matrix, rows = true digit; row-normalised (fractions) by default."""
-    return confusion_matrix(y_true, y_pred, labels=range(config.NUM_CLASSES), normalize="true" if normalize else None)
+    return confusion_matrix(y_true, y_pred, labels=_DIGITS, normalize="true" if normalize else None)
 
 
 def _draw_confusion(ax, y_true, y_pred):
-    """The row-normalised confusion matrix on ``ax`` in % of each true digit, every cell's number written
-    (:data:`CELL_FONT`); returns the image, for its colour bar."""
+    """The confusion matrix on ``ax`` in % of each true digit, every cell's number written; the image."""
     share = 100 * confusion(y_true, y_pred)
     image = ax.imshow(share, cmap="Blues", vmin=0, vmax=100)
     for (true, predicted), value in np.ndenumerate(share):
         ink = "white" if value > 55 else "black"
         ax.text(predicted, true, f"{value:.0f}", ha="center", va="center", fontsize=CELL_FONT, color=ink)
-    digits = range(config.NUM_CLASSES)
-    ax.set(xticks=digits, yticks=digits, xlabel="predicted digit", ylabel="true digit")
+    ax.set(xticks=_DIGITS, yticks=_DIGITS, xlabel="predicted digit", ylabel="true digit")
     ax.tick_params(length=0)
     ax.grid(False)
     ax.spines[:].set_visible(False)
@@ -148,8 +139,7 @@ def _draw_confusion(ax, y_true, y_pred):
 
 @styled
 def confusion_figure(y_true, y_pred, title: str):
-    """The confusion matrix of ``y_pred`` against ``y_true`` in % of each true digit, with its colour bar; the
-    title says how many images."""
+    """The confusion matrix in % of each true digit, with its colour bar; the title says how many images."""
     fig, ax = plt.subplots(figsize=CONFUSION_SIZE)
     fig.colorbar(_draw_confusion(ax, y_true, y_pred), ax=ax, shrink=0.85, label=_CONFUSION_SCALE)
     ax.set_title(_wrap(f"{title}\n{len(y_true):,} images; each row: % of one true digit", CONFUSION_SIZE[0]))
@@ -159,21 +149,16 @@ def confusion_figure(y_true, y_pred, title: str):
 def most_confused(y_true, y_pred, k: int = 5) -> pd.DataFrame:
     """The ``k`` most frequent (true, predicted) mistakes, with counts and share of that true digit."""
     counts = confusion(y_true, y_pred, normalize=False)
-    totals = counts.sum(axis=1)
-    rows = [
-        {"true": t, "predicted": p, "count": int(counts[t, p]), "rate": counts[t, p] / totals[t]}
-        for t in range(config.NUM_CLASSES)
-        for p in range(config.NUM_CLASSES)
-        if t != p and counts[t, p]
-    ]
-    table = pd.DataFrame(rows, columns=["true", "predicted", "count", "rate"])
+    true, predicted = np.nonzero(counts * (1 - np.eye(len(_DIGITS), dtype=int)))
+    table = pd.DataFrame({"true": true, "predicted": predicted, "count": counts[true, predicted]})
+    table["rate"] = table["count"] / counts.sum(axis=1)[true]
     return table.sort_values(["count", "true"], ascending=[False, True]).head(k).reset_index(drop=True)
 
 
 @styled
 def digit_probabilities_figure(images, probs, y_true, title: str):
     """The first test digit and the first one the model gets wrong, each beside its class probabilities (the
-    predicted digit's bar blue when right, red when wrong), with a title and, under them, a key for the colours."""
+    predicted digit's bar blue when right, red when wrong), with a key for the colours."""
     wrong = np.flatnonzero(np.argmax(probs, axis=1) != np.asarray(y_true))
     chosen = [0] + ([int(wrong[0])] if len(wrong) else [])
     size = (WIDTH, 2.6 * len(chosen) + 0.9)
@@ -183,10 +168,10 @@ def digit_probabilities_figure(images, probs, y_true, title: str):
         ax_img.imshow(np.squeeze(images[i]), cmap="gray_r")
         ax_img.set_axis_off()
         ax_img.set_title(f"true: {true}")
-        bars = ax_bar.bar(range(config.NUM_CLASSES), probs[i], color=_PROBABILITY_COLOURS["other digits"])
+        bars = ax_bar.bar(_DIGITS, probs[i], color=_PROBABILITY_COLOURS["other digits"])
         bars[predicted].set_color(_PROBABILITY_COLOURS["predicted, right" if predicted == true else "predicted, wrong"])
         title_bar = f"predicted: {predicted} (p = {probs[i][predicted]:.2f})"
-        ax_bar.set(xticks=range(config.NUM_CLASSES), ylim=(0, 1), xlabel="digit", ylabel="probability", title=title_bar)
+        ax_bar.set(xticks=_DIGITS, ylim=(0, 1), xlabel="digit", ylabel="probability", title=title_bar)
         ax_bar.grid(axis="x", visible=False)
     handles = [plt.Rectangle((0, 0), 1, 1, color=c) for c in _PROBABILITY_COLOURS.values()]
     fig.legend(handles, _PROBABILITY_COLOURS, loc="outside lower center", ncol=3)
@@ -200,14 +185,13 @@ def image_grid(images, ncols: int, pad: int = 2) -> np.ndarray:
     n, h, w = tiles.shape
     grid = np.full((-(-n // ncols) * (h + pad) + pad, ncols * (w + pad) + pad), 255, np.uint8)
     for i, tile in enumerate(tiles):
-        r, c = divmod(i, ncols)
-        top, left = pad + r * (h + pad), pad + c * (w + pad)
+        top, left = pad + i // ncols * (h + pad), pad + i % ncols * (w + pad)
         grid[top : top + h, left : left + w] = 255 - tile
     return grid
 
 
 def _draw_samples(images, ncols: int, ax, title: str = ""):
-    """Show generated or real digits as one grid (dark ink on white), no axes."""
+    """Digits as one grid (dark ink on white), no axes."""
     ax.imshow(image_grid(images, ncols), cmap="gray", vmin=0, vmax=255)
     ax.set_axis_off()
     ax.set_title(title)
@@ -215,23 +199,20 @@ def _draw_samples(images, ncols: int, ax, title: str = ""):
 
 @styled
 def samples_figure(images, ncols: int, title: str):
-    """Digits (generated or real, in [-1, 1]) as one grid of ``ncols`` columns, about half an inch a digit (at
-    most :data:`WIDTH`), under a title that says what they are."""
-    nrows = -(-len(images) // ncols)
+    """Digits (in [-1, 1]) as one grid of ``ncols`` columns, about half an inch a digit (at most :data:`WIDTH`)."""
     width = float(np.clip(0.5 * ncols, 2.4, WIDTH))
-    fig, ax = plt.subplots(figsize=(width, width * nrows / ncols + 0.5))
+    fig, ax = plt.subplots(figsize=(width, width * -(-len(images) // ncols) / ncols + 0.5))
     _draw_samples(images, ncols, ax, _wrap(title, width))
     return fig
 
 
 def save_sample_frame(images, path: Path, title: str = "") -> Path:
     """Save a 3x3 grid of samples as a PNG without touching pyplot's state (used during training)."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
     fig = Figure(figsize=(3, 3.2))
     _draw_samples(images, ncols=3, ax=fig.add_subplot(), title=title)
     fig.savefig(path, dpi=_FRAME_DPI, bbox_inches="tight")
-    return path
+    return Path(path)
 
 
 def frame_path(frames_dir: Path, epoch: int) -> Path:
@@ -249,14 +230,13 @@ def frame_paths(frames_dir: Path) -> list[Path]:
 
 
 def draw_frame(generator, noise, frames_dir: Path, epoch: int) -> Path:
-    """The 3x3 grid of ``noise`` after ``epoch`` epochs, written whole or not at all: the GIF and the evolution
-    figure never meet half a PNG (the temporary file of a killed write goes in :func:`repair_frames`)."""
+    """The 3x3 grid of ``noise`` after ``epoch`` epochs, written whole or not at all."""
     images = generator(noise, training=False).numpy()
     return _write_whole(frame_path(frames_dir, epoch), lambda tmp: save_sample_frame(images, tmp, f"epoch {epoch}"))
 
 
 def readable_image(path: Path) -> bool:
-    """Whether PIL can decode all of ``path`` (what the GIF and the evolution figure do with a frame)."""
+    """Whether PIL can decode all of ``path``."""
     try:
         with Image.open(path) as image:
             image.load()
@@ -267,9 +247,8 @@ def readable_image(path: Path) -> bool:
 
 def repair_frames(frames_dir: Path, epoch: int, generator, noise, gif_path: Path | None = None) -> dict:
     """Before a run continues from (or reloads) the state of ``epoch``: remove the temporary files of killed frame
-    writes, redraw the frame of ``epoch`` if it is missing or unreadable (``generator`` holds that epoch's weights)
-    and drop earlier unreadable frames (their networks are gone); if any frame changed, delete the GIF made from
-    the old ones. Returns ``{"redrawn": [...], "dropped": [...]}`` (epochs)."""
+    writes, redraw the frame of ``epoch`` if it is missing or unreadable (``generator`` holds that epoch's weights),
+    drop earlier unreadable frames and, if any frame changed, the GIF. ``{"redrawn": [...], "dropped": [...]}``."""
     remove_stale_temp_files(Path(frames_dir))
     frames, where = _frames_by_epoch(frames_dir), config.shown(frames_dir)
     dropped = [e for e, path in frames.items() if e < epoch and not readable_image(path)]
@@ -290,8 +269,7 @@ def repair_frames(frames_dir: Path, epoch: int, generator, noise, gif_path: Path
 
 
 def clear_frames(frames_dir: Path | None, after_epoch: int = 0, gif_path: Path | None = None) -> None:
-    """Delete the sample frames of epochs after ``after_epoch`` (all of them for 0) and the GIF made from them,
-    so that no figure mixes two runs."""
+    """Delete the sample frames of epochs after ``after_epoch`` and the GIF, so that no figure mixes two runs."""
     for epoch, frame in _frames_by_epoch(frames_dir).items() if frames_dir is not None else ():
         if epoch > after_epoch:
             frame.unlink()
@@ -300,8 +278,8 @@ def clear_frames(frames_dir: Path | None, after_epoch: int = 0, gif_path: Path |
 
 
 def open_frame(path: Path) -> Image.Image:
-    """The sample frame ``path``, decoded whole (RGB). A frame PIL cannot read (cut short by a kill or a full disk,
-    e.g. "image file is truncated") is a :class:`~digitgan.fileio.DataFileError` that names it and the fix."""
+    """The sample frame ``path``, decoded whole (RGB); one PIL cannot read is a
+    :class:`~digitgan.fileio.DataFileError` that names it and the fix."""
     path = Path(path)
     try:
         with Image.open(path) as image:
@@ -351,17 +329,17 @@ def plot_evolution(frames_dir: Path, epochs=(5, 20, 40, 50)):
 
 
 def moving_average(values, window: int) -> np.ndarray:
-    """The mean of each ``window`` consecutive values (shorter at the start), as long as ``values``."""
-    values = np.asarray(values, dtype=float)
-    sums = np.cumsum(np.insert(values, 0, 0.0))
-    starts = np.maximum(np.arange(1, len(values) + 1) - window, 0)
-    return (sums[1:] - sums[starts]) / (np.arange(1, len(values) + 1) - starts)
+    """The mean of each ``window`` consecutive values (fewer at the start), as long as ``values``."""
+    sums = np.cumsum(np.insert(np.asarray(values, dtype=float), 0, 0.0))
+    ends = np.arange(1, len(sums))
+    starts = np.maximum(ends - window, 0)
+    return (sums[ends] - sums[starts]) / (ends - starts)
 
 
 @styled
 def gan_losses_figure(history: dict, window: int | None = None, title: str | None = None):
     """The report's Figure 3: generator and discriminator loss for every batch (faint) and their moving average
-    over ``window`` batches (default: one epoch); the title says over how many epochs and batches."""
+    over ``window`` batches (default: one epoch)."""
     batches, epochs = len(history["g_loss"]), len(history.get("epoch_seconds", []))
     window = window or max(1, batches // max(1, epochs))
     fig, ax = plt.subplots(figsize=(WIDE, HEIGHT))
@@ -381,16 +359,14 @@ def make_gif(frames_dir: Path, path: Path, duration_ms: int = 200, min_width: in
     if not frames:
         raise FileNotFoundError(f"No epoch_*.png frames in {config.shown(frames_dir)}: train the DCGAN first.")
     factor = -(-min_width // frames[0].size[0])
-    size = (frames[0].size[0] * factor, frames[0].size[1] * factor)
-    first, *rest = (f.resize(size, Image.Resampling.NEAREST) for f in frames)
+    first, *rest = (f.resize((f.size[0] * factor, f.size[1] * factor), Image.Resampling.NEAREST) for f in frames)
     Path(path).parent.mkdir(parents=True, exist_ok=True)
     options = {"format": "GIF", "save_all": True, "append_images": rest, "duration": duration_ms, "loop": 0}
     return _write_whole(path, lambda tmp: first.save(tmp, **options))
 
 
 def show_gif(path: Path):
-    """The GIF ``path`` for a notebook, embedded as an HTML ``<img>`` with its bytes: animated in Jupyter and in
-    an HTML export (nbconvert drops ``image/gif`` outputs and would print the object instead)."""
+    """The GIF ``path`` embedded as an HTML ``<img>`` with its bytes: animated in Jupyter and in an HTML export."""
     from IPython.display import HTML
 
     data = base64.b64encode(Path(path).read_bytes()).decode("ascii")
@@ -400,9 +376,9 @@ def show_gif(path: Path):
 
 
 def plot_class_histogram(fractions, ax, title: str = "predicted class of generated digits"):
-    """Share of generated digits per judged class (bars from 0), with the uniform share and the 5% / 20%
-    mode-collapse bounds; the legend beside the plot."""
-    ax.bar(range(config.NUM_CLASSES), fractions, color="tab:blue", label="generated digits")
+    """Share of generated digits per judged class (bars from 0), with the uniform share and the mode-collapse
+    bounds; the legend beside the plot."""
+    ax.bar(_DIGITS, fractions, color="tab:blue", label="generated digits")
     low, high = config.MODE_COLLAPSE_BOUNDS
     ax.axhline(1 / config.NUM_CLASSES, color="k", lw=0.8, label=f"uniform ({1 / config.NUM_CLASSES:.0%})")
     ax.axhline(low, color="gray", ls="--", lw=1, label=f"mode-collapse\nbounds ({low:.0%}, {high:.0%})")
@@ -410,7 +386,7 @@ def plot_class_histogram(fractions, ax, title: str = "predicted class of generat
     ax.set_ylim(0, max(high, *fractions) * 1.1)
     ax.yaxis.set_major_locator(plt.MultipleLocator(0.05))
     ax.yaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: f"{v:.0%}"))
-    ax.set(xticks=range(config.NUM_CLASSES), xlabel="digit (judge's prediction)", ylabel="share of the images")
+    ax.set(xticks=_DIGITS, xlabel="digit (judge's prediction)", ylabel="share of the images")
     ax.set_title(title)
     ax.grid(axis="x", visible=False)
     ax.legend(**LEGEND_BESIDE)
@@ -428,8 +404,8 @@ def class_histogram_figure(fractions, title: str):
 
 @styled
 def confusion_grid_figure(y_true, predictions: dict, titles: dict, ncols: int = 2):
-    """One figure: each model's confusion matrix (``predictions`` and ``titles`` keyed alike) in % of each true
-    digit, cell numbers at :data:`CELL_FONT`, one colour bar for all (the same scale)."""
+    """Each model's confusion matrix (``predictions`` and ``titles`` keyed alike) in % of each true digit, with one
+    colour bar for all (the same scale)."""
     nrows = -(-len(predictions) // ncols)
     fig, axes = plt.subplots(nrows, ncols, figsize=(MAX_WIDTH, 4.05 * nrows + 0.6), squeeze=False)
     for i, (ax, (key, y_pred)) in enumerate(zip(axes.flat, predictions.items(), strict=False)):
@@ -446,8 +422,7 @@ def confusion_grid_figure(y_true, predictions: dict, titles: dict, ncols: int = 
 
 @styled
 def misclassified_figure(images, y_true, y_pred, title: str, n: int = 30, ncols: int = 10):
-    """A gallery of the first ``n`` misclassified digits, each titled "true→predicted"; the title says how many
-    mistakes there are among how many images."""
+    """The first ``n`` misclassified digits, each titled "true→predicted"; the title says how many mistakes."""
     wrong = np.flatnonzero(np.asarray(y_true) != np.asarray(y_pred))
     shown = wrong[:n]
     nrows = max(1, -(-len(shown) // ncols))

@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 from digitgan import checkpoint, config, data, disk, fileio, gan, models, plots, store
-from digitgan.fileio import DataFileError
+from digitgan.fileio import DataFileError, load_weights
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -199,7 +199,7 @@ def test_a_kill_between_the_two_exports_is_never_reused_as_a_pair(x_small, expor
             np.testing.assert_array_equal(a, b)
     record, problem = store.verify_export(files, paths["generator_path"].with_name("generator.export.json"))
     assert problem is None and record["epochs"] == 1
-    exported = gan._load(models.build_generator, files[0])
+    exported = load_weights(models.build_generator(), files[0], "")
     np.testing.assert_array_equal(exported.get_weights()[0], model.generator.get_weights()[0])
 
 
@@ -278,7 +278,7 @@ def test_a_state_refuses_an_edited_network_or_another_learning_rate(x_small, tmp
     snapshot = _tree(state)
     with pytest.raises(ValueError, match=r"other settings.*learning_rate.*saved 0\.0001, asked 0\.0002"):
         _train(x_small, state, 2, learning_rate=2e-4)
-    build = gan.build_discriminator
+    build = models.build_discriminator
 
     def dropout_half():  # digitgan/models.py with Dropout(0.5) instead of 0.3: the same names and shapes
         config_ = build().get_config()
@@ -287,7 +287,7 @@ def test_a_state_refuses_an_edited_network_or_another_learning_rate(x_small, tmp
                 layer["config"]["rate"] = 0.5
         return keras.Sequential.from_config(config_)
 
-    monkeypatch.setattr(gan, "build_discriminator", dropout_half)
+    monkeypatch.setattr(models, "build_discriminator", dropout_half)
     with pytest.raises(ValueError, match=r"other settings.*architecture"):
         _train(x_small, state, 2)
     assert _tree(state) == snapshot
