@@ -13,7 +13,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from digitgan import checks, config, plots, quality, store
+from digitgan import checks, config, frames, quality, store
 from digitgan.checkpoint import PeriodicCheckpoint, finished_state, gan_checkpoint, run_settings
 from digitgan.disk import check_free_space, writable_folder
 from digitgan.fileio import DataFileError, load_weights, read_json_object, temp_path
@@ -108,7 +108,7 @@ def train_gan(
     """Train (or resume, or reload) the DCGAN up to ``epochs``; ``(gan, history)``. A finished run is reloaded unless
     ``retrain=True`` (which deletes ``checkpoint_dir`` first); an interrupted one continues from its latest checkpoint,
     which must hold these settings (:func:`digitgan.checkpoint.run_settings`). Every epoch's fixed-noise grid goes to
-    ``frames_dir`` (:func:`digitgan.plots.repair_frames` on a resume), the ``judge``'s scores to the history, and with
+    ``frames_dir`` (:func:`digitgan.frames.repair_frames` on a resume), the ``judge``'s scores to the history, and with
     ``log_dir`` all of it to TensorBoard. An epoch is one call from Python (``jit_compile``: with XLA)."""
     checks.images("x_train", x_train)
     epochs = checks.integer("epochs", epochs, 1)
@@ -136,16 +136,16 @@ def train_gan(
         check_free_space(checkpoint_dir, ckpt.needed_bytes(), "one checkpoint of the DCGAN")
     noise = fixed_noise(seed=seed)
     if frames_dir is not None:
-        plots.repair_frames(frames_dir, start, gan.generator, noise, gif_path)
+        frames.repair_frames(frames_dir, start, gan.generator, noise, gif_path)
     if start >= epochs:
         return gan, history
-    plots.clear_frames(frames_dir, after_epoch=start, gif_path=gif_path)
+    frames.clear_frames(frames_dir, after_epoch=start, gif_path=gif_path)
     callbacks = [_EpochLog(history, judge, score_every, score_samples, final_epoch=epochs)]
     if log_dir is not None:
         callbacks.append(GanLog(log_dir, history, noise, batch_keys=("g_loss", "d_loss")))
     callbacks.append(PeriodicCheckpoint(ckpt, history, checkpoint_every, epochs))
     if frames_dir is not None:
-        draw = lambda epoch, logs: plots.draw_frame(gan.generator, noise, frames_dir, epoch + 1)  # noqa: E731
+        draw = lambda epoch, logs: frames.draw_frame(gan.generator, noise, frames_dir, epoch + 1)  # noqa: E731
         callbacks.append(keras.callbacks.LambdaCallback(on_epoch_end=draw))
     gan.fit(
         epoch_batches(x_train, batch_size, start, epochs, seed),
@@ -212,7 +212,7 @@ def train_or_reuse_gan(
         store.check_export_settings(record, manifest_path, epochs, _asked_settings(x_train, train_kwargs))
         if frames_dir is not None:  # a frame cut short by a kill or a full disk: repaired as train_gan does
             noise = fixed_noise(seed=train_kwargs.get("seed", config.SEED))
-            plots.repair_frames(frames_dir, epochs, gan.generator, noise, train_kwargs.get("gif_path"))
+            frames.repair_frames(frames_dir, epochs, gan.generator, noise, train_kwargs.get("gif_path"))
         print(
             f"Reusing the DCGAN trained for {epochs} epochs in {config.shown(paths[0].parent)} "
             "(set RETRAIN = True in the parameters, or RETRAIN_GAN=1 for make reproduce, to train it again)."

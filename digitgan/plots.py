@@ -4,22 +4,18 @@ whole figure at its printed size, and :func:`save_fig` writes it unscaled at :da
 
 from __future__ import annotations
 
-import base64
 import functools
-import re
 import textwrap
 from pathlib import Path
 
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
-from matplotlib.figure import Figure
-from PIL import Image
 from sklearn.metrics import confusion_matrix
 
 from digitgan import config
 from digitgan.disk import writable_folder
-from digitgan.fileio import DataFileError, remove_stale_temp_files, temp_path
+from digitgan.fileio import temp_path
 
 STYLE = Path(__file__).with_name("digitgan.mplstyle")  # font sizes (none under 9 pt), grid, layout, legend
 DPI = 100  # the saved resolution: a figure WIDTH inches wide is WIDTH * DPI pixels
@@ -29,11 +25,8 @@ HEIGHT = 3.4  # inches: one row of line, dot or bar plots
 CONFUSION_SIZE = (5.4, 4.9)  # inches: one 10x10 confusion matrix with its colour bar
 LEGEND_BESIDE = {"loc": "upper left", "bbox_to_anchor": (1.02, 1.0), "borderaxespad": 0.0}  # outside, right
 GAN_LOSSES = (("g_loss", "generator", "tab:blue"), ("d_loss", "discriminator", "tab:orange"))  # key, name, colour
-GIF_MIN_WIDTH = 400  # pixels
 _CONFUSION_SCALE = "% of the true digit's images"
 _PROBABILITY_COLOURS = {"predicted, right": "tab:blue", "predicted, wrong": "tab:red", "other digits": "lightgray"}
-_FRAME_DPI = 80  # a sample frame's resolution (saved with 0.1 in of padding, tight)
-_FRAME_NAME = re.compile(r"epoch_(\d+)\.png")  # a sample frame; the temporary file of a frame write never matches
 _DIGITS = range(config.NUM_CLASSES)
 
 
@@ -81,7 +74,7 @@ def show(fig) -> None:
     plt.show()
 
 
-def _write_whole(path, write) -> Path:
+def write_whole(path, write) -> Path:
     """Write ``path`` whole or not at all: ``write(tmp)`` fills a temporary file of this process beside it (the same
     extension, never ``epoch_*.png``), which then replaces ``path``."""
     path, tmp = Path(path), temp_path(path)
@@ -97,7 +90,7 @@ def save_fig(path: Path, fig=None, dpi: int = DPI) -> Path:
     """Save ``fig`` (default: the current figure) as the PNG ``path``, whole or not at all."""
     fig = fig or plt.gcf()
     writable_folder(Path(path).parent)
-    return _write_whole(path, lambda tmp: fig.savefig(tmp, dpi=dpi, bbox_inches="tight", format="png"))
+    return write_whole(path, lambda tmp: fig.savefig(tmp, dpi=dpi, bbox_inches="tight", format="png"))
 
 
 @styled
@@ -190,7 +183,7 @@ def image_grid(images, ncols: int, pad: int = 2) -> np.ndarray:
     return grid
 
 
-def _draw_samples(images, ncols: int, ax, title: str = ""):
+def draw_samples(images, ncols: int, ax, title: str = ""):
     """Digits as one grid (dark ink on white), no axes."""
     ax.imshow(image_grid(images, ncols), cmap="gray", vmin=0, vmax=255)
     ax.set_axis_off()
@@ -202,129 +195,7 @@ def samples_figure(images, ncols: int, title: str):
     """Digits (in [-1, 1]) as one grid of ``ncols`` columns, about half an inch a digit (at most :data:`WIDTH`)."""
     width = float(np.clip(0.5 * ncols, 2.4, WIDTH))
     fig, ax = plt.subplots(figsize=(width, width * -(-len(images) // ncols) / ncols + 0.5))
-    _draw_samples(images, ncols, ax, _wrap(title, width))
-    return fig
-
-
-def save_sample_frame(images, path: Path, title: str = "") -> Path:
-    """Save a 3x3 grid of samples as a PNG without touching pyplot's state (used during training)."""
-    Path(path).parent.mkdir(parents=True, exist_ok=True)
-    fig = Figure(figsize=(3, 3.2))
-    _draw_samples(images, ncols=3, ax=fig.add_subplot(), title=title)
-    fig.savefig(path, dpi=_FRAME_DPI, bbox_inches="tight")
-    return Path(path)
-
-
-def frame_path(frames_dir: Path, epoch: int) -> Path:
-    return Path(frames_dir) / f"epoch_{epoch:03d}.png"
-
-
-def _frames_by_epoch(frames_dir: Path) -> dict[int, Path]:
-    """``{epoch: path}`` of the sample frames in ``frames_dir``, in epoch order."""
-    found = {int(m.group(1)): p for p in Path(frames_dir).glob("epoch_*.png") if (m := _FRAME_NAME.fullmatch(p.name))}
-    return dict(sorted(found.items()))
-
-
-def frame_paths(frames_dir: Path) -> list[Path]:
-    return list(_frames_by_epoch(frames_dir).values())
-
-
-def draw_frame(generator, noise, frames_dir: Path, epoch: int) -> Path:
-    """The 3x3 grid of ``noise`` after ``epoch`` epochs, written whole or not at all."""
-    images = generator(noise, training=False).numpy()
-    return _write_whole(frame_path(frames_dir, epoch), lambda tmp: save_sample_frame(images, tmp, f"epoch {epoch}"))
-
-
-def readable_image(path: Path) -> bool:
-    """Whether PIL can decode all of ``path``."""
-    try:
-        with Image.open(path) as image:
-            image.load()
-    except Exception:  # noqa: BLE001 - PIL raises OSError, SyntaxError, ValueError... for a damaged file
-        return False
-    return True
-
-
-def repair_frames(frames_dir: Path, epoch: int, generator, noise, gif_path: Path | None = None) -> dict:
-    """Before a run continues from (or reloads) the state of ``epoch``: remove the temporary files of killed frame
-    writes, redraw the frame of ``epoch`` if it is missing or unreadable (``generator`` holds that epoch's weights),
-    drop earlier unreadable frames and, if any frame changed, the GIF. ``{"redrawn": [...], "dropped": [...]}``."""
-    remove_stale_temp_files(Path(frames_dir))
-    frames, where = _frames_by_epoch(frames_dir), config.shown(frames_dir)
-    dropped = [e for e, path in frames.items() if e < epoch and not readable_image(path)]
-    for e in dropped:
-        frames[e].unlink()
-    redrawn = [epoch] if epoch > 0 and (epoch not in frames or not readable_image(frames[epoch])) else []
-    if redrawn:
-        draw_frame(generator, noise, frames_dir, epoch)
-        print(f"Redrew the sample frame of epoch {epoch} in {where} (a kill left it missing or cut).")
-    if dropped:
-        print(
-            f"Dropped the unreadable sample frames of epochs {dropped} in {where} (a write was cut short); the GIF "
-            "and the evolution figure skip them. Train from scratch (retrain=True) to redraw them."
-        )
-    if (redrawn or dropped) and gif_path is not None:
-        Path(gif_path).unlink(missing_ok=True)
-    return {"redrawn": redrawn, "dropped": dropped}
-
-
-def clear_frames(frames_dir: Path | None, after_epoch: int = 0, gif_path: Path | None = None) -> None:
-    """Delete the sample frames of epochs after ``after_epoch`` and the GIF, so that no figure mixes two runs."""
-    for epoch, frame in _frames_by_epoch(frames_dir).items() if frames_dir is not None else ():
-        if epoch > after_epoch:
-            frame.unlink()
-    if gif_path is not None:
-        Path(gif_path).unlink(missing_ok=True)
-
-
-def open_frame(path: Path) -> Image.Image:
-    """The sample frame ``path``, decoded whole (RGB); one PIL cannot read is a
-    :class:`~digitgan.fileio.DataFileError` that names it and the fix."""
-    path = Path(path)
-    try:
-        with Image.open(path) as image:
-            return image.convert("RGB")
-    except Exception as exc:  # noqa: BLE001 - PIL raises OSError, SyntaxError, ValueError... for a damaged file
-        match = _FRAME_NAME.fullmatch(path.name)
-        epoch = f" (the DCGAN's sample frame of epoch {int(match.group(1))})" if match else ""
-        fixes = [
-            "rerun the DCGAN's training cell (train_gan or train_or_reuse_gan with this frames_dir): it redraws the "
-            "frame of the epoch it resumes or reloads from and drops earlier unreadable ones",
-            f"delete it (`rm {path}`): the GIF and the evolution figure skip a missing epoch",
-        ]
-        if config.is_committed(path.parent):
-            fixes.insert(0, f"restore it with `git checkout -- {config.shown(path)}`")
-        fix = "; or ".join(fixes)
-        raise DataFileError(
-            f"{path}{epoch} cannot be read ({type(exc).__name__}: {exc}): its write was cut short (a kill or a full "
-            f"disk). {fix[0].upper()}{fix[1:]}. Retrain (RETRAIN = True) to redraw every frame."
-        ) from exc
-
-
-@styled
-def plot_evolution(frames_dir: Path, epochs=(5, 20, 40, 50)):
-    """The report's Figure 2: the fixed-noise grid at several epochs side by side, each panel titled "epoch N"
-    and the title saying which epochs of how many."""
-    available = _frames_by_epoch(frames_dir)
-    if not available:
-        raise FileNotFoundError(
-            f"No epoch_*.png frames in {config.shown(frames_dir)}: they are drawn while the DCGAN trains. "
-            "Train it into this run's folder (RETRAIN = True) to draw them."
-        )
-    chosen = [e for e in epochs if e in available]
-    if len(chosen) < len(epochs):  # a shorter run: up to four epochs spread over what it has
-        have = list(available)
-        chosen = sorted({have[round(i)] for i in np.linspace(0, len(have) - 1, min(len(epochs), len(have)))})
-    panel = 1.85  # inches: about one pixel of a frame a pixel of the figure
-    fig, axes = plt.subplots(1, len(chosen), figsize=(max(panel * len(chosen), 4.0), panel + 0.9), squeeze=False)
-    for ax, epoch in zip(axes[0], chosen, strict=True):
-        frame = open_frame(available[epoch])
-        width, height = frame.size  # without the title drawn into the frame: the rows above its square grid
-        ax.imshow(frame.crop((0, height - width + round(0.1 * _FRAME_DPI), width, height)) if height > width else frame)
-        ax.set_axis_off()
-        ax.set_title(f"epoch {epoch}")
-    named = f"epoch {chosen[0]}" if len(chosen) == 1 else f"epochs {', '.join(map(str, chosen[:-1]))} and {chosen[-1]}"
-    fig.suptitle(f"DCGAN samples of the same 9 noise vectors\nafter {named} (of {max(available)} trained)")
+    draw_samples(images, ncols, ax, _wrap(title, width))
     return fig
 
 
@@ -350,29 +221,6 @@ def gan_losses_figure(history: dict, window: int | None = None, title: str | Non
     suptitle(fig, title or f"DCGAN training losses over {epochs} epochs ({batches:,} batches)")
     ax.legend(title=f"mean of {window} batches\n(faint: every batch)", alignment="left", **LEGEND_BESIDE)
     return fig
-
-
-def make_gif(frames_dir: Path, path: Path, duration_ms: int = 200, min_width: int = GIF_MIN_WIDTH) -> Path:
-    """An animated GIF of every epoch's sample grid, each frame enlarged by a whole factor (nearest neighbour,
-    so every pixel stays sharp) to at least ``min_width`` pixels."""
-    frames = [open_frame(p) for p in frame_paths(frames_dir)]
-    if not frames:
-        raise FileNotFoundError(f"No epoch_*.png frames in {config.shown(frames_dir)}: train the DCGAN first.")
-    factor = -(-min_width // frames[0].size[0])
-    first, *rest = (f.resize((f.size[0] * factor, f.size[1] * factor), Image.Resampling.NEAREST) for f in frames)
-    Path(path).parent.mkdir(parents=True, exist_ok=True)
-    options = {"format": "GIF", "save_all": True, "append_images": rest, "duration": duration_ms, "loop": 0}
-    return _write_whole(path, lambda tmp: first.save(tmp, **options))
-
-
-def show_gif(path: Path):
-    """The GIF ``path`` embedded as an HTML ``<img>`` with its bytes: animated in Jupyter and in an HTML export."""
-    from IPython.display import HTML
-
-    data = base64.b64encode(Path(path).read_bytes()).decode("ascii")
-    with Image.open(path) as image:
-        width = image.size[0]
-    return HTML(f'<img src="data:image/gif;base64,{data}" width="{width}" alt="{Path(path).name}">')
 
 
 def plot_class_histogram(fractions, ax, title: str = "predicted class of generated digits"):

@@ -13,7 +13,7 @@ import keras
 import numpy as np
 import pytest
 
-from digitgan import checkpoint, config, disk, fileio, models, plots
+from digitgan import checkpoint, config, disk, fileio, frames, models
 
 
 def _mount(folder: Path, size: str = "1m") -> None:
@@ -193,21 +193,21 @@ def test_a_truncated_frame_is_named_with_the_fix(tmp_path):
     from digitgan import gan
     from digitgan.fileio import DataFileError
 
-    frames = tmp_path / "frames"
+    frames_dir = tmp_path / "frames"
     grey = lambda z, training: tf.zeros([9, 28, 28, 1])  # noqa: E731
     for epoch in (1, 2):
-        plots.draw_frame(grey, gan.fixed_noise(), frames, epoch)
-    cut = plots.frame_path(frames, 2)
+        frames.draw_frame(grey, gan.fixed_noise(), frames_dir, epoch)
+    cut = frames.frame_path(frames_dir, 2)
     cut.write_bytes(cut.read_bytes()[: cut.stat().st_size // 2])  # what a kill or a full disk left
     message = rf"{re.escape(str(cut))} \(the DCGAN's sample frame of epoch 2\) cannot be read \(OSError: image file is "
     message += rf"truncated.*Rerun the DCGAN's training cell.*delete it \(`rm {re.escape(str(cut))}`\)"
-    for read in (lambda: plots.make_gif(frames, tmp_path / "x.gif"), lambda: plots.plot_evolution(frames)):
+    for read in (lambda: frames.make_gif(frames_dir, tmp_path / "x.gif"), lambda: frames.plot_evolution(frames_dir)):
         with pytest.raises(DataFileError, match=message):
             read()
     assert not (tmp_path / "x.gif").exists()
     cut.unlink()  # the fix it names
-    plots.make_gif(frames, tmp_path / "x.gif")
-    assert np.asarray(plots.open_frame(plots.frame_path(frames, 1))).shape[2] == 3
+    frames.make_gif(frames_dir, tmp_path / "x.gif")
+    assert np.asarray(frames.open_frame(frames.frame_path(frames_dir, 1))).shape[2] == 3
 
 
 def test_a_committed_frame_names_git(tmp_path, monkeypatch):
@@ -217,11 +217,11 @@ def test_a_committed_frame_names_git(tmp_path, monkeypatch):
 
     monkeypatch.setattr(config, "PROJ_ROOT", tmp_path)  # a checkout in tmp_path, whose figures/ git holds
     monkeypatch.setattr(config, "COMMITTED_DIRS", (tmp_path / "figures", tmp_path / "checkpoints"))
-    frames = tmp_path / "figures" / config.GAN_FRAMES_NAME
-    path = plots.draw_frame(lambda z, training: tf.zeros([9, 28, 28, 1]), gan.fixed_noise(), frames, 3)
+    frames_dir = tmp_path / "figures" / config.GAN_FRAMES_NAME
+    path = frames.draw_frame(lambda z, training: tf.zeros([9, 28, 28, 1]), gan.fixed_noise(), frames_dir, 3)
     path.write_bytes(path.read_bytes()[:100])
     with pytest.raises(ValueError, match=r"Restore it with `git checkout -- figures/dcgan_epochs/epoch_003\.png`; or"):
-        plots.plot_evolution(frames)
+        frames.plot_evolution(frames_dir)
 
 
 def test_reusing_the_exported_dcgan_repairs_its_truncated_frames(small_data, tmp_path, capsys):
@@ -231,16 +231,16 @@ def test_reusing_the_exported_dcgan_repairs_its_truncated_frames(small_data, tmp
     paths = gan.output_paths(tmp_path / "checkpoints", tmp_path / "figures")
     kwargs = {"epochs": 2, "checkpoint_every": 1, "jit_compile": False, "verbose": 0, **paths}
     gan.train_or_reuse_gan(x, **kwargs)
-    frames = paths["frames_dir"]
-    good = {e: plots.frame_path(frames, e).read_bytes() for e in (1, 2)}
+    frames_dir = paths["frames_dir"]
+    good = {e: frames.frame_path(frames_dir, e).read_bytes() for e in (1, 2)}
     for e in (1, 2):  # both cut short by a kill or a full disk
-        plots.frame_path(frames, e).write_bytes(good[e][: len(good[e]) // 2])
+        frames.frame_path(frames_dir, e).write_bytes(good[e][: len(good[e]) // 2])
     paths["gif_path"].write_bytes(b"a GIF of the damaged frames")
     capsys.readouterr()
     _, _, reused = gan.train_or_reuse_gan(x, **kwargs)
     out = capsys.readouterr().out
     assert reused and "Redrew the sample frame of epoch 2" in out and "Dropped the unreadable sample frames" in out
-    assert plots.frame_path(frames, 2).read_bytes() == good[2]  # drawn again by the exported final generator
-    assert not plots.frame_path(frames, 1).exists() and not paths["gif_path"].exists()
-    plots.make_gif(frames, paths["gif_path"])
-    plots.plot_evolution(frames)
+    assert frames.frame_path(frames_dir, 2).read_bytes() == good[2]  # drawn again by the exported final generator
+    assert not frames.frame_path(frames_dir, 1).exists() and not paths["gif_path"].exists()
+    frames.make_gif(frames_dir, paths["gif_path"])
+    frames.plot_evolution(frames_dir)

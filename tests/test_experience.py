@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from digitgan import config, findings, plots, utils
+from digitgan import config, findings, frames, plots, utils
 from digitgan.extensions import charts, verdicts
 from digitgan.extensions import findings as extension_findings
 from digitgan.tools import export
@@ -209,13 +209,15 @@ def test_report_check_finds_what_is_not_embedded():
 def test_gif_is_at_least_400_pixels_wide(tmp_path):
     from PIL import Image
 
-    frames = tmp_path / "frames"
+    frames_dir = tmp_path / "frames"
     for epoch in (1, 2):
-        plots.save_sample_frame(np.zeros((9, 28, 28, 1)), frames / f"epoch_{epoch:03d}.png", title=f"epoch {epoch}")
-    gif = plots.make_gif(frames, tmp_path / "x.gif")
+        frames.save_sample_frame(
+            np.zeros((9, 28, 28, 1)), frames_dir / f"epoch_{epoch:03d}.png", title=f"epoch {epoch}"
+        )
+    gif = frames.make_gif(frames_dir, tmp_path / "x.gif")
     image = Image.open(gif)
-    assert image.size[0] >= plots.GIF_MIN_WIDTH and image.n_frames == 2
-    assert Image.open(config.PROJ_ROOT / "figures" / config.GAN_GIF_FILE).size[0] >= plots.GIF_MIN_WIDTH
+    assert image.size[0] >= frames.GIF_MIN_WIDTH and image.n_frames == 2
+    assert Image.open(config.PROJ_ROOT / "figures" / config.GAN_GIF_FILE).size[0] >= frames.GIF_MIN_WIDTH
 
 
 def test_moving_average():

@@ -22,7 +22,7 @@ from matplotlib.image import AxesImage  # noqa: E402
 from matplotlib.text import Text  # noqa: E402
 from matplotlib.transforms import Bbox  # noqa: E402
 
-from digitgan import config, plots  # noqa: E402
+from digitgan import config, frames, plots  # noqa: E402
 from digitgan.extensions import charts  # noqa: E402
 
 MIN_PT = 9
@@ -50,7 +50,7 @@ def _history(epochs=6):
 def _frames(tmp_path, epochs=(1, 5, 20, 40, 50)):
     folder = tmp_path / "frames"
     for epoch in epochs:
-        plots.save_sample_frame(_images(9), plots.frame_path(folder, epoch), title=f"epoch {epoch}")
+        frames.save_sample_frame(_images(9), frames.frame_path(folder, epoch), title=f"epoch {epoch}")
     return folder
 
 
@@ -112,7 +112,7 @@ FIGURES = {
     "samples_100": lambda tmp: plots.samples_figure(_images(100), 10, "DCGAN: 100 samples after 50 epochs"),
     "samples_1": lambda tmp: plots.samples_figure(_images(1), 1, "untrained generator: one sample"),
     "samples_row": lambda tmp: plots.samples_figure(_images(20), 20, "20 of the 100 labelled images"),
-    "evolution": lambda tmp: plots.plot_evolution(_frames(tmp)),
+    "evolution": lambda tmp: frames.plot_evolution(_frames(tmp)),
     "gan_losses": lambda tmp: plots.gan_losses_figure(
         {"g_loss": RNG.random(200).tolist(), "d_loss": RNG.random(200).tolist(), "epoch_seconds": [1.0] * 4}
     ),
@@ -283,13 +283,13 @@ def test_heatmaps_are_found_and_have_readable_cells():
 
 
 def test_evolution_names_its_epochs(tmp_path):
-    fig = plots.plot_evolution(_frames(tmp_path))
+    fig = frames.plot_evolution(_frames(tmp_path))
     panels = [ax.get_title() for ax in fig.axes]
     assert panels == ["epoch 5", "epoch 20", "epoch 40", "epoch 50"]
     suptitle = fig._suptitle.get_text()
     assert "5, 20, 40 and 50" in suptitle and "of 50" in suptitle
     plt.close(fig)
-    short = plots.plot_evolution(_frames(tmp_path / "short", epochs=(1, 2)))  # a short run: the epochs it has
+    short = frames.plot_evolution(_frames(tmp_path / "short", epochs=(1, 2)))  # a short run: the epochs it has
     assert [ax.get_title() for ax in short.axes] == ["epoch 1", "epoch 2"] and "1 and 2" in short._suptitle.get_text()
     plt.close(short)
 

@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from digitgan import checkpoint, config, data, disk, fileio, gan, models, plots, store
+from digitgan import checkpoint, config, data, disk, fileio, frames, gan, models, store
 from digitgan.fileio import DataFileError, load_weights
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -62,7 +62,7 @@ KILLED_FRAME_WRITE = """
     from pathlib import Path
     import matplotlib.figure
     import tensorflow as tf
-    from digitgan import gan, plots
+    from digitgan import frames, gan
 
     real = matplotlib.figure.Figure.savefig
 
@@ -75,45 +75,45 @@ KILLED_FRAME_WRITE = """
         time.sleep(600)
 
     matplotlib.figure.Figure.savefig = half_then_hang
-    plots.draw_frame(lambda z, training: tf.ones([9, 28, 28, 1]), gan.fixed_noise(), Path(sys.argv[1]), 1)
+    frames.draw_frame(lambda z, training: tf.ones([9, 28, 28, 1]), gan.fixed_noise(), Path(sys.argv[1]), 1)
 """
 
 
 def test_a_frame_write_killed_midway_leaves_the_old_frame_and_no_half_png(tmp_path):
     import tensorflow as tf
 
-    frames = tmp_path / "frames"
+    frames_dir = tmp_path / "frames"
     zeros = lambda z, training: tf.zeros([9, 28, 28, 1])  # noqa: E731
-    first = plots.draw_frame(zeros, gan.fixed_noise(), frames, 1)
+    first = frames.draw_frame(zeros, gan.fixed_noise(), frames_dir, 1)
     before = first.read_bytes()
-    dead = _killed_at(KILLED_FRAME_WRITE, tmp_path, frames)  # rewriting epoch 1's frame, killed half-way
-    assert first.read_bytes() == before and plots.readable_image(first)
-    leftover = frames / f"{disk.TMP_PREFIX}{dead}-epoch_001.png"
-    assert leftover.is_file() and not plots.readable_image(leftover)  # the half PNG is only the temporary file
-    assert plots.frame_paths(frames) == [first]  # not one of the frames the GIF and the evolution figure read
-    plots.make_gif(frames, tmp_path / "training.gif")
-    assert plots.repair_frames(frames, 1, zeros, gan.fixed_noise()) == {"redrawn": [], "dropped": []}
-    assert sorted(p.name for p in frames.iterdir()) == ["epoch_001.png"]  # the dead writer's file is gone
+    dead = _killed_at(KILLED_FRAME_WRITE, tmp_path, frames_dir)  # rewriting epoch 1's frame, killed half-way
+    assert first.read_bytes() == before and frames.readable_image(first)
+    leftover = frames_dir / f"{disk.TMP_PREFIX}{dead}-epoch_001.png"
+    assert leftover.is_file() and not frames.readable_image(leftover)  # the half PNG is only the temporary file
+    assert frames.frame_paths(frames_dir) == [first]  # not one of the frames the GIF and the evolution figure read
+    frames.make_gif(frames_dir, tmp_path / "training.gif")
+    assert frames.repair_frames(frames_dir, 1, zeros, gan.fixed_noise()) == {"redrawn": [], "dropped": []}
+    assert sorted(p.name for p in frames_dir.iterdir()) == ["epoch_001.png"]  # the dead writer's file is gone
 
 
 def test_a_resume_redraws_the_restored_frame_and_drops_unreadable_ones(x_small, tmp_path):
-    frames, gif, state = tmp_path / "frames", tmp_path / "training.gif", tmp_path / "state"
-    _train(x_small, state, 2, frames_dir=frames)
-    good = {e: plots.frame_path(frames, e).read_bytes() for e in (1, 2)}
+    frames_dir, gif, state = tmp_path / "frames", tmp_path / "training.gif", tmp_path / "state"
+    _train(x_small, state, 2, frames_dir=frames_dir)
+    good = {e: frames.frame_path(frames_dir, e).read_bytes() for e in (1, 2)}
 
-    plots.frame_path(frames, 2).unlink()  # killed after the final checkpoint, before its frame was in place
-    _train(x_small, state, 2, frames_dir=frames)  # finished: reloads, and draws the missing frame
-    assert plots.frame_path(frames, 2).read_bytes() == good[2]
+    frames.frame_path(frames_dir, 2).unlink()  # killed after the final checkpoint, before its frame was in place
+    _train(x_small, state, 2, frames_dir=frames_dir)  # finished: reloads, and draws the missing frame
+    assert frames.frame_path(frames_dir, 2).read_bytes() == good[2]
 
     for e in (1, 2):  # what an old non-atomic write left after a kill: half PNGs
-        plots.frame_path(frames, e).write_bytes(good[e][: len(good[e]) // 2])
+        frames.frame_path(frames_dir, e).write_bytes(good[e][: len(good[e]) // 2])
     gif.write_bytes(b"a GIF of the damaged frames")
-    _, resumed = _train(x_small, state, 3, frames_dir=frames, gif_path=gif)
-    assert plots.frame_path(frames, 2).read_bytes() == good[2]  # redrawn from the restored epoch-2 generator
-    assert not plots.frame_path(frames, 1).exists()  # its network is gone: dropped, not left to break the GIF
-    assert [p.name for p in plots.frame_paths(frames)] == ["epoch_002.png", "epoch_003.png"] and not gif.exists()
-    plots.make_gif(frames, gif)
-    plots.plot_evolution(frames)
+    _, resumed = _train(x_small, state, 3, frames_dir=frames_dir, gif_path=gif)
+    assert frames.frame_path(frames_dir, 2).read_bytes() == good[2]  # redrawn from the restored epoch-2 generator
+    assert not frames.frame_path(frames_dir, 1).exists()  # its network is gone: dropped, not left to break the GIF
+    assert [p.name for p in frames.frame_paths(frames_dir)] == ["epoch_002.png", "epoch_003.png"] and not gif.exists()
+    frames.make_gif(frames_dir, gif)
+    frames.plot_evolution(frames_dir)
     _, straight = _train(x_small, tmp_path / "straight", 3)
     assert resumed["g_loss"] == straight["g_loss"] and resumed["d_loss"] == straight["d_loss"]  # training unchanged
 

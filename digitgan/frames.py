@@ -1,0 +1,166 @@
+"""The DCGAN's sample frames: the fixed-noise grid drawn after each epoch while it trains, repaired after a kill,
+shown side by side (the report's Figure 2) and as an animated GIF."""
+
+from __future__ import annotations
+
+import base64
+import re
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.figure import Figure
+from PIL import Image
+
+from digitgan import config
+from digitgan.fileio import DataFileError, remove_stale_temp_files
+from digitgan.plots import draw_samples, styled, write_whole
+
+GIF_MIN_WIDTH = 400  # pixels
+_FRAME_DPI = 80  # a sample frame's resolution (saved with 0.1 in of padding, tight)
+_FRAME_NAME = re.compile(r"epoch_(\d+)\.png")  # a sample frame; the temporary file of a frame write never matches
+
+
+def save_sample_frame(images, path: Path, title: str = "") -> Path:
+    """Save a 3x3 grid of samples as a PNG without touching pyplot's state (used during training)."""
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    fig = Figure(figsize=(3, 3.2))
+    draw_samples(images, ncols=3, ax=fig.add_subplot(), title=title)
+    fig.savefig(path, dpi=_FRAME_DPI, bbox_inches="tight")
+    return Path(path)
+
+
+def frame_path(frames_dir: Path, epoch: int) -> Path:
+    return Path(frames_dir) / f"epoch_{epoch:03d}.png"
+
+
+def _frames_by_epoch(frames_dir: Path) -> dict[int, Path]:
+    """``{epoch: path}`` of the sample frames in ``frames_dir``, in epoch order."""
+    found = {int(m.group(1)): p for p in Path(frames_dir).glob("epoch_*.png") if (m := _FRAME_NAME.fullmatch(p.name))}
+    return dict(sorted(found.items()))
+
+
+def frame_paths(frames_dir: Path) -> list[Path]:
+    return list(_frames_by_epoch(frames_dir).values())
+
+
+def draw_frame(generator, noise, frames_dir: Path, epoch: int) -> Path:
+    """The 3x3 grid of ``noise`` after ``epoch`` epochs, written whole or not at all."""
+    images = generator(noise, training=False).numpy()
+    return write_whole(frame_path(frames_dir, epoch), lambda tmp: save_sample_frame(images, tmp, f"epoch {epoch}"))
+
+
+def readable_image(path: Path) -> bool:
+    """Whether PIL can decode all of ``path``."""
+    try:
+        with Image.open(path) as image:
+            image.load()
+    except Exception:  # noqa: BLE001 - PIL raises OSError, SyntaxError, ValueError... for a damaged file
+        return False
+    return True
+
+
+def repair_frames(frames_dir: Path, epoch: int, generator, noise, gif_path: Path | None = None) -> dict:
+    """Before a run continues from (or reloads) the state of ``epoch``: remove the temporary files of killed frame
+    writes, redraw the frame of ``epoch`` if it is missing or unreadable (``generator`` holds that epoch's weights),
+    drop earlier unreadable frames and, if any frame changed, the GIF. ``{"redrawn": [...], "dropped": [...]}``."""
+    remove_stale_temp_files(Path(frames_dir))
+    frames, where = _frames_by_epoch(frames_dir), config.shown(frames_dir)
+    dropped = [e for e, path in frames.items() if e < epoch and not readable_image(path)]
+    for e in dropped:
+        frames[e].unlink()
+    redrawn = [epoch] if epoch > 0 and (epoch not in frames or not readable_image(frames[epoch])) else []
+    if redrawn:
+        draw_frame(generator, noise, frames_dir, epoch)
+        print(f"Redrew the sample frame of epoch {epoch} in {where} (a kill left it missing or cut).")
+    if dropped:
+        print(
+            f"Dropped the unreadable sample frames of epochs {dropped} in {where} (a write was cut short); the GIF "
+            "and the evolution figure skip them. Train from scratch (retrain=True) to redraw them."
+        )
+    if (redrawn or dropped) and gif_path is not None:
+        Path(gif_path).unlink(missing_ok=True)
+    return {"redrawn": redrawn, "dropped": dropped}
+
+
+def clear_frames(frames_dir: Path | None, after_epoch: int = 0, gif_path: Path | None = None) -> None:
+    """Delete the sample frames of epochs after ``after_epoch`` and the GIF, so that no figure mixes two runs."""
+    for epoch, frame in _frames_by_epoch(frames_dir).items() if frames_dir is not None else ():
+        if epoch > after_epoch:
+            frame.unlink()
+    if gif_path is not None:
+        Path(gif_path).unlink(missing_ok=True)
+
+
+def open_frame(path: Path) -> Image.Image:
+    """The sample frame ``path``, decoded whole (RGB); one PIL cannot read is a
+    :class:`~digitgan.fileio.DataFileError` that names it and the fix."""
+    path = Path(path)
+    try:
+        with Image.open(path) as image:
+            return image.convert("RGB")
+    except Exception as exc:  # noqa: BLE001 - PIL raises OSError, SyntaxError, ValueError... for a damaged file
+        match = _FRAME_NAME.fullmatch(path.name)
+        epoch = f" (the DCGAN's sample frame of epoch {int(match.group(1))})" if match else ""
+        fixes = [
+            "rerun the DCGAN's training cell (train_gan or train_or_reuse_gan with this frames_dir): it redraws the "
+            "frame of the epoch it resumes or reloads from and drops earlier unreadable ones",
+            f"delete it (`rm {path}`): the GIF and the evolution figure skip a missing epoch",
+        ]
+        if config.is_committed(path.parent):
+            fixes.insert(0, f"restore it with `git checkout -- {config.shown(path)}`")
+        fix = "; or ".join(fixes)
+        raise DataFileError(
+            f"{path}{epoch} cannot be read ({type(exc).__name__}: {exc}): its write was cut short (a kill or a full "
+            f"disk). {fix[0].upper()}{fix[1:]}. Retrain (RETRAIN = True) to redraw every frame."
+        ) from exc
+
+
+@styled
+def plot_evolution(frames_dir: Path, epochs=(5, 20, 40, 50)):
+    """The report's Figure 2: the fixed-noise grid at several epochs side by side, each panel titled "epoch N"
+    and the title saying which epochs of how many."""
+    available = _frames_by_epoch(frames_dir)
+    if not available:
+        raise FileNotFoundError(
+            f"No epoch_*.png frames in {config.shown(frames_dir)}: they are drawn while the DCGAN trains. "
+            "Train it into this run's folder (RETRAIN = True) to draw them."
+        )
+    chosen = [e for e in epochs if e in available]
+    if len(chosen) < len(epochs):  # a shorter run: up to four epochs spread over what it has
+        have = list(available)
+        chosen = sorted({have[round(i)] for i in np.linspace(0, len(have) - 1, min(len(epochs), len(have)))})
+    panel = 1.85  # inches: about one pixel of a frame a pixel of the figure
+    fig, axes = plt.subplots(1, len(chosen), figsize=(max(panel * len(chosen), 4.0), panel + 0.9), squeeze=False)
+    for ax, epoch in zip(axes[0], chosen, strict=True):
+        frame = open_frame(available[epoch])
+        width, height = frame.size  # without the title drawn into the frame: the rows above its square grid
+        ax.imshow(frame.crop((0, height - width + round(0.1 * _FRAME_DPI), width, height)) if height > width else frame)
+        ax.set_axis_off()
+        ax.set_title(f"epoch {epoch}")
+    named = f"epoch {chosen[0]}" if len(chosen) == 1 else f"epochs {', '.join(map(str, chosen[:-1]))} and {chosen[-1]}"
+    fig.suptitle(f"DCGAN samples of the same 9 noise vectors\nafter {named} (of {max(available)} trained)")
+    return fig
+
+
+def make_gif(frames_dir: Path, path: Path, duration_ms: int = 200, min_width: int = GIF_MIN_WIDTH) -> Path:
+    """An animated GIF of every epoch's sample grid, each frame enlarged by a whole factor (nearest neighbour,
+    so every pixel stays sharp) to at least ``min_width`` pixels."""
+    frames = [open_frame(p) for p in frame_paths(frames_dir)]
+    if not frames:
+        raise FileNotFoundError(f"No epoch_*.png frames in {config.shown(frames_dir)}: train the DCGAN first.")
+    factor = -(-min_width // frames[0].size[0])
+    first, *rest = (f.resize((f.size[0] * factor, f.size[1] * factor), Image.Resampling.NEAREST) for f in frames)
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    options = {"format": "GIF", "save_all": True, "append_images": rest, "duration": duration_ms, "loop": 0}
+    return write_whole(path, lambda tmp: first.save(tmp, **options))
+
+
+def show_gif(path: Path):
+    """The GIF ``path`` embedded as an HTML ``<img>`` with its bytes: animated in Jupyter and in an HTML export."""
+    from IPython.display import HTML
+
+    data = base64.b64encode(Path(path).read_bytes()).decode("ascii")
+    with Image.open(path) as image:
+        width = image.size[0]
+    return HTML(f'<img src="data:image/gif;base64,{data}" width="{width}" alt="{Path(path).name}">')
