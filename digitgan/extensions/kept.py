@@ -1,9 +1,8 @@
-"""Kept weights for README numbers that were scored without them: 10's CNN and trial 3 with the modern recipe, 11's
-CNN on 10k generated digits and on the real 10,000, 08's CNN and trial 3 at both budgets at every label count, 09's
-trial 3 on the GAN stage it reports, 08's semi-supervised GANs, and the study's CNN and trials 1-3 (3 seeds each).
-``python -m digitgan.extensions.kept`` retrains each stored run with its recorded recipe and seed, saves the weights
-it keeps into the committed ``weights/`` folder beside its run store (what ``make verify`` recomputes) and prints the
-recorded and the retrained test accuracy. A run whose weights file is already there is not trained again.
+"""Kept weights for README numbers that were scored without them (10's modern CNN and trial 3, 11's CNN on generated
+and on real digits, 08's and 09's classifiers, 08's semi-supervised GANs, the study's CNN and trials 1-3 at 3 seeds):
+``python -m digitgan.extensions.kept`` retrains each stored run with its recorded recipe and seed, saves the weights it
+keeps into the committed ``weights/`` folder beside its store (what ``make verify`` recomputes) and prints the recorded
+and retrained test accuracy; a run whose weights file exists is not trained again.
 """
 
 from __future__ import annotations

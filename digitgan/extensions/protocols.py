@@ -1,11 +1,8 @@
 """The report's question 2 (``10_data_and_optimizers.ipynb``): what do more training images, other optimisers and
-learning rates, and a modern training protocol do for the CNN and trial 3's transferred discriminator?
-
-Every choice is made on a validation split (``PROTOCOL_VAL`` images outside the 10k subset, the same for 10k and
-60k): each optimiser's learning rate (SGD, momentum 0.9, Adam, all with a cosine schedule; chosen at 10k, seed 42),
-the epoch kept (trial 3 frozen for the first 7/15) and the modern protocol's recipe (random shifts, rotations and
-zooms, Adam; ``RECIPE_DEFAULTS``: what else a recipe may set). Each run is stored as soon as it finishes, its kept
-weights saved, and the test set read once per final model (a chosen candidate is tested from its kept weights).
+learning rates, and a modern training protocol do for the CNN and trial 3? Every choice (each optimiser's learning
+rate, the epoch kept, the modern recipe) is made on a validation split (:mod:`.protocol_data`); each run is stored
+as soon as it finishes, its kept weights saved, and the test set read once per final model (a chosen candidate is
+tested from its kept weights).
 """
 
 from __future__ import annotations

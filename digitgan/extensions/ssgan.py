@@ -1,16 +1,13 @@
 """The semi-supervised GAN of Salimans et al., "Improved Techniques for Training GANs" (NeurIPS 2016, sections 3.1
-and 5; facts from their MNIST code, openai/improved-gan, the code here is ours): its networks, their training
-and 07's record.
+and 5; facts from their MNIST code, openai/improved-gan; the code is ours): its networks, a training run, 07's record.
 
-- The discriminator gives K = 10 class logits ``l``; with ``Z = sum_k exp(l_k)`` it reads ``x`` as real with
-  ``D = Z / (Z + 1)``. Its loss: cross-entropy on labelled images plus ``-log D(x_unlabelled) - log(1 - D(G(z)))``.
-- The generator matches the mean of the discriminator's last hidden layer on a real batch (feature matching).
-- Networks: an MLP 784-1000-500-250-250-250-10 (ReLU, weight normalisation with a data-dependent init, Gaussian
-  noise 0.3 on the input and 0.5 after each hidden layer, in training); uniform noise (100) through two 500-unit
-  softplus layers with batch normalisation to 784 sigmoid pixels. Images stay in the study's [-1, 1] range: the
-  discriminator maps them to the paper's [0, 1] first, the generator's ``2 * sigmoid(a) - 1`` is ``tanh(a / 2)``.
-- Adam (beta_1 0.5) for both networks; test accuracy with an average of the discriminator's weights (the paper's
-  decay is 0.9999 over 300 epochs; ours, for runs of tens of epochs, 0.999).
+- The discriminator's K = 10 class logits ``l`` read ``x`` as real with ``D = Z / (Z + 1)``, ``Z = sum_k exp(l_k)``;
+  the generator matches the mean of its last hidden layer on a real batch (feature matching).
+- Networks: an MLP 784-1000-500-250-250-250-10 (ReLU, weight normalisation with a data-dependent init, Gaussian noise
+  0.3 on the input and 0.5 after each hidden layer, in training); uniform noise (100) through two 500-unit softplus
+  layers with batch normalisation to 784 sigmoid pixels, mapped to the study's [-1, 1] (the discriminator maps back).
+- Adam (beta_1 0.5) for both; test accuracy with an average of the discriminator's weights (decay 0.999: the paper's
+  0.9999 is for 300 epochs).
 """
 
 from __future__ import annotations
