@@ -1,7 +1,8 @@
 import numpy as np
 import pytest
 
-from digitgan.extensions import findings, generated, protocols, verdicts
+from digitgan.extensions import findings, generated, probes, protocols, verdicts
+from digitgan.store import STORE_FILE
 
 
 @pytest.fixture(scope="module")
@@ -77,7 +78,7 @@ def test_mode_seeking_weight_is_chosen_on_validation_and_finished_probes_are_kep
         list(probes["mode_seeking"]) == [0.0, 1.0]
         and weight == probes.loc[probes["val_accuracy"].idxmax(), "mode_seeking"]
     )
-    assert (probes["within_class_spread"] > 0).all() and (tmp_path / generated.STORE_FILE).is_file()
+    assert (probes["within_class_spread"] > 0).all() and (tmp_path / STORE_FILE).is_file()
 
     def no_training(*args, **kwargs):
         raise AssertionError("a finished probe was trained again")
@@ -142,7 +143,7 @@ def test_the_agreement_probe_keeps_the_digits_a_real_trained_cnn_reads_as_asked(
         seen["x"], seen["labels"] = data["x_train"], data["y_train"]
         return {"val_accuracy": 0.5, "kept_epoch": 1, "seconds": 0.0}
 
-    monkeypatch.setattr(generated, "_real_agreement", agreement)
+    monkeypatch.setattr(probes, "_real_agreement", agreement)
     monkeypatch.setattr(generated.protocols, "train_run", train_run)
     table = generated.probe_samples(real, generator, tmp_path, 1e-3, [{"name": "a", "agree_with_real": True}], n=100)
     assert seen["n"] == 100 * generated.AGREE_DRAW and len(seen["labels"]) == 100
@@ -157,7 +158,7 @@ def test_the_agreement_probe_keeps_the_digits_a_real_trained_cnn_reads_as_asked(
 def test_best_per_digit_keeps_each_digits_highest_scores():
     labels = np.arange(40) % 10
     score = np.arange(40, dtype=float)  # within a digit, later images score higher
-    kept = generated._best_per_digit(score, labels, 20)
+    kept = probes._best_per_digit(score, labels, 20)
     assert sorted(kept) == list(range(20, 40)) and np.bincount(labels[kept]).tolist() == [2] * 10
 
 

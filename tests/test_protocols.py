@@ -102,9 +102,9 @@ def test_a_recipe_is_checked_and_every_input_enters_the_store_key(tmp_path):
         protocols.recipe_settings({"learning_rate": 0.001, "epochs": 2, "momentum": 0.9})
     with pytest.raises(ValueError, match="recipe epochs"):
         protocols.recipe_settings({"learning_rate": 0.001, "epochs": 0})
-    assert isinstance(protocols._optimizer("adam", 1e-3, 10, weight_decay=0.01), keras.optimizers.AdamW)
+    assert isinstance(protocols.optimizer_for("adam", 1e-3, 10, weight_decay=0.01), keras.optimizers.AdamW)
     with pytest.raises(ValueError, match="weight_decay is only used with optimizer 'adam'"):
-        protocols._optimizer("sgd", 1e-3, 10, weight_decay=0.01)
+        protocols.optimizer_for("sgd", 1e-3, 10, weight_decay=0.01)
     assert protocols.augmentation(42, 0.2).layers[0].height_factor == 0.2
 
 

@@ -1,10 +1,8 @@
-"""Kept weights for README numbers that were scored without them: 10's CNN and trial 3 with the modern recipe, 11's
-CNN trained only on 10k generated digits and the same CNN on the real 10,000, 08's CNN and trial 3 at both budgets
-(1,500 updates, 15 epochs) at every label count, 09's trial 3 on the GAN stage it reports, and the study's CNN and
-trials 1-3 (3 seeds each). ``python -m digitgan.extensions.kept`` retrains each stored run with its recorded recipe
-and seed, saves the weights it keeps into the committed ``weights/`` folder beside its run store (what ``make verify``
-recomputes) and prints the recorded and the retrained test accuracy. A run whose weights file is already there is not
-trained again.
+"""Kept weights for README numbers that were scored without them (10's modern CNN and trial 3, 11's CNN on generated
+and on real digits, 08's and 09's classifiers, 08's semi-supervised GANs, the study's CNN and trials 1-3 at 3 seeds):
+``python -m digitgan.extensions.kept`` retrains each stored run with its recorded recipe and seed, saves the weights it
+keeps into the committed ``weights/`` folder beside its store (what ``make verify`` recomputes) and prints the recorded
+and retrained test accuracy; a run whose weights file exists is not trained again.
 """
 
 from __future__ import annotations
@@ -13,7 +11,17 @@ import json
 from pathlib import Path
 
 from digitgan import checks, config, fileio, utils
-from digitgan.extensions import conditional, generated, protocols, study_seeds
+from digitgan.data import load_label_efficiency_data, load_study_data
+from digitgan.extensions import (
+    conditional,
+    generated,
+    label_runs,
+    longer_gan,
+    protocols,
+    study_seeds,
+    verdicts,
+)
+from digitgan.extensions import label_efficiency as le
 from digitgan.store import STORE_FILE, Store, array_digest, record_committed_digest
 from digitgan.store import key as store_key
 
@@ -48,14 +56,8 @@ def _generated_cnn(arm: str = GENERATED_ARM) -> tuple[protocols.Study, dict]:
             len(data["x_train"]), GENERATED_FOLDER, tag=tag, data=data, inputs={"digits": array_digest(x_gen, y_gen)}
         )
     rate = generated.real_learning_rate(real, GENERATED_FOLDER)  # the stored choice
-    return study, {
-        "model": "cnn",
-        "optimizer": "adam",
-        "augment": False,
-        "learning_rate": rate,
-        "epochs": config.TRANSFER_EPOCHS,
-        **protocols.RECIPE_DEFAULTS,
-    }
+    recipe = {"learning_rate": rate, "epochs": config.TRANSFER_EPOCHS, **protocols.RECIPE_DEFAULTS}
+    return study, {"model": "cnn", "optimizer": "adam", "augment": False, **recipe}
 
 
 RUNS = {
@@ -77,15 +79,11 @@ def _recorded(study: protocols.Study, inputs: dict) -> dict | None:
     found = study.store.get(inputs)
     if found is not None:
         return found
-    same = {k: v for k, v in inputs.items() if k != "digits"}
-    return next(
-        (
-            r["result"]
-            for r in study.store.records().values()
-            if {k: v for k, v in r["inputs"].items() if k != "digits"} == same
-        ),
-        None,
-    )
+
+    def drawn_elsewhere(other: dict) -> bool:
+        return {k: v for k, v in other.items() if k != "digits"} == {k: v for k, v in inputs.items() if k != "digits"}
+
+    return next((r["result"] for r in study.store.records().values() if drawn_elsewhere(r["inputs"])), None)
 
 
 def keep(name: str, seeds=config.LABEL_SEEDS) -> list[dict]:
@@ -118,19 +116,17 @@ def keep(name: str, seeds=config.LABEL_SEEDS) -> list[dict]:
             result = protocols.train_run(
                 r["model"], study.data, *args[1:], seed, r["augment"], weights_path=path, **recipe
             )
-        row = {
-            "run": name,
-            "seed": seed,
-            "weights": path.name,
-            "recorded": recorded["test_accuracy"],
-            "retrained": result["test_accuracy"],
-            "recorded_kept_epoch": recorded["kept_epoch"],
-            "kept_epoch": result["kept_epoch"],
-            "machine": utils.machine(),
-        }
-        print(json.dumps(row), flush=True)
-        rows.append(row)
+        _report(rows, {"run": name, "seed": seed, "weights": path.name}, recorded, result, "kept_epoch")
     return rows
+
+
+def _report(rows: list, row: dict, recorded: dict, result: dict, kept: str) -> None:
+    """Print one retrained run's row, its recorded and retrained test accuracy and ``kept`` (epoch or round), and add
+    it to ``rows``."""
+    row |= {"recorded": recorded["test_accuracy"], "retrained": result["test_accuracy"]}
+    row |= {f"recorded_{kept}": recorded[kept], kept: result[kept], "machine": utils.machine()}
+    print(json.dumps(row), flush=True)
+    rows.append(row)
 
 
 def label_study_runs(seeds=config.LABEL_SEEDS) -> list[dict]:
@@ -138,9 +134,6 @@ def label_study_runs(seeds=config.LABEL_SEEDS) -> list[dict]:
     same runs at 10,000 labels) and 09's trial 3 on the GAN stage best on validation at each label count, 3 seeds
     each: one dict per run with its ``method``, ``n_labels``, ``seed``, ``settings``, run ``store`` and ``weights``
     path (the committed ``weights/`` folder beside that store)."""
-    from digitgan.extensions import label_efficiency as le
-    from digitgan.extensions import longer_gan, verdicts
-
     plan = [(budget, n_labels, None) for budget in ("updates", "epochs") for n_labels in config.LABEL_COUNTS]
     stages = fileio.load_results(config.COMMITTED_RESULTS_PATH)["future_work"]["longer_gan"]
     plan += [("updates", n, item["best"]) for n, item in verdicts.longer_gan_items(stages)["labels"].items()]
@@ -156,27 +149,14 @@ def label_study_runs(seeds=config.LABEL_SEEDS) -> list[dict]:
                 weights = kept_path(folder / STORE_FILE, f"{method}_{n_labels}", seed, inputs)
                 if weights not in seen:
                     seen.add(weights)
-                    runs.append(
-                        dict(
-                            method=method,
-                            n_labels=n_labels,
-                            seed=seed,
-                            settings=s,
-                            stage=stage,
-                            discriminator=disc,
-                            store=folder / STORE_FILE,
-                            weights=weights,
-                        )
-                    )
+                    run = dict(method=method, n_labels=n_labels, seed=seed, settings=s, stage=stage, discriminator=disc)
+                    runs.append({**run, "store": folder / STORE_FILE, "weights": weights})
     return runs
 
 
 def _keep_label_study(seeds=config.LABEL_SEEDS) -> list[dict]:
     """Retrain 08's and 09's stored classifier runs (:func:`label_study_runs`) with their recorded settings and seed,
     saving the weights each keeps; the stored record is left as it is. One row per run: recorded and retrained."""
-    from digitgan.data import load_label_efficiency_data
-    from digitgan.extensions import label_efficiency as le
-
     rows = []
     for run in label_study_runs(seeds):
         method, n_labels, seed, s = run["method"], run["n_labels"], run["seed"], run["settings"]
@@ -191,21 +171,8 @@ def _keep_label_study(seeds=config.LABEL_SEEDS) -> list[dict]:
         data = load_label_efficiency_data(n_labels, seed, n_val=s["n_val"])
         extra = {"discriminator_path": run["discriminator"]} if run["discriminator"] else {}
         result = le.RUNNERS[method](data, seed, s, weights_path=run["weights"], **extra)
-        row = {
-            "run": method,
-            "stage": run["stage"],
-            "n_labels": n_labels,
-            "seed": seed,
-            "updates": s["updates"],
-            "weights": run["weights"].name,
-            "recorded": recorded["test_accuracy"],
-            "retrained": result["test_accuracy"],
-            "recorded_kept_round": recorded["kept_round"],
-            "kept_round": result["kept_round"],
-            "machine": utils.machine(),
-        }
-        print(json.dumps(row), flush=True)
-        rows.append(row)
+        row = {"run": method, "stage": run["stage"], "n_labels": n_labels, "seed": seed, "updates": s["updates"]}
+        _report(rows, {**row, "weights": run["weights"].name}, recorded, result, "kept_round")
     return rows
 
 
@@ -218,9 +185,6 @@ def keep_ssgan(
     place of the first one, which stays in its record (``first_training``: its test and validation accuracy and
     kept epoch). On the CPU model of the first training the two are the same; on another one they can differ by a
     few test images (float rounding). Returns one row per seed: the first and the retrained test accuracy."""
-    from digitgan.data import load_label_efficiency_data
-    from digitgan.extensions import label_efficiency as le
-
     seeds = [checks.seed(s, "seeds entry") for s in seeds]
     rate, _ = le.choose_ssgan_learning_rate(config.LABEL_COUNTS[0], config.LABEL_SEEDS[0])  # the stored sweep
     store = Store(config.LABEL_EFFICIENCY_CACHE)
@@ -239,21 +203,15 @@ def keep_ssgan(
         if path.is_file():  # kept already
             continue
         data = load_label_efficiency_data(n_labels, seed, n_val=s["n_val"])
-        model, history = le.train_ssgan_run(data, seed, s)
+        model, history = label_runs.train_ssgan_run(data, seed, s)
         fileio.save_weights(model.best_discriminator, path)
         record_committed_digest(path)
-        result = le.ssgan_result(model, history, data, s)  # what the label study records
+        result = label_runs.ssgan_result(model, history, data, s)  # what the label study records
         result.update(wall_seconds=recorded["wall_seconds"], settings=s, weights=path.name, first_training=first)
         store.put(inputs, result)
-        row = {
-            "n_labels": n_labels,
-            "seed": seed,
-            "weights": path.name,
-            "first": first["test_accuracy"],
-            "retrained": result["test_accuracy"],
-            "kept_epoch": result["kept_epoch"],
-            "first_kept_epoch": first["kept_epoch"],
-        }
+        row = {"n_labels": n_labels, "seed": seed, "weights": path.name, "first": first["test_accuracy"]}
+        row |= {"retrained": result["test_accuracy"], "kept_epoch": result["kept_epoch"]}
+        row["first_kept_epoch"] = first["kept_epoch"]
         print(json.dumps(le.json_ready(row)), flush=True)
         rows.append(row)
     return rows
@@ -263,8 +221,6 @@ def keep_study_seeds(seeds=study_seeds.SEEDS, models=study_seeds.MODELS) -> list
     """Retrain the study's CNN and trials 1-3 at training seeds 42-44 (:mod:`digitgan.extensions.study_seeds`, the
     results table's "seeds 42-44" column) with their recorded protocol, saving each one's weights; the stored record
     is left as it is. One row per run: recorded and retrained train and test accuracy."""
-    from digitgan.data import load_study_data
-
     store, data, rows = Store(config.STUDY_SEEDS_STORE), load_study_data(config.SUBSET_SIZE, config.SEED), []
     for seed in seeds:
         for name in models:
@@ -276,17 +232,10 @@ def keep_study_seeds(seeds=study_seeds.SEEDS, models=study_seeds.MODELS) -> list
                 continue
             model, result = study_seeds.train(name, seed, data)
             fileio.save_weights(model, path)
-            row = {
-                "run": name,
-                "seed": seed,
-                "weights": path.name,
-                **{
-                    f"{k}_{w}": r[k]
-                    for w, r in (("recorded", recorded), ("retrained", result))
-                    for k in ("test_accuracy", "train_accuracy")
-                },
-                "machine": utils.machine(),
-            }
+            row = {"run": name, "seed": seed, "weights": path.name}
+            for w, r in (("recorded", recorded), ("retrained", result)):
+                row |= {f"{k}_{w}": r[k] for k in ("test_accuracy", "train_accuracy")}
+            row["machine"] = utils.machine()
             print(json.dumps(row), flush=True)
             rows.append(row)
     return rows

@@ -1,12 +1,8 @@
 """The report's questions 1 and 4 (notebook 09): with more GAN training, does the transferred discriminator reach the
-CNN, and do the GAN's losses settle?
-
-The DCGAN is trained with the study's recipe (02's) in stages up to ``config.LONGER_GAN_STAGES`` epochs, one resumable
-training state for the whole run; at each stage's end the discriminator is exported (``discriminator_<epochs>``,
-committed) and the generator's samples are scored by the judge (classifier score, Fréchet distance, as in 02). Each
-exported discriminator then gets trial 3's classifier as in the label study (08: 1,500 updates, the round best on
-validation kept), 3 seeds on the 10k subset and on 1,000 labels, with the CNN as the reference. Every result is kept
-in the run store (``runs.json`` beside the exported weights) as soon as it exists: a rerun reuses what is there.
+CNN, and do the GAN's losses settle? The DCGAN is trained with 02's recipe in stages (one resumable state); at each
+stage's end its discriminator is exported (committed) and its samples scored by the judge; each exported discriminator
+then gets trial 3's classifier as in the label study (08), 3 seeds on 10k and 1,000 labels, beside the CNN. Every
+result is stored as soon as it exists (``runs.json`` beside the exported weights): a rerun reuses what is there.
 """
 
 from __future__ import annotations
@@ -18,6 +14,14 @@ import pandas as pd
 
 from digitgan import checkpoint, checks, config, fileio, gan, quality, utils
 from digitgan.extensions import label_efficiency
+from digitgan.extensions.longer_gan_tables import (  # noqa: F401 - 09's tables, made from here
+    epoch_losses,
+    spread_summary,
+    spread_table,
+    stage_table,
+    summary_table,
+    to_results,
+)
 from digitgan.store import STORE_FILE, Store, array_digest, weights_digest
 
 # 09's DCGAN and the spread's DCGANs of other seeds: exported discriminators and scores (committed), training states
@@ -43,10 +47,9 @@ def train_stages(
     sample_seed: int = 0,
     verbose: int = 0,
 ) -> tuple[dict, dict]:
-    """Train the DCGAN stage by stage (one resumable state), export each stage's discriminator and score its generator.
-    Returns ``(scores, losses)``: ``scores[epochs]`` holds the classifier score, Fréchet distance (given ``reference``),
-    class fractions and the training seconds up to it; ``losses`` each epoch's mean generator and discriminator loss
-    (:func:`epoch_losses`), stored with the scores, so a rerun needs neither the training state nor the training."""
+    """``(scores, losses)``: the DCGAN trained stage by stage, each stage's discriminator exported and its generator
+    scored (``scores[epochs]``: classifier score, Fréchet distance given ``reference``, class fractions, seconds up to
+    it); ``losses``: :func:`epoch_losses`, stored with the scores so that a rerun needs no training state."""
     stages = sorted(checks.integer("stages entry", s, 1) for s in stages)
     if not stages or len(set(stages)) != len(stages):
         raise ValueError(f"stages must be distinct epoch counts, got {stages}")
@@ -54,7 +57,11 @@ def train_stages(
         raise ValueError("judge is needed to score each stage: quality.train_judge(...) (02 trains and caches it)")
     folder = Path(folder)
     store = Store(folder / STORE_FILE)
-    common = _stage_inputs(x_train, judge, reference, n_samples, seed, sample_seed)
+    # what decides a stage's scores besides its epochs
+    common = {"part": "GAN stage", "images": array_digest(x_train), "seed": seed, "batch_size": config.BATCH_SIZE}
+    common |= {"learning_rate": config.GAN_LEARNING_RATE, "xla": config.GAN_XLA, "precision": config.GAN_PRECISION}
+    common |= {"judge": weights_digest(judge), "n_samples": n_samples, "sample_seed": sample_seed}
+    common |= {"reference": None if reference is None else array_digest(reference), **_edited_networks()}
     history, scores_by_stage = None, {}
     for epochs in stages:
         inputs = {**common, "epochs": epochs}
@@ -76,7 +83,7 @@ def train_stages(
     if history is not None:
         store.put(losses_inputs, _rounded_losses(history))
     losses = store.get(losses_inputs)
-    if losses is None:  # stages stored before their losses were: the training state still has them
+    if losses is None:  # a store without them: the training state has them
         losses = store.put(losses_inputs, _rounded_losses(checkpoint.saved_history(state_dir)))
     return scores_by_stage, losses
 
@@ -85,28 +92,9 @@ def _rounded_losses(history: dict) -> dict:
     return {key: [round(float(v), 5) for v in values] for key, values in epoch_losses(history).items()}
 
 
-def _stage_inputs(x_train, judge, reference, n_samples: int, seed: int, sample_seed: int) -> dict:
-    """What decides a stage's scores besides its epochs: the GAN's training images, recipe, seed, XLA and precision,
-    the judge's weights, the samples scored and the Fréchet reference images."""
-    return {
-        "part": "GAN stage",
-        "images": array_digest(x_train),
-        "seed": seed,
-        "batch_size": config.BATCH_SIZE,
-        "learning_rate": config.GAN_LEARNING_RATE,
-        "xla": config.GAN_XLA,
-        "precision": config.GAN_PRECISION,
-        "judge": weights_digest(judge),
-        "n_samples": n_samples,
-        "sample_seed": sample_seed,
-        "reference": None if reference is None else array_digest(reference),
-        **_edited_networks(),
-    }
-
-
 def _edited_networks() -> dict:
-    """``architecture`` (the DCGAN's networks' digest) where the networks are not the study's, so a stage of an
-    edited network is never read as the study's; nothing for the study's own (its stored stages keep their keys)."""
+    """``architecture`` (the DCGAN's networks' digest) where they are not the study's: an edited network's stage is
+    never read as the study's."""
     from digitgan.models import build_discriminator, build_generator
     from digitgan.store import STUDY_EXPORT, architecture_digest
 
@@ -124,27 +112,23 @@ def evaluate_stages(
     also_read: tuple[Path, ...] = (),
     classifier_updates: int | None = None,
 ) -> list[dict]:
-    """Trial 3 on every stage's discriminator and the CNN, for every label count and seed, trained as in the label
-    study (:func:`.label_efficiency.settings`; ``classifier_updates``: another budget, for small runs) and stored in
-    ``folder / STORE_FILE``; ``also_read``: other stores of the same runs (08's). One record per run: ``model``,
-    ``gan_epochs`` (None for the CNN), ``n_labels``, ``seed``, ``test_accuracy``, ``val_accuracy``, ``n_updates``,
-    ``seconds``."""
+    """Trial 3 on every stage's discriminator and the CNN, every label count and seed, trained as in the label study
+    and stored in ``folder`` (``also_read``: other stores of the same runs, 08's). One record per run: ``model``,
+    ``gan_epochs`` (None for the CNN), ``n_labels``, ``seed``, test and validation accuracy, ``n_updates``, seconds."""
     folder = Path(folder)
     label_efficiency.settings("cnn", label_counts[0], classifier_updates=classifier_updates)  # checked first
     study = label_efficiency.Study(folder / STORE_FILE, also_read, source, n_val=n_val)
-    records = []
+    records, budget = [], {"n_val": n_val, "classifier_updates": classifier_updates}
     for n_labels in label_counts:
         for seed in seeds:
             for model_name, epochs in [("cnn", None), *(("trial3", e) for e in stages)]:
                 path = None if epochs is None else discriminator_path(folder, epochs)
-                s = label_efficiency.settings(
-                    model_name, n_labels, n_val=n_val, classifier_updates=classifier_updates, discriminator_path=path
-                )
+                s = label_efficiency.settings(model_name, n_labels, discriminator_path=path, **budget)
                 result = study.run(model_name, n_labels, seed, s, discriminator_path=path)
                 run = {"model": model_name, "gan_epochs": epochs, "n_labels": n_labels, "seed": seed}
-                scores = {key: result[key] for key in ("test_accuracy", "val_accuracy")}
-                budget = label_efficiency.n_updates(model_name, n_labels, s)
-                records.append({**run, **scores, "n_updates": budget, "seconds": result["seconds"]})
+                run |= {key: result[key] for key in ("test_accuracy", "val_accuracy")}
+                n = label_efficiency.n_updates(model_name, n_labels, s)
+                records.append({**run, "n_updates": n, "seconds": result["seconds"]})
     return records
 
 
@@ -162,8 +146,7 @@ def train_spread(
     state_root: Path = GAN_SPREAD_STATE_DIR,
     n_samples: int = config.GAN_EVAL_SAMPLES,
 ) -> dict:
-    """The GAN's own run-to-run spread: one DCGAN per seed, trained and scored like :func:`train_stages`, each in its
-    own folders. Returns ``{seed: {epochs: scores}}``."""
+    """The GAN's run-to-run spread, ``{seed: {epochs: scores}}``: one DCGAN per seed, as in :func:`train_stages`."""
     spread = {}
     for seed in seeds:
         folder, state = _spread_folder(seed, root), Path(state_root) / f"seed{seed}"
@@ -179,177 +162,14 @@ def evaluate_spread(
     label_counts=(config.SUBSET_SIZE, 1_000),
     **kwargs,
 ) -> list[dict]:
-    """:func:`evaluate_stages` on every spread GAN's discriminators, each record naming its ``gan_seed``; the CNN's
-    runs are read from the label study's store."""
-    also_read = (config.LABEL_EFFICIENCY_CACHE, LONGER_GAN_DIR / STORE_FILE)
-    return [
-        {**r, "gan_seed": seed}
-        for seed in seeds
-        for r in evaluate_stages(
+    """:func:`evaluate_stages` on every spread GAN's discriminators, each record naming its ``gan_seed``."""
+    also_read, records = (config.LABEL_EFFICIENCY_CACHE, LONGER_GAN_DIR / STORE_FILE), []
+    for seed in seeds:
+        runs = evaluate_stages(
             stages, classifier_seeds, label_counts, _spread_folder(seed, root), also_read=also_read, **kwargs
         )
-    ]
-
-
-def summary_table(records: list[dict]) -> pd.DataFrame:
-    """Test accuracy per model, GAN epochs (missing for the CNN) and label count: mean, std (ddof 1; missing for a
-    single run) and the number of runs."""
-    frame = pd.DataFrame(records)
-    frame["gan_epochs"] = frame["gan_epochs"].astype("Int64")
-    grouped = frame.groupby(["model", "gan_epochs", "n_labels"], dropna=False)["test_accuracy"]
-    return utils.seed_stats(grouped).reset_index()
-
-
-def epoch_losses(history: dict) -> pd.DataFrame:
-    """The mean generator and discriminator loss of every epoch (rows: epochs 1..N) of a per-batch history."""
-    epochs = len(history["epoch_seconds"])
-    per_epoch = len(history["g_loss"]) // epochs
-    return pd.DataFrame(
-        {
-            key: np.asarray(history[key][: epochs * per_epoch]).reshape(epochs, per_epoch).mean(1)
-            for key in ("g_loss", "d_loss")
-        },
-        index=pd.RangeIndex(1, epochs + 1, name="epoch"),
-    )
-
-
-def to_results(scores: dict, records: list[dict], losses: dict) -> dict:
-    """What results.json records under ``future_work`` -> ``longer_gan``: per GAN epoch count the judge's scores
-    and trial 3's test accuracy per label count (mean, std, runs, every seed's; the mean validation accuracy, by
-    which the findings name the best stage), the CNN's, every run, and the per-epoch mean losses."""
-    table = summary_table(records)
-
-    def cells(part: pd.DataFrame) -> dict:
-        out = {}
-        for _, row in part.iterrows():
-            same = (row["model"], None if pd.isna(row["gan_epochs"]) else int(row["gan_epochs"]), row["n_labels"])
-            seeds = [r for r in records if (r["model"], r["gan_epochs"], r["n_labels"]) == same]
-            out[str(int(row["n_labels"]))] = {
-                "mean": float(row["mean"]),
-                "std": None if pd.isna(row["std"]) else float(row["std"]),
-                "runs": int(row["runs"]),
-                "by_seed": {str(r["seed"]): r["test_accuracy"] for r in seeds},
-                "val_mean": float(np.mean([r["val_accuracy"] for r in seeds])),
-            }
-        return out
-
-    stages = {
-        str(epochs): {
-            "classifier_score": score["classifier_score"],
-            "frechet_distance": score.get("frechet_distance"),
-            "class_fractions": score["class_fractions"],
-            "mode_collapse": score["mode_collapse"],
-            "trial3": cells(table[(table["model"] == "trial3") & (table["gan_epochs"] == epochs)]),
-        }
-        for epochs, score in sorted(scores.items())
-    }
-    return {
-        "stages": stages,
-        "cnn": cells(table[table["model"] == "cnn"]),
-        "runs": records,
-        "epoch_losses": {key: list(losses[key]) for key in ("g_loss", "d_loss")},
-        "seconds_gan": float(scores[max(scores)]["seconds"]),
-    }
-
-
-def stage_table(scores: dict) -> pd.DataFrame:
-    """One row per stage: the judge's classifier score, the Fréchet distance, the rarest and commonest digit's share
-    of the samples, and the training minutes up to it."""
-    return pd.DataFrame(
-        [
-            {
-                "GAN epochs": epochs,
-                "classifier score": round(s["classifier_score"], 3),
-                "Fréchet distance": round(s.get("frechet_distance", float("nan")), 1),
-                "rarest digit": min(s["class_fractions"]),
-                "commonest digit": max(s["class_fractions"]),
-                "training minutes": round(s["seconds"] / 60, 1),
-            }
-            for epochs, s in sorted(scores.items())
-        ]
-    ).set_index("GAN epochs")
-
-
-def spread_summary(
-    scores: dict, records: list[dict], spread_scores: dict, spread_records: list[dict], seed: int = config.SEED
-) -> dict:
-    """The GAN's run-to-run spread beside 09's one GAN (``seed``'s): at every stage the spread GANs share with it, each
-    GAN's classifier score, Fréchet distance and trial 3's mean test accuracy per label count; the change from the
-    first shared stage to the last, paired by GAN, and 09's GAN at each later stage against the GANs at the last shared
-    stage (:func:`digitgan.utils.difference`). What results.json records under ``longer_gan`` -> ``gan_spread``."""
-    tests = {}  # (GAN seed, GAN epochs, label count) -> trial 3's test accuracies
-    for r in [{**r, "gan_seed": seed} for r in records] + spread_records:
-        if r["model"] == "trial3":
-            tests.setdefault((r["gan_seed"], r["gan_epochs"], r["n_labels"]), []).append(r["test_accuracy"])
-    shared = sorted(set(scores) & set.intersection(*(set(s) for s in spread_scores.values())))
-    if not shared:
-        theirs = sorted(set().union(*spread_scores.values()))
-        raise ValueError(
-            f"the spread GANs share no stage with 09's GAN (its stages {sorted(scores)}, theirs "
-            f"{theirs}): train them at one of its stages"
-        )
-    gans = {seed: scores, **spread_scores}
-    labels = sorted({n for _, _, n in tests}, reverse=True)
-
-    def measures(gan_scores: dict, gan_seed: int, epochs: int) -> dict:
-        """One GAN's judge scores at a stage and trial 3's mean test accuracy on it per label count."""
-        return {
-            "classifier_score": float(gan_scores[epochs]["classifier_score"]),
-            "frechet_distance": float(gan_scores[epochs]["frechet_distance"]),
-            **{f"trial3_{n}": float(np.mean(tests.get((gan_seed, epochs, n), []))) for n in labels},
-        }
-
-    def spread(stage: dict, name: str) -> list[float]:  # one measure of every GAN, in the order of their seeds
-        return [stage[g][name] for g in sorted(stage)]
-
-    by_stage = {epochs: {str(g): measures(gans[g], g, epochs) for g in gans} for epochs in shared}
-    stages = {
-        str(epochs): {
-            "classifier_score": {g: m["classifier_score"] for g, m in per_gan.items()},
-            "frechet_distance": {g: m["frechet_distance"] for g, m in per_gan.items()},
-            "trial3": {str(n): {g: m[f"trial3_{n}"] for g, m in per_gan.items()} for n in labels},
-        }
-        for epochs, per_gan in by_stage.items()
-    }
-    first, last = by_stage[shared[0]], by_stage[shared[-1]]
-    changes = {}
-    if len(shared) > 1:
-        for name in ("classifier_score", "frechet_distance", *(f"trial3_{n}" for n in labels)):
-            changes[name] = utils.difference(spread(last, name), spread(first, name), paired=True)
-    later = {
-        str(epochs): {
-            name: utils.difference(one, spread(last, name)) for name, one in measures(scores, seed, epochs).items()
-        }
-        for epochs in sorted(e for e in scores if e > shared[-1])
-    }
-    return {
-        "gan_seeds": sorted(gans),
-        "stages": stages,
-        "change": {"from": shared[0], "to": shared[-1], **changes},
-        "one_gan_against_spread": later,
-    }
-
-
-def spread_table(summary: dict) -> pd.DataFrame:
-    """One row per (stage, GAN seed): its classifier score, Fréchet distance and trial 3's mean per label count,
-    then a row per stage with the mean and standard deviation over the GANs."""
-    rows = []
-    for epochs, st in summary["stages"].items():
-        for g in map(str, summary["gan_seeds"]):
-            rows.append(
-                {
-                    "GAN epochs": int(epochs),
-                    "GAN seed": g,
-                    "classifier score": st["classifier_score"][g],
-                    "Fréchet distance": st["frechet_distance"][g],
-                    **{f"trial 3, {int(n):,} labels": v[g] for n, v in st["trial3"].items()},
-                }
-            )
-    stats = pd.DataFrame(rows).drop(columns="GAN seed").groupby("GAN epochs").agg(["mean", "std"])
-    for epochs, row in stats.iterrows():
-        cells = {col: f"{row[(col, 'mean')]:.4f} ± {row[(col, 'std')]:.4f}" for col in stats.columns.levels[0]}
-        rows.append({"GAN epochs": epochs, "GAN seed": "mean ± std", **cells})
-    return pd.DataFrame(rows).set_index(["GAN epochs", "GAN seed"]).round(4)
+        records += [{**r, "gan_seed": seed} for r in runs]
+    return records
 
 
 if __name__ == "__main__":  # the spread GANs and their classifiers, in the background (resumable)

@@ -1,14 +1,8 @@
-"""The report's question 2: what do more training images, other optimisers and learning rates, and a modern
-training protocol do for the CNN and the transferred discriminator (trial 3)? (``10_data_and_optimizers.ipynb``)
-
-Every choice is made on a validation split (``PROTOCOL_VAL`` training images outside the 10k subset, the same for
-10k and 60k images), never on the test set: each optimiser's learning rate (SGD, SGD with momentum 0.9, Adam, each
-with a cosine schedule; chosen at 10k, seed 42, and reused at 60k), the epoch kept (the best one, at most the
-original's 15; trial 3 frozen for the first 7/15 of them) and the modern protocol's recipe (small random shifts,
-rotations and zooms in training and Adam, among ``config.MODERN_RECIPES``; ``RECIPE_DEFAULTS``: what else a
-recipe may set). Each run is stored (:mod:`digitgan.store`) as soon as it finishes, its kept weights saved
-(``kept_weights/``), and the test set is read once per final model: the chosen learning rate's candidate (seed 42)
-is that seed's final run, tested from its kept weights.
+"""The report's question 2 (``10_data_and_optimizers.ipynb``): what do more training images, other optimisers and
+learning rates, and a modern training protocol do for the CNN and trial 3? Every choice (each optimiser's learning
+rate, the epoch kept, the modern recipe) is made on a validation split (:mod:`.protocol_data`); each run is stored
+as soon as it finishes, its kept weights saved, and the test set read once per final model (a chosen candidate is
+tested from its kept weights).
 """
 
 from __future__ import annotations
@@ -17,71 +11,29 @@ import time
 from pathlib import Path
 
 import keras
-import numpy as np
 import pandas as pd
 
 from digitgan import checks, config, fileio, gan, training, transfer, utils
-from digitgan.data import load_mnist, one_hot, scale_images, subset_indices
+from digitgan.data import one_hot
+from digitgan.extensions.protocol_data import (
+    LEARNING_RATES,
+    MODELS,
+    OPTIMIZERS,
+    PROTOCOL_VAL,
+    PROTOCOLS_DIR,
+    RECIPE_DEFAULTS,
+    augmentation,
+    load_data,
+    optimizer_for,
+)
+from digitgan.extensions.protocol_tables import seed_summary, summary_table, to_results, versions_tried  # noqa: F401
 from digitgan.models import build_cnn, build_discriminator, with_dropout
 from digitgan.store import STORE_FILE, Store, file_digest, model_fields
 from digitgan.store import key as store_key
 
-PROTOCOLS_DIR = config.CHECKPOINT_DIR / "protocols"  # 10's run store
-PROTOCOL_VAL = 5_000  # 10's validation split: training images outside the 10k subset
-
-# 10's original-protocol grid (its values: digitgan.config, with the notebook's other full-size parameters).
-MODELS, OPTIMIZERS, LEARNING_RATES = config.PROTOCOL_MODELS, config.PROTOCOL_OPTIMIZERS, config.PROTOCOL_LEARNING_RATES
 WEIGHTS_DIR = "kept_weights"  # every run's kept weights (git-ignored)
-
-# A modern-protocol run's regularisation beyond the learning rate and epochs (``train_run``'s keyword arguments);
-# these defaults are the first modern protocol's, and a run with them keeps its first cache key.
-RECIPE_DEFAULTS = dict(weight_decay=0.0, label_smoothing=0.0, strength=0.1, batch_size=config.BATCH_SIZE, dropout=0.0)
-
 # store.architecture_digest of classifier(name) as the study's runs were trained (tests hold it equal to today's).
 STUDY_ARCHITECTURE = {"cnn": "27d8d28d2fa26c18", "trial3": "d43a76965a3d6f8a"}
-
-_CELL = ["model", "n_train", "optimizer", "augment", "learning_rate"]  # a table's cell: the runs of all seeds
-
-
-def load_data(n_train: int, n_val: int = PROTOCOL_VAL, source=None) -> dict:
-    """``n_train`` = 10,000: the study's subset; 60,000: every training image outside the validation split. The
-    validation split is the same for both: ``n_val`` images outside the subset, drawn by ``RandomState(43)``."""
-    (x_all, y_all), (x_test, y_test) = load_mnist(source)
-    subset = subset_indices(len(x_all), config.SUBSET_SIZE, config.SEED)
-    rest = np.setdiff1d(np.arange(len(x_all)), subset)
-    val = np.sort(np.random.RandomState(config.SEED + 1).choice(rest, n_val, replace=False))
-    if n_train == config.SUBSET_SIZE:
-        train = subset
-    elif n_train == config.N_TRAIN_FULL:
-        train = np.setdiff1d(np.arange(len(x_all)), val)
-    else:
-        train = subset[: checks.integer("n_train", n_train, 1, config.SUBSET_SIZE)]  # small runs: a prefix
-    out = {}
-    for split, (x, y) in {"train": (x_all[train], y_all[train]), "val": (x_all[val], y_all[val])}.items():
-        out[f"x_{split}"], out[f"y_{split}"] = scale_images(x), y.astype(np.int64)
-    return {**out, "x_test": scale_images(x_test), "y_test": y_test.astype(np.int64)}
-
-
-def augmentation(seed: int, strength: float = RECIPE_DEFAULTS["strength"]) -> keras.Sequential:
-    """Small random shifts (up to ``strength`` of the image: 10% = 2.8 pixels), rotations (up to ``strength`` x 100
-    degrees) and zooms (up to ``strength``), active in training only; images keep the study's [-1, 1] range (the
-    fill is the background, -1)."""
-    fill = {"fill_mode": "constant", "fill_value": -1.0, "seed": seed}
-    shift = keras.layers.RandomTranslation(strength, strength, **fill)
-    rotation = keras.layers.RandomRotation(strength * 100 / 360, **fill)
-    return keras.Sequential([shift, rotation, keras.layers.RandomZoom(strength, **fill)], name="augmentation")
-
-
-def _optimizer(name: str, learning_rate: float, decay_steps: int, weight_decay: float = 0.0):
-    """``weight_decay`` (Adam only): decoupled (AdamW), each update shrinks the weights by learning rate x decay."""
-    schedule = keras.optimizers.schedules.CosineDecay(learning_rate, decay_steps=max(1, decay_steps))
-    if weight_decay:
-        if name != "adam":
-            raise ValueError(f"weight_decay is only used with optimizer 'adam', got {name!r}: set it to 0")
-        return keras.optimizers.AdamW(schedule, weight_decay=weight_decay)
-    if name == "sgd":
-        return keras.optimizers.SGD(schedule)
-    return keras.optimizers.SGD(schedule, momentum=0.9) if name == "momentum" else keras.optimizers.Adam(schedule)
 
 
 def classifier(name: str, discriminator: keras.Model | None = None) -> keras.Model:
@@ -101,9 +53,8 @@ def build_model(
     strength: float = RECIPE_DEFAULTS["strength"],
     dropout: float = RECIPE_DEFAULTS["dropout"],
 ):
-    """``(model to train, the classifier inside it)``: the same model unless augmented (a wrapper); trial 3 starts
-    from the discriminator at ``discriminator_path`` (the study's by default); ``dropout``: on the inputs of its
-    Dense layers (``models.with_dropout``)."""
+    """``(model to train, the classifier inside it)``: one model unless augmented (a wrapper); trial 3 starts from the
+    discriminator at ``discriminator_path`` (the study's); ``dropout``: on its Dense layers' inputs."""
     discriminator = None if name == "cnn" else gan.load_discriminator(discriminator_path or config.DISCRIMINATOR_PATH)
     core = with_dropout(classifier(name, discriminator), dropout)
     if not augment:
@@ -129,10 +80,9 @@ def train_run(
     batch_size: int = config.BATCH_SIZE,
     dropout: float = RECIPE_DEFAULTS["dropout"],
 ) -> dict:
-    """One run: at most ``epochs`` epochs, the epoch with the best validation accuracy kept (its weights saved to
-    ``weights_path``, so that it can be tested later without training again); with ``test``, that model's test
-    accuracy (its one reading of the test set). The recipe: ``weight_decay`` (AdamW's), ``label_smoothing`` (of the
-    training loss), ``strength`` (of the augmentation), ``batch_size``, ``dropout`` (on the Dense layers' inputs)."""
+    """One run of at most ``epochs`` epochs, the best validation epoch kept (its weights saved to ``weights_path``);
+    with ``test``, its test accuracy. The recipe: ``weight_decay`` (AdamW's), ``label_smoothing``, ``strength`` (of
+    the augmentation), ``batch_size``, ``dropout`` (on the Dense layers' inputs)."""
     checks.choice("model", model_name, MODELS)
     checks.choice("optimizer", optimizer, OPTIMIZERS)
     checks.fraction("weight_decay", weight_decay, 0.0, 1.0)
@@ -153,13 +103,13 @@ def train_run(
     phases = [(False, frozen_epochs), (True, epochs)] if frozen_epochs else [(True, epochs)]
     best, start, val_curve = training.BestWeights(), 0, []
     x, y, validation = data["x_train"], one_hot(data["y_train"]), (data["x_val"], one_hot(data["y_val"]))
+    fit = {"batch_size": batch_size, "validation_data": validation, "callbacks": [best], "verbose": 0}
     began = time.perf_counter()
     for unfrozen, end in phases:
         if model_name == "trial3":
             transfer.set_transferred_trainable(core, unfrozen)  # inside the augmentation wrapper, if any
-        phase_optimizer = _optimizer(optimizer, learning_rate, (end - start) * steps, weight_decay)
+        phase_optimizer = optimizer_for(optimizer, learning_rate, (end - start) * steps, weight_decay)
         model.compile(optimizer=phase_optimizer, loss=loss, metrics=["accuracy"])
-        fit = {"batch_size": batch_size, "validation_data": validation, "callbacks": [best], "verbose": 0}
         val_curve += model.fit(x, y, epochs=end, initial_epoch=start, **fit).history["val_accuracy"]
         start = end
     seconds = time.perf_counter() - began
@@ -178,8 +128,8 @@ def accuracy_on_test(model, data: dict) -> float:
 
 
 class Study:
-    """Stored runs of one data size (the run store ``folder / store.STORE_FILE``; each run's kept weights in
-    ``folder / WEIGHTS_DIR``, git-ignored, so that a learning-rate candidate becomes its seed's final run)."""
+    """Stored runs of one data size: the run store ``folder / STORE_FILE``, each run's kept weights in ``folder /
+    WEIGHTS_DIR`` (so that a learning-rate candidate becomes its seed's final run)."""
 
     def __init__(
         self,
@@ -191,9 +141,8 @@ class Study:
         data: dict | None = None,
         inputs: dict | None = None,
     ):
-        """``tag`` names the training images when they are not the real ones (``data`` given: generated digits,
-        real + generated, ...); ``inputs``: what else decides those images (the generator's weights digest, how
-        they were drawn). Both are part of every run's inputs, with trial 3's discriminator digest."""
+        """``tag`` names the training images when ``data`` are not the real ones (generated digits, ...); ``inputs``:
+        what else decides them (the generator's weights digest, ...). Both enter every run's inputs."""
         self.n_train, self.store = n_train, Store(Path(folder) / STORE_FILE)
         self.weights_dir = Path(folder) / WEIGHTS_DIR
         self.discriminator_path = discriminator_path  # trial 3's: the committed DCGAN's unless given
@@ -225,9 +174,8 @@ class Study:
         return found is not None and "test_accuracy" in found
 
     def run(self, model_name, optimizer, learning_rate, epochs, seed, augment=False, test=True, **recipe) -> dict:
-        """The stored run, or a new one stored at once. A run stored without its test score (a learning-rate
-        candidate) is tested from its saved weights when ``test`` asks for it, not trained again. ``recipe``:
-        ``train_run``'s regularisation (``RECIPE_DEFAULTS`` where not given)."""
+        """The stored run, or a new one stored at once; one stored without its test score (a learning-rate candidate)
+        is tested from its saved weights when ``test`` asks for it. ``recipe``: ``train_run``'s regularisation."""
         if unknown := set(recipe) - set(RECIPE_DEFAULTS):
             raise ValueError(f"unknown recipe settings {sorted(unknown)}: use {sorted(RECIPE_DEFAULTS)}")
         recipe = {**RECIPE_DEFAULTS, **recipe}
@@ -260,8 +208,7 @@ class Study:
 def choose_learning_rate(
     study: Study, model_name: str, optimizer: str, rates, epochs: int, augment: bool = False, seed: int = config.SEED
 ) -> tuple[float, list[dict]]:
-    """Each candidate trained once (seed 42, test set unread); the best validation accuracy wins (ties: the
-    first)."""
+    """Each candidate trained once (seed 42, test set unread); the best validation accuracy wins (ties: the first)."""
     tried = [study.run(model_name, optimizer, rate, epochs, seed, augment, test=False) for rate in rates]
     best = max(range(len(tried)), key=lambda i: tried[i]["val_accuracy"])
     return float(rates[best]), tried
@@ -277,8 +224,7 @@ def run_protocols(
     source=None,
     learning_rates: dict | None = None,
 ) -> pd.DataFrame:
-    """Every (model, data size, optimizer, seed) with the learning rate chosen at the first data size; one row per
-    final run (the test accuracy read once each)."""
+    """One row per final (model, data size, optimizer, seed) run, the learning rate chosen at the first data size."""
     rates, rows = learning_rates or LEARNING_RATES, []
     studies = {n: Study(n, folder, source) for n in label_sizes}
     for model_name in models:
@@ -289,8 +235,7 @@ def run_protocols(
 
 
 def recipe_settings(recipe: dict, name: str = "recipe") -> dict:
-    """A modern-protocol candidate, checked: ``learning_rate`` and ``epochs``, and any of ``RECIPE_DEFAULTS``'
-    settings (the defaults filled in)."""
+    """A modern-protocol candidate, checked: ``learning_rate``, ``epochs``, any of ``RECIPE_DEFAULTS`` (filled in)."""
     allowed = {"learning_rate", "epochs", *RECIPE_DEFAULTS}
     if not isinstance(recipe, dict) or not {"learning_rate", "epochs"} <= set(recipe) or set(recipe) - allowed:
         raise ValueError(
@@ -303,8 +248,8 @@ def recipe_settings(recipe: dict, name: str = "recipe") -> dict:
 
 
 def choose_recipe(study: Study, model_name: str, recipes, seed: int = config.SEED) -> tuple[dict, pd.DataFrame]:
-    """The modern protocol's candidate with the best validation accuracy, each trained once (seed 42, the test set
-    unread; ties: the first); one row per candidate."""
+    """The modern protocol's candidate best on validation (each trained once, seed 42; ties: the first), and a table
+    of them."""
     recipes = [recipe_settings(r, f"recipe {i}") for i, r in enumerate(recipes)]
     if not recipes:
         raise ValueError("recipes is empty: give at least one, e.g. [{'learning_rate': 0.001, 'epochs': 30}]")
@@ -322,8 +267,8 @@ def run_modern(
     n_train: int = config.SUBSET_SIZE,
     source=None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The modern protocol on the 10k subset: each model's recipe chosen on the validation split among the same
-    ``recipes`` (:func:`choose_recipe`), then every seed. ``(final runs, every candidate's validation result)``."""
+    """``(final runs, candidates)``: the modern protocol, each model's recipe chosen among the same ``recipes``
+    (:func:`choose_recipe`), then every seed."""
     study, rows, candidates = Study(n_train, folder, source), [], []
     for model_name in models:
         chosen, table = choose_recipe(study, model_name, recipes)
@@ -339,79 +284,8 @@ def explore_recipes(
     source=None,
     model_name: str = "cnn",
 ) -> pd.DataFrame:
-    """Further recipes tried on one model alone (seed 42, validation only, cached like every run): what else was
-    tried, kept out of :func:`run_modern`'s choice so that both models choose among the same candidates."""
+    """Further recipes tried on one model alone (seed 42, validation only), kept out of :func:`run_modern`'s choice so
+    that both models choose among the same candidates."""
     if not recipes:
         return pd.DataFrame()
     return choose_recipe(Study(n_train, folder, source), model_name, recipes)[1]
-
-
-def versions_tried(modern: pd.DataFrame, folder: Path = PROTOCOLS_DIR) -> list[dict]:
-    """Every modern-protocol recipe whose runs were scored on the test set (from the run store), per model: each
-    seed's test accuracy, the mean and whether it is the one reported (``modern``: :func:`run_modern`'s runs). Recipes
-    without dropout were scored before the candidates were widened to it, so they are recorded beside the reported."""
-
-    def recipe_key(recipe: dict) -> tuple:
-        return tuple(sorted({**RECIPE_DEFAULTS, **recipe}.items()))
-
-    reported = {(r["model"], recipe_key(r["recipe"])) for _, r in modern.iterrows()}
-    versions = {}
-    for record in Store(Path(folder) / STORE_FILE).records().values():
-        i, result = record["inputs"], record["result"]
-        if i.get("augment") and i.get("data") == "real" and result.get("test_accuracy") is not None:
-            recipe = recipe_key({**i["recipe"], "learning_rate": i["learning_rate"], "epochs": i["epochs"]})
-            versions.setdefault((i["model"], recipe), {})[str(i["seed"])] = result["test_accuracy"]
-    return [
-        {
-            "result": f"{model}, modern protocol",
-            "recipe": dict(recipe),
-            "reported": (model, recipe) in reported,
-            "test": dict(sorted(seeds.items())),
-            "test_mean": float(np.mean(list(seeds.values()))),
-        }
-        for (model, recipe), seeds in sorted(versions.items())
-    ]
-
-
-def summary_table(runs: pd.DataFrame) -> pd.DataFrame:
-    """Test accuracy per model, data size, optimizer and protocol: mean, std (ddof 1), runs; the learning rate."""
-    return utils.seed_stats(runs.groupby(_CELL)["test_accuracy"]).reset_index()
-
-
-def seed_summary(runs: pd.DataFrame) -> dict:
-    """Runs' test accuracy over their seeds: ``mean``, ``std`` (ddof 1; None for one run), ``runs``, ``by_seed``."""
-    acc = runs["test_accuracy"].to_numpy()
-    std = float(acc.std(ddof=1)) if len(acc) > 1 else None
-    by_seed = {str(int(s)): float(a) for s, a in zip(runs["seed"], acc, strict=True)}
-    return {"mean": float(acc.mean()), "std": std, "runs": len(acc), "by_seed": by_seed}
-
-
-def to_results(
-    runs: pd.DataFrame,
-    modern: pd.DataFrame,
-    learning_rates: dict | None = None,
-    candidates: pd.DataFrame | None = None,
-    explored: pd.DataFrame | None = None,
-) -> dict:
-    """What results.json records under ``future_work`` -> ``protocols``: per model, data size, optimizer and protocol
-    the learning rate chosen among those tried (``learning_rates``; the modern protocol's: its ``candidates``, a
-    table recorded too, and its recipe) and the test accuracy's :func:`seed_summary`; ``explored``: another table."""
-    tried = {("original", o): [float(r) for r in rates] for o, rates in (learning_rates or LEARNING_RATES).items()}
-    if candidates is not None and len(candidates):
-        tried[("modern", "adam")] = sorted({float(r) for r in candidates["learning_rate"]})
-    cells = []
-    for frame in (runs, modern):
-        for (model, n, opt, aug, rate), part in frame.groupby(_CELL):
-            protocol = "modern" if aug else "original"
-            cell = {"model": model, "n_train": int(n), "optimizer": opt, "protocol": protocol}
-            cell |= {"learning_rate": float(rate), "learning_rates_tried": tried.get((protocol, opt))}
-            cell |= {**seed_summary(part), "kept_epochs": [int(e) for e in part["kept_epoch"]]}
-            if aug and "recipe" in part:
-                cell["recipe"] = part["recipe"].iloc[0]
-            cells.append(cell)
-    return {
-        "runs": cells,
-        "n_val": PROTOCOL_VAL,
-        "modern_candidates": [] if candidates is None else candidates.to_dict("records"),
-        "modern_explored": [] if explored is None else explored.to_dict("records"),
-    }
