@@ -51,16 +51,18 @@ def transfer_vs_scratch(runs: pd.DataFrame) -> dict:
 
 
 def versions_tried(cache_path: Path | None = None, reported_epochs: int = config.SSGAN_EPOCHS) -> list[dict]:
-    """Every SSGAN budget whose runs were scored on the test set (the store's; first trainings of runs retrained to keep
-    their weights too, ``kept.keep_ssgan``): per label count each seed's test accuracy, the test and validation means,
-    and whether it is the one reported."""
+    """Every SSGAN budget whose runs were scored on the test set (the store's; the first trainings of runs retrained to
+    keep their weights too, ``kept.keep_ssgan``, where the retraining did not repeat them): per label count each
+    seed's test accuracy, the test and validation means, and whether it is the one reported."""
     versions = {}  # (epochs, patience, first training) -> {n_labels: {seed: (test, validation)}}
     for record in Store(cache_path or config.LABEL_EFFICIENCY_CACHE).records().values():
         inputs, result = record["inputs"], record["result"]
         if inputs.get("method") != "ssgan" or "test_accuracy" not in result:
             continue
         s, n, seed = inputs["settings"], str(inputs["n_labels"]), str(inputs["seed"])
-        trainings = [(False, result)] + ([(True, result["first_training"])] if "first_training" in result else [])
+        first = result.get("first_training")
+        differs = first and any(first.get(k) != result.get(k) for k in ("test_accuracy", "val_accuracy", "kept_epoch"))
+        trainings = [(False, result)] + ([(True, first)] if differs else [])  # a retraining bit for bit is no version
         for first, r in trainings:
             cells = versions.setdefault((s["epochs"], s.get("patience"), first), {})
             cells.setdefault(n, {})[seed] = (r["test_accuracy"], r["val_accuracy"])
@@ -84,6 +86,9 @@ def summary_table(runs: pd.DataFrame) -> pd.DataFrame:
     table["val_mean"] = grouped["val_accuracy"].mean().to_numpy()
     if "n_updates" in runs:
         table["n_updates"] = grouped["n_updates"].max().to_numpy()
+    if "updates_trained" in runs:  # runs stopped early train fewer updates than their budget
+        table["trained_min"] = grouped["updates_trained"].min().to_numpy()
+        table["trained_max"] = grouped["updates_trained"].max().to_numpy()
     order = (*METHODS, MATCHED, MATCHED_EARLY)
     table["method"] = pd.Categorical(table["method"], [m for m in order if m in set(table["method"])])
     return table.sort_values(["method", "n_labels"]).reset_index(drop=True)
@@ -133,10 +138,14 @@ def json_ready(value):
 
 
 def format_table(table: pd.DataFrame) -> pd.DataFrame:
-    """Methods as rows, label counts as columns, cells ``mean ± std (n = runs; updates)``, or ``value (one run)``."""
+    """Methods as rows, label counts as columns, cells ``mean ± std (n = runs; updates)``, or ``value (one run)``;
+    a budget that runs stopped early did not use is given with the updates they trained."""
 
     def cell(r) -> str:
         budget = "" if pd.isna(r.get("n_updates")) else f"; {int(r['n_updates']):,} updates"
+        low, high = r.get("trained_min"), r.get("trained_max")
+        if budget and not pd.isna(low) and low < r["n_updates"]:
+            budget = f"; budget {int(r['n_updates']):,} updates, {int(low):,}-{int(high):,} trained"
         if r["runs"] > 1:
             return f"{r['mean']:.4f} ± {r['std']:.4f} (n = {r['runs']}{budget})"
         return f"{r['mean']:.4f} (one run{budget})"

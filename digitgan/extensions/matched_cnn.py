@@ -185,7 +185,8 @@ def matched_differences(study: pd.DataFrame, matched: pd.DataFrame) -> dict:
 
 def matched_results(matched: pd.DataFrame, gaps: dict) -> dict:
     """What results.json records under ``label_efficiency`` -> ``cnn_matched``: per label count the mean, std and
-    runs, every run, the semi-supervised GAN's tested lead over it (:func:`matched_differences`) and the settings."""
+    runs, the budget and the fewest and most updates trained; every run, the semi-supervised GAN's tested lead over
+    it (:func:`matched_differences`) and the settings."""
     table = le.summary_table(matched)
     keys = ("n_labels", "seed", "test_accuracy", "val_accuracy", "kept_update", "updates_trained", "seconds", "weights")
     return le.json_ready(
@@ -196,6 +197,7 @@ def matched_results(matched: pd.DataFrame, gaps: dict) -> dict:
                     "std": float(r["std"]),
                     "runs": int(r.runs),
                     "n_updates": int(r["n_updates"]),
+                    "updates_trained": [int(r["trained_min"]), int(r["trained_max"])],
                 }
                 for _, r in table.iterrows()
             },

@@ -44,9 +44,13 @@ def label_study_block(results: dict) -> str:
             "cnn": f"{config.ORIGINAL_SMALL['cnn']:.2f} at 1k (1k test)",
         }
         for method in [m for m in _LABEL_NAMES if m in summary] + sorted(set(summary) - set(_LABEL_NAMES)):
-            cells = []
-            for c in (summary[method].get(str(n)) for n in counts):
-                spread = f" ± {c['std']:.4f} (n={c['runs']})" if c and c["runs"] > 1 else " (n=1)"
+            cells, trained = [], (results["label_efficiency"].get(method) or {}).get("summary", {})
+            for n in counts:
+                c, t = summary[method].get(str(n)), trained.get(str(n), {})
+                span = t.get("updates_trained")
+                done = span and (f"{span[0]:,}" if span[0] == span[1] else f"{span[0]:,}-{span[1]:,}")
+                updates = f"; {done} of {t['n_updates']:,} updates trained" if span else ""
+                spread = f" ± {c['std']:.4f} (n={c['runs']}{updates})" if c and c["runs"] > 1 else " (n=1)"
                 cells.append("—" if c is None else f"{c['mean']:.4f}{spread}")
             measure = f"Labels {labels}: {_LABEL_NAMES.get(method, method)} (mean ± std, n seeds)"
             rows.append((measure, originals.get(method, "—"), " / ".join(cells)))
