@@ -73,7 +73,7 @@ def test_findings_compare_data_sizes_and_flag_a_rate_at_the_top_of_its_grid():
     assert {c["protocol"]: c["learning_rates_tried"] for c in results["runs"]} == {
         "original": [0.01, 0.03, 0.1], "modern": [0.001, 0.003]}  # fmt: skip
     text = findings.protocols(results)
-    assert "from 10,000 to 60,000 images, CNN sgd +0.0200 (every p ≤ " in text
+    assert "from 10,000 to 60,000 images, CNN sgd +0.0200 (paired t-tests, every p ≤ " in text
     assert "a larger one might do better: CNN with sgd (original) 0.1." in text and "(modern) 0.001" not in text
 
 

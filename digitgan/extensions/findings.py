@@ -7,6 +7,7 @@ from __future__ import annotations
 from digitgan import config
 from digitgan.extensions import verdicts
 from digitgan.findings import Finding, _acc, _cap, _count, _finding, gap, reach, say, study_of, tested, versus
+from digitgan.utils import SHORT_TESTS
 
 _UNTESTED = "not tested: fewer than 2 recorded seeds on a side"
 _BRINGS = {
@@ -22,13 +23,15 @@ def _beside_study(value: float, reference: float, who: str) -> str:
     return _cap(say(versus("test accuracy", value, f"the study's {who}", reference), "not tested", lead=False)) + "."
 
 
-def _series(triples) -> str:
-    """``adam +0.0075, sgd +0.0117 (every p ≤ 0.0019)``: (label, difference, t-test record or None) triples."""
+def _series(triples, named: bool = True) -> str:
+    """``adam +0.0075, sgd +0.0117 (paired t-tests, every p ≤ 0.0019)`` from (label, difference, test) triples."""
     text = ", ".join(f"{label} {difference:+.4f}".strip() for label, difference, _ in triples)
+    names = sorted({SHORT_TESTS.get(t["test"], t["test"]) for *_, t in triples if t})
+    tests = f"{' and '.join(names)} t-tests, " if names and named else ""
     if all(t and t["claimed"] for *_, t in triples):
-        return f"{text} (every p ≤ {max(t['p'] for *_, t in triples):.2g})"
+        return f"{text} ({tests}every p ≤ {max(t['p'] for *_, t in triples):.2g})"
     ps = [_p(t) for *_, t in triples]
-    return f"{text} (" + ("not tested" if {*ps} == {"not tested"} else "p = " + ", ".join(ps)) + ")"
+    return f"{text} (" + ("not tested" if {*ps} == {"not tested"} else f"{tests}p = " + ", ".join(ps)) + ")"
 
 
 def _p(t: dict | None, lead: str = "", untested: str = "not tested") -> str:
@@ -119,7 +122,7 @@ def _budgets(budgets: dict) -> str:
     for budget, per in sorted(budgets.items(), key=lambda item: sum(d["n_updates"] for d in item[1].values())):
         updates = [f"{d['n_updates']:,}" for d in per.values()]
         shown = "" if len(set(updates)) == 1 else f" ({' / '.join(updates)} updates)"
-        parts.append(f"at {budget}{shown} " + _series([("", d["difference"], d) for d in per.values()]))
+        parts.append(f"at {budget}{shown} " + _series([("", d["difference"], d) for d in per.values()], named=False))
     signs = {d["difference"] > 0 for per in budgets.values() for d in per.values() if d["claimed"]}
     labels = " / ".join(f"{int(n):,}" for n in next(iter(budgets.values())))
     depends = ": which is ahead depends on the budget." if len(signs) > 1 else "."

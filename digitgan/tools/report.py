@@ -68,7 +68,7 @@ def results_table(results: dict) -> str:
         budget = f", {config.CNN_EPOCHS} epochs ({updates:,} updates)"
         for key, what, accuracy in (
             ("pca_knn", f"PCA ({knn['n_components']}) + KNN (k={knn['k']})", knn["accuracy"]),
-            ("trial3", f"transferred discriminator (trial 3){budget}", small["trial3"]),
+            ("trial3", f"trial 3{budget}", small["trial3"]),
             ("cnn", f"CNN{budget}", small["cnn"]),
         ):
             original = f"{config.ORIGINAL_SMALL[key]:.2f}"
