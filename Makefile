@@ -19,7 +19,7 @@ help: ## list the targets (the default; installs nothing)
 $(STAMP): requirements.lock pyproject.toml
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet --no-compile -r requirements.lock  # modules compile when first imported: ~35 s less on 2 cores
+	$(BIN)/pip install --quiet -r requirements.lock
 	$(BIN)/pip install --quiet --no-deps -e .
 	$(BIN)/python -m ipykernel install --sys-prefix --name python3 --display-name "Python 3" > /dev/null
 	# C-level output (TensorFlow's start-up lines) goes to the terminal that runs the kernel, not into the notebooks
