@@ -60,9 +60,10 @@ def versions_tried(cache_path: Path | None = None, reported_epochs: int = config
         if inputs.get("method") != "ssgan" or "test_accuracy" not in result:
             continue
         s, n, seed = inputs["settings"], str(inputs["n_labels"]), str(inputs["seed"])
-        first = result.get("first_training")
-        differs = first and any(first.get(k) != result.get(k) for k in ("test_accuracy", "val_accuracy", "kept_epoch"))
-        trainings = [(False, result)] + ([(True, first)] if differs else [])  # a retraining bit for bit is no version
+        earlier = result.get("first_training")
+        keys = ("test_accuracy", "val_accuracy", "kept_epoch")
+        differs = earlier and any(earlier.get(k) != result.get(k) for k in keys)
+        trainings = [(False, result)] + ([(True, earlier)] if differs else [])  # a retraining bit for bit is no version
         for first, r in trainings:
             cells = versions.setdefault((s["epochs"], s.get("patience"), first), {})
             cells.setdefault(n, {})[seed] = (r["test_accuracy"], r["val_accuracy"])
