@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from digitgan import config, findings, frames, plots, utils
-from digitgan.extensions import charts, verdicts
+from digitgan.extensions import charts, constants, verdicts
 from digitgan.extensions import findings as extension_findings
 from digitgan.tools import export
 
@@ -232,10 +232,9 @@ def test_reference_lines_are_labelled():
     plots.plot_class_histogram([0.1] * 10, ax)
     labels = [t.get_text() for t in ax.get_legend().get_texts()]
     assert any("uniform" in t for t in labels) and any("mode-collapse" in t for t in labels)
-    from digitgan import config
 
     history = {"val_accuracy": [0.9, 0.95], "val_accuracy_raw": [0.9, 0.94], "train_error": [0.1, 0.05]}
-    charts.plot_ssgan_curves(history, ax, references=(config.SSGAN_PAPER,))
+    charts.plot_ssgan_curves(history, ax, references=(constants.SSGAN_PAPER,))
     texts = [t.get_text() for t in ax.get_legend().get_texts()]
     assert any("Salimans et al. 2016" in t and t.endswith("99.07% (test)") for t in texts)
     plt.close("all")

@@ -23,7 +23,10 @@ from matplotlib.text import Text  # noqa: E402
 from matplotlib.transforms import Bbox  # noqa: E402
 
 from digitgan import config, frames, plots  # noqa: E402
-from digitgan.extensions import charts  # noqa: E402
+from digitgan.extensions import (
+    charts,  # noqa: E402
+    constants,
+)
 
 MIN_PT = 9
 RNG = np.random.default_rng(0)
@@ -118,7 +121,7 @@ FIGURES = {
     ),
     "class_histogram": lambda tmp: plots.class_histogram_figure(RNG.dirichlet(np.ones(10)), "judged digits"),
     "misclassified": lambda tmp: plots.misclassified_figure(_images(300), *_labels(error=0.3), "Trial 3"),
-    "ssgan_curves": lambda tmp: charts.ssgan_curves_figure(SSGAN_HISTORY, "SSGAN", (config.SSGAN_PAPER,)),
+    "ssgan_curves": lambda tmp: charts.ssgan_curves_figure(SSGAN_HISTORY, "SSGAN", (constants.SSGAN_PAPER,)),
     "ssgan_sweep": lambda tmp: charts.ssgan_sweep_figure(
         pd.DataFrame(
             {

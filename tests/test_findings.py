@@ -10,8 +10,8 @@ import pytest
 from scipy import stats
 
 from digitgan import compare, config, findings
+from digitgan.extensions import constants, verdicts
 from digitgan.extensions import findings as ext
-from digitgan.extensions import verdicts
 
 COMMITTED = json.loads(config.COMMITTED_RESULTS_PATH.read_text())
 FUTURE = COMMITTED.get("future_work", {})
@@ -261,7 +261,7 @@ def headlines(r: dict) -> dict[str, tuple[str, str]]:
         **{notebook[:2]: (acc(r[k]["test_accuracy"]), acc(r["cnn"]["test_accuracy"]))
            for k, (notebook, _) in config.TRIALS.items() if k in r},
         "06": (acc(models[0]["test_accuracy"]), acc(models[1]["test_accuracy"])),
-        "07": (acc(r["ssgan"]["test_accuracy"]), acc(config.SSGAN_PAPER["test_accuracy"])),
+        "07": (acc(r["ssgan"]["test_accuracy"]), acc(constants.SSGAN_PAPER["test_accuracy"])),
         "08": (acc(labels["summary"]["ssgan"]["100"]["mean"]), acc(labels["cnn_matched"]["summary"]["100"]["mean"])),
         "09": (acc(best["mean"]), acc(longer["cnn"][str(n)]["mean"])),
         "10": (acc(modern["trial3"]["mean"]), acc(modern["cnn"]["mean"])),

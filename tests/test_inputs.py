@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from digitgan import checks, config, data, gan, models, training, transfer
-from digitgan.extensions import label_efficiency, matched_cnn, ssgan
+from digitgan.extensions import constants, label_efficiency, matched_cnn, ssgan
 
 
 def _tiny(n_train=20, n_other=20) -> dict:
@@ -202,7 +202,7 @@ def test_settings_never_read_zero_as_the_default(kwargs, message):
 def test_settings_none_is_the_study_default_and_values_are_kept():
     default = label_efficiency.settings("ssgan", 100)
     assert (default["epochs"], default["n_unlabelled"], default["learning_rate"]) == (
-        config.SSGAN_EPOCHS, config.N_TRAIN_FULL, ssgan.LEARNING_RATE
+        constants.SSGAN_EPOCHS, config.N_TRAIN_FULL, ssgan.LEARNING_RATE
     )  # fmt: skip
     assert default == label_efficiency.settings("ssgan", 100, None, None, None)
     small = label_efficiency.settings("ssgan", 100, ssgan_epochs=1, n_unlabelled=100, learning_rate=0.003)

@@ -1,8 +1,8 @@
 import numpy as np
 import pytest
 
-from digitgan import config, data
-from digitgan.extensions import label_efficiency, matched_cnn, ssgan
+from digitgan import data
+from digitgan.extensions import constants, label_efficiency, matched_cnn, ssgan
 
 
 def test_label_subsets_are_balanced_seeded_and_the_study_subset_at_10k(mnist):
@@ -60,7 +60,7 @@ def test_study_runs_every_case_once_with_three_seeds_and_reuses_the_cache(tmp_pa
     assert len(runs) == 2 * 3 * 4 and ("ssgan", 100, 1, 0.001, True) in calls
     assert len(calls) == 2 + 2 * 3 * 4 and not any(c[3] == 0.003 and c[4] for c in calls)
     assert set(runs[runs["method"] == "ssgan"]["n_updates"]) == {7 * 600}  # 7 epochs of 600 batches (no early stop)
-    assert set(runs.loc[runs["method"] == "cnn", "n_updates"]) == {config.CLASSIFIER_UPDATES}
+    assert set(runs.loc[runs["method"] == "cnn", "n_updates"]) == {constants.CLASSIFIER_UPDATES}
     again = label_efficiency.run_study(**args)
     assert len(calls) == 26 and again["test_accuracy"].tolist() == runs["test_accuracy"].tolist()
 
@@ -80,7 +80,7 @@ def test_every_method_has_one_budget_at_every_label_count():
     for method in ("cnn", "trial3"):
         assert {n_updates(method, n, settings(method, n)) for n in (100, 1000, 10_000)} == {1500}
     assert settings("trial3", 100)["frozen_rounds"] == 7  # 7 of 15 epochs frozen: 7 of 15 rounds
-    assert {n_updates("ssgan", n, settings("ssgan", n)) for n in (100, 10_000)} == {config.SSGAN_EPOCHS * 600}
+    assert {n_updates("ssgan", n, settings("ssgan", n)) for n in (100, 10_000)} == {constants.SSGAN_EPOCHS * 600}
     assert n_updates("pca_knn", 100, settings("pca_knn", 100)) is None
     assert settings("ssgan", 100, learning_rate=0.003) != settings("ssgan", 100, learning_rate=0.001)
     assert n_updates("cnn", 100, settings("cnn", 100, classifier_updates=200)) == 200
@@ -174,7 +174,7 @@ def test_the_learning_rate_is_chosen_with_the_sweeps_budget_and_the_study_trains
         (100,), (1, 2), ("ssgan",), ssgan_epochs=9, cache_path=tmp_path / "runs.json", ssgan_patience=None
     )
     # the learning rates are compared with the choice's shorter runs and their early stop, the same for both ...
-    sweep = (config.SSGAN_SWEEP_PATIENCE, config.SSGAN_SWEEP_EPOCHS, False)
+    sweep = (constants.SSGAN_SWEEP_PATIENCE, constants.SSGAN_SWEEP_EPOCHS, False)
     assert seen[:2] == [sweep, sweep]
     # ... and every run of the study trains the study's whole budget
     assert seen[2:] == [(None, 9, True)] * 2

@@ -5,7 +5,7 @@ mean. The full tables (every arm, label count and optimiser) are the notebooks' 
 from __future__ import annotations
 
 from digitgan import config
-from digitgan.extensions import verdicts
+from digitgan.extensions import constants, verdicts
 from digitgan.findings import Finding, _acc, _cap, _count, _finding, gap, reach, say, study_of, tested, versus
 from digitgan.utils import SHORT_TESTS
 
@@ -57,7 +57,7 @@ def ssgan(metrics: dict, run=None) -> Finding:
         f"With {_count(m['n_labels'], 'label')} the semi-supervised GAN reaches **{_acc(m['test_accuracy'])} test "
         f"accuracy** after {_count(m['epochs'], 'epoch')}, {say(items['paper'], 'one run against their mean', False)}.",
         study and _beside_study(m["test_accuracy"], study["test_accuracy"], who),
-        f"It trained {m['epochs'] / config.SSGAN_PAPER['epochs']:.0%} of the paper's epochs; "
+        f"It trained {m['epochs'] / constants.SSGAN_PAPER['epochs']:.0%} of the paper's epochs; "
         "08_label_efficiency.ipynb tests three seeds against the paper's ten.",
         f"The learning rate {m['learning_rate']:g} was chosen on {m['n_val']:,} validation images (best validation "
         f"accuracy per candidate{f' in runs of at most {budgets[0]} epochs' if len(budgets) == 1 else ''}: {rates}).",
@@ -72,7 +72,7 @@ def ssgan(metrics: dict, run=None) -> Finding:
 
 
 def _name(method: str) -> str:
-    return config.LABEL_EFFICIENCY_NAMES.get(method, method)
+    return constants.LABEL_EFFICIENCY_NAMES.get(method, method)
 
 
 def label_efficiency(metrics: dict, run=None) -> Finding:
@@ -133,7 +133,7 @@ def _salimans(test: dict | bool, epochs: int | None) -> str:
     """The 100-label SSGAN's seeds against Salimans et al.'s mean and spread over their 10 seeds (Welch)."""
     if not test:
         return ""
-    paper = config.SSGAN_PAPER
+    paper = constants.SSGAN_PAPER
     ours = _count(test["n"][0], "seed") + (f", {_count(epochs, 'epoch')}" if epochs else "")
     side = f", {'above' if test['difference'] > 0 else 'below'} it" if test["claimed"] else ""
     return (

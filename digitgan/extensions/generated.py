@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from digitgan import checks, config, training, utils
-from digitgan.extensions import protocols
+from digitgan.extensions import constants, protocols
 from digitgan.extensions.probes import (  # noqa: F401 - the probes and names 11 uses from here
     AGREE_DRAW,
     cgan_name,
@@ -24,7 +24,7 @@ from digitgan.extensions.probes import (  # noqa: F401 - the probes and names 11
 )
 from digitgan.store import array_digest
 
-ARMS = config.GENERATED_ARMS
+ARMS = constants.GENERATED_ARMS
 _REAL_ARMS = ("real", "real + classical augmentation")  # trained on the real images alone
 
 
@@ -58,7 +58,7 @@ def arm_tag(mode_seeking: float) -> str:
 
 
 def real_learning_rate(
-    real: dict, folder: Path, rates=config.GENERATED_LEARNING_RATES, epochs: int = config.TRANSFER_EPOCHS
+    real: dict, folder: Path, rates=constants.GENERATED_LEARNING_RATES, epochs: int = config.TRANSFER_EPOCHS
 ) -> float:
     """The CNN's Adam learning rate chosen on the real validation split for the real-only arm (every arm's)."""
     base = protocols.Study(len(real["x_train"]), folder, tag="real", data=real)
@@ -66,8 +66,8 @@ def real_learning_rate(
 
 
 def same_recipe_on_real(
-    recipe: dict = config.MODERN_DROPOUT_RECIPE,
-    seeds=config.LABEL_SEEDS,
+    recipe: dict = constants.MODERN_DROPOUT_RECIPE,
+    seeds=constants.LABEL_SEEDS,
     folder: Path = protocols.PROTOCOLS_DIR,
     n_train: int = config.SUBSET_SIZE,
     source=None,
@@ -86,9 +86,9 @@ def run_arms(
     x_gen: np.ndarray,
     y_gen: np.ndarray,
     arms=ARMS,
-    seeds=config.LABEL_SEEDS,
+    seeds=constants.LABEL_SEEDS,
     epochs: int = config.TRANSFER_EPOCHS,
-    rates=config.GENERATED_LEARNING_RATES,
+    rates=constants.GENERATED_LEARNING_RATES,
     folder: Path = protocols.PROTOCOLS_DIR,
     generator_tag: str = "cdcgan",
 ) -> tuple[pd.DataFrame, float]:

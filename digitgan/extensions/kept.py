@@ -14,6 +14,7 @@ from digitgan import checks, config, fileio, utils
 from digitgan.data import load_label_efficiency_data, load_study_data
 from digitgan.extensions import (
     conditional,
+    constants,
     generated,
     label_runs,
     longer_gan,
@@ -33,7 +34,7 @@ MODE_SEEKING = 0.5  # the conditional DCGAN whose digits 11's reported arms trai
 
 def modern(model: str = "cnn") -> tuple[protocols.Study, dict]:
     """10's run store at 10,000 images and the recipe it reports for ``model`` (augmented, Adam; the same for both)."""
-    recipe = protocols.recipe_settings(config.MODERN_DROPOUT_RECIPE)
+    recipe = protocols.recipe_settings(constants.MODERN_DROPOUT_RECIPE)
     study = protocols.Study(config.SUBSET_SIZE, protocols.PROTOCOLS_DIR)
     return study, {"model": model, "optimizer": "adam", "augment": True, **recipe}
 
@@ -86,7 +87,7 @@ def _recorded(study: protocols.Study, inputs: dict) -> dict | None:
     return next((r["result"] for r in study.store.records().values() if drawn_elsewhere(r["inputs"])), None)
 
 
-def keep(name: str, seeds=config.LABEL_SEEDS) -> list[dict]:
+def keep(name: str, seeds=constants.LABEL_SEEDS) -> list[dict]:
     """Retrain the stored runs of ``name`` (a key of ``RUNS``) at ``seeds``, keeping their weights. A run whose
     generated digits came out different on this CPU model is a new run, stored beside the recorded one (11 reuses
     it). One row per seed: the recorded and the retrained test accuracy and kept epoch."""
@@ -129,17 +130,17 @@ def _report(rows: list, row: dict, recorded: dict, result: dict, kept: str) -> N
     rows.append(row)
 
 
-def label_study_runs(seeds=config.LABEL_SEEDS) -> list[dict]:
+def label_study_runs(seeds=constants.LABEL_SEEDS) -> list[dict]:
     """08's CNN and trial-3 runs that its headline rows report (at 1,500 updates and at the original's 15 epochs, the
     same runs at 10,000 labels) and 09's trial 3 on the GAN stage best on validation at each label count, 3 seeds
     each: one dict per run with its ``method``, ``n_labels``, ``seed``, ``settings``, run ``store`` and ``weights``
     path (the committed ``weights/`` folder beside that store)."""
-    plan = [(budget, n_labels, None) for budget in ("updates", "epochs") for n_labels in config.LABEL_COUNTS]
+    plan = [(budget, n_labels, None) for budget in ("updates", "epochs") for n_labels in constants.LABEL_COUNTS]
     stages = fileio.load_results(config.COMMITTED_RESULTS_PATH)["future_work"]["longer_gan"]
     plan += [("updates", n, item["best"]) for n, item in verdicts.longer_gan_items(stages)["labels"].items()]
     runs, seen = [], set()
     for budget, n_labels, stage in plan:
-        folder = Path(config.LABEL_EFFICIENCY_CACHE).parent if stage is None else longer_gan.LONGER_GAN_DIR
+        folder = Path(constants.LABEL_EFFICIENCY_CACHE).parent if stage is None else longer_gan.LONGER_GAN_DIR
         disc = None if stage is None else longer_gan.discriminator_path(longer_gan.LONGER_GAN_DIR, stage)
         for seed in seeds:
             for method in ("cnn", "trial3") if stage is None else ("trial3",):
@@ -154,7 +155,7 @@ def label_study_runs(seeds=config.LABEL_SEEDS) -> list[dict]:
     return runs
 
 
-def _keep_label_study(seeds=config.LABEL_SEEDS) -> list[dict]:
+def _keep_label_study(seeds=constants.LABEL_SEEDS) -> list[dict]:
     """Retrain 08's and 09's stored classifier runs (:func:`label_study_runs`) with their recorded settings and seed,
     saving the weights each keeps; the stored record is left as it is. One row per run: recorded and retrained."""
     rows = []
@@ -177,7 +178,7 @@ def _keep_label_study(seeds=config.LABEL_SEEDS) -> list[dict]:
 
 
 def keep_ssgan(
-    n_labels: int = config.SSGAN_N_LABELS, seeds=config.LABEL_SEEDS, weights_dir: Path | None = None
+    n_labels: int = constants.SSGAN_N_LABELS, seeds=constants.LABEL_SEEDS, weights_dir: Path | None = None
 ) -> list[dict]:
     """Retrain the study's SSGAN runs at ``n_labels`` with their recorded recipe and seed (resumable in
     ``ssgan_dir``; a finished state is reloaded), save each kept discriminator to ``weights_dir``
@@ -186,8 +187,8 @@ def keep_ssgan(
     kept epoch). On the CPU model of the first training the two are the same; on another one they can differ by a
     few test images (float rounding). Returns one row per seed: the first and the retrained test accuracy."""
     seeds = [checks.seed(s, "seeds entry") for s in seeds]
-    rate, _ = le.choose_ssgan_learning_rate(config.LABEL_COUNTS[0], config.LABEL_SEEDS[0])  # the stored sweep
-    store = Store(config.LABEL_EFFICIENCY_CACHE)
+    rate, _ = le.choose_ssgan_learning_rate(constants.LABEL_COUNTS[0], constants.LABEL_SEEDS[0])  # the stored sweep
+    store = Store(constants.LABEL_EFFICIENCY_CACHE)
     weights_dir = Path(weights_dir or le.WEIGHTS_DIR)
     rows = []
     for seed in seeds:

@@ -14,7 +14,7 @@ from pathlib import Path
 import pandas as pd
 
 from digitgan import checks, config, utils
-from digitgan.extensions import protocols, ssgan
+from digitgan.extensions import constants, protocols, ssgan
 from digitgan.extensions.label_runs import (  # noqa: F401 - train_ssgan_run: 07 trains its run from here
     discriminator_digest,
     run_cnn,
@@ -40,7 +40,9 @@ from digitgan.extensions.label_tables import (  # noqa: F401 - the study's table
 from digitgan.store import Store, model_fields
 
 CLASSIFIER_ROUND = 100  # updates between two validation checks of the CNN and trial 3
-WEIGHTS_DIR = config.CHECKPOINT_DIR / config.MATCHED_WEIGHTS_NAME  # kept weights of the label study's runs (committed)
+WEIGHTS_DIR = (
+    config.CHECKPOINT_DIR / constants.MATCHED_WEIGHTS_NAME
+)  # kept weights of the label study's runs (committed)
 RUNNERS = {"cnn": run_cnn, "trial3": run_trial3, "pca_knn": run_pca_knn, "ssgan": run_ssgan}
 
 
@@ -50,7 +52,7 @@ def settings(
     ssgan_epochs: int | None = None,
     n_unlabelled: int | None = None,
     learning_rate: float | None = None,
-    n_val: int = config.LABEL_EFFICIENCY_VAL,
+    n_val: int = constants.LABEL_EFFICIENCY_VAL,
     classifier_updates: int | None = None,
     discriminator_path: Path | None = None,
     ssgan_patience: int | None = ssgan.PATIENCE,
@@ -72,7 +74,7 @@ def settings(
             checks.learning_rate(learning_rate)
         if n_unlabelled is not None:
             checks.integer("n_unlabelled", n_unlabelled, config.BATCH_SIZE, config.N_TRAIN_FULL)
-        epochs = config.SSGAN_EPOCHS if ssgan_epochs is None else ssgan_epochs
+        epochs = constants.SSGAN_EPOCHS if ssgan_epochs is None else ssgan_epochs
         patience = None if ssgan_patience is None else checks.integer("ssgan_patience", ssgan_patience, 1)
         out = {
             "n_val": n_val,
@@ -87,10 +89,10 @@ def settings(
         return {
             **out,
             "step": "fused",
-            "xla": config.SSGAN_XLA,
+            "xla": constants.SSGAN_XLA,
             "keep": "best validation epoch, averaged or raw weights",
         }
-    updates = config.CLASSIFIER_UPDATES if classifier_updates is None else classifier_updates
+    updates = constants.CLASSIFIER_UPDATES if classifier_updates is None else classifier_updates
     every = checks.integer("classifier_round", classifier_round, 1)
     checks.integer("classifier_updates", updates, every)
     if updates % every:
@@ -99,7 +101,7 @@ def settings(
     out |= {"batch_size": config.BATCH_SIZE, "keep": "best validation round"}
     out |= model_fields(protocols.classifier(method), protocols.STUDY_ARCHITECTURE[method])
     if method == "trial3":
-        head, frozen = config.trial_schedule("trial3")
+        head, frozen = constants.trial_schedule("trial3")
         out |= {"head": head, "frozen_rounds": round(frozen * (updates // every) / config.TRANSFER_EPOCHS)}
         out["discriminator_sha256"] = discriminator_digest(discriminator_path or config.DISCRIMINATOR_PATH)
     return out
@@ -136,7 +138,7 @@ class Study:
     also_read: tuple[Path, ...] = ()
     source: Path | str | None = None
     n_unlabelled: int | None = None
-    n_val: int = config.LABEL_EFFICIENCY_VAL
+    n_val: int = constants.LABEL_EFFICIENCY_VAL
     ssgan_root: Path | None = None
     log_root: Callable[[str], Path] | None = None
 
@@ -146,7 +148,7 @@ class Study:
                 "n_unlabelled", self.n_unlabelled, config.BATCH_SIZE, config.N_TRAIN_FULL
             )
         self.n_val = checks.integer("n_val", self.n_val, config.NUM_CLASSES)
-        self.store = Store(self.cache_path or config.LABEL_EFFICIENCY_CACHE, self.also_read)
+        self.store = Store(self.cache_path or constants.LABEL_EFFICIENCY_CACHE, self.also_read)
         self._data_key, self._data = None, None
 
     def data(self, n_labels: int, seed: int) -> dict:
@@ -195,9 +197,9 @@ class Study:
 def choose_ssgan_learning_rate(
     n_labels: int,
     seed: int,
-    rates=config.SSGAN_LEARNING_RATES,
-    ssgan_epochs: int = config.SSGAN_SWEEP_EPOCHS,
-    ssgan_patience: int | None = config.SSGAN_SWEEP_PATIENCE,
+    rates=constants.SSGAN_LEARNING_RATES,
+    ssgan_epochs: int = constants.SSGAN_SWEEP_EPOCHS,
+    ssgan_patience: int | None = constants.SSGAN_SWEEP_PATIENCE,
     **where,
 ) -> tuple[float, pd.DataFrame]:
     """``(learning rate, table of the candidates)``: the SSGAN at ``(n_labels, seed)`` once per rate, each with the
@@ -222,15 +224,15 @@ def choose_ssgan_learning_rate(
 
 
 def run_study(
-    label_counts=config.LABEL_COUNTS,
-    seeds=config.LABEL_SEEDS,
+    label_counts=constants.LABEL_COUNTS,
+    seeds=constants.LABEL_SEEDS,
     methods=METHODS,
     ssgan_epochs: int | None = None,
     ssgan_learning_rate: float | None = None,
     classifier_updates: int | None = None,
     ssgan_patience: int | None = ssgan.PATIENCE,
-    sweep_epochs: int = config.SSGAN_SWEEP_EPOCHS,
-    sweep_patience: int | None = config.SSGAN_SWEEP_PATIENCE,
+    sweep_epochs: int = constants.SSGAN_SWEEP_EPOCHS,
+    sweep_patience: int | None = constants.SSGAN_SWEEP_PATIENCE,
     **where,
 ) -> pd.DataFrame:
     """One row per (method, label count, seed) run, stored ones reused. ``ssgan_learning_rate=None`` chooses it
@@ -260,7 +262,7 @@ def run_study(
     return pd.DataFrame([study.row(m, n, seed, settings(m, n, **ssgan_args, **budget)) for m, n, seed in runs])
 
 
-def run_epoch_arm(label_counts=config.LABEL_COUNTS, seeds=config.LABEL_SEEDS, **where) -> pd.DataFrame:
+def run_epoch_arm(label_counts=constants.LABEL_COUNTS, seeds=constants.LABEL_SEEDS, **where) -> pd.DataFrame:
     """The CNN and trial 3 at the original's budget (:func:`epoch_budget`: 15 epochs at every label count), stored
     with :func:`run_study`'s runs (10,000 labels reuses the study's 1,500-update runs)."""
     study, rows = Study(**where), []
@@ -281,7 +283,7 @@ if __name__ == "__main__":  # the study (or with `epochs`, the 15-epoch arm) in 
         print(format_table(summary_table(run_epoch_arm())).to_string(), flush=True)
     else:
         with utils.timer() as t:
-            rate, sweep = choose_ssgan_learning_rate(config.LABEL_COUNTS[0], config.LABEL_SEEDS[0])
+            rate, sweep = choose_ssgan_learning_rate(constants.LABEL_COUNTS[0], constants.LABEL_SEEDS[0])
             print(sweep.drop(columns="val_curve").to_string(), flush=True)
             runs = run_study(ssgan_learning_rate=rate)
         print(format_table(summary_table(runs)).to_string(), flush=True)

@@ -8,17 +8,22 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from digitgan import config, utils
+from digitgan import utils
+from digitgan.extensions import constants
 from digitgan.store import Store
 
-METHODS = config.LABEL_EFFICIENCY_METHODS
+METHODS = constants.LABEL_EFFICIENCY_METHODS
 MATCHED = "cnn_matched"  # the compute-matched CNN (digitgan.extensions.matched_cnn), every update trained
 MATCHED_NAME = "CNN (modern recipe, the semi-supervised GAN's updates)"
 MATCHED_EARLY = "cnn_matched_early"  # the same CNN stopped early (matched_cnn.PATIENCE checks without progress)
-NAMES = {**config.LABEL_EFFICIENCY_NAMES, MATCHED: MATCHED_NAME, MATCHED_EARLY: f"{MATCHED_NAME[:-1]}, stopped early)"}
+NAMES = {
+    **constants.LABEL_EFFICIENCY_NAMES,
+    MATCHED: MATCHED_NAME,
+    MATCHED_EARLY: f"{MATCHED_NAME[:-1]}, stopped early)",
+}
 
 
-def describe_splits(label_counts, seeds, n_val: int = config.LABEL_EFFICIENCY_VAL, source=None) -> pd.DataFrame:
+def describe_splits(label_counts, seeds, n_val: int = constants.LABEL_EFFICIENCY_VAL, source=None) -> pd.DataFrame:
     """What every run of the study trains on, one row per ``(n_labels, seed)``: the first labelled indices, the images
     per digit of the labelled subset and of its validation split, and their overlap (none)."""
     from digitgan.data import label_subset_indices, load_mnist, validation_indices
@@ -50,12 +55,12 @@ def transfer_vs_scratch(runs: pd.DataFrame) -> dict:
     return out
 
 
-def versions_tried(cache_path: Path | None = None, reported_epochs: int = config.SSGAN_EPOCHS) -> list[dict]:
+def versions_tried(cache_path: Path | None = None, reported_epochs: int = constants.SSGAN_EPOCHS) -> list[dict]:
     """Every SSGAN budget whose runs were scored on the test set (the store's; the first trainings of runs retrained to
     keep their weights too, ``kept.keep_ssgan``, where the retraining did not repeat them): per label count each
     seed's test accuracy, the test and validation means, and whether it is the one reported."""
     versions = {}  # (epochs, patience, first training) -> {n_labels: {seed: (test, validation)}}
-    for record in Store(cache_path or config.LABEL_EFFICIENCY_CACHE).records().values():
+    for record in Store(cache_path or constants.LABEL_EFFICIENCY_CACHE).records().values():
         inputs, result = record["inputs"], record["result"]
         if inputs.get("method") != "ssgan" or "test_accuracy" not in result:
             continue

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from digitgan import checkpoint, checks, config, fileio, gan, quality, utils
-from digitgan.extensions import label_efficiency
+from digitgan.extensions import constants, label_efficiency
 from digitgan.extensions.longer_gan_tables import (  # noqa: F401 - 09's tables, made from here
     epoch_losses,
     spread_summary,
@@ -37,7 +37,7 @@ def discriminator_path(folder: Path, epochs: int) -> Path:
 
 def train_stages(
     x_train: np.ndarray,
-    stages=config.LONGER_GAN_STAGES,
+    stages=constants.LONGER_GAN_STAGES,
     folder: Path = LONGER_GAN_DIR,
     state_dir: Path = LONGER_GAN_STATE_DIR,
     judge=None,
@@ -103,12 +103,12 @@ def _edited_networks() -> dict:
 
 
 def evaluate_stages(
-    stages=config.LONGER_GAN_STAGES,
-    seeds=config.LABEL_SEEDS,
+    stages=constants.LONGER_GAN_STAGES,
+    seeds=constants.LABEL_SEEDS,
     label_counts=(config.SUBSET_SIZE, 1_000),
     folder: Path = LONGER_GAN_DIR,
     source=None,
-    n_val: int = config.LABEL_EFFICIENCY_VAL,
+    n_val: int = constants.LABEL_EFFICIENCY_VAL,
     also_read: tuple[Path, ...] = (),
     classifier_updates: int | None = None,
 ) -> list[dict]:
@@ -140,8 +140,8 @@ def train_spread(
     x_train: np.ndarray,
     judge,
     reference: np.ndarray | None = None,
-    seeds=config.GAN_SPREAD_SEEDS,
-    stages=config.GAN_SPREAD_STAGES,
+    seeds=constants.GAN_SPREAD_SEEDS,
+    stages=constants.GAN_SPREAD_STAGES,
     root: Path = GAN_SPREAD_DIR,
     state_root: Path = GAN_SPREAD_STATE_DIR,
     n_samples: int = config.GAN_EVAL_SAMPLES,
@@ -155,15 +155,15 @@ def train_spread(
 
 
 def evaluate_spread(
-    seeds=config.GAN_SPREAD_SEEDS,
-    stages=config.GAN_SPREAD_STAGES,
+    seeds=constants.GAN_SPREAD_SEEDS,
+    stages=constants.GAN_SPREAD_STAGES,
     root: Path = GAN_SPREAD_DIR,
-    classifier_seeds=config.LABEL_SEEDS,
+    classifier_seeds=constants.LABEL_SEEDS,
     label_counts=(config.SUBSET_SIZE, 1_000),
     **kwargs,
 ) -> list[dict]:
     """:func:`evaluate_stages` on every spread GAN's discriminators, each record naming its ``gan_seed``."""
-    also_read, records = (config.LABEL_EFFICIENCY_CACHE, LONGER_GAN_DIR / STORE_FILE), []
+    also_read, records = (constants.LABEL_EFFICIENCY_CACHE, LONGER_GAN_DIR / STORE_FILE), []
     for seed in seeds:
         runs = evaluate_stages(
             stages, classifier_seeds, label_counts, _spread_folder(seed, root), also_read=also_read, **kwargs

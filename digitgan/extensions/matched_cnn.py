@@ -1,4 +1,4 @@
-"""The compute-matched CNN of the label study (08): the CNN with 10's modern recipe (``config.MODERN_DROPOUT_RECIPE``:
+"""The compute-matched CNN of the label study (08): the CNN with 10's modern recipe (``MODERN_DROPOUT_RECIPE``:
 augmentation, Adam with a cosine decay over its budget, dropout) given the semi-supervised GAN's updates (its epochs x
 600), on the same labelled images and validation split as every method of a ``(n_labels, seed)``. Every update is
 trained and the check (one every ``CHECK_EVERY`` updates) best on validation is kept, as the semi-supervised GAN keeps
@@ -17,17 +17,18 @@ from pathlib import Path
 import pandas as pd
 
 from digitgan import checks, config, fileio, training, utils
+from digitgan.extensions import constants
 from digitgan.extensions import label_efficiency as le
 from digitgan.store import Store, array_digest, key, model_fields
 
 CHECK_EVERY = 600
 PATIENCE = 15
-STORE = config.LABEL_EFFICIENCY_CACHE
+STORE = constants.LABEL_EFFICIENCY_CACHE
 
 
 def _matched_settings(
     n_labels: int,
-    n_val: int = config.LABEL_EFFICIENCY_VAL,
+    n_val: int = constants.LABEL_EFFICIENCY_VAL,
     updates: int | None = None,
     check_every: int = CHECK_EVERY,
     patience: int | None = None,
@@ -43,7 +44,7 @@ def _matched_settings(
     budget = checks.integer("updates", budget, check_every)
     if budget % check_every:
         raise ValueError(f"updates={budget} must be a multiple of check_every={check_every}")
-    recipe = config.MODERN_DROPOUT_RECIPE
+    recipe = constants.MODERN_DROPOUT_RECIPE
     return {
         "method": le.MATCHED,
         "n_labels": checks.integer("n_labels", n_labels, config.NUM_CLASSES),
@@ -112,11 +113,11 @@ def run_matched_cnn(data: dict, seed: int, run_settings: dict, weights_path: Pat
 
 def run_matched(
     label_counts=(10_000, 1_000, 100),
-    seeds=config.LABEL_SEEDS,
+    seeds=constants.LABEL_SEEDS,
     store_path: Path | None = None,
     weights_dir: Path | None = None,
     source=None,
-    n_val: int = config.LABEL_EFFICIENCY_VAL,
+    n_val: int = constants.LABEL_EFFICIENCY_VAL,
     updates: int | None = None,
     check_every: int = CHECK_EVERY,
     patience: int | None = None,

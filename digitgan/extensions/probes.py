@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from digitgan import checks, config, fileio
-from digitgan.extensions import conditional, protocols
+from digitgan.extensions import conditional, constants, protocols
 from digitgan.models import build_cnn
 from digitgan.store import STORE_FILE, Store, weights_digest
 
@@ -22,7 +22,7 @@ PROBE_DEFAULTS = {"noise_scale": 1.0, "keep": 1.0, "label_smoothing": 0.0, "mode
 # digit asked for: a label-consistency filter).
 PROBE_EXTRAS = ("recipe", "agree_with_real")
 AGREE_DRAW = 2
-MODERN_RECIPE = config.MODERN_RECIPES[0]  # a probe's "modern": 10's first candidate (lr 0.001, 30 epochs), augmented
+MODERN_RECIPE = constants.MODERN_RECIPES[0]  # a probe's "modern": 10's first candidate (lr 0.001, 30 epochs), augmented
 
 
 def cgan_name(mode_seeking: float) -> str:
@@ -40,8 +40,8 @@ def choose_mode_seeking(
     real: dict,
     folder: Path,
     learning_rate: float,
-    weights=config.MODE_SEEKING_WEIGHTS,
-    epochs: int = config.MODE_SEEKING_PROBE_EPOCHS,
+    weights=constants.MODE_SEEKING_WEIGHTS,
+    epochs: int = constants.MODE_SEEKING_PROBE_EPOCHS,
     cnn_epochs: int = config.TRANSFER_EPOCHS,
     n_generated: int = config.SUBSET_SIZE,
     seed: int = config.SEED,
@@ -143,14 +143,14 @@ def probe_samples(
     generator,
     folder: Path,
     learning_rate: float,
-    probes=config.GENERATED_PROBES,
+    probes=constants.GENERATED_PROBES,
     discriminator=None,
     tag: str = "cdcgan",
     n: int = config.SUBSET_SIZE,
     cnn_epochs: int = config.TRANSFER_EPOCHS,
     seed: int = config.SEED,
 ) -> pd.DataFrame:
-    """Other ways to draw or train on generated digits (``config.GENERATED_PROBES``: the noise's scale, each digit's
+    """Other ways to draw or train on generated digits (``constants.GENERATED_PROBES``: the noise's scale, each digit's
     best by the conditional ``discriminator``, label smoothing, one of 10's recipes), each scored on the real
     validation split by the CNN trained on ``n`` of them (seed 42), one row per probe. Every probe is checked before
     any trains; a finished one is stored (``tag`` and the weights' digest name the generator) and not run again."""
@@ -196,8 +196,8 @@ def run_best_probe_arms(
     probes,
     learning_rate: float,
     cnn_epochs: int = config.TRANSFER_EPOCHS,
-    sizes=config.GENERATED_BEST_PROBE_SIZES,
-    seeds=config.LABEL_SEEDS,
+    sizes=constants.GENERATED_BEST_PROBE_SIZES,
+    seeds=constants.LABEL_SEEDS,
     folder: Path = protocols.PROTOCOLS_DIR,
     generator_tag: str = "cdcgan",
 ) -> pd.DataFrame:

@@ -8,11 +8,16 @@ import numpy as np
 
 from digitgan import checks, config
 from digitgan.data import load_mnist, scale_images, subset_indices
+from digitgan.extensions import constants
 
 PROTOCOLS_DIR = config.CHECKPOINT_DIR / "protocols"  # 10's run store
 PROTOCOL_VAL = 5_000  # 10's validation split: training images outside the 10k subset
 # 10's original-protocol grid (its values: digitgan.config, with the notebook's other full-size parameters).
-MODELS, OPTIMIZERS, LEARNING_RATES = config.PROTOCOL_MODELS, config.PROTOCOL_OPTIMIZERS, config.PROTOCOL_LEARNING_RATES
+MODELS, OPTIMIZERS, LEARNING_RATES = (
+    constants.PROTOCOL_MODELS,
+    constants.PROTOCOL_OPTIMIZERS,
+    constants.PROTOCOL_LEARNING_RATES,
+)
 # A modern-protocol run's regularisation beyond the learning rate and epochs (``train_run``'s keyword arguments): the
 # first modern protocol's, and a run with these keeps the key of a run that names none.
 RECIPE_DEFAULTS = dict(weight_decay=0.0, label_smoothing=0.0, strength=0.1, batch_size=config.BATCH_SIZE, dropout=0.0)

@@ -15,6 +15,7 @@ import pandas as pd
 
 from digitgan import checks, config, fileio, gan, training, transfer, utils
 from digitgan.data import one_hot
+from digitgan.extensions import constants
 from digitgan.extensions.protocol_data import (
     LEARNING_RATES,
     MODELS,
@@ -42,7 +43,7 @@ def classifier(name: str, discriminator: keras.Model | None = None) -> keras.Mod
     if name == "cnn":
         return build_cnn()
     discriminator = build_discriminator() if discriminator is None else discriminator
-    return transfer.discriminator_to_classifier(discriminator, config.trial_schedule("trial3")[0], freeze=True)
+    return transfer.discriminator_to_classifier(discriminator, constants.trial_schedule("trial3")[0], freeze=True)
 
 
 def build_model(
@@ -98,7 +99,7 @@ def train_run(
     model, core = build_model(model_name, augment, seed, discriminator_path, strength, dropout)
     loss = keras.losses.CategoricalCrossentropy(label_smoothing=label_smoothing)
     steps = -(-len(data["x_train"]) // batch_size)
-    frozen = config.trial_schedule("trial3")[1]
+    frozen = constants.trial_schedule("trial3")[1]
     frozen_epochs = round(frozen * epochs / config.TRANSFER_EPOCHS) if model_name == "trial3" else 0
     phases = [(False, frozen_epochs), (True, epochs)] if frozen_epochs else [(True, epochs)]
     best, start, val_curve = training.BestWeights(), 0, []
@@ -215,10 +216,10 @@ def choose_learning_rate(
 
 
 def run_protocols(
-    label_sizes=config.PROTOCOL_DATA_SIZES,
+    label_sizes=constants.PROTOCOL_DATA_SIZES,
     models=MODELS,
     optimizers=OPTIMIZERS,
-    seeds=config.LABEL_SEEDS,
+    seeds=constants.LABEL_SEEDS,
     epochs: int = config.TRANSFER_EPOCHS,
     folder: Path = PROTOCOLS_DIR,
     source=None,
@@ -261,8 +262,8 @@ def choose_recipe(study: Study, model_name: str, recipes, seed: int = config.SEE
 
 def run_modern(
     models=MODELS,
-    seeds=config.LABEL_SEEDS,
-    recipes=config.MODERN_RECIPES,
+    seeds=constants.LABEL_SEEDS,
+    recipes=constants.MODERN_RECIPES,
     folder: Path = PROTOCOLS_DIR,
     n_train: int = config.SUBSET_SIZE,
     source=None,
@@ -278,7 +279,7 @@ def run_modern(
 
 
 def explore_recipes(
-    recipes=config.MODERN_EXPLORED,
+    recipes=constants.MODERN_EXPLORED,
     folder: Path = PROTOCOLS_DIR,
     n_train: int = config.SUBSET_SIZE,
     source=None,

@@ -22,6 +22,7 @@ from keras import layers, ops
 
 from digitgan import checks, config, training
 from digitgan.checkpoint import PeriodicCheckpoint, TrainingCheckpoint, rng_state
+from digitgan.extensions import constants
 from digitgan.extensions.ssgan_training import (  # noqa: F401 - the losses and schedule, also named from here
     EMA_DECAY,
     FEATURES,
@@ -36,10 +37,10 @@ from digitgan.extensions.ssgan_training import (  # noqa: F401 - the losses and 
 
 PATIENCE = None  # no early stop: every run trains its whole budget, and keeps its best validation epoch
 DECAY_FRACTION = 0.6  # the learning rate decays linearly over the last 40% of the epochs
-DECAY_START = round(DECAY_FRACTION * config.SSGAN_EPOCHS)  # 54 of 90
-LEARNING_RATE = 0.001  # only the default of a single run; the study chooses among config.SSGAN_LEARNING_RATES
+DECAY_START = round(DECAY_FRACTION * constants.SSGAN_EPOCHS)  # 54 of 90
+LEARNING_RATE = 0.001  # only the default of a single run; the study chooses among constants.SSGAN_LEARNING_RATES
 CHECKPOINT_EVERY = 5
-CHECKPOINT_DIR = config.CHECKPOINT_DIR / config.SSGAN_STATE_NAME
+CHECKPOINT_DIR = config.CHECKPOINT_DIR / constants.SSGAN_STATE_NAME
 KEPT_FILE = "ssgan_discriminator.weights.h5"  # 07's kept discriminator (the classifier it scores), in checkpoints/
 
 
@@ -128,7 +129,7 @@ def build_ssgan(
     beta_1: float = 0.5,
     ema_decay: float = EMA_DECAY,
     seed: int = config.SEED,
-    jit_compile: bool = config.SSGAN_XLA,
+    jit_compile: bool = constants.SSGAN_XLA,
     steps_per_execution: int = 1,
 ) -> SSGAN:
     """A compiled SSGAN with fresh networks; ``x_init`` (real images) runs the data-dependent init.
@@ -155,7 +156,7 @@ def run_dir(n_labels: int, seed: int, root: Path | None = None) -> Path:
 
 def train_ssgan(
     data: dict,
-    epochs: int = config.SSGAN_EPOCHS,
+    epochs: int = constants.SSGAN_EPOCHS,
     batch_size: int = config.BATCH_SIZE,
     learning_rate: float = LEARNING_RATE,
     decay_start: int | None = DECAY_START,
@@ -164,7 +165,7 @@ def train_ssgan(
     checkpoint_every: int = CHECKPOINT_EVERY,
     retrain: bool = False,
     seed: int = config.SEED,
-    jit_compile: bool = config.SSGAN_XLA,
+    jit_compile: bool = constants.SSGAN_XLA,
     verbose: int = 2,
     log_dir: Path | None = None,
     patience: int | None = PATIENCE,
@@ -181,7 +182,7 @@ def train_ssgan(
         if key not in data:
             raise ValueError(
                 f"data has no {key!r}: pass the arrays of data.load_label_efficiency_data(n_labels, seed, "
-                f"n_val={config.LABEL_EFFICIENCY_VAL}) (the SSGAN is scored on a validation split every epoch)"
+                f"n_val={constants.LABEL_EFFICIENCY_VAL}) (the SSGAN is scored on a validation split every epoch)"
             )
     checks.labelled(data, ("train", "val"))  # images float, finite, in [-1, 1]; labels 0-9; none empty
     checks.images("data['x_unlabelled']", data["x_unlabelled"])
@@ -202,7 +203,7 @@ def train_ssgan(
     if retrain and checkpoint_dir.exists():
         shutil.rmtree(checkpoint_dir)
     # the data-dependent init draws no random numbers: a restore overwrites it with the saved weights
-    init_idx = np.random.default_rng(seed).choice(n_unl, min(config.SSGAN_INIT_BATCH, n_unl), replace=False)
+    init_idx = np.random.default_rng(seed).choice(n_unl, min(constants.SSGAN_INIT_BATCH, n_unl), replace=False)
     recipe = {"learning_rate": learning_rate, "ema_decay": ema_decay, "seed": seed, "jit_compile": jit_compile}
     model = build_ssgan(data["x_unlabelled"][init_idx], steps_per_execution=n_unl // batch_size, **recipe)
     settings = {"n_labels": n_labels, "n_unlabelled": n_unl, "n_val": len(data["y_val"]), "batch_size": batch_size}

@@ -16,6 +16,7 @@ import json
 
 from digitgan import config, gan, training, transfer, utils
 from digitgan.data import load_study_data
+from digitgan.extensions import constants
 from digitgan.models import build_cnn
 from digitgan.store import Store, architecture_digest, array_digest, file_digest
 
@@ -29,7 +30,7 @@ def _build(name: str, seed: int):
     utils.set_seed(seed)
     if name == "cnn":
         return build_cnn()
-    return transfer.discriminator_to_classifier(discriminator, head=config.trial_schedule(name)[0])
+    return transfer.discriminator_to_classifier(discriminator, head=constants.trial_schedule(name)[0])
 
 
 def run_inputs(name: str, seed: int, data: dict) -> dict:
@@ -46,7 +47,7 @@ def run_inputs(name: str, seed: int, data: dict) -> dict:
         "architecture": architecture_digest(_build(name, seed)),
     }
     if name != "cnn":
-        inputs["head"], inputs["frozen_epochs"] = config.trial_schedule(name)
+        inputs["head"], inputs["frozen_epochs"] = constants.trial_schedule(name)
         inputs["discriminator_sha256"] = file_digest(config.DISCRIMINATOR_PATH, None)
     return inputs
 
@@ -57,7 +58,7 @@ def train(name: str, seed: int, data: dict) -> tuple:
     if name == "cnn":
         history, seconds = training.train_classifier(model, data, config.TRANSFER_EPOCHS, verbose=0, seed=seed)
     else:
-        trial = transfer.train_schedule(model, data, config.trial_schedule(name)[1], verbose=0, seed=seed)
+        trial = transfer.train_schedule(model, data, constants.trial_schedule(name)[1], verbose=0, seed=seed)
         history, seconds = trial["history"], trial["seconds"]
     accuracy = training.accuracy(model, data["x_test"], data["y_test"])
     return model, {

@@ -7,6 +7,7 @@ from __future__ import annotations
 import numpy as np
 
 from digitgan import config
+from digitgan.extensions import constants
 from digitgan.findings import Versus, _acc, _count, versus
 from digitgan.utils import difference, difference_from_summary
 
@@ -39,7 +40,7 @@ def aim(what: str, c: dict, target: float, where: str = "") -> Versus:
 def ssgan_items(metrics: dict) -> dict:
     """The kept test accuracy against the paper's; whether the kept epoch is among the last five (the curve may still
     rise) and the best validation accuracy of those five (each epoch's better weights)."""
-    history, paper = metrics["history"], config.SSGAN_PAPER
+    history, paper = metrics["history"], constants.SSGAN_PAPER
     raw = history.get("val_accuracy_raw") or history["val_accuracy"]
     last = [max(a, r) for a, r in zip(history["val_accuracy"][-5:], raw[-5:], strict=True)]
     theirs = f"{_count(paper['epochs'], 'epoch')}, mean of {_count(paper['seeds'], 'seed')}"
@@ -60,7 +61,7 @@ def label_efficiency_items(metrics: dict) -> dict:
     summary = {
         m: {n: {**c, "by_seed": dict(c.get("by_seed") or {})} for n, c in per.items()}
         for m, per in metrics["summary"].items()
-        if m in config.LABEL_EFFICIENCY_NAMES
+        if m in constants.LABEL_EFFICIENCY_NAMES
     }
     matched = metrics.get("cnn_matched") or {}
     summary["matched"] = {n: {**c, "by_seed": {}} for n, c in (matched.get("summary") or {}).items()}
@@ -81,7 +82,7 @@ def label_efficiency_items(metrics: dict) -> dict:
             items[n]["matched"] = _seeded("the semi-supervised GAN", cells["ssgan"], given, cells["matched"])
     runs = sorted(metrics.get("runs") or [], key=lambda r: r["seed"])
     ours = [r["test_accuracy"] for r in runs if r["method"] == "ssgan" and r["n_labels"] == 100]
-    paper = config.SSGAN_PAPER
+    paper = constants.SSGAN_PAPER
     test = len(ours) > 1 and difference_from_summary(ours, paper["test_accuracy"], paper["std"], paper["seeds"])
     return {"counts": items, "paper": test}
 
@@ -144,8 +145,8 @@ def worst_digit(judge: dict) -> tuple[str, dict]:
 
 
 def ordered_arms(arms: dict) -> dict:
-    """11's arms in the study's order (``config.GENERATED_ARMS``; results.json sorts them), any other after them."""
-    order = [a for a in config.GENERATED_ARMS if a in arms] + [a for a in arms if a not in config.GENERATED_ARMS]
+    """11's arms in the study's order (``constants.GENERATED_ARMS``; results.json sorts them), any other after them."""
+    order = [a for a in constants.GENERATED_ARMS if a in arms] + [a for a in arms if a not in constants.GENERATED_ARMS]
     return {a: arms[a] for a in order}
 
 

@@ -11,7 +11,7 @@ import re
 from pathlib import Path
 
 from digitgan import compare, config, data, fileio
-from digitgan.extensions import kept, label_efficiency, protocols, ssgan, study_seeds
+from digitgan.extensions import constants, kept, label_efficiency, protocols, ssgan, study_seeds
 from digitgan.tools.verify import CHECKPOINTS, MANIFEST, TOLERANCE, recorded, sha256
 
 _CKPT = config.shown(CHECKPOINTS)
@@ -140,7 +140,7 @@ def _study_seeds_entries():
             if not path.is_file():
                 continue
             what, kind = f"{config.name(name)}, 10k subset, 15 epochs, seed {seed}", "cnn" if name == "cnn" else "trial"
-            parameters = {**({} if name == "cnn" else {"head": config.trial_schedule(name)[0]}), "seed": seed}
+            parameters = {**({} if name == "cnn" else {"head": constants.trial_schedule(name)[0]}), "seed": seed}
             where = f"comparison.seeds.{name}.by_seed.{seed}"
             yield _entry(f"{name}_seed{seed}", what, kind, command, parameters, where, weights=config.shown(path))
 
@@ -158,7 +158,7 @@ def _matched_entries(results: dict):
             parameters = {"dropout": s["dropout"], "n_labels": n, "seed": seed, "updates": s["updates"]}
             parameters |= {"patience": s["patience"], "updates_trained": r["updates_trained"]}
             where = f"label_efficiency.{arm}.runs[n_labels={n},seed={seed}].test_accuracy"
-            weights = f"{_CKPT}/{config.MATCHED_WEIGHTS_NAME}/{r['weights']}"
+            weights = f"{_CKPT}/{constants.MATCHED_WEIGHTS_NAME}/{r['weights']}"
             yield _entry(f"{arm}_{n}_seed{seed}", what, "cnn", command, parameters, where, weights=weights)
 
 
@@ -186,9 +186,9 @@ def _kept_seeds(name: str, what: str, store: Path, recipe: dict, where: str, not
     folder = CHECKPOINTS / Path(store).relative_to(config.CHECKPOINT_DIR) / kept.FOLDER
     paths = sorted(folder.glob(f"{name}_seed*.weights.h5"))
     files = {int(p.name.removeprefix(f"{name}_seed").split("_")[0]): p for p in paths}
-    if set(config.LABEL_SEEDS) - set(files) or len(files) < len(paths):
+    if set(constants.LABEL_SEEDS) - set(files) or len(files) < len(paths):
         raise ValueError(
-            f"{config.shown(folder)} needs one {name} weights file per seed {list(config.LABEL_SEEDS)}, has "
+            f"{config.shown(folder)} needs one {name} weights file per seed {list(constants.LABEL_SEEDS)}, has "
             f"{[p.name for p in paths]}: run `make claims` (python -m digitgan.extensions.kept) and keep only the "
             "files of the runs results.json reports"
         )

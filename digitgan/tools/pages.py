@@ -6,12 +6,12 @@ from __future__ import annotations
 from pathlib import Path
 
 from digitgan import config, fileio
+from digitgan.extensions import constants, verdicts
 from digitgan.extensions import findings as extension_findings
-from digitgan.extensions import verdicts
 
 _BENCHMARKS = config.PROJ_ROOT / "benchmarks" / "results"
 _LABEL_NAMES = {
-    **config.LABEL_EFFICIENCY_NAMES,
+    **constants.LABEL_EFFICIENCY_NAMES,
     "cnn_matched": "CNN, modern recipe, the semi-supervised GAN's updates",
     "cnn_matched_early": "CNN, modern recipe, the semi-supervised GAN's updates, stopped early",
 }
@@ -28,7 +28,7 @@ def label_study_block(results: dict) -> str:
     label count), then what they found, in their own words (``digitgan.extensions.findings``)."""
     rows, found = [], []
     if "ssgan" in results:
-        s, paper = results["ssgan"], config.SSGAN_PAPER
+        s, paper = results["ssgan"], constants.SSGAN_PAPER
         minutes = f"{s['seconds'] / 60:.1f} min"
         measure = f"Semi-supervised GAN, {s['n_labels']} labels, test accuracy ({s['epochs']} epochs, {minutes})"
         original = f"paper {paper['test_accuracy']} ({paper['epochs']} epochs, GPU)"
@@ -39,7 +39,7 @@ def label_study_block(results: dict) -> str:
         counts = sorted({int(n) for per_method in summary.values() for n in per_method})
         labels = " / ".join(f"{n:,}" for n in counts)
         originals = {
-            "ssgan": f"paper: {config.SSGAN_PAPER['test_accuracy']} at 100",
+            "ssgan": f"paper: {constants.SSGAN_PAPER['test_accuracy']} at 100",
             "trial3": f"{config.ORIGINAL_SMALL['trial3']:.2f} at 1k (1k test)",
             "cnn": f"{config.ORIGINAL_SMALL['cnn']:.2f} at 1k (1k test)",
         }

@@ -14,8 +14,8 @@ import re
 from pathlib import Path
 
 from digitgan import config, fileio, findings
+from digitgan.extensions import constants, verdicts
 from digitgan.extensions import findings as extension_findings
-from digitgan.extensions import verdicts
 from digitgan.tools import pages, versions
 
 README = config.PROJ_ROOT / "README.md"
@@ -95,7 +95,7 @@ def headlines_table(results: dict) -> str:
         for r in sorted(study.get("runs", []), key=lambda r: r["seed"])
         if r["method"] == "ssgan" and r["n_labels"] == 100
     ]
-    paper = config.SSGAN_PAPER
+    paper = constants.SSGAN_PAPER
     if len(runs) > 1:
         against = (
             f"Salimans et al., {paper['test_accuracy']:.4f} ± {paper['std']:.4f} ({paper['seeds']} seeds, "
