@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 
 from digitgan import config
-from digitgan.findings import Versus, _acc, _count, versus
+from digitgan.findings import Versus, acc, count, versus
 from digitgan.utils import difference, difference_from_summary
 
 COLLAPSE_SPREAD = 0.6  # generated digits vary "far less" than real ones below this fraction of the real spread
@@ -18,7 +18,7 @@ _FILTERED = "filtered by a classifier trained on real digits"
 
 def cell(c: dict) -> str:
     """``mean ± std (n = k)``, or the mean and "(one run)"."""
-    return _acc(c["mean"]) + (f" ± {c['std']:.4f} (n = {c['runs']})" if c["runs"] > 1 else " (one run)")
+    return acc(c["mean"]) + (f" ± {c['std']:.4f} (n = {c['runs']})" if c["runs"] > 1 else " (one run)")
 
 
 def _seeded(what: str, c: dict, against: str, ref: dict) -> Versus:
@@ -42,8 +42,8 @@ def ssgan_items(metrics: dict) -> dict:
     history, paper = metrics["history"], config.SSGAN_PAPER
     raw = history.get("val_accuracy_raw") or history["val_accuracy"]
     last = [max(a, r) for a, r in zip(history["val_accuracy"][-5:], raw[-5:], strict=True)]
-    theirs = f"{_count(paper['epochs'], 'epoch')}, mean of {_count(paper['seeds'], 'seed')}"
-    against = f"Salimans et al. ({_count(metrics['n_labels'], 'label')}, {theirs})"
+    theirs = f"{count(paper['epochs'], 'epoch')}, mean of {count(paper['seeds'], 'seed')}"
+    against = f"Salimans et al. ({count(metrics['n_labels'], 'label')}, {theirs})"
     return {
         "paper": versus("test accuracy", metrics["test_accuracy"], against, paper["test_accuracy"]),
         "at_end": metrics["kept_epoch"] > metrics["epochs"] - len(last),
@@ -70,14 +70,14 @@ def label_efficiency_items(metrics: dict) -> dict:
     for n in sorted({int(n) for m, per in summary.items() if m != "matched" for n in per}):
         cells = {m: per[str(n)] for m, per in summary.items() if str(n) in per}
         updates = "cnn" in cells and cells["cnn"].get("n_updates")
-        cnn = "the CNN of the original protocol" + (f" ({_count(updates, 'update')})" if updates else "")
+        cnn = "the CNN of the original protocol" + (f" ({count(updates, 'update')})" if updates else "")
         ranked = sorted(set(cells) - {"matched"}, key=lambda m: -cells[m]["mean"])
         items[n] = {"ranked": [(m, cells[m]) for m in ranked]}
         for m, what in (("ssgan", "the semi-supervised GAN"), ("trial3", "trial 3")):
             if {m, "cnn"} <= set(cells):
                 items[n][m] = _seeded(what, cells[m], cnn, cells["cnn"])
         if {"ssgan", "matched"} <= set(cells):
-            given = f"a CNN given the same labels and {_count(cells['matched']['n_updates'], 'update')} (modern recipe)"
+            given = f"a CNN given the same labels and {count(cells['matched']['n_updates'], 'update')} (modern recipe)"
             items[n]["matched"] = _seeded("the semi-supervised GAN", cells["ssgan"], given, cells["matched"])
     runs = sorted(metrics.get("runs") or [], key=lambda r: r["seed"])
     ours = [r["test_accuracy"] for r in runs if r["method"] == "ssgan" and r["n_labels"] == 100]
@@ -93,7 +93,7 @@ def longer_gan_items(results: dict) -> dict:
     stages = {int(e): v for e, v in results["stages"].items()}
     first, last, runs = min(stages), max(stages), results.get("runs") or []
     updates = next((r["n_updates"] for r in runs if r.get("model") == "cnn" and r.get("n_updates")), None)
-    budget = f"same images, {_count(updates, 'update')}" if updates else "same images and budget"
+    budget = f"same images, {count(updates, 'update')}" if updates else "same images and budget"
     items = {"first": first, "last": last, "labels": {}}
     for n in sorted({int(n) for v in stages.values() for n in v["trial3"]}, reverse=True):
         cells = {e: v["trial3"][str(n)] for e, v in stages.items()}
