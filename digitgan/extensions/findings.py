@@ -1,6 +1,4 @@
-"""Each extension notebook's closing "What we found" (07-11): :class:`digitgan.findings.Versus` records tested across
-seeds, worded in at most five lines: the headline, the published result where there is one, the tests and what they
-mean. The full tables (every arm, label count and optimiser) are the notebooks' and ``figures/results.json``."""
+"""Each extension notebook's closing "What we found" (07-11), worded from :mod:`digitgan.extensions.verdicts`."""
 
 from __future__ import annotations
 
@@ -10,16 +8,10 @@ from digitgan.findings import Finding, acc, cap, count, finding, gap, reach, say
 from digitgan.utils import SHORT_TESTS
 
 _UNTESTED = "not tested: fewer than 2 recorded seeds on a side"
-_BRINGS = {
-    "below": "does **not** bring trial 3 to",
-    "above": "brings trial 3 past",
-    "level": "brings trial 3 level with",
-    "not distinguishable": "brings trial 3 level (by the test) with",
-}
+_BRINGS = dict(below="does **not** bring trial 3 to", above="brings trial 3 past", level="brings trial 3 level with")
 
 
 def _beside_study(value: float, reference: float, who: str) -> str:
-    """A scratch run's test accuracy against the study's: ``Against 0.9867 for the study's … (…): -0.1, below it.``"""
     return cap(say(versus("test accuracy", value, f"the study's {who}", reference), "not tested", lead=False)) + "."
 
 
@@ -35,12 +27,10 @@ def _series(triples, named: bool = True) -> str:
 
 
 def _p(t: dict | None, lead: str = "", untested: str = "not tested") -> str:
-    """A t-test record's p as written (after ``lead``), or ``untested``."""
     return f"{lead}{t['p']:.2g}" if t and t["p"] is not None else untested
 
 
 def _listing(items: list[str], last: str = "and") -> str:
-    """'a, b and c'."""
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + f" {last} " + items[-1]
 
 
@@ -115,7 +105,6 @@ def label_efficiency(metrics: dict, run=None) -> Finding:
 
 
 def _budgets(budgets: dict) -> str:
-    """Trial 3 against the CNN at each budget (paired t-tests by seed), and whether the verdict depends on it."""
     if len(budgets) < 2:
         return ""
     parts = []
@@ -130,7 +119,6 @@ def _budgets(budgets: dict) -> str:
 
 
 def _salimans(test: dict | bool, epochs: int | None) -> str:
-    """The 100-label SSGAN's seeds against Salimans et al.'s mean and spread over their 10 seeds (Welch)."""
     if not test:
         return ""
     paper = config.SSGAN_PAPER
@@ -143,7 +131,6 @@ def _salimans(test: dict | bool, epochs: int | None) -> str:
 
 
 def longer_gan(results: dict, run=None) -> Finding:
-    """Questions 1 and 4 of the report, answered from 09's numbers."""
     items, stages = verdicts.longer_gan_items(results), results["stages"]
     first, last, losses = items["first"], items["last"], items["losses"]
     (gs0, gs1), (ds0, ds1) = losses["std"]
@@ -151,13 +138,13 @@ def longer_gan(results: dict, run=None) -> Finding:
     v, theirs = top["versus"], study_of(run, "future_work", "longer_gan", "stages")
     ref = max(theirs.items(), key=lambda e: e[1]["trial3"].get(str(n), {}).get("val_mean", -1), default=(0, {}))
     better = s1["classifier_score"] > s0["classifier_score"] and s1["frechet_distance"] < s0["frechet_distance"]
-    gains = [
-        f"{t['difference']:+.4f} ({count(m, 'label')}, {_p(t, 'paired p = ', 'the same in every seed; not tested')})"
-        for m, t in ((m, i["gain"]) for m, i in items["labels"].items())
-    ]
+    same = "the same in every seed; not tested"
+    gains = [(m, i["gain"]) for m, i in items["labels"].items()]
+    gains = [f"{t['difference']:+.4f} ({count(m, 'label')}, {_p(t, 'paired p = ', same)})" for m, t in gains]
     who, at_ref = f"trial 3 ({count(n, 'label')}, {ref[0]} GAN epochs)", ref[1].get("trial3", {})
+    brings = _BRINGS.get(v.verdict, "brings trial 3 level (by the test) with")
     return finding(
-        f"Longer GAN training {_BRINGS[v.verdict]} the CNN: with {count(n, 'label')}, one GAN at {top['best']} "
+        f"Longer GAN training {brings} the CNN: with {count(n, 'label')}, one GAN at {top['best']} "
         f"epochs (on validation; 3 classifier seeds): **{acc(v.value)}**, against {acc(v.reference)} for "
         f"{v.against}: {gap(v, _UNTESTED, tail=False)}.",
         str(n) in at_ref and _beside_study(v.value, at_ref[str(n)]["mean"], who),
@@ -178,7 +165,6 @@ def longer_gan(results: dict, run=None) -> Finding:
 
 
 def _gan_spread(spread: dict | None) -> str:
-    """09's one GAN restated against the spread of several GANs (:func:`longer_gan.spread_summary`)."""
     if not spread or not spread.get("one_gan_against_spread"):
         return ""
     change, later = spread["change"], spread["one_gan_against_spread"]
@@ -192,7 +178,6 @@ def _gan_spread(spread: dict | None) -> str:
 
 
 def _explored(results: dict) -> str:
-    """Whether any recipe tried on the CNN alone beat the chosen candidate on validation."""
     tried = [c["val_accuracy"] for c in results.get("modern_candidates", []) if c["model"] == "cnn"]
     explored = [c["val_accuracy"] for c in results.get("modern_explored") or []]
     if not (tried and explored):
@@ -205,7 +190,6 @@ def _explored(results: dict) -> str:
 
 
 def protocols(results: dict, run=None) -> Finding:
-    """Question 2 of the report, from 10's numbers: data, optimisers, the modern protocol."""
     items, cells = verdicts.protocols_items(results), results["runs"]
     sizes, modern, v = items["sizes"] or [0], items["modern"], items["trial3_vs_cnn"]
     longest = max((c.get("epochs") or 0 for c in results.get("modern_candidates", [])), default=0)
@@ -248,7 +232,6 @@ def protocols(results: dict, run=None) -> Finding:
 
 
 def _aim(reached: list[str], arms: int) -> str:
-    """Who reaches the aim: "Neither reaches 97%.", "It does **not** reach 97%.", "10k and 60k reach 97%."."""
     who = "It does **not** reach" if arms == 1 else "Neither reaches" if arms == 2 else "None reaches"
     if reached:
         who = _listing(reached) + (" reach" if len(reached) > 1 else " reaches")
@@ -256,7 +239,6 @@ def _aim(reached: list[str], arms: int) -> str:
 
 
 def generated_digits(results: dict, run=None) -> Finding:
-    """Question 3 of the report, from 11's numbers."""
     items, judge = verdicts.generated_items(results), results["judge_accuracy_on_generated"]
     worst, digits = verdicts.worst_digit(judge)
     only, real, filtered, added, sizes = (items[k] for k in ("only", "below_real", "filtered", "added", "sizes"))
