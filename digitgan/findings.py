@@ -142,11 +142,9 @@ def dcgan(metrics: dict, run=None) -> Finding:
         named = f"the study's DCGAN ({_size(study.get('n_train'), study.get('epochs'))})"
         scores = f"{study['classifier_score']:.2f} for {named} and "
         distance = f"; the study's DCGAN: {study['frechet_distance']:.1f}"
-    collapse = (
-        f"one digit class falls outside {bounds} of the samples (mode collapse by our rule)"
-        if m["mode_collapse"]
-        else f"every digit class lies within {bounds} of them (no mode collapse by our rule)"
-    )
+    collapse = f"one digit class falls outside {bounds} of the samples (mode collapse by our rule)"
+    if not m["mode_collapse"]:
+        collapse = f"every digit class lies within {bounds} of them (no mode collapse by our rule)"
     return finding(
         f"After {count(m['epochs'], 'epoch')} on {count(m['n_train'], 'image')} the DCGAN's digits score "
         f"**{m['classifier_score']:.2f}** with the judge, against {scores}{m['real_test_classifier_score']:.2f} for "
