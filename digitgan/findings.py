@@ -204,9 +204,8 @@ def rankings(comparison: dict) -> dict:
     }
     ranked = {key: sorted(scores, key=scores.get, reverse=True) for key, scores in ours.items()}
     for key, scores in theirs.items():
-        ranked[f"{key}_as_original"] = [k for k in ranked[key] if k in scores] == sorted(
-            (k for k in ours[key] if k in scores), key=scores.get, reverse=True
-        )
+        ran = [k for k in ranked[key] if k in scores]  # the models the original ran, in our order
+        ranked[f"{key}_as_original"] = ran == sorted(ran, key=scores.get, reverse=True)
     return ranked
 
 
