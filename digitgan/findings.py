@@ -96,7 +96,7 @@ def finding(*lines, run=None) -> Finding:
     return Finding(text)
 
 
-def against_original(name: str, test_accuracy: float) -> Versus | None:
+def _against_original(name: str, test_accuracy: float) -> Versus | None:
     if name not in config.ORIGINAL_ACCURACY:
         return None
     who = "CNN" if name == "cnn" else name.replace("trial", "trial ")
@@ -105,7 +105,7 @@ def against_original(name: str, test_accuracy: float) -> Versus | None:
     return versus("test accuracy", test_accuracy, against, config.ORIGINAL_ACCURACY[name]["test_accuracy"], shown=shown)
 
 
-def against_cnn(metrics: dict, cnn: dict, scratch: bool = False, ours_said: bool = False) -> Versus:
+def _against_cnn(metrics: dict, cnn: dict, scratch: bool = False, ours_said: bool = False) -> Versus:
     """A classifier's test accuracy against the study's CNN, named with its size (and, unless ``ours_said``, ours)."""
     ours, theirs = (_size(m.get("n_train"), m.get("epochs")) for m in (metrics, cnn))
     who = (
@@ -118,8 +118,8 @@ def against_cnn(metrics: dict, cnn: dict, scratch: bool = False, ours_said: bool
 
 def cnn(metrics: dict, run=None) -> Finding:
     m, curve, epochs = metrics, metrics["history"].get("val_accuracy", []), count(metrics["epochs"], "epoch")
-    study, original = study_of(run, "cnn"), against_original("cnn", m["test_accuracy"])
-    head = study and against_cnn(m, study, scratch=True, ours_said=True) or original
+    study, original = study_of(run, "cnn"), _against_original("cnn", m["test_accuracy"])
+    head = study and _against_cnn(m, study, scratch=True, ours_said=True) or original
     return finding(
         f"The CNN reaches **{acc(m['test_accuracy'])} test accuracy** after {epochs} on "
         f"{count(m['n_train'], 'image')}, {say(head, lead=False)}.",
@@ -169,10 +169,10 @@ def trial(name: str, metrics: dict, run) -> Finding:
     if "fine_tune_optimizer" in m:
         schedule += f" (fine-tuned with {m['fine_tune_optimizer']} at {m['fine_tune_learning_rate']:g})"
     results = run if isinstance(run, dict) else run.study_results()
-    v = "cnn" in results and against_cnn(m, results["cnn"], scratch=not isinstance(run, dict) and not run.is_study)
+    v = "cnn" in results and _against_cnn(m, results["cnn"], scratch=not isinstance(run, dict) and not run.is_study)
     registered = config.trial_parameters(name) if name in config.TRIALS else {}
     as_registered = (m["head"], frozen) == (registered.get("HEAD"), registered.get("FROZEN_EPOCHS"))
-    original = as_registered and against_original(name, m["test_accuracy"])
+    original = as_registered and _against_original(name, m["test_accuracy"])
     label = config.name(name) if as_registered else f"{name.replace('trial', 'Trial ')}, edited,"
     train, against = acc(m["train_accuracy"]), say(v, lead=False) if v else f"on {_size(m['n_train'], total)}"
     return finding(
@@ -190,7 +190,7 @@ def trial(name: str, metrics: dict, run) -> Finding:
     )
 
 
-def rankings(comparison: dict) -> dict:
+def _rankings(comparison: dict) -> dict:
     """The classifiers best first on the 10k subset ("full") and the 1,000-image split ("small"), and whether each
     order is the original's (over the models the original ran)."""
     small = comparison["small"]
@@ -209,7 +209,7 @@ def rankings(comparison: dict) -> dict:
     return ranked
 
 
-def order_over_seeds(seeds: dict, ranked: list) -> str:
+def _order_over_seeds(seeds: dict, ranked: list) -> str:
     """The ranking ``ranked`` tested step by step over the seeds (paired t-tests of each model against the next)."""
     if not ranked or not all(k in seeds for k in ranked):
         return " (seed 42 alone; not tested)"
@@ -223,7 +223,7 @@ def order_over_seeds(seeds: dict, ranked: list) -> str:
 
 
 def comparison(comparison: dict, run=None) -> Finding:
-    models, small, ranked = comparison["models"], comparison["small"], rankings(comparison)
+    models, small, ranked = comparison["models"], comparison["small"], _rankings(comparison)
     top, full = comparison["most_confused_pairs"][0], comparison["pca_knn"].get("all 60k")
     seeds, study = comparison.get("seeds") or {}, study_of(run, "comparison")
     (first, *rest), small_ranked = ranked["full"], ranked["small"]
@@ -244,7 +244,7 @@ def comparison(comparison: dict, run=None) -> Finding:
     return finding(
         f"On the {config.SUBSET_SIZE:,}-image subset ({count(config.TRANSFER_EPOCHS, 'epoch')}, seed 42) "
         f"{'the ' * (first == 'cnn')}{config.name(first)} leads with **{acc(models[first]['test_accuracy'])} test "
-        f"accuracy**, then {then}: {order[ranked['full_as_original']]}{order_over_seeds(seeds, ranked['full'])}.",
+        f"accuracy**, then {then}: {order[ranked['full_as_original']]}{_order_over_seeds(seeds, ranked['full'])}.",
         "cnn" in seeds
         and f"Over training seeds {min(seeds['cnn']['by_seed'])}-{max(seeds['cnn']['by_seed'])} the CNN reaches "
         f"{acc(seeds['cnn']['mean'])} ± {seeds['cnn']['std']:.4f}; against it {vs_cnn}.",

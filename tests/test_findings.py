@@ -71,14 +71,14 @@ def test_the_wording_claims_a_direction_only_where_a_test_does():
 
 def test_a_trial_names_the_cnn_it_is_compared_with_and_the_original():
     study = {"test_accuracy": 0.9638, "n_train": 10_000, "epochs": 15}
-    v = findings.against_cnn({"test_accuracy": 0.16, "n_train": 500, "epochs": 1}, study)
+    v = findings._against_cnn({"test_accuracy": 0.16, "n_train": 500, "epochs": 1}, study)
     assert v.against == "the study's CNN (10,000 images, 15 epochs; this run: 500 images, 1 epoch)"
     assert (v.value, v.reference, v.verdict) == (0.16, 0.9638, "below") and v.difference == pytest.approx(-0.8038)
-    same = findings.against_cnn({**study, "test_accuracy": 0.97}, study)
+    same = findings._against_cnn({**study, "test_accuracy": 0.97}, study)
     assert same.against == "the CNN trained on the same 10,000 images for 15 epochs" and same.verdict == "above"
     # a scratch run of the same size (another seed, say) is still compared with the study's CNN, by name
-    assert findings.against_cnn(study, study, scratch=True).against == "the study's CNN (10,000 images, 15 epochs)"
-    original = findings.against_original("trial3", 0.9417)
+    assert findings._against_cnn(study, study, scratch=True).against == "the study's CNN (10,000 images, 15 epochs)"
+    original = findings._against_original("trial3", 0.9417)
     assert original.reference == 0.94 and original.shown == ("0.9417", "≈0.94") and original.verdict == "above"
     assert original.against == "the original report's trial 3 (10,000 images, 15 epochs)"
 
@@ -93,16 +93,16 @@ def _comparison(full: dict, small: dict) -> dict:
 def test_rankings_say_whether_the_order_is_the_originals():
     full = {"cnn": 0.97, "trial1": 0.90, "trial2": 0.92, "trial3": 0.95}
     small = {"pca_knn": 0.89, "trial3": 0.87, "cnn": 0.83}
-    same = findings.rankings(_comparison(full, small))
+    same = findings._rankings(_comparison(full, small))
     assert same["full"] == ["cnn", "trial3", "trial2", "trial1"] and same["full_as_original"]
     assert same["small"] == ["pca_knn", "trial3", "cnn"] and same["small_as_original"]
-    swapped = findings.rankings(_comparison({**full, "cnn": 0.93}, {**small, "cnn": 0.99}))
+    swapped = findings._rankings(_comparison({**full, "cnn": 0.93}, {**small, "cnn": 0.99}))
     assert swapped["full"] == ["trial3", "cnn", "trial2", "trial1"] and not swapped["full_as_original"]
     assert swapped["small"] == ["cnn", "pca_knn", "trial3"] and not swapped["small_as_original"]
-    further = findings.rankings(_comparison({**full, "trial4": 0.99}, small))
+    further = findings._rankings(_comparison({**full, "trial4": 0.99}, small))
     assert further["full"][0] == "trial4" and further["full_as_original"]  # compared over the models the original ran
     committed = COMMITTED["comparison"]["models"]
-    ranked = [committed[k]["test_accuracy"] for k in findings.rankings(COMMITTED["comparison"])["full"]]
+    ranked = [committed[k]["test_accuracy"] for k in findings._rankings(COMMITTED["comparison"])["full"]]
     assert ranked == sorted(ranked, reverse=True) and len(ranked) == len(committed)
 
 
@@ -368,9 +368,9 @@ def test_a_scratch_extension_run_is_set_beside_the_studys_headline():
 def test_the_seed_42_order_is_tested_step_by_step_over_the_seeds():
     runs = {"cnn": (0.96, 0.961, 0.962), "trial3": (0.94, 0.941, 0.9405), "trial2": (0.936, 0.9412, 0.93)}
     seeds = {k: {"by_seed": dict(zip(("42", "43", "44"), v, strict=True))} for k, v in runs.items()}
-    assert findings.order_over_seeds(seeds, ["cnn", "trial3"]).startswith(" (seeds 42-44 too: paired p ≤ ")
-    assert "not every step holds" in findings.order_over_seeds(seeds, ["cnn", "trial3", "trial2"])
-    assert findings.order_over_seeds({}, ["cnn", "trial3"]) == " (seed 42 alone; not tested)"
+    assert findings._order_over_seeds(seeds, ["cnn", "trial3"]).startswith(" (seeds 42-44 too: paired p ≤ ")
+    assert "not every step holds" in findings._order_over_seeds(seeds, ["cnn", "trial3", "trial2"])
+    assert findings._order_over_seeds({}, ["cnn", "trial3"]) == " (seed 42 alone; not tested)"
 
 
 @pytest.mark.parametrize("notebook", ["07", "08", "09", "10", "11"])

@@ -61,12 +61,8 @@ def ssgan(metrics: dict, run=None) -> Finding:
     )
 
 
-def _name(method: str) -> str:
-    return config.LABEL_EFFICIENCY_NAMES.get(method, method)
-
-
 def label_efficiency(metrics: dict, run=None) -> Finding:
-    items = verdicts.label_efficiency_items(metrics)
+    items, names = verdicts.label_efficiency_items(metrics), config.LABEL_EFFICIENCY_NAMES
     counts = items["counts"]
     n0 = min(counts)
     first, cells = counts[n0], dict(counts[n0]["ranked"])
@@ -75,7 +71,7 @@ def label_efficiency(metrics: dict, run=None) -> Finding:
     head, (lead, best) = key and first[key], first["ranked"][0]
     matched = [(n, i["matched"]) for n, i in counts.items() if "matched" in i]
     study = study_of(run, "label_efficiency", "summary", method, str(n0))
-    who = study and f"{_name(method)} ({count(n0, 'label')}, {count(study['runs'], 'seed')})"
+    who = study and f"{names.get(method, method)} ({count(n0, 'label')}, {count(study['runs'], 'seed')})"
     above, rest = ([f"{n:,}" for n, v in matched if (v.verdict == "above") == side] for side in (True, False))
     by_method = ([i[k] for i in counts.values() if k in i] for k in ("ssgan", "trial3"))
     original = "; ".join(  # not the headline again
@@ -86,9 +82,9 @@ def label_efficiency(metrics: dict, run=None) -> Finding:
         f"With {count(n0, 'label')} {head.what} reaches **{acc(head.value)} test accuracy** ("
         f"{count(cells[method]['runs'], 'seed')}), {say(head, _UNTESTED, False)}."
         if head
-        else f"With {count(n0, 'label')} {_name(lead)} leads with **{acc(best['mean'])} test accuracy** ("
+        else f"With {count(n0, 'label')} {names.get(lead, lead)} leads with **{acc(best['mean'])} test accuracy** ("
         f"{count(best['runs'], 'seed')}), ahead of "
-        + _listing([f"{_name(m)} {acc(c['mean'])}" for m, c in first["ranked"][1:]] or ["nothing else"])
+        + _listing([f"{names.get(m, m)} {acc(c['mean'])}" for m, c in first["ranked"][1:]] or ["nothing else"])
         + ".",
         study and _beside_study(cells[method]["mean"], study["mean"], who),
         others and f"Against that CNN with {others}.",

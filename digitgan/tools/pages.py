@@ -111,7 +111,7 @@ def precision_table(path: Path = _BENCHMARKS / "dcgan_precision.json") -> str:
     return text + f"\n\nClassifier score, bf16 minus float32: {describe_difference(test)}."
 
 
-def future_work_table(future: dict) -> str:
+def _future_work_table(future: dict) -> str:
     """The key numbers of 09-11, a question named on its first row only."""
     questions = {}  # question -> its rows (measure, result)
 
@@ -178,7 +178,7 @@ def future_work_findings(results: dict) -> str:
     future = results.get("future_work", {})
     if not future:
         return "(not run yet: `make future`)"
-    parts = [future_work_table(future)]
+    parts = [_future_work_table(future)]
     for key, title, finding in (
         ("longer_gan", "Longer GAN training (09, questions 1 and 4).", extension_findings.longer_gan),
         ("protocols", "More images, optimisers, a modern protocol (10, question 2).", extension_findings.protocols),
