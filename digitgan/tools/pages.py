@@ -7,6 +7,7 @@ from pathlib import Path
 from digitgan import config, fileio
 from digitgan.extensions import findings as extension_findings
 from digitgan.extensions import verdicts
+from digitgan.utils import describe_difference, difference
 
 _BENCHMARKS = config.PROJ_ROOT / "benchmarks" / "results"
 _LABEL_NAMES = {
@@ -85,8 +86,8 @@ def precision_table(path: Path = _BENCHMARKS / "dcgan_precision.json") -> str:
         return "(no precision study committed yet: run benchmarks/dcgan_precision.py)"
     study = fileio.read_json_object(path, "the DCGAN precision study", "Rerun benchmarks/dcgan_precision.py.")
     summary = study.get("summary", {})
-    rows = []
-    for run in sorted(study.get("runs", {}).values(), key=lambda r: (r["policy"], r["seed"])):
+    rows, runs = [], sorted(study.get("runs", {}).values(), key=lambda r: (r["policy"], r["seed"]))
+    for run in runs:
         numbers = f"{run['classifier_score']:.2f}", f"{run['frechet_distance']:.1f}", f"{run['seconds_per_epoch']:.1f}"
         rows.append((run["policy"], str(run["seed"]), *numbers))
     for policy in ("float32", "mixed_bfloat16"):
@@ -99,15 +100,10 @@ def precision_table(path: Path = _BENCHMARKS / "dcgan_precision.json") -> str:
     text = table(("precision", "seed", "classifier score", "Fréchet distance", "s/epoch"), rows)
     if summary.get("bf16_no_worse") is None:
         return text + "\n\nVerdict: not yet (fewer than 3 seeds per precision)."
-    from digitgan.utils import describe_difference, difference
-
-    scores = {
-        p: {r["seed"]: r["classifier_score"] for k, r in study["runs"].items() if k.startswith(f"{p}/")}
-        for p in ("mixed_bfloat16", "float32")
-    }
-    seeds = sorted(scores["float32"])  # the same seeds in both precisions: the test pairs them
-    bf16, fp32 = [scores["mixed_bfloat16"][s] for s in seeds], [scores["float32"][s] for s in seeds]
-    test = difference(bf16, fp32, paired=sorted(scores["mixed_bfloat16"]) == seeds)
+    by = {p: [r for r in runs if r["policy"] == p] for p in ("mixed_bfloat16", "float32")}
+    bf16, fp32 = ([r["classifier_score"] for r in by[p]] for p in by)
+    paired = [r["seed"] for r in by["mixed_bfloat16"]] == [r["seed"] for r in by["float32"]]  # the same seeds
+    test = difference(bf16, fp32, paired=paired)
     return text + f"\n\nClassifier score, bf16 minus float32: {describe_difference(test)}."
 
 
