@@ -1,6 +1,4 @@
-"""Each notebook's closing "What we found": :class:`Versus` records (a number against what it is compared with, tested
-across seeds where there are seeds), worded by :func:`say`, :func:`gap` and :func:`reach` in at most :data:`LINES`
-lines, the first standing alone. A scratch run is compared with the study's own numbers, named as the study's."""
+"""Each notebook's "What we found": :class:`Versus` records worded by :func:`say`, :func:`gap` and :func:`reach`."""
 
 from __future__ import annotations
 
@@ -10,17 +8,16 @@ from functools import partial
 from digitgan import config
 from digitgan.utils import describe_difference, difference
 
-LINES, WIDTH = 5, 260  # a finding: at most this many lines of at most this many characters
+LINES = 5  # a finding's lines at most; the first stands alone
 _ONE_RUN_EACH = "one run each; not tested"  # a difference without seeds on both sides claims nothing
 _TAIL = {"above": ", above it", "below": ", below it", "level": ", level with it", "not distinguishable": ""}
 _NUMBER_WORDS = {3: "three", 4: "four", 5: "five", 6: "six"}
-_SEED_TESTED = ("trial1", "trial2", "trial3")  # the trials make claims trains at seeds 43 and 44 (06 tests them)
-_acc = "{:.4f}".format  # an accuracy as written
-tested = partial(describe_difference, compact=True)  # a t-test record: ``+0.0461 (95% CI +0.039 to +0.053, p = …)``
+acc = "{:.4f}".format  # an accuracy as written
+tested = partial(describe_difference, compact=True)  # ``+0.0461 (95% CI +0.039 to +0.053, p = …)``
 
 
 class Finding(str):
-    """Markdown text that Jupyter renders as Markdown (and nbconvert exports as such)."""
+    """Markdown text that Jupyter renders as Markdown."""
 
     def _repr_markdown_(self) -> str:
         return str(self)
@@ -28,8 +25,7 @@ class Finding(str):
 
 @dataclass(frozen=True)
 class Versus:
-    """``value`` against ``reference`` (``against`` names it); ``verdict``: "above", "below", "level", or "not
-    distinguishable" where the seeds' ``test`` claims nothing; ``shown``: both numbers as written."""
+    """``value`` against ``reference``; ``verdict``: above, below, level or "not distinguishable" by the seeds' test."""
 
     what: str
     value: float
@@ -38,11 +34,11 @@ class Versus:
     difference: float
     verdict: str
     test: dict | None = None
-    shown: tuple[str, str] | None = None
+    shown: tuple[str, str] | None = None  # both numbers as written
 
 
 def versus(what, value, against, reference, a=(), b=(), paired=False, shown=None) -> Versus:
-    """With two or more per-seed values on each side (``a``, ``b``), the verdict is their t-test's, never spreads'."""
+    """With two or more per-seed values on each side (``a``, ``b``), the verdict is their t-test's."""
     test = difference(a, b, paired and len(a) == len(b)) if len(a) > 1 and len(b) > 1 else None
     diff = value - reference
     verdict = "above" if diff >= 0.00005 else "below" if diff <= -0.00005 else "level"
@@ -51,35 +47,30 @@ def versus(what, value, against, reference, a=(), b=(), paired=False, shown=None
 
 
 def gap(v: Versus, untested: str = _ONE_RUN_EACH, tail: bool = True) -> str:
-    """``+0.0041 (one run each; not tested)``, no verdict word; tested: ``+0.0020 (95% CI …, p = 0.01), above it``."""
     return tested(v.test) + _TAIL[v.verdict] * tail if v.test else f"{v.difference:+.4f} ({untested})"
 
 
 def say(v: Versus, untested: str = _ONE_RUN_EACH, lead: bool = True) -> str:
-    """``{What}: {value} against {reference} for {against}: {gap}`` (``lead=False``: from "against" on); untested, the
-    numbers as ``shown``."""
-    value, reference = v.shown if v.shown and not v.test else (_acc(v.value), _acc(v.reference))
+    """``{What}: {value} against {reference} for {against}: {gap}`` (``lead=False``: from "against" on)."""
+    value, reference = v.shown if v.shown and not v.test else (acc(v.value), acc(v.reference))
     text = f"against {reference} for {v.against}: {gap(v, untested)}"
-    return f"{_cap(v.what)}: {value} {text}" if lead else text
+    return f"{cap(v.what)}: {value} {text}" if lead else text
 
 
 def reach(v: Versus) -> str:
-    """``{what} reaches 97% (0.9729 ± 0.0006 (n = 3))``: a value against an aim (``against``, as written)."""
     return f"{v.what} {'does **not** reach' if v.verdict == 'below' else 'reaches'} {v.against} ({v.shown[0]})"
 
 
-def _cap(text: str) -> str:
+def cap(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
-def _count(n: int, word: str) -> str:
-    """``1 epoch``, ``15 epochs``, ``1,500 updates``."""
+def count(n: int, word: str) -> str:
     return f"{n:,} {word}{'' if n == 1 else 's'}"
 
 
 def _size(n_train, epochs) -> str:
-    """``10,000 images, 15 epochs`` (what is known of a run's size)."""
-    parts = [_count(n, w) for n, w in ((n_train, "image"), (epochs, "epoch")) if n is not None]
+    parts = [count(n, w) for n, w in ((n_train, "image"), (epochs, "epoch")) if n is not None]
     return ", ".join(parts) or "size not recorded"
 
 
@@ -97,29 +88,28 @@ def study_of(run, *keys) -> dict:
     return found or {}
 
 
-def _finding(*lines, run=None) -> Finding:
-    """The first :data:`LINES` lines that have text, then for a scratch run a note of where its files are."""
-    text = Finding("\n".join([line for line in lines if line][:LINES]))
-    if (folder := getattr(run, "folder", None)) is None:
-        return text
-    return Finding(f"{text}\n\n*Scratch run, kept in {config.shown(folder)}/: not the study's record.*")
+def finding(*lines, run=None) -> Finding:
+    """The first :data:`LINES` lines that have text, then for a scratch run where its files are."""
+    text = "\n".join([line for line in lines if line][:LINES])
+    if (folder := getattr(run, "folder", None)) is not None:
+        text += f"\n\n*Scratch run, kept in {config.shown(folder)}/: not the study's record.*"
+    return Finding(text)
 
 
-def against_original(name: str, test_accuracy: float) -> Versus | None:
-    """Our test accuracy against the original report's for ``name`` ("cnn", "trial1", ...); None if it has none."""
+def _against_original(name: str, test_accuracy: float) -> Versus | None:
     if name not in config.ORIGINAL_ACCURACY:
         return None
     who = "CNN" if name == "cnn" else name.replace("trial", "trial ")
     against = f"the original report's {who} ({_size(config.SUBSET_SIZE, config.TRANSFER_EPOCHS)})"
-    shown = (_acc(test_accuracy), config.original_number(name, "test_accuracy"))
+    shown = (acc(test_accuracy), config.original_number(name, "test_accuracy"))
     return versus("test accuracy", test_accuracy, against, config.ORIGINAL_ACCURACY[name]["test_accuracy"], shown=shown)
 
 
-def against_cnn(metrics: dict, cnn: dict, scratch: bool = False, ours_said: bool = False) -> Versus:
+def _against_cnn(metrics: dict, cnn: dict, scratch: bool = False, ours_said: bool = False) -> Versus:
     """A classifier's test accuracy against the study's CNN, named with its size (and, unless ``ours_said``, ours)."""
     ours, theirs = (_size(m.get("n_train"), m.get("epochs")) for m in (metrics, cnn))
     who = (
-        f"the CNN trained on the same {_count(cnn['n_train'], 'image')} for {_count(cnn['epochs'], 'epoch')}"
+        f"the CNN trained on the same {count(cnn['n_train'], 'image')} for {count(cnn['epochs'], 'epoch')}"
         if ours == theirs and not scratch and None not in (cnn.get("n_train"), cnn.get("epochs"))
         else f"the study's CNN ({theirs}" + (f"; this run: {ours}" if ours != theirs and not ours_said else "") + ")"
     )
@@ -127,18 +117,18 @@ def against_cnn(metrics: dict, cnn: dict, scratch: bool = False, ours_said: bool
 
 
 def cnn(metrics: dict, run=None) -> Finding:
-    m, curve, epochs = metrics, metrics["history"].get("val_accuracy", []), _count(metrics["epochs"], "epoch")
-    study, original = study_of(run, "cnn"), against_original("cnn", m["test_accuracy"])
-    head = study and against_cnn(m, study, scratch=True, ours_said=True) or original
-    return _finding(
-        f"The CNN reaches **{_acc(m['test_accuracy'])} test accuracy** after {epochs} on "
-        f"{_count(m['n_train'], 'image')}, {say(head, lead=False)}.",
-        study and _cap(say(original, lead=False)) + ".",
-        f"On its training images it reaches {_acc(m['train_accuracy'])} (the original: "
+    m, curve, epochs = metrics, metrics["history"].get("val_accuracy", []), count(metrics["epochs"], "epoch")
+    study, original = study_of(run, "cnn"), _against_original("cnn", m["test_accuracy"])
+    head = study and _against_cnn(m, study, scratch=True, ours_said=True) or original
+    return finding(
+        f"The CNN reaches **{acc(m['test_accuracy'])} test accuracy** after {epochs} on "
+        f"{count(m['n_train'], 'image')}, {say(head, lead=False)}.",
+        study and cap(say(original, lead=False)) + ".",
+        f"On its training images it reaches {acc(m['train_accuracy'])} (the original: "
         f"{config.original_number('cnn', 'train_accuracy')}); {_mistake(m)}.",
         len(curve) > 1
         and curve[-1] > curve[-2]
-        and f"The test accuracy still rose in the last epoch ({_acc(curve[-2])} → {_acc(curve[-1])}): {epochs} of "
+        and f"The test accuracy still rose in the last epoch ({acc(curve[-2])} → {acc(curve[-1])}): {epochs} of "
         "plain SGD leave this network short of what it can learn.",
         "This is the baseline every transferred discriminator is compared with.",
         run=run,
@@ -152,13 +142,11 @@ def dcgan(metrics: dict, run=None) -> Finding:
         named = f"the study's DCGAN ({_size(study.get('n_train'), study.get('epochs'))})"
         scores = f"{study['classifier_score']:.2f} for {named} and "
         distance = f"; the study's DCGAN: {study['frechet_distance']:.1f}"
-    collapse = (
-        f"one digit class falls outside {bounds} of the samples (mode collapse by our rule)"
-        if m["mode_collapse"]
-        else f"every digit class lies within {bounds} of them (no mode collapse by our rule)"
-    )
-    return _finding(
-        f"After {_count(m['epochs'], 'epoch')} on {_count(m['n_train'], 'image')} the DCGAN's digits score "
+    collapse = f"one digit class falls outside {bounds} of the samples (mode collapse by our rule)"
+    if not m["mode_collapse"]:
+        collapse = f"every digit class lies within {bounds} of them (no mode collapse by our rule)"
+    return finding(
+        f"After {count(m['epochs'], 'epoch')} on {count(m['n_train'], 'image')} the DCGAN's digits score "
         f"**{m['classifier_score']:.2f}** with the judge, against {scores}{m['real_test_classifier_score']:.2f} for "
         "real test digits (the scale runs from 1 to 10).",
         f"They lie at a Fréchet distance of **{m['frechet_distance']:.1f}** from the test set (real training digits: "
@@ -175,54 +163,54 @@ def dcgan(metrics: dict, run=None) -> Finding:
 def trial(name: str, metrics: dict, run) -> Finding:
     """``run``: the notebook's :class:`digitgan.runs.Run`, or the study's results (the CNN is read from them)."""
     m, frozen, total = metrics, metrics["frozen_epochs"], metrics["epochs"]
-    schedule = f"{frozen} frozen and {_count(total - frozen, 'fine-tuned epoch')}"
+    schedule = f"{frozen} frozen and {count(total - frozen, 'fine-tuned epoch')}"
     if frozen >= total:
-        schedule = f"{_count(total, 'epoch')} with the transferred layers frozen"
+        schedule = f"{count(total, 'epoch')} with the transferred layers frozen"
     if "fine_tune_optimizer" in m:
         schedule += f" (fine-tuned with {m['fine_tune_optimizer']} at {m['fine_tune_learning_rate']:g})"
     results = run if isinstance(run, dict) else run.study_results()
-    v = "cnn" in results and against_cnn(m, results["cnn"], scratch=not isinstance(run, dict) and not run.is_study)
+    v = "cnn" in results and _against_cnn(m, results["cnn"], scratch=not isinstance(run, dict) and not run.is_study)
     registered = config.trial_parameters(name) if name in config.TRIALS else {}
     as_registered = (m["head"], frozen) == (registered.get("HEAD"), registered.get("FROZEN_EPOCHS"))
-    original = as_registered and against_original(name, m["test_accuracy"])
+    original = as_registered and _against_original(name, m["test_accuracy"])
     label = config.name(name) if as_registered else f"{name.replace('trial', 'Trial ')}, edited,"
-    train, against = _acc(m["train_accuracy"]), say(v, lead=False) if v else f"on {_size(m['n_train'], total)}"
-    return _finding(
-        f"{label} reaches **{_acc(m['test_accuracy'])} test accuracy**, {against}.",
-        _cap(say(original, lead=False)) + f"; train accuracy {train} (theirs "
+    train, against = acc(m["train_accuracy"]), say(v, lead=False) if v else f"on {_size(m['n_train'], total)}"
+    return finding(
+        f"{label} reaches **{acc(m['test_accuracy'])} test accuracy**, {against}.",
+        cap(say(original, lead=False)) + f"; train accuracy {train} (theirs "
         f"{config.original_number(name, 'train_accuracy')})."
         if original
         else f"The original report has no such trial; train accuracy {train}.",
         f"Its {m['head']} head trained {schedule}; {_mistake(m)}.",
         as_registered
-        and name in _SEED_TESTED
+        and name in ("trial1", "trial2", "trial3")  # the trials make claims trains at seeds 43 and 44
         and "06_comparison.ipynb tests it over seeds 42-44"
         + ("; 08_label_efficiency.ipynb at 100 to 10,000 labels." if name == "trial3" else "."),
         run=run,
     )
 
 
-def rankings(comparison: dict) -> dict:
-    """The classifiers from best to worst on the 10k subset ("full") and on the 1,000-image split ("small"), and
-    whether each order is the original's (over the models the original ran)."""
+def _rankings(comparison: dict) -> dict:
+    """The classifiers best first on the 10k subset ("full") and the 1,000-image split ("small"), and whether each
+    order is the original's (over the models the original ran)."""
     small = comparison["small"]
     ours = {
         "full": {k: m["test_accuracy"] for k, m in comparison["models"].items()},
         "small": {k: small[k]["accuracy"] if k == "pca_knn" else small[k] for k in ("pca_knn", "trial3", "cnn")},
     }
-    original = {k: v["test_accuracy"] for k, v in config.ORIGINAL_ACCURACY.items()}
-    theirs = {"full": original, "small": config.ORIGINAL_SMALL}
+    theirs = {
+        "full": {k: v["test_accuracy"] for k, v in config.ORIGINAL_ACCURACY.items()},
+        "small": config.ORIGINAL_SMALL,
+    }
     ranked = {key: sorted(scores, key=scores.get, reverse=True) for key, scores in ours.items()}
     for key, scores in theirs.items():
-        ranked[f"{key}_as_original"] = [k for k in ranked[key] if k in scores] == sorted(
-            (k for k in ours[key] if k in scores), key=scores.get, reverse=True
-        )
+        ran = [k for k in ranked[key] if k in scores]  # the models the original ran, in our order
+        ranked[f"{key}_as_original"] = ran == sorted(ran, key=scores.get, reverse=True)
     return ranked
 
 
-def order_over_seeds(seeds: dict, ranked: list) -> str:
-    """The seed-42 ranking ``ranked`` (best first) tested step by step over the seeds' runs (paired t-tests of each
-    model against the next): whether every step holds, with the largest p; "not tested" without every model's seeds."""
+def _order_over_seeds(seeds: dict, ranked: list) -> str:
+    """The ranking ``ranked`` tested step by step over the seeds (paired t-tests of each model against the next)."""
     if not ranked or not all(k in seeds for k in ranked):
         return " (seed 42 alone; not tested)"
     common = sorted(set.intersection(*(set(seeds[k]["by_seed"]) for k in ranked)))
@@ -235,7 +223,7 @@ def order_over_seeds(seeds: dict, ranked: list) -> str:
 
 
 def comparison(comparison: dict, run=None) -> Finding:
-    models, small, ranked = comparison["models"], comparison["small"], rankings(comparison)
+    models, small, ranked = comparison["models"], comparison["small"], _rankings(comparison)
     top, full = comparison["most_confused_pairs"][0], comparison["pca_knn"].get("all 60k")
     seeds, study = comparison.get("seeds") or {}, study_of(run, "comparison")
     (first, *rest), small_ranked = ranked["full"], ranked["small"]
@@ -244,32 +232,31 @@ def comparison(comparison: dict, run=None) -> Finding:
         return {"pca_knn": "PCA + KNN", "cnn": "the CNN"}.get(k, k.replace("trial", "trial "))
 
     def accuracies(s: dict) -> str:
-        return ", ".join(f"{name(k)} {_acc(s[k]['accuracy'] if k == 'pca_knn' else s[k])}" for k in small_ranked)
+        return ", ".join(f"{name(k)} {acc(s[k]['accuracy'] if k == 'pca_knn' else s[k])}" for k in small_ranked)
 
     def original(o: dict) -> str:
         return f"{o['difference']:+.4f} (p = {o['p']:.2g}{'' if o['claimed'] else ', not distinguishable'})"
 
     order = {True: "the original report's order", False: "not the original report's order"}
-    then = ", ".join(f"{config.name(k)} {_acc(models[k]['test_accuracy'])}" for k in rest)
+    then = ", ".join(f"{config.name(k)} {acc(models[k]['test_accuracy'])}" for k in rest)
     vs_cnn = ", ".join(f"{name(k)} {tested(s['vs_cnn'])}" for k, s in seeds.items() if "vs_cnn" in s)
     vs_original = ", ".join(f"{name(k)} {original(s['vs_original'])}" for k, s in seeds.items())
-
-    return _finding(
-        f"On the {config.SUBSET_SIZE:,}-image subset ({_count(config.TRANSFER_EPOCHS, 'epoch')}, seed 42) "
-        f"{'the ' * (first == 'cnn')}{config.name(first)} leads with **{_acc(models[first]['test_accuracy'])} test "
-        f"accuracy**, then {then}: {order[ranked['full_as_original']]}{order_over_seeds(seeds, ranked['full'])}.",
+    return finding(
+        f"On the {config.SUBSET_SIZE:,}-image subset ({count(config.TRANSFER_EPOCHS, 'epoch')}, seed 42) "
+        f"{'the ' * (first == 'cnn')}{config.name(first)} leads with **{acc(models[first]['test_accuracy'])} test "
+        f"accuracy**, then {then}: {order[ranked['full_as_original']]}{_order_over_seeds(seeds, ranked['full'])}.",
         "cnn" in seeds
         and f"Over training seeds {min(seeds['cnn']['by_seed'])}-{max(seeds['cnn']['by_seed'])} the CNN reaches "
-        f"{_acc(seeds['cnn']['mean'])} ± {seeds['cnn']['std']:.4f}; against it {vs_cnn}.",
+        f"{acc(seeds['cnn']['mean'])} ± {seeds['cnn']['std']:.4f}; against it {vs_cnn}.",
         seeds and f"Against the original report's numbers (one-sample t-tests over those seeds): {vs_original}.",
         f"On {small['n_train']:,} training and {small['n_test']:,} test images: {accuracies(small)} (one run each; not "
         f"tested); the original report: {', '.join(f'{config.ORIGINAL_SMALL[k]:g}' for k in small_ranked)}: "
         f"{order[ranked['small_as_original']]}.",
         study
         and accuracies(study["small"]) != accuracies(small)
-        and f"The study's run ({_count(study['small']['n_train'], 'training image')}): {accuracies(study['small'])}.",
+        and f"The study's run ({count(study['small']['n_train'], 'training image')}): {accuracies(study['small'])}.",
         full
-        and f"PCA + KNN on all 60,000 training images reaches {_acc(full['accuracy'])} in "
+        and f"PCA + KNN on all 60,000 training images reaches {acc(full['accuracy'])} in "
         f"{full['fit_seconds'] + full['predict_seconds']:.1f} s, where the original's own KNN did not finish at "
         f"2,000; the most confused pair over all {_NUMBER_WORDS.get(len(models), len(models))} models is a "
         f"{top['true']} read as {top['predicted']} ({top['count']} times).",

@@ -141,7 +141,7 @@ def test_future_work_table_names_each_question_on_its_first_row_only():
         "trial3": {n: _seeds(0.9, 0.91, 0.92) for n in ("1000", "10000")},
     }
     longer = {"stages": {"25": stage}, "cnn": {n: _seeds(0.95, 0.96, 0.97) for n in ("1000", "10000")}}
-    rows = pages.future_work_table({"longer_gan": longer}).splitlines()[2:]
+    rows = pages._future_work_table({"longer_gan": longer}).splitlines()[2:]
     questions = [row.split(" | ")[0].removeprefix("| ") for row in rows]
     assert [q[:2] for q in questions] == ["1:", "", "", "", "4:"]  # 10k trial 3, CNN, 1k trial 3, CNN, losses
 

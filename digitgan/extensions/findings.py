@@ -1,26 +1,18 @@
-"""Each extension notebook's closing "What we found" (07-11): :class:`digitgan.findings.Versus` records tested across
-seeds, worded in at most five lines: the headline, the published result where there is one, the tests and what they
-mean. The full tables (every arm, label count and optimiser) are the notebooks' and ``figures/results.json``."""
+"""Each extension notebook's closing "What we found" (07-11), worded from :mod:`digitgan.extensions.verdicts`."""
 
 from __future__ import annotations
 
 from digitgan import config
 from digitgan.extensions import constants, verdicts
-from digitgan.findings import Finding, _acc, _cap, _count, _finding, gap, reach, say, study_of, tested, versus
+from digitgan.findings import Finding, acc, cap, count, finding, gap, reach, say, study_of, tested, versus
 from digitgan.utils import SHORT_TESTS
 
 _UNTESTED = "not tested: fewer than 2 recorded seeds on a side"
-_BRINGS = {
-    "below": "does **not** bring trial 3 to",
-    "above": "brings trial 3 past",
-    "level": "brings trial 3 level with",
-    "not distinguishable": "brings trial 3 level (by the test) with",
-}
+_BRINGS = dict(below="does **not** bring trial 3 to", above="brings trial 3 past", level="brings trial 3 level with")
 
 
 def _beside_study(value: float, reference: float, who: str) -> str:
-    """A scratch run's test accuracy against the study's: ``Against 0.9867 for the study's … (…): -0.1, below it.``"""
-    return _cap(say(versus("test accuracy", value, f"the study's {who}", reference), "not tested", lead=False)) + "."
+    return cap(say(versus("test accuracy", value, f"the study's {who}", reference), "not tested", lead=False)) + "."
 
 
 def _series(triples, named: bool = True) -> str:
@@ -35,48 +27,42 @@ def _series(triples, named: bool = True) -> str:
 
 
 def _p(t: dict | None, lead: str = "", untested: str = "not tested") -> str:
-    """A t-test record's p as written (after ``lead``), or ``untested``."""
     return f"{lead}{t['p']:.2g}" if t and t["p"] is not None else untested
 
 
 def _listing(items: list[str], last: str = "and") -> str:
-    """'a, b and c'."""
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + f" {last} " + items[-1]
 
 
 def ssgan(metrics: dict, run=None) -> Finding:
     m, items, choice = metrics, verdicts.ssgan_items(metrics), metrics.get("learning_rate_choice") or []
     study, budgets = study_of(run, "ssgan"), sorted({c["max_epochs"] for c in choice if c.get("max_epochs")})
-    who = study and f"semi-supervised GAN ({_count(study['n_labels'], 'label')}, {_count(study['epochs'], 'epoch')})"
-    rates = "; ".join(f"{c['learning_rate']:g}: {_acc(c['val_accuracy'])}" for c in choice)
-    stopped = f"ran all {_count(m['epochs'], 'epoch')}"
+    who = study and f"semi-supervised GAN ({count(study['n_labels'], 'label')}, {count(study['epochs'], 'epoch')})"
+    rates = "; ".join(f"{c['learning_rate']:g}: {acc(c['val_accuracy'])}" for c in choice)
+    stopped = f"ran all {count(m['epochs'], 'epoch')}"
     if m.get("stopped_at"):
-        better = f"no better validation accuracy for {_count(m['patience'], 'epoch')}"
+        better = f"no better validation accuracy for {count(m['patience'], 'epoch')}"
         stopped = f"stopped at epoch {m['stopped_at']} of {m['max_epochs']} ({better})"
-    return _finding(
-        f"With {_count(m['n_labels'], 'label')} the semi-supervised GAN reaches **{_acc(m['test_accuracy'])} test "
-        f"accuracy** after {_count(m['epochs'], 'epoch')}, {say(items['paper'], 'one run against their mean', False)}.",
+    return finding(
+        f"With {count(m['n_labels'], 'label')} the semi-supervised GAN reaches **{acc(m['test_accuracy'])} test "
+        f"accuracy** after {count(m['epochs'], 'epoch')}, {say(items['paper'], 'one run against their mean', False)}.",
         study and _beside_study(m["test_accuracy"], study["test_accuracy"], who),
         f"It trained {m['epochs'] / constants.SSGAN_PAPER['epochs']:.0%} of the paper's epochs; "
         "08_label_efficiency.ipynb tests three seeds against the paper's ten.",
         f"The learning rate {m['learning_rate']:g} was chosen on {m['n_val']:,} validation images (best validation "
         f"accuracy per candidate{f' in runs of at most {budgets[0]} epochs' if len(budgets) == 1 else ''}: {rates}).",
         f"The run {stopped} in {m['seconds'] / 60:.1f} min and kept epoch {m['kept_epoch']}, {m['kept_weights']} "
-        f"weights (validation {_acc(m['val_accuracy'])}).",
+        f"weights (validation {acc(m['val_accuracy'])}).",
         f"The kept epoch is among the last {items['last']}, so the curve may still be rising: more epochs might help."
         if items["at_end"]
-        else f"The last {items['last']} epochs (validation at most {_acc(items['last_best'])}) did not beat epoch "
+        else f"The last {items['last']} epochs (validation at most {acc(items['last_best'])}) did not beat epoch "
         f"{m['kept_epoch']}: within this budget the curve has flattened.",
         run=run,
     )
 
 
-def _name(method: str) -> str:
-    return constants.LABEL_EFFICIENCY_NAMES.get(method, method)
-
-
 def label_efficiency(metrics: dict, run=None) -> Finding:
-    items = verdicts.label_efficiency_items(metrics)
+    items, names = verdicts.label_efficiency_items(metrics), constants.LABEL_EFFICIENCY_NAMES
     counts = items["counts"]
     n0 = min(counts)
     first, cells = counts[n0], dict(counts[n0]["ranked"])
@@ -85,20 +71,20 @@ def label_efficiency(metrics: dict, run=None) -> Finding:
     head, (lead, best) = key and first[key], first["ranked"][0]
     matched = [(n, i["matched"]) for n, i in counts.items() if "matched" in i]
     study = study_of(run, "label_efficiency", "summary", method, str(n0))
-    who = study and f"{_name(method)} ({_count(n0, 'label')}, {_count(study['runs'], 'seed')})"
+    who = study and f"{names.get(method, method)} ({count(n0, 'label')}, {count(study['runs'], 'seed')})"
     above, rest = ([f"{n:,}" for n, v in matched if (v.verdict == "above") == side] for side in (True, False))
     by_method = ([i[k] for i in counts.values() if k in i] for k in ("ssgan", "trial3"))
     original = "; ".join(  # not the headline again
         f"{vs[0].what} {_series([('', v.difference, v.test) for v in vs])}" for vs in by_method if vs and vs != [head]
     )
-    others = "; with ".join(f"{_count(n, 'label')}: {gap(v, _UNTESTED)}" for n, v in matched[1:])
-    return _finding(
-        f"With {_count(n0, 'label')} {head.what} reaches **{_acc(head.value)} test accuracy** ("
-        f"{_count(cells[method]['runs'], 'seed')}), {say(head, _UNTESTED, False)}."
+    others = "; with ".join(f"{count(n, 'label')}: {gap(v, _UNTESTED)}" for n, v in matched[1:])
+    return finding(
+        f"With {count(n0, 'label')} {head.what} reaches **{acc(head.value)} test accuracy** ("
+        f"{count(cells[method]['runs'], 'seed')}), {say(head, _UNTESTED, False)}."
         if head
-        else f"With {_count(n0, 'label')} {_name(lead)} leads with **{_acc(best['mean'])} test accuracy** ("
-        f"{_count(best['runs'], 'seed')}), ahead of "
-        + _listing([f"{_name(m)} {_acc(c['mean'])}" for m, c in first["ranked"][1:]] or ["nothing else"])
+        else f"With {count(n0, 'label')} {names.get(lead, lead)} leads with **{acc(best['mean'])} test accuracy** ("
+        f"{count(best['runs'], 'seed')}), ahead of "
+        + _listing([f"{names.get(m, m)} {acc(c['mean'])}" for m, c in first["ranked"][1:]] or ["nothing else"])
         + ".",
         study and _beside_study(cells[method]["mean"], study["mean"], who),
         others and f"Against that CNN with {others}.",
@@ -115,7 +101,6 @@ def label_efficiency(metrics: dict, run=None) -> Finding:
 
 
 def _budgets(budgets: dict) -> str:
-    """Trial 3 against the CNN at each budget (paired t-tests by seed), and whether the verdict depends on it."""
     if len(budgets) < 2:
         return ""
     parts = []
@@ -130,20 +115,18 @@ def _budgets(budgets: dict) -> str:
 
 
 def _salimans(test: dict | bool, epochs: int | None) -> str:
-    """The 100-label SSGAN's seeds against Salimans et al.'s mean and spread over their 10 seeds (Welch)."""
     if not test:
         return ""
     paper = constants.SSGAN_PAPER
-    ours = _count(test["n"][0], "seed") + (f", {_count(epochs, 'epoch')}" if epochs else "")
+    ours = count(test["n"][0], "seed") + (f", {count(epochs, 'epoch')}" if epochs else "")
     side = f", {'above' if test['difference'] > 0 else 'below'} it" if test["claimed"] else ""
     return (
         f"Against Salimans et al. ({paper['test_accuracy']:.4f} ± {paper['std']:.4f}: 100 labels, "
-        f"{_count(paper['epochs'], 'epoch')}, {_count(paper['seeds'], 'seed')}), ours ({ours}): {tested(test)}{side}."
+        f"{count(paper['epochs'], 'epoch')}, {count(paper['seeds'], 'seed')}), ours ({ours}): {tested(test)}{side}."
     )
 
 
 def longer_gan(results: dict, run=None) -> Finding:
-    """Questions 1 and 4 of the report, answered from 09's numbers."""
     items, stages = verdicts.longer_gan_items(results), results["stages"]
     first, last, losses = items["first"], items["last"], items["losses"]
     (gs0, gs1), (ds0, ds1) = losses["std"]
@@ -151,18 +134,18 @@ def longer_gan(results: dict, run=None) -> Finding:
     v, theirs = top["versus"], study_of(run, "future_work", "longer_gan", "stages")
     ref = max(theirs.items(), key=lambda e: e[1]["trial3"].get(str(n), {}).get("val_mean", -1), default=(0, {}))
     better = s1["classifier_score"] > s0["classifier_score"] and s1["frechet_distance"] < s0["frechet_distance"]
-    gains = [
-        f"{t['difference']:+.4f} ({_count(m, 'label')}, {_p(t, 'paired p = ', 'the same in every seed; not tested')})"
-        for m, t in ((m, i["gain"]) for m, i in items["labels"].items())
-    ]
-    who, at_ref = f"trial 3 ({_count(n, 'label')}, {ref[0]} GAN epochs)", ref[1].get("trial3", {})
-    return _finding(
-        f"Longer GAN training {_BRINGS[v.verdict]} the CNN: with {_count(n, 'label')}, one GAN at {top['best']} "
-        f"epochs (on validation; 3 classifier seeds): **{_acc(v.value)}**, against {_acc(v.reference)} for "
+    same = "the same in every seed; not tested"
+    gains = [(m, i["gain"]) for m, i in items["labels"].items()]
+    gains = [f"{t['difference']:+.4f} ({count(m, 'label')}, {_p(t, 'paired p = ', same)})" for m, t in gains]
+    who, at_ref = f"trial 3 ({count(n, 'label')}, {ref[0]} GAN epochs)", ref[1].get("trial3", {})
+    brings = _BRINGS.get(v.verdict, "brings trial 3 level (by the test) with")
+    return finding(
+        f"Longer GAN training {brings} the CNN: with {count(n, 'label')}, one GAN at {top['best']} "
+        f"epochs (on validation; 3 classifier seeds): **{acc(v.value)}**, against {acc(v.reference)} for "
         f"{v.against}: {gap(v, _UNTESTED, tail=False)}.",
         str(n) in at_ref and _beside_study(v.value, at_ref[str(n)]["mean"], who),
         " ".join(
-            f"With {_count(m, 'label')}: {_acc(i['versus'].value)} at {i['best']} GAN epochs "
+            f"With {count(m, 'label')}: {acc(i['versus'].value)} at {i['best']} GAN epochs "
             f"{say(i['versus'], _UNTESTED, lead=False)}."
             for m, i in others
         ),
@@ -178,7 +161,6 @@ def longer_gan(results: dict, run=None) -> Finding:
 
 
 def _gan_spread(spread: dict | None) -> str:
-    """09's one GAN restated against the spread of several GANs (:func:`longer_gan.spread_summary`)."""
     if not spread or not spread.get("one_gan_against_spread"):
         return ""
     change, later = spread["change"], spread["one_gan_against_spread"]
@@ -186,26 +168,24 @@ def _gan_spread(spread: dict | None) -> str:
     key = f"trial3_{n}"
     changed = f"from {change['from']} to {change['to']} epochs: {tested(change[key])}; " if key in change else ""
     return (
-        f"Over {_count(len(spread['gan_seeds']), 'GAN')}, trial 3 ({_count(int(n), 'label')}) {changed}this GAN at "
+        f"Over {count(len(spread['gan_seeds']), 'GAN')}, trial 3 ({count(int(n), 'label')}) {changed}this GAN at "
         f"{last} epochs against their mean at {change['to']}: {tested(later[last][key])}."
     )
 
 
 def _explored(results: dict) -> str:
-    """Whether any recipe tried on the CNN alone beat the chosen candidate on validation."""
     tried = [c["val_accuracy"] for c in results.get("modern_candidates", []) if c["model"] == "cnn"]
     explored = [c["val_accuracy"] for c in results.get("modern_explored") or []]
     if not (tried and explored):
         return ""
     best, chosen = max(explored), max(tried)
     return (
-        f"{'none' if best <= chosen else 'at least one'} of {_count(len(explored), 'other recipe')} tried on the "
+        f"{'none' if best <= chosen else 'at least one'} of {count(len(explored), 'other recipe')} tried on the "
         f"CNN alone did better on validation (best {best:.4f}, chosen {chosen:.4f})"
     )
 
 
 def protocols(results: dict, run=None) -> Finding:
-    """Question 2 of the report, from 10's numbers: data, optimisers, the modern protocol."""
     items, cells = verdicts.protocols_items(results), results["runs"]
     sizes, modern, v = items["sizes"] or [0], items["modern"], items["trial3_vs_cnn"]
     longest = max((c.get("epochs") or 0 for c in results.get("modern_candidates", [])), default=0)
@@ -214,21 +194,21 @@ def protocols(results: dict, run=None) -> Finding:
     epochs = v and (modern["cnn"].get("recipe") or {}).get("epochs")
     theirs = study_of(run, "future_work", "protocols").get("runs", [])
     theirs = {c["model"]: c for c in theirs if c["protocol"] == "modern"}
-    at_most = f" (at most {_count(epochs, 'epoch')})" if epochs else ""
-    who = "trial3" in theirs and f"trial 3 (modern protocol, {_count(theirs['trial3']['n_train'], 'image')})"
+    at_most = f" (at most {count(epochs, 'epoch')})" if epochs else ""
+    who = "trial3" in theirs and f"trial 3 (modern protocol, {count(theirs['trial3']['n_train'], 'image')})"
     bigger = "; ".join(
         f"{config.NAMES[m]} {_series([(x.what, x.difference, x.test) for x in vs])}"
         for m, vs in items["bigger"].items()
         if vs
     )
-    return _finding(
-        f"Under the modern protocol on {_count(modern['trial3']['n_train'], 'image')} trial 3 reaches **"
-        f"{_acc(v.value)} test accuracy** ({_count(modern['trial3']['runs'], 'seed')}), against {_acc(v.reference)} "
+    return finding(
+        f"Under the modern protocol on {count(modern['trial3']['n_train'], 'image')} trial 3 reaches **"
+        f"{acc(v.value)} test accuracy** ({count(modern['trial3']['runs'], 'seed')}), against {acc(v.reference)} "
         f"for the CNN with the same protocol{at_most}: {gap(v, _UNTESTED)}."
         if v
         else " ".join(
-            f"{config.NAMES[m]}'s best: **{_acc(c['mean'])} test accuracy** ({c['optimizer']}, {c['protocol']} "
-            f"protocol, {_count(c['n_train'], 'image')})."
+            f"{config.NAMES[m]}'s best: **{acc(c['mean'])} test accuracy** ({c['optimizer']}, {c['protocol']} "
+            f"protocol, {count(c['n_train'], 'image')})."
             for m, c in best.items()
         ),
         v and who and _beside_study(v.value, theirs["trial3"]["mean"], who),
@@ -248,7 +228,6 @@ def protocols(results: dict, run=None) -> Finding:
 
 
 def _aim(reached: list[str], arms: int) -> str:
-    """Who reaches the aim: "Neither reaches 97%.", "It does **not** reach 97%.", "10k and 60k reach 97%."."""
     who = "It does **not** reach" if arms == 1 else "Neither reaches" if arms == 2 else "None reaches"
     if reached:
         who = _listing(reached) + (" reach" if len(reached) > 1 else " reaches")
@@ -256,7 +235,6 @@ def _aim(reached: list[str], arms: int) -> str:
 
 
 def generated_digits(results: dict, run=None) -> Finding:
-    """Question 3 of the report, from 11's numbers."""
     items, judge = verdicts.generated_items(results), results["judge_accuracy_on_generated"]
     worst, digits = verdicts.worst_digit(judge)
     only, real, filtered, added, sizes = (items[k] for k in ("only", "below_real", "filtered", "added", "sizes"))
@@ -269,16 +247,16 @@ def generated_digits(results: dict, run=None) -> Finding:
     each = ", ".join(f"{v.what.removeprefix('real + ')} {v.difference:+.4f} ({_p(v.test, 'p = ')})" for v in added)
     effect = "help" if helps else "make no difference the test can tell"
     differs = f"only {_listing(differ)} differ" + "s" * (len(differ) == 1) if differ else "none differs"
-    more = [f"{_cap(v.what)}: {_acc(v.value)}, {gap(v, _UNTESTED)}." for v in real[1:]]
+    more = [f"{cap(v.what)}: {acc(v.value)}, {gap(v, _UNTESTED)}." for v in real[1:]]
     aims = [_aim(reached, len(only))] if real else [reach(v) + "." for v in only[1:]]
     within = ""
     if spread := results.get("within_class_spread"):
         how = "far less than" if items["collapsed"] else "about as much as"
         within = f" Within a class they vary {how} real ones ({spread['generated']:.3f} against {spread['real']:.3f})"
         within += ": mode collapse within each class." if items["collapsed"] else "."
-    return _finding(
-        f"Trained only on {sizes[0]} generated digits, the CNN reaches **{_acc(real[0].value)} test accuracy** on "
-        f"real digits, against {_acc(real[0].reference)} for the same CNN on the real 10,000 images: "
+    return finding(
+        f"Trained only on {sizes[0]} generated digits, the CNN reaches **{acc(real[0].value)} test accuracy** on "
+        f"real digits, against {acc(real[0].reference)} for the same CNN on the real 10,000 images: "
         f"{gap(real[0], _UNTESTED)}."
         if real
         else only and f"{reach(only[0])}.",
@@ -288,11 +266,11 @@ def generated_digits(results: dict, run=None) -> Finding:
         " ".join(more + aims),
         filtered
         and f"Filtered by a classifier trained on real digits (so not generated digits alone), "
-        f"{_listing(items['filtered_sizes'])} reach {_listing([_acc(v.value) for v in filtered])}, against "
-        f"{_acc(filtered[0].reference)} for the same recipe on the real 10k: "
+        f"{_listing(items['filtered_sizes'])} reach {_listing([acc(v.value) for v in filtered])}, against "
+        f"{acc(filtered[0].reference)} for the same recipe on the real 10k: "
         f"{_series([('', v.difference, v.test) for v in filtered])}.",
         added
-        and f"Added to the real images, generated digits {effect}: {each}; {differs} with {_count(seeds, 'seed')}.",
+        and f"Added to the real images, generated digits {effect}: {each}; {differs} with {count(seeds, 'seed')}.",
         f"The conditional DCGAN's digits: classifier score {results['classifier_score']:.2f}, Fréchet distance "
         f"{results['frechet_distance']:.1f}; the judge reads {judge['overall']:.1%} as the digit asked for (the "
         f"{worst}s least often: {digits[worst]:.1%}).{within}",

@@ -1,6 +1,4 @@
-"""The tested comparisons behind 07-11's "What we found" (:mod:`digitgan.extensions.findings` words them; the README's
-and docs/' tables read them too): each number against what it is compared with, a :class:`digitgan.findings.Versus`
-whose verdict is the t-test of the seeds, paired where both sides ran the same seeds."""
+"""The tested comparisons behind 07-11's "What we found" and docs/' tables: :class:`digitgan.findings.Versus`."""
 
 from __future__ import annotations
 
@@ -8,43 +6,38 @@ import numpy as np
 
 from digitgan import config
 from digitgan.extensions import constants
-from digitgan.findings import Versus, _acc, _count, versus
+from digitgan.findings import Versus, acc, count, versus
 from digitgan.utils import difference, difference_from_summary
 
 COLLAPSE_SPREAD = 0.6  # generated digits vary "far less" than real ones below this fraction of the real spread
 GENERATED_TARGET = 0.97  # our aim for a CNN trained only on generated digits (a public study: 98.4%)
 _MODERN_CNN_TARGET = 0.99  # well-trained small CNNs on 10k MNIST images with augmentation and Adam
-_FILTERED = "filtered by a classifier trained on real digits"
 
 
 def cell(c: dict) -> str:
-    """``mean ± std (n = k)``, or the mean and "(one run)"."""
-    return _acc(c["mean"]) + (f" ± {c['std']:.4f} (n = {c['runs']})" if c["runs"] > 1 else " (one run)")
+    return acc(c["mean"]) + (f" ± {c['std']:.4f} (n = {c['runs']})" if c["runs"] > 1 else " (one run)")
 
 
 def _seeded(what: str, c: dict, against: str, ref: dict) -> Versus:
-    """Cell ``c`` against cell ``ref`` by the t-test of their seeds: paired where both ran the same seeds (the seed
-    draws the labelled images, the initial weights and the batch order of both), Welch's otherwise."""
+    """Cell ``c`` against cell ``ref`` by the t-test of their seeds, paired where both ran the same seeds."""
     a, b = c.get("by_seed") or {}, ref.get("by_seed") or {}
     seeds = [a[k] for k in sorted(a)], [b[k] for k in sorted(b)]
     return versus(what, c["mean"], against, ref["mean"], *seeds, sorted(a) == sorted(b), (cell(c), cell(ref)))
 
 
 def aim(what: str, c: dict, target: float, where: str = "") -> Versus:
-    """A cell's mean against an aim, written as a percentage, then ``where``."""
     mean, n = c["mean"], c["runs"]
     over = f"mean {mean:.4f} ± {c['std']:.4f} over {n} seeds" if n > 1 else f"{mean:.4f}, one run"
     return versus(what, mean, f"{target * 100:g}%{where}", target, shown=(over, ""))
 
 
 def ssgan_items(metrics: dict) -> dict:
-    """The kept test accuracy against the paper's; whether the kept epoch is among the last five (the curve may still
-    rise) and the best validation accuracy of those five (each epoch's better weights)."""
+    """The test accuracy against the paper's; whether the kept epoch is among the last five, and their best."""
     history, paper = metrics["history"], constants.SSGAN_PAPER
     raw = history.get("val_accuracy_raw") or history["val_accuracy"]
     last = [max(a, r) for a, r in zip(history["val_accuracy"][-5:], raw[-5:], strict=True)]
-    theirs = f"{_count(paper['epochs'], 'epoch')}, mean of {_count(paper['seeds'], 'seed')}"
-    against = f"Salimans et al. ({_count(metrics['n_labels'], 'label')}, {theirs})"
+    theirs = f"{count(paper['epochs'], 'epoch')}, mean of {count(paper['seeds'], 'seed')}"
+    against = f"Salimans et al. ({count(metrics['n_labels'], 'label')}, {theirs})"
     return {
         "paper": versus("test accuracy", metrics["test_accuracy"], against, paper["test_accuracy"]),
         "at_end": metrics["kept_epoch"] > metrics["epochs"] - len(last),
@@ -54,10 +47,8 @@ def ssgan_items(metrics: dict) -> dict:
 
 
 def label_efficiency_items(metrics: dict) -> dict:
-    """Per label count: the methods from best to worst; the semi-supervised GAN ("ssgan") and trial 3 ("trial3")
-    each against the CNN of the original protocol, and the GAN against the CNN given its updates ("matched"): paired
-    t-tests of the seeds in ``metrics["runs"]``; "paper": the 100-label GAN's seeds against Salimans et al.'s mean and
-    spread (Welch; False with fewer than 2 seeds)."""
+    """Per label count the methods best first, "ssgan" and "trial3" against the CNN, "matched" the GAN against the CNN
+    given its updates; "paper": the 100-label GAN's seeds against Salimans et al. (False with fewer than 2 seeds)."""
     summary = {
         m: {n: {**c, "by_seed": dict(c.get("by_seed") or {})} for n, c in per.items()}
         for m, per in metrics["summary"].items()
@@ -71,14 +62,14 @@ def label_efficiency_items(metrics: dict) -> dict:
     for n in sorted({int(n) for m, per in summary.items() if m != "matched" for n in per}):
         cells = {m: per[str(n)] for m, per in summary.items() if str(n) in per}
         updates = "cnn" in cells and cells["cnn"].get("n_updates")
-        cnn = "the CNN of the original protocol" + (f" ({_count(updates, 'update')})" if updates else "")
+        cnn = "the CNN of the original protocol" + (f" ({count(updates, 'update')})" if updates else "")
         ranked = sorted(set(cells) - {"matched"}, key=lambda m: -cells[m]["mean"])
         items[n] = {"ranked": [(m, cells[m]) for m in ranked]}
         for m, what in (("ssgan", "the semi-supervised GAN"), ("trial3", "trial 3")):
             if {m, "cnn"} <= set(cells):
                 items[n][m] = _seeded(what, cells[m], cnn, cells["cnn"])
         if {"ssgan", "matched"} <= set(cells):
-            given = f"a CNN given the same labels and {_count(cells['matched']['n_updates'], 'update')} (modern recipe)"
+            given = f"a CNN given the same labels and {count(cells['matched']['n_updates'], 'update')} (modern recipe)"
             items[n]["matched"] = _seeded("the semi-supervised GAN", cells["ssgan"], given, cells["matched"])
     runs = sorted(metrics.get("runs") or [], key=lambda r: r["seed"])
     ours = [r["test_accuracy"] for r in runs if r["method"] == "ssgan" and r["n_labels"] == 100]
@@ -88,13 +79,12 @@ def label_efficiency_items(metrics: dict) -> dict:
 
 
 def longer_gan_items(results: dict) -> dict:
-    """Per label count: trial 3's change from the first to the last stage's discriminator ("gain", paired by seed), and
-    on the stage best on the validation splits against the CNN (same images, budget and rule); whether the losses
-    settle."""
+    """Per label count trial 3's "gain" from the first to the last stage, and at the stage best on validation against
+    the CNN; whether the losses settle."""
     stages = {int(e): v for e, v in results["stages"].items()}
     first, last, runs = min(stages), max(stages), results.get("runs") or []
     updates = next((r["n_updates"] for r in runs if r.get("model") == "cnn" and r.get("n_updates")), None)
-    budget = f"same images, {_count(updates, 'update')}" if updates else "same images and budget"
+    budget = f"same images, {count(updates, 'update')}" if updates else "same images and budget"
     items = {"first": first, "last": last, "labels": {}}
     for n in sorted({int(n) for v in stages.values() for n in v["trial3"]}, reverse=True):
         cells = {e: v["trial3"][str(n)] for e, v in stages.items()}
@@ -111,8 +101,8 @@ def longer_gan_items(results: dict) -> dict:
 
 
 def protocols_items(results: dict) -> dict:
-    """Per model, each optimiser on the largest against the smallest training set (original protocol); the rates
-    chosen at the top of their grid; the modern CNN against its aim and trial 3 against it (t-tests of the seeds)."""
+    """Each optimiser on the largest against the smallest set; rates chosen at the top of their grid; the modern CNN
+    against its aim and trial 3 against it."""
     cells = results["runs"]
     pick = {(c["model"], c["optimizer"], c["n_train"]): c for c in cells if c["protocol"] == "original"}
     sizes, modern = sorted({n for *_, n in pick}), {c["model"]: c for c in cells if c["protocol"] == "modern"}
@@ -139,47 +129,36 @@ def protocols_items(results: dict) -> dict:
 
 
 def worst_digit(judge: dict) -> tuple[str, dict]:
-    """The digit the judge reads worst among the generated ones, and its accuracy per digit (digits drawn)."""
     digits = {d: v for d, v in judge.items() if d != "overall" and v is not None}
     return min(digits, key=digits.get), digits
 
 
 def ordered_arms(arms: dict) -> dict:
-    """11's arms in the study's order (``constants.GENERATED_ARMS``; results.json sorts them), any other after them."""
-    order = [a for a in constants.GENERATED_ARMS if a in arms] + [a for a in arms if a not in constants.GENERATED_ARMS]
-    return {a: arms[a] for a in order}
+    """11's arms in the study's order (``constants.GENERATED_ARMS``), any other after them."""
+    order = constants.GENERATED_ARMS
+    return dict(sorted(arms.items(), key=lambda a: order.index(a[0]) if a[0] in order else len(order)))
 
 
 def generated_items(results: dict) -> dict:
-    """The CNN trained only on generated digits against the aim and against real digits, the filtered arms against the
-    same recipe on real digits, each "real + ..." arm against the real images alone (t-tests of the seeds); whether
-    the digits of one class vary far less than real ones; the arms' sizes ("10k"): "sizes", "filtered_sizes"."""
+    """Generated digits alone against the aim and real digits, filtered ones against the same recipe on real digits,
+    each "real + ..." arm against the real images alone; whether one class's digits vary far less than real ones."""
     arms, spread = ordered_arms(results["arms"]), results.get("within_class_spread")
     real, same = arms.get("real"), results.get("same_recipe_on_real")
-    generated = {a: a.removeprefix("generated ").partition(" ")[::2] for a in arms if a.startswith("generated")}
-    only = {a: size for a, (size, how) in generated.items() if not how}
-    filtered = {a: (size, how) for a, (size, how) in generated.items() if how}
-    return {
-        "only": [
-            aim(f"Trained only on {s} generated digits, the CNN", arms[a], GENERATED_TARGET, " on real test digits")
-            for a, s in only.items()
-        ],
-        "below_real": [
-            _seeded(f"only {s} generated digits", arms[a], "the same CNN on the real 10k", real)
-            for a, s in only.items()
-            if real
-        ],
-        "filtered": [
-            _seeded(f"{size} generated digits {_FILTERED} {how}", arms[a], "the same recipe on the real 10k", same)
-            for a, (size, how) in filtered.items()
-            if same
-        ],
-        "added": [
-            _seeded(a, c, "the real images alone", real)
-            for a, c in arms.items()
-            if a.startswith("real +") and "real" in arms
-        ],
-        "collapsed": bool(spread) and spread["generated"] / spread["real"] < COLLAPSE_SPREAD,
-        "sizes": list(only.values()),
-        "filtered_sizes": [size for size, _ in filtered.values()],
-    }
+    items = {"only": [], "below_real": [], "filtered": [], "added": [], "sizes": [], "filtered_sizes": []}
+    for a, c in arms.items():
+        size, _, how = a.removeprefix("generated ").partition(" ")
+        if a.startswith("real +") and real:
+            items["added"].append(_seeded(a, c, "the real images alone", real))
+        elif a.startswith("generated") and how:
+            items["filtered_sizes"].append(size)
+            what = f"{size} generated digits filtered by a classifier trained on real digits {how}"
+            items["filtered"] += [_seeded(what, c, "the same recipe on the real 10k", same)] if same else []
+        elif a.startswith("generated"):
+            items["sizes"].append(size)
+            what = f"Trained only on {size} generated digits, the CNN"
+            items["only"].append(aim(what, c, GENERATED_TARGET, " on real test digits"))
+            if real:
+                items["below_real"].append(
+                    _seeded(f"only {size} generated digits", c, "the same CNN on the real 10k", real)
+                )
+    return {**items, "collapsed": bool(spread) and spread["generated"] / spread["real"] < COLLAPSE_SPREAD}

@@ -1,5 +1,4 @@
-"""The generated blocks of docs/: 07 and 08's table and findings (extensions.md), 09-11's (future-work.md), and the
-step benchmarks and the DCGAN precision study (speed.md). :mod:`digitgan.tools.report` writes them."""
+"""The generated blocks of docs/ (extensions.md, future-work.md, speed.md); :mod:`digitgan.tools.report` writes them."""
 
 from __future__ import annotations
 
@@ -8,6 +7,7 @@ from pathlib import Path
 from digitgan import config, fileio
 from digitgan.extensions import constants, verdicts
 from digitgan.extensions import findings as extension_findings
+from digitgan.utils import describe_difference, difference
 
 _BENCHMARKS = config.PROJ_ROOT / "benchmarks" / "results"
 _LABEL_NAMES = {
@@ -16,16 +16,16 @@ _LABEL_NAMES = {
     "cnn_matched_early": "CNN, modern recipe, the semi-supervised GAN's updates, stopped early",
 }
 _cell = verdicts.cell
+_SPEED = "{images_per_second:,.0f} {vs_reference:.2f}x {achieved_gflops:.0f} {fraction_of_fp32_peak:.0%}"
+_SPEED += " {seconds_per_epoch:.1f}"
 
 
 def table(header: tuple[str, ...], rows) -> str:
-    """A Markdown table: the header, its rule, then the rows."""
     return "\n".join("| " + " | ".join(row) + " |" for row in [header, ("---",) * len(header), *rows])
 
 
 def label_study_block(results: dict) -> str:
-    """docs/extensions.md's block: 07 and 08's table (the 100-label run against the paper, then every method at each
-    label count), then what they found, in their own words (``digitgan.extensions.findings``)."""
+    """docs/extensions.md's block: 07 and 08's table, then what they found."""
     rows, found = [], []
     if "ssgan" in results:
         s, paper = results["ssgan"], constants.SSGAN_PAPER
@@ -60,7 +60,7 @@ def label_study_block(results: dict) -> str:
 
 
 def speed_table() -> str:
-    """Markdown rows from the committed step benchmarks: every variant's best round, then each machine."""
+    """The committed step benchmarks: every variant's best round, then each machine."""
     rows, machines = [], []
     for name, label in {"dcgan_step": "DCGAN", "ssgan_step": "SSGAN"}.items():
         path = _BENCHMARKS / f"{name}.json"
@@ -75,27 +75,19 @@ def speed_table() -> str:
         )
         for row in bench["rows"]:
             variant = row["variant"] + (" (reference)" if row["variant"] == bench["reference"] else "")
-            numbers = (
-                f"{row['images_per_second']:,.0f}",
-                f"{row['vs_reference']:.2f}x",
-                f"{row['achieved_gflops']:.0f}",
-                f"{row['fraction_of_fp32_peak']:.0%}",
-                f"{row['seconds_per_epoch']:.1f}",
-            )
-            rows.append((label, variant, *numbers))
+            rows.append((label, variant, *_SPEED.format(**row).split()))
     header = ("step", "variant", "images/s", "vs reference", "GFLOP/s", "of FP32 peak", "s/epoch")
     return table(header, rows) + "\n\n" + "\n".join(machines)
 
 
 def precision_table(path: Path = _BENCHMARKS / "dcgan_precision.json") -> str:
-    """Markdown rows from the committed DCGAN precision study: each run, then mean ± std per precision."""
     path = Path(path)
     if not path.is_file():
         return "(no precision study committed yet: run benchmarks/dcgan_precision.py)"
     study = fileio.read_json_object(path, "the DCGAN precision study", "Rerun benchmarks/dcgan_precision.py.")
     summary = study.get("summary", {})
-    rows = []
-    for run in sorted(study.get("runs", {}).values(), key=lambda r: (r["policy"], r["seed"])):
+    rows, runs = [], sorted(study.get("runs", {}).values(), key=lambda r: (r["policy"], r["seed"]))
+    for run in runs:
         numbers = f"{run['classifier_score']:.2f}", f"{run['frechet_distance']:.1f}", f"{run['seconds_per_epoch']:.1f}"
         rows.append((run["policy"], str(run["seed"]), *numbers))
     for policy in ("float32", "mixed_bfloat16"):
@@ -108,21 +100,15 @@ def precision_table(path: Path = _BENCHMARKS / "dcgan_precision.json") -> str:
     text = table(("precision", "seed", "classifier score", "Fréchet distance", "s/epoch"), rows)
     if summary.get("bf16_no_worse") is None:
         return text + "\n\nVerdict: not yet (fewer than 3 seeds per precision)."
-    from digitgan.utils import describe_difference, difference
-
-    scores = {
-        p: {r["seed"]: r["classifier_score"] for k, r in study["runs"].items() if k.startswith(f"{p}/")}
-        for p in ("mixed_bfloat16", "float32")
-    }
-    seeds = sorted(scores["float32"])  # the same seeds in both precisions: the test pairs them
-    bf16, fp32 = [scores["mixed_bfloat16"][s] for s in seeds], [scores["float32"][s] for s in seeds]
-    test = difference(bf16, fp32, paired=sorted(scores["mixed_bfloat16"]) == seeds)
+    by = {p: [r for r in runs if r["policy"] == p] for p in ("mixed_bfloat16", "float32")}
+    bf16, fp32 = ([r["classifier_score"] for r in by[p]] for p in by)
+    paired = [r["seed"] for r in by["mixed_bfloat16"]] == [r["seed"] for r in by["float32"]]  # the same seeds
+    test = difference(bf16, fp32, paired=paired)
     return text + f"\n\nClassifier score, bf16 minus float32: {describe_difference(test)}."
 
 
-def future_work_table(future: dict) -> str:
-    """Markdown rows: the key numbers of 09-11 (test accuracy on the 10,000 real test images unless said), each
-    compared number as mean ± std with its n; a question is named on its first row only."""
+def _future_work_table(future: dict) -> str:
+    """The key numbers of 09-11, a question named on its first row only."""
     questions = {}  # question -> its rows (measure, result)
 
     def add(question: str, measure: str, result: str) -> None:
@@ -184,12 +170,11 @@ def future_work_table(future: dict) -> str:
 
 
 def future_work_findings(results: dict) -> str:
-    """09-11's key numbers (one table) and what each notebook found, in its own words, from the committed
-    results."""
+    """09-11's key numbers (one table) and what each notebook found."""
     future = results.get("future_work", {})
     if not future:
         return "(not run yet: `make future`)"
-    parts = [future_work_table(future)]
+    parts = [_future_work_table(future)]
     for key, title, finding in (
         ("longer_gan", "Longer GAN training (09, questions 1 and 4).", extension_findings.longer_gan),
         ("protocols", "More images, optimisers, a modern protocol (10, question 2).", extension_findings.protocols),

@@ -1,12 +1,5 @@
-"""The tables and findings in README.md and docs/, generated from the committed results: the README's here, docs/'s
-in :mod:`digitgan.tools.pages` and :mod:`digitgan.tools.versions`.
-
-    python -m digitgan.tools.report          # rewrite every generated block (see BLOCKS)
-
-A document holds each generated block between ``<!-- name:start -->`` and ``<!-- name:end -->``; tests check that
-each equals what this module generates from ``figures/results.json`` and the committed benchmarks, so the two
-cannot drift.
-"""
+"""``python -m digitgan.tools.report``: rewrite each generated block of README.md and docs/ (:data:`BLOCKS`, between
+``<!-- name:start -->`` and ``<!-- name:end -->``) from the committed results; the README's tables are here."""
 
 from __future__ import annotations
 
@@ -17,33 +10,34 @@ from digitgan import config, fileio, findings
 from digitgan.extensions import constants, verdicts
 from digitgan.extensions import findings as extension_findings
 from digitgan.tools import pages, versions
+from digitgan.utils import SHORT_TESTS, holm
 
 README = config.PROJ_ROOT / "README.md"
 DOCS = config.PROJ_ROOT / "docs"
 COMMITTED_RESULTS = config.COMMITTED_RESULTS_PATH
-_SIGNIFICANCE_HOLM = 0.05  # the family-wise error rate the Holm-adjusted p is read against
 _cell = verdicts.cell
+_ACCURACY = {  # the classifiers' rows (the DCGAN's after the CNN's)
+    "cnn": "CNN, train / test accuracy (10k subset, 15 epochs)",
+    "trial1": "Trial 1 (frozen, Dense(10)), train / test accuracy",
+    "trial2": "Trial 2 (5 frozen + 10 fine-tuned), train / test accuracy",
+    "trial3": "Trial 3 (Dense(128), 7 frozen + 8 fine-tuned), train / test accuracy",
+}
 
 
 def results_table(results: dict) -> str:
-    """Markdown rows: what was measured, the original's number, ours (the study's seed-42 run), and for the CNN and
-    the trials the test accuracy over training seeds 42-44 against the original's (one-sample t-test)."""
+    """Each measure: the original's number, ours (seed 42), and over seeds 42-44 against the original's."""
     seeds = (results.get("comparison") or {}).get("seeds") or {}
 
-    def accuracies(key: str, measure: str) -> tuple[str, ...]:
-        ours = f"{results[key]['train_accuracy']:.4f} / {results[key]['test_accuracy']:.4f}"
-        over_seeds = "—"
-        if s := seeds.get(key):
-            v = s["vs_original"]
+    def accuracies(key: str) -> tuple[str, ...]:
+        over_seeds, v = "—", (seeds.get(key) or {}).get("vs_original")
+        if v:
             verdict = ("above" if v["difference"] > 0 else "below") if v["claimed"] else "not distinguishable"
-            over_seeds = f"{s['mean']:.4f} ± {s['std']:.4f}, p = {v['p']:.2g} ({verdict})"
-        return measure, config.original_pair(key), ours, over_seeds
+            over_seeds = f"{seeds[key]['mean']:.4f} ± {seeds[key]['std']:.4f}, p = {v['p']:.2g} ({verdict})"
+        ours = f"{results[key]['train_accuracy']:.4f} / {results[key]['test_accuracy']:.4f}"
+        return _ACCURACY[key], config.original_pair(key), ours, over_seeds
 
-    rows = []
-    if "cnn" in results:
-        rows.append(accuracies("cnn", "CNN, train / test accuracy (10k subset, 15 epochs)"))
-    if "dcgan" in results:
-        g = results["dcgan"]
+    rows = [accuracies("cnn")] if "cnn" in results else []
+    if g := results.get("dcgan"):
         minutes = f"{g['seconds'] / 60:.1f} min ({g['seconds_per_epoch']:.1f} s/epoch)"
         score = f"{g['classifier_score']:.2f} ({g['real_test_classifier_score']:.2f})"
         distance = f"{g['frechet_distance']:.2f} ({g['real_train_frechet_distance']:.2f})"
@@ -54,16 +48,9 @@ def results_table(results: dict) -> str:
             ("DCGAN, Fréchet distance to the test set (real training digits)", "—", distance),
             ("DCGAN, share of the rarest / commonest generated digit (10% if all equal)", "—", shares),
         ]
-    for key, name in (
-        ("trial1", "Trial 1 (frozen, Dense(10))"),
-        ("trial2", "Trial 2 (5 frozen + 10 fine-tuned)"),
-        ("trial3", "Trial 3 (Dense(128), 7 frozen + 8 fine-tuned)"),
-    ):
-        if key in results:
-            rows.append(accuracies(key, f"{name}, train / test accuracy"))
+    rows += [accuracies(key) for key in ("trial1", "trial2", "trial3") if key in results]
     if "comparison" in results:
-        small = results["comparison"]["small"]
-        knn = small["pca_knn"]
+        small, knn = results["comparison"]["small"], results["comparison"]["small"]["pca_knn"]
         updates = config.CNN_EPOCHS * config.SMALL_N_TRAIN // config.BATCH_SIZE
         budget = f", {config.CNN_EPOCHS} epochs ({updates:,} updates)"
         for key, what, accuracy in (
@@ -77,36 +64,23 @@ def results_table(results: dict) -> str:
             original = config.ORIGINAL_PCA_KNN_ALL if name == "all 60k" else "—"
             ours = f"{row['accuracy']:.4f} ({row['fit_seconds'] + row['predict_seconds']:.1f} s)"
             rows.append((f"PCA + KNN, {name} → 10k test (fit + predict time)", original, ours))
-    over_seeds = "ours, seeds 42-44: test mean ± SD, one-sample p against the original"
-    header = ("measure", "original", "ours (seed 42)", over_seeds)
-    return pages.table(header, [row + ("—",) * (4 - len(row)) for row in rows])
+    seeds = "ours, seeds 42-44: test mean ± SD, one-sample p against the original"
+    rows = [row + ("—",) * (4 - len(row)) for row in rows]
+    return pages.table(("measure", "original", "ours (seed 42)", seeds), rows)
 
 
 def headlines_table(results: dict) -> str:
-    """Markdown rows: each extension's headline number, what it is compared with, the t-test of the two (named), its
-    p and the Holm-adjusted p over the table's rows (the family of headline claims)."""
-    from digitgan.utils import SHORT_TESTS, difference_from_summary, holm
-
-    found = []  # (question, result, compared with, test record)
-    study = results.get("label_efficiency", {})
-    ssgan = study.get("summary", {}).get("ssgan", {})
-    runs = [
-        r["test_accuracy"]
-        for r in sorted(study.get("runs", []), key=lambda r: r["seed"])
-        if r["method"] == "ssgan" and r["n_labels"] == 100
-    ]
-    paper = constants.SSGAN_PAPER
-    if len(runs) > 1:
+    """Each extension's headline number, what it is compared with, the t-test, its p and the Holm-adjusted p."""
+    found, study = [], results.get("label_efficiency", {})  # (question, result, compared with, test record)
+    ssgan, p = study.get("summary", {}).get("ssgan", {}), constants.SSGAN_PAPER
+    if study and (test := verdicts.label_efficiency_items(study)["paper"]):
         against = (
-            f"Salimans et al., {paper['test_accuracy']:.4f} ± {paper['std']:.4f} ({paper['seeds']} seeds, "
-            f"{paper['epochs']} epochs)"
+            f"Salimans et al., {p['test_accuracy']:.4f} ± {p['std']:.4f} ({p['seeds']} seeds, {p['epochs']} epochs)"
         )
-        test = difference_from_summary(runs, paper["test_accuracy"], paper["std"], paper["seeds"])
         found.append(("Semi-supervised GAN, 100 labels (08)", _cell(ssgan["100"]), against, test))
-    matched = study.get("cnn_matched")
-    for n, d in (matched or {}).get("ssgan_minus_matched", {}).items():
-        cnn = matched["summary"][n]
-        against = f"a CNN given the same {cnn['n_updates']:,} updates, {_cell(cnn)}"
+    matched = study.get("cnn_matched") or {}
+    for n, d in matched.get("ssgan_minus_matched", {}).items():
+        against = f"a CNN given the same {matched['summary'][n]['n_updates']:,} updates, {_cell(matched['summary'][n])}"
         found.append((f"Semi-supervised GAN, {int(n):,} labels (08)", _cell(ssgan[n]), against, d))
     budgets = study.get("transfer_vs_scratch") or {}
     for budget, per in budgets.items():
@@ -117,25 +91,20 @@ def headlines_table(results: dict) -> str:
             shown = "" if budget.endswith("updates") else f" ({d['n_updates']:,} updates)"
             result, against = _cell(cells["trial3"][n]), "the CNN, same images and budget, " + _cell(cells["cnn"][n])
             found.append((f"Trial 3, {int(n):,} labels, {budget}{shown} (08)", result, against, d))
-    versus = []  # (question, Versus record, what it is compared with)
-    future = results.get("future_work", {})
+    future, versus = results.get("future_work", {}), []  # (question, Versus record, what it is compared with)
     if "longer_gan" in future:
         for n, i in verdicts.longer_gan_items(future["longer_gan"])["labels"].items():
             question = f"Trial 3 after {i['best']} GAN epochs (best on validation), {n:,} labels (09)"
             versus.append((question, i["versus"], "the CNN, same images and budget"))
-    if "protocols" in future:
-        if v := verdicts.protocols_items(future["protocols"])["trial3_vs_cnn"]:
-            versus.append(("Trial 3, modern recipe, 10,000 images (10)", v, "the CNN, same recipe"))
-    if "generated_digits" in future:
-        for v in verdicts.generated_items(future["generated_digits"])["below_real"][:1]:
-            question = f"A CNN trained only on {v.what.removeprefix('only ')} (11)"
-            versus.append((question, v, "the same CNN on the real 10,000"))
+    if "protocols" in future and (v := verdicts.protocols_items(future["protocols"])["trial3_vs_cnn"]):
+        versus.append(("Trial 3, modern recipe, 10,000 images (10)", v, "the CNN, same recipe"))
+    if "generated_digits" in future and (vs := verdicts.generated_items(future["generated_digits"])["below_real"]):
+        versus.append((f"A CNN trained only on {vs[0].what[5:]} (11)", vs[0], "the same CNN on the real 10,000"))
     found += [(question, v.shown[0], f"{against}, {v.shown[1]}", v.test) for question, v, against in versus]
     rows = []
     for (question, result, against, d), p_holm in zip(found, holm([d["p"] for *_, d in found]), strict=True):
-        low, high = d["ci95"]
-        verdict = "" if p_holm < _SIGNIFICANCE_HOLM else ": not distinguishable after Holm"
-        difference = f"{d['difference']:+.4f} ({low:+.4f} to {high:+.4f})"
+        verdict = "" if p_holm < 0.05 else ": not distinguishable after Holm"  # the family-wise error rate
+        difference = f"{d['difference']:+.4f} ({d['ci95'][0]:+.4f} to {d['ci95'][1]:+.4f})"
         test = SHORT_TESTS.get(d["test"], d["test"])
         rows.append((question, result, against, difference, test, f"{d['p']:.2g}", f"{p_holm:.2g}{verdict}"))
     header = ("question (notebook)", "result", "compared with", "difference (95% CI)", "test", "p")
@@ -159,36 +128,38 @@ QUESTIONS = {
 }
 
 
+_WRITERS = {  # notebook: its finding, and its record's key in results.json (or its "future_work")
+    "01_cnn_baseline": (findings.cnn, "cnn"),
+    "02_dcgan": (findings.dcgan, "dcgan"),
+    "06_comparison": (findings.comparison, "comparison"),
+    "07_semi_supervised_gan": (extension_findings.ssgan, "ssgan"),
+    "08_label_efficiency": (extension_findings.label_efficiency, "label_efficiency"),
+    "09_longer_gan": (extension_findings.longer_gan, "longer_gan"),
+    "10_data_and_optimizers": (extension_findings.protocols, "protocols"),
+    "11_generated_digits": (extension_findings.generated_digits, "generated_digits"),
+}
+
+
 def record_finding_lines(notebook: str, results: dict) -> list[str]:
-    """The lines of a notebook's "What we found" written from the study's record (``figures/results.json``), never
-    from the outputs a notebook file holds (a notebook saved after a scratch run holds that run's)."""
-    future = results.get("future_work", {})
-    trial = {trial_notebook: key for key, (trial_notebook, _) in config.TRIALS.items()}.get(notebook)
-    write = {
-        "01_cnn_baseline": lambda: findings.cnn(results["cnn"]),
-        "02_dcgan": lambda: findings.dcgan(results["dcgan"]),
-        "06_comparison": lambda: findings.comparison(results["comparison"]),
-        "07_semi_supervised_gan": lambda: extension_findings.ssgan(results["ssgan"]),
-        "08_label_efficiency": lambda: extension_findings.label_efficiency(results["label_efficiency"]),
-        "09_longer_gan": lambda: extension_findings.longer_gan(future["longer_gan"]),
-        "10_data_and_optimizers": lambda: extension_findings.protocols(future["protocols"]),
-        "11_generated_digits": lambda: extension_findings.generated_digits(future["generated_digits"]),
-    }
-    text = findings.trial(trial, results[trial], results) if trial else write[notebook]()
-    return [line.strip() for line in str(text).splitlines() if line.strip()]
+    """A notebook's "What we found", line by line, from the study's record, never from a notebook file's outputs."""
+    if trial := {nb: key for key, (nb, _) in config.TRIALS.items()}.get(notebook):
+        text = findings.trial(trial, results[trial], results)
+    else:
+        write, key = _WRITERS[notebook]
+        text = write({**results, **results.get("future_work", {})}[key])
+    return [line.strip() for line in text.splitlines() if line.strip()]
 
 
 def _notebooks_table(results: dict) -> str:
     """The README's map of the notebooks: what each asks, and the first line of what it found."""
-    rows = []
-    for name, question in QUESTIONS.items():
-        first = record_finding_lines(name, results)[0]
-        rows.append((f"[`{name}`](notebooks/{name}.ipynb)", question, first.replace("|", "\\|")))
+    rows = [
+        (f"[`{nb}`](notebooks/{nb}.ipynb)", asks, record_finding_lines(nb, results)[0].replace("|", "\\|"))
+        for nb, asks in QUESTIONS.items()
+    ]
     return pages.table(("notebook", "asks", "found"), rows)
 
 
-# Every generated block: (document, marker name, what writes it from the committed results). Tests hold each
-# committed block equal to what its function gives now.
+# Every generated block: (document, marker name, what writes it from the committed results).
 BLOCKS = (
     (README, "results", results_table),
     (README, "headlines", headlines_table),
