@@ -5,36 +5,25 @@ each optimizer before restoring. Seed-generator states (dropout) are not tracked
 
 from __future__ import annotations
 
-import errno
 import json
-import os
-import re
-import shutil
 from pathlib import Path
 
 import keras
 import numpy as np
 import tensorflow as tf
 
-from digitgan.disk import weights_bytes, write_error
-from digitgan.fileio import DataFileError, atomic_write_text, dumps, read_json_object, remove_stale_temp_files
+from digitgan.fileio import (
+    DataFileError,
+    atomic_write_text,
+    dumps,
+    read_json_object,
+    remove,
+    remove_stale_temp_files,
+    write_error,
+)
 from digitgan.store import architecture_digest, array_digest
 
-_TF_TMP_NAME = re.compile(r"ckpt-\d+_temp.*")  # what tf.train.Checkpoint writes before it renames
-_SETTING_NOTES = {  # what a differing setting means, for the error that refuses a resume
-    "images": "the digest of the training images (shape, dtype and bytes): other images, even of the same count",
-    "jit_compile": "XLA (jit_compile), which changes the computed numbers",
-    "precision": "the dtype policy the networks compute in",
-}
 _OPTIMIZER_KEYS = ("beta_1", "beta_2", "epsilon", "amsgrad", "weight_decay", "clipnorm", "global_clipnorm")
-
-
-def _remove(path: Path) -> None:
-    """Delete a file, a link or a whole folder."""
-    if path.is_dir() and not path.is_symlink():
-        shutil.rmtree(path, ignore_errors=True)
-    else:
-        path.unlink(missing_ok=True)
 
 
 def rng_state(*models) -> list:
@@ -43,120 +32,76 @@ def rng_state(*models) -> list:
 
 
 class TrainingCheckpoint:
-    """Every object passed as a keyword, plus an epoch counter and the history, in ``directory``."""
+    """Every object passed as a keyword, plus an epoch counter and the history, in ``directory``; ``settings``:
+    everything but the epoch count that shapes the run, saved beside it (a resume with others is refused)."""
 
     def __init__(self, directory: Path, max_to_keep: int = 3, settings: dict | None = None, **objects):
-        """``settings``: every parameter that shapes the run but the epoch count (learning rate, batch size, seed,
-        the training images' digest, XLA, ...); saved beside the checkpoints, and a resume with others is refused."""
         self.directory = Path(directory)
         self.settings = json.loads(dumps(settings or {}))
-        if self.directory.is_dir():  # what a save killed half-way left: our temporary files, TensorFlow's ckpt-N_temp
-            remove_stale_temp_files(self.directory)
-            for tmp in sorted(self.directory.iterdir()):
-                if _TF_TMP_NAME.fullmatch(tmp.name):
-                    _remove(tmp)
+        remove_stale_temp_files(self.directory)  # what a killed save left: ours, and TensorFlow's ckpt-N_temp
+        for tmp in self.directory.glob("ckpt-*_temp*"):
+            remove(tmp)
         self.epoch = tf.Variable(0, dtype=tf.int64, trainable=False)
         self.checkpoint = tf.train.Checkpoint(epoch=self.epoch, **objects)
-        self._objects = objects
         self.manager = tf.train.CheckpointManager(self.checkpoint, str(self.directory), max_to_keep=max_to_keep)
         self._settings_path = self.directory / "settings.json"
-
-    def _fix(self) -> str:
-        return (
-            f"Delete {self.directory} (or pass retrain=True) to train from scratch; to keep the older "
-            "checkpoints, delete only the damaged ckpt-N files and name the latest remaining one in the "
-            "folder's `checkpoint` file."
-        )
-
-    def _latest(self) -> str | None:
-        """The latest checkpoint's prefix; a damaged state file is an error, never a silent fresh start."""
-        names = (re.fullmatch(r"ckpt-(\d+)\.index", p.name) for p in self.directory.glob("ckpt-*.index"))
-        saved = sorted(int(m.group(1)) for m in names if m)
-        state = self.directory / "checkpoint"
-        if not saved and not state.exists():
-            return None
-        try:
-            latest = tf.train.latest_checkpoint(str(self.directory))
-        except Exception:  # noqa: BLE001 - a garbled state file makes TensorFlow raise various errors
-            latest = None
-        if latest is None or not Path(latest + ".index").is_file():
-            what = "is missing" if not state.exists() else "is damaged or names a missing checkpoint"
-            raise DataFileError(
-                f"{state} {what}, but {self.directory} holds checkpoints {saved}: training would restart from "
-                f"scratch and overwrite them. {self._fix()}"
-            )
-        return latest
-
-    def _check_settings(self) -> None:
-        """Refuse a state saved with other settings (before anything is written)."""
-        if not self._settings_path.exists():
-            return
-        saved = read_json_object(self._settings_path, "the settings of a training run", self._fix())
-        differ = [k for k in sorted(set(saved) | set(self.settings)) if saved.get(k) != self.settings.get(k)]
-        if differ:
-            shown = "; ".join(
-                f"{k}{f' ({_SETTING_NOTES[k]})' if k in _SETTING_NOTES else ''}: saved "
-                f"{repr(saved[k]) if k in saved else 'nothing'}, asked "
-                f"{repr(self.settings[k]) if k in self.settings else 'nothing'}"
-                for k in differ
-            )
-            raise ValueError(
-                f"{self.directory} holds a run with other settings, so it cannot be resumed with these: {shown}. "
-                f"Delete {self.directory} (or pass retrain=True) to train from scratch with these settings, or "
-                "use another checkpoint folder for them."
-            )
+        self._fix = f"Delete {self.directory} (or pass retrain=True) to train from scratch."
 
     def _history_path(self, epoch: int) -> Path:
         return self.directory / f"history-{epoch:04d}.json"
 
     def save(self, epoch: int, history: dict) -> None:
-        """The settings (where missing or another run's: only before the first checkpoint, as :meth:`restore`
-        refuses other settings), then the history, then the checkpoint: a checkpoint never lacks its history."""
+        """The settings (where they differ), the history, then the checkpoint: a checkpoint never lacks its history."""
         self.directory.mkdir(parents=True, exist_ok=True)
-        try:
-            current = json.loads(self._settings_path.read_text()) if self._settings_path.exists() else None
-        except (json.JSONDecodeError, UnicodeDecodeError):
-            current = None
-        if current != self.settings:
-            atomic_write_text(self._settings_path, dumps(self.settings, indent=1, sort_keys=True))
+        settings = dumps(self.settings, indent=1, sort_keys=True)
+        if not (self._settings_path.exists() and self._settings_path.read_bytes() == settings.encode()):
+            atomic_write_text(self._settings_path, settings)
         atomic_write_text(self._history_path(epoch), dumps(history))
         self.epoch.assign(epoch)
         try:
             self.manager.save(checkpoint_number=epoch)
         except (tf.errors.OpError, OSError) as exc:  # no space, a read-only file system: remove what it wrote
             for tmp in self.directory.glob(f"ckpt-{epoch}_temp*"):
-                _remove(tmp)
-            raise write_error(self.directory / f"ckpt-{epoch}", _os_error(exc), self.needed_bytes()) from exc
+                remove(tmp)
+            raise write_error(self.directory / f"ckpt-{epoch}", exc) from exc
         kept = {int(Path(p).name.split("-")[-1]) for p in self.manager.checkpoints}
         for old in self.directory.glob("history-*.json"):
             if int(old.stem.split("-")[1]) not in kept:
                 old.unlink()
 
-    def needed_bytes(self) -> int:
-        """About the bytes one checkpoint takes (every variable it saves), for
-        :func:`digitgan.disk.check_free_space` before a run starts."""
-        return weights_bytes(*self._objects.values())
-
     def restore(self) -> tuple[int, dict] | None:
-        """Restore the latest checkpoint; ``(epoch, history)``, or None if there is none."""
-        latest = self._latest()
-        if latest is None:
+        """Restore the latest checkpoint: ``(epoch, history)``, or None if there is none; a damaged state or one
+        of other settings is an error, never a silent fresh start."""
+        saved = sorted(p.name for p in self.directory.glob("ckpt-*.index"))
+        if not saved and not (self.directory / "checkpoint").exists():
             return None
-        self._check_settings()
+        try:
+            latest = tf.train.latest_checkpoint(str(self.directory))
+        except Exception:  # noqa: BLE001 - a garbled state file makes TensorFlow raise various errors
+            latest = None
+        if latest is None or not Path(latest + ".index").is_file():
+            raise DataFileError(
+                f"{self.directory / 'checkpoint'} is missing or damaged, but {self.directory} holds {saved}: training "
+                f"would restart from scratch and overwrite them. {self._fix}"
+            )
+        if self._settings_path.exists():
+            saved = read_json_object(self._settings_path, "the settings of a training run", self._fix)
+            differ = [k for k in sorted(set(saved) | set(self.settings)) if saved.get(k) != self.settings.get(k)]
+            if differ:
+                shown = "; ".join(f"{k}: saved {saved.get(k)!r}, asked {self.settings.get(k)!r}" for k in differ)
+                raise ValueError(
+                    f"{self.directory} holds a run with other settings, so it cannot be resumed with these: {shown}. "
+                    f"{self._fix[:-1]} with these settings, or use another checkpoint folder for them."
+                )
         try:
             self.checkpoint.restore(latest).assert_existing_objects_matched()
-        except (AssertionError, ValueError) as exc:
-            raise DataFileError(
-                f"The checkpoint {latest} does not match the models being trained ({exc}). {self._fix()}"
-            ) from exc
         except Exception as exc:  # noqa: BLE001 - a truncated data file raises IndexError, OpError, ...
             raise DataFileError(
-                f"The checkpoint {latest} could not be read ({type(exc).__name__}: {exc}): its files are truncated "
-                f"or corrupt. {self._fix()}"
+                f"The checkpoint {latest} could not be read ({type(exc).__name__}: {exc}): its files are truncated, "
+                f"corrupt or of other models. {self._fix}"
             ) from exc
         epoch = int(self.epoch.numpy())
-        history = read_json_object(self._history_path(epoch), f"the history of {Path(latest).name}", self._fix())
-        return epoch, history
+        return epoch, read_json_object(self._history_path(epoch), f"the history of {Path(latest).name}", self._fix)
 
     def resume(self, epochs: int, what: str, empty_history: dict) -> tuple[int, dict]:
         """``(start_epoch, history)`` after restoring the latest checkpoint, if any, saying what it found;
@@ -166,7 +111,7 @@ class TrainingCheckpoint:
         missing = sorted(set(empty_history) - set(history))
         if missing:
             raise DataFileError(
-                f"The history saved with {self.directory.name}/ckpt-{start} lacks {missing}. {self._fix()}"
+                f"The history saved with {self.directory.name}/ckpt-{start} lacks {missing}. {self._fix}"
             )
         if restored:
             print(f"Restored {what} at epoch {start} from {self.directory.name}.")
@@ -178,20 +123,6 @@ class TrainingCheckpoint:
         if start == epochs:
             print(f"Already trained to epoch {start}; pass retrain=True to train again.")
         return start, history
-
-
-def _os_error(exc: Exception) -> OSError:
-    """A TensorFlow error of a checkpoint write as the ``OSError`` it stands for (its errno from its message or its
-    kind), for :func:`digitgan.disk.write_error`."""
-    if isinstance(exc, OSError):
-        return exc
-    message = getattr(exc, "message", "") or str(exc)
-    for code in (errno.ENOSPC, errno.EROFS, errno.EDQUOT, errno.EACCES):
-        if os.strerror(code) in message:
-            return OSError(code, message)
-    kinds = {tf.errors.ResourceExhaustedError: errno.ENOSPC, tf.errors.PermissionDeniedError: errno.EACCES}
-    code = next((code for kind, code in kinds.items() if isinstance(exc, kind)), None)
-    return OSError(code, message) if code else OSError(f"{type(exc).__name__}: {message}")
 
 
 class PeriodicCheckpoint(keras.callbacks.Callback):

@@ -146,7 +146,7 @@ def download_mnist(dest_dir: Path | None = None, url: str = NPZ_URL) -> Path:
 
 def remove_killed_downloads(folder: Path) -> list[Path]:
     """Delete the temporary folders of downloads whose process is gone (killed mid-way); returns them."""
-    return fileio.remove_orphans(folder, DOWNLOAD_PREFIX)
+    return fileio.remove_stale_temp_files(folder, DOWNLOAD_PREFIX)
 
 
 def load_mnist(source: str | os.PathLike | None = None, download: bool = True):

@@ -15,8 +15,7 @@ import tensorflow as tf
 
 from digitgan import checks, config, frames, quality, store
 from digitgan.checkpoint import PeriodicCheckpoint, finished_state, gan_checkpoint, run_settings
-from digitgan.disk import check_free_space, writable_folder
-from digitgan.fileio import DataFileError, load_weights, read_json_object, temp_path
+from digitgan.fileio import DataFileError, load_weights, read_json_object, temp_path, writable_folder
 from digitgan.models import (  # noqa: F401 - the DCGAN's model, which notebook 02 shows as gan.*
     DCGAN,
     AdversarialModel,
@@ -132,8 +131,6 @@ def train_gan(
     gan.run_settings = settings  # what store.export_final records in the exported pair's manifest
     ckpt = gan_checkpoint(gan, checkpoint_dir, settings=settings)
     start, history = ckpt.resume(epochs, "the DCGAN", _empty_history())
-    if start < epochs:  # before anything is trained or written: one checkpoint must fit
-        check_free_space(checkpoint_dir, ckpt.needed_bytes(), "one checkpoint of the DCGAN")
     noise = fixed_noise(seed=seed)
     if frames_dir is not None:
         frames.repair_frames(frames_dir, start, gan.generator, noise, gif_path)

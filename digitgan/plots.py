@@ -14,8 +14,7 @@ import pandas as pd
 from sklearn.metrics import confusion_matrix
 
 from digitgan import config
-from digitgan.disk import writable_folder
-from digitgan.fileio import temp_path
+from digitgan.fileio import temp_path, writable_folder
 
 STYLE = Path(__file__).with_name("digitgan.mplstyle")  # font sizes (none under 9 pt), grid, layout, legend
 DPI = 100  # the saved resolution: a figure WIDTH inches wide is WIDTH * DPI pixels

@@ -1,18 +1,10 @@
 """Where a notebook run reads and writes: the study's record, or a scratch run of its own.
 
-Only the study's runner (``make reproduce``, ``make extensions``, ``make future``: :mod:`digitgan.tools.run_notebooks`)
-writes the study's record (``figures/``, ``checkpoints/``, ``figures/results.json``, the executed notebooks): it
-sets ``DIGITGAN_STUDY_RUN=1`` for the kernels of the study's runs, and nothing else does. Every other run, in
-Jupyter or through papermill, whatever its parameters or code, is a *scratch run*: everything it writes goes to
-its own git-ignored folder ``runs/<notebook>/<key>/`` (``figures/``, ``checkpoints/``, ``results.json``,
-``params.json``), where ``<key>`` is the hash of its parameters and of the package's source code, so an edited
-``digitgan/models.py`` never shares a folder with the unedited one. What a scratch run reads (the discriminator,
-the judge, earlier notebooks' weights) comes from its own folder if it made it, else from the newest scratch run
-of the notebook that makes it with the same shared parameters, else from the study's committed files, and it says
-which. Trained states it reuses are checked against their own keys (architecture, optimizer, data; see
-:mod:`digitgan.gan`).
-
-In a notebook, after the parameters cell::
+Only the study's runner (:mod:`digitgan.tools.run_notebooks`) sets ``DIGITGAN_STUDY_RUN=1`` and writes the study's
+record (``figures/``, ``checkpoints/``, ``figures/results.json``). Every other run is a *scratch run*: it writes to
+its own git-ignored folder ``runs/<notebook>/<key>/``, ``<key>`` the hash of its parameters and of the package's
+source; it reads its own files, else those of the newest scratch run of the notebook that makes them with the same
+shared parameters, else the study's committed ones, and says which. In a notebook, after the parameters cell::
 
     run = runs.start("02_dcgan", globals())   # says which kind of run this is, first thing
     run.show_fig("dcgan_losses", fig)          # figures/... or runs/02_dcgan/<key>/figures/...
@@ -27,11 +19,13 @@ import os
 import time
 from pathlib import Path
 
-from digitgan import checks, config, disk, fileio, utils
+from digitgan import checks, config, fileio, utils
 
 STUDY_RUN_ENV = config.STUDY_RUN_ENV
 PARAMS_FILE = "params.json"
 RESULTS_FILE = "results.json"
+_AVAILABLE = {"SUBSET_SIZE": config.N_TRAIN_FULL, "JUDGE_N_TRAIN": config.N_TRAIN_FULL, "SMALL_N_TEST": 10_000}
+_AVAILABLE["N_UNLABELLED"] = config.N_TRAIN_FULL
 HEADLINE = ("test_accuracy", "train_accuracy", "classifier_score", "frechet_distance")
 # Which notebook makes each file that a later notebook reads, and the parameters (of both) that must agree for a
 # scratch run to read that notebook's scratch file: the images and the seed; the judge's own settings for the judge.
@@ -50,14 +44,9 @@ def _normal(value):
     return json.loads(fileio.dumps(value, sort_keys=True))
 
 
-def _params_hash(params: dict) -> str:
-    return hashlib.sha256(fileio.dumps(params, sort_keys=True).encode()).hexdigest()[:8]
-
-
 @functools.cache
 def code_digest(root: Path | None = None) -> str:
-    """The SHA-256 (first 12 digits) of the package's Python source (under ``root``, default this package) as this
-    process first read it (the code it runs): part of every scratch run's key."""
+    """The SHA-256 of the package's Python source as this process first read it: part of every scratch run's key."""
     h = hashlib.sha256()
     root = Path(root or Path(__file__).resolve().parent)
     for path in sorted(root.rglob("*.py")):
@@ -65,20 +54,16 @@ def code_digest(root: Path | None = None) -> str:
     return h.hexdigest()[:12]
 
 
-def _is_study_run() -> bool:
-    """Whether this process is one of the study runner's kernels (the only writer of the study's record)."""
-    return os.environ.get(STUDY_RUN_ENV) == "1"
-
-
 def scratch_key(params: dict) -> str:
     """A scratch run's folder name: the hash of its parameters and the package's source."""
-    return _params_hash({"parameters": params, "code": code_digest()})
+    return hashlib.sha256(
+        fileio.dumps({"parameters": params, "code": code_digest()}, sort_keys=True).encode()
+    ).hexdigest()[:8]
 
 
 class Run:
-    """One notebook run. The study's run (:func:`_is_study_run`) reads and writes the study's folders; a scratch
-    run the folder of the parameters in force *at each access* (the namespace's current values, so a parameters
-    cell edited and rerun without rerunning :func:`start` still writes to the right folder)."""
+    """One notebook run: the study's, or a scratch run in the folder of the parameters in force at each access (a
+    parameters cell edited and rerun without :func:`start` still writes to the right folder)."""
 
     def __init__(self, notebook: str, namespace: dict):
         self.notebook, self._namespace = notebook, namespace
@@ -95,32 +80,27 @@ class Run:
     @property
     def folder(self) -> Path | None:
         """None for the study's run; else this scratch run's folder (created with params.json)."""
-        if _is_study_run():
+        if os.environ.get(STUDY_RUN_ENV) == "1":
             return None
         params = self.params
         folder = config.RUNS_DIR / self.notebook / scratch_key(params)
         if not (folder / PARAMS_FILE).exists():
-            _make_folder(self.notebook, folder, params, _changed(self.notebook, params))
+            record = {"notebook": self.notebook, "parameters": params, "changed": _changed(self.notebook, params)}
+            record.update(code=code_digest(), created=time.time())
+            fileio.atomic_write_text(folder / PARAMS_FILE, fileio.dumps(record, indent=1, sort_keys=True) + "\n")
         return folder
 
     @property
     def is_study(self) -> bool:
         return self.folder is None
 
-    @property
-    def figures_dir(self) -> Path:
+    def _in(self, study: Path, name: str) -> Path:
         folder = self.folder
-        return config.FIGURES_DIR if folder is None else folder / "figures"
+        return study if folder is None else folder / name
 
-    @property
-    def checkpoint_dir(self) -> Path:
-        folder = self.folder
-        return config.CHECKPOINT_DIR if folder is None else folder / "checkpoints"
-
-    @property
-    def results_path(self) -> Path:
-        folder = self.folder
-        return config.RESULTS_PATH if folder is None else folder / RESULTS_FILE
+    figures_dir = property(lambda self: self._in(config.FIGURES_DIR, "figures"))
+    checkpoint_dir = property(lambda self: self._in(config.CHECKPOINT_DIR, "checkpoints"))
+    results_path = property(lambda self: self._in(config.RESULTS_PATH, RESULTS_FILE))
 
     def figure(self, name: str) -> Path:
         """Where figure ``name`` (no extension: PNG) goes."""
@@ -132,16 +112,14 @@ class Run:
         return save_fig(self.figure(name), fig)
 
     def show_fig(self, name: str, fig) -> None:
-        """Save ``fig`` as figure ``name`` and show it in the notebook (returns nothing, so a cell ending with
-        it shows the figure alone)."""
+        """Save ``fig`` as figure ``name`` and show it (returns nothing: a cell ending with it shows the figure)."""
         import matplotlib.pyplot as plt
 
         self.save_fig(name, fig)
         plt.show()
 
     def log_dir(self, name: str) -> Path:
-        """A new TensorBoard log folder for one training call (:mod:`digitgan.training`): under
-        ``runs/tensorboard/<notebook>/`` for the study's run, under the run's folder for a scratch run."""
+        """A new TensorBoard log folder for one training call, under ``runs/tensorboard/<notebook>/`` or the run's."""
         from digitgan.training import new_log_dir
 
         folder = self.folder
@@ -153,10 +131,8 @@ class Run:
         return self.checkpoint_dir / name
 
     def input(self, name: str, depends_on: tuple[str, ...] = ()) -> Path:
-        """A checkpoint this run reads, and which one it is, said once: the study's run reads the study's file; a
-        scratch run its own if it made one, else the newest scratch run of the notebook that makes it
-        (:data:`MAKERS`) whose shared parameters have this run's values, else the study's committed file (if
-        none of the parameters in ``depends_on`` differ from the full-size ones), else its own (to be made)."""
+        """A checkpoint this run reads, said once: its own if made, else the newest matching scratch run's of the
+        notebook that makes it (:data:`MAKERS`), else the study's (unless a parameter of ``depends_on`` changed)."""
         own = self.checkpoint(name)
         if self.is_study or own.exists():
             return own
@@ -190,10 +166,6 @@ class Run:
         print(f"metrics saved to {config.shown(self.results_path)} under {key!r}")
         return out
 
-    def results(self) -> dict:
-        """What this run saved so far."""
-        return fileio.load_results(self.results_path)
-
     def study_results(self) -> dict:
         """The study's results (what earlier notebooks saved at full size): a scratch run's inputs."""
         return fileio.load_results(config.RESULTS_PATH)
@@ -205,27 +177,23 @@ def _params(notebook: str, namespace: dict) -> dict:
     missing = [name for name in defaults if name not in namespace]
     if missing:
         raise ValueError(f"{notebook}: the parameters cell lacks {missing}; restore it from git.")
-    for name, full in defaults.items():
-        checks.parameter(name, namespace[name], full)
+    for name, full in defaults.items():  # a bool, a count (at most the images there are), a number, a list
+        value = namespace[name]
+        if isinstance(full, bool):
+            if not isinstance(value, bool):
+                raise ValueError(f"{name} must be True or False, got {value!r}")
+        elif isinstance(full, int):
+            checks.integer(name, value, 0 if name in ("SEED", "FROZEN_EPOCHS") else 1, _AVAILABLE.get(name))
+        elif isinstance(full, float):
+            checks.positive_float(name, value)
+        elif isinstance(full, (list, tuple)) and not (isinstance(value, (list, tuple)) and value):
+            raise ValueError(f"{name} must be a non-empty list like {list(full)!r}, got {value!r}")
     return {name: _normal(namespace[name]) for name in defaults}
 
 
 def _changed(notebook: str, params: dict) -> dict:
     defaults = config.FULL_SIZE[notebook]
     return {name: value for name, value in params.items() if value != _normal(defaults[name])}
-
-
-def _make_folder(notebook: str, folder: Path, params: dict, changed: dict) -> None:
-    disk.writable_folder(folder)
-    if not (folder / PARAMS_FILE).exists():
-        record = {
-            "notebook": notebook,
-            "parameters": params,
-            "changed": changed,
-            "code": code_digest(),
-            "created": time.time(),
-        }
-        fileio.atomic_write_text(folder / PARAMS_FILE, fileio.dumps(record, indent=1, sort_keys=True) + "\n")
 
 
 def _matching_run(notebook: str, params: dict, name: str, keys: tuple[str, ...]) -> Path | None:
@@ -251,24 +219,17 @@ def start(notebook: str, namespace: dict) -> Run:
     if notebook not in config.FULL_SIZE:
         raise ValueError(f"notebook must be one of {sorted(config.FULL_SIZE)}, got {notebook!r}")
     run = Run(notebook, namespace)
-    changed = run.changed
+    how = _describe(run.changed) or "the study's parameters"
     if run.is_study:
-        how = "the study's parameters" if not changed else _describe(changed)
-        print(
-            f"Study run ({how}): results go to the study's record ({config.shown(config.FIGURES_DIR)}/, "
-            f"{config.shown(config.CHECKPOINT_DIR)}/)."
-        )
-        folders = (config.FIGURES_DIR, config.CHECKPOINT_DIR)
+        record = f"{config.shown(config.FIGURES_DIR)}/, {config.shown(config.CHECKPOINT_DIR)}/"
+        print(f"Study run ({how}): results go to the study's record ({record}).")
     else:
-        folder = run.folder
-        how = _describe(changed) if changed else "the study's parameters"
         print(
-            f"Scratch run ({how}): everything it writes goes to {config.shown(folder)}/; the study's record "
+            f"Scratch run ({how}): everything it writes goes to {config.shown(run.folder)}/; the study's record "
             "is untouched (only `make reproduce` writes it)."
         )
-        folders = (folder / "figures", folder / "checkpoints")
-    for folder in folders:
-        disk.writable_folder(folder)  # a read-only or full disk is named now, not after the training
+    for folder in (run.figures_dir, run.checkpoint_dir):
+        fileio.writable_folder(folder)  # a read-only or full disk is named now, not after the training
         fileio.remove_stale_temp_files(folder)  # what killed writes of an earlier run left
     print(utils.versions())
     return run

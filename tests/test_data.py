@@ -225,11 +225,11 @@ def test_a_server_that_never_answers_times_out(tmp_path, monkeypatch):
 @pytest.mark.parametrize(
     "seed, message",
     [
-        (None, "seed=None would draw a different subset each run; pass an integer, e.g. seed=42"),
-        ("42", r"seed must be an integer in \[0, 4,294,967,295\], got '42' \(a str\)"),
-        (4.2, r"seed must be an integer in \[0, 4,294,967,295\], got 4.2 \(a float\)"),
-        (-1, r"seed must be in \[0, 4,294,967,295\] \(NumPy's seed range\), got -1"),
-        (2**32, r"seed must be in \[0, 4,294,967,295\] \(NumPy's seed range\), got 4,294,967,296"),
+        (None, "seed must be an integer, got None"),
+        ("42", r"seed must be an integer, got '42'"),
+        (4.2, r"seed must be an integer, got 4.2"),
+        (-1, r"seed must be in \[0, 4,294,967,295\], got -1"),
+        (2**32, r"seed must be in \[0, 4,294,967,295\], got 4,294,967,296"),
     ],
 )
 def test_study_data_refuses_a_bad_seed_before_reading_mnist(seed, message, tmp_path):

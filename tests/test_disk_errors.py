@@ -13,7 +13,7 @@ import keras
 import numpy as np
 import pytest
 
-from digitgan import checkpoint, config, disk, fileio, frames, models
+from digitgan import checkpoint, config, fileio, frames, models
 
 
 def _mount(folder: Path, size: str = "1m") -> None:
@@ -57,17 +57,15 @@ def _judge(optimizer: bool = True):
     return judge
 
 
-def _no_space(path: Path) -> str:
-    return rf"Cannot write {re.escape(str(path))}: no space left on {re.escape(str(path.parent))} .*MB free of .*MB"
+def _cannot_write(path: Path, cause: str) -> str:
+    return rf"Cannot write {re.escape(str(path))}: {cause}.*Free space there or make it writable"
 
 
 def test_save_weights_on_a_full_disk_names_the_file_and_leaves_no_temporary_file(small_disk):
     path = small_disk / "judge.weights.h5"
-    with pytest.raises(
-        OSError, match=_no_space(path) + r".*judge\.weights\.h5 needs about 3\.8 MB: free 2\.8 MB or more there"
-    ) as err:
+    with pytest.raises(OSError, match=_cannot_write(path, "No space left on device")) as err:
         fileio.save_weights(_judge(), path)
-    assert err.value.errno == errno.ENOSPC and disk.TMP_PREFIX not in str(err.value)
+    assert err.value.errno == errno.ENOSPC and fileio.TMP_PREFIX not in str(err.value)
     assert list(small_disk.iterdir()) == []
     assert shutil.disk_usage(small_disk).used < 100_000  # h5py's open file is closed: its blocks are free again
 
@@ -75,71 +73,44 @@ def test_save_weights_on_a_full_disk_names_the_file_and_leaves_no_temporary_file
 def test_atomic_write_on_a_full_disk_keeps_the_old_file(small_disk):
     path = small_disk / "results.json"
     path.write_text('{"old": 1}\n')
-    with pytest.raises(OSError, match=_no_space(path) + r".*results\.json needs about 2\.0 MB: free 1\.\d MB") as err:
+    with pytest.raises(OSError, match=_cannot_write(path, "No space left on device")) as err:
         fileio.atomic_write_text(path, "x" * 2_000_000)
-    assert err.value.errno == errno.ENOSPC and disk.TMP_PREFIX not in str(err.value)
+    assert err.value.errno == errno.ENOSPC and fileio.TMP_PREFIX not in str(err.value)
     assert path.read_text() == '{"old": 1}\n' and [p.name for p in small_disk.iterdir()] == ["results.json"]
 
 
 def test_a_checkpoint_on_a_full_disk_names_it_and_leaves_no_temp_folder(small_disk):
     judge = _judge()
     state = checkpoint.TrainingCheckpoint(small_disk / "state", judge=judge, optimizer=judge.optimizer)
-    assert state.needed_bytes() == disk.weights_bytes(judge, judge.optimizer) > 3_000_000
     ckpt = small_disk / "state" / "ckpt-1"
-    with pytest.raises(OSError, match=rf"Cannot write {re.escape(str(ckpt))}: no space left on .*ckpt-1 needs about"):
+    with pytest.raises(OSError, match=_cannot_write(ckpt, "No space left on device")) as err:
         state.save(1, {"loss": [1.0]})
+    assert err.value.errno == errno.ENOSPC
     assert not list((small_disk / "state").glob("ckpt-1*"))  # no ckpt-1_temp/ left
 
 
-def test_free_space_is_checked_before_a_run_starts(small_disk):
-    folder = small_disk / "checkpoints" / "dcgan"  # not made yet: the file system it will be on
-    message = rf"{re.escape(str(folder))} has 1\.0 MB free .*less than the 30\.0 MB that one checkpoint of the DCGAN "
-    message += r"needs: free 29\.0 MB or more there"
-    with pytest.raises(OSError, match=message) as err:
-        disk.check_free_space(folder, 30_000_000, "one checkpoint of the DCGAN")
-    assert err.value.errno == errno.ENOSPC and not folder.exists()
-    assert disk.check_free_space(folder, 100_000, "a small file") > 1_000_000 - 100_000
-
-
-def test_a_read_only_file_system_is_named_not_blamed_on_permissions(read_only_disk):
+def test_a_read_only_file_system_is_named(read_only_disk):
     folder = read_only_disk
-    new = folder / "new.json"
-    read_only = rf"{re.escape(str(folder))} is on a file system mounted read-only \(at {re.escape(str(folder))}\): "
-    read_only += r"choose a writable folder"
     cases = [
-        (lambda: disk.writable_folder(folder), "Cannot write there: " + read_only),
-        (lambda: disk.writable_folder(folder / "sub"), rf"Cannot create the folder {re.escape(str(folder / 'sub'))}"),
-        (lambda: fileio.atomic_write_text(new, "{}"), rf"Cannot write {re.escape(str(new))}: " + read_only),
-        (lambda: fileio.save_weights(_judge(False), folder / "j.weights.h5"), r"Cannot write .*j\.weights\.h5: "),
-        (lambda: fileio.atomic_write_text(folder / "old.json", "{}"), r"Cannot write .*old\.json: " + read_only),
+        (lambda: fileio.writable_folder(folder), folder),
+        (lambda: fileio.writable_folder(folder / "sub"), folder / "sub"),
+        (lambda: fileio.atomic_write_text(folder / "new.json", "{}"), folder / "new.json"),
+        (lambda: fileio.save_weights(_judge(False), folder / "j.weights.h5"), folder / "j.weights.h5"),
+        (lambda: fileio.atomic_write_text(folder / "old.json", "{}"), folder / "old.json"),
     ]
-    for write, message in cases:
-        with pytest.raises(OSError, match=message) as err:
+    for write, named in cases:
+        with pytest.raises(OSError, match=_cannot_write(named, "Read-only file system")) as err:
             write()
-        assert err.value.errno == errno.EROFS and "mounted read-only" in str(err.value)
-        assert "chmod" not in str(err.value) and "owner" not in str(err.value)
+        assert err.value.errno == errno.EROFS
     assert sorted(p.name for p in folder.iterdir()) == ["old.json"]
 
 
-def test_h5py_errors_give_their_errno():
-    """h5py writes the cause into its message only: ``errno = 28`` is a full disk."""
+def test_h5py_and_tensorflow_errors_give_their_errno():
+    """h5py writes the cause into its message only (``errno = 28``), TensorFlow the system's words."""
+    path = Path(tempfile.gettempdir()) / "x.weights.h5"
     exc = OSError("Can't synchronously write data (file write failed: ..., errno = 28, error message = 'No space')")
-    error = disk.write_error(Path(tempfile.gettempdir()) / "x.weights.h5", exc, 10)
-    assert error.errno == errno.ENOSPC and "no space left on" in str(error)
-
-
-def test_the_dcgan_checks_the_free_space_before_it_trains(small_data, small_disk, monkeypatch):
-    from digitgan import gan
-
-    def no_training(*args, **kwargs):
-        raise AssertionError("it trained, with no room for its checkpoint")
-
-    monkeypatch.setattr(keras.Model, "fit", no_training)
-    state = small_disk / "dcgan"
-    message = rf"{re.escape(str(state))} has 1\.0 MB free .*less than the 30\.4 MB that one checkpoint of the DCGAN"
-    with pytest.raises(OSError, match=message):
-        gan.train_gan(small_data["x_train"][:200], epochs=1, checkpoint_dir=state, jit_compile=False, verbose=0)
-    assert not state.exists() or list(state.iterdir()) == []
+    assert fileio.write_error(path, exc).errno == errno.ENOSPC
+    assert fileio.write_error(path, RuntimeError("... : Read-only file system")).errno == errno.EROFS
 
 
 # --- what killed writes leave is ignored by git ------------------------------------------------------------------
@@ -165,9 +136,9 @@ def test_the_temporary_files_of_killed_writes_are_ignored_by_git():
     temporary = [
         fileio.temp_path(root / "figures" / "dcgan_epochs" / "epoch_007.png"),  # a frame, the GIF, weights
         fileio.temp_path(root / "checkpoints" / "judge.weights.h5"),
-        root / "figures" / f"{disk.TMP_PREFIX}{pid}-results.json.k2j4h1",  # atomic_write_text's mkstemp name
-        root / "checkpoints" / "label_study" / f"{disk.TMP_PREFIX}{pid}-probe.abc",  # writable_folder's probe
-        root / f"{disk.TMP_PREFIX}{pid}-notes.json.x",
+        root / "figures" / f"{fileio.TMP_PREFIX}{pid}-results.json.k2j4h1",  # atomic_write_text's mkstemp name
+        root / "checkpoints" / "label_study" / f"{fileio.TMP_PREFIX}{pid}-probe.abc",  # writable_folder's probe
+        root / f"{fileio.TMP_PREFIX}{pid}-notes.json.x",
         root / "checkpoints" / "dcgan" / "ckpt-15_temp" / "part-00000-of-00001.data-00000-of-00001",  # TensorFlow's
         root / "checkpoints" / "label_study" / "state" / "ckpt-3_temp" / "part-00000-of-00001.index",
     ]

@@ -38,17 +38,16 @@ def _nan_pixel():
 # (what is wrong, the data, the message): each must name the array and say what to do.
 BAD_DATA = [
     ("label -1", _with("y_train", np.r_[-1, np.arange(19) % 10]), r"data\['y_train'\] holds labels from -1 to 9; "
-     r"they must be digits 0-9 \(1 outside, the first at index 0\)"),
+     r"they must be digits 0-9: fix or drop them"),
     ("label 10", _with("y_train", np.r_[np.arange(19) % 10, 10]), r"data\['y_train'\] holds labels from 0 to 10"),
-    ("float labels", _with("y_train", (np.arange(20) % 10).astype(float)), r"data\['y_train'\] holds float64 values: "
-     r"labels must be integers 0-9"),
-    ("one-hot labels", _with("y_train", data.one_hot(np.arange(20) % 10)), r"data\['y_train'\] must be 1-D.*argmax"),
+    ("float labels", _with("y_train", (np.arange(20) % 10).astype(float)), r"data\['y_train'\] must be .* got float64"),
+    ("one-hot labels", _with("y_train", data.one_hot(np.arange(20) % 10)), r"data\['y_train'\] must be a .*argmax"),
     ("a NaN pixel", _with("x_train", _nan_pixel()), r"data\['x_train'\] holds NaN or infinite values in 1 image\(s\) "
      r"\(the first: index 3\).*remove or repair"),
     ("uint8 0-255", _with("x_train", np.full((20, 28, 28, 1), 255, np.uint8)), r"data\['x_train'\] holds uint8 "
      r"values.*digitgan.data.scale_images"),
     ("float 0-255", _with("x_train", np.full((20, 28, 28, 1), 255, np.float32)), r"data\['x_train'\] holds values in "
-     r"\[255, 255\], outside \[-1, 1\]: they look like 0-255 pixel values.*scale_images"),
+     r"\[255, 255\], outside \[-1, 1\]: scale uint8 \(0-255\) images.*scale_images"),
     ("no channel axis", _with("x_train", np.zeros((20, 28, 28), np.float32)), r"data\['x_train'\] holds images of "
      r"shape \(28, 28\), not \(28, 28, 1\).*scale_images"),
     ("empty", {**_tiny(), "x_train": np.zeros((0, 28, 28, 1), np.float32), "y_train": np.zeros(0, int)},
@@ -93,7 +92,7 @@ def test_the_validation_split_is_checked_when_it_is_read(cnn):
 @pytest.mark.parametrize(
     "kwargs, message",
     [
-        ({"learning_rate": 1e9}, r"learning_rate must be in \(0, 1\] .*got 1000000000.0"),
+        ({"learning_rate": 1e9}, r"learning_rate must be in \(0, 1\], got 1000000000.0"),
         ({"learning_rate": 0}, r"learning_rate must be in \(0, 1\]"),
         ({"learning_rate": -0.01}, r"learning_rate must be in \(0, 1\]"),
         ({"learning_rate": float("nan")}, r"learning_rate must be in \(0, 1\]"),
@@ -108,8 +107,7 @@ def test_classifier_arguments_are_checked(cnn, kwargs, message):
     assert getattr(cnn, "optimizer", None) is None
 
 
-@pytest.mark.parametrize("seed, message", [("42", r"seed must be an integer in \[0, 4,294,967,295\], got '42' "
-                                                   r"\(a str\): pass a whole number, e\.g\. seed=42"),
+@pytest.mark.parametrize("seed, message", [("42", r"seed must be an integer, got '42'"),
                                            (-1, r"seed must be in \[0, 4,294,967,295\].*got -1"),
                                            (2.0, r"seed must be an integer.*got 2\.0")])  # fmt: skip
 def test_seeds_must_be_integers(cnn, tmp_path, seed, message):

@@ -14,7 +14,7 @@ import nbformat
 import pytest
 
 from digitgan import config, runs
-from digitgan.disk import TMP_PREFIX
+from digitgan.fileio import TMP_PREFIX
 from digitgan.tools import run_notebooks
 from digitgan.tools.run_notebooks import FAILED, STOP_SIGNALS, Stopped, execute
 

@@ -10,7 +10,7 @@ import textwrap
 import nbformat
 import pytest
 
-from digitgan import config, disk, fileio, runs
+from digitgan import config, fileio, runs
 from digitgan.tools.run_notebooks import execute
 
 FULL = config.FULL_SIZE["01_cnn_baseline"]
@@ -230,7 +230,7 @@ def test_saved_figures_are_written_whole(tmp_path):
 def test_a_run_starting_again_removes_what_killed_writes_left(scratch):
     run = runs.start("01_cnn_baseline", {**FULL, "EPOCHS": 2})
     run.figures_dir.mkdir(parents=True, exist_ok=True)
-    half = run.figures_dir / f"{disk.TMP_PREFIX}999999999-cnn_accuracy.png"  # its writer is gone
+    half = run.figures_dir / f"{fileio.TMP_PREFIX}999999999-cnn_accuracy.png"  # its writer is gone
     half.write_bytes(b"half a png")
     runs.start("01_cnn_baseline", {**FULL, "EPOCHS": 2})
     assert not half.exists()

@@ -23,7 +23,7 @@ import time
 from pathlib import Path
 from unittest import mock
 
-from digitgan import config, disk, fileio, runs
+from digitgan import config, fileio, runs
 
 _ALL = [f"{stem}.ipynb" for stem in sorted(config.FULL_SIZE)]
 STUDY, EXTENSIONS, FUTURE = _ALL[:6], _ALL[6:8], _ALL[8:]  # 01-06, 07-08, and 09-11 (the report's questions)
@@ -114,7 +114,7 @@ def execute(name: str, parameters=None, output_dir: Path | None = None, notebook
             f"{config.shown(final)} and {config.shown(source)} is left as it is.",
             flush=True,
         )
-    disk.writable_folder(folder)
+    fileio.writable_folder(folder)
     fileio.remove_stale_temp_files(folder)  # what killed runners left
     temporary = fileio.temp_path(final)  # named with this process's id, so a dead runner's is removed above
     partial = temporary.with_name(f"{temporary.stem}-{time.time_ns()}.ipynb")
