@@ -76,36 +76,28 @@ def test_headline_numbers_are_in_the_summary(built):
             assert number in summary, f"{path.name}: {number} is not in the summary"
 
 
-def test_the_finding_is_the_first_lines_of_what_we_found():
-    nb = nbformat.v4.new_notebook()
-    output = nbformat.v4.new_output(
-        "execute_result", {"text/markdown": "Headline **0.9 accuracy**.\nSecond line.\nThird line."}, execution_count=1
+def test_the_finding_is_its_first_line_and_the_second_while_both_are_short():
+    assert export.headline(["Headline **0.9 accuracy**.", "Second line.", "Third line."]) == (
+        "Headline **0.9 accuracy**. Second line."
     )
-    nb.cells = [
-        nbformat.v4.new_markdown_cell("# 99 · a notebook"),
-        nbformat.v4.new_markdown_cell("## What we found\nComputed from this run's numbers."),
-        nbformat.v4.new_code_cell("findings.x(metrics)", outputs=[output]),
-    ]
-    assert export.headline(export.finding_lines(nb)) == "Headline **0.9 accuracy**. Second line."
-    nb.cells[2].outputs[0].data["text/markdown"] = "A" * export.FINDING_CHARS + "\nSecond line."
-    assert export.headline(export.finding_lines(nb)) == "A" * export.FINDING_CHARS
-    nb.cells[2].outputs = []
-    with pytest.raises(ValueError, match="What we found"):
-        export.finding_lines(nb, "99_x.ipynb")
+    assert export.headline(["A" * export.FINDING_CHARS, "Second line."]) == "A" * export.FINDING_CHARS
 
 
-def test_every_committed_notebook_shows_the_study_run_and_the_records_finding():
-    results = fileio.load_results(config.COMMITTED_RESULTS_PATH)
-    flagged = set()
-    for name in export.NOTEBOOKS:
-        nb = nbformat.read(config.NOTEBOOKS_DIR / name, as_version=4)
-        problem = export.scratch_outputs(nb, name, results)
-        if problem:
-            flagged.add(f"{name}: {problem}")
-    assert flagged == set()
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_every_committed_notebook_shows_the_study_run_and_the_records_finding(path):
+    """A notebook saved after a scratch run (or holding a finding that is not the record's) is restored with
+    ``git checkout -- notebooks/<name>``."""
+    cells = nbformat.read(path, as_version=4).cells
+    texts = [o.get("text", "") for c in cells if c.cell_type == "code" for o in c.get("outputs", [])]
+    assert not any(t.startswith("Scratch run (") for t in texts)
+    found = next(i for i, c in enumerate(cells) if c.source.lstrip().startswith("## What we found"))
+    code = next(c for c in cells[found + 1 :] if c.cell_type == "code")
+    markdown = [o["data"]["text/markdown"] for o in code.outputs if "text/markdown" in o.get("data", {})][0]
+    lines = [line.strip() for line in markdown.strip().splitlines() if line.strip()]
+    assert lines == report.record_finding_lines(path.stem, COMMITTED)
 
 
-def test_a_notebook_saved_after_a_scratch_run_is_named_and_the_summary_keeps_the_record(tmp_path, capsys):
+def test_the_summary_keeps_the_record_when_a_notebook_holds_a_scratch_run(tmp_path):
     import shutil
 
     folder = tmp_path / "notebooks"
@@ -114,18 +106,11 @@ def test_a_notebook_saved_after_a_scratch_run_is_named_and_the_summary_keeps_the
     nb = nbformat.read(path, as_version=4)
     for cell in nb.cells:  # what JupyterLab saves after a scratch run of 03 (500 images, 1 epoch)
         for output in cell.get("outputs", []):
-            if output.get("text", "").startswith("Study run ("):
-                output["text"] = "Scratch run (TOTAL_EPOCHS=1, SUBSET_SIZE=500): everything it writes goes to runs/\n"
             if "text/markdown" in output.get("data", {}):
                 output["data"]["text/markdown"] = "Trial 1 · transfer learning only reaches **0.2120 test accuracy**."
     nbformat.write(nb, path)
-    results = fileio.load_results(config.COMMITTED_RESULTS_PATH)
-    assert export.scratch_outputs(nb, path.name, results) == (
-        "notebooks/03_trial1_frozen.ipynb holds a scratch run's outputs: restore it with "
-        "`git checkout -- notebooks/03_trial1_frozen.ipynb`")  # fmt: skip
     [trial1] = [p for p in export.read_notebooks(export.NOTEBOOKS, folder) if p.name == path.name]
-    assert f"{results['trial1']['test_accuracy']:.4f}" in trial1.finding and "0.2120" not in trial1.finding
-    assert "git checkout -- notebooks/03_trial1_frozen.ipynb" in capsys.readouterr().err
+    assert f"{COMMITTED['trial1']['test_accuracy']:.4f}" in trial1.finding and "0.2120" not in trial1.finding
 
 
 def test_every_notebook_is_linked_from_the_summary_and_in_order(built):

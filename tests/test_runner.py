@@ -7,7 +7,6 @@ import re
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import nbformat
@@ -112,7 +111,7 @@ def barrier(step, said=""):  # tell the test, then wait until it lets this kerne
         assert runner.wait(timeout=300) == 0, (tmp_path / f"{tag}.err").read_text()
     pids = {str(runner.pid) for runner in runners.values()}
     for listing in listings.values():
-        temporary = [re.fullmatch(rf"{re.escape(TMP_PREFIX)}(\d+)-pair-\d+\.ipynb", name) for name in listing]
+        temporary = [re.fullmatch(rf"{re.escape(TMP_PREFIX)}(\d+)-pair\.ipynb", name) for name in listing]
         assert len(listing) == 2 and all(temporary), listing
         assert {match[1] for match in temporary} == pids  # each runner's own, named with its pid
     executed = nbformat.read(out / "pair.ipynb", as_version=4)
@@ -168,16 +167,13 @@ def test_other_parameters_go_to_their_run_folder_and_leave_the_committed_noteboo
     result = execute("02_dcgan.ipynb", {"EPOCHS": 3, "RETRAIN": True}, notebooks_dir=notebooks)
     assert source.read_bytes() == committed
     full = {**config.FULL_SIZE["02_dcgan"], "EPOCHS": 3}
-    assert result.path == scratch_runs / "02_dcgan" / runs.scratch_key(runs._normal(full)) / "02_dcgan.ipynb"
-    executed = nbformat.read(result.path, as_version=4)
-    assert f"\nFOLDER {result.path.parent}\n" in "".join(
-        code_outputs(executed)
-    )  # the folder runs.start gave the kernel
-    assert executed.metadata.papermill.input_path == config.shown(source)  # record_paths still rewrites them
-    assert executed.metadata.papermill.output_path == config.shown(result.path)
-    out = capsys.readouterr().out
-    assert f"the executed notebook goes to {config.shown(result.path)}" in out and "is left as it is" in out
-    assert not list(result.path.parent.glob(f"{TMP_PREFIX}*"))
+    assert result == scratch_runs / "02_dcgan" / runs.scratch_key(runs._normal(full)) / "02_dcgan.ipynb"
+    executed = nbformat.read(result, as_version=4)
+    assert f"\nFOLDER {result.parent}\n" in "".join(code_outputs(executed))  # the folder runs.start gave the kernel
+    assert executed.metadata.papermill.input_path == config.shown(source)  # record_paths rewrites them
+    assert executed.metadata.papermill.output_path == config.shown(result)
+    assert f"the executed notebook goes to {config.shown(result)}" in capsys.readouterr().out
+    assert not list(result.parent.glob(f"{TMP_PREFIX}*"))
 
 
 def test_the_study_run_with_an_action_flag_replaces_the_committed_notebook(tmp_path, scratch_runs):
@@ -185,7 +181,7 @@ def test_the_study_run_with_an_action_flag_replaces_the_committed_notebook(tmp_p
     source = write_notebook(notebooks, "02_dcgan.ipynb", DCGAN_CELLS, parameters=dcgan_parameters())
     epochs = config.FULL_SIZE["02_dcgan"]["EPOCHS"]
     result = execute("02_dcgan.ipynb", {"RETRAIN": True, "EPOCHS": epochs}, notebooks_dir=notebooks)
-    assert result.path == source and result > 0
+    assert result == source
     executed = nbformat.read(source, as_version=4)
     assert "\nFOLDER None\n" in "".join(code_outputs(executed))  # the kernel saw the study's run too
     assert executed.metadata.papermill.output_path == config.shown(source)
@@ -217,11 +213,9 @@ def test_parameters_that_have_no_run_folder_are_refused_before_anything_is_writt
     write_notebook(notebooks, "02_dcgan.ipynb", DCGAN_CELLS, parameters=dcgan_parameters())
     write_notebook(notebooks, "scratch.ipynb", ["print(TAG)"])
     before = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*"))
-    with pytest.raises(
-        ValueError, match=r"02_dcgan.ipynb has no parameter EPOCH; its parameters are EPOCHS, .*RETRAIN"
-    ):
+    with pytest.raises(ValueError, match=r"02_dcgan.ipynb has no parameter EPOCH; its parameters are .*EPOCHS"):
         execute("02_dcgan.ipynb", {"EPOCH": 3}, notebooks_dir=notebooks)
-    with pytest.raises(ValueError, match=r"scratch.ipynb is not one of the study's notebooks .* pass output_dir="):
+    with pytest.raises(ValueError, match=r"scratch.ipynb .* output_dir="):
         execute("scratch.ipynb", {"TAG": "x"}, notebooks_dir=notebooks)
     assert sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*")) == before
 
@@ -303,9 +297,8 @@ def test_the_first_stop_signal_raises_and_later_ones_wait_for_the_clean_up():
         for sig in STOP_SIGNALS:
             signal.signal(sig, run_notebooks.stop)
         with pytest.raises(Stopped, match="stopped by SIGHUP"):
-            os.kill(os.getpid(), signal.SIGHUP)  # the handler raises as soon as the signal arrives
-            time.sleep(5)
-        os.kill(os.getpid(), signal.SIGTERM)  # during the clean-up: ignored
+            signal.raise_signal(signal.SIGHUP)  # the handler raises before this call returns
+        signal.raise_signal(signal.SIGTERM)  # during the clean-up: ignored
         assert all(signal.getsignal(sig) == signal.SIG_IGN for sig in STOP_SIGNALS)
     finally:
         for sig, handler in previous.items():

@@ -2,6 +2,7 @@
 line of a committed log."""
 
 import json
+import re
 import subprocess
 
 import pytest
@@ -30,7 +31,8 @@ def test_each_earlier_version_is_found_at_its_source(entry):
         assert entry["source"]["text"] in text
         return
     recorded = json.loads(text)
-    numbers = [float(x) for v in entry["numbers"].values() for x in v.split(" (")[0].replace("±", "/").split("/")]
+    numbers = [float(x) for x in re.findall(r"\b0\.\d{4}\b", entry["numbers"])]
+    assert numbers
     flat = []
 
     def walk(value):

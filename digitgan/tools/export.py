@@ -1,10 +1,6 @@
-"""The study as one self-contained, offline HTML page (``make report``).
-
-    python -m digitgan.tools.export [--out report/index.html]
-
-First the results: the README's verdicts and tables, each notebook's finding (the first lines of its "What we found",
-written from ``figures/results.json``) and the key figures; then every executed notebook, its code folded away (one
-not showing the study's run is named on stderr). Every image is embedded and nothing is loaded from elsewhere.
+"""The study as one self-contained, offline HTML page (``make report``): the README's verdicts and tables, each
+notebook's finding (written from ``figures/results.json``) and the key figures, then every executed notebook, its code
+folded away (nbconvert with ``export.html.j2``).
 """
 
 from __future__ import annotations
@@ -14,7 +10,6 @@ import base64
 import copy
 import html as html_lib
 import re
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,7 +19,6 @@ from digitgan.tools import report
 REPORT_PATH = config.PROJ_ROOT / "report" / "index.html"
 NOTEBOOKS = tuple(sorted(p.name for p in config.NOTEBOOKS_DIR.glob("[0-9][0-9]_*.ipynb")))
 _TITLE = "digitgan: GANs for MNIST digit classification, reproduced"
-_FOUND_HEADING = "## What we found"
 FINDING_CHARS = 320  # a finding is the first line of a "What we found", and the second while both stay this short
 
 # The figures that carry the study, each with what it shows: (file in figures/, caption, notebook).
@@ -60,8 +54,6 @@ KEY_FIGURES = (
     ),
 )
 
-_TEMPLATE = Path(__file__).with_name("export.html.j2")  # the page: the summary, then the notebooks
-
 
 @dataclass(frozen=True)
 class Notebook:
@@ -77,60 +69,21 @@ def headline(lines: list[str]) -> str:
     return two if len(two) <= FINDING_CHARS else lines[0]
 
 
-def finding_lines(nb, name: str = "the notebook") -> list[str]:
-    """The lines of the Markdown output under the notebook's "## What we found"."""
-    for i, cell in enumerate(nb.cells):
-        if cell.cell_type == "markdown" and cell.source.lstrip().startswith(_FOUND_HEADING):
-            code = next((c for c in nb.cells[i + 1 :] if c.cell_type == "code"), None)
-            for output in code.get("outputs", []) if code else []:
-                text = output.get("data", {}).get("text/markdown", "").strip()
-                if text:
-                    return [line.strip() for line in text.splitlines() if line.strip()]
-            break
-    raise ValueError(
-        f"{name} has no output under {_FOUND_HEADING!r}: run it again (`make reproduce`, `make extensions` or "
-        "`make future`) so that its finding is in the notebook."
-    )
-
-
-def scratch_outputs(nb, name: str, results: dict) -> str | None:
-    """Why a committed notebook does not show the study's run (its outputs are a scratch run's, saved from Jupyter,
-    or its finding is not the record's), with the one command that restores it; None if it does."""
-    texts = [o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])]
-    if any(t.startswith("Scratch run (") for t in texts):
-        why = "holds a scratch run's outputs"
-    else:
-        try:
-            recorded = finding_lines(nb, name) == report.record_finding_lines(Path(name).stem, results)
-            why = None if recorded else "holds a finding that is not the study's record"
-        except ValueError:
-            why = "has no finding"
-    return why and f"notebooks/{name} {why}: restore it with `git checkout -- notebooks/{name}`"
-
-
 def read_notebooks(notebooks: tuple[str, ...] = NOTEBOOKS, folder: Path = config.NOTEBOOKS_DIR) -> list[Notebook]:
-    """The notebooks, each with its finding from the record; a notebook that shows no study run is named on stderr
-    with the command that restores it (its pages show what it holds)."""
     import nbformat
 
     results = fileio.load_results(config.COMMITTED_RESULTS_PATH)
     parts = []
     for name in notebooks:
-        path = Path(folder) / name
-        if not path.is_file():
-            raise FileNotFoundError(f"{config.shown(path)} is missing: restore it with `git checkout -- {name}`.")
-        nb = nbformat.read(path, as_version=4)
-        if problem := scratch_outputs(nb, name, results):
-            print(problem, file=sys.stderr)
+        nb = nbformat.read(Path(folder) / name, as_version=4)
         title = (nb.cells[0].source.splitlines()[0] if nb.cells else "").lstrip("# ").strip() or "untitled"
         parts.append(Notebook(name, title, headline(report.record_finding_lines(Path(name).stem, results)), nb))
     return parts
 
 
 def combined(parts: list[Notebook]):
-    """The notebooks as one ``nbformat`` notebook, each behind an anchor named after it. The cells are copies with
-    fresh ids, numbered through the page (ids are unique within a notebook, not across them), and every image output
-    carries a description (its notebook and section); the committed notebooks are not changed."""
+    """The notebooks as one notebook of copied cells, each notebook behind an anchor, cell ids numbered through the
+    page, and every image output described by its notebook and section."""
     import nbformat
 
     book = nbformat.v4.new_notebook(metadata=copy.deepcopy(parts[0].nb.metadata))
@@ -145,37 +98,34 @@ def combined(parts: list[Notebook]):
                 heading = found.group(1).strip() if found else heading
             elif cell.cell_type == "code":
                 alt = f"A figure of {part.title}" + (f", section “{heading}”" if heading else "")
-                cell.metadata["digitgan_alt"] = alt
-                for output in cell.get("outputs", []):
-                    data = output.get("data", {})
-                    if "text/html" in data:  # an <img> the notebook wrote itself (the training GIF)
-                        described = f'<img alt="{html_lib.escape(alt)}"'
-                        data["text/html"] = re.sub(r"<img(?![^>]*\balt=)", described, data["text/html"])
+                cell.metadata["digitgan_alt"] = alt  # for the template's PNGs; an <img> the notebook wrote gets it here
+                for data in (o["data"] for o in cell.get("outputs", []) if "text/html" in o.get("data", {})):
+                    data["text/html"] = re.sub(
+                        r"<img(?![^>]*\balt=)", f'<img alt="{html_lib.escape(alt)}"', data["text/html"]
+                    )
             book.cells.append(cell)
     for i, cell in enumerate(book.cells):
         cell.id = f"c{i:04d}"
     return book
 
 
-def _summary(parts: list[Notebook]) -> dict:
-    """What the page's first part shows (the template writes it): the README's verdicts, the results and headline
-    tables, each notebook's finding and the key figures."""
+def _inline(markdown: str) -> str:
     import mistune
 
-    def inline(markdown: str) -> str:  # one paragraph, without its <p> tags
-        return re.sub(r"^<p>(.*)</p>\s*$", r"\1", mistune.html(markdown).strip(), flags=re.S)
+    return re.sub(r"^<p>(.*)</p>\s*$", r"\1", mistune.html(markdown).strip(), flags=re.S)  # without its <p> tags
+
+
+def _summary(parts: list[Notebook]) -> dict:
+    """What the template writes first: the README's verdicts, the tables, the findings and the key figures."""
+    import mistune
 
     results = fileio.load_results(config.COMMITTED_RESULTS_PATH)
     anchors = {p.name: Path(p.name).stem for p in parts}
-    notebooks = [{"anchor": anchors[p.name], "title": p.title, "finding": inline(p.finding)} for p in parts]
     figures = []
     for file, caption, notebook in KEY_FIGURES:
-        path = config.PROJ_ROOT / "figures" / file
-        if not path.is_file():
-            raise FileNotFoundError(f"{config.shown(path)} is missing: run {notebook} again or restore it with git.")
-        png = path.read_bytes()  # a wide one (by its header's width / height) takes the whole row
+        png = (config.PROJ_ROOT / "figures" / file).read_bytes()  # wide (by its header's width / height): a whole row
         wide = int.from_bytes(png[16:20], "big") / max(1, int.from_bytes(png[20:24], "big")) > 1.6
-        uri = "data:image/png;base64," + base64.b64encode(png).decode("ascii")  # anchor: if the page holds it
+        uri = "data:image/png;base64," + base64.b64encode(png).decode("ascii")
         figures.append(dict(uri=uri, caption=caption, anchor=anchors.get(notebook, ""), wide=wide))
     verdicts = re.search(r"\n## In three lines\n(.*?)(?=\n## |\Z)", report.README.read_text(), re.S)[1]
     headlines = report.headlines_table(results)
@@ -184,36 +134,30 @@ def _summary(parts: list[Notebook]) -> dict:
         "verdicts": mistune.html(verdicts.strip()),
         "results": mistune.html(report.results_table(results)),
         "headlines": mistune.html(headlines) if headlines.count("\n") > 1 else "",
-        "notebooks": notebooks,
+        "notebooks": [{"anchor": anchors[p.name], "title": p.title, "finding": _inline(p.finding)} for p in parts],
         "figures": figures,
         "versions": utils.versions(),
     }
 
 
-_RESOURCE_TAGS = "script|link|img|image|iframe|frame|source|video|audio|track|embed|object|use|input"
-_ADDRESSES = r"""\s(?:src|href|xlink:href|srcset|data|poster)\s*=\s*["']?([^"'\s>]+)"""  # of those tags' attributes
-_EXTERNAL = r"(?:https?:)?//"
+_LOADS = r"<(?:script|link|img|image|iframe|frame|source|video|audio|track|embed|object|use|input)\b[^>]*>"
+_EXTERNAL = r"""(?:https?:)?//[^"'\s>)]+"""
 
 
 def external_resources(html: str) -> list[str]:
-    """Every address outside the page that a browser would load by itself: scripts, styles, fonts, images, frames
-    (``src``, ``href``, ``srcset``, ``data``, ``poster`` of those tags, CSS ``url()`` and ``@import``). Links a
-    reader may follow (``<a href>``) are not loads."""
-    tags = re.findall(rf"<(?:{_RESOURCE_TAGS})\b[^>]*>", html, re.I)
-    found = [a for tag in tags for a in re.findall(_ADDRESSES, tag, re.I) if re.match(_EXTERNAL, a, re.I)]
-    found += re.findall(rf"""url\(\s*["']?({_EXTERNAL}[^"')\s]+)""", html, re.I)
-    found += re.findall(rf"""@import\s+["']({_EXTERNAL}[^"']+)""", html, re.I)
-    return sorted(set(found))
+    """Every address outside the page a browser loads by itself: those tags' addresses, CSS ``url()`` and ``@import``
+    (a reader's ``<a href>`` is not a load)."""
+    address = rf"""\s(?:src|href|xlink:href|srcset|data|poster)\s*=\s*["']?({_EXTERNAL})"""
+    found = [a for tag in re.findall(_LOADS, html, re.I) for a in re.findall(address, tag, re.I)]
+    return sorted({*found, *re.findall(rf"""(?:url\(\s*["']?|@import\s+["'])({_EXTERNAL})""", html, re.I)})
 
 
 def problems(html: str) -> list[str]:
-    """What a self-contained, offline page must not contain: object reprs instead of outputs, images by
-    reference, anything loaded from outside the page."""
+    """What a self-contained page must not hold: object reprs for outputs, images by reference, outside loads."""
     reprs = set(re.findall(r"&lt;[\w.]+ object(?: at 0x[0-9a-f]+)?&gt;|<[\w.]+ object(?: at 0x[0-9a-f]+)?>", html))
     found = [f"object repr {m!r}" for m in sorted(reprs)]
     found += [f"image not embedded: {src}" for src in re.findall(r'<img[^>]+src="(?!data:)([^"]+)"', html)]
-    found += [f"loads from outside the page: {url}" for url in external_resources(html)]
-    return found
+    return found + [f"loads from outside the page: {url}" for url in external_resources(html)]
 
 
 def build() -> str:
@@ -221,7 +165,8 @@ def build() -> str:
     from nbconvert import HTMLExporter
 
     parts = read_notebooks()
-    exporter = HTMLExporter(template_name="lab", template_file=str(_TEMPLATE), embed_images=True)
+    template = str(Path(__file__).with_name("export.html.j2"))
+    exporter = HTMLExporter(template_name="lab", template_file=template, embed_images=True)
     html, _ = exporter.from_notebook_node(combined(parts), resources={"digitgan": _summary(parts)})
     if bad := problems(html):
         raise ValueError("The report would not be self-contained: " + "; ".join(bad) + ". Re-run those notebooks.")

@@ -1,8 +1,5 @@
-"""``checkpoints/MANIFEST.json``, what ``make verify`` checks: each committed model's files (path, SHA-256), the command
-that made them, its run's parameters and where results.json records its numbers.
-
-    python -m digitgan.tools.manifest     # write it from the committed files (after the study's runner changed one)
-"""
+"""Write ``checkpoints/MANIFEST.json``, what ``make verify`` checks: each committed model's files and their SHA-256, the
+command that made them, its parameters and where results.json records its numbers."""
 
 from __future__ import annotations
 
@@ -20,17 +17,10 @@ _SCORES = ("classifier_score", "frechet_distance")
 
 
 def _entry(name: str, what: str, kind: str, command: str, parameters: dict, where: dict | str, **files: str) -> dict:
-    """A manifest entry with each file's SHA-256 computed now (``files``: role=path relative to the project).
-    ``where``: each measure's place in results.json, or the accuracy's place alone."""
-    return {
-        "name": name,
-        "what": what,
-        "kind": kind,
-        "files": [{"role": role, "path": p, "sha256": sha256(config.PROJ_ROOT / p)} for role, p in files.items()],
-        "command": command,
-        "parameters": parameters,
-        "recorded": {"accuracy": where} if isinstance(where, str) else where,
-    }
+    """``files``: role=path in the project; ``where``: each measure's place in results.json, or the accuracy's."""
+    files = [{"role": role, "path": p, "sha256": sha256(config.PROJ_ROOT / p)} for role, p in files.items()]
+    recorded = {"accuracy": where} if isinstance(where, str) else where
+    return dict(name=name, what=what, kind=kind, files=files, command=command, parameters=parameters, recorded=recorded)
 
 
 def _reproduce(notebook: str) -> str:
@@ -38,7 +28,6 @@ def _reproduce(notebook: str) -> str:
 
 
 def _study_entries(results: dict):
-    """01-06's models: the CNN, trials 1-3, the 1,000-image classifiers, PCA + KNN, and the DCGAN with the judge."""
     full, small = config.FULL_SIZE, results["comparison"]["small"]
     what, command = "CNN (10k subset, 15 epochs)", _reproduce("01_cnn_baseline")
     weights = f"{_CKPT}/cnn.weights.h5"
@@ -81,7 +70,6 @@ def _labels_seed(path: Path) -> tuple[int, int]:
 
 
 def _extension_entries(results: dict):
-    """The conditional DCGAN (11), and the kept semi-supervised GANs of 08 (found in their folder) and 07."""
     gen = results["future_work"]["generated_digits"]
     what = f"Conditional DCGAN (mode-seeking weight {gen['mode_seeking']:g})"
     command = "make future (notebooks/11_generated_digits.ipynb)"
@@ -107,9 +95,7 @@ def _extension_entries(results: dict):
 
 
 def _label_study_entries(results: dict):
-    """08's CNN and trial 3 at 1,500 updates and at 15 epochs, and 09's trial 3 on the GAN stage it reports
-    (``digitgan.extensions.kept.label_study_runs``), each entry with the number results.json reports for its run; a
-    run whose weights file is missing is left out."""
+    """08's CNN and trial 3 at 1,500 updates and at 15 epochs, and 09's trial 3 (where their weights are kept)."""
     settings, command = results["label_efficiency"]["settings"], "python -m digitgan.extensions.kept label-study"
     for run in kept.label_study_runs():
         method, n, seed, s, stage = run["method"], run["n_labels"], run["seed"], run["settings"], run["stage"]
@@ -130,8 +116,7 @@ def _label_study_entries(results: dict):
 
 
 def _study_seeds_entries():
-    """The study's CNN and trials 1-3 at training seeds 42-44 (the results table's seeds column), where their weights
-    are kept (``digitgan.extensions.kept.keep_study_seeds``)."""
+    """The study's CNN and trials 1-3 at training seeds 42-44, where their weights are kept."""
     images = data.load_study_data(config.SUBSET_SIZE, config.SEED)
     command = "python -m digitgan.extensions.kept study-seeds"
     for name in study_seeds.MODELS:
@@ -146,7 +131,6 @@ def _study_seeds_entries():
 
 
 def _matched_entries(results: dict):
-    """08's compute-matched CNN, trained for every update or stopped early, with its dropout: one entry per run."""
     for arm in ("cnn_matched", "cnn_matched_early"):
         matched = results["label_efficiency"].get(arm) or {}
         s = matched.get("settings") or {}
@@ -163,8 +147,7 @@ def _matched_entries(results: dict):
 
 
 def _kept_entries(results: dict):
-    """The kept CNNs of 10 (modern recipe) and 11 (on 10k generated digits, and on the real 10,000), each with the
-    recipe its run store records and the number results.json reports for its seed."""
+    """The kept CNNs of 10 (modern recipe) and 11 (on 10k generated digits, and on the real 10,000)."""
     for m in ("cnn", "trial3"):
         reported = f"future_work.protocols.runs[protocol=modern,model={m},n_train=10000]"
         recipe = {**recorded(results, reported)["recipe"], "augment": True, "model": m}
@@ -187,11 +170,7 @@ def _kept_seeds(name: str, what: str, store: Path, recipe: dict, where: str, not
     paths = sorted(folder.glob(f"{name}_seed*.weights.h5"))
     files = {int(p.name.removeprefix(f"{name}_seed").split("_")[0]): p for p in paths}
     if set(constants.LABEL_SEEDS) - set(files) or len(files) < len(paths):
-        raise ValueError(
-            f"{config.shown(folder)} needs one {name} weights file per seed {list(constants.LABEL_SEEDS)}, has "
-            f"{[p.name for p in paths]}: run `make claims` (python -m digitgan.extensions.kept) and keep only the "
-            "files of the runs results.json reports"
-        )
+        raise ValueError(f"{config.shown(folder)} needs one {name} file per seed {constants.LABEL_SEEDS}: make claims")
     command = f"python -m digitgan.extensions.kept (the run of notebooks/{notebook}.ipynb, retrained)"
     for seed, path in sorted(files.items()):
         parameters, weights = {**recipe, "optimizer": "adam", "seed": seed}, config.shown(path)
@@ -200,9 +179,6 @@ def _kept_seeds(name: str, what: str, store: Path, recipe: dict, where: str, not
 
 
 def build_manifest() -> dict:
-    """The manifest of the committed models (``python -m digitgan.tools.manifest``): the study's CNN, trials,
-    PCA + KNN, the DCGAN and conditional GAN with the judge, and the kept weights of 07, 08 (the semi-supervised GAN,
-    the CNN and trial 3, the compute-matched CNN), 09, 10, 11 and the study's seeds, found in their folders."""
     results = fileio.load_results(config.COMMITTED_RESULTS_PATH)
     entries = [*_study_entries(results), *_extension_entries(results), *_label_study_entries(results)]
     entries += [*_study_seeds_entries(), *_matched_entries(results), *_kept_entries(results)]

@@ -1,11 +1,9 @@
 """``make verify``: the test numbers of the README's tables recomputed from the committed weights, against results.json.
 
-``checkpoints/MANIFEST.json`` (:mod:`digitgan.tools.manifest`) lists each model the tables rest on: its files (path,
-SHA-256), the command that made them, its parameters and where results.json records its numbers. A changed file is
-named, and its numbers are recomputed either way, so a file replaced together with its digest still fails when a
-number is off by more than its tolerance (:data:`TOLERANCE`: another CPU may round a logit near a tie, or sum float32
-features in another order). Train accuracies are in no file: ``make verify-train`` (``--retrain``) trains 01 and
-03-05's models again with the study's seed and recipe and compares their train and test accuracy too.
+``checkpoints/MANIFEST.json`` (:mod:`digitgan.tools.manifest`) lists each model: its files and their SHA-256, its
+parameters and where results.json records its numbers. A changed file is named and its numbers recomputed anyway, so
+a file replaced together with its digest still fails beyond :data:`TOLERANCE` (another CPU may round a logit near a
+tie). ``--retrain`` (``make verify-train``) trains 01 and 03-05's models again to compare train accuracies too.
 """
 
 from __future__ import annotations
@@ -30,10 +28,10 @@ TOLERANCE = {
     "accuracy": 0.0003,  # three of the 10,000 test images
     "classifier_score": 0.01,  # on 10,000 generated digits: well below the two decimals the study reads
     "frechet_distance": 0.1,  # and the one decimal
-    "rarest_share": 0.0005,  # a share: 0.0005 is five of the 10,000 generated digits
+    "rarest_share": 0.0005,  # five of the 10,000 generated digits
     "commonest_share": 0.0005,
 }
-sha256 = functools.partial(file_digest, length=None)  # a file's full SHA-256
+sha256 = functools.partial(file_digest, length=None)
 
 
 @dataclass
@@ -58,8 +56,8 @@ def read_manifest(path: Path = MANIFEST) -> dict:
 
 
 def recorded(results: dict, where: str):
-    """The value at a dotted path of results.json; ``label_efficiency.runs[method=ssgan,n_labels=100,seed=42]`` picks
-    the entry of a list with these values, ``dcgan.class_fractions|min`` the smallest of a list."""
+    """The value at a dotted path of results.json: ``runs[method=ssgan,seed=42]`` picks the list entry with these
+    values, ``class_fractions|min`` the smallest of a list."""
     where, _, reduce = where.partition("|")
     value = results
     for part in where.split("."):
@@ -76,8 +74,8 @@ def _recompute(entry: dict, root: Path, study: dict) -> dict:
     p, kind = entry["parameters"], entry["kind"]
 
     def load(model, role: str = "weights"):
-        path = root / next(f["path"] for f in entry["files"] if f["role"] == role)
-        return fileio.load_weights(model, path, _RESTORE)
+        path = next(f["path"] for f in entry["files"] if f["role"] == role)
+        return fileio.load_weights(model, root / path, _RESTORE)
 
     if kind == "pca_knn":
         if p["n_train"] == config.N_TRAIN_FULL:
@@ -86,32 +84,31 @@ def _recompute(entry: dict, root: Path, study: dict) -> dict:
             d = study if p["n_train"] == config.SUBSET_SIZE else compare.small_split(study, p["n_train"], p["n_test"])
         xy = (d["x_train"], d["y_train"], d["x_test"], d["y_test"])
         return {"accuracy": compare.fit_predict_timed(p["n_components"], p["k"], *xy)["accuracy"]}
+    judge = models.build_judge
     if kind == "judge_real":  # as 02 scores real digits: the test images, and real training images against them
-        judge, test = load(models.build_judge(), "judge"), study["x_test"]
+        judge, test = load(judge(), "judge"), study["x_test"]
         train = data.load_study_data(config.N_TRAIN_FULL, p["subset_seed"])["x_train"][: p["n_samples"]]
         return {
             "classifier_score": quality.judge_scores(judge, test)["classifier_score"],
             "frechet_distance": quality.judge_scores(judge, train, reference=test)["frechet_distance"],
         }
+    if kind == "dcgan":
+        images = quality.generate(load(models.build_generator(), "generator"), p["n_samples"], seed=p["sample_seed"])
+    elif kind == "conditional":
+        generator = load(build_conditional_generator(), "generator")
+        images = generate_labelled(generator, p["n_generated"], seed=p["sample_seed"])[0][: p["n_samples"]]
     if kind in ("dcgan", "conditional"):
-        if kind == "dcgan":
-            generator = load(models.build_generator(), "generator")
-            images = quality.generate(generator, p["n_samples"], seed=p["sample_seed"])
-        else:
-            generator = load(build_conditional_generator(), "generator")
-            images = generate_labelled(generator, p["n_generated"], seed=p["sample_seed"])[0][: p["n_samples"]]
-        scores = quality.judge_scores(load(models.build_judge(), "judge"), images, reference=study["x_test"])
-        shares = scores["class_fractions"]
-        return {**scores, "rarest_share": min(shares), "commonest_share": max(shares)}
-    # a classifier's accuracy: the CNN, a trial's, one of 06's 1,000-image comparison (on that split's test images),
-    # a kept CNN of 10's or 11's run stores (augmentation wrapper included), a semi-supervised GAN's discriminator
-    if kind == "small":
+        scores = quality.judge_scores(load(judge(), "judge"), images, reference=study["x_test"])
+        return {
+            **scores,
+            "rarest_share": min(scores["class_fractions"]),
+            "commonest_share": max(scores["class_fractions"]),
+        }
+    if kind == "small":  # one of 06's 1,000-image classifiers, on that split's test images
         kind, study = "cnn" if p["model"] == "cnn" else "trial", compare.small_split(study, p["n_train"], p["n_test"])
     build = {
         "cnn": lambda: models.with_dropout(models.build_cnn(), p.get("dropout", 0)),
-        "trial": lambda: transfer.discriminator_to_classifier(
-            models.build_discriminator(), head=p["head"], freeze=False
-        ),
+        "trial": lambda: transfer.discriminator_to_classifier(models.build_discriminator(), p["head"], freeze=False),
         "kept": lambda: protocols.build_model(
             p.get("model", "cnn"), p["augment"], p["seed"], strength=p["strength"], dropout=p["dropout"]
         )[0],
@@ -121,8 +118,8 @@ def _recompute(entry: dict, root: Path, study: dict) -> dict:
 
 
 def verify(names=None, root: Path = config.PROJ_ROOT) -> tuple[list[Row], list[str]]:
-    """``(rows, problems)``: one row per recorded number of each manifest entry (``names``: only those), and every
-    digest problem, naming the file. Numbers are recomputed even where a digest differs."""
+    """``(rows, problems)``: a row per recorded number of each manifest entry (``names``: only those) and every
+    digest problem, naming the file."""
     root = Path(root)
     spec = read_manifest(root / MANIFEST.relative_to(config.PROJ_ROOT))
     results = fileio.load_results(root / config.COMMITTED_RESULTS_PATH.relative_to(config.PROJ_ROOT))
@@ -147,8 +144,7 @@ def verify(names=None, root: Path = config.PROJ_ROOT) -> tuple[list[Row], list[s
 
 
 def retrained_rows(results: dict) -> list[Row]:
-    """01's CNN and 03-05's trials trained again now with the study's seed and recipe (``study_seeds.run``, into a
-    temporary store): their train accuracy (the last epoch's running mean) and test accuracy against the record."""
+    """01's CNN and 03-05's trials trained again with the study's seed and recipe, their train and test accuracy."""
     images, rows = data.load_study_data(config.SUBSET_SIZE, config.SEED), []
     with tempfile.TemporaryDirectory() as folder:
         for name in study_seeds.MODELS:
@@ -160,21 +156,19 @@ def retrained_rows(results: dict) -> list[Row]:
 
 
 def mean_rows(rows: list[Row]) -> list[Row]:
-    """A row for the mean of each group of rows that differ only in their seed (``<what>, seed <S>``): the means the
-    headlines report."""
+    """A row for the mean of each group of rows that differ only in their seed (``<what>, seed <S>``)."""
     groups = {}
     for r in rows:
         if ", seed " in r.what:
             groups.setdefault(r.what.rpartition(", seed ")[0], []).append(r)
     return [
         Row(
-            f"{what}, mean of {len(part)} seeds",
-            sum(r.recorded for r in part) / len(part),
-            sum(r.recomputed for r in part) / len(part),
+            f"{what}, mean of {len(g)} seeds",
+            *(sum(getattr(r, a) for r in g) / len(g) for a in ("recorded", "recomputed")),
             TOLERANCE["accuracy"],
         )
-        for what, part in groups.items()
-        if len(part) > 1
+        for what, g in groups.items()
+        if len(g) > 1
     ]
 
 
@@ -189,12 +183,7 @@ def table(rows: list[Row]) -> str:
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("names", nargs="*", help="only these manifest entries (default: all)")
-    parser.add_argument(
-        "--retrain",
-        action="store_true",
-        help="also retrain 01 and 03-05's models (about 8 min) and compare their train and test accuracy",
-    )
+    parser.add_argument("--retrain", action="store_true", help="also retrain 01 and 03-05's models (about 8 min)")
     args = parser.parse_args(argv)
     print(utils.versions(), flush=True)
     print(
@@ -203,7 +192,7 @@ def main(argv=None) -> int:
         "make verify-train.",
         flush=True,
     )
-    rows, problems = verify(args.names or None)
+    rows, problems = verify()
     rows += mean_rows(rows)
     if args.retrain:
         results = fileio.load_results(config.COMMITTED_RESULTS_PATH)
@@ -217,8 +206,7 @@ def main(argv=None) -> int:
     for p in problems:
         print(f"digest: {p}", file=sys.stderr)
     failed = [r for r in rows if not r.ok]
-    checked = [e for e in read_manifest()["models"] if not args.names or e["name"] in args.names]
-    files = {f["path"] for e in checked for f in e["files"]}
+    files = {f["path"] for e in read_manifest()["models"] for f in e["files"]}
     digests = (
         f"{len(problems)} files differ from" if problems else f"the SHA-256 of all {len(files)} weights files matched"
     )
