@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 from keras import ops
 
-from digitgan import config, data
+from digitgan import data
 from digitgan.extensions import ssgan
 
 
@@ -147,11 +147,6 @@ def test_learning_rate_schedule():
     assert rates[:15] == [0.001] * 15 and rates[-1] == pytest.approx(0.0001)
     assert all(a > b for a, b in zip(rates[14:], rates[15:], strict=False))
     assert ssgan.learning_rate_at(30, 0.001, None, 25) == 0.001
-
-
-def test_run_dir_names_labels_and_seed():
-    assert ssgan.run_dir(100, 43) == ssgan.CHECKPOINT_DIR / "labels100_seed43"
-    assert ssgan.run_dir(20, 1, config.RUNS_DIR / "x") == config.RUNS_DIR / "x" / "labels20_seed1"
 
 
 def test_the_fused_step_computes_the_losses_and_gradients_of_one_pass_per_batch(tiny):
