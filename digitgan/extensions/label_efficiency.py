@@ -69,17 +69,15 @@ def settings(
         if n_unlabelled is not None:
             checks.integer("n_unlabelled", n_unlabelled, config.BATCH_SIZE, config.N_TRAIN_FULL)
         patience = None if ssgan_patience is None else checks.integer("ssgan_patience", ssgan_patience, 1)
-        out = {"n_val": n_val, "epochs": epochs, "patience": patience}
-        out |= {"decay_start": round(ssgan.DECAY_FRACTION * epochs)}
-        out |= {"learning_rate": ssgan.LEARNING_RATE if learning_rate is None else learning_rate}
-        out |= {"ema_decay": ssgan.EMA_DECAY, "batch_size": config.BATCH_SIZE}
-        out["n_unlabelled"] = config.N_TRAIN_FULL if n_unlabelled is None else n_unlabelled
-        return {
-            **out,
-            "step": "fused",
-            "xla": constants.SSGAN_XLA,
-            "keep": "best validation epoch, averaged or raw weights",
+        out = {
+            "n_val": n_val,
+            "epochs": epochs,
+            "patience": patience,
+            "decay_start": round(ssgan.DECAY_FRACTION * epochs),
         }
+        out |= {"learning_rate": learning_rate or ssgan.LEARNING_RATE, "ema_decay": ssgan.EMA_DECAY}
+        out |= {"batch_size": config.BATCH_SIZE, "n_unlabelled": n_unlabelled or config.N_TRAIN_FULL, "step": "fused"}
+        return {**out, "xla": constants.SSGAN_XLA, "keep": "best validation epoch, averaged or raw weights"}
     updates = constants.CLASSIFIER_UPDATES if classifier_updates is None else classifier_updates
     every = checks.integer("classifier_round", classifier_round, 1)
     checks.integer("classifier_updates", updates, every)
