@@ -13,17 +13,9 @@ from pathlib import Path
 
 from digitgan import config, fileio, utils
 from digitgan.data import load_label_efficiency_data, load_study_data
-from digitgan.extensions import (
-    conditional,
-    constants,
-    generated,
-    label_runs,
-    longer_gan,
-    protocols,
-    study_seeds,
-    verdicts,
-)
+from digitgan.extensions import conditional, constants, generated, longer_gan, protocols, study_seeds, verdicts
 from digitgan.extensions import label_efficiency as le
+from digitgan.extensions.label_runs import ssgan_result, train_ssgan_run
 from digitgan.store import STORE_FILE, Store, array_digest, record_committed_digest
 from digitgan.store import key as store_key
 
@@ -112,9 +104,8 @@ def keep(name: str, seeds=constants.LABEL_SEEDS) -> list[dict]:
         inputs = study.inputs(*args, seed, r["augment"], **recipe)
         recorded = _tested(_recorded(study, inputs), f"{name} run at seed {seed}", study.store.path)
         path = kept_path(study.store.path, name, seed, inputs)
-        model, _ = protocols.build_model(
-            r["model"], r["augment"], seed, strength=recipe["strength"], dropout=recipe["dropout"]
-        )
+        build = {"strength": recipe["strength"], "dropout": recipe["dropout"]}
+        model, _ = protocols.build_model(r["model"], r["augment"], seed, **build)
         if path.is_file():
             fileio.load_weights(model, path, f"Delete {path} to train this run again.")
             result = {"test_accuracy": protocols.accuracy_on_test(model, study.data), "kept_epoch": None}
@@ -123,9 +114,8 @@ def keep(name: str, seeds=constants.LABEL_SEEDS) -> list[dict]:
             fileio.load_weights(model, study.weights_path(inputs), "Delete the run from its store to train it again.")
             fileio.save_weights(model, path)
         else:
-            result = protocols.train_run(
-                r["model"], study.data, *args[1:], seed, r["augment"], weights_path=path, **recipe
-            )
+            train = (r["model"], study.data, *args[1:], seed, r["augment"])
+            result = protocols.train_run(*train, weights_path=path, **recipe)
         _report(rows, {"run": name, "seed": seed, "weights": path.name}, recorded, result, "kept_epoch")
     return rows
 
@@ -179,17 +169,16 @@ def keep_ssgan(n_labels: int = constants.SSGAN_N_LABELS, seeds=constants.LABEL_S
         s = le.settings("ssgan", n_labels, learning_rate=rate)
         inputs = le.run_inputs("ssgan", n_labels, seed, s)
         recorded = _tested(store.get(inputs), f"SSGAN run at {n_labels} labels, seed {seed}", store.path)
-        first = recorded.get("first_training") or {
-            k: recorded[k] for k in ("test_accuracy", "val_accuracy", "kept_epoch", "kept_weights")
-        }
+        keys = ("test_accuracy", "val_accuracy", "kept_epoch", "kept_weights")
+        first = recorded.get("first_training") or {k: recorded[k] for k in keys}
         path = Path(le.WEIGHTS_DIR) / f"ssgan_{n_labels}_seed{seed}_{store_key(inputs)}.weights.h5"
         if path.is_file():
             continue
         data = load_label_efficiency_data(n_labels, seed, n_val=s["n_val"])
-        model, history = label_runs.train_ssgan_run(data, seed, s)
+        model, history = train_ssgan_run(data, seed, s)
         fileio.save_weights(model.best_discriminator, path)
         record_committed_digest(path)
-        result = label_runs.ssgan_result(model, history, data, s)  # what the label study records
+        result = ssgan_result(model, history, data, s)  # what the label study records
         result.update(wall_seconds=recorded["wall_seconds"], settings=s, weights=path.name, first_training=first)
         store.put(inputs, result)
         row = {"n_labels": n_labels, "seed": seed, "weights": path.name}

@@ -69,15 +69,12 @@ def settings(
         if n_unlabelled is not None:
             checks.integer("n_unlabelled", n_unlabelled, config.BATCH_SIZE, config.N_TRAIN_FULL)
         patience = None if ssgan_patience is None else checks.integer("ssgan_patience", ssgan_patience, 1)
-        out = {
-            "n_val": n_val,
-            "epochs": epochs,
-            "patience": patience,
-            "decay_start": round(ssgan.DECAY_FRACTION * epochs),
-        }
-        out |= {"learning_rate": learning_rate or ssgan.LEARNING_RATE, "ema_decay": ssgan.EMA_DECAY}
-        out |= {"batch_size": config.BATCH_SIZE, "n_unlabelled": n_unlabelled or config.N_TRAIN_FULL, "step": "fused"}
-        return {**out, "xla": constants.SSGAN_XLA, "keep": "best validation epoch, averaged or raw weights"}
+        rate, n_unlabelled = learning_rate or ssgan.LEARNING_RATE, n_unlabelled or config.N_TRAIN_FULL
+        out = {"n_val": n_val, "epochs": epochs, "patience": patience}
+        out["decay_start"] = round(ssgan.DECAY_FRACTION * epochs)
+        out |= {"learning_rate": rate, "ema_decay": ssgan.EMA_DECAY, "batch_size": config.BATCH_SIZE}
+        out |= {"n_unlabelled": n_unlabelled, "step": "fused", "xla": constants.SSGAN_XLA}
+        return {**out, "keep": "best validation epoch, averaged or raw weights"}
     updates = constants.CLASSIFIER_UPDATES if classifier_updates is None else classifier_updates
     every = checks.integer("classifier_round", classifier_round, 1)
     checks.integer("classifier_updates", updates, every)
@@ -131,9 +128,8 @@ class Study:
 
     def __post_init__(self):
         if self.n_unlabelled is not None:
-            self.n_unlabelled = checks.integer(
-                "n_unlabelled", self.n_unlabelled, config.BATCH_SIZE, config.N_TRAIN_FULL
-            )
+            n, low, high = self.n_unlabelled, config.BATCH_SIZE, config.N_TRAIN_FULL
+            self.n_unlabelled = checks.integer("n_unlabelled", n, low, high)
         self.n_val = checks.integer("n_val", self.n_val, config.NUM_CLASSES)
         self.store = Store(self.cache_path or constants.LABEL_EFFICIENCY_CACHE, self.also_read)
         self._data_key, self._data = None, None
@@ -193,9 +189,8 @@ def choose_ssgan_learning_rate(
         raise ValueError("rates must hold at least one learning rate")
     study, rows = Study(**where), []
     for rate in rates:
-        s = settings(
-            "ssgan", n_labels, ssgan_epochs, study.n_unlabelled, rate, study.n_val, ssgan_patience=ssgan_patience
-        )
+        budget = dict(ssgan_epochs=ssgan_epochs, ssgan_patience=ssgan_patience, n_val=study.n_val)
+        s = settings("ssgan", n_labels, n_unlabelled=study.n_unlabelled, learning_rate=rate, **budget)
         r = study.run("ssgan", n_labels, seed, s, test=False)
         row = {"learning_rate": rate, "val_accuracy": r["val_accuracy"]}
         row |= {key: r.get(key) for key in ("kept_epoch", "kept_weights", "epochs_trained")}
@@ -220,9 +215,8 @@ def run_study(
     """One row per (method, label count, seed) run, stored ones reused. ``ssgan_learning_rate=None`` chooses it
     (:func:`choose_ssgan_learning_rate` at the first label count and seed); ``where``: see :class:`Study`; the rest
     as in :func:`settings`."""
-    label_counts = [
-        checks.integer("label_counts entry", n, config.NUM_CLASSES, config.N_TRAIN_FULL) for n in label_counts
-    ]
+    counts = [checks.integer("label_counts entry", n, config.NUM_CLASSES, config.N_TRAIN_FULL) for n in label_counts]
+    label_counts = counts
     seeds = [checks.seed(s, "seeds entry") for s in seeds]
     if not label_counts or not seeds:
         raise ValueError("label_counts and seeds must each hold at least one value")
@@ -244,9 +238,8 @@ def run_epoch_arm(label_counts=constants.LABEL_COUNTS, seeds=constants.LABEL_SEE
     with :func:`run_study`'s runs (10,000 labels reuses the study's 1,500-update runs)."""
     study, seeds = Study(**where), [checks.seed(s, "seeds entry") for s in seeds]
     runs = [(m, n, seed) for n in label_counts for seed in seeds for m in ("cnn", "trial3")]
-    return pd.DataFrame(
-        [study.row(m, n, seed, settings(m, n, n_val=study.n_val, **epoch_budget(n))) for m, n, seed in runs]
-    )
+    rows = [study.row(m, n, seed, settings(m, n, n_val=study.n_val, **epoch_budget(n))) for m, n, seed in runs]
+    return pd.DataFrame(rows)
 
 
 if __name__ == "__main__":  # the 15-epoch arm (`make claims`) in the background, resumable

@@ -24,15 +24,12 @@ def run_cnn(data: dict, seed: int, run_settings: dict, test: bool = True, weight
     utils.set_seed(seed)
     model, best = training.compile_classifier(build_cnn(), s["learning_rate"]), training.BestWeights()
     start = time.perf_counter()
-    history = training.fit_classifier(
-        model, data, s["updates"] // s["round"], s["batch_size"], **_rounds(best, s, seed)
-    )
+    rounds = s["updates"] // s["round"]
+    history = training.fit_classifier(model, data, rounds, s["batch_size"], **_rounds(best, s, seed))
     return _classifier_result(model, data, best, history, time.perf_counter() - start, test, weights_path)
 
 
-def run_trial3(
-    data: dict, seed: int, run_settings: dict, test=True, discriminator_path=None, weights_path=None
-) -> dict:
+def run_trial3(data: dict, seed: int, run_settings: dict, test=True, discriminator_path=None, weights_path=None):
     s, path = run_settings, Path(discriminator_path or config.DISCRIMINATOR_PATH)
     if discriminator_digest(path) != s["discriminator_sha256"]:
         raise ValueError(
@@ -85,16 +82,8 @@ def train_ssgan_run(data: dict, seed: int, run_settings: dict, root: Path | None
     recipe = {k: run_settings[k] for k in ("epochs", "batch_size", "learning_rate", "decay_start", "ema_decay")}
     digest = hashlib.sha256(fileio.dumps(run_settings, sort_keys=True).encode()).hexdigest()[:8]
     state = Path(root or ssgan.CHECKPOINT_DIR) / f"labels{len(data['y_train'])}_seed{seed}_{digest}"
-    return ssgan.train_ssgan(
-        data,
-        seed=seed,
-        verbose=0,
-        jit_compile=run_settings["xla"],
-        log_dir=log_dir,
-        checkpoint_dir=state,
-        patience=run_settings["patience"],
-        **recipe,
-    )
+    recipe |= {"patience": run_settings["patience"], "jit_compile": run_settings["xla"], "log_dir": log_dir}
+    return ssgan.train_ssgan(data, seed=seed, verbose=0, checkpoint_dir=state, **recipe)
 
 
 def run_ssgan(data: dict, seed: int, run_settings: dict, test: bool = True, root=None, log_dir=None) -> dict:

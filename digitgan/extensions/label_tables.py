@@ -55,6 +55,9 @@ def transfer_vs_scratch(runs: pd.DataFrame) -> dict:
     return out
 
 
+_COMPARED = ("test_accuracy", "val_accuracy", "kept_epoch")  # a retraining that repeats these is no new version
+
+
 def versions_tried(cache_path: Path | None = None, reported_epochs: int = constants.SSGAN_EPOCHS) -> list[dict]:
     """Every SSGAN budget whose runs were scored on the test set (with the first trainings of runs retrained to keep
     their weights, ``kept.keep_ssgan``, where the retraining differs): per label count each seed's test accuracy,
@@ -65,9 +68,7 @@ def versions_tried(cache_path: Path | None = None, reported_epochs: int = consta
         if inputs.get("method") != "ssgan" or "test_accuracy" not in result:
             continue
         s, earlier = inputs["settings"], result.get("first_training")
-        differs = earlier and any(
-            earlier.get(k) != result.get(k) for k in ("test_accuracy", "val_accuracy", "kept_epoch")
-        )
+        differs = earlier and any(earlier.get(k) != result.get(k) for k in _COMPARED)
         for first, r in [(False, result)] + ([(True, earlier)] if differs else []):
             cells = versions.setdefault((s["epochs"], s.get("patience"), first), {})
             cells.setdefault(str(inputs["n_labels"]), {})[str(inputs["seed"])] = (r["test_accuracy"], r["val_accuracy"])
@@ -107,17 +108,11 @@ def to_results(runs: pd.DataFrame, table: pd.DataFrame, ssgan_sweep: pd.DataFram
     """What results.json records under ``"label_efficiency"``: the summary, every run, the SSGAN's learning-rate
     choice (if given) and the settings."""
     summary = {}
-    for method, part in table.groupby("method", observed=True):
-        summary[method] = {
-            str(int(row.n_labels)): {
-                "mean": float(row["mean"]),
-                "std": None if pd.isna(row["std"]) else float(row["std"]),
-                "runs": int(row.runs),
-                "val_mean": float(row["val_mean"]),
-                "n_updates": None if pd.isna(row.get("n_updates")) else int(row["n_updates"]),
-            }
-            for _, row in part.iterrows()
-        }
+    for _, row in table.iterrows():
+        cell = {"mean": float(row["mean"]), "std": None if pd.isna(row["std"]) else float(row["std"])}
+        cell |= {"runs": int(row.runs), "val_mean": float(row["val_mean"])}
+        cell["n_updates"] = None if pd.isna(row.get("n_updates")) else int(row["n_updates"])
+        summary.setdefault(row["method"], {})[str(int(row.n_labels))] = cell
     records = []
     for _, run in runs.iterrows():
         record = {key: run[key] for key in _RECORD_KEYS}

@@ -31,9 +31,8 @@ def _matched_settings(n_labels: int, n_val: int, updates: int | None, check_ever
     budget = checks.integer("updates", budget, check_every)
     if budget % check_every:
         raise ValueError(f"updates={budget} must be a multiple of check_every={check_every}")
-    recipe = constants.MODERN_DROPOUT_RECIPE
-    out = {"method": le.MATCHED, "n_labels": checks.integer("n_labels", n_labels, config.NUM_CLASSES), "n_val": n_val}
-    out |= {"updates": budget, "check_every": check_every}
+    recipe, n_labels = constants.MODERN_DROPOUT_RECIPE, checks.integer("n_labels", n_labels, config.NUM_CLASSES)
+    out = {"method": le.MATCHED, "n_labels": n_labels, "n_val": n_val, "updates": budget, "check_every": check_every}
     out |= {"patience": None if patience is None else checks.integer("patience", patience, 1), "optimizer": "adam"}
     out |= {
         "learning_rate": recipe["learning_rate"],
@@ -41,11 +40,8 @@ def _matched_settings(n_labels: int, n_val: int, updates: int | None, check_ever
         "dropout": recipe["dropout"],
     }
     out |= {"strength": protocols.RECIPE_DEFAULTS["strength"], "batch_size": config.BATCH_SIZE}
-    return {
-        **out,
-        "keep": "best validation check",
-        **model_fields(protocols.classifier("cnn"), protocols.STUDY_ARCHITECTURE["cnn"]),
-    }
+    cnn = model_fields(protocols.classifier("cnn"), protocols.STUDY_ARCHITECTURE["cnn"])
+    return {**out, "keep": "best validation check", **cnn}
 
 
 def run_matched_cnn(data: dict, seed: int, run_settings: dict, weights_path: Path | None = None) -> dict:
@@ -113,24 +109,16 @@ def run_matched(
     from digitgan.data import load_label_efficiency_data
 
     seeds = [checks.seed(s, "seeds entry") for s in seeds]
-    planned = [
-        (n, seed, _matched_settings(n, n_val, updates, check_every, patience)) for n in label_counts for seed in seeds
-    ]
-    store, weights_dir, rows = (
-        Store(store_path or constants.LABEL_EFFICIENCY_CACHE),
-        Path(weights_dir or le.WEIGHTS_DIR),
-        [],
-    )
+    matched = [(n, seed) for n in label_counts for seed in seeds]
+    planned = [(n, seed, _matched_settings(n, n_val, updates, check_every, patience)) for n, seed in matched]
+    store, rows = Store(store_path or constants.LABEL_EFFICIENCY_CACHE), []
     for n_labels, seed, s in planned:
         data = load_label_efficiency_data(n_labels, seed, source, n_val=n_val)
-        inputs = {
-            **s,
-            "seed": seed,
-            "data": array_digest(data["x_train"], data["y_train"], data["x_val"], data["y_val"]),
-        }
+        digest = array_digest(data["x_train"], data["y_train"], data["x_val"], data["y_val"])
+        inputs = {**s, "seed": seed, "data": digest}
         result = store.get(inputs)
         if result is None:
-            path = weights_dir / f"{le.MATCHED}_{n_labels}_seed{seed}_{key(inputs)}.weights.h5"
+            path = Path(weights_dir or le.WEIGHTS_DIR) / f"{le.MATCHED}_{n_labels}_seed{seed}_{key(inputs)}.weights.h5"
             result = store.put(inputs, {**run_matched_cnn(data, seed, s, path), "weights": path.name})
             print(
                 f"{le.MATCHED_NAME} {n_labels:6d} labels, seed {seed}: test accuracy {result['test_accuracy']:.4f}, "

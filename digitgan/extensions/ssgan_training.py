@@ -46,9 +46,8 @@ class SSGAN(AdversarialModel):
         super().__init__(generator, discriminator, noise_dim, seed, **kw)
         self.ema_discriminator = ema_discriminator
         self.best_discriminator = best_discriminator  # the weights with the best validation accuracy so far
-        self.features = keras.Model(
-            discriminator.inputs, discriminator.get_layer(FEATURES).output, name="ssgan_features"
-        )
+        features = discriminator.get_layer(FEATURES).output
+        self.features = keras.Model(discriminator.inputs, features, name="ssgan_features")
         self.unlabelled_weight, self.ema_decay = 1.0, ema_decay
 
     def call(self, images, training=False):

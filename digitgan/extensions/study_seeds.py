@@ -49,12 +49,8 @@ def train(name: str, seed: int, data: dict) -> tuple:
     else:
         trial = transfer.train_schedule(model, data, constants.trial_schedule(name)[1], verbose=0, seed=seed)
         history, seconds = trial["history"], trial["seconds"]
-    accuracy = training.accuracy(model, data["x_test"], data["y_test"])
-    return model, {
-        "test_accuracy": accuracy,
-        "train_accuracy": float(history["accuracy"][-1]),
-        "seconds": round(seconds, 1),
-    }
+    result = {"test_accuracy": training.accuracy(model, data["x_test"], data["y_test"])}
+    return model, {**result, "train_accuracy": float(history["accuracy"][-1]), "seconds": round(seconds, 1)}
 
 
 def run(name: str, seed: int, store: Store, data: dict) -> dict:
