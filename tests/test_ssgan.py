@@ -120,7 +120,7 @@ def test_best_weights_are_kept_and_training_stops_without_progress(tiny, tmp_pat
 
 def test_training_needs_the_validation_split(tiny, tmp_path):
     without = {k: v for k, v in tiny.items() if k not in ("x_val", "y_val")}
-    with pytest.raises(ValueError, match=r"no 'x_val'.*n_val="):
+    with pytest.raises(ValueError, match=r"no 'x_val'.*load_label_efficiency_data"):
         _train(without, tmp_path, 1)
     assert not tmp_path.joinpath("checkpoint").exists()
 

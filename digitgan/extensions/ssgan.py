@@ -168,13 +168,9 @@ def train_ssgan(
     ``log_dir``: TensorBoard logs of the losses, accuracies and samples."""
     from digitgan.utils import set_seed
 
-    for key in ("x_train", "y_train", "x_unlabelled", "x_val", "y_val"):
-        if key not in data:
-            raise ValueError(
-                f"data has no {key!r}: pass the arrays of data.load_label_efficiency_data(n_labels, seed, "
-                f"n_val={constants.LABEL_EFFICIENCY_VAL}) (the SSGAN is scored on a validation split every epoch)"
-            )
-    checks.labelled(data, ("train", "val"))  # images float, finite, in [-1, 1]; labels 0-9; none empty
+    checks.labelled(data, ("train", "val"))  # present; images float, finite, in [-1, 1]; labels 0-9; none empty
+    if "x_unlabelled" not in data:
+        raise ValueError("data has no 'x_unlabelled': pass the dict of digitgan.data.load_label_efficiency_data()")
     checks.images("data['x_unlabelled']", data["x_unlabelled"])
     n_labels, n_unl = len(data["y_train"]), len(data["x_unlabelled"])
     epochs = checks.integer("epochs", epochs, 1)
