@@ -1,8 +1,10 @@
+import shutil
+
 import numpy as np
 import pytest
 from keras import ops
 
-from digitgan import config, data
+from digitgan import data
 from digitgan.extensions import ssgan
 
 
@@ -14,6 +16,13 @@ def tiny(mnist_dir):
     d["x_unlabelled"] = d["x_unlabelled"][:200]
     d["x_test"], d["y_test"] = d["x_test"][:500], d["y_test"][:500]
     return d
+
+
+@pytest.fixture(scope="module")
+def one_epoch(tiny, tmp_path_factory):
+    """``(state folder, model, history)`` of one epoch, trained once for the tests that read a finished run."""
+    path = tmp_path_factory.mktemp("ssgan_one_epoch")
+    return (path, *_train(tiny, path, 1))
 
 
 def _train(tiny, path, epochs, **kwargs):
@@ -73,9 +82,9 @@ def test_labelled_batches_come_from_the_labelled_subset_only(tiny):
         assert np.bincount(yb.numpy(), minlength=10).min() >= 1  # the 20 labels are tiled, reshuffled
 
 
-def test_one_epoch_trains_all_three_networks_and_logs(tiny, tmp_path):
+def test_one_epoch_trains_all_three_networks_and_logs(one_epoch):
     before = ssgan.build_ssgan(jit_compile=False)
-    model, history = _train(tiny, tmp_path, 1)
+    path, model, history = one_epoch
     for name in ("generator", "discriminator"):
         fresh = getattr(before, name).get_weights()
         assert any(not np.array_equal(a, b) for a, b in zip(fresh, getattr(model, name).get_weights(), strict=True))
@@ -87,7 +96,7 @@ def test_one_epoch_trains_all_three_networks_and_logs(tiny, tmp_path):
     kept = model.ema_discriminator if history["best"]["weights"] == "averaged" else model.discriminator
     for a, b in zip(model.best_discriminator.get_weights(), kept.get_weights(), strict=True):
         np.testing.assert_array_equal(a, b)
-    assert (tmp_path / "history-0001.json").is_file()
+    assert (path / "history-0001.json").is_file()
 
 
 def test_best_weights_are_kept_and_training_stops_without_progress(tiny, tmp_path, monkeypatch, capsys):
@@ -111,14 +120,14 @@ def test_best_weights_are_kept_and_training_stops_without_progress(tiny, tmp_pat
 
 def test_training_needs_the_validation_split(tiny, tmp_path):
     without = {k: v for k, v in tiny.items() if k not in ("x_val", "y_val")}
-    with pytest.raises(ValueError, match=r"no 'x_val'.*n_val="):
+    with pytest.raises(ValueError, match=r"no 'x_val'.*load_label_efficiency_data"):
         _train(without, tmp_path, 1)
     assert not tmp_path.joinpath("checkpoint").exists()
 
 
-def test_resume_continues_exactly(tiny, tmp_path):
+def test_resume_continues_exactly(tiny, tmp_path, one_epoch):
     _, straight = _train(tiny, tmp_path / "a", 2)
-    _train(tiny, tmp_path / "b", 1)
+    shutil.copytree(one_epoch[0], tmp_path / "b")
     resumed_model, resumed = _train(tiny, tmp_path / "b", 2)
     for key in set(straight) - {"epoch_seconds"}:
         assert resumed[key] == straight[key], key
@@ -126,18 +135,17 @@ def test_resume_continues_exactly(tiny, tmp_path):
     assert int(resumed_model.d_optimizer.iterations.numpy()) == 4
 
 
-def test_finished_run_is_reloaded_not_retrained(tiny, tmp_path, capsys):
-    _, first = _train(tiny, tmp_path, 1)
-    _, again = _train(tiny, tmp_path, 1)
+def test_finished_run_is_reloaded_not_retrained(tiny, one_epoch, capsys):
+    path, _, first = one_epoch
+    _, again = _train(tiny, path, 1)
     assert "Already trained to epoch 1" in capsys.readouterr().out and again == first
 
 
-def test_mismatched_checkpoint_says_how_to_fix(tiny, tmp_path):
+def test_mismatched_checkpoint_says_how_to_fix(one_epoch):
     from digitgan.checkpoint import TrainingCheckpoint
 
-    _train(tiny, tmp_path, 1)
     other = ssgan.build_ssgan(jit_compile=False)
-    ckpt = TrainingCheckpoint(tmp_path, generator=other.discriminator)  # the wrong network in the slot
+    ckpt = TrainingCheckpoint(one_epoch[0], generator=other.discriminator)  # the wrong network in the slot
     with pytest.raises(ValueError, match="retrain=True"):
         ckpt.restore()
 
@@ -147,11 +155,6 @@ def test_learning_rate_schedule():
     assert rates[:15] == [0.001] * 15 and rates[-1] == pytest.approx(0.0001)
     assert all(a > b for a, b in zip(rates[14:], rates[15:], strict=False))
     assert ssgan.learning_rate_at(30, 0.001, None, 25) == 0.001
-
-
-def test_run_dir_names_labels_and_seed():
-    assert ssgan.run_dir(100, 43) == ssgan.CHECKPOINT_DIR / "labels100_seed43"
-    assert ssgan.run_dir(20, 1, config.RUNS_DIR / "x") == config.RUNS_DIR / "x" / "labels20_seed1"
 
 
 def test_the_fused_step_computes_the_losses_and_gradients_of_one_pass_per_batch(tiny):

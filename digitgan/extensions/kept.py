@@ -1,8 +1,9 @@
 """Kept weights for README numbers that were scored without them (10's modern CNN and trial 3, 11's CNN on generated
 and on real digits, 08's and 09's classifiers, 08's semi-supervised GANs, the study's CNN and trials 1-3 at 3 seeds):
-``python -m digitgan.extensions.kept`` retrains each stored run with its recorded recipe and seed, saves the weights it
-keeps into the committed ``weights/`` folder beside its store (what ``make verify`` recomputes) and prints the recorded
-and retrained test accuracy; a run whose weights file exists is not trained again.
+``python -m digitgan.extensions.kept [label-study | study-seeds | ssgan [N_LABELS]]`` retrains each stored run with its
+recorded recipe and seed, saves the weights it keeps into the committed ``weights/`` folder beside its store (what
+``make verify`` recomputes) and prints the recorded and retrained test accuracy; a run whose weights exist is not
+trained again.
 """
 
 from __future__ import annotations
@@ -10,19 +11,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from digitgan import checks, config, fileio, utils
+from digitgan import config, fileio, utils
 from digitgan.data import load_label_efficiency_data, load_study_data
-from digitgan.extensions import (
-    conditional,
-    constants,
-    generated,
-    label_runs,
-    longer_gan,
-    protocols,
-    study_seeds,
-    verdicts,
-)
+from digitgan.extensions import conditional, constants, generated, longer_gan, protocols, study_seeds, verdicts
 from digitgan.extensions import label_efficiency as le
+from digitgan.extensions.label_runs import ssgan_result, train_ssgan_run
 from digitgan.store import STORE_FILE, Store, array_digest, record_committed_digest
 from digitgan.store import key as store_key
 
@@ -32,17 +25,16 @@ GENERATED_FOLDER = config.CHECKPOINT_DIR / "generated_digits"  # 11's run store
 MODE_SEEKING = 0.5  # the conditional DCGAN whose digits 11's reported arms trained on
 
 
-def modern(model: str = "cnn") -> tuple[protocols.Study, dict]:
-    """10's run store at 10,000 images and the recipe it reports for ``model`` (augmented, Adam; the same for both)."""
+def _modern(model: str = "cnn") -> tuple[protocols.Study, dict]:
+    """10's run store at 10,000 images and the recipe it reports for ``model`` (augmented, Adam)."""
     recipe = protocols.recipe_settings(constants.MODERN_DROPOUT_RECIPE)
     study = protocols.Study(config.SUBSET_SIZE, protocols.PROTOCOLS_DIR)
     return study, {"model": model, "optimizer": "adam", "augment": True, **recipe}
 
 
 def _generated_cnn(arm: str = GENERATED_ARM) -> tuple[protocols.Study, dict]:
-    """11's run store for the CNN of ``arm``: trained on the first 10,000 digits drawn from the committed conditional
-    DCGAN, or (``"real"``) on the real 10,000 images it is compared with, and the recipe those runs were trained with
-    (Adam at the rate chosen for the real arm, 15 epochs)."""
+    """11's run store for the CNN of ``arm`` (the first 10,000 digits of the committed conditional DCGAN, or
+    ``"real"``: the real 10,000 images) and the recipe those runs trained with (Adam at the real arm's rate)."""
     real = protocols.load_data(config.SUBSET_SIZE)
     if arm == "real":
         study = protocols.Study(len(real["x_train"]), GENERATED_FOLDER, tag="real", data=real)
@@ -52,18 +44,16 @@ def _generated_cnn(arm: str = GENERATED_ARM) -> tuple[protocols.Study, dict]:
         fileio.load_weights(generator, path, "Restore it with `git checkout -- checkpoints/`.")
         x_gen, y_gen = conditional.generate_labelled(generator, config.N_TRAIN_FULL, seed=0)
         data = generated.arm_data(arm, real, x_gen, y_gen)
-        tag = f"{generated.arm_tag(MODE_SEEKING)}: {arm}"
-        study = protocols.Study(
-            len(data["x_train"]), GENERATED_FOLDER, tag=tag, data=data, inputs={"digits": array_digest(x_gen, y_gen)}
-        )
+        tag, digits = f"{generated.arm_tag(MODE_SEEKING)}: {arm}", {"digits": array_digest(x_gen, y_gen)}
+        study = protocols.Study(len(data["x_train"]), GENERATED_FOLDER, tag=tag, data=data, inputs=digits)
     rate = generated.real_learning_rate(real, GENERATED_FOLDER)  # the stored choice
     recipe = {"learning_rate": rate, "epochs": config.TRANSFER_EPOCHS, **protocols.RECIPE_DEFAULTS}
     return study, {"model": "cnn", "optimizer": "adam", "augment": False, **recipe}
 
 
 RUNS = {
-    "cnn_modern": modern,
-    "trial3_modern": lambda: modern("trial3"),
+    "cnn_modern": _modern,
+    "trial3_modern": lambda: _modern("trial3"),
     "cnn_generated10k": _generated_cnn,
     "cnn_real10k": lambda: _generated_cnn("real"),
 }
@@ -80,32 +70,42 @@ def _recorded(study: protocols.Study, inputs: dict) -> dict | None:
     found = study.store.get(inputs)
     if found is not None:
         return found
+    same = _without_digits(inputs)
+    return next((r["result"] for r in study.store.records().values() if _without_digits(r["inputs"]) == same), None)
 
-    def drawn_elsewhere(other: dict) -> bool:
-        return {k: v for k, v in other.items() if k != "digits"} == {k: v for k, v in inputs.items() if k != "digits"}
 
-    return next((r["result"] for r in study.store.records().values() if drawn_elsewhere(r["inputs"])), None)
+def _without_digits(inputs: dict) -> dict:
+    return {k: v for k, v in inputs.items() if k != "digits"}
+
+
+def _tested(recorded: dict | None, what: str, store) -> dict:
+    if recorded is None or "test_accuracy" not in recorded:
+        raise ValueError(f"no stored {what} in {config.shown(store)}: run its notebook (or the study) first")
+    return recorded
+
+
+def _report(rows: list, row: dict, recorded: dict, result: dict, kept: str) -> None:
+    """Print one retrained run's row (recorded and retrained test accuracy and ``kept`` epoch or round); add it."""
+    row |= {"recorded": recorded["test_accuracy"], "retrained": result["test_accuracy"]}
+    row |= {f"recorded_{kept}": recorded[kept], kept: result[kept], "machine": utils.machine()}
+    print(json.dumps(le.json_ready(row)), flush=True)
+    rows.append(row)
 
 
 def keep(name: str, seeds=constants.LABEL_SEEDS) -> list[dict]:
-    """Retrain the stored runs of ``name`` (a key of ``RUNS``) at ``seeds``, keeping their weights. A run whose
-    generated digits came out different on this CPU model is a new run, stored beside the recorded one (11 reuses
-    it). One row per seed: the recorded and the retrained test accuracy and kept epoch."""
+    """Retrain the stored runs of ``name`` (a key of ``RUNS``) at ``seeds``, keeping their weights (a run whose
+    generated digits came out different on this CPU model is a new run, stored beside the recorded one); a kept run
+    is scored again. One row per seed: the recorded and the retrained test accuracy and kept epoch."""
     study, r = RUNS[name]()
     recipe = {k: r[k] for k in protocols.RECIPE_DEFAULTS}
     args = (r["model"], r["optimizer"], r["learning_rate"], r["epochs"])
     rows = []
     for seed in seeds:
         inputs = study.inputs(*args, seed, r["augment"], **recipe)
-        recorded = _recorded(study, inputs)
-        if recorded is None or "test_accuracy" not in recorded:
-            raise ValueError(
-                f"no stored {name} run at seed {seed} in {config.shown(study.store.path)}: run its notebook first"
-            )
+        recorded = _tested(_recorded(study, inputs), f"{name} run at seed {seed}", study.store.path)
         path = kept_path(study.store.path, name, seed, inputs)
-        model, _ = protocols.build_model(
-            r["model"], r["augment"], seed, strength=recipe["strength"], dropout=recipe["dropout"]
-        )
+        build = {"strength": recipe["strength"], "dropout": recipe["dropout"]}
+        model, _ = protocols.build_model(r["model"], r["augment"], seed, **build)
         if path.is_file():
             fileio.load_weights(model, path, f"Delete {path} to train this run again.")
             result = {"test_accuracy": protocols.accuracy_on_test(model, study.data), "kept_epoch": None}
@@ -114,59 +114,41 @@ def keep(name: str, seeds=constants.LABEL_SEEDS) -> list[dict]:
             fileio.load_weights(model, study.weights_path(inputs), "Delete the run from its store to train it again.")
             fileio.save_weights(model, path)
         else:
-            result = protocols.train_run(
-                r["model"], study.data, *args[1:], seed, r["augment"], weights_path=path, **recipe
-            )
+            train = (r["model"], study.data, *args[1:], seed, r["augment"])
+            result = protocols.train_run(*train, weights_path=path, **recipe)
         _report(rows, {"run": name, "seed": seed, "weights": path.name}, recorded, result, "kept_epoch")
     return rows
 
 
-def _report(rows: list, row: dict, recorded: dict, result: dict, kept: str) -> None:
-    """Print one retrained run's row, its recorded and retrained test accuracy and ``kept`` (epoch or round), and add
-    it to ``rows``."""
-    row |= {"recorded": recorded["test_accuracy"], "retrained": result["test_accuracy"]}
-    row |= {f"recorded_{kept}": recorded[kept], kept: result[kept], "machine": utils.machine()}
-    print(json.dumps(row), flush=True)
-    rows.append(row)
-
-
 def label_study_runs(seeds=constants.LABEL_SEEDS) -> list[dict]:
-    """08's CNN and trial-3 runs that its headline rows report (at 1,500 updates and at the original's 15 epochs, the
-    same runs at 10,000 labels) and 09's trial 3 on the GAN stage best on validation at each label count, 3 seeds
-    each: one dict per run with its ``method``, ``n_labels``, ``seed``, ``settings``, run ``store`` and ``weights``
-    path (the committed ``weights/`` folder beside that store)."""
+    """08's CNN and trial-3 runs that its headline rows report (at 1,500 updates and at the original's 15 epochs) and
+    09's trial 3 on the GAN stage best on validation at each label count: one dict per run with its ``method``,
+    ``n_labels``, ``seed``, ``settings``, ``stage``, ``discriminator``, run ``store`` and kept ``weights`` path."""
     plan = [(budget, n_labels, None) for budget in ("updates", "epochs") for n_labels in constants.LABEL_COUNTS]
     stages = fileio.load_results(config.COMMITTED_RESULTS_PATH)["future_work"]["longer_gan"]
     plan += [("updates", n, item["best"]) for n, item in verdicts.longer_gan_items(stages)["labels"].items()]
-    runs, seen = [], set()
+    runs = {}
     for budget, n_labels, stage in plan:
         folder = Path(constants.LABEL_EFFICIENCY_CACHE).parent if stage is None else longer_gan.LONGER_GAN_DIR
         disc = None if stage is None else longer_gan.discriminator_path(longer_gan.LONGER_GAN_DIR, stage)
+        extra = le.epoch_budget(n_labels) if budget == "epochs" else {}
         for seed in seeds:
             for method in ("cnn", "trial3") if stage is None else ("trial3",):
-                extra = le.epoch_budget(n_labels) if budget == "epochs" else {}
                 s = le.settings(method, n_labels, discriminator_path=disc, **extra)
                 inputs = le.run_inputs(method, n_labels, seed, s)
                 weights = kept_path(folder / STORE_FILE, f"{method}_{n_labels}", seed, inputs)
-                if weights not in seen:
-                    seen.add(weights)
-                    run = dict(method=method, n_labels=n_labels, seed=seed, settings=s, stage=stage, discriminator=disc)
-                    runs.append({**run, "store": folder / STORE_FILE, "weights": weights})
-    return runs
+                run = dict(method=method, n_labels=n_labels, seed=seed, settings=s, stage=stage, discriminator=disc)
+                runs.setdefault(weights, {**run, "store": folder / STORE_FILE, "weights": weights})
+    return list(runs.values())
 
 
 def _keep_label_study(seeds=constants.LABEL_SEEDS) -> list[dict]:
-    """Retrain 08's and 09's stored classifier runs (:func:`label_study_runs`) with their recorded settings and seed,
-    saving the weights each keeps; the stored record is left as it is. One row per run: recorded and retrained."""
+    """Retrain 08's and 09's stored classifier runs (:func:`label_study_runs`), saving the weights each keeps."""
     rows = []
     for run in label_study_runs(seeds):
         method, n_labels, seed, s = run["method"], run["n_labels"], run["seed"], run["settings"]
         recorded = Store(run["store"]).get(le.run_inputs(method, n_labels, seed, s))
-        if recorded is None or "test_accuracy" not in recorded:
-            raise ValueError(
-                f"no stored {method} run at {n_labels} labels, seed {seed} in {config.shown(run['store'])}"
-                ": run its notebook first"
-            )
+        _tested(recorded, f"{method} run at {n_labels} labels, seed {seed}", run["store"])
         if run["weights"].is_file():
             continue
         data = load_label_efficiency_data(n_labels, seed, n_val=s["n_val"])
@@ -177,68 +159,47 @@ def _keep_label_study(seeds=constants.LABEL_SEEDS) -> list[dict]:
     return rows
 
 
-def keep_ssgan(
-    n_labels: int = constants.SSGAN_N_LABELS, seeds=constants.LABEL_SEEDS, weights_dir: Path | None = None
-) -> list[dict]:
-    """Retrain the study's SSGAN runs at ``n_labels`` with their recorded recipe and seed (resumable in
-    ``ssgan_dir``; a finished state is reloaded), save each kept discriminator to ``weights_dir``
-    (``ssgan_<N>_seed<S>_<run key>.weights.h5``, what ``make verify`` recomputes) and store the retrained run in
-    place of the first one, which stays in its record (``first_training``: its test and validation accuracy and
-    kept epoch). On the CPU model of the first training the two are the same; on another one they can differ by a
-    few test images (float rounding). Returns one row per seed: the first and the retrained test accuracy."""
-    seeds = [checks.seed(s, "seeds entry") for s in seeds]
+def keep_ssgan(n_labels: int = constants.SSGAN_N_LABELS, seeds=constants.LABEL_SEEDS) -> list[dict]:
+    """Retrain the study's SSGAN runs at ``n_labels`` (resumable; a finished state is reloaded), save each kept
+    discriminator to ``le.WEIGHTS_DIR`` and store the retrained run in place of the first one, which stays in its
+    record (``first_training``; on another CPU model the two can differ by a few test images). One row per seed."""
     rate, _ = le.choose_ssgan_learning_rate(constants.LABEL_COUNTS[0], constants.LABEL_SEEDS[0])  # the stored sweep
-    store = Store(constants.LABEL_EFFICIENCY_CACHE)
-    weights_dir = Path(weights_dir or le.WEIGHTS_DIR)
-    rows = []
+    store, rows = Store(constants.LABEL_EFFICIENCY_CACHE), []
     for seed in seeds:
         s = le.settings("ssgan", n_labels, learning_rate=rate)
         inputs = le.run_inputs("ssgan", n_labels, seed, s)
-        recorded = store.get(inputs)
-        if recorded is None:
-            raise ValueError(f"no stored SSGAN run at {n_labels} labels, seed {seed}: run the label study first")
-        first = recorded.get("first_training") or {
-            k: recorded[k] for k in ("test_accuracy", "val_accuracy", "kept_epoch", "kept_weights")
-        }
-        path = weights_dir / f"ssgan_{n_labels}_seed{seed}_{store_key(inputs)}.weights.h5"
-        if path.is_file():  # kept already
+        recorded = _tested(store.get(inputs), f"SSGAN run at {n_labels} labels, seed {seed}", store.path)
+        keys = ("test_accuracy", "val_accuracy", "kept_epoch", "kept_weights")
+        first = recorded.get("first_training") or {k: recorded[k] for k in keys}
+        path = Path(le.WEIGHTS_DIR) / f"ssgan_{n_labels}_seed{seed}_{store_key(inputs)}.weights.h5"
+        if path.is_file():
             continue
         data = load_label_efficiency_data(n_labels, seed, n_val=s["n_val"])
-        model, history = label_runs.train_ssgan_run(data, seed, s)
+        model, history = train_ssgan_run(data, seed, s)
         fileio.save_weights(model.best_discriminator, path)
         record_committed_digest(path)
-        result = label_runs.ssgan_result(model, history, data, s)  # what the label study records
+        result = ssgan_result(model, history, data, s)  # what the label study records
         result.update(wall_seconds=recorded["wall_seconds"], settings=s, weights=path.name, first_training=first)
         store.put(inputs, result)
-        row = {"n_labels": n_labels, "seed": seed, "weights": path.name, "first": first["test_accuracy"]}
-        row |= {"retrained": result["test_accuracy"], "kept_epoch": result["kept_epoch"]}
-        row["first_kept_epoch"] = first["kept_epoch"]
-        print(json.dumps(le.json_ready(row)), flush=True)
-        rows.append(row)
+        row = {"n_labels": n_labels, "seed": seed, "weights": path.name}
+        _report(rows, row, first, result, "kept_epoch")
     return rows
 
 
 def keep_study_seeds(seeds=study_seeds.SEEDS, models=study_seeds.MODELS) -> list[dict]:
-    """Retrain the study's CNN and trials 1-3 at training seeds 42-44 (:mod:`digitgan.extensions.study_seeds`, the
-    results table's "seeds 42-44" column) with their recorded protocol, saving each one's weights; the stored record
-    is left as it is. One row per run: recorded and retrained train and test accuracy."""
+    """Retrain the study's CNN and trials 1-3 at training seeds 42-44 (:mod:`.study_seeds`) with their recorded
+    protocol, saving each one's weights. One row per run: recorded and retrained train and test accuracy."""
     store, data, rows = Store(config.STUDY_SEEDS_STORE), load_study_data(config.SUBSET_SIZE, config.SEED), []
     for seed in seeds:
         for name in models:
             inputs = study_seeds.run_inputs(name, seed, data)
             recorded, path = store.get(inputs), kept_path(config.STUDY_SEEDS_STORE, name, seed, inputs)
-            if recorded is None:
-                raise ValueError(f"no stored {name} run at seed {seed}: run `make claims` first")
+            _tested(recorded, f"{name} run at seed {seed}", store.path)
             if path.is_file():
                 continue
             model, result = study_seeds.train(name, seed, data)
             fileio.save_weights(model, path)
-            row = {"run": name, "seed": seed, "weights": path.name}
-            for w, r in (("recorded", recorded), ("retrained", result)):
-                row |= {f"{k}_{w}": r[k] for k in ("test_accuracy", "train_accuracy")}
-            row["machine"] = utils.machine()
-            print(json.dumps(row), flush=True)
-            rows.append(row)
+            _report(rows, {"run": name, "seed": seed, "weights": path.name}, recorded, result, "train_accuracy")
     return rows
 
 
@@ -250,7 +211,7 @@ if __name__ == "__main__":
         _keep_label_study()
     elif sys.argv[1:] == ["study-seeds"]:
         keep_study_seeds()
-    elif sys.argv[1:2] == ["ssgan"]:  # python -m digitgan.extensions.kept ssgan [N_LABELS]
+    elif sys.argv[1:2] == ["ssgan"]:
         keep_ssgan(*map(int, sys.argv[2:3]))
     else:
         for run_name in RUNS:

@@ -1,7 +1,6 @@
-"""One run of each method of the label study (:mod:`.label_efficiency`) with its settings, and what the study records
-of it: the CNN and trial 3 checked on the validation split every round (their best round kept), PCA + KNN chosen on
-it, the semi-supervised GAN trained, resumed or reloaded in its own state folder; the test set read once at the end.
-"""
+"""One run of each method of the label study (:mod:`.label_efficiency`) and what the study records of it: the CNN
+and trial 3 checked on the validation split every round (the best round kept), PCA + KNN chosen on it, the
+semi-supervised GAN trained, resumed or reloaded in its own state folder; the test set read once at the end."""
 
 from __future__ import annotations
 
@@ -25,15 +24,12 @@ def run_cnn(data: dict, seed: int, run_settings: dict, test: bool = True, weight
     utils.set_seed(seed)
     model, best = training.compile_classifier(build_cnn(), s["learning_rate"]), training.BestWeights()
     start = time.perf_counter()
-    history = training.fit_classifier(
-        model, data, s["updates"] // s["round"], s["batch_size"], **_rounds(best, s, seed)
-    )
+    rounds = s["updates"] // s["round"]
+    history = training.fit_classifier(model, data, rounds, s["batch_size"], **_rounds(best, s, seed))
     return _classifier_result(model, data, best, history, time.perf_counter() - start, test, weights_path)
 
 
-def run_trial3(
-    data: dict, seed: int, run_settings: dict, test: bool = True, discriminator_path=None, weights_path=None
-) -> dict:
+def run_trial3(data: dict, seed: int, run_settings: dict, test=True, discriminator_path=None, weights_path=None):
     s, path = run_settings, Path(discriminator_path or config.DISCRIMINATOR_PATH)
     if discriminator_digest(path) != s["discriminator_sha256"]:
         raise ValueError(
@@ -50,8 +46,11 @@ def run_trial3(
 
 
 def _rounds(best, run_settings: dict, seed: int) -> dict:
-    """The CNN's and trial 3's rounds: each checked on the validation split, the best one's weights kept."""
     return dict(verbose=0, callbacks=[best], validate="val", steps_per_epoch=run_settings["round"], seed=seed)
+
+
+def _curve(values) -> list[float]:
+    return [round(float(v), 5) for v in values]
 
 
 def _classifier_result(model, data, best, history, seconds, test: bool, weights_path: Path | None) -> dict:
@@ -66,14 +65,9 @@ def _classifier_result(model, data, best, history, seconds, test: bool, weights_
     return out
 
 
-def _curve(values) -> list[float]:
-    return [round(float(v), 5) for v in values]
-
-
 def run_pca_knn(data: dict, seed: int, run_settings: dict, test: bool = True) -> dict:
     checks.labelled(data, ("train", "val") + (("test",) if test else ()))
-    start, x, y = time.perf_counter(), data["x_train"], data["y_train"]
-    s = run_settings
+    start, x, y, s = time.perf_counter(), data["x_train"], data["y_train"], run_settings
     best = compare.select_pca_knn(x, y, s["components"], s["k"], x_val=data["x_val"], y_val=data["y_val"])
     out = {"val_accuracy": best["val_accuracy"], "n_components": best["n_components"], "k": best["k"]}
     if test:
@@ -82,21 +76,14 @@ def run_pca_knn(data: dict, seed: int, run_settings: dict, test: bool = True) ->
     return {**out, "seconds": time.perf_counter() - start}
 
 
-def ssgan_dir(n_labels: int, seed: int, run_settings: dict, root: Path | None = None) -> Path:
-    """Where one SSGAN run's training state lives: ``<root>/labels<N>_seed<S>_<hash of the settings>``."""
-    digest = hashlib.sha256(fileio.dumps(run_settings, sort_keys=True).encode()).hexdigest()[:8]
-    return Path(root or ssgan.CHECKPOINT_DIR) / f"labels{n_labels}_seed{seed}_{digest}"
-
-
 def train_ssgan_run(data: dict, seed: int, run_settings: dict, root: Path | None = None, log_dir: Path | None = None):
-    """``(model, history)`` of one SSGAN run with these settings: trained, resumed, or its finished state reloaded
-    (:func:`ssgan_dir`)."""
-    keys = ("epochs", "batch_size", "learning_rate", "decay_start", "ema_decay", "patience")
-    recipe = {key: run_settings[key] for key in keys}
-    state = ssgan_dir(len(data["y_train"]), seed, run_settings, root)
-    return ssgan.train_ssgan(
-        data, seed=seed, verbose=0, jit_compile=run_settings["xla"], log_dir=log_dir, checkpoint_dir=state, **recipe
-    )
+    """``(model, history)`` of one SSGAN run: trained, resumed, or its finished state reloaded from
+    ``<root>/labels<N>_seed<S>_<hash of the settings>``."""
+    recipe = {k: run_settings[k] for k in ("epochs", "batch_size", "learning_rate", "decay_start", "ema_decay")}
+    digest = hashlib.sha256(fileio.dumps(run_settings, sort_keys=True).encode()).hexdigest()[:8]
+    state = Path(root or ssgan.CHECKPOINT_DIR) / f"labels{len(data['y_train'])}_seed{seed}_{digest}"
+    recipe |= {"patience": run_settings["patience"], "jit_compile": run_settings["xla"], "log_dir": log_dir}
+    return ssgan.train_ssgan(data, seed=seed, verbose=0, checkpoint_dir=state, **recipe)
 
 
 def run_ssgan(data: dict, seed: int, run_settings: dict, test: bool = True, root=None, log_dir=None) -> dict:
@@ -108,10 +95,8 @@ def ssgan_result(model, history: dict, data: dict, run_settings: dict, test: boo
     """What the study records of a trained SSGAN; with ``test``, its kept weights' test accuracy."""
     best, trained = history["best"], len(history["epoch_seconds"])
     out = {"val_accuracy": best["val_accuracy"], "kept_epoch": best["epoch"], "kept_weights": best["weights"]}
-    out |= {
-        "epochs_trained": trained,
-        "updates_trained": trained * (len(data["x_unlabelled"]) // run_settings["batch_size"]),
-    }
+    out |= {"epochs_trained": trained}
+    out["updates_trained"] = trained * (len(data["x_unlabelled"]) // run_settings["batch_size"])
     out |= {"seconds": float(sum(history["epoch_seconds"])), "val_curve": _curve(history["val_accuracy"])}
     out["val_curve_raw"] = _curve(history["val_accuracy_raw"])
     if test:

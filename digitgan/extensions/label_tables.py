@@ -55,23 +55,23 @@ def transfer_vs_scratch(runs: pd.DataFrame) -> dict:
     return out
 
 
+_COMPARED = ("test_accuracy", "val_accuracy", "kept_epoch")  # a retraining that repeats these is no new version
+
+
 def versions_tried(cache_path: Path | None = None, reported_epochs: int = constants.SSGAN_EPOCHS) -> list[dict]:
-    """Every SSGAN budget whose runs were scored on the test set (the store's; the first trainings of runs retrained to
-    keep their weights too, ``kept.keep_ssgan``, where the retraining did not repeat them): per label count each
-    seed's test accuracy, the test and validation means, and whether it is the one reported."""
+    """Every SSGAN budget whose runs were scored on the test set (with the first trainings of runs retrained to keep
+    their weights, ``kept.keep_ssgan``, where the retraining differs): per label count each seed's test accuracy,
+    the test and validation means, and whether it is the one reported."""
     versions = {}  # (epochs, patience, first training) -> {n_labels: {seed: (test, validation)}}
     for record in Store(cache_path or constants.LABEL_EFFICIENCY_CACHE).records().values():
         inputs, result = record["inputs"], record["result"]
         if inputs.get("method") != "ssgan" or "test_accuracy" not in result:
             continue
-        s, n, seed = inputs["settings"], str(inputs["n_labels"]), str(inputs["seed"])
-        earlier = result.get("first_training")
-        keys = ("test_accuracy", "val_accuracy", "kept_epoch")
-        differs = earlier and any(earlier.get(k) != result.get(k) for k in keys)
-        trainings = [(False, result)] + ([(True, earlier)] if differs else [])  # a retraining bit for bit is no version
-        for first, r in trainings:
+        s, earlier = inputs["settings"], result.get("first_training")
+        differs = earlier and any(earlier.get(k) != result.get(k) for k in _COMPARED)
+        for first, r in [(False, result)] + ([(True, earlier)] if differs else []):
             cells = versions.setdefault((s["epochs"], s.get("patience"), first), {})
-            cells.setdefault(n, {})[seed] = (r["test_accuracy"], r["val_accuracy"])
+            cells.setdefault(str(inputs["n_labels"]), {})[str(inputs["seed"])] = (r["test_accuracy"], r["val_accuracy"])
     out = []
     for (epochs, patience, first), cells in sorted(versions.items()):
         cells = dict(sorted(cells.items(), key=lambda item: int(item[0])))
@@ -108,22 +108,16 @@ def to_results(runs: pd.DataFrame, table: pd.DataFrame, ssgan_sweep: pd.DataFram
     """What results.json records under ``"label_efficiency"``: the summary, every run, the SSGAN's learning-rate
     choice (if given) and the settings."""
     summary = {}
-    for method, part in table.groupby("method", observed=True):
-        summary[method] = {
-            str(int(row.n_labels)): {
-                "mean": float(row["mean"]),
-                "std": None if pd.isna(row["std"]) else float(row["std"]),
-                "runs": int(row.runs),
-                "val_mean": float(row["val_mean"]),
-                "n_updates": None if pd.isna(row.get("n_updates")) else int(row["n_updates"]),
-            }
-            for _, row in part.iterrows()
-        }
+    for _, row in table.iterrows():
+        cell = {"mean": float(row["mean"]), "std": None if pd.isna(row["std"]) else float(row["std"])}
+        cell |= {"runs": int(row.runs), "val_mean": float(row["val_mean"])}
+        cell["n_updates"] = None if pd.isna(row.get("n_updates")) else int(row["n_updates"])
+        summary.setdefault(row["method"], {})[str(int(row.n_labels))] = cell
     records = []
     for _, run in runs.iterrows():
         record = {key: run[key] for key in _RECORD_KEYS}
         extra = {key: run[key] for key in _EXTRA_KEYS if key in run and not pd.isna(run[key])}
-        record.update({key: value if isinstance(value, str) else int(value) for key, value in extra.items()})
+        record |= {key: value if isinstance(value, str) else int(value) for key, value in extra.items()}
         record["n_updates"] = None if pd.isna(record["n_updates"]) else int(record["n_updates"])
         records.append(json_ready(record))
     out = {"summary": summary, "runs": records, "wall_seconds_total": float(runs["wall_seconds"].sum())}
@@ -143,6 +137,11 @@ def json_ready(value):
     return value.item() if isinstance(value, np.generic) else value
 
 
+def trained_span(low: int, high: int) -> str:
+    """The updates that runs stopped early trained: ``13,200-26,400``, or one number where all trained the same."""
+    return f"{int(low):,}" if low == high else f"{int(low):,}-{int(high):,}"
+
+
 def format_table(table: pd.DataFrame) -> pd.DataFrame:
     """Methods as rows, label counts as columns, cells ``mean ± std (n = runs; updates)``, or ``value (one run)``;
     a budget that runs stopped early did not use is given with the updates they trained."""
@@ -151,7 +150,7 @@ def format_table(table: pd.DataFrame) -> pd.DataFrame:
         budget = "" if pd.isna(r.get("n_updates")) else f"; {int(r['n_updates']):,} updates"
         low, high = r.get("trained_min"), r.get("trained_max")
         if budget and not pd.isna(low) and low < r["n_updates"]:
-            budget = f"; budget {int(r['n_updates']):,} updates, {int(low):,}-{int(high):,} trained"
+            budget = f"; budget {int(r['n_updates']):,} updates, {trained_span(low, high)} trained"
         if r["runs"] > 1:
             return f"{r['mean']:.4f} ± {r['std']:.4f} (n = {r['runs']}{budget})"
         return f"{r['mean']:.4f} (one run{budget})"

@@ -1,5 +1,5 @@
 """The semi-supervised GAN of Salimans et al., "Improved Techniques for Training GANs" (NeurIPS 2016, sections 3.1
-and 5; facts from their MNIST code, openai/improved-gan; the code is ours): its networks, a training run, 07's record.
+and 5; facts from their MNIST code, openai/improved-gan; the code is ours): its networks, training and 07's record.
 
 - The discriminator's K = 10 class logits ``l`` read ``x`` as real with ``D = Z / (Z + 1)``, ``Z = sum_k exp(l_k)``;
   the generator matches the mean of its last hidden layer on a real batch (feature matching).
@@ -7,7 +7,7 @@ and 5; facts from their MNIST code, openai/improved-gan; the code is ours): its 
   0.3 on the input and 0.5 after each hidden layer, in training); uniform noise (100) through two 500-unit softplus
   layers with batch normalisation to 784 sigmoid pixels, mapped to the study's [-1, 1] (the discriminator maps back).
 - Adam (beta_1 0.5) for both; test accuracy with an average of the discriminator's weights (decay 0.999: the paper's
-  0.9999 is for 300 epochs).
+  0.9999 is for 300 epochs); how it trains: :mod:`.ssgan_training`.
 """
 
 from __future__ import annotations
@@ -88,12 +88,12 @@ def build_ssgan_discriminator(num_classes: int = config.NUM_CLASSES, seed: int =
     return keras.Model(inputs, logits, name="ssgan_discriminator")
 
 
-def build_ssgan_generator(noise_dim: int = config.NOISE_DIM) -> keras.Model:
-    """The paper's MNIST generator: uniform noise (noise_dim,) -> image (28, 28, 1) in [-1, 1]."""
+def build_ssgan_generator() -> keras.Model:
+    """The paper's MNIST generator: uniform noise (100,) -> image (28, 28, 1) in [-1, 1]."""
     dense, norm = {"use_bias": False, "dtype": "float32"}, {"scale": False, "dtype": "float32"}
     return keras.Sequential(
         [
-            keras.Input(shape=(noise_dim,)),
+            keras.Input(shape=(config.NOISE_DIM,)),
             *(layers.Dense(500, **dense), layers.BatchNormalization(**norm), layers.Activation("softplus")),
             *(layers.Dense(500, **dense), layers.BatchNormalization(**norm), layers.Activation("softplus")),
             WeightNormDense(28 * 28, train_scale=True, kernel_stddev=0.05, name="pixels"),
@@ -106,9 +106,8 @@ def build_ssgan_generator(noise_dim: int = config.NOISE_DIM) -> keras.Model:
 
 
 def init_weight_norm(model: keras.Model, x: np.ndarray) -> None:
-    """Data-dependent initialisation: layer by layer on ``x``, Gaussian noise on as in the paper's code (clean data
-    left 100-label runs 4-10 points lower), each WeightNormDense sets ``g = 1 / std`` and ``b = -mean / std`` of its
-    normalised pre-activation, so that it has mean 0 and variance 1."""
+    """Data-dependent initialisation, layer by layer on ``x`` with the Gaussian noise on (as in the paper's code):
+    each WeightNormDense sets ``g = 1 / std``, ``b = -mean / std`` of its normalised pre-activation."""
     h = ops.convert_to_tensor(x)
     for layer in model.layers:
         if isinstance(layer, keras.layers.InputLayer):
@@ -124,34 +123,26 @@ def init_weight_norm(model: keras.Model, x: np.ndarray) -> None:
 
 def build_ssgan(
     x_init: np.ndarray | None = None,
-    noise_dim: int = config.NOISE_DIM,
     learning_rate: float = LEARNING_RATE,
-    beta_1: float = 0.5,
     ema_decay: float = EMA_DECAY,
     seed: int = config.SEED,
     jit_compile: bool = constants.SSGAN_XLA,
     steps_per_execution: int = 1,
 ) -> SSGAN:
-    """A compiled SSGAN with fresh networks; ``x_init`` (real images) runs the data-dependent init.
-    ``steps_per_execution`` steps run in one call from Python; ``jit_compile=True`` compiles them with XLA (6.4x
-    slower on the CPUs measured, ``benchmarks/ssgan_step.py``)."""
+    """A compiled SSGAN with fresh networks; ``x_init`` (real images) runs the data-dependent init. ``jit_compile``:
+    XLA (6.4x slower on the CPUs measured, ``benchmarks/ssgan_step.py``)."""
     discriminator = build_ssgan_discriminator(seed=seed)
     if x_init is not None:
         init_weight_norm(discriminator, x_init)
     ema, best = build_ssgan_discriminator(seed=seed), build_ssgan_discriminator(seed=seed)
     ema.set_weights(discriminator.get_weights())
     best.set_weights(discriminator.get_weights())
-    model = SSGAN(build_ssgan_generator(noise_dim), discriminator, ema, best, noise_dim, seed, ema_decay=ema_decay)
-    adam = functools.partial(keras.optimizers.Adam, learning_rate, beta_1=beta_1)
+    model = SSGAN(build_ssgan_generator(), discriminator, ema, best, config.NOISE_DIM, seed, ema_decay)
+    adam = functools.partial(keras.optimizers.Adam, learning_rate, beta_1=0.5)
     model.compile(
         g_optimizer=adam(), d_optimizer=adam(), jit_compile=jit_compile, steps_per_execution=steps_per_execution
     )
     return model
-
-
-def run_dir(n_labels: int, seed: int, root: Path | None = None) -> Path:
-    """Where the training state of one SSGAN run lives (under ``root``, default ``checkpoints/ssgan``)."""
-    return Path(root or CHECKPOINT_DIR) / f"labels{n_labels}_seed{seed}"
 
 
 def train_ssgan(
@@ -161,7 +152,8 @@ def train_ssgan(
     learning_rate: float = LEARNING_RATE,
     decay_start: int | None = DECAY_START,
     ema_decay: float = EMA_DECAY,
-    checkpoint_dir: Path | None = None,
+    *,
+    checkpoint_dir: Path,
     checkpoint_every: int = CHECKPOINT_EVERY,
     retrain: bool = False,
     seed: int = config.SEED,
@@ -170,21 +162,15 @@ def train_ssgan(
     log_dir: Path | None = None,
     patience: int | None = PATIENCE,
 ) -> tuple[SSGAN, dict]:
-    """Train (or resume, or reload) an SSGAN on ``load_label_efficiency_data(..., n_val=...)`` arrays: the labelled
-    ``x_train``/``y_train``, ``x_unlabelled`` and the validation split ``x_val``/``y_val`` that scores every epoch
-    (the test set is not read). ``model.best_discriminator`` ends with the best validation epoch's weights (averaged
-    or raw, ``history["best"]``); ``patience`` stops after that many epochs without a better one. The state goes to
-    ``checkpoint_dir`` (default :func:`run_dir`): a finished run is reloaded unless ``retrain``, an interrupted one
-    continues. ``jit_compile``: XLA; ``log_dir``: TensorBoard logs of the losses, accuracies and samples."""
+    """Train (or resume, or reload) an SSGAN on ``load_label_efficiency_data(..., n_val=...)`` arrays, scored on the
+    validation split every epoch (the test set is not read); ``model.best_discriminator`` ends with the best epoch's
+    weights. A finished state in ``checkpoint_dir`` is reloaded unless ``retrain``, an interrupted one continues;
+    ``log_dir``: TensorBoard logs of the losses, accuracies and samples."""
     from digitgan.utils import set_seed
 
-    for key in ("x_train", "y_train", "x_unlabelled", "x_val", "y_val"):
-        if key not in data:
-            raise ValueError(
-                f"data has no {key!r}: pass the arrays of data.load_label_efficiency_data(n_labels, seed, "
-                f"n_val={constants.LABEL_EFFICIENCY_VAL}) (the SSGAN is scored on a validation split every epoch)"
-            )
-    checks.labelled(data, ("train", "val"))  # images float, finite, in [-1, 1]; labels 0-9; none empty
+    checks.labelled(data, ("train", "val"))  # present; images float, finite, in [-1, 1]; labels 0-9; none empty
+    if "x_unlabelled" not in data:
+        raise ValueError("data has no 'x_unlabelled': pass the dict of digitgan.data.load_label_efficiency_data()")
     checks.images("data['x_unlabelled']", data["x_unlabelled"])
     n_labels, n_unl = len(data["y_train"]), len(data["x_unlabelled"])
     epochs = checks.integer("epochs", epochs, 1)
@@ -198,9 +184,8 @@ def train_ssgan(
         patience = checks.integer("patience", patience, 1)
     checkpoint_every = checks.integer("checkpoint_every", checkpoint_every, 1)
     jit_compile = checks.choice("jit_compile", jit_compile, (False, True))
-    checkpoint_dir = Path(checkpoint_dir or run_dir(n_labels, seed))
     set_seed(seed, deterministic=not jit_compile)
-    if retrain and checkpoint_dir.exists():
+    if retrain and Path(checkpoint_dir).exists():
         shutil.rmtree(checkpoint_dir)
     # the data-dependent init draws no random numbers: a restore overwrites it with the saved weights
     init_idx = np.random.default_rng(seed).choice(n_unl, min(constants.SSGAN_INIT_BATCH, n_unl), replace=False)
@@ -208,12 +193,11 @@ def train_ssgan(
     model = build_ssgan(data["x_unlabelled"][init_idx], steps_per_execution=n_unl // batch_size, **recipe)
     settings = {"n_labels": n_labels, "n_unlabelled": n_unl, "n_val": len(data["y_val"]), "batch_size": batch_size}
     settings |= {"learning_rate": learning_rate, "decay_start": decay_start, "ema_decay": ema_decay, "seed": seed}
-    # the one step (and matrix products in float32): kept, as the saved states record them
-    settings |= {"step": "fused", "matmul_dtype": "float32", "patience": patience}
+    settings |= {"step": "fused", "matmul_dtype": "float32", "patience": patience}  # as the saved states record them
     names = ("generator", "discriminator", "ema_discriminator", "best_discriminator", "g_optimizer", "d_optimizer")
     state = {k: getattr(model, k) for k in names} | {"rng_state": rng_state(model.generator, model.discriminator)}
-    ckpt = TrainingCheckpoint(checkpoint_dir, max_to_keep=2, settings=settings, **state)
-    keys = ("loss_lab", "loss_unl", "g_loss", "train_error", "val_accuracy", "val_accuracy_raw", "epoch_seconds")
+    ckpt = TrainingCheckpoint(Path(checkpoint_dir), max_to_keep=2, settings=settings, **state)
+    keys = (*SSGAN.LOSSES, "val_accuracy", "val_accuracy_raw", "epoch_seconds")
     empty = {**{k: [] for k in keys}, "best": {}}
     start, history = ckpt.resume(epochs, f"the SSGAN ({n_labels} labels, seed {seed})", empty)
     if len(history["epoch_seconds"]) >= epochs or "stopped_at" in history:
@@ -233,17 +217,9 @@ def train_ssgan(
     return model, history
 
 
-def summarize(
-    history: dict,
-    data: dict,
-    y_pred: np.ndarray,
-    confused,
-    seed: int,
-    run_settings: dict,
-    learning_rate_choice: list[dict],
-) -> dict:
-    """What results.json records under ``"ssgan"`` (like :func:`digitgan.training.summarize`): the kept weights'
-    test accuracy (the one reading of the test set), the validation curves and the learning-rate choice."""
+def summarize(history, data, y_pred, confused, seed: int, run_settings: dict, learning_rate_choice: list) -> dict:
+    """What results.json records under ``"ssgan"``: the kept weights' test accuracy (the one reading of the test
+    set), the validation curves and the learning-rate choice."""
     best, seconds, s = history["best"], history["epoch_seconds"], run_settings
     n = {"n_labels": len(data["y_train"]), "n_train": len(data["y_train"]), "n_val": len(data["y_val"])}
     out = {**n, "n_unlabelled": len(data["x_unlabelled"]), "seed": seed, "epochs": len(seconds)}

@@ -1,7 +1,7 @@
-"""How the semi-supervised GAN (:mod:`.ssgan`) trains: its losses and its training step (one discriminator update on
-labelled, unlabelled and generated images, the averaged weights, one generator update by feature matching), the
-batches each epoch sees (drawn from the seed and the epoch alone, so that a resumed run repeats an uninterrupted one),
-the learning rate, and each epoch's log of losses, validation accuracies and best weights."""
+"""How the semi-supervised GAN (:mod:`.ssgan`) trains: its losses and training step (one discriminator update on
+labelled, unlabelled and generated images, the averaged weights, one generator update by feature matching), each
+epoch's batches (drawn from the seed and the epoch alone, so that a resumed run repeats an uninterrupted one), the
+learning rate, and each epoch's log of losses, validation accuracies and best weights."""
 
 from __future__ import annotations
 
@@ -41,24 +41,14 @@ class SSGAN(AdversarialModel):
     LOSSES = ("loss_lab", "loss_unl", "g_loss", "train_error")  # train_error: on the labelled batch
 
     def __init__(
-        self,
-        generator,
-        discriminator,
-        ema_discriminator,
-        best_discriminator=None,
-        noise_dim=config.NOISE_DIM,
-        seed=config.SEED,
-        unlabelled_weight=1.0,
-        ema_decay=EMA_DECAY,
-        **kwargs,
+        self, generator, discriminator, ema_discriminator, best_discriminator, noise_dim, seed, ema_decay, **kw
     ):
-        super().__init__(generator, discriminator, noise_dim, seed, **kwargs)
+        super().__init__(generator, discriminator, noise_dim, seed, **kw)
         self.ema_discriminator = ema_discriminator
         self.best_discriminator = best_discriminator  # the weights with the best validation accuracy so far
-        self.features = keras.Model(
-            discriminator.inputs, discriminator.get_layer(FEATURES).output, name="ssgan_features"
-        )
-        self.unlabelled_weight, self.ema_decay = unlabelled_weight, ema_decay
+        features = discriminator.get_layer(FEATURES).output
+        self.features = keras.Model(discriminator.inputs, features, name="ssgan_features")
+        self.unlabelled_weight, self.ema_decay = 1.0, ema_decay
 
     def call(self, images, training=False):
         return self.discriminator(images, training=training)
@@ -110,19 +100,10 @@ class SSGAN(AdversarialModel):
         return g_loss, tape.gradient(g_loss, self.generator.trainable_variables)
 
 
-def ssgan_batches(
-    x_lab: np.ndarray,
-    y_lab: np.ndarray,
-    x_unl: np.ndarray,
-    batch_size: int,
-    first_epoch: int,
-    last_epoch: int,
-    seed: int = config.SEED,
-) -> tf.data.Dataset:
-    """``(x_lab, y_lab, x_unl, x_unl2)`` batches for epochs ``first_epoch .. last_epoch - 1``: an epoch is one pass
-    over the unlabelled images (two shuffles: the discriminator's and the generator's feature matching), the
-    labelled images tiled, each repetition reshuffled, to give every step a full batch; epoch ``e`` depends only on
-    ``(seed, e)``."""
+def ssgan_batches(x_lab, y_lab, x_unl, batch_size: int, first_epoch: int, last_epoch: int, seed: int = config.SEED):
+    """``(x_lab, y_lab, x_unl, x_unl2)`` batches for epochs ``first_epoch .. last_epoch - 1``: an epoch is two
+    shuffled passes over the unlabelled images (the discriminator's and the feature matching's), the labelled images
+    tiled, each repetition reshuffled; epoch ``e`` depends only on ``(seed, e)``."""
     needed = len(x_unl) // batch_size * batch_size
 
     def epoch_indices(epoch):
@@ -143,13 +124,20 @@ def ssgan_batches(
     return batches.map(gather, num_parallel_calls=1, deterministic=True).prefetch(2)
 
 
-class EpochLog(keras.callbacks.Callback):
-    """Sets each epoch's learning rate (:func:`learning_rate_at`); after it, logs the mean losses, the validation
-    accuracy (averaged and raw weights) and the wall time, and copies the better weight set to
-    ``model.best_discriminator`` whenever it beats every earlier epoch's (``history["best"]``); with ``patience``,
-    stops after that many epochs without a better one. The test set is not read here."""
+def learning_rate_at(epoch: int, learning_rate: float, decay_start: int | None, epochs: int) -> float:
+    """Constant, then (from ``decay_start``) linearly down to a tenth at the last epoch."""
+    if decay_start is None or epoch < decay_start or epochs <= decay_start:
+        return learning_rate
+    fraction = (epoch - decay_start + 1) / (epochs - decay_start)
+    return learning_rate * (1.0 - 0.9 * fraction)
 
-    def __init__(self, history, x_val, y_val, learning_rate, decay_start, epochs, patience=None):
+
+class EpochLog(keras.callbacks.Callback):
+    """Sets each epoch's learning rate; after it, logs the mean losses, the validation accuracy (averaged and raw
+    weights) and the wall time, copies the better weight set to ``model.best_discriminator`` whenever it beats every
+    earlier epoch's (``history["best"]``), and stops after ``patience`` epochs without a better one."""
+
+    def __init__(self, history, x_val, y_val, learning_rate, decay_start, epochs, patience):
         super().__init__()
         self.history, self.x_val, self.y_val = history, x_val, y_val
         self.learning_rate, self.decay_start, self.epochs, self.patience = learning_rate, decay_start, epochs, patience
@@ -163,7 +151,7 @@ class EpochLog(keras.callbacks.Callback):
     def on_epoch_end(self, epoch, logs=None):
         seconds = time.perf_counter() - self._start  # training only; the evaluation below is not counted
         h, model = self.history, self.model
-        for key in ("loss_lab", "loss_unl", "g_loss", "train_error"):
+        for key in SSGAN.LOSSES:
             h[key].append(round(float(logs[key]), 6))
         for key, weights in (("val_accuracy", model.ema_discriminator), ("val_accuracy_raw", model.discriminator)):
             h[key].append(training.accuracy(weights, self.x_val, self.y_val, batch_size=2000))
@@ -182,11 +170,3 @@ class EpochLog(keras.callbacks.Callback):
             f"{h['val_accuracy_raw'][-1]:.4f} (raw), {seconds:.0f} s{stop}",
             flush=True,
         )
-
-
-def learning_rate_at(epoch: int, learning_rate: float, decay_start: int | None, epochs: int) -> float:
-    """Constant, then (from ``decay_start``) linearly down to a tenth at the last epoch."""
-    if decay_start is None or epoch < decay_start or epochs <= decay_start:
-        return learning_rate
-    fraction = (epoch - decay_start + 1) / (epochs - decay_start)
-    return learning_rate * (1.0 - 0.9 * fraction)

@@ -1,12 +1,7 @@
 """The study's single runs (the CNN of 01 and trials 1-3 of 03-05) with other training seeds, so that "above or
-below the original" is a test and not one run.
-
-Every run trains on the study's seed-42 10,000-image subset with the original protocol (SGD 0.01, batch 100,
-15 epochs; the trials start from the study's DCGAN discriminator, ``checkpoints/discriminator.weights.h5``);
-only the training seed changes (the weights' initialisation and the batch order). Each result is stored as soon
-as it finishes, keyed by everything that made it (the seed, the protocol, the data's digest, the discriminator's
-digest and the classifier's architecture), so an interrupted run resumes with the next one.
-
+below the original" is a test and not one run: the study's seed-42 10,000-image subset and original protocol (SGD
+0.01, batch 100, 15 epochs; the trials from ``checkpoints/discriminator.weights.h5``), only the training seed changed.
+Each result is stored as soon as it finishes, keyed by everything that made it.
 ``python -m digitgan.extensions.study_seeds`` trains the missing runs (about 1 min each on 2 cores).
 """
 
@@ -35,17 +30,11 @@ def _build(name: str, seed: int):
 
 def run_inputs(name: str, seed: int, data: dict) -> dict:
     """Everything that makes one run's result: the key of its record in the store."""
-    inputs = {
-        "part": "study seeds",
-        "model": name,
-        "seed": seed,
-        "subset_seed": config.SEED,
-        "epochs": config.TRANSFER_EPOCHS,
-        "learning_rate": config.SGD_LEARNING_RATE,
-        "batch_size": config.BATCH_SIZE,
-        "data": array_digest(data["x_train"], data["y_train"], data["x_test"], data["y_test"]),
-        "architecture": architecture_digest(_build(name, seed)),
-    }
+    inputs = {"part": "study seeds", "model": name, "seed": seed, "subset_seed": config.SEED}
+    inputs |= {"epochs": config.TRANSFER_EPOCHS, "learning_rate": config.SGD_LEARNING_RATE}
+    inputs |= {"batch_size": config.BATCH_SIZE}
+    inputs["data"] = array_digest(data["x_train"], data["y_train"], data["x_test"], data["y_test"])
+    inputs["architecture"] = architecture_digest(_build(name, seed))
     if name != "cnn":
         inputs["head"], inputs["frozen_epochs"] = constants.trial_schedule(name)
         inputs["discriminator_sha256"] = file_digest(config.DISCRIMINATOR_PATH, None)
@@ -60,12 +49,8 @@ def train(name: str, seed: int, data: dict) -> tuple:
     else:
         trial = transfer.train_schedule(model, data, constants.trial_schedule(name)[1], verbose=0, seed=seed)
         history, seconds = trial["history"], trial["seconds"]
-    accuracy = training.accuracy(model, data["x_test"], data["y_test"])
-    return model, {
-        "test_accuracy": accuracy,
-        "train_accuracy": float(history["accuracy"][-1]),
-        "seconds": round(seconds, 1),
-    }
+    result = {"test_accuracy": training.accuracy(model, data["x_test"], data["y_test"])}
+    return model, {**result, "train_accuracy": float(history["accuracy"][-1]), "seconds": round(seconds, 1)}
 
 
 def run(name: str, seed: int, store: Store, data: dict) -> dict:
@@ -79,14 +64,10 @@ def run(name: str, seed: int, store: Store, data: dict) -> dict:
     return store.put(inputs, result)
 
 
-def _run_all(seeds=SEEDS, models=MODELS, store_path=None) -> list[dict]:
-    """Every model at every seed (stored runs reused); one row per run."""
-    store = Store(store_path or config.STUDY_SEEDS_STORE)
-    data = load_study_data(config.SUBSET_SIZE, config.SEED)
-    return [{"model": m, "seed": s, **run(m, s, store, data)} for s in seeds for m in models]
-
-
 if __name__ == "__main__":
     print(utils.versions(), utils.machine(), sep="\n", flush=True)
-    for row in _run_all():
-        print(json.dumps({k: row[k] for k in ("model", "seed", "test_accuracy", "train_accuracy")}), flush=True)
+    store, data = Store(config.STUDY_SEEDS_STORE), load_study_data(config.SUBSET_SIZE, config.SEED)
+    for seed in SEEDS:
+        for model in MODELS:
+            row = {"model": model, "seed": seed, **run(model, seed, store, data)}
+            print(json.dumps({k: row[k] for k in ("model", "seed", "test_accuracy", "train_accuracy")}), flush=True)
