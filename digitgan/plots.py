@@ -1,6 +1,5 @@
 """The study's figures, in one style (:data:`STYLE` and the sizes below): each figure function builds and returns a
-whole figure at its printed size, and :func:`save_fig` writes it unscaled at :data:`DPI`. The DCGAN's sample frames
-(one PNG an epoch), their GIF and the evolution figure are drawn, repaired and read here too."""
+whole figure at its printed size, and :func:`save_fig` writes it unscaled at :data:`DPI`."""
 
 from __future__ import annotations
 
@@ -31,8 +30,8 @@ _DIGITS = range(config.NUM_CLASSES)
 
 
 def styled(make):
-    """Decorate a figure function: build the figure in :data:`STYLE` and draw it once there, so that every text,
-    tick and grid line is made in the style."""
+    """Decorate a figure function: build the figure in :data:`STYLE` and draw it once there, so that every text, tick
+    and grid line is made in the style."""
 
     @functools.wraps(make)
     def figure_in_style(*args, **kwargs):
@@ -46,8 +45,7 @@ def styled(make):
 
 def accuracy_axis(ax, values, label: str, axis: str = "y") -> str:
     """Limit an accuracy axis (for dots, lines and intervals, not bars) to what ``values`` need, never beyond 1.0:
-    from 0 when they reach down to about 0.5, else from a round value under them that the label then names
-    ("... (axis from 0.94)"). Returns the label set."""
+    from 0 when they reach down to about 0.5, else from a round value under them that the label then names ("..."""
     v = np.asarray([x for x in np.ravel(values) if x is not None and not pd.isna(x)], dtype=float)
     low, high = (float(v.min()), float(v.max())) if len(v) else (0.0, 1.0)
     span = max(high - low, 0.01)
@@ -75,8 +73,7 @@ def show(fig) -> None:
 
 
 def write_whole(path, write) -> Path:
-    """Write ``path`` whole or not at all: ``write(tmp)`` fills a temporary file of this process beside it (the same
-    extension, never ``epoch_*.png``), which then replaces ``path``."""
+    """Write ``path`` whole or not at all."""
     path, tmp = Path(path), temp_path(path)
     try:
         write(tmp)
@@ -209,8 +206,8 @@ def moving_average(values, window: int) -> np.ndarray:
 
 @styled
 def gan_losses_figure(history: dict, window: int | None = None, title: str | None = None):
-    """The report's Figure 3: generator and discriminator loss for every batch (faint) and their moving average
-    over ``window`` batches (default: one epoch)."""
+    """The report's Figure 3: generator and discriminator loss for every batch (faint) and their moving average over
+    ``window`` batches (default: one epoch)."""
     batches, epochs = len(history["g_loss"]), len(history.get("epoch_seconds", []))
     window = window or max(1, batches // max(1, epochs))
     fig, ax = plt.subplots(figsize=(WIDE, HEIGHT))
@@ -224,8 +221,8 @@ def gan_losses_figure(history: dict, window: int | None = None, title: str | Non
 
 
 def plot_class_histogram(fractions, ax, title: str = "predicted class of generated digits"):
-    """Share of generated digits per judged class (bars from 0), with the uniform share and the mode-collapse
-    bounds; the legend beside the plot."""
+    """Share of generated digits per judged class (bars from 0), with the uniform share and the mode-collapse bounds;
+    the legend beside the plot."""
     ax.bar(_DIGITS, fractions, color="tab:blue", label="generated digits")
     low, high = config.MODE_COLLAPSE_BOUNDS
     ax.axhline(1 / config.NUM_CLASSES, color="k", lw=0.8, label=f"uniform ({1 / config.NUM_CLASSES:.0%})")

@@ -1,11 +1,4 @@
-"""Sample quality as numbers: a judge classifier, its classifier score and a Fréchet distance.
-
-The classifier score is the Inception score with an MNIST classifier as the judge:
-``exp(E_x KL(p(y|x) || p(y)))``, between 1 (all samples alike or unrecognisable) and 10
-(confident and balanced over the ten digits). The Fréchet distance compares the means and
-covariances of the judge's penultimate features (``features``) of two image sets. :func:`dcgan_summary` is the
-DCGAN's record of them (and of its training) in results.json.
-"""
+"""Sample quality as numbers: a judge classifier, its classifier score and a Fréchet distance."""
 
 from __future__ import annotations
 
@@ -91,16 +84,7 @@ def train_judge(
     seed: int = config.SEED,
     save_to=None,
 ):
-    """Train the judge on the given images (all 60k for the study) or load it from ``path``.
-
-    Adam with a cosine-decayed learning rate (1e-3 -> 0): the decay settles the last epochs above 99%.
-    The arrays are checked first (images float in [-1, 1] and finite, labels integers 0-9, one per image). ``path``
-    is reused only when the record beside it (:func:`judge_record_path`) names the same epochs, batch size, seed,
-    training images and labels, architecture and the file's SHA-256; otherwise (or with ``retrain=True``) the judge
-    is trained anew, from ``seed`` (:func:`keras.utils.set_random_seed`), and saved with its record to ``save_to``
-    (default ``path``: a scratch run reads the study's judge and saves a new one in its own folder). A committed
-    judge whose SHA-256 is not the committed one is an error naming the file, never retrained over.
-    """
+    """Train the judge on the given images (all 60k for the study) or load it from ``path``."""
     checks.images("x_train", x_train)
     checks.labels("y_train", y_train, len(x_train), "x_train")
     checks.images("x_test", x_test)
@@ -159,10 +143,7 @@ def train_judge(
 def noise(
     n: int, stream: int, distribution: str = "normal", seed: int = config.SEED, noise_dim: int = config.NOISE_DIM
 ):
-    """The study's one noise convention outside training: ``n`` vectors drawn statelessly from ``(seed, stream)``,
-    standard normal for the DCGAN (the TensorFlow tutorial's) or uniform in [0, 1) for the semi-supervised GAN
-    (the paper's). Streams: -1 the fixed grid drawn every epoch, ``10_000 + s`` the samples of :func:`generate`
-    with ``seed=s``."""
+    """The study's one noise convention outside training."""
     draw = {"normal": tf.random.stateless_normal, "uniform": tf.random.stateless_uniform}
     return draw[distribution]([n, noise_dim], seed=[seed, stream])
 
@@ -176,10 +157,7 @@ def generate(generator, n: int, seed: int = 0, distribution: str = "normal", bat
 
 
 def _judge_outputs(judge, images, batch_size: int = 1000):
-    """The judge's penultimate features and class probabilities for ``images`` (inference mode).
-
-    Direct calls in batches: ``predict`` on a new sub-model each time would retrace a tf.function.
-    """
+    """The judge's penultimate features and class probabilities for ``images`` (inference mode)."""
     features = keras.Model(judge.inputs[0], [judge.get_layer("features").output, judge.outputs[0]])
     parts = [features(images[i : i + batch_size], training=False) for i in range(0, len(images), batch_size)]
     feats = np.concatenate([f.numpy() for f, _ in parts])
@@ -243,10 +221,7 @@ def epoch_table(history: dict, every: int = 5):
 
 
 def dcgan_summary(history: dict, scores: dict, judge_accuracy: float, n_train: int, reused: bool) -> dict:
-    """What results.json records under ``"dcgan"`` (like :func:`digitgan.training.summarize` for classifiers).
-
-    ``scores``: the judge's scores of ``"generated"`` digits, ``"real (train)"`` and ``"real (test)"`` images.
-    """
+    """What results.json records under ``"dcgan"`` (like :func:`digitgan.training.summarize` for classifiers)."""
     seconds = float(sum(history["epoch_seconds"]))
     epochs = len(history["epoch_seconds"])
     fake, real, real_test = scores["generated"], scores["real (train)"], scores["real (test)"]
