@@ -45,7 +45,7 @@ def styled(make):
 
 def accuracy_axis(ax, values, label: str, axis: str = "y") -> str:
     """Limit an accuracy axis (for dots, lines and intervals, not bars) to what ``values`` need, never beyond 1.0:
-    from 0 when they reach down to about 0.5, else from a round value under them that the label then names ("..."""
+    from 0 when they reach down to about 0.5, else from a round value under them that the label names; the label."""
     v = np.asarray([x for x in np.ravel(values) if x is not None and not pd.isna(x)], dtype=float)
     low, high = (float(v.min()), float(v.max())) if len(v) else (0.0, 1.0)
     span = max(high - low, 0.01)
@@ -196,7 +196,7 @@ def samples_figure(images, ncols: int, title: str):
     return fig
 
 
-def moving_average(values, window: int) -> np.ndarray:
+def _moving_average(values, window: int) -> np.ndarray:
     """The mean of each ``window`` consecutive values (fewer at the start), as long as ``values``."""
     sums = np.cumsum(np.insert(np.asarray(values, dtype=float), 0, 0.0))
     ends = np.arange(1, len(sums))
@@ -213,16 +213,17 @@ def gan_losses_figure(history: dict, window: int | None = None, title: str | Non
     fig, ax = plt.subplots(figsize=(WIDE, HEIGHT))
     for key, name, colour in GAN_LOSSES:
         ax.plot(history[key], lw=0.4, alpha=0.3, color=colour)
-        ax.plot(moving_average(history[key], window), lw=1.6, color=colour, label=name)
+        ax.plot(_moving_average(history[key], window), lw=1.6, color=colour, label=name)
     ax.set(xlabel="batch", ylabel="loss")
     suptitle(fig, title or f"DCGAN training losses over {epochs} epochs ({batches:,} batches)")
     ax.legend(title=f"mean of {window} batches\n(faint: every batch)", alignment="left", **LEGEND_BESIDE)
     return fig
 
 
-def plot_class_histogram(fractions, ax, title: str = "predicted class of generated digits"):
-    """Share of generated digits per judged class (bars from 0), with the uniform share and the mode-collapse bounds;
-    the legend beside the plot."""
+@styled
+def class_histogram_figure(fractions, title: str):
+    """Share of generated digits per judged class, with the uniform share and the mode-collapse bounds."""
+    fig, ax = plt.subplots(figsize=(WIDTH, HEIGHT))
     ax.bar(_DIGITS, fractions, color="tab:blue", label="generated digits")
     low, high = config.MODE_COLLAPSE_BOUNDS
     ax.axhline(1 / config.NUM_CLASSES, color="k", lw=0.8, label=f"uniform ({1 / config.NUM_CLASSES:.0%})")
@@ -232,17 +233,8 @@ def plot_class_histogram(fractions, ax, title: str = "predicted class of generat
     ax.yaxis.set_major_locator(plt.MultipleLocator(0.05))
     ax.yaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: f"{v:.0%}"))
     ax.set(xticks=_DIGITS, xlabel="digit (judge's prediction)", ylabel="share of the images")
-    ax.set_title(title)
     ax.grid(axis="x", visible=False)
     ax.legend(**LEGEND_BESIDE)
-    return ax
-
-
-@styled
-def class_histogram_figure(fractions, title: str):
-    """:func:`plot_class_histogram` as a figure; ``title`` says which generator and how many images."""
-    fig, ax = plt.subplots(figsize=(WIDTH, HEIGHT))
-    plot_class_histogram(fractions, ax, title="")
     suptitle(fig, title)
     return fig
 

@@ -13,58 +13,26 @@ from digitgan import checks, config, fileio, store
 from digitgan.fileio import load_weights, save_weights
 from digitgan.models import build_judge
 
-JUDGE_RECORD_FORMAT = 1
-
 
 def judge_record_path(path) -> Path:
-    """Where the record of what made the judge file ``path`` lives: beside it, ``<name>.inputs.json``
-    (``judge.weights.h5`` -> ``judge.inputs.json``)."""
+    """The record of what made the judge file ``path``, beside it: ``judge.weights.h5`` -> ``judge.inputs.json``."""
     path = Path(path)
     return path.with_name(path.name.removesuffix(".weights.h5") + ".inputs.json")
 
 
-def _judge_inputs(x_train, y_train, epochs: int, batch_size: int, seed: int) -> dict:
-    """What a judge trained by :func:`train_judge` depends on: the epochs, batch size and seed, the digests of its
-    training images and labels (:func:`digitgan.store.array_digest`) and of its architecture
-    (:func:`digitgan.store.architecture_digest` of a fresh, uncompiled :func:`digitgan.models.build_judge`: a
-    compiled model's config holds its optimizer too, whose schedule the epochs and batch size already fix)."""
-    return {
-        "format": JUDGE_RECORD_FORMAT,
-        "epochs": int(epochs),
-        "batch_size": int(batch_size),
-        "seed": int(seed),
-        "n_train": int(len(x_train)),
-        "images": store.array_digest(x_train),
-        "labels": store.array_digest(np.asarray(y_train)),
-        "architecture": store.architecture_digest(build_judge()),
-    }
-
-
-def _write_judge_record(path, inputs: dict) -> Path:
-    """Record ``inputs`` (:func:`_judge_inputs`) and the SHA-256 of the judge file ``path`` beside it, atomically:
-    written after the weights, so a kill between the two leaves a file nothing vouches for (trained anew)."""
-    record = {**inputs, "sha256": store.file_digest(path, None)}
-    record_path = judge_record_path(path)
-    fileio.atomic_write_text(record_path, fileio.dumps(record, indent=1, sort_keys=True) + "\n")
-    return record_path
-
-
 def _judge_differs(path: Path, inputs: dict) -> str | None:
-    """None when the judge file ``path`` was made from ``inputs`` (its record says so and holds the file's SHA-256);
-    else what differs, in a few words."""
+    """None when the record beside the judge file ``path`` names ``inputs`` and its SHA-256; else what differs."""
     record_path = judge_record_path(path)
     if not record_path.is_file():
         return f"{config.shown(record_path)}, the record of what made it, is missing"
     try:
         record = json.loads(record_path.read_text())
-        if not isinstance(record, dict):
-            raise ValueError("not a JSON object")
     except (OSError, ValueError) as exc:
         return f"{config.shown(record_path)} cannot be read ({exc})"
-    differ = [
+    record = record if isinstance(record, dict) else {}
+    if differ := [
         f"{k}: made with {record.get(k, 'nothing')!r}, asked {v!r}" for k, v in inputs.items() if record.get(k) != v
-    ]
-    if differ:
+    ]:
         return "; ".join(differ)
     if record.get("sha256") != store.file_digest(path, None):
         return "the file is not the one recorded (its SHA-256 differs: replaced, or its write was cut short)"
@@ -111,7 +79,16 @@ def train_judge(
         return judge
 
     judge = compiled_judge()
-    inputs = _judge_inputs(x_train, y_train, epochs, batch_size, seed)
+    inputs = {  # the architecture of a fresh judge: a compiled one's config holds its optimizer too
+        "format": 1,
+        "epochs": epochs,
+        "batch_size": batch_size,
+        "seed": seed,
+        "n_train": len(x_train),
+        "images": store.array_digest(x_train),
+        "labels": store.array_digest(np.asarray(y_train)),
+        "architecture": store.architecture_digest(build_judge()),
+    }
     differs = None if retrain or not path.is_file() else _judge_differs(path, inputs)
     if path.is_file() and not retrain and differs is None:
         fix = (
@@ -134,7 +111,8 @@ def train_judge(
         judge_record_path(save_to).unlink(missing_ok=True)  # until the new record is written, nothing vouches for it
         save_weights(judge, save_to)
         store.record_committed_digest(save_to)
-        _write_judge_record(save_to, inputs)
+        record = {**inputs, "sha256": store.file_digest(save_to, None)}  # after the weights: a kill leaves none
+        fileio.atomic_write_text(judge_record_path(save_to), fileio.dumps(record, indent=1, sort_keys=True) + "\n")
         print(f"judge saved to {config.shown(save_to)}")
     _, accuracy = judge.evaluate(x_test, y_test, batch_size=1000, verbose=0)
     return judge, float(accuracy)
@@ -143,7 +121,8 @@ def train_judge(
 def noise(
     n: int, stream: int, distribution: str = "normal", seed: int = config.SEED, noise_dim: int = config.NOISE_DIM
 ):
-    """The study's one noise convention outside training."""
+    """``n`` noise vectors drawn statelessly from ``(seed, stream)``, standard normal (the DCGAN's) or uniform in
+    [0, 1) (the semi-supervised GAN's). Streams: -1 the fixed grid, ``10_000 + s`` :func:`generate`'s ``seed=s``."""
     draw = {"normal": tf.random.stateless_normal, "uniform": tf.random.stateless_uniform}
     return draw[distribution]([n, noise_dim], seed=[seed, stream])
 
@@ -202,8 +181,7 @@ def judge_scores(judge, images, reference=None) -> dict:
 
 
 def epoch_table(history: dict, every: int = 5):
-    """The DCGAN's training log as a compact table: mean losses and seconds of every ``every``-th epoch (and the
-    last)."""
+    """The DCGAN's mean losses and seconds of every ``every``-th epoch (and the first and last)."""
     import pandas as pd
 
     n = len(history["epoch_seconds"])
