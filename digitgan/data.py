@@ -16,20 +16,20 @@ import numpy as np
 from digitgan import checks, config, fileio
 
 # SHA-256 of the decompressed, canonical IDX files (as in ../shared/mnist/SHA256SUMS).
-IDX_SHA256 = {
+_IDX_SHA256 = {
     "train-images-idx3-ubyte": "ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2fc25776db",
     "train-labels-idx1-ubyte": "65a50cbbf4e906d70832878ad85ccda5333a97f0f4c3dd2ef09a8a9eef7101c5",
     "t10k-images-idx3-ubyte": "0fa7898d509279e482958e8ce81c8e77db3f2f8254e26661ceb7762c4d494ce7",
     "t10k-labels-idx1-ubyte": "ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2",
 }
-NPZ_NAME = "mnist.npz"
-NPZ_URL = "https://storage.googleapis.com/tensorflow/tf-keras-datasets/mnist.npz"
-NPZ_SHA256 = "731c5ac602752760c8e48fbffcf8c3b850d9dc2a2aedcf2cc48468fc17b673d1"
+_NPZ_NAME = "mnist.npz"
+_NPZ_URL = "https://storage.googleapis.com/tensorflow/tf-keras-datasets/mnist.npz"
+_NPZ_SHA256 = "731c5ac602752760c8e48fbffcf8c3b850d9dc2a2aedcf2cc48468fc17b673d1"
 DOWNLOAD_TIMEOUT_S = 60  # per connection attempt and per read: an unreachable network fails, never hangs
-DOWNLOAD_PREFIX = ".download-"  # + the downloading process's id
-HOW_TO_PROVIDE = (
-    f"Set {config.MNIST_ENV} to a folder with the four MNIST IDX files ({', '.join(f'{s}[.gz]' for s in IDX_SHA256)})"
-    f" or an {NPZ_NAME}, put them in {config.DATA_DIR}, or connect to the internet so that mnist.npz can be "
+_DOWNLOAD_PREFIX = ".download-"  # + the downloading process's id
+_HOW_TO_PROVIDE = (
+    f"Set {config.MNIST_ENV} to a folder with the four MNIST IDX files ({', '.join(f'{s}[.gz]' for s in _IDX_SHA256)})"
+    f" or an {_NPZ_NAME}, put them in {config.DATA_DIR}, or connect to the internet so that mnist.npz can be "
     f"downloaded. In this repository, `make lab` starts JupyterLab with {config.MNIST_ENV} set to ../shared/mnist "
     "(where that folder exists)."
 )
@@ -69,44 +69,44 @@ def _read_idx(path: Path, sha256: str) -> np.ndarray:
 
 def _read_folder(folder: Path):
     """MNIST from the four IDX files in ``folder`` or, where it holds none of them, from its mnist.npz."""
-    paths = {stem: _find_idx(folder, stem) for stem in IDX_SHA256}
+    paths = {stem: _find_idx(folder, stem) for stem in _IDX_SHA256}
     if not any(paths.values()):
-        npz = folder / NPZ_NAME
+        npz = folder / _NPZ_NAME
         if not npz.is_file():
-            raise MnistError(f"No MNIST files in {folder}. {HOW_TO_PROVIDE}")
-        _verified(npz, npz.read_bytes(), NPZ_SHA256, "Keras's mnist.npz")
+            raise MnistError(f"No MNIST files in {folder}. {_HOW_TO_PROVIDE}")
+        _verified(npz, npz.read_bytes(), _NPZ_SHA256, "Keras's mnist.npz")
         with np.load(npz) as f:
             return (f["x_train"], f["y_train"]), (f["x_test"], f["y_test"])
     if missing := [f"{stem}[.gz]" for stem, path in paths.items() if path is None]:
-        raise MnistError(f"{folder} has no {', '.join(missing)}. {HOW_TO_PROVIDE}")
-    x_train, y_train, x_test, y_test = (_read_idx(paths[stem], sha) for stem, sha in IDX_SHA256.items())
+        raise MnistError(f"{folder} has no {', '.join(missing)}. {_HOW_TO_PROVIDE}")
+    x_train, y_train, x_test, y_test = (_read_idx(paths[stem], sha) for stem, sha in _IDX_SHA256.items())
     return (x_train, y_train), (x_test, y_test)
 
 
-def download_mnist(dest_dir: Path | None = None, url: str = NPZ_URL) -> Path:
+def download_mnist(dest_dir: Path | None = None, url: str = _NPZ_URL) -> Path:
     """Download Keras's mnist.npz into ``dest_dir`` (default ``data/``), moved into place only once verified."""
     dest_dir = Path(dest_dir or config.DATA_DIR)
     dest_dir.mkdir(parents=True, exist_ok=True)
     remove_killed_downloads(dest_dir)
-    with tempfile.TemporaryDirectory(dir=dest_dir, prefix=f"{DOWNLOAD_PREFIX}{os.getpid()}-") as tmp:
-        fetched = Path(tmp) / NPZ_NAME
+    with tempfile.TemporaryDirectory(dir=dest_dir, prefix=f"{_DOWNLOAD_PREFIX}{os.getpid()}-") as tmp:
+        fetched = Path(tmp) / _NPZ_NAME
         print(f"Downloading MNIST from {url} into {dest_dir}")
         try:
             with urllib.request.urlopen(url, timeout=DOWNLOAD_TIMEOUT_S) as response:
                 fetched.write_bytes(response.read())
         except (OSError, ValueError) as exc:  # URLError, HTTPError and timeouts are OSErrors; a bad URL a ValueError
             reason = getattr(exc, "reason", exc)
-            raise MnistError(f"Downloading MNIST from {url} failed ({reason}). {HOW_TO_PROVIDE}") from None
+            raise MnistError(f"Downloading MNIST from {url} failed ({reason}). {_HOW_TO_PROVIDE}") from None
         try:
-            _verified(fetched, fetched.read_bytes(), NPZ_SHA256, "the download")
+            _verified(fetched, fetched.read_bytes(), _NPZ_SHA256, "the download")
         except MnistError as exc:
-            raise MnistError(f"{exc} Nothing was saved. {HOW_TO_PROVIDE}") from None
-        return Path(shutil.move(str(fetched), dest_dir / NPZ_NAME))
+            raise MnistError(f"{exc} Nothing was saved. {_HOW_TO_PROVIDE}") from None
+        return Path(shutil.move(str(fetched), dest_dir / _NPZ_NAME))
 
 
 def remove_killed_downloads(folder: Path) -> list[Path]:
     """Delete the temporary folders of downloads whose process is gone (killed mid-way); returns them."""
-    return fileio.remove_orphans(folder, DOWNLOAD_PREFIX)
+    return fileio.remove_orphans(folder, _DOWNLOAD_PREFIX)
 
 
 def load_mnist(source: str | os.PathLike | None = None, download: bool = True):
@@ -122,13 +122,13 @@ def load_mnist(source: str | os.PathLike | None = None, download: bool = True):
                 if source is not None
                 else f"{config.MNIST_ENV}={folder} is not a folder"
             )
-            raise MnistError(f"{where}. {HOW_TO_PROVIDE}")
+            raise MnistError(f"{where}. {_HOW_TO_PROVIDE}")
         return _read_folder(folder)
-    if (config.DATA_DIR / NPZ_NAME).is_file() or any(_find_idx(config.DATA_DIR, s) for s in IDX_SHA256):
+    if (config.DATA_DIR / _NPZ_NAME).is_file() or any(_find_idx(config.DATA_DIR, s) for s in _IDX_SHA256):
         return _read_folder(config.DATA_DIR)
     looked = f"No MNIST found; looked in: {config.MNIST_ENV} (unset), {config.DATA_DIR}."
     if not download:
-        raise MnistError(f"{looked} {HOW_TO_PROVIDE}")
+        raise MnistError(f"{looked} {_HOW_TO_PROVIDE}")
     try:
         return _read_folder(download_mnist(config.DATA_DIR).parent)
     except MnistError as exc:

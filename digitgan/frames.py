@@ -93,26 +93,19 @@ def clear_frames(frames_dir: Path | None, after_epoch: int = 0, gif_path: Path |
 
 
 def open_frame(path: Path) -> Image.Image:
-    """The sample frame ``path``, decoded whole (RGB); one PIL cannot read is a
-    :class:`~digitgan.fileio.DataFileError` that names it and the fix."""
-    path = Path(path)
+    """The sample frame ``path``, decoded whole (RGB); an unreadable one raises a DataFileError naming the fix."""
     try:
         with Image.open(path) as image:
             return image.convert("RGB")
     except Exception as exc:  # noqa: BLE001 - PIL raises OSError, SyntaxError, ValueError... for a damaged file
-        match = _FRAME_NAME.fullmatch(path.name)
-        epoch = f" (the DCGAN's sample frame of epoch {int(match.group(1))})" if match else ""
-        fixes = [
-            "rerun the DCGAN's training cell (train_gan or train_or_reuse_gan with this frames_dir): it redraws the "
-            "frame of the epoch it resumes or reloads from and drops earlier unreadable ones",
-            f"delete it (`rm {path}`): the GIF and the evolution figure skip a missing epoch",
-        ]
-        if config.is_committed(path.parent):
-            fixes.insert(0, f"restore it with `git checkout -- {config.shown(path)}`")
-        fix = "; or ".join(fixes)
+        git = (
+            f"Restore it with `git checkout -- {config.shown(path)}`; or r"
+            if config.is_committed(Path(path).parent)
+            else "R"
+        )
         raise DataFileError(
-            f"{path}{epoch} cannot be read ({type(exc).__name__}: {exc}): its write was cut short (a kill or a full "
-            f"disk). {fix[0].upper()}{fix[1:]}. Retrain (RETRAIN = True) to redraw every frame."
+            f"{path} cannot be read ({type(exc).__name__}: {exc}): its write was cut short. {git}erun the DCGAN's "
+            f"training cell (it redraws the frame it resumes from), or delete it (`rm {path}`): the figures skip it."
         ) from exc
 
 

@@ -4,7 +4,6 @@ uninterrupted one, its epoch ``e`` shuffled by ``(seed, e)``), and exporting or 
 
 from __future__ import annotations
 
-import os
 import shutil
 import time
 from pathlib import Path
@@ -15,8 +14,8 @@ import tensorflow as tf
 
 from digitgan import checks, config, frames, quality, store
 from digitgan.checkpoint import PeriodicCheckpoint, finished_state, gan_checkpoint, run_settings
-from digitgan.disk import check_free_space, writable_folder
-from digitgan.fileio import DataFileError, load_weights, read_json_object, temp_path
+from digitgan.disk import check_free_space
+from digitgan.fileio import DataFileError, load_weights, read_json_object
 from digitgan.models import (  # noqa: F401 - the DCGAN's model, which notebook 02 shows as gan.*
     DCGAN,
     AdversarialModel,
@@ -27,8 +26,6 @@ from digitgan.models import (  # noqa: F401 - the DCGAN's model, which notebook 
 )
 from digitgan.training import GanLog
 from digitgan.utils import set_seed
-
-_PRECISIONS = ("float32", "mixed_bfloat16")  # the Keras dtype policies the networks may compute in
 
 
 def fixed_noise(n: int = 9, noise_dim: int = config.NOISE_DIM, seed: int = config.SEED) -> tf.Tensor:
@@ -104,7 +101,8 @@ def train_gan(
     log_dir: Path | None = None,
     learning_rate: float | None = None,
 ) -> tuple[DCGAN, dict]:
-    """Train (or resume, or reload) the DCGAN up to ``epochs``."""
+    """Train the DCGAN up to ``epochs``, resuming from ``checkpoint_dir`` (a finished run is reloaded unless
+    ``retrain``); ``(gan, history)``. Frames go to ``frames_dir``, the ``judge``'s scores to the history."""
     checks.images("x_train", x_train)
     epochs = checks.integer("epochs", epochs, 1)
     batch_size = checks.batch_size(batch_size, len(x_train))
@@ -113,7 +111,7 @@ def train_gan(
     if judge is not None:
         checks.integer("score_every", score_every, 1)
         checks.integer("score_samples", score_samples, 1)
-    checks.choice("precision", precision, _PRECISIONS)
+    checks.choice("precision", precision, ("float32", "mixed_bfloat16"))
     jit_compile = checks.choice("jit_compile", jit_compile, (False, True))
     checkpoint_dir, steps = Path(checkpoint_dir), len(x_train) // batch_size
     set_seed(seed, deterministic=not jit_compile)  # a rerun (or a resume) builds the same initial networks
@@ -185,14 +183,6 @@ def train_or_reuse_gan(
     paths = [Path(generator_path), Path(discriminator_path), Path(history_path)]
     manifest_path = Path(manifest_path or store.export_manifest_path(paths[0]))
 
-    def asked() -> dict:  # the run_settings this call asks for
-        precision = get("precision", config.GAN_PRECISION)
-        gan = build_dcgan(jit_compile=False, precision=precision, learning_rate=get("learning_rate"))
-        seed, jit_compile = get("seed", config.SEED), get("jit_compile", config.GAN_XLA)
-        return run_settings(x_train, get("batch_size", config.BATCH_SIZE), seed, precision, jit_compile, gan)
-
-    if not retrain and not any(p.exists() for p in paths) and paths[0] != config.GENERATOR_PATH:
-        _copy_study_pair(paths, epochs, asked(), get("frames_dir"))
     reused = not retrain and all(p.is_file() for p in paths)
     if reused:
         history = read_json_object(paths[2], "the DCGAN's exported loss history", _fix(paths[2]))
@@ -208,9 +198,13 @@ def train_or_reuse_gan(
             load_weights(network, path, _fix(path), store.committed_sha256(path))
         record, problem = store.verify_export(paths, manifest_path)
         if record is not None:
-            store.check_export_settings(record, manifest_path, epochs, asked())
+            precision, seed = get("precision", config.GAN_PRECISION), get("seed", config.SEED)
+            fresh = build_dcgan(jit_compile=False, precision=precision, learning_rate=get("learning_rate"))
+            batch, jit_compile = get("batch_size", config.BATCH_SIZE), get("jit_compile", config.GAN_XLA)
+            asked = run_settings(x_train, batch, seed, precision, jit_compile, fresh)
+            store.check_export_settings(record, manifest_path, epochs, asked)
             if get("frames_dir") is not None:  # a frame cut short by a kill or a full disk: repaired as train_gan does
-                noise = fixed_noise(seed=get("seed", config.SEED))
+                noise = fixed_noise(seed=seed)
                 frames.repair_frames(get("frames_dir"), epochs, gan.generator, noise, get("gif_path"))
             print(
                 f"Reusing the DCGAN trained for {epochs} epochs in {config.shown(paths[0].parent)} "
@@ -228,33 +222,6 @@ def train_or_reuse_gan(
     gan, history = train_gan(x_train, epochs=epochs, retrain=retrain, **train_kwargs)  # reused: reloads the state
     store.export_final(gan, history, *paths, manifest_path=manifest_path)
     return gan, history, reused
-
-
-def _copy_study_pair(paths: list[Path], epochs: int, asked: dict, frames_dir) -> None:
-    """A scratch run asking for exactly the study's DCGAN starts from a copy of its committed pair and frames."""
-    study = [config.GENERATOR_PATH, config.DISCRIMINATOR_PATH, config.GAN_HISTORY_PATH]
-    if not all(p.is_file() for p in study):
-        return
-    record, _ = store.verify_export(study, store.export_manifest_path(study[0]))
-    try:
-        if record is None:
-            raise ValueError("the study's pair does not match its digests")
-        store.check_export_settings(record, store.export_manifest_path(study[0]), epochs, asked)
-    except ValueError as exc:
-        print(f"Training a new DCGAN: the study's is not the one asked for ({str(exc).split('. ')[0]}).")
-        return
-    for source, target in zip(study, paths, strict=True):
-        tmp = temp_path(writable_folder(target.parent) / target.name)
-        try:
-            shutil.copyfile(source, tmp)
-            os.replace(tmp, target)
-        finally:
-            tmp.unlink(missing_ok=True)
-    study_frames = config.FIGURES_DIR / config.GAN_FRAMES_NAME
-    if frames_dir is not None and study_frames.is_dir() and not Path(frames_dir).exists():
-        shutil.copytree(study_frames, frames_dir)
-    where = config.shown(paths[0].parent)
-    print(f"The study's DCGAN has these epochs, settings and architecture: copied into {where}, not trained again.")
 
 
 def _fix(path: Path) -> str:

@@ -1,6 +1,5 @@
-"""Keras models: the baseline CNN, the judge, the DCGAN's generator and discriminator, and the DCGAN that trains the
-two against each other (the TensorFlow tutorial's losses; a ``train_step`` that updates both networks once a batch,
-its noise drawn from the seed and the step number, so that a resumed run draws what an uninterrupted one would)."""
+"""Keras models: the baseline CNN, the judge, the DCGAN's networks, and the DCGAN whose step noise follows from the
+seed and the step number (a resumed run draws what an uninterrupted one would)."""
 
 import keras
 import tensorflow as tf
@@ -12,8 +11,7 @@ _bce = keras.losses.BinaryCrossentropy(from_logits=True)
 
 
 def _conv_features(kernel_size: int) -> list:
-    """The input and the feature stack the CNN and the judge share: two ReLU convolutions (32 then 64 filters of
-    ``kernel_size``), each followed by 2x2 max pooling, then flattened."""
+    """The CNN's and the judge's input and features: two ReLU convolutions (32, 64), each max-pooled, flattened."""
     return [
         keras.Input(shape=config.IMAGE_SHAPE),
         layers.Conv2D(32, kernel_size, activation="relu"),
@@ -26,19 +24,11 @@ def _conv_features(kernel_size: int) -> list:
 
 def build_cnn(num_classes: int = config.NUM_CLASSES) -> keras.Model:
     """The report's baseline CNN (225,034 parameters); Dense(128) has no activation, as in the original."""
-    return keras.Sequential(
-        [
-            *_conv_features(3),
-            layers.Dense(128),
-            layers.Dense(num_classes, activation="softmax"),
-        ],
-        name="cnn",
-    )
+    return keras.Sequential([*_conv_features(3), layers.Dense(128), layers.Dense(num_classes, "softmax")], name="cnn")
 
 
 def generator_blocks() -> list:
-    """The TensorFlow DCGAN tutorial's generator after its input: Dense to 7x7x256, then two upsampling blocks and a
-    tanh output (28, 28, 1) in [-1, 1]. The DCGAN's generator and the conditional one apply these layers in turn."""
+    """The TensorFlow DCGAN tutorial's generator after its input, to a tanh image (28, 28, 1) in [-1, 1]."""
     return [
         layers.Dense(7 * 7 * 256, use_bias=False),
         layers.BatchNormalization(),
@@ -93,9 +83,7 @@ def build_judge(num_classes: int = config.NUM_CLASSES) -> keras.Model:
 
 
 def with_dropout(model: keras.Sequential, rate: float) -> keras.Sequential:
-    """The same layers (the same weights, the same parameter count) with ``Dropout(rate)`` on every Dense layer's
-    input: for the CNN and trial 3, on the flattened features and on Dense(128)'s output. Dropout is active in
-    training only, so the trained network is the same function class; ``rate`` 0 returns ``model`` itself."""
+    """The same layers and weights with ``Dropout(rate)`` before every Dense layer; ``rate`` 0: ``model`` itself."""
     if not rate:
         return model
     stack = []
@@ -117,8 +105,7 @@ def generator_loss(fake_logits):
 
 
 class AdversarialModel(keras.Model):
-    """``generator`` and ``discriminator``, each with its own optimizer, and the adversarial update of the DCGAN and
-    the conditional DCGAN (:meth:`adversarial_update`); the epoch's means of the ``LOSSES`` are its metrics."""
+    """A generator and a discriminator, each with its own optimizer, and their adversarial update."""
 
     LOSSES = ("g_loss", "d_loss")
 
@@ -132,7 +119,6 @@ class AdversarialModel(keras.Model):
         return list(self.trackers.values())
 
     def step_noise(self, batch):
-        """The generator's noise for this step, drawn from the seed and the step number (the same on a resume)."""
         step = tf.cast(self.g_optimizer.iterations, tf.int32)
         return tf.random.stateless_normal([batch, self.noise_dim], seed=tf.stack([self.seed, step]))
 
@@ -153,7 +139,6 @@ class AdversarialModel(keras.Model):
         return g_loss, d_loss
 
     def track_losses(self, **losses) -> dict:
-        """Adds this step's losses (one per name in ``LOSSES``) to the epoch's means; the means."""
         for name, value in losses.items():
             self.trackers[name].update_state(value)
         return {name: tracker.result() for name, tracker in self.trackers.items()}
@@ -175,8 +160,7 @@ class DCGAN(AdversarialModel):
         self.batch_in_epoch = tf.Variable(0, trainable=False, dtype=tf.int32)
 
     def log_losses(self, steps_per_epoch: int) -> None:
-        """Keep every batch's losses on the device, read once an epoch (a read after every batch would stop the
-        device each step), for epochs of ``steps_per_epoch`` batches (before ``fit``)."""
+        """Keep every batch's losses on the device, read once an epoch, for epochs of ``steps_per_epoch`` batches."""
         self.loss_log = tf.Variable(tf.zeros([steps_per_epoch, 2]), trainable=False)
 
     def call(self, noise, training=False):
@@ -199,9 +183,7 @@ def build_dcgan(
     precision: str = config.GAN_PRECISION,
     steps_per_execution: int = 1,
 ) -> DCGAN:
-    """A compiled DCGAN with fresh networks of the study and Adam(``learning_rate``; None: the current
-    ``config.GAN_LEARNING_RATE``) for each. The networks compute in the Keras dtype policy ``precision`` (weights,
-    losses and images stay float32); ``steps_per_execution`` steps run in one call from Python."""
+    """A compiled DCGAN of fresh networks computing in the dtype policy ``precision``, each with Adam."""
     learning_rate = config.GAN_LEARNING_RATE if learning_rate is None else checks.learning_rate(learning_rate)
     previous = keras.mixed_precision.global_policy()
     keras.mixed_precision.set_global_policy(precision)

@@ -1,5 +1,5 @@
 """The study's figures, in one style (:data:`STYLE` and the sizes below): each figure function builds and returns a
-whole figure at its printed size, and :func:`save_fig` writes it unscaled at :data:`DPI`."""
+whole figure at its printed size, and :func:`save_fig` writes it unscaled at :data:`_DPI`."""
 
 from __future__ import annotations
 
@@ -17,11 +17,11 @@ from digitgan.disk import writable_folder
 from digitgan.fileio import temp_path
 
 STYLE = Path(__file__).with_name("digitgan.mplstyle")  # font sizes (none under 9 pt), grid, layout, legend
-DPI = 100  # the saved resolution: a figure WIDTH inches wide is WIDTH * DPI pixels
-CELL_FONT = 9.5  # points: the numbers in a confusion matrix's cells
+_DPI = 100  # the saved resolution: a figure WIDTH inches wide is WIDTH * _DPI pixels
+_CELL_FONT = 9.5  # points: the numbers in a confusion matrix's cells
 WIDTH, WIDE, MAX_WIDTH = 7.0, 8.0, 8.5  # inches: a full-width figure, one with a legend beside it, the widest
 HEIGHT = 3.4  # inches: one row of line, dot or bar plots
-CONFUSION_SIZE = (5.4, 4.9)  # inches: one 10x10 confusion matrix with its colour bar
+_CONFUSION_SIZE = (5.4, 4.9)  # inches: one 10x10 confusion matrix with its colour bar
 LEGEND_BESIDE = {"loc": "upper left", "bbox_to_anchor": (1.02, 1.0), "borderaxespad": 0.0}  # outside, right
 GAN_LOSSES = (("g_loss", "generator", "tab:blue"), ("d_loss", "discriminator", "tab:orange"))  # key, name, colour
 _CONFUSION_SCALE = "% of the true digit's images"
@@ -83,7 +83,7 @@ def write_whole(path, write) -> Path:
     return path
 
 
-def save_fig(path: Path, fig=None, dpi: int = DPI) -> Path:
+def save_fig(path: Path, fig=None, dpi: int = _DPI) -> Path:
     """Save ``fig`` (default: the current figure) as the PNG ``path``, whole or not at all."""
     fig = fig or plt.gcf()
     writable_folder(Path(path).parent)
@@ -119,7 +119,7 @@ def _draw_confusion(ax, y_true, y_pred):
     image = ax.imshow(share, cmap="Blues", vmin=0, vmax=100)
     for (true, predicted), value in np.ndenumerate(share):
         ink = "white" if value > 55 else "black"
-        ax.text(predicted, true, f"{value:.0f}", ha="center", va="center", fontsize=CELL_FONT, color=ink)
+        ax.text(predicted, true, f"{value:.0f}", ha="center", va="center", fontsize=_CELL_FONT, color=ink)
     ax.set(xticks=_DIGITS, yticks=_DIGITS, xlabel="predicted digit", ylabel="true digit")
     ax.tick_params(length=0)
     ax.grid(False)
@@ -130,9 +130,9 @@ def _draw_confusion(ax, y_true, y_pred):
 @styled
 def confusion_figure(y_true, y_pred, title: str):
     """The confusion matrix in % of each true digit, with its colour bar; the title says how many images."""
-    fig, ax = plt.subplots(figsize=CONFUSION_SIZE)
+    fig, ax = plt.subplots(figsize=_CONFUSION_SIZE)
     fig.colorbar(_draw_confusion(ax, y_true, y_pred), ax=ax, shrink=0.85, label=_CONFUSION_SCALE)
-    ax.set_title(_wrap(f"{title}\n{len(y_true):,} images; each row: % of one true digit", CONFUSION_SIZE[0]))
+    ax.set_title(_wrap(f"{title}\n{len(y_true):,} images; each row: % of one true digit", _CONFUSION_SIZE[0]))
     return fig
 
 
@@ -267,7 +267,7 @@ def misclassified_figure(images, y_true, y_pred, title: str, n: int = 30, ncols:
     for i, idx in enumerate(shown):
         ax = fig.add_subplot(nrows, ncols, i + 1)
         ax.imshow(np.squeeze(images[idx]), cmap="gray_r")
-        ax.set_title(f"{y_true[idx]}→{y_pred[idx]}", fontsize=CELL_FONT, pad=2)
+        ax.set_title(f"{y_true[idx]}→{y_pred[idx]}", fontsize=_CELL_FONT, pad=2)
         ax.set_axis_off()
     mistakes = f"the first {len(shown)} of {len(wrong):,} mistakes on {len(y_true):,} images (true→predicted)"
     fig.suptitle(_wrap(f"{title}: {mistakes}", 0.72 * ncols, 12))
