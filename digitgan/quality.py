@@ -91,13 +91,9 @@ def train_judge(
     }
     differs = None if retrain or not path.is_file() else _judge_differs(path, inputs)
     if path.is_file() and not retrain and differs is None:
-        fix = (
-            f"Restore it with `git checkout -- {config.shown(path)}`"
-            if config.is_committed(path)
-            else f"Delete {config.shown(path)} to train the judge again"
-        )
+        fix = "Restore it with `git checkout -- {}`." if config.is_committed(path) else "Delete {} to retrain it."
         judge.optimizer.build(judge.trainable_variables)  # the file holds its Adam state too: restore it
-        load_weights(judge, path, fix + ".", store.committed_sha256(path))
+        load_weights(judge, path, fix.format(config.shown(path)), store.committed_sha256(path))
         print(f"Loaded the judge from {config.shown(path)}.")
     else:
         if differs is not None:
