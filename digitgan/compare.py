@@ -160,8 +160,7 @@ def confused_pairs(y_true, predictions: dict[str, np.ndarray], per_model: int = 
 
 
 def small_classifiers(small: dict, discriminator_path, head: str, frozen_epochs: int, epochs: int, seed: int):
-    """The CNN and trial 3 (``head``, the first ``frozen_epochs`` frozen) trained on the small split, each from
-    ``seed``, with the original protocol."""
+    """The CNN and trial 3 trained on the small split from ``seed``: test accuracies and models."""
     from digitgan import gan, models, training, transfer, utils
 
     utils.set_seed(seed)

@@ -110,8 +110,7 @@ def remove_killed_downloads(folder: Path) -> list[Path]:
 
 
 def load_mnist(source: str | os.PathLike | None = None, download: bool = True):
-    """MNIST as ``(x_train, y_train), (x_test, y_test)`` (uint8), from ``source``, $DIGITGAN_MNIST or ``data/``,
-    else downloaded; every file verified by its SHA-256."""
+    """MNIST as ``(x_train, y_train), (x_test, y_test)``: from ``source``, $DIGITGAN_MNIST, ``data/`` or downloaded."""
     remove_killed_downloads(config.DATA_DIR)
     env = os.environ.get(config.MNIST_ENV)
     if source is not None or env:

@@ -61,9 +61,7 @@ def readable_image(path: Path) -> bool:
 
 
 def repair_frames(frames_dir: Path, epoch: int, generator, noise, gif_path: Path | None = None) -> dict:
-    """Before a run continues from (or reloads) the state of ``epoch``: remove the temporary files of killed frame
-    writes, redraw the frame of ``epoch`` if it is missing or unreadable (``generator`` holds that epoch's weights),
-    drop earlier unreadable frames and, if any frame changed, the GIF."""
+    """Before resuming at ``epoch``: redraw its frame if missing or cut, drop earlier unreadable ones."""
     remove_stale_temp_files(Path(frames_dir))
     frames, where = _frames_by_epoch(frames_dir), config.shown(frames_dir)
     dropped = [e for e, path in frames.items() if e < epoch and not readable_image(path)]
@@ -111,8 +109,7 @@ def open_frame(path: Path) -> Image.Image:
 
 @styled
 def plot_evolution(frames_dir: Path, epochs=(5, 20, 40, 50)):
-    """The report's Figure 2: the fixed-noise grid at several epochs side by side, each panel titled "epoch N" and
-    the title saying which epochs of how many."""
+    """The report's Figure 2: the fixed-noise grid at several epochs side by side."""
     available = _frames_by_epoch(frames_dir)
     if not available:
         raise FileNotFoundError(
@@ -137,8 +134,7 @@ def plot_evolution(frames_dir: Path, epochs=(5, 20, 40, 50)):
 
 
 def make_gif(frames_dir: Path, path: Path, duration_ms: int = 200, min_width: int = GIF_MIN_WIDTH) -> Path:
-    """An animated GIF of every epoch's sample grid, each frame enlarged by a whole factor (nearest neighbour, so
-    every pixel stays sharp) to at least ``min_width`` pixels."""
+    """An animated GIF of every epoch's frame, enlarged by a whole factor to ``min_width`` pixels."""
     frames = [open_frame(p) for p in frame_paths(frames_dir)]
     if not frames:
         raise FileNotFoundError(f"No epoch_*.png frames in {config.shown(frames_dir)}: train the DCGAN first.")

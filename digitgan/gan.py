@@ -53,8 +53,7 @@ def epoch_batches(x: np.ndarray, batch_size: int, first_epoch: int, last_epoch: 
 
 
 class _EpochLog(keras.callbacks.Callback):
-    """Appends every batch's losses (:meth:`DCGAN.log_losses`) and the epoch's seconds to ``history``; with a
-    ``judge``, every ``every`` epochs and at the last, the classifier score of ``n`` generated digits."""
+    """Appends each batch's losses and the epoch's seconds to ``history``, and the ``judge``'s scores."""
 
     def __init__(self, history: dict, judge, every: int, n: int, final_epoch: int):
         super().__init__()
@@ -175,8 +174,7 @@ def train_or_reuse_gan(
     manifest_path=None,
     **train_kwargs,
 ) -> tuple[DCGAN, dict, bool]:
-    """Reuse the exported DCGAN its manifest (:mod:`digitgan.store`) vouches for at these ``epochs`` and settings,
-    else train (resuming) and export it."""
+    """Reuse the exported DCGAN its manifest vouches for, else train (resuming) and export it."""
     epochs = checks.integer("epochs", epochs, 1)
     get = train_kwargs.get
     checks.batch_size(get("batch_size", config.BATCH_SIZE), len(x_train))

@@ -30,8 +30,7 @@ _DIGITS = range(config.NUM_CLASSES)
 
 
 def styled(make):
-    """Decorate a figure function: build the figure in :data:`STYLE` and draw it once there, so that every text, tick
-    and grid line is made in the style."""
+    """Decorate a figure function: build and draw the figure in :data:`STYLE`."""
 
     @functools.wraps(make)
     def figure_in_style(*args, **kwargs):
@@ -147,8 +146,7 @@ def most_confused(y_true, y_pred, k: int = 5) -> pd.DataFrame:
 
 @styled
 def digit_probabilities_figure(images, probs, y_true, title: str):
-    """The first test digit and the first one the model gets wrong, each beside its class probabilities (the
-    predicted digit's bar blue when right, red when wrong), with a key for the colours."""
+    """The first test digit and the first one misclassified, each beside its class probabilities."""
     wrong = np.flatnonzero(np.argmax(probs, axis=1) != np.asarray(y_true))
     chosen = [0] + ([int(wrong[0])] if len(wrong) else [])
     size = (WIDTH, 2.6 * len(chosen) + 0.9)
@@ -206,8 +204,7 @@ def _moving_average(values, window: int) -> np.ndarray:
 
 @styled
 def gan_losses_figure(history: dict, window: int | None = None, title: str | None = None):
-    """The report's Figure 3: generator and discriminator loss for every batch (faint) and their moving average over
-    ``window`` batches (default: one epoch)."""
+    """The report's Figure 3: both losses every batch (faint) and their moving average over ``window``."""
     batches, epochs = len(history["g_loss"]), len(history.get("epoch_seconds", []))
     window = window or max(1, batches // max(1, epochs))
     fig, ax = plt.subplots(figsize=(WIDE, HEIGHT))
@@ -241,8 +238,7 @@ def class_histogram_figure(fractions, title: str):
 
 @styled
 def confusion_grid_figure(y_true, predictions: dict, titles: dict, ncols: int = 2):
-    """Each model's confusion matrix (``predictions`` and ``titles`` keyed alike) in % of each true digit, with one
-    colour bar for all (the same scale)."""
+    """Each model's confusion matrix in % of each true digit, one colour bar for all."""
     nrows = -(-len(predictions) // ncols)
     fig, axes = plt.subplots(nrows, ncols, figsize=(MAX_WIDTH, 4.05 * nrows + 0.6), squeeze=False)
     for i, (ax, (key, y_pred)) in enumerate(zip(axes.flat, predictions.items(), strict=False)):
