@@ -36,8 +36,7 @@ def select_pca_knn(
     x_val=None,
     y_val=None,
 ):
-    """Choose PCA components and k on the training images only: by stratified cross-validation, or, given
-    ``x_val``/``y_val``, by the accuracy on that validation split of a model fitted on ``x``/``y``."""
+    """PCA components and k chosen by stratified cross-validation on ``x``, or by the accuracy on ``x_val``."""
     if x_val is not None:
         cv, most = PredefinedSplit(np.r_[np.full(len(x), -1), np.zeros(len(x_val), int)]), len(x)
         x, y = np.concatenate([x, x_val]), np.concatenate([y, y_val])
@@ -68,8 +67,7 @@ def fit_predict_timed(n_components: int, k: int, x_train, y_train, x_test, y_tes
 def small_split(
     data: dict, n_train: int = config.SMALL_N_TRAIN, n_test: int = config.SMALL_N_TEST, seed: int = config.SEED
 ) -> dict:
-    """The README comparison's data: the first ``n_train`` images of the seed-42 subset and a seeded
-    choice of ``n_test`` test images."""
+    """The first ``n_train`` images of the seed-42 subset and a seeded choice of ``n_test`` test images."""
     test_idx = np.random.RandomState(seed).choice(len(data["x_test"]), n_test, replace=False)
     return {
         "x_train": data["x_train"][:n_train],
@@ -85,9 +83,7 @@ NOTEBOOK_OF = {"cnn": "01_cnn_baseline", **{key: notebook for key, (notebook, _)
 
 
 def classifier_results(run) -> dict:
-    """The study's results, with the entry of each classifier of :data:`NOTEBOOK_OF` whose weights ``run`` reads from a
-    scratch run (one of its notebook trained on this run's ``SUBSET_SIZE`` and ``SEED``; a further trial has only
-    those) replaced by that run's. A classifier with neither is named, with the notebook that makes it."""
+    """The study's results, each classifier's entry replaced by a scratch run's where ``run`` reads its weights."""
     results, missing = run.study_results(), []
     for key in NOTEBOOK_OF:
         path = Path(run.input(config.weights_file(key), depends_on=_DATA_PARAMETERS)).resolve()
@@ -107,11 +103,7 @@ def classifier_results(run) -> dict:
 
 
 def saved_predictions(run, results: dict, x_test: np.ndarray, y_test: np.ndarray) -> dict[str, np.ndarray]:
-    """Each saved classifier of notebooks 01 and 03-05 predicts the test set again.
-
-    A missing results entry or weights file says which notebook to run; weights that no longer give the test
-    accuracy recorded beside them (one was retrained without the other) raise :class:`DataFileError`.
-    """
+    """Each saved classifier of notebooks 01 and 03-05 predicts the test set again."""
     from digitgan import models, transfer
     from digitgan.training import predict_labels
 
@@ -155,8 +147,7 @@ def accuracy_table(results: dict) -> pd.DataFrame:
 
 
 def confused_pairs(y_true, predictions: dict[str, np.ndarray], per_model: int = 10, top: int = 10) -> pd.DataFrame:
-    """The (true, predicted) pairs most often confused: each model's ``per_model`` commonest pairs, counted per
-    model and in total, the ``top`` pairs by total."""
+    """The ``top`` (true, predicted) pairs by total count, of each model's ``per_model`` commonest pairs."""
     from digitgan.plots import most_confused
 
     counts = {
@@ -169,8 +160,7 @@ def confused_pairs(y_true, predictions: dict[str, np.ndarray], per_model: int = 
 
 
 def small_classifiers(small: dict, discriminator_path, head: str, frozen_epochs: int, epochs: int, seed: int):
-    """The CNN and trial 3 (``head``, the first ``frozen_epochs`` frozen) trained on the small split, each from
-    ``seed``, with the original protocol: ``(accuracies on the split's test images, the trained models)``."""
+    """The CNN and trial 3 trained on the small split from ``seed``: test accuracies and models."""
     from digitgan import gan, models, training, transfer, utils
 
     utils.set_seed(seed)
@@ -200,8 +190,7 @@ def small_table(pca_knn_accuracy: float, classifiers: dict) -> pd.DataFrame:
 
 
 def pca_knn_by_size(choice: dict, data: dict, full: dict | None = None) -> dict[str, dict]:
-    """PCA + KNN with ``choice`` (components, k) fitted on the 10k subset and, given ``full``, on all 60,000
-    training images, each tested on the whole test set."""
+    """PCA + KNN with ``choice`` fitted on the 10k subset and (given ``full``) all 60k, tested on the test set."""
     n, k, trains = choice["n_components"], choice["k"], {"10k subset": data, "all 60k": full}
     return {
         name: fit_predict_timed(n, k, train["x_train"], train["y_train"], data["x_test"], data["y_test"])
@@ -211,8 +200,7 @@ def pca_knn_by_size(choice: dict, data: dict, full: dict | None = None) -> dict[
 
 
 def to_results(results: dict, pairs: pd.DataFrame, small: dict, pca_knn_rows: dict, choice_10k: dict) -> dict:
-    """What results.json records under ``comparison``; ``small``: the 1,000-image comparison (sizes, PCA + KNN
-    with its choice, the CNN's and trial 3's accuracy)."""
+    """What results.json records under ``comparison``."""
     return {
         "models": {k: {m: results[k][m] for m in ("train_accuracy", "test_accuracy")} for k in NOTEBOOK_OF},
         "most_confused_pairs": [{"true": t, "predicted": p, "count": int(c)} for (t, p), c in pairs["total"].items()],
@@ -223,10 +211,7 @@ def to_results(results: dict, pairs: pd.DataFrame, small: dict, pca_knn_rows: di
 
 
 def seed_runs(path=None) -> dict:
-    """The study's CNN and trials 1-3 over training seeds (``make claims``: the seed-42 subset, the original protocol,
-    only the training seed changes), per model: the test accuracy by seed, its mean and SD, the one-sample t-test
-    against the original report's number, and for each trial the paired t-test against the CNN of the same seeds.
-    Empty where nothing is stored."""
+    """Per model over training seeds: test accuracy by seed, mean, SD, and its t-tests (vs the original, vs the CNN)."""
     by: dict[str, dict[str, float]] = {}
     for record in store.Store(path or config.STUDY_SEEDS_STORE).records().values():
         model, seed = record["inputs"]["model"], str(record["inputs"]["seed"])

@@ -61,9 +61,7 @@ def readable_image(path: Path) -> bool:
 
 
 def repair_frames(frames_dir: Path, epoch: int, generator, noise, gif_path: Path | None = None) -> dict:
-    """Before a run continues from (or reloads) the state of ``epoch``: remove the temporary files of killed frame
-    writes, redraw the frame of ``epoch`` if it is missing or unreadable (``generator`` holds that epoch's weights),
-    drop earlier unreadable frames and, if any frame changed, the GIF. ``{"redrawn": [...], "dropped": [...]}``."""
+    """Before resuming at ``epoch``: redraw its frame if missing or cut, drop earlier unreadable ones."""
     remove_stale_temp_files(Path(frames_dir))
     frames, where = _frames_by_epoch(frames_dir), config.shown(frames_dir)
     dropped = [e for e, path in frames.items() if e < epoch and not readable_image(path)]
@@ -93,33 +91,25 @@ def clear_frames(frames_dir: Path | None, after_epoch: int = 0, gif_path: Path |
 
 
 def open_frame(path: Path) -> Image.Image:
-    """The sample frame ``path``, decoded whole (RGB); one PIL cannot read is a
-    :class:`~digitgan.fileio.DataFileError` that names it and the fix."""
-    path = Path(path)
+    """The sample frame ``path``, decoded whole (RGB); an unreadable one raises a DataFileError naming the fix."""
     try:
         with Image.open(path) as image:
             return image.convert("RGB")
     except Exception as exc:  # noqa: BLE001 - PIL raises OSError, SyntaxError, ValueError... for a damaged file
-        match = _FRAME_NAME.fullmatch(path.name)
-        epoch = f" (the DCGAN's sample frame of epoch {int(match.group(1))})" if match else ""
-        fixes = [
-            "rerun the DCGAN's training cell (train_gan or train_or_reuse_gan with this frames_dir): it redraws the "
-            "frame of the epoch it resumes or reloads from and drops earlier unreadable ones",
-            f"delete it (`rm {path}`): the GIF and the evolution figure skip a missing epoch",
-        ]
-        if config.is_committed(path.parent):
-            fixes.insert(0, f"restore it with `git checkout -- {config.shown(path)}`")
-        fix = "; or ".join(fixes)
+        git = (
+            f"Restore it with `git checkout -- {config.shown(path)}`; or r"
+            if config.is_committed(Path(path).parent)
+            else "R"
+        )
         raise DataFileError(
-            f"{path}{epoch} cannot be read ({type(exc).__name__}: {exc}): its write was cut short (a kill or a full "
-            f"disk). {fix[0].upper()}{fix[1:]}. Retrain (RETRAIN = True) to redraw every frame."
+            f"{path} cannot be read ({type(exc).__name__}: {exc}): its write was cut short. {git}erun the DCGAN's "
+            f"training cell (it redraws the frame it resumes from), or delete it (`rm {path}`): the figures skip it."
         ) from exc
 
 
 @styled
 def plot_evolution(frames_dir: Path, epochs=(5, 20, 40, 50)):
-    """The report's Figure 2: the fixed-noise grid at several epochs side by side, each panel titled "epoch N"
-    and the title saying which epochs of how many."""
+    """The report's Figure 2: the fixed-noise grid at several epochs side by side."""
     available = _frames_by_epoch(frames_dir)
     if not available:
         raise FileNotFoundError(
@@ -144,8 +134,7 @@ def plot_evolution(frames_dir: Path, epochs=(5, 20, 40, 50)):
 
 
 def make_gif(frames_dir: Path, path: Path, duration_ms: int = 200, min_width: int = GIF_MIN_WIDTH) -> Path:
-    """An animated GIF of every epoch's sample grid, each frame enlarged by a whole factor (nearest neighbour,
-    so every pixel stays sharp) to at least ``min_width`` pixels."""
+    """An animated GIF of every epoch's frame, enlarged by a whole factor to ``min_width`` pixels."""
     frames = [open_frame(p) for p in frame_paths(frames_dir)]
     if not frames:
         raise FileNotFoundError(f"No epoch_*.png frames in {config.shown(frames_dir)}: train the DCGAN first.")

@@ -1,10 +1,9 @@
-"""Training the study's DCGAN (:class:`digitgan.models.DCGAN`) resumably (:func:`train_gan`: a resumed run repeats
-an uninterrupted one, its epoch ``e`` shuffled by ``(seed, e)``), and exporting or reusing it as one pair
+"""Training the study's DCGAN (:class:`digitgan.models.DCGAN`) resumably (:func:`train_gan`: a resumed run repeats an
+uninterrupted one, its epoch ``e`` shuffled by ``(seed, e)``), and exporting or reusing it as one pair
 (:func:`train_or_reuse_gan`)."""
 
 from __future__ import annotations
 
-import os
 import shutil
 import time
 from pathlib import Path
@@ -15,7 +14,7 @@ import tensorflow as tf
 
 from digitgan import checks, config, frames, quality, store
 from digitgan.checkpoint import PeriodicCheckpoint, finished_state, gan_checkpoint, run_settings
-from digitgan.fileio import DataFileError, load_weights, read_json_object, temp_path, writable_folder
+from digitgan.fileio import DataFileError, load_weights, read_json_object
 from digitgan.models import (  # noqa: F401 - the DCGAN's model, which notebook 02 shows as gan.*
     DCGAN,
     AdversarialModel,
@@ -27,8 +26,6 @@ from digitgan.models import (  # noqa: F401 - the DCGAN's model, which notebook 
 from digitgan.training import GanLog
 from digitgan.utils import set_seed
 
-_PRECISIONS = ("float32", "mixed_bfloat16")  # the Keras dtype policies the networks may compute in
-
 
 def fixed_noise(n: int = 9, noise_dim: int = config.NOISE_DIM, seed: int = config.SEED) -> tf.Tensor:
     """The one noise batch whose samples are drawn every epoch (the report's 3x3 grid)."""
@@ -36,8 +33,7 @@ def fixed_noise(n: int = 9, noise_dim: int = config.NOISE_DIM, seed: int = confi
 
 
 def epoch_batches(x: np.ndarray, batch_size: int, first_epoch: int, last_epoch: int, seed=config.SEED, y=None):
-    """Batches of epochs ``first_epoch .. last_epoch - 1`` (with labels ``y``: ``(images, labels)``), each epoch
-    shuffled by ``(seed, epoch)`` alone, so that a resumed run sees the batches an uninterrupted one would."""
+    """Batches of epochs ``first_epoch`` to ``last_epoch - 1``, each shuffled by ``(seed, epoch)`` alone."""
     images = tf.constant(x)
     labels = None if y is None else tf.constant(y, tf.int32)
 
@@ -56,8 +52,7 @@ def epoch_batches(x: np.ndarray, batch_size: int, first_epoch: int, last_epoch: 
 
 
 class _EpochLog(keras.callbacks.Callback):
-    """Appends every batch's losses (:meth:`DCGAN.log_losses`) and the epoch's seconds to ``history``; with a
-    ``judge``, every ``every`` epochs and at the last, the classifier score of ``n`` generated digits."""
+    """Appends each batch's losses and the epoch's seconds to ``history``, and the ``judge``'s scores."""
 
     def __init__(self, history: dict, judge, every: int, n: int, final_epoch: int):
         super().__init__()
@@ -104,11 +99,8 @@ def train_gan(
     log_dir: Path | None = None,
     learning_rate: float | None = None,
 ) -> tuple[DCGAN, dict]:
-    """Train (or resume, or reload) the DCGAN up to ``epochs``; ``(gan, history)``. A finished run is reloaded unless
-    ``retrain=True`` (which deletes ``checkpoint_dir`` first); an interrupted one continues from its latest checkpoint,
-    which must hold these settings (:func:`digitgan.checkpoint.run_settings`). Every epoch's fixed-noise grid goes to
-    ``frames_dir`` (:func:`digitgan.frames.repair_frames` on a resume), the ``judge``'s scores to the history, and with
-    ``log_dir`` all of it to TensorBoard. An epoch is one call from Python (``jit_compile``: with XLA)."""
+    """Train the DCGAN up to ``epochs``, resuming from ``checkpoint_dir`` (a finished run is reloaded unless
+    ``retrain``); ``(gan, history)``. Frames go to ``frames_dir``, the ``judge``'s scores to the history."""
     checks.images("x_train", x_train)
     epochs = checks.integer("epochs", epochs, 1)
     batch_size = checks.batch_size(batch_size, len(x_train))
@@ -117,7 +109,7 @@ def train_gan(
     if judge is not None:
         checks.integer("score_every", score_every, 1)
         checks.integer("score_samples", score_samples, 1)
-    checks.choice("precision", precision, _PRECISIONS)
+    checks.choice("precision", precision, ("float32", "mixed_bfloat16"))
     jit_compile = checks.choice("jit_compile", jit_compile, (False, True))
     checkpoint_dir, steps = Path(checkpoint_dir), len(x_train) // batch_size
     set_seed(seed, deterministic=not jit_compile)  # a rerun (or a resume) builds the same initial networks
@@ -179,105 +171,52 @@ def train_or_reuse_gan(
     manifest_path=None,
     **train_kwargs,
 ) -> tuple[DCGAN, dict, bool]:
-    """Reuse the exported final DCGAN if it was trained for ``epochs``, else train (resuming) and export it;
-    ``(gan, history, reused)``. The pair is reused only when its manifest (:mod:`digitgan.store`) vouches for these
-    files, the epochs and the settings asked for; others are an error unless ``retrain=True``. A pair nothing vouches
-    for is exported again from a state finished at ``epochs``, or is an error naming the fix. A scratch run asking for
-    the study's DCGAN starts from a copy of it. Every check comes before anything is written."""
+    """Reuse the exported DCGAN its manifest vouches for, else train (resuming) and export it."""
     epochs = checks.integer("epochs", epochs, 1)
-    checks.batch_size(train_kwargs.get("batch_size", config.BATCH_SIZE), len(x_train))
+    get = train_kwargs.get
+    checks.batch_size(get("batch_size", config.BATCH_SIZE), len(x_train))
     paths = [Path(generator_path), Path(discriminator_path), Path(history_path)]
     manifest_path = Path(manifest_path or store.export_manifest_path(paths[0]))
-    frames_dir = train_kwargs.get("frames_dir")
-    if not retrain and not any(p.exists() for p in paths) and paths[0] != config.GENERATOR_PATH:
-        _copy_study_pair(paths, epochs, _asked_settings(x_train, train_kwargs), frames_dir)
-    if retrain or not all(p.is_file() for p in paths):
-        gan, history = train_gan(x_train, epochs=epochs, retrain=retrain, **train_kwargs)
-        store.export_final(gan, history, *paths, manifest_path=manifest_path)
-        return gan, history, False
-    history = _load_history(paths[2])
-    if len(history["epoch_seconds"]) != epochs:
-        raise ValueError(
-            f"{paths[0].parent} holds a DCGAN trained for {len(history['epoch_seconds'])} epochs, not the {epochs} "
-            "asked for. Export to other paths (a run folder), or pass retrain=True to replace it."
-        )
-    gan = build_dcgan(jit_compile=False)  # only for its weights: nothing to compile
-    for network, path in zip((gan.generator, gan.discriminator), paths[:2], strict=True):
-        load_weights(network, path, _fix(path), store.committed_sha256(path))
-    record, problem = store.verify_export(paths, manifest_path)
-    if record is not None:
-        store.check_export_settings(record, manifest_path, epochs, _asked_settings(x_train, train_kwargs))
-        if frames_dir is not None:  # a frame cut short by a kill or a full disk: repaired as train_gan does
-            noise = fixed_noise(seed=train_kwargs.get("seed", config.SEED))
-            frames.repair_frames(frames_dir, epochs, gan.generator, noise, train_kwargs.get("gif_path"))
-        print(
-            f"Reusing the DCGAN trained for {epochs} epochs in {config.shown(paths[0].parent)} "
-            "(set RETRAIN = True in the parameters, or RETRAIN_GAN=1 for make reproduce, to train it again)."
-        )
-        return gan, history, True
-    state = Path(train_kwargs.get("checkpoint_dir", config.GAN_CHECKPOINT_DIR))
-    if not finished_state(state, epochs):
-        restore = ""
-        if all(config.is_committed(p) for p in paths):
-            restore = f" The committed pair is restored with `git checkout -- {' '.join(map(config.shown, paths))}`."
-        raise DataFileError(
-            f"{problem} {state} holds no training state finished at epoch {epochs} to export the pair again "
-            f"from. Pass retrain=True to train and export it again, or delete {', '.join(p.name for p in paths)} "
-            f"to train (resuming {state.name} if it holds part of this run) and export.{restore}"
-        )
-    print(f"{problem} Exporting the pair again from the finished training state in {config.shown(state)}.")
-    gan, history = train_gan(x_train, epochs=epochs, **train_kwargs)  # reloads: nothing is trained
+
+    reused = not retrain and all(p.is_file() for p in paths)
+    if reused:
+        history = read_json_object(paths[2], "the DCGAN's exported loss history", _fix(paths[2]))
+        if not set(_empty_history()) <= set(history) or not history["epoch_seconds"]:
+            raise DataFileError(f"{paths[2]} lacks the keys or epochs of a DCGAN history. {_fix(paths[2])}")
+        if len(history["epoch_seconds"]) != epochs:
+            raise ValueError(
+                f"{paths[0].parent} holds a DCGAN trained for {len(history['epoch_seconds'])} epochs, not the "
+                f"{epochs} asked for. Export to other paths (a run folder), or pass retrain=True to replace it."
+            )
+        gan = build_dcgan(jit_compile=False)  # only for its weights: nothing to compile
+        for network, path in zip((gan.generator, gan.discriminator), paths[:2], strict=True):
+            load_weights(network, path, _fix(path), store.committed_sha256(path))
+        record, problem = store.verify_export(paths, manifest_path)
+        if record is not None:
+            precision, seed = get("precision", config.GAN_PRECISION), get("seed", config.SEED)
+            fresh = build_dcgan(jit_compile=False, precision=precision, learning_rate=get("learning_rate"))
+            batch, jit_compile = get("batch_size", config.BATCH_SIZE), get("jit_compile", config.GAN_XLA)
+            asked = run_settings(x_train, batch, seed, precision, jit_compile, fresh)
+            store.check_export_settings(record, manifest_path, epochs, asked)
+            if get("frames_dir") is not None:  # a frame cut short by a kill or a full disk: repaired as train_gan does
+                noise = fixed_noise(seed=seed)
+                frames.repair_frames(get("frames_dir"), epochs, gan.generator, noise, get("gif_path"))
+            print(
+                f"Reusing the DCGAN trained for {epochs} epochs in {config.shown(paths[0].parent)} "
+                "(set RETRAIN = True in the parameters, or RETRAIN_GAN=1 for make reproduce, to train it again)."
+            )
+            return gan, history, True
+        state = Path(get("checkpoint_dir", config.GAN_CHECKPOINT_DIR))
+        if not finished_state(state, epochs):
+            raise DataFileError(
+                f"{problem} {state} holds no training state finished at epoch {epochs} to export the pair again "
+                f"from. Pass retrain=True to train and export it again, or delete {', '.join(p.name for p in paths)} "
+                f"to train (resuming {state.name} if it holds part of this run) and export."
+            )
+        print(f"{problem} Exporting the pair again from the finished training state in {config.shown(state)}.")
+    gan, history = train_gan(x_train, epochs=epochs, retrain=retrain, **train_kwargs)  # reused: reloads the state
     store.export_final(gan, history, *paths, manifest_path=manifest_path)
-    return gan, history, True
-
-
-def _load_history(path: Path) -> dict:
-    """The loss history exported beside the final weights; a damaged file raises :class:`DataFileError`."""
-    fix = _fix(path)
-    history = read_json_object(path, "the DCGAN's exported loss history", fix)
-    missing = sorted(set(_empty_history()) - set(history))
-    if missing:
-        raise DataFileError(f"{path} (the DCGAN's exported loss history) lacks {missing}. {fix}")
-    if not history["epoch_seconds"]:
-        raise DataFileError(f"{path} holds a history of 0 epochs. {fix}")
-    return history
-
-
-def _copy_study_pair(paths: list[Path], epochs: int, asked: dict, frames_dir) -> None:
-    """A scratch run asking for exactly the study's DCGAN (epochs, settings, architecture, optimizer) starts from a
-    copy of the study's committed pair and its frames instead of training it again; anything else trains anew."""
-    study = [config.GENERATOR_PATH, config.DISCRIMINATOR_PATH, config.GAN_HISTORY_PATH]
-    if not all(p.is_file() for p in study):
-        return
-    record, _ = store.verify_export(study, store.export_manifest_path(study[0]))
-    try:
-        if record is None:
-            raise ValueError("the study's pair does not match its digests")
-        store.check_export_settings(record, store.export_manifest_path(study[0]), epochs, asked)
-    except ValueError as exc:
-        print(f"Training a new DCGAN: the study's is not the one asked for ({str(exc).split('. ')[0]}).")
-        return
-    for source, target in zip(study, paths, strict=True):
-        tmp = temp_path(writable_folder(target.parent) / target.name)
-        try:
-            shutil.copyfile(source, tmp)
-            os.replace(tmp, target)
-        finally:
-            tmp.unlink(missing_ok=True)
-    study_frames = config.FIGURES_DIR / config.GAN_FRAMES_NAME
-    if frames_dir is not None and study_frames.is_dir() and not Path(frames_dir).exists():
-        shutil.copytree(study_frames, frames_dir)
-    where = config.shown(paths[0].parent)
-    print(f"The study's DCGAN has these epochs, settings and architecture: copied into {where}, not trained again.")
-
-
-def _asked_settings(x_train: np.ndarray, train_kwargs: dict) -> dict:
-    """The :func:`digitgan.checkpoint.run_settings` a call of :func:`train_or_reuse_gan` asks for."""
-    get = train_kwargs.get
-    precision = get("precision", config.GAN_PRECISION)
-    gan = build_dcgan(jit_compile=False, precision=precision, learning_rate=get("learning_rate"))
-    seed, jit_compile = get("seed", config.SEED), get("jit_compile", config.GAN_XLA)
-    return run_settings(x_train, get("batch_size", config.BATCH_SIZE), seed, precision, jit_compile, gan)
+    return gan, history, reused
 
 
 def _fix(path: Path) -> str:

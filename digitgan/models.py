@@ -24,14 +24,7 @@ def _conv_features(kernel_size: int) -> list:
 
 def build_cnn(num_classes: int = config.NUM_CLASSES) -> keras.Model:
     """The report's baseline CNN (225,034 parameters); Dense(128) has no activation, as in the original."""
-    return keras.Sequential(
-        [
-            *_conv_features(3),
-            layers.Dense(128),
-            layers.Dense(num_classes, activation="softmax"),
-        ],
-        name="cnn",
-    )
+    return keras.Sequential([*_conv_features(3), layers.Dense(128), layers.Dense(num_classes, "softmax")], name="cnn")
 
 
 def generator_blocks() -> list:

@@ -1,6 +1,5 @@
 """The study's figures, in one style (:data:`STYLE` and the sizes below): each figure function builds and returns a
-whole figure at its printed size, and :func:`save_fig` writes it unscaled at :data:`DPI`. The DCGAN's sample frames
-(one PNG an epoch), their GIF and the evolution figure are drawn, repaired and read here too."""
+whole figure at its printed size, and :func:`save_fig` writes it unscaled at :data:`_DPI`."""
 
 from __future__ import annotations
 
@@ -17,11 +16,11 @@ from digitgan import config
 from digitgan.fileio import temp_path, writable_folder
 
 STYLE = Path(__file__).with_name("digitgan.mplstyle")  # font sizes (none under 9 pt), grid, layout, legend
-DPI = 100  # the saved resolution: a figure WIDTH inches wide is WIDTH * DPI pixels
-CELL_FONT = 9.5  # points: the numbers in a confusion matrix's cells
+_DPI = 100  # the saved resolution: a figure WIDTH inches wide is WIDTH * _DPI pixels
+_CELL_FONT = 9.5  # points: the numbers in a confusion matrix's cells
 WIDTH, WIDE, MAX_WIDTH = 7.0, 8.0, 8.5  # inches: a full-width figure, one with a legend beside it, the widest
 HEIGHT = 3.4  # inches: one row of line, dot or bar plots
-CONFUSION_SIZE = (5.4, 4.9)  # inches: one 10x10 confusion matrix with its colour bar
+_CONFUSION_SIZE = (5.4, 4.9)  # inches: one 10x10 confusion matrix with its colour bar
 LEGEND_BESIDE = {"loc": "upper left", "bbox_to_anchor": (1.02, 1.0), "borderaxespad": 0.0}  # outside, right
 GAN_LOSSES = (("g_loss", "generator", "tab:blue"), ("d_loss", "discriminator", "tab:orange"))  # key, name, colour
 _CONFUSION_SCALE = "% of the true digit's images"
@@ -30,8 +29,7 @@ _DIGITS = range(config.NUM_CLASSES)
 
 
 def styled(make):
-    """Decorate a figure function: build the figure in :data:`STYLE` and draw it once there, so that every text,
-    tick and grid line is made in the style."""
+    """Decorate a figure function: build and draw the figure in :data:`STYLE`."""
 
     @functools.wraps(make)
     def figure_in_style(*args, **kwargs):
@@ -45,8 +43,7 @@ def styled(make):
 
 def accuracy_axis(ax, values, label: str, axis: str = "y") -> str:
     """Limit an accuracy axis (for dots, lines and intervals, not bars) to what ``values`` need, never beyond 1.0:
-    from 0 when they reach down to about 0.5, else from a round value under them that the label then names
-    ("... (axis from 0.94)"). Returns the label set."""
+    from 0 when they reach down to about 0.5, else from a round value under them that the label names; the label."""
     v = np.asarray([x for x in np.ravel(values) if x is not None and not pd.isna(x)], dtype=float)
     low, high = (float(v.min()), float(v.max())) if len(v) else (0.0, 1.0)
     span = max(high - low, 0.01)
@@ -74,8 +71,7 @@ def show(fig) -> None:
 
 
 def write_whole(path, write) -> Path:
-    """Write ``path`` whole or not at all: ``write(tmp)`` fills a temporary file of this process beside it (the same
-    extension, never ``epoch_*.png``), which then replaces ``path``."""
+    """Write ``path`` whole or not at all."""
     path, tmp = Path(path), temp_path(path)
     try:
         write(tmp)
@@ -85,7 +81,7 @@ def write_whole(path, write) -> Path:
     return path
 
 
-def save_fig(path: Path, fig=None, dpi: int = DPI) -> Path:
+def save_fig(path: Path, fig=None, dpi: int = _DPI) -> Path:
     """Save ``fig`` (default: the current figure) as the PNG ``path``, whole or not at all."""
     fig = fig or plt.gcf()
     writable_folder(Path(path).parent)
@@ -121,7 +117,7 @@ def _draw_confusion(ax, y_true, y_pred):
     image = ax.imshow(share, cmap="Blues", vmin=0, vmax=100)
     for (true, predicted), value in np.ndenumerate(share):
         ink = "white" if value > 55 else "black"
-        ax.text(predicted, true, f"{value:.0f}", ha="center", va="center", fontsize=CELL_FONT, color=ink)
+        ax.text(predicted, true, f"{value:.0f}", ha="center", va="center", fontsize=_CELL_FONT, color=ink)
     ax.set(xticks=_DIGITS, yticks=_DIGITS, xlabel="predicted digit", ylabel="true digit")
     ax.tick_params(length=0)
     ax.grid(False)
@@ -132,9 +128,9 @@ def _draw_confusion(ax, y_true, y_pred):
 @styled
 def confusion_figure(y_true, y_pred, title: str):
     """The confusion matrix in % of each true digit, with its colour bar; the title says how many images."""
-    fig, ax = plt.subplots(figsize=CONFUSION_SIZE)
+    fig, ax = plt.subplots(figsize=_CONFUSION_SIZE)
     fig.colorbar(_draw_confusion(ax, y_true, y_pred), ax=ax, shrink=0.85, label=_CONFUSION_SCALE)
-    ax.set_title(_wrap(f"{title}\n{len(y_true):,} images; each row: % of one true digit", CONFUSION_SIZE[0]))
+    ax.set_title(_wrap(f"{title}\n{len(y_true):,} images; each row: % of one true digit", _CONFUSION_SIZE[0]))
     return fig
 
 
@@ -149,8 +145,7 @@ def most_confused(y_true, y_pred, k: int = 5) -> pd.DataFrame:
 
 @styled
 def digit_probabilities_figure(images, probs, y_true, title: str):
-    """The first test digit and the first one the model gets wrong, each beside its class probabilities (the
-    predicted digit's bar blue when right, red when wrong), with a key for the colours."""
+    """The first test digit and the first one misclassified, each beside its class probabilities."""
     wrong = np.flatnonzero(np.argmax(probs, axis=1) != np.asarray(y_true))
     chosen = [0] + ([int(wrong[0])] if len(wrong) else [])
     size = (WIDTH, 2.6 * len(chosen) + 0.9)
@@ -198,7 +193,7 @@ def samples_figure(images, ncols: int, title: str):
     return fig
 
 
-def moving_average(values, window: int) -> np.ndarray:
+def _moving_average(values, window: int) -> np.ndarray:
     """The mean of each ``window`` consecutive values (fewer at the start), as long as ``values``."""
     sums = np.cumsum(np.insert(np.asarray(values, dtype=float), 0, 0.0))
     ends = np.arange(1, len(sums))
@@ -208,23 +203,23 @@ def moving_average(values, window: int) -> np.ndarray:
 
 @styled
 def gan_losses_figure(history: dict, window: int | None = None, title: str | None = None):
-    """The report's Figure 3: generator and discriminator loss for every batch (faint) and their moving average
-    over ``window`` batches (default: one epoch)."""
+    """The report's Figure 3: both losses every batch (faint) and their moving average over ``window``."""
     batches, epochs = len(history["g_loss"]), len(history.get("epoch_seconds", []))
     window = window or max(1, batches // max(1, epochs))
     fig, ax = plt.subplots(figsize=(WIDE, HEIGHT))
     for key, name, colour in GAN_LOSSES:
         ax.plot(history[key], lw=0.4, alpha=0.3, color=colour)
-        ax.plot(moving_average(history[key], window), lw=1.6, color=colour, label=name)
+        ax.plot(_moving_average(history[key], window), lw=1.6, color=colour, label=name)
     ax.set(xlabel="batch", ylabel="loss")
     suptitle(fig, title or f"DCGAN training losses over {epochs} epochs ({batches:,} batches)")
     ax.legend(title=f"mean of {window} batches\n(faint: every batch)", alignment="left", **LEGEND_BESIDE)
     return fig
 
 
-def plot_class_histogram(fractions, ax, title: str = "predicted class of generated digits"):
-    """Share of generated digits per judged class (bars from 0), with the uniform share and the mode-collapse
-    bounds; the legend beside the plot."""
+@styled
+def class_histogram_figure(fractions, title: str):
+    """Share of generated digits per judged class, with the uniform share and the mode-collapse bounds."""
+    fig, ax = plt.subplots(figsize=(WIDTH, HEIGHT))
     ax.bar(_DIGITS, fractions, color="tab:blue", label="generated digits")
     low, high = config.MODE_COLLAPSE_BOUNDS
     ax.axhline(1 / config.NUM_CLASSES, color="k", lw=0.8, label=f"uniform ({1 / config.NUM_CLASSES:.0%})")
@@ -234,25 +229,15 @@ def plot_class_histogram(fractions, ax, title: str = "predicted class of generat
     ax.yaxis.set_major_locator(plt.MultipleLocator(0.05))
     ax.yaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: f"{v:.0%}"))
     ax.set(xticks=_DIGITS, xlabel="digit (judge's prediction)", ylabel="share of the images")
-    ax.set_title(title)
     ax.grid(axis="x", visible=False)
     ax.legend(**LEGEND_BESIDE)
-    return ax
-
-
-@styled
-def class_histogram_figure(fractions, title: str):
-    """:func:`plot_class_histogram` as a figure; ``title`` says which generator and how many images."""
-    fig, ax = plt.subplots(figsize=(WIDTH, HEIGHT))
-    plot_class_histogram(fractions, ax, title="")
     suptitle(fig, title)
     return fig
 
 
 @styled
 def confusion_grid_figure(y_true, predictions: dict, titles: dict, ncols: int = 2):
-    """Each model's confusion matrix (``predictions`` and ``titles`` keyed alike) in % of each true digit, with one
-    colour bar for all (the same scale)."""
+    """Each model's confusion matrix in % of each true digit, one colour bar for all."""
     nrows = -(-len(predictions) // ncols)
     fig, axes = plt.subplots(nrows, ncols, figsize=(MAX_WIDTH, 4.05 * nrows + 0.6), squeeze=False)
     for i, (ax, (key, y_pred)) in enumerate(zip(axes.flat, predictions.items(), strict=False)):
@@ -277,7 +262,7 @@ def misclassified_figure(images, y_true, y_pred, title: str, n: int = 30, ncols:
     for i, idx in enumerate(shown):
         ax = fig.add_subplot(nrows, ncols, i + 1)
         ax.imshow(np.squeeze(images[idx]), cmap="gray_r")
-        ax.set_title(f"{y_true[idx]}→{y_pred[idx]}", fontsize=CELL_FONT, pad=2)
+        ax.set_title(f"{y_true[idx]}→{y_pred[idx]}", fontsize=_CELL_FONT, pad=2)
         ax.set_axis_off()
     mistakes = f"the first {len(shown)} of {len(wrong):,} mistakes on {len(y_true):,} images (true→predicted)"
     fig.suptitle(_wrap(f"{title}: {mistakes}", 0.72 * ncols, 12))

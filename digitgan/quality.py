@@ -1,11 +1,4 @@
-"""Sample quality as numbers: a judge classifier, its classifier score and a Fréchet distance.
-
-The classifier score is the Inception score with an MNIST classifier as the judge:
-``exp(E_x KL(p(y|x) || p(y)))``, between 1 (all samples alike or unrecognisable) and 10
-(confident and balanced over the ten digits). The Fréchet distance compares the means and
-covariances of the judge's penultimate features (``features``) of two image sets. :func:`dcgan_summary` is the
-DCGAN's record of them (and of its training) in results.json.
-"""
+"""Sample quality as numbers: a judge classifier, its classifier score and a Fréchet distance."""
 
 from __future__ import annotations
 
@@ -20,58 +13,26 @@ from digitgan import checks, config, fileio, store
 from digitgan.fileio import load_weights, save_weights
 from digitgan.models import build_judge
 
-JUDGE_RECORD_FORMAT = 1
-
 
 def judge_record_path(path) -> Path:
-    """Where the record of what made the judge file ``path`` lives: beside it, ``<name>.inputs.json``
-    (``judge.weights.h5`` -> ``judge.inputs.json``)."""
+    """The record of what made the judge file ``path``, beside it: ``judge.weights.h5`` -> ``judge.inputs.json``."""
     path = Path(path)
     return path.with_name(path.name.removesuffix(".weights.h5") + ".inputs.json")
 
 
-def _judge_inputs(x_train, y_train, epochs: int, batch_size: int, seed: int) -> dict:
-    """What a judge trained by :func:`train_judge` depends on: the epochs, batch size and seed, the digests of its
-    training images and labels (:func:`digitgan.store.array_digest`) and of its architecture
-    (:func:`digitgan.store.architecture_digest` of a fresh, uncompiled :func:`digitgan.models.build_judge`: a
-    compiled model's config holds its optimizer too, whose schedule the epochs and batch size already fix)."""
-    return {
-        "format": JUDGE_RECORD_FORMAT,
-        "epochs": int(epochs),
-        "batch_size": int(batch_size),
-        "seed": int(seed),
-        "n_train": int(len(x_train)),
-        "images": store.array_digest(x_train),
-        "labels": store.array_digest(np.asarray(y_train)),
-        "architecture": store.architecture_digest(build_judge()),
-    }
-
-
-def _write_judge_record(path, inputs: dict) -> Path:
-    """Record ``inputs`` (:func:`_judge_inputs`) and the SHA-256 of the judge file ``path`` beside it, atomically:
-    written after the weights, so a kill between the two leaves a file nothing vouches for (trained anew)."""
-    record = {**inputs, "sha256": store.file_digest(path, None)}
-    record_path = judge_record_path(path)
-    fileio.atomic_write_text(record_path, fileio.dumps(record, indent=1, sort_keys=True) + "\n")
-    return record_path
-
-
 def _judge_differs(path: Path, inputs: dict) -> str | None:
-    """None when the judge file ``path`` was made from ``inputs`` (its record says so and holds the file's SHA-256);
-    else what differs, in a few words."""
+    """None when the record beside the judge file ``path`` names ``inputs`` and its SHA-256; else what differs."""
     record_path = judge_record_path(path)
     if not record_path.is_file():
         return f"{config.shown(record_path)}, the record of what made it, is missing"
     try:
         record = json.loads(record_path.read_text())
-        if not isinstance(record, dict):
-            raise ValueError("not a JSON object")
     except (OSError, ValueError) as exc:
         return f"{config.shown(record_path)} cannot be read ({exc})"
-    differ = [
+    record = record if isinstance(record, dict) else {}
+    if differ := [
         f"{k}: made with {record.get(k, 'nothing')!r}, asked {v!r}" for k, v in inputs.items() if record.get(k) != v
-    ]
-    if differ:
+    ]:
         return "; ".join(differ)
     if record.get("sha256") != store.file_digest(path, None):
         return "the file is not the one recorded (its SHA-256 differs: replaced, or its write was cut short)"
@@ -91,16 +52,7 @@ def train_judge(
     seed: int = config.SEED,
     save_to=None,
 ):
-    """Train the judge on the given images (all 60k for the study) or load it from ``path``.
-
-    Adam with a cosine-decayed learning rate (1e-3 -> 0): the decay settles the last epochs above 99%.
-    The arrays are checked first (images float in [-1, 1] and finite, labels integers 0-9, one per image). ``path``
-    is reused only when the record beside it (:func:`judge_record_path`) names the same epochs, batch size, seed,
-    training images and labels, architecture and the file's SHA-256; otherwise (or with ``retrain=True``) the judge
-    is trained anew, from ``seed`` (:func:`keras.utils.set_random_seed`), and saved with its record to ``save_to``
-    (default ``path``: a scratch run reads the study's judge and saves a new one in its own folder). A committed
-    judge whose SHA-256 is not the committed one is an error naming the file, never retrained over.
-    """
+    """Train the judge on the given images (all 60k for the study) or load it from ``path``."""
     checks.images("x_train", x_train)
     checks.labels("y_train", y_train, len(x_train), "x_train")
     checks.images("x_test", x_test)
@@ -127,16 +79,21 @@ def train_judge(
         return judge
 
     judge = compiled_judge()
-    inputs = _judge_inputs(x_train, y_train, epochs, batch_size, seed)
+    inputs = {  # the architecture of a fresh judge: a compiled one's config holds its optimizer too
+        "format": 1,
+        "epochs": epochs,
+        "batch_size": batch_size,
+        "seed": seed,
+        "n_train": len(x_train),
+        "images": store.array_digest(x_train),
+        "labels": store.array_digest(np.asarray(y_train)),
+        "architecture": store.architecture_digest(build_judge()),
+    }
     differs = None if retrain or not path.is_file() else _judge_differs(path, inputs)
     if path.is_file() and not retrain and differs is None:
-        fix = (
-            f"Restore it with `git checkout -- {config.shown(path)}`"
-            if config.is_committed(path)
-            else f"Delete {config.shown(path)} to train the judge again"
-        )
+        fix = "Restore it with `git checkout -- {}`." if config.is_committed(path) else "Delete {} to retrain it."
         judge.optimizer.build(judge.trainable_variables)  # the file holds its Adam state too: restore it
-        load_weights(judge, path, fix + ".", store.committed_sha256(path))
+        load_weights(judge, path, fix.format(config.shown(path)), store.committed_sha256(path))
         print(f"Loaded the judge from {config.shown(path)}.")
     else:
         if differs is not None:
@@ -150,7 +107,8 @@ def train_judge(
         judge_record_path(save_to).unlink(missing_ok=True)  # until the new record is written, nothing vouches for it
         save_weights(judge, save_to)
         store.record_committed_digest(save_to)
-        _write_judge_record(save_to, inputs)
+        record = {**inputs, "sha256": store.file_digest(save_to, None)}  # after the weights: a kill leaves none
+        fileio.atomic_write_text(judge_record_path(save_to), fileio.dumps(record, indent=1, sort_keys=True) + "\n")
         print(f"judge saved to {config.shown(save_to)}")
     _, accuracy = judge.evaluate(x_test, y_test, batch_size=1000, verbose=0)
     return judge, float(accuracy)
@@ -159,10 +117,8 @@ def train_judge(
 def noise(
     n: int, stream: int, distribution: str = "normal", seed: int = config.SEED, noise_dim: int = config.NOISE_DIM
 ):
-    """The study's one noise convention outside training: ``n`` vectors drawn statelessly from ``(seed, stream)``,
-    standard normal for the DCGAN (the TensorFlow tutorial's) or uniform in [0, 1) for the semi-supervised GAN
-    (the paper's). Streams: -1 the fixed grid drawn every epoch, ``10_000 + s`` the samples of :func:`generate`
-    with ``seed=s``."""
+    """``n`` noise vectors drawn statelessly from ``(seed, stream)``, standard normal (the DCGAN's) or uniform in
+    [0, 1) (the semi-supervised GAN's). Streams: -1 the fixed grid, ``10_000 + s`` :func:`generate`'s ``seed=s``."""
     draw = {"normal": tf.random.stateless_normal, "uniform": tf.random.stateless_uniform}
     return draw[distribution]([n, noise_dim], seed=[seed, stream])
 
@@ -176,10 +132,7 @@ def generate(generator, n: int, seed: int = 0, distribution: str = "normal", bat
 
 
 def _judge_outputs(judge, images, batch_size: int = 1000):
-    """The judge's penultimate features and class probabilities for ``images`` (inference mode).
-
-    Direct calls in batches: ``predict`` on a new sub-model each time would retrace a tf.function.
-    """
+    """The judge's penultimate features and class probabilities for ``images`` (inference mode)."""
     features = keras.Model(judge.inputs[0], [judge.get_layer("features").output, judge.outputs[0]])
     parts = [features(images[i : i + batch_size], training=False) for i in range(0, len(images), batch_size)]
     feats = np.concatenate([f.numpy() for f, _ in parts])
@@ -224,8 +177,7 @@ def judge_scores(judge, images, reference=None) -> dict:
 
 
 def epoch_table(history: dict, every: int = 5):
-    """The DCGAN's training log as a compact table: mean losses and seconds of every ``every``-th epoch (and the
-    last)."""
+    """The DCGAN's mean losses and seconds of every ``every``-th epoch (and the first and last)."""
     import pandas as pd
 
     n = len(history["epoch_seconds"])
@@ -243,10 +195,7 @@ def epoch_table(history: dict, every: int = 5):
 
 
 def dcgan_summary(history: dict, scores: dict, judge_accuracy: float, n_train: int, reused: bool) -> dict:
-    """What results.json records under ``"dcgan"`` (like :func:`digitgan.training.summarize` for classifiers).
-
-    ``scores``: the judge's scores of ``"generated"`` digits, ``"real (train)"`` and ``"real (test)"`` images.
-    """
+    """What results.json records under ``"dcgan"`` (like :func:`digitgan.training.summarize` for classifiers)."""
     seconds = float(sum(history["epoch_seconds"]))
     epochs = len(history["epoch_seconds"])
     fake, real, real_test = scores["generated"], scores["real (train)"], scores["real (test)"]

@@ -12,14 +12,41 @@ import tensorflow as tf
 from digitgan import checks, config
 from digitgan.data import one_hot
 
+_OPTIMIZERS = {"sgd": keras.optimizers.SGD, "adam": keras.optimizers.Adam}
+
 
 def compile_classifier(model: keras.Model, learning_rate: float = config.SGD_LEARNING_RATE, optimizer: str = "sgd"):
     """Categorical cross-entropy with a fresh optimizer (SGD, lr 0.01, no momentum: the Keras default)."""
-    optimizers = {"sgd": keras.optimizers.SGD, "adam": keras.optimizers.Adam}
-    checks.choice("optimizer", optimizer, optimizers)
-    opt = optimizers[optimizer](checks.learning_rate(learning_rate))
+    opt = _OPTIMIZERS[checks.choice("optimizer", optimizer, _OPTIMIZERS)](checks.learning_rate(learning_rate))
     model.compile(optimizer=opt, loss="categorical_crossentropy", metrics=["accuracy"])
     return model
+
+
+def check_training(
+    data: dict,
+    epochs: int,
+    learning_rate: float | None,
+    batch_size: int,
+    optimizer: str | None = "sgd",
+    validate: bool | str = True,
+    steps_per_epoch: int | None = None,
+    seed: int = config.SEED,
+    initial_epoch: int = 0,
+) -> tuple[int, int]:
+    """A compile-and-fit's arguments and the arrays it reads, each error naming its parameter (``learning_rate``,
+    ``optimizer`` None: not compiled here); ``(epochs, batch_size)`` as ints."""
+    epochs = checks.integer("epochs", epochs, 1)
+    batch_size = checks.integer("batch_size", batch_size, 1)  # Keras trains one batch if it exceeds the images
+    checks.integer("initial_epoch", initial_epoch, 0, epochs - 1)
+    if learning_rate is not None:
+        checks.learning_rate(learning_rate)
+    if optimizer is not None:
+        checks.choice("optimizer", optimizer, _OPTIMIZERS)
+    if steps_per_epoch is not None:
+        checks.integer("steps_per_epoch", steps_per_epoch, 1)
+    checks.seed(seed)
+    checks.labelled(data, ("train", "val") if validate == "val" else ("train", "test") if validate else ("train",))
+    return epochs, batch_size
 
 
 def fit_classifier(
@@ -33,73 +60,22 @@ def fit_classifier(
     validate: bool | str = True,
     steps_per_epoch: int | None = None,
     seed: int = config.SEED,
+    checked: bool = False,
 ) -> dict:
-    """``fit`` on the training images; returns the history dict.
-
-    ``validate``: ``True`` scores the test set after every epoch (the original's protocol, for its curves),
-    ``"val"`` the validation split ``data["x_val"]``/``data["y_val"]`` (for choices), ``False`` nothing.
-    ``steps_per_epoch``: an "epoch" of that many updates, the images reshuffled (``seed``) and repeated, so a
-    budget in updates is the same whatever the number of images; ``None``: one pass over the images.
-    The arguments and arrays are checked first (:func:`_check_fit`).
-    """
-    _check_fit(data, epochs, batch_size, initial_epoch, validate, steps_per_epoch, seed)
-    return _fit_unchecked(
-        model, data, epochs, batch_size, initial_epoch, verbose, callbacks, validate, steps_per_epoch, seed
-    )
-
-
-def _splits_read(validate: bool | str) -> tuple[str, ...]:
-    """The splits of ``data`` that a fit with this ``validate`` reads."""
-    if validate == "val":
-        return ("train", "val")
-    return ("train", "test") if validate else ("train",)
-
-
-def _check_fit(
-    data: dict,
-    epochs: int,
-    batch_size: int,
-    initial_epoch: int = 0,
-    validate: bool | str = True,
-    steps_per_epoch: int | None = None,
-    seed: int = config.SEED,
-) -> None:
-    """:func:`fit_classifier`'s arguments, and the arrays it reads (images float in [-1, 1] and finite, labels
-    integers 0-9, one per image, none empty): a ``ValueError`` naming the first bad one."""
-    epochs = checks.integer("epochs", epochs, 1)
-    checks.integer("initial_epoch", initial_epoch, 0, epochs - 1)
-    checks.integer("batch_size", batch_size, 1)  # Keras trains one batch if it exceeds the images
-    if steps_per_epoch is not None:
-        checks.integer("steps_per_epoch", steps_per_epoch, 1)
-    checks.seed(seed)
-    if validate == "val" and not {"x_val", "y_val"} <= set(data):
-        raise ValueError("validate='val' needs data['x_val'], data['y_val']: load_label_efficiency_data(n_val=...)")
-    checks.labelled(data, _splits_read(validate))
-
-
-def _fit_unchecked(
-    model, data, epochs, batch_size, initial_epoch, verbose, callbacks, validate, steps_per_epoch, seed
-) -> dict:
-    """:func:`fit_classifier` without its checks: for callers that made them once (:func:`_check_fit`)."""
-    if validate == "val":
-        validation = (data["x_val"], one_hot(data["y_val"]))
-    else:
-        validation = (data["x_test"], one_hot(data["y_test"])) if validate else None
+    """``fit`` on the training images, checked first (unless ``checked``); the history dict. ``validate``: ``True``
+    scores the test set each epoch, ``"val"`` the validation split, ``False`` nothing. ``steps_per_epoch``: epochs of
+    that many updates over the images reshuffled (``seed``) and repeated; ``None``: one pass over the images."""
+    if not checked:
+        check_training(data, epochs, None, batch_size, None, validate, steps_per_epoch, seed, initial_epoch)
+    split = "val" if validate == "val" else "test"
+    validation = (data[f"x_{split}"], one_hot(data[f"y_{split}"])) if validate else None
     x, y = data["x_train"], one_hot(data["y_train"])
     if steps_per_epoch is not None:
-        import tensorflow as tf
-
-        x = (
-            tf.data.Dataset.from_tensor_slices((x, y))
-            .shuffle(len(x), seed=seed, reshuffle_each_iteration=True)
-            .repeat()
-            .batch(batch_size)
-            .prefetch(2)
-        )
-        y = batch_size = None
+        dataset = tf.data.Dataset.from_tensor_slices((x, y)).shuffle(len(x), seed=seed, reshuffle_each_iteration=True)
+        x, y, batch_size = dataset.repeat().batch(batch_size).prefetch(2), None, None
     if validate is True and verbose:  # Keras would call the test set "val": print each epoch under its own name
         callbacks, verbose = [*(callbacks or []), TestSetLine(epochs)], 0
-    history = model.fit(
+    return model.fit(
         x,
         y,
         batch_size=batch_size,
@@ -110,31 +86,27 @@ def _fit_unchecked(
         shuffle=steps_per_epoch is None,  # a dataset is shuffled by itself
         verbose=verbose,
         callbacks=callbacks,
-    )
-    return history.history
+    ).history
 
 
 class TestSetLine(keras.callbacks.Callback):
-    """One line per epoch for a fit scored on the test set (the original's protocol): Keras' ``val_`` metrics are
-    the test set's there, and printed as such (the history keeps Keras' keys)."""
+    """One line per epoch for a fit scored on the test set: Keras' ``val_`` metrics, printed as the test set's."""
 
     def __init__(self, epochs: int):
         super().__init__()
         self.epochs = epochs
 
     def on_epoch_end(self, epoch, logs=None):
-        logs = logs or {}
+        get = lambda key: (logs or {}).get(key, float("nan"))  # noqa: E731
         print(
-            f"epoch {epoch + 1}/{self.epochs}: train loss {logs.get('loss', float('nan')):.4f}, accuracy "
-            f"{logs.get('accuracy', float('nan')):.4f}; test loss {logs.get('val_loss', float('nan')):.4f}, "
-            f"accuracy {logs.get('val_accuracy', float('nan')):.4f}",
+            f"epoch {epoch + 1}/{self.epochs}: train loss {get('loss'):.4f}, accuracy {get('accuracy'):.4f}; "
+            f"test loss {get('val_loss'):.4f}, accuracy {get('val_accuracy'):.4f}",
             flush=True,
         )
 
 
 class BestWeights(keras.callbacks.Callback):
-    """The weights of the epoch with the highest ``monitor`` (validation accuracy), kept across ``fit`` calls (the
-    two phases of a transfer schedule); :meth:`restore` puts them back. Ties keep the earlier epoch."""
+    """The weights of the epoch with the highest ``monitor``, kept across ``fit`` calls; ties keep the earlier."""
 
     def __init__(self, monitor: str = "val_accuracy"):
         super().__init__()
@@ -153,27 +125,6 @@ class BestWeights(keras.callbacks.Callback):
         model.set_weights(self.weights)
 
 
-def check_training(
-    data: dict,
-    epochs: int,
-    learning_rate: float,
-    batch_size: int,
-    optimizer: str = "sgd",
-    validate: bool | str = True,
-    steps_per_epoch: int | None = None,
-    seed: int = config.SEED,
-) -> tuple[int, int]:
-    """What a compile-and-fit reads (:func:`train_classifier`, :func:`digitgan.transfer.train_schedule`): the
-    learning rate, the optimizer, then :func:`_check_fit`'s arguments and arrays; returns ``(epochs, batch_size)``
-    as ints."""
-    epochs = checks.integer("epochs", epochs, 1)
-    batch_size = checks.integer("batch_size", batch_size, 1)  # Keras trains one batch if it exceeds the images
-    checks.learning_rate(learning_rate)
-    checks.choice("optimizer", optimizer, ("sgd", "adam"))
-    _check_fit(data, epochs, batch_size, 0, validate, steps_per_epoch, seed)
-    return epochs, batch_size
-
-
 def train_classifier(
     model: keras.Model,
     data: dict,
@@ -186,19 +137,19 @@ def train_classifier(
     log_dir: Path | None = None,
     seed: int = config.SEED,
 ) -> tuple[dict, float]:
-    """Compile and train; returns ``(history, seconds)``. ``validate``: as in :func:`fit_classifier`. With
-    ``log_dir``, TensorBoard logs go there (:func:`_classifier_callback` below). ``seed`` orders the batches."""
+    """Compile and train (TensorBoard logs to ``log_dir``); ``(history, seconds)``."""
     epochs, batch_size = check_training(data, epochs, learning_rate, batch_size, optimizer, validate, seed=seed)
     compile_classifier(model, learning_rate, optimizer)
     start = time.perf_counter()
-    callbacks = [_classifier_callback(log_dir)] if log_dir else None
-    history = _fit_unchecked(model, data, epochs, batch_size, 0, verbose, callbacks, validate, None, seed)
+    board = log_dir and [keras.callbacks.TensorBoard(str(log_dir), update_freq="epoch", write_graph=False)]
+    history = fit_classifier(
+        model, data, epochs, batch_size, 0, verbose, board or None, validate, seed=seed, checked=True
+    )
     return history, time.perf_counter() - start
 
 
 def predict_labels(model: keras.Model, x: np.ndarray, batch_size: int = 1000) -> tuple[np.ndarray, np.ndarray]:
-    """``(predicted labels, the model's outputs)`` in inference mode: class probabilities for the classifiers,
-    class logits for the semi-supervised GAN's discriminator. The one prediction helper of the study."""
+    """``(predicted labels, the model's outputs)`` in inference mode."""
     probs = model.predict(x, batch_size=batch_size, verbose=0)
     return probs.argmax(axis=1), probs
 
@@ -221,40 +172,20 @@ def summarize(history: dict, y_true: np.ndarray, y_pred: np.ndarray, n_train: in
     }
 
 
-# ---- Watching training live in TensorBoard
-# Every training function takes ``log_dir`` (the notebooks pass ``run.log_dir(name)``): the classifiers log
-# through Keras' own ``keras.callbacks.TensorBoard`` (per-epoch loss and accuracy, train and test; with
-# ``update_freq`` set to a number of batches, Keras 3.15 writes no epoch summaries for training when an epoch
-# ends off that period, so batch-level logging is left off); the GANs through :class:`GanLog` (every
-# batch's losses, the classifier score when the judge scores, the test accuracy for the semi-supervised GAN,
-# and the fixed-noise sample grid as an image, after every epoch). Logs go under ``runs/`` (git-ignored);
-# watch them with ``make tensorboard`` or, in a notebook, ``%load_ext tensorboard`` then
-# ``%tensorboard --logdir ../runs``.
-
-
 def new_log_dir(root: Path, name: str) -> Path:
-    """``root/name-<date-time>``: one folder per training call, so a retrained model's curves never mix
-    with an earlier run's (a resumed run gets a folder of its own, continuing the step count)."""
+    """``root/name-<date-time>``: one TensorBoard folder per training call."""
     return Path(root) / f"{name}-{time.strftime('%Y%m%d-%H%M%S')}"
 
 
-def _classifier_callback(log_dir: Path) -> keras.callbacks.Callback:
-    """Keras' TensorBoard callback as the classifiers use it."""
-    return keras.callbacks.TensorBoard(str(log_dir), update_freq="epoch", write_graph=False)
-
-
 class GanLog(keras.callbacks.Callback):
-    """After every epoch, writes to TensorBoard what the training's ``history`` gained in it: per-batch lists
-    (``batch_keys``, step = batch number), per-epoch lists (``epoch_keys``, step = epoch), the judge's scores
-    (``history["scores"]``), and a grid of ``generator(noise)``. Place it after the callbacks that fill
-    ``history``."""
+    """After every epoch, writes to TensorBoard what ``history`` gained: per-batch lists (``batch_keys``), per-epoch
+    lists (``epoch_keys``), the judge's scores and a grid of ``generator(noise)``. Place it after what fills it."""
 
     def __init__(self, log_dir: Path, history: dict, noise=None, batch_keys=(), epoch_keys=(), ncols: int = 3):
         super().__init__()
-        self.log_dir, self.history, self.noise = Path(log_dir), history, noise
-        self.batch_keys, self.epoch_keys, self.ncols = tuple(batch_keys), tuple(epoch_keys), ncols
-        self.writer = None
-        self.written = {key: len(history.get(key, [])) for key in self.batch_keys}  # resumed: logged before
+        self.log_dir, self.history, self.noise, self.ncols = Path(log_dir), history, noise, ncols
+        self.epoch_keys, self.writer = tuple(epoch_keys), None
+        self.written = {key: len(history.get(key, [])) for key in batch_keys}  # resumed: logged before
 
     def on_train_begin(self, logs=None):
         self.writer = tf.summary.create_file_writer(str(self.log_dir))
@@ -263,23 +194,20 @@ class GanLog(keras.callbacks.Callback):
         from digitgan.plots import image_grid
 
         with self.writer.as_default():
-            for key in self.batch_keys:
-                values = self.history[key]
-                for step in range(self.written[key], len(values)):
-                    tf.summary.scalar(f"batch/{key}", values[step], step=step + 1)
-                self.written[key] = len(values)
+            for key, done in self.written.items():
+                for step in range(done, len(self.history[key])):
+                    tf.summary.scalar(f"batch/{key}", self.history[key][step], step=step + 1)
+                self.written[key] = len(self.history[key])
             for key in self.epoch_keys:
                 if self.history.get(key):
                     tf.summary.scalar(f"epoch/{key}", self.history[key][-1], step=epoch + 1)
-            score = self.history.get("scores", {}).get(str(epoch + 1))
-            if score:
+            if score := self.history.get("scores", {}).get(str(epoch + 1)):
                 tf.summary.scalar("epoch/classifier_score", score["classifier_score"], step=epoch + 1)
             if self.noise is not None:
                 images = keras.ops.convert_to_numpy(self.model.generator(self.noise, training=False))
                 if images.min() >= 0:  # a generator with sigmoid pixels in [0, 1]: the grid wants [-1, 1]
                     images = images * 2 - 1
-                images = images.reshape(len(images), 28, 28, 1)
-                grid = image_grid(images, self.ncols)
+                grid = image_grid(images.reshape(len(images), 28, 28, 1), self.ncols)
                 tf.summary.image("samples", grid[None, :, :, None], step=epoch + 1)
         self.writer.flush()
 

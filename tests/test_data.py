@@ -72,30 +72,22 @@ def test_truncated_gz_names_the_file(mnist_dir, tmp_path):
         data.load_mnist(folder)
 
 
-def test_wrong_magic_number_names_the_file(mnist_dir, tmp_path):
+def _wrong_magic(raw):
+    raw[:4] = (2049).to_bytes(4, "big")
+
+
+def _one_pixel(raw):
+    raw[5000] ^= 0xFF  # same size and header, one pixel changed
+
+
+@pytest.mark.parametrize("damage", [_wrong_magic, _one_pixel, lambda raw: raw.__delitem__(slice(-10, None))])
+def test_a_damaged_idx_file_is_refused_by_name(mnist_dir, tmp_path, damage):
     folder = _copy(mnist_dir, tmp_path)
     raw = bytearray(gzip.decompress((folder / "t10k-images-idx3-ubyte.gz").read_bytes()))
-    raw[:4] = (2049).to_bytes(4, "big")
+    damage(raw)
     (folder / "t10k-images-idx3-ubyte.gz").unlink()
     (folder / "t10k-images-idx3-ubyte").write_bytes(bytes(raw))
-    with pytest.raises(MnistError, match=r"t10k-images-idx3-ubyte has magic number 2049, expected 2051"):
-        data.load_mnist(folder)
-
-
-def test_truncated_idx_is_reported(mnist_dir, tmp_path):
-    folder = _copy(mnist_dir, tmp_path)
-    raw = gzip.decompress((folder / "t10k-labels-idx1-ubyte.gz").read_bytes())
-    (folder / "t10k-labels-idx1-ubyte.gz").write_bytes(gzip.compress(raw[:-10]))
-    with pytest.raises(MnistError, match="truncated or corrupt"):
-        data.load_mnist(folder)
-
-
-def test_checksum_mismatch_names_the_file(mnist_dir, tmp_path):
-    folder = _copy(mnist_dir, tmp_path)
-    raw = bytearray(gzip.decompress((folder / "t10k-images-idx3-ubyte.gz").read_bytes()))
-    raw[5000] ^= 0xFF  # same size and header, one pixel changed
-    (folder / "t10k-images-idx3-ubyte.gz").write_bytes(gzip.compress(bytes(raw)))
-    with pytest.raises(MnistError, match=r"t10k-images-idx3-ubyte\.gz: SHA-256"):
+    with pytest.raises(MnistError, match=r"t10k-images-idx3-ubyte: SHA-256.*Replace it"):
         data.load_mnist(folder)
 
 
@@ -128,7 +120,7 @@ def test_corrupt_download_leaves_nothing(tmp_path):
     fake = tmp_path / "fake.npz"
     np.savez(fake, x_train=np.zeros(3))
     dest = tmp_path / "data"
-    with pytest.raises(MnistError, match="SHA-256 .* nothing was saved"):
+    with pytest.raises(MnistError, match="SHA-256 .* [Nn]othing was saved"):
         data.download_mnist(dest, url=f"file://{fake}")
     assert list(dest.iterdir()) == []
 

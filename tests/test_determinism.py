@@ -9,13 +9,14 @@ import sys
 import textwrap
 
 TRAIN = """
-    import hashlib, json, sys
+    import functools, hashlib, json, sys
     from pathlib import Path
     import numpy as np
     from digitgan import data, gan, models, training, utils
     from digitgan.extensions import conditional, ssgan
 
     out = Path(sys.argv[1])
+    data.load_mnist = functools.cache(data.load_mnist)  # read and verified once for both loaders
     d = data.load_study_data(200, 42)
 
     def digest(model):
@@ -52,14 +53,17 @@ TRAIN = """
 def test_two_processes_train_identical_weights(tmp_path, mnist_dir):
     """One process after the other trains the four paths (the CNN, the DCGAN, the SSGAN, the conditional DCGAN), the
     second in reverse order: each path seeds itself, whatever ran before it in the process."""
+    env = {**os.environ, "DIGITGAN_MNIST": str(mnist_dir)}
+    started = []
+    for i, order in enumerate(("forward", "reversed")):  # at the same time: neither waits for the other
+        (tmp_path / str(i)).mkdir()
+        command = [sys.executable, "-c", textwrap.dedent(TRAIN), str(tmp_path / str(i)), order]
+        started.append(subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env))
     runs = []
-    for i, order in enumerate(("forward", "reversed")):
-        folder = tmp_path / str(i)
-        folder.mkdir()
-        done = subprocess.run([sys.executable, "-c", textwrap.dedent(TRAIN), str(folder), order], capture_output=True,
-                              text=True, env={**os.environ, "DIGITGAN_MNIST": str(mnist_dir)})  # fmt: skip
-        assert done.returncode == 0, done.stderr[-3000:]
-        runs.append(json.loads(done.stdout.strip().splitlines()[-1]))
+    for process in started:
+        stdout, stderr = process.communicate(timeout=600)
+        assert process.returncode == 0, stderr[-3000:]
+        runs.append(json.loads(stdout.strip().splitlines()[-1]))
     assert runs[0]["machine"]["cpu"] and runs[0]["machine"] == runs[1]["machine"]
     assert list(runs[0]["digests"]) == ["cnn", "dcgan", "ssgan", "conditional"] == list(runs[1]["digests"])[::-1]
     differ = [path for path, digest in runs[0]["digests"].items() if runs[1]["digests"][path] != digest]

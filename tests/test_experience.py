@@ -221,15 +221,14 @@ def test_gif_is_at_least_400_pixels_wide(tmp_path):
 
 
 def test_moving_average():
-    assert plots.moving_average([1, 2, 3, 4], 2).tolist() == [1.0, 1.5, 2.5, 3.5]
-    assert plots.moving_average([5.0], 10).tolist() == [5.0]
+    assert plots._moving_average([1, 2, 3, 4], 2).tolist() == [1.0, 1.5, 2.5, 3.5]
+    assert plots._moving_average([5.0], 10).tolist() == [5.0]
 
 
 def test_reference_lines_are_labelled():
     import matplotlib.pyplot as plt
 
-    fig, ax = plt.subplots()
-    plots.plot_class_histogram([0.1] * 10, ax)
+    ax = plots.class_histogram_figure([0.1] * 10, "title").axes[0]
     labels = [t.get_text() for t in ax.get_legend().get_texts()]
     assert any("uniform" in t for t in labels) and any("mode-collapse" in t for t in labels)
 

@@ -68,6 +68,10 @@ class FitCount:
         monkeypatch.setattr(keras.Model, "fit", counted)
 
 
+class _Stopped(Exception):
+    """Raised where the judge would start training anew."""
+
+
 def test_a_saved_judge_is_reused_only_for_what_made_it(arrays, tmp_path, monkeypatch, capsys):
     x, y, x_test, y_test = arrays
     path = tmp_path / "judge.weights.h5"
@@ -82,33 +86,39 @@ def test_a_saved_judge_is_reused_only_for_what_made_it(arrays, tmp_path, monkeyp
     judge()
     record = json.loads(record_path.read_text())
     assert fits.calls == 1 and record["sha256"] == hashlib.sha256(path.read_bytes()).hexdigest()
-    assert {k: record[k] for k in ("epochs", "batch_size", "seed", "n_train")} == {
-        "epochs": 1, "batch_size": 50, "seed": 1, "n_train": 100}  # fmt: skip
+    expected = {"epochs": 1, "batch_size": 50, "seed": 1, "n_train": 100}
+    assert {k: record[k] for k in expected} == expected
     assert "Loaded the judge" in judge() and fits.calls == 1  # the same inputs: reused
 
-    asked = [
-        ({"epochs": 2}, r"epochs: made with 1, asked 2"),
-        ({"batch_size": 25}, r"batch_size: made with 50, asked 25"),
-        ({"seed": 2}, r"seed: made with 1, asked 2"),
-        ({"x_train": x[::-1].copy()}, r"images: made with '\w+', asked '\w+'"),
-        ({"y_train": (y + 1) % 10}, r"labels: made with '\w+', asked '\w+'"),
-    ]
-    for kwargs, differs in asked:
-        before = fits.calls
-        out = judge(**kwargs)
-        assert re.search(
-            rf"Training the judge anew: .*judge\.weights\.h5 was not made from these inputs \(.*{differs}", out
-        )
-        assert out.count("\n") == 2 and fits.calls == before + 1  # why, where it went, and a new training
-        assert out.splitlines()[1] == f"judge saved to {path}"
-        assert "Loaded the judge" in judge(**kwargs)  # its record now names these inputs
+    out = judge(epochs=2)  # another input: trained anew, and its record then names it
+    anew = (
+        r"Training the judge anew: .*judge\.weights\.h5 was not made from these inputs \(.*epochs: made with 1, asked 2"
+    )
+    assert re.search(anew, out) and fits.calls == 2
+    assert out.count("\n") == 2 and out.splitlines()[1] == f"judge saved to {path}"  # why, and where it went
+    assert "Loaded the judge" in judge(epochs=2)
 
-    judge()  # back to the first inputs (trained anew)
+    def stop(path):
+        raise _Stopped
+
+    with monkeypatch.context() as patched:  # every other input is compared too: stopped where it would train
+        patched.setattr(fileio, "guard_record", stop)
+        asked = [
+            ({"batch_size": 25}, r"batch_size: made with 50, asked 25"),
+            ({"seed": 2}, r"seed: made with 1, asked 2"),
+            ({"x_train": x[::-1].copy()}, r"images: made with '\w+', asked '\w+'"),
+            ({"y_train": (y + 1) % 10}, r"labels: made with '\w+', asked '\w+'"),
+        ]
+        for kwargs, differs in asked:
+            with pytest.raises(_Stopped):
+                judge(epochs=2, **kwargs)
+            assert re.search(rf"not made from these inputs \(.*{differs}", capsys.readouterr().out)
+
     path.write_bytes(path.read_bytes() + b"\0")  # the file replaced behind the record's back
-    assert "its SHA-256 differs" in judge()
-    record_path.unlink()  # a judge of an older digitgan: nothing says what made it
-    assert "judge.inputs.json, the record of what made it, is missing" in judge()
-    assert "Loaded the judge" in judge() and fits.calls == 9
+    assert "its SHA-256 differs" in judge(epochs=2)
+    record_path.unlink()  # nothing says what made it
+    assert "judge.inputs.json, the record of what made it, is missing" in judge(epochs=2)
+    assert "Loaded the judge" in judge(epochs=2) and fits.calls == 4
 
 
 def test_the_study_reuses_the_committed_judge(mnist_dir, monkeypatch, capsys):
@@ -122,9 +132,8 @@ def test_the_study_reuses_the_committed_judge(mnist_dir, monkeypatch, capsys):
 
     monkeypatch.setattr(keras.Model, "fit", no_training)
     full = data.load_study_data(config.N_TRAIN_FULL, config.SEED, source=mnist_dir)
-    test = data.load_study_data(config.SUBSET_SIZE, config.SEED, source=mnist_dir)
-    _, accuracy = quality.train_judge(full["x_train"], full["y_train"], test["x_test"], test["y_test"],
-                                      epochs=config.JUDGE_EPOCHS, path=committed, verbose=0)  # fmt: skip
+    xy = (full["x_train"], full["y_train"], full["x_test"], full["y_test"])  # the test set of every subset
+    _, accuracy = quality.train_judge(*xy, epochs=config.JUDGE_EPOCHS, path=committed, verbose=0)
     assert "Loaded the judge from checkpoints/judge.weights.h5." in capsys.readouterr().out
     recorded = json.loads(config.COMMITTED_RESULTS_PATH.read_text())["dcgan"]["judge_test_accuracy"]
     assert abs(accuracy - recorded) <= 3e-4  # the judge the study's numbers were scored with
