@@ -39,8 +39,8 @@ def fraction(name: str, value, low: float = 0.0, high: float = 1.0) -> float:
     return _real(name, value, lambda v: low <= v < high, f"[{low}, {high})")
 
 
-def learning_rate(value, name: str = "learning_rate", high: float = 1.0) -> float:
-    return _real(name, value, lambda v: 0 < v <= high, f"(0, {high:g}]")
+def learning_rate(value, name: str = "learning_rate") -> float:
+    return _real(name, value, lambda v: 0 < v <= 1, "(0, 1]")
 
 
 def seed(value, name: str = "seed") -> int:
@@ -64,13 +64,14 @@ def choices(name: str, values, allowed: Iterable) -> list:
     return values
 
 
-def images(name: str, x, shape: tuple = config.IMAGE_SHAPE) -> None:
+def images(name: str, x) -> None:
+    shape = tuple(config.IMAGE_SHAPE)
     if not (hasattr(x, "shape") and hasattr(x, "dtype")):
         raise ValueError(f"{name} must be a NumPy array of images, got a {type(x).__name__}: use np.asarray")
     if not x.shape or x.shape[0] == 0:
         raise ValueError(f"{name} is empty (shape {tuple(x.shape)}): pass at least one image")
-    if tuple(x.shape[1:]) != tuple(shape):
-        raise ValueError(f"{name} holds images of shape {tuple(x.shape[1:])}, not {tuple(shape)}: {SCALE}")
+    if tuple(x.shape[1:]) != shape:
+        raise ValueError(f"{name} holds images of shape {tuple(x.shape[1:])}, not {shape}: {SCALE}")
     x = np.asarray(x)
     if not np.issubdtype(x.dtype, np.floating):
         raise ValueError(f"{name} holds {x.dtype} values; the networks take float images in [-1, 1]: {SCALE}")
@@ -86,8 +87,9 @@ def images(name: str, x, shape: tuple = config.IMAGE_SHAPE) -> None:
 def labels(name: str, y, n_images: int | None = None, images_name: str = "the images") -> None:
     y = np.asarray(y)
     if y.ndim != 1 or len(y) == 0 or not np.issubdtype(y.dtype, np.integer):
+        fix = "pass the digits (y.argmax(axis=1) for one-hot rows, y.astype(np.int64) for whole numbers)"
         raise ValueError(
-            f"{name} must be a non-empty 1-D array of integer labels 0-9, got {y.dtype} of shape {y.shape}"
+            f"{name} must be a non-empty 1-D array of integer labels, got {y.dtype} of shape {y.shape}: {fix}"
         )
     low, high = int(y.min()), int(y.max())
     if low < 0 or high >= config.NUM_CLASSES:
@@ -96,10 +98,10 @@ def labels(name: str, y, n_images: int | None = None, images_name: str = "the im
         raise ValueError(f"{name} holds {len(y):,} labels for {n_images:,} images in {images_name}: one per image")
 
 
-def labelled(data: dict, splits: Iterable[str], what: str = "data") -> None:
+def labelled(data: dict, splits: Iterable[str]) -> None:
     for split in splits:
         x_key, y_key = f"x_{split}", f"y_{split}"
         if not {x_key, y_key} <= set(data):
-            raise ValueError(f"{what} has no {x_key!r} or {y_key!r}: pass the dict of digitgan.data.load_study_data()")
-        images(f"{what}[{x_key!r}]", data[x_key])
-        labels(f"{what}[{y_key!r}]", data[y_key], len(data[x_key]), f"{what}[{x_key!r}]")
+            raise ValueError(f"data has no {x_key!r} or {y_key!r}: pass the dict of digitgan.data.load_study_data()")
+        images(f"data[{x_key!r}]", data[x_key])
+        labels(f"data[{y_key!r}]", data[y_key], len(data[x_key]), f"data[{x_key!r}]")

@@ -41,9 +41,7 @@ def write_error(path: Path, exc: BaseException) -> OSError:
         code = int(found.group(1)) if found else next((c for c in causes if os.strerror(c) in text), None)
     reason = os.strerror(code) if code else f"{type(exc).__name__}: {exc}"
     kind = PermissionError if code in (errno.EACCES, errno.EPERM) else OSError
-    error = kind(
-        f"Cannot write {path}: {reason}. Free space there or make it writable (`chmod u+rwx`), or write elsewhere."
-    )
+    error = kind(f"Cannot write {path}: {reason}. Free space there or make it writable (`chmod u+rwx`).")
     error.errno = code
     return error
 
@@ -85,13 +83,11 @@ def _alive(pid: int) -> bool:
 
 def remove_stale_temp_files(folder: Path, prefix: str = TMP_PREFIX) -> list[Path]:
     """Delete and return the files and folders ``<prefix><pid>-<name>`` in ``folder`` whose process is gone."""
-    removed = []
-    for p in sorted(Path(folder).glob(f"{prefix}*")):
-        match = re.fullmatch(r"(\d+)-.+", p.name[len(prefix) :], re.DOTALL)
-        if match and not _alive(int(match.group(1))):
-            remove(p)
-            removed.append(p)
-    return removed
+    pids = {p: re.fullmatch(r"(\d+)-.+", p.name[len(prefix) :], re.DOTALL) for p in Path(folder).glob(f"{prefix}*")}
+    stale = sorted(p for p, pid in pids.items() if pid and not _alive(int(pid.group(1))))
+    for p in stale:
+        remove(p)
+    return stale
 
 
 def guard_record(path) -> None:
