@@ -127,20 +127,16 @@ def _atomic_write(path: Path, write) -> Path:
         write(tmp)
         os.replace(tmp, path)
     except OSError as exc:
-        _close_h5(tmp)  # h5py keeps a failed file open, and its blocks used, until it is closed
+        import h5py  # h5py keeps a failed file open, and its blocks used, until it is closed
+
+        for file_id in h5py.h5f.get_obj_ids(types=h5py.h5f.OBJ_FILE):
+            with contextlib.suppress(Exception):
+                if os.path.samefile(os.fsdecode(file_id.name), tmp):
+                    h5py.File(file_id).close()
         raise write_error(path, exc) from exc
     finally:
         tmp.unlink(missing_ok=True)
     return path
-
-
-def _close_h5(path: Path) -> None:
-    import h5py
-
-    for file_id in h5py.h5f.get_obj_ids(types=h5py.h5f.OBJ_FILE):
-        with contextlib.suppress(Exception):
-            if os.path.samefile(os.fsdecode(file_id.name), path):
-                h5py.File(file_id).close()
 
 
 def atomic_write_text(path: Path, text: str) -> None:

@@ -65,7 +65,8 @@ class Run:
 
     @property
     def changed(self) -> dict:
-        return _changed(self.notebook, self.params)
+        full = config.FULL_SIZE[self.notebook]
+        return {name: value for name, value in self.params.items() if value != _normal(full[name])}
 
     @property
     def folder(self) -> Path | None:
@@ -75,7 +76,7 @@ class Run:
         params = self.params
         folder = config.RUNS_DIR / self.notebook / scratch_key(params)
         if not (folder / PARAMS_FILE).exists():
-            record = {"notebook": self.notebook, "parameters": params, "changed": _changed(self.notebook, params)}
+            record = {"notebook": self.notebook, "parameters": params, "changed": self.changed}
             record.update(code=code_digest(), created=time.time())
             fileio.atomic_write_text(folder / PARAMS_FILE, fileio.dumps(record, indent=1, sort_keys=True) + "\n")
         return folder
@@ -172,11 +173,6 @@ def _params(notebook: str, namespace: dict) -> dict:
         elif isinstance(full, (list, tuple)) and not (isinstance(value, (list, tuple)) and value):
             raise ValueError(f"{name} must be a non-empty list like {list(full)!r}, got {value!r}")
     return {name: _normal(namespace[name]) for name in defaults}
-
-
-def _changed(notebook: str, params: dict) -> dict:
-    defaults = config.FULL_SIZE[notebook]
-    return {name: value for name, value in params.items() if value != _normal(defaults[name])}
 
 
 def _matching_run(notebook: str, params: dict, name: str, keys: tuple[str, ...]) -> Path | None:
