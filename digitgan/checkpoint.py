@@ -1,7 +1,5 @@
-"""Resumable training state: a ``tf.train.Checkpoint`` of models, optimizers and the epoch counter, saved with the
-run's history (JSON) and its settings every N epochs and at the last. Keras 3 creates optimizer state lazily: build
-each optimizer before restoring. Seed-generator states (dropout) are not tracked through a Keras model: pass them in
-(``rng_state=``) for an exact resume. :func:`gan_checkpoint` is the DCGAN's, with :func:`run_settings`."""
+"""Resumable training state: a ``tf.train.Checkpoint`` of models, optimizers, seed-generator states and the epoch,
+saved with the history and the run's settings every N epochs and at the last (build each optimizer before restoring)."""
 
 from __future__ import annotations
 
@@ -12,15 +10,8 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from digitgan.fileio import (
-    DataFileError,
-    atomic_write_text,
-    dumps,
-    read_json_object,
-    remove,
-    remove_stale_temp_files,
-    write_error,
-)
+from digitgan import fileio
+from digitgan.fileio import DataFileError, read_json_object
 from digitgan.store import architecture_digest, array_digest
 
 _OPTIMIZER_KEYS = ("beta_1", "beta_2", "epsilon", "amsgrad", "weight_decay", "clipnorm", "global_clipnorm")
@@ -32,15 +23,15 @@ def rng_state(*models) -> list:
 
 
 class TrainingCheckpoint:
-    """Every object passed as a keyword, plus an epoch counter and the history, in ``directory``; ``settings``:
-    everything but the epoch count that shapes the run, saved beside it (a resume with others is refused)."""
+    """Every object passed as a keyword, an epoch counter and the history in ``directory``; a resume with other
+    ``settings`` (everything but the epoch count that shapes the run) is refused."""
 
     def __init__(self, directory: Path, max_to_keep: int = 3, settings: dict | None = None, **objects):
         self.directory = Path(directory)
-        self.settings = json.loads(dumps(settings or {}))
-        remove_stale_temp_files(self.directory)  # what a killed save left: ours, and TensorFlow's ckpt-N_temp
+        self.settings = json.loads(fileio.dumps(settings or {}))
+        fileio.remove_stale_temp_files(self.directory)  # what a killed save left: ours, and TensorFlow's
         for tmp in self.directory.glob("ckpt-*_temp*"):
-            remove(tmp)
+            fileio.remove(tmp)
         self.epoch = tf.Variable(0, dtype=tf.int64, trainable=False)
         self.checkpoint = tf.train.Checkpoint(epoch=self.epoch, **objects)
         self.manager = tf.train.CheckpointManager(self.checkpoint, str(self.directory), max_to_keep=max_to_keep)
@@ -53,27 +44,26 @@ class TrainingCheckpoint:
     def save(self, epoch: int, history: dict) -> None:
         """The settings (where they differ), the history, then the checkpoint: a checkpoint never lacks its history."""
         self.directory.mkdir(parents=True, exist_ok=True)
-        settings = dumps(self.settings, indent=1, sort_keys=True)
-        if not (self._settings_path.exists() and self._settings_path.read_bytes() == settings.encode()):
-            atomic_write_text(self._settings_path, settings)
-        atomic_write_text(self._history_path(epoch), dumps(history))
+        settings = fileio.dumps(self.settings, indent=1, sort_keys=True)
+        if not (self._settings_path.exists() and self._settings_path.read_text() == settings):
+            fileio.atomic_write_text(self._settings_path, settings)
+        fileio.atomic_write_text(self._history_path(epoch), fileio.dumps(history))
         self.epoch.assign(epoch)
         try:
             self.manager.save(checkpoint_number=epoch)
         except (tf.errors.OpError, OSError) as exc:  # no space, a read-only file system: remove what it wrote
             for tmp in self.directory.glob(f"ckpt-{epoch}_temp*"):
-                remove(tmp)
-            raise write_error(self.directory / f"ckpt-{epoch}", exc) from exc
+                fileio.remove(tmp)
+            raise fileio.write_error(self.directory / f"ckpt-{epoch}", exc) from exc
         kept = {int(Path(p).name.split("-")[-1]) for p in self.manager.checkpoints}
         for old in self.directory.glob("history-*.json"):
             if int(old.stem.split("-")[1]) not in kept:
                 old.unlink()
 
     def restore(self) -> tuple[int, dict] | None:
-        """Restore the latest checkpoint: ``(epoch, history)``, or None if there is none; a damaged state or one
-        of other settings is an error, never a silent fresh start."""
-        saved = sorted(p.name for p in self.directory.glob("ckpt-*.index"))
-        if not saved and not (self.directory / "checkpoint").exists():
+        """``(epoch, history)`` of the latest checkpoint, or None if there is none; a damaged state or one of other
+        settings is an error, never a silent fresh start."""
+        if not any(self.directory.glob("ckpt-*.index")) and not (self.directory / "checkpoint").exists():
             return None
         try:
             latest = tf.train.latest_checkpoint(str(self.directory))
@@ -81,35 +71,30 @@ class TrainingCheckpoint:
             latest = None
         if latest is None or not Path(latest + ".index").is_file():
             raise DataFileError(
-                f"{self.directory / 'checkpoint'} is missing or damaged, but {self.directory} holds {saved}: training "
-                f"would restart from scratch and overwrite them. {self._fix}"
+                f"{self.directory / 'checkpoint'} is missing or damaged (a restart from scratch). {self._fix}"
             )
         if self._settings_path.exists():
             saved = read_json_object(self._settings_path, "the settings of a training run", self._fix)
-            differ = [k for k in sorted(set(saved) | set(self.settings)) if saved.get(k) != self.settings.get(k)]
-            if differ:
+            if differ := [k for k in sorted(set(saved) | set(self.settings)) if saved.get(k) != self.settings.get(k)]:
                 shown = "; ".join(f"{k}: saved {saved.get(k)!r}, asked {self.settings.get(k)!r}" for k in differ)
                 raise ValueError(
-                    f"{self.directory} holds a run with other settings, so it cannot be resumed with these: {shown}. "
-                    f"{self._fix[:-1]} with these settings, or use another checkpoint folder for them."
+                    f"{self.directory} holds a run with other settings ({shown}): "
+                    f"{self._fix[:-1]}, or use another checkpoint folder"
                 )
         try:
             self.checkpoint.restore(latest).assert_existing_objects_matched()
         except Exception as exc:  # noqa: BLE001 - a truncated data file raises IndexError, OpError, ...
             raise DataFileError(
-                f"The checkpoint {latest} could not be read ({type(exc).__name__}: {exc}): its files are truncated, "
-                f"corrupt or of other models. {self._fix}"
+                f"{latest} could not be read ({type(exc).__name__}): truncated, corrupt or of other models. {self._fix}"
             ) from exc
         epoch = int(self.epoch.numpy())
         return epoch, read_json_object(self._history_path(epoch), f"the history of {Path(latest).name}", self._fix)
 
     def resume(self, epochs: int, what: str, empty_history: dict) -> tuple[int, dict]:
-        """``(start_epoch, history)`` after restoring the latest checkpoint, if any, saying what it found;
-        ``start_epoch == epochs`` means the run is finished."""
+        """``(start_epoch, history)`` after restoring the latest checkpoint, if any (``epochs``: finished)."""
         restored = self.restore()
-        start, history = restored if restored else (0, empty_history)
-        missing = sorted(set(empty_history) - set(history))
-        if missing:
+        start, history = restored or (0, empty_history)
+        if missing := sorted(set(empty_history) - set(history)):
             raise DataFileError(
                 f"The history saved with {self.directory.name}/ckpt-{start} lacks {missing}. {self._fix}"
             )
@@ -117,8 +102,8 @@ class TrainingCheckpoint:
             print(f"Restored {what} at epoch {start} from {self.directory.name}.")
         if start > epochs:
             raise ValueError(
-                f"{self.directory} holds {what} trained to epoch {start}, more than the {epochs} asked for. "
-                "Use another checkpoint folder for a shorter run, or pass retrain=True to replace it."
+                f"{self.directory} holds {what} trained to epoch {start}, more than the {epochs} asked for: "
+                "use another checkpoint folder or retrain=True"
             )
         if start == epochs:
             print(f"Already trained to epoch {start}; pass retrain=True to train again.")
@@ -126,23 +111,20 @@ class TrainingCheckpoint:
 
 
 class PeriodicCheckpoint(keras.callbacks.Callback):
-    """Saves every ``every`` epochs, at the final epoch and when an earlier callback stops training (it must come
-    after that callback)."""
+    """Saves every ``every`` epochs, at the final epoch and when an earlier callback stops training."""
 
     def __init__(self, ckpt: TrainingCheckpoint, history: dict, every: int, final_epoch: int):
         super().__init__()
         self.ckpt, self.history, self.every, self.final_epoch = ckpt, history, every, final_epoch
 
     def on_epoch_end(self, epoch, logs=None):
-        done = epoch + 1
-        if done % self.every == 0 or done == self.final_epoch or self.model.stop_training:
-            self.ckpt.save(done, self.history)
+        if (epoch + 1) % self.every == 0 or epoch + 1 == self.final_epoch or self.model.stop_training:
+            self.ckpt.save(epoch + 1, self.history)
 
 
 def run_settings(x_train: np.ndarray, batch_size: int, seed: int, precision: str, jit_compile: bool, gan) -> dict:
-    """Everything but the epoch count that shapes a DCGAN run, which its training state and its exported pair record:
-    ``images`` and ``architecture`` are digests of the training images and of ``gan``'s two networks' configs
-    (:mod:`digitgan.store`); ``learning_rate`` and ``optimizer`` what ``gan``'s optimizers really use."""
+    """Everything but the epoch count that shapes a DCGAN run: digests of its images and networks, what its
+    optimizers really use, and the arguments."""
     opt = gan.g_optimizer.get_config()
     return {
         "batch_size": batch_size,
@@ -158,24 +140,16 @@ def run_settings(x_train: np.ndarray, batch_size: int, seed: int, precision: str
 
 
 def gan_checkpoint(gan, directory: Path, max_to_keep: int = 3, settings: dict | None = None):
-    """A GAN's complete training state in ``directory``: both networks and optimizers, and dropout's seed-generator
-    states, which a Keras model does not track (without them a resumed run would draw other dropout masks)."""
-    return TrainingCheckpoint(
-        directory,
-        max_to_keep,
-        settings,
-        generator=gan.generator,
-        discriminator=gan.discriminator,
-        g_optimizer=gan.g_optimizer,
-        d_optimizer=gan.d_optimizer,
-        rng_state=rng_state(gan.generator, gan.discriminator),
-    )
+    """A GAN's complete training state: both networks and optimizers, and dropout's seed-generator states."""
+    networks = {"generator": gan.generator, "discriminator": gan.discriminator}
+    optimizers = {"g_optimizer": gan.g_optimizer, "d_optimizer": gan.d_optimizer}
+    state = rng_state(gan.generator, gan.discriminator)
+    return TrainingCheckpoint(directory, max_to_keep, settings, **networks, **optimizers, rng_state=state)
 
 
 def saved_history(checkpoint_dir: Path) -> dict:
     """The loss history saved with the latest checkpoint in ``checkpoint_dir`` (without restoring any weights)."""
-    saved = sorted(Path(checkpoint_dir).glob("history-*.json"))
-    if not saved:
+    if not (saved := sorted(Path(checkpoint_dir).glob("history-*.json"))):
         raise DataFileError(f"{checkpoint_dir} holds no training history: train the DCGAN there first.")
     return read_json_object(saved[-1], "the DCGAN's training history", f"Delete {checkpoint_dir} to train again.")
 

@@ -1,5 +1,4 @@
-"""Argument checks for the public training and study functions: a ``ValueError`` that names the parameter, its valid
-range and the value given, raised before anything is read, trained or written."""
+"""Argument checks: a ``ValueError`` naming the parameter, its valid range and the value given, before any work."""
 
 from __future__ import annotations
 
@@ -16,7 +15,6 @@ SCALE = "scale uint8 (0-255) images with digitgan.data.scale_images"
 
 
 def integer(name: str, value, low: int = 1, high: int | None = None) -> int:
-    """``value`` as an int in ``[low, high]`` (no upper bound if ``high`` is None)."""
     if isinstance(value, bool) or not hasattr(value, "__index__"):  # ints and NumPy integers
         raise ValueError(f"{name} must be an integer, got {value!r}")
     value = int(value)
@@ -41,17 +39,15 @@ def fraction(name: str, value, low: float = 0.0, high: float = 1.0) -> float:
     return _real(name, value, lambda v: low <= v < high, f"[{low}, {high})")
 
 
-def learning_rate(value, name: str = "learning_rate", high: float = 1.0) -> float:
-    return _real(name, value, lambda v: 0 < v <= high, f"(0, {high:g}]")
+def learning_rate(value, name: str = "learning_rate") -> float:
+    return _real(name, value, lambda v: 0 < v <= 1, "(0, 1]")
 
 
 def seed(value, name: str = "seed") -> int:
-    """A random seed: an int in ``[0, 2**32 - 1]`` (what NumPy, TensorFlow and Keras all accept)."""
     return integer(name, value, 0, SEED_MAX)
 
 
 def batch_size(value, n_images: int, name: str = "batch_size") -> int:
-    """A batch size from 1 to the number of training images (a larger one would train 0 batches)."""
     return integer(name, value, 1, max(n_images, 1))
 
 
@@ -62,42 +58,38 @@ def choice(name: str, value, allowed: Iterable):
 
 
 def choices(name: str, values, allowed: Iterable) -> list:
-    """A non-empty list of distinct allowed values."""
     values, allowed = list(values), tuple(allowed)
     if not values or len(set(values)) != len(values) or not set(values) <= set(allowed):
         raise ValueError(f"{name} holds {values}: it must list distinct entries of {allowed}")
     return values
 
 
-def images(name: str, x, shape: tuple = config.IMAGE_SHAPE) -> None:
-    """``x`` is a non-empty array of float images of ``shape`` with finite values in [-1, 1]."""
-    if not hasattr(x, "shape") or not hasattr(x, "dtype"):
+def images(name: str, x) -> None:
+    shape = tuple(config.IMAGE_SHAPE)
+    if not (hasattr(x, "shape") and hasattr(x, "dtype")):
         raise ValueError(f"{name} must be a NumPy array of images, got a {type(x).__name__}: use np.asarray")
-    if len(x.shape) < 1 or x.shape[0] == 0:
+    if not x.shape or x.shape[0] == 0:
         raise ValueError(f"{name} is empty (shape {tuple(x.shape)}): pass at least one image")
-    if tuple(x.shape[1:]) != tuple(shape):
-        raise ValueError(f"{name} holds images of shape {tuple(x.shape[1:])}, not {tuple(shape)}: {SCALE}")
+    if tuple(x.shape[1:]) != shape:
+        raise ValueError(f"{name} holds images of shape {tuple(x.shape[1:])}, not {shape}: {SCALE}")
     x = np.asarray(x)
     if not np.issubdtype(x.dtype, np.floating):
         raise ValueError(f"{name} holds {x.dtype} values; the networks take float images in [-1, 1]: {SCALE}")
     low, high = x.min(), x.max()  # NaN propagates through both
     if not (np.isfinite(low) and np.isfinite(high)):
         bad = np.flatnonzero(~np.isfinite(x.reshape(len(x), -1)).all(axis=1))
-        raise ValueError(
-            f"{name} holds NaN or infinite values in {len(bad):,} image(s) (the first: index {bad[0]}): remove or "
-            "repair those images"
-        )
+        first = f"(the first: index {bad[0]}): remove or repair those images"
+        raise ValueError(f"{name} holds NaN or infinite values in {len(bad):,} image(s) {first}")
     if low < -1 or high > 1:
         raise ValueError(f"{name} holds values in [{float(low):g}, {float(high):g}], outside [-1, 1]: {SCALE}")
 
 
 def labels(name: str, y, n_images: int | None = None, images_name: str = "the images") -> None:
-    """``y`` is a non-empty 1-D array of integer labels 0-9, one per image if ``n_images`` is given."""
     y = np.asarray(y)
     if y.ndim != 1 or len(y) == 0 or not np.issubdtype(y.dtype, np.integer):
+        fix = "pass the digits (y.argmax(axis=1) for one-hot rows, y.astype(np.int64) for whole numbers)"
         raise ValueError(
-            f"{name} must be a non-empty 1-D array of integer labels, got {y.dtype} of shape {y.shape}: pass the "
-            "digits (y.argmax(axis=1) for one-hot rows, y.astype(np.int64) for whole numbers)"
+            f"{name} must be a non-empty 1-D array of integer labels, got {y.dtype} of shape {y.shape}: {fix}"
         )
     low, high = int(y.min()), int(y.max())
     if low < 0 or high >= config.NUM_CLASSES:
@@ -106,11 +98,10 @@ def labels(name: str, y, n_images: int | None = None, images_name: str = "the im
         raise ValueError(f"{name} holds {len(y):,} labels for {n_images:,} images in {images_name}: one per image")
 
 
-def labelled(data: dict, splits: Iterable[str], what: str = "data") -> None:
-    """``data["x_<split>"]`` and ``data["y_<split>"]`` of every split: images and labels as above, one per image."""
+def labelled(data: dict, splits: Iterable[str]) -> None:
     for split in splits:
         x_key, y_key = f"x_{split}", f"y_{split}"
-        if x_key not in data or y_key not in data:
-            raise ValueError(f"{what} has no {x_key!r} or {y_key!r}: pass the dict of digitgan.data.load_study_data()")
-        images(f"{what}[{x_key!r}]", data[x_key])
-        labels(f"{what}[{y_key!r}]", data[y_key], len(data[x_key]), f"{what}[{x_key!r}]")
+        if not {x_key, y_key} <= set(data):
+            raise ValueError(f"data has no {x_key!r} or {y_key!r}: pass the dict of digitgan.data.load_study_data()")
+        images(f"data[{x_key!r}]", data[x_key])
+        labels(f"data[{y_key!r}]", data[y_key], len(data[x_key]), f"data[{x_key!r}]")

@@ -1,14 +1,6 @@
-"""Where a notebook run reads and writes: the study's record, or a scratch run of its own.
-
-Only the study's runner (:mod:`digitgan.tools.run_notebooks`) sets ``DIGITGAN_STUDY_RUN=1`` and writes the study's
-record (``figures/``, ``checkpoints/``, ``figures/results.json``). Every other run is a *scratch run*: it writes to
-its own git-ignored folder ``runs/<notebook>/<key>/``, ``<key>`` the hash of its parameters and of the package's
-source; it reads its own files, else those of the newest scratch run of the notebook that makes them with the same
-shared parameters, else the study's committed ones, and says which. In a notebook, after the parameters cell::
-
-    run = runs.start("02_dcgan", globals())   # says which kind of run this is, first thing
-    run.show_fig("dcgan_losses", fig)          # figures/... or runs/02_dcgan/<key>/figures/...
-"""
+"""Where a notebook run reads and writes: the study's record (only under the study's runner, which sets
+``DIGITGAN_STUDY_RUN=1``), or a scratch run's git-ignored folder ``runs/<notebook>/<key>/``, ``<key>`` the hash of its
+parameters and the package's source. ``run = runs.start("02_dcgan", globals())`` after the parameters cell."""
 
 from __future__ import annotations
 
@@ -24,11 +16,11 @@ from digitgan import checks, config, fileio, utils
 STUDY_RUN_ENV = config.STUDY_RUN_ENV
 PARAMS_FILE = "params.json"
 RESULTS_FILE = "results.json"
-_AVAILABLE = {"SUBSET_SIZE": config.N_TRAIN_FULL, "JUDGE_N_TRAIN": config.N_TRAIN_FULL, "SMALL_N_TEST": 10_000}
-_AVAILABLE["N_UNLABELLED"] = config.N_TRAIN_FULL
-HEADLINE = ("test_accuracy", "train_accuracy", "classifier_score", "frechet_distance")
-# Which notebook makes each file that a later notebook reads, and the parameters (of both) that must agree for a
-# scratch run to read that notebook's scratch file: the images and the seed; the judge's own settings for the judge.
+_AVAILABLE = dict.fromkeys(("SUBSET_SIZE", "JUDGE_N_TRAIN", "N_UNLABELLED"), config.N_TRAIN_FULL) | {
+    "SMALL_N_TEST": 10**4
+}
+_HEADLINE = ("test_accuracy", "train_accuracy", "classifier_score", "frechet_distance")
+# The notebook that makes each file a later notebook reads, and the parameters that must agree to read its scratch file.
 _DATA = ("SUBSET_SIZE", "SEED")
 MAKERS = {
     config.DISCRIMINATOR_FILE: ("02_dcgan", _DATA),
@@ -40,7 +32,7 @@ MAKERS = {
 
 
 def _normal(value):
-    """The JSON form of a parameter (tuples as lists, dict keys as strings), so papermill's copies compare equal."""
+    """The JSON form of a parameter, so papermill's copies compare equal."""
     return json.loads(fileio.dumps(value, sort_keys=True))
 
 
@@ -56,14 +48,12 @@ def code_digest(root: Path | None = None) -> str:
 
 def scratch_key(params: dict) -> str:
     """A scratch run's folder name: the hash of its parameters and the package's source."""
-    return hashlib.sha256(
-        fileio.dumps({"parameters": params, "code": code_digest()}, sort_keys=True).encode()
-    ).hexdigest()[:8]
+    text = fileio.dumps({"parameters": params, "code": code_digest()}, sort_keys=True)
+    return hashlib.sha256(text.encode()).hexdigest()[:8]
 
 
 class Run:
-    """One notebook run: the study's, or a scratch run in the folder of the parameters in force at each access (a
-    parameters cell edited and rerun without :func:`start` still writes to the right folder)."""
+    """One notebook run: the study's, or a scratch run in the folder of the parameters in force at each access."""
 
     def __init__(self, notebook: str, namespace: dict):
         self.notebook, self._namespace = notebook, namespace
@@ -75,7 +65,8 @@ class Run:
 
     @property
     def changed(self) -> dict:
-        return _changed(self.notebook, self.params)
+        full = config.FULL_SIZE[self.notebook]
+        return {name: value for name, value in self.params.items() if value != _normal(full[name])}
 
     @property
     def folder(self) -> Path | None:
@@ -85,7 +76,7 @@ class Run:
         params = self.params
         folder = config.RUNS_DIR / self.notebook / scratch_key(params)
         if not (folder / PARAMS_FILE).exists():
-            record = {"notebook": self.notebook, "parameters": params, "changed": _changed(self.notebook, params)}
+            record = {"notebook": self.notebook, "parameters": params, "changed": self.changed}
             record.update(code=code_digest(), created=time.time())
             fileio.atomic_write_text(folder / PARAMS_FILE, fileio.dumps(record, indent=1, sort_keys=True) + "\n")
         return folder
@@ -95,15 +86,13 @@ class Run:
         return self.folder is None
 
     def _in(self, study: Path, name: str) -> Path:
-        folder = self.folder
-        return study if folder is None else folder / name
+        return study if (folder := self.folder) is None else folder / name
 
     figures_dir = property(lambda self: self._in(config.FIGURES_DIR, "figures"))
     checkpoint_dir = property(lambda self: self._in(config.CHECKPOINT_DIR, "checkpoints"))
     results_path = property(lambda self: self._in(config.RESULTS_PATH, RESULTS_FILE))
 
     def figure(self, name: str) -> Path:
-        """Where figure ``name`` (no extension: PNG) goes."""
         return self.figures_dir / f"{name}.png"
 
     def save_fig(self, name: str, fig=None) -> Path:
@@ -112,7 +101,7 @@ class Run:
         return save_fig(self.figure(name), fig)
 
     def show_fig(self, name: str, fig) -> None:
-        """Save ``fig`` as figure ``name`` and show it (returns nothing: a cell ending with it shows the figure)."""
+        """Save ``fig`` as figure ``name`` and show it (returns None: a cell ending with it shows the figure once)."""
         import matplotlib.pyplot as plt
 
         self.save_fig(name, fig)
@@ -122,12 +111,9 @@ class Run:
         """A new TensorBoard log folder for one training call, under ``runs/tensorboard/<notebook>/`` or the run's."""
         from digitgan.training import new_log_dir
 
-        folder = self.folder
-        root = config.RUNS_DIR / "tensorboard" / self.notebook if folder is None else folder / "tensorboard"
-        return new_log_dir(root, name)
+        return new_log_dir(self._in(config.RUNS_DIR / "tensorboard" / self.notebook, "tensorboard"), name)
 
     def checkpoint(self, name: str) -> Path:
-        """A file or folder this run writes under its checkpoints."""
         return self.checkpoint_dir / name
 
     def input(self, name: str, depends_on: tuple[str, ...] = ()) -> Path:
@@ -151,31 +137,29 @@ class Run:
         return path
 
     def save_weights(self, model, name: str) -> Path:
-        """Save ``model``'s weights as ``name`` in this run's checkpoints and say where."""
+        """Save ``model``'s weights as ``name`` in this run's checkpoints (and the record's digest) and say where."""
         from digitgan.store import record_committed_digest
 
         path = fileio.save_weights(model, self.checkpoint(name))
-        if self.is_study:
-            record_committed_digest(path)  # the record's digest is the file's it now holds
+        record_committed_digest(path)
         print(f"weights saved to {config.shown(path)}")
         return path
 
     def save_results(self, key: str, metrics: dict, section: str | None = None) -> dict:
-        """Save ``metrics`` under ``key`` with the machine that computed them (CPU model, threads, versions)."""
+        """Save ``metrics`` under ``key`` with the machine that computed them."""
         out = fileio.save_results(key, {**metrics, "machine": utils.machine()}, self.results_path, section)
         print(f"metrics saved to {config.shown(self.results_path)} under {key!r}")
         return out
 
     def study_results(self) -> dict:
-        """The study's results (what earlier notebooks saved at full size): a scratch run's inputs."""
+        """The study's results (what earlier notebooks saved at full size)."""
         return fileio.load_results(config.RESULTS_PATH)
 
 
 def _params(notebook: str, namespace: dict) -> dict:
     """The notebook's parameters (the names of its full-size table), each checked before anything is written."""
     defaults = config.FULL_SIZE[notebook]
-    missing = [name for name in defaults if name not in namespace]
-    if missing:
+    if missing := [name for name in defaults if name not in namespace]:
         raise ValueError(f"{notebook}: the parameters cell lacks {missing}; restore it from git.")
     for name, full in defaults.items():  # a bool, a count (at most the images there are), a number, a list
         value = namespace[name]
@@ -191,35 +175,26 @@ def _params(notebook: str, namespace: dict) -> dict:
     return {name: _normal(namespace[name]) for name in defaults}
 
 
-def _changed(notebook: str, params: dict) -> dict:
-    defaults = config.FULL_SIZE[notebook]
-    return {name: value for name, value in params.items() if value != _normal(defaults[name])}
-
-
 def _matching_run(notebook: str, params: dict, name: str, keys: tuple[str, ...]) -> Path | None:
-    """``name`` in the newest scratch run of ``notebook`` (same package source) whose parameters ``keys`` have the
-    values ``params`` gives them (the full-size value for a key this notebook does not have), or None."""
+    """``name`` in the newest scratch run of ``notebook`` (same source) that agrees with ``params`` on ``keys``."""
     full = {k: _normal(v) for k, v in config.FULL_SIZE[notebook].items()}
     wanted = {k: params.get(k, full.get(k)) for k in keys}
     found = []
     for params_file in config.RUNS_DIR.glob(f"{notebook}/*/{PARAMS_FILE}"):
-        path = params_file.parent / "checkpoints" / name
-        if not path.is_file():
-            continue
-        record = json.loads(params_file.read_text())
-        theirs = record.get("parameters", {})
-        if record.get("code") == code_digest() and all(theirs.get(k) == v for k, v in wanted.items()):
-            found.append((path.stat().st_mtime, path))
+        if (path := params_file.parent / "checkpoints" / name).is_file():
+            record = json.loads(params_file.read_text())
+            theirs = record.get("parameters", {})
+            if record.get("code") == code_digest() and all(theirs.get(k) == v for k, v in wanted.items()):
+                found.append((path.stat().st_mtime, path))
     return max(found)[1] if found else None
 
 
 def start(notebook: str, namespace: dict) -> Run:
-    """The run of ``notebook`` with the parameters in ``namespace`` (the notebook's ``globals()``). Prints one line
-    first: the study's run (only under the study's runner) or a scratch run and its folder; then the versions."""
+    """The run of ``notebook`` with the parameters in ``namespace`` (its ``globals()``), said first thing."""
     if notebook not in config.FULL_SIZE:
         raise ValueError(f"notebook must be one of {sorted(config.FULL_SIZE)}, got {notebook!r}")
     run = Run(notebook, namespace)
-    how = _describe(run.changed) or "the study's parameters"
+    how = ", ".join(f"{k}={json.dumps(v)}" for k, v in run.changed.items()) or "the study's parameters"
     if run.is_study:
         record = f"{config.shown(config.FIGURES_DIR)}/, {config.shown(config.CHECKPOINT_DIR)}/"
         print(f"Study run ({how}): results go to the study's record ({record}).")
@@ -235,27 +210,16 @@ def start(notebook: str, namespace: dict) -> Run:
     return run
 
 
-def _describe(changed: dict) -> str:
-    return ", ".join(f"{name}={json.dumps(value)}" for name, value in changed.items())
-
-
 def list_runs(notebook: str | None = None):
-    """The scratch runs (of one notebook, or all) as a DataFrame: parameters changed, headline numbers, when."""
+    """The scratch runs (of one notebook, or all) as a DataFrame: parameters changed, headline numbers, folder."""
     import pandas as pd
 
     rows = []
     for params_file in sorted(config.RUNS_DIR.glob(f"{notebook or '*'}/*/{PARAMS_FILE}")):
-        folder = params_file.parent
-        record = fileio.read_json_object(params_file, "a run's parameters", f"Delete {folder} and rerun it.")
-        row = {
-            "notebook": record["notebook"],
-            "run": folder.name,
-            "changed": _describe(record["changed"]),
-            "modified": pd.Timestamp(max(p.stat().st_mtime for p in folder.rglob("*")), unit="s").floor("s"),
-        }
-        results_path = folder / RESULTS_FILE
-        for key, metrics in (fileio.load_results(results_path) if results_path.exists() else {}).items():
-            row.update({f"{key}.{m}": metrics[m] for m in HEADLINE if isinstance(metrics.get(m), (int, float))})
-        row["folder"] = config.shown(folder)
-        rows.append(row)
+        record = fileio.read_json_object(params_file, "a run's parameters", f"Delete {params_file.parent}.")
+        changed = ", ".join(f"{k}={json.dumps(v)}" for k, v in record["changed"].items())
+        row = {"notebook": record["notebook"], "run": params_file.parent.name, "changed": changed}
+        for key, metrics in fileio.load_results(params_file.parent / RESULTS_FILE).items():
+            row.update({f"{key}.{m}": metrics[m] for m in _HEADLINE if isinstance(metrics.get(m), (int, float))})
+        rows.append({**row, "folder": config.shown(params_file.parent)})
     return pd.DataFrame(rows)

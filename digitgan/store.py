@@ -1,6 +1,5 @@
-"""The run store: every cached or recorded result under the hash of its *inputs* (a JSON-able dict of everything
-that changes it), in one JSON file ``{key: {"inputs": ..., "result": ...}}`` written under its lock and atomically;
-and the DCGAN's exported pair, vouched for by a manifest of the files' SHA-256 written last."""
+"""The run store (results under the hash of their inputs, in one JSON file ``{key: {"inputs", "result"}}``), the
+digests of files, arrays and networks, and the DCGAN's exported pair, vouched for by a manifest written last."""
 
 from __future__ import annotations
 
@@ -18,8 +17,7 @@ STORE_FILE = "runs.json"  # a store's file name in the folder of the runs it hol
 
 def file_digest(path, length: int | None = KEY_LENGTH) -> str:
     """The SHA-256 of a file (first ``length`` hex digits; all 64 for ``None``)."""
-    path = Path(path)
-    if not path.is_file():
+    if not (path := Path(path)).is_file():
         raise FileNotFoundError(f"{path} does not exist: it is an input of this result; train or restore it first.")
     return hashlib.sha256(path.read_bytes()).hexdigest()[:length]
 
@@ -35,7 +33,7 @@ def array_digest(*arrays: np.ndarray) -> str:
 
 
 def weights_digest(model) -> str:
-    """The digest of a model's weights as they are in memory (a generator that draws a result's images)."""
+    """The digest of a model's weights as they are in memory."""
     return array_digest(*model.get_weights())
 
 
@@ -54,16 +52,11 @@ def architecture_digest(*models) -> str:
 
 
 def model_fields(model, study_digest: str) -> dict:
-    """What a result's key adds for an edited network (``architecture``, where not ``study_digest``) or another
-    precision (``policy``, where not float32): the study's own runs keep the keys they were stored under."""
+    """What a result's key adds for an edited network (``architecture``) or another precision (``policy``)."""
     import keras
 
-    out, policy = {}, keras.mixed_precision.global_policy().name
-    if (digest := architecture_digest(model)) != study_digest:
-        out["architecture"] = digest
-    if policy != "float32":
-        out["policy"] = policy
-    return out
+    out = {"architecture": architecture_digest(model), "policy": keras.mixed_precision.global_policy().name}
+    return {k: v for k, v in out.items() if v not in (study_digest, "float32")}
 
 
 def key(inputs: dict) -> str:
@@ -81,11 +74,7 @@ class Store:
 
     def records(self) -> dict:
         """Every record, ``{key: {"inputs": ..., "result": ...}}``; this store's own win over ``also_read``'s."""
-        out = {}
-        for path in (*self.also_read, self.path):
-            if path.exists():
-                out.update(fileio.load_results(path))
-        return out
+        return {k: v for path in (*self.also_read, self.path) for k, v in fileio.load_results(path).items()}
 
     def get(self, inputs: dict) -> dict | None:
         """The result stored for exactly these inputs, or None."""
@@ -100,18 +89,16 @@ class Store:
 
 
 EXPORT_ROLES = ("generator", "discriminator", "history")
-
-# The study's committed pair has no manifest file: this record, recognised by the files' SHA-256, stands for it
-# (50 epochs of the study's recipe on the seed-42 10k subset; XLA not recorded, so not compared).
-_STUDY_PAIR = (
-    ("generator", config.GENERATOR_FILE, "d4d83c6c0c58fab5cb3bc38b93b80c7bca66924172768a163758dbab87453772"),
-    ("discriminator", config.DISCRIMINATOR_FILE, "c8b7de86b6aefdbcf6f68982fb5bec1e82e35e48289f28ee874c4ceb182ec434"),
-    ("history", config.GAN_HISTORY_FILE, "0a39d9f45e900be76b23c3a47fb285c5e395495e0a2cc26bf24e6dbefd00ee74"),
+_STUDY_SHA256 = (  # the study's committed pair has no manifest file: STUDY_EXPORT, found by these, stands for it
+    "d4d83c6c0c58fab5cb3bc38b93b80c7bca66924172768a163758dbab87453772",
+    "c8b7de86b6aefdbcf6f68982fb5bec1e82e35e48289f28ee874c4ceb182ec434",
+    "0a39d9f45e900be76b23c3a47fb285c5e395495e0a2cc26bf24e6dbefd00ee74",
 )
+_STUDY_NAMES = (config.GENERATOR_FILE, config.DISCRIMINATOR_FILE, config.GAN_HISTORY_FILE)
 _ADAM = {"class": "Adam", "beta_1": 0.9, "beta_2": 0.999, "epsilon": 1e-07, "amsgrad": False}
-STUDY_EXPORT = {
+STUDY_EXPORT = {  # 50 epochs of the study's recipe on the seed-42 10k subset (XLA not recorded, so not compared)
     "format": 1,
-    "files": {role: {"name": name, "sha256": sha256} for role, name, sha256 in _STUDY_PAIR},
+    "files": {r: {"name": n, "sha256": h} for r, n, h in zip(EXPORT_ROLES, _STUDY_NAMES, _STUDY_SHA256, strict=True)},
     "epochs": 50,
     "settings": {
         "batch_size": 100,
@@ -133,8 +120,7 @@ def _committed(path) -> tuple[Path, Path] | None:
 
 
 def committed_sha256(path) -> str | None:
-    """The SHA-256 the study's record gives the file at ``path`` in ``checkpoints/`` (``MANIFEST.json``, the DCGAN
-    pair's manifest or :data:`STUDY_EXPORT`), or None for any other file."""
+    """The SHA-256 ``checkpoints/MANIFEST.json`` or the DCGAN pair's manifest gives a committed file, else None."""
     if (found := _committed(path)) is None:
         return None
     path, folder = found
@@ -148,15 +134,13 @@ def committed_sha256(path) -> str | None:
 
 
 def record_committed_digest(path) -> None:
-    """The new SHA-256 of a committed weights file the study's runner rewrote, in ``checkpoints/MANIFEST.json``."""
+    """Write the new SHA-256 of a committed weights file the study's runner rewrote into its ``MANIFEST.json``."""
     if (found := _committed(path)) is None or not (manifest := found[1] / "MANIFEST.json").is_file():
         return
-    path, folder = found
+    name, digest = f"checkpoints/{found[0].relative_to(found[1])}", file_digest(path, None)
     with fileio.results_lock(manifest):
         spec = json.loads(manifest.read_text())
-        name, digest = f"checkpoints/{path.relative_to(folder)}", file_digest(path, None)
         stale = [e for m in spec.get("models", []) for e in m.get("files", []) if e["path"] == name]
-        stale = [e for e in stale if e["sha256"] != digest]
         for entry in stale:
             entry["sha256"] = digest
         if stale:
@@ -164,74 +148,55 @@ def record_committed_digest(path) -> None:
 
 
 def export_manifest_path(generator_path) -> Path:
-    """The manifest beside ``generator_path``: ``generator.weights.h5`` -> ``generator.export.json``."""
-    generator_path = Path(generator_path)
-    return generator_path.with_name(generator_path.name.removesuffix(".weights.h5") + ".export.json")
+    """``generator.weights.h5`` -> ``generator.export.json`` beside it."""
+    return Path(generator_path).with_name(Path(generator_path).name.removesuffix(".weights.h5") + ".export.json")
 
 
-def export_final(
-    gan,
-    history: dict,
-    generator_path=config.GENERATOR_PATH,
-    discriminator_path=config.DISCRIMINATOR_PATH,
-    history_path=config.GAN_HISTORY_PATH,
-    manifest_path=None,
-    settings: dict | None = None,
-):
-    """Write the final generator and discriminator weights and the loss history as one unit: the old manifest goes
-    first, then the three files, then the manifest (their names and SHA-256, the epoch count, the run's settings),
-    so that a kill at any point leaves a pair that no manifest vouches for."""
+def export_final(gan, history: dict, generator_path, discriminator_path, history_path, manifest_path=None):
+    """Write the DCGAN's final weights and loss history as one unit: the old manifest goes first, the manifest of
+    the files' SHA-256, epochs and ``gan.run_settings`` last, so a kill leaves a pair nothing vouches for."""
     paths = [Path(generator_path), Path(discriminator_path), Path(history_path)]
     manifest_path = Path(manifest_path or export_manifest_path(paths[0]))
-    settings = dict(settings if settings is not None else getattr(gan, "run_settings", None) or {})
     manifest_path.unlink(missing_ok=True)
     fileio.save_weights(gan.generator, paths[0])
     fileio.save_weights(gan.discriminator, paths[1])
     fileio.atomic_write_text(paths[2], fileio.dumps(history))
     files = {r: {"name": p.name, "sha256": file_digest(p, None)} for r, p in zip(EXPORT_ROLES, paths, strict=True)}
+    settings = getattr(gan, "run_settings", None) or {}
     record = {"format": 1, "files": files, "epochs": len(history["epoch_seconds"]), "settings": settings}
     fileio.atomic_write_text(manifest_path, fileio.dumps(record, indent=1, sort_keys=True) + "\n")
     return paths[0], paths[1]
 
 
 def verify_export(paths, manifest_path) -> tuple[dict | None, str | None]:
-    """``(record, None)`` when a manifest (or :data:`STUDY_EXPORT`) names the exported ``(generator, discriminator,
-    history)`` files with their SHA-256; ``(None, why)`` when nothing vouches for them as one pair."""
+    """``(record, None)`` when a manifest (or :data:`STUDY_EXPORT`) vouches for the exported ``(generator,
+    discriminator, history)`` files by their SHA-256; ``(None, why)`` when nothing does."""
     paths, manifest_path = [Path(p) for p in paths], Path(manifest_path)
-    digests = {role: file_digest(p, None) for role, p in zip(EXPORT_ROLES, paths, strict=True)}
+    digests = [file_digest(p, None) for p in paths]
     if not manifest_path.is_file():
-        if all(digests[r] == STUDY_EXPORT["files"][r]["sha256"] for r in EXPORT_ROLES):
+        if tuple(digests) == _STUDY_SHA256:
             return STUDY_EXPORT, None
         return None, f"{manifest_path} is missing: the export was cut short, so the files may come from different runs."
     try:
         record = json.loads(manifest_path.read_text())
         files = [record["files"][r] for r in EXPORT_ROLES]
         if not (isinstance(record["epochs"], int) and isinstance(record["settings"], dict)):
-            raise ValueError("its epochs or settings are of the wrong type")
-    except (OSError, ValueError, KeyError, TypeError) as exc:
-        return None, f"{manifest_path} (the manifest of the exported DCGAN pair) cannot be read ({exc}): it was edited."
-    for role, p, entry in zip(EXPORT_ROLES, paths, files, strict=True):
-        if entry.get("name") != p.name or entry.get("sha256") != digests[role]:
-            return None, (
-                f"{p} does not match {manifest_path} (it names {entry.get('name')!r} with SHA-256 "
-                f"{str(entry.get('sha256'))[:12]}…): the export was cut short or the file was replaced."
-            )
+            raise TypeError(record)
+    except (ValueError, KeyError, TypeError):
+        return None, f"{manifest_path} (the manifest of the exported DCGAN pair) was edited."
+    for p, digest, entry in zip(paths, digests, files, strict=True):
+        if entry != {"name": p.name, "sha256": digest}:
+            return None, f"{p} does not match {manifest_path}: the export was cut short or the file was replaced."
     return record, None
 
 
 def check_export_settings(record: dict, manifest_path: Path, epochs: int, asked: dict) -> None:
     """Refuse an exported pair (its manifest ``record``) of another epoch count or other settings than ``asked``
     (``jit_compile`` may be missing: the study's pair did not record it)."""
+    saved, fix = record["settings"], "Export to other paths (a run folder), or pass retrain=True to replace it."
     if record["epochs"] != epochs:
-        raise ValueError(
-            f"{manifest_path} records a DCGAN trained for {record['epochs']} epochs, not the {epochs} asked for. "
-            "Export to other paths (a run folder), or pass retrain=True to replace it."
-        )
-    saved = record["settings"]
+        raise ValueError(f"{manifest_path} records a DCGAN trained for {record['epochs']} epochs, not {epochs}. {fix}")
     differ = [k for k, v in asked.items() if saved.get(k) != v and not (k == "jit_compile" and k not in saved)]
     if differ:
         shown = "; ".join(f"{k}: exported {saved.get(k, 'not recorded')!r}, asked {asked[k]!r}" for k in differ)
-        raise ValueError(
-            f"{manifest_path} records a DCGAN trained with other settings than asked ({shown}). Export to other "
-            "paths (a run folder) for these settings, or pass retrain=True to train and replace it."
-        )
+        raise ValueError(f"{manifest_path} records a DCGAN trained with other settings ({shown}). {fix}")
