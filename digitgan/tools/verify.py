@@ -1,10 +1,5 @@
-"""``make verify``: the test numbers of the README's tables recomputed from the committed weights, against results.json.
-
-``checkpoints/MANIFEST.json`` (:mod:`digitgan.tools.manifest`) lists each model: its files and their SHA-256, its
-parameters and where results.json records its numbers. A changed file is named and its numbers recomputed anyway, so
-a file replaced together with its digest still fails beyond :data:`TOLERANCE` (another CPU may round a logit near a
-tie). ``--retrain`` (``make verify-train``) trains 01 and 03-05's models again to compare train accuracies too.
-"""
+"""``make verify``: each model of ``checkpoints/MANIFEST.json`` (its files' SHA-256, parameters, where results.json
+records its numbers) scored again from its committed files; a changed file is named and still scored."""
 
 from __future__ import annotations
 
@@ -56,8 +51,7 @@ def read_manifest(path: Path = MANIFEST) -> dict:
 
 
 def recorded(results: dict, where: str):
-    """The value at a dotted path of results.json: ``runs[method=ssgan,seed=42]`` picks the list entry with these
-    values, ``class_fractions|min`` the smallest of a list."""
+    """The value at a dotted path of results.json (``runs[method=ssgan,seed=42]``, ``class_fractions|min``)."""
     where, _, reduce = where.partition("|")
     value = results
     for part in where.split("."):
@@ -70,7 +64,6 @@ def recorded(results: dict, where: str):
 
 
 def _recompute(entry: dict, root: Path, study: dict) -> dict:
-    """The numbers of a manifest entry, recomputed from its committed files as its ``kind`` says."""
     p, kind = entry["parameters"], entry["kind"]
 
     def load(model, role: str = "weights"):
@@ -118,8 +111,7 @@ def _recompute(entry: dict, root: Path, study: dict) -> dict:
 
 
 def verify(names=None, root: Path = config.PROJ_ROOT) -> tuple[list[Row], list[str]]:
-    """``(rows, problems)``: a row per recorded number of each manifest entry (``names``: only those) and every
-    digest problem, naming the file."""
+    """``(rows, problems)``: a row per recorded number of each manifest entry (or of ``names``), each file problem."""
     root = Path(root)
     spec = read_manifest(root / MANIFEST.relative_to(config.PROJ_ROOT))
     results = fileio.load_results(root / config.COMMITTED_RESULTS_PATH.relative_to(config.PROJ_ROOT))
@@ -144,7 +136,7 @@ def verify(names=None, root: Path = config.PROJ_ROOT) -> tuple[list[Row], list[s
 
 
 def retrained_rows(results: dict) -> list[Row]:
-    """01's CNN and 03-05's trials trained again with the study's seed and recipe, their train and test accuracy."""
+    """01's CNN and 03-05's trials trained again (seed 42), their train and test accuracy."""
     images, rows = data.load_study_data(config.SUBSET_SIZE, config.SEED), []
     with tempfile.TemporaryDirectory() as folder:
         for name in study_seeds.MODELS:
@@ -161,14 +153,11 @@ def mean_rows(rows: list[Row]) -> list[Row]:
     for r in rows:
         if ", seed " in r.what:
             groups.setdefault(r.what.rpartition(", seed ")[0], []).append(r)
+    means = {w: [sum(getattr(r, a) for r in g) / len(g) for a in ("recorded", "recomputed")] for w, g in groups.items()}
     return [
-        Row(
-            f"{what}, mean of {len(g)} seeds",
-            *(sum(getattr(r, a) for r in g) / len(g) for a in ("recorded", "recomputed")),
-            TOLERANCE["accuracy"],
-        )
-        for what, g in groups.items()
-        if len(g) > 1
+        Row(f"{w}, mean of {len(groups[w])} seeds", *m, TOLERANCE["accuracy"])
+        for w, m in means.items()
+        if len(groups[w]) > 1
     ]
 
 
