@@ -1,7 +1,4 @@
-"""The study as one self-contained, offline HTML page (``make report``): the README's verdicts and tables, each
-notebook's finding (written from ``figures/results.json``) and the key figures, then every executed notebook, its code
-folded away (nbconvert with ``export.html.j2``).
-"""
+"""``make report``: the study as one offline HTML page, its summary (from the record), then every notebook."""
 
 from __future__ import annotations
 
@@ -82,8 +79,7 @@ def read_notebooks(notebooks: tuple[str, ...] = NOTEBOOKS, folder: Path = config
 
 
 def combined(parts: list[Notebook]):
-    """The notebooks as one notebook of copied cells, each notebook behind an anchor, cell ids numbered through the
-    page, and every image output described by its notebook and section."""
+    """The notebooks' copied cells as one notebook, each behind an anchor, every image described by its section."""
     import nbformat
 
     book = nbformat.v4.new_notebook(metadata=copy.deepcopy(parts[0].nb.metadata))
@@ -109,14 +105,8 @@ def combined(parts: list[Notebook]):
     return book
 
 
-def _inline(markdown: str) -> str:
-    import mistune
-
-    return re.sub(r"^<p>(.*)</p>\s*$", r"\1", mistune.html(markdown).strip(), flags=re.S)  # without its <p> tags
-
-
 def _summary(parts: list[Notebook]) -> dict:
-    """What the template writes first: the README's verdicts, the tables, the findings and the key figures."""
+    """The template's summary: the README's verdicts, the tables, the findings and the key figures."""
     import mistune
 
     results = fileio.load_results(config.COMMITTED_RESULTS_PATH)
@@ -134,26 +124,26 @@ def _summary(parts: list[Notebook]) -> dict:
         "verdicts": mistune.html(verdicts.strip()),
         "results": mistune.html(report.results_table(results)),
         "headlines": mistune.html(headlines) if headlines.count("\n") > 1 else "",
-        "notebooks": [{"anchor": anchors[p.name], "title": p.title, "finding": _inline(p.finding)} for p in parts],
+        "notebooks": [
+            {"anchor": anchors[p.name], "title": p.title, "finding": _unwrap(mistune.html(p.finding))} for p in parts
+        ],
         "figures": figures,
         "versions": utils.versions(),
     }
 
 
-_LOADS = r"<(?:script|link|img|image|iframe|frame|source|video|audio|track|embed|object|use|input)\b[^>]*>"
-_EXTERNAL = r"""(?:https?:)?//[^"'\s>)]+"""
+def _unwrap(html: str) -> str:
+    return re.sub(r"^<p>(.*)</p>\s*$", r"\1", html.strip(), flags=re.S)
 
 
 def external_resources(html: str) -> list[str]:
-    """Every address outside the page a browser loads by itself: those tags' addresses, CSS ``url()`` and ``@import``
-    (a reader's ``<a href>`` is not a load)."""
-    address = rf"""\s(?:src|href|xlink:href|srcset|data|poster)\s*=\s*["']?({_EXTERNAL})"""
-    found = [a for tag in re.findall(_LOADS, html, re.I) for a in re.findall(address, tag, re.I)]
-    return sorted({*found, *re.findall(rf"""(?:url\(\s*["']?|@import\s+["'])({_EXTERNAL})""", html, re.I)})
+    """Every address outside the page a browser loads by itself (in tags, CSS ``url()``, ``@import``; not ``<a>``)."""
+    loads = r"""(?:\s(?:src|href|xlink:href|srcset|data|poster)\s*=\s*["']?|url\(\s*["']?|@import\s+["'])"""
+    return sorted(set(re.findall(loads + r"""((?:https?:)?//[^"'\s>)]+)""", re.sub(r"<a\s[^>]*>", "", html), re.I)))
 
 
 def problems(html: str) -> list[str]:
-    """What a self-contained page must not hold: object reprs for outputs, images by reference, outside loads."""
+    """What a self-contained page must not hold: object reprs, images by reference, outside loads."""
     reprs = set(re.findall(r"&lt;[\w.]+ object(?: at 0x[0-9a-f]+)?&gt;|<[\w.]+ object(?: at 0x[0-9a-f]+)?>", html))
     found = [f"object repr {m!r}" for m in sorted(reprs)]
     found += [f"image not embedded: {src}" for src in re.findall(r'<img[^>]+src="(?!data:)([^"]+)"', html)]
@@ -174,12 +164,12 @@ def build() -> str:
 
 
 def write_report(path: Path = REPORT_PATH) -> Path:
-    fileio.atomic_write_text(Path(path), build())
-    return Path(path)
+    fileio.atomic_write_text(path := Path(path), build())
+    return path
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--out", type=Path, default=REPORT_PATH)
     path = write_report(parser.parse_args().out)
     html, size = path.read_text(), path.stat().st_size / 1e6

@@ -1,5 +1,5 @@
-"""``python -m digitgan.tools.report``: rewrite each generated block of README.md and docs/ (:data:`BLOCKS`, between
-``<!-- name:start -->`` and ``<!-- name:end -->``) from the committed results; the README's tables are here."""
+"""``python -m digitgan.tools.report``: rewrite each generated block (:data:`BLOCKS`) of README.md and docs/ from the
+committed results; the README's tables are here."""
 
 from __future__ import annotations
 
@@ -128,24 +128,16 @@ QUESTIONS = {
 }
 
 
-_WRITERS = {  # notebook: its finding, and its record's key in results.json (or its "future_work")
-    "01_cnn_baseline": (findings.cnn, "cnn"),
-    "02_dcgan": (findings.dcgan, "dcgan"),
-    "06_comparison": (findings.comparison, "comparison"),
-    "07_semi_supervised_gan": (extension_findings.ssgan, "ssgan"),
-    "08_label_efficiency": (extension_findings.label_efficiency, "label_efficiency"),
-    "09_longer_gan": (extension_findings.longer_gan, "longer_gan"),
-    "10_data_and_optimizers": (extension_findings.protocols, "protocols"),
-    "11_generated_digits": (extension_findings.generated_digits, "generated_digits"),
-}
+_KEYS = "cnn dcgan trial1 trial2 trial3 comparison ssgan label_efficiency longer_gan protocols generated_digits"
+_KEYS = dict(zip(QUESTIONS, _KEYS.split(), strict=True))  # each notebook's record in results.json (or "future_work")
 
 
 def record_finding_lines(notebook: str, results: dict) -> list[str]:
     """A notebook's "What we found", line by line, from the study's record, never from a notebook file's outputs."""
-    if trial := {nb: key for key, (nb, _) in config.TRIALS.items()}.get(notebook):
-        text = findings.trial(trial, results[trial], results)
+    if (key := _KEYS[notebook]).startswith("trial"):
+        text = findings.trial(key, results[key], results)
     else:
-        write, key = _WRITERS[notebook]
+        write = getattr(findings, key, None) or getattr(extension_findings, key)
         text = write({**results, **results.get("future_work", {})}[key])
     return [line.strip() for line in text.splitlines() if line.strip()]
 
@@ -177,7 +169,7 @@ def _markers(name: str) -> tuple[str, str]:
 
 
 def update_documents() -> list[Path]:
-    """Rewrite every generated block from the committed results; returns the documents that changed."""
+    """Rewrite every generated block from the committed results; the documents that changed."""
     results = fileio.load_results(COMMITTED_RESULTS)
     texts = {}
     for document, name, generate in BLOCKS:
