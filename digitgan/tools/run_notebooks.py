@@ -7,6 +7,7 @@ other parameters make a scratch run in ``runs/<notebook>/<key>/``; a failed or s
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import os
 import signal
@@ -103,10 +104,9 @@ def _keep_failed(name: str, partial: Path, final: Path, exc: BaseException) -> N
     import nbformat
 
     why = str(exc) if isinstance(exc, Stopped) else f"failed ({type(exc).__name__}: {str(exc).strip()[:300]})"
-    try:
+    started = False
+    with contextlib.suppress(Exception):  # absent, or cut short while it was saved
         started = any(c.metadata.get("papermill", {}).get("start_time") for c in nbformat.read(partial, 4).cells)
-    except Exception:  # absent, or cut short while it was saved
-        started = False
     if started:
         failed = final.parent / FAILED / name
         failed.parent.mkdir(exist_ok=True)

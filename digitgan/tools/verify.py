@@ -71,20 +71,16 @@ def _recompute(entry: dict, root: Path, study: dict) -> dict:
         return fileio.load_weights(model, root / path, _RESTORE)
 
     if kind == "pca_knn":
-        if p["n_train"] == config.N_TRAIN_FULL:
-            d = data.load_study_data(config.N_TRAIN_FULL)
-        else:
-            d = study if p["n_train"] == config.SUBSET_SIZE else compare.small_split(study, p["n_train"], p["n_test"])
+        d = study if p["n_train"] == config.SUBSET_SIZE else compare.small_split(study, p["n_train"], p["n_test"])
+        d = data.load_study_data(config.N_TRAIN_FULL) if p["n_train"] == config.N_TRAIN_FULL else d
         xy = (d["x_train"], d["y_train"], d["x_test"], d["y_test"])
         return {"accuracy": compare.fit_predict_timed(p["n_components"], p["k"], *xy)["accuracy"]}
     judge = models.build_judge
     if kind == "judge_real":  # as 02 scores real digits: the test images, and real training images against them
         judge, test = load(judge(), "judge"), study["x_test"]
         train = data.load_study_data(config.N_TRAIN_FULL, p["subset_seed"])["x_train"][: p["n_samples"]]
-        return {
-            "classifier_score": quality.judge_scores(judge, test)["classifier_score"],
-            "frechet_distance": quality.judge_scores(judge, train, reference=test)["frechet_distance"],
-        }
+        score = quality.judge_scores(judge, test)["classifier_score"]
+        return {**quality.judge_scores(judge, train, reference=test), "classifier_score": score}
     if kind == "dcgan":
         images = quality.generate(load(models.build_generator(), "generator"), p["n_samples"], seed=p["sample_seed"])
     elif kind == "conditional":
