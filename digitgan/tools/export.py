@@ -90,10 +90,9 @@ def combined(parts: list[Notebook]):
             elif cell.cell_type == "code":
                 alt = f"A figure of {part.title}" + (f", section “{heading}”" if heading else "")
                 cell.metadata["digitgan_alt"] = alt  # for the template's PNGs; an <img> the notebook wrote gets it here
+                tag = f'<img alt="{html_lib.escape(alt)}"'
                 for data in (o["data"] for o in cell.get("outputs", []) if "text/html" in o.get("data", {})):
-                    data["text/html"] = re.sub(
-                        r"<img(?![^>]*\balt=)", f'<img alt="{html_lib.escape(alt)}"', data["text/html"]
-                    )
+                    data["text/html"] = re.sub(r"<img(?![^>]*\balt=)", tag, data["text/html"])
             book.cells.append(cell)
     for i, cell in enumerate(book.cells):
         cell.id = f"c{i:04d}"
@@ -106,6 +105,10 @@ def _summary(parts: list[Notebook]) -> dict:
 
     results = fileio.load_results(config.COMMITTED_RESULTS_PATH)
     anchors = {p.name: Path(p.name).stem for p in parts}
+
+    def inline(markdown: str) -> str:  # without its <p> tags
+        return re.sub(r"^<p>(.*)</p>\s*$", r"\1", mistune.html(markdown).strip(), flags=re.S)
+
     figures = []
     for file, caption, notebook in KEY_FIGURES:
         png = (config.PROJ_ROOT / "figures" / file).read_bytes()  # wide (by its header's width / height): a whole row
@@ -119,16 +122,10 @@ def _summary(parts: list[Notebook]) -> dict:
         "verdicts": mistune.html(verdicts.strip()),
         "results": mistune.html(report.results_table(results)),
         "headlines": mistune.html(headlines) if headlines.count("\n") > 1 else "",
-        "notebooks": [
-            {"anchor": anchors[p.name], "title": p.title, "finding": _unwrap(mistune.html(p.finding))} for p in parts
-        ],
+        "notebooks": [{"anchor": anchors[p.name], "title": p.title, "finding": inline(p.finding)} for p in parts],
         "figures": figures,
         "versions": utils.versions(),
     }
-
-
-def _unwrap(html: str) -> str:
-    return re.sub(r"^<p>(.*)</p>\s*$", r"\1", html.strip(), flags=re.S)
 
 
 def external_resources(html: str) -> list[str]:

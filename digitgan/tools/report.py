@@ -171,15 +171,13 @@ def _markers(name: str) -> tuple[str, str]:
 def update_documents() -> list[Path]:
     """Rewrite every generated block from the committed results; the documents that changed."""
     results = fileio.load_results(COMMITTED_RESULTS)
-    texts = {}
+    texts = {document: Path(document).read_text() for document, _, _ in BLOCKS}
     for document, name, generate in BLOCKS:
         start, end = _markers(name)
-        text = texts.get(document) or Path(document).read_text()
-        if start not in text:
+        if start not in texts[document]:
             raise ValueError(f"{config.shown(document)} has no {start} marker")
-        block = f"{start}\n{generate(results)}\n{end}"
-        pattern = re.escape(start) + r"\n(?:.*?\n)?" + re.escape(end)
-        texts[document] = re.sub(pattern, lambda _, b=block: b, text, flags=re.S)
+        block, pattern = f"{start}\n{generate(results)}\n{end}", re.escape(start) + r"\n(?:.*?\n)?" + re.escape(end)
+        texts[document] = re.sub(pattern, lambda _, b=block: b, texts[document], flags=re.S)
     changed = [document for document, text in texts.items() if Path(document).read_text() != text]
     for document in changed:
         fileio.atomic_write_text(Path(document), texts[document])

@@ -16,8 +16,9 @@ from digitgan.extensions.conditional import build_conditional_generator, generat
 from digitgan.extensions.ssgan import build_ssgan_discriminator
 from digitgan.store import Store, file_digest
 
-CHECKPOINTS = config.COMMITTED_DIRS[1]  # the committed checkpoints/, whatever DIGITGAN_CHECKPOINT_DIR says
-MANIFEST = CHECKPOINTS / "MANIFEST.json"
+MANIFEST = (
+    config.COMMITTED_DIRS[1] / "MANIFEST.json"
+)  # the committed checkpoints/, whatever DIGITGAN_CHECKPOINT_DIR says
 _RESTORE = "Restore it with `git checkout -- checkpoints/`."
 TOLERANCE = {
     "accuracy": 0.0003,  # three of the 10,000 test images
@@ -191,10 +192,8 @@ def main(argv=None) -> int:
     for p in problems:
         print(f"digest: {p}", file=sys.stderr)
     failed = [r for r in rows if not r.ok]
-    files = {f["path"] for e in read_manifest()["models"] for f in e["files"]}
-    digests = (
-        f"{len(problems)} files differ from" if problems else f"the SHA-256 of all {len(files)} weights files matched"
-    )
+    files = len({f["path"] for e in read_manifest()["models"] for f in e["files"]})
+    digests = f"{len(problems)} files differ from" if problems else f"the SHA-256 of all {files} weights files matched"
     print(f"{len(rows) - len(failed)} of {len(rows)} numbers match; {digests} checkpoints/MANIFEST.json")
     return 1 if failed or problems else 0
 
