@@ -139,13 +139,10 @@ def _future_work_table(future: dict) -> str:
             add(real, measure, f"{spread['generated']:.3f} / {spread['real']:.3f}")
         for arm, cell in verdicts.ordered_arms(gd["arms"]).items():
             size, _, how = arm.removeprefix("generated ").partition(" ")
-            filtered = (
-                f"{size} generated digits filtered by a CNN trained on real digits {how} (not generated digits alone)"
-            )
-            alone = f"{arm} (**headline**: generated digits alone)" if arm == "generated 10k" else arm
-            add(
-                helps, "the CNN trained on " + (filtered if arm.startswith("generated") and how else alone), _cell(cell)
-            )
+            filtered = f"{size} generated digits filtered by a CNN trained on real digits {how}"
+            what = f"{filtered} (not generated digits alone)" if arm.startswith("generated") and how else arm
+            what += " (**headline**: generated digits alone)" if arm == "generated 10k" else ""
+            add(helps, f"the CNN trained on {what}", _cell(cell))
         if "same_recipe_on_real" in gd:
             add(helps, "the filtered arms' recipe on the real 10k", _cell(gd["same_recipe_on_real"]))
     rows = [(q if i == 0 else "", *row) for q, part in questions.items() for i, row in enumerate(part)]
