@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import base64
 import copy
 import html as html_lib
@@ -160,12 +159,6 @@ def write_report(path: Path = REPORT_PATH) -> Path:
     return path
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--out", type=Path, default=REPORT_PATH)
-    path = write_report(parser.parse_args().out)
-    print(f"{config.shown(path)}: the results, then {len(NOTEBOOKS)} notebooks, {path.stat().st_size / 1e6:.1f} MB")
-
-
 if __name__ == "__main__":
-    main()
+    path = write_report()
+    print(f"{config.shown(path)}: the results, then {len(NOTEBOOKS)} notebooks, {path.stat().st_size / 1e6:.1f} MB")

@@ -18,6 +18,8 @@ _LABEL_NAMES = {
 _cell = verdicts.cell
 _SPEED = "{images_per_second:,.0f} {vs_reference:.2f}x {achieved_gflops:.0f} {fraction_of_fp32_peak:.0%}"
 _SPEED += " {seconds_per_epoch:.1f}"
+_MACHINE = "{model}, {cores} cores at {mhz:.0f} MHz ({flags}); estimated FP32 peak {peak_fp32_gflops_estimate:.0f} "
+_MACHINE += "GFLOP/s; {rounds} interleaved rounds of {steps_timed_per_round} steps, {when}"
 _PRECISION_MEASURES = (("classifier_score", 2), ("frechet_distance", 1), ("seconds_per_epoch", 1))
 
 
@@ -63,12 +65,8 @@ def speed_table() -> str:
     rows, machines = [], []
     for name, label in {"dcgan_step": "DCGAN", "ssgan_step": "SSGAN"}.items():
         bench = fileio.read_json_object(_BENCHMARKS / f"{name}.json", "a benchmark", f"Rerun benchmarks/{name}.py.")
-        m = bench["machine"]
-        machines.append(
-            f"- {label}: {m['model']}, {m['cores']} cores at {m['mhz']:.0f} MHz ({', '.join(m['flags'])}); "
-            f"estimated FP32 peak {m['peak_fp32_gflops_estimate']:.0f} GFLOP/s; {bench['rounds']} interleaved "
-            f"rounds of {bench['steps_timed_per_round']} steps, {bench['when']}"
-        )
+        m = {**bench["machine"], "flags": ", ".join(bench["machine"]["flags"])}
+        machines.append(f"- {label}: " + _MACHINE.format(**m, **bench))
         for row in bench["rows"]:
             variant = row["variant"] + (" (reference)" if row["variant"] == bench["reference"] else "")
             rows.append((label, variant, *_SPEED.format(**row).split()))

@@ -74,10 +74,8 @@ def headlines_table(results: dict) -> str:
     found, study = [], results.get("label_efficiency", {})  # (question, result, compared with, test record)
     ssgan, p = study.get("summary", {}).get("ssgan", {}), constants.SSGAN_PAPER
     if study and (test := verdicts.label_efficiency_items(study)["paper"]):
-        against = (
-            f"Salimans et al., {p['test_accuracy']:.4f} ± {p['std']:.4f} ({p['seeds']} seeds, {p['epochs']} epochs)"
-        )
-        found.append(("Semi-supervised GAN, 100 labels (08)", _cell(ssgan["100"]), against, test))
+        paper = f"{p['test_accuracy']:.4f} ± {p['std']:.4f} ({p['seeds']} seeds, {p['epochs']} epochs)"
+        found.append(("Semi-supervised GAN, 100 labels (08)", _cell(ssgan["100"]), f"Salimans et al., {paper}", test))
     matched = study.get("cnn_matched") or {}
     for n, d in matched.get("ssgan_minus_matched", {}).items():
         against = f"a CNN given the same {matched['summary'][n]['n_updates']:,} updates, {_cell(matched['summary'][n])}"
