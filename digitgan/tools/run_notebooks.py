@@ -1,8 +1,5 @@
-"""Execute the study's notebooks with papermill (``make reproduce``): the only writer of the study's record.
-
-A run with the full-size parameters runs with ``DIGITGAN_STUDY_RUN=1`` and replaces the notebook once it ran to the end;
-other parameters make a scratch run in ``runs/<notebook>/<key>/``; a failed or stopped run (exit code 130) is kept in
-``failed/``."""
+"""Execute the study's notebooks with papermill (``make reproduce``), the only writer of the record: the full-size run
+sets ``DIGITGAN_STUDY_RUN=1``, other parameters run in ``runs/<notebook>/<key>/``, a failed one is kept in failed/."""
 
 from __future__ import annotations
 
