@@ -1,16 +1,12 @@
-"""The study as one self-contained, offline HTML page (``make report``): the README's verdicts and tables, each
-notebook's finding (written from ``figures/results.json``) and the key figures, then every executed notebook, its code
-folded away (nbconvert with ``export.html.j2``).
-"""
+"""``make report``: the study as one offline HTML page, its summary (from the record), then every notebook."""
 
 from __future__ import annotations
 
-import argparse
 import base64
 import copy
 import html as html_lib
 import re
-from dataclasses import dataclass
+from collections import namedtuple
 from pathlib import Path
 
 from digitgan import config, fileio, utils
@@ -55,12 +51,7 @@ KEY_FIGURES = (
 )
 
 
-@dataclass(frozen=True)
-class Notebook:
-    name: str  # 01_cnn_baseline.ipynb
-    title: str  # its first heading
-    finding: str  # the first lines of its "What we found" (Markdown), written from the record
-    nb: object  # the nbformat notebook, as committed
+Notebook = namedtuple("Notebook", "name title finding nb")  # finding: its headline, from the record
 
 
 def headline(lines: list[str]) -> str:
@@ -82,8 +73,7 @@ def read_notebooks(notebooks: tuple[str, ...] = NOTEBOOKS, folder: Path = config
 
 
 def combined(parts: list[Notebook]):
-    """The notebooks as one notebook of copied cells, each notebook behind an anchor, cell ids numbered through the
-    page, and every image output described by its notebook and section."""
+    """The notebooks' copied cells as one notebook, each behind an anchor, every image described by its section."""
     import nbformat
 
     book = nbformat.v4.new_notebook(metadata=copy.deepcopy(parts[0].nb.metadata))
@@ -99,28 +89,25 @@ def combined(parts: list[Notebook]):
             elif cell.cell_type == "code":
                 alt = f"A figure of {part.title}" + (f", section “{heading}”" if heading else "")
                 cell.metadata["digitgan_alt"] = alt  # for the template's PNGs; an <img> the notebook wrote gets it here
+                tag = f'<img alt="{html_lib.escape(alt)}"'
                 for data in (o["data"] for o in cell.get("outputs", []) if "text/html" in o.get("data", {})):
-                    data["text/html"] = re.sub(
-                        r"<img(?![^>]*\balt=)", f'<img alt="{html_lib.escape(alt)}"', data["text/html"]
-                    )
+                    data["text/html"] = re.sub(r"<img(?![^>]*\balt=)", tag, data["text/html"])
             book.cells.append(cell)
     for i, cell in enumerate(book.cells):
         cell.id = f"c{i:04d}"
     return book
 
 
-def _inline(markdown: str) -> str:
-    import mistune
-
-    return re.sub(r"^<p>(.*)</p>\s*$", r"\1", mistune.html(markdown).strip(), flags=re.S)  # without its <p> tags
-
-
 def _summary(parts: list[Notebook]) -> dict:
-    """What the template writes first: the README's verdicts, the tables, the findings and the key figures."""
+    """The template's summary: the README's verdicts, the tables, the findings and the key figures."""
     import mistune
 
     results = fileio.load_results(config.COMMITTED_RESULTS_PATH)
     anchors = {p.name: Path(p.name).stem for p in parts}
+
+    def inline(markdown: str) -> str:  # without its <p> tags
+        return re.sub(r"^<p>(.*)</p>\s*$", r"\1", mistune.html(markdown).strip(), flags=re.S)
+
     figures = []
     for file, caption, notebook in KEY_FIGURES:
         png = (config.PROJ_ROOT / "figures" / file).read_bytes()  # wide (by its header's width / height): a whole row
@@ -134,26 +121,20 @@ def _summary(parts: list[Notebook]) -> dict:
         "verdicts": mistune.html(verdicts.strip()),
         "results": mistune.html(report.results_table(results)),
         "headlines": mistune.html(headlines) if headlines.count("\n") > 1 else "",
-        "notebooks": [{"anchor": anchors[p.name], "title": p.title, "finding": _inline(p.finding)} for p in parts],
+        "notebooks": [{"anchor": anchors[p.name], "title": p.title, "finding": inline(p.finding)} for p in parts],
         "figures": figures,
         "versions": utils.versions(),
     }
 
 
-_LOADS = r"<(?:script|link|img|image|iframe|frame|source|video|audio|track|embed|object|use|input)\b[^>]*>"
-_EXTERNAL = r"""(?:https?:)?//[^"'\s>)]+"""
-
-
 def external_resources(html: str) -> list[str]:
-    """Every address outside the page a browser loads by itself: those tags' addresses, CSS ``url()`` and ``@import``
-    (a reader's ``<a href>`` is not a load)."""
-    address = rf"""\s(?:src|href|xlink:href|srcset|data|poster)\s*=\s*["']?({_EXTERNAL})"""
-    found = [a for tag in re.findall(_LOADS, html, re.I) for a in re.findall(address, tag, re.I)]
-    return sorted({*found, *re.findall(rf"""(?:url\(\s*["']?|@import\s+["'])({_EXTERNAL})""", html, re.I)})
+    """Every address outside the page a browser loads by itself (in tags, CSS ``url()``, ``@import``; not ``<a>``)."""
+    loads = r"""(?:\s(?:src|href|xlink:href|srcset|data|poster)\s*=\s*["']?|url\(\s*["']?|@import\s+["'])"""
+    return sorted(set(re.findall(loads + r"""((?:https?:)?//[^"'\s>)]+)""", re.sub(r"<a\s[^>]*>", "", html), re.I)))
 
 
 def problems(html: str) -> list[str]:
-    """What a self-contained page must not hold: object reprs for outputs, images by reference, outside loads."""
+    """What a self-contained page must not hold: object reprs, images by reference, outside loads."""
     reprs = set(re.findall(r"&lt;[\w.]+ object(?: at 0x[0-9a-f]+)?&gt;|<[\w.]+ object(?: at 0x[0-9a-f]+)?>", html))
     found = [f"object repr {m!r}" for m in sorted(reprs)]
     found += [f"image not embedded: {src}" for src in re.findall(r'<img[^>]+src="(?!data:)([^"]+)"', html)]
@@ -174,21 +155,10 @@ def build() -> str:
 
 
 def write_report(path: Path = REPORT_PATH) -> Path:
-    fileio.atomic_write_text(Path(path), build())
-    return Path(path)
-
-
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--out", type=Path, default=REPORT_PATH)
-    path = write_report(parser.parse_args().out)
-    html, size = path.read_text(), path.stat().st_size / 1e6
-    png, gif = (html.count(f"data:image/{kind};base64") for kind in ("png", "gif"))
-    print(
-        f"{config.shown(path)}: the results, then {len(NOTEBOOKS)} notebooks; {png} PNG and {gif} GIF images "
-        f"embedded, nothing loaded from outside the page, {size:.1f} MB"
-    )
+    fileio.atomic_write_text(path := Path(path), build())
+    return path
 
 
 if __name__ == "__main__":
-    main()
+    path = write_report()
+    print(f"{config.shown(path)}: the results, then {len(NOTEBOOKS)} notebooks, {path.stat().st_size / 1e6:.1f} MB")

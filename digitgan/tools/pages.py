@@ -18,6 +18,9 @@ _LABEL_NAMES = {
 _cell = verdicts.cell
 _SPEED = "{images_per_second:,.0f} {vs_reference:.2f}x {achieved_gflops:.0f} {fraction_of_fp32_peak:.0%}"
 _SPEED += " {seconds_per_epoch:.1f}"
+_MACHINE = "{model}, {cores} cores at {mhz:.0f} MHz ({flags}); estimated FP32 peak {peak_fp32_gflops_estimate:.0f} "
+_MACHINE += "GFLOP/s; {rounds} interleaved rounds of {steps_timed_per_round} steps, {when}"
+_PRECISION_MEASURES = (("classifier_score", 2), ("frechet_distance", 1), ("seconds_per_epoch", 1))
 
 
 def table(header: tuple[str, ...], rows) -> str:
@@ -43,16 +46,14 @@ def label_study_block(results: dict) -> str:
             "trial3": f"{config.ORIGINAL_SMALL['trial3']:.2f} at 1k (1k test)",
             "cnn": f"{config.ORIGINAL_SMALL['cnn']:.2f} at 1k (1k test)",
         }
-        for method in [m for m in _LABEL_NAMES if m in summary] + sorted(set(summary) - set(_LABEL_NAMES)):
+        for method in (m for m in _LABEL_NAMES if m in summary):
             cells, trained = [], (results["label_efficiency"].get(method) or {}).get("summary", {})
-            for n in counts:
-                c, t = summary[method].get(str(n)), trained.get(str(n), {})
-                span = t.get("updates_trained")
+            for n in map(str, counts):
+                c, span = summary[method][n], trained.get(n, {}).get("updates_trained")
                 done = span and (f"{span[0]:,}" if span[0] == span[1] else f"{span[0]:,}-{span[1]:,}")
-                updates = f"; {done} of {t['n_updates']:,} updates trained" if span else ""
-                spread = f" ± {c['std']:.4f} (n={c['runs']}{updates})" if c and c["runs"] > 1 else " (n=1)"
-                cells.append("—" if c is None else f"{c['mean']:.4f}{spread}")
-            measure = f"Labels {labels}: {_LABEL_NAMES.get(method, method)} (mean ± std, n seeds)"
+                updates = f"; {done} of {trained[n]['n_updates']:,} updates trained" if span else ""
+                cells.append(f"{c['mean']:.4f} ± {c['std']:.4f} (n={c['runs']}{updates})")
+            measure = f"Labels {labels}: {_LABEL_NAMES[method]} (mean ± std, n seeds)"
             rows.append((measure, originals.get(method, "—"), " / ".join(cells)))
         found.append("**Label efficiency (08).** " + extension_findings.label_efficiency(results["label_efficiency"]))
     findings_text = "\n\n".join(found) or "(not run yet: `make extensions`)"
@@ -63,16 +64,9 @@ def speed_table() -> str:
     """The committed step benchmarks: every variant's best round, then each machine."""
     rows, machines = [], []
     for name, label in {"dcgan_step": "DCGAN", "ssgan_step": "SSGAN"}.items():
-        path = _BENCHMARKS / f"{name}.json"
-        if not path.is_file():
-            continue
-        bench = fileio.read_json_object(path, "a benchmark's results", f"Rerun benchmarks/{name}.py.")
-        m = bench["machine"]
-        machines.append(
-            f"- {label}: {m['model']}, {m['cores']} cores at {m['mhz']:.0f} MHz ({', '.join(m['flags'])}); "
-            f"estimated FP32 peak {m['peak_fp32_gflops_estimate']:.0f} GFLOP/s; {bench['rounds']} interleaved "
-            f"rounds of {bench['steps_timed_per_round']} steps, {bench['when']}"
-        )
+        bench = fileio.read_json_object(_BENCHMARKS / f"{name}.json", "a benchmark", f"Rerun benchmarks/{name}.py.")
+        m = {**bench["machine"], "flags": ", ".join(bench["machine"]["flags"])}
+        machines.append(f"- {label}: " + _MACHINE.format(**m, **bench))
         for row in bench["rows"]:
             variant = row["variant"] + (" (reference)" if row["variant"] == bench["reference"] else "")
             rows.append((label, variant, *_SPEED.format(**row).split()))
@@ -81,25 +75,15 @@ def speed_table() -> str:
 
 
 def precision_table(path: Path = _BENCHMARKS / "dcgan_precision.json") -> str:
-    path = Path(path)
-    if not path.is_file():
-        return "(no precision study committed yet: run benchmarks/dcgan_precision.py)"
-    study = fileio.read_json_object(path, "the DCGAN precision study", "Rerun benchmarks/dcgan_precision.py.")
-    summary = study.get("summary", {})
-    rows, runs = [], sorted(study.get("runs", {}).values(), key=lambda r: (r["policy"], r["seed"]))
-    for run in runs:
-        numbers = f"{run['classifier_score']:.2f}", f"{run['frechet_distance']:.1f}", f"{run['seconds_per_epoch']:.1f}"
-        rows.append((run["policy"], str(run["seed"]), *numbers))
-    for policy in ("float32", "mixed_bfloat16"):
-        if entry := summary.get(policy):
-            cells = []
-            for key, digits in (("classifier_score", 2), ("frechet_distance", 1), ("seconds_per_epoch", 1)):
-                m, sd = entry[key]["mean"], entry[key]["std"]
-                cells.append(f"**{m:.{digits}f}**" + (f" ± {sd:.{digits}f}" if sd is not None else ""))
-            rows.append((f"**{policy}, mean ± std**", f"n = {entry['n']}", *cells))
+    """The DCGAN precision study: each run, each precision's mean ± std, and bf16 against float32 on the same seeds."""
+    study = fileio.read_json_object(Path(path), "the DCGAN precision study", "Rerun benchmarks/dcgan_precision.py.")
+    runs, measures = sorted(study["runs"].values(), key=lambda r: (r["policy"], r["seed"])), _PRECISION_MEASURES
+    rows = [(r["policy"], str(r["seed"]), *(f"{r[k]:.{d}f}" for k, d in measures)) for r in runs]
+    for policy, entry in ((p, study["summary"][p]) for p in ("float32", "mixed_bfloat16")):
+        cells = [(f"**{entry[k]['mean']:.{d}f}**", entry[k]["std"], d) for k, d in measures]
+        cells = [m + (f" ± {sd:.{d}f}" if sd is not None else "") for m, sd, d in cells]
+        rows.append((f"**{policy}, mean ± std**", f"n = {entry['n']}", *cells))
     text = table(("precision", "seed", "classifier score", "Fréchet distance", "s/epoch"), rows)
-    if summary.get("bf16_no_worse") is None:
-        return text + "\n\nVerdict: not yet (fewer than 3 seeds per precision)."
     by = {p: [r for r in runs if r["policy"] == p] for p in ("mixed_bfloat16", "float32")}
     bf16, fp32 = ([r["classifier_score"] for r in by[p]] for p in by)
     paired = [r["seed"] for r in by["mixed_bfloat16"]] == [r["seed"] for r in by["float32"]]  # the same seeds
@@ -153,16 +137,10 @@ def _future_work_table(future: dict) -> str:
             add(real, measure, f"{spread['generated']:.3f} / {spread['real']:.3f}")
         for arm, cell in verdicts.ordered_arms(gd["arms"]).items():
             size, _, how = arm.removeprefix("generated ").partition(" ")
-            if arm.startswith("generated") and how:
-                measure = (
-                    f"the CNN trained on {size} generated digits filtered by a CNN trained on real digits {how} "
-                    "(not generated digits alone)"
-                )
-            elif arm == "generated 10k":
-                measure = f"the CNN trained on {arm} (**headline**: generated digits alone)"
-            else:
-                measure = f"the CNN trained on {arm}"
-            add(helps, measure, _cell(cell))
+            filtered = f"{size} generated digits filtered by a CNN trained on real digits {how}"
+            what = f"{filtered} (not generated digits alone)" if arm.startswith("generated") and how else arm
+            what += " (**headline**: generated digits alone)" if arm == "generated 10k" else ""
+            add(helps, f"the CNN trained on {what}", _cell(cell))
         if "same_recipe_on_real" in gd:
             add(helps, "the filtered arms' recipe on the real 10k", _cell(gd["same_recipe_on_real"]))
     rows = [(q if i == 0 else "", *row) for q, part in questions.items() for i, row in enumerate(part)]

@@ -1,5 +1,5 @@
-"""``python -m digitgan.tools.report``: rewrite each generated block of README.md and docs/ (:data:`BLOCKS`, between
-``<!-- name:start -->`` and ``<!-- name:end -->``) from the committed results; the README's tables are here."""
+"""``python -m digitgan.tools.report``: rewrite each generated block (:data:`BLOCKS`) of README.md and docs/ from the
+committed results; the README's tables are here."""
 
 from __future__ import annotations
 
@@ -74,10 +74,8 @@ def headlines_table(results: dict) -> str:
     found, study = [], results.get("label_efficiency", {})  # (question, result, compared with, test record)
     ssgan, p = study.get("summary", {}).get("ssgan", {}), constants.SSGAN_PAPER
     if study and (test := verdicts.label_efficiency_items(study)["paper"]):
-        against = (
-            f"Salimans et al., {p['test_accuracy']:.4f} ± {p['std']:.4f} ({p['seeds']} seeds, {p['epochs']} epochs)"
-        )
-        found.append(("Semi-supervised GAN, 100 labels (08)", _cell(ssgan["100"]), against, test))
+        paper = f"{p['test_accuracy']:.4f} ± {p['std']:.4f} ({p['seeds']} seeds, {p['epochs']} epochs)"
+        found.append(("Semi-supervised GAN, 100 labels (08)", _cell(ssgan["100"]), f"Salimans et al., {paper}", test))
     matched = study.get("cnn_matched") or {}
     for n, d in matched.get("ssgan_minus_matched", {}).items():
         against = f"a CNN given the same {matched['summary'][n]['n_updates']:,} updates, {_cell(matched['summary'][n])}"
@@ -128,24 +126,16 @@ QUESTIONS = {
 }
 
 
-_WRITERS = {  # notebook: its finding, and its record's key in results.json (or its "future_work")
-    "01_cnn_baseline": (findings.cnn, "cnn"),
-    "02_dcgan": (findings.dcgan, "dcgan"),
-    "06_comparison": (findings.comparison, "comparison"),
-    "07_semi_supervised_gan": (extension_findings.ssgan, "ssgan"),
-    "08_label_efficiency": (extension_findings.label_efficiency, "label_efficiency"),
-    "09_longer_gan": (extension_findings.longer_gan, "longer_gan"),
-    "10_data_and_optimizers": (extension_findings.protocols, "protocols"),
-    "11_generated_digits": (extension_findings.generated_digits, "generated_digits"),
-}
+_KEYS = "cnn dcgan trial1 trial2 trial3 comparison ssgan label_efficiency longer_gan protocols generated_digits"
+_KEYS = dict(zip(QUESTIONS, _KEYS.split(), strict=True))  # each notebook's record in results.json (or "future_work")
 
 
 def record_finding_lines(notebook: str, results: dict) -> list[str]:
     """A notebook's "What we found", line by line, from the study's record, never from a notebook file's outputs."""
-    if trial := {nb: key for key, (nb, _) in config.TRIALS.items()}.get(notebook):
-        text = findings.trial(trial, results[trial], results)
+    if (key := _KEYS[notebook]).startswith("trial"):
+        text = findings.trial(key, results[key], results)
     else:
-        write, key = _WRITERS[notebook]
+        write = getattr(findings, key, None) or getattr(extension_findings, key)
         text = write({**results, **results.get("future_work", {})}[key])
     return [line.strip() for line in text.splitlines() if line.strip()]
 
@@ -177,17 +167,15 @@ def _markers(name: str) -> tuple[str, str]:
 
 
 def update_documents() -> list[Path]:
-    """Rewrite every generated block from the committed results; returns the documents that changed."""
+    """Rewrite every generated block from the committed results; the documents that changed."""
     results = fileio.load_results(COMMITTED_RESULTS)
-    texts = {}
+    texts = {document: Path(document).read_text() for document, _, _ in BLOCKS}
     for document, name, generate in BLOCKS:
         start, end = _markers(name)
-        text = texts.get(document) or Path(document).read_text()
-        if start not in text:
+        if start not in texts[document]:
             raise ValueError(f"{config.shown(document)} has no {start} marker")
-        block = f"{start}\n{generate(results)}\n{end}"
-        pattern = re.escape(start) + r"\n(?:.*?\n)?" + re.escape(end)
-        texts[document] = re.sub(pattern, lambda _, b=block: b, text, flags=re.S)
+        block, pattern = f"{start}\n{generate(results)}\n{end}", re.escape(start) + r"\n(?:.*?\n)?" + re.escape(end)
+        texts[document] = re.sub(pattern, lambda _, b=block: b, texts[document], flags=re.S)
     changed = [document for document, text in texts.items() if Path(document).read_text() != text]
     for document in changed:
         fileio.atomic_write_text(Path(document), texts[document])

@@ -1,17 +1,10 @@
-"""Execute the study's notebooks headless with papermill, in order (``make reproduce``, ``--extensions``, ``--future``).
-
-    python -m digitgan.tools.run_notebooks 03 04 --retrain-gan
-
-The only writer of the study's record: the study's run (no parameters, or the full-size ones) runs with
-``DIGITGAN_STUDY_RUN=1`` in its kernel's environment and replaces the notebook in ``notebooks/`` once it ran to the
-end; a run with other parameters is a scratch run, kept in its run folder ``runs/<notebook>/<key>/``. A run that fails
-or is stopped (SIGINT, SIGTERM, SIGHUP: exit code 130) leaves what it executed in ``failed/<name>`` beside where the
-notebook was to go.
-"""
+"""Execute the study's notebooks with papermill (``make reproduce``), the only writer of the record: the full-size run
+sets ``DIGITGAN_STUDY_RUN=1``, other parameters run in ``runs/<notebook>/<key>/``, a failed one is kept in failed/."""
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import os
 import signal
@@ -41,7 +34,7 @@ def stop(signum, frame):
 
 
 def record_paths(notebook: Path, source: Path, final: Path) -> None:
-    """Papermill's paths relative to the repository and cell ids by notebook and place (``03-07``), as Jupyter saves."""
+    """Papermill's paths relative to the repository, and cell ids by notebook and place (``03-07``)."""
     import nbformat
 
     nb = nbformat.read(notebook, as_version=4)
@@ -53,8 +46,7 @@ def record_paths(notebook: Path, source: Path, final: Path) -> None:
 
 
 def output_folder(name: str, parameters: dict | None, notebooks_dir: Path | None = None) -> Path:
-    """``notebooks_dir`` for the study's run (action flags such as ``RETRAIN`` aside, no parameters or the full-size
-    ones), else the run folder :func:`digitgan.runs.start` gives those parameters."""
+    """``notebooks_dir`` for the study's parameters (action flags aside), else their run folder under ``runs/``."""
     notebooks_dir, stem = Path(notebooks_dir or config.NOTEBOOKS_DIR), name.removesuffix(".ipynb")
     flags = config.ACTION_FLAGS.get(stem, ())
     given = {key: value for key, value in (parameters or {}).items() if key not in flags}
@@ -72,8 +64,7 @@ def output_folder(name: str, parameters: dict | None, notebooks_dir: Path | None
 
 
 def execute(name: str, parameters=None, output_dir: Path | None = None, notebooks_dir: Path | None = None) -> Path:
-    """Run one notebook with papermill; the executed notebook. Without ``output_dir`` it goes where
-    :func:`output_folder` says."""
+    """Run one notebook; the executed notebook, in ``output_dir`` or where :func:`output_folder` says."""
     import papermill as pm
 
     notebooks_dir = Path(notebooks_dir or config.NOTEBOOKS_DIR)
@@ -110,10 +101,9 @@ def _keep_failed(name: str, partial: Path, final: Path, exc: BaseException) -> N
     import nbformat
 
     why = str(exc) if isinstance(exc, Stopped) else f"failed ({type(exc).__name__}: {str(exc).strip()[:300]})"
-    try:
+    started = False
+    with contextlib.suppress(Exception):  # absent, or cut short while it was saved
         started = any(c.metadata.get("papermill", {}).get("start_time") for c in nbformat.read(partial, 4).cells)
-    except Exception:  # absent, or cut short while it was saved
-        started = False
     if started:
         failed = final.parent / FAILED / name
         failed.parent.mkdir(exist_ok=True)
@@ -124,7 +114,7 @@ def _keep_failed(name: str, partial: Path, final: Path, exc: BaseException) -> N
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("only", nargs="*", help="notebook numbers or names (default: 01-06)")
     parser.add_argument("--extensions", action="store_true", help="run notebooks 07-08")
     parser.add_argument("--future", action="store_true", help="run notebooks 09-11")

@@ -1,10 +1,5 @@
-"""``make verify``: the test numbers of the README's tables recomputed from the committed weights, against results.json.
-
-``checkpoints/MANIFEST.json`` (:mod:`digitgan.tools.manifest`) lists each model: its files and their SHA-256, its
-parameters and where results.json records its numbers. A changed file is named and its numbers recomputed anyway, so
-a file replaced together with its digest still fails beyond :data:`TOLERANCE` (another CPU may round a logit near a
-tie). ``--retrain`` (``make verify-train``) trains 01 and 03-05's models again to compare train accuracies too.
-"""
+"""``make verify``: each model of ``checkpoints/MANIFEST.json`` (its files' SHA-256, parameters, where results.json
+records its numbers) scored again from its committed files; a changed file is named and still scored."""
 
 from __future__ import annotations
 
@@ -21,8 +16,9 @@ from digitgan.extensions.conditional import build_conditional_generator, generat
 from digitgan.extensions.ssgan import build_ssgan_discriminator
 from digitgan.store import Store, file_digest
 
-CHECKPOINTS = config.COMMITTED_DIRS[1]  # the committed checkpoints/, whatever DIGITGAN_CHECKPOINT_DIR says
-MANIFEST = CHECKPOINTS / "MANIFEST.json"
+MANIFEST = (
+    config.COMMITTED_DIRS[1] / "MANIFEST.json"
+)  # the committed checkpoints/, whatever DIGITGAN_CHECKPOINT_DIR says
 _RESTORE = "Restore it with `git checkout -- checkpoints/`."
 TOLERANCE = {
     "accuracy": 0.0003,  # three of the 10,000 test images
@@ -56,8 +52,7 @@ def read_manifest(path: Path = MANIFEST) -> dict:
 
 
 def recorded(results: dict, where: str):
-    """The value at a dotted path of results.json: ``runs[method=ssgan,seed=42]`` picks the list entry with these
-    values, ``class_fractions|min`` the smallest of a list."""
+    """The value at a dotted path of results.json (``runs[method=ssgan,seed=42]``, ``class_fractions|min``)."""
     where, _, reduce = where.partition("|")
     value = results
     for part in where.split("."):
@@ -70,7 +65,6 @@ def recorded(results: dict, where: str):
 
 
 def _recompute(entry: dict, root: Path, study: dict) -> dict:
-    """The numbers of a manifest entry, recomputed from its committed files as its ``kind`` says."""
     p, kind = entry["parameters"], entry["kind"]
 
     def load(model, role: str = "weights"):
@@ -78,20 +72,16 @@ def _recompute(entry: dict, root: Path, study: dict) -> dict:
         return fileio.load_weights(model, root / path, _RESTORE)
 
     if kind == "pca_knn":
-        if p["n_train"] == config.N_TRAIN_FULL:
-            d = data.load_study_data(config.N_TRAIN_FULL)
-        else:
-            d = study if p["n_train"] == config.SUBSET_SIZE else compare.small_split(study, p["n_train"], p["n_test"])
+        d = study if p["n_train"] == config.SUBSET_SIZE else compare.small_split(study, p["n_train"], p["n_test"])
+        d = data.load_study_data(config.N_TRAIN_FULL) if p["n_train"] == config.N_TRAIN_FULL else d
         xy = (d["x_train"], d["y_train"], d["x_test"], d["y_test"])
         return {"accuracy": compare.fit_predict_timed(p["n_components"], p["k"], *xy)["accuracy"]}
     judge = models.build_judge
     if kind == "judge_real":  # as 02 scores real digits: the test images, and real training images against them
         judge, test = load(judge(), "judge"), study["x_test"]
         train = data.load_study_data(config.N_TRAIN_FULL, p["subset_seed"])["x_train"][: p["n_samples"]]
-        return {
-            "classifier_score": quality.judge_scores(judge, test)["classifier_score"],
-            "frechet_distance": quality.judge_scores(judge, train, reference=test)["frechet_distance"],
-        }
+        score = quality.judge_scores(judge, test)["classifier_score"]
+        return {**quality.judge_scores(judge, train, reference=test), "classifier_score": score}
     if kind == "dcgan":
         images = quality.generate(load(models.build_generator(), "generator"), p["n_samples"], seed=p["sample_seed"])
     elif kind == "conditional":
@@ -118,8 +108,7 @@ def _recompute(entry: dict, root: Path, study: dict) -> dict:
 
 
 def verify(names=None, root: Path = config.PROJ_ROOT) -> tuple[list[Row], list[str]]:
-    """``(rows, problems)``: a row per recorded number of each manifest entry (``names``: only those) and every
-    digest problem, naming the file."""
+    """``(rows, problems)``: a row per recorded number of each manifest entry (or of ``names``), each file problem."""
     root = Path(root)
     spec = read_manifest(root / MANIFEST.relative_to(config.PROJ_ROOT))
     results = fileio.load_results(root / config.COMMITTED_RESULTS_PATH.relative_to(config.PROJ_ROOT))
@@ -144,7 +133,7 @@ def verify(names=None, root: Path = config.PROJ_ROOT) -> tuple[list[Row], list[s
 
 
 def retrained_rows(results: dict) -> list[Row]:
-    """01's CNN and 03-05's trials trained again with the study's seed and recipe, their train and test accuracy."""
+    """01's CNN and 03-05's trials trained again (seed 42), their train and test accuracy."""
     images, rows = data.load_study_data(config.SUBSET_SIZE, config.SEED), []
     with tempfile.TemporaryDirectory() as folder:
         for name in study_seeds.MODELS:
@@ -161,14 +150,11 @@ def mean_rows(rows: list[Row]) -> list[Row]:
     for r in rows:
         if ", seed " in r.what:
             groups.setdefault(r.what.rpartition(", seed ")[0], []).append(r)
+    means = {w: [sum(getattr(r, a) for r in g) / len(g) for a in ("recorded", "recomputed")] for w, g in groups.items()}
     return [
-        Row(
-            f"{what}, mean of {len(g)} seeds",
-            *(sum(getattr(r, a) for r in g) / len(g) for a in ("recorded", "recomputed")),
-            TOLERANCE["accuracy"],
-        )
-        for what, g in groups.items()
-        if len(g) > 1
+        Row(f"{w}, mean of {len(groups[w])} seeds", *m, TOLERANCE["accuracy"])
+        for w, m in means.items()
+        if len(groups[w]) > 1
     ]
 
 
@@ -206,10 +192,8 @@ def main(argv=None) -> int:
     for p in problems:
         print(f"digest: {p}", file=sys.stderr)
     failed = [r for r in rows if not r.ok]
-    files = {f["path"] for e in read_manifest()["models"] for f in e["files"]}
-    digests = (
-        f"{len(problems)} files differ from" if problems else f"the SHA-256 of all {len(files)} weights files matched"
-    )
+    files = len({f["path"] for e in read_manifest()["models"] for f in e["files"]})
+    digests = f"{len(problems)} files differ from" if problems else f"the SHA-256 of all {files} weights files matched"
     print(f"{len(rows) - len(failed)} of {len(rows)} numbers match; {digests} checkpoints/MANIFEST.json")
     return 1 if failed or problems else 0
 
