@@ -221,7 +221,8 @@ def run_best_probe_arms(
         arm = f"generated {f'{n // 1000}k' if n % 1000 == 0 else f'{n:,}'} ({best})"
         study = protocols.Study(n, folder, tag=f"{generator_tag}: {arm}", data={}, inputs=drawn_by)
         n_epochs = max(1, round(epochs * len(real["x_train"]) / n))
-        if not all(study.finished("cnn", "adam", lr, n_epochs, seed, augment, **recipe) for seed in seeds):
+        stored = [study.store.get(study.inputs("cnn", "adam", lr, n_epochs, s, augment, **recipe)) for s in seeds]
+        if not all(r and "test_accuracy" in r for r in stored):
             if drawn is None:  # drawn (and filtered) once, for the largest arm; only when a run is missing
                 n_drawn = max(sizes) * (AGREE_DRAW if agree else 1)
                 x, y = conditional.generate_labelled(generator, n_drawn, seed=0, noise_scale=settings["noise_scale"])
