@@ -12,7 +12,8 @@ import pandas as pd
 
 from digitgan import checks, config, fileio, gan, quality, utils
 from digitgan.extensions import constants, label_efficiency
-from digitgan.store import STORE_FILE, Store, array_digest, weights_digest
+from digitgan.models import build_discriminator, build_generator
+from digitgan.store import STORE_FILE, STUDY_EXPORT, Store, architecture_digest, array_digest, weights_digest
 
 # 09's DCGAN and the spread's DCGANs of other seeds: exported discriminators and scores (committed), training states
 LONGER_GAN_DIR = config.CHECKPOINT_DIR / "longer_gan"
@@ -34,8 +35,6 @@ def train_stages(
     reference: np.ndarray | None = None,
     n_samples: int = config.GAN_EVAL_SAMPLES,
     seed: int = config.SEED,
-    sample_seed: int = 0,
-    verbose: int = 0,
 ) -> tuple[dict, dict]:
     """``(scores, losses)``: the DCGAN trained stage by stage, each stage's discriminator exported and its generator
     scored (``scores[epochs]``: classifier score, Fréchet distance given ``reference``, class fractions, seconds up to
@@ -50,7 +49,7 @@ def train_stages(
     # what decides a stage's scores besides its epochs
     common = {"part": "GAN stage", "images": array_digest(x_train), "seed": seed, "batch_size": config.BATCH_SIZE}
     common |= {"learning_rate": config.GAN_LEARNING_RATE, "xla": config.GAN_XLA, "precision": config.GAN_PRECISION}
-    common |= {"judge": weights_digest(judge), "n_samples": n_samples, "sample_seed": sample_seed}
+    common |= {"judge": weights_digest(judge), "n_samples": n_samples, "sample_seed": 0}
     common |= {"reference": None if reference is None else array_digest(reference), **_edited_networks()}
     history, scores_by_stage = None, {}
     for epochs in stages:
@@ -59,11 +58,9 @@ def train_stages(
         if found is not None and discriminator_path(folder, epochs).is_file():
             scores_by_stage[epochs] = found
             continue
-        model, history = gan.train_gan(
-            x_train, epochs=epochs, checkpoint_dir=state_dir, seed=seed, verbose=verbose, jit_compile=config.GAN_XLA
-        )
+        model, history = gan.train_gan(x_train, epochs=epochs, checkpoint_dir=state_dir, seed=seed, verbose=0)
         fileio.save_weights(model.discriminator, discriminator_path(folder, epochs))
-        images = quality.generate(model.generator, n_samples, seed=sample_seed)  # 02 scores seed 0's samples
+        images = quality.generate(model.generator, n_samples, seed=0)  # 02 scores seed 0's samples
         scores = quality.judge_scores(judge, images, reference)
         scores["seconds"] = float(sum(history["epoch_seconds"]))
         scores_by_stage[epochs] = store.put(inputs, scores)
@@ -79,9 +76,6 @@ def train_stages(
 def _edited_networks() -> dict:
     """``architecture`` (the DCGAN's networks' digest) where they are not the study's: an edited network's stage is
     never read as the study's."""
-    from digitgan.models import build_discriminator, build_generator
-    from digitgan.store import STUDY_EXPORT, architecture_digest
-
     digest = architecture_digest(build_generator(), build_discriminator())
     return {} if digest == STUDY_EXPORT["settings"]["architecture"] else {"architecture": digest}
 
@@ -116,10 +110,6 @@ def evaluate_stages(
     return records
 
 
-def _spread_folder(seed: int, root: Path = GAN_SPREAD_DIR) -> Path:
-    return Path(root) / f"seed{seed}"
-
-
 def train_spread(
     x_train: np.ndarray,
     judge,
@@ -131,11 +121,8 @@ def train_spread(
     n_samples: int = config.GAN_EVAL_SAMPLES,
 ) -> dict:
     """The GAN's run-to-run spread, ``{seed: {epochs: scores}}``: one DCGAN per seed, as in :func:`train_stages`."""
-    spread = {}
-    for seed in seeds:
-        folder, state = _spread_folder(seed, root), Path(state_root) / f"seed{seed}"
-        spread[seed] = train_stages(x_train, stages, folder, state, judge, reference, n_samples, seed=seed)[0]
-    return spread
+    folders = {seed: (Path(root) / f"seed{seed}", Path(state_root) / f"seed{seed}") for seed in seeds}
+    return {s: train_stages(x_train, stages, *folders[s], judge, reference, n_samples, seed=s)[0] for s in seeds}
 
 
 def evaluate_spread(
@@ -147,13 +134,10 @@ def evaluate_spread(
     **kwargs,
 ) -> list[dict]:
     """:func:`evaluate_stages` on every spread GAN's discriminators, each record naming its ``gan_seed``."""
-    also_read, records = (constants.LABEL_EFFICIENCY_CACHE, LONGER_GAN_DIR / STORE_FILE), []
-    for seed in seeds:
-        runs = evaluate_stages(
-            stages, classifier_seeds, label_counts, _spread_folder(seed, root), also_read=also_read, **kwargs
-        )
-        records += [{**r, "gan_seed": seed} for r in runs]
-    return records
+    kwargs["also_read"] = (constants.LABEL_EFFICIENCY_CACHE, LONGER_GAN_DIR / STORE_FILE)
+    folders = {seed: Path(root) / f"seed{seed}" for seed in seeds}
+    runs = {s: evaluate_stages(stages, classifier_seeds, label_counts, folders[s], **kwargs) for s in seeds}
+    return [{**r, "gan_seed": s} for s in seeds for r in runs[s]]
 
 
 LOSSES = ("g_loss", "d_loss")
@@ -195,10 +179,8 @@ def to_results(scores: dict, records: list[dict], losses: dict) -> dict:
     for epochs, s in sorted(scores.items()):
         judged = {"classifier_score": s["classifier_score"], "frechet_distance": s.get("frechet_distance")}
         judged |= {"class_fractions": s["class_fractions"], "mode_collapse": s["mode_collapse"]}
-        stages[str(epochs)] = {
-            **judged,
-            "trial3": cells(table[(table["model"] == "trial3") & (table["gan_epochs"] == epochs)]),
-        }
+        judged["trial3"] = cells(table[(table["model"] == "trial3") & (table["gan_epochs"] == epochs)])
+        stages[str(epochs)] = judged
     out = {"stages": stages, "cnn": cells(table[table["model"] == "cnn"]), "runs": records}
     out["epoch_losses"] = {key: list(losses[key]) for key in LOSSES}
     return {**out, "seconds_gan": float(scores[max(scores)]["seconds"])}
@@ -228,11 +210,7 @@ def spread_summary(
             tests.setdefault((r["gan_seed"], r["gan_epochs"], r["n_labels"]), []).append(r["test_accuracy"])
     shared = sorted(set(scores) & set.intersection(*(set(s) for s in spread_scores.values())))
     if not shared:
-        theirs = sorted(set().union(*spread_scores.values()))
-        raise ValueError(
-            f"the spread GANs share no stage with 09's GAN (its stages {sorted(scores)}, theirs "
-            f"{theirs}): train them at one of its stages"
-        )
+        raise ValueError(f"the spread GANs share no stage with 09's GAN's {sorted(scores)}: train them at one of them")
     gans = {seed: scores, **spread_scores}
     labels = sorted({n for _, _, n in tests}, reverse=True)
 
@@ -248,20 +226,17 @@ def spread_summary(
     stages = {}
     for epochs, per_gan in by_stage.items():
         judged = {k: {g: m[k] for g, m in per_gan.items()} for k in ("classifier_score", "frechet_distance")}
-        stages[str(epochs)] = {
-            **judged,
-            "trial3": {str(n): {g: m[f"trial3_{n}"] for g, m in per_gan.items()} for n in labels},
-        }
+        trial3 = {str(n): {g: m[f"trial3_{n}"] for g, m in per_gan.items()} for n in labels}
+        stages[str(epochs)] = {**judged, "trial3": trial3}
     first, last = by_stage[shared[0]], by_stage[shared[-1]]
     changes = {}
     if len(shared) > 1:
         for name in ("classifier_score", "frechet_distance", *(f"trial3_{n}" for n in labels)):
             changes[name] = utils.difference(spread(last, name), spread(first, name), paired=True)
-    later = {}
-    for epochs in sorted(e for e in scores if e > shared[-1]):
-        later[str(epochs)] = {
-            k: utils.difference(one, spread(last, k)) for k, one in measures(scores, seed, epochs).items()
-        }
+    later = {
+        str(e): {k: utils.difference(one, spread(last, k)) for k, one in measures(scores, seed, e).items()}
+        for e in sorted(e for e in scores if e > shared[-1])
+    }
     out = {"gan_seeds": sorted(gans), "stages": stages, "change": {"from": shared[0], "to": shared[-1], **changes}}
     return {**out, "one_gan_against_spread": later}
 
