@@ -10,9 +10,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from digitgan import checks, config, fileio, gan, quality, utils
+from digitgan import checks, config, fileio, gan, models, quality, utils
 from digitgan.extensions import constants, label_efficiency
-from digitgan.models import build_discriminator, build_generator
 from digitgan.store import STORE_FILE, STUDY_EXPORT, Store, architecture_digest, array_digest, weights_digest
 
 # 09's DCGAN and the spread's DCGANs of other seeds: exported discriminators and scores (committed), training states
@@ -76,7 +75,7 @@ def train_stages(
 def _edited_networks() -> dict:
     """``architecture`` (the DCGAN's networks' digest) where they are not the study's: an edited network's stage is
     never read as the study's."""
-    digest = architecture_digest(build_generator(), build_discriminator())
+    digest = architecture_digest(models.build_generator(), models.build_discriminator())
     return {} if digest == STUDY_EXPORT["settings"]["architecture"] else {"architecture": digest}
 
 
