@@ -216,8 +216,8 @@ def test_reference_lines_are_labelled():
     assert any("uniform" in t for t in labels) and any("mode-collapse" in t for t in labels)
 
     history = {"val_accuracy": [0.9, 0.95], "val_accuracy_raw": [0.9, 0.94], "train_error": [0.1, 0.05]}
-    charts.plot_ssgan_curves(history, ax, references=(constants.SSGAN_PAPER,))
-    texts = [t.get_text() for t in ax.get_legend().get_texts()]
+    fig = charts.ssgan_curves_figure(history, "SSGAN", references=(constants.SSGAN_PAPER,))
+    texts = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
     assert any("Salimans et al. 2016" in t and t.endswith("99.07% (test)") for t in texts)
     plt.close("all")
 

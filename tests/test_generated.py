@@ -120,7 +120,7 @@ def test_a_probe_can_train_with_one_of_10s_recipes_and_every_probe_is_checked_fi
     ((args, kwargs),) = calls
     assert args[3:5] == (1e-3, 1) and kwargs["augment"] and kwargs["dropout"] == 0.25
     assert table["recipe"].iloc[0] == recipe and 0 <= table["val_accuracy"].iloc[0] <= 1
-    for bad, message in (({"name": "b", "recipe": {"epochs": 1}}, "probe 1 recipe must be a dict"),
+    for bad, message in (({"name": "b", "recipe": {"epochs": 1}}, "probe 1 recipe must hold"),
                          ({"name": "b", "recipe": recipe, "modern": True}, "gives a recipe")):  # fmt: skip
         with pytest.raises(ValueError, match=message):
             generated.probe_samples(real, generator, tmp_path / "bad", 1e-3, [{"name": "ok"}, bad], n=100)

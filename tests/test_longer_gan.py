@@ -43,7 +43,7 @@ def test_stages_continue_one_run_export_each_discriminator_and_are_reused(x_smal
 def test_every_stage_and_the_cnn_get_each_seed_and_label_count(x_small, judge, tmp_path, mnist_dir, monkeypatch):
     folder, other = tmp_path / "longer", tmp_path / "other"
     longer_gan.train_stages(x_small, (1,), folder, tmp_path / "state", judge, n_samples=50)
-    small = dict(source=mnist_dir, n_val=100, classifier_updates=100)  # 08's protocol, 1 round of 100 updates
+    small = dict(source=mnist_dir, n_val=50, classifier_updates=100)  # 08's protocol, 1 round of 100 updates
     records = longer_gan.evaluate_stages((1,), (42, 43), (20,), folder, **small)
     assert {(r["model"], r["gan_epochs"], r["seed"]) for r in records} == {
         ("cnn", None, 42), ("cnn", None, 43), ("trial3", 1, 42), ("trial3", 1, 43)

@@ -19,7 +19,7 @@ def test_learning_rate_is_chosen_on_validation_and_runs_are_cached(mnist_dir, tm
 
     disc = fileio.save_weights(models.build_discriminator(), tmp_path / "discriminator.weights.h5")
     study = protocols.Study(300, tmp_path, mnist_dir, disc)
-    study._data = protocols.load_data(300, 200, mnist_dir)
+    study.data = protocols.load_data(300, 200, mnist_dir)
     rate, tried = protocols.choose_learning_rate(study, "cnn", "adam", (1e-5, 3e-3), epochs=2)
     assert "test_accuracy" not in tried[0] and rate == (1e-5, 3e-3)[int(np.argmax([t["val_accuracy"] for t in tried]))]
     trained = protocols.train_run
@@ -87,7 +87,7 @@ def test_a_recipe_is_checked_and_every_input_enters_the_store_key(tmp_path):
     base = key(study.inputs("cnn", "adam", 0.001, 2, 42, True))
     assert key(study.inputs("cnn", "adam", 0.001, 2, 42, True, **protocols.RECIPE_DEFAULTS)) == base
     assert key(study.inputs("cnn", "adam", 0.001, 2, 42, True, label_smoothing=0.1)) != base
-    with pytest.raises(ValueError, match="recipe 0 must be a dict with learning_rate and epochs"):
+    with pytest.raises(ValueError, match="recipe 0 must hold learning_rate, epochs"):
         protocols.recipe_settings({"learning_rate": 0.001}, "recipe 0")
     assert key(study.inputs("cnn", "adam", 0.001, 2, 42, True, dropout=0.5)) != base
     generated = protocols.Study(300, tmp_path, tag="generated", inputs={"digits": "abc"})

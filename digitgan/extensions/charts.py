@@ -1,6 +1,5 @@
-"""Figures of the extensions (07-11), in the study's one style (:mod:`digitgan.plots`: ``STYLE`` and its sizes):
-each ``*_figure`` takes a table or history and returns a whole figure; accuracy axes never go beyond 1.0 and, where
-they do not start at 0, their label says where they start; legends sit beside or under the plots."""
+"""Figures of the extensions (07-11) in the study's style (:mod:`digitgan.plots`): each takes a table or history and
+returns a figure; accuracy axes end at 1.0 and say where they start; legends sit beside or under the plots."""
 
 from __future__ import annotations
 
@@ -21,10 +20,11 @@ def _ends(mean, std) -> list:
     return [*(mean - std), *(mean + std)]
 
 
-def plot_ssgan_curves(history: dict, ax, title: str = "", references: tuple = ()):
-    """The SSGAN's validation accuracy per epoch (averaged and raw weights), the kept epoch, and its training
-    accuracy on labelled batches, with published test results as labelled reference lines (``references``: dicts
-    with ``test_accuracy`` and ``label``); the legend beside the plot."""
+@styled
+def ssgan_curves_figure(history: dict, title: str, references: tuple = ()):
+    """The SSGAN's validation accuracy per epoch (averaged and raw weights), the kept epoch, its training accuracy on
+    labelled batches, and published test results (``references``: ``test_accuracy``, ``label``) as lines."""
+    fig, ax = plt.subplots(figsize=(WIDE, HEIGHT))
     epochs = np.arange(1, len(history["val_accuracy"]) + 1)
     train = 1 - np.asarray(history["train_error"])
     ax.plot(epochs, history["val_accuracy"], "o-", ms=3, label="validation (averaged weights)")
@@ -38,16 +38,8 @@ def plot_ssgan_curves(history: dict, ax, title: str = "", references: tuple = ()
         ax.axhline(ref["test_accuracy"], color="gray", ls=style, lw=1, label=label)
     values = [*history["val_accuracy"], *history["val_accuracy_raw"], *train, *(r["test_accuracy"] for r in references)]
     accuracy_axis(ax, values, "accuracy")
-    ax.set(xlabel="epoch", title=title)
+    ax.set(xlabel="epoch", title="")
     ax.legend(**LEGEND_BESIDE)
-    return ax
-
-
-@styled
-def ssgan_curves_figure(history: dict, title: str, references: tuple = ()):
-    """:func:`plot_ssgan_curves` as a figure."""
-    fig, ax = plt.subplots(figsize=(WIDE, HEIGHT))
-    plot_ssgan_curves(history, ax, "", references)
     suptitle(fig, title)
     return fig
 

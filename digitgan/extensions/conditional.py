@@ -18,8 +18,12 @@ import numpy as np
 import tensorflow as tf
 from keras import layers
 
-from digitgan import config, models
+from digitgan import checks, config, models
+from digitgan.checkpoint import PeriodicCheckpoint, gan_checkpoint
+from digitgan.fileio import atomic_write_text, dumps, load_weights, read_json_object, save_weights
 from digitgan.gan import AdversarialModel, epoch_batches
+from digitgan.store import committed_sha256
+from digitgan.utils import set_seed
 
 EMBEDDING = 50  # the generator's label embedding
 MODE_SEEKING_EPS = 1e-5  # keeps the mode-seeking term finite when two images are equal
@@ -44,9 +48,8 @@ def build_conditional_discriminator() -> keras.Model:
     features = layers.Flatten(name="features")(x)
     unconditional = layers.Dense(1, name="real")(features)
     projection = layers.Dot(axes=1)([layers.Embedding(config.NUM_CLASSES, features.shape[-1])(label), features])
-    return keras.Model(
-        [image, label], layers.Add(name="logit")([unconditional, projection]), name="conditional_discriminator"
-    )
+    logit = layers.Add(name="logit")([unconditional, projection])
+    return keras.Model([image, label], logit, name="conditional_discriminator")
 
 
 class ConditionalDCGAN(AdversarialModel):
@@ -90,16 +93,12 @@ class ConditionalDCGAN(AdversarialModel):
         return self.track_losses(g_loss=g_loss, d_loss=d_loss)
 
 
-def build_conditional_dcgan(
-    seed: int = config.SEED, jit_compile: bool = config.GAN_XLA, mode_seeking: float = 0.0
-) -> ConditionalDCGAN:
-    model = ConditionalDCGAN(
-        build_conditional_generator(), build_conditional_discriminator(), seed=seed, mode_seeking=mode_seeking
-    )
+def build_conditional_dcgan(seed=config.SEED, jit_compile=config.GAN_XLA, mode_seeking=0.0) -> ConditionalDCGAN:
+    generator, discriminator = build_conditional_generator(), build_conditional_discriminator()
+    model = ConditionalDCGAN(generator, discriminator, seed=seed, mode_seeking=mode_seeking)
+    rate = config.GAN_LEARNING_RATE
     model.compile(
-        g_optimizer=keras.optimizers.Adam(config.GAN_LEARNING_RATE),
-        d_optimizer=keras.optimizers.Adam(config.GAN_LEARNING_RATE),
-        jit_compile=jit_compile,
+        g_optimizer=keras.optimizers.Adam(rate), d_optimizer=keras.optimizers.Adam(rate), jit_compile=jit_compile
     )
     return model
 
@@ -110,13 +109,8 @@ def generate_labelled(generator: keras.Model, n: int, seed: int = 0, batch_size:
     the "truncation trick", digits nearer the typical ones; above 1: more varied ones)."""
     labels = np.random.default_rng(seed).permutation(np.arange(n) % config.NUM_CLASSES).astype("int32")
     noise = noise_scale * tf.random.stateless_normal([n, generator.inputs[0].shape[-1]], seed=[seed, 1])
-    images = np.concatenate(
-        [
-            generator([noise[i : i + batch_size], tf.constant(labels[i : i + batch_size])], training=False).numpy()
-            for i in range(0, n, batch_size)
-        ]
-    )
-    return images, labels
+    batches = [[noise[i : i + batch_size], tf.constant(labels[i : i + batch_size])] for i in range(0, n, batch_size)]
+    return np.concatenate([generator(batch, training=False).numpy() for batch in batches]), labels
 
 
 class EpochLosses(keras.callbacks.Callback):
@@ -136,80 +130,42 @@ class EpochLosses(keras.callbacks.Callback):
 
 
 def exported_paths(checkpoint_dir) -> tuple[Path, Path]:
-    """Where a finished conditional DCGAN's generator weights and loss history are exported: beside its training
-    state folder, named after it (``conditional_dcgan/`` -> ``conditional_dcgan_generator.weights.h5`` and
-    ``conditional_dcgan_history.json``). The exports are small enough to commit; the state is not."""
+    """A finished run's exported generator weights and history: beside its training state, named after it."""
     folder = Path(checkpoint_dir)
     return folder.with_name(folder.name + "_generator.weights.h5"), folder.with_name(folder.name + "_history.json")
 
 
-def _training_state(model: ConditionalDCGAN, checkpoint_dir, settings: dict):
-    """The run's checkpointed training state: both networks, both optimisers and the noise generators."""
-    from digitgan.checkpoint import gan_checkpoint
-
-    return gan_checkpoint(model, checkpoint_dir, max_to_keep=2, settings=settings)
-
-
 def _settings(n_train: int, seed: int, mode_seeking: float) -> dict:
     """What shapes a conditional DCGAN run but its epochs (saved with its state; a resume with others is refused)."""
-    return {
-        "n_train": n_train,
-        "seed": seed,
-        "batch_size": config.BATCH_SIZE,
-        "learning_rate": config.GAN_LEARNING_RATE,
-        **({"mode_seeking": float(mode_seeking)} if mode_seeking else {}),  # the plain model's settings as before
-    }
+    out = {"n_train": n_train, "seed": seed, "batch_size": config.BATCH_SIZE, "learning_rate": config.GAN_LEARNING_RATE}
+    return {**out, "mode_seeking": float(mode_seeking)} if mode_seeking else out
 
 
-def trained_discriminator(
-    checkpoint_dir, n_train: int, epochs: int, seed: int = config.SEED, mode_seeking: float = 0.0
-) -> keras.Model | None:
+def trained_discriminator(checkpoint_dir, n_train, epochs, seed=config.SEED, mode_seeking=0.0) -> keras.Model | None:
     """The discriminator of a run finished at ``epochs``, restored from its training state (``checkpoint_dir``,
     git-ignored); None where that state is absent or at another epoch (only the generator is exported)."""
     if not any(Path(checkpoint_dir).glob("ckpt-*.index")):
         return None
     model = build_conditional_dcgan(seed, mode_seeking=mode_seeking)
-    restored = _training_state(model, checkpoint_dir, _settings(n_train, seed, mode_seeking)).restore()
+    settings = _settings(n_train, seed, mode_seeking)
+    restored = gan_checkpoint(model, checkpoint_dir, max_to_keep=2, settings=settings).restore()
     return model.discriminator if restored and restored[0] == epochs else None
 
 
-def discriminator_logits(
-    discriminator: keras.Model, images: np.ndarray, labels: np.ndarray, batch_size: int = 1000
-) -> np.ndarray:
+def discriminator_logits(discriminator, images, labels, batch_size=1000) -> np.ndarray:
     """The conditional discriminator's logit (higher: "a real image of this digit") for each image and label."""
-    return np.concatenate(
-        [
-            discriminator(
-                [tf.constant(images[i : i + batch_size]), tf.constant(labels[i : i + batch_size])], training=False
-            )
-            .numpy()
-            .ravel()
-            for i in range(0, len(images), batch_size)
-        ]
-    )
+    batches = [
+        [tf.constant(a[i : i + batch_size]) for a in (images, labels)] for i in range(0, len(images), batch_size)
+    ]
+    return np.concatenate([discriminator(batch, training=False).numpy().ravel() for batch in batches])
 
 
 def train_conditional(
-    x: np.ndarray,
-    y: np.ndarray,
-    epochs: int,
-    checkpoint_dir,
-    seed: int = config.SEED,
-    checkpoint_every: int = config.GAN_CHECKPOINT_EVERY,
-    verbose: int = 0,
-    mode_seeking: float = 0.0,
+    x, y, epochs, checkpoint_dir, seed=config.SEED, checkpoint_every=config.GAN_CHECKPOINT_EVERY, mode_seeking=0.0
 ):
-    """Train (or resume, or reuse) the conditional DCGAN on labelled images; ``(model, history)`` with the mean
-    losses and seconds of every epoch. The training state is checkpointed every ``checkpoint_every`` epochs and at
-    the end (``checkpoint_dir``; other settings there are refused); a finished run exports its generator and
-    history (:func:`exported_paths`), and an export of the same settings and epochs is reused without the state
-    (the reused model's discriminator is then untrained: what follows needs only the generator)."""
-    from digitgan import checks
-    from digitgan.checkpoint import PeriodicCheckpoint
-    from digitgan.fileio import atomic_write_text, dumps, load_weights, read_json_object, save_weights
-    from digitgan.store import committed_sha256
-    from digitgan.utils import set_seed
-
+    """``(model, history)``: the conditional DCGAN trained, resumed from its state (``checkpoint_dir``, checkpointed
+    every ``checkpoint_every`` epochs; other settings refused) or, exported with these settings and epochs, reused
+    without the state (its discriminator then untrained)."""
     epochs = checks.integer("epochs", epochs, 1)
     if len(x) != len(y):
         raise ValueError(f"{len(x)} images but {len(y)} labels: the conditional DCGAN needs one label per image")
@@ -217,28 +173,21 @@ def train_conditional(
     model = build_conditional_dcgan(seed, mode_seeking=mode_seeking)
     settings = _settings(len(x), seed, mode_seeking)
     generator_path, history_path = exported_paths(checkpoint_dir)
-    fix = f"Delete {config.shown(generator_path)} and {config.shown(history_path)} to train it again."
+    shown = config.shown(generator_path)
+    fix = f"Delete {shown} and {config.shown(history_path)} to train it again."
     if generator_path.is_file() and history_path.is_file():
         exported = read_json_object(history_path, "the conditional DCGAN's exported history", fix)
         if exported.get("settings") == settings and len(exported.get("history", {}).get("epoch_seconds", [])) == epochs:
             load_weights(model.generator, generator_path, fix, committed_sha256(generator_path))
-            print(
-                f"Reusing the conditional DCGAN's generator trained for {epochs} epochs "
-                f"({config.shown(generator_path)})."
-            )
+            print(f"Reusing the conditional DCGAN's generator trained for {epochs} epochs ({shown}).")
             return model, exported["history"]
-    ckpt = _training_state(model, checkpoint_dir, settings)
+    ckpt = gan_checkpoint(model, checkpoint_dir, max_to_keep=2, settings=settings)
     start, history = ckpt.resume(epochs, "the conditional DCGAN", {"g_loss": [], "d_loss": [], "epoch_seconds": []})
     if start < epochs:
-        model.fit(
-            epoch_batches(x, config.BATCH_SIZE, start, epochs, seed, y=y),
-            epochs=epochs,
-            initial_epoch=start,
-            steps_per_epoch=len(x) // config.BATCH_SIZE,
-            shuffle=False,
-            verbose=verbose,
-            callbacks=[EpochLosses(history), PeriodicCheckpoint(ckpt, history, checkpoint_every, epochs)],
-        )
+        batches = epoch_batches(x, config.BATCH_SIZE, start, epochs, seed, y=y)
+        fit = dict(epochs=epochs, initial_epoch=start, steps_per_epoch=len(x) // config.BATCH_SIZE, shuffle=False)
+        callbacks = [EpochLosses(history), PeriodicCheckpoint(ckpt, history, checkpoint_every, epochs)]
+        model.fit(batches, verbose=0, callbacks=callbacks, **fit)
     save_weights(model.generator, generator_path)
     atomic_write_text(history_path, dumps({"settings": settings, "history": history}))
     return model, history

@@ -37,6 +37,10 @@ LONGER_GAN_STAGES = (25, 50, 100, 150, 200)  # GAN epochs at which 09 exports an
 LONGER_GAN_LABEL_COUNTS = (config.SUBSET_SIZE, 1_000)  # the label counts at which 09 trains trial 3 on each stage
 # 10's original protocol (protocols.run_protocols): each model with each optimizer at each data size, its learning
 # rate chosen among these on the validation split at the first size.
+PROTOCOL_VAL = 5_000  # 10's validation split: training images outside the 10k subset
+PROTOCOLS_DIR = config.CHECKPOINT_DIR / "protocols"  # 10's run store
+# A run's regularisation beyond learning rate and epochs (protocols.train_run's); runs with these keep their old keys.
+RECIPE_DEFAULTS = dict(weight_decay=0.0, label_smoothing=0.0, strength=0.1, batch_size=config.BATCH_SIZE, dropout=0.0)
 PROTOCOL_DATA_SIZES = (config.SUBSET_SIZE, config.N_TRAIN_FULL)
 PROTOCOL_MODELS = ("cnn", "trial3")
 PROTOCOL_OPTIMIZERS = ("sgd", "momentum", "adam")

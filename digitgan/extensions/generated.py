@@ -1,9 +1,6 @@
-"""The report's question 3 (``11_generated_digits.ipynb``): do labelled generated digits help, and how does a
-classifier do on generated digits compared with real ones? The conditional DCGAN (:mod:`.conditional`) draws them;
-every arm trains the study's CNN the same way (Adam, the learning rate chosen on the real validation split for the
-real-only arm, the best validation epoch kept), 3 seeds, scored on the real test set: generated digits only, the real
-10k subset, the subset with generated digits added, and the subset with classical augmentation.
-"""
+"""Notebook 11: do labelled generated digits (the conditional DCGAN's, :mod:`.conditional`) help the CNN, and how does
+it do trained on them alone? Every arm trains the CNN the same way (Adam at the rate chosen on the real validation
+split, best validation epoch kept), 3 seeds, scored on the real test set."""
 
 from __future__ import annotations
 
@@ -32,10 +29,8 @@ def judge_per_class(judge, images: np.ndarray, labels: np.ndarray) -> dict:
     """How often the judge (a CNN trained on all 60,000 real images) reads a generated digit as the one asked for:
     ``{"overall": ..., "0": ..., ..., "9": ...}``."""
     predicted, _ = training.predict_labels(judge, images)
-    out = {"overall": float(np.mean(predicted == labels))}
-    for digit in range(config.NUM_CLASSES):
-        out[str(digit)] = float(np.mean(predicted[labels == digit] == digit)) if (labels == digit).any() else None
-    return out
+    per = {str(d): float(np.mean(predicted[labels == d] == d)) if (labels == d).any() else None for d in range(10)}
+    return {"overall": float(np.mean(predicted == labels)), **per}
 
 
 def arm_data(arm: str, real: dict, x_gen: np.ndarray, y_gen: np.ndarray) -> dict:
@@ -114,17 +109,7 @@ def arm_table(runs: pd.DataFrame) -> pd.DataFrame:
     return table.reindex([a for a in ARMS if a in table.index] + [a for a in table.index if a not in ARMS])
 
 
-def to_results(
-    scores: dict,
-    per_digit: dict,
-    runs: pd.DataFrame,
-    rate: float,
-    history: dict,
-    spread: dict,
-    mode_seeking: float = 0.0,
-    probes: pd.DataFrame | None = None,
-    sample_probes: pd.DataFrame | None = None,
-) -> dict:
+def to_results(scores, per_digit, runs, rate, history, spread, mode_seeking=0.0, probes=None, sample_probes=None):
     """What results.json records under ``future_work`` -> ``generated_digits``; ``spread``: the ``generated`` and
     ``real`` :func:`within_class_spread`; ``probes``, ``sample_probes``: the mode-seeking and sample probes' tables."""
     arms = {}

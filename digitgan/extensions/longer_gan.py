@@ -1,9 +1,7 @@
-"""The report's questions 1 and 4 (notebook 09): with more GAN training, does the transferred discriminator reach the
-CNN, and do the GAN's losses settle? The DCGAN is trained with 02's recipe in stages (one resumable state); at each
-stage's end its discriminator is exported (committed) and its samples scored by the judge; each exported discriminator
-then gets trial 3's classifier as in the label study (08), 3 seeds on 10k and 1,000 labels, beside the CNN. Every
-result is stored as soon as it exists (``runs.json`` beside the exported weights): a rerun reuses what is there.
-"""
+"""Notebook 09: with more GAN training, does the transferred discriminator reach the CNN, and do the losses settle?
+The DCGAN is trained with 02's recipe in stages (one resumable state), each stage's discriminator exported and its
+samples judged, then given trial 3's classifier as in 08 beside the CNN; every result stored in ``runs.json`` at once,
+and tables of them."""
 
 from __future__ import annotations
 
@@ -12,17 +10,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from digitgan import checkpoint, checks, config, fileio, gan, quality, utils
+from digitgan import checks, config, fileio, gan, models, quality, utils
 from digitgan.extensions import constants, label_efficiency
-from digitgan.extensions.longer_gan_tables import (  # noqa: F401 - 09's tables, made from here
-    epoch_losses,
-    spread_summary,
-    spread_table,
-    stage_table,
-    summary_table,
-    to_results,
-)
-from digitgan.store import STORE_FILE, Store, array_digest, weights_digest
+from digitgan.store import STORE_FILE, STUDY_EXPORT, Store, architecture_digest, array_digest, weights_digest
 
 # 09's DCGAN and the spread's DCGANs of other seeds: exported discriminators and scores (committed), training states
 LONGER_GAN_DIR = config.CHECKPOINT_DIR / "longer_gan"
@@ -44,8 +34,6 @@ def train_stages(
     reference: np.ndarray | None = None,
     n_samples: int = config.GAN_EVAL_SAMPLES,
     seed: int = config.SEED,
-    sample_seed: int = 0,
-    verbose: int = 0,
 ) -> tuple[dict, dict]:
     """``(scores, losses)``: the DCGAN trained stage by stage, each stage's discriminator exported and its generator
     scored (``scores[epochs]``: classifier score, Fréchet distance given ``reference``, class fractions, seconds up to
@@ -60,7 +48,7 @@ def train_stages(
     # what decides a stage's scores besides its epochs
     common = {"part": "GAN stage", "images": array_digest(x_train), "seed": seed, "batch_size": config.BATCH_SIZE}
     common |= {"learning_rate": config.GAN_LEARNING_RATE, "xla": config.GAN_XLA, "precision": config.GAN_PRECISION}
-    common |= {"judge": weights_digest(judge), "n_samples": n_samples, "sample_seed": sample_seed}
+    common |= {"judge": weights_digest(judge), "n_samples": n_samples, "sample_seed": 0}
     common |= {"reference": None if reference is None else array_digest(reference), **_edited_networks()}
     history, scores_by_stage = None, {}
     for epochs in stages:
@@ -69,36 +57,25 @@ def train_stages(
         if found is not None and discriminator_path(folder, epochs).is_file():
             scores_by_stage[epochs] = found
             continue
-        model, history = gan.train_gan(
-            x_train, epochs=epochs, checkpoint_dir=state_dir, seed=seed, verbose=verbose, jit_compile=config.GAN_XLA
-        )
+        model, history = gan.train_gan(x_train, epochs=epochs, checkpoint_dir=state_dir, seed=seed, verbose=0)
         fileio.save_weights(model.discriminator, discriminator_path(folder, epochs))
-        images = quality.generate(model.generator, n_samples, seed=sample_seed)  # 02 scores seed 0's samples
+        images = quality.generate(model.generator, n_samples, seed=0)  # 02 scores seed 0's samples
         scores = quality.judge_scores(judge, images, reference)
         scores["seconds"] = float(sum(history["epoch_seconds"]))
         scores_by_stage[epochs] = store.put(inputs, scores)
         distance = f", Fréchet distance {scores['frechet_distance']:.1f}" if "frechet_distance" in scores else ""
         print(f"{epochs:4d} epochs: classifier score {scores['classifier_score']:.2f}{distance}", flush=True)
     losses_inputs = {**common, "part": "GAN losses", "epochs": stages[-1]}
-    if history is not None:
-        store.put(losses_inputs, _rounded_losses(history))
-    losses = store.get(losses_inputs)
-    if losses is None:  # a store without them: the training state has them
-        losses = store.put(losses_inputs, _rounded_losses(checkpoint.saved_history(state_dir)))
-    return scores_by_stage, losses
-
-
-def _rounded_losses(history: dict) -> dict:
-    return {key: [round(float(v), 5) for v in values] for key, values in epoch_losses(history).items()}
+    if history is None:
+        return scores_by_stage, store.get(losses_inputs)
+    losses = {key: [round(float(v), 5) for v in values] for key, values in epoch_losses(history).items()}
+    return scores_by_stage, store.put(losses_inputs, losses)
 
 
 def _edited_networks() -> dict:
     """``architecture`` (the DCGAN's networks' digest) where they are not the study's: an edited network's stage is
     never read as the study's."""
-    from digitgan.models import build_discriminator, build_generator
-    from digitgan.store import STUDY_EXPORT, architecture_digest
-
-    digest = architecture_digest(build_generator(), build_discriminator())
+    digest = architecture_digest(models.build_generator(), models.build_discriminator())
     return {} if digest == STUDY_EXPORT["settings"]["architecture"] else {"architecture": digest}
 
 
@@ -132,10 +109,6 @@ def evaluate_stages(
     return records
 
 
-def _spread_folder(seed: int, root: Path = GAN_SPREAD_DIR) -> Path:
-    return Path(root) / f"seed{seed}"
-
-
 def train_spread(
     x_train: np.ndarray,
     judge,
@@ -147,11 +120,8 @@ def train_spread(
     n_samples: int = config.GAN_EVAL_SAMPLES,
 ) -> dict:
     """The GAN's run-to-run spread, ``{seed: {epochs: scores}}``: one DCGAN per seed, as in :func:`train_stages`."""
-    spread = {}
-    for seed in seeds:
-        folder, state = _spread_folder(seed, root), Path(state_root) / f"seed{seed}"
-        spread[seed] = train_stages(x_train, stages, folder, state, judge, reference, n_samples, seed=seed)[0]
-    return spread
+    folders = {seed: (Path(root) / f"seed{seed}", Path(state_root) / f"seed{seed}") for seed in seeds}
+    return {s: train_stages(x_train, stages, *folders[s], judge, reference, n_samples, seed=s)[0] for s in seeds}
 
 
 def evaluate_spread(
@@ -163,24 +133,124 @@ def evaluate_spread(
     **kwargs,
 ) -> list[dict]:
     """:func:`evaluate_stages` on every spread GAN's discriminators, each record naming its ``gan_seed``."""
-    also_read, records = (constants.LABEL_EFFICIENCY_CACHE, LONGER_GAN_DIR / STORE_FILE), []
-    for seed in seeds:
-        runs = evaluate_stages(
-            stages, classifier_seeds, label_counts, _spread_folder(seed, root), also_read=also_read, **kwargs
-        )
-        records += [{**r, "gan_seed": seed} for r in runs]
-    return records
+    kwargs["also_read"] = (constants.LABEL_EFFICIENCY_CACHE, LONGER_GAN_DIR / STORE_FILE)
+    folders = {seed: Path(root) / f"seed{seed}" for seed in seeds}
+    runs = {s: evaluate_stages(stages, classifier_seeds, label_counts, folders[s], **kwargs) for s in seeds}
+    return [{**r, "gan_seed": s} for s in seeds for r in runs[s]]
 
 
-if __name__ == "__main__":  # the spread GANs and their classifiers, in the background (resumable)
-    from digitgan import data
+LOSSES = ("g_loss", "d_loss")
 
-    print(utils.versions(), flush=True)
-    d = data.load_study_data(config.SUBSET_SIZE, config.SEED)
-    full = data.load_study_data(config.N_TRAIN_FULL, config.SEED)
-    judge, _ = quality.train_judge(full["x_train"], full["y_train"], d["x_test"], d["y_test"], path=config.JUDGE_PATH)
-    with utils.timer() as t:
-        train_spread(d["x_train"], judge, d["x_test"])
-        records = evaluate_spread()
-    print(pd.DataFrame(records).to_string(), flush=True)
-    print(f"{t['seconds'] / 60:.1f} min in this call")
+
+def summary_table(records: list[dict]) -> pd.DataFrame:
+    """Test accuracy per model, GAN epochs (missing for the CNN) and label count: mean, std, runs."""
+    frame = pd.DataFrame(records)
+    frame["gan_epochs"] = frame["gan_epochs"].astype("Int64")
+    grouped = frame.groupby(["model", "gan_epochs", "n_labels"], dropna=False)["test_accuracy"]
+    return utils.seed_stats(grouped).reset_index()
+
+
+def epoch_losses(history: dict) -> pd.DataFrame:
+    """The mean generator and discriminator loss of every epoch (rows: epochs 1..N) of a per-batch history."""
+    epochs = len(history["epoch_seconds"])
+    per_epoch = len(history["g_loss"]) // epochs
+    means = {k: np.asarray(history[k][: epochs * per_epoch]).reshape(epochs, per_epoch).mean(1) for k in LOSSES}
+    return pd.DataFrame(means, index=pd.RangeIndex(1, epochs + 1, name="epoch"))
+
+
+def to_results(scores: dict, records: list[dict], losses: dict) -> dict:
+    """What results.json records under ``future_work`` -> ``longer_gan``: per stage the judge's scores and trial 3's
+    test accuracy per label count (mean, std, runs, by seed, the mean validation accuracy), the CNN's, every run and
+    the per-epoch losses."""
+    table = summary_table(records)
+
+    def cells(part: pd.DataFrame) -> dict:
+        out = {}
+        for _, row in part.iterrows():
+            same = (row["model"], None if pd.isna(row["gan_epochs"]) else int(row["gan_epochs"]), row["n_labels"])
+            seeds = [r for r in records if (r["model"], r["gan_epochs"], r["n_labels"]) == same]
+            cell = {"mean": float(row["mean"]), "std": None if pd.isna(row["std"]) else float(row["std"])}
+            cell |= {"runs": int(row["runs"]), "by_seed": {str(r["seed"]): r["test_accuracy"] for r in seeds}}
+            out[str(int(row["n_labels"]))] = {**cell, "val_mean": float(np.mean([r["val_accuracy"] for r in seeds]))}
+        return out
+
+    stages = {}
+    for epochs, s in sorted(scores.items()):
+        judged = {"classifier_score": s["classifier_score"], "frechet_distance": s.get("frechet_distance")}
+        judged |= {"class_fractions": s["class_fractions"], "mode_collapse": s["mode_collapse"]}
+        judged["trial3"] = cells(table[(table["model"] == "trial3") & (table["gan_epochs"] == epochs)])
+        stages[str(epochs)] = judged
+    out = {"stages": stages, "cnn": cells(table[table["model"] == "cnn"]), "runs": records}
+    out["epoch_losses"] = {key: list(losses[key]) for key in LOSSES}
+    return {**out, "seconds_gan": float(scores[max(scores)]["seconds"])}
+
+
+def stage_table(scores: dict) -> pd.DataFrame:
+    """One row per stage: classifier score, Fréchet distance, rarest and commonest digit's share, training minutes."""
+    rows = []
+    for epochs, s in sorted(scores.items()):
+        row = {"GAN epochs": epochs, "classifier score": round(s["classifier_score"], 3)}
+        row["Fréchet distance"] = round(s.get("frechet_distance", float("nan")), 1)
+        row |= {"rarest digit": min(s["class_fractions"]), "commonest digit": max(s["class_fractions"])}
+        rows.append({**row, "training minutes": round(s["seconds"] / 60, 1)})
+    return pd.DataFrame(rows).set_index("GAN epochs")
+
+
+def spread_summary(
+    scores: dict, records: list[dict], spread_scores: dict, spread_records: list[dict], seed: int = config.SEED
+) -> dict:
+    """The GAN's run-to-run spread beside 09's GAN (``seed``'s), what results.json records under ``longer_gan`` ->
+    ``gan_spread``: at every shared stage each GAN's classifier score, Fréchet distance and trial 3's mean test
+    accuracy per label count; their change from the first shared stage to the last (paired by GAN), and 09's GAN at
+    each later stage against the GANs at the last shared one."""
+    tests = {}  # (GAN seed, GAN epochs, label count) -> trial 3's test accuracies
+    for r in [{**r, "gan_seed": seed} for r in records] + spread_records:
+        if r["model"] == "trial3":
+            tests.setdefault((r["gan_seed"], r["gan_epochs"], r["n_labels"]), []).append(r["test_accuracy"])
+    shared = sorted(set(scores) & set.intersection(*(set(s) for s in spread_scores.values())))
+    if not shared:
+        raise ValueError(f"the spread GANs share no stage with 09's GAN's {sorted(scores)}: train them at one of them")
+    gans = {seed: scores, **spread_scores}
+    labels = sorted({n for _, _, n in tests}, reverse=True)
+
+    def measures(gan_scores: dict, gan_seed: int, epochs: int) -> dict:
+        """One GAN's judge scores at a stage and trial 3's mean test accuracy on it per label count."""
+        judged = {k: float(gan_scores[epochs][k]) for k in ("classifier_score", "frechet_distance")}
+        return {**judged, **{f"trial3_{n}": float(np.mean(tests.get((gan_seed, epochs, n), []))) for n in labels}}
+
+    def spread(stage: dict, name: str) -> list[float]:  # one measure of every GAN, in the order of their seeds
+        return [stage[g][name] for g in sorted(stage)]
+
+    by_stage = {epochs: {str(g): measures(gans[g], g, epochs) for g in gans} for epochs in shared}
+    stages = {}
+    for epochs, per_gan in by_stage.items():
+        judged = {k: {g: m[k] for g, m in per_gan.items()} for k in ("classifier_score", "frechet_distance")}
+        trial3 = {str(n): {g: m[f"trial3_{n}"] for g, m in per_gan.items()} for n in labels}
+        stages[str(epochs)] = {**judged, "trial3": trial3}
+    first, last = by_stage[shared[0]], by_stage[shared[-1]]
+    changes = {}
+    if len(shared) > 1:
+        for name in ("classifier_score", "frechet_distance", *(f"trial3_{n}" for n in labels)):
+            changes[name] = utils.difference(spread(last, name), spread(first, name), paired=True)
+    later = {
+        str(e): {k: utils.difference(one, spread(last, k)) for k, one in measures(scores, seed, e).items()}
+        for e in sorted(e for e in scores if e > shared[-1])
+    }
+    out = {"gan_seeds": sorted(gans), "stages": stages, "change": {"from": shared[0], "to": shared[-1], **changes}}
+    return {**out, "one_gan_against_spread": later}
+
+
+def spread_table(summary: dict) -> pd.DataFrame:
+    """One row per (stage, GAN seed): classifier score, Fréchet distance, trial 3's mean per label count; then a row
+    per stage with the mean ± std over the GANs."""
+    rows = []
+    for epochs, st in summary["stages"].items():
+        for g in map(str, summary["gan_seeds"]):
+            row = {"GAN epochs": int(epochs), "GAN seed": g, "classifier score": st["classifier_score"][g]}
+            row["Fréchet distance"] = st["frechet_distance"][g]
+            rows.append({**row, **{f"trial 3, {int(n):,} labels": v[g] for n, v in st["trial3"].items()}})
+    stats = pd.DataFrame(rows).drop(columns="GAN seed").groupby("GAN epochs").agg(["mean", "std"])
+    for epochs, row in stats.iterrows():
+        cells = {col: f"{row[(col, 'mean')]:.4f} ± {row[(col, 'std')]:.4f}" for col in stats.columns.levels[0]}
+        rows.append({"GAN epochs": epochs, "GAN seed": "mean ± std", **cells})
+    return pd.DataFrame(rows).set_index(["GAN epochs", "GAN seed"]).round(4)

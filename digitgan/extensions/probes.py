@@ -1,6 +1,5 @@
 """Notebook 11's probes (:mod:`.generated`), each scored on the real validation split by the CNN trained on generated
-digits: the conditional DCGAN's mode-seeking weight, then ways to draw or train on its digits (the noise's scale, each
-digit's best by the discriminator or by a CNN trained on real digits, label smoothing, 10's recipes)."""
+digits: the conditional DCGAN's mode-seeking weight, then ways to draw or train on its digits."""
 
 from __future__ import annotations
 
@@ -15,7 +14,6 @@ from digitgan.extensions import conditional, constants, protocols
 from digitgan.models import build_cnn
 from digitgan.store import STORE_FILE, Store, weights_digest
 
-CGAN_STATE_NAME = "conditional_dcgan"  # the conditional DCGAN's training state (git-ignored); its exports beside it
 PROBE_DEFAULTS = {"noise_scale": 1.0, "keep": 1.0, "label_smoothing": 0.0, "modern": False}
 # Probe settings that enter a probe's key only when given: ``recipe`` (one of 10's modern recipes), ``agree_with_real``
 # (keep, of AGREE_DRAW x n drawn, each digit's first n / 10 that a CNN trained on the real labelled images reads as the
@@ -27,7 +25,7 @@ MODERN_RECIPE = constants.MODERN_RECIPES[0]  # a probe's "modern": 10's first ca
 
 def cgan_name(mode_seeking: float) -> str:
     """The conditional DCGAN's state folder and export prefix (the plain model's without a suffix)."""
-    return CGAN_STATE_NAME + (f"_ms{mode_seeking:g}" if mode_seeking else "")
+    return "conditional_dcgan" + (f"_ms{mode_seeking:g}" if mode_seeking else "")
 
 
 def within_class_spread(images: np.ndarray, labels: np.ndarray) -> float:
@@ -46,9 +44,8 @@ def choose_mode_seeking(
     n_generated: int = config.SUBSET_SIZE,
     seed: int = config.SEED,
 ) -> tuple[float, pd.DataFrame]:
-    """The mode-seeking weight whose conditional DCGAN (``epochs`` epochs) gives the CNN trained on ``n_generated`` of
-    its digits the best real validation accuracy (ties: the first), and a row per weight with the digits' spread. Each
-    probe's GAN is resumable (``folder/probe_<name>``); a finished probe is stored and not run again."""
+    """The mode-seeking weight whose conditional DCGAN gives the CNN trained on its digits the best real validation
+    accuracy (ties: the first), and a row per weight; each probe's GAN resumable, each probe stored."""
     store, rows = Store(Path(folder) / STORE_FILE), []
     for weight in weights:
         inputs = {"part": "mode-seeking probe", "mode_seeking": weight, "gan_epochs": epochs, "seed": seed}
@@ -64,12 +61,11 @@ def choose_mode_seeking(
             data = {**real, "x_train": x_gen, "y_train": y_gen}
             run = protocols.train_run("cnn", data, "adam", learning_rate, cnn_epochs, seed, test=False)
             spread = within_class_spread(x_gen, y_gen)
-            result = {"mode_seeking": weight, "gan_epochs": epochs, "gan_seconds": float(sum(history["epoch_seconds"]))}
-            result |= {"within_class_spread": spread, "val_accuracy": run["val_accuracy"]}
+            result = {"mode_seeking": weight, "gan_epochs": epochs, "within_class_spread": spread}
+            result |= {"val_accuracy": run["val_accuracy"], "gan_seconds": float(sum(history["epoch_seconds"]))}
             result["cnn_seconds"] = run["seconds"]
             store.put(inputs, result)
-            scores = f"spread {spread:.3f}, validation {run['val_accuracy']:.4f}"
-            print(f"mode seeking {weight:g}: {scores} (train on generated)", flush=True)
+            print(f"mode seeking {weight:g}: spread {spread:.3f}, validation {run['val_accuracy']:.4f}", flush=True)
         rows.append(result)
     columns = ["mode_seeking", "gan_epochs", "within_class_spread", "val_accuracy", "gan_seconds", "cnn_seconds"]
     table = pd.DataFrame(rows)[columns]
@@ -97,19 +93,13 @@ def _checked_probes(probes) -> list[tuple[str, dict]]:
     checked = []
     for i, probe in enumerate(probes):
         if set(probe) - {"name", *PROBE_DEFAULTS, *PROBE_EXTRAS} or "name" not in probe:
-            raise ValueError(
-                f"probe {i} needs a name and at most {sorted(PROBE_DEFAULTS)} and {sorted(PROBE_EXTRAS)}, got {probe!r}"
-            )
+            raise ValueError(f"probe {i} needs a name and only {[*PROBE_DEFAULTS, *PROBE_EXTRAS]}, got {probe!r}")
         settings, name = _probe_settings(probe), probe["name"]
         if settings.get("agree_with_real") and settings["keep"] < 1:
-            raise ValueError(
-                f"probe {name!r}: keep the discriminator's best or the digits a real-trained CNN agrees with, not both"
-            )
+            raise ValueError(f"probe {name!r}: keep below 1 or agree_with_real, not both")
         if "recipe" in settings:
             if settings["modern"] or settings["label_smoothing"]:
-                raise ValueError(
-                    f"probe {name!r} gives a recipe: set label_smoothing in it, not modern or label_smoothing beside it"
-                )
+                raise ValueError(f"probe {name!r} gives a recipe: set label_smoothing in it, modern not at all")
             protocols.recipe_settings(settings["recipe"], f"probe {i} recipe")
         checks.fraction(f"probe {i} keep", settings["keep"], 0.01, 1.0 + 1e-9)
         checks.positive_float(f"probe {i} noise_scale", settings["noise_scale"])
@@ -117,9 +107,7 @@ def _checked_probes(probes) -> list[tuple[str, dict]]:
     return checked
 
 
-def _real_agreement(
-    real: dict, x: np.ndarray, y: np.ndarray, learning_rate: float, epochs: int, seed: int = config.SEED
-) -> np.ndarray:
+def _real_agreement(real, x, y, learning_rate, epochs, seed=config.SEED) -> np.ndarray:
     """Whether the CNN trained on the real images (as the real arm) reads each generated digit ``x`` as its ``y``."""
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "real_cnn.weights.h5"
@@ -150,10 +138,8 @@ def probe_samples(
     cnn_epochs: int = config.TRANSFER_EPOCHS,
     seed: int = config.SEED,
 ) -> pd.DataFrame:
-    """Other ways to draw or train on generated digits (``constants.GENERATED_PROBES``: the noise's scale, each digit's
-    best by the conditional ``discriminator``, label smoothing, one of 10's recipes), each scored on the real
-    validation split by the CNN trained on ``n`` of them (seed 42), one row per probe. Every probe is checked before
-    any trains; a finished one is stored (``tag`` and the weights' digest name the generator) and not run again."""
+    """Each way to draw or train on generated digits (``constants.GENERATED_PROBES``) scored on the real validation
+    split by the CNN trained on ``n`` of them, one row per probe; all checked before any trains, each stored."""
     store, checked, rows = Store(Path(folder) / STORE_FILE), _checked_probes(probes), []
     drawn_by = {"part": "sample probe", "generator": tag, "generator_weights": weights_digest(generator)}
     for name, settings in checked:
@@ -201,16 +187,12 @@ def run_best_probe_arms(
     folder: Path = protocols.PROTOCOLS_DIR,
     generator_tag: str = "cdcgan",
 ) -> pd.DataFrame:
-    """The train-on-generated arms again (``sizes`` digits), drawn and trained as the sample probe best on validation
-    (``samples`` of ``probes``, but those that need the git-ignored discriminator); an arm larger than the real
-    training images trains for fewer epochs (as many updates). One row per run, arm ``generated <size> (<probe>)``."""
+    """The train-on-generated arms again (``sizes`` digits) as the best usable sample probe (one needing no
+    discriminator), a larger arm for fewer epochs (as many updates); one row per run."""
     by_name = {p["name"]: _probe_settings(p) for p in probes}
     usable = samples[[by_name[name]["keep"] >= 1 for name in samples["probe"]]]
     if usable.empty:
-        raise ValueError(
-            "every probe keeps the discriminator's best digits: add one that does not (e.g. "
-            "{'name': 'as drawn'}) to choose the arms' way among"
-        )
+        raise ValueError("every probe keeps the discriminator's best digits: add one that does not, e.g. 'as drawn'")
     best = usable.loc[usable["val_accuracy"].idxmax(), "probe"]
     settings = by_name[best]
     lr, epochs, augment, recipe = _probe_training(settings, learning_rate, cnn_epochs)
@@ -221,7 +203,8 @@ def run_best_probe_arms(
         arm = f"generated {f'{n // 1000}k' if n % 1000 == 0 else f'{n:,}'} ({best})"
         study = protocols.Study(n, folder, tag=f"{generator_tag}: {arm}", data={}, inputs=drawn_by)
         n_epochs = max(1, round(epochs * len(real["x_train"]) / n))
-        if not all(study.finished("cnn", "adam", lr, n_epochs, seed, augment, **recipe) for seed in seeds):
+        stored = [study.store.get(study.inputs("cnn", "adam", lr, n_epochs, s, augment, **recipe)) for s in seeds]
+        if not all(r and "test_accuracy" in r for r in stored):
             if drawn is None:  # drawn (and filtered) once, for the largest arm; only when a run is missing
                 n_drawn = max(sizes) * (AGREE_DRAW if agree else 1)
                 x, y = conditional.generate_labelled(generator, n_drawn, seed=0, noise_scale=settings["noise_scale"])

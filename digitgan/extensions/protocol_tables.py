@@ -1,5 +1,5 @@
-"""Notebook 10's tables (:mod:`.protocols`): its final runs summarised per model, data size, optimizer and protocol,
-every modern recipe scored on the test set, and what results.json records of it."""
+"""Notebook 10's tables (:mod:`.protocols`): its runs per cell, the modern recipes scored on the test set, and what
+results.json records of them."""
 
 from __future__ import annotations
 
@@ -9,15 +9,16 @@ import numpy as np
 import pandas as pd
 
 from digitgan import utils
-from digitgan.extensions.protocol_data import LEARNING_RATES, PROTOCOL_VAL, PROTOCOLS_DIR, RECIPE_DEFAULTS
+from digitgan.extensions import constants
+from digitgan.extensions.constants import PROTOCOL_VAL, PROTOCOLS_DIR, RECIPE_DEFAULTS
 from digitgan.store import STORE_FILE, Store
 
 _CELL = ["model", "n_train", "optimizer", "augment", "learning_rate"]  # a table's cell: the runs of all seeds
 
 
 def versions_tried(modern: pd.DataFrame, folder: Path = PROTOCOLS_DIR) -> list[dict]:
-    """Every modern-protocol recipe whose runs were scored on the test set (the store's), per model: each seed's test
-    accuracy, the mean and whether it is the one reported (``modern``: :func:`run_modern`'s runs)."""
+    """Every modern recipe the store holds test scores of, per model: each seed's, the mean and whether ``modern``
+    (:func:`run_modern`'s runs) reports it."""
 
     def recipe_key(recipe: dict) -> tuple:
         return tuple(sorted({**RECIPE_DEFAULTS, **recipe}.items()))
@@ -37,7 +38,7 @@ def versions_tried(modern: pd.DataFrame, folder: Path = PROTOCOLS_DIR) -> list[d
 
 
 def summary_table(runs: pd.DataFrame) -> pd.DataFrame:
-    """Test accuracy per model, data size, optimizer and protocol: mean, std (ddof 1), runs; the learning rate."""
+    """Test accuracy per model, data size, optimizer, protocol and learning rate: mean, std (ddof 1), runs."""
     return utils.seed_stats(runs.groupby(_CELL)["test_accuracy"]).reset_index()
 
 
@@ -49,17 +50,11 @@ def seed_summary(runs: pd.DataFrame) -> dict:
     return {"mean": float(acc.mean()), "std": std, "runs": len(acc), "by_seed": by_seed}
 
 
-def to_results(
-    runs: pd.DataFrame,
-    modern: pd.DataFrame,
-    learning_rates: dict | None = None,
-    candidates: pd.DataFrame | None = None,
-    explored: pd.DataFrame | None = None,
-) -> dict:
-    """What results.json records under ``future_work`` -> ``protocols``: per model, data size, optimizer and protocol
-    the learning rate chosen among those tried (the modern protocol's among its ``candidates``), its recipe and
-    :func:`seed_summary`; the candidates' and ``explored`` tables."""
-    tried = {("original", o): [float(r) for r in rates] for o, rates in (learning_rates or LEARNING_RATES).items()}
+def to_results(runs, modern, learning_rates=None, candidates=None, explored=None) -> dict:
+    """What results.json records under ``future_work`` -> ``protocols``: per cell the learning rate chosen among
+    those tried, the modern recipe and :func:`seed_summary`; the ``candidates``' and ``explored`` tables."""
+    rates = learning_rates or constants.PROTOCOL_LEARNING_RATES
+    tried = {("original", o): [float(r) for r in rs] for o, rs in rates.items()}
     if candidates is not None and len(candidates):
         tried[("modern", "adam")] = sorted({float(r) for r in candidates["learning_rate"]})
     cells = []
@@ -72,9 +67,7 @@ def to_results(
             if aug and "recipe" in part:
                 cell["recipe"] = part["recipe"].iloc[0]
             cells.append(cell)
-    return {
-        "runs": cells,
-        "n_val": PROTOCOL_VAL,
-        "modern_candidates": [] if candidates is None else candidates.to_dict("records"),
-        "modern_explored": [] if explored is None else explored.to_dict("records"),
-    }
+    out = {"runs": cells, "n_val": PROTOCOL_VAL}
+    for name, table in (("candidates", candidates), ("explored", explored)):
+        out[f"modern_{name}"] = [] if table is None else table.to_dict("records")
+    return out
