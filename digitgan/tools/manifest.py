@@ -1,20 +1,191 @@
-"""Refresh the SHA-256 of every file ``checkpoints/MANIFEST.json`` lists, and its tolerances, from the files now."""
+"""Write ``checkpoints/MANIFEST.json``, what ``make verify`` checks: each committed model's files and their SHA-256, the
+command that made them, its parameters and where results.json records its numbers."""
 
 from __future__ import annotations
 
 import json
+import re
+from pathlib import Path
 
-from digitgan import config, fileio
-from digitgan.tools.verify import MANIFEST, TOLERANCE, read_manifest, sha256
+from digitgan import compare, config, data, fileio
+from digitgan.extensions import constants, kept, label_efficiency, protocols, ssgan, study_seeds
+from digitgan.tools.verify import MANIFEST, TOLERANCE, recorded, sha256
+
+CHECKPOINTS = MANIFEST.parent  # the committed checkpoints/
+_CKPT = config.shown(CHECKPOINTS)
+_JUDGE = f"{_CKPT}/{config.JUDGE_FILE}"
+_SCORES = ("classifier_score", "frechet_distance")
 
 
-def refreshed() -> dict:
-    spec = read_manifest()
-    for f in (f for entry in spec["models"] for f in entry["files"]):
-        f["sha256"] = sha256(config.PROJ_ROOT / f["path"])
-    return {**spec, "tolerance": TOLERANCE}
+def _entry(name: str, what: str, kind: str, command: str, parameters: dict, where: dict | str, **files: str) -> dict:
+    """``files``: role=path in the project; ``where``: each measure's place in results.json, or the accuracy's."""
+    files = [{"role": role, "path": p, "sha256": sha256(config.PROJ_ROOT / p)} for role, p in files.items()]
+    recorded = {"accuracy": where} if isinstance(where, str) else where
+    return dict(name=name, what=what, kind=kind, files=files, command=command, parameters=parameters, recorded=recorded)
+
+
+def _reproduce(notebook: str) -> str:
+    return f"make reproduce (notebooks/{notebook}.ipynb)"
+
+
+def _study_entries(results: dict):
+    full, small = config.FULL_SIZE, results["comparison"]["small"]
+    what, command = "CNN (10k subset, 15 epochs)", _reproduce("01_cnn_baseline")
+    weights = f"{_CKPT}/cnn.weights.h5"
+    yield _entry("cnn", what, "cnn", command, full["01_cnn_baseline"], "cnn.test_accuracy", weights=weights)
+    for i, notebook in enumerate(("03_trial1_frozen", "04_trial2_finetune", "05_trial3_dense128"), start=1):
+        key, head = f"trial{i}", results[f"trial{i}"]["head"]
+        parameters, weights = {**full[notebook], "head": head}, f"{_CKPT}/{config.weights_file(key)}"
+        what, where = f"Trial {i} ({head})", f"{key}.test_accuracy"
+        yield _entry(key, what, "trial", _reproduce(notebook), parameters, where, weights=weights)
+    command = _reproduce("06_comparison")
+    for key in ("cnn", "trial3"):
+        parameters = {"model": key, "n_train": small["n_train"], "n_test": small["n_test"]}
+        if key == "trial3":
+            parameters["head"] = results["trial3"]["head"]
+        what, weights = f"{config.name(key)}, 1,000 train / 1,000 test", f"{_CKPT}/{compare.small_weights_file(key)}"
+        yield _entry(f"{key}_1k", what, "small", command, parameters, f"comparison.small.{key}", weights=weights)
+    for key, place, n_train, n_test in (
+        ("pca_knn_1k", "comparison.small.pca_knn", 1000, 1000),
+        ("pca_knn_10k", "comparison.pca_knn.10k subset", config.SUBSET_SIZE, 10_000),
+        ("pca_knn_60k", "comparison.pca_knn.all 60k", config.N_TRAIN_FULL, 10_000),
+    ):
+        n, k = map(recorded(results, place).get, ("n_components", "k"))
+        what = f"PCA ({n}) + KNN (k={k}), {n_train:,} train / {n_test:,} test"
+        parameters = {"n_train": n_train, "n_test": n_test, "n_components": n, "k": k}
+        yield _entry(key, what, "pca_knn", command, parameters, f"{place}.accuracy")
+    command, generator = _reproduce("02_dcgan"), f"{_CKPT}/{config.GENERATOR_FILE}"
+    parameters = {**full["02_dcgan"], "n_samples": config.GAN_EVAL_SAMPLES, "sample_seed": 0}
+    where = {k: f"dcgan.{k}" for k in _SCORES}
+    where |= {"rarest_share": "dcgan.class_fractions|min", "commonest_share": "dcgan.class_fractions|max"}
+    yield _entry("dcgan", "DCGAN (50 epochs)", "dcgan", command, parameters, where, generator=generator, judge=_JUDGE)
+    what = "The judge on real digits (the DCGAN rows' references)"
+    parameters = {"n_samples": config.GAN_EVAL_SAMPLES, "subset_seed": config.SEED}
+    where = dict(zip(_SCORES, ("dcgan.real_test_classifier_score", "dcgan.real_train_frechet_distance"), strict=True))
+    yield _entry("judge_real", what, "judge_real", command, parameters, where, judge=_JUDGE)
+
+
+def _labels_seed(path: Path) -> tuple[int, int]:
+    """``(n_labels, seed)`` of a kept weights file named ``<method>_<n_labels>_seed<seed>_<key>.weights.h5``."""
+    return tuple(map(int, re.search(r"_(\d+)_seed(\d+)_", path.name).groups()))
+
+
+def _extension_entries(results: dict):
+    gen = results["future_work"]["generated_digits"]
+    what = f"Conditional DCGAN (mode-seeking weight {gen['mode_seeking']:g})"
+    command = "make future (notebooks/11_generated_digits.ipynb)"
+    parameters = {"n_generated": config.N_TRAIN_FULL, "n_samples": config.GAN_EVAL_SAMPLES, "sample_seed": 0}
+    parameters |= {"mode_seeking": gen["mode_seeking"], "epochs": gen["gan_epochs"]}
+    where = {k: f"future_work.generated_digits.{k}" for k in _SCORES}
+    generator = f"{_CKPT}/conditional_dcgan_ms{gen['mode_seeking']:g}_generator.weights.h5"
+    yield _entry("conditional", what, "conditional", command, parameters, where, generator=generator, judge=_JUDGE)
+    folder = CHECKPOINTS / Path(label_efficiency.WEIGHTS_DIR).relative_to(config.CHECKPOINT_DIR)
+    settings, command = results["label_efficiency"]["settings"]["ssgan"], "python -m digitgan.extensions.kept ssgan"
+    for path in sorted(folder.glob("ssgan_*_seed*"), key=_labels_seed):
+        n, seed = _labels_seed(path)
+        what, parameters = f"Semi-supervised GAN, {n:,} labels, seed {seed}", {**settings, "n_labels": n, "seed": seed}
+        where = f"label_efficiency.runs[method=ssgan,n_labels={n},seed={seed}].test_accuracy"
+        yield _entry(f"ssgan{n}_seed{seed}", what, "ssgan", command, parameters, where, weights=config.shown(path))
+    if (CHECKPOINTS / ssgan.KEPT_FILE).is_file():
+        r = results["ssgan"]
+        what = f"Semi-supervised GAN, {r['n_labels']} labels, 07's run (seed {r['seed']})"
+        command = "make extensions (notebooks/07_semi_supervised_gan.ipynb)"
+        parameters = {k: r[k] for k in ("n_labels", "seed", "n_val", "learning_rate", "epochs")}
+        weights = f"{_CKPT}/{ssgan.KEPT_FILE}"
+        yield _entry("ssgan07", what, "ssgan", command, parameters, "ssgan.test_accuracy", weights=weights)
+
+
+def _label_study_entries(results: dict):
+    """08's CNN and trial 3 at 1,500 updates and at 15 epochs, and 09's trial 3 (where their weights are kept)."""
+    settings, command = results["label_efficiency"]["settings"], "python -m digitgan.extensions.kept label-study"
+    for run in kept.label_study_runs():
+        method, n, seed, s, stage = run["method"], run["n_labels"], run["seed"], run["settings"], run["stage"]
+        if not run["weights"].is_file():
+            continue
+        if stage is not None:
+            where = f"future_work.longer_gan.runs[model={method},gan_epochs={stage},n_labels={n},seed={seed}]"
+        else:
+            where = f"label_efficiency.{'runs' if s['updates'] == settings[method]['updates'] else 'epoch_budget.runs'}"
+            where += f"[method={method},n_labels={n},seed={seed}]"
+        name = {"cnn": "CNN", "trial3": config.name("trial3")}[method] + (f" after {stage} GAN epochs" if stage else "")
+        what = f"{name}, {n:,} labels, {s['updates']:,} updates, seed {seed}"
+        head = {"head": s["head"]} if method == "trial3" else {}
+        parameters = {**head, "n_labels": n, "seed": seed, "updates": s["updates"]}
+        key = f"{method}{f'_stage{stage}' if stage else ''}_{n}_{s['updates']}_seed{seed}"
+        kind, weights = "cnn" if method == "cnn" else "trial", config.shown(run["weights"])
+        yield _entry(key, what, kind, command, parameters, f"{where}.test_accuracy", weights=weights)
+
+
+def _study_seeds_entries():
+    """The study's CNN and trials 1-3 at training seeds 42-44, where their weights are kept."""
+    images = data.load_study_data(config.SUBSET_SIZE, config.SEED)
+    command = "python -m digitgan.extensions.kept study-seeds"
+    for name in study_seeds.MODELS:
+        for seed in study_seeds.SEEDS:
+            path = kept.kept_path(config.STUDY_SEEDS_STORE, name, seed, study_seeds.run_inputs(name, seed, images))
+            if not path.is_file():
+                continue
+            what, kind = f"{config.name(name)}, 10k subset, 15 epochs, seed {seed}", "cnn" if name == "cnn" else "trial"
+            parameters = {**({} if name == "cnn" else {"head": constants.trial_schedule(name)[0]}), "seed": seed}
+            where = f"comparison.seeds.{name}.by_seed.{seed}"
+            yield _entry(f"{name}_seed{seed}", what, kind, command, parameters, where, weights=config.shown(path))
+
+
+def _matched_entries(results: dict):
+    for arm in ("cnn_matched", "cnn_matched_early"):
+        matched = results["label_efficiency"].get(arm) or {}
+        s = matched.get("settings") or {}
+        early = s.get("patience") is not None
+        command = f"make claims (python -m digitgan.extensions.matched_cnn{' early' if early else ''})"
+        for r in matched.get("runs", []):
+            n, seed = r["n_labels"], r["seed"]
+            what = f"CNN given the semi-supervised GAN's updates{', stopped early' * early}, {n:,} labels, seed {seed}"
+            parameters = {"dropout": s["dropout"], "n_labels": n, "seed": seed, "updates": s["updates"]}
+            parameters |= {"patience": s["patience"], "updates_trained": r["updates_trained"]}
+            where = f"label_efficiency.{arm}.runs[n_labels={n},seed={seed}].test_accuracy"
+            weights = f"{_CKPT}/{constants.MATCHED_WEIGHTS_NAME}/{r['weights']}"
+            yield _entry(f"{arm}_{n}_seed{seed}", what, "cnn", command, parameters, where, weights=weights)
+
+
+def _kept_entries(results: dict):
+    """The kept CNNs of 10 (modern recipe) and 11 (on 10k generated digits, and on the real 10,000)."""
+    for m in ("cnn", "trial3"):
+        reported = f"future_work.protocols.runs[protocol=modern,model={m},n_train=10000]"
+        recipe = {**recorded(results, reported)["recipe"], "augment": True, "model": m}
+        what, where = f"{config.name(m)}, modern recipe, 10k", f"{reported}.by_seed"
+        yield from _kept_seeds(f"{m}_modern", what, protocols.PROTOCOLS_DIR, recipe, where, "10_data_and_optimizers")
+    rate = results["future_work"]["generated_digits"]["learning_rate"]
+    recipe = {**protocols.RECIPE_DEFAULTS, "learning_rate": rate, "epochs": config.TRANSFER_EPOCHS}
+    recipe |= {"augment": False, "model": "cnn"}
+    for name, what, arm in (
+        ("cnn_generated10k", "CNN trained on 10k generated digits", kept.GENERATED_ARM),
+        ("cnn_real10k", "The same CNN on the real 10,000 images (11)", "real"),
+    ):
+        where = f"future_work.generated_digits.arms.{arm}.by_seed"
+        yield from _kept_seeds(name, what, kept.GENERATED_FOLDER, recipe, where, "11_generated_digits")
+
+
+def _kept_seeds(name: str, what: str, store: Path, recipe: dict, where: str, notebook: str):
+    """One entry per seed of a kept CNN (``<name>_seed<seed>_*.weights.h5`` in its run store's ``weights/``)."""
+    folder = CHECKPOINTS / Path(store).relative_to(config.CHECKPOINT_DIR) / kept.FOLDER
+    paths = sorted(folder.glob(f"{name}_seed*.weights.h5"))
+    files = {int(p.name.removeprefix(f"{name}_seed").split("_")[0]): p for p in paths}
+    if set(constants.LABEL_SEEDS) - set(files) or len(files) < len(paths):
+        raise ValueError(f"{config.shown(folder)} needs one {name} file per seed {constants.LABEL_SEEDS}: make claims")
+    command = f"python -m digitgan.extensions.kept (the run of notebooks/{notebook}.ipynb, retrained)"
+    for seed, path in sorted(files.items()):
+        parameters, weights = {**recipe, "optimizer": "adam", "seed": seed}, config.shown(path)
+        key, place = f"{name}_seed{seed}", f"{where}.{seed}"
+        yield _entry(key, f"{what}, seed {seed}", "kept", command, parameters, place, weights=weights)
+
+
+def build_manifest() -> dict:
+    results = fileio.load_results(config.COMMITTED_RESULTS_PATH)
+    entries = [*_study_entries(results), *_extension_entries(results), *_label_study_entries(results)]
+    entries += [*_study_seeds_entries(), *_matched_entries(results), *_kept_entries(results)]
+    return {"format": 1, "tolerance": TOLERANCE, "models": entries}
 
 
 if __name__ == "__main__":
-    fileio.atomic_write_text(MANIFEST, json.dumps(refreshed(), indent=1) + "\n")
+    fileio.atomic_write_text(MANIFEST, json.dumps(build_manifest(), indent=1) + "\n")
     print(f"wrote {config.shown(MANIFEST)}")

@@ -16,9 +16,7 @@ from digitgan.extensions.conditional import build_conditional_generator, generat
 from digitgan.extensions.ssgan import build_ssgan_discriminator
 from digitgan.store import Store, file_digest
 
-MANIFEST = (
-    config.COMMITTED_DIRS[1] / "MANIFEST.json"
-)  # the committed checkpoints/, whatever DIGITGAN_CHECKPOINT_DIR says
+MANIFEST = config.COMMITTED_DIRS[1] / "MANIFEST.json"  # the committed one, whatever DIGITGAN_CHECKPOINT_DIR says
 _RESTORE = "Restore it with `git checkout -- checkpoints/`."
 TOLERANCE = {
     "accuracy": 0.0003,  # three of the 10,000 test images
