@@ -102,6 +102,9 @@ def labelled(data: dict, splits: Iterable[str]) -> None:
     for split in splits:
         x_key, y_key = f"x_{split}", f"y_{split}"
         if not {x_key, y_key} <= set(data):
-            raise ValueError(f"data has no {x_key!r} or {y_key!r}: pass the dict of digitgan.data.load_study_data()")
+            raise ValueError(
+                f"data has no {x_key!r} or {y_key!r}: pass the dict that digitgan.data.load_study_data() or "
+                "load_label_efficiency_data() returns"
+            )
         images(f"data[{x_key!r}]", data[x_key])
         labels(f"data[{y_key!r}]", data[y_key], len(data[x_key]), f"data[{x_key!r}]")

@@ -73,6 +73,6 @@ def test_results_sections_keep_their_other_entries(tmp_path):
     assert fileio.load_results(path) == {"cnn": {"test_accuracy": 0.9},
                                         "future_work": {"longer_gan": {"a": 3}, "protocols": {"b": 2}}}  # fmt: skip
     fileio.save_results("seeds", [42, 43], path)
-    with pytest.raises(fileio.DataFileError, match="'seeds' holds a list, not a section"):
+    with pytest.raises(fileio.DataFileError, match="'seeds' is not a section"):
         fileio.save_results("x", {}, path, section="seeds")
     assert fileio.load_results(path)["seeds"] == [42, 43]
