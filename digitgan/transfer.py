@@ -10,7 +10,7 @@ import keras
 from keras import layers
 
 from digitgan import checks, config
-from digitgan.training import check_training, compile_classifier, fit_classifier
+from digitgan.training import compile_classifier, fit_classifier
 
 HEAD_PREFIX = "head_"
 # The unfrozen phase's optimizers, by the names keras.optimizers.get takes (a notebook's FINE_TUNE_OPTIMIZER).
@@ -86,8 +86,6 @@ def train_schedule(
     frozen epoch, or None), ``trainable_params`` per phase and ``seconds``."""
     total_epochs = checks.integer("total_epochs", total_epochs, 1)
     frozen_epochs = checks.integer("frozen_epochs", frozen_epochs, 0, total_epochs)
-    checked = {key: fit_options[key] for key in ("validate", "steps_per_epoch", "seed") if key in fit_options}
-    _, batch_size = check_training(data, total_epochs, learning_rate, batch_size, optimizer, **checked)
     history, trainable, start = {}, [], time.perf_counter()
     for unfrozen, first, end in ((False, 0, frozen_epochs), (True, frozen_epochs, total_epochs)):
         if end <= first:
@@ -95,7 +93,7 @@ def train_schedule(
         set_transferred_trainable(model, unfrozen)
         compile_classifier(model, learning_rate, optimizer)
         trainable.append(trainable_count(model))
-        for key, values in fit_classifier(model, data, end, batch_size, first, checked=True, **fit_options).items():
+        for key, values in fit_classifier(model, data, end, batch_size, first, **fit_options).items():
             history.setdefault(key, []).extend(values)
     return {
         "history": history,
