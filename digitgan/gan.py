@@ -1,6 +1,4 @@
-"""Training the study's DCGAN (:class:`digitgan.models.DCGAN`) resumably (:func:`train_gan`: a resumed run repeats an
-uninterrupted one, its epoch ``e`` shuffled by ``(seed, e)``), and exporting or reusing it as one pair
-(:func:`train_or_reuse_gan`)."""
+"""Training the study's DCGAN resumably (a resumed run repeats an uninterrupted one), exporting or reusing the pair."""
 
 from __future__ import annotations
 
@@ -181,12 +179,11 @@ def train_or_reuse_gan(
     reused = not retrain and all(p.is_file() for p in paths)
     if reused:
         history = read_json_object(paths[2], "the DCGAN's exported loss history", _fix(paths[2]))
-        if not set(_empty_history()) <= set(history) or not history["epoch_seconds"]:
-            raise DataFileError(f"{paths[2]} lacks the keys or epochs of a DCGAN history. {_fix(paths[2])}")
-        if len(history["epoch_seconds"]) != epochs:
-            raise ValueError(
-                f"{paths[0].parent} holds a DCGAN trained for {len(history['epoch_seconds'])} epochs, not the "
-                f"{epochs} asked for. Export to other paths (a run folder), or pass retrain=True to replace it."
+        trained = len(history.get("epoch_seconds") or ()) if set(_empty_history()) <= set(history) else 0
+        if trained != epochs:
+            raise DataFileError(
+                f"{paths[2]} records a DCGAN trained for {trained} epochs, not the {epochs} asked for. Export to "
+                "other paths (a run folder), or pass retrain=True to replace it."
             )
         gan = build_dcgan(jit_compile=False)  # only for its weights: nothing to compile
         for network, path in zip((gan.generator, gan.discriminator), paths[:2], strict=True):
@@ -221,12 +218,8 @@ def train_or_reuse_gan(
 
 def _fix(path: Path) -> str:
     """How to get a DCGAN file back: git for the committed one, notebook 02 for any other folder."""
-    if config.is_committed(path):
-        return f"Restore it with `git checkout -- {config.shown(path)}`, or retrain with notebooks/02_dcgan.ipynb."
-    return (
-        f"It is written by notebooks/02_dcgan.ipynb into {config.shown(Path(path).parent)}: run that notebook "
-        "(or `make reproduce`) with this folder first."
-    )
+    git = f"`git checkout -- {config.shown(path)}` restores it, or " if config.is_committed(path) else ""
+    return f"{git}notebooks/02_dcgan.ipynb writes it into {config.shown(Path(path).parent)}: run that notebook."
 
 
 def load_discriminator(path=config.DISCRIMINATOR_PATH) -> keras.Model:
