@@ -116,7 +116,7 @@ def train_gan(
     gan = build_dcgan(
         seed=seed, jit_compile=jit_compile, precision=precision, steps_per_execution=steps, learning_rate=learning_rate
     )
-    gan.log_losses(steps)
+    gan.loss_log = tf.Variable(tf.zeros([steps, 2]), trainable=False)  # read once an epoch by _EpochLog
     settings = run_settings(x_train, batch_size, seed, precision, jit_compile, gan)
     gan.run_settings = settings  # what store.export_final records in the exported pair's manifest
     ckpt = gan_checkpoint(gan, checkpoint_dir, settings=settings)
