@@ -116,15 +116,15 @@ def plot_evolution(frames_dir: Path, epochs=(5, 20, 40, 50)):
     return fig
 
 
-def make_gif(frames_dir: Path, path: Path, duration_ms: int = 200, min_width: int = GIF_MIN_WIDTH) -> Path:
-    """An animated GIF of every epoch's frame, enlarged by a whole factor to ``min_width`` pixels."""
+def make_gif(frames_dir: Path, path: Path) -> Path:
+    """An animated GIF of every epoch's frame (200 ms each), enlarged by a whole factor to :data:`GIF_MIN_WIDTH`."""
     frames = [open_frame(p) for p in frame_paths(frames_dir)]
     if not frames:
         raise FileNotFoundError(f"No epoch_*.png frames in {config.shown(frames_dir)}: train the DCGAN first.")
-    factor = -(-min_width // frames[0].size[0])
+    factor = -(-GIF_MIN_WIDTH // frames[0].size[0])
     first, *rest = (f.resize((f.size[0] * factor, f.size[1] * factor), Image.Resampling.NEAREST) for f in frames)
     Path(path).parent.mkdir(parents=True, exist_ok=True)
-    options = {"format": "GIF", "save_all": True, "append_images": rest, "duration": duration_ms, "loop": 0}
+    options = {"format": "GIF", "save_all": True, "append_images": rest, "duration": 200, "loop": 0}
     return write_whole(path, lambda tmp: first.save(tmp, **options))
 
 

@@ -81,11 +81,11 @@ def write_whole(path, write) -> Path:
     return path
 
 
-def save_fig(path: Path, fig=None, dpi: int = _DPI) -> Path:
+def save_fig(path: Path, fig=None) -> Path:
     """Save ``fig`` (default: the current figure) as the PNG ``path``, whole or not at all."""
     fig = fig or plt.gcf()
     writable_folder(Path(path).parent)
-    return write_whole(path, lambda tmp: fig.savefig(tmp, dpi=dpi, bbox_inches="tight", format="png"))
+    return write_whole(path, lambda tmp: fig.savefig(tmp, dpi=_DPI, bbox_inches="tight", format="png"))
 
 
 @styled
