@@ -24,22 +24,18 @@ def _head_units(head: str) -> int:
     return int(match[1])
 
 
-def head_layers(head: str, num_classes: int = config.NUM_CLASSES) -> list:
-    """``"dense10"``: the softmax Dense(10) alone (trials 1 and 2); ``"dense<N>"``: Dense(N) (no activation) first."""
-    units = _head_units(head)
-    stack = [layers.Dense(num_classes, activation="softmax", name=f"{HEAD_PREFIX}softmax")]
-    return stack if head == f"dense{num_classes}" else [layers.Dense(units, name=f"{HEAD_PREFIX}{head}"), *stack]
-
-
 def discriminator_to_classifier(discriminator: keras.Model, head: str = "dense10", freeze: bool = True) -> keras.Model:
-    """Copies of the discriminator's layers but its Dense(1), frozen if ``freeze``, then :func:`head_layers`."""
-    _head_units(head)
+    """Copies of the discriminator's layers but its Dense(1), frozen if ``freeze``, then the head: ``"dense10"`` the
+    softmax Dense(10) alone (trials 1 and 2), ``"dense<N>"`` Dense(N) (no activation) before it."""
+    units = _head_units(head)
     copy = keras.models.clone_model(discriminator)  # new layer objects ...
     copy.set_weights(discriminator.get_weights())  # ... holding the trained weights
     for layer in copy.layers[:-1]:
         layer.trainable = not freeze
+    softmax = layers.Dense(config.NUM_CLASSES, activation="softmax", name=f"{HEAD_PREFIX}softmax")
+    hidden = [] if head == f"dense{config.NUM_CLASSES}" else [layers.Dense(units, name=f"{HEAD_PREFIX}{head}")]
     return keras.Sequential(
-        [keras.Input(shape=config.IMAGE_SHAPE), *copy.layers[:-1], *head_layers(head)], name=f"classifier_{head}"
+        [keras.Input(shape=config.IMAGE_SHAPE), *copy.layers[:-1], *hidden, softmax], name=f"classifier_{head}"
     )
 
 
