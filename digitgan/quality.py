@@ -71,16 +71,9 @@ def train_judge(
         return judge
 
     judge = compiled_judge()
-    inputs = {  # the architecture of a fresh judge: a compiled one's config holds its optimizer too
-        "format": 1,
-        "epochs": epochs,
-        "batch_size": batch_size,
-        "seed": seed,
-        "n_train": len(x_train),
-        "images": store.array_digest(x_train),
-        "labels": store.array_digest(np.asarray(y_train)),
-        "architecture": store.architecture_digest(build_judge()),
-    }
+    inputs = {"format": 1, "epochs": epochs, "batch_size": batch_size, "seed": seed, "n_train": len(x_train)}
+    inputs["images"], inputs["labels"] = store.array_digest(x_train), store.array_digest(np.asarray(y_train))
+    inputs["architecture"] = store.architecture_digest(build_judge())  # a fresh one's: no optimizer in its config
     differs = "retrain" if retrain or not path.is_file() else _judge_differs(path, inputs)
     if differs is None:
         judge.optimizer.build(judge.trainable_variables)  # the file holds its Adam state too: restore it
