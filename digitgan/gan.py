@@ -166,7 +166,6 @@ def train_or_reuse_gan(
     generator_path=config.GENERATOR_PATH,
     discriminator_path=config.DISCRIMINATOR_PATH,
     history_path=config.GAN_HISTORY_PATH,
-    manifest_path=None,
     **train_kwargs,
 ) -> tuple[DCGAN, dict, bool]:
     """Reuse the exported DCGAN its manifest vouches for, else train (resuming) and export it."""
@@ -174,7 +173,7 @@ def train_or_reuse_gan(
     get = train_kwargs.get
     checks.batch_size(get("batch_size", config.BATCH_SIZE), len(x_train))
     paths = [Path(generator_path), Path(discriminator_path), Path(history_path)]
-    manifest_path = Path(manifest_path or store.export_manifest_path(paths[0]))
+    manifest_path = store.export_manifest_path(paths[0])
 
     reused = not retrain and all(p.is_file() for p in paths)
     if reused:
@@ -196,8 +195,7 @@ def train_or_reuse_gan(
             asked = run_settings(x_train, batch, seed, precision, jit_compile, fresh)
             store.check_export_settings(record, manifest_path, epochs, asked)
             if get("frames_dir") is not None:  # a frame cut short by a kill or a full disk: repaired as train_gan does
-                noise = fixed_noise(seed=seed)
-                frames.repair_frames(get("frames_dir"), epochs, gan.generator, noise, get("gif_path"))
+                frames.repair_frames(get("frames_dir"), epochs, gan.generator, fixed_noise(seed=seed), get("gif_path"))
             print(
                 f"Reusing the DCGAN trained for {epochs} epochs in {config.shown(paths[0].parent)} "
                 "(set RETRAIN = True in the parameters, or RETRAIN_GAN=1 for make reproduce, to train it again)."
@@ -212,7 +210,7 @@ def train_or_reuse_gan(
             )
         print(f"{problem} Exporting the pair again from the finished training state in {config.shown(state)}.")
     gan, history = train_gan(x_train, epochs=epochs, retrain=retrain, **train_kwargs)  # reused: reloads the state
-    store.export_final(gan, history, *paths, manifest_path=manifest_path)
+    store.export_final(gan, history, *paths)
     return gan, history, reused
 
 
