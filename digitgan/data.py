@@ -24,9 +24,7 @@ _NPZ_URL = "https://storage.googleapis.com/tensorflow/tf-keras-datasets/mnist.np
 _NPZ_SHA256 = "731c5ac602752760c8e48fbffcf8c3b850d9dc2a2aedcf2cc48468fc17b673d1"
 _HOW_TO_PROVIDE = (
     f"Set {config.MNIST_ENV} to a folder with the four MNIST IDX files ({', '.join(f'{s}[.gz]' for s in _IDX_SHA256)})"
-    f" or an {_NPZ_NAME}, put them in {config.DATA_DIR}, or connect to the internet so that mnist.npz can be "
-    f"downloaded. In this repository, `make lab` starts JupyterLab with {config.MNIST_ENV} set to ../shared/mnist "
-    "(where that folder exists)."
+    f" or an {_NPZ_NAME} (`make lab` sets it to ../shared/mnist), put them in {config.DATA_DIR}, or go online."
 )
 
 
