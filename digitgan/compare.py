@@ -69,12 +69,8 @@ def small_split(
 ) -> dict:
     """The first ``n_train`` images of the seed-42 subset and a seeded choice of ``n_test`` test images."""
     test_idx = np.random.RandomState(seed).choice(len(data["x_test"]), n_test, replace=False)
-    return {
-        "x_train": data["x_train"][:n_train],
-        "y_train": data["y_train"][:n_train],
-        "x_test": data["x_test"][test_idx],
-        "y_test": data["y_test"][test_idx],
-    }
+    train = {f"{v}_train": data[f"{v}_train"][:n_train] for v in "xy"}
+    return train | {f"{v}_test": data[f"{v}_test"][test_idx] for v in "xy"}
 
 
 _DATA_PARAMETERS = ("SUBSET_SIZE", "SEED")  # a classifier 06 compares was trained on these of its own
