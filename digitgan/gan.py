@@ -104,9 +104,8 @@ def train_gan(
     batch_size = checks.batch_size(batch_size, len(x_train))
     checkpoint_every = checks.integer("checkpoint_every", checkpoint_every, 1)
     checks.seed(seed)
-    if judge is not None:
-        checks.integer("score_every", score_every, 1)
-        checks.integer("score_samples", score_samples, 1)
+    checks.integer("score_every", score_every, 1)
+    checks.integer("score_samples", score_samples, 1)
     checks.choice("precision", precision, ("float32", "mixed_bfloat16"))
     jit_compile = checks.choice("jit_compile", jit_compile, (False, True))
     checkpoint_dir, steps = Path(checkpoint_dir), len(x_train) // batch_size

@@ -165,15 +165,10 @@ def epoch_table(history: dict, every: int = 5):
     import pandas as pd
 
     n = len(history["epoch_seconds"])
-    steps = len(history["g_loss"]) // n
     table = pd.DataFrame(
-        {
-            "g_loss": np.reshape(history["g_loss"], (n, steps)).mean(axis=1),
-            "d_loss": np.reshape(history["d_loss"], (n, steps)).mean(axis=1),
-            "seconds": history["epoch_seconds"],
-        },
+        {key: np.reshape(history[key], (n, -1)).mean(axis=1) for key in ("g_loss", "d_loss")},
         index=pd.RangeIndex(1, n + 1, name="epoch"),
-    )
+    ).assign(seconds=history["epoch_seconds"])
     shown = sorted({*range(every, n + 1, every), 1, n})
     return table.loc[shown].round(3)
 
