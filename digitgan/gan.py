@@ -177,11 +177,12 @@ def train_or_reuse_gan(
     reused = not retrain and all(p.is_file() for p in paths)
     if reused:
         history = read_json_object(paths[2], "the DCGAN's exported loss history", _fix(paths[2]))
-        trained = len(history.get("epoch_seconds") or ()) if set(_empty_history()) <= set(history) else 0
-        if trained != epochs:
-            raise DataFileError(
-                f"{paths[2]} records a DCGAN trained for {trained} epochs, not the {epochs} asked for. Export to "
-                "other paths (a run folder), or pass retrain=True to replace it."
+        if not set(_empty_history()) <= set(history) or not history["epoch_seconds"]:
+            raise DataFileError(f"{paths[2]} lacks the keys or epochs of a DCGAN history. {_fix(paths[2])}")
+        if len(history["epoch_seconds"]) != epochs:
+            raise ValueError(
+                f"{paths[0].parent} holds a DCGAN trained for {len(history['epoch_seconds'])} epochs, not the "
+                f"{epochs} asked for. Export to other paths (a run folder), or pass retrain=True to replace it."
             )
         gan = build_dcgan(jit_compile=False)  # only for its weights: nothing to compile
         for network, path in zip((gan.generator, gan.discriminator), paths[:2], strict=True):
