@@ -69,12 +69,8 @@ def small_split(
 ) -> dict:
     """The first ``n_train`` images of the seed-42 subset and a seeded choice of ``n_test`` test images."""
     test_idx = np.random.RandomState(seed).choice(len(data["x_test"]), n_test, replace=False)
-    return {
-        "x_train": data["x_train"][:n_train],
-        "y_train": data["y_train"][:n_train],
-        "x_test": data["x_test"][test_idx],
-        "y_test": data["y_test"][test_idx],
-    }
+    train = {f"{v}_train": data[f"{v}_train"][:n_train] for v in "xy"}
+    return train | {f"{v}_test": data[f"{v}_test"][test_idx] for v in "xy"}
 
 
 _DATA_PARAMETERS = ("SUBSET_SIZE", "SEED")  # a classifier 06 compares was trained on these of its own
@@ -82,51 +78,48 @@ _DATA_PARAMETERS = ("SUBSET_SIZE", "SEED")  # a classifier 06 compares was train
 NOTEBOOK_OF = {"cnn": "01_cnn_baseline", **{key: notebook for key, (notebook, _) in config.TRIALS.items()}}
 
 
+def _weights(run, key: str) -> Path:
+    """The weights of classifier ``key`` a run reads: its own, a scratch run's of the same data, or the study's."""
+    return Path(run.input(config.weights_file(key), depends_on=_DATA_PARAMETERS))
+
+
 def classifier_results(run) -> dict:
     """The study's results, each classifier's entry replaced by a scratch run's where ``run`` reads its weights."""
     results, missing = run.study_results(), []
     for key in NOTEBOOK_OF:
-        path = Path(run.input(config.weights_file(key), depends_on=_DATA_PARAMETERS)).resolve()
-        scratch = Path(config.RUNS_DIR).resolve() in path.parents
-        if scratch and path.is_file():
+        path = _weights(run, key).resolve()
+        if Path(config.RUNS_DIR).resolve() in path.parents and path.is_file():
             results[key] = fileio.load_results(path.parent.parent / "results.json")[key]
-        elif scratch or key not in results:
+        elif Path(config.RUNS_DIR).resolve() in path.parents or key not in results:
             missing.append(key)
     if missing:
-        notebooks = ", ".join(f"notebooks/{NOTEBOOK_OF[key]}.ipynb" for key in missing)
         data = ", ".join(f"{name}={run.params[name]}" for name in _DATA_PARAMETERS)
         raise FileNotFoundError(
-            f"No weights of {missing} trained on this run's data ({data}), in the study's "
-            f"record or a scratch run: run {notebooks} with {data}."
+            f"No weights of {missing} trained on this run's data ({data}) in the study's record or a scratch run: "
+            f"run {', '.join(f'notebooks/{NOTEBOOK_OF[key]}.ipynb' for key in missing)} with {data}."
         )
     return results
 
 
 def saved_predictions(run, results: dict, x_test: np.ndarray, y_test: np.ndarray) -> dict[str, np.ndarray]:
-    """Each saved classifier of notebooks 01 and 03-05 predicts the test set again."""
+    """Each saved classifier of notebooks 01 and 03-05 predicts the test set again, as accurately as recorded."""
     from digitgan import models, transfer
     from digitgan.training import predict_labels
 
     predictions = {}
     for key, notebook in NOTEBOOK_OF.items():
-        path = run.input(config.weights_file(key), depends_on=_DATA_PARAMETERS)
+        path, head = _weights(run, key), results[key].get("head")
         model = (
             models.build_cnn()
             if key == "cnn"
-            else transfer.discriminator_to_classifier(models.build_discriminator(), head=results[key]["head"])
+            else transfer.discriminator_to_classifier(models.build_discriminator(), head=head)
         )
-        sha256 = store.committed_sha256(path)
-        fix = f"Run notebooks/{notebook}.ipynb (it trains and saves {config.name(key)})."
-        if sha256:
-            fix = f"Restore it with `git checkout -- {config.shown(path)}`."
-        fileio.load_weights(model, path, fix, sha256)
+        fix = f"Rerun notebooks/{notebook}.ipynb (or `git checkout -- {config.shown(path)}` for the study's file)."
+        fileio.load_weights(model, path, fix, store.committed_sha256(path))
         predictions[key], _ = predict_labels(model, x_test)
-        accuracy = float(np.mean(predictions[key] == y_test))
-        if abs(accuracy - results[key]["test_accuracy"]) > 1e-6:
+        if abs(np.mean(predictions[key] == y_test) - results[key]["test_accuracy"]) > 1e-6:
             raise fileio.DataFileError(
-                f"{config.shown(path)} gives test accuracy {accuracy:.4f}, but results.json records "
-                f"{results[key]['test_accuracy']:.4f} for it: one was rewritten without the other. Rerun "
-                f"notebooks/{notebook}.ipynb."
+                f"{config.shown(path)} does not give the test accuracy results.json records. {fix}"
             )
     return predictions
 
@@ -216,9 +209,7 @@ def seed_runs(path=None) -> dict:
     for record in store.Store(path or config.STUDY_SEEDS_STORE).records().values():
         model, seed = record["inputs"]["model"], str(record["inputs"]["seed"])
         if seed in by.setdefault(model, {}):
-            raise ValueError(
-                f"{path}: two stored runs of {model} at seed {seed} (another architecture or data): keep one"
-            )
+            raise ValueError(f"{path}: two stored runs of {model} at seed {seed} (other data?): keep one")
         by[model][seed] = record["result"]["test_accuracy"]
     out = {}
     for model in [m for m in ("cnn", *config.TRIALS) if len(by.get(m, {})) > 1]:

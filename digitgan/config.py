@@ -90,7 +90,7 @@ GAN_XLA = False  # the DCGAN's training step without XLA: the committed GANs wer
 SGD_LEARNING_RATE = 0.01
 TRANSFER_EPOCHS = 15
 # The transfer trials: each one's notebook and the full-size parameters in which it differs from TRIAL_DEFAULTS (the
-# original's recipe; HEAD names the layers on the discriminator: transfer.head_layers). A further trial is a copy of a
+# original's recipe; HEAD: the layers transfer.discriminator_to_classifier adds). A further trial is a copy of a
 # trial notebook with its parameters edited, and one line here: the runner, 06 and the record then treat it as these
 # three (06 shows it without an original number).
 TRIALS = {

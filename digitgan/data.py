@@ -5,15 +5,12 @@ from __future__ import annotations
 import gzip
 import hashlib
 import os
-import shutil
-import tempfile
-import urllib.request
 import zlib
 from pathlib import Path
 
 import numpy as np
 
-from digitgan import checks, config, fileio
+from digitgan import checks, config
 
 # SHA-256 of the decompressed, canonical IDX files (as in ../shared/mnist/SHA256SUMS).
 _IDX_SHA256 = {
@@ -25,13 +22,9 @@ _IDX_SHA256 = {
 _NPZ_NAME = "mnist.npz"
 _NPZ_URL = "https://storage.googleapis.com/tensorflow/tf-keras-datasets/mnist.npz"
 _NPZ_SHA256 = "731c5ac602752760c8e48fbffcf8c3b850d9dc2a2aedcf2cc48468fc17b673d1"
-DOWNLOAD_TIMEOUT_S = 60  # per connection attempt and per read: an unreachable network fails, never hangs
-_DOWNLOAD_PREFIX = ".download-"  # + the downloading process's id
 _HOW_TO_PROVIDE = (
     f"Set {config.MNIST_ENV} to a folder with the four MNIST IDX files ({', '.join(f'{s}[.gz]' for s in _IDX_SHA256)})"
-    f" or an {_NPZ_NAME}, put them in {config.DATA_DIR}, or connect to the internet so that mnist.npz can be "
-    f"downloaded. In this repository, `make lab` starts JupyterLab with {config.MNIST_ENV} set to ../shared/mnist "
-    "(where that folder exists)."
+    f" or an {_NPZ_NAME} (`make lab` sets it to ../shared/mnist), put them in {config.DATA_DIR}, or go online."
 )
 
 
@@ -83,55 +76,34 @@ def _read_folder(folder: Path):
     return (x_train, y_train), (x_test, y_test)
 
 
-def download_mnist(dest_dir: Path | None = None, url: str = _NPZ_URL) -> Path:
-    """Download Keras's mnist.npz into ``dest_dir`` (default ``data/``), moved into place only once verified."""
-    dest_dir = Path(dest_dir or config.DATA_DIR)
-    dest_dir.mkdir(parents=True, exist_ok=True)
-    remove_killed_downloads(dest_dir)
-    with tempfile.TemporaryDirectory(dir=dest_dir, prefix=f"{_DOWNLOAD_PREFIX}{os.getpid()}-") as tmp:
-        fetched = Path(tmp) / _NPZ_NAME
-        print(f"Downloading MNIST from {url} into {dest_dir}")
-        try:
-            with urllib.request.urlopen(url, timeout=DOWNLOAD_TIMEOUT_S) as response:
-                fetched.write_bytes(response.read())
-        except (OSError, ValueError) as exc:  # URLError, HTTPError and timeouts are OSErrors; a bad URL a ValueError
-            reason = getattr(exc, "reason", exc)
-            raise MnistError(f"Downloading MNIST from {url} failed ({reason}). {_HOW_TO_PROVIDE}") from None
-        try:
-            _verified(fetched, fetched.read_bytes(), _NPZ_SHA256, "the download")
-        except MnistError as exc:
-            raise MnistError(f"{exc} Nothing was saved. {_HOW_TO_PROVIDE}") from None
-        return Path(shutil.move(str(fetched), dest_dir / _NPZ_NAME))
+def _download(folder: Path, url: str = _NPZ_URL) -> Path:
+    """Keras's mnist.npz in ``folder``, fetched unless a verified copy is there; a failed fetch leaves nothing."""
+    import keras
 
-
-def remove_killed_downloads(folder: Path) -> list[Path]:
-    """Delete the temporary folders of downloads whose process is gone (killed mid-way); returns them."""
-    return fileio.remove_stale_temp_files(folder, _DOWNLOAD_PREFIX)
-
-
-def load_mnist(source: str | os.PathLike | None = None, download: bool = True):
-    """MNIST as ``(x_train, y_train), (x_test, y_test)``: from ``source``, $DIGITGAN_MNIST, ``data/`` or downloaded."""
-    remove_killed_downloads(config.DATA_DIR)
-    env = os.environ.get(config.MNIST_ENV)
-    if source is not None or env:
-        folder = Path(source if source is not None else env)
-        if not folder.is_dir():
-            where = (
-                f"The MNIST folder {folder} does not exist"
-                if source is not None
-                else f"{config.MNIST_ENV}={folder} is not a folder"
-            )
-            raise MnistError(f"{where}. {_HOW_TO_PROVIDE}")
-        return _read_folder(folder)
-    if (config.DATA_DIR / _NPZ_NAME).is_file() or any(_find_idx(config.DATA_DIR, s) for s in _IDX_SHA256):
-        return _read_folder(config.DATA_DIR)
-    looked = f"No MNIST found; looked in: {config.MNIST_ENV} (unset), {config.DATA_DIR}."
-    if not download:
-        raise MnistError(f"{looked} {_HOW_TO_PROVIDE}")
+    Path(folder).mkdir(parents=True, exist_ok=True)  # else Keras would download into /tmp/.keras
     try:
-        return _read_folder(download_mnist(config.DATA_DIR).parent)
-    except MnistError as exc:
-        raise MnistError(f"{looked} {exc}") from None
+        fetched = keras.utils.get_file(_NPZ_NAME, url, file_hash=_NPZ_SHA256, cache_dir=folder, cache_subdir=".")
+    except Exception as exc:  # noqa: BLE001 - urllib's errors, or a ValueError for a download of other bytes
+        (Path(folder) / _NPZ_NAME).unlink(missing_ok=True)
+        raise MnistError(
+            f"No MNIST found; looked in: {config.MNIST_ENV} (unset), {folder}. Downloading MNIST from {url} failed "
+            f"({exc}); nothing was saved. {_HOW_TO_PROVIDE}"
+        ) from None
+    return Path(fetched)
+
+
+def load_mnist(source: str | os.PathLike | None = None):
+    """MNIST as ``(x_train, y_train), (x_test, y_test)``: from ``source``, $DIGITGAN_MNIST, ``data/`` or downloaded."""
+    folder = source if source is not None else os.environ.get(config.MNIST_ENV)
+    if folder:
+        if not Path(folder).is_dir():
+            raise MnistError(
+                f"The MNIST folder {folder} (source or {config.MNIST_ENV}) is not a folder. {_HOW_TO_PROVIDE}"
+            )
+        return _read_folder(Path(folder))
+    if not any(_find_idx(config.DATA_DIR, stem) for stem in _IDX_SHA256):
+        _download(config.DATA_DIR)
+    return _read_folder(config.DATA_DIR)
 
 
 def subset_indices(

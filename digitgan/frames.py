@@ -4,7 +4,6 @@ shown side by side (the report's Figure 2) and as an animated GIF."""
 from __future__ import annotations
 
 import base64
-import re
 from pathlib import Path
 
 import matplotlib.pyplot as plt
@@ -18,7 +17,6 @@ from digitgan.plots import draw_samples, styled, write_whole
 
 GIF_MIN_WIDTH = 400  # pixels
 _FRAME_DPI = 80  # a sample frame's resolution (saved with 0.1 in of padding, tight)
-_FRAME_NAME = re.compile(r"epoch_(\d+)\.png")  # a sample frame; the temporary file of a frame write never matches
 
 
 def save_sample_frame(images, path: Path, title: str = "") -> Path:
@@ -36,7 +34,7 @@ def frame_path(frames_dir: Path, epoch: int) -> Path:
 
 def _frames_by_epoch(frames_dir: Path) -> dict[int, Path]:
     """``{epoch: path}`` of the sample frames in ``frames_dir``, in epoch order."""
-    found = {int(m.group(1)): p for p in Path(frames_dir).glob("epoch_*.png") if (m := _FRAME_NAME.fullmatch(p.name))}
+    found = {int(p.stem[6:]): p for p in Path(frames_dir).glob("epoch_*.png") if p.stem[6:].isdigit()}
     return dict(sorted(found.items()))
 
 
@@ -53,29 +51,22 @@ def draw_frame(generator, noise, frames_dir: Path, epoch: int) -> Path:
 def readable_image(path: Path) -> bool:
     """Whether PIL can decode all of ``path``."""
     try:
-        with Image.open(path) as image:
-            image.load()
-    except Exception:  # noqa: BLE001 - PIL raises OSError, SyntaxError, ValueError... for a damaged file
+        open_frame(path)
+    except DataFileError:
         return False
     return True
 
 
 def repair_frames(frames_dir: Path, epoch: int, generator, noise, gif_path: Path | None = None) -> dict:
-    """Before resuming at ``epoch``: redraw its frame if missing or cut, drop earlier unreadable ones."""
+    """Before resuming at ``epoch``: redraw its frame if missing or cut, drop earlier unreadable ones (and the GIF)."""
     remove_stale_temp_files(Path(frames_dir))
-    frames, where = _frames_by_epoch(frames_dir), config.shown(frames_dir)
+    frames = _frames_by_epoch(frames_dir)
     dropped = [e for e, path in frames.items() if e < epoch and not readable_image(path)]
     for e in dropped:
         frames[e].unlink()
     redrawn = [epoch] if epoch > 0 and (epoch not in frames or not readable_image(frames[epoch])) else []
     if redrawn:
         draw_frame(generator, noise, frames_dir, epoch)
-        print(f"Redrew the sample frame of epoch {epoch} in {where} (a kill left it missing or cut).")
-    if dropped:
-        print(
-            f"Dropped the unreadable sample frames of epochs {dropped} in {where} (a write was cut short); the GIF "
-            "and the evolution figure skip them. Train from scratch (retrain=True) to redraw them."
-        )
     if (redrawn or dropped) and gif_path is not None:
         Path(gif_path).unlink(missing_ok=True)
     return {"redrawn": redrawn, "dropped": dropped}
@@ -96,14 +87,9 @@ def open_frame(path: Path) -> Image.Image:
         with Image.open(path) as image:
             return image.convert("RGB")
     except Exception as exc:  # noqa: BLE001 - PIL raises OSError, SyntaxError, ValueError... for a damaged file
-        git = (
-            f"Restore it with `git checkout -- {config.shown(path)}`; or r"
-            if config.is_committed(Path(path).parent)
-            else "R"
-        )
         raise DataFileError(
-            f"{path} cannot be read ({type(exc).__name__}: {exc}): its write was cut short. {git}erun the DCGAN's "
-            f"training cell (it redraws the frame it resumes from), or delete it (`rm {path}`): the figures skip it."
+            f"{path} cannot be read ({exc}): its write was cut short. Rerun the DCGAN's training cell (it redraws "
+            "the frame it resumes from), or delete the file: the figures skip it."
         ) from exc
 
 
@@ -112,10 +98,7 @@ def plot_evolution(frames_dir: Path, epochs=(5, 20, 40, 50)):
     """The report's Figure 2: the fixed-noise grid at several epochs side by side."""
     available = _frames_by_epoch(frames_dir)
     if not available:
-        raise FileNotFoundError(
-            f"No epoch_*.png frames in {config.shown(frames_dir)}: they are drawn while the DCGAN trains. "
-            "Train it into this run's folder (RETRAIN = True) to draw them."
-        )
+        raise FileNotFoundError(f"No epoch_*.png frames in {config.shown(frames_dir)}: train the DCGAN first.")
     chosen = [e for e in epochs if e in available]
     if len(chosen) < len(epochs):  # a shorter run: up to four epochs spread over what it has
         have = list(available)
@@ -133,15 +116,15 @@ def plot_evolution(frames_dir: Path, epochs=(5, 20, 40, 50)):
     return fig
 
 
-def make_gif(frames_dir: Path, path: Path, duration_ms: int = 200, min_width: int = GIF_MIN_WIDTH) -> Path:
-    """An animated GIF of every epoch's frame, enlarged by a whole factor to ``min_width`` pixels."""
+def make_gif(frames_dir: Path, path: Path) -> Path:
+    """An animated GIF of every epoch's frame (200 ms each), enlarged by a whole factor to :data:`GIF_MIN_WIDTH`."""
     frames = [open_frame(p) for p in frame_paths(frames_dir)]
     if not frames:
         raise FileNotFoundError(f"No epoch_*.png frames in {config.shown(frames_dir)}: train the DCGAN first.")
-    factor = -(-min_width // frames[0].size[0])
+    factor = -(-GIF_MIN_WIDTH // frames[0].size[0])
     first, *rest = (f.resize((f.size[0] * factor, f.size[1] * factor), Image.Resampling.NEAREST) for f in frames)
     Path(path).parent.mkdir(parents=True, exist_ok=True)
-    options = {"format": "GIF", "save_all": True, "append_images": rest, "duration": duration_ms, "loop": 0}
+    options = {"format": "GIF", "save_all": True, "append_images": rest, "duration": 200, "loop": 0}
     return write_whole(path, lambda tmp: first.save(tmp, **options))
 
 

@@ -1,6 +1,4 @@
-"""Training the study's DCGAN (:class:`digitgan.models.DCGAN`) resumably (:func:`train_gan`: a resumed run repeats an
-uninterrupted one, its epoch ``e`` shuffled by ``(seed, e)``), and exporting or reusing it as one pair
-(:func:`train_or_reuse_gan`)."""
+"""Training the study's DCGAN resumably (a resumed run repeats an uninterrupted one), exporting or reusing the pair."""
 
 from __future__ import annotations
 
@@ -106,9 +104,8 @@ def train_gan(
     batch_size = checks.batch_size(batch_size, len(x_train))
     checkpoint_every = checks.integer("checkpoint_every", checkpoint_every, 1)
     checks.seed(seed)
-    if judge is not None:
-        checks.integer("score_every", score_every, 1)
-        checks.integer("score_samples", score_samples, 1)
+    checks.integer("score_every", score_every, 1)
+    checks.integer("score_samples", score_samples, 1)
     checks.choice("precision", precision, ("float32", "mixed_bfloat16"))
     jit_compile = checks.choice("jit_compile", jit_compile, (False, True))
     checkpoint_dir, steps = Path(checkpoint_dir), len(x_train) // batch_size
@@ -118,7 +115,7 @@ def train_gan(
     gan = build_dcgan(
         seed=seed, jit_compile=jit_compile, precision=precision, steps_per_execution=steps, learning_rate=learning_rate
     )
-    gan.log_losses(steps)
+    gan.loss_log = tf.Variable(tf.zeros([steps, 2]), trainable=False)  # read once an epoch by _EpochLog
     settings = run_settings(x_train, batch_size, seed, precision, jit_compile, gan)
     gan.run_settings = settings  # what store.export_final records in the exported pair's manifest
     ckpt = gan_checkpoint(gan, checkpoint_dir, settings=settings)
@@ -168,7 +165,6 @@ def train_or_reuse_gan(
     generator_path=config.GENERATOR_PATH,
     discriminator_path=config.DISCRIMINATOR_PATH,
     history_path=config.GAN_HISTORY_PATH,
-    manifest_path=None,
     **train_kwargs,
 ) -> tuple[DCGAN, dict, bool]:
     """Reuse the exported DCGAN its manifest vouches for, else train (resuming) and export it."""
@@ -176,7 +172,7 @@ def train_or_reuse_gan(
     get = train_kwargs.get
     checks.batch_size(get("batch_size", config.BATCH_SIZE), len(x_train))
     paths = [Path(generator_path), Path(discriminator_path), Path(history_path)]
-    manifest_path = Path(manifest_path or store.export_manifest_path(paths[0]))
+    manifest_path = store.export_manifest_path(paths[0])
 
     reused = not retrain and all(p.is_file() for p in paths)
     if reused:
@@ -199,8 +195,7 @@ def train_or_reuse_gan(
             asked = run_settings(x_train, batch, seed, precision, jit_compile, fresh)
             store.check_export_settings(record, manifest_path, epochs, asked)
             if get("frames_dir") is not None:  # a frame cut short by a kill or a full disk: repaired as train_gan does
-                noise = fixed_noise(seed=seed)
-                frames.repair_frames(get("frames_dir"), epochs, gan.generator, noise, get("gif_path"))
+                frames.repair_frames(get("frames_dir"), epochs, gan.generator, fixed_noise(seed=seed), get("gif_path"))
             print(
                 f"Reusing the DCGAN trained for {epochs} epochs in {config.shown(paths[0].parent)} "
                 "(set RETRAIN = True in the parameters, or RETRAIN_GAN=1 for make reproduce, to train it again)."
@@ -215,18 +210,14 @@ def train_or_reuse_gan(
             )
         print(f"{problem} Exporting the pair again from the finished training state in {config.shown(state)}.")
     gan, history = train_gan(x_train, epochs=epochs, retrain=retrain, **train_kwargs)  # reused: reloads the state
-    store.export_final(gan, history, *paths, manifest_path=manifest_path)
+    store.export_final(gan, history, *paths)
     return gan, history, reused
 
 
 def _fix(path: Path) -> str:
     """How to get a DCGAN file back: git for the committed one, notebook 02 for any other folder."""
-    if config.is_committed(path):
-        return f"Restore it with `git checkout -- {config.shown(path)}`, or retrain with notebooks/02_dcgan.ipynb."
-    return (
-        f"It is written by notebooks/02_dcgan.ipynb into {config.shown(Path(path).parent)}: run that notebook "
-        "(or `make reproduce`) with this folder first."
-    )
+    git = f"`git checkout -- {config.shown(path)}` restores it, or " if config.is_committed(path) else ""
+    return f"{git}notebooks/02_dcgan.ipynb writes it into {config.shown(Path(path).parent)}: run that notebook."
 
 
 def load_discriminator(path=config.DISCRIMINATOR_PATH) -> keras.Model:

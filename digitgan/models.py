@@ -155,12 +155,8 @@ class DCGAN(AdversarialModel):
 
     def __init__(self, generator, discriminator, noise_dim=config.NOISE_DIM, seed=config.SEED, **kwargs):
         super().__init__(generator, discriminator, noise_dim, seed, **kwargs)
-        self.loss_log = None  # every batch's (g_loss, d_loss) of the epoch, kept on the device: see log_losses
+        self.loss_log = None  # every batch's (g_loss, d_loss) of the epoch, on the device (set by gan.train_gan)
         self.batch_in_epoch = tf.Variable(0, trainable=False, dtype=tf.int32)
-
-    def log_losses(self, steps_per_epoch: int) -> None:
-        """Keep every batch's losses on the device, read once an epoch, for epochs of ``steps_per_epoch`` batches."""
-        self.loss_log = tf.Variable(tf.zeros([steps_per_epoch, 2]), trainable=False)
 
     def call(self, noise, training=False):
         return self.generator(noise, training=training)

@@ -81,11 +81,11 @@ def write_whole(path, write) -> Path:
     return path
 
 
-def save_fig(path: Path, fig=None, dpi: int = _DPI) -> Path:
+def save_fig(path: Path, fig=None) -> Path:
     """Save ``fig`` (default: the current figure) as the PNG ``path``, whole or not at all."""
     fig = fig or plt.gcf()
     writable_folder(Path(path).parent)
-    return write_whole(path, lambda tmp: fig.savefig(tmp, dpi=dpi, bbox_inches="tight", format="png"))
+    return write_whole(path, lambda tmp: fig.savefig(tmp, dpi=_DPI, bbox_inches="tight", format="png"))
 
 
 @styled
@@ -193,14 +193,6 @@ def samples_figure(images, ncols: int, title: str):
     return fig
 
 
-def _moving_average(values, window: int) -> np.ndarray:
-    """The mean of each ``window`` consecutive values (fewer at the start), as long as ``values``."""
-    sums = np.cumsum(np.insert(np.asarray(values, dtype=float), 0, 0.0))
-    ends = np.arange(1, len(sums))
-    starts = np.maximum(ends - window, 0)
-    return (sums[ends] - sums[starts]) / (ends - starts)
-
-
 @styled
 def gan_losses_figure(history: dict, window: int | None = None, title: str | None = None):
     """The report's Figure 3: both losses every batch (faint) and their moving average over ``window``."""
@@ -209,7 +201,7 @@ def gan_losses_figure(history: dict, window: int | None = None, title: str | Non
     fig, ax = plt.subplots(figsize=(WIDE, HEIGHT))
     for key, name, colour in GAN_LOSSES:
         ax.plot(history[key], lw=0.4, alpha=0.3, color=colour)
-        ax.plot(_moving_average(history[key], window), lw=1.6, color=colour, label=name)
+        ax.plot(pd.Series(history[key], dtype=float).rolling(window, 1).mean(), lw=1.6, color=colour, label=name)
     ax.set(xlabel="batch", ylabel="loss")
     suptitle(fig, title or f"DCGAN training losses over {epochs} epochs ({batches:,} batches)")
     ax.legend(title=f"mean of {window} batches\n(faint: every batch)", alignment="left", **LEGEND_BESIDE)

@@ -22,21 +22,15 @@ def judge_record_path(path) -> Path:
 
 def _judge_differs(path: Path, inputs: dict) -> str | None:
     """None when the record beside the judge file ``path`` names ``inputs`` and its SHA-256; else what differs."""
-    record_path = judge_record_path(path)
-    if not record_path.is_file():
-        return f"{config.shown(record_path)}, the record of what made it, is missing"
     try:
-        record = json.loads(record_path.read_text())
+        record = json.loads(judge_record_path(path).read_text())
     except (OSError, ValueError) as exc:
-        return f"{config.shown(record_path)} cannot be read ({exc})"
+        return f"the record of what made it cannot be read ({exc})"
     record = record if isinstance(record, dict) else {}
-    if differ := [
-        f"{k}: made with {record.get(k, 'nothing')!r}, asked {v!r}" for k, v in inputs.items() if record.get(k) != v
-    ]:
-        return "; ".join(differ)
+    differ = [f"{k}: made with {record.get(k)!r}, asked {v!r}" for k, v in inputs.items() if record.get(k) != v]
     if record.get("sha256") != store.file_digest(path, None):
-        return "the file is not the one recorded (its SHA-256 differs: replaced, or its write was cut short)"
-    return None
+        differ.append("the file is not the one recorded (its SHA-256 differs)")
+    return "; ".join(differ) or None
 
 
 def train_judge(
@@ -53,15 +47,13 @@ def train_judge(
     save_to=None,
 ):
     """Train the judge on the given images (all 60k for the study) or load it from ``path``."""
-    checks.images("x_train", x_train)
-    checks.labels("y_train", y_train, len(x_train), "x_train")
-    checks.images("x_test", x_test)
-    checks.labels("y_test", y_test, len(x_test), "x_test")
+    for split, x, y in (("train", x_train, y_train), ("test", x_test, y_test)):
+        checks.images(f"x_{split}", x)
+        checks.labels(f"y_{split}", y, len(x), f"x_{split}")
     epochs = checks.integer("epochs", epochs, 1)
     batch_size = checks.batch_size(batch_size, len(x_train))
     seed = checks.seed(seed)
-    path = Path(path)
-    save_to = Path(save_to or path)
+    path, save_to = Path(path), Path(save_to or path)
     committed = store.committed_sha256(path)
     if committed and path.is_file() and store.file_digest(path, None) != committed:
         raise fileio.DataFileError(
@@ -79,24 +71,16 @@ def train_judge(
         return judge
 
     judge = compiled_judge()
-    inputs = {  # the architecture of a fresh judge: a compiled one's config holds its optimizer too
-        "format": 1,
-        "epochs": epochs,
-        "batch_size": batch_size,
-        "seed": seed,
-        "n_train": len(x_train),
-        "images": store.array_digest(x_train),
-        "labels": store.array_digest(np.asarray(y_train)),
-        "architecture": store.architecture_digest(build_judge()),
-    }
-    differs = None if retrain or not path.is_file() else _judge_differs(path, inputs)
-    if path.is_file() and not retrain and differs is None:
-        fix = "Restore it with `git checkout -- {}`." if config.is_committed(path) else "Delete {} to retrain it."
+    inputs = {"format": 1, "epochs": epochs, "batch_size": batch_size, "seed": seed, "n_train": len(x_train)}
+    inputs["images"], inputs["labels"] = store.array_digest(x_train), store.array_digest(np.asarray(y_train))
+    inputs["architecture"] = store.architecture_digest(build_judge())  # a fresh one's: no optimizer in its config
+    differs = "retrain" if retrain or not path.is_file() else _judge_differs(path, inputs)
+    if differs is None:
         judge.optimizer.build(judge.trainable_variables)  # the file holds its Adam state too: restore it
-        load_weights(judge, path, fix.format(config.shown(path)), store.committed_sha256(path))
+        load_weights(judge, path, f"Delete {config.shown(path)} to retrain it.", store.committed_sha256(path))
         print(f"Loaded the judge from {config.shown(path)}.")
     else:
-        if differs is not None:
+        if differs != "retrain":
             print(f"Training the judge anew: {config.shown(path)} was not made from these inputs ({differs}).")
         fileio.guard_record(save_to)  # before training: a scratch run never writes the study's judge
         keras.utils.set_random_seed(seed)  # the judge's initial weights, shuffling and dropout follow from ``seed``
@@ -181,15 +165,10 @@ def epoch_table(history: dict, every: int = 5):
     import pandas as pd
 
     n = len(history["epoch_seconds"])
-    steps = len(history["g_loss"]) // n
     table = pd.DataFrame(
-        {
-            "g_loss": np.reshape(history["g_loss"], (n, steps)).mean(axis=1),
-            "d_loss": np.reshape(history["d_loss"], (n, steps)).mean(axis=1),
-            "seconds": history["epoch_seconds"],
-        },
+        {key: np.reshape(history[key], (n, -1)).mean(axis=1) for key in ("g_loss", "d_loss")},
         index=pd.RangeIndex(1, n + 1, name="epoch"),
-    )
+    ).assign(seconds=history["epoch_seconds"])
     shown = sorted({*range(every, n + 1, every), 1, n})
     return table.loc[shown].round(3)
 

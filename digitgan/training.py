@@ -22,33 +22,6 @@ def compile_classifier(model: keras.Model, learning_rate: float = config.SGD_LEA
     return model
 
 
-def check_training(
-    data: dict,
-    epochs: int,
-    learning_rate: float | None,
-    batch_size: int,
-    optimizer: str | None = "sgd",
-    validate: bool | str = True,
-    steps_per_epoch: int | None = None,
-    seed: int = config.SEED,
-    initial_epoch: int = 0,
-) -> tuple[int, int]:
-    """A compile-and-fit's arguments and the arrays it reads, each error naming its parameter (``learning_rate``,
-    ``optimizer`` None: not compiled here); ``(epochs, batch_size)`` as ints."""
-    epochs = checks.integer("epochs", epochs, 1)
-    batch_size = checks.integer("batch_size", batch_size, 1)  # Keras trains one batch if it exceeds the images
-    checks.integer("initial_epoch", initial_epoch, 0, epochs - 1)
-    if learning_rate is not None:
-        checks.learning_rate(learning_rate)
-    if optimizer is not None:
-        checks.choice("optimizer", optimizer, _OPTIMIZERS)
-    if steps_per_epoch is not None:
-        checks.integer("steps_per_epoch", steps_per_epoch, 1)
-    checks.seed(seed)
-    checks.labelled(data, ("train", "val") if validate == "val" else ("train", "test") if validate else ("train",))
-    return epochs, batch_size
-
-
 def fit_classifier(
     model: keras.Model,
     data: dict,
@@ -60,13 +33,17 @@ def fit_classifier(
     validate: bool | str = True,
     steps_per_epoch: int | None = None,
     seed: int = config.SEED,
-    checked: bool = False,
 ) -> dict:
-    """``fit`` on the training images, checked first (unless ``checked``); the history dict. ``validate``: ``True``
-    scores the test set each epoch, ``"val"`` the validation split, ``False`` nothing. ``steps_per_epoch``: epochs of
-    that many updates over the images reshuffled (``seed``) and repeated; ``None``: one pass over the images."""
-    if not checked:
-        check_training(data, epochs, None, batch_size, None, validate, steps_per_epoch, seed, initial_epoch)
+    """``fit`` on the training images, its arguments checked first; the history dict. ``validate``: ``True`` scores
+    the test set each epoch, ``"val"`` the validation split, ``False`` nothing. ``steps_per_epoch``: epochs of that
+    many updates over the images reshuffled (``seed``) and repeated; ``None``: one pass over the images."""
+    epochs = checks.integer("epochs", epochs, 1)
+    batch_size = checks.integer("batch_size", batch_size, 1)  # Keras trains one batch if it exceeds the images
+    checks.integer("initial_epoch", initial_epoch, 0, epochs - 1)
+    if steps_per_epoch is not None:
+        checks.integer("steps_per_epoch", steps_per_epoch, 1)
+    checks.seed(seed)
+    checks.labelled(data, ("train", "val") if validate == "val" else ("train", "test") if validate else ("train",))
     split = "val" if validate == "val" else "test"
     validation = (data[f"x_{split}"], one_hot(data[f"y_{split}"])) if validate else None
     x, y = data["x_train"], one_hot(data["y_train"])
@@ -138,13 +115,10 @@ def train_classifier(
     seed: int = config.SEED,
 ) -> tuple[dict, float]:
     """Compile and train (TensorBoard logs to ``log_dir``); ``(history, seconds)``."""
-    epochs, batch_size = check_training(data, epochs, learning_rate, batch_size, optimizer, validate, seed=seed)
     compile_classifier(model, learning_rate, optimizer)
     start = time.perf_counter()
     board = log_dir and [keras.callbacks.TensorBoard(str(log_dir), update_freq="epoch", write_graph=False)]
-    history = fit_classifier(
-        model, data, epochs, batch_size, 0, verbose, board or None, validate, seed=seed, checked=True
-    )
+    history = fit_classifier(model, data, epochs, batch_size, 0, verbose, board or None, validate, seed=seed)
     return history, time.perf_counter() - start
 
 

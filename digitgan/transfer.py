@@ -10,7 +10,7 @@ import keras
 from keras import layers
 
 from digitgan import checks, config
-from digitgan.training import check_training, compile_classifier, fit_classifier
+from digitgan.training import compile_classifier, fit_classifier
 
 HEAD_PREFIX = "head_"
 # The unfrozen phase's optimizers, by the names keras.optimizers.get takes (a notebook's FINE_TUNE_OPTIMIZER).
@@ -24,22 +24,18 @@ def _head_units(head: str) -> int:
     return int(match[1])
 
 
-def head_layers(head: str, num_classes: int = config.NUM_CLASSES) -> list:
-    """``"dense10"``: the softmax Dense(10) alone (trials 1 and 2); ``"dense<N>"``: Dense(N) (no activation) first."""
-    units = _head_units(head)
-    stack = [layers.Dense(num_classes, activation="softmax", name=f"{HEAD_PREFIX}softmax")]
-    return stack if head == f"dense{num_classes}" else [layers.Dense(units, name=f"{HEAD_PREFIX}{head}"), *stack]
-
-
 def discriminator_to_classifier(discriminator: keras.Model, head: str = "dense10", freeze: bool = True) -> keras.Model:
-    """Copies of the discriminator's layers but its Dense(1), frozen if ``freeze``, then :func:`head_layers`."""
-    _head_units(head)
+    """Copies of the discriminator's layers but its Dense(1), frozen if ``freeze``, then the head: ``"dense10"`` the
+    softmax Dense(10) alone (trials 1 and 2), ``"dense<N>"`` Dense(N) (no activation) before it."""
+    units = _head_units(head)
     copy = keras.models.clone_model(discriminator)  # new layer objects ...
     copy.set_weights(discriminator.get_weights())  # ... holding the trained weights
     for layer in copy.layers[:-1]:
         layer.trainable = not freeze
+    softmax = layers.Dense(config.NUM_CLASSES, activation="softmax", name=f"{HEAD_PREFIX}softmax")
+    hidden = [] if head == f"dense{config.NUM_CLASSES}" else [layers.Dense(units, name=f"{HEAD_PREFIX}{head}")]
     return keras.Sequential(
-        [keras.Input(shape=config.IMAGE_SHAPE), *copy.layers[:-1], *head_layers(head)], name=f"classifier_{head}"
+        [keras.Input(shape=config.IMAGE_SHAPE), *copy.layers[:-1], *hidden, softmax], name=f"classifier_{head}"
     )
 
 
@@ -86,8 +82,6 @@ def train_schedule(
     frozen epoch, or None), ``trainable_params`` per phase and ``seconds``."""
     total_epochs = checks.integer("total_epochs", total_epochs, 1)
     frozen_epochs = checks.integer("frozen_epochs", frozen_epochs, 0, total_epochs)
-    checked = {key: fit_options[key] for key in ("validate", "steps_per_epoch", "seed") if key in fit_options}
-    _, batch_size = check_training(data, total_epochs, learning_rate, batch_size, optimizer, **checked)
     history, trainable, start = {}, [], time.perf_counter()
     for unfrozen, first, end in ((False, 0, frozen_epochs), (True, frozen_epochs, total_epochs)):
         if end <= first:
@@ -95,7 +89,7 @@ def train_schedule(
         set_transferred_trainable(model, unfrozen)
         compile_classifier(model, learning_rate, optimizer)
         trainable.append(trainable_count(model))
-        for key, values in fit_classifier(model, data, end, batch_size, first, checked=True, **fit_options).items():
+        for key, values in fit_classifier(model, data, end, batch_size, first, **fit_options).items():
             history.setdefault(key, []).extend(values)
     return {
         "history": history,

@@ -109,8 +109,7 @@ def difference(a, b, paired: bool = False) -> dict:
         raise ValueError(
             f"a difference needs at least 2 values on each side (paired: as many), got {n}: run more seeds"
         )
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
+    with warnings.catch_warnings(action="ignore", category=RuntimeWarning):
         if one:
             result = stats.ttest_1samp(a, float(b))
             low, high = result.confidence_interval(0.95)

@@ -56,3 +56,35 @@ def test_a_single_run_is_tested_against_the_other_sides_seeds():
         [-0.0274, -0.0026], abs=1e-4
     )
     assert "not distinguishable with 3 seeds" in utils.describe_difference(utils.difference(0.935, [0.93, 0.94, 0.935]))
+
+
+def test_a_scratch_run_reads_each_classifier_from_its_scratch_run_or_the_study(tmp_path, monkeypatch):
+    import json
+
+    monkeypatch.setattr(config, "RUNS_DIR", tmp_path / "runs")
+    made = tmp_path / "runs" / "01_cnn_baseline" / "abc"  # a scratch run of 01 with this run's data
+    (made / "checkpoints").mkdir(parents=True)
+    (made / "checkpoints" / config.weights_file("cnn")).write_bytes(b"weights")
+    (made / "results.json").write_text(json.dumps({"cnn": {"test_accuracy": 0.5}}))
+    own = tmp_path / "runs" / "06_comparison" / "def" / "checkpoints"  # this run's: none made
+
+    class Run:
+        params = {"SUBSET_SIZE": 500, "SEED": 1}
+        scratch_cnn, scratch_trials = True, False
+
+        def study_results(self):
+            return {key: {"test_accuracy": 0.9} for key in compare.NOTEBOOK_OF}
+
+        def input(self, name, depends_on=()):
+            assert depends_on == ("SUBSET_SIZE", "SEED")
+            if name == config.weights_file("cnn"):
+                return made / "checkpoints" / name if self.scratch_cnn else own / name
+            return own / name if self.scratch_trials else config.CHECKPOINT_DIR / name
+
+    results = compare.classifier_results(Run())
+    assert results["cnn"] == {"test_accuracy": 0.5} and results["trial3"] == {"test_accuracy": 0.9}
+    run = Run()
+    run.scratch_cnn, run.scratch_trials = False, True  # nothing trained on this data: the notebooks to run, named
+    with pytest.raises(FileNotFoundError, match=r"notebooks/01_cnn_baseline\.ipynb.*SUBSET_SIZE=500, SEED=1"):
+        compare.classifier_results(run)
+    assert not (tmp_path / "runs" / "06_comparison").exists()  # nothing written

@@ -92,27 +92,20 @@ def test_a_damaged_idx_file_is_refused_by_name(mnist_dir, tmp_path, damage):
 
 
 def test_missing_folder_and_missing_file(tmp_path, monkeypatch):
-    with pytest.raises(MnistError, match="does not exist.*DIGITGAN_MNIST"):
+    with pytest.raises(MnistError, match="is not a folder.*DIGITGAN_MNIST"):
         data.load_mnist(tmp_path / "nowhere")
     monkeypatch.setenv("DIGITGAN_MNIST", str(tmp_path / "nowhere"))
-    with pytest.raises(MnistError, match="DIGITGAN_MNIST=.*is not a folder"):
+    with pytest.raises(MnistError, match="is not a folder"):
         data.load_mnist()
     (tmp_path / "train-images-idx3-ubyte.gz").write_bytes(b"")
     with pytest.raises(MnistError, match="has no train-labels-idx1-ubyte"):
         data.load_mnist(tmp_path)
 
 
-def test_nothing_found_says_where_it_looked(tmp_path, monkeypatch):
-    monkeypatch.delenv("DIGITGAN_MNIST")
-    monkeypatch.setattr(config, "DATA_DIR", tmp_path)
-    with pytest.raises(MnistError, match=f"looked in: DIGITGAN_MNIST \\(unset\\), {tmp_path}"):
-        data.load_mnist(download=False)
-
-
 def test_failed_download_leaves_nothing(tmp_path):
     dest = tmp_path / "data"
     with pytest.raises(MnistError, match="Downloading MNIST from file://.* failed"):
-        data.download_mnist(dest, url=f"file://{tmp_path}/no-such-file.npz")
+        data._download(dest, url=f"file://{tmp_path}/no-such-file.npz")
     assert list(dest.iterdir()) == []
 
 
@@ -120,8 +113,8 @@ def test_corrupt_download_leaves_nothing(tmp_path):
     fake = tmp_path / "fake.npz"
     np.savez(fake, x_train=np.zeros(3))
     dest = tmp_path / "data"
-    with pytest.raises(MnistError, match="SHA-256 .* [Nn]othing was saved"):
-        data.download_mnist(dest, url=f"file://{fake}")
+    with pytest.raises(MnistError, match="hash does not match.* nothing was saved"):
+        data._download(dest, url=f"file://{fake}")
     assert list(dest.iterdir()) == []
 
 
@@ -189,29 +182,6 @@ def test_an_empty_mnist_folder_is_one_short_error(tmp_path):
     assert done.returncode == 1 and len(lines) < 30, done.stderr
     assert lines[-1].startswith(f"digitgan.data.MnistError: No MNIST files in {tmp_path / 'empty'}. Set DIGITGAN_MNIST")
     assert "`make lab`" in lines[-1]
-
-
-def test_a_server_that_never_answers_times_out(tmp_path, monkeypatch):
-    import socket
-    import urllib.request
-
-    real, timeouts = urllib.request.urlopen, []
-
-    def urlopen(url, *args, **kwargs):
-        timeouts.append(kwargs.get("timeout", args[1] if len(args) > 1 else socket.getdefaulttimeout()))
-        if timeouts[-1] is None:  # the silent server below would hold the download for ever
-            raise AssertionError("urlopen was called without a timeout")
-        return real(url, *args, **kwargs)
-
-    monkeypatch.setattr(urllib.request, "urlopen", urlopen)
-    monkeypatch.setattr(data, "DOWNLOAD_TIMEOUT_S", 1)
-    monkeypatch.setenv("no_proxy", "*")
-    with socket.create_server(("127.0.0.1", 0)) as silent:  # connections are accepted, nothing is ever sent
-        url = f"http://127.0.0.1:{silent.getsockname()[1]}/mnist.npz"
-        with pytest.raises(MnistError, match=f"Downloading MNIST from {url} failed \\(timed out\\)"):
-            data.download_mnist(tmp_path, url=url)
-    assert timeouts == [1]  # DOWNLOAD_TIMEOUT_S, on the one request
-    assert list(tmp_path.iterdir()) == []
 
 
 @pytest.mark.parametrize(

@@ -203,11 +203,6 @@ def test_gif_is_at_least_400_pixels_wide(tmp_path):
     assert Image.open(config.PROJ_ROOT / "figures" / config.GAN_GIF_FILE).size[0] >= frames.GIF_MIN_WIDTH
 
 
-def test_moving_average():
-    assert plots._moving_average([1, 2, 3, 4], 2).tolist() == [1.0, 1.5, 2.5, 3.5]
-    assert plots._moving_average([5.0], 10).tolist() == [5.0]
-
-
 def test_reference_lines_are_labelled():
     import matplotlib.pyplot as plt
 

@@ -143,9 +143,9 @@ FIGURES = {
 }
 
 
-@pytest.fixture(params=sorted(FIGURES))
-def figure(request, tmp_path):
-    fig = FIGURES[request.param](tmp_path)
+@pytest.fixture(params=sorted(FIGURES), scope="module")  # built once, read by every check below
+def figure(request, tmp_path_factory):
+    fig = FIGURES[request.param](tmp_path_factory.mktemp(request.param))
     fig.canvas.draw()
     yield request.param, fig
     plt.close(fig)

@@ -117,7 +117,7 @@ def test_a_saved_judge_is_reused_only_for_what_made_it(arrays, tmp_path, monkeyp
     path.write_bytes(path.read_bytes() + b"\0")  # the file replaced behind the record's back
     assert "its SHA-256 differs" in judge(epochs=2)
     record_path.unlink()  # nothing says what made it
-    assert "judge.inputs.json, the record of what made it, is missing" in judge(epochs=2)
+    assert "the record of what made it cannot be read" in judge(epochs=2)
     assert "Loaded the judge" in judge(epochs=2) and fits.calls == 4
 
 

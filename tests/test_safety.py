@@ -326,16 +326,6 @@ def test_a_run_from_scratch_clears_old_frames_and_gif(x_small, tmp_path):
     assert (frames / "epoch_001.png").read_bytes() != b"old run"
 
 
-def test_a_killed_download_leaves_nothing_on_the_next_start(tmp_path):
-    dead = tmp_path / ".download-999999999-abc"  # no such process
-    live = tmp_path / f".download-{os.getpid()}-def"  # a download still running
-    for folder in (dead, live):
-        folder.mkdir()
-        (folder / "mnist.npz").write_bytes(b"partial")
-    assert data.remove_killed_downloads(tmp_path) == [dead]
-    assert not dead.exists() and live.exists()
-
-
 # --- the label-efficiency cache ------------------------------------------------------------------------------------
 
 
