@@ -22,6 +22,18 @@ def compile_classifier(model: keras.Model, learning_rate: float = config.SGD_LEA
     return model
 
 
+def check_fit(data, epochs, batch_size, initial_epoch=0, validate=True, steps_per_epoch=None, seed=config.SEED):
+    """A fit's arguments and the splits it reads, checked before anything is compiled or trained."""
+    epochs = checks.integer("epochs", epochs, 1)
+    batch_size = checks.integer("batch_size", batch_size, 1)  # Keras trains one batch if it exceeds the images
+    checks.integer("initial_epoch", initial_epoch, 0, epochs - 1)
+    if steps_per_epoch is not None:
+        checks.integer("steps_per_epoch", steps_per_epoch, 1)
+    checks.seed(seed)
+    checks.labelled(data, ("train", "val") if validate == "val" else ("train", "test") if validate else ("train",))
+    return epochs, batch_size
+
+
 def fit_classifier(
     model: keras.Model,
     data: dict,
@@ -37,13 +49,7 @@ def fit_classifier(
     """``fit`` on the training images, its arguments checked first; the history dict. ``validate``: ``True`` scores
     the test set each epoch, ``"val"`` the validation split, ``False`` nothing. ``steps_per_epoch``: epochs of that
     many updates over the images reshuffled (``seed``) and repeated; ``None``: one pass over the images."""
-    epochs = checks.integer("epochs", epochs, 1)
-    batch_size = checks.integer("batch_size", batch_size, 1)  # Keras trains one batch if it exceeds the images
-    checks.integer("initial_epoch", initial_epoch, 0, epochs - 1)
-    if steps_per_epoch is not None:
-        checks.integer("steps_per_epoch", steps_per_epoch, 1)
-    checks.seed(seed)
-    checks.labelled(data, ("train", "val") if validate == "val" else ("train", "test") if validate else ("train",))
+    epochs, batch_size = check_fit(data, epochs, batch_size, initial_epoch, validate, steps_per_epoch, seed)
     split = "val" if validate == "val" else "test"
     validation = (data[f"x_{split}"], one_hot(data[f"y_{split}"])) if validate else None
     x, y = data["x_train"], one_hot(data["y_train"])
@@ -115,6 +121,7 @@ def train_classifier(
     seed: int = config.SEED,
 ) -> tuple[dict, float]:
     """Compile and train (TensorBoard logs to ``log_dir``); ``(history, seconds)``."""
+    check_fit(data, epochs, batch_size, validate=validate, seed=seed)
     compile_classifier(model, learning_rate, optimizer)
     start = time.perf_counter()
     board = log_dir and [keras.callbacks.TensorBoard(str(log_dir), update_freq="epoch", write_graph=False)]

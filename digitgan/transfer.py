@@ -10,7 +10,7 @@ import keras
 from keras import layers
 
 from digitgan import checks, config
-from digitgan.training import compile_classifier, fit_classifier
+from digitgan.training import check_fit, compile_classifier, fit_classifier
 
 HEAD_PREFIX = "head_"
 # The unfrozen phase's optimizers, by the names keras.optimizers.get takes (a notebook's FINE_TUNE_OPTIMIZER).
@@ -82,6 +82,8 @@ def train_schedule(
     frozen epoch, or None), ``trainable_params`` per phase and ``seconds``."""
     total_epochs = checks.integer("total_epochs", total_epochs, 1)
     frozen_epochs = checks.integer("frozen_epochs", frozen_epochs, 0, total_epochs)
+    options = {k: fit_options[k] for k in ("validate", "steps_per_epoch", "seed") if k in fit_options}
+    check_fit(data, total_epochs, batch_size, **options)
     history, trainable, start = {}, [], time.perf_counter()
     for unfrozen, first, end in ((False, 0, frozen_epochs), (True, frozen_epochs, total_epochs)):
         if end <= first:
