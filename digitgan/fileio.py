@@ -119,7 +119,7 @@ def _replaceable(path: Path) -> Path:
     return target
 
 
-def _atomic_write(path: Path, write) -> Path:
+def atomic_write(path: Path, write) -> Path:
     """``write(tmp)`` to a temporary sibling, then rename it to ``path``, after the guard and the checks above."""
     path = _replaceable(path)
     tmp = temp_path(path)
@@ -140,11 +140,11 @@ def _atomic_write(path: Path, write) -> Path:
 
 
 def atomic_write_text(path: Path, text: str) -> None:
-    _atomic_write(path, lambda tmp: tmp.write_text(text))
+    atomic_write(path, lambda tmp: tmp.write_text(text))
 
 
 def save_weights(model, path: Path) -> Path:
-    return _atomic_write(path, model.save_weights)
+    return atomic_write(path, model.save_weights)
 
 
 def _jsonable(value):

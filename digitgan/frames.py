@@ -12,8 +12,8 @@ from matplotlib.figure import Figure
 from PIL import Image
 
 from digitgan import config
-from digitgan.fileio import DataFileError, remove_stale_temp_files
-from digitgan.plots import draw_samples, styled, write_whole
+from digitgan.fileio import DataFileError, atomic_write, remove_stale_temp_files
+from digitgan.plots import draw_samples, styled
 
 GIF_MIN_WIDTH = 400  # pixels
 _FRAME_DPI = 80  # a sample frame's resolution (saved with 0.1 in of padding, tight)
@@ -45,7 +45,7 @@ def frame_paths(frames_dir: Path) -> list[Path]:
 def draw_frame(generator, noise, frames_dir: Path, epoch: int) -> Path:
     """The 3x3 grid of ``noise`` after ``epoch`` epochs, written whole or not at all."""
     images = generator(noise, training=False).numpy()
-    return write_whole(frame_path(frames_dir, epoch), lambda tmp: save_sample_frame(images, tmp, f"epoch {epoch}"))
+    return atomic_write(frame_path(frames_dir, epoch), lambda tmp: save_sample_frame(images, tmp, f"epoch {epoch}"))
 
 
 def readable_image(path: Path) -> bool:
@@ -125,7 +125,7 @@ def make_gif(frames_dir: Path, path: Path) -> Path:
     first, *rest = (f.resize((f.size[0] * factor, f.size[1] * factor), Image.Resampling.NEAREST) for f in frames)
     Path(path).parent.mkdir(parents=True, exist_ok=True)
     options = {"format": "GIF", "save_all": True, "append_images": rest, "duration": 200, "loop": 0}
-    return write_whole(path, lambda tmp: first.save(tmp, **options))
+    return atomic_write(path, lambda tmp: first.save(tmp, **options))
 
 
 def show_gif(path: Path):

@@ -13,7 +13,7 @@ import pandas as pd
 from sklearn.metrics import confusion_matrix
 
 from digitgan import config
-from digitgan.fileio import temp_path, writable_folder
+from digitgan.fileio import atomic_write
 
 STYLE = Path(__file__).with_name("digitgan.mplstyle")  # font sizes (none under 9 pt), grid, layout, legend
 _DPI = 100  # the saved resolution: a figure WIDTH inches wide is WIDTH * _DPI pixels
@@ -70,22 +70,10 @@ def show(fig) -> None:
     plt.show()
 
 
-def write_whole(path, write) -> Path:
-    """Write ``path`` whole or not at all."""
-    path, tmp = Path(path), temp_path(path)
-    try:
-        write(tmp)
-        tmp.replace(path)
-    finally:
-        tmp.unlink(missing_ok=True)
-    return path
-
-
 def save_fig(path: Path, fig=None) -> Path:
     """Save ``fig`` (default: the current figure) as the PNG ``path``, whole or not at all."""
     fig = fig or plt.gcf()
-    writable_folder(Path(path).parent)
-    return write_whole(path, lambda tmp: fig.savefig(tmp, dpi=_DPI, bbox_inches="tight", format="png"))
+    return atomic_write(path, lambda tmp: fig.savefig(tmp, dpi=_DPI, bbox_inches="tight", format="png"))
 
 
 @styled
