@@ -1,8 +1,6 @@
 """Write ``checkpoints/MANIFEST.json``, what ``make verify`` checks: each committed model's files and their SHA-256, the
 command that made them, its parameters and where results.json records its numbers."""
 
-from __future__ import annotations
-
 import json
 import re
 from pathlib import Path
@@ -15,6 +13,7 @@ CHECKPOINTS = MANIFEST.parent  # the committed checkpoints/
 _CKPT = config.shown(CHECKPOINTS)
 _JUDGE = f"{_CKPT}/{config.JUDGE_FILE}"
 _SCORES = ("classifier_score", "frechet_distance")
+_reproduce = "make reproduce (notebooks/{}.ipynb)".format
 
 
 def _entry(name: str, what: str, kind: str, command: str, parameters: dict, where: dict | str, **files: str) -> dict:
@@ -22,10 +21,6 @@ def _entry(name: str, what: str, kind: str, command: str, parameters: dict, wher
     files = [{"role": role, "path": p, "sha256": sha256(config.PROJ_ROOT / p)} for role, p in files.items()]
     recorded = {"accuracy": where} if isinstance(where, str) else where
     return dict(name=name, what=what, kind=kind, files=files, command=command, parameters=parameters, recorded=recorded)
-
-
-def _reproduce(notebook: str) -> str:
-    return f"make reproduce (notebooks/{notebook}.ipynb)"
 
 
 def _study_entries(results: dict):
@@ -41,8 +36,7 @@ def _study_entries(results: dict):
     command = _reproduce("06_comparison")
     for key in ("cnn", "trial3"):
         parameters = {"model": key, "n_train": small["n_train"], "n_test": small["n_test"]}
-        if key == "trial3":
-            parameters["head"] = results["trial3"]["head"]
+        parameters |= {"head": results["trial3"]["head"]} if key == "trial3" else {}
         what, weights = f"{config.name(key)}, 1,000 train / 1,000 test", f"{_CKPT}/{compare.small_weights_file(key)}"
         yield _entry(f"{key}_1k", what, "small", command, parameters, f"comparison.small.{key}", weights=weights)
     for key, place, n_train, n_test in (
@@ -65,15 +59,9 @@ def _study_entries(results: dict):
     yield _entry("judge_real", what, "judge_real", command, parameters, where, judge=_JUDGE)
 
 
-def _labels_seed(path: Path) -> tuple[int, int]:
-    """``(n_labels, seed)`` of a kept weights file named ``<method>_<n_labels>_seed<seed>_<key>.weights.h5``."""
-    return tuple(map(int, re.search(r"_(\d+)_seed(\d+)_", path.name).groups()))
-
-
 def _extension_entries(results: dict):
-    gen = results["future_work"]["generated_digits"]
+    gen, command = results["future_work"]["generated_digits"], "make future (notebooks/11_generated_digits.ipynb)"
     what = f"Conditional DCGAN (mode-seeking weight {gen['mode_seeking']:g})"
-    command = "make future (notebooks/11_generated_digits.ipynb)"
     parameters = {"n_generated": config.N_TRAIN_FULL, "n_samples": config.GAN_EVAL_SAMPLES, "sample_seed": 0}
     parameters |= {"mode_seeking": gen["mode_seeking"], "epochs": gen["gan_epochs"]}
     where = {k: f"future_work.generated_digits.{k}" for k in _SCORES}
@@ -81,15 +69,15 @@ def _extension_entries(results: dict):
     yield _entry("conditional", what, "conditional", command, parameters, where, generator=generator, judge=_JUDGE)
     folder = CHECKPOINTS / Path(label_efficiency.WEIGHTS_DIR).relative_to(config.CHECKPOINT_DIR)
     settings, command = results["label_efficiency"]["settings"]["ssgan"], "python -m digitgan.extensions.kept ssgan"
-    for path in sorted(folder.glob("ssgan_*_seed*"), key=_labels_seed):
-        n, seed = _labels_seed(path)
+    paths = folder.glob("ssgan_*_seed*")
+    labels_seed = {p: tuple(map(int, re.search(r"_(\d+)_seed(\d+)_", p.name).groups())) for p in paths}
+    for path, (n, seed) in sorted(labels_seed.items(), key=lambda kv: kv[1]):
         what, parameters = f"Semi-supervised GAN, {n:,} labels, seed {seed}", {**settings, "n_labels": n, "seed": seed}
         where = f"label_efficiency.runs[method=ssgan,n_labels={n},seed={seed}].test_accuracy"
         yield _entry(f"ssgan{n}_seed{seed}", what, "ssgan", command, parameters, where, weights=config.shown(path))
     if (CHECKPOINTS / ssgan.KEPT_FILE).is_file():
-        r = results["ssgan"]
+        r, command = results["ssgan"], "make extensions (notebooks/07_semi_supervised_gan.ipynb)"
         what = f"Semi-supervised GAN, {r['n_labels']} labels, 07's run (seed {r['seed']})"
-        command = "make extensions (notebooks/07_semi_supervised_gan.ipynb)"
         parameters = {k: r[k] for k in ("n_labels", "seed", "n_val", "learning_rate", "epochs")}
         weights = f"{_CKPT}/{ssgan.KEPT_FILE}"
         yield _entry("ssgan07", what, "ssgan", command, parameters, "ssgan.test_accuracy", weights=weights)
@@ -98,10 +86,8 @@ def _extension_entries(results: dict):
 def _label_study_entries(results: dict):
     """08's CNN and trial 3 at 1,500 updates and at 15 epochs, and 09's trial 3 (where their weights are kept)."""
     settings, command = results["label_efficiency"]["settings"], "python -m digitgan.extensions.kept label-study"
-    for run in kept.label_study_runs():
+    for run in [run for run in kept.label_study_runs() if run["weights"].is_file()]:
         method, n, seed, s, stage = run["method"], run["n_labels"], run["seed"], run["settings"], run["stage"]
-        if not run["weights"].is_file():
-            continue
         if stage is not None:
             where = f"future_work.longer_gan.runs[model={method},gan_epochs={stage},n_labels={n},seed={seed}]"
         else:
@@ -118,8 +104,10 @@ def _label_study_entries(results: dict):
 
 def _study_seeds_entries():
     """The study's CNN and trials 1-3 at training seeds 42-44, where their weights are kept."""
-    images = data.load_study_data(config.SUBSET_SIZE, config.SEED)
-    command = "python -m digitgan.extensions.kept study-seeds"
+    images, command = (
+        data.load_study_data(config.SUBSET_SIZE, config.SEED),
+        "python -m digitgan.extensions.kept study-seeds",
+    )
     for name in study_seeds.MODELS:
         for seed in study_seeds.SEEDS:
             path = kept.kept_path(config.STUDY_SEEDS_STORE, name, seed, study_seeds.run_inputs(name, seed, images))
@@ -133,11 +121,9 @@ def _study_seeds_entries():
 
 def _matched_entries(results: dict):
     for arm in ("cnn_matched", "cnn_matched_early"):
-        matched = results["label_efficiency"].get(arm) or {}
-        s = matched.get("settings") or {}
-        early = s.get("patience") is not None
-        command = f"make claims (python -m digitgan.extensions.matched_cnn{' early' if early else ''})"
-        for r in matched.get("runs", []):
+        matched, early = results["label_efficiency"][arm], arm.endswith("early")
+        s, command = matched["settings"], f"make claims (python -m digitgan.extensions.matched_cnn{' early' * early})"
+        for r in matched["runs"]:
             n, seed = r["n_labels"], r["seed"]
             what = f"CNN given the semi-supervised GAN's updates{', stopped early' * early}, {n:,} labels, seed {seed}"
             parameters = {"dropout": s["dropout"], "n_labels": n, "seed": seed, "updates": s["updates"]}

@@ -1,8 +1,6 @@
 """Execute the study's notebooks with papermill (``make reproduce``), the only writer of the record: the full-size run
 sets ``DIGITGAN_STUDY_RUN=1``, other parameters run in ``runs/<notebook>/<key>/``, a failed one is kept in failed/."""
 
-from __future__ import annotations
-
 import argparse
 import contextlib
 import logging
@@ -49,18 +47,14 @@ def output_folder(name: str, parameters: dict | None, notebooks_dir: Path | None
     """``notebooks_dir`` for the study's parameters (action flags aside), else their run folder under ``runs/``."""
     notebooks_dir, stem = Path(notebooks_dir or config.NOTEBOOKS_DIR), name.removesuffix(".ipynb")
     flags = config.ACTION_FLAGS.get(stem, ())
-    given = {key: value for key, value in (parameters or {}).items() if key not in flags}
-    if not given:
+    if not (given := {k: v for k, v in (parameters or {}).items() if k not in flags}):
         return notebooks_dir
     if stem not in config.FULL_SIZE:
         raise ValueError(f"{name} is not a study notebook, so parameters have no run folder: pass output_dir=")
-    defaults = config.FULL_SIZE[stem]
-    if unknown := sorted(set(given) - set(defaults)):
+    if unknown := sorted(set(given) - set(defaults := config.FULL_SIZE[stem])):
         raise ValueError(f"{name} has no parameter {', '.join(unknown)}; its parameters are {[*defaults, *flags]}")
-    full = {key: runs._normal(given.get(key, default)) for key, default in defaults.items()}
-    if full == {key: runs._normal(default) for key, default in defaults.items()}:
-        return notebooks_dir
-    return config.RUNS_DIR / stem / runs.scratch_key(full)
+    full = runs._normal({**defaults, **given})
+    return notebooks_dir if full == runs._normal(defaults) else config.RUNS_DIR / stem / runs.scratch_key(full)
 
 
 def execute(name: str, parameters=None, output_dir: Path | None = None, notebooks_dir: Path | None = None) -> Path:
@@ -104,13 +98,11 @@ def _keep_failed(name: str, partial: Path, final: Path, exc: BaseException) -> N
     started = False
     with contextlib.suppress(Exception):  # absent, or cut short while it was saved
         started = any(c.metadata.get("papermill", {}).get("start_time") for c in nbformat.read(partial, 4).cells)
-    if started:
-        failed = final.parent / FAILED / name
-        failed.parent.mkdir(exist_ok=True)
-        os.replace(partial, failed)
-        print(f"{name} {why}; the partial notebook is {config.shown(failed)}", file=sys.stderr, flush=True)
-    else:
-        print(f"{name} {why} before its first cell ran: nothing was executed", file=sys.stderr, flush=True)
+    if not started:
+        return print(f"{name} {why} before its first cell ran: nothing was executed", file=sys.stderr, flush=True)
+    (failed := final.parent / FAILED / name).parent.mkdir(exist_ok=True)
+    os.replace(partial, failed)
+    print(f"{name} {why}; the partial notebook is {config.shown(failed)}", file=sys.stderr, flush=True)
 
 
 def main(argv=None) -> int:
@@ -118,18 +110,16 @@ def main(argv=None) -> int:
     parser.add_argument("only", nargs="*", help="notebook numbers or names (default: 01-06)")
     parser.add_argument("--extensions", action="store_true", help="run notebooks 07-08")
     parser.add_argument("--future", action="store_true", help="run notebooks 09-11")
-    parser.add_argument("--retrain-gan", action="store_true", default=os.environ.get("RETRAIN_GAN") == "1")
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(message)s")  # papermill logs each cell's output
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
     logging.getLogger("traitlets").setLevel(logging.ERROR)
     names = EXTENSIONS if args.extensions else FUTURE if args.future else STUDY
-    if args.only:
-        names = [n for n in STUDY + EXTENSIONS + FUTURE if any(n.startswith(o) for o in args.only)]
+    names = [n for n in _ALL if any(n.startswith(o) for o in args.only)] if args.only else names
     for name in names:
         print(f"== {name} ...", flush=True)
-        start = time.perf_counter()
+        start, retrain = time.perf_counter(), name == "02_dcgan.ipynb" and os.environ.get("RETRAIN_GAN") == "1"
         try:
-            path = execute(name, {"RETRAIN": True} if name == "02_dcgan.ipynb" and args.retrain_gan else {})
+            path = execute(name, {"RETRAIN": True} if retrain else {})
         except KeyboardInterrupt:
             return 130
         print(f"== {name}: {config.shown(path)}, {time.perf_counter() - start:.0f} s", flush=True)

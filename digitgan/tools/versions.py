@@ -1,15 +1,13 @@
 """docs/versions.md's table: every version scored on the test set, from results.json's ``versions_tried`` and
-:data:`EARLIER` (``earlier_versions.json``: replaced runs, each with where its numbers are recorded)."""
-
-from __future__ import annotations
+``earlier_versions.json`` (replaced runs, each with where its numbers are recorded)."""
 
 import json
 from pathlib import Path
 
 from digitgan.tools import pages
 
-# the replaced runs, and why each version the run stores hold was replaced (or kept beside the reported one)
 EARLIER, _WHY = map(json.loads(Path(__file__).with_name("earlier_versions.json").read_text()).get, ("earlier", "why"))
+_SEEDS = "(test mean of 3 seeds at 100 / 1,000 / 10,000 labels)"
 
 
 def _means(per_label: dict) -> str:
@@ -21,24 +19,21 @@ def block(results: dict) -> str:
     rows = [(e["result"], e["date"], e["recipe"], e["numbers"], e["why"]) for e in EARLIER]
     label_study = results["label_efficiency"]
     for v in label_study["versions_tried"]:
-        fifty = "50 epochs" in v["version"]
         why = next((_WHY[k] for k in ("50 epochs", "first training") if k in v["version"]), "reported")
-        seeds = "3 seeds at 100 / 1,000 / 10,000 labels" if len(v["test_mean"]) > 1 else "3 seeds, 100 labels"
-        numbers = f"{_means(v['test_mean'])} (test mean of {seeds})"
-        rows.append(("Semi-supervised GAN (08)", "2026-11-28" if fifty else "2026-11-29", v["version"], numbers, why))
+        seeds = _SEEDS if len(v["test_mean"]) > 1 else "(test mean of 3 seeds, 100 labels)"
+        date = "2026-11-28" if "50 epochs" in v["version"] else "2026-11-29"
+        rows.append(("Semi-supervised GAN (08)", date, v["version"], f"{_means(v['test_mean'])} {seeds}", why))
     if early := label_study.get("cnn_matched_early"):
-        trained, settings = [r["updates_trained"] for r in early["runs"]], early["settings"]
+        trained, s = [r["updates_trained"] for r in early["runs"]], early["settings"]
         version = (
-            f"modern recipe, the semi-supervised GAN's budget, stopped after {settings['patience']} checks without "
-            f"progress ({min(trained):,} to {max(trained):,} of {settings['updates']:,} updates trained)"
+            f"modern recipe, the semi-supervised GAN's budget, stopped after {s['patience']} checks without "
+            f"progress ({min(trained):,} to {max(trained):,} of {s['updates']:,} updates trained)"
         )
-        means = _means({n: c["mean"] for n, c in early["summary"].items()})
-        numbers = f"{means} (test mean of 3 seeds at 100 / 1,000 / 10,000 labels)"
+        numbers = f"{_means({n: c['mean'] for n, c in early['summary'].items()})} {_SEEDS}"
         rows.append(("Compute-matched CNN (08), stopped early", "2026-12-05", version, numbers, _WHY["stopped early"]))
     for v in results["future_work"]["protocols"]["versions_tried"]:
-        recipe = v["recipe"]
-        date = "2026-11-29" if recipe["dropout"] else "2026-11-28"
-        version = f"{recipe['epochs']} epochs, learning rate {recipe['learning_rate']:g}, dropout {recipe['dropout']:g}"
+        r, date = v["recipe"], "2026-11-29" if v["recipe"]["dropout"] else "2026-11-28"
+        version = f"{r['epochs']} epochs, learning rate {r['learning_rate']:g}, dropout {r['dropout']:g}"
         numbers, why = f"{v['test_mean']:.4f} (test mean of 3 seeds)", "reported" if v["reported"] else _WHY["modern"]
         rows.append((f"Modern recipe, {v['result']} (10)", date, version, numbers, why))
     return pages.table(("result", "date", "version", "test accuracy", "kept or why replaced"), rows)
