@@ -268,10 +268,10 @@ def test_a_run_stopped_while_its_kernel_starts_keeps_nothing(tmp_path, handshake
     assert not list(notebooks.glob(f"{TMP_PREFIX}*"))
 
 
-# 4. SIGHUP stops a run as SIGTERM and SIGINT do.
+# 4. SIGHUP stops a run as SIGTERM (test_a_run_stopped_while_its_kernel_starts_keeps_nothing) and SIGINT do.
 
 
-@pytest.mark.parametrize("sig", [signal.SIGHUP, signal.SIGTERM, signal.SIGINT], ids=lambda s: s.name)
+@pytest.mark.parametrize("sig", [signal.SIGHUP, signal.SIGINT], ids=lambda s: s.name)
 def test_a_stop_signal_keeps_the_partial_notebook_and_main_returns_130(tmp_path, sig, handshake, watch_kernel):
     notebooks = tmp_path / "notebooks"
     source = write_notebook(

@@ -1,7 +1,5 @@
 """``make report``: the study as one offline HTML page, its summary (from the record), then every notebook."""
 
-from __future__ import annotations
-
 import base64
 import copy
 import html as html_lib
@@ -16,41 +14,6 @@ REPORT_PATH = config.PROJ_ROOT / "report" / "index.html"
 NOTEBOOKS = tuple(sorted(p.name for p in config.NOTEBOOKS_DIR.glob("[0-9][0-9]_*.ipynb")))
 _TITLE = "digitgan: GANs for MNIST digit classification, reproduced"
 FINDING_CHARS = 320  # a finding is the first line of a "What we found", and the second while both stay this short
-
-# The figures that carry the study, each with what it shows: (file in figures/, caption, notebook).
-KEY_FIGURES = (
-    (
-        "comparison_confusion_matrices.png",
-        "The CNN and the three transferred discriminators on the 10,000 test images: each panel's title holds its "
-        "test accuracy, the matrices show where each confuses digits.",
-        "06_comparison.ipynb",
-    ),
-    (
-        "dcgan_samples_100.png",
-        "One hundred digits drawn by the DCGAN after its 50 epochs on the 10,000 training images.",
-        "02_dcgan.ipynb",
-    ),
-    (
-        "label_efficiency.png",
-        "Test accuracy against the number of labelled images for every method (mean ± std over seeds): where GAN "
-        "training pays off.",
-        "08_label_efficiency.ipynb",
-    ),
-    (
-        "longer_gan_accuracy.png",
-        "Trial 3 on the discriminator after 25 to 200 GAN epochs, against the CNN trained on the same images "
-        "(dashed line).",
-        "09_longer_gan.ipynb",
-    ),
-    (
-        "generated_digits.png",
-        "A CNN trained on real digits, on real and generated digits, and on generated digits alone, tested on "
-        "real test digits.",
-        "11_generated_digits.ipynb",
-    ),
-)
-
-
 Notebook = namedtuple("Notebook", "name title finding nb")  # finding: its headline, from the record
 
 
@@ -63,8 +26,7 @@ def headline(lines: list[str]) -> str:
 def read_notebooks(notebooks: tuple[str, ...] = NOTEBOOKS, folder: Path = config.NOTEBOOKS_DIR) -> list[Notebook]:
     import nbformat
 
-    results = fileio.load_results(config.COMMITTED_RESULTS_PATH)
-    parts = []
+    results, parts = fileio.load_results(config.COMMITTED_RESULTS_PATH), []
     for name in notebooks:
         nb = nbformat.read(Path(folder) / name, as_version=4)
         title = (nb.cells[0].source.splitlines()[0] if nb.cells else "").lstrip("# ").strip() or "untitled"
@@ -98,55 +60,50 @@ def combined(parts: list[Notebook]):
     return book
 
 
+def _png(file: str) -> dict:
+    """A figure of figures/ as a data URI, and whether it is wide (by its header's width / height): a whole row."""
+    png = (config.PROJ_ROOT / "figures" / file).read_bytes()
+    wide = int.from_bytes(png[16:20], "big") / max(1, int.from_bytes(png[20:24], "big")) > 1.6
+    return {"uri": "data:image/png;base64," + base64.b64encode(png).decode("ascii"), "wide": wide}
+
+
 def _summary(parts: list[Notebook]) -> dict:
-    """The template's summary: the README's verdicts, the tables, the findings and the key figures."""
+    """The template's summary: the README's verdicts, the tables, the findings (its key figures are the template's)."""
     import mistune
 
     results = fileio.load_results(config.COMMITTED_RESULTS_PATH)
-    anchors = {p.name: Path(p.name).stem for p in parts}
-
-    def inline(markdown: str) -> str:  # without its <p> tags
-        return re.sub(r"^<p>(.*)</p>\s*$", r"\1", mistune.html(markdown).strip(), flags=re.S)
-
-    figures = []
-    for file, caption, notebook in KEY_FIGURES:
-        png = (config.PROJ_ROOT / "figures" / file).read_bytes()  # wide (by its header's width / height): a whole row
-        wide = int.from_bytes(png[16:20], "big") / max(1, int.from_bytes(png[20:24], "big")) > 1.6
-        uri = "data:image/png;base64," + base64.b64encode(png).decode("ascii")
-        figures.append(dict(uri=uri, caption=caption, anchor=anchors.get(notebook, ""), wide=wide))
     verdicts = re.search(r"\n## In three lines\n(.*?)(?=\n## |\Z)", report.README.read_text(), re.S)[1]
     headlines = report.headlines_table(results)
+    inline = [re.sub(r"^<p>|</p>$", "", mistune.html(p.finding).strip()) for p in parts]  # a line: no <p> tags
     return {
         "title": _TITLE,
         "verdicts": mistune.html(verdicts.strip()),
         "results": mistune.html(report.results_table(results)),
         "headlines": mistune.html(headlines) if headlines.count("\n") > 1 else "",
-        "notebooks": [{"anchor": anchors[p.name], "title": p.title, "finding": inline(p.finding)} for p in parts],
-        "figures": figures,
+        "notebooks": [
+            dict(anchor=Path(p.name).stem, title=p.title, finding=f) for p, f in zip(parts, inline, strict=True)
+        ],
+        "png": _png,
         "versions": utils.versions(),
     }
 
 
-def external_resources(html: str) -> list[str]:
-    """Every address outside the page a browser loads by itself (in tags, CSS ``url()``, ``@import``; not ``<a>``)."""
-    loads = r"""(?:\s(?:src|href|xlink:href|srcset|data|poster)\s*=\s*["']?|url\(\s*["']?|@import\s+["'])"""
-    return sorted(set(re.findall(loads + r"""((?:https?:)?//[^"'\s>)]+)""", re.sub(r"<a\s[^>]*>", "", html), re.I)))
-
-
 def problems(html: str) -> list[str]:
-    """What a self-contained page must not hold: object reprs, images by reference, outside loads."""
+    """What a self-contained page must not hold: object reprs, images by reference, addresses outside the page a
+    browser loads by itself (in tags, CSS ``url()``, ``@import``; not ``<a>``)."""
     reprs = set(re.findall(r"&lt;[\w.]+ object(?: at 0x[0-9a-f]+)?&gt;|<[\w.]+ object(?: at 0x[0-9a-f]+)?>", html))
+    loads = r"""(?:\s(?:src|href|xlink:href|srcset|data|poster)\s*=\s*["']?|url\(\s*["']?|@import\s+["'])"""
+    urls = set(re.findall(loads + r"""((?:https?:)?//[^"'\s>)]+)""", re.sub(r"<a\s[^>]*>", "", html), re.I))
     found = [f"object repr {m!r}" for m in sorted(reprs)]
     found += [f"image not embedded: {src}" for src in re.findall(r'<img[^>]+src="(?!data:)([^"]+)"', html)]
-    return found + [f"loads from outside the page: {url}" for url in external_resources(html)]
+    return found + [f"loads from outside the page: {url}" for url in sorted(urls)]
 
 
 def build() -> str:
     """The page's HTML; raises if it would not be self-contained."""
     from nbconvert import HTMLExporter
 
-    parts = read_notebooks()
-    template = str(Path(__file__).with_name("export.html.j2"))
+    parts, template = read_notebooks(), str(Path(__file__).with_name("export.html.j2"))
     exporter = HTMLExporter(template_name="lab", template_file=template, embed_images=True)
     html, _ = exporter.from_notebook_node(combined(parts), resources={"digitgan": _summary(parts)})
     if bad := problems(html):

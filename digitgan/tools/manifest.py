@@ -104,10 +104,8 @@ def _label_study_entries(results: dict):
 
 def _study_seeds_entries():
     """The study's CNN and trials 1-3 at training seeds 42-44, where their weights are kept."""
-    images, command = (
-        data.load_study_data(config.SUBSET_SIZE, config.SEED),
-        "python -m digitgan.extensions.kept study-seeds",
-    )
+    images = data.load_study_data(config.SUBSET_SIZE, config.SEED)
+    command = "python -m digitgan.extensions.kept study-seeds"
     for name in study_seeds.MODELS:
         for seed in study_seeds.SEEDS:
             path = kept.kept_path(config.STUDY_SEEDS_STORE, name, seed, study_seeds.run_inputs(name, seed, images))
