@@ -34,8 +34,7 @@ def aim(what: str, c: dict, target: float, where: str = "") -> Versus:
 def ssgan_items(metrics: dict) -> dict:
     """The test accuracy against the paper's; whether the kept epoch is among the last five, and their best."""
     history, paper = metrics["history"], constants.SSGAN_PAPER
-    raw = history.get("val_accuracy_raw") or history["val_accuracy"]
-    last = [max(a, r) for a, r in zip(history["val_accuracy"][-5:], raw[-5:], strict=True)]
+    last = [max(a, r) for a, r in zip(history["val_accuracy"][-5:], history["val_accuracy_raw"][-5:], strict=True)]
     theirs = f"{count(paper['epochs'], 'epoch')}, mean of {count(paper['seeds'], 'seed')}"
     against = f"Salimans et al. ({count(metrics['n_labels'], 'label')}, {theirs})"
     return {
@@ -49,12 +48,9 @@ def ssgan_items(metrics: dict) -> dict:
 def label_efficiency_items(metrics: dict) -> dict:
     """Per label count the methods best first, "ssgan" and "trial3" against the CNN, "matched" the GAN against the CNN
     given its updates; "paper": the 100-label GAN's seeds against Salimans et al. (False with fewer than 2 seeds)."""
-    summary = {
-        m: {n: {**c, "by_seed": dict(c.get("by_seed") or {})} for n, c in per.items()}
-        for m, per in metrics["summary"].items()
-        if m in constants.LABEL_EFFICIENCY_NAMES
-    }
     matched = metrics.get("cnn_matched") or {}
+    summary = {m: per for m, per in metrics["summary"].items() if m in constants.LABEL_EFFICIENCY_NAMES}
+    summary = {m: {n: {**c, "by_seed": {}} for n, c in per.items()} for m, per in summary.items()}
     summary["matched"] = {n: {**c, "by_seed": {}} for n, c in (matched.get("summary") or {}).items()}
     for r in [*(metrics.get("runs") or []), *({**r, "method": "matched"} for r in matched.get("runs") or [])]:
         summary[r["method"]][str(r["n_labels"])]["by_seed"][str(r["seed"])] = r["test_accuracy"]
