@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from digitgan import config
 from digitgan.extensions import constants, verdicts
-from digitgan.findings import Finding, acc, cap, count, finding, gap, reach, say, study_of, tested, versus
+from digitgan.findings import Finding, acc, cap, count, finding, gap, reach, say, study_of, tested
 from digitgan.utils import SHORT_TESTS
 
 _UNTESTED = "not tested: fewer than 2 recorded seeds on a side"
@@ -12,7 +12,7 @@ _BRINGS = dict(below="does **not** bring trial 3 to", above="brings trial 3 past
 
 
 def _beside_study(value: float, reference: float, who: str) -> str:
-    return cap(say(versus("test accuracy", value, f"the study's {who}", reference), "not tested", lead=False)) + "."
+    return f"Against {acc(reference)} for the study's {who}: {value - reference:+.4f} (not tested)."
 
 
 def _series(triples, named: bool = True) -> str:
@@ -101,7 +101,7 @@ def label_efficiency(metrics: dict, run=None) -> Finding:
 
 
 def _budgets(budgets: dict) -> str:
-    if len(budgets) < 2:
+    if len(budgets := {budget: per for budget, per in budgets.items() if per}) < 2:  # one seed: no tests
         return ""
     parts = []
     for budget, per in sorted(budgets.items(), key=lambda item: sum(d["n_updates"] for d in item[1].values())):
