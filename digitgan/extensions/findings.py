@@ -227,13 +227,6 @@ def protocols(results: dict, run=None) -> Finding:
     )
 
 
-def _aim(reached: list[str], arms: int) -> str:
-    who = "It does **not** reach" if arms == 1 else "Neither reaches" if arms == 2 else "None reaches"
-    if reached:
-        who = _listing(reached) + (" reach" if len(reached) > 1 else " reaches")
-    return f"{who} {verdicts.GENERATED_TARGET:.0%}."
-
-
 def generated_digits(results: dict, run=None) -> Finding:
     items, judge = verdicts.generated_items(results), results["judge_accuracy_on_generated"]
     worst, digits = verdicts.worst_digit(judge)
@@ -248,7 +241,9 @@ def generated_digits(results: dict, run=None) -> Finding:
     effect = "help" if helps else "make no difference the test can tell"
     differs = f"only {_listing(differ)} differ" + "s" * (len(differ) == 1) if differ else "none differs"
     more = [f"{cap(v.what)}: {acc(v.value)}, {gap(v, _UNTESTED)}." for v in real[1:]]
-    aims = [_aim(reached, len(only))] if real else [reach(v) + "." for v in only[1:]]
+    who = {1: "It does **not** reach", 2: "Neither reaches"}.get(len(only), "None reaches")
+    who = _listing(reached) + (" reach" if len(reached) > 1 else " reaches") if reached else who
+    aims = [f"{who} {verdicts.GENERATED_TARGET:.0%}."] if real else [reach(v) + "." for v in only[1:]]
     within = ""
     if spread := results.get("within_class_spread"):
         how = "far less than" if items["collapsed"] else "about as much as"
