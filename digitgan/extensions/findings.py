@@ -78,6 +78,10 @@ def label_efficiency(metrics: dict, run=None) -> Finding:
         f"{vs[0].what} {_series([('', v.difference, v.test) for v in vs])}" for vs in by_method if vs and vs != [head]
     )
     others = "; with ".join(f"{count(n, 'label')}: {gap(v, _UNTESTED)}" for n, v in matched[1:])
+    test, paper, ssgan = items["paper"], constants.SSGAN_PAPER, metrics.get("settings", {}).get("ssgan", {})
+    epochs = f", {count(ssgan['epochs'], 'epoch')}" if ssgan.get("epochs") else ""
+    ours = test and count(test["n"][0], "seed") + epochs
+    side = test and test["claimed"] and f", {'above' if test['difference'] > 0 else 'below'} it" or ""
     return finding(
         f"With {count(n0, 'label')} {head.what} reaches **{acc(head.value)} test accuracy** ("
         f"{count(cells[method]['runs'], 'seed')}), {say(head, _UNTESTED, False)}."
@@ -91,7 +95,9 @@ def label_efficiency(metrics: dict, run=None) -> Finding:
         _budgets(metrics.get("transfer_vs_scratch") or {})
         or original
         and f"Against the CNN of the original protocol at {' / '.join(f'{n:,}' for n in counts)} labels: {original}.",
-        _salimans(items["paper"], ((metrics.get("settings") or {}).get("ssgan") or {}).get("epochs")),
+        test
+        and f"Against Salimans et al. ({paper['test_accuracy']:.4f} ± {paper['std']:.4f}: 100 labels, "
+        f"{count(paper['epochs'], 'epoch')}, {count(paper['seeds'], 'seed')}), ours ({ours}): {tested(test)}{side}.",
         matched
         and "In plain words: the unlabelled images beat a CNN given as much compute "
         + (f"with {_listing(above, 'or')} labels" if above else "at no label count")
@@ -112,18 +118,6 @@ def _budgets(budgets: dict) -> str:
     labels = " / ".join(f"{int(n):,}" for n in next(iter(budgets.values())))
     depends = ": which is ahead depends on the budget." if len(signs) > 1 else "."
     return f"Trial 3 minus the CNN (paired) with {labels} labels: " + "; ".join(parts) + depends
-
-
-def _salimans(test: dict | bool, epochs: int | None) -> str:
-    if not test:
-        return ""
-    paper = constants.SSGAN_PAPER
-    ours = count(test["n"][0], "seed") + (f", {count(epochs, 'epoch')}" if epochs else "")
-    side = f", {'above' if test['difference'] > 0 else 'below'} it" if test["claimed"] else ""
-    return (
-        f"Against Salimans et al. ({paper['test_accuracy']:.4f} ± {paper['std']:.4f}: 100 labels, "
-        f"{count(paper['epochs'], 'epoch')}, {count(paper['seeds'], 'seed')}), ours ({ours}): {tested(test)}{side}."
-    )
 
 
 def longer_gan(results: dict, run=None) -> Finding:
@@ -173,18 +167,6 @@ def _gan_spread(spread: dict | None) -> str:
     )
 
 
-def _explored(results: dict) -> str:
-    tried = [c["val_accuracy"] for c in results.get("modern_candidates", []) if c["model"] == "cnn"]
-    explored = [c["val_accuracy"] for c in results.get("modern_explored") or []]
-    if not (tried and explored):
-        return ""
-    best, chosen = max(explored), max(tried)
-    return (
-        f"{'none' if best <= chosen else 'at least one'} of {count(len(explored), 'other recipe')} tried on the "
-        f"CNN alone did better on validation (best {best:.4f}, chosen {chosen:.4f})"
-    )
-
-
 def protocols(results: dict, run=None) -> Finding:
     items, cells = verdicts.protocols_items(results), results["runs"]
     sizes, modern, v = items["sizes"] or [0], items["modern"], items["trial3_vs_cnn"]
@@ -196,6 +178,13 @@ def protocols(results: dict, run=None) -> Finding:
     theirs = {c["model"]: c for c in theirs if c["protocol"] == "modern"}
     at_most = f" (at most {count(epochs, 'epoch')})" if epochs else ""
     who = "trial3" in theirs and f"trial 3 (modern protocol, {count(theirs['trial3']['n_train'], 'image')})"
+    tried = [c["val_accuracy"] for c in results.get("modern_candidates", []) if c["model"] == "cnn"]
+    explored = [c["val_accuracy"] for c in results.get("modern_explored") or []]
+    best_explored, chosen = max(explored, default=0), max(tried, default=0)
+    explored = (tried and explored) and (
+        f"{'none' if best_explored <= chosen else 'at least one'} of {count(len(explored), 'other recipe')} tried on "
+        f"the CNN alone did better on validation (best {best_explored:.4f}, chosen {chosen:.4f})"
+    )
     bigger = "; ".join(
         f"{config.NAMES[m]} {_series([(x.what, x.difference, x.test) for x in vs])}"
         for m, vs in items["bigger"].items()
@@ -213,7 +202,7 @@ def protocols(results: dict, run=None) -> Finding:
         ),
         v and who and _beside_study(v.value, theirs["trial3"]["mean"], who),
         bigger and f"More images help: from {sizes[0]:,} to {sizes[-1]:,} images, {bigger}.",
-        "; ".join(filter(None, [items["cnn_target"] and reach(items["cnn_target"]), _explored(results)])) + ".",
+        "; ".join(filter(None, [items["cnn_target"] and reach(items["cnn_target"]), explored])) + ".",
         items["edge"]
         and "Chosen at the top of the learning rates tried, so a larger one might do better: "
         f"{', '.join(items['edge'])}.",
