@@ -56,7 +56,7 @@ def test_findings_state_the_measured_numbers():
         "n_labels": 100, "n_val": 1000, "n_unlabelled": 60_000, "learning_rate": 0.001, "epochs": 12, "max_epochs": 50,
         "stopped_at": 12, "patience": 10, "seconds": 600.0, "kept_epoch": 2, "kept_weights": "raw",
         "val_accuracy": 0.951, "test_accuracy": 0.9523, "most_confused": [],
-        "history": {"val_accuracy": [0.9, 0.95, 0.949, 0.95, 0.9495, 0.95]},
+        "history": {"val_accuracy": [0.9, 0.95, 0.949, 0.95, 0.9495, 0.95], "val_accuracy_raw": [0.9] * 6},
         "learning_rate_choice": [
             {"learning_rate": 0.003, "val_accuracy": 0.93}, {"learning_rate": 0.001, "val_accuracy": 0.951},
         ],
@@ -96,14 +96,17 @@ def test_findings_follow_other_numbers():
     assert "against 0.3000 for the CNN of the original protocol: +0.6000 (95% CI" in text and "above it" in text
     assert "ours (3 seeds): -0.0900 (95% CI" in text and "Welch p =" in text  # against the paper's mean and spread
     close = {
-        m: {"100": {"mean": v, "std": 0.02, "runs": 3, "n_updates": 1500,
-                    "by_seed": {"42": v + d, "43": v - d, "44": v}}} for m, v, d in (("cnn", 0.8, 0.02),
-                                                                                     ("trial3", 0.81, -0.02))
-    }  # fmt: skip
-    text = extension_findings.label_efficiency({"summary": close, "n_val": 1000})
+        m: {"100": {"mean": v, "std": 0.02, "runs": 3, "n_updates": 1500}} for m, v in (("cnn", 0.8), ("trial3", 0.81))
+    }
+    runs = [
+        {"method": m, "n_labels": 100, "seed": 42 + i, "test_accuracy": v + d}
+        for m, v, s in (("cnn", 0.8, 1), ("trial3", 0.81, -1))
+        for i, d in enumerate((0.02 * s, -0.02 * s, 0))
+    ]
+    text = extension_findings.label_efficiency({"summary": close, "n_val": 1000, "runs": runs})
     assert "not distinguishable with 3 seeds" in text and "CNN of the original protocol (1,500 updates)" in text
     ssgan = {"100": {"mean": 0.98, "std": 0.001, "runs": 3, "n_updates": 54_000}}
-    text = extension_findings.label_efficiency({"summary": {**close, "ssgan": ssgan}, "n_val": 1000})
+    text = extension_findings.label_efficiency({"summary": {**close, "ssgan": ssgan}, "n_val": 1000, "runs": runs})
     assert "98.5%" not in text and "not tested: fewer than 2" in text  # no aim without a source; no seeds: no test
     assert verdicts.cell({"mean": 0.5, "std": None, "runs": 1}) == "0.5000 (one run)"
     assert verdicts.cell({"mean": 0.6, "std": 0.1, "runs": 3}) == "0.6000 ± 0.1000 (n = 3)"

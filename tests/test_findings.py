@@ -385,3 +385,8 @@ def test_every_extension_finding_of_a_scratch_run_says_where_it_is_kept(notebook
         "11": lambda: ext.generated_digits(FUTURE["generated_digits"], run),
     }[notebook]()
     assert text.endswith(f"*Scratch run, kept in {config.shown(run.folder)}/: not the study's record.*")
+
+
+def test_a_label_study_without_paired_budgets_words_the_original_protocol_line():
+    one_seed = {**COMMITTED["label_efficiency"], "transfer_vs_scratch": {"15 epochs": {}, "1,500 updates": {}}}
+    assert "Against the CNN of the original protocol at 100 / 1,000 / 10,000 labels" in ext.label_efficiency(one_seed)

@@ -1,5 +1,4 @@
-"""Figures of the extensions (07-11) in the study's style (:mod:`digitgan.plots`): each takes a table or history and
-returns a figure; accuracy axes end at 1.0 and say where they start; legends sit beside or under the plots."""
+"""Figures of the extensions (07-11) in the study's style (:mod:`digitgan.plots`), from a table or history each."""
 
 from __future__ import annotations
 
@@ -16,14 +15,18 @@ _NBSP = "\u00a0"  # a space that textwrap never breaks at: "(n = 3)" stays on on
 
 
 def _ends(mean, std) -> list:
-    """Both ends of every interval ``mean`` ± ``std`` (what an accuracy axis must show)."""
     return [*(mean - std), *(mean + std)]
+
+
+def _done(fig, ax, title: str):
+    suptitle(fig, title)
+    ax.legend(**LEGEND_BESIDE)
+    return fig
 
 
 @styled
 def ssgan_curves_figure(history: dict, title: str, references: tuple = ()):
-    """The SSGAN's validation accuracy per epoch (averaged and raw weights), the kept epoch, its training accuracy on
-    labelled batches, and published test results (``references``: ``test_accuracy``, ``label``) as lines."""
+    """Validation accuracy per epoch (averaged and raw weights), the kept epoch, training accuracy, ``references``."""
     fig, ax = plt.subplots(figsize=(WIDE, HEIGHT))
     epochs = np.arange(1, len(history["val_accuracy"]) + 1)
     train = 1 - np.asarray(history["train_error"])
@@ -31,17 +34,16 @@ def ssgan_curves_figure(history: dict, title: str, references: tuple = ()):
     ax.plot(epochs, history["val_accuracy_raw"], ".--", alpha=0.7, label="validation (raw weights)")
     ax.plot(epochs, train, ":", label="train (labelled batches)")
     if best := history.get("best"):
-        kept = f"kept: epoch {best['epoch']} ({best['weights']})"
-        ax.axvline(best["epoch"], color="k", lw=0.8, alpha=0.5, label=kept)
+        ax.axvline(
+            best["epoch"], color="k", lw=0.8, alpha=0.5, label=f"kept: epoch {best['epoch']} ({best['weights']})"
+        )
     for ref, style in zip(references, ("--", ":", "-."), strict=False):
         label = f"{ref['label']}: {ref['test_accuracy']:.2%} (test)"
         ax.axhline(ref["test_accuracy"], color="gray", ls=style, lw=1, label=label)
     values = [*history["val_accuracy"], *history["val_accuracy_raw"], *train, *(r["test_accuracy"] for r in references)]
     accuracy_axis(ax, values, "accuracy")
     ax.set(xlabel="epoch", title="")
-    ax.legend(**LEGEND_BESIDE)
-    suptitle(fig, title)
-    return fig
+    return _done(fig, ax, title)
 
 
 @styled
@@ -49,15 +51,13 @@ def ssgan_sweep_figure(sweep: pd.DataFrame, title: str):
     """Validation accuracy (averaged weights) per epoch for each learning rate tried, the chosen one marked."""
     fig, ax = plt.subplots(figsize=(WIDE, HEIGHT))
     for _, row in sweep.iterrows():
-        chosen = "\n(chosen)" if row["chosen"] else ""
-        label = f"learning rate {row['learning_rate']:g}:\nbest {row['val_accuracy']:.4f}{chosen}"
-        epochs = np.arange(1, len(row["val_curve"]) + 1)
-        ax.plot(epochs, row["val_curve"], "-" if row["chosen"] else "--", label=label)
+        label = (
+            f"learning rate {row['learning_rate']:g}:\nbest {row['val_accuracy']:.4f}" + "\n(chosen)" * row["chosen"]
+        )
+        ax.plot(np.arange(1, len(row["val_curve"]) + 1), row["val_curve"], "-" if row["chosen"] else "--", label=label)
     accuracy_axis(ax, [v for curve in sweep["val_curve"] for v in curve], "validation accuracy (averaged weights)")
     ax.set(xlabel="epoch")
-    suptitle(fig, title)
-    ax.legend(**LEGEND_BESIDE)
-    return fig
+    return _done(fig, ax, title)
 
 
 @styled
@@ -72,50 +72,37 @@ def label_efficiency_figure(table: pd.DataFrame, labels: dict | None = None, tit
     accuracy_axis(ax, _ends(table["mean"], table["std"].fillna(0)), "test accuracy (10,000 images)")
     ax.set_xscale("log")
     ax.set(xlabel="labelled training images")
-    suptitle(fig, title)
     ax.set_xticks(sorted(table["n_labels"].unique()))
     ax.get_xaxis().set_major_formatter(plt.FuncFormatter(lambda v, _: f"{int(v):,}"))
     ax.xaxis.set_minor_formatter(plt.NullFormatter())
-    ax.legend(**LEGEND_BESIDE)
-    return fig
-
-
-def _plot_longer_gan(table: pd.DataFrame, n_labels: int, ax, title: str, spread: dict | None):
-    """Trial 3's test accuracy (mean ± std over seeds) against the DCGAN's training epochs, with the CNN trained on
-    the same images as a reference line and band (mean ± std); with ``spread`` (:func:`longer_gan.spread_summary`),
-    the other GANs' trial-3 means at their stages as open markers. The legend beside the plot."""
-    trial3 = table[(table["model"] == "trial3") & (table["n_labels"] == n_labels)].sort_values("gan_epochs")
-    cnn = table[(table["model"] == "cnn") & (table["n_labels"] == n_labels)].iloc[0]
-    runs = int(trial3["runs"].min())
-    std = trial3["std"].fillna(0)
-    label = f"trial 3 on the DCGAN's\ndiscriminator (n = {runs})"
-    ax.errorbar(trial3["gan_epochs"].astype(int), trial3["mean"], yerr=std, marker="o", capsize=4, label=label)
-    values = _ends(trial3["mean"], std)
-    if spread is not None:
-        seeds = [g for g in map(str, spread["gan_seeds"]) if g != str(spread["gan_seeds"][0])]
-        key = str(n_labels)
-        stages = [(int(e), st["trial3"][key]) for e, st in spread["stages"].items() if key in st["trial3"]]
-        points = [(e, means[g]) for e, means in stages for g in seeds]
-        if points:
-            label = f"trial 3 on other GANs\n(seeds {', '.join(seeds)}; mean of {runs})"
-            ax.plot(*zip(*points, strict=True), "o", mfc="none", color="tab:purple", ls="none", label=label)
-            values += [p[1] for p in points]
-    cnn_std = 0.0 if pd.isna(cnn["std"]) else cnn["std"]
-    label = f"CNN, same images:\n{cnn['mean']:.4f} ± {cnn_std:.4f} (n = {int(cnn['runs'])})"
-    ax.axhline(cnn["mean"], color="gray", ls="--", label=label)
-    ax.axhspan(cnn["mean"] - cnn_std, cnn["mean"] + cnn_std, color="gray", alpha=0.15)
-    accuracy_axis(ax, [*values, cnn["mean"] - cnn_std, cnn["mean"] + cnn_std], "test accuracy")
-    ax.set(xlabel="DCGAN training epochs", title=title)
-    ax.set_xticks(trial3["gan_epochs"].astype(int))
-    ax.legend(**LEGEND_BESIDE)
+    return _done(fig, ax, title)
 
 
 @styled
 def longer_gan_figure(table: pd.DataFrame, label_counts, spread: dict | None = None):
-    """One :func:`_plot_longer_gan` panel per label count, one above the other; the title says what and how many."""
+    """Per label count, trial 3's test accuracy against the DCGAN's epochs, the other GANs' (``spread``), the CNN's."""
     fig, axes = plt.subplots(len(label_counts), 1, figsize=(WIDE, 2.9 * len(label_counts) + 0.7), squeeze=False)
     for ax, n in zip(axes[:, 0], label_counts, strict=True):
-        _plot_longer_gan(table, n, ax, f"{n:,} labelled images", spread)
+        trial3 = table[(table["model"] == "trial3") & (table["n_labels"] == n)].sort_values("gan_epochs")
+        cnn = table[(table["model"] == "cnn") & (table["n_labels"] == n)].iloc[0]
+        runs, std, epochs = int(trial3["runs"].min()), trial3["std"].fillna(0), trial3["gan_epochs"].astype(int)
+        label = f"trial 3 on the DCGAN's\ndiscriminator (n = {runs})"
+        ax.errorbar(epochs, trial3["mean"], yerr=std, marker="o", capsize=4, label=label)
+        values = _ends(trial3["mean"], std)
+        seeds, stages = [str(g) for g in (spread or {}).get("gan_seeds", [])[1:]], (spread or {}).get("stages", {})
+        points = [(int(e), s["trial3"][str(n)][g]) for e, s in stages.items() if str(n) in s["trial3"] for g in seeds]
+        if points:
+            label = f"trial 3 on other GANs\n(seeds {', '.join(seeds)}; mean of {runs})"
+            ax.plot(*zip(*points, strict=True), "o", mfc="none", color="tab:purple", ls="none", label=label)
+            values += [p[1] for p in points]
+        cnn_std = 0.0 if pd.isna(cnn["std"]) else cnn["std"]
+        label = f"CNN, same images:\n{cnn['mean']:.4f} ± {cnn_std:.4f} (n = {int(cnn['runs'])})"
+        ax.axhline(cnn["mean"], color="gray", ls="--", label=label)
+        ax.axhspan(cnn["mean"] - cnn_std, cnn["mean"] + cnn_std, color="gray", alpha=0.15)
+        accuracy_axis(ax, [*values, cnn["mean"] - cnn_std, cnn["mean"] + cnn_std], "test accuracy")
+        ax.set(xlabel="DCGAN training epochs", title=f"{n:,} labelled images")
+        ax.set_xticks(epochs)
+        ax.legend(**LEGEND_BESIDE)
     fig.suptitle(
         "Trial 3's test accuracy (10,000 test images) against the DCGAN's training epochs,\n"
         "mean ± std over classifier seeds"
@@ -130,50 +117,40 @@ def epoch_losses_figure(losses: dict, title: str):
     for key, name, colour in GAN_LOSSES:
         ax.plot(range(1, len(losses[key]) + 1), losses[key], lw=1.4, color=colour, label=name)
     ax.set(xlabel="epoch", ylabel="mean loss of the epoch")
-    suptitle(fig, title)
-    ax.legend(**LEGEND_BESIDE)
-    return fig
+    return _done(fig, ax, title)
 
 
 @styled
 def protocols_figure(cells: list[dict], title: str):
-    """Test accuracy (mean ± std over seeds, dots and intervals) per optimizer, data size and protocol, one
-    marker per model; the accuracy axis starts where the label says (not at 0: these are not bars)."""
-    labels = sorted(
-        {(c["protocol"], c["n_train"], c["optimizer"]) for c in cells},
-        key=lambda k: (k[0] == "modern", k[1], ("sgd", "momentum", "adam").index(k[2])),
-    )
+    """Test accuracy (mean ± std over seeds) per optimizer, data size and protocol, one marker per model."""
+    keys = {(c["protocol"], c["n_train"], c["optimizer"]) for c in cells}
+    keys = sorted(keys, key=lambda k: (k[0] == "modern", k[1], ("sgd", "momentum", "adam").index(k[2])))
     models = sorted({c["model"] for c in cells})
     offset = 0.24 / max(1, len(models) - 1)
     fig, ax = plt.subplots(figsize=(WIDE, HEIGHT + 0.4))
     for i, model in enumerate(models):
         found = {(c["protocol"], c["n_train"], c["optimizer"]): c for c in cells if c["model"] == model}
-        xs = [j for j, k in enumerate(labels) if k in found]
-        ran = [found[labels[j]] for j in xs]
+        xs = [j for j, k in enumerate(keys) if k in found]
+        ran = [found[keys[j]] for j in xs]
         name = textwrap.fill(f"{config.NAMES.get(model, model)} (n{_NBSP}={_NBSP}{min(c['runs'] for c in ran)})", 22)
         x = np.array(xs) + (i - (len(models) - 1) / 2) * offset
         means, stds = [c["mean"] for c in ran], [c["std"] or 0.0 for c in ran]
-        marker = ("o", "s", "D", "^")[i % 4]
-        ax.errorbar(x, means, yerr=stds, capsize=3, ls="none", marker=marker, ms=6, label=name)
-    ax.set_xticks(np.arange(len(labels)))
-    ax.set_xticklabels([f"{o}\n{n // 1000}k" + ("\nmodern" if p == "modern" else "") for p, n, o in labels])
-    ax.set_xlim(-0.5, len(labels) - 0.5)
-    ends = [c["mean"] + sign * (c["std"] or 0.0) for c in cells for sign in (-1, 1)]
-    accuracy_axis(ax, ends, "test accuracy (10,000 images)")
-    suptitle(fig, title)
+        ax.errorbar(x, means, yerr=stds, capsize=3, ls="none", marker="osD^"[i % 4], ms=6, label=name)
+    ax.set_xticks(np.arange(len(keys)))
+    ax.set_xticklabels([f"{o}\n{n // 1000}k" + ("\nmodern" if p == "modern" else "") for p, n, o in keys])
+    ax.set_xlim(-0.5, len(keys) - 0.5)
+    accuracy_axis(
+        ax, [c["mean"] + s * (c["std"] or 0.0) for c in cells for s in (-1, 1)], "test accuracy (10,000 images)"
+    )
     ax.grid(axis="x", visible=False)
-    ax.legend(**LEGEND_BESIDE)
-    return fig
+    return _done(fig, ax, title)
 
 
 @styled
 def arms_figure(table: pd.DataFrame, title: str):
-    """Test accuracy of each training set (mean ± std over seeds as a dot and interval; the value and n on the
-    right), the real-only arm's mean as a line; the first arm on top. Not bars: the axis starts where its label
-    says."""
+    """Each training set's test accuracy (mean ± std, the numbers on the right), the real arm's mean as a line."""
     fig, ax = plt.subplots(figsize=(MAX_WIDTH, 0.48 * len(table) + 1.3))
-    ys = np.arange(len(table))[::-1]
-    std = table["std"].fillna(0)
+    ys, std = np.arange(len(table))[::-1], table["std"].fillna(0)
     ax.errorbar(table["mean"], ys, xerr=std, capsize=4, marker="o", ls="none", color="tab:blue")
     if "real" in table.index:
         ax.axvline(table.loc["real", "mean"], color="gray", ls="--", lw=1, label="mean of real 10k only")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from digitgan import config
 from digitgan.extensions import constants, verdicts
-from digitgan.findings import Finding, acc, cap, count, finding, gap, reach, say, study_of, tested, versus
+from digitgan.findings import Finding, acc, cap, count, finding, gap, reach, say, study_of, tested
 from digitgan.utils import SHORT_TESTS
 
 _UNTESTED = "not tested: fewer than 2 recorded seeds on a side"
@@ -12,7 +12,7 @@ _BRINGS = dict(below="does **not** bring trial 3 to", above="brings trial 3 past
 
 
 def _beside_study(value: float, reference: float, who: str) -> str:
-    return cap(say(versus("test accuracy", value, f"the study's {who}", reference), "not tested", lead=False)) + "."
+    return f"Against {acc(reference)} for the study's {who}: {value - reference:+.4f} (not tested)."
 
 
 def _series(triples, named: bool = True) -> str:
@@ -78,6 +78,10 @@ def label_efficiency(metrics: dict, run=None) -> Finding:
         f"{vs[0].what} {_series([('', v.difference, v.test) for v in vs])}" for vs in by_method if vs and vs != [head]
     )
     others = "; with ".join(f"{count(n, 'label')}: {gap(v, _UNTESTED)}" for n, v in matched[1:])
+    test, paper, ssgan = items["paper"], constants.SSGAN_PAPER, metrics.get("settings", {}).get("ssgan", {})
+    epochs = f", {count(ssgan['epochs'], 'epoch')}" if ssgan.get("epochs") else ""
+    ours = test and count(test["n"][0], "seed") + epochs
+    side = test and test["claimed"] and f", {'above' if test['difference'] > 0 else 'below'} it" or ""
     return finding(
         f"With {count(n0, 'label')} {head.what} reaches **{acc(head.value)} test accuracy** ("
         f"{count(cells[method]['runs'], 'seed')}), {say(head, _UNTESTED, False)}."
@@ -91,7 +95,9 @@ def label_efficiency(metrics: dict, run=None) -> Finding:
         _budgets(metrics.get("transfer_vs_scratch") or {})
         or original
         and f"Against the CNN of the original protocol at {' / '.join(f'{n:,}' for n in counts)} labels: {original}.",
-        _salimans(items["paper"], ((metrics.get("settings") or {}).get("ssgan") or {}).get("epochs")),
+        test
+        and f"Against Salimans et al. ({paper['test_accuracy']:.4f} ± {paper['std']:.4f}: 100 labels, "
+        f"{count(paper['epochs'], 'epoch')}, {count(paper['seeds'], 'seed')}), ours ({ours}): {tested(test)}{side}.",
         matched
         and "In plain words: the unlabelled images beat a CNN given as much compute "
         + (f"with {_listing(above, 'or')} labels" if above else "at no label count")
@@ -101,7 +107,7 @@ def label_efficiency(metrics: dict, run=None) -> Finding:
 
 
 def _budgets(budgets: dict) -> str:
-    if len(budgets) < 2:
+    if len(budgets := {budget: per for budget, per in budgets.items() if per}) < 2:  # one seed: no tests
         return ""
     parts = []
     for budget, per in sorted(budgets.items(), key=lambda item: sum(d["n_updates"] for d in item[1].values())):
@@ -112,18 +118,6 @@ def _budgets(budgets: dict) -> str:
     labels = " / ".join(f"{int(n):,}" for n in next(iter(budgets.values())))
     depends = ": which is ahead depends on the budget." if len(signs) > 1 else "."
     return f"Trial 3 minus the CNN (paired) with {labels} labels: " + "; ".join(parts) + depends
-
-
-def _salimans(test: dict | bool, epochs: int | None) -> str:
-    if not test:
-        return ""
-    paper = constants.SSGAN_PAPER
-    ours = count(test["n"][0], "seed") + (f", {count(epochs, 'epoch')}" if epochs else "")
-    side = f", {'above' if test['difference'] > 0 else 'below'} it" if test["claimed"] else ""
-    return (
-        f"Against Salimans et al. ({paper['test_accuracy']:.4f} ± {paper['std']:.4f}: 100 labels, "
-        f"{count(paper['epochs'], 'epoch')}, {count(paper['seeds'], 'seed')}), ours ({ours}): {tested(test)}{side}."
-    )
 
 
 def longer_gan(results: dict, run=None) -> Finding:
@@ -173,18 +167,6 @@ def _gan_spread(spread: dict | None) -> str:
     )
 
 
-def _explored(results: dict) -> str:
-    tried = [c["val_accuracy"] for c in results.get("modern_candidates", []) if c["model"] == "cnn"]
-    explored = [c["val_accuracy"] for c in results.get("modern_explored") or []]
-    if not (tried and explored):
-        return ""
-    best, chosen = max(explored), max(tried)
-    return (
-        f"{'none' if best <= chosen else 'at least one'} of {count(len(explored), 'other recipe')} tried on the "
-        f"CNN alone did better on validation (best {best:.4f}, chosen {chosen:.4f})"
-    )
-
-
 def protocols(results: dict, run=None) -> Finding:
     items, cells = verdicts.protocols_items(results), results["runs"]
     sizes, modern, v = items["sizes"] or [0], items["modern"], items["trial3_vs_cnn"]
@@ -196,6 +178,13 @@ def protocols(results: dict, run=None) -> Finding:
     theirs = {c["model"]: c for c in theirs if c["protocol"] == "modern"}
     at_most = f" (at most {count(epochs, 'epoch')})" if epochs else ""
     who = "trial3" in theirs and f"trial 3 (modern protocol, {count(theirs['trial3']['n_train'], 'image')})"
+    tried = [c["val_accuracy"] for c in results.get("modern_candidates", []) if c["model"] == "cnn"]
+    explored = [c["val_accuracy"] for c in results.get("modern_explored") or []]
+    best_explored, chosen = max(explored, default=0), max(tried, default=0)
+    explored = (tried and explored) and (
+        f"{'none' if best_explored <= chosen else 'at least one'} of {count(len(explored), 'other recipe')} tried on "
+        f"the CNN alone did better on validation (best {best_explored:.4f}, chosen {chosen:.4f})"
+    )
     bigger = "; ".join(
         f"{config.NAMES[m]} {_series([(x.what, x.difference, x.test) for x in vs])}"
         for m, vs in items["bigger"].items()
@@ -213,7 +202,7 @@ def protocols(results: dict, run=None) -> Finding:
         ),
         v and who and _beside_study(v.value, theirs["trial3"]["mean"], who),
         bigger and f"More images help: from {sizes[0]:,} to {sizes[-1]:,} images, {bigger}.",
-        "; ".join(filter(None, [items["cnn_target"] and reach(items["cnn_target"]), _explored(results)])) + ".",
+        "; ".join(filter(None, [items["cnn_target"] and reach(items["cnn_target"]), explored])) + ".",
         items["edge"]
         and "Chosen at the top of the learning rates tried, so a larger one might do better: "
         f"{', '.join(items['edge'])}.",
@@ -225,13 +214,6 @@ def protocols(results: dict, run=None) -> Finding:
         ),
         run=run,
     )
-
-
-def _aim(reached: list[str], arms: int) -> str:
-    who = "It does **not** reach" if arms == 1 else "Neither reaches" if arms == 2 else "None reaches"
-    if reached:
-        who = _listing(reached) + (" reach" if len(reached) > 1 else " reaches")
-    return f"{who} {verdicts.GENERATED_TARGET:.0%}."
 
 
 def generated_digits(results: dict, run=None) -> Finding:
@@ -248,7 +230,9 @@ def generated_digits(results: dict, run=None) -> Finding:
     effect = "help" if helps else "make no difference the test can tell"
     differs = f"only {_listing(differ)} differ" + "s" * (len(differ) == 1) if differ else "none differs"
     more = [f"{cap(v.what)}: {acc(v.value)}, {gap(v, _UNTESTED)}." for v in real[1:]]
-    aims = [_aim(reached, len(only))] if real else [reach(v) + "." for v in only[1:]]
+    who = {1: "It does **not** reach", 2: "Neither reaches"}.get(len(only), "None reaches")
+    who = _listing(reached) + (" reach" if len(reached) > 1 else " reaches") if reached else who
+    aims = [f"{who} {verdicts.GENERATED_TARGET:.0%}."] if real else [reach(v) + "." for v in only[1:]]
     within = ""
     if spread := results.get("within_class_spread"):
         how = "far less than" if items["collapsed"] else "about as much as"

@@ -34,27 +34,19 @@ def aim(what: str, c: dict, target: float, where: str = "") -> Versus:
 def ssgan_items(metrics: dict) -> dict:
     """The test accuracy against the paper's; whether the kept epoch is among the last five, and their best."""
     history, paper = metrics["history"], constants.SSGAN_PAPER
-    raw = history.get("val_accuracy_raw") or history["val_accuracy"]
-    last = [max(a, r) for a, r in zip(history["val_accuracy"][-5:], raw[-5:], strict=True)]
+    last = [max(a, r) for a, r in zip(history["val_accuracy"][-5:], history["val_accuracy_raw"][-5:], strict=True)]
     theirs = f"{count(paper['epochs'], 'epoch')}, mean of {count(paper['seeds'], 'seed')}"
     against = f"Salimans et al. ({count(metrics['n_labels'], 'label')}, {theirs})"
-    return {
-        "paper": versus("test accuracy", metrics["test_accuracy"], against, paper["test_accuracy"]),
-        "at_end": metrics["kept_epoch"] > metrics["epochs"] - len(last),
-        "last": len(last),
-        "last_best": max(last),
-    }
+    paper = versus("test accuracy", metrics["test_accuracy"], against, paper["test_accuracy"])
+    at_end = metrics["kept_epoch"] > metrics["epochs"] - len(last)
+    return {"paper": paper, "at_end": at_end, "last": len(last), "last_best": max(last)}
 
 
 def label_efficiency_items(metrics: dict) -> dict:
-    """Per label count the methods best first, "ssgan" and "trial3" against the CNN, "matched" the GAN against the CNN
-    given its updates; "paper": the 100-label GAN's seeds against Salimans et al. (False with fewer than 2 seeds)."""
-    summary = {
-        m: {n: {**c, "by_seed": dict(c.get("by_seed") or {})} for n, c in per.items()}
-        for m, per in metrics["summary"].items()
-        if m in constants.LABEL_EFFICIENCY_NAMES
-    }
+    """Per label count the methods ranked, each GAN against its CNN; "paper": the 100-label GAN's seeds (or False)."""
     matched = metrics.get("cnn_matched") or {}
+    summary = {m: per for m, per in metrics["summary"].items() if m in constants.LABEL_EFFICIENCY_NAMES}
+    summary = {m: {n: {**c, "by_seed": {}} for n, c in per.items()} for m, per in summary.items()}
     summary["matched"] = {n: {**c, "by_seed": {}} for n, c in (matched.get("summary") or {}).items()}
     for r in [*(metrics.get("runs") or []), *({**r, "method": "matched"} for r in matched.get("runs") or [])]:
         summary[r["method"]][str(r["n_labels"])]["by_seed"][str(r["seed"])] = r["test_accuracy"]
@@ -79,8 +71,7 @@ def label_efficiency_items(metrics: dict) -> dict:
 
 
 def longer_gan_items(results: dict) -> dict:
-    """Per label count trial 3's "gain" from the first to the last stage, and at the stage best on validation against
-    the CNN; whether the losses settle."""
+    """Per label count trial 3's gain over the stages and its best stage against the CNN; whether the losses settle."""
     stages = {int(e): v for e, v in results["stages"].items()}
     first, last, runs = min(stages), max(stages), results.get("runs") or []
     updates = next((r["n_updates"] for r in runs if r.get("model") == "cnn" and r.get("n_updates")), None)
@@ -101,8 +92,7 @@ def longer_gan_items(results: dict) -> dict:
 
 
 def protocols_items(results: dict) -> dict:
-    """Each optimiser on the largest against the smallest set; rates chosen at the top of their grid; the modern CNN
-    against its aim and trial 3 against it."""
+    """Each optimiser's largest set against its smallest; rates at the top of their grid; the modern CNN and trial 3."""
     cells = results["runs"]
     pick = {(c["model"], c["optimizer"], c["n_train"]): c for c in cells if c["protocol"] == "original"}
     sizes, modern = sorted({n for *_, n in pick}), {c["model"]: c for c in cells if c["protocol"] == "modern"}
@@ -115,17 +105,13 @@ def protocols_items(results: dict) -> dict:
         for c in cells
         if c.get("learning_rates_tried") and c["learning_rate"] == max(c["learning_rates_tried"])
     }
-    cnn = modern.get("cnn", {})
-    return {
-        "sizes": sizes,
-        "modern": modern,
-        "bigger": bigger,
-        "edge": sorted(edge),
-        "cnn_target": "cnn" in modern
-        and aim(f"With the modern protocol on {cnn['n_train']:,} images the CNN", cnn, _MODERN_CNN_TARGET),
-        "trial3_vs_cnn": {"cnn", "trial3"} <= set(modern)
-        and _seeded("trial 3", modern["trial3"], "the CNN with the same protocol", modern["cnn"]),
-    }
+    cnn, items = modern.get("cnn", {}), {"sizes": sizes, "modern": modern, "bigger": bigger, "edge": sorted(edge)}
+    what = f"With the modern protocol on {cnn.get('n_train', 0):,} images the CNN"
+    items["cnn_target"] = "cnn" in modern and aim(what, cnn, _MODERN_CNN_TARGET)
+    trial3 = {"cnn", "trial3"} <= set(modern) and _seeded(
+        "trial 3", modern["trial3"], "the CNN with the same protocol", cnn
+    )
+    return items | {"trial3_vs_cnn": trial3}
 
 
 def worst_digit(judge: dict) -> tuple[str, dict]:
@@ -140,8 +126,7 @@ def ordered_arms(arms: dict) -> dict:
 
 
 def generated_items(results: dict) -> dict:
-    """Generated digits alone against the aim and real digits, filtered ones against the same recipe on real digits,
-    each "real + ..." arm against the real images alone; whether one class's digits vary far less than real ones."""
+    """Generated digits alone, filtered, and added to real ones against their references; whether they collapsed."""
     arms, spread = ordered_arms(results["arms"]), results.get("within_class_spread")
     real, same = arms.get("real"), results.get("same_recipe_on_real")
     items = {"only": [], "below_real": [], "filtered": [], "added": [], "sizes": [], "filtered_sizes": []}
@@ -157,8 +142,6 @@ def generated_items(results: dict) -> dict:
             items["sizes"].append(size)
             what = f"Trained only on {size} generated digits, the CNN"
             items["only"].append(aim(what, c, GENERATED_TARGET, " on real test digits"))
-            if real:
-                items["below_real"].append(
-                    _seeded(f"only {size} generated digits", c, "the same CNN on the real 10k", real)
-                )
+            what, against = f"only {size} generated digits", "the same CNN on the real 10k"
+            items["below_real"] += [_seeded(what, c, against, real)] if real else []
     return {**items, "collapsed": bool(spread) and spread["generated"] / spread["real"] < COLLAPSE_SPREAD}

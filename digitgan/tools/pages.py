@@ -7,6 +7,7 @@ from pathlib import Path
 from digitgan import config, fileio
 from digitgan.extensions import constants, verdicts
 from digitgan.extensions import findings as extension_findings
+from digitgan.extensions.verdicts import cell
 from digitgan.utils import describe_difference, difference
 
 _BENCHMARKS = config.PROJ_ROOT / "benchmarks" / "results"
@@ -15,11 +16,11 @@ _LABEL_NAMES = {
     "cnn_matched": "CNN, modern recipe, the semi-supervised GAN's updates",
     "cnn_matched_early": "CNN, modern recipe, the semi-supervised GAN's updates, stopped early",
 }
-_cell = verdicts.cell
 _SPEED = "{images_per_second:,.0f} {vs_reference:.2f}x {achieved_gflops:.0f} {fraction_of_fp32_peak:.0%}"
 _SPEED += " {seconds_per_epoch:.1f}"
 _MACHINE = "{model}, {cores} cores at {mhz:.0f} MHz ({flags}); estimated FP32 peak {peak_fp32_gflops_estimate:.0f} "
 _MACHINE += "GFLOP/s; {rounds} interleaved rounds of {steps_timed_per_round} steps, {when}"
+_LONGER_GAN_QUESTION = "1: does longer GAN training bring trial 3 to the CNN? (09)"
 _PRECISION_MEASURES = (("classifier_score", 2), ("frechet_distance", 1), ("seconds_per_epoch", 1))
 
 
@@ -29,35 +30,29 @@ def table(header: tuple[str, ...], rows) -> str:
 
 def label_study_block(results: dict) -> str:
     """docs/extensions.md's block: 07 and 08's table, then what they found."""
-    rows, found = [], []
-    if "ssgan" in results:
-        s, paper = results["ssgan"], constants.SSGAN_PAPER
-        minutes = f"{s['seconds'] / 60:.1f} min"
-        measure = f"Semi-supervised GAN, {s['n_labels']} labels, test accuracy ({s['epochs']} epochs, {minutes})"
+    rows, found, paper = [], [], constants.SSGAN_PAPER
+    if s := results.get("ssgan"):
+        measure = f"Semi-supervised GAN, {s['n_labels']} labels, test accuracy ({s['epochs']} epochs, "
         original = f"paper {paper['test_accuracy']} ({paper['epochs']} epochs, GPU)"
-        rows.append((measure, original, f"{s['test_accuracy']:.4f}"))
-        found.append("**The semi-supervised GAN with 100 labels (07).** " + extension_findings.ssgan(results["ssgan"]))
-    if "label_efficiency" in results:
-        summary = results["label_efficiency"]["summary"]
+        rows.append((measure + f"{s['seconds'] / 60:.1f} min)", original, f"{s['test_accuracy']:.4f}"))
+        found.append("**The semi-supervised GAN with 100 labels (07).** " + extension_findings.ssgan(s))
+    if study := results.get("label_efficiency"):
+        summary = study["summary"]
         counts = sorted({int(n) for per_method in summary.values() for n in per_method})
-        labels = " / ".join(f"{n:,}" for n in counts)
-        originals = {
-            "ssgan": f"paper: {constants.SSGAN_PAPER['test_accuracy']} at 100",
-            "trial3": f"{config.ORIGINAL_SMALL['trial3']:.2f} at 1k (1k test)",
-            "cnn": f"{config.ORIGINAL_SMALL['cnn']:.2f} at 1k (1k test)",
-        }
+        originals = {m: f"{config.ORIGINAL_SMALL[m]:.2f} at 1k (1k test)" for m in ("trial3", "cnn")}
+        originals["ssgan"] = f"paper: {paper['test_accuracy']} at 100"
         for method in (m for m in _LABEL_NAMES if m in summary):
-            cells, trained = [], (results["label_efficiency"].get(method) or {}).get("summary", {})
-            for n in map(str, counts):
-                c, span = summary[method][n], trained.get(n, {}).get("updates_trained")
-                done = span and (f"{span[0]:,}" if span[0] == span[1] else f"{span[0]:,}-{span[1]:,}")
-                updates = f"; {done} of {trained[n]['n_updates']:,} updates trained" if span else ""
+            cells, trained = [], (study.get(method) or {}).get("summary", {})
+            for n, c in ((str(n), summary[method][str(n)]) for n in counts):
+                span = trained.get(n, {}).get("updates_trained") or ()
+                updates = "-".join(dict.fromkeys(f"{x:,}" for x in span))  # "1,500" or "900-1,500"
+                updates = f"; {updates} of {trained[n]['n_updates']:,} updates trained" if span else ""
                 cells.append(f"{c['mean']:.4f} ± {c['std']:.4f} (n={c['runs']}{updates})")
-            measure = f"Labels {labels}: {_LABEL_NAMES[method]} (mean ± std, n seeds)"
+            measure = f"Labels {' / '.join(f'{n:,}' for n in counts)}: {_LABEL_NAMES[method]} (mean ± std, n seeds)"
             rows.append((measure, originals.get(method, "—"), " / ".join(cells)))
-        found.append("**Label efficiency (08).** " + extension_findings.label_efficiency(results["label_efficiency"]))
-    findings_text = "\n\n".join(found) or "(not run yet: `make extensions`)"
-    return table(("measure", "original", "ours"), rows) + "\n\n" + findings_text
+        found.append("**Label efficiency (08).** " + extension_findings.label_efficiency(study))
+    found = "\n\n".join(found) or "(not run yet: `make extensions`)"
+    return table(("measure", "original", "ours"), rows) + "\n\n" + found
 
 
 def speed_table() -> str:
@@ -79,78 +74,68 @@ def precision_table(path: Path = _BENCHMARKS / "dcgan_precision.json") -> str:
     study = fileio.read_json_object(Path(path), "the DCGAN precision study", "Rerun benchmarks/dcgan_precision.py.")
     runs, measures = sorted(study["runs"].values(), key=lambda r: (r["policy"], r["seed"])), _PRECISION_MEASURES
     rows = [(r["policy"], str(r["seed"]), *(f"{r[k]:.{d}f}" for k, d in measures)) for r in runs]
-    for policy, entry in ((p, study["summary"][p]) for p in ("float32", "mixed_bfloat16")):
-        cells = [(f"**{entry[k]['mean']:.{d}f}**", entry[k]["std"], d) for k, d in measures]
-        cells = [m + (f" ± {sd:.{d}f}" if sd is not None else "") for m, sd, d in cells]
-        rows.append((f"**{policy}, mean ± std**", f"n = {entry['n']}", *cells))
+    for policy in ("float32", "mixed_bfloat16"):
+        e = study["summary"][policy]
+        spread = [f" ± {e[k]['std']:.{d}f}" if e[k]["std"] is not None else "" for k, d in measures]
+        cells = [f"**{e[k]['mean']:.{d}f}**{sd}" for (k, d), sd in zip(measures, spread, strict=True)]
+        rows.append((f"**{policy}, mean ± std**", f"n = {e['n']}", *cells))
     text = table(("precision", "seed", "classifier score", "Fréchet distance", "s/epoch"), rows)
-    by = {p: [r for r in runs if r["policy"] == p] for p in ("mixed_bfloat16", "float32")}
-    bf16, fp32 = ([r["classifier_score"] for r in by[p]] for p in by)
-    paired = [r["seed"] for r in by["mixed_bfloat16"]] == [r["seed"] for r in by["float32"]]  # the same seeds
-    test = difference(bf16, fp32, paired=paired)
+    bf16, fp32 = ([r for r in runs if r["policy"] == p] for p in ("mixed_bfloat16", "float32"))
+    paired = [r["seed"] for r in bf16] == [r["seed"] for r in fp32]  # the same seeds
+    test = difference(*([r["classifier_score"] for r in rs] for rs in (bf16, fp32)), paired=paired)
     return text + f"\n\nClassifier score, bf16 minus float32: {describe_difference(test)}."
 
 
 def _future_work_table(future: dict) -> str:
     """The key numbers of 09-11, a question named on its first row only."""
-    questions = {}  # question -> its rows (measure, result)
-
-    def add(question: str, measure: str, result: str) -> None:
-        questions.setdefault(question, []).append((measure, result))
-
-    if "longer_gan" in future:
-        lg = future["longer_gan"]
+    rows = []  # (question, measure, result), each question's rows together
+    if lg := future.get("longer_gan"):
         epochs = sorted(lg["stages"], key=int)
-        stages = [lg["stages"][e] for e in epochs]
+        stages, at, q = [lg["stages"][e] for e in epochs], " / ".join(epochs), _LONGER_GAN_QUESTION
         for n in sorted(lg["cnn"], key=int, reverse=True):
-            question = "1: does longer GAN training bring trial 3 to the CNN? (09)"
-            measure = f"trial 3 on the discriminator after {' / '.join(epochs)} GAN epochs, {int(n):,} labelled images"
-            add(question, measure, " / ".join(_cell(s["trial3"][n]) for s in stages))
-            add(question, "the CNN on the same images, budget and rule", _cell(lg["cnn"][n]))
+            measure = f"trial 3 on the discriminator after {at} GAN epochs, {int(n):,} labelled images"
+            rows.append((q, measure, " / ".join(cell(s["trial3"][n]) for s in stages)))
+            rows.append((q, "the CNN on the same images, budget and rule", cell(lg["cnn"][n])))
         scores = " / ".join(f"{s['classifier_score']:.2f}" for s in stages)
         distances = " / ".join(f"{s['frechet_distance']:.1f}" for s in stages)
-        measure = f"classifier score / Fréchet distance after {' / '.join(epochs)} epochs"
-        add("4: do the GAN's losses and samples settle? (09)", measure, f"{scores}; {distances}")
+        measure = f"classifier score / Fréchet distance after {at} epochs"
+        rows.append(("4: do the GAN's losses and samples settle? (09)", measure, f"{scores}; {distances}"))
     if "protocols" in future:
         question, runs = "2: more images, other optimisers, a modern protocol (10)", future["protocols"]["runs"]
-        for model in ("cnn", "trial3"):
-            for protocol in ("original", "modern"):
-                mine = [c for c in runs if c["model"] == model and c["protocol"] == protocol]
-                for n in sorted({c["n_train"] for c in mine}):
-                    part = sorted((c for c in mine if c["n_train"] == n), key=lambda c: c["optimizer"])
-                    if protocol == "original":
-                        how = f"{' / '.join(c['optimizer'] for c in part)} ({config.TRANSFER_EPOCHS} epochs at most)"
-                    else:
-                        budgets = " / ".join(f"{c['recipe']['epochs']}" for c in part)
-                        how = f"augmentation + Adam, cosine ({budgets} epochs at most, chosen on validation)"
-                    measure = f"{config.NAMES.get(model, model)}, {n:,} images, {how}"
-                    add(question, measure, " / ".join(map(_cell, part)))
-    if "generated_digits" in future:
-        gd = future["generated_digits"]
+        groups = {}  # (model, modern, images): its cells by optimizer
+        for c in sorted((c for c in runs if c["model"] in ("cnn", "trial3")), key=lambda c: c["optimizer"]):
+            groups.setdefault((c["model"], c["protocol"] == "modern", c["n_train"]), []).append(c)
+        for (model, modern, n), part in sorted(groups.items()):
+            how = f"{' / '.join(c['optimizer'] for c in part)} ({config.TRANSFER_EPOCHS} epochs at most)"
+            if modern:
+                budgets = " / ".join(f"{c['recipe']['epochs']}" for c in part)
+                how = f"augmentation + Adam, cosine ({budgets} epochs at most, chosen on validation)"
+            measure = f"{config.NAMES.get(model, model)}, {n:,} images, {how}"
+            rows.append((question, measure, " / ".join(map(cell, part))))
+    if gd := future.get("generated_digits"):
         real, helps = "3: how real are generated digits to a classifier? (11)", "3: do generated digits help? (11)"
         judged = gd["judge_accuracy_on_generated"]
         worst, digits = verdicts.worst_digit(judged)
         measure = "the judge's accuracy on the conditional DCGAN's digits (worst digit)"
-        add(real, measure, f"{judged['overall']:.2%} ({digits[worst]:.2%})")
+        rows.append((real, measure, f"{judged['overall']:.2%} ({digits[worst]:.2%})"))
         if spread := gd.get("within_class_spread"):
             measure = "how much the digits of one class differ (within-class pixel spread), generated / real"
-            add(real, measure, f"{spread['generated']:.3f} / {spread['real']:.3f}")
-        for arm, cell in verdicts.ordered_arms(gd["arms"]).items():
+            rows.append((real, measure, f"{spread['generated']:.3f} / {spread['real']:.3f}"))
+        for arm, c in verdicts.ordered_arms(gd["arms"]).items():
             size, _, how = arm.removeprefix("generated ").partition(" ")
             filtered = f"{size} generated digits filtered by a CNN trained on real digits {how}"
             what = f"{filtered} (not generated digits alone)" if arm.startswith("generated") and how else arm
             what += " (**headline**: generated digits alone)" if arm == "generated 10k" else ""
-            add(helps, f"the CNN trained on {what}", _cell(cell))
+            rows.append((helps, f"the CNN trained on {what}", cell(c)))
         if "same_recipe_on_real" in gd:
-            add(helps, "the filtered arms' recipe on the real 10k", _cell(gd["same_recipe_on_real"]))
-    rows = [(q if i == 0 else "", *row) for q, part in questions.items() for i, row in enumerate(part)]
+            rows.append((helps, "the filtered arms' recipe on the real 10k", cell(gd["same_recipe_on_real"])))
+    rows = [("" if i and rows[i - 1][0] == row[0] else row[0], *row[1:]) for i, row in enumerate(rows)]
     return table(("question", "measure", "result"), rows)
 
 
 def future_work_findings(results: dict) -> str:
     """09-11's key numbers (one table) and what each notebook found."""
-    future = results.get("future_work", {})
-    if not future:
+    if not (future := results.get("future_work", {})):
         return "(not run yet: `make future`)"
     parts = [_future_work_table(future)]
     for key, title, finding in (

@@ -1,5 +1,4 @@
-"""``python -m digitgan.tools.report``: rewrite each generated block (:data:`BLOCKS`) of README.md and docs/ from the
-committed results; the README's tables are here."""
+"""``python -m digitgan.tools.report``: rewrite the generated blocks (:data:`BLOCKS`) of README.md and docs/."""
 
 from __future__ import annotations
 
@@ -9,13 +8,13 @@ from pathlib import Path
 from digitgan import config, fileio, findings
 from digitgan.extensions import constants, verdicts
 from digitgan.extensions import findings as extension_findings
+from digitgan.extensions.verdicts import cell
 from digitgan.tools import pages, versions
 from digitgan.utils import SHORT_TESTS, holm
 
 README = config.PROJ_ROOT / "README.md"
 DOCS = config.PROJ_ROOT / "docs"
 COMMITTED_RESULTS = config.COMMITTED_RESULTS_PATH
-_cell = verdicts.cell
 _ACCURACY = {  # the classifiers' rows (the DCGAN's after the CNN's)
     "cnn": "CNN, train / test accuracy (10k subset, 15 epochs)",
     "trial1": "Trial 1 (frozen, Dense(10)), train / test accuracy",
@@ -75,11 +74,11 @@ def headlines_table(results: dict) -> str:
     ssgan, p = study.get("summary", {}).get("ssgan", {}), constants.SSGAN_PAPER
     if study and (test := verdicts.label_efficiency_items(study)["paper"]):
         paper = f"{p['test_accuracy']:.4f} ± {p['std']:.4f} ({p['seeds']} seeds, {p['epochs']} epochs)"
-        found.append(("Semi-supervised GAN, 100 labels (08)", _cell(ssgan["100"]), f"Salimans et al., {paper}", test))
+        found.append(("Semi-supervised GAN, 100 labels (08)", cell(ssgan["100"]), f"Salimans et al., {paper}", test))
     matched = study.get("cnn_matched") or {}
     for n, d in matched.get("ssgan_minus_matched", {}).items():
-        against = f"a CNN given the same {matched['summary'][n]['n_updates']:,} updates, {_cell(matched['summary'][n])}"
-        found.append((f"Semi-supervised GAN, {int(n):,} labels (08)", _cell(ssgan[n]), against, d))
+        against = f"a CNN given the same {matched['summary'][n]['n_updates']:,} updates, {cell(matched['summary'][n])}"
+        found.append((f"Semi-supervised GAN, {int(n):,} labels (08)", cell(ssgan[n]), against, d))
     budgets = study.get("transfer_vs_scratch") or {}
     for budget, per in budgets.items():
         for n, d in per.items():
@@ -87,7 +86,7 @@ def headlines_table(results: dict) -> str:
                 continue  # the same runs as the 15-epoch row
             cells = (study.get("epoch_budget") or {}).get("summary", {}) if budget == "15 epochs" else study["summary"]
             shown = "" if budget.endswith("updates") else f" ({d['n_updates']:,} updates)"
-            result, against = _cell(cells["trial3"][n]), "the CNN, same images and budget, " + _cell(cells["cnn"][n])
+            result, against = cell(cells["trial3"][n]), "the CNN, same images and budget, " + cell(cells["cnn"][n])
             found.append((f"Trial 3, {int(n):,} labels, {budget}{shown} (08)", result, against, d))
     future, versus = results.get("future_work", {}), []  # (question, Versus record, what it is compared with)
     if "longer_gan" in future:
@@ -142,10 +141,8 @@ def record_finding_lines(notebook: str, results: dict) -> list[str]:
 
 def _notebooks_table(results: dict) -> str:
     """The README's map of the notebooks: what each asks, and the first line of what it found."""
-    rows = [
-        (f"[`{nb}`](notebooks/{nb}.ipynb)", asks, record_finding_lines(nb, results)[0].replace("|", "\\|"))
-        for nb, asks in QUESTIONS.items()
-    ]
+    found = {nb: record_finding_lines(nb, results)[0].replace("|", "\\|") for nb in QUESTIONS}
+    rows = [(f"[`{nb}`](notebooks/{nb}.ipynb)", asks, found[nb]) for nb, asks in QUESTIONS.items()]
     return pages.table(("notebook", "asks", "found"), rows)
 
 
@@ -183,7 +180,6 @@ def update_documents() -> list[Path]:
 
 
 if __name__ == "__main__":
-    changed = update_documents()
-    for path in changed:
+    for path in (changed := update_documents()):
         print(f"updated {config.shown(path)}")
     print(f"{len(changed)} of {len({document for document, _, _ in BLOCKS})} documents changed")
