@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import os
 import platform
-import random
 import time
 import warnings
 from importlib.metadata import PackageNotFoundError, version
@@ -23,9 +22,7 @@ def set_seed(seed: int = config.SEED, deterministic: bool = True) -> None:
     from tensorflow.python.framework import config as tf_config  # no public "disable" exists
 
     os.environ["PYTHONHASHSEED"] = str(seed)
-    random.seed(seed)
-    np.random.seed(seed)
-    keras.utils.set_random_seed(seed)
+    keras.utils.set_random_seed(seed)  # Python's, NumPy's, TensorFlow's and Keras' generators
     (tf.config.experimental.enable_op_determinism if deterministic else tf_config.disable_op_determinism)()
 
 
