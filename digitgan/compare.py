@@ -157,23 +157,17 @@ def small_table(pca_knn_accuracy: float, classifiers: dict) -> pd.DataFrame:
 
 def pca_knn_by_size(choice: dict, data: dict, full: dict | None = None) -> dict[str, dict]:
     """PCA + KNN with ``choice`` fitted on the 10k subset and (given ``full``) all 60k, tested on the test set."""
-    n, k, trains = choice["n_components"], choice["k"], {"10k subset": data, "all 60k": full}
-    return {
-        name: fit_predict_timed(n, k, train["x_train"], train["y_train"], data["x_test"], data["y_test"])
-        for name, train in trains.items()
-        if train is not None
-    }
+    n, k, test = choice["n_components"], choice["k"], (data["x_test"], data["y_test"])
+    trains = {name: (t["x_train"], t["y_train"]) for name, t in {"10k subset": data, "all 60k": full}.items() if t}
+    return {name: fit_predict_timed(n, k, *train, *test) for name, train in trains.items()}
 
 
 def to_results(results: dict, pairs: pd.DataFrame, small: dict, pca_knn_rows: dict, choice_10k: dict) -> dict:
     """What results.json records under ``comparison``."""
-    return {
-        "models": {k: {m: results[k][m] for m in ("train_accuracy", "test_accuracy")} for k in NOTEBOOK_OF},
-        "most_confused_pairs": [{"true": t, "predicted": p, "count": int(c)} for (t, p), c in pairs["total"].items()],
-        "small": small,
-        "pca_knn": pca_knn_rows,
-        "pca_knn_10k_choice": choice_10k,
-    }
+    models = {k: {m: results[k][m] for m in ("train_accuracy", "test_accuracy")} for k in NOTEBOOK_OF}
+    confused = [{"true": t, "predicted": p, "count": int(c)} for (t, p), c in pairs["total"].items()]
+    keys = ("models", "most_confused_pairs", "small", "pca_knn", "pca_knn_10k_choice")
+    return dict(zip(keys, (models, confused, small, pca_knn_rows, choice_10k), strict=True))
 
 
 def seed_runs(path=None) -> dict:
