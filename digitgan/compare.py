@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import numpy as np
@@ -13,29 +12,19 @@ from sklearn.neighbors import KNeighborsClassifier
 from sklearn.pipeline import Pipeline
 
 from digitgan import config, fileio, store
-from digitgan.utils import describe_difference, difference  # notebook 08 calls compare.describe_difference
+from digitgan.utils import describe_difference, difference, set_seed, timer  # 08 calls compare.describe_difference
 
 
 def pca_knn(n_components: int = 50, k: int = 3) -> Pipeline:
     """Flattened pixels -> PCA -> k-nearest neighbours."""
-    pca = PCA(n_components=n_components, random_state=config.SEED)
-    return Pipeline([("pca", pca), ("knn", KNeighborsClassifier(n_neighbors=k))])
+    return Pipeline([("pca", PCA(n_components, random_state=config.SEED)), ("knn", KNeighborsClassifier(k))])
 
 
 def flat(x: np.ndarray) -> np.ndarray:
     return x.reshape(len(x), -1)
 
 
-def select_pca_knn(
-    x,
-    y,
-    components=config.PCA_COMPONENTS,
-    ks=config.KNN_KS,
-    folds: int = config.CV_FOLDS,
-    seed: int = config.SEED,
-    x_val=None,
-    y_val=None,
-):
+def select_pca_knn(x, y, components, ks, folds=config.CV_FOLDS, seed=config.SEED, x_val=None, y_val=None):
     """PCA components and k chosen by stratified cross-validation on ``x``, or by the accuracy on ``x_val``."""
     if x_val is not None:
         cv, most = PredefinedSplit(np.r_[np.full(len(x), -1), np.zeros(len(x_val), int)]), len(x)
@@ -53,20 +42,16 @@ def select_pca_knn(
 
 def fit_predict_timed(n_components: int, k: int, x_train, y_train, x_test, y_test) -> dict:
     """Fit PCA+KNN and predict the test images; accuracy with fit and predict wall times."""
-    model = pca_knn(n_components, k)
-    start = time.perf_counter()
-    model.fit(flat(x_train), y_train)
-    fitted = time.perf_counter()
-    y_pred = model.predict(flat(x_test))
-    done = time.perf_counter()
+    with timer() as fit:
+        model = pca_knn(n_components, k).fit(flat(x_train), y_train)
+    with timer() as predict:
+        accuracy = float(np.mean(model.predict(flat(x_test)) == y_test))
     sizes = {"n_train": len(x_train), "n_test": len(x_test), "n_components": n_components, "k": k}
-    seconds = {"fit_seconds": round(fitted - start, 3), "predict_seconds": round(done - fitted, 3)}
-    return {"accuracy": float(np.mean(y_pred == y_test)), **sizes, **seconds}
+    times = {f"{t}_seconds": round(w["seconds"], 3) for t, w in (("fit", fit), ("predict", predict))}
+    return {"accuracy": accuracy, **sizes, **times}
 
 
-def small_split(
-    data: dict, n_train: int = config.SMALL_N_TRAIN, n_test: int = config.SMALL_N_TEST, seed: int = config.SEED
-) -> dict:
+def small_split(data: dict, n_train: int, n_test: int, seed: int = config.SEED) -> dict:
     """The first ``n_train`` images of the seed-42 subset and a seeded choice of ``n_test`` test images."""
     test_idx = np.random.RandomState(seed).choice(len(data["x_test"]), n_test, replace=False)
     train = {f"{v}_train": data[f"{v}_train"][:n_train] for v in "xy"}
@@ -85,12 +70,12 @@ def _weights(run, key: str) -> Path:
 
 def classifier_results(run) -> dict:
     """The study's results, each classifier's entry replaced by a scratch run's where ``run`` reads its weights."""
-    results, missing = run.study_results(), []
+    results, missing, scratch = run.study_results(), [], Path(config.RUNS_DIR).resolve()
     for key in NOTEBOOK_OF:
         path = _weights(run, key).resolve()
-        if Path(config.RUNS_DIR).resolve() in path.parents and path.is_file():
+        if scratch in path.parents and path.is_file():
             results[key] = fileio.load_results(path.parent.parent / "results.json")[key]
-        elif Path(config.RUNS_DIR).resolve() in path.parents or key not in results:
+        elif scratch in path.parents or key not in results:
             missing.append(key)
     if missing:
         data = ", ".join(f"{name}={run.params[name]}" for name in _DATA_PARAMETERS)
@@ -118,25 +103,16 @@ def saved_predictions(run, results: dict, x_test: np.ndarray, y_test: np.ndarray
         fileio.load_weights(model, path, fix, store.committed_sha256(path))
         predictions[key], _ = predict_labels(model, x_test)
         if abs(np.mean(predictions[key] == y_test) - results[key]["test_accuracy"]) > 1e-6:
-            raise fileio.DataFileError(
-                f"{config.shown(path)} does not give the test accuracy results.json records. {fix}"
-            )
+            raise fileio.DataFileError(f"{config.shown(path)} does not give the accuracy results.json records. {fix}")
     return predictions
 
 
 def accuracy_table(results: dict) -> pd.DataFrame:
     """Train and test accuracy of each classifier of 01 and 03-05, ours beside the original's."""
-    return pd.DataFrame(
-        {
-            config.name(k): {
-                "train (ours)": results[k]["train_accuracy"],
-                "test (ours)": results[k]["test_accuracy"],
-                "train (original)": config.ORIGINAL_ACCURACY.get(k, {}).get("train_accuracy"),
-                "test (original)": config.ORIGINAL_ACCURACY.get(k, {}).get("test_accuracy"),
-            }
-            for k in NOTEBOOK_OF
-        }
-    ).T.round(4)
+    sides = {"ours": lambda k: results[k], "original": lambda k: config.ORIGINAL_ACCURACY.get(k, {})}
+    columns = {f"{m} ({who})": (who, f"{m}_accuracy") for who in sides for m in ("train", "test")}
+    table = {config.name(k): {c: sides[w](k).get(m) for c, (w, m) in columns.items()} for k in NOTEBOOK_OF}
+    return pd.DataFrame(table).T.round(4)
 
 
 def confused_pairs(y_true, predictions: dict[str, np.ndarray], per_model: int = 10, top: int = 10) -> pd.DataFrame:
@@ -154,17 +130,16 @@ def confused_pairs(y_true, predictions: dict[str, np.ndarray], per_model: int = 
 
 def small_classifiers(small: dict, discriminator_path, head: str, frozen_epochs: int, epochs: int, seed: int):
     """The CNN and trial 3 trained on the small split from ``seed``: test accuracies and models."""
-    from digitgan import gan, models, training, transfer, utils
+    from digitgan import gan, models, training, transfer
 
-    utils.set_seed(seed)
+    set_seed(seed)
     cnn = models.build_cnn()
     training.train_classifier(cnn, small, epochs, verbose=0)
-    utils.set_seed(seed)
+    set_seed(seed)
     trial3 = transfer.discriminator_to_classifier(gan.load_discriminator(discriminator_path), head=head)
     transfer.train_schedule(trial3, small, frozen_epochs, epochs, verbose=0)
     trained = {"cnn": cnn, "trial3": trial3}
-    accuracies = {key: training.accuracy(model, small["x_test"], small["y_test"]) for key, model in trained.items()}
-    return accuracies, trained
+    return {key: training.accuracy(model, small["x_test"], small["y_test"]) for key, model in trained.items()}, trained
 
 
 def small_weights_file(key: str) -> str:
@@ -176,31 +151,23 @@ def small_table(pca_knn_accuracy: float, classifiers: dict) -> pd.DataFrame:
     """The 1,000-image comparison, ours beside the original README's."""
     keys = {"pca_knn": "PCA + KNN", "trial3": "transferred discriminator (trial 3)", "cnn": "CNN"}
     ours = {"pca_knn": pca_knn_accuracy, **classifiers}
-    return pd.DataFrame(
-        {"ours": [ours[k] for k in keys], "original": [config.ORIGINAL_SMALL[k] for k in keys]},
-        index=list(keys.values()),
-    ).round(4)
+    table = {"ours": [ours[k] for k in keys], "original": [config.ORIGINAL_SMALL[k] for k in keys]}
+    return pd.DataFrame(table, index=list(keys.values())).round(4)
 
 
 def pca_knn_by_size(choice: dict, data: dict, full: dict | None = None) -> dict[str, dict]:
     """PCA + KNN with ``choice`` fitted on the 10k subset and (given ``full``) all 60k, tested on the test set."""
-    n, k, trains = choice["n_components"], choice["k"], {"10k subset": data, "all 60k": full}
-    return {
-        name: fit_predict_timed(n, k, train["x_train"], train["y_train"], data["x_test"], data["y_test"])
-        for name, train in trains.items()
-        if train is not None
-    }
+    n, k, test = choice["n_components"], choice["k"], (data["x_test"], data["y_test"])
+    trains = {name: (t["x_train"], t["y_train"]) for name, t in {"10k subset": data, "all 60k": full}.items() if t}
+    return {name: fit_predict_timed(n, k, *train, *test) for name, train in trains.items()}
 
 
 def to_results(results: dict, pairs: pd.DataFrame, small: dict, pca_knn_rows: dict, choice_10k: dict) -> dict:
     """What results.json records under ``comparison``."""
-    return {
-        "models": {k: {m: results[k][m] for m in ("train_accuracy", "test_accuracy")} for k in NOTEBOOK_OF},
-        "most_confused_pairs": [{"true": t, "predicted": p, "count": int(c)} for (t, p), c in pairs["total"].items()],
-        "small": small,
-        "pca_knn": pca_knn_rows,
-        "pca_knn_10k_choice": choice_10k,
-    }
+    models = {k: {m: results[k][m] for m in ("train_accuracy", "test_accuracy")} for k in NOTEBOOK_OF}
+    confused = [{"true": t, "predicted": p, "count": int(c)} for (t, p), c in pairs["total"].items()]
+    keys = ("models", "most_confused_pairs", "small", "pca_knn", "pca_knn_10k_choice")
+    return dict(zip(keys, (models, confused, small, pca_knn_rows, choice_10k), strict=True))
 
 
 def seed_runs(path=None) -> dict:
@@ -214,16 +181,10 @@ def seed_runs(path=None) -> dict:
     out = {}
     for model in [m for m in ("cnn", *config.TRIALS) if len(by.get(m, {})) > 1]:
         seeds = dict(sorted(by[model].items()))
-        values = list(seeds.values())
-        original = config.ORIGINAL_ACCURACY[model]["test_accuracy"]
-        out[model] = {
-            "by_seed": seeds,
-            "mean": float(np.mean(values)),
-            "std": float(np.std(values, ddof=1)),
-            "runs": len(values),
-            "original": original,
-            "vs_original": difference(values, original),
-        }
+        values, original = list(seeds.values()), config.ORIGINAL_ACCURACY[model]["test_accuracy"]
+        out[model] = dict(
+            by_seed=seeds, mean=float(np.mean(values)), std=float(np.std(values, ddof=1)), runs=len(values)
+        ) | {"original": original, "vs_original": difference(values, original)}
         if model != "cnn" and "cnn" in out and sorted(seeds) == sorted(out["cnn"]["by_seed"]):
             out[model]["vs_cnn"] = difference(values, list(out["cnn"]["by_seed"].values()), paired=True)
     return out
@@ -231,16 +192,11 @@ def seed_runs(path=None) -> dict:
 
 def seed_table(seeds: dict) -> pd.DataFrame:
     """:func:`seed_runs` as a table: each model's seeds, mean ± SD, and its two tests (named)."""
-    rows = []
-    for model, s in seeds.items():
-        row = {
-            "model": config.name(model),
-            **{f"seed {k}": v for k, v in s["by_seed"].items()},
-            "mean ± SD": f"{s['mean']:.4f} ± {s['std']:.4f}",
-            "original": s["original"],
-            "vs original (one-sample)": describe_difference(s["vs_original"], compact=True),
-        }
-        if "vs_cnn" in s:
-            row["vs the CNN (paired by seed)"] = describe_difference(s["vs_cnn"], compact=True)
-        rows.append(row)
-    return pd.DataFrame(rows).set_index("model").fillna("")
+    tests = {"vs original (one-sample)": "vs_original", "vs the CNN (paired by seed)": "vs_cnn"}
+    rows = {
+        config.name(model): {f"seed {k}": v for k, v in s["by_seed"].items()}
+        | {"mean ± SD": f"{s['mean']:.4f} ± {s['std']:.4f}", "original": s["original"]}
+        | {c: describe_difference(s[k], compact=True) for c, k in tests.items() if k in s}
+        for model, s in seeds.items()
+    }
+    return pd.DataFrame(rows.values(), pd.Index(rows, name="model")).fillna("")

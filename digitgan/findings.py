@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections import namedtuple
 from functools import partial
 
 from digitgan import config
@@ -23,18 +23,9 @@ class Finding(str):
         return str(self)
 
 
-@dataclass(frozen=True)
-class Versus:
-    """``value`` against ``reference``; ``verdict``: above, below, level or "not distinguishable" by the seeds' test."""
-
-    what: str
-    value: float
-    against: str
-    reference: float
-    difference: float
-    verdict: str
-    test: dict | None = None
-    shown: tuple[str, str] | None = None  # both numbers as written
+# ``value`` against ``reference``; ``verdict``: above, below, level or "not distinguishable" by the seeds' ``test``;
+# ``shown``: both numbers as written
+Versus = namedtuple("Versus", "what value against reference difference verdict test shown")
 
 
 def versus(what, value, against, reference, a=(), b=(), paired=False, shown=None) -> Versus:
@@ -191,17 +182,11 @@ def trial(name: str, metrics: dict, run) -> Finding:
 
 
 def _rankings(comparison: dict) -> dict:
-    """The classifiers best first on the 10k subset ("full") and the 1,000-image split ("small"), and whether each
-    order is the original's (over the models the original ran)."""
-    small = comparison["small"]
-    ours = {
-        "full": {k: m["test_accuracy"] for k, m in comparison["models"].items()},
-        "small": {k: small[k]["accuracy"] if k == "pca_knn" else small[k] for k in ("pca_knn", "trial3", "cnn")},
-    }
-    theirs = {
-        "full": {k: v["test_accuracy"] for k, v in config.ORIGINAL_ACCURACY.items()},
-        "small": config.ORIGINAL_SMALL,
-    }
+    """The models best first on the 10k subset ("full") and 1,000 images ("small"); is each order the original's?"""
+    small, original = comparison["small"], {k: v["test_accuracy"] for k, v in config.ORIGINAL_ACCURACY.items()}
+    ours = {"full": {k: m["test_accuracy"] for k, m in comparison["models"].items()}}
+    ours["small"] = {k: small[k]["accuracy"] if k == "pca_knn" else small[k] for k in ("pca_knn", "trial3", "cnn")}
+    theirs = {"full": original, "small": config.ORIGINAL_SMALL}
     ranked = {key: sorted(scores, key=scores.get, reverse=True) for key, scores in ours.items()}
     for key, scores in theirs.items():
         ran = [k for k in ranked[key] if k in scores]  # the models the original ran, in our order

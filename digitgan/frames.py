@@ -4,6 +4,7 @@ shown side by side (the report's Figure 2) and as an animated GIF."""
 from __future__ import annotations
 
 import base64
+import contextlib
 from pathlib import Path
 
 import matplotlib.pyplot as plt
@@ -39,7 +40,7 @@ def _frames_by_epoch(frames_dir: Path) -> dict[int, Path]:
 
 
 def frame_paths(frames_dir: Path) -> list[Path]:
-    return list(_frames_by_epoch(frames_dir).values())
+    return [*_frames_by_epoch(frames_dir).values()]
 
 
 def draw_frame(generator, noise, frames_dir: Path, epoch: int) -> Path:
@@ -50,11 +51,9 @@ def draw_frame(generator, noise, frames_dir: Path, epoch: int) -> Path:
 
 def readable_image(path: Path) -> bool:
     """Whether PIL can decode all of ``path``."""
-    try:
-        open_frame(path)
-    except DataFileError:
-        return False
-    return True
+    with contextlib.suppress(DataFileError):
+        return open_frame(path) is not None
+    return False
 
 
 def repair_frames(frames_dir: Path, epoch: int, generator, noise, gif_path: Path | None = None) -> dict:
@@ -65,8 +64,8 @@ def repair_frames(frames_dir: Path, epoch: int, generator, noise, gif_path: Path
     for e in dropped:
         frames[e].unlink()
     redrawn = [epoch] if epoch > 0 and (epoch not in frames or not readable_image(frames[epoch])) else []
-    if redrawn:
-        draw_frame(generator, noise, frames_dir, epoch)
+    for e in redrawn:
+        draw_frame(generator, noise, frames_dir, e)
     if (redrawn or dropped) and gif_path is not None:
         Path(gif_path).unlink(missing_ok=True)
     return {"redrawn": redrawn, "dropped": dropped}
@@ -96,12 +95,10 @@ def open_frame(path: Path) -> Image.Image:
 @styled
 def plot_evolution(frames_dir: Path, epochs=(5, 20, 40, 50)):
     """The report's Figure 2: the fixed-noise grid at several epochs side by side."""
-    available = _frames_by_epoch(frames_dir)
-    if not available:
+    if not (available := _frames_by_epoch(frames_dir)):
         raise FileNotFoundError(f"No epoch_*.png frames in {config.shown(frames_dir)}: train the DCGAN first.")
-    chosen = [e for e in epochs if e in available]
+    chosen, have = [e for e in epochs if e in available], list(available)
     if len(chosen) < len(epochs):  # a shorter run: up to four epochs spread over what it has
-        have = list(available)
         chosen = sorted({have[round(i)] for i in np.linspace(0, len(have) - 1, min(len(epochs), len(have)))})
     panel = 1.85  # inches: about one pixel of a frame a pixel of the figure
     fig, axes = plt.subplots(1, len(chosen), figsize=(max(panel * len(chosen), 4.0), panel + 0.9), squeeze=False)
@@ -118,8 +115,7 @@ def plot_evolution(frames_dir: Path, epochs=(5, 20, 40, 50)):
 
 def make_gif(frames_dir: Path, path: Path) -> Path:
     """An animated GIF of every epoch's frame (200 ms each), enlarged by a whole factor to :data:`GIF_MIN_WIDTH`."""
-    frames = [open_frame(p) for p in frame_paths(frames_dir)]
-    if not frames:
+    if not (frames := [open_frame(p) for p in frame_paths(frames_dir)]):
         raise FileNotFoundError(f"No epoch_*.png frames in {config.shown(frames_dir)}: train the DCGAN first.")
     factor = -(-GIF_MIN_WIDTH // frames[0].size[0])
     first, *rest = (f.resize((f.size[0] * factor, f.size[1] * factor), Image.Resampling.NEAREST) for f in frames)
@@ -132,7 +128,5 @@ def show_gif(path: Path):
     """The GIF ``path`` embedded as an HTML ``<img>`` with its bytes: animated in Jupyter and in an HTML export."""
     from IPython.display import HTML
 
-    data = base64.b64encode(Path(path).read_bytes()).decode("ascii")
-    with Image.open(path) as image:
-        width = image.size[0]
+    data, width = base64.b64encode(Path(path).read_bytes()).decode("ascii"), open_frame(path).size[0]
     return HTML(f'<img src="data:image/gif;base64,{data}" width="{width}" alt="{Path(path).name}">')

@@ -18,8 +18,8 @@ from digitgan.fileio import atomic_write
 STYLE = Path(__file__).with_name("digitgan.mplstyle")  # font sizes (none under 9 pt), grid, layout, legend
 _DPI = 100  # the saved resolution: a figure WIDTH inches wide is WIDTH * _DPI pixels
 _CELL_FONT = 9.5  # points: the numbers in a confusion matrix's cells
-WIDTH, WIDE, MAX_WIDTH = 7.0, 8.0, 8.5  # inches: a full-width figure, one with a legend beside it, the widest
-HEIGHT = 3.4  # inches: one row of line, dot or bar plots
+# inches: a full-width figure, one with a legend beside it, the widest; one row of line, dot or bar plots
+WIDTH, WIDE, MAX_WIDTH, HEIGHT = 7.0, 8.0, 8.5, 3.4
 _CONFUSION_SIZE = (5.4, 4.9)  # inches: one 10x10 confusion matrix with its colour bar
 LEGEND_BESIDE = {"loc": "upper left", "bbox_to_anchor": (1.02, 1.0), "borderaxespad": 0.0}  # outside, right
 GAN_LOSSES = (("g_loss", "generator", "tab:blue"), ("d_loss", "discriminator", "tab:orange"))  # key, name, colour
@@ -34,8 +34,7 @@ def styled(make):
     @functools.wraps(make)
     def figure_in_style(*args, **kwargs):
         with plt.style.context(str(STYLE)):
-            fig = make(*args, **kwargs)
-            fig.canvas.draw()
+            (fig := make(*args, **kwargs)).canvas.draw()
         return fig
 
     return figure_in_style
@@ -46,8 +45,7 @@ def accuracy_axis(ax, values, label: str, axis: str = "y") -> str:
     from 0 when they reach down to about 0.5, else from a round value under them that the label names; the label."""
     v = np.asarray([x for x in np.ravel(values) if x is not None and not pd.isna(x)], dtype=float)
     low, high = (float(v.min()), float(v.max())) if len(v) else (0.0, 1.0)
-    span = max(high - low, 0.01)
-    step = 10 ** np.floor(np.log10(span))
+    span, step = max(high - low, 0.01), 10 ** np.floor(np.log10(max(high - low, 0.01)))
     start = round(float(np.floor((low - 0.1 * span) / step) * step), 6)
     start = start if start >= 0.5 else 0.0
     text = label if start == 0 else f"{label}{' ' if len(label) < 24 else chr(10)}(axis from {start:g})"
@@ -70,9 +68,8 @@ def show(fig) -> None:
     plt.show()
 
 
-def save_fig(path: Path, fig=None) -> Path:
-    """Save ``fig`` (default: the current figure) as the PNG ``path``, whole or not at all."""
-    fig = fig or plt.gcf()
+def save_fig(path: Path, fig) -> Path:
+    """Save ``fig`` as the PNG ``path``, whole or not at all."""
     return atomic_write(path, lambda tmp: fig.savefig(tmp, dpi=_DPI, bbox_inches="tight", format="png"))
 
 
@@ -87,21 +84,15 @@ def accuracy_figure(history: dict, title: str, phase_boundary: int | None = None
     if phase_boundary:
         ax.axvline(phase_boundary + 0.5, color="gray", ls="--", label=f"unfrozen after epoch {phase_boundary}")
     accuracy_axis(ax, [*history["accuracy"], *history.get("val_accuracy", [])], "accuracy")
-    ax.set(xlabel="epoch")
+    ax.set(xlabel="epoch", xticks=epochs if len(epochs) <= 20 else epochs[:: -(-len(epochs) // 20)])
     suptitle(fig, title)
-    ax.set_xticks(epochs if len(epochs) <= 20 else epochs[:: -(-len(epochs) // 20)])
     ax.legend(**LEGEND_BESIDE)
     return fig
 
 
-def confusion(y_true, y_pred, normalize: bool = True) -> np.ndarray:
-    """10x10 confusion matrix, rows = true digit; row-normalised (fractions) by default."""
-    return confusion_matrix(y_true, y_pred, labels=_DIGITS, normalize="true" if normalize else None)
-
-
 def _draw_confusion(ax, y_true, y_pred):
     """The confusion matrix on ``ax`` in % of each true digit, every cell's number written; the image."""
-    share = 100 * confusion(y_true, y_pred)
+    share = 100 * confusion_matrix(y_true, y_pred, labels=_DIGITS, normalize="true")
     image = ax.imshow(share, cmap="Blues", vmin=0, vmax=100)
     for (true, predicted), value in np.ndenumerate(share):
         ink = "white" if value > 55 else "black"
@@ -124,7 +115,7 @@ def confusion_figure(y_true, y_pred, title: str):
 
 def most_confused(y_true, y_pred, k: int = 5) -> pd.DataFrame:
     """The ``k`` most frequent (true, predicted) mistakes, with counts and share of that true digit."""
-    counts = confusion(y_true, y_pred, normalize=False)
+    counts = confusion_matrix(y_true, y_pred, labels=_DIGITS)
     true, predicted = np.nonzero(counts * (1 - np.eye(len(_DIGITS), dtype=int)))
     table = pd.DataFrame({"true": true, "predicted": predicted, "count": counts[true, predicted]})
     table["rate"] = table["count"] / counts.sum(axis=1)[true]
@@ -135,7 +126,7 @@ def most_confused(y_true, y_pred, k: int = 5) -> pd.DataFrame:
 def digit_probabilities_figure(images, probs, y_true, title: str):
     """The first test digit and the first one misclassified, each beside its class probabilities."""
     wrong = np.flatnonzero(np.argmax(probs, axis=1) != np.asarray(y_true))
-    chosen = [0] + ([int(wrong[0])] if len(wrong) else [])
+    chosen = [0, *[int(i) for i in wrong[:1]]]
     size = (WIDTH, 2.6 * len(chosen) + 0.9)
     fig, axes = plt.subplots(len(chosen), 2, figsize=size, squeeze=False, width_ratios=(1, 2.2))
     for (ax_img, ax_bar), i in zip(axes, chosen, strict=True):
@@ -155,14 +146,13 @@ def digit_probabilities_figure(images, probs, y_true, title: str):
 
 
 def image_grid(images, ncols: int, pad: int = 2) -> np.ndarray:
-    """Tile images in [-1, 1] into one uint8 array (dark ink on white padding), row by row."""
+    """Tile images in [-1, 1] into one uint8 array (dark ink on white padding ``pad`` wide), row by row."""
     tiles = np.clip(np.squeeze(np.asarray(images), axis=-1) * 127.5 + 127.5, 0, 255).round().astype(np.uint8)
     n, h, w = tiles.shape
-    grid = np.full((-(-n // ncols) * (h + pad) + pad, ncols * (w + pad) + pad), 255, np.uint8)
-    for i, tile in enumerate(tiles):
-        top, left = pad + i // ncols * (h + pad), pad + i % ncols * (w + pad)
-        grid[top : top + h, left : left + w] = 255 - tile
-    return grid
+    rows = -(-n // ncols)
+    tiles = np.pad(255 - tiles, ((0, rows * ncols - n), (pad, 0), (pad, 0)), constant_values=255)
+    grid = tiles.reshape(rows, ncols, h + pad, w + pad).transpose(0, 2, 1, 3).reshape(rows * (h + pad), -1)
+    return np.pad(grid, ((0, pad), (0, pad)), constant_values=255)
 
 
 def draw_samples(images, ncols: int, ax, title: str = ""):
@@ -182,16 +172,16 @@ def samples_figure(images, ncols: int, title: str):
 
 
 @styled
-def gan_losses_figure(history: dict, window: int | None = None, title: str | None = None):
-    """The report's Figure 3: both losses every batch (faint) and their moving average over ``window``."""
+def gan_losses_figure(history: dict):
+    """The report's Figure 3: both losses every batch (faint) and their moving average over an epoch's batches."""
     batches, epochs = len(history["g_loss"]), len(history.get("epoch_seconds", []))
-    window = window or max(1, batches // max(1, epochs))
+    window = max(1, batches // max(1, epochs))
     fig, ax = plt.subplots(figsize=(WIDE, HEIGHT))
     for key, name, colour in GAN_LOSSES:
         ax.plot(history[key], lw=0.4, alpha=0.3, color=colour)
         ax.plot(pd.Series(history[key], dtype=float).rolling(window, 1).mean(), lw=1.6, color=colour, label=name)
     ax.set(xlabel="batch", ylabel="loss")
-    suptitle(fig, title or f"DCGAN training losses over {epochs} epochs ({batches:,} batches)")
+    suptitle(fig, f"DCGAN training losses over {epochs} epochs ({batches:,} batches)")
     ax.legend(title=f"mean of {window} batches\n(faint: every batch)", alignment="left", **LEGEND_BESIDE)
     return fig
 
@@ -203,8 +193,8 @@ def class_histogram_figure(fractions, title: str):
     ax.bar(_DIGITS, fractions, color="tab:blue", label="generated digits")
     low, high = config.MODE_COLLAPSE_BOUNDS
     ax.axhline(1 / config.NUM_CLASSES, color="k", lw=0.8, label=f"uniform ({1 / config.NUM_CLASSES:.0%})")
-    ax.axhline(low, color="gray", ls="--", lw=1, label=f"mode-collapse\nbounds ({low:.0%}, {high:.0%})")
-    ax.axhline(high, color="gray", ls="--", lw=1)
+    for bound, label in ((low, f"mode-collapse\nbounds ({low:.0%}, {high:.0%})"), (high, None)):
+        ax.axhline(bound, color="gray", ls="--", lw=1, label=label)
     ax.set_ylim(0, max(high, *fractions) * 1.1)
     ax.yaxis.set_major_locator(plt.MultipleLocator(0.05))
     ax.yaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: f"{v:.0%}"))
@@ -216,14 +206,14 @@ def class_histogram_figure(fractions, title: str):
 
 
 @styled
-def confusion_grid_figure(y_true, predictions: dict, titles: dict, ncols: int = 2):
-    """Each model's confusion matrix in % of each true digit, one colour bar for all."""
-    nrows = -(-len(predictions) // ncols)
-    fig, axes = plt.subplots(nrows, ncols, figsize=(MAX_WIDTH, 4.05 * nrows + 0.6), squeeze=False)
+def confusion_grid_figure(y_true, predictions: dict, titles: dict):
+    """Each model's confusion matrix in % of each true digit, two a row, one colour bar for all."""
+    nrows = -(-len(predictions) // 2)
+    fig, axes = plt.subplots(nrows, 2, figsize=(MAX_WIDTH, 4.05 * nrows + 0.6), squeeze=False)
     for i, (ax, (key, y_pred)) in enumerate(zip(axes.flat, predictions.items(), strict=False)):
         image = _draw_confusion(ax, y_true, y_pred)
         ax.set_title(titles[key])
-        if i % ncols:
+        if i % 2:
             ax.set_ylabel("")
     for ax in axes.flat[len(predictions) :]:
         ax.set_axis_off()
@@ -233,17 +223,16 @@ def confusion_grid_figure(y_true, predictions: dict, titles: dict, ncols: int = 
 
 
 @styled
-def misclassified_figure(images, y_true, y_pred, title: str, n: int = 30, ncols: int = 10):
-    """The first ``n`` misclassified digits, each titled "true→predicted"; the title says how many mistakes."""
+def misclassified_figure(images, y_true, y_pred, title: str):
+    """The first 30 misclassified digits, ten a row, each titled "true→predicted"; the title says how many mistakes."""
     wrong = np.flatnonzero(np.asarray(y_true) != np.asarray(y_pred))
-    shown = wrong[:n]
-    nrows = max(1, -(-len(shown) // ncols))
-    fig = plt.figure(figsize=(0.72 * ncols, 0.9 * nrows + 0.8))
+    shown, nrows = wrong[:30], max(1, -(-len(wrong[:30]) // 10))
+    fig = plt.figure(figsize=(0.72 * 10, 0.9 * nrows + 0.8))
     for i, idx in enumerate(shown):
-        ax = fig.add_subplot(nrows, ncols, i + 1)
+        ax = fig.add_subplot(nrows, 10, i + 1)
         ax.imshow(np.squeeze(images[idx]), cmap="gray_r")
         ax.set_title(f"{y_true[idx]}→{y_pred[idx]}", fontsize=_CELL_FONT, pad=2)
         ax.set_axis_off()
     mistakes = f"the first {len(shown)} of {len(wrong):,} mistakes on {len(y_true):,} images (true→predicted)"
-    fig.suptitle(_wrap(f"{title}: {mistakes}", 0.72 * ncols, 12))
+    fig.suptitle(_wrap(f"{title}: {mistakes}", 0.72 * 10, 12))
     return fig

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import keras
 import numpy as np
+import pandas as pd
 import tensorflow as tf
 
 from digitgan import checks, config, fileio, store
@@ -40,7 +41,6 @@ def train_judge(
     y_test,
     epochs: int = config.JUDGE_EPOCHS,
     path=config.JUDGE_PATH,
-    retrain=False,
     batch_size: int = 128,
     verbose=2,
     seed: int = config.SEED,
@@ -50,44 +50,30 @@ def train_judge(
     for split, x, y in (("train", x_train, y_train), ("test", x_test, y_test)):
         checks.images(f"x_{split}", x)
         checks.labels(f"y_{split}", y, len(x), f"x_{split}")
-    epochs = checks.integer("epochs", epochs, 1)
+    epochs, seed = checks.integer("epochs", epochs, 1), checks.seed(seed)
     batch_size = checks.batch_size(batch_size, len(x_train))
-    seed = checks.seed(seed)
-    path, save_to = Path(path), Path(save_to or path)
-    committed = store.committed_sha256(path)
-    if committed and path.is_file() and store.file_digest(path, None) != committed:
-        raise fileio.DataFileError(
-            f"{path} is not the committed judge (its SHA-256 differs): it was changed or "
-            f"damaged. Restore it with `git checkout -- {config.shown(path)}`."
-        )
-    steps = epochs * -(-len(x_train) // batch_size)
+    path, save_to, steps = Path(path), Path(save_to or path), epochs * -(-len(x_train) // batch_size)
 
     def compiled_judge():
-        judge = build_judge()
-        schedule = keras.optimizers.schedules.CosineDecay(1e-3, decay_steps=max(steps, 1))
-        judge.compile(
-            optimizer=keras.optimizers.Adam(schedule), loss="sparse_categorical_crossentropy", metrics=["accuracy"]
-        )
+        judge, schedule = build_judge(), keras.optimizers.schedules.CosineDecay(1e-3, decay_steps=max(steps, 1))
+        judge.compile(keras.optimizers.Adam(schedule), "sparse_categorical_crossentropy", metrics=["accuracy"])
         return judge
 
     judge = compiled_judge()
     inputs = {"format": 1, "epochs": epochs, "batch_size": batch_size, "seed": seed, "n_train": len(x_train)}
     inputs["images"], inputs["labels"] = store.array_digest(x_train), store.array_digest(np.asarray(y_train))
     inputs["architecture"] = store.architecture_digest(build_judge())  # a fresh one's: no optimizer in its config
-    differs = "retrain" if retrain or not path.is_file() else _judge_differs(path, inputs)
-    if differs is None:
+    if path.is_file() and (differs := _judge_differs(path, inputs)) is None:
         judge.optimizer.build(judge.trainable_variables)  # the file holds its Adam state too: restore it
         load_weights(judge, path, f"Delete {config.shown(path)} to retrain it.", store.committed_sha256(path))
         print(f"Loaded the judge from {config.shown(path)}.")
     else:
-        if differs != "retrain":
+        if path.is_file():
             print(f"Training the judge anew: {config.shown(path)} was not made from these inputs ({differs}).")
         fileio.guard_record(save_to)  # before training: a scratch run never writes the study's judge
         keras.utils.set_random_seed(seed)  # the judge's initial weights, shuffling and dropout follow from ``seed``
         judge = compiled_judge()
-        judge.fit(
-            x_train, y_train, batch_size=batch_size, epochs=epochs, validation_data=(x_test, y_test), verbose=verbose
-        )
+        judge.fit(x_train, y_train, batch_size, epochs, verbose, validation_data=(x_test, y_test))
         judge_record_path(save_to).unlink(missing_ok=True)  # until the new record is written, nothing vouches for it
         save_weights(judge, save_to)
         store.record_committed_digest(save_to)
@@ -98,9 +84,7 @@ def train_judge(
     return judge, float(accuracy)
 
 
-def noise(
-    n: int, stream: int, distribution: str = "normal", seed: int = config.SEED, noise_dim: int = config.NOISE_DIM
-):
+def noise(n, stream, distribution="normal", seed=config.SEED, noise_dim=config.NOISE_DIM):
     """``n`` noise vectors drawn statelessly from ``(seed, stream)``, standard normal (the DCGAN's) or uniform in
     [0, 1) (the semi-supervised GAN's). Streams: -1 the fixed grid, ``10_000 + s`` :func:`generate`'s ``seed=s``."""
     draw = {"normal": tf.random.stateless_normal, "uniform": tf.random.stateless_uniform}
@@ -119,9 +103,7 @@ def _judge_outputs(judge, images, batch_size: int = 1000):
     """The judge's penultimate features and class probabilities for ``images`` (inference mode)."""
     features = keras.Model(judge.inputs[0], [judge.get_layer("features").output, judge.outputs[0]])
     parts = [features(images[i : i + batch_size], training=False) for i in range(0, len(images), batch_size)]
-    feats = np.concatenate([f.numpy() for f, _ in parts])
-    probs = np.concatenate([p.numpy() for _, p in parts])
-    return feats.astype(np.float64), probs.astype(np.float64)
+    return tuple(np.concatenate([part[j].numpy() for part in parts]).astype(np.float64) for j in (0, 1))
 
 
 def classifier_score(probs: np.ndarray, eps: float = 1e-12) -> float:
@@ -145,25 +127,17 @@ def frechet_distance(feats_a: np.ndarray, feats_b: np.ndarray) -> float:
 def judge_scores(judge, images, reference=None) -> dict:
     """Classifier score, class histogram and (given reference images) the Fréchet distance."""
     feats, probs = _judge_outputs(judge, images)
-    predicted = probs.argmax(axis=1)
     low, high = config.MODE_COLLAPSE_BOUNDS
-    histogram = np.bincount(predicted, minlength=config.NUM_CLASSES) / len(predicted)
-    scores = {
-        "classifier_score": classifier_score(probs),
-        "class_fractions": histogram.round(4).tolist(),
-        "mode_collapse": bool(histogram.min() < low or histogram.max() > high),
-        "n": int(len(images)),
-    }
+    histogram = np.bincount(probs.argmax(axis=1), minlength=config.NUM_CLASSES) / len(probs)
+    scores = {"classifier_score": classifier_score(probs), "class_fractions": histogram.round(4).tolist()}
+    scores |= {"mode_collapse": bool(histogram.min() < low or histogram.max() > high), "n": int(len(images))}
     if reference is not None:
-        ref_feats, _ = _judge_outputs(judge, reference)
-        scores["frechet_distance"] = frechet_distance(feats, ref_feats)
+        scores["frechet_distance"] = frechet_distance(feats, _judge_outputs(judge, reference)[0])
     return scores
 
 
 def epoch_table(history: dict, every: int = 5):
     """The DCGAN's mean losses and seconds of every ``every``-th epoch (and the first and last)."""
-    import pandas as pd
-
     n = len(history["epoch_seconds"])
     table = pd.DataFrame(
         {key: np.reshape(history[key], (n, -1)).mean(axis=1) for key in ("g_loss", "d_loss")},
@@ -175,25 +149,12 @@ def epoch_table(history: dict, every: int = 5):
 
 def dcgan_summary(history: dict, scores: dict, judge_accuracy: float, n_train: int, reused: bool) -> dict:
     """What results.json records under ``"dcgan"`` (like :func:`digitgan.training.summarize` for classifiers)."""
-    seconds = float(sum(history["epoch_seconds"]))
-    epochs = len(history["epoch_seconds"])
-    fake, real, real_test = scores["generated"], scores["real (train)"], scores["real (test)"]
-    return {
-        "epochs": epochs,
-        "n_train": int(n_train),
-        "batches": len(history["g_loss"]),
-        "seconds": round(seconds, 1),
-        "seconds_per_epoch": round(seconds / epochs, 2),
-        "reused_weights": reused,
-        "final_g_loss": float(np.mean(history["g_loss"][-100:])),
-        "final_d_loss": float(np.mean(history["d_loss"][-100:])),
-        "judge_test_accuracy": judge_accuracy,
-        "classifier_score": fake["classifier_score"],
-        "frechet_distance": fake["frechet_distance"],
-        "class_fractions": fake["class_fractions"],
-        "mode_collapse": fake["mode_collapse"],
-        "real_train_classifier_score": real["classifier_score"],
-        "real_train_frechet_distance": real["frechet_distance"],
-        "real_test_classifier_score": real_test["classifier_score"],
-        "score_by_epoch": {e: s["classifier_score"] for e, s in history["scores"].items()},
-    }
+    fake, real, test = scores["generated"], scores["real (train)"], scores["real (test)"]
+    seconds, epochs = float(sum(history["epoch_seconds"])), len(history["epoch_seconds"])
+    summary = {"epochs": epochs, "n_train": int(n_train), "batches": len(history["g_loss"])}
+    summary |= {"seconds": round(seconds, 1), "seconds_per_epoch": round(seconds / epochs, 2), "reused_weights": reused}
+    summary |= {f"final_{k}": float(np.mean(history[k][-100:])) for k in ("g_loss", "d_loss")}
+    summary |= {"judge_test_accuracy": judge_accuracy, "real_test_classifier_score": test["classifier_score"]}
+    summary |= {k: fake[k] for k in ("classifier_score", "frechet_distance", "class_fractions", "mode_collapse")}
+    summary |= {f"real_train_{k}": real[k] for k in ("classifier_score", "frechet_distance")}
+    return summary | {"score_by_epoch": {e: s["classifier_score"] for e, s in history["scores"].items()}}

@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import os
 import platform
-import random
 import time
 import warnings
 from importlib.metadata import PackageNotFoundError, version
@@ -23,9 +22,7 @@ def set_seed(seed: int = config.SEED, deterministic: bool = True) -> None:
     from tensorflow.python.framework import config as tf_config  # no public "disable" exists
 
     os.environ["PYTHONHASHSEED"] = str(seed)
-    random.seed(seed)
-    np.random.seed(seed)
-    keras.utils.set_random_seed(seed)
+    keras.utils.set_random_seed(seed)  # Python's, NumPy's, TensorFlow's and Keras' generators
     (tf.config.experimental.enable_op_determinism if deterministic else tf_config.disable_op_determinism)()
 
 
@@ -88,12 +85,17 @@ def seed_stats(grouped):
     return grouped.agg(mean="mean", std=lambda v: float(np.std(v, ddof=1)) if len(v) > 1 else np.nan, runs="count")
 
 
-def _record(diff, result, test: str, n: list[int], interval=None) -> dict:
-    """A scipy t-test's record (claimed: p below 0.05); a NaN p or interval end (no spread at all) is None."""
-    low, high = interval or result.confidence_interval(0.95)
-    p = float(result.pvalue)
+def _record(diff, p, interval, test: str, n: list[int]) -> dict:
+    """A t-test's record (claimed: p below 0.05); a NaN p or interval end (no spread at all) is None."""
     nan = lambda x: None if np.isnan(x) else float(x)  # noqa: E731
-    return {"difference": diff, "p": nan(p), "ci95": [nan(low), nan(high)], "test": test, "n": n, "claimed": p < 0.05}
+    ci95, claimed = [nan(x) for x in interval], bool(p < 0.05)
+    return {"difference": diff, "p": nan(p), "ci95": ci95, "test": test, "n": n, "claimed": claimed}
+
+
+def _values(a, enough: bool = True) -> np.ndarray:
+    if len(a) < 2 or not enough:
+        raise ValueError(f"a difference needs at least 2 values a side (paired: as many), got {len(a)}: run more seeds")
+    return np.asarray(a, dtype=float)
 
 
 def difference(a, b, paired: bool = False) -> dict:
@@ -101,48 +103,31 @@ def difference(a, b, paired: bool = False) -> dict:
     one-sample t-test of the other side against it."""
     from scipy import stats
 
-    one = np.ndim(a) == 0 or np.ndim(b) == 0
     sign, a, b = (-1.0, b, a) if np.ndim(a) == 0 else (1.0, a, b)
-    a = np.asarray(a, dtype=float)
-    if len(a) < 2 or (not one and (len(b) < 2 or (paired and len(a) != len(b)))):
-        n = f"{len(a)}" if one else f"{len(a)} and {len(b)}"
-        raise ValueError(
-            f"a difference needs at least 2 values on each side (paired: as many), got {n}: run more seeds"
-        )
     with warnings.catch_warnings(action="ignore", category=RuntimeWarning):
-        if one:
-            result = stats.ttest_1samp(a, float(b))
-            low, high = result.confidence_interval(0.95)
-            low, high = sorted((sign * (low - float(b)), sign * (high - float(b))))
-            n = [len(a), 1] if sign > 0 else [1, len(a)]
-            diff = sign * (float(a.mean()) - float(b))
-            return _record(diff, result, "one-sample t-test against the single value", n, (low, high))
-        b = np.asarray(b, dtype=float)
+        if np.ndim(b) == 0:
+            result, b = stats.ttest_1samp(_values(a), float(b)), float(b)
+            low, high = sorted(sign * (end - b) for end in result.confidence_interval(0.95))
+            n, test = [len(a), 1][:: int(sign)], "one-sample t-test against the single value"
+            return _record(sign * (float(np.mean(a)) - b), result.pvalue, (low, high), test, n)
+        a, b = _values(a), _values(b, not paired or len(a) == len(b))
         result = stats.ttest_rel(a, b) if paired else stats.ttest_ind(a, b, equal_var=False)
         test = "paired t-test" if paired else "Welch t-test"
-        return _record(float(a.mean() - b.mean()), result, test, [len(a), len(b)])
+        return _record(
+            float(a.mean() - b.mean()), result.pvalue, result.confidence_interval(0.95), test, [len(a), len(b)]
+        )
 
 
 def difference_from_summary(a, mean: float, std: float, n: int) -> dict:
     """:func:`difference` of the values ``a`` against a published mean and SD over ``n`` runs (Welch's t-test)."""
     from scipy import stats
 
-    a = np.asarray(a, dtype=float)
-    if len(a) < 2:
-        raise ValueError(f"a difference needs at least 2 values, got {len(a)}: run more seeds")
+    a = _values(a)
     sa, sb = a.std(ddof=1) ** 2 / len(a), std**2 / n
-    test = stats.ttest_ind_from_stats(a.mean(), a.std(ddof=1), len(a), mean, std, n, equal_var=False)
-    df = (sa + sb) ** 2 / (sa**2 / (len(a) - 1) + sb**2 / (n - 1))
-    half = stats.t.ppf(0.975, df) * np.sqrt(sa + sb)
-    diff, p = float(a.mean() - mean), float(test.pvalue)
-    return {
-        "difference": diff,
-        "p": p,
-        "ci95": [diff - half, diff + half],
-        "n": [len(a), n],
-        "test": "Welch t-test against the published mean and SD",
-        "claimed": p < 0.05,
-    }
+    p = stats.ttest_ind_from_stats(a.mean(), a.std(ddof=1), len(a), mean, std, n, equal_var=False).pvalue
+    half = stats.t.ppf(0.975, (sa + sb) ** 2 / (sa**2 / (len(a) - 1) + sb**2 / (n - 1))) * np.sqrt(sa + sb)
+    diff = float(a.mean() - mean)
+    return _record(diff, p, (diff - half, diff + half), "Welch t-test against the published mean and SD", [len(a), n])
 
 
 def holm(ps) -> list[float]:

@@ -96,29 +96,31 @@ def test_a_saved_judge_is_reused_only_for_what_made_it(arrays, tmp_path, monkeyp
     )
     assert re.search(anew, out) and fits.calls == 2
     assert out.count("\n") == 2 and out.splitlines()[1] == f"judge saved to {path}"  # why, and where it went
-    assert "Loaded the judge" in judge(epochs=2)
 
     def stop(path):
         raise _Stopped
 
+    def stopped(**kwargs):
+        with pytest.raises(_Stopped):
+            judge(epochs=2, **kwargs)
+        return capsys.readouterr().out
+
     with monkeypatch.context() as patched:  # every other input is compared too: stopped where it would train
         patched.setattr(fileio, "guard_record", stop)
-        asked = [
-            ({"batch_size": 25}, r"batch_size: made with 50, asked 25"),
-            ({"seed": 2}, r"seed: made with 1, asked 2"),
-            ({"x_train": x[::-1].copy()}, r"images: made with '\w+', asked '\w+'"),
-            ({"y_train": (y + 1) % 10}, r"labels: made with '\w+', asked '\w+'"),
-        ]
-        for kwargs, differs in asked:
-            with pytest.raises(_Stopped):
-                judge(epochs=2, **kwargs)
-            assert re.search(rf"not made from these inputs \(.*{differs}", capsys.readouterr().out)
-
-    path.write_bytes(path.read_bytes() + b"\0")  # the file replaced behind the record's back
-    assert "its SHA-256 differs" in judge(epochs=2)
-    record_path.unlink()  # nothing says what made it
-    assert "the record of what made it cannot be read" in judge(epochs=2)
-    assert "Loaded the judge" in judge(epochs=2) and fits.calls == 4
+        out = stopped(batch_size=25, seed=2, x_train=x[::-1].copy(), y_train=(y + 1) % 10)
+        for differs in (
+            r"batch_size: made with 50, asked 25",
+            r"seed: made with 1, asked 2",
+            r"images: made with '\w+', asked '\w+'",
+            r"labels: made with '\w+', asked '\w+'",
+        ):
+            assert re.search(rf"not made from these inputs \(.*{differs}", out)
+        assert "epochs" not in out  # the record names the judge trained last
+        path.write_bytes(path.read_bytes() + b"\0")  # the file replaced behind the record's back
+        assert "its SHA-256 differs" in stopped()
+        record_path.unlink()  # nothing says what made it
+        assert "the record of what made it cannot be read" in stopped()
+    assert fits.calls == 2
 
 
 def test_the_study_reuses_the_committed_judge(mnist_dir, monkeypatch, capsys):
@@ -153,5 +155,5 @@ def test_a_scratch_run_saves_a_new_judge_in_its_own_folder_and_a_damaged_committ
     with pytest.raises(fileio.StudyRecordError):  # no save_to: the study's judge is refused before training
         quality.train_judge(x, y, x_test, y_test, epochs=3, batch_size=50, path=study, verbose=0)
     monkeypatch.setattr(store, "committed_sha256", lambda p: "0" * 64 if p == study else None)
-    with pytest.raises(fileio.DataFileError, match=r"is not the committed judge.*git checkout"):
+    with pytest.raises(fileio.DataFileError, match=r"judge.weights.h5 is not the committed file.*git checkout"):
         quality.train_judge(x, y, x_test, y_test, epochs=1, batch_size=50, path=study, save_to=scratch, verbose=0)
