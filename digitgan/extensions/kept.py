@@ -47,12 +47,8 @@ def _generated_cnn(arm: str = GENERATED_ARM) -> tuple[protocols.Study, dict]:
     return study, {"model": "cnn", "optimizer": "adam", "augment": False, **recipe}
 
 
-RUNS = {
-    "cnn_modern": _modern,
-    "trial3_modern": lambda: _modern("trial3"),
-    "cnn_generated10k": _generated_cnn,
-    "cnn_real10k": lambda: _generated_cnn("real"),
-}
+RUNS = {"cnn_modern": _modern, "trial3_modern": lambda: _modern("trial3"), "cnn_generated10k": _generated_cnn}
+RUNS["cnn_real10k"] = lambda: _generated_cnn("real")
 
 
 def kept_path(store_path: Path, name: str, seed: int, inputs: dict) -> Path:

@@ -68,7 +68,7 @@ def settings(
     if method == "trial3":
         head, frozen = constants.trial_schedule("trial3")
         out |= {"head": head, "frozen_rounds": round(frozen * (updates // every) / config.TRANSFER_EPOCHS)}
-        out["discriminator_sha256"] = discriminator_digest(discriminator_path or config.DISCRIMINATOR_PATH)
+        out["discriminator_sha256"] = _discriminator_digest(discriminator_path or config.DISCRIMINATOR_PATH)
     return out
 
 
@@ -90,7 +90,7 @@ def run_inputs(method: str, n_labels: int, seed: int, run_settings: dict) -> dic
     return {"part": "label study", "method": method, "n_labels": n_labels, "seed": seed, "settings": run_settings}
 
 
-def discriminator_digest(path: Path) -> str | None:
+def _discriminator_digest(path: Path) -> str | None:
     """Trial 3's discriminator as its runs' settings name it: the file's digest (None while it does not exist)."""
     return file_digest(path) if Path(path).is_file() else None
 
@@ -105,8 +105,8 @@ def run_classifier(data: dict, seed: int, run_settings: dict, test=True, discrim
     fit = dict(verbose=0, callbacks=[best], validate="val", steps_per_epoch=s["round"], seed=seed)
     if "head" in s:
         path = Path(discriminator_path or config.DISCRIMINATOR_PATH)
-        if discriminator_digest(path) != s["discriminator_sha256"]:
-            raise ValueError(f"{path} is not the discriminator these settings name: pass it to settings()")
+        if _discriminator_digest(path) != s["discriminator_sha256"]:
+            raise ValueError(f"{path} is not the discriminator these settings name: pass it to settings() first")
         discriminator = gan.load_discriminator(path)
         utils.set_seed(seed)
         model = transfer.discriminator_to_classifier(discriminator, head=s["head"], freeze=True)
@@ -253,9 +253,7 @@ def run_study(
     **where,
 ) -> pd.DataFrame:
     """One row per (method, label count, seed), stored runs reused; ``ssgan_learning_rate=None`` chooses it first."""
-    label_counts = [
-        checks.integer("label_counts entry", n, config.NUM_CLASSES, config.N_TRAIN_FULL) for n in label_counts
-    ]
+    label_counts = [checks.integer("label_counts", n, config.NUM_CLASSES, config.N_TRAIN_FULL) for n in label_counts]
     seeds = [checks.seed(s, "seeds entry") for s in seeds]
     if not label_counts or not seeds:
         raise ValueError("label_counts and seeds must each hold at least one value")
