@@ -1,7 +1,5 @@
-"""Kept weights for README numbers scored without them (10's and 11's CNNs, 08's and 09's classifiers, 08's SSGANs,
-the study's models at 3 seeds): ``python -m digitgan.extensions.kept [label-study | study-seeds | ssgan [N_LABELS]]``
-retrains each stored run with its recorded recipe and seed into ``weights/`` beside its store (what ``make verify``
-recomputes), printing the recorded and retrained test accuracy; existing weights are not trained again."""
+"""``python -m digitgan.extensions.kept [label-study | study-seeds | ssgan [N_LABELS]]``: stored runs retrained with
+their recipe and seed to keep their weights in ``weights/`` beside their store (what ``make verify`` recomputes)."""
 
 from __future__ import annotations
 
@@ -29,8 +27,7 @@ def _modern(model: str = "cnn") -> tuple[protocols.Study, dict]:
 
 
 def _generated_cnn(arm: str = GENERATED_ARM) -> tuple[protocols.Study, dict]:
-    """11's run store for the CNN of ``arm`` (the committed conditional DCGAN's first 10,000 digits, or ``"real"``)
-    and the recipe those runs trained with."""
+    """11's run store and recipe for the CNN of ``arm`` (the committed conditional DCGAN's digits, or ``"real"``)."""
     real = protocols.load_data(config.SUBSET_SIZE)
     if arm == "real":
         study = protocols.Study(len(real["x_train"]), GENERATED_FOLDER, tag="real", data=real)
@@ -57,8 +54,7 @@ def kept_path(store_path: Path, name: str, seed: int, inputs: dict) -> Path:
 
 
 def _recorded(study: protocols.Study, inputs: dict) -> dict | None:
-    """The stored run with these inputs or, failing that, the one that differs only in its generated digits (drawn
-    on another CPU model, whose float rounding changes their digest)."""
+    """The stored run with these inputs or one differing only in its generated digits (drawn on another CPU model)."""
     same = inputs | {"digits": None}
     others = (r["result"] for r in study.store.records().values() if r["inputs"] | {"digits": None} == same)
     return study.store.get(inputs) or next(others, None)
@@ -80,8 +76,7 @@ def _report(rows: list, row: dict, recorded: dict, result: dict, kept: str) -> N
 
 
 def keep(name: str, seeds=constants.LABEL_SEEDS) -> list[dict]:
-    """Retrain the stored runs of ``name`` (a key of ``RUNS``) at ``seeds``, keeping their weights (a run whose
-    generated digits differ on this CPU model is a new run, stored beside the recorded one)."""
+    """Retrain the stored runs of ``name`` (a key of ``RUNS``), keeping their weights (other digits: a new run)."""
     study, r = RUNS[name]()
     recipe, rows = {k: r[k] for k in protocols.RECIPE_DEFAULTS}, []
     args = (r["model"], r["optimizer"], r["learning_rate"], r["epochs"])
@@ -104,9 +99,8 @@ def keep(name: str, seeds=constants.LABEL_SEEDS) -> list[dict]:
 
 
 def label_study_runs(seeds=constants.LABEL_SEEDS) -> list[dict]:
-    """08's CNN and trial-3 runs that its headline rows report (at 1,500 updates and at 15 epochs) and 09's trial 3
-    on the best GAN stage per label count: ``method``, ``n_labels``, ``seed``, ``settings``, ``stage``,
-    ``discriminator``, ``store`` and kept ``weights`` path of each."""
+    """08's reported CNN and trial-3 runs (1,500 updates, 15 epochs) and 09's trial 3 on the best GAN stage, each with
+    its ``settings``, ``stage``, ``discriminator``, run ``store`` and kept ``weights`` path."""
     plan = [(budget, n_labels, None) for budget in ("updates", "epochs") for n_labels in constants.LABEL_COUNTS]
     stages = fileio.load_results(config.COMMITTED_RESULTS_PATH)["future_work"]["longer_gan"]
     plan += [("updates", n, item["best"]) for n, item in verdicts.longer_gan_items(stages)["labels"].items()]
@@ -140,8 +134,7 @@ def _keep_label_study(seeds=constants.LABEL_SEEDS) -> list[dict]:
 
 
 def keep_ssgan(n_labels: int = constants.SSGAN_N_LABELS, seeds=constants.LABEL_SEEDS) -> list[dict]:
-    """Retrain the study's SSGAN runs at ``n_labels`` (resumable), save each kept discriminator to ``le.WEIGHTS_DIR``
-    and store the retrained run in place of the first, kept in its record as ``first_training``."""
+    """Retrain the study's SSGAN runs (resumable) into ``le.WEIGHTS_DIR``, the first kept as ``first_training``."""
     rate, _ = le.choose_ssgan_learning_rate(constants.LABEL_COUNTS[0], constants.LABEL_SEEDS[0])  # the stored sweep
     store, rows = Store(constants.LABEL_EFFICIENCY_CACHE), []
     for seed in seeds:

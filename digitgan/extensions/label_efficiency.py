@@ -167,8 +167,7 @@ RUNNERS = {"cnn": run_classifier, "trial3": run_classifier, "pca_knn": run_pca_k
 
 @dataclass
 class Study:
-    """Where runs are stored (``cache_path``, ``also_read``), their data (MNIST ``source``, the first ``n_unlabelled``
-    unlabelled images, an ``n_val`` split), SSGAN states (``ssgan_root``) and logs (``log_root(name)``)."""
+    """Where runs are stored and read (``also_read``), their data, SSGAN states and logs (``log_root(name)``)."""
 
     cache_path: Path | None = None
     also_read: tuple[Path, ...] = ()

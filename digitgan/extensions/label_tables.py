@@ -54,8 +54,7 @@ _COMPARED = ("test_accuracy", "val_accuracy", "kept_epoch")  # a retraining that
 
 
 def versions_tried(cache_path: Path | None = None, reported_epochs: int = constants.SSGAN_EPOCHS) -> list[dict]:
-    """Every SSGAN budget scored on the test set (and first trainings that ``kept.keep_ssgan``'s retraining changed):
-    each seed's test accuracy, the test and validation means, and whether it is the one reported."""
+    """Every SSGAN budget (and changed first training) scored on the test set: per seed, means, whether reported."""
     versions = {}  # (epochs, patience, first training) -> {n_labels: {seed: (test, validation)}}
     for record in Store(cache_path or constants.LABEL_EFFICIENCY_CACHE).records().values():
         inputs, result = record["inputs"], record["result"]

@@ -95,8 +95,7 @@ def run_matched(
     check_every: int = CHECK_EVERY,
     patience: int | None = None,
 ) -> pd.DataFrame:
-    """The matched CNN at every label count and seed, each run stored at once (keyed by its settings, seed and data
-    digest); with ``patience``, the arm stopped early (``MATCHED_EARLY``)."""
+    """The matched CNN per label count and seed, stored at once; with ``patience``, the arm stopped early."""
     from digitgan.data import load_label_efficiency_data
 
     seeds = [checks.seed(s, "seeds entry") for s in seeds]
