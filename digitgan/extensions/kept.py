@@ -3,6 +3,7 @@ their recipe and seed to keep their weights in ``weights/`` beside their store (
 
 from __future__ import annotations
 
+import itertools
 import json
 from pathlib import Path
 
@@ -157,17 +158,16 @@ def keep_ssgan(n_labels: int = constants.SSGAN_N_LABELS, seeds=constants.LABEL_S
     return rows
 
 
-def keep_study_seeds(seeds=study_seeds.SEEDS, models=study_seeds.MODELS) -> list[dict]:
+def keep_study_seeds() -> list[dict]:
     """Retrain the study's CNN and trials 1-3 at training seeds 42-44 (:mod:`.study_seeds`), saving their weights."""
     store, data, rows = Store(config.STUDY_SEEDS_STORE), load_study_data(config.SUBSET_SIZE, config.SEED), []
-    for seed in seeds:
-        for name in models:
-            inputs = study_seeds.run_inputs(name, seed, data)
-            recorded, path = store.get(inputs), kept_path(config.STUDY_SEEDS_STORE, name, seed, inputs)
-            if _to_train(recorded, row := {"run": name, "seed": seed, "weights": path.name}, store.path, path):
-                model, result = study_seeds.train(name, seed, data)
-                fileio.save_weights(model, path)
-                _report(rows, row, recorded, result, "train_accuracy")
+    for seed, name in itertools.product(study_seeds.SEEDS, study_seeds.MODELS):
+        inputs = study_seeds.run_inputs(name, seed, data)
+        recorded, path = store.get(inputs), kept_path(config.STUDY_SEEDS_STORE, name, seed, inputs)
+        if _to_train(recorded, row := {"run": name, "seed": seed, "weights": path.name}, store.path, path):
+            model, result = study_seeds.train(name, seed, data)
+            fileio.save_weights(model, path)
+            _report(rows, row, recorded, result, "train_accuracy")
     return rows
 
 

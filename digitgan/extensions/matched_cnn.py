@@ -121,13 +121,10 @@ def run_matched(
 
 def matched_differences(study: pd.DataFrame, matched: pd.DataFrame) -> dict:
     """Per label count: the semi-supervised GAN's test accuracy minus the compute-matched CNN's, paired by seed."""
-    out = {}
-    for n_labels in sorted(matched["n_labels"].unique()):
-        ssgan_runs = study[(study["method"] == "ssgan") & (study["n_labels"] == n_labels)].set_index("seed")
-        cnn_runs = matched[matched["n_labels"] == n_labels].set_index("seed")
-        seeds = sorted(set(ssgan_runs.index) & set(cnn_runs.index))
-        a, b = ssgan_runs.loc[seeds, "test_accuracy"], cnn_runs.loc[seeds, "test_accuracy"]
-        out[str(int(n_labels))] = utils.difference(a, b, paired=True)
+    out, ssgan = {}, study[study["method"] == "ssgan"]
+    for n_labels, cnn in matched.groupby("n_labels"):
+        pair = ssgan[ssgan["n_labels"] == n_labels].merge(cnn, on="seed").sort_values("seed")
+        out[str(int(n_labels))] = utils.difference(pair["test_accuracy_x"], pair["test_accuracy_y"], paired=True)
     return out
 
 
