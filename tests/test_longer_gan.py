@@ -69,7 +69,7 @@ def test_trial3_refuses_a_discriminator_its_settings_do_not_name(tmp_path, small
     b.write_bytes(b"another")
     s = label_efficiency.settings("trial3", 20, classifier_updates=200, discriminator_path=a)
     with pytest.raises(ValueError, match="b.weights.h5 is not the discriminator"):
-        label_efficiency.run_trial3(small_data, 42, s, discriminator_path=b)
+        label_efficiency.run_classifier(small_data, 42, s, discriminator_path=b)
 
 
 def test_results_hold_every_stage_with_scores_and_seeds():

@@ -1,13 +1,9 @@
-"""Kept weights for README numbers that were scored without them (10's modern CNN and trial 3, 11's CNN on generated
-and on real digits, 08's and 09's classifiers, 08's semi-supervised GANs, the study's CNN and trials 1-3 at 3 seeds):
-``python -m digitgan.extensions.kept [label-study | study-seeds | ssgan [N_LABELS]]`` retrains each stored run with its
-recorded recipe and seed, saves the weights it keeps into the committed ``weights/`` folder beside its store (what
-``make verify`` recomputes) and prints the recorded and retrained test accuracy; a run whose weights exist is not
-trained again.
-"""
+"""``python -m digitgan.extensions.kept [label-study | study-seeds | ssgan [N_LABELS]]``: stored runs retrained with
+their recipe and seed to keep their weights in ``weights/`` beside their store (what ``make verify`` recomputes)."""
 
 from __future__ import annotations
 
+import itertools
 import json
 from pathlib import Path
 
@@ -15,7 +11,6 @@ from digitgan import config, fileio, utils
 from digitgan.data import load_label_efficiency_data, load_study_data
 from digitgan.extensions import conditional, constants, generated, longer_gan, protocols, study_seeds, verdicts
 from digitgan.extensions import label_efficiency as le
-from digitgan.extensions.label_runs import ssgan_result, train_ssgan_run
 from digitgan.store import STORE_FILE, Store, array_digest, record_committed_digest
 from digitgan.store import key as store_key
 
@@ -33,8 +28,7 @@ def _modern(model: str = "cnn") -> tuple[protocols.Study, dict]:
 
 
 def _generated_cnn(arm: str = GENERATED_ARM) -> tuple[protocols.Study, dict]:
-    """11's run store for the CNN of ``arm`` (the first 10,000 digits of the committed conditional DCGAN, or
-    ``"real"``: the real 10,000 images) and the recipe those runs trained with (Adam at the real arm's rate)."""
+    """11's run store and recipe for the CNN of ``arm`` (the committed conditional DCGAN's digits, or ``"real"``)."""
     real = protocols.load_data(config.SUBSET_SIZE)
     if arm == "real":
         study = protocols.Study(len(real["x_train"]), GENERATED_FOLDER, tag="real", data=real)
@@ -51,12 +45,8 @@ def _generated_cnn(arm: str = GENERATED_ARM) -> tuple[protocols.Study, dict]:
     return study, {"model": "cnn", "optimizer": "adam", "augment": False, **recipe}
 
 
-RUNS = {
-    "cnn_modern": _modern,
-    "trial3_modern": lambda: _modern("trial3"),
-    "cnn_generated10k": _generated_cnn,
-    "cnn_real10k": lambda: _generated_cnn("real"),
-}
+RUNS = {"cnn_modern": _modern, "trial3_modern": lambda: _modern("trial3"), "cnn_generated10k": _generated_cnn}
+RUNS["cnn_real10k"] = lambda: _generated_cnn("real")
 
 
 def kept_path(store_path: Path, name: str, seed: int, inputs: dict) -> Path:
@@ -65,23 +55,17 @@ def kept_path(store_path: Path, name: str, seed: int, inputs: dict) -> Path:
 
 
 def _recorded(study: protocols.Study, inputs: dict) -> dict | None:
-    """The stored run with these inputs or, failing that, the one that differs only in its generated digits (drawn
-    on another CPU model, whose float rounding changes their digest)."""
-    found = study.store.get(inputs)
-    if found is not None:
-        return found
-    same = _without_digits(inputs)
-    return next((r["result"] for r in study.store.records().values() if _without_digits(r["inputs"]) == same), None)
+    """The stored run with these inputs or one differing only in its generated digits (drawn on another CPU model)."""
+    same = inputs | {"digits": None}
+    others = (r["result"] for r in study.store.records().values() if r["inputs"] | {"digits": None} == same)
+    return study.store.get(inputs) or next(others, None)
 
 
-def _without_digits(inputs: dict) -> dict:
-    return {k: v for k, v in inputs.items() if k != "digits"}
-
-
-def _tested(recorded: dict | None, what: str, store) -> dict:
+def _to_train(recorded: dict | None, row: dict, store: Path, path: Path) -> bool:
+    """Whether the weights of this recorded, tested run are still to be kept (no record: an error)."""
     if recorded is None or "test_accuracy" not in recorded:
-        raise ValueError(f"no stored {what} in {config.shown(store)}: run its notebook (or the study) first")
-    return recorded
+        raise ValueError(f"no stored run {row} in {config.shown(store)}: run its notebook (or the study) first")
+    return not path.is_file()
 
 
 def _report(rows: list, row: dict, recorded: dict, result: dict, kept: str) -> None:
@@ -93,37 +77,31 @@ def _report(rows: list, row: dict, recorded: dict, result: dict, kept: str) -> N
 
 
 def keep(name: str, seeds=constants.LABEL_SEEDS) -> list[dict]:
-    """Retrain the stored runs of ``name`` (a key of ``RUNS``) at ``seeds``, keeping their weights (a run whose
-    generated digits came out different on this CPU model is a new run, stored beside the recorded one); a kept run
-    is scored again. One row per seed: the recorded and the retrained test accuracy and kept epoch."""
+    """Retrain the stored runs of ``name`` (a key of ``RUNS``), keeping their weights (other digits: a new run)."""
     study, r = RUNS[name]()
-    recipe = {k: r[k] for k in protocols.RECIPE_DEFAULTS}
+    recipe, rows = {k: r[k] for k in protocols.RECIPE_DEFAULTS}, []
     args = (r["model"], r["optimizer"], r["learning_rate"], r["epochs"])
-    rows = []
     for seed in seeds:
         inputs = study.inputs(*args, seed, r["augment"], **recipe)
-        recorded = _tested(_recorded(study, inputs), f"{name} run at seed {seed}", study.store.path)
-        path = kept_path(study.store.path, name, seed, inputs)
-        build = {"strength": recipe["strength"], "dropout": recipe["dropout"]}
-        model, _ = protocols.build_model(r["model"], r["augment"], seed, **build)
-        if path.is_file():
-            fileio.load_weights(model, path, f"Delete {path} to train this run again.")
-            result = {"test_accuracy": protocols.accuracy_on_test(model, study.data), "kept_epoch": None}
-        elif study.store.get(inputs) is None:
+        recorded, path = _recorded(study, inputs), kept_path(study.store.path, name, seed, inputs)
+        if not _to_train(recorded, row := {"run": name, "seed": seed, "weights": path.name}, study.store.path, path):
+            continue
+        if study.store.get(inputs) is None:
             result = study.run(*args, seed, r["augment"], **recipe)
+            build = {"strength": recipe["strength"], "dropout": recipe["dropout"]}
+            model, _ = protocols.build_model(r["model"], r["augment"], seed, **build)
             fileio.load_weights(model, study.weights_path(inputs), "Delete the run from its store to train it again.")
             fileio.save_weights(model, path)
         else:
             train = (r["model"], study.data, *args[1:], seed, r["augment"])
             result = protocols.train_run(*train, weights_path=path, **recipe)
-        _report(rows, {"run": name, "seed": seed, "weights": path.name}, recorded, result, "kept_epoch")
+        _report(rows, row, recorded, result, "kept_epoch")
     return rows
 
 
 def label_study_runs(seeds=constants.LABEL_SEEDS) -> list[dict]:
-    """08's CNN and trial-3 runs that its headline rows report (at 1,500 updates and at the original's 15 epochs) and
-    09's trial 3 on the GAN stage best on validation at each label count: one dict per run with its ``method``,
-    ``n_labels``, ``seed``, ``settings``, ``stage``, ``discriminator``, run ``store`` and kept ``weights`` path."""
+    """08's reported CNN and trial-3 runs (1,500 updates, 15 epochs) and 09's trial 3 on the best GAN stage, each with
+    its ``settings``, ``stage``, ``discriminator``, run ``store`` and kept ``weights`` path."""
     plan = [(budget, n_labels, None) for budget in ("updates", "epochs") for n_labels in constants.LABEL_COUNTS]
     stages = fileio.load_results(config.COMMITTED_RESULTS_PATH)["future_work"]["longer_gan"]
     plan += [("updates", n, item["best"]) for n, item in verdicts.longer_gan_items(stages)["labels"].items()]
@@ -148,58 +126,48 @@ def _keep_label_study(seeds=constants.LABEL_SEEDS) -> list[dict]:
     for run in label_study_runs(seeds):
         method, n_labels, seed, s = run["method"], run["n_labels"], run["seed"], run["settings"]
         recorded = Store(run["store"]).get(le.run_inputs(method, n_labels, seed, s))
-        _tested(recorded, f"{method} run at {n_labels} labels, seed {seed}", run["store"])
-        if run["weights"].is_file():
-            continue
-        data = load_label_efficiency_data(n_labels, seed, n_val=s["n_val"])
-        extra = {"discriminator_path": run["discriminator"]} if run["discriminator"] else {}
-        result = le.RUNNERS[method](data, seed, s, weights_path=run["weights"], **extra)
         row = {"run": method, "stage": run["stage"], "n_labels": n_labels, "seed": seed, "updates": s["updates"]}
-        _report(rows, {**row, "weights": run["weights"].name}, recorded, result, "kept_round")
+        if _to_train(recorded, row := {**row, "weights": run["weights"].name}, run["store"], run["weights"]):
+            data = load_label_efficiency_data(n_labels, seed, n_val=s["n_val"])
+            path, weights = run["discriminator"], run["weights"]
+            _report(rows, row, recorded, le.run_classifier(data, seed, s, True, path, weights), "kept_round")
     return rows
 
 
 def keep_ssgan(n_labels: int = constants.SSGAN_N_LABELS, seeds=constants.LABEL_SEEDS) -> list[dict]:
-    """Retrain the study's SSGAN runs at ``n_labels`` (resumable; a finished state is reloaded), save each kept
-    discriminator to ``le.WEIGHTS_DIR`` and store the retrained run in place of the first one, which stays in its
-    record (``first_training``; on another CPU model the two can differ by a few test images). One row per seed."""
+    """Retrain the study's SSGAN runs (resumable) into ``le.WEIGHTS_DIR``, the first kept as ``first_training``."""
     rate, _ = le.choose_ssgan_learning_rate(constants.LABEL_COUNTS[0], constants.LABEL_SEEDS[0])  # the stored sweep
     store, rows = Store(constants.LABEL_EFFICIENCY_CACHE), []
     for seed in seeds:
         s = le.settings("ssgan", n_labels, learning_rate=rate)
         inputs = le.run_inputs("ssgan", n_labels, seed, s)
-        recorded = _tested(store.get(inputs), f"SSGAN run at {n_labels} labels, seed {seed}", store.path)
+        name = f"ssgan_{n_labels}_seed{seed}_{store_key(inputs)}.weights.h5"
+        recorded, path = store.get(inputs), Path(le.WEIGHTS_DIR) / name
+        if not _to_train(recorded, row := {"n_labels": n_labels, "seed": seed, "weights": path.name}, store.path, path):
+            continue
         keys = ("test_accuracy", "val_accuracy", "kept_epoch", "kept_weights")
         first = recorded.get("first_training") or {k: recorded[k] for k in keys}
-        path = Path(le.WEIGHTS_DIR) / f"ssgan_{n_labels}_seed{seed}_{store_key(inputs)}.weights.h5"
-        if path.is_file():
-            continue
         data = load_label_efficiency_data(n_labels, seed, n_val=s["n_val"])
-        model, history = train_ssgan_run(data, seed, s)
+        model, history = le.train_ssgan_run(data, seed, s)
         fileio.save_weights(model.best_discriminator, path)
         record_committed_digest(path)
-        result = ssgan_result(model, history, data, s)  # what the label study records
+        result = le.ssgan_result(model, history, data, s)  # what the label study records
         result.update(wall_seconds=recorded["wall_seconds"], settings=s, weights=path.name, first_training=first)
         store.put(inputs, result)
-        row = {"n_labels": n_labels, "seed": seed, "weights": path.name}
         _report(rows, row, first, result, "kept_epoch")
     return rows
 
 
-def keep_study_seeds(seeds=study_seeds.SEEDS, models=study_seeds.MODELS) -> list[dict]:
-    """Retrain the study's CNN and trials 1-3 at training seeds 42-44 (:mod:`.study_seeds`) with their recorded
-    protocol, saving each one's weights. One row per run: recorded and retrained train and test accuracy."""
+def keep_study_seeds() -> list[dict]:
+    """Retrain the study's CNN and trials 1-3 at training seeds 42-44 (:mod:`.study_seeds`), saving their weights."""
     store, data, rows = Store(config.STUDY_SEEDS_STORE), load_study_data(config.SUBSET_SIZE, config.SEED), []
-    for seed in seeds:
-        for name in models:
-            inputs = study_seeds.run_inputs(name, seed, data)
-            recorded, path = store.get(inputs), kept_path(config.STUDY_SEEDS_STORE, name, seed, inputs)
-            _tested(recorded, f"{name} run at seed {seed}", store.path)
-            if path.is_file():
-                continue
+    for seed, name in itertools.product(study_seeds.SEEDS, study_seeds.MODELS):
+        inputs = study_seeds.run_inputs(name, seed, data)
+        recorded, path = store.get(inputs), kept_path(config.STUDY_SEEDS_STORE, name, seed, inputs)
+        if _to_train(recorded, row := {"run": name, "seed": seed, "weights": path.name}, store.path, path):
             model, result = study_seeds.train(name, seed, data)
             fileio.save_weights(model, path)
-            _report(rows, {"run": name, "seed": seed, "weights": path.name}, recorded, result, "train_accuracy")
+            _report(rows, row, recorded, result, "train_accuracy")
     return rows
 
 
@@ -207,12 +175,9 @@ if __name__ == "__main__":
     import sys
 
     print(utils.versions(), flush=True)
-    if sys.argv[1:] == ["label-study"]:
-        _keep_label_study()
-    elif sys.argv[1:] == ["study-seeds"]:
-        keep_study_seeds()
-    elif sys.argv[1:2] == ["ssgan"]:
-        keep_ssgan(*map(int, sys.argv[2:3]))
+    commands = {"label-study": _keep_label_study, "study-seeds": keep_study_seeds, "ssgan": keep_ssgan}
+    if sys.argv[1:]:
+        commands[sys.argv[1]](*map(int, sys.argv[2:3]))
     else:
         for run_name in RUNS:
             keep(run_name)

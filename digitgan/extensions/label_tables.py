@@ -1,8 +1,8 @@
-"""The label study's tables (:mod:`.label_efficiency`): its splits, its runs summarised per method and label count,
-trial 3 against the CNN, every SSGAN budget scored on the test set, and what results.json records of it."""
+"""The label study's tables (:mod:`.label_efficiency`) and what results.json records of it."""
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 
 import numpy as np
@@ -24,33 +24,28 @@ NAMES = {
 
 
 def describe_splits(label_counts, seeds, n_val: int = constants.LABEL_EFFICIENCY_VAL, source=None) -> pd.DataFrame:
-    """What every run of the study trains on, one row per ``(n_labels, seed)``: the first labelled indices, the images
-    per digit of the labelled subset and of its validation split, and their overlap (none)."""
+    """Per ``(n_labels, seed)``: the first labelled indices, images per digit and of its validation split, overlap."""
     from digitgan.data import label_subset_indices, load_mnist, validation_indices
 
     (_, y_all), _ = load_mnist(source)
     rows = []
-    for n in label_counts:
-        for seed in seeds:
-            idx = label_subset_indices(y_all, n, seed)
-            val = validation_indices(y_all, idx, n_val, seed)
-            row = {"labels": n, "seed": seed, "first indices": idx[:3].tolist()}
-            for name, part in (("per digit", idx), ("validation per digit", val)):
-                counts = np.bincount(y_all[part], minlength=10)
-                row[name] = f"{counts.min()}-{counts.max()}"
-            rows.append({**row, "overlap": len(np.intersect1d(idx, val))})
+    for n, seed in itertools.product(label_counts, seeds):
+        idx = label_subset_indices(y_all, n, seed)
+        val = validation_indices(y_all, idx, n_val, seed)
+        row = {"labels": n, "seed": seed, "first indices": idx[:3].tolist()}
+        for name, part in (("per digit", idx), ("validation per digit", val)):
+            row[name] = f"{(counts := np.bincount(y_all[part], minlength=10)).min()}-{counts.max()}"
+        rows.append({**row, "overlap": len(np.intersect1d(idx, val))})
     return pd.DataFrame(rows)
 
 
 def transfer_vs_scratch(runs: pd.DataFrame) -> dict:
     """Per label count: trial 3's test accuracy minus the CNN's of the same seeds (paired t-test), and their budget."""
     out = {}
-    for n_labels in sorted(runs["n_labels"].unique()):
-        part = runs[(runs["n_labels"] == n_labels) & runs["method"].isin(("trial3", "cnn"))]
-        trial3, cnn = (part[part["method"] == m].set_index("seed")["test_accuracy"] for m in ("trial3", "cnn"))
-        seeds = sorted(set(trial3.index) & set(cnn.index))
-        if len(seeds) > 1:
-            test = utils.difference(trial3[seeds].tolist(), cnn[seeds].tolist(), paired=True)
+    for n_labels, part in runs[runs["method"].isin(("trial3", "cnn"))].groupby("n_labels"):
+        paired = part.pivot(index="seed", columns="method", values="test_accuracy").reindex(columns=["trial3", "cnn"])
+        if len(paired := paired.dropna()) > 1:
+            test = utils.difference(paired["trial3"].tolist(), paired["cnn"].tolist(), paired=True)
             out[str(int(n_labels))] = {**test, "n_updates": int(part["n_updates"].max())}
     return out
 
@@ -59,9 +54,7 @@ _COMPARED = ("test_accuracy", "val_accuracy", "kept_epoch")  # a retraining that
 
 
 def versions_tried(cache_path: Path | None = None, reported_epochs: int = constants.SSGAN_EPOCHS) -> list[dict]:
-    """Every SSGAN budget whose runs were scored on the test set (with the first trainings of runs retrained to keep
-    their weights, ``kept.keep_ssgan``, where the retraining differs): per label count each seed's test accuracy,
-    the test and validation means, and whether it is the one reported."""
+    """Every SSGAN budget (and changed first training) scored on the test set: per seed, means, whether reported."""
     versions = {}  # (epochs, patience, first training) -> {n_labels: {seed: (test, validation)}}
     for record in Store(cache_path or constants.LABEL_EFFICIENCY_CACHE).records().values():
         inputs, result = record["inputs"], record["result"]
@@ -105,8 +98,7 @@ _EXTRA_KEYS = ("kept_round", "kept_epoch", "kept_weights", "epochs_trained", "up
 
 
 def to_results(runs: pd.DataFrame, table: pd.DataFrame, ssgan_sweep: pd.DataFrame | None = None) -> dict:
-    """What results.json records under ``"label_efficiency"``: the summary, every run, the SSGAN's learning-rate
-    choice (if given) and the settings."""
+    """What results.json records under ``"label_efficiency"``: summary, runs, the SSGAN's rate choice, settings."""
     summary = {}
     for _, row in table.iterrows():
         cell = {"mean": float(row["mean"]), "std": None if pd.isna(row["std"]) else float(row["std"])}
@@ -137,20 +129,15 @@ def json_ready(value):
     return value.item() if isinstance(value, np.generic) else value
 
 
-def trained_span(low: int, high: int) -> str:
-    """The updates that runs stopped early trained: ``13,200-26,400``, or one number where all trained the same."""
-    return f"{int(low):,}" if low == high else f"{int(low):,}-{int(high):,}"
-
-
 def format_table(table: pd.DataFrame) -> pd.DataFrame:
-    """Methods as rows, label counts as columns, cells ``mean ± std (n = runs; updates)``, or ``value (one run)``;
-    a budget that runs stopped early did not use is given with the updates they trained."""
+    """Methods by label counts, cells ``mean ± std (n = runs; updates)`` (with the updates trained, if fewer)."""
 
     def cell(r) -> str:
         budget = "" if pd.isna(r.get("n_updates")) else f"; {int(r['n_updates']):,} updates"
         low, high = r.get("trained_min"), r.get("trained_max")
         if budget and not pd.isna(low) and low < r["n_updates"]:
-            budget = f"; budget {int(r['n_updates']):,} updates, {trained_span(low, high)} trained"
+            span = f"{int(low):,}" if low == high else f"{int(low):,}-{int(high):,}"
+            budget = f"; budget {int(r['n_updates']):,} updates, {span} trained"
         if r["runs"] > 1:
             return f"{r['mean']:.4f} ± {r['std']:.4f} (n = {r['runs']}{budget})"
         return f"{r['mean']:.4f} (one run{budget})"

@@ -1,12 +1,9 @@
-"""The study's single runs (the CNN of 01 and trials 1-3 of 03-05) with other training seeds, so that "above or
-below the original" is a test and not one run: the study's seed-42 10,000-image subset and original protocol (SGD
-0.01, batch 100, 15 epochs; the trials from ``checkpoints/discriminator.weights.h5``), only the training seed changed.
-Each result is stored as soon as it finishes, keyed by everything that made it.
-``python -m digitgan.extensions.study_seeds`` trains the missing runs (about 1 min each on 2 cores).
-"""
+"""The study's CNN (01) and trials 1-3 (03-05) at training seeds 42-44 on its seed-42 subset and original protocol,
+each result stored at once keyed by all that made it. ``python -m digitgan.extensions.study_seeds`` trains the rest."""
 
 from __future__ import annotations
 
+import itertools
 import json
 
 from digitgan import config, gan, training, transfer, utils
@@ -20,7 +17,7 @@ MODELS = ("cnn", "trial1", "trial2", "trial3")  # the study's own
 
 
 def _build(name: str, seed: int):
-    """The untrained model, seeded as notebooks 01 and 03-05 seed it (the discriminator is loaded first)."""
+    """The untrained model, seeded as notebooks 01 and 03-05 seed it (after loading the discriminator)."""
     discriminator = None if name == "cnn" else gan.load_discriminator(config.DISCRIMINATOR_PATH)
     utils.set_seed(seed)
     if name == "cnn":
@@ -32,7 +29,7 @@ def run_inputs(name: str, seed: int, data: dict) -> dict:
     """Everything that makes one run's result: the key of its record in the store."""
     inputs = {"part": "study seeds", "model": name, "seed": seed, "subset_seed": config.SEED}
     inputs |= {"epochs": config.TRANSFER_EPOCHS, "learning_rate": config.SGD_LEARNING_RATE}
-    inputs |= {"batch_size": config.BATCH_SIZE}
+    inputs["batch_size"] = config.BATCH_SIZE
     inputs["data"] = array_digest(data["x_train"], data["y_train"], data["x_test"], data["y_test"])
     inputs["architecture"] = architecture_digest(_build(name, seed))
     if name != "cnn":
@@ -55,9 +52,7 @@ def train(name: str, seed: int, data: dict) -> tuple:
 
 def run(name: str, seed: int, store: Store, data: dict) -> dict:
     """One model at one training seed: the stored result, or trained now and stored."""
-    inputs = run_inputs(name, seed, data)
-    stored = store.get(inputs)
-    if stored is not None:
+    if (stored := store.get(inputs := run_inputs(name, seed, data))) is not None:
         return stored
     _, result = train(name, seed, data)
     print(f"{name:7s} seed {seed}: test accuracy {result['test_accuracy']:.4f} ({result['seconds']:.0f} s)", flush=True)
@@ -67,7 +62,6 @@ def run(name: str, seed: int, store: Store, data: dict) -> dict:
 if __name__ == "__main__":
     print(utils.versions(), utils.machine(), sep="\n", flush=True)
     store, data = Store(config.STUDY_SEEDS_STORE), load_study_data(config.SUBSET_SIZE, config.SEED)
-    for seed in SEEDS:
-        for model in MODELS:
-            row = {"model": model, "seed": seed, **run(model, seed, store, data)}
-            print(json.dumps({k: row[k] for k in ("model", "seed", "test_accuracy", "train_accuracy")}), flush=True)
+    for seed, model in itertools.product(SEEDS, MODELS):
+        row = {"model": model, "seed": seed, **run(model, seed, store, data)}
+        print(json.dumps({k: row[k] for k in ("model", "seed", "test_accuracy", "train_accuracy")}), flush=True)
