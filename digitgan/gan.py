@@ -78,7 +78,7 @@ def train_gan(
     x_train: np.ndarray,
     epochs: int = config.GAN_EPOCHS,
     batch_size: int = config.BATCH_SIZE,
-    checkpoint_dir: Path = config.GAN_CHECKPOINT_DIR,
+    checkpoint_dir: Path = config.CHECKPOINT_DIR / config.GAN_STATE_NAME,
     checkpoint_every: int = config.GAN_CHECKPOINT_EVERY,
     frames_dir: Path | None = None,
     judge=None,
@@ -108,9 +108,7 @@ def train_gan(
     set_seed(seed, deterministic=not jit_compile)  # a rerun (or a resume) builds the same initial networks
     if retrain and checkpoint_dir.exists():
         shutil.rmtree(checkpoint_dir)
-    gan = build_dcgan(
-        seed=seed, jit_compile=jit_compile, precision=precision, steps_per_execution=steps, learning_rate=learning_rate
-    )
+    gan = build_dcgan(learning_rate, seed, jit_compile, precision, steps_per_execution=steps)
     gan.loss_log = tf.Variable(tf.zeros([steps, 2]), trainable=False)  # read once an epoch by _EpochLog
     settings = run_settings(x_train, batch_size, seed, precision, jit_compile, gan)
     gan.run_settings = settings  # what store.export_final records in the exported pair's manifest
@@ -129,15 +127,8 @@ def train_gan(
     if frames_dir is not None:
         draw = lambda epoch, logs: frames.draw_frame(gan.generator, noise, frames_dir, epoch + 1)  # noqa: E731
         callbacks.append(keras.callbacks.LambdaCallback(on_epoch_end=draw))
-    gan.fit(
-        epoch_batches(x_train, batch_size, start, epochs, seed),
-        epochs=epochs,
-        initial_epoch=start,
-        steps_per_epoch=steps,
-        shuffle=False,  # epoch_batches already shuffles, per epoch and resumably
-        callbacks=callbacks,
-        verbose=verbose,
-    )
+    fit = dict(epochs=epochs, initial_epoch=start, steps_per_epoch=steps, callbacks=callbacks, verbose=verbose)
+    gan.fit(epoch_batches(x_train, batch_size, start, epochs, seed), shuffle=False, **fit)  # shuffled per epoch
     return gan, history
 
 
@@ -158,9 +149,9 @@ def train_or_reuse_gan(
     x_train: np.ndarray,
     epochs: int = config.GAN_EPOCHS,
     retrain: bool = False,
-    generator_path=config.GENERATOR_PATH,
+    generator_path=config.CHECKPOINT_DIR / config.GENERATOR_FILE,
     discriminator_path=config.DISCRIMINATOR_PATH,
-    history_path=config.GAN_HISTORY_PATH,
+    history_path=config.CHECKPOINT_DIR / config.GAN_HISTORY_FILE,
     **train_kwargs,
 ) -> tuple[DCGAN, dict, bool]:
     """Reuse the exported DCGAN its manifest vouches for, else train (resuming) and export it."""
@@ -188,7 +179,7 @@ def train_or_reuse_gan(
                 "(set RETRAIN = True in the parameters, or RETRAIN_GAN=1 for make reproduce, to train it again)."
             )
             return gan, history, True
-        state = Path(get("checkpoint_dir", config.GAN_CHECKPOINT_DIR))
+        state = Path(get("checkpoint_dir", config.CHECKPOINT_DIR / config.GAN_STATE_NAME))
         if not finished_state(state, epochs):
             raise DataFileError(
                 f"{problem} {state} holds no training state finished at epoch {epochs} to export the pair again "

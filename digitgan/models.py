@@ -186,10 +186,8 @@ def build_dcgan(
     finally:
         keras.mixed_precision.set_global_policy(previous)
     gan = DCGAN(generator, discriminator, seed=seed, name="dcgan")
+    adam = keras.optimizers.Adam
     gan.compile(
-        g_optimizer=keras.optimizers.Adam(learning_rate),
-        d_optimizer=keras.optimizers.Adam(learning_rate),
-        jit_compile=jit_compile,
-        steps_per_execution=steps_per_execution,
+        adam(learning_rate), adam(learning_rate), jit_compile=jit_compile, steps_per_execution=steps_per_execution
     )
     return gan

@@ -12,12 +12,10 @@ import tensorflow as tf
 from digitgan import checks, config
 from digitgan.data import one_hot
 
-_OPTIMIZERS = {"sgd": keras.optimizers.SGD, "adam": keras.optimizers.Adam}
 
-
-def compile_classifier(model: keras.Model, learning_rate: float = config.SGD_LEARNING_RATE, optimizer: str = "sgd"):
-    """Categorical cross-entropy with a fresh optimizer (SGD, lr 0.01, no momentum: the Keras default)."""
-    opt = _OPTIMIZERS[checks.choice("optimizer", optimizer, _OPTIMIZERS)](checks.learning_rate(learning_rate))
+def compile_classifier(model: keras.Model, learning_rate: float = config.SGD_LEARNING_RATE):
+    """Categorical cross-entropy with a fresh SGD (no momentum: the Keras default)."""
+    opt = keras.optimizers.SGD(checks.learning_rate(learning_rate))
     model.compile(optimizer=opt, loss="categorical_crossentropy", metrics=["accuracy"])
     return model
 
@@ -34,7 +32,6 @@ def fit_classifier(
     steps_per_epoch: int | None = None,
     seed: int = config.SEED,
     learning_rate: float | None = None,
-    optimizer: str = "sgd",
 ) -> dict:
     """``fit`` on the training images, its arguments checked first (then compiled afresh if ``learning_rate``); the
     history dict. ``validate``: ``True`` scores the test set each epoch, ``"val"`` the validation split, ``False``
@@ -48,7 +45,7 @@ def fit_classifier(
     split = "val" if validate == "val" else "test"
     checks.labelled(data, ("train", split) if validate else ("train",))
     if learning_rate is not None:
-        compile_classifier(model, learning_rate, optimizer)
+        compile_classifier(model, learning_rate)
     validation = (data[f"x_{split}"], one_hot(data[f"y_{split}"])) if validate else None
     x, y = data["x_train"], one_hot(data["y_train"])
     if steps_per_epoch is not None:
@@ -103,7 +100,6 @@ def train_classifier(
     epochs: int = config.CNN_EPOCHS,
     batch_size: int = config.BATCH_SIZE,
     learning_rate: float = config.SGD_LEARNING_RATE,
-    optimizer: str = "sgd",
     verbose: int = 2,
     validate: bool | str = True,
     log_dir: Path | None = None,
@@ -112,7 +108,7 @@ def train_classifier(
     """Compile and train (TensorBoard logs to ``log_dir``); ``(history, seconds)``."""
     start = time.perf_counter()
     board = log_dir and [keras.callbacks.TensorBoard(str(log_dir), update_freq="epoch", write_graph=False)]
-    fit = dict(validate=validate, seed=seed, learning_rate=learning_rate, optimizer=optimizer)
+    fit = dict(validate=validate, seed=seed, learning_rate=learning_rate)
     history = fit_classifier(model, data, epochs, batch_size, 0, verbose, board or None, **fit)
     return history, time.perf_counter() - start
 

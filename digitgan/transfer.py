@@ -74,7 +74,6 @@ def train_schedule(
     total_epochs: int = config.TRANSFER_EPOCHS,
     learning_rate: float = config.SGD_LEARNING_RATE,
     batch_size: int = config.BATCH_SIZE,
-    optimizer: str = "sgd",
     **fit_options,
 ) -> dict:
     """Notebooks 03-05's two phases: frozen for ``frozen_epochs``, then every layer to ``total_epochs``, each compiled
@@ -86,9 +85,7 @@ def train_schedule(
         if end <= first:
             continue
         set_transferred_trainable(model, unfrozen)
-        phase = fit_classifier(
-            model, data, end, batch_size, first, **fit_options, learning_rate=learning_rate, optimizer=optimizer
-        )
+        phase = fit_classifier(model, data, end, batch_size, first, **fit_options, learning_rate=learning_rate)
         trainable.append(trainable_count(model))
         for key, values in phase.items():
             history.setdefault(key, []).extend(values)
