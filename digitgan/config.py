@@ -1,14 +1,6 @@
-"""Every path and constant of the study, in one place.
-
-Paths derive from the package's location (the repository root). ``figures/``, ``checkpoints/`` and
-``figures/results.json`` hold the study's committed results: only full-size runs write there (see
-:mod:`digitgan.runs`); a notebook run with other parameters writes into its own folder under ``runs/``.
-Environment variables move the folders (the tests point them all into a temporary directory):
-
-- ``DIGITGAN_MNIST``: a folder with the four MNIST IDX files (gzipped or not) or an ``mnist.npz``.
-- ``DIGITGAN_FIGURES_DIR``, ``DIGITGAN_CHECKPOINT_DIR``, ``DIGITGAN_DATA_DIR``, ``DIGITGAN_RUNS_DIR``:
-  where the study's figures (and ``results.json``), checkpoints, downloads and scratch runs go.
-"""
+"""Every path and constant of the study. ``DIGITGAN_MNIST`` names an MNIST folder; ``DIGITGAN_FIGURES_DIR``,
+``DIGITGAN_CHECKPOINT_DIR``, ``DIGITGAN_DATA_DIR`` and ``DIGITGAN_RUNS_DIR`` move the record, downloads and scratch
+runs (the tests point them into a temporary directory)."""
 
 import os
 from pathlib import Path
@@ -26,15 +18,13 @@ CHECKPOINT_DIR = _dir("DIGITGAN_CHECKPOINT_DIR", PROJ_ROOT / "checkpoints")
 FIGURES_DIR = _dir("DIGITGAN_FIGURES_DIR", PROJ_ROOT / "figures")
 RUNS_DIR = _dir("DIGITGAN_RUNS_DIR", PROJ_ROOT / "runs")
 NOTEBOOKS_DIR = PROJ_ROOT / "notebooks"
-# Where the committed results live in the repository (whatever the variables above say).
 COMMITTED_DIRS = (PROJ_ROOT / "figures", PROJ_ROOT / "checkpoints")
 STUDY_RUN_ENV = "DIGITGAN_STUDY_RUN"  # "1" only in the study's runner (make reproduce and its siblings)
 COMMITTED_RESULTS_PATH = PROJ_ROOT / "figures" / "results.json"  # what the README's tables are made from
 RESULTS_PATH = FIGURES_DIR / "results.json"
 MNIST_ENV = "DIGITGAN_MNIST"
 
-# File names inside a checkpoints/ or figures/ folder (the study's, or a scratch run's: digitgan.runs).
-# The DCGAN's training state (resumable), its exported final models, its per-epoch frames and GIF.
+# File names inside a checkpoints/ or figures/ folder (the study's, or a scratch run's).
 GAN_STATE_NAME = "dcgan"
 GENERATOR_FILE = "generator.weights.h5"
 DISCRIMINATOR_FILE = "discriminator.weights.h5"
@@ -43,31 +33,27 @@ GAN_FRAMES_NAME = "dcgan_epochs"
 GAN_GIF_FILE = "dcgan_training.gif"
 JUDGE_FILE = "judge.weights.h5"
 
-GAN_CHECKPOINT_DIR = CHECKPOINT_DIR / GAN_STATE_NAME
-GENERATOR_PATH = CHECKPOINT_DIR / GENERATOR_FILE
 DISCRIMINATOR_PATH = CHECKPOINT_DIR / DISCRIMINATOR_FILE
 STUDY_SEEDS_STORE = CHECKPOINT_DIR / "study_seeds" / "runs.json"  # the CNN and trials 1-3 at seeds 42-44 (make claims)
-GAN_HISTORY_PATH = CHECKPOINT_DIR / GAN_HISTORY_FILE
 JUDGE_PATH = CHECKPOINT_DIR / JUDGE_FILE
 
 
 def weights_file(name: str) -> str:
-    """The file name of a trained classifier's weights (``cnn``, ``trial1``, ...)."""
     return f"{name}.weights.h5"
 
 
 def shown(path) -> str:
-    """``path`` as a reader should see it: relative to the repository if inside it, else as given."""
+    """``path`` relative to the repository if inside it."""
     path = Path(path).resolve()
     return str(path.relative_to(PROJ_ROOT)) if path.is_relative_to(PROJ_ROOT) else str(path)
 
 
 def is_committed(path) -> bool:
-    """Whether ``path`` is one of the repository's committed result files (git can restore it)."""
+    """Whether ``path`` is a committed result file (git can restore it)."""
     return Path(path).resolve().parent in COMMITTED_DIRS
 
 
-# The study's protocol (the original's, restated in the README).
+# The study's protocol (the original's).
 SEED = 42
 N_TRAIN_FULL = 60_000
 SUBSET_SIZE = 10_000
@@ -83,16 +69,12 @@ GAN_SCORE_EVERY = 10  # the judge scores GAN_SCORE_SAMPLES generated digits ever
 GAN_SCORE_SAMPLES = 2_000
 GAN_EVAL_SAMPLES = 10_000  # generated digits scored after training
 JUDGE_EPOCHS = 6
-# The DCGAN's compute precision (Keras dtype policy): "float32" or "mixed_bfloat16" (bf16 matrix products; whether
-# it costs sample quality: benchmarks/dcgan_precision.py). The committed DCGAN was trained in float32.
-GAN_PRECISION = "float32"
-GAN_XLA = False  # the DCGAN's training step without XLA: the committed GANs were trained so (it measured slower here)
+GAN_PRECISION = "float32"  # or "mixed_bfloat16" (benchmarks/dcgan_precision.py): the committed DCGAN is float32
+GAN_XLA = False  # the committed GANs were trained without XLA (it measured slower here)
 SGD_LEARNING_RATE = 0.01
 TRANSFER_EPOCHS = 15
-# The transfer trials: each one's notebook and the full-size parameters in which it differs from TRIAL_DEFAULTS (the
-# original's recipe; HEAD: the layers transfer.discriminator_to_classifier adds). A further trial is a copy of a
-# trial notebook with its parameters edited, and one line here: the runner, 06 and the record then treat it as these
-# three (06 shows it without an original number).
+# The transfer trials: notebook and how its parameters differ from TRIAL_DEFAULTS. A further trial is a copy of a
+# trial notebook with its parameters edited and one line here.
 TRIALS = {
     "trial1": ("03_trial1_frozen", {"HEAD": "dense10", "FROZEN_EPOCHS": 15}),
     "trial2": ("04_trial2_finetune", {"HEAD": "dense10", "FROZEN_EPOCHS": 5}),
@@ -112,24 +94,18 @@ TRIAL_DEFAULTS = {
 
 
 def trial_parameters(trial: str) -> dict:
-    """A trial's full-size parameters (its notebook's parameters cell)."""
     return {**TRIAL_DEFAULTS, **TRIALS[trial][1]}
 
 
 def trial_of(notebook: str) -> str:
     """The trial a notebook trains (its key in :data:`TRIALS`)."""
-    for trial, (trial_notebook, _) in TRIALS.items():
-        if trial_notebook == notebook:
-            return trial
-    raise ValueError(
-        f"{notebook} is no trial's notebook: add a line for it to TRIALS in digitgan/config.py, then restart the "
-        "kernel (the package reads TRIALS when it is imported)"
-    )
+    if found := [trial for trial, (trial_notebook, _) in TRIALS.items() if trial_notebook == notebook]:
+        return found[0]
+    raise ValueError(f"{notebook} is no trial's notebook: add it to TRIALS in digitgan/config.py, restart the kernel")
 
 
-# The README's comparison (06, digitgan.compare): PCA + KNN, the CNN and trial 3 on SMALL_N_TRAIN training and
-# SMALL_N_TEST test images; PCA + KNN's components and k chosen among these by CV_FOLDS-fold cross-validation (also
-# the label study's PCA + KNN candidates, chosen there on the validation split).
+# The README's comparison (06): PCA + KNN, the CNN and trial 3 on small splits; PCA + KNN's candidates chosen by
+# cross-validation (and by the label study on its validation split).
 SMALL_N_TRAIN = 1_000
 SMALL_N_TEST = 1_000
 PCA_COMPONENTS = (10, 20, 30, 50, 80)
@@ -156,9 +132,8 @@ def name(key: str) -> str:
 # A generated class histogram counts as mode collapse when a class is rarer or commoner than these fractions.
 MODE_COLLAPSE_BOUNDS = (0.05, 0.20)
 
-# Every result-shaping parameter of each notebook at full size: the study's protocol, one table. The notebooks'
-# parameters cells hold these values (tests/test_notebooks.py checks it); a run with any other value is a scratch run
-# (digitgan.runs). Parameters that change what a run does, not what it finds, are in ACTION_FLAGS.
+# Every result-shaping parameter of each notebook at full size (its parameters cell); any other value makes a scratch
+# run. Parameters that change what a run does, not what it finds, are in ACTION_FLAGS.
 FULL_SIZE = {
     "01_cnn_baseline": {
         "EPOCHS": CNN_EPOCHS,
@@ -196,11 +171,8 @@ FULL_SIZE = {
 ACTION_FLAGS = {"02_dcgan": ("RETRAIN",)}
 
 
-# ---- The original study's numbers and the published references we compare with, stated once. The original is a
-# student report with its repository (a baseline CNN and a DCGAN on a seed-42 10k MNIST subset; the README adds
-# PCA + KNN on 1,000 images). The notebooks record these beside our numbers in figures/results.json.
-# Train / test accuracy after 15 epochs on the 10k subset (report §2 and §4). Trial 3's test accuracy is
-# given as "about 0.94".
+# The original report's train / test accuracy after 15 epochs on the 10k subset (§2, §4); trial 3's test accuracy
+# is "about 0.94".
 ORIGINAL_ACCURACY = {
     "cnn": {"train_accuracy": 0.9624, "test_accuracy": 0.9597},
     "trial1": {"train_accuracy": 0.892, "test_accuracy": 0.905},
@@ -209,7 +181,7 @@ ORIGINAL_ACCURACY = {
 }
 ORIGINAL_APPROXIMATE = {("trial3", "test_accuracy")}
 
-# The README's comparison on 1,000 training and 1,000 test images; its own KNN did not finish at 2,000.
+# The original README's comparison on 1,000 training and 1,000 test images.
 ORIGINAL_SMALL = {"pca_knn": 0.90, "trial3": 0.87, "cnn": 0.80}
 ORIGINAL_PCA_KNN_ALL = "did not finish with 2,000 training images"
 

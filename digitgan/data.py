@@ -29,7 +29,7 @@ _HOW_TO_PROVIDE = (
 
 
 class MnistError(RuntimeError):
-    """MNIST could not be found or failed verification; the message says how to fix it."""
+    """MNIST could not be found or failed verification."""
 
 
 def _verified(path: Path, data: bytes, sha256: str, what: str = "the decompressed bytes") -> bytes:
@@ -52,12 +52,9 @@ def _read_idx(path: Path, sha256: str) -> np.ndarray:
             data = gzip.decompress(data)
         except (EOFError, OSError, zlib.error) as exc:
             raise MnistError(f"{path} is truncated or not a valid gzip file ({exc}). Replace it.") from exc
-    _verified(path, data, sha256)
-    return (
-        np.frombuffer(data, np.uint8, offset=16).reshape(-1, 28, 28)
-        if data[3] == 3
-        else np.frombuffer(data, np.uint8, offset=8)
-    )
+    images = _verified(path, data, sha256)[3] == 3  # the header's number of dimensions: 3 for images, 1 for labels
+    array = np.frombuffer(data, np.uint8, offset=16 if images else 8)
+    return array.reshape(-1, 28, 28) if images else array
 
 
 def _read_folder(folder: Path):
@@ -76,20 +73,19 @@ def _read_folder(folder: Path):
     return (x_train, y_train), (x_test, y_test)
 
 
-def _download(folder: Path, url: str = _NPZ_URL) -> Path:
+def _download(folder: Path, url: str = _NPZ_URL) -> None:
     """Keras's mnist.npz in ``folder``, fetched unless a verified copy is there; a failed fetch leaves nothing."""
     import keras
 
     Path(folder).mkdir(parents=True, exist_ok=True)  # else Keras would download into /tmp/.keras
     try:
-        fetched = keras.utils.get_file(_NPZ_NAME, url, file_hash=_NPZ_SHA256, cache_dir=folder, cache_subdir=".")
+        keras.utils.get_file(_NPZ_NAME, url, file_hash=_NPZ_SHA256, cache_dir=folder, cache_subdir=".")
     except Exception as exc:  # noqa: BLE001 - urllib's errors, or a ValueError for a download of other bytes
         (Path(folder) / _NPZ_NAME).unlink(missing_ok=True)
         raise MnistError(
             f"No MNIST found; looked in: {config.MNIST_ENV} (unset), {folder}. Downloading MNIST from {url} failed "
             f"({exc}); nothing was saved. {_HOW_TO_PROVIDE}"
         ) from None
-    return Path(fetched)
 
 
 def load_mnist(source: str | os.PathLike | None = None):
@@ -97,39 +93,32 @@ def load_mnist(source: str | os.PathLike | None = None):
     folder = source if source is not None else os.environ.get(config.MNIST_ENV)
     if folder:
         if not Path(folder).is_dir():
-            raise MnistError(
-                f"The MNIST folder {folder} (source or {config.MNIST_ENV}) is not a folder. {_HOW_TO_PROVIDE}"
-            )
+            raise MnistError(f"{folder} (source or {config.MNIST_ENV}) is not a folder. {_HOW_TO_PROVIDE}")
         return _read_folder(Path(folder))
     if not any(_find_idx(config.DATA_DIR, stem) for stem in _IDX_SHA256):
         _download(config.DATA_DIR)
     return _read_folder(config.DATA_DIR)
 
 
-def subset_indices(
-    n_total: int = config.N_TRAIN_FULL, size: int = config.SUBSET_SIZE, seed: int = config.SEED
-) -> np.ndarray:
+def subset_indices(n_total=config.N_TRAIN_FULL, size=config.SUBSET_SIZE, seed=config.SEED) -> np.ndarray:
     """The study's training subset: ``RandomState(seed).choice(n_total, size, replace=False)``."""
     return np.random.RandomState(checks.seed(seed)).choice(n_total, size, replace=False)
 
 
 def scale_images(x: np.ndarray) -> np.ndarray:
-    """uint8 images -> float32 in [-1, 1] with a channel axis: (N, 28, 28, 1)."""
+    """uint8 images -> float32 in [-1, 1], shape (N, 28, 28, 1)."""
     return ((x.astype(np.float32) - 127.5) / 127.5)[..., np.newaxis]
 
 
-def one_hot(y: np.ndarray, num_classes: int = config.NUM_CLASSES) -> np.ndarray:
-    """Integer labels -> one-hot float32 rows, for categorical cross-entropy."""
-    return np.eye(num_classes, dtype=np.float32)[y]
+def one_hot(y: np.ndarray) -> np.ndarray:
+    return np.eye(config.NUM_CLASSES, dtype=np.float32)[y]
 
 
 def _split(name: str, x: np.ndarray, y: np.ndarray) -> dict:
     return {f"x_{name}": scale_images(x), f"y_{name}": y.astype(np.int64)}
 
 
-def load_study_data(
-    subset_size: int = config.SUBSET_SIZE, seed: int = config.SEED, n_val: int = 0, source=None
-) -> dict:
+def load_study_data(subset_size=config.SUBSET_SIZE, seed=config.SEED, n_val: int = 0, source=None) -> dict:
     """The seed-42 training subset (``train_indices``), all test images and ``n_val`` seeded others, scaled."""
     subset_size = checks.integer("subset_size", subset_size, 1, config.N_TRAIN_FULL)
     n_val = checks.integer("n_val", n_val, 0, config.N_TRAIN_FULL - subset_size)
@@ -144,39 +133,31 @@ def load_study_data(
     return data
 
 
-def _balanced(y_all: np.ndarray, pool: np.ndarray, n: int, rng: np.random.RandomState, images: str) -> np.ndarray:
+def _balanced(y_all: np.ndarray, pool: np.ndarray, n: int, name: str, rng: np.random.RandomState) -> np.ndarray:
     """``n // 10`` indices of each digit drawn from ``pool`` by ``rng``, class by class, sorted."""
+    if n <= 0 or n % config.NUM_CLASSES:
+        raise ValueError(f"{name} must be a positive multiple of {config.NUM_CLASSES}, got {n}")
     per_class, picked = n // config.NUM_CLASSES, []
     for digit in range(config.NUM_CLASSES):
-        of_digit = pool[y_all[pool] == digit]
-        if len(of_digit) < per_class:
-            raise ValueError(f"only {len(of_digit)} {images.format(digit)}, {per_class} asked for")
+        if len(of_digit := pool[y_all[pool] == digit]) < per_class:
+            raise ValueError(f"{name} asks for {per_class} images of digit {digit}; only {len(of_digit)} are left")
         picked.append(rng.choice(of_digit, per_class, replace=False))
     return np.sort(np.concatenate(picked))
 
 
-def label_subset_indices(
-    y_all: np.ndarray, n_labels: int, seed: int = config.SEED, subset_size: int = config.SUBSET_SIZE
-) -> np.ndarray:
-    """The labelled images of a label-efficiency run: the seed-42 subset at ``subset_size``, else balanced."""
+def label_subset_indices(y_all: np.ndarray, n_labels: int, seed: int = config.SEED) -> np.ndarray:
+    """The labelled images of a label-efficiency run: the seed-42 subset at its full size, else balanced."""
     seed = checks.seed(seed)
-    if n_labels == subset_size:
-        return np.sort(subset_indices(len(y_all), subset_size))
-    if n_labels <= 0 or n_labels % config.NUM_CLASSES:
-        raise ValueError(f"n_labels must be a positive multiple of {config.NUM_CLASSES}, got {n_labels}")
-    rng = np.random.RandomState(seed)
-    return _balanced(y_all, np.arange(len(y_all)), n_labels, rng, "training images of digit {}")
+    if n_labels == config.SUBSET_SIZE:
+        return np.sort(subset_indices(len(y_all), config.SUBSET_SIZE))
+    return _balanced(y_all, np.arange(len(y_all)), n_labels, "n_labels", np.random.RandomState(seed))
 
 
 def validation_indices(y_all: np.ndarray, exclude: np.ndarray, n_val: int, seed: int = config.SEED) -> np.ndarray:
     """A balanced validation split outside ``exclude``, drawn by ``RandomState(seed + 10_000)``."""
-    n_val = checks.integer("n_val", n_val, config.NUM_CLASSES)
-    seed = checks.seed(seed)
-    if n_val % config.NUM_CLASSES:
-        raise ValueError(f"n_val must be a multiple of {config.NUM_CLASSES}, got {n_val}")
-    rest = np.setdiff1d(np.arange(len(y_all)), exclude)
+    n_val, seed = checks.integer("n_val", n_val, config.NUM_CLASSES), checks.seed(seed)
     rng = np.random.RandomState((seed + 10_000) % (checks.SEED_MAX + 1))  # wraps at NumPy's seed range
-    return _balanced(y_all, rest, n_val, rng, "images of digit {} outside the subset")
+    return _balanced(y_all, np.setdiff1d(np.arange(len(y_all)), exclude), n_val, "n_val", rng)
 
 
 def load_label_efficiency_data(n_labels: int, seed: int = config.SEED, source=None, n_val: int = 0) -> dict:

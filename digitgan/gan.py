@@ -25,9 +25,9 @@ from digitgan.training import GanLog
 from digitgan.utils import set_seed
 
 
-def fixed_noise(n: int = 9, noise_dim: int = config.NOISE_DIM, seed: int = config.SEED) -> tf.Tensor:
+def fixed_noise(n: int = 9, seed: int = config.SEED) -> tf.Tensor:
     """The one noise batch whose samples are drawn every epoch (the report's 3x3 grid)."""
-    return quality.noise(n, -1, "normal", seed=seed, noise_dim=noise_dim)
+    return quality.noise(n, -1, "normal", seed=seed)
 
 
 def epoch_batches(x: np.ndarray, batch_size: int, first_epoch: int, last_epoch: int, seed=config.SEED, y=None):
@@ -74,15 +74,11 @@ class _EpochLog(keras.callbacks.Callback):
         print(f"epoch {done}: classifier score {score:.3f} on {self.n} samples")
 
 
-def _empty_history() -> dict:
-    return {"g_loss": [], "d_loss": [], "epoch_seconds": [], "scores": {}}
-
-
 def train_gan(
     x_train: np.ndarray,
     epochs: int = config.GAN_EPOCHS,
     batch_size: int = config.BATCH_SIZE,
-    checkpoint_dir: Path = config.GAN_CHECKPOINT_DIR,
+    checkpoint_dir: Path = config.CHECKPOINT_DIR / config.GAN_STATE_NAME,
     checkpoint_every: int = config.GAN_CHECKPOINT_EVERY,
     frames_dir: Path | None = None,
     judge=None,
@@ -112,14 +108,12 @@ def train_gan(
     set_seed(seed, deterministic=not jit_compile)  # a rerun (or a resume) builds the same initial networks
     if retrain and checkpoint_dir.exists():
         shutil.rmtree(checkpoint_dir)
-    gan = build_dcgan(
-        seed=seed, jit_compile=jit_compile, precision=precision, steps_per_execution=steps, learning_rate=learning_rate
-    )
+    gan = build_dcgan(learning_rate, seed, jit_compile, precision, steps_per_execution=steps)
     gan.loss_log = tf.Variable(tf.zeros([steps, 2]), trainable=False)  # read once an epoch by _EpochLog
     settings = run_settings(x_train, batch_size, seed, precision, jit_compile, gan)
     gan.run_settings = settings  # what store.export_final records in the exported pair's manifest
     ckpt = gan_checkpoint(gan, checkpoint_dir, settings=settings)
-    start, history = ckpt.resume(epochs, "the DCGAN", _empty_history())
+    start, history = ckpt.resume(epochs, "the DCGAN", {"g_loss": [], "d_loss": [], "epoch_seconds": [], "scores": {}})
     noise = fixed_noise(seed=seed)
     if frames_dir is not None:
         frames.repair_frames(frames_dir, start, gan.generator, noise, gif_path)
@@ -133,15 +127,8 @@ def train_gan(
     if frames_dir is not None:
         draw = lambda epoch, logs: frames.draw_frame(gan.generator, noise, frames_dir, epoch + 1)  # noqa: E731
         callbacks.append(keras.callbacks.LambdaCallback(on_epoch_end=draw))
-    gan.fit(
-        epoch_batches(x_train, batch_size, start, epochs, seed),
-        epochs=epochs,
-        initial_epoch=start,
-        steps_per_epoch=steps,
-        shuffle=False,  # epoch_batches already shuffles, per epoch and resumably
-        callbacks=callbacks,
-        verbose=verbose,
-    )
+    fit = dict(epochs=epochs, initial_epoch=start, steps_per_epoch=steps, callbacks=callbacks, verbose=verbose)
+    gan.fit(epoch_batches(x_train, batch_size, start, epochs, seed), shuffle=False, **fit)  # shuffled per epoch
     return gan, history
 
 
@@ -162,9 +149,9 @@ def train_or_reuse_gan(
     x_train: np.ndarray,
     epochs: int = config.GAN_EPOCHS,
     retrain: bool = False,
-    generator_path=config.GENERATOR_PATH,
+    generator_path=config.CHECKPOINT_DIR / config.GENERATOR_FILE,
     discriminator_path=config.DISCRIMINATOR_PATH,
-    history_path=config.GAN_HISTORY_PATH,
+    history_path=config.CHECKPOINT_DIR / config.GAN_HISTORY_FILE,
     **train_kwargs,
 ) -> tuple[DCGAN, dict, bool]:
     """Reuse the exported DCGAN its manifest vouches for, else train (resuming) and export it."""
@@ -173,27 +160,18 @@ def train_or_reuse_gan(
     checks.batch_size(get("batch_size", config.BATCH_SIZE), len(x_train))
     paths = [Path(generator_path), Path(discriminator_path), Path(history_path)]
     manifest_path = store.export_manifest_path(paths[0])
-
     reused = not retrain and all(p.is_file() for p in paths)
     if reused:
-        history = read_json_object(paths[2], "the DCGAN's exported loss history", _fix(paths[2]))
-        if not set(_empty_history()) <= set(history) or not history["epoch_seconds"]:
-            raise DataFileError(f"{paths[2]} lacks the keys or epochs of a DCGAN history. {_fix(paths[2])}")
-        if len(history["epoch_seconds"]) != epochs:
-            raise ValueError(
-                f"{paths[0].parent} holds a DCGAN trained for {len(history['epoch_seconds'])} epochs, not the "
-                f"{epochs} asked for. Export to other paths (a run folder), or pass retrain=True to replace it."
-            )
-        gan = build_dcgan(jit_compile=False)  # only for its weights: nothing to compile
-        for network, path in zip((gan.generator, gan.discriminator), paths[:2], strict=True):
-            load_weights(network, path, _fix(path), store.committed_sha256(path))
         record, problem = store.verify_export(paths, manifest_path)
         if record is not None:
-            precision, seed = get("precision", config.GAN_PRECISION), get("seed", config.SEED)
-            fresh = build_dcgan(jit_compile=False, precision=precision, learning_rate=get("learning_rate"))
+            seed, precision = get("seed", config.SEED), get("precision", config.GAN_PRECISION)
+            gan = build_dcgan(jit_compile=False, precision=precision, learning_rate=get("learning_rate"))
             batch, jit_compile = get("batch_size", config.BATCH_SIZE), get("jit_compile", config.GAN_XLA)
-            asked = run_settings(x_train, batch, seed, precision, jit_compile, fresh)
+            asked = run_settings(x_train, batch, seed, precision, jit_compile, gan)
             store.check_export_settings(record, manifest_path, epochs, asked)
+            for network, path in zip((gan.generator, gan.discriminator), paths[:2], strict=True):
+                load_weights(network, path, _fix(path), store.committed_sha256(path))
+            history = read_json_object(paths[2], "the DCGAN's exported loss history", _fix(paths[2]))
             if get("frames_dir") is not None:  # a frame cut short by a kill or a full disk: repaired as train_gan does
                 frames.repair_frames(get("frames_dir"), epochs, gan.generator, fixed_noise(seed=seed), get("gif_path"))
             print(
@@ -201,7 +179,7 @@ def train_or_reuse_gan(
                 "(set RETRAIN = True in the parameters, or RETRAIN_GAN=1 for make reproduce, to train it again)."
             )
             return gan, history, True
-        state = Path(get("checkpoint_dir", config.GAN_CHECKPOINT_DIR))
+        state = Path(get("checkpoint_dir", config.CHECKPOINT_DIR / config.GAN_STATE_NAME))
         if not finished_state(state, epochs):
             raise DataFileError(
                 f"{problem} {state} holds no training state finished at epoch {epochs} to export the pair again "

@@ -11,7 +11,7 @@ _bce = keras.losses.BinaryCrossentropy(from_logits=True)
 
 
 def _conv_features(kernel_size: int) -> list:
-    """The CNN's and the judge's input and features: two ReLU convolutions (32, 64), each max-pooled, flattened."""
+    """Two ReLU convolutions (32, 64), each max-pooled, flattened."""
     return [
         keras.Input(shape=config.IMAGE_SHAPE),
         layers.Conv2D(32, kernel_size, activation="relu"),
@@ -22,9 +22,10 @@ def _conv_features(kernel_size: int) -> list:
     ]
 
 
-def build_cnn(num_classes: int = config.NUM_CLASSES) -> keras.Model:
+def build_cnn() -> keras.Model:
     """The report's baseline CNN (225,034 parameters); Dense(128) has no activation, as in the original."""
-    return keras.Sequential([*_conv_features(3), layers.Dense(128), layers.Dense(num_classes, "softmax")], name="cnn")
+    features = _conv_features(3)
+    return keras.Sequential([*features, layers.Dense(128), layers.Dense(config.NUM_CLASSES, "softmax")], name="cnn")
 
 
 def generator_blocks() -> list:
@@ -45,9 +46,8 @@ def generator_blocks() -> list:
     ]
 
 
-def build_generator(noise_dim: int = config.NOISE_DIM) -> keras.Model:
-    """The DCGAN's generator: noise (noise_dim,) -> image (28, 28, 1) in [-1, 1]."""
-    return keras.Sequential([keras.Input(shape=(noise_dim,)), *generator_blocks()], name="generator")
+def build_generator() -> keras.Model:
+    return keras.Sequential([keras.Input(shape=(config.NOISE_DIM,)), *generator_blocks()], name="generator")
 
 
 def build_discriminator() -> keras.Model:
@@ -68,7 +68,7 @@ def build_discriminator() -> keras.Model:
     )
 
 
-def build_judge(num_classes: int = config.NUM_CLASSES) -> keras.Model:
+def build_judge() -> keras.Model:
     """The MNIST classifier that scores generated digits (penultimate layer: ``features``, 256 units)."""
     return keras.Sequential(
         [
@@ -76,7 +76,7 @@ def build_judge(num_classes: int = config.NUM_CLASSES) -> keras.Model:
             layers.Dropout(0.4),
             layers.Dense(256, activation="relu", name="features"),
             layers.Dropout(0.4),
-            layers.Dense(num_classes, activation="softmax", name="probs"),
+            layers.Dense(config.NUM_CLASSES, activation="softmax", name="probs"),
         ],
         name="judge",
     )
@@ -153,8 +153,8 @@ class AdversarialModel(keras.Model):
 class DCGAN(AdversarialModel):
     """Generator and discriminator trained adversarially by ``fit()``."""
 
-    def __init__(self, generator, discriminator, noise_dim=config.NOISE_DIM, seed=config.SEED, **kwargs):
-        super().__init__(generator, discriminator, noise_dim, seed, **kwargs)
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
         self.loss_log = None  # every batch's (g_loss, d_loss) of the epoch, on the device (set by gan.train_gan)
         self.batch_in_epoch = tf.Variable(0, trainable=False, dtype=tf.int32)
 
@@ -171,7 +171,6 @@ class DCGAN(AdversarialModel):
 
 
 def build_dcgan(
-    noise_dim=config.NOISE_DIM,
     learning_rate: float | None = None,
     seed=config.SEED,
     jit_compile: bool = config.GAN_XLA,
@@ -183,14 +182,12 @@ def build_dcgan(
     previous = keras.mixed_precision.global_policy()
     keras.mixed_precision.set_global_policy(precision)
     try:
-        generator, discriminator = build_generator(noise_dim), build_discriminator()
+        generator, discriminator = build_generator(), build_discriminator()
     finally:
         keras.mixed_precision.set_global_policy(previous)
-    gan = DCGAN(generator, discriminator, noise_dim=noise_dim, seed=seed, name="dcgan")
+    gan = DCGAN(generator, discriminator, seed=seed, name="dcgan")
+    adam = keras.optimizers.Adam
     gan.compile(
-        g_optimizer=keras.optimizers.Adam(learning_rate),
-        d_optimizer=keras.optimizers.Adam(learning_rate),
-        jit_compile=jit_compile,
-        steps_per_execution=steps_per_execution,
+        adam(learning_rate), adam(learning_rate), jit_compile=jit_compile, steps_per_execution=steps_per_execution
     )
     return gan

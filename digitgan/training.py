@@ -12,26 +12,12 @@ import tensorflow as tf
 from digitgan import checks, config
 from digitgan.data import one_hot
 
-_OPTIMIZERS = {"sgd": keras.optimizers.SGD, "adam": keras.optimizers.Adam}
 
-
-def compile_classifier(model: keras.Model, learning_rate: float = config.SGD_LEARNING_RATE, optimizer: str = "sgd"):
-    """Categorical cross-entropy with a fresh optimizer (SGD, lr 0.01, no momentum: the Keras default)."""
-    opt = _OPTIMIZERS[checks.choice("optimizer", optimizer, _OPTIMIZERS)](checks.learning_rate(learning_rate))
+def compile_classifier(model: keras.Model, learning_rate: float = config.SGD_LEARNING_RATE):
+    """Categorical cross-entropy with a fresh SGD (no momentum: the Keras default)."""
+    opt = keras.optimizers.SGD(checks.learning_rate(learning_rate))
     model.compile(optimizer=opt, loss="categorical_crossentropy", metrics=["accuracy"])
     return model
-
-
-def check_fit(data, epochs, batch_size, initial_epoch=0, validate=True, steps_per_epoch=None, seed=config.SEED):
-    """A fit's arguments and the splits it reads, checked before anything is compiled or trained."""
-    epochs = checks.integer("epochs", epochs, 1)
-    batch_size = checks.integer("batch_size", batch_size, 1)  # Keras trains one batch if it exceeds the images
-    checks.integer("initial_epoch", initial_epoch, 0, epochs - 1)
-    if steps_per_epoch is not None:
-        checks.integer("steps_per_epoch", steps_per_epoch, 1)
-    checks.seed(seed)
-    checks.labelled(data, ("train", "val") if validate == "val" else ("train", "test") if validate else ("train",))
-    return epochs, batch_size
 
 
 def fit_classifier(
@@ -45,12 +31,21 @@ def fit_classifier(
     validate: bool | str = True,
     steps_per_epoch: int | None = None,
     seed: int = config.SEED,
+    learning_rate: float | None = None,
 ) -> dict:
-    """``fit`` on the training images, its arguments checked first; the history dict. ``validate``: ``True`` scores
-    the test set each epoch, ``"val"`` the validation split, ``False`` nothing. ``steps_per_epoch``: epochs of that
-    many updates over the images reshuffled (``seed``) and repeated; ``None``: one pass over the images."""
-    epochs, batch_size = check_fit(data, epochs, batch_size, initial_epoch, validate, steps_per_epoch, seed)
+    """``fit`` on the training images, its arguments checked first (then compiled afresh if ``learning_rate``); the
+    history dict. ``validate``: ``True`` scores the test set each epoch, ``"val"`` the validation split, ``False``
+    nothing. ``steps_per_epoch``: epochs of that many updates over the images reshuffled (``seed``) and repeated."""
+    epochs = checks.integer("epochs", epochs, 1)
+    batch_size = checks.integer("batch_size", batch_size, 1)  # Keras trains one batch if it exceeds the images
+    checks.integer("initial_epoch", initial_epoch, 0, epochs - 1)
+    if steps_per_epoch is not None:
+        checks.integer("steps_per_epoch", steps_per_epoch, 1)
+    checks.seed(seed)
     split = "val" if validate == "val" else "test"
+    checks.labelled(data, ("train", split) if validate else ("train",))
+    if learning_rate is not None:
+        compile_classifier(model, learning_rate)
     validation = (data[f"x_{split}"], one_hot(data[f"y_{split}"])) if validate else None
     x, y = data["x_train"], one_hot(data["y_train"])
     if steps_per_epoch is not None:
@@ -58,22 +53,13 @@ def fit_classifier(
         x, y, batch_size = dataset.repeat().batch(batch_size).prefetch(2), None, None
     if validate is True and verbose:  # Keras would call the test set "val": print each epoch under its own name
         callbacks, verbose = [*(callbacks or []), TestSetLine(epochs)], 0
-    return model.fit(
-        x,
-        y,
-        batch_size=batch_size,
-        epochs=epochs,
-        initial_epoch=initial_epoch,
-        steps_per_epoch=steps_per_epoch,
-        validation_data=validation,
-        shuffle=steps_per_epoch is None,  # a dataset is shuffled by itself
-        verbose=verbose,
-        callbacks=callbacks,
-    ).history
+    fit = dict(batch_size=batch_size, epochs=epochs, initial_epoch=initial_epoch, steps_per_epoch=steps_per_epoch)
+    fit |= dict(validation_data=validation, verbose=verbose, callbacks=callbacks)
+    return model.fit(x, y, shuffle=steps_per_epoch is None, **fit).history  # a dataset is shuffled by itself
 
 
 class TestSetLine(keras.callbacks.Callback):
-    """One line per epoch for a fit scored on the test set: Keras' ``val_`` metrics, printed as the test set's."""
+    """One line per epoch: Keras' ``val_`` metrics, printed as the test set's."""
 
     def __init__(self, epochs: int):
         super().__init__()
@@ -114,18 +100,16 @@ def train_classifier(
     epochs: int = config.CNN_EPOCHS,
     batch_size: int = config.BATCH_SIZE,
     learning_rate: float = config.SGD_LEARNING_RATE,
-    optimizer: str = "sgd",
     verbose: int = 2,
     validate: bool | str = True,
     log_dir: Path | None = None,
     seed: int = config.SEED,
 ) -> tuple[dict, float]:
     """Compile and train (TensorBoard logs to ``log_dir``); ``(history, seconds)``."""
-    check_fit(data, epochs, batch_size, validate=validate, seed=seed)
-    compile_classifier(model, learning_rate, optimizer)
     start = time.perf_counter()
     board = log_dir and [keras.callbacks.TensorBoard(str(log_dir), update_freq="epoch", write_graph=False)]
-    history = fit_classifier(model, data, epochs, batch_size, 0, verbose, board or None, validate, seed=seed)
+    fit = dict(validate=validate, seed=seed, learning_rate=learning_rate)
+    history = fit_classifier(model, data, epochs, batch_size, 0, verbose, board or None, **fit)
     return history, time.perf_counter() - start
 
 
@@ -164,8 +148,7 @@ class GanLog(keras.callbacks.Callback):
 
     def __init__(self, log_dir: Path, history: dict, noise=None, batch_keys=(), epoch_keys=(), ncols: int = 3):
         super().__init__()
-        self.log_dir, self.history, self.noise, self.ncols = Path(log_dir), history, noise, ncols
-        self.epoch_keys, self.writer = tuple(epoch_keys), None
+        self.log_dir, self.history, self.noise, self.ncols, self.epoch_keys = log_dir, history, noise, ncols, epoch_keys
         self.written = {key: len(history.get(key, [])) for key in batch_keys}  # resumed: logged before
 
     def on_train_begin(self, logs=None):
@@ -193,5 +176,4 @@ class GanLog(keras.callbacks.Callback):
         self.writer.flush()
 
     def on_train_end(self, logs=None):
-        if self.writer is not None:
-            self.writer.close()
+        self.writer.close()

@@ -1,5 +1,5 @@
 """The discriminator as a 10-way classifier (a copy of its layers and weights, then a new head), and the two-phase
-schedule (frozen, then fine-tuned, each compiled with a fresh optimizer) of notebooks 03-05 and the extensions."""
+schedule (frozen, then fine-tuned) of notebooks 03-05."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import keras
 from keras import layers
 
 from digitgan import checks, config
-from digitgan.training import check_fit, compile_classifier, fit_classifier
+from digitgan.training import fit_classifier
 
 HEAD_PREFIX = "head_"
 # The unfrozen phase's optimizers, by the names keras.optimizers.get takes (a notebook's FINE_TUNE_OPTIMIZER).
@@ -58,7 +58,7 @@ def fine_tuning_record(optimizer: str, learning_rate: float, first_learning_rate
 
 
 def check_trial(head, frozen_epochs, total_epochs, learning_rate, optimizer, fine_tune_learning_rate, batch_size):
-    """A trial notebook's parameters, each error naming its parameter, before anything is trained."""
+    """A trial notebook's parameters, each error naming its parameter."""
     _head_units(head)
     checks.integer("FROZEN_EPOCHS", frozen_epochs, 0, checks.integer("TOTAL_EPOCHS", total_epochs, 1))
     checks.learning_rate(learning_rate, "LEARNING_RATE")
@@ -74,24 +74,20 @@ def train_schedule(
     total_epochs: int = config.TRANSFER_EPOCHS,
     learning_rate: float = config.SGD_LEARNING_RATE,
     batch_size: int = config.BATCH_SIZE,
-    optimizer: str = "sgd",
     **fit_options,
 ) -> dict:
-    """Notebooks 03-05's two phases as one call: frozen for ``frozen_epochs``, then every layer to ``total_epochs``,
-    each compiled afresh and fitted with ``fit_options``; ``history`` (both phases), ``phase_boundary`` (the last
-    frozen epoch, or None), ``trainable_params`` per phase and ``seconds``."""
+    """Notebooks 03-05's two phases: frozen for ``frozen_epochs``, then every layer to ``total_epochs``, each compiled
+    afresh; ``history``, ``phase_boundary`` (the last frozen epoch, or None), ``trainable_params`` and ``seconds``."""
     total_epochs = checks.integer("total_epochs", total_epochs, 1)
     frozen_epochs = checks.integer("frozen_epochs", frozen_epochs, 0, total_epochs)
-    options = {k: fit_options[k] for k in ("validate", "steps_per_epoch", "seed") if k in fit_options}
-    check_fit(data, total_epochs, batch_size, **options)
     history, trainable, start = {}, [], time.perf_counter()
     for unfrozen, first, end in ((False, 0, frozen_epochs), (True, frozen_epochs, total_epochs)):
         if end <= first:
             continue
         set_transferred_trainable(model, unfrozen)
-        compile_classifier(model, learning_rate, optimizer)
+        phase = fit_classifier(model, data, end, batch_size, first, **fit_options, learning_rate=learning_rate)
         trainable.append(trainable_count(model))
-        for key, values in fit_classifier(model, data, end, batch_size, first, **fit_options).items():
+        for key, values in phase.items():
             history.setdefault(key, []).extend(values)
     return {
         "history": history,

@@ -38,16 +38,16 @@ def test_one_epoch_updates_both_networks_and_logs_every_batch(x_small, tmp_path)
 
 def test_resume_continues_exactly(x_small, tmp_path):
     _, straight = gan.train_gan(
-        x_small, epochs=3, checkpoint_dir=tmp_path / "a", checkpoint_every=1, jit_compile=False, verbose=0
+        x_small, epochs=2, checkpoint_dir=tmp_path / "a", checkpoint_every=1, jit_compile=False, verbose=0
     )
-    gan.train_gan(x_small, epochs=2, checkpoint_dir=tmp_path / "b", checkpoint_every=1, jit_compile=False, verbose=0)
+    gan.train_gan(x_small, epochs=1, checkpoint_dir=tmp_path / "b", checkpoint_every=1, jit_compile=False, verbose=0)
     resumed_gan, resumed = gan.train_gan(
-        x_small, epochs=3, checkpoint_dir=tmp_path / "b", checkpoint_every=1, jit_compile=False, verbose=0
+        x_small, epochs=2, checkpoint_dir=tmp_path / "b", checkpoint_every=1, jit_compile=False, verbose=0
     )
-    assert len(resumed["g_loss"]) == 6 and len(resumed["epoch_seconds"]) == 3
+    assert len(resumed["g_loss"]) == 4 and len(resumed["epoch_seconds"]) == 2
     assert resumed["g_loss"] == straight["g_loss"]
     assert resumed["d_loss"] == straight["d_loss"]
-    assert int(resumed_gan.g_optimizer.iterations.numpy()) == 6
+    assert int(resumed_gan.g_optimizer.iterations.numpy()) == 4
 
 
 def test_finished_run_is_not_retrained(x_small, tmp_path, capsys):
@@ -60,10 +60,10 @@ def test_finished_run_is_not_retrained(x_small, tmp_path, capsys):
 
 
 def test_checkpoint_every_n_and_at_the_end(x_small, tmp_path):
-    gan.train_gan(x_small, epochs=5, checkpoint_dir=tmp_path, checkpoint_every=2, jit_compile=False, verbose=0)
+    gan.train_gan(x_small, epochs=3, checkpoint_dir=tmp_path, checkpoint_every=2, jit_compile=False, verbose=0)
     saved = sorted(p.name for p in tmp_path.glob("history-*.json"))
-    assert saved == ["history-0002.json", "history-0004.json", "history-0005.json"]
-    assert len(json.loads((tmp_path / "history-0005.json").read_text())["g_loss"]) == 10
+    assert saved == ["history-0002.json", "history-0003.json"]
+    assert len(json.loads((tmp_path / "history-0003.json").read_text())["g_loss"]) == 6
 
 
 def test_export_reuse_and_loaders(x_small, tmp_path, capsys):

@@ -33,7 +33,7 @@ def test_discriminator_architecture():
 
 
 def test_generator_architecture():
-    gen = models.build_generator(100)
+    gen = models.build_generator()
     assert gen.count_params() == 2_330_944
     out = gen(np.random.normal(size=(4, 100)).astype("float32"), training=False).numpy()
     assert out.shape == (4, 28, 28, 1)

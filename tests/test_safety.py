@@ -216,8 +216,6 @@ def test_classifier_and_data_parameters_are_checked(small_data):
         training.train_classifier(model, small_data, epochs=1, batch_size=0, verbose=0)
     with pytest.raises(ValueError, match=r"epochs must be in \[1"):
         training.train_classifier(model, small_data, epochs=0, verbose=0)
-    with pytest.raises(ValueError, match="optimizer must be one of"):
-        training.train_classifier(model, small_data, epochs=1, optimizer="rmsprop", verbose=0)
     with pytest.raises(ValueError, match=r"frozen_epochs must be in \[0, 3\], got 5"):
         transfer.train_schedule(model, small_data, 5, 3, verbose=0)
     with pytest.raises(ValueError, match=r"subset_size must be in \[1, 60,000\], got 0"):

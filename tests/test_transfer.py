@@ -73,7 +73,8 @@ def test_schedule_freezes_then_unfreezes_and_recompiles(disc, small_data):
     clf = transfer.discriminator_to_classifier(disc, head="dense10", freeze=True)
     head_before = clf.get_layer("head_softmax").get_weights()[0].copy()
     watcher = _ConvWatcher()
-    run = transfer.train_schedule(clf, small_data, frozen_epochs=1, total_epochs=2, verbose=0, callbacks=[watcher])
+    d = {**small_data, "x_test": small_data["x_test"][:100], "y_test": small_data["y_test"][:100]}
+    run = transfer.train_schedule(clf, d, frozen_epochs=1, total_epochs=2, verbose=0, callbacks=[watcher])
     conv0 = before[0]
     np.testing.assert_array_equal(watcher.kernels[0], conv0)  # frozen phase: transferred layers unchanged
     assert not np.array_equal(watcher.kernels[1], conv0)  # unfrozen phase: they learn (the recompile took effect)
@@ -85,10 +86,17 @@ def test_schedule_freezes_then_unfreezes_and_recompiles(disc, small_data):
         np.testing.assert_array_equal(a, b)
 
 
-def test_all_frozen_schedule_is_one_phase(disc, small_data):
+def test_all_frozen_schedule_is_one_phase(disc, small_data, monkeypatch):
+    fits = []  # (epochs, initial_epoch) of each fit the schedule asks for: the training itself is tested above
+
+    def fit(model, data, epochs, batch_size, initial_epoch, **options):
+        fits.append((epochs, initial_epoch))
+        return {"accuracy": [0.5]}
+
+    monkeypatch.setattr(transfer, "fit_classifier", fit)
     clf = transfer.discriminator_to_classifier(disc, head="dense10")
     run = transfer.train_schedule(clf, small_data, frozen_epochs=1, total_epochs=1, verbose=0)
-    assert run["phase_boundary"] is None and run["trainable_params"] == [62_730]
+    assert run["phase_boundary"] is None and run["trainable_params"] == [62_730] and fits == [(1, 0)]
     with pytest.raises(ValueError, match="frozen_epochs"):
         transfer.train_schedule(clf, small_data, frozen_epochs=3, total_epochs=2)
 
