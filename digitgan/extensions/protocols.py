@@ -1,6 +1,6 @@
 """Notebook 10: the CNN and trial 3 with more images, other optimisers, and a modern protocol (augmentation, a recipe),
 every choice made on a validation split; each run stored at once with its kept weights, the test set read once per
-final model."""
+final model; and the tables and results of them."""
 
 from __future__ import annotations
 
@@ -15,16 +15,17 @@ import pandas as pd
 from digitgan import checks, config, fileio, gan, training, transfer, utils
 from digitgan.data import load_mnist, one_hot, scale_images, subset_indices
 from digitgan.extensions import constants
-from digitgan.extensions.constants import PROTOCOL_VAL, PROTOCOLS_DIR, RECIPE_DEFAULTS
-from digitgan.extensions.protocol_tables import seed_summary, summary_table, to_results, versions_tried  # noqa: F401
 from digitgan.models import build_cnn, build_discriminator, with_dropout
 from digitgan.store import STORE_FILE, Store, file_digest, model_fields
 from digitgan.store import key as store_key
 
+PROTOCOL_VAL = 5_000  # the validation split: training images outside the 10k subset
+PROTOCOLS_DIR = config.CHECKPOINT_DIR / "protocols"  # the run store
+# A run's regularisation beyond learning rate and epochs; runs with these keep their keys.
+RECIPE_DEFAULTS = dict(weight_decay=0.0, label_smoothing=0.0, strength=0.1, batch_size=config.BATCH_SIZE, dropout=0.0)
 # store.architecture_digest of classifier(name) as the study's runs were trained (tests hold it equal to today's).
 STUDY_ARCHITECTURE = {"cnn": "27d8d28d2fa26c18", "trial3": "d43a76965a3d6f8a"}
-_SCORES = ("val_accuracy", "kept_epoch", "seconds")  # a candidate's
-_BUILT = ("strength", "dropout")  # the recipe's settings that build_model takes
+_CELL = ["model", "n_train", "optimizer", "augment", "learning_rate"]  # a table's cell: the runs of all seeds
 
 
 def load_data(n_train: int, n_val: int = PROTOCOL_VAL, source=None) -> dict:
@@ -56,14 +57,14 @@ def augmentation(seed: int, strength: float = RECIPE_DEFAULTS["strength"]) -> ke
 
 def optimizer_for(name: str, learning_rate: float, decay_steps: int, weight_decay: float = 0.0):
     """The optimiser ``name`` on a cosine schedule over ``decay_steps``; ``weight_decay``: AdamW's (Adam only)."""
+    if weight_decay and name != "adam":
+        raise ValueError(f"weight_decay is only used with optimizer 'adam', got {name!r}: set it to 0")
     schedule = keras.optimizers.schedules.CosineDecay(learning_rate, decay_steps=max(1, decay_steps))
-    if weight_decay:
-        if name != "adam":
-            raise ValueError(f"weight_decay is only used with optimizer 'adam', got {name!r}: set it to 0")
-        return keras.optimizers.AdamW(schedule, weight_decay=weight_decay)
-    if name == "sgd":
-        return keras.optimizers.SGD(schedule)
-    return keras.optimizers.SGD(schedule, momentum=0.9) if name == "momentum" else keras.optimizers.Adam(schedule)
+    if name != "adam":
+        return keras.optimizers.SGD(schedule, momentum=0.9 if name == "momentum" else 0.0)
+    return (
+        keras.optimizers.AdamW(schedule, weight_decay=weight_decay) if weight_decay else keras.optimizers.Adam(schedule)
+    )
 
 
 def classifier(name: str, discriminator: keras.Model | None = None) -> keras.Model:
@@ -92,8 +93,8 @@ def train_run(model_name, data, optimizer, learning_rate, epochs, seed, augment=
     if unknown := set(options) - set(RECIPE_DEFAULTS):
         raise ValueError(f"unknown recipe settings {sorted(unknown)}: use {sorted(RECIPE_DEFAULTS)}")
     r = {**RECIPE_DEFAULTS, **options}
-    checks.choice("model", model_name, constants.PROTOCOL_MODELS)
-    checks.choice("optimizer", optimizer, constants.PROTOCOL_OPTIMIZERS)
+    checks.choice("model", model_name, ("cnn", "trial3"))
+    checks.choice("optimizer", optimizer, ("sgd", "momentum", "adam"))
     for name, high in [("weight_decay", 1), ("label_smoothing", 0.5), ("strength", 0.5), ("dropout", 0.9)]:
         checks.fraction(name, r[name], 0.0, high)
     checks.labelled(data, ("train", "val") + (("test",) if test else ()))
@@ -105,12 +106,11 @@ def train_run(model_name, data, optimizer, learning_rate, epochs, seed, augment=
     loss = keras.losses.CategoricalCrossentropy(label_smoothing=r["label_smoothing"])
     steps = -(-len(data["x_train"]) // batch_size)
     frozen = round(constants.trial_schedule("trial3")[1] * epochs / config.TRANSFER_EPOCHS) * (model_name == "trial3")
-    phases = [(False, frozen), (True, epochs)] if frozen else [(True, epochs)]
     best, start, val_curve = training.BestWeights(), 0, []
     x, y, validation = data["x_train"], one_hot(data["y_train"]), (data["x_val"], one_hot(data["y_val"]))
     fit = {"batch_size": batch_size, "validation_data": validation, "callbacks": [best], "verbose": 0}
     began = time.perf_counter()
-    for unfrozen, end in phases:
+    for unfrozen, end in [(False, frozen), (True, epochs)] if frozen else [(True, epochs)]:
         if model_name == "trial3":
             transfer.set_transferred_trainable(core, unfrozen)  # inside the augmentation wrapper, if any
         phase_optimizer = optimizer_for(optimizer, learning_rate, (end - start) * steps, r["weight_decay"])
@@ -170,7 +170,9 @@ class Study:
             return cached
         how = f"{model_name} {self.n_train} {optimizer} lr {learning_rate:g}"
         if cached is not None and weights.is_file():
-            model, _ = build_model(model_name, augment, seed, self.discriminator_path, *map(recipe.get, _BUILT))
+            model, _ = build_model(
+                model_name, augment, seed, self.discriminator_path, recipe["strength"], recipe["dropout"]
+            )
             fileio.load_weights(model, weights, f"Delete {weights} to train this run again.")
             cached = self.store.put(inputs, {**cached, "test_accuracy": accuracy_on_test(model, self.data)})
             print(f"{how} seed {seed}: test {cached['test_accuracy']:.4f} (the candidate's kept weights)", flush=True)
@@ -191,22 +193,14 @@ def choose_learning_rate(study, model_name, optimizer, rates, epochs, augment=Fa
     return float(rates[int(np.argmax([t["val_accuracy"] for t in tried]))]), tried
 
 
-def run_protocols(
-    label_sizes=constants.PROTOCOL_DATA_SIZES,
-    models=constants.PROTOCOL_MODELS,
-    optimizers=constants.PROTOCOL_OPTIMIZERS,
-    seeds=constants.LABEL_SEEDS,
-    epochs: int = config.TRANSFER_EPOCHS,
-    folder: Path = PROTOCOLS_DIR,
-    source=None,
-    learning_rates: dict | None = None,
-) -> pd.DataFrame:
-    """One row per final (model, data size, optimizer, seed) run, the learning rate chosen at the first data size."""
-    rates, rows = learning_rates or constants.PROTOCOL_LEARNING_RATES, []
-    studies = {n: Study(n, folder, source) for n in label_sizes}
+def run_protocols(label_sizes, models, optimizers, seeds, epochs, folder, learning_rates, source=None):
+    """One row per final (model, data size, optimizer, seed) run, the learning rate chosen at the first data size
+    among ``learning_rates[optimizer]``."""
+    studies, rows = {n: Study(n, folder, source) for n in label_sizes}, []
     for model_name in models:
         for optimizer in optimizers:
-            chosen, _ = choose_learning_rate(studies[label_sizes[0]], model_name, optimizer, rates[optimizer], epochs)
+            rates = learning_rates[optimizer]
+            chosen, _ = choose_learning_rate(studies[label_sizes[0]], model_name, optimizer, rates, epochs)
             rows += [studies[n].run(model_name, optimizer, chosen, epochs, seed) for n in label_sizes for seed in seeds]
     return pd.DataFrame(rows)
 
@@ -227,19 +221,12 @@ def choose_recipe(study: Study, model_name: str, recipes, seed: int = config.SEE
     if not recipes:
         raise ValueError("recipes is empty: give at least one, e.g. [{'learning_rate': 0.001, 'epochs': 30}]")
     tried = [study.run(model_name, "adam", seed=seed, augment=True, test=False, **r) for r in recipes]
-    rows = [{"model": model_name, **r, **{k: t[k] for k in _SCORES}} for r, t in zip(recipes, tried, strict=True)]
-    table = pd.DataFrame(rows)
+    scores = [{k: t[k] for k in ("val_accuracy", "kept_epoch", "seconds")} for t in tried]
+    table = pd.DataFrame([{"model": model_name, **r, **s} for r, s in zip(recipes, scores, strict=True)])
     return recipes[int(table["val_accuracy"].to_numpy().argmax())], table
 
 
-def run_modern(
-    models=constants.PROTOCOL_MODELS,
-    seeds=constants.LABEL_SEEDS,
-    recipes=constants.MODERN_RECIPES,
-    folder: Path = PROTOCOLS_DIR,
-    n_train: int = config.SUBSET_SIZE,
-    source=None,
-) -> tuple[pd.DataFrame, pd.DataFrame]:
+def run_modern(models, seeds, recipes, folder, n_train=config.SUBSET_SIZE, source=None):
     """``(final runs, candidates)``: each model's recipe chosen among the same ``recipes``, then every seed."""
     study, rows, candidates = Study(n_train, folder, source), [], []
     for model_name in models:
@@ -249,6 +236,61 @@ def run_modern(
     return pd.DataFrame(rows), pd.concat(candidates, ignore_index=True)
 
 
-def explore_recipes(recipes=constants.MODERN_EXPLORED, folder=PROTOCOLS_DIR, n_train=config.SUBSET_SIZE, source=None):
+def explore_recipes(recipes, folder, n_train=config.SUBSET_SIZE, source=None) -> pd.DataFrame:
     """Further recipes tried on the CNN alone (validation only), kept out of :func:`run_modern`'s choice."""
     return choose_recipe(Study(n_train, folder, source), "cnn", recipes)[1] if recipes else pd.DataFrame()
+
+
+def versions_tried(modern: pd.DataFrame, folder: Path = PROTOCOLS_DIR) -> list[dict]:
+    """Every modern recipe the store holds test scores of, per model: each seed's, the mean and whether ``modern``
+    (:func:`run_modern`'s runs) reports it."""
+
+    def recipe_key(recipe: dict) -> tuple:
+        return tuple(sorted({**RECIPE_DEFAULTS, **recipe}.items()))
+
+    reported = {(r["model"], recipe_key(r["recipe"])) for _, r in modern.iterrows()}
+    versions = {}
+    for record in Store(Path(folder) / STORE_FILE).records().values():
+        i, result = record["inputs"], record["result"]
+        if i.get("augment") and i.get("data") == "real" and result.get("test_accuracy") is not None:
+            recipe = recipe_key({**i["recipe"], "learning_rate": i["learning_rate"], "epochs": i["epochs"]})
+            versions.setdefault((i["model"], recipe), {})[str(i["seed"])] = result["test_accuracy"]
+    out = []
+    for (model, recipe), seeds in sorted(versions.items()):
+        row = {"result": f"{model}, modern protocol", "recipe": dict(recipe), "reported": (model, recipe) in reported}
+        out.append({**row, "test": dict(sorted(seeds.items())), "test_mean": float(np.mean(list(seeds.values())))})
+    return out
+
+
+def summary_table(runs: pd.DataFrame) -> pd.DataFrame:
+    """Test accuracy per model, data size, optimizer, protocol and learning rate: mean, std (ddof 1), runs."""
+    return utils.seed_stats(runs.groupby(_CELL)["test_accuracy"]).reset_index()
+
+
+def seed_summary(runs: pd.DataFrame) -> dict:
+    """Runs' test accuracy over their seeds: ``mean``, ``std`` (ddof 1; None for one run), ``runs``, ``by_seed``."""
+    acc = runs["test_accuracy"].to_numpy()
+    std = float(acc.std(ddof=1)) if len(acc) > 1 else None
+    by_seed = {str(int(s)): float(a) for s, a in zip(runs["seed"], acc, strict=True)}
+    return {"mean": float(acc.mean()), "std": std, "runs": len(acc), "by_seed": by_seed}
+
+
+def to_results(runs, modern, learning_rates=None, candidates=None, explored=None) -> dict:
+    """What results.json records under ``future_work`` -> ``protocols``: per cell the learning rate chosen among
+    those tried, the modern recipe and :func:`seed_summary`; the ``candidates``' and ``explored`` tables."""
+    tried = {("original", o): [float(r) for r in rs] for o, rs in (learning_rates or {}).items()}
+    if candidates is not None and len(candidates):
+        tried[("modern", "adam")] = sorted({float(r) for r in candidates["learning_rate"]})
+    cells = []
+    for (model, n, opt, aug, rate), part in [cell for frame in (runs, modern) for cell in frame.groupby(_CELL)]:
+        protocol = "modern" if aug else "original"
+        cell = {"model": model, "n_train": int(n), "optimizer": opt, "protocol": protocol}
+        cell |= {"learning_rate": float(rate), "learning_rates_tried": tried.get((protocol, opt))}
+        cell |= {**seed_summary(part), "kept_epochs": [int(e) for e in part["kept_epoch"]]}
+        if aug and "recipe" in part:
+            cell["recipe"] = part["recipe"].iloc[0]
+        cells.append(cell)
+    out = {"runs": cells, "n_val": PROTOCOL_VAL}
+    for name, table in (("candidates", candidates), ("explored", explored)):
+        out[f"modern_{name}"] = [] if table is None else table.to_dict("records")
+    return out
