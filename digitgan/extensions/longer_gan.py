@@ -1,6 +1,5 @@
-"""Notebook 09: the DCGAN trained longer in stages (one resumable state), each stage's discriminator exported, its
-samples judged and given trial 3's classifier as in 08 beside the CNN; the GAN's spread over seeds; every result
-stored in ``runs.json`` at once, and tables of them."""
+"""Notebook 09: the DCGAN trained longer in stages, each stage's samples judged and its discriminator given trial 3's
+classifier as in 08 beside the CNN; the GAN's spread over seeds; each result stored at once; their tables."""
 
 from __future__ import annotations
 
@@ -25,9 +24,8 @@ def discriminator_path(folder: Path, epochs: int) -> Path:
 def train_stages(
     x_train, stages, folder, state_dir, judge, reference=None, n_samples=config.GAN_EVAL_SAMPLES, seed=config.SEED
 ):
-    """``(scores, losses)``: the DCGAN trained stage by stage, each stage's discriminator exported and its samples
-    judged (``scores[epochs]``: :func:`quality.judge_scores` and the seconds up to it); ``losses``: the per-epoch
-    :func:`epoch_losses`, stored with the scores so that a rerun needs no training state."""
+    """``(scores, losses)``: the DCGAN trained on, stage by stage (one resumable state), each stage's discriminator
+    exported and its samples judged; the per-epoch losses are stored too, so a rerun needs no training state."""
     stages = sorted(checks.integer("stages entry", s, 1) for s in stages)
     if not stages or len(set(stages)) != len(stages):
         raise ValueError(f"stages must be distinct epoch counts, got {stages}")
@@ -73,8 +71,8 @@ def evaluate_stages(
     also_read=(),
     classifier_updates=None,
 ):
-    """Trial 3 on every stage's discriminator and the CNN, every label count and seed, trained as in the label study
-    and stored in ``folder`` (``also_read``: other stores of the same runs, 08's). One record per run."""
+    """One record per run of trial 3 on each stage's discriminator and of the CNN at each label count and seed, as
+    in the label study (``also_read``: other stores of the same runs, 08's)."""
     label_efficiency.settings("cnn", label_counts[0], classifier_updates=classifier_updates)  # checked first
     study = label_efficiency.Study(Path(folder) / STORE_FILE, also_read, source, n_val=n_val)
     records, budget = [], {"n_val": n_val, "classifier_updates": classifier_updates}
@@ -135,14 +133,11 @@ def _cells(records: list[dict]) -> dict:
 
 
 def to_results(scores: dict, records: list[dict], losses: dict) -> dict:
-    """What results.json records under ``future_work`` -> ``longer_gan``: per stage the judge's scores and trial 3's
-    test accuracy per label count, the CNN's, every run and the per-epoch losses."""
+    """results.json's ``future_work`` -> ``longer_gan``: per stage the scores and trial 3's cells; the CNN's; runs."""
     stages = {}
     for epochs, s in sorted(scores.items()):
-        judged = {"classifier_score": s["classifier_score"], "frechet_distance": s.get("frechet_distance")}
-        judged |= {"class_fractions": s["class_fractions"], "mode_collapse": s["mode_collapse"]}
-        trial3 = [r for r in records if r["model"] == "trial3" and r["gan_epochs"] == epochs]
-        stages[str(epochs)] = {**judged, "trial3": _cells(trial3)}
+        trial3 = _cells([r for r in records if r["model"] == "trial3" and r["gan_epochs"] == epochs])
+        stages[str(epochs)] = {k: s.get(k) for k in (*_JUDGED, "class_fractions", "mode_collapse")} | {"trial3": trial3}
     out = {"stages": stages, "cnn": _cells([r for r in records if r["model"] == "cnn"]), "runs": records}
     out["epoch_losses"] = {key: list(losses[key]) for key in LOSSES}
     return {**out, "seconds_gan": float(scores[max(scores)]["seconds"])}
@@ -160,10 +155,8 @@ def stage_table(scores: dict) -> pd.DataFrame:
 
 
 def spread_summary(scores, records, spread_scores, spread_records, seed=config.SEED) -> dict:
-    """The GAN's run-to-run spread beside 09's GAN (``seed``'s), what results.json records under ``longer_gan`` ->
-    ``gan_spread``: at every shared stage each GAN's judge scores and trial 3's mean test accuracy per label count;
-    their change from the first shared stage to the last (paired by GAN), and 09's GAN at each later stage against
-    the GANs at the last shared one."""
+    """results.json's ``longer_gan`` -> ``gan_spread``: every GAN's scores and trial 3's means at each shared stage,
+    their paired change from the first to the last, and 09's GAN (``seed``'s) at later stages against the spread."""
     gans = {seed: scores, **spread_scores}
     if not (shared := sorted(set.intersection(*map(set, gans.values())))):
         raise ValueError(f"the spread GANs share no stage with 09's GAN's {sorted(scores)}: train them at one of them")
@@ -198,8 +191,7 @@ def spread_summary(scores, records, spread_scores, spread_records, seed=config.S
 
 
 def spread_table(summary: dict) -> pd.DataFrame:
-    """One row per (stage, GAN seed): classifier score, Fréchet distance, trial 3's mean per label count; then a row
-    per stage with the mean ± std over the GANs."""
+    """One row per stage and GAN seed of :func:`spread_summary`, then each stage's mean ± std over the GANs."""
     rows = []
     for epochs, st in summary["stages"].items():
         for g in map(str, summary["gan_seeds"]):

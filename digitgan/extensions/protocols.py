@@ -1,6 +1,5 @@
-"""Notebook 10: the CNN and trial 3 with more images, other optimisers, and a modern protocol (augmentation, a recipe),
-every choice made on a validation split; each run stored at once with its kept weights, the test set read once per
-final model; and the tables and results of them."""
+"""Notebook 10: the CNN and trial 3 with more images, other optimisers and a modern protocol (augmentation, a recipe),
+chosen on a validation split, each run stored at once with its kept weights; and their tables."""
 
 from __future__ import annotations
 
@@ -29,8 +28,7 @@ _CELL = ["model", "n_train", "optimizer", "augment", "learning_rate"]  # a table
 
 
 def load_data(n_train: int, n_val: int = PROTOCOL_VAL, source=None) -> dict:
-    """10k: the study's subset; 60k: every training image outside the validation split (``n_val`` images outside the
-    subset, drawn by ``RandomState(43)``, the same for both); other sizes: a prefix of the subset."""
+    """10k: the study's subset; 60k: all but the validation split (``n_val`` others); else a prefix of the subset."""
     (x_all, y_all), test = load_mnist(source)
     subset = subset_indices(len(x_all), config.SUBSET_SIZE, config.SEED)
     rest = np.setdiff1d(np.arange(len(x_all)), subset)
@@ -76,8 +74,8 @@ def classifier(name: str, discriminator: keras.Model | None = None) -> keras.Mod
 
 
 def build_model(name: str, augment: bool, seed: int, discriminator_path=None, strength=0.1, dropout=0.0):
-    """``(model to train, the classifier inside it)``: the classifier, wrapped after the augmentation if ``augment``;
-    trial 3 starts from the discriminator at ``discriminator_path`` (the study's); ``dropout`` on its Dense inputs."""
+    """``(model to train, the classifier inside it)``: the classifier (trial 3's on ``discriminator_path``), after the
+    augmentation if ``augment``, ``dropout`` on its Dense inputs."""
     discriminator = None if name == "cnn" else gan.load_discriminator(discriminator_path or config.DISCRIMINATOR_PATH)
     core = with_dropout(classifier(name, discriminator), dropout)
     if not augment:
@@ -87,8 +85,7 @@ def build_model(name: str, augment: bool, seed: int, discriminator_path=None, st
 
 
 def train_run(model_name, data, optimizer, learning_rate, epochs, seed, augment=False, test=True, **options) -> dict:
-    """One run of at most ``epochs`` epochs, the best validation epoch kept (saved to ``weights_path``); with
-    ``test``, its test accuracy. ``options``: ``discriminator_path`` (trial 3's), any of ``RECIPE_DEFAULTS``."""
+    """One run, its best validation epoch kept; ``options``: ``discriminator_path``, ``weights_path``, a recipe's."""
     discriminator_path, weights_path = options.pop("discriminator_path", None), options.pop("weights_path", None)
     if unknown := set(options) - set(RECIPE_DEFAULTS):
         raise ValueError(f"unknown recipe settings {sorted(unknown)}: use {sorted(RECIPE_DEFAULTS)}")
@@ -131,9 +128,8 @@ def accuracy_on_test(model, data: dict) -> float:
 
 
 class Study:
-    """Stored runs of one data size: the store ``folder / STORE_FILE``, each run's kept weights in
-    ``folder / kept_weights`` (so that a learning-rate candidate becomes its seed's final run). ``tag`` names the
-    training images when ``data`` are not the real ones; ``inputs``: what else decides them. Both enter every key."""
+    """Stored runs of one data size and their kept weights; ``tag`` names the training images when ``data`` are not
+    the real ones, ``inputs`` what else decides them: both enter every key."""
 
     def __init__(self, n_train, folder, source=None, discriminator_path=None, tag="real", data=None, inputs=None):
         self.n_train, self.store = n_train, Store(Path(folder) / STORE_FILE)
@@ -160,25 +156,22 @@ class Study:
         return self.weights_dir / f"{i['model']}_{i['n_train']}_{i['optimizer']}_{i['seed']}_{store_key(i)}.weights.h5"
 
     def run(self, model_name, optimizer, learning_rate, epochs, seed, augment=False, test=True, **recipe) -> dict:
-        """The stored run, or a new one stored at once; a stored candidate without its test score is tested from its
-        saved weights when ``test`` asks for it. ``recipe``: ``train_run``'s regularisation."""
-        recipe = {**RECIPE_DEFAULTS, **recipe}
-        changed = {k: v for k, v in recipe.items() if v != RECIPE_DEFAULTS.get(k)}  # unknown ones: train_run refuses
-        inputs = self.inputs(model_name, optimizer, learning_rate, epochs, seed, augment, **recipe)
+        """The stored run, or one trained and stored at once (a stored candidate is tested from its weights)."""
+        r = {**RECIPE_DEFAULTS, **recipe}
+        changed = {k: v for k, v in r.items() if v != RECIPE_DEFAULTS.get(k)}  # unknown ones: train_run refuses
+        inputs = self.inputs(model_name, optimizer, learning_rate, epochs, seed, augment, **r)
         cached, weights = self.store.get(inputs), self.weights_path(inputs)
         if cached is not None and (not test or "test_accuracy" in cached):
             return cached
         how = f"{model_name} {self.n_train} {optimizer} lr {learning_rate:g}"
         if cached is not None and weights.is_file():
-            model, _ = build_model(
-                model_name, augment, seed, self.discriminator_path, recipe["strength"], recipe["dropout"]
-            )
+            model, _ = build_model(model_name, augment, seed, self.discriminator_path, r["strength"], r["dropout"])
             fileio.load_weights(model, weights, f"Delete {weights} to train this run again.")
             cached = self.store.put(inputs, {**cached, "test_accuracy": accuracy_on_test(model, self.data)})
             print(f"{how} seed {seed}: test {cached['test_accuracy']:.4f} (the candidate's kept weights)", flush=True)
             return cached
         args = (model_name, self.data, optimizer, learning_rate, epochs, seed, augment, test)
-        result = train_run(*args, discriminator_path=self.discriminator_path, weights_path=weights, **recipe)
+        result = train_run(*args, discriminator_path=self.discriminator_path, weights_path=weights, **r)
         fields = ("data", "model", "n_train", "optimizer", "learning_rate", "epochs", "seed", "augment")
         result.update({k: inputs[k] for k in fields}, **changed)
         score = (f"test {result['test_accuracy']:.4f}, " if test else "") + f"validation {result['val_accuracy']:.4f}"
@@ -187,15 +180,13 @@ class Study:
 
 
 def choose_learning_rate(study, model_name, optimizer, rates, epochs, augment=False, seed=config.SEED):
-    """``(rate, runs)``: each candidate trained once (test set unread); the best validation accuracy wins (ties: the
-    first)."""
+    """``(rate, runs)``: each candidate trained once; the best on validation wins (ties: the first)."""
     tried = [study.run(model_name, optimizer, rate, epochs, seed, augment, test=False) for rate in rates]
     return float(rates[int(np.argmax([t["val_accuracy"] for t in tried]))]), tried
 
 
 def run_protocols(label_sizes, models, optimizers, seeds, epochs, folder, learning_rates, source=None):
-    """One row per final (model, data size, optimizer, seed) run, the learning rate chosen at the first data size
-    among ``learning_rates[optimizer]``."""
+    """One row per final (model, data size, optimizer, seed) run, the learning rate chosen at the first data size."""
     studies, rows = {n: Study(n, folder, source) for n in label_sizes}, []
     for model_name in models:
         for optimizer in optimizers:
@@ -242,8 +233,7 @@ def explore_recipes(recipes, folder, n_train=config.SUBSET_SIZE, source=None) ->
 
 
 def versions_tried(modern: pd.DataFrame, folder: Path = PROTOCOLS_DIR) -> list[dict]:
-    """Every modern recipe the store holds test scores of, per model: each seed's, the mean and whether ``modern``
-    (:func:`run_modern`'s runs) reports it."""
+    """Every modern recipe the store holds test scores of, per model: by seed, the mean, whether ``modern`` has it."""
 
     def recipe_key(recipe: dict) -> tuple:
         return tuple(sorted({**RECIPE_DEFAULTS, **recipe}.items()))
@@ -276,8 +266,7 @@ def seed_summary(runs: pd.DataFrame) -> dict:
 
 
 def to_results(runs, modern, learning_rates=None, candidates=None, explored=None) -> dict:
-    """What results.json records under ``future_work`` -> ``protocols``: per cell the learning rate chosen among
-    those tried, the modern recipe and :func:`seed_summary`; the ``candidates``' and ``explored`` tables."""
+    """results.json's ``future_work`` -> ``protocols``: each cell's choices and :func:`seed_summary`; the tables."""
     tried = {("original", o): [float(r) for r in rs] for o, rs in (learning_rates or {}).items()}
     if candidates is not None and len(candidates):
         tried[("modern", "adam")] = sorted({float(r) for r in candidates["learning_rate"]})
