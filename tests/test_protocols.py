@@ -104,10 +104,10 @@ def test_a_recipe_is_checked_and_every_input_enters_the_store_key(tmp_path):
         protocols.recipe_settings({"learning_rate": 0.001, "epochs": 2, "momentum": 0.9})
     with pytest.raises(ValueError, match="recipe epochs"):
         protocols.recipe_settings({"learning_rate": 0.001, "epochs": 0})
-    assert isinstance(protocols.optimizer_for("adam", 1e-3, 10, weight_decay=0.01), keras.optimizers.AdamW)
+    assert isinstance(protocols._optimizer("adam", 1e-3, 10, weight_decay=0.01), keras.optimizers.AdamW)
     with pytest.raises(ValueError, match="weight_decay is only used with optimizer 'adam'"):
-        protocols.optimizer_for("sgd", 1e-3, 10, weight_decay=0.01)
-    assert protocols.augmentation(42, 0.2).layers[0].height_factor == 0.2
+        protocols._optimizer("sgd", 1e-3, 10, weight_decay=0.01)
+    assert protocols._augmentation(42, 0.2).layers[0].height_factor == 0.2
 
 
 def test_the_modern_recipe_is_chosen_on_validation_and_its_candidate_is_seed_42s_run(small, tmp_path, monkeypatch):
@@ -120,7 +120,7 @@ def test_the_modern_recipe_is_chosen_on_validation_and_its_candidate_is_seed_42s
         protocols, "with_dropout", lambda model, rate: dropouts.append(rate) or with_dropout(model, rate)
     )
     study = protocols.Study(300, tmp_path)
-    chosen, table = protocols.choose_recipe(study, "cnn", recipes)
+    chosen, table = protocols._choose_recipe(study, "cnn", recipes)
     assert dropouts == [0.0, 0.5]  # each recipe's dropout reaches its model
     assert list(table["learning_rate"]) == [1e-6, 3e-3] and list(table["batch_size"]) == [100, 50]
     assert list(table["dropout"]) == [0.0, 0.5]

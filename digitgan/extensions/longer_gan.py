@@ -13,7 +13,7 @@ from digitgan.extensions import constants, label_efficiency
 from digitgan.store import STORE_FILE, STUDY_EXPORT, Store, architecture_digest, array_digest, weights_digest
 
 LONGER_GAN_DIR = config.CHECKPOINT_DIR / "longer_gan"  # 09's exported discriminators and run store (committed)
-LOSSES = ("g_loss", "d_loss")
+_LOSSES = ("g_loss", "d_loss")
 _JUDGED = ("classifier_score", "frechet_distance")
 
 
@@ -116,7 +116,7 @@ def epoch_losses(history: dict) -> pd.DataFrame:
     """The mean generator and discriminator loss of every epoch (rows: epochs 1..N) of a per-batch history."""
     epochs = len(history["epoch_seconds"])
     per_epoch = len(history["g_loss"]) // epochs
-    means = {k: np.asarray(history[k][: epochs * per_epoch]).reshape(epochs, per_epoch).mean(1) for k in LOSSES}
+    means = {k: np.asarray(history[k][: epochs * per_epoch]).reshape(epochs, per_epoch).mean(1) for k in _LOSSES}
     return pd.DataFrame(means, index=pd.RangeIndex(1, epochs + 1, name="epoch"))
 
 
@@ -139,7 +139,7 @@ def to_results(scores: dict, records: list[dict], losses: dict) -> dict:
         trial3 = _cells([r for r in records if r["model"] == "trial3" and r["gan_epochs"] == epochs])
         stages[str(epochs)] = {k: s.get(k) for k in (*_JUDGED, "class_fractions", "mode_collapse")} | {"trial3": trial3}
     out = {"stages": stages, "cnn": _cells([r for r in records if r["model"] == "cnn"]), "runs": records}
-    out["epoch_losses"] = {key: list(losses[key]) for key in LOSSES}
+    out["epoch_losses"] = {key: list(losses[key]) for key in _LOSSES}
     return {**out, "seconds_gan": float(scores[max(scores)]["seconds"])}
 
 

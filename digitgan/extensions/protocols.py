@@ -45,7 +45,7 @@ def load_data(n_train: int, n_val: int = PROTOCOL_VAL, source=None) -> dict:
     return out
 
 
-def augmentation(seed: int, strength: float = RECIPE_DEFAULTS["strength"]) -> keras.Sequential:
+def _augmentation(seed: int, strength: float) -> keras.Sequential:
     """Random shifts (``strength`` of the image), rotations (``strength`` x 100 degrees) and zooms, background fill."""
     fill = {"fill_mode": "constant", "fill_value": -1.0, "seed": seed}
     shift = keras.layers.RandomTranslation(strength, strength, **fill)
@@ -53,7 +53,7 @@ def augmentation(seed: int, strength: float = RECIPE_DEFAULTS["strength"]) -> ke
     return keras.Sequential([shift, rotation, keras.layers.RandomZoom(strength, **fill)], name="augmentation")
 
 
-def optimizer_for(name: str, learning_rate: float, decay_steps: int, weight_decay: float = 0.0):
+def _optimizer(name: str, learning_rate: float, decay_steps: int, weight_decay: float = 0.0):
     """The optimiser ``name`` on a cosine schedule over ``decay_steps``; ``weight_decay``: AdamW's (Adam only)."""
     if weight_decay and name != "adam":
         raise ValueError(f"weight_decay is only used with optimizer 'adam', got {name!r}: set it to 0")
@@ -81,7 +81,7 @@ def build_model(name: str, augment: bool, seed: int, discriminator_path=None, st
     if not augment:
         return core, core
     inputs = keras.Input(config.IMAGE_SHAPE)
-    return keras.Model(inputs, core(augmentation(seed, strength)(inputs)), name=f"{core.name}_augmented"), core
+    return keras.Model(inputs, core(_augmentation(seed, strength)(inputs)), name=f"{core.name}_augmented"), core
 
 
 def train_run(model_name, data, optimizer, learning_rate, epochs, seed, augment=False, test=True, **options) -> dict:
@@ -110,7 +110,7 @@ def train_run(model_name, data, optimizer, learning_rate, epochs, seed, augment=
     for unfrozen, end in [(False, frozen), (True, epochs)] if frozen else [(True, epochs)]:
         if model_name == "trial3":
             transfer.set_transferred_trainable(core, unfrozen)  # inside the augmentation wrapper, if any
-        phase_optimizer = optimizer_for(optimizer, learning_rate, (end - start) * steps, r["weight_decay"])
+        phase_optimizer = _optimizer(optimizer, learning_rate, (end - start) * steps, r["weight_decay"])
         model.compile(optimizer=phase_optimizer, loss=loss, metrics=["accuracy"])
         val_curve += model.fit(x, y, epochs=end, initial_epoch=start, **fit).history["val_accuracy"]
         start = end
@@ -206,7 +206,7 @@ def recipe_settings(recipe: dict, name: str = "recipe") -> dict:
     return {**RECIPE_DEFAULTS, **recipe, "learning_rate": learning_rate, "epochs": epochs}
 
 
-def choose_recipe(study: Study, model_name: str, recipes, seed: int = config.SEED) -> tuple[dict, pd.DataFrame]:
+def _choose_recipe(study: Study, model_name: str, recipes, seed: int = config.SEED) -> tuple[dict, pd.DataFrame]:
     """The candidate best on validation (each trained once, augmented; ties: the first), and a table of them."""
     recipes = [recipe_settings(r, f"recipe {i}") for i, r in enumerate(recipes)]
     if not recipes:
@@ -221,7 +221,7 @@ def run_modern(models, seeds, recipes, folder, n_train=config.SUBSET_SIZE, sourc
     """``(final runs, candidates)``: each model's recipe chosen among the same ``recipes``, then every seed."""
     study, rows, candidates = Study(n_train, folder, source), [], []
     for model_name in models:
-        chosen, table = choose_recipe(study, model_name, recipes)
+        chosen, table = _choose_recipe(study, model_name, recipes)
         candidates.append(table)
         rows += [{**study.run(model_name, "adam", seed=s, augment=True, **chosen), "recipe": chosen} for s in seeds]
     return pd.DataFrame(rows), pd.concat(candidates, ignore_index=True)
@@ -229,7 +229,7 @@ def run_modern(models, seeds, recipes, folder, n_train=config.SUBSET_SIZE, sourc
 
 def explore_recipes(recipes, folder, n_train=config.SUBSET_SIZE, source=None) -> pd.DataFrame:
     """Further recipes tried on the CNN alone (validation only), kept out of :func:`run_modern`'s choice."""
-    return choose_recipe(Study(n_train, folder, source), "cnn", recipes)[1] if recipes else pd.DataFrame()
+    return _choose_recipe(Study(n_train, folder, source), "cnn", recipes)[1] if recipes else pd.DataFrame()
 
 
 def versions_tried(modern: pd.DataFrame, folder: Path = PROTOCOLS_DIR) -> list[dict]:
