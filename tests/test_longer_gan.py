@@ -3,7 +3,7 @@ import shutil
 import numpy as np
 import pytest
 
-from digitgan import gan, quality
+from digitgan import data, fileio, gan, models, quality
 from digitgan.extensions import findings, label_efficiency, longer_gan
 
 
@@ -40,36 +40,56 @@ def test_stages_continue_one_run_export_each_discriminator_and_are_reused(x_smal
         longer_gan.train_stages(x_small, (1,), folder, state, None)
 
 
-def test_every_stage_and_the_cnn_get_each_seed_and_label_count(x_small, judge, tmp_path, mnist_dir, monkeypatch):
+def test_every_stage_and_the_cnn_get_each_seed_and_label_count(tmp_path, monkeypatch):
     folder, other = tmp_path / "longer", tmp_path / "other"
-    longer_gan.train_stages(x_small, (1,), folder, tmp_path / "state", judge, n_samples=50)
-    small = dict(source=mnist_dir, n_val=50, classifier_updates=100)  # 08's protocol, 1 round of 100 updates
-    records = longer_gan.evaluate_stages((1,), (42, 43), (20,), folder, **small)
-    assert {(r["model"], r["gan_epochs"], r["seed"]) for r in records} == {
-        ("cnn", None, 42), ("cnn", None, 43), ("trial3", 1, 42), ("trial3", 1, 43)
-    }  # fmt: skip
-    for r in records:
-        assert r["n_labels"] == 20 and r["n_updates"] == 100
-        assert 0 <= r["test_accuracy"] <= 1 and 0 <= r["val_accuracy"] <= 1
+    for where in (folder, other):
+        where.mkdir()
+        for epochs in (1, 2):  # the runs key each stage by its discriminator file's digest
+            longer_gan.discriminator_path(where, epochs).write_bytes(f"discriminator {epochs}".encode())
+    trained = []
+
+    def runner(method):
+        def run(data, seed, settings, test=True, discriminator_path=None):
+            trained.append((method, discriminator_path and discriminator_path.name, len(data["y_train"]), seed))
+            return {"test_accuracy": seed / 100, "val_accuracy": 0.5, "seconds": 1.0}
+
+        return run
+
+    monkeypatch.setattr(label_efficiency, "RUNNERS", {m: runner(m) for m in ("cnn", "trial3")})
+    images = lambda n, seed, source, n_val: {"y_train": np.full(n, seed), "x_unlabelled": np.zeros(1)}  # noqa: E731
+    monkeypatch.setattr(data, "load_label_efficiency_data", images)
+    small = dict(n_val=50, classifier_updates=100)
+    records = longer_gan.evaluate_stages((1, 2), (42, 43), (20, 30), folder, **small)
+    stages = [
+        ("cnn", None, None),
+        ("trial3", 1, "discriminator_001.weights.h5"),
+        ("trial3", 2, "discriminator_002.weights.h5"),
+    ]
+    cases = [(m, e, f, n, s) for n in (20, 30) for s in (42, 43) for m, e, f in stages]
+    assert [(r["model"], r["gan_epochs"], r["n_labels"], r["seed"]) for r in records] == [c[:2] + c[3:] for c in cases]
+    assert trained == [(m, f, n, s) for m, _, f, n, s in cases]  # each once, trial 3 on its stage's discriminator
+    assert all(r["n_updates"] == 100 and r["test_accuracy"] == r["seed"] / 100 for r in records)
 
     monkeypatch.setattr(label_efficiency, "RUNNERS", {})  # nothing may train from here on
-    assert longer_gan.evaluate_stages((1,), (42, 43), (20,), folder, **small) == records  # cached
-    # another folder with the same discriminator file reuses these runs through also_read (as 09 reuses 08's)
-    other.mkdir()
-    shutil.copy(longer_gan.discriminator_path(folder, 1), longer_gan.discriminator_path(other, 1))
+    assert longer_gan.evaluate_stages((1, 2), (42, 43), (20, 30), folder, **small) == records  # cached
+    # another folder with the same discriminator files reuses these runs through also_read (as 09 reuses 08's)
     again = longer_gan.evaluate_stages(
-        (1,), (42, 43), (20,), other, also_read=(folder / longer_gan.STORE_FILE,), **small
+        (1, 2), (42, 43), (20, 30), other, also_read=(folder / longer_gan.STORE_FILE,), **small
     )
     assert again == records
 
 
-def test_trial3_refuses_a_discriminator_its_settings_do_not_name(tmp_path, small_data):
+def test_trial3_trains_on_the_discriminator_its_settings_name_and_refuses_another(tmp_path, small_data):
     a, b = tmp_path / "a.weights.h5", tmp_path / "b.weights.h5"
-    a.write_bytes(b"one discriminator")
+    fileio.save_weights(models.build_discriminator(), a)
     b.write_bytes(b"another")
-    s = label_efficiency.settings("trial3", 20, classifier_updates=200, discriminator_path=a)
+    s = label_efficiency.settings("trial3", 20, n_val=50, classifier_updates=100, discriminator_path=a)
+    d = {k: v[:20] for k, v in small_data.items()}  # 20 labelled images, 20 validation and test images
+    d |= {"x_val": small_data["x_train"][-20:], "y_val": small_data["y_train"][-20:]}
+    result = label_efficiency.run_classifier(d, 42, s, discriminator_path=a)
+    assert 0 <= result["test_accuracy"] <= 1 and 0 <= result["val_accuracy"] <= 1
     with pytest.raises(ValueError, match="b.weights.h5 is not the discriminator"):
-        label_efficiency.run_classifier(small_data, 42, s, discriminator_path=b)
+        label_efficiency.run_classifier(d, 42, s, discriminator_path=b)
 
 
 def test_results_hold_every_stage_with_scores_and_seeds():

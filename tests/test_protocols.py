@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from digitgan import fileio
+from digitgan import fileio, models
 from digitgan.extensions import protocols
 
 
@@ -13,14 +13,20 @@ def test_validation_split_is_shared_and_outside_the_training_images(mnist_dir):
     assert not any(x.tobytes() in seen for x in full["x_val"])
 
 
-def test_learning_rate_is_chosen_on_validation_and_runs_are_cached(mnist_dir, tmp_path, monkeypatch):
+@pytest.fixture
+def small(mnist_dir, monkeypatch):
+    """10's splits cut to 300 training, 200 validation and 200 test images: what every study here loads."""
+    d = protocols.load_data(300, 200, mnist_dir)
+    d |= {"x_test": d["x_test"][:200], "y_test": d["y_test"][:200]}
+    monkeypatch.setattr(protocols, "load_data", lambda *args, **kwargs: d)
     monkeypatch.setattr(protocols, "PROTOCOL_VAL", 200)
-    from digitgan import models
+    return d
 
+
+def test_learning_rate_is_chosen_on_validation_and_runs_are_cached(small, tmp_path, monkeypatch):
     disc = fileio.save_weights(models.build_discriminator(), tmp_path / "discriminator.weights.h5")
-    study = protocols.Study(300, tmp_path, mnist_dir, disc)
-    study.data = protocols.load_data(300, 200, mnist_dir)
-    rate, tried = protocols.choose_learning_rate(study, "cnn", "adam", (1e-5, 3e-3), epochs=2)
+    study = protocols.Study(300, tmp_path, discriminator_path=disc)
+    rate, tried = protocols.choose_learning_rate(study, "cnn", "adam", (1e-5, 3e-3), epochs=1)
     assert "test_accuracy" not in tried[0] and rate == (1e-5, 3e-3)[int(np.argmax([t["val_accuracy"] for t in tried]))]
     trained = protocols.train_run
 
@@ -28,26 +34,23 @@ def test_learning_rate_is_chosen_on_validation_and_runs_are_cached(mnist_dir, tm
         raise AssertionError("the chosen candidate was trained again")
 
     monkeypatch.setattr(protocols, "train_run", no_training)
-    chosen = study.run("cnn", "adam", rate, 2, 42)  # the candidate is seed 42's final run: tested, not retrained
+    chosen = study.run("cnn", "adam", rate, 1, 42)  # the candidate is seed 42's final run: tested, not retrained
     candidate = tried[(1e-5, 3e-3).index(rate)]
     assert 0 <= chosen["test_accuracy"] <= 1 and chosen["val_accuracy"] == candidate["val_accuracy"]
     model, _ = protocols.build_model("cnn", False, 42)
-    fileio.load_weights(model, study.weights_path(study.inputs("cnn", "adam", rate, 2, 42, False)), "")
+    fileio.load_weights(model, study.weights_path(study.inputs("cnn", "adam", rate, 1, 42, False)), "")
     assert protocols.accuracy_on_test(model, study.data) == chosen["test_accuracy"]
     monkeypatch.setattr(protocols, "train_run", trained)
-    final = study.run("cnn", "adam", rate, 2, 42, augment=True)
-    assert 0 <= final["test_accuracy"] <= 1 and 1 <= final["kept_epoch"] <= 2
-    again = protocols.Study(300, tmp_path, mnist_dir, disc).run("cnn", "adam", rate, 2, 42, augment=True)
+    final = study.run("trial3", "momentum", 0.01, 2, 43, augment=True)  # frozen for one epoch, then fine-tuned
+    assert 0 <= final["test_accuracy"] <= 1 and final["kept_epoch"] in (1, 2) and len(final["val_curve"]) == 2
+    again = protocols.Study(300, tmp_path, discriminator_path=disc).run("trial3", "momentum", 0.01, 2, 43, augment=True)
     assert again == final  # read from the cache, not trained again
-    trial = study.run("trial3", "momentum", 0.01, 2, 43)
-    assert study.run("trial3", "adam", 0.001, 2, 43, augment=True)["kept_epoch"] in (1, 2)
-    assert len(trial["val_curve"]) == 2 and trial["kept_epoch"] in (1, 2)
     with pytest.raises(ValueError, match="optimizer"):
         protocols.train_run("cnn", study.data, "rmsprop", 0.01, 1, 42)
 
 
 def test_augmented_trial3_freezes_only_the_transferred_layers(tmp_path):
-    from digitgan import models, transfer
+    from digitgan import transfer
 
     disc = fileio.save_weights(models.build_discriminator(), tmp_path / "d.weights.h5")
     model, core = protocols.build_model("trial3", True, 42, disc)
@@ -80,7 +83,6 @@ def test_findings_compare_data_sizes_and_flag_a_rate_at_the_top_of_its_grid():
 def test_a_recipe_is_checked_and_every_input_enters_the_store_key(tmp_path):
     import keras
 
-    from digitgan import models
     from digitgan.store import key
 
     study = protocols.Study(300, tmp_path)
@@ -102,27 +104,26 @@ def test_a_recipe_is_checked_and_every_input_enters_the_store_key(tmp_path):
         protocols.recipe_settings({"learning_rate": 0.001, "epochs": 2, "momentum": 0.9})
     with pytest.raises(ValueError, match="recipe epochs"):
         protocols.recipe_settings({"learning_rate": 0.001, "epochs": 0})
-    assert isinstance(protocols.optimizer_for("adam", 1e-3, 10, weight_decay=0.01), keras.optimizers.AdamW)
+    assert isinstance(protocols._optimizer("adam", 1e-3, 10, weight_decay=0.01), keras.optimizers.AdamW)
     with pytest.raises(ValueError, match="weight_decay is only used with optimizer 'adam'"):
-        protocols.optimizer_for("sgd", 1e-3, 10, weight_decay=0.01)
-    assert protocols.augmentation(42, 0.2).layers[0].height_factor == 0.2
+        protocols._optimizer("sgd", 1e-3, 10, weight_decay=0.01)
+    assert protocols._augmentation(42, 0.2).layers[0].height_factor == 0.2
 
 
-def test_the_modern_recipe_is_chosen_on_validation_and_its_candidate_is_seed_42s_run(mnist_dir, tmp_path, monkeypatch):
+def test_the_modern_recipe_is_chosen_on_validation_and_its_candidate_is_seed_42s_run(small, tmp_path, monkeypatch):
     import pandas as pd
 
-    monkeypatch.setattr(protocols, "PROTOCOL_VAL", 200)
-    recipes = [{"learning_rate": 1e-6, "epochs": 1}, {"learning_rate": 3e-3, "epochs": 2, "label_smoothing": 0.1,
+    recipes = [{"learning_rate": 1e-6, "epochs": 1}, {"learning_rate": 3e-3, "epochs": 1, "label_smoothing": 0.1,
                                                       "batch_size": 50, "dropout": 0.5}]  # fmt: skip
-    study = protocols.Study(300, tmp_path, mnist_dir)
-    chosen, table = protocols.choose_recipe(study, "cnn", recipes)
+    dropouts, with_dropout = [], protocols.with_dropout
+    monkeypatch.setattr(
+        protocols, "with_dropout", lambda model, rate: dropouts.append(rate) or with_dropout(model, rate)
+    )
+    study = protocols.Study(300, tmp_path)
+    chosen, table = protocols._choose_recipe(study, "cnn", recipes)
+    assert dropouts == [0.0, 0.5]  # each recipe's dropout reaches its model
     assert list(table["learning_rate"]) == [1e-6, 3e-3] and list(table["batch_size"]) == [100, 50]
     assert list(table["dropout"]) == [0.0, 0.5]
-    trained = []
-    monkeypatch.setattr(protocols, "with_dropout", lambda model, rate: trained.append(rate) or model)
-    protocols.Study(300, tmp_path / "again", mnist_dir).run("cnn", "adam", seed=42, augment=True, test=False,
-                                                             **recipes[1])  # fmt: skip
-    assert trained == [0.5]  # the recipe's dropout reaches the model
     assert chosen == protocols.recipe_settings(recipes[int(table["val_accuracy"].to_numpy().argmax())])
     assert all("test_accuracy" not in r["result"] for r in study.store.records().values())
 
@@ -130,11 +131,11 @@ def test_the_modern_recipe_is_chosen_on_validation_and_its_candidate_is_seed_42s
         raise AssertionError("the chosen candidate was trained again")
 
     monkeypatch.setattr(protocols, "train_run", no_training)
-    runs, candidates = protocols.run_modern(["cnn"], [42], recipes, tmp_path, 300, mnist_dir)
+    runs, candidates = protocols.run_modern(["cnn"], [42], recipes, tmp_path, 300)
     assert runs["recipe"].iloc[0] == chosen and 0 <= runs["test_accuracy"].iloc[0] <= 1
-    explored = protocols.explore_recipes(recipes[1:], tmp_path, 300, mnist_dir)  # cached: not trained again
+    explored = protocols.explore_recipes(recipes[1:], tmp_path, 300)  # cached: not trained again
     assert list(explored["val_accuracy"]) == list(table["val_accuracy"])[1:]
-    assert protocols.explore_recipes([], tmp_path, 300, mnist_dir).empty
+    assert protocols.explore_recipes([], tmp_path, 300).empty
     results = protocols.to_results(pd.DataFrame(columns=runs.columns), runs, candidates=candidates, explored=explored)
     assert results["runs"][0]["recipe"] == chosen and results["runs"][0]["learning_rates_tried"] == [1e-6, 3e-3]
     assert [c["val_accuracy"] for c in results["modern_candidates"]] == list(table["val_accuracy"])

@@ -1,7 +1,5 @@
-"""Notebook 09: with more GAN training, does the transferred discriminator reach the CNN, and do the losses settle?
-The DCGAN is trained with 02's recipe in stages (one resumable state), each stage's discriminator exported and its
-samples judged, then given trial 3's classifier as in 08 beside the CNN; every result stored in ``runs.json`` at once,
-and tables of them."""
+"""Notebook 09: the DCGAN trained longer in stages, each stage's samples judged and its discriminator given trial 3's
+classifier as in 08 beside the CNN; the GAN's spread over seeds; each result stored at once; their tables."""
 
 from __future__ import annotations
 
@@ -14,11 +12,9 @@ from digitgan import checks, config, fileio, gan, models, quality, utils
 from digitgan.extensions import constants, label_efficiency
 from digitgan.store import STORE_FILE, STUDY_EXPORT, Store, architecture_digest, array_digest, weights_digest
 
-# 09's DCGAN and the spread's DCGANs of other seeds: exported discriminators and scores (committed), training states
-LONGER_GAN_DIR = config.CHECKPOINT_DIR / "longer_gan"
-LONGER_GAN_STATE_DIR = config.CHECKPOINT_DIR / "dcgan_longer"
-GAN_SPREAD_DIR = config.CHECKPOINT_DIR / "gan_spread"
-GAN_SPREAD_STATE_DIR = config.CHECKPOINT_DIR / "dcgan_spread"
+LONGER_GAN_DIR = config.CHECKPOINT_DIR / "longer_gan"  # 09's exported discriminators and run store (committed)
+_LOSSES = ("g_loss", "d_loss")
+_JUDGED = ("classifier_score", "frechet_distance")
 
 
 def discriminator_path(folder: Path, epochs: int) -> Path:
@@ -26,75 +22,59 @@ def discriminator_path(folder: Path, epochs: int) -> Path:
 
 
 def train_stages(
-    x_train: np.ndarray,
-    stages=constants.LONGER_GAN_STAGES,
-    folder: Path = LONGER_GAN_DIR,
-    state_dir: Path = LONGER_GAN_STATE_DIR,
-    judge=None,
-    reference: np.ndarray | None = None,
-    n_samples: int = config.GAN_EVAL_SAMPLES,
-    seed: int = config.SEED,
-) -> tuple[dict, dict]:
-    """``(scores, losses)``: the DCGAN trained stage by stage, each stage's discriminator exported and its generator
-    scored (``scores[epochs]``: classifier score, Fréchet distance given ``reference``, class fractions, seconds up to
-    it); ``losses``: :func:`epoch_losses`, stored with the scores so that a rerun needs no training state."""
+    x_train, stages, folder, state_dir, judge, reference=None, n_samples=config.GAN_EVAL_SAMPLES, seed=config.SEED
+):
+    """``(scores, losses)``: the DCGAN trained on, stage by stage (one resumable state), each stage's discriminator
+    exported and its samples judged; the per-epoch losses are stored too, so a rerun needs no training state."""
     stages = sorted(checks.integer("stages entry", s, 1) for s in stages)
     if not stages or len(set(stages)) != len(stages):
         raise ValueError(f"stages must be distinct epoch counts, got {stages}")
     if judge is None:
         raise ValueError("judge is needed to score each stage: quality.train_judge(...) (02 trains and caches it)")
-    folder = Path(folder)
-    store = Store(folder / STORE_FILE)
-    # what decides a stage's scores besides its epochs
+    store = Store(Path(folder) / STORE_FILE)
     common = {"part": "GAN stage", "images": array_digest(x_train), "seed": seed, "batch_size": config.BATCH_SIZE}
     common |= {"learning_rate": config.GAN_LEARNING_RATE, "xla": config.GAN_XLA, "precision": config.GAN_PRECISION}
     common |= {"judge": weights_digest(judge), "n_samples": n_samples, "sample_seed": 0}
     common |= {"reference": None if reference is None else array_digest(reference), **_edited_networks()}
-    history, scores_by_stage = None, {}
+    history, scores = None, {}
     for epochs in stages:
         inputs = {**common, "epochs": epochs}
-        found = store.get(inputs)
-        if found is not None and discriminator_path(folder, epochs).is_file():
-            scores_by_stage[epochs] = found
+        if (found := store.get(inputs)) is not None and discriminator_path(folder, epochs).is_file():
+            scores[epochs] = found
             continue
         model, history = gan.train_gan(x_train, epochs=epochs, checkpoint_dir=state_dir, seed=seed, verbose=0)
         fileio.save_weights(model.discriminator, discriminator_path(folder, epochs))
-        images = quality.generate(model.generator, n_samples, seed=0)  # 02 scores seed 0's samples
-        scores = quality.judge_scores(judge, images, reference)
-        scores["seconds"] = float(sum(history["epoch_seconds"]))
-        scores_by_stage[epochs] = store.put(inputs, scores)
-        distance = f", Fréchet distance {scores['frechet_distance']:.1f}" if "frechet_distance" in scores else ""
-        print(f"{epochs:4d} epochs: classifier score {scores['classifier_score']:.2f}{distance}", flush=True)
+        judged = quality.judge_scores(judge, quality.generate(model.generator, n_samples, seed=0), reference)
+        scores[epochs] = store.put(inputs, {**judged, "seconds": float(sum(history["epoch_seconds"]))})
+        distance = f", Fréchet distance {judged['frechet_distance']:.1f}" if "frechet_distance" in judged else ""
+        print(f"{epochs:4d} epochs: classifier score {judged['classifier_score']:.2f}{distance}", flush=True)
     losses_inputs = {**common, "part": "GAN losses", "epochs": stages[-1]}
     if history is None:
-        return scores_by_stage, store.get(losses_inputs)
+        return scores, store.get(losses_inputs)
     losses = {key: [round(float(v), 5) for v in values] for key, values in epoch_losses(history).items()}
-    return scores_by_stage, store.put(losses_inputs, losses)
+    return scores, store.put(losses_inputs, losses)
 
 
 def _edited_networks() -> dict:
-    """``architecture`` (the DCGAN's networks' digest) where they are not the study's: an edited network's stage is
-    never read as the study's."""
+    """``architecture`` where the DCGAN's networks are not the study's: an edited network's stage is another run."""
     digest = architecture_digest(models.build_generator(), models.build_discriminator())
     return {} if digest == STUDY_EXPORT["settings"]["architecture"] else {"architecture": digest}
 
 
 def evaluate_stages(
-    stages=constants.LONGER_GAN_STAGES,
-    seeds=constants.LABEL_SEEDS,
-    label_counts=(config.SUBSET_SIZE, 1_000),
-    folder: Path = LONGER_GAN_DIR,
+    stages,
+    seeds,
+    label_counts,
+    folder,
     source=None,
-    n_val: int = constants.LABEL_EFFICIENCY_VAL,
-    also_read: tuple[Path, ...] = (),
-    classifier_updates: int | None = None,
-) -> list[dict]:
-    """Trial 3 on every stage's discriminator and the CNN, every label count and seed, trained as in the label study
-    and stored in ``folder`` (``also_read``: other stores of the same runs, 08's). One record per run: ``model``,
-    ``gan_epochs`` (None for the CNN), ``n_labels``, ``seed``, test and validation accuracy, ``n_updates``, seconds."""
-    folder = Path(folder)
+    n_val=constants.LABEL_EFFICIENCY_VAL,
+    also_read=(),
+    classifier_updates=None,
+):
+    """One record per run of trial 3 on each stage's discriminator and of the CNN at each label count and seed, as
+    in the label study (``also_read``: other stores of the same runs, 08's)."""
     label_efficiency.settings("cnn", label_counts[0], classifier_updates=classifier_updates)  # checked first
-    study = label_efficiency.Study(folder / STORE_FILE, also_read, source, n_val=n_val)
+    study = label_efficiency.Study(Path(folder) / STORE_FILE, also_read, source, n_val=n_val)
     records, budget = [], {"n_val": n_val, "classifier_updates": classifier_updates}
     for n_labels in label_counts:
         for seed in seeds:
@@ -109,37 +89,19 @@ def evaluate_stages(
     return records
 
 
-def train_spread(
-    x_train: np.ndarray,
-    judge,
-    reference: np.ndarray | None = None,
-    seeds=constants.GAN_SPREAD_SEEDS,
-    stages=constants.GAN_SPREAD_STAGES,
-    root: Path = GAN_SPREAD_DIR,
-    state_root: Path = GAN_SPREAD_STATE_DIR,
-    n_samples: int = config.GAN_EVAL_SAMPLES,
-) -> dict:
+def train_spread(x_train, judge, reference, seeds, stages, root, state_root, n_samples) -> dict:
     """The GAN's run-to-run spread, ``{seed: {epochs: scores}}``: one DCGAN per seed, as in :func:`train_stages`."""
-    folders = {seed: (Path(root) / f"seed{seed}", Path(state_root) / f"seed{seed}") for seed in seeds}
+    folders = {s: (Path(root) / f"seed{s}", Path(state_root) / f"seed{s}") for s in seeds}
     return {s: train_stages(x_train, stages, *folders[s], judge, reference, n_samples, seed=s)[0] for s in seeds}
 
 
-def evaluate_spread(
-    seeds=constants.GAN_SPREAD_SEEDS,
-    stages=constants.GAN_SPREAD_STAGES,
-    root: Path = GAN_SPREAD_DIR,
-    classifier_seeds=constants.LABEL_SEEDS,
-    label_counts=(config.SUBSET_SIZE, 1_000),
-    **kwargs,
-) -> list[dict]:
+def evaluate_spread(seeds, stages, root, classifier_seeds, label_counts, **kwargs) -> list[dict]:
     """:func:`evaluate_stages` on every spread GAN's discriminators, each record naming its ``gan_seed``."""
     kwargs["also_read"] = (constants.LABEL_EFFICIENCY_CACHE, LONGER_GAN_DIR / STORE_FILE)
-    folders = {seed: Path(root) / f"seed{seed}" for seed in seeds}
-    runs = {s: evaluate_stages(stages, classifier_seeds, label_counts, folders[s], **kwargs) for s in seeds}
+    runs = {
+        s: evaluate_stages(stages, classifier_seeds, label_counts, Path(root) / f"seed{s}", **kwargs) for s in seeds
+    }
     return [{**r, "gan_seed": s} for s in seeds for r in runs[s]]
-
-
-LOSSES = ("g_loss", "d_loss")
 
 
 def summary_table(records: list[dict]) -> pd.DataFrame:
@@ -154,86 +116,74 @@ def epoch_losses(history: dict) -> pd.DataFrame:
     """The mean generator and discriminator loss of every epoch (rows: epochs 1..N) of a per-batch history."""
     epochs = len(history["epoch_seconds"])
     per_epoch = len(history["g_loss"]) // epochs
-    means = {k: np.asarray(history[k][: epochs * per_epoch]).reshape(epochs, per_epoch).mean(1) for k in LOSSES}
+    means = {k: np.asarray(history[k][: epochs * per_epoch]).reshape(epochs, per_epoch).mean(1) for k in _LOSSES}
     return pd.DataFrame(means, index=pd.RangeIndex(1, epochs + 1, name="epoch"))
 
 
+def _cells(records: list[dict]) -> dict:
+    """Per label count: test accuracy's mean, std and runs (:func:`summary_table`'s), by seed; mean validation."""
+    frame = pd.DataFrame(records, columns=["n_labels", "seed", "test_accuracy", "val_accuracy"])
+    stats, out = utils.seed_stats(frame.groupby("n_labels")["test_accuracy"]), {}
+    for n, part in frame.groupby("n_labels"):
+        mean, std, runs = stats.loc[n]
+        cell = {"mean": float(mean), "std": None if pd.isna(std) else float(std), "runs": int(runs)}
+        by_seed = part.set_index(part["seed"].astype(str))["test_accuracy"].to_dict()
+        out[str(n)] = {**cell, "by_seed": by_seed, "val_mean": float(np.mean(part["val_accuracy"].tolist()))}
+    return out
+
+
 def to_results(scores: dict, records: list[dict], losses: dict) -> dict:
-    """What results.json records under ``future_work`` -> ``longer_gan``: per stage the judge's scores and trial 3's
-    test accuracy per label count (mean, std, runs, by seed, the mean validation accuracy), the CNN's, every run and
-    the per-epoch losses."""
-    table = summary_table(records)
-
-    def cells(part: pd.DataFrame) -> dict:
-        out = {}
-        for _, row in part.iterrows():
-            same = (row["model"], None if pd.isna(row["gan_epochs"]) else int(row["gan_epochs"]), row["n_labels"])
-            seeds = [r for r in records if (r["model"], r["gan_epochs"], r["n_labels"]) == same]
-            cell = {"mean": float(row["mean"]), "std": None if pd.isna(row["std"]) else float(row["std"])}
-            cell |= {"runs": int(row["runs"]), "by_seed": {str(r["seed"]): r["test_accuracy"] for r in seeds}}
-            out[str(int(row["n_labels"]))] = {**cell, "val_mean": float(np.mean([r["val_accuracy"] for r in seeds]))}
-        return out
-
+    """results.json's ``future_work`` -> ``longer_gan``: per stage the scores and trial 3's cells; the CNN's; runs."""
     stages = {}
     for epochs, s in sorted(scores.items()):
-        judged = {"classifier_score": s["classifier_score"], "frechet_distance": s.get("frechet_distance")}
-        judged |= {"class_fractions": s["class_fractions"], "mode_collapse": s["mode_collapse"]}
-        judged["trial3"] = cells(table[(table["model"] == "trial3") & (table["gan_epochs"] == epochs)])
-        stages[str(epochs)] = judged
-    out = {"stages": stages, "cnn": cells(table[table["model"] == "cnn"]), "runs": records}
-    out["epoch_losses"] = {key: list(losses[key]) for key in LOSSES}
+        trial3 = _cells([r for r in records if r["model"] == "trial3" and r["gan_epochs"] == epochs])
+        stages[str(epochs)] = {k: s.get(k) for k in (*_JUDGED, "class_fractions", "mode_collapse")} | {"trial3": trial3}
+    out = {"stages": stages, "cnn": _cells([r for r in records if r["model"] == "cnn"]), "runs": records}
+    out["epoch_losses"] = {key: list(losses[key]) for key in _LOSSES}
     return {**out, "seconds_gan": float(scores[max(scores)]["seconds"])}
 
 
 def stage_table(scores: dict) -> pd.DataFrame:
     """One row per stage: classifier score, Fréchet distance, rarest and commonest digit's share, training minutes."""
-    rows = []
+    rows = {}
     for epochs, s in sorted(scores.items()):
-        row = {"GAN epochs": epochs, "classifier score": round(s["classifier_score"], 3)}
+        row = {"classifier score": round(s["classifier_score"], 3)}
         row["Fréchet distance"] = round(s.get("frechet_distance", float("nan")), 1)
         row |= {"rarest digit": min(s["class_fractions"]), "commonest digit": max(s["class_fractions"])}
-        rows.append({**row, "training minutes": round(s["seconds"] / 60, 1)})
-    return pd.DataFrame(rows).set_index("GAN epochs")
+        rows[epochs] = {**row, "training minutes": round(s["seconds"] / 60, 1)}
+    return pd.DataFrame.from_dict(rows, orient="index").rename_axis("GAN epochs")
 
 
-def spread_summary(
-    scores: dict, records: list[dict], spread_scores: dict, spread_records: list[dict], seed: int = config.SEED
-) -> dict:
-    """The GAN's run-to-run spread beside 09's GAN (``seed``'s), what results.json records under ``longer_gan`` ->
-    ``gan_spread``: at every shared stage each GAN's classifier score, Fréchet distance and trial 3's mean test
-    accuracy per label count; their change from the first shared stage to the last (paired by GAN), and 09's GAN at
-    each later stage against the GANs at the last shared one."""
+def spread_summary(scores, records, spread_scores, spread_records, seed=config.SEED) -> dict:
+    """results.json's ``longer_gan`` -> ``gan_spread``: every GAN's scores and trial 3's means at each shared stage,
+    their paired change from the first to the last, and 09's GAN (``seed``'s) at later stages against the spread."""
+    gans = {seed: scores, **spread_scores}
+    if not (shared := sorted(set.intersection(*map(set, gans.values())))):
+        raise ValueError(f"the spread GANs share no stage with 09's GAN's {sorted(scores)}: train them at one of them")
     tests = {}  # (GAN seed, GAN epochs, label count) -> trial 3's test accuracies
     for r in [{**r, "gan_seed": seed} for r in records] + spread_records:
         if r["model"] == "trial3":
             tests.setdefault((r["gan_seed"], r["gan_epochs"], r["n_labels"]), []).append(r["test_accuracy"])
-    shared = sorted(set(scores) & set.intersection(*(set(s) for s in spread_scores.values())))
-    if not shared:
-        raise ValueError(f"the spread GANs share no stage with 09's GAN's {sorted(scores)}: train them at one of them")
-    gans = {seed: scores, **spread_scores}
-    labels = sorted({n for _, _, n in tests}, reverse=True)
+    labels = sorted({n for *_, n in tests}, reverse=True)
 
-    def measures(gan_scores: dict, gan_seed: int, epochs: int) -> dict:
-        """One GAN's judge scores at a stage and trial 3's mean test accuracy on it per label count."""
-        judged = {k: float(gan_scores[epochs][k]) for k in ("classifier_score", "frechet_distance")}
-        return {**judged, **{f"trial3_{n}": float(np.mean(tests.get((gan_seed, epochs, n), []))) for n in labels}}
+    def measures(g: int, epochs: int) -> dict:
+        judged = {k: float(gans[g][epochs][k]) for k in _JUDGED}
+        return judged | {f"trial3_{n}": float(np.mean(tests.get((g, epochs, n), []))) for n in labels}
 
-    def spread(stage: dict, name: str) -> list[float]:  # one measure of every GAN, in the order of their seeds
-        return [stage[g][name] for g in sorted(stage)]
+    by_stage = {epochs: {str(g): measures(g, epochs) for g in gans} for epochs in shared}
 
-    by_stage = {epochs: {str(g): measures(gans[g], g, epochs) for g in gans} for epochs in shared}
+    def spread(epochs: int, name: str) -> list[float]:  # every GAN's, in the order of their seeds
+        return [m[name] for _, m in sorted(by_stage[epochs].items())]
+
     stages = {}
     for epochs, per_gan in by_stage.items():
-        judged = {k: {g: m[k] for g, m in per_gan.items()} for k in ("classifier_score", "frechet_distance")}
+        judged = {k: {g: m[k] for g, m in per_gan.items()} for k in _JUDGED}
         trial3 = {str(n): {g: m[f"trial3_{n}"] for g, m in per_gan.items()} for n in labels}
         stages[str(epochs)] = {**judged, "trial3": trial3}
-    first, last = by_stage[shared[0]], by_stage[shared[-1]]
-    changes = {}
-    if len(shared) > 1:
-        for name in ("classifier_score", "frechet_distance", *(f"trial3_{n}" for n in labels)):
-            changes[name] = utils.difference(spread(last, name), spread(first, name), paired=True)
+    names = [*_JUDGED, *(f"trial3_{n}" for n in labels)] if len(shared) > 1 else []
+    changes = {k: utils.difference(spread(shared[-1], k), spread(shared[0], k), paired=True) for k in names}
     later = {
-        str(e): {k: utils.difference(one, spread(last, k)) for k, one in measures(scores, seed, e).items()}
+        str(e): {k: utils.difference(one, spread(shared[-1], k)) for k, one in measures(seed, e).items()}
         for e in sorted(e for e in scores if e > shared[-1])
     }
     out = {"gan_seeds": sorted(gans), "stages": stages, "change": {"from": shared[0], "to": shared[-1], **changes}}
@@ -241,8 +191,7 @@ def spread_summary(
 
 
 def spread_table(summary: dict) -> pd.DataFrame:
-    """One row per (stage, GAN seed): classifier score, Fréchet distance, trial 3's mean per label count; then a row
-    per stage with the mean ± std over the GANs."""
+    """One row per stage and GAN seed of :func:`spread_summary`, then each stage's mean ± std over the GANs."""
     rows = []
     for epochs, st in summary["stages"].items():
         for g in map(str, summary["gan_seeds"]):

@@ -1,6 +1,5 @@
-"""Notebook 10: the CNN and trial 3 with more images, other optimisers, and a modern protocol (augmentation, a recipe),
-every choice made on a validation split; each run stored at once with its kept weights, the test set read once per
-final model."""
+"""Notebook 10: the CNN and trial 3 with more images, other optimisers and a modern protocol (augmentation, a recipe),
+chosen on a validation split, each run stored at once with its kept weights; and their tables."""
 
 from __future__ import annotations
 
@@ -15,21 +14,21 @@ import pandas as pd
 from digitgan import checks, config, fileio, gan, training, transfer, utils
 from digitgan.data import load_mnist, one_hot, scale_images, subset_indices
 from digitgan.extensions import constants
-from digitgan.extensions.constants import PROTOCOL_VAL, PROTOCOLS_DIR, RECIPE_DEFAULTS
-from digitgan.extensions.protocol_tables import seed_summary, summary_table, to_results, versions_tried  # noqa: F401
 from digitgan.models import build_cnn, build_discriminator, with_dropout
 from digitgan.store import STORE_FILE, Store, file_digest, model_fields
 from digitgan.store import key as store_key
 
+PROTOCOL_VAL = 5_000  # the validation split: training images outside the 10k subset
+PROTOCOLS_DIR = config.CHECKPOINT_DIR / "protocols"  # the run store
+# A run's regularisation beyond learning rate and epochs; runs with these keep their keys.
+RECIPE_DEFAULTS = dict(weight_decay=0.0, label_smoothing=0.0, strength=0.1, batch_size=config.BATCH_SIZE, dropout=0.0)
 # store.architecture_digest of classifier(name) as the study's runs were trained (tests hold it equal to today's).
 STUDY_ARCHITECTURE = {"cnn": "27d8d28d2fa26c18", "trial3": "d43a76965a3d6f8a"}
-_SCORES = ("val_accuracy", "kept_epoch", "seconds")  # a candidate's
-_BUILT = ("strength", "dropout")  # the recipe's settings that build_model takes
+_CELL = ["model", "n_train", "optimizer", "augment", "learning_rate"]  # a table's cell: the runs of all seeds
 
 
 def load_data(n_train: int, n_val: int = PROTOCOL_VAL, source=None) -> dict:
-    """10k: the study's subset; 60k: every training image outside the validation split (``n_val`` images outside the
-    subset, drawn by ``RandomState(43)``, the same for both); other sizes: a prefix of the subset."""
+    """10k: the study's subset; 60k: all but the validation split (``n_val`` others); else a prefix of the subset."""
     (x_all, y_all), test = load_mnist(source)
     subset = subset_indices(len(x_all), config.SUBSET_SIZE, config.SEED)
     rest = np.setdiff1d(np.arange(len(x_all)), subset)
@@ -46,7 +45,7 @@ def load_data(n_train: int, n_val: int = PROTOCOL_VAL, source=None) -> dict:
     return out
 
 
-def augmentation(seed: int, strength: float = RECIPE_DEFAULTS["strength"]) -> keras.Sequential:
+def _augmentation(seed: int, strength: float) -> keras.Sequential:
     """Random shifts (``strength`` of the image), rotations (``strength`` x 100 degrees) and zooms, background fill."""
     fill = {"fill_mode": "constant", "fill_value": -1.0, "seed": seed}
     shift = keras.layers.RandomTranslation(strength, strength, **fill)
@@ -54,16 +53,16 @@ def augmentation(seed: int, strength: float = RECIPE_DEFAULTS["strength"]) -> ke
     return keras.Sequential([shift, rotation, keras.layers.RandomZoom(strength, **fill)], name="augmentation")
 
 
-def optimizer_for(name: str, learning_rate: float, decay_steps: int, weight_decay: float = 0.0):
+def _optimizer(name: str, learning_rate: float, decay_steps: int, weight_decay: float = 0.0):
     """The optimiser ``name`` on a cosine schedule over ``decay_steps``; ``weight_decay``: AdamW's (Adam only)."""
+    if weight_decay and name != "adam":
+        raise ValueError(f"weight_decay is only used with optimizer 'adam', got {name!r}: set it to 0")
     schedule = keras.optimizers.schedules.CosineDecay(learning_rate, decay_steps=max(1, decay_steps))
-    if weight_decay:
-        if name != "adam":
-            raise ValueError(f"weight_decay is only used with optimizer 'adam', got {name!r}: set it to 0")
-        return keras.optimizers.AdamW(schedule, weight_decay=weight_decay)
-    if name == "sgd":
-        return keras.optimizers.SGD(schedule)
-    return keras.optimizers.SGD(schedule, momentum=0.9) if name == "momentum" else keras.optimizers.Adam(schedule)
+    if name != "adam":
+        return keras.optimizers.SGD(schedule, momentum=0.9 if name == "momentum" else 0.0)
+    return (
+        keras.optimizers.AdamW(schedule, weight_decay=weight_decay) if weight_decay else keras.optimizers.Adam(schedule)
+    )
 
 
 def classifier(name: str, discriminator: keras.Model | None = None) -> keras.Model:
@@ -75,25 +74,24 @@ def classifier(name: str, discriminator: keras.Model | None = None) -> keras.Mod
 
 
 def build_model(name: str, augment: bool, seed: int, discriminator_path=None, strength=0.1, dropout=0.0):
-    """``(model to train, the classifier inside it)``: the classifier, wrapped after the augmentation if ``augment``;
-    trial 3 starts from the discriminator at ``discriminator_path`` (the study's); ``dropout`` on its Dense inputs."""
+    """``(model to train, the classifier inside it)``: the classifier (trial 3's on ``discriminator_path``), after the
+    augmentation if ``augment``, ``dropout`` on its Dense inputs."""
     discriminator = None if name == "cnn" else gan.load_discriminator(discriminator_path or config.DISCRIMINATOR_PATH)
     core = with_dropout(classifier(name, discriminator), dropout)
     if not augment:
         return core, core
     inputs = keras.Input(config.IMAGE_SHAPE)
-    return keras.Model(inputs, core(augmentation(seed, strength)(inputs)), name=f"{core.name}_augmented"), core
+    return keras.Model(inputs, core(_augmentation(seed, strength)(inputs)), name=f"{core.name}_augmented"), core
 
 
 def train_run(model_name, data, optimizer, learning_rate, epochs, seed, augment=False, test=True, **options) -> dict:
-    """One run of at most ``epochs`` epochs, the best validation epoch kept (saved to ``weights_path``); with
-    ``test``, its test accuracy. ``options``: ``discriminator_path`` (trial 3's), any of ``RECIPE_DEFAULTS``."""
+    """One run, its best validation epoch kept; ``options``: ``discriminator_path``, ``weights_path``, a recipe's."""
     discriminator_path, weights_path = options.pop("discriminator_path", None), options.pop("weights_path", None)
     if unknown := set(options) - set(RECIPE_DEFAULTS):
         raise ValueError(f"unknown recipe settings {sorted(unknown)}: use {sorted(RECIPE_DEFAULTS)}")
     r = {**RECIPE_DEFAULTS, **options}
-    checks.choice("model", model_name, constants.PROTOCOL_MODELS)
-    checks.choice("optimizer", optimizer, constants.PROTOCOL_OPTIMIZERS)
+    checks.choice("model", model_name, ("cnn", "trial3"))
+    checks.choice("optimizer", optimizer, ("sgd", "momentum", "adam"))
     for name, high in [("weight_decay", 1), ("label_smoothing", 0.5), ("strength", 0.5), ("dropout", 0.9)]:
         checks.fraction(name, r[name], 0.0, high)
     checks.labelled(data, ("train", "val") + (("test",) if test else ()))
@@ -105,15 +103,14 @@ def train_run(model_name, data, optimizer, learning_rate, epochs, seed, augment=
     loss = keras.losses.CategoricalCrossentropy(label_smoothing=r["label_smoothing"])
     steps = -(-len(data["x_train"]) // batch_size)
     frozen = round(constants.trial_schedule("trial3")[1] * epochs / config.TRANSFER_EPOCHS) * (model_name == "trial3")
-    phases = [(False, frozen), (True, epochs)] if frozen else [(True, epochs)]
     best, start, val_curve = training.BestWeights(), 0, []
     x, y, validation = data["x_train"], one_hot(data["y_train"]), (data["x_val"], one_hot(data["y_val"]))
     fit = {"batch_size": batch_size, "validation_data": validation, "callbacks": [best], "verbose": 0}
     began = time.perf_counter()
-    for unfrozen, end in phases:
+    for unfrozen, end in [(False, frozen), (True, epochs)] if frozen else [(True, epochs)]:
         if model_name == "trial3":
             transfer.set_transferred_trainable(core, unfrozen)  # inside the augmentation wrapper, if any
-        phase_optimizer = optimizer_for(optimizer, learning_rate, (end - start) * steps, r["weight_decay"])
+        phase_optimizer = _optimizer(optimizer, learning_rate, (end - start) * steps, r["weight_decay"])
         model.compile(optimizer=phase_optimizer, loss=loss, metrics=["accuracy"])
         val_curve += model.fit(x, y, epochs=end, initial_epoch=start, **fit).history["val_accuracy"]
         start = end
@@ -131,9 +128,8 @@ def accuracy_on_test(model, data: dict) -> float:
 
 
 class Study:
-    """Stored runs of one data size: the store ``folder / STORE_FILE``, each run's kept weights in
-    ``folder / kept_weights`` (so that a learning-rate candidate becomes its seed's final run). ``tag`` names the
-    training images when ``data`` are not the real ones; ``inputs``: what else decides them. Both enter every key."""
+    """Stored runs of one data size and their kept weights; ``tag`` names the training images when ``data`` are not
+    the real ones, ``inputs`` what else decides them: both enter every key."""
 
     def __init__(self, n_train, folder, source=None, discriminator_path=None, tag="real", data=None, inputs=None):
         self.n_train, self.store = n_train, Store(Path(folder) / STORE_FILE)
@@ -160,23 +156,22 @@ class Study:
         return self.weights_dir / f"{i['model']}_{i['n_train']}_{i['optimizer']}_{i['seed']}_{store_key(i)}.weights.h5"
 
     def run(self, model_name, optimizer, learning_rate, epochs, seed, augment=False, test=True, **recipe) -> dict:
-        """The stored run, or a new one stored at once; a stored candidate without its test score is tested from its
-        saved weights when ``test`` asks for it. ``recipe``: ``train_run``'s regularisation."""
-        recipe = {**RECIPE_DEFAULTS, **recipe}
-        changed = {k: v for k, v in recipe.items() if v != RECIPE_DEFAULTS.get(k)}  # unknown ones: train_run refuses
-        inputs = self.inputs(model_name, optimizer, learning_rate, epochs, seed, augment, **recipe)
+        """The stored run, or one trained and stored at once (a stored candidate is tested from its weights)."""
+        r = {**RECIPE_DEFAULTS, **recipe}
+        changed = {k: v for k, v in r.items() if v != RECIPE_DEFAULTS.get(k)}  # unknown ones: train_run refuses
+        inputs = self.inputs(model_name, optimizer, learning_rate, epochs, seed, augment, **r)
         cached, weights = self.store.get(inputs), self.weights_path(inputs)
         if cached is not None and (not test or "test_accuracy" in cached):
             return cached
         how = f"{model_name} {self.n_train} {optimizer} lr {learning_rate:g}"
         if cached is not None and weights.is_file():
-            model, _ = build_model(model_name, augment, seed, self.discriminator_path, *map(recipe.get, _BUILT))
+            model, _ = build_model(model_name, augment, seed, self.discriminator_path, r["strength"], r["dropout"])
             fileio.load_weights(model, weights, f"Delete {weights} to train this run again.")
             cached = self.store.put(inputs, {**cached, "test_accuracy": accuracy_on_test(model, self.data)})
             print(f"{how} seed {seed}: test {cached['test_accuracy']:.4f} (the candidate's kept weights)", flush=True)
             return cached
         args = (model_name, self.data, optimizer, learning_rate, epochs, seed, augment, test)
-        result = train_run(*args, discriminator_path=self.discriminator_path, weights_path=weights, **recipe)
+        result = train_run(*args, discriminator_path=self.discriminator_path, weights_path=weights, **r)
         fields = ("data", "model", "n_train", "optimizer", "learning_rate", "epochs", "seed", "augment")
         result.update({k: inputs[k] for k in fields}, **changed)
         score = (f"test {result['test_accuracy']:.4f}, " if test else "") + f"validation {result['val_accuracy']:.4f}"
@@ -185,28 +180,18 @@ class Study:
 
 
 def choose_learning_rate(study, model_name, optimizer, rates, epochs, augment=False, seed=config.SEED):
-    """``(rate, runs)``: each candidate trained once (test set unread); the best validation accuracy wins (ties: the
-    first)."""
+    """``(rate, runs)``: each candidate trained once; the best on validation wins (ties: the first)."""
     tried = [study.run(model_name, optimizer, rate, epochs, seed, augment, test=False) for rate in rates]
     return float(rates[int(np.argmax([t["val_accuracy"] for t in tried]))]), tried
 
 
-def run_protocols(
-    label_sizes=constants.PROTOCOL_DATA_SIZES,
-    models=constants.PROTOCOL_MODELS,
-    optimizers=constants.PROTOCOL_OPTIMIZERS,
-    seeds=constants.LABEL_SEEDS,
-    epochs: int = config.TRANSFER_EPOCHS,
-    folder: Path = PROTOCOLS_DIR,
-    source=None,
-    learning_rates: dict | None = None,
-) -> pd.DataFrame:
+def run_protocols(label_sizes, models, optimizers, seeds, epochs, folder, learning_rates, source=None):
     """One row per final (model, data size, optimizer, seed) run, the learning rate chosen at the first data size."""
-    rates, rows = learning_rates or constants.PROTOCOL_LEARNING_RATES, []
-    studies = {n: Study(n, folder, source) for n in label_sizes}
+    studies, rows = {n: Study(n, folder, source) for n in label_sizes}, []
     for model_name in models:
         for optimizer in optimizers:
-            chosen, _ = choose_learning_rate(studies[label_sizes[0]], model_name, optimizer, rates[optimizer], epochs)
+            rates = learning_rates[optimizer]
+            chosen, _ = choose_learning_rate(studies[label_sizes[0]], model_name, optimizer, rates, epochs)
             rows += [studies[n].run(model_name, optimizer, chosen, epochs, seed) for n in label_sizes for seed in seeds]
     return pd.DataFrame(rows)
 
@@ -221,34 +206,80 @@ def recipe_settings(recipe: dict, name: str = "recipe") -> dict:
     return {**RECIPE_DEFAULTS, **recipe, "learning_rate": learning_rate, "epochs": epochs}
 
 
-def choose_recipe(study: Study, model_name: str, recipes, seed: int = config.SEED) -> tuple[dict, pd.DataFrame]:
+def _choose_recipe(study: Study, model_name: str, recipes, seed: int = config.SEED) -> tuple[dict, pd.DataFrame]:
     """The candidate best on validation (each trained once, augmented; ties: the first), and a table of them."""
     recipes = [recipe_settings(r, f"recipe {i}") for i, r in enumerate(recipes)]
     if not recipes:
         raise ValueError("recipes is empty: give at least one, e.g. [{'learning_rate': 0.001, 'epochs': 30}]")
     tried = [study.run(model_name, "adam", seed=seed, augment=True, test=False, **r) for r in recipes]
-    rows = [{"model": model_name, **r, **{k: t[k] for k in _SCORES}} for r, t in zip(recipes, tried, strict=True)]
-    table = pd.DataFrame(rows)
+    scores = [{k: t[k] for k in ("val_accuracy", "kept_epoch", "seconds")} for t in tried]
+    table = pd.DataFrame([{"model": model_name, **r, **s} for r, s in zip(recipes, scores, strict=True)])
     return recipes[int(table["val_accuracy"].to_numpy().argmax())], table
 
 
-def run_modern(
-    models=constants.PROTOCOL_MODELS,
-    seeds=constants.LABEL_SEEDS,
-    recipes=constants.MODERN_RECIPES,
-    folder: Path = PROTOCOLS_DIR,
-    n_train: int = config.SUBSET_SIZE,
-    source=None,
-) -> tuple[pd.DataFrame, pd.DataFrame]:
+def run_modern(models, seeds, recipes, folder, n_train=config.SUBSET_SIZE, source=None):
     """``(final runs, candidates)``: each model's recipe chosen among the same ``recipes``, then every seed."""
     study, rows, candidates = Study(n_train, folder, source), [], []
     for model_name in models:
-        chosen, table = choose_recipe(study, model_name, recipes)
+        chosen, table = _choose_recipe(study, model_name, recipes)
         candidates.append(table)
         rows += [{**study.run(model_name, "adam", seed=s, augment=True, **chosen), "recipe": chosen} for s in seeds]
     return pd.DataFrame(rows), pd.concat(candidates, ignore_index=True)
 
 
-def explore_recipes(recipes=constants.MODERN_EXPLORED, folder=PROTOCOLS_DIR, n_train=config.SUBSET_SIZE, source=None):
+def explore_recipes(recipes, folder, n_train=config.SUBSET_SIZE, source=None) -> pd.DataFrame:
     """Further recipes tried on the CNN alone (validation only), kept out of :func:`run_modern`'s choice."""
-    return choose_recipe(Study(n_train, folder, source), "cnn", recipes)[1] if recipes else pd.DataFrame()
+    return _choose_recipe(Study(n_train, folder, source), "cnn", recipes)[1] if recipes else pd.DataFrame()
+
+
+def versions_tried(modern: pd.DataFrame, folder: Path = PROTOCOLS_DIR) -> list[dict]:
+    """Every modern recipe the store holds test scores of, per model: by seed, the mean, whether ``modern`` has it."""
+
+    def recipe_key(recipe: dict) -> tuple:
+        return tuple(sorted({**RECIPE_DEFAULTS, **recipe}.items()))
+
+    reported = {(r["model"], recipe_key(r["recipe"])) for _, r in modern.iterrows()}
+    versions = {}
+    for record in Store(Path(folder) / STORE_FILE).records().values():
+        i, result = record["inputs"], record["result"]
+        if i.get("augment") and i.get("data") == "real" and result.get("test_accuracy") is not None:
+            recipe = recipe_key({**i["recipe"], "learning_rate": i["learning_rate"], "epochs": i["epochs"]})
+            versions.setdefault((i["model"], recipe), {})[str(i["seed"])] = result["test_accuracy"]
+    out = []
+    for (model, recipe), seeds in sorted(versions.items()):
+        row = {"result": f"{model}, modern protocol", "recipe": dict(recipe), "reported": (model, recipe) in reported}
+        out.append({**row, "test": dict(sorted(seeds.items())), "test_mean": float(np.mean(list(seeds.values())))})
+    return out
+
+
+def summary_table(runs: pd.DataFrame) -> pd.DataFrame:
+    """Test accuracy per model, data size, optimizer, protocol and learning rate: mean, std (ddof 1), runs."""
+    return utils.seed_stats(runs.groupby(_CELL)["test_accuracy"]).reset_index()
+
+
+def seed_summary(runs: pd.DataFrame) -> dict:
+    """Runs' test accuracy over their seeds: ``mean``, ``std`` (ddof 1; None for one run), ``runs``, ``by_seed``."""
+    acc = runs["test_accuracy"].to_numpy()
+    std = float(acc.std(ddof=1)) if len(acc) > 1 else None
+    by_seed = {str(int(s)): float(a) for s, a in zip(runs["seed"], acc, strict=True)}
+    return {"mean": float(acc.mean()), "std": std, "runs": len(acc), "by_seed": by_seed}
+
+
+def to_results(runs, modern, learning_rates=None, candidates=None, explored=None) -> dict:
+    """results.json's ``future_work`` -> ``protocols``: each cell's choices and :func:`seed_summary`; the tables."""
+    tried = {("original", o): [float(r) for r in rs] for o, rs in (learning_rates or {}).items()}
+    if candidates is not None and len(candidates):
+        tried[("modern", "adam")] = sorted({float(r) for r in candidates["learning_rate"]})
+    cells = []
+    for (model, n, opt, aug, rate), part in [cell for frame in (runs, modern) for cell in frame.groupby(_CELL)]:
+        protocol = "modern" if aug else "original"
+        cell = {"model": model, "n_train": int(n), "optimizer": opt, "protocol": protocol}
+        cell |= {"learning_rate": float(rate), "learning_rates_tried": tried.get((protocol, opt))}
+        cell |= {**seed_summary(part), "kept_epochs": [int(e) for e in part["kept_epoch"]]}
+        if aug and "recipe" in part:
+            cell["recipe"] = part["recipe"].iloc[0]
+        cells.append(cell)
+    out = {"runs": cells, "n_val": PROTOCOL_VAL}
+    for name, table in (("candidates", candidates), ("explored", explored)):
+        out[f"modern_{name}"] = [] if table is None else table.to_dict("records")
+    return out
