@@ -37,9 +37,7 @@ class TrainingCheckpoint:
         self.manager = tf.train.CheckpointManager(self.checkpoint, str(self.directory), max_to_keep=max_to_keep)
         self._settings_path = self.directory / "settings.json"
         self._fix = f"Delete {self.directory} (or pass retrain=True) to train from scratch."
-
-    def _history_path(self, epoch: int) -> Path:
-        return self.directory / f"history-{epoch:04d}.json"
+        self._history_path = lambda epoch: self.directory / f"history-{epoch:04d}.json"
 
     def save(self, epoch: int, history: dict) -> None:
         """The settings (where they differ), the history, then the checkpoint: a checkpoint never lacks its history."""
@@ -55,10 +53,9 @@ class TrainingCheckpoint:
             for tmp in self.directory.glob(f"ckpt-{epoch}_temp*"):
                 fileio.remove(tmp)
             raise fileio.write_error(self.directory / f"ckpt-{epoch}", exc) from exc
-        kept = {int(Path(p).name.split("-")[-1]) for p in self.manager.checkpoints}
-        for old in self.directory.glob("history-*.json"):
-            if int(old.stem.split("-")[1]) not in kept:
-                old.unlink()
+        kept = {self._history_path(int(p.rsplit("-", 1)[1])) for p in self.manager.checkpoints}
+        for old in set(self.directory.glob("history-*.json")) - kept:
+            old.unlink()
 
     def restore(self) -> tuple[int, dict] | None:
         """``(epoch, history)`` of the latest checkpoint, or None if there is none; a damaged state or one of other
@@ -73,14 +70,14 @@ class TrainingCheckpoint:
             raise DataFileError(
                 f"{self.directory / 'checkpoint'} is missing or damaged (a restart from scratch). {self._fix}"
             )
-        if self._settings_path.exists():
-            saved = read_json_object(self._settings_path, "the settings of a training run", self._fix)
-            if differ := [k for k in sorted(set(saved) | set(self.settings)) if saved.get(k) != self.settings.get(k)]:
-                shown = "; ".join(f"{k}: saved {saved.get(k)!r}, asked {self.settings.get(k)!r}" for k in differ)
-                raise ValueError(
-                    f"{self.directory} holds a run with other settings ({shown}): "
-                    f"{self._fix[:-1]}, or use another checkpoint folder"
-                )
+        asked, path = self.settings, self._settings_path
+        saved = read_json_object(path, "a run's settings", self._fix) if path.exists() else asked
+        keys = sorted(k for k in saved | asked if saved.get(k) != asked.get(k))
+        if differ := [f"{k}: saved {saved.get(k)!r}, asked {asked.get(k)!r}" for k in keys]:
+            raise ValueError(
+                f"{self.directory} holds a run with other settings ({'; '.join(differ)}): "
+                f"{self._fix[:-1]}, or use another checkpoint folder"
+            )
         try:
             self.checkpoint.restore(latest).assert_existing_objects_matched()
         except Exception as exc:  # noqa: BLE001 - a truncated data file raises IndexError, OpError, ...
@@ -145,13 +142,6 @@ def gan_checkpoint(gan, directory: Path, max_to_keep: int = 3, settings: dict | 
     optimizers = {"g_optimizer": gan.g_optimizer, "d_optimizer": gan.d_optimizer}
     state = rng_state(gan.generator, gan.discriminator)
     return TrainingCheckpoint(directory, max_to_keep, settings, **networks, **optimizers, rng_state=state)
-
-
-def saved_history(checkpoint_dir: Path) -> dict:
-    """The loss history saved with the latest checkpoint in ``checkpoint_dir`` (without restoring any weights)."""
-    if not (saved := sorted(Path(checkpoint_dir).glob("history-*.json"))):
-        raise DataFileError(f"{checkpoint_dir} holds no training history: train the DCGAN there first.")
-    return read_json_object(saved[-1], "the DCGAN's training history", f"Delete {checkpoint_dir} to train again.")
 
 
 def finished_state(state: Path, epochs: int) -> bool:

@@ -11,15 +11,12 @@ import os
 import time
 from pathlib import Path
 
-from digitgan import checks, config, fileio, utils
+from digitgan import checks, config, fileio, store, utils
 
 STUDY_RUN_ENV = config.STUDY_RUN_ENV
 PARAMS_FILE = "params.json"
 RESULTS_FILE = "results.json"
-_AVAILABLE = dict.fromkeys(("SUBSET_SIZE", "JUDGE_N_TRAIN", "N_UNLABELLED"), config.N_TRAIN_FULL) | {
-    "SMALL_N_TEST": 10**4
-}
-_HEADLINE = ("test_accuracy", "train_accuracy", "classifier_score", "frechet_distance")
+_AVAILABLE = {"SUBSET_SIZE": 60_000, "JUDGE_N_TRAIN": 60_000, "N_UNLABELLED": 60_000, "SMALL_N_TEST": 10_000}
 # The notebook that makes each file a later notebook reads, and the parameters that must agree to read its scratch file.
 _DATA = ("SUBSET_SIZE", "SEED")
 MAKERS = {
@@ -48,8 +45,7 @@ def code_digest(root: Path | None = None) -> str:
 
 def scratch_key(params: dict) -> str:
     """A scratch run's folder name: the hash of its parameters and the package's source."""
-    text = fileio.dumps({"parameters": params, "code": code_digest()}, sort_keys=True)
-    return hashlib.sha256(text.encode()).hexdigest()[:8]
+    return store.key({"parameters": params, "code": code_digest()})[:8]
 
 
 class Run:
@@ -70,16 +66,9 @@ class Run:
 
     @property
     def folder(self) -> Path | None:
-        """None for the study's run; else this scratch run's folder (created with params.json)."""
-        if os.environ.get(STUDY_RUN_ENV) == "1":
-            return None
-        params = self.params
-        folder = config.RUNS_DIR / self.notebook / scratch_key(params)
-        if not (folder / PARAMS_FILE).exists():
-            record = {"notebook": self.notebook, "parameters": params, "changed": self.changed}
-            record.update(code=code_digest(), created=time.time())
-            fileio.atomic_write_text(folder / PARAMS_FILE, fileio.dumps(record, indent=1, sort_keys=True) + "\n")
-        return folder
+        """None for the study's run; else this scratch run's folder."""
+        study = os.environ.get(STUDY_RUN_ENV) == "1"
+        return None if study else config.RUNS_DIR / self.notebook / scratch_key(self.params)
 
     @property
     def is_study(self) -> bool:
@@ -138,10 +127,8 @@ class Run:
 
     def save_weights(self, model, name: str) -> Path:
         """Save ``model``'s weights as ``name`` in this run's checkpoints (and the record's digest) and say where."""
-        from digitgan.store import record_committed_digest
-
         path = fileio.save_weights(model, self.checkpoint(name))
-        record_committed_digest(path)
+        store.record_committed_digest(path)
         print(f"weights saved to {config.shown(path)}")
         return path
 
@@ -203,23 +190,13 @@ def start(notebook: str, namespace: dict) -> Run:
             f"Scratch run ({how}): everything it writes goes to {config.shown(run.folder)}/; the study's record "
             "is untouched (only `make reproduce` writes it)."
         )
+    if not (run.is_study or (run.folder / PARAMS_FILE).exists()):
+        record = {"notebook": notebook, "parameters": run.params, "changed": run.changed, "code": code_digest()}
+        fileio.atomic_write_text(
+            run.folder / PARAMS_FILE, fileio.dumps({**record, "created": time.time()}, indent=1, sort_keys=True) + "\n"
+        )
     for folder in (run.figures_dir, run.checkpoint_dir):
         fileio.writable_folder(folder)  # a read-only or full disk is named now, not after the training
         fileio.remove_stale_temp_files(folder)  # what killed writes of an earlier run left
     print(utils.versions())
     return run
-
-
-def list_runs(notebook: str | None = None):
-    """The scratch runs (of one notebook, or all) as a DataFrame: parameters changed, headline numbers, folder."""
-    import pandas as pd
-
-    rows = []
-    for params_file in sorted(config.RUNS_DIR.glob(f"{notebook or '*'}/*/{PARAMS_FILE}")):
-        record = fileio.read_json_object(params_file, "a run's parameters", f"Delete {params_file.parent}.")
-        changed = ", ".join(f"{k}={json.dumps(v)}" for k, v in record["changed"].items())
-        row = {"notebook": record["notebook"], "run": params_file.parent.name, "changed": changed}
-        for key, metrics in fileio.load_results(params_file.parent / RESULTS_FILE).items():
-            row.update({f"{key}.{m}": metrics[m] for m in _HEADLINE if isinstance(metrics.get(m), (int, float))})
-        rows.append({**row, "folder": config.shown(params_file.parent)})
-    return pd.DataFrame(rows)
