@@ -178,7 +178,7 @@ def verify_export(paths, manifest_path) -> tuple[dict | None, str | None]:
         vouched = None
     if vouched is None or vouched[3:] != [int, dict]:
         return None, f"{manifest_path} (the manifest of the exported DCGAN pair) was edited."
-    if bad := [p for p, f, v in zip(paths, files, vouched, strict=True) if f != v]:
+    if bad := [p for p, f, v in zip(paths, files, vouched[:3], strict=True) if f != v]:
         return None, f"{bad[0]} does not match {manifest_path}: the export was cut short or the file was replaced."
     return record, None
 
