@@ -167,7 +167,8 @@ def read_json_object(path: Path, what: str, fix: str) -> dict:
     try:
         value = json.loads(path.read_text())
     except (OSError, ValueError) as exc:  # JSONDecodeError and UnicodeDecodeError are ValueErrors
-        why = "is a folder, not a JSON file" if path.is_dir() else f"cannot be read or is not valid JSON ({exc})"
+        why = "is a folder, not a JSON file" if path.is_dir() else "cannot be read"
+        why = f"is not valid JSON ({exc})" if path.is_file() else why
         raise DataFileError(f"{path} ({what}) {why}. {fix}") from exc
     if not isinstance(value, dict):
         raise DataFileError(f"{path} ({what}) holds a JSON {type(value).__name__}, not an object. {fix}")

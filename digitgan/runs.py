@@ -74,6 +74,13 @@ class Run:
     def is_study(self) -> bool:
         return self.folder is None
 
+    def write_params(self) -> None:
+        """A scratch run's ``params.json``, written once: its notebook, parameters, changes and code digest."""
+        if not (self.is_study or (self.folder / PARAMS_FILE).exists()):
+            record = {"notebook": self.notebook, "parameters": self.params, "changed": self.changed}
+            record.update(code=code_digest(), created=time.time())
+            fileio.atomic_write_text(self.folder / PARAMS_FILE, fileio.dumps(record, indent=1, sort_keys=True) + "\n")
+
     def _in(self, study: Path, name: str) -> Path:
         return study if (folder := self.folder) is None else folder / name
 
@@ -127,6 +134,7 @@ class Run:
 
     def save_weights(self, model, name: str) -> Path:
         """Save ``model``'s weights as ``name`` in this run's checkpoints (and the record's digest) and say where."""
+        self.write_params()
         path = fileio.save_weights(model, self.checkpoint(name))
         store.record_committed_digest(path)
         print(f"weights saved to {config.shown(path)}")
@@ -134,6 +142,7 @@ class Run:
 
     def save_results(self, key: str, metrics: dict, section: str | None = None) -> dict:
         """Save ``metrics`` under ``key`` with the machine that computed them."""
+        self.write_params()
         out = fileio.save_results(key, {**metrics, "machine": utils.machine()}, self.results_path, section)
         print(f"metrics saved to {config.shown(self.results_path)} under {key!r}")
         return out
@@ -190,11 +199,7 @@ def start(notebook: str, namespace: dict) -> Run:
             f"Scratch run ({how}): everything it writes goes to {config.shown(run.folder)}/; the study's record "
             "is untouched (only `make reproduce` writes it)."
         )
-    if not (run.is_study or (run.folder / PARAMS_FILE).exists()):
-        record = {"notebook": notebook, "parameters": run.params, "changed": run.changed, "code": code_digest()}
-        fileio.atomic_write_text(
-            run.folder / PARAMS_FILE, fileio.dumps({**record, "created": time.time()}, indent=1, sort_keys=True) + "\n"
-        )
+    run.write_params()
     for folder in (run.figures_dir, run.checkpoint_dir):
         fileio.writable_folder(folder)  # a read-only or full disk is named now, not after the training
         fileio.remove_stale_temp_files(folder)  # what killed writes of an earlier run left
