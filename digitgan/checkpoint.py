@@ -1,5 +1,4 @@
-"""Resumable training state: a ``tf.train.Checkpoint`` of models, optimizers, seed-generator states and the epoch,
-saved with the history and the run's settings every N epochs and at the last (build each optimizer before restoring)."""
+"""Resumable training state: models, optimizers, seed-generator states and epoch, saved with history and settings."""
 
 from __future__ import annotations
 
@@ -23,8 +22,7 @@ def rng_state(*models) -> list:
 
 
 class TrainingCheckpoint:
-    """Every object passed as a keyword, an epoch counter and the history in ``directory``; a resume with other
-    ``settings`` (everything but the epoch count that shapes the run) is refused."""
+    """The keyword objects, epoch and history in ``directory``; a resume with other ``settings`` is refused."""
 
     def __init__(self, directory: Path, max_to_keep: int = 3, settings: dict | None = None, **objects):
         self.directory = Path(directory)
@@ -58,8 +56,7 @@ class TrainingCheckpoint:
             old.unlink()
 
     def restore(self) -> tuple[int, dict] | None:
-        """``(epoch, history)`` of the latest checkpoint, or None if there is none; a damaged state or one of other
-        settings is an error, never a silent fresh start."""
+        """``(epoch, history)`` of the latest checkpoint, or None; a damaged state is an error, never a fresh start."""
         if not any(self.directory.glob("ckpt-*.index")) and not (self.directory / "checkpoint").exists():
             return None
         try:
@@ -120,8 +117,7 @@ class PeriodicCheckpoint(keras.callbacks.Callback):
 
 
 def run_settings(x_train: np.ndarray, batch_size: int, seed: int, precision: str, jit_compile: bool, gan) -> dict:
-    """Everything but the epoch count that shapes a DCGAN run: digests of its images and networks, what its
-    optimizers really use, and the arguments."""
+    """Everything but the epoch count that shapes a DCGAN run: its arguments, optimizer and digests."""
     opt = gan.g_optimizer.get_config()
     return {
         "batch_size": batch_size,

@@ -1,5 +1,4 @@
-"""The study's files, never half-written: atomic writes, strict JSON, the results file under a lock, weights loaded
-with their digest checked, and the guard that lets only the study's runner write the record."""
+"""The study's files: atomic writes, strict JSON, a locked results file, checked weights, the record's guard."""
 
 from __future__ import annotations
 
@@ -31,8 +30,7 @@ class StudyRecordError(PermissionError):
 
 
 def write_error(path: Path, exc: BaseException) -> OSError:
-    """The ``OSError`` naming ``path`` and the fix for the failed write ``exc``, with its errno (found in the
-    message for h5py and TensorFlow)."""
+    """The ``OSError`` naming ``path``, the fix and the errno (from h5py's or TensorFlow's message) of ``exc``."""
     code, text = getattr(exc, "errno", None), str(exc)
     if not isinstance(code, int):
         found = re.search(r"errno = (\d+)", text)
@@ -208,8 +206,7 @@ def save_results(key: str, metrics: dict, path: Path | None = None, section: str
 
 
 def load_weights(model, path: Path, fix: str, sha256: str | None = None):
-    """``model.load_weights(path)``; a missing or damaged file, or one whose SHA-256 is not ``sha256`` (the committed
-    digest), is a :class:`DataFileError`."""
+    """``model.load_weights(path)``; a missing, damaged or (by ``sha256``) altered file is a DataFileError."""
     path = Path(path)
     if not path.is_file():
         raise DataFileError(f"{path} does not exist. {fix}")

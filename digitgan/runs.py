@@ -1,6 +1,4 @@
-"""Where a notebook run reads and writes: the study's record (only under the study's runner, which sets
-``DIGITGAN_STUDY_RUN=1``), or a scratch run's git-ignored folder ``runs/<notebook>/<key>/``, ``<key>`` the hash of its
-parameters and the package's source. ``run = runs.start("02_dcgan", globals())`` after the parameters cell."""
+"""Where a notebook run writes: the study's record (its runner only), or ``runs/<notebook>/<key of its inputs>/``."""
 
 from __future__ import annotations
 
@@ -113,8 +111,7 @@ class Run:
         return self.checkpoint_dir / name
 
     def input(self, name: str, depends_on: tuple[str, ...] = ()) -> Path:
-        """A checkpoint this run reads, said once: its own if made, else the newest matching scratch run's of the
-        notebook that makes it (:data:`MAKERS`), else the study's (unless a parameter of ``depends_on`` changed)."""
+        """Its own checkpoint, else its maker's matching scratch run's, else the study's (``depends_on`` unchanged)."""
         own = self.checkpoint(name)
         if self.is_study or own.exists():
             return own

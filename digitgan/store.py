@@ -1,5 +1,4 @@
-"""The run store (results under the hash of their inputs, in one JSON file ``{key: {"inputs", "result"}}``), the
-digests of files, arrays and networks, and the DCGAN's exported pair, vouched for by a manifest written last."""
+"""The run store (results under the hash of their inputs), digests, and the DCGAN's exported pair and manifest."""
 
 from __future__ import annotations
 
@@ -38,8 +37,7 @@ def weights_digest(model) -> str:
 
 
 def architecture_digest(*models) -> str:
-    """The digest of models' Keras configs as built (layer names, numbered by Keras, left out): part of every key of
-    a trained result, so that an edited network never reuses or resumes the old one's weights."""
+    """The digest of models' Keras configs without layer names: an edited network never reuses old weights."""
 
     def unnamed(value):  # a layer's or model's config holds "trainable", "layers" or "batch_shape"; a policy's not
         if isinstance(value, dict):
@@ -149,8 +147,7 @@ def export_manifest_path(generator_path) -> Path:
 
 
 def export_final(gan, history: dict, generator_path, discriminator_path, history_path):
-    """Write the DCGAN's weights and loss history as one unit: the old manifest goes first, the manifest of the files'
-    SHA-256, epochs and ``gan.run_settings`` last, so a kill leaves a pair nothing vouches for."""
+    """Write the DCGAN's weights and history; their manifest goes first and is written last, so a kill leaves none."""
     paths = [Path(generator_path), Path(discriminator_path), Path(history_path)]
     (manifest := export_manifest_path(paths[0])).unlink(missing_ok=True)
     fileio.save_weights(gan.generator, paths[0])
@@ -164,8 +161,7 @@ def export_final(gan, history: dict, generator_path, discriminator_path, history
 
 
 def verify_export(paths, manifest_path) -> tuple[dict | None, str | None]:
-    """``(record, None)`` when the manifest (or :data:`STUDY_EXPORT`) vouches for the exported ``(generator,
-    discriminator, history)`` files by their SHA-256; ``(None, why)`` when nothing does."""
+    """``(record, None)`` when a manifest (or STUDY_EXPORT) vouches for the exported files, else ``(None, why)``."""
     files = [{"name": Path(p).name, "sha256": file_digest(p, None)} for p in paths]
     if not Path(manifest_path).is_file():
         if [f["sha256"] for f in files] == list(_STUDY_SHA256):
@@ -184,8 +180,7 @@ def verify_export(paths, manifest_path) -> tuple[dict | None, str | None]:
 
 
 def check_export_settings(record: dict, manifest_path: Path, epochs: int, asked: dict) -> None:
-    """Refuse an exported pair (its manifest ``record``) of another epoch count or other settings than ``asked``
-    (``jit_compile`` may be missing: the study's pair did not record it)."""
+    """Refuse an exported pair of other epochs or settings than ``asked`` (the study's pair lacks ``jit_compile``)."""
     saved = {"epochs": record["epochs"], "jit_compile": asked.get("jit_compile"), **record["settings"]}
     asked = {"epochs": epochs, **asked}
     differ = [
