@@ -108,10 +108,7 @@ def _replaceable(path: Path) -> Path:
     if target.is_dir():
         raise IsADirectoryError(f"{target} is a folder, not a file: move the folder aside")
     if target.exists() and not (target.stat().st_mode & stat.S_IWUSR and os.access(target, os.W_OK)):
-        mode, uid = stat.S_IMODE(target.stat().st_mode), target.stat().st_uid
-        raise PermissionError(
-            f"{target} is read-only (mode {mode:o}, uid {uid}): `chmod u+w {target}`, or write elsewhere"
-        )
+        raise PermissionError(f"{target} is read-only: `chmod u+w {target}`, or write elsewhere")
     return target
 
 
