@@ -12,12 +12,11 @@ from pathlib import Path
 from digitgan import checks, config, fileio, store, utils
 
 STUDY_RUN_ENV = config.STUDY_RUN_ENV
-PARAMS_FILE = "params.json"
-RESULTS_FILE = "results.json"
+_PARAMS_FILE = "params.json"
 _AVAILABLE = {"SUBSET_SIZE": 60_000, "JUDGE_N_TRAIN": 60_000, "N_UNLABELLED": 60_000, "SMALL_N_TEST": 10_000}
 # The notebook that makes each file a later notebook reads, and the parameters that must agree to read its scratch file.
 _DATA = ("SUBSET_SIZE", "SEED")
-MAKERS = {
+_MAKERS = {
     config.DISCRIMINATOR_FILE: ("02_dcgan", _DATA),
     config.GENERATOR_FILE: ("02_dcgan", _DATA),
     config.JUDGE_FILE: ("02_dcgan", ("JUDGE_N_TRAIN", "JUDGE_EPOCHS", "SEED")),
@@ -74,17 +73,17 @@ class Run:
 
     def write_params(self) -> None:
         """A scratch run's ``params.json``, written once: its notebook, parameters, changes and code digest."""
-        if not (self.is_study or (self.folder / PARAMS_FILE).exists()):
+        if not (self.is_study or (self.folder / _PARAMS_FILE).exists()):
             record = {"notebook": self.notebook, "parameters": self.params, "changed": self.changed}
             record.update(code=code_digest(), created=time.time())
-            fileio.atomic_write_text(self.folder / PARAMS_FILE, fileio.dumps(record, indent=1, sort_keys=True) + "\n")
+            fileio.atomic_write_text(self.folder / _PARAMS_FILE, fileio.dumps(record, indent=1, sort_keys=True) + "\n")
 
     def _in(self, study: Path, name: str) -> Path:
         return study if (folder := self.folder) is None else folder / name
 
     figures_dir = property(lambda self: self._in(config.FIGURES_DIR, "figures"))
     checkpoint_dir = property(lambda self: self._in(config.CHECKPOINT_DIR, "checkpoints"))
-    results_path = property(lambda self: self._in(config.RESULTS_PATH, RESULTS_FILE))
+    results_path = property(lambda self: self._in(config.RESULTS_PATH, "results.json"))
 
     def figure(self, name: str) -> Path:
         return self.figures_dir / f"{name}.png"
@@ -115,7 +114,7 @@ class Run:
         own = self.checkpoint(name)
         if self.is_study or own.exists():
             return own
-        maker, keys = MAKERS.get(name, (None, ()))
+        maker, keys = _MAKERS.get(name, (None, ()))
         upstream = _matching_run(maker, self.params, name, keys) if maker and maker != self.notebook else None
         study = config.CHECKPOINT_DIR / name
         if upstream is not None:
@@ -173,7 +172,7 @@ def _matching_run(notebook: str, params: dict, name: str, keys: tuple[str, ...])
     full = {k: _normal(v) for k, v in config.FULL_SIZE[notebook].items()}
     wanted = {k: params.get(k, full.get(k)) for k in keys}
     found = []
-    for params_file in config.RUNS_DIR.glob(f"{notebook}/*/{PARAMS_FILE}"):
+    for params_file in config.RUNS_DIR.glob(f"{notebook}/*/{_PARAMS_FILE}"):
         if (path := params_file.parent / "checkpoints" / name).is_file():
             record = json.loads(params_file.read_text())
             theirs = record.get("parameters", {})

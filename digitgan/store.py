@@ -76,8 +76,7 @@ class Store:
 
     def get(self, inputs: dict) -> dict | None:
         """The result stored for exactly these inputs, or None."""
-        record = self.records().get(key(inputs))
-        return None if record is None else record["result"]
+        return self.records().get(key(inputs), {}).get("result")
 
     def put(self, inputs: dict, result: dict) -> dict:
         """Store ``result`` for ``inputs`` with the machine that computed it (unless it names one), as stored."""

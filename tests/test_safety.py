@@ -240,11 +240,20 @@ def test_study_parameters_are_checked(tmp_path):
 # --- exported weights, histories and training checkpoints ---------------------------------------------------------
 
 
-@pytest.fixture()
-def exported(x_small, tmp_path):
-    paths = gan.output_paths(tmp_path / "checkpoints", tmp_path / "figures")
+@pytest.fixture(scope="module")
+def trained(x_small, tmp_path_factory):
+    """One DCGAN epoch, trained and exported once; each test gets its own copy."""
+    top = tmp_path_factory.mktemp("exported")
+    paths = gan.output_paths(top / "checkpoints", top / "figures")
     gan.train_or_reuse_gan(x_small, epochs=1, checkpoint_every=1, jit_compile=False, verbose=0, **paths)
-    return paths
+    return top
+
+
+@pytest.fixture()
+def exported(trained, tmp_path):
+    for name in ("checkpoints", "figures"):
+        shutil.copytree(trained / name, tmp_path / name)
+    return gan.output_paths(tmp_path / "checkpoints", tmp_path / "figures")
 
 
 def test_final_weights_are_not_overwritten_by_another_epoch_count(x_small, exported, tmp_path):
