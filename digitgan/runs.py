@@ -13,6 +13,7 @@ from digitgan import checks, config, fileio, store, utils
 
 STUDY_RUN_ENV = config.STUDY_RUN_ENV
 _PARAMS_FILE = "params.json"
+_HEADLINE = ("test_accuracy", "train_accuracy", "classifier_score", "frechet_distance")
 _AVAILABLE = {"SUBSET_SIZE": 60_000, "JUDGE_N_TRAIN": 60_000, "N_UNLABELLED": 60_000, "SMALL_N_TEST": 10_000}
 # The notebook that makes each file a later notebook reads, and the parameters that must agree to read its scratch file.
 _DATA = ("SUBSET_SIZE", "SEED")
@@ -201,3 +202,18 @@ def start(notebook: str, namespace: dict) -> Run:
         fileio.remove_stale_temp_files(folder)  # what killed writes of an earlier run left
     print(utils.versions())
     return run
+
+
+def list_runs(notebook: str | None = None):
+    """The scratch runs (of one notebook, or all) as a DataFrame: parameters changed, headline numbers, folder."""
+    import pandas as pd
+
+    rows = []
+    for params_file in sorted(config.RUNS_DIR.glob(f"{notebook or '*'}/*/{_PARAMS_FILE}")):
+        record = fileio.read_json_object(params_file, "a run's parameters", f"Delete {params_file.parent}.")
+        changed = ", ".join(f"{k}={json.dumps(v)}" for k, v in record["changed"].items())
+        row = {"notebook": record["notebook"], "run": params_file.parent.name, "changed": changed}
+        for key, metrics in fileio.load_results(params_file.parent / "results.json").items():
+            row.update({f"{key}.{m}": metrics[m] for m in _HEADLINE if isinstance(metrics.get(m), (int, float))})
+        rows.append({**row, "folder": config.shown(params_file.parent)})
+    return pd.DataFrame(rows)
