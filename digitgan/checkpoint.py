@@ -38,11 +38,8 @@ class TrainingCheckpoint:
         self._history_path = lambda epoch: self.directory / f"history-{epoch:04d}.json"
 
     def save(self, epoch: int, history: dict) -> None:
-        """The settings (where they differ), the history, then the checkpoint: a checkpoint never lacks its history."""
-        self.directory.mkdir(parents=True, exist_ok=True)
-        settings = fileio.dumps(self.settings, indent=1, sort_keys=True)
-        if not (self._settings_path.exists() and self._settings_path.read_text() == settings):
-            fileio.atomic_write_text(self._settings_path, settings)
+        """The settings, the history, then the checkpoint: a checkpoint never lacks its history."""
+        fileio.atomic_write_text(self._settings_path, fileio.dumps(self.settings, indent=1, sort_keys=True))
         fileio.atomic_write_text(self._history_path(epoch), fileio.dumps(history))
         self.epoch.assign(epoch)
         try:
