@@ -1,5 +1,4 @@
-"""Resumable training state: a ``tf.train.Checkpoint`` of models, optimizers, seed-generator states and the epoch,
-saved with the history and the run's settings every N epochs and at the last (build each optimizer before restoring)."""
+"""Resumable training state: models, optimizers, seed-generator states and epoch, saved with history and settings."""
 
 from __future__ import annotations
 
@@ -23,8 +22,7 @@ def rng_state(*models) -> list:
 
 
 class TrainingCheckpoint:
-    """Every object passed as a keyword, an epoch counter and the history in ``directory``; a resume with other
-    ``settings`` (everything but the epoch count that shapes the run) is refused."""
+    """The keyword objects, epoch and history in ``directory``; a resume with other ``settings`` is refused."""
 
     def __init__(self, directory: Path, max_to_keep: int = 3, settings: dict | None = None, **objects):
         self.directory = Path(directory)
@@ -37,16 +35,11 @@ class TrainingCheckpoint:
         self.manager = tf.train.CheckpointManager(self.checkpoint, str(self.directory), max_to_keep=max_to_keep)
         self._settings_path = self.directory / "settings.json"
         self._fix = f"Delete {self.directory} (or pass retrain=True) to train from scratch."
-
-    def _history_path(self, epoch: int) -> Path:
-        return self.directory / f"history-{epoch:04d}.json"
+        self._history_path = lambda epoch: self.directory / f"history-{epoch:04d}.json"
 
     def save(self, epoch: int, history: dict) -> None:
-        """The settings (where they differ), the history, then the checkpoint: a checkpoint never lacks its history."""
-        self.directory.mkdir(parents=True, exist_ok=True)
-        settings = fileio.dumps(self.settings, indent=1, sort_keys=True)
-        if not (self._settings_path.exists() and self._settings_path.read_text() == settings):
-            fileio.atomic_write_text(self._settings_path, settings)
+        """The settings, the history, then the checkpoint: a checkpoint never lacks its history."""
+        fileio.atomic_write_text(self._settings_path, fileio.dumps(self.settings, indent=1, sort_keys=True))
         fileio.atomic_write_text(self._history_path(epoch), fileio.dumps(history))
         self.epoch.assign(epoch)
         try:
@@ -55,14 +48,12 @@ class TrainingCheckpoint:
             for tmp in self.directory.glob(f"ckpt-{epoch}_temp*"):
                 fileio.remove(tmp)
             raise fileio.write_error(self.directory / f"ckpt-{epoch}", exc) from exc
-        kept = {int(Path(p).name.split("-")[-1]) for p in self.manager.checkpoints}
-        for old in self.directory.glob("history-*.json"):
-            if int(old.stem.split("-")[1]) not in kept:
-                old.unlink()
+        kept = {self._history_path(int(p.rsplit("-", 1)[1])) for p in self.manager.checkpoints}
+        for old in set(self.directory.glob("history-*.json")) - kept:
+            old.unlink()
 
     def restore(self) -> tuple[int, dict] | None:
-        """``(epoch, history)`` of the latest checkpoint, or None if there is none; a damaged state or one of other
-        settings is an error, never a silent fresh start."""
+        """``(epoch, history)`` of the latest checkpoint, or None; a damaged state is an error, never a fresh start."""
         if not any(self.directory.glob("ckpt-*.index")) and not (self.directory / "checkpoint").exists():
             return None
         try:
@@ -73,14 +64,14 @@ class TrainingCheckpoint:
             raise DataFileError(
                 f"{self.directory / 'checkpoint'} is missing or damaged (a restart from scratch). {self._fix}"
             )
-        if self._settings_path.exists():
-            saved = read_json_object(self._settings_path, "the settings of a training run", self._fix)
-            if differ := [k for k in sorted(set(saved) | set(self.settings)) if saved.get(k) != self.settings.get(k)]:
-                shown = "; ".join(f"{k}: saved {saved.get(k)!r}, asked {self.settings.get(k)!r}" for k in differ)
-                raise ValueError(
-                    f"{self.directory} holds a run with other settings ({shown}): "
-                    f"{self._fix[:-1]}, or use another checkpoint folder"
-                )
+        asked, path = self.settings, self._settings_path
+        saved = read_json_object(path, "a run's settings", self._fix) if path.exists() else asked
+        keys = sorted(k for k in saved | asked if saved.get(k) != asked.get(k))
+        if differ := [f"{k}: saved {saved.get(k)!r}, asked {asked.get(k)!r}" for k in keys]:
+            raise ValueError(
+                f"{self.directory} holds a run with other settings ({'; '.join(differ)}): "
+                f"{self._fix[:-1]}, or use another checkpoint folder"
+            )
         try:
             self.checkpoint.restore(latest).assert_existing_objects_matched()
         except Exception as exc:  # noqa: BLE001 - a truncated data file raises IndexError, OpError, ...
@@ -94,10 +85,6 @@ class TrainingCheckpoint:
         """``(start_epoch, history)`` after restoring the latest checkpoint, if any (``epochs``: finished)."""
         restored = self.restore()
         start, history = restored or (0, empty_history)
-        if missing := sorted(set(empty_history) - set(history)):
-            raise DataFileError(
-                f"The history saved with {self.directory.name}/ckpt-{start} lacks {missing}. {self._fix}"
-            )
         if restored:
             print(f"Restored {what} at epoch {start} from {self.directory.name}.")
         if start > epochs:
@@ -123,8 +110,7 @@ class PeriodicCheckpoint(keras.callbacks.Callback):
 
 
 def run_settings(x_train: np.ndarray, batch_size: int, seed: int, precision: str, jit_compile: bool, gan) -> dict:
-    """Everything but the epoch count that shapes a DCGAN run: digests of its images and networks, what its
-    optimizers really use, and the arguments."""
+    """Everything but the epoch count that shapes a DCGAN run: its arguments, optimizer and digests."""
     opt = gan.g_optimizer.get_config()
     return {
         "batch_size": batch_size,
@@ -145,13 +131,6 @@ def gan_checkpoint(gan, directory: Path, max_to_keep: int = 3, settings: dict | 
     optimizers = {"g_optimizer": gan.g_optimizer, "d_optimizer": gan.d_optimizer}
     state = rng_state(gan.generator, gan.discriminator)
     return TrainingCheckpoint(directory, max_to_keep, settings, **networks, **optimizers, rng_state=state)
-
-
-def saved_history(checkpoint_dir: Path) -> dict:
-    """The loss history saved with the latest checkpoint in ``checkpoint_dir`` (without restoring any weights)."""
-    if not (saved := sorted(Path(checkpoint_dir).glob("history-*.json"))):
-        raise DataFileError(f"{checkpoint_dir} holds no training history: train the DCGAN there first.")
-    return read_json_object(saved[-1], "the DCGAN's training history", f"Delete {checkpoint_dir} to train again.")
 
 
 def finished_state(state: Path, epochs: int) -> bool:

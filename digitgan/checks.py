@@ -11,7 +11,7 @@ import numpy as np
 from digitgan import config
 
 SEED_MAX = 2**32 - 1  # NumPy's RandomState takes seeds in [0, 2**32 - 1]
-SCALE = "scale uint8 (0-255) images with digitgan.data.scale_images"
+_SCALE = "scale uint8 (0-255) images with digitgan.data.scale_images"
 
 
 def integer(name: str, value, low: int = 1, high: int | None = None) -> int:
@@ -71,17 +71,17 @@ def images(name: str, x) -> None:
     if not x.shape or x.shape[0] == 0:
         raise ValueError(f"{name} is empty (shape {tuple(x.shape)}): pass at least one image")
     if tuple(x.shape[1:]) != shape:
-        raise ValueError(f"{name} holds images of shape {tuple(x.shape[1:])}, not {shape}: {SCALE}")
+        raise ValueError(f"{name} holds images of shape {tuple(x.shape[1:])}, not {shape}: {_SCALE}")
     x = np.asarray(x)
     if not np.issubdtype(x.dtype, np.floating):
-        raise ValueError(f"{name} holds {x.dtype} values; the networks take float images in [-1, 1]: {SCALE}")
+        raise ValueError(f"{name} holds {x.dtype} values; the networks take float images in [-1, 1]: {_SCALE}")
     low, high = x.min(), x.max()  # NaN propagates through both
     if not (np.isfinite(low) and np.isfinite(high)):
         bad = np.flatnonzero(~np.isfinite(x.reshape(len(x), -1)).all(axis=1))
         first = f"(the first: index {bad[0]}): remove or repair those images"
         raise ValueError(f"{name} holds NaN or infinite values in {len(bad):,} image(s) {first}")
     if low < -1 or high > 1:
-        raise ValueError(f"{name} holds values in [{float(low):g}, {float(high):g}], outside [-1, 1]: {SCALE}")
+        raise ValueError(f"{name} holds values in [{float(low):g}, {float(high):g}], outside [-1, 1]: {_SCALE}")
 
 
 def labels(name: str, y, n_images: int | None = None, images_name: str = "the images") -> None:

@@ -1,6 +1,4 @@
-"""The study's files, never half-written: atomic writes (and removal of what a killed writer left), strict JSON, the
-results file under an inter-process lock, weights loaded with their digest checked, and the guard that lets only the
-study's runner write the record."""
+"""The study's files: atomic writes, strict JSON, a locked results file, checked weights, the record's guard."""
 
 from __future__ import annotations
 
@@ -20,7 +18,7 @@ from filelock import FileLock
 
 from digitgan import config
 
-TMP_PREFIX = ".digitgan-tmp-"  # + the writer's process id + "-": files remove_stale_temp_files may take
+TMP_PREFIX = ".digitgan-tmp-"  # + the writer's process id + "-": git-ignored, removed once that process is gone
 
 
 class DataFileError(ValueError):
@@ -32,8 +30,7 @@ class StudyRecordError(PermissionError):
 
 
 def write_error(path: Path, exc: BaseException) -> OSError:
-    """The ``OSError`` naming ``path`` for the failed write ``exc``, with its errno (h5py and TensorFlow only write
-    the cause into the message) and the fix."""
+    """The ``OSError`` naming ``path``, the fix and the errno (from h5py's or TensorFlow's message) of ``exc``."""
     code, text = getattr(exc, "errno", None), str(exc)
     if not isinstance(code, int):
         found = re.search(r"errno = (\d+)", text)
@@ -71,9 +68,20 @@ def remove(path: Path) -> None:
         path.unlink(missing_ok=True)
 
 
-def _alive(pid: int) -> bool:
+def remove_stale_temp_files(folder: Path) -> list[Path]:
+    """Delete and return the temporary files and folders in ``folder`` whose writing process is gone."""
+    stale = [p for p in sorted(Path(folder).glob(f"{TMP_PREFIX}*")) if not _alive(p.name[len(TMP_PREFIX) :])]
+    for path in stale:
+        remove(path)
+    return stale
+
+
+def _alive(name: str) -> bool:
+    """Whether the process whose id starts ``name`` (``<pid>-...``) runs; True for a name of no process id."""
+    if not (pid := re.match(r"(\d+)-", name)):
+        return True
     try:
-        os.kill(pid, 0)
+        os.kill(int(pid.group(1)), 0)
     except (ProcessLookupError, OverflowError):
         return False
     except PermissionError:  # it exists, under another user
@@ -81,22 +89,11 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def remove_stale_temp_files(folder: Path, prefix: str = TMP_PREFIX) -> list[Path]:
-    """Delete and return the files and folders ``<prefix><pid>-<name>`` in ``folder`` whose process is gone."""
-    pids = {p: re.fullmatch(r"(\d+)-.+", p.name[len(prefix) :], re.DOTALL) for p in Path(folder).glob(f"{prefix}*")}
-    stale = sorted(p for p, pid in pids.items() if pid and not _alive(int(pid.group(1))))
-    for p in stale:
-        remove(p)
-    return stale
-
-
 def guard_record(path) -> None:
     """Refuse a write into ``figures/`` or ``checkpoints/`` unless ``config.STUDY_RUN_ENV`` is "1" (the runner)."""
-    if os.environ.get(config.STUDY_RUN_ENV) == "1":
-        return
     target = Path(os.path.realpath(path))
     for folder in map(Path, map(os.path.realpath, config.COMMITTED_DIRS)):
-        if target == folder or folder in target.parents:
+        if os.environ.get(config.STUDY_RUN_ENV) != "1" and (target == folder or folder in target.parents):
             raise StudyRecordError(
                 f"{target} is part of the study's record, which only the study's runner writes (make reproduce): "
                 "write to the run's own folder (run.checkpoint(...), run.figure(...))."
@@ -107,15 +104,11 @@ def _replaceable(path: Path) -> Path:
     """The file a write of ``path`` replaces (a link's target), once the guard, the folder and the file allow it."""
     guard_record(path)
     writable_folder(Path(os.path.realpath(path)).parent, path)
-    path = Path(path)
-    target = Path(os.path.realpath(path)) if path.is_symlink() else path
+    target = Path(os.path.realpath(path)) if Path(path).is_symlink() else Path(path)
     if target.is_dir():
         raise IsADirectoryError(f"{target} is a folder, not a file: move the folder aside")
     if target.exists() and not (target.stat().st_mode & stat.S_IWUSR and os.access(target, os.W_OK)):
-        mode, uid = stat.S_IMODE(target.stat().st_mode), target.stat().st_uid
-        raise PermissionError(
-            f"{target} is read-only (mode {mode:o}, uid {uid}): `chmod u+w {target}`, or write elsewhere"
-        )
+        raise PermissionError(f"{target} is read-only: `chmod u+w {target}`, or write elsewhere")
     return target
 
 
@@ -169,10 +162,9 @@ def read_json_object(path: Path, what: str, fix: str) -> dict:
     try:
         value = json.loads(path.read_text())
     except (OSError, ValueError) as exc:  # JSONDecodeError and UnicodeDecodeError are ValueErrors
-        why = (
-            f"is not valid JSON ({exc})" if path.is_file() else "is a folder, not a JSON file" if path.is_dir() else ""
-        )
-        raise DataFileError(f"{path} ({what}) {why or 'cannot be read'}. {fix}") from exc
+        why = "is a folder, not a JSON file" if path.is_dir() else "cannot be read"
+        why = f"is not valid JSON ({exc})" if path.is_file() else why
+        raise DataFileError(f"{path} ({what}) {why}. {fix}") from exc
     if not isinstance(value, dict):
         raise DataFileError(f"{path} ({what}) holds a JSON {type(value).__name__}, not an object. {fix}")
     return value
@@ -211,14 +203,12 @@ def save_results(key: str, metrics: dict, path: Path | None = None, section: str
 
 
 def load_weights(model, path: Path, fix: str, sha256: str | None = None):
-    """``model.load_weights(path)``; a missing, damaged or mismatched file, or one whose SHA-256 is not ``sha256``
-    (the committed digest), is a :class:`DataFileError`."""
+    """``model.load_weights(path)``; a missing, damaged or (by ``sha256``) altered file is a DataFileError."""
     path = Path(path)
     if not path.is_file():
         raise DataFileError(f"{path} does not exist. {fix}")
-    with path.open("rb") as f:
-        if sha256 is not None and hashlib.file_digest(f, "sha256").hexdigest() != sha256:
-            raise DataFileError(f"{path} is not the committed file: `git checkout -- {config.shown(path)}`.")
+    if sha256 is not None and hashlib.sha256(path.read_bytes()).hexdigest() != sha256:
+        raise DataFileError(f"{path} is not the committed file: `git checkout -- {config.shown(path)}`.")
     try:
         model.load_weights(path)
     except Exception as exc:  # h5py and Keras raise OSError, ValueError, KeyError... for a bad file

@@ -1,6 +1,4 @@
-"""Where a notebook run reads and writes: the study's record (only under the study's runner, which sets
-``DIGITGAN_STUDY_RUN=1``), or a scratch run's git-ignored folder ``runs/<notebook>/<key>/``, ``<key>`` the hash of its
-parameters and the package's source. ``run = runs.start("02_dcgan", globals())`` after the parameters cell."""
+"""Where a notebook run writes: the study's record (its runner only), or ``runs/<notebook>/<key of its inputs>/``."""
 
 from __future__ import annotations
 
@@ -11,18 +9,15 @@ import os
 import time
 from pathlib import Path
 
-from digitgan import checks, config, fileio, utils
+from digitgan import checks, config, fileio, store, utils
 
 STUDY_RUN_ENV = config.STUDY_RUN_ENV
-PARAMS_FILE = "params.json"
-RESULTS_FILE = "results.json"
-_AVAILABLE = dict.fromkeys(("SUBSET_SIZE", "JUDGE_N_TRAIN", "N_UNLABELLED"), config.N_TRAIN_FULL) | {
-    "SMALL_N_TEST": 10**4
-}
+_PARAMS_FILE = "params.json"
 _HEADLINE = ("test_accuracy", "train_accuracy", "classifier_score", "frechet_distance")
+_AVAILABLE = {"SUBSET_SIZE": 60_000, "JUDGE_N_TRAIN": 60_000, "N_UNLABELLED": 60_000, "SMALL_N_TEST": 10_000}
 # The notebook that makes each file a later notebook reads, and the parameters that must agree to read its scratch file.
 _DATA = ("SUBSET_SIZE", "SEED")
-MAKERS = {
+_MAKERS = {
     config.DISCRIMINATOR_FILE: ("02_dcgan", _DATA),
     config.GENERATOR_FILE: ("02_dcgan", _DATA),
     config.JUDGE_FILE: ("02_dcgan", ("JUDGE_N_TRAIN", "JUDGE_EPOCHS", "SEED")),
@@ -48,8 +43,7 @@ def code_digest(root: Path | None = None) -> str:
 
 def scratch_key(params: dict) -> str:
     """A scratch run's folder name: the hash of its parameters and the package's source."""
-    text = fileio.dumps({"parameters": params, "code": code_digest()}, sort_keys=True)
-    return hashlib.sha256(text.encode()).hexdigest()[:8]
+    return store.key({"parameters": params, "code": code_digest()})[:8]
 
 
 class Run:
@@ -70,27 +64,27 @@ class Run:
 
     @property
     def folder(self) -> Path | None:
-        """None for the study's run; else this scratch run's folder (created with params.json)."""
-        if os.environ.get(STUDY_RUN_ENV) == "1":
-            return None
-        params = self.params
-        folder = config.RUNS_DIR / self.notebook / scratch_key(params)
-        if not (folder / PARAMS_FILE).exists():
-            record = {"notebook": self.notebook, "parameters": params, "changed": self.changed}
-            record.update(code=code_digest(), created=time.time())
-            fileio.atomic_write_text(folder / PARAMS_FILE, fileio.dumps(record, indent=1, sort_keys=True) + "\n")
-        return folder
+        """None for the study's run; else this scratch run's folder."""
+        study = os.environ.get(STUDY_RUN_ENV) == "1"
+        return None if study else config.RUNS_DIR / self.notebook / scratch_key(self.params)
 
     @property
     def is_study(self) -> bool:
         return self.folder is None
+
+    def write_params(self) -> None:
+        """A scratch run's ``params.json``, written once: its notebook, parameters, changes and code digest."""
+        if not (self.is_study or (self.folder / _PARAMS_FILE).exists()):
+            record = {"notebook": self.notebook, "parameters": self.params, "changed": self.changed}
+            record.update(code=code_digest(), created=time.time())
+            fileio.atomic_write_text(self.folder / _PARAMS_FILE, fileio.dumps(record, indent=1, sort_keys=True) + "\n")
 
     def _in(self, study: Path, name: str) -> Path:
         return study if (folder := self.folder) is None else folder / name
 
     figures_dir = property(lambda self: self._in(config.FIGURES_DIR, "figures"))
     checkpoint_dir = property(lambda self: self._in(config.CHECKPOINT_DIR, "checkpoints"))
-    results_path = property(lambda self: self._in(config.RESULTS_PATH, RESULTS_FILE))
+    results_path = property(lambda self: self._in(config.RESULTS_PATH, "results.json"))
 
     def figure(self, name: str) -> Path:
         return self.figures_dir / f"{name}.png"
@@ -117,12 +111,11 @@ class Run:
         return self.checkpoint_dir / name
 
     def input(self, name: str, depends_on: tuple[str, ...] = ()) -> Path:
-        """A checkpoint this run reads, said once: its own if made, else the newest matching scratch run's of the
-        notebook that makes it (:data:`MAKERS`), else the study's (unless a parameter of ``depends_on`` changed)."""
+        """Its own checkpoint, else its maker's matching scratch run's, else the study's (``depends_on`` unchanged)."""
         own = self.checkpoint(name)
         if self.is_study or own.exists():
             return own
-        maker, keys = MAKERS.get(name, (None, ()))
+        maker, keys = _MAKERS.get(name, (None, ()))
         upstream = _matching_run(maker, self.params, name, keys) if maker and maker != self.notebook else None
         study = config.CHECKPOINT_DIR / name
         if upstream is not None:
@@ -138,15 +131,15 @@ class Run:
 
     def save_weights(self, model, name: str) -> Path:
         """Save ``model``'s weights as ``name`` in this run's checkpoints (and the record's digest) and say where."""
-        from digitgan.store import record_committed_digest
-
+        self.write_params()
         path = fileio.save_weights(model, self.checkpoint(name))
-        record_committed_digest(path)
+        store.record_committed_digest(path)
         print(f"weights saved to {config.shown(path)}")
         return path
 
     def save_results(self, key: str, metrics: dict, section: str | None = None) -> dict:
         """Save ``metrics`` under ``key`` with the machine that computed them."""
+        self.write_params()
         out = fileio.save_results(key, {**metrics, "machine": utils.machine()}, self.results_path, section)
         print(f"metrics saved to {config.shown(self.results_path)} under {key!r}")
         return out
@@ -180,7 +173,7 @@ def _matching_run(notebook: str, params: dict, name: str, keys: tuple[str, ...])
     full = {k: _normal(v) for k, v in config.FULL_SIZE[notebook].items()}
     wanted = {k: params.get(k, full.get(k)) for k in keys}
     found = []
-    for params_file in config.RUNS_DIR.glob(f"{notebook}/*/{PARAMS_FILE}"):
+    for params_file in config.RUNS_DIR.glob(f"{notebook}/*/{_PARAMS_FILE}"):
         if (path := params_file.parent / "checkpoints" / name).is_file():
             record = json.loads(params_file.read_text())
             theirs = record.get("parameters", {})
@@ -203,6 +196,7 @@ def start(notebook: str, namespace: dict) -> Run:
             f"Scratch run ({how}): everything it writes goes to {config.shown(run.folder)}/; the study's record "
             "is untouched (only `make reproduce` writes it)."
         )
+    run.write_params()
     for folder in (run.figures_dir, run.checkpoint_dir):
         fileio.writable_folder(folder)  # a read-only or full disk is named now, not after the training
         fileio.remove_stale_temp_files(folder)  # what killed writes of an earlier run left
@@ -215,11 +209,11 @@ def list_runs(notebook: str | None = None):
     import pandas as pd
 
     rows = []
-    for params_file in sorted(config.RUNS_DIR.glob(f"{notebook or '*'}/*/{PARAMS_FILE}")):
+    for params_file in sorted(config.RUNS_DIR.glob(f"{notebook or '*'}/*/{_PARAMS_FILE}")):
         record = fileio.read_json_object(params_file, "a run's parameters", f"Delete {params_file.parent}.")
         changed = ", ".join(f"{k}={json.dumps(v)}" for k, v in record["changed"].items())
         row = {"notebook": record["notebook"], "run": params_file.parent.name, "changed": changed}
-        for key, metrics in fileio.load_results(params_file.parent / RESULTS_FILE).items():
+        for key, metrics in fileio.load_results(params_file.parent / "results.json").items():
             row.update({f"{key}.{m}": metrics[m] for m in _HEADLINE if isinstance(metrics.get(m), (int, float))})
         rows.append({**row, "folder": config.shown(params_file.parent)})
     return pd.DataFrame(rows)

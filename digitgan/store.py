@@ -1,5 +1,4 @@
-"""The run store (results under the hash of their inputs, in one JSON file ``{key: {"inputs", "result"}}``), the
-digests of files, arrays and networks, and the DCGAN's exported pair, vouched for by a manifest written last."""
+"""The run store (results under the hash of their inputs), digests, and the DCGAN's exported pair and manifest."""
 
 from __future__ import annotations
 
@@ -38,8 +37,7 @@ def weights_digest(model) -> str:
 
 
 def architecture_digest(*models) -> str:
-    """The digest of models' Keras configs as built (layer names, numbered by Keras, left out): part of every key of
-    a trained result, so that an edited network never reuses or resumes the old one's weights."""
+    """The digest of models' Keras configs without layer names: an edited network never reuses old weights."""
 
     def unnamed(value):  # a layer's or model's config holds "trainable", "layers" or "batch_shape"; a policy's not
         if isinstance(value, dict):
@@ -78,8 +76,7 @@ class Store:
 
     def get(self, inputs: dict) -> dict | None:
         """The result stored for exactly these inputs, or None."""
-        record = self.records().get(key(inputs))
-        return None if record is None else record["result"]
+        return self.records().get(key(inputs), {}).get("result")
 
     def put(self, inputs: dict, result: dict) -> dict:
         """Store ``result`` for ``inputs`` with the machine that computed it (unless it names one), as stored."""
@@ -101,11 +98,7 @@ STUDY_EXPORT = {  # 50 epochs of the study's recipe on the seed-42 10k subset (X
     "files": {r: {"name": n, "sha256": h} for r, n, h in zip(EXPORT_ROLES, _STUDY_NAMES, _STUDY_SHA256, strict=True)},
     "epochs": 50,
     "settings": {
-        "batch_size": 100,
-        "seed": 42,
-        "precision": "float32",
-        "learning_rate": 1e-4,
-        "n_train": 10_000,
+        **{"batch_size": 100, "seed": 42, "precision": "float32", "learning_rate": 1e-4, "n_train": 10_000},
         "images": "e77f1c47f76c3963",  # array_digest(data.load_study_data(10_000, 42)["x_train"])
         "architecture": "ff73af28b22df201",  # architecture_digest of the study's generator and discriminator
         "optimizer": {**_ADAM, **dict.fromkeys(("weight_decay", "clipnorm", "global_clipnorm"))},
@@ -152,51 +145,48 @@ def export_manifest_path(generator_path) -> Path:
     return Path(generator_path).with_name(Path(generator_path).name.removesuffix(".weights.h5") + ".export.json")
 
 
-def export_final(gan, history: dict, generator_path, discriminator_path, history_path, manifest_path=None):
-    """Write the DCGAN's final weights and loss history as one unit: the old manifest goes first, the manifest of
-    the files' SHA-256, epochs and ``gan.run_settings`` last, so a kill leaves a pair nothing vouches for."""
+def export_final(gan, history: dict, generator_path, discriminator_path, history_path):
+    """Write the DCGAN's weights and history; their manifest goes first and is written last, so a kill leaves none."""
     paths = [Path(generator_path), Path(discriminator_path), Path(history_path)]
-    manifest_path = Path(manifest_path or export_manifest_path(paths[0]))
-    manifest_path.unlink(missing_ok=True)
+    (manifest := export_manifest_path(paths[0])).unlink(missing_ok=True)
     fileio.save_weights(gan.generator, paths[0])
     fileio.save_weights(gan.discriminator, paths[1])
     fileio.atomic_write_text(paths[2], fileio.dumps(history))
     files = {r: {"name": p.name, "sha256": file_digest(p, None)} for r, p in zip(EXPORT_ROLES, paths, strict=True)}
-    settings = getattr(gan, "run_settings", None) or {}
-    record = {"format": 1, "files": files, "epochs": len(history["epoch_seconds"]), "settings": settings}
-    fileio.atomic_write_text(manifest_path, fileio.dumps(record, indent=1, sort_keys=True) + "\n")
+    record = {"format": 1, "files": files, "epochs": len(history["epoch_seconds"])}
+    record["settings"] = getattr(gan, "run_settings", {})
+    fileio.atomic_write_text(manifest, fileio.dumps(record, indent=1, sort_keys=True) + "\n")
     return paths[0], paths[1]
 
 
 def verify_export(paths, manifest_path) -> tuple[dict | None, str | None]:
-    """``(record, None)`` when a manifest (or :data:`STUDY_EXPORT`) vouches for the exported ``(generator,
-    discriminator, history)`` files by their SHA-256; ``(None, why)`` when nothing does."""
-    paths, manifest_path = [Path(p) for p in paths], Path(manifest_path)
-    digests = [file_digest(p, None) for p in paths]
-    if not manifest_path.is_file():
-        if tuple(digests) == _STUDY_SHA256:
+    """``(record, None)`` when a manifest (or STUDY_EXPORT) vouches for the exported files, else ``(None, why)``."""
+    files = [{"name": Path(p).name, "sha256": file_digest(p, None)} for p in paths]
+    if not Path(manifest_path).is_file():
+        if [f["sha256"] for f in files] == list(_STUDY_SHA256):
             return STUDY_EXPORT, None
         return None, f"{manifest_path} is missing: the export was cut short, so the files may come from different runs."
     try:
-        record = json.loads(manifest_path.read_text())
-        files = [record["files"][r] for r in EXPORT_ROLES]
-        if not (isinstance(record["epochs"], int) and isinstance(record["settings"], dict)):
-            raise TypeError(record)
+        record = json.loads(Path(manifest_path).read_text())
+        vouched = [record["files"][r] for r in EXPORT_ROLES] + [type(record["epochs"]), type(record["settings"])]
     except (ValueError, KeyError, TypeError):
+        vouched = None
+    if vouched is None or vouched[3:] != [int, dict]:
         return None, f"{manifest_path} (the manifest of the exported DCGAN pair) was edited."
-    for p, digest, entry in zip(paths, digests, files, strict=True):
-        if entry != {"name": p.name, "sha256": digest}:
-            return None, f"{p} does not match {manifest_path}: the export was cut short or the file was replaced."
+    if bad := [p for p, f, v in zip(paths, files, vouched[:3], strict=True) if f != v]:
+        return None, f"{bad[0]} does not match {manifest_path}: the export was cut short or the file was replaced."
     return record, None
 
 
 def check_export_settings(record: dict, manifest_path: Path, epochs: int, asked: dict) -> None:
-    """Refuse an exported pair (its manifest ``record``) of another epoch count or other settings than ``asked``
-    (``jit_compile`` may be missing: the study's pair did not record it)."""
-    saved, fix = record["settings"], "Export to other paths (a run folder), or pass retrain=True to replace it."
-    if record["epochs"] != epochs:
-        raise ValueError(f"{manifest_path} records a DCGAN trained for {record['epochs']} epochs, not {epochs}. {fix}")
-    differ = [k for k, v in asked.items() if saved.get(k) != v and not (k == "jit_compile" and k not in saved)]
+    """Refuse an exported pair of other epochs or settings than ``asked`` (the study's pair lacks ``jit_compile``)."""
+    saved = {"epochs": record["epochs"], "jit_compile": asked.get("jit_compile"), **record["settings"]}
+    asked = {"epochs": epochs, **asked}
+    differ = [
+        f"{k}: exported {saved.get(k, 'not recorded')!r}, asked {v!r}" for k, v in asked.items() if saved.get(k) != v
+    ]
     if differ:
-        shown = "; ".join(f"{k}: exported {saved.get(k, 'not recorded')!r}, asked {asked[k]!r}" for k in differ)
-        raise ValueError(f"{manifest_path} records a DCGAN trained with other settings ({shown}). {fix}")
+        raise ValueError(
+            f"{manifest_path} records a DCGAN trained with other settings ({'; '.join(differ)}). "
+            "Export to other paths (a run folder), or pass retrain=True to replace it."
+        )

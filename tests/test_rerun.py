@@ -69,6 +69,7 @@ def test_no_parameters_or_code_edit_in_a_kernel_writes_the_study_record(kernel):
         / runs.scratch_key({**runs._params("03_trial1_frozen", FULL), "TOTAL_EPOCHS": 1, "SUBSET_SIZE": 500})
     )
     assert (edited / "results.json").is_file() and edited != full_scratch
+    assert json.loads((edited / "params.json").read_text())["changed"] == {"TOTAL_EPOCHS": 1, "SUBSET_SIZE": 500}
     after = {name: sorted((p.name, p.read_bytes()) for p in f.rglob("*")) for name, f in study.items()}
     assert after == before
 

@@ -55,6 +55,7 @@ def test_a_scratch_folder_is_keyed_by_parameters_and_package_code(scratch, monke
     same = runs.start("01_cnn_baseline", {**FULL, "SUBSET_SIZE": 300, "EPOCHS": 2})
     other = runs.start("01_cnn_baseline", {**FULL, "EPOCHS": 3, "SUBSET_SIZE": 300})
     assert same.folder == run.folder and other.folder != run.folder
+    assert not runs.Run("01_cnn_baseline", {**FULL, "EPOCHS": 9}).folder.exists()  # only start() writes params.json
     first = run.folder
     monkeypatch.setattr(runs, "code_digest", lambda: "edited models")  # an edited digitgan/models.py
     assert runs.start("01_cnn_baseline", {**FULL, "EPOCHS": 2, "SUBSET_SIZE": 300}).folder != first
@@ -151,35 +152,19 @@ def _scratch_folder_holds_its_outputs(tmp_path):
 
 
 def test_a_scratch_notebook_run_leaves_the_study_untouched(study_folders, tmp_path, mnist_dir):
-    """03 outside the study's runner with one epoch on 300 images: the study's folders are byte-identical
-    afterwards, and the run's folder holds its figures, weights, metrics and parameters."""
+    """03 outside the study's runner with one epoch on 100 images: the study's folders are byte-identical
+    afterwards, and the run's folder holds its figures, weights, metrics and parameters (an edited code cell with the
+    study's parameters is a scratch run too: tests/test_rerun.py)."""
     before = study_folders()
-    execute("03_trial1_frozen.ipynb", {"SUBSET_SIZE": 300, "FROZEN_EPOCHS": 1, "TOTAL_EPOCHS": 1},
+    execute("03_trial1_frozen.ipynb", {"SUBSET_SIZE": 100, "FROZEN_EPOCHS": 1, "TOTAL_EPOCHS": 1},
             output_dir=tmp_path / "executed")  # fmt: skip
     assert study_folders() == before
     _scratch_folder_holds_its_outputs(tmp_path)
     nb = nbformat.read(tmp_path / "executed" / "03_trial1_frozen.ipynb", as_version=4)
     first = next(o["text"] for c in nb.cells if c.cell_type == "code" for o in c.outputs if o.get("text"))
-    assert first.startswith("Scratch run (FROZEN_EPOCHS=1, TOTAL_EPOCHS=1, SUBSET_SIZE=300)")
+    assert first.startswith("Scratch run (FROZEN_EPOCHS=1, TOTAL_EPOCHS=1, SUBSET_SIZE=100)")
     texts = "".join(o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.outputs)
     assert "weights saved to " in texts and "metrics saved to " in texts
-
-
-def test_an_edited_code_cell_with_the_study_parameters_is_a_scratch_run(study_folders, tmp_path, mnist_dir):
-    """03 with the study's parameters but edited code cells (300 images, 1 frozen epoch in the code): a scratch run
-    too."""
-    edited = tmp_path / "edited"
-    edited.mkdir()
-    nb = nbformat.read(config.NOTEBOOKS_DIR / "03_trial1_frozen.ipynb", as_version=4)
-    for cell in nb.cells:
-        cell.source = cell.source.replace("data.load_study_data(SUBSET_SIZE, SEED)", "data.load_study_data(300, SEED)")
-        cell.source = cell.source.replace("y_train, epochs=FROZEN_EPOCHS,", "y_train, epochs=1,")  # trial 1: all frozen
-    assert "load_study_data(300, SEED)" in nbformat.writes(nb) and "y_train, epochs=1," in nbformat.writes(nb)
-    nbformat.write(nb, edited / "03_trial1_frozen.ipynb")
-    before = study_folders()
-    execute("03_trial1_frozen.ipynb", notebooks_dir=edited, output_dir=tmp_path / "executed-edited")
-    assert study_folders() == before
-    _scratch_folder_holds_its_outputs(tmp_path)
 
 
 def test_the_runner_on_sigterm_stops_the_kernel_and_keeps_the_partial_notebook(tmp_path, handshake, watch_kernel):
