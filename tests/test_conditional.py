@@ -51,8 +51,8 @@ def test_a_finished_run_is_exported_and_reused_without_its_state(small_data, tmp
 
     x, y = small_data["x_train"][:200], small_data["y_train"][:200]
     model, history = conditional.train_conditional(x, y, 1, tmp_path / "cgan")
-    generator_path, history_path = conditional.exported_paths(tmp_path / "cgan")
-    assert generator_path == tmp_path / "cgan_generator.weights.h5" and history_path.is_file()
+    generator_path, history_path = tmp_path / "cgan_generator.weights.h5", tmp_path / "cgan_history.json"
+    assert generator_path.is_file() and history_path.is_file()  # exported beside the state, named after it
     shutil.rmtree(tmp_path / "cgan")  # a fresh clone: the exports, no training state
     reused, h_reused = conditional.train_conditional(x, y, 1, tmp_path / "cgan")
     assert "Reusing the conditional DCGAN's generator trained for 1 epochs" in capsys.readouterr().out
