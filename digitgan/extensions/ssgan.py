@@ -1,9 +1,9 @@
 """The semi-supervised GAN of Salimans et al., "Improved Techniques for Training GANs" (NeurIPS 2016, sections 3.1
 and 5; facts from their MNIST code, openai/improved-gan; the code is ours): its training and 07's record (the networks:
-:mod:`.ssgan_networks`).
-The discriminator's 10 class logits ``l`` read ``x`` as real with ``D = Z / (Z + 1)``, ``Z = sum_k exp(l_k)``; the
-generator matches the mean of its last hidden layer on a real batch (feature matching); Adam (beta_1 0.5) for both;
-test accuracy with an average of the discriminator's weights (decay 0.999: the paper's 0.9999 is for 300 epochs)."""
+:mod:`.ssgan_networks`). The discriminator's 10 class logits ``l`` read ``x`` as real with ``D = Z / (Z + 1)``,
+``Z = sum_k exp(l_k)``; the generator matches the mean of its last hidden layer on a real batch (feature matching);
+Adam (beta_1 0.5) for both; test accuracy with an average of the discriminator's weights (decay 0.999: the paper's
+0.9999 is for 300 epochs)."""
 
 from __future__ import annotations
 

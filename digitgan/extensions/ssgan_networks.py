@@ -1,7 +1,7 @@
-"""The semi-supervised GAN's networks (Salimans et al. 2016, their MNIST code): an MLP discriminator 784-1000-500-250-
-250-250-10 (ReLU, weight normalisation, Gaussian noise 0.3 on the input and 0.5 after each hidden layer, in training)
-and a generator from uniform noise (100) through two 500-unit softplus layers with batch normalisation to 784 sigmoid
-pixels, mapped to the study's [-1, 1] (the discriminator maps back)."""
+"""The semi-supervised GAN's networks (Salimans et al. 2016, their MNIST code): the MLP discriminator
+784-1000-500-250-250-250-10 (ReLU, weight normalisation, Gaussian noise 0.3 on the input and 0.5 after each hidden
+layer, in training) and the generator from uniform noise (100) through two 500-unit softplus layers with batch
+normalisation to 784 sigmoid pixels, mapped to the study's [-1, 1] (the discriminator maps back)."""
 
 import keras
 from keras import layers, ops
