@@ -1,9 +1,28 @@
+import shutil
+
 import numpy as np
 import pytest
 import tensorflow as tf
 
 from digitgan import fileio
 from digitgan.extensions import conditional
+
+
+@pytest.fixture(scope="module")
+def one_epoch(small_data, tmp_path_factory):
+    """``(folder, model, history)``: a run of one epoch on 200 images, its state ``folder / "cgan"`` and the exports
+    beside it; a test that writes there works on a copy (:func:`_copy`)."""
+    folder = tmp_path_factory.mktemp("conditional")
+    return (folder, *conditional.train_conditional(*_images(small_data), 1, folder / "cgan", checkpoint_every=1))
+
+
+def _images(small_data, n=200):
+    return small_data["x_train"][:n], small_data["y_train"][:n]
+
+
+def _copy(one_epoch, tmp_path):
+    shutil.copytree(one_epoch[0], tmp_path, dirs_exist_ok=True)
+    return tmp_path / "cgan"
 
 
 def test_networks_take_the_digit_and_the_projection_uses_it():
@@ -32,27 +51,25 @@ def test_training_steps_move_both_networks_and_labels_stay_balanced(small_data):
     np.testing.assert_allclose(images, again, atol=1e-6)
 
 
-def test_training_resumes_exactly_and_a_finished_run_is_reloaded(small_data, tmp_path):
-    x, y = small_data["x_train"][:200], small_data["y_train"][:200]
+def test_training_resumes_exactly_and_a_finished_run_is_reloaded(small_data, tmp_path, one_epoch):
+    x, y = _images(small_data)
     straight, h_straight = conditional.train_conditional(x, y, 2, tmp_path / "a", checkpoint_every=1)
-    conditional.train_conditional(x, y, 1, tmp_path / "b", checkpoint_every=1)
-    resumed, h_resumed = conditional.train_conditional(x, y, 2, tmp_path / "b", checkpoint_every=1)
+    resumed, h_resumed = conditional.train_conditional(x, y, 2, _copy(one_epoch, tmp_path), checkpoint_every=1)
     assert h_resumed["g_loss"] == h_straight["g_loss"] and len(h_resumed["epoch_seconds"]) == 2
     for a, b in zip(straight.generator.get_weights(), resumed.generator.get_weights(), strict=True):
         np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
-    again, h_again = conditional.train_conditional(x, y, 2, tmp_path / "b")
+    again, h_again = conditional.train_conditional(x, y, 2, tmp_path / "cgan")
     assert h_again == h_resumed
     with pytest.raises(ValueError, match="one label per image"):
         conditional.train_conditional(x, y[:10], 1, tmp_path / "c")
 
 
-def test_a_finished_run_is_exported_and_reused_without_its_state(small_data, tmp_path, capsys):
-    import shutil
-
-    x, y = small_data["x_train"][:200], small_data["y_train"][:200]
-    model, history = conditional.train_conditional(x, y, 1, tmp_path / "cgan")
-    generator_path, history_path = conditional.exported_paths(tmp_path / "cgan")
-    assert generator_path == tmp_path / "cgan_generator.weights.h5" and history_path.is_file()
+def test_a_finished_run_is_exported_and_reused_without_its_state(small_data, tmp_path, capsys, one_epoch):
+    x, y = _images(small_data)
+    _, model, history = one_epoch
+    _copy(one_epoch, tmp_path)
+    generator_path, history_path = tmp_path / "cgan_generator.weights.h5", tmp_path / "cgan_history.json"
+    assert generator_path.is_file() and history_path.is_file()  # exported beside the state, named after it
     shutil.rmtree(tmp_path / "cgan")  # a fresh clone: the exports, no training state
     reused, h_reused = conditional.train_conditional(x, y, 1, tmp_path / "cgan")
     assert "Reusing the conditional DCGAN's generator trained for 1 epochs" in capsys.readouterr().out
@@ -67,9 +84,9 @@ def test_a_finished_run_is_exported_and_reused_without_its_state(small_data, tmp
         conditional.train_conditional(x, y, 2, tmp_path / "cgan")
 
 
-def test_mode_seeking_changes_the_generator_step_only_and_is_part_of_the_settings(small_data, tmp_path):
+def test_mode_seeking_changes_the_generator_step_only_and_is_part_of_the_settings(small_data, tmp_path, one_epoch):
     """The same start with and without the mode-seeking term ends in other generator weights; an odd batch works;
-    a training state of one weight refuses another."""
+    a training state of one weight (0) refuses another."""
     x, y = small_data["x_train"][:63], small_data["y_train"][:63]
     data = tf.data.Dataset.from_tensor_slices((x, y)).batch(63)
     weights = {}
@@ -80,25 +97,22 @@ def test_mode_seeking_changes_the_generator_step_only_and_is_part_of_the_setting
         assert np.isfinite(history["g_loss"][0]) and np.isfinite(history["d_loss"][0])
         weights[weight] = model.generator.get_weights()
     assert any(not np.allclose(a, b) for a, b in zip(weights[0.0], weights[1.0], strict=True))
-    x, y = small_data["x_train"][:200], small_data["y_train"][:200]
-    conditional.train_conditional(x, y, 1, tmp_path / "ms", mode_seeking=1.0)
     with pytest.raises(ValueError, match="mode_seeking"):
-        conditional.train_conditional(x, y, 2, tmp_path / "ms", mode_seeking=0.5)
+        conditional.train_conditional(*_images(small_data), 2, _copy(one_epoch, tmp_path), mode_seeking=0.5)
 
 
-def test_the_trained_discriminator_comes_back_from_the_state_only_at_its_epoch(small_data, tmp_path):
-    x, y = small_data["x_train"][:200], small_data["y_train"][:200]
-    model, _ = conditional.train_conditional(x, y, 1, tmp_path / "cgan")
-    disc = conditional.trained_discriminator(tmp_path / "cgan", 200, 1)
+def test_the_trained_discriminator_comes_back_from_the_state_only_at_its_epoch(tmp_path, one_epoch):
+    folder, model, _ = one_epoch
+    disc = conditional.trained_discriminator(folder / "cgan", 200, 1)
     images, labels = conditional.generate_labelled(model.generator, 30, seed=1)
     np.testing.assert_allclose(
         conditional.discriminator_logits(disc, images, labels),
         conditional.discriminator_logits(model.discriminator, images, labels),
         atol=1e-5,
     )
-    assert conditional.trained_discriminator(tmp_path / "cgan", 200, 2) is None  # another epoch count
+    assert conditional.trained_discriminator(folder / "cgan", 200, 2) is None  # another epoch count
     assert conditional.trained_discriminator(tmp_path / "absent", 200, 1) is None
     with pytest.raises(ValueError, match="other settings"):  # other settings than the state's are refused
-        conditional.trained_discriminator(tmp_path / "cgan", 200, 1, mode_seeking=0.5)
+        conditional.trained_discriminator(folder / "cgan", 200, 1, mode_seeking=0.5)
     wide, _ = conditional.generate_labelled(model.generator, 30, seed=1, noise_scale=2.0)
     assert not np.allclose(wide, images)

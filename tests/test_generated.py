@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from digitgan.extensions import findings, generated, probes, protocols, verdicts
+from digitgan.extensions import findings, generated, protocols, verdicts
 from digitgan.store import STORE_FILE
 
 
@@ -22,9 +22,22 @@ def test_arms_keep_real_validation_and_test_images(real):
         generated.arm_data("generated 60k", real, x_gen[:100], y_gen[:100])
 
 
+def _scripted_training(monkeypatch, val_accuracies=None):
+    """``protocols.train_run`` replaced by a stand-in that records each call (the CNN's training is tested in
+    test_protocols): the validation accuracy from ``val_accuracies`` in turn (else 0.5), no weights saved."""
+    calls, scores = [], iter(val_accuracies or [])
+
+    def train_run(model, data, optimizer, rate, epochs, seed, augment=False, test=True, **kwargs):
+        calls.append({"data": data, "rate": rate, "seed": seed, "augment": augment, "test": test})
+        out = {"val_accuracy": next(scores, 0.5), "kept_epoch": 1, "seconds": 0.0}
+        return {**out, "test_accuracy": 0.5} if test else out
+
+    monkeypatch.setattr(protocols, "train_run", train_run)
+    return calls
+
+
 def test_every_arm_gets_every_seed_with_one_learning_rate(real, tmp_path, monkeypatch):
-    rng = np.random.default_rng(0)
-    x_gen = rng.uniform(-1, 1, (400, 28, 28, 1)).astype("float32")
+    x_gen = np.random.default_rng(0).uniform(-1, 1, (400, 28, 28, 1)).astype("float32")
     y_gen = np.arange(400) % 10
     arms = ("real", "real + classical augmentation", "generated 10k")
     full_size = generated.arm_data
@@ -35,12 +48,15 @@ def test_every_arm_gets_every_seed_with_one_learning_rate(real, tmp_path, monkey
         return full_size(arm, real_, x, y)
 
     monkeypatch.setattr(generated, "arm_data", small)
-    runs, rate = generated.run_arms(real, x_gen, y_gen, arms, (42, 43), epochs=1, rates=(1e-3,), folder=tmp_path)
-    assert rate == 1e-3 and len(runs) == 6 and set(runs["learning_rate"]) == {1e-3}
+    calls = _scripted_training(monkeypatch, [0.5, 0.7])
+    runs, rate = generated.run_arms(real, x_gen, y_gen, arms, (42, 43), 1, (1e-3, 3e-3), tmp_path)
+    assert rate == 3e-3 and len(runs) == 6 and set(runs["learning_rate"]) == {3e-3}  # the better validation
+    assert [c["rate"] for c in calls[:2]] == [1e-3, 3e-3] and not calls[0]["test"]
     table = generated.arm_table(runs)
     assert list(table.index) == list(arms) and set(table["runs"]) == {2}
     assert set(runs.loc[runs["arm"] == "generated 10k", "data"]) == {"cdcgan: generated 10k"}
     assert runs.loc[runs["arm"] == "real + classical augmentation", "augment"].all()
+    assert calls[-1]["data"]["x_train"] is x_gen and [c["seed"] for c in calls[-4:]] == [42, 43, 42, 43]
 
 
 def test_within_class_spread_is_zero_for_one_style_per_digit_and_reads_findings():
@@ -70,35 +86,44 @@ def test_arms_are_told_in_the_study_order_whatever_the_keys_order():
 
 
 def test_mode_seeking_weight_is_chosen_on_validation_and_finished_probes_are_kept(real, tmp_path, monkeypatch):
+    from types import SimpleNamespace
+
     from digitgan.extensions import conditional
 
-    weight, probes = generated.choose_mode_seeking(real, tmp_path, 1e-3, (0.0, 1.0), epochs=1, cnn_epochs=1,
-                                                   n_generated=300)  # fmt: skip
-    assert (
-        list(probes["mode_seeking"]) == [0.0, 1.0]
-        and weight == probes.loc[probes["val_accuracy"].idxmax(), "mode_seeking"]
-    )
+    trained = []
+
+    def train_conditional(x, y, epochs, state, seed, mode_seeking):  # its training is tested in test_conditional
+        trained.append((mode_seeking, state.name))
+        return SimpleNamespace(generator=conditional.build_conditional_generator()), {"epoch_seconds": [1.0]}
+
+    monkeypatch.setattr(conditional, "train_conditional", train_conditional)
+    _scripted_training(monkeypatch, [0.3, 0.6])
+    weight, probes = generated.choose_mode_seeking(real, tmp_path, 1e-3, (0.0, 1.0), 1, 1, 300)
+    assert trained == [(0.0, "probe_conditional_dcgan"), (1.0, "probe_conditional_dcgan_ms1")]
+    assert weight == 1.0 and list(probes["mode_seeking"]) == [0.0, 1.0] and list(probes["val_accuracy"]) == [0.3, 0.6]
     assert (probes["within_class_spread"] > 0).all() and (tmp_path / STORE_FILE).is_file()
 
     def no_training(*args, **kwargs):
         raise AssertionError("a finished probe was trained again")
 
     monkeypatch.setattr(conditional, "train_conditional", no_training)
-    again, table = generated.choose_mode_seeking(
-        real, tmp_path, 1e-3, (0.0, 1.0), epochs=1, cnn_epochs=1, n_generated=300
-    )
+    again, table = generated.choose_mode_seeking(real, tmp_path, 1e-3, (0.0, 1.0), 1, 1, 300)
     assert again == weight and table.equals(probes)
 
 
-def test_sample_probes_score_on_validation_keep_the_discriminators_best_and_are_cached(real, tmp_path, capsys):
+def test_sample_probes_score_on_validation_keep_the_discriminators_best_and_are_cached(
+    real, tmp_path, capsys, monkeypatch
+):
     from digitgan.extensions import conditional
 
     model = conditional.build_conditional_dcgan()
+    calls = _scripted_training(monkeypatch)
     probes = [{"name": "as drawn"}, {"name": "best half", "keep": 0.5}, {"name": "smooth", "label_smoothing": 0.1}]
     table = generated.probe_samples(real, model.generator, tmp_path, 1e-3, probes, model.discriminator, n=100,
                                     cnn_epochs=1)  # fmt: skip
     assert list(table["probe"]) == ["as drawn", "best half", "smooth"] and table["val_accuracy"].between(0, 1).all()
     assert list(table["keep"]) == [1.0, 0.5, 1.0] and "test_accuracy" not in table
+    assert [len(c["data"]["y_train"]) for c in calls] == [100] * 3 and not any(c["test"] for c in calls)
     capsys.readouterr()
     again = generated.probe_samples(real, model.generator, tmp_path, 1e-3, probes, None, n=100, cnn_epochs=1)
     assert again.equals(table) and capsys.readouterr().out == ""  # cached: no discriminator needed, nothing trained
@@ -143,7 +168,7 @@ def test_the_agreement_probe_keeps_the_digits_a_real_trained_cnn_reads_as_asked(
         seen["x"], seen["labels"] = data["x_train"], data["y_train"]
         return {"val_accuracy": 0.5, "kept_epoch": 1, "seconds": 0.0}
 
-    monkeypatch.setattr(probes, "_real_agreement", agreement)
+    monkeypatch.setattr(generated, "_real_agreement", agreement)
     monkeypatch.setattr(generated.protocols, "train_run", train_run)
     table = generated.probe_samples(real, generator, tmp_path, 1e-3, [{"name": "a", "agree_with_real": True}], n=100)
     assert seen["n"] == 100 * generated.AGREE_DRAW and len(seen["labels"]) == 100
@@ -158,7 +183,7 @@ def test_the_agreement_probe_keeps_the_digits_a_real_trained_cnn_reads_as_asked(
 def test_best_per_digit_keeps_each_digits_highest_scores():
     labels = np.arange(40) % 10
     score = np.arange(40, dtype=float)  # within a digit, later images score higher
-    kept = probes._best_per_digit(score, labels, 20)
+    kept = generated._best_per_digit(score, labels, 20)
     assert sorted(kept) == list(range(20, 40)) and np.bincount(labels[kept]).tolist() == [2] * 10
 
 
@@ -168,12 +193,13 @@ def test_the_best_usable_probe_is_run_as_arms_with_equal_updates(real, tmp_path,
     from digitgan.extensions import conditional
 
     generator = conditional.build_conditional_dcgan().generator
+    calls = _scripted_training(monkeypatch)
     probes = [{"name": "as drawn"}, {"name": "best half", "keep": 0.5}]
     samples = pd.DataFrame({"probe": ["as drawn", "best half"], "val_accuracy": [0.5, 0.9]})
     runs = generated.run_best_probe_arms(real, generator, samples, probes, 1e-3, 2, (300, 600), [42], tmp_path)
     assert list(runs["arm"]) == ["generated 300 (as drawn)", "generated 600 (as drawn)"]  # best half needs the D
     assert list(runs["n_train"]) == [300, 600] and list(runs["epochs"]) == [2, 1]  # the same number of updates
-    assert runs["test_accuracy"].between(0, 1).all()
+    assert runs["test_accuracy"].between(0, 1).all() and [len(c["data"]["x_train"]) for c in calls] == [300, 600]
 
     def no_drawing(*args, **kwargs):
         raise AssertionError("digits were drawn although every run is cached")

@@ -26,7 +26,7 @@ def one_epoch(tiny, tmp_path_factory):
 
 
 def _train(tiny, path, epochs, **kwargs):
-    kwargs = {"checkpoint_every": 1, "patience": None, **kwargs}
+    kwargs = {"patience": None, **kwargs}
     return ssgan.train_ssgan(tiny, epochs=epochs, checkpoint_dir=path, jit_compile=False, verbose=0, **kwargs)
 
 
@@ -45,7 +45,7 @@ def test_architectures_follow_the_paper():
 def test_weight_norm_init_normalises_pre_activations(tiny):
     disc = ssgan.build_ssgan_discriminator()
     x = tiny["x_unlabelled"]
-    ssgan.init_weight_norm(disc, x)
+    ssgan._init_weight_norm(disc, x)
     first = disc.get_layer("h1")
     flat = ops.reshape(ops.convert_to_tensor(x) * 0.5 + 0.5, (len(x), -1))
     pre = ops.convert_to_numpy(first.pre_activation(flat))
@@ -104,7 +104,7 @@ def test_best_weights_are_kept_and_training_stops_without_progress(tiny, tmp_pat
     epochs without progress stop a 6-epoch run at epoch 3 with patience 2, saved; a rerun trains nothing."""
     scores = iter([0.5, 0.6, 0.55, 0.4, 0.6, 0.3])
     monkeypatch.setattr(ssgan.training, "accuracy", lambda model, x, y, batch_size=2000: next(scores))
-    model, history = _train(tiny, tmp_path, 6, patience=2, checkpoint_every=5)
+    model, history = _train(tiny, tmp_path, 6, patience=2)
     assert history["best"] == {"epoch": 1, "weights": "raw", "val_accuracy": 0.6}  # a tie later does not replace it
     assert history["stopped_at"] == 3 and len(history["epoch_seconds"]) == 3
     assert (tmp_path / "history-0003.json").is_file()  # saved at the stop, not only every 5 epochs
@@ -112,7 +112,7 @@ def test_best_weights_are_kept_and_training_stops_without_progress(tiny, tmp_pat
         not np.array_equal(a, b)
         for a, b in zip(model.best_discriminator.get_weights(), model.discriminator.get_weights(), strict=True)
     )
-    again, history_again = _train(tiny, tmp_path, 6, patience=2, checkpoint_every=5)
+    again, history_again = _train(tiny, tmp_path, 6, patience=2)
     assert "Stopped early at epoch 3" in capsys.readouterr().out and history_again == history
     for a, b in zip(again.best_discriminator.get_weights(), model.best_discriminator.get_weights(), strict=True):
         np.testing.assert_array_equal(a, b)
@@ -151,10 +151,10 @@ def test_mismatched_checkpoint_says_how_to_fix(one_epoch):
 
 
 def test_learning_rate_schedule():
-    rates = [ssgan.learning_rate_at(e, 0.001, 15, 25) for e in range(25)]
+    rates = [ssgan._learning_rate_at(e, 0.001, 15, 25) for e in range(25)]
     assert rates[:15] == [0.001] * 15 and rates[-1] == pytest.approx(0.0001)
     assert all(a > b for a, b in zip(rates[14:], rates[15:], strict=False))
-    assert ssgan.learning_rate_at(30, 0.001, None, 25) == 0.001
+    assert ssgan._learning_rate_at(30, 0.001, None, 25) == 0.001
 
 
 def test_the_fused_step_computes_the_losses_and_gradients_of_one_pass_per_batch(tiny):
@@ -179,7 +179,7 @@ def test_the_fused_step_computes_the_losses_and_gradients_of_one_pass_per_batch(
         loss_unl = ssgan.unsupervised_loss(
             model.discriminator(x_unl, training=True), model.discriminator(fake, training=True)
         )
-        d_loss = loss_lab + model.unlabelled_weight * loss_unl
+        d_loss = loss_lab + loss_unl
     reference = (loss_lab, loss_unl, logits_lab, tape.gradient(d_loss, d_vars))
     fused = model.discriminator_gradients(x_lab, y_lab, x_unl, fake)
     for a, b in zip(fused[:3], reference[:3], strict=True):

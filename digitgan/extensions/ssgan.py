@@ -1,39 +1,33 @@
 """The semi-supervised GAN of Salimans et al., "Improved Techniques for Training GANs" (NeurIPS 2016, sections 3.1
-and 5; facts from their MNIST code, openai/improved-gan; the code is ours): its networks, training and 07's record.
-
-- The discriminator's K = 10 class logits ``l`` read ``x`` as real with ``D = Z / (Z + 1)``, ``Z = sum_k exp(l_k)``;
-  the generator matches the mean of its last hidden layer on a real batch (feature matching).
-- Networks: an MLP 784-1000-500-250-250-250-10 (ReLU, weight normalisation with a data-dependent init, Gaussian noise
-  0.3 on the input and 0.5 after each hidden layer, in training); uniform noise (100) through two 500-unit softplus
-  layers with batch normalisation to 784 sigmoid pixels, mapped to the study's [-1, 1] (the discriminator maps back).
-- Adam (beta_1 0.5) for both; test accuracy with an average of the discriminator's weights (decay 0.999: the paper's
-  0.9999 is for 300 epochs); how it trains: :mod:`.ssgan_training`.
-"""
+and 5; facts from their MNIST code, openai/improved-gan; the code is ours): its training and 07's record (the networks:
+:mod:`.ssgan_networks`). The discriminator's 10 class logits ``l`` read ``x`` as real with ``D = Z / (Z + 1)``,
+``Z = sum_k exp(l_k)``; the generator matches the mean of its last hidden layer on a real batch (feature matching);
+Adam (beta_1 0.5) for both; test accuracy with an average of the discriminator's weights (decay 0.999: the paper's
+0.9999 is for 300 epochs)."""
 
 from __future__ import annotations
 
 import functools
 import shutil
+import time
 from pathlib import Path
 
 import keras
 import numpy as np
-from keras import layers, ops
+import tensorflow as tf
+from keras import ops
 
-from digitgan import checks, config, training
+from digitgan import checks, config, quality, training
 from digitgan.checkpoint import PeriodicCheckpoint, TrainingCheckpoint, rng_state
 from digitgan.extensions import constants
-from digitgan.extensions.ssgan_training import (  # noqa: F401 - the losses and schedule, also named from here
-    EMA_DECAY,
+from digitgan.extensions.ssgan_networks import (
     FEATURES,
-    SSGAN,
-    EpochLog,
-    feature_matching_loss,
-    learning_rate_at,
-    ssgan_batches,
-    supervised_loss,
-    unsupervised_loss,
+    WeightNormDense,
+    build_ssgan_discriminator,
+    build_ssgan_generator,
 )
+from digitgan.gan import AdversarialModel
+from digitgan.utils import set_seed
 
 PATIENCE = None  # no early stop: every run trains its whole budget, and keeps its best validation epoch
 DECAY_FRACTION = 0.6  # the learning rate decays linearly over the last 40% of the epochs
@@ -42,76 +36,14 @@ LEARNING_RATE = 0.001  # only the default of a single run; the study chooses amo
 CHECKPOINT_EVERY = 5
 CHECKPOINT_DIR = config.CHECKPOINT_DIR / constants.SSGAN_STATE_NAME
 KEPT_FILE = "ssgan_discriminator.weights.h5"  # 07's kept discriminator (the classifier it scores), in checkpoints/
+EMA_DECAY = 0.999  # the averaged discriminator weights
 
 
-@keras.saving.register_keras_serializable(package="digitgan")
-class WeightNormDense(layers.Layer):
-    """Dense layer with weight normalisation, ``y = act(x (g * v / ||v||) + b)``; ``train_scale=False`` keeps ``g``
-    at what :func:`init_weight_norm` sets (the paper's hidden layers)."""
-
-    def __init__(self, units, activation=None, train_scale=True, kernel_stddev=0.05, **kwargs):
-        super().__init__(**kwargs)
-        self.units, self.activation = units, keras.activations.get(activation)
-        self.train_scale, self.kernel_stddev = train_scale, kernel_stddev
-
-    def build(self, input_shape):
-        normal = keras.initializers.RandomNormal(stddev=self.kernel_stddev, seed=None)
-        self.v = self.add_weight(shape=(input_shape[-1], self.units), initializer=normal, name="v")
-        self.g = self.add_weight(shape=(self.units,), initializer="ones", trainable=self.train_scale, name="g")
-        self.b = self.add_weight(shape=(self.units,), initializer="zeros", name="b")
-
-    def pre_activation(self, x, normalised_only=False):
-        """``x v / ||v||`` (``normalised_only``) or the full ``x w + b``."""
-        direction = ops.matmul(x, self.v) / ops.sqrt(ops.sum(ops.square(self.v), axis=0) + 1e-12)
-        return direction if normalised_only else direction * self.g + self.b
-
-    def call(self, x):
-        return self.activation(self.pre_activation(x))
-
-    def get_config(self):
-        activation = keras.activations.serialize(self.activation)
-        own = {"units": self.units, "activation": activation, "train_scale": self.train_scale}
-        return {**super().get_config(), **own, "kernel_stddev": self.kernel_stddev}
-
-
-def build_ssgan_discriminator(num_classes: int = config.NUM_CLASSES, seed: int = config.SEED) -> keras.Model:
-    """The paper's MNIST discriminator: images in [-1, 1] -> 10 class logits (1,541,020 parameters)."""
-    x = inputs = keras.Input(shape=config.IMAGE_SHAPE)
-    x = layers.Flatten(name="flatten")(x)
-    x = layers.Rescaling(0.5, offset=0.5, name="to_unit_range")(x)  # the paper's pixels are in [0, 1]
-    x = layers.GaussianNoise(0.3, seed=seed, name="noise0")(x)
-    hidden = {"train_scale": False, "kernel_stddev": 0.1}
-    for i, width in enumerate((1000, 500, 250, 250, 250), start=1):
-        x = WeightNormDense(width, "relu", name=FEATURES if i == 5 else f"h{i}", **hidden)(x)
-        x = layers.GaussianNoise(0.5, seed=seed + i, name=f"noise{i}")(x)
-    logits = WeightNormDense(num_classes, train_scale=True, name="logits", kernel_stddev=0.1)(x)
-    return keras.Model(inputs, logits, name="ssgan_discriminator")
-
-
-def build_ssgan_generator() -> keras.Model:
-    """The paper's MNIST generator: uniform noise (100,) -> image (28, 28, 1) in [-1, 1]."""
-    dense, norm = {"use_bias": False, "dtype": "float32"}, {"scale": False, "dtype": "float32"}
-    return keras.Sequential(
-        [
-            keras.Input(shape=(config.NOISE_DIM,)),
-            *(layers.Dense(500, **dense), layers.BatchNormalization(**norm), layers.Activation("softplus")),
-            *(layers.Dense(500, **dense), layers.BatchNormalization(**norm), layers.Activation("softplus")),
-            WeightNormDense(28 * 28, train_scale=True, kernel_stddev=0.05, name="pixels"),
-            layers.Activation("sigmoid"),  # the paper's [0, 1] pixels ...
-            layers.Rescaling(2.0, offset=-1.0),  # ... mapped to the study's [-1, 1]
-            layers.Reshape(config.IMAGE_SHAPE),
-        ],
-        name="ssgan_generator",
-    )
-
-
-def init_weight_norm(model: keras.Model, x: np.ndarray) -> None:
+def _init_weight_norm(model: keras.Model, x: np.ndarray) -> None:
     """Data-dependent initialisation, layer by layer on ``x`` with the Gaussian noise on (as in the paper's code):
     each WeightNormDense sets ``g = 1 / std``, ``b = -mean / std`` of its normalised pre-activation."""
     h = ops.convert_to_tensor(x)
-    for layer in model.layers:
-        if isinstance(layer, keras.layers.InputLayer):
-            continue
+    for layer in model.layers[1:]:  # after the input
         if isinstance(layer, WeightNormDense):
             pre = layer.pre_activation(h, normalised_only=True)
             mean = ops.mean(pre, axis=0)
@@ -119,6 +51,84 @@ def init_weight_norm(model: keras.Model, x: np.ndarray) -> None:
             layer.g.assign(1.0 / std)
             layer.b.assign(-mean / std)
         h = layer(h, training=True)
+
+
+def supervised_loss(labels, logits):
+    """Cross-entropy of the K real classes on labelled images."""
+    return ops.mean(keras.losses.sparse_categorical_crossentropy(labels, logits, from_logits=True))
+
+
+def unsupervised_loss(real_logits, fake_logits):
+    """``-log D(x) - log(1 - D(G(z)))`` with ``D = Z / (Z + 1)``, halved as in the paper's code."""
+    lse_real, lse_fake = ops.logsumexp(real_logits, axis=1), ops.logsumexp(fake_logits, axis=1)
+    return 0.5 * (-ops.mean(lse_real) + ops.mean(ops.softplus(lse_real)) + ops.mean(ops.softplus(lse_fake)))
+
+
+def feature_matching_loss(real_features, fake_features):
+    """Squared distance between the mean features of a real and a generated batch."""
+    return ops.mean(ops.square(ops.mean(real_features, axis=0) - ops.mean(fake_features, axis=0)))
+
+
+class SSGAN(AdversarialModel):
+    """Generator and K-class discriminator trained by ``fit()`` on ``(x_lab, y_lab, x_unl, x_unl2)`` batches: a
+    discriminator update on the three batches, the averaged weights, then a generator update by feature matching
+    against the updated discriminator."""
+
+    LOSSES = ("loss_lab", "loss_unl", "g_loss", "train_error")  # train_error: on the labelled batch
+
+    def __init__(self, generator, discriminator, ema, best, noise_dim, seed, ema_decay):
+        super().__init__(generator, discriminator, noise_dim, seed)
+        # best: the weights with the best validation accuracy so far
+        self.ema_discriminator, self.best_discriminator, self.ema_decay = ema, best, ema_decay
+        features = discriminator.get_layer(FEATURES).output
+        self.features = keras.Model(discriminator.inputs, features, name="ssgan_features")
+
+    def call(self, images, training=False):
+        return self.discriminator(images, training=training)
+
+    def _noise(self, batch, stream):
+        step = tf.cast(self.d_optimizer.iterations, tf.int32)
+        return tf.random.stateless_uniform([batch, self.noise_dim], seed=tf.stack([self.seed + stream, step]))
+
+    def train_step(self, data):
+        x_lab, y_lab, x_unl, x_unl2 = data
+        batch = tf.shape(x_unl)[0]
+        fake = self.generator(self._noise(batch, 0), training=True)
+        loss_lab, loss_unl, logits_lab, d_grads = self.discriminator_gradients(x_lab, y_lab, x_unl, fake)
+        d_vars = self.discriminator.trainable_variables
+        self.d_optimizer.apply_gradients(zip(d_grads, d_vars, strict=True))
+        for avg, var in zip(self.ema_discriminator.trainable_variables, d_vars, strict=True):
+            avg.assign(self.ema_decay * avg + (1.0 - self.ema_decay) * var)
+        g_loss, g_grads = self.generator_gradients(x_unl2, self._noise(batch, 1))
+        self.g_optimizer.apply_gradients(zip(g_grads, self.generator.trainable_variables, strict=True))
+        predicted = ops.cast(ops.argmax(logits_lab, axis=1), "int64")
+        error = ops.mean(ops.cast(ops.not_equal(predicted, y_lab), "float32"))
+        return self.track_losses(loss_lab=loss_lab, loss_unl=loss_unl, g_loss=g_loss, train_error=error)
+
+    def discriminator_gradients(self, x_lab, y_lab, x_unl, fake):
+        """``(loss_lab, loss_unl, logits_lab, gradients)`` from one discriminator pass over the three batches stacked:
+        what one pass per batch computes (up to the Gaussian noise; a test checks it), with faster matrix products."""
+        sizes = [x_lab.shape[0], x_unl.shape[0], x_unl.shape[0]]  # static where known: XLA needs them
+        if None in sizes:
+            sizes = tf.stack([tf.shape(x_lab)[0], tf.shape(x_unl)[0], tf.shape(x_unl)[0]])
+        with tf.GradientTape() as tape:
+            logits = self.discriminator(tf.concat([x_lab, x_unl, fake], axis=0), training=True)
+            logits_lab, logits_unl, logits_fake = tf.split(logits, sizes)
+            loss_lab, loss_unl, d_loss = self.discriminator_losses(y_lab, logits_lab, logits_unl, logits_fake)
+        return loss_lab, loss_unl, logits_lab, tape.gradient(d_loss, self.discriminator.trainable_variables)
+
+    def discriminator_losses(self, y_lab, logits_lab, logits_unl, logits_fake):
+        """``(supervised, unsupervised, total)``: the discriminator's loss from its logits on the three batches."""
+        loss_lab, loss_unl = supervised_loss(y_lab, logits_lab), unsupervised_loss(logits_unl, logits_fake)
+        return loss_lab, loss_unl, loss_lab + loss_unl
+
+    def generator_gradients(self, x_unl2, noise):
+        """``(g_loss, gradients)``: feature matching with one feature pass over real and generated images."""
+        with tf.GradientTape() as tape:
+            fake = self.generator(noise, training=True)
+            real_features, fake_features = tf.split(self.features(tf.concat([x_unl2, fake], 0), training=True), 2)
+            g_loss = feature_matching_loss(real_features, fake_features)
+        return g_loss, tape.gradient(g_loss, self.generator.trainable_variables)
 
 
 def build_ssgan(
@@ -133,16 +143,80 @@ def build_ssgan(
     XLA (6.4x slower on the CPUs measured, ``benchmarks/ssgan_step.py``)."""
     discriminator = build_ssgan_discriminator(seed=seed)
     if x_init is not None:
-        init_weight_norm(discriminator, x_init)
+        _init_weight_norm(discriminator, x_init)
     ema, best = build_ssgan_discriminator(seed=seed), build_ssgan_discriminator(seed=seed)
     ema.set_weights(discriminator.get_weights())
     best.set_weights(discriminator.get_weights())
     model = SSGAN(build_ssgan_generator(), discriminator, ema, best, config.NOISE_DIM, seed, ema_decay)
     adam = functools.partial(keras.optimizers.Adam, learning_rate, beta_1=0.5)
-    model.compile(
-        g_optimizer=adam(), d_optimizer=adam(), jit_compile=jit_compile, steps_per_execution=steps_per_execution
-    )
+    model.compile(adam(), adam(), jit_compile=jit_compile, steps_per_execution=steps_per_execution)
     return model
+
+
+def ssgan_batches(x_lab, y_lab, x_unl, batch_size: int, first_epoch: int, last_epoch: int, seed: int = config.SEED):
+    """``(x_lab, y_lab, x_unl, x_unl2)`` batches for epochs ``first_epoch .. last_epoch - 1``: an epoch is two
+    shuffled passes over the unlabelled images (the discriminator's and the feature matching's), the labelled images
+    tiled, each repetition reshuffled; epoch ``e`` depends only on ``(seed, e)``."""
+    needed = len(x_unl) // batch_size * batch_size
+
+    def epoch_indices(epoch):
+        rng = np.random.default_rng([seed, epoch])
+        unl, unl2 = rng.permutation(len(x_unl))[:needed], rng.permutation(len(x_unl))[:needed]
+        lab = np.concatenate([rng.permutation(len(x_lab)) for _ in range(-(-needed // len(x_lab)))])[:needed]
+        return np.stack([lab, unl, unl2], axis=1).astype(np.int32)
+
+    # index triples for every step, gathered inside tf.data (no Python per step)
+    order = np.concatenate([epoch_indices(e) for e in range(first_epoch, last_epoch)] or [np.zeros((0, 3), np.int32)])
+    x_lab_t, y_lab_t, x_unl_t = tf.constant(x_lab), tf.constant(y_lab, tf.int64), tf.constant(x_unl)
+
+    def gather(idx):
+        lab, unl, unl2 = idx[:, 0], idx[:, 1], idx[:, 2]
+        return tf.gather(x_lab_t, lab), tf.gather(y_lab_t, lab), tf.gather(x_unl_t, unl), tf.gather(x_unl_t, unl2)
+
+    batches = tf.data.Dataset.from_tensor_slices(order).batch(batch_size, drop_remainder=True)
+    return batches.map(gather, num_parallel_calls=1, deterministic=True).prefetch(2)
+
+
+def _learning_rate_at(epoch: int, learning_rate: float, decay_start: int | None, epochs: int) -> float:
+    """Constant, then (from ``decay_start``) linearly down to a tenth at the last epoch."""
+    if decay_start is None or epoch < decay_start or epochs <= decay_start:
+        return learning_rate
+    return learning_rate * (1.0 - 0.9 * ((epoch - decay_start + 1) / (epochs - decay_start)))
+
+
+class _EpochLog(keras.callbacks.Callback):
+    """Sets each epoch's learning rate; after it, logs the mean losses, the validation accuracy (averaged and raw
+    weights) and the wall time, copies the better weight set to ``model.best_discriminator`` whenever it beats every
+    earlier epoch's (``history["best"]``), and stops after ``patience`` epochs without a better one."""
+
+    def __init__(self, history, val, schedule, epochs, patience):
+        super().__init__()
+        self.history, self.val, self.schedule, self.epochs, self.patience = history, val, schedule, epochs, patience
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._start = time.perf_counter()
+        for optimizer in (self.model.d_optimizer, self.model.g_optimizer):
+            optimizer.learning_rate.assign(self.schedule(epoch))
+
+    def on_epoch_end(self, epoch, logs=None):
+        seconds = time.perf_counter() - self._start  # training only; the evaluation below is not counted
+        h, model = self.history, self.model
+        for key in SSGAN.LOSSES:
+            h[key].append(round(float(logs[key]), 6))
+        for key, weights in (("val_accuracy", model.ema_discriminator), ("val_accuracy_raw", model.discriminator)):
+            h[key].append(training.accuracy(weights, *self.val, batch_size=2000))
+        h["epoch_seconds"].append(seconds)
+        value, weights = max((h["val_accuracy"][-1], "averaged"), (h["val_accuracy_raw"][-1], "raw"))
+        if value > h["best"].get("val_accuracy", -1.0):
+            source = model.ema_discriminator if weights == "averaged" else model.discriminator
+            model.best_discriminator.set_weights(source.get_weights())
+            h["best"] = {"epoch": epoch + 1, "weights": weights, "val_accuracy": value}
+        if self.patience and epoch + 1 - h["best"]["epoch"] >= self.patience and epoch + 1 < self.epochs:
+            h["stopped_at"] = epoch + 1
+            model.stop_training = True
+        stop = f"; none better than epoch {h['best']['epoch']} for {self.patience}: stop" if model.stop_training else ""
+        accuracies = f"{h['val_accuracy'][-1]:.4f} (averaged weights), {h['val_accuracy_raw'][-1]:.4f} (raw)"
+        print(f"epoch {epoch + 1}: validation accuracy {accuracies}, {seconds:.0f} s{stop}", flush=True)
 
 
 def train_ssgan(
@@ -154,7 +228,6 @@ def train_ssgan(
     ema_decay: float = EMA_DECAY,
     *,
     checkpoint_dir: Path,
-    checkpoint_every: int = CHECKPOINT_EVERY,
     retrain: bool = False,
     seed: int = config.SEED,
     jit_compile: bool = constants.SSGAN_XLA,
@@ -166,8 +239,6 @@ def train_ssgan(
     validation split every epoch (the test set is not read); ``model.best_discriminator`` ends with the best epoch's
     weights. A finished state in ``checkpoint_dir`` is reloaded unless ``retrain``, an interrupted one continues;
     ``log_dir``: TensorBoard logs of the losses, accuracies and samples."""
-    from digitgan.utils import set_seed
-
     checks.labelled(data, ("train", "val"))  # present; images float, finite, in [-1, 1]; labels 0-9; none empty
     if "x_unlabelled" not in data:
         raise ValueError("data has no 'x_unlabelled': pass the dict of digitgan.data.load_label_efficiency_data()")
@@ -175,14 +246,10 @@ def train_ssgan(
     n_labels, n_unl = len(data["y_train"]), len(data["x_unlabelled"])
     epochs = checks.integer("epochs", epochs, 1)
     batch_size = checks.batch_size(batch_size, n_unl, "batch_size (vs. the unlabelled images)")
-    checks.learning_rate(learning_rate)
-    checks.seed(seed)
-    checks.fraction("ema_decay", ema_decay)
+    checks.learning_rate(learning_rate), checks.seed(seed), checks.fraction("ema_decay", ema_decay)
     if decay_start is not None:
         checks.integer("decay_start", decay_start, 0)  # at or after the last epoch: no decay
-    if patience is not None:
-        patience = checks.integer("patience", patience, 1)
-    checkpoint_every = checks.integer("checkpoint_every", checkpoint_every, 1)
+    patience = None if patience is None else checks.integer("patience", patience, 1)
     jit_compile = checks.choice("jit_compile", jit_compile, (False, True))
     set_seed(seed, deterministic=not jit_compile)
     if retrain and Path(checkpoint_dir).exists():
@@ -198,19 +265,18 @@ def train_ssgan(
     state = {k: getattr(model, k) for k in names} | {"rng_state": rng_state(model.generator, model.discriminator)}
     ckpt = TrainingCheckpoint(Path(checkpoint_dir), max_to_keep=2, settings=settings, **state)
     keys = (*SSGAN.LOSSES, "val_accuracy", "val_accuracy_raw", "epoch_seconds")
-    empty = {**{k: [] for k in keys}, "best": {}}
+    empty = {k: [] for k in keys} | {"best": {}}
     start, history = ckpt.resume(epochs, f"the SSGAN ({n_labels} labels, seed {seed})", empty)
+    if "stopped_at" in history:
+        print(f"Stopped early at epoch {history['stopped_at']} (no better validation accuracy for {patience}).")
     if len(history["epoch_seconds"]) >= epochs or "stopped_at" in history:
-        if "stopped_at" in history:
-            print(f"Stopped early at epoch {history['stopped_at']} (no better validation accuracy for {patience}).")
         return model, history
-    callbacks = [EpochLog(history, data["x_val"], data["y_val"], learning_rate, decay_start, epochs, patience)]
+    schedule = functools.partial(_learning_rate_at, learning_rate=learning_rate, decay_start=decay_start, epochs=epochs)
+    callbacks = [_EpochLog(history, (data["x_val"], data["y_val"]), schedule, epochs, patience)]
     if log_dir is not None:  # the epoch's losses and accuracies, and 50 samples
-        from digitgan.quality import noise
-
-        grid = noise(50, -1, "uniform", seed=seed)
+        grid = quality.noise(50, -1, "uniform", seed=seed)
         callbacks.append(training.GanLog(log_dir, history, grid, epoch_keys=keys[:-1], ncols=10))
-    callbacks.append(PeriodicCheckpoint(ckpt, history, checkpoint_every, epochs))  # also saves an early stop
+    callbacks.append(PeriodicCheckpoint(ckpt, history, CHECKPOINT_EVERY, epochs))  # also saves an early stop
     batches = ssgan_batches(data["x_train"], data["y_train"], data["x_unlabelled"], batch_size, start, epochs, seed)
     fit = {"initial_epoch": start, "steps_per_epoch": n_unl // batch_size, "verbose": verbose}
     model.fit(batches, epochs=epochs, callbacks=callbacks, shuffle=False, **fit)  # the batches are shuffled
