@@ -89,7 +89,7 @@ class Run:
     def figure(self, name: str) -> Path:
         return self.figures_dir / f"{name}.png"
 
-    def save_fig(self, name: str, fig=None) -> Path:
+    def save_fig(self, name: str, fig) -> Path:
         from digitgan.plots import save_fig
 
         return save_fig(self.figure(name), fig)

@@ -258,23 +258,31 @@ def test_final_weights_are_not_overwritten_by_another_epoch_count(x_small, expor
     before = _tree(tmp_path / "checkpoints")
     with pytest.raises(ValueError, match=r"epochs must be in \[1"):
         gan.train_or_reuse_gan(x_small, epochs=0, jit_compile=False, verbose=0, **exported)
-    with pytest.raises(ValueError, match="trained for 1 epochs, not the 2 asked for.*retrain=True"):
+    with pytest.raises(ValueError, match=r"other settings \(epochs: exported 1, asked 2\).*retrain=True"):
         gan.train_or_reuse_gan(x_small, epochs=2, jit_compile=False, verbose=0, **exported)
     assert _tree(tmp_path / "checkpoints") == before
 
 
 @pytest.mark.parametrize(
-    "name, damage, message",
+    "name, damage",
     [
-        ("generator_path", lambda p: p.write_bytes(p.read_bytes()[:1000]), "could not be loaded.*truncated"),
-        ("history_path", lambda p: p.write_text(p.read_text()[:50]), "not valid JSON"),
-        ("history_path", lambda p: p.write_text("{}"), "lacks"),
+        ("generator_path", lambda p: p.write_bytes(p.read_bytes()[:1000])),
+        ("history_path", lambda p: p.write_text(p.read_text()[:50])),
+        ("history_path", lambda p: p.write_text("{}")),
     ],
 )
-def test_damaged_exports_name_the_file(x_small, exported, name, damage, message):
+def test_damaged_exports_are_named_and_exported_again_from_a_finished_state(x_small, exported, name, damage, capsys):
     damage(exported[name])
-    with pytest.raises(DataFileError, match=f"{exported[name].name}.*{message}.*02_dcgan"):
+    gan.train_or_reuse_gan(x_small, epochs=1, jit_compile=False, verbose=0, **exported)
+    assert f"{exported[name].name} does not match" in capsys.readouterr().out
+    gan.train_or_reuse_gan(x_small, epochs=1, jit_compile=False, verbose=0, **exported)
+    assert capsys.readouterr().out.startswith("Reusing the DCGAN")  # the finished state exported the pair again
+    damage(exported[name])
+    shutil.rmtree(exported["checkpoint_dir"])
+    before = _tree(exported[name].parent)
+    with pytest.raises(DataFileError, match=f"{exported[name].name} does not match.*retrain=True"):
         gan.train_or_reuse_gan(x_small, epochs=1, jit_compile=False, verbose=0, **exported)
+    assert _tree(exported[name].parent) == before
 
 
 def _state(exported):

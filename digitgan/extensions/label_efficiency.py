@@ -252,7 +252,9 @@ def run_study(
     **where,
 ) -> pd.DataFrame:
     """One row per (method, label count, seed), stored runs reused; ``ssgan_learning_rate=None`` chooses it first."""
-    label_counts = [checks.integer("label_counts", n, config.NUM_CLASSES, config.N_TRAIN_FULL) for n in label_counts]
+    label_counts = [
+        checks.integer("label_counts entry", n, config.NUM_CLASSES, config.N_TRAIN_FULL) for n in label_counts
+    ]
     seeds = [checks.seed(s, "seeds entry") for s in seeds]
     if not label_counts or not seeds:
         raise ValueError("label_counts and seeds must each hold at least one value")
