@@ -85,6 +85,8 @@ class TrainingCheckpoint:
         """``(start_epoch, history)`` after restoring the latest checkpoint, if any (``epochs``: finished)."""
         restored = self.restore()
         start, history = restored or (0, empty_history)
+        if missing := sorted(set(empty_history) - set(history)):
+            raise DataFileError(f"The history saved in {self.directory.name}/ckpt-{start} lacks {missing}. {self._fix}")
         if restored:
             print(f"Restored {what} at epoch {start} from {self.directory.name}.")
         if start > epochs:

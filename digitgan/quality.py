@@ -53,6 +53,11 @@ def train_judge(
     epochs, seed = checks.integer("epochs", epochs, 1), checks.seed(seed)
     batch_size = checks.batch_size(batch_size, len(x_train))
     path, save_to, steps = Path(path), Path(save_to or path), epochs * -(-len(x_train) // batch_size)
+    if (committed := store.committed_sha256(path)) and path.is_file() and store.file_digest(path, None) != committed:
+        raise fileio.DataFileError(
+            f"{path} is not the committed judge (its SHA-256 differs): it was changed or damaged. "
+            f"Restore it with `git checkout -- {config.shown(path)}`."
+        )
 
     def compiled_judge():
         judge, schedule = build_judge(), keras.optimizers.schedules.CosineDecay(1e-3, decay_steps=max(steps, 1))

@@ -80,7 +80,11 @@ class Run:
             fileio.atomic_write_text(self.folder / _PARAMS_FILE, fileio.dumps(record, indent=1, sort_keys=True) + "\n")
 
     def _in(self, study: Path, name: str) -> Path:
-        return study if (folder := self.folder) is None else folder / name
+        """Where the study's ``study`` lies in this run; a scratch run's folder gets its ``params.json`` first."""
+        if (folder := self.folder) is None:
+            return study
+        self.write_params()
+        return folder / name
 
     figures_dir = property(lambda self: self._in(config.FIGURES_DIR, "figures"))
     checkpoint_dir = property(lambda self: self._in(config.CHECKPOINT_DIR, "checkpoints"))

@@ -55,7 +55,11 @@ def test_a_scratch_folder_is_keyed_by_parameters_and_package_code(scratch, monke
     same = runs.start("01_cnn_baseline", {**FULL, "SUBSET_SIZE": 300, "EPOCHS": 2})
     other = runs.start("01_cnn_baseline", {**FULL, "EPOCHS": 3, "SUBSET_SIZE": 300})
     assert same.folder == run.folder and other.folder != run.folder
-    assert not runs.Run("01_cnn_baseline", {**FULL, "EPOCHS": 9}).folder.exists()  # only start() writes params.json
+    assert not runs.Run("01_cnn_baseline", {**FULL, "EPOCHS": 9}).folder.exists()  # reading .folder writes nothing
+    namespace = {**FULL, "SUBSET_SIZE": 300, "EPOCHS": 2}
+    edited = runs.start("01_cnn_baseline", namespace)
+    namespace["EPOCHS"] = 4  # edited in the kernel after start(): the next path handed out names its parameters
+    assert json.loads((edited.figures_dir.parent / "params.json").read_text())["changed"]["EPOCHS"] == 4
     first = run.folder
     monkeypatch.setattr(runs, "code_digest", lambda: "edited models")  # an edited digitgan/models.py
     assert runs.start("01_cnn_baseline", {**FULL, "EPOCHS": 2, "SUBSET_SIZE": 300}).folder != first

@@ -38,7 +38,7 @@ GENERATED_ARMS = (  # 11's training sets for the CNN
     "generated 10k",
     "generated 60k",
 )
-# 11's other ways to draw or train on the generated digits, scored on the real validation split (probes.probe_samples)
+# 11's other ways to draw or train on the generated digits, scored on the real validation split (probe_samples)
 GENERATED_PROBES = (
     {"name": "as drawn"},
     {"name": "discriminator's best half", "keep": 0.5},

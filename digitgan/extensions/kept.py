@@ -176,6 +176,8 @@ if __name__ == "__main__":
 
     print(utils.versions(), flush=True)
     commands = {"label-study": _keep_label_study, "study-seeds": keep_study_seeds, "ssgan": keep_ssgan}
+    if sys.argv[1:] and sys.argv[1] not in commands:
+        sys.exit(f"Unknown command {sys.argv[1]!r}: give one of {', '.join(commands)}, or none to keep every run.")
     if sys.argv[1:]:
         commands[sys.argv[1]](*map(int, sys.argv[2:3]))
     else:

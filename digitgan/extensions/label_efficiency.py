@@ -106,7 +106,10 @@ def run_classifier(data: dict, seed: int, run_settings: dict, test=True, discrim
     if "head" in s:
         path = Path(discriminator_path or config.DISCRIMINATOR_PATH)
         if _discriminator_digest(path) != s["discriminator_sha256"]:
-            raise ValueError(f"{path} is not the discriminator these settings name: pass it to settings() first")
+            raise ValueError(
+                f"{path} is not the discriminator these settings name: build them with settings(..., "
+                f"discriminator_path={str(path)!r})"
+            )
         discriminator = gan.load_discriminator(path)
         utils.set_seed(seed)
         model = transfer.discriminator_to_classifier(discriminator, head=s["head"], freeze=True)

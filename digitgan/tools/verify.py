@@ -96,7 +96,9 @@ def verify(names=None, root: Path = config.PROJ_ROOT) -> tuple[list[Row], list[s
         raise ValueError(f"no model named {sorted(unknown)} in the manifest; its names: {known}")
     study, rows, problems = data.load_study_data(), [], []
     for entry in [e for e in spec["models"] if not names or e["name"] in names]:
-        changed = [f["path"] for f in entry["files"] if sha256(root / f["path"]) != f["sha256"]]  # missing: raises
+        if missing := [f["path"] for f in entry["files"] if not (root / f["path"]).is_file()]:
+            raise fileio.DataFileError(f"{entry['what']}: {', '.join(missing)} is missing. {_RESTORE}")
+        changed = [f["path"] for f in entry["files"] if sha256(root / f["path"]) != f["sha256"]]
         problems += [f"{entry['what']}: {p} is not the file the manifest names (SHA-256 differs)" for p in changed]
         values = _recompute(entry, root, study)
         for measure, where in entry["recorded"].items():
