@@ -39,7 +39,7 @@ def _frames_by_epoch(frames_dir: Path) -> dict[int, Path]:
     return dict(sorted(found.items()))
 
 
-def frame_paths(frames_dir: Path) -> list[Path]:
+def _frame_paths(frames_dir: Path) -> list[Path]:
     return [*_frames_by_epoch(frames_dir).values()]
 
 
@@ -49,10 +49,10 @@ def draw_frame(generator, noise, frames_dir: Path, epoch: int) -> Path:
     return atomic_write(frame_path(frames_dir, epoch), lambda tmp: save_sample_frame(images, tmp, f"epoch {epoch}"))
 
 
-def readable_image(path: Path) -> bool:
+def _readable_image(path: Path) -> bool:
     """Whether PIL can decode all of ``path``."""
     with contextlib.suppress(DataFileError):
-        return open_frame(path) is not None
+        return _open_frame(path) is not None
     return False
 
 
@@ -60,10 +60,10 @@ def repair_frames(frames_dir: Path, epoch: int, generator, noise, gif_path: Path
     """Before resuming at ``epoch``: redraw its frame if missing or cut, drop earlier unreadable ones (and the GIF)."""
     remove_stale_temp_files(Path(frames_dir))
     frames = _frames_by_epoch(frames_dir)
-    dropped = [e for e, path in frames.items() if e < epoch and not readable_image(path)]
+    dropped = [e for e, path in frames.items() if e < epoch and not _readable_image(path)]
     for e in dropped:
         frames[e].unlink()
-    redrawn = [epoch] if epoch > 0 and (epoch not in frames or not readable_image(frames[epoch])) else []
+    redrawn = [epoch] if epoch > 0 and (epoch not in frames or not _readable_image(frames[epoch])) else []
     for e in redrawn:
         draw_frame(generator, noise, frames_dir, e)
     if (redrawn or dropped) and gif_path is not None:
@@ -80,7 +80,7 @@ def clear_frames(frames_dir: Path | None, after_epoch: int = 0, gif_path: Path |
         Path(gif_path).unlink(missing_ok=True)
 
 
-def open_frame(path: Path) -> Image.Image:
+def _open_frame(path: Path) -> Image.Image:
     """The sample frame ``path``, decoded whole (RGB); an unreadable one raises a DataFileError naming the fix."""
     try:
         with Image.open(path) as image:
@@ -103,7 +103,7 @@ def plot_evolution(frames_dir: Path, epochs=(5, 20, 40, 50)):
     panel = 1.85  # inches: about one pixel of a frame a pixel of the figure
     fig, axes = plt.subplots(1, len(chosen), figsize=(max(panel * len(chosen), 4.0), panel + 0.9), squeeze=False)
     for ax, epoch in zip(axes[0], chosen, strict=True):
-        frame = open_frame(available[epoch])
+        frame = _open_frame(available[epoch])
         width, height = frame.size  # without the title drawn into the frame: the rows above its square grid
         ax.imshow(frame.crop((0, height - width + round(0.1 * _FRAME_DPI), width, height)) if height > width else frame)
         ax.set_axis_off()
@@ -115,7 +115,7 @@ def plot_evolution(frames_dir: Path, epochs=(5, 20, 40, 50)):
 
 def make_gif(frames_dir: Path, path: Path) -> Path:
     """An animated GIF of every epoch's frame (200 ms each), enlarged by a whole factor to :data:`GIF_MIN_WIDTH`."""
-    if not (frames := [open_frame(p) for p in frame_paths(frames_dir)]):
+    if not (frames := [_open_frame(p) for p in _frame_paths(frames_dir)]):
         raise FileNotFoundError(f"No epoch_*.png frames in {config.shown(frames_dir)}: train the DCGAN first.")
     factor = -(-GIF_MIN_WIDTH // frames[0].size[0])
     first, *rest = (f.resize((f.size[0] * factor, f.size[1] * factor), Image.Resampling.NEAREST) for f in frames)
@@ -128,5 +128,5 @@ def show_gif(path: Path):
     """The GIF ``path`` embedded as an HTML ``<img>`` with its bytes: animated in Jupyter and in an HTML export."""
     from IPython.display import HTML
 
-    data, width = base64.b64encode(Path(path).read_bytes()).decode("ascii"), open_frame(path).size[0]
+    data, width = base64.b64encode(Path(path).read_bytes()).decode("ascii"), _open_frame(path).size[0]
     return HTML(f'<img src="data:image/gif;base64,{data}" width="{width}" alt="{Path(path).name}">')

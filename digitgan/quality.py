@@ -15,7 +15,7 @@ from digitgan.fileio import load_weights, save_weights
 from digitgan.models import build_judge
 
 
-def judge_record_path(path) -> Path:
+def _judge_record_path(path) -> Path:
     """The record of what made the judge file ``path``, beside it: ``judge.weights.h5`` -> ``judge.inputs.json``."""
     path = Path(path)
     return path.with_name(path.name.removesuffix(".weights.h5") + ".inputs.json")
@@ -24,7 +24,7 @@ def judge_record_path(path) -> Path:
 def _judge_differs(path: Path, inputs: dict) -> str | None:
     """None when the record beside the judge file ``path`` names ``inputs`` and its SHA-256; else what differs."""
     try:
-        record = json.loads(judge_record_path(path).read_text())
+        record = json.loads(_judge_record_path(path).read_text())
     except (OSError, ValueError) as exc:
         return f"the record of what made it cannot be read ({exc})"
     record = record if isinstance(record, dict) else {}
@@ -79,11 +79,11 @@ def train_judge(
         keras.utils.set_random_seed(seed)  # the judge's initial weights, shuffling and dropout follow from ``seed``
         judge = compiled_judge()
         judge.fit(x_train, y_train, batch_size, epochs, verbose, validation_data=(x_test, y_test))
-        judge_record_path(save_to).unlink(missing_ok=True)  # until the new record is written, nothing vouches for it
+        _judge_record_path(save_to).unlink(missing_ok=True)  # until the new record is written, nothing vouches for it
         save_weights(judge, save_to)
         store.record_committed_digest(save_to)
         record = {**inputs, "sha256": store.file_digest(save_to, None)}  # after the weights: a kill leaves none
-        fileio.atomic_write_text(judge_record_path(save_to), fileio.dumps(record, indent=1, sort_keys=True) + "\n")
+        fileio.atomic_write_text(_judge_record_path(save_to), fileio.dumps(record, indent=1, sort_keys=True) + "\n")
         print(f"judge saved to {config.shown(save_to)}")
     _, accuracy = judge.evaluate(x_test, y_test, batch_size=1000, verbose=0)
     return judge, float(accuracy)

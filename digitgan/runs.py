@@ -32,7 +32,7 @@ def _normal(value):
 
 
 @functools.cache
-def code_digest(root: Path | None = None) -> str:
+def _code_digest(root: Path | None = None) -> str:
     """The SHA-256 of the package's Python source as this process first read it: part of every scratch run's key."""
     h = hashlib.sha256()
     root = Path(root or Path(__file__).resolve().parent)
@@ -43,7 +43,7 @@ def code_digest(root: Path | None = None) -> str:
 
 def scratch_key(params: dict) -> str:
     """A scratch run's folder name: the hash of its parameters and the package's source."""
-    return store.key({"parameters": params, "code": code_digest()})[:8]
+    return store.key({"parameters": params, "code": _code_digest()})[:8]
 
 
 class Run:
@@ -76,7 +76,7 @@ class Run:
         """A scratch run's ``params.json``, written once: its notebook, parameters, changes and code digest."""
         if not (self.is_study or (self.folder / _PARAMS_FILE).exists()):
             record = {"notebook": self.notebook, "parameters": self.params, "changed": self.changed}
-            record.update(code=code_digest(), created=time.time())
+            record.update(code=_code_digest(), created=time.time())
             fileio.atomic_write_text(self.folder / _PARAMS_FILE, fileio.dumps(record, indent=1, sort_keys=True) + "\n")
 
     def _in(self, study: Path, name: str) -> Path:
@@ -181,7 +181,7 @@ def _matching_run(notebook: str, params: dict, name: str, keys: tuple[str, ...])
         if (path := params_file.parent / "checkpoints" / name).is_file():
             record = json.loads(params_file.read_text())
             theirs = record.get("parameters", {})
-            if record.get("code") == code_digest() and all(theirs.get(k) == v for k, v in wanted.items()):
+            if record.get("code") == _code_digest() and all(theirs.get(k) == v for k, v in wanted.items()):
                 found.append((path.stat().st_mtime, path))
     return max(found)[1] if found else None
 

@@ -177,7 +177,7 @@ def test_a_truncated_frame_is_named_with_the_fix(tmp_path):
     assert not (tmp_path / "x.gif").exists()
     cut.unlink()  # the fix it names
     frames.make_gif(frames_dir, tmp_path / "x.gif")
-    assert np.asarray(frames.open_frame(frames.frame_path(frames_dir, 1))).shape[2] == 3
+    assert np.asarray(frames._open_frame(frames.frame_path(frames_dir, 1))).shape[2] == 3
 
 
 def test_reusing_the_exported_dcgan_repairs_its_truncated_frames(small_data, tmp_path, capsys):

@@ -109,7 +109,7 @@ def test_the_summary_keeps_the_record_when_a_notebook_holds_a_scratch_run(tmp_pa
             if "text/markdown" in output.get("data", {}):
                 output["data"]["text/markdown"] = "Trial 1 · transfer learning only reaches **0.2120 test accuracy**."
     nbformat.write(nb, path)
-    [trial1] = [p for p in export.read_notebooks(export.NOTEBOOKS, folder) if p.name == path.name]
+    [trial1] = [p for p in export._read_notebooks(export.NOTEBOOKS, folder) if p.name == path.name]
     assert f"{COMMITTED['trial1']['test_accuracy']:.4f}" in trial1.finding and "0.2120" not in trial1.finding
 
 
@@ -178,7 +178,7 @@ def test_the_combined_copy_has_unique_ids_and_leaves_the_notebooks_alone(built):
     same_twice = (NOTEBOOKS[0].name, NOTEBOOKS[0].name)  # every id appears twice
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        book = export.combined(export.read_notebooks(same_twice))
+        book = export._combined(export._read_notebooks(same_twice))
         nbformat.validate(book)
     ids = [cell.id for cell in book.cells]
     assert len(ids) == len(set(ids)) and caught == []
@@ -189,8 +189,8 @@ def test_report_is_written_where_the_browser_check_opens_it(tmp_path, monkeypatc
     import browser_checks  # tests/ is on the path: make check-report's script
 
     monkeypatch.setattr(export, "build", lambda: "<html>page</html>")
-    assert export.write_report(tmp_path / "x" / "index.html").read_text() == "<html>page</html>"
+    assert export._write_report(tmp_path / "x" / "index.html").read_text() == "<html>page</html>"
     written = []
     monkeypatch.setattr(fileio, "atomic_write_text", lambda path, text: written.append((Path(path), text)))
-    assert export.write_report() == browser_checks.REPORT  # make report's page is the one make check-report opens
+    assert export._write_report() == browser_checks.REPORT  # make report's page is the one make check-report opens
     assert written == [(browser_checks.REPORT, "<html>page</html>")]

@@ -222,7 +222,7 @@ def test_protocol_and_label_study_runs_refuse_bad_input_before_training(tmp_path
     with pytest.raises(ValueError, match="seed must be an integer"):
         protocols.train_run("cnn", good, "adam", 0.001, 1, "42", test=False)
     with pytest.raises(ValueError, match=r"data\['y_train'\] holds labels"):
-        label_efficiency.run_pca_knn(bad, 42, label_efficiency.settings("pca_knn", 100), test=False)
+        label_efficiency._run_pca_knn(bad, 42, label_efficiency.settings("pca_knn", 100), test=False)
     with pytest.raises(ValueError, match="seeds entry must be an integer"):
         label_efficiency.run_study((100,), ("42",), methods=["pca_knn"], cache_path=tmp_path / "s.json")
     with pytest.raises(ValueError, match="seeds entry must be an integer"):

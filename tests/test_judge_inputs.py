@@ -126,8 +126,8 @@ def test_a_saved_judge_is_reused_only_for_what_made_it(arrays, tmp_path, monkeyp
 def test_the_study_reuses_the_committed_judge(mnist_dir, monkeypatch, capsys):
     """The study's call (notebooks 02, 09 and 11, longer_gan) finds the committed judge made from its inputs."""
     committed = config.PROJ_ROOT / "checkpoints" / config.JUDGE_FILE
-    if not quality.judge_record_path(committed).is_file():
-        pytest.fail(f"{quality.judge_record_path(committed)} is missing: commit the record of the study's judge")
+    if not quality._judge_record_path(committed).is_file():
+        pytest.fail(f"{quality._judge_record_path(committed)} is missing: commit the record of the study's judge")
 
     def no_training(*args, **kwargs):
         raise AssertionError("the committed judge would be trained anew (and replaced)")

@@ -172,10 +172,10 @@ def test_updating_writes_only_the_documents_whose_blocks_changed(tmp_path, monke
         copies[document] = tmp_path / document.name
         shutil.copy(document, copies[document])
     monkeypatch.setattr(report, "BLOCKS", [(copies[d], n, g) for d, n, g in report.BLOCKS])
-    assert report.update_documents() == []  # the committed documents are current
+    assert report._update_documents() == []  # the committed documents are current
     stale = copies[report.README]
     name = next(n for d, n, _ in report.BLOCKS if d == stale)
     current = committed_block(stale, name)
     stale.write_text(stale.read_text().replace(current, "| a stale | table |"))  # one block of the README
-    assert report.update_documents() == [stale] and committed_block(stale, name) == current
-    assert report.update_documents() == []
+    assert report._update_documents() == [stale] and committed_block(stale, name) == current
+    assert report._update_documents() == []

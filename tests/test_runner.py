@@ -170,7 +170,7 @@ def test_other_parameters_go_to_their_run_folder_and_leave_the_committed_noteboo
     assert result == scratch_runs / "02_dcgan" / runs.scratch_key(runs._normal(full)) / "02_dcgan.ipynb"
     executed = nbformat.read(result, as_version=4)
     assert f"\nFOLDER {result.parent}\n" in "".join(code_outputs(executed))  # the folder runs.start gave the kernel
-    assert executed.metadata.papermill.input_path == config.shown(source)  # record_paths rewrites them
+    assert executed.metadata.papermill.input_path == config.shown(source)  # _record_paths rewrites them
     assert executed.metadata.papermill.output_path == config.shown(result)
     assert f"the executed notebook goes to {config.shown(result)}" in capsys.readouterr().out
     assert not list(result.parent.glob(f"{TMP_PREFIX}*"))
@@ -322,5 +322,5 @@ def test_the_runner_names_cells_by_notebook_and_place(tmp_path):
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# x"), nbformat.v4.new_code_cell("1")])
     source, final = tmp_path / "07_x.ipynb", tmp_path / "out" / "07_x.ipynb"
     nbformat.write(nb, source)
-    run_notebooks.record_paths(source, source, final)
+    run_notebooks._record_paths(source, source, final)
     assert [c.id for c in nbformat.read(source, as_version=4).cells] == ["07-00", "07-01"]

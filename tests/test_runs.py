@@ -51,7 +51,7 @@ def test_a_scratch_folder_is_keyed_by_parameters_and_package_code(scratch, monke
     assert run.results_path == run.folder / "results.json" and run.figure("x") == run.folder / "figures" / "x.png"
     record = json.loads((run.folder / "params.json").read_text())
     assert record["changed"] == {"EPOCHS": 2, "SUBSET_SIZE": 300} and record["parameters"]["BATCH_SIZE"] == 100
-    assert record["code"] == runs.code_digest()
+    assert record["code"] == runs._code_digest()
     same = runs.start("01_cnn_baseline", {**FULL, "SUBSET_SIZE": 300, "EPOCHS": 2})
     other = runs.start("01_cnn_baseline", {**FULL, "EPOCHS": 3, "SUBSET_SIZE": 300})
     assert same.folder == run.folder and other.folder != run.folder
@@ -61,7 +61,7 @@ def test_a_scratch_folder_is_keyed_by_parameters_and_package_code(scratch, monke
     namespace["EPOCHS"] = 4  # edited in the kernel after start(): the next path handed out names its parameters
     assert json.loads((edited.figures_dir.parent / "params.json").read_text())["changed"]["EPOCHS"] == 4
     first = run.folder
-    monkeypatch.setattr(runs, "code_digest", lambda: "edited models")  # an edited digitgan/models.py
+    monkeypatch.setattr(runs, "_code_digest", lambda: "edited models")  # an edited digitgan/models.py
     assert runs.start("01_cnn_baseline", {**FULL, "EPOCHS": 2, "SUBSET_SIZE": 300}).folder != first
 
 
@@ -71,10 +71,10 @@ def test_the_code_digest_changes_with_any_package_file(tmp_path):
     same, edited = tmp_path / "same" / "digitgan", tmp_path / "edited" / "digitgan"
     for copy in (same, edited):
         shutil.copytree(config.PROJ_ROOT / "digitgan", copy, ignore=shutil.ignore_patterns("__pycache__"))
-    assert runs.code_digest(same) == runs.code_digest()
+    assert runs._code_digest(same) == runs._code_digest()
     models_py = edited / "models.py"
     models_py.write_text(models_py.read_text().replace("Dropout(0.3, ", "Dropout(0.5, "))
-    assert "Dropout(0.5, " in models_py.read_text() and runs.code_digest(edited) != runs.code_digest()
+    assert "Dropout(0.5, " in models_py.read_text() and runs._code_digest(edited) != runs._code_digest()
 
 
 def test_papermill_copies_of_the_defaults_are_the_study_run_under_the_runner():

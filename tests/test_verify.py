@@ -12,7 +12,7 @@ from digitgan.tools import verify
 
 
 def _copy(tmp_path, alter: bool, update_digest: bool):
-    entry = next(e for e in verify.read_manifest()["models"] if e["name"] == "trial1")
+    entry = next(e for e in verify._read_manifest()["models"] if e["name"] == "trial1")
     weights = entry["files"][0]["path"]
     (tmp_path / weights).parent.mkdir(parents=True)
     (tmp_path / "figures").mkdir()
@@ -70,9 +70,9 @@ def test_recorded_reduces_a_list_for_the_digit_shares():
 
 
 def test_means_are_taken_over_the_seeds_of_one_row_only():
-    rows = [verify.Row(f"A, seed {seed}", value, value + 0.001, 0.0003) for seed, value in ((42, 0.9), (43, 0.8))]
-    rows.append(verify.Row("B, seed 42", 0.5, 0.5, 0.0003))  # one seed: no mean
-    (mean,) = verify.mean_rows(rows)
+    rows = [verify._Row(f"A, seed {seed}", value, value + 0.001, 0.0003) for seed, value in ((42, 0.9), (43, 0.8))]
+    rows.append(verify._Row("B, seed 42", 0.5, 0.5, 0.0003))  # one seed: no mean
+    (mean,) = verify._mean_rows(rows)
     assert (mean.what, round(mean.recorded, 4), round(mean.recomputed, 4)) == ("A, mean of 2 seeds", 0.85, 0.851)
     assert not mean.ok
 
@@ -90,6 +90,6 @@ def test_a_retrained_model_whose_accuracy_differs_fails_by_name(monkeypatch):
     monkeypatch.setattr("digitgan.data.load_study_data", lambda *args: {})
     results = {m: {"train_accuracy": 0.95, "test_accuracy": 0.96} for m in study_seeds.MODELS}
     results["trial2"]["train_accuracy"] = 0.94
-    rows = verify.retrained_rows(results)
+    rows = verify._retrained_rows(results)
     assert seen == [(m, config.SEED) for m in study_seeds.MODELS] and len(rows) == 2 * len(study_seeds.MODELS)
     assert [r.what for r in rows if not r.ok] == [f"{config.name('trial2')}, retrained now, train accuracy"]

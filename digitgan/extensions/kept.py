@@ -134,7 +134,7 @@ def _keep_label_study(seeds=constants.LABEL_SEEDS) -> list[dict]:
     return rows
 
 
-def keep_ssgan(n_labels: int = constants.SSGAN_N_LABELS, seeds=constants.LABEL_SEEDS) -> list[dict]:
+def _keep_ssgan(n_labels: int = constants.SSGAN_N_LABELS, seeds=constants.LABEL_SEEDS) -> list[dict]:
     """Retrain the study's SSGAN runs (resumable) into ``le.WEIGHTS_DIR``, the first kept as ``first_training``."""
     rate, _ = le.choose_ssgan_learning_rate(constants.LABEL_COUNTS[0], constants.LABEL_SEEDS[0])  # the stored sweep
     store, rows = Store(constants.LABEL_EFFICIENCY_CACHE), []
@@ -158,7 +158,7 @@ def keep_ssgan(n_labels: int = constants.SSGAN_N_LABELS, seeds=constants.LABEL_S
     return rows
 
 
-def keep_study_seeds() -> list[dict]:
+def _keep_study_seeds() -> list[dict]:
     """Retrain the study's CNN and trials 1-3 at training seeds 42-44 (:mod:`.study_seeds`), saving their weights."""
     store, data, rows = Store(config.STUDY_SEEDS_STORE), load_study_data(config.SUBSET_SIZE, config.SEED), []
     for seed, name in itertools.product(study_seeds.SEEDS, study_seeds.MODELS):
@@ -175,7 +175,7 @@ if __name__ == "__main__":
     import sys
 
     print(utils.versions(), flush=True)
-    commands = {"label-study": _keep_label_study, "study-seeds": keep_study_seeds, "ssgan": keep_ssgan}
+    commands = {"label-study": _keep_label_study, "study-seeds": _keep_study_seeds, "ssgan": _keep_ssgan}
     if sys.argv[1:] and sys.argv[1] not in commands:
         sys.exit(f"Unknown command {sys.argv[1]!r}: give one of {', '.join(commands)}, or none to keep every run.")
     if sys.argv[1:]:
@@ -184,4 +184,4 @@ if __name__ == "__main__":
         for run_name in RUNS:
             keep(run_name)
         _keep_label_study()
-        keep_study_seeds()
+        _keep_study_seeds()

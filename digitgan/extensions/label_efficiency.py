@@ -129,7 +129,7 @@ def run_classifier(data: dict, seed: int, run_settings: dict, test=True, discrim
     return out | ({"test_accuracy": training.accuracy(model, data["x_test"], data["y_test"])} if test else {})
 
 
-def run_pca_knn(data: dict, seed: int, run_settings: dict, test: bool = True) -> dict:
+def _run_pca_knn(data: dict, seed: int, run_settings: dict, test: bool = True) -> dict:
     checks.labelled(data, ("train", "val") + (("test",) if test else ()))
     start, x, y, s = time.perf_counter(), data["x_train"], data["y_train"], run_settings
     best = compare.select_pca_knn(x, y, s["components"], s["k"], x_val=data["x_val"], y_val=data["y_val"])
@@ -165,7 +165,7 @@ def _run_ssgan(data: dict, seed: int, s: dict, test: bool = True, root=None, log
     return ssgan_result(*train_ssgan_run(data, seed, s, root, log_dir), data, s, test)
 
 
-RUNNERS = {"cnn": run_classifier, "trial3": run_classifier, "pca_knn": run_pca_knn, "ssgan": _run_ssgan}
+RUNNERS = {"cnn": run_classifier, "trial3": run_classifier, "pca_knn": _run_pca_knn, "ssgan": _run_ssgan}
 
 
 @dataclass

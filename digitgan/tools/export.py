@@ -23,7 +23,7 @@ def headline(lines: list[str]) -> str:
     return two if len(two) <= FINDING_CHARS else lines[0]
 
 
-def read_notebooks(notebooks: tuple[str, ...] = NOTEBOOKS, folder: Path = config.NOTEBOOKS_DIR) -> list[Notebook]:
+def _read_notebooks(notebooks: tuple[str, ...] = NOTEBOOKS, folder: Path = config.NOTEBOOKS_DIR) -> list[Notebook]:
     import nbformat
 
     results, parts = fileio.load_results(config.COMMITTED_RESULTS_PATH), []
@@ -34,7 +34,7 @@ def read_notebooks(notebooks: tuple[str, ...] = NOTEBOOKS, folder: Path = config
     return parts
 
 
-def combined(parts: list[Notebook]):
+def _combined(parts: list[Notebook]):
     """The notebooks' copied cells as one notebook, each behind an anchor, every image described by its section."""
     import nbformat
 
@@ -103,19 +103,19 @@ def build() -> str:
     """The page's HTML; raises if it would not be self-contained."""
     from nbconvert import HTMLExporter
 
-    parts, template = read_notebooks(), str(Path(__file__).with_name("export.html.j2"))
+    parts, template = _read_notebooks(), str(Path(__file__).with_name("export.html.j2"))
     exporter = HTMLExporter(template_name="lab", template_file=template, embed_images=True)
-    html, _ = exporter.from_notebook_node(combined(parts), resources={"digitgan": _summary(parts)})
+    html, _ = exporter.from_notebook_node(_combined(parts), resources={"digitgan": _summary(parts)})
     if bad := problems(html):
         raise ValueError("The report would not be self-contained: " + "; ".join(bad) + ". Re-run those notebooks.")
     return html
 
 
-def write_report(path: Path = REPORT_PATH) -> Path:
+def _write_report(path: Path = REPORT_PATH) -> Path:
     fileio.atomic_write_text(path := Path(path), build())
     return path
 
 
 if __name__ == "__main__":
-    path = write_report()
+    path = _write_report()
     print(f"{config.shown(path)}: the results, then {len(NOTEBOOKS)} notebooks, {path.stat().st_size / 1e6:.1f} MB")

@@ -163,7 +163,7 @@ def _kept_seeds(name: str, what: str, store: Path, recipe: dict, where: str, not
         yield _entry(key, f"{what}, seed {seed}", "kept", command, parameters, place, weights=weights)
 
 
-def build_manifest() -> dict:
+def _build_manifest() -> dict:
     results = fileio.load_results(config.COMMITTED_RESULTS_PATH)
     entries = [*_study_entries(results), *_extension_entries(results), *_label_study_entries(results)]
     entries += [*_study_seeds_entries(), *_matched_entries(results), *_kept_entries(results)]
@@ -171,5 +171,5 @@ def build_manifest() -> dict:
 
 
 if __name__ == "__main__":
-    fileio.atomic_write_text(MANIFEST, json.dumps(build_manifest(), indent=1) + "\n")
+    fileio.atomic_write_text(MANIFEST, json.dumps(_build_manifest(), indent=1) + "\n")
     print(f"wrote {config.shown(MANIFEST)}")

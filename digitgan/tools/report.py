@@ -163,7 +163,7 @@ def _markers(name: str) -> tuple[str, str]:
     return f"<!-- {name}:start -->", f"<!-- {name}:end -->"
 
 
-def update_documents() -> list[Path]:
+def _update_documents() -> list[Path]:
     """Rewrite every generated block from the committed results; the documents that changed."""
     results = fileio.load_results(COMMITTED_RESULTS)
     texts = {document: Path(document).read_text() for document, _, _ in BLOCKS}
@@ -180,6 +180,6 @@ def update_documents() -> list[Path]:
 
 
 if __name__ == "__main__":
-    for path in (changed := update_documents()):
+    for path in (changed := _update_documents()):
         print(f"updated {config.shown(path)}")
     print(f"{len(changed)} of {len({document for document, _, _ in BLOCKS})} documents changed")

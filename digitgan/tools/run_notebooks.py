@@ -31,7 +31,7 @@ def stop(signum, frame):
     raise Stopped(f"stopped by {signal.Signals(signum).name}")
 
 
-def record_paths(notebook: Path, source: Path, final: Path) -> None:
+def _record_paths(notebook: Path, source: Path, final: Path) -> None:
     """Papermill's paths relative to the repository, and cell ids by notebook and place (``03-07``)."""
     import nbformat
 
@@ -78,7 +78,7 @@ def execute(name: str, parameters=None, output_dir: Path | None = None, notebook
     try:
         with mock.patch.dict(os.environ, study_run):
             pm.execute_notebook(source, partial, parameters, cwd=notebooks_dir, **_PAPERMILL)
-        record_paths(partial, source, final)
+        _record_paths(partial, source, final)
         os.replace(partial, final)
     except BaseException as exc:
         _keep_failed(name, partial, final, exc)

@@ -23,7 +23,7 @@ TOLERANCE["commonest_share"] = TOLERANCE["rarest_share"]
 sha256 = functools.partial(file_digest, length=None)
 
 
-class Row(NamedTuple):
+class _Row(NamedTuple):
     what: str
     recorded: float
     recomputed: float
@@ -33,7 +33,7 @@ class Row(NamedTuple):
     ok = property(lambda r: abs(r.difference) <= r.tolerance and not r.note)
 
 
-def read_manifest(path: Path = MANIFEST) -> dict:
+def _read_manifest(path: Path = MANIFEST) -> dict:
     return fileio.read_json_object(Path(path), "the weights manifest", _RESTORE)
 
 
@@ -87,10 +87,10 @@ def _recompute(entry: dict, root: Path, study: dict) -> dict:
     return {"accuracy": training.accuracy(load(build()), study["x_test"], study["y_test"])}
 
 
-def verify(names=None, root: Path = config.PROJ_ROOT) -> tuple[list[Row], list[str]]:
+def verify(names=None, root: Path = config.PROJ_ROOT) -> tuple[list[_Row], list[str]]:
     """``(rows, problems)``: a row per recorded number of each manifest entry (or of ``names``), each file problem."""
     root = Path(root)
-    spec = read_manifest(root / MANIFEST.relative_to(config.PROJ_ROOT))
+    spec = _read_manifest(root / MANIFEST.relative_to(config.PROJ_ROOT))
     results = fileio.load_results(root / config.COMMITTED_RESULTS_PATH.relative_to(config.PROJ_ROOT))
     if unknown := set(names or ()) - set(known := [e["name"] for e in spec["models"]]):
         raise ValueError(f"no model named {sorted(unknown)} in the manifest; its names: {known}")
@@ -104,11 +104,11 @@ def verify(names=None, root: Path = config.PROJ_ROOT) -> tuple[list[Row], list[s
         for measure, where in entry["recorded"].items():
             what = entry["what"] + ("" if measure == "accuracy" else f", {measure.replace('_', ' ')}")
             value, note = float(recorded(results, where)), "file changed" if changed else ""
-            rows.append(Row(what, value, float(values[measure]), TOLERANCE[measure], note))
+            rows.append(_Row(what, value, float(values[measure]), TOLERANCE[measure], note))
     return rows, problems
 
 
-def retrained_rows(results: dict) -> list[Row]:
+def _retrained_rows(results: dict) -> list[_Row]:
     """01's CNN and 03-05's trials trained again (seed 42), their train and test accuracy."""
     images, rows = data.load_study_data(config.SUBSET_SIZE, config.SEED), []
     with tempfile.TemporaryDirectory() as folder:
@@ -116,21 +116,21 @@ def retrained_rows(results: dict) -> list[Row]:
             again = study_seeds.run(name, config.SEED, Store(Path(folder) / "runs.json"), images)
             for m in ("train_accuracy", "test_accuracy"):
                 what = f"{config.name(name)}, retrained now, {m.replace('_', ' ')}"
-                rows.append(Row(what, results[name][m], again[m], TOLERANCE["accuracy"]))
+                rows.append(_Row(what, results[name][m], again[m], TOLERANCE["accuracy"]))
     return rows
 
 
-def mean_rows(rows: list[Row]) -> list[Row]:
+def _mean_rows(rows: list[_Row]) -> list[_Row]:
     """A row for the mean of each group of rows that differ only in their seed (``<what>, seed <S>``)."""
     groups = {}
     for r in rows:
         if ", seed " in r.what:
             groups.setdefault(r.what.rpartition(", seed ")[0], []).append(r)
     mean = {w: [sum(getattr(r, a) for r in g) / len(g) for a in ("recorded", "recomputed")] for w, g in groups.items()}
-    return [Row(f"{w}, mean of {len(g)} seeds", *mean[w], TOLERANCE["accuracy"]) for w, g in groups.items() if g[1:]]
+    return [_Row(f"{w}, mean of {len(g)} seeds", *mean[w], TOLERANCE["accuracy"]) for w, g in groups.items() if g[1:]]
 
 
-def table(rows: list[Row]) -> str:
+def table(rows: list[_Row]) -> str:
     width = max(len(r.what) for r in rows)
     lines = [f"{'what':{width}s}  {'recorded':>9s}  {'recomputed':>10s}  {'difference':>10s}  verdict"]
     for r in rows:
@@ -151,7 +151,7 @@ def main(argv=None) -> int:
         flush=True,
     )
     rows, problems = verify()
-    rows += mean_rows(rows)
+    rows += _mean_rows(rows)
     if retrain:
         results = fileio.load_results(config.COMMITTED_RESULTS_PATH)
         print(
@@ -159,12 +159,12 @@ def main(argv=None) -> int:
             f"{results['cnn'].get('machine', {}).get('cpu')}): train accuracies repeat only by retraining.",
             flush=True,
         )
-        rows += retrained_rows(results)
+        rows += _retrained_rows(results)
     print(table(rows))
     for p in problems:
         print(f"digest: {p}", file=sys.stderr)
     failed = [r for r in rows if not r.ok]
-    files = len({f["path"] for e in read_manifest()["models"] for f in e["files"]})
+    files = len({f["path"] for e in _read_manifest()["models"] for f in e["files"]})
     digests = f"{len(problems)} files differ from" if problems else f"the SHA-256 of all {files} weights files matched"
     print(f"{len(rows) - len(failed)} of {len(rows)} numbers match; {digests} checkpoints/MANIFEST.json")
     return 1 if failed or problems else 0
