@@ -70,7 +70,7 @@ def train_judge(
     inputs["architecture"] = store.architecture_digest(build_judge())  # a fresh one's: no optimizer in its config
     if path.is_file() and (differs := _judge_differs(path, inputs)) is None:
         judge.optimizer.build(judge.trainable_variables)  # the file holds its Adam state too: restore it
-        load_weights(judge, path, f"Delete {config.shown(path)} to retrain it.", store.committed_sha256(path))
+        load_weights(judge, path, f"Delete {config.shown(path)} to retrain it.", committed)
         print(f"Loaded the judge from {config.shown(path)}.")
     else:
         if path.is_file():

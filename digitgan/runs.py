@@ -72,18 +72,14 @@ class Run:
     def is_study(self) -> bool:
         return self.folder is None
 
-    def write_params(self) -> None:
-        """A scratch run's ``params.json``, written once: its notebook, parameters, changes and code digest."""
-        if not (self.is_study or (self.folder / _PARAMS_FILE).exists()):
-            record = {"notebook": self.notebook, "parameters": self.params, "changed": self.changed}
-            record.update(code=_code_digest(), created=time.time())
-            fileio.atomic_write_text(self.folder / _PARAMS_FILE, fileio.dumps(record, indent=1, sort_keys=True) + "\n")
-
     def _in(self, study: Path, name: str) -> Path:
         """Where the study's ``study`` lies in this run; a scratch run's folder gets its ``params.json`` first."""
         if (folder := self.folder) is None:
             return study
-        self.write_params()
+        if not (folder / _PARAMS_FILE).exists():  # its notebook, parameters, changes and code digest, written once
+            record = {"notebook": self.notebook, "parameters": self.params, "changed": self.changed}
+            record.update(code=_code_digest(), created=time.time())
+            fileio.atomic_write_text(folder / _PARAMS_FILE, fileio.dumps(record, indent=1, sort_keys=True) + "\n")
         return folder / name
 
     figures_dir = property(lambda self: self._in(config.FIGURES_DIR, "figures"))
@@ -135,7 +131,6 @@ class Run:
 
     def save_weights(self, model, name: str) -> Path:
         """Save ``model``'s weights as ``name`` in this run's checkpoints (and the record's digest) and say where."""
-        self.write_params()
         path = fileio.save_weights(model, self.checkpoint(name))
         store.record_committed_digest(path)
         print(f"weights saved to {config.shown(path)}")
@@ -143,7 +138,6 @@ class Run:
 
     def save_results(self, key: str, metrics: dict, section: str | None = None) -> dict:
         """Save ``metrics`` under ``key`` with the machine that computed them."""
-        self.write_params()
         out = fileio.save_results(key, {**metrics, "machine": utils.machine()}, self.results_path, section)
         print(f"metrics saved to {config.shown(self.results_path)} under {key!r}")
         return out
@@ -200,7 +194,6 @@ def start(notebook: str, namespace: dict) -> Run:
             f"Scratch run ({how}): everything it writes goes to {config.shown(run.folder)}/; the study's record "
             "is untouched (only `make reproduce` writes it)."
         )
-    run.write_params()
     for folder in (run.figures_dir, run.checkpoint_dir):
         fileio.writable_folder(folder)  # a read-only or full disk is named now, not after the training
         fileio.remove_stale_temp_files(folder)  # what killed writes of an earlier run left
