@@ -76,8 +76,8 @@ def test_findings_compare_data_sizes_and_flag_a_rate_at_the_top_of_its_grid():
     assert {c["protocol"]: c["learning_rates_tried"] for c in results["runs"]} == {
         "original": [0.01, 0.03, 0.1], "modern": [0.001, 0.003]}  # fmt: skip
     text = findings.protocols(results)
-    assert "from 10,000 to 60,000 images, CNN sgd +0.0200 (paired t-tests, every p ≤ " in text
-    assert "a larger one might do better: CNN with sgd (original) 0.1." in text and "(modern) 0.001" not in text
+    assert "From 10,000 to 60,000 images (original protocol): CNN sgd +0.0200 (paired t-tests, p = " in text
+    assert "larger learning rates for CNN sgd (original) 0.1 (each" in text and "(modern) 0.001" not in text
 
 
 def test_a_recipe_is_checked_and_every_input_enters_the_store_key(tmp_path):
@@ -160,8 +160,8 @@ def test_findings_say_when_a_chosen_recipe_is_the_longest_tried_and_kept_near_it
     tried = pd.DataFrame({"model": ["cnn", "cnn"], "learning_rate": [0.001] * 2, "epochs": [5, 10],
                           "val_accuracy": [0.9, 0.95]})  # fmt: skip
     text = findings.protocols(protocols.to_results(pd.DataFrame(columns=modern.columns), modern, candidates=tried))
-    assert "Trial 3 (Dense(128))'s chosen recipe is the longest tried (10 epochs) and its kept epochs (9/10/10)" in text
-    assert "CNN's chosen recipe" not in text  # one of its kept epochs is early
+    assert "a recipe longer than 10 epochs for trial 3 (kept epochs 9/10/10)." in text
+    assert "CNN (kept" not in text  # one of its kept epochs is early
 
 
 def test_a_kept_run_finds_its_record_when_only_its_generated_digits_differ(tmp_path):

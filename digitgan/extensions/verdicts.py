@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from digitgan import config
 from digitgan.extensions import constants
 from digitgan.findings import Versus, acc, count, versus
 from digitgan.utils import difference, difference_from_summary
@@ -12,6 +11,10 @@ from digitgan.utils import difference, difference_from_summary
 COLLAPSE_SPREAD = 0.6  # generated digits vary "far less" than real ones below this fraction of the real spread
 GENERATED_TARGET = 0.97  # our aim for a CNN trained only on generated digits (a public study: 98.4%)
 _MODERN_CNN_TARGET = 0.99  # well-trained small CNNs on 10k MNIST images with augmentation and Adam
+
+
+def short_name(model: str) -> str:
+    return {"cnn": "CNN", "pca_knn": "PCA + KNN"}.get(model, model.replace("trial", "trial "))
 
 
 def cell(c: dict) -> str:
@@ -101,7 +104,7 @@ def protocols_items(results: dict) -> dict:
         if m in bigger and n == small < large and (m, opt, large) in pick:
             bigger[m].append(_seeded(opt, pick[m, opt, large], f"{small:,} images", pick[m, opt, n]))
     edge = {
-        f"{config.NAMES.get(c['model'], c['model'])} with {c['optimizer']} ({c['protocol']}) {c['learning_rate']:g}"
+        f"{short_name(c['model'])} {c['optimizer']} ({c['protocol']}) {c['learning_rate']:g}"
         for c in cells
         if c.get("learning_rates_tried") and c["learning_rate"] == max(c["learning_rates_tried"])
     }
