@@ -364,6 +364,9 @@ def test_a_scratch_extension_run_is_set_beside_the_studys_headline():
     generated = FUTURE["generated_digits"]["arms"]["generated 10k"]["mean"]
     assert f"{generated:.4f} for the study's CNN on 10k generated digits" in text[1]
 
+    alone = ext.label_efficiency({"summary": {"cnn": {"100": one}, "pca_knn": {"100": {**one, "mean": 0.7}}}})
+    assert alone.startswith("With 100 labels PCA + KNN has the highest mean, **0.7000 test accuracy** (1 seed); CNN")
+
 
 def test_the_seed_42_order_is_tested_step_by_step_over_the_seeds():
     runs = {"cnn": (0.96, 0.961, 0.962), "trial3": (0.94, 0.941, 0.9405), "trial2": (0.936, 0.9412, 0.93)}
@@ -385,3 +388,5 @@ def test_every_extension_finding_of_a_scratch_run_says_where_it_is_kept(notebook
         "11": lambda: ext.generated_digits(FUTURE["generated_digits"], run),
     }[notebook]()
     assert text.endswith(f"*Scratch run, kept in {config.shown(run.folder)}/: not the study's record.*")
+    found = text.removesuffix(f"\n\n*Scratch run, kept in {config.shown(run.folder)}/: not the study's record.*")
+    assert len(found.splitlines()) <= 4 and len(committed_findings()[notebook].splitlines()) <= 4  # the headline first

@@ -9,11 +9,11 @@ from digitgan.utils import SHORT_TESTS, describe_difference
 _FEW = "fewer than 2 seeds a side"
 
 
-def _tested(test: dict | None, difference: float, why: str = _FEW) -> str:
+def _tested(test: dict | None, difference: float | None = None, why: str = _FEW) -> str:
     """The t-test (difference, 95% CI, test, p), or the difference and why it is not tested."""
     if test and test["p"] is not None:
         return describe_difference(test, compact=True)
-    return f"{difference:+.4f} (not tested: {why})"
+    return f"{test['difference'] if difference is None else difference:+.4f} (not tested: {why})"
 
 
 def _vs(v, why: str = _FEW, budget: str = "") -> str:
@@ -21,10 +21,11 @@ def _vs(v, why: str = _FEW, budget: str = "") -> str:
 
 
 def _series(triples) -> str:
-    """``adam +0.0075, sgd +0.0117 (paired t-tests, p = 0.0046, 0.0012)`` from (label, difference, test) triples."""
+    """``adam +0.0075, sgd +0.0117 (3 seeds, paired p = 0.0046, 0.0012)`` from (label, difference, test) triples."""
     names = sorted({SHORT_TESTS.get(t["test"], t["test"]) for *_, t in triples if t})
+    seeds = count(min(min(t["n"]) for *_, t in triples if t), "seed") if names else ""
     ps = ", ".join(f"{t['p']:.2g}" if t and t["p"] is not None else "not tested" for *_, t in triples)
-    tests = f"{' and '.join(names)} t-tests, p = {ps}" if names else f"not tested: {_FEW}"
+    tests = f"{seeds}, {' and '.join(names)} p = {ps}" if names else f"not tested: {_FEW}"
     return ", ".join(f"{label} {difference:+.4f}".strip() for label, difference, _ in triples) + f" ({tests})"
 
 
@@ -73,7 +74,11 @@ def label_efficiency(metrics: dict, run=None) -> Finding:
     cell, head = dict(first["ranked"])[method], key and first[key]
     study = study_of(run, "label_efficiency", "summary", method, str(n0))
     who = study and f"{names.get(method, method)} ({count(n0, 'label')}, {count(study['runs'], 'seed')})"
-    others = [f"{count(n, 'label')}: {_tested(i[key].test, i[key].difference)}" for n, i in items["counts"].items()]
+    others = [
+        f"{count(n, 'label')}: {_tested(i[key].test, i[key].difference)}"
+        for n, i in items["counts"].items()
+        if key in i
+    ]
     test, paper = items["paper"], constants.SSGAN_PAPER
     epochs = metrics.get("settings", {}).get("ssgan", {}).get("epochs")
     ours = test and count(test["n"][0], "seed") + (f", {count(epochs, 'epoch')}" if epochs else "")
@@ -89,7 +94,7 @@ def label_efficiency(metrics: dict, run=None) -> Finding:
         test
         and f"Against Salimans et al. ({paper['test_accuracy']:.4f} ± {paper['std']:.4f}: 100 labels, "
         f"{count(paper['epochs'], 'epoch')}, {count(paper['seeds'], 'seed')}), ours ({ours}): "
-        f"{_tested(test, test['difference'])}.",
+        f"{_tested(test)}.",
         run=run,
     )
 
@@ -99,9 +104,8 @@ def longer_gan(results: dict, run=None) -> Finding:
     first, last, losses = items["first"], items["last"], items["losses"]
     (g0, g1), (d0, d1) = losses["std"]
     (n, top), *others = items["labels"].items()
-    v, theirs = top["versus"], study_of(run, "future_work", "longer_gan", "stages")
-    ref = max(theirs.items(), key=lambda e: e[1]["trial3"].get(str(n), {}).get("val_mean", -1), default=(0, {}))
-    at_ref = ref[1].get("trial3", {}).get(str(n))
+    v, study = top["versus"], study_of(run, "future_work", "longer_gan")
+    study = study and verdicts.longer_gan_items(study)["labels"].get(n)  # the study's best stage on validation
     brings = {"below": "does **not** bring trial 3 to", "above": "brings trial 3 past", "level": "brings trial 3 to"}
     brings = brings.get(v.verdict, "leaves trial 3 not distinguishable from")
     seeds = count(stages[str(top["best"])]["trial3"][str(n)]["runs"], "classifier seed")
@@ -110,7 +114,8 @@ def longer_gan(results: dict, run=None) -> Finding:
     return _found(
         f"Longer GAN training {brings} the CNN: with {count(n, 'label')}, one GAN at {top['best']} epochs (on "
         f"validation; {seeds}): **{acc(v.value)}**, {_vs(v)}.",
-        at_ref and _beside_study(v.value, at_ref["mean"], f"trial 3 ({count(n, 'label')}, {ref[0]} GAN epochs)"),
+        study
+        and _beside_study(v.value, study["versus"].value, f"trial 3 ({count(n, 'label')}, {study['best']} GAN epochs)"),
         " ".join(
             f"With {count(m, 'label')}: {acc(i['versus'].value)} at {i['best']} GAN epochs, {_vs(i['versus'])}."
             for m, i in others
@@ -129,33 +134,24 @@ def _gan_spread(spread: dict | None) -> str:
     change, later = spread["change"], spread["one_gan_against_spread"]
     n, last = max(spread["stages"][str(change["to"])]["trial3"], key=int), max(later, key=int)
     key = f"trial3_{n}"
-    changed = f"from {change['from']} to {change['to']} epochs: {_tested(change[key], 0)}; " if key in change else ""
+    changed = f"from {change['from']} to {change['to']} epochs: {_tested(change[key])}; " if key in change else ""
     return (
         f"Over {count(len(spread['gan_seeds']), 'GAN')}, trial 3 ({count(int(n), 'label')}) {changed}this GAN at "
-        f"{last} epochs against their mean at {change['to']}: {_tested(later[last][key], 0)}."
+        f"{last} epochs against their mean at {change['to']}: {_tested(later[last][key])}."
     )
 
 
 def protocols(results: dict, run=None) -> Finding:
-    items, candidates = verdicts.protocols_items(results), results.get("modern_candidates") or []
+    items, name = verdicts.protocols_items(results), verdicts.short_name
     sizes, modern, v = items["sizes"] or [0], items["modern"], items["trial3_vs_cnn"]
-    theirs = [c for c in study_of(run, "future_work", "protocols").get("runs", []) if c["model"] == "trial3"]
-    theirs = next((c for c in theirs if c["protocol"] == "modern"), None)
-    epochs = (modern.get("cnn", {}).get("recipe") or {}).get("epochs")
-    longest = max((c.get("epochs") or 0 for c in candidates), default=0)
-    chosen = max((c["val_accuracy"] for c in candidates if c["model"] == "cnn"), default=None)
-    explored = [c["val_accuracy"] for c in results.get("modern_explored") or []]
-    explored = (chosen is not None and explored) and (
-        f"{'none' if max(explored) <= chosen else 'at least one'} of {count(len(explored), 'other recipe')} tried on "
-        f"the CNN alone did better on validation (best {max(explored):.4f}, chosen {chosen:.4f})"
-    )
-    bigger = "; ".join(
-        f"{verdicts.short_name(m)} {_series([(x.what, x.difference, x.test) for x in vs])}"
-        for m, vs in items["bigger"].items()
-        if vs
-    )
+    longest = max((c.get("epochs") or 0 for c in results.get("modern_candidates") or []), default=0)
+    theirs = {(c["model"], c["protocol"]): c for c in study_of(run, "future_work", "protocols").get("runs", [])}
+    theirs = theirs.get(("trial3", "modern"))
+    bigger = [
+        f"{name(m)} " + _series([(x.what, x.difference, x.test) for x in vs]) for m, vs in items["bigger"].items() if vs
+    ]
     longer = [
-        f"{verdicts.short_name(m)} (kept epochs {'/'.join(map(str, c['kept_epochs']))})"
+        f"{name(m)} (kept epochs {'/'.join(map(str, c['kept_epochs']))})"
         for m, c in modern.items()
         if (c.get("recipe") or {}).get("epochs") == longest > 0 and min(c["kept_epochs"]) > 0.8 * longest
     ]
@@ -164,20 +160,19 @@ def protocols(results: dict, run=None) -> Finding:
         longer and f"a recipe longer than {count(longest, 'epoch')} for {_listing(longer)}",
     ]
     best = max((c for c in results["runs"] if c["model"] in ("cnn", "trial3")), key=lambda c: c["mean"])
+    head = f"The best cell reaches **{acc(best['mean'])} test accuracy**: {name(best['model'])}, {best['optimizer']}, "
+    head += f"{best['protocol']} protocol, {count(best['n_train'], 'image')}, {count(best['runs'], 'seed')}."
+    if v:
+        epochs = (modern["cnn"].get("recipe") or {}).get("epochs")
+        head = f"Under the modern protocol on {count(modern['trial3']['n_train'], 'image')} trial 3 reaches **"
+        head += f"{acc(v.value)} test accuracy** ({count(modern['trial3']['runs'], 'seed')}), "
+        head += _vs(v, budget=f" (at most {count(epochs, 'epoch')})" if epochs else "") + "."
+    who = theirs and f"trial 3 (modern, {count(theirs['n_train'], 'image')})"
     return _found(
-        f"Under the modern protocol on {count(modern['trial3']['n_train'], 'image')} trial 3 reaches **"
-        f"{acc(v.value)} test accuracy** ({count(modern['trial3']['runs'], 'seed')}), "
-        + _vs(v, budget=f" (at most {count(epochs, 'epoch')})" if epochs else "")
-        + "."
-        if v
-        else f"The best cell reaches **{acc(best['mean'])} test accuracy**: {verdicts.short_name(best['model'])}, "
-        f"{best['optimizer']}, {best['protocol']} protocol, {count(best['n_train'], 'image')}, "
-        f"{count(best['runs'], 'seed')}.",
-        v
-        and theirs
-        and _beside_study(v.value, theirs["mean"], f"trial 3 (modern, {count(theirs['n_train'], 'image')})"),
-        bigger and f"From {sizes[0]:,} to {sizes[-1]:,} images (original protocol): {bigger}.",
-        "; ".join(filter(None, [items["cnn_target"] and _reach(items["cnn_target"]), explored])) + ".",
+        head,
+        v and theirs and _beside_study(v.value, theirs["mean"], who),
+        bigger and f"From {sizes[0]:,} to {sizes[-1]:,} images (original protocol): {'; '.join(bigger)}.",
+        items["cnn_target"] and _reach(items["cnn_target"]) + ".",
         any(caveats) and "Might do better: " + "; ".join(filter(None, caveats)) + ".",
         run=run,
     )
@@ -191,7 +186,7 @@ def generated_digits(results: dict, run=None) -> Finding:
     items, judge = verdicts.generated_items(results), results["judge_accuracy_on_generated"]
     worst, digits = verdicts.worst_digit(judge)
     only, real, filtered, added, sizes = (items[k] for k in ("only", "below_real", "filtered", "added", "sizes"))
-    study = study_of(run, "future_work", "generated_digits", "arms").get(sizes and f"generated {sizes[0]}")
+    arm, study = f"generated {sizes[0]}", study_of(run, "future_work", "generated_digits", "arms")
     aims = {True: [], False: []}  # missed, reached
     for size, v in zip(sizes, only, strict=True):
         aims[v.verdict == "below"].append(f"{size} ({acc(v.value)})")
@@ -203,13 +198,11 @@ def generated_digits(results: dict, run=None) -> Finding:
         how = "far less than" if items["collapsed"] else "about as much as"
         judged += f"; within a class they vary {how} real ones ({spread['generated']:.3f} against {spread['real']:.3f})"
         judged += ": mode collapse within each class" if items["collapsed"] else ""
-    filtered_sizes = zip(items["filtered_sizes"], filtered, strict=True)
+    head = f"Trained only on {sizes[0]} generated digits, the CNN reaches **{acc(only[0].value)} test accuracy** on "
+    head += f"real digits, {_vs(real[0])}." if real else f"real digits ({count(results['arms'][arm]['runs'], 'seed')})."
     return _found(
-        f"Trained only on {sizes[0]} generated digits, the CNN reaches **{acc(real[0].value)} test accuracy** on "
-        f"real digits, {_vs(real[0])}."
-        if real
-        else f"{only[0].what} reaches **{acc(only[0].value)} test accuracy** on real digits ({only[0].shown[0]}).",
-        study and _beside_study(only[0].value, study["mean"], f"CNN on {sizes[0]} generated digits"),
+        head,
+        arm in study and _beside_study(only[0].value, study[arm]["mean"], f"CNN on {sizes[0]} generated digits"),
         f"Our aim of {verdicts.GENERATED_TARGET:.0%} is {aims}. {judged}.",
         added
         and f"Added to the real images ({acc(added[0].reference)} alone): "
@@ -217,7 +210,7 @@ def generated_digits(results: dict, run=None) -> Finding:
         + (f"; only {_listing(differ)} differ{'s' * (len(differ) == 1)}." if differ else "; none differs."),
         filtered
         and "Filtered by a classifier trained on real digits (so not generated digits alone), "
-        + _listing([f"{s} {acc(v.value)}" for s, v in filtered_sizes])
+        + _listing([f"{s} {acc(v.value)}" for s, v in zip(items["filtered_sizes"], filtered, strict=True)])
         + f", against {acc(filtered[0].reference)} for the same recipe on the real 10k: "
         + _series([("", v.difference, v.test) for v in filtered])
         + ".",

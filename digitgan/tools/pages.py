@@ -11,17 +11,13 @@ from digitgan.extensions.verdicts import cell
 from digitgan.utils import describe_difference, difference
 
 _BENCHMARKS = config.PROJ_ROOT / "benchmarks" / "results"
-_LABEL_NAMES = {
-    **constants.LABEL_EFFICIENCY_NAMES,
-    "cnn_matched": "CNN, modern recipe, the semi-supervised GAN's updates",
-    "cnn_matched_early": "CNN, modern recipe, the semi-supervised GAN's updates, stopped early",
-}
+_MATCHED = "CNN, modern recipe, the semi-supervised GAN's updates"
+_LABEL_NAMES = {**constants.LABEL_EFFICIENCY_NAMES, "cnn_matched": _MATCHED}
+_LABEL_NAMES["cnn_matched_early"] = f"{_MATCHED}, stopped early"
 _SPEED = "{images_per_second:,.0f} {vs_reference:.2f}x {achieved_gflops:.0f} {fraction_of_fp32_peak:.0%}"
 _SPEED += " {seconds_per_epoch:.1f}"
 _MACHINE = "{model}, {cores} cores at {mhz:.0f} MHz ({flags}); estimated FP32 peak {peak_fp32_gflops_estimate:.0f} "
 _MACHINE += "GFLOP/s; {rounds} interleaved rounds of {steps_timed_per_round} steps, {when}"
-_LONGER_GAN_QUESTION = "1: does longer GAN training bring trial 3 to the CNN? (09)"
-_PRECISION_MEASURES = (("classifier_score", 2), ("frechet_distance", 1), ("seconds_per_epoch", 1))
 
 
 def table(header: tuple[str, ...], rows) -> str:
@@ -44,10 +40,9 @@ def label_study_block(results: dict) -> str:
         for method in (m for m in _LABEL_NAMES if m in summary):
             cells, trained = [], (study.get(method) or {}).get("summary", {})
             for n, c in ((str(n), summary[method][str(n)]) for n in counts):
-                span = trained.get(n, {}).get("updates_trained") or ()
-                updates = "-".join(dict.fromkeys(f"{x:,}" for x in span))  # "1,500" or "900-1,500"
-                updates = f"; {updates} of {trained[n]['n_updates']:,} updates trained" if span else ""
-                cells.append(f"{c['mean']:.4f} ± {c['std']:.4f} (n={c['runs']}{updates})")
+                span = "-".join(dict.fromkeys(f"{x:,}" for x in trained.get(n, {}).get("updates_trained") or ()))
+                span = span and f"; {span} of {trained[n]['n_updates']:,} updates trained"  # "1,500" or "900-1,500"
+                cells.append(f"{c['mean']:.4f} ± {c['std']:.4f} (n={c['runs']}{span})")
             measure = f"Labels {' / '.join(f'{n:,}' for n in counts)}: {_LABEL_NAMES[method]} (mean ± std, n seeds)"
             rows.append((measure, originals.get(method, "—"), " / ".join(cells)))
         found.append("**Label efficiency (08).** " + extension_findings.label_efficiency(study))
@@ -72,7 +67,8 @@ def speed_table() -> str:
 def precision_table(path: Path = _BENCHMARKS / "dcgan_precision.json") -> str:
     """The DCGAN precision study: each run, each precision's mean ± std, and bf16 against float32 on the same seeds."""
     study = fileio.read_json_object(Path(path), "the DCGAN precision study", "Rerun benchmarks/dcgan_precision.py.")
-    runs, measures = sorted(study["runs"].values(), key=lambda r: (r["policy"], r["seed"])), _PRECISION_MEASURES
+    runs = sorted(study["runs"].values(), key=lambda r: (r["policy"], r["seed"]))
+    measures = (("classifier_score", 2), ("frechet_distance", 1), ("seconds_per_epoch", 1))
     rows = [(r["policy"], str(r["seed"]), *(f"{r[k]:.{d}f}" for k, d in measures)) for r in runs]
     for policy in ("float32", "mixed_bfloat16"):
         e = study["summary"][policy]
@@ -90,8 +86,8 @@ def _future_work_table(future: dict) -> str:
     """The key numbers of 09-11, a question named on its first row only."""
     rows = []  # (question, measure, result), each question's rows together
     if lg := future.get("longer_gan"):
-        epochs = sorted(lg["stages"], key=int)
-        stages, at, q = [lg["stages"][e] for e in epochs], " / ".join(epochs), _LONGER_GAN_QUESTION
+        epochs, q = sorted(lg["stages"], key=int), "1: does longer GAN training bring trial 3 to the CNN? (09)"
+        stages, at = [lg["stages"][e] for e in epochs], " / ".join(epochs)
         for n in sorted(lg["cnn"], key=int, reverse=True):
             measure = f"trial 3 on the discriminator after {at} GAN epochs, {int(n):,} labelled images"
             rows.append((q, measure, " / ".join(cell(s["trial3"][n]) for s in stages)))
