@@ -143,7 +143,7 @@ def _gan_spread(spread: dict | None) -> str:
 
 def protocols(results: dict, run=None) -> Finding:
     items, name = verdicts.protocols_items(results), verdicts.short_name
-    sizes, modern, v = items["sizes"] or [0], items["modern"], items["trial3_vs_cnn"]
+    sizes, modern, v, target = items["sizes"] or [0], items["modern"], items["trial3_vs_cnn"], items["cnn_target"]
     longest = max((c.get("epochs") or 0 for c in results.get("modern_candidates") or []), default=0)
     theirs = {(c["model"], c["protocol"]): c for c in study_of(run, "future_work", "protocols").get("runs", [])}
     theirs = theirs.get(("trial3", "modern"))
@@ -172,14 +172,12 @@ def protocols(results: dict, run=None) -> Finding:
         head,
         v and theirs and _beside_study(v.value, theirs["mean"], who),
         bigger and f"From {sizes[0]:,} to {sizes[-1]:,} images (original protocol): {'; '.join(bigger)}.",
-        items["cnn_target"] and _reach(items["cnn_target"]) + ".",
+        target
+        and f"{target.what} {'does **not** reach' if target.verdict == 'below' else 'reaches'} {target.against} "
+        f"({target.shown[0]}).",
         any(caveats) and "Might do better: " + "; ".join(filter(None, caveats)) + ".",
         run=run,
     )
-
-
-def _reach(v) -> str:
-    return f"{v.what} {'does **not** reach' if v.verdict == 'below' else 'reaches'} {v.against} ({v.shown[0]})"
 
 
 def generated_digits(results: dict, run=None) -> Finding:
