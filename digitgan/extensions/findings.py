@@ -74,11 +74,8 @@ def label_efficiency(metrics: dict, run=None) -> Finding:
     cell, head = dict(first["ranked"])[method], key and first[key]
     study = study_of(run, "label_efficiency", "summary", method, str(n0))
     who = study and f"{names.get(method, method)} ({count(n0, 'label')}, {count(study['runs'], 'seed')})"
-    others = [
-        f"{count(n, 'label')}: {_tested(i[key].test, i[key].difference)}"
-        for n, i in items["counts"].items()
-        if key in i
-    ]
+    others = [(count(n, "label"), i[key]) for n, i in items["counts"].items() if key in i][1:]
+    others = [f"{n}: {acc(v.value)} against {acc(v.reference)}, {_tested(v.test, v.difference)}" for n, v in others]
     test, paper = items["paper"], constants.SSGAN_PAPER
     epochs = metrics.get("settings", {}).get("ssgan", {}).get("epochs")
     ours = test and count(test["n"][0], "seed") + (f", {count(epochs, 'epoch')}" if epochs else "")
@@ -90,7 +87,7 @@ def label_efficiency(metrics: dict, run=None) -> Finding:
         else f"With {count(n0, 'label')} {names.get(lead, lead)} has the highest mean, **{acc(best['mean'])} test "
         f"accuracy** ({count(best['runs'], 'seed')}); {ranked or 'nothing else ran'} (not tested).",
         study and _beside_study(cell["mean"], study["mean"], who),
-        head and len(others) > 1 and "Against that CNN with " + "; with ".join(others[1:]) + ".",
+        head and others and "Against that CNN with " + "; with ".join(others) + ".",
         test
         and f"Against Salimans et al. ({paper['test_accuracy']:.4f} ± {paper['std']:.4f}: 100 labels, "
         f"{count(paper['epochs'], 'epoch')}, {count(paper['seeds'], 'seed')}), ours ({ours}): "
