@@ -48,11 +48,6 @@ def shown(path) -> str:
     return str(path.relative_to(PROJ_ROOT)) if path.is_relative_to(PROJ_ROOT) else str(path)
 
 
-def is_committed(path) -> bool:
-    """Whether ``path`` is a committed result file (git can restore it)."""
-    return Path(path).resolve().parent in COMMITTED_DIRS
-
-
 # The study's protocol (the original's).
 SEED = 42
 N_TRAIN_FULL = 60_000

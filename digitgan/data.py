@@ -118,19 +118,13 @@ def _split(name: str, x: np.ndarray, y: np.ndarray) -> dict:
     return {f"x_{name}": scale_images(x), f"y_{name}": y.astype(np.int64)}
 
 
-def load_study_data(subset_size=config.SUBSET_SIZE, seed=config.SEED, n_val: int = 0, source=None) -> dict:
-    """The seed-42 training subset (``train_indices``), all test images and ``n_val`` seeded others, scaled."""
+def load_study_data(subset_size=config.SUBSET_SIZE, seed=config.SEED, source=None) -> dict:
+    """The seed-42 training subset (``train_indices``) and all test images, scaled."""
     subset_size = checks.integer("subset_size", subset_size, 1, config.N_TRAIN_FULL)
-    n_val = checks.integer("n_val", n_val, 0, config.N_TRAIN_FULL - subset_size)
     seed = checks.seed(seed)
     (x_all, y_all), (x_test, y_test) = load_mnist(source)
     idx = subset_indices(len(x_all), subset_size, seed)
-    data = {**_split("train", x_all[idx], y_all[idx]), **_split("test", x_test, y_test), "train_indices": idx}
-    if n_val:
-        rest = np.setdiff1d(np.arange(len(x_all)), idx)
-        val_idx = np.random.RandomState((seed + 1) % (checks.SEED_MAX + 1)).choice(rest, n_val, replace=False)
-        data.update(_split("val", x_all[val_idx], y_all[val_idx]))
-    return data
+    return {**_split("train", x_all[idx], y_all[idx]), **_split("test", x_test, y_test), "train_indices": idx}
 
 
 def _balanced(y_all: np.ndarray, pool: np.ndarray, n: int, name: str, rng: np.random.RandomState) -> np.ndarray:

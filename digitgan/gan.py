@@ -93,8 +93,7 @@ def train_gan(
     log_dir: Path | None = None,
     learning_rate: float | None = None,
 ) -> tuple[DCGAN, dict]:
-    """Train the DCGAN up to ``epochs``, resuming from ``checkpoint_dir`` (a finished run is reloaded unless
-    ``retrain``); ``(gan, history)``. Frames go to ``frames_dir``, the ``judge``'s scores to the history."""
+    """``(gan, history)`` trained to ``epochs``, resuming ``checkpoint_dir`` (finished: reloaded unless ``retrain``)."""
     checks.images("x_train", x_train)
     epochs = checks.integer("epochs", epochs, 1)
     batch_size = checks.batch_size(batch_size, len(x_train))
@@ -194,7 +193,8 @@ def train_or_reuse_gan(
 
 def _fix(path: Path) -> str:
     """How to get a DCGAN file back: git for the committed one, notebook 02 for any other folder."""
-    git = f"`git checkout -- {config.shown(path)}` restores it, or " if config.is_committed(path) else ""
+    committed = Path(path).resolve().parent in config.COMMITTED_DIRS
+    git = f"`git checkout -- {config.shown(path)}` restores it, or " if committed else ""
     return f"{git}notebooks/02_dcgan.ipynb writes it into {config.shown(Path(path).parent)}: run that notebook."
 
 
