@@ -22,14 +22,11 @@ COMMITTED_DIRS = (PROJ_ROOT / "figures", PROJ_ROOT / "checkpoints")
 STUDY_RUN_ENV = "DIGITGAN_STUDY_RUN"  # "1" only in the study's runner (make reproduce and its siblings)
 COMMITTED_RESULTS_PATH = PROJ_ROOT / "figures" / "results.json"  # what the README's tables are made from
 RESULTS_PATH = FIGURES_DIR / "results.json"
-MNIST_ENV = "DIGITGAN_MNIST"
 
 # File names inside a checkpoints/ or figures/ folder (the study's, or a scratch run's).
-GAN_STATE_NAME = "dcgan"
 GENERATOR_FILE = "generator.weights.h5"
 DISCRIMINATOR_FILE = "discriminator.weights.h5"
 GAN_HISTORY_FILE = "dcgan_history.json"
-GAN_FRAMES_NAME = "dcgan_epochs"
 GAN_GIF_FILE = "dcgan_training.gif"
 JUDGE_FILE = "judge.weights.h5"
 

@@ -12,6 +12,7 @@ import numpy as np
 
 from digitgan import checks, config
 
+MNIST_ENV = "DIGITGAN_MNIST"
 # SHA-256 of the decompressed, canonical IDX files (as in ../shared/mnist/SHA256SUMS).
 _IDX_SHA256 = {
     "train-images-idx3-ubyte": "ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2fc25776db",
@@ -23,7 +24,7 @@ _NPZ_NAME = "mnist.npz"
 _NPZ_URL = "https://storage.googleapis.com/tensorflow/tf-keras-datasets/mnist.npz"
 _NPZ_SHA256 = "731c5ac602752760c8e48fbffcf8c3b850d9dc2a2aedcf2cc48468fc17b673d1"
 _HOW_TO_PROVIDE = (
-    f"Set {config.MNIST_ENV} to a folder with the four MNIST IDX files ({', '.join(f'{s}[.gz]' for s in _IDX_SHA256)})"
+    f"Set {MNIST_ENV} to a folder with the four MNIST IDX files ({', '.join(f'{s}[.gz]' for s in _IDX_SHA256)})"
     f" or an {_NPZ_NAME} (`make lab` sets it to ../shared/mnist), put them in {config.DATA_DIR}, or go online."
 )
 
@@ -83,17 +84,17 @@ def _download(folder: Path, url: str = _NPZ_URL) -> None:
     except Exception as exc:  # noqa: BLE001 - urllib's errors, or a ValueError for a download of other bytes
         (Path(folder) / _NPZ_NAME).unlink(missing_ok=True)
         raise MnistError(
-            f"No MNIST found; looked in: {config.MNIST_ENV} (unset), {folder}. Downloading MNIST from {url} failed "
+            f"No MNIST found; looked in: {MNIST_ENV} (unset), {folder}. Downloading MNIST from {url} failed "
             f"({exc}); nothing was saved. {_HOW_TO_PROVIDE}"
         ) from None
 
 
 def load_mnist(source: str | os.PathLike | None = None):
     """MNIST as ``(x_train, y_train), (x_test, y_test)``: from ``source``, $DIGITGAN_MNIST, ``data/`` or downloaded."""
-    folder = source if source is not None else os.environ.get(config.MNIST_ENV)
+    folder = source if source is not None else os.environ.get(MNIST_ENV)
     if folder:
         if not Path(folder).is_dir():
-            raise MnistError(f"{folder} (source or {config.MNIST_ENV}) is not a folder. {_HOW_TO_PROVIDE}")
+            raise MnistError(f"{folder} (source or {MNIST_ENV}) is not a folder. {_HOW_TO_PROVIDE}")
         return _read_folder(Path(folder))
     if not any(_find_idx(config.DATA_DIR, stem) for stem in _IDX_SHA256):
         _download(config.DATA_DIR)
