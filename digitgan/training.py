@@ -33,8 +33,7 @@ def fit_classifier(
     seed: int = config.SEED,
     learning_rate: float | None = None,
 ) -> dict:
-    """Checked ``fit`` (compiled afresh if ``learning_rate``) scored on the test set, or on ``data["x_val"]`` if
-    ``validate == "val"``; ``steps_per_epoch``: updates over images reshuffled by ``seed`` and repeated. The history."""
+    """Checked ``fit`` (compiled anew if ``learning_rate``), scored on the test set or, if ``validate="val"``, x_val."""
     epochs = checks.integer("epochs", epochs, 1)
     batch_size = checks.integer("batch_size", batch_size, 1)  # Keras trains one batch if it exceeds the images
     checks.integer("initial_epoch", initial_epoch, 0, epochs - 1)
@@ -136,8 +135,7 @@ def new_log_dir(root: Path, name: str) -> Path:
 
 
 class GanLog(keras.callbacks.Callback):
-    """TensorBoard after each epoch: what ``history`` gained (``batch_keys`` per batch, ``epoch_keys`` per epoch), the
-    judge's score and a grid of ``generator(noise)``. Place it after what fills ``history``."""
+    """TensorBoard each epoch: what ``history`` gained, the judge's score, ``generator(noise)``; after what fills it."""
 
     def __init__(self, log_dir: Path, history: dict, noise, batch_keys=(), epoch_keys=(), ncols: int = 3):
         super().__init__()
