@@ -22,14 +22,11 @@ COMMITTED_DIRS = (PROJ_ROOT / "figures", PROJ_ROOT / "checkpoints")
 STUDY_RUN_ENV = "DIGITGAN_STUDY_RUN"  # "1" only in the study's runner (make reproduce and its siblings)
 COMMITTED_RESULTS_PATH = PROJ_ROOT / "figures" / "results.json"  # what the README's tables are made from
 RESULTS_PATH = FIGURES_DIR / "results.json"
-MNIST_ENV = "DIGITGAN_MNIST"
 
 # File names inside a checkpoints/ or figures/ folder (the study's, or a scratch run's).
-GAN_STATE_NAME = "dcgan"
 GENERATOR_FILE = "generator.weights.h5"
 DISCRIMINATOR_FILE = "discriminator.weights.h5"
 GAN_HISTORY_FILE = "dcgan_history.json"
-GAN_FRAMES_NAME = "dcgan_epochs"
 GAN_GIF_FILE = "dcgan_training.gif"
 JUDGE_FILE = "judge.weights.h5"
 
@@ -46,11 +43,6 @@ def shown(path) -> str:
     """``path`` relative to the repository if inside it."""
     path = Path(path).resolve()
     return str(path.relative_to(PROJ_ROOT)) if path.is_relative_to(PROJ_ROOT) else str(path)
-
-
-def is_committed(path) -> bool:
-    """Whether ``path`` is a committed result file (git can restore it)."""
-    return Path(path).resolve().parent in COMMITTED_DIRS
 
 
 # The study's protocol (the original's).

@@ -12,6 +12,7 @@ import numpy as np
 
 from digitgan import checks, config
 
+MNIST_ENV = "DIGITGAN_MNIST"
 # SHA-256 of the decompressed, canonical IDX files (as in ../shared/mnist/SHA256SUMS).
 _IDX_SHA256 = {
     "train-images-idx3-ubyte": "ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2fc25776db",
@@ -23,7 +24,7 @@ _NPZ_NAME = "mnist.npz"
 _NPZ_URL = "https://storage.googleapis.com/tensorflow/tf-keras-datasets/mnist.npz"
 _NPZ_SHA256 = "731c5ac602752760c8e48fbffcf8c3b850d9dc2a2aedcf2cc48468fc17b673d1"
 _HOW_TO_PROVIDE = (
-    f"Set {config.MNIST_ENV} to a folder with the four MNIST IDX files ({', '.join(f'{s}[.gz]' for s in _IDX_SHA256)})"
+    f"Set {MNIST_ENV} to a folder with the four MNIST IDX files ({', '.join(f'{s}[.gz]' for s in _IDX_SHA256)})"
     f" or an {_NPZ_NAME} (`make lab` sets it to ../shared/mnist), put them in {config.DATA_DIR}, or go online."
 )
 
@@ -83,17 +84,17 @@ def _download(folder: Path, url: str = _NPZ_URL) -> None:
     except Exception as exc:  # noqa: BLE001 - urllib's errors, or a ValueError for a download of other bytes
         (Path(folder) / _NPZ_NAME).unlink(missing_ok=True)
         raise MnistError(
-            f"No MNIST found; looked in: {config.MNIST_ENV} (unset), {folder}. Downloading MNIST from {url} failed "
+            f"No MNIST found; looked in: {MNIST_ENV} (unset), {folder}. Downloading MNIST from {url} failed "
             f"({exc}); nothing was saved. {_HOW_TO_PROVIDE}"
         ) from None
 
 
 def load_mnist(source: str | os.PathLike | None = None):
     """MNIST as ``(x_train, y_train), (x_test, y_test)``: from ``source``, $DIGITGAN_MNIST, ``data/`` or downloaded."""
-    folder = source if source is not None else os.environ.get(config.MNIST_ENV)
+    folder = source if source is not None else os.environ.get(MNIST_ENV)
     if folder:
         if not Path(folder).is_dir():
-            raise MnistError(f"{folder} (source or {config.MNIST_ENV}) is not a folder. {_HOW_TO_PROVIDE}")
+            raise MnistError(f"{folder} (source or {MNIST_ENV}) is not a folder. {_HOW_TO_PROVIDE}")
         return _read_folder(Path(folder))
     if not any(_find_idx(config.DATA_DIR, stem) for stem in _IDX_SHA256):
         _download(config.DATA_DIR)
@@ -118,19 +119,13 @@ def _split(name: str, x: np.ndarray, y: np.ndarray) -> dict:
     return {f"x_{name}": scale_images(x), f"y_{name}": y.astype(np.int64)}
 
 
-def load_study_data(subset_size=config.SUBSET_SIZE, seed=config.SEED, n_val: int = 0, source=None) -> dict:
-    """The seed-42 training subset (``train_indices``), all test images and ``n_val`` seeded others, scaled."""
+def load_study_data(subset_size=config.SUBSET_SIZE, seed=config.SEED, source=None) -> dict:
+    """The seed-42 training subset (``train_indices``) and all test images, scaled."""
     subset_size = checks.integer("subset_size", subset_size, 1, config.N_TRAIN_FULL)
-    n_val = checks.integer("n_val", n_val, 0, config.N_TRAIN_FULL - subset_size)
     seed = checks.seed(seed)
     (x_all, y_all), (x_test, y_test) = load_mnist(source)
     idx = subset_indices(len(x_all), subset_size, seed)
-    data = {**_split("train", x_all[idx], y_all[idx]), **_split("test", x_test, y_test), "train_indices": idx}
-    if n_val:
-        rest = np.setdiff1d(np.arange(len(x_all)), idx)
-        val_idx = np.random.RandomState((seed + 1) % (checks.SEED_MAX + 1)).choice(rest, n_val, replace=False)
-        data.update(_split("val", x_all[val_idx], y_all[val_idx]))
-    return data
+    return {**_split("train", x_all[idx], y_all[idx]), **_split("test", x_test, y_test), "train_indices": idx}
 
 
 def _balanced(y_all: np.ndarray, pool: np.ndarray, n: int, name: str, rng: np.random.RandomState) -> np.ndarray:

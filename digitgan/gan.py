@@ -24,6 +24,8 @@ from digitgan.models import (  # noqa: F401 - the DCGAN's model, which notebook 
 from digitgan.training import GanLog
 from digitgan.utils import set_seed
 
+STATE_NAME, FRAMES_NAME = "dcgan", "dcgan_epochs"  # the training state's folder, the frames' folder
+
 
 def fixed_noise(n: int = 9, seed: int = config.SEED) -> tf.Tensor:
     """The one noise batch whose samples are drawn every epoch (the report's 3x3 grid)."""
@@ -78,7 +80,7 @@ def train_gan(
     x_train: np.ndarray,
     epochs: int = config.GAN_EPOCHS,
     batch_size: int = config.BATCH_SIZE,
-    checkpoint_dir: Path = config.CHECKPOINT_DIR / config.GAN_STATE_NAME,
+    checkpoint_dir: Path = config.CHECKPOINT_DIR / STATE_NAME,
     checkpoint_every: int = config.GAN_CHECKPOINT_EVERY,
     frames_dir: Path | None = None,
     judge=None,
@@ -93,8 +95,7 @@ def train_gan(
     log_dir: Path | None = None,
     learning_rate: float | None = None,
 ) -> tuple[DCGAN, dict]:
-    """Train the DCGAN up to ``epochs``, resuming from ``checkpoint_dir`` (a finished run is reloaded unless
-    ``retrain``); ``(gan, history)``. Frames go to ``frames_dir``, the ``judge``'s scores to the history."""
+    """``(gan, history)`` trained to ``epochs``, resuming ``checkpoint_dir`` (finished: reloaded unless ``retrain``)."""
     checks.images("x_train", x_train)
     epochs = checks.integer("epochs", epochs, 1)
     batch_size = checks.batch_size(batch_size, len(x_train))
@@ -139,8 +140,8 @@ def output_paths(checkpoint_dir: Path, figures_dir: Path) -> dict:
         "generator_path": checkpoint_dir / config.GENERATOR_FILE,
         "discriminator_path": checkpoint_dir / config.DISCRIMINATOR_FILE,
         "history_path": checkpoint_dir / config.GAN_HISTORY_FILE,
-        "checkpoint_dir": checkpoint_dir / config.GAN_STATE_NAME,
-        "frames_dir": figures_dir / config.GAN_FRAMES_NAME,
+        "checkpoint_dir": checkpoint_dir / STATE_NAME,
+        "frames_dir": figures_dir / FRAMES_NAME,
         "gif_path": figures_dir / config.GAN_GIF_FILE,
     }
 
@@ -179,7 +180,7 @@ def train_or_reuse_gan(
                 "(set RETRAIN = True in the parameters, or RETRAIN_GAN=1 for make reproduce, to train it again)."
             )
             return gan, history, True
-        state = Path(get("checkpoint_dir", config.CHECKPOINT_DIR / config.GAN_STATE_NAME))
+        state = Path(get("checkpoint_dir", config.CHECKPOINT_DIR / STATE_NAME))
         if not finished_state(state, epochs):
             raise DataFileError(
                 f"{problem} {state} holds no training state finished at epoch {epochs} to export the pair again "
@@ -194,7 +195,8 @@ def train_or_reuse_gan(
 
 def _fix(path: Path) -> str:
     """How to get a DCGAN file back: git for the committed one, notebook 02 for any other folder."""
-    git = f"`git checkout -- {config.shown(path)}` restores it, or " if config.is_committed(path) else ""
+    committed = Path(path).resolve().parent in config.COMMITTED_DIRS
+    git = f"`git checkout -- {config.shown(path)}` restores it, or " if committed else ""
     return f"{git}notebooks/02_dcgan.ipynb writes it into {config.shown(Path(path).parent)}: run that notebook."
 
 

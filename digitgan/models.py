@@ -1,5 +1,4 @@
-"""Keras models: the baseline CNN, the judge, the DCGAN's networks, and the DCGAN whose step noise follows from the
-seed and the step number (a resumed run draws what an uninterrupted one would)."""
+"""Keras models: the CNN, the judge, and the DCGAN, whose step noise follows from the seed and the step number."""
 
 import keras
 import tensorflow as tf
@@ -11,7 +10,6 @@ _bce = keras.losses.BinaryCrossentropy(from_logits=True)
 
 
 def _conv_features(kernel_size: int) -> list:
-    """Two ReLU convolutions (32, 64), each max-pooled, flattened."""
     return [
         keras.Input(shape=config.IMAGE_SHAPE),
         layers.Conv2D(32, kernel_size, activation="relu"),

@@ -33,9 +33,7 @@ def fit_classifier(
     seed: int = config.SEED,
     learning_rate: float | None = None,
 ) -> dict:
-    """``fit`` on the training images, its arguments checked first (then compiled afresh if ``learning_rate``); the
-    history dict. ``validate``: ``True`` scores the test set each epoch, ``"val"`` the validation split, ``False``
-    nothing. ``steps_per_epoch``: epochs of that many updates over the images reshuffled (``seed``) and repeated."""
+    """Checked ``fit`` (compiled anew if ``learning_rate``), scored on the test set or, if ``validate="val"``, x_val."""
     epochs = checks.integer("epochs", epochs, 1)
     batch_size = checks.integer("batch_size", batch_size, 1)  # Keras trains one batch if it exceeds the images
     checks.integer("initial_epoch", initial_epoch, 0, epochs - 1)
@@ -43,18 +41,17 @@ def fit_classifier(
         checks.integer("steps_per_epoch", steps_per_epoch, 1)
     checks.seed(seed)
     split = "val" if validate == "val" else "test"
-    checks.labelled(data, ("train", split) if validate else ("train",))
+    checks.labelled(data, ("train", split))
     if learning_rate is not None:
         compile_classifier(model, learning_rate)
-    validation = (data[f"x_{split}"], one_hot(data[f"y_{split}"])) if validate else None
     x, y = data["x_train"], one_hot(data["y_train"])
     if steps_per_epoch is not None:
         dataset = tf.data.Dataset.from_tensor_slices((x, y)).shuffle(len(x), seed=seed, reshuffle_each_iteration=True)
         x, y, batch_size = dataset.repeat().batch(batch_size).prefetch(2), None, None
-    if validate is True and verbose:  # Keras would call the test set "val": print each epoch under its own name
+    if split == "test" and verbose:  # Keras would call the test set "val": print each epoch under its own name
         callbacks, verbose = [*(callbacks or []), TestSetLine(epochs)], 0
     fit = dict(batch_size=batch_size, epochs=epochs, initial_epoch=initial_epoch, steps_per_epoch=steps_per_epoch)
-    fit |= dict(validation_data=validation, verbose=verbose, callbacks=callbacks)
+    fit |= dict(validation_data=(data[f"x_{split}"], one_hot(data[f"y_{split}"])), verbose=verbose, callbacks=callbacks)
     return model.fit(x, y, shuffle=steps_per_epoch is None, **fit).history  # a dataset is shuffled by itself
 
 
@@ -66,10 +63,9 @@ class TestSetLine(keras.callbacks.Callback):
         self.epochs = epochs
 
     def on_epoch_end(self, epoch, logs=None):
-        get = lambda key: (logs or {}).get(key, float("nan"))  # noqa: E731
         print(
-            f"epoch {epoch + 1}/{self.epochs}: train loss {get('loss'):.4f}, accuracy {get('accuracy'):.4f}; "
-            f"test loss {get('val_loss'):.4f}, accuracy {get('val_accuracy'):.4f}",
+            f"epoch {epoch + 1}/{self.epochs}: train loss {logs['loss']:.4f}, accuracy {logs['accuracy']:.4f}; "
+            f"test loss {logs['val_loss']:.4f}, accuracy {logs['val_accuracy']:.4f}",
             flush=True,
         )
 
@@ -101,15 +97,11 @@ def train_classifier(
     batch_size: int = config.BATCH_SIZE,
     learning_rate: float = config.SGD_LEARNING_RATE,
     verbose: int = 2,
-    validate: bool | str = True,
-    log_dir: Path | None = None,
     seed: int = config.SEED,
 ) -> tuple[dict, float]:
-    """Compile and train (TensorBoard logs to ``log_dir``); ``(history, seconds)``."""
+    """Compile and train, scored on the test set each epoch; ``(history, seconds)``."""
     start = time.perf_counter()
-    board = log_dir and [keras.callbacks.TensorBoard(str(log_dir), update_freq="epoch", write_graph=False)]
-    fit = dict(validate=validate, seed=seed, learning_rate=learning_rate)
-    history = fit_classifier(model, data, epochs, batch_size, 0, verbose, board or None, **fit)
+    history = fit_classifier(model, data, epochs, batch_size, verbose=verbose, seed=seed, learning_rate=learning_rate)
     return history, time.perf_counter() - start
 
 
@@ -143,16 +135,13 @@ def new_log_dir(root: Path, name: str) -> Path:
 
 
 class GanLog(keras.callbacks.Callback):
-    """After every epoch, writes to TensorBoard what ``history`` gained: per-batch lists (``batch_keys``), per-epoch
-    lists (``epoch_keys``), the judge's scores and a grid of ``generator(noise)``. Place it after what fills it."""
+    """TensorBoard each epoch: what ``history`` gained, the judge's score, ``generator(noise)``; after what fills it."""
 
-    def __init__(self, log_dir: Path, history: dict, noise=None, batch_keys=(), epoch_keys=(), ncols: int = 3):
+    def __init__(self, log_dir: Path, history: dict, noise, batch_keys=(), epoch_keys=(), ncols: int = 3):
         super().__init__()
-        self.log_dir, self.history, self.noise, self.ncols, self.epoch_keys = log_dir, history, noise, ncols, epoch_keys
+        self.writer = tf.summary.create_file_writer(str(log_dir))
+        self.history, self.noise, self.ncols, self.epoch_keys = history, noise, ncols, epoch_keys
         self.written = {key: len(history.get(key, [])) for key in batch_keys}  # resumed: logged before
-
-    def on_train_begin(self, logs=None):
-        self.writer = tf.summary.create_file_writer(str(self.log_dir))
 
     def on_epoch_end(self, epoch, logs=None):
         from digitgan.plots import image_grid
@@ -163,17 +152,9 @@ class GanLog(keras.callbacks.Callback):
                     tf.summary.scalar(f"batch/{key}", self.history[key][step], step=step + 1)
                 self.written[key] = len(self.history[key])
             for key in self.epoch_keys:
-                if self.history.get(key):
-                    tf.summary.scalar(f"epoch/{key}", self.history[key][-1], step=epoch + 1)
+                tf.summary.scalar(f"epoch/{key}", self.history[key][-1], step=epoch + 1)
             if score := self.history.get("scores", {}).get(str(epoch + 1)):
                 tf.summary.scalar("epoch/classifier_score", score["classifier_score"], step=epoch + 1)
-            if self.noise is not None:
-                images = keras.ops.convert_to_numpy(self.model.generator(self.noise, training=False))
-                if images.min() >= 0:  # a generator with sigmoid pixels in [0, 1]: the grid wants [-1, 1]
-                    images = images * 2 - 1
-                grid = image_grid(images.reshape(len(images), 28, 28, 1), self.ncols)
-                tf.summary.image("samples", grid[None, :, :, None], step=epoch + 1)
+            images = keras.ops.convert_to_numpy(self.model.generator(self.noise, training=False))
+            tf.summary.image("samples", image_grid(images, self.ncols)[None, :, :, None], step=epoch + 1)
         self.writer.flush()
-
-    def on_train_end(self, logs=None):
-        self.writer.close()

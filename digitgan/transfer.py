@@ -1,5 +1,4 @@
-"""The discriminator as a 10-way classifier (a copy of its layers and weights, then a new head), and the two-phase
-schedule (frozen, then fine-tuned) of notebooks 03-05."""
+"""The discriminator as a 10-way classifier (a copy of its layers, then a new head) and its two-phase schedule."""
 
 from __future__ import annotations
 
@@ -25,8 +24,7 @@ def _head_units(head: str) -> int:
 
 
 def discriminator_to_classifier(discriminator: keras.Model, head: str = "dense10", freeze: bool = True) -> keras.Model:
-    """Copies of the discriminator's layers but its Dense(1), frozen if ``freeze``, then the head: ``"dense10"`` the
-    softmax Dense(10) alone (trials 1 and 2), ``"dense<N>"`` Dense(N) (no activation) before it."""
+    """Copies of the discriminator's layers but Dense(1) (frozen if ``freeze``), Dense(N) unless N is 10, softmax."""
     units = _head_units(head)
     copy = keras.models.clone_model(discriminator)  # new layer objects ...
     copy.set_weights(discriminator.get_weights())  # ... holding the trained weights
@@ -76,8 +74,7 @@ def train_schedule(
     batch_size: int = config.BATCH_SIZE,
     **fit_options,
 ) -> dict:
-    """Notebooks 03-05's two phases: frozen for ``frozen_epochs``, then every layer to ``total_epochs``, each compiled
-    afresh; ``history``, ``phase_boundary`` (the last frozen epoch, or None), ``trainable_params`` and ``seconds``."""
+    """Frozen for ``frozen_epochs``, then every layer to ``total_epochs``, each phase compiled afresh (03-05)."""
     total_epochs = checks.integer("total_epochs", total_epochs, 1)
     frozen_epochs = checks.integer("frozen_epochs", frozen_epochs, 0, total_epochs)
     history, trainable, start = {}, [], time.perf_counter()

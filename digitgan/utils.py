@@ -99,8 +99,7 @@ def _values(a, enough: bool = True) -> np.ndarray:
 
 
 def difference(a, b, paired: bool = False) -> dict:
-    """``mean(a) - mean(b)`` with Welch's (or the paired) t-test, p and 95% CI; a single number on one side: the
-    one-sample t-test of the other side against it."""
+    """``mean(a) - mean(b)``, p and 95% CI by Welch's, the paired or (a single number on one side) one-sample t-test."""
     from scipy import stats
 
     sign, a, b = (-1.0, b, a) if np.ndim(a) == 0 else (1.0, a, b)
@@ -146,8 +145,7 @@ SHORT_TESTS = {
 
 
 def describe_difference(d: dict, compact: bool = False) -> str:
-    """``+0.0023 (95% CI +0.0010 to +0.0036, Welch t-test p = 0.012)`` (``: not distinguishable with N seeds`` when
-    not claimed); ``compact``: the interval to three decimals (four near zero) and the test's short name."""
+    """``+0.0023 (95% CI +0.0010 to +0.0036, Welch t-test p = 0.012)``; ``compact``: 3 decimals, a short test name."""
     low, high = d["ci95"]
     bound = (lambda x: f"{x:+.3f}" if abs(x) >= 0.0005 else f"{x:+.4f}") if compact else "{:+.4f}".format
     interval = "no interval" if low is None else f"95% CI {bound(low)} to {bound(high)}"

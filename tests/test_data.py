@@ -30,17 +30,13 @@ def test_subset_indices_are_the_papers():
 
 
 def test_study_data_scaling_and_subset_labels(mnist_dir, mnist):
-    d = data.load_study_data(source=mnist_dir, n_val=500)
+    d = data.load_study_data(source=mnist_dir)
     assert d["x_train"].shape == (10000, 28, 28, 1) and d["x_train"].dtype == np.float32
     assert d["x_train"].min() == -1.0 and d["x_train"].max() == 1.0
     assert np.bincount(d["y_train"]).tolist() == [984, 1093, 994, 1000, 980, 919, 981, 1060, 979, 1010]
     (x_all, _), _ = mnist
     np.testing.assert_array_equal(d["x_train"][3, ..., 0], (x_all[8525].astype(np.float32) - 127.5) / 127.5)
     assert d["x_test"].shape == (10000, 28, 28, 1)
-    assert d["x_val"].shape == (500, 28, 28, 1)
-    # the validation images come from outside the subset
-    val_idx = np.random.RandomState(43).choice(np.setdiff1d(np.arange(60000), d["train_indices"]), 500, replace=False)
-    assert not set(val_idx) & set(d["train_indices"])
 
 
 def test_one_hot():
@@ -223,9 +219,7 @@ def test_every_seeded_data_function_checks_its_seed(call):
             call(bad)
 
 
-def test_the_largest_seed_draws_a_validation_split(mnist_dir):
-    d = data.load_study_data(50, seed=checks.SEED_MAX, n_val=20, source=mnist_dir)
-    assert d["x_val"].shape == (20, 28, 28, 1)
+def test_the_largest_seed_draws_a_validation_split():
     y = np.repeat(np.arange(10), 10)
     assert len(data.validation_indices(y, np.arange(0), 20, seed=checks.SEED_MAX)) == 20
 

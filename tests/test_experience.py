@@ -151,14 +151,6 @@ def test_gan_training_writes_tensorboard_logs(small_data, tmp_path):
     assert [step for step, _ in log["samples"]] == [1, 2]  # the fixed-noise grid, every epoch
 
 
-def test_classifier_training_writes_tensorboard_logs(small_data, tmp_path):
-    from digitgan import models, training
-
-    training.train_classifier(models.build_cnn(), small_data, epochs=2, verbose=0, log_dir=tmp_path / "tb")
-    log = read_log(tmp_path / "tb")
-    assert [s for s, _ in log["train/epoch_accuracy"]] == [0, 1] and len(log["validation/epoch_accuracy"]) == 2
-
-
 def test_ssgan_log_has_accuracy_and_samples(tmp_path):
     from digitgan.extensions import ssgan
 
