@@ -9,19 +9,13 @@ import numpy as np
 import pandas as pd
 
 from digitgan import config
-from digitgan.plots import GAN_LOSSES, HEIGHT, LEGEND_BESIDE, MAX_WIDTH, WIDE, accuracy_axis, styled, suptitle
+from digitgan.plots import GAN_LOSSES, HEIGHT, LEGEND_BESIDE, MAX_WIDTH, WIDE, accuracy_axis, styled, suptitle, titled
 
 _NBSP = "\u00a0"  # a space that textwrap never breaks at: "(n = 3)" stays on one line
 
 
 def _ends(mean, std) -> list:
     return [*(mean - std), *(mean + std)]
-
-
-def _done(fig, ax, title: str):
-    suptitle(fig, title)
-    ax.legend(**LEGEND_BESIDE)
-    return fig
 
 
 @styled
@@ -34,16 +28,15 @@ def ssgan_curves_figure(history: dict, title: str, references: tuple = ()):
     ax.plot(epochs, history["val_accuracy_raw"], ".--", alpha=0.7, label="validation (raw weights)")
     ax.plot(epochs, train, ":", label="train (labelled batches)")
     if best := history.get("best"):
-        ax.axvline(
-            best["epoch"], color="k", lw=0.8, alpha=0.5, label=f"kept: epoch {best['epoch']} ({best['weights']})"
-        )
+        label = f"kept: epoch {best['epoch']} ({best['weights']})"
+        ax.axvline(best["epoch"], color="k", lw=0.8, alpha=0.5, label=label)
     for ref, style in zip(references, ("--", ":", "-."), strict=False):
         label = f"{ref['label']}: {ref['test_accuracy']:.2%} (test)"
         ax.axhline(ref["test_accuracy"], color="gray", ls=style, lw=1, label=label)
     values = [*history["val_accuracy"], *history["val_accuracy_raw"], *train, *(r["test_accuracy"] for r in references)]
     accuracy_axis(ax, values, "accuracy")
     ax.set(xlabel="epoch", title="")
-    return _done(fig, ax, title)
+    return titled(fig, ax, title)
 
 
 @styled
@@ -57,7 +50,7 @@ def ssgan_sweep_figure(sweep: pd.DataFrame, title: str):
         ax.plot(np.arange(1, len(row["val_curve"]) + 1), row["val_curve"], "-" if row["chosen"] else "--", label=label)
     accuracy_axis(ax, [v for curve in sweep["val_curve"] for v in curve], "validation accuracy (averaged weights)")
     ax.set(xlabel="epoch")
-    return _done(fig, ax, title)
+    return titled(fig, ax, title)
 
 
 @styled
@@ -75,7 +68,7 @@ def label_efficiency_figure(table: pd.DataFrame, labels: dict | None = None, tit
     ax.set_xticks(sorted(table["n_labels"].unique()))
     ax.get_xaxis().set_major_formatter(plt.FuncFormatter(lambda v, _: f"{int(v):,}"))
     ax.xaxis.set_minor_formatter(plt.NullFormatter())
-    return _done(fig, ax, title)
+    return titled(fig, ax, title)
 
 
 @styled
@@ -117,7 +110,7 @@ def epoch_losses_figure(losses: dict, title: str):
     for key, name, colour in GAN_LOSSES:
         ax.plot(range(1, len(losses[key]) + 1), losses[key], lw=1.4, color=colour, label=name)
     ax.set(xlabel="epoch", ylabel="mean loss of the epoch")
-    return _done(fig, ax, title)
+    return titled(fig, ax, title)
 
 
 @styled
@@ -139,11 +132,10 @@ def protocols_figure(cells: list[dict], title: str):
     ax.set_xticks(np.arange(len(keys)))
     ax.set_xticklabels([f"{o}\n{n // 1000}k" + ("\nmodern" if p == "modern" else "") for p, n, o in keys])
     ax.set_xlim(-0.5, len(keys) - 0.5)
-    accuracy_axis(
-        ax, [c["mean"] + s * (c["std"] or 0.0) for c in cells for s in (-1, 1)], "test accuracy (10,000 images)"
-    )
+    ends = [c["mean"] + s * (c["std"] or 0.0) for c in cells for s in (-1, 1)]
+    accuracy_axis(ax, ends, "test accuracy (10,000 images)")
     ax.grid(axis="x", visible=False)
-    return _done(fig, ax, title)
+    return titled(fig, ax, title)
 
 
 @styled
