@@ -31,10 +31,8 @@ def select_pca_knn(x, y, components, ks, folds=config.CV_FOLDS, seed=config.SEED
         x, y = np.concatenate([x, x_val]), np.concatenate([y, y_val])
     else:
         cv, most = StratifiedKFold(folds, shuffle=True, random_state=seed), len(x) * (folds - 1) // folds
-    grid = {
-        "pca__n_components": [c for c in components if c <= min(most, 784)],
-        "knn__n_neighbors": [k for k in ks if k <= most],
-    }
+    grid = {"pca__n_components": [c for c in components if c <= min(most, 784)]}
+    grid["knn__n_neighbors"] = [k for k in ks if k <= most]
     search = GridSearchCV(pca_knn(), grid, cv=cv, n_jobs=1, refit=False).fit(flat(x), y)
     best, score = search.best_params_, "val_accuracy" if x_val is not None else "cv_accuracy"
     return {"n_components": best["pca__n_components"], "k": best["knn__n_neighbors"], score: float(search.best_score_)}
@@ -178,9 +176,8 @@ def seed_runs() -> dict:
     for model in [m for m in ("cnn", *config.TRIALS) if len(by.get(m, {})) > 1]:
         seeds = dict(sorted(by[model].items()))
         values, original = list(seeds.values()), config.ORIGINAL_ACCURACY[model]["test_accuracy"]
-        out[model] = dict(
-            by_seed=seeds, mean=float(np.mean(values)), std=float(np.std(values, ddof=1)), runs=len(values)
-        ) | {"original": original, "vs_original": difference(values, original)}
+        spread = {"mean": float(np.mean(values)), "std": float(np.std(values, ddof=1)), "runs": len(values)}
+        out[model] = {"by_seed": seeds, **spread, "original": original, "vs_original": difference(values, original)}
         if model != "cnn" and "cnn" in out and sorted(seeds) == sorted(out["cnn"]["by_seed"]):
             out[model]["vs_cnn"] = difference(values, list(out["cnn"]["by_seed"].values()), paired=True)
     return out

@@ -118,7 +118,6 @@ def make_gif(frames_dir: Path, path: Path) -> Path:
         raise FileNotFoundError(f"No epoch_*.png frames in {config.shown(frames_dir)}: train the DCGAN first.")
     factor = -(-GIF_MIN_WIDTH // frames[0].size[0])
     first, *rest = (f.resize((f.size[0] * factor, f.size[1] * factor), Image.Resampling.NEAREST) for f in frames)
-    Path(path).parent.mkdir(parents=True, exist_ok=True)
     options = {"format": "GIF", "save_all": True, "append_images": rest, "duration": 200, "loop": 0}
     return atomic_write(path, lambda tmp: first.save(tmp, **options))
 

@@ -213,9 +213,7 @@ def confusion_grid_figure(y_true, predictions: dict, titles: dict):
     fig, axes = plt.subplots(nrows, 2, figsize=(MAX_WIDTH, 4.05 * nrows + 0.6), squeeze=False)
     for i, (ax, (key, y_pred)) in enumerate(zip(axes.flat, predictions.items(), strict=False)):
         image = _draw_confusion(ax, y_true, y_pred)
-        ax.set_title(titles[key])
-        if i % 2:
-            ax.set_ylabel("")
+        ax.set(title=titles[key], ylabel="" if i % 2 else "true digit")
     for ax in axes.flat[len(predictions) :]:
         ax.set_axis_off()
     fig.colorbar(image, ax=axes, shrink=0.5, label=_CONFUSION_SCALE)

@@ -137,10 +137,8 @@ def judge_scores(judge, images, reference=None) -> dict:
 def epoch_table(history: dict):
     """The DCGAN's mean losses and seconds of every fifth epoch (and the first and last)."""
     n = len(history["epoch_seconds"])
-    table = pd.DataFrame(
-        {key: np.reshape(history[key], (n, -1)).mean(axis=1) for key in ("g_loss", "d_loss")},
-        index=pd.RangeIndex(1, n + 1, name="epoch"),
-    ).assign(seconds=history["epoch_seconds"])
+    means = {key: np.reshape(history[key], (n, -1)).mean(axis=1) for key in ("g_loss", "d_loss")}
+    table = pd.DataFrame(means, index=pd.RangeIndex(1, n + 1, name="epoch")).assign(seconds=history["epoch_seconds"])
     return table.loc[sorted({*range(5, n + 1, 5), 1, n})].round(3)
 
 

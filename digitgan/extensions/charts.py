@@ -44,9 +44,8 @@ def ssgan_sweep_figure(sweep: pd.DataFrame, title: str):
     """Validation accuracy (averaged weights) per epoch for each learning rate tried, the chosen one marked."""
     fig, ax = plt.subplots(figsize=(WIDE, HEIGHT))
     for _, row in sweep.iterrows():
-        label = (
-            f"learning rate {row['learning_rate']:g}:\nbest {row['val_accuracy']:.4f}" + "\n(chosen)" * row["chosen"]
-        )
+        chosen = "\n(chosen)" * row["chosen"]
+        label = f"learning rate {row['learning_rate']:g}:\nbest {row['val_accuracy']:.4f}{chosen}"
         ax.plot(np.arange(1, len(row["val_curve"]) + 1), row["val_curve"], "-" if row["chosen"] else "--", label=label)
     accuracy_axis(ax, [v for curve in sweep["val_curve"] for v in curve], "validation accuracy (averaged weights)")
     ax.set(xlabel="epoch")
@@ -63,9 +62,7 @@ def label_efficiency_figure(table: pd.DataFrame, labels: dict | None = None, tit
         name = textwrap.fill(f"{(labels or {}).get(method, method)} ({n})", 32)
         ax.errorbar(part["n_labels"], part["mean"], yerr=part["std"].fillna(0), marker="o", capsize=4, label=name)
     accuracy_axis(ax, _ends(table["mean"], table["std"].fillna(0)), "test accuracy (10,000 images)")
-    ax.set_xscale("log")
-    ax.set(xlabel="labelled training images")
-    ax.set_xticks(sorted(table["n_labels"].unique()))
+    ax.set(xscale="log", xlabel="labelled training images", xticks=sorted(table["n_labels"].unique()))
     ax.get_xaxis().set_major_formatter(plt.FuncFormatter(lambda v, _: f"{int(v):,}"))
     ax.xaxis.set_minor_formatter(plt.NullFormatter())
     return titled(fig, ax, title)
@@ -93,8 +90,7 @@ def longer_gan_figure(table: pd.DataFrame, label_counts, spread: dict | None = N
         ax.axhline(cnn["mean"], color="gray", ls="--", label=label)
         ax.axhspan(cnn["mean"] - cnn_std, cnn["mean"] + cnn_std, color="gray", alpha=0.15)
         accuracy_axis(ax, [*values, cnn["mean"] - cnn_std, cnn["mean"] + cnn_std], "test accuracy")
-        ax.set(xlabel="DCGAN training epochs", title=f"{n:,} labelled images")
-        ax.set_xticks(epochs)
+        ax.set(xlabel="DCGAN training epochs", title=f"{n:,} labelled images", xticks=epochs)
         ax.legend(**LEGEND_BESIDE)
     fig.suptitle(
         "Trial 3's test accuracy (10,000 test images) against the DCGAN's training epochs,\n"
@@ -129,9 +125,8 @@ def protocols_figure(cells: list[dict], title: str):
         x = np.array(xs) + (i - (len(models) - 1) / 2) * offset
         means, stds = [c["mean"] for c in ran], [c["std"] or 0.0 for c in ran]
         ax.errorbar(x, means, yerr=stds, capsize=3, ls="none", marker="osD^"[i % 4], ms=6, label=name)
-    ax.set_xticks(np.arange(len(keys)))
-    ax.set_xticklabels([f"{o}\n{n // 1000}k" + ("\nmodern" if p == "modern" else "") for p, n, o in keys])
-    ax.set_xlim(-0.5, len(keys) - 0.5)
+    names = [f"{o}\n{n // 1000}k" + ("\nmodern" if p == "modern" else "") for p, n, o in keys]
+    ax.set(xticks=np.arange(len(keys)), xticklabels=names, xlim=(-0.5, len(keys) - 0.5))
     ends = [c["mean"] + s * (c["std"] or 0.0) for c in cells for s in (-1, 1)]
     accuracy_axis(ax, ends, "test accuracy (10,000 images)")
     ax.grid(axis="x", visible=False)
@@ -147,8 +142,7 @@ def arms_figure(table: pd.DataFrame, title: str):
     if "real" in table.index:
         ax.axvline(table.loc["real", "mean"], color="gray", ls="--", lw=1, label="mean of real 10k only")
         fig.legend(loc="outside lower center")
-    ax.set_yticks(ys, [textwrap.fill(str(name), 34) for name in table.index])
-    ax.set_ylim(-0.6, len(table) - 0.4)
+    ax.set(yticks=ys, yticklabels=[textwrap.fill(str(name), 34) for name in table.index], ylim=(-0.6, len(table) - 0.4))
     values = ax.secondary_yaxis("right")
     numbers = zip(table["mean"], std, table["runs"], strict=True)
     values.set_yticks(ys, [f"{m:.4f} ± {s:.4f} (n = {int(r)})" for m, s, r in numbers])
