@@ -11,7 +11,6 @@ import pandas as pd
 import tensorflow as tf
 
 from digitgan import checks, config, fileio, store
-from digitgan.fileio import load_weights, save_weights
 from digitgan.models import build_judge
 
 
@@ -69,7 +68,7 @@ def train_judge(
     inputs["architecture"] = store.architecture_digest(build_judge())  # a fresh one's: no optimizer in its config
     if path.is_file() and (differs := _judge_differs(path, inputs)) is None:
         judge.optimizer.build(judge.trainable_variables)  # the file holds its Adam state too: restore it
-        load_weights(judge, path, f"Delete {config.shown(path)} to retrain it.", committed)
+        fileio.load_weights(judge, path, f"Delete {config.shown(path)} to retrain it.", committed)
         print(f"Loaded the judge from {config.shown(path)}.")
     else:
         if path.is_file():
@@ -79,7 +78,7 @@ def train_judge(
         judge = compiled_judge()
         judge.fit(x_train, y_train, batch_size, epochs, verbose, validation_data=(x_test, y_test))
         _judge_record_path(save_to).unlink(missing_ok=True)  # until the new record is written, nothing vouches for it
-        save_weights(judge, save_to)
+        fileio.save_weights(judge, save_to)
         store.record_committed_digest(save_to)
         record = {**inputs, "sha256": store.file_digest(save_to, None)}  # after the weights: a kill leaves none
         fileio.atomic_write_text(_judge_record_path(save_to), fileio.dumps(record, indent=1, sort_keys=True) + "\n")
