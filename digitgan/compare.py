@@ -31,10 +31,8 @@ def select_pca_knn(x, y, components, ks, folds=config.CV_FOLDS, seed=config.SEED
         x, y = np.concatenate([x, x_val]), np.concatenate([y, y_val])
     else:
         cv, most = StratifiedKFold(folds, shuffle=True, random_state=seed), len(x) * (folds - 1) // folds
-    grid = {
-        "pca__n_components": [c for c in components if c <= min(most, 784)],
-        "knn__n_neighbors": [k for k in ks if k <= most],
-    }
+    grid = {"pca__n_components": [c for c in components if c <= min(most, 784)]}
+    grid["knn__n_neighbors"] = [k for k in ks if k <= most]
     search = GridSearchCV(pca_knn(), grid, cv=cv, n_jobs=1, refit=False).fit(flat(x), y)
     best, score = search.best_params_, "val_accuracy" if x_val is not None else "cv_accuracy"
     return {"n_components": best["pca__n_components"], "k": best["knn__n_neighbors"], score: float(search.best_score_)}
@@ -94,11 +92,8 @@ def saved_predictions(run, results: dict, x_test: np.ndarray, y_test: np.ndarray
     predictions = {}
     for key, notebook in NOTEBOOK_OF.items():
         path, head = _weights(run, key), results[key].get("head")
-        model = (
-            models.build_cnn()
-            if key == "cnn"
-            else transfer.discriminator_to_classifier(models.build_discriminator(), head=head)
-        )
+        model = models.build_cnn() if key == "cnn" else models.build_discriminator()
+        model = model if key == "cnn" else transfer.discriminator_to_classifier(model, head=head)
         fix = f"Rerun notebooks/{notebook}.ipynb (or `git checkout -- {config.shown(path)}` for the study's file)."
         fileio.load_weights(model, path, fix, store.committed_sha256(path))
         predictions[key], _ = predict_labels(model, x_test)
@@ -115,17 +110,16 @@ def accuracy_table(results: dict) -> pd.DataFrame:
     return pd.DataFrame(table).T.round(4)
 
 
-def confused_pairs(y_true, predictions: dict[str, np.ndarray], per_model: int = 10, top: int = 10) -> pd.DataFrame:
-    """The ``top`` (true, predicted) pairs by total count, of each model's ``per_model`` commonest pairs."""
+def confused_pairs(y_true, predictions: dict[str, np.ndarray]) -> pd.DataFrame:
+    """The ten (true, predicted) pairs by total count, of each model's ten commonest pairs."""
     from digitgan.plots import most_confused
 
     counts = {
-        config.name(k): most_confused(y_true, p, k=per_model).set_index(["true", "predicted"])["count"]
+        config.name(k): most_confused(y_true, p, k=10).set_index(["true", "predicted"])["count"]
         for k, p in predictions.items()
     }
     pairs = pd.concat(counts, axis=1).fillna(0).astype(int)
-    pairs["total"] = pairs.sum(axis=1)
-    return pairs.sort_values("total", ascending=False).head(top)
+    return pairs.assign(total=pairs.sum(axis=1)).sort_values("total", ascending=False).head(10)
 
 
 def small_classifiers(small: dict, discriminator_path, head: str, frozen_epochs: int, epochs: int, seed: int):
@@ -170,10 +164,10 @@ def to_results(results: dict, pairs: pd.DataFrame, small: dict, pca_knn_rows: di
     return dict(zip(keys, (models, confused, small, pca_knn_rows, choice_10k), strict=True))
 
 
-def seed_runs(path=None) -> dict:
+def seed_runs() -> dict:
     """Per model over training seeds: test accuracy by seed, mean, SD, and its t-tests (vs the original, vs the CNN)."""
     by: dict[str, dict[str, float]] = {}
-    for record in store.Store(path or config.STUDY_SEEDS_STORE).records().values():
+    for record in store.Store(path := config.STUDY_SEEDS_STORE).records().values():
         model, seed = record["inputs"]["model"], str(record["inputs"]["seed"])
         if seed in by.setdefault(model, {}):
             raise ValueError(f"{path}: two stored runs of {model} at seed {seed} (other data?): keep one")
@@ -182,9 +176,8 @@ def seed_runs(path=None) -> dict:
     for model in [m for m in ("cnn", *config.TRIALS) if len(by.get(m, {})) > 1]:
         seeds = dict(sorted(by[model].items()))
         values, original = list(seeds.values()), config.ORIGINAL_ACCURACY[model]["test_accuracy"]
-        out[model] = dict(
-            by_seed=seeds, mean=float(np.mean(values)), std=float(np.std(values, ddof=1)), runs=len(values)
-        ) | {"original": original, "vs_original": difference(values, original)}
+        spread = {"mean": float(np.mean(values)), "std": float(np.std(values, ddof=1)), "runs": len(values)}
+        out[model] = {"by_seed": seeds, **spread, "original": original, "vs_original": difference(values, original)}
         if model != "cnn" and "cnn" in out and sorted(seeds) == sorted(out["cnn"]["by_seed"]):
             out[model]["vs_cnn"] = difference(values, list(out["cnn"]["by_seed"].values()), paired=True)
     return out

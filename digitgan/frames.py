@@ -1,5 +1,4 @@
-"""The DCGAN's sample frames: the fixed-noise grid drawn after each epoch while it trains, repaired after a kill,
-shown side by side (the report's Figure 2) and as an animated GIF."""
+"""The DCGAN's fixed-noise sample frames: drawn each epoch, repaired after a kill, shown side by side and as a GIF."""
 
 from __future__ import annotations
 
@@ -93,13 +92,13 @@ def _open_frame(path: Path) -> Image.Image:
 
 
 @styled
-def plot_evolution(frames_dir: Path, epochs=(5, 20, 40, 50)):
+def plot_evolution(frames_dir: Path):
     """The report's Figure 2: the fixed-noise grid at several epochs side by side."""
     if not (available := _frames_by_epoch(frames_dir)):
         raise FileNotFoundError(f"No epoch_*.png frames in {config.shown(frames_dir)}: train the DCGAN first.")
-    chosen, have = [e for e in epochs if e in available], list(available)
-    if len(chosen) < len(epochs):  # a shorter run: up to four epochs spread over what it has
-        chosen = sorted({have[round(i)] for i in np.linspace(0, len(have) - 1, min(len(epochs), len(have)))})
+    chosen, have = [e for e in (5, 20, 40, 50) if e in available], list(available)
+    if len(chosen) < 4:  # a shorter run: up to four epochs spread over what it has
+        chosen = sorted({have[round(i)] for i in np.linspace(0, len(have) - 1, min(4, len(have)))})
     panel = 1.85  # inches: about one pixel of a frame a pixel of the figure
     fig, axes = plt.subplots(1, len(chosen), figsize=(max(panel * len(chosen), 4.0), panel + 0.9), squeeze=False)
     for ax, epoch in zip(axes[0], chosen, strict=True):
@@ -119,7 +118,6 @@ def make_gif(frames_dir: Path, path: Path) -> Path:
         raise FileNotFoundError(f"No epoch_*.png frames in {config.shown(frames_dir)}: train the DCGAN first.")
     factor = -(-GIF_MIN_WIDTH // frames[0].size[0])
     first, *rest = (f.resize((f.size[0] * factor, f.size[1] * factor), Image.Resampling.NEAREST) for f in frames)
-    Path(path).parent.mkdir(parents=True, exist_ok=True)
     options = {"format": "GIF", "save_all": True, "append_images": rest, "duration": 200, "loop": 0}
     return atomic_write(path, lambda tmp: first.save(tmp, **options))
 

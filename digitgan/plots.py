@@ -1,5 +1,4 @@
-"""The study's figures, in one style (:data:`STYLE` and the sizes below): each figure function builds and returns a
-whole figure at its printed size, and :func:`save_fig` writes it unscaled at :data:`_DPI`."""
+"""The study's figures in one style (:data:`STYLE`), each built at its printed size, saved unscaled at :data:`_DPI`."""
 
 from __future__ import annotations
 
@@ -41,8 +40,7 @@ def styled(make):
 
 
 def accuracy_axis(ax, values, label: str, axis: str = "y") -> str:
-    """Limit an accuracy axis (for dots, lines and intervals, not bars) to what ``values`` need, never beyond 1.0:
-    from 0 when they reach down to about 0.5, else from a round value under them that the label names; the label."""
+    """Limit an accuracy axis (not of bars) to ``values``, at most 1.0, from 0 or a round value the label names."""
     v = np.asarray([x for x in np.ravel(values) if x is not None and not pd.isna(x)], dtype=float)
     low, high = (float(v.min()), float(v.max())) if len(v) else (0.0, 1.0)
     span, step = max(high - low, 0.01), 10 ** np.floor(np.log10(max(high - low, 0.01)))
@@ -61,6 +59,13 @@ def _wrap(text: str, width_in: float, size: float = 11) -> str:
 def suptitle(fig, title: str):
     """``title`` over the whole figure, wrapped to its width."""
     return fig.suptitle(_wrap(title, fig.get_figwidth() - 0.3, 12))
+
+
+def titled(fig, ax, title: str):
+    """``fig`` with ``title`` over it and the legend of ``ax`` beside it."""
+    suptitle(fig, title)
+    ax.legend(**LEGEND_BESIDE)
+    return fig
 
 
 def show(fig) -> None:
@@ -85,9 +90,7 @@ def accuracy_figure(history: dict, title: str, phase_boundary: int | None = None
         ax.axvline(phase_boundary + 0.5, color="gray", ls="--", label=f"unfrozen after epoch {phase_boundary}")
     accuracy_axis(ax, [*history["accuracy"], *history.get("val_accuracy", [])], "accuracy")
     ax.set(xlabel="epoch", xticks=epochs if len(epochs) <= 20 else epochs[:: -(-len(epochs) // 20)])
-    suptitle(fig, title)
-    ax.legend(**LEGEND_BESIDE)
-    return fig
+    return titled(fig, ax, title)
 
 
 def _draw_confusion(ax, y_true, y_pred):
@@ -200,9 +203,7 @@ def class_histogram_figure(fractions, title: str):
     ax.yaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: f"{v:.0%}"))
     ax.set(xticks=_DIGITS, xlabel="digit (judge's prediction)", ylabel="share of the images")
     ax.grid(axis="x", visible=False)
-    ax.legend(**LEGEND_BESIDE)
-    suptitle(fig, title)
-    return fig
+    return titled(fig, ax, title)
 
 
 @styled
@@ -212,9 +213,7 @@ def confusion_grid_figure(y_true, predictions: dict, titles: dict):
     fig, axes = plt.subplots(nrows, 2, figsize=(MAX_WIDTH, 4.05 * nrows + 0.6), squeeze=False)
     for i, (ax, (key, y_pred)) in enumerate(zip(axes.flat, predictions.items(), strict=False)):
         image = _draw_confusion(ax, y_true, y_pred)
-        ax.set_title(titles[key])
-        if i % 2:
-            ax.set_ylabel("")
+        ax.set(title=titles[key], ylabel="" if i % 2 else "true digit")
     for ax in axes.flat[len(predictions) :]:
         ax.set_axis_off()
     fig.colorbar(image, ax=axes, shrink=0.5, label=_CONFUSION_SCALE)

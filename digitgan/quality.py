@@ -11,14 +11,12 @@ import pandas as pd
 import tensorflow as tf
 
 from digitgan import checks, config, fileio, store
-from digitgan.fileio import load_weights, save_weights
 from digitgan.models import build_judge
 
 
 def _judge_record_path(path) -> Path:
     """The record of what made the judge file ``path``, beside it: ``judge.weights.h5`` -> ``judge.inputs.json``."""
-    path = Path(path)
-    return path.with_name(path.name.removesuffix(".weights.h5") + ".inputs.json")
+    return Path(str(path).removesuffix(".weights.h5") + ".inputs.json")
 
 
 def _judge_differs(path: Path, inputs: dict) -> str | None:
@@ -64,13 +62,13 @@ def train_judge(
         judge.compile(keras.optimizers.Adam(schedule), "sparse_categorical_crossentropy", metrics=["accuracy"])
         return judge
 
-    judge = compiled_judge()
+    judge = compiled_judge()  # built before the digest's model and the retrained one: the layer names in the file
     inputs = {"format": 1, "epochs": epochs, "batch_size": batch_size, "seed": seed, "n_train": len(x_train)}
     inputs["images"], inputs["labels"] = store.array_digest(x_train), store.array_digest(np.asarray(y_train))
     inputs["architecture"] = store.architecture_digest(build_judge())  # a fresh one's: no optimizer in its config
     if path.is_file() and (differs := _judge_differs(path, inputs)) is None:
         judge.optimizer.build(judge.trainable_variables)  # the file holds its Adam state too: restore it
-        load_weights(judge, path, f"Delete {config.shown(path)} to retrain it.", committed)
+        fileio.load_weights(judge, path, f"Delete {config.shown(path)} to retrain it.", committed)
         print(f"Loaded the judge from {config.shown(path)}.")
     else:
         if path.is_file():
@@ -80,7 +78,7 @@ def train_judge(
         judge = compiled_judge()
         judge.fit(x_train, y_train, batch_size, epochs, verbose, validation_data=(x_test, y_test))
         _judge_record_path(save_to).unlink(missing_ok=True)  # until the new record is written, nothing vouches for it
-        save_weights(judge, save_to)
+        fileio.save_weights(judge, save_to)
         store.record_committed_digest(save_to)
         record = {**inputs, "sha256": store.file_digest(save_to, None)}  # after the weights: a kill leaves none
         fileio.atomic_write_text(_judge_record_path(save_to), fileio.dumps(record, indent=1, sort_keys=True) + "\n")
@@ -90,31 +88,27 @@ def train_judge(
 
 
 def noise(n, stream, distribution="normal", seed=config.SEED, noise_dim=config.NOISE_DIM):
-    """``n`` noise vectors drawn statelessly from ``(seed, stream)``, standard normal (the DCGAN's) or uniform in
-    [0, 1) (the semi-supervised GAN's). Streams: -1 the fixed grid, ``10_000 + s`` :func:`generate`'s ``seed=s``."""
+    """``n`` noise vectors from ``(seed, stream)``: -1 the fixed grid, ``10_000 + s`` :func:`generate`'s ``seed=s``."""
     draw = {"normal": tf.random.stateless_normal, "uniform": tf.random.stateless_uniform}
     return draw[distribution]([n, noise_dim], seed=[seed, stream])
 
 
-def generate(generator, n: int, seed: int = 0, distribution: str = "normal", batch_size: int = 1000) -> np.ndarray:
+def generate(generator, n: int, seed: int = 0, distribution: str = "normal") -> np.ndarray:
     """``n`` images from ``generator`` for the noise of sample seed ``seed`` (inference mode)."""
     z = noise(n, 10_000 + seed, distribution, noise_dim=generator.input_shape[-1])
-    return np.concatenate(
-        [keras.ops.convert_to_numpy(generator(z[i : i + batch_size], training=False)) for i in range(0, n, batch_size)]
-    )
+    return np.concatenate([generator(z[i : i + 1000], training=False).numpy() for i in range(0, n, 1000)])
 
 
-def _judge_outputs(judge, images, batch_size: int = 1000):
+def _judge_outputs(judge, images):
     """The judge's penultimate features and class probabilities for ``images`` (inference mode)."""
     features = keras.Model(judge.inputs[0], [judge.get_layer("features").output, judge.outputs[0]])
-    parts = [features(images[i : i + batch_size], training=False) for i in range(0, len(images), batch_size)]
+    parts = [features(images[i : i + 1000], training=False) for i in range(0, len(images), 1000)]
     return tuple(np.concatenate([part[j].numpy() for part in parts]).astype(np.float64) for j in (0, 1))
 
 
-def classifier_score(probs: np.ndarray, eps: float = 1e-12) -> float:
+def classifier_score(probs: np.ndarray) -> float:
     """exp(mean KL(p(y|x) || p(y))): the Inception-score analogue."""
-    marginal = probs.mean(axis=0, keepdims=True)
-    kl = (probs * (np.log(probs + eps) - np.log(marginal + eps))).sum(axis=1)
+    kl = (probs * (np.log(probs + 1e-12) - np.log(probs.mean(axis=0, keepdims=True) + 1e-12))).sum(axis=1)
     return float(np.exp(kl.mean()))
 
 
@@ -122,10 +116,8 @@ def frechet_distance(feats_a: np.ndarray, feats_b: np.ndarray) -> float:
     """Fréchet distance between Gaussians fitted to two feature sets."""
     mu_a, mu_b = feats_a.mean(0), feats_b.mean(0)
     cov_a, cov_b = np.cov(feats_a, rowvar=False), np.cov(feats_b, rowvar=False)
-    # tr(sqrtm(A @ B)) is the sum of the square roots of the eigenvalues of A @ B (real and >= 0 for
-    # covariance matrices); this stays stable where sqrtm warns about singular matrices (dead ReLUs).
-    eigenvalues = np.linalg.eigvals(cov_a @ cov_b).real
-    trace_sqrt = np.sqrt(np.clip(eigenvalues, 0, None)).sum()
+    # tr(sqrtm(A @ B)) from the eigenvalues of A @ B: stable where sqrtm warns about singular matrices (dead ReLUs)
+    trace_sqrt = np.sqrt(np.clip(np.linalg.eigvals(cov_a @ cov_b).real, 0, None)).sum()
     return float(((mu_a - mu_b) ** 2).sum() + np.trace(cov_a) + np.trace(cov_b) - 2 * trace_sqrt)
 
 
@@ -141,15 +133,12 @@ def judge_scores(judge, images, reference=None) -> dict:
     return scores
 
 
-def epoch_table(history: dict, every: int = 5):
-    """The DCGAN's mean losses and seconds of every ``every``-th epoch (and the first and last)."""
+def epoch_table(history: dict):
+    """The DCGAN's mean losses and seconds of every fifth epoch (and the first and last)."""
     n = len(history["epoch_seconds"])
-    table = pd.DataFrame(
-        {key: np.reshape(history[key], (n, -1)).mean(axis=1) for key in ("g_loss", "d_loss")},
-        index=pd.RangeIndex(1, n + 1, name="epoch"),
-    ).assign(seconds=history["epoch_seconds"])
-    shown = sorted({*range(every, n + 1, every), 1, n})
-    return table.loc[shown].round(3)
+    means = {key: np.reshape(history[key], (n, -1)).mean(axis=1) for key in ("g_loss", "d_loss")}
+    table = pd.DataFrame(means, index=pd.RangeIndex(1, n + 1, name="epoch")).assign(seconds=history["epoch_seconds"])
+    return table.loc[sorted({*range(5, n + 1, 5), 1, n})].round(3)
 
 
 def dcgan_summary(history: dict, scores: dict, judge_accuracy: float, n_train: int, reused: bool) -> dict:

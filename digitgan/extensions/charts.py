@@ -9,19 +9,13 @@ import numpy as np
 import pandas as pd
 
 from digitgan import config
-from digitgan.plots import GAN_LOSSES, HEIGHT, LEGEND_BESIDE, MAX_WIDTH, WIDE, accuracy_axis, styled, suptitle
+from digitgan.plots import GAN_LOSSES, HEIGHT, LEGEND_BESIDE, MAX_WIDTH, WIDE, accuracy_axis, styled, suptitle, titled
 
 _NBSP = "\u00a0"  # a space that textwrap never breaks at: "(n = 3)" stays on one line
 
 
 def _ends(mean, std) -> list:
     return [*(mean - std), *(mean + std)]
-
-
-def _done(fig, ax, title: str):
-    suptitle(fig, title)
-    ax.legend(**LEGEND_BESIDE)
-    return fig
 
 
 @styled
@@ -34,16 +28,15 @@ def ssgan_curves_figure(history: dict, title: str, references: tuple = ()):
     ax.plot(epochs, history["val_accuracy_raw"], ".--", alpha=0.7, label="validation (raw weights)")
     ax.plot(epochs, train, ":", label="train (labelled batches)")
     if best := history.get("best"):
-        ax.axvline(
-            best["epoch"], color="k", lw=0.8, alpha=0.5, label=f"kept: epoch {best['epoch']} ({best['weights']})"
-        )
+        label = f"kept: epoch {best['epoch']} ({best['weights']})"
+        ax.axvline(best["epoch"], color="k", lw=0.8, alpha=0.5, label=label)
     for ref, style in zip(references, ("--", ":", "-."), strict=False):
         label = f"{ref['label']}: {ref['test_accuracy']:.2%} (test)"
         ax.axhline(ref["test_accuracy"], color="gray", ls=style, lw=1, label=label)
     values = [*history["val_accuracy"], *history["val_accuracy_raw"], *train, *(r["test_accuracy"] for r in references)]
     accuracy_axis(ax, values, "accuracy")
     ax.set(xlabel="epoch", title="")
-    return _done(fig, ax, title)
+    return titled(fig, ax, title)
 
 
 @styled
@@ -51,13 +44,12 @@ def ssgan_sweep_figure(sweep: pd.DataFrame, title: str):
     """Validation accuracy (averaged weights) per epoch for each learning rate tried, the chosen one marked."""
     fig, ax = plt.subplots(figsize=(WIDE, HEIGHT))
     for _, row in sweep.iterrows():
-        label = (
-            f"learning rate {row['learning_rate']:g}:\nbest {row['val_accuracy']:.4f}" + "\n(chosen)" * row["chosen"]
-        )
+        chosen = "\n(chosen)" * row["chosen"]
+        label = f"learning rate {row['learning_rate']:g}:\nbest {row['val_accuracy']:.4f}{chosen}"
         ax.plot(np.arange(1, len(row["val_curve"]) + 1), row["val_curve"], "-" if row["chosen"] else "--", label=label)
     accuracy_axis(ax, [v for curve in sweep["val_curve"] for v in curve], "validation accuracy (averaged weights)")
     ax.set(xlabel="epoch")
-    return _done(fig, ax, title)
+    return titled(fig, ax, title)
 
 
 @styled
@@ -70,12 +62,10 @@ def label_efficiency_figure(table: pd.DataFrame, labels: dict | None = None, tit
         name = textwrap.fill(f"{(labels or {}).get(method, method)} ({n})", 32)
         ax.errorbar(part["n_labels"], part["mean"], yerr=part["std"].fillna(0), marker="o", capsize=4, label=name)
     accuracy_axis(ax, _ends(table["mean"], table["std"].fillna(0)), "test accuracy (10,000 images)")
-    ax.set_xscale("log")
-    ax.set(xlabel="labelled training images")
-    ax.set_xticks(sorted(table["n_labels"].unique()))
+    ax.set(xscale="log", xlabel="labelled training images", xticks=sorted(table["n_labels"].unique()))
     ax.get_xaxis().set_major_formatter(plt.FuncFormatter(lambda v, _: f"{int(v):,}"))
     ax.xaxis.set_minor_formatter(plt.NullFormatter())
-    return _done(fig, ax, title)
+    return titled(fig, ax, title)
 
 
 @styled
@@ -100,8 +90,7 @@ def longer_gan_figure(table: pd.DataFrame, label_counts, spread: dict | None = N
         ax.axhline(cnn["mean"], color="gray", ls="--", label=label)
         ax.axhspan(cnn["mean"] - cnn_std, cnn["mean"] + cnn_std, color="gray", alpha=0.15)
         accuracy_axis(ax, [*values, cnn["mean"] - cnn_std, cnn["mean"] + cnn_std], "test accuracy")
-        ax.set(xlabel="DCGAN training epochs", title=f"{n:,} labelled images")
-        ax.set_xticks(epochs)
+        ax.set(xlabel="DCGAN training epochs", title=f"{n:,} labelled images", xticks=epochs)
         ax.legend(**LEGEND_BESIDE)
     fig.suptitle(
         "Trial 3's test accuracy (10,000 test images) against the DCGAN's training epochs,\n"
@@ -117,7 +106,7 @@ def epoch_losses_figure(losses: dict, title: str):
     for key, name, colour in GAN_LOSSES:
         ax.plot(range(1, len(losses[key]) + 1), losses[key], lw=1.4, color=colour, label=name)
     ax.set(xlabel="epoch", ylabel="mean loss of the epoch")
-    return _done(fig, ax, title)
+    return titled(fig, ax, title)
 
 
 @styled
@@ -136,14 +125,12 @@ def protocols_figure(cells: list[dict], title: str):
         x = np.array(xs) + (i - (len(models) - 1) / 2) * offset
         means, stds = [c["mean"] for c in ran], [c["std"] or 0.0 for c in ran]
         ax.errorbar(x, means, yerr=stds, capsize=3, ls="none", marker="osD^"[i % 4], ms=6, label=name)
-    ax.set_xticks(np.arange(len(keys)))
-    ax.set_xticklabels([f"{o}\n{n // 1000}k" + ("\nmodern" if p == "modern" else "") for p, n, o in keys])
-    ax.set_xlim(-0.5, len(keys) - 0.5)
-    accuracy_axis(
-        ax, [c["mean"] + s * (c["std"] or 0.0) for c in cells for s in (-1, 1)], "test accuracy (10,000 images)"
-    )
+    names = [f"{o}\n{n // 1000}k" + ("\nmodern" if p == "modern" else "") for p, n, o in keys]
+    ax.set(xticks=np.arange(len(keys)), xticklabels=names, xlim=(-0.5, len(keys) - 0.5))
+    ends = [c["mean"] + s * (c["std"] or 0.0) for c in cells for s in (-1, 1)]
+    accuracy_axis(ax, ends, "test accuracy (10,000 images)")
     ax.grid(axis="x", visible=False)
-    return _done(fig, ax, title)
+    return titled(fig, ax, title)
 
 
 @styled
@@ -155,8 +142,7 @@ def arms_figure(table: pd.DataFrame, title: str):
     if "real" in table.index:
         ax.axvline(table.loc["real", "mean"], color="gray", ls="--", lw=1, label="mean of real 10k only")
         fig.legend(loc="outside lower center")
-    ax.set_yticks(ys, [textwrap.fill(str(name), 34) for name in table.index])
-    ax.set_ylim(-0.6, len(table) - 0.4)
+    ax.set(yticks=ys, yticklabels=[textwrap.fill(str(name), 34) for name in table.index], ylim=(-0.6, len(table) - 0.4))
     values = ax.secondary_yaxis("right")
     numbers = zip(table["mean"], std, table["runs"], strict=True)
     values.set_yticks(ys, [f"{m:.4f} ± {s:.4f} (n = {int(r)})" for m, s, r in numbers])
