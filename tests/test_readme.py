@@ -23,9 +23,9 @@ def committed_block(document, name: str) -> str:
 
 @pytest.mark.parametrize("document,name,generate", report.BLOCKS, ids=[f"{d.name}:{n}" for d, n, _ in report.BLOCKS])
 def test_generated_blocks_match_the_committed_results(document, name, generate):
-    if not report.COMMITTED_RESULTS.is_file():
-        pytest.fail(f"{report.COMMITTED_RESULTS} is missing: run `make reproduce` and commit its results")
-    expected = generate(fileio.load_results(report.COMMITTED_RESULTS))
+    if not config.COMMITTED_RESULTS_PATH.is_file():
+        pytest.fail(f"{config.COMMITTED_RESULTS_PATH} is missing: run `make reproduce` and commit its results")
+    expected = generate(fileio.load_results(config.COMMITTED_RESULTS_PATH))
     assert committed_block(document, name) == expected, (
         f"{config.shown(document)}'s {name} block is stale: run `python -m digitgan.tools.report`"
     )
