@@ -127,25 +127,15 @@ def dcgan(metrics: dict, run=None) -> Finding:
 
 def trial(name: str, metrics: dict, run) -> Finding:
     """``run``: the notebook's :class:`digitgan.runs.Run`, or the study's results (the CNN is read from them)."""
-    m, frozen, total = metrics, metrics["frozen_epochs"], metrics["epochs"]
+    m, frozen = metrics, metrics["frozen_epochs"]
     results = run if isinstance(run, dict) else run.study_results()
     params = config.trial_parameters(name) if name in config.TRIALS else {}
     registered = (m["head"], frozen) == (params.get("HEAD"), params.get("FROZEN_EPOCHS"))
-    schedule = f"{frozen} frozen and {count(total - frozen, 'fine-tuned epoch')}"
-    if frozen >= total:
-        schedule = f"{count(total, 'epoch')} with the transferred layers frozen"
-    if "fine_tune_optimizer" in m:
-        schedule += f" (fine-tuned with {m['fine_tune_optimizer']} at {m['fine_tune_learning_rate']:g})"
     who = config.name(name) if registered else f"{name.replace('trial', 'Trial ')}, edited,"
-    head = f"Its {m['head']} head trained {schedule}."
-    return _classifier(who, m, name if registered else None, results.get("cnn"), head, run=run)
-
-
-def _ranked(scores: dict, theirs: dict) -> tuple[dict, str]:
-    """``scores`` best first, and whether the models the original report ran keep its order (``theirs``)."""
-    ranked, same = dict(sorted(scores.items(), key=lambda item: -item[1])), "the original report's order"
-    ran = [k for k in ranked if k in theirs]
-    return ranked, same if ran == sorted(ran, key=theirs.get, reverse=True) else f"not {same}"
+    head = f"Its {m['head']} head trained {frozen} of {count(m['epochs'], 'epoch')} with the transferred layers frozen"
+    if "fine_tune_optimizer" in m:
+        head += f", then fine-tuned with {m['fine_tune_optimizer']} at {m['fine_tune_learning_rate']:g}"
+    return _classifier(who, m, name if registered else None, results.get("cnn"), head + ".", run=run)
 
 
 def _order_over_seeds(seeds: dict, ranked: list) -> str:
@@ -161,42 +151,35 @@ def _order_over_seeds(seeds: dict, ranked: list) -> str:
     return f"; over {span} not every step holds (paired p up to {worst:.2g})"
 
 
-def _listed(scores: dict, form=acc) -> str:
-    return ", ".join(f"{config.name(k).split(' (')[0]} {form(v)}" for k, v in scores.items())
+def _ranked(scores: dict, theirs: dict) -> tuple[list, str]:
+    """The models best first, and whether those the original report ran (``theirs``) keep its order."""
+    ranked, same = sorted(scores, key=scores.get, reverse=True), "the original report's order"
+    ran = [k for k in ranked if k in theirs]
+    return ranked, same if ran == sorted(ran, key=theirs.get, reverse=True) else f"not {same}"
 
 
-def _small(s: dict) -> tuple[dict, str]:
-    return _ranked(
-        {k: s[k]["accuracy"] if k == "pca_knn" else s[k] for k in config.ORIGINAL_SMALL}, config.ORIGINAL_SMALL
-    )
+def _listed(scores: dict) -> str:
+    return ", ".join(f"{config.name(k).split(' (')[0]} {acc(scores[k])}" for k in _ranked(scores, {})[0])
 
 
 def comparison(comparison: dict, run=None) -> Finding:
-    models, seeds, full = comparison["models"], comparison.get("seeds") or {}, comparison["pca_knn"].get("all 60k")
-    original = {k: v["test_accuracy"] for k, v in config.ORIGINAL_ACCURACY.items()}
-    ranked, order = _ranked({k: m["test_accuracy"] for k, m in models.items()}, original)
-    (first, value), *rest = ranked.items()
-    (small, small_order), study = _small(comparison["small"]), study_of(run, "comparison", "small")
-    study = study and _listed(_small(study)[0]) != _listed(small) and f"; the study's run: {_listed(_small(study)[0])}"
-    verdicts = {}  # the one-sample t-tests against the original report's numbers, grouped by what they claim
-    for k, s in seeds.items():
-        o, verdict = s["vs_original"], f"not distinguishable with {s['runs']} seeds"
-        verdict = ("above" if o["difference"] > 0 else "below") if o["claimed"] else verdict
-        verdicts.setdefault(verdict, {})[k] = o
+    models, small, full = comparison["models"], comparison["small"], comparison["pca_knn"].get("all 60k")
+    scores = {k: m["test_accuracy"] for k, m in models.items()}
+    (first, *rest), order = _ranked(scores, {k: v["test_accuracy"] for k, v in config.ORIGINAL_ACCURACY.items()})
+    ours, study = (
+        {k: s[k]["accuracy"] if k == "pca_knn" else s[k] for k in config.ORIGINAL_SMALL}
+        for s in (small, study_of(run, "comparison", "small") or small)
+    )
+    keys, small_order = _ranked(ours, config.ORIGINAL_SMALL)
+    order += _order_over_seeds(comparison.get("seeds") or {}, [first, *rest])
     return finding(
         f"On the {config.SUBSET_SIZE:,}-image subset ({count(config.TRANSFER_EPOCHS, 'epoch')}, seed 42) "
-        f"{'the ' * (first == 'cnn')}{config.name(first)} leads with **{acc(value)} test accuracy**, then "
-        f"{_listed(dict(rest))}: {order}{_order_over_seeds(seeds, list(ranked))}.",
-        verdicts
-        and "Against the original report's numbers over the seeds (one-sample t-tests): "
-        + "; ".join(
-            f"{verdict}: {_listed(tests, '{0[difference]:+.4f} (p = {0[p]:.2g})'.format)}"
-            for verdict, tests in verdicts.items()
-        )
-        + ".",
-        f"On {comparison['small']['n_train']:,} training and {comparison['small']['n_test']:,} test images: "
-        f"{_listed(small)}, against the original report's {', '.join(f'{config.ORIGINAL_SMALL[k]:g}' for k in small)} "
-        f"({_ONE_RUN_EACH}): {small_order}{study or ''}.",
+        f"{'the ' * (first == 'cnn')}{config.name(first)} leads with **{acc(scores[first])} test accuracy**, then "
+        f"{_listed({k: scores[k] for k in rest})}: {order}.",
+        f"On {small['n_train']:,} training and {small['n_test']:,} test images: {_listed(ours)}, against the "
+        f"original report's {', '.join(f'{config.ORIGINAL_SMALL[k]:g}' for k in keys)} ({_ONE_RUN_EACH}): "
+        + small_order
+        + (f"; the study's run: {_listed(study)}." if _listed(study) != _listed(ours) else "."),
         full
         and f"PCA + KNN on all 60,000 training images reaches {acc(full['accuracy'])} in "
         f"{full['fit_seconds'] + full['predict_seconds']:.1f} s; the original's KNN {config.ORIGINAL_PCA_KNN_ALL}.",
