@@ -101,10 +101,10 @@ def _classifier(who: str, m: dict, name: str | None, cnn: dict | None, *more: st
 
 
 def cnn(metrics: dict, run=None) -> Finding:
-    m, curve = metrics, metrics["history"].get("val_accuracy", [])[-2:]
-    rose = len(curve) == 2 and curve[1] > curve[0]
-    rose = rose and f"Its test accuracy still rose in the last epoch ({' → '.join(map(acc, curve))}): "
-    rose = rose and rose + f"{count(m['epochs'], 'epoch')} of plain SGD stop short of what it can learn."
+    m, curve, rose = metrics, metrics["history"].get("val_accuracy", [])[-2:], ""
+    if len(curve) == 2 and curve[1] > curve[0]:
+        rose = f"Its test accuracy still rose in the last epoch ({acc(curve[0])} → {acc(curve[1])}): "
+        rose += f"{count(m['epochs'], 'epoch')} of plain SGD stop short of what it can learn."
     return _classifier("The CNN", m, "cnn", study_of(run, "cnn"), rose, run=run)
 
 
