@@ -1,6 +1,4 @@
-"""Each notebook's "What we found": :class:`Versus` records worded by :func:`say`, :func:`gap` and :func:`reach`."""
-
-from __future__ import annotations
+"""Each notebook's "What we found": :class:`Versus` records, worded by the templates :func:`say` and :func:`gap`."""
 
 from collections import namedtuple
 from functools import partial
@@ -8,18 +6,15 @@ from functools import partial
 from digitgan import config
 from digitgan.utils import describe_difference, difference
 
-LINES = 5  # a finding's lines at most; the first stands alone
+LINES = 5  # a finding's lines at most (01-06 use four); the first, its headline, stands alone
 _ONE_RUN_EACH = "one run each; not tested"  # a difference without seeds on both sides claims nothing
 _TAIL = {"above": ", above it", "below": ", below it", "level": ", level with it", "not distinguishable": ""}
-_NUMBER_WORDS = {3: "three", 4: "four", 5: "five", 6: "six"}
 acc = "{:.4f}".format  # an accuracy as written
 tested = partial(describe_difference, compact=True)  # ``+0.0461 (95% CI +0.039 to +0.053, p = …)``
 
 
 class Finding(str):
-    """Markdown text that Jupyter renders as Markdown."""
-
-    def _repr_markdown_(self) -> str:
+    def _repr_markdown_(self) -> str:  # Jupyter renders it as Markdown
         return str(self)
 
 
@@ -60,15 +55,9 @@ def count(n: int, word: str) -> str:
     return f"{n:,} {word}{'' if n == 1 else 's'}"
 
 
-def _size(n_train, epochs) -> str:
-    parts = [count(n, w) for n, w in ((n_train, "image"), (epochs, "epoch")) if n is not None]
+def _size(m: dict) -> str:
+    parts = [count(m[key], word) for key, word in (("n_train", "image"), ("epochs", "epoch")) if m.get(key) is not None]
     return ", ".join(parts) or "size not recorded"
-
-
-def _mistake(metrics: dict) -> str:
-    if top := (metrics.get("most_confused") or [None])[0]:
-        return f"its most frequent mistake is a {top['true']} read as {top['predicted']} ({top['count']} test images)"
-    return "it made no mistakes on the test set"
 
 
 def study_of(run, *keys) -> dict:
@@ -87,111 +76,66 @@ def finding(*lines, run=None) -> Finding:
     return Finding(text)
 
 
-def _against_original(name: str, test_accuracy: float) -> Versus | None:
-    if name not in config.ORIGINAL_ACCURACY:
+def _against(m: dict, name: str | None, cnn: dict | None = None) -> Versus | None:
+    """``m``'s test accuracy against the study's ``cnn``, else the original report's ``name`` (None if it has none)."""
+    if not cnn and name not in config.ORIGINAL_ACCURACY:
         return None
-    who = "CNN" if name == "cnn" else name.replace("trial", "trial ")
-    against = f"the original report's {who} ({_size(config.SUBSET_SIZE, config.TRANSFER_EPOCHS)})"
-    shown = (acc(test_accuracy), config.original_number(name, "test_accuracy"))
-    return versus("test accuracy", test_accuracy, against, config.ORIGINAL_ACCURACY[name]["test_accuracy"], shown=shown)
+    theirs = cnn or {"n_train": config.SUBSET_SIZE, "epochs": config.TRANSFER_EPOCHS, **config.ORIGINAL_ACCURACY[name]}
+    who = "the study's CNN" if cnn else f"the original report's {config.name(name).split(' (')[0]}"
+    shown = None if cnn else (acc(m["test_accuracy"]), config.original_number(name, "test_accuracy"))
+    budget = "same budget" if _size(m) == _size(theirs) else _size(theirs)
+    return versus("test accuracy", m["test_accuracy"], f"{who} ({budget})", theirs["test_accuracy"], shown=shown)
 
 
-def _against_cnn(metrics: dict, cnn: dict, scratch: bool = False, ours_said: bool = False) -> Versus:
-    """A classifier's test accuracy against the study's CNN, named with its size (and, unless ``ours_said``, ours)."""
-    ours, theirs = (_size(m.get("n_train"), m.get("epochs")) for m in (metrics, cnn))
-    who = (
-        f"the CNN trained on the same {count(cnn['n_train'], 'image')} for {count(cnn['epochs'], 'epoch')}"
-        if ours == theirs and not scratch and None not in (cnn.get("n_train"), cnn.get("epochs"))
-        else f"the study's CNN ({theirs}" + (f"; this run: {ours}" if ours != theirs and not ours_said else "") + ")"
-    )
-    return versus("test accuracy", metrics["test_accuracy"], who, cnn["test_accuracy"])
-
-
-def cnn(metrics: dict, run=None) -> Finding:
-    m, curve, epochs = metrics, metrics["history"].get("val_accuracy", []), count(metrics["epochs"], "epoch")
-    study, original = study_of(run, "cnn"), _against_original("cnn", m["test_accuracy"])
-    head = study and _against_cnn(m, study, scratch=True, ours_said=True) or original
+def _classifier(who: str, m: dict, name: str | None, cnn: dict | None, *more: str, run=None) -> Finding:
+    """Test accuracy against the study's ``cnn`` (else the original report), then against the original report."""
+    original = _against(m, name)
+    head = _against(m, name, cnn) if cnn else original
     return finding(
-        f"The CNN reaches **{acc(m['test_accuracy'])} test accuracy** after {epochs} on "
-        f"{count(m['n_train'], 'image')}, {say(head, lead=False)}.",
-        study and cap(say(original, lead=False)) + ".",
-        f"On its training images it reaches {acc(m['train_accuracy'])} (the original: "
-        f"{config.original_number('cnn', 'train_accuracy')}); {_mistake(m)}.",
-        len(curve) > 1
-        and curve[-1] > curve[-2]
-        and f"The test accuracy still rose in the last epoch ({acc(curve[-2])} → {acc(curve[-1])}): {epochs} of "
-        "plain SGD leave this network short of what it can learn.",
-        "This is the baseline every transferred discriminator is compared with.",
+        f"{who} reaches **{acc(m['test_accuracy'])} test accuracy** ({_size(m)})"
+        + (f", {say(head, lead=False)}." if head else "."),
+        cnn and (cap(say(original, lead=False)) + "." if original else "The original report has no such trial."),
+        *more,
         run=run,
     )
 
 
+def cnn(metrics: dict, run=None) -> Finding:
+    m, curve, rose = metrics, metrics["history"].get("val_accuracy", [])[-2:], ""
+    if len(curve) == 2 and curve[1] > curve[0]:
+        rose = f"Its test accuracy still rose in the last epoch ({acc(curve[0])} → {acc(curve[1])}): "
+        rose += f"{count(m['epochs'], 'epoch')} of plain SGD stop short of what it can learn."
+    return _classifier("The CNN", m, "cnn", study_of(run, "cnn"), rose, run=run)
+
+
 def dcgan(metrics: dict, run=None) -> Finding:
-    m, fractions, (low, high) = metrics, metrics["class_fractions"], config.MODE_COLLAPSE_BOUNDS
-    bounds, scores, distance = f"{low:.0%}–{high:.0%}", "", ""
-    if study := study_of(run, "dcgan"):
-        named = f"the study's DCGAN ({_size(study.get('n_train'), study.get('epochs'))})"
-        scores = f"{study['classifier_score']:.2f} for {named} and "
-        distance = f"; the study's DCGAN: {study['frechet_distance']:.1f}"
-    collapse = f"one digit class falls outside {bounds} of the samples (mode collapse by our rule)"
-    if not m["mode_collapse"]:
-        collapse = f"every digit class lies within {bounds} of them (no mode collapse by our rule)"
+    m, study, (low, high) = metrics, study_of(run, "dcgan"), config.MODE_COLLAPSE_BOUNDS
+    who = study and f"the study's DCGAN ({_size(study)})"
+    collapse = "one class falls outside" if m["mode_collapse"] else "every class lies within"
     return finding(
-        f"After {count(m['epochs'], 'epoch')} on {count(m['n_train'], 'image')} the DCGAN's digits score "
-        f"**{m['classifier_score']:.2f}** with the judge, against {scores}{m['real_test_classifier_score']:.2f} for "
-        "real test digits (the scale runs from 1 to 10).",
-        f"They lie at a Fréchet distance of **{m['frechet_distance']:.1f}** from the test set (real training digits: "
-        f"{m['real_train_frechet_distance']:.1f}{distance}).",
-        f"The rarest generated digit makes {min(fractions):.1%} of the samples and the commonest "
-        f"{max(fractions):.1%}: {collapse}.",
-        f"The discriminator that learnt to tell them from real digits ({m['seconds'] / 60:.1f} min of training, "
-        f"{'reused from the committed training' if m['reused_weights'] else 'trained in this run'}) is what "
-        "notebooks 03–05 reuse.",
+        f"The DCGAN's digits ({_size(m)}) score **{m['classifier_score']:.2f}** with the judge (1 to 10), against "
+        + (f"{study['classifier_score']:.2f} for {who} and " if study else "")
+        + f"{m['real_test_classifier_score']:.2f} for real test digits ({_ONE_RUN_EACH}).",
+        f"Their Fréchet distance to the test set is {m['frechet_distance']:.1f}, against "
+        + (f"{study['frechet_distance']:.1f} for {who} and " if study else "")
+        + f"{m['real_train_frechet_distance']:.1f} for real training digits ({_ONE_RUN_EACH}).",
+        f"Each digit class makes {min(m['class_fractions']):.1%} to {max(m['class_fractions']):.1%} of the samples: "
+        f"{collapse} {low:.0%}–{high:.0%} ({'' if m['mode_collapse'] else 'no '}mode collapse by our rule).",
         run=run,
     )
 
 
 def trial(name: str, metrics: dict, run) -> Finding:
     """``run``: the notebook's :class:`digitgan.runs.Run`, or the study's results (the CNN is read from them)."""
-    m, frozen, total = metrics, metrics["frozen_epochs"], metrics["epochs"]
-    schedule = f"{frozen} frozen and {count(total - frozen, 'fine-tuned epoch')}"
-    if frozen >= total:
-        schedule = f"{count(total, 'epoch')} with the transferred layers frozen"
-    if "fine_tune_optimizer" in m:
-        schedule += f" (fine-tuned with {m['fine_tune_optimizer']} at {m['fine_tune_learning_rate']:g})"
+    m, frozen = metrics, metrics["frozen_epochs"]
     results = run if isinstance(run, dict) else run.study_results()
-    v = "cnn" in results and _against_cnn(m, results["cnn"], scratch=not isinstance(run, dict) and not run.is_study)
-    registered = config.trial_parameters(name) if name in config.TRIALS else {}
-    as_registered = (m["head"], frozen) == (registered.get("HEAD"), registered.get("FROZEN_EPOCHS"))
-    original = as_registered and _against_original(name, m["test_accuracy"])
-    label = config.name(name) if as_registered else f"{name.replace('trial', 'Trial ')}, edited,"
-    train, against = acc(m["train_accuracy"]), say(v, lead=False) if v else f"on {_size(m['n_train'], total)}"
-    return finding(
-        f"{label} reaches **{acc(m['test_accuracy'])} test accuracy**, {against}.",
-        cap(say(original, lead=False)) + f"; train accuracy {train} (theirs "
-        f"{config.original_number(name, 'train_accuracy')})."
-        if original
-        else f"The original report has no such trial; train accuracy {train}.",
-        f"Its {m['head']} head trained {schedule}; {_mistake(m)}.",
-        as_registered
-        and name in ("trial1", "trial2", "trial3")  # the trials make claims trains at seeds 43 and 44
-        and "06_comparison.ipynb tests it over seeds 42-44"
-        + ("; 08_label_efficiency.ipynb at 100 to 10,000 labels." if name == "trial3" else "."),
-        run=run,
-    )
-
-
-def _rankings(comparison: dict) -> dict:
-    """The models best first on the 10k subset ("full") and 1,000 images ("small"); is each order the original's?"""
-    small, original = comparison["small"], {k: v["test_accuracy"] for k, v in config.ORIGINAL_ACCURACY.items()}
-    ours = {"full": {k: m["test_accuracy"] for k, m in comparison["models"].items()}}
-    ours["small"] = {k: small[k]["accuracy"] if k == "pca_knn" else small[k] for k in ("pca_knn", "trial3", "cnn")}
-    theirs = {"full": original, "small": config.ORIGINAL_SMALL}
-    ranked = {key: sorted(scores, key=scores.get, reverse=True) for key, scores in ours.items()}
-    for key, scores in theirs.items():
-        ran = [k for k in ranked[key] if k in scores]  # the models the original ran, in our order
-        ranked[f"{key}_as_original"] = ran == sorted(ran, key=scores.get, reverse=True)
-    return ranked
+    params = config.trial_parameters(name) if name in config.TRIALS else {}
+    registered = (m["head"], frozen) == (params.get("HEAD"), params.get("FROZEN_EPOCHS"))
+    who = config.name(name) if registered else f"{name.replace('trial', 'Trial ')}, edited,"
+    head = f"Its {m['head']} head trained {frozen} of {count(m['epochs'], 'epoch')} with the transferred layers frozen"
+    if "fine_tune_optimizer" in m:
+        head += f", then fine-tuned with {m['fine_tune_optimizer']} at {m['fine_tune_learning_rate']:g}"
+    return _classifier(who, m, name if registered else None, results.get("cnn"), head + ".", run=run)
 
 
 def _order_over_seeds(seeds: dict, ranked: list) -> str:
@@ -207,43 +151,37 @@ def _order_over_seeds(seeds: dict, ranked: list) -> str:
     return f"; over {span} not every step holds (paired p up to {worst:.2g})"
 
 
+def _ranked(scores: dict, theirs: dict) -> tuple[list, str]:
+    """The models best first, and whether those the original report ran (``theirs``) keep its order."""
+    ranked, same = sorted(scores, key=scores.get, reverse=True), "the original report's order"
+    ran = [k for k in ranked if k in theirs]
+    return ranked, same if ran == sorted(ran, key=theirs.get, reverse=True) else f"not {same}"
+
+
+def _listed(scores: dict) -> str:
+    return ", ".join(f"{config.name(k).split(' (')[0]} {acc(scores[k])}" for k in _ranked(scores, {})[0])
+
+
 def comparison(comparison: dict, run=None) -> Finding:
-    models, small, ranked = comparison["models"], comparison["small"], _rankings(comparison)
-    top, full = comparison["most_confused_pairs"][0], comparison["pca_knn"].get("all 60k")
-    seeds, study = comparison.get("seeds") or {}, study_of(run, "comparison")
-    (first, *rest), small_ranked = ranked["full"], ranked["small"]
-
-    def name(k: str) -> str:
-        return {"pca_knn": "PCA + KNN", "cnn": "the CNN"}.get(k, k.replace("trial", "trial "))
-
-    def accuracies(s: dict) -> str:
-        return ", ".join(f"{name(k)} {acc(s[k]['accuracy'] if k == 'pca_knn' else s[k])}" for k in small_ranked)
-
-    def original(o: dict) -> str:
-        return f"{o['difference']:+.4f} (p = {o['p']:.2g}{'' if o['claimed'] else ', not distinguishable'})"
-
-    order = {True: "the original report's order", False: "not the original report's order"}
-    then = ", ".join(f"{config.name(k)} {acc(models[k]['test_accuracy'])}" for k in rest)
-    vs_cnn = ", ".join(f"{name(k)} {tested(s['vs_cnn'])}" for k, s in seeds.items() if "vs_cnn" in s)
-    vs_original = ", ".join(f"{name(k)} {original(s['vs_original'])}" for k, s in seeds.items())
+    models, small, full = comparison["models"], comparison["small"], comparison["pca_knn"].get("all 60k")
+    scores = {k: m["test_accuracy"] for k, m in models.items()}
+    (first, *rest), order = _ranked(scores, {k: v["test_accuracy"] for k, v in config.ORIGINAL_ACCURACY.items()})
+    ours, study = (
+        {k: s[k]["accuracy"] if k == "pca_knn" else s[k] for k in config.ORIGINAL_SMALL}
+        for s in (small, study_of(run, "comparison", "small") or small)
+    )
+    keys, small_order = _ranked(ours, config.ORIGINAL_SMALL)
+    order += _order_over_seeds(comparison.get("seeds") or {}, [first, *rest])
     return finding(
         f"On the {config.SUBSET_SIZE:,}-image subset ({count(config.TRANSFER_EPOCHS, 'epoch')}, seed 42) "
-        f"{'the ' * (first == 'cnn')}{config.name(first)} leads with **{acc(models[first]['test_accuracy'])} test "
-        f"accuracy**, then {then}: {order[ranked['full_as_original']]}{_order_over_seeds(seeds, ranked['full'])}.",
-        "cnn" in seeds
-        and f"Over training seeds {min(seeds['cnn']['by_seed'])}-{max(seeds['cnn']['by_seed'])} the CNN reaches "
-        f"{acc(seeds['cnn']['mean'])} ± {seeds['cnn']['std']:.4f}; against it {vs_cnn}.",
-        seeds and f"Against the original report's numbers (one-sample t-tests over those seeds): {vs_original}.",
-        f"On {small['n_train']:,} training and {small['n_test']:,} test images: {accuracies(small)} (one run each; not "
-        f"tested); the original report: {', '.join(f'{config.ORIGINAL_SMALL[k]:g}' for k in small_ranked)}: "
-        f"{order[ranked['small_as_original']]}.",
-        study
-        and accuracies(study["small"]) != accuracies(small)
-        and f"The study's run ({count(study['small']['n_train'], 'training image')}): {accuracies(study['small'])}.",
+        f"{'the ' * (first == 'cnn')}{config.name(first)} leads with **{acc(scores[first])} test accuracy**, then "
+        f"{_listed({k: scores[k] for k in rest})}: {order}.",
+        f"On {small['n_train']:,} training and {small['n_test']:,} test images: {_listed(ours)}, against the "
+        f"original report's {', '.join(f'{config.ORIGINAL_SMALL[k]:g}' for k in keys)} ({_ONE_RUN_EACH}): "
+        + small_order
+        + (f"; the study's run: {_listed(study)}." if _listed(study) != _listed(ours) else "."),
         full
         and f"PCA + KNN on all 60,000 training images reaches {acc(full['accuracy'])} in "
-        f"{full['fit_seconds'] + full['predict_seconds']:.1f} s, where the original's own KNN did not finish at "
-        f"2,000; the most confused pair over all {_NUMBER_WORDS.get(len(models), len(models))} models is a "
-        f"{top['true']} read as {top['predicted']} ({top['count']} times).",
+        f"{full['fit_seconds'] + full['predict_seconds']:.1f} s; the original's KNN {config.ORIGINAL_PCA_KNN_ALL}.",
         run=run,
     )

@@ -23,9 +23,9 @@ def committed_block(document, name: str) -> str:
 
 @pytest.mark.parametrize("document,name,generate", report.BLOCKS, ids=[f"{d.name}:{n}" for d, n, _ in report.BLOCKS])
 def test_generated_blocks_match_the_committed_results(document, name, generate):
-    if not report.COMMITTED_RESULTS.is_file():
-        pytest.fail(f"{report.COMMITTED_RESULTS} is missing: run `make reproduce` and commit its results")
-    expected = generate(fileio.load_results(report.COMMITTED_RESULTS))
+    if not config.COMMITTED_RESULTS_PATH.is_file():
+        pytest.fail(f"{config.COMMITTED_RESULTS_PATH} is missing: run `make reproduce` and commit its results")
+    expected = generate(fileio.load_results(config.COMMITTED_RESULTS_PATH))
     assert committed_block(document, name) == expected, (
         f"{config.shown(document)}'s {name} block is stale: run `python -m digitgan.tools.report`"
     )
@@ -179,3 +179,16 @@ def test_updating_writes_only_the_documents_whose_blocks_changed(tmp_path, monke
     stale.write_text(stale.read_text().replace(current, "| a stale | table |"))  # one block of the README
     assert report._update_documents() == [stale] and committed_block(stale, name) == current
     assert report._update_documents() == []
+
+
+def test_a_block_without_its_end_marker_is_named_and_nothing_is_written(tmp_path, monkeypatch):
+    copies = {document: tmp_path / document.name for document in {d for d, _, _ in report.BLOCKS}}
+    for document, copy in copies.items():
+        shutil.copy(document, copy)
+    monkeypatch.setattr(report, "BLOCKS", [(copies[d], n, g) for d, n, g in report.BLOCKS])
+    readme = copies[report.README]
+    readme.write_text(readme.read_text().replace(report._markers("notebooks")[1], "") + "\nstale")
+    before = {copy: copy.read_bytes() for copy in copies.values()}
+    with pytest.raises(ValueError, match=r"README\.md has no <!-- notebooks:start --> \.\.\. <!-- notebooks:end -->"):
+        report._update_documents()
+    assert {copy: copy.read_bytes() for copy in copies.values()} == before

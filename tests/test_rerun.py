@@ -82,15 +82,15 @@ def test_a_scratch_trial_names_the_cnn_it_is_compared_with_and_counts_in_words()
     scratch = {"head": "dense10", "frozen_epochs": 1, "epochs": 1, "n_train": 500, "test_accuracy": 0.16,
                "train_accuracy": 0.2, "most_confused": []}  # fmt: skip
     text = findings.trial("trial1", scratch, study_cnn)
-    assert "0.9638 for the study's CNN (10,000 images, 15 epochs; this run: 500 images, 1 epoch)" in text
-    assert "1 epoch with the transferred layers frozen" in text and "1 epochs" not in text
+    assert "(500 images, 1 epoch), against 0.9638 for the study's CNN (10,000 images, 15 epochs)" in text
+    assert "1 of 1 epoch with the transferred layers frozen" in text and "1 epochs" not in text
     assert "the GAN's features do not beat" not in text  # no claim from a comparison of unequal runs
     full = {**scratch, "frozen_epochs": 5, "epochs": 15, "n_train": 10_000, "test_accuracy": 0.95}
     text = findings.trial("trial2", full, study_cnn)
-    assert "5 frozen and 10 fine-tuned epochs" in text
-    assert "0.9638 for the CNN trained on the same 10,000 images for 15 epochs" in text
+    assert "5 of 15 epochs with the transferred layers frozen" in text
+    assert "(10,000 images, 15 epochs), against 0.9638 for the study's CNN (same budget)" in text
     assert "do not beat" not in text and "below it" not in text  # one run each: no claim without a test
     assert "(one run each; not tested)" in text
     cnn = {"test_accuracy": 0.5, "train_accuracy": 0.5, "epochs": 1, "n_train": 1, "seconds": 1.0,
            "history": {}, "most_confused": []}  # fmt: skip
-    assert "after 1 epoch on 1 image," in findings.cnn(cnn)
+    assert "(1 image, 1 epoch)," in findings.cnn(cnn)

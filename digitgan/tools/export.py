@@ -7,6 +7,10 @@ import re
 from collections import namedtuple
 from pathlib import Path
 
+import mistune
+import nbformat
+from nbconvert import HTMLExporter
+
 from digitgan import config, fileio, utils
 from digitgan.tools import report
 
@@ -18,14 +22,11 @@ Notebook = namedtuple("Notebook", "name title finding nb")  # finding: its headl
 
 
 def headline(lines: list[str]) -> str:
-    """The first line of a finding (and the second while both stay short)."""
     two = " ".join(lines[:2])
     return two if len(two) <= FINDING_CHARS else lines[0]
 
 
 def _read_notebooks(notebooks: tuple[str, ...] = NOTEBOOKS, folder: Path = config.NOTEBOOKS_DIR) -> list[Notebook]:
-    import nbformat
-
     results, parts = fileio.load_results(config.COMMITTED_RESULTS_PATH), []
     for name in notebooks:
         nb = nbformat.read(Path(folder) / name, as_version=4)
@@ -36,10 +37,7 @@ def _read_notebooks(notebooks: tuple[str, ...] = NOTEBOOKS, folder: Path = confi
 
 def _combined(parts: list[Notebook]):
     """The notebooks' copied cells as one notebook, each behind an anchor, every image described by its section."""
-    import nbformat
-
-    book = nbformat.v4.new_notebook(metadata=copy.deepcopy(parts[0].nb.metadata))
-    book.metadata["title"] = _TITLE
+    book = nbformat.v4.new_notebook(metadata={**copy.deepcopy(parts[0].nb.metadata), "title": _TITLE})
     for part in parts:
         anchor = f'<div id="{Path(part.name).stem}" class="dg-notebook"></div>\n\n*notebooks/{part.name}*'
         book.cells.append(nbformat.v4.new_markdown_cell(f"{anchor} · [back to the summary](#summary)"))
@@ -69,19 +67,21 @@ def _png(file: str) -> dict:
 
 def _summary(parts: list[Notebook]) -> dict:
     """The template's summary: the README's verdicts, the tables, the findings (its key figures are the template's)."""
-    import mistune
-
     results = fileio.load_results(config.COMMITTED_RESULTS_PATH)
     verdicts = re.search(r"\n## In three lines\n(.*?)(?=\n## |\Z)", report.README.read_text(), re.S)[1]
     headlines = report.headlines_table(results)
-    inline = [re.sub(r"^<p>|</p>$", "", mistune.html(p.finding).strip()) for p in parts]  # a line: no <p> tags
     return {
         "title": _TITLE,
         "verdicts": mistune.html(verdicts.strip()),
         "results": mistune.html(report.results_table(results)),
         "headlines": mistune.html(headlines) if headlines.count("\n") > 1 else "",
-        "notebooks": [
-            dict(anchor=Path(p.name).stem, title=p.title, finding=f) for p, f in zip(parts, inline, strict=True)
+        "notebooks": [  # each finding as one line: no <p> tags
+            dict(
+                anchor=Path(p.name).stem,
+                title=p.title,
+                finding=re.sub(r"^<p>|</p>$", "", mistune.html(p.finding).strip()),
+            )
+            for p in parts
         ],
         "png": _png,
         "versions": utils.versions(),
@@ -101,8 +101,6 @@ def problems(html: str) -> list[str]:
 
 def build() -> str:
     """The page's HTML; raises if it would not be self-contained."""
-    from nbconvert import HTMLExporter
-
     parts, template = _read_notebooks(), str(Path(__file__).with_name("export.html.j2"))
     exporter = HTMLExporter(template_name="lab", template_file=template, embed_images=True)
     html, _ = exporter.from_notebook_node(_combined(parts), resources={"digitgan": _summary(parts)})

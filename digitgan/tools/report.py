@@ -1,8 +1,5 @@
 """``python -m digitgan.tools.report``: rewrite the generated blocks (:data:`BLOCKS`) of README.md and docs/."""
 
-from __future__ import annotations
-
-import re
 from pathlib import Path
 
 from digitgan import config, fileio, findings
@@ -12,9 +9,7 @@ from digitgan.extensions.verdicts import cell
 from digitgan.tools import pages, versions
 from digitgan.utils import SHORT_TESTS, holm
 
-README = config.PROJ_ROOT / "README.md"
-DOCS = config.PROJ_ROOT / "docs"
-COMMITTED_RESULTS = config.COMMITTED_RESULTS_PATH
+README, DOCS = config.PROJ_ROOT / "README.md", config.PROJ_ROOT / "docs"
 _ACCURACY = {  # the classifiers' rows (the DCGAN's after the CNN's)
     "cnn": "CNN, train / test accuracy (10k subset, 15 epochs)",
     "trial1": "Trial 1 (frozen, Dense(10)), train / test accuracy",
@@ -42,14 +37,14 @@ def results_table(results: dict) -> str:
         distance = f"{g['frechet_distance']:.2f} ({g['real_train_frechet_distance']:.2f})"
         shares = f"{min(g['class_fractions']):.1%} / {max(g['class_fractions']):.1%}"
         rows += [
-            (f"DCGAN, training time ({g['epochs']} epochs, 2 CPU cores)", "—", minutes),
-            ("DCGAN, classifier score of 10k samples (real test digits)", "—", score),
-            ("DCGAN, Fréchet distance to the test set (real training digits)", "—", distance),
-            ("DCGAN, share of the rarest / commonest generated digit (10% if all equal)", "—", shares),
+            (f"DCGAN, training time ({g['epochs']} epochs, 2 CPU cores)", "—", minutes, "—"),
+            ("DCGAN, classifier score of 10k samples (real test digits)", "—", score, "—"),
+            ("DCGAN, Fréchet distance to the test set (real training digits)", "—", distance, "—"),
+            ("DCGAN, share of the rarest / commonest generated digit (10% if all equal)", "—", shares, "—"),
         ]
     rows += [accuracies(key) for key in ("trial1", "trial2", "trial3") if key in results]
-    if "comparison" in results:
-        small, knn = results["comparison"]["small"], results["comparison"]["small"]["pca_knn"]
+    if comparison := results.get("comparison"):
+        small, knn = comparison["small"], comparison["small"]["pca_knn"]
         updates = config.CNN_EPOCHS * config.SMALL_N_TRAIN // config.BATCH_SIZE
         budget = f", {config.CNN_EPOCHS} epochs ({updates:,} updates)"
         for key, what, accuracy in (
@@ -59,12 +54,11 @@ def results_table(results: dict) -> str:
         ):
             original = f"{config.ORIGINAL_SMALL[key]:.2f}"
             rows.append((f"1k train / 1k test: {what}", original, f"{accuracy:.4f}", "one run; not tested"))
-        for name, row in results["comparison"]["pca_knn"].items():
+        for name, row in comparison["pca_knn"].items():
             original = config.ORIGINAL_PCA_KNN_ALL if name == "all 60k" else "—"
             ours = f"{row['accuracy']:.4f} ({row['fit_seconds'] + row['predict_seconds']:.1f} s)"
-            rows.append((f"PCA + KNN, {name} → 10k test (fit + predict time)", original, ours))
+            rows.append((f"PCA + KNN, {name} → 10k test (fit + predict time)", original, ours, "—"))
     seeds = "ours, seeds 42-44: test mean ± SD, one-sample p against the original"
-    rows = [row + ("—",) * (4 - len(row)) for row in rows]
     return pages.table(("measure", "original", "ours (seed 42)", seeds), rows)
 
 
@@ -109,40 +103,44 @@ def headlines_table(results: dict) -> str:
     return pages.table((*header, f"Holm p ({len(found)} rows)"), rows).replace(" (n = 3)", "")
 
 
-# What each notebook asks, in the README's map; what it found is the first line of its own "What we found".
+# Each notebook's record in results.json (or its "future_work"), and what it asks (the README's map; what it found is
+# the first line of its own "What we found").
 QUESTIONS = {
-    "01_cnn_baseline": "How well does the baseline CNN learn from 10,000 images in 15 epochs?",
-    "02_dcgan": "Does the DCGAN learn to draw digits, and how good are they by the judge?",
-    "03_trial1_frozen": "Trial 1: the discriminator frozen, a new Dense(10) head.",
-    "04_trial2_finetune": "Trial 2: 5 epochs frozen, then 10 with every layer trained.",
-    "05_trial3_dense128": "Trial 3: a Dense(128) head, 7 epochs frozen, then 8 fine-tuned.",
-    "06_comparison": "The four models side by side, and PCA + KNN at 1k, 10k and 60k images.",
-    "07_semi_supervised_gan": "A semi-supervised GAN (Salimans et al., 2016) with 100 labels.",
-    "08_label_efficiency": "With 100, 1,000 and 10,000 labels, which method wins?",
-    "09_longer_gan": "Does longer GAN training bring the discriminator to the CNN? Do the losses settle?",
-    "10_data_and_optimizers": "What do more images, other optimisers and a modern recipe do?",
-    "11_generated_digits": "Do labelled generated digits help, and how real are they to a classifier?",
+    "01_cnn_baseline": ("cnn", "How well does the baseline CNN learn from 10,000 images in 15 epochs?"),
+    "02_dcgan": ("dcgan", "Does the DCGAN learn to draw digits, and how good are they by the judge?"),
+    "03_trial1_frozen": ("trial1", "Trial 1: the discriminator frozen, a new Dense(10) head."),
+    "04_trial2_finetune": ("trial2", "Trial 2: 5 epochs frozen, then 10 with every layer trained."),
+    "05_trial3_dense128": ("trial3", "Trial 3: a Dense(128) head, 7 epochs frozen, then 8 fine-tuned."),
+    "06_comparison": ("comparison", "The four models side by side, and PCA + KNN at 1k, 10k and 60k images."),
+    "07_semi_supervised_gan": ("ssgan", "A semi-supervised GAN (Salimans et al., 2016) with 100 labels."),
+    "08_label_efficiency": ("label_efficiency", "With 100, 1,000 and 10,000 labels, which method wins?"),
+    "09_longer_gan": (
+        "longer_gan",
+        "Does longer GAN training bring the discriminator to the CNN? Do the losses settle?",
+    ),
+    "10_data_and_optimizers": ("protocols", "What do more images, other optimisers and a modern recipe do?"),
+    "11_generated_digits": (
+        "generated_digits",
+        "Do labelled generated digits help, and how real are they to a classifier?",
+    ),
 }
-
-
-_KEYS = "cnn dcgan trial1 trial2 trial3 comparison ssgan label_efficiency longer_gan protocols generated_digits"
-_KEYS = dict(zip(QUESTIONS, _KEYS.split(), strict=True))  # each notebook's record in results.json (or "future_work")
 
 
 def record_finding_lines(notebook: str, results: dict) -> list[str]:
     """A notebook's "What we found", line by line, from the study's record, never from a notebook file's outputs."""
-    if (key := _KEYS[notebook]).startswith("trial"):
-        text = findings.trial(key, results[key], results)
+    key, record = QUESTIONS[notebook][0], {**results, **results.get("future_work", {})}
+    if key.startswith("trial"):
+        text = findings.trial(key, record[key], results)
     else:
-        write = getattr(findings, key, None) or getattr(extension_findings, key)
-        text = write({**results, **results.get("future_work", {})}[key])
+        text = (getattr(findings, key, None) or getattr(extension_findings, key))(record[key])
     return [line.strip() for line in text.splitlines() if line.strip()]
 
 
 def _notebooks_table(results: dict) -> str:
-    """The README's map of the notebooks: what each asks, and the first line of what it found."""
-    found = {nb: record_finding_lines(nb, results)[0].replace("|", "\\|") for nb in QUESTIONS}
-    rows = [(f"[`{nb}`](notebooks/{nb}.ipynb)", asks, found[nb]) for nb, asks in QUESTIONS.items()]
+    rows = [
+        (f"[`{nb}`](notebooks/{nb}.ipynb)", asks, record_finding_lines(nb, results)[0].replace("|", "\\|"))
+        for nb, (_, asks) in QUESTIONS.items()
+    ]
     return pages.table(("notebook", "asks", "found"), rows)
 
 
@@ -164,15 +162,15 @@ def _markers(name: str) -> tuple[str, str]:
 
 
 def _update_documents() -> list[Path]:
-    """Rewrite every generated block from the committed results; the documents that changed."""
-    results = fileio.load_results(COMMITTED_RESULTS)
+    """Rewrite every generated block from the committed results; the documents that changed (none written on error)."""
+    results = fileio.load_results(config.COMMITTED_RESULTS_PATH)
     texts = {document: Path(document).read_text() for document, _, _ in BLOCKS}
     for document, name, generate in BLOCKS:
         start, end = _markers(name)
-        if start not in texts[document]:
-            raise ValueError(f"{config.shown(document)} has no {start} marker")
-        block, pattern = f"{start}\n{generate(results)}\n{end}", re.escape(start) + r"\n(?:.*?\n)?" + re.escape(end)
-        texts[document] = re.sub(pattern, lambda _, b=block: b, texts[document], flags=re.S)
+        before, found, rest = texts[document].partition(start + "\n")
+        if not found or end not in rest:
+            raise ValueError(f"{config.shown(document)} has no {start} ... {end} block: add both markers")
+        texts[document] = f"{before}{start}\n{generate(results)}\n{end}{rest.partition(end)[2]}"
     changed = [document for document, text in texts.items() if Path(document).read_text() != text]
     for document in changed:
         fileio.atomic_write_text(Path(document), texts[document])
