@@ -12,7 +12,7 @@ from digitgan.tools import verify
 
 
 def _copy(tmp_path, alter: bool, update_digest: bool):
-    entry = next(e for e in verify._read_manifest()["models"] if e["name"] == "trial1")
+    entry = next(e for e in verify._read_manifest(verify.MANIFEST)["models"] if e["name"] == "trial1")
     weights = entry["files"][0]["path"]
     (tmp_path / weights).parent.mkdir(parents=True)
     (tmp_path / "figures").mkdir()

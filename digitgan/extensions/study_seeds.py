@@ -1,7 +1,4 @@
-"""The study's CNN (01) and trials 1-3 (03-05) at training seeds 42-44 on its seed-42 subset and original protocol,
-each result stored at once keyed by all that made it. ``python -m digitgan.extensions.study_seeds`` trains the rest."""
-
-from __future__ import annotations
+"""The study's CNN (01) and trials 1-3 (03-05) at training seeds 42-44, on its seed-42 subset and original protocol."""
 
 import itertools
 import json

@@ -19,6 +19,11 @@ _RESTORE = "Restore it with `git checkout -- checkpoints/`."
 # five of the 10,000 digits
 TOLERANCE = {"accuracy": 3e-4, "classifier_score": 0.01, "frechet_distance": 0.1, "rarest_share": 5e-4}
 TOLERANCE["commonest_share"] = TOLERANCE["rarest_share"]
+_HEADER = (
+    '"recorded": figures/results.json; "recomputed": the committed weights in checkpoints/, evaluated now on the '
+    "test images. Train accuracies (each last epoch's running mean, with dropout) repeat only by retraining: "
+    "make verify-train."
+)
 sha256 = functools.partial(file_digest, length=None)
 _read_manifest = functools.partial(fileio.read_json_object, what="the weights manifest", fix=_RESTORE)
 
@@ -139,13 +144,7 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--retrain", action="store_true", help="also retrain 01 and 03-05's models (about 8 min)")
     retrain = parser.parse_args(argv).retrain
-    print(utils.versions(), flush=True)
-    print(
-        '"recorded": figures/results.json; "recomputed": the committed weights in checkpoints/, evaluated now on the '
-        "test images. Train accuracies (each last epoch's running mean, with dropout) repeat only by retraining: "
-        "make verify-train.",
-        flush=True,
-    )
+    print(utils.versions(), _HEADER, sep="\n", flush=True)
     rows, problems = verify()
     rows += _mean_rows(rows)
     if retrain:
