@@ -84,8 +84,9 @@ def keep(name: str) -> None:
             continue
         if study.store.get(inputs) is None:
             result = study.run(*args, seed, r["augment"], **recipe)
-            build = {"strength": recipe["strength"], "dropout": recipe["dropout"]}
-            model, _ = protocols.build_model(r["model"], r["augment"], seed, **build)
+            model, _ = protocols.build_model(
+                r["model"], r["augment"], seed, strength=r["strength"], dropout=r["dropout"]
+            )
             fileio.load_weights(model, study.weights_path(inputs), "Delete the run from its store to train it again.")
             fileio.save_weights(model, path)
         else:
@@ -117,15 +118,9 @@ def label_study_runs() -> list[dict]:
 def _keep_label_study() -> None:
     """Retrain 08's and 09's stored classifier runs (:func:`label_study_runs`), saving the weights each keeps."""
     for run in label_study_runs():
-        method, n_labels, seed, s, weights = (
-            run["method"],
-            run["n_labels"],
-            run["seed"],
-            run["settings"],
-            run["weights"],
-        )
-        recorded = Store(run["store"]).get(le.run_inputs(method, n_labels, seed, s))
-        row = {"run": method, "stage": run["stage"], "n_labels": n_labels, "seed": seed, "updates": s["updates"]}
+        n_labels, seed, s, weights = run["n_labels"], run["seed"], run["settings"], run["weights"]
+        recorded = Store(run["store"]).get(le.run_inputs(run["method"], n_labels, seed, s))
+        row = {"run": run["method"], "stage": run["stage"], "n_labels": n_labels, "seed": seed, "updates": s["updates"]}
         if _to_train(recorded, row := {**row, "weights": weights.name}, run["store"], weights):
             data = load_label_efficiency_data(n_labels, seed, n_val=s["n_val"])
             _report(row, recorded, le.run_classifier(data, seed, s, True, run["discriminator"], weights), "kept_round")
@@ -138,8 +133,7 @@ def _keep_ssgan(n_labels: int = constants.SSGAN_N_LABELS) -> None:
     for seed in constants.LABEL_SEEDS:
         s = le.settings("ssgan", n_labels, learning_rate=rate)
         inputs = le.run_inputs("ssgan", n_labels, seed, s)
-        name = f"ssgan_{n_labels}_seed{seed}_{store_key(inputs)}.weights.h5"
-        recorded, path = store.get(inputs), Path(le.WEIGHTS_DIR) / name
+        recorded, path = store.get(inputs), kept_path(store.path, f"ssgan_{n_labels}", seed, inputs)
         if not _to_train(recorded, row := {"n_labels": n_labels, "seed": seed, "weights": path.name}, store.path, path):
             continue
         keys = ("test_accuracy", "val_accuracy", "kept_epoch", "kept_weights")

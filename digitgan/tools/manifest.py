@@ -26,9 +26,7 @@ def _per_seed(store: str, prefix: str, what: str, kind: str, command: str, param
     paths = sorted(folder.glob(f"{prefix}_seed*.weights.h5"))
     files = {int(p.name.removeprefix(f"{prefix}_seed").split("_")[0]): p for p in paths}
     if set(constants.LABEL_SEEDS) - set(files) or len(files) < len(paths):
-        raise ValueError(
-            f"{config.shown(folder)} needs one {prefix} file per seed {constants.LABEL_SEEDS}: make claims"
-        )
+        raise ValueError(f"{folder} needs one {prefix} weights file per seed {constants.LABEL_SEEDS}: make claims")
     for seed, path in sorted(files.items()):
         entry = (f"{name or prefix}_seed{seed}", f"{what}, seed {seed}", kind, command, {**parameters, "seed": seed})
         yield _entry(*entry, where.format(seed=seed), weights=config.shown(path))
@@ -70,17 +68,6 @@ def _study_entries(results: dict):
     yield _entry("judge_real", what, "judge_real", command, parameters, where, judge=_JUDGE)
 
 
-def _study_seeds_entries():
-    """The study's CNN and trials 1-3 at training seeds 42-44."""
-    command = "python -m digitgan.extensions.kept study-seeds"
-    for name in study_seeds.MODELS:
-        what, kind = f"{config.name(name)}, 10k subset, 15 epochs", "cnn" if name == "cnn" else "trial"
-        parameters = {} if name == "cnn" else {"head": constants.trial_schedule(name)[0]}
-        yield from _per_seed(
-            "study_seeds", name, what, kind, command, parameters, f"comparison.seeds.{name}.by_seed.{{seed}}"
-        )
-
-
 def _extension_entries(results: dict):
     gen, command = results["future_work"]["generated_digits"], "make future (notebooks/11_generated_digits.ipynb)"
     what = f"Conditional DCGAN (mode-seeking weight {gen['mode_seeking']:g})"
@@ -91,24 +78,20 @@ def _extension_entries(results: dict):
     yield _entry("conditional", what, "conditional", command, parameters, where, generator=generator, judge=_JUDGE)
     settings, command = results["label_efficiency"]["settings"]["ssgan"], "python -m digitgan.extensions.kept ssgan"
     for n in constants.LABEL_COUNTS:
-        what, where = (
-            f"Semi-supervised GAN, {n:,} labels",
-            f"label_efficiency.runs[method=ssgan,n_labels={n},seed={{seed}}]",
-        )
-        parameters, where = {**settings, "n_labels": n}, f"{where}.test_accuracy"
+        where = f"label_efficiency.runs[method=ssgan,n_labels={n},seed={{seed}}].test_accuracy"
+        what, parameters = f"Semi-supervised GAN, {n:,} labels", {**settings, "n_labels": n}
         yield from _per_seed("label_study", f"ssgan_{n}", what, "ssgan", command, parameters, where, name=f"ssgan{n}")
-    if (CHECKPOINTS / ssgan.KEPT_FILE).is_file():
-        r, command = results["ssgan"], "make extensions (notebooks/07_semi_supervised_gan.ipynb)"
-        what = f"Semi-supervised GAN, {r['n_labels']} labels, 07's run (seed {r['seed']})"
-        parameters = {k: r[k] for k in ("n_labels", "seed", "n_val", "learning_rate", "epochs")}
-        weights = f"{_CKPT}/{ssgan.KEPT_FILE}"
-        yield _entry("ssgan07", what, "ssgan", command, parameters, "ssgan.test_accuracy", weights=weights)
+    r, command = results["ssgan"], "make extensions (notebooks/07_semi_supervised_gan.ipynb)"
+    what = f"Semi-supervised GAN, {r['n_labels']} labels, 07's run (seed {r['seed']})"
+    parameters = {k: r[k] for k in ("n_labels", "seed", "n_val", "learning_rate", "epochs")}
+    weights = f"{_CKPT}/{ssgan.KEPT_FILE}"
+    yield _entry("ssgan07", what, "ssgan", command, parameters, "ssgan.test_accuracy", weights=weights)
 
 
 def _label_study_entries(results: dict):
     """08's CNN and trial 3 at 1,500 updates and at 15 epochs, and 09's trial 3 (where their weights are kept)."""
     settings, command = results["label_efficiency"]["settings"], "python -m digitgan.extensions.kept label-study"
-    for run in [run for run in kept.label_study_runs() if run["weights"].is_file()]:
+    for run in kept.label_study_runs():
         method, n, seed, s, stage = run["method"], run["n_labels"], run["seed"], run["settings"], run["stage"]
         if stage is not None:
             where = f"future_work.longer_gan.runs[model={method},gan_epochs={stage},n_labels={n},seed={seed}]"
@@ -124,7 +107,13 @@ def _label_study_entries(results: dict):
         yield _entry(key, what, kind, command, parameters, f"{where}.test_accuracy", weights=weights)
 
 
-def _matched_entries(results: dict):
+def _claims_entries(results: dict):
+    """What ``make claims`` kept: the study's models at seeds 42-44, 08's compute-matched CNNs, 10's and 11's CNNs."""
+    command = "python -m digitgan.extensions.kept study-seeds"
+    for name in study_seeds.MODELS:
+        what, where = f"{config.name(name)}, 10k subset, 15 epochs", f"comparison.seeds.{name}.by_seed.{{seed}}"
+        parameters, kind = ({}, "cnn") if name == "cnn" else ({"head": constants.trial_schedule(name)[0]}, "trial")
+        yield from _per_seed("study_seeds", name, what, kind, command, parameters, where)
     for arm in ("cnn_matched", "cnn_matched_early"):
         matched, early = results["label_efficiency"][arm], arm.endswith("early")
         s, command = matched["settings"], f"make claims (python -m digitgan.extensions.matched_cnn{' early' * early})"
@@ -136,10 +125,6 @@ def _matched_entries(results: dict):
             where = f"label_efficiency.{arm}.runs[n_labels={n},seed={seed}].test_accuracy"
             weights = f"{_CKPT}/{constants.MATCHED_WEIGHTS_NAME}/{r['weights']}"
             yield _entry(f"{arm}_{n}_seed{seed}", what, "cnn", command, parameters, where, weights=weights)
-
-
-def _kept_entries(results: dict):
-    """The kept CNNs of 10 (modern recipe) and 11 (on 10k generated digits, and on the real 10,000)."""
     command = "python -m digitgan.extensions.kept (the run of notebooks/{}.ipynb, retrained)".format
     for m in ("cnn", "trial3"):
         reported = f"future_work.protocols.runs[protocol=modern,model={m},n_train=10000]"
@@ -160,7 +145,7 @@ def _kept_entries(results: dict):
 def _build_manifest() -> dict:
     results = fileio.load_results(config.COMMITTED_RESULTS_PATH)
     entries = [*_study_entries(results), *_extension_entries(results), *_label_study_entries(results)]
-    entries += [*_study_seeds_entries(), *_matched_entries(results), *_kept_entries(results)]
+    entries += _claims_entries(results)
     return {"format": 1, "tolerance": TOLERANCE, "models": entries}
 
 
