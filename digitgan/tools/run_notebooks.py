@@ -31,16 +31,6 @@ def stop(signum, frame):
     raise Stopped(f"stopped by {signal.Signals(signum).name}")
 
 
-def _record_paths(notebook: Path, source: Path, final: Path) -> None:
-    """Papermill's paths relative to the repository, and cell ids by notebook and place (``03-07``)."""
-    nb = nbformat.read(notebook, as_version=4)
-    if "papermill" in nb.metadata:
-        nb.metadata.papermill.update(input_path=config.shown(source), output_path=config.shown(final))
-    for i, cell in enumerate(nb.cells):
-        cell.id = f"{final.name[:2]}-{i:02d}"
-    nbformat.write(nb, notebook)
-
-
 def output_folder(name: str, parameters: dict | None, notebooks_dir: Path | None = None) -> Path:
     """``notebooks_dir`` for the study's parameters (action flags aside), else their run folder under ``runs/``."""
     notebooks_dir, stem = Path(notebooks_dir or config.NOTEBOOKS_DIR), name.removesuffix(".ipynb")
@@ -77,7 +67,11 @@ def execute(name: str, parameters=None, output_dir: Path | None = None, notebook
         with mock.patch.dict(os.environ, study_run):
             options = {"kernel_name": "python3", "progress_bar": False, "log_output": True}  # each cell's output logged
             pm.execute_notebook(source, partial, parameters, cwd=notebooks_dir, **options)
-        _record_paths(partial, source, final)
+        nb = nbformat.read(partial, as_version=4)  # papermill's paths relative to the repository, cell ids "03-07"
+        nb.metadata.papermill.update(input_path=config.shown(source), output_path=config.shown(final))
+        for i, cell in enumerate(nb.cells):
+            cell.id = f"{final.name[:2]}-{i:02d}"
+        nbformat.write(nb, partial)
         os.replace(partial, final)
     except BaseException as exc:
         why = str(exc) if isinstance(exc, Stopped) else f"failed ({type(exc).__name__}: {str(exc).strip()[:300]})"
