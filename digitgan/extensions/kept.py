@@ -19,32 +19,29 @@ GENERATED_FOLDER = config.CHECKPOINT_DIR / "generated_digits"  # 11's run store
 MODE_SEEKING = 0.5  # the conditional DCGAN whose digits 11's reported arms trained on
 
 
-def _modern(model: str = "cnn") -> tuple[protocols.Study, dict]:
-    """10's run store at 10,000 images and the recipe it reports for ``model`` (augmented, Adam)."""
-    recipe = protocols.recipe_settings(constants.MODERN_DROPOUT_RECIPE)
-    return protocols.Study(config.SUBSET_SIZE, protocols.PROTOCOLS_DIR), {"model": model, "augment": True, **recipe}
+RUNS = ("cnn_modern", "trial3_modern", "cnn_generated10k", "cnn_real10k")  # 10's and 11's kept CNNs
 
 
-def _generated_cnn(arm: str = GENERATED_ARM) -> tuple[protocols.Study, dict]:
-    """11's run store and recipe for the CNN of ``arm`` (the committed conditional DCGAN's digits, or ``"real"``)."""
+def _study(name: str) -> tuple[protocols.Study, dict]:
+    """The run store and recipe of one of ``RUNS``: 10's at 10,000 images (augmented), or 11's CNN on its digits."""
+    if name.endswith("_modern"):
+        recipe = protocols.recipe_settings(constants.MODERN_DROPOUT_RECIPE)
+        study = protocols.Study(config.SUBSET_SIZE, protocols.PROTOCOLS_DIR)
+        return study, {"model": name.removesuffix("_modern"), "augment": True, **recipe}
     real = protocols.load_data(config.SUBSET_SIZE)
-    if arm == "real":
+    if name == "cnn_real10k":
         study = protocols.Study(len(real["x_train"]), GENERATED_FOLDER, tag="real", data=real)
-    else:
+    else:  # the committed conditional DCGAN's digits
         generator = conditional.build_conditional_generator()
         path = config.CHECKPOINT_DIR / f"{generated.cgan_name(MODE_SEEKING)}_generator.weights.h5"
         fileio.load_weights(generator, path, "Restore it with `git checkout -- checkpoints/`.")
         x_gen, y_gen = conditional.generate_labelled(generator, config.N_TRAIN_FULL, seed=0)
-        data = generated.arm_data(arm, real, x_gen, y_gen)
-        tag, digits = f"{generated.arm_tag(MODE_SEEKING)}: {arm}", {"digits": array_digest(x_gen, y_gen)}
+        data = generated.arm_data(GENERATED_ARM, real, x_gen, y_gen)
+        tag, digits = f"{generated.arm_tag(MODE_SEEKING)}: {GENERATED_ARM}", {"digits": array_digest(x_gen, y_gen)}
         study = protocols.Study(len(data["x_train"]), GENERATED_FOLDER, tag=tag, data=data, inputs=digits)
     rate = generated.real_learning_rate(real, GENERATED_FOLDER)  # the stored choice
     recipe = {"learning_rate": rate, "epochs": config.TRANSFER_EPOCHS, **protocols.RECIPE_DEFAULTS}
     return study, {"model": "cnn", "augment": False, **recipe}
-
-
-RUNS = {"cnn_modern": _modern, "trial3_modern": lambda: _modern("trial3"), "cnn_generated10k": _generated_cnn}
-RUNS["cnn_real10k"] = lambda: _generated_cnn("real")
 
 
 def kept_path(store_path: Path, name: str, seed: int, inputs: dict) -> Path:
@@ -74,8 +71,8 @@ def _report(row: dict, recorded: dict, result: dict, kept: str) -> None:
 
 
 def keep(name: str) -> None:
-    """Retrain the stored runs of ``name`` (a key of ``RUNS``), keeping their weights (other digits: a new run)."""
-    study, r = RUNS[name]()
+    """Retrain the stored runs of ``name`` (one of ``RUNS``), keeping their weights (other digits: a new run)."""
+    study, r = _study(name)
     recipe, args = {k: r[k] for k in protocols.RECIPE_DEFAULTS}, (r["model"], "adam", r["learning_rate"], r["epochs"])
     for seed in constants.LABEL_SEEDS:
         inputs = study.inputs(*args, seed, r["augment"], **recipe)

@@ -69,6 +69,7 @@ def _study_entries(results: dict):
 
 
 def _extension_entries(results: dict):
+    """11's conditional DCGAN, 07's and 08's semi-supervised GANs, 08's and 09's classifiers."""
     gen, command = results["future_work"]["generated_digits"], "make future (notebooks/11_generated_digits.ipynb)"
     what = f"Conditional DCGAN (mode-seeking weight {gen['mode_seeking']:g})"
     parameters = {"n_generated": config.N_TRAIN_FULL, "n_samples": config.GAN_EVAL_SAMPLES, "sample_seed": 0}
@@ -86,10 +87,7 @@ def _extension_entries(results: dict):
     parameters = {k: r[k] for k in ("n_labels", "seed", "n_val", "learning_rate", "epochs")}
     weights = f"{_CKPT}/{ssgan.KEPT_FILE}"
     yield _entry("ssgan07", what, "ssgan", command, parameters, "ssgan.test_accuracy", weights=weights)
-
-
-def _label_study_entries(results: dict):
-    """08's CNN and trial 3 at 1,500 updates and at 15 epochs, and 09's trial 3 (where their weights are kept)."""
+    # 08's CNN and trial 3 at 1,500 updates and at 15 epochs, and 09's trial 3
     settings, command = results["label_efficiency"]["settings"], "python -m digitgan.extensions.kept label-study"
     for run in kept.label_study_runs():
         method, n, seed, s, stage = run["method"], run["n_labels"], run["seed"], run["settings"], run["stage"]
@@ -144,8 +142,7 @@ def _claims_entries(results: dict):
 
 def _build_manifest() -> dict:
     results = fileio.load_results(config.COMMITTED_RESULTS_PATH)
-    entries = [*_study_entries(results), *_extension_entries(results), *_label_study_entries(results)]
-    entries += _claims_entries(results)
+    entries = [*_study_entries(results), *_extension_entries(results), *_claims_entries(results)]
     return {"format": 1, "tolerance": TOLERANCE, "models": entries}
 
 
