@@ -170,8 +170,9 @@ def test_other_parameters_go_to_their_run_folder_and_leave_the_committed_noteboo
     assert result == scratch_runs / "02_dcgan" / runs.scratch_key(runs._normal(full)) / "02_dcgan.ipynb"
     executed = nbformat.read(result, as_version=4)
     assert f"\nFOLDER {result.parent}\n" in "".join(code_outputs(executed))  # the folder runs.start gave the kernel
-    assert executed.metadata.papermill.input_path == config.shown(source)  # _record_paths rewrites them
+    assert executed.metadata.papermill.input_path == config.shown(source)  # the runner rewrites them
     assert executed.metadata.papermill.output_path == config.shown(result)
+    assert [c.id for c in executed.cells] == ["02-00", "02-01", "02-02"]  # by notebook and place (one injected)
     assert f"the executed notebook goes to {config.shown(result)}" in capsys.readouterr().out
     assert not list(result.parent.glob(f"{TMP_PREFIX}*"))
 
@@ -316,11 +317,3 @@ def test_committed_notebooks_are_in_the_form_jupyter_saves(path):
     assert path.read_text() == nbformat.writes(nb) + "\n"
     assert nb.metadata.kernelspec.name == "python3"
     assert [c.id for c in nb.cells] == [f"{path.name[:2]}-{i:02d}" for i in range(len(nb.cells))]
-
-
-def test_the_runner_names_cells_by_notebook_and_place(tmp_path):
-    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# x"), nbformat.v4.new_code_cell("1")])
-    source, final = tmp_path / "07_x.ipynb", tmp_path / "out" / "07_x.ipynb"
-    nbformat.write(nb, source)
-    run_notebooks._record_paths(source, source, final)
-    assert [c.id for c in nbformat.read(source, as_version=4).cells] == ["07-00", "07-01"]

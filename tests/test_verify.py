@@ -12,7 +12,7 @@ from digitgan.tools import verify
 
 
 def _copy(tmp_path, alter: bool, update_digest: bool):
-    entry = next(e for e in verify._read_manifest()["models"] if e["name"] == "trial1")
+    entry = next(e for e in verify._read_manifest(verify.MANIFEST)["models"] if e["name"] == "trial1")
     weights = entry["files"][0]["path"]
     (tmp_path / weights).parent.mkdir(parents=True)
     (tmp_path / "figures").mkdir()
@@ -82,11 +82,11 @@ def test_a_retrained_model_whose_accuracy_differs_fails_by_name(monkeypatch):
 
     seen = []
 
-    def retrain(name, seed, store, data):
+    def retrain(name, seed, data):
         seen.append((name, seed))
-        return {"train_accuracy": 0.95, "test_accuracy": 0.96}
+        return None, {"train_accuracy": 0.95, "test_accuracy": 0.96}
 
-    monkeypatch.setattr(study_seeds, "run", retrain)
+    monkeypatch.setattr(study_seeds, "train", retrain)
     monkeypatch.setattr("digitgan.data.load_study_data", lambda *args: {})
     results = {m: {"train_accuracy": 0.95, "test_accuracy": 0.96} for m in study_seeds.MODELS}
     results["trial2"]["train_accuracy"] = 0.94

@@ -1,10 +1,9 @@
-"""``python -m digitgan.extensions.kept [label-study | study-seeds | ssgan [N_LABELS]]``: stored runs retrained with
-their recipe and seed to keep their weights in ``weights/`` beside their store (what ``make verify`` recomputes)."""
+"""``python -m digitgan.extensions.kept [label-study | study-seeds | ssgan [N_LABELS]]``: stored runs retrained."""
 
-from __future__ import annotations
-
+import functools
 import itertools
 import json
+import sys
 from pathlib import Path
 
 from digitgan import config, fileio, utils
@@ -20,33 +19,29 @@ GENERATED_FOLDER = config.CHECKPOINT_DIR / "generated_digits"  # 11's run store
 MODE_SEEKING = 0.5  # the conditional DCGAN whose digits 11's reported arms trained on
 
 
-def _modern(model: str = "cnn") -> tuple[protocols.Study, dict]:
-    """10's run store at 10,000 images and the recipe it reports for ``model`` (augmented, Adam)."""
-    recipe = protocols.recipe_settings(constants.MODERN_DROPOUT_RECIPE)
-    study = protocols.Study(config.SUBSET_SIZE, protocols.PROTOCOLS_DIR)
-    return study, {"model": model, "optimizer": "adam", "augment": True, **recipe}
+RUNS = ("cnn_modern", "trial3_modern", "cnn_generated10k", "cnn_real10k")  # 10's and 11's kept CNNs
 
 
-def _generated_cnn(arm: str = GENERATED_ARM) -> tuple[protocols.Study, dict]:
-    """11's run store and recipe for the CNN of ``arm`` (the committed conditional DCGAN's digits, or ``"real"``)."""
+def _study(name: str) -> tuple[protocols.Study, dict]:
+    """The run store and recipe of one of ``RUNS``: 10's at 10,000 images (augmented), or 11's CNN on its digits."""
+    if name.endswith("_modern"):
+        recipe = protocols.recipe_settings(constants.MODERN_DROPOUT_RECIPE)
+        study = protocols.Study(config.SUBSET_SIZE, protocols.PROTOCOLS_DIR)
+        return study, {"model": name.removesuffix("_modern"), "augment": True, **recipe}
     real = protocols.load_data(config.SUBSET_SIZE)
-    if arm == "real":
+    if name == "cnn_real10k":
         study = protocols.Study(len(real["x_train"]), GENERATED_FOLDER, tag="real", data=real)
-    else:
+    else:  # the committed conditional DCGAN's digits
         generator = conditional.build_conditional_generator()
         path = config.CHECKPOINT_DIR / f"{generated.cgan_name(MODE_SEEKING)}_generator.weights.h5"
         fileio.load_weights(generator, path, "Restore it with `git checkout -- checkpoints/`.")
         x_gen, y_gen = conditional.generate_labelled(generator, config.N_TRAIN_FULL, seed=0)
-        data = generated.arm_data(arm, real, x_gen, y_gen)
-        tag, digits = f"{generated.arm_tag(MODE_SEEKING)}: {arm}", {"digits": array_digest(x_gen, y_gen)}
+        data = generated.arm_data(GENERATED_ARM, real, x_gen, y_gen)
+        tag, digits = f"{generated.arm_tag(MODE_SEEKING)}: {GENERATED_ARM}", {"digits": array_digest(x_gen, y_gen)}
         study = protocols.Study(len(data["x_train"]), GENERATED_FOLDER, tag=tag, data=data, inputs=digits)
     rate = generated.real_learning_rate(real, GENERATED_FOLDER)  # the stored choice
     recipe = {"learning_rate": rate, "epochs": config.TRANSFER_EPOCHS, **protocols.RECIPE_DEFAULTS}
-    return study, {"model": "cnn", "optimizer": "adam", "augment": False, **recipe}
-
-
-RUNS = {"cnn_modern": _modern, "trial3_modern": lambda: _modern("trial3"), "cnn_generated10k": _generated_cnn}
-RUNS["cnn_real10k"] = lambda: _generated_cnn("real")
+    return study, {"model": "cnn", "augment": False, **recipe}
 
 
 def kept_path(store_path: Path, name: str, seed: int, inputs: dict) -> Path:
@@ -68,40 +63,37 @@ def _to_train(recorded: dict | None, row: dict, store: Path, path: Path) -> bool
     return not path.is_file()
 
 
-def _report(rows: list, row: dict, recorded: dict, result: dict, kept: str) -> None:
-    """Print one retrained run's row (recorded and retrained test accuracy and ``kept`` epoch or round); add it."""
+def _report(row: dict, recorded: dict, result: dict, kept: str) -> None:
+    """Print one retrained run's row: recorded and retrained test accuracy and ``kept`` epoch or round."""
     row |= {"recorded": recorded["test_accuracy"], "retrained": result["test_accuracy"]}
     row |= {f"recorded_{kept}": recorded[kept], kept: result[kept], "machine": utils.machine()}
     print(json.dumps(le.json_ready(row)), flush=True)
-    rows.append(row)
 
 
-def keep(name: str, seeds=constants.LABEL_SEEDS) -> list[dict]:
-    """Retrain the stored runs of ``name`` (a key of ``RUNS``), keeping their weights (other digits: a new run)."""
-    study, r = RUNS[name]()
-    recipe, rows = {k: r[k] for k in protocols.RECIPE_DEFAULTS}, []
-    args = (r["model"], r["optimizer"], r["learning_rate"], r["epochs"])
-    for seed in seeds:
+def keep(name: str) -> None:
+    """Retrain the stored runs of ``name`` (one of ``RUNS``), keeping their weights (other digits: a new run)."""
+    study, r = _study(name)
+    recipe, args = {k: r[k] for k in protocols.RECIPE_DEFAULTS}, (r["model"], "adam", r["learning_rate"], r["epochs"])
+    for seed in constants.LABEL_SEEDS:
         inputs = study.inputs(*args, seed, r["augment"], **recipe)
         recorded, path = _recorded(study, inputs), kept_path(study.store.path, name, seed, inputs)
         if not _to_train(recorded, row := {"run": name, "seed": seed, "weights": path.name}, study.store.path, path):
             continue
         if study.store.get(inputs) is None:
             result = study.run(*args, seed, r["augment"], **recipe)
-            build = {"strength": recipe["strength"], "dropout": recipe["dropout"]}
-            model, _ = protocols.build_model(r["model"], r["augment"], seed, **build)
+            model, _ = protocols.build_model(
+                r["model"], r["augment"], seed, strength=r["strength"], dropout=r["dropout"]
+            )
             fileio.load_weights(model, study.weights_path(inputs), "Delete the run from its store to train it again.")
             fileio.save_weights(model, path)
         else:
             train = (r["model"], study.data, *args[1:], seed, r["augment"])
             result = protocols.train_run(*train, weights_path=path, **recipe)
-        _report(rows, row, recorded, result, "kept_epoch")
-    return rows
+        _report(row, recorded, result, "kept_epoch")
 
 
-def label_study_runs(seeds=constants.LABEL_SEEDS) -> list[dict]:
-    """08's reported CNN and trial-3 runs (1,500 updates, 15 epochs) and 09's trial 3 on the best GAN stage, each with
-    its ``settings``, ``stage``, ``discriminator``, run ``store`` and kept ``weights`` path."""
+def label_study_runs() -> list[dict]:
+    """08's reported CNN and trial-3 runs (1,500 updates, 15 epochs) and 09's trial 3 on the best GAN stage."""
     plan = [(budget, n_labels, None) for budget in ("updates", "epochs") for n_labels in constants.LABEL_COUNTS]
     stages = fileio.load_results(config.COMMITTED_RESULTS_PATH)["future_work"]["longer_gan"]
     plan += [("updates", n, item["best"]) for n, item in verdicts.longer_gan_items(stages)["labels"].items()]
@@ -110,7 +102,7 @@ def label_study_runs(seeds=constants.LABEL_SEEDS) -> list[dict]:
         folder = Path(constants.LABEL_EFFICIENCY_CACHE).parent if stage is None else longer_gan.LONGER_GAN_DIR
         disc = None if stage is None else longer_gan.discriminator_path(longer_gan.LONGER_GAN_DIR, stage)
         extra = le.epoch_budget(n_labels) if budget == "epochs" else {}
-        for seed in seeds:
+        for seed in constants.LABEL_SEEDS:
             for method in ("cnn", "trial3") if stage is None else ("trial3",):
                 s = le.settings(method, n_labels, discriminator_path=disc, **extra)
                 inputs = le.run_inputs(method, n_labels, seed, s)
@@ -120,29 +112,25 @@ def label_study_runs(seeds=constants.LABEL_SEEDS) -> list[dict]:
     return list(runs.values())
 
 
-def _keep_label_study(seeds=constants.LABEL_SEEDS) -> list[dict]:
+def _keep_label_study() -> None:
     """Retrain 08's and 09's stored classifier runs (:func:`label_study_runs`), saving the weights each keeps."""
-    rows = []
-    for run in label_study_runs(seeds):
-        method, n_labels, seed, s = run["method"], run["n_labels"], run["seed"], run["settings"]
-        recorded = Store(run["store"]).get(le.run_inputs(method, n_labels, seed, s))
-        row = {"run": method, "stage": run["stage"], "n_labels": n_labels, "seed": seed, "updates": s["updates"]}
-        if _to_train(recorded, row := {**row, "weights": run["weights"].name}, run["store"], run["weights"]):
+    for run in label_study_runs():
+        n_labels, seed, s, weights = run["n_labels"], run["seed"], run["settings"], run["weights"]
+        recorded = Store(run["store"]).get(le.run_inputs(run["method"], n_labels, seed, s))
+        row = {"run": run["method"], "stage": run["stage"], "n_labels": n_labels, "seed": seed, "updates": s["updates"]}
+        if _to_train(recorded, row := {**row, "weights": weights.name}, run["store"], weights):
             data = load_label_efficiency_data(n_labels, seed, n_val=s["n_val"])
-            path, weights = run["discriminator"], run["weights"]
-            _report(rows, row, recorded, le.run_classifier(data, seed, s, True, path, weights), "kept_round")
-    return rows
+            _report(row, recorded, le.run_classifier(data, seed, s, True, run["discriminator"], weights), "kept_round")
 
 
-def _keep_ssgan(n_labels: int = constants.SSGAN_N_LABELS, seeds=constants.LABEL_SEEDS) -> list[dict]:
+def _keep_ssgan(n_labels: int = constants.SSGAN_N_LABELS) -> None:
     """Retrain the study's SSGAN runs (resumable) into ``le.WEIGHTS_DIR``, the first kept as ``first_training``."""
     rate, _ = le.choose_ssgan_learning_rate(constants.LABEL_COUNTS[0], constants.LABEL_SEEDS[0])  # the stored sweep
-    store, rows = Store(constants.LABEL_EFFICIENCY_CACHE), []
-    for seed in seeds:
+    store = Store(constants.LABEL_EFFICIENCY_CACHE)
+    for seed in constants.LABEL_SEEDS:
         s = le.settings("ssgan", n_labels, learning_rate=rate)
         inputs = le.run_inputs("ssgan", n_labels, seed, s)
-        name = f"ssgan_{n_labels}_seed{seed}_{store_key(inputs)}.weights.h5"
-        recorded, path = store.get(inputs), Path(le.WEIGHTS_DIR) / name
+        recorded, path = store.get(inputs), kept_path(store.path, f"ssgan_{n_labels}", seed, inputs)
         if not _to_train(recorded, row := {"n_labels": n_labels, "seed": seed, "weights": path.name}, store.path, path):
             continue
         keys = ("test_accuracy", "val_accuracy", "kept_epoch", "kept_weights")
@@ -154,34 +142,28 @@ def _keep_ssgan(n_labels: int = constants.SSGAN_N_LABELS, seeds=constants.LABEL_
         result = le.ssgan_result(model, history, data, s)  # what the label study records
         result.update(wall_seconds=recorded["wall_seconds"], settings=s, weights=path.name, first_training=first)
         store.put(inputs, result)
-        _report(rows, row, first, result, "kept_epoch")
-    return rows
+        _report(row, first, result, "kept_epoch")
 
 
-def _keep_study_seeds() -> list[dict]:
+def _keep_study_seeds() -> None:
     """Retrain the study's CNN and trials 1-3 at training seeds 42-44 (:mod:`.study_seeds`), saving their weights."""
-    store, data, rows = Store(config.STUDY_SEEDS_STORE), load_study_data(config.SUBSET_SIZE, config.SEED), []
+    store, data = Store(config.STUDY_SEEDS_STORE), load_study_data(config.SUBSET_SIZE, config.SEED)
     for seed, name in itertools.product(study_seeds.SEEDS, study_seeds.MODELS):
         inputs = study_seeds.run_inputs(name, seed, data)
         recorded, path = store.get(inputs), kept_path(config.STUDY_SEEDS_STORE, name, seed, inputs)
         if _to_train(recorded, row := {"run": name, "seed": seed, "weights": path.name}, store.path, path):
             model, result = study_seeds.train(name, seed, data)
             fileio.save_weights(model, path)
-            _report(rows, row, recorded, result, "train_accuracy")
-    return rows
+            _report(row, recorded, result, "train_accuracy")
 
 
 if __name__ == "__main__":
-    import sys
-
     print(utils.versions(), flush=True)
-    commands = {"label-study": _keep_label_study, "study-seeds": _keep_study_seeds, "ssgan": _keep_ssgan}
-    if sys.argv[1:] and sys.argv[1] not in commands:
-        sys.exit(f"Unknown command {sys.argv[1]!r}: give one of {', '.join(commands)}, or none to keep every run.")
-    if sys.argv[1:]:
-        commands[sys.argv[1]](*map(int, sys.argv[2:3]))
-    else:
-        for run_name in RUNS:
-            keep(run_name)
-        _keep_label_study()
-        _keep_study_seeds()
+    commands = {name: functools.partial(keep, name) for name in RUNS}
+    commands |= {"label-study": _keep_label_study, "study-seeds": _keep_study_seeds}
+    every = [*commands]  # no command: every run but the SSGAN's
+    commands["ssgan"] = _keep_ssgan
+    for command in sys.argv[1:2] or every:
+        if command not in commands:
+            sys.exit(f"Unknown command {command!r}: give one of {', '.join(commands)}, or none to keep every run.")
+        commands[command](*map(int, sys.argv[2:3]))

@@ -1,7 +1,4 @@
-"""The study's CNN (01) and trials 1-3 (03-05) at training seeds 42-44 on its seed-42 subset and original protocol,
-each result stored at once keyed by all that made it. ``python -m digitgan.extensions.study_seeds`` trains the rest."""
-
-from __future__ import annotations
+"""The study's CNN (01) and trials 1-3 (03-05) at training seeds 42-44, on its seed-42 subset and original protocol."""
 
 import itertools
 import json
@@ -50,18 +47,11 @@ def train(name: str, seed: int, data: dict) -> tuple:
     return model, {**result, "train_accuracy": float(history["accuracy"][-1]), "seconds": round(seconds, 1)}
 
 
-def run(name: str, seed: int, store: Store, data: dict) -> dict:
-    """One model at one training seed: the stored result, or trained now and stored."""
-    if (stored := store.get(inputs := run_inputs(name, seed, data))) is not None:
-        return stored
-    _, result = train(name, seed, data)
-    print(f"{name:7s} seed {seed}: test accuracy {result['test_accuracy']:.4f} ({result['seconds']:.0f} s)", flush=True)
-    return store.put(inputs, result)
-
-
 if __name__ == "__main__":
     print(utils.versions(), utils.machine(), sep="\n", flush=True)
     store, data = Store(config.STUDY_SEEDS_STORE), load_study_data(config.SUBSET_SIZE, config.SEED)
     for seed, model in itertools.product(SEEDS, MODELS):
-        row = {"model": model, "seed": seed, **run(model, seed, store, data)}
+        if (result := store.get(inputs := run_inputs(model, seed, data))) is None:
+            result = store.put(inputs, train(model, seed, data)[1])
+        row = {"model": model, "seed": seed, **result}
         print(json.dumps({k: row[k] for k in ("model", "seed", "test_accuracy", "train_accuracy")}), flush=True)

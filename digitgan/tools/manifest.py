@@ -1,12 +1,9 @@
-"""Write ``checkpoints/MANIFEST.json``, what ``make verify`` checks: each committed model's files and their SHA-256, the
-command that made them, its parameters and where results.json records its numbers."""
+"""Write ``checkpoints/MANIFEST.json``: each committed model's files, their SHA-256, command, parameters and numbers."""
 
 import json
-import re
-from pathlib import Path
 
-from digitgan import compare, config, data, fileio
-from digitgan.extensions import constants, kept, label_efficiency, protocols, ssgan, study_seeds
+from digitgan import compare, config, fileio
+from digitgan.extensions import constants, kept, protocols, ssgan, study_seeds
 from digitgan.tools.verify import MANIFEST, TOLERANCE, recorded, sha256
 
 CHECKPOINTS = MANIFEST.parent  # the committed checkpoints/
@@ -21,6 +18,18 @@ def _entry(name: str, what: str, kind: str, command: str, parameters: dict, wher
     files = [{"role": role, "path": p, "sha256": sha256(config.PROJ_ROOT / p)} for role, p in files.items()]
     recorded = {"accuracy": where} if isinstance(where, str) else where
     return dict(name=name, what=what, kind=kind, files=files, command=command, parameters=parameters, recorded=recorded)
+
+
+def _per_seed(store: str, prefix: str, what: str, kind: str, command: str, parameters: dict, where: str, name=None):
+    """An entry per seed of ``checkpoints/<store>/weights/<prefix>_seed<S>_*.weights.h5``; ``where`` has ``{seed}``."""
+    folder = CHECKPOINTS / store / kept.FOLDER
+    paths = sorted(folder.glob(f"{prefix}_seed*.weights.h5"))
+    files = {int(p.name.removeprefix(f"{prefix}_seed").split("_")[0]): p for p in paths}
+    if set(constants.LABEL_SEEDS) - set(files) or len(files) < len(paths):
+        raise ValueError(f"{folder} needs one {prefix} weights file per seed {constants.LABEL_SEEDS}: make claims")
+    for seed, path in sorted(files.items()):
+        entry = (f"{name or prefix}_seed{seed}", f"{what}, seed {seed}", kind, command, {**parameters, "seed": seed})
+        yield _entry(*entry, where.format(seed=seed), weights=config.shown(path))
 
 
 def _study_entries(results: dict):
@@ -60,6 +69,7 @@ def _study_entries(results: dict):
 
 
 def _extension_entries(results: dict):
+    """11's conditional DCGAN, 07's and 08's semi-supervised GANs, 08's and 09's classifiers."""
     gen, command = results["future_work"]["generated_digits"], "make future (notebooks/11_generated_digits.ipynb)"
     what = f"Conditional DCGAN (mode-seeking weight {gen['mode_seeking']:g})"
     parameters = {"n_generated": config.N_TRAIN_FULL, "n_samples": config.GAN_EVAL_SAMPLES, "sample_seed": 0}
@@ -67,26 +77,19 @@ def _extension_entries(results: dict):
     where = {k: f"future_work.generated_digits.{k}" for k in _SCORES}
     generator = f"{_CKPT}/conditional_dcgan_ms{gen['mode_seeking']:g}_generator.weights.h5"
     yield _entry("conditional", what, "conditional", command, parameters, where, generator=generator, judge=_JUDGE)
-    folder = CHECKPOINTS / Path(label_efficiency.WEIGHTS_DIR).relative_to(config.CHECKPOINT_DIR)
     settings, command = results["label_efficiency"]["settings"]["ssgan"], "python -m digitgan.extensions.kept ssgan"
-    paths = folder.glob("ssgan_*_seed*")
-    labels_seed = {p: tuple(map(int, re.search(r"_(\d+)_seed(\d+)_", p.name).groups())) for p in paths}
-    for path, (n, seed) in sorted(labels_seed.items(), key=lambda kv: kv[1]):
-        what, parameters = f"Semi-supervised GAN, {n:,} labels, seed {seed}", {**settings, "n_labels": n, "seed": seed}
-        where = f"label_efficiency.runs[method=ssgan,n_labels={n},seed={seed}].test_accuracy"
-        yield _entry(f"ssgan{n}_seed{seed}", what, "ssgan", command, parameters, where, weights=config.shown(path))
-    if (CHECKPOINTS / ssgan.KEPT_FILE).is_file():
-        r, command = results["ssgan"], "make extensions (notebooks/07_semi_supervised_gan.ipynb)"
-        what = f"Semi-supervised GAN, {r['n_labels']} labels, 07's run (seed {r['seed']})"
-        parameters = {k: r[k] for k in ("n_labels", "seed", "n_val", "learning_rate", "epochs")}
-        weights = f"{_CKPT}/{ssgan.KEPT_FILE}"
-        yield _entry("ssgan07", what, "ssgan", command, parameters, "ssgan.test_accuracy", weights=weights)
-
-
-def _label_study_entries(results: dict):
-    """08's CNN and trial 3 at 1,500 updates and at 15 epochs, and 09's trial 3 (where their weights are kept)."""
+    for n in constants.LABEL_COUNTS:
+        where = f"label_efficiency.runs[method=ssgan,n_labels={n},seed={{seed}}].test_accuracy"
+        what, parameters = f"Semi-supervised GAN, {n:,} labels", {**settings, "n_labels": n}
+        yield from _per_seed("label_study", f"ssgan_{n}", what, "ssgan", command, parameters, where, name=f"ssgan{n}")
+    r, command = results["ssgan"], "make extensions (notebooks/07_semi_supervised_gan.ipynb)"
+    what = f"Semi-supervised GAN, {r['n_labels']} labels, 07's run (seed {r['seed']})"
+    parameters = {k: r[k] for k in ("n_labels", "seed", "n_val", "learning_rate", "epochs")}
+    weights = f"{_CKPT}/{ssgan.KEPT_FILE}"
+    yield _entry("ssgan07", what, "ssgan", command, parameters, "ssgan.test_accuracy", weights=weights)
+    # 08's CNN and trial 3 at 1,500 updates and at 15 epochs, and 09's trial 3
     settings, command = results["label_efficiency"]["settings"], "python -m digitgan.extensions.kept label-study"
-    for run in [run for run in kept.label_study_runs() if run["weights"].is_file()]:
+    for run in kept.label_study_runs():
         method, n, seed, s, stage = run["method"], run["n_labels"], run["seed"], run["settings"], run["stage"]
         if stage is not None:
             where = f"future_work.longer_gan.runs[model={method},gan_epochs={stage},n_labels={n},seed={seed}]"
@@ -102,22 +105,13 @@ def _label_study_entries(results: dict):
         yield _entry(key, what, kind, command, parameters, f"{where}.test_accuracy", weights=weights)
 
 
-def _study_seeds_entries():
-    """The study's CNN and trials 1-3 at training seeds 42-44, where their weights are kept."""
-    images = data.load_study_data(config.SUBSET_SIZE, config.SEED)
+def _claims_entries(results: dict):
+    """What ``make claims`` kept: the study's models at seeds 42-44, 08's compute-matched CNNs, 10's and 11's CNNs."""
     command = "python -m digitgan.extensions.kept study-seeds"
     for name in study_seeds.MODELS:
-        for seed in study_seeds.SEEDS:
-            path = kept.kept_path(config.STUDY_SEEDS_STORE, name, seed, study_seeds.run_inputs(name, seed, images))
-            if not path.is_file():
-                continue
-            what, kind = f"{config.name(name)}, 10k subset, 15 epochs, seed {seed}", "cnn" if name == "cnn" else "trial"
-            parameters = {**({} if name == "cnn" else {"head": constants.trial_schedule(name)[0]}), "seed": seed}
-            where = f"comparison.seeds.{name}.by_seed.{seed}"
-            yield _entry(f"{name}_seed{seed}", what, kind, command, parameters, where, weights=config.shown(path))
-
-
-def _matched_entries(results: dict):
+        what, where = f"{config.name(name)}, 10k subset, 15 epochs", f"comparison.seeds.{name}.by_seed.{{seed}}"
+        parameters, kind = ({}, "cnn") if name == "cnn" else ({"head": constants.trial_schedule(name)[0]}, "trial")
+        yield from _per_seed("study_seeds", name, what, kind, command, parameters, where)
     for arm in ("cnn_matched", "cnn_matched_early"):
         matched, early = results["label_efficiency"][arm], arm.endswith("early")
         s, command = matched["settings"], f"make claims (python -m digitgan.extensions.matched_cnn{' early' * early})"
@@ -129,44 +123,26 @@ def _matched_entries(results: dict):
             where = f"label_efficiency.{arm}.runs[n_labels={n},seed={seed}].test_accuracy"
             weights = f"{_CKPT}/{constants.MATCHED_WEIGHTS_NAME}/{r['weights']}"
             yield _entry(f"{arm}_{n}_seed{seed}", what, "cnn", command, parameters, where, weights=weights)
-
-
-def _kept_entries(results: dict):
-    """The kept CNNs of 10 (modern recipe) and 11 (on 10k generated digits, and on the real 10,000)."""
+    command = "python -m digitgan.extensions.kept (the run of notebooks/{}.ipynb, retrained)".format
     for m in ("cnn", "trial3"):
         reported = f"future_work.protocols.runs[protocol=modern,model={m},n_train=10000]"
-        recipe = {**recorded(results, reported)["recipe"], "augment": True, "model": m}
-        what, where = f"{config.name(m)}, modern recipe, 10k", f"{reported}.by_seed"
-        yield from _kept_seeds(f"{m}_modern", what, protocols.PROTOCOLS_DIR, recipe, where, "10_data_and_optimizers")
+        recipe = {**recorded(results, reported)["recipe"], "augment": True, "model": m, "optimizer": "adam"}
+        what, run = f"{config.name(m)}, modern recipe, 10k", command("10_data_and_optimizers")
+        yield from _per_seed("protocols", f"{m}_modern", what, "kept", run, recipe, f"{reported}.by_seed.{{seed}}")
     rate = results["future_work"]["generated_digits"]["learning_rate"]
     recipe = {**protocols.RECIPE_DEFAULTS, "learning_rate": rate, "epochs": config.TRANSFER_EPOCHS}
-    recipe |= {"augment": False, "model": "cnn"}
+    recipe |= {"augment": False, "model": "cnn", "optimizer": "adam"}
     for name, what, arm in (
         ("cnn_generated10k", "CNN trained on 10k generated digits", kept.GENERATED_ARM),
         ("cnn_real10k", "The same CNN on the real 10,000 images (11)", "real"),
     ):
-        where = f"future_work.generated_digits.arms.{arm}.by_seed"
-        yield from _kept_seeds(name, what, kept.GENERATED_FOLDER, recipe, where, "11_generated_digits")
-
-
-def _kept_seeds(name: str, what: str, store: Path, recipe: dict, where: str, notebook: str):
-    """One entry per seed of a kept CNN (``<name>_seed<seed>_*.weights.h5`` in its run store's ``weights/``)."""
-    folder = CHECKPOINTS / Path(store).relative_to(config.CHECKPOINT_DIR) / kept.FOLDER
-    paths = sorted(folder.glob(f"{name}_seed*.weights.h5"))
-    files = {int(p.name.removeprefix(f"{name}_seed").split("_")[0]): p for p in paths}
-    if set(constants.LABEL_SEEDS) - set(files) or len(files) < len(paths):
-        raise ValueError(f"{config.shown(folder)} needs one {name} file per seed {constants.LABEL_SEEDS}: make claims")
-    command = f"python -m digitgan.extensions.kept (the run of notebooks/{notebook}.ipynb, retrained)"
-    for seed, path in sorted(files.items()):
-        parameters, weights = {**recipe, "optimizer": "adam", "seed": seed}, config.shown(path)
-        key, place = f"{name}_seed{seed}", f"{where}.{seed}"
-        yield _entry(key, f"{what}, seed {seed}", "kept", command, parameters, place, weights=weights)
+        where = f"future_work.generated_digits.arms.{arm}.by_seed.{{seed}}"
+        yield from _per_seed("generated_digits", name, what, "kept", command("11_generated_digits"), recipe, where)
 
 
 def _build_manifest() -> dict:
     results = fileio.load_results(config.COMMITTED_RESULTS_PATH)
-    entries = [*_study_entries(results), *_extension_entries(results), *_label_study_entries(results)]
-    entries += [*_study_seeds_entries(), *_matched_entries(results), *_kept_entries(results)]
+    entries = [*_study_entries(results), *_extension_entries(results), *_claims_entries(results)]
     return {"format": 1, "tolerance": TOLERANCE, "models": entries}
 
 

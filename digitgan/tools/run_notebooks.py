@@ -1,5 +1,4 @@
-"""Execute the study's notebooks with papermill (``make reproduce``), the only writer of the record: the full-size run
-sets ``DIGITGAN_STUDY_RUN=1``, other parameters run in ``runs/<notebook>/<key>/``, a failed one is kept in failed/."""
+"""``make reproduce``: the study's notebooks run with papermill; only the full-size run writes the record."""
 
 import argparse
 import contextlib
@@ -11,13 +10,14 @@ import time
 from pathlib import Path
 from unittest import mock
 
+import nbformat
+
 from digitgan import config, fileio, runs
 
 _ALL = [f"{stem}.ipynb" for stem in sorted(config.FULL_SIZE)]
 STUDY, EXTENSIONS, FUTURE = _ALL[:6], _ALL[6:8], _ALL[8:]
 FAILED = "failed"
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
-_PAPERMILL = {"kernel_name": "python3", "progress_bar": False, "log_output": True}  # each cell's output is logged
 
 
 class Stopped(KeyboardInterrupt):
@@ -29,18 +29,6 @@ def stop(signum, frame):
     for sig in STOP_SIGNALS:
         signal.signal(sig, signal.SIG_IGN)
     raise Stopped(f"stopped by {signal.Signals(signum).name}")
-
-
-def _record_paths(notebook: Path, source: Path, final: Path) -> None:
-    """Papermill's paths relative to the repository, and cell ids by notebook and place (``03-07``)."""
-    import nbformat
-
-    nb = nbformat.read(notebook, as_version=4)
-    if "papermill" in nb.metadata:
-        nb.metadata.papermill.update(input_path=config.shown(source), output_path=config.shown(final))
-    for i, cell in enumerate(nb.cells):
-        cell.id = f"{final.name[:2]}-{i:02d}"
-    nbformat.write(nb, notebook)
 
 
 def output_folder(name: str, parameters: dict | None, notebooks_dir: Path | None = None) -> Path:
@@ -77,11 +65,25 @@ def execute(name: str, parameters=None, output_dir: Path | None = None, notebook
     previous = {sig: signal.signal(sig, stop) for sig in STOP_SIGNALS}
     try:
         with mock.patch.dict(os.environ, study_run):
-            pm.execute_notebook(source, partial, parameters, cwd=notebooks_dir, **_PAPERMILL)
-        _record_paths(partial, source, final)
+            options = {"kernel_name": "python3", "progress_bar": False, "log_output": True}  # each cell's output logged
+            pm.execute_notebook(source, partial, parameters, cwd=notebooks_dir, **options)
+        nb = nbformat.read(partial, as_version=4)  # papermill's paths relative to the repository, cell ids "03-07"
+        nb.metadata.papermill.update(input_path=config.shown(source), output_path=config.shown(final))
+        for i, cell in enumerate(nb.cells):
+            cell.id = f"{final.name[:2]}-{i:02d}"
+        nbformat.write(nb, partial)
         os.replace(partial, final)
     except BaseException as exc:
-        _keep_failed(name, partial, final, exc)
+        why = str(exc) if isinstance(exc, Stopped) else f"failed ({type(exc).__name__}: {str(exc).strip()[:300]})"
+        started = False  # only a started cell has a start time
+        with contextlib.suppress(Exception):  # absent, or cut short while it was saved
+            started = any(c.metadata.get("papermill", {}).get("start_time") for c in nbformat.read(partial, 4).cells)
+        kept = " before its first cell ran: nothing was executed"
+        if started:
+            (failed := folder / FAILED / name).parent.mkdir(exist_ok=True)
+            os.replace(partial, failed)
+            kept = f"; the partial notebook is {config.shown(failed)}"
+        print(f"{name} {why}{kept}", file=sys.stderr, flush=True)
         raise
     finally:
         for sig, handler in previous.items():
@@ -90,23 +92,8 @@ def execute(name: str, parameters=None, output_dir: Path | None = None, notebook
     return final
 
 
-def _keep_failed(name: str, partial: Path, final: Path, exc: BaseException) -> None:
-    """Move what a failed or stopped run executed to ``failed/`` (only a started cell has a start time)."""
-    import nbformat
-
-    why = str(exc) if isinstance(exc, Stopped) else f"failed ({type(exc).__name__}: {str(exc).strip()[:300]})"
-    started = False
-    with contextlib.suppress(Exception):  # absent, or cut short while it was saved
-        started = any(c.metadata.get("papermill", {}).get("start_time") for c in nbformat.read(partial, 4).cells)
-    if not started:
-        return print(f"{name} {why} before its first cell ran: nothing was executed", file=sys.stderr, flush=True)
-    (failed := final.parent / FAILED / name).parent.mkdir(exist_ok=True)
-    os.replace(partial, failed)
-    print(f"{name} {why}; the partial notebook is {config.shown(failed)}", file=sys.stderr, flush=True)
-
-
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("only", nargs="*", help="notebook numbers or names (default: 01-06)")
     parser.add_argument("--extensions", action="store_true", help="run notebooks 07-08")
     parser.add_argument("--future", action="store_true", help="run notebooks 09-11")

@@ -1,10 +1,8 @@
-"""``make verify``: each model of ``checkpoints/MANIFEST.json`` (its files' SHA-256, parameters, where results.json
-records its numbers) scored again from its committed files; a changed file is named and still scored."""
+"""``make verify``: each model of ``checkpoints/MANIFEST.json`` scored again from its committed files and digests."""
 
 import argparse
 import functools
 import sys
-import tempfile
 from pathlib import Path
 from typing import NamedTuple
 
@@ -12,7 +10,7 @@ from digitgan import compare, config, data, fileio, models, quality, training, t
 from digitgan.extensions import protocols, study_seeds
 from digitgan.extensions.conditional import build_conditional_generator, generate_labelled
 from digitgan.extensions.ssgan import build_ssgan_discriminator
-from digitgan.store import Store, file_digest
+from digitgan.store import file_digest
 
 MANIFEST = config.COMMITTED_DIRS[1] / "MANIFEST.json"  # the committed one, whatever DIGITGAN_CHECKPOINT_DIR says
 _RESTORE = "Restore it with `git checkout -- checkpoints/`."
@@ -20,7 +18,13 @@ _RESTORE = "Restore it with `git checkout -- checkpoints/`."
 # five of the 10,000 digits
 TOLERANCE = {"accuracy": 3e-4, "classifier_score": 0.01, "frechet_distance": 0.1, "rarest_share": 5e-4}
 TOLERANCE["commonest_share"] = TOLERANCE["rarest_share"]
+_HEADER = (
+    '"recorded": figures/results.json; "recomputed": the committed weights in checkpoints/, evaluated now on the '
+    "test images. Train accuracies (each last epoch's running mean, with dropout) repeat only by retraining: "
+    "make verify-train."
+)
 sha256 = functools.partial(file_digest, length=None)
+_read_manifest = functools.partial(fileio.read_json_object, what="the weights manifest", fix=_RESTORE)
 
 
 class _Row(NamedTuple):
@@ -31,10 +35,6 @@ class _Row(NamedTuple):
     note: str = ""  # why it fails whatever the numbers (a changed file)
     difference = property(lambda r: r.recomputed - r.recorded)
     ok = property(lambda r: abs(r.difference) <= r.tolerance and not r.note)
-
-
-def _read_manifest(path: Path = MANIFEST) -> dict:
-    return fileio.read_json_object(Path(path), "the weights manifest", _RESTORE)
 
 
 def recorded(results: dict, where: str):
@@ -65,22 +65,22 @@ def _recompute(entry: dict, root: Path, study: dict) -> dict:
         judge, test = load(models.build_judge(), "judge"), study["x_test"]
         train = data.load_study_data(config.N_TRAIN_FULL, p["subset_seed"])["x_train"][: p["n_samples"]]
         return {**quality.judge_scores(judge, train, reference=test), **quality.judge_scores(judge, test)}
+    if kind == "dcgan":
+        images = quality.generate(load(models.build_generator(), "generator"), p["n_samples"], p["sample_seed"])
+    if kind == "conditional":
+        generator = load(build_conditional_generator(), "generator")
+        images = generate_labelled(generator, p["n_generated"], seed=p["sample_seed"])[0][: p["n_samples"]]
     if kind in ("dcgan", "conditional"):
-        if kind == "dcgan":
-            images = quality.generate(load(models.build_generator(), "generator"), p["n_samples"], p["sample_seed"])
-        else:
-            generator = load(build_conditional_generator(), "generator")
-            images = generate_labelled(generator, p["n_generated"], seed=p["sample_seed"])[0][: p["n_samples"]]
         scores = quality.judge_scores(load(models.build_judge(), "judge"), images, reference=study["x_test"])
-        fractions = scores["class_fractions"]
-        return {**scores, "rarest_share": min(fractions), "commonest_share": max(fractions)}
+        shares = scores["class_fractions"]
+        return {**scores, "rarest_share": min(shares), "commonest_share": max(shares)}
     if kind == "small":  # one of 06's 1,000-image classifiers, on that split's test images
         kind, study = "cnn" if p["model"] == "cnn" else "trial", compare.small_split(study, p["n_train"], p["n_test"])
     build = {
         "cnn": lambda: models.with_dropout(models.build_cnn(), p.get("dropout", 0)),
         "trial": lambda: transfer.discriminator_to_classifier(models.build_discriminator(), p["head"], freeze=False),
         "kept": lambda: protocols.build_model(
-            p.get("model", "cnn"), p["augment"], p["seed"], strength=p["strength"], dropout=p["dropout"]
+            p["model"], p["augment"], p["seed"], strength=p["strength"], dropout=p["dropout"]
         )[0],
         "ssgan": build_ssgan_discriminator,
     }[kind]
@@ -111,12 +111,11 @@ def verify(names=None, root: Path = config.PROJ_ROOT) -> tuple[list[_Row], list[
 def _retrained_rows(results: dict) -> list[_Row]:
     """01's CNN and 03-05's trials trained again (seed 42), their train and test accuracy."""
     images, rows = data.load_study_data(config.SUBSET_SIZE, config.SEED), []
-    with tempfile.TemporaryDirectory() as folder:
-        for name in study_seeds.MODELS:
-            again = study_seeds.run(name, config.SEED, Store(Path(folder) / "runs.json"), images)
-            for m in ("train_accuracy", "test_accuracy"):
-                what = f"{config.name(name)}, retrained now, {m.replace('_', ' ')}"
-                rows.append(_Row(what, results[name][m], again[m], TOLERANCE["accuracy"]))
+    for name in study_seeds.MODELS:
+        _, again = study_seeds.train(name, config.SEED, images)
+        for m in ("train_accuracy", "test_accuracy"):
+            what = f"{config.name(name)}, retrained now, {m.replace('_', ' ')}"
+            rows.append(_Row(what, results[name][m], again[m], TOLERANCE["accuracy"]))
     return rows
 
 
@@ -140,31 +139,22 @@ def table(rows: list[_Row]) -> str:
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--retrain", action="store_true", help="also retrain 01 and 03-05's models (about 8 min)")
     retrain = parser.parse_args(argv).retrain
-    print(utils.versions(), flush=True)
-    print(
-        '"recorded": figures/results.json; "recomputed": the committed weights in checkpoints/, evaluated now on the '
-        "test images. Train accuracies (each last epoch's running mean, with dropout) repeat only by retraining: "
-        "make verify-train.",
-        flush=True,
-    )
+    print(utils.versions(), _HEADER, sep="\n", flush=True)
     rows, problems = verify()
     rows += _mean_rows(rows)
     if retrain:
         results = fileio.load_results(config.COMMITTED_RESULTS_PATH)
-        print(
-            f"Retraining 01 and 03-05's models here ({utils.machine()['cpu']}; the record was made on "
-            f"{results['cnn'].get('machine', {}).get('cpu')}): train accuracies repeat only by retraining.",
-            flush=True,
-        )
+        here, made_on = utils.machine()["cpu"], results["cnn"].get("machine", {}).get("cpu")
+        print(f"Retraining 01 and 03-05's models here ({here}; the record was made on {made_on}).", flush=True)
         rows += _retrained_rows(results)
     print(table(rows))
     for p in problems:
         print(f"digest: {p}", file=sys.stderr)
     failed = [r for r in rows if not r.ok]
-    files = len({f["path"] for e in _read_manifest()["models"] for f in e["files"]})
+    files = len({f["path"] for e in _read_manifest(MANIFEST)["models"] for f in e["files"]})
     digests = f"{len(problems)} files differ from" if problems else f"the SHA-256 of all {files} weights files matched"
     print(f"{len(rows) - len(failed)} of {len(rows)} numbers match; {digests} checkpoints/MANIFEST.json")
     return 1 if failed or problems else 0

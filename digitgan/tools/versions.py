@@ -1,5 +1,4 @@
-"""docs/versions.md's table: every version scored on the test set, from results.json's ``versions_tried`` and
-``earlier_versions.json`` (replaced runs, each with where its numbers are recorded)."""
+"""docs/versions.md's table: every version scored on the test set (results.json and ``earlier_versions.json``)."""
 
 import json
 from pathlib import Path
@@ -25,10 +24,8 @@ def block(results: dict) -> str:
         rows.append(("Semi-supervised GAN (08)", date, v["version"], f"{_means(v['test_mean'])} {seeds}", why))
     if early := label_study.get("cnn_matched_early"):
         trained, s = [r["updates_trained"] for r in early["runs"]], early["settings"]
-        version = (
-            f"modern recipe, the semi-supervised GAN's budget, stopped after {s['patience']} checks without "
-            f"progress ({min(trained):,} to {max(trained):,} of {s['updates']:,} updates trained)"
-        )
+        version = f"modern recipe, the semi-supervised GAN's budget, stopped after {s['patience']} checks without "
+        version += f"progress ({min(trained):,} to {max(trained):,} of {s['updates']:,} updates trained)"
         numbers = f"{_means({n: c['mean'] for n, c in early['summary'].items()})} {_SEEDS}"
         rows.append(("Compute-matched CNN (08), stopped early", "2026-12-05", version, numbers, _WHY["stopped early"]))
     for v in results["future_work"]["protocols"]["versions_tried"]:
