@@ -115,9 +115,8 @@ def choose_mode_seeking(real, folder, learning_rate, weights, epochs, cnn_epochs
         result = store.get(inputs)
         if result is None:
             state = Path(folder) / ("probe_" + cgan_name(weight))
-            model, history = conditional.train_conditional(
-                real["x_train"], real["y_train"], epochs, state, seed, mode_seeking=weight
-            )
+            args = (real["x_train"], real["y_train"], epochs, state, seed)
+            model, history = conditional.train_conditional(*args, mode_seeking=weight)
             x_gen, y_gen = conditional.generate_labelled(model.generator, n_generated, seed=0)
             data = {**real, "x_train": x_gen, "y_train": y_gen}
             run = protocols.train_run("cnn", data, "adam", learning_rate, cnn_epochs, seed, test=False)

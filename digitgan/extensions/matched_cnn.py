@@ -56,13 +56,9 @@ def run_matched_cnn(data: dict, seed: int, run_settings: dict, weights_path: Pat
     best.restore(model)
     if weights_path is not None:
         fileio.save_weights(core, weights_path)
-    n = len(history["val_accuracy"])
-    out = {"val_accuracy": best.best, "kept_check": best.epoch, "kept_update": best.epoch * s["check_every"]}
-    out |= {
-        "checks_trained": n,
-        "updates_trained": n * s["check_every"],
-        "val_curve": le._curve(history["val_accuracy"]),
-    }
+    n, every = len(history["val_accuracy"]), s["check_every"]
+    out = {"val_accuracy": best.best, "kept_check": best.epoch, "kept_update": best.epoch * every}
+    out |= {"checks_trained": n, "updates_trained": n * every, "val_curve": le._curve(history["val_accuracy"])}
     test = training.accuracy(core, data["x_test"], data["y_test"])
     return out | {"seconds": seconds, "test_accuracy": test, "machine": utils.machine()}
 
@@ -85,6 +81,7 @@ def run_matched(
     plan = [(n, seed) for n in label_counts for seed in seeds]
     planned = [(n, seed, _matched_settings(n, n_val, updates, check_every, patience)) for n, seed in plan]
     store, rows = Store(store_path or constants.LABEL_EFFICIENCY_CACHE), []
+    method = MATCHED if patience is None else MATCHED_EARLY
     for n_labels, seed, s in planned:
         data = load_label_efficiency_data(n_labels, seed, source, n_val=n_val)
         digest = array_digest(data["x_train"], data["y_train"], data["x_val"], data["y_val"])
@@ -96,9 +93,8 @@ def run_matched(
             line = f"{MATCHED_NAME} {n_labels:6d} labels, seed {seed}: test accuracy {r['test_accuracy']:.4f}, "
             line += f"validation {r['val_accuracy']:.4f}, kept update {r['kept_update']:,} of {r['updates_trained']:,}"
             print(f"{line} trained ({r['seconds'] / 60:.1f} min)", flush=True)
-        method = MATCHED if patience is None else MATCHED_EARLY
-        rows.append({"method": method, "n_labels": n_labels, "seed": seed, **result, "n_updates": s["updates"]})
-        rows[-1]["settings"] = s
+        row = {"method": method, "n_labels": n_labels, "seed": seed, **result, "n_updates": s["updates"]}
+        rows.append({**row, "settings": s})
     return pd.DataFrame(rows)
 
 
