@@ -5,6 +5,7 @@ by feature matching), Adam (beta_1 0.5), the discriminator's weights averaged (d
 from __future__ import annotations
 
 import functools
+import shutil
 import time
 from pathlib import Path
 
@@ -265,13 +266,14 @@ def train_ssgan(
     ema_decay: float = EMA_DECAY,
     *,
     checkpoint_dir: Path,
+    retrain: bool = False,
     seed: int = config.SEED,
     jit_compile: bool = constants.SSGAN_XLA,
     verbose: int = 2,
     log_dir: Path | None = None,
     patience: int | None = PATIENCE,
 ) -> tuple[SSGAN, dict]:
-    """Train, resume or reload an SSGAN, scored on validation each epoch; ``best_discriminator``: the best epoch's."""
+    """Train, resume or reload (unless ``retrain``) an SSGAN, scored on validation each epoch, its best epoch kept."""
     checks.labelled(data, ("train", "val"))  # present; images float, finite, in [-1, 1]; labels 0-9; none empty
     if "x_unlabelled" not in data:
         raise ValueError("data has no 'x_unlabelled': pass the dict of digitgan.data.load_label_efficiency_data()")
@@ -285,6 +287,8 @@ def train_ssgan(
     patience = None if patience is None else checks.integer("patience", patience, 1)
     jit_compile = checks.choice("jit_compile", jit_compile, (False, True))
     set_seed(seed, deterministic=not jit_compile)
+    if retrain and Path(checkpoint_dir).exists():
+        shutil.rmtree(checkpoint_dir)
     # the data-dependent init draws no random numbers: a restore overwrites it with the saved weights
     init_idx = np.random.default_rng(seed).choice(n_unl, min(constants.SSGAN_INIT_BATCH, n_unl), replace=False)
     recipe = {"learning_rate": learning_rate, "ema_decay": ema_decay, "seed": seed, "jit_compile": jit_compile}
