@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 from digitgan import data
-from digitgan.extensions import constants, label_efficiency, label_tables, matched_cnn, ssgan
+from digitgan.extensions import constants, label_efficiency, matched_cnn, ssgan
 
 
 def test_label_subsets_are_balanced_seeded_and_the_study_subset_at_10k(mnist):
@@ -202,8 +202,8 @@ def test_the_matched_cnn_trains_its_whole_budget_unless_stopped_early(tmp_path, 
     )
     full = matched_cnn.run_matched((100,), (42,), **where)
     early = matched_cnn.run_matched((100,), (42,), patience=2, **where)
-    assert full["method"].tolist() == [label_tables.MATCHED] and full["updates_trained"].tolist() == [60]
-    assert early["method"].tolist() == [label_tables.MATCHED_EARLY] and early["updates_trained"].tolist() == [30]
+    assert full["method"].tolist() == [label_efficiency.MATCHED] and full["updates_trained"].tolist() == [60]
+    assert early["method"].tolist() == [label_efficiency.MATCHED_EARLY] and early["updates_trained"].tolist() == [30]
     matched_cnn.run_matched((100,), (42,), **where)
     assert trained == [None, 2]  # the full arm's run was stored, not trained again
 

@@ -1,8 +1,5 @@
-"""A conditional DCGAN (``11_generated_digits.ipynb``): the DCGAN's networks given the digit. The generator reads the
-label's 50-dimensional embedding beside the noise; the discriminator is a projection discriminator (Miyato and Koyama
-2018, "cGANs with Projection Discriminator"), ``logit = w . h + embed(y) . h`` for the image's features ``h``, judging
-"real, *and* this digit" with one output. Trained with 02's recipe, each generated batch given the real batch's
-digits (so that the digits are drawn as often as in the data)."""
+"""A conditional DCGAN (notebook 11): the generator reads the label's embedding beside the noise; the discriminator is a
+projection discriminator (Miyato and Koyama 2018), ``logit = w . h + embed(y) . h``. 02's recipe, the real digits."""
 
 from __future__ import annotations
 
@@ -46,9 +43,7 @@ def build_conditional_discriminator() -> keras.Model:
 
 
 class ConditionalDCGAN(AdversarialModel):
-    """Generator and discriminator, both given the digit, trained by ``fit()`` on ``(images, labels)`` batches with
-    the DCGAN's update; ``mode_seeking``: the weight of the mode-seeking term (Mao et al. 2019, "Mode Seeking
-    Generative Adversarial Networks for Diverse Image Synthesis"), 0 for the plain conditional DCGAN."""
+    """Trained by ``fit()`` on ``(images, labels)``; ``mode_seeking``: the weight of Mao et al. 2019's term (or 0)."""
 
     def __init__(self, generator, discriminator, seed=config.SEED, mode_seeking=0.0):
         super().__init__(generator, discriminator, config.NOISE_DIM, seed)
@@ -91,34 +86,27 @@ def _batched(network, arrays, batch_size) -> np.ndarray:
 
 
 def generate_labelled(generator: keras.Model, n: int, seed: int = 0, batch_size: int = 1000, noise_scale: float = 1.0):
-    """``(images, labels)``: ``n`` generated digits, the labels balanced (``n // 10`` of each, the rest from 0 up)
-    and shuffled by ``seed``; the noise is drawn by ``seed`` too, its standard deviation ``noise_scale`` (below 1:
-    the "truncation trick", digits nearer the typical ones; above 1: more varied ones)."""
+    """``(images, labels)``: ``n`` digits, labels balanced and shuffled by ``seed``, noise of std ``noise_scale``."""
     labels = np.random.default_rng(seed).permutation(np.arange(n) % config.NUM_CLASSES).astype("int32")
     noise = noise_scale * tf.random.stateless_normal([n, generator.inputs[0].shape[-1]], seed=[seed, 1])
     return _batched(generator, (noise.numpy(), labels), batch_size), labels
 
 
 def discriminator_logits(discriminator, images, labels, batch_size=1000) -> np.ndarray:
-    """The conditional discriminator's logit (higher: "a real image of this digit") for each image and label."""
+    """The conditional discriminator's logit for each image and label."""
     return _batched(discriminator, (images, labels), batch_size).ravel()
 
 
-def _settings(n_train: int, seed: int, mode_seeking: float) -> dict:
-    """What shapes a conditional DCGAN run but its epochs (saved with its state; a resume with others is refused)."""
-    out = {"n_train": n_train, "seed": seed, "batch_size": config.BATCH_SIZE, "learning_rate": config.GAN_LEARNING_RATE}
-    return {**out, "mode_seeking": float(mode_seeking)} if mode_seeking else out
-
-
 def _state(checkpoint_dir, n_train, seed, mode_seeking):
-    """A fresh conditional DCGAN and its training state in ``checkpoint_dir``."""
+    """A fresh conditional DCGAN and its training state, whose settings shape a run but its epochs."""
+    out = {"n_train": n_train, "seed": seed, "batch_size": config.BATCH_SIZE, "learning_rate": config.GAN_LEARNING_RATE}
     model = build_conditional_dcgan(seed, mode_seeking)
-    return model, gan_checkpoint(model, checkpoint_dir, 2, _settings(n_train, seed, mode_seeking))
+    settings = {**out, "mode_seeking": float(mode_seeking)} if mode_seeking else out
+    return model, gan_checkpoint(model, checkpoint_dir, 2, settings)
 
 
 def trained_discriminator(checkpoint_dir, n_train, epochs, seed=config.SEED, mode_seeking=0.0) -> keras.Model | None:
-    """The discriminator of a run finished at ``epochs``, restored from its training state (``checkpoint_dir``,
-    git-ignored); None where that state is absent or at another epoch (only the generator is exported)."""
+    """The discriminator of a run finished at ``epochs``, from its training state; None if absent or elsewhere."""
     if not any(Path(checkpoint_dir).glob("ckpt-*.index")):
         return None
     model, ckpt = _state(checkpoint_dir, n_train, seed, mode_seeking)
@@ -129,9 +117,7 @@ def trained_discriminator(checkpoint_dir, n_train, epochs, seed=config.SEED, mod
 def train_conditional(
     x, y, epochs, checkpoint_dir, seed=config.SEED, checkpoint_every=config.GAN_CHECKPOINT_EVERY, mode_seeking=0.0
 ):
-    """``(model, history)``: the conditional DCGAN trained, resumed from its state (``checkpoint_dir``, checkpointed
-    every ``checkpoint_every`` epochs; other settings refused) or, exported beside it (``<dir>_generator.weights.h5``,
-    ``<dir>_history.json``) with these settings and epochs, reused without the state (its discriminator untrained)."""
+    """``(model, history)``: trained, resumed, or reused from ``<dir>_generator.weights.h5`` and ``_history.json``."""
     epochs = checks.integer("epochs", epochs, 1)
     if len(x) != len(y):
         raise ValueError(f"{len(x)} images but {len(y)} labels: the conditional DCGAN needs one label per image")

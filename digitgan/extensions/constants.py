@@ -1,5 +1,4 @@
-"""The constants the extensions share and notebooks 07-11's full-size parameters, which importing
-``digitgan.extensions`` adds to ``config.FULL_SIZE`` (a run with any other value is a scratch run)."""
+"""The constants the extensions share and notebooks 07-11's full-size parameters (added to ``config.FULL_SIZE``)."""
 
 from digitgan import config
 
@@ -7,8 +6,7 @@ SSGAN_STATE_NAME = "ssgan"
 LABEL_EFFICIENCY_FILE = "label_study/runs.json"  # the label study's run store
 LABEL_EFFICIENCY_CACHE = config.CHECKPOINT_DIR / LABEL_EFFICIENCY_FILE
 MATCHED_WEIGHTS_NAME = "label_study/weights"  # the compute-matched CNN's and the SSGAN's kept weights (committed)
-MODE_SEEKING_WEIGHTS = (0.0, 0.5, 1.0)  # 11's candidates, each scored after MODE_SEEKING_PROBE_EPOCHS
-MODE_SEEKING_PROBE_EPOCHS = 10
+MODE_SEEKING_WEIGHTS = (0.0, 0.5, 1.0)  # 11's candidates, each scored after 10 epochs
 SSGAN_EPOCHS = 90  # 90 x 600 = 54,000 updates at every label count (the paper: 300 epochs)
 SSGAN_SWEEP_EPOCHS = 50  # the learning-rate choice's runs, stopped after SSGAN_SWEEP_PATIENCE epochs without progress
 SSGAN_SWEEP_PATIENCE = 10
@@ -38,6 +36,7 @@ GENERATED_ARMS = (  # 11's training sets for the CNN
     "generated 10k",
     "generated 60k",
 )
+_AGREES = {"recipe": MODERN_DROPOUT_RECIPE, "agree_with_real": True}
 # 11's other ways to draw or train on the generated digits, scored on the real validation split (probe_samples)
 GENERATED_PROBES = (
     {"name": "as drawn"},
@@ -51,15 +50,9 @@ GENERATED_PROBES = (
     {"name": "dropout recipe", "recipe": MODERN_DROPOUT_RECIPE},
     {"name": "dropout recipe, noise x 1.3", "recipe": MODERN_DROPOUT_RECIPE, "noise_scale": 1.3},
     {"name": "real CNN agrees, dropout recipe", "recipe": MODERN_DROPOUT_RECIPE, "agree_with_real": True},
-    {
-        "name": "real CNN agrees, dropout recipe, noise x 1.3",
-        "recipe": MODERN_DROPOUT_RECIPE,
-        "agree_with_real": True,
-        "noise_scale": 1.3,
-    },
+    {"name": "real CNN agrees, dropout recipe, noise x 1.3", **_AGREES, "noise_scale": 1.3},
 )
 GENERATED_LEARNING_RATES = (1e-3, 3e-3)  # 11's CNN's Adam candidates
-GENERATED_BEST_PROBE_SIZES = (config.SUBSET_SIZE, config.N_TRAIN_FULL)
 LABEL_EFFICIENCY_NAMES = {  # 08's methods, in its tables' order
     "cnn": "CNN (the original's SGD)",
     "trial3": "DCGAN discriminator, trial 3",
@@ -151,9 +144,9 @@ FULL_SIZE = {
         "CNN_EPOCHS": config.TRANSFER_EPOCHS,
         "LEARNING_RATES": GENERATED_LEARNING_RATES,
         "MODE_SEEKING_WEIGHTS": MODE_SEEKING_WEIGHTS,
-        "PROBE_EPOCHS": MODE_SEEKING_PROBE_EPOCHS,
+        "PROBE_EPOCHS": 10,
         "SAMPLE_PROBES": GENERATED_PROBES,
-        "BEST_PROBE_SIZES": GENERATED_BEST_PROBE_SIZES,
+        "BEST_PROBE_SIZES": (config.SUBSET_SIZE, config.N_TRAIN_FULL),
         "SEED": config.SEED,
     },
 }

@@ -1,8 +1,5 @@
-"""Notebook 11: do labelled generated digits (the conditional DCGAN's, :mod:`.conditional`) help the CNN, and how does
-it do trained on them alone? Every arm trains the CNN the same way (Adam at the rate chosen on the real validation
-split, best validation epoch kept), 3 seeds, scored on the real test set. The probes (the conditional DCGAN's
-mode-seeking weight, ways to draw or train on its digits) are scored on the real validation split by the CNN trained
-on generated digits, each stored."""
+"""Notebook 11: do the conditional DCGAN's labelled digits help the CNN, and how does it do trained on them alone? Every
+arm trains the CNN alike, scored on the real test set; the probes are scored on the real validation split."""
 
 from __future__ import annotations
 
@@ -20,33 +17,29 @@ from digitgan.store import STORE_FILE, Store, array_digest, weights_digest
 ARMS = constants.GENERATED_ARMS
 _REAL_ARMS = ("real", "real + classical augmentation")  # trained on the real images alone
 _PROBE_DEFAULTS = {"noise_scale": 1.0, "keep": 1.0, "label_smoothing": 0.0, "modern": False}
-# Probe settings that enter a probe's key only when given: ``recipe`` (one of 10's modern recipes), ``agree_with_real``
-# (keep, of AGREE_DRAW x n drawn, each digit's first n / 10 that a CNN trained on the real labelled images reads as the
-# digit asked for: a label-consistency filter).
+# in a probe's key only when given: a recipe of 10's; keep of AGREE_DRAW x n drawn those the real CNN reads as asked
 _PROBE_EXTRAS = ("recipe", "agree_with_real")
 AGREE_DRAW = 2
 _MODERN = constants.MODERN_RECIPES[0]  # a probe's "modern": 10's first candidate (lr 0.001, 30 epochs), augmented
 
 
 def cgan_name(mode_seeking: float) -> str:
-    """The conditional DCGAN's state folder and export prefix (the plain model's without a suffix)."""
+    """The conditional DCGAN's state folder and export prefix."""
     return "conditional_dcgan" + (f"_ms{mode_seeking:g}" if mode_seeking else "")
 
 
 def arm_tag(mode_seeking: float) -> str:
-    """What names the generated digits in the arms' store keys (the plain conditional DCGAN's without a suffix)."""
+    """What names the generated digits in the arms' store keys."""
     return "cdcgan" + (f"-ms{mode_seeking:g}" if mode_seeking else "")
 
 
 def within_class_spread(images: np.ndarray, labels: np.ndarray) -> float:
-    """How much the images of one digit differ: each pixel's standard deviation over a digit's images, averaged over
-    the pixels, then the digits (the real 10k: about 0.31; one style per digit, mode collapse, far lower)."""
+    """Each pixel's standard deviation over a digit's images, averaged over the pixels, then the digits."""
     return float(np.mean([images[labels == d].std(axis=0).mean() for d in np.unique(labels)]))
 
 
 def judge_per_class(judge, images: np.ndarray, labels: np.ndarray) -> dict:
-    """How often the judge (a CNN trained on all 60,000 real images) reads a generated digit as the one asked for:
-    ``{"overall": ..., "0": ..., ..., "9": ...}``."""
+    """How often the judge reads a generated digit as the one asked for: ``{"overall", "0", ..., "9"}``."""
     predicted, _ = training.predict_labels(judge, images)
     per = {str(d): float(np.mean(predicted[labels == d] == d)) if (labels == d).any() else None for d in range(10)}
     return {"overall": float(np.mean(predicted == labels)), **per}
@@ -73,18 +66,15 @@ def real_learning_rate(real, folder, rates=constants.GENERATED_LEARNING_RATES, e
 
 
 def same_recipe_on_real(recipe: dict, seeds, folder: Path, n_train: int) -> dict:
-    """The CNN with ``recipe`` (10's, the filtered arms') on the real ``n_train`` images, a run per seed (10's stored
-    runs): the real-data reference of generated digits trained so. ``{"recipe", "mean", "std", "runs", "by_seed"}``."""
+    """The CNN with ``recipe`` on the real ``n_train`` images, a run per seed (10's stored runs), summarised."""
     study, settings = protocols.Study(n_train, folder), protocols.recipe_settings(recipe)
-    by_seed = {str(s): study.run("cnn", "adam", seed=s, augment=True, **settings)["test_accuracy"] for s in seeds}
-    values = np.array(list(by_seed.values()))
-    std = float(values.std(ddof=1)) if len(values) > 1 else None
-    return {"recipe": dict(recipe), "mean": float(values.mean()), "runs": len(values), "by_seed": by_seed, "std": std}
+    runs = pd.DataFrame([study.run("cnn", "adam", seed=s, augment=True, **settings) for s in seeds])
+    summary = protocols.seed_summary(runs)
+    return {"recipe": dict(recipe), **{k: summary[k] for k in ("mean", "runs", "by_seed", "std")}}
 
 
 def run_arms(real, x_gen, y_gen, arms, seeds, epochs, rates, folder, generator_tag="cdcgan"):
-    """``(runs, learning rate)``: every arm with every seed (``generator_tag`` names the generated digits), the rate
-    chosen on the real validation split for the real-only arm."""
+    """``(runs, learning rate)``: every arm with every seed, the rate chosen for the real-only arm."""
     rate, digits, rows = real_learning_rate(real, folder, rates, epochs), {"digits": array_digest(x_gen, y_gen)}, []
     for arm in arms:
         data, real_only = arm_data(arm, real, x_gen, y_gen), arm in _REAL_ARMS
@@ -102,8 +92,7 @@ def arm_table(runs: pd.DataFrame) -> pd.DataFrame:
 
 
 def to_results(scores, per_digit, runs, rate, history, spread, mode_seeking=0.0, probes=None, sample_probes=None):
-    """What results.json records under ``future_work`` -> ``generated_digits``; ``spread``: the ``generated`` and
-    ``real`` :func:`within_class_spread`; ``probes``, ``sample_probes``: the mode-seeking and sample probes' tables."""
+    """What results.json records under ``future_work`` -> ``generated_digits``."""
     arms = {}
     for arm, part in runs.groupby("arm", sort=False):
         arms[arm] = {**protocols.seed_summary(part), "n_train": int(part["n_train"].iloc[0])}
@@ -117,8 +106,7 @@ def to_results(scores, per_digit, runs, rate, history, spread, mode_seeking=0.0,
 
 
 def choose_mode_seeking(real, folder, learning_rate, weights, epochs, cnn_epochs, n_generated, seed=config.SEED):
-    """The mode-seeking weight whose conditional DCGAN gives the CNN trained on its digits the best real validation
-    accuracy (ties: the first), and a row per weight; each probe's GAN resumable, each probe stored."""
+    """The mode-seeking weight best for the CNN trained on its digits (ties: the first), and a row per weight."""
     store, rows = Store(Path(folder) / STORE_FILE), []
     for weight in weights:
         inputs = {"part": "mode-seeking probe", "mode_seeking": weight, "gan_epochs": epochs, "seed": seed}
@@ -127,9 +115,8 @@ def choose_mode_seeking(real, folder, learning_rate, weights, epochs, cnn_epochs
         result = store.get(inputs)
         if result is None:
             state = Path(folder) / ("probe_" + cgan_name(weight))
-            model, history = conditional.train_conditional(
-                real["x_train"], real["y_train"], epochs, state, seed, mode_seeking=weight
-            )
+            args = (real["x_train"], real["y_train"], epochs, state, seed)
+            model, history = conditional.train_conditional(*args, mode_seeking=weight)
             x_gen, y_gen = conditional.generate_labelled(model.generator, n_generated, seed=0)
             data = {**real, "x_train": x_gen, "y_train": y_gen}
             run = protocols.train_run("cnn", data, "adam", learning_rate, cnn_epochs, seed, test=False)
@@ -145,7 +132,7 @@ def choose_mode_seeking(real, folder, learning_rate, weights, epochs, cnn_epochs
 
 
 def _probe_settings(probe: dict) -> dict:
-    """A probe's settings: ``_PROBE_DEFAULTS`` filled in, ``_PROBE_EXTRAS`` only where given (its cache key's part)."""
+    """A probe's settings (its key's part): ``_PROBE_DEFAULTS`` filled in."""
     return {**_PROBE_DEFAULTS, **{k: v for k, v in probe.items() if k != "name"}}
 
 
@@ -190,8 +177,7 @@ def _real_agreement(real, x, y, learning_rate, epochs, seed=config.SEED) -> np.n
 
 
 def _draw(real, generator, settings, n, learning_rate, cnn_epochs, seed):
-    """``(x, y, agrees)``: ``n`` digits drawn as a probe's ``settings`` say; with ``agree_with_real``, ``agrees``:
-    :func:`_real_agreement` (else None)."""
+    """``(x, y, agrees)``: ``n`` digits drawn as ``settings`` say; ``agrees`` with ``agree_with_real``, else None."""
     x, y = conditional.generate_labelled(generator, n, seed=0, noise_scale=settings["noise_scale"])
     agrees = _real_agreement(real, x, y, learning_rate, cnn_epochs, seed) if settings.get("agree_with_real") else None
     return x, y, agrees
@@ -218,8 +204,7 @@ def probe_samples(
     cnn_epochs=config.TRANSFER_EPOCHS,
     seed=config.SEED,
 ) -> pd.DataFrame:
-    """Each way to draw or train on generated digits (``constants.GENERATED_PROBES``) scored on the real validation
-    split by the CNN trained on ``n`` of them, one row per probe; all checked before any trains, each stored."""
+    """Each way to draw or train on generated digits scored by the CNN trained on ``n`` of them, a row per probe."""
     store, checked, rows = Store(Path(folder) / STORE_FILE), _checked_probes(probes), []
     drawn_by = {"part": "sample probe", "generator": tag, "generator_weights": weights_digest(generator)}
     for name, settings in checked:
@@ -257,8 +242,7 @@ def probe_samples(
 def run_best_probe_arms(
     real, generator, samples, probes, learning_rate, cnn_epochs, sizes, seeds, folder, tag="cdcgan"
 ):
-    """The train-on-generated arms again (``sizes`` digits) as the best usable sample probe (one needing no
-    discriminator), a larger arm for fewer epochs (as many updates); one row per run."""
+    """The train-on-generated arms of ``sizes`` digits as the best probe needing no discriminator, as many updates."""
     by_name = {p["name"]: _probe_settings(p) for p in probes}
     usable = samples[[by_name[name]["keep"] >= 1 for name in samples["probe"]]]
     if usable.empty:

@@ -1,5 +1,5 @@
-"""Notebook 09: the DCGAN trained longer in stages, each stage's samples judged and its discriminator given trial 3's
-classifier as in 08 beside the CNN; the GAN's spread over seeds; each result stored at once; their tables."""
+"""Notebook 09: the DCGAN trained longer in stages, each stage judged and its discriminator given trial 3's classifier
+as in 08 beside the CNN; the GAN's spread over seeds; each result stored at once; their tables."""
 
 from __future__ import annotations
 
@@ -24,8 +24,7 @@ def discriminator_path(folder: Path, epochs: int) -> Path:
 def train_stages(
     x_train, stages, folder, state_dir, judge, reference=None, n_samples=config.GAN_EVAL_SAMPLES, seed=config.SEED
 ):
-    """``(scores, losses)``: the DCGAN trained on, stage by stage (one resumable state), each stage's discriminator
-    exported and its samples judged; the per-epoch losses are stored too, so a rerun needs no training state."""
+    """``(scores, losses)``: the DCGAN trained stage by stage, each discriminator exported, its samples judged."""
     stages = sorted(checks.integer("stages entry", s, 1) for s in stages)
     if not stages or len(set(stages)) != len(stages):
         raise ValueError(f"stages must be distinct epoch counts, got {stages}")
@@ -71,8 +70,7 @@ def evaluate_stages(
     also_read=(),
     classifier_updates=None,
 ):
-    """One record per run of trial 3 on each stage's discriminator and of the CNN at each label count and seed, as
-    in the label study (``also_read``: other stores of the same runs, 08's)."""
+    """A record per run of trial 3 on each stage's discriminator and of the CNN per label count and seed, as in 08."""
     label_efficiency.settings("cnn", label_counts[0], classifier_updates=classifier_updates)  # checked first
     study = label_efficiency.Study(Path(folder) / STORE_FILE, also_read, source, n_val=n_val)
     records, budget = [], {"n_val": n_val, "classifier_updates": classifier_updates}
@@ -155,8 +153,7 @@ def stage_table(scores: dict) -> pd.DataFrame:
 
 
 def spread_summary(scores, records, spread_scores, spread_records, seed=config.SEED) -> dict:
-    """results.json's ``longer_gan`` -> ``gan_spread``: every GAN's scores and trial 3's means at each shared stage,
-    their paired change from the first to the last, and 09's GAN (``seed``'s) at later stages against the spread."""
+    """results.json's ``longer_gan`` -> ``gan_spread``: every GAN's scores and trial 3's means per shared stage."""
     gans = {seed: scores, **spread_scores}
     if not (shared := sorted(set.intersection(*map(set, gans.values())))):
         raise ValueError(f"the spread GANs share no stage with 09's GAN's {sorted(scores)}: train them at one of them")

@@ -11,7 +11,7 @@ import pandas as pd
 from digitgan import checks, config, fileio, training, utils
 from digitgan.extensions import constants
 from digitgan.extensions import label_efficiency as le
-from digitgan.extensions.label_tables import MATCHED, MATCHED_EARLY, MATCHED_NAME, json_ready, summary_table
+from digitgan.extensions.label_efficiency import MATCHED, MATCHED_EARLY, MATCHED_NAME, json_ready, summary_table
 from digitgan.store import Store, array_digest, key, model_fields
 
 CHECK_EVERY = 600
@@ -37,8 +37,7 @@ def _matched_settings(n_labels: int, n_val: int, updates: int | None, check_ever
 
 
 def run_matched_cnn(data: dict, seed: int, run_settings: dict, weights_path: Path | None = None) -> dict:
-    """One compute-matched CNN run: trained until its budget or its early stop, the best validation check kept
-    (saved to ``weights_path``: the CNN alone, no augmentation layers), then scored once on the test set."""
+    """One run: trained to its budget or early stop, the best check kept (the CNN alone saved), then tested."""
     import keras
 
     from digitgan.extensions import protocols
@@ -48,40 +47,20 @@ def run_matched_cnn(data: dict, seed: int, run_settings: dict, weights_path: Pat
     model, core = protocols.build_model("cnn", True, seed, strength=s["strength"], dropout=s["dropout"])
     schedule = keras.optimizers.schedules.CosineDecay(s["learning_rate"], decay_steps=s["updates"])
     model.compile(optimizer=keras.optimizers.Adam(schedule), loss="categorical_crossentropy", metrics=["accuracy"])
-    best = training.BestWeights()
-    stops = (
-        []
-        if s["patience"] is None
-        else [keras.callbacks.EarlyStopping(monitor="val_accuracy", mode="max", patience=s["patience"])]
-    )
-    start = time.perf_counter()
-    history = training.fit_classifier(
-        model,
-        data,
-        s["updates"] // s["check_every"],
-        s["batch_size"],
-        verbose=0,
-        callbacks=[best, *stops],
-        validate="val",
-        steps_per_epoch=s["check_every"],
-        seed=seed,
-    )
+    best, start, stops = training.BestWeights(), time.perf_counter(), []
+    if s["patience"] is not None:
+        stops = [keras.callbacks.EarlyStopping(monitor="val_accuracy", mode="max", patience=s["patience"])]
+    fit = {"verbose": 0, "callbacks": [best, *stops], "validate": "val", "steps_per_epoch": s["check_every"]}
+    history = training.fit_classifier(model, data, s["updates"] // s["check_every"], s["batch_size"], seed=seed, **fit)
     seconds = time.perf_counter() - start
     best.restore(model)
     if weights_path is not None:
         fileio.save_weights(core, weights_path)
-    checks_trained = len(history["val_accuracy"])
-    return {
-        "val_accuracy": best.best,
-        "kept_check": best.epoch,
-        "kept_update": best.epoch * s["check_every"],
-        "checks_trained": checks_trained,
-        "updates_trained": checks_trained * s["check_every"],
-        "val_curve": [round(float(v), 5) for v in history["val_accuracy"]],
-        "seconds": seconds,
-        "test_accuracy": training.accuracy(core, data["x_test"], data["y_test"]),
-        "machine": utils.machine(),
-    }
+    n, every = len(history["val_accuracy"]), s["check_every"]
+    out = {"val_accuracy": best.best, "kept_check": best.epoch, "kept_update": best.epoch * every}
+    out |= {"checks_trained": n, "updates_trained": n * every, "val_curve": le._curve(history["val_accuracy"])}
+    test = training.accuracy(core, data["x_test"], data["y_test"])
+    return out | {"seconds": seconds, "test_accuracy": test, "machine": utils.machine()}
 
 
 def run_matched(
@@ -102,6 +81,7 @@ def run_matched(
     plan = [(n, seed) for n in label_counts for seed in seeds]
     planned = [(n, seed, _matched_settings(n, n_val, updates, check_every, patience)) for n, seed in plan]
     store, rows = Store(store_path or constants.LABEL_EFFICIENCY_CACHE), []
+    method = MATCHED if patience is None else MATCHED_EARLY
     for n_labels, seed, s in planned:
         data = load_label_efficiency_data(n_labels, seed, source, n_val=n_val)
         digest = array_digest(data["x_train"], data["y_train"], data["x_val"], data["y_val"])
@@ -113,9 +93,8 @@ def run_matched(
             line = f"{MATCHED_NAME} {n_labels:6d} labels, seed {seed}: test accuracy {r['test_accuracy']:.4f}, "
             line += f"validation {r['val_accuracy']:.4f}, kept update {r['kept_update']:,} of {r['updates_trained']:,}"
             print(f"{line} trained ({r['seconds'] / 60:.1f} min)", flush=True)
-        method = MATCHED if patience is None else MATCHED_EARLY
-        rows.append({"method": method, "n_labels": n_labels, "seed": seed, **result, "n_updates": s["updates"]})
-        rows[-1]["settings"] = s
+        row = {"method": method, "n_labels": n_labels, "seed": seed, **result, "n_updates": s["updates"]}
+        rows.append({**row, "settings": s})
     return pd.DataFrame(rows)
 
 

@@ -1,5 +1,4 @@
-"""Notebook 10: the CNN and trial 3 with more images, other optimisers and a modern protocol (augmentation, a recipe),
-chosen on a validation split, each run stored at once with its kept weights; and their tables."""
+"""Notebook 10: the CNN and trial 3 with more images, other optimisers and a modern protocol, chosen on validation."""
 
 from __future__ import annotations
 
@@ -74,8 +73,7 @@ def classifier(name: str, discriminator: keras.Model | None = None) -> keras.Mod
 
 
 def build_model(name: str, augment: bool, seed: int, discriminator_path=None, strength=0.1, dropout=0.0):
-    """``(model to train, the classifier inside it)``: the classifier (trial 3's on ``discriminator_path``), after the
-    augmentation if ``augment``, ``dropout`` on its Dense inputs."""
+    """``(model to train, the classifier inside it)``: after the augmentation if ``augment``, ``dropout`` added."""
     discriminator = None if name == "cnn" else gan.load_discriminator(discriminator_path or config.DISCRIMINATOR_PATH)
     core = with_dropout(classifier(name, discriminator), dropout)
     if not augment:
@@ -128,8 +126,7 @@ def _accuracy_on_test(model, data: dict) -> float:
 
 
 class Study:
-    """Stored runs of one data size and their kept weights; ``tag`` names the training images when ``data`` are not
-    the real ones, ``inputs`` what else decides them: both enter every key."""
+    """Stored runs of one data size and their kept weights; ``tag`` and ``inputs`` name other training images."""
 
     def __init__(self, n_train, folder, source=None, discriminator_path=None, tag="real", data=None, inputs=None):
         self.n_train, self.store = n_train, Store(Path(folder) / STORE_FILE)

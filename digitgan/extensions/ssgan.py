@@ -1,9 +1,6 @@
-"""The semi-supervised GAN of Salimans et al., "Improved Techniques for Training GANs" (NeurIPS 2016, sections 3.1
-and 5; facts from their MNIST code, openai/improved-gan; the code is ours): its training and 07's record (the networks:
-:mod:`.ssgan_networks`). The discriminator's 10 class logits ``l`` read ``x`` as real with ``D = Z / (Z + 1)``,
-``Z = sum_k exp(l_k)``; the generator matches the mean of its last hidden layer on a real batch (feature matching);
-Adam (beta_1 0.5) for both; test accuracy with an average of the discriminator's weights (decay 0.999: the paper's
-0.9999 is for 300 epochs)."""
+"""The semi-supervised GAN of Salimans et al. 2016 (facts from their MNIST code): its networks (an MLP discriminator
+with weight normalisation and Gaussian noise, whose 10 logits read ``x`` as real with ``D = Z / (Z + 1)``; a generator
+by feature matching), Adam (beta_1 0.5), the discriminator's weights averaged (decay 0.999), and 07's record."""
 
 from __future__ import annotations
 
@@ -15,19 +12,69 @@ from pathlib import Path
 import keras
 import numpy as np
 import tensorflow as tf
-from keras import ops
+from keras import layers, ops
 
 from digitgan import checks, config, quality, training
 from digitgan.checkpoint import PeriodicCheckpoint, TrainingCheckpoint, rng_state
 from digitgan.extensions import constants
-from digitgan.extensions.ssgan_networks import (
-    FEATURES,
-    WeightNormDense,
-    build_ssgan_discriminator,
-    build_ssgan_generator,
-)
 from digitgan.gan import AdversarialModel
 from digitgan.utils import set_seed
+
+FEATURES = "features"  # the discriminator's last hidden layer, matched by the generator
+
+
+class WeightNormDense(layers.Layer):
+    """Dense with weight normalisation, ``y = act(x (g * v / ||v||) + b)``; ``train_scale=False``: ``g`` kept as set."""
+
+    def __init__(self, units, activation=None, train_scale=True, kernel_stddev=0.05, **kwargs):
+        super().__init__(**kwargs)
+        self.units, self.activation = units, keras.activations.get(activation)
+        self.train_scale, self.kernel_stddev = train_scale, kernel_stddev
+
+    def build(self, input_shape):
+        normal = keras.initializers.RandomNormal(stddev=self.kernel_stddev, seed=None)
+        self.v = self.add_weight(shape=(input_shape[-1], self.units), initializer=normal, name="v")
+        self.g = self.add_weight(shape=(self.units,), initializer="ones", trainable=self.train_scale, name="g")
+        self.b = self.add_weight(shape=(self.units,), initializer="zeros", name="b")
+
+    def pre_activation(self, x, normalised_only=False):
+        """``x v / ||v||`` (``normalised_only``) or the full ``x w + b``."""
+        direction = ops.matmul(x, self.v) / ops.sqrt(ops.sum(ops.square(self.v), axis=0) + 1e-12)
+        return direction if normalised_only else direction * self.g + self.b
+
+    def call(self, x):
+        return self.activation(self.pre_activation(x))
+
+
+def build_ssgan_discriminator(num_classes: int = config.NUM_CLASSES, seed: int = config.SEED) -> keras.Model:
+    """The paper's MNIST discriminator: images in [-1, 1] -> 10 class logits (1,541,020 parameters)."""
+    x = inputs = keras.Input(shape=config.IMAGE_SHAPE)
+    x = layers.Flatten(name="flatten")(x)
+    x = layers.Rescaling(0.5, offset=0.5, name="to_unit_range")(x)  # the paper's pixels are in [0, 1]
+    x = layers.GaussianNoise(0.3, seed=seed, name="noise0")(x)
+    for i, width in enumerate((1000, 500, 250, 250, 250), start=1):
+        x = WeightNormDense(width, "relu", False, 0.1, name=FEATURES if i == 5 else f"h{i}")(x)
+        x = layers.GaussianNoise(0.5, seed=seed + i, name=f"noise{i}")(x)
+    logits = WeightNormDense(num_classes, train_scale=True, name="logits", kernel_stddev=0.1)(x)
+    return keras.Model(inputs, logits, name="ssgan_discriminator")
+
+
+def build_ssgan_generator() -> keras.Model:
+    """The paper's MNIST generator: uniform noise (100,) -> image (28, 28, 1) in [-1, 1]."""
+    dense, norm = {"use_bias": False, "dtype": "float32"}, {"scale": False, "dtype": "float32"}
+    return keras.Sequential(
+        [
+            keras.Input(shape=(config.NOISE_DIM,)),
+            *(layers.Dense(500, **dense), layers.BatchNormalization(**norm), layers.Activation("softplus")),
+            *(layers.Dense(500, **dense), layers.BatchNormalization(**norm), layers.Activation("softplus")),
+            WeightNormDense(28 * 28, train_scale=True, kernel_stddev=0.05, name="pixels"),
+            layers.Activation("sigmoid"),  # the paper's [0, 1] pixels ...
+            layers.Rescaling(2.0, offset=-1.0),  # ... mapped to the study's [-1, 1]
+            layers.Reshape(config.IMAGE_SHAPE),
+        ],
+        name="ssgan_generator",
+    )
+
 
 PATIENCE = None  # no early stop: every run trains its whole budget, and keeps its best validation epoch
 DECAY_FRACTION = 0.6  # the learning rate decays linearly over the last 40% of the epochs
@@ -40,8 +87,7 @@ EMA_DECAY = 0.999  # the averaged discriminator weights
 
 
 def _init_weight_norm(model: keras.Model, x: np.ndarray) -> None:
-    """Data-dependent initialisation, layer by layer on ``x`` with the Gaussian noise on (as in the paper's code):
-    each WeightNormDense sets ``g = 1 / std``, ``b = -mean / std`` of its normalised pre-activation."""
+    """Data-dependent init on ``x``, noise on: each WeightNormDense's ``g = 1 / std``, ``b = -mean / std``."""
     h = ops.convert_to_tensor(x)
     for layer in model.layers[1:]:  # after the input
         if isinstance(layer, WeightNormDense):
@@ -70,9 +116,7 @@ def feature_matching_loss(real_features, fake_features):
 
 
 class SSGAN(AdversarialModel):
-    """Generator and K-class discriminator trained by ``fit()`` on ``(x_lab, y_lab, x_unl, x_unl2)`` batches: a
-    discriminator update on the three batches, the averaged weights, then a generator update by feature matching
-    against the updated discriminator."""
+    """Trained by ``fit()`` on ``(x_lab, y_lab, x_unl, x_unl2)``: a discriminator update, the average, a generator's."""
 
     LOSSES = ("loss_lab", "loss_unl", "g_loss", "train_error")  # train_error: on the labelled batch
 
@@ -106,8 +150,7 @@ class SSGAN(AdversarialModel):
         return self.track_losses(loss_lab=loss_lab, loss_unl=loss_unl, g_loss=g_loss, train_error=error)
 
     def discriminator_gradients(self, x_lab, y_lab, x_unl, fake):
-        """``(loss_lab, loss_unl, logits_lab, gradients)`` from one discriminator pass over the three batches stacked:
-        what one pass per batch computes (up to the Gaussian noise; a test checks it), with faster matrix products."""
+        """``(loss_lab, loss_unl, logits_lab, gradients)`` from one pass over the three batches stacked."""
         sizes = [x_lab.shape[0], x_unl.shape[0], x_unl.shape[0]]  # static where known: XLA needs them
         if None in sizes:
             sizes = tf.stack([tf.shape(x_lab)[0], tf.shape(x_unl)[0], tf.shape(x_unl)[0]])
@@ -139,8 +182,7 @@ def build_ssgan(
     jit_compile: bool = constants.SSGAN_XLA,
     steps_per_execution: int = 1,
 ) -> SSGAN:
-    """A compiled SSGAN with fresh networks; ``x_init`` (real images) runs the data-dependent init. ``jit_compile``:
-    XLA (6.4x slower on the CPUs measured, ``benchmarks/ssgan_step.py``)."""
+    """A compiled SSGAN with fresh networks; ``x_init`` (real images) runs the data-dependent init."""
     discriminator = build_ssgan_discriminator(seed=seed)
     if x_init is not None:
         _init_weight_norm(discriminator, x_init)
@@ -154,9 +196,7 @@ def build_ssgan(
 
 
 def ssgan_batches(x_lab, y_lab, x_unl, batch_size: int, first_epoch: int, last_epoch: int, seed: int = config.SEED):
-    """``(x_lab, y_lab, x_unl, x_unl2)`` batches for epochs ``first_epoch .. last_epoch - 1``: an epoch is two
-    shuffled passes over the unlabelled images (the discriminator's and the feature matching's), the labelled images
-    tiled, each repetition reshuffled; epoch ``e`` depends only on ``(seed, e)``."""
+    """Batches of epochs ``first_epoch..last_epoch - 1``: two shuffled passes over ``x_unl``, ``x_lab`` tiled."""
     needed = len(x_unl) // batch_size * batch_size
 
     def epoch_indices(epoch):
@@ -185,9 +225,7 @@ def _learning_rate_at(epoch: int, learning_rate: float, decay_start: int | None,
 
 
 class _EpochLog(keras.callbacks.Callback):
-    """Sets each epoch's learning rate; after it, logs the mean losses, the validation accuracy (averaged and raw
-    weights) and the wall time, copies the better weight set to ``model.best_discriminator`` whenever it beats every
-    earlier epoch's (``history["best"]``), and stops after ``patience`` epochs without a better one."""
+    """Sets each epoch's learning rate; logs it, keeps the best validation epoch's weights, stops after ``patience``."""
 
     def __init__(self, history, val, schedule, epochs, patience):
         super().__init__()
@@ -235,10 +273,7 @@ def train_ssgan(
     log_dir: Path | None = None,
     patience: int | None = PATIENCE,
 ) -> tuple[SSGAN, dict]:
-    """Train (or resume, or reload) an SSGAN on ``load_label_efficiency_data(..., n_val=...)`` arrays, scored on the
-    validation split every epoch (the test set is not read); ``model.best_discriminator`` ends with the best epoch's
-    weights. A finished state in ``checkpoint_dir`` is reloaded unless ``retrain``, an interrupted one continues;
-    ``log_dir``: TensorBoard logs of the losses, accuracies and samples."""
+    """Train, resume or reload (unless ``retrain``) an SSGAN, scored on validation each epoch, its best epoch kept."""
     checks.labelled(data, ("train", "val"))  # present; images float, finite, in [-1, 1]; labels 0-9; none empty
     if "x_unlabelled" not in data:
         raise ValueError("data has no 'x_unlabelled': pass the dict of digitgan.data.load_label_efficiency_data()")
@@ -284,8 +319,7 @@ def train_ssgan(
 
 
 def summarize(history, data, y_pred, confused, seed: int, run_settings: dict, learning_rate_choice: list) -> dict:
-    """What results.json records under ``"ssgan"``: the kept weights' test accuracy (the one reading of the test
-    set), the validation curves and the learning-rate choice."""
+    """What results.json records under ``"ssgan"``: the kept weights' test accuracy, the curves, the rate choice."""
     best, seconds, s = history["best"], history["epoch_seconds"], run_settings
     n = {"n_labels": len(data["y_train"]), "n_train": len(data["y_train"]), "n_val": len(data["y_val"])}
     out = {**n, "n_unlabelled": len(data["x_unlabelled"]), "seed": seed, "epochs": len(seconds)}
