@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 from digitgan import data
-from digitgan.extensions import constants, label_efficiency, matched_cnn, ssgan
+from digitgan.extensions import constants, label_efficiency, label_tables, matched_cnn, ssgan
 
 
 def test_label_subsets_are_balanced_seeded_and_the_study_subset_at_10k(mnist):
@@ -40,7 +40,7 @@ def _fake_runners(calls):
 
         return run
 
-    return {m: fake(m) for m in label_efficiency.METHODS}
+    return {m: fake(m) for m in label_tables.METHODS}
 
 
 def _fake_data(n, seed, source=None, n_val=0):
@@ -64,10 +64,10 @@ def test_study_runs_every_case_once_with_three_seeds_and_reuses_the_cache(tmp_pa
     again = label_efficiency.run_study(**args)
     assert len(calls) == 26 and again["test_accuracy"].tolist() == runs["test_accuracy"].tolist()
 
-    table = label_efficiency.summary_table(runs)
+    table = label_tables.summary_table(runs)
     row = table[(table["method"] == "cnn") & (table["n_labels"] == 10_000)].iloc[0]
     assert row["mean"] == pytest.approx(0.62) and row["std"] == pytest.approx(0.01) and row["runs"] == 3
-    results = label_efficiency.to_results(runs, table)
+    results = label_tables.to_results(runs, table)
     assert results["summary"]["cnn"]["10000"]["runs"] == 3
     for record in results["runs"]:
         assert {"method", "n_labels", "seed", "test_accuracy", "val_accuracy", "n_updates"} <= set(record)
@@ -156,7 +156,7 @@ def test_pca_knn_is_chosen_on_the_validation_split(mnist_dir):
 
 
 def test_validation_splits_are_balanced_and_disjoint_from_the_labels(mnist_dir):
-    table = label_efficiency.describe_splits([100, 10_000], [42, 43], 1000, source=mnist_dir)
+    table = label_tables.describe_splits([100, 10_000], [42, 43], 1000, source=mnist_dir)
     assert len(table) == 4 and set(table["overlap"]) == {0}
     assert set(table["validation per digit"]) == {"100-100"} and set(table["per digit"][:2]) == {"10-10"}
 
@@ -202,8 +202,8 @@ def test_the_matched_cnn_trains_its_whole_budget_unless_stopped_early(tmp_path, 
     )
     full = matched_cnn.run_matched((100,), (42,), **where)
     early = matched_cnn.run_matched((100,), (42,), patience=2, **where)
-    assert full["method"].tolist() == [label_efficiency.MATCHED] and full["updates_trained"].tolist() == [60]
-    assert early["method"].tolist() == [label_efficiency.MATCHED_EARLY] and early["updates_trained"].tolist() == [30]
+    assert full["method"].tolist() == [label_tables.MATCHED] and full["updates_trained"].tolist() == [60]
+    assert early["method"].tolist() == [label_tables.MATCHED_EARLY] and early["updates_trained"].tolist() == [30]
     matched_cnn.run_matched((100,), (42,), **where)
     assert trained == [None, 2]  # the full arm's run was stored, not trained again
 
@@ -216,5 +216,5 @@ def test_transfer_against_scratch_names_the_budget_of_those_two():
         for m, a, u in (("cnn", 0.8, 1500), ("trial3", 0.7, 1500), ("ssgan", 0.98, 54_000))
         for s in (42, 43, 44)
     ]
-    [(n, d)] = label_efficiency.transfer_vs_scratch(pd.DataFrame(rows)).items()
+    [(n, d)] = label_tables.transfer_vs_scratch(pd.DataFrame(rows)).items()
     assert n == "100" and d["n_updates"] == 1500 and d["difference"] == pytest.approx(-0.1)

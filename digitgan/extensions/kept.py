@@ -8,7 +8,16 @@ from pathlib import Path
 
 from digitgan import config, fileio, utils
 from digitgan.data import load_label_efficiency_data, load_study_data
-from digitgan.extensions import conditional, constants, generated, longer_gan, protocols, study_seeds, verdicts
+from digitgan.extensions import (
+    conditional,
+    constants,
+    generated,
+    label_tables,
+    longer_gan,
+    protocols,
+    study_seeds,
+    verdicts,
+)
 from digitgan.extensions import label_efficiency as le
 from digitgan.store import STORE_FILE, Store, array_digest, record_committed_digest
 from digitgan.store import key as store_key
@@ -67,7 +76,7 @@ def _report(row: dict, recorded: dict, result: dict, kept: str) -> None:
     """Print one retrained run's row: recorded and retrained test accuracy and ``kept`` epoch or round."""
     row |= {"recorded": recorded["test_accuracy"], "retrained": result["test_accuracy"]}
     row |= {f"recorded_{kept}": recorded[kept], kept: result[kept], "machine": utils.machine()}
-    print(json.dumps(le.json_ready(row)), flush=True)
+    print(json.dumps(label_tables.json_ready(row)), flush=True)
 
 
 def keep(name: str) -> None:

@@ -11,7 +11,7 @@ import pandas as pd
 from digitgan import checks, config, fileio, training, utils
 from digitgan.extensions import constants
 from digitgan.extensions import label_efficiency as le
-from digitgan.extensions.label_efficiency import MATCHED, MATCHED_EARLY, MATCHED_NAME, json_ready, summary_table
+from digitgan.extensions.label_tables import MATCHED, MATCHED_EARLY, MATCHED_NAME, json_ready, summary_table
 from digitgan.store import Store, array_digest, key, model_fields
 
 CHECK_EVERY = 600
