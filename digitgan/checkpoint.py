@@ -117,25 +117,19 @@ class PeriodicCheckpoint(keras.callbacks.Callback):
 def run_settings(x_train: np.ndarray, batch_size: int, seed: int, precision: str, jit_compile: bool, gan) -> dict:
     """Everything but the epoch count that shapes a DCGAN run: its arguments, optimizer and digests."""
     opt = gan.g_optimizer.get_config()
-    return {
-        "batch_size": batch_size,
-        "seed": seed,
-        "precision": precision,
-        "learning_rate": float(f"{float(gan.g_optimizer.learning_rate.numpy()):.6g}"),  # 1e-4, not its float32
-        "n_train": len(x_train),
-        "images": array_digest(x_train),
-        "jit_compile": bool(jit_compile),
-        "architecture": architecture_digest(gan.generator, gan.discriminator),
-        "optimizer": {"class": type(gan.g_optimizer).__name__, **{k: opt[k] for k in _OPTIMIZER_KEYS if k in opt}},
-    }
+    settings = {"batch_size": batch_size, "seed": seed, "precision": precision, "n_train": len(x_train)}
+    settings["learning_rate"] = float(f"{float(gan.g_optimizer.learning_rate.numpy()):.6g}")  # 1e-4, not its float32
+    settings |= {"images": array_digest(x_train), "jit_compile": bool(jit_compile)}
+    settings["architecture"] = architecture_digest(gan.generator, gan.discriminator)
+    optimizer = {k: opt[k] for k in _OPTIMIZER_KEYS if k in opt}
+    return settings | {"optimizer": {"class": type(gan.g_optimizer).__name__, **optimizer}}
 
 
 def gan_checkpoint(gan, directory: Path, max_to_keep: int = 3, settings: dict | None = None):
     """A GAN's complete training state: both networks and optimizers, and dropout's seed-generator states."""
-    networks = {"generator": gan.generator, "discriminator": gan.discriminator}
-    optimizers = {"g_optimizer": gan.g_optimizer, "d_optimizer": gan.d_optimizer}
+    objects = {name: getattr(gan, name) for name in ("generator", "discriminator", "g_optimizer", "d_optimizer")}
     state = rng_state(gan.generator, gan.discriminator)
-    return TrainingCheckpoint(directory, max_to_keep, settings, **networks, **optimizers, rng_state=state)
+    return TrainingCheckpoint(directory, max_to_keep, settings, **objects, rng_state=state)
 
 
 def finished_state(state: Path, epochs: int) -> bool:

@@ -10,6 +10,7 @@ import math
 import os
 import re
 import stat
+import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -48,11 +49,9 @@ def temp_path(path: Path) -> Path:
 
 def writable_folder(folder: Path, file: Path | None = None) -> Path:
     """``folder``, created if needed, once a file could be made there; else a :func:`write_error` naming ``file``."""
-    probe = temp_path(Path(folder) / "probe")
     try:
         Path(folder).mkdir(parents=True, exist_ok=True)
-        probe.touch()
-        probe.unlink()
+        tempfile.TemporaryFile(dir=folder, prefix=TMP_PREFIX).close()
     except OSError as exc:
         raise write_error(file or folder, exc) from exc
     return Path(folder)

@@ -171,16 +171,12 @@ def start(notebook: str, namespace: dict) -> Run:
     checks.choice("notebook", notebook, sorted(config.FULL_SIZE))
     run = Run(notebook, namespace)
     how = ", ".join(f"{k}={json.dumps(v)}" for k, v in run.changed.items()) or "the study's parameters"
+    record = f"{config.shown(config.FIGURES_DIR)}/, {config.shown(config.CHECKPOINT_DIR)}/"
     if run.is_study:
-        print(
-            f"Study run ({how}): results go to the study's record ({config.shown(config.FIGURES_DIR)}/, "
-            f"{config.shown(config.CHECKPOINT_DIR)}/)."
-        )
+        print(f"Study run ({how}): results go to the study's record ({record}).")
     else:
-        print(
-            f"Scratch run ({how}): everything it writes goes to {config.shown(run.folder)}/; the study's record "
-            "is untouched (only `make reproduce` writes it)."
-        )
+        where = f"everything it writes goes to {config.shown(run.folder)}/"
+        print(f"Scratch run ({how}): {where}; the study's record is untouched (only `make reproduce` writes it).")
     for folder in (run.figures_dir, run.checkpoint_dir):
         fileio.writable_folder(folder)  # a read-only or full disk is named now, not after the training
         fileio.remove_stale_temp_files(folder)  # what killed writes of an earlier run left
