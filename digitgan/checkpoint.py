@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import keras
 import numpy as np
 import tensorflow as tf
 
-from digitgan import fileio
+from digitgan import checks, fileio
 from digitgan.fileio import DataFileError, read_json_object
 from digitgan.store import architecture_digest, array_digest
 
@@ -21,6 +22,14 @@ def rng_state(*models) -> list:
     return [v.value for m in models for v in m.non_trainable_variables]
 
 
+def _latest(directory: Path) -> str | None:
+    """The latest checkpoint TensorFlow's state file in ``directory`` names; None for none or a garbled file."""
+    try:
+        return tf.train.latest_checkpoint(str(directory))
+    except Exception:  # noqa: BLE001 - a garbled state file makes TensorFlow raise various errors
+        return None
+
+
 class TrainingCheckpoint:
     """The keyword objects, epoch and history in ``directory``; a resume with other ``settings`` is refused."""
 
@@ -28,14 +37,17 @@ class TrainingCheckpoint:
         self.directory = Path(directory)
         self.settings = json.loads(fileio.dumps(settings or {}))
         fileio.remove_stale_temp_files(self.directory)  # what a killed save left: ours, and TensorFlow's
-        for tmp in self.directory.glob("ckpt-*_temp*"):
-            fileio.remove(tmp)
+        self._remove_temp("*")
         self.epoch = tf.Variable(0, dtype=tf.int64, trainable=False)
         self.checkpoint = tf.train.Checkpoint(epoch=self.epoch, **objects)
         self.manager = tf.train.CheckpointManager(self.checkpoint, str(self.directory), max_to_keep=max_to_keep)
         self._settings_path = self.directory / "settings.json"
         self._fix = f"Delete {self.directory} (or pass retrain=True) to train from scratch."
         self._history_path = lambda epoch: self.directory / f"history-{epoch:04d}.json"
+
+    def _remove_temp(self, epoch) -> None:
+        for tmp in self.directory.glob(f"ckpt-{epoch}_temp*"):
+            shutil.rmtree(tmp, ignore_errors=True)
 
     def save(self, epoch: int, history: dict) -> None:
         """The settings, the history, then the checkpoint: a checkpoint never lacks its history."""
@@ -45,8 +57,7 @@ class TrainingCheckpoint:
         try:
             self.manager.save(checkpoint_number=epoch)
         except (tf.errors.OpError, OSError) as exc:  # no space, a read-only file system: remove what it wrote
-            for tmp in self.directory.glob(f"ckpt-{epoch}_temp*"):
-                fileio.remove(tmp)
+            self._remove_temp(epoch)
             raise fileio.write_error(self.directory / f"ckpt-{epoch}", exc) from exc
         kept = {self._history_path(int(p.rsplit("-", 1)[1])) for p in self.manager.checkpoints}
         for old in set(self.directory.glob("history-*.json")) - kept:
@@ -56,22 +67,14 @@ class TrainingCheckpoint:
         """``(epoch, history)`` of the latest checkpoint, or None; a damaged state is an error, never a fresh start."""
         if not any(self.directory.glob("ckpt-*.index")) and not (self.directory / "checkpoint").exists():
             return None
-        try:
-            latest = tf.train.latest_checkpoint(str(self.directory))
-        except Exception:  # noqa: BLE001 - a garbled state file makes TensorFlow raise various errors
-            latest = None
-        if latest is None or not Path(latest + ".index").is_file():
+        if (latest := _latest(self.directory)) is None or not Path(latest + ".index").is_file():
             raise DataFileError(
                 f"{self.directory / 'checkpoint'} is missing or damaged (a restart from scratch). {self._fix}"
             )
-        asked, path = self.settings, self._settings_path
-        saved = read_json_object(path, "a run's settings", self._fix) if path.exists() else asked
-        keys = sorted(k for k in saved | asked if saved.get(k) != asked.get(k))
-        if differ := [f"{k}: saved {saved.get(k)!r}, asked {asked.get(k)!r}" for k in keys]:
-            raise ValueError(
-                f"{self.directory} holds a run with other settings ({'; '.join(differ)}): "
-                f"{self._fix[:-1]}, or use another checkpoint folder"
-            )
+        path = self._settings_path
+        saved = read_json_object(path, "a run's settings", self._fix) if path.exists() else self.settings
+        fix = f"{self._fix[:-1]}, or use another checkpoint folder."
+        checks.same_settings(f"{self.directory} holds a run", saved, self.settings, fix)
         try:
             self.checkpoint.restore(latest).assert_existing_objects_matched()
         except Exception as exc:  # noqa: BLE001 - a truncated data file raises IndexError, OpError, ...
@@ -114,31 +117,21 @@ class PeriodicCheckpoint(keras.callbacks.Callback):
 def run_settings(x_train: np.ndarray, batch_size: int, seed: int, precision: str, jit_compile: bool, gan) -> dict:
     """Everything but the epoch count that shapes a DCGAN run: its arguments, optimizer and digests."""
     opt = gan.g_optimizer.get_config()
-    return {
-        "batch_size": batch_size,
-        "seed": seed,
-        "precision": precision,
-        "learning_rate": float(f"{float(gan.g_optimizer.learning_rate.numpy()):.6g}"),  # 1e-4, not its float32
-        "n_train": len(x_train),
-        "images": array_digest(x_train),
-        "jit_compile": bool(jit_compile),
-        "architecture": architecture_digest(gan.generator, gan.discriminator),
-        "optimizer": {"class": type(gan.g_optimizer).__name__, **{k: opt[k] for k in _OPTIMIZER_KEYS if k in opt}},
-    }
+    settings = {"batch_size": batch_size, "seed": seed, "precision": precision, "n_train": len(x_train)}
+    settings["learning_rate"] = float(f"{float(gan.g_optimizer.learning_rate.numpy()):.6g}")  # 1e-4, not its float32
+    settings |= {"images": array_digest(x_train), "jit_compile": bool(jit_compile)}
+    settings["architecture"] = architecture_digest(gan.generator, gan.discriminator)
+    optimizer = {k: opt[k] for k in _OPTIMIZER_KEYS if k in opt}
+    return settings | {"optimizer": {"class": type(gan.g_optimizer).__name__, **optimizer}}
 
 
 def gan_checkpoint(gan, directory: Path, max_to_keep: int = 3, settings: dict | None = None):
     """A GAN's complete training state: both networks and optimizers, and dropout's seed-generator states."""
-    networks = {"generator": gan.generator, "discriminator": gan.discriminator}
-    optimizers = {"g_optimizer": gan.g_optimizer, "d_optimizer": gan.d_optimizer}
+    objects = {name: getattr(gan, name) for name in ("generator", "discriminator", "g_optimizer", "d_optimizer")}
     state = rng_state(gan.generator, gan.discriminator)
-    return TrainingCheckpoint(directory, max_to_keep, settings, **networks, **optimizers, rng_state=state)
+    return TrainingCheckpoint(directory, max_to_keep, settings, **objects, rng_state=state)
 
 
 def finished_state(state: Path, epochs: int) -> bool:
     """Whether the training state ``state`` holds a run saved at exactly ``epochs`` (to export again from)."""
-    try:
-        latest = tf.train.latest_checkpoint(str(state))
-    except Exception:  # noqa: BLE001 - a damaged state: not one to export from
-        return False
-    return latest is not None and Path(latest).name == f"ckpt-{epochs}"
+    return (latest := _latest(state)) is not None and Path(latest).name == f"ckpt-{epochs}"

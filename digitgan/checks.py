@@ -17,8 +17,7 @@ _SCALE = "scale uint8 (0-255) images with digitgan.data.scale_images"
 def integer(name: str, value, low: int = 1, high: int | None = None) -> int:
     if isinstance(value, bool) or not hasattr(value, "__index__"):  # ints and NumPy integers
         raise ValueError(f"{name} must be an integer, got {value!r}")
-    value = int(value)
-    if value < low or (high is not None and value > high):
+    if not low <= (value := int(value)) <= (math.inf if high is None else high):
         raise ValueError(f"{name} must be in [{low:,}, {'∞' if high is None else f'{high:,}'}], got {value:,}")
     return value
 
@@ -64,6 +63,13 @@ def choices(name: str, values, allowed: Iterable) -> list:
     return values
 
 
+def same_settings(where: str, saved: dict, asked: dict, fix: str, word: str = "saved") -> None:
+    """Refuse ``asked`` settings other than the ``saved`` ones of ``where``, naming each difference and the fix."""
+    if keys := sorted(k for k in saved | asked if saved.get(k) != asked.get(k)):
+        differ = "; ".join(f"{k}: {word} {saved.get(k, 'not recorded')!r}, asked {asked.get(k)!r}" for k in keys)
+        raise ValueError(f"{where} with other settings ({differ}). {fix}")
+
+
 def images(name: str, x) -> None:
     shape = tuple(config.IMAGE_SHAPE)
     if not (hasattr(x, "shape") and hasattr(x, "dtype")):
@@ -91,9 +97,8 @@ def labels(name: str, y, n_images: int | None = None, images_name: str = "the im
         raise ValueError(
             f"{name} must be a non-empty 1-D array of integer labels, got {y.dtype} of shape {y.shape}: {fix}"
         )
-    low, high = int(y.min()), int(y.max())
-    if low < 0 or high >= config.NUM_CLASSES:
-        raise ValueError(f"{name} holds labels from {low} to {high}; they must be digits 0-9: fix or drop them")
+    if y.min() < 0 or y.max() >= config.NUM_CLASSES:
+        raise ValueError(f"{name} holds labels from {y.min()} to {y.max()}; they must be digits 0-9: fix or drop them")
     if n_images is not None and len(y) != n_images:
         raise ValueError(f"{name} holds {len(y):,} labels for {n_images:,} images in {images_name}: one per image")
 

@@ -9,8 +9,8 @@ import json
 import math
 import os
 import re
-import shutil
 import stat
+import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -19,6 +19,7 @@ from filelock import FileLock
 from digitgan import config
 
 TMP_PREFIX = ".digitgan-tmp-"  # + the writer's process id + "-": git-ignored, removed once that process is gone
+_CAUSES = (errno.ENOSPC, errno.EROFS, errno.EDQUOT, errno.EACCES)  # h5py and TensorFlow name these in words only
 
 
 class DataFileError(ValueError):
@@ -30,12 +31,10 @@ class StudyRecordError(PermissionError):
 
 
 def write_error(path: Path, exc: BaseException) -> OSError:
-    """The ``OSError`` naming ``path``, the fix and the errno (from h5py's or TensorFlow's message) of ``exc``."""
-    code, text = getattr(exc, "errno", None), str(exc)
+    """The ``OSError`` naming ``path``, the cause of ``exc`` (its errno) and the fix."""
+    code = getattr(exc, "errno", None)
     if not isinstance(code, int):
-        found = re.search(r"errno = (\d+)", text)
-        causes = (errno.ENOSPC, errno.EROFS, errno.EDQUOT, errno.EACCES)
-        code = int(found.group(1)) if found else next((c for c in causes if os.strerror(c) in text), None)
+        code = next((c for c in _CAUSES if os.strerror(c) in str(exc)), None)
     reason = os.strerror(code) if code else f"{type(exc).__name__}: {exc}"
     kind = PermissionError if code in (errno.EACCES, errno.EPERM) else OSError
     error = kind(f"Cannot write {path}: {reason}. Free space there or make it writable (`chmod u+rwx`).")
@@ -50,54 +49,38 @@ def temp_path(path: Path) -> Path:
 
 def writable_folder(folder: Path, file: Path | None = None) -> Path:
     """``folder``, created if needed, once a file could be made there; else a :func:`write_error` naming ``file``."""
-    probe = temp_path(Path(folder) / "probe")
     try:
         Path(folder).mkdir(parents=True, exist_ok=True)
-        probe.touch()
-        probe.unlink()
+        tempfile.TemporaryFile(dir=folder, prefix=TMP_PREFIX).close()
     except OSError as exc:
         raise write_error(file or folder, exc) from exc
     return Path(folder)
 
 
-def remove(path: Path) -> None:
-    """Delete a file, a link (never followed) or a whole folder."""
-    if path.is_dir() and not path.is_symlink():
-        shutil.rmtree(path, ignore_errors=True)
-    else:
-        path.unlink(missing_ok=True)
-
-
 def remove_stale_temp_files(folder: Path) -> list[Path]:
-    """Delete and return the temporary files and folders in ``folder`` whose writing process is gone."""
-    stale = [p for p in sorted(Path(folder).glob(f"{TMP_PREFIX}*")) if not _alive(p.name[len(TMP_PREFIX) :])]
-    for path in stale:
-        remove(path)
+    """Delete and return this package's temporary files in ``folder`` whose writing process is gone."""
+    stale = []
+    for path in sorted(Path(folder).glob(f"{TMP_PREFIX}*")):
+        if pid := re.match(rf"{re.escape(TMP_PREFIX)}(\d+)-", path.name):
+            try:
+                os.kill(int(pid.group(1)), 0)
+            except (ProcessLookupError, OverflowError):
+                stale.append(path)
+                path.unlink(missing_ok=True)
+            except PermissionError:  # it runs, under another user
+                pass
     return stale
-
-
-def _alive(name: str) -> bool:
-    """Whether the process whose id starts ``name`` (``<pid>-...``) runs; True for a name of no process id."""
-    if not (pid := re.match(r"(\d+)-", name)):
-        return True
-    try:
-        os.kill(int(pid.group(1)), 0)
-    except (ProcessLookupError, OverflowError):
-        return False
-    except PermissionError:  # it exists, under another user
-        pass
-    return True
 
 
 def guard_record(path) -> None:
     """Refuse a write into ``figures/`` or ``checkpoints/`` unless ``config.STUDY_RUN_ENV`` is "1" (the runner)."""
     target = Path(os.path.realpath(path))
-    for folder in map(Path, map(os.path.realpath, config.COMMITTED_DIRS)):
-        if os.environ.get(config.STUDY_RUN_ENV) != "1" and (target == folder or folder in target.parents):
-            raise StudyRecordError(
-                f"{target} is part of the study's record, which only the study's runner writes (make reproduce): "
-                "write to the run's own folder (run.checkpoint(...), run.figure(...))."
-            )
+    record = [Path(os.path.realpath(folder)) for folder in config.COMMITTED_DIRS]
+    if os.environ.get(config.STUDY_RUN_ENV) != "1" and any(f == target or f in target.parents for f in record):
+        raise StudyRecordError(
+            f"{target} is part of the study's record, which only the study's runner writes (make reproduce): "
+            "write to the run's own folder (run.checkpoint(...), run.figure(...))."
+        )
 
 
 def _replaceable(path: Path) -> Path:

@@ -13,7 +13,6 @@ from digitgan import checks, config, fileio, store, utils
 
 STUDY_RUN_ENV = config.STUDY_RUN_ENV
 _PARAMS_FILE = "params.json"
-_HEADLINE = ("test_accuracy", "train_accuracy", "classifier_score", "frechet_distance")
 _AVAILABLE = {"SUBSET_SIZE": 60_000, "JUDGE_N_TRAIN": 60_000, "N_UNLABELLED": 60_000, "SMALL_N_TEST": 10_000}
 # The notebook that makes each file a later notebook reads, and the parameters that must agree to read its scratch file.
 _DATA = ("SUBSET_SIZE", "SEED")
@@ -50,12 +49,9 @@ class Run:
     """One notebook run: the study's, or a scratch run in the folder of the parameters in force at each access."""
 
     def __init__(self, notebook: str, namespace: dict):
-        self.notebook, self._namespace = notebook, namespace
-        self._said: set[str] = set()
+        self.notebook, self._namespace, self._said = notebook, namespace, set()
 
-    @property
-    def params(self) -> dict:
-        return _params(self.notebook, self._namespace)
+    params = property(lambda self: _params(self.notebook, self._namespace))
 
     @property
     def changed(self) -> dict:
@@ -68,9 +64,7 @@ class Run:
         study = os.environ.get(STUDY_RUN_ENV) == "1"
         return None if study else config.RUNS_DIR / self.notebook / scratch_key(self.params)
 
-    @property
-    def is_study(self) -> bool:
-        return self.folder is None
+    is_study = property(lambda self: self.folder is None)
 
     def _in(self, study: Path, name: str) -> Path:
         """Where the study's ``study`` lies in this run; a scratch run's folder gets its ``params.json`` first."""
@@ -89,16 +83,16 @@ class Run:
     def figure(self, name: str) -> Path:
         return self.figures_dir / f"{name}.png"
 
-    def save_fig(self, name: str, fig) -> Path:
-        from digitgan.plots import save_fig
-
-        return save_fig(self.figure(name), fig)
+    def checkpoint(self, name: str) -> Path:
+        return self.checkpoint_dir / name
 
     def show_fig(self, name: str, fig) -> None:
         """Save ``fig`` as figure ``name`` and show it (returns None: a cell ending with it shows the figure once)."""
         import matplotlib.pyplot as plt
 
-        self.save_fig(name, fig)
+        from digitgan.plots import save_fig
+
+        save_fig(self.figure(name), fig)
         plt.show()
 
     def log_dir(self, name: str) -> Path:
@@ -107,19 +101,14 @@ class Run:
 
         return new_log_dir(self._in(config.RUNS_DIR / "tensorboard" / self.notebook, "tensorboard"), name)
 
-    def checkpoint(self, name: str) -> Path:
-        return self.checkpoint_dir / name
-
     def input(self, name: str, depends_on: tuple[str, ...] = ()) -> Path:
         """Its own checkpoint, else its maker's matching scratch run's, else the study's (``depends_on`` unchanged)."""
-        own = self.checkpoint(name)
+        own, study = self.checkpoint(name), config.CHECKPOINT_DIR / name
         if self.is_study or own.exists():
             return own
         maker, keys = _MAKERS.get(name, (None, ()))
-        upstream = _matching_run(maker, self.params, name, keys) if maker and maker != self.notebook else None
-        study = config.CHECKPOINT_DIR / name
-        if upstream is not None:
-            path, why = upstream, f"the scratch run of {maker} with the same shared parameters"
+        if maker not in (None, self.notebook) and (path := _matching_run(maker, self.params, name, keys)):
+            why = f"the scratch run of {maker} with the same shared parameters"
         elif not any(p in self.changed for p in depends_on) and study.exists():
             path, why = study, "the study's committed file"
         else:
@@ -137,13 +126,11 @@ class Run:
         return path
 
     def save_results(self, key: str, metrics: dict, section: str | None = None) -> dict:
-        """Save ``metrics`` under ``key`` with the machine that computed them."""
         out = fileio.save_results(key, {**metrics, "machine": utils.machine()}, self.results_path, section)
         print(f"metrics saved to {config.shown(self.results_path)} under {key!r}")
         return out
 
     def study_results(self) -> dict:
-        """The study's results (what earlier notebooks saved at full size)."""
         return fileio.load_results(config.RESULTS_PATH)
 
 
@@ -154,14 +141,13 @@ def _params(notebook: str, namespace: dict) -> dict:
         raise ValueError(f"{notebook}: the parameters cell lacks {missing}; restore it from git.")
     for name, full in defaults.items():  # a bool, a count (at most the images there are), a number, a list
         value = namespace[name]
-        if isinstance(full, bool):
-            if not isinstance(value, bool):
-                raise ValueError(f"{name} must be True or False, got {value!r}")
-        elif isinstance(full, int):
+        if isinstance(full, bool) and not isinstance(value, bool):
+            raise ValueError(f"{name} must be True or False, got {value!r}")
+        if isinstance(full, int) and not isinstance(full, bool):
             checks.integer(name, value, 0 if name in ("SEED", "FROZEN_EPOCHS") else 1, _AVAILABLE.get(name))
-        elif isinstance(full, float):
+        if isinstance(full, float):
             checks.positive_float(name, value)
-        elif isinstance(full, (list, tuple)) and not (isinstance(value, (list, tuple)) and value):
+        if isinstance(full, list | tuple) and not (isinstance(value, list | tuple) and value):
             raise ValueError(f"{name} must be a non-empty list like {list(full)!r}, got {value!r}")
     return {name: _normal(namespace[name]) for name in defaults}
 
@@ -182,35 +168,17 @@ def _matching_run(notebook: str, params: dict, name: str, keys: tuple[str, ...])
 
 def start(notebook: str, namespace: dict) -> Run:
     """The run of ``notebook`` with the parameters in ``namespace`` (its ``globals()``), said first thing."""
-    if notebook not in config.FULL_SIZE:
-        raise ValueError(f"notebook must be one of {sorted(config.FULL_SIZE)}, got {notebook!r}")
+    checks.choice("notebook", notebook, sorted(config.FULL_SIZE))
     run = Run(notebook, namespace)
     how = ", ".join(f"{k}={json.dumps(v)}" for k, v in run.changed.items()) or "the study's parameters"
+    record = f"{config.shown(config.FIGURES_DIR)}/, {config.shown(config.CHECKPOINT_DIR)}/"
     if run.is_study:
-        record = f"{config.shown(config.FIGURES_DIR)}/, {config.shown(config.CHECKPOINT_DIR)}/"
         print(f"Study run ({how}): results go to the study's record ({record}).")
     else:
-        print(
-            f"Scratch run ({how}): everything it writes goes to {config.shown(run.folder)}/; the study's record "
-            "is untouched (only `make reproduce` writes it)."
-        )
+        where = f"everything it writes goes to {config.shown(run.folder)}/"
+        print(f"Scratch run ({how}): {where}; the study's record is untouched (only `make reproduce` writes it).")
     for folder in (run.figures_dir, run.checkpoint_dir):
         fileio.writable_folder(folder)  # a read-only or full disk is named now, not after the training
         fileio.remove_stale_temp_files(folder)  # what killed writes of an earlier run left
     print(utils.versions())
     return run
-
-
-def list_runs(notebook: str | None = None):
-    """The scratch runs (of one notebook, or all) as a DataFrame: parameters changed, headline numbers, folder."""
-    import pandas as pd
-
-    rows = []
-    for params_file in sorted(config.RUNS_DIR.glob(f"{notebook or '*'}/*/{_PARAMS_FILE}")):
-        record = fileio.read_json_object(params_file, "a run's parameters", f"Delete {params_file.parent}.")
-        changed = ", ".join(f"{k}={json.dumps(v)}" for k, v in record["changed"].items())
-        row = {"notebook": record["notebook"], "run": params_file.parent.name, "changed": changed}
-        for key, metrics in fileio.load_results(params_file.parent / "results.json").items():
-            row.update({f"{key}.{m}": metrics[m] for m in _HEADLINE if isinstance(metrics.get(m), (int, float))})
-        rows.append({**row, "folder": config.shown(params_file.parent)})
-    return pd.DataFrame(rows)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
-from digitgan import config, fileio, utils
+from digitgan import checks, config, fileio, utils
 
 KEY_LENGTH = 16  # hex digits of the inputs' SHA-256
 STORE_FILE = "runs.json"  # a store's file name in the folder of the runs it holds
@@ -22,17 +22,15 @@ def file_digest(path, length: int | None = KEY_LENGTH) -> str:
 
 
 def array_digest(*arrays: np.ndarray) -> str:
-    """The SHA-256 of arrays' shapes, dtypes and bytes (the images or labels a result was trained on)."""
+    """The digest of arrays' shapes, dtypes and bytes (the images or labels a result was trained on)."""
     h = hashlib.sha256()
-    for a in arrays:
-        a = np.ascontiguousarray(a)
+    for a in map(np.ascontiguousarray, arrays):
         h.update(f"{a.shape}{a.dtype}".encode())
         h.update(a.tobytes())
     return h.hexdigest()[:KEY_LENGTH]
 
 
 def weights_digest(model) -> str:
-    """The digest of a model's weights as they are in memory."""
     return array_digest(*model.get_weights())
 
 
@@ -45,8 +43,8 @@ def architecture_digest(*models) -> str:
             return {k: unnamed(v) for k, v in value.items() if not (named and k == "name")}
         return [unnamed(v) for v in value] if isinstance(value, list) else value
 
-    configs = [unnamed(json.loads(m.to_json())) for m in models]
-    return hashlib.sha256(json.dumps(configs, sort_keys=True).encode()).hexdigest()[:KEY_LENGTH]
+    configs = json.dumps([unnamed(json.loads(m.to_json())) for m in models], sort_keys=True)
+    return hashlib.sha256(configs.encode()).hexdigest()[:KEY_LENGTH]
 
 
 def model_fields(model, study_digest: str) -> dict:
@@ -75,14 +73,12 @@ class Store:
         return {k: v for path in (*self.also_read, self.path) for k, v in fileio.load_results(path).items()}
 
     def get(self, inputs: dict) -> dict | None:
-        """The result stored for exactly these inputs, or None."""
         return self.records().get(key(inputs), {}).get("result")
 
     def put(self, inputs: dict, result: dict) -> dict:
         """Store ``result`` for ``inputs`` with the machine that computed it (unless it names one), as stored."""
         result = {**result, "machine": result.get("machine") or utils.machine()}
-        stored = fileio.save_results(key(inputs), {"inputs": inputs, "result": result}, self.path)
-        return stored["result"]
+        return fileio.save_results(key(inputs), {"inputs": inputs, "result": result}, self.path)["result"]
 
 
 EXPORT_ROLES = ("generator", "discriminator", "history")
@@ -168,12 +164,13 @@ def verify_export(paths, manifest_path) -> tuple[dict | None, str | None]:
         return None, f"{manifest_path} is missing: the export was cut short, so the files may come from different runs."
     try:
         record = json.loads(Path(manifest_path).read_text())
-        vouched = [record["files"][r] for r in EXPORT_ROLES] + [type(record["epochs"]), type(record["settings"])]
+        vouched = [record["files"][r] for r in EXPORT_ROLES]
+        edited = type(record["epochs"]) is not int or type(record["settings"]) is not dict
     except (ValueError, KeyError, TypeError):
-        vouched = None
-    if vouched is None or vouched[3:] != [int, dict]:
+        edited = True
+    if edited:
         return None, f"{manifest_path} (the manifest of the exported DCGAN pair) was edited."
-    if bad := [p for p, f, v in zip(paths, files, vouched[:3], strict=True) if f != v]:
+    if bad := [p for p, f, v in zip(paths, files, vouched, strict=True) if f != v]:
         return None, f"{bad[0]} does not match {manifest_path}: the export was cut short or the file was replaced."
     return record, None
 
@@ -181,12 +178,7 @@ def verify_export(paths, manifest_path) -> tuple[dict | None, str | None]:
 def check_export_settings(record: dict, manifest_path: Path, epochs: int, asked: dict) -> None:
     """Refuse an exported pair of other epochs or settings than ``asked`` (the study's pair lacks ``jit_compile``)."""
     saved = {"epochs": record["epochs"], "jit_compile": asked.get("jit_compile"), **record["settings"]}
-    asked = {"epochs": epochs, **asked}
-    differ = [
-        f"{k}: exported {saved.get(k, 'not recorded')!r}, asked {v!r}" for k, v in asked.items() if saved.get(k) != v
-    ]
-    if differ:
-        raise ValueError(
-            f"{manifest_path} records a DCGAN trained with other settings ({'; '.join(differ)}). "
-            "Export to other paths (a run folder), or pass retrain=True to replace it."
-        )
+    fix = "Export to other paths (a run folder), or pass retrain=True to replace it."
+    checks.same_settings(
+        f"{manifest_path} records a DCGAN trained", saved, {"epochs": epochs, **asked}, fix, "exported"
+    )

@@ -106,9 +106,9 @@ def test_a_read_only_file_system_is_named(read_only_disk):
 
 
 def test_h5py_and_tensorflow_errors_give_their_errno():
-    """h5py writes the cause into its message only (``errno = 28``), TensorFlow the system's words."""
+    """h5py and TensorFlow give the cause in their messages only, in the system's words."""
     path = Path(tempfile.gettempdir()) / "x.weights.h5"
-    exc = OSError("Can't synchronously write data (file write failed: ..., errno = 28, error message = 'No space')")
+    exc = OSError("Can't write data (file write failed: ..., errno = 28, error message = 'No space left on device')")
     assert fileio.write_error(path, exc).errno == errno.ENOSPC
     assert fileio.write_error(path, RuntimeError("... : Read-only file system")).errno == errno.EROFS
 

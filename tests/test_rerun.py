@@ -55,7 +55,7 @@ def test_no_parameters_or_code_edit_in_a_kernel_writes_the_study_record(kernel):
     # an edited code cell with the study's parameters: its numbers are not the study's, and they stay in runs/
     out, error = run_cell(kc, 'run.save_results("trial1", {"test_accuracy": 0.2120})\n'
                               'fileio.atomic_write_text(run.checkpoint("trial1.weights.h5"), "x")\n'
-                              'import matplotlib.pyplot as plt\nrun.save_fig("trial1_accuracy", plt.figure())\n'
+                              'import matplotlib.pyplot as plt\nrun.show_fig("trial1_accuracy", plt.figure())\n'
                               'print(run.results_path)')  # fmt: skip
     assert error is None, out
     assert "metrics saved to" in out and out.strip().endswith("results.json")

@@ -116,16 +116,6 @@ def test_inputs_come_from_the_matching_scratch_run_else_the_study(scratch, monke
     assert later.input(config.JUDGE_FILE) == study_ck / config.JUDGE_FILE
 
 
-def test_list_runs_shows_parameters_and_headline_numbers(scratch):
-    a = runs.start("01_cnn_baseline", {**FULL, "EPOCHS": 2})
-    a.save_results("cnn", {"test_accuracy": 0.91, "history": {"accuracy": [0.5]}})
-    runs.start("01_cnn_baseline", {**FULL, "EPOCHS": 3})
-    table = runs.list_runs("01_cnn_baseline")
-    assert len(table) == 2 and set(table["changed"]) == {"EPOCHS=2", "EPOCHS=3"}
-    assert table.set_index("changed").loc["EPOCHS=2", "cnn.test_accuracy"] == 0.91
-    assert "cnn.history" not in table
-
-
 def test_unknown_notebook_or_missing_parameter_is_named():
     with pytest.raises(ValueError, match="notebook must be one of"):
         runs.start("99_nothing", {})
