@@ -171,7 +171,13 @@ def comparison(comparison: dict, run=None) -> Finding:
         for s in (small, study_of(run, "comparison", "small") or small)
     )
     keys, small_order = _ranked(ours, config.ORIGINAL_SMALL)
-    order += _order_over_seeds(comparison.get("seeds") or {}, [first, *rest])
+    seeds = comparison.get("seeds") or {}
+    order += _order_over_seeds(seeds, [first, *rest])
+    vs_original = ", ".join(
+        f"{'the CNN' if k == 'cnn' else k.replace('trial', 'trial ')} {s['vs_original']['difference']:+.4f} "
+        f"(p = {s['vs_original']['p']:.2g}{'' if s['vs_original']['claimed'] else ', not distinguishable'})"
+        for k, s in seeds.items()
+    )
     return finding(
         f"On the {config.SUBSET_SIZE:,}-image subset ({count(config.TRANSFER_EPOCHS, 'epoch')}, seed 42) "
         f"{'the ' * (first == 'cnn')}{config.name(first)} leads with **{acc(scores[first])} test accuracy**, then "
@@ -180,6 +186,9 @@ def comparison(comparison: dict, run=None) -> Finding:
         f"original report's {', '.join(f'{config.ORIGINAL_SMALL[k]:g}' for k in keys)} ({_ONE_RUN_EACH}): "
         + small_order
         + (f"; the study's run: {_listed(study)}." if _listed(study) != _listed(ours) else "."),
+        vs_original
+        and f"Over training seeds {min(seeds['cnn']['by_seed'])}-{max(seeds['cnn']['by_seed'])}, against the original "
+        f"report's numbers (one-sample t-tests, {count(len(seeds['cnn']['by_seed']), 'seed')}): {vs_original}.",
         full
         and f"PCA + KNN on all 60,000 training images reaches {acc(full['accuracy'])} in "
         f"{full['fit_seconds'] + full['predict_seconds']:.1f} s; the original's KNN {config.ORIGINAL_PCA_KNN_ALL}.",
