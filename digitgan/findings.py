@@ -173,11 +173,11 @@ def comparison(comparison: dict, run=None) -> Finding:
     keys, small_order = _ranked(ours, config.ORIGINAL_SMALL)
     seeds = comparison.get("seeds") or {}
     order += _order_over_seeds(seeds, [first, *rest])
+    said = {"cnn": "the CNN", **{k: k.replace("trial", "trial ") for k in seeds if k != "cnn"}}
     vs_original = ", ".join(
-        f"{'the CNN' if k == 'cnn' else k.replace('trial', 'trial ')} {s['vs_original']['difference']:+.4f} "
-        f"(p = {s['vs_original']['p']:.2g}{'' if s['vs_original']['claimed'] else ', not distinguishable'})"
-        for k, s in seeds.items()
+        f"{said[k]} {s['vs_original']['difference']:+.4f} (p = {s['vs_original']['p']:.2g})" for k, s in seeds.items()
     )
+    differ = [said[k] for k, s in seeds.items() if s["vs_original"]["claimed"]] or ["none"]
     return finding(
         f"On the {config.SUBSET_SIZE:,}-image subset ({count(config.TRANSFER_EPOCHS, 'epoch')}, seed 42) "
         f"{'the ' * (first == 'cnn')}{config.name(first)} leads with **{acc(scores[first])} test accuracy**, then "
@@ -187,8 +187,8 @@ def comparison(comparison: dict, run=None) -> Finding:
         + small_order
         + (f"; the study's run: {_listed(study)}." if _listed(study) != _listed(ours) else "."),
         vs_original
-        and f"Over training seeds {min(seeds['cnn']['by_seed'])}-{max(seeds['cnn']['by_seed'])}, against the original "
-        f"report's numbers (one-sample t-tests, {count(len(seeds['cnn']['by_seed']), 'seed')}): {vs_original}.",
+        and f"Against the original report's numbers over seeds {min(seeds['cnn']['by_seed'])}-"
+        f"{max(seeds['cnn']['by_seed'])} (one-sample t-tests): {vs_original}; distinguishable: {', '.join(differ)}.",
         full
         and f"PCA + KNN on all 60,000 training images reaches {acc(full['accuracy'])} in "
         f"{full['fit_seconds'] + full['predict_seconds']:.1f} s; the original's KNN {config.ORIGINAL_PCA_KNN_ALL}.",
