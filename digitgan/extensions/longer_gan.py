@@ -96,7 +96,7 @@ def epoch_losses(history: dict) -> pd.DataFrame:
 
 
 def _cells(records: list[dict]) -> dict:
-    """Per label count: test accuracy's mean, std and runs (:func:`summary_table`'s), by seed; mean validation."""
+    """Per label count: test accuracy's mean, std and runs (as 09's table), by seed; mean validation accuracy."""
     frame = pd.DataFrame(records, columns=["n_labels", "seed", "test_accuracy", "val_accuracy"])
     stats, out = utils.seed_stats(frame.groupby("n_labels")["test_accuracy"]), {}
     for n, part in frame.groupby("n_labels"):
