@@ -1,5 +1,5 @@
 """Notebook 09: the DCGAN trained longer in stages, each stage judged and its discriminator given trial 3's classifier
-as in 08 beside the CNN; the GAN's spread over seeds; each result stored at once; their tables."""
+as in 08 beside the CNN; each result stored at once; its entry in results.json."""
 
 from __future__ import annotations
 
@@ -87,29 +87,6 @@ def evaluate_stages(
     return records
 
 
-def train_spread(x_train, judge, reference, seeds, stages, root, state_root, n_samples) -> dict:
-    """The GAN's run-to-run spread, ``{seed: {epochs: scores}}``: one DCGAN per seed, as in :func:`train_stages`."""
-    folders = {s: (Path(root) / f"seed{s}", Path(state_root) / f"seed{s}") for s in seeds}
-    return {s: train_stages(x_train, stages, *folders[s], judge, reference, n_samples, seed=s)[0] for s in seeds}
-
-
-def evaluate_spread(seeds, stages, root, classifier_seeds, label_counts, **kwargs) -> list[dict]:
-    """:func:`evaluate_stages` on every spread GAN's discriminators, each record naming its ``gan_seed``."""
-    kwargs["also_read"] = (constants.LABEL_EFFICIENCY_CACHE, LONGER_GAN_DIR / STORE_FILE)
-    runs = {
-        s: evaluate_stages(stages, classifier_seeds, label_counts, Path(root) / f"seed{s}", **kwargs) for s in seeds
-    }
-    return [{**r, "gan_seed": s} for s in seeds for r in runs[s]]
-
-
-def summary_table(records: list[dict]) -> pd.DataFrame:
-    """Test accuracy per model, GAN epochs (missing for the CNN) and label count: mean, std, runs."""
-    frame = pd.DataFrame(records)
-    frame["gan_epochs"] = frame["gan_epochs"].astype("Int64")
-    grouped = frame.groupby(["model", "gan_epochs", "n_labels"], dropna=False)["test_accuracy"]
-    return utils.seed_stats(grouped).reset_index()
-
-
 def epoch_losses(history: dict) -> pd.DataFrame:
     """The mean generator and discriminator loss of every epoch (rows: epochs 1..N) of a per-batch history."""
     epochs = len(history["epoch_seconds"])
@@ -119,7 +96,7 @@ def epoch_losses(history: dict) -> pd.DataFrame:
 
 
 def _cells(records: list[dict]) -> dict:
-    """Per label count: test accuracy's mean, std and runs (:func:`summary_table`'s), by seed; mean validation."""
+    """Per label count: test accuracy's mean, std and runs (as 09's table), by seed; mean validation accuracy."""
     frame = pd.DataFrame(records, columns=["n_labels", "seed", "test_accuracy", "val_accuracy"])
     stats, out = utils.seed_stats(frame.groupby("n_labels")["test_accuracy"]), {}
     for n, part in frame.groupby("n_labels"):
@@ -139,64 +116,3 @@ def to_results(scores: dict, records: list[dict], losses: dict) -> dict:
     out = {"stages": stages, "cnn": _cells([r for r in records if r["model"] == "cnn"]), "runs": records}
     out["epoch_losses"] = {key: list(losses[key]) for key in _LOSSES}
     return {**out, "seconds_gan": float(scores[max(scores)]["seconds"])}
-
-
-def stage_table(scores: dict) -> pd.DataFrame:
-    """One row per stage: classifier score, Fréchet distance, rarest and commonest digit's share, training minutes."""
-    rows = {}
-    for epochs, s in sorted(scores.items()):
-        row = {"classifier score": round(s["classifier_score"], 3)}
-        row["Fréchet distance"] = round(s.get("frechet_distance", float("nan")), 1)
-        row |= {"rarest digit": min(s["class_fractions"]), "commonest digit": max(s["class_fractions"])}
-        rows[epochs] = {**row, "training minutes": round(s["seconds"] / 60, 1)}
-    return pd.DataFrame.from_dict(rows, orient="index").rename_axis("GAN epochs")
-
-
-def spread_summary(scores, records, spread_scores, spread_records, seed=config.SEED) -> dict:
-    """results.json's ``longer_gan`` -> ``gan_spread``: every GAN's scores and trial 3's means per shared stage."""
-    gans = {seed: scores, **spread_scores}
-    if not (shared := sorted(set.intersection(*map(set, gans.values())))):
-        raise ValueError(f"the spread GANs share no stage with 09's GAN's {sorted(scores)}: train them at one of them")
-    tests = {}  # (GAN seed, GAN epochs, label count) -> trial 3's test accuracies
-    for r in [{**r, "gan_seed": seed} for r in records] + spread_records:
-        if r["model"] == "trial3":
-            tests.setdefault((r["gan_seed"], r["gan_epochs"], r["n_labels"]), []).append(r["test_accuracy"])
-    labels = sorted({n for *_, n in tests}, reverse=True)
-
-    def measures(g: int, epochs: int) -> dict:
-        judged = {k: float(gans[g][epochs][k]) for k in _JUDGED}
-        return judged | {f"trial3_{n}": float(np.mean(tests.get((g, epochs, n), []))) for n in labels}
-
-    by_stage = {epochs: {str(g): measures(g, epochs) for g in gans} for epochs in shared}
-
-    def spread(epochs: int, name: str) -> list[float]:  # every GAN's, in the order of their seeds
-        return [m[name] for _, m in sorted(by_stage[epochs].items())]
-
-    stages = {}
-    for epochs, per_gan in by_stage.items():
-        judged = {k: {g: m[k] for g, m in per_gan.items()} for k in _JUDGED}
-        trial3 = {str(n): {g: m[f"trial3_{n}"] for g, m in per_gan.items()} for n in labels}
-        stages[str(epochs)] = {**judged, "trial3": trial3}
-    names = [*_JUDGED, *(f"trial3_{n}" for n in labels)] if len(shared) > 1 else []
-    changes = {k: utils.difference(spread(shared[-1], k), spread(shared[0], k), paired=True) for k in names}
-    later = {
-        str(e): {k: utils.difference(one, spread(shared[-1], k)) for k, one in measures(seed, e).items()}
-        for e in sorted(e for e in scores if e > shared[-1])
-    }
-    out = {"gan_seeds": sorted(gans), "stages": stages, "change": {"from": shared[0], "to": shared[-1], **changes}}
-    return {**out, "one_gan_against_spread": later}
-
-
-def spread_table(summary: dict) -> pd.DataFrame:
-    """One row per stage and GAN seed of :func:`spread_summary`, then each stage's mean ± std over the GANs."""
-    rows = []
-    for epochs, st in summary["stages"].items():
-        for g in map(str, summary["gan_seeds"]):
-            row = {"GAN epochs": int(epochs), "GAN seed": g, "classifier score": st["classifier_score"][g]}
-            row["Fréchet distance"] = st["frechet_distance"][g]
-            rows.append({**row, **{f"trial 3, {int(n):,} labels": v[g] for n, v in st["trial3"].items()}})
-    stats = pd.DataFrame(rows).drop(columns="GAN seed").groupby("GAN epochs").agg(["mean", "std"])
-    for epochs, row in stats.iterrows():
-        cells = {col: f"{row[(col, 'mean')]:.4f} ± {row[(col, 'std')]:.4f}" for col in stats.columns.levels[0]}
-        rows.append({"GAN epochs": epochs, "GAN seed": "mean ± std", **cells})
-    return pd.DataFrame(rows).set_index(["GAN epochs", "GAN seed"]).round(4)
