@@ -34,12 +34,10 @@ def fixed_noise(n: int = 9, seed: int = config.SEED) -> tf.Tensor:
 
 def epoch_batches(x: np.ndarray, batch_size: int, first_epoch: int, last_epoch: int, seed=config.SEED, y=None):
     """Batches of epochs ``first_epoch`` to ``last_epoch - 1``, each shuffled by ``(seed, epoch)`` alone."""
-    images = tf.constant(x)
+    images, seed = tf.constant(x), tf.cast(seed, tf.int64)
 
     def one_epoch(epoch):
-        order = tf.random.experimental.stateless_shuffle(
-            tf.range(len(x)), seed=tf.stack([tf.cast(seed, tf.int64), epoch])
-        )
+        order = tf.random.experimental.stateless_shuffle(tf.range(len(x)), seed=tf.stack([seed, epoch]))
         return tf.data.Dataset.from_tensor_slices(order).batch(batch_size, drop_remainder=True)
 
     batches = tf.data.Dataset.range(first_epoch, last_epoch).flat_map(one_epoch)
@@ -93,10 +91,9 @@ def train_gan(
 ) -> tuple[DCGAN, dict]:
     """``(gan, history)`` trained to ``epochs``, resuming ``checkpoint_dir`` (finished: reloaded unless ``retrain``)."""
     checks.images("x_train", x_train)
-    epochs = checks.integer("epochs", epochs, 1)
+    epochs, seed = checks.integer("epochs", epochs, 1), checks.seed(seed)
     batch_size = checks.batch_size(batch_size, len(x_train))
     checkpoint_every = checks.integer("checkpoint_every", checkpoint_every, 1)
-    checks.seed(seed)
     checks.integer("score_every", score_every, 1)
     checks.integer("score_samples", score_samples, 1)
     checks.choice("precision", precision, ("float32", "mixed_bfloat16"))
@@ -195,5 +192,4 @@ def _fix(path: Path) -> str:
 
 def load_discriminator(path=config.DISCRIMINATOR_PATH) -> keras.Model:
     """The trained discriminator exported by ``02_dcgan.ipynb``."""
-    path = Path(path)
     return load_weights(build_discriminator(), path, _fix(path), store.committed_sha256(path))
