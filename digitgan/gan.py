@@ -151,8 +151,7 @@ def train_or_reuse_gan(
     checks.batch_size(get("batch_size", config.BATCH_SIZE), len(x_train))
     paths = [Path(generator_path), Path(discriminator_path), Path(history_path)]
     manifest_path = store.export_manifest_path(paths[0])
-    reused = not retrain and all(p.is_file() for p in paths)
-    if reused:
+    if reused := not retrain and all(p.is_file() for p in paths):
         record, problem = store.verify_export(paths, manifest_path)
         if record is not None:
             seed, precision = get("seed", config.SEED), get("precision", config.GAN_PRECISION)
