@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import contextlib
 from pathlib import Path
 
@@ -19,27 +18,24 @@ GIF_MIN_WIDTH = 400  # pixels
 _FRAME_DPI = 80  # a sample frame's resolution (saved with 0.1 in of padding, tight)
 
 
-def save_sample_frame(images, path: Path, title: str = "") -> Path:
+def save_sample_frame(images, path: Path, title: str = "") -> None:
     """Save a 3x3 grid of samples as a PNG without touching pyplot's state (used during training)."""
     Path(path).parent.mkdir(parents=True, exist_ok=True)
     fig = Figure(figsize=(3, 3.2))
     draw_samples(images, ncols=3, ax=fig.add_subplot(), title=title)
     fig.savefig(path, dpi=_FRAME_DPI, bbox_inches="tight")
-    return Path(path)
 
 
 def frame_path(frames_dir: Path, epoch: int) -> Path:
     return Path(frames_dir) / f"epoch_{epoch:03d}.png"
 
 
-def _frames_by_epoch(frames_dir: Path) -> dict[int, Path]:
-    """``{epoch: path}`` of the sample frames in ``frames_dir``, in epoch order."""
+def _frames_by_epoch(frames_dir: Path, required: bool = False) -> dict[int, Path]:
+    """``{epoch: path}`` of the sample frames in ``frames_dir``, in epoch order (``required``: at least one)."""
     found = {int(p.stem[6:]): p for p in Path(frames_dir).glob("epoch_*.png") if p.stem[6:].isdigit()}
+    if required and not found:
+        raise FileNotFoundError(f"No epoch_*.png frames in {config.shown(frames_dir)}: train the DCGAN first.")
     return dict(sorted(found.items()))
-
-
-def _frame_paths(frames_dir: Path) -> list[Path]:
-    return [*_frames_by_epoch(frames_dir).values()]
 
 
 def draw_frame(generator, noise, frames_dir: Path, epoch: int) -> Path:
@@ -55,28 +51,19 @@ def _readable_image(path: Path) -> bool:
     return False
 
 
-def repair_frames(frames_dir: Path, epoch: int, generator, noise, gif_path: Path | None = None) -> dict:
-    """Before resuming at ``epoch``: redraw its frame if missing or cut, drop earlier unreadable ones (and the GIF)."""
+def repair_frames(frames_dir: Path, epoch: int, generator, noise, gif_path: Path | None = None, clear_later=False):
+    """Before going on from ``epoch``: redraw its frame if missing or cut, drop unreadable earlier ones and the GIF."""
     remove_stale_temp_files(Path(frames_dir))
     frames = _frames_by_epoch(frames_dir)
     dropped = [e for e, path in frames.items() if e < epoch and not _readable_image(path)]
-    for e in dropped:
+    for e in dropped + [e for e in frames if e > epoch and clear_later]:  # training on: no figure mixes two runs
         frames[e].unlink()
     redrawn = [epoch] if epoch > 0 and (epoch not in frames or not _readable_image(frames[epoch])) else []
     for e in redrawn:
         draw_frame(generator, noise, frames_dir, e)
-    if (redrawn or dropped) and gif_path is not None:
+    if (redrawn or dropped or clear_later) and gif_path is not None:
         Path(gif_path).unlink(missing_ok=True)
     return {"redrawn": redrawn, "dropped": dropped}
-
-
-def clear_frames(frames_dir: Path | None, after_epoch: int = 0, gif_path: Path | None = None) -> None:
-    """Delete the sample frames of epochs after ``after_epoch`` and the GIF, so that no figure mixes two runs."""
-    for epoch, frame in _frames_by_epoch(frames_dir).items() if frames_dir is not None else ():
-        if epoch > after_epoch:
-            frame.unlink()
-    if gif_path is not None:
-        Path(gif_path).unlink(missing_ok=True)
 
 
 def _open_frame(path: Path) -> Image.Image:
@@ -94,8 +81,7 @@ def _open_frame(path: Path) -> Image.Image:
 @styled
 def plot_evolution(frames_dir: Path):
     """The report's Figure 2: the fixed-noise grid at several epochs side by side."""
-    if not (available := _frames_by_epoch(frames_dir)):
-        raise FileNotFoundError(f"No epoch_*.png frames in {config.shown(frames_dir)}: train the DCGAN first.")
+    available = _frames_by_epoch(frames_dir, required=True)
     chosen, have = [e for e in (5, 20, 40, 50) if e in available], list(available)
     if len(chosen) < 4:  # a shorter run: up to four epochs spread over what it has
         chosen = sorted({have[round(i)] for i in np.linspace(0, len(have) - 1, min(4, len(have)))})
@@ -114,17 +100,8 @@ def plot_evolution(frames_dir: Path):
 
 def make_gif(frames_dir: Path, path: Path) -> Path:
     """An animated GIF of every epoch's frame (200 ms each), enlarged by a whole factor to :data:`GIF_MIN_WIDTH`."""
-    if not (frames := [_open_frame(p) for p in _frame_paths(frames_dir)]):
-        raise FileNotFoundError(f"No epoch_*.png frames in {config.shown(frames_dir)}: train the DCGAN first.")
+    frames = [_open_frame(p) for p in _frames_by_epoch(frames_dir, required=True).values()]
     factor = -(-GIF_MIN_WIDTH // frames[0].size[0])
     first, *rest = (f.resize((f.size[0] * factor, f.size[1] * factor), Image.Resampling.NEAREST) for f in frames)
     options = {"format": "GIF", "save_all": True, "append_images": rest, "duration": 200, "loop": 0}
     return atomic_write(path, lambda tmp: first.save(tmp, **options))
-
-
-def show_gif(path: Path):
-    """The GIF ``path`` embedded as an HTML ``<img>`` with its bytes: animated in Jupyter and in an HTML export."""
-    from IPython.display import HTML
-
-    data, width = base64.b64encode(Path(path).read_bytes()).decode("ascii"), _open_frame(path).size[0]
-    return HTML(f'<img src="data:image/gif;base64,{data}" width="{width}" alt="{Path(path).name}">')

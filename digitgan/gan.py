@@ -34,29 +34,25 @@ def fixed_noise(n: int = 9, seed: int = config.SEED) -> tf.Tensor:
 
 def epoch_batches(x: np.ndarray, batch_size: int, first_epoch: int, last_epoch: int, seed=config.SEED, y=None):
     """Batches of epochs ``first_epoch`` to ``last_epoch - 1``, each shuffled by ``(seed, epoch)`` alone."""
-    images = tf.constant(x)
-    labels = None if y is None else tf.constant(y, tf.int32)
+    images, seed = tf.constant(x), tf.cast(seed, tf.int64)
 
     def one_epoch(epoch):
-        order = tf.random.experimental.stateless_shuffle(
-            tf.range(len(x)), seed=tf.stack([tf.cast(seed, tf.int64), epoch])
-        )
+        order = tf.random.experimental.stateless_shuffle(tf.range(len(x)), seed=tf.stack([seed, epoch]))
         return tf.data.Dataset.from_tensor_slices(order).batch(batch_size, drop_remainder=True)
 
-    return (
-        tf.data.Dataset.range(first_epoch, last_epoch)
-        .flat_map(one_epoch)
-        .map(lambda idx: tf.gather(images, idx) if labels is None else (tf.gather(images, idx), tf.gather(labels, idx)))
-        .prefetch(tf.data.AUTOTUNE)
-    )
+    batches = tf.data.Dataset.range(first_epoch, last_epoch).flat_map(one_epoch)
+    if y is not None:
+        labels = tf.constant(y, tf.int32)
+        return batches.map(lambda idx: (tf.gather(images, idx), tf.gather(labels, idx))).prefetch(tf.data.AUTOTUNE)
+    return batches.map(lambda idx: tf.gather(images, idx)).prefetch(tf.data.AUTOTUNE)
 
 
 class _EpochLog(keras.callbacks.Callback):
     """Appends each batch's losses and the epoch's seconds to ``history``, and the ``judge``'s scores."""
 
-    def __init__(self, history: dict, judge, every: int, n: int, final_epoch: int):
+    def __init__(self, history: dict, judge, every: int, n: int):
         super().__init__()
-        self.history, self.judge, self.every, self.n, self.final_epoch = history, judge, every, n, final_epoch
+        self.history, self.judge, self.every, self.n = history, judge, every, n
 
     def on_epoch_begin(self, epoch, logs=None):
         self.model.batch_in_epoch.assign(0)
@@ -67,13 +63,11 @@ class _EpochLog(keras.callbacks.Callback):
         self.history["epoch_seconds"].append(time.perf_counter() - self._start)
         self.history["g_loss"].extend(float(v) for v in losses[:, 0])
         self.history["d_loss"].extend(float(v) for v in losses[:, 1])
-        done = epoch + 1
-        if self.judge is None or (done % self.every and done != self.final_epoch):
-            return
-        samples = quality.generate(self.model.generator, self.n, seed=done)
-        score = quality.judge_scores(self.judge, samples)["classifier_score"]
-        self.history["scores"][str(done)] = {"classifier_score": score}
-        print(f"epoch {done}: classifier score {score:.3f} on {self.n} samples")
+        if self.judge is not None and ((done := epoch + 1) % self.every == 0 or done == self.params["epochs"]):
+            samples = quality.generate(self.model.generator, self.n, seed=done)
+            score = quality.judge_scores(self.judge, samples)["classifier_score"]
+            self.history["scores"][str(done)] = {"classifier_score": score}
+            print(f"epoch {done}: classifier score {score:.3f} on {self.n} samples")
 
 
 def train_gan(
@@ -97,10 +91,9 @@ def train_gan(
 ) -> tuple[DCGAN, dict]:
     """``(gan, history)`` trained to ``epochs``, resuming ``checkpoint_dir`` (finished: reloaded unless ``retrain``)."""
     checks.images("x_train", x_train)
-    epochs = checks.integer("epochs", epochs, 1)
+    epochs, seed = checks.integer("epochs", epochs, 1), checks.seed(seed)
     batch_size = checks.batch_size(batch_size, len(x_train))
     checkpoint_every = checks.integer("checkpoint_every", checkpoint_every, 1)
-    checks.seed(seed)
     checks.integer("score_every", score_every, 1)
     checks.integer("score_samples", score_samples, 1)
     checks.choice("precision", precision, ("float32", "mixed_bfloat16"))
@@ -111,19 +104,16 @@ def train_gan(
         shutil.rmtree(checkpoint_dir)
     gan = build_dcgan(learning_rate, seed, jit_compile, precision, steps_per_execution=steps)
     gan.loss_log = tf.Variable(tf.zeros([steps, 2]), trainable=False)  # read once an epoch by _EpochLog
-    settings = run_settings(x_train, batch_size, seed, precision, jit_compile, gan)
-    gan.run_settings = settings  # what store.export_final records in the exported pair's manifest
-    ckpt = gan_checkpoint(gan, checkpoint_dir, settings=settings)
+    gan.run_settings = run_settings(x_train, batch_size, seed, precision, jit_compile, gan)  # for export_final
+    ckpt = gan_checkpoint(gan, checkpoint_dir, settings=gan.run_settings)
     start, history = ckpt.resume(epochs, "the DCGAN", {"g_loss": [], "d_loss": [], "epoch_seconds": [], "scores": {}})
     noise = fixed_noise(seed=seed)
     if frames_dir is not None:
-        frames.repair_frames(frames_dir, start, gan.generator, noise, gif_path)
+        frames.repair_frames(frames_dir, start, gan.generator, noise, gif_path, clear_later=start < epochs)
     if start >= epochs:
         return gan, history
-    frames.clear_frames(frames_dir, after_epoch=start, gif_path=gif_path)
-    callbacks = [_EpochLog(history, judge, score_every, score_samples, final_epoch=epochs)]
-    if log_dir is not None:
-        callbacks.append(GanLog(log_dir, history, noise, batch_keys=("g_loss", "d_loss")))
+    log = [] if log_dir is None else [GanLog(log_dir, history, noise, batch_keys=("g_loss", "d_loss"))]
+    callbacks = [_EpochLog(history, judge, score_every, score_samples), *log]
     callbacks.append(PeriodicCheckpoint(ckpt, history, checkpoint_every, epochs))
     if frames_dir is not None:
         draw = lambda epoch, logs: frames.draw_frame(gan.generator, noise, frames_dir, epoch + 1)  # noqa: E731
@@ -161,8 +151,7 @@ def train_or_reuse_gan(
     checks.batch_size(get("batch_size", config.BATCH_SIZE), len(x_train))
     paths = [Path(generator_path), Path(discriminator_path), Path(history_path)]
     manifest_path = store.export_manifest_path(paths[0])
-    reused = not retrain and all(p.is_file() for p in paths)
-    if reused:
+    if reused := not retrain and all(p.is_file() for p in paths):
         record, problem = store.verify_export(paths, manifest_path)
         if record is not None:
             seed, precision = get("seed", config.SEED), get("precision", config.GAN_PRECISION)
@@ -202,5 +191,4 @@ def _fix(path: Path) -> str:
 
 def load_discriminator(path=config.DISCRIMINATOR_PATH) -> keras.Model:
     """The trained discriminator exported by ``02_dcgan.ipynb``."""
-    path = Path(path)
     return load_weights(build_discriminator(), path, _fix(path), store.committed_sha256(path))

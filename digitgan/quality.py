@@ -7,7 +7,6 @@ from pathlib import Path
 
 import keras
 import numpy as np
-import pandas as pd
 import tensorflow as tf
 
 from digitgan import checks, config, fileio, store
@@ -131,24 +130,3 @@ def judge_scores(judge, images, reference=None) -> dict:
     if reference is not None:
         scores["frechet_distance"] = frechet_distance(feats, _judge_outputs(judge, reference)[0])
     return scores
-
-
-def epoch_table(history: dict):
-    """The DCGAN's mean losses and seconds of every fifth epoch (and the first and last)."""
-    n = len(history["epoch_seconds"])
-    means = {key: np.reshape(history[key], (n, -1)).mean(axis=1) for key in ("g_loss", "d_loss")}
-    table = pd.DataFrame(means, index=pd.RangeIndex(1, n + 1, name="epoch")).assign(seconds=history["epoch_seconds"])
-    return table.loc[sorted({*range(5, n + 1, 5), 1, n})].round(3)
-
-
-def dcgan_summary(history: dict, scores: dict, judge_accuracy: float, n_train: int, reused: bool) -> dict:
-    """What results.json records under ``"dcgan"`` (like :func:`digitgan.training.summarize` for classifiers)."""
-    fake, real, test = scores["generated"], scores["real (train)"], scores["real (test)"]
-    seconds, epochs = float(sum(history["epoch_seconds"])), len(history["epoch_seconds"])
-    summary = {"epochs": epochs, "n_train": int(n_train), "batches": len(history["g_loss"])}
-    summary |= {"seconds": round(seconds, 1), "seconds_per_epoch": round(seconds / epochs, 2), "reused_weights": reused}
-    summary |= {f"final_{k}": float(np.mean(history[k][-100:])) for k in ("g_loss", "d_loss")}
-    summary |= {"judge_test_accuracy": judge_accuracy, "real_test_classifier_score": test["classifier_score"]}
-    summary |= {k: fake[k] for k in ("classifier_score", "frechet_distance", "class_fractions", "mode_collapse")}
-    summary |= {f"real_train_{k}": real[k] for k in ("classifier_score", "frechet_distance")}
-    return summary | {"score_by_epoch": {e: s["classifier_score"] for e, s in history["scores"].items()}}

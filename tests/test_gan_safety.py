@@ -90,7 +90,7 @@ def test_a_frame_write_killed_midway_leaves_the_old_frame_and_no_half_png(tmp_pa
     assert first.read_bytes() == before and frames._readable_image(first)
     leftover = frames_dir / f"{fileio.TMP_PREFIX}{dead}-epoch_001.png"
     assert leftover.is_file() and not frames._readable_image(leftover)  # the half PNG is only the temporary file
-    assert frames._frame_paths(frames_dir) == [first]  # not one of the frames the GIF and the evolution figure read
+    assert [*frames._frames_by_epoch(frames_dir).values()] == [first]  # not a frame the GIF and the figure read
     frames.make_gif(frames_dir, tmp_path / "training.gif")
     assert frames.repair_frames(frames_dir, 1, zeros, gan.fixed_noise()) == {"redrawn": [], "dropped": []}
     assert sorted(p.name for p in frames_dir.iterdir()) == ["epoch_001.png"]  # the dead writer's file is gone
@@ -111,7 +111,7 @@ def test_a_resume_redraws_the_restored_frame_and_drops_unreadable_ones(x_small, 
     _, resumed = _train(x_small, state, 3, frames_dir=frames_dir, gif_path=gif)
     assert frames.frame_path(frames_dir, 2).read_bytes() == good[2]  # redrawn from the restored epoch-2 generator
     assert not frames.frame_path(frames_dir, 1).exists()  # its network is gone: dropped, not left to break the GIF
-    assert [p.name for p in frames._frame_paths(frames_dir)] == ["epoch_002.png", "epoch_003.png"] and not gif.exists()
+    assert list(frames._frames_by_epoch(frames_dir)) == [2, 3] and not gif.exists()  # epoch_002.png, epoch_003.png
     frames.make_gif(frames_dir, gif)
     frames.plot_evolution(frames_dir)
     _, straight = _train(x_small, tmp_path / "straight", 3)
