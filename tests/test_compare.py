@@ -15,13 +15,19 @@ def test_pca_knn_selection_and_timing(small_data):
     assert np.isclose(result["accuracy"] * len(small["y_test"]), round(result["accuracy"] * len(small["y_test"])))
 
 
-def test_confused_pairs_count_each_model_and_the_total():
-    y_true = np.array([7, 7, 7, 9, 9, 2, 2, 2])
-    predictions = {"cnn": np.array([2, 2, 7, 7, 9, 2, 7, 2]), "trial3": np.array([2, 7, 7, 7, 7, 2, 2, 2])}
-    pairs = compare.confused_pairs(y_true, predictions)
-    assert list(pairs.columns) == [config.NAMES["cnn"], config.NAMES["trial3"], "total"]
-    assert pairs.loc[(7, 2)].tolist() == [2, 1, 3] and pairs.loc[(9, 7)].tolist() == [1, 2, 3]
-    assert pairs.loc[(2, 7)].tolist() == [1, 0, 1] and pairs.index[-1] == (2, 7)  # most confused first
+def test_the_seed_runs_are_read_by_model_and_seed_and_a_seed_stored_twice_is_named(tmp_path, monkeypatch):
+    import json
+
+    def record(model, seed, accuracy):
+        return {"inputs": {"model": model, "seed": seed}, "result": {"test_accuracy": accuracy}}
+
+    runs = [record("trial1", 44, 0.93), record("cnn", 43, 0.99), record("trial1", 42, 0.94), record("trial2", 42, 0.9)]
+    monkeypatch.setattr(config, "STUDY_SEEDS_STORE", store := tmp_path / "runs.json")
+    store.write_text(json.dumps({str(i): r for i, r in enumerate(runs)}))
+    assert compare.seed_accuracies() == {"trial1": {"42": 0.94, "44": 0.93}}  # one run of the CNN or trial 2: none
+    store.write_text(json.dumps({str(i): r for i, r in enumerate([*runs, record("trial1", 42, 0.95)])}))
+    with pytest.raises(ValueError, match=r"runs\.json: two stored runs of trial1 at seed 42"):
+        compare.seed_accuracies()
 
 
 def test_a_difference_is_tested_with_scipy_and_claimed_only_below_0_05():
