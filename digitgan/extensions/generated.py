@@ -1,7 +1,5 @@
 """Notebook 11's stored runs of the CNN trained on the conditional DCGAN's labelled digits: its arms and probes."""
 
-from __future__ import annotations
-
 import functools
 import tempfile
 from pathlib import Path
@@ -14,7 +12,6 @@ from digitgan.extensions import conditional, constants, protocols
 from digitgan.models import build_cnn
 from digitgan.store import STORE_FILE, Store, array_digest, weights_digest
 
-ARMS = constants.GENERATED_ARMS
 _REAL_ARMS = ("real", "real + classical augmentation")  # trained on the real images alone
 _PROBE_DEFAULTS = {"noise_scale": 1.0, "keep": 1.0, "label_smoothing": 0.0, "modern": False}
 # in a probe's key only when given: a recipe of 10's; keep of AGREE_DRAW x n drawn those the real CNN reads as asked
@@ -40,7 +37,7 @@ def within_class_spread(images: np.ndarray, labels: np.ndarray) -> float:
 
 def arm_data(arm: str, real: dict, x_gen: np.ndarray, y_gen: np.ndarray) -> dict:
     """The training images of one arm (validation and test stay the real ones)."""
-    checks.choice("arm", arm, ARMS)
+    checks.choice("arm", arm, constants.GENERATED_ARMS)
     if arm in _REAL_ARMS:
         return real
     n = {"10k": 10_000, "50k": 50_000, "60k": 60_000}[arm.split()[-2 if arm.startswith("real") else -1]]
@@ -80,8 +77,7 @@ def mode_seeking_probe(real, folder, weight, learning_rate, epochs, cnn_epochs, 
     inputs |= {"learning_rate": learning_rate, "cnn_epochs": cnn_epochs, "n_train": n, "n_val": len(real["x_val"])}
     result = store.get(inputs)
     if result is None:
-        state = Path(folder) / ("probe_" + cgan_name(weight))
-        args = (real["x_train"], real["y_train"], epochs, state, seed)
+        args = (real["x_train"], real["y_train"], epochs, Path(folder) / ("probe_" + cgan_name(weight)), seed)
         model, history = conditional.train_conditional(*args, mode_seeking=weight)
         x_gen, y_gen = conditional.generate_labelled(model.generator, n, seed=0)
         data = {**real, "x_train": x_gen, "y_train": y_gen}
