@@ -36,27 +36,16 @@ def _scripted_training(monkeypatch, val_accuracies=None):
     return calls
 
 
-def test_every_arm_gets_every_seed_with_one_learning_rate(real, tmp_path, monkeypatch):
-    x_gen = np.random.default_rng(0).uniform(-1, 1, (400, 28, 28, 1)).astype("float32")
-    y_gen = np.arange(400) % 10
-    arms = ("real", "real + classical augmentation", "generated 10k")
-    full_size = generated.arm_data
-
-    def small(arm, real_, x, y):  # 10,000 generated digits would be slow here: the arm reads the 400 drawn
-        if arm == "generated 10k":
-            return {**real_, "x_train": x, "y_train": y}
-        return full_size(arm, real_, x, y)
-
-    monkeypatch.setattr(generated, "arm_data", small)
-    calls = _scripted_training(monkeypatch, [0.5, 0.7])
-    runs, rate = generated.run_arms(real, x_gen, y_gen, arms, (42, 43), 1, (1e-3, 3e-3), tmp_path)
-    assert rate == 3e-3 and len(runs) == 6 and set(runs["learning_rate"]) == {3e-3}  # the better validation
-    assert [c["rate"] for c in calls[:2]] == [1e-3, 3e-3] and not calls[0]["test"]
-    table = generated.arm_table(runs)
-    assert list(table.index) == list(arms) and set(table["runs"]) == {2}
-    assert set(runs.loc[runs["arm"] == "generated 10k", "data"]) == {"cdcgan: generated 10k"}
-    assert runs.loc[runs["arm"] == "real + classical augmentation", "augment"].all()
-    assert calls[-1]["data"]["x_train"] is x_gen and [c["seed"] for c in calls[-4:]] == [42, 43, 42, 43]
+def test_an_arms_runs_are_keyed_by_its_generated_digits(real, tmp_path):
+    x_gen = np.zeros((10_000, 28, 28, 1), "float32")
+    y_gen = np.arange(10_000) % 10
+    augmented = generated.arm_study("real + classical augmentation", real, x_gen, y_gen, tmp_path, "cdcgan-ms0.5")
+    assert augmented.tag == "real" and augmented.extra == {} and augmented.data is real
+    arm = generated.arm_study("generated 10k", real, x_gen, y_gen, tmp_path, "cdcgan-ms0.5")
+    assert arm.tag == "cdcgan-ms0.5: generated 10k" and arm.n_train == 10_000 and arm.data["x_val"] is real["x_val"]
+    other = generated.arm_study("generated 10k", real, x_gen + 1, y_gen, tmp_path, "cdcgan-ms0.5")
+    run = ("cnn", "adam", 1e-3, 1, 42)
+    assert arm.inputs(*run) != other.inputs(*run)  # other digits: another run
 
 
 def test_within_class_spread_is_zero_for_one_style_per_digit_and_reads_findings():
@@ -85,7 +74,7 @@ def test_arms_are_told_in_the_study_order_whatever_the_keys_order():
     assert list(verdicts.ordered_arms(shuffled)) == ["real", "real + classical augmentation", "generated 10k"]
 
 
-def test_mode_seeking_weight_is_chosen_on_validation_and_finished_probes_are_kept(real, tmp_path, monkeypatch):
+def test_a_mode_seeking_probe_trains_its_own_gan_and_a_finished_one_is_kept(real, tmp_path, monkeypatch):
     from types import SimpleNamespace
 
     from digitgan.extensions import conditional
@@ -98,17 +87,16 @@ def test_mode_seeking_weight_is_chosen_on_validation_and_finished_probes_are_kep
 
     monkeypatch.setattr(conditional, "train_conditional", train_conditional)
     _scripted_training(monkeypatch, [0.3, 0.6])
-    weight, probes = generated.choose_mode_seeking(real, tmp_path, 1e-3, (0.0, 1.0), 1, 1, 300)
+    first = [generated.mode_seeking_probe(real, tmp_path, w, 1e-3, 1, 1) for w in (0.0, 1.0)]
     assert trained == [(0.0, "probe_conditional_dcgan"), (1.0, "probe_conditional_dcgan_ms1")]
-    assert weight == 1.0 and list(probes["mode_seeking"]) == [0.0, 1.0] and list(probes["val_accuracy"]) == [0.3, 0.6]
-    assert (probes["within_class_spread"] > 0).all() and (tmp_path / STORE_FILE).is_file()
+    assert [r["val_accuracy"] for r in first] == [0.3, 0.6] and all(r["within_class_spread"] > 0 for r in first)
+    assert (tmp_path / STORE_FILE).is_file()
 
     def no_training(*args, **kwargs):
         raise AssertionError("a finished probe was trained again")
 
     monkeypatch.setattr(conditional, "train_conditional", no_training)
-    again, table = generated.choose_mode_seeking(real, tmp_path, 1e-3, (0.0, 1.0), 1, 1, 300)
-    assert again == weight and table.equals(probes)
+    assert [generated.mode_seeking_probe(real, tmp_path, w, 1e-3, 1, 1) for w in (0.0, 1.0)] == first
 
 
 def test_sample_probes_score_on_validation_keep_the_discriminators_best_and_are_cached(
@@ -119,18 +107,19 @@ def test_sample_probes_score_on_validation_keep_the_discriminators_best_and_are_
     model = conditional.build_conditional_dcgan()
     calls = _scripted_training(monkeypatch)
     probes = [{"name": "as drawn"}, {"name": "best half", "keep": 0.5}, {"name": "smooth", "label_smoothing": 0.1}]
-    table = generated.probe_samples(real, model.generator, tmp_path, 1e-3, probes, model.discriminator, n=100,
-                                    cnn_epochs=1)  # fmt: skip
+    table = generated.probe_samples(
+        real, model.generator, tmp_path, 1e-3, probes, model.discriminator, "cdcgan", 100, 1
+    )
     assert list(table["probe"]) == ["as drawn", "best half", "smooth"] and table["val_accuracy"].between(0, 1).all()
     assert list(table["keep"]) == [1.0, 0.5, 1.0] and "test_accuracy" not in table
     assert [len(c["data"]["y_train"]) for c in calls] == [100] * 3 and not any(c["test"] for c in calls)
     capsys.readouterr()
-    again = generated.probe_samples(real, model.generator, tmp_path, 1e-3, probes, None, n=100, cnn_epochs=1)
+    again = generated.probe_samples(real, model.generator, tmp_path, 1e-3, probes, None, "cdcgan", 100, 1)
     assert again.equals(table) and capsys.readouterr().out == ""  # cached: no discriminator needed, nothing trained
     with pytest.raises(ValueError, match="discriminator's best digits, but the conditional DCGAN's training state"):
-        generated.probe_samples(real, model.generator, tmp_path, 1e-3, [{"name": "q", "keep": 0.25}], None, n=100)
+        generated.probe_samples(real, model.generator, tmp_path, 1e-3, [{"name": "q", "keep": 0.25}], None, "c", 100, 1)
     with pytest.raises(ValueError, match="probe 0 needs a name"):
-        generated.probe_samples(real, model.generator, tmp_path, 1e-3, [{"keep": 0.5}], None, n=100)
+        generated.probe_samples(real, model.generator, tmp_path, 1e-3, [{"keep": 0.5}], None, "cdcgan", 100, 1)
 
 
 def test_a_probe_can_train_with_one_of_10s_recipes_and_every_probe_is_checked_first(real, tmp_path, monkeypatch):
@@ -141,14 +130,16 @@ def test_a_probe_can_train_with_one_of_10s_recipes_and_every_probe_is_checked_fi
     calls = []
     train_run = protocols.train_run
     monkeypatch.setattr(protocols, "train_run", lambda *a, **k: calls.append((a, k)) or train_run(*a, **k))
-    table = generated.probe_samples(real, generator, tmp_path, 1e-3, [{"name": "d", "recipe": recipe}], n=100)
+    table = generated.probe_samples(
+        real, generator, tmp_path, 1e-3, [{"name": "d", "recipe": recipe}], None, "c", 100, 1
+    )
     ((args, kwargs),) = calls
     assert args[3:5] == (1e-3, 1) and kwargs["augment"] and kwargs["dropout"] == 0.25
     assert table["recipe"].iloc[0] == recipe and 0 <= table["val_accuracy"].iloc[0] <= 1
     for bad, message in (({"name": "b", "recipe": {"epochs": 1}}, "probe 1 recipe must hold"),
                          ({"name": "b", "recipe": recipe, "modern": True}, "gives a recipe")):  # fmt: skip
         with pytest.raises(ValueError, match=message):
-            generated.probe_samples(real, generator, tmp_path / "bad", 1e-3, [{"name": "ok"}, bad], n=100)
+            generated.probe_samples(real, generator, tmp_path / "bad", 1e-3, [{"name": "ok"}, bad], None, "c", 100, 1)
         assert not (tmp_path / "bad").exists()  # refused before the first probe trained
     assert len(calls) == 1
 
@@ -170,14 +161,16 @@ def test_the_agreement_probe_keeps_the_digits_a_real_trained_cnn_reads_as_asked(
 
     monkeypatch.setattr(generated, "_real_agreement", agreement)
     monkeypatch.setattr(generated.protocols, "train_run", train_run)
-    table = generated.probe_samples(real, generator, tmp_path, 1e-3, [{"name": "a", "agree_with_real": True}], n=100)
+    probes = [{"name": "a", "agree_with_real": True}]
+    table = generated.probe_samples(real, generator, tmp_path, 1e-3, probes, None, "cdcgan", 100, 1)
     assert seen["n"] == 100 * generated.AGREE_DRAW and len(seen["labels"]) == 100
     assert np.bincount(seen["labels"], minlength=10).tolist() == [10] * 10  # balanced
     assert (seen["x"].mean(axis=(1, 2, 3)) > seen["threshold"]).all()  # only digits it agrees with
     assert table["agreement"].iloc[0] == 0.9 and table["agree_with_real"].iloc[0]
     assert 0.5 <= table["agreement_worst_digit"].iloc[0] <= 0.9
     with pytest.raises(ValueError, match="not both"):
-        generated.probe_samples(real, generator, tmp_path, 1e-3, [{"name": "b", "agree_with_real": True, "keep": 0.5}])
+        both = [{"name": "b", "agree_with_real": True, "keep": 0.5}]
+        generated.probe_samples(real, generator, tmp_path, 1e-3, both, None, "cdcgan", 100, 1)
 
 
 def test_best_per_digit_keeps_each_digits_highest_scores():
@@ -187,25 +180,16 @@ def test_best_per_digit_keeps_each_digits_highest_scores():
     assert sorted(kept) == list(range(20, 40)) and np.bincount(labels[kept]).tolist() == [2] * 10
 
 
-def test_the_best_usable_probe_is_run_as_arms_with_equal_updates(real, tmp_path, monkeypatch):
-    import pandas as pd
-
+def test_a_probes_arms_are_drawn_once_and_only_when_a_run_is_missing(real, tmp_path, monkeypatch):
     from digitgan.extensions import conditional
 
     generator = conditional.build_conditional_dcgan().generator
-    calls = _scripted_training(monkeypatch)
-    probes = [{"name": "as drawn"}, {"name": "best half", "keep": 0.5}]
-    samples = pd.DataFrame({"probe": ["as drawn", "best half"], "val_accuracy": [0.5, 0.9]})
-    runs = generated.run_best_probe_arms(real, generator, samples, probes, 1e-3, 2, (300, 600), [42], tmp_path)
-    assert list(runs["arm"]) == ["generated 300 (as drawn)", "generated 600 (as drawn)"]  # best half needs the D
-    assert list(runs["n_train"]) == [300, 600] and list(runs["epochs"]) == [2, 1]  # the same number of updates
-    assert runs["test_accuracy"].between(0, 1).all() and [len(c["data"]["x_train"]) for c in calls] == [300, 600]
-
-    def no_drawing(*args, **kwargs):
-        raise AssertionError("digits were drawn although every run is cached")
-
-    monkeypatch.setattr(conditional, "generate_labelled", no_drawing)
-    again = generated.run_best_probe_arms(real, generator, samples, probes, 1e-3, 2, (300, 600), [42], tmp_path)
-    assert again[["arm", "test_accuracy"]].equals(runs[["arm", "test_accuracy"]])
-    with pytest.raises(ValueError, match="every probe keeps the discriminator's best digits"):
-        generated.run_best_probe_arms(real, generator, samples[1:], probes, 1e-3, 2, (300,), [42], tmp_path)
+    calls, drawn, generate = _scripted_training(monkeypatch), [], conditional.generate_labelled
+    monkeypatch.setattr(conditional, "generate_labelled", lambda g, n, **kw: drawn.append(n) or generate(g, n, **kw))
+    arms = generated.probe_arms(real, generator, {"name": "as drawn"}, (300, 600), tmp_path, 1e-3, 2)
+    assert list(arms) == ["generated 300 (as drawn)", "generated 600 (as drawn)"]
+    runs = [study.run("cnn", "adam", 1e-3, 2, 42) for study in arms.values()]
+    assert drawn == [600] and [len(c["data"]["x_train"]) for c in calls] == [300, 600]  # once, for the largest arm
+    assert runs[0]["data"] == "cdcgan: generated 300 (as drawn)" and runs[1]["n_train"] == 600
+    again = generated.probe_arms(real, generator, {"name": "as drawn"}, (300, 600), tmp_path, 1e-3, 2)
+    assert [study.run("cnn", "adam", 1e-3, 2, 42) for study in again.values()] == runs and drawn == [600]
