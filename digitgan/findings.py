@@ -100,12 +100,26 @@ def _classifier(who: str, m: dict, name: str | None, cnn: dict | None, *more: st
     )
 
 
+def _over_seeds(name: str | None, run) -> str:
+    """The study's model ``name`` over its training seeds (06's tests), for the study's own run or its results."""
+    if name is None or run is None or not (isinstance(run, dict) or run.is_study):
+        return ""
+    results = run if isinstance(run, dict) else run.study_results()
+    if not (s := results.get("comparison", {}).get("seeds", {}).get(name)):
+        return ""
+    o, parts = s["vs_original"], [f"against the CNN {tested(s['vs_cnn'])}"] if "vs_cnn" in s else []
+    parts.append(f"against the original {o['difference']:+.4f} (one-sample p = {o['p']:.2g}")
+    parts[-1] += ")" if o["claimed"] else ", not distinguishable)"
+    return f"Over seeds {min(s['by_seed'])}-{max(s['by_seed'])} (06_comparison.ipynb): {'; '.join(parts)}."
+
+
 def cnn(metrics: dict, run=None) -> Finding:
     m, curve, rose = metrics, metrics["history"].get("val_accuracy", [])[-2:], ""
     if len(curve) == 2 and curve[1] > curve[0]:
         rose = f"Its test accuracy still rose in the last epoch ({acc(curve[0])} → {acc(curve[1])}): "
         rose += f"{count(m['epochs'], 'epoch')} of plain SGD stop short of what it can learn."
-    return _classifier("The CNN", m, "cnn", study_of(run, "cnn"), rose, run=run)
+    study = None if isinstance(run, dict) else study_of(run, "cnn")  # the record itself: nothing to compare
+    return _classifier("The CNN", m, "cnn", study, rose, _over_seeds("cnn", run), run=run)
 
 
 def dcgan(metrics: dict, run=None) -> Finding:
@@ -135,7 +149,8 @@ def trial(name: str, metrics: dict, run) -> Finding:
     head = f"Its {m['head']} head trained {frozen} of {count(m['epochs'], 'epoch')} with the transferred layers frozen"
     if "fine_tune_optimizer" in m:
         head += f", then fine-tuned with {m['fine_tune_optimizer']} at {m['fine_tune_learning_rate']:g}"
-    return _classifier(who, m, name if registered else None, results.get("cnn"), head + ".", run=run)
+    name = name if registered else None
+    return _classifier(who, m, name, results.get("cnn"), head + ".", _over_seeds(name, run), run=run)
 
 
 def _order_over_seeds(seeds: dict, ranked: list) -> str:

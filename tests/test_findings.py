@@ -318,7 +318,8 @@ def test_a_scratch_run_names_the_studys_numbers_and_counts_in_words():
     )
     assert "the original report's CNN (10,000 images, 15 epochs)" in lines[1] and "-0.4597" in lines[1]
     study = SimpleNamespace(is_study=True, study_results=lambda: COMMITTED)
-    assert findings.cnn(COMMITTED["cnn"], study) == findings.cnn(COMMITTED["cnn"])  # the study's run: the original
+    assert findings.cnn(COMMITTED["cnn"], study) == findings.cnn(COMMITTED["cnn"], COMMITTED)  # as the record says
+    assert "Over seeds 42-44" in findings.cnn(COMMITTED["cnn"], study) and "Over seeds" not in noted  # the study's
     trial = {**COMMITTED["trial1"], "epochs": 1, "frozen_epochs": 1, "n_train": 1_000, "test_accuracy": 0.3}
     lines = check_lines(findings.trial("trial1", trial, run))
     assert (

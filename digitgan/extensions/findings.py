@@ -117,7 +117,7 @@ def longer_gan(results: dict, run=None) -> Finding:
             f"With {count(m, 'label')}: {acc(i['versus'].value)} at {i['best']} GAN epochs, {_vs(i['versus'])}."
             for m, i in others
         ),
-        f"Trial 3's gain from {first} to {last} GAN epochs: {gains}; the losses "
+        f"Trial 3's gain, {first} to {last} epochs of one GAN: {gains}; losses "
         f"{'settle' if losses['settle'] else 'do not settle'} (per-epoch spread {spread}, first → last "
         f"{losses['window']} of {losses['epochs']} epochs).",
         _gan_spread(results.get("gan_spread")),
@@ -168,7 +168,7 @@ def protocols(results: dict, run=None) -> Finding:
     return _found(
         head,
         v and theirs and _beside_study(v.value, theirs["mean"], who),
-        bigger and f"From {sizes[0]:,} to {sizes[-1]:,} images (original protocol): {'; '.join(bigger)}.",
+        bigger and f"From {sizes[0]:,} to {sizes[-1]:,} images (same epochs, so more updates): {'; '.join(bigger)}.",
         target
         and f"{target.what} {'does **not** reach' if target.verdict == 'below' else 'reaches'} {target.against} "
         f"({target.shown[0]}).",
