@@ -76,7 +76,7 @@ def test_findings_compare_data_sizes_and_flag_a_rate_at_the_top_of_its_grid():
     assert {c["protocol"]: c["learning_rates_tried"] for c in results["runs"]} == {
         "original": [0.01, 0.03, 0.1], "modern": [0.001, 0.003]}  # fmt: skip
     text = findings.protocols(results)
-    assert "From 10,000 to 60,000 images (original protocol): CNN sgd +0.0200 (3 seeds, paired p = " in text
+    assert "From 10,000 to 60,000 images (same epochs, so more updates): CNN sgd +0.0200 (3 seeds, paired p = " in text
     assert "larger learning rates for CNN sgd (original) 0.1 (each" in text and "(modern) 0.001" not in text
 
 
