@@ -108,8 +108,8 @@ def _over_seeds(name: str | None, run) -> str:
     if not (s := results.get("comparison", {}).get("seeds", {}).get(name)):
         return ""
     o, parts = s["vs_original"], [f"against the CNN {tested(s['vs_cnn'])}"] if "vs_cnn" in s else []
-    parts.append(f"against the original {o['difference']:+.4f} (one-sample p = {o['p']:.2g}")
-    parts[-1] += ")" if o["claimed"] else ", not distinguishable)"
+    verdict = "" if o["claimed"] else ", not distinguishable"
+    parts.append(f"against the original {o['difference']:+.4f} (one-sample p = {o['p']:.2g}{verdict})")
     return f"Over seeds {min(s['by_seed'])}-{max(s['by_seed'])} (06_comparison.ipynb): {'; '.join(parts)}."
 
 

@@ -129,8 +129,10 @@ QUESTIONS = {
 def record_finding_lines(notebook: str, results: dict) -> list[str]:
     """A notebook's "What we found", line by line, from the study's record, never from a notebook file's outputs."""
     key, record = QUESTIONS[notebook][0], {**results, **results.get("future_work", {})}
-    if key.startswith("trial") or key == "cnn":
-        text = findings.trial(key, record[key], results) if key != "cnn" else findings.cnn(record[key], results)
+    if key.startswith("trial"):
+        text = findings.trial(key, record[key], results)
+    elif key == "cnn":
+        text = findings.cnn(record[key], results)
     else:
         text = (getattr(findings, key, None) or getattr(extension_findings, key))(record[key])
     return [line.strip() for line in text.splitlines() if line.strip()]
