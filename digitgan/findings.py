@@ -1,16 +1,13 @@
-"""Each notebook's "What we found": :class:`Versus` records, worded by the templates :func:`say` and :func:`gap`."""
+"""Each notebook's "What we found": :class:`Versus` records worded by the templates here (07-11's in extensions)."""
 
 from collections import namedtuple
-from functools import partial
 
 from digitgan import config
 from digitgan.utils import describe_difference, difference
 
-LINES = 5  # a finding's lines at most (01-06 use four); the first, its headline, stands alone
-_ONE_RUN_EACH = "one run each; not tested"  # a difference without seeds on both sides claims nothing
-_TAIL = {"above": ", above it", "below": ", below it", "level": ", level with it", "not distinguishable": ""}
+LINES = 4  # a finding's lines at most; the first, its headline, stands alone
+ONE_RUN_EACH = "one run each; not tested"  # a difference without seeds on both sides claims nothing
 acc = "{:.4f}".format  # an accuracy as written
-tested = partial(describe_difference, compact=True)  # ``+0.0461 (95% CI +0.039 to +0.053, p = …)``
 
 
 class Finding(str):
@@ -32,27 +29,37 @@ def versus(what, value, against, reference, a=(), b=(), paired=False, shown=None
     return Versus(what, value, against, reference, diff, verdict, test, shown)
 
 
-def gap(v: Versus, untested: str = _ONE_RUN_EACH, tail: bool = True) -> str:
-    return tested(v.test) + _TAIL[v.verdict] * tail if v.test else f"{v.difference:+.4f} ({untested})"
+def tested(test: dict | None, diff: float | None = None, why: str = ONE_RUN_EACH) -> str:
+    """The t-test (difference, 95% CI, test, p), else the difference and why it is not tested."""
+    if test and test["p"] is not None:
+        return describe_difference(test, compact=True)
+    return f"{test['difference'] if diff is None else diff:+.4f} ({why})"
 
 
-def say(v: Versus, untested: str = _ONE_RUN_EACH, lead: bool = True) -> str:
-    """``{What}: {value} against {reference} for {against}: {gap}`` (``lead=False``: from "against" on)."""
-    value, reference = v.shown if v.shown and not v.test else (acc(v.value), acc(v.reference))
-    text = f"against {reference} for {v.against}: {gap(v, untested)}"
-    return f"{cap(v.what)}: {value} {text}" if lead else text
+def vs(v: Versus, why: str = ONE_RUN_EACH, reference: str | None = None) -> str:
+    return f"against {reference or acc(v.reference)} for {v.against}: {tested(v.test, v.difference, why)}"
+
+
+def headline(who: str, value: float, budget: str, v: Versus | None = None, **how) -> str:
+    """Line 1: ``{who} reaches **{value} test accuracy** {budget}, against {reference} for …: {tested}.``"""
+    return f"{who} reaches **{acc(value)} test accuracy** {budget}" + (f", {vs(v, **how)}." if v else ".")
+
+
+def beside(value: float, reference: float, who: str, why: str = "not tested: a scratch run", shown=None) -> str:
+    """A line of its own: ``Against {reference} for {who}: {difference} ({why}).``"""
+    return f"Against {shown or acc(reference)} for {who}: {value - reference:+.4f} ({why})."
 
 
 def reach(v: Versus) -> str:
     return f"{v.what} {'does **not** reach' if v.verdict == 'below' else 'reaches'} {v.against} ({v.shown[0]})"
 
 
-def cap(text: str) -> str:
-    return text[:1].upper() + text[1:]
-
-
 def count(n: int, word: str) -> str:
     return f"{n:,} {word}{'' if n == 1 else 's'}"
+
+
+def listing(items: list[str]) -> str:
+    return " and ".join([", ".join(items[:-1]), items[-1]] if len(items) > 1 else items)
 
 
 def _size(m: dict) -> str:
@@ -82,19 +89,23 @@ def _against(m: dict, name: str | None, cnn: dict | None = None) -> Versus | Non
         return None
     theirs = cnn or {"n_train": config.SUBSET_SIZE, "epochs": config.TRANSFER_EPOCHS, **config.ORIGINAL_ACCURACY[name]}
     who = "the study's CNN" if cnn else f"the original report's {config.name(name).split(' (')[0]}"
-    shown = None if cnn else (acc(m["test_accuracy"]), config.original_number(name, "test_accuracy"))
     budget = "same budget" if _size(m) == _size(theirs) else _size(theirs)
-    return versus("test accuracy", m["test_accuracy"], f"{who} ({budget})", theirs["test_accuracy"], shown=shown)
+    return versus("test accuracy", m["test_accuracy"], f"{who} ({budget})", theirs["test_accuracy"])
 
 
 def _classifier(who: str, m: dict, name: str | None, cnn: dict | None, *more: str, run=None) -> Finding:
     """Test accuracy against the study's ``cnn`` (else the original report), then against the original report."""
     original = _against(m, name)
     head = _against(m, name, cnn) if cnn else original
+    shown = config.original_number(name, "test_accuracy") if original else None
     return finding(
-        f"{who} reaches **{acc(m['test_accuracy'])} test accuracy** ({_size(m)})"
-        + (f", {say(head, lead=False)}." if head else "."),
-        cnn and (cap(say(original, lead=False)) + "." if original else "The original report has no such trial."),
+        headline(who, m["test_accuracy"], f"({_size(m)})", head, reference=None if cnn else shown),
+        cnn
+        and (
+            beside(original.value, original.reference, original.against, ONE_RUN_EACH, shown)
+            if original
+            else "The original report has no such trial."
+        ),
         *more,
         run=run,
     )
@@ -102,10 +113,8 @@ def _classifier(who: str, m: dict, name: str | None, cnn: dict | None, *more: st
 
 def _over_seeds(name: str | None, run) -> str:
     """The study's model ``name`` over its training seeds (06's tests), for the study's own run or its results."""
-    if name is None or run is None or not (isinstance(run, dict) or run.is_study):
-        return ""
-    results = run if isinstance(run, dict) else run.study_results()
-    if not (s := results.get("comparison", {}).get("seeds", {}).get(name)):
+    study = run if isinstance(run, dict) else run.study_results() if getattr(run, "is_study", False) else {}
+    if not (s := study_of(study, "comparison", "seeds", name)):
         return ""
     o, parts = s["vs_original"], [f"against the CNN {tested(s['vs_cnn'])}"] if "vs_cnn" in s else []
     verdict = "" if o["claimed"] else ", not distinguishable"
@@ -129,10 +138,10 @@ def dcgan(metrics: dict, run=None) -> Finding:
     return finding(
         f"The DCGAN's digits ({_size(m)}) score **{m['classifier_score']:.2f}** with the judge (1 to 10), against "
         + (f"{study['classifier_score']:.2f} for {who} and " if study else "")
-        + f"{m['real_test_classifier_score']:.2f} for real test digits ({_ONE_RUN_EACH}).",
+        + f"{m['real_test_classifier_score']:.2f} for real test digits ({ONE_RUN_EACH}).",
         f"Their Fréchet distance to the test set is {m['frechet_distance']:.1f}, against "
         + (f"{study['frechet_distance']:.1f} for {who} and " if study else "")
-        + f"{m['real_train_frechet_distance']:.1f} for real training digits ({_ONE_RUN_EACH}).",
+        + f"{m['real_train_frechet_distance']:.1f} for real training digits ({ONE_RUN_EACH}).",
         f"Each digit class makes {min(m['class_fractions']):.1%} to {max(m['class_fractions']):.1%} of the samples: "
         f"{collapse} {low:.0%}–{high:.0%} ({'' if m['mode_collapse'] else 'no '}mode collapse by our rule).",
         run=run,
@@ -141,16 +150,15 @@ def dcgan(metrics: dict, run=None) -> Finding:
 
 def trial(name: str, metrics: dict, run) -> Finding:
     """``run``: the notebook's :class:`digitgan.runs.Run`, or the study's results (the CNN is read from them)."""
-    m, frozen = metrics, metrics["frozen_epochs"]
-    results = run if isinstance(run, dict) else run.study_results()
-    params = config.trial_parameters(name) if name in config.TRIALS else {}
-    registered = (m["head"], frozen) == (params.get("HEAD"), params.get("FROZEN_EPOCHS"))
+    m, frozen, params = metrics, metrics["frozen_epochs"], config.TRIALS.get(name) and config.trial_parameters(name)
+    registered = params and (m["head"], frozen) == (params["HEAD"], params["FROZEN_EPOCHS"])
     who = config.name(name) if registered else f"{name.replace('trial', 'Trial ')}, edited,"
     head = f"Its {m['head']} head trained {frozen} of {count(m['epochs'], 'epoch')} with the transferred layers frozen"
     if "fine_tune_optimizer" in m:
         head += f", then fine-tuned with {m['fine_tune_optimizer']} at {m['fine_tune_learning_rate']:g}"
     name = name if registered else None
-    return _classifier(who, m, name, results.get("cnn"), head + ".", _over_seeds(name, run), run=run)
+    cnn = (run if isinstance(run, dict) else run.study_results()).get("cnn")
+    return _classifier(who, m, name, cnn, head + ".", _over_seeds(name, run), run=run)
 
 
 def _order_over_seeds(seeds: dict, ranked: list) -> str:
@@ -187,7 +195,6 @@ def comparison(comparison: dict, run=None) -> Finding:
     )
     keys, small_order = _ranked(ours, config.ORIGINAL_SMALL)
     seeds = comparison.get("seeds") or {}
-    order += _order_over_seeds(seeds, [first, *rest])
     said = {"cnn": "the CNN", **{k: k.replace("trial", "trial ") for k in seeds if k != "cnn"}}
     vs_original = ", ".join(
         f"{said[k]} {s['vs_original']['difference']:+.4f} (p = {s['vs_original']['p']:.2g})" for k, s in seeds.items()
@@ -196,9 +203,9 @@ def comparison(comparison: dict, run=None) -> Finding:
     return finding(
         f"On the {config.SUBSET_SIZE:,}-image subset ({count(config.TRANSFER_EPOCHS, 'epoch')}, seed 42) "
         f"{'the ' * (first == 'cnn')}{config.name(first)} leads with **{acc(scores[first])} test accuracy**, then "
-        f"{_listed({k: scores[k] for k in rest})}: {order}.",
+        f"{_listed({k: scores[k] for k in rest})}: {order}{_order_over_seeds(seeds, [first, *rest])}.",
         f"On {small['n_train']:,} training and {small['n_test']:,} test images: {_listed(ours)}, against the "
-        f"original report's {', '.join(f'{config.ORIGINAL_SMALL[k]:g}' for k in keys)} ({_ONE_RUN_EACH}): "
+        f"original report's {', '.join(f'{config.ORIGINAL_SMALL[k]:g}' for k in keys)} ({ONE_RUN_EACH}): "
         + small_order
         + (f"; the study's run: {_listed(study)}." if _listed(study) != _listed(ours) else "."),
         vs_original

@@ -56,15 +56,15 @@ def test_a_single_run_is_compared_by_its_difference_and_seeds_by_their_t_test():
 
 def test_the_wording_claims_a_direction_only_where_a_test_does():
     one = findings.versus("x", 0.9058, "the CNN", 0.9638)  # one run each: the difference, no verdict word
-    assert findings.gap(one) == "-0.0580 (one run each; not tested)" and findings.say(one).endswith(findings.gap(one))
+    assert findings.vs(one) == "against 0.9638 for the CNN: -0.0580 (one run each; not tested)"
     close = findings.versus("x", 0.95, "y", 0.94, [0.93, 0.97], [0.95, 0.93])
-    assert findings.gap(close).endswith(": not distinguishable with 2 seeds")
+    assert findings.vs(close).endswith(": not distinguishable with 2 seeds")
     clear = findings.versus("x", 0.96, "y", 0.9133, [0.95, 0.96, 0.97], [0.90, 0.91, 0.93])
-    assert findings.gap(clear).endswith("), above it") and findings.gap(clear, tail=False).endswith(")")
+    assert "(95% CI " in findings.vs(clear) and "not distinguishable" not in findings.vs(clear)
+    assert findings.tested(None, 0.4, "not tested: a scratch run") == "+0.4000 (not tested: a scratch run)"
     aim = verdicts.aim("The CNN", {"mean": 0.9488, "std": 0.0038, "runs": 3}, 0.97, where=" on real test digits")
-    assert (aim.reference, aim.verdict, aim.test) == (0.97, "below", None) and "does **not** reach" in findings.reach(
-        aim
-    )
+    assert (aim.reference, aim.verdict, aim.test) == (0.97, "below", None)
+    assert "does **not** reach" in findings.reach(aim)
     assert (findings.count(1, "epoch"), findings.count(1_500, "update")) == ("1 epoch", "1,500 updates")
     assert (
         findings._size({"n_train": 1, "epochs": 1}) == "1 image, 1 epoch" and findings._size({}) == "size not recorded"
@@ -79,8 +79,9 @@ def test_a_trial_names_the_cnn_it_is_compared_with_and_the_original():
     same = findings._against({**study, "test_accuracy": 0.97}, "trial1", study)
     assert same.against == "the study's CNN (same budget)" and same.verdict == "above"
     original = findings._against({**study, "test_accuracy": 0.9417}, "trial3")
-    assert original.reference == 0.94 and original.shown == ("0.9417", "≈0.94") and original.verdict == "above"
+    assert (original.reference, original.verdict) == (0.94, "above")
     assert original.against == "the original report's Trial 3 (same budget)"
+    assert "Against ≈0.94 for the original report's Trial 3" in findings.trial("trial3", COMMITTED["trial3"], COMMITTED)
     assert findings._against(study, "trial4") is None and findings._against(study, None) is None  # nothing to compare
 
 
