@@ -46,7 +46,6 @@ def headline(who: str, value: float, budget: str, v: Versus | None = None, **how
 
 
 def beside(value: float, reference: float, who: str, why: str = "not tested: a scratch run", shown=None) -> str:
-    """A line of its own: ``Against {reference} for {who}: {difference} ({why}).``"""
     return f"Against {shown or acc(reference)} for {who}: {value - reference:+.4f} ({why})."
 
 
@@ -97,18 +96,10 @@ def _classifier(who: str, m: dict, name: str | None, cnn: dict | None, *more: st
     """Test accuracy against the study's ``cnn`` (else the original report), then against the original report."""
     original = _against(m, name)
     head = _against(m, name, cnn) if cnn else original
-    shown = config.original_number(name, "test_accuracy") if original else None
-    return finding(
-        headline(who, m["test_accuracy"], f"({_size(m)})", head, reference=None if cnn else shown),
-        cnn
-        and (
-            beside(original.value, original.reference, original.against, ONE_RUN_EACH, shown)
-            if original
-            else "The original report has no such trial."
-        ),
-        *more,
-        run=run,
-    )
+    shown = original and config.original_number(name, "test_accuracy")
+    line = original and beside(original.value, original.reference, original.against, ONE_RUN_EACH, shown)
+    first = headline(who, m["test_accuracy"], f"({_size(m)})", head, reference=None if cnn else shown)
+    return finding(first, cnn and (line or "The original report has no such trial."), *more, run=run)
 
 
 def _over_seeds(name: str | None, run) -> str:
@@ -196,10 +187,9 @@ def comparison(comparison: dict, run=None) -> Finding:
     keys, small_order = _ranked(ours, config.ORIGINAL_SMALL)
     seeds = comparison.get("seeds") or {}
     said = {"cnn": "the CNN", **{k: k.replace("trial", "trial ") for k in seeds if k != "cnn"}}
-    vs_original = ", ".join(
-        f"{said[k]} {s['vs_original']['difference']:+.4f} (p = {s['vs_original']['p']:.2g})" for k, s in seeds.items()
-    )
-    differ = [said[k] for k, s in seeds.items() if s["vs_original"]["claimed"]] or ["none"]
+    tests = {said[k]: s["vs_original"] for k, s in seeds.items()}
+    vs_original = ", ".join(f"{k} {t['difference']:+.4f} (p = {t['p']:.2g})" for k, t in tests.items())
+    differ = [k for k, t in tests.items() if t["claimed"]] or ["none"]
     return finding(
         f"On the {config.SUBSET_SIZE:,}-image subset ({count(config.TRANSFER_EPOCHS, 'epoch')}, seed 42) "
         f"{'the ' * (first == 'cnn')}{config.name(first)} leads with **{acc(scores[first])} test accuracy**, then "
