@@ -114,10 +114,15 @@ def test_corrupt_download_leaves_nothing(tmp_path):
     assert list(dest.iterdir()) == []
 
 
-def test_wrong_npz_is_refused(tmp_path):
-    np.savez(tmp_path / "mnist.npz", x_train=np.zeros(3))
-    with pytest.raises(MnistError, match=r"mnist\.npz: SHA-256 .* expected 731c5ac6"):
-        data.load_mnist(tmp_path)
+def test_a_verified_download_is_read_and_reused(tmp_path, monkeypatch):
+    fake = tmp_path / "fake.npz"
+    np.savez(fake, x_train=np.ones(3), y_train=np.arange(3), x_test=np.zeros(2), y_test=np.arange(2))
+    monkeypatch.setattr(data, "_NPZ_SHA256", hashlib.sha256(fake.read_bytes()).hexdigest())
+    dest = tmp_path / "data"
+    (x_train, y_train), (_, y_test) = data._download(dest, url=f"file://{fake}")
+    assert x_train.tolist() == [1, 1, 1] and y_train.tolist() == [0, 1, 2] and y_test.tolist() == [0, 1]
+    fake.unlink()  # the verified copy in dest is read again without a download
+    assert data._download(dest, url=f"file://{fake}")[1][1].tolist() == [0, 1]
 
 
 def test_validation_split_is_balanced_seeded_and_disjoint_from_the_labels():
