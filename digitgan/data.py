@@ -1,7 +1,5 @@
 """MNIST (found, verified, downloaded as a last resort) and the study's data rules: subsets, scaling, labels."""
 
-from __future__ import annotations
-
 import gzip
 import hashlib
 import os
@@ -62,23 +60,6 @@ def _read_folder(folder: Path):
     return (x_train, y_train), (x_test, y_test)
 
 
-def _download(folder: Path, url: str = _NPZ_URL):
-    """MNIST from the mnist.npz in ``folder``, downloaded if missing or damaged; a failed download leaves none."""
-    import keras  # keras.datasets.mnist.load_data would do the same, but only into ~/.keras
-
-    folder.mkdir(parents=True, exist_ok=True)  # else Keras would download into /tmp/.keras
-    try:
-        npz = keras.utils.get_file("mnist.npz", url, file_hash=_NPZ_SHA256, cache_dir=folder, cache_subdir=".")
-    except Exception as exc:  # noqa: BLE001 - urllib's errors, or a ValueError for a download of other bytes
-        (folder / "mnist.npz").unlink(missing_ok=True)
-        raise MnistError(
-            f"No MNIST found; looked in: {MNIST_ENV} (unset), {folder}. Downloading MNIST from {url} failed "
-            f"({exc}); nothing was saved. {_HOW_TO_PROVIDE}"
-        ) from None
-    with np.load(npz) as f:
-        return (f["x_train"], f["y_train"]), (f["x_test"], f["y_test"])
-
-
 def load_mnist(source: str | os.PathLike | None = None):
     """MNIST as ``(x_train, y_train), (x_test, y_test)``: from ``source``, $DIGITGAN_MNIST, ``data/`` or downloaded."""
     folder = source if source is not None else os.environ.get(MNIST_ENV)
@@ -88,7 +69,19 @@ def load_mnist(source: str | os.PathLike | None = None):
         return _read_folder(Path(folder))
     if any(_find_idx(config.DATA_DIR, stem) for stem in _IDX_SHA256):
         return _read_folder(config.DATA_DIR)
-    return _download(Path(config.DATA_DIR))
+    import keras  # keras.datasets.mnist.load_data makes the same call, but only into ~/.keras
+
+    (folder := Path(config.DATA_DIR)).mkdir(parents=True, exist_ok=True)  # else Keras would download into /tmp/.keras
+    try:  # Keras reuses a verified mnist.npz in ``folder`` and replaces a damaged one
+        npz = keras.utils.get_file("mnist.npz", _NPZ_URL, file_hash=_NPZ_SHA256, cache_dir=folder, cache_subdir=".")
+    except Exception as exc:  # noqa: BLE001 - urllib's errors, or a ValueError for a download of other bytes
+        (folder / "mnist.npz").unlink(missing_ok=True)
+        raise MnistError(
+            f"No MNIST found; looked in: {MNIST_ENV} (unset), {folder}. Downloading MNIST from {_NPZ_URL} failed "
+            f"({exc}); nothing was saved. {_HOW_TO_PROVIDE}"
+        ) from None
+    with np.load(npz) as f:
+        return (f["x_train"], f["y_train"]), (f["x_test"], f["y_test"])
 
 
 def subset_indices(n_total=config.N_TRAIN_FULL, size=config.SUBSET_SIZE, seed=config.SEED) -> np.ndarray:

@@ -1,7 +1,5 @@
 """The study's figures in one style (:data:`STYLE`), each built at its printed size, saved unscaled at 100 dpi."""
 
-from __future__ import annotations
-
 import functools
 import textwrap
 from pathlib import Path
@@ -148,8 +146,7 @@ def digit_probabilities_figure(images, probs, y_true, title: str):
 def image_grid(images, ncols: int, pad: int = 2) -> np.ndarray:
     """Tile images in [-1, 1] into one uint8 array (dark ink on white padding ``pad`` wide), row by row."""
     tiles = np.clip(np.squeeze(np.asarray(images), axis=-1) * 127.5 + 127.5, 0, 255).round().astype(np.uint8)
-    n, h, w = tiles.shape
-    rows = -(-n // ncols)
+    (n, h, w), rows = tiles.shape, -(-len(tiles) // ncols)
     tiles = np.pad(255 - tiles, ((0, rows * ncols - n), (pad, 0), (pad, 0)), constant_values=255)
     grid = tiles.reshape(rows, ncols, h + pad, w + pad).transpose(0, 2, 1, 3).reshape(rows * (h + pad), -1)
     return np.pad(grid, ((0, pad), (0, pad)), constant_values=255)
