@@ -86,9 +86,8 @@ def saved_predictions(run, results: dict, x_test: np.ndarray, y_test: np.ndarray
         model = models.build_cnn() if key == "cnn" else models.build_discriminator()
         model = model if key == "cnn" else transfer.discriminator_to_classifier(model, head=head)
         fix = f"Rerun notebooks/{notebook}.ipynb (or `git checkout -- {config.shown(path)}` for the study's file)."
-        predictions[key], _ = predict_labels(
-            fileio.load_weights(model, path, fix, store.committed_sha256(path)), x_test
-        )
+        fileio.load_weights(model, path, fix, store.committed_sha256(path))
+        predictions[key], _ = predict_labels(model, x_test)
         if abs(np.mean(predictions[key] == y_test) - results[key]["test_accuracy"]) > 1e-6:
             raise fileio.DataFileError(f"{config.shown(path)} does not give the accuracy results.json records. {fix}")
     return predictions
