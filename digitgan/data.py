@@ -11,8 +11,7 @@ import numpy as np
 from digitgan import checks, config
 
 MNIST_ENV = "DIGITGAN_MNIST"
-# SHA-256 of the decompressed, canonical IDX files (as in ../shared/mnist/SHA256SUMS).
-_IDX_SHA256 = {
+_IDX_SHA256 = {  # SHA-256 of the decompressed, canonical IDX files (as in ../shared/mnist/SHA256SUMS)
     "train-images-idx3-ubyte": "ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2fc25776db",
     "train-labels-idx1-ubyte": "65a50cbbf4e906d70832878ad85ccda5333a97f0f4c3dd2ef09a8a9eef7101c5",
     "t10k-images-idx3-ubyte": "0fa7898d509279e482958e8ce81c8e77db3f2f8254e26661ceb7762c4d494ce7",
