@@ -9,8 +9,7 @@ from sklearn.neighbors import KNeighborsClassifier
 from sklearn.pipeline import Pipeline
 
 from digitgan import config, fileio, store
-from digitgan.utils import describe_difference as describe_difference  # notebook 08 calls compare.describe_difference
-from digitgan.utils import timer
+from digitgan.utils import describe_difference, timer  # noqa: F401 - notebook 08 calls compare.describe_difference
 
 
 def pca_knn(n_components: int = 50, k: int = 3) -> Pipeline:

@@ -1,7 +1,5 @@
 """MNIST (found, verified, downloaded as a last resort) and the study's data rules: subsets, scaling, labels."""
 
-from __future__ import annotations
-
 import gzip
 import hashlib
 import os
@@ -13,32 +11,22 @@ import numpy as np
 from digitgan import checks, config
 
 MNIST_ENV = "DIGITGAN_MNIST"
-# SHA-256 of the decompressed, canonical IDX files (as in ../shared/mnist/SHA256SUMS).
-_IDX_SHA256 = {
+_IDX_SHA256 = {  # SHA-256 of the decompressed, canonical IDX files (as in ../shared/mnist/SHA256SUMS)
     "train-images-idx3-ubyte": "ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2fc25776db",
     "train-labels-idx1-ubyte": "65a50cbbf4e906d70832878ad85ccda5333a97f0f4c3dd2ef09a8a9eef7101c5",
     "t10k-images-idx3-ubyte": "0fa7898d509279e482958e8ce81c8e77db3f2f8254e26661ceb7762c4d494ce7",
     "t10k-labels-idx1-ubyte": "ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2",
 }
-_NPZ_NAME = "mnist.npz"
 _NPZ_URL = "https://storage.googleapis.com/tensorflow/tf-keras-datasets/mnist.npz"
 _NPZ_SHA256 = "731c5ac602752760c8e48fbffcf8c3b850d9dc2a2aedcf2cc48468fc17b673d1"
 _HOW_TO_PROVIDE = (
     f"Set {MNIST_ENV} to a folder with the four MNIST IDX files ({', '.join(f'{s}[.gz]' for s in _IDX_SHA256)})"
-    f" or an {_NPZ_NAME} (`make lab` sets it to ../shared/mnist), put them in {config.DATA_DIR}, or go online."
+    f" (`make lab` sets it to ../shared/mnist), put them in {config.DATA_DIR}, or go online."
 )
 
 
 class MnistError(RuntimeError):
     """MNIST could not be found or failed verification."""
-
-
-def _verified(path: Path, data: bytes, sha256: str, what: str = "the decompressed bytes") -> bytes:
-    if (digest := hashlib.sha256(data).hexdigest()) != sha256:
-        raise MnistError(
-            f"{path}: SHA-256 of {what} is {digest}, expected {sha256}: not the canonical MNIST. Replace it."
-        )
-    return data
 
 
 def _find_idx(folder: Path, stem: str) -> Path | None:
@@ -53,40 +41,22 @@ def _read_idx(path: Path, sha256: str) -> np.ndarray:
             data = gzip.decompress(data)
         except (EOFError, OSError, zlib.error) as exc:
             raise MnistError(f"{path} is truncated or not a valid gzip file ({exc}). Replace it.") from exc
-    images = _verified(path, data, sha256)[3] == 3  # the header's number of dimensions: 3 for images, 1 for labels
+    if (digest := hashlib.sha256(data).hexdigest()) != sha256:
+        raise MnistError(f"{path}: SHA-256 of the decompressed bytes is {digest}, expected {sha256}. Replace it.")
+    images = data[3] == 3  # the header's number of dimensions: 3 for images, 1 for labels
     array = np.frombuffer(data, np.uint8, offset=16 if images else 8)
     return array.reshape(-1, 28, 28) if images else array
 
 
 def _read_folder(folder: Path):
-    """MNIST from the four IDX files in ``folder`` or, where it holds none of them, from its mnist.npz."""
+    """MNIST from the four IDX files in ``folder``."""
     paths = {stem: _find_idx(folder, stem) for stem in _IDX_SHA256}
     if not any(paths.values()):
-        npz = folder / _NPZ_NAME
-        if not npz.is_file():
-            raise MnistError(f"No MNIST files in {folder}. {_HOW_TO_PROVIDE}")
-        _verified(npz, npz.read_bytes(), _NPZ_SHA256, "Keras's mnist.npz")
-        with np.load(npz) as f:
-            return (f["x_train"], f["y_train"]), (f["x_test"], f["y_test"])
+        raise MnistError(f"No MNIST files in {folder}. {_HOW_TO_PROVIDE}")
     if missing := [f"{stem}[.gz]" for stem, path in paths.items() if path is None]:
         raise MnistError(f"{folder} has no {', '.join(missing)}. {_HOW_TO_PROVIDE}")
     x_train, y_train, x_test, y_test = (_read_idx(paths[stem], sha) for stem, sha in _IDX_SHA256.items())
     return (x_train, y_train), (x_test, y_test)
-
-
-def _download(folder: Path, url: str = _NPZ_URL) -> None:
-    """Keras's mnist.npz in ``folder``, fetched unless a verified copy is there; a failed fetch leaves nothing."""
-    import keras
-
-    Path(folder).mkdir(parents=True, exist_ok=True)  # else Keras would download into /tmp/.keras
-    try:
-        keras.utils.get_file(_NPZ_NAME, url, file_hash=_NPZ_SHA256, cache_dir=folder, cache_subdir=".")
-    except Exception as exc:  # noqa: BLE001 - urllib's errors, or a ValueError for a download of other bytes
-        (Path(folder) / _NPZ_NAME).unlink(missing_ok=True)
-        raise MnistError(
-            f"No MNIST found; looked in: {MNIST_ENV} (unset), {folder}. Downloading MNIST from {url} failed "
-            f"({exc}); nothing was saved. {_HOW_TO_PROVIDE}"
-        ) from None
 
 
 def load_mnist(source: str | os.PathLike | None = None):
@@ -96,9 +66,21 @@ def load_mnist(source: str | os.PathLike | None = None):
         if not Path(folder).is_dir():
             raise MnistError(f"{folder} (source or {MNIST_ENV}) is not a folder. {_HOW_TO_PROVIDE}")
         return _read_folder(Path(folder))
-    if not any(_find_idx(config.DATA_DIR, stem) for stem in _IDX_SHA256):
-        _download(config.DATA_DIR)
-    return _read_folder(config.DATA_DIR)
+    if any(_find_idx(config.DATA_DIR, stem) for stem in _IDX_SHA256):
+        return _read_folder(config.DATA_DIR)
+    import keras  # keras.datasets.mnist.load_data makes the same call, but only into ~/.keras
+
+    (folder := Path(config.DATA_DIR)).mkdir(parents=True, exist_ok=True)  # else Keras would download into /tmp/.keras
+    try:  # Keras reuses a verified mnist.npz in ``folder`` and replaces a damaged one
+        npz = keras.utils.get_file("mnist.npz", _NPZ_URL, file_hash=_NPZ_SHA256, cache_dir=folder, cache_subdir=".")
+    except Exception as exc:  # noqa: BLE001 - urllib's errors, or a ValueError for a download of other bytes
+        (folder / "mnist.npz").unlink(missing_ok=True)
+        raise MnistError(
+            f"No MNIST found; looked in: {MNIST_ENV} (unset), {folder}. Downloading MNIST from {_NPZ_URL} failed "
+            f"({exc}); nothing was saved. {_HOW_TO_PROVIDE}"
+        ) from None
+    with np.load(npz) as f:
+        return (f["x_train"], f["y_train"]), (f["x_test"], f["y_test"])
 
 
 def subset_indices(n_total=config.N_TRAIN_FULL, size=config.SUBSET_SIZE, seed=config.SEED) -> np.ndarray:
@@ -160,12 +142,8 @@ def load_label_efficiency_data(n_labels: int, seed: int = config.SEED, source=No
     seed = checks.seed(seed)
     (x_all, y_all), (x_test, y_test) = load_mnist(source)
     idx = label_subset_indices(y_all, n_labels, seed)
-    out = {
-        **_split("train", x_all[idx], y_all[idx]),
-        "x_unlabelled": scale_images(x_all),
-        **_split("test", x_test, y_test),
-        "label_indices": idx,
-    }
+    out = {**_split("train", x_all[idx], y_all[idx]), "x_unlabelled": scale_images(x_all)}
+    out |= {**_split("test", x_test, y_test), "label_indices": idx}
     if n_val:
         val = validation_indices(y_all, idx, n_val, seed)
         out.update(_split("val", x_all[val], y_all[val]), val_indices=val)

@@ -1,6 +1,4 @@
-"""The study's figures in one style (:data:`STYLE`), each built at its printed size, saved unscaled at :data:`_DPI`."""
-
-from __future__ import annotations
+"""The study's figures in one style (:data:`STYLE`), each built at its printed size, saved unscaled at 100 dpi."""
 
 import functools
 import textwrap
@@ -15,10 +13,8 @@ from digitgan import config
 from digitgan.fileio import atomic_write
 
 STYLE = Path(__file__).with_name("digitgan.mplstyle")  # font sizes (none under 9 pt), grid, layout, legend
-_DPI = 100  # the saved resolution: a figure WIDTH inches wide is WIDTH * _DPI pixels
 _CELL_FONT = 9.5  # points: the numbers in a confusion matrix's cells
-# inches: a full-width figure, one with a legend beside it, the widest; one row of line, dot or bar plots
-WIDTH, WIDE, MAX_WIDTH, HEIGHT = 7.0, 8.0, 8.5, 3.4
+WIDTH, WIDE, MAX_WIDTH, HEIGHT = 7.0, 8.0, 8.5, 3.4  # inches: full width, legend beside, widest; a row of plots
 _CONFUSION_SIZE = (5.4, 4.9)  # inches: one 10x10 confusion matrix with its colour bar
 LEGEND_BESIDE = {"loc": "upper left", "bbox_to_anchor": (1.02, 1.0), "borderaxespad": 0.0}  # outside, right
 GAN_LOSSES = (("g_loss", "generator", "tab:blue"), ("d_loss", "discriminator", "tab:orange"))  # key, name, colour
@@ -31,9 +27,9 @@ def styled(make):
     """Decorate a figure function: build and draw the figure in :data:`STYLE`."""
 
     @functools.wraps(make)
+    @plt.style.context(str(STYLE))
     def figure_in_style(*args, **kwargs):
-        with plt.style.context(str(STYLE)):
-            (fig := make(*args, **kwargs)).canvas.draw()
+        (fig := make(*args, **kwargs)).canvas.draw()
         return fig
 
     return figure_in_style
@@ -75,7 +71,7 @@ def show(fig) -> None:
 
 def save_fig(path: Path, fig) -> Path:
     """Save ``fig`` as the PNG ``path``, whole or not at all."""
-    return atomic_write(path, lambda tmp: fig.savefig(tmp, dpi=_DPI, bbox_inches="tight", format="png"))
+    return atomic_write(path, lambda tmp: fig.savefig(tmp, dpi=100, bbox_inches="tight", format="png"))
 
 
 @styled
@@ -84,11 +80,10 @@ def accuracy_figure(history: dict, title: str, phase_boundary: int | None = None
     fig, ax = plt.subplots(figsize=(WIDTH, HEIGHT))
     epochs = np.arange(1, len(history["accuracy"]) + 1)
     ax.plot(epochs, history["accuracy"], "o-", label="train")
-    if "val_accuracy" in history:
-        ax.plot(epochs, history["val_accuracy"], "s-", label="test")
+    ax.plot(epochs, history["val_accuracy"], "s-", label="test")
     if phase_boundary:
         ax.axvline(phase_boundary + 0.5, color="gray", ls="--", label=f"unfrozen after epoch {phase_boundary}")
-    accuracy_axis(ax, [*history["accuracy"], *history.get("val_accuracy", [])], "accuracy")
+    accuracy_axis(ax, [*history["accuracy"], *history["val_accuracy"]], "accuracy")
     ax.set(xlabel="epoch", xticks=epochs if len(epochs) <= 20 else epochs[:: -(-len(epochs) // 20)])
     return titled(fig, ax, title)
 
@@ -129,7 +124,7 @@ def most_confused(y_true, y_pred, k: int = 5) -> pd.DataFrame:
 def digit_probabilities_figure(images, probs, y_true, title: str):
     """The first test digit and the first one misclassified, each beside its class probabilities."""
     wrong = np.flatnonzero(np.argmax(probs, axis=1) != np.asarray(y_true))
-    chosen = [0, *[int(i) for i in wrong[:1]]]
+    chosen = [0, *wrong[:1].tolist()]
     size = (WIDTH, 2.6 * len(chosen) + 0.9)
     fig, axes = plt.subplots(len(chosen), 2, figsize=size, squeeze=False, width_ratios=(1, 2.2))
     for (ax_img, ax_bar), i in zip(axes, chosen, strict=True):
@@ -151,8 +146,7 @@ def digit_probabilities_figure(images, probs, y_true, title: str):
 def image_grid(images, ncols: int, pad: int = 2) -> np.ndarray:
     """Tile images in [-1, 1] into one uint8 array (dark ink on white padding ``pad`` wide), row by row."""
     tiles = np.clip(np.squeeze(np.asarray(images), axis=-1) * 127.5 + 127.5, 0, 255).round().astype(np.uint8)
-    n, h, w = tiles.shape
-    rows = -(-n // ncols)
+    (n, h, w), rows = tiles.shape, -(-len(tiles) // ncols)
     tiles = np.pad(255 - tiles, ((0, rows * ncols - n), (pad, 0), (pad, 0)), constant_values=255)
     grid = tiles.reshape(rows, ncols, h + pad, w + pad).transpose(0, 2, 1, 3).reshape(rows * (h + pad), -1)
     return np.pad(grid, ((0, pad), (0, pad)), constant_values=255)
@@ -198,10 +192,9 @@ def class_histogram_figure(fractions, title: str):
     ax.axhline(1 / config.NUM_CLASSES, color="k", lw=0.8, label=f"uniform ({1 / config.NUM_CLASSES:.0%})")
     for bound, label in ((low, f"mode-collapse\nbounds ({low:.0%}, {high:.0%})"), (high, None)):
         ax.axhline(bound, color="gray", ls="--", lw=1, label=label)
-    ax.set_ylim(0, max(high, *fractions) * 1.1)
-    ax.yaxis.set_major_locator(plt.MultipleLocator(0.05))
-    ax.yaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: f"{v:.0%}"))
-    ax.set(xticks=_DIGITS, xlabel="digit (judge's prediction)", ylabel="share of the images")
+    ax.yaxis.set(major_locator=plt.MultipleLocator(0.05), major_formatter=plt.FuncFormatter(lambda v, _: f"{v:.0%}"))
+    ax.set(ylim=(0, max(high, *fractions) * 1.1), xticks=_DIGITS, xlabel="digit (judge's prediction)")
+    ax.set_ylabel("share of the images")
     ax.grid(axis="x", visible=False)
     return titled(fig, ax, title)
 

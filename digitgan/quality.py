@@ -1,7 +1,5 @@
 """Sample quality as numbers: a judge classifier, its classifier score and a Fréchet distance."""
 
-from __future__ import annotations
-
 import json
 from pathlib import Path
 
@@ -52,8 +50,7 @@ def train_judge(
     path, save_to, steps = Path(path), Path(save_to or path), epochs * -(-len(x_train) // batch_size)
     if (committed := store.committed_sha256(path)) and path.is_file() and store.file_digest(path, None) != committed:
         raise fileio.DataFileError(
-            f"{path} is not the committed judge (its SHA-256 differs): it was changed or damaged. "
-            f"Restore it with `git checkout -- {config.shown(path)}`."
+            f"{path} is not the committed judge (its SHA-256 differs). Run `git checkout -- {config.shown(path)}`."
         )
 
     def compiled_judge():

@@ -98,26 +98,41 @@ def test_missing_folder_and_missing_file(tmp_path, monkeypatch):
         data.load_mnist(tmp_path)
 
 
-def test_failed_download_leaves_nothing(tmp_path):
-    dest = tmp_path / "data"
+@pytest.fixture
+def download_to(tmp_path, monkeypatch):
+    """load_mnist with no MNIST folder: it downloads into tmp_path/data from the URL it is given."""
+    monkeypatch.delenv("DIGITGAN_MNIST", raising=False)
+    monkeypatch.setattr(config, "DATA_DIR", tmp_path / "data")
+
+    def load(url):
+        monkeypatch.setattr(data, "_NPZ_URL", url)
+        return data.load_mnist()
+
+    return load
+
+
+def test_failed_download_leaves_nothing(tmp_path, download_to):
     with pytest.raises(MnistError, match="Downloading MNIST from file://.* failed"):
-        data._download(dest, url=f"file://{tmp_path}/no-such-file.npz")
-    assert list(dest.iterdir()) == []
+        download_to(f"file://{tmp_path}/no-such-file.npz")
+    assert list((tmp_path / "data").iterdir()) == []
 
 
-def test_corrupt_download_leaves_nothing(tmp_path):
+def test_corrupt_download_leaves_nothing(tmp_path, download_to):
     fake = tmp_path / "fake.npz"
     np.savez(fake, x_train=np.zeros(3))
-    dest = tmp_path / "data"
     with pytest.raises(MnistError, match="hash does not match.* nothing was saved"):
-        data._download(dest, url=f"file://{fake}")
-    assert list(dest.iterdir()) == []
+        download_to(f"file://{fake}")
+    assert list((tmp_path / "data").iterdir()) == []
 
 
-def test_wrong_npz_is_refused(tmp_path):
-    np.savez(tmp_path / "mnist.npz", x_train=np.zeros(3))
-    with pytest.raises(MnistError, match=r"mnist\.npz: SHA-256 .* expected 731c5ac6"):
-        data.load_mnist(tmp_path)
+def test_a_verified_download_is_read_and_reused(tmp_path, download_to, monkeypatch):
+    fake = tmp_path / "fake.npz"
+    np.savez(fake, x_train=np.ones(3), y_train=np.arange(3), x_test=np.zeros(2), y_test=np.arange(2))
+    monkeypatch.setattr(data, "_NPZ_SHA256", hashlib.sha256(fake.read_bytes()).hexdigest())
+    (x_train, y_train), (_, y_test) = download_to(f"file://{fake}")
+    assert x_train.tolist() == [1, 1, 1] and y_train.tolist() == [0, 1, 2] and y_test.tolist() == [0, 1]
+    fake.unlink()  # the verified copy in data/ is read again without a download
+    assert download_to(f"file://{fake}")[1][1].tolist() == [0, 1]
 
 
 def test_validation_split_is_balanced_seeded_and_disjoint_from_the_labels():
