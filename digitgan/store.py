@@ -178,7 +178,6 @@ def verify_export(paths, manifest_path) -> tuple[dict | None, str | None]:
 def check_export_settings(record: dict, manifest_path: Path, epochs: int, asked: dict) -> None:
     """Refuse an exported pair of other epochs or settings than ``asked`` (the study's pair lacks ``jit_compile``)."""
     saved = {"epochs": record["epochs"], "jit_compile": asked.get("jit_compile"), **record["settings"]}
+    where = f"{manifest_path} records a DCGAN trained"
     fix = "Export to other paths (a run folder), or pass retrain=True to replace it."
-    checks.same_settings(
-        f"{manifest_path} records a DCGAN trained", saved, {"epochs": epochs, **asked}, fix, "exported"
-    )
+    checks.same_settings(where, saved, {"epochs": epochs, **asked}, fix, "exported")
