@@ -1,6 +1,4 @@
-"""digitgan: a reproducible study of GANs for MNIST digit classification, in three layers (README.md here): the core
-(``digitgan/*.py``, notebooks 01-06), ``digitgan.extensions`` (07-11) and ``digitgan.tools``; TensorFlow is imported
-only by the modules that use it."""
+"""digitgan: a reproducible study of GANs for MNIST digit classification (its three layers: README.md here)."""
 
 import logging
 import os

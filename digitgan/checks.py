@@ -71,13 +71,12 @@ def same_settings(where: str, saved: dict, asked: dict, fix: str, word: str = "s
 
 
 def images(name: str, x) -> None:
-    shape = tuple(config.IMAGE_SHAPE)
     if not (hasattr(x, "shape") and hasattr(x, "dtype")):
         raise ValueError(f"{name} must be a NumPy array of images, got a {type(x).__name__}: use np.asarray")
     if not x.shape or x.shape[0] == 0:
         raise ValueError(f"{name} is empty (shape {tuple(x.shape)}): pass at least one image")
-    if tuple(x.shape[1:]) != shape:
-        raise ValueError(f"{name} holds images of shape {tuple(x.shape[1:])}, not {shape}: {_SCALE}")
+    if tuple(x.shape[1:]) != config.IMAGE_SHAPE:
+        raise ValueError(f"{name} holds images of shape {tuple(x.shape[1:])}, not {config.IMAGE_SHAPE}: {_SCALE}")
     x = np.asarray(x)
     if not np.issubdtype(x.dtype, np.floating):
         raise ValueError(f"{name} holds {x.dtype} values; the networks take float images in [-1, 1]: {_SCALE}")

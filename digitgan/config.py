@@ -1,6 +1,4 @@
-"""Every path and constant of the study. ``DIGITGAN_MNIST`` names an MNIST folder; ``DIGITGAN_FIGURES_DIR``,
-``DIGITGAN_CHECKPOINT_DIR``, ``DIGITGAN_DATA_DIR`` and ``DIGITGAN_RUNS_DIR`` move the record, downloads and scratch
-runs (the tests point them into a temporary directory)."""
+"""Every path and constant of the study; ``DIGITGAN_{FIGURES,CHECKPOINT,DATA,RUNS}_DIR`` move its folders."""
 
 import os
 from pathlib import Path
@@ -9,8 +7,7 @@ PROJ_ROOT = Path(__file__).resolve().parent.parent
 
 
 def _dir(env: str, default: Path) -> Path:
-    value = os.environ.get(env)
-    return Path(value).resolve() if value else default
+    return Path(os.environ[env]).resolve() if os.environ.get(env) else default
 
 
 DATA_DIR = _dir("DIGITGAN_DATA_DIR", PROJ_ROOT / "data")
@@ -65,8 +62,7 @@ GAN_PRECISION = "float32"  # or "mixed_bfloat16" (benchmarks/dcgan_precision.py)
 GAN_XLA = False  # the committed GANs were trained without XLA (it measured slower here)
 SGD_LEARNING_RATE = 0.01
 TRANSFER_EPOCHS = 15
-# The transfer trials: notebook and how its parameters differ from TRIAL_DEFAULTS. A further trial is a copy of a
-# trial notebook with its parameters edited and one line here.
+# The transfer trials: notebook and parameters other than TRIAL_DEFAULTS (a further trial: a notebook and a line here).
 TRIALS = {
     "trial1": ("03_trial1_frozen", {"HEAD": "dense10", "FROZEN_EPOCHS": 15}),
     "trial2": ("04_trial2_finetune", {"HEAD": "dense10", "FROZEN_EPOCHS": 5}),
@@ -96,8 +92,7 @@ def trial_of(notebook: str) -> str:
     raise ValueError(f"{notebook} is no trial's notebook: add it to TRIALS in digitgan/config.py, restart the kernel")
 
 
-# The README's comparison (06): PCA + KNN, the CNN and trial 3 on small splits; PCA + KNN's candidates chosen by
-# cross-validation (and by the label study on its validation split).
+# The README's comparison (06) on small splits; PCA + KNN's candidates chosen by cross-validation.
 SMALL_N_TRAIN = 1_000
 SMALL_N_TEST = 1_000
 PCA_COMPONENTS = (10, 20, 30, 50, 80)
@@ -124,8 +119,7 @@ def name(key: str) -> str:
 # A generated class histogram counts as mode collapse when a class is rarer or commoner than these fractions.
 MODE_COLLAPSE_BOUNDS = (0.05, 0.20)
 
-# Every result-shaping parameter of each notebook at full size (its parameters cell); any other value makes a scratch
-# run. Parameters that change what a run does, not what it finds, are in ACTION_FLAGS.
+# Each notebook's result-shaping parameters at full size (other values: a scratch run); the rest in ACTION_FLAGS.
 FULL_SIZE = {
     "01_cnn_baseline": {
         "EPOCHS": CNN_EPOCHS,
@@ -163,8 +157,7 @@ FULL_SIZE = {
 ACTION_FLAGS = {"02_dcgan": ("RETRAIN",)}
 
 
-# The original report's train / test accuracy after 15 epochs on the 10k subset (§2, §4); trial 3's test accuracy
-# is "about 0.94".
+# The original report's train / test accuracy after 15 epochs on the 10k subset (§2, §4; trial 3's test: "about").
 ORIGINAL_ACCURACY = {
     "cnn": {"train_accuracy": 0.9624, "test_accuracy": 0.9597},
     "trial1": {"train_accuracy": 0.892, "test_accuracy": 0.905},

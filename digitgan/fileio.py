@@ -79,7 +79,7 @@ def guard_record(path) -> None:
     if os.environ.get(config.STUDY_RUN_ENV) != "1" and any(f == target or f in target.parents for f in record):
         raise StudyRecordError(
             f"{target} is part of the study's record, which only the study's runner writes (make reproduce): "
-            "write to the run's own folder (run.checkpoint(...), run.figure(...))."
+            "write to the run's own folder (run.checkpoint(...), run.show_fig(...))."
         )
 
 

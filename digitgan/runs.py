@@ -59,10 +59,9 @@ class Run:
         return {name: value for name, value in self.params.items() if value != _normal(full[name])}
 
     @property
-    def folder(self) -> Path | None:
-        """None for the study's run; else this scratch run's folder."""
-        study = os.environ.get(STUDY_RUN_ENV) == "1"
-        return None if study else config.RUNS_DIR / self.notebook / scratch_key(self.params)
+    def folder(self) -> Path | None:  # None for the study's run
+        if os.environ.get(STUDY_RUN_ENV) != "1":
+            return config.RUNS_DIR / self.notebook / scratch_key(self.params)
 
     is_study = property(lambda self: self.folder is None)
 
@@ -80,9 +79,6 @@ class Run:
     checkpoint_dir = property(lambda self: self._in(config.CHECKPOINT_DIR, "checkpoints"))
     results_path = property(lambda self: self._in(config.RESULTS_PATH, "results.json"))
 
-    def figure(self, name: str) -> Path:
-        return self.figures_dir / f"{name}.png"
-
     def checkpoint(self, name: str) -> Path:
         return self.checkpoint_dir / name
 
@@ -92,7 +88,7 @@ class Run:
 
         from digitgan.plots import save_fig
 
-        save_fig(self.figure(name), fig)
+        save_fig(self.figures_dir / f"{name}.png", fig)
         plt.show()
 
     def log_dir(self, name: str) -> Path:
@@ -154,16 +150,14 @@ def _params(notebook: str, namespace: dict) -> dict:
 
 def _matching_run(notebook: str, params: dict, name: str, keys: tuple[str, ...]) -> Path | None:
     """``name`` in the newest scratch run of ``notebook`` (same source) that agrees with ``params`` on ``keys``."""
-    full = {k: _normal(v) for k, v in config.FULL_SIZE[notebook].items()}
-    wanted = {k: params.get(k, full.get(k)) for k in keys}
+    wanted = {k: params.get(k, _normal(config.FULL_SIZE[notebook].get(k))) for k in keys} | {"code": _code_digest()}
     found = []
     for params_file in config.RUNS_DIR.glob(f"{notebook}/*/{_PARAMS_FILE}"):
         if (path := params_file.parent / "checkpoints" / name).is_file():
             record = json.loads(params_file.read_text())
-            theirs = record.get("parameters", {})
-            if record.get("code") == _code_digest() and all(theirs.get(k) == v for k, v in wanted.items()):
+            if wanted.items() <= {**record.get("parameters", {}), "code": record.get("code")}.items():
                 found.append((path.stat().st_mtime, path))
-    return max(found)[1] if found else None
+    return max(found, default=(None, None))[1]
 
 
 def start(notebook: str, namespace: dict) -> Run:
@@ -171,8 +165,8 @@ def start(notebook: str, namespace: dict) -> Run:
     checks.choice("notebook", notebook, sorted(config.FULL_SIZE))
     run = Run(notebook, namespace)
     how = ", ".join(f"{k}={json.dumps(v)}" for k, v in run.changed.items()) or "the study's parameters"
-    record = f"{config.shown(config.FIGURES_DIR)}/, {config.shown(config.CHECKPOINT_DIR)}/"
     if run.is_study:
+        record = f"{config.shown(config.FIGURES_DIR)}/, {config.shown(config.CHECKPOINT_DIR)}/"
         print(f"Study run ({how}): results go to the study's record ({record}).")
     else:
         where = f"everything it writes goes to {config.shown(run.folder)}/"

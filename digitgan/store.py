@@ -102,37 +102,37 @@ STUDY_EXPORT = {  # 50 epochs of the study's recipe on the seed-42 10k subset (X
 }
 
 
-def _committed(path) -> tuple[Path, Path] | None:
-    """``(path, the record's checkpoints folder)``, resolved, for a file in that folder; else None."""
+def _in_record(path) -> tuple[str, Path] | None:
+    """``("checkpoints/<path there>", the record's checkpoints folder)`` for a file in that folder; else None."""
     path, folder = Path(path).resolve(), Path(config.COMMITTED_DIRS[1]).resolve()
-    return (path, folder) if folder in path.parents else None
+    return (f"checkpoints/{path.relative_to(folder)}", folder) if folder in path.parents else None
+
+
+def _manifest(folder: Path) -> tuple[dict, list[dict]]:
+    """``checkpoints/MANIFEST.json`` (``{}`` where there is none) and its entries of files."""
+    spec = json.loads((folder / "MANIFEST.json").read_text()) if (folder / "MANIFEST.json").is_file() else {}
+    return spec, [entry for model in spec.get("models", []) for entry in model.get("files", [])]
 
 
 def committed_sha256(path) -> str | None:
     """The SHA-256 ``checkpoints/MANIFEST.json`` or the DCGAN pair's manifest gives a committed file, else None."""
-    if (found := _committed(path)) is None:
+    if (found := _in_record(path)) is None:
         return None
-    path, folder = found
-    export = export_manifest_path(folder / config.GENERATOR_FILE)
+    export = export_manifest_path(found[1] / config.GENERATOR_FILE)
     pair = json.loads(export.read_text())["files"] if export.is_file() else STUDY_EXPORT["files"]
-    digests = {entry["name"]: entry["sha256"] for entry in pair.values()}
-    manifest = folder / "MANIFEST.json"
-    for model in json.loads(manifest.read_text()).get("models", []) if manifest.is_file() else ():
-        digests.update({str(Path(e["path"]).relative_to("checkpoints")): e["sha256"] for e in model.get("files", [])})
-    return digests.get(str(path.relative_to(folder)))
+    digests = {f"checkpoints/{entry['name']}": entry["sha256"] for entry in pair.values()}
+    return (digests | {entry["path"]: entry["sha256"] for entry in _manifest(found[1])[1]}).get(found[0])
 
 
 def record_committed_digest(path) -> None:
     """Write the new SHA-256 of a committed weights file the study's runner rewrote into its ``MANIFEST.json``."""
-    if (found := _committed(path)) is None or not (manifest := found[1] / "MANIFEST.json").is_file():
+    if (found := _in_record(path)) is None or not (manifest := found[1] / "MANIFEST.json").is_file():
         return
-    name, digest = f"checkpoints/{found[0].relative_to(found[1])}", file_digest(path, None)
     with fileio.results_lock(manifest):
-        spec = json.loads(manifest.read_text())
-        stale = [e for m in spec.get("models", []) for e in m.get("files", []) if e["path"] == name]
-        for entry in stale:
-            entry["sha256"] = digest
-        if stale:
+        spec, entries = _manifest(found[1])
+        if stale := [entry for entry in entries if entry["path"] == found[0]]:
+            for entry in stale:
+                entry["sha256"] = file_digest(path, None)
             fileio.atomic_write_text(manifest, json.dumps(spec, indent=1) + "\n")
 
 
@@ -178,7 +178,6 @@ def verify_export(paths, manifest_path) -> tuple[dict | None, str | None]:
 def check_export_settings(record: dict, manifest_path: Path, epochs: int, asked: dict) -> None:
     """Refuse an exported pair of other epochs or settings than ``asked`` (the study's pair lacks ``jit_compile``)."""
     saved = {"epochs": record["epochs"], "jit_compile": asked.get("jit_compile"), **record["settings"]}
+    where = f"{manifest_path} records a DCGAN trained"
     fix = "Export to other paths (a run folder), or pass retrain=True to replace it."
-    checks.same_settings(
-        f"{manifest_path} records a DCGAN trained", saved, {"epochs": epochs, **asked}, fix, "exported"
-    )
+    checks.same_settings(where, saved, {"epochs": epochs, **asked}, fix, "exported")

@@ -7,7 +7,7 @@ import os
 import platform
 import time
 import warnings
-from importlib.metadata import PackageNotFoundError, version
+from importlib.metadata import version
 from pathlib import Path
 
 import numpy as np
@@ -29,18 +29,12 @@ def set_seed(seed: int = config.SEED, deterministic: bool = True) -> None:
 VERSIONED = ("tensorflow", "keras", "numpy", "scipy", "scikit-learn", "pandas", "matplotlib", "seaborn", "pillow")
 
 
-def _installed(name: str) -> str:
-    with contextlib.suppress(PackageNotFoundError):
-        return version(name)
-    return "not installed"
-
-
 def versions() -> str:
     """One line with Python, the packages of :data:`VERSIONED`, the CPU and its thread settings."""
     m = machine()
     flags = ", ".join(f for f in ("avx512f", "amx_bf16") if f in m["cpu_flags"]) or "no avx512"
     return (
-        f"Python {platform.python_version()}, {', '.join(f'{n} {_installed(n)}' for n in VERSIONED)}, "
+        f"Python {platform.python_version()}, {', '.join(f'{n} {version(n)}' for n in VERSIONED)}, "
         f"{os.cpu_count()} CPU cores: {m['cpu']} ({flags}), threads intra {m['intra_op_threads']} / inter "
         f"{m['inter_op_threads']} (0: TensorFlow's default), oneDNN {m['onednn_opts']}"
     )
@@ -111,22 +105,19 @@ def difference(a, b, paired: bool = False) -> dict:
             return _record(sign * (float(np.mean(a)) - b), result.pvalue, (low, high), test, n)
         a, b = _values(a), _values(b, not paired or len(a) == len(b))
         result = stats.ttest_rel(a, b) if paired else stats.ttest_ind(a, b, equal_var=False)
-        test = "paired t-test" if paired else "Welch t-test"
-        return _record(
-            float(a.mean() - b.mean()), result.pvalue, result.confidence_interval(0.95), test, [len(a), len(b)]
-        )
+        test, n = "paired t-test" if paired else "Welch t-test", [len(a), len(b)]
+        return _record(float(a.mean() - b.mean()), result.pvalue, result.confidence_interval(0.95), test, n)
 
 
 def difference_from_summary(a, mean: float, std: float, n: int) -> dict:
     """:func:`difference` of the values ``a`` against a published mean and SD over ``n`` runs (Welch's t-test)."""
     from scipy import stats
 
-    a = _values(a)
+    a, diff = _values(a), float(np.mean(a) - mean)
     sa, sb = a.std(ddof=1) ** 2 / len(a), std**2 / n
     p = stats.ttest_ind_from_stats(a.mean(), a.std(ddof=1), len(a), mean, std, n, equal_var=False).pvalue
-    half = stats.t.ppf(0.975, (sa + sb) ** 2 / (sa**2 / (len(a) - 1) + sb**2 / (n - 1))) * np.sqrt(sa + sb)
-    diff = float(a.mean() - mean)
-    return _record(diff, p, (diff - half, diff + half), "Welch t-test against the published mean and SD", [len(a), n])
+    ci = stats.t.interval(0.95, (sa + sb) ** 2 / (sa**2 / (len(a) - 1) + sb**2 / (n - 1)), diff, np.sqrt(sa + sb))
+    return _record(diff, p, ci, "Welch t-test against the published mean and SD", [len(a), n])
 
 
 def holm(ps) -> list[float]:

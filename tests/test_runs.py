@@ -48,7 +48,7 @@ def test_a_scratch_folder_is_keyed_by_parameters_and_package_code(scratch, monke
     first_line = capsys.readouterr().out.splitlines()[0]
     assert first_line.startswith("Scratch run (EPOCHS=2, SUBSET_SIZE=300)") and "untouched" in first_line
     assert run.folder.parent == scratch / "runs" / "01_cnn_baseline"
-    assert run.results_path == run.folder / "results.json" and run.figure("x") == run.folder / "figures" / "x.png"
+    assert run.results_path == run.folder / "results.json" and run.figures_dir == run.folder / "figures"
     record = json.loads((run.folder / "params.json").read_text())
     assert record["changed"] == {"EPOCHS": 2, "SUBSET_SIZE": 300} and record["parameters"]["BATCH_SIZE"] == 100
     assert record["code"] == runs._code_digest()
