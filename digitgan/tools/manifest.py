@@ -6,8 +6,7 @@ from digitgan import compare, config, fileio
 from digitgan.extensions import constants, kept, protocols, ssgan, study_seeds
 from digitgan.tools.verify import MANIFEST, TOLERANCE, recorded, sha256
 
-CHECKPOINTS = MANIFEST.parent  # the committed checkpoints/
-_CKPT = config.shown(CHECKPOINTS)
+_CKPT = config.shown(MANIFEST.parent)  # the committed checkpoints/
 _JUDGE = f"{_CKPT}/{config.JUDGE_FILE}"
 _SCORES = ("classifier_score", "frechet_distance")
 _reproduce = "make reproduce (notebooks/{}.ipynb)".format
@@ -22,7 +21,7 @@ def _entry(name: str, what: str, kind: str, command: str, parameters: dict, wher
 
 def _per_seed(store: str, prefix: str, what: str, kind: str, command: str, parameters: dict, where: str, name=None):
     """An entry per seed of ``checkpoints/<store>/weights/<prefix>_seed<S>_*.weights.h5``; ``where`` has ``{seed}``."""
-    folder = CHECKPOINTS / store / kept.FOLDER
+    folder = MANIFEST.parent / store / kept.FOLDER
     paths = sorted(folder.glob(f"{prefix}_seed*.weights.h5"))
     files = {int(p.name.removeprefix(f"{prefix}_seed").split("_")[0]): p for p in paths}
     if set(constants.LABEL_SEEDS) - set(files) or len(files) < len(paths):

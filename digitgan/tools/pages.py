@@ -1,7 +1,5 @@
 """The generated blocks of docs/ (extensions.md, future-work.md, speed.md); :mod:`digitgan.tools.report` writes them."""
 
-from __future__ import annotations
-
 from pathlib import Path
 
 from digitgan import config, fileio
