@@ -14,8 +14,7 @@ from digitgan.store import file_digest
 
 MANIFEST = config.COMMITTED_DIRS[1] / "MANIFEST.json"  # the committed one, whatever DIGITGAN_CHECKPOINT_DIR says
 _RESTORE = "Restore it with `git checkout -- checkpoints/`."
-# three of the 10,000 test images; scores of 10,000 generated digits well below the decimals the study reads; shares
-# five of the 10,000 digits
+# accuracy: 3 of the 10,000 test images; scores: well below the decimals the study reads; shares: 5 of 10,000 digits
 TOLERANCE = dict(accuracy=3e-4, classifier_score=0.01, frechet_distance=0.1, rarest_share=5e-4, commonest_share=5e-4)
 _HEADER = '"recorded": figures/results.json; "recomputed": the committed weights in checkpoints/, evaluated now on the '
 _HEADER += "test images. Train accuracies (each last epoch's running mean, with dropout) repeat only by retraining: "
