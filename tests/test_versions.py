@@ -8,7 +8,7 @@ import subprocess
 import pytest
 
 from digitgan import config
-from digitgan.tools import versions
+from digitgan.tools import pages
 
 
 def _source_text(source: dict) -> str:
@@ -24,7 +24,7 @@ def _source_text(source: dict) -> str:
     return json.dumps(value)
 
 
-@pytest.mark.parametrize("entry", versions.EARLIER, ids=[e["result"] for e in versions.EARLIER])
+@pytest.mark.parametrize("entry", pages.EARLIER, ids=[e["result"] for e in pages.EARLIER])
 def test_each_earlier_version_is_found_at_its_source(entry):
     text = _source_text(entry["source"])
     if "log" in entry["source"]:
@@ -49,8 +49,8 @@ def test_each_earlier_version_is_found_at_its_source(entry):
 
 def test_the_versions_page_lists_every_version_of_the_record():
     results = json.loads(config.COMMITTED_RESULTS_PATH.read_text())
-    table = versions.block(results)
-    assert table.count("\n") - 1 == len(versions.EARLIER) + len(results["label_efficiency"]["versions_tried"]) + len(
+    table = pages.versions_block(results)
+    assert table.count("\n") - 1 == len(pages.EARLIER) + len(results["label_efficiency"]["versions_tried"]) + len(
         results["future_work"]["protocols"]["versions_tried"]
     ) + ("cnn_matched_early" in results["label_efficiency"])
     assert "0.9739" in table and "0.9745 ± 0.0032" in table and "0.9838 ± 0.0006" in table

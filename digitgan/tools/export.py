@@ -70,19 +70,13 @@ def _summary(parts: list[Notebook]) -> dict:
     results = fileio.load_results(config.COMMITTED_RESULTS_PATH)
     verdicts = re.search(r"\n## In three lines\n(.*?)(?=\n## |\Z)", report.README.read_text(), re.S)[1]
     headlines = report.headlines_table(results)
+    findings = [(p, re.sub(r"^<p>|</p>$", "", mistune.html(p.finding).strip())) for p in parts]  # no <p>: one line
     return {
         "title": _TITLE,
         "verdicts": mistune.html(verdicts.strip()),
         "results": mistune.html(report.results_table(results)),
         "headlines": mistune.html(headlines) if headlines.count("\n") > 1 else "",
-        "notebooks": [  # each finding as one line: no <p> tags
-            dict(
-                anchor=Path(p.name).stem,
-                title=p.title,
-                finding=re.sub(r"^<p>|</p>$", "", mistune.html(p.finding).strip()),
-            )
-            for p in parts
-        ],
+        "notebooks": [dict(anchor=Path(p.name).stem, title=p.title, finding=f) for p, f in findings],
         "png": _png,
         "versions": utils.versions(),
     }

@@ -6,8 +6,7 @@ from digitgan import compare, config, fileio
 from digitgan.extensions import constants, kept, protocols, ssgan, study_seeds
 from digitgan.tools.verify import MANIFEST, TOLERANCE, recorded, sha256
 
-CHECKPOINTS = MANIFEST.parent  # the committed checkpoints/
-_CKPT = config.shown(CHECKPOINTS)
+_CKPT = config.shown(MANIFEST.parent)  # the committed checkpoints/
 _JUDGE = f"{_CKPT}/{config.JUDGE_FILE}"
 _SCORES = ("classifier_score", "frechet_distance")
 _reproduce = "make reproduce (notebooks/{}.ipynb)".format
@@ -22,7 +21,7 @@ def _entry(name: str, what: str, kind: str, command: str, parameters: dict, wher
 
 def _per_seed(store: str, prefix: str, what: str, kind: str, command: str, parameters: dict, where: str, name=None):
     """An entry per seed of ``checkpoints/<store>/weights/<prefix>_seed<S>_*.weights.h5``; ``where`` has ``{seed}``."""
-    folder = CHECKPOINTS / store / kept.FOLDER
+    folder = MANIFEST.parent / store / kept.FOLDER
     paths = sorted(folder.glob(f"{prefix}_seed*.weights.h5"))
     files = {int(p.name.removeprefix(f"{prefix}_seed").split("_")[0]): p for p in paths}
     if set(constants.LABEL_SEEDS) - set(files) or len(files) < len(paths):
@@ -32,7 +31,8 @@ def _per_seed(store: str, prefix: str, what: str, kind: str, command: str, param
         yield _entry(*entry, where.format(seed=seed), weights=config.shown(path))
 
 
-def _study_entries(results: dict):
+def _entries(results: dict):
+    """Every committed model: 01-06's, then 07-11's, then what ``make claims`` kept."""
     full, small = config.FULL_SIZE, results["comparison"]["small"]
     what, command = "CNN (10k subset, 15 epochs)", _reproduce("01_cnn_baseline")
     weights = f"{_CKPT}/cnn.weights.h5"
@@ -66,10 +66,7 @@ def _study_entries(results: dict):
     parameters = {"n_samples": config.GAN_EVAL_SAMPLES, "subset_seed": config.SEED}
     where = dict(zip(_SCORES, ("dcgan.real_test_classifier_score", "dcgan.real_train_frechet_distance"), strict=True))
     yield _entry("judge_real", what, "judge_real", command, parameters, where, judge=_JUDGE)
-
-
-def _extension_entries(results: dict):
-    """11's conditional DCGAN, 07's and 08's semi-supervised GANs, 08's and 09's classifiers."""
+    # 11's conditional DCGAN, 07's and 08's semi-supervised GANs, 08's and 09's classifiers
     gen, command = results["future_work"]["generated_digits"], "make future (notebooks/11_generated_digits.ipynb)"
     what = f"Conditional DCGAN (mode-seeking weight {gen['mode_seeking']:g})"
     parameters = {"n_generated": config.N_TRAIN_FULL, "n_samples": config.GAN_EVAL_SAMPLES, "sample_seed": 0}
@@ -103,10 +100,7 @@ def _extension_entries(results: dict):
         key = f"{method}{f'_stage{stage}' if stage else ''}_{n}_{s['updates']}_seed{seed}"
         kind, weights = "cnn" if method == "cnn" else "trial", config.shown(run["weights"])
         yield _entry(key, what, kind, command, parameters, f"{where}.test_accuracy", weights=weights)
-
-
-def _claims_entries(results: dict):
-    """What ``make claims`` kept: the study's models at seeds 42-44, 08's compute-matched CNNs, 10's and 11's CNNs."""
+    # what make claims kept: the study's models at seeds 42-44, 08's compute-matched CNNs, 10's and 11's CNNs
     command = "python -m digitgan.extensions.kept study-seeds"
     for name in study_seeds.MODELS:
         what, where = f"{config.name(name)}, 10k subset, 15 epochs", f"comparison.seeds.{name}.by_seed.{{seed}}"
@@ -141,9 +135,8 @@ def _claims_entries(results: dict):
 
 
 def _build_manifest() -> dict:
-    results = fileio.load_results(config.COMMITTED_RESULTS_PATH)
-    entries = [*_study_entries(results), *_extension_entries(results), *_claims_entries(results)]
-    return {"format": 1, "tolerance": TOLERANCE, "models": entries}
+    entries = _entries(fileio.load_results(config.COMMITTED_RESULTS_PATH))
+    return {"format": 1, "tolerance": TOLERANCE, "models": list(entries)}
 
 
 if __name__ == "__main__":

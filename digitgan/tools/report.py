@@ -6,7 +6,7 @@ from digitgan import config, fileio, findings
 from digitgan.extensions import constants, verdicts
 from digitgan.extensions import findings as extension_findings
 from digitgan.extensions.verdicts import cell
-from digitgan.tools import pages, versions
+from digitgan.tools import pages
 from digitgan.utils import SHORT_TESTS, holm
 
 README, DOCS = config.PROJ_ROOT / "README.md", config.PROJ_ROOT / "docs"
@@ -103,8 +103,7 @@ def headlines_table(results: dict) -> str:
     return pages.table((*header, f"Holm p ({len(found)} rows)"), rows).replace(" (n = 3)", "")
 
 
-# Each notebook's record in results.json (or its "future_work"), and what it asks (the README's map; what it found is
-# the first line of its own "What we found").
+# Each notebook's record in results.json (or its "future_work") and what it asks: the README's map.
 QUESTIONS = {
     "01_cnn_baseline": ("cnn", "How well does the baseline CNN learn from 10,000 images in 15 epochs?"),
     "02_dcgan": ("dcgan", "Does the DCGAN learn to draw digits, and how good are they by the judge?"),
@@ -153,7 +152,7 @@ BLOCKS = (
     (README, "notebooks", _notebooks_table),
     (DOCS / "extensions.md", "label-study", pages.label_study_block),
     (DOCS / "future-work.md", "future-work", pages.future_work_findings),
-    (DOCS / "versions.md", "versions", versions.block),
+    (DOCS / "versions.md", "versions", pages.versions_block),
     (DOCS / "speed.md", "speed", lambda results: pages.speed_table()),
     (DOCS / "speed.md", "precision", lambda results: pages.precision_table()),
 )

@@ -50,16 +50,14 @@ def execute(name: str, parameters=None, output_dir: Path | None = None, notebook
     import papermill as pm
 
     notebooks_dir = Path(notebooks_dir or config.NOTEBOOKS_DIR)
-    source, parameters = notebooks_dir / name, dict(parameters or {})
-    if not source.is_file():
+    if not (source := notebooks_dir / name).is_file():
         raise FileNotFoundError(f"{source} does not exist: check the notebook's name and notebooks_dir.")
     folder = Path(output_dir) if output_dir is not None else output_folder(name, parameters, notebooks_dir)
-    final = folder / name
+    final, partial = folder / name, fileio.temp_path(folder / name)  # this process's own: a dead runner's goes below
     if output_dir is None and folder != notebooks_dir:
         print(f"{name}: a scratch run; the executed notebook goes to {config.shown(final)}", flush=True)
     fileio.writable_folder(folder)
     fileio.remove_stale_temp_files(folder)
-    partial = fileio.temp_path(final)  # this process's own: a dead runner's is removed above
     # the study's run writes the study's record (in its kernel's environment); a scratch run never does
     study_run = {} if output_dir is not None else {runs.STUDY_RUN_ENV: "1" if folder == notebooks_dir else "0"}
     previous = {sig: signal.signal(sig, stop) for sig in STOP_SIGNALS}
