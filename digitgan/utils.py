@@ -120,6 +120,19 @@ def difference_from_summary(a, mean: float, std: float, n: int) -> dict:
     return _record(diff, p, ci, "Welch t-test against the published mean and SD", [len(a), n])
 
 
+def against_spread(value: float, values) -> dict:
+    """``value - mean(values)`` for one more run of what ``values`` sample: its own spread counts as theirs (the
+    t-test of a new observation: standard error ``std * sqrt(1 + 1/n)``, ``n - 1`` degrees of freedom)."""
+    from scipy import stats
+
+    b = _values(values)
+    diff, scale, df = float(value - b.mean()), float(b.std(ddof=1) * np.sqrt(1 + 1 / len(b))), len(b) - 1
+    with warnings.catch_warnings(action="ignore", category=RuntimeWarning), np.errstate(all="ignore"):
+        p = float(2 * stats.t.sf(abs(diff) / scale, df)) if scale > 0 else np.nan
+        interval = stats.t.interval(0.95, df, diff, scale) if scale > 0 else (np.nan, np.nan)
+    return _record(diff, p, interval, "t-test of one run against the spread of others", [1, len(b)])
+
+
 def holm(ps) -> list[float]:
     """Holm's step-down adjustment of the p-values ``ps`` (the same order)."""
     order = np.argsort(ps)
@@ -132,6 +145,7 @@ SHORT_TESTS = {
     "Welch t-test": "Welch",
     "one-sample t-test against the single value": "one-sample",
     "Welch t-test against the published mean and SD": "Welch",
+    "t-test of one run against the spread of others": "one-run",
 }
 
 

@@ -77,3 +77,16 @@ def test_results_sections_keep_their_other_entries(tmp_path):
     with pytest.raises(fileio.DataFileError, match="'seeds' is not a section"):
         fileio.save_results("x", {}, path, section="seeds")
     assert fileio.load_results(path)["seeds"] == [42, 43]
+
+
+def test_one_run_against_the_spread_counts_its_own_spread():
+    from scipy import stats
+
+    values = [0.0, 1.0, 2.0]  # mean 1, std 1
+    edge = 1.0 + stats.t.ppf(0.975, 2) * np.sqrt(1 + 1 / 3)  # a new run exactly at the 95% prediction bound
+    at_edge, beyond = utils.against_spread(edge, values), utils.against_spread(edge + 0.01, values)
+    assert at_edge["p"] == pytest.approx(0.05) and at_edge["ci95"][0] == pytest.approx(0.0, abs=1e-12)
+    assert beyond["claimed"] and beyond["n"] == [1, 3] and beyond["difference"] == pytest.approx(edge + 0.01 - 1.0)
+    one_sample = utils.difference(edge, values)  # treats the run as a fixed number: a far smaller p
+    assert one_sample["p"] < at_edge["p"] / 3
+    assert utils.against_spread(1.0, [1.0, 1.0, 1.0])["p"] is None  # no spread: no test
