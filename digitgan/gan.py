@@ -156,7 +156,7 @@ def train_or_reuse_gan(
             for network, path in zip((gan.generator, gan.discriminator), paths[:2], strict=True):
                 load_weights(network, path, _fix(path), store.committed_sha256(path))
             history = read_json_object(paths[2], "the DCGAN's exported loss history", _fix(paths[2]))
-            if get("frames_dir") is not None:  # a frame cut short by a kill or a full disk: repaired as train_gan does
+            if get("frames_dir") is not None:  # the final frame, missing after a kill: drawn as train_gan does
                 frames.repair_frames(get("frames_dir"), epochs, gan.generator, fixed_noise(seed=seed), get("gif_path"))
             print(
                 f"Reusing the DCGAN trained for {epochs} epochs in {config.shown(paths[0].parent)} "

@@ -63,11 +63,8 @@ class TestSetLine(keras.callbacks.Callback):
         self.epochs = epochs
 
     def on_epoch_end(self, epoch, logs=None):
-        print(
-            f"epoch {epoch + 1}/{self.epochs}: train loss {logs['loss']:.4f}, accuracy {logs['accuracy']:.4f}; "
-            f"test loss {logs['val_loss']:.4f}, accuracy {logs['val_accuracy']:.4f}",
-            flush=True,
-        )
+        train, test = (f"loss {logs[f'{p}loss']:.4f}, accuracy {logs[f'{p}accuracy']:.4f}" for p in ("", "val_"))
+        print(f"epoch {epoch + 1}/{self.epochs}: train {train}; test {test}", flush=True)
 
 
 class BestWeights(keras.callbacks.Callback):
