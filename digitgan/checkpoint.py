@@ -22,7 +22,7 @@ def rng_state(*models) -> list:
     return [v.value for m in models for v in m.non_trainable_variables]
 
 
-def _latest(directory: Path) -> str | None:
+def latest_checkpoint(directory: Path) -> str | None:
     """The latest checkpoint TensorFlow's state file in ``directory`` names; None for none or a garbled file."""
     try:
         return tf.train.latest_checkpoint(str(directory))
@@ -67,7 +67,7 @@ class TrainingCheckpoint:
         """``(epoch, history)`` of the latest checkpoint, or None; a damaged state is an error, never a fresh start."""
         if not any(self.directory.glob("ckpt-*.index")) and not (self.directory / "checkpoint").exists():
             return None
-        if (latest := _latest(self.directory)) is None or not Path(latest + ".index").is_file():
+        if (latest := latest_checkpoint(self.directory)) is None or not Path(latest + ".index").is_file():
             raise DataFileError(
                 f"{self.directory / 'checkpoint'} is missing or damaged (a restart from scratch). {self._fix}"
             )
@@ -130,8 +130,3 @@ def gan_checkpoint(gan, directory: Path, max_to_keep: int = 3, settings: dict | 
     objects = {name: getattr(gan, name) for name in ("generator", "discriminator", "g_optimizer", "d_optimizer")}
     state = rng_state(gan.generator, gan.discriminator)
     return TrainingCheckpoint(directory, max_to_keep, settings, **objects, rng_state=state)
-
-
-def finished_state(state: Path, epochs: int) -> bool:
-    """Whether the training state ``state`` holds a run saved at exactly ``epochs`` (to export again from)."""
-    return (latest := _latest(state)) is not None and Path(latest).name == f"ckpt-{epochs}"

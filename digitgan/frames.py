@@ -1,8 +1,7 @@
-"""The DCGAN's fixed-noise sample frames: drawn each epoch, repaired after a kill, shown side by side and as a GIF."""
+"""The DCGAN's fixed-noise sample frames: drawn each epoch, repaired on resume, shown side by side and as a GIF."""
 
 from __future__ import annotations
 
-import contextlib
 from pathlib import Path
 
 import matplotlib.pyplot as plt
@@ -18,52 +17,38 @@ GIF_MIN_WIDTH = 400  # pixels
 _FRAME_DPI = 80  # a sample frame's resolution (saved with 0.1 in of padding, tight)
 
 
-def save_sample_frame(images, path: Path, title: str = "") -> None:
-    """Save a 3x3 grid of samples as a PNG without touching pyplot's state (used during training)."""
-    Path(path).parent.mkdir(parents=True, exist_ok=True)
-    fig = Figure(figsize=(3, 3.2))
-    draw_samples(images, ncols=3, ax=fig.add_subplot(), title=title)
-    fig.savefig(path, dpi=_FRAME_DPI, bbox_inches="tight")
-
-
 def frame_path(frames_dir: Path, epoch: int) -> Path:
     return Path(frames_dir) / f"epoch_{epoch:03d}.png"
 
 
-def _frames_by_epoch(frames_dir: Path, required: bool = False) -> dict[int, Path]:
-    """``{epoch: path}`` of the sample frames in ``frames_dir``, in epoch order (``required``: at least one)."""
+def _frames_by_epoch(frames_dir: Path) -> dict[int, Path]:
+    """``{epoch: path}`` of the sample frames in ``frames_dir``, in epoch order; none is an error."""
     found = {int(p.stem[6:]): p for p in Path(frames_dir).glob("epoch_*.png") if p.stem[6:].isdigit()}
-    if required and not found:
+    if not found:
         raise FileNotFoundError(f"No epoch_*.png frames in {config.shown(frames_dir)}: train the DCGAN first.")
     return dict(sorted(found.items()))
 
 
 def draw_frame(generator, noise, frames_dir: Path, epoch: int) -> Path:
-    """The 3x3 grid of ``noise`` after ``epoch`` epochs, written whole or not at all."""
-    images = generator(noise, training=False).numpy()
-    return atomic_write(frame_path(frames_dir, epoch), lambda tmp: save_sample_frame(images, tmp, f"epoch {epoch}"))
-
-
-def _readable_image(path: Path) -> bool:
-    """Whether PIL can decode all of ``path``."""
-    with contextlib.suppress(DataFileError):
-        return _open_frame(path) is not None
-    return False
+    """The 3x3 grid of ``noise`` after ``epoch`` epochs, written atomically without touching pyplot's state."""
+    fig = Figure(figsize=(3, 3.2))
+    draw_samples(np.asarray(generator(noise, training=False)), ncols=3, ax=fig.add_subplot(), title=f"epoch {epoch}")
+    path = frame_path(frames_dir, epoch)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return atomic_write(path, lambda tmp: fig.savefig(tmp, dpi=_FRAME_DPI, bbox_inches="tight"))
 
 
 def repair_frames(frames_dir: Path, epoch: int, generator, noise, gif_path: Path | None = None, clear_later=False):
-    """Before going on from ``epoch``: redraw its frame if missing or cut, drop unreadable earlier ones and the GIF."""
+    """Before going on from ``epoch``: drop stale temp files, draw its frame if missing; ``clear_later``: later ones."""
     remove_stale_temp_files(Path(frames_dir))
-    frames = _frames_by_epoch(frames_dir)
-    dropped = [e for e, path in frames.items() if e < epoch and not _readable_image(path)]
-    for e in dropped + [e for e in frames if e > epoch and clear_later]:  # training on: no figure mixes two runs
-        frames[e].unlink()
-    redrawn = [epoch] if epoch > 0 and (epoch not in frames or not _readable_image(frames[epoch])) else []
-    for e in redrawn:
-        draw_frame(generator, noise, frames_dir, e)
-    if (redrawn or dropped or clear_later) and gif_path is not None:
+    for path in Path(frames_dir).glob("epoch_*.png"):
+        if clear_later and path.stem[6:].isdigit() and int(path.stem[6:]) > epoch:
+            path.unlink()
+    missing = epoch > 0 and not frame_path(frames_dir, epoch).exists()
+    if missing:
+        draw_frame(generator, noise, frames_dir, epoch)
+    if (missing or clear_later) and gif_path is not None:
         Path(gif_path).unlink(missing_ok=True)
-    return {"redrawn": redrawn, "dropped": dropped}
 
 
 def _open_frame(path: Path) -> Image.Image:
@@ -73,15 +58,15 @@ def _open_frame(path: Path) -> Image.Image:
             return image.convert("RGB")
     except Exception as exc:  # noqa: BLE001 - PIL raises OSError, SyntaxError, ValueError... for a damaged file
         raise DataFileError(
-            f"{path} cannot be read ({exc}): its write was cut short. Rerun the DCGAN's training cell (it redraws "
-            "the frame it resumes from), or delete the file: the figures skip it."
+            f"{path} cannot be read ({exc}): delete it (the figures skip it), or rerun the DCGAN's training cell "
+            "with the frame deleted (it draws the missing frame it resumes from)."
         ) from exc
 
 
 @styled
 def plot_evolution(frames_dir: Path):
     """The report's Figure 2: the fixed-noise grid at several epochs side by side."""
-    available = _frames_by_epoch(frames_dir, required=True)
+    available = _frames_by_epoch(frames_dir)
     chosen, have = [e for e in (5, 20, 40, 50) if e in available], list(available)
     if len(chosen) < 4:  # a shorter run: up to four epochs spread over what it has
         chosen = sorted({have[round(i)] for i in np.linspace(0, len(have) - 1, min(4, len(have)))})
@@ -100,7 +85,7 @@ def plot_evolution(frames_dir: Path):
 
 def make_gif(frames_dir: Path, path: Path) -> Path:
     """An animated GIF of every epoch's frame (200 ms each), enlarged by a whole factor to :data:`GIF_MIN_WIDTH`."""
-    frames = [_open_frame(p) for p in _frames_by_epoch(frames_dir, required=True).values()]
+    frames = [_open_frame(p) for p in _frames_by_epoch(frames_dir).values()]
     factor = -(-GIF_MIN_WIDTH // frames[0].size[0])
     first, *rest = (f.resize((f.size[0] * factor, f.size[1] * factor), Image.Resampling.NEAREST) for f in frames)
     options = {"format": "GIF", "save_all": True, "append_images": rest, "duration": 200, "loop": 0}

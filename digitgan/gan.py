@@ -10,20 +10,13 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from digitgan import checks, config, frames, quality, store
-from digitgan.checkpoint import PeriodicCheckpoint, finished_state, gan_checkpoint, run_settings
+from digitgan import checks, config, frames, models, quality, store
+from digitgan.checkpoint import PeriodicCheckpoint, gan_checkpoint, latest_checkpoint, run_settings
 from digitgan.fileio import DataFileError, load_weights, read_json_object
-from digitgan.models import (  # noqa: F401 - the DCGAN's model, which notebook 02 shows as gan.*
-    DCGAN,
-    AdversarialModel,
-    build_dcgan,
-    build_discriminator,
-    discriminator_loss,
-    generator_loss,
-)
-from digitgan.training import GanLog
 from digitgan.utils import set_seed
 
+DCGAN, AdversarialModel, build_dcgan = models.DCGAN, models.AdversarialModel, models.build_dcgan  # notebook 02: gan.*
+discriminator_loss, generator_loss = models.discriminator_loss, models.generator_loss
 STATE_NAME, FRAMES_NAME = "dcgan", "dcgan_epochs"  # the training state's folder, the frames' folder
 
 
@@ -112,8 +105,9 @@ def train_gan(
         frames.repair_frames(frames_dir, start, gan.generator, noise, gif_path, clear_later=start < epochs)
     if start >= epochs:
         return gan, history
-    log = [] if log_dir is None else [GanLog(log_dir, history, noise, batch_keys=("g_loss", "d_loss"))]
-    callbacks = [_EpochLog(history, judge, score_every, score_samples), *log]
+    callbacks = [_EpochLog(history, judge, score_every, score_samples)]
+    if log_dir is not None:
+        callbacks.append(keras.callbacks.TensorBoard(log_dir, write_graph=False))
     callbacks.append(PeriodicCheckpoint(ckpt, history, checkpoint_every, epochs))
     if frames_dir is not None:
         draw = lambda epoch, logs: frames.draw_frame(gan.generator, noise, frames_dir, epoch + 1)  # noqa: E731
@@ -162,7 +156,7 @@ def train_or_reuse_gan(
             for network, path in zip((gan.generator, gan.discriminator), paths[:2], strict=True):
                 load_weights(network, path, _fix(path), store.committed_sha256(path))
             history = read_json_object(paths[2], "the DCGAN's exported loss history", _fix(paths[2]))
-            if get("frames_dir") is not None:  # a frame cut short by a kill or a full disk: repaired as train_gan does
+            if get("frames_dir") is not None:  # the final frame, missing after a kill: drawn as train_gan does
                 frames.repair_frames(get("frames_dir"), epochs, gan.generator, fixed_noise(seed=seed), get("gif_path"))
             print(
                 f"Reusing the DCGAN trained for {epochs} epochs in {config.shown(paths[0].parent)} "
@@ -170,7 +164,7 @@ def train_or_reuse_gan(
             )
             return gan, history, True
         state = Path(get("checkpoint_dir", config.CHECKPOINT_DIR / STATE_NAME))
-        if not finished_state(state, epochs):
+        if (latest := latest_checkpoint(state)) is None or Path(latest).name != f"ckpt-{epochs}":
             raise DataFileError(
                 f"{problem} {state} holds no training state finished at epoch {epochs} to export the pair again "
                 f"from. Pass retrain=True to train and export it again, or delete {', '.join(p.name for p in paths)} "
@@ -191,4 +185,4 @@ def _fix(path: Path) -> str:
 
 def load_discriminator(path=config.DISCRIMINATOR_PATH) -> keras.Model:
     """The trained discriminator exported by ``02_dcgan.ipynb``."""
-    return load_weights(build_discriminator(), path, _fix(path), store.committed_sha256(path))
+    return load_weights(models.build_discriminator(), path, _fix(path), store.committed_sha256(path))

@@ -184,8 +184,6 @@ def build_dcgan(
     finally:
         keras.mixed_precision.set_global_policy(previous)
     gan = DCGAN(generator, discriminator, seed=seed, name="dcgan")
-    adam = keras.optimizers.Adam
-    gan.compile(
-        adam(learning_rate), adam(learning_rate), jit_compile=jit_compile, steps_per_execution=steps_per_execution
-    )
+    optimizers = keras.optimizers.Adam(learning_rate), keras.optimizers.Adam(learning_rate)
+    gan.compile(*optimizers, jit_compile=jit_compile, steps_per_execution=steps_per_execution)
     return gan

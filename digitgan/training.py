@@ -63,11 +63,8 @@ class TestSetLine(keras.callbacks.Callback):
         self.epochs = epochs
 
     def on_epoch_end(self, epoch, logs=None):
-        print(
-            f"epoch {epoch + 1}/{self.epochs}: train loss {logs['loss']:.4f}, accuracy {logs['accuracy']:.4f}; "
-            f"test loss {logs['val_loss']:.4f}, accuracy {logs['val_accuracy']:.4f}",
-            flush=True,
-        )
+        train, test = (f"loss {logs[f'{p}loss']:.4f}, accuracy {logs[f'{p}accuracy']:.4f}" for p in ("", "val_"))
+        print(f"epoch {epoch + 1}/{self.epochs}: train {train}; test {test}", flush=True)
 
 
 class BestWeights(keras.callbacks.Callback):
@@ -132,29 +129,3 @@ def summarize(history: dict, y_true: np.ndarray, y_pred: np.ndarray, n_train: in
 def new_log_dir(root: Path, name: str) -> Path:
     """``root/name-<date-time>``: one TensorBoard folder per training call."""
     return Path(root) / f"{name}-{time.strftime('%Y%m%d-%H%M%S')}"
-
-
-class GanLog(keras.callbacks.Callback):
-    """TensorBoard each epoch: what ``history`` gained, the judge's score, ``generator(noise)``; after what fills it."""
-
-    def __init__(self, log_dir: Path, history: dict, noise, batch_keys=(), epoch_keys=(), ncols: int = 3):
-        super().__init__()
-        self.writer = tf.summary.create_file_writer(str(log_dir))
-        self.history, self.noise, self.ncols, self.epoch_keys = history, noise, ncols, epoch_keys
-        self.written = {key: len(history.get(key, [])) for key in batch_keys}  # resumed: logged before
-
-    def on_epoch_end(self, epoch, logs=None):
-        from digitgan.plots import image_grid
-
-        with self.writer.as_default():
-            for key, done in self.written.items():
-                for step in range(done, len(self.history[key])):
-                    tf.summary.scalar(f"batch/{key}", self.history[key][step], step=step + 1)
-                self.written[key] = len(self.history[key])
-            for key in self.epoch_keys:
-                tf.summary.scalar(f"epoch/{key}", self.history[key][-1], step=epoch + 1)
-            if score := self.history.get("scores", {}).get(str(epoch + 1)):
-                tf.summary.scalar("epoch/classifier_score", score["classifier_score"], step=epoch + 1)
-            images = keras.ops.convert_to_numpy(self.model.generator(self.noise, training=False))
-            tf.summary.image("samples", image_grid(images, self.ncols)[None, :, :, None], step=epoch + 1)
-        self.writer.flush()

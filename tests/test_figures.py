@@ -53,7 +53,7 @@ def _history(epochs=6):
 def _frames(tmp_path, epochs=(1, 5, 20, 40, 50)):
     folder = tmp_path / "frames"
     for epoch in epochs:
-        frames.save_sample_frame(_images(9), frames.frame_path(folder, epoch), title=f"epoch {epoch}")
+        frames.draw_frame(lambda noise, training: _images(9), None, folder, epoch)
     return folder
 
 

@@ -14,7 +14,7 @@ import numpy as np
 import tensorflow as tf
 from keras import ops
 
-from digitgan import checks, config, quality, training
+from digitgan import checks, config, training
 from digitgan.checkpoint import PeriodicCheckpoint, TrainingCheckpoint, rng_state
 from digitgan.extensions import constants
 from digitgan.extensions.ssgan_networks import (
@@ -258,9 +258,8 @@ def train_ssgan(
         return model, history
     schedule = functools.partial(_learning_rate_at, learning_rate=learning_rate, decay_start=decay_start, epochs=epochs)
     callbacks = [_EpochLog(history, (data["x_val"], data["y_val"]), schedule, epochs, patience)]
-    if log_dir is not None:  # the epoch's losses and accuracies, and 50 samples
-        grid = quality.noise(50, -1, "uniform", seed=seed)
-        callbacks.append(training.GanLog(log_dir, history, grid, epoch_keys=keys[:-1], ncols=10))
+    if log_dir is not None:
+        callbacks.append(keras.callbacks.TensorBoard(log_dir, write_graph=False))
     callbacks.append(PeriodicCheckpoint(ckpt, history, CHECKPOINT_EVERY, epochs))  # also saves an early stop
     batches = ssgan_batches(data["x_train"], data["y_train"], data["x_unlabelled"], batch_size, start, epochs, seed)
     fit = {"initial_epoch": start, "steps_per_epoch": n_unl // batch_size, "verbose": verbose}
