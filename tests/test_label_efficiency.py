@@ -170,9 +170,7 @@ def test_the_learning_rate_is_chosen_with_the_sweeps_budget_and_the_study_trains
 
     monkeypatch.setattr(label_efficiency, "RUNNERS", {**label_efficiency.RUNNERS, "ssgan": fake_ssgan})
     monkeypatch.setattr(data, "load_label_efficiency_data", _fake_data)
-    label_efficiency.run_study(
-        (100,), (1, 2), ("ssgan",), ssgan_epochs=9, cache_path=tmp_path / "runs.json", ssgan_patience=None
-    )
+    label_efficiency.run_study((100,), (1, 2), ("ssgan",), ssgan_epochs=9, cache_path=tmp_path / "runs.json")
     # the learning rates are compared with the choice's shorter runs and their early stop, the same for both ...
     sweep = (constants.SSGAN_SWEEP_PATIENCE, constants.SSGAN_SWEEP_EPOCHS, False)
     assert seen[:2] == [sweep, sweep]

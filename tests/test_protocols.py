@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from digitgan import fileio, models
+from digitgan import fileio, models, training
 from digitgan.extensions import protocols
 
 
@@ -39,7 +39,7 @@ def test_learning_rate_is_chosen_on_validation_and_runs_are_cached(small, tmp_pa
     assert 0 <= chosen["test_accuracy"] <= 1 and chosen["val_accuracy"] == candidate["val_accuracy"]
     model, _ = protocols.build_model("cnn", False, 42)
     fileio.load_weights(model, study.weights_path(study.inputs("cnn", "adam", rate, 1, 42, False)), "")
-    assert protocols._accuracy_on_test(model, study.data) == chosen["test_accuracy"]
+    assert training.accuracy(model, study.data["x_test"], study.data["y_test"]) == chosen["test_accuracy"]
     monkeypatch.setattr(protocols, "train_run", trained)
     final = study.run("trial3", "momentum", 0.01, 2, 43, augment=True)  # frozen for one epoch, then fine-tuned
     assert 0 <= final["test_accuracy"] <= 1 and final["kept_epoch"] in (1, 2) and len(final["val_curve"]) == 2

@@ -1,33 +1,21 @@
-"""``python -m digitgan.extensions.kept [label-study | study-seeds | ssgan [N_LABELS]]``: stored runs retrained."""
+"""``python -m digitgan.extensions.kept [label-study | study-seeds | ssgan | <one of RUNS>]``: stored runs retrained."""
 
 import functools
 import itertools
-import json
 import sys
 from pathlib import Path
 
 from digitgan import config, fileio, utils
 from digitgan.data import load_label_efficiency_data, load_study_data
-from digitgan.extensions import (
-    conditional,
-    constants,
-    generated,
-    label_tables,
-    longer_gan,
-    protocols,
-    study_seeds,
-    verdicts,
-)
+from digitgan.extensions import conditional, constants, generated, longer_gan, protocols, study_seeds, verdicts
 from digitgan.extensions import label_efficiency as le
-from digitgan.store import STORE_FILE, Store, array_digest, record_committed_digest
+from digitgan.store import STORE_FILE, Store, record_committed_digest
 from digitgan.store import key as store_key
 
 FOLDER = "weights"  # beside the run store; committed (the stores' own kept_weights/ are git-ignored)
 GENERATED_ARM = "generated 10k"
 GENERATED_FOLDER = config.CHECKPOINT_DIR / "generated_digits"  # 11's run store
 MODE_SEEKING = 0.5  # the conditional DCGAN whose digits 11's reported arms trained on
-
-
 RUNS = ("cnn_modern", "trial3_modern", "cnn_generated10k", "cnn_real10k")  # 10's and 11's kept CNNs
 
 
@@ -37,17 +25,13 @@ def _study(name: str) -> tuple[protocols.Study, dict]:
         recipe = protocols.recipe_settings(constants.MODERN_DROPOUT_RECIPE)
         study = protocols.Study(config.SUBSET_SIZE, protocols.PROTOCOLS_DIR)
         return study, {"model": name.removesuffix("_modern"), "augment": True, **recipe}
-    real = protocols.load_data(config.SUBSET_SIZE)
-    if name == "cnn_real10k":
-        study = protocols.Study(len(real["x_train"]), GENERATED_FOLDER, tag="real", data=real)
-    else:  # the committed conditional DCGAN's digits
+    real, arm, x_gen, y_gen = protocols.load_data(config.SUBSET_SIZE), "real", None, None
+    if name == "cnn_generated10k":  # the committed conditional DCGAN's digits
         generator = conditional.build_conditional_generator()
         path = config.CHECKPOINT_DIR / f"{generated.cgan_name(MODE_SEEKING)}_generator.weights.h5"
         fileio.load_weights(generator, path, "Restore it with `git checkout -- checkpoints/`.")
-        x_gen, y_gen = conditional.generate_labelled(generator, config.N_TRAIN_FULL, seed=0)
-        data = generated.arm_data(GENERATED_ARM, real, x_gen, y_gen)
-        tag, digits = f"{generated.arm_tag(MODE_SEEKING)}: {GENERATED_ARM}", {"digits": array_digest(x_gen, y_gen)}
-        study = protocols.Study(len(data["x_train"]), GENERATED_FOLDER, tag=tag, data=data, inputs=digits)
+        arm, (x_gen, y_gen) = GENERATED_ARM, conditional.generate_labelled(generator, config.N_TRAIN_FULL, seed=0)
+    study = generated.arm_study(arm, real, x_gen, y_gen, GENERATED_FOLDER, generated.arm_tag(MODE_SEEKING))
     rate = generated.real_learning_rate(real, GENERATED_FOLDER)  # the stored choice
     recipe = {"learning_rate": rate, "epochs": config.TRANSFER_EPOCHS, **protocols.RECIPE_DEFAULTS}
     return study, {"model": "cnn", "augment": False, **recipe}
@@ -66,7 +50,7 @@ def _recorded(study: protocols.Study, inputs: dict) -> dict | None:
 
 
 def _to_train(recorded: dict | None, row: dict, store: Path, path: Path) -> bool:
-    """Whether the weights of this recorded, tested run are still to be kept (no record: an error)."""
+    """Whether this recorded, tested run's weights are still to be kept (no record: an error)."""
     if recorded is None or "test_accuracy" not in recorded:
         raise ValueError(f"no stored run {row} in {config.shown(store)}: run its notebook (or the study) first")
     return not path.is_file()
@@ -76,7 +60,7 @@ def _report(row: dict, recorded: dict, result: dict, kept: str) -> None:
     """Print one retrained run's row: recorded and retrained test accuracy and ``kept`` epoch or round."""
     row |= {"recorded": recorded["test_accuracy"], "retrained": result["test_accuracy"]}
     row |= {f"recorded_{kept}": recorded[kept], kept: result[kept], "machine": utils.machine()}
-    print(json.dumps(label_tables.json_ready(row)), flush=True)
+    print(fileio.dumps(row), flush=True)
 
 
 def keep(name: str) -> None:
@@ -132,8 +116,9 @@ def _keep_label_study() -> None:
             _report(row, recorded, le.run_classifier(data, seed, s, True, run["discriminator"], weights), "kept_round")
 
 
-def _keep_ssgan(n_labels: int = constants.SSGAN_N_LABELS) -> None:
+def _keep_ssgan() -> None:
     """Retrain the study's SSGAN runs (resumable) into ``le.WEIGHTS_DIR``, the first kept as ``first_training``."""
+    n_labels = constants.SSGAN_N_LABELS
     rate, _ = le.choose_ssgan_learning_rate(constants.LABEL_COUNTS[0], constants.LABEL_SEEDS[0])  # the stored sweep
     store = Store(constants.LABEL_EFFICIENCY_CACHE)
     for seed in constants.LABEL_SEEDS:
@@ -175,4 +160,4 @@ if __name__ == "__main__":
     for command in sys.argv[1:2] or every:
         if command not in commands:
             sys.exit(f"Unknown command {command!r}: give one of {', '.join(commands)}, or none to keep every run.")
-        commands[command](*map(int, sys.argv[2:3]))
+        commands[command]()

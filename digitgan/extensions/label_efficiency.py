@@ -1,5 +1,4 @@
-"""Notebook 08's label study: the CNN, trial 3, PCA + KNN and the semi-supervised GAN at 100 to 10,000 labels, chosen
-on validation, each run stored at once keyed by :func:`settings` (its tables: :mod:`.label_tables`)."""
+"""Notebook 08's label study: the CNN, trial 3, PCA + KNN and the SSGAN at 100 to 10,000 labels, stored at once."""
 
 from __future__ import annotations
 
@@ -69,10 +68,10 @@ def settings(
     return out
 
 
-def epoch_budget(n_labels: int, epochs: int = config.TRANSFER_EPOCHS) -> dict:
-    """The original protocol's budget for :func:`settings`: ``epochs`` passes, checked after every epoch."""
+def epoch_budget(n_labels: int) -> dict:
+    """The original protocol's budget for :func:`settings`: its 15 epochs, checked after every epoch."""
     per_epoch = -(-checks.integer("n_labels", n_labels, config.NUM_CLASSES) // config.BATCH_SIZE)
-    return {"classifier_updates": checks.integer("epochs", epochs, 1) * per_epoch, "classifier_round": per_epoch}
+    return {"classifier_updates": config.TRANSFER_EPOCHS * per_epoch, "classifier_round": per_epoch}
 
 
 def n_updates(method: str, n_labels: int, run_settings: dict) -> int | None:
@@ -87,8 +86,7 @@ def run_inputs(method: str, n_labels: int, seed: int, run_settings: dict) -> dic
     return {"part": "label study", "method": method, "n_labels": n_labels, "seed": seed, "settings": run_settings}
 
 
-def _discriminator_digest(path: Path) -> str | None:
-    """Trial 3's discriminator as its runs' settings name it: the file's digest (None while it does not exist)."""
+def _discriminator_digest(path: Path) -> str | None:  # None while the file does not exist
     return file_digest(path) if Path(path).is_file() else None
 
 
@@ -122,11 +120,8 @@ def run_classifier(data: dict, seed: int, run_settings: dict, test=True, discrim
     if weights_path is not None:
         fileio.save_weights(model, weights_path)
     out = {"val_accuracy": best.best, "kept_round": best.epoch, "val_curve": _curve(history["val_accuracy"])}
-    return (
-        out
-        | {"seconds": seconds}
-        | ({"test_accuracy": training.accuracy(model, data["x_test"], data["y_test"])} if test else {})
-    )
+    out["seconds"] = seconds
+    return {**out, "test_accuracy": training.accuracy(model, data["x_test"], data["y_test"])} if test else out
 
 
 def _run_pca_knn(data: dict, seed: int, run_settings: dict, test: bool = True) -> dict:
@@ -142,7 +137,7 @@ def _run_pca_knn(data: dict, seed: int, run_settings: dict, test: bool = True) -
 
 def train_ssgan_run(data: dict, seed: int, run_settings: dict, root: Path | None = None, log_dir: Path | None = None):
     """``(model, history)`` of one SSGAN run: trained, resumed or reloaded from ``<root>/labels<N>_seed<S>_<hash>``."""
-    recipe = {k: run_settings[k] for k in ("epochs", "batch_size", "learning_rate", "decay_start", "ema_decay")}
+    recipe = {k: run_settings[k] for k in ("epochs", "batch_size", "learning_rate", "decay_start")}
     digest = hashlib.sha256(fileio.dumps(run_settings, sort_keys=True).encode()).hexdigest()[:8]
     state = Path(root or ssgan.CHECKPOINT_DIR) / f"labels{len(data['y_train'])}_seed{seed}_{digest}"
     recipe |= {"patience": run_settings["patience"], "jit_compile": run_settings["xla"], "log_dir": log_dir}
@@ -251,7 +246,6 @@ def run_study(
     ssgan_epochs: int | None = None,
     ssgan_learning_rate: float | None = None,
     classifier_updates: int | None = None,
-    ssgan_patience: int | None = ssgan.PATIENCE,
     **where,
 ) -> pd.DataFrame:
     """One row per (method, label count, seed), stored runs reused; ``ssgan_learning_rate=None`` chooses it first."""
@@ -264,7 +258,7 @@ def run_study(
     methods = checks.choices("methods", methods, METHODS)
     study = Study(**where)  # checks n_unlabelled and n_val
     planned = dict(ssgan_epochs=ssgan_epochs, n_unlabelled=study.n_unlabelled, n_val=study.n_val)
-    planned |= dict(classifier_updates=classifier_updates, ssgan_patience=ssgan_patience)
+    planned["classifier_updates"] = classifier_updates
     for m in methods:  # every setting checked before anything trains
         settings(m, label_counts[0], **planned)
     if "ssgan" in methods and ssgan_learning_rate is None:

@@ -6,10 +6,11 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+import keras
 import pandas as pd
 
 from digitgan import checks, config, fileio, training, utils
-from digitgan.extensions import constants
+from digitgan.extensions import constants, protocols
 from digitgan.extensions import label_efficiency as le
 from digitgan.extensions.label_tables import MATCHED, MATCHED_EARLY, MATCHED_NAME, json_ready, summary_table
 from digitgan.store import Store, array_digest, key, model_fields
@@ -20,8 +21,6 @@ PATIENCE = 15
 
 def _matched_settings(n_labels: int, n_val: int, updates: int | None, check_every: int, patience: int | None) -> dict:
     """The modern recipe's settings for ``updates`` (default: the SSGAN's), checked every ``check_every``."""
-    from digitgan.extensions import protocols
-
     budget = le.n_updates("ssgan", n_labels, le.settings("ssgan", n_labels)) if updates is None else updates
     check_every = checks.integer("check_every", check_every, 1)
     if (budget := checks.integer("updates", budget, check_every)) % check_every:
@@ -38,10 +37,6 @@ def _matched_settings(n_labels: int, n_val: int, updates: int | None, check_ever
 
 def run_matched_cnn(data: dict, seed: int, run_settings: dict, weights_path: Path | None = None) -> dict:
     """One run: trained to its budget or early stop, the best check kept (the CNN alone saved), then tested."""
-    import keras
-
-    from digitgan.extensions import protocols
-
     s = run_settings
     utils.set_seed(seed)
     model, core = protocols.build_model("cnn", True, seed, strength=s["strength"], dropout=s["dropout"])
@@ -59,8 +54,8 @@ def run_matched_cnn(data: dict, seed: int, run_settings: dict, weights_path: Pat
     n, every = len(history["val_accuracy"]), s["check_every"]
     out = {"val_accuracy": best.best, "kept_check": best.epoch, "kept_update": best.epoch * every}
     out |= {"checks_trained": n, "updates_trained": n * every, "val_curve": le._curve(history["val_accuracy"])}
-    test = training.accuracy(core, data["x_test"], data["y_test"])
-    return out | {"seconds": seconds, "test_accuracy": test, "machine": utils.machine()}
+    out |= {"seconds": seconds, "test_accuracy": training.accuracy(core, data["x_test"], data["y_test"])}
+    return out | {"machine": utils.machine()}
 
 
 def run_matched(
@@ -78,8 +73,9 @@ def run_matched(
     from digitgan.data import load_label_efficiency_data
 
     seeds = [checks.seed(s, "seeds entry") for s in seeds]
-    plan = [(n, seed) for n in label_counts for seed in seeds]
-    planned = [(n, seed, _matched_settings(n, n_val, updates, check_every, patience)) for n, seed in plan]
+    planned = [
+        (n, seed, _matched_settings(n, n_val, updates, check_every, patience)) for n in label_counts for seed in seeds
+    ]
     store, rows = Store(store_path or constants.LABEL_EFFICIENCY_CACHE), []
     method = MATCHED if patience is None else MATCHED_EARLY
     for n_labels, seed, s in planned:

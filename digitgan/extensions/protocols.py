@@ -116,13 +116,9 @@ def train_run(model_name, data, optimizer, learning_rate, epochs, seed, augment=
     best.restore(model)
     if weights_path is not None:
         fileio.save_weights(model, weights_path)
-    curve = [round(float(v), 5) for v in val_curve]
-    out = {"val_accuracy": best.best, "kept_epoch": best.epoch, "seconds": seconds, "val_curve": curve}
-    return {**out, "test_accuracy": _accuracy_on_test(model, data)} if test else out
-
-
-def _accuracy_on_test(model, data: dict) -> float:
-    return training.accuracy(model, data["x_test"], data["y_test"])
+    out = {"val_accuracy": best.best, "kept_epoch": best.epoch, "seconds": seconds}
+    out["val_curve"] = [round(float(v), 5) for v in val_curve]
+    return {**out, "test_accuracy": training.accuracy(model, data["x_test"], data["y_test"])} if test else out
 
 
 class Study:
@@ -164,7 +160,8 @@ class Study:
         if cached is not None and weights.is_file():
             model, _ = build_model(model_name, augment, seed, self.discriminator_path, r["strength"], r["dropout"])
             fileio.load_weights(model, weights, f"Delete {weights} to train this run again.")
-            cached = self.store.put(inputs, {**cached, "test_accuracy": _accuracy_on_test(model, self.data)})
+            test_accuracy = training.accuracy(model, self.data["x_test"], self.data["y_test"])
+            cached = self.store.put(inputs, {**cached, "test_accuracy": test_accuracy})
             print(f"{how} seed {seed}: test {cached['test_accuracy']:.4f} (the candidate's kept weights)", flush=True)
             return cached
         args = (model_name, self.data, optimizer, learning_rate, epochs, seed, augment, test)

@@ -1,6 +1,4 @@
-"""The semi-supervised GAN of Salimans et al. 2016 (facts from their MNIST code): its networks (an MLP discriminator
-with weight normalisation and Gaussian noise, whose 10 logits read ``x`` as real with ``D = Z / (Z + 1)``; a generator
-by feature matching), Adam (beta_1 0.5), the discriminator's weights averaged (decay 0.999), and 07's record."""
+"""The semi-supervised GAN of Salimans et al. 2016 (its MNIST code): networks, training and 07's record."""
 
 from __future__ import annotations
 
@@ -12,17 +10,11 @@ from pathlib import Path
 import keras
 import numpy as np
 import tensorflow as tf
-from keras import ops
+from keras import layers, ops
 
 from digitgan import checks, config, training
 from digitgan.checkpoint import PeriodicCheckpoint, TrainingCheckpoint, rng_state
 from digitgan.extensions import constants
-from digitgan.extensions.ssgan_networks import (
-    FEATURES,
-    WeightNormDense,
-    build_ssgan_discriminator,
-    build_ssgan_generator,
-)
 from digitgan.gan import AdversarialModel
 from digitgan.utils import set_seed
 
@@ -34,6 +26,61 @@ CHECKPOINT_EVERY = 5
 CHECKPOINT_DIR = config.CHECKPOINT_DIR / constants.SSGAN_STATE_NAME
 KEPT_FILE = "ssgan_discriminator.weights.h5"  # 07's kept discriminator (the classifier it scores), in checkpoints/
 EMA_DECAY = 0.999  # the averaged discriminator weights
+
+FEATURES = "features"  # the discriminator's last hidden layer, matched by the generator
+
+
+class WeightNormDense(layers.Layer):
+    """Dense with weight normalisation, ``y = act(x (g * v / ||v||) + b)``; ``train_scale=False``: ``g`` kept as set."""
+
+    def __init__(self, units, activation=None, train_scale=True, kernel_stddev=0.05, **kwargs):
+        super().__init__(**kwargs)
+        self.units, self.activation = units, keras.activations.get(activation)
+        self.train_scale, self.kernel_stddev = train_scale, kernel_stddev
+
+    def build(self, input_shape):
+        normal = keras.initializers.RandomNormal(stddev=self.kernel_stddev, seed=None)
+        self.v = self.add_weight(shape=(input_shape[-1], self.units), initializer=normal, name="v")
+        self.g = self.add_weight(shape=(self.units,), initializer="ones", trainable=self.train_scale, name="g")
+        self.b = self.add_weight(shape=(self.units,), initializer="zeros", name="b")
+
+    def pre_activation(self, x, normalised_only=False):
+        """``x v / ||v||`` (``normalised_only``) or the full ``x w + b``."""
+        direction = ops.matmul(x, self.v) / ops.sqrt(ops.sum(ops.square(self.v), axis=0) + 1e-12)
+        return direction if normalised_only else direction * self.g + self.b
+
+    def call(self, x):
+        return self.activation(self.pre_activation(x))
+
+
+def build_ssgan_discriminator(num_classes: int = config.NUM_CLASSES, seed: int = config.SEED) -> keras.Model:
+    """The paper's MNIST discriminator: images in [-1, 1] -> 10 class logits (1,541,020 parameters)."""
+    x = inputs = keras.Input(shape=config.IMAGE_SHAPE)
+    x = layers.Flatten(name="flatten")(x)
+    x = layers.Rescaling(0.5, offset=0.5, name="to_unit_range")(x)  # the paper's pixels are in [0, 1]
+    x = layers.GaussianNoise(0.3, seed=seed, name="noise0")(x)
+    for i, width in enumerate((1000, 500, 250, 250, 250), start=1):
+        x = WeightNormDense(width, "relu", False, 0.1, name=FEATURES if i == 5 else f"h{i}")(x)
+        x = layers.GaussianNoise(0.5, seed=seed + i, name=f"noise{i}")(x)
+    logits = WeightNormDense(num_classes, train_scale=True, name="logits", kernel_stddev=0.1)(x)
+    return keras.Model(inputs, logits, name="ssgan_discriminator")
+
+
+def build_ssgan_generator() -> keras.Model:
+    """The paper's MNIST generator: uniform noise (100,) -> image (28, 28, 1) in [-1, 1]."""
+    dense, norm = {"use_bias": False, "dtype": "float32"}, {"scale": False, "dtype": "float32"}
+    return keras.Sequential(
+        [
+            keras.Input(shape=(config.NOISE_DIM,)),
+            *(layers.Dense(500, **dense), layers.BatchNormalization(**norm), layers.Activation("softplus")),
+            *(layers.Dense(500, **dense), layers.BatchNormalization(**norm), layers.Activation("softplus")),
+            WeightNormDense(28 * 28, train_scale=True, kernel_stddev=0.05, name="pixels"),
+            layers.Activation("sigmoid"),  # the paper's [0, 1] pixels ...
+            layers.Rescaling(2.0, offset=-1.0),  # ... mapped to the study's [-1, 1]
+            layers.Reshape(config.IMAGE_SHAPE),
+        ],
+        name="ssgan_generator",
+    )
 
 
 def _init_weight_norm(model: keras.Model, x: np.ndarray) -> None:
@@ -102,8 +149,7 @@ class SSGAN(AdversarialModel):
     def discriminator_gradients(self, x_lab, y_lab, x_unl, fake):
         """``(loss_lab, loss_unl, logits_lab, gradients)`` from one pass over the three batches stacked."""
         sizes = [x_lab.shape[0], x_unl.shape[0], x_unl.shape[0]]  # static where known: XLA needs them
-        if None in sizes:
-            sizes = tf.stack([tf.shape(x_lab)[0], tf.shape(x_unl)[0], tf.shape(x_unl)[0]])
+        sizes = tf.stack([tf.shape(x_lab)[0], tf.shape(x_unl)[0], tf.shape(x_unl)[0]]) if None in sizes else sizes
         with tf.GradientTape() as tape:
             logits = self.discriminator(tf.concat([x_lab, x_unl, fake], axis=0), training=True)
             logits_lab, logits_unl, logits_fake = tf.split(logits, sizes)
@@ -127,7 +173,6 @@ class SSGAN(AdversarialModel):
 def build_ssgan(
     x_init: np.ndarray | None = None,
     learning_rate: float = LEARNING_RATE,
-    ema_decay: float = EMA_DECAY,
     seed: int = config.SEED,
     jit_compile: bool = constants.SSGAN_XLA,
     steps_per_execution: int = 1,
@@ -137,9 +182,9 @@ def build_ssgan(
     if x_init is not None:
         _init_weight_norm(discriminator, x_init)
     ema, best = build_ssgan_discriminator(seed=seed), build_ssgan_discriminator(seed=seed)
-    ema.set_weights(discriminator.get_weights())
-    best.set_weights(discriminator.get_weights())
-    model = SSGAN(build_ssgan_generator(), discriminator, ema, best, config.NOISE_DIM, seed, ema_decay)
+    for copy in (ema, best):
+        copy.set_weights(discriminator.get_weights())
+    model = SSGAN(build_ssgan_generator(), discriminator, ema, best, config.NOISE_DIM, seed, EMA_DECAY)
     adam = functools.partial(keras.optimizers.Adam, learning_rate, beta_1=0.5)
     model.compile(adam(), adam(), jit_compile=jit_compile, steps_per_execution=steps_per_execution)
     return model
@@ -156,12 +201,11 @@ def ssgan_batches(x_lab, y_lab, x_unl, batch_size: int, first_epoch: int, last_e
         return np.stack([lab, unl, unl2], axis=1).astype(np.int32)
 
     # index triples for every step, gathered inside tf.data (no Python per step)
-    order = np.concatenate([epoch_indices(e) for e in range(first_epoch, last_epoch)] or [np.zeros((0, 3), np.int32)])
+    order = np.concatenate([epoch_indices(e) for e in range(first_epoch, last_epoch)])
     x_lab_t, y_lab_t, x_unl_t = tf.constant(x_lab), tf.constant(y_lab, tf.int64), tf.constant(x_unl)
 
     def gather(idx):
-        lab, unl, unl2 = idx[:, 0], idx[:, 1], idx[:, 2]
-        return tf.gather(x_lab_t, lab), tf.gather(y_lab_t, lab), tf.gather(x_unl_t, unl), tf.gather(x_unl_t, unl2)
+        return tuple(tf.gather(t, idx[:, i]) for t, i in ((x_lab_t, 0), (y_lab_t, 0), (x_unl_t, 1), (x_unl_t, 2)))
 
     batches = tf.data.Dataset.from_tensor_slices(order).batch(batch_size, drop_remainder=True)
     return batches.map(gather, num_parallel_calls=1, deterministic=True).prefetch(2)
@@ -213,7 +257,6 @@ def train_ssgan(
     batch_size: int = config.BATCH_SIZE,
     learning_rate: float = LEARNING_RATE,
     decay_start: int | None = DECAY_START,
-    ema_decay: float = EMA_DECAY,
     *,
     checkpoint_dir: Path,
     retrain: bool = False,
@@ -231,7 +274,7 @@ def train_ssgan(
     n_labels, n_unl = len(data["y_train"]), len(data["x_unlabelled"])
     epochs = checks.integer("epochs", epochs, 1)
     batch_size = checks.batch_size(batch_size, n_unl, "batch_size (vs. the unlabelled images)")
-    checks.learning_rate(learning_rate), checks.seed(seed), checks.fraction("ema_decay", ema_decay)
+    checks.learning_rate(learning_rate), checks.seed(seed)
     if decay_start is not None:
         checks.integer("decay_start", decay_start, 0)  # at or after the last epoch: no decay
     patience = None if patience is None else checks.integer("patience", patience, 1)
@@ -241,10 +284,10 @@ def train_ssgan(
         shutil.rmtree(checkpoint_dir)
     # the data-dependent init draws no random numbers: a restore overwrites it with the saved weights
     init_idx = np.random.default_rng(seed).choice(n_unl, min(constants.SSGAN_INIT_BATCH, n_unl), replace=False)
-    recipe = {"learning_rate": learning_rate, "ema_decay": ema_decay, "seed": seed, "jit_compile": jit_compile}
+    recipe = {"learning_rate": learning_rate, "seed": seed, "jit_compile": jit_compile}
     model = build_ssgan(data["x_unlabelled"][init_idx], steps_per_execution=n_unl // batch_size, **recipe)
     settings = {"n_labels": n_labels, "n_unlabelled": n_unl, "n_val": len(data["y_val"]), "batch_size": batch_size}
-    settings |= {"learning_rate": learning_rate, "decay_start": decay_start, "ema_decay": ema_decay, "seed": seed}
+    settings |= {"learning_rate": learning_rate, "decay_start": decay_start, "ema_decay": EMA_DECAY, "seed": seed}
     settings |= {"step": "fused", "matmul_dtype": "float32", "patience": patience}  # as the saved states record them
     names = ("generator", "discriminator", "ema_discriminator", "best_discriminator", "g_optimizer", "d_optimizer")
     state = {k: getattr(model, k) for k in names} | {"rng_state": rng_state(model.generator, model.discriminator)}
