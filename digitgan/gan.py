@@ -60,6 +60,7 @@ class _EpochLog(keras.callbacks.Callback):
             samples = quality.generate(self.model.generator, self.n, seed=done)
             score = quality.judge_scores(self.judge, samples)["classifier_score"]
             self.history["scores"][str(done)] = {"classifier_score": score}
+            logs["classifier_score"] = score  # for TensorBoard, after this callback
             print(f"epoch {done}: classifier score {score:.3f} on {self.n} samples")
 
 

@@ -143,6 +143,7 @@ class AdversarialModel(keras.Model):
     def compile(self, g_optimizer, d_optimizer, **kwargs):
         super().compile(**kwargs)
         self.g_optimizer, self.d_optimizer = g_optimizer, d_optimizer
+        self.optimizer = g_optimizer  # the rate TensorBoard logs (compile's default optimizer is never used)
         # Keras 3 creates optimizer state lazily: build it now so a checkpoint can restore into it.
         g_optimizer.build(self.generator.trainable_variables)
         d_optimizer.build(self.discriminator.trainable_variables)

@@ -118,6 +118,7 @@ def test_committed_notebook_is_clean_and_self_contained(path):
 
 
 def test_gan_trainings_write_tensorboard_logs_when_given_a_log_dir(small_data, tmp_path):
+    import tensorflow as tf
     from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
     from digitgan import gan
@@ -135,11 +136,17 @@ def test_gan_trainings_write_tensorboard_logs_when_given_a_log_dir(small_data, t
     }
     ssgan.train_ssgan(d, epochs=1, checkpoint_dir=tmp_path / "ssgan_ckpt", jit_compile=False, verbose=0,
                       log_dir=tmp_path / "ssgan")  # fmt: skip
-    for name, loss in (("dcgan", "d_loss"), ("ssgan", "loss_unl")):
-        [events] = (tmp_path / name).rglob("events.out.tfevents.*")
-        log = EventAccumulator(str(events.parent))
-        log.Reload()
-        assert f"epoch_{loss}" in log.Tags()["tensors"]
+    scalars = {}
+    for name in ("dcgan", "ssgan"):
+        for events in (tmp_path / name).rglob("events.out.tfevents.*"):
+            log = EventAccumulator(str(events.parent))
+            log.Reload()
+            for tag in log.Tags()["tensors"]:
+                value = float(tf.make_ndarray(log.Tensors(tag)[-1].tensor_proto))
+                scalars[name, events.parent.name, tag] = value
+    assert {("dcgan", "train", "epoch_d_loss"), ("ssgan", "train", "epoch_loss_unl")} <= set(scalars)
+    assert scalars["dcgan", "train", "epoch_learning_rate"] == pytest.approx(1e-4)  # the GAN's Adam, not a default
+    assert ("ssgan", "validation", "epoch_accuracy") in scalars  # the averaged weights' validation accuracy
     assert not list((tmp_path / "ckpt").rglob("events.out.tfevents.*"))
 
 

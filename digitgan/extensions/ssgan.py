@@ -238,6 +238,7 @@ class _EpochLog(keras.callbacks.Callback):
         for key, weights in (("val_accuracy", model.ema_discriminator), ("val_accuracy_raw", model.discriminator)):
             h[key].append(training.accuracy(weights, *self.val, batch_size=2000))
         h["epoch_seconds"].append(seconds)
+        logs |= {key: h[key][-1] for key in ("val_accuracy", "val_accuracy_raw")}  # TensorBoard's validation scalars
         value, weights = max((h["val_accuracy"][-1], "averaged"), (h["val_accuracy_raw"][-1], "raw"))
         if value > h["best"].get("val_accuracy", -1.0):
             source = model.ema_discriminator if weights == "averaged" else model.discriminator
