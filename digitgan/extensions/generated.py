@@ -67,14 +67,9 @@ def real_learning_rate(real, folder, rates=constants.GENERATED_LEARNING_RATES, e
 def mode_seeking_probe(real, folder, weight, learning_rate, epochs, cnn_epochs, seed=config.SEED) -> dict:
     """A conditional DCGAN with mode-seeking ``weight``; the CNN on as many of its digits as real ones (validation)."""
     store, n = Store(Path(folder) / STORE_FILE), len(real["x_train"])
-    inputs = {
-        "part": "mode-seeking probe",
-        "mode_seeking": weight,
-        "gan_epochs": epochs,
-        "seed": seed,
-        "n_generated": n,
-    }
-    inputs |= {"learning_rate": learning_rate, "cnn_epochs": cnn_epochs, "n_train": n, "n_val": len(real["x_val"])}
+    inputs = {"part": "mode-seeking probe", "mode_seeking": weight, "gan_epochs": epochs, "seed": seed}
+    inputs |= {"n_generated": n, "learning_rate": learning_rate, "cnn_epochs": cnn_epochs, "n_train": n}
+    inputs["n_val"] = len(real["x_val"])
     result = store.get(inputs)
     if result is None:
         args = (real["x_train"], real["y_train"], epochs, Path(folder) / ("probe_" + cgan_name(weight)), seed)
@@ -90,8 +85,7 @@ def mode_seeking_probe(real, folder, weight, learning_rate, epochs, cnn_epochs, 
     return result
 
 
-def _settings(probe: dict) -> dict:
-    """A probe's settings (its key's part): ``_PROBE_DEFAULTS`` filled in."""
+def _settings(probe: dict) -> dict:  # a probe's key's part
     return {**_PROBE_DEFAULTS, **{k: v for k, v in probe.items() if k != "name"}}
 
 
@@ -174,18 +168,6 @@ def probe_samples(real, generator, folder, learning_rate, probes, discriminator,
     return pd.DataFrame(rows, columns=["probe", *_PROBE_DEFAULTS, *_PROBE_EXTRAS, *measured])
 
 
-class _DrawnArm(protocols.Study):
-    """An arm's stored runs whose digits, ``draw(n)``, are drawn only when one of its runs trains or is tested."""
-
-    def __init__(self, n, folder, tag, inputs, draw):
-        super().__init__(n, folder, tag=tag, inputs=inputs)
-        self.draw = draw
-
-    @functools.cached_property
-    def data(self) -> dict:
-        return self.draw(self.n_train)
-
-
 def probe_arms(real, generator, probe, sizes, folder, learning_rate, cnn_epochs, tag="cdcgan") -> dict:
     """``{arm: study}``: the arms of ``sizes`` digits drawn once as ``probe`` says, only when a run is missing."""
     settings = _settings(probe)
@@ -198,10 +180,12 @@ def probe_arms(real, generator, probe, sizes, folder, learning_rate, cnn_epochs,
         x, y = conditional.generate_labelled(generator, n, seed=0, noise_scale=settings["noise_scale"])
         return x, y, _real_agreement(real, x, y, learning_rate, cnn_epochs, config.SEED) if agree else None
 
-    def draw(n: int) -> dict:
-        x, y, agrees = drawn()
-        chosen = np.arange(n) if agrees is None else _best_per_digit(agrees.astype(float), y, n)
-        return {**real, "x_train": x[chosen], "y_train": y[chosen].astype(np.int64)}
+    class Arm(protocols.Study):
+        @functools.cached_property
+        def data(self) -> dict:  # drawn only when one of the arm's runs trains or is tested
+            (x, y, agrees), n = drawn(), self.n_train
+            chosen = np.arange(n) if agrees is None else _best_per_digit(agrees.astype(float), y, n)
+            return {**real, "x_train": x[chosen], "y_train": y[chosen].astype(np.int64)}
 
     names = {n: f"generated {f'{n // 1000}k' if n % 1000 == 0 else f'{n:,}'} ({probe['name']})" for n in sizes}
-    return {arm: _DrawnArm(n, folder, f"{tag}: {arm}", drawn_by, draw) for n, arm in names.items()}
+    return {arm: Arm(n, folder, tag=f"{tag}: {arm}", inputs=drawn_by) for n, arm in names.items()}
