@@ -99,25 +99,6 @@ def probe_training(probe: dict, learning_rate: float, cnn_epochs: int) -> tuple[
     return lr, epochs, bool(settings["modern"]), {"label_smoothing": settings["label_smoothing"]}
 
 
-def _checked_probes(probes) -> list[tuple[str, dict]]:
-    """``(name, settings)`` of every probe, each checked (before any trains)."""
-    checked = []
-    for i, probe in enumerate(probes):
-        if set(probe) - {"name", *_PROBE_DEFAULTS, *_PROBE_EXTRAS} or "name" not in probe:
-            raise ValueError(f"probe {i} needs a name and only {[*_PROBE_DEFAULTS, *_PROBE_EXTRAS]}, got {probe!r}")
-        settings, name = _settings(probe), probe["name"]
-        if settings.get("agree_with_real") and settings["keep"] < 1:
-            raise ValueError(f"probe {name!r}: keep below 1 or agree_with_real, not both")
-        if "recipe" in settings:
-            if settings["modern"] or settings["label_smoothing"]:
-                raise ValueError(f"probe {name!r} gives a recipe: set label_smoothing in it, modern not at all")
-            protocols.recipe_settings(settings["recipe"], f"probe {i} recipe")
-        checks.fraction(f"probe {i} keep", settings["keep"], 0.01, 1.0 + 1e-9)
-        checks.positive_float(f"probe {i} noise_scale", settings["noise_scale"])
-        checked.append((name, settings))
-    return checked
-
-
 def _real_agreement(real, x, y, learning_rate, epochs, seed=config.SEED) -> np.ndarray:
     """Whether the CNN trained on the real images (as the real arm) reads each generated digit ``x`` as its ``y``."""
     with tempfile.TemporaryDirectory() as folder:
@@ -135,7 +116,21 @@ def _best_per_digit(score: np.ndarray, labels: np.ndarray, n: int, seed: int = c
 
 def probe_samples(real, generator, folder, learning_rate, probes, discriminator, tag, n, cnn_epochs, seed=config.SEED):
     """Each way to draw or train on generated digits scored by the CNN trained on ``n`` of them, a row per probe."""
-    store, checked, rows = Store(Path(folder) / STORE_FILE), _checked_probes(probes), []
+    checked, allowed = [], ["name", *_PROBE_DEFAULTS, *_PROBE_EXTRAS]
+    for i, probe in enumerate(probes):  # every probe checked before any trains
+        if set(probe) - set(allowed) or "name" not in probe:
+            raise ValueError(f"probe {i} needs a name and only {allowed[1:]}, got {probe!r}")
+        settings, name = _settings(probe), probe["name"]
+        if settings.get("agree_with_real") and settings["keep"] < 1:
+            raise ValueError(f"probe {name!r}: keep below 1 or agree_with_real, not both")
+        if "recipe" in settings:
+            if settings["modern"] or settings["label_smoothing"]:
+                raise ValueError(f"probe {name!r} gives a recipe: set label_smoothing in it, modern not at all")
+            protocols.recipe_settings(settings["recipe"], f"probe {i} recipe")
+        checks.fraction(f"probe {i} keep", settings["keep"], 0.01, 1.0 + 1e-9)
+        checks.positive_float(f"probe {i} noise_scale", settings["noise_scale"])
+        checked.append((name, settings))
+    store, rows = Store(Path(folder) / STORE_FILE), []
     drawn_by = {"part": "sample probe", "generator": tag, "generator_weights": weights_digest(generator)}
     for name, settings in checked:
         keep, agree = settings["keep"], settings.get("agree_with_real")
