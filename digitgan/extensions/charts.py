@@ -1,7 +1,5 @@
 """Figures of the extensions (07-11) in the study's style (:mod:`digitgan.plots`), from a table or history each."""
 
-from __future__ import annotations
-
 import textwrap
 
 import matplotlib.pyplot as plt
@@ -72,6 +70,7 @@ def label_efficiency_figure(table: pd.DataFrame, labels: dict | None = None, tit
 def longer_gan_figure(table: pd.DataFrame, label_counts, spread: dict | None = None):
     """Per label count, trial 3's test accuracy against the DCGAN's epochs, the other GANs' (``spread``), the CNN's."""
     fig, axes = plt.subplots(len(label_counts), 1, figsize=(WIDE, 2.9 * len(label_counts) + 0.7), squeeze=False)
+    spread = spread or {}
     for ax, n in zip(axes[:, 0], label_counts, strict=True):
         trial3 = table[(table["model"] == "trial3") & (table["n_labels"] == n)].sort_values("gan_epochs")
         cnn = table[(table["model"] == "cnn") & (table["n_labels"] == n)].iloc[0]
@@ -79,7 +78,7 @@ def longer_gan_figure(table: pd.DataFrame, label_counts, spread: dict | None = N
         label = f"trial 3 on the DCGAN's\ndiscriminator (n = {runs})"
         ax.errorbar(epochs, trial3["mean"], yerr=std, marker="o", capsize=4, label=label)
         values = _ends(trial3["mean"], std)
-        seeds, stages = [str(g) for g in (spread or {}).get("gan_seeds", [])[1:]], (spread or {}).get("stages", {})
+        seeds, stages = [str(g) for g in spread.get("gan_seeds", [])[1:]], spread.get("stages", {})
         points = [(int(e), s["trial3"][str(n)][g]) for e, s in stages.items() if str(n) in s["trial3"] for g in seeds]
         if points:
             label = f"trial 3 on other GANs\n(seeds {', '.join(seeds)}; mean of {runs})"
@@ -92,10 +91,8 @@ def longer_gan_figure(table: pd.DataFrame, label_counts, spread: dict | None = N
         accuracy_axis(ax, [*values, cnn["mean"] - cnn_std, cnn["mean"] + cnn_std], "test accuracy")
         ax.set(xlabel="DCGAN training epochs", title=f"{n:,} labelled images", xticks=epochs)
         ax.legend(**LEGEND_BESIDE)
-    fig.suptitle(
-        "Trial 3's test accuracy (10,000 test images) against the DCGAN's training epochs,\n"
-        "mean ± std over classifier seeds"
-    )
+    title = "Trial 3's test accuracy (10,000 test images) against the DCGAN's training epochs,\n"
+    fig.suptitle(title + "mean ± std over classifier seeds")
     return fig
 
 

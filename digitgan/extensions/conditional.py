@@ -1,7 +1,4 @@
-"""A conditional DCGAN (notebook 11): the generator reads the label's embedding beside the noise; the discriminator is a
-projection discriminator (Miyato and Koyama 2018), ``logit = w . h + embed(y) . h``. 02's recipe, the real digits."""
-
-from __future__ import annotations
+"""Notebook 11's conditional DCGAN: the label's embedding beside the noise; a projection discriminator (Miyato 2018)."""
 
 import functools
 import time
@@ -23,20 +20,17 @@ EMBEDDING = 50  # the generator's label embedding
 MODE_SEEKING_EPS = 1e-5  # keeps the mode-seeking term finite when two images are equal
 
 
-def _stack(x, blocks):
-    return functools.reduce(lambda h, layer: layer(h), blocks, x)
-
-
 def build_conditional_generator(noise_dim: int = config.NOISE_DIM) -> keras.Model:
     noise, label = keras.Input((noise_dim,), name="noise"), keras.Input((), dtype="int32", name="label")
     x = layers.Concatenate()([noise, layers.Embedding(config.NUM_CLASSES, EMBEDDING)(label)])
-    return keras.Model([noise, label], _stack(x, models.generator_blocks()), name="conditional_generator")
+    image = functools.reduce(lambda h, layer: layer(h), models.generator_blocks(), x)
+    return keras.Model([noise, label], image, name="conditional_generator")
 
 
 def build_conditional_discriminator() -> keras.Model:
     image, label = keras.Input(config.IMAGE_SHAPE, name="image"), keras.Input((), dtype="int32", name="label")
     *convolutions, real = models.build_discriminator().layers  # the DCGAN's; its logit is the unconditional part
-    features = _stack(image, convolutions)
+    features = functools.reduce(lambda h, layer: layer(h), convolutions, image)
     projection = layers.Dot(axes=1)([layers.Embedding(config.NUM_CLASSES, features.shape[-1])(label), features])
     logit = layers.Add(name="conditional_logit")([real(features), projection])
     return keras.Model([image, label], logit, name="conditional_discriminator")
@@ -77,24 +71,22 @@ def build_conditional_dcgan(seed=config.SEED, mode_seeking=0.0) -> ConditionalDC
     return model
 
 
-def _batched(network, arrays, batch_size) -> np.ndarray:
-    """``network`` applied (not training) to ``arrays`` (its inputs) ``batch_size`` rows at a time."""
-    starts = range(0, len(arrays[0]), batch_size)
-    return np.concatenate(
-        [network([tf.constant(a[i : i + batch_size]) for a in arrays], training=False).numpy() for i in starts]
-    )
+def _batched(network, *arrays) -> np.ndarray:
+    """``network`` applied (not training) to ``arrays`` (its inputs) 1,000 rows at a time."""
+    starts = range(0, len(arrays[0]), 1000)
+    return np.concatenate([network([tf.constant(a[i : i + 1000]) for a in arrays], training=False) for i in starts])
 
 
-def generate_labelled(generator: keras.Model, n: int, seed: int = 0, batch_size: int = 1000, noise_scale: float = 1.0):
+def generate_labelled(generator: keras.Model, n: int, seed: int = 0, noise_scale: float = 1.0):
     """``(images, labels)``: ``n`` digits, labels balanced and shuffled by ``seed``, noise of std ``noise_scale``."""
     labels = np.random.default_rng(seed).permutation(np.arange(n) % config.NUM_CLASSES).astype("int32")
     noise = noise_scale * tf.random.stateless_normal([n, generator.inputs[0].shape[-1]], seed=[seed, 1])
-    return _batched(generator, (noise.numpy(), labels), batch_size), labels
+    return _batched(generator, noise.numpy(), labels), labels
 
 
-def discriminator_logits(discriminator, images, labels, batch_size=1000) -> np.ndarray:
+def discriminator_logits(discriminator, images, labels) -> np.ndarray:
     """The conditional discriminator's logit for each image and label."""
-    return _batched(discriminator, (images, labels), batch_size).ravel()
+    return _batched(discriminator, images, labels).ravel()
 
 
 def _state(checkpoint_dir, n_train, seed, mode_seeking):
@@ -139,17 +131,18 @@ def train_conditional(
         began = []
 
         def log(epoch, logs):  # the epoch's mean losses and wall time
-            for key in ("g_loss", "d_loss"):
-                history[key].append(round(float(logs[key]), 6))
+            history["g_loss"].append(round(float(logs["g_loss"]), 6))
+            history["d_loss"].append(round(float(logs["d_loss"]), 6))
             history["epoch_seconds"].append(time.perf_counter() - began.pop())
 
         timing = keras.callbacks.LambdaCallback(
             on_epoch_begin=lambda *_: began.append(time.perf_counter()), on_epoch_end=log
         )
         callbacks = [timing, PeriodicCheckpoint(ckpt, history, checkpoint_every, epochs)]
-        batches = epoch_batches(x, config.BATCH_SIZE, start, epochs, seed, y=y)
-        fit = {"epochs": epochs, "initial_epoch": start, "steps_per_epoch": len(x) // config.BATCH_SIZE}
-        model.fit(batches, shuffle=False, verbose=0, callbacks=callbacks, **fit)
+        fit = {"epochs": epochs, "initial_epoch": start, "steps_per_epoch": len(x) // config.BATCH_SIZE, "verbose": 0}
+        model.fit(
+            epoch_batches(x, config.BATCH_SIZE, start, epochs, seed, y=y), shuffle=False, callbacks=callbacks, **fit
+        )
     save_weights(model.generator, generator_path)
     atomic_write_text(history_path, dumps({"settings": settings, "history": history}))
     return model, history

@@ -20,12 +20,8 @@ LABEL_COUNTS = (100, 1000, 10_000)
 LABEL_SEEDS = (42, 43, 44)
 MODERN_DROPOUT_RECIPE = {"learning_rate": 0.001, "epochs": 120, "dropout": 0.25}  # the recipe 10 chose for the CNN
 MODERN_RECIPES = (  # 10's modern-protocol candidates
-    {"learning_rate": 0.001, "epochs": 30},
-    {"learning_rate": 0.003, "epochs": 30},
-    {"learning_rate": 0.001, "epochs": 60},
-    {"learning_rate": 0.003, "epochs": 60},
-    {"learning_rate": 0.001, "epochs": 60, "dropout": 0.25},
-    {"learning_rate": 0.003, "epochs": 60, "dropout": 0.25},
+    *({"learning_rate": rate, "epochs": epochs} for epochs in (30, 60) for rate in (0.001, 0.003)),
+    *({"learning_rate": rate, "epochs": 60, "dropout": 0.25} for rate in (0.001, 0.003)),
     MODERN_DROPOUT_RECIPE,
 )
 GENERATED_ARMS = (  # 11's training sets for the CNN
@@ -59,7 +55,6 @@ LABEL_EFFICIENCY_NAMES = {  # 08's methods, in its tables' order
     "pca_knn": "PCA + KNN",
     "ssgan": "semi-supervised GAN",
 }
-LABEL_EFFICIENCY_METHODS = tuple(LABEL_EFFICIENCY_NAMES)
 # Salimans et al. 2016, "Improved Techniques for Training GANs", table 1: 93 ± 6.5 test errors with 100 labels
 SSGAN_PAPER = {
     "test_accuracy": 0.9907,
@@ -91,7 +86,7 @@ FULL_SIZE = {
     "08_label_efficiency": {
         "LABEL_COUNTS": LABEL_COUNTS,
         "SEEDS": LABEL_SEEDS,
-        "METHODS": LABEL_EFFICIENCY_METHODS,
+        "METHODS": tuple(LABEL_EFFICIENCY_NAMES),
         "SSGAN_EPOCHS": SSGAN_EPOCHS,
         "SSGAN_LEARNING_RATES": SSGAN_LEARNING_RATES,
         "SSGAN_SWEEP_EPOCHS": SSGAN_SWEEP_EPOCHS,

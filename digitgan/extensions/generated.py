@@ -67,14 +67,9 @@ def real_learning_rate(real, folder, rates=constants.GENERATED_LEARNING_RATES, e
 def mode_seeking_probe(real, folder, weight, learning_rate, epochs, cnn_epochs, seed=config.SEED) -> dict:
     """A conditional DCGAN with mode-seeking ``weight``; the CNN on as many of its digits as real ones (validation)."""
     store, n = Store(Path(folder) / STORE_FILE), len(real["x_train"])
-    inputs = {
-        "part": "mode-seeking probe",
-        "mode_seeking": weight,
-        "gan_epochs": epochs,
-        "seed": seed,
-        "n_generated": n,
-    }
-    inputs |= {"learning_rate": learning_rate, "cnn_epochs": cnn_epochs, "n_train": n, "n_val": len(real["x_val"])}
+    inputs = {"part": "mode-seeking probe", "mode_seeking": weight, "gan_epochs": epochs, "seed": seed}
+    inputs |= {"n_generated": n, "learning_rate": learning_rate, "cnn_epochs": cnn_epochs, "n_train": n}
+    inputs["n_val"] = len(real["x_val"])
     result = store.get(inputs)
     if result is None:
         args = (real["x_train"], real["y_train"], epochs, Path(folder) / ("probe_" + cgan_name(weight)), seed)
@@ -90,8 +85,7 @@ def mode_seeking_probe(real, folder, weight, learning_rate, epochs, cnn_epochs, 
     return result
 
 
-def _settings(probe: dict) -> dict:
-    """A probe's settings (its key's part): ``_PROBE_DEFAULTS`` filled in."""
+def _settings(probe: dict) -> dict:  # a probe's key's part
     return {**_PROBE_DEFAULTS, **{k: v for k, v in probe.items() if k != "name"}}
 
 
@@ -103,25 +97,6 @@ def probe_training(probe: dict, learning_rate: float, cnn_epochs: int) -> tuple[
         return recipe.pop("learning_rate"), recipe.pop("epochs"), True, recipe
     lr, epochs = (_MODERN["learning_rate"], _MODERN["epochs"]) if settings["modern"] else (learning_rate, cnn_epochs)
     return lr, epochs, bool(settings["modern"]), {"label_smoothing": settings["label_smoothing"]}
-
-
-def _checked_probes(probes) -> list[tuple[str, dict]]:
-    """``(name, settings)`` of every probe, each checked (before any trains)."""
-    checked = []
-    for i, probe in enumerate(probes):
-        if set(probe) - {"name", *_PROBE_DEFAULTS, *_PROBE_EXTRAS} or "name" not in probe:
-            raise ValueError(f"probe {i} needs a name and only {[*_PROBE_DEFAULTS, *_PROBE_EXTRAS]}, got {probe!r}")
-        settings, name = _settings(probe), probe["name"]
-        if settings.get("agree_with_real") and settings["keep"] < 1:
-            raise ValueError(f"probe {name!r}: keep below 1 or agree_with_real, not both")
-        if "recipe" in settings:
-            if settings["modern"] or settings["label_smoothing"]:
-                raise ValueError(f"probe {name!r} gives a recipe: set label_smoothing in it, modern not at all")
-            protocols.recipe_settings(settings["recipe"], f"probe {i} recipe")
-        checks.fraction(f"probe {i} keep", settings["keep"], 0.01, 1.0 + 1e-9)
-        checks.positive_float(f"probe {i} noise_scale", settings["noise_scale"])
-        checked.append((name, settings))
-    return checked
 
 
 def _real_agreement(real, x, y, learning_rate, epochs, seed=config.SEED) -> np.ndarray:
@@ -141,7 +116,21 @@ def _best_per_digit(score: np.ndarray, labels: np.ndarray, n: int, seed: int = c
 
 def probe_samples(real, generator, folder, learning_rate, probes, discriminator, tag, n, cnn_epochs, seed=config.SEED):
     """Each way to draw or train on generated digits scored by the CNN trained on ``n`` of them, a row per probe."""
-    store, checked, rows = Store(Path(folder) / STORE_FILE), _checked_probes(probes), []
+    checked, allowed = [], ["name", *_PROBE_DEFAULTS, *_PROBE_EXTRAS]
+    for i, probe in enumerate(probes):  # every probe checked before any trains
+        if set(probe) - set(allowed) or "name" not in probe:
+            raise ValueError(f"probe {i} needs a name and only {allowed[1:]}, got {probe!r}")
+        settings, name = _settings(probe), probe["name"]
+        if settings.get("agree_with_real") and settings["keep"] < 1:
+            raise ValueError(f"probe {name!r}: keep below 1 or agree_with_real, not both")
+        if "recipe" in settings:
+            if settings["modern"] or settings["label_smoothing"]:
+                raise ValueError(f"probe {name!r} gives a recipe: set label_smoothing in it, modern not at all")
+            protocols.recipe_settings(settings["recipe"], f"probe {i} recipe")
+        checks.fraction(f"probe {i} keep", settings["keep"], 0.01, 1.0 + 1e-9)
+        checks.positive_float(f"probe {i} noise_scale", settings["noise_scale"])
+        checked.append((name, settings))
+    store, rows = Store(Path(folder) / STORE_FILE), []
     drawn_by = {"part": "sample probe", "generator": tag, "generator_weights": weights_digest(generator)}
     for name, settings in checked:
         keep, agree = settings["keep"], settings.get("agree_with_real")
@@ -174,18 +163,6 @@ def probe_samples(real, generator, folder, learning_rate, probes, discriminator,
     return pd.DataFrame(rows, columns=["probe", *_PROBE_DEFAULTS, *_PROBE_EXTRAS, *measured])
 
 
-class _DrawnArm(protocols.Study):
-    """An arm's stored runs whose digits, ``draw(n)``, are drawn only when one of its runs trains or is tested."""
-
-    def __init__(self, n, folder, tag, inputs, draw):
-        super().__init__(n, folder, tag=tag, inputs=inputs)
-        self.draw = draw
-
-    @functools.cached_property
-    def data(self) -> dict:
-        return self.draw(self.n_train)
-
-
 def probe_arms(real, generator, probe, sizes, folder, learning_rate, cnn_epochs, tag="cdcgan") -> dict:
     """``{arm: study}``: the arms of ``sizes`` digits drawn once as ``probe`` says, only when a run is missing."""
     settings = _settings(probe)
@@ -198,10 +175,12 @@ def probe_arms(real, generator, probe, sizes, folder, learning_rate, cnn_epochs,
         x, y = conditional.generate_labelled(generator, n, seed=0, noise_scale=settings["noise_scale"])
         return x, y, _real_agreement(real, x, y, learning_rate, cnn_epochs, config.SEED) if agree else None
 
-    def draw(n: int) -> dict:
-        x, y, agrees = drawn()
-        chosen = np.arange(n) if agrees is None else _best_per_digit(agrees.astype(float), y, n)
-        return {**real, "x_train": x[chosen], "y_train": y[chosen].astype(np.int64)}
+    class Arm(protocols.Study):
+        @functools.cached_property
+        def data(self) -> dict:  # drawn only when one of the arm's runs trains or is tested
+            (x, y, agrees), n = drawn(), self.n_train
+            chosen = np.arange(n) if agrees is None else _best_per_digit(agrees.astype(float), y, n)
+            return {**real, "x_train": x[chosen], "y_train": y[chosen].astype(np.int64)}
 
     names = {n: f"generated {f'{n // 1000}k' if n % 1000 == 0 else f'{n:,}'} ({probe['name']})" for n in sizes}
-    return {arm: _DrawnArm(n, folder, f"{tag}: {arm}", drawn_by, draw) for n, arm in names.items()}
+    return {arm: Arm(n, folder, tag=f"{tag}: {arm}", inputs=drawn_by) for n, arm in names.items()}

@@ -1,7 +1,5 @@
 """The label study's tables (:mod:`.label_efficiency`) and what results.json records of it."""
 
-from __future__ import annotations
-
 import itertools
 from pathlib import Path
 
@@ -12,7 +10,7 @@ from digitgan import utils
 from digitgan.extensions import constants
 from digitgan.store import Store
 
-METHODS = constants.LABEL_EFFICIENCY_METHODS
+METHODS = tuple(constants.LABEL_EFFICIENCY_NAMES)
 MATCHED = "cnn_matched"  # the compute-matched CNN (digitgan.extensions.matched_cnn), every update trained
 MATCHED_NAME = "CNN (modern recipe, the semi-supervised GAN's updates)"
 MATCHED_EARLY = "cnn_matched_early"  # the same CNN stopped early (matched_cnn.PATIENCE checks without progress)
@@ -50,9 +48,6 @@ def transfer_vs_scratch(runs: pd.DataFrame) -> dict:
     return out
 
 
-_COMPARED = ("test_accuracy", "val_accuracy", "kept_epoch")  # a retraining that repeats these is no new version
-
-
 def versions_tried(cache_path: Path | None = None, reported_epochs: int = constants.SSGAN_EPOCHS) -> list[dict]:
     """Every SSGAN budget (and changed first training) scored on the test set: per seed, means, whether reported."""
     versions = {}  # (epochs, patience, first training) -> {n_labels: {seed: (test, validation)}}
@@ -61,7 +56,8 @@ def versions_tried(cache_path: Path | None = None, reported_epochs: int = consta
         if inputs.get("method") != "ssgan" or "test_accuracy" not in result:
             continue
         s, earlier = inputs["settings"], result.get("first_training")
-        differs = earlier and any(earlier.get(k) != result.get(k) for k in _COMPARED)
+        compared = ("test_accuracy", "val_accuracy", "kept_epoch")  # a retraining that repeats these is no new version
+        differs = earlier and any(earlier.get(k) != result.get(k) for k in compared)
         for first, r in [(False, result)] + ([(True, earlier)] if differs else []):
             cells = versions.setdefault((s["epochs"], s.get("patience"), first), {})
             cells.setdefault(str(inputs["n_labels"]), {})[str(inputs["seed"])] = (r["test_accuracy"], r["val_accuracy"])
@@ -69,8 +65,7 @@ def versions_tried(cache_path: Path | None = None, reported_epochs: int = consta
     for (epochs, patience, first), cells in sorted(versions.items()):
         cells = dict(sorted(cells.items(), key=lambda item: int(item[0])))
         version = f"{epochs} epochs" + (f", stopped after {patience} epochs without progress" if patience else "")
-        if first:
-            version += ", first training (retrained with the same recipe and seed to keep its weights)"
+        version += ", first training (retrained with the same recipe and seed to keep its weights)" * first
         mean = [{n: float(np.mean([v[i] for v in c.values()])) for n, c in cells.items()} for i in (0, 1)]  # test, val
         test = {n: {seed: t for seed, (t, _) in sorted(c.items())} for n, c in cells.items()}
         row = {"result": "semi-supervised GAN", "version": version, "reported": epochs == reported_epochs and not first}
@@ -86,8 +81,7 @@ def summary_table(runs: pd.DataFrame) -> pd.DataFrame:
     if "n_updates" in runs:
         table["n_updates"] = grouped["n_updates"].max().to_numpy()
     if "updates_trained" in runs:  # runs stopped early train fewer updates than their budget
-        table["trained_min"] = grouped["updates_trained"].min().to_numpy()
-        table["trained_max"] = grouped["updates_trained"].max().to_numpy()
+        table[["trained_min", "trained_max"]] = grouped["updates_trained"].agg(["min", "max"]).to_numpy()
     order = (*METHODS, MATCHED, MATCHED_EARLY)
     table["method"] = pd.Categorical(table["method"], [m for m in order if m in set(table["method"])])
     return table.sort_values(["method", "n_labels"]).reset_index(drop=True)

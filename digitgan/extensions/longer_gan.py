@@ -1,7 +1,4 @@
-"""Notebook 09: the DCGAN trained longer in stages, each stage judged and its discriminator given trial 3's classifier
-as in 08 beside the CNN; each result stored at once; its entry in results.json."""
-
-from __future__ import annotations
+"""Notebook 09: the DCGAN trained in stages, each judged and its discriminator given trial 3's classifier as in 08."""
 
 from pathlib import Path
 
@@ -14,7 +11,6 @@ from digitgan.store import STORE_FILE, STUDY_EXPORT, Store, architecture_digest,
 
 LONGER_GAN_DIR = config.CHECKPOINT_DIR / "longer_gan"  # 09's exported discriminators and run store (committed)
 _LOSSES = ("g_loss", "d_loss")
-_JUDGED = ("classifier_score", "frechet_distance")
 
 
 def discriminator_path(folder: Path, epochs: int) -> Path:
@@ -61,18 +57,11 @@ def _edited_networks() -> dict:
 
 
 def evaluate_stages(
-    stages,
-    seeds,
-    label_counts,
-    folder,
-    source=None,
-    n_val=constants.LABEL_EFFICIENCY_VAL,
-    also_read=(),
-    classifier_updates=None,
+    stages, seeds, label_counts, folder, n_val=constants.LABEL_EFFICIENCY_VAL, also_read=(), classifier_updates=None
 ):
     """A record per run of trial 3 on each stage's discriminator and of the CNN per label count and seed, as in 08."""
     label_efficiency.settings("cnn", label_counts[0], classifier_updates=classifier_updates)  # checked first
-    study = label_efficiency.Study(Path(folder) / STORE_FILE, also_read, source, n_val=n_val)
+    study = label_efficiency.Study(Path(folder) / STORE_FILE, also_read, n_val=n_val)
     records, budget = [], {"n_val": n_val, "classifier_updates": classifier_updates}
     for n_labels in label_counts:
         for seed in seeds:
@@ -111,8 +100,9 @@ def to_results(scores: dict, records: list[dict], losses: dict) -> dict:
     """results.json's ``future_work`` -> ``longer_gan``: per stage the scores and trial 3's cells; the CNN's; runs."""
     stages = {}
     for epochs, s in sorted(scores.items()):
+        judged = {k: s.get(k) for k in ("classifier_score", "frechet_distance", "class_fractions", "mode_collapse")}
         trial3 = _cells([r for r in records if r["model"] == "trial3" and r["gan_epochs"] == epochs])
-        stages[str(epochs)] = {k: s.get(k) for k in (*_JUDGED, "class_fractions", "mode_collapse")} | {"trial3": trial3}
+        stages[str(epochs)] = {**judged, "trial3": trial3}
     out = {"stages": stages, "cnn": _cells([r for r in records if r["model"] == "cnn"]), "runs": records}
     out["epoch_losses"] = {key: list(losses[key]) for key in _LOSSES}
     return {**out, "seconds_gan": float(scores[max(scores)]["seconds"])}
