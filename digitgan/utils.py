@@ -7,7 +7,7 @@ import os
 import platform
 import time
 import warnings
-from importlib.metadata import version
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 import numpy as np
@@ -29,12 +29,18 @@ def set_seed(seed: int = config.SEED, deterministic: bool = True) -> None:
 VERSIONED = ("tensorflow", "keras", "numpy", "scipy", "scikit-learn", "pandas", "matplotlib", "seaborn", "pillow")
 
 
+def _installed(name: str) -> str:
+    with contextlib.suppress(PackageNotFoundError):
+        return version(name)
+    return "not installed"
+
+
 def versions() -> str:
     """One line with Python, the packages of :data:`VERSIONED`, the CPU and its thread settings."""
     m = machine()
     flags = ", ".join(f for f in ("avx512f", "amx_bf16") if f in m["cpu_flags"]) or "no avx512"
     return (
-        f"Python {platform.python_version()}, {', '.join(f'{n} {version(n)}' for n in VERSIONED)}, "
+        f"Python {platform.python_version()}, {', '.join(f'{n} {_installed(n)}' for n in VERSIONED)}, "
         f"{os.cpu_count()} CPU cores: {m['cpu']} ({flags}), threads intra {m['intra_op_threads']} / inter "
         f"{m['inter_op_threads']} (0: TensorFlow's default), oneDNN {m['onednn_opts']}"
     )
@@ -122,7 +128,8 @@ def difference_from_summary(a, mean: float, std: float, n: int) -> dict:
 
 def against_spread(value: float, values) -> dict:
     """``value - mean(values)`` for one more run of what ``values`` sample: its own spread counts as theirs (the
-    t-test of a new observation: standard error ``std * sqrt(1 + 1/n)``, ``n - 1`` degrees of freedom)."""
+    t-test of a new observation: standard error ``std * sqrt(1 + 1/n)``, ``n - 1`` degrees of freedom). A run that
+    shares its GAN with one of ``values`` makes the test conservative."""
     from scipy import stats
 
     b = _values(values)
@@ -130,7 +137,7 @@ def against_spread(value: float, values) -> dict:
     with warnings.catch_warnings(action="ignore", category=RuntimeWarning), np.errstate(all="ignore"):
         p = float(2 * stats.t.sf(abs(diff) / scale, df)) if scale > 0 else np.nan
         interval = stats.t.interval(0.95, df, diff, scale) if scale > 0 else (np.nan, np.nan)
-    return _record(diff, p, interval, "t-test of one run against the spread of others", [1, len(b)])
+    return _record(diff, p, interval, "t-test of one run against the spread of runs", [1, len(b)])
 
 
 def holm(ps) -> list[float]:
@@ -145,7 +152,7 @@ SHORT_TESTS = {
     "Welch t-test": "Welch",
     "one-sample t-test against the single value": "one-sample",
     "Welch t-test against the published mean and SD": "Welch",
-    "t-test of one run against the spread of others": "one-run",
+    "t-test of one run against the spread of runs": "one-run",
 }
 
 

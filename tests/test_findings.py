@@ -190,6 +190,17 @@ def test_protocols_records_test_each_size_and_the_modern_gap():
     assert target.verdict == expected_verdict(target)
 
 
+def test_a_best_probe_that_does_not_filter_is_not_called_filtered():
+    record = json.loads(json.dumps(FUTURE["generated_digits"]))
+    for probe in record["sample_probes"]:
+        probe["agree_with_real"] = False  # the winning probe kept every digit it drew
+    items = verdicts.generated_items(record)
+    assert items["filtered"] and not items["filters"]
+    assert all("filtered" not in v.what for v in items["filtered"])
+    assert "Filtered by a classifier" not in ext.generated_digits(record)
+    assert verdicts.generated_items(FUTURE["generated_digits"])["filters"]  # the study's best probe does filter
+
+
 def test_generated_records_claim_only_what_the_seeds_support():
     record = FUTURE["generated_digits"]
     arms = record["arms"]

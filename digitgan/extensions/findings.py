@@ -179,7 +179,11 @@ def generated_digits(results: dict, run=None) -> str:
         + _series([(a.what.removeprefix("real + "), a.difference, a.test) for a in added])
         + (f"; only {listing(differ)} differ{'s' * (len(differ) == 1)}." if differ else "; none differs."),
         filtered
-        and "Filtered by a classifier trained on real digits (so not generated digits alone), "
+        and (
+            "Filtered by a classifier trained on real digits (so not generated digits alone), "
+            if items["filters"]
+            else "Drawn as the best probe says, "
+        )
         + listing([f"{s} {acc(f.value)}" for s, f in zip(items["filtered_sizes"], filtered, strict=True)])
         + f", against {acc(filtered[0].reference)} for the same recipe on the real 10k: "
         + _series([("", f.difference, f.test) for f in filtered])

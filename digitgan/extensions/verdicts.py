@@ -115,6 +115,15 @@ def protocols_items(results: dict) -> dict:
     return items | {"trial3_vs_cnn": trial3 and _seeded("trial 3", trial3, "the CNN with the same protocol", cnn)}
 
 
+FILTER = "filtered by a classifier trained on real digits "
+
+
+def probe_filters(results: dict, how: str) -> bool:
+    """Whether the probe ``how`` (``"(its name)"`` in an arm's name) keeps only digits a real-data CNN agrees with."""
+    probes = {p["probe"]: p for p in results.get("sample_probes") or []}
+    return bool(probes.get(how.strip("()"), {"agree_with_real": True}).get("agree_with_real"))
+
+
 def worst_digit(judge: dict) -> tuple[str, dict]:
     digits = {d: v for d, v in judge.items() if d != "overall" and v is not None}
     return min(digits, key=digits.get), digits
@@ -131,13 +140,15 @@ def generated_items(results: dict) -> dict:
     arms, spread = ordered_arms(results["arms"]), results.get("within_class_spread")
     real, same = arms.get("real"), results.get("same_recipe_on_real")
     items = {"only": [], "below_real": [], "filtered": [], "added": [], "sizes": [], "filtered_sizes": []}
+    items["filters"] = True  # whether the best probe's arms keep the digits a CNN trained on real digits agrees with
     for a, c in arms.items():
         size, _, how = a.removeprefix("generated ").partition(" ")
         if a.startswith("real +") and real:
             items["added"].append(_seeded(a, c, "the real images alone", real))
         elif a.startswith("generated") and how:
             items["filtered_sizes"].append(size)
-            what = f"{size} generated digits filtered by a classifier trained on real digits {how}"
+            items["filters"] = probe_filters(results, how)
+            what = f"{size} generated digits {FILTER * items['filters']}{how}"
             items["filtered"] += [_seeded(what, c, "the same recipe on the real 10k", same)] if same else []
         elif a.startswith("generated"):
             items["sizes"].append(size)

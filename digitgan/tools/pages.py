@@ -120,12 +120,13 @@ def _future_work_table(future: dict) -> str:
             rows.append((real, measure, f"{spread['generated']:.3f} / {spread['real']:.3f}"))
         for arm, c in verdicts.ordered_arms(gd["arms"]).items():
             size, _, how = arm.removeprefix("generated ").partition(" ")
+            filters = arm.startswith("generated") and how and verdicts.probe_filters(gd, how)
             filtered = f"{size} generated digits filtered by a CNN trained on real digits {how}"
-            what = f"{filtered} (not generated digits alone)" if arm.startswith("generated") and how else arm
+            what = f"{filtered} (not generated digits alone)" if filters else arm
             what += " (**headline**: generated digits alone)" if arm == "generated 10k" else ""
             rows.append((helps, f"the CNN trained on {what}", cell(c)))
         if "same_recipe_on_real" in gd:
-            rows.append((helps, "the filtered arms' recipe on the real 10k", cell(gd["same_recipe_on_real"])))
+            rows.append((helps, "the best probe's recipe on the real 10k", cell(gd["same_recipe_on_real"])))
     rows = [("" if i and rows[i - 1][0] == row[0] else row[0], *row[1:]) for i, row in enumerate(rows)]
     return table(("question", "measure", "result"), rows)
 
