@@ -110,10 +110,10 @@ def _gan_spread(spread: dict | None) -> str:
     change, later = spread["change"], spread["one_gan_against_spread"]
     n, last = max(spread["stages"][str(change["to"])]["trial3"], key=int), max(later, key=int)
     key = f"trial3_{n}"
-    changed = key in change and f"from {change['from']} to {change['to']} epochs: {tested(change[key], why=_FEW)}; "
+    changed = key in change and f", {change['from']} → {change['to']} epochs: {tested(change[key], why=_FEW)}"
     return (
-        f"Over {count(len(spread['gan_seeds']), 'GAN')}, trial 3 ({count(int(n), 'label')}) {changed or ''}this GAN at "
-        f"{last} epochs against their mean at {change['to']}: {tested(later[last][key], why=_FEW)}."
+        f"{count(len(spread['gan_seeds']), 'GAN')}, trial 3 ({count(int(n), 'label')}){changed or ''}; this GAN at "
+        f"{last} against them at {change['to']}: {tested(later[last][key], why=_FEW)}."
     )
 
 
