@@ -132,12 +132,13 @@ def against_spread(value: float, values) -> dict:
     shares its GAN with one of ``values`` makes the test conservative."""
     from scipy import stats
 
-    b = _values(values)
+    b, test = _values(values), "t-test of one run against the spread of runs"
     diff, scale, df = float(value - b.mean()), float(b.std(ddof=1) * np.sqrt(1 + 1 / len(b))), len(b) - 1
-    with warnings.catch_warnings(action="ignore", category=RuntimeWarning), np.errstate(all="ignore"):
-        p = float(2 * stats.t.sf(abs(diff) / scale, df)) if scale > 0 else np.nan
-        interval = stats.t.interval(0.95, df, diff, scale) if scale > 0 else (np.nan, np.nan)
-    return _record(diff, p, interval, "t-test of one run against the spread of runs", [1, len(b)])
+    if scale == 0:  # no spread at all: no test
+        return _record(diff, np.nan, (np.nan, np.nan), test, [1, len(b)])
+    return _record(
+        diff, 2 * stats.t.sf(abs(diff) / scale, df), stats.t.interval(0.95, df, diff, scale), test, [1, len(b)]
+    )
 
 
 def holm(ps) -> list[float]:
